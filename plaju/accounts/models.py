@@ -1,0 +1,128 @@
+"""People of the office: units, users with roles, Plh/Plt delegations."""
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..database import utcnow
+from ..extensions import db
+from ..timeutil import today_wib
+
+# role code -> label; every user is also an ASN who can take training
+ROLES = {
+    "clerk": _l("Counter clerk"),
+    "section_head": _l("Section head (Kasi)"),
+    "sekcam": _l("Sekretaris Camat"),
+    "camat": _l("Camat"),
+    "hr": _l("HR (Kepegawaian)"),
+    "admin": _l("Administrator"),
+}
+
+UNIT_KINDS = {"sekretariat": _l("Secretariat"), "seksi": _l("Section"), "kelurahan": _l("Kelurahan")}
+
+
+class Unit(db.Model):
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+
+    def __str__(self):
+        return self.name
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    nip: Mapped[str | None] = mapped_column(String(18), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str | None] = mapped_column(String(120))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # bumped when the password changes: sessions issued before stop working
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    supervisor: Mapped["User | None"] = relationship(remote_side=[id])
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def set_roles(self, roles) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles: {sorted(unknown)}")
+        self.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return bool(password) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    def __str__(self):
+        return self.full_name
+
+
+class Delegation(db.Model):
+    """A Plh (official briefly away) or Plt (post vacant): `delegate` acts for `principal`."""
+    __tablename__ = "delegation"
+    __table_args__ = (
+        CheckConstraint("kind IN ('plh', 'plt')", name="kind"),
+        CheckConstraint("ends_on >= starts_on", name="range"),
+        CheckConstraint("principal_id <> delegate_id", name="not_self"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(3))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    principal: Mapped[User] = relationship(foreign_keys=[principal_id])
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id])
+
+    @property
+    def title(self) -> str:
+        """What a signature shows, e.g. 'Plh. Camat'."""
+        return f"{self.kind.capitalize()}. {self.principal.position or self.principal.full_name}"
+
+
+def active_delegations(user: User, on: date | None = None) -> list[Delegation]:
+    on = on or today_wib()
+    return list(db.session.scalars(
+        select(Delegation).where(Delegation.delegate_id == user.id, Delegation.revoked.is_(False),
+                                 Delegation.starts_on <= on, Delegation.ends_on >= on)))
+
+
+__all__ = ["ROLES", "Unit", "User", "UserRole", "Delegation", "active_delegations"]

@@ -1,0 +1,66 @@
+"""Signing in and out, password changes: each one leaves an audit event."""
+from flask import session
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
+
+from ..audit import record as audit
+from ..extensions import db, login_manager
+from .models import User
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    try:
+        user_id, epoch = (int(part) for part in token.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_epoch != epoch or not user.active:
+        return None
+    return user
+
+
+class LoginFailed(Exception):
+    pass
+
+
+def authenticate(username: str, password: str) -> User:
+    """Sign a user in or raise LoginFailed with a message that does not reveal which part was wrong."""
+    name = (username or "").strip().lower()
+    user = db.session.scalars(select(User).where(func.lower(User.username) == name)).first()
+    generic = _("Wrong username or password.")
+    if user is None:
+        audit.record_alone("auth.login", outcome="refused", actor_name=name[:120],
+                           comment="unknown user")
+        raise LoginFailed(generic)
+    if not user.check_password(password):
+        audit.record_alone("auth.login", actor=user, outcome="refused", comment="wrong password")
+        raise LoginFailed(generic)
+    if not user.active:
+        audit.record_alone("auth.login", actor=user, outcome="refused", comment="account disabled")
+        raise LoginFailed(_("This account has been disabled. Contact the HR (Kepegawaian) staff."))
+    session.clear()  # a fresh session at every sign-in: nothing carried over from before
+    login_user(user)
+    audit.record("auth.login", actor=user)
+    db.session.commit()
+    return user
+
+
+def sign_out(user) -> None:
+    audit.record("auth.logout", actor=user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        audit.record_alone("auth.password_change", actor=user, outcome="refused", comment="wrong password")
+        raise LoginFailed(_("Your current password is wrong."))
+    user.set_password(new)
+    user.session_epoch += 1  # other sessions of this user end
+    audit.record("auth.password_change", actor=user, subject=user)
+    db.session.commit()
+    session.clear()
+    login_user(user)

@@ -1,0 +1,74 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import limiter, login_manager
+from ..htmx import render_page_or_block
+from .forms import LoginForm, PasswordForm
+from .services import LoginFailed, authenticate, change_password, sign_out
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.session_protection = "strong"
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    flash(_("Please sign in first."), "info")
+    if request.headers.get("HX-Request"):
+        # a fragment cannot show a login page: send the whole browser there
+        return "", 401, {"HX-Redirect": url_for("accounts.login", next=request.full_path)}
+    return redirect(url_for("accounts.login", next=request.full_path))
+
+
+def _login_key() -> str:
+    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("core.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], key_func=_login_key,
+               methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            authenticate(form.username.data, form.password.data)
+            return redirect(_safe_next(request.args.get("next")))
+        except LoginFailed as failure:
+            error = str(failure)
+    status = 401 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    sign_out(current_user._get_current_object())
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            change_password(current_user._get_current_object(), form.current.data, form.new.data)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("core.home"))
+        except LoginFailed as failure:
+            error = str(failure)
+    status = 422 if request.method == "POST" else 200
+    return render_page_or_block("accounts/password.html", "form", form=form, error=error), status

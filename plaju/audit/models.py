@@ -1,0 +1,59 @@
+"""The append-only, hash-chained audit log.
+
+hash = SHA-256(prev_hash || canonical JSON of the event). Every value that goes into the hash is
+stored as text or integer so it reads back byte-for-byte the same on SQLite and PostgreSQL.
+"""
+import hashlib
+import json
+
+from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+GENESIS = "0" * 64
+HASHED_FIELDS = ("seq", "occurred_at", "actor_id", "actor_name", "acting_for_id", "action", "outcome",
+                 "subject_type", "subject_id", "from_state", "to_state", "comment", "changes",
+                 "request_id", "ip")
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    occurred_at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC with microseconds
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+    acting_for_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    outcome: Mapped[str] = mapped_column(String(10), default="ok")  # ok | refused
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[str | None] = mapped_column(Text)  # canonical JSON {field: [before, after]}
+    request_id: Mapped[str | None] = mapped_column(String(40))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def payload(self) -> dict:
+        return {name: getattr(self, name) for name in HASHED_FIELDS}
+
+    def compute_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.payload())
+
+    @property
+    def changes_dict(self) -> dict:
+        return json.loads(self.changes) if self.changes else {}
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def chain_hash(prev_hash: str, payload: dict) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()

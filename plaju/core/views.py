@@ -1,0 +1,75 @@
+"""Home page per role, health check, language choice, htmx served from its PyPI package."""
+from importlib.resources import files
+
+from flask import (
+    Blueprint,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from ..audit.verify import head
+from ..extensions import csrf, db
+from ..i18n import LANGUAGES
+from .registry import cards_for, home_card, nav_item, visible_nav
+
+bp = Blueprint("core", __name__)
+HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
+
+nav_item("core.home", _l("Home"), order=0)
+
+
+@bp.app_context_processor
+def navigation():
+    if current_user.is_authenticated:
+        return {"nav_items": visible_nav(current_user)}
+    return {"nav_items": []}
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("core/home.html", cards=cards_for(current_user))
+
+
+@bp.get("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        seq, head_hash = head()
+        database, status = True, "ok"
+    except Exception:  # the probe reports, it does not crash
+        db.session.rollback()
+        database, status, seq, head_hash = False, "degraded", None, None
+    return jsonify(status=status, database=database, audit_head={"seq": seq, "hash": head_hash}), (
+        200 if database else 503)
+
+
+@bp.get("/vendor/htmx/<path:filename>")
+def htmx_static(filename):
+    return send_from_directory(str(HTMX_DIR), filename, max_age=86400)
+
+
+@bp.post("/lang/<code>")
+def set_language(code):
+    if code in LANGUAGES:
+        session["lang"] = code
+    target = request.form.get("next") or request.referrer or url_for("core.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.home")
+    return redirect(target)
+
+
+@home_card(order=90)
+def _profile_card(user):
+    return {"title": _l("My profile"), "value": user.position or "-",
+            "text": user.unit.name if user.unit else "", "url": url_for("accounts.password"),
+            "link": _l("Change password")}

@@ -1,0 +1,42 @@
+"""Database plumbing shared by every area: SQLite pragmas, write locking, dialect checks.
+
+SQLite is the embedded database for a single office PC, demos and tests. Every SQLite transaction
+starts with BEGIN IMMEDIATE: writers are serialised from their first statement, so a transaction
+can never fail half-way when it upgrades from reading to writing (WAL keeps readers of other
+connections going). PostgreSQL, the production database, locks rows with SELECT ... FOR UPDATE.
+"""
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, microsecond precision: the same value round-trips through SQLite and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection, _record):
+        # take transaction control away from pysqlite so BEGIN IMMEDIATE below is the only BEGIN
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,33 @@
+"""HTMX helpers: a page or one of its blocks, trigger headers, Vary."""
+import json
+
+from flask import render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def wants_fragment() -> bool:
+    """A real HTMX request that is not boosted and not a history restore gets a fragment."""
+    hx = getattr(request, "htmx", None)
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def render_page_or_block(template: str, block: str, **context) -> str:
+    if wants_fragment():
+        return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
+def trigger(response, *events: str, **events_with_detail):
+    """Add HX-Trigger events to a response so counters and lists elsewhere refresh themselves."""
+    payload = {name: True for name in events}
+    payload.update(events_with_detail)
+    existing = response.headers.get("HX-Trigger")
+    if existing:
+        payload = {**json.loads(existing), **payload}
+    response.headers["HX-Trigger"] = json.dumps(payload)
+    return response
+
+
+def add_vary(response):
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,70 @@
+"""Uploaded files: size-capped, type checked by content (not by name), stored outside static under
+random names, served only by views that checked access first."""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from flask import current_app, send_file
+from flask_babel import gettext as _
+
+KINDS = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+
+
+class UploadRefused(ValueError):
+    pass
+
+
+@dataclass
+class Stored:
+    name: str  # random, what the database keeps
+    original_name: str
+    mime: str
+    size: int
+    sha256: str
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def max_bytes() -> int:
+    return current_app.config.get("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+
+
+def store(file_storage, allowed=("pdf", "jpg", "png")) -> Stored:
+    """Check and save an uploaded werkzeug FileStorage; raise UploadRefused with a message."""
+    if file_storage is None or not file_storage.filename:
+        raise UploadRefused(_("No file was chosen."))
+    data = file_storage.read(max_bytes() + 1)
+    if len(data) > max_bytes():
+        raise UploadRefused(_("The file %(name)s is larger than %(mb)s MB.", name=file_storage.filename,
+                              mb=max_bytes() // (1024 * 1024)))
+    if not data:
+        raise UploadRefused(_("The file %(name)s is empty.", name=file_storage.filename))
+    kind = filetype.guess(data)
+    allowed_mimes = {KINDS[k] for k in allowed}
+    if kind is None or kind.mime not in allowed_mimes:
+        raise UploadRefused(_("The file %(name)s is not a real %(kinds)s file.", name=file_storage.filename,
+                              kinds="/".join(k.upper() for k in allowed)))
+    name = secrets.token_hex(16) + "." + kind.extension
+    target = _folder() / name
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return Stored(name=name, original_name=Path(file_storage.filename).name[:200], mime=kind.mime,
+                  size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def discard(name: str) -> None:
+    """Remove a stored file whose database row was never committed."""
+    (_folder() / Path(name).name).unlink(missing_ok=True)
+
+
+def serve(name: str, download_name: str, mime: str):
+    """Send a stored file. Call only after the view has checked the user may see it."""
+    path = _folder() / Path(name).name
+    return send_file(path, mimetype=mime, download_name=download_name, as_attachment=False, max_age=0)

@@ -1,0 +1,205 @@
+"""fire() is the only way a workflow state changes; available() tells the UI what a user may do.
+
+fire() runs in one database transaction: lock the row, check the version the user saw, check who may
+act (directly or as Plh/Plt), the four-eyes rule, guards, comment and password; move the state with
+the spec's shared machine; run the step's effect; append the audit event; commit. Anything that goes
+wrong rolls all of it back; a refusal then leaves exactly one trace, a "refused" audit event.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts.models import active_delegations
+from ..audit import record as audit
+from ..audit.models import AuditEvent
+from ..database import is_postgres, utcnow
+from ..extensions import db
+from ..timeutil import to_wib
+from .errors import Conflict, Invalid, NotAllowed, Refused
+from .spec import Spec, Step
+
+log = logging.getLogger(__name__)
+_SPECS: dict[type, Spec] = {}
+
+
+def register(spec: Spec) -> Spec:
+    _SPECS[spec.model] = spec
+    return spec
+
+
+def spec_for(entity_or_model) -> Spec:
+    model = entity_or_model if isinstance(entity_or_model, type) else type(entity_or_model)
+    return _SPECS[model]
+
+
+@dataclass
+class Action:
+    """A step as one user may take it now. `blocked` holds a guard's message when it may not yet."""
+    step: Step
+    acting_for: object = None
+    delegation: object = None
+    blocked: str | None = None
+
+    @property
+    def trigger(self) -> str:
+        return self.step.trigger
+
+    @property
+    def label(self) -> str:
+        return self.step.label
+
+
+@dataclass
+class Context:
+    """What a step's effect sees and may add to."""
+    actor: object
+    acting_for: object
+    delegation: object
+    comment: str | None
+    data: dict
+    now: object
+    changes: dict = field(default_factory=dict)
+    after_commit: list = field(default_factory=list)
+
+    def change(self, name: str, before, after) -> None:
+        if before != after:
+            self.changes[name] = [before, after]
+
+
+def _authority(spec: Spec, step: Step, entity, actor, delegations) -> Action:
+    """Whose authority lets `actor` take `step`: their own, or a principal's they stand in for."""
+    owners = spec.owners(entity)
+    candidates = [(actor, None)]
+    if step.delegable:
+        candidates += [(d.principal, d) for d in delegations]
+    allowed_but_own = False
+    for user, delegation in candidates:
+        if not step.who(user, entity):
+            continue
+        if step.four_eyes and ({actor.id, user.id} & owners):
+            allowed_but_own = True
+            continue
+        return Action(step, acting_for=user if delegation else None, delegation=delegation)
+    if allowed_but_own:
+        raise NotAllowed(_("You may not approve or sign something you created or are enrolled in "
+                           "yourself (four-eyes rule)."), code="four_eyes")
+    raise NotAllowed(_("You are not allowed to do \"%(step)s\" here.", step=step.label), code="role")
+
+
+def _guard_message(step: Step, entity, actor) -> str | None:
+    for guard in step.guards:
+        message = guard(entity, actor)
+        if message:
+            return str(message)
+    return None
+
+
+def available(entity, actor) -> list[Action]:
+    """The steps `actor` may take on `entity` now, each with a blocking reason if a guard says no."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return []
+    spec = spec_for(entity)
+    delegations = active_delegations(actor)
+    actions = []
+    for step in spec.steps_from(getattr(entity, spec.state_attr)):
+        try:
+            action = _authority(spec, step, entity, actor, delegations)
+        except NotAllowed:
+            continue
+        action.blocked = _guard_message(step, entity, actor)
+        actions.append(action)
+    return actions
+
+
+def _conflict(spec: Spec, entity) -> Conflict:
+    last = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == spec.name,
+                                 AuditEvent.subject_id == str(entity.id), AuditEvent.outcome == "ok")
+        .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if last is None:
+        return Conflict(_("This record was changed by someone else. Reload the page and try again."))
+    trigger = last.action.rsplit(".", 1)[-1]
+    step = spec.step_by_trigger.get(trigger)
+    when = to_wib(datetime.fromisoformat(last.occurred_at))
+    return Conflict(
+        _("%(name)s already did \"%(step)s\" at %(time)s WIB. Your page was out of date; it now shows "
+          "the current state.", name=last.actor_name or "?", step=step.label if step else trigger,
+          time=when.strftime("%d-%m-%Y %H:%M")),
+        by=last.actor_name, at=when)
+
+
+def _lock(spec: Spec, entity_id):
+    model = spec.model
+    stmt = select(model).where(model.id == entity_id).execution_options(populate_existing=True)
+    if is_postgres():
+        stmt = stmt.with_for_update(of=model)
+    # on SQLite the transaction this query opens is BEGIN IMMEDIATE: the database's single writer
+    return db.session.scalars(stmt).unique().one()
+
+
+def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | None = None,
+         data: dict | None = None, password: str | None = None):
+    """Take `trigger` on `entity` as `actor`. Returns the refreshed entity; raises a Refused subclass."""
+    spec = spec_for(entity)
+    entity_id = entity.id
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("fire() runs in a transaction of its own; commit or discard pending changes")
+    session.rollback()  # end the read transaction of the page; the lock below opens a fresh one
+    from_state = None
+    ctx = None
+    try:
+        step = spec.step_by_trigger.get(trigger)
+        if step is None:
+            raise NotAllowed(_("Unknown action."), code="unknown")
+        entity = _lock(spec, entity_id)
+        from_state = getattr(entity, spec.state_attr)
+        if expected_version is not None and str(getattr(entity, spec.version_attr)) != str(expected_version):
+            raise _conflict(spec, entity)
+        if from_state not in step.sources:
+            raise NotAllowed(_("\"%(step)s\" is not possible while the status is \"%(state)s\".",
+                               step=step.label, state=spec.state(from_state).label), code="state")
+        action = _authority(spec, step, entity, actor, active_delegations(actor))
+        message = _guard_message(step, entity, actor)
+        if message:
+            raise Invalid(message, code="guard")
+        comment = (comment or "").strip() or None
+        if step.comment_required and not comment:
+            raise Invalid(_("A reason is required for \"%(step)s\".", step=step.label), code="comment")
+        if step.reauth and not actor.check_password(password or ""):
+            raise Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
+        ctx = Context(actor=actor, acting_for=action.acting_for, delegation=action.delegation,
+                      comment=comment, data=dict(data or {}), now=utcnow())
+        spec.machine.events[trigger].trigger(entity)
+        to_state = getattr(entity, spec.state_attr)
+        setattr(entity, spec.version_attr, getattr(entity, spec.version_attr) + 1)
+        if step.effect:
+            step.effect(entity, ctx)
+        if spec.after_each:
+            spec.after_each(entity, step, from_state, ctx)
+        audit.record(f"{spec.name}.{trigger}", actor=actor, acting_for=action.acting_for,
+                     subject_type=spec.name, subject_id=entity.id, from_state=from_state,
+                     to_state=to_state, comment=comment, changes=ctx.changes or None)
+        session.commit()
+    except Refused as refusal:
+        session.rollback()
+        audit.record_alone(f"{spec.name}.{trigger}", actor=actor, outcome="refused", subject_type=spec.name,
+                           subject_id=entity_id, from_state=from_state,
+                           comment=f"[{refusal.code}] {refusal.message}")
+        raise
+    except Exception:
+        session.rollback()
+        raise
+    for callback in ctx.after_commit:
+        try:
+            callback()
+        except Exception:  # the change is committed; a failed notification must not undo it
+            log.exception("after-commit callback failed for %s %s", spec.name, entity_id)
+    return entity
+
+
+def history_for(entity) -> list[AuditEvent]:
+    return audit.history(spec_for(entity).name, entity.id)

@@ -1,0 +1,94 @@
+import pytest
+from sqlalchemy import select
+
+from plaju.audit.models import AuditEvent
+from tests.support import PASSWORD
+
+
+def _last_event(db):
+    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+
+
+def test_login_shows_home_for_the_role_and_logout_ends_the_session(client, users, db):
+    response = client.post("/login", data={"username": "camat", "password": PASSWORD})
+    assert response.status_code == 302
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Camat Uji" in home.get_data(as_text=True)
+    assert _last_event(db).action == "auth.login"
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302  # back to the login page
+
+
+@pytest.mark.parametrize("username,password,reason", [
+    ("camat", "salah-sekali", "wrong password"),
+    ("tidakada", PASSWORD, "unknown user"),
+])
+def test_bad_credentials_give_a_message_no_session_and_an_audit_event(client, users, db, username,
+                                                                        password, reason):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 401
+    assert "Nama pengguna atau kata sandi salah" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    event = _last_event(db)
+    assert (event.action, event.outcome, event.comment) == ("auth.login", "refused", reason)
+
+
+def test_disabled_user_cannot_sign_in(client, users, db):
+    users["asn"].active = False
+    db.session.commit()
+    response = client.post("/login", data={"username": "asn", "password": PASSWORD})
+    assert response.status_code == 401
+    assert "dinonaktifkan" in response.get_data(as_text=True)
+    assert _last_event(db).comment == "account disabled"
+
+
+def test_post_without_csrf_token_is_400(client, users):
+    response = client.post("/login", data={"username": "camat", "password": PASSWORD}, csrf=False)
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_login_is_throttled_after_five_failures(client, users):
+    for _ in range(5):
+        assert client.post("/login", data={"username": "kasi", "password": "salah"}).status_code == 401
+    blocked = client.post("/login", data={"username": "kasi", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "Terlalu banyak percobaan" in blocked.get_data(as_text=True)
+    # another account from the same address is not locked out
+    assert client.post("/login", data={"username": "camat", "password": PASSWORD}).status_code == 302
+
+
+def test_session_is_rotated_at_login(client, users):
+    with client.session_transaction() as sess:
+        sess["planted"] = "by-an-attacker"
+    client.post("/login", data={"username": "camat", "password": PASSWORD})
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+
+
+def test_password_change_requires_the_current_password_and_ends_other_sessions(app, client, users, db):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    other = app.test_client()
+    other.post("/login", data={"username": "asn", "password": PASSWORD})
+    wrong = client.post("/account/password", data={"current": "salah", "new": "kata-sandi-baru-1",
+                                                   "confirm": "kata-sandi-baru-1"})
+    assert wrong.status_code == 422
+    ok = client.post("/account/password", data={"current": PASSWORD, "new": "kata-sandi-baru-1",
+                                                "confirm": "kata-sandi-baru-1"})
+    assert ok.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+
+
+def test_healthz_reports_database_and_audit_head(client, users):
+    client.post("/login", data={"username": "camat", "password": PASSWORD})
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["database"] is True
+    assert body["audit_head"]["seq"] >= 1 and len(body["audit_head"]["hash"]) == 64
+
+
+def test_htmx_served_from_the_package_and_vary_header(client):
+    response = client.get("/vendor/htmx/htmx.min.js")
+    assert response.status_code == 200 and b"htmx" in response.data[:2000]
+    assert "HX-Request" in client.get("/login").headers["Vary"]

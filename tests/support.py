@@ -1,0 +1,100 @@
+"""Test helpers: a demo workflow that belongs to no business area, factories, CSRF-aware client."""
+import contextvars
+import functools
+
+from flask import has_app_context
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import generate_password_hash
+
+from plaju.accounts.models import Unit, User
+from plaju.extensions import db
+from plaju.workflow import Spec, State, Step, register, roles
+from plaju.workflow.spec import relation
+
+PASSWORD = "test-password-123"
+
+
+class DemoTicket(db.Model):
+    """A small row to exercise the engine on its own."""
+    __tablename__ = "test_demo_ticket"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    version: Mapped[int] = mapped_column(default=0)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+def _title_not_blocked(ticket, _actor):
+    return "Judul diblokir." if ticket.title == "blocked" else None
+
+
+def _record_approver(ticket, ctx):
+    ctx.change("approved_by_id", ticket.approved_by_id, ctx.actor.id)
+    ticket.approved_by_id = ctx.actor.id
+    if ctx.data.get("explode"):
+        raise RuntimeError("effect failed half-way")
+
+
+DEMO_SPEC = register(Spec(
+    name="demo", model=DemoTicket, initial="draft",
+    states=[State("draft", "Draft", clock=True), State("submitted", "Submitted", clock=True),
+            State("approved", "Approved"), State("signed", "Signed", terminal=True),
+            State("rejected", "Rejected", terminal=True)],
+    steps=[
+        Step("submit", "draft", "submitted", "Submit",
+             who=relation(lambda u, t: u.id == t.owner_id, "owner")),
+        Step("approve", "submitted", "approved", "Approve", who=roles("section_head"), four_eyes=True,
+             guards=(_title_not_blocked,), effect=_record_approver),
+        Step("sign", "approved", "signed", "Sign", who=roles("camat"), reauth=True, delegable=True,
+             four_eyes=True),
+        Step("reject", ("submitted", "approved"), "rejected", "Reject",
+             who=roles("section_head", "camat"), comment_required=True, style="danger"),
+    ],
+    owners=lambda t: {t.owner_id},
+))
+
+
+@functools.cache
+def _password_hash() -> str:
+    # scrypt is slow on purpose; hash the shared test password once per run
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
+def make_user(username: str, *roles_: str, supervisor: User | None = None, active: bool = True,
+              position: str = "") -> User:
+    unit = db.session.query(Unit).filter_by(code="test").first()
+    if unit is None:
+        unit = Unit(code="test", name="Unit Uji", kind="seksi")
+        db.session.add(unit)
+    user = User(username=username, full_name=f"{username.title()} Uji", position=position or username,
+                unit=unit, supervisor=supervisor, active=active)
+    user.set_roles(roles_)
+    user.password_hash = _password_hash()
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+class CsrfClient(FlaskClient):
+    """Sends a valid CSRF token with every unsafe request unless csrf=False is passed."""
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            app = self.application
+            with self.session_transaction() as sess:
+                raw = sess.setdefault("csrf_token", "test-csrf-raw-token-0123456789abcdef")
+            token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", token)
+            kwargs["headers"] = headers
+        if has_app_context():
+            # the test's own transaction ends first: on SQLite it holds the single write lock
+            db.session.commit()
+        # an empty context: the request pushes an app context (g, db session) of its own, as in production
+        return contextvars.Context().run(super().open, *args, **kwargs)
