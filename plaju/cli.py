@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from .accounts.demo import seed_people
 from .accounts.models import ROLES, Unit, User
@@ -23,6 +24,8 @@ def _seed(password: str) -> None:
     click.echo(f"Demo logins (password: {password})")
     for username, name, roles in logins:
         click.echo(f"  {username:<12} {roles:<18} {name}")
+    # end the CLI's transaction: on SQLite an open one would hold the single write lock
+    db.session.remove()
 
 
 @click.command("seed-demo")
@@ -41,7 +44,8 @@ def demo(host, port):
     upgrade(revision="heads")
     _seed(current_app.config["DEMO_PASSWORD"])
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
-    current_app.run(host=host, port=port, debug=False, threaded=True, use_reloader=False)
+    # app.run() is refused inside the flask CLI; werkzeug's server is what it would start
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @click.command("create-user")

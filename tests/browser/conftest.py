@@ -1,0 +1,138 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the app served by a real server.
+
+The server is `flask --app plaju demo` (migrate, seed the demo data, serve) in a subprocess on
+127.0.0.1, the same command the README gives a newcomer. Without Chromium the tests skip with a
+reason, except under CI=true where they must run.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+DEMO_PASSWORD = "demo-password-123"
+CHROMIUM = os.environ.get("PLAJU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_for_server(tmp: Path) -> str:
+    pg = os.environ.get("PLAJU_TEST_DATABASE_URL")
+    if not pg:
+        return f"sqlite:///{tmp / 'browser.sqlite'}"
+    url = make_url(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+    url = url.set(database=(url.database or "plaju_test") + "_browser" + (
+        "_" + os.environ["PYTEST_XDIST_WORKER"] if os.environ.get("PYTEST_XDIST_WORKER") else ""))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    env = {**os.environ, "PLAJU_INSTANCE_PATH": str(tmp / "instance"),
+           "PLAJU_DATABASE_URL": _database_for_server(tmp), "PLAJU_DEMO_PASSWORD": DEMO_PASSWORD,
+           "PLAJU_LOGIN_LIMIT": "50 per minute", "PLAJU_MAIL_SERVER": ""}
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "plaju", "demo", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the app server did not start:\n" + (tmp / "server.log").read_text()[-3000:])
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but no Chromium at {CHROMIUM}: install Debian's chromium package")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, live_server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server,
+                                  locale="id-ID", timezone_id="Asia/Jakarta")
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.console_errors = errors
+    return context, page
+
+
+@pytest.fixture()
+def page(browser, live_server):
+    context, page = _page(browser, live_server, 1280, 900)
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def phone_page(browser, live_server):
+    context, page = _page(browser, live_server, 360, 740)
+    yield page
+    context.close()
+
+
+def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.fill("[name=username]", username)
+    page.fill("[name=password]", password)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def logout(page) -> None:
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.get_by_test_id("logout").click()
+    page.wait_for_url("**/login**")
