@@ -69,11 +69,14 @@ class Context:
             self.changes[name] = [before, after]
 
 
-def _authority(spec: Spec, step: Step, entity, actor, delegations) -> Action:
-    """Whose authority lets `actor` take `step`: their own, or a principal's they stand in for."""
+def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Action:
+    """Whose authority lets `actor` take `step`: their own, or a principal's they stand in for.
+    `delegations` are the actor's active ones; looked up here only when the step is delegable."""
     owners = spec.owners(entity)
     candidates = [(actor, None)]
     if step.delegable:
+        if delegations is None:
+            delegations = active_delegations(actor)
         candidates += [(d.principal, d) for d in delegations]
     allowed_but_own = False
     for user, delegation in candidates:
@@ -102,9 +105,10 @@ def available(entity, actor) -> list[Action]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return []
     spec = spec_for(entity)
-    delegations = active_delegations(actor)
+    steps = spec.steps_from(getattr(entity, spec.state_attr))
+    delegations = active_delegations(actor) if any(step.delegable for step in steps) else []
     actions = []
-    for step in spec.steps_from(getattr(entity, spec.state_attr)):
+    for step in steps:
         try:
             action = _authority(spec, step, entity, actor, delegations)
         except NotAllowed:
@@ -162,7 +166,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         if from_state not in step.sources:
             raise NotAllowed(_("\"%(step)s\" is not possible while the status is \"%(state)s\".",
                                step=step.label, state=spec.state(from_state).label), code="state")
-        action = _authority(spec, step, entity, actor, active_delegations(actor))
+        action = _authority(spec, step, entity, actor)
         message = _guard_message(step, entity, actor)
         if message:
             raise Invalid(message, code="guard")

@@ -1,0 +1,106 @@
+"""The hash chain: intact after real work; any edit, deletion, insertion or reordering is named."""
+import pytest
+from sqlalchemy import text
+
+from plaju.audit import record as audit
+from plaju.audit.models import AuditEvent
+from plaju.audit.verify import verify_chain
+from plaju.database import is_postgres
+
+
+@pytest.fixture()
+def chain(db, users):
+    """Six events, seq 1 to 6 (creating the test users records nothing)."""
+    for n in range(6):
+        audit.record(f"test.event{n}", actor=users["hr"], comment=f"peristiwa {n}",
+                     changes={"n": [n, n + 1]})
+    db.session.commit()
+    return db
+
+
+def _tamper(db, sql: str, **params):
+    """Change rows behind the app's back, as an attacker with database access would."""
+    with db.engine.begin() as conn:
+        if is_postgres():
+            conn.execute(text("SET LOCAL session_replication_role = replica"))  # past the trigger
+        conn.execute(text(sql), params)
+
+
+def _cli_verify(app):
+    return app.test_cli_runner().invoke(args=["audit", "verify"])
+
+
+def test_intact_chain_verifies_and_cli_exits_zero(app, chain):
+    assert verify_chain().ok
+    result = _cli_verify(app)
+    assert result.exit_code == 0, result.output
+    assert "intact" in result.output
+
+
+@pytest.mark.parametrize("attack,broken_seq", [
+    ("UPDATE audit_event SET comment = 'diubah' WHERE seq = 5", 5),
+    ("UPDATE audit_event SET actor_name = 'Orang Lain' WHERE seq = 3", 3),
+    ("DELETE FROM audit_event WHERE seq = 4", 4),
+    ("UPDATE audit_event SET seq = seq + 100 WHERE seq = 6", 6),
+])
+def test_tampering_is_found_and_named(app, chain, attack, broken_seq):
+    _tamper(chain, attack)
+    verdict = verify_chain()
+    assert not verdict.ok
+    assert verdict.broken_seq == broken_seq
+    result = _cli_verify(app)
+    assert result.exit_code == 1
+    assert f"BROKEN at seq {broken_seq}" in result.output
+
+
+def test_inserted_event_is_found(app, chain):
+    # a forged event squeezed in: the ones after it no longer chain
+    _tamper(chain, "UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 5")
+    _tamper(chain, "UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1000")
+    forged = {c: None for c in ("actor_id", "acting_for_id", "subject_type", "subject_id", "from_state",
+                                "to_state", "comment", "changes", "request_id", "ip")}
+    _tamper(chain, "INSERT INTO audit_event (seq, occurred_at, actor_name, action, outcome, prev_hash, hash, "
+                   + ", ".join(forged) + ") VALUES (5, '2026-01-01T00:00:00.000000', 'Palsu', 'forged', 'ok', "
+                   "'x', 'y', " + ", ".join(f":{c}" for c in forged) + ")", **forged)
+    verdict = verify_chain()
+    assert (verdict.ok, verdict.broken_seq) == (False, 5)
+
+
+def test_swapped_events_are_found(app, chain):
+    _tamper(chain, "UPDATE audit_event SET seq = -1 WHERE seq = 4")
+    _tamper(chain, "UPDATE audit_event SET seq = 4 WHERE seq = 5")
+    _tamper(chain, "UPDATE audit_event SET seq = 5 WHERE seq = -1")
+    verdict = verify_chain()
+    assert (verdict.ok, verdict.broken_seq) == (False, 4)
+
+
+@pytest.mark.skipif("not __import__('os').environ.get('PLAJU_TEST_DATABASE_URL')",
+                    reason="the append-only trigger exists on PostgreSQL only")
+def test_postgres_refuses_update_and_delete(chain):
+    for statement in ("UPDATE audit_event SET comment = 'x' WHERE seq = 3", "DELETE FROM audit_event",
+                      "TRUNCATE audit_event"):
+        with pytest.raises(Exception, match="append-only"):
+            with chain.engine.begin() as conn:
+                conn.execute(text(statement))
+    assert verify_chain().ok
+
+
+def test_events_chain_from_the_previous_hash(chain):
+    rows = chain.session.query(AuditEvent).order_by(AuditEvent.seq).all()
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after.prev_hash == before.hash
+        assert after.seq == before.seq + 1
+
+
+def test_hr_sees_the_history_and_can_verify_it(client, login_as, chain):
+    login_as("hr")
+    page = client.get("/audit/?action=test.event3")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "peristiwa 3" in body and "peristiwa 4" not in body
+    verdict = client.post("/audit/verify")
+    assert "Rantai utuh" in verdict.get_data(as_text=True)
+
+
+def test_ordinary_asn_cannot_read_the_audit_log(client, login_as, chain):
+    login_as("asn")
+    assert client.get("/audit/").status_code == 403
