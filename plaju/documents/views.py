@@ -1,3 +1,347 @@
-from flask import Blueprint
+"""Document services at the counter: queue, intake, detail with actions, receipt, files, settings."""
+from datetime import timedelta
+
+import segno
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from .. import uploads
+from ..audit import record as audit
+from ..core.registry import home_card, nav_item
+from ..database import utcnow
+from ..extensions import db
+from ..htmx import render_page_or_block, trigger, wants_fragment
+from ..timeutil import today_wib
+from ..workflow import Refused
+from . import seed as _seed  # noqa: F401  (registers the demo seeder)
+from . import services as svc
+from .forms import DocumentTypeForm, HolidayForm, IntakeForm
+from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentRequirement, DocumentType, Holiday
+from .workflow import DOCUMENT_FLOW, STATES
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
+CHANGED = "documents-changed"
+
+nav_item("documents.index", _l("Document services"), roles=svc.STAFF, order=20)
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    if not svc.can_view(current_user):
+        abort(403)
+
+
+def _require(*roles):
+    if not current_user.has_role(*roles):
+        abort(403)
+
+
+@bp.app_template_filter("minutes_wt")
+def _minutes_wt(minutes):
+    if minutes is None:
+        return "-"
+    days, hours, mins = svc.sla.format_minutes(minutes)
+    parts = []
+    if days:
+        parts.append(_("%(n)s working days", n=days))
+    if hours:
+        parts.append(_("%(n)s hours", n=hours))
+    if mins or not parts:
+        parts.append(_("%(n)s minutes", n=mins))
+    return " ".join(parts)
+
+
+def _context_helpers():
+    now = utcnow()
+    return {"is_overdue": lambda r: svc.is_overdue(r, now), "is_due_today": lambda r: svc.is_due_today(r, now),
+            "promised": svc.promised_date, "state_label": svc.state_label, "tones": svc.STATE_TONES}
+
+
+# ---- queue -----------------------------------------------------------------------------------
+
+@bp.get("/")
+def index():
+    filters = svc.QueueFilters.from_args(request.args)
+    rows, next_cursor = svc.queue_page(filters, request.args.get("after"))
+    return render_page_or_block(
+        "documents/index.html", "results", rows=rows, filters=filters, next_cursor=next_cursor,
+        paged=bool(request.args.get("after")), types=svc.all_types(), kelurahan=KELURAHAN, states=STATES,
+        counts=svc.counters(), **_context_helpers())
+
+
+@bp.get("/counters")
+def counters():
+    return render_page_or_block("documents/index.html", "counters", counts=svc.counters(),
+                                filters=svc.QueueFilters.from_args(request.args))
+
+
+# ---- intake ----------------------------------------------------------------------------------
+
+def _intake_form() -> tuple[IntakeForm, list[DocumentType]]:
+    types = svc.active_types()
+    form = IntakeForm()
+    form.type_id.choices = [SelectChoice(0, _("Choose…"))] + [SelectChoice(t.id, t.name) for t in types]
+    return form, types
+
+
+def _chosen_type(form, types):
+    wanted = form.type_id.data or request.args.get("type_id", type=int)
+    return next((t for t in types if t.id == wanted), None)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    _require(*svc.INTAKE)
+    form, types = _intake_form()
+    chosen = _chosen_type(form, types)
+    ticked = {int(v) for v in request.form.getlist("requirements") if v.isdigit()}
+    errors = {}
+    if request.method == "POST" and "refresh" not in request.form:
+        if form.validate_on_submit() and chosen is not None:
+            try:
+                req = svc.create_request(
+                    actor=current_user, nik=form.nik.data, name=form.name.data, phone=form.phone.data,
+                    kelurahan=form.kelurahan.data, doc_type=chosen, ticked=ticked,
+                    files=request.files.getlist(form.attachments.name), note=form.note.data)
+                flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
+                      "success")
+                response = redirect(url_for(".receipt", request_id=req.id), 303)
+                return trigger(response, CHANGED)
+            except svc.IntakeRefused as refused:
+                errors[refused.field or "form"] = refused.message
+        elif chosen is None:
+            errors["type_id"] = _("Choose the document type.")
+        status = 422
+    else:
+        status = 200
+    return render_page_or_block("documents/new.html", "checklist" if request.args.get("part") == "checklist"
+                                else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
+                                errors=errors, max_mb=uploads.max_bytes() // (1024 * 1024)), status
+
+
+@bp.get("/new/checklist")
+def checklist():
+    _require(*svc.INTAKE)
+    types = svc.active_types()
+    chosen = next((t for t in types if t.id == request.args.get("type_id", type=int)), None)
+    return render_page_or_block("documents/new.html", "checklist", chosen=chosen, ticked=set(), errors={},
+                                form=None, types=types, max_mb=0)
+
+
+# ---- one request -----------------------------------------------------------------------------
+
+def _load(request_id: int) -> DocumentRequest:
+    req = db.session.get(DocumentRequest, request_id, populate_existing=True)
+    if req is None:
+        abort(404)
+    return req
+
+
+def _detail_context(req, error=None):
+    return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
+            "error": error, "show_nik": current_user.has_role(*svc.FULL_NIK),
+            "timeline": svc.timeline(req), **_context_helpers()}
+
+
+@bp.get("/<int:request_id>")
+def detail(request_id):
+    req = _load(request_id)
+    return render_page_or_block("documents/detail.html", "panel", **_detail_context(req))
+
+
+@bp.get("/<int:request_id>/timeline")
+def timeline(request_id):
+    req = _load(request_id)
+    return render_page_or_block("documents/detail.html", "timeline", **_detail_context(req))
+
+
+@bp.post("/<int:request_id>/actions/<trigger_name>")
+def act(request_id, trigger_name):
+    req = _load(request_id)
+    form = request.form
+    try:
+        req = svc.take_action(
+            req, trigger_name, current_user._get_current_object(), version=form.get("version", ""),
+            comment=form.get("comment"), password=form.get("password"),
+            ticked={int(v) for v in form.getlist("ticked") if v.isdigit()},
+            missing={int(v) for v in form.getlist("missing") if v.isdigit()})
+    except Refused as refused:
+        req = _load(request_id)
+        html = render_page_or_block("documents/detail.html", "panel", **_detail_context(req, refused.message))
+        return make_response(html, refused.status)
+    step = DOCUMENT_FLOW.step_by_trigger[trigger_name]
+    message = _("Done: %(step)s. Status now: %(state)s.", step=step.label, state=svc.state_label(req.state))
+    if wants_fragment():
+        html = render_page_or_block("documents/detail.html", "panel",
+                                    **_detail_context(req), done=message)
+        return trigger(make_response(html), CHANGED)
+    flash(message, "success")
+    return redirect(url_for(".detail", request_id=req.id), 303)
+
+
+@bp.post("/<int:request_id>/attachments")
+def attach(request_id):
+    _require(*svc.INTAKE)
+    req = _load(request_id)
+    try:
+        count = svc.add_attachments(req, current_user, request.files.getlist("attachments"))
+    except svc.IntakeRefused as refused:
+        flash(str(refused.message), "danger")
+        return redirect(url_for(".detail", request_id=req.id), 303) if not wants_fragment() else (
+            render_page_or_block("documents/detail.html", "panel",
+                                 **_detail_context(_load(request_id), refused.message)), 422)
+    flash(_("%(n)s file(s) added.", n=count), "success")
+    return redirect(url_for(".detail", request_id=req.id), 303)
+
+
+@bp.get("/<int:request_id>/files/<int:file_id>")
+def attachment(request_id, file_id):
+    att = db.session.get(DocumentAttachment, file_id)
+    if att is None or att.request_id != request_id:
+        abort(404)
+    audit.record_alone("document.view_file", actor=current_user, subject_type="document", subject_id=request_id,
+                       changes={"file": [None, att.original_name]})
+    return uploads.serve(att.stored_name, att.original_name, att.mime)
+
+
+@bp.get("/<int:request_id>/receipt")
+def receipt(request_id):
+    req = _load(request_id)
+    url = url_for("public.track", code=req.tracking_code, _external=True)
+    qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+    return render_page_or_block("documents/receipt.html", "receipt", req=req, qr=qr, track_url=url,
+                                steps=svc.stepper(req), **_context_helpers())
+
+
+# ---- settings (admin) --------------------------------------------------------------------------
+
+@bp.get("/admin/types")
+def types():
+    _require("admin")
+    return render_page_or_block("documents/admin.html", "types", types=svc.all_types(), page="types")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@bp.route("/admin/types/new", methods=["GET", "POST"], defaults={"type_id": None})
+@bp.route("/admin/types/<int:type_id>", methods=["GET", "POST"])
+def edit_type(type_id):
+    _require("admin")
+    doc_type = db.session.get(DocumentType, type_id) if type_id else None
+    if type_id and doc_type is None:
+        abort(404)
+    form = DocumentTypeForm(obj=doc_type)
+    if request.method == "GET" and doc_type:
+        form.required.data = "\n".join(r.label for r in doc_type.requirements if r.required)
+        form.optional.data = "\n".join(r.label for r in doc_type.requirements if not r.required)
+    error = None
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(DocumentType.id).where(DocumentType.code == form.code.data))
+        if clash and (doc_type is None or clash != doc_type.id):
+            error = _("Another document type already uses this code.")
+        else:
+            before = _type_snapshot(doc_type) if doc_type else None
+            if doc_type is None:
+                doc_type = DocumentType(position=99)
+                db.session.add(doc_type)
+            for name in ("code", "name", "description", "service_amount", "service_unit", "camat_signs",
+                         "forwards_to_disdukcapil", "active"):
+                setattr(doc_type, name, getattr(form, name).data)
+            wanted = [(label, True) for label in _lines(form.required.data)] + [
+                (label, False) for label in _lines(form.optional.data)]
+            existing = {(r.label, r.required): r for r in doc_type.requirements}
+            doc_type.requirements = [existing.get((label, req)) or DocumentRequirement(label=label, required=req)
+                                     for label, req in wanted]
+            for position, item in enumerate(doc_type.requirements):
+                item.position = position
+            db.session.flush()
+            after = _type_snapshot(doc_type)
+            audit.record("document_type.save", actor=current_user, subject_type="document_type",
+                         subject_id=doc_type.id, changes={k: [before and before.get(k), v] for k, v in after.items()
+                                                          if not before or before.get(k) != v})
+            db.session.commit()
+            flash(_("Document type \"%(name)s\" saved.", name=doc_type.name), "success")
+            return redirect(url_for(".types"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_page_or_block("documents/admin.html", "type_form", form=form, doc_type=doc_type, error=error,
+                                page="type"), status
+
+
+def _type_snapshot(t: DocumentType) -> dict:
+    return {"code": t.code, "name": t.name, "service": f"{t.service_amount} {t.service_unit}",
+            "camat_signs": t.camat_signs, "forwards": t.forwards_to_disdukcapil, "active": t.active,
+            "requirements": [("* " if r.required else "") + r.label for r in t.requirements]}
+
+
+@bp.route("/admin/holidays", methods=["GET", "POST"])
+def holidays():
+    _require("admin")
+    form = HolidayForm()
+    error = None
+    if form.validate_on_submit():
+        if db.session.scalar(select(Holiday.id).where(Holiday.day == form.day.data)):
+            error = _("That date is already in the list.")
+        else:
+            holiday = Holiday(day=form.day.data, name=form.name.data.strip())
+            db.session.add(holiday)
+            db.session.flush()
+            audit.record("holiday.add", actor=current_user, subject_type="holiday", subject_id=holiday.id,
+                         changes={"day": [None, holiday.day.isoformat()], "name": [None, holiday.name]})
+            db.session.commit()
+            flash(_("Holiday added. Due dates of new requests take it into account."), "success")
+            return redirect(url_for(".holidays"), 303)
+    since = today_wib() - timedelta(days=60)
+    rows = list(db.session.scalars(select(Holiday).where(Holiday.day >= since).order_by(Holiday.day)))
+    status = 422 if request.method == "POST" else 200
+    return render_page_or_block("documents/admin.html", "holidays", form=form, rows=rows, error=error,
+                                page="holidays"), status
+
+
+@bp.post("/admin/holidays/<int:holiday_id>/delete")
+def delete_holiday(holiday_id):
+    _require("admin")
+    holiday = db.session.get(Holiday, holiday_id) or abort(404)
+    audit.record("holiday.delete", actor=current_user, subject_type="holiday", subject_id=holiday.id,
+                 changes={"day": [holiday.day.isoformat(), None], "name": [holiday.name, None]})
+    db.session.delete(holiday)
+    db.session.commit()
+    flash(_("Holiday removed."), "success")
+    return redirect(url_for(".holidays"), 303)
+
+
+# ---- home cards ------------------------------------------------------------------------------
+
+def _count(*conditions) -> int:
+    return db.session.scalar(select(func.count()).select_from(DocumentRequest).where(*conditions)) or 0
+
+
+@home_card(roles=("clerk",), order=20)
+def _clerk_card(user):
+    counts = svc.counters()
+    return {"title": _l("Document services"), "value": counts["open"],
+            "text": _("requests in progress, %(n)s ready for pick-up", n=counts["ready"]),
+            "url": url_for("documents.index"), "link": _l("Open the queue")}
+
+
+@home_card(roles=("section_head",), order=21)
+def _kasi_card(user):
+    counts = svc.counters()
+    return {"title": _l("Overdue requests"), "value": counts["overdue"],
+            "text": _("%(n)s more due today", n=counts["today"]),
+            "url": url_for("documents.index", flag="overdue"), "link": _l("See overdue requests"),
+            "tone": "danger" if counts["overdue"] else "success"}
+
+
+@home_card(roles=("camat", "sekcam"), order=22)
+def _camat_card(user):
+    n = _count(DocumentRequest.state == "awaiting_signature")
+    return {"title": _l("Awaiting your signature"), "value": n, "text": _l("documents to sign"),
+            "url": url_for("documents.index", state="awaiting_signature"), "link": _l("Open the list"),
+            "tone": "warning" if n else "light"}

@@ -1,0 +1,55 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from .models import KELURAHAN
+from .nik import InvalidNIK, validate_nik
+
+
+def _nik(_form, field):
+    try:
+        field.data = validate_nik(field.data).value
+    except InvalidNIK as fault:
+        raise ValidationError(str(fault)) from None
+
+
+class IntakeForm(FlaskForm):
+    type_id = SelectField(_l("Document type"), coerce=int,
+                          validators=[DataRequired(_l("Choose the document type."))])
+    nik = StringField(_l("NIK"), validators=[_nik], render_kw={"inputmode": "numeric", "autocomplete": "off",
+                                                                "maxlength": 24})
+    name = StringField(_l("Full name"), validators=[
+        DataRequired(_l("Enter the citizen's name as on the KTP.")),
+        Length(min=2, max=120, message=_l("The name must be 2 to 120 characters long."))])
+    phone = StringField(_l("Phone / WhatsApp"), validators=[
+        Optional(), Regexp(r"^\+?[0-9 -]{8,18}$", message=_l("Enter a phone number of 8 to 15 digits."))],
+        render_kw={"inputmode": "tel"})
+    kelurahan = SelectField(_l("Kelurahan"), choices=[SelectChoice("", "-")] + [SelectChoice(k, k) for k in KELURAHAN],
+                            validators=[DataRequired(_l("Choose the citizen's kelurahan."))])
+    attachments = MultipleFileField(_l("Scans (PDF, JPEG or PNG)"))
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+
+
+class DocumentTypeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and dashes only."))])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    service_amount = IntegerField(_l("Service standard"), validators=[
+        DataRequired(), NumberRange(min=1, max=365, message=_l("Enter a number from 1 to 365."))])
+    service_unit = SelectField(_l("Unit"), choices=[SelectChoice("days", _l("working days")),
+                                                          SelectChoice("hours", _l("working hours"))])
+    camat_signs = BooleanField(_l("Signed by the Camat"))
+    forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
+    active = BooleanField(_l("Offered at the counter"), default=True)
+    required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional()])
+    optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional()])
+
+
+class HolidayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date."))])
+    name = StringField(_l("Holiday"), validators=[DataRequired(_l("Enter the holiday's name.")), Length(max=120)])

@@ -1,0 +1,130 @@
+"""Document types (data the admin edits), holidays, citizens' requests and their attachments."""
+import json
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import utcnow
+from ..extensions import db
+from .nik import mask_nik
+
+KELURAHAN = ["Plaju Darat", "Talang Putri", "Komperta", "Plaju Ilir", "Talang Bubuk", "Plaju Ulu",
+             "Bagus Kuning"]
+
+
+class DocumentType(db.Model):
+    __tablename__ = "document_type"
+    __table_args__ = (
+        CheckConstraint("service_unit IN ('hours', 'days')", name="service_unit"),
+        CheckConstraint("service_amount > 0", name="service_amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    service_amount: Mapped[int] = mapped_column(default=1)
+    service_unit: Mapped[str] = mapped_column(String(5), default="days")  # working hours or days
+    camat_signs: Mapped[bool] = mapped_column(default=False)
+    forwards_to_disdukcapil: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    requirements: Mapped[list["DocumentRequirement"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="DocumentRequirement.position",
+        back_populates="document_type")
+
+    def __str__(self):
+        return self.name
+
+
+class DocumentRequirement(db.Model):
+    """One item of a type's checklist (persyaratan)."""
+    __tablename__ = "document_requirement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("document_type.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    required: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    document_type: Mapped[DocumentType] = relationship(back_populates="requirements")
+
+
+class Holiday(db.Model):
+    __tablename__ = "holiday"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class DocumentRequest(db.Model):
+    __tablename__ = "document_request"
+    __table_args__ = (
+        Index("ix_document_request_queue", "received_at", "id"),
+        Index("ix_document_request_state_queue", "state", "received_at", "id"),
+        Index("ix_document_request_state_due", "state", "due_at"),
+        Index("ix_document_request_type_queue", "type_id", "received_at", "id"),
+        Index("ix_document_request_kelurahan_queue", "kelurahan", "received_at", "id"),
+        Index("ix_document_request_name_key", "name_key", postgresql_ops={"name_key": "varchar_pattern_ops"}),
+        CheckConstraint("version >= 0", name="version"),
+        CheckConstraint("clock_used_minutes >= 0", name="clock_used"),
+        CheckConstraint("length(nik) = 16", name="nik_length"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("document_type.id"))
+    nik: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))  # lower-cased name for search
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    kelurahan: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    checklist: Mapped[str] = mapped_column(Text, default="[]")  # JSON snapshot taken at intake
+    state: Mapped[str] = mapped_column(String(30), default="received")
+    version: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # service clock: budget and use in working minutes; due_at is empty while the clock is paused
+    budget_minutes: Mapped[int] = mapped_column(default=0)
+    clock_used_minutes: Mapped[int] = mapped_column(default=0)
+    clock_started_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    disdukcapil_back_at: Mapped[datetime | None]
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    signed_as: Mapped[str] = mapped_column(String(160), default="")
+    ready_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    service_minutes: Mapped[int | None]  # working minutes on the clock, pauses excluded
+    wait_minutes: Mapped[int | None]  # working minutes from received to handed over
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    type: Mapped[DocumentType] = relationship(lazy="joined", innerjoin=True)
+    attachments: Mapped[list["DocumentAttachment"]] = relationship(
+        lazy="select", order_by="DocumentAttachment.id", back_populates="request")
+
+    @property
+    def nik_masked(self) -> str:
+        return mask_nik(self.nik)
+
+    @property
+    def checklist_items(self) -> list[dict]:
+        return json.loads(self.checklist or "[]")
+
+    def __str__(self):
+        return self.tracking_code
+
+
+class DocumentAttachment(db.Model):
+    __tablename__ = "document_attachment"
+    __table_args__ = (UniqueConstraint("stored_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("document_request.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(80))
+    original_name: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[DocumentRequest] = relationship(back_populates="attachments")

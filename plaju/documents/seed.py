@@ -1,0 +1,159 @@
+"""Demo data for document services: the document types, holidays and invented requests in every state.
+
+Idempotent: types and holidays are added when missing; requests only into an empty table. Requests are
+walked through the real workflow engine so their timelines and audit trail are genuine.
+"""
+import logging
+import random
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..accounts.models import User
+from ..core.registry import seeder
+from ..database import utcnow
+from ..extensions import db
+from ..workflow import Refused, fire
+from . import sla
+from .models import KELURAHAN, DocumentRequest, DocumentRequirement, DocumentType, Holiday
+from .nik import make_nik
+
+log = logging.getLogger(__name__)
+
+PENGANTAR = "Surat pengantar RT/RW dan kelurahan"
+KK = "Fotokopi Kartu Keluarga"
+KTP = "Fotokopi KTP-el"
+
+# code, name, amount, unit, Camat signs, forwarded to Disdukcapil, required, optional
+TYPES = [
+    ("ktp-baru", "KTP-el Baru", 3, "days", True, False, [KK, PENGANTAR], ["Fotokopi akta kelahiran"]),
+    ("ktp-ganti", "KTP-el Hilang / Rusak", 3, "days", True, False,
+     [KK, "Surat keterangan hilang dari kepolisian atau KTP-el yang rusak", PENGANTAR], []),
+    ("kk-baru", "Kartu Keluarga Baru", 5, "days", False, True,
+     [PENGANTAR, "Fotokopi buku nikah / akta perkawinan", "Fotokopi KTP-el suami dan istri"], []),
+    ("kk-ubah", "Kartu Keluarga Perubahan", 5, "days", False, True,
+     ["Kartu Keluarga lama (asli)", PENGANTAR, "Dokumen pendukung perubahan (akta, surat pindah)"], []),
+    ("akta-lahir", "Akta Kelahiran", 5, "days", False, True,
+     ["Surat keterangan lahir dari rumah sakit / bidan", KK, "Fotokopi KTP-el kedua orang tua",
+      "Fotokopi buku nikah orang tua"], ["Fotokopi KTP-el dua orang saksi"]),
+    ("akta-mati", "Akta Kematian", 5, "days", False, True,
+     ["Surat keterangan kematian dari rumah sakit / kelurahan", KK, "Fotokopi KTP-el almarhum/almarhumah",
+      "Fotokopi KTP-el pelapor"], []),
+    ("pindah", "Surat Pindah (SKPWNI)", 3, "days", False, True, ["Kartu Keluarga (asli)", KTP, PENGANTAR], []),
+    ("sktm", "Surat Keterangan Tidak Mampu", 4, "hours", True, False, [PENGANTAR, KK, KTP], []),
+    ("domisili", "Surat Keterangan Domisili", 4, "hours", True, False, [PENGANTAR, KTP], []),
+    ("ahli-waris", "Surat Keterangan Ahli Waris", 7, "days", True, False,
+     ["Surat pernyataan ahli waris bermeterai", "Fotokopi akta kematian pewaris",
+      "Fotokopi KTP-el dan KK para ahli waris", PENGANTAR], ["Silsilah keluarga"]),
+]
+
+HOLIDAYS = [
+    (date(2026, 1, 1), "Tahun Baru Masehi"), (date(2026, 3, 19), "Hari Suci Nyepi"),
+    (date(2026, 3, 20), "Idul Fitri 1447 H"), (date(2026, 3, 21), "Idul Fitri 1447 H"),
+    (date(2026, 4, 3), "Wafat Yesus Kristus"), (date(2026, 5, 1), "Hari Buruh Internasional"),
+    (date(2026, 5, 14), "Kenaikan Yesus Kristus"), (date(2026, 5, 27), "Idul Adha 1447 H"),
+    (date(2026, 6, 1), "Hari Lahir Pancasila"), (date(2026, 8, 17), "Hari Kemerdekaan RI"),
+    (date(2026, 12, 25), "Hari Raya Natal"), (date(2027, 1, 1), "Tahun Baru Masehi"),
+]
+
+PATHS = {
+    "received": [], "verifying": ["verify"], "returned": ["verify", "return_to_citizen"],
+    "processing": ["verify", "accept"], "at_disdukcapil": ["verify", "accept", "forward"],
+    "back_from_disdukcapil": ["verify", "accept", "forward", "back_from_disdukcapil"],
+    "awaiting_signature": ["verify", "accept", "to_signature"],
+    "signed": ["verify", "accept", "to_signature", "sign"],
+    "ready": ["verify", "accept", "to_signature", "sign", "mark_ready"],
+    "handed_over": ["verify", "accept", "to_signature", "sign", "mark_ready", "hand_over"],
+    "rejected": ["verify", "reject"], "cancelled": ["cancel"],
+}
+FORWARD_STATES = {"at_disdukcapil", "back_from_disdukcapil"}
+SIGN_STATES = {"awaiting_signature", "signed", "ready", "handed_over"}
+COMMENTS = {"return_to_citizen": "Surat pengantar kelurahan belum dicap; mohon dilengkapi.",
+            "reject": "Pemohon bukan penduduk Kecamatan Plaju.",
+            "cancel": "Pemohon membatalkan permohonan.", "send_back": "Nama ayah salah tulis."}
+ACTORS = {"verify": "petugas", "return_to_citizen": "petugas", "accept": "kasi", "forward": "kasi",
+          "back_from_disdukcapil": "petugas2", "to_signature": "kasi", "sign": "camat",
+          "mark_ready": "petugas2", "hand_over": "petugas", "reject": "kasi", "cancel": "petugas",
+          "complete": "kasi"}
+
+
+def seed_types() -> dict[str, DocumentType]:
+    existing = {t.code: t for t in db.session.scalars(select(DocumentType))}
+    for position, (code, name, amount, unit, signs, forwards, required, optional) in enumerate(TYPES):
+        if code in existing:
+            continue
+        doc_type = DocumentType(code=code, name=name, service_amount=amount, service_unit=unit,
+                                camat_signs=signs, forwards_to_disdukcapil=forwards, position=position)
+        doc_type.requirements = [DocumentRequirement(label=label, required=True, position=i)
+                                 for i, label in enumerate(required)] + [
+            DocumentRequirement(label=label, required=False, position=len(required) + i)
+            for i, label in enumerate(optional)]
+        db.session.add(doc_type)
+        existing[code] = doc_type
+    known = set(db.session.scalars(select(Holiday.day)))
+    for day, name in HOLIDAYS:
+        if day not in known:
+            db.session.add(Holiday(day=day, name=name))
+    db.session.commit()
+    return existing
+
+
+def fake_nik(rng: random.Random, serial: int) -> tuple[str, bool]:
+    female = rng.random() < 0.5
+    born = date(rng.randint(1950, 2008), rng.randint(1, 12), rng.randint(1, 28))
+    return make_nik(born, female, serial, district=rng.choice(["01", "08", "11"])), female
+
+
+def _working_days_ago(days: int, holidays) -> object:
+    moment = utcnow()
+    while days > 0:
+        moment -= timedelta(days=1)
+        if sla.is_working_day(sla.wib_date(moment), holidays):
+            days -= 1
+    return moment
+
+
+@seeder(order=20)
+def seed_documents() -> None:
+    from faker import Faker
+
+    from .services import create_request, holiday_set
+    types = seed_types()
+    if db.session.scalar(select(func.count()).select_from(DocumentRequest)):
+        return
+    people = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(set(ACTORS.values()))))}
+    if set(ACTORS.values()) - set(people):
+        return
+    fake = Faker("id_ID")
+    fake.seed_instance(2026)
+    rng = random.Random(2026)
+    holidays = holiday_set()
+    password = current_app.config["DEMO_PASSWORD"]
+    plan = [(state, overdue) for state in PATHS for overdue in (False, True)]
+    plan += [("received", False)] * 3 + [("verifying", False)] * 2 + [("ready", False)] * 2
+    for serial, (target, overdue) in enumerate(plan, start=1):
+        if target in FORWARD_STATES:
+            pool = [t for t in types.values() if t.forwards_to_disdukcapil]
+        elif target in SIGN_STATES:
+            pool = [t for t in types.values() if t.camat_signs]
+        else:
+            pool = list(types.values())
+        doc_type = rng.choice(pool)
+        nik, female = fake_nik(rng, serial)
+        name = fake.name_female() if female else fake.name_male()
+        budget_days = max(1, sla.budget_minutes(doc_type.service_amount, doc_type.service_unit) // sla.DAY_MINUTES)
+        ago = budget_days + rng.randint(1, 4) if overdue else rng.randint(0, max(budget_days - 1, 0))
+        req = create_request(
+            actor=people["petugas"], nik=nik, name=name, phone=fake.numerify("08##########"),
+            kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
+            ticked={r.id for r in doc_type.requirements}, holidays=holidays,
+            received_at=_working_days_ago(ago, holidays) - timedelta(minutes=rng.randint(0, 300)))
+        for trigger in PATHS[target]:
+            try:
+                req = fire(req, trigger, people[ACTORS[trigger]], expected_version=req.version,
+                           comment=COMMENTS.get(trigger), password=password if trigger == "sign" else None,
+                           data={"holidays": holidays})
+            except Refused as refused:
+                log.warning("demo request %s stopped before %s: %s", req.tracking_code, trigger, refused.message)
+                break

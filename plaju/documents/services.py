@@ -1,0 +1,382 @@
+"""Document services: intake, the queue, what a user may do, the SLA sweep. Views call only this."""
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, tuple_
+
+from .. import uploads
+from ..accounts.models import User, UserRole
+from ..audit import record as audit
+from ..database import utcnow
+from ..extensions import db
+from ..notify.service import deliver_pending, notify
+from ..timeutil import today_wib
+from ..workflow import available, fire, history_for
+from . import sla
+from .models import DocumentAttachment, DocumentRequest, DocumentType, Holiday
+from .nik import validate_nik
+from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES
+
+STAFF = ("clerk", "section_head", "sekcam", "camat", "admin", "hr")
+INTAKE = ("clerk", "section_head")
+FULL_NIK = ("clerk", "section_head")
+PAGE_SIZE = 25
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the counter
+
+
+class IntakeRefused(ValueError):
+    """The intake form cannot be accepted; `field` names where the message belongs."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def holiday_set() -> frozenset:
+    return frozenset(db.session.scalars(select(Holiday.day)))
+
+
+def new_tracking_code() -> str:
+    """PLJ- and 10 random characters: 50 bits from `secrets`, not guessable, easy to read out."""
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+    return f"PLJ-{body[:5]}-{body[5:]}"
+
+
+def normalise_code(raw: str | None) -> str:
+    code = "".join((raw or "").upper().split()).replace("-", "")
+    if code.startswith("PLJ"):
+        code = code[3:]
+    if len(code) != 10 or any(c not in CODE_ALPHABET for c in code):
+        return ""
+    return f"PLJ-{code[:5]}-{code[5:]}"
+
+
+def active_types() -> list[DocumentType]:
+    return list(db.session.scalars(select(DocumentType).where(DocumentType.active.is_(True))
+                                   .order_by(DocumentType.position, DocumentType.name)))
+
+
+def all_types() -> list[DocumentType]:
+    return list(db.session.scalars(select(DocumentType).order_by(DocumentType.position, DocumentType.name)))
+
+
+def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
+                   ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
+                   holidays=None) -> DocumentRequest:
+    """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
+
+    Anything refused raises IntakeRefused before a row exists; files stored before a failure are
+    removed again so nothing is left on disk."""
+    checked = validate_nik(nik)
+    if not doc_type.active:
+        raise IntakeRefused(_("This document type is no longer offered."), "type_id")
+    missing = [r.label for r in doc_type.requirements if r.required and r.id not in ticked]
+    if missing:
+        raise IntakeRefused(_("Required documents are missing: %(items)s. The request cannot be taken in "
+                              "until the citizen brings them.", items=", ".join(missing)), "requirements")
+    stored = []
+    try:
+        for file_storage in files:
+            if file_storage and file_storage.filename:
+                try:
+                    stored.append(uploads.store(file_storage))
+                except uploads.UploadRefused as refused:
+                    raise IntakeRefused(str(refused), "attachments") from None
+        now = received_at or utcnow()
+        holidays = holiday_set() if holidays is None else holidays
+        budget = sla.budget_minutes(doc_type.service_amount, doc_type.service_unit)
+        req = DocumentRequest(
+            tracking_code=new_tracking_code(), type=doc_type, nik=checked.value, name=name.strip(),
+            name_key=name.strip().lower(), phone=(phone or "").strip(), kelurahan=kelurahan,
+            note=(note or "").strip(), state="received", version=0, created_by_id=actor.id,
+            received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
+            due_at=sla.add_working_minutes(now, budget, holidays),
+            checklist=json.dumps([{"id": r.id, "label": r.label, "required": r.required, "ok": r.id in ticked}
+                                  for r in doc_type.requirements], ensure_ascii=False))
+        db.session.add(req)
+        db.session.flush()
+        for s in stored:
+            db.session.add(DocumentAttachment(request_id=req.id, stored_name=s.name, original_name=s.original_name,
+                                              mime=s.mime, size=s.size, sha256=s.sha256, uploaded_by_id=actor.id))
+        audit.record("document.receive", actor=actor, subject_type="document", subject_id=req.id,
+                     to_state="received", changes={"type": [None, doc_type.code], "kelurahan": [None, kelurahan],
+                                                   "attachments": [None, len(stored)]})
+        db.session.commit()
+        return req
+    except BaseException:
+        db.session.rollback()
+        for s in stored:
+            uploads.discard(s.name)
+        raise
+
+
+def add_attachments(req: DocumentRequest, actor, files) -> int:
+    """Add scans to an open request (e.g. documents the citizen brought back)."""
+    if req.state not in OPEN_STATES:
+        raise IntakeRefused(_("Files can only be added while the request is open."), "attachments")
+    stored = []
+    try:
+        for file_storage in files:
+            if file_storage and file_storage.filename:
+                try:
+                    stored.append(uploads.store(file_storage))
+                except uploads.UploadRefused as refused:
+                    raise IntakeRefused(str(refused), "attachments") from None
+        if not stored:
+            raise IntakeRefused(_("No file was chosen."), "attachments")
+        for s in stored:
+            db.session.add(DocumentAttachment(request_id=req.id, stored_name=s.name, original_name=s.original_name,
+                                              mime=s.mime, size=s.size, sha256=s.sha256, uploaded_by_id=actor.id))
+        audit.record("document.attach", actor=actor, subject_type="document", subject_id=req.id,
+                     changes={"attachments": [None, [s.original_name for s in stored]]})
+        db.session.commit()
+        return len(stored)
+    except BaseException:
+        db.session.rollback()
+        for s in stored:
+            uploads.discard(s.name)
+        raise
+
+
+# ---- flags and display ------------------------------------------------------------------------
+
+def is_overdue(req: DocumentRequest, now: datetime | None = None) -> bool:
+    return req.state in CLOCK_STATES and req.due_at is not None and req.due_at < (now or utcnow())
+
+
+def is_due_today(req: DocumentRequest, now: datetime | None = None) -> bool:
+    return (req.state in CLOCK_STATES and req.due_at is not None and not is_overdue(req, now)
+            and sla.wib_date(req.due_at) == today_wib())
+
+
+def promised_date(req: DocumentRequest):
+    return sla.wib_date(req.due_at)
+
+
+def stepper(req: DocumentRequest) -> list[dict]:
+    """The path this request takes, each step done, current or still to come."""
+    path = ["received", "verifying", "processing"]
+    if req.type.forwards_to_disdukcapil:
+        path += ["at_disdukcapil", "back_from_disdukcapil"]
+    if req.type.camat_signs:
+        path += ["awaiting_signature", "signed"]
+    path += ["ready", "handed_over"]
+    state = req.state
+    anchor = {"returned": "verifying"}.get(state, state)
+    if state in ("rejected", "cancelled"):
+        items = [{"name": n, "label": DOCUMENT_FLOW.state(n).label, "status": "done"} for n in path[:1]]
+        items.append({"name": state, "label": DOCUMENT_FLOW.state(state).label, "status": "stopped"})
+        return items
+    position = path.index(anchor) if anchor in path else 0
+    items = []
+    for i, name in enumerate(path):
+        status = "done" if i < position or state == "handed_over" else ("current" if i == position else "todo")
+        label = DOCUMENT_FLOW.state(name).label
+        if name == anchor and state == "returned":
+            label = DOCUMENT_FLOW.state("returned").label
+        items.append({"name": name, "label": label, "status": status})
+    return items
+
+
+def state_label(name: str) -> str:
+    return DOCUMENT_FLOW.state(name).label
+
+
+STATE_TONES = {"received": "secondary", "verifying": "info", "returned": "warning", "processing": "primary",
+               "at_disdukcapil": "primary", "back_from_disdukcapil": "primary",
+               "awaiting_signature": "primary", "signed": "primary", "ready": "success",
+               "handed_over": "success", "rejected": "danger", "cancelled": "dark"}
+
+
+# ---- who may do what ---------------------------------------------------------------------------
+
+def actions_for(req: DocumentRequest, user) -> list:
+    """The engine's available steps, without those that never apply to this kind of document."""
+    actions = []
+    for action in available(req, user):
+        if action.blocked and any(getattr(g, "structural", False) and g(req, user) for g in action.step.guards):
+            continue
+        actions.append(action)
+    return actions
+
+
+def take_action(req: DocumentRequest, trigger: str, actor, *, version, comment=None, password=None,
+                ticked=None, missing=None) -> DocumentRequest:
+    data = {"holidays": holiday_set(), "ticked": sorted(ticked or ()), "missing": sorted(missing or ())}
+    db.session.rollback()
+    return fire(req, trigger, actor, expected_version=version, comment=comment, password=password, data=data)
+
+
+def can_view(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(*STAFF))
+
+
+def timeline(req: DocumentRequest) -> list[dict]:
+    events = history_for(req)
+    ids = {e.acting_for_id for e in events if e.acting_for_id}
+    names = {}
+    if ids:
+        names = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    items = []
+    for e in events:
+        if e.outcome != "ok":
+            continue
+        trigger = e.action.rsplit(".", 1)[-1]
+        step = DOCUMENT_FLOW.step_by_trigger.get(trigger)
+        label = step.label if step else {"receive": _l("Received at the counter"),
+                                         "attach": _l("Files added")}.get(trigger, trigger)
+        principal = names.get(e.acting_for_id)
+        items.append({"event": e, "label": label, "actor": e.actor_name or "-",
+                      "acting_for": principal, "to_state": e.to_state,
+                      "changes": e.changes_dict})
+    return items
+
+
+# ---- the queue -------------------------------------------------------------------------------
+
+@dataclass
+class QueueFilters:
+    state: str = "open"
+    type_id: int | None = None
+    kelurahan: str = ""
+    flag: str = ""  # overdue | today
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "QueueFilters":
+        state = args.get("state") or "open"
+        if state not in ("open", "all", *DOCUMENT_FLOW.state_by_name):
+            state = "open"
+        flag = args.get("flag") or ("overdue" if args.get("overdue") else "")
+        return cls(state=state, type_id=args.get("type", type=int), kelurahan=(args.get("kelurahan") or "").strip(),
+                   flag=flag if flag in ("overdue", "today") else "", q=(args.get("q") or "").strip()[:60])
+
+    def as_args(self) -> dict:
+        args = {"state": self.state, "type": self.type_id, "kelurahan": self.kelurahan, "flag": self.flag,
+                "q": self.q}
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def _where(filters: QueueFilters, now: datetime):
+    conds = []
+    if filters.state == "open":
+        conds.append(DocumentRequest.state.in_(OPEN_STATES))
+    elif filters.state != "all":
+        conds.append(DocumentRequest.state == filters.state)
+    if filters.type_id:
+        conds.append(DocumentRequest.type_id == filters.type_id)
+    if filters.kelurahan:
+        conds.append(DocumentRequest.kelurahan == filters.kelurahan)
+    if filters.flag == "overdue":
+        conds += [DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.due_at < now]
+    elif filters.flag == "today":
+        conds += [DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.due_at >= now,
+                  DocumentRequest.due_at < sla.end_of_day_utc(today_wib())]
+    if filters.q:
+        code = normalise_code(filters.q)
+        term = filters.q.lower().replace("%", "").replace("_", "")
+        if code:
+            conds.append(DocumentRequest.tracking_code == code)
+        elif term:
+            conds.append(or_(DocumentRequest.name_key.startswith(term, autoescape=True),
+                             DocumentRequest.name_key.contains(" " + term, autoescape=True),
+                             DocumentRequest.tracking_code.startswith(filters.q.upper(), autoescape=True)))
+    return conds
+
+
+def encode_cursor(req: DocumentRequest) -> str:
+    return f"{req.received_at.isoformat(timespec='microseconds')}_{req.id}"
+
+
+def decode_cursor(raw: str | None):
+    if not raw:
+        return None
+    try:
+        stamp, _sep, ident = raw.rpartition("_")
+        return datetime.fromisoformat(stamp), int(ident)
+    except ValueError:
+        return None
+
+
+def queue_statement(filters: QueueFilters, after=None, limit: int = PAGE_SIZE, now: datetime | None = None):
+    now = now or utcnow()
+    stmt = select(DocumentRequest).where(*_where(filters, now))
+    cursor = decode_cursor(after) if isinstance(after, str) else after
+    if cursor:
+        stmt = stmt.where(tuple_(DocumentRequest.received_at, DocumentRequest.id) < tuple_(*cursor))
+    return stmt.order_by(DocumentRequest.received_at.desc(), DocumentRequest.id.desc()).limit(limit + 1)
+
+
+def queue_page(filters: QueueFilters, after=None, limit: int = PAGE_SIZE):
+    """One page of the queue in one query (type joined); returns (rows, cursor of the next page)."""
+    rows = list(db.session.scalars(queue_statement(filters, after, limit)).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+
+def counters() -> dict:
+    """Open, overdue, due today and awaiting signature, in one query."""
+    now = utcnow()
+    running = DocumentRequest.state.in_(CLOCK_STATES)
+    end_today = sla.end_of_day_utc(today_wib())
+    row = db.session.execute(select(
+        func.count().filter(DocumentRequest.state.in_(OPEN_STATES)),
+        func.count().filter(and_(running, DocumentRequest.due_at < now)),
+        func.count().filter(and_(running, DocumentRequest.due_at >= now, DocumentRequest.due_at < end_today)),
+        func.count().filter(DocumentRequest.state == "awaiting_signature"),
+        func.count().filter(DocumentRequest.state == "ready"),
+    ).where(DocumentRequest.state.in_(OPEN_STATES))).one()
+    return {"open": row[0], "overdue": row[1], "today": row[2], "signature": row[3], "ready": row[4]}
+
+
+# ---- the SLA sweep ---------------------------------------------------------------------------
+
+def _section_heads() -> list[User]:
+    return list(db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                                   .where(UserRole.role == "section_head", User.active.is_(True))
+                                   .order_by(User.id)))
+
+
+def sweep(now: datetime | None = None, base_url: str = "") -> dict:
+    """Notify section heads of every overdue request once per due date; idempotent. Mails after commit."""
+    now = now or utcnow()
+    heads = _section_heads()
+    creators = {}
+    overdue = list(db.session.scalars(
+        select(DocumentRequest).where(DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.due_at < now)
+        .order_by(DocumentRequest.due_at)))
+    created = 0
+    for req in overdue:
+        if req.created_by_id not in creators:
+            creator = db.session.get(User, req.created_by_id) if req.created_by_id else None
+            creators[req.created_by_id] = creator.unit_id if creator else None
+        unit = creators[req.created_by_id]
+        recipients = [h for h in heads if unit and h.unit_id == unit] or heads
+        due = sla.wib_date(req.due_at)
+        for head in recipients:
+            note = notify(
+                head,
+                _("Overdue: %(code)s %(type)s (due %(due)s)", code=req.tracking_code, type=req.type.name,
+                  due=due.strftime("%d-%m-%Y")),
+                _("The request %(code)s (%(type)s, Kelurahan %(kel)s) passed its service standard on "
+                  "%(due)s and is now at \"%(state)s\".", code=req.tracking_code, type=req.type.name,
+                  kel=req.kelurahan, due=due.strftime("%d-%m-%Y"), state=state_label(req.state)),
+                url=(base_url.rstrip("/") + f"/documents/{req.id}") if base_url else f"/documents/{req.id}",
+                dedupe_key=f"doc-overdue:{req.id}:{due.isoformat()}:{head.id}")
+            if note is not None:
+                created += 1
+                db.session.flush()
+    db.session.commit()
+    mailed = deliver_pending()
+    return {"overdue": len(overdue), "notified": created, "mailed": mailed}
+
+
+def request_url(req: DocumentRequest) -> str:
+    return url_for("documents.detail", request_id=req.id)

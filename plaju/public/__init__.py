@@ -1,0 +1,1 @@
+"""Pages without login: tracking a document request by its code."""

@@ -1,0 +1,47 @@
+"""Public request tracking: type, current step and promised date only; never who asked or their NIK."""
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..documents import services as svc
+from ..documents.models import DocumentRequest
+from ..extensions import db, limiter
+from ..htmx import render_page_or_block
+
+bp = Blueprint("public", __name__)
+
+
+def _limit() -> str:
+    return current_app.config.get("TRACK_LIMIT", "20 per minute")
+
+
+def _find(code: str) -> DocumentRequest | None:
+    normal = svc.normalise_code(code)
+    if not normal:
+        return None
+    return db.session.scalars(select(DocumentRequest).where(DocumentRequest.tracking_code == normal)).first()
+
+
+@bp.get("/track")
+@limiter.limit(_limit)
+def track_form():
+    code = (request.args.get("code") or "").strip()
+    if code:
+        return redirect(url_for(".track", code=code[:40]), 303)
+    return render_page_or_block("public/track.html", "result", code="", req=None, not_found=False)
+
+
+@bp.get("/track/<code>")
+@limiter.limit(_limit)
+def track(code):
+    req = _find(code)
+    if req is None:
+        return render_page_or_block("public/track.html", "result", code=code[:40], req=None, not_found=True), 404
+    view = {
+        "code": req.tracking_code, "type": req.type.name, "state": svc.state_label(req.state),
+        "state_name": req.state, "steps": svc.stepper(req), "promised": svc.promised_date(req),
+        "received": req.received_at, "paused": req.state == "returned",
+        "ready": req.state == "ready", "closed": req.state in ("handed_over", "rejected", "cancelled"),
+    }
+    return render_page_or_block("public/track.html", "result", code=req.tracking_code, req=view,
+                                not_found=False, message=_("Status of request %(code)s", code=req.tracking_code))

@@ -1,0 +1,48 @@
+"""Factories for document requests: seeded types, requests put straight into a state."""
+import itertools
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from plaju.documents.models import DocumentRequest, DocumentType
+from plaju.documents.nik import make_nik
+from plaju.documents.seed import seed_types
+from plaju.documents.services import create_request
+
+_serial = itertools.count(1)
+
+
+def valid_nik(female: bool = False) -> str:
+    return make_nik(date(1990, 3, 12), female, next(_serial) % 9999 + 1)
+
+
+@pytest.fixture()
+def doc_types(db):
+    return seed_types()
+
+
+@pytest.fixture()
+def make_request(db, users, doc_types):
+    def make(state: str = "received", type_code: str = "ktp-baru", name: str = "Siti Aminah", clerk=None,
+             received_at=None, **fields) -> DocumentRequest:
+        doc_type = doc_types[type_code]
+        req = create_request(actor=clerk or users["clerk"], nik=fields.pop("nik", valid_nik()), name=name,
+                             phone="081234567890", kelurahan=fields.pop("kelurahan", "Plaju Darat"),
+                             doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
+                             received_at=received_at)
+        for key, value in fields.items():
+            setattr(req, key, value)
+        req.state = state
+        db.session.commit()
+        return req
+    return make
+
+
+def fresh(db, req) -> DocumentRequest:
+    db.session.expire_all()
+    return db.session.scalars(select(DocumentRequest).where(DocumentRequest.id == req.id)).one()
+
+
+def type_by_code(db, code) -> DocumentType:
+    return db.session.scalars(select(DocumentType).where(DocumentType.code == code)).one()

@@ -1,0 +1,179 @@
+"""Intake at the counter: NIK, requirements and uploads refused with clear messages, nothing saved."""
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from plaju.audit.models import AuditEvent
+from plaju.documents.models import DocumentAttachment, DocumentRequest
+from tests.documents.conftest import valid_nik
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+       b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
+MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+
+
+def _count(db, model) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _uploaded_files(app) -> list[Path]:
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    return sorted(folder.glob("*")) if folder.exists() else []
+
+
+@pytest.fixture()
+def form(doc_types):
+    ktp = doc_types["ktp-baru"]
+
+    def build(**overrides):
+        data = {"nik": valid_nik(female=True), "name": "Rina Marlina", "phone": "0812 3456 7890",
+                "kelurahan": "Talang Putri", "type_id": str(ktp.id),
+                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": ""}
+        data.update(overrides)
+        return data
+    return build
+
+
+def test_clerk_takes_in_a_request_and_gets_a_printable_receipt(app, client, login_as, form, db):
+    login_as("clerk")
+    before = _uploaded_files(app)
+    data = form(attachments=[(io.BytesIO(PDF), "kk.pdf"), (io.BytesIO(PNG), "pengantar.png")])
+    response = client.post("/documents/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    assert response.headers["Location"].endswith(f"/documents/{req.id}/receipt")
+    assert req.tracking_code.startswith("PLJ-") and len(req.tracking_code) == 15
+    assert [a.original_name for a in req.attachments] == ["kk.pdf", "pengantar.png"]
+    assert len(_uploaded_files(app)) == len(before) + 2
+    receipt = client.get(f"/documents/{req.id}/receipt").get_data(as_text=True)
+    assert req.tracking_code in receipt and "data:image/svg+xml" in receipt
+    assert "Janji selesai" in receipt and "Fotokopi Kartu Keluarga" in receipt
+    assert req.nik not in receipt and req.nik[:4] + "********" + req.nik[-4:] in receipt
+    assert " style=" not in receipt and "<script>" not in receipt
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.receive")).one()
+    assert (event.to_state, event.subject_id) == ("received", str(req.id))
+
+
+@pytest.mark.parametrize("nik,message", [
+    ("16710812039", "NIK harus 16 digit, bukan 11."),
+    ("1671A812039000B3", "NIK hanya boleh berisi angka"),
+    ("1671083102900003", "bukan tanggal lahir yang sah"),
+    ("1271081203900003", "NIK ini bukan dari Palembang: harus diawali 1671, bukan 1271."),
+])
+def test_invalid_nik_is_refused_with_its_own_message(client, login_as, form, db, nik, message):
+    login_as("clerk")
+    response = client.post("/documents/new", data=form(nik=nik))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _count(db, DocumentRequest) == 0
+
+
+def test_a_woman_with_day_plus_forty_is_accepted(client, login_as, form, db):
+    login_as("clerk")
+    response = client.post("/documents/new", data=form(nik="1671084712880007"))
+    assert response.status_code == 303
+    assert _count(db, DocumentRequest) == 1
+
+
+def test_missing_required_requirement_is_refused(client, login_as, form, doc_types, db):
+    login_as("clerk")
+    first = doc_types["ktp-baru"].requirements[0]
+    response = client.post("/documents/new", data=form(requirements=[
+        str(r.id) for r in doc_types["ktp-baru"].requirements if r.required and r.id != first.id]))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Persyaratan wajib belum lengkap: Fotokopi Kartu Keluarga" in html
+    assert _count(db, DocumentRequest) == 0
+
+
+@pytest.mark.parametrize("payload,name", [(ELF, "kk.pdf"), (MZ, "surat.pdf"), (b"hello world", "foto.png")])
+def test_disguised_upload_is_refused_and_nothing_is_kept(app, client, login_as, form, db, payload, name):
+    login_as("clerk")
+    before = _uploaded_files(app)
+    data = form(attachments=[(io.BytesIO(PDF), "asli.pdf"), (io.BytesIO(payload), name)])
+    response = client.post("/documents/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert f"Berkas {name} bukan berkas PDF/JPG/PNG yang sebenarnya." in response.get_data(as_text=True)
+    assert _count(db, DocumentRequest) == 0 and _count(db, DocumentAttachment) == 0
+    assert _uploaded_files(app) == before  # the good file stored first was removed again
+
+
+def test_oversized_upload_is_refused_and_nothing_is_kept(app, client, login_as, form, db):
+    login_as("clerk")
+    app.config["UPLOAD_MAX_BYTES"] = 64 * 1024
+    try:
+        before = _uploaded_files(app)
+        big = PDF + b"0" * (65 * 1024)
+        data = form(attachments=[(io.BytesIO(PDF), "kecil.pdf"), (io.BytesIO(big), "besar.pdf")])
+        response = client.post("/documents/new", data=data, content_type="multipart/form-data")
+    finally:
+        app.config["UPLOAD_MAX_BYTES"] = 5 * 1024 * 1024
+    assert response.status_code == 422
+    assert "Berkas besar.pdf lebih besar dari" in response.get_data(as_text=True)
+    assert _count(db, DocumentRequest) == 0
+    assert _uploaded_files(app) == before
+
+
+def test_a_whole_request_above_the_limit_is_refused_before_reading(app, client, login_as, form, db):
+    login_as("clerk")
+    big = b"%PDF" + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 10)
+    response = client.post("/documents/new", data=form(attachments=[(io.BytesIO(big), "a.pdf")]),
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert _count(db, DocumentRequest) == 0
+
+
+def test_a_failure_while_saving_removes_the_stored_files(app, client, login_as, form, db, monkeypatch):
+    from plaju.audit import record
+    login_as("clerk")
+    before = _uploaded_files(app)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+    monkeypatch.setattr(record, "record", broken)
+    response = client.post("/documents/new", data=form(attachments=[(io.BytesIO(PDF), "kk.pdf")]),
+                           content_type="multipart/form-data")
+    assert response.status_code == 500
+    assert _count(db, DocumentRequest) == 0
+    assert _uploaded_files(app) == before
+
+
+def test_only_counter_staff_take_in_requests(client, login_as, form, db):
+    for who, status in (("camat", 403), ("asn", 403), ("hr", 403)):
+        login_as(who)
+        assert client.get("/documents/new").status_code == status
+        assert client.post("/documents/new", data=form()).status_code == status
+    assert _count(db, DocumentRequest) == 0
+
+
+def test_attachments_are_served_to_staff_only(app, client, login_as, form, db):
+    login_as("clerk")
+    client.post("/documents/new", data=form(attachments=[(io.BytesIO(PDF), "kk.pdf")]),
+                content_type="multipart/form-data")
+    req = db.session.scalars(select(DocumentRequest)).one()
+    url = f"/documents/{req.id}/files/{req.attachments[0].id}"
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["Content-Type"] == "application/pdf"
+    login_as("asn")
+    assert client.get(url).status_code == 403
+    client.post("/logout")
+    assert client.get(url).status_code == 302
+    login_as("kasi")
+    assert client.get(f"/documents/{req.id + 1}/files/{req.attachments[0].id}").status_code == 404
+
+
+def test_choosing_a_type_shows_its_checklist_without_saving(client, login_as, doc_types, db):
+    login_as("clerk")
+    akta = doc_types["akta-lahir"]
+    fragment = client.get(f"/documents/new/checklist?type_id={akta.id}", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert "Surat keterangan lahir" in html and "<html" not in html
+    no_js = client.post("/documents/new", data={"type_id": str(akta.id), "refresh": "1"})
+    assert no_js.status_code == 200 and "Surat keterangan lahir" in no_js.get_data(as_text=True)
+    assert _count(db, DocumentRequest) == 0

@@ -1,0 +1,120 @@
+"""Working-day arithmetic, the paused clock, and the overdue sweep mailing a real SMTP server."""
+import socket
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from plaju.database import utcnow
+from plaju.documents import sla
+from plaju.documents.models import Holiday
+from plaju.documents.services import sweep, take_action
+from plaju.notify.models import Notification
+from plaju.timeutil import WIB
+from tests.documents.conftest import fresh
+
+
+def wib(*args) -> datetime:
+    """A WIB wall-clock time as the naive UTC the database stores."""
+    return datetime(*args, tzinfo=WIB).astimezone(UTC).replace(tzinfo=None)
+
+
+# Monday 2026-11-30 is a working day; 2026-12-25 (Friday) is Christmas
+CHRISTMAS = frozenset({date(2026, 12, 25)})
+
+
+@pytest.mark.parametrize("start,minutes,expected", [
+    (wib(2026, 11, 30, 9, 0), 3 * 480, wib(2026, 12, 3, 9, 0)),        # 3 days from Monday 09.00
+    (wib(2026, 11, 30, 7, 0), 480, wib(2026, 11, 30, 16, 0)),          # before opening: starts 08.00
+    (wib(2026, 11, 30, 17, 0), 60, wib(2026, 12, 1, 9, 0)),            # after closing: next morning
+    (wib(2026, 12, 4, 15, 0), 120, wib(2026, 12, 7, 9, 0)),            # Friday afternoon over the weekend
+    (wib(2026, 11, 29, 10, 0), 240, wib(2026, 11, 30, 12, 0)),         # taken in on a Sunday
+    (wib(2026, 12, 24, 14, 0), 480, wib(2026, 12, 28, 14, 0)),         # over Christmas and a weekend
+    (wib(2026, 11, 30, 9, 0), 0, wib(2026, 11, 30, 9, 0)),
+])
+def test_add_working_minutes(start, minutes, expected):
+    assert sla.add_working_minutes(start, minutes, CHRISTMAS) == expected
+
+
+def test_working_minutes_between_skips_nights_weekends_and_holidays():
+    assert sla.working_minutes_between(wib(2026, 11, 30, 9, 0), wib(2026, 11, 30, 11, 30)) == 150
+    assert sla.working_minutes_between(wib(2026, 12, 4, 15, 0), wib(2026, 12, 7, 9, 0)) == 120
+    assert sla.working_minutes_between(wib(2026, 12, 24, 8, 0), wib(2026, 12, 28, 16, 0), CHRISTMAS) == 960
+    assert sla.working_minutes_between(wib(2026, 12, 24, 8, 0), wib(2026, 12, 28, 16, 0)) == 1440
+    assert sla.working_minutes_between(wib(2026, 12, 1, 9, 0), wib(2026, 11, 30, 9, 0)) == 0
+
+
+def test_due_date_at_intake_counts_holidays_from_the_admin_table(db, make_request):
+    db.session.add(Holiday(day=date(2026, 12, 2), name="Libur uji"))
+    db.session.commit()
+    req = make_request("received", "ktp-baru", received_at=wib(2026, 11, 30, 10, 0))  # 3 working days
+    assert req.due_at == wib(2026, 12, 4, 10, 0)
+    assert req.budget_minutes == 3 * 480
+
+
+def test_pause_while_returned_moves_the_promise_by_the_time_with_the_citizen(db, users, make_request):
+    received = utcnow() - timedelta(days=30)
+    req = make_request("verifying", "akta-lahir", received_at=received, clock_started_at=received,
+                       clock_used_minutes=0)
+    req = take_action(req, "return_to_citizen", users["clerk"], version=req.version, comment="kurang")
+    row = fresh(db, req)
+    used = row.clock_used_minutes
+    assert 20 * 480 <= used <= 23 * 480  # about 21 working days in 30 calendar days
+    assert row.due_at is None
+    row = take_action(row, "resubmit", users["clerk"], version=row.version)
+    row = fresh(db, row)
+    assert row.clock_used_minutes == used
+    assert row.due_at == sla.add_working_minutes(row.clock_started_at, max(row.budget_minutes - used, 0))
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@pytest.fixture()
+def smtp(app):
+    inbox = Inbox()
+    with socket.socket() as probe:  # an ephemeral port the OS says is free
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    old = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
+    controller.stop()
+
+
+def test_sweep_mails_the_section_head_once_and_is_idempotent(app, db, users, make_request, smtp):
+    users["kasi"].email = "kasi@plaju.local"
+    users["kasi2"].email = "kasi2@plaju.local"
+    db.session.commit()
+    late = make_request("processing", "ktp-baru", due_at=utcnow() - timedelta(hours=3))
+    make_request("processing", "ktp-baru", due_at=utcnow() + timedelta(days=2))       # not late
+    make_request("returned", "ktp-baru", due_at=None)                                   # paused
+    make_request("handed_over", "ktp-baru", due_at=utcnow() - timedelta(days=9))       # finished
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["sla", "sweep"])
+    assert first.exit_code == 0, first.output
+    assert "overdue: 1, new notifications: 2, e-mails sent: 2" in first.output
+    recipients = sorted(r for rcpts, _body in smtp.messages for r in rcpts)
+    assert recipients == ["kasi2@plaju.local", "kasi@plaju.local"]
+    assert late.tracking_code in smtp.messages[0][1]
+    second = runner.invoke(args=["sla", "sweep"])
+    assert "overdue: 1, new notifications: 0, e-mails sent: 0" in second.output
+    assert len(smtp.messages) == 2
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
+
+
+def test_sweep_without_mail_server_still_notifies_in_the_app(app, db, users, make_request):
+    make_request("verifying", "sktm", due_at=utcnow() - timedelta(minutes=5))
+    with app.app_context():
+        result = sweep()
+    assert result == {"overdue": 1, "notified": 2, "mailed": 0}

@@ -1,0 +1,276 @@
+"""The document workflow: who may do what in which state, conflicts, signatures, the audit trail."""
+import threading
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from sqlalchemy import select
+
+from plaju.accounts.models import Delegation
+from plaju.audit.models import AuditEvent
+from plaju.audit.verify import verify_chain
+from plaju.documents.models import DocumentRequest
+from plaju.documents.services import actions_for, take_action
+from plaju.documents.workflow import DOCUMENT_FLOW
+from plaju.timeutil import today_wib
+from plaju.workflow import Conflict, Invalid, NotAllowed, Refused, fire
+from tests.conftest import PG_URL
+from tests.documents.conftest import fresh
+from tests.support import PASSWORD
+
+
+def _events(db, req, outcome=None):
+    stmt = select(AuditEvent).where(AuditEvent.subject_type == "document",
+                                    AuditEvent.subject_id == str(req.id)).order_by(AuditEvent.seq)
+    if outcome:
+        stmt = stmt.where(AuditEvent.outcome == outcome)
+    return list(db.session.scalars(stmt))
+
+
+# state, trigger, user, document type -> allowed?
+TABLE = [
+    ("received", "verify", "clerk", "ktp-baru", True),
+    ("received", "verify", "kasi", "ktp-baru", True),
+    ("received", "verify", "camat", "ktp-baru", False),
+    ("received", "verify", "asn", "ktp-baru", False),
+    ("received", "accept", "kasi", "ktp-baru", False),
+    ("received", "cancel", "clerk", "ktp-baru", True),
+    ("verifying", "accept", "kasi", "ktp-baru", True),
+    ("verifying", "accept", "clerk", "ktp-baru", False),
+    ("verifying", "return_to_citizen", "clerk", "akta-lahir", True),
+    ("verifying", "reject", "kasi", "ktp-baru", True),
+    ("verifying", "reject", "clerk", "ktp-baru", False),
+    ("returned", "resubmit", "clerk", "akta-lahir", True),
+    ("returned", "accept", "kasi", "akta-lahir", False),
+    ("returned", "cancel", "clerk", "akta-lahir", True),
+    ("processing", "forward", "kasi", "akta-lahir", True),
+    ("processing", "forward", "clerk", "akta-lahir", True),
+    ("processing", "forward", "kasi", "ktp-baru", False),       # not a forwarded type
+    ("processing", "to_signature", "kasi", "ktp-baru", True),
+    ("processing", "to_signature", "kasi", "akta-lahir", False),  # must go to Disdukcapil first
+    ("processing", "complete", "kasi", "ktp-baru", False),      # the Camat signs this type
+    ("processing", "cancel", "clerk", "ktp-baru", False),
+    ("at_disdukcapil", "back_from_disdukcapil", "clerk", "akta-lahir", True),
+    ("at_disdukcapil", "complete", "kasi", "akta-lahir", False),
+    ("back_from_disdukcapil", "complete", "kasi", "akta-lahir", True),
+    ("awaiting_signature", "sign", "camat", "ktp-baru", True),
+    ("awaiting_signature", "sign", "kasi", "ktp-baru", False),
+    ("awaiting_signature", "sign", "sekcam", "ktp-baru", False),  # not without a Plh delegation
+    ("awaiting_signature", "sign", "clerk", "ktp-baru", False),
+    ("awaiting_signature", "send_back", "camat", "ktp-baru", True),
+    ("awaiting_signature", "reject", "kasi", "ktp-baru", False),
+    ("signed", "mark_ready", "clerk", "ktp-baru", True),
+    ("signed", "mark_ready", "camat", "ktp-baru", False),
+    ("ready", "hand_over", "clerk", "ktp-baru", True),
+    ("ready", "hand_over", "asn", "ktp-baru", False),
+    ("handed_over", "cancel", "clerk", "ktp-baru", False),
+    ("rejected", "verify", "clerk", "ktp-baru", False),
+    ("cancelled", "resubmit", "clerk", "ktp-baru", False),
+]
+
+
+@pytest.mark.parametrize("state,trigger,who,type_code,allowed", TABLE)
+def test_permission_table(db, users, make_request, state, trigger, who, type_code, allowed):
+    extra = {"disdukcapil_back_at": None}
+    if state == "back_from_disdukcapil":
+        from plaju.database import utcnow
+        extra["disdukcapil_back_at"] = utcnow()
+    req = make_request(state, type_code, **extra)
+    actor = users[who]
+    offered = trigger in [a.trigger for a in actions_for(req, actor) if not a.blocked]
+    assert offered is allowed
+    kwargs = {"password": PASSWORD, "comment": "alasan yang jelas"}
+    if allowed:
+        moved = take_action(req, trigger, actor, version=req.version, **kwargs)
+        assert moved.state == DOCUMENT_FLOW.step_by_trigger[trigger].dest
+        assert _events(db, req)[-1].action == f"document.{trigger}"
+        assert _events(db, req)[-1].outcome == "ok"
+    else:
+        with pytest.raises(Refused) as refused:
+            take_action(req, trigger, actor, version=req.version, **kwargs)
+        assert 400 <= refused.value.status < 500
+        assert fresh(db, req).state == state
+        assert _events(db, req)[-1].outcome == "refused"
+
+
+def test_the_ktp_journey_records_clock_signature_and_wait(db, users, make_request):
+    req = make_request("received", "ktp-baru")
+    steps = [("verify", "clerk"), ("accept", "kasi"), ("to_signature", "kasi"), ("sign", "camat"),
+             ("mark_ready", "clerk"), ("hand_over", "clerk")]
+    for trigger, who in steps:
+        req = take_action(req, trigger, users[who], version=req.version, password=PASSWORD)
+    req = fresh(db, req)
+    assert req.state == "handed_over"
+    assert req.signed_by_id == users["camat"].id and req.signed_as == "Camat Plaju"
+    assert req.wait_minutes is not None and req.service_minutes is not None
+    assert req.closed_at is not None and req.clock_started_at is None
+    assert [e.action.split(".")[1] for e in _events(db, req, "ok")] == ["receive"] + [t for t, _ in steps]
+    assert verify_chain().ok
+
+
+def test_stale_page_is_a_409_naming_who_acted_first(db, users, make_request):
+    req = make_request("verifying", "akta-lahir")
+    seen = req.version
+    take_action(req, "accept", users["kasi"], version=seen)
+    with pytest.raises(Conflict) as refused:
+        take_action(req, "return_to_citizen", users["clerk"], version=seen, comment="akta kurang")
+    assert refused.value.status == 409
+    assert users["kasi"].full_name in str(refused.value.message)
+    assert "sudah melakukan" in str(refused.value.message)
+    assert fresh(db, req).state == "processing"
+
+
+def test_signing_with_the_wrong_password_changes_nothing_and_is_audited(db, users, make_request):
+    req = make_request("awaiting_signature", "ktp-baru")
+    with pytest.raises(Invalid) as refused:
+        take_action(req, "sign", users["camat"], version=req.version, password="bukan-sandi")
+    assert refused.value.code == "reauth" and "Kata sandi salah" in str(refused.value.message)
+    row = fresh(db, req)
+    assert (row.state, row.version, row.signed_by_id) == ("awaiting_signature", 0, None)
+    last = _events(db, req)[-1]
+    assert (last.outcome, last.action, last.actor_id) == ("refused", "document.sign", users["camat"].id)
+    assert "[reauth]" in last.comment
+
+
+def test_return_and_reject_need_a_reason(db, users, make_request):
+    req = make_request("verifying", "akta-lahir")
+    for trigger, who in (("return_to_citizen", "clerk"), ("reject", "kasi")):
+        with pytest.raises(Invalid) as refused:
+            take_action(req, trigger, users[who], version=req.version, comment="   ")
+        assert refused.value.code == "comment"
+    assert fresh(db, req).state == "verifying"
+
+
+def test_returned_request_pauses_the_clock_and_resubmission_needs_the_missing_document(db, users, make_request):
+    req = make_request("verifying", "akta-lahir")
+    first = req.checklist_items[0]["id"]
+    req = take_action(req, "return_to_citizen", users["clerk"], version=req.version,
+                      comment="surat keterangan lahir tidak terbaca", missing={first})
+    row = fresh(db, req)
+    assert (row.state, row.due_at, row.clock_started_at) == ("returned", None, None)
+    assert row.checklist_items[0]["ok"] is False
+    with pytest.raises(Invalid) as refused:
+        take_action(row, "resubmit", users["clerk"], version=row.version)
+    assert "Persyaratan wajib masih kurang" in str(refused.value.message)
+    row = take_action(fresh(db, req), "resubmit", users["clerk"], version=row.version, ticked={first})
+    row = fresh(db, row)
+    assert row.state == "verifying" and row.due_at is not None and row.clock_started_at is not None
+    assert all(item["ok"] for item in row.checklist_items)
+
+
+def test_four_eyes_the_camat_cannot_sign_what_they_took_in(db, users, make_request):
+    req = make_request("awaiting_signature", "ktp-baru", clerk=users["camat"])
+    assert "sign" not in [a.trigger for a in actions_for(req, users["camat"])]
+    with pytest.raises(NotAllowed) as refused:
+        take_action(req, "sign", users["camat"], version=req.version, password=PASSWORD)
+    assert refused.value.code == "four_eyes"
+
+
+def test_plh_camat_signs_and_the_signature_says_so(db, users, make_request):
+    req = make_request("awaiting_signature", "ktp-baru")
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
+                              starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
+    db.session.commit()
+    [action] = [a for a in actions_for(req, users["sekcam"]) if a.trigger == "sign"]
+    assert action.acting_for.id == users["camat"].id
+    req = take_action(req, "sign", users["sekcam"], version=req.version, password=PASSWORD)
+    assert fresh(db, req).signed_as == "Plh. Camat Plaju"
+    assert _events(db, req)[-1].acting_for_id == users["camat"].id
+    # rejecting is not routine: the Plh may not do it
+    other = make_request("verifying", "ktp-baru")
+    assert "reject" not in [a.trigger for a in actions_for(other, users["sekcam"])]
+
+
+def test_type_rules_hide_buttons_that_never_apply(db, users, make_request):
+    ktp = make_request("processing", "ktp-baru")
+    akta = make_request("processing", "akta-lahir")
+    assert [a.trigger for a in actions_for(ktp, users["kasi"])] == ["return_to_citizen", "to_signature", "reject"]
+    assert [a.trigger for a in actions_for(akta, users["kasi"])] == ["return_to_citizen", "forward", "reject"]
+
+
+# ---- random walks: the row's state always matches the audit trail ------------------------------
+
+TRIGGERS = sorted(DOCUMENT_FLOW.step_by_trigger)
+ACTORS = ["clerk", "kasi", "camat", "sekcam", "asn"]
+
+
+def test_random_walks_keep_state_and_audit_trail_in_step(app, db, users, doc_types):
+    from plaju.documents.services import create_request
+    from tests.documents.conftest import valid_nik
+
+    class Walk(RuleBasedStateMachine):
+        @initialize(code=st.sampled_from(["ktp-baru", "akta-lahir", "sktm", "kk-baru"]))
+        def take_in(self, code):
+            doc_type = doc_types[code]
+            self.req = create_request(actor=users["clerk"], nik=valid_nik(), name="Warga Uji", phone="",
+                                      kelurahan="Komperta", doc_type=doc_type,
+                                      ticked={r.id for r in doc_type.requirements})
+            self.version = 0
+
+        @rule(trigger=st.sampled_from(TRIGGERS), who=st.sampled_from(ACTORS),
+              comment=st.sampled_from(["", "alasan"]), stale=st.booleans(), good_password=st.booleans())
+        def act(self, trigger, who, comment, stale, good_password):
+            version = self.version - 1 if stale else self.version
+            try:
+                moved = take_action(self.req, trigger, users[who], version=version, comment=comment,
+                                    password=PASSWORD if good_password else "salah")
+                self.version = moved.version
+                self.req = moved
+            except Refused:
+                self.req = fresh(db, self.req)
+                assert self.req.version == self.version
+
+        @invariant()
+        def state_is_the_last_ok_event(self):
+            if not hasattr(self, "req"):
+                return
+            row = fresh(db, self.req)
+            last_ok = _events(db, row, "ok")[-1]
+            assert row.state == last_ok.to_state
+            assert row.version == len(_events(db, row, "ok")) - 1
+            if row.state in ("returned",) or DOCUMENT_FLOW.state(row.state).terminal:
+                assert row.clock_started_at is None
+            assert verify_chain().ok
+
+    run_state_machine_as_test(Walk, settings=settings(
+        max_examples=12, stateful_step_count=14, deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
+
+
+# ---- a real race, PostgreSQL only --------------------------------------------------------------
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="a race needs PostgreSQL row locks; SQLite serialises every writer")
+def test_two_people_verify_at_once_exactly_one_wins(app, db, users, make_request):
+    req = make_request("received", "ktp-baru")
+    ids = {"req": req.id, "clerk": users["clerk"].id, "kasi": users["kasi"].id}
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def attempt(who):
+        from plaju.accounts.models import User
+        from plaju.extensions import db as _db
+        with app.app_context():
+            actor = _db.session.get(User, ids[who])
+            row = _db.session.get(DocumentRequest, ids["req"])
+            barrier.wait()
+            try:
+                fire(row, "verify", actor, expected_version=0)
+                outcomes[who] = "won"
+            except Conflict as conflict:
+                outcomes[who] = conflict
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(who,)) for who in ("clerk", "kasi")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(type(v).__name__ if v != "won" else v for v in outcomes.values()) == ["Conflict", "won"]
+    row = fresh(db, req)
+    assert (row.state, row.version) == ("verifying", 1)
+    assert len([e for e in _events(db, row, "ok") if e.action == "document.verify"]) == 1
