@@ -1,3 +1,589 @@
-from flask import Blueprint
+"""Pages of competence development. Every page works as a plain form; HTMX swaps the named blocks."""
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
 
-bp = Blueprint("training", __name__, url_prefix="/training")
+from .. import uploads
+from ..accounts.models import Unit, User
+from ..core.registry import home_card, nav_item
+from ..extensions import db
+from ..htmx import render_page_or_block, trigger, wants_fragment
+from ..timeutil import today_wib
+from ..workflow import Refused, available, fire, history_for
+from . import demo as _demo  # noqa: F401  (registers the demo seeder)
+from . import services
+from .forms import CourseForm, EnrolForm, ModuleForm, PlanForm, PlanItemForm, QuestionForm
+from .models import CLASSICAL, JP_TARGET, KINDS, METHODS, NON_CLASSICAL, Course, Enrolment, Module, Plan
+from .workflow import ENROLMENT_FLOW, PLAN_FLOW, deadline_passed, seats_left
+
+bp = Blueprint("training", __name__, url_prefix="/training", static_folder="static",
+               static_url_path="/static")
+EVENT = "training-changed"
+PLAN_VIEWERS = ("hr", "camat", "sekcam", "admin")
+
+nav_item("training.me", _l("Competence development"), order=30)
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _is_hr() -> bool:
+    return current_user.has_role("hr")
+
+
+@bp.app_template_global("jp_percent")
+def jp_percent(jp: int) -> int:
+    return services.percent(jp)
+
+
+@bp.context_processor
+def _shared():
+    return {"KINDS": KINDS, "METHODS": METHODS, "JP_TARGET": JP_TARGET, "ENROLMENT_FLOW": ENROLMENT_FLOW,
+            "PLAN_FLOW": PLAN_FLOW, "seats_left": seats_left, "deadline_passed": deadline_passed}
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("training.me"))
+
+
+# --- my development ------------------------------------------------------------------------------
+
+@bp.get("/me")
+def me():
+    user = _user()
+    year = today_wib().year
+    team = services.team_of(user)
+    ids = [user.id] + [m.id for m in team]
+    earned = services.jp_earned(ids, year)
+    enrolments = services.enrolments_of(ids)
+    return render_page_or_block(
+        "training/me.html", "training", year=year, jp=earned[user.id], enrolments=enrolments[user.id],
+        recommended=services.recommended(user), team=team, team_jp=earned, team_enrolments=enrolments,
+        waiting=services.awaiting(user))
+
+
+@bp.get("/approvals")
+def approvals():
+    return render_page_or_block("training/approvals.html", "training", waiting=services.awaiting(_user()))
+
+
+# --- the catalogue -------------------------------------------------------------------------------
+
+@bp.get("/courses/")
+def courses():
+    filters = {k: (request.args.get(k) or "").strip() for k in ("q", "kind", "method", "open")}
+    stmt = select(Course).order_by(Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.title)
+    if not (_is_hr() and request.args.get("all")):
+        stmt = stmt.where(Course.active.is_(True))
+    if filters["q"]:
+        like = f"%{filters['q']}%"
+        stmt = stmt.where(or_(Course.title.ilike(like), Course.description.ilike(like),
+                              Course.provider.ilike(like)))
+    if filters["kind"] in KINDS:
+        stmt = stmt.where(Course.kind == filters["kind"])
+    if filters["method"] in METHODS:
+        stmt = stmt.where(Course.method == filters["method"])
+    elif filters["method"] == "classical":
+        stmt = stmt.where(Course.method.in_(list(CLASSICAL)))
+    elif filters["method"] == "non_classical":
+        stmt = stmt.where(Course.method.in_(list(NON_CLASSICAL)))
+    if filters["open"]:
+        today = today_wib()
+        stmt = stmt.where(or_(Course.enrol_deadline.is_(None), Course.enrol_deadline >= today))
+    found = list(db.session.scalars(stmt.limit(200)))
+    return render_page_or_block("training/courses.html", "results", courses=found, filters=filters,
+                                CLASSICAL=CLASSICAL, NON_CLASSICAL=NON_CLASSICAL)
+
+
+def _course(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None or (not course.active and not _is_hr()):
+        abort(404)
+    return course
+
+
+@bp.get("/courses/<int:course_id>/seats")
+def seats(course_id: int):
+    return render_template("training/_seats.html", course=_course(course_id))
+
+
+def _enrol_form(course: Course) -> EnrolForm:
+    user = _user()
+    form = EnrolForm()
+    people = [user] + services.team_of(user)
+    form.user_id.choices = [(p.id, p.full_name if p.id != user.id else _("Myself (%(name)s)", name=p.full_name))
+                            for p in people]
+    if form.user_id.data is None:
+        form.user_id.data = user.id
+    return form
+
+
+def _course_page(course: Course, form=None, error=None, status=200):
+    user = _user()
+    mine = db.session.scalars(select(Enrolment).where(Enrolment.course_id == course.id,
+                                                      Enrolment.user_id == user.id)
+                              .order_by(Enrolment.created_at.desc())).all()
+    form = form or _enrol_form(course)
+    refusal = services.enrol_refusal(course, user, user)
+    return render_page_or_block("training/course.html", "enrol", course=course, mine=mine, form=form,
+                                refusal=refusal, error=error, nominating=len(form.user_id.choices) > 1), status
+
+
+@bp.get("/courses/<int:course_id>")
+def course(course_id: int):
+    return _course_page(_course(course_id))
+
+
+@bp.post("/courses/<int:course_id>/enrol")
+def enrol(course_id: int):
+    course = _course(course_id)
+    form = _enrol_form(course)
+    if not form.validate_on_submit():
+        return _course_page(course, form, status=422)
+    person = db.session.get(User, form.user_id.data)
+    try:
+        enrolment = services.request_enrolment(course, person, _user(), form.motivation.data or "")
+    except Refused as refusal:
+        db.session.expire_all()
+        return _course_page(db.session.get(Course, course_id), form, error=str(refusal.message),
+                            status=refusal.status)
+    message = (_("Your request was sent to your supervisor.") if person.id == current_user.id
+               else _("%(name)s was nominated.", name=person.full_name))
+    flash(message, "success")
+    target = url_for("training.enrolment", enrolment_id=enrolment.id)
+    if wants_fragment():
+        return trigger(make_response("", 200, {"HX-Redirect": target}), EVENT)
+    return redirect(target)
+
+
+# --- courses managed by HR -------------------------------------------------------------------------
+
+def _hr_only():
+    if not _is_hr():
+        abort(403)
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+def course_new():
+    _hr_only()
+    form = CourseForm()
+    if form.validate_on_submit():
+        course = services.save_course(None, form.values(), _user())
+        flash(_("The course was added to the catalogue."), "success")
+        return redirect(url_for("training.course_edit", course_id=course.id))
+    status = 422 if request.method == "POST" else 200
+    return render_page_or_block("training/course_form.html", "form", form=form, course=None), status
+
+
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+def course_edit(course_id: int):
+    _hr_only()
+    course = _course(course_id)
+    form = CourseForm(obj=course)
+    if form.validate_on_submit():
+        services.save_course(course, form.values(), _user())
+        flash(_("The course was saved."), "success")
+        return redirect(url_for("training.course_edit", course_id=course.id))
+    status = 422 if request.method == "POST" else 200
+    return render_page_or_block("training/course_form.html", "form", form=form, course=course,
+                                module_form=ModuleForm(formdata=None), question_form=QuestionForm(formdata=None)
+                                ), status
+
+
+def _course_extras_page(course, module_form=None, question_form=None, error=None, status=422):
+    return render_page_or_block("training/course_form.html", "extras", course=course,
+                                form=CourseForm(obj=course, formdata=None), error=error,
+                                module_form=module_form or ModuleForm(formdata=None),
+                                question_form=question_form or QuestionForm(formdata=None)), status
+
+
+@bp.post("/courses/<int:course_id>/modules")
+def module_add(course_id: int):
+    _hr_only()
+    course = _course(course_id)
+    form = ModuleForm()
+    if not form.validate_on_submit():
+        return _course_extras_page(course, module_form=form)
+    stored = None
+    if form.kind.data == "pdf":
+        try:
+            stored = uploads.store(request.files.get("file"), allowed=("pdf",))
+        except uploads.UploadRefused as refusal:
+            return _course_extras_page(course, module_form=form, error=str(refusal))
+    try:
+        services.add_module(course, form.data, _user(), stored)
+    except Exception:
+        if stored:
+            uploads.discard(stored.name)
+        raise
+    flash(_("The module was added."), "success")
+    return redirect(url_for("training.course_edit", course_id=course.id) + "#modules")
+
+
+@bp.post("/courses/<int:course_id>/questions")
+def question_add(course_id: int):
+    _hr_only()
+    course = _course(course_id)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        return _course_extras_page(course, question_form=form)
+    services.add_question(course, form.text.data.strip(), form.choice_list(), form.answer.data - 1, _user())
+    flash(_("The question was added."), "success")
+    return redirect(url_for("training.course_edit", course_id=course.id) + "#quiz")
+
+
+@bp.get("/modules/<int:module_id>/file")
+def module_file(module_id: int):
+    module = db.session.get(Module, module_id)
+    if module is None or not module.file_name:
+        abort(404)
+    if not _is_hr():
+        enrolled = db.session.scalar(select(Enrolment.id).where(
+            Enrolment.course_id == module.course_id, Enrolment.user_id == current_user.id,
+            Enrolment.state.in_(("in_progress", "completed", "verified"))))
+        if not enrolled:
+            abort(403)
+    return uploads.serve(module.file_name, module.file_original or "modul.pdf", "application/pdf")
+
+
+# --- one enrolment ---------------------------------------------------------------------------------
+
+def _enrolment(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    if not services.can_view_enrolment(enrolment, _user()):
+        abort(403)
+    return enrolment
+
+
+def _enrolment_page(enrolment, error=None, notice=None, status=200):
+    user = _user()
+    learning = services.learning_status(enrolment) if enrolment.course.is_elearning else None
+    return render_page_or_block(
+        "training/enrolment.html", "main", enrolment=enrolment, actions=services.actions_for(enrolment, user),
+        history=history_for(enrolment), error=error, notice=notice, learning=learning,
+        max_mb=uploads.max_bytes() // (1024 * 1024)), status
+
+
+@bp.get("/enrolments/<int:enrolment_id>")
+def enrolment(enrolment_id: int):
+    return _enrolment_page(_enrolment(enrolment_id))
+
+
+def _fire_form(entity, trigger_name: str, **extra):
+    return fire(entity, trigger_name, _user(), expected_version=request.form.get("version"),
+                comment=request.form.get("comment"), password=request.form.get("password"), **extra)
+
+
+@bp.post("/enrolments/<int:enrolment_id>/act/<trigger_name>")
+def enrolment_act(enrolment_id: int, trigger_name: str):
+    enrolment = _enrolment(enrolment_id)
+    stored = None
+    try:
+        if trigger_name == "complete":
+            try:
+                stored = uploads.store(request.files.get("evidence"))
+            except uploads.UploadRefused as refusal:
+                from ..audit import record as audit
+                db.session.rollback()
+                audit.record_alone("enrolment.complete", actor=_user(), outcome="refused",
+                                   subject_type="enrolment", subject_id=enrolment_id,
+                                   from_state=enrolment.state, comment=f"[upload] {refusal}")
+                db.session.expire_all()
+                return _enrolment_page(db.session.get(Enrolment, enrolment_id), error=str(refusal), status=422)
+        step = ENROLMENT_FLOW.step_by_trigger.get(trigger_name)
+        _fire_form(enrolment, trigger_name, data={"evidence": stored} if stored else None)
+    except Refused as refusal:
+        if stored:
+            uploads.discard(stored.name)
+        db.session.expire_all()
+        return _enrolment_page(db.session.get(Enrolment, enrolment_id), error=str(refusal.message),
+                               status=refusal.status)
+    except Exception:
+        if stored:
+            uploads.discard(stored.name)
+        raise
+    notice = _("Done: %(step)s.", step=step.label)
+    db.session.expire_all()
+    moved = db.session.get(Enrolment, enrolment_id)
+    if wants_fragment():
+        if not services.can_view_enrolment(moved, _user()):
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = url_for("training.approvals")
+            return response
+        body, status = _enrolment_page(moved, notice=notice)
+        return trigger(make_response(body, status), EVENT)
+    flash(notice, "success")
+    if not services.can_view_enrolment(moved, _user()):
+        return redirect(url_for("training.approvals"))
+    return redirect(request.form.get("next") if _safe(request.form.get("next"))
+                    else url_for("training.enrolment", enrolment_id=enrolment_id))
+
+
+def _safe(target) -> bool:
+    return bool(target) and target.startswith("/") and not target.startswith("//")
+
+
+@bp.get("/enrolments/<int:enrolment_id>/evidence")
+def evidence(enrolment_id: int):
+    enrolment = _enrolment(enrolment_id)
+    if not enrolment.evidence_name:
+        abort(404)
+    return uploads.serve(enrolment.evidence_name, enrolment.evidence_original or "bukti",
+                         enrolment.evidence_mime or "application/octet-stream")
+
+
+# --- e-learning ----------------------------------------------------------------------------------
+
+def _learner_enrolment(enrolment_id: int) -> Enrolment:
+    enrolment = _enrolment(enrolment_id)
+    if enrolment.user_id != current_user.id and not _is_hr():
+        abort(403)
+    if not enrolment.course.is_elearning:
+        abort(404)
+    return enrolment
+
+
+@bp.get("/enrolments/<int:enrolment_id>/learn")
+def learn(enrolment_id: int):
+    enrolment = _learner_enrolment(enrolment_id)
+    return render_page_or_block("training/learn.html", "training", enrolment=enrolment,
+                                learning=services.learning_status(enrolment))
+
+
+@bp.get("/enrolments/<int:enrolment_id>/modules/<int:module_id>")
+def module(enrolment_id: int, module_id: int):
+    enrolment = _learner_enrolment(enrolment_id)
+    module = db.session.get(Module, module_id)
+    if module is None or module.course_id != enrolment.course_id:
+        abort(404)
+    modules = enrolment.course.modules
+    index = modules.index(module)
+    return render_page_or_block("training/module.html", "training", enrolment=enrolment, module=module,
+                                learning=services.learning_status(enrolment),
+                                previous=modules[index - 1] if index else None,
+                                following=modules[index + 1] if index + 1 < len(modules) else None)
+
+
+@bp.post("/enrolments/<int:enrolment_id>/modules/<int:module_id>/done")
+def module_done(enrolment_id: int, module_id: int):
+    enrolment = _learner_enrolment(enrolment_id)
+    module = db.session.get(Module, module_id)
+    if module is None:
+        abort(404)
+    try:
+        moved = services.mark_module_done(enrolment, module, _user())
+    except Refused as refusal:
+        flash(str(refusal.message), "danger")
+        return redirect(url_for("training.learn", enrolment_id=enrolment_id)), 303
+    if moved.state == "completed":
+        flash(_("Congratulations, you finished the course. HR will verify it and credit the JP."), "success")
+        return redirect(url_for("training.enrolment", enrolment_id=enrolment_id))
+    modules = moved.course.modules
+    position = next((i for i, m in enumerate(modules) if m.id == module_id), 0)
+    if position + 1 < len(modules):
+        return redirect(url_for("training.module", enrolment_id=enrolment_id, module_id=modules[position + 1].id))
+    return redirect(url_for("training.learn", enrolment_id=enrolment_id))
+
+
+@bp.route("/enrolments/<int:enrolment_id>/quiz", methods=["GET", "POST"])
+def quiz(enrolment_id: int):
+    enrolment = _learner_enrolment(enrolment_id)
+    result = error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            score, passed = services.submit_quiz(enrolment, _user(), request.form.to_dict())
+        except Refused as refusal:
+            error, status = str(refusal.message), refusal.status
+        else:
+            db.session.expire_all()
+            enrolment = db.session.get(Enrolment, enrolment_id)
+            if enrolment.state == "completed":
+                flash(_("You passed the quiz with %(score)s%% and finished the course. HR will verify it and "
+                        "credit the JP.", score=score), "success")
+                return redirect(url_for("training.enrolment", enrolment_id=enrolment_id))
+            result = {"score": score, "passed": passed}
+    return render_page_or_block("training/quiz.html", "training", enrolment=enrolment, result=result,
+                                error=error, learning=services.learning_status(enrolment),
+                                answers=request.form if request.method == "POST" else {}), status
+
+
+# --- plans -----------------------------------------------------------------------------------------
+
+def _plan_viewer():
+    if not current_user.has_role(*PLAN_VIEWERS):
+        abort(403)
+
+
+def _plan_form() -> PlanForm:
+    form = PlanForm()
+    form.unit_id.choices = [(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    if form.year.data is None:
+        form.year.data = today_wib().year
+    return form
+
+
+@bp.route("/plans/", methods=["GET", "POST"])
+def plans():
+    _plan_viewer()
+    form = _plan_form()
+    error = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                plan = services.create_plan(form.unit_id.data, form.year.data, _user(), form.suggest.data)
+            except Refused as refusal:
+                error, status = str(refusal.message), refusal.status
+            else:
+                flash(_("The draft plan was created."), "success")
+                return redirect(url_for("training.plan", plan_id=plan.id))
+        else:
+            status = 422
+    rows = list(db.session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.unit_id, Plan.revision.desc())))
+    return render_page_or_block("training/plans.html", "training", plans=rows, form=form, error=error), status
+
+
+def _plan(plan_id: int) -> Plan:
+    _plan_viewer()
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _item_form(plan: Plan) -> PlanItemForm:
+    form = PlanItemForm()
+    form.user_id.choices = [(p.id, p.full_name) for p in services.unit_people(plan.unit_id)]
+    form.course_id.choices = [(0, _("(none)"))] + [
+        (c.id, f"{c.title} ({c.jp} JP)") for c in db.session.scalars(
+            select(Course).where(Course.active.is_(True)).order_by(Course.title))]
+    return form
+
+
+def _plan_page(plan, error=None, notice=None, status=200, item_form=None):
+    return render_page_or_block(
+        "training/plan.html", "main", plan=plan, actions=available(plan, _user()), needs=services.needs(plan),
+        realisation=services.realisation(plan), history=history_for(plan), error=error, notice=notice,
+        item_form=item_form or _item_form(plan), amendment=services.open_amendment(plan),
+        superseded_by=db.session.get(Plan, plan.superseded_by_id) if plan.superseded_by_id else None), status
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan(plan_id: int):
+    return _plan_page(_plan(plan_id))
+
+
+def _after_plan_change(plan_id: int, notice: str):
+    db.session.expire_all()
+    plan = db.session.get(Plan, plan_id)
+    if wants_fragment():
+        body, status = _plan_page(plan, notice=notice)
+        return trigger(make_response(body, status), EVENT)
+    flash(notice, "success")
+    return redirect(url_for("training.plan", plan_id=plan_id))
+
+
+def _plan_refused(plan_id: int, refusal: Refused):
+    db.session.expire_all()
+    return _plan_page(db.session.get(Plan, plan_id), error=str(refusal.message), status=refusal.status)
+
+
+@bp.post("/plans/<int:plan_id>/items")
+def plan_item_add(plan_id: int):
+    plan = _plan(plan_id)
+    form = _item_form(plan)
+    if not form.validate_on_submit():
+        return _plan_page(plan, item_form=form, status=422)
+    try:
+        services.add_item(plan.id, {"user_id": form.user_id.data, "course_id": form.course_id.data or None,
+                                    "title": form.title.data, "kind": form.kind.data,
+                                    "planned_jp": form.planned_jp.data}, _user())
+    except Refused as refusal:
+        return _plan_refused(plan_id, refusal)
+    return _after_plan_change(plan_id, _("The activity was added to the plan."))
+
+
+@bp.post("/plans/<int:plan_id>/items/<int:item_id>/delete")
+def plan_item_remove(plan_id: int, item_id: int):
+    _plan(plan_id)
+    try:
+        services.remove_item(plan_id, item_id, _user())
+    except Refused as refusal:
+        return _plan_refused(plan_id, refusal)
+    return _after_plan_change(plan_id, _("The activity was removed from the plan."))
+
+
+@bp.post("/plans/<int:plan_id>/act/<trigger_name>")
+def plan_act(plan_id: int, trigger_name: str):
+    plan = _plan(plan_id)
+    step = PLAN_FLOW.step_by_trigger.get(trigger_name)
+    try:
+        _fire_form(plan, trigger_name)
+    except Refused as refusal:
+        return _plan_refused(plan_id, refusal)
+    return _after_plan_change(plan_id, _("Done: %(step)s.", step=step.label))
+
+
+@bp.post("/plans/<int:plan_id>/amend")
+def plan_amend(plan_id: int):
+    _plan(plan_id)
+    try:
+        new = services.amend(plan_id, _user())
+    except Refused as refusal:
+        return _plan_refused(plan_id, refusal)
+    flash(_("An amendment was started as a new draft. Change it, then submit it to the Camat."), "success")
+    if wants_fragment():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("training.plan", plan_id=new.id)
+        return response
+    return redirect(url_for("training.plan", plan_id=new.id))
+
+
+# --- home cards --------------------------------------------------------------------------------------
+
+@home_card(order=30)
+def _my_jp_card(user):
+    jp = services.tally(user)
+    return {"title": _l("My JP this year"), "value": f"{jp} / {JP_TARGET} JP",
+            "text": _l("Competence development target: at least 20 JP a year."),
+            "url": url_for("training.me"), "link": _l("My development"),
+            "tone": "success" if jp >= JP_TARGET else "warning"}
+
+
+@home_card(order=31)
+def _approvals_card(user):
+    if not services.team_of(user):
+        return None
+    count = services.count_awaiting(user, "requested")
+    return {"title": _l("Training approvals waiting"), "value": count,
+            "text": _l("Requests from your team"), "url": url_for("training.approvals"),
+            "link": _l("Open approvals"), "tone": "warning" if count else None}
+
+
+@home_card(roles=("camat",), order=32)
+def _signoff_card(user):
+    count = services.count_awaiting(user, "approved")
+    return {"title": _l("Training sign-offs waiting"), "value": count,
+            "text": _l("Approved by supervisors"), "url": url_for("training.approvals"),
+            "link": _l("Open sign-offs"), "tone": "warning" if count else None}
+
+
+@home_card(roles=("hr",), order=33)
+def _verify_card(user):
+    count = services.count_awaiting(user, "completed")
+    return {"title": _l("Training evidence to verify"), "value": count,
+            "text": _l("Completed enrolments awaiting verification"), "url": url_for("training.approvals"),
+            "link": _l("Open verifications"), "tone": "warning" if count else None}

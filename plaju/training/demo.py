@@ -1,0 +1,215 @@
+"""Invented demo data for competence development: courses of every method, enrolments in every state
+(moved through the real workflow, so the audit trail is complete), one approved, one submitted and one
+draft plan, ASN above and below 20 JP. Idempotent: nothing is added when the catalogue has courses."""
+import io
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from ..accounts.models import Unit, User
+from ..core.registry import seeder
+from ..extensions import db
+from ..timeutil import today_wib
+from ..workflow import Refused, fire
+
+log = logging.getLogger(__name__)
+
+
+def tiny_pdf(text: str = "Modul Kecamatan Plaju") -> bytes:
+    """A one-page PDF, enough for a browser's viewer and for the upload's content check."""
+    stream = f"BT /F1 16 Tf 20 70 Td ({text}) Tj ET".encode()
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 360 144]/Contents 4 0 R"
+               b"/Resources<</Font<</F1 5 0 R>>>>>>",
+               b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
+               b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _file(name: str, data: bytes) -> FileStorage:
+    return FileStorage(stream=io.BytesIO(data), filename=name)
+
+
+COURSES = [
+    # title, kind, method, jp, provider, place/link, quota, deadline offset, routine, description
+    ("Pelatihan Pelayanan Prima di Loket PATEN", "teknis", "pelatihan", 24, "BPSDM Provinsi Sumatera Selatan",
+     "Gedung BPSDM Sumsel, Jl. Demang Lebar Daun", 20, 21, False,
+     "Standar pelayanan, keramahan, dan ketepatan di loket PATEN kecamatan."),
+    ("Workshop Aplikasi Pelayanan Online Kecamatan", "teknis", "workshop", 12, "Internal Kecamatan Plaju",
+     "Aula Kantor Camat Plaju", 15, 14, True,
+     "Praktik langsung memproses permohonan warga lewat aplikasi pelayanan online."),
+    ("Seminar Budaya Kerja BerAKHLAK", "sosial_kultural", "seminar", 4, "Pemerintah Kota Palembang",
+     "Auditorium Pemkot Palembang", None, 30, True, "Nilai dasar ASN dan budaya kerja melayani."),
+    ("Bimtek Administrasi Kependudukan: KTP-el dan Akta Kelahiran", "teknis", "bimtek", 16,
+     "Disdukcapil Kota Palembang", "Kantor Disdukcapil Palembang", 2, 10, False,
+     "Mempercepat penyelesaian KTP-el dan akta kelahiran tanpa kesalahan data."),
+    ("Kursus Manajemen Waktu untuk ASN", "manajerial", "kursus", 8, "LAN RI", "Daring (Zoom)", 30, -5, True,
+     "Mengatur prioritas kerja dan waktu layanan."),
+    ("E-learning Komunikasi Efektif dengan Warga", "sosial_kultural", "elearning", 6, "LAN RI",
+     "", None, 60, True, "Belajar kapan saja dari ponsel: mendengar, menjelaskan, dan menangani keluhan."),
+    ("E-learning Dasar Pelayanan Publik Digital", "teknis", "elearning", 4, "Internal Kecamatan Plaju", "",
+     None, 60, True, "Dasar layanan digital kecamatan dalam dua modul singkat."),
+    ("Coaching Kepemimpinan bagi Kepala Seksi", "manajerial", "coaching", 10, "Camat Plaju",
+     "Ruang Camat", 6, 20, False, "Sesi coaching berkala untuk para Kasi."),
+    ("Mentoring Penyusunan SKP", "manajerial", "mentoring", 6, "Subbagian Umum dan Kepegawaian",
+     "Ruang Kepegawaian", 10, 25, True, "Pendampingan menyusun Sasaran Kinerja Pegawai."),
+    ("Magang di Mal Pelayanan Publik Palembang", "teknis", "magang", 20, "MPP Kota Palembang",
+     "Mal Pelayanan Publik Palembang", 4, 40, False, "Dua minggu belajar langsung di MPP."),
+    ("Belajar Mandiri: Etika Pelayanan Publik", "sosial_kultural", "mandiri", 2, "Internal Kecamatan Plaju",
+     "", None, 90, True, "Membaca modul etika pelayanan dan menuliskan refleksi singkat."),
+]
+
+MODULES = {
+    "E-learning Komunikasi Efektif dengan Warga": [
+        ("Mendengar aktif di loket", "text",
+         "Warga datang dengan kebutuhan yang berbeda-beda.\n\nDengarkan sampai selesai, ulangi inti "
+         "permintaannya, lalu jelaskan langkah berikutnya dengan bahasa sederhana."),
+        ("Menjelaskan persyaratan dengan jelas", "link", "https://www.menpan.go.id/"),
+        ("Lembar ringkas: menangani keluhan", "pdf", None),
+    ],
+    "E-learning Dasar Pelayanan Publik Digital": [
+        ("Apa itu layanan digital kecamatan", "text",
+         "Layanan digital memangkas antrean: warga mengajukan permohonan dari rumah, petugas memproses "
+         "berkas di aplikasi, dan warga cukup datang sekali untuk mengambil dokumen."),
+        ("Menjaga data pribadi warga", "text",
+         "UU 27/2022 melindungi data pribadi. Tampilkan NIK tersamar bila pekerjaan tidak memerlukannya."),
+    ],
+}
+QUIZ = {
+    "E-learning Komunikasi Efektif dengan Warga": (70, [
+        ("Apa langkah pertama saat warga menyampaikan keluhan?",
+         ["Langsung menjelaskan aturan", "Mendengarkan sampai selesai", "Meminta warga datang besok"], 1),
+        ("Bahasa seperti apa yang dipakai menjelaskan persyaratan?",
+         ["Bahasa sederhana dan jelas", "Istilah hukum lengkap", "Bahasa asing"], 0),
+        ("Setelah mendengar permintaan warga, petugas sebaiknya...",
+         ["Mengulang inti permintaan", "Mengabaikannya", "Menyuruh warga mengisi ulang"], 0),
+    ]),
+}
+
+
+@seeder(order=30)
+def seed_training() -> None:
+    from . import services
+    from .models import Course, Module, Plan, QuizQuestion
+
+    if db.session.scalar(select(Course.id).limit(1)):
+        return
+    people = {u.username: u for u in db.session.scalars(select(User))}
+    if not {"camat", "kepegawaian", "kasi", "asn1"} <= set(people):
+        return
+    hr = people["kepegawaian"]
+    today = today_wib()
+    courses = {}
+    for n, (title, kind, method, jp, provider, where, quota, deadline, routine, text) in enumerate(COURSES):
+        starts = today + timedelta(days=max(deadline, 0) + 7)
+        course = Course(title=title, kind=kind, method=method, jp=jp, provider=provider, description=text,
+                        place="" if where.startswith("http") else where, quota=quota, routine=routine,
+                        enrol_deadline=today + timedelta(days=deadline) if deadline < 90 else None,
+                        starts_on=None if method in ("elearning", "mandiri") else starts,
+                        ends_on=None if method in ("elearning", "mandiri") else starts + timedelta(days=2 + n % 3),
+                        link="https://elearning.lan.go.id/" if method == "elearning" and provider == "LAN RI" else "")
+        if title in QUIZ:
+            course.pass_mark = QUIZ[title][0]
+        db.session.add(course)
+        courses[title] = course
+    db.session.flush()
+    for title, modules in MODULES.items():
+        for position, (name, kind, content) in enumerate(modules, start=1):
+            module = Module(course=courses[title], position=position, title=name, kind=kind)
+            if kind == "text":
+                module.body = content
+            elif kind == "link":
+                module.url = content
+            else:
+                from ..uploads import store
+                stored = store(_file("lembar-ringkas.pdf", tiny_pdf("Menangani keluhan warga")), allowed=("pdf",))
+                module.file_name, module.file_original = stored.name, stored.original_name
+            db.session.add(module)
+    for title, (_mark, questions) in QUIZ.items():
+        for position, (text, choices, answer) in enumerate(questions, start=1):
+            db.session.add(QuizQuestion(course=courses[title], position=position, text=text,
+                                        choices="\n".join(choices), answer=answer))
+    from ..audit import record as audit
+    for course in courses.values():
+        audit.record("training_course.create", actor=hr, subject_type="training_course", subject_id=course.id,
+                     changes={"title": [None, course.title]})
+    db.session.commit()
+
+    def enrol(username, title, *steps):
+        user = people.get(username)
+        if user is None:
+            return None
+        course = courses[title]
+        enrolment = services.request_enrolment(course, user, user)
+        for trigger, actor_name, extra in steps:
+            actor = people[actor_name]
+            db.session.refresh(enrolment)
+            kwargs = dict(extra)
+            if trigger == "complete":
+                from ..uploads import store
+                kwargs = {"data": {"evidence": store(_file("sttpp.pdf", tiny_pdf("STTPP")))}}
+            enrolment = fire(enrolment, trigger, actor, expected_version=enrolment.version, **kwargs)
+        return enrolment
+
+    seminar, mandiri = "Seminar Budaya Kerja BerAKHLAK", "Belajar Mandiri: Etika Pelayanan Publik"
+    bimtek = "Bimtek Administrasi Kependudukan: KTP-el dan Akta Kelahiran"
+    verified = [("complete", None, {}), ("verify", "kepegawaian", {})]
+
+    def to_verified(username, title):
+        boss = people[username].supervisor.username
+        steps = [("approve", boss, {}), ("sign_off_routine" if courses[title].routine else "sign_off", "camat", {})]
+        steps += [(t, a or username, x) for t, a, x in verified]
+        return enrol(username, title, *steps)
+
+    # above 20 JP: 16 + 4 + 2
+    to_verified("asn3", bimtek)
+    to_verified("asn3", seminar)
+    to_verified("asn3", mandiri)
+    # below 20 JP: 4 + 2
+    to_verified("asn1", seminar)
+    to_verified("asn1", mandiri)
+    enrol("asn1", "Pelatihan Pelayanan Prima di Loket PATEN")  # requested
+    enrol("kasi", "Coaching Kepemimpinan bagi Kepala Seksi")  # requested, the Camat approves
+    enrol("asn2", "Workshop Aplikasi Pelayanan Online Kecamatan", ("approve", "kasipem", {}))  # approved
+    enrol("asn4", bimtek, ("approve", "sekcam", {}))  # approved: the bimtek is now full
+    enrol("asn2", "E-learning Dasar Pelayanan Publik Digital", ("approve", "kasipem", {}),
+          ("sign_off_routine", "camat", {}))  # in progress
+    enrol("petugas", "Pelatihan Pelayanan Prima di Loket PATEN", ("approve", "kasi", {}),
+          ("sign_off", "camat", {}))  # in progress, classical: evidence to upload
+    enrol("asn4", "Mentoring Penyusunan SKP", ("approve", "sekcam", {}), ("sign_off_routine", "camat", {}),
+          ("complete", "asn4", {}))  # completed, HR to verify
+    enrol("asn5", "Magang di Mal Pelayanan Publik Palembang",
+          ("decline", "camat", {"comment": "Beban kerja kelurahan sedang tinggi; ajukan lagi triwulan depan."}))
+    enrol("asn2", seminar, ("withdraw", "asn2", {}))
+    enrol("petugas2", "Workshop Aplikasi Pelayanan Online Kecamatan", ("approve", "kasi", {}),
+          ("sign_off_routine", "camat", {}),
+          ("mark_not_completed", "kasi", {"comment": "Tidak hadir pada dua sesi praktik."}))
+
+    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    year = today.year
+    password = current_app.config["DEMO_PASSWORD"]
+    for code, target in (("pelayanan", "approved"), ("umpeg", "submitted"), ("pemerintahan", "draft")):
+        if code not in units or db.session.scalar(select(Plan.id).where(Plan.unit_id == units[code].id)):
+            continue
+        plan = services.create_plan(units[code].id, year, hr)
+        try:
+            if target in ("approved", "submitted"):
+                plan = fire(plan, "submit", hr, expected_version=plan.version)
+            if target == "approved":
+                fire(plan, "approve", people["camat"], expected_version=plan.version, password=password)
+        except Refused as refusal:
+            log.warning("demo plan %s stays %s: %s", code, plan.state, refusal.message)

@@ -1,0 +1,101 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from .models import KINDS, METHODS, MODULE_KINDS
+
+
+def _choices(mapping):
+    return [(code, label) for code, label in mapping.items()]
+
+
+class CourseForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    kind = SelectField(_l("Competence kind"), choices=_choices(KINDS))
+    method = SelectField(_l("Method"), choices=_choices(METHODS))
+    jp = IntegerField(_l("JP (45-minute lessons)"), validators=[
+        InputRequired(_l("Enter the JP.")), NumberRange(min=0, max=500, message=_l("JP must be 0 to 500."))])
+    provider = StringField(_l("Provider"), validators=[Optional(), Length(max=120)],
+                           description=_l("e.g. BPSDM Sumsel, LAN, internal"))
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    link = StringField(_l("Link"), validators=[Optional(), URL(message=_l("Enter a full web address.")),
+                                                Length(max=300)])
+    quota = IntegerField(_l("Quota (seats)"), validators=[
+        Optional(), NumberRange(min=0, max=10000, message=_l("The quota must be 0 or more."))],
+        description=_l("Leave empty for no limit."))
+    enrol_deadline = DateField(_l("Enrolment deadline"), validators=[Optional()])
+    routine = BooleanField(_l("Routine course (a Plh/Plt of the Camat may sign off)"))
+    pass_mark = IntegerField(_l("Quiz pass mark (%)"), validators=[
+        Optional(), NumberRange(min=0, max=100, message=_l("The pass mark is 0 to 100."))])
+    active = BooleanField(_l("Offered in the catalogue"), default=True)
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+    def values(self) -> dict:
+        return {name: (getattr(self, name).data.strip() if isinstance(getattr(self, name).data, str)
+                       else getattr(self, name).data)
+                for name in ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on",
+                             "place", "link", "quota", "enrol_deadline", "routine", "pass_mark", "active")}
+
+
+class ModuleForm(FlaskForm):
+    title = StringField(_l("Module title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=_choices(MODULE_KINDS))
+    body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20000)])
+    url = StringField(_l("External link"), validators=[Optional(), URL(message=_l("Enter a full web address.")),
+                                                        Length(max=300)])
+    file = FileField(_l("PDF file"))
+
+    def validate_body(self, field):
+        if self.kind.data == "text" and not (field.data or "").strip():
+            raise ValidationError(_l("Write the text of the module."))
+
+    def validate_url(self, field):
+        if self.kind.data == "link" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the link of the module."))
+
+
+class QuestionForm(FlaskForm):
+    text = StringField(_l("Question"), validators=[DataRequired(_l("Enter the question.")), Length(max=500)])
+    choices = TextAreaField(_l("Choices, one per line"), validators=[DataRequired(_l("Enter the choices."))])
+    answer = IntegerField(_l("Number of the right choice"), validators=[
+        InputRequired(_l("Enter the number of the right choice.")), NumberRange(min=1, max=10)])
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]
+
+    def validate_choices(self, field):
+        if len(self.choice_list()) < 2:
+            raise ValidationError(_l("Give at least two choices."))
+
+    def validate_answer(self, field):
+        if field.data and field.data > len(self.choice_list()):
+            raise ValidationError(_l("There is no choice with that number."))
+
+
+class EnrolForm(FlaskForm):
+    user_id = SelectField(_l("ASN"), coerce=int, validate_choice=True)
+    motivation = TextAreaField(_l("Why this course? (optional)"), validators=[Optional(), Length(max=1000)])
+
+
+class PlanForm(FlaskForm):
+    unit_id = SelectField(_l("Unit"), coerce=int)
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    suggest = BooleanField(_l("Fill from the needs (people below 20 JP, missing competence kinds)"),
+                           default=True)
+
+
+class PlanItemForm(FlaskForm):
+    user_id = SelectField(_l("Person"), coerce=int)
+    course_id = SelectField(_l("Course from the catalogue"), coerce=int)
+    title = StringField(_l("Or another activity"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Competence kind"), choices=_choices(KINDS))
+    planned_jp = IntegerField(_l("Planned JP"), validators=[
+        Optional(), NumberRange(min=0, max=500, message=_l("JP must be 0 to 500."))])

@@ -1,0 +1,211 @@
+"""Competence development: courses, enrolments, e-learning progress, annual plans."""
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Unit, User
+from ..database import utcnow
+from ..extensions import db
+
+JP_TARGET = 20  # every ASN has the right to at least 20 JP a year
+
+KINDS = {
+    "teknis": _l("Technical"),
+    "manajerial": _l("Managerial"),
+    "sosial_kultural": _l("Socio-cultural"),
+}
+CLASSICAL = {
+    "pelatihan": _l("Training (pelatihan)"),
+    "workshop": _l("Workshop"),
+    "seminar": _l("Seminar"),
+    "bimtek": _l("Technical guidance (bimtek)"),
+    "kursus": _l("Course (kursus)"),
+}
+NON_CLASSICAL = {
+    "elearning": _l("E-learning"),
+    "coaching": _l("Coaching"),
+    "mentoring": _l("Mentoring"),
+    "magang": _l("Internship (magang)"),
+    "mandiri": _l("Self-study (belajar mandiri)"),
+}
+METHODS = {**CLASSICAL, **NON_CLASSICAL}
+MODULE_KINDS = {"text": _l("Text"), "pdf": _l("PDF"), "link": _l("External link")}
+
+# enrolments in these states hold a seat of the course
+SEAT_STATES = ("approved", "in_progress", "completed", "verified", "not_completed")
+# an ASN has at most one enrolment per course outside these states
+CLOSED_STATES = ("declined", "withdrawn")
+
+
+class Course(db.Model):
+    __tablename__ = "training_course"
+    __table_args__ = (
+        CheckConstraint("jp >= 0", name="jp"),
+        CheckConstraint("quota IS NULL OR quota >= 0", name="quota"),
+        Index("ix_training_course_active_kind_method", "active", "kind", "method"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(20))
+    jp: Mapped[int] = mapped_column(default=0)
+    provider: Mapped[str] = mapped_column(String(120), default="")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    place: Mapped[str] = mapped_column(String(200), default="")
+    link: Mapped[str] = mapped_column(String(300), default="")
+    quota: Mapped[int | None]  # None: no limit
+    enrol_deadline: Mapped[date | None] = mapped_column(index=True)
+    # routine courses may be signed off by a Plh/Plt of the Camat
+    routine: Mapped[bool] = mapped_column(default=False)
+    pass_mark: Mapped[int | None]  # percent, for e-learning with a quiz
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    modules: Mapped[list["Module"]] = relationship(
+        back_populates="course", order_by="Module.position", cascade="all, delete-orphan")
+    questions: Mapped[list["QuizQuestion"]] = relationship(
+        back_populates="course", order_by="QuizQuestion.position", cascade="all, delete-orphan")
+
+    @property
+    def is_elearning(self) -> bool:
+        return self.method == "elearning"
+
+    @property
+    def kind_label(self) -> str:
+        return str(KINDS.get(self.kind, self.kind))
+
+    @property
+    def method_label(self) -> str:
+        return str(METHODS.get(self.method, self.method))
+
+    def __str__(self):
+        return self.title
+
+
+class Module(db.Model):
+    __tablename__ = "training_module"
+    __table_args__ = (CheckConstraint("kind IN ('text', 'pdf', 'link')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_course.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(300), default="")
+    file_name: Mapped[str | None] = mapped_column(String(80))
+    file_original: Mapped[str | None] = mapped_column(String(200))
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+
+
+class QuizQuestion(db.Model):
+    __tablename__ = "training_quiz_question"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_course.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+    choices: Mapped[str] = mapped_column(Text)  # one choice per line
+    answer: Mapped[int] = mapped_column(default=0)  # index of the right choice
+
+    course: Mapped[Course] = relationship(back_populates="questions")
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class Enrolment(db.Model):
+    __tablename__ = "training_enrolment"
+    __table_args__ = (
+        Index("ix_training_enrolment_course_state", "course_id", "state"),
+        Index("ix_training_enrolment_user_state", "user_id", "state"),
+        Index("ix_training_enrolment_credit", "user_id", "credited_year"),
+        CheckConstraint("jp_credited >= 0", name="jp_credited"),
+        CheckConstraint("state <> 'verified' OR credited_year IS NOT NULL", name="verified_credited"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_course.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    state: Mapped[str] = mapped_column(String(20), default="requested", index=True)
+    version: Mapped[int] = mapped_column(default=0)
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    completed_at: Mapped[datetime | None]
+    evidence_name: Mapped[str | None] = mapped_column(String(80))
+    evidence_original: Mapped[str | None] = mapped_column(String(200))
+    evidence_mime: Mapped[str | None] = mapped_column(String(60))
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    quiz_score: Mapped[int | None]  # best score in percent
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    verified_at: Mapped[datetime | None]
+    jp_credited: Mapped[int] = mapped_column(default=0)
+    credited_year: Mapped[int | None]
+
+    course: Mapped[Course] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    nominated_by: Mapped[User | None] = relationship(foreign_keys=[nominated_by_id])
+    progress: Mapped[list["ModuleProgress"]] = relationship(cascade="all, delete-orphan")
+
+
+class ModuleProgress(db.Model):
+    __tablename__ = "training_module_progress"
+    __table_args__ = (UniqueConstraint("enrolment_id", "module_id", name="uq_training_module_progress_once"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolment.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id", ondelete="CASCADE"), index=True)
+    done_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Plan(db.Model):
+    """The annual competence development plan of one unit; an amendment is a new revision."""
+    __tablename__ = "training_plan"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "year", "revision", name="uq_training_plan_revision"),
+        Index("ix_training_plan_year_state", "year", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    year: Mapped[int]
+    revision: Mapped[int] = mapped_column(default=1)
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("training_plan.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("training_plan.id"))
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    version: Mapped[int] = mapped_column(default=0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    approved_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    amends: Mapped["Plan | None"] = relationship(remote_side=[id], foreign_keys=[amends_id])
+    items: Mapped[list["PlanItem"]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanItem.id")
+
+    @property
+    def editable(self) -> bool:
+        return self.state in ("draft", "returned")
+
+
+class PlanItem(db.Model):
+    __tablename__ = "training_plan_item"
+    __table_args__ = (CheckConstraint("planned_jp >= 0", name="planned_jp"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("training_plan.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("training_course.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    planned_jp: Mapped[int] = mapped_column(default=0)
+
+    plan: Mapped[Plan] = relationship(back_populates="items")
+    user: Mapped[User] = relationship(lazy="joined")
+    course: Mapped[Course | None] = relationship()

@@ -1,0 +1,520 @@
+"""Rules of competence development that are not a single workflow step: enrolling, e-learning
+progress, the JP tally, plans drafted from needs, amendments. Views call these; these call the engine."""
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import User, active_delegations
+from ..audit import record as audit
+from ..database import is_postgres
+from ..extensions import db
+from ..timeutil import today_wib
+from ..workflow import Invalid, NotAllowed, available, fire
+from .models import (
+    CLOSED_STATES,
+    JP_TARGET,
+    KINDS,
+    Course,
+    Enrolment,
+    Module,
+    ModuleProgress,
+    Plan,
+    PlanItem,
+    QuizQuestion,
+)
+from .workflow import AUTOMATIC, deadline_passed, elearning_done, seats_left, seats_taken
+
+STAFF = ("hr", "camat", "sekcam", "admin")
+
+
+def _refuse(error, action: str, actor, subject_type: str = "enrolment", subject_id=None):
+    """Leave one 'refused' trace of an action that is not a workflow step, then raise."""
+    db.session.rollback()
+    audit.record_alone(action, actor=actor, outcome="refused", subject_type=subject_type,
+                       subject_id=subject_id, comment=f"[{error.code}] {error.message}")
+    raise error
+
+
+def _lock_course(course_id: int) -> Course:
+    stmt = select(Course).where(Course.id == course_id).execution_options(populate_existing=True)
+    if is_postgres():
+        stmt = stmt.with_for_update()
+    return db.session.scalars(stmt).one()
+
+
+# --- the JP tally --------------------------------------------------------------------------------
+
+def jp_earned(user_ids, year: int) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Enrolment.user_id, func.coalesce(func.sum(Enrolment.jp_credited), 0))
+        .where(Enrolment.user_id.in_(list(user_ids)), Enrolment.state == "verified",
+               Enrolment.credited_year == year)
+        .group_by(Enrolment.user_id)).all()
+    earned = dict.fromkeys(user_ids, 0)
+    earned.update({user_id: int(total) for user_id, total in rows})
+    return earned
+
+
+def tally(user, year: int | None = None) -> int:
+    year = year or today_wib().year
+    return jp_earned([user.id], year)[user.id]
+
+
+def kinds_earned(user_ids, year: int) -> dict[int, set]:
+    rows = db.session.execute(
+        select(Enrolment.user_id, Course.kind).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id.in_(list(user_ids)), Enrolment.state == "verified",
+               Enrolment.credited_year == year).distinct()).all()
+    kinds = {user_id: set() for user_id in user_ids}
+    for user_id, kind in rows:
+        kinds[user_id].add(kind)
+    return kinds
+
+
+def percent(jp: int) -> int:
+    return min(100, round(100 * jp / JP_TARGET)) if JP_TARGET else 100
+
+
+# --- enrolling -----------------------------------------------------------------------------------
+
+def can_nominate(actor, user) -> bool:
+    return user.supervisor_id == actor.id
+
+
+def enrol_refusal(course: Course, user, actor=None) -> str | None:
+    """Why `user` cannot enrol in `course` now, or None. The button and the POST both ask this."""
+    if not course.active:
+        return _("This course is no longer offered.")
+    if deadline_passed(course):
+        return _("The enrolment deadline of this course has passed.")
+    if course.quota is not None and seats_taken(course.id) >= course.quota:
+        return _("The course is full: no seats are left.")
+    existing = db.session.scalar(select(Enrolment.id).where(
+        Enrolment.course_id == course.id, Enrolment.user_id == user.id,
+        Enrolment.state.not_in(CLOSED_STATES)))
+    if existing:
+        if actor is None or actor.id == user.id:
+            return _("You are already enrolled in this course.")
+        return _("%(name)s is already enrolled in this course.", name=user.full_name)
+    return None
+
+
+def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enrolment:
+    """The ASN asks for a seat, or their direct supervisor nominates them. Checked under a lock of the
+    course row, so a double click or two nominations at once create one enrolment."""
+    course_id, user_id = course.id, user.id
+    if actor.id != user_id and not can_nominate(actor, user):
+        _refuse(NotAllowed(_("Only the ASN or their direct supervisor may enrol them."), code="role"),
+                "enrolment.request", actor)
+    db.session.rollback()
+    try:
+        course = _lock_course(course_id)
+        user = db.session.get(User, user_id)
+        message = enrol_refusal(course, user, actor)
+        if message:
+            raise Invalid(message, code="enrol")
+        enrolment = Enrolment(course_id=course.id, user_id=user.id, motivation=(motivation or "").strip(),
+                              nominated_by_id=None if actor.id == user.id else actor.id)
+        db.session.add(enrolment)
+        db.session.flush()
+        audit.record("enrolment.nominate" if enrolment.nominated_by_id else "enrolment.request",
+                     actor=actor, subject_type="enrolment", subject_id=enrolment.id, to_state="requested",
+                     comment=enrolment.motivation or None,
+                     changes={"course": [None, course.title], "asn": [None, user.full_name]})
+        supervisor = user.supervisor
+        if supervisor and supervisor.id != actor.id:
+            from ..notify.service import notify
+            notify(supervisor, _("Training request to approve: %(title)s (%(name)s)", title=course.title,
+                                 name=user.full_name))
+        db.session.commit()
+    except Invalid as error:
+        _refuse(error, "enrolment.request", actor)
+    return enrolment
+
+
+def actions_for(enrolment, actor):
+    """Buttons for the enrolment page: every step the actor may take, minus the automatic ones."""
+    return [a for a in available(enrolment, actor) if a.trigger not in AUTOMATIC]
+
+
+def can_view_enrolment(enrolment, user) -> bool:
+    if enrolment.user_id == user.id or enrolment.user.supervisor_id == user.id:
+        return True
+    if user.has_role(*STAFF):
+        return True
+    return bool(available(enrolment, user))
+
+
+# --- e-learning ------------------------------------------------------------------------------------
+
+def _check_learner(enrolment, user):
+    if enrolment.user_id != user.id:
+        raise NotAllowed(_("Only the enrolled ASN can follow this course."), code="role")
+    if not enrolment.course.is_elearning:
+        raise Invalid(_("This course is not an e-learning course."), code="method")
+    if enrolment.state != "in_progress":
+        raise Invalid(_("The e-learning opens after the Camat has signed off the enrolment."), code="state")
+
+
+def done_module_ids(enrolment) -> set[int]:
+    return set(db.session.scalars(select(ModuleProgress.module_id).where(
+        ModuleProgress.enrolment_id == enrolment.id)))
+
+
+def mark_module_done(enrolment, module: Module, user) -> Enrolment:
+    """Record that the ASN finished a module; when it was the last thing to do, complete the enrolment."""
+    try:
+        _check_learner(enrolment, user)
+        if module.course_id != enrolment.course_id:
+            raise NotAllowed(_("This module belongs to another course."), code="module")
+    except (Invalid, NotAllowed) as error:
+        _refuse(error, "enrolment.module_done", user, subject_id=enrolment.id)
+    if module.id not in done_module_ids(enrolment):
+        db.session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=module.id))
+        audit.record("enrolment.module_done", actor=user, subject_type="enrolment", subject_id=enrolment.id,
+                     from_state=enrolment.state, to_state=enrolment.state,
+                     changes={"module": [None, module.title]})
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same module marked twice at once: once is enough
+            db.session.rollback()
+    return complete_if_finished(enrolment, user)
+
+
+def grade_quiz(course: Course, answers: dict) -> int:
+    questions = course.questions
+    if not questions:
+        return 100
+    right = sum(1 for q in questions if str(answers.get(f"q{q.id}", "")) == str(q.answer))
+    return round(100 * right / len(questions))
+
+
+def submit_quiz(enrolment, user, answers: dict) -> tuple[int, bool]:
+    try:
+        _check_learner(enrolment, user)
+        missing = [q for q in enrolment.course.questions if f"q{q.id}" not in answers]
+        if missing:
+            raise Invalid(_("Answer every question."), code="quiz")
+    except (Invalid, NotAllowed) as error:
+        _refuse(error, "enrolment.quiz", user, subject_id=enrolment.id)
+    score = grade_quiz(enrolment.course, answers)
+    passed = score >= (enrolment.course.pass_mark or 0)
+    best = max(score, enrolment.quiz_score or 0)
+    audit.record("enrolment.quiz", actor=user, subject_type="enrolment", subject_id=enrolment.id,
+                 from_state=enrolment.state, to_state=enrolment.state,
+                 changes={"quiz_score": [enrolment.quiz_score, best], "attempt": [None, score]})
+    enrolment.quiz_score = best
+    db.session.commit()
+    complete_if_finished(enrolment, user)
+    return score, passed
+
+
+def complete_if_finished(enrolment, user) -> Enrolment:
+    """Fire the automatic completion when every module is done and the quiz is passed. The ASN's own
+    last step triggers it, so the ASN is the actor; the comment says the system took the step."""
+    db.session.refresh(enrolment)
+    if enrolment.state != "in_progress":
+        return enrolment
+    done, total, quiz_ok = elearning_done(enrolment)
+    if done < total or not quiz_ok:
+        return enrolment
+    return fire(enrolment, "complete_elearning", user, expected_version=enrolment.version,
+                comment=_("Completed automatically: every module and the quiz are done."))
+
+
+def learning_status(enrolment) -> dict:
+    done, total, quiz_ok = elearning_done(enrolment)
+    return {"done": done, "total": total, "quiz_ok": quiz_ok,
+            "percent": round(100 * done / total) if total else 100,
+            "done_ids": done_module_ids(enrolment)}
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+def awaiting(user) -> list[Enrolment]:
+    """Enrolments waiting for this user's step: approvals, sign-offs (also as Plh), verifications."""
+    conditions = [(Enrolment.state == "requested") & Enrolment.user_id.in_(
+        select(User.id).where(User.supervisor_id == user.id))]
+    principals = {d.principal for d in active_delegations(user)}
+    if user.has_role("camat") or any("camat" in p.roles for p in principals):
+        conditions.append(Enrolment.state == "approved")
+    if user.has_role("hr"):
+        conditions.append(Enrolment.state == "completed")
+    rows = db.session.scalars(select(Enrolment).where(or_(*conditions)).order_by(Enrolment.created_at))
+    return [e for e in rows if actions_for(e, user)]
+
+
+def count_awaiting(user, state: str) -> int:
+    return sum(1 for e in awaiting(user) if e.state == state)
+
+
+def recommended(user, limit: int = 4) -> list[Course]:
+    """Open courses of the competence kinds the user has not covered this year, then any open one."""
+    year = today_wib().year
+    have = kinds_earned([user.id], year)[user.id]
+    mine = select(Enrolment.course_id).where(Enrolment.user_id == user.id,
+                                             Enrolment.state.not_in(CLOSED_STATES))
+    today = today_wib()
+    stmt = (select(Course).where(Course.active.is_(True), Course.id.not_in(mine),
+                                 or_(Course.enrol_deadline.is_(None), Course.enrol_deadline >= today))
+            .order_by(Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.id))
+    courses = [c for c in db.session.scalars(stmt) if seats_left(c) != 0]
+    courses.sort(key=lambda c: c.kind in have)
+    return courses[:limit]
+
+
+def team_of(user) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.supervisor_id == user.id, User.active.is_(True))
+                                   .order_by(User.full_name)))
+
+
+def enrolments_of(user_ids) -> dict[int, list[Enrolment]]:
+    out = {uid: [] for uid in user_ids}
+    for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id.in_(list(user_ids)))
+                                .order_by(Enrolment.created_at.desc())):
+        out[e.user_id].append(e)
+    return out
+
+
+# --- courses (HR) ----------------------------------------------------------------------------------
+
+COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on", "place",
+                 "link", "quota", "enrol_deadline", "routine", "pass_mark", "active")
+
+
+def save_course(course: Course | None, values: dict, actor) -> Course:
+    creating = course is None
+    course = course or Course()
+    changes = {}
+    for name in COURSE_FIELDS:
+        before, after = getattr(course, name, None), values.get(name)
+        if before != after:
+            changes[name] = [None if creating else before, after]
+        setattr(course, name, after)
+    if creating:
+        db.session.add(course)
+    db.session.flush()
+    audit.record("training_course.create" if creating else "training_course.update", actor=actor,
+                 subject_type="training_course", subject_id=course.id, changes=changes or None)
+    db.session.commit()
+    return course
+
+
+def add_module(course: Course, values: dict, actor, stored=None) -> Module:
+    position = len(course.modules) + 1
+    module = Module(course=course, position=position, title=values["title"], kind=values["kind"],
+                    body=values.get("body") or "", url=values.get("url") or "",
+                    file_name=stored.name if stored else None,
+                    file_original=stored.original_name if stored else None)
+    db.session.add(module)
+    db.session.flush()
+    audit.record("training_course.module_add", actor=actor, subject_type="training_course",
+                 subject_id=course.id, changes={"module": [None, module.title]})
+    db.session.commit()
+    return module
+
+
+def add_question(course: Course, text: str, choices: list[str], answer: int, actor) -> QuizQuestion:
+    question = QuizQuestion(course=course, position=len(course.questions) + 1, text=text,
+                            choices="\n".join(choices), answer=answer)
+    db.session.add(question)
+    audit.record("training_course.question_add", actor=actor, subject_type="training_course",
+                 subject_id=course.id, changes={"question": [None, text]})
+    db.session.commit()
+    return question
+
+
+# --- plans -----------------------------------------------------------------------------------------
+
+@dataclass
+class Need:
+    user: User
+    earned: int
+    planned: int = 0
+    missing_kinds: list = field(default_factory=list)
+
+    @property
+    def below_target(self) -> bool:
+        return self.earned < JP_TARGET
+
+    @property
+    def gap(self) -> int:
+        return max(JP_TARGET - self.earned, 0)
+
+
+def unit_people(unit_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.unit_id == unit_id, User.active.is_(True))
+                                   .order_by(User.full_name)))
+
+
+def needs(plan: Plan) -> list[Need]:
+    """Per person of the unit: JP earned in the plan's year, JP planned, competence kinds missing."""
+    people = unit_people(plan.unit_id)
+    ids = [p.id for p in people]
+    earned = jp_earned(ids, plan.year)
+    kinds = kinds_earned(ids, plan.year)
+    planned = {}
+    planned_kinds = {uid: set() for uid in ids}
+    for item in plan.items:
+        planned[item.user_id] = planned.get(item.user_id, 0) + item.planned_jp
+        planned_kinds.setdefault(item.user_id, set()).add(item.kind)
+    return [Need(user=p, earned=earned[p.id], planned=planned.get(p.id, 0),
+                 missing_kinds=[k for k in KINDS if k not in kinds[p.id] | planned_kinds[p.id]])
+            for p in people]
+
+
+def _suggest(plan: Plan) -> None:
+    """Fill a fresh draft from the needs: for each person below 20 JP, open courses of the kinds they
+    lack, until the planned JP closes the gap."""
+    courses = list(db.session.scalars(select(Course).where(Course.active.is_(True)).order_by(Course.id)))
+    for need in needs(plan):
+        if not need.below_target:
+            continue
+        gap = need.gap
+        for kind in need.missing_kinds + list(KINDS):
+            if gap <= 0:
+                break
+            course = next((c for c in courses if c.kind == kind and c.jp and
+                           all(i.course_id != c.id or i.user_id != need.user.id for i in plan.items)), None)
+            if course is None:
+                continue
+            plan.items.append(PlanItem(user_id=need.user.id, course_id=course.id, title=course.title,
+                                       kind=course.kind, planned_jp=course.jp))
+            gap -= course.jp
+
+
+def create_plan(unit_id: int, year: int, actor, suggest: bool = True) -> Plan:
+    if not actor.has_role("hr"):
+        _refuse(NotAllowed(_("Only HR (Kepegawaian) drafts training plans."), code="role"),
+                "training_plan.create", actor, "training_plan")
+    existing = db.session.scalar(select(Plan.id).where(Plan.unit_id == unit_id, Plan.year == year,
+                                                       Plan.state != "cancelled"))
+    if existing:
+        _refuse(Invalid(_("This unit already has a plan for %(year)s; amend that one.", year=year),
+                        code="duplicate"), "training_plan.create", actor, "training_plan", existing)
+    revision = (db.session.scalar(select(func.max(Plan.revision)).where(
+        Plan.unit_id == unit_id, Plan.year == year)) or 0) + 1
+    plan = Plan(unit_id=unit_id, year=year, revision=revision, created_by_id=actor.id)
+    db.session.add(plan)
+    db.session.flush()
+    if suggest:
+        _suggest(plan)
+    db.session.flush()
+    audit.record("training_plan.create", actor=actor, subject_type="training_plan", subject_id=plan.id,
+                 to_state="draft", changes={"items": [None, len(plan.items)]})
+    db.session.commit()
+    return plan
+
+
+def _lock_plan(plan_id: int) -> Plan:
+    db.session.rollback()
+    stmt = select(Plan).where(Plan.id == plan_id).execution_options(populate_existing=True)
+    if is_postgres():
+        stmt = stmt.with_for_update(of=Plan)
+    return db.session.scalars(stmt).unique().one()
+
+
+def _editable_or_refuse(plan: Plan, actor, action: str) -> None:
+    if not actor.has_role("hr"):
+        raise NotAllowed(_("Only HR (Kepegawaian) edits training plans."), code="role")
+    if plan.state == "approved":
+        raise Invalid(_("An approved plan is locked. To change it, start an amendment; the Camat signs "
+                        "it off again."), code="locked")
+    if not plan.editable:
+        raise Invalid(_("The plan can only be changed while it is a draft or returned."), code="locked")
+
+
+def add_item(plan_id: int, values: dict, actor) -> PlanItem:
+    try:
+        plan = _lock_plan(plan_id)
+        _editable_or_refuse(plan, actor, "item_add")
+        person = db.session.get(User, values["user_id"])
+        if person is None or person.unit_id != plan.unit_id:
+            raise Invalid(_("Choose a person of this unit."), code="person")
+        course = db.session.get(Course, values["course_id"]) if values.get("course_id") else None
+        title = (values.get("title") or "").strip() or (course.title if course else "")
+        if not title:
+            raise Invalid(_("Choose a course or describe the activity."), code="title")
+        item = PlanItem(plan=plan, user_id=person.id, course_id=course.id if course else None, title=title,
+                        kind=course.kind if course else values.get("kind") or "teknis",
+                        planned_jp=values.get("planned_jp") if values.get("planned_jp") is not None
+                        else (course.jp if course else 0))
+        db.session.add(item)
+        audit.record("training_plan.item_add", actor=actor, subject_type="training_plan", subject_id=plan.id,
+                     from_state=plan.state, to_state=plan.state,
+                     changes={"item": [None, f"{person.full_name}: {title} ({item.planned_jp} JP)"]})
+        db.session.commit()
+        return item
+    except (Invalid, NotAllowed) as error:
+        _refuse(error, "training_plan.item_add", actor, "training_plan", plan_id)
+
+
+def remove_item(plan_id: int, item_id: int, actor) -> None:
+    try:
+        plan = _lock_plan(plan_id)
+        _editable_or_refuse(plan, actor, "item_remove")
+        item = db.session.get(PlanItem, item_id)
+        if item is None or item.plan_id != plan.id:
+            raise Invalid(_("That activity is not part of this plan."), code="item")
+        text = f"{item.user.full_name}: {item.title} ({item.planned_jp} JP)"
+        db.session.delete(item)
+        audit.record("training_plan.item_remove", actor=actor, subject_type="training_plan",
+                     subject_id=plan.id, from_state=plan.state, to_state=plan.state, changes={"item": [text, None]})
+        db.session.commit()
+    except (Invalid, NotAllowed) as error:
+        _refuse(error, "training_plan.item_remove", actor, "training_plan", plan_id)
+
+
+def open_amendment(plan: Plan) -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.amends_id == plan.id, Plan.state.in_(
+        ("draft", "submitted", "returned"))))
+
+
+def amend(plan_id: int, actor) -> Plan:
+    """A new draft revision, copying the approved plan's items; the Camat signs it off again."""
+    try:
+        plan = _lock_plan(plan_id)
+        if not actor.has_role("hr"):
+            raise NotAllowed(_("Only HR (Kepegawaian) edits training plans."), code="role")
+        if plan.state != "approved" or plan.superseded_by_id:
+            raise Invalid(_("Only the current approved plan can be amended."), code="state")
+        if open_amendment(plan):
+            raise Invalid(_("An amendment of this plan is already under way."), code="duplicate")
+        revision = (db.session.scalar(select(func.max(Plan.revision)).where(
+            Plan.unit_id == plan.unit_id, Plan.year == plan.year)) or 0) + 1
+        new = Plan(unit_id=plan.unit_id, year=plan.year, revision=revision, amends_id=plan.id,
+                   created_by_id=actor.id)
+        new.items = [PlanItem(user_id=i.user_id, course_id=i.course_id, title=i.title, kind=i.kind,
+                              planned_jp=i.planned_jp) for i in plan.items]
+        db.session.add(new)
+        db.session.flush()
+        audit.record("training_plan.amend", actor=actor, subject_type="training_plan", subject_id=new.id,
+                     to_state="draft", changes={"amends": [None, plan.id]})
+        db.session.commit()
+        return new
+    except (Invalid, NotAllowed) as error:
+        _refuse(error, "training_plan.amend", actor, "training_plan", plan_id)
+
+
+@dataclass
+class Realisation:
+    user: User
+    planned: int
+    earned: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.earned / self.planned)) if self.planned else (100 if self.earned else 0)
+
+
+def realisation(plan: Plan) -> list[Realisation]:
+    planned: dict[int, int] = {}
+    people: dict[int, User] = {}
+    for item in plan.items:
+        planned[item.user_id] = planned.get(item.user_id, 0) + item.planned_jp
+        people[item.user_id] = item.user
+    earned = jp_earned(list(people), plan.year) if people else {}
+    return sorted((Realisation(people[uid], planned[uid], earned.get(uid, 0)) for uid in people),
+                  key=lambda r: r.user.full_name)

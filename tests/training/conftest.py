@@ -1,0 +1,60 @@
+"""Factories for competence development tests: courses, e-learning courses, enrolments in any state."""
+import io
+from datetime import timedelta
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from plaju.timeutil import today_wib
+from plaju.training import services
+from plaju.training.demo import tiny_pdf
+from plaju.training.models import Course, Enrolment, Module, QuizQuestion
+
+
+def pdf_upload(name: str = "sttpp.pdf", data: bytes | None = None) -> FileStorage:
+    return FileStorage(stream=io.BytesIO(tiny_pdf() if data is None else data), filename=name)
+
+
+@pytest.fixture()
+def make_course(db):
+    def make(**values) -> Course:
+        defaults = dict(title="Pelatihan Pelayanan Prima", kind="teknis", method="pelatihan", jp=12,
+                        provider="BPSDM Sumsel", quota=5, enrol_deadline=today_wib() + timedelta(days=10))
+        defaults.update(values)
+        course = Course(**defaults)
+        db.session.add(course)
+        db.session.commit()
+        return course
+    return make
+
+
+@pytest.fixture()
+def make_elearning(db, make_course):
+    def make(modules: int = 2, quiz: bool = True, **values) -> Course:
+        course = make_course(title=values.pop("title", "E-learning Komunikasi"), method="elearning", jp=6,
+                             quota=None, pass_mark=70 if quiz else None, **values)
+        for n in range(1, modules + 1):
+            db.session.add(Module(course=course, position=n, title=f"Modul {n}", kind="text",
+                                  body=f"Isi modul {n}"))
+        if quiz:
+            db.session.add(QuizQuestion(course=course, position=1, text="Dua tambah dua?", choices="3\n4\n5",
+                                        answer=1))
+            db.session.add(QuizQuestion(course=course, position=2, text="Ibu kota Sumsel?",
+                                        choices="Palembang\nJambi", answer=0))
+        db.session.commit()
+        return course
+    return make
+
+
+@pytest.fixture()
+def enrol(db):
+    def make(course, user, state: str | None = None) -> Enrolment:
+        enrolment = services.request_enrolment(course, user, user)
+        if state and state != "requested":
+            enrolment = db.session.get(Enrolment, enrolment.id)
+            enrolment.state = state
+            if state == "verified":
+                enrolment.jp_credited, enrolment.credited_year = course.jp, today_wib().year
+            db.session.commit()
+        return db.session.get(Enrolment, enrolment.id)
+    return make
