@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(db.engine)
 
     from .accounts import models as _accounts  # noqa: F401  (register models before use)
+    from .accounts.people_views import bp as people_bp
     from .accounts.views import bp as accounts_bp
     from .audit import models as _audit  # noqa: F401
     from .audit.views import bp as audit_bp
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(people_bp)
     from .notify import models as _notify  # noqa: F401
     for area in AREAS:
         module = importlib.import_module(f"plaju.{area}.views")

@@ -1,0 +1,128 @@
+"""/people: accounts and roles (admin, HR) and Plh/Plt delegations (admin, HR, Camat)."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from ..core.registry import nav_item
+from ..extensions import db
+from ..htmx import render_page_or_block
+from .forms_people import DelegationForm, UserForm
+from .models import Delegation, Unit, User
+from .people import PeopleError, add_delegation, revoke_delegation, save_user
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+ACCOUNT_ADMINS = ("admin", "hr")
+DELEGATORS = ("admin", "hr", "camat")
+PAGE = 50
+
+nav_item("people.index", _l("People"), roles=ACCOUNT_ADMINS, order=85)
+nav_item("people.delegations", _l("Plh/Plt"), roles=("camat",), order=86)
+
+
+def _require(*roles):
+    if not current_user.has_role(*roles):
+        abort(403)
+
+
+def _user_choices(blank):
+    users = db.session.execute(select(User.id, User.full_name, User.position).order_by(User.full_name)).all()
+    return [(0, blank)] + [(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name) for u in users]
+
+
+@bp.get("/")
+@login_required
+def index():
+    _require(*ACCOUNT_ADMINS)
+    q = (request.args.get("q") or "").strip()
+    after = request.args.get("after", type=int) or 0
+    stmt = select(User).where(User.id > after).order_by(User.id).limit(PAGE + 1)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(User.full_name.ilike(like), User.username.ilike(like), User.nip.like(like)))
+    users = list(db.session.scalars(stmt))
+    more = len(users) > PAGE
+    users = users[:PAGE]
+    return render_page_or_block("accounts/people.html", "results", users=users, q=q,
+                                next_after=users[-1].id if more and users else None)
+
+
+def _user_form(user=None):
+    form = UserForm(obj=user) if user else UserForm()
+    form.unit_id.choices = [(0, _("(none)"))] + [
+        (u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    form.supervisor_id.choices = _user_choices(_("(none)"))
+    if user and request.method == "GET":
+        form.roles.data = sorted(user.roles)
+        form.unit_id.data = user.unit_id or 0
+        form.supervisor_id.data = user.supervisor_id or 0
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(user_id=None):
+    _require(*ACCOUNT_ADMINS)
+    user = db.get_or_404(User, user_id) if user_id else None
+    form = _user_form(user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            saved = save_user(current_user._get_current_object(), user, form.data, form.password.data or None)
+            flash(_("Account %(name)s saved.", name=saved.username), "success")
+            return redirect(url_for("people.index"))
+        except PeopleError as e:
+            db.session.rollback()
+            if e.field and hasattr(form, e.field):
+                getattr(form, e.field).errors.append(str(e))
+            else:
+                flash(str(e), "danger")
+    if request.method == "POST":
+        status = 422
+    return render_template("accounts/person_form.html", form=form, user=user), status
+
+
+@bp.route("/delegations", methods=["GET", "POST"])
+@login_required
+def delegations():
+    _require(*DELEGATORS)
+    form = DelegationForm()
+    choices = _user_choices(_("(choose)"))
+    form.principal_id.choices = choices
+    form.delegate_id.choices = choices
+    status = 200
+    if form.validate_on_submit():
+        principal = db.session.get(User, form.principal_id.data)
+        delegate = db.session.get(User, form.delegate_id.data)
+        try:
+            if principal is None:
+                raise PeopleError(_("Choose the official."), "principal_id")
+            if delegate is None:
+                raise PeopleError(_("Choose the stand-in."), "delegate_id")
+            add_delegation(current_user._get_current_object(), principal, delegate, form.kind.data,
+                           form.starts_on.data, form.ends_on.data, form.note.data or "")
+            flash(_("%(who)s is now %(kind)s for %(whom)s.", who=delegate.full_name, kind=form.kind.data.capitalize(),
+                    whom=principal.full_name), "success")
+            return redirect(url_for("people.delegations"))
+        except PeopleError as e:
+            db.session.rollback()
+            getattr(form, e.field).errors.append(str(e))
+    if request.method == "POST":
+        status = 422
+    rows = list(db.session.scalars(select(Delegation).order_by(Delegation.starts_on.desc()).limit(100)))
+    return render_template("accounts/delegations.html", form=form, rows=rows), status
+
+
+@bp.post("/delegations/<int:delegation_id>/revoke")
+@login_required
+def revoke(delegation_id):
+    _require(*DELEGATORS)
+    delegation = db.get_or_404(Delegation, delegation_id)
+    try:
+        revoke_delegation(current_user._get_current_object(), delegation)
+        flash(_("Delegation revoked."), "success")
+    except PeopleError as e:
+        flash(str(e), "warning")
+    return redirect(url_for("people.delegations"))
