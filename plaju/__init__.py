@@ -8,7 +8,8 @@ from flask import Flask, g, request
 
 from . import config as config_module
 from .database import configure_engine
-from .extensions import babel, bootstrap, csrf, db, htmx, limiter, login_manager, migrate
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from .extensions import htmx as htmx_extension  # plaju.htmx, the module, would shadow the name
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    htmx.init_app(app)
+    htmx_extension.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
     from .i18n import init_i18n

@@ -1,0 +1,23 @@
+"""Every message in the code and templates has an Indonesian translation."""
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _msgids():
+    method_map = [("plaju/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    for filename, _lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map=method_map, keywords=keywords):
+        yield filename, message if isinstance(message, str) else message[0]
+
+
+def test_the_indonesian_catalog_is_complete():
+    with open(ROOT / "plaju/translations/id/LC_MESSAGES/messages.po", "rb") as fh:
+        catalog = read_po(fh)
+    missing = sorted({f"{name}: {msgid!r}" for name, msgid in _msgids()
+                      if not (catalog.get(msgid) and catalog.get(msgid).string)})
+    assert missing == [], "untranslated (run pybabel extract/update, then translate):\n" + "\n".join(missing)
