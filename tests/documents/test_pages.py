@@ -1,0 +1,264 @@
+"""Queue, detail with in-place actions, public tracking, settings and home cards, as users see them."""
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from plaju.database import utcnow
+from plaju.documents.models import DocumentRequest, DocumentType, Holiday
+from plaju.documents.nik import make_nik
+from tests.documents.conftest import fresh, valid_nik
+
+
+def _bulk(db, doc_types, users, n, **fields):
+    """n requests inserted directly, newest first by received_at, spread over types and kelurahan."""
+    types = list(doc_types.values())
+    now = utcnow()
+    rows = []
+    for i in range(n):
+        t = types[i % len(types)]
+        rows.append(DocumentRequest(
+            tracking_code=f"PLJ-T{i:04d}-ABCDE", type_id=t.id, nik=make_nik(now.date().replace(year=1990), i % 2 == 0, i + 1),
+            name=f"Warga Nomor {i}", name_key=f"warga nomor {i}", phone="", kelurahan="Komperta" if i % 3 else "Plaju Ulu",
+            state=fields.get("state", "received"), created_by_id=users["clerk"].id, budget_minutes=480,
+            received_at=now - timedelta(minutes=i), due_at=now + timedelta(days=1), checklist="[]"))
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+def test_queue_lists_masks_nik_and_filters(client, login_as, make_request, db):
+    login_as("clerk")
+    late = make_request("processing", "ktp-baru", name="Budi Santoso", kelurahan="Komperta",
+                        due_at=utcnow() - timedelta(hours=1))
+    make_request("received", "akta-lahir", name="Ani Wijaya", kelurahan="Plaju Ulu")
+    make_request("handed_over", "sktm", name="Cici Lestari")
+    html = client.get("/documents/").get_data(as_text=True)
+    assert "Budi Santoso" in html and "Ani Wijaya" in html and "Cici Lestari" not in html
+    assert late.nik not in html and late.nik[:4] + "********" + late.nik[-4:] in html
+    assert 'data-testid="flag-overdue"' in html and "Layanan dokumen" in html
+    overdue = client.get("/documents/?flag=overdue").get_data(as_text=True)
+    assert "Budi Santoso" in overdue and "Ani Wijaya" not in overdue
+    by_kel = client.get("/documents/?kelurahan=Plaju+Ulu").get_data(as_text=True)
+    assert "Ani Wijaya" in by_kel and "Budi Santoso" not in by_kel
+    everything = client.get("/documents/?state=all").get_data(as_text=True)
+    assert "Cici Lestari" in everything
+
+
+def test_active_search_returns_the_results_fragment(client, login_as, make_request):
+    login_as("clerk")
+    budi = make_request("received", name="Budi Santoso")
+    make_request("received", name="Ani Wijaya")
+    fragment = client.get("/documents/?q=santo", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and "Budi Santoso" in html and "Ani Wijaya" not in html
+    assert "HX-Request" in fragment.headers["Vary"]
+    by_code = client.get(f"/documents/?q={budi.tracking_code.lower()}").get_data(as_text=True)
+    assert "Budi Santoso" in by_code and "Ani Wijaya" not in by_code
+    assert "Tidak ada permohonan yang cocok" in client.get("/documents/?q=zzz").get_data(as_text=True)
+
+
+def test_keyset_pages_walk_every_row_once(client, login_as, doc_types, users, db):
+    login_as("kasi")
+    rows = _bulk(db, doc_types, users, 60)
+    seen, url = [], "/documents/"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r"PLJ-T\d{4}-ABCDE", html)
+        nxt = re.search(r'data-testid="next-page" href="([^"]+)"', html)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    assert seen == [r.tracking_code for r in rows]
+
+
+def _count_queries(app, db, fn) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len([s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT"))])
+
+
+def test_queue_uses_a_constant_number_of_queries(app, client, login_as, doc_types, users, db):
+    login_as("clerk")
+    _bulk(db, doc_types, users, 4)
+    small = _count_queries(app, db, lambda: client.get("/documents/"))
+    _bulk_more = _bulk
+    db.session.execute(DocumentRequest.__table__.delete())
+    db.session.commit()
+    _bulk_more(db, doc_types, users, 80)
+    large = _count_queries(app, db, lambda: client.get("/documents/"))
+    first = client.get("/documents/").get_data(as_text=True)
+    cursor = re.search(r'data-testid="next-page" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    deep = _count_queries(app, db, lambda: client.get(cursor))
+    assert small == large == deep, (small, large, deep)
+    assert large <= 8
+
+
+def _panel_version(html) -> str:
+    return re.search(r'data-version="(\d+)"', html).group(1)
+
+
+def test_action_swaps_the_panel_and_triggers_counters(client, login_as, make_request):
+    req = make_request("received", "ktp-baru")
+    login_as("clerk")
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert 'data-testid="action-verify"' in page and req.nik in page  # clerk's work needs the full NIK
+    response = client.post(f"/documents/{req.id}/actions/verify", data={"version": _panel_version(page)},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="panel"') and 'data-state="verifying"' in html
+    assert "Selesai: Mulai verifikasi" in html
+    assert json.loads(response.headers["HX-Trigger"]) == {"documents-changed": True}
+
+
+def test_without_javascript_an_action_redirects_back(client, login_as, make_request, db):
+    req = make_request("received", "ktp-baru")
+    login_as("clerk")
+    response = client.post(f"/documents/{req.id}/actions/verify", data={"version": "0"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/documents/{req.id}")
+    assert fresh(db, req).state == "verifying"
+    assert "Selesai: Mulai verifikasi" in client.get(f"/documents/{req.id}").get_data(as_text=True)
+
+
+def test_stale_page_rerenders_the_panel_naming_who_acted_first(client, login_as, make_request, users, db):
+    req = make_request("verifying", "akta-lahir")
+    login_as("kasi")
+    assert client.post(f"/documents/{req.id}/actions/accept", data={"version": "0"}).status_code == 303
+    login_as("clerk")
+    response = client.post(f"/documents/{req.id}/actions/return_to_citizen",
+                           data={"version": "0", "comment": "akta kurang"}, headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'data-testid="action-error"' in html and users["kasi"].full_name in html
+    assert 'data-state="processing"' in html and 'data-version="1"' in html
+    no_js = client.post(f"/documents/{req.id}/actions/return_to_citizen", data={"version": "0", "comment": "x"})
+    assert no_js.status_code == 409 and "<html" in no_js.get_data(as_text=True)
+    assert fresh(db, req).state == "processing"
+
+
+@pytest.mark.parametrize("trigger,who,status,message", [
+    ("sign", "clerk", 403, "Anda tidak berwenang melakukan &#34;Tanda tangani&#34;"),
+    ("hand_over", "clerk", 403, "tidak dapat dilakukan"),
+    ("teleport", "clerk", 403, "Tindakan tidak dikenal"),
+    ("sign", "camat", 422, "Kata sandi salah"),
+])
+def test_refused_actions_show_the_reason_in_the_panel(client, login_as, make_request, db, trigger, who, status,
+                                                      message):
+    req = make_request("awaiting_signature", "ktp-baru")
+    login_as(who)
+    response = client.post(f"/documents/{req.id}/actions/{trigger}", data={"version": "0", "password": "salah"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    assert fresh(db, req).state == "awaiting_signature"
+
+
+def test_camat_signs_with_password_through_the_page(client, login_as, make_request, db):
+    from tests.support import PASSWORD
+    req = make_request("awaiting_signature", "ktp-baru")
+    login_as("camat")
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert 'type="password" name="password"' in page
+    response = client.post(f"/documents/{req.id}/actions/sign", data={"version": "0", "password": PASSWORD})
+    assert response.status_code == 303
+    assert fresh(db, req).state == "signed"
+    timeline = client.get(f"/documents/{req.id}/timeline", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Tanda tangani" in timeline and "Camat Uji" in timeline
+
+
+def test_people_without_a_service_role_see_nothing(client, login_as, make_request):
+    req = make_request("received")
+    login_as("asn")
+    assert client.get("/documents/").status_code == 403
+    assert client.get(f"/documents/{req.id}").status_code == 403
+    assert client.post(f"/documents/{req.id}/actions/verify", data={"version": "0"}).status_code == 403
+    login_as("hr")
+    html = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert req.nik not in html and 'data-testid="actions"' not in html
+
+
+def test_public_tracking_shows_progress_but_no_personal_data(client, make_request):
+    req = make_request("processing", "akta-lahir", name="Dewi Kartika")
+    response = client.get(f"/track/{req.tracking_code}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Akta Kelahiran" in html and "Diproses" in html and 'class="stepper' in html
+    assert "Janji selesai" in html
+    for secret in (req.nik, req.nik[-4:] + "<", "Dewi", "Kartika", req.phone, "/files/"):
+        assert secret not in html
+    lower = client.get(f"/track/{req.tracking_code.lower().replace('-', ' ')}")
+    assert lower.status_code == 200
+    form = client.get(f"/track?code={req.tracking_code}")
+    assert form.status_code == 303
+
+
+def test_public_tracking_of_unknown_codes_and_the_rate_limit(client, app):
+    assert client.get("/track").status_code == 200
+    response = client.get("/track/PLJ-AAAAA-BBBBB")
+    assert response.status_code == 404 and "Tidak ada permohonan" in response.get_data(as_text=True)
+    statuses = [client.get(f"/track/PLJ-AAAAA-{i:05d}").status_code for i in range(25)]
+    assert 429 in statuses
+
+
+def test_tracking_codes_are_random_and_unambiguous():
+    from plaju.documents.services import CODE_ALPHABET, new_tracking_code, normalise_code
+    codes = {new_tracking_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    assert not set("".join(codes).replace("PLJ", "").replace("-", "")) - set(CODE_ALPHABET)
+    assert normalise_code("plj abcde fghjk") == "PLJ-ABCDE-FGHJK"
+    assert normalise_code("PLJ-ABCDE-FGHJ0") == ""
+
+
+def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, db):
+    login_as("admin")
+    sktm = doc_types["sktm"]
+    assert "Surat Keterangan Tidak Mampu" in client.get("/documents/admin/types").get_data(as_text=True)
+    response = client.post(f"/documents/admin/types/{sktm.id}", data={
+        "code": "sktm", "name": "SKTM", "service_amount": "1", "service_unit": "days", "camat_signs": "y",
+        "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KK", "optional": "Foto rumah", "description": ""})
+    assert response.status_code == 303
+    db.session.expire_all()
+    t = db.session.get(DocumentType, sktm.id)
+    assert (t.name, t.service_amount, t.service_unit, t.forwards_to_disdukcapil) == ("SKTM", 1, "days", False)
+    assert [(r.label, r.required) for r in t.requirements] == [
+        ("Surat pengantar RT/RW", True), ("Fotokopi KK", True), ("Foto rumah", False)]
+    clash = client.post("/documents/admin/types/new", data={"code": "sktm", "name": "X", "service_amount": "1",
+                                                            "service_unit": "days"})
+    assert clash.status_code == 422
+    added = client.post("/documents/admin/holidays", data={"day": "2026-12-31", "name": "Cuti bersama"})
+    assert added.status_code == 303
+    assert "Cuti bersama" in db.session.scalars(select(Holiday.name)).all()
+    login_as("clerk")
+    assert client.get("/documents/admin/types").status_code == 403
+    assert client.post("/documents/admin/holidays", data={"day": "2027-01-02", "name": "x"}).status_code == 403
+
+
+def test_home_cards_per_role(client, login_as, make_request):
+    make_request("processing", due_at=utcnow() - timedelta(hours=2))
+    make_request("awaiting_signature")
+    login_as("kasi")
+    assert "Permohonan lewat waktu" in client.get("/").get_data(as_text=True)
+    login_as("camat")
+    assert "Menunggu tanda tangan Anda" in client.get("/").get_data(as_text=True)
+    login_as("clerk")
+    assert "permohonan sedang berjalan" in client.get("/").get_data(as_text=True)
+
+
+def test_counters_fragment_refreshes(client, login_as, make_request):
+    make_request("ready")
+    login_as("clerk")
+    html = client.get("/documents/counters", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-testid="counters"' in html and "<html" not in html
+
+
+def test_a_valid_nik_helper_is_valid():
+    from plaju.documents.nik import validate_nik
+    assert validate_nik(valid_nik()).value.startswith("1671")
