@@ -44,7 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(people_bp)
-    from .notify import models as _notify  # noqa: F401
+    from .notify.views import bp as notify_bp
+    app.register_blueprint(notify_bp)
     for area in AREAS:
         module = importlib.import_module(f"plaju.{area}.views")
         app.register_blueprint(module.bp)

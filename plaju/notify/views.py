@@ -1,0 +1,55 @@
+"""The user's own notifications, and the unread counter in the navigation bar."""
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select, update
+
+from ..database import utcnow
+from ..extensions import db
+from ..htmx import render_page_or_block, trigger
+from .models import Notification
+from .service import unread_count
+
+bp = Blueprint("notify", __name__, url_prefix="/notifications")
+PAGE = 30
+
+
+@bp.get("/")
+@login_required
+def index():
+    before = request.args.get("before", type=int)
+    stmt = (select(Notification).where(Notification.user_id == current_user.id)
+            .order_by(Notification.id.desc()).limit(PAGE + 1))
+    if before:
+        stmt = stmt.where(Notification.id < before)
+    rows = list(db.session.scalars(stmt))
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return render_template("notify/index.html", rows=rows, next_before=rows[-1].id if more and rows else None)
+
+
+@bp.get("/count")
+@login_required
+def count():
+    return render_page_or_block("notify/_count.html", "count", unread=unread_count(current_user))
+
+
+@bp.post("/<int:note_id>/open")
+@login_required
+def open_one(note_id):
+    note = db.get_or_404(Notification, note_id)
+    if note.user_id != current_user.id:
+        abort(404)
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    target = note.url if note.url and note.url.startswith("/") and not note.url.startswith("//") else None
+    return redirect(target or url_for("notify.index"))
+
+
+@bp.post("/read-all")
+@login_required
+def read_all():
+    db.session.execute(update(Notification).where(Notification.user_id == current_user.id,
+                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+    return trigger(redirect(url_for("notify.index")), "notifications-changed")
