@@ -102,6 +102,27 @@ def audit_verify():
     sys.exit(1)
 
 
+@click.group("workflow")
+def workflow_group():
+    """Workflow specs."""
+
+
+@workflow_group.command("diagrams")
+@click.option("--out", default="docs/workflows", type=click.Path(file_okay=False))
+@with_appcontext
+def workflow_diagrams(out):
+    """Write one Mermaid diagram per workflow spec into OUT."""
+    from pathlib import Path
+
+    from .workflow.diagram import mermaid
+    from .workflow.engine import all_specs
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for spec in all_specs():
+        if spec.model.__module__.startswith("plaju."):
+            (Path(out) / f"{spec.name}.md").write_text(mermaid(spec), encoding="utf-8")
+            click.echo(f"{out}/{spec.name}.md")
+
+
 def register_cli(app) -> None:
-    for command in (seed_demo, demo, create_user, audit_group):
+    for command in (seed_demo, demo, create_user, audit_group, workflow_group):
         app.cli.add_command(command)

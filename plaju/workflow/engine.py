@@ -30,6 +30,10 @@ def register(spec: Spec) -> Spec:
     return spec
 
 
+def all_specs() -> list[Spec]:
+    return sorted(_SPECS.values(), key=lambda spec: spec.name)
+
+
 def spec_for(entity_or_model) -> Spec:
     model = entity_or_model if isinstance(entity_or_model, type) else type(entity_or_model)
     return _SPECS[model]
