@@ -86,7 +86,7 @@ class EnrolForm(FlaskForm):
 
 
 class PlanForm(FlaskForm):
-    unit_id = SelectField(_l("Unit"), coerce=int)
+    unit_id = SelectField(_l("Work unit"), coerce=int)
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     suggest = BooleanField(_l("Fill from the needs (people below 20 JP, missing competence kinds)"),
                            default=True)
@@ -96,6 +96,6 @@ class PlanItemForm(FlaskForm):
     user_id = SelectField(_l("Person"), coerce=int)
     course_id = SelectField(_l("Course from the catalogue"), coerce=int)
     title = StringField(_l("Or another activity"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Competence kind"), choices=_choices(KINDS))
+    kind = SelectField(_l("Competence kind"), choices=_choices(KINDS), default="teknis")
     planned_jp = IntegerField(_l("Planned JP"), validators=[
         Optional(), NumberRange(min=0, max=500, message=_l("JP must be 0 to 500."))])

@@ -505,7 +505,7 @@ def _plan_refused(plan_id: int, refusal: Refused):
 def plan_item_add(plan_id: int):
     plan = _plan(plan_id)
     form = _item_form(plan)
-    if not form.validate_on_submit():
+    if plan.editable and not form.validate_on_submit():
         return _plan_page(plan, item_form=form, status=422)
     try:
         services.add_item(plan.id, {"user_id": form.user_id.data, "course_id": form.course_id.data or None,

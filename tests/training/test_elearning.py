@@ -1,0 +1,76 @@
+"""E-learning: modules and quiz on a phone; the enrolment completes itself when everything is done."""
+import pytest
+from sqlalchemy import select
+
+from plaju.audit.models import AuditEvent
+from plaju.training import services
+from plaju.training.models import Enrolment
+from plaju.workflow import Invalid, fire
+
+
+def test_completing_without_finishing_the_modules_is_refused(db, users, make_elearning, enrol):
+    enrolment = enrol(make_elearning(), users["asn"], "in_progress")
+    with pytest.raises(Invalid) as refused:
+        fire(enrolment, "complete_elearning", users["asn"], expected_version=enrolment.version)
+    assert "0 dari 2 modul selesai" in refused.value.message
+    with pytest.raises(Invalid):
+        fire(enrolment, "complete", users["asn"], expected_version=enrolment.version)
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
+
+
+def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, db, users, make_elearning, enrol):
+    course = make_elearning()
+    enrolment = enrol(course, users["asn"], "in_progress")
+    first, second = course.modules
+    login_as("asn")
+    learn = client.get(f"/training/enrolments/{enrolment.id}/learn")
+    assert learn.status_code == 200 and "0 dari 2 modul selesai" in learn.text
+    after_first = client.post(f"/training/enrolments/{enrolment.id}/modules/{first.id}/done")
+    assert after_first.headers["Location"].endswith(f"/modules/{second.id}")
+    client.post(f"/training/enrolments/{enrolment.id}/modules/{second.id}/done")
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"  # the quiz is still open
+    q1, q2 = course.questions
+    failed = client.post(f"/training/enrolments/{enrolment.id}/quiz", data={f"q{q1.id}": "0", f"q{q2.id}": "0"})
+    assert failed.status_code == 200 and "di bawah nilai lulus" in failed.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
+    passed = client.post(f"/training/enrolments/{enrolment.id}/quiz", data={f"q{q1.id}": "1", f"q{q2.id}": "0"})
+    assert passed.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert (row.state, row.quiz_score, row.jp_credited) == ("completed", 100, 0)
+    last = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_id == str(row.id),
+                                                       AuditEvent.subject_type == "enrolment",
+                                                       AuditEvent.outcome == "ok")
+                              .order_by(AuditEvent.seq.desc())).first()
+    assert (last.action, last.actor_id) == ("enrolment.complete_elearning", users["asn"].id)
+    assert "otomatis" in last.comment
+    page = client.get(f"/training/enrolments/{row.id}").text
+    assert "Selesai, menunggu verifikasi" in page and "E-learning selesai" not in page.split("Tindakan")[1][:400]
+
+
+def test_a_course_without_quiz_completes_on_the_last_module(db, users, make_elearning, enrol):
+    course = make_elearning(modules=1, quiz=False)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    moved = services.mark_module_done(enrolment, course.modules[0], users["asn"])
+    assert moved.state == "completed"
+
+
+def test_learning_is_closed_before_sign_off_and_to_others(client, login_as, db, users, make_elearning, enrol):
+    course = make_elearning()
+    enrolment = enrol(course, users["asn"], "approved")
+    login_as("asn")
+    response = client.post(f"/training/enrolments/{enrolment.id}/modules/{course.modules[0].id}/done")
+    assert response.status_code == 303
+    assert services.done_module_ids(enrolment) == set()
+    login_as("clerk")
+    assert client.get(f"/training/enrolments/{enrolment.id}/learn").status_code == 403
+
+
+def test_module_pages_fit_a_phone(client, login_as, users, make_elearning, enrol):
+    course = make_elearning()
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    page = client.get(f"/training/enrolments/{enrolment.id}/modules/{course.modules[0].id}").text
+    assert 'name="viewport" content="width=device-width' in page
+    assert "Saya sudah menyelesaikan modul ini" in page and "w-100" in page

@@ -1,0 +1,213 @@
+"""Enrolling, acting and uploading evidence through the pages, with and without HTMX."""
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from plaju.audit.models import AuditEvent
+from plaju.timeutil import today_wib
+from plaju.training.models import Enrolment
+from tests.training.conftest import pdf_upload
+
+HX = {"HX-Request": "true"}
+
+
+def _count(db, model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _files(app) -> set:
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    return set(folder.iterdir()) if folder.exists() else set()
+
+
+def _refusals(db, action):
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action,
+                                                            AuditEvent.outcome == "refused")))
+
+
+def test_catalogue_filters_and_active_search(client, login_as, make_course):
+    make_course(title="Pelayanan Prima", kind="teknis")
+    make_course(title="Manajemen Waktu", kind="manajerial", method="kursus")
+    make_course(title="Komunikasi Daring", kind="sosial_kultural", method="elearning", quota=None)
+    login_as("asn")
+    page = client.get("/training/courses/")
+    assert page.status_code == 200 and "Katalog pelatihan" in page.text
+    for title in ("Pelayanan Prima", "Manajemen Waktu", "Komunikasi Daring"):
+        assert title in page.text
+    search = client.get("/training/courses/?q=waktu", headers=HX)
+    assert "<html" not in search.text and 'id="course-results"' in search.text
+    assert "Manajemen Waktu" in search.text and "Pelayanan Prima" not in search.text
+    assert "HX-Request" in search.headers["Vary"]
+    kinds = client.get("/training/courses/?kind=sosial_kultural").text
+    assert "Komunikasi Daring" in kinds and "Manajemen Waktu" not in kinds
+    non_classical = client.get("/training/courses/?method=non_classical").text
+    assert "Komunikasi Daring" in non_classical and "Pelayanan Prima" not in non_classical
+
+
+def test_seats_badge_counts_down_live(client, login_as, users, make_course, enrol, db):
+    course = make_course(quota=2)
+    login_as("asn")
+    assert "Sisa kursi: 2" in client.get(f"/training/courses/{course.id}/seats").text
+    enrolment = enrol(course, users["clerk"])
+    enrolment.state = "approved"
+    db.session.commit()
+    badge = client.get(f"/training/courses/{course.id}/seats").text
+    assert "Sisa kursi: 1" in badge and "training-changed from:body" in badge
+
+
+def test_enrol_without_javascript_then_the_supervisor_approves(client, login_as, users, make_course, db):
+    course = make_course()
+    login_as("asn")
+    response = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["asn"].id,
+                                                                        "motivation": "Untuk loket"})
+    assert response.status_code == 302
+    enrolment = db.session.scalars(select(Enrolment)).one()
+    assert response.headers["Location"].endswith(f"/training/enrolments/{enrolment.id}")
+    page = client.get(response.headers["Location"]).text
+    assert "Diajukan" in page and "Permohonan Anda sudah dikirim ke atasan." in page
+    login_as("kasi")
+    approved = client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0},
+                           headers=HX)
+    assert approved.status_code == 200 and "<html" not in approved.text
+    assert "training-changed" in approved.headers["HX-Trigger"]
+    assert 'data-state="approved"' in approved.text
+
+
+@pytest.mark.parametrize("problem,message", [
+    ("deadline", "Batas pendaftaran pelatihan ini sudah lewat."),
+    ("full", "Pelatihan sudah penuh: tidak ada kursi tersisa."),
+    ("twice", "Anda sudah terdaftar pada pelatihan ini."),
+])
+def test_enrolling_is_refused_in_place_and_nothing_is_saved(client, login_as, users, make_course, enrol, db,
+                                                            problem, message):
+    course = make_course(quota=1)
+    if problem == "deadline":
+        course.enrol_deadline = today_wib() - timedelta(days=1)
+        db.session.commit()
+    elif problem == "full":
+        enrol(course, users["clerk"], "approved")
+    else:
+        enrol(course, users["asn"])
+    before = _count(db, Enrolment)
+    login_as("asn")
+    response = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["asn"].id},
+                           headers=HX)
+    assert response.status_code == 422
+    assert 'data-testid="action-error"' in response.text and message in response.text
+    assert "HX-Retarget" not in response.headers
+    assert _count(db, Enrolment) == before
+    assert _refusals(db, "enrolment.request")
+
+
+def test_a_supervisor_nominates_a_team_member_but_not_a_stranger(client, login_as, users, make_course, db):
+    course = make_course()
+    login_as("kasi")
+    assert users["asn"].full_name in client.get(f"/training/courses/{course.id}").text
+    ok = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["asn"].id})
+    assert ok.status_code == 302
+    assert db.session.scalars(select(Enrolment)).one().nominated_by_id == users["kasi"].id
+    stranger = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["hr"].id})
+    assert stranger.status_code == 422
+    assert _count(db, Enrolment) == 1
+
+
+def test_a_stale_page_gets_a_conflict_message_in_place(client, login_as, users, make_course, enrol):
+    enrolment = enrol(make_course(), users["asn"])
+    login_as("kasi")
+    client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0})
+    again = client.post(f"/training/enrolments/{enrolment.id}/act/decline",
+                        data={"version": 0, "comment": "tidak perlu"}, headers=HX)
+    assert again.status_code == 409
+    assert 'data-testid="action-error"' in again.text and 'id="enrolment-main"' in again.text
+    assert 'data-state="approved"' in again.text
+    without_js = client.post(f"/training/enrolments/{enrolment.id}/act/decline",
+                             data={"version": 0, "comment": "tidak perlu"})
+    assert without_js.status_code == 409 and "<html" in without_js.text
+    assert 'data-testid="action-error"' in without_js.text
+
+
+def test_decline_needs_a_reason(client, login_as, users, make_course, enrol, db):
+    enrolment = enrol(make_course(), users["asn"])
+    login_as("kasi")
+    response = client.post(f"/training/enrolments/{enrolment.id}/act/decline", data={"version": 0},
+                           headers=HX)
+    assert response.status_code == 422
+    assert "Alasan wajib diisi untuk" in response.text and "Tolak" in response.text
+    assert db.session.get(Enrolment, enrolment.id).state == "requested"
+
+
+def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, users, make_course, enrol, db, app):
+    enrolment = enrol(make_course(jp=12), users["asn"], "in_progress")
+    login_as("asn")
+    assert 'data-testid="my-jp">0<' in client.get("/training/me").text
+    done = client.post(f"/training/enrolments/{enrolment.id}/act/complete",
+                       data={"version": enrolment.version, "evidence": pdf_upload()},
+                       content_type="multipart/form-data")
+    assert done.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert row.state == "completed" and (Path(app.config["UPLOAD_FOLDER"]) / row.evidence_name).exists()
+    assert 'data-testid="my-jp">0<' in client.get("/training/me").text  # not yet verified
+    assert client.get(f"/training/enrolments/{enrolment.id}/evidence").status_code == 200
+    login_as("hr")
+    assert "Bukti pelatihan untuk diverifikasi" in client.get("/").text
+    client.post(f"/training/enrolments/{enrolment.id}/act/verify", data={"version": row.version})
+    login_as("asn")
+    me = client.get("/training/me").text
+    assert 'data-testid="my-jp">12<' in me and "Terverifikasi, JP tercatat" in me
+    assert "12 / 20 JP" in client.get("/").text
+    login_as("clerk")  # another ASN sees neither the enrolment nor the evidence
+    assert client.get(f"/training/enrolments/{enrolment.id}").status_code == 403
+    assert client.get(f"/training/enrolments/{enrolment.id}/evidence").status_code == 403
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("sttpp.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64, "bukan berkas"),
+    ("sttpp.pdf", None, "lebih besar dari"),
+])
+def test_a_bad_evidence_file_is_refused_and_leaves_nothing(client, login_as, users, make_course, enrol, db, app,
+                                                           name, data, message):
+    enrolment = enrol(make_course(), users["asn"], "in_progress")
+    if data is None:
+        app.config["UPLOAD_MAX_BYTES"] = 1024 * 1024
+        data = b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 10)
+    before = _files(app)
+    login_as("asn")
+    try:
+        response = client.post(f"/training/enrolments/{enrolment.id}/act/complete",
+                               data={"version": enrolment.version, "evidence": pdf_upload(name, data)},
+                               content_type="multipart/form-data", headers=HX)
+    finally:
+        app.config["UPLOAD_MAX_BYTES"] = 5 * 1024 * 1024
+    assert response.status_code == 422 and message in response.text
+    assert 'data-testid="action-error"' in response.text
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert (row.state, row.evidence_name) == ("in_progress", None)
+    assert _files(app) == before
+    assert _refusals(db, "enrolment.complete")
+
+
+def test_a_refused_step_after_a_good_upload_leaves_no_file(client, login_as, users, make_course, enrol, db, app):
+    enrolment = enrol(make_course(), users["asn"], "in_progress")
+    before = _files(app)
+    login_as("asn")
+    stale = client.post(f"/training/enrolments/{enrolment.id}/act/complete",
+                        data={"version": enrolment.version + 5, "evidence": pdf_upload()},
+                        content_type="multipart/form-data")
+    assert stale.status_code == 409
+    assert _files(app) == before
+
+
+def test_home_cards_for_supervisor_camat_and_hr(client, login_as, users, make_course, enrol):
+    enrol(make_course(title="A"), users["asn"])
+    enrol(make_course(title="B"), users["clerk"], "approved")
+    login_as("kasi")
+    home = client.get("/").text
+    assert "Persetujuan pelatihan menunggu" in home and "JP saya tahun ini" in home
+    login_as("camat")
+    assert "Pengesahan pelatihan menunggu" in client.get("/").text
+    approvals = client.get("/training/approvals").text
+    assert "B" in approvals and 'data-testid="approval-row"' in approvals

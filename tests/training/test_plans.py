@@ -1,0 +1,116 @@
+"""The annual plan: drafted from needs by HR, approved (with the password) or returned by the Camat,
+locked once approved, changed only through an amendment that is signed off again."""
+import pytest
+from sqlalchemy import select
+
+from plaju.training import services
+from plaju.training.models import Plan, PlanItem
+from plaju.workflow import Invalid, fire
+from tests.support import PASSWORD
+
+
+@pytest.fixture()
+def courses(make_course):
+    return [make_course(title="Teknis Loket", kind="teknis", jp=12),
+            make_course(title="Manajerial Dasar", kind="manajerial", jp=8),
+            make_course(title="Budaya Kerja", kind="sosial_kultural", jp=4)]
+
+
+def _unit(users):
+    return users["asn"].unit_id
+
+
+def test_a_draft_is_filled_from_needs(db, users, courses, enrol):
+    enrol(courses[0], users["clerk"], "verified")  # 12 JP teknis: still below 20
+    plan = services.create_plan(_unit(users), 2026, users["hr"])
+    needs = {n.user.username: n for n in services.needs(plan)}
+    assert needs["clerk"].earned in (0, 12)
+    planned = {}
+    for item in plan.items:
+        planned.setdefault(item.user_id, 0)
+        planned[item.user_id] += item.planned_jp
+    assert all(total >= 1 for total in planned.values())
+    assert users["asn"].id in planned
+
+
+def test_http_plan_approved_with_password_and_locked(client, login_as, db, users, courses):
+    login_as("hr")
+    created = client.post("/training/plans/", data={"unit_id": _unit(users), "year": 2026, "suggest": "y"})
+    assert created.status_code == 302
+    plan = db.session.scalars(select(Plan)).one()
+    client.post(f"/training/plans/{plan.id}/act/submit", data={"version": plan.version})
+    login_as("camat")
+    wrong = client.post(f"/training/plans/{plan.id}/act/approve", data={"version": 1, "password": "salah"},
+                        headers={"HX-Request": "true"})
+    assert wrong.status_code == 422 and "Kata sandi salah." in wrong.text
+    ok = client.post(f"/training/plans/{plan.id}/act/approve", data={"version": 1, "password": PASSWORD})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    plan = db.session.get(Plan, plan.id)
+    assert plan.state == "approved" and plan.approved_by_id == users["camat"].id
+    items_before = db.session.query(PlanItem).count()
+    login_as("hr")
+    edit = client.post(f"/training/plans/{plan.id}/items",
+                       data={"user_id": users["asn"].id, "course_id": courses[2].id, "planned_jp": 4},
+                       headers={"HX-Request": "true"})
+    assert edit.status_code == 422
+    assert "Rencana yang sudah disetujui terkunci" in edit.text
+    assert db.session.query(PlanItem).count() == items_before
+    page = client.get(f"/training/plans/{plan.id}").text
+    assert "Jejak audit" in page and "approve" in page and "submit" in page
+
+
+def test_return_with_notes_then_resubmit(client, login_as, db, users, courses):
+    plan = services.create_plan(_unit(users), 2026, users["hr"])
+    plan = fire(plan, "submit", users["hr"], expected_version=0)
+    login_as("camat")
+    no_notes = client.post(f"/training/plans/{plan.id}/act/return", data={"version": 1})
+    assert no_notes.status_code == 422
+    returned = client.post(f"/training/plans/{plan.id}/act/return",
+                           data={"version": 1, "comment": "Tambahkan pelatihan manajerial untuk Kasi."})
+    assert returned.status_code == 302
+    page = client.get(f"/training/plans/{plan.id}").text
+    assert "Dikembalikan dengan catatan" in page and "Tambahkan pelatihan manajerial untuk Kasi." in page
+    login_as("hr")
+    added = client.post(f"/training/plans/{plan.id}/items",
+                        data={"user_id": users["kasi"].id, "course_id": courses[1].id, "planned_jp": ""})
+    assert added.status_code == 302
+    assert any(i.user_id == users["kasi"].id and i.planned_jp == 8 for i in db.session.get(Plan, plan.id).items)
+    resubmitted = client.post(f"/training/plans/{plan.id}/act/submit", data={"version": 2})
+    assert resubmitted.status_code == 302
+    assert db.session.get(Plan, plan.id).state == "submitted"
+
+
+def test_amendment_is_a_new_draft_signed_off_again(db, users, courses):
+    plan = services.create_plan(_unit(users), 2026, users["hr"])
+    plan = fire(plan, "submit", users["hr"], expected_version=0)
+    plan = fire(plan, "approve", users["camat"], expected_version=1, password=PASSWORD)
+    with pytest.raises(Invalid):
+        services.add_item(plan.id, {"user_id": users["asn"].id, "course_id": courses[2].id}, users["hr"])
+    amendment = services.amend(plan.id, users["hr"])
+    assert (amendment.state, amendment.revision, amendment.amends_id) == ("draft", 2, plan.id)
+    assert len(amendment.items) == len(db.session.get(Plan, plan.id).items)
+    with pytest.raises(Invalid):
+        services.amend(plan.id, users["hr"])  # one amendment at a time
+    services.add_item(amendment.id, {"user_id": users["asn"].id, "course_id": courses[2].id}, users["hr"])
+    amendment = fire(db.session.get(Plan, amendment.id), "submit", users["hr"], expected_version=0)
+    fire(amendment, "approve", users["camat"], expected_version=1, password=PASSWORD)
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).superseded_by_id == amendment.id
+
+
+def test_plan_versus_realisation(db, users, courses, enrol):
+    plan = services.create_plan(_unit(users), 2026, users["hr"], suggest=False)
+    services.add_item(plan.id, {"user_id": users["asn"].id, "course_id": courses[0].id}, users["hr"])
+    enrolment = enrol(courses[0], users["asn"], "verified")
+    enrolment.credited_year = 2026
+    db.session.commit()
+    [row] = services.realisation(db.session.get(Plan, plan.id))
+    assert (row.user.id, row.planned, row.earned, row.percent) == (users["asn"].id, 12, 12, 100)
+
+
+def test_only_hr_drafts_and_only_viewers_see_plans(client, login_as, users):
+    login_as("asn")
+    assert client.get("/training/plans/").status_code == 403
+    login_as("kasi")
+    assert client.post("/training/plans/", data={"unit_id": _unit(users), "year": 2026}).status_code == 403
