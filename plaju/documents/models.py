@@ -31,7 +31,7 @@ class DocumentType(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     requirements: Mapped[list["DocumentRequirement"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="DocumentRequirement.position",
+        cascade="all, delete-orphan", order_by="DocumentRequirement.position",
         back_populates="document_type")
 
     def __str__(self):

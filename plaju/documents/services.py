@@ -7,7 +7,8 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import selectinload
 
 from .. import uploads
 from ..accounts.models import User, UserRole
@@ -20,7 +21,9 @@ from ..workflow import available, fire, history_for
 from . import sla
 from .models import DocumentAttachment, DocumentRequest, DocumentType, Holiday
 from .nik import validate_nik
-from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES
+from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES, STATES, TERMINAL_STATES
+
+STOPPED_STATES = tuple(s.name for s in STATES if not s.clock)
 
 STAFF = ("clerk", "section_head", "sekcam", "camat", "admin", "hr")
 INTAKE = ("clerk", "section_head")
@@ -59,11 +62,15 @@ def normalise_code(raw: str | None) -> str:
 
 def active_types() -> list[DocumentType]:
     return list(db.session.scalars(select(DocumentType).where(DocumentType.active.is_(True))
+                                   .options(selectinload(DocumentType.requirements))
                                    .order_by(DocumentType.position, DocumentType.name)))
 
 
-def all_types() -> list[DocumentType]:
-    return list(db.session.scalars(select(DocumentType).order_by(DocumentType.position, DocumentType.name)))
+def all_types(with_requirements: bool = False) -> list[DocumentType]:
+    stmt = select(DocumentType).order_by(DocumentType.position, DocumentType.name)
+    if with_requirements:
+        stmt = stmt.options(selectinload(DocumentType.requirements))
+    return list(db.session.scalars(stmt))
 
 
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
@@ -153,6 +160,15 @@ def is_overdue(req: DocumentRequest, now: datetime | None = None) -> bool:
 def is_due_today(req: DocumentRequest, now: datetime | None = None) -> bool:
     return (req.state in CLOCK_STATES and req.due_at is not None and not is_overdue(req, now)
             and sla.wib_date(req.due_at) == today_wib())
+
+
+def clock_used_now(req: DocumentRequest, now: datetime | None = None, holidays=None) -> int:
+    """Working minutes on the clock so far, the running stretch included."""
+    used = req.clock_used_minutes or 0
+    if req.clock_started_at is not None:
+        holidays = holiday_set() if holidays is None else holidays
+        used += sla.working_minutes_between(req.clock_started_at, now or utcnow(), holidays)
+    return used
 
 
 def promised_date(req: DocumentRequest):
@@ -265,8 +281,10 @@ class QueueFilters:
 
 def _where(filters: QueueFilters, now: datetime):
     conds = []
+    # "open" and the clock flags are written as NOT IN so the planner walks the (received_at, id)
+    # index in page order instead of gathering every matching state and sorting them all
     if filters.state == "open":
-        conds.append(DocumentRequest.state.in_(OPEN_STATES))
+        conds.append(DocumentRequest.state.not_in(TERMINAL_STATES))
     elif filters.state != "all":
         conds.append(DocumentRequest.state == filters.state)
     if filters.type_id:
@@ -274,9 +292,9 @@ def _where(filters: QueueFilters, now: datetime):
     if filters.kelurahan:
         conds.append(DocumentRequest.kelurahan == filters.kelurahan)
     if filters.flag == "overdue":
-        conds += [DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.due_at < now]
+        conds += [DocumentRequest.state.not_in(STOPPED_STATES), DocumentRequest.due_at < now]
     elif filters.flag == "today":
-        conds += [DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.due_at >= now,
+        conds += [DocumentRequest.state.not_in(STOPPED_STATES), DocumentRequest.due_at >= now,
                   DocumentRequest.due_at < sla.end_of_day_utc(today_wib())]
     if filters.q:
         code = normalise_code(filters.q)
@@ -322,17 +340,20 @@ def queue_page(filters: QueueFilters, after=None, limit: int = PAGE_SIZE):
 
 
 def counters() -> dict:
-    """Open, overdue, due today and awaiting signature, in one query."""
+    """Open, overdue, due today, awaiting signature and ready: one statement of index-only counts."""
     now = utcnow()
-    running = DocumentRequest.state.in_(CLOCK_STATES)
     end_today = sla.end_of_day_utc(today_wib())
+    r = DocumentRequest
+
+    def count(*conds):
+        return select(func.count()).select_from(r).where(*conds).scalar_subquery()
     row = db.session.execute(select(
-        func.count().filter(DocumentRequest.state.in_(OPEN_STATES)),
-        func.count().filter(and_(running, DocumentRequest.due_at < now)),
-        func.count().filter(and_(running, DocumentRequest.due_at >= now, DocumentRequest.due_at < end_today)),
-        func.count().filter(DocumentRequest.state == "awaiting_signature"),
-        func.count().filter(DocumentRequest.state == "ready"),
-    ).where(DocumentRequest.state.in_(OPEN_STATES))).one()
+        count(r.state.in_(OPEN_STATES)),
+        count(r.state.in_(CLOCK_STATES), r.due_at < now),
+        count(r.state.in_(CLOCK_STATES), r.due_at >= now, r.due_at < end_today),
+        count(r.state == "awaiting_signature"),
+        count(r.state == "ready"),
+    )).one()
     return {"open": row[0], "overdue": row[1], "today": row[2], "signature": row[3], "ready": row[4]}
 
 

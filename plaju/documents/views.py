@@ -145,7 +145,7 @@ def _load(request_id: int) -> DocumentRequest:
 def _detail_context(req, error=None):
     return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
             "error": error, "show_nik": current_user.has_role(*svc.FULL_NIK),
-            "timeline": svc.timeline(req), **_context_helpers()}
+            "timeline": svc.timeline(req), "used_now": svc.clock_used_now(req), **_context_helpers()}
 
 
 @bp.get("/<int:request_id>")
@@ -223,7 +223,7 @@ def receipt(request_id):
 @bp.get("/admin/types")
 def types():
     _require("admin")
-    return render_page_or_block("documents/admin.html", "types", types=svc.all_types(), page="types")
+    return render_page_or_block("documents/admin.html", "types", types=svc.all_types(True), page="types")
 
 
 def _lines(text: str) -> list[str]:

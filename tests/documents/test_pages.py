@@ -1,7 +1,7 @@
 """Queue, detail with in-place actions, public tracking, settings and home cards, as users see them."""
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -20,8 +20,9 @@ def _bulk(db, doc_types, users, n, **fields):
     for i in range(n):
         t = types[i % len(types)]
         rows.append(DocumentRequest(
-            tracking_code=f"PLJ-T{i:04d}-ABCDE", type_id=t.id, nik=make_nik(now.date().replace(year=1990), i % 2 == 0, i + 1),
-            name=f"Warga Nomor {i}", name_key=f"warga nomor {i}", phone="", kelurahan="Komperta" if i % 3 else "Plaju Ulu",
+            tracking_code=f"PLJ-T{i:04d}-ABCDE", type_id=t.id, nik=make_nik(date(1990, 3, 12), i % 2 == 0, i + 1),
+            name=f"Warga Nomor {i}", name_key=f"warga nomor {i}", phone="",
+            kelurahan="Komperta" if i % 3 else "Plaju Ulu",
             state=fields.get("state", "received"), created_by_id=users["clerk"].id, budget_minutes=480,
             received_at=now - timedelta(minutes=i), due_at=now + timedelta(days=1), checklist="[]"))
     db.session.add_all(rows)

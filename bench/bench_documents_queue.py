@@ -1,0 +1,202 @@
+"""How the document queue page holds up at 100,000 requests.
+
+Fills a database with generated requests (bulk insert), then times the queue's own query for 25 rows
+(first page and a deep keyset page, with and without filters) against a bare SELECT of the same 25 rows
+by primary key in the same run, and prints the ratio. Also prints the SQL statements one page costs at
+1,000 and at 100,000 rows (they must be equal).
+
+  .venv/bin/python bench/bench_documents_queue.py                      # SQLite in a temporary folder
+  .venv/bin/python bench/bench_documents_queue.py --url postgresql://postgres@127.0.0.1/plaju_bench_docs
+
+The PostgreSQL database named in --url is dropped and created again, so its name must start with
+plaju_bench. Only localhost is accepted.
+"""
+import argparse
+import contextvars
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+LOCAL = {"localhost", "127.0.0.1", "::1"}
+PASSWORD = "bench-password-123"
+
+
+def _prepare_url(url: str | None, folder: Path) -> str:
+    if not url:
+        return f"sqlite:///{folder / 'bench.sqlite'}"
+    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    if parsed.get_backend_name() == "sqlite":
+        return url
+    if parsed.host not in LOCAL:
+        sys.exit(f"refusing {parsed.host!r}: this benchmark only talks to localhost")
+    if not (parsed.database or "").startswith("plaju_bench"):
+        sys.exit("the PostgreSQL database name must start with plaju_bench (it is dropped and created again)")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    return parsed.render_as_string(hide_password=False)
+
+
+def _fill(db, models, target: int, clerk_id: int, type_ids: list[int], rng: random.Random) -> None:
+    from plaju.database import utcnow
+    from plaju.documents.nik import make_nik
+    from plaju.documents.workflow import STATES
+    table = models.DocumentRequest.__table__
+    have = db.session.scalar(select(text("count(*)")).select_from(table))
+    states = [s.name for s in STATES]
+    kel = models.KELURAHAN
+    now = utcnow()
+    first = ["Ahmad", "Siti", "Budi", "Dewi", "Rudi", "Sri", "Agus", "Nur", "Hendra", "Rina", "Yusuf", "Maya"]
+    last = ["Saputra", "Lestari", "Wijaya", "Hasibuan", "Siregar", "Kurniawan", "Rahmawati", "Pratama"]
+    chunk = 10_000
+    for start in range(have, target, chunk):
+        rows = []
+        for i in range(start, min(start + chunk, target)):
+            name = f"{rng.choice(first)} {rng.choice(last)} {i}"
+            received = now - timedelta(minutes=i * 5 + rng.randint(0, 4))
+            rows.append({
+                "tracking_code": f"PLJ-B{i:09d}", "type_id": rng.choice(type_ids),
+                "nik": make_nik(date(1960 + i % 45, 1 + i % 12, 1 + i % 28), i % 2 == 0, i % 9999 + 1),
+                "name": name, "name_key": name.lower(), "phone": "", "kelurahan": rng.choice(kel), "note": "",
+                "checklist": "[]", "state": rng.choice(states), "version": 0, "created_by_id": clerk_id,
+                "received_at": received, "budget_minutes": 2400, "clock_used_minutes": 0,
+                "due_at": received + timedelta(days=7), "signed_as": "", "updated_at": received})
+        db.session.execute(insert(table), rows)
+        db.session.commit()
+    # fresh statistics, as PostgreSQL's autovacuum and a nightly ANALYZE on SQLite would give
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
+def _median_ms(fn, repeat: int) -> float:
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def _count_statements(engine, fn) -> int:
+    seen = []
+
+    def listen(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            seen.append(statement)
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return len(seen)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", help="database URL (default: SQLite in a temporary folder)")
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=30)
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-docs-"))
+    os.environ["PLAJU_INSTANCE_PATH"] = str(folder / "instance")
+    url = _prepare_url(args.url, folder)
+
+    from flask_migrate import upgrade
+
+    from plaju import create_app
+    from plaju.accounts.models import User
+    from plaju.documents import models
+    from plaju.documents import services as svc
+    from plaju.documents.seed import seed_types
+    from plaju.extensions import db
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
+                      "RATELIMIT_ENABLED": False})
+    rng = random.Random(7)
+    with app.app_context():
+        upgrade(revision="heads")
+        types = seed_types()
+        clerk = User(username="bench", full_name="Petugas Bench", position="Petugas")
+        clerk.set_roles(["clerk"])
+        clerk.set_password(PASSWORD)
+        db.session.add(clerk)
+        db.session.commit()
+        clerk_id, type_ids = clerk.id, [t.id for t in types.values()]
+        client = app.test_client()
+        client.post("/login", data={"username": "bench", "password": PASSWORD})
+        filtered = "/documents/?state=processing&kelurahan=Komperta"
+        counts = {}
+        for size in (1_000, args.rows):
+            t0 = time.perf_counter()
+            _fill(db, models, size, clerk_id, type_ids, rng)
+            fill_s = time.perf_counter() - t0
+            # each request in a context of its own, as in production (no user cached from the last one)
+            counts[size] = tuple(
+                _count_statements(db.engine, lambda path=path: contextvars.Context().run(client.get, path))
+                for path in ("/documents/", filtered))
+            print(f"{size:>7,} rows (filled in {fill_s:.1f} s): SQL statements per queue page: "
+                  f"{counts[size][0]} (no filter), {counts[size][1]} (state + kelurahan filter)")
+        if len(set(counts.values())) != 1:
+            print("WARNING: the number of statements per page depends on the table size")
+
+        def deep_cursor(filters):
+            """The cursor halfway down the rows this filter matches."""
+            matching = db.session.scalar(svc.queue_statement(filters, None, limit=10 ** 9).with_only_columns(
+                func.count()).order_by(None).limit(None))
+            stmt = svc.queue_statement(filters, None, limit=max(matching // 2, 1))
+            rows = list(db.session.scalars(stmt).unique())
+            return svc.encode_cursor(rows[-1]) if rows else None
+
+        scenarios = [
+            ("first page, all open", svc.QueueFilters(), None),
+            ("first page, processing in Komperta", svc.QueueFilters(state="processing", kelurahan="Komperta"),
+             None),
+            ("first page, one type, overdue", svc.QueueFilters(type_id=type_ids[0], flag="overdue"), None),
+        ]
+        scenarios += [("deep page (halfway), all open", svc.QueueFilters(), deep_cursor(svc.QueueFilters()))]
+        for label, filters in (("deep page, all states in Plaju Ulu",
+                                svc.QueueFilters(state="all", kelurahan="Plaju Ulu")),
+                               ("deep page, overdue", svc.QueueFilters(flag="overdue")),
+                               ("deep page, name search 'siti'", svc.QueueFilters(state="all", q="siti"))):
+            scenarios.append((label, filters, deep_cursor(filters)))
+        table = models.DocumentRequest.__table__
+        print(f"\nqueue query for 25 rows vs a bare SELECT of the same 25 rows by primary key "
+              f"({db.engine.dialect.name}, {args.rows:,} rows, median of {args.repeat}):")
+        for label, filters, cursor in scenarios:
+            rows, _next = svc.queue_page(filters, cursor)
+            ids = [r.id for r in rows]
+            db.session.expunge_all()
+
+            def queue(filters=filters, cursor=cursor):
+                list(db.session.scalars(svc.queue_statement(filters, cursor)).unique())
+                db.session.rollback()
+                db.session.expunge_all()
+
+            def bare(ids=ids):
+                with db.engine.connect() as conn:
+                    conn.execute(select(table).where(table.c.id.in_(ids)).limit(25)).all()
+
+            q_ms, b_ms = _median_ms(queue, args.repeat), _median_ms(bare, args.repeat)
+            print(f"  {label:<40} {len(ids):>2} rows  queue {q_ms:7.2f} ms  bare {b_ms:6.2f} ms  "
+                  f"ratio {q_ms / b_ms:5.1f}x")
+        count_ms = _median_ms(lambda: (svc.counters(), db.session.rollback()), 10)
+        print(f"\ncounters of the queue (open, overdue, due today, signature, ready): {count_ms:.1f} ms median of 10"
+              " (they count every open request; the generated data has 3 in 4 requests open)")
+        page_ms = _median_ms(lambda: contextvars.Context().run(client.get, "/documents/"), 10)
+        print(f"whole queue page (HTML, first page): {page_ms:.1f} ms median of 10")
+
+
+if __name__ == "__main__":
+    main()
