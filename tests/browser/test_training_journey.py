@@ -1,0 +1,119 @@
+"""Competence development as people do it: an ASN enrols from a phone, the supervisor approves, the
+Camat signs off, the ASN finishes an e-learning course on the phone, HR verifies and the JP tally
+moves; the Camat approves one annual plan and returns another with notes."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DEMO_PASSWORD, login, logout
+
+COURSE = "E-learning Komunikasi Efektif dengan Warga"
+RIGHT_ANSWERS = ["Mendengarkan sampai selesai", "Bahasa sederhana dan jelas", "Mengulang inti permintaan"]
+
+
+def _state(page):
+    return page.locator("#enrolment-main [data-testid=state]").first
+
+
+def _fits(page):
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
+
+
+def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_page):
+    phone = phone_page
+    login(phone, "asn1")
+    phone.goto("/training/me")
+    before = int(phone.get_by_test_id("my-jp").inner_text())
+    _fits(phone)
+
+    phone.goto("/training/courses/")
+    _fits(phone)
+    phone.get_by_test_id("course-search").fill("komunikasi")
+    expect(phone.get_by_test_id("course-card")).to_have_count(1)
+    assert "q=komunikasi" in phone.url
+    phone.get_by_role("link", name=COURSE).click()
+    phone.get_by_test_id("enrol-button").click()
+    phone.wait_for_url(re.compile(r"/training/enrolments/\d+$"))
+    enrolment_url = phone.url
+    expect(_state(phone)).to_have_attribute("data-state", "requested")
+    _fits(phone)
+
+    login(page, "kasi")
+    page.goto("/training/approvals")
+    page.get_by_test_id("approval-row").filter(has_text=COURSE).click()
+    page.get_by_test_id("action-approve").get_by_role("button").click()
+    expect(_state(page)).to_have_attribute("data-state", "approved")
+    logout(page)
+
+    login(page, "camat")
+    page.goto(enrolment_url)
+    page.get_by_role("button", name="Sahkan (pelatihan rutin)").click()
+    expect(_state(page)).to_have_attribute("data-state", "in_progress")
+    logout(page)
+
+    phone.goto(enrolment_url)
+    phone.get_by_test_id("open-learning").click()
+    modules = phone.get_by_test_id("module-link")
+    count = modules.count()
+    assert count == 3
+    with phone.expect_navigation():
+        modules.first.click()
+    for _ in range(count):
+        _fits(phone)
+        with phone.expect_navigation():
+            phone.get_by_test_id("mark-done").click()
+    phone.goto(enrolment_url + "/learn")
+    expect(phone.get_by_test_id("module-done")).to_have_count(3)
+    with phone.expect_navigation():
+        phone.get_by_test_id("open-quiz").click()
+    _fits(phone)
+    for answer in RIGHT_ANSWERS:
+        phone.get_by_label(answer).check()
+    phone.get_by_test_id("quiz-submit").click()
+    phone.wait_for_url(enrolment_url)
+    expect(_state(phone)).to_have_attribute("data-state", "completed")
+    phone.goto("/training/me")
+    assert int(phone.get_by_test_id("my-jp").inner_text()) == before  # not before HR verifies
+
+    login(page, "kepegawaian")
+    page.goto(enrolment_url)
+    page.get_by_role("button", name="Verifikasi dan catat JP").click()
+    expect(_state(page)).to_have_attribute("data-state", "verified")
+    page.locator("summary", has_text="Jejak audit").click()
+    trail = page.get_by_test_id("audit-trail").inner_text()
+    for step in ("request", "approve", "sign_off_routine", "module_done", "quiz", "complete_elearning", "verify"):
+        assert step in trail
+    logout(page)
+
+    phone.goto("/training/me")
+    assert int(phone.get_by_test_id("my-jp").inner_text()) == before + 6
+    _fits(phone)
+    assert phone.console_errors == [] and page.console_errors == []
+
+
+def test_the_camat_approves_one_plan_and_returns_another_with_notes(page):
+    login(page, "kepegawaian")
+    page.goto("/training/plans/")
+    page.get_by_test_id("plan-row").filter(has_text="Seksi Pemerintahan").click()
+    plan_to_approve = page.url
+    page.get_by_role("button", name="Ajukan ke Camat").click()
+    expect(page.locator("#plan-main [data-testid=state]").first).to_have_attribute("data-state", "submitted")
+    logout(page)
+
+    login(page, "camat")
+    page.goto(plan_to_approve)
+    page.get_by_label("Kata sandi Anda, untuk konfirmasi").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Setujui rencana").click()
+    expect(page.locator("#plan-main [data-testid=state]").first).to_have_attribute("data-state", "approved")
+    expect(page.get_by_test_id("locked")).to_be_visible()
+
+    page.goto("/training/plans/")
+    page.get_by_test_id("plan-row").filter(has_text="Subbagian Umum dan Kepegawaian").click()
+    notes = "Tambahkan pelatihan manajerial untuk Analis Kepegawaian."
+    page.get_by_label("Alasan / catatan (wajib)").fill(notes)
+    page.get_by_role("button", name="Kembalikan dengan catatan").click()
+    expect(page.locator("#plan-main [data-testid=state]").first).to_have_attribute("data-state", "returned")
+    expect(page.get_by_test_id("plan-notes")).to_contain_text(notes)
+    assert "return" in page.get_by_test_id("audit-trail").inner_text()
+    assert page.console_errors == []
