@@ -53,10 +53,11 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
     logout(page)
 
     phone.goto(enrolment_url)
-    phone.get_by_test_id("open-learning").click()
+    with phone.expect_navigation():
+        phone.get_by_test_id("open-learning").click()
     modules = phone.get_by_test_id("module-link")
+    expect(modules).to_have_count(3)
     count = modules.count()
-    assert count == 3
     with phone.expect_navigation():
         modules.first.click()
     for _ in range(count):
