@@ -46,8 +46,8 @@ class DocumentTypeForm(FlaskForm):
     camat_signs = BooleanField(_l("Signed by the Camat"))
     forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
     active = BooleanField(_l("Offered at the counter"), default=True)
-    required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional()])
-    optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional()])
+    required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional()], render_kw={"rows": 5})
+    optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional()], render_kw={"rows": 5})
 
 
 class HolidayForm(FlaskForm):

@@ -140,7 +140,7 @@ STEPS = [
          effect=_mark_received),
     Step("accept", "verifying", "processing", _l("Requirements complete, process"), who=roles(KASI),
          guards=(_requirements_complete,), delegable=True, style="success"),
-    Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER | roles(KASI),
+    Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
          guards=(needs_forwarding,), delegable=True),
     Step("back_from_disdukcapil", "at_disdukcapil", "back_from_disdukcapil", _l("Back from Disdukcapil"),
          who=COUNTER, effect=_back_from_disdukcapil),
