@@ -116,12 +116,22 @@ def new():
                 errors[refused.field or "form"] = refused.message
         elif chosen is None:
             errors["type_id"] = _("Choose the document type.")
+        if errors or form.errors:
+            _audit_refused_intake(form, errors)
         status = 422
     else:
         status = 200
     return render_page_or_block("documents/new.html", "checklist" if request.args.get("part") == "checklist"
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
                                 errors=errors, max_mb=uploads.max_bytes() // (1024 * 1024)), status
+
+
+def _audit_refused_intake(form, errors) -> None:
+    """A refused intake leaves one trace: which checks failed, never the NIK or name typed in."""
+    faults = [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
+    faults += [f"{name}: {message}" for name, message in errors.items()]
+    audit.record_alone("document.receive", actor=current_user, outcome="refused", subject_type="document",
+                       comment="; ".join(str(f) for f in faults)[:2000])
 
 
 @bp.get("/new/checklist")
@@ -191,6 +201,8 @@ def attach(request_id):
     try:
         count = svc.add_attachments(req, current_user, request.files.getlist("attachments"))
     except svc.IntakeRefused as refused:
+        audit.record_alone("document.attach", actor=current_user, outcome="refused", subject_type="document",
+                           subject_id=request_id, comment=str(refused.message))
         flash(str(refused.message), "danger")
         return redirect(url_for(".detail", request_id=req.id), 303) if not wants_fragment() else (
             render_page_or_block("documents/detail.html", "panel",

@@ -71,6 +71,9 @@ def test_invalid_nik_is_refused_with_its_own_message(client, login_as, form, db,
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert _count(db, DocumentRequest) == 0
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).one()
+    assert refused.action == "document.receive" and message in refused.comment
+    assert nik not in refused.comment and "Rina" not in refused.comment  # no personal data in the log
 
 
 def test_a_woman_with_day_plus_forty_is_accepted(client, login_as, form, db):

@@ -263,3 +263,15 @@ def test_counters_fragment_refreshes(client, login_as, make_request):
 def test_a_valid_nik_helper_is_valid():
     from plaju.documents.nik import validate_nik
     assert validate_nik(valid_nik()).value.startswith("1671")
+
+
+def test_due_today_flag_and_filter(client, login_as, make_request):
+    from plaju.documents import sla
+    from plaju.timeutil import today_wib
+    end_of_today = sla.end_of_day_utc(today_wib())
+    soon = min(utcnow() + timedelta(minutes=30), end_of_today - timedelta(seconds=5))
+    make_request("processing", name="Hari Ini", due_at=soon)
+    make_request("processing", name="Besok Lusa", due_at=end_of_today + timedelta(days=2))
+    login_as("kasi")
+    html = client.get("/documents/?flag=today").get_data(as_text=True)
+    assert "Hari Ini" in html and "Besok Lusa" not in html and 'data-testid="flag-today"' in html
