@@ -140,7 +140,7 @@ def add_attachments(req: DocumentRequest, actor, files) -> int:
         for s in stored:
             db.session.add(DocumentAttachment(request_id=req.id, stored_name=s.name, original_name=s.original_name,
                                               mime=s.mime, size=s.size, sha256=s.sha256, uploaded_by_id=actor.id))
-        audit.record("document.attach", actor=actor, subject_type="document", subject_id=req.id,
+        audit.record("document.attach", actor=actor, subject_type="document_file", subject_id=req.id,
                      changes={"attachments": [None, [s.original_name for s in stored]]})
         db.session.commit()
         return len(stored)
@@ -245,8 +245,7 @@ def timeline(req: DocumentRequest) -> list[dict]:
             continue
         trigger = e.action.rsplit(".", 1)[-1]
         step = DOCUMENT_FLOW.step_by_trigger.get(trigger)
-        label = step.label if step else {"receive": _l("Received at the counter"),
-                                         "attach": _l("Files added")}.get(trigger, trigger)
+        label = step.label if step else {"receive": _l("Received at the counter")}.get(trigger, trigger)
         principal = names.get(e.acting_for_id)
         items.append({"event": e, "label": label, "actor": e.actor_name or "-",
                       "acting_for": principal, "to_state": e.to_state,

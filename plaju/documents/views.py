@@ -201,7 +201,7 @@ def attach(request_id):
     try:
         count = svc.add_attachments(req, current_user, request.files.getlist("attachments"))
     except svc.IntakeRefused as refused:
-        audit.record_alone("document.attach", actor=current_user, outcome="refused", subject_type="document",
+        audit.record_alone("document.attach", actor=current_user, outcome="refused", subject_type="document_file",
                            subject_id=request_id, comment=str(refused.message))
         flash(str(refused.message), "danger")
         return redirect(url_for(".detail", request_id=req.id), 303) if not wants_fragment() else (
@@ -216,7 +216,7 @@ def attachment(request_id, file_id):
     att = db.session.get(DocumentAttachment, file_id)
     if att is None or att.request_id != request_id:
         abort(404)
-    audit.record_alone("document.view_file", actor=current_user, subject_type="document", subject_id=request_id,
+    audit.record_alone("document.view_file", actor=current_user, subject_type="document_file", subject_id=request_id,
                        changes={"file": [None, att.original_name]})
     return uploads.serve(att.stored_name, att.original_name, att.mime)
 

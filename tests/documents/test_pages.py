@@ -275,3 +275,24 @@ def test_due_today_flag_and_filter(client, login_as, make_request):
     login_as("kasi")
     html = client.get("/documents/?flag=today").get_data(as_text=True)
     assert "Hari Ini" in html and "Besok Lusa" not in html and 'data-testid="flag-today"' in html
+
+
+def test_looking_at_a_file_is_audited_but_does_not_count_as_acting_first(client, login_as, make_request, users):
+    import io
+
+    from tests.documents.test_intake import PDF
+    req = make_request("verifying", "akta-lahir")
+    login_as("clerk")
+    client.post(f"/documents/{req.id}/attachments", data={"attachments": [(io.BytesIO(PDF), "kk.pdf")]},
+                content_type="multipart/form-data")
+    login_as("kasi")
+    assert client.post(f"/documents/{req.id}/actions/accept", data={"version": "0"}).status_code == 303
+    login_as("kasi2")
+    att = fresh(client.application.extensions["sqlalchemy"], req).attachments[0]
+    assert client.get(f"/documents/{req.id}/files/{att.id}").status_code == 200
+    login_as("clerk")
+    stale = client.post(f"/documents/{req.id}/actions/return_to_citizen", data={"version": "0", "comment": "x"},
+                        headers={"HX-Request": "true"})
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert users["kasi"].full_name in html and users["kasi2"].full_name not in html
