@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from .. import uploads
+from ..accounts.models import active_delegations
 from ..audit import record as audit
 from ..core.registry import home_card, nav_item
 from ..database import utcnow
@@ -353,6 +354,8 @@ def _kasi_card(user):
 
 @home_card(roles=("camat", "sekcam"), order=22)
 def _camat_card(user):
+    if not user.has_role("camat") and not any(d.principal.has_role("camat") for d in active_delegations(user)):
+        return None  # a Sekretaris Camat signs only while standing in as Plh/Plt
     n = _count(DocumentRequest.state == "awaiting_signature")
     return {"title": _l("Awaiting your signature"), "value": n, "text": _l("documents to sign"),
             "url": url_for("documents.index", state="awaiting_signature"), "link": _l("Open the list"),

@@ -242,7 +242,9 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
     assert client.post("/documents/admin/holidays", data={"day": "2027-01-02", "name": "x"}).status_code == 403
 
 
-def test_home_cards_per_role(client, login_as, make_request):
+def test_home_cards_per_role(client, login_as, make_request, users):
+    from plaju.accounts.models import Delegation
+    from plaju.timeutil import today_wib
     make_request("processing", due_at=utcnow() - timedelta(hours=2))
     make_request("awaiting_signature")
     login_as("kasi")
@@ -251,6 +253,12 @@ def test_home_cards_per_role(client, login_as, make_request):
     assert "Menunggu tanda tangan Anda" in client.get("/").get_data(as_text=True)
     login_as("clerk")
     assert "permohonan sedang berjalan" in client.get("/").get_data(as_text=True)
+    login_as("sekcam")
+    assert "Menunggu tanda tangan Anda" not in client.get("/").get_data(as_text=True)
+    today = today_wib()
+    client.application.extensions["sqlalchemy"].session.add(Delegation(
+        principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh", starts_on=today, ends_on=today))
+    assert "Menunggu tanda tangan Anda" in client.get("/").get_data(as_text=True)
 
 
 def test_counters_fragment_refreshes(client, login_as, make_request):
