@@ -73,6 +73,14 @@ def all_types(with_requirements: bool = False) -> list[DocumentType]:
     return list(db.session.scalars(stmt))
 
 
+def missing_requirements(doc_type: DocumentType, ticked: set[int]) -> str | None:
+    missing = [r.label for r in doc_type.requirements if r.required and r.id not in ticked]
+    if not missing:
+        return None
+    return _("Required documents are missing: %(items)s. The request cannot be taken in until the citizen "
+             "brings them.", items=", ".join(missing))
+
+
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
                    ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
                    holidays=None) -> DocumentRequest:
@@ -83,10 +91,9 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     checked = validate_nik(nik)
     if not doc_type.active:
         raise IntakeRefused(_("This document type is no longer offered."), "type_id")
-    missing = [r.label for r in doc_type.requirements if r.required and r.id not in ticked]
-    if missing:
-        raise IntakeRefused(_("Required documents are missing: %(items)s. The request cannot be taken in "
-                              "until the citizen brings them.", items=", ".join(missing)), "requirements")
+    message = missing_requirements(doc_type, ticked)
+    if message:
+        raise IntakeRefused(message, "requirements")
     stored = []
     try:
         for file_storage in files:

@@ -117,6 +117,10 @@ def new():
                 errors[refused.field or "form"] = refused.message
         elif chosen is None:
             errors["type_id"] = _("Choose the document type.")
+        else:  # show every fault at once, not the missing documents only after the NIK is right
+            missing = svc.missing_requirements(chosen, ticked)
+            if missing:
+                errors["requirements"] = missing
         if errors or form.errors:
             _audit_refused_intake(form, errors)
         status = 422

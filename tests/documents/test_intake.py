@@ -180,3 +180,13 @@ def test_choosing_a_type_shows_its_checklist_without_saving(client, login_as, do
     no_js = client.post("/documents/new", data={"type_id": str(akta.id), "refresh": "1"})
     assert no_js.status_code == 200 and "Surat keterangan lahir" in no_js.get_data(as_text=True)
     assert _count(db, DocumentRequest) == 0
+
+
+def test_every_fault_is_shown_at_once(client, login_as, form, db):
+    login_as("clerk")
+    response = client.post("/documents/new", data=form(nik="123", requirements=[], kelurahan=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for message in ("NIK harus 16 digit, bukan 3.", "Persyaratan wajib belum lengkap", "Pilih kelurahan pemohon."):
+        assert message in html
+    assert _count(db, DocumentRequest) == 0
