@@ -1,7 +1,7 @@
 """training
 
 Revision ID: 0003_training
-Revises: 0001_foundation
+Revises: 0002_documents
 Create Date: 2026-11-29 06:33:59.600410
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_training'
-down_revision = '0001_foundation'
+down_revision = '0002_documents'
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..database import utcnow
 from ..extensions import db
@@ -25,7 +26,15 @@ def notify(user, subject: str, body: str = "", url: str | None = None,
         return None
     note = Notification(user_id=user.id, subject=str(subject)[:200], body=str(body), url=url,
                         dedupe_key=dedupe_key)
-    db.session.add(note)
+    if not dedupe_key:
+        db.session.add(note)
+        return note
+    try:
+        # a concurrent sweep may insert the same key between the check and here: only its row survives
+        with db.session.begin_nested():
+            db.session.add(note)
+    except IntegrityError:
+        return None
     return note
 
 

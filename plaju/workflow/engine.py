@@ -125,7 +125,8 @@ def available(entity, actor) -> list[Action]:
 def _conflict(spec: Spec, entity) -> Conflict:
     last = db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == spec.name,
-                                 AuditEvent.subject_id == str(entity.id), AuditEvent.outcome == "ok")
+                                 AuditEvent.subject_id == str(entity.id), AuditEvent.outcome == "ok",
+                                 AuditEvent.action.startswith(f"{spec.name}."), AuditEvent.to_state.is_not(None))
         .order_by(AuditEvent.seq.desc()).limit(1)).first()
     if last is None:
         return Conflict(_("This record was changed by someone else. Reload the page and try again."))
