@@ -1,6 +1,7 @@
 """Uploaded files: size-capped, type checked by content (not by name), stored outside static under
 random names, served only by views that checked access first."""
 import hashlib
+from contextlib import contextmanager
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,22 @@ def store(file_storage, allowed=("pdf", "jpg", "png")) -> Stored:
     tmp.replace(target)
     return Stored(name=name, original_name=Path(file_storage.filename).name[:200], mime=kind.mime,
                   size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+@contextmanager
+def stored(files, allowed=("pdf", "jpg", "png")):
+    """Store every chosen file and yield the list; if anything fails, in here or in the block,
+    the files are removed again so no orphan is left on disk."""
+    kept: list[Stored] = []
+    try:
+        for file_storage in files:
+            if file_storage is not None and file_storage.filename:
+                kept.append(store(file_storage, allowed))
+        yield kept
+    except BaseException:
+        for item in kept:
+            discard(item.name)
+        raise
 
 
 def discard(name: str) -> None:

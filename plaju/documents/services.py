@@ -94,67 +94,58 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     message = missing_requirements(doc_type, ticked)
     if message:
         raise IntakeRefused(message, "requirements")
-    stored = []
     try:
-        for file_storage in files:
-            if file_storage and file_storage.filename:
-                try:
-                    stored.append(uploads.store(file_storage))
-                except uploads.UploadRefused as refused:
-                    raise IntakeRefused(str(refused), "attachments") from None
-        now = received_at or utcnow()
-        holidays = holiday_set() if holidays is None else holidays
-        budget = sla.budget_minutes(doc_type.service_amount, doc_type.service_unit)
-        req = DocumentRequest(
-            tracking_code=new_tracking_code(), type=doc_type, nik=checked.value, name=name.strip(),
-            name_key=name.strip().lower(), phone=(phone or "").strip(), kelurahan=kelurahan,
-            note=(note or "").strip(), state="received", version=0, created_by_id=actor.id,
-            received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
-            due_at=sla.add_working_minutes(now, budget, holidays),
-            checklist=json.dumps([{"id": r.id, "label": r.label, "required": r.required, "ok": r.id in ticked}
-                                  for r in doc_type.requirements], ensure_ascii=False))
-        db.session.add(req)
-        db.session.flush()
-        for s in stored:
-            db.session.add(DocumentAttachment(request_id=req.id, stored_name=s.name, original_name=s.original_name,
-                                              mime=s.mime, size=s.size, sha256=s.sha256, uploaded_by_id=actor.id))
-        audit.record("document.receive", actor=actor, subject_type="document", subject_id=req.id,
-                     to_state="received", changes={"type": [None, doc_type.code], "kelurahan": [None, kelurahan],
-                                                   "attachments": [None, len(stored)]})
-        db.session.commit()
-        return req
+        with uploads.stored(files) as stored:
+            now = received_at or utcnow()
+            holidays = holiday_set() if holidays is None else holidays
+            budget = sla.budget_minutes(doc_type.service_amount, doc_type.service_unit)
+            req = DocumentRequest(
+                tracking_code=new_tracking_code(), type=doc_type, nik=checked.value, name=name.strip(),
+                name_key=name.strip().lower(), phone=(phone or "").strip(), kelurahan=kelurahan,
+                note=(note or "").strip(), state="received", version=0, created_by_id=actor.id,
+                received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
+                due_at=sla.add_working_minutes(now, budget, holidays),
+                checklist=json.dumps([{"id": r.id, "label": r.label, "required": r.required,
+                                       "ok": r.id in ticked} for r in doc_type.requirements], ensure_ascii=False))
+            db.session.add(req)
+            db.session.flush()
+            _attach(req, actor, stored)
+            audit.record("document.receive", actor=actor, subject_type="document", subject_id=req.id,
+                         to_state="received", changes={"type": [None, doc_type.code],
+                                                       "kelurahan": [None, kelurahan],
+                                                       "attachments": [None, len(stored)]})
+            db.session.commit()
+            return req
+    except uploads.UploadRefused as refused:
+        raise IntakeRefused(str(refused), "attachments") from None
     except BaseException:
         db.session.rollback()
-        for s in stored:
-            uploads.discard(s.name)
         raise
+
+
+def _attach(req: DocumentRequest, actor, stored) -> None:
+    for s in stored:
+        db.session.add(DocumentAttachment(request_id=req.id, stored_name=s.name, original_name=s.original_name,
+                                          mime=s.mime, size=s.size, sha256=s.sha256, uploaded_by_id=actor.id))
 
 
 def add_attachments(req: DocumentRequest, actor, files) -> int:
     """Add scans to an open request (e.g. documents the citizen brought back)."""
     if req.state not in OPEN_STATES:
         raise IntakeRefused(_("Files can only be added while the request is open."), "attachments")
-    stored = []
     try:
-        for file_storage in files:
-            if file_storage and file_storage.filename:
-                try:
-                    stored.append(uploads.store(file_storage))
-                except uploads.UploadRefused as refused:
-                    raise IntakeRefused(str(refused), "attachments") from None
-        if not stored:
-            raise IntakeRefused(_("No file was chosen."), "attachments")
-        for s in stored:
-            db.session.add(DocumentAttachment(request_id=req.id, stored_name=s.name, original_name=s.original_name,
-                                              mime=s.mime, size=s.size, sha256=s.sha256, uploaded_by_id=actor.id))
-        audit.record("document.attach", actor=actor, subject_type="document_file", subject_id=req.id,
-                     changes={"attachments": [None, [s.original_name for s in stored]]})
-        db.session.commit()
-        return len(stored)
+        with uploads.stored(files) as stored:
+            if not stored:
+                raise IntakeRefused(_("No file was chosen."), "attachments")
+            _attach(req, actor, stored)
+            audit.record("document.attach", actor=actor, subject_type="document_file", subject_id=req.id,
+                         changes={"attachments": [None, [s.original_name for s in stored]]})
+            db.session.commit()
+            return len(stored)
+    except uploads.UploadRefused as refused:
+        raise IntakeRefused(str(refused), "attachments") from None
     except BaseException:
         db.session.rollback()
-        for s in stored:
-            uploads.discard(s.name)
         raise
 
 
