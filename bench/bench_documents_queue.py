@@ -22,7 +22,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,12 +41,8 @@ def _prepare_url(url: str | None, folder: Path) -> str:
         sys.exit(f"refusing {parsed.host!r}: this benchmark only talks to localhost")
     if not (parsed.database or "").startswith("plaju_bench"):
         sys.exit("the PostgreSQL database name must start with plaju_bench (it is dropped and created again)")
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    return parsed.render_as_string(hide_password=False)
+    from plaju.database import recreate_postgres_database
+    return recreate_postgres_database(url)
 
 
 def _fill(db, models, target: int, clerk_id: int, type_ids: list[int], rng: random.Random) -> None:

@@ -28,7 +28,8 @@ def main():
     os.environ["PLAJU_INSTANCE_PATH"] = tmp
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
     if url.startswith("postgresql"):
-        _recreate_postgres(url)
+        from plaju.database import recreate_postgres_database
+        url = recreate_postgres_database(url)
 
     from flask_migrate import upgrade
 
@@ -48,7 +49,7 @@ def main():
                   steps=[Step("close", "open", "closed", "Close", who=roles("section_head")),
                          Step("reopen", "closed", "open", "Reopen", who=roles("section_head"))]))
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1)})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade(revision="heads")
         BenchRow.__table__.create(db.engine, checkfirst=True)
@@ -99,23 +100,10 @@ def main():
         best = {k: min(v) for k, v in results.items()}
         overhead = best["fire"] - best["fire_db"]
         print(f"database: {db.engine.dialect.name}, {args.n} transitions x 3 rounds, best round shown")
-        print(f"bare UPDATE+COMMIT           {best['bare'] * 1e6:9.1f} us  (baseline 1.00)")
-        print(f"engine.fire() total          {best['fire'] * 1e6:9.1f} us  ratio {best['fire'] / best['bare']:.2f}")
-        print(f"  of which in the database   {best['fire_db'] * 1e6:9.1f} us  ratio {best['fire_db'] / best['bare']:.2f}")
-        print(f"  engine overhead (no DB)    {overhead * 1e6:9.1f} us  ratio {overhead / best['bare']:.2f}")
-
-
-def _recreate_postgres(url):
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-    target = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    if target.host not in ("127.0.0.1", "localhost", None):
-        raise SystemExit("benchmarks talk to localhost only")
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
+        rows = [("bare UPDATE+COMMIT", best["bare"]), ("engine.fire() total", best["fire"]),
+                ("  of which in the database", best["fire_db"]), ("  engine overhead (no DB)", overhead)]
+        for label, seconds in rows:
+            print(f"{label:<28} {seconds * 1e6:9.1f} us  ratio {seconds / best['bare']:.2f}")
 
 
 if __name__ == "__main__":

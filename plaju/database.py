@@ -40,3 +40,22 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def recreate_postgres_database(url: str) -> str:
+    """Drop and create the database named in `url` on a local server; return the psycopg URL.
+    For tests and benchmarks only: it refuses any host but localhost."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    if target.host not in ("127.0.0.1", "localhost", "::1", None):
+        raise ValueError(f"refusing to recreate a database on {target.host!r}: localhost only")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+    return target.render_as_string(hide_password=False)

@@ -3,9 +3,10 @@ PLAJU_TEST_DATABASE_URL is set), emptied after every test."""
 import os
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from plaju.database import recreate_postgres_database
 from tests.support import PASSWORD, CsrfClient, DemoTicket, make_user
 
 PG_URL = os.environ.get("PLAJU_TEST_DATABASE_URL")
@@ -17,18 +18,12 @@ def _worker_suffix() -> str:
 
 
 def _fresh_postgres(url: str) -> str:
-    target = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    target = make_url(url)
     target = target.set(database=(target.database or "plaju_test") + _worker_suffix())
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+        return recreate_postgres_database(target.render_as_string(hide_password=False))
     except Exception as exc:
         pytest.exit(f"PostgreSQL expected at {url} but unreachable: {exc}", returncode=3)
-    finally:
-        admin.dispose()
-    return target.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from plaju.database import recreate_postgres_database
 
 DEMO_PASSWORD = "demo-password-123"
 CHROMIUM = os.environ.get("PLAJU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,15 +41,10 @@ def _database_for_server(tmp: Path) -> str:
     pg = os.environ.get("PLAJU_TEST_DATABASE_URL")
     if not pg:
         return f"sqlite:///{tmp / 'browser.sqlite'}"
-    url = make_url(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+    url = make_url(pg)
     url = url.set(database=(url.database or "plaju_test") + "_browser" + (
         "_" + os.environ["PYTEST_XDIST_WORKER"] if os.environ.get("PYTEST_XDIST_WORKER") else ""))
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
+    return recreate_postgres_database(url.render_as_string(hide_password=False))
 
 
 @pytest.fixture(scope="session")
