@@ -1,8 +1,8 @@
 """Uploaded files: size-capped, type checked by content (not by name), stored outside static under
 random names, served only by views that checked access first."""
 import hashlib
-from contextlib import contextmanager
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
