@@ -7,9 +7,13 @@ from sqlalchemy import func, select
 
 from ..audit import record as audit
 from ..extensions import db
+from ..notify.service import notify
 from .models import Delegation, User
 from .nip import InvalidNIP, validate_nip
 
+# roles that carry authority over others: only an admin grants or removes them, and only an admin
+# sets the password of an account that holds one
+PRIVILEGED = frozenset({"admin", "camat", "sekcam", "hr"})
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
 
 
@@ -46,6 +50,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
             raise PeopleError(_("Another account already has this NIP."), "nip")
     if not creating and data.get("supervisor_id") == user.id:
         raise PeopleError(_("Nobody can be their own supervisor."), "supervisor_id")
+    _check_authority(actor, user, set(data.get("roles") or []), bool(password))
     before = {} if creating else _snapshot(user)
     if creating:
         user = User(password_hash="")
@@ -74,10 +79,27 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     return user
 
 
+def _check_authority(actor: User, user: User | None, roles: set, sets_password: bool) -> None:
+    current = set(user.roles) if user else set()
+    if user is not None and user.id == actor.id and roles != current:
+        raise PeopleError(_("You cannot change your own roles; ask another administrator."), "roles")
+    if actor.has_role("admin"):
+        return
+    if (roles ^ current) & PRIVILEGED:
+        raise PeopleError(_("Only an administrator may grant or remove the roles %(roles)s.",
+                            roles=", ".join(sorted(PRIVILEGED))), "roles")
+    if user is not None and user.id != actor.id and sets_password and current & PRIVILEGED:
+        raise PeopleError(_("Only an administrator may set the password of this account."), "password")
+
+
 def add_delegation(actor: User, principal: User, delegate: User, kind: str, starts_on: date, ends_on: date,
                    note: str = "") -> Delegation:
     if principal.id == delegate.id:
         raise PeopleError(_("An official cannot stand in for themselves."), "delegate_id")
+    if delegate.id == actor.id:
+        raise PeopleError(_("You cannot appoint yourself as stand-in."), "delegate_id")
+    if not actor.has_role("admin", "hr") and principal.id != actor.id:
+        raise PeopleError(_("You can only appoint a stand-in for yourself."), "principal_id")
     if ends_on < starts_on:
         raise PeopleError(_("The end date is before the start date."), "ends_on")
     if kind not in ("plh", "plt"):
@@ -89,6 +111,12 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     audit.record("delegation.create", actor=actor, subject=delegation, comment=note or None, changes={
         "principal": [None, principal.full_name], "delegate": [None, delegate.full_name], "kind": [None, kind],
         "starts_on": [None, starts_on.isoformat()], "ends_on": [None, ends_on.isoformat()]})
+    period = f"{starts_on:%d-%m-%Y} - {ends_on:%d-%m-%Y}"
+    for person in {principal.id: principal, delegate.id: delegate}.values():
+        if person.id != actor.id:  # the people concerned learn of it from the app, not by surprise
+            notify(person, _("%(who)s is %(kind)s for %(whom)s, %(period)s", who=delegate.full_name,
+                             kind=kind.capitalize(), whom=principal.full_name, period=period),
+                   _("Recorded by %(actor)s.", actor=actor.full_name), url="/people/delegations")
     db.session.commit()
     return delegation
 

@@ -87,7 +87,9 @@ def edit(user_id=None):
 @bp.route("/delegations", methods=["GET", "POST"])
 @login_required
 def delegations():
-    _require(*DELEGATORS)
+    # everyone may see who stands in for whom; only delegators record a new one
+    if request.method == "POST":
+        _require(*DELEGATORS)
     form = DelegationForm()
     choices = _user_choices(_("(choose)"))
     form.principal_id.choices = choices
@@ -112,7 +114,8 @@ def delegations():
     if request.method == "POST":
         status = 422
     rows = list(db.session.scalars(select(Delegation).order_by(Delegation.starts_on.desc()).limit(100)))
-    return render_template("accounts/delegations.html", form=form, rows=rows), status
+    return render_template("accounts/delegations.html", form=form, rows=rows,
+                           may_delegate=current_user.has_role(*DELEGATORS)), status
 
 
 @bp.post("/delegations/<int:delegation_id>/revoke")

@@ -2,8 +2,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.urls import is_local_url
 from ..extensions import limiter, login_manager
-from ..htmx import render_page_or_block
+from ..htmx import render_page_or_block, wants_fragment
 from .forms import LoginForm, PasswordForm
 from .services import LoginFailed, authenticate, change_password, sign_out
 
@@ -27,9 +28,7 @@ def _login_key() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.home")
+    return target if is_local_url(target) else url_for("core.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,6 +66,9 @@ def password():
         try:
             change_password(current_user._get_current_object(), form.current.data, form.new.data)
             flash(_("Your password has been changed."), "success")
+            if wants_fragment():
+                # the session (and its CSRF token) is new: the whole page must load again
+                return "", 204, {"HX-Redirect": url_for("core.home")}
             return redirect(url_for("core.home"))
         except LoginFailed as failure:
             error = str(failure)

@@ -19,6 +19,7 @@ from ..audit.verify import head
 from ..extensions import csrf, db
 from ..i18n import LANGUAGES
 from .registry import cards_for, home_card, nav_item, visible_nav
+from .urls import is_local_url
 
 bp = Blueprint("core", __name__)
 HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
@@ -62,10 +63,8 @@ def htmx_static(filename):
 def set_language(code):
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.form.get("next") or request.referrer or url_for("core.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.home")
-    return redirect(target)
+    target = request.form.get("next")
+    return redirect(target if is_local_url(target) else url_for("core.home"))
 
 
 @home_card(order=90)

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
+from ..core.urls import is_local_url
 from ..database import utcnow
 from ..extensions import db
 from ..htmx import render_page_or_block, trigger
@@ -42,8 +43,7 @@ def open_one(note_id):
     if note.read_at is None:
         note.read_at = utcnow()
         db.session.commit()
-    target = note.url if note.url and note.url.startswith("/") and not note.url.startswith("//") else None
-    return redirect(target or url_for("notify.index"))
+    return redirect(note.url if is_local_url(note.url) else url_for("notify.index"))
 
 
 @bp.post("/read-all")

@@ -92,3 +92,24 @@ def test_htmx_served_from_the_package_and_vary_header(client):
     response = client.get("/vendor/htmx/htmx.min.js")
     assert response.status_code == 200 and b"htmx" in response.data[:2000]
     assert "HX-Request" in client.get("/login").headers["Vary"]
+
+
+@pytest.mark.parametrize("query", ["next=//evil.example/x", "next=/%09/evil.example/x", "next=/%5Cevil.example",
+                                   "next=https://evil.example/", "next=/%0D%0A/evil.example"])
+def test_login_never_redirects_off_site(client, users, query):
+    response = client.post(f"/login?{query}", data={"username": "camat", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_login_follows_a_local_next(client, users):
+    response = client.post("/login?next=/audit/%3Fx%3D1", data={"username": "camat", "password": PASSWORD})
+    assert response.headers["Location"] == "/audit/?x=1"
+
+
+def test_password_change_over_htmx_reloads_the_whole_page(client, users):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    response = client.post("/account/password", headers={"HX-Request": "true"},
+                           data={"current": PASSWORD, "new": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-1"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/"
