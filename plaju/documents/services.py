@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from .. import uploads
-from ..accounts.models import User, UserRole
+from ..accounts.models import User, UserRole, active_delegations
 from ..audit import record as audit
 from ..database import utcnow
 from ..extensions import db
@@ -25,7 +25,10 @@ from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES, STATES, TERMINAL
 
 STOPPED_STATES = tuple(s.name for s in STATES if not s.clock)
 
-STAFF = ("clerk", "section_head", "sekcam", "camat", "admin", "hr")
+# Who works the citizens' queue and opens their scans (full NIK, UU 27/2022): the counter, the section
+# heads and the Camat, or someone standing in for one of them as Plh/Plt. Admin keeps only the settings
+# pages (/documents/admin/*); HR audits through /audit.
+STAFF = ("clerk", "section_head", "camat")
 INTAKE = ("clerk", "section_head")
 FULL_NIK = ("clerk", "section_head")
 PAGE_SIZE = 25
@@ -228,7 +231,12 @@ def take_action(req: DocumentRequest, trigger: str, actor, *, version, comment=N
 
 
 def can_view(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(*STAFF))
+    """May browse the queue, open a request and its scans: STAFF, or an active Plh/Plt of one of them."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.has_role(*STAFF):
+        return True
+    return any(d.principal.has_role(*STAFF) for d in active_delegations(user))
 
 
 def timeline(req: DocumentRequest) -> list[dict]:
@@ -378,15 +386,21 @@ def sweep(now: datetime | None = None, base_url: str = "") -> dict:
         unit = creators[req.created_by_id]
         recipients = [h for h in heads if unit and h.unit_id == unit] or heads
         due = sla.wib_date(req.due_at)
+        # the notification links to a local path (the only kind /notifications/<id>/open follows);
+        # the intranet address for the e-mail goes into the text
+        path = f"/documents/{req.id}"
+        body = _("The request %(code)s (%(type)s, Kelurahan %(kel)s) passed its service standard on "
+                 "%(due)s and is now at \"%(state)s\".", code=req.tracking_code, type=req.type.name,
+                 kel=req.kelurahan, due=due.strftime("%d-%m-%Y"), state=state_label(req.state))
+        if base_url:
+            body += "\n\n" + base_url.rstrip("/") + path
         for head in recipients:
             note = notify(
                 head,
                 _("Overdue: %(code)s %(type)s (due %(due)s)", code=req.tracking_code, type=req.type.name,
                   due=due.strftime("%d-%m-%Y")),
-                _("The request %(code)s (%(type)s, Kelurahan %(kel)s) passed its service standard on "
-                  "%(due)s and is now at \"%(state)s\".", code=req.tracking_code, type=req.type.name,
-                  kel=req.kelurahan, due=due.strftime("%d-%m-%Y"), state=state_label(req.state)),
-                url=(base_url.rstrip("/") + f"/documents/{req.id}") if base_url else f"/documents/{req.id}",
+                body,
+                url=path,
                 dedupe_key=f"doc-overdue:{req.id}:{due.isoformat()}:{head.id}")
             if note is not None:
                 created += 1

@@ -28,13 +28,27 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 CHANGED = "documents-changed"
 
 nav_item("documents.index", _l("Document services"), roles=svc.STAFF, order=20)
+nav_item("documents.types", _l("Document types"), roles=("admin",), order=21)
+
+# the settings pages: the admin's only part of the area (the queue and the scans are not theirs)
+ADMIN_ENDPOINTS = frozenset({"documents.types", "documents.edit_type", "documents.holidays",
+                             "documents.delete_holiday"})
 
 
 @bp.before_request
 @login_required
 def _staff_only():
-    if not svc.can_view(current_user):
+    if request.endpoint in ADMIN_ENDPOINTS:
+        allowed = current_user.has_role("admin")
+    else:
+        allowed = svc.can_view(current_user)
+    if not allowed:
         abort(403)
+
+
+@bp.context_processor
+def _queue_access():
+    return {"can_browse_queue": lambda: svc.can_view(current_user)}
 
 
 def _require(*roles):
@@ -100,6 +114,8 @@ def new():
     _require(*svc.INTAKE)
     form, types = _intake_form()
     chosen = _chosen_type(form, types)
+    if request.method == "GET" and chosen is not None:
+        form.type_id.data = chosen.id  # preselected, e.g. /documents/new?type_id=3
     ticked = {int(v) for v in request.form.getlist("requirements") if v.isdigit()}
     errors = {}
     if request.method == "POST" and "refresh" not in request.form:
@@ -142,8 +158,11 @@ def _audit_refused_intake(form, errors) -> None:
 @bp.get("/new/checklist")
 def checklist():
     _require(*svc.INTAKE)
+    type_id = request.args.get("type_id", type=int)
+    if not wants_fragment():  # only a part of the intake page: without HTMX show the whole page
+        return redirect(url_for(".new", type_id=type_id) if type_id else url_for(".new"), 303)
     types = svc.active_types()
-    chosen = next((t for t in types if t.id == request.args.get("type_id", type=int)), None)
+    chosen = next((t for t in types if t.id == type_id), None)
     return render_page_or_block("documents/new.html", "checklist", chosen=chosen, ticked=set(), errors={},
                                 form=None, types=types, max_mb=0)
 
@@ -218,6 +237,8 @@ def attach(request_id):
 
 @bp.get("/<int:request_id>/files/<int:file_id>")
 def attachment(request_id, file_id):
+    if not svc.can_view(current_user):  # scans show the full NIK: never wider than the queue (see STAFF)
+        abort(403)
     att = db.session.get(DocumentAttachment, file_id)
     if att is None or att.request_id != request_id:
         abort(404)

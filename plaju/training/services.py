@@ -1,5 +1,6 @@
 """Rules of competence development that are not a single workflow step: enrolling, e-learning
 progress, the JP tally, plans drafted from needs, amendments. Views call these; these call the engine."""
+import logging
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -24,8 +25,9 @@ from .models import (
     PlanItem,
     QuizQuestion,
 )
-from .workflow import AUTOMATIC, deadline_passed, elearning_done, seats_left, seats_taken
+from .workflow import AUTOMATIC, deadline_passed, elearning_done, enrolment_url, seats_left, seats_taken
 
+log = logging.getLogger(__name__)
 STAFF = ("hr", "camat", "sekcam", "admin")
 
 
@@ -109,6 +111,7 @@ def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enro
         _refuse(NotAllowed(_("Only the ASN or their direct supervisor may enrol them."), code="role"),
                 "enrolment.request", actor)
     db.session.rollback()
+    notified = False
     try:
         course = _lock_course(course_id)
         user = db.session.get(User, user_id)
@@ -127,10 +130,18 @@ def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enro
         if supervisor and supervisor.id != actor.id:
             from ..notify.service import notify
             notify(supervisor, _("Training request to approve: %(title)s (%(name)s)", title=course.title,
-                                 name=user.full_name))
+                                 name=user.full_name),
+                   url=enrolment_url(enrolment))
+            notified = True
         db.session.commit()
     except Invalid as error:
         _refuse(error, "enrolment.request", actor)
+    if notified:
+        from ..notify.service import deliver_pending
+        try:
+            deliver_pending()
+        except Exception:  # the enrolment is committed; a failed e-mail stays pending for the next try
+            log.exception("mailing the notification of enrolment %s failed", enrolment.id)
     return enrolment
 
 

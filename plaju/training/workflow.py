@@ -164,24 +164,31 @@ def users_with_role(role: str):
         UserRole.role == role, User.active.is_(True)))
 
 
-def _notify_next(enrolment, step, _from_state, ctx):
-    """Tell the person who acts next (or the ASN) what happened."""
-    from flask import url_for
+def enrolment_url(enrolment) -> str:
+    """The local path of the enrolment's page, also outside a request (CLI, demo data)."""
+    from flask import current_app, has_request_context, url_for
+    if has_request_context():
+        return url_for("training.enrolment", enrolment_id=enrolment.id)
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build("training.enrolment", {"enrolment_id": enrolment.id})
 
-    from ..notify.service import notify
-    try:
-        url = url_for("training.enrolment", enrolment_id=enrolment.id)
-    except RuntimeError:
-        url = None
+
+def _notify_next(enrolment, step, _from_state, ctx):
+    """Tell the person who acts next (or the ASN) what happened; the e-mail goes after the commit."""
+    from ..notify.service import deliver_pending, notify
+    url = enrolment_url(enrolment)
     title = enrolment.course.title
+    notes = []
     if enrolment.state == "approved":
         for camat in users_with_role("camat"):
-            notify(camat, _("Training awaits your sign-off: %(title)s", title=title), url=url)
+            notes.append(notify(camat, _("Training awaits your sign-off: %(title)s", title=title), url=url))
     if enrolment.state == "completed":
         for hr in users_with_role("hr"):
-            notify(hr, _("Training evidence to verify: %(title)s", title=title), url=url)
+            notes.append(notify(hr, _("Training evidence to verify: %(title)s", title=title), url=url))
     if ctx.actor.id != enrolment.user_id:
-        notify(enrolment.user, _("%(step)s: %(title)s", step=step.label, title=title), url=url)
+        notes.append(notify(enrolment.user, _("%(step)s: %(title)s", step=step.label, title=title), url=url))
+    if any(notes):  # e-mail them once the step is committed, not only at the next SLA sweep
+        ctx.after_commit.append(deliver_pending)
 
 
 ENROLMENT_STATES = [

@@ -181,9 +181,9 @@ def test_people_without_a_service_role_see_nothing(client, login_as, make_reques
     assert client.get("/documents/").status_code == 403
     assert client.get(f"/documents/{req.id}").status_code == 403
     assert client.post(f"/documents/{req.id}/actions/verify", data={"version": "0"}).status_code == 403
-    login_as("hr")
-    html = client.get(f"/documents/{req.id}").get_data(as_text=True)
-    assert req.nik not in html and 'data-testid="actions"' not in html
+    login_as("hr")  # HR audits through /audit, not the citizens' requests
+    assert client.get("/documents/").status_code == 403
+    assert client.get(f"/documents/{req.id}").status_code == 403
 
 
 def test_public_tracking_shows_progress_but_no_personal_data(client, make_request):
@@ -259,6 +259,21 @@ def test_home_cards_per_role(client, login_as, make_request, users):
     client.application.extensions["sqlalchemy"].session.add(Delegation(
         principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh", starts_on=today, ends_on=today))
     assert "Menunggu tanda tangan Anda" in client.get("/").get_data(as_text=True)
+
+
+def test_the_checklist_without_htmx_redirects_to_the_intake_page_with_the_type_chosen(client, login_as, doc_types):
+    sktm = doc_types["sktm"]
+    login_as("clerk")
+    response = client.get(f"/documents/new/checklist?type_id={sktm.id}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/documents/new?type_id={sktm.id}"
+    page = client.get(response.headers["Location"]).text
+    assert re.search(rf'<option selected value="{sktm.id}">', page)
+    assert 'data-testid="requirements"' in page
+    assert client.get("/documents/new/checklist").headers["Location"] == "/documents/new"
+    fragment = client.get(f"/documents/new/checklist?type_id={sktm.id}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'data-testid="requirements"' in fragment.text
 
 
 def test_counters_fragment_refreshes(client, login_as, make_request):

@@ -118,3 +118,20 @@ def test_sweep_without_mail_server_still_notifies_in_the_app(app, db, users, mak
     with app.app_context():
         result = sweep()
     assert result == {"overdue": 1, "notified": 2, "mailed": 0}
+
+
+def test_sweep_with_a_base_url_links_locally_and_puts_the_address_in_the_text(app, db, users, client, login_as,
+                                                                             make_request, smtp):
+    users["kasi"].email = "kasi@plaju.local"
+    db.session.commit()
+    late = make_request("processing", "ktp-baru", due_at=utcnow() - timedelta(hours=3))
+    result = app.test_cli_runner().invoke(args=["sla", "sweep", "--base-url", "https://intranet.plaju.local/"])
+    assert result.exit_code == 0, result.output
+    notes = db.session.scalars(select(Notification)).all()
+    assert notes and {n.url for n in notes} == {f"/documents/{late.id}"}
+    assert all(f"https://intranet.plaju.local/documents/{late.id}" in n.body for n in notes)
+    [(_rcpts, mail)] = [m for m in smtp.messages if "kasi@plaju.local" in m[0]]
+    assert f"https://intranet.plaju.local/documents/{late.id}" in mail
+    login_as("kasi")
+    mine = next(n for n in notes if n.user_id == users["kasi"].id)
+    assert client.post(f"/notifications/{mine.id}/open").headers["Location"] == f"/documents/{late.id}"

@@ -128,6 +128,30 @@ def test_a_stale_page_gets_a_conflict_message_in_place(client, login_as, users, 
     assert 'data-testid="action-error"' in without_js.text
 
 
+def test_a_step_posted_without_its_version_is_a_conflict_and_changes_nothing(client, login_as, users,
+                                                                             make_course, enrol, db):
+    enrolment = enrol(make_course(), users["asn"])
+    login_as("kasi")
+    response = client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={}, headers=HX)
+    assert response.status_code == 409
+    assert 'data-testid="action-error"' in response.text
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert (row.state, row.version, row.approved_by_id) == ("requested", 0, None)
+    assert _count(db, AuditEvent, AuditEvent.action == "enrolment.approve", AuditEvent.outcome == "ok") == 0
+
+
+def test_the_audit_trail_shows_step_names_without_internal_codes(client, login_as, users, make_course, enrol):
+    enrolment = enrol(make_course(), users["asn"])
+    login_as("kasi")
+    client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0})
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    trail = page[page.index('data-testid="audit-trail"'):]
+    trail = trail[:trail.index("</ol>")]
+    assert "Setujui" in trail or "Disetujui" in trail
+    assert "(approve)" not in trail and "(request)" not in trail
+
+
 def test_decline_needs_a_reason(client, login_as, users, make_course, enrol, db):
     enrolment = enrol(make_course(), users["asn"])
     login_as("kasi")

@@ -60,6 +60,17 @@ def test_http_plan_approved_with_password_and_locked(client, login_as, db, users
     assert "Jejak audit" in page and "approve" in page and "submit" in page
 
 
+def test_approving_a_plan_without_its_version_is_a_conflict(client, login_as, db, users, courses):
+    plan = services.create_plan(_unit(users), 2026, users["hr"])
+    plan = fire(plan, "submit", users["hr"], expected_version=0)
+    login_as("camat")
+    response = client.post(f"/training/plans/{plan.id}/act/approve", data={"password": PASSWORD})
+    assert response.status_code == 409
+    db.session.expire_all()
+    plan = db.session.get(Plan, plan.id)
+    assert (plan.state, plan.version, plan.approved_by_id) == ("submitted", 1, None)
+
+
 def test_return_with_notes_then_resubmit(client, login_as, db, users, courses):
     plan = services.create_plan(_unit(users), 2026, users["hr"])
     plan = fire(plan, "submit", users["hr"], expected_version=0)
