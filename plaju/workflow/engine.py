@@ -157,7 +157,8 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
     session = db.session
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("fire() runs in a transaction of its own; commit or discard pending changes")
-    session.rollback()  # end the read transaction of the page; the lock below opens a fresh one
+    # The transaction the page read in goes on: on SQLite it holds the write lock since BEGIN IMMEDIATE;
+    # on PostgreSQL (READ COMMITTED) the locking SELECT below reads the latest committed row.
     from_state = None
     ctx = None
     try:
