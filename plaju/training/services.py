@@ -4,8 +4,9 @@ import logging
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..accounts.models import User, active_delegations
 from ..audit import record as audit
@@ -17,6 +18,7 @@ from .models import (
     CLOSED_STATES,
     JP_TARGET,
     KINDS,
+    SEAT_STATES,
     Course,
     Enrolment,
     Module,
@@ -25,7 +27,7 @@ from .models import (
     PlanItem,
     QuizQuestion,
 )
-from .workflow import AUTOMATIC, deadline_passed, elearning_done, enrolment_url, seats_left, seats_taken
+from .workflow import AUTOMATIC, deadline_passed, elearning_done, enrolment_url, seats_taken
 
 log = logging.getLogger(__name__)
 STAFF = ("hr", "camat", "sekcam", "admin")
@@ -244,47 +246,122 @@ def learning_status(enrolment) -> dict:
 
 # --- lists ---------------------------------------------------------------------------------------
 
-def awaiting(user) -> list[Enrolment]:
-    """Enrolments waiting for this user's step: approvals, sign-offs (also as Plh), verifications."""
-    conditions = [(Enrolment.state == "requested") & Enrolment.user_id.in_(
-        select(User.id).where(User.supervisor_id == user.id))]
-    principals = {d.principal for d in active_delegations(user)}
-    if user.has_role("camat") or any("camat" in p.roles for p in principals):
+def _camats_stood_in_for(user) -> set[int]:
+    """Ids of the Camats `user` acts for today as Plh/Plt (when not a Camat themselves)."""
+    return {d.principal.id for d in active_delegations(user) if "camat" in d.principal.roles}
+
+
+def awaiting_condition(user):
+    """The enrolments on which `user` may take a step now, as one SQL condition: what `available()`
+    offers on each row (guards only disable a button, they do not hide it), so lists and counters need
+    no per-row check. A test compares it with `available()` for every enrolment and person.
+
+    - requested: the direct supervisor approves or declines;
+    - approved: a Camat signs off (routine or not) or declines; a Plh/Plt of a Camat signs off routine
+      courses only, never an enrolment of the Camat stood in for; the enrolled ASN may withdraw;
+    - completed: HR verifies or returns the evidence, never their own (four-eyes).
+    """
+    team = select(User.id).where(User.supervisor_id == user.id)
+    conditions = [(Enrolment.state == "requested") & Enrolment.user_id.in_(team)]
+    if user.has_role("camat"):
         conditions.append(Enrolment.state == "approved")
+    else:
+        camats = _camats_stood_in_for(user)
+        if camats:
+            routine = Enrolment.course_id.in_(select(Course.id).where(Course.routine.is_(True)))
+            if len(camats) == 1:  # with two Camats stood in for, one of them is never the enrolled ASN
+                routine = routine & (Enrolment.user_id != next(iter(camats)))
+            conditions.append((Enrolment.state == "approved") & ((Enrolment.user_id == user.id) | routine))
     if user.has_role("hr"):
-        conditions.append(Enrolment.state == "completed")
-    rows = db.session.scalars(select(Enrolment).where(or_(*conditions)).order_by(Enrolment.created_at))
-    return [e for e in rows if actions_for(e, user)]
+        conditions.append((Enrolment.state == "completed") & (Enrolment.user_id != user.id))
+    return or_(*conditions)
 
 
-def count_awaiting(user, state: str) -> int:
-    return sum(1 for e in awaiting(user) if e.state == state)
+def awaiting(user, after: int | None = None, limit: int | None = None) -> list[Enrolment]:
+    """Enrolments waiting for this user's step: approvals, sign-offs (also as Plh), verifications; the
+    oldest first. `after` (an enrolment id) and `limit` page through them by keyset."""
+    stmt = (select(Enrolment).options(joinedload(Enrolment.user).lazyload(User.role_rows))
+            .where(awaiting_condition(user)).order_by(Enrolment.created_at, Enrolment.id))
+    if after is not None:
+        last = select(Enrolment.created_at).where(Enrolment.id == after).scalar_subquery()
+        stmt = stmt.where(or_(Enrolment.created_at > last,
+                              (Enrolment.created_at == last) & (Enrolment.id > after)))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def awaiting_counts(user) -> dict[str, int]:
+    """How many enrolments wait for this user, per state, in one statement."""
+    rows = db.session.execute(select(Enrolment.state, func.count()).where(awaiting_condition(user))
+                              .group_by(Enrolment.state)).all()
+    return {state: int(n) for state, n in rows}
+
+
+def count_awaiting(user, state: str | None = None) -> int:
+    counts = awaiting_counts(user)
+    return sum(counts.values()) if state is None else counts.get(state, 0)
+
+
+def seats_taken_by_course(course_ids) -> dict[int, int]:
+    """Seats taken per course, for a page of courses in one grouped statement."""
+    ids = list(course_ids)
+    taken = dict.fromkeys(ids, 0)
+    if ids:
+        taken.update(db.session.execute(
+            select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(ids),
+                                                            Enrolment.state.in_(SEAT_STATES))
+            .group_by(Enrolment.course_id)).all())
+    return taken
+
+
+def seats_left_by_course(courses) -> dict[int, int | None]:
+    """Like `seats_left()` for every course of a page: free seats, or None without a quota."""
+    taken = seats_taken_by_course(c.id for c in courses if c.quota is not None)
+    return {c.id: None if c.quota is None else max(c.quota - taken[c.id], 0) for c in courses}
 
 
 def recommended(user, limit: int = 4) -> list[Course]:
-    """Open courses of the competence kinds the user has not covered this year, then any open one."""
-    year = today_wib().year
-    have = kinds_earned([user.id], year)[user.id]
+    """Open courses with a free seat, of the competence kinds the user has not covered this year first,
+    then any open one. One statement: the seats are counted in a grouped subquery."""
+    today = today_wib()
+    have = kinds_earned([user.id], today.year)[user.id]
     mine = select(Enrolment.course_id).where(Enrolment.user_id == user.id,
                                              Enrolment.state.not_in(CLOSED_STATES))
-    today = today_wib()
-    stmt = (select(Course).where(Course.active.is_(True), Course.id.not_in(mine),
-                                 or_(Course.enrol_deadline.is_(None), Course.enrol_deadline >= today))
-            .order_by(Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.id))
-    courses = [c for c in db.session.scalars(stmt) if seats_left(c) != 0]
-    courses.sort(key=lambda c: c.kind in have)
-    return courses[:limit]
+    taken = (select(Enrolment.course_id, func.count().label("n")).where(Enrolment.state.in_(SEAT_STATES))
+             .group_by(Enrolment.course_id).subquery())
+    order = [case((Course.kind.in_(sorted(have)), 1), else_=0)] if have else []
+    stmt = (select(Course).outerjoin(taken, taken.c.course_id == Course.id)
+            .where(Course.active.is_(True), Course.id.not_in(mine),
+                   or_(Course.enrol_deadline.is_(None), Course.enrol_deadline >= today),
+                   or_(Course.quota.is_(None), func.coalesce(taken.c.n, 0) < Course.quota))
+            .order_by(*order, Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.id)
+            .limit(limit))
+    return list(db.session.scalars(stmt))
 
 
-def team_of(user) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.supervisor_id == user.id, User.active.is_(True))
-                                   .order_by(User.full_name)))
+def team_of(user, offset: int = 0, limit: int | None = None) -> list[User]:
+    stmt = (select(User).where(User.supervisor_id == user.id, User.active.is_(True))
+            .order_by(User.full_name, User.id).offset(offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
 
 
-def enrolments_of(user_ids) -> dict[int, list[Enrolment]]:
+def has_team(user) -> bool:
+    return db.session.scalar(select(User.id).where(User.supervisor_id == user.id, User.active.is_(True))
+                             .limit(1)) is not None
+
+
+def enrolments_of(user_ids, states=None) -> dict[int, list[Enrolment]]:
+    """Enrolments of these people, newest first; `enrolment.user` is not loaded with them (the lists
+    know whose they are), so the statements do not depend on who has enrolments."""
     out = {uid: [] for uid in user_ids}
-    for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id.in_(list(user_ids)))
-                                .order_by(Enrolment.created_at.desc())):
+    stmt = (select(Enrolment).options(lazyload(Enrolment.user)).where(Enrolment.user_id.in_(list(user_ids)))
+            .order_by(Enrolment.created_at.desc()))
+    if states is not None:
+        stmt = stmt.where(Enrolment.state.in_(list(states)))
+    for e in db.session.scalars(stmt):
         out[e.user_id].append(e)
     return out
 

@@ -3,7 +3,8 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from .. import uploads
 from ..accounts.models import Unit, User
@@ -15,7 +16,7 @@ from ..workflow import Refused, available, fire, history_for
 from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import services
 from .forms import CourseForm, EnrolForm, ModuleForm, PlanForm, PlanItemForm, QuestionForm
-from .models import CLASSICAL, JP_TARGET, KINDS, METHODS, NON_CLASSICAL, Course, Enrolment, Module, Plan
+from .models import CLASSICAL, JP_TARGET, KINDS, METHODS, NON_CLASSICAL, Course, Enrolment, Module, Plan, PlanItem
 from .workflow import ENROLMENT_FLOW, PLAN_FLOW, deadline_passed, seats_left
 
 bp = Blueprint("training", __name__, url_prefix="/training", static_folder="static",
@@ -58,23 +59,38 @@ def index():
 
 # --- my development ------------------------------------------------------------------------------
 
+TEAM_PAGE = 25
+APPROVALS_PAGE = 50
+CATALOGUE_PAGE = 30
+OPEN_STATES = [s.name for s in ENROLMENT_FLOW.states if not s.terminal]
+
+
+def _page_number(name: str = "page") -> int:
+    return max(request.args.get(name, 1, type=int) or 1, 1)
+
+
 @bp.get("/me")
 def me():
     user = _user()
     year = today_wib().year
-    team = services.team_of(user)
-    ids = [user.id] + [m.id for m in team]
-    earned = services.jp_earned(ids, year)
-    enrolments = services.enrolments_of(ids)
+    team_page = _page_number("team_page")
+    team = services.team_of(user, offset=(team_page - 1) * TEAM_PAGE, limit=TEAM_PAGE + 1)
+    team_more, team = len(team) > TEAM_PAGE, team[:TEAM_PAGE]
+    earned = services.jp_earned([user.id] + [m.id for m in team], year)
+    team_enrolments = services.enrolments_of([m.id for m in team], states=OPEN_STATES)
     return render_page_or_block(
-        "training/me.html", "training", year=year, jp=earned[user.id], enrolments=enrolments[user.id],
-        recommended=services.recommended(user), team=team, team_jp=earned, team_enrolments=enrolments,
-        waiting=services.awaiting(user))
+        "training/me.html", "training", year=year, jp=earned[user.id],
+        enrolments=services.enrolments_of([user.id])[user.id], recommended=services.recommended(user),
+        team=team, team_jp=earned, team_enrolments=team_enrolments, team_page=team_page, team_more=team_more,
+        waiting=services.count_awaiting(user))
 
 
 @bp.get("/approvals")
 def approvals():
-    return render_page_or_block("training/approvals.html", "training", waiting=services.awaiting(_user()))
+    after = request.args.get("after", type=int)
+    waiting = services.awaiting(_user(), after=after, limit=APPROVALS_PAGE + 1)
+    return render_page_or_block("training/approvals.html", "training", waiting=waiting[:APPROVALS_PAGE],
+                                more=len(waiting) > APPROVALS_PAGE, after=after)
 
 
 # --- the catalogue -------------------------------------------------------------------------------
@@ -82,7 +98,7 @@ def approvals():
 @bp.get("/courses/")
 def courses():
     filters = {k: (request.args.get(k) or "").strip() for k in ("q", "kind", "method", "open")}
-    stmt = select(Course).order_by(Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.title)
+    stmt = select(Course).order_by(Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.title, Course.id)
     if not (_is_hr() and request.args.get("all")):
         stmt = stmt.where(Course.active.is_(True))
     if filters["q"]:
@@ -100,8 +116,15 @@ def courses():
     if filters["open"]:
         today = today_wib()
         stmt = stmt.where(or_(Course.enrol_deadline.is_(None), Course.enrol_deadline >= today))
-    found = list(db.session.scalars(stmt.limit(200)))
-    return render_page_or_block("training/courses.html", "results", courses=found, filters=filters,
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = _page_number()
+    found = list(db.session.scalars(stmt.offset((page - 1) * CATALOGUE_PAGE).limit(CATALOGUE_PAGE)))
+    kept = {k: v for k, v in filters.items() if v}
+    if _is_hr() and request.args.get("all"):
+        kept["all"] = request.args.get("all")
+    return render_page_or_block("training/courses.html", "results", courses=found, filters=filters, total=total,
+                                page=page, more=page * CATALOGUE_PAGE < total, kept=kept,
+                                seats=services.seats_left_by_course(found),
                                 CLASSICAL=CLASSICAL, NON_CLASSICAL=NON_CLASSICAL)
 
 
@@ -453,7 +476,8 @@ def plans():
                 return redirect(url_for("training.plan", plan_id=plan.id))
         else:
             status = 422
-    rows = list(db.session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.unit_id, Plan.revision.desc())))
+    rows = list(db.session.scalars(select(Plan).options(selectinload(Plan.items).lazyload(PlanItem.user))
+                                   .order_by(Plan.year.desc(), Plan.unit_id, Plan.revision.desc())))
     return render_page_or_block("training/plans.html", "training", plans=rows, form=form, error=error), status
 
 
@@ -566,7 +590,7 @@ def _my_jp_card(user):
 
 @home_card(order=31)
 def _approvals_card(user):
-    if not services.team_of(user):
+    if not services.has_team(user):
         return None
     count = services.count_awaiting(user, "requested")
     return {"title": _l("Training approvals waiting"), "value": count,

@@ -82,9 +82,12 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
     page.get_by_role("button", name="Verifikasi dan catat JP").click()
     expect(_state(page)).to_have_attribute("data-state", "verified")
     page.locator("summary", has_text="Jejak audit").click()
-    trail = page.get_by_test_id("audit-trail").inner_text()
-    for step in ("request", "approve", "sign_off_routine", "module_done", "quiz", "complete_elearning", "verify"):
-        assert step in trail
+    trail = page.get_by_test_id("audit-trail")
+    # every step in order, by the Indonesian label the page shows (raw step codes are not shown)
+    assert trail.locator("li strong").all_inner_texts() == [
+        "Diajukan", "Setujui", "Sahkan (pelatihan rutin)", "Modul selesai", "Modul selesai", "Modul selesai",
+        "Kuis dikerjakan", "E-learning selesai", "Verifikasi dan catat JP"]
+    assert "sign_off_routine" not in trail.inner_text() and "complete_elearning" not in trail.inner_text()
     logout(page)
 
     phone.goto("/training/me")
@@ -116,5 +119,8 @@ def test_the_camat_approves_one_plan_and_returns_another_with_notes(page):
     page.get_by_role("button", name="Kembalikan dengan catatan").click()
     expect(page.locator("#plan-main [data-testid=state]").first).to_have_attribute("data-state", "returned")
     expect(page.get_by_test_id("plan-notes")).to_contain_text(notes)
-    assert "return" in page.get_by_test_id("audit-trail").inner_text()
+    trail = page.get_by_test_id("audit-trail")
+    expect(trail.locator("li strong").last).to_have_text("Kembalikan dengan catatan")
+    expect(trail.locator("li").last).to_contain_text("Dikembalikan dengan catatan")
+    expect(trail.locator("li").last).to_contain_text(notes)
     assert page.console_errors == []
