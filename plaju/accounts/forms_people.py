@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -21,7 +22,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=120)])
     unit_id = SelectField(_l("Unit"), coerce=int)
     supervisor_id = SelectField(_l("Direct supervisor"), coerce=int)
-    roles = MultiCheckboxField(_l("Roles"), choices=[(code, label) for code, label in ROLES.items()])
+    roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(code, label) for code, label in ROLES.items()])
     active = BooleanField(_l("Account active"), default=True)
     password = PasswordField(_l("Password (first or new)"), validators=[
         Optional(), Length(min=10, message=_l("The password must be at least 10 characters long."))])
@@ -30,8 +31,8 @@ class UserForm(FlaskForm):
 class DelegationForm(FlaskForm):
     principal_id = SelectField(_l("Official"), coerce=int)
     delegate_id = SelectField(_l("Stand-in"), coerce=int)
-    kind = SelectField(_l("Kind"), choices=[("plh", _l("Plh (official briefly away)")),
-                                            ("plt", _l("Plt (post vacant)"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("plh", _l("Plh (official briefly away)")),
+                                            SelectChoice("plt", _l("Plt (post vacant)"))])
     starts_on = DateField(_l("From"), validators=[DataRequired(_l("Fill in the start date."))])
     ends_on = DateField(_l("Until"), validators=[DataRequired(_l("Fill in the end date."))])
     note = StringField(_l("Basis (e.g. number of the Camat's letter)"), validators=[Length(max=200)])

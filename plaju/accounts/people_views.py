@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
 
 from ..core.registry import nav_item
 from ..extensions import db
@@ -28,7 +29,8 @@ def _require(*roles):
 
 def _user_choices(blank):
     users = db.session.execute(select(User.id, User.full_name, User.position).order_by(User.full_name)).all()
-    return [(0, blank)] + [(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name) for u in users]
+    return [SelectChoice(0, blank)] + [
+        SelectChoice(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name) for u in users]
 
 
 @bp.get("/")
@@ -50,8 +52,8 @@ def index():
 
 def _user_form(user=None):
     form = UserForm(obj=user) if user else UserForm()
-    form.unit_id.choices = [(0, _("(none)"))] + [
-        (u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    form.unit_id.choices = [SelectChoice(0, _("(none)"))] + [
+        SelectChoice(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
     form.supervisor_id.choices = _user_choices(_("(none)"))
     if user and request.method == "GET":
         form.roles.data = sorted(user.roles)

@@ -2,13 +2,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .models import KINDS, METHODS, MODULE_KINDS
 
 
 def _choices(mapping):
-    return [(code, label) for code, label in mapping.items()]
+    return [SelectChoice(code, label) for code, label in mapping.items()]
 
 
 class CourseForm(FlaskForm):

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from .. import uploads
 from ..accounts.models import Unit, User
@@ -144,7 +145,8 @@ def _enrol_form(course: Course) -> EnrolForm:
     user = _user()
     form = EnrolForm()
     people = [user] + services.team_of(user)
-    form.user_id.choices = [(p.id, p.full_name if p.id != user.id else _("Myself (%(name)s)", name=p.full_name))
+    form.user_id.choices = [SelectChoice(p.id, p.full_name if p.id != user.id else _("Myself (%(name)s)",
+                                                                                     name=p.full_name))
                             for p in people]
     if form.user_id.data is None:
         form.user_id.data = user.id
@@ -453,7 +455,7 @@ def _plan_viewer():
 
 def _plan_form() -> PlanForm:
     form = PlanForm()
-    form.unit_id.choices = [(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    form.unit_id.choices = [SelectChoice(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
     if form.year.data is None:
         form.year.data = today_wib().year
     return form
@@ -491,9 +493,9 @@ def _plan(plan_id: int) -> Plan:
 
 def _item_form(plan: Plan) -> PlanItemForm:
     form = PlanItemForm()
-    form.user_id.choices = [(p.id, p.full_name) for p in services.unit_people(plan.unit_id)]
-    form.course_id.choices = [(0, _("(none)"))] + [
-        (c.id, f"{c.title} ({c.jp} JP)") for c in db.session.scalars(
+    form.user_id.choices = [SelectChoice(p.id, p.full_name) for p in services.unit_people(plan.unit_id)]
+    form.course_id.choices = [SelectChoice(0, _("(none)"))] + [
+        SelectChoice(c.id, f"{c.title} ({c.jp} JP)") for c in db.session.scalars(
             select(Course).where(Course.active.is_(True)).order_by(Course.title))]
     return form
 
