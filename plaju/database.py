@@ -5,6 +5,8 @@ starts with BEGIN IMMEDIATE: writers are serialised from their first statement, 
 can never fail half-way when it upgrades from reading to writing (WAL keeps readers of other
 connections going). PostgreSQL, the production database, locks rows with SELECT ... FOR UPDATE.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import event
@@ -12,10 +14,23 @@ from sqlalchemy.engine import Engine
 
 from .extensions import db
 
+_clock: ContextVar[datetime | None] = ContextVar("plaju_clock", default=None)
+
 
 def utcnow() -> datetime:
     """Naive UTC, microsecond precision: the same value round-trips through SQLite and PostgreSQL."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return _clock.get() or datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def clock_at(moment: datetime):
+    """Run a block as if it were `moment` (naive UTC): demo data that happened in the past gets
+    past times everywhere, in its rows and in its audit events alike."""
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def is_postgres() -> bool:

@@ -1,11 +1,12 @@
 """Invented demo people of the office. Names come from Faker's id_ID locale with a fixed seed."""
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from faker import Faker
 from sqlalchemy import select
 
 from ..audit import record as audit
+from ..database import clock_at, utcnow
 from ..extensions import db
 from .models import Unit, User
 
@@ -44,7 +45,13 @@ def fake_nip(rng: random.Random, serial: int) -> str:
 
 
 def seed_people(password: str) -> list[tuple[str, str, str]]:
-    """Create units and demo users when missing; return (username, name, roles) for the printout."""
+    """Create units and demo users when missing; return (username, name, roles) for the printout.
+    The accounts are dated a month back, before the demo's document requests and training."""
+    with clock_at(utcnow() - timedelta(days=30)):
+        return _seed_people(password)
+
+
+def _seed_people(password: str) -> list[tuple[str, str, str]]:
     fake = Faker("id_ID")
     fake.seed_instance(2026)
     rng = random.Random(2026)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..core.registry import seeder
-from ..database import utcnow
+from ..database import clock_at, utcnow
 from ..extensions import db
 from ..workflow import Refused, fire
 from . import sla
@@ -132,6 +132,10 @@ def seed_documents() -> None:
     password = current_app.config["DEMO_PASSWORD"]
     plan = [(state, overdue) for state in PATHS for overdue in (False, True)]
     plan += [("received", False)] * 3 + [("verifying", False)] * 2 + [("ready", False)] * 2
+    now = utcnow()
+    # every intake and step gets a moment in the past; they run in time order so that the audit log,
+    # like a real one, is chronological
+    events = []
     for serial, (target, overdue) in enumerate(plan, start=1):
         if target in FORWARD_STATES:
             pool = [t for t in types.values() if t.forwards_to_disdukcapil]
@@ -144,16 +148,31 @@ def seed_documents() -> None:
         name = fake.name_female() if female else fake.name_male()
         budget_days = max(1, sla.budget_minutes(doc_type.service_amount, doc_type.service_unit) // sla.DAY_MINUTES)
         ago = budget_days + rng.randint(1, 4) if overdue else rng.randint(0, max(budget_days - 1, 0))
-        req = create_request(
-            actor=people["petugas"], nik=nik, name=name, phone=fake.numerify("08##########"),
-            kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
-            ticked={r.id for r in doc_type.requirements}, holidays=holidays,
-            received_at=_working_days_ago(ago, holidays) - timedelta(minutes=rng.randint(0, 300)))
-        for trigger in PATHS[target]:
+        received_at = _working_days_ago(ago, holidays) - timedelta(minutes=rng.randint(30, 300))
+        intake = dict(actor=people["petugas"], nik=nik, name=name, phone=fake.numerify("08##########"),
+                      kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
+                      ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at)
+        events.append((received_at, serial, 0, intake))
+        steps = PATHS[target]
+        # steps spread over office hours between intake and now, at most five working hours apart
+        gap = min(sla.working_minutes_between(received_at, now, holidays) // (len(steps) + 1), 300)
+        for position, trigger in enumerate(steps, start=1):
+            moment = sla.add_working_minutes(received_at, gap * position - rng.randint(0, min(gap, 10)), holidays)
+            events.append((min(moment, now - timedelta(seconds=len(steps) - position + 1)), serial, position, trigger))
+    requests = {}
+    stopped = set()
+    for moment, serial, position, what in sorted(events, key=lambda e: (e[0], e[1], e[2])):
+        if serial in stopped:
+            continue
+        with clock_at(moment):
+            if position == 0:
+                requests[serial] = create_request(**what)
+                continue
+            req = requests[serial]
             try:
-                req = fire(req, trigger, people[ACTORS[trigger]], expected_version=req.version,
-                           comment=COMMENTS.get(trigger), password=password if trigger == "sign" else None,
-                           data={"holidays": holidays})
+                requests[serial] = fire(req, what, people[ACTORS[what]], expected_version=req.version,
+                                        comment=COMMENTS.get(what), password=password if what == "sign" else None,
+                                        data={"holidays": holidays})
             except Refused as refused:
-                log.warning("demo request %s stopped before %s: %s", req.tracking_code, trigger, refused.message)
-                break
+                log.warning("demo request %s stopped before %s: %s", req.tracking_code, what, refused.message)
+                stopped.add(serial)

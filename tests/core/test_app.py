@@ -108,3 +108,10 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(app, db, monkeypatch):
     assert second.exit_code == 0, second.output
     assert db.session.scalar(select(func.count()).select_from(User)) == count
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+def test_demo_history_reads_in_time_order(app, db):
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    times = db.session.scalars(select(AuditEvent.occurred_at).order_by(AuditEvent.seq)).all()
+    assert len(times) > 50
+    assert times == sorted(times)
