@@ -115,3 +115,8 @@ def test_demo_history_reads_in_time_order(app, db):
     times = db.session.scalars(select(AuditEvent.occurred_at).order_by(AuditEvent.seq)).all()
     assert len(times) > 50
     assert times == sorted(times)
+    from datetime import timedelta
+
+    from plaju.database import utcnow
+    week_ago = (utcnow() - timedelta(days=7)).isoformat()
+    assert times[0] < week_ago < times[-1]  # the demo office has a past, not one busy second
