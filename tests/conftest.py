@@ -1,13 +1,15 @@
 """Fixtures: one migrated database per test session (SQLite file, or PostgreSQL when
 PLAJU_TEST_DATABASE_URL is set), emptied after every test."""
 import os
+import socket
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from plaju.database import recreate_postgres_database
-from tests.support import PASSWORD, CsrfClient, DemoTicket, make_user
+from tests.support import PASSWORD, CsrfClient, DemoTicket, Inbox, make_user
 
 PG_URL = os.environ.get("PLAJU_TEST_DATABASE_URL")
 
@@ -102,6 +104,22 @@ def login_as(client, users):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return users.get(username)
     return login
+
+
+@pytest.fixture()
+def smtp(app):
+    """A real SMTP server on 127.0.0.1 at an ephemeral port, used as the app's mail server."""
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    old = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
+    controller.stop()
 
 
 def pytest_configure(config):

@@ -1,6 +1,8 @@
 """Test helpers: a demo workflow that belongs to no business area, factories, CSRF-aware client."""
 import contextvars
 import functools
+from email import message_from_string
+from email.policy import default as default_policy
 
 from flask import has_app_context
 from flask.testing import FlaskClient
@@ -98,3 +100,19 @@ class CsrfClient(FlaskClient):
             db.session.commit()
         # an empty context: the request pushes an app context (g, db session) of its own, as in production
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class Inbox:
+    """An aiosmtpd handler keeping (recipients, message text) of every mail."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        """The mails to `address`, parsed (headers unfolded, body decoded)."""
+        return [message_from_string(text, policy=default_policy) for rcpts, text in self.messages
+                if address in rcpts]

@@ -1,9 +1,7 @@
 """Working-day arithmetic, the paused clock, and the overdue sweep mailing a real SMTP server."""
-import socket
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from plaju.database import utcnow
@@ -66,30 +64,6 @@ def test_pause_while_returned_moves_the_promise_by_the_time_with_the_citizen(db,
     row = fresh(db, row)
     assert row.clock_used_minutes == used
     assert row.due_at == sla.add_working_minutes(row.clock_started_at, max(row.budget_minutes - used, 0))
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
-@pytest.fixture()
-def smtp(app):
-    inbox = Inbox()
-    with socket.socket() as probe:  # an ephemeral port the OS says is free
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    old = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield inbox
-    app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
-    controller.stop()
 
 
 def test_sweep_mails_the_section_head_once_and_is_idempotent(app, db, users, make_request, smtp):

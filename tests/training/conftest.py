@@ -1,12 +1,8 @@
 """Factories for competence development tests: courses, e-learning courses, enrolments in any state."""
 import io
-import socket
 from datetime import timedelta
-from email import message_from_string
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from werkzeug.datastructures import FileStorage
 
 from plaju.timeutil import today_wib
@@ -62,35 +58,3 @@ def enrol(db):
             db.session.commit()
         return db.session.get(Enrolment, enrolment.id)
     return make
-
-
-class Inbox:
-    """An aiosmtpd handler keeping (recipients, message text) of every mail."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-    def to(self, address: str) -> list:
-        """The mails to `address`, parsed (headers unfolded, body decoded)."""
-        return [message_from_string(text, policy=default_policy) for rcpts, text in self.messages
-                if address in rcpts]
-
-
-@pytest.fixture()
-def smtp(app):
-    """A real SMTP server on 127.0.0.1 at an ephemeral port, used as the app's mail server."""
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    old = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield inbox
-    app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
-    controller.stop()
