@@ -18,6 +18,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("PLAJU_INSTANCE_PATH") or str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"), static_folder="static")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from .core.urls import BoundedIntConverter
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(config_module.load(app.instance_path))
     if config:
         app.config.update(config)

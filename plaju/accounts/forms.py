@@ -1,15 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms import PlajuForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(PlajuForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(PlajuForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))])
     new = PasswordField(_l("New password"), validators=[
         DataRequired(_l("Enter a new password.")),

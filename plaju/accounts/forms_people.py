@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import PlajuForm
 from .models import ROLES
 
 
@@ -13,7 +13,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(PlajuForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Fill in the username.")), Length(max=40)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Fill in the full name.")),
                                                          Length(max=120)])
@@ -28,7 +28,7 @@ class UserForm(FlaskForm):
         Optional(), Length(min=10, message=_l("The password must be at least 10 characters long."))])
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(PlajuForm):
     principal_id = SelectField(_l("Official"), coerce=int)
     delegate_id = SelectField(_l("Stand-in"), coerce=int)
     kind = SelectField(_l("Kind"), choices=[SelectChoice("plh", _l("Plh (official briefly away)")),

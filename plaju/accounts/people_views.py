@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from ..core.registry import nav_item
+from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block
 from .forms_people import DelegationForm, UserForm
@@ -38,7 +39,7 @@ def _user_choices(blank):
 def index():
     _require(*ACCOUNT_ADMINS)
     q = (request.args.get("q") or "").strip()
-    after = request.args.get("after", type=int) or 0
+    after = int_arg("after", 0)
     stmt = select(User).where(User.id > after).order_by(User.id).limit(PAGE + 1)
     if q:
         like = f"%{q}%"

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..core.registry import home_card, nav_item
+from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block
 from .models import AuditEvent
@@ -39,7 +40,7 @@ def index():
             stmt = stmt.where(AuditEvent.subject_id == ident)
     if filters["outcome"] in ("ok", "refused"):
         stmt = stmt.where(AuditEvent.outcome == filters["outcome"])
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     if before:
         stmt = stmt.where(AuditEvent.seq < before)
     events = list(db.session.scalars(stmt))

@@ -1,6 +1,9 @@
 """Where a redirect may go: only paths on this site."""
 from urllib.parse import urlsplit
 
+from flask import request
+from werkzeug.routing import IntegerConverter
+
 
 def is_local_url(target: str | None) -> bool:
     """True for a path on this site ("/documents/3?x=1"); false for anything a browser could read as
@@ -11,3 +14,21 @@ def is_local_url(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+# the largest id both databases store in an INTEGER column; larger numbers in a URL are "not found"
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in routes: an id too large for the database gives 404, never a crash."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    """A whole-number query argument within 0..MAX_ID, else `default` (bad input is ignored, not fatal)."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 <= value <= MAX_ID else default

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..forms import PlajuForm
 from .models import KELURAHAN
 from .nik import InvalidNIK, validate_nik
 
@@ -16,7 +16,7 @@ def _nik(_form, field):
         raise ValidationError(str(fault)) from None
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(PlajuForm):
     type_id = SelectField(_l("Document type"), coerce=int,
                           validators=[DataRequired(_l("Choose the document type."))])
     nik = StringField(_l("NIK"), validators=[_nik], render_kw={"inputmode": "numeric", "autocomplete": "off",
@@ -33,7 +33,7 @@ class IntakeForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
 
 
-class DocumentTypeForm(FlaskForm):
+class DocumentTypeForm(PlajuForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=40),
         Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and dashes only."))])
@@ -50,6 +50,6 @@ class DocumentTypeForm(FlaskForm):
     optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional()], render_kw={"rows": 5})
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(PlajuForm):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date."))])
     name = StringField(_l("Holiday"), validators=[DataRequired(_l("Enter the holiday's name.")), Length(max=120)])

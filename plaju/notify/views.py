@@ -1,9 +1,9 @@
 """The user's own notifications, and the unread counter in the navigation bar."""
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
-from ..core.urls import is_local_url
+from ..core.urls import int_arg, is_local_url
 from ..database import utcnow
 from ..extensions import db
 from ..htmx import render_page_or_block, trigger
@@ -17,7 +17,7 @@ PAGE = 30
 @bp.get("/")
 @login_required
 def index():
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     stmt = (select(Notification).where(Notification.user_id == current_user.id)
             .order_by(Notification.id.desc()).limit(PAGE + 1))
     if before:

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..forms import PlajuForm
 from .models import KINDS, METHODS, MODULE_KINDS
 
 
@@ -12,7 +12,7 @@ def _choices(mapping):
     return [SelectChoice(code, label) for code, label in mapping.items()]
 
 
-class CourseForm(FlaskForm):
+class CourseForm(PlajuForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     kind = SelectField(_l("Competence kind"), choices=_choices(KINDS))
@@ -46,7 +46,7 @@ class CourseForm(FlaskForm):
                              "place", "link", "quota", "enrol_deadline", "routine", "pass_mark", "active")}
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(PlajuForm):
     title = StringField(_l("Module title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=_choices(MODULE_KINDS))
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20000)])
@@ -63,7 +63,7 @@ class ModuleForm(FlaskForm):
             raise ValidationError(_l("Enter the link of the module."))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PlajuForm):
     text = StringField(_l("Question"), validators=[DataRequired(_l("Enter the question.")), Length(max=500)])
     choices = TextAreaField(_l("Choices, one per line"), validators=[DataRequired(_l("Enter the choices."))])
     answer = IntegerField(_l("Number of the right choice"), validators=[
@@ -81,19 +81,19 @@ class QuestionForm(FlaskForm):
             raise ValidationError(_l("There is no choice with that number."))
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(PlajuForm):
     user_id = SelectField(_l("ASN"), coerce=int, validate_choice=True)
     motivation = TextAreaField(_l("Why this course? (optional)"), validators=[Optional(), Length(max=1000)])
 
 
-class PlanForm(FlaskForm):
+class PlanForm(PlajuForm):
     unit_id = SelectField(_l("Work unit"), coerce=int)
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     suggest = BooleanField(_l("Fill from the needs (people below 20 JP, missing competence kinds)"),
                            default=True)
 
 
-class PlanItemForm(FlaskForm):
+class PlanItemForm(PlajuForm):
     user_id = SelectField(_l("Person"), coerce=int)
     course_id = SelectField(_l("Course from the catalogue"), coerce=int)
     title = StringField(_l("Or another activity"), validators=[Optional(), Length(max=200)])

@@ -113,3 +113,12 @@ def test_password_change_over_htmx_reloads_the_whole_page(client, users):
                            data={"current": PASSWORD, "new": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-1"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/"
+
+
+def test_password_errors_over_htmx_come_back_as_the_form(client, users):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    response = client.post("/account/password", headers={"HX-Request": "true"},
+                           data={"current": "salah", "new": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-1"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "Kata sandi Anda saat ini salah" in body

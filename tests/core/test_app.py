@@ -120,3 +120,11 @@ def test_demo_history_reads_in_time_order(app, db):
     from plaju.database import utcnow
     week_ago = (utcnow() - timedelta(days=7)).isoformat()
     assert times[0] < week_ago < times[-1]  # the demo office has a past, not one busy second
+
+
+@pytest.mark.parametrize("path", ["/documents/99999999999999999999999", "/training/courses/99999999999999999999",
+                                  "/audit/?before=99999999999999999999999", "/people/?after=99999999999999999999",
+                                  "/notifications/?before=-99999999999999999999"])
+def test_numbers_too_large_for_the_database_are_not_a_crash(client, login_as, path):
+    login_as("admin")
+    assert client.get(path).status_code in (200, 403, 404)
