@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from .. import uploads
 from ..accounts.models import User, UserRole, active_delegations
 from ..audit import record as audit
+from ..core.urls import MAX_ID
 from ..database import utcnow
 from ..extensions import db
 from ..notify.service import deliver_pending, notify
@@ -275,7 +276,10 @@ class QueueFilters:
         if state not in ("open", "all", *DOCUMENT_FLOW.state_by_name):
             state = "open"
         flag = args.get("flag") or ("overdue" if args.get("overdue") else "")
-        return cls(state=state, type_id=args.get("type", type=int), kelurahan=(args.get("kelurahan") or "").strip(),
+        type_id = args.get("type", type=int)
+        if type_id is not None and not 0 <= type_id <= MAX_ID:  # too large for the database: no filter
+            type_id = None
+        return cls(state=state, type_id=type_id, kelurahan=(args.get("kelurahan") or "").strip(),
                    flag=flag if flag in ("overdue", "today") else "", q=(args.get("q") or "").strip()[:60])
 
     def as_args(self) -> dict:
@@ -322,9 +326,12 @@ def decode_cursor(raw: str | None):
         return None
     try:
         stamp, _sep, ident = raw.rpartition("_")
-        return datetime.fromisoformat(stamp), int(ident)
+        stamp, ident = datetime.fromisoformat(stamp), int(ident)
     except ValueError:
         return None
+    if not 0 <= ident <= MAX_ID:  # no row has such an id; the database could not even compare it
+        return None
+    return stamp, ident
 
 
 def queue_statement(filters: QueueFilters, after=None, limit: int = PAGE_SIZE, now: datetime | None = None):

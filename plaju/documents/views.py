@@ -13,6 +13,7 @@ from .. import uploads
 from ..accounts.models import active_delegations
 from ..audit import record as audit
 from ..core.registry import home_card, nav_item
+from ..core.urls import int_arg
 from ..database import utcnow
 from ..extensions import db
 from ..htmx import render_page_or_block, trigger, wants_fragment
@@ -105,7 +106,7 @@ def _intake_form() -> tuple[IntakeForm, list[DocumentType]]:
 
 
 def _chosen_type(form, types):
-    wanted = form.type_id.data or request.args.get("type_id", type=int)
+    wanted = form.type_id.data or int_arg("type_id")
     return next((t for t in types if t.id == wanted), None)
 
 
@@ -158,7 +159,7 @@ def _audit_refused_intake(form, errors) -> None:
 @bp.get("/new/checklist")
 def checklist():
     _require(*svc.INTAKE)
-    type_id = request.args.get("type_id", type=int)
+    type_id = int_arg("type_id")
     if not wants_fragment():  # only a part of the intake page: without HTMX show the whole page
         return redirect(url_for(".new", type_id=type_id) if type_id else url_for(".new"), 303)
     types = svc.active_types()

@@ -139,7 +139,7 @@ STEPS = [
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
          effect=_mark_received),
     Step("accept", "verifying", "processing", _l("Requirements complete, process"), who=roles(KASI),
-         guards=(_requirements_complete,), delegable=True, style="success"),
+         guards=(_requirements_complete,), delegable=True, four_eyes=True, style="success"),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
          guards=(needs_forwarding,), delegable=True),
     Step("back_from_disdukcapil", "at_disdukcapil", "back_from_disdukcapil", _l("Back from Disdukcapil"),
