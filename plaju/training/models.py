@@ -10,6 +10,7 @@ from ..database import utcnow
 from ..extensions import db
 
 JP_TARGET = 20  # every ASN has the right to at least 20 JP a year
+DEFAULT_PASS_MARK = 70  # percent, for a quiz whose course sets no pass mark
 
 KINDS = {
     "teknis": _l("Technical"),
@@ -36,7 +37,7 @@ MODULE_KINDS = {"text": _l("Text"), "pdf": _l("PDF"), "link": _l("External link"
 # enrolments in these states hold a seat of the course
 SEAT_STATES = ("approved", "in_progress", "completed", "verified", "not_completed")
 # an ASN has at most one enrolment per course outside these states
-CLOSED_STATES = ("declined", "withdrawn")
+CLOSED_STATES = ("declined", "withdrawn", "not_completed")
 
 
 class Course(db.Model):
@@ -73,6 +74,11 @@ class Course(db.Model):
     @property
     def is_elearning(self) -> bool:
         return self.method == "elearning"
+
+    @property
+    def effective_pass_mark(self) -> int:
+        """The pass mark of the quiz in percent: the course's own, else DEFAULT_PASS_MARK."""
+        return DEFAULT_PASS_MARK if self.pass_mark is None else self.pass_mark
 
     @property
     def kind_label(self) -> str:

@@ -13,7 +13,7 @@ from ..audit import record as audit
 from ..database import is_postgres
 from ..extensions import db
 from ..timeutil import today_wib
-from ..workflow import Invalid, NotAllowed, available, fire
+from ..workflow import Invalid, NotAllowed, Refused, available, fire
 from .models import (
     CLOSED_STATES,
     JP_TARGET,
@@ -91,6 +91,11 @@ def enrol_refusal(course: Course, user, actor=None) -> str | None:
     """Why `user` cannot enrol in `course` now, or None. The button and the POST both ask this."""
     if not course.active:
         return _("This course is no longer offered.")
+    if course.is_elearning and not course.modules:
+        return _("This e-learning course has no modules yet.")
+    if user.supervisor_id is None:
+        return _("%(name)s has no direct supervisor recorded, so nobody can approve the request. "
+                 "Ask Kepegawaian to record one.", name=user.full_name)
     if deadline_passed(course):
         return _("The enrolment deadline of this course has passed.")
     if course.quota is not None and seats_taken(course.id) >= course.quota:
@@ -144,7 +149,24 @@ def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enro
             deliver_pending()
         except Exception:  # the enrolment is committed; a failed e-mail stays pending for the next try
             log.exception("mailing the notification of enrolment %s failed", enrolment.id)
+    if enrolment.nominated_by_id:
+        enrolment = _approve_nomination(enrolment, actor)
     return enrolment
+
+
+def _approve_nomination(enrolment, supervisor) -> Enrolment:
+    """A nomination is the direct supervisor's approval: take the `approve` step through the engine at
+    once, so the seat and deadline guards apply and the audit trail shows the step. Nobody else could
+    approve it (only the direct supervisor approves), so it is never left waiting on its nominator.
+    Should the step be refused (the last seat went in between), the enrolment stays requested and the
+    supervisor may approve it once a seat is free."""
+    try:
+        return fire(enrolment, "approve", supervisor, expected_version=enrolment.version,
+                    comment=_("Approved by nominating."))
+    except Refused as refusal:
+        log.info("nomination %s stays requested: %s", enrolment.id, refusal.message)
+        db.session.expire_all()
+        return db.session.get(Enrolment, enrolment.id)
 
 
 def actions_for(enrolment, actor):
@@ -213,7 +235,7 @@ def submit_quiz(enrolment, user, answers: dict) -> tuple[int, bool]:
     except (Invalid, NotAllowed) as error:
         _refuse(error, "enrolment.quiz", user, subject_id=enrolment.id)
     score = grade_quiz(enrolment.course, answers)
-    passed = score >= (enrolment.course.pass_mark or 0)
+    passed = score >= enrolment.course.effective_pass_mark
     best = max(score, enrolment.quiz_score or 0)
     audit.record("enrolment.quiz", actor=user, subject_type="enrolment", subject_id=enrolment.id,
                  from_state=enrolment.state, to_state=enrolment.state,
@@ -231,7 +253,7 @@ def complete_if_finished(enrolment, user) -> Enrolment:
     if enrolment.state != "in_progress":
         return enrolment
     done, total, quiz_ok = elearning_done(enrolment)
-    if done < total or not quiz_ok:
+    if not total or done < total or not quiz_ok:
         return enrolment
     return fire(enrolment, "complete_elearning", user, expected_version=enrolment.version,
                 comment=_("Completed automatically: every module and the quiz are done."))

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import uploads
 from ..accounts.models import Unit, User
 from ..core.registry import home_card, nav_item
+from ..core.urls import int_arg, is_local_url
 from ..extensions import db
 from ..htmx import render_page_or_block, trigger, wants_fragment
 from ..timeutil import today_wib
@@ -18,7 +19,7 @@ from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import services
 from .forms import CourseForm, EnrolForm, ModuleForm, PlanForm, PlanItemForm, QuestionForm
 from .models import CLASSICAL, JP_TARGET, KINDS, METHODS, NON_CLASSICAL, Course, Enrolment, Module, Plan, PlanItem
-from .workflow import ENROLMENT_FLOW, PLAN_FLOW, deadline_passed, seats_left
+from .workflow import AUTOMATIC, ENROLMENT_FLOW, PLAN_FLOW, deadline_passed, seats_left
 
 bp = Blueprint("training", __name__, url_prefix="/training", static_folder="static",
                static_url_path="/static")
@@ -67,7 +68,7 @@ OPEN_STATES = [s.name for s in ENROLMENT_FLOW.states if not s.terminal]
 
 
 def _page_number(name: str = "page") -> int:
-    return max(request.args.get(name, 1, type=int) or 1, 1)
+    return max(int_arg(name, 1) or 1, 1)
 
 
 @bp.get("/me")
@@ -88,7 +89,7 @@ def me():
 
 @bp.get("/approvals")
 def approvals():
-    after = request.args.get("after", type=int)
+    after = int_arg("after")
     waiting = services.awaiting(_user(), after=after, limit=APPROVALS_PAGE + 1)
     return render_page_or_block("training/approvals.html", "training", waiting=waiting[:APPROVALS_PAGE],
                                 more=len(waiting) > APPROVALS_PAGE, after=after)
@@ -182,8 +183,13 @@ def enrol(course_id: int):
         db.session.expire_all()
         return _course_page(db.session.get(Course, course_id), form, error=str(refusal.message),
                             status=refusal.status)
-    message = (_("Your request was sent to your supervisor.") if person.id == current_user.id
-               else _("%(name)s was nominated.", name=person.full_name))
+    if person.id == current_user.id:
+        message = _("Your request was sent to your supervisor.")
+    elif enrolment.state == "approved":
+        message = _("%(name)s was nominated; your nomination counts as your approval and now awaits the "
+                    "Camat's sign-off.", name=person.full_name)
+    else:
+        message = _("%(name)s was nominated.", name=person.full_name)
     flash(message, "success")
     target = url_for("training.enrolment", enrolment_id=enrolment.id)
     if wants_fragment():
@@ -315,6 +321,8 @@ def _fire_form(entity, trigger_name: str, **extra):
 @bp.post("/enrolments/<int:enrolment_id>/act/<trigger_name>")
 def enrolment_act(enrolment_id: int, trigger_name: str):
     enrolment = _enrolment(enrolment_id)
+    if trigger_name in AUTOMATIC:  # the system takes these steps; no form may
+        abort(404)
     stored = None
     try:
         if trigger_name == "complete":
@@ -353,12 +361,8 @@ def enrolment_act(enrolment_id: int, trigger_name: str):
     flash(notice, "success")
     if not services.can_view_enrolment(moved, _user()):
         return redirect(url_for("training.approvals"))
-    return redirect(request.form.get("next") if _safe(request.form.get("next"))
-                    else url_for("training.enrolment", enrolment_id=enrolment_id))
-
-
-def _safe(target) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//")
+    target = request.form.get("next")
+    return redirect(target if is_local_url(target) else url_for("training.enrolment", enrolment_id=enrolment_id))
 
 
 @bp.get("/enrolments/<int:enrolment_id>/evidence")

@@ -6,6 +6,13 @@ off by the Camat, or by a Plh/Plt when the course is routine -> in progress -> c
 (an uploaded certificate/STTPP, or e-learning finished) -> verified by HR, which credits the JP.
 Side exits: declined (reason), withdrawn, not completed.
 
+A nomination is the supervisor's approval. Only the direct supervisor approves a request, so a request
+the supervisor made themselves could otherwise be approved by its own author (no four-eyes) or, were
+the nominator an owner, by nobody at all. Nominating therefore fires `approve` through the engine at
+once, as the nominator (the seat and deadline guards apply, the audit trail shows the step), and the
+Camat's sign-off is the second pair of eyes. An ASN without a direct supervisor cannot request
+training: nobody could approve it.
+
 E-learning completes itself: when the ASN finishes the last module (and passes the quiz), the service
 fires `complete_elearning` as that ASN. The step's guard checks the progress, so nobody can take it
 early, and the audit trail shows it as the ASN's own step with an explanatory comment.
@@ -54,7 +61,7 @@ def elearning_done(enrolment: Enrolment) -> tuple[int, int, bool]:
     done = db.session.scalar(select(func.count()).select_from(ModuleProgress).where(
         ModuleProgress.enrolment_id == enrolment.id)) or 0
     quiz_ok = not course.questions or (
-        enrolment.quiz_score is not None and enrolment.quiz_score >= (course.pass_mark or 0))
+        enrolment.quiz_score is not None and enrolment.quiz_score >= course.effective_pass_mark)
     return done, total, quiz_ok
 
 
@@ -99,11 +106,13 @@ def _not_elearning(enrolment, _actor):
 def _elearning_finished(enrolment, _actor):
     if not enrolment.course.is_elearning:
         return _("This course is not an e-learning course.")
+    if not enrolment.course.modules:
+        return _("This e-learning course has no modules yet.")
     done, total, quiz_ok = elearning_done(enrolment)
     if done < total:
         return _("%(done)s of %(total)s modules are done; finish every module first.", done=done, total=total)
     if not quiz_ok:
-        return _("Pass the quiz first (pass mark %(mark)s%%).", mark=enrolment.course.pass_mark or 0)
+        return _("Pass the quiz first (pass mark %(mark)s%%).", mark=enrolment.course.effective_pass_mark)
     return None
 
 
