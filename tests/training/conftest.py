@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.datastructures import FileStorage
 
+from plaju.accounts.models import Delegation
 from plaju.timeutil import today_wib
 from plaju.training import services
 from plaju.training.demo import tiny_pdf
@@ -63,3 +64,12 @@ def enrol(db):
             db.session.commit()
         return db.session.get(Enrolment, enrolment.id)
     return make
+
+
+@pytest.fixture()
+def camat_away(db, users):
+    """The sekcam is Plh of the Camat from yesterday to tomorrow."""
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
+                              starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
+    db.session.commit()

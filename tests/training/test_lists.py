@@ -72,14 +72,6 @@ def test_a_plh_of_one_camat_never_signs_off_for_that_camat(db, users, make_cours
     assert titles == {("Rutin", "asn"), ("Rutin", "sekcam"), ("Khusus", "sekcam")}
 
 
-@pytest.fixture()
-def camat_away(db, users):
-    today = today_wib()
-    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
-                              starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
-    db.session.commit()
-
-
 def test_approvals_page_through_the_waiting_list(client, login_as, users, db, make_course):
     kasi = users["kasi"]
     team = [make_user(f"staf{n:02d}", supervisor=kasi) for n in range(3)]

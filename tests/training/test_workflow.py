@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from plaju.accounts.models import Delegation, User
+from plaju.accounts.models import User
 from plaju.audit.models import AuditEvent
 from plaju.audit.verify import verify_chain
 from plaju.database import is_postgres
@@ -151,14 +151,6 @@ def test_jp_are_credited_only_by_hr_verification(db, users, make_course, enrol):
     assert services.tally(users["asn"]) == 12
     event = _events(db, enrolment, "ok")[-1]
     assert event.changes_dict["jp_credited"] == [0, 12]
-
-
-@pytest.fixture()
-def camat_away(db, users):
-    today = today_wib()
-    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
-                              starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
-    db.session.commit()
 
 
 def test_a_plh_signs_off_routine_courses_only(db, users, make_course, enrol, camat_away):
