@@ -24,6 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    from .proxies import TrustedProxies
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)

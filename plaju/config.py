@@ -1,8 +1,9 @@
 """Settings read from PLAJU_* environment variables.
 
 Without any variable the app runs on an SQLite file under instance/ with a secret key generated once
-into instance/secret_key. PLAJU_ENV=production switches on secure cookies and refuses to start without
-an explicit PLAJU_SECRET_KEY.
+into instance/secret_key. PLAJU_ENV must be development, production or test; production switches on
+secure cookies and refuses to start without an explicit PLAJU_SECRET_KEY of at least 32 characters.
+Any malformed value stops the start with a ConfigError naming the variable.
 """
 import os
 import secrets
@@ -10,13 +11,40 @@ from datetime import timedelta
 from pathlib import Path
 
 
+from .proxies import parse as parse_proxies
+
+ENVIRONMENTS = ("development", "production", "test")
+MIN_SECRET_LENGTH = 32
+
+
 class ConfigError(RuntimeError):
     pass
+
+
+def _environment() -> str:
+    value = os.environ.get("PLAJU_ENV", "development")
+    if value not in ENVIRONMENTS:
+        # a typo such as "Production" must not silently run as development
+        raise ConfigError(f"PLAJU_ENV={value!r} is not one of {', '.join(ENVIRONMENTS)}")
+    return value
+
+
+def _positive(name: str, default: str) -> int:
+    raw = os.environ.get(name, default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be a whole number above zero")
+    return value
 
 
 def _secret_key(instance: Path, production: bool) -> str:
     key = os.environ.get("PLAJU_SECRET_KEY")
     if key:
+        if production and len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"PLAJU_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long in production")
         return key
     if production:
         raise ConfigError("PLAJU_ENV=production needs an explicit PLAJU_SECRET_KEY")
@@ -32,12 +60,19 @@ def _secret_key(instance: Path, production: bool) -> str:
 
 def load(instance_path: str) -> dict:
     instance = Path(instance_path)
-    production = os.environ.get("PLAJU_ENV", "development") == "production"
+    env = _environment()
+    production = env == "production"
+    try:
+        trusted_proxies = parse_proxies(os.environ.get("PLAJU_TRUSTED_PROXIES", ""))
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    idle_minutes = _positive("PLAJU_SESSION_IDLE_MINUTES", "30")
+    max_hours = _positive("PLAJU_SESSION_MAX_HOURS", "10")
     database_url = os.environ.get("PLAJU_DATABASE_URL") or f"sqlite:///{instance / 'plaju.sqlite'}"
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     return {
-        "ENV_NAME": "production" if production else "development",
+        "ENV_NAME": env,
         "SECRET_KEY": _secret_key(instance, production),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -45,7 +80,11 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=10),
+        # both enforced on the server from stamps in the session (plaju/accounts/sessions.py)
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "SESSION_MAX_HOURS": max_hours,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),
+        "TRUSTED_PROXIES": trusted_proxies,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # one file may be PLAJU_MAX_UPLOAD_MB; a whole request (several scans) five times that
         "UPLOAD_MAX_BYTES": int(os.environ.get("PLAJU_MAX_UPLOAD_MB", "5")) * 1024 * 1024,
@@ -57,6 +96,7 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("PLAJU_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT": os.environ.get("PLAJU_LOGIN_LIMIT", "5 per minute"),
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("PLAJU_LOGIN_ADDRESS_LIMIT", "20 per 10 minutes"),
         "MAIL_SERVER": os.environ.get("PLAJU_MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("PLAJU_MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("PLAJU_MAIL_SENDER", "intranet@plaju.local"),

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from flask import request
+from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -14,6 +15,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class UserForm(PlajuForm):
+    """The whole account: a POST must carry every field (password aside, empty = keep), so a form posted
+    with fields missing is refused instead of being taken as "set to empty" (e.g. deactivating)."""
+    # POSTed name -> the field that shows the error; the roles checkboxes send nothing when none is
+    # ticked, so the form carries a marker that says the roles were part of it
+    ALWAYS_SENT = {"username": "username", "full_name": "full_name", "nip": "nip", "position": "position",
+                   "email": "email", "unit_id": "unit_id", "supervisor_id": "supervisor_id", "active": "active",
+                   "roles_shown": "roles"}
+
     username = StringField(_l("Username"), validators=[DataRequired(_l("Fill in the username.")), Length(max=40)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Fill in the full name.")),
                                                          Length(max=120)])
@@ -23,9 +32,20 @@ class UserForm(PlajuForm):
     unit_id = SelectField(_l("Unit"), coerce=int)
     supervisor_id = SelectField(_l("Direct supervisor"), coerce=int)
     roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(code, label) for code, label in ROLES.items()])
-    active = BooleanField(_l("Account active"), default=True)
-    password = PasswordField(_l("Password (first or new)"), validators=[
-        Optional(), Length(min=10, message=_l("The password must be at least 10 characters long."))])
+    roles_shown = HiddenField(default="1")
+    # an explicit choice, not a checkbox: "not ticked" and "not sent" must differ
+    active = SelectField(_l("Account status"), coerce=int, default=1,
+                         choices=[SelectChoice(1, _l("Active")), SelectChoice(0, _l("Disabled"))])
+    password = PasswordField(_l("One-time password (first or reset)"), validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for sent, shown in self.ALWAYS_SENT.items():
+            if sent not in request.form:
+                getattr(self, shown).errors.append(
+                    _l("This field is missing from the form. Reload the page and try again."))
+                valid = False
+        return valid
 
 
 class DelegationForm(PlajuForm):
@@ -35,4 +55,8 @@ class DelegationForm(PlajuForm):
                                             SelectChoice("plt", _l("Plt (post vacant)"))])
     starts_on = DateField(_l("From"), validators=[DataRequired(_l("Fill in the start date."))])
     ends_on = DateField(_l("Until"), validators=[DataRequired(_l("Fill in the end date."))])
-    note = StringField(_l("Basis (e.g. number of the Camat's letter)"), validators=[Length(max=200)])
+    order_number = StringField(_l("Surat perintah number"), validators=[
+        DataRequired(_l("Fill in the number of the surat perintah.")), Length(max=100)])
+    order_date = DateField(_l("Surat perintah date"), validators=[
+        DataRequired(_l("Fill in the date of the surat perintah."))])
+    note = StringField(_l("Note"), validators=[Length(max=200)])

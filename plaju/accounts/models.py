@@ -4,6 +4,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,8 +54,10 @@ class User(UserMixin, db.Model):
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    # bumped when the password changes: sessions issued before stop working
+    # bumped at logout and when the password, roles or active flag change: sessions issued before stop working
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # set by a password reset (and for a new account): every page leads to the password change until done
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
@@ -106,6 +109,9 @@ class Delegation(db.Model):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     note: Mapped[str] = mapped_column(String(200), default="")
+    # the surat perintah it rests on (Wali Kota's for a Plt, the Camat's for a Plh); empty on old rows
+    order_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    order_date: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     revoked: Mapped[bool] = mapped_column(default=False)
 

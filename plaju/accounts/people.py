@@ -1,5 +1,5 @@
-"""Managing people: accounts and roles (admin, HR) and Plh/Plt delegations (admin, HR, Camat).
-Every change is an audit event with the fields before and after."""
+"""Managing people: accounts and roles and Plh/Plt delegations, under the rules of `rules.py`.
+Every change is an audit event with the fields before and after; every refusal one with the rule."""
 from datetime import date
 
 from flask_babel import gettext as _
@@ -8,12 +8,10 @@ from sqlalchemy import func, select
 from ..audit import record as audit
 from ..extensions import db
 from ..notify.service import notify
+from . import passwords, rules
 from .models import Delegation, User
 from .nip import InvalidNIP, validate_nip
 
-# roles that carry authority over others: only an admin grants or removes them, and only an admin
-# sets the password of an account that holds one
-PRIVILEGED = frozenset({"admin", "camat", "sekcam", "hr"})
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
 
 
@@ -31,9 +29,38 @@ def _snapshot(user: User) -> dict:
     return data
 
 
+def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subject_type=None):
+    """Record the refusal on its own (nothing else of the attempt is kept) and raise it again."""
+    audit.record_alone(action, actor=actor, outcome="refused", subject=subject, subject_type=subject_type,
+                       comment=refusal.rule)
+    raise refusal
+
+
 def save_user(actor: User, user: User | None, data: dict, password: str | None = None) -> User:
-    """Create (user=None) or update an account from validated form data; audited with before/after."""
+    """Create (user=None) or update an account from a complete form; audited with before/after.
+
+    `data` must hold every field of the form: a missing one is refused, never taken as "empty".
+    A password given here is set by someone else (first password or reset): it works once and the
+    account must choose its own at the next sign-in."""
     creating = user is None
+    missing = [name for name in (*USER_FIELDS, "roles") if name not in data]
+    if missing:
+        raise PeopleError(_("The form is incomplete (%(fields)s). Reload the page and try again.",
+                            fields=", ".join(missing)), missing[0])
+    roles = set(data["roles"] or [])
+    active = bool(data["active"])
+    action = "user.create" if creating else "user.update"
+    try:
+        rules.check_edit(actor, user)
+        rules.check_roles(actor, user, roles)
+        if not creating:
+            if password:
+                rules.check_reset_password(actor, user)
+            if user.active and not active:
+                rules.check_deactivate(actor, user)
+            rules.check_keeps_an_admin(user, roles, active)
+    except rules.Refusal as refusal:
+        refuse(actor, action, refusal, subject=user, subject_type="user")
     nip = (data.get("nip") or "").strip() or None
     if nip:
         try:
@@ -50,67 +77,74 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
             raise PeopleError(_("Another account already has this NIP."), "nip")
     if not creating and data.get("supervisor_id") == user.id:
         raise PeopleError(_("Nobody can be their own supervisor."), "supervisor_id")
-    _check_authority(actor, user, set(data.get("roles") or []), bool(password))
+    if creating and not password:
+        raise PeopleError(_("Set a first password."), "password")
+    full_name = data["full_name"].strip()
+    if password:
+        weak = passwords.problem(password, username, full_name, nip)
+        if weak:
+            raise PeopleError(weak, "password")
     before = {} if creating else _snapshot(user)
+    old_roles = set() if creating else set(user.roles)
+    was_active = True if creating else user.active
     if creating:
         user = User(password_hash="")
-        if not password:
-            raise PeopleError(_("Set a first password."), "password")
         db.session.add(user)
     user.username = username
-    user.full_name = data["full_name"].strip()
+    user.full_name = full_name
     user.nip = nip
     user.position = (data.get("position") or "").strip()
     user.email = (data.get("email") or "").strip() or None
     user.unit_id = data.get("unit_id") or None
     user.supervisor_id = data.get("supervisor_id") or None
-    user.active = bool(data.get("active", True))
-    user.set_roles(data.get("roles") or [])
+    user.active = active
+    user.set_roles(roles)
     if password:
         user.set_password(password)
+        user.must_change_password = True
+    if not creating and (password or roles != old_roles or (was_active and not active)):
+        # the account's open sessions end: they were granted under the old password or authority
         user.session_epoch = (user.session_epoch or 0) + 1
     db.session.flush()
     after = _snapshot(user)
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if password and not creating:
-        changes["password"] = ["***", "(reset)"]
-    audit.record("user.create" if creating else "user.update", actor=actor, subject=user, changes=changes)
+        changes["password"] = ["***", "(reset, one-time)"]
+    audit.record(action, actor=actor, subject=user, changes=changes)
+    if password and not creating:
+        notify(user, _("Your password was reset"),
+               _("%(actor)s set a one-time password for your account. Your open sessions have ended; sign in "
+                 "with the one-time password and choose your own. If you did not ask for this, tell the "
+                 "administrator.", actor=actor.full_name), url="/account/password")
     db.session.commit()
     return user
 
 
-def _check_authority(actor: User, user: User | None, roles: set, sets_password: bool) -> None:
-    current = set(user.roles) if user else set()
-    if user is not None and user.id == actor.id and roles != current:
-        raise PeopleError(_("You cannot change your own roles; ask another administrator."), "roles")
-    if actor.has_role("admin"):
-        return
-    if (roles ^ current) & PRIVILEGED:
-        raise PeopleError(_("Only an administrator may grant or remove the roles %(roles)s.",
-                            roles=", ".join(sorted(PRIVILEGED))), "roles")
-    if user is not None and user.id != actor.id and sets_password and current & PRIVILEGED:
-        raise PeopleError(_("Only an administrator may set the password of this account."), "password")
-
-
 def add_delegation(actor: User, principal: User, delegate: User, kind: str, starts_on: date, ends_on: date,
-                   note: str = "") -> Delegation:
-    if principal.id == delegate.id:
-        raise PeopleError(_("An official cannot stand in for themselves."), "delegate_id")
-    if delegate.id == actor.id:
-        raise PeopleError(_("You cannot appoint yourself as stand-in."), "delegate_id")
-    if not actor.has_role("admin", "hr") and principal.id != actor.id:
-        raise PeopleError(_("You can only appoint a stand-in for yourself."), "principal_id")
-    if ends_on < starts_on:
-        raise PeopleError(_("The end date is before the start date."), "ends_on")
+                   note: str = "", order_number: str = "", order_date: date | None = None) -> Delegation:
+    """Record a Plh/Plt from its surat perintah (number and date required)."""
     if kind not in ("plh", "plt"):
         raise PeopleError(_("Choose Plh or Plt."), "kind")
+    try:
+        rules.check_delegation(actor, principal, delegate, kind)
+    except rules.Refusal as refusal:
+        refuse(actor, "delegation.create", refusal, subject_type="delegation")
+    if ends_on < starts_on:
+        raise PeopleError(_("The end date is before the start date."), "ends_on")
+    order_number = (order_number or "").strip()
+    if not order_number:
+        raise PeopleError(_("Fill in the number of the surat perintah."), "order_number")
+    if order_date is None:
+        raise PeopleError(_("Fill in the date of the surat perintah."), "order_date")
     delegation = Delegation(principal_id=principal.id, delegate_id=delegate.id, kind=kind, starts_on=starts_on,
-                            ends_on=ends_on, note=note.strip(), created_by_id=actor.id)
+                            ends_on=ends_on, note=note.strip(), order_number=order_number, order_date=order_date,
+                            created_by_id=actor.id)
     db.session.add(delegation)
     db.session.flush()
     audit.record("delegation.create", actor=actor, subject=delegation, comment=note or None, changes={
         "principal": [None, principal.full_name], "delegate": [None, delegate.full_name], "kind": [None, kind],
-        "starts_on": [None, starts_on.isoformat()], "ends_on": [None, ends_on.isoformat()]})
+        "starts_on": [None, starts_on.isoformat()], "ends_on": [None, ends_on.isoformat()],
+        "order": [None, f"{order_number} ({order_date.isoformat()})"]})
     period = f"{starts_on:%d-%m-%Y} - {ends_on:%d-%m-%Y}"
     for person in {principal.id: principal, delegate.id: delegate}.values():
         if person.id != actor.id:  # the people concerned learn of it from the app, not by surprise
@@ -122,6 +156,10 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
 
 
 def revoke_delegation(actor: User, delegation: Delegation) -> None:
+    try:
+        rules.check_revoke_delegation(actor, delegation)
+    except rules.Refusal as refusal:
+        refuse(actor, "delegation.revoke", refusal, subject=delegation)
     if delegation.revoked:
         raise PeopleError(_("This delegation was already revoked."))
     delegation.revoked = True

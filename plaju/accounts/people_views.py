@@ -1,4 +1,4 @@
-"""/people: accounts and roles (admin, HR) and Plh/Plt delegations (admin, HR, Camat)."""
+"""/people: accounts and roles, Plh/Plt delegations; who may do what is asked of `rules`."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,21 +11,29 @@ from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block
 from .forms_people import DelegationForm, UserForm
+from . import rules
 from .models import Delegation, Unit, User
-from .people import PeopleError, add_delegation, revoke_delegation, save_user
+from .people import PeopleError, add_delegation, refuse, revoke_delegation, save_user
 
 bp = Blueprint("people", __name__, url_prefix="/people")
-ACCOUNT_ADMINS = ("admin", "hr")
-DELEGATORS = ("admin", "hr", "camat")
 PAGE = 50
 
-nav_item("people.index", _l("People"), roles=ACCOUNT_ADMINS, order=85)
+nav_item("people.index", _l("People"), roles=rules.ACCOUNT_MANAGERS, order=85)
 nav_item("people.delegations", _l("Plh/Plt"), roles=("camat",), order=86)
 
 
-def _require(*roles):
-    if not current_user.has_role(*roles):
-        abort(403)
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _deny(refusal: rules.Refusal, action: str | None = None, subject=None):
+    """403/422 page with the rule's message; an attempted change (`action`) is audited as refused."""
+    if action:
+        try:
+            refuse(_actor(), action, refusal, subject=subject)
+        except rules.Refusal:
+            pass
+    abort(refusal.status, description=refusal.message)
 
 
 def _user_choices(blank):
@@ -37,7 +45,10 @@ def _user_choices(blank):
 @bp.get("/")
 @login_required
 def index():
-    _require(*ACCOUNT_ADMINS)
+    try:
+        rules.check_manage_accounts(_actor())
+    except rules.Refusal as refusal:
+        _deny(refusal)
     q = (request.args.get("q") or "").strip()
     after = int_arg("after", 0)
     stmt = select(User).where(User.id > after).order_by(User.id).limit(PAGE + 1)
@@ -47,7 +58,7 @@ def index():
     users = list(db.session.scalars(stmt))
     more = len(users) > PAGE
     users = users[:PAGE]
-    return render_page_or_block("accounts/people.html", "results", users=users, q=q,
+    return render_page_or_block("accounts/people.html", "results", users=users, q=q, may_edit=rules.may_edit,
                                 next_after=users[-1].id if more and users else None)
 
 
@@ -60,6 +71,7 @@ def _user_form(user=None):
         form.roles.data = sorted(user.roles)
         form.unit_id.data = user.unit_id or 0
         form.supervisor_id.data = user.supervisor_id or 0
+        form.active.data = 1 if user.active else 0
     return form
 
 
@@ -67,32 +79,42 @@ def _user_form(user=None):
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(user_id=None):
-    _require(*ACCOUNT_ADMINS)
     user = db.get_or_404(User, user_id) if user_id else None
+    try:
+        rules.check_edit(_actor(), user)
+    except rules.Refusal as refusal:
+        _deny(refusal, ("user.update" if user else "user.create") if request.method == "POST" else None, user)
     form = _user_form(user)
     status = 200
     if form.validate_on_submit():
         try:
-            saved = save_user(current_user._get_current_object(), user, form.data, form.password.data or None)
+            saved = save_user(_actor(), user, form.data, form.password.data or None)
             flash(_("Account %(name)s saved.", name=saved.username), "success")
             return redirect(url_for("people.index"))
+        except rules.Refusal as refusal:  # already audited by the service
+            if not refusal.field:
+                abort(refusal.status, description=refusal.message)
+            getattr(form, refusal.field).errors.append(refusal.message)
+            status = refusal.status
         except PeopleError as e:
             db.session.rollback()
             if e.field and hasattr(form, e.field):
                 getattr(form, e.field).errors.append(str(e))
             else:
                 flash(str(e), "danger")
-    if request.method == "POST":
+    if request.method == "POST" and status == 200:
         status = 422
-    return render_template("accounts/person_form.html", form=form, user=user), status
+    return render_template("accounts/person_form.html", form=form, user=user,
+                           may_grant_roles=rules.may_grant_roles(_actor())), status
 
 
 @bp.route("/delegations", methods=["GET", "POST"])
 @login_required
 def delegations():
     # everyone may see who stands in for whom; only delegators record a new one
-    if request.method == "POST":
-        _require(*DELEGATORS)
+    if request.method == "POST" and not rules.may_delegate(_actor()):
+        _deny(rules.Refusal(_("Only the administrator or the Camat records a Plh or Plt."), "delegators only"),
+              "delegation.create")
     form = DelegationForm()
     choices = _user_choices(_("(choose)"))
     form.principal_id.choices = choices
@@ -106,29 +128,33 @@ def delegations():
                 raise PeopleError(_("Choose the official."), "principal_id")
             if delegate is None:
                 raise PeopleError(_("Choose the stand-in."), "delegate_id")
-            add_delegation(current_user._get_current_object(), principal, delegate, form.kind.data,
-                           form.starts_on.data, form.ends_on.data, form.note.data or "")
+            add_delegation(_actor(), principal, delegate, form.kind.data, form.starts_on.data, form.ends_on.data,
+                           form.note.data or "", form.order_number.data or "", form.order_date.data)
             flash(_("%(who)s is now %(kind)s for %(whom)s.", who=delegate.full_name, kind=form.kind.data.capitalize(),
                     whom=principal.full_name), "success")
             return redirect(url_for("people.delegations"))
+        except rules.Refusal as refusal:  # already audited by the service
+            getattr(form, refusal.field or "principal_id").errors.append(refusal.message)
+            status = refusal.status
         except PeopleError as e:
             db.session.rollback()
             getattr(form, e.field).errors.append(str(e))
-    if request.method == "POST":
+    if request.method == "POST" and status == 200:
         status = 422
     rows = list(db.session.scalars(select(Delegation).order_by(Delegation.starts_on.desc()).limit(100)))
     return render_template("accounts/delegations.html", form=form, rows=rows,
-                           may_delegate=current_user.has_role(*DELEGATORS)), status
+                           may_delegate=rules.may_delegate(_actor()), may_revoke=rules.may_revoke), status
 
 
 @bp.post("/delegations/<int:delegation_id>/revoke")
 @login_required
 def revoke(delegation_id):
-    _require(*DELEGATORS)
     delegation = db.get_or_404(Delegation, delegation_id)
     try:
-        revoke_delegation(current_user._get_current_object(), delegation)
+        revoke_delegation(_actor(), delegation)
         flash(_("Delegation revoked."), "success")
+    except rules.Refusal as refusal:  # already audited by the service
+        abort(refusal.status, description=refusal.message)
     except PeopleError as e:
         flash(str(e), "warning")
     return redirect(url_for("people.delegations"))

@@ -1,4 +1,6 @@
 """Signing in and out, password changes: each one leaves an audit event."""
+import functools
+
 from flask import session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -6,7 +8,16 @@ from sqlalchemy import func, select
 
 from ..audit import record as audit
 from ..extensions import db, login_manager
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import passwords, sessions
 from .models import User
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # an unknown username costs one scrypt check too, so the time taken does not tell which names exist
+    return generate_password_hash("no-such-user-placeholder", method="scrypt")
 
 
 @login_manager.user_loader
@@ -31,6 +42,7 @@ def authenticate(username: str, password: str) -> User:
     user = db.session.scalars(select(User).where(func.lower(User.username) == name)).first()
     generic = _("Wrong username or password.")
     if user is None:
+        check_password_hash(_dummy_hash(), password or "")
         audit.record_alone("auth.login", outcome="refused", actor_name=name[:120],
                            comment="unknown user")
         raise LoginFailed(generic)
@@ -42,12 +54,15 @@ def authenticate(username: str, password: str) -> User:
         raise LoginFailed(_("This account has been disabled. Contact the HR (Kepegawaian) staff."))
     session.clear()  # a fresh session at every sign-in: nothing carried over from before
     login_user(user)
+    sessions.start()
     audit.record("auth.login", actor=user)
     db.session.commit()
     return user
 
 
 def sign_out(user) -> None:
+    # every session of this user ends on the server, including copies of this cookie
+    user.session_epoch = (user.session_epoch or 0) + 1
     audit.record("auth.logout", actor=user)
     db.session.commit()
     logout_user()
@@ -58,9 +73,17 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         audit.record_alone("auth.password_change", actor=user, outcome="refused", comment="wrong password")
         raise LoginFailed(_("Your current password is wrong."))
+    weak = passwords.problem(new, user.username, user.full_name, user.nip)
+    if weak is None and user.check_password(new):
+        weak = _("The new password must differ from the current one.")
+    if weak:
+        audit.record_alone("auth.password_change", actor=user, outcome="refused", comment="password rules")
+        raise LoginFailed(weak)
     user.set_password(new)
+    user.must_change_password = False
     user.session_epoch += 1  # other sessions of this user end
     audit.record("auth.password_change", actor=user, subject=user)
     db.session.commit()
     session.clear()
     login_user(user)
+    sessions.start()

@@ -6,9 +6,11 @@ from ..core.urls import is_local_url
 from ..extensions import limiter, login_manager
 from ..htmx import render_page_or_block, wants_fragment
 from .forms import LoginForm, PasswordForm
+from . import sessions
 from .services import LoginFailed, authenticate, change_password, sign_out
 
 bp = Blueprint("accounts", __name__)
+bp.before_app_request(sessions.enforce)
 
 login_manager.login_view = "accounts.login"
 login_manager.session_protection = "strong"
@@ -27,13 +29,25 @@ def _login_key() -> str:
     return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
 
 
+def _address_key() -> str:
+    # request.remote_addr is the client's own address: behind a trusted proxy, the forwarded one
+    return f"login-address|{request.remote_addr}"
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
 def _safe_next(target: str | None) -> str:
     return target if is_local_url(target) else url_for("core.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], key_func=_login_key,
-               methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+# failures per account and address, and per address across all accounts (guessing many usernames)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], key_func=_login_key, methods=["POST"],
+               deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_LIMIT"], key_func=_address_key, methods=["POST"],
+               deduct_when=_failed)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("core.home"))

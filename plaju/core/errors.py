@@ -1,7 +1,9 @@
 """Error pages in Bahasa Indonesia, as full pages or, for HTMX, as a fragment for the alert area."""
 import logging
+import time
 
-from flask import render_template, request
+from flask import make_response, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -56,6 +58,19 @@ def register_error_handlers(app):
     def csrf_error(_e):
         return render_error(400, _("The form has expired or is not valid (CSRF). Reload the page and "
                                    "try again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(e: RateLimitExceeded):
+        # the raw limit ("5 per 1 minute") is English: say in Bahasa how long to wait instead
+        from ..extensions import limiter
+        current = limiter.current_limit
+        wait = max(1, int(current.reset_at - time.time())) if current else 60
+        minutes = -(-wait // 60)
+        message = (_("Too many attempts in a short time. Try again in %(n)d seconds.", n=wait) if wait < 120
+                   else _("Too many attempts in a short time. Try again in %(n)d minutes.", n=minutes))
+        response = make_response(render_error(429, message))
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.errorhandler(Refused)
     def refused(e: Refused):

@@ -1,30 +1,65 @@
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from plaju.accounts import rules
 from plaju.accounts.models import Delegation, User
+from plaju.accounts.people import save_user
 from plaju.audit.models import AuditEvent
+from plaju.notify.models import Notification
+from tests.support import PASSWORD, make_user
 
 VALID_NIP = "198503122010011003"
+ONE_TIME = "Rumah-Kebun-Sawo-77"
 
 
 def _form(**overrides):
     data = {"username": "baru", "full_name": "Pegawai Baru", "nip": VALID_NIP, "position": "Pengolah Data",
-            "email": "", "unit_id": "0", "supervisor_id": "0", "roles": ["clerk"], "active": "y",
+            "email": "", "unit_id": "0", "supervisor_id": "0", "roles": [], "roles_shown": "1", "active": "1",
             "password": "kata-sandi-awal-1"}
     data.update(overrides)
-    return data
+    return {k: v for k, v in data.items() if v is not None}
 
 
-def test_hr_creates_an_account_with_roles_and_it_is_audited(client, login_as, db):
+def _edit_form(user, **overrides):
+    data = {"username": user.username, "full_name": user.full_name, "nip": user.nip or "",
+            "position": user.position, "email": user.email or "", "unit_id": str(user.unit_id or 0),
+            "supervisor_id": str(user.supervisor_id or 0), "roles": sorted(user.roles), "active": "1",
+            "password": ""}
+    data.update(overrides)
+    return _form(**data)
+
+
+def _refusals(db, action):
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action,
+                                                       AuditEvent.outcome == "refused")).all()
+
+
+def _fresh(db, user):
+    db.session.expire_all()
+    return db.session.get(User, user.id)
+
+
+def test_hr_creates_an_account_without_roles_with_a_one_time_password(client, login_as, db):
     login_as("hr")
     response = client.post("/people/new", data=_form())
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     user = db.session.scalar(select(User).where(User.username == "baru"))
-    assert user.roles == {"clerk"} and user.nip == VALID_NIP
+    assert user.roles == set() and user.nip == VALID_NIP and user.must_change_password
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.create"))
-    assert event.changes_dict["roles"] == [None, "clerk"]
-    assert event.actor_name == "Hr Uji"
+    assert event.actor_name == "Hr Uji" and event.outcome == "ok"
+
+
+@pytest.mark.parametrize("role", sorted(rules.AUTHORITY_ROLES))
+def test_hr_cannot_create_an_account_with_an_authority_role(client, login_as, db, role):
+    login_as("hr")
+    response = client.post("/people/new", data=_form(roles=[role]))
+    assert response.status_code == 403
+    assert "Hanya administrator yang dapat memberikan atau mencabut peran berwenang" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.username == "baru")) is None
+    (refusal,) = _refusals(db, "user.create")
+    assert refusal.comment == "authority roles: admin only"
 
 
 def test_bad_nip_is_refused_with_a_message_and_nothing_saved(client, login_as, db):
@@ -35,14 +70,17 @@ def test_bad_nip_is_refused_with_a_message_and_nothing_saved(client, login_as, d
     assert db.session.scalar(select(User).where(User.username == "baru")) is None
 
 
-def test_role_change_is_recorded_before_and_after(client, login_as, users, db):
-    login_as("admin")
+def test_admin_grants_a_role_recorded_before_and_after_and_the_sessions_end(app, client, login_as, users, db):
     asn = users["asn"]
-    response = client.post(f"/people/{asn.id}/edit", data=_form(username="asn", full_name=asn.full_name, nip="",
-                                                                 roles=["section_head"], password=""))
-    assert response.status_code == 302
+    other = app.test_client()
+    other.post("/login", data={"username": "asn", "password": PASSWORD})
+    assert other.get("/").status_code == 200
+    login_as("admin")
+    response = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, roles=["section_head"]))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.update"))
     assert event.changes_dict["roles"] == ["", "section_head"]
+    assert other.get("/").status_code == 302  # granted under the old roles: signed out
 
 
 def test_an_asn_cannot_manage_people(client, login_as):
@@ -51,15 +89,138 @@ def test_an_asn_cannot_manage_people(client, login_as):
     assert client.post("/people/new", data=_form()).status_code == 403
 
 
-def test_camat_appoints_a_plh_and_revokes_it(client, login_as, users, db):
-    login_as("camat")
+@pytest.mark.parametrize("target", ["clerk", "kasi", "camat", "admin", "hr"])
+def test_hr_cannot_edit_reset_or_deactivate_an_account_with_authority(client, login_as, users, db, target):
+    login_as("hr")
+    victim = users[target]
+    assert client.get(f"/people/{victim.id}/edit").status_code == 403
+    for attempt in (_edit_form(victim, password="diambil-alih-Kebun-42"), _edit_form(victim, active="0"),
+                    _edit_form(victim, full_name="Nama Lain")):
+        response = client.post(f"/people/{victim.id}/edit", data=attempt)
+        assert response.status_code == 403
+        assert "Hanya administrator yang dapat mengubah akun" in response.get_data(as_text=True)
+    fresh = _fresh(db, victim)
+    assert fresh.active and fresh.full_name == victim.full_name and fresh.check_password(PASSWORD)
+    assert len(_refusals(db, "user.update")) == 3
+
+
+def test_the_people_list_offers_edit_only_where_the_rules_allow(client, login_as, users):
+    login_as("hr")
+    body = client.get("/people/").get_data(as_text=True)
+    assert f"/people/{users['asn'].id}/edit" in body
+    assert f"/people/{users['camat'].id}/edit" not in body and f"/people/{users['clerk'].id}/edit" not in body
+
+
+def test_a_reset_is_one_time_ends_sessions_notifies_and_is_audited(app, client, login_as, users, db):
+    asn = users["asn"]
+    victim_session = app.test_client()
+    victim_session.post("/login", data={"username": "asn", "password": PASSWORD})
+    login_as("hr")
+    response = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, password=ONE_TIME))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert victim_session.get("/").status_code == 302
+    fresh = _fresh(db, asn)
+    assert fresh.must_change_password and fresh.check_password(ONE_TIME)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.update")).one()
+    assert event.changes_dict["password"] == ["***", "(reset, one-time)"]
+    note = db.session.scalar(select(Notification).where(Notification.user_id == asn.id))
+    assert "direset" in note.subject
+    # the owner signs in with it and is held on the password page until a new one is chosen
+    client.post("/logout")
+    assert client.post("/login", data={"username": "asn", "password": ONE_TIME}).status_code == 302
+    for path in ("/", "/training/me", "/notifications/", "/people/delegations"):
+        held = client.get(path)
+        assert held.status_code == 302 and held.headers["Location"] == "/account/password"
+    assert client.get("/", headers={"HX-Request": "true"}).headers["HX-Redirect"] == "/account/password"
+    assert client.get("/account/password").status_code == 200
+    changed = client.post("/account/password", data={"current": ONE_TIME, "new": "Sungai-Musi-Pagi-9",
+                                                      "confirm": "Sungai-Musi-Pagi-9"})
+    assert changed.status_code == 302
+    assert client.get("/").status_code == 200
+    assert not _fresh(db, asn).must_change_password
+
+
+def test_a_reset_password_must_follow_the_password_rules(client, login_as, users, db):
+    login_as("admin")
+    asn = users["asn"]
+    for weak in ("password1234", "asn-uji-12345", "qwertyuiop"):
+        response = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, password=weak))
+        assert response.status_code == 422, weak
+    assert _fresh(db, asn).check_password(PASSWORD)
+
+
+def test_admin_resets_and_deactivates_an_authority_account(app, client, login_as, users, db):
+    camat = users["camat"]
+    camat_session = app.test_client()
+    camat_session.post("/login", data={"username": "camat", "password": PASSWORD})
+    login_as("admin")
+    assert client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, password=ONE_TIME)).status_code == 302
+    assert camat_session.get("/").status_code == 302
+    assert client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, active="0")).status_code == 302
+    assert not _fresh(db, camat).active
+
+
+def test_nobody_changes_their_own_roles_or_deactivates_themselves(client, login_as, users, db):
+    admin = users["admin"]
+    login_as("admin")
+    own_roles = client.post(f"/people/{admin.id}/edit", data=_edit_form(admin, roles=[]))
+    assert own_roles.status_code == 422 and "peran Anda sendiri" in own_roles.get_data(as_text=True)
+    own_active = client.post(f"/people/{admin.id}/edit", data=_edit_form(admin, active="0"))
+    assert own_active.status_code == 422
+    fresh = _fresh(db, admin)
+    assert fresh.roles == {"admin"} and fresh.active
+    assert [e.comment for e in _refusals(db, "user.update")] == ["own roles", "own account"]
+
+
+def test_the_last_active_admin_is_never_removed(client, login_as, users, db):
+    admin = users["admin"]
+    # an admin account that is itself disabled is the only other one: it cannot leave the office without
+    retired = make_user("retired", "admin", active=False)
+    for change in ({"active": 0}, {"roles": []}):
+        data = {"username": "admin", "full_name": admin.full_name, "nip": None, "position": "",
+                "email": "", "unit_id": admin.unit_id, "supervisor_id": 0, "active": 1, "roles": ["admin"]}
+        data.update(change)
+        with pytest.raises(rules.Refusal) as refused:
+            save_user(_fresh(db, retired), _fresh(db, admin), data)
+        assert refused.value.rule == "last active admin"
+    fresh = _fresh(db, admin)
+    assert fresh.active and fresh.roles == {"admin"}
+    # with a second active admin the first may go
+    make_user("admin2", "admin")
+    login_as("admin2")
+    assert client.post(f"/people/{admin.id}/edit", data=_edit_form(fresh, active="0")).status_code == 302
+
+
+def test_an_incomplete_edit_is_refused_and_changes_nothing(client, login_as, users, db):
+    login_as("admin")
+    kasi = users["kasi"]
+    for missing in ("active", "roles_shown", "full_name", "unit_id", "supervisor_id", "email", "position", "nip"):
+        data = _edit_form(kasi, **{missing: None})
+        response = client.post(f"/people/{kasi.id}/edit", data=data)
+        assert response.status_code == 422, missing
+        assert "tidak terkirim bersama formulir" in response.get_data(as_text=True) or missing == "full_name"
+    # roles are sent as "no box ticked" only together with the marker: without it nothing changes
+    client.post(f"/people/{kasi.id}/edit", data=_edit_form(kasi, roles=None, roles_shown=None))
+    fresh = _fresh(db, kasi)
+    assert fresh.active and fresh.roles == {"section_head"} and fresh.supervisor_id == users["camat"].id
+
+
+def _delegation(principal, delegate, kind="plh", **overrides):
     today = date.today()
-    response = client.post("/people/delegations", data={
-        "principal_id": users["camat"].id, "delegate_id": users["sekcam"].id, "kind": "plh",
-        "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=3)).isoformat(), "note": "Dinas luar"})
-    assert response.status_code == 302
+    data = {"principal_id": principal.id, "delegate_id": delegate.id, "kind": kind,
+            "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=3)).isoformat(),
+            "order_number": "800/123/SP/2026", "order_date": today.isoformat(), "note": "Dinas luar"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_camat_records_his_plh_with_its_surat_perintah_and_revokes_it(client, login_as, users, db):
+    login_as("camat")
+    response = client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"]))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     delegation = db.session.scalar(select(Delegation))
-    assert (delegation.kind, delegation.delegate_id) == ("plh", users["sekcam"].id)
+    assert (delegation.kind, delegation.delegate_id, delegation.order_number) == (
+        "plh", users["sekcam"].id, "800/123/SP/2026")
     assert client.post(f"/people/delegations/{delegation.id}/revoke").status_code == 302
     db.session.expire_all()
     assert db.session.get(Delegation, delegation.id).revoked
@@ -67,69 +228,78 @@ def test_camat_appoints_a_plh_and_revokes_it(client, login_as, users, db):
     assert actions[-2:] == ["delegation.create", "delegation.revoke"]
 
 
-def test_delegation_ending_before_it_starts_is_refused(client, login_as, users, db):
+@pytest.mark.parametrize("missing", ["order_number", "order_date"])
+def test_a_delegation_without_its_surat_perintah_is_refused(client, login_as, users, db, missing):
+    login_as("admin")
+    response = client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"], "plt",
+                                                                   **{missing: None}))
+    assert response.status_code == 422 and "surat perintah" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Delegation)) is None
+
+
+def test_hr_no_longer_appoints_a_plt_camat(client, login_as, users, db):
+    # the attack of issue 7: HR makes an account it controls the Plt Camat
     login_as("hr")
+    response = client.post("/people/delegations", data=_delegation(users["camat"], users["asn"], "plt"))
+    assert response.status_code == 403
+    assert "Hanya administrator atau Camat" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Delegation)) is None
+    assert [e.comment for e in _refusals(db, "delegation.create")] == ["delegators only"]
+
+
+def test_only_the_admin_records_a_plt(client, login_as, users, db):
+    login_as("camat")
+    refused = client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"], "plt"))
+    assert refused.status_code == 403 and "Wali Kota" in refused.get_data(as_text=True)
+    login_as("admin")
+    assert client.post("/people/delegations",
+                       data=_delegation(users["camat"], users["sekcam"], "plt")).status_code == 302
+    plt = db.session.scalar(select(Delegation))
+    login_as("camat")
+    assert client.post(f"/people/delegations/{plt.id}/revoke").status_code == 403
+    db.session.expire_all()
+    assert not db.session.get(Delegation, plt.id).revoked
+
+
+@pytest.mark.parametrize("delegate", ["asn", "clerk", "hr"])
+def test_the_stand_in_must_hold_the_sekcam_or_kasi_role(client, login_as, users, db, delegate):
+    login_as("admin")
+    response = client.post("/people/delegations", data=_delegation(users["camat"], users[delegate]))
+    assert response.status_code == 422
+    assert "Sekcam atau Kasi" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Delegation)) is None
+    assert [e.comment for e in _refusals(db, "delegation.create")] == ["delegate must be sekcam or kasi"]
+
+
+def test_delegation_ending_before_it_starts_is_refused(client, login_as, users, db):
+    login_as("camat")
     today = date.today()
-    response = client.post("/people/delegations", data={
-        "principal_id": users["camat"].id, "delegate_id": users["sekcam"].id, "kind": "plh",
-        "starts_on": today.isoformat(), "ends_on": (today - timedelta(days=1)).isoformat()})
+    response = client.post("/people/delegations", data=_delegation(
+        users["camat"], users["sekcam"], ends_on=(today - timedelta(days=1)).isoformat()))
     assert response.status_code == 422
     assert db.session.scalar(select(Delegation)) is None
 
 
-def test_hr_cannot_grant_itself_or_anyone_privileged_roles(client, login_as, users, db):
-    login_as("hr")
-    hr = users["hr"]
-    own = client.post(f"/people/{hr.id}/edit", data=_form(username="hr", full_name=hr.full_name, nip="",
-                                                            roles=["hr", "admin"], password=""))
-    assert own.status_code == 422
-    assert "peran Anda sendiri" in own.get_data(as_text=True)
-    asn = users["asn"]
-    other = client.post(f"/people/{asn.id}/edit", data=_form(username="asn", full_name=asn.full_name, nip="",
-                                                              roles=["camat"], password=""))
-    assert other.status_code == 422
-    db.session.expire_all()
-    assert db.session.get(User, hr.id).roles == {"hr"} and db.session.get(User, asn.id).roles == set()
-
-
-def test_hr_may_give_counter_roles_but_not_reset_the_camats_password(client, login_as, users, db):
-    login_as("hr")
-    asn = users["asn"]
-    ok = client.post(f"/people/{asn.id}/edit", data=_form(username="asn", full_name=asn.full_name, nip="",
-                                                           roles=["clerk"], password=""))
-    assert ok.status_code == 302
-    camat = users["camat"]
-    takeover = client.post(f"/people/{camat.id}/edit", data=_form(
-        username="camat", full_name=camat.full_name, nip="", roles=["camat"], password="diambil-alih-123"))
-    assert takeover.status_code == 422
-    db.session.expire_all()
-    assert not db.session.get(User, camat.id).check_password("diambil-alih-123")
-
-
-def test_nobody_appoints_themselves_plh_and_a_camat_only_for_himself(client, login_as, users, db):
-    today = date.today().isoformat()
-    login_as("hr")
-    own = client.post("/people/delegations", data={
-        "principal_id": users["camat"].id, "delegate_id": users["hr"].id, "kind": "plh",
-        "starts_on": today, "ends_on": today})
-    assert own.status_code == 422
+def test_nobody_appoints_themselves_and_a_camat_only_for_himself(client, login_as, users, db):
     login_as("camat")
-    for_other = client.post("/people/delegations", data={
-        "principal_id": users["kasi"].id, "delegate_id": users["kasi2"].id, "kind": "plh",
-        "starts_on": today, "ends_on": today})
-    assert for_other.status_code == 422
+    for_other = client.post("/people/delegations", data=_delegation(users["kasi"], users["kasi2"]))
+    assert for_other.status_code == 403
+    make_user("admin_kasi", "admin", "section_head")
+    login_as("admin_kasi")
+    own = client.post("/people/delegations", data=_delegation(users["camat"], users["kasi"],
+                                                              delegate_id=db.session.scalar(
+                                                                  select(User.id).where(User.username == "admin_kasi"))))
+    assert own.status_code == 422
     assert db.session.scalar(select(Delegation)) is None
 
 
 def test_the_stand_in_is_told_and_may_read_the_list(client, login_as, users, db):
-    from plaju.notify.models import Notification
-    today = date.today().isoformat()
     login_as("camat")
-    client.post("/people/delegations", data={"principal_id": users["camat"].id, "delegate_id": users["sekcam"].id,
-                                             "kind": "plh", "starts_on": today, "ends_on": today})
+    client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"]))
     note = db.session.scalar(select(Notification).where(Notification.user_id == users["sekcam"].id))
     assert "Plh" in note.subject
     login_as("sekcam")
     page = client.get("/people/delegations")
     assert page.status_code == 200 and 'name="principal_id"' not in page.get_data(as_text=True)
+    assert "800/123/SP/2026" in page.get_data(as_text=True)
     assert client.post("/people/delegations", data={}).status_code == 403

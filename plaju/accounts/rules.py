@@ -1,0 +1,150 @@
+"""The administration rules, in one place: who may create accounts, edit them, reset passwords, grant
+roles, deactivate, and record Plh/Plt delegations. Services enforce them (`check_*` raise `Refusal`),
+views and templates ask the same functions (`may_*`) to decide what to offer. docs/operations.md
+("Administration rules") says the same in words; change both together.
+"""
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..database import is_postgres
+from ..extensions import db
+from .models import User, UserRole
+
+# Roles that carry authority over citizens' data or other people. Only an administrator grants or
+# removes them, and only an administrator edits, deactivates or resets an account that holds one.
+# The counter clerk counts: the role opens citizens' scans and NIKs.
+AUTHORITY_ROLES = frozenset({"admin", "camat", "sekcam", "hr", "section_head", "clerk"})
+# who may manage ASN data of accounts without authority roles (and see the people list)
+ACCOUNT_MANAGERS = ("admin", "hr")
+# who may record a delegation: the admin any, the Camat a Plh for himself
+DELEGATORS = ("admin", "camat")
+# a stand-in must already hold one of these (granted by an admin)
+DELEGATE_ROLES = frozenset({"sekcam", "section_head"})
+
+
+class Refusal(Exception):
+    """A rule says no. `message` for the user (Bahasa), `rule` a short English name for the audit log,
+    `field` the form field it belongs to (or None), `status` 403 (not yours) or 422 (not like this)."""
+
+    def __init__(self, message, rule: str, field: str | None = None, status: int = 403):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.rule = rule
+        self.field = field
+        self.status = status
+
+
+def holds_authority(user: User | None) -> bool:
+    return bool(user is not None and user.roles & AUTHORITY_ROLES)
+
+
+def is_admin(actor: User) -> bool:
+    return actor.has_role("admin")
+
+
+# --- accounts --------------------------------------------------------------------------------------
+
+def check_manage_accounts(actor: User) -> None:
+    if not actor.has_role(*ACCOUNT_MANAGERS):
+        raise Refusal(_("Only an administrator or HR (Kepegawaian) manages accounts."), "account managers only")
+
+
+def check_edit(actor: User, user: User | None) -> None:
+    """May `actor` open and save the account form of `user` (None: a new account)?"""
+    check_manage_accounts(actor)
+    if user is not None and holds_authority(user) and not is_admin(actor):
+        raise Refusal(_("Only an administrator may change an account that holds a role with authority."),
+                      "authority account: admin only")
+
+
+def check_roles(actor: User, user: User | None, roles: set) -> None:
+    current = set(user.roles) if user is not None else set()
+    roles = set(roles)
+    if roles == current:
+        return
+    if user is not None and user.id == actor.id:
+        raise Refusal(_("You cannot change your own roles; ask another administrator."), "own roles",
+                      "roles", 422)
+    if (roles ^ current) & AUTHORITY_ROLES and not is_admin(actor):
+        raise Refusal(_("Only an administrator may grant or remove roles with authority."),
+                      "authority roles: admin only", "roles", 403)
+
+
+def check_reset_password(actor: User, user: User) -> None:
+    check_edit(actor, user)
+    if user.id == actor.id:
+        raise Refusal(_("Change your own password on the Change password page."), "own password via change",
+                      "password", 422)
+
+
+def check_deactivate(actor: User, user: User) -> None:
+    check_edit(actor, user)
+    if user.id == actor.id:
+        raise Refusal(_("You cannot deactivate your own account."), "own account", "active", 422)
+
+
+def check_keeps_an_admin(user: User, roles: set, active: bool) -> None:
+    """Nobody removes the last active administrator: not by deactivating nor by taking the role away."""
+    if not user.has_role("admin") or ("admin" in roles and active):
+        return
+    stmt = (select(User.id).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == "admin", User.active.is_(True), User.id != user.id))
+    if is_postgres():
+        # two admins removing each other at once: the second waits for the first and then sees it
+        stmt = stmt.with_for_update(of=User)
+    if not db.session.scalars(stmt).first():
+        raise Refusal(_("This is the last active administrator: appoint another administrator first."),
+                      "last active admin", "active" if not active else "roles", 422)
+
+
+def may_edit(actor: User, user: User | None) -> bool:
+    return _allowed(check_edit, actor, user)
+
+
+def may_grant_roles(actor: User) -> bool:
+    return is_admin(actor)
+
+
+# --- delegations -----------------------------------------------------------------------------------
+
+def check_delegation(actor: User, principal: User, delegate: User, kind: str) -> None:
+    if not actor.has_role(*DELEGATORS):
+        raise Refusal(_("Only the administrator or the Camat records a Plh or Plt."), "delegators only")
+    if kind == "plt" and not is_admin(actor):
+        raise Refusal(_("A Plt is recorded only by the administrator, from the Wali Kota's surat perintah."),
+                      "plt: admin only", "kind")
+    if not is_admin(actor) and principal.id != actor.id:
+        raise Refusal(_("You can only appoint a stand-in for yourself."), "plh: camat for himself",
+                      "principal_id")
+    if principal.id == delegate.id:
+        raise Refusal(_("An official cannot stand in for themselves."), "not self", "delegate_id", 422)
+    if delegate.id == actor.id:
+        raise Refusal(_("You cannot appoint yourself as stand-in."), "not the recorder", "delegate_id", 422)
+    if not delegate.active or not delegate.roles & DELEGATE_ROLES:
+        raise Refusal(_("The stand-in must be an active account holding the Sekcam or Kasi role, granted by "
+                        "an administrator."), "delegate must be sekcam or kasi", "delegate_id", 422)
+
+
+def check_revoke_delegation(actor: User, delegation) -> None:
+    if is_admin(actor):
+        return
+    if actor.has_role("camat") and delegation.kind == "plh" and delegation.principal_id == actor.id:
+        return
+    raise Refusal(_("Only the administrator, or the Camat for his own Plh, may revoke this delegation."),
+                  "revoke: admin or own plh")
+
+
+def may_delegate(actor: User) -> bool:
+    return actor.has_role(*DELEGATORS)
+
+
+def may_revoke(actor: User, delegation) -> bool:
+    return _allowed(check_revoke_delegation, actor, delegation)
+
+
+def _allowed(check, *args) -> bool:
+    try:
+        check(*args)
+    except Refusal:
+        return False
+    return True

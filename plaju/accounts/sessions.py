@@ -1,0 +1,70 @@
+"""Server-side limits of a signed-in session.
+
+The session cookie is signed, not stored on the server, so ending a session means making the server
+refuse it: the user id in the session carries the user's `session_epoch` (bumped at logout, password
+change or reset, deactivation and role changes), and the session holds two stamps, checked on every
+request: when the user signed in (absolute lifetime) and when they were last seen (idle timeout).
+"""
+import time
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+SIGNED_IN_AT = "auth_at"
+LAST_SEEN = "seen"
+# "last seen" is written back at most this often, so the cookie is not rewritten on every request
+SEEN_GRANULARITY = 60
+# pages a user who must change the password may still reach
+_OPEN_ENDPOINTS = {"accounts.password", "accounts.logout", "accounts.login", "core.healthz", "core.htmx_static",
+                   "core.set_language"}
+
+
+def now() -> float:
+    """The clock for session stamps (tests replace it)."""
+    return time.time()
+
+
+def start() -> None:
+    """Stamp a session that has just signed in."""
+    stamp = int(now())
+    session[SIGNED_IN_AT] = stamp
+    session[LAST_SEEN] = stamp
+
+
+def _expired() -> bool:
+    stamp = int(now())
+    signed_in, seen = session.get(SIGNED_IN_AT), session.get(LAST_SEEN)
+    if not isinstance(signed_in, int) or not isinstance(seen, int):
+        return True  # a session from before the stamps existed, or a tampered one
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    lifetime = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if stamp - seen > idle or stamp - signed_in > lifetime:
+        return True
+    if stamp - seen >= SEEN_GRANULARITY:
+        session[LAST_SEEN] = stamp
+    return False
+
+
+def _to(endpoint: str, **values):
+    target = url_for(endpoint, **values)
+    if request.headers.get("HX-Request"):
+        return "", 401 if endpoint == "accounts.login" else 204, {"HX-Redirect": target}
+    return redirect(target)
+
+
+def enforce():
+    """before_request: end expired sessions; send a user with a one-time password to change it."""
+    endpoint = request.endpoint or ""
+    if not endpoint or endpoint == "static" or endpoint.endswith(".static") or not current_user.is_authenticated:
+        return None
+    if _expired():
+        logout_user()
+        session.clear()
+        flash(_("Your session has ended. Please sign in again."), "info")
+        return _to("accounts.login", next=request.full_path if request.method == "GET" else None)
+    if current_user.must_change_password and endpoint not in _OPEN_ENDPOINTS:
+        flash(_("Your password was set by someone else and works only once. Choose your own password now."),
+              "warning")
+        return _to("accounts.password")
+    return None
