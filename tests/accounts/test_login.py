@@ -71,11 +71,11 @@ def test_password_change_requires_the_current_password_and_ends_other_sessions(a
     client.post("/login", data={"username": "asn", "password": PASSWORD})
     other = app.test_client()
     other.post("/login", data={"username": "asn", "password": PASSWORD})
-    wrong = client.post("/account/password", data={"current": "salah", "new": "kata-sandi-baru-1",
-                                                   "confirm": "kata-sandi-baru-1"})
+    wrong = client.post("/account/password", data={"current": "salah", "new": "Sungai-Musi-Pagi-9",
+                                                   "confirm": "Sungai-Musi-Pagi-9"})
     assert wrong.status_code == 422
-    ok = client.post("/account/password", data={"current": PASSWORD, "new": "kata-sandi-baru-1",
-                                                "confirm": "kata-sandi-baru-1"})
+    ok = client.post("/account/password", data={"current": PASSWORD, "new": "Sungai-Musi-Pagi-9",
+                                                "confirm": "Sungai-Musi-Pagi-9"})
     assert ok.status_code == 302
     assert client.get("/").status_code == 200
     assert other.get("/").status_code == 302
@@ -110,7 +110,7 @@ def test_login_follows_a_local_next(client, users):
 def test_password_change_over_htmx_reloads_the_whole_page(client, users):
     client.post("/login", data={"username": "asn", "password": PASSWORD})
     response = client.post("/account/password", headers={"HX-Request": "true"},
-                           data={"current": PASSWORD, "new": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-1"})
+                           data={"current": PASSWORD, "new": "Sungai-Musi-Pagi-9", "confirm": "Sungai-Musi-Pagi-9"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/"
 
@@ -118,7 +118,88 @@ def test_password_change_over_htmx_reloads_the_whole_page(client, users):
 def test_password_errors_over_htmx_come_back_as_the_form(client, users):
     client.post("/login", data={"username": "asn", "password": PASSWORD})
     response = client.post("/account/password", headers={"HX-Request": "true"},
-                           data={"current": "salah", "new": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-1"})
+                           data={"current": "salah", "new": "Sungai-Musi-Pagi-9", "confirm": "Sungai-Musi-Pagi-9"})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "<html" not in body and "Kata sandi Anda saat ini salah" in body
+
+
+def _timed_login(client, username, password):
+    import time
+    start = time.perf_counter()
+    client.post("/login", data={"username": username, "password": password})
+    return time.perf_counter() - start
+
+
+def test_an_unknown_username_takes_about_as_long_as_a_known_one(app, client, users, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT", "1000 per minute")
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_LIMIT", "1000 per minute")
+    _timed_login(client, "nobody", "salah-sekali")  # the dummy hash is made once: not timed
+    known = min(_timed_login(client, "camat", "salah-sekali") for _ in range(3))
+    unknown = min(_timed_login(client, f"nobody{i}", "salah-sekali") for i in range(3))
+    assert unknown >= 0.3 * known, (unknown, known)
+
+
+def test_failures_over_many_accounts_from_one_address_are_throttled(app, client, users, db, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_LIMIT", "4 per 10 minutes")
+    for name in ("camat", "kasi", "clerk", "tidakada"):
+        assert client.post("/login", data={"username": name, "password": "salah"}).status_code == 401
+    blocked = client.post("/login", data={"username": "asn", "password": PASSWORD})
+    assert blocked.status_code == 429
+    body = blocked.get_data(as_text=True)
+    assert "Coba lagi dalam" in body and "per 10 minute" not in body
+    assert 0 < int(blocked.headers["Retry-After"]) <= 600
+    # another address is not affected
+    other = client.post("/login", data={"username": "asn", "password": PASSWORD},
+                        environ_base={"REMOTE_ADDR": "127.0.0.9"})
+    assert other.status_code == 302
+
+
+def _fail_from(client, peer, forwarded, username="camat"):
+    return client.post("/login", data={"username": username, "password": "salah"},
+                       environ_base={"REMOTE_ADDR": peer}, headers={"X-Forwarded-For": forwarded})
+
+
+def test_a_forged_forwarded_for_from_an_untrusted_peer_is_ignored(app, client, users, db, monkeypatch):
+    monkeypatch.setitem(app.config, "TRUSTED_PROXIES", frozenset())
+    for i in range(5):
+        assert _fail_from(client, "10.1.1.1", f"203.0.113.{i}").status_code == 401
+    assert _fail_from(client, "10.1.1.1", "203.0.113.99").status_code == 429
+    assert _last_event(db).ip == "10.1.1.1"
+
+
+def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(app, client, users, db, monkeypatch):
+    import ipaddress
+    monkeypatch.setitem(app.config, "TRUSTED_PROXIES", frozenset({ipaddress.ip_address("10.0.0.1")}))
+    for i in range(5):
+        assert _fail_from(client, "10.0.0.1", f"198.51.100.7, 203.0.113.{i}").status_code == 401
+    assert _last_event(db).ip == "203.0.113.4"  # the audit log sees the client, not the proxy
+    assert _fail_from(client, "10.0.0.1", "203.0.113.50").status_code == 401
+    for _ in range(5):
+        assert _fail_from(client, "10.0.0.1", "203.0.113.60").status_code == 401
+    assert _fail_from(client, "10.0.0.1", "203.0.113.60").status_code == 429
+
+
+@pytest.mark.parametrize("new,message", [
+    ("pendek", "sekurang-kurangnya 10 karakter"),
+    ("password1234", "terlalu mudah ditebak"),
+    ("qwertyuiopas", "terlalu mudah ditebak"),
+    ("asn-Kebun-Sawo-77", "tidak boleh memuat nama pengguna"),
+    ("Uji-Kebun-Sawo-77", "tidak boleh memuat nama pengguna"),
+])
+def test_a_new_password_must_follow_the_rules(client, users, db, new, message):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    response = client.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert users["asn"].check_password(PASSWORD)
+
+
+def test_a_password_containing_the_nip_is_refused(client, users, db):
+    users["asn"].nip = "198503122010011003"
+    db.session.commit()
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    new = "x198503122010011003"
+    response = client.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 422 and "NIP" in response.get_data(as_text=True)

@@ -1,0 +1,95 @@
+"""Sessions end on the server: a copied cookie stops working at logout; idle and absolute limits."""
+import pytest
+
+from plaju.accounts import sessions
+from tests.support import PASSWORD
+
+
+class Clock:
+    def __init__(self, start=1_900_000_000.0):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture()
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr(sessions, "now", fake)
+    return fake
+
+
+def _copy_cookie(source, target):
+    target.set_cookie("session", source.get_cookie("session").value)
+
+
+def test_a_cookie_copied_before_logout_is_refused_afterwards_get_and_post(app, client, users, db):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    thief = app.test_client()
+    _copy_cookie(client, thief)
+    assert thief.get("/").status_code == 200  # the copy works while the session lives
+    assert client.post("/logout").status_code == 302
+    assert thief.get("/").status_code == 302
+    assert thief.get("/notifications/").status_code == 302
+    # a POST with the copied cookie (and its CSRF token) is not taken either
+    response = thief.post("/notifications/read-all")
+    assert response.status_code in (302, 401)
+    assert "/login" in response.headers.get("Location", response.headers.get("HX-Redirect", ""))
+
+
+def test_the_session_ends_after_the_idle_time(app, client, users, clock):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    clock.now += idle - 5
+    assert client.get("/").status_code == 200  # activity resets the idle clock
+    clock.now += idle - 5
+    assert client.get("/").status_code == 200
+    clock.now += idle + 1
+    expired = client.get("/")
+    assert expired.status_code == 302 and expired.headers["Location"].startswith("/login")
+    clock.now += 1
+    assert client.get("/").status_code == 302  # stays signed out
+
+
+def test_the_session_ends_after_its_absolute_lifetime_even_when_active(app, client, users, clock):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    lifetime = app.config["SESSION_MAX_HOURS"] * 3600
+    step = app.config["SESSION_IDLE_MINUTES"] * 60 - 60
+    elapsed = 0
+    while elapsed + step < lifetime:
+        clock.now += step
+        elapsed += step
+        assert client.get("/").status_code == 200
+    clock.now += step
+    assert client.get("/").status_code == 302
+
+
+def test_htmx_requests_of_an_expired_session_send_the_browser_to_the_login(app, client, users, clock):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    clock.now += app.config["SESSION_IDLE_MINUTES"] * 60 + 1
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
+
+
+def test_last_seen_is_rewritten_at_most_once_a_minute(client, users, clock):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    client.get("/")
+    clock.now += 20
+    assert "Set-Cookie" not in client.get("/").headers
+    clock.now += 50
+    assert "Set-Cookie" in client.get("/").headers
+
+
+def test_a_session_without_stamps_is_not_accepted(client, users):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    with client.session_transaction() as sess:
+        del sess[sessions.SIGNED_IN_AT]
+    assert client.get("/").status_code == 302
+
+
+def test_deactivation_ends_the_session(app, client, users, db):
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    users["asn"].active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
