@@ -72,6 +72,7 @@ def _seed_people(password: str) -> list[tuple[str, str, str]]:
                     unit=units[unit], email=f"{username}@plaju.local",
                     supervisor=by_name.get(boss) if boss else None)
         user.set_roles(roles)
+        # seeding sets the shared demo password directly: it bypasses the password rules on purpose
         user.set_password(password)
         db.session.add(user)
         db.session.flush()
