@@ -10,7 +10,6 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-
 from .proxies import parse as parse_proxies
 
 ENVIRONMENTS = ("development", "production", "test")

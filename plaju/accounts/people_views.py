@@ -10,8 +10,8 @@ from ..core.registry import nav_item
 from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block
-from .forms_people import DelegationForm, UserForm
 from . import rules
+from .forms_people import DelegationForm, UserForm
 from .models import Delegation, Unit, User
 from .people import PeopleError, add_delegation, refuse, revoke_delegation, save_user
 

@@ -88,11 +88,12 @@ def check_keeps_an_admin(user: User, roles: set, active: bool) -> None:
     if not user.has_role("admin") or ("admin" in roles and active):
         return
     stmt = (select(User.id).join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == "admin", User.active.is_(True), User.id != user.id))
+            .where(UserRole.role == "admin", User.active.is_(True)).order_by(User.id))
     if is_postgres():
-        # two admins removing each other at once: the second waits for the first and then sees it
+        # two admins removing each other at once: both lock every active admin in the same order, so
+        # the second waits for the first, then sees its change (and no deadlock can arise)
         stmt = stmt.with_for_update(of=User)
-    if not db.session.scalars(stmt).first():
+    if not [admin_id for admin_id in db.session.scalars(stmt) if admin_id != user.id]:
         raise Refusal(_("This is the last active administrator: appoint another administrator first."),
                       "last active admin", "active" if not active else "roles", 422)
 

@@ -5,11 +5,10 @@ from flask import session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record as audit
 from ..extensions import db, login_manager
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from . import passwords, sessions
 from .models import User
 

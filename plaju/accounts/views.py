@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 from ..core.urls import is_local_url
 from ..extensions import limiter, login_manager
 from ..htmx import render_page_or_block, wants_fragment
-from .forms import LoginForm, PasswordForm
 from . import sessions
+from .forms import LoginForm, PasswordForm
 from .services import LoginFailed, authenticate, change_password, sign_out
 
 bp = Blueprint("accounts", __name__)

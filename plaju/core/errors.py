@@ -3,8 +3,8 @@ import logging
 import time
 
 from flask import make_response, render_template, request
-from flask_limiter.errors import RateLimitExceeded
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 

@@ -284,11 +284,9 @@ def test_nobody_appoints_themselves_and_a_camat_only_for_himself(client, login_a
     login_as("camat")
     for_other = client.post("/people/delegations", data=_delegation(users["kasi"], users["kasi2"]))
     assert for_other.status_code == 403
-    make_user("admin_kasi", "admin", "section_head")
+    admin_kasi = make_user("admin_kasi", "admin", "section_head")
     login_as("admin_kasi")
-    own = client.post("/people/delegations", data=_delegation(users["camat"], users["kasi"],
-                                                              delegate_id=db.session.scalar(
-                                                                  select(User.id).where(User.username == "admin_kasi"))))
+    own = client.post("/people/delegations", data=_delegation(users["camat"], admin_kasi))
     assert own.status_code == 422
     assert db.session.scalar(select(Delegation)) is None
 
@@ -303,3 +301,39 @@ def test_the_stand_in_is_told_and_may_read_the_list(client, login_as, users, db)
     assert page.status_code == 200 and 'name="principal_id"' not in page.get_data(as_text=True)
     assert "800/123/SP/2026" in page.get_data(as_text=True)
     assert client.post("/people/delegations", data={}).status_code == 403
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one_active(app, db, users):
+    import threading
+    make_user("admin2", "admin")
+    ids = {name: db.session.scalar(select(User.id).where(User.username == name)) for name in ("admin", "admin2")}
+    db.session.commit()  # end the test's read: on SQLite it would hold the write lock
+    start = threading.Barrier(2)
+    outcome = {}
+
+    def deactivate(actor_name, target_name):
+        with app.app_context():
+            try:
+                actor, target = db.session.get(User, ids[actor_name]), db.session.get(User, ids[target_name])
+                data = {"username": target.username, "full_name": target.full_name, "nip": None, "position": "",
+                        "email": "", "unit_id": target.unit_id, "supervisor_id": 0, "active": 0,
+                        "roles": ["admin"]}
+                roles = actor.roles  # loaded before the race: the refusal must come from the database state
+                db.session.commit()
+                start.wait(timeout=10)
+                save_user(actor, target, data)
+                outcome[actor_name] = ("ok", roles)
+            except rules.Refusal as refusal:
+                outcome[actor_name] = (refusal.rule, None)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=deactivate, args=("admin", "admin2")),
+               threading.Thread(target=deactivate, args=("admin2", "admin"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(v[0] for v in outcome.values()) == ["last active admin", "ok"], outcome
+    db.session.expire_all()
+    assert sum(db.session.get(User, i).active for i in ids.values()) == 1
