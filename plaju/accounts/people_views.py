@@ -112,9 +112,11 @@ def edit(user_id=None):
 @login_required
 def delegations():
     # everyone may see who stands in for whom; only delegators record a new one
-    if request.method == "POST" and not rules.may_delegate(_actor()):
-        _deny(rules.Refusal(_("Only the administrator or the Camat records a Plh or Plt."), "delegators only"),
-              "delegation.create")
+    if request.method == "POST":
+        try:
+            rules.check_delegator(_actor())
+        except rules.Refusal as refusal:
+            _deny(refusal, "delegation.create")
     form = DelegationForm()
     choices = _user_choices(_("(choose)"))
     form.principal_id.choices = choices

@@ -108,9 +108,13 @@ def may_grant_roles(actor: User) -> bool:
 
 # --- delegations -----------------------------------------------------------------------------------
 
-def check_delegation(actor: User, principal: User, delegate: User, kind: str) -> None:
+def check_delegator(actor: User) -> None:
     if not actor.has_role(*DELEGATORS):
         raise Refusal(_("Only the administrator or the Camat records a Plh or Plt."), "delegators only")
+
+
+def check_delegation(actor: User, principal: User, delegate: User, kind: str) -> None:
+    check_delegator(actor)
     if kind == "plt" and not is_admin(actor):
         raise Refusal(_("A Plt is recorded only by the administrator, from the Wali Kota's surat perintah."),
                       "plt: admin only", "kind")
@@ -136,7 +140,7 @@ def check_revoke_delegation(actor: User, delegation) -> None:
 
 
 def may_delegate(actor: User) -> bool:
-    return actor.has_role(*DELEGATORS)
+    return _allowed(check_delegator, actor)
 
 
 def may_revoke(actor: User, delegation) -> bool:
