@@ -57,6 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .core.errors import register_error_handlers
     register_error_handlers(app)
+    from . import inputs
+    inputs.init_app(app)  # the input boundary runs before every other hook
     from .cli import register_cli
     register_cli(app)
 

@@ -1,4 +1,5 @@
-"""The base of every form: WTForms' own messages ("Not a valid choice.") in the user's language.
+"""The base of every form: WTForms' own messages ("Not a valid choice.") in the user's language, and
+the input boundary (plaju.inputs) for every text field: NFC, no control characters, a length bound.
 
 WTForms ships no Indonesian catalog, so its messages are listed below for pybabel to extract into
 ours, and PlajuForm looks them up there.
@@ -6,6 +7,12 @@ ours, and PlajuForm looks them up there.
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length, StopValidation
+
+from .inputs import TEXT_MAX, InputRefused, check_text, nfc
+
+STRING_MAX = 255  # the widest String(n) column a form field without its own Length writes to
 
 WTFORMS_MESSAGES = (
     _l("Invalid field name '%s'."), _l("Field must be equal to %(other_name)s."),
@@ -44,7 +51,33 @@ class _Catalog:
         return get_translations().ungettext(singular, plural, n)
 
 
+def _text_guard(form, field):
+    """Single-line fields refuse tab and line breaks; every text field has a length bound: its own
+    Length validator (set from the column's String(n)), else TEXT_MAX for text areas and
+    STRING_MAX for single lines."""
+    if not isinstance(field.data, str):
+        return
+    multiline = isinstance(field, TextAreaField)
+    bound = None if any(isinstance(v, Length) and v.max != -1 for v in field.validators) else (
+        TEXT_MAX if multiline else STRING_MAX)
+    try:
+        check_text(field.data, multiline=multiline, max_length=bound)
+    except InputRefused as refused:
+        raise StopValidation(str(refused.message)) from None
+
+
+class _PlajuMeta:
+    def get_translations(self, form):
+        return _Catalog()
+
+    def bind_field(self, form, unbound_field, options):
+        field = unbound_field.bind(form=form, **options)
+        if isinstance(field, StringField):  # TextAreaField and PasswordField included
+            field.filters = (*field.filters, nfc)
+            field.validators = [_text_guard, *field.validators]
+        return field
+
+
 class PlajuForm(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return _Catalog()
+    class Meta(_PlajuMeta):
+        pass

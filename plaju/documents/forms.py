@@ -5,8 +5,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms import PlajuForm
+from ..inputs import InputRefused, digits_only
 from .models import KELURAHAN
 from .nik import InvalidNIK, validate_nik
+
+
+def _phone(_form, field):
+    try:
+        digits_only(field.data, allow_plus=True)
+    except InputRefused as refused:
+        raise ValidationError(str(refused.message)) from None
 
 
 def _nik(_form, field):
@@ -25,7 +33,7 @@ class IntakeForm(PlajuForm):
         DataRequired(_l("Enter the citizen's name as on the KTP.")),
         Length(min=2, max=120, message=_l("The name must be 2 to 120 characters long."))])
     phone = StringField(_l("Phone / WhatsApp"), validators=[
-        Optional(), Regexp(r"^\+?[0-9 -]{8,18}$", message=_l("Enter a phone number of 8 to 15 digits."))],
+        Optional(), _phone, Regexp(r"^\+?[0-9 -]{8,18}$", message=_l("Enter a phone number of 8 to 15 digits."))],
         render_kw={"inputmode": "tel"})
     kelurahan = SelectField(_l("Kelurahan"), choices=[SelectChoice("", "-")] + [SelectChoice(k, k) for k in KELURAHAN],
                             validators=[DataRequired(_l("Choose the citizen's kelurahan."))])
