@@ -30,7 +30,7 @@ _LINE_BREAKS = re.compile("[\t\r\n]")
 TEXT_MAX = 2000           # Text columns written by users: comments, reasons, notes
 FORM_VALUE_MAX = 20000    # the longest form field (a text module); anything longer is refused unread
 BOUNDED_FIELDS = frozenset({"comment", "reason", "motivation", "note"})
-STORED_HEADERS = {"X-Request-ID": 64}  # headers the audit log stores, with their bound
+STORED_HEADERS = {"X-Request-ID": 40}  # headers the audit log stores, bound by their column
 
 
 class InputRefused(ValueError):
