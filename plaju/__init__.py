@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts.people_views import bp as people_bp
     from .accounts.views import bp as accounts_bp
     from .audit import models as _audit  # noqa: F401
+    from . import once as _once  # noqa: F401  (form_token)
     from .audit.views import bp as audit_bp
     from .core.views import bp as core_bp
     app.register_blueprint(core_bp)

@@ -4,6 +4,7 @@ the input boundary (plaju.inputs) for every text field: NFC, no control characte
 WTForms ships no Indonesian catalog, so its messages are listed below for pybabel to extract into
 ours, and PlajuForm looks them up there.
 """
+from flask import request
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,6 +13,7 @@ from wtforms.validators import Length, StopValidation
 
 from .inputs import TEXT_MAX, InputRefused, check_text, nfc
 
+_NOT_SENT = ("CSRFTokenField", "FileField", "MultipleFileField", "SubmitField")
 STRING_MAX = 255  # the widest String(n) column a form field without its own Length writes to
 
 WTFORMS_MESSAGES = (
@@ -81,3 +83,10 @@ class _PlajuMeta:
 class PlajuForm(FlaskForm):
     class Meta(_PlajuMeta):
         pass
+
+    def missing_fields(self) -> list[str]:
+        """Fields the POST did not send at all (an empty value counts as sent). An edit form must not
+        read a missing field as "empty" and wipe what is stored: the view refuses the POST instead.
+        Checkboxes are only sent when ticked, so render them with field(..., always_sent=True)."""
+        sent = set(request.form.keys()) | set(request.files.keys())
+        return [f.name for f in self if f.type not in _NOT_SENT and f.name not in sent]

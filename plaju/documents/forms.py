@@ -6,7 +6,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..forms import PlajuForm
 from ..inputs import InputRefused, digits_only
-from .models import KELURAHAN
+from ..once import OnceForm
+from .models import KELURAHAN, REQUIREMENT_LABEL_MAX
 from .nik import InvalidNIK, validate_nik
 
 
@@ -24,7 +25,7 @@ def _nik(_form, field):
         raise ValidationError(str(fault)) from None
 
 
-class IntakeForm(PlajuForm):
+class IntakeForm(OnceForm):
     type_id = SelectField(_l("Document type"), coerce=int,
                           validators=[DataRequired(_l("Choose the document type."))])
     nik = StringField(_l("NIK"), validators=[_nik], render_kw={"inputmode": "numeric", "autocomplete": "off",
@@ -39,9 +40,16 @@ class IntakeForm(PlajuForm):
                             validators=[DataRequired(_l("Choose the citizen's kelurahan."))])
     attachments = MultipleFileField(_l("Scans (PDF, JPEG or PNG)"))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    confirm_duplicate = BooleanField(_l("Register anyway"))
 
 
-class DocumentTypeForm(PlajuForm):
+def _lines_fit(_form, field):
+    """Each line becomes a requirement label, a String(REQUIREMENT_LABEL_MAX) column."""
+    if any(len(line.strip()) > REQUIREMENT_LABEL_MAX for line in (field.data or "").splitlines()):
+        raise ValidationError(_l("Each line may be at most %(max)s characters long.", max=REQUIREMENT_LABEL_MAX))
+
+
+class DocumentTypeForm(OnceForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=40),
         Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and dashes only."))])
@@ -54,8 +62,10 @@ class DocumentTypeForm(PlajuForm):
     camat_signs = BooleanField(_l("Signed by the Camat"))
     forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
     active = BooleanField(_l("Offered at the counter"), default=True)
-    required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional()], render_kw={"rows": 5})
-    optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional()], render_kw={"rows": 5})
+    required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional(), _lines_fit],
+                             render_kw={"rows": 5})
+    optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional(), _lines_fit],
+                             render_kw={"rows": 5})
 
 
 class HolidayForm(PlajuForm):

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from plaju.audit.models import AuditEvent
 from plaju.documents.models import DocumentRequest
 from plaju.inputs import InputRefused, check_text, digits_only
+from plaju.once import new_token
 from tests.documents.conftest import valid_nik
 
 CONTROL_MESSAGE = "karakter kontrol"
@@ -25,7 +26,8 @@ def intake(doc_types):
     def build(**overrides):
         data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "0812 3456 7890",
                 "kelurahan": "Talang Putri", "type_id": str(ktp.id),
-                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": ""}
+                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
+                "form_token": new_token()}
         data.update(overrides)
         return data
     return build
