@@ -50,7 +50,9 @@ def new_token() -> str:
 
 
 def _valid_token(_form, field):
-    if not isinstance(field.data, str) or not TOKEN.match(field.data):
+    # raw_data: the token the browser sent, not the fresh default a form without one would get
+    if not field.raw_data or not TOKEN.match(field.raw_data[0] or ""):
+        field.data = new_token()  # the page shown again can then be sent
         raise ValidationError(_l("The form has expired or is incomplete. Reload the page and fill it in again."))
 
 

@@ -328,7 +328,7 @@ def edit_type(type_id):
                 item.position = position
             db.session.flush()
             if token is not None:
-                once.complete(token, url_for(".edit_type", type_id=doc_type.id))
+                once.complete(token, url_for(".types"))  # where the first post led
             after = _type_snapshot(doc_type)
             audit.record("document_type.save", actor=current_user, subject_type="document_type",
                          subject_id=doc_type.id, changes={k: [before and before.get(k), v] for k, v in after.items()
