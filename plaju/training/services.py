@@ -245,7 +245,10 @@ def quiz_locked_until(enrolment, now: datetime | None = None) -> datetime | None
 
 def submit_quiz(enrolment, user, answers: dict) -> tuple[int, bool]:
     # lock the enrolment: two answer sheets sent at once must not both pass the attempt check
-    enrolment = db.session.get(Enrolment, enrolment.id, with_for_update=True, populate_existing=True)
+    stmt = select(Enrolment).where(Enrolment.id == enrolment.id).execution_options(populate_existing=True)
+    if is_postgres():
+        stmt = stmt.with_for_update(of=Enrolment)  # not the outer-joined course and user
+    enrolment = db.session.scalars(stmt).one()
     now = utcnow()
     try:
         _check_learner(enrolment, user)
