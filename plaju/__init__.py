@@ -36,11 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
+    from . import once as _once  # noqa: F401  (form_token)
     from .accounts import models as _accounts  # noqa: F401  (register models before use)
     from .accounts.people_views import bp as people_bp
     from .accounts.views import bp as accounts_bp
     from .audit import models as _audit  # noqa: F401
-    from . import once as _once  # noqa: F401  (form_token)
     from .audit.views import bp as audit_bp
     from .core.views import bp as core_bp
     app.register_blueprint(core_bp)

@@ -16,8 +16,8 @@ only the ASCII digits 0-9 are accepted (Unicode has other digits, e.g. Arabic-In
 that Python's isdigit() and int() accept but nobody can search for).
 """
 import re
-import uuid
 import unicodedata
+import uuid
 
 from flask import abort, g, request
 from flask_babel import gettext as _

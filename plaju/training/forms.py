@@ -33,7 +33,8 @@ class CourseForm(PlajuForm):
     routine = BooleanField(_l("Routine course (a Plh/Plt of the Camat may sign off)"))
     pass_mark = IntegerField(_l("Quiz pass mark (%)"), validators=[
         Optional(), NumberRange(min=0, max=100, message=_l("The pass mark is 0 to 100."))])
-    quiz_max_attempts = IntegerField(_l("Quiz attempts before a wait"), default=DEFAULT_QUIZ_MAX_ATTEMPTS, validators=[
+    quiz_max_attempts = IntegerField(_l("Quiz attempts before a wait"), default=DEFAULT_QUIZ_MAX_ATTEMPTS,
+                                     validators=[
         InputRequired(_l("Enter the number of quiz attempts.")),
         NumberRange(min=1, max=20, message=_l("The number of attempts is 1 to 20."))])
     quiz_retry_wait_minutes = IntegerField(_l("Wait after the last attempt (minutes)"),
@@ -50,7 +51,8 @@ class CourseForm(PlajuForm):
         return {name: (getattr(self, name).data.strip() if isinstance(getattr(self, name).data, str)
                        else getattr(self, name).data)
                 for name in ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on",
-                             "place", "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts", "quiz_retry_wait_minutes", "active")}
+                             "place", "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts",
+                             "quiz_retry_wait_minutes", "active")}
 
 
 class ModuleForm(PlajuForm):

@@ -31,7 +31,7 @@ def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, 
     login_as("asn")
     url = f"/training/enrolments/{enrolment.id}/quiz"
     assert "Kesempatan ke-1 dari 3" in client.get(url).text
-    for attempt in range(3):
+    for _ in range(3):
         response = client.post(url, data=_wrong(course))
         assert response.status_code == 200 and "di bawah nilai lulus" in response.text
     assert 'data-testid="quiz-wait"' in response.text and "WIB" in response.text
