@@ -6,8 +6,9 @@ query sees them, values no field may hold:
 - control characters (NUL included; PostgreSQL cannot store NUL and would answer with a 500). Tab, CR
   and LF pass in form values, since text areas need them; single-line form fields refuse them in
   `PlajuForm`, query strings and headers never allow them;
-- form values longer than `FORM_VALUE_MAX`, and comments/reasons (`BOUNDED_FIELDS`) longer than
-  `TEXT_MAX`. Forms bound each field to its column in `PlajuForm` as well.
+- form values longer than `FORM_VALUE_MAX`, comments/reasons (`BOUNDED_FIELDS`) longer than
+  `TEXT_MAX`, query values longer than `QUERY_VALUE_MAX`. Forms bound each field to its column in
+  `PlajuForm` as well.
 A refusal is a 400 (query string, header) or 422 (form) page or HTMX alert in Bahasa, is audited and
 stores nothing else.
 
@@ -29,6 +30,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _LINE_BREAKS = re.compile("[\t\r\n]")
 TEXT_MAX = 2000           # Text columns written by users: comments, reasons, notes
 FORM_VALUE_MAX = 20000    # the longest form field (a text module); anything longer is refused unread
+QUERY_VALUE_MAX = 2000    # search words, filters, a ?next= path
 BOUNDED_FIELDS = frozenset({"comment", "reason", "motivation", "note"})
 STORED_HEADERS = {"X-Request-ID": 40}  # headers the audit log stores, bound by their column
 
@@ -86,7 +88,7 @@ def _normalised(source, *, multiline: bool, where: str) -> ImmutableMultiDict:
                                   "cannot be saved. Remove them and try again."), key,
                                422 if where == "form" else 400)
         value = nfc(value)
-        bound = TEXT_MAX if key in BOUNDED_FIELDS else FORM_VALUE_MAX
+        bound = QUERY_VALUE_MAX if where == "query" else TEXT_MAX if key in BOUNDED_FIELDS else FORM_VALUE_MAX
         if len(value) > bound:
             raise InputRefused(_l("The text is too long: at most %(max)s characters are allowed.", max=bound),
                                key, 422 if where == "form" else 400)

@@ -59,6 +59,12 @@ def test_nul_in_a_query_string_is_a_400_in_bahasa(client, login_as, path, db):
     assert CONTROL_MESSAGE in body and "Tidak ada yang disimpan" in body
 
 
+def test_an_overlong_search_is_refused(client, login_as, db):
+    login_as("clerk")
+    response = client.get("/documents/?q=" + "a" * 5000)
+    assert response.status_code == 400 and "paling banyak 2000 karakter" in response.text
+
+
 def test_nul_in_a_search_box_is_an_htmx_alert(client, login_as, db):
     login_as("clerk")
     response = client.get("/documents/?q=%00", headers={"HX-Request": "true"})
