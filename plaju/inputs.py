@@ -32,6 +32,7 @@ TEXT_MAX = 2000           # Text columns written by users: comments, reasons, no
 FORM_VALUE_MAX = 20000    # the longest form field (a text module); anything longer is refused unread
 QUERY_VALUE_MAX = 2000    # search words, filters, a ?next= path
 BOUNDED_FIELDS = frozenset({"comment", "reason", "motivation", "note"})
+DROPPED_WHEN_INVALID = frozenset({"next"})  # redirect targets: the view falls back to a safe page
 STORED_HEADERS = {"X-Request-ID": 40}  # headers the audit log stores, bound by their column
 
 
@@ -84,6 +85,8 @@ def _normalised(source, *, multiline: bool, where: str) -> ImmutableMultiDict:
         if has_control(key) or len(key) > 200:
             raise InputRefused(_l("The request contains an invalid field name."), key[:40], 400)
         if has_control(value, multiline):
+            if where == "query" and key in DROPPED_WHEN_INVALID:
+                continue  # a crafted ?next= is ignored (the view goes home), not a failed sign-in
             raise InputRefused(_l("The text contains control characters (for example a NUL character) that "
                                   "cannot be saved. Remove them and try again."), key,
                                422 if where == "form" else 400)

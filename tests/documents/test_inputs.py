@@ -59,6 +59,12 @@ def test_nul_in_a_query_string_is_a_400_in_bahasa(client, login_as, path, db):
     assert CONTROL_MESSAGE in body and "Tidak ada yang disimpan" in body
 
 
+def test_a_next_with_control_characters_is_dropped_not_followed(client, users, db):
+    response = client.post("/login?next=/%0D%0A/evil.example", data={"username": "clerk",
+                                                                       "password": "test-password-123"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
 def test_an_overlong_search_is_refused(client, login_as, db):
     login_as("clerk")
     response = client.get("/documents/?q=" + "a" * 5000)
