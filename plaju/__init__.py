@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
+    from . import once as _once  # noqa: F401  (form_token)
     from .accounts import models as _accounts  # noqa: F401  (register models before use)
     from .accounts.people_views import bp as people_bp
     from .accounts.views import bp as accounts_bp
@@ -59,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .core.errors import register_error_handlers
     register_error_handlers(app)
+    from . import inputs
+    inputs.init_app(app)  # the input boundary runs before every other hook
     from .cli import register_cli
     register_cli(app)
 

@@ -1,11 +1,20 @@
-"""The base of every form: WTForms' own messages ("Not a valid choice.") in the user's language.
+"""The base of every form: WTForms' own messages ("Not a valid choice.") in the user's language, and
+the input boundary (plaju.inputs) for every text field: NFC, no control characters, a length bound.
 
 WTForms ships no Indonesian catalog, so its messages are listed below for pybabel to extract into
 ours, and PlajuForm looks them up there.
 """
+from flask import request
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length, StopValidation
+
+from .inputs import TEXT_MAX, InputRefused, check_text, nfc
+
+_NOT_SENT = ("CSRFTokenField", "FileField", "MultipleFileField", "SubmitField")
+STRING_MAX = 255  # the widest String(n) column a form field without its own Length writes to
 
 WTFORMS_MESSAGES = (
     _l("Invalid field name '%s'."), _l("Field must be equal to %(other_name)s."),
@@ -44,7 +53,40 @@ class _Catalog:
         return get_translations().ungettext(singular, plural, n)
 
 
+def _text_guard(form, field):
+    """Single-line fields refuse tab and line breaks; every text field has a length bound: its own
+    Length validator (set from the column's String(n)), else TEXT_MAX for text areas and
+    STRING_MAX for single lines."""
+    if not isinstance(field.data, str):
+        return
+    multiline = isinstance(field, TextAreaField)
+    bound = None if any(isinstance(v, Length) and v.max != -1 for v in field.validators) else (
+        TEXT_MAX if multiline else STRING_MAX)
+    try:
+        check_text(field.data, multiline=multiline, max_length=bound)
+    except InputRefused as refused:
+        raise StopValidation(str(refused.message)) from None
+
+
+class _PlajuMeta:
+    def get_translations(self, form):
+        return _Catalog()
+
+    def bind_field(self, form, unbound_field, options):
+        field = unbound_field.bind(form=form, **options)
+        if isinstance(field, StringField):  # TextAreaField and PasswordField included
+            field.filters = (*field.filters, nfc)
+            field.validators = [_text_guard, *field.validators]
+        return field
+
+
 class PlajuForm(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return _Catalog()
+    class Meta(_PlajuMeta):
+        pass
+
+    def missing_fields(self) -> list[str]:
+        """Fields the POST did not send at all (an empty value counts as sent). An edit form must not
+        read a missing field as "empty" and wipe what is stored: the view refuses the POST instead.
+        Checkboxes are only sent when ticked, so render them with field(..., always_sent=True)."""
+        sent = set(request.form.keys()) | set(request.files.keys())
+        return [f.name for f in self if f.type not in _NOT_SENT and f.name not in sent]

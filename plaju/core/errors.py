@@ -1,11 +1,17 @@
-"""Error pages in Bahasa Indonesia, as full pages or, for HTMX, as a fragment for the alert area."""
+"""Error pages in Bahasa Indonesia, as full pages or, for HTMX, as a fragment for the alert area.
+
+An error page must render when the database is down: the normal page shows the signed-in user, whose
+loading needs the database. So a database that cannot be reached is answered with 503 on a minimal
+page that names no user, and any error page that fails to render falls back to that minimal page.
+"""
 import logging
 import time
 
-from flask import make_response, render_template, request
+from flask import g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..htmx import wants_fragment
@@ -25,6 +31,7 @@ def titles():
         422: _("The data is not valid"),
         429: _("Too many attempts"),
         500: _("Something went wrong"),
+        503: _("The service is temporarily disrupted"),
     }
 
 
@@ -40,17 +47,50 @@ def default_messages():
         429: _("Too many attempts in a short time. Wait a minute and try again."),
         500: _("An error occurred on the server. Nothing was saved. Please try again; "
                "if it happens again, contact the administrator."),
+        503: _("The service is temporarily disrupted: the database cannot be reached. Nothing was saved. "
+               "Please try again in a few minutes; if it continues, contact the administrator."),
     }
 
 
-def render_error(status: int, message: str | None = None):
+def database_unavailable(exc: BaseException | None) -> bool:
+    """True when the exception (or what caused it) says the database cannot be reached or opened."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _forget_user() -> None:
+    """Make current_user anonymous for the rest of this request without asking the database."""
+    from ..extensions import login_manager
+    g._login_user = login_manager.anonymous_user()
+
+
+def _rollback() -> None:
+    from ..extensions import db
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: nothing to roll back
+        log.warning("rollback failed after an error", exc_info=True)
+
+
+def render_error(status: int, message: str | None = None, minimal: bool = False):
     message = message or default_messages().get(status, "")
     title = titles().get(status, _("Error"))
-    if wants_fragment():
-        html = render_template("errors/_alert.html", status=status, title=title, message=message)
-        response_headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
-        return html, status, response_headers
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    fragment = wants_fragment()
+    headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"} if fragment else {}
+    if not minimal:
+        try:
+            template = "errors/_alert.html" if fragment else "errors/error.html"
+            return render_template(template, status=status, title=title, message=message), status, headers
+        except Exception:  # e.g. the database went away while the page asked for the user
+            log.exception("error page %s could not be rendered; using the minimal page", status)
+            _rollback()
+    _forget_user()
+    template = "errors/_alert.html" if fragment else "errors/minimal.html"
+    return render_template(template, status=status, title=title, message=message), status, headers
 
 
 def register_error_handlers(app):
@@ -85,7 +125,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(Exception)
     def crash(e: Exception):
+        _rollback()
+        if database_unavailable(e):
+            log.error("database unavailable on %s: %s", request.path, e)
+            return render_error(503, minimal=True)
         log.exception("unhandled error on %s", request.path)
-        from ..extensions import db
-        db.session.rollback()
         return render_error(500)

@@ -50,8 +50,9 @@ def healthz():
     except Exception:  # the probe reports, it does not crash
         db.session.rollback()
         database, status, seq, head_hash = False, "degraded", None, None
-    return jsonify(status=status, database=database, audit_head={"seq": seq, "hash": head_hash}), (
-        200 if database else 503)
+    # "down" names what is out, for the monitor and for whoever reads the probe during an outage
+    return jsonify(status=status, database=database, down=[] if database else ["database"],
+                   audit_head={"seq": seq, "hash": head_hash}), (200 if database else 503)
 
 
 @bp.get("/vendor/htmx/<path:filename>")

@@ -5,8 +5,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms import PlajuForm
-from .models import KELURAHAN
+from ..inputs import InputRefused, digits_only
+from ..once import OnceForm
+from .models import KELURAHAN, REQUIREMENT_LABEL_MAX
 from .nik import InvalidNIK, validate_nik
+
+
+def _phone(_form, field):
+    try:
+        digits_only(field.data, allow_plus=True)
+    except InputRefused as refused:
+        raise ValidationError(str(refused.message)) from None
 
 
 def _nik(_form, field):
@@ -16,7 +25,7 @@ def _nik(_form, field):
         raise ValidationError(str(fault)) from None
 
 
-class IntakeForm(PlajuForm):
+class IntakeForm(OnceForm):
     type_id = SelectField(_l("Document type"), coerce=int,
                           validators=[DataRequired(_l("Choose the document type."))])
     nik = StringField(_l("NIK"), validators=[_nik], render_kw={"inputmode": "numeric", "autocomplete": "off",
@@ -25,15 +34,22 @@ class IntakeForm(PlajuForm):
         DataRequired(_l("Enter the citizen's name as on the KTP.")),
         Length(min=2, max=120, message=_l("The name must be 2 to 120 characters long."))])
     phone = StringField(_l("Phone / WhatsApp"), validators=[
-        Optional(), Regexp(r"^\+?[0-9 -]{8,18}$", message=_l("Enter a phone number of 8 to 15 digits."))],
+        Optional(), _phone, Regexp(r"^\+?[0-9 -]{8,18}$", message=_l("Enter a phone number of 8 to 15 digits."))],
         render_kw={"inputmode": "tel"})
     kelurahan = SelectField(_l("Kelurahan"), choices=[SelectChoice("", "-")] + [SelectChoice(k, k) for k in KELURAHAN],
                             validators=[DataRequired(_l("Choose the citizen's kelurahan."))])
     attachments = MultipleFileField(_l("Scans (PDF, JPEG or PNG)"))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    confirm_duplicate = BooleanField(_l("Register anyway"))
 
 
-class DocumentTypeForm(PlajuForm):
+def _lines_fit(_form, field):
+    """Each line becomes a requirement label, a String(REQUIREMENT_LABEL_MAX) column."""
+    if any(len(line.strip()) > REQUIREMENT_LABEL_MAX for line in (field.data or "").splitlines()):
+        raise ValidationError(_l("Each line may be at most %(max)s characters long.", max=REQUIREMENT_LABEL_MAX))
+
+
+class DocumentTypeForm(OnceForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=40),
         Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and dashes only."))])
@@ -46,8 +62,10 @@ class DocumentTypeForm(PlajuForm):
     camat_signs = BooleanField(_l("Signed by the Camat"))
     forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
     active = BooleanField(_l("Offered at the counter"), default=True)
-    required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional()], render_kw={"rows": 5})
-    optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional()], render_kw={"rows": 5})
+    required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional(), _lines_fit],
+                             render_kw={"rows": 5})
+    optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional(), _lines_fit],
+                             render_kw={"rows": 5})
 
 
 class HolidayForm(PlajuForm):

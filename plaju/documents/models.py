@@ -9,6 +9,7 @@ from ..database import utcnow
 from ..extensions import db
 from .nik import mask_nik
 
+REQUIREMENT_LABEL_MAX = 200
 KELURAHAN = ["Plaju Darat", "Talang Putri", "Komperta", "Plaju Ilir", "Talang Bubuk", "Plaju Ulu",
              "Bagus Kuning"]
 
@@ -43,7 +44,7 @@ class DocumentRequirement(db.Model):
     __tablename__ = "document_requirement"
     id: Mapped[int] = mapped_column(primary_key=True)
     type_id: Mapped[int] = mapped_column(ForeignKey("document_type.id", ondelete="CASCADE"), index=True)
-    label: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(REQUIREMENT_LABEL_MAX))
     required: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -65,6 +66,7 @@ class DocumentRequest(db.Model):
         Index("ix_document_request_state_due", "state", "due_at"),
         Index("ix_document_request_type_queue", "type_id", "received_at", "id"),
         Index("ix_document_request_kelurahan_queue", "kelurahan", "received_at", "id"),
+        Index("ix_document_request_nik_type", "nik", "type_id"),  # the double-registration check at intake
         Index("ix_document_request_name_key", "name_key", postgresql_ops={"name_key": "varchar_pattern_ops"}),
         CheckConstraint("version >= 0", name="version"),
         CheckConstraint("clock_used_minutes >= 0", name="clock_used"),

@@ -35,7 +35,11 @@ def validate_nik(raw: str | None, today: date | None = None) -> NIK:
     nik = clean(raw)
     if not nik:
         raise InvalidNIK(_l("Enter the citizen's NIK."))
-    if not nik.isdigit():
+    if any(c.isdigit() and not c.isascii() for c in nik):
+        # int() and isdigit() take Arabic-Indic or full-width digits: never store a NIK as typed that way
+        raise InvalidNIK(_l("Write the NIK with the digits 0-9 only; other digit forms (for example "
+                            "Arabic-Indic or full-width digits) are not accepted."))
+    if not (nik.isascii() and nik.isdigit()):
         raise InvalidNIK(_l("The NIK may contain digits only; it has letters or other characters."))
     if len(nik) != 16:
         raise InvalidNIK(_l("The NIK must be 16 digits long, not %(n)s.", n=len(nik)))

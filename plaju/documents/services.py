@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from .. import uploads
+from .. import once, uploads
 from ..accounts.models import User, UserRole, active_delegations
 from ..audit import record as audit
 from ..core.urls import MAX_ID
@@ -87,11 +88,14 @@ def missing_requirements(doc_type: DocumentType, ticked: set[int]) -> str | None
 
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
                    ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
-                   holidays=None) -> DocumentRequest:
+                   holidays=None, once_token: str | None = None, confirm_duplicate: bool = False
+                   ) -> DocumentRequest:
     """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
 
     Anything refused raises IntakeRefused before a row exists; files stored before a failure are
-    removed again so nothing is left on disk."""
+    removed again so nothing is left on disk. With `once_token` (the form's one-time token) a second
+    post of the same form raises once.AlreadyDone with the first request's receipt. An open request
+    for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it."""
     checked = validate_nik(nik)
     if not doc_type.active:
         raise IntakeRefused(_("This document type is no longer offered."), "type_id")
@@ -99,6 +103,15 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     if message:
         raise IntakeRefused(message, "requirements")
     try:
+        token = once.claim(actor, once_token) if once_token is not None else None
+        if not confirm_duplicate:
+            twin = open_duplicate(checked.value, doc_type)
+            if twin is not None:
+                raise IntakeRefused(_("This citizen already has an open request for %(type)s (%(code)s, received "
+                                      "%(date)s). Tick \"Register anyway\" only if a second one is really needed.",
+                                      type=doc_type.name, code=twin.tracking_code,
+                                      date=format_date(sla.wib_date(twin.received_at), "d MMMM yyyy")),
+                                    "duplicate")
         with uploads.stored(files) as stored:
             now = received_at or utcnow()
             holidays = holiday_set() if holidays is None else holidays
@@ -114,6 +127,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
             db.session.add(req)
             db.session.flush()
             _attach(req, actor, stored)
+            if token is not None:
+                once.complete(token, url_for("documents.receipt", request_id=req.id))
             audit.record("document.receive", actor=actor, subject_type="document", subject_id=req.id,
                          to_state="received", changes={"type": [None, doc_type.code],
                                                        "kelurahan": [None, kelurahan],
@@ -125,6 +140,13 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     except BaseException:
         db.session.rollback()
         raise
+
+
+def open_duplicate(nik: str, doc_type: DocumentType) -> DocumentRequest | None:
+    """The oldest open request of this NIK for this type, if any (a double registration)."""
+    return db.session.scalars(select(DocumentRequest).where(
+        DocumentRequest.nik == nik, DocumentRequest.type_id == doc_type.id,
+        DocumentRequest.state.in_(OPEN_STATES)).order_by(DocumentRequest.id).limit(1)).first()
 
 
 def _attach(req: DocumentRequest, actor, stored) -> None:

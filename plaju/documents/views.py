@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from .. import uploads
+from .. import once, uploads
 from ..accounts.models import active_delegations
 from ..audit import record as audit
 from ..core.registry import home_card, nav_item
@@ -120,16 +120,22 @@ def new():
     ticked = {int(v) for v in request.form.getlist("requirements") if v.isdigit()}
     errors = {}
     if request.method == "POST" and "refresh" not in request.form:
+        first = once.replay(form)
+        if first:  # the same form again (double click, re-post, second tab): show what the first made
+            return _already_done(first)
         if form.validate_on_submit() and chosen is not None:
             try:
                 req = svc.create_request(
                     actor=current_user, nik=form.nik.data, name=form.name.data, phone=form.phone.data,
                     kelurahan=form.kelurahan.data, doc_type=chosen, ticked=ticked,
-                    files=request.files.getlist(form.attachments.name), note=form.note.data)
+                    files=request.files.getlist(form.attachments.name), note=form.note.data,
+                    once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data)
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 response = redirect(url_for(".receipt", request_id=req.id), 303)
                 return trigger(response, CHANGED)
+            except once.AlreadyDone as done:
+                return _already_done(done.url)
             except svc.IntakeRefused as refused:
                 errors[refused.field or "form"] = refused.message
         elif chosen is None:
@@ -146,6 +152,12 @@ def new():
     return render_page_or_block("documents/new.html", "checklist" if request.args.get("part") == "checklist"
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
                                 errors=errors, max_mb=uploads.max_bytes() // (1024 * 1024)), status
+
+
+def _already_done(url: str):
+    flash(_("This form had already been sent; nothing new was created. This is what the first submission "
+            "created."), "info")
+    return redirect(url or url_for(".index"), 303)
 
 
 def _audit_refused_intake(form, errors) -> None:
@@ -281,13 +293,27 @@ def edit_type(type_id):
         form.required.data = "\n".join(r.label for r in doc_type.requirements if r.required)
         form.optional.data = "\n".join(r.label for r in doc_type.requirements if not r.required)
     error = None
-    if form.validate_on_submit():
+    missing = form.missing_fields() if form.is_submitted() else []
+    first = once.replay(form) if doc_type is None else None
+    if first:  # the same "new type" form posted again
+        return _already_done(first)
+    if missing:  # a partial POST is refused, never read as "empty": it would wipe the requirements
+        error = _("The form is incomplete (not sent: %(fields)s). Nothing was changed. Reload the page and "
+                  "try again.", fields=", ".join(missing))
+        audit.record_alone("document_type.save", actor=current_user, outcome="refused",
+                           subject_type="document_type", subject_id=type_id, comment=error)
+    elif form.validate_on_submit():
         clash = db.session.scalar(select(DocumentType.id).where(DocumentType.code == form.code.data))
         if clash and (doc_type is None or clash != doc_type.id):
             error = _("Another document type already uses this code.")
         else:
             before = _type_snapshot(doc_type) if doc_type else None
+            token = None
             if doc_type is None:
+                try:
+                    token = once.claim(current_user, form.form_token.data)
+                except once.AlreadyDone as done:
+                    return _already_done(done.url)
                 doc_type = DocumentType(position=99)
                 db.session.add(doc_type)
             for name in ("code", "name", "description", "service_amount", "service_unit", "camat_signs",
@@ -301,6 +327,8 @@ def edit_type(type_id):
             for position, item in enumerate(doc_type.requirements):
                 item.position = position
             db.session.flush()
+            if token is not None:
+                once.complete(token, url_for(".types"))  # where the first post led
             after = _type_snapshot(doc_type)
             audit.record("document_type.save", actor=current_user, subject_type="document_type",
                          subject_id=doc_type.id, changes={k: [before and before.get(k), v] for k, v in after.items()

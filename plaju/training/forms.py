@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import PlajuForm
-from .models import KINDS, METHODS, MODULE_KINDS
+from .models import DEFAULT_QUIZ_MAX_ATTEMPTS, DEFAULT_QUIZ_RETRY_WAIT, KINDS, METHODS, MODULE_KINDS
 
 
 def _choices(mapping):
@@ -33,6 +33,14 @@ class CourseForm(PlajuForm):
     routine = BooleanField(_l("Routine course (a Plh/Plt of the Camat may sign off)"))
     pass_mark = IntegerField(_l("Quiz pass mark (%)"), validators=[
         Optional(), NumberRange(min=0, max=100, message=_l("The pass mark is 0 to 100."))])
+    quiz_max_attempts = IntegerField(_l("Quiz attempts before a wait"), default=DEFAULT_QUIZ_MAX_ATTEMPTS,
+                                     validators=[
+        InputRequired(_l("Enter the number of quiz attempts.")),
+        NumberRange(min=1, max=20, message=_l("The number of attempts is 1 to 20."))])
+    quiz_retry_wait_minutes = IntegerField(_l("Wait after the last attempt (minutes)"),
+                                           default=DEFAULT_QUIZ_RETRY_WAIT, validators=[
+        InputRequired(_l("Enter the waiting time in minutes.")),
+        NumberRange(min=1, max=10080, message=_l("The waiting time is 1 to 10080 minutes (7 days)."))])
     active = BooleanField(_l("Offered in the catalogue"), default=True)
 
     def validate_ends_on(self, field):
@@ -43,7 +51,8 @@ class CourseForm(PlajuForm):
         return {name: (getattr(self, name).data.strip() if isinstance(getattr(self, name).data, str)
                        else getattr(self, name).data)
                 for name in ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on",
-                             "place", "link", "quota", "enrol_deadline", "routine", "pass_mark", "active")}
+                             "place", "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts",
+                             "quiz_retry_wait_minutes", "active")}
 
 
 class ModuleForm(PlajuForm):

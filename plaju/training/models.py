@@ -11,6 +11,8 @@ from ..extensions import db
 
 JP_TARGET = 20  # every ASN has the right to at least 20 JP a year
 DEFAULT_PASS_MARK = 70  # percent, for a quiz whose course sets no pass mark
+DEFAULT_QUIZ_MAX_ATTEMPTS = 3
+DEFAULT_QUIZ_RETRY_WAIT = 60  # minutes after the last allowed attempt
 
 KINDS = {
     "teknis": _l("Technical"),
@@ -63,6 +65,11 @@ class Course(db.Model):
     # routine courses may be signed off by a Plh/Plt of the Camat
     routine: Mapped[bool] = mapped_column(default=False)
     pass_mark: Mapped[int | None]  # percent, for e-learning with a quiz
+    # quiz attempts in a row before the ASN must wait, so answers cannot be found by trying them all
+    quiz_max_attempts: Mapped[int] = mapped_column(default=DEFAULT_QUIZ_MAX_ATTEMPTS,
+                                                   server_default=str(DEFAULT_QUIZ_MAX_ATTEMPTS))
+    quiz_retry_wait_minutes: Mapped[int] = mapped_column(default=DEFAULT_QUIZ_RETRY_WAIT,
+                                                         server_default=str(DEFAULT_QUIZ_RETRY_WAIT))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -149,6 +156,8 @@ class Enrolment(db.Model):
     evidence_mime: Mapped[str | None] = mapped_column(String(60))
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))
     quiz_score: Mapped[int | None]  # best score in percent
+    quiz_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # in the current series
+    quiz_last_attempt_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     verified_at: Mapped[datetime | None]
     jp_credited: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,9 @@
 progress, the JP tally, plans drafted from needs, amendments. Views call these; these call the engine."""
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -10,9 +12,9 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from ..accounts.models import User, active_delegations
 from ..audit import record as audit
-from ..database import is_postgres
+from ..database import is_postgres, utcnow
 from ..extensions import db
-from ..timeutil import today_wib
+from ..timeutil import to_wib, today_wib
 from ..workflow import Invalid, NotAllowed, Refused, available, fire
 from .models import (
     CLOSED_STATES,
@@ -226,21 +228,52 @@ def grade_quiz(course: Course, answers: dict) -> int:
     return round(100 * right / len(questions))
 
 
+def wib_text(value: datetime) -> str:
+    """A UTC time as the office reads it, e.g. "29 Nov 2026 14.05 WIB" (the |wib filter's format)."""
+    return format_datetime(to_wib(value), "d MMM yyyy HH.mm", rebase=False) + " WIB"
+
+
+def quiz_locked_until(enrolment, now: datetime | None = None) -> datetime | None:
+    """When the ASN may take the quiz again (UTC), or None when an attempt is allowed now. After
+    `quiz_max_attempts` attempts in a row the ASN waits `quiz_retry_wait_minutes` from the last one."""
+    course = enrolment.course
+    if (enrolment.quiz_attempts or 0) < course.quiz_max_attempts or enrolment.quiz_last_attempt_at is None:
+        return None
+    until = enrolment.quiz_last_attempt_at + timedelta(minutes=course.quiz_retry_wait_minutes)
+    return until if until > (now or utcnow()) else None
+
+
 def submit_quiz(enrolment, user, answers: dict) -> tuple[int, bool]:
+    # lock the enrolment: two answer sheets sent at once must not both pass the attempt check
+    stmt = select(Enrolment).where(Enrolment.id == enrolment.id).execution_options(populate_existing=True)
+    if is_postgres():
+        stmt = stmt.with_for_update(of=Enrolment)  # not the outer-joined course and user
+    enrolment = db.session.scalars(stmt).one()
+    now = utcnow()
     try:
         _check_learner(enrolment, user)
+        until = quiz_locked_until(enrolment, now)
+        if until is not None:
+            raise Invalid(_("You have used all %(n)s attempts. You can take the quiz again from %(when)s.",
+                            n=enrolment.course.quiz_max_attempts, when=wib_text(until)), code="quiz_wait")
         missing = [q for q in enrolment.course.questions if f"q{q.id}" not in answers]
         if missing:
             raise Invalid(_("Answer every question."), code="quiz")
     except (Invalid, NotAllowed) as error:
         _refuse(error, "enrolment.quiz", user, subject_id=enrolment.id)
+    if (enrolment.quiz_attempts or 0) >= enrolment.course.quiz_max_attempts:
+        enrolment.quiz_attempts = 0  # the wait is over: a new series of attempts
+    attempts = (enrolment.quiz_attempts or 0) + 1
     score = grade_quiz(enrolment.course, answers)
     passed = score >= enrolment.course.effective_pass_mark
     best = max(score, enrolment.quiz_score or 0)
     audit.record("enrolment.quiz", actor=user, subject_type="enrolment", subject_id=enrolment.id,
                  from_state=enrolment.state, to_state=enrolment.state,
-                 changes={"quiz_score": [enrolment.quiz_score, best], "attempt": [None, score]})
+                 changes={"quiz_score": [enrolment.quiz_score, best], "attempt": [None, score],
+                          "attempts": [enrolment.quiz_attempts or 0, attempts]})
     enrolment.quiz_score = best
+    enrolment.quiz_attempts = attempts
+    enrolment.quiz_last_attempt_at = now
     db.session.commit()
     complete_if_finished(enrolment, user)
     return score, passed
@@ -391,7 +424,8 @@ def enrolments_of(user_ids, states=None) -> dict[int, list[Enrolment]]:
 # --- courses (HR) ----------------------------------------------------------------------------------
 
 COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on", "place",
-                 "link", "quota", "enrol_deadline", "routine", "pass_mark", "active")
+                 "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts",
+                 "quiz_retry_wait_minutes", "active")
 
 
 def save_course(course: Course | None, values: dict, actor) -> Course:

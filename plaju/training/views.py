@@ -447,6 +447,7 @@ def quiz(enrolment_id: int):
             result = {"score": score, "passed": passed}
     return render_page_or_block("training/quiz.html", "training", enrolment=enrolment, result=result,
                                 error=error, learning=services.learning_status(enrolment),
+                                locked_until=services.quiz_locked_until(enrolment),
                                 answers=request.form if request.method == "POST" else {}), status
 
 

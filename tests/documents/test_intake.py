@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from plaju.audit.models import AuditEvent
 from plaju.documents.models import DocumentAttachment, DocumentRequest
+from plaju.once import new_token
 from tests.documents.conftest import valid_nik
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -33,7 +34,8 @@ def form(doc_types):
     def build(**overrides):
         data = {"nik": valid_nik(female=True), "name": "Rina Marlina", "phone": "0812 3456 7890",
                 "kelurahan": "Talang Putri", "type_id": str(ktp.id),
-                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": ""}
+                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
+                "form_token": new_token()}
         data.update(overrides)
         return data
     return build

@@ -9,6 +9,7 @@ from sqlalchemy import event, select
 from plaju.database import utcnow
 from plaju.documents.models import DocumentRequest, DocumentType, Holiday
 from plaju.documents.nik import make_nik
+from plaju.once import new_token
 from tests.documents.conftest import fresh, valid_nik
 
 
@@ -224,15 +225,18 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
     assert "Surat Keterangan Tidak Mampu" in client.get("/documents/admin/types").get_data(as_text=True)
     response = client.post(f"/documents/admin/types/{sktm.id}", data={
         "code": "sktm", "name": "SKTM", "service_amount": "1", "service_unit": "days", "camat_signs": "y",
-        "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KK", "optional": "Foto rumah", "description": ""})
+        "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KK", "optional": "Foto rumah", "description": "",
+        "forwards_to_disdukcapil": "", "form_token": new_token()})
     assert response.status_code == 303
     db.session.expire_all()
     t = db.session.get(DocumentType, sktm.id)
     assert (t.name, t.service_amount, t.service_unit, t.forwards_to_disdukcapil) == ("SKTM", 1, "days", False)
     assert [(r.label, r.required) for r in t.requirements] == [
         ("Surat pengantar RT/RW", True), ("Fotokopi KK", True), ("Foto rumah", False)]
-    clash = client.post("/documents/admin/types/new", data={"code": "sktm", "name": "X", "service_amount": "1",
-                                                            "service_unit": "days"})
+    clash = client.post("/documents/admin/types/new", data={
+        "code": "sktm", "name": "X", "service_amount": "1", "service_unit": "days", "camat_signs": "",
+        "forwards_to_disdukcapil": "", "active": "y", "required": "", "optional": "", "description": "",
+        "form_token": new_token()})
     assert clash.status_code == 422
     added = client.post("/documents/admin/holidays", data={"day": "2026-12-31", "name": "Cuti bersama"})
     assert added.status_code == 303

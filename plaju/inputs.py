@@ -1,0 +1,140 @@
+"""The one input boundary: every text value from a form, the query string or a stored header.
+
+`guard_request()` runs before every view. It normalises form and query values to Unicode NFC (so
+"é" typed two ways is one value in the database and in searches) and refuses, before any view or
+query sees them, values no field may hold:
+- control characters (NUL included; PostgreSQL cannot store NUL and would answer with a 500). Tab, CR
+  and LF pass in form values, since text areas need them; single-line form fields refuse them in
+  `PlajuForm`, query strings and headers never allow them;
+- form values longer than `FORM_VALUE_MAX`, comments/reasons (`BOUNDED_FIELDS`) longer than
+  `TEXT_MAX`, query values longer than `QUERY_VALUE_MAX`. Forms bound each field to its column in
+  `PlajuForm` as well.
+A refusal is a 400 (query string, header) or 422 (form) page or HTMX alert in Bahasa, is audited and
+stores nothing else.
+
+`digits_only()` is the rule for NIK, NIP and phone numbers: spaces, dots and dashes are removed and
+only the ASCII digits 0-9 are accepted (Unicode has other digits, e.g. Arabic-Indic or full-width,
+that Python's isdigit() and int() accept but nobody can search for).
+"""
+import re
+import unicodedata
+import uuid
+
+from flask import abort, g, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import ImmutableMultiDict
+
+# C0 controls except tab, LF and CR; DEL; C1 controls; U+2028/2029 (line breaks browsers do not send)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAKS = re.compile("[\t\r\n]")
+TEXT_MAX = 2000           # Text columns written by users: comments, reasons, notes
+FORM_VALUE_MAX = 20000    # the longest form field (a text module); anything longer is refused unread
+QUERY_VALUE_MAX = 2000    # search words, filters, a ?next= path
+BOUNDED_FIELDS = frozenset({"comment", "reason", "motivation", "note"})
+DROPPED_WHEN_INVALID = frozenset({"next"})  # redirect targets: the view falls back to a safe page
+STORED_HEADERS = {"X-Request-ID": 40}  # headers the audit log stores, bound by their column
+
+
+class InputRefused(ValueError):
+    def __init__(self, message, field: str | None = None, status: int = 422):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+def nfc(value):
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def has_control(value: str, multiline: bool = False) -> bool:
+    if _CONTROL.search(value):
+        return True
+    return not multiline and bool(_LINE_BREAKS.search(value))
+
+
+def check_text(value: str | None, *, multiline: bool = False, max_length: int | None = None) -> str | None:
+    """Return the value in NFC or raise InputRefused with a message for the user."""
+    if value is None:
+        return None
+    if has_control(value, multiline):
+        raise InputRefused(_l("The text contains control characters (for example a NUL character) that "
+                              "cannot be saved. Remove them and try again."))
+    value = nfc(value)
+    if max_length is not None and len(value) > max_length:
+        raise InputRefused(_l("The text is too long: at most %(max)s characters are allowed.", max=max_length))
+    return value
+
+
+def digits_only(raw: str | None, *, allow_plus: bool = False) -> str:
+    """ASCII digits only, after removing spaces, dots and dashes; raise InputRefused otherwise."""
+    value = "".join((raw or "").split()).replace(".", "").replace("-", "")
+    body = value[1:] if allow_plus and value.startswith("+") else value
+    if any(c.isdigit() and not ("0" <= c <= "9") for c in body):
+        raise InputRefused(_l("Write the number with the digits 0-9 only; other digit forms (for example "
+                              "Arabic-Indic or full-width digits) are not accepted."))
+    if not all("0" <= c <= "9" for c in body):
+        raise InputRefused(_l("Only digits are allowed here; the value has letters or other characters."))
+    return value
+
+
+def _normalised(source, *, multiline: bool, where: str) -> ImmutableMultiDict:
+    items = []
+    for key, value in source.items(multi=True):
+        if has_control(key) or len(key) > 200:
+            raise InputRefused(_l("The request contains an invalid field name."), key[:40], 400)
+        if has_control(value, multiline):
+            if where == "query" and key in DROPPED_WHEN_INVALID:
+                continue  # a crafted ?next= is ignored (the view goes home), not a failed sign-in
+            raise InputRefused(_l("The text contains control characters (for example a NUL character) that "
+                                  "cannot be saved. Remove them and try again."), key,
+                               422 if where == "form" else 400)
+        value = nfc(value)
+        bound = QUERY_VALUE_MAX if where == "query" else TEXT_MAX if key in BOUNDED_FIELDS else FORM_VALUE_MAX
+        if len(value) > bound:
+            raise InputRefused(_l("The text is too long: at most %(max)s characters are allowed.", max=bound),
+                               key, 422 if where == "form" else 400)
+        items.append((key, value))
+    return ImmutableMultiDict(items)
+
+
+def guard_request() -> None:
+    """before_request: normalise or refuse the request's text before any view reads it."""
+    try:
+        for header, bound in STORED_HEADERS.items():
+            value = request.headers.get(header)
+            if value is not None and (has_control(value) or len(value) > bound or not value.isascii()):
+                g.request_id = uuid.uuid4().hex  # the refusal's own audit event must not store it
+                raise InputRefused(_l("The request header %(name)s is not valid.", name=header), header, 400)
+        request.args = _normalised(request.args, multiline=False, where="query")
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            request.form = _normalised(request.form, multiline=True, where="form")
+    except InputRefused as refused:
+        g.input_refused = refused
+        _audit_refusal(refused)
+        abort(refused.status, description=_refusal_text(refused))
+
+
+def _audit_refusal(refused: InputRefused) -> None:
+    """Signed-in users' refusals and every refused sign-in are audited (never the value itself);
+    anonymous requests elsewhere are not, so nobody can fill the log from outside."""
+    from flask_login import current_user
+
+    from .audit import record as audit
+    reason = f"{request.path} {refused.field or ''}: {refused.message}"[:500]
+    if request.endpoint == "accounts.login" and request.method == "POST":
+        name = request.form.get("username", "") if refused.field != "username" else ""
+        name = "" if has_control(name) else nfc(name)[:120]
+        audit.record_alone("auth.login", outcome="refused", actor_name=name, comment=reason)
+    elif current_user.is_authenticated:
+        audit.record_alone("input.refused", actor=current_user, outcome="refused", comment=reason)
+
+
+def _refusal_text(refused: InputRefused) -> str:
+    return _("%(message)s Nothing was saved.", message=str(refused.message))
+
+
+def init_app(app) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, guard_request)

@@ -1,0 +1,171 @@
+"""The input boundary: NUL and other control characters, Unicode digits and oversized text are refused
+with a Bahasa message before anything reaches the database (PostgreSQL would answer NUL with a 500)."""
+import unicodedata
+
+import pytest
+from sqlalchemy import func, select
+
+from plaju.audit.models import AuditEvent
+from plaju.documents.models import DocumentRequest
+from plaju.inputs import InputRefused, check_text, digits_only
+from plaju.once import new_token
+from tests.documents.conftest import valid_nik
+
+CONTROL_MESSAGE = "karakter kontrol"
+
+
+def _count(db, model, *where) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture()
+def intake(doc_types):
+    ktp = doc_types["ktp-baru"]
+
+    def build(**overrides):
+        data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "0812 3456 7890",
+                "kelurahan": "Talang Putri", "type_id": str(ktp.id),
+                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
+                "form_token": new_token()}
+        data.update(overrides)
+        return data
+    return build
+
+
+def test_rules_of_the_boundary():
+    assert check_text("Cafe\u0301") == "Caf\u00e9"  # NFC
+    assert check_text("a\nb", multiline=True) == "a\nb"
+    for bad in ("a\x00b", "a\x1bb", "a\x7fb", "a\x85b"):
+        with pytest.raises(InputRefused):
+            check_text(bad, multiline=True)
+    with pytest.raises(InputRefused):
+        check_text("a\nb")
+    with pytest.raises(InputRefused):
+        check_text("x" * 11, max_length=10)
+    assert digits_only("0812-3456.7890 ") == "081234567890"
+    for bad in ("\uff10\uff18\uff11\uff12", "\u0660\u0668\u0661", "08a1"):
+        with pytest.raises(InputRefused):
+            digits_only(bad)
+
+
+@pytest.mark.parametrize("path", ["/documents/?q=ab%00cd", "/documents/?kelurahan=%00",
+                                  "/audit/?q=%00", "/track?code=PLJ%00"])
+def test_nul_in_a_query_string_is_a_400_in_bahasa(client, login_as, path, db):
+    login_as("clerk")
+    response = client.get(path)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert CONTROL_MESSAGE in body and "Tidak ada yang disimpan" in body
+
+
+def test_a_next_with_control_characters_is_dropped_not_followed(client, users, db):
+    response = client.post("/login?next=/%0D%0A/evil.example", data={"username": "clerk",
+                                                                       "password": "test-password-123"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_an_overlong_search_is_refused(client, login_as, db):
+    login_as("clerk")
+    response = client.get("/documents/?q=" + "a" * 5000)
+    assert response.status_code == 400 and "paling banyak 2000 karakter" in response.text
+
+
+def test_nul_in_a_search_box_is_an_htmx_alert(client, login_as, db):
+    login_as("clerk")
+    response = client.get("/documents/?q=%00", headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert response.headers["HX-Retarget"] == "#flash"
+    assert CONTROL_MESSAGE in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field", ["name", "note", "nik", "phone"])
+def test_nul_at_intake_is_refused_and_nothing_is_saved(client, login_as, intake, db, field):
+    login_as("clerk")
+    data = intake()
+    data[field] = data[field][:3] + "\x00" + data[field][3:]
+    response = client.post("/documents/new", data=data)
+    assert response.status_code == 422
+    assert CONTROL_MESSAGE in response.get_data(as_text=True)
+    assert _count(db, DocumentRequest) == 0
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "input.refused")).one()
+    assert refused.outcome == "refused" and "/documents/new" in refused.comment and "Rina" not in refused.comment
+
+
+def test_a_line_break_in_a_single_line_field_is_refused(client, login_as, intake, db):
+    login_as("clerk")
+    response = client.post("/documents/new", data=intake(name="Rina\nMarlina"))
+    assert response.status_code == 422
+    assert _count(db, DocumentRequest) == 0
+    response = client.post("/documents/new", data=intake(note="baris satu\r\nbaris dua"))
+    assert response.status_code == 303
+
+
+def test_intake_stores_text_in_nfc(client, login_as, intake, db):
+    login_as("clerk")
+    response = client.post("/documents/new", data=intake(name="Rene\u0301 Marli\u0301na"))
+    assert response.status_code == 303
+    name = db.session.scalars(select(DocumentRequest.name)).one()
+    assert name == unicodedata.normalize("NFC", "René Marlína") and len(name) == 12
+
+
+@pytest.mark.parametrize("nik_of", [
+    lambda nik: nik.translate(str.maketrans("0123456789", "０１２３４５６７８９")),  # full-width
+    lambda nik: nik.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),  # Arabic-Indic
+    lambda nik: nik[:8] + nik[8:].translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")),  # Bengali, mixed
+])
+def test_unicode_digits_in_the_nik_are_refused_never_stored(client, login_as, intake, db, nik_of):
+    login_as("clerk")
+    response = client.post("/documents/new", data=intake(nik=nik_of(valid_nik())))
+    assert response.status_code == 422
+    assert "angka 0-9" in response.get_data(as_text=True)
+    assert _count(db, DocumentRequest) == 0
+
+
+def test_unicode_digits_in_the_phone_are_refused(client, login_as, intake, db):
+    login_as("clerk")
+    response = client.post("/documents/new", data=intake(phone="０８１２３４５６７８９０"))
+    assert response.status_code == 422
+    assert _count(db, DocumentRequest) == 0
+
+
+def test_a_3_mb_comment_is_refused_and_nothing_is_stored(client, login_as, make_request, db):
+    req = make_request("verifying")
+    login_as("clerk")
+    before = _count(db, AuditEvent)
+    response = client.post(f"/documents/{req.id}/actions/return_to_citizen",
+                           data={"version": str(req.version), "comment": "x" * 3_000_000})
+    assert response.status_code == 422
+    assert "paling banyak 2000 karakter" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(DocumentRequest, req.id).state == "verifying"
+    assert _count(db, AuditEvent, AuditEvent.action != "input.refused") == before
+    assert max(len(c or "") for c in db.session.scalars(select(AuditEvent.comment))) < 1000
+
+
+def test_nul_in_a_comment_is_refused(client, login_as, make_request, db):
+    req = make_request("verifying")
+    login_as("clerk")
+    response = client.post(f"/documents/{req.id}/actions/return_to_citizen",
+                           data={"version": str(req.version), "comment": "akta\x00kurang"})
+    assert response.status_code == 422
+    db.session.rollback()
+    assert db.session.get(DocumentRequest, req.id).state == "verifying"
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_nul_at_the_public_login_is_refused_and_audited(client, users, db, field):
+    data = {"username": "clerk", "password": "salah-sekali"}
+    data[field] = data[field] + "\x00"
+    response = client.post("/login", data=data)
+    assert response.status_code == 422
+    assert CONTROL_MESSAGE in response.get_data(as_text=True)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login")).one()
+    assert event.outcome == "refused" and "/login" in event.comment
+    assert "\x00" not in (event.actor_name or "")
+
+
+def test_a_stored_header_is_bounded(client, login_as, db):
+    login_as("clerk")
+    assert client.get("/", headers={"X-Request-ID": "a" * 500}).status_code == 400
+    assert client.get("/", headers={"X-Request-ID": "abc-123"}).status_code == 200

@@ -1,0 +1,196 @@
+"""A create form posted twice (double click, re-post, two tabs) creates once and shows the first
+result; a second open request for the same NIK and type needs the clerk's confirmation; a document
+type edit missing fields changes nothing."""
+import re
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from plaju.accounts.models import User
+from plaju.audit.models import AuditEvent
+from plaju.documents import services as svc
+from plaju.documents.models import DocumentRequest, DocumentType
+from plaju.once import AlreadyDone, new_token
+from tests.documents.conftest import valid_nik
+
+
+def _count(db, model, *where) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture()
+def intake(doc_types):
+    ktp = doc_types["ktp-baru"]
+
+    def build(**overrides):
+        data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "081234567890",
+                "kelurahan": "Talang Putri", "type_id": str(ktp.id),
+                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
+                "form_token": new_token()}
+        data.update(overrides)
+        return data
+    return build
+
+
+def test_the_intake_page_carries_a_fresh_token_each_time(client, login_as, db):
+    login_as("clerk")
+    tokens = [re.search(r'name="form_token" type="hidden" value="([^"]+)"', client.get("/documents/new").text)
+              for _ in range(2)]
+    assert all(tokens) and tokens[0].group(1) != tokens[1].group(1)
+
+
+def test_posting_the_same_intake_twice_creates_one_request_and_returns_the_first(client, login_as, intake, db):
+    login_as("clerk")
+    data = intake()
+    first = client.post("/documents/new", data=data)
+    assert first.status_code == 303
+    again = client.post("/documents/new", data=data)  # the re-post, the double click, the second tab
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert _count(db, DocumentRequest) == 1
+    assert "sudah pernah dikirim" in client.get(again.headers["Location"]).text
+    # even after the type or the citizen's other data changed in between, the token wins
+    assert client.post("/documents/new", data={**data, "name": "Orang Lain"}).headers["Location"] == \
+        first.headers["Location"]
+    assert _count(db, DocumentRequest) == 1
+
+
+def test_a_post_without_its_token_is_refused(client, login_as, intake, db):
+    login_as("clerk")
+    for token in (None, "", "pendek", "a" * 65, "bukan token!" * 3):
+        data = intake()
+        if token is None:
+            del data["form_token"]
+        else:
+            data["form_token"] = token
+        response = client.post("/documents/new", data=data)
+        assert response.status_code == 422 and "Formulir sudah kedaluwarsa" in response.text
+    assert _count(db, DocumentRequest) == 0
+
+
+def test_a_token_belongs_to_its_user(client, login_as, intake, db, users):
+    users["kasi"]  # section heads take in requests too
+    data = intake()
+    login_as("clerk")
+    first = client.post("/documents/new", data=data)
+    login_as("kasi")
+    second = client.post("/documents/new", data={**data, "nik": valid_nik(), "form_token": data["form_token"]})
+    assert second.status_code == 303 and second.headers["Location"] != first.headers["Location"]
+    assert _count(db, DocumentRequest) == 2
+
+
+def test_two_posts_of_one_form_at_the_same_moment_create_one_request(app, db, users, doc_types):
+    ktp_id = doc_types["ktp-baru"].id
+    token, nik = new_token(), valid_nik()
+    db.session.commit()  # end the test's read: on SQLite it would hold the write lock
+    start = threading.Barrier(2)
+    outcome = []
+
+    def post():
+        with app.test_request_context():
+            try:
+                clerk = db.session.scalar(select(User).where(User.username == "clerk"))
+                doc_type = db.session.get(DocumentType, ktp_id)
+                db.session.commit()
+                start.wait(timeout=10)
+                req = svc.create_request(actor=clerk, nik=nik, name="Rina", phone="", kelurahan="Plaju Darat",
+                                         doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
+                                         once_token=token)
+                outcome.append(f"/documents/{req.id}/receipt")
+            except AlreadyDone as done:
+                outcome.append(("again", done.url))
+            except Exception as exc:  # noqa: BLE001  (shown by the assertion below)
+                outcome.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(outcome) == 2, outcome
+    created = [o for o in outcome if isinstance(o, str)]
+    again = [o[1] for o in outcome if isinstance(o, tuple)]
+    assert len(created) == 1 and again == created, outcome
+    assert _count(db, DocumentRequest) == 1
+
+
+def test_a_second_open_request_for_the_same_nik_and_type_needs_confirmation(client, login_as, intake, db,
+                                                                             doc_types):
+    login_as("clerk")
+    nik = valid_nik()
+    assert client.post("/documents/new", data=intake(nik=nik)).status_code == 303
+    code = db.session.scalars(select(DocumentRequest.tracking_code)).one()
+    warned = client.post("/documents/new", data=intake(nik=nik))
+    assert warned.status_code == 422
+    assert "sudah memiliki permohonan" in warned.text and code in warned.text and "Tetap daftarkan" in warned.text
+    assert 'name="confirm_duplicate"' in warned.text
+    assert _count(db, DocumentRequest) == 1
+    # another type for the same citizen is no double registration
+    kk = doc_types["sktm"]
+    other = intake(nik=nik, type_id=str(kk.id), requirements=[str(r.id) for r in kk.requirements])
+    assert client.post("/documents/new", data=other).status_code == 303
+    confirmed = client.post("/documents/new", data=intake(nik=nik, confirm_duplicate="y"))
+    assert confirmed.status_code == 303
+    assert _count(db, DocumentRequest, DocumentRequest.nik == nik) == 3
+
+
+def test_a_closed_request_does_not_block_a_new_one(client, login_as, intake, db, make_request):
+    old = make_request("handed_over")
+    login_as("clerk")
+    assert client.post("/documents/new", data=intake(nik=old.nik)).status_code == 303
+
+
+def _type_form(doc_type, **overrides):
+    data = {"code": doc_type.code, "name": doc_type.name, "service_amount": str(doc_type.service_amount),
+            "service_unit": doc_type.service_unit, "camat_signs": "y" if doc_type.camat_signs else "",
+            "forwards_to_disdukcapil": "", "active": "y", "description": "",
+            "required": "\n".join(r.label for r in doc_type.requirements if r.required),
+            "optional": "\n".join(r.label for r in doc_type.requirements if not r.required),
+            "form_token": new_token()}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.parametrize("missing", ["required", "optional", "active", "camat_signs", "name", "service_unit"])
+def test_a_document_type_post_missing_a_field_changes_nothing(client, login_as, doc_types, db, missing):
+    sktm = doc_types["sktm"]
+    before = [(r.label, r.required) for r in sktm.requirements]
+    state = (sktm.name, sktm.active, sktm.camat_signs)
+    login_as("admin")
+    response = client.post(f"/documents/admin/types/{sktm.id}", data=_type_form(sktm, **{missing: None}))
+    assert response.status_code == 422
+    assert "Formulir tidak lengkap" in response.text and missing in response.text
+    db.session.expire_all()
+    t = db.session.get(DocumentType, sktm.id)
+    assert [(r.label, r.required) for r in t.requirements] == before and before
+    assert (t.name, t.active, t.camat_signs) == state
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document_type.save")).one()
+    assert refused.outcome == "refused"
+
+
+def test_a_complete_document_type_post_can_untick_and_empty(client, login_as, doc_types, db):
+    sktm = doc_types["sktm"]
+    login_as("admin")
+    page = client.get(f"/documents/admin/types/{sktm.id}").text
+    assert page.count('type="hidden" name="active" value=""') == 1  # the checkbox is always sent
+    response = client.post(f"/documents/admin/types/{sktm.id}",
+                           data=_type_form(sktm, active="", optional="", required="Surat pengantar"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    t = db.session.get(DocumentType, sktm.id)
+    assert t.active is False and [r.label for r in t.requirements] == ["Surat pengantar"]
+
+
+def test_a_new_document_type_posted_twice_is_created_once(client, login_as, db):
+    login_as("admin")
+    data = {"code": "sk-domisili", "name": "Surat Keterangan Domisili", "service_amount": "2",
+            "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "", "active": "y",
+            "description": "", "required": "Surat pengantar RT", "optional": "", "form_token": new_token()}
+    first = client.post("/documents/admin/types/new", data=data)
+    again = client.post("/documents/admin/types/new", data=data)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert _count(db, DocumentType, DocumentType.code == "sk-domisili") == 1

@@ -1,0 +1,95 @@
+"""The quiz cannot be retried until every combination is found: after the course's number of attempts
+the ASN waits, and the page says until when (WIB)."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from plaju.audit.models import AuditEvent
+from plaju.database import utcnow
+from plaju.training import services
+from plaju.training.models import Course, Enrolment
+from plaju.workflow import Invalid
+
+
+def _wrong(course):
+    return {f"q{q.id}": str((q.answer + 1) % len(q.choice_list)) for q in course.questions}
+
+
+def _right(course):
+    return {f"q{q.id}": str(q.answer) for q in course.questions}
+
+
+def test_defaults_are_three_attempts_and_an_hour(db, make_elearning):
+    course = make_elearning()
+    assert (course.quiz_max_attempts, course.quiz_retry_wait_minutes) == (3, 60)
+
+
+def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, db, users, make_elearning, enrol):
+    course = make_elearning()
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    url = f"/training/enrolments/{enrolment.id}/quiz"
+    assert "Kesempatan ke-1 dari 3" in client.get(url).text
+    for _ in range(3):
+        response = client.post(url, data=_wrong(course))
+        assert response.status_code == 200 and "di bawah nilai lulus" in response.text
+    assert 'data-testid="quiz-wait"' in response.text and "WIB" in response.text
+    assert 'data-testid="quiz-form"' not in response.text
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert row.quiz_attempts == 3 and row.quiz_last_attempt_at is not None
+    until = services.quiz_locked_until(row)
+    assert until is not None and timedelta(minutes=59) < until - utcnow() <= timedelta(minutes=60)
+    # the fourth try, even with the right answers, is refused, audited and changes nothing
+    refused = client.post(url, data=_right(course))
+    assert refused.status_code == 422
+    assert "telah menggunakan seluruh 3 kesempatan" in refused.text and services.wib_text(until) in refused.text
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert (row.state, row.quiz_score, row.quiz_attempts) == ("in_progress", 0, 3)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.quiz",
+                                                        AuditEvent.outcome == "refused")).one()
+    assert "quiz_wait" in event.comment
+    assert 'data-testid="quiz-wait"' in client.get(url).text
+
+
+def test_after_the_wait_a_new_series_begins(db, users, make_elearning, enrol):
+    course = make_elearning(quiz_max_attempts=2, quiz_retry_wait_minutes=30)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    for _ in range(2):
+        services.submit_quiz(enrolment, users["asn"], _wrong(course))
+    with pytest.raises(Invalid):
+        services.submit_quiz(enrolment, users["asn"], _right(course))
+    row = db.session.get(Enrolment, enrolment.id)
+    row.quiz_last_attempt_at = utcnow() - timedelta(minutes=31)  # half an hour has passed
+    db.session.commit()
+    assert services.quiz_locked_until(row) is None
+    score, passed = services.submit_quiz(row, users["asn"], _right(course))
+    assert passed and score == 100
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert (row.quiz_attempts, row.quiz_score) == (1, 100)
+
+
+def test_hr_sets_the_limit_in_the_course_form(client, login_as, db, make_elearning):
+    course = make_elearning()
+    login_as("hr")
+    page = client.get(f"/training/courses/{course.id}/edit")
+    assert page.status_code == 200 and 'name="quiz_max_attempts"' in page.text
+    form = {name: value for name, value in services_course_values(course).items()}
+    form.update(quiz_max_attempts="5", quiz_retry_wait_minutes="120")
+    response = client.post(f"/training/courses/{course.id}/edit", data=form)
+    assert response.status_code in (302, 303), response.text[:400]
+    db.session.expire_all()
+    row = db.session.get(Course, course.id)
+    assert (row.quiz_max_attempts, row.quiz_retry_wait_minutes) == (5, 120)
+    bad = client.post(f"/training/courses/{course.id}/edit", data={**form, "quiz_max_attempts": "0"})
+    assert bad.status_code == 422 and "Jumlah kesempatan 1 sampai 20" in bad.text
+
+
+def services_course_values(course) -> dict:
+    return {"title": course.title, "description": course.description or "", "kind": course.kind,
+            "method": course.method, "jp": str(course.jp), "provider": course.provider or "", "starts_on": "",
+            "ends_on": "", "place": "", "link": "", "quota": "", "enrol_deadline": "", "pass_mark": "70",
+            "active": "y"}
