@@ -125,12 +125,12 @@ def verify_chain(batch: int = 5000, *, session=None, check_age: bool = True) -> 
             verdict.reason = _l("events %(first)s-%(last)s missing since the checkpoint of %(at)s",
                                 first=verdict.head_seq + 1, last=newest.seq, at=newest.at_text)
         return verdict
-    max_age = timedelta(hours=config["AUDIT_CHECKPOINT_MAX_AGE_HOURS"])
-    if check_age and checkpoints.now() - newest.at > max_age:
+    hours = config["AUDIT_CHECKPOINT_MAX_AGE_HOURS"]
+    if check_age and checkpoints.now() - newest.at > timedelta(hours=hours):
         verdict.ok, verdict.stale = False, True
         verdict.reason = _l("the newest checkpoint, of %(at)s, is older than %(hours)s hours: events "
                             "since then are not covered (is the cron job running?)",
-                            at=newest.at_text, hours=f"{config['AUDIT_CHECKPOINT_MAX_AGE_HOURS']:g}")
+                            at=newest.at_text, hours=format(hours, "g"))
     return verdict
 
 
