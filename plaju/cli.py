@@ -11,8 +11,8 @@ from werkzeug.serving import run_simple
 from .accounts.demo import seed_people
 from .accounts.models import ROLES, Unit, User
 from .accounts.nip import InvalidNIP, validate_nip
-from .audit import record as audit
 from .audit import checkpoint as checkpoints
+from .audit import record as audit
 from .audit.verify import audit_key, verify_chain
 from .core.registry import SEEDERS
 from .extensions import db

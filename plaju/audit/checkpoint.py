@@ -15,7 +15,7 @@ import os
 import re
 import smtplib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -117,7 +117,3 @@ def mail(line: str, checkpoint: Checkpoint) -> list[str]:
 def now() -> datetime:
     # whole seconds: the line carries no more
     return utcnow().replace(microsecond=0)
-
-
-def utc_aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)

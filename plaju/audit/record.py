@@ -89,11 +89,15 @@ def _key_the_chain(session, head: AuditEvent, key: str) -> AuditEvent:
     if head.compute_hash() != head.hash:
         raise AuditChainError(f"the newest audit event #{head.seq} matches neither PLAJU_AUDIT_KEY nor "
                               "plain SHA-256; run `flask --app plaju audit verify`")
+    # keyed earlier, yet the head is plain SHA-256: someone extended the chain without the key.
+    # Asked directly, not through the walk, which stops at the first break (possibly before).
+    keyed_since = session.scalars(select(AuditEvent).where(
+        (AuditEvent.seq == 1) | (AuditEvent.action == KEYED_ACTION)).order_by(AuditEvent.seq))
+    for event in keyed_since:
+        if event.compute_hash(key) == event.hash:
+            raise AuditChainError(f"the audit chain is keyed since event #{event.seq} but its newest "
+                                  f"event #{head.seq} is not: run `flask --app plaju audit verify`")
     verdict, _seen = walk_chain(session, key=key)
-    if verdict.keyed_from is not None:
-        # keyed earlier, yet the head is plain SHA-256: someone extended the chain without the key
-        raise AuditChainError(f"the audit chain is keyed since event #{verdict.keyed_from} but its newest "
-                              f"event #{head.seq} is not: run `flask --app plaju audit verify`")
     note = f"unkeyed head #{head.seq} {head.hash}; "
     if verdict.ok:
         note += f"{verdict.checked} unkeyed events verified"

@@ -112,6 +112,17 @@ def test_keying_a_broken_old_chain_goes_ahead_and_records_the_break(db, users):
     assert verify_chain().broken_seq == 2  # the old break stays visible
 
 
+def test_a_forgery_after_keying_is_refused_even_when_the_old_part_is_broken(db, users):
+    unkeyed_chain(db, 4)
+    tamper(db, "UPDATE audit_event SET comment = 'diubah' WHERE seq = 2")
+    _record(db, users, 2)  # keys the chain (event 5), then events 6 and 7
+    insert_rows(db, [row(8, _events(db)[-1].hash)])
+    with pytest.raises(AuditChainError, match="keyed since event #5"):
+        audit.record("test.after_forgery", actor=users["hr"])
+    db.session.rollback()
+    assert [e.action for e in _events(db)].count(KEYED_ACTION) == 1
+
+
 def test_the_audit_key_command_keys_an_old_chain_once(app, db):
     rows = unkeyed_chain(db, 3)
     runner = app.test_cli_runner()
