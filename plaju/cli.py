@@ -128,12 +128,19 @@ def audit_checkpoint():
     verdict = verify_chain(check_age=False)
     db.session.rollback()
     if not verdict.ok:
-        where = f" at seq {verdict.broken_seq}" if verdict.broken_seq is not None else ""
-        click.echo(f"no checkpoint written: the audit chain is BROKEN{where}: {verdict.reason}", err=True)
+        if verdict.broken_seq is not None:
+            click.echo(f"no checkpoint written: the audit chain is BROKEN at seq {verdict.broken_seq}: "
+                       f"{verdict.reason}", err=True)
+        else:
+            click.echo(f"no checkpoint written: {verdict.reason}", err=True)
         sys.exit(1)
     checkpoint = checkpoints.Checkpoint(verdict.head_seq, verdict.head, checkpoints.now())
     path = current_app.config["AUDIT_CHECKPOINT_FILE"]
-    line = checkpoints.append(path, checkpoint, audit_key())
+    try:
+        line = checkpoints.append(path, checkpoint, audit_key())
+    except OSError as exc:
+        click.echo(f"no checkpoint written: {path}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
     click.echo(f"{path}: {line}")
     try:
         recipients = checkpoints.mail(line, checkpoint)

@@ -92,9 +92,16 @@ def verify_chain(batch: int = 5000, *, session=None, check_age: bool = True) -> 
     gone: the verdict is then ok with a warning, never `intact`."""
     key = audit_key()
     config = current_app.config
-    found, bad_lines = checkpoints.read(config["AUDIT_CHECKPOINT_FILE"], key)
+    try:
+        found, bad_lines, unreadable = *checkpoints.read(config["AUDIT_CHECKPOINT_FILE"], key), None
+    except OSError as exc:  # e.g. permissions: a failed check, not a crashed page
+        found, bad_lines, unreadable = [], [], exc.strerror or str(exc)
     verdict, seen = walk_chain(session, key=key, batch=batch, remember={c.seq for c in found})
     if not verdict.ok:
+        return verdict
+    if unreadable:
+        verdict.ok = False
+        verdict.reason = _l("the checkpoint file cannot be read (%(error)s)", error=unreadable)
         return verdict
     if bad_lines:
         verdict.ok = False

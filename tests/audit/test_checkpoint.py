@@ -197,3 +197,16 @@ def test_hr_page_warns_without_a_checkpoint(client, login_as, db, users, checkpo
     login_as("hr")
     body = client.post("/audit/verify").get_data(as_text=True)
     assert "alert-warning" in body and "Rantai utuh" not in body and "titik periksa" in body.lower()
+
+
+def test_an_unreadable_checkpoint_file_fails_the_check_without_a_crash(app, client, login_as, db, users,
+                                                                         checkpoint_file):
+    checkpoint_file.mkdir()  # a path that cannot be read as a file (root ignores permission bits)
+    _record(db, users, 1)
+    verdict = verify_chain()
+    assert not verdict.ok and "tidak dapat dibaca" in str(verdict.reason)
+    result = _run(app, "checkpoint")
+    assert result.exit_code == 1 and "no checkpoint written" in result.output
+    login_as("hr")
+    response = client.post("/audit/verify")
+    assert response.status_code == 200 and "tidak dapat dibaca" in response.get_data(as_text=True)
