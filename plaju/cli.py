@@ -156,7 +156,12 @@ def audit_checkpoint():
 def audit_key_command():
     """Key a chain written before PLAJU_AUDIT_KEY existed now, instead of in the first request
     that records an event (it verifies the whole old chain first)."""
-    event = audit.key_chain()
+    try:
+        event = audit.key_chain()
+    except audit.AuditChainError as exc:
+        db.session.rollback()
+        click.echo(f"not keyed: {exc}", err=True)
+        sys.exit(1)
     db.session.commit()
     if event is None:
         click.echo("nothing to do: the chain is empty or already keyed")

@@ -134,6 +134,14 @@ def test_the_audit_key_command_keys_an_old_chain_once(app, db):
     assert verify_chain().keyed_from == 4
 
 
+def test_the_audit_key_command_refuses_a_head_forged_after_keying(app, db, users):
+    _record(db, users, 2)
+    insert_rows(db, [row(3, _events(db)[-1].hash)])
+    result = app.test_cli_runner().invoke(args=["audit", "key"])
+    assert result.exit_code == 1 and "keyed since event #1" in result.output
+    assert len(_events(db)) == 3
+
+
 def test_one_append_reads_only_the_head(app, db, users):
     from sqlalchemy import event as sa_event
     _record(db, users, 3)
