@@ -1,4 +1,4 @@
-"""flask --app plaju seed-demo | create-user | audit verify | demo."""
+"""flask --app plaju seed-demo | create-user | audit verify|checkpoint|key | demo."""
 import sys
 
 import click
@@ -11,8 +11,9 @@ from werkzeug.serving import run_simple
 from .accounts.demo import seed_people
 from .accounts.models import ROLES, Unit, User
 from .accounts.nip import InvalidNIP, validate_nip
+from .audit import checkpoint as checkpoints
 from .audit import record as audit
-from .audit.verify import verify_chain
+from .audit.verify import audit_key, verify_chain
 from .core.registry import SEEDERS
 from .extensions import db
 
@@ -92,14 +93,80 @@ def audit_group():
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify():
-    """Walk the hash chain; exit 1 naming the first broken event."""
+    """Walk the chain and compare it with the newest signed checkpoint.
+
+    Exit 0: intact up to a fresh checkpoint; 1: broken, events missing, or the newest checkpoint
+    too old (the first problem is named); 2: the links hold but nothing proves completeness
+    (no checkpoint yet, or a chain not keyed yet)."""
     verdict = verify_chain()
-    if verdict.ok:
-        click.echo(f"audit chain intact: {verdict.checked} events, head {verdict.head}")
-        return
-    click.echo(f"audit chain BROKEN at seq {verdict.broken_seq}: {verdict.reason} "
-               f"({verdict.checked} events before it are intact)", err=True)
-    sys.exit(1)
+    db.session.rollback()  # end the read (on SQLite every transaction holds the write lock)
+    if not verdict.ok:
+        if verdict.broken_seq is not None:
+            click.echo(f"audit chain BROKEN at seq {verdict.broken_seq}: {verdict.reason} "
+                       f"({verdict.checked} events before it are intact)", err=True)
+        else:
+            click.echo(f"audit check FAILED: {verdict.reason} "
+                       f"({verdict.checked} events, head {verdict.head})", err=True)
+        sys.exit(1)
+    if verdict.warnings:
+        click.echo(f"WARNING: the {verdict.checked} events link correctly (head #{verdict.head_seq} "
+                   f"{verdict.head}), but completeness is not proven:", err=True)
+        for warning in verdict.warnings:
+            click.echo(f"  - {warning}", err=True)
+        sys.exit(2)
+    checkpoint = verdict.checkpoint
+    click.echo(f"audit chain intact: {verdict.checked} events, head #{verdict.head_seq} {verdict.head}; "
+               f"checked against the checkpoint of {checkpoint.at_text} (event #{checkpoint.seq})")
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint():
+    """Verify the chain, then append a signed line with its head to PLAJU_AUDIT_CHECKPOINT_FILE
+    and mail it to PLAJU_AUDIT_CHECKPOINT_MAILTO. Run it from cron (docs/operations.md)."""
+    # an old checkpoint must not stop the next one; anything else wrong must not be signed
+    verdict = verify_chain(check_age=False)
+    db.session.rollback()
+    if not verdict.ok:
+        if verdict.broken_seq is not None:
+            click.echo(f"no checkpoint written: the audit chain is BROKEN at seq {verdict.broken_seq}: "
+                       f"{verdict.reason}", err=True)
+        else:
+            click.echo(f"no checkpoint written: {verdict.reason}", err=True)
+        sys.exit(1)
+    checkpoint = checkpoints.Checkpoint(verdict.head_seq, verdict.head, checkpoints.now())
+    path = current_app.config["AUDIT_CHECKPOINT_FILE"]
+    try:
+        line = checkpoints.append(path, checkpoint, audit_key())
+    except OSError as exc:
+        click.echo(f"no checkpoint written: {path}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{path}: {line}")
+    try:
+        recipients = checkpoints.mail(line, checkpoint)
+    except checkpoints.CheckpointError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    if recipients:
+        click.echo(f"mailed to {', '.join(recipients)}")
+
+
+@audit_group.command("key")
+@with_appcontext
+def audit_key_command():
+    """Key a chain written before PLAJU_AUDIT_KEY existed now, instead of in the first request
+    that records an event (it verifies the whole old chain first)."""
+    try:
+        event = audit.key_chain()
+    except audit.AuditChainError as exc:
+        db.session.rollback()
+        click.echo(f"not keyed: {exc}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    if event is None:
+        click.echo("nothing to do: the chain is empty or already keyed")
+    else:
+        click.echo(f"chain keyed at event #{event.seq}: {event.comment}")
 
 
 @click.group("workflow")

@@ -2,8 +2,8 @@
 
 Without any variable the app runs on an SQLite file under instance/ with a secret key generated once
 into instance/secret_key. PLAJU_ENV must be development, production or test; production switches on
-secure cookies and refuses to start without an explicit PLAJU_SECRET_KEY of at least 32 characters.
-Any malformed value stops the start with a ConfigError naming the variable.
+secure cookies and refuses to start without an explicit PLAJU_SECRET_KEY of at least 32 characters and
+a PLAJU_AUDIT_KEY. Any malformed value stops the start with a ConfigError naming the variable.
 """
 import os
 import secrets
@@ -47,14 +47,34 @@ def _secret_key(instance: Path, production: bool) -> str:
         return key
     if production:
         raise ConfigError("PLAJU_ENV=production needs an explicit PLAJU_SECRET_KEY")
-    path = instance / "secret_key"
+    return _generated_once(instance / "secret_key")
+
+
+def _generated_once(path: Path) -> str:
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         # created with owner-only permissions, then reused by every later start
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker starting at the same moment wrote it
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _audit_key(instance: Path, production: bool) -> str:
+    """The HMAC key of the audit chain and its checkpoints. It lives outside the database, so that
+    someone who can write to the database still cannot forge events."""
+    key = os.environ.get("PLAJU_AUDIT_KEY")
+    if key:
+        if len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"PLAJU_AUDIT_KEY needs at least {MIN_SECRET_LENGTH} characters")
+        return key
+    if production:
+        raise ConfigError("PLAJU_ENV=production needs an explicit PLAJU_AUDIT_KEY")
+    return _generated_once(instance / "audit_key")
 
 
 def load(instance_path: str) -> dict:
@@ -99,5 +119,11 @@ def load(instance_path: str) -> dict:
         "MAIL_SERVER": os.environ.get("PLAJU_MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("PLAJU_MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("PLAJU_MAIL_SENDER", "intranet@plaju.local"),
+        "AUDIT_KEY": _audit_key(instance, production),
+        # signed checkpoints of the audit chain's head; see docs/operations.md "Audit log"
+        "AUDIT_CHECKPOINT_FILE": os.environ.get("PLAJU_AUDIT_CHECKPOINT_FILE")
+        or str(instance / "audit-checkpoints.log"),
+        "AUDIT_CHECKPOINT_MAILTO": os.environ.get("PLAJU_AUDIT_CHECKPOINT_MAILTO", ""),
+        "AUDIT_CHECKPOINT_MAX_AGE_HOURS": float(os.environ.get("PLAJU_AUDIT_CHECKPOINT_MAX_AGE_HOURS", "26")),
         "DEMO_PASSWORD": os.environ.get("PLAJU_DEMO_PASSWORD", "plaju-demo-2026"),
     }

@@ -1,9 +1,13 @@
 """The append-only, hash-chained audit log.
 
-hash = SHA-256(prev_hash || canonical JSON of the event). Every value that goes into the hash is
-stored as text or integer so it reads back byte-for-byte the same on SQLite and PostgreSQL.
+hash = HMAC-SHA256(audit key, prev_hash || canonical JSON of the event); events written before the
+chain was keyed keep their plain SHA-256 (see verify.py for which rule applies to which row). Every
+value that goes into the hash is stored as text or integer so it reads back byte-for-byte the same on
+SQLite and PostgreSQL.
 """
+import functools
 import hashlib
+import hmac
 import json
 
 from sqlalchemy import BigInteger, Index, String, Text
@@ -43,8 +47,9 @@ class AuditEvent(db.Model):
     def payload(self) -> dict:
         return {name: getattr(self, name) for name in HASHED_FIELDS}
 
-    def compute_hash(self) -> str:
-        return chain_hash(self.prev_hash, self.payload())
+    def compute_hash(self, key: str | None = None) -> str:
+        """HMAC-SHA256 with `key`; plain SHA-256 (the rule of events before keying) without."""
+        return chain_hash(self.prev_hash, self.payload(), key)
 
     @property
     def changes_dict(self) -> dict:
@@ -55,5 +60,20 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def chain_hash(prev_hash: str, payload: dict) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()
+@functools.lru_cache(maxsize=4)
+def _keyed(key: str):
+    # the key's padding is computed once; every event then copies the prepared state
+    return hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+
+
+def mac(key: str, message: str) -> str:
+    state = _keyed(key).copy()
+    state.update(message.encode("utf-8"))
+    return state.hexdigest()
+
+
+def chain_hash(prev_hash: str, payload: dict, key: str | None = None) -> str:
+    message = prev_hash + canonical_json(payload)
+    if key is None:
+        return hashlib.sha256(message.encode("utf-8")).hexdigest()
+    return mac(key, message)

@@ -1,4 +1,7 @@
 """Appending to the audit log. The caller's transaction commits the event with its own changes."""
+import ipaddress
+import logging
+import re
 import uuid
 
 from flask import g, has_request_context, request
@@ -7,17 +10,37 @@ from sqlalchemy import select, text
 from ..database import is_postgres, utcnow
 from ..extensions import db
 from .models import GENESIS, AuditEvent, canonical_json
+from .verify import KEYED_ACTION, audit_key, walk_chain
+
+log = logging.getLogger(__name__)
 
 # any constant works; it only has to be the same for every writer of the log
 _PG_APPEND_LOCK = 727_001
+# a proxy's or client's request id is kept only when it is short and plain; otherwise a fresh one
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+
+
+class AuditChainError(RuntimeError):
+    """The newest event matches neither the audit key nor plain SHA-256: appending to it would
+    bless a forgery (or PLAJU_AUDIT_KEY is not the key the log was written with)."""
 
 
 def request_id() -> str | None:
     if not has_request_context():
         return None
     if "request_id" not in g:
-        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        offered = request.headers.get("X-Request-ID", "")
+        g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
     return g.request_id
+
+
+def client_ip() -> str | None:
+    if not has_request_context() or not request.remote_addr:
+        return None
+    try:
+        return str(ipaddress.ip_address(request.remote_addr))[:45]
+    except ValueError:  # a unix socket or a proxy's odd value: never stored as given
+        return None
 
 
 def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", subject=None,
@@ -32,8 +55,10 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
     session = session or db.session
     if is_postgres():
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
-    head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc())
-                           .limit(1)).first()
+    key = audit_key()
+    head = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if head is not None and head.compute_hash(key) != head.hash:
+        head = _key_the_chain(session, head, key)
     if subject is not None:
         subject_type = subject_type or subject.__tablename__
         subject_id = subject.id
@@ -48,13 +73,61 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
         from_state=from_state, to_state=to_state, comment=comment or None,
         changes=canonical_json(changes) if changes else None,
         request_id=request_id(),
-        ip=request.remote_addr if has_request_context() else None,
+        ip=client_ip(),
         prev_hash=head.hash if head else GENESIS,
     )
-    event.hash = event.compute_hash()
+    event.hash = event.compute_hash(key)
     session.add(event)
     session.flush()
     return event
+
+
+def _key_the_chain(session, head: AuditEvent, key: str) -> AuditEvent:
+    """The first keyed append to a chain written before keying: verify the old chain, then append
+    an `audit.keyed` event holding the old head. Old rows keep their SHA-256; verify checks each
+    part by its own rule. Runs once (under the append lock), so its full walk is not per event."""
+    if head.compute_hash() != head.hash:
+        raise AuditChainError(f"the newest audit event #{head.seq} matches neither PLAJU_AUDIT_KEY nor "
+                              "plain SHA-256; run `flask --app plaju audit verify`")
+    # keyed earlier, yet the head is plain SHA-256: someone extended the chain without the key.
+    # Asked directly, not through the walk, which stops at the first break (possibly before).
+    keyed_since = session.scalars(select(AuditEvent).where(
+        (AuditEvent.seq == 1) | (AuditEvent.action == KEYED_ACTION)).order_by(AuditEvent.seq))
+    for event in keyed_since:
+        if event.compute_hash(key) == event.hash:
+            raise AuditChainError(f"the audit chain is keyed since event #{event.seq} but its newest "
+                                  f"event #{head.seq} is not: run `flask --app plaju audit verify`")
+    verdict, _seen = walk_chain(session, key=key)
+    note = f"unkeyed head #{head.seq} {head.hash}; "
+    if verdict.ok:
+        note += f"{verdict.checked} unkeyed events verified"
+    else:
+        # keying still goes ahead, so that new events are protected; the break stays visible
+        log.error("keying an audit chain that is broken at #%s: %s", verdict.broken_seq, verdict.reason)
+        note += f"unkeyed chain broken at #{verdict.broken_seq}: {verdict.reason}"
+    keyed = AuditEvent(
+        seq=head.seq + 1, occurred_at=utcnow().isoformat(timespec="microseconds"), actor_id=None,
+        actor_name="system", acting_for_id=None, action=KEYED_ACTION, outcome="ok",
+        subject_type="audit_event", subject_id=str(head.seq), from_state=None, to_state=None,
+        comment=note, changes=canonical_json({"scheme": ["sha256", "hmac-sha256"]}),
+        request_id=request_id(), ip=client_ip(), prev_hash=head.hash)
+    keyed.hash = keyed.compute_hash(key)
+    session.add(keyed)
+    session.flush()
+    return keyed
+
+
+def key_chain(session=None) -> AuditEvent | None:
+    """Key an old chain now (e.g. right after the upgrade) rather than in the first request that
+    appends. Returns the `audit.keyed` event, or None when there was nothing to key."""
+    session = session or db.session
+    if is_postgres():
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+    key = audit_key()
+    head = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if head is None or head.compute_hash(key) == head.hash:
+        return None
+    return _key_the_chain(session, head, key)
 
 
 def record_alone(action: str, **kwargs) -> AuditEvent:

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from plaju.audit import record as audit
 from plaju.audit.models import AuditEvent
 from plaju.audit.verify import verify_chain
-from plaju.database import is_postgres
+from tests.audit.conftest import tamper as _tamper
 
 
 @pytest.fixture()
@@ -18,23 +18,16 @@ def chain(db, users):
     return db
 
 
-def _tamper(db, sql: str, **params):
-    """Change rows behind the app's back, as an attacker with database access would."""
-    with db.engine.begin() as conn:
-        if is_postgres():
-            conn.execute(text("SET LOCAL session_replication_role = replica"))  # past the trigger
-        conn.execute(text(sql), params)
-
-
 def _cli_verify(app):
     return app.test_cli_runner().invoke(args=["audit", "verify"])
 
 
-def test_intact_chain_verifies_and_cli_exits_zero(app, chain):
-    assert verify_chain().ok
+def test_intact_chain_verifies_and_cli_exits_zero(app, chain, checkpoint_file):
+    assert app.test_cli_runner().invoke(args=["audit", "checkpoint"]).exit_code == 0
+    assert verify_chain().intact
     result = _cli_verify(app)
     assert result.exit_code == 0, result.output
-    assert "intact" in result.output
+    assert "intact: 6 events" in result.output and "checkpoint of" in result.output
 
 
 @pytest.mark.parametrize("attack,broken_seq", [
@@ -92,7 +85,8 @@ def test_events_chain_from_the_previous_hash(chain):
         assert after.seq == before.seq + 1
 
 
-def test_hr_sees_the_history_and_can_verify_it(client, login_as, chain):
+def test_hr_sees_the_history_and_can_verify_it(app, client, login_as, chain, checkpoint_file):
+    app.test_cli_runner().invoke(args=["audit", "checkpoint"])
     login_as("hr")
     page = client.get("/audit/?action=test.event3")
     body = page.get_data(as_text=True)

@@ -18,6 +18,7 @@ def test_secret_key_is_generated_once_and_reused(tmp_path, monkeypatch):
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAJU_ENV", "production")
+    monkeypatch.setenv("PLAJU_AUDIT_KEY", "a" * 40)  # required too (tests/audit/test_key_config.py)
     monkeypatch.delenv("PLAJU_SECRET_KEY", raising=False)
     with pytest.raises(config.ConfigError):
         config.load(str(tmp_path))
