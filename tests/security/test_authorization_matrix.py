@@ -31,6 +31,7 @@ cells that reveal a defect nobody is fixing yet are listed in OPEN_DEFECTS (stri
 import io
 import itertools
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlparse
@@ -268,12 +269,14 @@ class World:
     def intake_body(self):
         doc_type = self.types["domisili"]
         return {"type_id": doc_type.id, "nik": self.nik(), "name": "Rahmat Hidayat", "phone": "081298765432",
-                "kelurahan": "Talang Putri", "requirements": [r.id for r in doc_type.requirements], "note": ""}
+                "kelurahan": "Talang Putri", "requirements": [r.id for r in doc_type.requirements], "note": "",
+                "form_token": _form_token()}
 
     def type_body(self):
         return {"code": f"sk-uji-{next(self.seq)}", "name": "Surat Keterangan Uji", "description": "",
-                "service_amount": "2", "service_unit": "days", "active": "y",
-                "required": "Surat pengantar RT/RW\nFotokopi KTP-el", "optional": ""}
+                "service_amount": "2", "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "",
+                "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KTP-el", "optional": "",
+                "form_token": _form_token()}
 
     def person_body(self, user=None, **changes):
         active = changes.pop("active", True)
@@ -302,7 +305,13 @@ class World:
     def course_body(self):
         return {"title": f"Pelatihan Pelayanan Publik {next(self.seq)}", "description": "", "kind": "teknis",
                 "method": "pelatihan", "jp": "16", "provider": "BPSDM Sumsel", "quota": "10",
-                "enrol_deadline": (today_wib() + timedelta(days=20)).isoformat(), "active": "y"}
+                "enrol_deadline": (today_wib() + timedelta(days=20)).isoformat(), "routine": "", "active": "y",
+                "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "30", "form_token": _form_token()}
+
+
+def _form_token() -> str:
+    """A create form's one-time token as the page would carry it (ignored by forms without one)."""
+    return secrets.token_urlsafe(24)
 
 
 def _own(world, me, name):
