@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 
 revision = '0005_resilience'
-down_revision = '0003_training'
+down_revision = '0004_accounts'
 branch_labels = None
 depends_on = None
 
