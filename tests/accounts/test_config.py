@@ -9,7 +9,7 @@ STRONG = "k" * 32
 @pytest.fixture()
 def env(monkeypatch, tmp_path):
     for name in ("PLAJU_ENV", "PLAJU_SECRET_KEY", "PLAJU_SESSION_IDLE_MINUTES", "PLAJU_SESSION_MAX_HOURS",
-                 "PLAJU_TRUSTED_PROXIES"):
+                 "PLAJU_TRUSTED_PROXIES", "PLAJU_AUDIT_KEY"):
         monkeypatch.delenv(name, raising=False)
 
     def load_with(**values):
@@ -30,7 +30,7 @@ def test_production_needs_a_long_secret_key(env):
         env(PLAJU_ENV="production", PLAJU_SECRET_KEY="x")
     with pytest.raises(ConfigError, match="PLAJU_SECRET_KEY"):
         env(PLAJU_ENV="production")
-    config = env(PLAJU_ENV="production", PLAJU_SECRET_KEY=STRONG)
+    config = env(PLAJU_ENV="production", PLAJU_SECRET_KEY=STRONG, PLAJU_AUDIT_KEY=STRONG)
     assert config["SESSION_COOKIE_SECURE"] and config["ENV_NAME"] == "production"
 
 
