@@ -172,7 +172,8 @@ def test_camat_signs_with_password_through_the_page(client, login_as, make_reque
     assert response.status_code == 303
     assert fresh(db, req).state == "signed"
     timeline = client.get(f"/documents/{req.id}/timeline", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Tanda tangani" in timeline and "Camat Uji" in timeline
+    assert "Camat Uji" in timeline and "menandatangani dokumen" in timeline
+    assert "Menunggu tanda tangan → <strong class=\"text-body\">Ditandatangani" in timeline
 
 
 def test_people_without_a_service_role_see_nothing(client, login_as, make_request):
