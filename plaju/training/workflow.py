@@ -89,10 +89,11 @@ def _enrolled_label(enrolment) -> str:
 
 DIRECT_SUPERVISOR = relation(_is_supervisor, "direct supervisor of the enrolled ASN", label=_supervisor_label)
 ENROLLED_ASN = relation(_is_enrolled, "the enrolled ASN", label=_enrolled_label)
+# each sign-off step names who waits only for the courses it applies to
 CAMAT_ROUTINE = relation(lambda u, e: "camat" in u.roles and e.course.routine, "camat, routine course",
-                         label=_l("Camat or Plh/Plt Camat"))
+                         label=lambda e: _("Camat or Plh/Plt Camat") if e.course.routine else None)
 CAMAT_SPECIAL = relation(lambda u, e: "camat" in u.roles and not e.course.routine, "camat, non-routine course",
-                         label=_l("Camat"))
+                         label=lambda e: None if e.course.routine else _("Camat"))
 HR = roles("hr")
 
 
@@ -322,6 +323,7 @@ sentences.describe_actions({
     "enrolment.module_done": _l("finished a module"),
     "enrolment.quiz": _l("took the quiz"),
     "training_course.create": _l("added a course to the catalogue"),
+    "training_course.update": _l("changed a course"),
     "training_course.module_add": _l("added a module"),
     "training_course.question_add": _l("added a quiz question"),
     "training_plan.create": _l("drafted the plan"),

@@ -55,6 +55,10 @@ def relation(check: Callable, description: str, label: Callable | str | None = N
     return Who(check, description, label=label)
 
 
+TONES = frozenset({"neutral", "info", "success", "warning", "danger"})  # plaju.css .tone-*
+# the kinds of field a step's form may ask for (templates/workflow/_actions.html renders each)
+FORM_FIELDS = frozenset({"reason", "note", "password", "checklist", "missing", "upload"})
+
 # A guard is side-effect free: guard(entity, actor) -> None when fine, else a message for the user.
 Guard = Callable[[object, object], str | None]
 
@@ -131,6 +135,13 @@ class Spec:
                     raise SpecError(f"{self.name}.{step.trigger}: unknown state {state!r}")
             if not isinstance(step.who, Who):
                 raise SpecError(f"{self.name}.{step.trigger}: says nobody may fire it")
+            # the form asks for exactly what the engine will demand, so no page offers a step it cannot take
+            if ("reason" in step.form) != step.comment_required or ("password" in step.form) != step.reauth:
+                raise SpecError(f"{self.name}.{step.trigger}: form {step.form} does not match "
+                                "comment_required/reauth")
+            unknown = set(step.form) - FORM_FIELDS
+            if unknown:
+                raise SpecError(f"{self.name}.{step.trigger}: unknown form fields {sorted(unknown)}")
         reachable, frontier = {self.initial}, [self.initial]
         while frontier:
             here = frontier.pop()
@@ -142,6 +153,8 @@ class Spec:
         if unreachable:
             raise SpecError(f"{self.name}: unreachable states {sorted(unreachable)}")
         for state in self.states:
+            if state.tone not in TONES:
+                raise SpecError(f"{self.name}: state {state.name!r} has an unknown tone {state.tone!r}")
             leaves = any(state.name in step.sources for step in self.steps)
             if state.terminal and leaves:
                 raise SpecError(f"{self.name}: terminal state {state.name!r} has a way out")
