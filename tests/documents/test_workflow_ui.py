@@ -4,9 +4,9 @@ from datetime import timedelta
 from sqlalchemy import event
 
 from plaju.accounts.models import Delegation
+from plaju.audit import record as audit
 from plaju.audit import sentences
 from plaju.timeutil import today_wib
-from plaju.audit import record as audit
 from plaju.workflow import fire, history_for
 from plaju.workflow.ui import waiting_for
 from tests.support import PASSWORD
