@@ -94,15 +94,15 @@ def _people(events) -> tuple[dict, dict]:
         for name, pair in e.changes_dict.items():
             if name in _USER_FIELDS:
                 ids.update(int(v) for v in pair if isinstance(v, int) or (isinstance(v, str) and v.isdigit()))
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    # two statements whatever the events hold (an empty IN matches nothing): pages stay constant
+    users = {u.id: u for u in db.session.execute(
+        select(User.id, User.full_name, User.position).where(User.id.in_(ids)))}
     pairs = {(e.actor_id, e.acting_for_id) for e in events if e.acting_for_id and e.actor_id}
     kinds = {}
-    if pairs:
-        rows = db.session.scalars(select(Delegation).where(
-            Delegation.delegate_id.in_({a for a, _p in pairs}),
-            Delegation.principal_id.in_({p for _a, p in pairs})))
-        for d in rows:
-            kinds.setdefault((d.delegate_id, d.principal_id), []).append(d)
+    rows = db.session.scalars(select(Delegation).where(
+        Delegation.delegate_id.in_({a for a, _p in pairs}), Delegation.principal_id.in_({p for _a, p in pairs})))
+    for d in rows:
+        kinds.setdefault((d.delegate_id, d.principal_id), []).append(d)
     return users, kinds
 
 
@@ -147,16 +147,19 @@ def _value(name, value, users) -> str:
 def render(events, *, subjects: bool = False) -> list[Sentence]:
     """One sentence per event, in the order given. `subjects` also names each event's object."""
     events = list(events)
+    if not events:
+        return []
     users, kinds = _people(events)
     states = _state_labels()
     names = {}
     if subjects:
-        wanted = {}
+        # every registered lookup runs once per page, also with no ids: the same statements every time
+        loaders = {loader: set() for loader in _SUBJECTS.values()}
         for e in events:
             if e.subject_type in _SUBJECTS and e.subject_id:
-                wanted.setdefault(e.subject_type, set()).add(e.subject_id)
-        for kind, ids in wanted.items():
-            names[kind] = _SUBJECTS[kind](sorted(ids))
+                loaders[_SUBJECTS[e.subject_type]].add(e.subject_id)
+        found = {loader: loader(sorted(ids)) for loader, ids in loaders.items()}
+        names = {kind: found[loader] for kind, loader in _SUBJECTS.items()}
     lines = []
     for e in events:
         who = _who(e, users, kinds)
@@ -205,7 +208,7 @@ def _user_names(ids) -> dict:
     from ..accounts.models import User
     from ..extensions import db
     numbers = [int(i) for i in ids if str(i).isdigit()]
-    rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(numbers))) if numbers else []
+    rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(numbers)))
     return {str(i): name for i, name in rows}
 
 

@@ -20,7 +20,8 @@ from ..notify.service import deliver_pending, notify
 from ..timeutil import today_wib
 from ..workflow import available, fire, history_for
 from . import sla
-from .models import DocumentAttachment, DocumentRequest, DocumentType, Holiday
+from .calendar import holiday_set
+from .models import DocumentAttachment, DocumentRequest, DocumentType
 from .nik import validate_nik
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES, STATES, TERMINAL_STATES
 
@@ -43,10 +44,6 @@ class IntakeRefused(ValueError):
         super().__init__(str(message))
         self.message = message
         self.field = field
-
-
-def holiday_set() -> frozenset:
-    return frozenset(db.session.scalars(select(Holiday.day)))
 
 
 def new_tracking_code() -> str:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ..audit import sentences
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
+from .calendar import holiday_set
 from .models import DocumentRequest
 
 CLERK, KASI, CAMAT = "clerk", "section_head", "camat"
@@ -90,7 +91,6 @@ def track_clock(request, step, from_state, ctx):
     """Shared bookkeeping after every step: pause, resume and stop the service clock."""
     holidays = ctx.data.get("holidays")
     if holidays is None:
-        from .services import holiday_set
         holidays = holiday_set()
     was_running = DOCUMENT_FLOW.state(from_state).clock
     dest = DOCUMENT_FLOW.state(request.state)
@@ -212,7 +212,7 @@ def _request_names(ids) -> dict:
     from ..extensions import db
     numbers = [int(i) for i in ids if str(i).isdigit()]
     rows = db.session.execute(select(DocumentRequest.id, DocumentRequest.tracking_code).where(
-        DocumentRequest.id.in_(numbers))) if numbers else []
+        DocumentRequest.id.in_(numbers)))
     return {str(i): code for i, code in rows}
 
 

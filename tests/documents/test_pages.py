@@ -146,7 +146,7 @@ def test_stale_page_rerenders_the_panel_naming_who_acted_first(client, login_as,
 
 
 @pytest.mark.parametrize("trigger,who,status,message", [
-    ("sign", "clerk", 403, "Anda tidak berwenang melakukan &#34;Tanda tangani&#34;"),
+    ("sign", "clerk", 403, "Anda tidak berwenang melakukan &#34;Tandatangani&#34;"),
     ("hand_over", "clerk", 403, "tidak dapat dilakukan"),
     ("teleport", "clerk", 403, "Tindakan tidak dikenal"),
     ("sign", "camat", 422, "Kata sandi salah"),

@@ -232,6 +232,6 @@ def test_home_cards_for_supervisor_camat_and_hr(client, login_as, users, make_co
     home = client.get("/").text
     assert "Persetujuan pelatihan menunggu" in home and "JP saya tahun ini" in home
     login_as("camat")
-    assert "Pengesahan pelatihan menunggu" in client.get("/").text
+    assert "Pelatihan menunggu tanda tangan" in client.get("/").text
     approvals = client.get("/training/approvals").text
     assert "B" in approvals and 'data-testid="approval-row"' in approvals
