@@ -83,3 +83,14 @@ def test_the_workflow_and_the_services_of_documents_do_not_import_each_other():
     root = Path(__file__).resolve().parents[2] / "plaju" / "documents"
     assert "services" not in (root / "workflow.py").read_text()
     assert "import holiday_set" in (root / "services.py").read_text()  # from the calendar, as workflow does
+
+
+def test_the_audit_list_uses_the_same_sentences_and_names_the_request(client, login_as, make_request, users, db):
+    req = make_request("received")
+    fire(req, "verify", users["clerk"], expected_version=0)
+    login_as("hr")
+    html = client.get("/audit/?subject=document").get_data(as_text=True)
+    assert "Clerk Uji (clerk) memulai verifikasi" in html and "Clerk Uji (clerk) menerima permohonan di loket" in html
+    assert req.tracking_code in html  # the object by its human name, not document:12
+    assert "Diterima → <strong>Verifikasi</strong>" in html
+    assert "document.verify" not in html and "received →" not in html
