@@ -8,6 +8,7 @@ from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block
+from . import sentences
 from .models import AuditEvent
 from .verify import head, verify_chain
 
@@ -47,7 +48,8 @@ def index():
     more = len(events) > PAGE
     events = events[:PAGE]
     next_before = events[-1].seq if more and events else None
-    return render_page_or_block("audit/index.html", "results", events=events, filters=filters,
+    return render_page_or_block("audit/index.html", "results", lines=sentences.render(events, subjects=True),
+                                filters=filters,
                                 next_before=next_before, head=head())
 
 

@@ -118,7 +118,8 @@ def _working_days_ago(days: int, holidays) -> object:
 def seed_documents() -> None:
     from faker import Faker
 
-    from .services import create_request, holiday_set
+    from .calendar import holiday_set
+    from .services import create_request
     types = seed_types()
     if db.session.scalar(select(func.count()).select_from(DocumentRequest)):
         return

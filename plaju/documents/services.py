@@ -7,13 +7,13 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from .. import once, uploads
 from ..accounts.models import User, UserRole, active_delegations
 from ..audit import record as audit
+from ..audit import sentences
 from ..core.urls import MAX_ID
 from ..database import utcnow
 from ..extensions import db
@@ -21,7 +21,8 @@ from ..notify.service import deliver_pending, notify
 from ..timeutil import today_wib
 from ..workflow import available, fire, history_for
 from . import sla
-from .models import DocumentAttachment, DocumentRequest, DocumentType, Holiday
+from .calendar import holiday_set
+from .models import DocumentAttachment, DocumentRequest, DocumentType
 from .nik import validate_nik
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES, STATES, TERMINAL_STATES
 
@@ -44,10 +45,6 @@ class IntakeRefused(ValueError):
         super().__init__(str(message))
         self.message = message
         self.field = field
-
-
-def holiday_set() -> frozenset:
-    return frozenset(db.session.scalars(select(Holiday.day)))
 
 
 def new_tracking_code() -> str:
@@ -228,12 +225,6 @@ def state_label(name: str) -> str:
     return DOCUMENT_FLOW.state(name).label
 
 
-STATE_TONES = {"received": "secondary", "verifying": "info", "returned": "warning", "processing": "primary",
-               "at_disdukcapil": "primary", "back_from_disdukcapil": "primary",
-               "awaiting_signature": "primary", "signed": "primary", "ready": "success",
-               "handed_over": "success", "rejected": "danger", "cancelled": "dark"}
-
-
 # ---- who may do what ---------------------------------------------------------------------------
 
 def actions_for(req: DocumentRequest, user) -> list:
@@ -262,24 +253,9 @@ def can_view(user) -> bool:
     return any(d.principal.has_role(*STAFF) for d in active_delegations(user))
 
 
-def timeline(req: DocumentRequest) -> list[dict]:
-    events = history_for(req)
-    ids = {e.acting_for_id for e in events if e.acting_for_id}
-    names = {}
-    if ids:
-        names = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
-    items = []
-    for e in events:
-        if e.outcome != "ok":
-            continue
-        trigger = e.action.rsplit(".", 1)[-1]
-        step = DOCUMENT_FLOW.step_by_trigger.get(trigger)
-        label = step.label if step else {"receive": _l("Received at the counter")}.get(trigger, trigger)
-        principal = names.get(e.acting_for_id)
-        items.append({"event": e, "label": label, "actor": e.actor_name or "-",
-                      "acting_for": principal, "to_state": e.to_state,
-                      "changes": e.changes_dict})
-    return items
+def timeline(req: DocumentRequest) -> list:
+    """The request's history as sentences, refused attempts included (who tried what, and why not)."""
+    return sentences.render(history_for(req))
 
 
 # ---- the queue -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import segno
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -18,7 +18,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..htmx import render_page_or_block, trigger, wants_fragment
 from ..timeutil import today_wib
-from ..workflow import Refused
+from ..workflow.ui import action_view, waiting_for
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
 from .forms import DocumentTypeForm, HolidayForm, IntakeForm
@@ -75,7 +75,7 @@ def _minutes_wt(minutes):
 def _context_helpers():
     now = utcnow()
     return {"is_overdue": lambda r: svc.is_overdue(r, now), "is_due_today": lambda r: svc.is_due_today(r, now),
-            "promised": svc.promised_date, "state_label": svc.state_label, "tones": svc.STATE_TONES}
+            "promised": svc.promised_date, "state_label": svc.state_label, "flow": DOCUMENT_FLOW}
 
 
 # ---- queue -----------------------------------------------------------------------------------
@@ -192,7 +192,8 @@ def _load(request_id: int) -> DocumentRequest:
 def _detail_context(req, error=None):
     return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
             "error": error, "show_nik": current_user.has_role(*svc.FULL_NIK),
-            "timeline": svc.timeline(req), "used_now": svc.clock_used_now(req), **_context_helpers()}
+            "timeline": svc.timeline(req), "used_now": svc.clock_used_now(req), "waiting_for": waiting_for(req),
+            **_context_helpers()}
 
 
 @bp.get("/<int:request_id>")
@@ -207,28 +208,14 @@ def timeline(request_id):
     return render_page_or_block("documents/detail.html", "timeline", **_detail_context(req))
 
 
-@bp.post("/<int:request_id>/actions/<trigger_name>")
-def act(request_id, trigger_name):
-    req = _load(request_id)
-    form = request.form
-    try:
-        req = svc.take_action(
-            req, trigger_name, current_user._get_current_object(), version=form.get("version", ""),
-            comment=form.get("comment"), password=form.get("password"),
-            ticked={int(v) for v in form.getlist("ticked") if v.isdigit()},
-            missing={int(v) for v in form.getlist("missing") if v.isdigit()})
-    except Refused as refused:
-        req = _load(request_id)
-        html = render_page_or_block("documents/detail.html", "panel", **_detail_context(req, refused.message))
-        return make_response(html, refused.status)
-    step = DOCUMENT_FLOW.step_by_trigger[trigger_name]
-    message = _("Done: %(step)s. Status now: %(state)s.", step=step.label, state=svc.state_label(req.state))
-    if wants_fragment():
-        html = render_page_or_block("documents/detail.html", "panel",
-                                    **_detail_context(req), done=message)
-        return trigger(make_response(html), CHANGED)
-    flash(message, "success")
-    return redirect(url_for(".detail", request_id=req.id), 303)
+def _take_step(req, trigger_name, actor, form):
+    return svc.take_action(req, trigger_name, actor, version=form.version, comment=form.comment,
+                           password=form.password, ticked=form.ticked, missing=form.missing)
+
+
+bp.add_url_rule("/<int:request_id>/actions/<trigger_name>", "act", methods=["POST"], view_func=action_view(
+    _load, "documents/detail.html", "panel", _detail_context, service=_take_step, event=CHANGED,
+    page_url=lambda req: url_for(".detail", request_id=req.id)))
 
 
 @bp.post("/<int:request_id>/attachments")

@@ -10,8 +10,10 @@ import json
 
 from flask_babel import lazy_gettext as _l
 
+from ..audit import sentences
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
+from .calendar import holiday_set
 from .models import DocumentRequest
 
 CLERK, KASI, CAMAT = "clerk", "section_head", "camat"
@@ -89,7 +91,6 @@ def track_clock(request, step, from_state, ctx):
     """Shared bookkeeping after every step: pause, resume and stop the service clock."""
     holidays = ctx.data.get("holidays")
     if holidays is None:
-        from .services import holiday_set
         holidays = holiday_set()
     was_running = DOCUMENT_FLOW.state(from_state).clock
     dest = DOCUMENT_FLOW.state(request.state)
@@ -118,26 +119,27 @@ def track_clock(request, step, from_state, ctx):
 
 
 STATES = [
-    State("received", _l("Received"), clock=True),
-    State("verifying", _l("Verification"), clock=True),
-    State("returned", _l("Returned to the citizen")),
-    State("processing", _l("Processing"), clock=True),
-    State("at_disdukcapil", _l("Forwarded to Disdukcapil"), clock=True),
-    State("back_from_disdukcapil", _l("Back from Disdukcapil"), clock=True),
-    State("awaiting_signature", _l("Awaiting signature"), clock=True),
-    State("signed", _l("Signed"), clock=True),
-    State("ready", _l("Ready for pick-up")),
-    State("handed_over", _l("Handed over"), terminal=True),
-    State("rejected", _l("Rejected"), terminal=True),
-    State("cancelled", _l("Cancelled"), terminal=True),
+    State("received", _l("Received"), clock=True, tone="neutral"),
+    State("verifying", _l("Verification"), clock=True, tone="info"),
+    State("returned", _l("Returned to the citizen"), tone="warning"),
+    State("processing", _l("Processing"), clock=True, tone="info"),
+    State("at_disdukcapil", _l("Forwarded to Disdukcapil"), clock=True, tone="info"),
+    State("back_from_disdukcapil", _l("Back from Disdukcapil"), clock=True, tone="info"),
+    State("awaiting_signature", _l("Awaiting signature"), clock=True, tone="info"),
+    State("signed", _l("Signed"), clock=True, tone="info"),
+    State("ready", _l("Ready for pick-up"), tone="success"),
+    State("handed_over", _l("Handed over"), terminal=True, tone="success"),
+    State("rejected", _l("Rejected"), terminal=True, tone="danger"),
+    State("cancelled", _l("Cancelled"), terminal=True, tone="neutral"),
 ]
 
 STEPS = [
     Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER),
     Step("return_to_citizen", ("verifying", "processing"), "returned", _l("Return to the citizen"),
-         who=COUNTER, comment_required=True, style="warning", effect=_mark_missing),
+         who=COUNTER, comment_required=True, style="warning", effect=_mark_missing,
+         form=("missing", "reason")),
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
-         effect=_mark_received),
+         effect=_mark_received, form=("checklist", "note")),
     Step("accept", "verifying", "processing", _l("Requirements complete, process"), who=roles(KASI),
          guards=(_requirements_complete,), delegable=True, four_eyes=True, style="success"),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
@@ -153,7 +155,8 @@ STEPS = [
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
          comment_required=True, delegable=True, style="warning"),
     Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success"),
-    Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success"),
+    Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",
+         form=("note",)),
     Step("reject", ("verifying", "returned", "processing", "back_from_disdukcapil"), "rejected",
          _l("Reject"), who=roles(KASI), comment_required=True, style="danger"),
     Step("cancel", ("received", "verifying", "returned"), "cancelled", _l("Cancel (citizen withdraws)"),
@@ -169,3 +172,49 @@ DOCUMENT_FLOW = register(Spec(
 OPEN_STATES = tuple(s.name for s in STATES if not s.terminal)
 CLOCK_STATES = tuple(s.name for s in STATES if s.clock)
 TERMINAL_STATES = tuple(s.name for s in STATES if s.terminal)
+
+# how the history and the audit list say what happened (plaju.audit.sentences)
+sentences.describe_actions({
+    "document.receive": _l("took in the request at the counter"),
+    "document.verify": _l("started the verification"),
+    "document.return_to_citizen": _l("returned the file to the citizen"),
+    "document.resubmit": _l("recorded the documents the citizen brought"),
+    "document.accept": _l("found the requirements complete and started processing"),
+    "document.forward": _l("forwarded the request to Disdukcapil"),
+    "document.back_from_disdukcapil": _l("recorded the document back from Disdukcapil"),
+    "document.to_signature": _l("submitted the document for the Camat's signature"),
+    "document.complete": _l("finished the document, ready for pick-up"),
+    "document.sign": _l("signed the document"),
+    "document.send_back": _l("sent the document back for correction"),
+    "document.mark_ready": _l("marked the document ready for pick-up"),
+    "document.hand_over": _l("handed the document over to the citizen"),
+    "document.reject": _l("rejected the request"),
+    "document.cancel": _l("cancelled the request at the citizen's wish"),
+    "document.attach": _l("added scans"),
+    "document.view_file": _l("opened a scan"),
+    "document_type.save": _l("saved a document type"),
+    "holiday.add": _l("added a holiday"),
+    "holiday.delete": _l("removed a holiday"),
+})
+sentences.describe_fields({
+    "missing": _l("Documents missing"), "received": _l("Documents brought"),
+    "disdukcapil_back_at": _l("Back from Disdukcapil"), "signed_as": _l("Signed as"),
+    "clock_used_minutes": _l("Working minutes used"), "due_at": _l("Due date"),
+    "wait_minutes": _l("Total wait (working minutes)"), "type": _l("Document type"),
+    "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
+    "day": _l("Date"), "name": _l("Name"),
+})
+
+
+def _request_names(ids) -> dict:
+    from sqlalchemy import select
+
+    from ..extensions import db
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    rows = db.session.execute(select(DocumentRequest.id, DocumentRequest.tracking_code).where(
+        DocumentRequest.id.in_(numbers)))
+    return {str(i): code for i, code in rows}
+
+
+sentences.describe_subjects("document", _request_names)
+sentences.describe_subjects("document_file", _request_names)

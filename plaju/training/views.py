@@ -10,11 +10,12 @@ from wtforms.fields.choices import SelectChoice
 from .. import uploads
 from ..accounts.models import Unit, User
 from ..core.registry import home_card, nav_item
-from ..core.urls import int_arg, is_local_url
+from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block, trigger, wants_fragment
 from ..timeutil import today_wib
-from ..workflow import Refused, available, fire, history_for
+from ..workflow import Refused, available
+from ..workflow.ui import action_view, history_sentences, waiting_for
 from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import services
 from .forms import CourseForm, EnrolForm, ModuleForm, PlanForm, PlanItemForm, QuestionForm
@@ -298,13 +299,16 @@ def _enrolment(enrolment_id: int) -> Enrolment:
     return enrolment
 
 
-def _enrolment_page(enrolment, error=None, notice=None, status=200):
-    user = _user()
+def _enrolment_context(enrolment) -> dict:
     learning = services.learning_status(enrolment) if enrolment.course.is_elearning else None
-    return render_page_or_block(
-        "training/enrolment.html", "main", enrolment=enrolment, actions=services.actions_for(enrolment, user),
-        history=history_for(enrolment), error=error, notice=notice, learning=learning,
-        max_mb=uploads.max_bytes() // (1024 * 1024)), status
+    return {"enrolment": enrolment, "actions": services.actions_for(enrolment, _user()),
+            "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment), "learning": learning,
+            "max_mb": uploads.max_bytes() // (1024 * 1024)}
+
+
+def _enrolment_page(enrolment, error=None, done=None, status=200):
+    return render_page_or_block("training/enrolment.html", "main", **_enrolment_context(enrolment), error=error,
+                                done=done), status
 
 
 @bp.get("/enrolments/<int:enrolment_id>")
@@ -312,57 +316,16 @@ def enrolment(enrolment_id: int):
     return _enrolment_page(_enrolment(enrolment_id))
 
 
-def _fire_form(entity, trigger_name: str, **extra):
-    # a form without its version is refused as stale (409), never taken without the check
-    return fire(entity, trigger_name, _user(), expected_version=request.form.get("version", ""),
-                comment=request.form.get("comment"), password=request.form.get("password"), **extra)
+def _gone_after_step(enrolment):
+    """After approving, a supervisor may no longer see the enrolment: go back to the approvals list."""
+    return None if services.can_view_enrolment(enrolment, _user()) else url_for("training.approvals")
 
 
-@bp.post("/enrolments/<int:enrolment_id>/act/<trigger_name>")
-def enrolment_act(enrolment_id: int, trigger_name: str):
-    enrolment = _enrolment(enrolment_id)
-    if trigger_name in AUTOMATIC:  # the system takes these steps; no form may
-        abort(404)
-    stored = None
-    try:
-        if trigger_name == "complete":
-            try:
-                stored = uploads.store(request.files.get("evidence"))
-            except uploads.UploadRefused as refusal:
-                from ..audit import record as audit
-                db.session.rollback()
-                audit.record_alone("enrolment.complete", actor=_user(), outcome="refused",
-                                   subject_type="enrolment", subject_id=enrolment_id,
-                                   from_state=enrolment.state, comment=f"[upload] {refusal}")
-                db.session.expire_all()
-                return _enrolment_page(db.session.get(Enrolment, enrolment_id), error=str(refusal), status=422)
-        step = ENROLMENT_FLOW.step_by_trigger.get(trigger_name)
-        _fire_form(enrolment, trigger_name, data={"evidence": stored} if stored else None)
-    except Refused as refusal:
-        if stored:
-            uploads.discard(stored.name)
-        db.session.expire_all()
-        return _enrolment_page(db.session.get(Enrolment, enrolment_id), error=str(refusal.message),
-                               status=refusal.status)
-    except Exception:
-        if stored:
-            uploads.discard(stored.name)
-        raise
-    notice = _("Done: %(step)s.", step=step.label)
-    db.session.expire_all()
-    moved = db.session.get(Enrolment, enrolment_id)
-    if wants_fragment():
-        if not services.can_view_enrolment(moved, _user()):
-            response = make_response("", 204)
-            response.headers["HX-Redirect"] = url_for("training.approvals")
-            return response
-        body, status = _enrolment_page(moved, notice=notice)
-        return trigger(make_response(body, status), EVENT)
-    flash(notice, "success")
-    if not services.can_view_enrolment(moved, _user()):
-        return redirect(url_for("training.approvals"))
-    target = request.form.get("next")
-    return redirect(target if is_local_url(target) else url_for("training.enrolment", enrolment_id=enrolment_id))
+bp.add_url_rule("/enrolments/<int:enrolment_id>/act/<trigger_name>", "enrolment_act", methods=["POST"],
+                view_func=action_view(
+                    _enrolment, "training/enrolment.html", "main", _enrolment_context, event=EVENT,
+                    hidden=AUTOMATIC, gone=_gone_after_step,
+                    page_url=lambda e: url_for("training.enrolment", enrolment_id=e.id)))
 
 
 @bp.get("/enrolments/<int:enrolment_id>/evidence")
@@ -505,12 +468,17 @@ def _item_form(plan: Plan) -> PlanItemForm:
     return form
 
 
-def _plan_page(plan, error=None, notice=None, status=200, item_form=None):
-    return render_page_or_block(
-        "training/plan.html", "main", plan=plan, actions=available(plan, _user()), needs=services.needs(plan),
-        realisation=services.realisation(plan), history=history_for(plan), error=error, notice=notice,
-        item_form=item_form or _item_form(plan), amendment=services.open_amendment(plan),
-        superseded_by=db.session.get(Plan, plan.superseded_by_id) if plan.superseded_by_id else None), status
+def _plan_context(plan, item_form=None) -> dict:
+    return {"plan": plan, "actions": available(plan, _user()), "needs": services.needs(plan),
+            "realisation": services.realisation(plan), "history": history_sentences(plan),
+            "waiting_for": waiting_for(plan), "item_form": item_form or _item_form(plan),
+            "amendment": services.open_amendment(plan),
+            "superseded_by": db.session.get(Plan, plan.superseded_by_id) if plan.superseded_by_id else None}
+
+
+def _plan_page(plan, error=None, done=None, status=200, item_form=None):
+    return render_page_or_block("training/plan.html", "main", **_plan_context(plan, item_form), error=error,
+                                done=done), status
 
 
 @bp.get("/plans/<int:plan_id>")
@@ -522,7 +490,7 @@ def _after_plan_change(plan_id: int, notice: str):
     db.session.expire_all()
     plan = db.session.get(Plan, plan_id)
     if wants_fragment():
-        body, status = _plan_page(plan, notice=notice)
+        body, status = _plan_page(plan, done=notice)
         return trigger(make_response(body, status), EVENT)
     flash(notice, "success")
     return redirect(url_for("training.plan", plan_id=plan_id))
@@ -558,15 +526,9 @@ def plan_item_remove(plan_id: int, item_id: int):
     return _after_plan_change(plan_id, _("The activity was removed from the plan."))
 
 
-@bp.post("/plans/<int:plan_id>/act/<trigger_name>")
-def plan_act(plan_id: int, trigger_name: str):
-    plan = _plan(plan_id)
-    step = PLAN_FLOW.step_by_trigger.get(trigger_name)
-    try:
-        _fire_form(plan, trigger_name)
-    except Refused as refusal:
-        return _plan_refused(plan_id, refusal)
-    return _after_plan_change(plan_id, _("Done: %(step)s.", step=step.label))
+bp.add_url_rule("/plans/<int:plan_id>/act/<trigger_name>", "plan_act", methods=["POST"], view_func=action_view(
+    _plan, "training/plan.html", "main", _plan_context, event=EVENT,
+    page_url=lambda p: url_for("training.plan", plan_id=p.id)))
 
 
 @bp.post("/plans/<int:plan_id>/amend")

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts.models import User, UserRole
+from ..audit import sentences
 from ..database import is_postgres
 from ..extensions import db
 from ..timeutil import today_wib
@@ -75,10 +76,24 @@ def _is_enrolled(user, enrolment) -> bool:
     return enrolment.user_id == user.id
 
 
-DIRECT_SUPERVISOR = relation(_is_supervisor, "direct supervisor of the enrolled ASN")
-ENROLLED_ASN = relation(_is_enrolled, "the enrolled ASN")
-CAMAT_ROUTINE = relation(lambda u, e: "camat" in u.roles and e.course.routine, "camat, routine course")
-CAMAT_SPECIAL = relation(lambda u, e: "camat" in u.roles and not e.course.routine, "camat, non-routine course")
+def _supervisor_label(enrolment) -> str:
+    supervisor = enrolment.user.supervisor if enrolment.user else None
+    if supervisor is None:
+        return _("direct supervisor")
+    return _("direct supervisor (%(name)s)", name=supervisor.full_name)
+
+
+def _enrolled_label(enrolment) -> str:
+    return _("the ASN (%(name)s)", name=enrolment.user.full_name) if enrolment.user else _("the ASN")
+
+
+DIRECT_SUPERVISOR = relation(_is_supervisor, "direct supervisor of the enrolled ASN", label=_supervisor_label)
+ENROLLED_ASN = relation(_is_enrolled, "the enrolled ASN", label=_enrolled_label)
+# each sign-off step names who waits only for the courses it applies to
+CAMAT_ROUTINE = relation(lambda u, e: "camat" in u.roles and e.course.routine, "camat, routine course",
+                         label=lambda e: _("Camat or Plh/Plt Camat") if e.course.routine else None)
+CAMAT_SPECIAL = relation(lambda u, e: "camat" in u.roles and not e.course.routine, "camat, non-routine course",
+                         label=lambda e: None if e.course.routine else _("Camat"))
 HR = roles("hr")
 
 
@@ -201,14 +216,14 @@ def _notify_next(enrolment, step, _from_state, ctx):
 
 
 ENROLMENT_STATES = [
-    State("requested", _l("Requested"), clock=True),
-    State("approved", _l("Approved by supervisor"), clock=True),
-    State("in_progress", _l("In progress")),
-    State("completed", _l("Completed, awaiting verification"), clock=True),
-    State("verified", _l("Verified, JP credited"), terminal=True),
-    State("declined", _l("Declined"), terminal=True),
-    State("withdrawn", _l("Withdrawn"), terminal=True),
-    State("not_completed", _l("Not completed"), terminal=True),
+    State("requested", _l("Requested"), clock=True, tone="neutral"),
+    State("approved", _l("Approved by supervisor"), clock=True, tone="info"),
+    State("in_progress", _l("In progress"), tone="info"),
+    State("completed", _l("Completed, awaiting verification"), clock=True, tone="warning"),
+    State("verified", _l("Verified, JP credited"), terminal=True, tone="success"),
+    State("declined", _l("Declined"), terminal=True, tone="danger"),
+    State("withdrawn", _l("Withdrawn"), terminal=True, tone="neutral"),
+    State("not_completed", _l("Not completed"), terminal=True, tone="danger"),
 ]
 
 ENROLMENT_FLOW = register(Spec(
@@ -225,7 +240,7 @@ ENROLMENT_FLOW = register(Spec(
         Step("refuse_sign_off", "approved", "declined", _l("Decline sign-off"), who=roles("camat"),
              four_eyes=True, comment_required=True, style="danger"),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
-             guards=(_not_elearning,), effect=_attach_evidence),
+             guards=(_not_elearning,), effect=_attach_evidence, form=("upload",)),
         Step("complete_elearning", "in_progress", "completed", _l("E-learning finished"), who=ENROLLED_ASN,
              guards=(_elearning_finished,), effect=_finish_elearning),
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=HR, four_eyes=True,
@@ -267,11 +282,11 @@ def _keep_notes(plan, ctx):
 
 
 PLAN_STATES = [
-    State("draft", _l("Draft")),
-    State("submitted", _l("Submitted to the Camat"), clock=True),
-    State("returned", _l("Returned with notes")),
-    State("approved", _l("Approved"), terminal=True),
-    State("cancelled", _l("Cancelled"), terminal=True),
+    State("draft", _l("Draft"), tone="neutral"),
+    State("submitted", _l("Submitted to the Camat"), clock=True, tone="info"),
+    State("returned", _l("Returned with notes"), tone="warning"),
+    State("approved", _l("Approved"), terminal=True, tone="success"),
+    State("cancelled", _l("Cancelled"), terminal=True, tone="neutral"),
 ]
 
 PLAN_FLOW = register(Spec(
@@ -288,3 +303,72 @@ PLAN_FLOW = register(Spec(
     owners=lambda p: {p.created_by_id} if p.created_by_id else set(),
     describe=lambda p: f"{p.unit.name} {p.year} rev. {p.revision}",
 ))
+
+
+# how the history and the audit list say what happened (plaju.audit.sentences)
+sentences.describe_actions({
+    "enrolment.request": _l("requested a place on the course"),
+    "enrolment.nominate": _l("nominated an ASN for the course"),
+    "enrolment.approve": _l("approved the enrolment"),
+    "enrolment.decline": _l("declined the enrolment"),
+    "enrolment.sign_off": _l("signed off the enrolment"),
+    "enrolment.sign_off_routine": _l("signed off the enrolment (routine course)"),
+    "enrolment.refuse_sign_off": _l("declined the sign-off"),
+    "enrolment.complete": _l("reported the course completed"),
+    "enrolment.complete_elearning": _l("finished the e-learning"),
+    "enrolment.verify": _l("verified the completion and credited the JP"),
+    "enrolment.return_evidence": _l("returned the evidence"),
+    "enrolment.withdraw": _l("withdrew from the course"),
+    "enrolment.mark_not_completed": _l("marked the course as not completed"),
+    "enrolment.module_done": _l("finished a module"),
+    "enrolment.quiz": _l("took the quiz"),
+    "training_course.create": _l("added a course to the catalogue"),
+    "training_course.update": _l("changed a course"),
+    "training_course.module_add": _l("added a module"),
+    "training_course.question_add": _l("added a quiz question"),
+    "training_plan.create": _l("drafted the plan"),
+    "training_plan.submit": _l("submitted the plan to the Camat"),
+    "training_plan.approve": _l("approved the plan"),
+    "training_plan.return": _l("returned the plan with notes"),
+    "training_plan.cancel": _l("cancelled the draft plan"),
+    "training_plan.amend": _l("started an amendment of the plan"),
+    "training_plan.item_add": _l("added a planned activity"),
+    "training_plan.item_remove": _l("removed a planned activity"),
+})
+sentences.describe_fields({
+    "approved_by_id": _l("Approved by"), "signed_by_id": _l("Signed off by"), "evidence": _l("Evidence"),
+    "quiz_score": _l("Quiz score"), "attempt": _l("This attempt"), "jp_credited": _l("JP credited"),
+    "credited_year": _l("Year credited"), "notes": _l("Notes"), "supersedes": _l("Replaces plan"),
+    "course": _l("Course"), "asn": _l("ASN"), "module": _l("Module"), "question": _l("Question"),
+    "items": _l("Planned activities"), "item": _l("Planned activity"), "amends": _l("Amends plan"),
+    "title": _l("Title"),
+}, users=("approved_by_id", "signed_by_id"))
+
+
+def _numbers(ids) -> list[int]:
+    return [int(i) for i in ids if str(i).isdigit()]
+
+
+def _enrolment_names(ids) -> dict:
+    rows = db.session.execute(
+        select(Enrolment.id, Course.title, User.full_name).join(Course, Course.id == Enrolment.course_id)
+        .join(User, User.id == Enrolment.user_id).where(Enrolment.id.in_(_numbers(ids))))
+    return {str(i): f"{title} · {name}" for i, title, name in rows}
+
+
+def _plan_names(ids) -> dict:
+    from ..accounts.models import Unit
+    rows = db.session.execute(select(Plan.id, Unit.name, Plan.year, Plan.revision)
+                              .join(Unit, Unit.id == Plan.unit_id).where(Plan.id.in_(_numbers(ids))))
+    return {str(i): _("Plan %(unit)s %(year)s", unit=unit, year=year) + (f" (rev. {rev})" if rev > 1 else "")
+            for i, unit, year, rev in rows}
+
+
+def _course_names(ids) -> dict:
+    rows = db.session.execute(select(Course.id, Course.title).where(Course.id.in_(_numbers(ids))))
+    return {str(i): title for i, title in rows}
+
+
+sentences.describe_subjects("enrolment", _enrolment_names)
+sentences.describe_subjects("training_plan", _plan_names)
+sentences.describe_subjects("training_course", _course_names)

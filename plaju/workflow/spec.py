@@ -17,15 +17,19 @@ class State:
     label: str
     terminal: bool = False
     clock: bool = False  # the service clock runs while a row is in this state
+    tone: str = "neutral"  # how the state badge reads: neutral, info, success, warning, danger
 
 
 class Who:
     """Who may fire a step: a predicate on (user, entity) with a description for docs and errors."""
 
-    def __init__(self, check: Callable, description: str, role_codes: frozenset = frozenset()):
+    def __init__(self, check: Callable, description: str, role_codes: frozenset = frozenset(),
+                 label: Callable | str | None = None):
         self.check = check
         self.description = description
         self.role_codes = role_codes
+        # for people: a text, or label(entity) -> text, e.g. "direct supervisor (Name)"; see workflow.ui
+        self.label = label
 
     def __call__(self, user, entity) -> bool:
         return bool(self.check(user, entity))
@@ -37,13 +41,23 @@ class Who:
 
 def roles(*codes: str) -> Who:
     wanted = frozenset(codes)
-    return Who(lambda user, _entity: bool(user.roles & wanted), "roles:" + ",".join(codes), wanted)
+    return Who(lambda user, _entity: bool(user.roles & wanted), "roles:" + ",".join(codes), wanted,
+               label=lambda _entity: _role_labels(codes))
 
 
-def relation(check: Callable, description: str) -> Who:
+def _role_labels(codes) -> str:
+    from ..accounts.models import ROLES  # the role names people read; accounts imports no workflow
+    return " / ".join(str(ROLES.get(code, code)) for code in codes)
+
+
+def relation(check: Callable, description: str, label: Callable | str | None = None) -> Who:
     """Who stands in a relation to the row, e.g. the direct supervisor of the enrolled ASN."""
-    return Who(check, description)
+    return Who(check, description, label=label)
 
+
+TONES = frozenset({"neutral", "info", "success", "warning", "danger"})  # plaju.css .tone-*
+# the kinds of field a step's form may ask for (templates/workflow/_actions.html renders each)
+FORM_FIELDS = frozenset({"reason", "note", "password", "checklist", "missing", "upload"})
 
 # A guard is side-effect free: guard(entity, actor) -> None when fine, else a message for the user.
 Guard = Callable[[object, object], str | None]
@@ -63,6 +77,15 @@ class Step:
     four_eyes: bool = False
     style: str = "primary"  # button colour: primary, success, danger, secondary, warning
     effect: Callable | None = None  # effect(entity, ctx) inside the transaction, after the move
+    # the fields the step's form asks for, in order: "reason" (required), "note" (optional comment),
+    # "password", "checklist" (tick what was brought), "missing" (tick what is missing), "upload".
+    # None: derived from comment_required and reauth.
+    form: tuple | None = None
+
+    def __post_init__(self):
+        if self.form is None:
+            derived = (("reason",) if self.comment_required else ()) + (("password",) if self.reauth else ())
+            object.__setattr__(self, "form", derived)
 
     @property
     def sources(self) -> tuple:
@@ -112,6 +135,13 @@ class Spec:
                     raise SpecError(f"{self.name}.{step.trigger}: unknown state {state!r}")
             if not isinstance(step.who, Who):
                 raise SpecError(f"{self.name}.{step.trigger}: says nobody may fire it")
+            # the form asks for exactly what the engine will demand, so no page offers a step it cannot take
+            if ("reason" in step.form) != step.comment_required or ("password" in step.form) != step.reauth:
+                raise SpecError(f"{self.name}.{step.trigger}: form {step.form} does not match "
+                                "comment_required/reauth")
+            unknown = set(step.form) - FORM_FIELDS
+            if unknown:
+                raise SpecError(f"{self.name}.{step.trigger}: unknown form fields {sorted(unknown)}")
         reachable, frontier = {self.initial}, [self.initial]
         while frontier:
             here = frontier.pop()
@@ -123,6 +153,8 @@ class Spec:
         if unreachable:
             raise SpecError(f"{self.name}: unreachable states {sorted(unreachable)}")
         for state in self.states:
+            if state.tone not in TONES:
+                raise SpecError(f"{self.name}: state {state.name!r} has an unknown tone {state.tone!r}")
             leaves = any(state.name in step.sources for step in self.steps)
             if state.terminal and leaves:
                 raise SpecError(f"{self.name}: terminal state {state.name!r} has a way out")

@@ -3,6 +3,11 @@
 The server is `flask --app plaju demo` (migrate, seed the demo data, serve) in a subprocess on
 127.0.0.1, the same command the README gives a newcomer. Without Chromium the tests skip with a
 reason, except under CI=true where they must run.
+
+A page that logs an error in the console (a script error, a CSP violation, a failed request) fails
+its test when the test ends, unless the test said it expects that error (`page.expect_error("422")`,
+e.g. a refused signature it provoked). `assert_accessible(page)` runs axe-core (shipped inside the
+axe-playwright-python wheel, no network) and fails on serious or critical violations.
 """
 import os
 import shutil
@@ -102,21 +107,39 @@ def _page(browser, live_server, width, height):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.status != 401 else None)
     page.console_errors = errors
+    page.expected_errors = []
+    page.expect_error = page.expected_errors.append
     return context, page
+
+
+def _close(context, page) -> None:
+    unexpected = [e for e in page.console_errors if not any(x in e for x in page.expected_errors)]
+    context.close()
+    assert unexpected == [], "the browser logged errors:\n" + "\n".join(unexpected)
 
 
 @pytest.fixture()
 def page(browser, live_server):
     context, page = _page(browser, live_server, 1280, 900)
     yield page
-    context.close()
+    _close(context, page)
 
 
 @pytest.fixture()
 def phone_page(browser, live_server):
     context, page = _page(browser, live_server, 360, 740)
     yield page
-    context.close()
+    _close(context, page)
+
+
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+    page.wait_for_load_state()
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert bad == [], f"{page.url}:\n" + "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes']][:4]}" for v in bad)
 
 
 def login(page, username: str, password: str = DEMO_PASSWORD) -> None:

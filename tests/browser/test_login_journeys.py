@@ -1,7 +1,7 @@
 """Each demo role signs in and sees its own home; a wrong password is told so; sign-out works."""
 import pytest
 
-from tests.browser.conftest import login, logout
+from tests.browser.conftest import assert_accessible, login, logout
 
 ROLES = {
     "admin": "Pranata Komputer", "camat": "Camat Plaju", "sekcam": "Sekretaris Camat",
@@ -17,6 +17,10 @@ def test_each_role_signs_in_to_its_home_and_out_again(page, username):
     assert page.locator("h1").first.inner_text().startswith("Selamat datang")
     nav = page.locator("#mainnav").inner_text()
     assert ("Audit" in nav) == (username in ("admin", "camat", "sekcam", "kepegawaian"))
+    assert_accessible(page)  # each role's home, navigation included
+    if "Audit" in nav:
+        page.goto("/audit/")
+        assert_accessible(page)
     logout(page)
     assert "Anda telah keluar" in page.content()
     page.goto("/")
@@ -25,7 +29,9 @@ def test_each_role_signs_in_to_its_home_and_out_again(page, username):
 
 
 def test_wrong_password_shows_the_message(page):
+    page.expect_error("Failed to load resource")  # the refused sign-in answers with an error status
     page.goto("/login")
+    assert_accessible(page)
     page.fill("[name=username]", "camat")
     page.fill("[name=password]", "bukan-kata-sandinya")
     page.get_by_role("button", name="Masuk").click()

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, login, logout
+from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, login, logout
 
 COURSE = "E-learning Komunikasi Efektif dengan Warga"
 RIGHT_ANSWERS = ["Mendengarkan sampai selesai", "Bahasa sederhana dan jelas", "Mengulang inti permintaan"]
@@ -48,8 +48,11 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
 
     login(page, "camat")
     page.goto(enrolment_url)
-    page.get_by_role("button", name="Sahkan (pelatihan rutin)").click()
+    expect(page.get_by_test_id("waiting-for")).to_contain_text("Camat atau Plh/Plt Camat")
+    assert_accessible(page)
+    page.get_by_role("button", name="Tandatangani (pelatihan rutin)").click()
     expect(_state(page)).to_have_attribute("data-state", "in_progress")
+    expect(page.get_by_test_id("action-done")).to_contain_text("Menunggu: ASN yang bersangkutan")
     logout(page)
 
     phone.goto(enrolment_url)
@@ -81,13 +84,16 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
     page.goto(enrolment_url)
     page.get_by_role("button", name="Verifikasi dan catat JP").click()
     expect(_state(page)).to_have_attribute("data-state", "verified")
-    page.locator("summary", has_text="Jejak audit").click()
-    trail = page.get_by_test_id("audit-trail")
-    # every step in order, by the Indonesian label the page shows (raw step codes are not shown)
-    assert trail.locator("li strong").all_inner_texts() == [
-        "Diajukan", "Setujui", "Sahkan (pelatihan rutin)", "Modul selesai", "Modul selesai", "Modul selesai",
-        "Kuis dikerjakan", "E-learning selesai", "Verifikasi dan catat JP"]
+    trail = page.get_by_test_id("history")
+    # every step in order, as a sentence in Bahasa (raw step codes are not shown)
+    said = trail.locator(".history-text").all_inner_texts()
+    verbs = ["mengajukan pendaftaran pelatihan", "menyetujui pendaftaran",
+             "menandatangani pendaftaran (pelatihan rutin)", "menyelesaikan satu modul", "menyelesaikan satu modul",
+             "menyelesaikan satu modul", "mengerjakan kuis", "menyelesaikan e-learning",
+             "memverifikasi penyelesaian dan mencatat JP"]
+    assert len(said) == len(verbs) and all(verb in text for verb, text in zip(verbs, said, strict=True)), said
     assert "sign_off_routine" not in trail.inner_text() and "complete_elearning" not in trail.inner_text()
+    assert_accessible(page)
     logout(page)
 
     phone.goto("/training/me")
@@ -107,20 +113,26 @@ def test_the_camat_approves_one_plan_and_returns_another_with_notes(page):
 
     login(page, "camat")
     page.goto(plan_to_approve)
+    expect(page.get_by_test_id("waiting-for")).to_contain_text("Camat")
+    assert_accessible(page)
+    page.get_by_test_id("action-approve").locator("summary").click()
     page.get_by_label("Kata sandi Anda, untuk konfirmasi").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Setujui rencana").click()
+    page.get_by_test_id("confirm-approve").click()
     expect(page.locator("#plan-main [data-testid=state]").first).to_have_attribute("data-state", "approved")
     expect(page.get_by_test_id("locked")).to_be_visible()
 
     page.goto("/training/plans/")
     page.get_by_test_id("plan-row").filter(has_text="Subbagian Umum dan Kepegawaian").click()
     notes = "Tambahkan pelatihan manajerial untuk Analis Kepegawaian."
-    page.get_by_label("Alasan / catatan (wajib)").fill(notes)
-    page.get_by_role("button", name="Kembalikan dengan catatan").click()
+    page.get_by_test_id("action-return").locator("summary").click()
+    page.get_by_label("Alasan (wajib)").fill(notes)
+    page.get_by_test_id("confirm-return").click()
     expect(page.locator("#plan-main [data-testid=state]").first).to_have_attribute("data-state", "returned")
     expect(page.get_by_test_id("plan-notes")).to_contain_text(notes)
-    trail = page.get_by_test_id("audit-trail")
-    expect(trail.locator("li strong").last).to_have_text("Kembalikan dengan catatan")
+    expect(page.get_by_test_id("action-done")).to_contain_text("Menunggu: Kepegawaian")
+    trail = page.get_by_test_id("history")
+    expect(trail.locator("li").last).to_contain_text("Camat Plaju) mengembalikan rencana dengan catatan")
     expect(trail.locator("li").last).to_contain_text("Dikembalikan dengan catatan")
     expect(trail.locator("li").last).to_contain_text(notes)
+    assert_accessible(page)
     assert page.console_errors == []

@@ -147,7 +147,7 @@ def test_stale_page_rerenders_the_panel_naming_who_acted_first(client, login_as,
 
 
 @pytest.mark.parametrize("trigger,who,status,message", [
-    ("sign", "clerk", 403, "Anda tidak berwenang melakukan &#34;Tanda tangani&#34;"),
+    ("sign", "clerk", 403, "Anda tidak berwenang melakukan &#34;Tandatangani&#34;"),
     ("hand_over", "clerk", 403, "tidak dapat dilakukan"),
     ("teleport", "clerk", 403, "Tindakan tidak dikenal"),
     ("sign", "camat", 422, "Kata sandi salah"),
@@ -173,7 +173,8 @@ def test_camat_signs_with_password_through_the_page(client, login_as, make_reque
     assert response.status_code == 303
     assert fresh(db, req).state == "signed"
     timeline = client.get(f"/documents/{req.id}/timeline", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Tanda tangani" in timeline and "Camat Uji" in timeline
+    assert "Camat Uji" in timeline and "menandatangani dokumen" in timeline
+    assert "Menunggu tanda tangan → <strong class=\"text-body\">Ditandatangani" in timeline
 
 
 def test_people_without_a_service_role_see_nothing(client, login_as, make_request):

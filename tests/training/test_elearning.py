@@ -46,7 +46,8 @@ def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, d
     assert (last.action, last.actor_id) == ("enrolment.complete_elearning", users["asn"].id)
     assert "otomatis" in last.comment
     page = client.get(f"/training/enrolments/{row.id}").text
-    assert "Selesai, menunggu verifikasi" in page and "E-learning selesai" not in page.split("Tindakan")[1][:400]
+    next_step = page.split("Langkah berikutnya")[1][:400]
+    assert "Selesai, menunggu verifikasi" in page and "E-learning selesai" not in next_step
 
 
 def test_a_course_without_quiz_completes_on_the_last_module(db, users, make_elearning, enrol):

@@ -35,7 +35,7 @@ def test_approving_mails_the_camat_and_the_asn_without_the_sweep(client, login_a
     enrolment = enrol(course, users["asn"])
     login_as("kasi")
     approved = client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0})
-    assert approved.status_code == 302
+    assert approved.status_code == 303
     assert db.session.get(Enrolment, enrolment.id).state == "approved"
     link = f"/training/enrolments/{enrolment.id}"
     [to_camat] = smtp.to("camat@plaju.local")

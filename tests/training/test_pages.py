@@ -146,10 +146,10 @@ def test_the_audit_trail_shows_step_names_without_internal_codes(client, login_a
     login_as("kasi")
     client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0})
     page = client.get(f"/training/enrolments/{enrolment.id}").text
-    trail = page[page.index('data-testid="audit-trail"'):]
+    trail = page[page.index('data-testid="history"'):]
     trail = trail[:trail.index("</ol>")]
-    assert "Setujui" in trail or "Disetujui" in trail
-    assert "(approve)" not in trail and "(request)" not in trail
+    assert "Kasi Uji" in trail and "menyetujui pendaftaran" in trail and "Disetujui atasan" in trail
+    assert "approve" not in trail and "request" not in trail and "enrolment." not in trail
 
 
 def test_decline_needs_a_reason(client, login_as, users, make_course, enrol, db):
@@ -169,7 +169,7 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     done = client.post(f"/training/enrolments/{enrolment.id}/act/complete",
                        data={"version": enrolment.version, "evidence": pdf_upload()},
                        content_type="multipart/form-data")
-    assert done.status_code == 302
+    assert done.status_code == 303
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
     assert row.state == "completed" and (Path(app.config["UPLOAD_FOLDER"]) / row.evidence_name).exists()
@@ -232,6 +232,6 @@ def test_home_cards_for_supervisor_camat_and_hr(client, login_as, users, make_co
     home = client.get("/").text
     assert "Persetujuan pelatihan menunggu" in home and "JP saya tahun ini" in home
     login_as("camat")
-    assert "Pengesahan pelatihan menunggu" in client.get("/").text
+    assert "Pelatihan menunggu tanda tangan" in client.get("/").text
     approvals = client.get("/training/approvals").text
     assert "B" in approvals and 'data-testid="approval-row"' in approvals

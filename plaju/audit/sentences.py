@@ -1,0 +1,215 @@
+"""Audit events as sentences people read: "Nama (Camat) menandatangani · 29 Nov 2026 17.06 WIB".
+
+One renderer for every page that shows audit events (an object's history, the HR audit list). It
+knows no area: areas register what their actions say (`describe_actions`), what their fields are
+called (`describe_fields`) and how their objects are named (`describe_subjects`). State names come
+from the workflow specs. Everything a page of events needs is looked up in a fixed number of
+statements, whatever the number of events: one for the people named (actors, principals, ids in
+changes), one for the delegations (Plh or Plt), one per kind of subject shown.
+"""
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..timeutil import to_wib
+
+_ACTIONS: dict[str, object] = {}
+_FIELDS: dict[str, object] = {}
+_USER_FIELDS: set[str] = set()
+_SUBJECTS: dict[str, Callable] = {}
+_REFUSAL_CODE = re.compile(r"^\[[a-z_]+\]\s*")
+
+
+def describe_actions(verbs: dict) -> None:
+    """{"document.sign": _l("signed"), ...}: what the actor did, as the predicate of a sentence."""
+    _ACTIONS.update(verbs)
+
+
+def describe_fields(labels: dict, users: Iterable[str] = ()) -> None:
+    """Labels of the fields in `changes`; `users` names the fields whose values are user ids."""
+    _FIELDS.update(labels)
+    _USER_FIELDS.update(users)
+
+
+def describe_subjects(subject_type: str, names: Callable) -> None:
+    """names(ids: list[str]) -> {id: "human name"}, in ONE query for all ids of this kind."""
+    _SUBJECTS[subject_type] = names
+
+
+def action_label(action: str) -> str:
+    verb = _ACTIONS.get(action)
+    return str(verb) if verb is not None else action
+
+
+def known_actions() -> set[str]:
+    return set(_ACTIONS)
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class Sentence:
+    event: object
+    text: str  # "Nama (Camat) sebagai Plh. Camat menandatangani"
+    when: str  # "29 Nov 2026 17.06 WIB"
+    refused: bool = False
+    reason: str | None = None  # why a refused step was refused
+    state_from: str | None = None
+    state_to: str | None = None
+    changes: list = field(default_factory=list)
+    comment: str | None = None
+    subject: str | None = None  # the object by its human name (only when asked for)
+
+    def __str__(self):
+        return f"{self.text} · {self.when}"
+
+
+def _when(iso: str) -> str:
+    return format_datetime(to_wib(datetime.fromisoformat(iso)), "d MMM yyyy HH.mm", rebase=False) + " WIB"
+
+
+def _state_labels() -> dict:
+    from ..workflow.engine import all_specs  # the engine imports audit; import it only when rendering
+    return {spec.name: {s.name: str(s.label) for s in spec.states} for spec in all_specs()}
+
+
+def _people(events) -> tuple[dict, dict]:
+    """The users named by these events, and the delegation kind (plh/plt) behind each acting-for."""
+    from ..accounts.models import Delegation, User
+    from ..extensions import db
+    ids = set()
+    for e in events:
+        ids.update(i for i in (e.actor_id, e.acting_for_id) if i)
+        for name, pair in e.changes_dict.items():
+            if name in _USER_FIELDS:
+                ids.update(int(v) for v in pair if isinstance(v, int) or (isinstance(v, str) and v.isdigit()))
+    # two statements whatever the events hold (an empty IN matches nothing): pages stay constant
+    users = {u.id: u for u in db.session.execute(
+        select(User.id, User.full_name, User.position).where(User.id.in_(ids)))}
+    pairs = {(e.actor_id, e.acting_for_id) for e in events if e.acting_for_id and e.actor_id}
+    kinds = {}
+    rows = db.session.scalars(select(Delegation).where(
+        Delegation.delegate_id.in_({a for a, _p in pairs}), Delegation.principal_id.in_({p for _a, p in pairs})))
+    for d in rows:
+        kinds.setdefault((d.delegate_id, d.principal_id), []).append(d)
+    return users, kinds
+
+
+def _delegation_kind(event, kinds) -> str:
+    day = to_wib(datetime.fromisoformat(event.occurred_at)).date()
+    for d in kinds.get((event.actor_id, event.acting_for_id), ()):
+        if d.starts_on <= day <= d.ends_on:
+            return d.kind.capitalize()
+    return "Plh"
+
+
+def _who(event, users, kinds) -> str:
+    actor = users.get(event.actor_id)
+    name = (actor.full_name if actor else event.actor_name) or _("The system")
+    if actor is not None and actor.position:
+        name = _("%(name)s (%(position)s)", name=name, position=actor.position)
+    if event.acting_for_id:
+        principal = users.get(event.acting_for_id)
+        title = (principal.position or principal.full_name) if principal else "?"
+        name = _("%(who)s as %(kind)s. %(title)s", who=name, kind=_delegation_kind(event, kinds), title=title)
+    return name
+
+
+def _value(name, value, users) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if name in _USER_FIELDS:
+        user = users.get(int(value)) if str(value).isdigit() else None
+        return user.full_name if user else str(value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return _when(value)
+        except ValueError:
+            return value
+    return str(value)
+
+
+def render(events, *, subjects: bool = False) -> list[Sentence]:
+    """One sentence per event, in the order given. `subjects` also names each event's object."""
+    events = list(events)
+    if not events:
+        return []
+    users, kinds = _people(events)
+    states = _state_labels()
+    names = {}
+    if subjects:
+        # every registered lookup runs once per page, also with no ids: the same statements every time
+        loaders = {loader: set() for loader in _SUBJECTS.values()}
+        for e in events:
+            if e.subject_type in _SUBJECTS and e.subject_id:
+                loaders[_SUBJECTS[e.subject_type]].add(e.subject_id)
+        found = {loader: loader(sorted(ids)) for loader, ids in loaders.items()}
+        names = {kind: found[loader] for kind, loader in _SUBJECTS.items()}
+    lines = []
+    for e in events:
+        who = _who(e, users, kinds)
+        verb = action_label(e.action)
+        refused = e.outcome == "refused"
+        reason = _REFUSAL_CODE.sub("", e.comment or "") or None if refused else None
+        text = (_("%(who)s was refused: %(what)s", who=who, what=verb) if refused
+                else _("%(who)s %(what)s", who=who, what=verb))
+        labels = states.get(e.subject_type, {})
+        line = Sentence(event=e, text=text, when=_when(e.occurred_at), refused=refused, reason=reason,
+                        comment=None if refused else e.comment)
+        if e.to_state and e.from_state != e.to_state:
+            line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
+            line.state_to = labels.get(e.to_state, e.to_state)
+        for name, pair in e.changes_dict.items():
+            before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            line.changes.append(Change(str(_FIELDS.get(name, name)), _value(name, before, users),
+                                       _value(name, after, users)))
+        if subjects and e.subject_type:
+            line.subject = names.get(e.subject_type, {}).get(e.subject_id) or (
+                f"{e.subject_type} {e.subject_id or ''}".strip())
+        lines.append(line)
+    return lines
+
+
+# Events of the shared parts (sign-in, accounts, Plh/Plt): not an area, so described here.
+describe_actions({
+    "auth.login": _l("signed in"),
+    "auth.logout": _l("signed out"),
+    "auth.password_change": _l("changed their password"),
+    "user.create": _l("created an account"),
+    "user.update": _l("changed an account"),
+    "delegation.create": _l("appointed a Plh/Plt"),
+    "delegation.revoke": _l("revoked a Plh/Plt appointment"),
+})
+describe_fields({
+    "username": _l("Username"), "full_name": _l("Full name"), "nip": "NIP", "position": _l("Position"),
+    "email": _l("E-mail"), "unit_id": _l("Unit"), "supervisor_id": _l("Direct supervisor"),
+    "active": _l("Active"), "roles": _l("Roles"), "password": _l("Password"), "principal": _l("Official"),
+    "delegate": _l("Stands in"), "kind": _l("Kind"), "starts_on": _l("From"), "ends_on": _l("Until"),
+    "revoked": _l("Revoked"),
+}, users=("supervisor_id",))
+
+
+def _user_names(ids) -> dict:
+    from ..accounts.models import User
+    from ..extensions import db
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(numbers)))
+    return {str(i): name for i, name in rows}
+
+
+describe_subjects("user", _user_names)

@@ -1,0 +1,171 @@
+"""The one workflow UI: the action view every area uses, and who must act next.
+
+An area gives `action_view` only what is its own: how to load the row (404/403 included), how to
+render its page (template, the named block HTMX swaps, the block's context) and, when it has one, its
+service. The view parses the step's form (what `Step.form` asks for: reason, note, password, ticked
+requirements, an upload), takes the step, and answers with the block and a message (HTMX) or a
+redirect (no JavaScript). A refusal re-renders the block with the reason and the refusal's status
+(403, 409, 422). Templates: templates/workflow/_actions.html, _history.html, _state.html.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import abort, flash, make_response, redirect, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import uploads
+from ..audit import record as audit
+from ..audit import sentences
+from ..core.urls import is_local_url
+from ..extensions import db
+from ..htmx import render_page_or_block, trigger, wants_fragment
+from .engine import fire, history_for, spec_for
+from .errors import Refused
+
+
+@dataclass
+class StepForm:
+    """What the user sent with a step. `version` is the one the page showed (stale -> 409)."""
+    version: str = ""
+    comment: str | None = None
+    password: str | None = None
+    ticked: set = field(default_factory=set)  # requirements now brought ("checklist")
+    missing: set = field(default_factory=set)  # requirements found missing ("missing")
+    upload: object = None  # the stored file of an "upload" field (uploads.Stored)
+
+    @classmethod
+    def parse(cls, form) -> "StepForm":
+        def ids(name):
+            return {int(v) for v in form.getlist(name) if v.isdigit() and len(v) < 10}
+        return cls(version=form.get("version", ""), comment=form.get("comment"), password=form.get("password"),
+                   ticked=ids("ticked"), missing=ids("missing"))
+
+    def data(self) -> dict:
+        data = {"ticked": sorted(self.ticked), "missing": sorted(self.missing)}
+        if self.upload is not None:
+            data["evidence"] = self.upload
+        return data
+
+
+def fire_step(entity, trigger_name: str, actor, form: StepForm):
+    """The default service: the engine's fire() with what the form carried."""
+    return fire(entity, trigger_name, actor, expected_version=form.version, comment=form.comment,
+                password=form.password, data=form.data())
+
+
+def is_next_step(step) -> bool:
+    """A step the item waits for: a to-do (the engine's flag when the spec sets one) that moves it on.
+    Returns, rejections and withdrawals (a reason, or a secondary button) are ways out, not what
+    the item is waiting for."""
+    return getattr(step, "todo", True) and not step.comment_required and step.style != "secondary"
+
+
+def _applies(step, entity) -> bool:
+    """False when a structural guard (one that depends only on the kind of row) rules the step out."""
+    return not any(getattr(g, "structural", False) and g(entity, None) for g in step.guards)
+
+
+def waiting_for(entity) -> list[str]:
+    """Who must act next, in words: ["Kepala Seksi (Kasi)"], ["atasan langsung (Nama)"]. Derived from
+    the spec: the next steps from the current state and the human labels of their who-rules."""
+    spec = spec_for(entity)
+    state = getattr(entity, spec.state_attr)
+    if spec.state(state).terminal:
+        return []
+    labels = []
+    for step in spec.steps_from(state):
+        if not is_next_step(step) or not _applies(step, entity):
+            continue
+        label = step.who.label
+        text = label(entity) if callable(label) else label
+        if text and str(text) not in labels:
+            labels.append(str(text))
+    return labels
+
+
+def history_sentences(entity) -> list:
+    """The row's history as sentences (plaju.audit.sentences), refusals included."""
+    return sentences.render(history_for(entity))
+
+
+def done_message(entity, step) -> str:
+    spec = spec_for(entity)
+    message = _("Done: %(step)s. Status now: %(state)s.", step=step.label,
+                state=spec.state(getattr(entity, spec.state_attr)).label)
+    waiting = waiting_for(entity)
+    if waiting:
+        message += " " + _("Waiting for: %(who)s.", who=_(" or ").join(waiting))
+    return message
+
+
+def action_view(load: Callable, template: str, block: str, context: Callable, *, page_url: Callable,
+                event: str, service: Callable = fire_step, hidden: frozenset = frozenset(),
+                gone: Callable | None = None):
+    """Build the POST view of `<entity>/<...>/<trigger_name>`.
+
+    load(**url_args) -> the row, aborting 404/403; context(row) -> the block's template context;
+    page_url(row) -> where a browser without JavaScript goes afterwards; event -> the HX-Trigger name
+    that refreshes lists and counters; service(row, trigger, actor, StepForm) takes the step;
+    hidden: triggers no form may take (the system's own); gone(row) -> a URL when the actor may no
+    longer see the row after the step (the page then moves on to that URL).
+    """
+    def render(entity, status=200, **extra):
+        html = render_page_or_block(template, block, **{**context(entity), **extra})
+        return make_response(html, status)
+
+    def reload(url_args):
+        db.session.rollback()
+        db.session.expire_all()
+        return load(**url_args)
+
+    def view(trigger_name: str, **url_args):
+        entity = load(**url_args)
+        spec = spec_for(entity)
+        step = spec.step_by_trigger.get(trigger_name)
+        if trigger_name in hidden:
+            abort(404)
+        actor = current_user._get_current_object()
+        form = StepForm.parse(request.form)
+        if step is not None and "upload" in step.form:  # an unknown step: the engine refuses it
+            try:
+                form.upload = uploads.store(request.files.get("evidence"))
+            except uploads.UploadRefused as refusal:
+                db.session.rollback()
+                audit.record_alone(f"{spec.name}.{trigger_name}", actor=actor, outcome="refused",
+                                   subject_type=spec.name, subject_id=entity.id,
+                                   from_state=getattr(entity, spec.state_attr), comment=f"[upload] {refusal}")
+                return render(reload(url_args), 422, error=str(refusal))
+        try:
+            service(entity, trigger_name, actor, form)
+        except Refused as refusal:
+            _discard(form)
+            return render(reload(url_args), refusal.status, error=str(refusal.message))
+        except Exception:
+            _discard(form)
+            raise
+        db.session.expire_all()
+        entity = db.session.get(type(entity), entity.id)
+        message = done_message(entity, step)
+        elsewhere = gone(entity) if gone else None
+        if wants_fragment():
+            if elsewhere:
+                flash(message, "success")
+                response = make_response("", 200)
+                response.headers["HX-Redirect"] = elsewhere
+                return trigger(response, event)
+            return trigger(render(entity, done=message), event)
+        flash(message, "success")
+        target = request.form.get("next")
+        if elsewhere:
+            target = elsewhere
+        elif not is_local_url(target):
+            target = page_url(entity)
+        return redirect(target, 303)
+
+    return view
+
+
+def _discard(form: StepForm) -> None:
+    if form.upload is not None:
+        uploads.discard(form.upload.name)

@@ -1,0 +1,96 @@
+"""The shared workflow UI on a document request: who is next, history as sentences, Plh shown."""
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from plaju.accounts.models import Delegation
+from plaju.audit import record as audit
+from plaju.audit import sentences
+from plaju.timeutil import today_wib
+from plaju.workflow import fire, history_for
+from plaju.workflow.ui import waiting_for
+from tests.support import PASSWORD
+
+from .conftest import fresh
+
+
+def test_who_is_next_follows_the_spec_and_the_document_type(db, make_request):
+    assert waiting_for(make_request("received")) == ["Petugas loket / Kepala Seksi (Kasi)"]
+    assert waiting_for(make_request("verifying")) == ["Kepala Seksi (Kasi)"]  # returns and rejections are not
+    assert waiting_for(make_request("awaiting_signature")) == ["Camat"]
+    # a KTP is neither forwarded nor (in these types) finished without the Camat: only the Kasi's next step
+    assert waiting_for(make_request("processing", "ktp-baru")) == ["Kepala Seksi (Kasi)"]
+    assert waiting_for(make_request("handed_over")) == []
+
+
+def test_after_a_step_the_panel_says_who_must_act(client, login_as, make_request, db):
+    req = make_request("received")
+    login_as("clerk")
+    response = client.post(f"/documents/{req.id}/actions/verify", data={"version": "0"},
+                           headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Trigger" in response.headers
+    assert "Selesai: Mulai verifikasi. Status sekarang: Verifikasi. Menunggu: Kepala Seksi (Kasi)." in html
+    assert 'data-testid="waiting-for"' in html
+
+
+def test_history_speaks_bahasa_and_shows_the_plh(client, login_as, make_request, users, db):
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
+                              starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
+    users["sekcam"].position = "Sekretaris Camat"
+    db.session.commit()
+    req = make_request("awaiting_signature")
+    fire(req, "sign", users["sekcam"], expected_version=0, password=PASSWORD)
+    login_as("kasi")
+    client.post(f"/documents/{req.id}/actions/reject", data={"version": "1", "comment": ""})  # refused: no reason
+    html = client.get(f"/documents/{req.id}/timeline", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Sekcam Uji (Sekretaris Camat) sebagai Plh. Camat Plaju menandatangani dokumen" in html
+    assert "Menunggu tanda tangan → <strong class=\"text-body\">Ditandatangani</strong>" in html
+    assert "Ditandatangani sebagai: Plh. Camat Plaju" in html
+    assert "Kasi Uji (kasi) ditolak saat menolak permohonan" in html
+    assert "document.sign" not in html and "awaiting_signature" not in html and "[state]" not in html
+    assert fresh(db, req).state == "signed"
+
+
+def test_history_needs_the_same_statements_however_long_it_is(make_request, users, db, app):
+    from plaju.extensions import db as ext_db
+
+    def statements_for(n):
+        req = make_request("received")
+        fire(req, "verify", users["clerk"], expected_version=0)
+        people = [users["clerk"], users["kasi"], users["kasi2"], users["camat"], users["sekcam"]]
+        for i in range(n):  # different people, some acting for others: no lookup per event
+            audit.record("document.attach", actor=people[i % 5], acting_for=people[(i + 1) % 5],
+                         subject_type="document", subject_id=req.id, changes={"attachments": [None, [f"s{i}.pdf"]]})
+        db.session.commit()
+        events = history_for(req)
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(ext_db.engine, "before_cursor_execute", listener)
+        try:
+            lines = sentences.render(events, subjects=True)
+        finally:
+            event.remove(ext_db.engine, "before_cursor_execute", listener)
+        assert len(lines) == n + 2
+        return len(seen)
+
+    assert statements_for(2) == statements_for(15) <= 7  # people, delegations, one per kind of subject
+
+
+def test_the_workflow_and_the_services_of_documents_do_not_import_each_other():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "plaju" / "documents"
+    assert "services" not in (root / "workflow.py").read_text()
+    assert "import holiday_set" in (root / "services.py").read_text()  # from the calendar, as workflow does
+
+
+def test_the_audit_list_uses_the_same_sentences_and_names_the_request(client, login_as, make_request, users, db):
+    req = make_request("received")
+    fire(req, "verify", users["clerk"], expected_version=0)
+    login_as("hr")
+    html = client.get("/audit/?subject=document").get_data(as_text=True)
+    assert "Clerk Uji (clerk) memulai verifikasi" in html and "Clerk Uji (clerk) menerima permohonan di loket" in html
+    assert req.tracking_code in html  # the object by its human name, not document:12
+    assert "Diterima → <strong>Verifikasi</strong>" in html
+    assert "document.verify" not in html and "received →" not in html
