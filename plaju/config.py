@@ -60,5 +60,9 @@ def load(instance_path: str) -> dict:
         "MAIL_SERVER": os.environ.get("PLAJU_MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("PLAJU_MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("PLAJU_MAIL_SENDER", "intranet@plaju.local"),
+        # after a commit that wrote messages: "thread" (background sender), "inline", or "off" (cron only)
+        "OUTBOX_DELIVERY": os.environ.get("PLAJU_OUTBOX_DELIVERY", "thread"),
+        # the intranet's own address, put before the paths in e-mailed links (e.g. https://intranet.plaju.local)
+        "BASE_URL": os.environ.get("PLAJU_BASE_URL", ""),
         "DEMO_PASSWORD": os.environ.get("PLAJU_DEMO_PASSWORD", "plaju-demo-2026"),
     }
