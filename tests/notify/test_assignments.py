@@ -127,9 +127,10 @@ def test_every_step_tells_the_right_people(spec_name, trigger, db, with_emails, 
 
     new = db.session.scalars(select(Notification).where(Notification.id > before)).all()
     by_name = {name: u.id for name, u in users.items()}
-    got = sorted((next(n for n, i in by_name.items() if i == note.user_id), note) for note in new)
+    got = sorted(((next(n for n, i in by_name.items() if i == note.user_id), note) for note in new),
+                 key=lambda pair: pair[0])
     assert [name for name, _note in got] == sorted(name for name, _kind, _words in expected)
-    for (name, note), (_n, kind, words) in zip(got, sorted(expected)):
+    for (name, note), (_n, kind, words) in zip(got, sorted(expected), strict=True):
         assert words in note.subject, (name, note.subject)
         assert (note.todo_step is not None) == ("todo" in kind)
         assert note.subject_type == spec_name and note.subject_id == entity.id

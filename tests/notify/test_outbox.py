@@ -199,3 +199,24 @@ def test_the_user_sees_own_notifications_only_and_opening_marks_read(client, log
     assert client.post(f"/notifications/{other.id}/open").status_code == 404
     assert client.post(f"/notifications/{mine.id}/open").headers["Location"] == "/"
     assert "unread" not in client.get("/notifications/count").get_data(as_text=True)
+
+
+def test_the_default_background_thread_sends_after_the_commit(app, db, users, smtp):
+    import time
+    users["kasi"].email = "kasi@plaju.local"
+    app.config["OUTBOX_DELIVERY"] = "thread"
+    try:
+        notify(users["kasi"], "Dari latar belakang")
+        db.session.commit()  # returns at once; the worker thread sends
+        deadline = time.monotonic() + 10
+        while not smtp.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        app.config["OUTBOX_DELIVERY"] = "inline"
+    [mail] = smtp.to("kasi@plaju.local")
+    assert mail["Subject"] == "Dari latar belakang"
+    deadline = time.monotonic() + 10
+    while db.session.scalar(select(OutboxMessage.sent_at)) is None and time.monotonic() < deadline:
+        db.session.rollback()  # a fresh snapshot on the next read
+        time.sleep(0.05)
+    assert db.session.scalar(select(OutboxMessage.sent_at)) is not None
