@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=15)      # longer than a batch can take to send
 BATCH = 50
-MAX_ATTEMPTS = 10                  # about a day and a half of retries with the backoff below
+MAX_ATTEMPTS = 20                  # about three days of retries with the backoff below (a long weekend)
 _PENDING = "plaju_outbox_pending"  # session.info flag: this transaction enqueued something
 
 
