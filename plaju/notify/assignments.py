@@ -99,7 +99,9 @@ def todo_recipients(assignees) -> dict[int, _Todo]:
             users = []
         for user in users:
             add(user, assignee)
-            if assignee.delegable and user is not None and user.active:
+            # a stand-in acts with the principal's authority: four eyes bars them where it bars him
+            if (assignee.delegable and user is not None and user.active
+                    and user.id != assignee.excluded_user_id):
                 stand_ins.append((user.id, assignee))
     if stand_ins:
         today = today_wib()

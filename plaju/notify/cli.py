@@ -1,4 +1,4 @@
-"""flask --app plaju outbox deliver | status: send what is due (for cron or a worker)."""
+"""flask --app plaju outbox deliver | prune | status: send what is due (for cron or a worker)."""
 import click
 from flask.cli import with_appcontext
 
@@ -21,6 +21,16 @@ def deliver_command(limit):
     db.session.commit()  # end the transaction: on SQLite an open one holds the write lock
     click.echo(f"sent: {sent}, pending: {state['pending']}, oldest pending: {state['oldest_pending_seconds']} s, "
                f"given up: {state['given_up']}")
+
+
+@outbox_group.command("prune")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(min=1),
+              help="keep sent messages this many days")
+@with_appcontext
+def prune_command(days):
+    """Delete messages sent long ago, so the table holds the queue and recent history only."""
+    from .outbox import prune
+    click.echo(f"deleted: {prune(days)}")
 
 
 @outbox_group.command("status")

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import current_app
-from sqlalchemy import case, event, func, select
+from sqlalchemy import case, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from ..database import is_postgres, utcnow
@@ -173,6 +173,14 @@ def deliver_due(limit: int = 500) -> int:
         if failed:
             log.warning("outbox: %s of %s messages failed and wait for a retry", failed, len(rows))
     return sent
+
+
+def prune(days: int) -> int:
+    """Delete messages sent more than `days` ago; unsent ones stay whatever their age."""
+    cutoff = utcnow() - timedelta(days=days)
+    removed = db.session.execute(delete(OutboxMessage).where(OutboxMessage.sent_at < cutoff)).rowcount
+    db.session.commit()
+    return removed or 0
 
 
 def stats() -> dict:

@@ -245,3 +245,12 @@ def test_the_asn_gets_no_order_worded_notification_when_a_step_is_taken_over_htt
     assert client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0}).status_code == 302
     subjects = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["asn"].id)).all()
     assert not [s for s in subjects if s.startswith(("Setujui", "Approve"))]
+
+
+def test_a_plh_is_not_told_where_four_eyes_bars_the_principal(db, with_emails, entity_in, camat_away):
+    users = with_emails
+    own = entity_in("document", "processing")
+    own.created_by_id = users["camat"].id  # the Camat took it in: neither he nor his Plh may sign it
+    db.session.commit()
+    step_taken(own, "to_signature", users["kasi"], _document("awaiting_signature", own, users))
+    assert db.session.scalars(select(Notification).where(Notification.subject_id == own.id)).all() == []

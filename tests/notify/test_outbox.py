@@ -220,3 +220,21 @@ def test_the_default_background_thread_sends_after_the_commit(app, db, users, sm
         db.session.rollback()  # a fresh snapshot on the next read
         time.sleep(0.05)
     assert db.session.scalar(select(OutboxMessage.sent_at)) is not None
+
+
+def test_prune_deletes_only_messages_sent_long_ago(app, db, users, smtp):
+    users["kasi"].email = "kasi@plaju.local"
+    with clock_at(utcnow() - timedelta(days=100)):
+        notify(users["kasi"], "Lama terkirim")
+        db.session.commit()
+    notify(users["kasi"], "Baru terkirim")
+    db.session.commit()
+    smtp.controller.stop()
+    with clock_at(utcnow() - timedelta(days=100)):
+        notify(users["kasi"], "Lama belum terkirim")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "prune", "--days", "90"])
+    assert result.exit_code == 0 and "deleted: 1" in result.output, result.output
+    left = sorted(db.session.scalars(select(OutboxMessage.subject)))
+    assert left == ["Baru terkirim", "Lama belum terkirim"]
+    assert app.test_cli_runner().invoke(args=["outbox", "prune", "--days", "0"]).exit_code != 0
