@@ -51,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(people_bp)
     from .notify.views import bp as notify_bp
     app.register_blueprint(notify_bp)
+    from .notify import init_app as init_notify
+    init_notify(app)
     for area in AREAS:
         module = importlib.import_module(f"plaju.{area}.views")
         app.register_blueprint(module.bp)

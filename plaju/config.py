@@ -125,5 +125,9 @@ def load(instance_path: str) -> dict:
         or str(instance / "audit-checkpoints.log"),
         "AUDIT_CHECKPOINT_MAILTO": os.environ.get("PLAJU_AUDIT_CHECKPOINT_MAILTO", ""),
         "AUDIT_CHECKPOINT_MAX_AGE_HOURS": float(os.environ.get("PLAJU_AUDIT_CHECKPOINT_MAX_AGE_HOURS", "26")),
+        # after a commit that wrote messages: "thread" (background sender), "inline", or "off" (cron only)
+        "OUTBOX_DELIVERY": os.environ.get("PLAJU_OUTBOX_DELIVERY", "thread"),
+        # the intranet's own address, put before the paths in e-mailed links (e.g. https://intranet.plaju.local)
+        "BASE_URL": os.environ.get("PLAJU_BASE_URL", ""),
         "DEMO_PASSWORD": os.environ.get("PLAJU_DEMO_PASSWORD", "plaju-demo-2026"),
     }

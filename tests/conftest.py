@@ -45,7 +45,7 @@ def app(database_url, tmp_path_factory):
     from plaju.extensions import db
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "UPLOAD_FOLDER": str(instance / "uploads"), "RATELIMIT_ENABLED": True,
-                      "SERVER_NAME": None})
+                      "SERVER_NAME": None, "OUTBOX_DELIVERY": "inline"})
     app.test_client_class = CsrfClient
     with app.app_context():
         upgrade(revision="heads")
@@ -113,13 +113,31 @@ def smtp(app):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = SmtpSwitch(inbox, port)
     controller.start()
+    inbox.controller = controller  # tests may stop and start the server (an outage, see tests/notify)
     old = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     yield inbox
     app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
     controller.stop()
+
+
+class SmtpSwitch:
+    """Stops and starts the local SMTP server on the same port (an aiosmtpd Controller runs once)."""
+
+    def __init__(self, inbox, port):
+        self.inbox, self.port, self.running = inbox, port, None
+
+    def start(self):
+        if self.running is None:
+            self.running = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+            self.running.start()
+
+    def stop(self):
+        if self.running is not None:
+            self.running.stop()
+            self.running = None
 
 
 def pytest_configure(config):

@@ -32,3 +32,12 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     """A whole-number query argument within 0..MAX_ID, else `default` (bad input is ignored, not fatal)."""
     value = request.args.get(name, type=int)
     return value if value is not None and 0 <= value <= MAX_ID else default
+
+
+def local_path(endpoint: str, **values) -> str:
+    """The local path of an endpoint, also outside a request (CLI, signal receivers, demo data)."""
+    from flask import current_app, has_request_context, url_for
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)

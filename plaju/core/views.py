@@ -43,16 +43,18 @@ def home():
 @bp.get("/healthz")
 @csrf.exempt
 def healthz():
+    from ..notify.outbox import stats as outbox_stats
     try:
         db.session.execute(text("SELECT 1"))
         seq, head_hash = head()
+        outbox = outbox_stats()  # numbers for monitoring: a growing or ageing queue means mail is stuck
         database, status = True, "ok"
     except Exception:  # the probe reports, it does not crash
         db.session.rollback()
-        database, status, seq, head_hash = False, "degraded", None, None
+        database, status, seq, head_hash, outbox = False, "degraded", None, None, None
     # "down" names what is out, for the monitor and for whoever reads the probe during an outage
     return jsonify(status=status, database=database, down=[] if database else ["database"],
-                   audit_head={"seq": seq, "hash": head_hash}), (200 if database else 503)
+                   audit_head={"seq": seq, "hash": head_hash}, outbox=outbox), (200 if database else 503)
 
 
 @bp.get("/vendor/htmx/<path:filename>")

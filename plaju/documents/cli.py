@@ -13,10 +13,13 @@ def sla_group():
 @with_appcontext
 def sweep_command(base_url):
     """Notify section heads of overdue requests once per request and due date, then send the mail."""
+    from ..notify.outbox import deliver_due
     from .services import sweep
     result = sweep(base_url=base_url)
+    # a cron job's process ends here: send now rather than leave it to a background thread
+    deliver_due()
     click.echo(f"overdue: {result['overdue']}, new notifications: {result['notified']}, "
-               f"e-mails sent: {result['mailed']}")
+               f"e-mails queued: {result['mailed']}")
 
 
 commands = [sla_group]

@@ -17,7 +17,7 @@ from ..audit import sentences
 from ..core.urls import MAX_ID
 from ..database import utcnow
 from ..extensions import db
-from ..notify.service import deliver_pending, notify
+from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow import available, fire, history_for
 from . import sla
@@ -376,14 +376,15 @@ def _section_heads() -> list[User]:
 
 
 def sweep(now: datetime | None = None, base_url: str = "") -> dict:
-    """Notify section heads of every overdue request once per due date; idempotent. Mails after commit."""
+    """Notify section heads of every overdue request once per due date; idempotent. The e-mails go
+    into the outbox with the notifications and are sent after the commit."""
     now = now or utcnow()
     heads = _section_heads()
     creators = {}
     overdue = list(db.session.scalars(
         select(DocumentRequest).where(DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.due_at < now)
         .order_by(DocumentRequest.due_at)))
-    created = 0
+    created = queued = 0
     for req in overdue:
         if req.created_by_id not in creators:
             creator = db.session.get(User, req.created_by_id) if req.created_by_id else None
@@ -409,10 +410,10 @@ def sweep(now: datetime | None = None, base_url: str = "") -> dict:
                 dedupe_key=f"doc-overdue:{req.id}:{due.isoformat()}:{head.id}")
             if note is not None:
                 created += 1
+                queued += note.outbox_message is not None
                 db.session.flush()
     db.session.commit()
-    mailed = deliver_pending()
-    return {"overdue": len(overdue), "notified": created, "mailed": mailed}
+    return {"overdue": len(overdue), "notified": created, "mailed": queued}
 
 
 def request_url(req: DocumentRequest) -> str:

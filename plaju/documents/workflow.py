@@ -11,6 +11,8 @@ import json
 from flask_babel import lazy_gettext as _l
 
 from ..audit import sentences
+from ..core.urls import local_path
+from ..notify.assignments import News, register_news
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
 from .calendar import holiday_set
@@ -167,7 +169,27 @@ DOCUMENT_FLOW = register(Spec(
     name="document", model=DocumentRequest, initial="received", states=STATES, steps=STEPS,
     owners=lambda r: {r.created_by_id} if r.created_by_id else set(),
     describe=lambda r: r.tracking_code, after_each=track_clock,
+    url=lambda r: local_path("documents.detail", request_id=r.id),
 ))
+
+
+def _intake_clerk(request):
+    from ..accounts.models import User
+    from ..extensions import db
+    return [db.session.get(User, request.created_by_id)] if request.created_by_id else []
+
+
+# what people are told after a step (to-dos come from the assignments): the clerk who took the
+# request in hears of returns and rejections, since the citizen comes back to the counter
+register_news(
+    "document", _l("Document request"),
+    item=lambda r: f"{r.tracking_code} ({r.type.name})",
+    params=lambda r: {"code": r.tracking_code, "type": r.type.name},
+    news={
+        "return_to_citizen": News(_intake_clerk, _l("Request %(code)s (%(type)s) was returned to the "
+                                                    "citizen: %(reason)s")),
+        "reject": News(_intake_clerk, _l("Request %(code)s (%(type)s) was rejected: %(reason)s")),
+    })
 
 OPEN_STATES = tuple(s.name for s in STATES if not s.terminal)
 CLOCK_STATES = tuple(s.name for s in STATES if s.clock)

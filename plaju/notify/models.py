@@ -8,9 +8,14 @@ from ..extensions import db
 
 
 class Notification(db.Model):
-    """A message for one user, shown in the app and, when mail is configured, sent by e-mail."""
+    """A message for one user, shown in the app; its e-mail copy goes through the outbox.
+
+    A to-do notification (`todo_step` set) names the step the user is waiting to take on the subject
+    (`subject_type`/`subject_id`, the spec name and row id); it is marked done (`done_at`) as soon as
+    the subject's assignments no longer give that user that step."""
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),
+                      Index("ix_notification_subject_open", "subject_type", "subject_id", "done_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     subject: Mapped[str] = mapped_column(String(200))
@@ -20,4 +25,32 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
-    mailed_at: Mapped[datetime | None]
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
+    todo_step: Mapped[str | None] = mapped_column(String(60))
+    done_at: Mapped[datetime | None]
+
+    @property
+    def waiting(self) -> bool:
+        return self.todo_step is not None and self.done_at is None
+
+
+class OutboxMessage(db.Model):
+    """One outgoing message on any channel, written in the transaction that caused it and sent after
+    its commit. `message_id` is stable across retries: the e-mail Message-ID, or a gateway's
+    idempotency key, so a receiver can drop a repeat. `next_attempt_at` empty and `sent_at` empty
+    means delivery was given up after the last attempt (see `last_error`)."""
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "sent_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(36), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    address: Mapped[str] = mapped_column(String(200))  # e-mail address or phone number
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None]

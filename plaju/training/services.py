@@ -29,7 +29,7 @@ from .models import (
     PlanItem,
     QuizQuestion,
 )
-from .workflow import AUTOMATIC, deadline_passed, elearning_done, enrolment_url, seats_taken
+from .workflow import AUTOMATIC, deadline_passed, elearning_done, seats_taken
 
 log = logging.getLogger(__name__)
 STAFF = ("hr", "camat", "sekcam", "admin")
@@ -120,7 +120,6 @@ def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enro
         _refuse(NotAllowed(_("Only the ASN or their direct supervisor may enrol them."), code="role"),
                 "enrolment.request", actor)
     db.session.rollback()
-    notified = False
     try:
         course = _lock_course(course_id)
         user = db.session.get(User, user_id)
@@ -135,22 +134,10 @@ def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enro
                      actor=actor, subject_type="enrolment", subject_id=enrolment.id, to_state="requested",
                      comment=enrolment.motivation or None,
                      changes={"course": [None, course.title], "asn": [None, user.full_name]})
-        supervisor = user.supervisor
-        if supervisor and supervisor.id != actor.id:
-            from ..notify.service import notify
-            notify(supervisor, _("Training request to approve: %(title)s (%(name)s)", title=course.title,
-                                 name=user.full_name),
-                   url=enrolment_url(enrolment))
-            notified = True
+        # the supervisor is told by the notifications from assignments (plaju.notify.assignments)
         db.session.commit()
     except Invalid as error:
         _refuse(error, "enrolment.request", actor)
-    if notified:
-        from ..notify.service import deliver_pending
-        try:
-            deliver_pending()
-        except Exception:  # the enrolment is committed; a failed e-mail stays pending for the next try
-            log.exception("mailing the notification of enrolment %s failed", enrolment.id)
     if enrolment.nominated_by_id:
         enrolment = _approve_nomination(enrolment, actor)
     return enrolment

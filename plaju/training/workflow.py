@@ -23,8 +23,10 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User, UserRole
 from ..audit import sentences
+from ..core.urls import local_path
 from ..database import is_postgres
 from ..extensions import db
+from ..notify.assignments import News, register_news
 from ..timeutil import today_wib
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from ..workflow.spec import relation
@@ -183,36 +185,13 @@ def _credit_jp(enrolment, ctx):
     ctx.change("credited_year", None, year)
 
 
-def users_with_role(role: str):
-    return db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == role, User.active.is_(True)))
-
-
 def enrolment_url(enrolment) -> str:
     """The local path of the enrolment's page, also outside a request (CLI, demo data)."""
-    from flask import current_app, has_request_context, url_for
-    if has_request_context():
-        return url_for("training.enrolment", enrolment_id=enrolment.id)
-    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
-    return adapter.build("training.enrolment", {"enrolment_id": enrolment.id})
+    return local_path("training.enrolment", enrolment_id=enrolment.id)
 
 
-def _notify_next(enrolment, step, _from_state, ctx):
-    """Tell the person who acts next (or the ASN) what happened; the e-mail goes after the commit."""
-    from ..notify.service import deliver_pending, notify
-    url = enrolment_url(enrolment)
-    title = enrolment.course.title
-    notes = []
-    if enrolment.state == "approved":
-        for camat in users_with_role("camat"):
-            notes.append(notify(camat, _("Training awaits your sign-off: %(title)s", title=title), url=url))
-    if enrolment.state == "completed":
-        for hr in users_with_role("hr"):
-            notes.append(notify(hr, _("Training evidence to verify: %(title)s", title=title), url=url))
-    if ctx.actor.id != enrolment.user_id:
-        notes.append(notify(enrolment.user, _("%(step)s: %(title)s", step=step.label, title=title), url=url))
-    if any(notes):  # e-mail them once the step is committed, not only at the next SLA sweep
-        ctx.after_commit.append(deliver_pending)
+def plan_url(plan) -> str:
+    return local_path("training.plan", plan_id=plan.id)
 
 
 ENROLMENT_STATES = [
@@ -254,7 +233,7 @@ ENROLMENT_FLOW = register(Spec(
     ],
     owners=lambda e: {e.user_id},
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
-    after_each=_notify_next,
+    url=enrolment_url,
 ))
 
 
@@ -302,6 +281,7 @@ PLAN_FLOW = register(Spec(
     ],
     owners=lambda p: {p.created_by_id} if p.created_by_id else set(),
     describe=lambda p: f"{p.unit.name} {p.year} rev. {p.revision}",
+    url=plan_url,
 ))
 
 
@@ -372,3 +352,40 @@ def _course_names(ids) -> dict:
 sentences.describe_subjects("enrolment", _enrolment_names)
 sentences.describe_subjects("training_plan", _plan_names)
 sentences.describe_subjects("training_course", _course_names)
+# --- what people are told after each step (to-dos come from the assignments) ---------------------
+
+def _the_asn(enrolment):
+    return [enrolment.user]
+
+
+def _hr_staff(_plan):
+    return db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == "hr", User.active.is_(True)).order_by(User.id)).all()
+
+
+register_news(
+    "enrolment", _l("Training enrolment"),
+    item=lambda e: f"{e.course.title} ({e.user.full_name})",
+    params=lambda e: {"title": e.course.title, "jp": e.course.jp},
+    news={
+        "approve": News(_the_asn, _l("Your enrolment in %(title)s was approved by your supervisor")),
+        "decline": News(_the_asn, _l("Your enrolment in %(title)s was declined by your supervisor: "
+                                     "%(reason)s")),
+        "sign_off": News(_the_asn, _l("Your enrolment in %(title)s was signed off by the Camat")),
+        "sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was signed off by the Camat")),
+        "refuse_sign_off": News(_the_asn, _l("The Camat declined your enrolment in %(title)s: %(reason)s")),
+        "verify": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded")),
+        "return_evidence": News(_the_asn, _l("HR returned your evidence for %(title)s: %(reason)s")),
+        "mark_not_completed": News(_the_asn, _l("Your training %(title)s was marked as not completed: "
+                                                "%(reason)s")),
+    })
+
+register_news(
+    "training_plan", _l("Competence development plan"),
+    item=lambda p: f"{p.unit.name} {p.year} rev. {p.revision}",
+    params=lambda p: {"title": f"{p.unit.name} {p.year} rev. {p.revision}"},
+    news={
+        "approve": News(_hr_staff, _l("The Camat approved the competence development plan %(title)s")),
+        "return": News(_hr_staff, _l("The Camat returned the competence development plan %(title)s: "
+                                     "%(reason)s")),
+    })

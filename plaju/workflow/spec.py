@@ -110,6 +110,7 @@ class Spec:
     # a short text naming the row in messages and the audit trail
     describe: Callable = field(default=lambda entity: f"#{entity.id}")
     after_each: Callable | None = None  # after_each(entity, step, from_state, ctx): shared bookkeeping
+    url: Callable | None = None  # url(entity): the local path of the row's page, for notifications
 
     def __post_init__(self):
         self.state_by_name = {s.name: s for s in self.states}

@@ -77,12 +77,12 @@ def test_sweep_mails_the_section_head_once_and_is_idempotent(app, db, users, mak
     runner = app.test_cli_runner()
     first = runner.invoke(args=["sla", "sweep"])
     assert first.exit_code == 0, first.output
-    assert "overdue: 1, new notifications: 2, e-mails sent: 2" in first.output
+    assert "overdue: 1, new notifications: 2, e-mails queued: 2" in first.output
     recipients = sorted(r for rcpts, _body in smtp.messages for r in rcpts)
     assert recipients == ["kasi2@plaju.local", "kasi@plaju.local"]
     assert late.tracking_code in smtp.messages[0][1]
     second = runner.invoke(args=["sla", "sweep"])
-    assert "overdue: 1, new notifications: 0, e-mails sent: 0" in second.output
+    assert "overdue: 1, new notifications: 0, e-mails queued: 0" in second.output
     assert len(smtp.messages) == 2
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
 

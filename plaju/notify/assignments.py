@@ -1,0 +1,173 @@
+"""Notifications from the workflow's assignments, and outcome news written by the areas.
+
+The engine sends `assignments_changed` inside the step's own transaction with the entity's new
+assignees. For each change this receiver, in that same transaction:
+- marks done the earlier to-do notifications of the entity whose user no longer has that step;
+- tells every named person whose to-do the item now is ("Menunggu tindakan Anda: ..."): a user
+  assignee, every active holder of a role assignee with notify=True (within its unit, without the
+  four-eyes exclusion), and for delegable steps their active Plh/Plt; a role's to-do shared at the
+  counter (notify=False) is counted in the navigation, not sent one by one. Someone who still has an
+  open to-do notification for the entity and step is not told again;
+- sends the outcome news the area wrote for the step (`register_news`) to the people it concerns,
+  never to the person who took the step.
+E-mail copies go through the outbox, so they leave only after the step commits.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts.models import Delegation, User, UserRole
+from ..database import utcnow
+from ..extensions import db
+from ..timeutil import to_wib, today_wib
+from ..workflow.signals import assignments_changed
+from .models import Notification
+from .service import notify
+
+
+@dataclass(frozen=True)
+class News:
+    """What the people concerned are told after a step. `subject` is an English msgid (lazy) with
+    the area's placeholders and %(reason)s for the step's comment; `to(entity)` gives the users."""
+    to: Callable
+    subject: object
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: object                # "Document request"
+    item: Callable               # item(entity): what the row is, in words ("SKTM 2026-AB12")
+    params: Callable             # params(entity): placeholders of the news texts
+    news: dict = field(default_factory=dict)  # trigger -> News
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_news(spec_name: str, label, item: Callable, params: Callable, news: dict) -> None:
+    KINDS[spec_name] = Kind(label=label, item=item, params=params, news=dict(news))
+
+
+@dataclass
+class _Todo:
+    user: User
+    triggers: list = field(default_factory=list)
+    acting_as: list = field(default_factory=list)  # "Plh. Camat Plaju" when reached as a delegate
+    due_at: object = None
+
+    def add(self, trigger: str, as_title: str | None, due_at) -> None:
+        if trigger not in self.triggers:
+            self.triggers.append(trigger)
+        if as_title and as_title not in self.acting_as:
+            self.acting_as.append(as_title)
+        if due_at and (self.due_at is None or due_at < self.due_at):
+            self.due_at = due_at
+
+
+def _role_holders(role: str, unit_id: int | None) -> list[User]:
+    stmt = (select(User).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == role, User.active.is_(True)).order_by(User.id))
+    if unit_id is not None:
+        stmt = stmt.where(User.unit_id == unit_id)
+    return list(db.session.scalars(stmt))
+
+
+def todo_recipients(assignees) -> dict[int, _Todo]:
+    """The named people whose to-do the item is, by user id, with the steps each may take."""
+    todos: dict[int, _Todo] = {}
+    holders: dict[tuple, list] = {}
+    stand_ins: list[tuple] = []  # (principal id, assignee) for delegable steps
+
+    def add(user, assignee, as_title=None):
+        if user is None or not user.active or user.id == assignee.excluded_user_id:
+            return
+        todos.setdefault(user.id, _Todo(user)).add(assignee.trigger, as_title, assignee.due_at)
+
+    for assignee in assignees:
+        if not assignee.notify:
+            continue
+        if assignee.user_id is not None:
+            users = [db.session.get(User, assignee.user_id)]
+        elif assignee.role:
+            key = (assignee.role, assignee.unit_id)
+            if key not in holders:
+                holders[key] = _role_holders(*key)
+            users = holders[key]
+        else:
+            users = []
+        for user in users:
+            add(user, assignee)
+            # a stand-in acts with the principal's authority: four eyes bars them where it bars him
+            if (assignee.delegable and user is not None and user.active
+                    and user.id != assignee.excluded_user_id):
+                stand_ins.append((user.id, assignee))
+    if stand_ins:
+        today = today_wib()
+        delegations = db.session.scalars(select(Delegation).where(
+            Delegation.principal_id.in_({pid for pid, _a in stand_ins}), Delegation.revoked.is_(False),
+            Delegation.starts_on <= today, Delegation.ends_on >= today)).all()
+        for delegation in delegations:
+            for principal_id, assignee in stand_ins:
+                if principal_id == delegation.principal_id:
+                    add(delegation.delegate, assignee, delegation.title)
+    return todos
+
+
+def _todo_body(spec, todo: _Todo) -> str:
+    steps = ", ".join(str(spec.step_by_trigger[t].label) for t in todo.triggers if t in spec.step_by_trigger)
+    lines = [_("Steps you may take: %(steps)s.", steps=steps)]
+    if todo.acting_as:
+        lines.append(_("You act as %(title)s.", title=", ".join(todo.acting_as)))
+    if todo.due_at:
+        lines.append(_("Due: %(when)s WIB.", when=to_wib(todo.due_at).strftime("%d-%m-%Y %H.%M")))
+    return "\n".join(lines)
+
+
+def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=None, assignees=(), **_kw):
+    kind = KINDS.get(spec.name)
+    now = utcnow()
+    actor_id = getattr(getattr(ctx, "actor", None), "id", None)
+    url = spec.url(entity) if spec.url else None
+    todos = todo_recipients(assignees)
+    # the one who just acted knows; their page says who is next
+    todos.pop(actor_id, None)
+    told: set[int] = set()
+    for note in db.session.scalars(select(Notification).where(
+            Notification.subject_type == spec.name, Notification.subject_id == entity.id,
+            Notification.todo_step.is_not(None), Notification.done_at.is_(None))):
+        todo = todos.get(note.user_id)
+        if todo and note.todo_step in todo.triggers:
+            told.add(note.user_id)  # still their to-do: no second notification
+        else:
+            note.done_at = now
+    ref = {"subject_type": spec.name, "subject_id": entity.id}
+    item = f"{kind.label} {kind.item(entity)}" if kind else spec.describe(entity)
+
+    news = kind.news.get(step.trigger) if (kind and step is not None) else None
+    if news is not None:
+        reason = (getattr(ctx, "comment", None) or "").strip()
+        subject = str(news.subject) % {**kind.params(entity), "reason": reason}
+        recipients = {u.id: u for u in news.to(entity) if u is not None and u.active and u.id != actor_id}
+        for user in recipients.values():
+            todo = todos.get(user.id) if user.id not in told else None
+            body = _todo_body(spec, todo) if todo else ""
+            notify(user, subject, body, url=url, todo_step=todo.triggers[0] if todo else None, **ref)
+            if todo:
+                told.add(user.id)
+    for user_id, todo in todos.items():
+        if user_id in told:
+            continue
+        notify(todo.user, _("Awaiting your action: %(item)s", item=item), _todo_body(spec, todo), url=url,
+               todo_step=todo.triggers[0], **ref)
+
+
+_connected = False
+
+
+def connect() -> None:
+    global _connected
+    if not _connected:
+        assignments_changed.connect(on_assignments_changed)
+        _connected = True
