@@ -194,6 +194,8 @@ describe_actions({
     "user.update": _l("changed an account"),
     "delegation.create": _l("appointed a Plh/Plt"),
     "delegation.revoke": _l("revoked a Plh/Plt appointment"),
+    "input.refused": _l("sent input that was refused"),
+    "audit.keyed": _l("keyed the audit chain"),
 })
 describe_fields({
     "username": _l("Username"), "full_name": _l("Full name"), "nip": "NIP", "position": _l("Position"),
