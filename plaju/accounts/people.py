@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..audit import record as audit
 from ..extensions import db
 from ..notify.service import notify
+from ..workflow.assignments import refresh_assignments_for_user
 from .models import Delegation, User
 from .nip import InvalidNIP, validate_nip
 
@@ -75,6 +76,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     if password and not creating:
         changes["password"] = ["***", "(reset)"]
     audit.record("user.create" if creating else "user.update", actor=actor, subject=user, changes=changes)
+    refresh_assignments_for_user(user.id)  # open items follow a new unit, supervisor or departure
     db.session.commit()
     return user
 

@@ -18,7 +18,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..notify.service import deliver_pending, notify
 from ..timeutil import today_wib
-from ..workflow import available, fire, history_for
+from ..workflow import available, fire, history_for, started
 from . import sla
 from .models import DocumentAttachment, DocumentRequest, DocumentType, Holiday
 from .nik import validate_nik
@@ -118,6 +118,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                          to_state="received", changes={"type": [None, doc_type.code],
                                                        "kelurahan": [None, kelurahan],
                                                        "attachments": [None, len(stored)]})
+            started(req, actor)
             db.session.commit()
             return req
     except uploads.UploadRefused as refused:

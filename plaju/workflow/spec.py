@@ -20,29 +20,47 @@ class State:
 
 
 class Who:
-    """Who may fire a step: a predicate on (user, entity) with a description for docs and errors."""
+    """Who may fire a step: a predicate on (user, entity) with a description for docs and errors.
 
-    def __init__(self, check: Callable, description: str, role_codes: frozenset = frozenset()):
+    `names(entity)` says the same thing as assignments, so the engine can store who must act next:
+    a list of (user_id, role) pairs, one of them None. It must agree with `check` exactly (a property
+    test compares them through the inbox); a relation without `names` cannot be a to-do."""
+
+    def __init__(self, check: Callable, description: str, role_codes: frozenset = frozenset(),
+                 names: Callable | None = None):
         self.check = check
         self.description = description
         self.role_codes = role_codes
+        self.names = names
 
     def __call__(self, user, entity) -> bool:
         return bool(self.check(user, entity))
 
     def __or__(self, other: "Who") -> "Who":
+        names = None
+        if self.names is not None and other.names is not None:
+            names = lambda e: [*self.names(e), *other.names(e)]  # noqa: E731
         return Who(lambda u, e: self(u, e) or other(u, e), f"{self.description} | {other.description}",
-                   self.role_codes | other.role_codes)
+                   self.role_codes | other.role_codes, names)
+
+    def when(self, condition: Callable, description: str) -> "Who":
+        """The same people, only for rows where `condition(entity)` holds (e.g. a routine course)."""
+        names = None if self.names is None else (lambda e: list(self.names(e)) if condition(e) else [])
+        return Who(lambda u, e: bool(condition(e)) and self(u, e), f"{self.description}, {description}",
+                   self.role_codes, names)
 
 
 def roles(*codes: str) -> Who:
     wanted = frozenset(codes)
-    return Who(lambda user, _entity: bool(user.roles & wanted), "roles:" + ",".join(codes), wanted)
+    return Who(lambda user, _entity: bool(user.roles & wanted), "roles:" + ",".join(codes), wanted,
+               names=lambda _entity: [(None, code) for code in codes])
 
 
-def relation(check: Callable, description: str) -> Who:
-    """Who stands in a relation to the row, e.g. the direct supervisor of the enrolled ASN."""
-    return Who(check, description)
+def relation(check: Callable, description: str, names: Callable | None = None) -> Who:
+    """Who stands in a relation to the row, e.g. the direct supervisor of the enrolled ASN.
+    `names(entity)` -> the user ids it names (e.g. [the supervisor's id]), for the assignments."""
+    return Who(check, description,
+               names=None if names is None else (lambda e: [(uid, None) for uid in names(e) if uid is not None]))
 
 
 # A guard is side-effect free: guard(entity, actor) -> None when fine, else a message for the user.
@@ -63,10 +81,24 @@ class Step:
     four_eyes: bool = False
     style: str = "primary"  # button colour: primary, success, danger, secondary, warning
     effect: Callable | None = None  # effect(entity, ctx) inside the transaction, after the move
+    # a to-do: the row waits for whoever may take it (True, False, or the source states where it is one);
+    # withdraw, cancel and automatic steps are not
+    todo: bool | tuple = True
+    notify: bool = True  # tell each assignee (False: a to-do shared at the counter, only counted)
+    bulk: bool = False  # may be taken for many rows at once from the inbox (sign, approve)
+    row_form: bool = True  # the inbox row can offer it (False: it needs the full page, e.g. an upload)
 
     @property
     def sources(self) -> tuple:
         return (self.source,) if isinstance(self.source, str) else tuple(self.source)
+
+    def todo_in(self, state: str) -> bool:
+        return state in self.todo if isinstance(self.todo, tuple) else bool(self.todo)
+
+    def applies(self, entity) -> bool:
+        """False when a structural guard (one that depends only on the kind of row) rules the step out:
+        it is then neither a button nor an assignment."""
+        return not any(getattr(g, "structural", False) and g(entity, None) for g in self.guards)
 
 
 class SpecError(ValueError):
@@ -87,6 +119,15 @@ class Spec:
     # a short text naming the row in messages and the audit trail
     describe: Callable = field(default=lambda entity: f"#{entity.id}")
     after_each: Callable | None = None  # after_each(entity, step, from_state, ctx): shared bookkeeping
+    due: Callable = field(default=lambda entity: None)  # when the waiting step is due (the area's clock)
+    # the column naming the owner, so their rows follow them when they move unit or supervisor
+    owner_attr: str | None = None
+    # how the inbox shows a row; the area fills these in (see plaju/inbox)
+    kind_label: object = None
+    summary: Callable = field(default=lambda entity: {"code": f"#{entity.id}", "type": "", "name": ""})
+    url: Callable | None = None  # url(entity) -> the row's own page
+    inbox_options: tuple = ()  # loader options for a page of rows (joinedload, selectinload)
+    prefetch: Callable | None = None  # prefetch(entities): warm what the guards read, one query per page
 
     def __post_init__(self):
         self.state_by_name = {s.name: s for s in self.states}
@@ -112,6 +153,8 @@ class Spec:
                     raise SpecError(f"{self.name}.{step.trigger}: unknown state {state!r}")
             if not isinstance(step.who, Who):
                 raise SpecError(f"{self.name}.{step.trigger}: says nobody may fire it")
+            if step.todo and step.who.names is None:
+                raise SpecError(f"{self.name}.{step.trigger}: a to-do whose who-rule names nobody")
         reachable, frontier = {self.initial}, [self.initial]
         while frontier:
             here = frontier.pop()
