@@ -40,9 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts.people_views import bp as people_bp
     from .accounts.views import bp as accounts_bp
     from .audit import models as _audit  # noqa: F401
-    from .workflow import models as _workflow  # noqa: F401
     from .audit.views import bp as audit_bp
     from .core.views import bp as core_bp
+    from .workflow import models as _workflow  # noqa: F401
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)

@@ -9,10 +9,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
-
-from flask import current_app, has_app_context
 
 from ..accounts.models import active_delegations
 from ..audit import record as audit

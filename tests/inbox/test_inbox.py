@@ -8,7 +8,6 @@ from plaju.accounts.models import Delegation, User
 from plaju.audit.models import AuditEvent
 from plaju.database import utcnow
 from plaju.documents.models import DocumentRequest
-from plaju.inbox import services
 from plaju.timeutil import today_wib
 from plaju.training import services as training
 from plaju.training.models import Enrolment, Plan
@@ -155,7 +154,7 @@ def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, us
                      headers={"HX-Request": "true"})
     assert ok.status_code == 200 and "inbox-changed" in ok.headers["HX-Trigger"]
     # the next waiting item opens: the plan's row is marked as the one to take now
-    assert re.search(r'inbox-next" data-testid="inbox-row" data-key="training_plan:%d"' % plan.id, ok.text)
+    assert f'inbox-next" data-testid="inbox-row" data-key="training_plan:{plan.id}"' in ok.text
     returned = client.post("/inbox/act", data={"item": _item(plan, "return", "training_plan"),
                                                "comment": "Tambah pelatihan teknis"})
     assert returned.status_code == 200

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from plaju.accounts.models import Delegation, Unit, User
+from plaju.database import utcnow
 from plaju.documents.models import DocumentRequest
 from plaju.documents.seed import seed_types
 from plaju.documents.workflow import DOCUMENT_FLOW
 from plaju.inbox import services as inbox
-from plaju.database import utcnow
 from plaju.timeutil import today_wib
 from plaju.training.models import Course, Enrolment, Plan
 from plaju.training.workflow import DIRECT_SUPERVISOR, ENROLMENT_FLOW, PLAN_FLOW
@@ -66,7 +66,7 @@ def _office(db, draw):
     db.session.add_all(units)
     people = [make_user(f"p{i}", *draw(st.sets(st.sampled_from(ROLES), max_size=2))) for i in range(n)]
     for i, person in enumerate(people):
-        boss = draw(st.one_of(st.none(), st.integers(min_value=0, max_value=n - 1).filter(lambda b: b != i)))
+        boss = draw(st.one_of(st.none(), st.integers(min_value=0, max_value=n - 1).filter(lambda b, me=i: b != me)))
         person.supervisor_id = people[boss].id if boss is not None else None
         person.unit_id = units[draw(st.integers(min_value=0, max_value=1))].id
     today = today_wib()
