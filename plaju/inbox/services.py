@@ -16,7 +16,7 @@ from ..audit import record as audit
 from ..database import utcnow
 from ..extensions import db
 from ..timeutil import today_wib
-from ..workflow import Invalid, NotAllowed, Refused, all_specs, awaiting_clause, fire, spec_named
+from ..workflow import Conflict, Invalid, NotAllowed, Refused, all_specs, awaiting_clause, fire, spec_named
 from ..workflow.models import WorkItem
 
 PAGE = 25
@@ -217,17 +217,28 @@ def _unknown(raw) -> Outcome:
                    _("This item does not exist (any more)."))
 
 
-def describe(raw_items) -> list[tuple[str, dict, str]]:
-    """(value, summary, step label) of each item a batch names, for the confirmation; unknown ones left out."""
+def _awaits(user, spec_name: str, entity_id: int, trigger: str | None = None) -> bool:
+    stmt = select(WorkItem.id).where(WorkItem.spec == spec_name, WorkItem.entity_id == entity_id,
+                                     awaiting_clause(user))
+    if trigger is not None:
+        stmt = stmt.where(WorkItem.trigger == trigger)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def describe(user, raw_items) -> list[tuple[str, dict, str]]:
+    """(value, summary, step label) of each item a batch names that awaits `user`, for the confirmation.
+    Others are left out: the confirmation shows nobody a row they could not see in their own list."""
     result = []
     for raw in dict.fromkeys(raw_items):
         parsed = parse_item(raw)
         if parsed is None:
             continue
         spec, entity_id, trigger, _version = parsed
-        entity = db.session.get(spec.model, entity_id)
         step = spec.step_by_trigger.get(trigger)
-        if entity is not None and step is not None:
+        if step is None or not _awaits(user, spec.name, entity_id, trigger):
+            continue
+        entity = db.session.get(spec.model, entity_id)
+        if entity is not None:
             result.append((raw, spec.summary(entity), str(step.label)))
     return result
 
@@ -243,7 +254,9 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
     step = spec.step_by_trigger.get(trigger)
     if entity is None or step is None:
         return _unknown(raw)
-    summary = spec.summary(entity)
+    # what the row is, only to someone it awaits (or who saw it awaiting them: a stale page)
+    visible = _awaits(actor, spec.name, entity_id)
+    summary = spec.summary(entity) if visible else {"code": f"#{entity_id}", "type": "", "name": ""}
     if reauthenticated and not step.bulk:
         error = NotAllowed(_("\"%(step)s\" cannot be done for many items at once.", step=step.label),
                            code="bulk")
@@ -255,6 +268,8 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
              reauthenticated=reauthenticated)
     except Refused as refusal:
         db.session.rollback()
+        if isinstance(refusal, Conflict):
+            summary = spec.summary(db.session.get(spec.model, entity_id))
         return Outcome(summary, str(step.label), False, str(refusal.message))
     return Outcome(summary, str(step.label), True)
 

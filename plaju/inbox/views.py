@@ -67,7 +67,7 @@ def _selected() -> list[str]:
 @bp.post("/confirm")
 def confirm():
     """The confirmation of a batch: every selected item (code, type, name) and one password field."""
-    chosen = services.describe(_selected())
+    chosen = services.describe(current_user, _selected())
     if not chosen:
         return _page(422, error=_("Select at least one item."))
     return _page(confirm=chosen)
@@ -79,7 +79,7 @@ def bulk():
     try:
         outcomes = services.act_in_bulk(current_user, raw_items, request.form.get("password", ""))
     except Refused as refusal:
-        return _page(refusal.status, confirm=services.describe(raw_items), error=str(refusal.message))
+        return _page(refusal.status, confirm=services.describe(current_user, raw_items), error=str(refusal.message))
     return _page(outcomes=outcomes, changed=any(o.ok for o in outcomes))
 
 

@@ -64,7 +64,8 @@ def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest
     items += [_item(enrolment, "sign_off_routine", "enrolment"), "document:999999:sign:0", "rubbish"]
     login_as("camat")
     confirm = client.post("/inbox/confirm", data={"item": items})
-    assert confirm.text.count('data-testid="confirm-item"') == 6  # the two unknown ones are left out
+    # the confirmation lists only what awaits the Camat: no names of rows he could not see
+    assert confirm.text.count('data-testid="confirm-item"') == 4 and "Belum Waktunya" not in confirm.text
     done = client.post("/inbox/bulk", data={"item": items, "password": PASSWORD})
     assert done.status_code == 200 and "inbox-changed" in done.headers["HX-Trigger"]
     assert done.text.count('data-testid="done"') == 4
@@ -78,6 +79,7 @@ def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest
         AuditEvent.action == "document.sign", AuditEvent.outcome == "ok"))
     assert signed == 3  # one audit event per item
     assert "empat mata" in done.text or "four-eyes" in done.text
+    assert "Belum Waktunya" not in done.text  # refused without showing whose request it is
 
 
 def test_a_mix_of_stale_and_current_items_names_who_acted_first(
