@@ -213,7 +213,7 @@ def act(request_id, trigger_name):
     if wants_fragment():
         html = render_page_or_block("documents/detail.html", "panel",
                                     **_detail_context(req), done=message)
-        return trigger(make_response(html), CHANGED)
+        return trigger(make_response(html), CHANGED, "inbox-changed")
     flash(message, "success")
     return redirect(url_for(".detail", request_id=req.id), 303)
 

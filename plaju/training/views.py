@@ -357,7 +357,7 @@ def enrolment_act(enrolment_id: int, trigger_name: str):
             response.headers["HX-Redirect"] = url_for("training.approvals")
             return response
         body, status = _enrolment_page(moved, notice=notice)
-        return trigger(make_response(body, status), EVENT)
+        return trigger(make_response(body, status), EVENT, "inbox-changed")
     flash(notice, "success")
     if not services.can_view_enrolment(moved, _user()):
         return redirect(url_for("training.approvals"))
@@ -522,7 +522,7 @@ def _after_plan_change(plan_id: int, notice: str):
     plan = db.session.get(Plan, plan_id)
     if wants_fragment():
         body, status = _plan_page(plan, notice=notice)
-        return trigger(make_response(body, status), EVENT)
+        return trigger(make_response(body, status), EVENT, "inbox-changed")
     flash(notice, "success")
     return redirect(url_for("training.plan", plan_id=plan_id))
 
