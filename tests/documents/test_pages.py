@@ -117,7 +117,7 @@ def test_action_swaps_the_panel_and_triggers_counters(client, login_as, make_req
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="panel"') and 'data-state="verifying"' in html
     assert "Selesai: Mulai verifikasi" in html
-    assert json.loads(response.headers["HX-Trigger"]) == {"documents-changed": True}
+    assert json.loads(response.headers["HX-Trigger"]) == {"documents-changed": True, "inbox-changed": True}
 
 
 def test_without_javascript_an_action_redirects_back(client, login_as, make_request, db):
