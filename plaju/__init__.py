@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .audit import models as _audit  # noqa: F401
     from .audit.views import bp as audit_bp
     from .core.views import bp as core_bp
+    from .workflow import models as _workflow  # noqa: F401
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)
@@ -53,12 +54,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notify_bp)
     from .notify import init_app as init_notify
     init_notify(app)
+    from .inbox.views import bp as inbox_bp
+    app.register_blueprint(inbox_bp)
     for area in AREAS:
         module = importlib.import_module(f"plaju.{area}.views")
         app.register_blueprint(module.bp)
         if importlib.util.find_spec(f"plaju.{area}.cli"):
             for command in importlib.import_module(f"plaju.{area}.cli").commands:
                 app.cli.add_command(command)
+
+    from .workflow import init_app as init_workflow
+    init_workflow(app)  # after the areas: their specs registered at import time
 
     from .core.errors import register_error_handlers
     register_error_handlers(app)

@@ -190,6 +190,23 @@ def workflow_diagrams(out):
             click.echo(f"{out}/{spec.name}.md")
 
 
+@workflow_group.command("reassign")
+@with_appcontext
+def workflow_reassign():
+    """Recompute the assignments of every open row (after an upgrade, or rows changed by hand)."""
+    from .extensions import db
+    from .workflow import all_specs, started
+    for spec in all_specs():
+        open_states = [s.name for s in spec.states if not s.terminal]
+        count = 0
+        for entity in db.session.scalars(select(spec.model).where(
+                getattr(spec.model, spec.state_attr).in_(open_states))).unique():
+            started(entity)
+            count += 1
+        db.session.commit()
+        click.echo(f"{spec.name}: {count}")
+
+
 def register_cli(app) -> None:
     for command in (seed_demo, demo, create_user, audit_group, workflow_group):
         app.cli.add_command(command)

@@ -49,15 +49,17 @@ DEMO_SPEC = register(Spec(
             State("rejected", "Rejected", terminal=True)],
     steps=[
         Step("submit", "draft", "submitted", "Submit",
-             who=relation(lambda u, t: u.id == t.owner_id, "owner")),
+             who=relation(lambda u, t: u.id == t.owner_id, "owner", names=lambda t: [t.owner_id])),
         Step("approve", "submitted", "approved", "Approve", who=roles("section_head"), four_eyes=True,
              guards=(_title_not_blocked,), effect=_record_approver),
         Step("sign", "approved", "signed", "Sign", who=roles("camat"), reauth=True, delegable=True,
-             four_eyes=True),
+             four_eyes=True, bulk=True),
         Step("reject", ("submitted", "approved"), "rejected", "Reject",
              who=roles("section_head", "camat"), comment_required=True, style="danger"),
     ],
     owners=lambda t: {t.owner_id},
+    owner_attr="owner_id", kind_label="Demo tickets",
+    summary=lambda t: {"code": f"T-{t.id}", "type": "Demo", "name": t.title},
 ))
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_outbox'
-down_revision = '0005_resilience'
+down_revision = '0006_work_items'
 branch_labels = None
 depends_on = None
 

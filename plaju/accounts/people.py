@@ -9,6 +9,7 @@ from ..audit import record as audit
 from ..extensions import db
 from ..notify.service import notify
 from . import passwords, rules
+from ..workflow.assignments import refresh_assignments_for_user
 from .models import Delegation, User
 from .nip import InvalidNIP, validate_nip
 
@@ -116,6 +117,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
                _("%(actor)s set a one-time password for your account. Your open sessions have ended; sign in "
                  "with the one-time password and choose your own. If you did not ask for this, tell the "
                  "administrator.", actor=actor.full_name), url="/account/password")
+    refresh_assignments_for_user(user.id)  # open items follow a new unit, supervisor or departure
     db.session.commit()
     return user
 

@@ -13,16 +13,17 @@ class NavItem:
     roles: frozenset | None = None  # None: every signed-in user (every user is an ASN)
     order: int = 50
     icon: str = ""
+    counter: str | None = None  # endpoint of a tiny count fragment shown next to the label
 
 
 NAV: list[NavItem] = []
 HOME_CARDS: list[tuple[int, frozenset | None, Callable]] = []
 
 
-def nav_item(endpoint: str, label, roles=None, order: int = 50, icon: str = "") -> None:
+def nav_item(endpoint: str, label, roles=None, order: int = 50, icon: str = "", counter: str | None = None) -> None:
     if any(item.endpoint == endpoint for item in NAV):
         return
-    NAV.append(NavItem(endpoint, label, frozenset(roles) if roles else None, order, icon))
+    NAV.append(NavItem(endpoint, label, frozenset(roles) if roles else None, order, icon, counter))
     NAV.sort(key=lambda item: item.order)
 
 

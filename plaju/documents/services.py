@@ -19,7 +19,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..notify.service import notify
 from ..timeutil import today_wib
-from ..workflow import available, fire, history_for
+from ..workflow import available, fire, history_for, started
 from . import sla
 from .calendar import holiday_set
 from .models import DocumentAttachment, DocumentRequest, DocumentType
@@ -130,6 +130,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                          to_state="received", changes={"type": [None, doc_type.code],
                                                        "kelurahan": [None, kelurahan],
                                                        "attachments": [None, len(stored)]})
+            started(req, actor)
             db.session.commit()
             return req
     except uploads.UploadRefused as refused:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from .. import once, uploads
@@ -372,10 +372,6 @@ def delete_holiday(holiday_id):
 
 # ---- home cards ------------------------------------------------------------------------------
 
-def _count(*conditions) -> int:
-    return db.session.scalar(select(func.count()).select_from(DocumentRequest).where(*conditions)) or 0
-
-
 @home_card(roles=("clerk",), order=20)
 def _clerk_card(user):
     counts = svc.counters()
@@ -391,13 +387,3 @@ def _kasi_card(user):
             "text": _("%(n)s more due today", n=counts["today"]),
             "url": url_for("documents.index", flag="overdue"), "link": _l("See overdue requests"),
             "tone": "danger" if counts["overdue"] else "success"}
-
-
-@home_card(roles=("camat", "sekcam"), order=22)
-def _camat_card(user):
-    if not user.has_role("camat") and not any(d.principal.has_role("camat") for d in active_delegations(user)):
-        return None  # a Sekretaris Camat signs only while standing in as Plh/Plt
-    n = _count(DocumentRequest.state == "awaiting_signature")
-    return {"title": _l("Awaiting your signature"), "value": n, "text": _l("documents to sign"),
-            "url": url_for("documents.index", state="awaiting_signature"), "link": _l("Open the list"),
-            "tone": "warning" if n else "light"}

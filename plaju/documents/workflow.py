@@ -136,39 +136,44 @@ STATES = [
 ]
 
 STEPS = [
-    Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER),
+    Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER, notify=False),
     Step("return_to_citizen", ("verifying", "processing"), "returned", _l("Return to the citizen"),
          who=COUNTER, comment_required=True, style="warning", effect=_mark_missing,
-         form=("missing", "reason")),
+         form=("missing", "reason"), notify=False),
+    # waits for the citizen to come back, not for anyone in the office
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
-         effect=_mark_received, form=("checklist", "note")),
+         effect=_mark_received, form=("checklist", "note"), todo=False, row_form=False),
     Step("accept", "verifying", "processing", _l("Requirements complete, process"), who=roles(KASI),
          guards=(_requirements_complete,), delegable=True, four_eyes=True, style="success"),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
-         guards=(needs_forwarding,), delegable=True),
+         guards=(needs_forwarding,), delegable=True, notify=False),
     Step("back_from_disdukcapil", "at_disdukcapil", "back_from_disdukcapil", _l("Back from Disdukcapil"),
-         who=COUNTER, effect=_back_from_disdukcapil),
+         who=COUNTER, effect=_back_from_disdukcapil, notify=False),
     Step("to_signature", ("processing", "back_from_disdukcapil"), "awaiting_signature",
          _l("Submit for the Camat's signature"), who=roles(KASI), guards=(needs_signature,), delegable=True),
     Step("complete", ("processing", "back_from_disdukcapil"), "ready", _l("Finished, ready for pick-up"),
          who=roles(KASI), guards=(no_signature,), delegable=True, style="success"),
     Step("sign", "awaiting_signature", "signed", _l("Sign"), who=roles(CAMAT), reauth=True,
-         delegable=True, four_eyes=True, effect=_signed, style="success"),
+         delegable=True, four_eyes=True, effect=_signed, style="success", bulk=True),
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
          comment_required=True, delegable=True, style="warning"),
-    Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success"),
+    Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False),
+    # waits for the citizen to pick it up
     Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",
-         form=("note",)),
+         form=("note",), todo=False),
     Step("reject", ("verifying", "returned", "processing", "back_from_disdukcapil"), "rejected",
-         _l("Reject"), who=roles(KASI), comment_required=True, style="danger"),
+         _l("Reject"), who=roles(KASI), comment_required=True, style="danger",
+         todo=("verifying", "processing", "back_from_disdukcapil")),
     Step("cancel", ("received", "verifying", "returned"), "cancelled", _l("Cancel (citizen withdraws)"),
-         who=COUNTER, comment_required=True, style="secondary"),
+         who=COUNTER, comment_required=True, style="secondary", todo=False),
 ]
 
 DOCUMENT_FLOW = register(Spec(
     name="document", model=DocumentRequest, initial="received", states=STATES, steps=STEPS,
     owners=lambda r: {r.created_by_id} if r.created_by_id else set(),
     describe=lambda r: r.tracking_code, after_each=track_clock,
+    due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
+    summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name},
     url=lambda r: local_path("documents.detail", request_id=r.id),
 ))
 

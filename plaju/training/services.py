@@ -10,12 +10,12 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
-from ..accounts.models import User, active_delegations
+from ..accounts.models import User
 from ..audit import record as audit
 from ..database import is_postgres, utcnow
 from ..extensions import db
 from ..timeutil import to_wib, today_wib
-from ..workflow import Invalid, NotAllowed, Refused, available, fire
+from ..workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
 from .models import (
     CLOSED_STATES,
     JP_TARGET,
@@ -29,7 +29,7 @@ from .models import (
     PlanItem,
     QuizQuestion,
 )
-from .workflow import AUTOMATIC, deadline_passed, elearning_done, seats_taken
+from .workflow import AUTOMATIC, ENROLMENT_FLOW, deadline_passed, elearning_done, seats_taken
 
 log = logging.getLogger(__name__)
 STAFF = ("hr", "camat", "sekcam", "admin")
@@ -135,6 +135,7 @@ def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enro
                      comment=enrolment.motivation or None,
                      changes={"course": [None, course.title], "asn": [None, user.full_name]})
         # the supervisor is told by the notifications from assignments (plaju.notify.assignments)
+        started(enrolment, actor)
         db.session.commit()
     except Invalid as error:
         _refuse(error, "enrolment.request", actor)
@@ -288,42 +289,12 @@ def learning_status(enrolment) -> dict:
 
 # --- lists ---------------------------------------------------------------------------------------
 
-def _camats_stood_in_for(user) -> set[int]:
-    """Ids of the Camats `user` acts for today as Plh/Plt (when not a Camat themselves)."""
-    return {d.principal.id for d in active_delegations(user) if "camat" in d.principal.roles}
-
-
-def awaiting_condition(user):
-    """The enrolments on which `user` may take a step now, as one SQL condition: what `available()`
-    offers on each row (guards only disable a button, they do not hide it), so lists and counters need
-    no per-row check. A test compares it with `available()` for every enrolment and person.
-
-    - requested: the direct supervisor approves or declines;
-    - approved: a Camat signs off (routine or not) or declines; a Plh/Plt of a Camat signs off routine
-      courses only, never an enrolment of the Camat stood in for; the enrolled ASN may withdraw;
-    - completed: HR verifies or returns the evidence, never their own (four-eyes).
-    """
-    team = select(User.id).where(User.supervisor_id == user.id)
-    conditions = [(Enrolment.state == "requested") & Enrolment.user_id.in_(team)]
-    if user.has_role("camat"):
-        conditions.append(Enrolment.state == "approved")
-    else:
-        camats = _camats_stood_in_for(user)
-        if camats:
-            routine = Enrolment.course_id.in_(select(Course.id).where(Course.routine.is_(True)))
-            if len(camats) == 1:  # with two Camats stood in for, one of them is never the enrolled ASN
-                routine = routine & (Enrolment.user_id != next(iter(camats)))
-            conditions.append((Enrolment.state == "approved") & ((Enrolment.user_id == user.id) | routine))
-    if user.has_role("hr"):
-        conditions.append((Enrolment.state == "completed") & (Enrolment.user_id != user.id))
-    return or_(*conditions)
-
-
 def awaiting(user, after: int | None = None, limit: int | None = None) -> list[Enrolment]:
-    """Enrolments waiting for this user's step: approvals, sign-offs (also as Plh), verifications; the
-    oldest first. `after` (an enrolment id) and `limit` page through them by keyset."""
+    """Enrolments waiting for this user's step (the engine's assignments, Plh/Plt included); the oldest
+    first. `after` (an enrolment id) and `limit` page through them by keyset."""
     stmt = (select(Enrolment).options(joinedload(Enrolment.user).lazyload(User.role_rows))
-            .where(awaiting_condition(user)).order_by(Enrolment.created_at, Enrolment.id))
+            .where(Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name)))
+            .order_by(Enrolment.created_at, Enrolment.id))
     if after is not None:
         last = select(Enrolment.created_at).where(Enrolment.id == after).scalar_subquery()
         stmt = stmt.where(or_(Enrolment.created_at > last,
@@ -335,8 +306,8 @@ def awaiting(user, after: int | None = None, limit: int | None = None) -> list[E
 
 def awaiting_counts(user) -> dict[str, int]:
     """How many enrolments wait for this user, per state, in one statement."""
-    rows = db.session.execute(select(Enrolment.state, func.count()).where(awaiting_condition(user))
-                              .group_by(Enrolment.state)).all()
+    rows = db.session.execute(select(Enrolment.state, func.count()).where(
+        Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name))).group_by(Enrolment.state)).all()
     return {state: int(n) for state, n in rows}
 
 
@@ -535,6 +506,7 @@ def create_plan(unit_id: int, year: int, actor, suggest: bool = True) -> Plan:
     db.session.flush()
     audit.record("training_plan.create", actor=actor, subject_type="training_plan", subject_id=plan.id,
                  to_state="draft", changes={"items": [None, len(plan.items)]})
+    started(plan, actor)
     db.session.commit()
     return plan
 
@@ -623,6 +595,7 @@ def amend(plan_id: int, actor) -> Plan:
         db.session.flush()
         audit.record("training_plan.amend", actor=actor, subject_type="training_plan", subject_id=new.id,
                      to_state="draft", changes={"amends": [None, plan.id]})
+        started(new, actor)
         db.session.commit()
         return new
     except (Invalid, NotAllowed) as error:

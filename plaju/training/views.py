@@ -491,7 +491,7 @@ def _after_plan_change(plan_id: int, notice: str):
     plan = db.session.get(Plan, plan_id)
     if wants_fragment():
         body, status = _plan_page(plan, done=notice)
-        return trigger(make_response(body, status), EVENT)
+        return trigger(make_response(body, status), EVENT, "inbox-changed")
     flash(notice, "success")
     return redirect(url_for("training.plan", plan_id=plan_id))
 
@@ -555,29 +555,3 @@ def _my_jp_card(user):
             "text": _l("Competence development target: at least 20 JP a year."),
             "url": url_for("training.me"), "link": _l("My development"),
             "tone": "success" if jp >= JP_TARGET else "warning"}
-
-
-@home_card(order=31)
-def _approvals_card(user):
-    if not services.has_team(user):
-        return None
-    count = services.count_awaiting(user, "requested")
-    return {"title": _l("Training approvals waiting"), "value": count,
-            "text": _l("Requests from your team"), "url": url_for("training.approvals"),
-            "link": _l("Open approvals"), "tone": "warning" if count else None}
-
-
-@home_card(roles=("camat",), order=32)
-def _signoff_card(user):
-    count = services.count_awaiting(user, "approved")
-    return {"title": _l("Training sign-offs waiting"), "value": count,
-            "text": _l("Approved by supervisors"), "url": url_for("training.approvals"),
-            "link": _l("Open sign-offs"), "tone": "warning" if count else None}
-
-
-@home_card(roles=("hr",), order=33)
-def _verify_card(user):
-    count = services.count_awaiting(user, "completed")
-    return {"title": _l("Training evidence to verify"), "value": count,
-            "text": _l("Completed enrolments awaiting verification"), "url": url_for("training.approvals"),
-            "link": _l("Open verifications"), "tone": "warning" if count else None}

@@ -20,6 +20,7 @@ early, and the audit trail shows it as the ASN's own step with an explanatory co
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User, UserRole
 from ..audit import sentences
@@ -89,13 +90,15 @@ def _enrolled_label(enrolment) -> str:
     return _("the ASN (%(name)s)", name=enrolment.user.full_name) if enrolment.user else _("the ASN")
 
 
-DIRECT_SUPERVISOR = relation(_is_supervisor, "direct supervisor of the enrolled ASN", label=_supervisor_label)
-ENROLLED_ASN = relation(_is_enrolled, "the enrolled ASN", label=_enrolled_label)
+DIRECT_SUPERVISOR = relation(_is_supervisor, "direct supervisor of the enrolled ASN",
+                             names=lambda e: [e.user.supervisor_id if e.user is not None else None],
+                             label=_supervisor_label)
+ENROLLED_ASN = relation(_is_enrolled, "the enrolled ASN", names=lambda e: [e.user_id], label=_enrolled_label)
 # each sign-off step names who waits only for the courses it applies to
-CAMAT_ROUTINE = relation(lambda u, e: "camat" in u.roles and e.course.routine, "camat, routine course",
-                         label=lambda e: _("Camat or Plh/Plt Camat") if e.course.routine else None)
-CAMAT_SPECIAL = relation(lambda u, e: "camat" in u.roles and not e.course.routine, "camat, non-routine course",
-                         label=lambda e: None if e.course.routine else _("Camat"))
+CAMAT_ROUTINE = roles("camat").when(lambda e: e.course.routine, "routine course",
+                                    label=lambda e: _("Camat or Plh/Plt Camat") if e.course.routine else None)
+CAMAT_SPECIAL = roles("camat").when(lambda e: not e.course.routine, "non-routine course",
+                                    label=lambda e: None if e.course.routine else _("Camat"))
 HR = roles("hr")
 
 
@@ -109,15 +112,37 @@ def _deadline_open(enrolment, _actor):
 
 def _seat_free(enrolment, _actor):
     course = enrolment.course
-    if course.quota is not None and seats_taken(course.id, excluding=enrolment.id) >= course.quota:
+    if course.quota is None:
+        return None
+    # a list page counted the seats of all its rows at once (_prefetch_seats); fire() drops that hint
+    taken = getattr(enrolment, "_inbox_hints", {}).get("seats_taken")
+    if taken is None:
+        taken = seats_taken(course.id, excluding=enrolment.id)
+    if taken >= course.quota:
         return _("The course is full: no seats are left.")
     return None
+
+
+def _prefetch_seats(enrolments) -> None:
+    """Seats taken per course for a page of enrolments in one grouped count, kept on each row."""
+    course_ids = {e.course_id for e in enrolments}
+    if not course_ids:
+        return
+    counts = dict(db.session.execute(
+        select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(course_ids),
+                                                        Enrolment.state.in_(SEAT_STATES))
+        .group_by(Enrolment.course_id)).all())
+    for e in enrolments:
+        e._inbox_hints = {"seats_taken": counts.get(e.course_id, 0) - (e.state in SEAT_STATES)}
 
 
 def _not_elearning(enrolment, _actor):
     if enrolment.course.is_elearning:
         return _("An e-learning course is completed by finishing its modules and quiz.")
     return None
+
+
+_not_elearning.structural = True  # depends only on the kind of course: no button, no assignment
 
 
 def _elearning_finished(enrolment, _actor):
@@ -209,31 +234,35 @@ ENROLMENT_FLOW = register(Spec(
     name="enrolment", model=Enrolment, initial="requested", states=ENROLMENT_STATES,
     steps=[
         Step("approve", "requested", "approved", _l("Approve"), who=DIRECT_SUPERVISOR, four_eyes=True,
-             guards=(_deadline_open, _seat_free), effect=_take_seat, style="success"),
+             guards=(_deadline_open, _seat_free), effect=_take_seat, style="success",
+             bulk=True),
         Step("decline", "requested", "declined", _l("Decline"), who=DIRECT_SUPERVISOR, four_eyes=True,
              comment_required=True, style="danger"),
         Step("sign_off", "approved", "in_progress", _l("Sign off"), who=CAMAT_SPECIAL, four_eyes=True,
-             effect=_record_signer, style="success"),
+             effect=_record_signer, style="success", bulk=True),
         Step("sign_off_routine", "approved", "in_progress", _l("Sign off (routine course)"),
-             who=CAMAT_ROUTINE, four_eyes=True, delegable=True, effect=_record_signer, style="success"),
+             who=CAMAT_ROUTINE, four_eyes=True, delegable=True, effect=_record_signer, style="success",
+             bulk=True),
         Step("refuse_sign_off", "approved", "declined", _l("Decline sign-off"), who=roles("camat"),
              four_eyes=True, comment_required=True, style="danger"),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
-             guards=(_not_elearning,), effect=_attach_evidence, form=("upload",)),
+             guards=(_not_elearning,), effect=_attach_evidence, form=("upload",), row_form=False),
         Step("complete_elearning", "in_progress", "completed", _l("E-learning finished"), who=ENROLLED_ASN,
-             guards=(_elearning_finished,), effect=_finish_elearning),
+             guards=(_elearning_finished,), effect=_finish_elearning, todo=False),
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=HR, four_eyes=True,
              effect=_credit_jp, style="success"),
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=HR,
              four_eyes=True, comment_required=True, style="warning"),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
-             who=ENROLLED_ASN, style="secondary"),
+             who=ENROLLED_ASN, style="secondary", todo=False),
         Step("mark_not_completed", "in_progress", "not_completed", _l("Mark as not completed"),
-             who=HR | DIRECT_SUPERVISOR, four_eyes=True, comment_required=True, style="danger"),
+             who=HR | DIRECT_SUPERVISOR, four_eyes=True, comment_required=True, style="danger", todo=False),
     ],
     owners=lambda e: {e.user_id},
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
-    url=enrolment_url,
+    url=enrolment_url, owner_attr="user_id", kind_label=_l("Training enrolments"),
+    summary=lambda e: {"code": f"#{e.id}", "type": e.course.title, "name": e.user.full_name},
+    prefetch=lambda rows: _prefetch_seats(rows),
 ))
 
 
@@ -274,14 +303,18 @@ PLAN_FLOW = register(Spec(
         Step("submit", ("draft", "returned"), "submitted", _l("Submit to the Camat"), who=HR,
              guards=(_plan_has_items,)),
         Step("approve", "submitted", "approved", _l("Approve the plan"), who=roles("camat"), reauth=True,
-             four_eyes=True, effect=_record_approval, style="success"),
+             four_eyes=True, effect=_record_approval, style="success", bulk=True),
         Step("return", "submitted", "returned", _l("Return with notes"), who=roles("camat"),
              comment_required=True, four_eyes=True, effect=_keep_notes, style="warning"),
-        Step("cancel", ("draft", "returned"), "cancelled", _l("Cancel the draft"), who=HR, style="secondary"),
+        Step("cancel", ("draft", "returned"), "cancelled", _l("Cancel the draft"), who=HR, style="secondary",
+             todo=False),
     ],
     owners=lambda p: {p.created_by_id} if p.created_by_id else set(),
     describe=lambda p: f"{p.unit.name} {p.year} rev. {p.revision}",
-    url=plan_url,
+    url=plan_url, owner_attr="created_by_id", kind_label=_l("Annual training plans"),
+    summary=lambda p: {"code": f"{p.year} rev. {p.revision}", "type": _("Annual training plan"),
+                       "name": p.unit.name},
+    inbox_options=(selectinload(Plan.items),),
 ))
 
 

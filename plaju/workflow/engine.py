@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,25 +19,42 @@ from ..audit.models import AuditEvent
 from ..database import is_postgres, utcnow
 from ..extensions import db
 from ..timeutil import to_wib
+from . import assignments
 from .errors import Conflict, Invalid, NotAllowed, Refused
 from .spec import Spec, Step
 
 log = logging.getLogger(__name__)
-_SPECS: dict[type, Spec] = {}
+# Specs defined at import time register here; create_app() gives each application its own copy
+# (app.extensions["workflow_specs"]), so an application, or a test, may add or swap specs alone.
+_DEFAULT_SPECS: dict[type, Spec] = {}
 
 
-def register(spec: Spec) -> Spec:
-    _SPECS[spec.model] = spec
+def register(spec: Spec, app=None) -> Spec:
+    (_DEFAULT_SPECS if app is None else app.extensions["workflow_specs"])[spec.model] = spec
     return spec
 
 
+def init_app(app) -> None:
+    app.extensions["workflow_specs"] = dict(_DEFAULT_SPECS)
+
+
+def _specs() -> dict[type, Spec]:
+    if has_app_context():
+        return current_app.extensions.get("workflow_specs", _DEFAULT_SPECS)
+    return _DEFAULT_SPECS
+
+
 def all_specs() -> list[Spec]:
-    return sorted(_SPECS.values(), key=lambda spec: spec.name)
+    return sorted(_specs().values(), key=lambda spec: spec.name)
 
 
 def spec_for(entity_or_model) -> Spec:
     model = entity_or_model if isinstance(entity_or_model, type) else type(entity_or_model)
-    return _SPECS[model]
+    return _specs()[model]
+
+
+def spec_named(name: str) -> Spec | None:
+    return next((spec for spec in _specs().values() if spec.name == name), None)
 
 
 @dataclass
@@ -46,6 +64,7 @@ class Action:
     acting_for: object = None
     delegation: object = None
     blocked: str | None = None
+    applies: bool = True  # False: a structural guard rules the step out for this kind of row
 
     @property
     def trigger(self) -> str:
@@ -118,8 +137,15 @@ def available(entity, actor) -> list[Action]:
         except NotAllowed:
             continue
         action.blocked = _guard_message(step, entity, actor)
+        action.applies = step.applies(entity)
         actions.append(action)
     return actions
+
+
+def todo_actions(entity, actor) -> list[Action]:
+    """What `available()` offers that is a to-do in the row's state: exactly what the inbox lists."""
+    state = getattr(entity, spec_for(entity).state_attr)
+    return [a for a in available(entity, actor) if a.step.todo_in(state) and a.applies]
 
 
 def _conflict(spec: Spec, entity) -> Conflict:
@@ -146,12 +172,16 @@ def _lock(spec: Spec, entity_id):
     if is_postgres():
         stmt = stmt.with_for_update(of=model)
     # on SQLite the transaction this query opens is BEGIN IMMEDIATE: the database's single writer
-    return db.session.scalars(stmt).unique().one()
+    entity = db.session.scalars(stmt).unique().one()
+    entity.__dict__.pop("_inbox_hints", None)  # counts a list page took earlier; guards count afresh now
+    return entity
 
 
 def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | None = None,
-         data: dict | None = None, password: str | None = None):
-    """Take `trigger` on `entity` as `actor`. Returns the refreshed entity; raises a Refused subclass."""
+         data: dict | None = None, password: str | None = None, reauthenticated: bool = False):
+    """Take `trigger` on `entity` as `actor`. Returns the refreshed entity; raises a Refused subclass.
+    `reauthenticated=True` only from a service that has just checked the actor's password itself
+    (bulk sign-off: one password for the whole batch)."""
     spec = spec_for(entity)
     entity_id = entity.id
     session = db.session
@@ -179,7 +209,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         comment = (comment or "").strip() or None
         if step.comment_required and not comment:
             raise Invalid(_("A reason is required for \"%(step)s\".", step=step.label), code="comment")
-        if step.reauth and not actor.check_password(password or ""):
+        if step.reauth and not reauthenticated and not actor.check_password(password or ""):
             raise Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
         ctx = Context(actor=actor, acting_for=action.acting_for, delegation=action.delegation,
                       comment=comment, data=dict(data or {}), now=utcnow())
@@ -190,6 +220,8 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
             step.effect(entity, ctx)
         if spec.after_each:
             spec.after_each(entity, step, from_state, ctx)
+        # who must act next, in this transaction (receivers of the signal write theirs here too)
+        assignments.store(spec, entity, step=step, from_state=from_state, ctx=ctx)
         audit.record(f"{spec.name}.{trigger}", actor=actor, acting_for=action.acting_for,
                      subject_type=spec.name, subject_id=entity.id, from_state=from_state,
                      to_state=to_state, comment=comment, changes=ctx.changes or None)

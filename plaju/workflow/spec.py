@@ -21,27 +21,51 @@ class State:
 
 
 class Who:
-    """Who may fire a step: a predicate on (user, entity) with a description for docs and errors."""
+    """Who may fire a step: a predicate on (user, entity) with a description for docs and errors.
+
+    `names(entity)` says the same thing as assignments, so the engine can store who must act next:
+    a list of (user_id, role) pairs, one of them None. It must agree with `check` exactly (a property
+    test compares them through the inbox); a relation without `names` cannot be a to-do.
+    `label` names them for people: a text, or label(entity) -> text, e.g. "direct supervisor (Name)"
+    (see workflow.ui)."""
 
     def __init__(self, check: Callable, description: str, role_codes: frozenset = frozenset(),
-                 label: Callable | str | None = None):
+                 names: Callable | None = None, label: Callable | str | None = None):
         self.check = check
         self.description = description
         self.role_codes = role_codes
-        # for people: a text, or label(entity) -> text, e.g. "direct supervisor (Name)"; see workflow.ui
+        self.names = names
         self.label = label
 
     def __call__(self, user, entity) -> bool:
         return bool(self.check(user, entity))
 
     def __or__(self, other: "Who") -> "Who":
+        names = None
+        if self.names is not None and other.names is not None:
+            names = lambda e: [*self.names(e), *other.names(e)]  # noqa: E731
+        label = None
+        if self.label is not None and other.label is not None:
+            label = lambda e: " / ".join(filter(None, (_text(self.label, e), _text(other.label, e))))  # noqa: E731
         return Who(lambda u, e: self(u, e) or other(u, e), f"{self.description} | {other.description}",
-                   self.role_codes | other.role_codes)
+                   self.role_codes | other.role_codes, names, label)
+
+    def when(self, condition: Callable, description: str, label: Callable | str | None = None) -> "Who":
+        """The same people, only for rows where `condition(entity)` holds (e.g. a routine course)."""
+        names = None if self.names is None else (lambda e: list(self.names(e)) if condition(e) else [])
+        return Who(lambda u, e: bool(condition(e)) and self(u, e), f"{self.description}, {description}",
+                   self.role_codes, names, self.label if label is None else label)
+
+
+def _text(label, entity):
+    """A label as text for this row: labels are texts or label(entity) -> text (or None)."""
+    return label(entity) if callable(label) else label
 
 
 def roles(*codes: str) -> Who:
     wanted = frozenset(codes)
     return Who(lambda user, _entity: bool(user.roles & wanted), "roles:" + ",".join(codes), wanted,
+               names=lambda _entity: [(None, code) for code in codes],
                label=lambda _entity: _role_labels(codes))
 
 
@@ -50,9 +74,13 @@ def _role_labels(codes) -> str:
     return " / ".join(str(ROLES.get(code, code)) for code in codes)
 
 
-def relation(check: Callable, description: str, label: Callable | str | None = None) -> Who:
-    """Who stands in a relation to the row, e.g. the direct supervisor of the enrolled ASN."""
-    return Who(check, description, label=label)
+def relation(check: Callable, description: str, names: Callable | None = None,
+             label: Callable | str | None = None) -> Who:
+    """Who stands in a relation to the row, e.g. the direct supervisor of the enrolled ASN.
+    `names(entity)` -> the user ids it names (e.g. [the supervisor's id]), for the assignments."""
+    return Who(check, description,
+               names=None if names is None else (lambda e: [(uid, None) for uid in names(e) if uid is not None]),
+               label=label)
 
 
 TONES = frozenset({"neutral", "info", "success", "warning", "danger"})  # plaju.css .tone-*
@@ -81,6 +109,12 @@ class Step:
     # "password", "checklist" (tick what was brought), "missing" (tick what is missing), "upload".
     # None: derived from comment_required and reauth.
     form: tuple | None = None
+    # a to-do: the row waits for whoever may take it (True, False, or the source states where it is one);
+    # withdraw, cancel and automatic steps are not
+    todo: bool | tuple = True
+    notify: bool = True  # tell each assignee (False: a to-do shared at the counter, only counted)
+    bulk: bool = False  # may be taken for many rows at once from the inbox (sign, approve)
+    row_form: bool = True  # the inbox row can offer it (False: it needs the full page, e.g. an upload)
 
     def __post_init__(self):
         if self.form is None:
@@ -90,6 +124,14 @@ class Step:
     @property
     def sources(self) -> tuple:
         return (self.source,) if isinstance(self.source, str) else tuple(self.source)
+
+    def todo_in(self, state: str) -> bool:
+        return state in self.todo if isinstance(self.todo, tuple) else bool(self.todo)
+
+    def applies(self, entity) -> bool:
+        """False when a structural guard (one that depends only on the kind of row) rules the step out:
+        it is then neither a button nor an assignment."""
+        return not any(getattr(g, "structural", False) and g(entity, None) for g in self.guards)
 
 
 class SpecError(ValueError):
@@ -110,7 +152,15 @@ class Spec:
     # a short text naming the row in messages and the audit trail
     describe: Callable = field(default=lambda entity: f"#{entity.id}")
     after_each: Callable | None = None  # after_each(entity, step, from_state, ctx): shared bookkeeping
-    url: Callable | None = None  # url(entity): the local path of the row's page, for notifications
+    due: Callable = field(default=lambda entity: None)  # when the waiting step is due (the area's clock)
+    # the column naming the owner, so their rows follow them when they move unit or supervisor
+    owner_attr: str | None = None
+    # how the inbox shows a row; the area fills these in (see plaju/inbox)
+    kind_label: object = None
+    summary: Callable = field(default=lambda entity: {"code": f"#{entity.id}", "type": "", "name": ""})
+    url: Callable | None = None  # url(entity) -> the row's own page (inbox, notifications)
+    inbox_options: tuple = ()  # loader options for a page of rows (joinedload, selectinload)
+    prefetch: Callable | None = None  # prefetch(entities): warm what the guards read, one query per page
 
     def __post_init__(self):
         self.state_by_name = {s.name: s for s in self.states}
@@ -143,6 +193,8 @@ class Spec:
             unknown = set(step.form) - FORM_FIELDS
             if unknown:
                 raise SpecError(f"{self.name}.{step.trigger}: unknown form fields {sorted(unknown)}")
+            if step.todo and step.who.names is None:
+                raise SpecError(f"{self.name}.{step.trigger}: a to-do whose who-rule names nobody")
         reachable, frontier = {self.initial}, [self.initial]
         while frontier:
             here = frontier.pop()

@@ -99,6 +99,10 @@ def done_message(entity, step) -> str:
     return message
 
 
+# after any step the navigation's to-do counter refreshes itself (templates/base.html)
+INBOX_EVENT = "inbox-changed"
+
+
 def action_view(load: Callable, template: str, block: str, context: Callable, *, page_url: Callable,
                 event: str, service: Callable = fire_step, hidden: frozenset = frozenset(),
                 gone: Callable | None = None):
@@ -153,8 +157,8 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
                 flash(message, "success")
                 response = make_response("", 200)
                 response.headers["HX-Redirect"] = elsewhere
-                return trigger(response, event)
-            return trigger(render(entity, done=message), event)
+                return trigger(response, event, INBOX_EVENT)
+            return trigger(render(entity, done=message), event, INBOX_EVENT)
         flash(message, "success")
         target = request.form.get("next")
         if elsewhere:

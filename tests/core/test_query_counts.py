@@ -6,14 +6,15 @@ from plaju.accounts.models import User
 from plaju.audit import record as audit
 from plaju.notify.service import notify
 from plaju.training.models import Course, Enrolment
+from plaju.workflow import started
 from tests.browser.conftest import DEMO_PASSWORD
 
 PAGES = {
-    "camat": ["/", "/training/me", "/training/approvals", "/training/courses/", "/training/plans/",
+    "camat": ["/", "/inbox/", "/training/me", "/training/approvals", "/training/courses/", "/training/plans/",
               "/documents/", "/notifications/", "/audit/"],
-    "kepegawaian": ["/", "/training/me", "/training/approvals", "/training/courses/", "/training/plans/",
+    "kepegawaian": ["/", "/inbox/", "/training/me", "/training/approvals", "/training/courses/", "/training/plans/",
                     "/people/", "/audit/"],
-    "kasi": ["/", "/training/me", "/training/approvals", "/documents/"],
+    "kasi": ["/", "/inbox/", "/training/me", "/training/approvals", "/documents/"],
     "asn1": ["/", "/training/me", "/training/courses/", "/people/delegations"],
 }
 
@@ -30,7 +31,9 @@ def _grow(db, extra: int):
         db.session.flush()
         for n, asn in enumerate(asns):
             state = ("requested", "approved", "in_progress", "completed", "declined")[(i + n) % 5]
-            db.session.add(Enrolment(course_id=course.id, user_id=asn.id, state=state))
+            enrolment = Enrolment(course_id=course.id, user_id=asn.id, state=state)
+            db.session.add(enrolment)
+            started(enrolment)  # put into its state by hand: the inbox lists it too
         notify(users["camat"], f"Pemberitahuan {i}")
         audit.record("test.filler", actor=users["kepegawaian"], comment=str(i))
     db.session.commit()

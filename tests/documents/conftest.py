@@ -9,6 +9,7 @@ from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
 from plaju.documents.services import create_request
+from plaju.workflow import started
 
 _serial = itertools.count(1)
 
@@ -34,6 +35,7 @@ def make_request(db, users, doc_types):
         for key, value in fields.items():
             setattr(req, key, value)
         req.state = state
+        started(req)  # put into its state by hand: the engine stores who must act now
         db.session.commit()
         return req
     return make

@@ -118,7 +118,7 @@ def test_action_swaps_the_panel_and_triggers_counters(client, login_as, make_req
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="panel"') and 'data-state="verifying"' in html
     assert "Selesai: Mulai verifikasi" in html
-    assert json.loads(response.headers["HX-Trigger"]) == {"documents-changed": True}
+    assert json.loads(response.headers["HX-Trigger"]) == {"documents-changed": True, "inbox-changed": True}
 
 
 def test_without_javascript_an_action_redirects_back(client, login_as, make_request, db):
@@ -254,16 +254,16 @@ def test_home_cards_per_role(client, login_as, make_request, users):
     make_request("awaiting_signature")
     login_as("kasi")
     assert "Permohonan lewat waktu" in client.get("/").get_data(as_text=True)
-    login_as("camat")
-    assert "Menunggu tanda tangan Anda" in client.get("/").get_data(as_text=True)
+    login_as("camat")  # documents to sign lead the home page through the inbox card
+    assert "Permohonan dokumen: 1" in client.get("/").get_data(as_text=True)
     login_as("clerk")
     assert "permohonan sedang berjalan" in client.get("/").get_data(as_text=True)
     login_as("sekcam")
-    assert "Menunggu tanda tangan Anda" not in client.get("/").get_data(as_text=True)
+    assert "Permohonan dokumen: 1" not in client.get("/").get_data(as_text=True)
     today = today_wib()
     client.application.extensions["sqlalchemy"].session.add(Delegation(
         principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh", starts_on=today, ends_on=today))
-    assert "Menunggu tanda tangan Anda" in client.get("/").get_data(as_text=True)
+    assert "Permohonan dokumen: 1" in client.get("/").get_data(as_text=True)
 
 
 def test_the_checklist_without_htmx_redirects_to_the_intake_page_with_the_type_chosen(client, login_as, doc_types):

@@ -10,6 +10,7 @@ from plaju.timeutil import today_wib
 from plaju.training import services
 from plaju.training.demo import tiny_pdf
 from plaju.training.models import Course, Enrolment, Module, QuizQuestion
+from plaju.workflow import started
 
 
 def pdf_upload(name: str = "sttpp.pdf", data: bytes | None = None) -> FileStorage:
@@ -61,6 +62,7 @@ def enrol(db):
             enrolment.state = state
             if state == "verified":
                 enrolment.jp_credited, enrolment.credited_year = course.jp, today_wib().year
+            started(enrolment)  # put into its state by hand: the engine stores who must act now
             db.session.commit()
         return db.session.get(Enrolment, enrolment.id)
     return make

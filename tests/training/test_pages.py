@@ -176,7 +176,7 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     assert 'data-testid="my-jp">0<' in client.get("/training/me").text  # not yet verified
     assert client.get(f"/training/enrolments/{enrolment.id}/evidence").status_code == 200
     login_as("hr")
-    assert "Bukti pelatihan untuk diverifikasi" in client.get("/").text
+    assert "Pendaftaran pelatihan: 1" in client.get("/").text  # the inbox card leads the home page
     client.post(f"/training/enrolments/{enrolment.id}/act/verify", data={"version": row.version})
     login_as("asn")
     me = client.get("/training/me").text
@@ -230,8 +230,8 @@ def test_home_cards_for_supervisor_camat_and_hr(client, login_as, users, make_co
     enrol(make_course(title="B"), users["clerk"], "approved")
     login_as("kasi")
     home = client.get("/").text
-    assert "Persetujuan pelatihan menunggu" in home and "JP saya tahun ini" in home
+    assert "Perlu tindakan saya" in home and "Pendaftaran pelatihan: 1" in home and "JP saya tahun ini" in home
     login_as("camat")
-    assert "Pelatihan menunggu tanda tangan" in client.get("/").text
+    assert "Pendaftaran pelatihan: 1" in client.get("/").text
     approvals = client.get("/training/approvals").text
     assert "B" in approvals and 'data-testid="approval-row"' in approvals

@@ -1,0 +1,95 @@
+"""/inbox/: "Perlu tindakan saya", the navigation counter, actions in the row and in bulk."""
+from flask import Blueprint, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..core.registry import home_card, nav_item
+from ..core.urls import int_arg
+from ..htmx import render_page_or_block, trigger
+from ..workflow import Refused, all_specs, spec_named
+from . import services
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+nav_item("inbox.index", _l("Needs my action"), order=1, counter="inbox.count")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+def _page(status: int = 200, **context):
+    kind = request.values.get("kind") or None
+    if kind is not None and spec_named(kind) is None:
+        kind = None
+    page = max(int_arg("page", 1) or 1, 1)
+    groups, delegations = services.inbox(current_user, kind=kind, page=page)
+    context.setdefault("open_key", None)
+    if context["open_key"] is None and groups and groups[0].rows and context.get("opened_next"):
+        context["open_key"] = groups[0].rows[0].key
+    html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
+                                total=sum(g.count for g in groups), item_value=services.item_value,
+                                **context)
+    response = make_response(html, status)
+    if context.get("changed"):
+        trigger(response, "inbox-changed", "notifications-changed")
+    return response
+
+
+@bp.get("/")
+def index():
+    return _page()
+
+
+@bp.get("/count")
+def count():
+    return render_page_or_block("inbox/_count.html", "count", waiting=services.count(current_user))
+
+
+@bp.post("/act")
+def act():
+    """One step on one row (approve, sign, return or reject with the reason typed in the row). Then the
+    next waiting row opens."""
+    raw = request.form.get("item", "")
+    outcome = services.act(current_user, raw, comment=request.form.get("comment"),
+                           password=request.form.get("password"))
+    return _page(200 if outcome.ok else 422, outcomes=[outcome], changed=outcome.ok, opened_next=outcome.ok)
+
+
+def _selected() -> list[str]:
+    if request.form.get("all"):
+        return request.form.getlist("page_item")
+    return request.form.getlist("item")
+
+
+@bp.post("/confirm")
+def confirm():
+    """The confirmation of a batch: every selected item (code, type, name) and one password field."""
+    chosen = services.describe(current_user, _selected())
+    if not chosen:
+        return _page(422, error=_("Select at least one item."))
+    return _page(confirm=chosen)
+
+
+@bp.post("/bulk")
+def bulk():
+    raw_items = request.form.getlist("item")
+    try:
+        outcomes = services.act_in_bulk(current_user, raw_items, request.form.get("password", ""))
+    except Refused as refusal:
+        return _page(refusal.status, confirm=services.describe(current_user, raw_items), error=str(refusal.message))
+    return _page(outcomes=outcomes, changed=any(o.ok for o in outcomes))
+
+
+@home_card(order=0)
+def _inbox_card(user):
+    """Every role's home page leads with what awaits them."""
+    per_kind = services.counts(user)
+    total = sum(per_kind.values())
+    kinds = [f"{spec.kind_label or spec.name}: {per_kind[spec.name]}" for spec in all_specs()
+             if per_kind.get(spec.name)]
+    return {"title": _l("Needs my action"), "value": total,
+            "text": " · ".join(kinds) if kinds else _("Nothing waits for you."),
+            "url": url_for("inbox.index"), "link": _l("Open the list"), "tone": "warning" if total else None}

@@ -1,0 +1,100 @@
+"""The Camat's morning: 10 documents awaiting signature, 2 enrolments to sign off and 1 annual plan,
+all on one page, all done with at most 15 clicks and 1 password entry. The test counts both."""
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy.engine import make_url
+
+from plaju.database import recreate_postgres_database
+from tests.browser.conftest import DEMO_PASSWORD, ROOT, _free_port, _page
+
+
+def _own_database(tmp) -> str:
+    """A database of its own, never the one the shared demo server uses."""
+    pg = os.environ.get("PLAJU_TEST_DATABASE_URL")
+    if not pg:
+        return f"sqlite:///{tmp / 'morning.sqlite'}"
+    url = make_url(pg)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = url.set(database=(url.database or "plaju_test") + "_morning" + (f"_{worker}" if worker else ""))
+    return recreate_postgres_database(url.render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="module")
+def morning_server(tmp_path_factory):
+    """Its own server and database, so signing everything leaves the other journeys' data alone."""
+    tmp = tmp_path_factory.mktemp("morning")
+    port = _free_port()
+    url = _own_database(tmp)
+    env = {**os.environ, "PLAJU_INSTANCE_PATH": str(tmp / "instance"), "PLAJU_DATABASE_URL": url,
+           "PLAJU_DEMO_PASSWORD": DEMO_PASSWORD, "PLAJU_LOGIN_LIMIT": "50 per minute", "PLAJU_MAIL_SERVER": ""}
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "tests.browser.morning_server", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the morning server did not start:\n" + (tmp / "server.log").read_text()[-3000:])
+        time.sleep(0.3)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_the_camat_signs_and_approves_a_morning_of_work_in_few_clicks(browser, morning_server):
+    context, page = _page(browser, morning_server, 1280, 900)
+    clicks, passwords = [], []
+
+    def click(locator):
+        clicks.append(locator)
+        locator.click()
+
+    def type_password(locator):
+        passwords.append(locator)
+        locator.fill(DEMO_PASSWORD)
+
+    try:
+        page.goto("/login")
+        page.fill("[name=username]", "camat")
+        page.fill("[name=password]", DEMO_PASSWORD)  # signing in, not a confirmation
+        click(page.get_by_role("button", name="Masuk"))
+        page.wait_for_url(lambda url: "/login" not in url)
+        # the home page leads with the inbox; the navigation counts it
+        expect(page.get_by_test_id("home-cards").locator(".card").first).to_contain_text("Perlu tindakan saya")
+        expect(page.get_by_test_id("inbox-count")).to_have_text("13")
+        click(page.get_by_role("link", name=re.compile("Perlu tindakan saya")).first)
+        page.wait_for_url("**/inbox/")
+        expect(page.get_by_test_id("inbox-row")).to_have_count(13)  # all on one page
+        expect(page.get_by_test_id("group-count")).to_have_text(["10", "2", "1"])
+        click(page.get_by_test_id("bulk-all"))
+        expect(page.get_by_test_id("confirm-item")).to_have_count(13)
+        expect(page.get_by_test_id("bulk-confirmation")).to_contain_text("Warga Pagi 10")
+        type_password(page.get_by_test_id("bulk-password"))
+        click(page.get_by_test_id("bulk-confirm"))
+        # thirteen steps, each its own transaction: give a busy machine time
+        expect(page.get_by_test_id("done")).to_have_count(13, timeout=60000)
+        expect(page.get_by_test_id("refused")).to_have_count(0)
+        expect(page.get_by_test_id("nothing-waiting")).to_be_visible()
+        expect(page.get_by_test_id("inbox-count")).to_have_count(0)  # the counter refreshed itself
+        assert len(clicks) <= 15 and len(passwords) == 1, (len(clicks), len(passwords))
+        assert not page.console_errors, page.console_errors
+    finally:
+        context.close()

@@ -1,0 +1,192 @@
+"""/inbox/: one list of what awaits a person, actions in the row, bulk sign-off with one password."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from plaju.accounts.models import Delegation, User
+from plaju.audit.models import AuditEvent
+from plaju.database import utcnow
+from plaju.documents.models import DocumentRequest
+from plaju.timeutil import today_wib
+from plaju.training import services as training
+from plaju.training.models import Enrolment, Plan
+from plaju.workflow import fire, started
+from tests.support import PASSWORD
+
+
+def _plan_submitted(db, users, course):
+    hr = users["hr"]
+    plan = training.create_plan(hr.unit_id, today_wib().year, hr, suggest=False)
+    training.add_item(plan.id, {"user_id": users["asn"].id, "course_id": course.id}, hr)
+    plan = db.session.get(Plan, plan.id)
+    return fire(plan, "submit", hr, expected_version=plan.version)
+
+
+def _item(row_or_entity, trigger, spec):
+    return f"{spec}:{row_or_entity.id}:{trigger}:{row_or_entity.version}"
+
+
+def _refused_events(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.outcome == "refused"))
+
+
+def test_the_camat_sees_documents_enrolments_and_plans_in_one_list_overdue_first(
+        client, login_as, db, users, make_request, make_course, enrol):
+    late = make_request("awaiting_signature", name="Terlambat Sekali", due_at=utcnow() - timedelta(hours=3))
+    soon = make_request("awaiting_signature", name="Masih Lama", due_at=utcnow() + timedelta(days=2))
+    started(late), started(soon)
+    db.session.commit()
+    make_request("processing", name="Bukan Untuk Camat")
+    course = make_course(title="Pelatihan Arsip", quota=None)
+    enrol(course, users["asn"], "approved")
+    _plan_submitted(db, users, course)
+    login_as("camat")
+    page = client.get("/inbox/").text
+    kinds = re.findall(r'data-kind="(\w+)"', page)
+    assert kinds == ["document", "enrolment", "training_plan"]
+    assert re.findall(r'data-testid="group-count">(\d+)<', page) == ["2", "1", "1"]
+    assert page.index(late.tracking_code) < page.index(soon.tracking_code)
+    assert "Bukan Untuk Camat" not in page
+    assert 'data-testid="overdue"' in page.split(soon.tracking_code)[0]
+    assert "Pelatihan Arsip" in page and users["asn"].full_name in page
+    assert client.get("/inbox/count").text.count(">4<") == 1
+    assert "Perlu tindakan saya" in client.get("/").text
+
+
+def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest(
+        client, login_as, db, users, make_request, make_course, enrol):
+    mine = [make_request("awaiting_signature", name=f"Warga {n}") for n in range(3)]
+    not_yet = make_request("processing", name="Belum Waktunya")
+    own = make_request("awaiting_signature", name="Dibuat Camat", clerk=users["camat"])  # four eyes
+    enrolment = enrol(make_course(title="Rutin", routine=True, quota=None), users["asn"], "approved")
+    items = [_item(r, "sign", "document") for r in mine + [not_yet, own]]
+    items += [_item(enrolment, "sign_off_routine", "enrolment"), "document:999999:sign:0", "rubbish"]
+    login_as("camat")
+    confirm = client.post("/inbox/confirm", data={"item": items})
+    # the confirmation lists only what awaits the Camat: no names of rows he could not see
+    assert confirm.text.count('data-testid="confirm-item"') == 4 and "Belum Waktunya" not in confirm.text
+    done = client.post("/inbox/bulk", data={"item": items, "password": PASSWORD})
+    assert done.status_code == 200 and "inbox-changed" in done.headers["HX-Trigger"]
+    assert done.text.count('data-testid="done"') == 4
+    assert done.text.count('data-testid="refused"') == 4
+    db.session.expire_all()
+    states = {r.name: db.session.get(DocumentRequest, r.id).state for r in mine + [not_yet, own]}
+    assert states == {"Warga 0": "signed", "Warga 1": "signed", "Warga 2": "signed",
+                      "Belum Waktunya": "processing", "Dibuat Camat": "awaiting_signature"}
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
+    signed = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "document.sign", AuditEvent.outcome == "ok"))
+    assert signed == 3  # one audit event per item
+    assert "empat mata" in done.text or "four-eyes" in done.text
+    assert "Belum Waktunya" not in done.text  # refused without showing whose request it is
+
+
+def test_a_mix_of_stale_and_current_items_names_who_acted_first(
+        client, login_as, db, users, make_request, camat_away):
+    first, second = make_request("awaiting_signature", name="Satu"), make_request("awaiting_signature", name="Dua")
+    items = [_item(first, "sign", "document"), _item(second, "sign", "document")]
+    sekcam = db.session.get(User, users["sekcam"].id)
+    fire(db.session.get(DocumentRequest, first.id), "sign", sekcam, expected_version=first.version,
+         password=PASSWORD)
+    login_as("camat")
+    done = client.post("/inbox/bulk", data={"item": items, "password": PASSWORD})
+    assert done.text.count('data-testid="done"') == 1
+    [refusal] = re.findall(r'data-testid="refused">(.*?)</li>', done.text, re.S)
+    assert first.tracking_code in refusal and sekcam.full_name in refusal
+    db.session.expire_all()
+    assert db.session.get(DocumentRequest, second.id).signed_by_id == users["camat"].id
+    assert db.session.get(DocumentRequest, first.id).signed_by_id == sekcam.id
+
+
+def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
+        client, login_as, db, users, make_request):
+    rows = [make_request("awaiting_signature", name=f"Warga {n}") for n in range(3)]
+    login_as("camat")
+    before = _refused_events(db)
+    response = client.post("/inbox/bulk", data={"item": [_item(r, "sign", "document") for r in rows],
+                                                "password": "bukan-sandinya"})
+    assert response.status_code == 422
+    assert 'data-testid="inbox-error"' in response.text and 'data-testid="bulk-confirmation"' in response.text
+    db.session.expire_all()
+    assert {db.session.get(DocumentRequest, r.id).state for r in rows} == {"awaiting_signature"}
+    assert _refused_events(db) == before + 1
+
+
+def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_offs(
+        client, login_as, db, users, make_request, make_course, enrol):
+    doc = make_request("awaiting_signature", name="Tanda Tangan Plh")
+    routine = enrol(make_course(title="Kursus Rutin", routine=True, quota=None), users["asn"], "approved")
+    special = enrol(make_course(title="Kursus Khusus", routine=False, quota=None), users["asn"], "approved")
+    sekcam = users["sekcam"]
+    today = today_wib()
+    delegation = Delegation(principal_id=users["camat"].id, delegate_id=sekcam.id, kind="plh",
+                            starts_on=today - timedelta(days=5), ends_on=today - timedelta(days=1))
+    db.session.add(delegation)
+    db.session.commit()
+    login_as("sekcam")
+    assert 'data-testid="nothing-waiting"' in client.get("/inbox/").text  # the delegation ended yesterday
+    delegation = db.session.get(Delegation, delegation.id)
+    delegation.ends_on = today + timedelta(days=1)  # appointed again after the items started waiting
+    db.session.commit()
+    page = client.get("/inbox/").text
+    assert doc.tracking_code in page and "Kursus Rutin" in page and "Kursus Khusus" not in page
+    assert 'data-testid="acting-banner"' in page and "Plh. Camat Plaju" in page
+    refused = client.post("/inbox/bulk", data={"item": [_item(special, "sign_off", "enrolment"),
+                                                        _item(routine, "sign_off_routine", "enrolment")],
+                                               "password": PASSWORD})
+    assert refused.text.count('data-testid="done"') == 1 and refused.text.count('data-testid="refused"') == 1
+    db.session.expire_all()
+    assert db.session.get(Enrolment, special.id).state == "approved"
+    delegation = db.session.get(Delegation, delegation.id)
+    delegation.revoked = True
+    db.session.commit()
+    assert doc.tracking_code not in client.get("/inbox/").text
+
+
+def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, users, make_request, make_course):
+    doc = make_request("awaiting_signature", name="Perlu Perbaikan")
+    plan = _plan_submitted(db, users, make_course(title="Kursus Rencana", quota=None))
+    login_as("camat")
+    empty = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "  "})
+    assert empty.status_code == 422 and 'data-testid="refused"' in empty.text
+    db.session.expire_all()
+    assert db.session.get(DocumentRequest, doc.id).state == "awaiting_signature"
+    ok = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "Nama salah eja"},
+                     headers={"HX-Request": "true"})
+    assert ok.status_code == 200 and "inbox-changed" in ok.headers["HX-Trigger"]
+    # the next waiting item opens: the plan's row is marked as the one to take now
+    assert f'inbox-next" data-testid="inbox-row" data-key="training_plan:{plan.id}"' in ok.text
+    returned = client.post("/inbox/act", data={"item": _item(plan, "return", "training_plan"),
+                                               "comment": "Tambah pelatihan teknis"})
+    assert returned.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(DocumentRequest, doc.id).state == "processing"
+    assert db.session.get(Plan, plan.id).notes == "Tambah pelatihan teknis"
+    assert 'data-testid="nothing-waiting"' in returned.text
+
+
+def test_a_blocked_item_stays_on_the_list_with_its_reason(client, login_as, db, users, make_course, enrol):
+    full = make_course(title="Kursus Penuh", quota=1)
+    waiting = enrol(full, users["asn"], "requested")
+    enrol(full, users["clerk"], "approved")  # then takes the only seat
+    login_as("kasi")
+    page = client.get("/inbox/").text
+    assert f'data-key="enrolment:{waiting.id}"' in page
+    assert 'data-testid="blocked"' in page and "kursi" in page
+
+
+def test_the_inbox_counts_its_statements_not_its_rows(client, login_as, db, users, make_request, make_course,
+                                                      enrol, app):
+    from tests.core.test_query_counts import _count
+
+    def grow(n):
+        for i in range(n):
+            make_request("awaiting_signature", name=f"Warga {i}")
+            enrol(make_course(title=f"Kursus {i}", routine=bool(i % 2), quota=3), users["asn"], "approved")
+
+    grow(2)
+    login_as("camat")
+    small = _count(app, client, "/inbox/")
+    grow(8)
+    assert _count(app, client, "/inbox/") == small
