@@ -38,9 +38,9 @@ from urllib.parse import urlparse
 
 import pytest
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField
 from werkzeug.routing import Map, Rule
 from werkzeug.security import generate_password_hash
+from wtforms import BooleanField
 
 from plaju import uploads
 from plaju.accounts.forms_people import UserForm
@@ -101,7 +101,7 @@ class Row:
     def __post_init__(self):
         values = self.expected.split()
         assert len(values) == len(ROLES), (self.method, self.rule, self.variant)
-        self.statuses = {role: (v if v == L else int(v)) for role, v in zip(ROLES, values)}
+        self.statuses = {role: (v if v == L else int(v)) for role, v in zip(ROLES, values, strict=True)}
 
     @property
     def key(self):
