@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from ..audit import record as audit
 from ..extensions import db
 from ..notify.service import notify
-from . import passwords, rules
 from ..workflow.assignments import refresh_assignments_for_user
+from . import passwords, rules
 from .models import Delegation, User
 from .nip import InvalidNIP, validate_nip
 

@@ -196,6 +196,7 @@ describe_actions({
     "delegation.revoke": _l("revoked a Plh/Plt appointment"),
     "input.refused": _l("sent input that was refused"),
     "audit.keyed": _l("keyed the audit chain"),
+    "inbox.bulk": _l("acted on several items at once"),
 })
 describe_fields({
     "username": _l("Username"), "full_name": _l("Full name"), "nip": "NIP", "position": _l("Position"),

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from .. import once, uploads
-from ..accounts.models import active_delegations
 from ..audit import record as audit
 from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg

@@ -135,6 +135,8 @@ STATES = [
     State("cancelled", _l("Cancelled"), terminal=True, tone="neutral"),
 ]
 
+# Every step at the counter and at the section heads' desk is shared by a role (any clerk, any Kasi):
+# counted in the navigation, not notified one by one. The Camat's signature is his own to-do.
 STEPS = [
     Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER, notify=False),
     Step("return_to_citizen", ("verifying", "processing"), "returned", _l("Return to the citizen"),
@@ -144,15 +146,16 @@ STEPS = [
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
          effect=_mark_received, form=("checklist", "note"), todo=False, row_form=False),
     Step("accept", "verifying", "processing", _l("Requirements complete, process"), who=roles(KASI),
-         guards=(_requirements_complete,), delegable=True, four_eyes=True, style="success"),
+         guards=(_requirements_complete,), delegable=True, four_eyes=True, style="success", notify=False),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
          guards=(needs_forwarding,), delegable=True, notify=False),
     Step("back_from_disdukcapil", "at_disdukcapil", "back_from_disdukcapil", _l("Back from Disdukcapil"),
          who=COUNTER, effect=_back_from_disdukcapil, notify=False),
     Step("to_signature", ("processing", "back_from_disdukcapil"), "awaiting_signature",
-         _l("Submit for the Camat's signature"), who=roles(KASI), guards=(needs_signature,), delegable=True),
+         _l("Submit for the Camat's signature"), who=roles(KASI), guards=(needs_signature,), delegable=True,
+         notify=False),
     Step("complete", ("processing", "back_from_disdukcapil"), "ready", _l("Finished, ready for pick-up"),
-         who=roles(KASI), guards=(no_signature,), delegable=True, style="success"),
+         who=roles(KASI), guards=(no_signature,), delegable=True, style="success", notify=False),
     Step("sign", "awaiting_signature", "signed", _l("Sign"), who=roles(CAMAT), reauth=True,
          delegable=True, four_eyes=True, effect=_signed, style="success", bulk=True),
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
@@ -162,7 +165,7 @@ STEPS = [
     Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",
          form=("note",), todo=False),
     Step("reject", ("verifying", "returned", "processing", "back_from_disdukcapil"), "rejected",
-         _l("Reject"), who=roles(KASI), comment_required=True, style="danger",
+         _l("Reject"), who=roles(KASI), comment_required=True, style="danger", notify=False,
          todo=("verifying", "processing", "back_from_disdukcapil")),
     Step("cancel", ("received", "verifying", "returned"), "cancelled", _l("Cancel (citizen withdraws)"),
          who=COUNTER, comment_required=True, style="secondary", todo=False),

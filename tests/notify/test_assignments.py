@@ -242,9 +242,11 @@ def test_the_asn_gets_no_order_worded_notification_when_a_step_is_taken_over_htt
     """The old messages ("Approve: <course>") sent to the ASN are gone, whoever sends the signal."""
     enrolment = enrol(make_course(title="Pelayanan Prima Loket"), users["asn"])
     login_as("kasi")
-    assert client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0}).status_code == 302
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0}).status_code == 303
     subjects = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["asn"].id)).all()
     assert not [s for s in subjects if s.startswith(("Setujui", "Approve"))]
+    # the engine's own signal brings the news of the real step
+    assert "Pendaftaran Anda pada Pelayanan Prima Loket disetujui atasan" in subjects
 
 
 def test_a_plh_is_not_told_where_four_eyes_bars_the_principal(db, with_emails, entity_in, camat_away):
