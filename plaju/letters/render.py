@@ -83,6 +83,8 @@ def render(content: LetterContent, signature: Signature, *, issued_at: datetime,
     """The PDF bytes. Without `number` it is a draft: watermark, dotted number, no QR code."""
     draft = number is None
     pdf = _LetterPdf(draft)
+    if draft:
+        pdf.set_compression(False)  # a draft is looked at, not kept: readable streams cost nothing
     pdf.set_title(_latin1(content.title.title()))
     pdf.set_author(_latin1(current_app.config["LETTER_OFFICE"].title()))
     pdf.set_creation_date(issued_at.replace(tzinfo=None))
