@@ -55,3 +55,16 @@ def test_seed_demo_gives_every_signer_a_certificate_and_the_demo_letters_are_sig
     assert pyhanko_status(pdf_of(letters[0].id).pdf, tmp_path).bottom_line
     seed_certificates()  # idempotent: the certificates are kept
     assert sorted(p.stem for p in Path(tmp_path).glob("*.p12")) == names
+
+
+def test_the_admin_sets_a_type_s_classification_code(client, login_as, doc_types, db):
+    from plaju.documents.models import DocumentType
+    login_as("admin")
+    sktm = doc_types["sktm"]
+    form = {"code": "sktm", "name": "SKTM", "service_amount": "1", "service_unit": "days", "camat_signs": "y",
+            "active": "y", "required": "Fotokopi KK", "optional": "", "description": ""}
+    bad = client.post(f"/documents/admin/types/{sktm.id}", data={**form, "archive_code": "empat ratus"})
+    assert bad.status_code == 422 and "Isikan kode klasifikasi" in bad.get_data(as_text=True)
+    assert client.post(f"/documents/admin/types/{sktm.id}", data={**form, "archive_code": "400.9.1"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(DocumentType, sktm.id).archive_code == "400.9.1"
