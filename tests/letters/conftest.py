@@ -51,6 +51,14 @@ def demo_ca(keys_dir):
 
 
 def pyhanko_status(data: bytes, keys_dir):
+    """pyHanko's verdict on the one signature of `data`, with the demo CA as the only trust root. Run in a
+    thread of its own: pyHanko starts an event loop, which Playwright's thread already has."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_validate, data, keys_dir).result()
+
+
+def _validate(data: bytes, keys_dir):
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
