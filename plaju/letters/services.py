@@ -192,24 +192,58 @@ def pdf_of(letter_id: int) -> Letter | None:
     return db.session.scalars(select(Letter).where(Letter.id == letter_id).options(undefer(Letter.pdf))).first()
 
 
-def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
-    """Only the Camat revokes, confirming with his password and giving a reason; audited."""
+def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) -> str:
     if not actor.has_role("camat"):
         raise LetterRefused(_("Only the Camat may revoke a letter."), 403)
     reason = (reason or "").strip()
     if not reason:
         raise LetterRefused(_("A reason is required to revoke a letter."))
     if not actor.check_password(password or ""):
-        audit.record_alone("letter.revoke", actor=actor, outcome="refused", subject_type="letter",
+        audit.record_alone(action, actor=actor, outcome="refused", subject_type="letter",
                            subject_id=letter.id, comment="[reauth] wrong password")
         raise LetterRefused(_("The password is wrong. Enter your own password to confirm."))
     if letter.status == "revoked":
         raise LetterRefused(_("This letter was already revoked."), 409)
+    return reason
+
+
+def _mark_revoked(letter: Letter, actor, reason: str) -> None:
     letter.status, letter.revoked_at, letter.revoked_by_id, letter.revoke_reason = "revoked", utcnow(), actor.id, reason
+
+
+def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
+    """Only the Camat revokes, confirming with his password and giving a reason; audited."""
+    reason = _may_revoke(letter, actor, password, reason, "letter.revoke")
+    _mark_revoked(letter, actor, reason)
     audit.record("letter.revoke", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number]})
     db.session.commit()
     return letter
+
+
+def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
+    """A correction is a new letter: signed by the Camat from the record's current data, with a new
+    number; the old letter is revoked in the same transaction, both audited in one event."""
+    from ..workflow.engine import Context
+    reason = _may_revoke(letter, actor, password, reason, "letter.reissue")
+    subject = SUBJECTS.get(letter.subject_type)
+    entity = subject.load(letter.subject_id) if subject else None
+    if entity is None:
+        raise LetterRefused(_("The record of this letter no longer exists."), 404)
+    ctx = Context(actor=actor, acting_for=None, delegation=None, comment=reason, data={}, now=utcnow())
+    try:
+        new = issue(letter.subject_type, entity, ctx)
+    except Invalid as refused:
+        db.session.rollback()
+        audit.record_alone("letter.reissue", actor=actor, outcome="refused", subject_type="letter",
+                           subject_id=letter.id, comment=f"[{refused.code}] {refused.message}")
+        raise LetterRefused(refused.message) from None
+    _mark_revoked(letter, actor, f"Diganti dengan surat nomor {new.number}. {reason}")
+    audit.record("letter.reissue", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
+                 changes={"status": ["valid", "revoked"], "number": [None, letter.number],
+                          "replaced_by": [None, new.number], **ctx.changes})
+    db.session.commit()
+    return new
 
 
 def register_page(year: int | None, before: int | None) -> tuple[list[Letter], int | None, list[int]]:

@@ -92,14 +92,20 @@ def _back(letter_or_subject_type, subject_id=None):
 @login_required
 def revoke(letter_id):
     letter = db.session.get(Letter, letter_id) or abort(404)
+    replace = bool(request.form.get("replace"))
+    action = svc.reissue if replace else svc.revoke
     try:
-        svc.revoke(letter, current_user._get_current_object(), password=request.form.get("password", ""),
-                   reason=request.form.get("reason", ""))
+        new = action(letter, current_user._get_current_object(), password=request.form.get("password", ""),
+                     reason=request.form.get("reason", ""))
     except svc.LetterRefused as refused:
         flash(str(refused.message), "danger")
         return _back(letter)
-    flash(_("Letter %(number)s is revoked. The public check now shows it as revoked.", number=letter.number),
-          "success")
+    if replace:
+        flash(_("Letter %(old)s is revoked and replaced by letter %(new)s.", old=letter.number, new=new.number),
+              "success")
+    else:
+        flash(_("Letter %(number)s is revoked. The public check now shows it as revoked.", number=letter.number),
+              "success")
     return _back(letter)
 
 

@@ -130,3 +130,26 @@ def test_the_register_pages(db, client, login_as, sign, monkeypatch):
     match = re.search(r'href="(/letters/\?before=\d+)"', page)
     older = client.get(match.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert letters[0].number in older and letters[2].number not in older
+
+
+def test_a_correction_is_a_new_signed_letter_and_the_old_one_is_revoked(db, client, login_as, sign, keys_dir):
+    from tests.letters.conftest import pyhanko_status
+    req, old = sign("sktm", name="Nama Salah Tulis")
+    req.name = "Nama Yang Benar"
+    db.session.commit()
+    login_as("camat")
+    response = client.post(f"/letters/{old.id}/revoke", data={"password": "test-password-123", "replace": "1",
+                                                              "reason": "Nama pemohon salah tulis"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    letters = list(db.session.scalars(select(Letter).order_by(Letter.id)))
+    assert [(letter.status, letter.serial) for letter in letters] == [("revoked", 1), ("valid", 2)]
+    from plaju.letters.services import pdf_of
+    new = pdf_of(letters[1].id)
+    assert pyhanko_status(new.pdf, keys_dir).bottom_line
+    assert new.sha256 != old.sha256 and pdf_of(old.id).pdf == old.pdf  # the old bytes are kept unchanged
+    assert letters[0].revoke_reason.startswith(f"Diganti dengan surat nomor {new.number}")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.reissue")).one()
+    assert new.sha256 in event.changes and event.outcome == "ok"
+    assert 'data-status="revoked"' in _check(client, old.check_code).get_data(as_text=True)
+    assert 'data-status="valid"' in _check(client, new.check_code).get_data(as_text=True)

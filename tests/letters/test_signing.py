@@ -160,3 +160,31 @@ def test_a_certificate_that_expires_soon_is_announced(db, users, other_keys, cli
     assert state == "expiring" and "10 hari" in message or "9 hari" in message
     login_as("camat")
     assert "Sertifikat tanda tangan elektronik" in client.get("/").get_data(as_text=True)
+
+
+def _page_text(pdf: bytes) -> bytes:
+    import re
+    import zlib
+    text = b""
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            text += zlib.decompress(stream)
+        except zlib.error:
+            continue
+    return text
+
+
+def test_the_letter_prints_letterhead_number_date_signer_and_the_check_address(db, users, sign):
+    from plaju.letters.render import tanggal
+    users["camat"].nip = "198001012005011001"
+    db.session.commit()
+    req, letter = sign("sktm", name="Warga Cetak", kelurahan="Talang Putri", note="beasiswa sekolah")
+    text = _page_text(letter.pdf)
+    for expected in ("PEMERINTAH KOTA PALEMBANG", "KECAMATAN PLAJU", "SURAT KETERANGAN TIDAK MAMPU",
+                     f"Nomor: {letter.number}", f"Palembang, {tanggal(letter.issued_at)}", "Camat Plaju",
+                     "Camat Uji", "NIP. 198001012005011001", "Warga Cetak", req.nik, "Kelurahan Talang Putri",
+                     "beasiswa sekolah", f"/cek/{letter.check_code}", f"Kode: {letter.check_code}"):
+        assert expected.encode() in text, expected
+    assert tanggal(letter.issued_at).split()[1] in {"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
+                                                    "Agustus", "September", "Oktober", "November", "Desember"}
+    assert b"/Subtype /Image" in letter.pdf  # the QR code
