@@ -6,7 +6,9 @@ signs with his own certificate. A remote signing service can implement `Signer` 
 `load()` opens the key before anything is signed, so a missing file or a wrong passphrase refuses the
 step with a clear message and changes nothing.
 """
+import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,42 +71,62 @@ class Pkcs12Signer:
         if not pass_path.is_file():
             raise SigningRefused(_("The passphrase of the electronic certificate of %(name)s is missing. "
                                    "Ask the administrator to set it up before signing.", name=user.full_name))
-        data = p12_path.read_bytes()
         passphrase = pass_path.read_bytes().strip()
         try:
-            key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
+            key, cert, extra = pkcs12.load_key_and_certificates(p12_path.read_bytes(), passphrase)
         except ValueError:
             raise SigningRefused(_("The passphrase of the electronic certificate of %(name)s is wrong. "
                                    "Nothing was signed.", name=user.full_name)) from None
         if key is None or cert is None:
             raise SigningRefused(_("The certificate file of %(name)s holds no signing key.", name=user.full_name))
-        return data, passphrase, cert
+        return key, cert, extra
 
     def certificate(self, signer_user) -> CertificateInfo:
-        _data, _passphrase, cert = self._open(signer_user)
+        _key, cert, _extra = self._open(signer_user)
         return CertificateInfo(subject=_name(cert), issuer=cert.issuer.rfc4514_string(),
                                not_after=cert.not_valid_after_utc.replace(tzinfo=None))
 
     def sign(self, pdf_bytes: bytes, signer_user, *, reason: str = "", location: str = "") -> bytes:
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import fields, signers
-        data, passphrase, cert = self._open(signer_user)
+        key, cert, extra = self._open(signer_user)
         now = datetime.now(UTC)
         if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
             raise SigningRefused(_("The electronic certificate of %(name)s is not valid today (valid until "
                                    "%(date)s). Nothing was signed.", name=signer_user.full_name,
                                    date=cert.not_valid_after_utc.strftime("%d-%m-%Y")))
-        try:
-            signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=passphrase)
-        except ValueError:
-            raise SigningRefused(_("The passphrase of the electronic certificate of %(name)s is wrong. "
-                                   "Nothing was signed.", name=signer_user.full_name)) from None
-        meta = signers.PdfSignatureMetadata(
-            field_name="TandaTanganCamat", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-            reason=reason or None, location=location or None, name=_name(cert))
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
-        out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
-        return out.getvalue()
+        return _outside_event_loop(_pades, pdf_bytes, key, cert, extra, reason, location)
+
+
+def _outside_event_loop(fn, *args):
+    """pyHanko runs its own asyncio loop; where one already runs in this thread, sign in another thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _pades(pdf_bytes, key, cert, extra, reason, location) -> bytes:
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    def der(c):
+        return asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+    signing_key = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    signer = signers.SimpleSigner(signing_cert=der(cert), signing_key=signing_key,
+                                  cert_registry=SimpleCertificateStore.from_certs([der(c) for c in extra or ()]))
+    meta = signers.PdfSignatureMetadata(
+        field_name="TandaTanganCamat", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason or None, location=location or None, name=_name(cert))
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+    # reserving the space avoids pyHanko's trial signature that measures it
+    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer, bytes_reserved=16384)
+    return out.getvalue()
 
 
 def signer() -> Signer:
