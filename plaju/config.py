@@ -130,4 +130,14 @@ def load(instance_path: str) -> dict:
         # the intranet's own address, put before the paths in e-mailed links (e.g. https://intranet.plaju.local)
         "BASE_URL": os.environ.get("PLAJU_BASE_URL", ""),
         "DEMO_PASSWORD": os.environ.get("PLAJU_DEMO_PASSWORD", "plaju-demo-2026"),
+        # letters: letterhead, place, number format, signing keys, public address of /cek
+        "LETTER_GOVERNMENT": os.environ.get("PLAJU_LETTER_GOVERNMENT", "PEMERINTAH KOTA PALEMBANG"),
+        "LETTER_OFFICE": os.environ.get("PLAJU_LETTER_OFFICE", "KECAMATAN PLAJU"),
+        "LETTER_ADDRESS": os.environ.get("PLAJU_LETTER_ADDRESS",
+                                         "Kantor Camat Plaju, Kecamatan Plaju, Kota Palembang, Sumatera Selatan"),
+        "LETTER_PLACE": os.environ.get("PLAJU_LETTER_PLACE", "Palembang"),
+        "LETTER_NUMBER_FORMAT": os.environ.get("PLAJU_LETTER_NUMBER_FORMAT", "{klasifikasi}/{serial:04d}/PLJ/{year}"),
+        "SIGNING_KEYS_DIR": os.environ.get("PLAJU_SIGNING_KEYS_DIR") or str(instance / "signing"),
+        "PUBLIC_URL": os.environ.get("PLAJU_PUBLIC_URL", ""),
+        "CHECK_LIMIT": os.environ.get("PLAJU_CHECK_LIMIT", "10 per minute"),
     }

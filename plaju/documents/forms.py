@@ -61,6 +61,9 @@ class DocumentTypeForm(OnceForm):
                                                           SelectChoice("hours", _l("working hours"))])
     camat_signs = BooleanField(_l("Signed by the Camat"))
     forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
+    archive_code = StringField(_l("Archive classification code"), validators=[
+        Optional(), Length(max=20),
+        Regexp(r"^[0-9]{3}(\.[0-9]+)*$", message=_l("Enter a classification code such as 400.12 or 400.12.3."))])
     active = BooleanField(_l("Offered at the counter"), default=True)
     required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional(), _lines_fit],
                              render_kw={"rows": 5})

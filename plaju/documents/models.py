@@ -28,6 +28,8 @@ class DocumentType(db.Model):
     service_unit: Mapped[str] = mapped_column(String(5), default="days")  # working hours or days
     camat_signs: Mapped[bool] = mapped_column(default=False)
     forwards_to_disdukcapil: Mapped[bool] = mapped_column(default=False)
+    # archive classification code (Permendagri 83/2022) in the number of the letters of this type
+    archive_code: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
 

@@ -26,27 +26,61 @@ KK = "Fotokopi Kartu Keluarga"
 KTP = "Fotokopi KTP-el"
 
 # code, name, amount, unit, Camat signs, forwarded to Disdukcapil, required, optional
+# KTP-el, KK, akta and SKPWNI are issued by Disdukcapil: the kecamatan checks the file and forwards it,
+# the Camat signs none of them. The letters the kecamatan issues itself are signed by the Camat (or Plh).
+# Perpres 96/2018 (Persyaratan dan Tata Cara Pendaftaran Penduduk dan Pencatatan Sipil) dropped the RT/RW
+# pengantar for KTP-el, KK and moving.
 TYPES = [
-    ("ktp-baru", "KTP-el Baru", 3, "days", True, False, [KK, PENGANTAR], ["Fotokopi akta kelahiran"]),
-    ("ktp-ganti", "KTP-el Hilang / Rusak", 3, "days", True, False,
-     [KK, "Surat keterangan hilang dari kepolisian atau KTP-el yang rusak", PENGANTAR], []),
+    ("ktp-baru", "KTP-el Baru", 3, "days", False, True, [KK], ["Fotokopi akta kelahiran"]),
+    ("ktp-ganti", "KTP-el Hilang / Rusak", 3, "days", False, True,
+     [KK, "Surat keterangan hilang dari kepolisian atau KTP-el yang rusak"], []),
     ("kk-baru", "Kartu Keluarga Baru", 5, "days", False, True,
-     [PENGANTAR, "Fotokopi buku nikah / akta perkawinan", "Fotokopi KTP-el suami dan istri"], []),
+     ["Fotokopi buku nikah / akta perkawinan", "Fotokopi KTP-el suami dan istri"],
+     ["Surat keterangan pindah (bagi pendatang)"]),
     ("kk-ubah", "Kartu Keluarga Perubahan", 5, "days", False, True,
-     ["Kartu Keluarga lama (asli)", PENGANTAR, "Dokumen pendukung perubahan (akta, surat pindah)"], []),
+     ["Kartu Keluarga lama (asli)", "Dokumen pendukung perubahan (akta, surat pindah)"], []),
     ("akta-lahir", "Akta Kelahiran", 5, "days", False, True,
      ["Surat keterangan lahir dari rumah sakit / bidan", KK, "Fotokopi KTP-el kedua orang tua",
       "Fotokopi buku nikah orang tua"], ["Fotokopi KTP-el dua orang saksi"]),
     ("akta-mati", "Akta Kematian", 5, "days", False, True,
      ["Surat keterangan kematian dari rumah sakit / kelurahan", KK, "Fotokopi KTP-el almarhum/almarhumah",
       "Fotokopi KTP-el pelapor"], []),
-    ("pindah", "Surat Pindah (SKPWNI)", 3, "days", False, True, ["Kartu Keluarga (asli)", KTP, PENGANTAR], []),
+    ("pindah", "Surat Pindah (SKPWNI)", 3, "days", False, True, ["Kartu Keluarga (asli)", KTP], []),
     ("sktm", "Surat Keterangan Tidak Mampu", 4, "hours", True, False, [PENGANTAR, KK, KTP], []),
     ("domisili", "Surat Keterangan Domisili", 4, "hours", True, False, [PENGANTAR, KTP], []),
+    ("domisili-usaha", "Surat Keterangan Domisili Usaha", 1, "days", True, False,
+     [PENGANTAR, KTP, "Bukti penguasaan tempat usaha (sewa / milik)"], ["Foto tempat usaha"]),
     ("ahli-waris", "Surat Keterangan Ahli Waris", 7, "days", True, False,
      ["Surat pernyataan ahli waris bermeterai", "Fotokopi akta kematian pewaris",
       "Fotokopi KTP-el dan KK para ahli waris", PENGANTAR], ["Silsilah keluarga"]),
+    ("dispensasi-nikah", "Dispensasi Nikah", 1, "days", True, False,
+     ["Surat penolakan / pemberitahuan kekurangan waktu dari KUA", "Fotokopi KTP-el kedua calon mempelai",
+      PENGANTAR], []),
 ]
+
+# Archive classification codes (Pedoman Klasifikasi Arsip, Permendagri 83/2022): 400 Kesejahteraan Rakyat,
+# 400.12 Kependudukan dan Pencatatan Sipil, 500 Perekonomian. The office's records officer may refine
+# the sub-codes; the admin edits them per type and they become part of the letter number.
+ARCHIVE_CODES = {
+    "ktp-baru": "400.12", "ktp-ganti": "400.12", "kk-baru": "400.12", "kk-ubah": "400.12",
+    "akta-lahir": "400.12", "akta-mati": "400.12", "pindah": "400.12", "sktm": "400",
+    "domisili": "400.12", "domisili-usaha": "500", "ahli-waris": "400.12", "dispensasi-nikah": "400.12",
+}
+
+DESCRIPTIONS = {
+    "ktp-baru": "Diverifikasi di kecamatan dan diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 13).",
+    "ktp-ganti": "Diverifikasi di kecamatan dan diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 13).",
+    "kk-baru": "Diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 11).",
+    "kk-ubah": "Diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 11).",
+    "akta-lahir": "Diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 33).",
+    "akta-mati": "Diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 44).",
+    "pindah": "Diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 15).",
+    "sktm": "Surat yang ditandatangani Camat (PATEN, Permendagri 4/2010).",
+    "domisili": "Surat yang ditandatangani Camat (PATEN, Permendagri 4/2010).",
+    "domisili-usaha": "Surat yang ditandatangani Camat (PATEN, Permendagri 4/2010).",
+    "ahli-waris": "Didaftar dan dikuatkan Camat (PATEN, Permendagri 4/2010).",
+    "dispensasi-nikah": "Dispensasi kurang dari 10 hari kerja (PP 9/1975 Pasal 3 ayat 3), ditandatangani Camat.",
+}
 
 HOLIDAYS = [
     (date(2026, 1, 1), "Tahun Baru Masehi"), (date(2026, 3, 19), "Hari Suci Nyepi"),
@@ -82,9 +116,12 @@ def seed_types() -> dict[str, DocumentType]:
     existing = {t.code: t for t in db.session.scalars(select(DocumentType))}
     for position, (code, name, amount, unit, signs, forwards, required, optional) in enumerate(TYPES):
         if code in existing:
+            if not existing[code].archive_code:
+                existing[code].archive_code = ARCHIVE_CODES.get(code, "")
             continue
         doc_type = DocumentType(code=code, name=name, service_amount=amount, service_unit=unit,
-                                camat_signs=signs, forwards_to_disdukcapil=forwards, position=position)
+                                camat_signs=signs, forwards_to_disdukcapil=forwards, position=position,
+                                archive_code=ARCHIVE_CODES.get(code, ""), description=DESCRIPTIONS.get(code, ""))
         doc_type.requirements = [DocumentRequirement(label=label, required=True, position=i)
                                  for i, label in enumerate(required)] + [
             DocumentRequirement(label=label, required=False, position=len(required) + i)

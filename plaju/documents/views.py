@@ -305,6 +305,7 @@ def edit_type(type_id):
             for name in ("code", "name", "description", "service_amount", "service_unit", "camat_signs",
                          "forwards_to_disdukcapil", "active"):
                 setattr(doc_type, name, getattr(form, name).data)
+            doc_type.archive_code = (form.archive_code.data or "").strip()
             wanted = [(label, True) for label in _lines(form.required.data)] + [
                 (label, False) for label in _lines(form.optional.data)]
             existing = {(r.label, r.required): r for r in doc_type.requirements}
@@ -330,6 +331,7 @@ def edit_type(type_id):
 def _type_snapshot(t: DocumentType) -> dict:
     return {"code": t.code, "name": t.name, "service": f"{t.service_amount} {t.service_unit}",
             "camat_signs": t.camat_signs, "forwards": t.forwards_to_disdukcapil, "active": t.active,
+            "archive_code": t.archive_code,
             "requirements": [("* " if r.required else "") + r.label for r in t.requirements]}
 
 

@@ -87,6 +87,8 @@ def _signed(request, ctx):
     title = ctx.delegation.title if ctx.delegation else (ctx.actor.position or ctx.actor.full_name)
     ctx.change("signed_as", request.signed_as or None, title)
     request.signed_as = title
+    from .letters import issue_letter  # the signed PDF: numbered, signed and stored in this same transaction
+    issue_letter(request, ctx)
 
 
 def track_clock(request, step, from_state, ctx):

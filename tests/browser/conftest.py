@@ -63,7 +63,7 @@ def live_server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "plaju", "demo", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # migrate and seed: the demo letters are signed too
     while True:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:

@@ -56,9 +56,10 @@ def _confirm(page, trigger: str, state: str, comment: str | None = None, passwor
     _state(page, state)
 
 
-def test_ktp_from_counter_to_hand_over(page):
+def test_sktm_from_counter_to_hand_over(page):
     login(page, "petugas")
-    detail = _take_in(page, "KTP-el Baru", make_nik(date(1999, 4, 21), True, 9001), "Warga Uji Jalan Satu")
+    detail = _take_in(page, "Surat Keterangan Tidak Mampu", make_nik(date(1999, 4, 21), True, 9001),
+                      "Warga Uji Jalan Satu")
     page.goto(detail)
     _click(page, "verify", "verifying")
     assert "Selesai: Mulai verifikasi" in page.get_by_test_id("action-done").inner_text()

@@ -154,7 +154,7 @@ def test_stale_page_rerenders_the_panel_naming_who_acted_first(client, login_as,
 ])
 def test_refused_actions_show_the_reason_in_the_panel(client, login_as, make_request, db, trigger, who, status,
                                                       message):
-    req = make_request("awaiting_signature", "ktp-baru")
+    req = make_request("awaiting_signature", "sktm")
     login_as(who)
     response = client.post(f"/documents/{req.id}/actions/{trigger}", data={"version": "0", "password": "salah"},
                            headers={"HX-Request": "true"})
@@ -165,7 +165,7 @@ def test_refused_actions_show_the_reason_in_the_panel(client, login_as, make_req
 
 def test_camat_signs_with_password_through_the_page(client, login_as, make_request, db):
     from tests.support import PASSWORD
-    req = make_request("awaiting_signature", "ktp-baru")
+    req = make_request("awaiting_signature", "sktm")
     login_as("camat")
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
     assert 'type="password" name="password"' in page

@@ -31,43 +31,43 @@ def _events(db, req, outcome=None):
 
 # state, trigger, user, document type -> allowed?
 TABLE = [
-    ("received", "verify", "clerk", "ktp-baru", True),
-    ("received", "verify", "kasi", "ktp-baru", True),
-    ("received", "verify", "camat", "ktp-baru", False),
-    ("received", "verify", "asn", "ktp-baru", False),
-    ("received", "accept", "kasi", "ktp-baru", False),
-    ("received", "cancel", "clerk", "ktp-baru", True),
-    ("verifying", "accept", "kasi", "ktp-baru", True),
-    ("verifying", "accept", "clerk", "ktp-baru", False),
+    ("received", "verify", "clerk", "sktm", True),
+    ("received", "verify", "kasi", "sktm", True),
+    ("received", "verify", "camat", "sktm", False),
+    ("received", "verify", "asn", "sktm", False),
+    ("received", "accept", "kasi", "sktm", False),
+    ("received", "cancel", "clerk", "sktm", True),
+    ("verifying", "accept", "kasi", "sktm", True),
+    ("verifying", "accept", "clerk", "sktm", False),
     ("verifying", "return_to_citizen", "clerk", "akta-lahir", True),
-    ("verifying", "reject", "kasi", "ktp-baru", True),
-    ("verifying", "reject", "clerk", "ktp-baru", False),
+    ("verifying", "reject", "kasi", "sktm", True),
+    ("verifying", "reject", "clerk", "sktm", False),
     ("returned", "resubmit", "clerk", "akta-lahir", True),
     ("returned", "accept", "kasi", "akta-lahir", False),
     ("returned", "cancel", "clerk", "akta-lahir", True),
     ("processing", "forward", "kasi", "akta-lahir", True),
     ("processing", "forward", "clerk", "akta-lahir", True),
-    ("processing", "forward", "kasi", "ktp-baru", False),       # not a forwarded type
-    ("processing", "to_signature", "kasi", "ktp-baru", True),
+    ("processing", "forward", "kasi", "sktm", False),       # not a forwarded type
+    ("processing", "to_signature", "kasi", "sktm", True),
     ("processing", "to_signature", "kasi", "akta-lahir", False),  # must go to Disdukcapil first
-    ("processing", "complete", "kasi", "ktp-baru", False),      # the Camat signs this type
-    ("processing", "cancel", "clerk", "ktp-baru", False),
+    ("processing", "complete", "kasi", "sktm", False),      # the Camat signs this type
+    ("processing", "cancel", "clerk", "sktm", False),
     ("at_disdukcapil", "back_from_disdukcapil", "clerk", "akta-lahir", True),
     ("at_disdukcapil", "complete", "kasi", "akta-lahir", False),
     ("back_from_disdukcapil", "complete", "kasi", "akta-lahir", True),
-    ("awaiting_signature", "sign", "camat", "ktp-baru", True),
-    ("awaiting_signature", "sign", "kasi", "ktp-baru", False),
-    ("awaiting_signature", "sign", "sekcam", "ktp-baru", False),  # not without a Plh delegation
-    ("awaiting_signature", "sign", "clerk", "ktp-baru", False),
-    ("awaiting_signature", "send_back", "camat", "ktp-baru", True),
-    ("awaiting_signature", "reject", "kasi", "ktp-baru", False),
-    ("signed", "mark_ready", "clerk", "ktp-baru", True),
-    ("signed", "mark_ready", "camat", "ktp-baru", False),
-    ("ready", "hand_over", "clerk", "ktp-baru", True),
-    ("ready", "hand_over", "asn", "ktp-baru", False),
-    ("handed_over", "cancel", "clerk", "ktp-baru", False),
-    ("rejected", "verify", "clerk", "ktp-baru", False),
-    ("cancelled", "resubmit", "clerk", "ktp-baru", False),
+    ("awaiting_signature", "sign", "camat", "sktm", True),
+    ("awaiting_signature", "sign", "kasi", "sktm", False),
+    ("awaiting_signature", "sign", "sekcam", "sktm", False),  # not without a Plh delegation
+    ("awaiting_signature", "sign", "clerk", "sktm", False),
+    ("awaiting_signature", "send_back", "camat", "sktm", True),
+    ("awaiting_signature", "reject", "kasi", "sktm", False),
+    ("signed", "mark_ready", "clerk", "sktm", True),
+    ("signed", "mark_ready", "camat", "sktm", False),
+    ("ready", "hand_over", "clerk", "sktm", True),
+    ("ready", "hand_over", "asn", "sktm", False),
+    ("handed_over", "cancel", "clerk", "sktm", False),
+    ("rejected", "verify", "clerk", "sktm", False),
+    ("cancelled", "resubmit", "clerk", "sktm", False),
 ]
 
 
@@ -95,8 +95,8 @@ def test_permission_table(db, users, make_request, state, trigger, who, type_cod
         assert _events(db, req)[-1].outcome == "refused"
 
 
-def test_the_ktp_journey_records_clock_signature_and_wait(db, users, make_request):
-    req = make_request("received", "ktp-baru")
+def test_the_sktm_journey_records_clock_signature_and_wait(db, users, make_request):
+    req = make_request("received", "sktm")
     steps = [("verify", "clerk"), ("accept", "kasi"), ("to_signature", "kasi"), ("sign", "camat"),
              ("mark_ready", "clerk"), ("hand_over", "clerk")]
     for trigger, who in steps:
@@ -123,7 +123,7 @@ def test_stale_page_is_a_409_naming_who_acted_first(db, users, make_request):
 
 
 def test_signing_with_the_wrong_password_changes_nothing_and_is_audited(db, users, make_request):
-    req = make_request("awaiting_signature", "ktp-baru")
+    req = make_request("awaiting_signature", "sktm")
     with pytest.raises(Invalid) as refused:
         take_action(req, "sign", users["camat"], version=req.version, password="bukan-sandi")
     assert refused.value.code == "reauth" and "Kata sandi salah" in str(refused.value.message)
@@ -161,7 +161,7 @@ def test_returned_request_pauses_the_clock_and_resubmission_needs_the_missing_do
 
 
 def test_four_eyes_the_camat_cannot_sign_what_they_took_in(db, users, make_request):
-    req = make_request("awaiting_signature", "ktp-baru", clerk=users["camat"])
+    req = make_request("awaiting_signature", "sktm", clerk=users["camat"])
     assert "sign" not in [a.trigger for a in actions_for(req, users["camat"])]
     with pytest.raises(NotAllowed) as refused:
         take_action(req, "sign", users["camat"], version=req.version, password=PASSWORD)
@@ -169,7 +169,7 @@ def test_four_eyes_the_camat_cannot_sign_what_they_took_in(db, users, make_reque
 
 
 def test_plh_camat_signs_and_the_signature_says_so(db, users, make_request):
-    req = make_request("awaiting_signature", "ktp-baru")
+    req = make_request("awaiting_signature", "sktm")
     today = today_wib()
     db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
                               starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
@@ -180,12 +180,12 @@ def test_plh_camat_signs_and_the_signature_says_so(db, users, make_request):
     assert fresh(db, req).signed_as == "Plh. Camat Plaju"
     assert _events(db, req)[-1].acting_for_id == users["camat"].id
     # rejecting is not routine: the Plh may not do it
-    other = make_request("verifying", "ktp-baru")
+    other = make_request("verifying", "sktm")
     assert "reject" not in [a.trigger for a in actions_for(other, users["sekcam"])]
 
 
 def test_type_rules_hide_buttons_that_never_apply(db, users, make_request):
-    ktp = make_request("processing", "ktp-baru")
+    ktp = make_request("processing", "sktm")
     akta = make_request("processing", "akta-lahir")
     assert [a.trigger for a in actions_for(ktp, users["kasi"])] == ["return_to_citizen", "to_signature", "reject"]
     assert [a.trigger for a in actions_for(akta, users["kasi"])] == ["return_to_citizen", "forward", "reject"]
@@ -202,7 +202,7 @@ def test_random_walks_keep_state_and_audit_trail_in_step(app, db, users, doc_typ
     from tests.documents.conftest import valid_nik
 
     class Walk(RuleBasedStateMachine):
-        @initialize(code=st.sampled_from(["ktp-baru", "akta-lahir", "sktm", "kk-baru"]))
+        @initialize(code=st.sampled_from(["sktm", "akta-lahir", "sktm", "kk-baru"]))
         def take_in(self, code):
             doc_type = doc_types[code]
             self.req = create_request(actor=users["clerk"], nik=valid_nik(), name="Warga Uji", phone="",
@@ -245,7 +245,7 @@ def test_random_walks_keep_state_and_audit_trail_in_step(app, db, users, doc_typ
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="a race needs PostgreSQL row locks; SQLite serialises every writer")
 def test_two_people_verify_at_once_exactly_one_wins(app, db, users, make_request):
-    req = make_request("received", "ktp-baru")
+    req = make_request("received", "sktm")
     ids = {"req": req.id, "clerk": users["clerk"].id, "kasi": users["kasi"].id}
     barrier = threading.Barrier(2)
     outcomes = {}

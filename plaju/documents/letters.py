@@ -1,0 +1,114 @@
+"""The letters the Camat signs for document requests: one template per document type, the draft for
+review, and `issue_letter()` called from the sign step. Rendering, numbering and signing are in
+plaju.letters; what a letter says about a request is here."""
+from flask import url_for
+
+from ..extensions import db
+from ..letters.render import LetterContent
+from ..letters.services import Draft, Subject, issue, register_subject
+from .models import DocumentRequest
+
+# states in which the draft is worth reviewing: before and while it waits for the signature
+DRAFT_STATES = ("processing", "back_from_disdukcapil", "awaiting_signature")
+OPENING = "Yang bertanda tangan di bawah ini, Camat Plaju Kota Palembang, dengan ini menerangkan bahwa:"
+
+
+def _address(req) -> str:
+    street = getattr(req, "address", "") or ""
+    place = f"Kelurahan {req.kelurahan}, Kecamatan Plaju, Kota Palembang"
+    return f"{street}, {place}" if street else place
+
+
+def _purpose(req) -> str:
+    return (getattr(req, "purpose", "") or req.note or "").strip() or "keperluan administrasi"
+
+
+def _sktm(req):
+    return ("SURAT KETERANGAN TIDAK MAMPU", [
+        f"Berdasarkan surat pengantar Lurah {req.kelurahan}, nama tersebut di atas benar penduduk Kecamatan "
+        "Plaju Kota Palembang dan tergolong keluarga tidak mampu.",
+        f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
+
+
+def _domisili(req):
+    return ("SURAT KETERANGAN DOMISILI", [
+        f"Nama tersebut di atas benar berdomisili di {_address(req)}.",
+        f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
+
+
+def _domisili_usaha(req):
+    return ("SURAT KETERANGAN DOMISILI USAHA", [
+        f"Nama tersebut di atas benar menjalankan usaha yang berdomisili di {_address(req)}.",
+        f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
+
+
+def _ahli_waris(req):
+    return ("SURAT KETERANGAN AHLI WARIS", [
+        f"Berdasarkan surat pernyataan ahli waris yang diketahui Lurah {req.kelurahan} beserta lampirannya, "
+        "nama tersebut di atas adalah ahli waris dari pewaris sebagaimana tercantum dalam surat pernyataan "
+        "ahli waris yang menjadi bagian tidak terpisahkan dari surat keterangan ini.",
+        f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
+
+
+def _dispensasi_nikah(req):
+    return ("SURAT DISPENSASI NIKAH", [
+        "Kepada nama tersebut di atas diberikan dispensasi untuk melangsungkan pernikahan kurang dari "
+        "10 (sepuluh) hari kerja sejak pemberitahuan kehendak nikah, sebagaimana dimaksud Pasal 3 "
+        "Peraturan Pemerintah Nomor 9 Tahun 1975.",
+        f"Alasan permohonan: {_purpose(req)}."])
+
+
+TEMPLATES = {"sktm": _sktm, "domisili": _domisili, "domisili-usaha": _domisili_usaha,
+             "ahli-waris": _ahli_waris, "dispensasi-nikah": _dispensasi_nikah}
+
+
+def _generic(req):
+    return (f"SURAT KETERANGAN {req.type.name.upper()}", [
+        f"Nama tersebut di atas benar penduduk {_address(req)}.",
+        f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
+
+
+def draw(req: DocumentRequest) -> Draft:
+    title, statements = TEMPLATES.get(req.type.code, _generic)(req)
+    fields = [("Nama", req.name), ("NIK", req.nik), ("Alamat", _address(req))]
+    return Draft(content=LetterContent(title=title, opening=OPENING, fields=fields, statements=statements),
+                 kind=req.type.code, kind_name=req.type.name,
+                 classification=getattr(req.type, "archive_code", "") or "", label=req.tracking_code)
+
+
+def _can_view(user, _req) -> bool:
+    from .services import can_view
+    return can_view(user)
+
+
+def _panel(req, user) -> dict:
+    """What the request page shows about its letter: draft link, letters issued, external number."""
+    from ..letters import services as letters
+    from ..letters.signing import expiry_warning
+    if not req.type.camat_signs:
+        return {}
+    issued = letters.letters_of("document", req.id)
+    return {
+        "draft": req.state in DRAFT_STATES,
+        "letters": issued,
+        "external_number": letters.external_number_for("document", req.id) if req.state in DRAFT_STATES else None,
+        "may_number": req.state in DRAFT_STATES and user.has_role("section_head", "camat"),
+        "may_revoke": user.has_role("camat"),
+        "certificate_warning": expiry_warning(user) if req.state == "awaiting_signature" and any(
+            a.trigger == "sign" for a in _actions(req, user)) else None,
+    }
+
+
+def _actions(req, user):
+    from ..workflow import available
+    return available(req, user)
+
+
+SUBJECT = register_subject(Subject(
+    name="document", load=lambda i: db.session.get(DocumentRequest, i), draw=draw, can_view=_can_view,
+    url=lambda i: url_for("documents.detail", request_id=i), panel=_panel))
+
+
+def issue_letter(request: DocumentRequest, ctx):
+    """From the sign step's effect: the signed letter of this request, numbered and stored."""
+    return issue("document", request, ctx)

@@ -1,0 +1,72 @@
+"""The number register (buku agenda surat keluar): one serial per year for the office.
+
+A number is drawn inside the transaction that signs the letter, so a failed signature rolls the
+counter back with everything else: numbers are never reused and leave no gap. On PostgreSQL the
+year's counter row is locked with SELECT ... FOR UPDATE, so two signatures at the same moment queue
+for it; on SQLite every transaction began IMMEDIATE and already holds the single write lock.
+"""
+import secrets
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ..database import is_postgres
+from ..extensions import db
+from .models import Letter, LetterCounter
+
+# 32 characters without 0/O, 1/I: 12 of them are 60 bits from `secrets`, read aloud without mistakes
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+class NumberRefused(ValueError):
+    pass
+
+
+def next_serial(year: int) -> int:
+    """The next serial of `year`, counted in the caller's transaction (commit or roll back with it)."""
+    session = db.session
+    if is_postgres():
+        # the row exists before it is locked; a concurrent first letter of the year waits on the insert
+        session.execute(pg_insert(LetterCounter).values(year=year, last_serial=0)
+                        .on_conflict_do_nothing(index_elements=["year"]))
+        counter = session.scalars(select(LetterCounter).where(LetterCounter.year == year)
+                                  .with_for_update().execution_options(populate_existing=True)).one()
+    else:
+        counter = session.get(LetterCounter, year, populate_existing=True)
+        if counter is None:
+            counter = LetterCounter(year=year, last_serial=0)
+            session.add(counter)
+    counter.last_serial += 1
+    session.flush()
+    return counter.last_serial
+
+
+def format_number(classification: str, serial: int, year: int) -> str:
+    """PLAJU_LETTER_NUMBER_FORMAT with {klasifikasi}, {serial} and {year}, e.g. 400.12.3.2/0007/PLJ/2026."""
+    pattern = current_app.config["LETTER_NUMBER_FORMAT"]
+    return pattern.format(klasifikasi=classification or "000", serial=serial, year=year)
+
+
+def check_external(number: str) -> str:
+    """A number from an outside register: trimmed, not empty, not already in the register."""
+    number = " ".join((number or "").split())
+    if not number or len(number) > 80:
+        raise NumberRefused(_("Enter the letter number from the other register (at most 80 characters)."))
+    if db.session.scalar(select(Letter.id).where(Letter.number == number)):
+        raise NumberRefused(_("The number %(number)s is already in the register.", number=number))
+    return number
+
+
+def new_check_code() -> str:
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(body[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_check_code(raw: str | None) -> str:
+    code = "".join((raw or "").upper().split()).replace("-", "")
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return ""
+    return "-".join(code[i:i + 4] for i in range(0, CODE_LENGTH, 4))

@@ -1,0 +1,276 @@
+"""Letters: issue (number, render, sign, store) inside a sign step, drafts, the register, revocation,
+the public check. Views call only this; areas call `issue()` from their own sign step's effect."""
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..audit import record as audit
+from ..database import utcnow
+from ..extensions import db
+from ..timeutil import to_wib
+from ..workflow import Invalid
+from . import register
+from .models import Letter, LetterExternalNumber
+from .render import LetterContent, Signature, render
+from .signing import SigningRefused, signer
+
+REGISTER_ROLES = ("camat", "sekcam", "section_head", "hr", "admin")
+PAGE_SIZE = 50
+
+
+@dataclass
+class Draft:
+    """What an area's letter template gives for one subject."""
+    content: LetterContent
+    kind: str            # the document type's code
+    kind_name: str       # its name, shown on /cek and in the register
+    classification: str  # archive classification code (Permendagri 83/2022)
+    label: str           # a reference without personal data, e.g. the tracking code
+
+
+@dataclass
+class Subject:
+    """An area's letters: how to draw one, who may read them, where their record lives."""
+    name: str
+    load: Callable        # load(id) -> entity | None
+    draw: Callable        # draw(entity) -> Draft
+    can_view: Callable    # can_view(user, entity) -> bool: the letter carries personal data
+    url: Callable         # url(subject_id) -> link to the record
+    panel: Callable | None = None  # panel(entity, user) -> dict for the area's page
+
+
+SUBJECTS: dict[str, Subject] = {}
+
+
+def register_subject(subject: Subject) -> Subject:
+    SUBJECTS[subject.name] = subject
+    return subject
+
+
+class LetterRefused(ValueError):
+    def __init__(self, message, status=422):
+        super().__init__(str(message))
+        self.message = message
+        self.status = status
+
+
+def _base_url() -> str:
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return "http://127.0.0.1:5000"
+
+
+def check_url(code: str) -> str:
+    return f"{_base_url()}/cek/{code}"
+
+
+def signature_of(actor, delegation) -> Signature:
+    """'Camat Plaju' with the Camat's name, or 'Plh. Camat Plaju' with the Plh's own name and NIP."""
+    title = delegation.title if delegation else (actor.position or actor.full_name)
+    return Signature(title=title, name=actor.full_name, nip=actor.nip or "")
+
+
+def draft_pdf(subject_name: str, entity, user) -> bytes:
+    """The draft to review: watermark DRAF, no number, signature block of the Camat (not signed)."""
+    subject = SUBJECTS[subject_name]
+    draft = subject.draw(entity)
+    from ..accounts.models import User, UserRole
+    camat = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                               .where(UserRole.role == "camat", User.active.is_(True)).order_by(User.id)
+                               .limit(1)).first()
+    signature = (Signature(title=camat.position or "Camat", name=camat.full_name, nip=camat.nip or "")
+                 if camat else Signature(title="Camat", name="................................"))
+    return render(draft.content, signature, issued_at=utcnow(), number=None)
+
+
+def issue(subject_name: str, entity, ctx) -> Letter:
+    """Inside a sign step: draw a number, render, sign with the actor's certificate, store, audit.
+
+    Runs in the step's transaction: a refusal (no certificate, wrong passphrase) raises Invalid before
+    anything is signed, and any failure rolls back the number with the step."""
+    subject = SUBJECTS[subject_name]
+    actor = ctx.actor
+    the_signer = signer()
+    try:
+        the_signer.certificate(actor)  # opens the key: a missing file or wrong passphrase stops here
+    except SigningRefused as refused:
+        raise Invalid(refused.message, code="certificate") from None
+    draft = subject.draw(entity)
+    now = ctx.now
+    year = to_wib(now).year
+    external = db.session.scalars(select(LetterExternalNumber).where(
+        LetterExternalNumber.subject_type == subject_name, LetterExternalNumber.subject_id == entity.id)).first()
+    if external is not None:
+        try:
+            number = register.check_external(external.number)
+        except register.NumberRefused as refused:
+            raise Invalid(str(refused), code="letter_number") from None
+        serial = None
+        db.session.delete(external)
+    else:
+        serial = register.next_serial(year)
+        number = register.format_number(draft.classification, serial, year)
+    code = register.new_check_code()
+    signature = signature_of(actor, ctx.delegation)
+    pdf = render(draft.content, signature, issued_at=now, number=number, check_url=check_url(code),
+                 check_code=code)
+    try:
+        signed = the_signer.sign(pdf, actor, reason=f"{draft.kind_name} nomor {number}",
+                                 location=current_app.config["LETTER_PLACE"])
+    except SigningRefused as refused:
+        raise Invalid(refused.message, code="certificate") from None
+    digest = hashlib.sha256(signed).hexdigest()
+    letter = Letter(number=number, year=year, serial=serial, external=external is not None,
+                    classification=draft.classification, check_code=code, subject_type=subject_name,
+                    subject_id=entity.id, subject_label=draft.label, kind=draft.kind, kind_name=draft.kind_name,
+                    signer_id=actor.id, signer_name=actor.full_name, signer_nip=actor.nip or "",
+                    signed_as=signature.title, issued_at=now, pdf=signed, sha256=digest, size=len(signed),
+                    status="valid")
+    db.session.add(letter)
+    db.session.flush()
+    ctx.change("letter_number", None, number)
+    ctx.change("letter_external_number", None, True if external is not None else None)
+    ctx.change("letter_sha256", None, digest)
+    ctx.change("letter_id", None, letter.id)
+    return letter
+
+
+def record_external_number(subject_name: str, entity, actor, number: str) -> LetterExternalNumber | None:
+    """Before signing: the letter takes a number from an outside register (empty: our own register)."""
+    row = db.session.scalars(select(LetterExternalNumber).where(
+        LetterExternalNumber.subject_type == subject_name, LetterExternalNumber.subject_id == entity.id)).first()
+    before = row.number if row else None
+    if not (number or "").strip():
+        if row is not None:
+            db.session.delete(row)
+        after = None
+    else:
+        try:
+            after = register.check_external(number)
+        except register.NumberRefused as refused:
+            db.session.rollback()
+            raise LetterRefused(str(refused)) from None
+        if row is None:
+            row = LetterExternalNumber(subject_type=subject_name, subject_id=entity.id, number=after,
+                                       recorded_by_id=actor.id)
+            db.session.add(row)
+        else:
+            row.number, row.recorded_by_id, row.recorded_at = after, actor.id, utcnow()
+    audit.record("letter.external_number", actor=actor, subject_type=subject_name, subject_id=entity.id,
+                 changes={"number": [before, after]})
+    db.session.commit()
+    return row if after else None
+
+
+def external_number_for(subject_name: str, subject_id: int) -> str | None:
+    return db.session.scalar(select(LetterExternalNumber.number).where(
+        LetterExternalNumber.subject_type == subject_name, LetterExternalNumber.subject_id == subject_id))
+
+
+def letters_of(subject_name: str, subject_id: int) -> list[Letter]:
+    return list(db.session.scalars(select(Letter).where(Letter.subject_type == subject_name,
+                                                        Letter.subject_id == subject_id).order_by(Letter.id)))
+
+
+def can_read(user, letter: Letter) -> bool:
+    subject = SUBJECTS.get(letter.subject_type)
+    if subject is None:
+        return False
+    entity = subject.load(letter.subject_id)
+    return entity is not None and subject.can_view(user, entity)
+
+
+def pdf_of(letter_id: int) -> Letter | None:
+    from sqlalchemy.orm import undefer
+    return db.session.scalars(select(Letter).where(Letter.id == letter_id).options(undefer(Letter.pdf))).first()
+
+
+def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) -> str:
+    if not actor.has_role("camat"):
+        raise LetterRefused(_("Only the Camat may revoke a letter."), 403)
+    reason = (reason or "").strip()
+    if not reason:
+        raise LetterRefused(_("A reason is required to revoke a letter."))
+    if not actor.check_password(password or ""):
+        audit.record_alone(action, actor=actor, outcome="refused", subject_type="letter",
+                           subject_id=letter.id, comment="[reauth] wrong password")
+        raise LetterRefused(_("The password is wrong. Enter your own password to confirm."))
+    if letter.status == "revoked":
+        raise LetterRefused(_("This letter was already revoked."), 409)
+    return reason
+
+
+def _mark_revoked(letter: Letter, actor, reason: str) -> None:
+    letter.status, letter.revoked_at, letter.revoked_by_id, letter.revoke_reason = "revoked", utcnow(), actor.id, reason
+
+
+def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
+    """Only the Camat revokes, confirming with his password and giving a reason; audited."""
+    reason = _may_revoke(letter, actor, password, reason, "letter.revoke")
+    _mark_revoked(letter, actor, reason)
+    audit.record("letter.revoke", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
+                 changes={"status": ["valid", "revoked"], "number": [None, letter.number]})
+    db.session.commit()
+    return letter
+
+
+def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
+    """A correction is a new letter: signed by the Camat from the record's current data, with a new
+    number; the old letter is revoked in the same transaction, both audited in one event."""
+    from ..workflow.engine import Context
+    reason = _may_revoke(letter, actor, password, reason, "letter.reissue")
+    subject = SUBJECTS.get(letter.subject_type)
+    entity = subject.load(letter.subject_id) if subject else None
+    if entity is None:
+        raise LetterRefused(_("The record of this letter no longer exists."), 404)
+    ctx = Context(actor=actor, acting_for=None, delegation=None, comment=reason, data={}, now=utcnow())
+    try:
+        new = issue(letter.subject_type, entity, ctx)
+    except Invalid as refused:
+        db.session.rollback()
+        audit.record_alone("letter.reissue", actor=actor, outcome="refused", subject_type="letter",
+                           subject_id=letter.id, comment=f"[{refused.code}] {refused.message}")
+        raise LetterRefused(refused.message) from None
+    _mark_revoked(letter, actor, f"Diganti dengan surat nomor {new.number}. {reason}")
+    audit.record("letter.reissue", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
+                 changes={"status": ["valid", "revoked"], "number": [None, letter.number],
+                          "replaced_by": [None, new.number], **ctx.changes})
+    db.session.commit()
+    return new
+
+
+def register_page(year: int | None, before: int | None) -> tuple[list[Letter], int | None, list[int]]:
+    """One page of the register, newest first; the id to continue from; the years on record."""
+    stmt = select(Letter).order_by(Letter.id.desc()).limit(PAGE_SIZE + 1)
+    if year:
+        stmt = stmt.where(Letter.year == year)
+    if before:
+        stmt = stmt.where(Letter.id < before)
+    rows = list(db.session.scalars(stmt))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    years = list(db.session.scalars(select(Letter.year).group_by(Letter.year).order_by(Letter.year.desc())))
+    return rows, (rows[-1].id if more else None), years
+
+
+def find_by_code(raw: str) -> Letter | None:
+    code = register.normalise_check_code(raw)
+    if not code:
+        return None
+    return db.session.scalars(select(Letter).where(Letter.check_code == code)).first()
+
+
+def matches(letter: Letter, data: bytes) -> bool:
+    """Is the upload byte for byte the issued letter? Hashed in memory, never stored."""
+    return hashlib.sha256(data).hexdigest() == letter.sha256
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Letter)) or 0

@@ -1,0 +1,155 @@
+"""The public check /cek: no login, no personal data, valid or revoked, upload compared byte for byte."""
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+from plaju.audit.models import AuditEvent
+from plaju.letters import register
+from plaju.letters.models import Letter
+
+
+def _check(client, code, **kwargs):
+    client.post("/logout")
+    return client.get(f"/cek/{code}", **kwargs)
+
+
+def test_the_check_shows_the_letter_and_no_personal_data(db, client, sign):
+    req, letter = sign("sktm", name="Rahasia Miskin", kelurahan="Komperta")
+    response = _check(client, letter.check_code)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-status="valid"' in page and "SAH" in page
+    assert letter.number in page and "Surat Keterangan Tidak Mampu" in page
+    assert "Camat Uji" in page and "Camat Plaju" in page
+    for private in ("Rahasia Miskin", req.nik, req.tracking_code, "Komperta"):
+        assert private not in page
+
+
+def test_the_qr_code_and_the_printed_code_lead_to_the_check(db, sign):
+    _req, letter = sign("sktm")
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", letter.check_code)
+    assert register.CODE_LENGTH * 5 >= 60  # 32 symbols: 5 bits each
+    assert register.normalise_check_code(letter.check_code.lower().replace("-", " ")) == letter.check_code
+
+
+def test_codes_are_typed_loosely_but_unknown_ones_are_a_clear_404(db, client, sign):
+    _req, letter = sign("sktm")
+    assert _check(client, letter.check_code.replace("-", "").lower()).status_code == 200
+    for code in ("AAAA-BBBB-CCCC", "nope", "0000-1111-OOOO"):
+        response = _check(client, code)
+        assert response.status_code == 404
+        assert "Tidak ada surat dengan kode pemeriksaan ini" in response.get_data(as_text=True)
+
+
+def test_guessing_codes_is_throttled(app, db, client):
+    old = app.config["CHECK_LIMIT"]
+    app.config["CHECK_LIMIT"] = "3 per minute"
+    try:
+        statuses = [client.get(f"/cek/AAAA-BBBB-CCC{c}").status_code for c in "DEFGH"]
+    finally:
+        app.config["CHECK_LIMIT"] = old
+    assert statuses[:3] == [404, 404, 404] and statuses[3:] == [429, 429]
+
+
+def _upload(client, letter, data: bytes):
+    from io import BytesIO
+    return client.post(f"/cek/{letter.check_code}", data={"pdf": (BytesIO(data), "surat.pdf")},
+                       content_type="multipart/form-data")
+
+
+def test_the_same_file_matches_and_one_changed_byte_does_not(db, client, sign, app):
+    _req, letter = sign("sktm")
+    client.post("/logout")
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    before = sorted(folder.rglob("*")) if folder.exists() else []
+    response = _upload(client, letter, letter.pdf)
+    assert response.status_code == 200 and 'data-result="match"' in response.get_data(as_text=True)
+    changed = bytearray(letter.pdf)
+    changed[len(changed) // 2] ^= 0x20
+    response = _upload(client, letter, bytes(changed))
+    assert response.status_code == 200 and 'data-result="mismatch"' in response.get_data(as_text=True)
+    assert _upload(client, letter, b"").status_code == 422
+    # nothing of the uploads is kept
+    assert (sorted(folder.rglob("*")) if folder.exists() else []) == before
+
+
+def test_revoking_needs_the_camat_s_password_and_a_reason_and_is_audited(db, client, login_as, sign):
+    req, letter = sign("sktm")
+    login_as("kasi")
+    client.post(f"/letters/{letter.id}/revoke", data={"password": "test-password-123", "reason": "salah nama"})
+    assert db.session.get(Letter, letter.id).status == "valid"  # not the Camat
+    login_as("camat")
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert f"/letters/{letter.id}/revoke" in page and f"/letters/{letter.id}.pdf" in page
+    response = client.post(f"/letters/{letter.id}/revoke", data={"password": "salah", "reason": "salah nama"},
+                           follow_redirects=True)
+    assert "Kata sandi salah" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Letter, letter.id).status == "valid"
+    response = client.post(f"/letters/{letter.id}/revoke", data={"password": "test-password-123", "reason": " "},
+                           follow_redirects=True)
+    assert "Alasan pencabutan surat wajib diisi" in response.get_data(as_text=True)
+    response = client.post(f"/letters/{letter.id}/revoke",
+                           data={"password": "test-password-123", "reason": "Nama pemohon salah tulis"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    row = db.session.get(Letter, letter.id)
+    assert row.status == "revoked" and row.revoke_reason == "Nama pemohon salah tulis"
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.revoke")
+                                     .order_by(AuditEvent.seq)))
+    assert [e.outcome for e in events] == ["refused", "ok"]
+    page = _check(client, letter.check_code).get_data(as_text=True)
+    assert 'data-status="revoked"' in page and "DICABUT" in page
+    # the revoked letter keeps its number; the next letter takes the next one
+    _req2, second = sign("sktm")
+    assert second.serial == letter.serial + 1
+
+
+def test_the_register_lists_every_number_for_the_office_s_leaders(db, client, login_as, sign):
+    _req, first = sign("sktm")
+    _req, second = sign("domisili")
+    for who, status in (("camat", 200), ("sekcam", 200), ("kasi", 200), ("hr", 200), ("admin", 200),
+                        ("clerk", 403), ("asn", 403)):
+        login_as(who)
+        response = client.get("/letters/")
+        assert response.status_code == status, who
+        if status == 200:
+            page = response.get_data(as_text=True)
+            assert first.number in page and second.number in page
+            assert page.index(second.number) < page.index(first.number)  # newest first
+
+
+def test_the_register_pages(db, client, login_as, sign, monkeypatch):
+    from plaju.letters import services
+    monkeypatch.setattr(services, "PAGE_SIZE", 2)
+    letters = [sign("sktm")[1] for _ in range(3)]
+    login_as("camat")
+    page = client.get("/letters/").get_data(as_text=True)
+    assert letters[2].number in page and letters[1].number in page and letters[0].number not in page
+    match = re.search(r'href="(/letters/\?before=\d+)"', page)
+    older = client.get(match.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert letters[0].number in older and letters[2].number not in older
+
+
+def test_a_correction_is_a_new_signed_letter_and_the_old_one_is_revoked(db, client, login_as, sign, keys_dir):
+    from tests.letters.conftest import pyhanko_status
+    req, old = sign("sktm", name="Nama Salah Tulis")
+    req.name = "Nama Yang Benar"
+    db.session.commit()
+    login_as("camat")
+    response = client.post(f"/letters/{old.id}/revoke", data={"password": "test-password-123", "replace": "1",
+                                                              "reason": "Nama pemohon salah tulis"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    letters = list(db.session.scalars(select(Letter).order_by(Letter.id)))
+    assert [(letter.status, letter.serial) for letter in letters] == [("revoked", 1), ("valid", 2)]
+    from plaju.letters.services import pdf_of
+    new = pdf_of(letters[1].id)
+    assert pyhanko_status(new.pdf, keys_dir).bottom_line
+    assert new.sha256 != old.sha256 and pdf_of(old.id).pdf == old.pdf  # the old bytes are kept unchanged
+    assert letters[0].revoke_reason.startswith(f"Diganti dengan surat nomor {new.number}")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.reissue")).one()
+    assert new.sha256 in event.changes and event.outcome == "ok"
+    assert 'data-status="revoked"' in _check(client, old.check_code).get_data(as_text=True)
+    assert 'data-status="valid"' in _check(client, new.check_code).get_data(as_text=True)

@@ -1,0 +1,95 @@
+"""The register: one serial per year, drawn at signing, never reused, gap-free under concurrency."""
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from plaju.database import is_postgres
+from plaju.documents.services import take_action
+from plaju.letters import register
+from plaju.letters.models import Letter, LetterCounter
+from plaju.workflow import Invalid
+from tests.support import PASSWORD
+
+
+def test_numbers_follow_each_other_per_year_with_the_type_s_classification(db, sign):
+    numbers = [sign(code)[1] for code in ("sktm", "domisili", "domisili-usaha")]
+    assert [letter.serial for letter in numbers] == [1, 2, 3]
+    year = numbers[0].year
+    assert [letter.number for letter in numbers] == [f"400/0001/PLJ/{year}", f"400.12/0002/PLJ/{year}",
+                                                     f"500/0003/PLJ/{year}"]
+
+
+def test_the_format_is_configuration(app, db, sign):
+    old = app.config["LETTER_NUMBER_FORMAT"]
+    app.config["LETTER_NUMBER_FORMAT"] = "{klasifikasi}/{serial:05d}/KEC.PLJ/{year}"
+    try:
+        _req, letter = sign("sktm")
+    finally:
+        app.config["LETTER_NUMBER_FORMAT"] = old
+    assert letter.number == f"400/00001/KEC.PLJ/{letter.year}"
+
+
+def test_a_refused_signature_uses_no_number(db, users, make_request, sign):
+    req = make_request("awaiting_signature", "sktm")
+    with pytest.raises(Invalid):
+        take_action(req, "sign", users["camat"], version=req.version, password="salah")
+    _req, letter = sign("sktm")
+    assert letter.serial == 1
+
+
+def test_a_number_from_an_outside_register_is_used_and_flagged(db, client, login_as, make_request, users):
+    req = make_request("awaiting_signature", "ahli-waris")
+    login_as("kasi")
+    response = client.post(f"/letters/external-number/document/{req.id}", data={"number": " 400.12/77/PLJ/2026 "})
+    assert response.status_code == 303
+    take_action(req, "sign", users["camat"], version=req.version, password=PASSWORD)
+    letter = db.session.scalars(select(Letter)).one()
+    assert (letter.number, letter.external, letter.serial) == ("400.12/77/PLJ/2026", True, None)
+    assert db.session.scalar(select(LetterCounter.last_serial)) is None  # our register untouched
+    # the same number cannot be recorded for another letter
+    other = make_request("processing", "sktm")
+    response = client.post(f"/letters/external-number/document/{other.id}", data={"number": "400.12/77/PLJ/2026"},
+                           follow_redirects=True)
+    assert "sudah tercatat dalam buku agenda" in response.get_data(as_text=True)
+    login_as("clerk")  # the counter does not number letters
+    assert client.post(f"/letters/external-number/document/{other.id}", data={"number": "1/2"}).status_code == 403
+
+
+@pytest.mark.postgres
+def test_two_signatures_at_the_same_moment_never_share_a_number_and_leave_no_gap(app, db):
+    if not is_postgres():
+        pytest.skip("the race needs PostgreSQL row locks; SQLite serialises every writer")
+    rounds, year = 50, 2031
+    barrier = threading.Barrier(2)
+    committed, errors = [], []
+    lock = threading.Lock()
+
+    def draw(round_no: int, side: int):
+        with app.app_context():
+            try:
+                db.session.execute(select(1))  # the connection is open before the barrier
+                barrier.wait(timeout=30)
+                serial = register.next_serial(year)
+                if side == 1 and round_no % 5 == 0:
+                    db.session.rollback()  # a signature that fails after drawing: its number is not lost
+                    return
+                db.session.commit()
+                with lock:
+                    committed.append(serial)
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    for round_no in range(rounds):
+        threads = [threading.Thread(target=draw, args=(round_no, side)) for side in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert errors == []
+    assert sorted(committed) == list(range(1, len(committed) + 1))
+    assert len(committed) == 2 * rounds - rounds // 5
+    db.session.expire_all()
+    assert db.session.get(LetterCounter, year).last_serial == len(committed)
