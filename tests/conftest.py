@@ -50,9 +50,9 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         upgrade(revision="heads")
         DemoTicket.__table__.create(db.engine, checkfirst=True)
-    # personal signing certificates (demo CA) for the signers of the `users` fixture
+    # personal signing certificates (demo CA) for the signers of the `users` fixture and a second Camat
     from plaju.letters.demo import issue_demo_certificate
-    for username in ("camat", "sekcam", "kasi", "kasi2"):
+    for username in ("camat", "camat2", "sekcam", "kasi", "kasi2"):
         issue_demo_certificate(app.config["SIGNING_KEYS_DIR"], username, f"{username.title()} Uji")
     return app
 

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..audit import record as audit
+from ..audit import sentences
 from ..database import utcnow
 from ..extensions import db
 from ..timeutil import to_wib
@@ -274,3 +276,19 @@ def matches(letter: Letter, data: bytes) -> bool:
 
 def count() -> int:
     return db.session.scalar(select(func.count()).select_from(Letter)) or 0
+
+
+def _letter_names(ids) -> dict:
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    rows = db.session.execute(select(Letter.id, Letter.number).where(Letter.id.in_(numbers)))
+    return {str(i): _("letter %(number)s", number=number) for i, number in rows}
+
+
+# how the history and the audit list say what happened to letters (plaju.audit.sentences)
+sentences.describe_actions({
+    "letter.external_number": _l("recorded a letter number from an outside register"),
+    "letter.view": _l("opened a signed letter"),
+    "letter.revoke": _l("revoked a letter"),
+    "letter.reissue": _l("issued a corrected letter"),
+})
+sentences.describe_subjects("letter", _letter_names)

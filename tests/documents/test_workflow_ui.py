@@ -18,8 +18,9 @@ def test_who_is_next_follows_the_spec_and_the_document_type(db, make_request):
     assert waiting_for(make_request("received")) == ["Petugas loket / Kepala Seksi (Kasi)"]
     assert waiting_for(make_request("verifying")) == ["Kepala Seksi (Kasi)"]  # returns and rejections are not
     assert waiting_for(make_request("awaiting_signature")) == ["Camat"]
-    # a KTP is neither forwarded nor (in these types) finished without the Camat: only the Kasi's next step
-    assert waiting_for(make_request("processing", "ktp-baru")) == ["Kepala Seksi (Kasi)"]
+    # a KTP-el is Disdukcapil's: the counter forwards it; an SKTM goes to the Camat through the Kasi
+    assert waiting_for(make_request("processing", "ktp-baru")) == ["Petugas loket / Kepala Seksi (Kasi)"]
+    assert waiting_for(make_request("processing", "sktm")) == ["Kepala Seksi (Kasi)"]
     assert waiting_for(make_request("handed_over")) == []
 
 

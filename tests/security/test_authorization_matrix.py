@@ -37,6 +37,7 @@ from datetime import date, timedelta
 from urllib.parse import urlparse
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.routing import Map, Rule
 from werkzeug.security import generate_password_hash
@@ -49,10 +50,14 @@ from plaju.documents import services as doc_svc
 from plaju.documents.models import DocumentType, Holiday
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
+from plaju.letters.demo import issue_demo_certificate
+from plaju.letters.models import Letter
+from plaju.letters.services import pdf_of
 from plaju.notify.models import Notification
 from plaju.timeutil import today_wib
 from plaju.training.demo import tiny_pdf
 from plaju.training.models import Course, Enrolment, Module, Plan, PlanItem, QuizQuestion
+from plaju.workflow import started
 from tests.support import PASSWORD, make_user
 
 ROLES = ("anon", "asn", "clerk", "kasi", "sekcam", "camat", "hr", "admin", "plh")
@@ -85,6 +90,7 @@ class Call:
     path: str
     data: dict | None = None
     client: object = None  # a separate signed-in client, for requests that end or replace the session
+    subject: object = None  # the object the request acts on, for a row's `check`
 
 
 @dataclass
@@ -96,6 +102,7 @@ class Row:
     build: object  # (world, acting user or None) -> Call
     redirect_to_login_ok: bool = False
     after: object = None  # (world) -> None, undoes a change the rest of the matrix must not see
+    check: object = None  # (world, role, call) -> None, asserts what the request did beyond its status
     statuses: dict = field(init=False)
 
     def __post_init__(self):
@@ -130,6 +137,8 @@ class World:
         self.unit_id = u["asn"].unit_id
         today = today_wib()
         self.delegation(u["camat"], u["plh"], "plh", today - timedelta(days=1), today + timedelta(days=1))
+        # signing needs a personal certificate: tests/conftest.py issues the Camat's, the Plh needs one too
+        issue_demo_certificate(app.config["SIGNING_KEYS_DIR"], "plh", u["plh"].full_name)
 
         self.req_other = self.request("received")
         self.file_other = self._attach(self.req_other)
@@ -142,6 +151,8 @@ class World:
         self.done_other = self.enrolment(u["asn2"], self.course_classic, "completed", evidence=True)
         self.enrolment(u["asn2"], self.course_el2, "in_progress")
         self.plan_id = self.plan("draft").id
+        self.letter_other = self.letter()
+        self.draft_req = self.request("awaiting_signature", "sktm")
         self.own = {}
         for role in ROLES[1:]:
             me = u[role]
@@ -205,8 +216,17 @@ class World:
         req.state = state
         if owner is not None:
             req.created_by_id = owner.id
+        started(req)  # put into its state by hand: the engine stores who must act now (the inbox reads it)
         self.db().commit()
         return req
+
+    def letter(self):
+        """A letter the Camat signed (an SKTM: the Camat signs it), with its PDF."""
+        req = self.request("awaiting_signature", "sktm")
+        req = doc_svc.take_action(req, "sign", self.u["camat"], version=req.version, password=PASSWORD)
+        letter = self.db().scalars(select(Letter).where(Letter.subject_type == "document",
+                                                        Letter.subject_id == req.id)).one()
+        return pdf_of(letter.id)
 
     def _attach(self, req):
         doc_svc.add_attachments(req, self.u["clerk2"], [FileStorage(io.BytesIO(tiny_pdf()), "kk.pdf")])
@@ -275,6 +295,7 @@ class World:
     def type_body(self):
         return {"code": f"sk-uji-{next(self.seq)}", "name": "Surat Keterangan Uji", "description": "",
                 "service_amount": "2", "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "",
+                "archive_code": "470",
                 "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KTP-el", "optional": "",
                 "form_token": _form_token()}
 
@@ -517,16 +538,16 @@ ROWS = [
     Row("GET", "/training/enrolments/<int:enrolment_id>", "other", "L 403 403 200 200 200 200 200 403",
         lambda w, me: Call(f"/training/enrolments/{w.el_other.id}")),
     Row("POST", "/training/enrolments/<int:enrolment_id>/act/<trigger_name>", "approve, other",
-        "L 403 403 302 403 403 403 403 403",
+        "L 403 403 303 403 403 403 403 403",
         lambda w, me: _enrolment_act(w.enrolment(w.u["asn2"], w.course_classic, "requested"), "approve")),
     Row("POST", "/training/enrolments/<int:enrolment_id>/act/<trigger_name>", "withdraw, own",
-        "L 302 302 302 302 302 302 302 302",
+        "L 303 303 303 303 303 303 303 303",
         lambda w, me: _enrolment_act(w.enrolment(me or w.u["asn2"], w.course_classic, "requested"), "withdraw")),
     Row("POST", "/training/enrolments/<int:enrolment_id>/act/<trigger_name>", "routine sign-off, other",
-        "L 403 403 403 403 302 403 403 302",
+        "L 403 403 403 403 303 403 403 303",
         lambda w, me: _enrolment_act(w.enrolment(w.u["asn2"], w.course_routine, "approved"), "sign_off_routine")),
     Row("POST", "/training/enrolments/<int:enrolment_id>/act/<trigger_name>", "verify, other",
-        "L 403 403 403 403 403 302 403 403",
+        "L 403 403 403 403 403 303 403 403",
         lambda w, me: _enrolment_act(w.enrolment(w.u["asn2"], w.course_classic, "completed", evidence=True),
                                      "verify")),
     Row("GET", "/training/enrolments/<int:enrolment_id>/evidence", "own", "L 200 200 200 200 200 200 200 200",
@@ -562,9 +583,9 @@ ROWS = [
     Row("POST", "/training/plans/", "", "L 403 403 403 403 403 302 403 403", lambda w, me: _new_plan(w)),
     Row("GET", "/training/plans/<int:plan_id>", "", "L 403 403 403 200 200 200 200 403",
         lambda w, me: Call(f"/training/plans/{w.plan_id}")),
-    Row("POST", "/training/plans/<int:plan_id>/act/<trigger_name>", "submit", "L 403 403 403 403 403 302 403 403",
+    Row("POST", "/training/plans/<int:plan_id>/act/<trigger_name>", "submit", "L 403 403 403 403 403 303 403 403",
         lambda w, me: _plan_act(w.plan("draft"), "submit")),
-    Row("POST", "/training/plans/<int:plan_id>/act/<trigger_name>", "approve", "L 403 403 403 403 302 403 403 403",
+    Row("POST", "/training/plans/<int:plan_id>/act/<trigger_name>", "approve", "L 403 403 403 403 303 403 403 403",
         lambda w, me: _plan_act(w.plan("submitted"), "approve", password=PASSWORD)),
     Row("POST", "/training/plans/<int:plan_id>/amend", "", "L 403 403 403 403 403 302 403 403",
         lambda w, me: Call(f"/training/plans/{w.plan('approved').id}/amend", {})),
