@@ -1,6 +1,7 @@
 """An SKTM from the counter to a signed letter: the Kasi reviews the draft, the Camat signs it from his
 to-do list, the PDF verifies as signed (pyHanko and poppler's pdfsig), one changed byte breaks the
 signature, and the public check says valid and compares uploads byte for byte."""
+import os
 import shutil
 import subprocess
 from datetime import date
@@ -66,7 +67,7 @@ def test_sktm_is_reviewed_signed_verified_and_checked_publicly(page, live_server
     good_file.write_bytes(signed)
     bad_file.write_bytes(bytes(broken))
     pdfsig = shutil.which("pdfsig")
-    if pdfsig is None:
+    if pdfsig is None and os.environ.get("CI") != "true":  # CI installs it (.ci/run)
         pytest.skip("poppler-utils (pdfsig) is not installed; CI installs it")
     assert "Signature is Valid" in subprocess.run([pdfsig, str(good_file)], capture_output=True, text=True).stdout
     assert "Digest Mismatch" in subprocess.run([pdfsig, str(bad_file)], capture_output=True, text=True).stdout
