@@ -145,9 +145,16 @@ def _not_elearning(enrolment, _actor):
 _not_elearning.structural = True  # depends only on the kind of course: no button, no assignment
 
 
-def _elearning_finished(enrolment, _actor):
+def _is_elearning(enrolment, _actor):
     if not enrolment.course.is_elearning:
         return _("This course is not an e-learning course.")
+    return None
+
+
+_is_elearning.structural = True  # depends only on the kind of course: no button, no assignment
+
+
+def _elearning_finished(enrolment, _actor):
     if not enrolment.course.modules:
         return _("This e-learning course has no modules yet.")
     done, total, quiz_ok = elearning_done(enrolment)
@@ -248,7 +255,10 @@ ENROLMENT_FLOW = register(Spec(
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
              guards=(_not_elearning,), effect=_attach_evidence, form=("upload",), row_form=False),
         Step("complete_elearning", "in_progress", "completed", _l("E-learning finished"), who=ENROLLED_ASN,
-             guards=(_elearning_finished,), effect=_finish_elearning, todo=False),
+             guards=(_is_elearning, _elearning_finished), effect=_finish_elearning,
+             # the ASN's to-do (the page shows what is left), taken by the system when the last part is done:
+             # listed, never a button, and the sign-off's news already tells the ASN
+             notify=False, row_form=False),
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=HR, four_eyes=True,
              effect=_credit_jp, style="success"),
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=HR,

@@ -18,6 +18,7 @@ from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
 from plaju.documents.services import create_request
 from plaju.extensions import db
+from plaju.letters.demo import seed_certificates
 from plaju.timeutil import today_wib
 from plaju.training import services as training
 from plaju.training.models import Course, Plan
@@ -28,6 +29,7 @@ DOCUMENTS, ENROLMENTS = 10, 2
 
 def seed(password: str) -> None:
     seed_people(password)
+    seed_certificates()  # the Camat signs letters with his own certificate
     people = {u.username: u for u in db.session.scalars(select(User))}
     clerk, kasi, hr, asn = people["petugas"], people["kasi"], people["kepegawaian"], people["asn1"]
     doc_type = next(t for t in seed_types().values() if t.camat_signs and not t.forwards_to_disdukcapil)

@@ -55,7 +55,7 @@ from plaju import uploads
 from plaju.accounts.forms_people import UserForm
 from plaju.accounts.models import Delegation, Unit
 from plaju.documents import services as doc_svc
-from plaju.documents.models import DocumentType, Holiday
+from plaju.documents.models import DocumentRequest, DocumentType, Holiday
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
 from plaju.letters.demo import issue_demo_certificate
@@ -419,6 +419,15 @@ def _revoked_only_by_camat(w, role, call, response):
     assert (status == "revoked") == (role == "camat"), (role, status)
 
 
+def _public_result(w, role, call, response):
+    """The check shows the letter, never the citizen's name or NIK (an SKTM reveals poverty)."""
+    text = response.get_data(as_text=True)
+    req = w.db().get(DocumentRequest, w.letter_other.subject_id)
+    assert 'data-testid="check-result"' in text and req.nik not in text and req.name not in text, role
+    if call.data:
+        assert 'data-result="match"' in text, role
+
+
 def _check_call(path, data=None):
     """The public check is rate-limited per address (10 a minute); the matrix asks it 27 times."""
     from plaju.extensions import limiter
@@ -545,10 +554,12 @@ ROWS = [
     # the public check of a letter: anyone, signed in or not
     Row("GET", "/cek", "", "200 200 200 200 200 200 200 200 200", lambda w, me: _check_call("/cek")),
     Row("GET", "/cek/<code>", "", "200 200 200 200 200 200 200 200 200",
-        lambda w, me: _check_call(f"/cek/{w.letter_other.check_code}")),
+        lambda w, me: _check_call(f"/cek/{w.letter_other.check_code}"), check=_public_result),
+    Row("GET", "/cek/<code>", "unknown code", "404 404 404 404 404 404 404 404 404",
+        lambda w, me: _check_call("/cek/ABCD-EFGH-JKLM")),
     Row("POST", "/cek/<code>", "upload of the signed PDF", "200 200 200 200 200 200 200 200 200",
         lambda w, me: _check_call(f"/cek/{w.letter_other.check_code}",
-                                  {"pdf": (io.BytesIO(w.letter_other.pdf), "surat.pdf")})),
+                                  {"pdf": (io.BytesIO(w.letter_other.pdf), "surat.pdf")}), check=_public_result),
     # people
     Row("GET", "/people/", "", "L 403 403 403 403 403 200 200 403", lambda w, me: Call("/people/")),
     Row("GET", "/people/new", "", "L 403 403 403 403 403 200 200 403", lambda w, me: Call("/people/new")),
