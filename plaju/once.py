@@ -94,3 +94,12 @@ def claim(user, token: str) -> FormToken:
 
 def complete(row: FormToken, url: str) -> None:
     row.result_url = url[:300]
+
+
+def already_done(url: str, fallback: str = "/"):
+    """The answer to a form posted again: nothing new, go to what the first post created."""
+    from flask import flash, redirect
+    from flask_babel import gettext as _
+    flash(_("This form had already been sent; nothing new was created. This is what the first submission "
+            "created."), "info")
+    return redirect(url or fallback, 303)

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import PlajuForm
+from ..once import OnceForm
 from .models import ROLES
 
 
@@ -48,7 +49,11 @@ class UserForm(PlajuForm):
         return valid
 
 
-class DelegationForm(PlajuForm):
+class NewUserForm(UserForm, OnceForm):
+    """The account form when it creates: posted twice, it still adds one account."""
+
+
+class DelegationForm(OnceForm):
     principal_id = SelectField(_l("Official"), coerce=int)
     delegate_id = SelectField(_l("Stand-in"), coerce=int)
     kind = SelectField(_l("Kind"), choices=[SelectChoice("plh", _l("Plh (official briefly away)")),

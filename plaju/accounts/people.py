@@ -2,9 +2,11 @@
 Every change is an audit event with the fields before and after; every refusal one with the rule."""
 from datetime import date
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import once
 from ..audit import record as audit
 from ..extensions import db
 from ..notify.service import notify
@@ -37,12 +39,24 @@ def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subje
     raise refusal
 
 
-def save_user(actor: User, user: User | None, data: dict, password: str | None = None) -> User:
+def _claim(actor: User, once_token: str | None):
+    if once_token is None:
+        return None
+    try:
+        return once.claim(actor, once_token)
+    except once.AlreadyDone:
+        db.session.rollback()
+        raise
+
+
+def save_user(actor: User, user: User | None, data: dict, password: str | None = None,
+              once_token: str | None = None) -> User:
     """Create (user=None) or update an account from a complete form; audited with before/after.
 
     `data` must hold every field of the form: a missing one is refused, never taken as "empty".
     A password given here is set by someone else (first password or reset): it works once and the
-    account must choose its own at the next sign-in."""
+    account must choose its own at the next sign-in. With `once_token` (the "new account" form's
+    one-time token) a second post of the same form raises once.AlreadyDone with the first account."""
     creating = user is None
     missing = [name for name in (*USER_FIELDS, "roles") if name not in data]
     if missing:
@@ -88,7 +102,10 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     before = {} if creating else _snapshot(user)
     old_roles = set() if creating else set(user.roles)
     was_active = True if creating else user.active
+    token = None
     if creating:
+        # taken with the row it creates: the same form posted again finds it and makes no second account
+        token = _claim(actor, once_token)
         user = User(password_hash="")
         db.session.add(user)
     user.username = username
@@ -107,6 +124,8 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         # the account's open sessions end: they were granted under the old password or authority
         user.session_epoch = (user.session_epoch or 0) + 1
     db.session.flush()
+    if token is not None:
+        once.complete(token, url_for("people.edit", user_id=user.id))
     after = _snapshot(user)
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if password and not creating:
@@ -123,8 +142,10 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
 
 
 def add_delegation(actor: User, principal: User, delegate: User, kind: str, starts_on: date, ends_on: date,
-                   note: str = "", order_number: str = "", order_date: date | None = None) -> Delegation:
-    """Record a Plh/Plt from its surat perintah (number and date required)."""
+                   note: str = "", order_number: str = "", order_date: date | None = None,
+                   once_token: str | None = None) -> Delegation:
+    """Record a Plh/Plt from its surat perintah (number and date required). With `once_token` a second
+    post of the same form raises once.AlreadyDone instead of recording the delegation twice."""
     if kind not in ("plh", "plt"):
         raise PeopleError(_("Choose Plh or Plt."), "kind")
     try:
@@ -138,11 +159,14 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
         raise PeopleError(_("Fill in the number of the surat perintah."), "order_number")
     if order_date is None:
         raise PeopleError(_("Fill in the date of the surat perintah."), "order_date")
+    token = _claim(actor, once_token)
     delegation = Delegation(principal_id=principal.id, delegate_id=delegate.id, kind=kind, starts_on=starts_on,
                             ends_on=ends_on, note=note.strip(), order_number=order_number, order_date=order_date,
                             created_by_id=actor.id)
     db.session.add(delegation)
     db.session.flush()
+    if token is not None:
+        once.complete(token, url_for("people.delegations"))
     audit.record("delegation.create", actor=actor, subject=delegation, comment=note or None, changes={
         "principal": [None, principal.full_name], "delegate": [None, delegate.full_name], "kind": [None, kind],
         "starts_on": [None, starts_on.isoformat()], "ends_on": [None, ends_on.isoformat()],

@@ -6,12 +6,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
+from .. import once
 from ..core.registry import nav_item
 from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block
 from . import rules
-from .forms_people import DelegationForm, UserForm
+from .forms_people import DelegationForm, NewUserForm, UserForm
 from .models import Delegation, Unit, User
 from .people import PeopleError, add_delegation, refuse, revoke_delegation, save_user
 
@@ -63,7 +64,7 @@ def index():
 
 
 def _user_form(user=None):
-    form = UserForm(obj=user) if user else UserForm()
+    form = UserForm(obj=user) if user else NewUserForm()
     form.unit_id.choices = [SelectChoice(0, _("(none)"))] + [
         SelectChoice(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
     form.supervisor_id.choices = _user_choices(_("(none)"))
@@ -86,11 +87,17 @@ def edit(user_id=None):
         _deny(refusal, ("user.update" if user else "user.create") if request.method == "POST" else None, user)
     form = _user_form(user)
     status = 200
+    first = once.replay(form) if user is None else None
+    if first:  # the same "new account" form again (double click, re-post, second tab)
+        return once.already_done(first)
     if form.validate_on_submit():
         try:
-            saved = save_user(_actor(), user, form.data, form.password.data or None)
+            saved = save_user(_actor(), user, form.data, form.password.data or None,
+                              once_token=form.form_token.data if user is None else None)
             flash(_("Account %(name)s saved.", name=saved.username), "success")
             return redirect(url_for("people.index"))
+        except once.AlreadyDone as done:
+            return once.already_done(done.url)
         except rules.Refusal as refusal:  # already audited by the service
             if not refusal.field:
                 abort(refusal.status, description=refusal.message)
@@ -122,6 +129,9 @@ def delegations():
     form.principal_id.choices = choices
     form.delegate_id.choices = choices
     status = 200
+    first = once.replay(form)
+    if first:  # the same delegation posted again: recorded once
+        return once.already_done(first)
     if form.validate_on_submit():
         principal = db.session.get(User, form.principal_id.data)
         delegate = db.session.get(User, form.delegate_id.data)
@@ -131,10 +141,13 @@ def delegations():
             if delegate is None:
                 raise PeopleError(_("Choose the stand-in."), "delegate_id")
             add_delegation(_actor(), principal, delegate, form.kind.data, form.starts_on.data, form.ends_on.data,
-                           form.note.data or "", form.order_number.data or "", form.order_date.data)
+                           form.note.data or "", form.order_number.data or "", form.order_date.data,
+                           once_token=form.form_token.data)
             flash(_("%(who)s is now %(kind)s for %(whom)s.", who=delegate.full_name, kind=form.kind.data.capitalize(),
                     whom=principal.full_name), "success")
             return redirect(url_for("people.delegations"))
+        except once.AlreadyDone as done:
+            return once.already_done(done.url)
         except rules.Refusal as refusal:  # already audited by the service
             getattr(form, refusal.field or "principal_id").errors.append(refusal.message)
             status = refusal.status

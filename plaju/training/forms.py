@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import PlajuForm
+from ..once import OnceForm
 from .models import DEFAULT_QUIZ_MAX_ATTEMPTS, DEFAULT_QUIZ_RETRY_WAIT, KINDS, METHODS, MODULE_KINDS
 
 
@@ -55,7 +56,7 @@ class CourseForm(PlajuForm):
                              "quiz_retry_wait_minutes", "active")}
 
 
-class ModuleForm(PlajuForm):
+class ModuleForm(OnceForm):
     title = StringField(_l("Module title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=_choices(MODULE_KINDS))
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20000)])
@@ -72,7 +73,7 @@ class ModuleForm(PlajuForm):
             raise ValidationError(_l("Enter the link of the module."))
 
 
-class QuestionForm(PlajuForm):
+class QuestionForm(OnceForm):
     text = StringField(_l("Question"), validators=[DataRequired(_l("Enter the question.")), Length(max=500)])
     choices = TextAreaField(_l("Choices, one per line"), validators=[DataRequired(_l("Enter the choices."))])
     answer = IntegerField(_l("Number of the right choice"), validators=[
@@ -95,17 +96,21 @@ class EnrolForm(PlajuForm):
     motivation = TextAreaField(_l("Why this course? (optional)"), validators=[Optional(), Length(max=1000)])
 
 
-class PlanForm(PlajuForm):
+class PlanForm(OnceForm):
     unit_id = SelectField(_l("Work unit"), coerce=int)
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     suggest = BooleanField(_l("Fill from the needs (people below 20 JP, missing competence kinds)"),
                            default=True)
 
 
-class PlanItemForm(PlajuForm):
+class PlanItemForm(OnceForm):
     user_id = SelectField(_l("Person"), coerce=int)
     course_id = SelectField(_l("Course from the catalogue"), coerce=int)
     title = StringField(_l("Or another activity"), validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Competence kind"), choices=_choices(KINDS), default="teknis")
     planned_jp = IntegerField(_l("Planned JP"), validators=[
         Optional(), NumberRange(min=0, max=500, message=_l("JP must be 0 to 500."))])
+
+
+class NewCourseForm(CourseForm, OnceForm):
+    """The course form when it creates: posted twice, it still adds one course."""

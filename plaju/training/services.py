@@ -4,12 +4,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
+from .. import once
 from ..accounts.models import User
 from ..audit import record as audit
 from ..database import is_postgres, utcnow
@@ -386,8 +388,22 @@ COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "st
                  "quiz_retry_wait_minutes", "active")
 
 
-def save_course(course: Course | None, values: dict, actor) -> Course:
+def _claim(actor, once_token):
+    """Take the create form's one-time token in this transaction (once.AlreadyDone if it was used)."""
+    if once_token is None:
+        return None
+    try:
+        return once.claim(actor, once_token)
+    except once.AlreadyDone:
+        db.session.rollback()
+        raise
+
+
+def save_course(course: Course | None, values: dict, actor, once_token: str | None = None) -> Course:
+    """Create (course=None) or update a course. With `once_token` a second post of the same "new course"
+    form raises once.AlreadyDone with the first course's page."""
     creating = course is None
+    token = _claim(actor, once_token) if creating else None
     course = course or Course()
     changes = {}
     for name in COURSE_FIELDS:
@@ -398,13 +414,16 @@ def save_course(course: Course | None, values: dict, actor) -> Course:
     if creating:
         db.session.add(course)
     db.session.flush()
+    if token is not None:
+        once.complete(token, url_for("training.course_edit", course_id=course.id))
     audit.record("training_course.create" if creating else "training_course.update", actor=actor,
                  subject_type="training_course", subject_id=course.id, changes=changes or None)
     db.session.commit()
     return course
 
 
-def add_module(course: Course, values: dict, actor, stored=None) -> Module:
+def add_module(course: Course, values: dict, actor, stored=None, once_token: str | None = None) -> Module:
+    token = _claim(actor, once_token)
     position = len(course.modules) + 1
     module = Module(course=course, position=position, title=values["title"], kind=values["kind"],
                     body=values.get("body") or "", url=values.get("url") or "",
@@ -412,16 +431,22 @@ def add_module(course: Course, values: dict, actor, stored=None) -> Module:
                     file_original=stored.original_name if stored else None)
     db.session.add(module)
     db.session.flush()
+    if token is not None:
+        once.complete(token, url_for("training.course_edit", course_id=course.id) + "#modules")
     audit.record("training_course.module_add", actor=actor, subject_type="training_course",
                  subject_id=course.id, changes={"module": [None, module.title]})
     db.session.commit()
     return module
 
 
-def add_question(course: Course, text: str, choices: list[str], answer: int, actor) -> QuizQuestion:
+def add_question(course: Course, text: str, choices: list[str], answer: int, actor,
+                 once_token: str | None = None) -> QuizQuestion:
+    token = _claim(actor, once_token)
     question = QuizQuestion(course=course, position=len(course.questions) + 1, text=text,
                             choices="\n".join(choices), answer=answer)
     db.session.add(question)
+    if token is not None:
+        once.complete(token, url_for("training.course_edit", course_id=course.id) + "#quiz")
     audit.record("training_course.question_add", actor=actor, subject_type="training_course",
                  subject_id=course.id, changes={"question": [None, text]})
     db.session.commit()
@@ -487,10 +512,12 @@ def _suggest(plan: Plan) -> None:
             gap -= course.jp
 
 
-def create_plan(unit_id: int, year: int, actor, suggest: bool = True) -> Plan:
+def create_plan(unit_id: int, year: int, actor, suggest: bool = True, once_token: str | None = None) -> Plan:
     if not actor.has_role("hr"):
         _refuse(NotAllowed(_("Only HR (Kepegawaian) drafts training plans."), code="role"),
                 "training_plan.create", actor, "training_plan")
+    # before the duplicate check: the same form posted again leads to its plan, not to "already has a plan"
+    token = _claim(actor, once_token)
     existing = db.session.scalar(select(Plan.id).where(Plan.unit_id == unit_id, Plan.year == year,
                                                        Plan.state != "cancelled"))
     if existing:
@@ -501,6 +528,8 @@ def create_plan(unit_id: int, year: int, actor, suggest: bool = True) -> Plan:
     plan = Plan(unit_id=unit_id, year=year, revision=revision, created_by_id=actor.id)
     db.session.add(plan)
     db.session.flush()
+    if token is not None:
+        once.complete(token, url_for("training.plan", plan_id=plan.id))
     if suggest:
         _suggest(plan)
     db.session.flush()
@@ -529,10 +558,11 @@ def _editable_or_refuse(plan: Plan, actor, action: str) -> None:
         raise Invalid(_("The plan can only be changed while it is a draft or returned."), code="locked")
 
 
-def add_item(plan_id: int, values: dict, actor) -> PlanItem:
+def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -> PlanItem:
     try:
         plan = _lock_plan(plan_id)
         _editable_or_refuse(plan, actor, "item_add")
+        token = _claim(actor, once_token)  # after the lock: _lock_plan starts a fresh transaction
         person = db.session.get(User, values["user_id"])
         if person is None or person.unit_id != plan.unit_id:
             raise Invalid(_("Choose a person of this unit."), code="person")
@@ -545,6 +575,8 @@ def add_item(plan_id: int, values: dict, actor) -> PlanItem:
                         planned_jp=values.get("planned_jp") if values.get("planned_jp") is not None
                         else (course.jp if course else 0))
         db.session.add(item)
+        if token is not None:
+            once.complete(token, url_for("training.plan", plan_id=plan.id))
         audit.record("training_plan.item_add", actor=actor, subject_type="training_plan", subject_id=plan.id,
                      from_state=plan.state, to_state=plan.state,
                      changes={"item": [None, f"{person.full_name}: {title} ({item.planned_jp} JP)"]})

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from .. import uploads
+from .. import once, uploads
 from ..accounts.models import Unit, User
 from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg
@@ -18,7 +18,7 @@ from ..workflow import Refused, available
 from ..workflow.ui import action_view, history_sentences, waiting_for
 from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import services
-from .forms import CourseForm, EnrolForm, ModuleForm, PlanForm, PlanItemForm, QuestionForm
+from .forms import CourseForm, EnrolForm, ModuleForm, NewCourseForm, PlanForm, PlanItemForm, QuestionForm
 from .models import CLASSICAL, JP_TARGET, KINDS, METHODS, NON_CLASSICAL, Course, Enrolment, Module, Plan, PlanItem
 from .workflow import AUTOMATIC, ENROLMENT_FLOW, PLAN_FLOW, deadline_passed, seats_left
 
@@ -208,9 +208,15 @@ def _hr_only():
 @bp.route("/courses/new", methods=["GET", "POST"])
 def course_new():
     _hr_only()
-    form = CourseForm()
+    form = NewCourseForm()
+    first = once.replay(form)
+    if first:  # the same form again (double click, re-post, second tab): show what the first made
+        return once.already_done(first)
     if form.validate_on_submit():
-        course = services.save_course(None, form.values(), _user())
+        try:
+            course = services.save_course(None, form.values(), _user(), once_token=form.form_token.data)
+        except once.AlreadyDone as done:
+            return once.already_done(done.url, url_for("training.courses"))
         flash(_("The course was added to the catalogue."), "success")
         return redirect(url_for("training.course_edit", course_id=course.id))
     status = 422 if request.method == "POST" else 200
@@ -244,6 +250,9 @@ def module_add(course_id: int):
     _hr_only()
     course = _course(course_id)
     form = ModuleForm()
+    first = once.replay(form)
+    if first:  # before storing the file again
+        return once.already_done(first)
     if not form.validate_on_submit():
         return _course_extras_page(course, module_form=form)
     stored = None
@@ -253,7 +262,11 @@ def module_add(course_id: int):
         except uploads.UploadRefused as refusal:
             return _course_extras_page(course, module_form=form, error=str(refusal))
     try:
-        services.add_module(course, form.data, _user(), stored)
+        services.add_module(course, form.data, _user(), stored, once_token=form.form_token.data)
+    except once.AlreadyDone as done:
+        if stored:
+            uploads.discard(stored.name)
+        return once.already_done(done.url)
     except Exception:
         if stored:
             uploads.discard(stored.name)
@@ -267,9 +280,16 @@ def question_add(course_id: int):
     _hr_only()
     course = _course(course_id)
     form = QuestionForm()
+    first = once.replay(form)
+    if first:
+        return once.already_done(first)
     if not form.validate_on_submit():
         return _course_extras_page(course, question_form=form)
-    services.add_question(course, form.text.data.strip(), form.choice_list(), form.answer.data - 1, _user())
+    try:
+        services.add_question(course, form.text.data.strip(), form.choice_list(), form.answer.data - 1, _user(),
+                              once_token=form.form_token.data)
+    except once.AlreadyDone as done:
+        return once.already_done(done.url)
     flash(_("The question was added."), "success")
     return redirect(url_for("training.course_edit", course_id=course.id) + "#quiz")
 
@@ -436,9 +456,15 @@ def plans():
     error = None
     status = 200
     if request.method == "POST":
+        first = once.replay(form)
+        if first:  # the same form again: its plan, not "this unit already has a plan"
+            return once.already_done(first)
         if form.validate_on_submit():
             try:
-                plan = services.create_plan(form.unit_id.data, form.year.data, _user(), form.suggest.data)
+                plan = services.create_plan(form.unit_id.data, form.year.data, _user(), form.suggest.data,
+                                            once_token=form.form_token.data)
+            except once.AlreadyDone as done:
+                return once.already_done(done.url)
             except Refused as refusal:
                 error, status = str(refusal.message), refusal.status
             else:
@@ -459,8 +485,9 @@ def _plan(plan_id: int) -> Plan:
     return plan
 
 
-def _item_form(plan: Plan) -> PlanItemForm:
-    form = PlanItemForm()
+def _item_form(plan: Plan, fresh: bool = False) -> PlanItemForm:
+    # fresh: an empty form with a new one-time token, shown after an item was added
+    form = PlanItemForm(formdata=None) if fresh else PlanItemForm()
     form.user_id.choices = [SelectChoice(p.id, p.full_name) for p in services.unit_people(plan.unit_id)]
     form.course_id.choices = [SelectChoice(0, _("(none)"))] + [
         SelectChoice(c.id, f"{c.title} ({c.jp} JP)") for c in db.session.scalars(
@@ -468,17 +495,17 @@ def _item_form(plan: Plan) -> PlanItemForm:
     return form
 
 
-def _plan_context(plan, item_form=None) -> dict:
+def _plan_context(plan, item_form=None, fresh=False) -> dict:
     return {"plan": plan, "actions": available(plan, _user()), "needs": services.needs(plan),
             "realisation": services.realisation(plan), "history": history_sentences(plan),
-            "waiting_for": waiting_for(plan), "item_form": item_form or _item_form(plan),
+            "waiting_for": waiting_for(plan), "item_form": item_form or _item_form(plan, fresh),
             "amendment": services.open_amendment(plan),
             "superseded_by": db.session.get(Plan, plan.superseded_by_id) if plan.superseded_by_id else None}
 
 
-def _plan_page(plan, error=None, done=None, status=200, item_form=None):
-    return render_page_or_block("training/plan.html", "main", **_plan_context(plan, item_form), error=error,
-                                done=done), status
+def _plan_page(plan, error=None, done=None, status=200, item_form=None, fresh=False):
+    return render_page_or_block("training/plan.html", "main", **_plan_context(plan, item_form, fresh),
+                                error=error, done=done), status
 
 
 @bp.get("/plans/<int:plan_id>")
@@ -490,7 +517,7 @@ def _after_plan_change(plan_id: int, notice: str):
     db.session.expire_all()
     plan = db.session.get(Plan, plan_id)
     if wants_fragment():
-        body, status = _plan_page(plan, done=notice)
+        body, status = _plan_page(plan, done=notice, fresh=True)
         return trigger(make_response(body, status), EVENT, "inbox-changed")
     flash(notice, "success")
     return redirect(url_for("training.plan", plan_id=plan_id))
@@ -501,16 +528,30 @@ def _plan_refused(plan_id: int, refusal: Refused):
     return _plan_page(db.session.get(Plan, plan_id), error=str(refusal.message), status=refusal.status)
 
 
+def _item_already_added(plan_id: int, url: str):
+    if wants_fragment():
+        db.session.expire_all()
+        return _plan_page(db.session.get(Plan, plan_id), fresh=True,
+                          done=_("This form had already been sent; nothing new was created. This is what the "
+                                 "first submission created."))
+    return once.already_done(url)
+
+
 @bp.post("/plans/<int:plan_id>/items")
 def plan_item_add(plan_id: int):
     plan = _plan(plan_id)
     form = _item_form(plan)
+    first = once.replay(form)
+    if first:  # the same item posted again: the plan as the first post left it
+        return _item_already_added(plan_id, first)
     if plan.editable and not form.validate_on_submit():
         return _plan_page(plan, item_form=form, status=422)
     try:
         services.add_item(plan.id, {"user_id": form.user_id.data, "course_id": form.course_id.data or None,
                                     "title": form.title.data, "kind": form.kind.data,
-                                    "planned_jp": form.planned_jp.data}, _user())
+                                    "planned_jp": form.planned_jp.data}, _user(), once_token=form.form_token.data)
+    except once.AlreadyDone as done:
+        return _item_already_added(plan_id, done.url)
     except Refused as refusal:
         return _plan_refused(plan_id, refusal)
     return _after_plan_change(plan_id, _("The activity was added to the plan."))

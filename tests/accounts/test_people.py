@@ -1,13 +1,14 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plaju.accounts import rules
 from plaju.accounts.models import Delegation, User
 from plaju.accounts.people import save_user
 from plaju.audit.models import AuditEvent
 from plaju.notify.models import Notification
+from plaju.once import new_token
 from tests.support import PASSWORD, make_user
 
 VALID_NIP = "198503122010011003"
@@ -17,7 +18,7 @@ ONE_TIME = "Rumah-Kebun-Sawo-77"
 def _form(**overrides):
     data = {"username": "baru", "full_name": "Pegawai Baru", "nip": VALID_NIP, "position": "Pengolah Data",
             "email": "", "unit_id": "0", "supervisor_id": "0", "roles": [], "roles_shown": "1", "active": "1",
-            "password": "kata-sandi-awal-1"}
+            "password": "kata-sandi-awal-1", "form_token": new_token()}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -209,7 +210,8 @@ def _delegation(principal, delegate, kind="plh", **overrides):
     today = date.today()
     data = {"principal_id": principal.id, "delegate_id": delegate.id, "kind": kind,
             "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=3)).isoformat(),
-            "order_number": "800/123/SP/2026", "order_date": today.isoformat(), "note": "Dinas luar"}
+            "order_number": "800/123/SP/2026", "order_date": today.isoformat(), "note": "Dinas luar",
+            "form_token": new_token()}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -337,3 +339,37 @@ def test_two_admins_deactivating_each_other_at_once_leave_one_active(app, db, us
     assert sorted(v[0] for v in outcome.values()) == ["last active admin", "ok"], outcome
     db.session.expire_all()
     assert sum(db.session.get(User, i).active for i in ids.values()) == 1
+
+
+def test_new_account_posted_twice_creates_one_account(client, login_as, db):
+    login_as("hr")
+    data = _form()
+    first = client.post("/people/new", data=data)
+    assert first.status_code == 302, first.get_data(as_text=True)[:2000]
+    again = client.post("/people/new", data=data)  # not "the username is already taken"
+    user = db.session.scalar(select(User).where(User.username == "baru"))
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/people/{user.id}/edit")
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "baru")) == 1
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.create")).all()) == 1
+    assert "sudah pernah dikirim" in client.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_new_account_without_its_token_is_refused(client, login_as, db):
+    login_as("hr")
+    response = client.post("/people/new", data=_form(form_token=None))
+    assert response.status_code == 422
+    assert "Formulir sudah kedaluwarsa atau tidak lengkap" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.username == "baru")) is None
+
+
+def test_delegation_posted_twice_is_recorded_once(client, login_as, users, db):
+    login_as("camat")
+    data = _delegation(users["camat"], users["sekcam"])
+    first = client.post("/people/delegations", data=data)
+    assert first.status_code == 302, first.get_data(as_text=True)[:2000]
+    again = client.post("/people/delegations", data=data)
+    assert again.status_code == 303 and again.headers["Location"].endswith("/people/delegations")
+    assert len(db.session.scalars(select(Delegation)).all()) == 1
+    note_count = db.session.scalar(select(func.count()).select_from(Notification)
+                                   .where(Notification.user_id == users["sekcam"].id))
+    assert note_count == 1  # the stand-in is told once

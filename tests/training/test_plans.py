@@ -3,6 +3,7 @@ locked once approved, changed only through an amendment that is signed off again
 import pytest
 from sqlalchemy import select
 
+from plaju.once import new_token
 from plaju.training import services
 from plaju.training.models import Plan, PlanItem
 from plaju.workflow import Invalid, fire
@@ -35,7 +36,8 @@ def test_a_draft_is_filled_from_needs(db, users, courses, enrol):
 
 def test_http_plan_approved_with_password_and_locked(client, login_as, db, users, courses):
     login_as("hr")
-    created = client.post("/training/plans/", data={"unit_id": _unit(users), "year": 2026, "suggest": "y"})
+    created = client.post("/training/plans/", data={"unit_id": _unit(users), "year": 2026, "suggest": "y",
+                                                        "form_token": new_token()})
     assert created.status_code == 302
     plan = db.session.scalars(select(Plan)).one()
     client.post(f"/training/plans/{plan.id}/act/submit", data={"version": plan.version})
@@ -51,7 +53,8 @@ def test_http_plan_approved_with_password_and_locked(client, login_as, db, users
     items_before = db.session.query(PlanItem).count()
     login_as("hr")
     edit = client.post(f"/training/plans/{plan.id}/items",
-                       data={"user_id": users["asn"].id, "course_id": courses[2].id, "planned_jp": 4},
+                       data={"user_id": users["asn"].id, "course_id": courses[2].id, "planned_jp": 4,
+                             "form_token": new_token()},
                        headers={"HX-Request": "true"})
     assert edit.status_code == 422
     assert "Rencana yang sudah disetujui terkunci" in edit.text
@@ -85,7 +88,8 @@ def test_return_with_notes_then_resubmit(client, login_as, db, users, courses):
     assert "Dikembalikan dengan catatan" in page and "Tambahkan pelatihan manajerial untuk Kasi." in page
     login_as("hr")
     added = client.post(f"/training/plans/{plan.id}/items",
-                        data={"user_id": users["kasi"].id, "course_id": courses[1].id, "planned_jp": ""})
+                        data={"user_id": users["kasi"].id, "course_id": courses[1].id, "planned_jp": "",
+                              "form_token": new_token()})
     assert added.status_code == 302
     assert any(i.user_id == users["kasi"].id and i.planned_jp == 8 for i in db.session.get(Plan, plan.id).items)
     resubmitted = client.post(f"/training/plans/{plan.id}/act/submit", data={"version": 2})
