@@ -315,6 +315,8 @@ class World:
                 "unit_id": self.unit_id, "supervisor_id": (user.supervisor_id if user else None) or 0,
                 "roles": sorted(user.roles) if user else [], "roles_shown": "1", "password": ""}
         if not user:
+            body["form_token"] = _form_token()
+        if not user:
             body["password"] = NEW_PASSWORD
         body.update(changes)
         if not ACTIVE_IS_CHECKBOX:
@@ -329,7 +331,7 @@ class World:
         return {"principal_id": self.u["camat"].id, "delegate_id": delegate.id, "kind": kind,
                 "starts_on": starts_on.isoformat(), "ends_on": (starts_on + timedelta(days=1)).isoformat(),
                 "order_number": "800/12/SP/2026", "order_date": (today_wib() - timedelta(days=1)).isoformat(),
-                "note": "Surat perintah Wali Kota Palembang"}
+                "note": "Surat perintah Wali Kota Palembang", "form_token": _form_token()}
 
     def course_body(self):
         return {"title": f"Pelatihan Pelayanan Publik {next(self.seq)}", "description": "", "kind": "teknis",
@@ -618,10 +620,12 @@ ROWS = [
         lambda w, me: Call(f"/training/courses/{w.course().id}/edit", w.course_body())),
     Row("POST", "/training/courses/<int:course_id>/modules", "", "L 403 403 403 403 403 302 403 403",
         lambda w, me: Call(f"/training/courses/{w.elearning('E-learning Baru').id}/modules", {
-            "title": "Modul Tambahan", "kind": "text", "body": "Isi modul tambahan", "url": ""})),
+            "title": "Modul Tambahan", "kind": "text", "body": "Isi modul tambahan", "url": "",
+            "form_token": _form_token()})),
     Row("POST", "/training/courses/<int:course_id>/questions", "", "L 403 403 403 403 403 302 403 403",
         lambda w, me: Call(f"/training/courses/{w.elearning('E-learning Kuis').id}/questions", {
-            "text": "Ibu kota Sumatera Selatan?", "choices": "Palembang\nJambi", "answer": "1"})),
+            "text": "Ibu kota Sumatera Selatan?", "choices": "Palembang\nJambi", "answer": "1",
+            "form_token": _form_token()})),
     Row("GET", "/training/modules/<int:module_id>/file", "own course", "L 200 200 200 200 200 200 200 200",
         lambda w, me: Call(f"/training/modules/{w.module_of(w.course_el, 'pdf').id}/file")),
     Row("GET", "/training/modules/<int:module_id>/file", "other course", "L 403 403 403 403 403 200 403 403",
@@ -728,14 +732,15 @@ def _new_plan(w):
     unit = Unit(code=f"unit{next(w.seq)}", name=f"Kelurahan Uji {next(w.seq)}", kind="kelurahan")
     w.db().add(unit)
     w.db().commit()
-    return Call("/training/plans/", {"unit_id": unit.id, "year": str(today_wib().year), "suggest": "y"})
+    return Call("/training/plans/", {"unit_id": unit.id, "year": str(today_wib().year), "suggest": "y",
+                                        "form_token": _form_token()})
 
 
 def _plan_item_add(w):
     plan = w.plan("draft")
     return Call(f"/training/plans/{plan.id}/items", {
         "user_id": plan.member_id, "course_id": w.course_classic.id, "title": "", "kind": "teknis",
-        "planned_jp": "12"})
+        "planned_jp": "12", "form_token": _form_token()})
 
 
 def _plan_item_remove(w):
