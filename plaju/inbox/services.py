@@ -195,6 +195,7 @@ class Outcome:
     label: str
     ok: bool
     message: str = ""
+    status: int = 200  # a refusal's own status (403 not allowed, 409 stale, 422 invalid)
 
 
 def parse_item(raw: str):
@@ -214,7 +215,7 @@ def item_value(row: Row, action: RowAction) -> str:
 
 def _unknown(raw) -> Outcome:
     return Outcome({"code": str(raw)[:40], "type": "", "name": ""}, "", False,
-                   _("This item does not exist (any more)."))
+                   _("This item does not exist (any more)."), 404)
 
 
 def _awaits(user, spec_name: str, entity_id: int, trigger: str | None = None) -> bool:
@@ -262,7 +263,7 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
                            code="bulk")
         audit.record_alone(f"{spec.name}.{trigger}", actor=actor, outcome="refused", subject_type=spec.name,
                            subject_id=entity_id, comment=f"[{error.code}] {error.message}")
-        return Outcome(summary, str(step.label), False, str(error.message))
+        return Outcome(summary, str(step.label), False, str(error.message), error.status)
     try:
         fire(entity, trigger, actor, expected_version=version, comment=comment, password=password,
              reauthenticated=reauthenticated)
@@ -270,7 +271,7 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
         db.session.rollback()
         if isinstance(refusal, Conflict):
             summary = spec.summary(db.session.get(spec.model, entity_id))
-        return Outcome(summary, str(step.label), False, str(refusal.message))
+        return Outcome(summary, str(step.label), False, str(refusal.message), refusal.status)
     return Outcome(summary, str(step.label), True)
 
 

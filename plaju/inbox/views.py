@@ -55,7 +55,7 @@ def act():
     raw = request.form.get("item", "")
     outcome = services.act(current_user, raw, comment=request.form.get("comment"),
                            password=request.form.get("password"))
-    return _page(200 if outcome.ok else 422, outcomes=[outcome], changed=outcome.ok, opened_next=outcome.ok)
+    return _page(200 if outcome.ok else outcome.status, outcomes=[outcome], changed=outcome.ok, opened_next=outcome.ok)
 
 
 def _selected() -> list[str]:

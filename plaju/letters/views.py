@@ -98,6 +98,8 @@ def revoke(letter_id):
         new = action(letter, current_user._get_current_object(), password=request.form.get("password", ""),
                      reason=request.form.get("reason", ""))
     except svc.LetterRefused as refused:
+        if refused.status == 403:  # not his to revoke: the error page, as every refusal of authority
+            abort(403, description=str(refused.message))
         flash(str(refused.message), "danger")
         return _back(letter)
     if replace:

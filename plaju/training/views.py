@@ -175,6 +175,16 @@ def course(course_id: int):
 def enrol(course_id: int):
     course = _course(course_id)
     form = _enrol_form(course)
+    outsider = _not_offered(form)
+    if outsider is not None:
+        # someone the actor may not nominate: the service refuses it (403, audited), not the form's
+        # "not a valid choice" (422)
+        try:
+            services.request_enrolment(course, outsider, _user(), "")
+        except Refused as refusal:
+            db.session.expire_all()
+            return _course_page(db.session.get(Course, course_id), form, error=str(refusal.message),
+                                status=refusal.status)
     if not form.validate_on_submit():
         return _course_page(course, form, status=422)
     person = db.session.get(User, form.user_id.data)
@@ -196,6 +206,17 @@ def enrol(course_id: int):
     if wants_fragment():
         return trigger(make_response("", 200, {"HX-Redirect": target}), EVENT)
     return redirect(target)
+
+
+def _not_offered(form):
+    """The person posted for enrolment when the form does not offer them (not the actor, not their team)."""
+    raw = request.form.get("user_id", "")
+    if not raw.isdigit() or len(raw) > 9:
+        return None
+    offered = {str(choice.value) for choice in form.user_id.choices or ()}
+    if raw in offered:
+        return None
+    return db.session.get(User, int(raw))
 
 
 # --- courses managed by HR -------------------------------------------------------------------------
@@ -398,6 +419,8 @@ def module_done(enrolment_id: int, module_id: int):
     try:
         moved = services.mark_module_done(enrolment, module, _user())
     except Refused as refusal:
+        if refusal.status == 403:  # not the learner: the error page, as every refusal of authority
+            abort(403, description=str(refusal.message))
         flash(str(refusal.message), "danger")
         return redirect(url_for("training.learn", enrolment_id=enrolment_id)), 303
     if moved.state == "completed":

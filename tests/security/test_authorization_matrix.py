@@ -753,30 +753,10 @@ def _plan_item_remove(w):
 # cells a branch was fixing while the table was written; empty once merged, kept for the next one
 EXPECTED_TO_FAIL_UNTIL_FIXED: dict = {}
 
-# defects found by this matrix that no branch is fixing yet (reported; strict, so a fix shows up)
-_NOMINATE = ("POST", "/training/courses/<int:course_id>/enrol", "nominate another ASN")
-_HIDDEN_403 = ("the ASN is not offered in the form, so the refusal is a 422 'not a valid choice' before "
-               "request_enrolment's own 403")
-_INBOX_422 = ("a step the engine refuses to who asks is answered 422 from /inbox/act (Refused.status dropped "
-              "in inbox.services.act), 403 from the request page")
-_REVOKE_303 = ("a revocation by someone who is not the Camat is refused with a flash and a 303 redirect "
-               "(letters.views.revoke ignores LetterRefused.status 403)")
-OPEN_DEFECTS = {
-    **{_NOMINATE + (role,): _HIDDEN_403 for role in ("asn", "clerk", "sekcam", "camat", "hr", "admin", "plh")},
-    ("POST", "/training/enrolments/<int:enrolment_id>/modules/<int:module_id>/done", "other", "hr"):
-        "the refused step (not the learner) is answered with a flash and a 303 redirect instead of 403",
-    # the inbox's one-row step: inbox.services.act turns every Refused into Outcome(ok=False) and the view
-    # answers 422, dropping the refusal's own status (403 for "not yours to do", 403 four-eyes); the same
-    # step posted on the request page is a 403
-    **{("POST", "/inbox/act", "sign, other", role): _INBOX_422
-       for role in ("asn", "clerk", "kasi", "sekcam", "hr", "admin")},
-    **{("POST", "/inbox/act", "sign, own", role): _INBOX_422 for role in ROLES[1:]},
-    # letters.views.revoke catches LetterRefused ("Only the Camat may revoke a letter.", status 403) and
-    # answers with a flash and a 303 back to the request, ignoring the refusal's status
-    **{("POST", "/letters/<int:letter_id>/revoke", "other", role): _REVOKE_303
-       for role in ("asn", "clerk", "kasi", "sekcam", "hr", "admin", "plh")},
-}
-
+# defects found by this matrix that no branch is fixing yet (reported; strict, so a fix shows up); the ones
+# it found so far (a nomination refused by the form, the inbox and revocation answering without the
+# refusal's own status, another's module) are fixed
+OPEN_DEFECTS: dict = {}
 
 def _cells():
     for row in ROWS:

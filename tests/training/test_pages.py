@@ -109,8 +109,9 @@ def test_a_supervisor_nominates_a_team_member_but_not_a_stranger(client, login_a
     assert ok.status_code == 302
     assert db.session.scalars(select(Enrolment)).one().nominated_by_id == users["kasi"].id
     stranger = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["hr"].id})
-    assert stranger.status_code == 422
+    assert stranger.status_code == 403  # refused by the rule, not by the form
     assert _count(db, Enrolment) == 1
+    assert _refusals(db, "enrolment.request")
 
 
 def test_a_stale_page_gets_a_conflict_message_in_place(client, login_as, users, make_course, enrol):
