@@ -92,6 +92,18 @@ def claim(user, token: str) -> FormToken:
     return row
 
 
+def claim_if_given(user, token: str | None) -> FormToken | None:
+    """claim() for services that are also called without a form (token None: nothing to claim). A used
+    token rolls the transaction back before AlreadyDone goes up, so nothing half-made is left."""
+    if token is None:
+        return None
+    try:
+        return claim(user, token)
+    except AlreadyDone:
+        db.session.rollback()
+        raise
+
+
 def complete(row: FormToken, url: str) -> None:
     row.result_url = url[:300]
 

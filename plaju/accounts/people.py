@@ -39,16 +39,6 @@ def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subje
     raise refusal
 
 
-def _claim(actor: User, once_token: str | None):
-    if once_token is None:
-        return None
-    try:
-        return once.claim(actor, once_token)
-    except once.AlreadyDone:
-        db.session.rollback()
-        raise
-
-
 def save_user(actor: User, user: User | None, data: dict, password: str | None = None,
               once_token: str | None = None) -> User:
     """Create (user=None) or update an account from a complete form; audited with before/after.
@@ -105,7 +95,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     token = None
     if creating:
         # taken with the row it creates: the same form posted again finds it and makes no second account
-        token = _claim(actor, once_token)
+        token = once.claim_if_given(actor, once_token)
         user = User(password_hash="")
         db.session.add(user)
     user.username = username
@@ -159,7 +149,7 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
         raise PeopleError(_("Fill in the number of the surat perintah."), "order_number")
     if order_date is None:
         raise PeopleError(_("Fill in the date of the surat perintah."), "order_date")
-    token = _claim(actor, once_token)
+    token = once.claim_if_given(actor, once_token)
     delegation = Delegation(principal_id=principal.id, delegate_id=delegate.id, kind=kind, starts_on=starts_on,
                             ends_on=ends_on, note=note.strip(), order_number=order_number, order_date=order_date,
                             created_by_id=actor.id)

@@ -388,22 +388,11 @@ COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "st
                  "quiz_retry_wait_minutes", "active")
 
 
-def _claim(actor, once_token):
-    """Take the create form's one-time token in this transaction (once.AlreadyDone if it was used)."""
-    if once_token is None:
-        return None
-    try:
-        return once.claim(actor, once_token)
-    except once.AlreadyDone:
-        db.session.rollback()
-        raise
-
-
 def save_course(course: Course | None, values: dict, actor, once_token: str | None = None) -> Course:
     """Create (course=None) or update a course. With `once_token` a second post of the same "new course"
     form raises once.AlreadyDone with the first course's page."""
     creating = course is None
-    token = _claim(actor, once_token) if creating else None
+    token = once.claim_if_given(actor, once_token) if creating else None
     course = course or Course()
     changes = {}
     for name in COURSE_FIELDS:
@@ -423,7 +412,7 @@ def save_course(course: Course | None, values: dict, actor, once_token: str | No
 
 
 def add_module(course: Course, values: dict, actor, stored=None, once_token: str | None = None) -> Module:
-    token = _claim(actor, once_token)
+    token = once.claim_if_given(actor, once_token)
     position = len(course.modules) + 1
     module = Module(course=course, position=position, title=values["title"], kind=values["kind"],
                     body=values.get("body") or "", url=values.get("url") or "",
@@ -441,7 +430,7 @@ def add_module(course: Course, values: dict, actor, stored=None, once_token: str
 
 def add_question(course: Course, text: str, choices: list[str], answer: int, actor,
                  once_token: str | None = None) -> QuizQuestion:
-    token = _claim(actor, once_token)
+    token = once.claim_if_given(actor, once_token)
     question = QuizQuestion(course=course, position=len(course.questions) + 1, text=text,
                             choices="\n".join(choices), answer=answer)
     db.session.add(question)
@@ -517,7 +506,7 @@ def create_plan(unit_id: int, year: int, actor, suggest: bool = True, once_token
         _refuse(NotAllowed(_("Only HR (Kepegawaian) drafts training plans."), code="role"),
                 "training_plan.create", actor, "training_plan")
     # before the duplicate check: the same form posted again leads to its plan, not to "already has a plan"
-    token = _claim(actor, once_token)
+    token = once.claim_if_given(actor, once_token)
     existing = db.session.scalar(select(Plan.id).where(Plan.unit_id == unit_id, Plan.year == year,
                                                        Plan.state != "cancelled"))
     if existing:
@@ -562,7 +551,7 @@ def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -
     try:
         plan = _lock_plan(plan_id)
         _editable_or_refuse(plan, actor, "item_add")
-        token = _claim(actor, once_token)  # after the lock: _lock_plan starts a fresh transaction
+        token = once.claim_if_given(actor, once_token)  # after the lock: _lock_plan starts a fresh transaction
         person = db.session.get(User, values["user_id"])
         if person is None or person.unit_id != plan.unit_id:
             raise Invalid(_("Choose a person of this unit."), code="person")
