@@ -153,12 +153,12 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
     states = _state_labels()
     names = {}
     if subjects:
-        # one lookup per kind of object on the page, however many events: at most one per registered kind
+        # every registered lookup runs once per page, also with no ids: the same statements every time
         loaders = {loader: set() for loader in _SUBJECTS.values()}
         for e in events:
             if e.subject_type in _SUBJECTS and e.subject_id:
                 loaders[_SUBJECTS[e.subject_type]].add(e.subject_id)
-        found = {loader: loader(sorted(ids)) if ids else {} for loader, ids in loaders.items()}
+        found = {loader: loader(sorted(ids)) for loader, ids in loaders.items()}
         names = {kind: found[loader] for kind, loader in _SUBJECTS.items()}
     lines = []
     for e in events:
