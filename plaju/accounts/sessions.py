@@ -32,7 +32,12 @@ def start() -> None:
     session[LAST_SEEN] = stamp
 
 
-def _expired() -> bool:
+# counters a page polls by itself: they check the session but do not count as the person being active,
+# or an open tab would keep a session alive past the idle limit
+PASSIVE_ENDPOINTS = frozenset({"inbox.count", "notify.count"})
+
+
+def _expired(active: bool = True) -> bool:
     stamp = int(now())
     signed_in, seen = session.get(SIGNED_IN_AT), session.get(LAST_SEEN)
     if not isinstance(signed_in, int) or not isinstance(seen, int):
@@ -41,7 +46,7 @@ def _expired() -> bool:
     lifetime = current_app.config["SESSION_MAX_HOURS"] * 3600
     if stamp - seen > idle or stamp - signed_in > lifetime:
         return True
-    if stamp - seen >= SEEN_GRANULARITY:
+    if active and stamp - seen >= SEEN_GRANULARITY:
         session[LAST_SEEN] = stamp
     return False
 
@@ -58,7 +63,7 @@ def enforce():
     endpoint = request.endpoint or ""
     if not endpoint or endpoint == "static" or endpoint.endswith(".static") or not current_user.is_authenticated:
         return None
-    if _expired():
+    if _expired(active=endpoint not in PASSIVE_ENDPOINTS):
         logout_user()
         session.clear()
         flash(_("Your session has ended. Please sign in again."), "info")

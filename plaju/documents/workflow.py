@@ -143,7 +143,7 @@ STEPS = [
     Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER, notify=False),
     Step("return_to_citizen", ("verifying", "processing"), "returned", _l("Return to the citizen"),
          who=COUNTER, comment_required=True, style="warning", effect=_mark_missing,
-         form=("missing", "reason"), notify=False),
+         form=("missing", "reason"), notify=False, row_form=False),  # ticks what is missing: its own page
     # waits for the citizen to come back, not for anyone in the office
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
          effect=_mark_received, form=("checklist", "note"), todo=False, row_form=False),

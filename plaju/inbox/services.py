@@ -258,6 +258,11 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
     # what the row is, only to someone it awaits (or who saw it awaiting them: a stale page)
     visible = _awaits(actor, spec.name, entity_id)
     summary = spec.summary(entity) if visible else {"code": f"#{entity_id}", "type": "", "name": ""}
+    if not step.row_form:  # its form needs the item's own page (ticked documents, an upload), or no form
+        error = NotAllowed(_("\"%(step)s\" is done on the item's own page.", step=step.label), code="row")
+        audit.record_alone(f"{spec.name}.{trigger}", actor=actor, outcome="refused", subject_type=spec.name,
+                           subject_id=entity_id, comment=f"[{error.code}] {error.message}")
+        return Outcome(summary, str(step.label), False, str(error.message), error.status)
     if reauthenticated and not step.bulk:
         error = NotAllowed(_("\"%(step)s\" cannot be done for many items at once.", step=step.label),
                            code="bulk")

@@ -197,12 +197,13 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
             raise NotAllowed(_("Unknown action."), code="unknown")
         entity = _lock(spec, entity_id)
         from_state = getattr(entity, spec.state_attr)
+        # authority first: who acted last, and the row's status, are told only to someone who may act on it
+        action = _authority(spec, step, entity, actor)
         if expected_version is not None and str(getattr(entity, spec.version_attr)) != str(expected_version):
             raise _conflict(spec, entity)
         if from_state not in step.sources:
             raise NotAllowed(_("\"%(step)s\" is not possible while the status is \"%(state)s\".",
                                step=step.label, state=spec.state(from_state).label), code="state")
-        action = _authority(spec, step, entity, actor)
         message = _guard_message(step, entity, actor)
         if message:
             raise Invalid(message, code="guard")

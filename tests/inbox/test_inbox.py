@@ -190,3 +190,29 @@ def test_the_inbox_counts_its_statements_not_its_rows(client, login_as, db, user
     small = _count(app, client, "/inbox/")
     grow(8)
     assert _count(app, client, "/inbox/") == small
+
+
+def test_someone_without_authority_learns_nothing_from_a_stale_item(client, login_as, db, users, make_request):
+    """A made-up version for a request the user may not touch: refused as not theirs (403), without the
+    citizen's name or who acted last."""
+    doc = make_request("awaiting_signature", name="Warga Rahasia")
+    login_as("asn")
+    response = client.post("/inbox/act", data={"item": f"document:{doc.id}:sign:999"})
+    assert response.status_code == 403
+    assert "Warga Rahasia" not in response.text and doc.tracking_code not in response.text
+    db.session.expire_all()
+    assert db.session.get(DocumentRequest, doc.id).state == "awaiting_signature"
+
+
+def test_a_step_whose_form_needs_the_item_page_is_not_taken_from_the_row(client, login_as, db, users,
+                                                                          make_request):
+    """Returning a request to the citizen ticks what is missing: only its own page has that list."""
+    doc = make_request("verifying", name="Kurang Berkas")
+    login_as("kasi")
+    refused = _refused_events(db)
+    response = client.post("/inbox/act", data={"item": _item(doc, "return_to_citizen", "document"),
+                                               "comment": "KK belum dibawa"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(DocumentRequest, doc.id).state == "verifying"
+    assert _refused_events(db) == refused + 1
