@@ -64,6 +64,10 @@ def _base_url() -> str:
     configured = current_app.config.get("PUBLIC_URL")
     if configured:
         return configured.rstrip("/")
+    if current_app.config.get("ENV_NAME") == "production":
+        # the address goes into signed PDFs for good: never take it from whatever Host a request named
+        raise Invalid(_("The public address of the letter check (PLAJU_PUBLIC_URL) is not configured. "
+                        "Ask the administrator before signing."), code="public_url")
     if has_request_context():
         return request.url_root.rstrip("/")
     return "http://127.0.0.1:5000"
@@ -288,6 +292,7 @@ def _letter_names(ids) -> dict:
 sentences.describe_actions({
     "letter.external_number": _l("recorded a letter number from an outside register"),
     "letter.view": _l("opened a signed letter"),
+    "letter.draft_view": _l("opened a draft letter"),
     "letter.revoke": _l("revoked a letter"),
     "letter.reissue": _l("issued a corrected letter"),
 })

@@ -76,6 +76,8 @@ def draft(subject_type, subject_id):
         abort(404)
     if not subject.can_view(current_user, entity):
         abort(403)
+    # the draft shows the citizen's data as the letter will: opening it is recorded like a scan
+    audit.record_alone("letter.draft_view", actor=current_user, subject_type=subject_type, subject_id=subject_id)
     return _pdf_response(svc.draft_pdf(subject_type, entity, current_user), f"draf-{subject_type}-{subject_id}.pdf")
 
 

@@ -153,8 +153,25 @@ def test_the_draft_has_the_watermark_and_no_number(db, client, login_as, make_re
     assert b"(DRAF)" in response.data and b"Warga Draf" in response.data and b"/PLJ/" in response.data
     assert b"TandaTangan" not in response.data  # not signed
     assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
+    # the draft shows the citizen's data: opening it is recorded like opening a scan
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "letter.draft_view", AuditEvent.subject_id == str(req.id))) == 1
     login_as("hr")
     assert client.get(f"/letters/draft/document/{req.id}.pdf").status_code == 403
+
+
+def test_in_production_nothing_is_signed_without_the_public_check_address(app, db, users, make_request):
+    """The QR address goes into the signed PDF for good: it never comes from a request's Host header."""
+    req = make_request("awaiting_signature", "sktm")
+    old = app.config.get("ENV_NAME"), app.config.get("PUBLIC_URL")
+    app.config.update(ENV_NAME="production", PUBLIC_URL="")
+    try:
+        with pytest.raises(Invalid, match="PLAJU_PUBLIC_URL"):
+            take_action(req, "sign", users["camat"], version=req.version, password=PASSWORD)
+    finally:
+        app.config.update(ENV_NAME=old[0], PUBLIC_URL=old[1])
+    assert fresh(db, req).state == "awaiting_signature"
+    assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
 
 
 def test_a_certificate_that_expires_soon_is_announced(db, users, other_keys, client, login_as):
