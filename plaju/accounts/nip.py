@@ -6,6 +6,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from ..inputs import InputRefused, digits_only
+
 
 class InvalidNIP(ValueError):
     pass
@@ -13,8 +15,12 @@ class InvalidNIP(ValueError):
 
 def validate_nip(raw: str, today: date | None = None) -> str:
     """Return the clean NIP or raise InvalidNIP with a message for the user."""
-    nip = (raw or "").replace(" ", "").replace(".", "")
-    if not nip.isdigit():
+    try:  # the one digits rule of the input boundary: ASCII 0-9 after spaces, dots and dashes
+        nip = digits_only(raw)
+    except InputRefused as refused:
+        unicode_digits = any(c.isdigit() and not "0" <= c <= "9" for c in raw or "")
+        raise InvalidNIP(refused.message if unicode_digits else _l("NIP may contain digits only.")) from None
+    if not nip:
         raise InvalidNIP(_l("NIP may contain digits only."))
     if len(nip) != 18:
         raise InvalidNIP(_l("NIP must be 18 digits long, not %(n)s.", n=len(nip)))

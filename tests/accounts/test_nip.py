@@ -24,3 +24,9 @@ def test_each_fault_has_its_own_message(nip, fault, app):
         with pytest.raises(InvalidNIP) as refused:
             validate_nip(nip, today=date(2026, 11, 29))
         assert fault in str(refused.value)
+
+
+@pytest.mark.parametrize("nip", ["１９８５０３１２２０１００１１００３", "١٩٨٥٠٣١٢٢٠١٠٠١١٠٠٣"])
+def test_digits_that_are_not_ascii_are_refused_never_stored_as_typed(nip):
+    with pytest.raises(InvalidNIP, match="0-9"):
+        validate_nip(nip, today=date(2026, 11, 29))
