@@ -9,6 +9,7 @@ its test when the test ends, unless the test said it expects that error (`page.e
 e.g. a refused signature it provoked). `assert_accessible(page)` runs axe-core (shipped inside the
 axe-playwright-python wheel, no network) and fails on serious or critical violations.
 """
+import contextlib
 import os
 import shutil
 import socket
@@ -52,18 +53,15 @@ def _database_for_server(tmp: Path) -> str:
     return recreate_postgres_database(url.render_as_string(hide_password=False))
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("live")
+@contextlib.contextmanager
+def served(command: list, tmp: Path, env: dict, what: str, wait: float):
+    """Start the app as a subprocess on 127.0.0.1, wait until /healthz answers, stop it afterwards."""
     port = _free_port()
-    env = {**os.environ, "PLAJU_INSTANCE_PATH": str(tmp / "instance"),
-           "PLAJU_DATABASE_URL": _database_for_server(tmp), "PLAJU_DEMO_PASSWORD": DEMO_PASSWORD,
-           "PLAJU_LOGIN_LIMIT": "50 per minute", "PLAJU_MAIL_SERVER": ""}
     log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "plaju", "demo", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-m", *command, str(port)], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300  # migrate and seed: the demo letters are signed too
+    deadline = time.monotonic() + wait
     while True:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
@@ -73,15 +71,31 @@ def live_server(tmp_path_factory):
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail("the app server did not start:\n" + (tmp / "server.log").read_text()[-3000:])
+            pytest.fail(f"{what} did not start:\n" + (tmp / "server.log").read_text()[-3000:])
         time.sleep(0.2)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def server_env(tmp: Path, database_url: str) -> dict:
+    return {"PLAJU_INSTANCE_PATH": str(tmp / "instance"), "PLAJU_DATABASE_URL": database_url,
+            "PLAJU_DEMO_PASSWORD": DEMO_PASSWORD, "PLAJU_LOGIN_LIMIT": "50 per minute", "PLAJU_MAIL_SERVER": ""}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("live")
+    # migrate and seed: the demo letters are signed too, hence the long wait
+    with served(["flask", "--app", "plaju", "demo", "--port"], tmp, server_env(tmp, _database_for_server(tmp)),
+                "the app server", 300) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -2,17 +2,13 @@
 all on one page, all done with at most 15 clicks and 1 password entry. The test counts both."""
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy.engine import make_url
 
 from plaju.database import recreate_postgres_database
-from tests.browser.conftest import DEMO_PASSWORD, ROOT, _free_port, _page
+from tests.browser.conftest import DEMO_PASSWORD, _page, served, server_env
 
 
 def _own_database(tmp) -> str:
@@ -30,33 +26,9 @@ def _own_database(tmp) -> str:
 def morning_server(tmp_path_factory):
     """Its own server and database, so signing everything leaves the other journeys' data alone."""
     tmp = tmp_path_factory.mktemp("morning")
-    port = _free_port()
-    url = _own_database(tmp)
-    env = {**os.environ, "PLAJU_INSTANCE_PATH": str(tmp / "instance"), "PLAJU_DATABASE_URL": url,
-           "PLAJU_DEMO_PASSWORD": DEMO_PASSWORD, "PLAJU_LOGIN_LIMIT": "50 per minute", "PLAJU_MAIL_SERVER": ""}
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "tests.browser.morning_server", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the morning server did not start:\n" + (tmp / "server.log").read_text()[-3000:])
-        time.sleep(0.3)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with served(["tests.browser.morning_server"], tmp, server_env(tmp, _own_database(tmp)),
+                "the morning server", 180) as base:
+        yield base
 
 
 def test_the_camat_signs_and_approves_a_morning_of_work_in_few_clicks(browser, morning_server):

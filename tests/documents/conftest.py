@@ -3,7 +3,7 @@ import itertools
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.documents.nik import make_nik
@@ -48,3 +48,24 @@ def fresh(db, req) -> DocumentRequest:
 
 def type_by_code(db, code) -> DocumentType:
     return db.session.scalars(select(DocumentType).where(DocumentType.code == code)).one()
+
+
+def count_rows(db, model, *where) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture()
+def intake(doc_types):
+    """The intake form's fields for a KTP-el, complete and with its one-time token; override any."""
+    from plaju.once import new_token
+    ktp = doc_types["ktp-baru"]
+
+    def build(**overrides):
+        data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "0812 3456 7890",
+                "kelurahan": "Talang Putri", "type_id": str(ktp.id),
+                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
+                "form_token": new_token()}
+        data.update(overrides)
+        return data
+    return build

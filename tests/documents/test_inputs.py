@@ -3,34 +3,16 @@ with a Bahasa message before anything reaches the database (PostgreSQL would ans
 import unicodedata
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
 from plaju.documents.models import DocumentRequest
 from plaju.inputs import InputRefused, check_text, digits_only
-from plaju.once import new_token
+from tests.documents.conftest import count_rows as _count
 from tests.documents.conftest import valid_nik
 
 CONTROL_MESSAGE = "karakter kontrol"
 
-
-def _count(db, model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture()
-def intake(doc_types):
-    ktp = doc_types["ktp-baru"]
-
-    def build(**overrides):
-        data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "0812 3456 7890",
-                "kelurahan": "Talang Putri", "type_id": str(ktp.id),
-                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
-                "form_token": new_token()}
-        data.update(overrides)
-        return data
-    return build
 
 
 def test_rules_of_the_boundary():

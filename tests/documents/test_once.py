@@ -5,33 +5,15 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plaju.accounts.models import User
 from plaju.audit.models import AuditEvent
 from plaju.documents import services as svc
 from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.once import AlreadyDone, new_token
+from tests.documents.conftest import count_rows as _count
 from tests.documents.conftest import valid_nik
-
-
-def _count(db, model, *where) -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture()
-def intake(doc_types):
-    ktp = doc_types["ktp-baru"]
-
-    def build(**overrides):
-        data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "081234567890",
-                "kelurahan": "Talang Putri", "type_id": str(ktp.id),
-                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
-                "form_token": new_token()}
-        data.update(overrides)
-        return data
-    return build
 
 
 def test_the_intake_page_carries_a_fresh_token_each_time(client, login_as, db):
