@@ -12,6 +12,7 @@ from ..extensions import db
 from ..notify.service import notify
 from ..workflow.assignments import refresh_assignments_for_user
 from . import passwords, rules
+from ..timeutil import today_wib
 from .models import Delegation, User
 from .nip import InvalidNIP, validate_nip
 
@@ -126,9 +127,23 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
                _("%(actor)s set a one-time password for your account. Your open sessions have ended; sign in "
                  "with the one-time password and choose your own. If you did not ask for this, tell the "
                  "administrator.", actor=actor.full_name), url="/account/password")
+    if not creating and (old_roles & rules.DELEGATE_ROLES) and not (active and roles & rules.DELEGATE_ROLES):
+        _end_delegations_of(actor, user)
     refresh_assignments_for_user(user.id)  # open items follow a new unit, supervisor or departure
     db.session.commit()
     return user
+
+
+def _end_delegations_of(actor: User, delegate: User) -> None:
+    """A stand-in who no longer holds Sekcam or Kasi (or leaves) stops standing in: the rule that let the
+    delegation be recorded must hold for as long as it runs. Each ended delegation is audited."""
+    for delegation in db.session.scalars(select(Delegation).where(
+            Delegation.delegate_id == delegate.id, Delegation.revoked.is_(False),
+            Delegation.ends_on >= today_wib())):
+        delegation.revoked = True
+        audit.record("delegation.revoke", actor=actor, subject=delegation,
+                     changes={"revoked": [False, True]},
+                     comment=_("The stand-in no longer holds the Sekcam or Kasi role, or left."))
 
 
 def add_delegation(actor: User, principal: User, delegate: User, kind: str, starts_on: date, ends_on: date,

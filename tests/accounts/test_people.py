@@ -373,3 +373,29 @@ def test_delegation_posted_twice_is_recorded_once(client, login_as, users, db):
     note_count = db.session.scalar(select(func.count()).select_from(Notification)
                                    .where(Notification.user_id == users["sekcam"].id))
     assert note_count == 1  # the stand-in is told once
+
+
+@pytest.mark.parametrize("change", [{"roles": []}, {"active": "0"}])
+def test_a_stand_in_who_loses_the_role_or_leaves_stops_standing_in(client, login_as, users, db, change):
+    login_as("camat")
+    client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"]))
+    delegation = db.session.scalar(select(Delegation))
+    assert not delegation.revoked
+    login_as("admin")
+    sekcam = _fresh(db, users["sekcam"])
+    response = client.post(f"/people/{sekcam.id}/edit", data=_edit_form(sekcam, **change))
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    db.session.expire_all()
+    assert db.session.get(Delegation, delegation.id).revoked
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delegation.revoke")).one()
+    assert event.actor_name.startswith("Admin") and "Sekcam atau Kasi" in event.comment
+
+
+def test_a_stand_in_keeping_the_role_keeps_the_delegation(client, login_as, users, db):
+    login_as("camat")
+    client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"]))
+    login_as("admin")
+    sekcam = _fresh(db, users["sekcam"])
+    client.post(f"/people/{sekcam.id}/edit", data=_edit_form(sekcam, position="Sekretaris Camat Plaju"))
+    db.session.expire_all()
+    assert not db.session.scalar(select(Delegation)).revoked
