@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from .accounts import passwords
 from .accounts.demo import seed_people
 from .accounts.models import ROLES, Unit, User
 from .accounts.nip import InvalidNIP, validate_nip
@@ -72,8 +73,9 @@ def create_user(username, full_name, nip, position, unit_code, roles, password):
         unit = db.session.scalars(select(Unit).where(Unit.code == unit_code)).first()
         if unit is None:
             raise click.ClickException(f"unknown unit {unit_code!r}")
-    if len(password) < 10:
-        raise click.ClickException("the password needs at least 10 characters")
+    weak = passwords.problem(password, username, full_name, nip)  # the same rules as the people page
+    if weak:
+        raise click.ClickException(weak)
     user = User(username=username, full_name=full_name, nip=nip, position=position, unit=unit)
     user.set_roles(roles)
     user.set_password(password)

@@ -91,10 +91,19 @@ def test_create_user_cli_validates_the_nip(app, db):
                               "--password", "kata-sandi-123"])
     assert bad.exit_code != 0 and "18" in bad.output
     ok = runner.invoke(args=["create-user", "--username", "x1", "--full-name", "X Satu", "--role", "clerk",
-                             "--nip", "198503122010011003", "--password", "kata-sandi-123"])
+                             "--nip", "198503122010011003", "--password", "Sawo-Kebun-Rumah-77"])
     assert ok.exit_code == 0, ok.output
     user = db.session.scalar(select(User).where(User.username == "x1"))
-    assert user.roles == {"clerk"} and user.check_password("kata-sandi-123")
+    assert user.roles == {"clerk"} and user.check_password("Sawo-Kebun-Rumah-77")
+
+
+@pytest.mark.parametrize("password", ["1234567890", "password1234", "x2-Dua-rahasia"])
+def test_create_user_cli_applies_the_password_rules(app, db, password):
+    # the same rules as the people page: common, patterned or name-bearing passwords are refused
+    result = app.test_cli_runner().invoke(args=["create-user", "--username", "x2", "--full-name", "Dua Rahasia",
+                                                "--password", password])
+    assert result.exit_code != 0
+    assert db.session.scalar(select(User).where(User.username == "x2")) is None
 
 
 def test_seed_demo_is_idempotent_and_prints_the_logins(app, db, monkeypatch):
