@@ -7,6 +7,7 @@ signs with his own certificate. A remote signing service can implement `Signer` 
 step with a clear message and changes nothing.
 """
 import asyncio
+import hashlib
 import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ def _name(cert) -> str:
     return names[0].value if names else cert.subject.rfc4514_string()
 
 
+_CERTIFICATES: dict[bytes, CertificateInfo] = {}
+
+
 class Pkcs12Signer:
     def __init__(self, keys_dir: str | Path):
         self.keys_dir = Path(keys_dir)
@@ -82,9 +86,22 @@ class Pkcs12Signer:
         return key, cert, extra
 
     def certificate(self, signer_user) -> CertificateInfo:
+        # Opening a PKCS#12 derives its key from the passphrase (tens of ms); home pages ask on every visit,
+        # so the facts are kept per content of the two files: a replaced file or passphrase is read again.
+        p12_path, pass_path = self.paths(signer_user.username)
+        try:
+            version = hashlib.sha256(p12_path.read_bytes() + b"\0" + pass_path.read_bytes()).digest()
+        except OSError:
+            version = None
+        cached = _CERTIFICATES.get(version) if version else None
+        if cached is not None:
+            return cached
         _key, cert, _extra = self._open(signer_user)
-        return CertificateInfo(subject=_name(cert), issuer=cert.issuer.rfc4514_string(),
+        info = CertificateInfo(subject=_name(cert), issuer=cert.issuer.rfc4514_string(),
                                not_after=cert.not_valid_after_utc.replace(tzinfo=None))
+        if version:
+            _CERTIFICATES[version] = info
+        return info
 
     def sign(self, pdf_bytes: bytes, signer_user, *, reason: str = "", location: str = "") -> bytes:
         key, cert, extra = self._open(signer_user)

@@ -208,3 +208,13 @@ def test_the_letter_prints_letterhead_number_date_signer_and_the_check_address(d
     assert tanggal(letter.issued_at).split()[1] in {"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
                                                     "Agustus", "September", "Oktober", "November", "Desember"}
     assert b"/Subtype /Image" in letter.pdf  # the QR code
+
+
+def test_a_replaced_certificate_is_read_again(db, users, other_keys):
+    # the home page keeps the certificate's facts per version of the file: a new file is seen at once
+    issue_demo_certificate(other_keys, "camat", "Camat Uji", days=10)
+    assert certificate_status(users["camat"])[0] == "expiring"
+    issue_demo_certificate(other_keys, "camat", "Camat Uji", days=400, replace=True)
+    assert certificate_status(users["camat"]) == (None, None)
+    (other_keys / "camat.p12").unlink()
+    assert certificate_status(users["camat"])[0] == "missing"
