@@ -139,7 +139,7 @@ def main():
     from plaju.workflow import fire
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEMO_PASSWORD": PASSWORD})
-    with app.app_context(), app.test_request_context("/"):
+    with app.app_context(), app.test_request_context("/", method="POST"):
         upgrade(revision="heads")
         _seed(PASSWORD)
         ids = _seed_requests(db, args.n * args.rounds + 20)

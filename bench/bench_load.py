@@ -241,7 +241,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
                       "RATELIMIT_ENABLED": False})
     rng = random.Random(12)
-    with app.app_context(), app.test_request_context("/"):
+    with app.app_context(), app.test_request_context("/", method="POST"):
         dialect = db.engine.dialect.name
         upgrade(revision="heads")
         seed_people(PASSWORD)
@@ -296,18 +296,20 @@ def main() -> None:
         def compare(label, real_work, bare_work, n_clients, rate=False):
             samples = {"app": [], "bare": []}
             seconds = {"app": 0.0, "bare": 0.0}
+            errors = {"app": [], "bare": []}
             run_phase(clients[:n_clients], real_work, 1)  # warm-up
             run_phase(bare_clients[:n_clients], bare_work, 1)
             per = max(args.requests // (args.phases * n_clients), 1)
             for phase in range(args.phases):
                 order = [("app", clients, real_work), ("bare", bare_clients, bare_work)]
                 for name, who, work in (order if phase % 2 == 0 else order[::-1]):
-                    got, took = run_phase(who[:n_clients], work, per)
+                    got, took, failed = run_phase(who[:n_clients], work, per)
                     samples[name] += got
                     seconds[name] += took
+                    errors[name] += failed
             app_rate = len(samples["app"]) / seconds["app"]
             bare_rate = len(samples["bare"]) / seconds["bare"]
-            rows.append((label, n_clients, samples, app_rate, bare_rate, rate))
+            rows.append((label, n_clients, samples, app_rate, bare_rate, rate, errors))
 
         def take(pool):
             try:
@@ -345,11 +347,12 @@ def main() -> None:
                                        {"version": version})
             if status != 200:
                 raise AssertionError(f"approval answered {status}: {body[:300]}")
-        cycle_samples, cycle_seconds = [], 0.0
+        cycle_samples, cycle_seconds, cycle_errors = [], 0.0, []
         for _phase in range(args.phases):
-            got, took = run_phase(clients[:args.clients], cycle, per_client)
+            got, took, failed = run_phase(clients[:args.clients], cycle, per_client)
             cycle_samples += got
             cycle_seconds += took
+            cycle_errors += failed
     finally:
         real.stop()
         bare.stop()
@@ -357,16 +360,21 @@ def main() -> None:
     print(f"\nHTTP, gunicorn 2 sync workers per app, {args.phases} alternating phases "
           f"({dialect}, {args.n:,} requests):")
     print(f"  {'measure':<46} {'clients':>7} {'app p50/p95 ms':>16} {'bare p50/p95 ms':>16} "
-          f"{'app/s':>7} {'bare/s':>7} {'ratio':>8}")
-    for label, n_clients, samples, app_rate, bare_rate, rate in rows:
+          f"{'app/s':>7} {'bare/s':>7} {'ratio':>9} {'errors':>7}")
+    failures = []
+    for label, n_clients, samples, app_rate, bare_rate, rate, errors in rows:
         a50, a95 = percentile(samples["app"], .5) * 1e3, percentile(samples["app"], .95) * 1e3
         b50, b95 = percentile(samples["bare"], .5) * 1e3, percentile(samples["bare"], .95) * 1e3
         ratio = f"{app_rate / bare_rate:.2f}x/s" if rate else f"{a95 / b95:.1f}x p95"
         print(f"  {label:<46} {n_clients:>7} {a50:7.1f}/{a95:<8.1f} {b50:7.1f}/{b95:<8.1f} "
-              f"{app_rate:7.1f} {bare_rate:7.1f} {ratio:>8}")
+              f"{app_rate:7.1f} {bare_rate:7.1f} {ratio:>9} {len(errors['app']):>3}/{len(errors['bare']):<3}")
+        failures += errors["app"] + errors["bare"]
     print(f"  {'full UI cycle (open, approve, read the answer)':<46} {args.clients:>7} "
           f"{percentile(cycle_samples, .5) * 1e3:7.1f}/{percentile(cycle_samples, .95) * 1e3:<8.1f} "
-          f"{'':>16} {len(cycle_samples) / cycle_seconds:7.1f}")
+          f"{'':>16} {len(cycle_samples) / cycle_seconds:7.1f} {'':>17} {len(cycle_errors):>3}")
+    failures += cycle_errors
+    if failures:
+        print(f"  {len(failures)} requests failed (app/bare per row); first: {failures[0]}")
     print("\nSQL statements per request (in-process) and their database time at the large size:")
     for label, (statements, seconds) in counts[args.n].items():
         small = counts[max(args.n // 10, 1)][label][0]
@@ -375,7 +383,7 @@ def main() -> None:
     if grew:
         print("WARNING: statements per request grow with the data: " + ", ".join(grew))
     print(json.dumps({"statements": {k: v[0] for k, v in counts[args.n].items()}}))
-    sys.exit(1 if (args.strict and grew) else 0)
+    sys.exit(1 if (args.strict and (grew or failures)) else 0)
 
 
 if __name__ == "__main__":

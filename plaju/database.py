@@ -1,9 +1,13 @@
 """Database plumbing shared by every area: SQLite pragmas, write locking, dialect checks.
 
-SQLite is the embedded database for a single office PC, demos and tests. Every SQLite transaction
-starts with BEGIN IMMEDIATE: writers are serialised from their first statement, so a transaction
-can never fail half-way when it upgrades from reading to writing (WAL keeps readers of other
-connections going). PostgreSQL, the production database, locks rows with SELECT ... FOR UPDATE.
+SQLite is the embedded database for a single office PC, demos and tests. A transaction that may write
+starts with BEGIN IMMEDIATE: writers are serialised from their first statement, so a transaction can
+never fail half-way when it upgrades from reading to writing. The transactions of a GET (or HEAD,
+OPTIONS) request only read: they begin DEFERRED and never take the write lock, so a slow search does not
+hold up a signature (WAL keeps every reader on its snapshot). A GET that must write (an audited view, a
+refusal) calls `writing()` first, which ends the read transaction; under TESTING a write in a read-only
+transaction raises, so the suite finds any that forgets. PostgreSQL, the production database, locks
+rows with SELECT ... FOR UPDATE.
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -63,7 +67,50 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = not _reads_only()
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.info["plaju_immediate"] = immediate
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sqlite_no_write_in_a_read(conn, _cursor, statement, _params, _context, _executemany):
+        if conn.info.get("plaju_immediate", True) or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        if _strict():
+            raise ReadOnlyTransaction(f"a write in a read-only (GET) transaction; call database.writing() "
+                                      f"first: {statement[:80]}")
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ReadOnlyTransaction(RuntimeError):
+    """A GET request wrote without saying so first (SQLite, under TESTING)."""
+
+
+def _reads_only() -> bool:
+    """True inside a GET/HEAD/OPTIONS request that has not asked to write."""
+    from flask import g, has_request_context, request
+    return has_request_context() and request.method in SAFE_METHODS and not g.get("plaju_writing", False)
+
+
+def _strict() -> bool:
+    from flask import current_app, has_app_context
+    return has_app_context() and bool(current_app.config.get("TESTING"))
+
+
+def writing(session=None) -> None:
+    """Say that this request is about to write although its method only reads (an audited page view, a
+    refused GET). On SQLite its next transactions take the write lock; an open read-only transaction is
+    ended first (what it loaded is expired and read again). Elsewhere it changes nothing."""
+    from flask import g, has_request_context
+    if not has_request_context() or g.get("plaju_writing", False):
+        return
+    g.plaju_writing = True
+    session = session or db.session()
+    if db.engine.dialect.name == "sqlite" and session.in_transaction():
+        if not session.connection().info.get("plaju_immediate", True):
+            session.rollback()
 
 
 def recreate_postgres_database(url: str) -> str:

@@ -7,7 +7,7 @@ import uuid
 from flask import g, has_request_context, request
 from sqlalchemy import select, text
 
-from ..database import is_postgres, utcnow
+from ..database import is_postgres, utcnow, writing
 from ..extensions import db
 from .models import GENESIS, AuditEvent, canonical_json
 from .verify import KEYED_ACTION, audit_key, walk_chain
@@ -132,6 +132,7 @@ def key_chain(session=None) -> AuditEvent | None:
 
 def record_alone(action: str, **kwargs) -> AuditEvent:
     """Append an event in a transaction of its own (refusals, failed logins) and commit it."""
+    writing()  # a GET's transactions only read on SQLite: this one writes
     db.session.rollback()
     event = record(action, **kwargs)
     db.session.commit()

@@ -9,7 +9,7 @@ from plaju.audit.verify import verify_chain
 
 def _recorded_with(app, db, users, **environ):
     headers = environ.pop("headers", {})
-    with app.test_request_context("/audit/", headers=headers, environ_base=environ):
+    with app.test_request_context("/audit/", method="POST", headers=headers, environ_base=environ):
         event = audit.record("test.request", actor=users["hr"])
         db.session.commit()
         seq = event.seq

@@ -70,7 +70,7 @@ def test_two_posts_of_one_form_at_the_same_moment_create_one_request(app, db, us
     outcome = []
 
     def post():
-        with app.test_request_context():
+        with app.test_request_context(method="POST"):
             try:
                 clerk = db.session.scalar(select(User).where(User.username == "clerk"))
                 doc_type = db.session.get(DocumentType, ktp_id)
