@@ -350,14 +350,18 @@ def queue_page(filters: QueueFilters, after=None, limit: int = PAGE_SIZE):
     return rows, (encode_cursor(rows[-1]) if more and rows else None)
 
 
+COUNT_CAP = 1000  # counters stop here ("1000+"): their cost stays the same however many requests there are
+
+
 def counters() -> dict:
-    """Open, overdue, due today, awaiting signature and ready: one statement of index-only counts."""
+    """Open, overdue, due today, awaiting signature and ready: one statement of bounded index-only counts."""
     now = utcnow()
     end_today = sla.end_of_day_utc(today_wib())
     r = DocumentRequest
 
     def count(*conds):
-        return select(func.count()).select_from(r).where(*conds).scalar_subquery()
+        first = select(r.id).where(*conds).limit(COUNT_CAP).subquery()
+        return select(func.count()).select_from(first).scalar_subquery()
     row = db.session.execute(select(
         count(r.state.in_(OPEN_STATES)),
         count(r.state.in_(CLOCK_STATES), r.due_at < now),
@@ -366,6 +370,23 @@ def counters() -> dict:
         count(r.state == "ready"),
     )).one()
     return {"open": row[0], "overdue": row[1], "today": row[2], "signature": row[3], "ready": row[4]}
+
+
+class LazyCounters:
+    """The queue's counters, counted when a template first shows one: an HTMX fragment of the list that
+    does not show them costs nothing."""
+
+    def __init__(self):
+        self._values = None
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._values is None:
+            self._values = counters()
+        return self._values[name]
+
+    __getitem__ = __getattr__
 
 
 # ---- the SLA sweep ---------------------------------------------------------------------------

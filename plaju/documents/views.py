@@ -56,6 +56,12 @@ def _require(*roles):
         abort(403)
 
 
+@bp.app_template_filter("at_most")
+def at_most(n: int, cap: int = svc.COUNT_CAP) -> str:
+    """A bounded count as people read it: 1000 or more shows as "1000+"."""
+    return f"{cap}+" if n >= cap else str(n)
+
+
 @bp.app_template_filter("minutes_wt")
 def _minutes_wt(minutes):
     if minutes is None:
@@ -86,7 +92,7 @@ def index():
     return render_page_or_block(
         "documents/index.html", "results", rows=rows, filters=filters, next_cursor=next_cursor,
         paged=bool(request.args.get("after")), types=svc.all_types(), kelurahan=KELURAHAN, states=STATES,
-        counts=svc.counters(), **_context_helpers())
+        counts=svc.LazyCounters(), **_context_helpers())
 
 
 @bp.get("/counters")
@@ -376,7 +382,7 @@ def delete_holiday(holiday_id):
 @home_card(roles=("clerk",), order=20)
 def _clerk_card(user):
     counts = svc.counters()
-    return {"title": _l("Document services"), "value": counts["open"],
+    return {"title": _l("Document services"), "value": at_most(counts["open"]),
             "text": _("requests in progress, %(n)s ready for pick-up", n=counts["ready"]),
             "url": url_for("documents.index"), "link": _l("Open the queue")}
 
@@ -384,7 +390,7 @@ def _clerk_card(user):
 @home_card(roles=("section_head",), order=21)
 def _kasi_card(user):
     counts = svc.counters()
-    return {"title": _l("Overdue requests"), "value": counts["overdue"],
+    return {"title": _l("Overdue requests"), "value": at_most(counts["overdue"]),
             "text": _("%(n)s more due today", n=counts["today"]),
             "url": url_for("documents.index", flag="overdue"), "link": _l("See overdue requests"),
             "tone": "danger" if counts["overdue"] else "success"}

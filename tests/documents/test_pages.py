@@ -324,3 +324,21 @@ def test_looking_at_a_file_is_audited_but_does_not_count_as_acting_first(client,
     assert stale.status_code == 409
     html = stale.get_data(as_text=True)
     assert users["kasi"].full_name in html and users["kasi2"].full_name not in html
+
+
+def test_a_list_fragment_does_not_count_what_it_does_not_show(app, client, login_as, doc_types, users, db):
+    login_as("clerk")
+    _bulk(db, doc_types, users, 30)
+    page = _count_queries(app, db, lambda: client.get("/documents/?q=warga"))
+    fragment = _count_queries(app, db, lambda: client.get("/documents/?q=warga", headers={"HX-Request": "true"}))
+    assert fragment == page - 1  # the counters are one statement, asked only by the full page
+
+
+def test_counters_stop_at_a_thousand(client, login_as, doc_types, users, db):
+    from plaju.documents.services import COUNT_CAP
+    login_as("clerk")
+    _bulk(db, doc_types, users, COUNT_CAP + 5)
+    html = client.get("/documents/counters", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f"{COUNT_CAP}+" in html  # in progress: at least a thousand, counted no further
+    assert client.get("/").status_code == 200
+    assert f"{COUNT_CAP}+" in client.get("/").get_data(as_text=True)  # the clerk's home card
