@@ -70,6 +70,10 @@ def _fill(db, models, target: int, clerk_id: int, type_ids: list[int], rng: rand
                 "received_at": received, "budget_minutes": 2400, "clock_used_minutes": 0,
                 "due_at": received + timedelta(days=7), "signed_as": "", "updated_at": received})
         db.session.execute(insert(table), rows)
+        ids = dict(db.session.execute(select(table.c.tracking_code, table.c.id).where(
+            table.c.tracking_code.in_([r["tracking_code"] for r in rows]))).all())
+        db.session.execute(insert(models.DocumentNameWord.__table__),
+                           [w for r in rows for w in models.name_word_rows(ids[r["tracking_code"]], r["name"])])
         db.session.commit()
     # fresh statistics and visibility map, as PostgreSQL's autovacuum and a nightly ANALYZE on SQLite give
     if db.engine.dialect.name == "postgresql":

@@ -73,7 +73,7 @@ def _fill(db, target: int, waiting: int, people: dict, types: list, rng: random.
     from plaju.audit.models import GENESIS, AuditEvent, canonical_json, chain_hash
     from plaju.audit.record import audit_key
     from plaju.database import utcnow
-    from plaju.documents.models import KELURAHAN, DocumentRequest
+    from plaju.documents.models import KELURAHAN, DocumentNameWord, DocumentRequest, name_word_rows
     from plaju.documents.nik import make_nik
     from plaju.documents.workflow import DOCUMENT_FLOW
     from plaju.workflow.assignments import assignees_for
@@ -154,6 +154,8 @@ def _fill(db, target: int, waiting: int, people: dict, types: list, rng: random.
                 event["hash"] = prev = chain_hash(prev, payload, key)
                 events.append(event)
         db.session.execute(insert(AuditEvent.__table__), events)
+        words = [w for row in rows for w in name_word_rows(ids[row["tracking_code"]], row["name"])]
+        db.session.execute(insert(DocumentNameWord.__table__), words)
         items = []
         for entity in db.session.scalars(select(DocumentRequest).where(DocumentRequest.id.in_(ids.values()))):
             for a in assignees_for(DOCUMENT_FLOW, entity):

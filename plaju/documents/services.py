@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import and_, false, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from .. import once, uploads
@@ -22,7 +22,7 @@ from ..timeutil import today_wib
 from ..workflow import available, fire, history_for, started
 from . import sla
 from .calendar import holiday_set
-from .models import DocumentAttachment, DocumentRequest, DocumentType
+from .models import DocumentAttachment, DocumentNameWord, DocumentRequest, DocumentType, name_words
 from .nik import validate_nik
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES, STATES, TERMINAL_STATES
 
@@ -123,6 +123,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                                        "ok": r.id in ticked} for r in doc_type.requirements], ensure_ascii=False))
             db.session.add(req)
             db.session.flush()
+            db.session.add_all(DocumentNameWord(request_id=req.id, word=w) for w in name_words(req.name))
             _attach(req, actor, stored)
             if token is not None:
                 once.complete(token, url_for("documents.receipt", request_id=req.id))
@@ -305,15 +306,32 @@ def _where(filters: QueueFilters, now: datetime):
         conds += [DocumentRequest.state.not_in(STOPPED_STATES), DocumentRequest.due_at >= now,
                   DocumentRequest.due_at < sla.end_of_day_utc(today_wib())]
     if filters.q:
-        code = normalise_code(filters.q)
-        term = filters.q.lower().replace("%", "").replace("_", "")
-        if code:
-            conds.append(DocumentRequest.tracking_code == code)
-        elif term:
-            conds.append(or_(DocumentRequest.name_key.startswith(term, autoescape=True),
-                             DocumentRequest.name_key.contains(" " + term, autoescape=True),
-                             DocumentRequest.tracking_code.startswith(filters.q.upper(), autoescape=True)))
+        conds += _search(filters.q)
     return conds
+
+
+def _search(q: str) -> list:
+    """A tracking code or a NIK matches exactly (a partial NIK would let anyone list citizens); otherwise
+    every word typed must begin a word of the name, read from the name-word index."""
+    code = normalise_code(q)
+    if code:
+        return [DocumentRequest.tracking_code == code]
+    digits = q.strip()
+    if len(digits) == 16 and digits.isdigit():
+        return [DocumentRequest.nik == digits]
+    words = name_words(q)[:3]
+    if not words:
+        return [false()]
+    return [DocumentRequest.id.in_(select(DocumentNameWord.request_id).where(_begins(DocumentNameWord.word, w)))
+            for w in words]
+
+
+def _begins(column, prefix: str):
+    """`column` starts with `prefix`, in a form the word index serves: LIKE on PostgreSQL's pattern-ops
+    index, a range on SQLite (whose LIKE ignores case and so cannot use a plain index)."""
+    if db.engine.dialect.name == "postgresql":
+        return column.startswith(prefix, autoescape=True)
+    return and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
 def encode_cursor(req: DocumentRequest) -> str:

@@ -342,3 +342,23 @@ def test_counters_stop_at_a_thousand(client, login_as, doc_types, users, db):
     assert f"{COUNT_CAP}+" in html  # in progress: at least a thousand, counted no further
     assert client.get("/").status_code == 200
     assert f"{COUNT_CAP}+" in client.get("/").get_data(as_text=True)  # the clerk's home card
+
+
+def test_search_by_word_prefix_exact_nik_and_code(client, login_as, make_request):
+    login_as("clerk")
+    siti = make_request("received", name="Hj. Siti Nur'aini Lubis")
+    make_request("received", name="Budi Santoso")
+
+    def found(q):
+        html = client.get("/documents/", query_string={"state": "all", "q": q}).get_data(as_text=True)
+        return "Lubis" in html, "Budi Santoso" in html
+    assert found("siti") == (True, False)
+    assert found("LUB") == (True, False)  # the beginning of any word, in any case
+    assert found("siti lub") == (True, False)  # every word typed must begin a word of the name
+    assert found("siti santoso") == (False, False)
+    assert found("iti") == (False, False)  # not the middle of a word
+    assert found(siti.nik) == (True, False)
+    assert found(siti.nik[:12]) == (False, False)  # part of a NIK finds nobody: no listing of citizens
+    assert found(siti.tracking_code.lower()) == (True, False)
+    assert found(siti.tracking_code[:8]) == (False, False)
+    assert found("%") == (False, False)
