@@ -52,8 +52,12 @@ def scheduler_command():
     if _queue_mode() != "rq":
         raise click.ClickException("the scheduler needs PLAJU_QUEUE=rq; without Redis `flask --app plaju worker` "
                                    "runs the scheduled jobs")
+    import time
+
     from .schedule import cron_scheduler
     db.session.remove()
+    os.environ["TZ"] = "Asia/Jakarta"  # RQ reads cron expressions in local time: the office's clock
+    time.tzset()
     cron_scheduler(current_app._get_current_object()).start()
 
 

@@ -3,6 +3,7 @@ transaction open (on SQLite an open one would hold the single write lock).
 
 `flask --app plaju worker` sets APP before it starts working; a job run by a bare `rq worker` builds
 the app itself from the environment."""
+import functools
 import logging
 import os
 
@@ -40,13 +41,13 @@ def _app():
 
 
 def in_app(fn):
+    @functools.wraps(fn)  # RQ names a job by the function's module and qualified name
     def run(*args, **kwargs):
         with _app().app_context():
             try:
                 return fn(*args, **kwargs)
             finally:
                 db.session.remove()
-    run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
     return run
 
 

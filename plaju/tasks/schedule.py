@@ -3,7 +3,8 @@
 With RQ, `flask --app plaju scheduler` registers them with RQ's CronScheduler, which enqueues each
 when it is due (run exactly one scheduler per deployment; the workers run the jobs). Without Redis
 (PLAJU_QUEUE=thread), `flask --app plaju demo` and `flask --app plaju worker` run them in the process.
-Cron expressions are in WIB (the office's clock), whatever the server's time zone.
+Cron expressions are in WIB (the office's clock): RQ reads them in the process's local time, which
+`flask --app plaju scheduler` sets to Asia/Jakarta; the in-process scheduler reads them in WIB.
 """
 import logging
 import os
@@ -56,9 +57,6 @@ def cron_scheduler(app):
     from rq.cron import CronScheduler
 
     from . import task_queue
-    # RQ reads cron expressions in the process's local time: make that WIB
-    os.environ["TZ"] = "Asia/Jakarta"
-    _time.tzset()
     queue = task_queue(app).queue
     scheduler = CronScheduler(connection=queue.connection, name=f"plaju-scheduler-{os.getpid()}")
     for job in SCHEDULE:
