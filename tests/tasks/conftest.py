@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.documents.conftest import doc_types, make_request  # noqa: F401  (fixtures)
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("PLAJU_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -12,7 +12,6 @@ from plaju.database import utcnow
 from plaju.notify.models import OutboxMessage
 from plaju.notify.service import notify
 from plaju.tasks import jobs, queue_stats
-from tests.documents.conftest import doc_types, make_request  # noqa: F401  (fixtures)
 from tests.tasks.conftest import REDIS_URL, queue_of, start_worker, wait_for, work_here
 
 
