@@ -69,14 +69,16 @@ def work_here(app) -> None:
     SimpleWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
 
 
-def start_worker(app, mail_port: int, **env) -> subprocess.Popen:
-    """`flask --app plaju worker --burst` on the test database."""
+def start_worker(app, mail_port: int, burst: bool = True, log=None, **env) -> subprocess.Popen:
+    """`flask --app plaju worker [--burst]` on the test database; its output is piped, or written
+    to `log` (a long-running worker would fill the pipe)."""
     environment = {**os.environ, "PLAJU_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                    "PLAJU_INSTANCE_PATH": app.instance_path, "PLAJU_QUEUE": "rq",
                    "PLAJU_QUEUE_NAME": app.config["QUEUE_NAME"], "PLAJU_REDIS_URL": app.config["REDIS_URL"],
                    "PLAJU_MAIL_SERVER": "127.0.0.1", "PLAJU_MAIL_PORT": str(mail_port), **env}
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "plaju", "worker", "--burst"], cwd=ROOT,
-                            env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    command = [sys.executable, "-m", "flask", "--app", "plaju", "worker", *(["--burst"] if burst else [])]
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=open(log, "w") if log else subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
 
 
 def _children(pid: int) -> list[int]:
