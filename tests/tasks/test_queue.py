@@ -182,3 +182,19 @@ def test_without_redis_the_in_process_scheduler_delivers(app, db, users, mailbox
         scheduler.stop.set()
         scheduler.thread.join(timeout=5)
     assert mailbox.message_ids() == [f"<{row.message_id}@plaju.local>"]
+
+
+@pytest.mark.parametrize("name", ["PLAJU_QUEUE", "PLAJU_OUTBOX_DELIVERY"])
+def test_an_unknown_queue_mode_refuses_to_start(monkeypatch, tmp_path, name):
+    from plaju.config import ConfigError, load
+    for variable in ("PLAJU_QUEUE", "PLAJU_OUTBOX_DELIVERY", "PLAJU_ENV"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv(name, "celery")
+    with pytest.raises(ConfigError, match=name):
+        load(str(tmp_path))
+    monkeypatch.delenv(name)
+    monkeypatch.setenv("PLAJU_QUEUE", "rq")
+    settings = load(str(tmp_path))
+    assert settings["QUEUE"] == settings["OUTBOX_DELIVERY"] == "rq"
+    monkeypatch.setenv("PLAJU_OUTBOX_DELIVERY", "off")
+    assert load(str(tmp_path))["OUTBOX_DELIVERY"] == "off"
