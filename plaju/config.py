@@ -81,11 +81,13 @@ QUEUE_MODES = ("thread", "inline", "rq", "off")
 
 
 def _queue() -> dict:
+    for name in ("PLAJU_QUEUE", "PLAJU_OUTBOX_DELIVERY"):
+        value = os.environ.get(name)
+        if value is not None and value not in QUEUE_MODES:
+            raise ConfigError(f"{name}={value!r} is not one of {', '.join(QUEUE_MODES)}")
+    # before PLAJU_QUEUE existed PLAJU_OUTBOX_DELIVERY chose the outbox's sender: it still does
     mode = os.environ.get("PLAJU_QUEUE") or os.environ.get("PLAJU_OUTBOX_DELIVERY") or "thread"
     delivery = os.environ.get("PLAJU_OUTBOX_DELIVERY") or mode
-    for name, value in (("PLAJU_QUEUE", mode), ("PLAJU_OUTBOX_DELIVERY", delivery)):
-        if value not in QUEUE_MODES:
-            raise ConfigError(f"{name}={value!r} is not one of {', '.join(QUEUE_MODES)}")
     return {
         "QUEUE": mode,
         "OUTBOX_DELIVERY": delivery,
