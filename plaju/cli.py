@@ -1,4 +1,4 @@
-"""flask --app plaju seed-demo | create-user | audit verify|checkpoint|key | demo."""
+"""flask --app plaju seed-demo | create-user | audit verify|checkpoint|key | demo | worker | scheduler."""
 import sys
 
 import click
@@ -45,6 +45,10 @@ def demo(host, port):
     """Migrate, seed and serve on http://127.0.0.1:5000: the one command a newcomer needs."""
     upgrade(revision="heads")
     _seed(current_app.config["DEMO_PASSWORD"])
+    app = current_app._get_current_object()
+    if app.config.get("QUEUE") in ("thread", "inline"):  # no Redis: the scheduled jobs run in this process
+        from .tasks.schedule import InProcessScheduler
+        InProcessScheduler(app).start()
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
     # app.run() is refused inside the flask CLI; werkzeug's server is what it would start
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
@@ -210,5 +214,6 @@ def workflow_reassign():
 
 
 def register_cli(app) -> None:
-    for command in (seed_demo, demo, create_user, audit_group, workflow_group):
+    from .tasks.cli import commands as task_commands
+    for command in (seed_demo, demo, create_user, audit_group, workflow_group, *task_commands):
         app.cli.add_command(command)

@@ -77,6 +77,29 @@ def _audit_key(instance: Path, production: bool) -> str:
     return _generated_once(instance / "audit_key")
 
 
+QUEUE_MODES = ("thread", "inline", "rq", "off")
+
+
+def _queue() -> dict:
+    for name in ("PLAJU_QUEUE", "PLAJU_OUTBOX_DELIVERY"):
+        value = os.environ.get(name)
+        if value is not None and value not in QUEUE_MODES:
+            raise ConfigError(f"{name}={value!r} is not one of {', '.join(QUEUE_MODES)}")
+    # before PLAJU_QUEUE existed PLAJU_OUTBOX_DELIVERY chose the outbox's sender: it still does
+    mode = os.environ.get("PLAJU_QUEUE") or os.environ.get("PLAJU_OUTBOX_DELIVERY") or "thread"
+    delivery = os.environ.get("PLAJU_OUTBOX_DELIVERY") or mode
+    return {
+        "QUEUE": mode,
+        "OUTBOX_DELIVERY": delivery,
+        "REDIS_URL": os.environ.get("PLAJU_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "QUEUE_NAME": os.environ.get("PLAJU_QUEUE_NAME", "plaju"),
+        # /healthz reports a backlog when the oldest waiting job or message is older than this
+        "QUEUE_MAX_AGE_SECONDS": _positive("PLAJU_QUEUE_MAX_AGE_SECONDS", "300"),
+        # a claimed message is not taken by another sender for this long; longer than a batch takes
+        "OUTBOX_LEASE_SECONDS": _positive("PLAJU_OUTBOX_LEASE_SECONDS", "900"),
+    }
+
+
 def load(instance_path: str) -> dict:
     instance = Path(instance_path)
     env = _environment()
@@ -125,8 +148,10 @@ def load(instance_path: str) -> dict:
         or str(instance / "audit-checkpoints.log"),
         "AUDIT_CHECKPOINT_MAILTO": os.environ.get("PLAJU_AUDIT_CHECKPOINT_MAILTO", ""),
         "AUDIT_CHECKPOINT_MAX_AGE_HOURS": float(os.environ.get("PLAJU_AUDIT_CHECKPOINT_MAX_AGE_HOURS", "26")),
-        # after a commit that wrote messages: "thread" (background sender), "inline", or "off" (cron only)
-        "OUTBOX_DELIVERY": os.environ.get("PLAJU_OUTBOX_DELIVERY", "thread"),
+        # background work (plaju/tasks): "thread" (in-process, the embedded default), "inline", "rq"
+        # (Redis + `flask --app plaju worker`) or "off" (cron only); the outbox follows it unless
+        # PLAJU_OUTBOX_DELIVERY says otherwise
+        **_queue(),
         # the intranet's own address, put before the paths in e-mailed links (e.g. https://intranet.plaju.local)
         "BASE_URL": os.environ.get("PLAJU_BASE_URL", ""),
         "DEMO_PASSWORD": os.environ.get("PLAJU_DEMO_PASSWORD", "plaju-demo-2026"),

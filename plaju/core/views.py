@@ -44,6 +44,7 @@ def home():
 @csrf.exempt
 def healthz():
     from ..notify.outbox import stats as outbox_stats
+    from ..tasks import queue_stats
     try:
         db.session.execute(text("SELECT 1"))
         seq, head_hash = head()
@@ -52,9 +53,18 @@ def healthz():
     except Exception:  # the probe reports, it does not crash
         db.session.rollback()
         database, status, seq, head_hash, outbox = False, "degraded", None, None, None
+    db.session.rollback()  # end the read before asking Redis
+    # background work: depth and age of the queue; a backlog or an unreachable queue degrades the
+    # status but not the answer (200): the app itself keeps serving
+    queue = queue_stats(outbox)
+    down = [] if database else ["database"]
+    if queue.get("reachable") is False:
+        down.append("queue")
+    if queue.get("backlog") or down:
+        status = "degraded"
     # "down" names what is out, for the monitor and for whoever reads the probe during an outage
-    return jsonify(status=status, database=database, down=[] if database else ["database"],
-                   audit_head={"seq": seq, "hash": head_hash}, outbox=outbox), (200 if database else 503)
+    return jsonify(status=status, database=database, down=down, audit_head={"seq": seq, "hash": head_hash},
+                   outbox=outbox, queue=queue), (200 if database else 503)
 
 
 @bp.get("/vendor/htmx/<path:filename>")

@@ -2,7 +2,8 @@
 
 `enqueue()` writes a message in the caller's transaction, so it exists exactly when the step that
 caused it committed. After that commit `deliver_due()` is scheduled (OUTBOX_DELIVERY: "thread", one
-background thread per process; "inline", in the committing thread, for tests; "off", cron only) and
+background thread per process; "inline", in the committing thread, for tests; "rq", a job on the task
+queue for the committed message ids, see plaju/tasks; "off", cron only) and
 `flask --app plaju outbox deliver` sends whatever is due, for cron or a worker. A send failure never
 touches the step: the message keeps its error and is retried with backoff.
 
@@ -97,23 +98,27 @@ def enqueue(channel: str, address: str, subject: str, body: str = "", user_id: i
                             subject=str(subject)[:200], body=str(body), user_id=user_id,
                             next_attempt_at=utcnow())
     db.session.add(message)
-    db.session.info[_PENDING] = True
+    # the ids this transaction enqueued, for the job enqueued after its commit (PLAJU_QUEUE=rq)
+    db.session.info.setdefault(_PENDING, []).append(message.message_id)
     return message
 
 
 # ---- sending ----------------------------------------------------------------------------------
 
-def _claim(limit: int) -> list[OutboxMessage]:
+def _claim(limit: int, message_ids=None) -> list[OutboxMessage]:
     now = utcnow()
     stmt = (select(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if message_ids is not None:
+        stmt = stmt.where(OutboxMessage.message_id.in_(list(message_ids)))
+    lease = timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", LEASE.total_seconds()))
     if is_postgres():
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(db.session.scalars(stmt))
     for row in rows:
         row.attempts += 1
-        row.next_attempt_at = now + LEASE
+        row.next_attempt_at = now + lease
     db.session.commit()
     return rows
 
@@ -159,11 +164,12 @@ def _record(rows: list[OutboxMessage], results: dict[int, str | None]) -> int:
     return sent
 
 
-def deliver_due(limit: int = 500) -> int:
-    """Send every message that is due, in batches; returns how many went out."""
+def deliver_due(limit: int = 500, message_ids=None) -> int:
+    """Send every message that is due (or those of `message_ids` that are), in batches; returns how
+    many went out."""
     sent = 0
     while limit > 0:
-        rows = _claim(min(BATCH, limit))
+        rows = _claim(min(BATCH, limit), message_ids)
         if not rows:
             break
         limit -= len(rows)
@@ -239,7 +245,8 @@ def _deliver_inline(app) -> None:
 
 
 def _after_commit(session) -> None:
-    if not session.info.pop(_PENDING, False):
+    message_ids = session.info.pop(_PENDING, None)
+    if not message_ids:
         return
     try:
         app = current_app._get_current_object()
@@ -250,6 +257,9 @@ def _after_commit(session) -> None:
         _deliver_inline(app)
     elif mode == "thread":
         app.extensions["plaju_outbox"].poke()
+    elif mode == "rq":  # a job on the task queue (plaju/tasks); the periodic sweep catches a lost one
+        from ..tasks import enqueue_delivery
+        enqueue_delivery(app, message_ids)
 
 
 _listening = False
