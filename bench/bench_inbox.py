@@ -75,7 +75,7 @@ def _fill(db, target: int, waiting: int, clerk_ids: list[int], types: list[tuple
     from plaju.documents.nik import make_nik
     from plaju.documents.workflow import DOCUMENT_FLOW, STATES
     from plaju.workflow.assignments import assignees_for
-    from plaju.workflow.models import WorkItem
+    from plaju.workflow.models import NO_DUE, WorkItem
 
     table = DocumentRequest.__table__
     have = db.session.scalar(select(text("count(*)")).select_from(table))
@@ -127,6 +127,7 @@ def _fill(db, target: int, waiting: int, clerk_ids: list[int], types: list[tuple
                               "user_id": a.user_id, "role": a.role, "unit_id": a.unit_id,
                               "delegable": a.delegable, "notify": a.notify,
                               "excluded_user_id": a.excluded_user_id, "due_at": a.due_at,
+                              "due_key": a.due_at or NO_DUE,
                               "since": entity.updated_at})
         if items:
             db.session.execute(insert(WorkItem.__table__), items)
@@ -158,13 +159,19 @@ def _check_seed(db, camat, waiting: int, rng: random.Random) -> str:
         want = sorted(repr(a) for a in assignees_for(DOCUMENT_FLOW, entity))
         if sorted(repr(_as_assignee(i)) for i in stored) != want:
             sys.exit(f"seeded work items of request {entity_id} disagree with assignees_for")
-    got = services.counts(camat).get("document", 0)
+    from plaju.workflow.assignments import CAP, awaiting_ids
+    exact = awaiting_ids(camat, "document").subquery()
+    got = db.session.scalar(select(text("count(*)")).select_from(exact))
+    shown = services.counts(camat).get("document", 0)
     db.session.rollback()
     if got != waiting:
-        sys.exit(f"the Camat's inbox counts {got} documents, expected {waiting}")
+        sys.exit(f"the Camat's inbox holds {got} documents, expected {waiting}")
+    if shown != min(waiting, CAP):
+        sys.exit(f"the Camat's inbox counts {shown} documents, expected {min(waiting, CAP)} (bounded by {CAP})")
     items = db.session.scalar(select(text("count(*)")).select_from(WorkItem.__table__))
     db.session.rollback()  # SQLite: no transaction (BEGIN IMMEDIATE) left open while the pages are asked for
-    return f"{items:,} work items; 300 sampled requests agree with assignees_for; Camat's count {got:,}"
+    return (f"{items:,} work items; 300 sampled requests agree with assignees_for; Camat's {got:,} waiting, "
+            f"counted as {services.count_label(shown)}")
 
 
 # --- statements ---------------------------------------------------------------------------------------
@@ -318,6 +325,7 @@ def main() -> None:
     from plaju.documents.seed import seed_types
     from plaju.extensions import db
     from plaju.inbox import services
+    from plaju.workflow.assignments import page_keys
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
                       "RATELIMIT_ENABLED": False})
@@ -341,7 +349,7 @@ def main() -> None:
         camat_id = people[CAMAT].id
         client = app.test_client()
         client.post("/login", data={"username": CAMAT, "password": PASSWORD})
-        paths = ("/inbox/", "/inbox/?kind=document&page=2", "/inbox/count")
+        labels = ("/inbox/", "page 2 of documents", "/inbox/count")
         counts = {}
         print(f"{dialect}, {args.n:,} requests, {args.waiting:,} awaiting the Camat; folder {folder}")
         for n, waiting in ((max(args.n // 10, 1), max(args.waiting // 10, 1)), (args.n, args.waiting)):
@@ -350,10 +358,14 @@ def main() -> None:
             fill_s = time.perf_counter() - t0
             camat = db.session.get(User, camat_id)
             checked = _check_seed(db, camat, waiting, rng)
+            # page 2 of the documents kind: after the cursor of the first page's last row
+            cursor = page_keys(camat, "document", services.PAGE)[-1].cursor
+            db.session.rollback()
+            paths = ("/inbox/", f"/inbox/?kind=document&after={cursor}", "/inbox/count")
             counts[n] = tuple(_statements(db.engine, lambda p=p: _get(client, p)) for p in paths)
             print(f"{n:>8,} requests, {waiting:>6,} waiting (seeded in {fill_s:.1f} s; {checked})")
             print("          SQL statements per request: " + ", ".join(
-                f"{p} {c}" for p, c in zip(paths, counts[n], strict=True)))
+                f"{p} {c}" for p, c in zip(labels, counts[n], strict=True)))
         if len(set(counts.values())) != 1:
             print("WARNING: the number of statements per request depends on the data size")
             failed = True
@@ -370,8 +382,7 @@ def main() -> None:
         _python_profile(client)
         db.session.rollback()
         camat = db.session.get(User, camat_id)
-        keys = services._page_keys(camat, "document", 1)
-        ids = [k[0] for k in keys]
+        ids = [k.entity_id for k in page_keys(camat, "document", services.PAGE)]
         codes = dict(db.session.execute(text(
             f"SELECT id, tracking_code FROM document_request WHERE id IN ({','.join(map(str, ids))})")).all())
         db.session.rollback()

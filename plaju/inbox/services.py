@@ -7,6 +7,7 @@ two per kind), the matching work items (one). Views call these; these call the e
 """
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
@@ -54,35 +55,35 @@ class Row:
     def key(self) -> str:
         return f"{self.spec.name}:{self.entity.id}"
 
-    @property
+    @cached_property
     def summary(self) -> dict:
         return self.spec.summary(self.entity)
 
-    @property
+    @cached_property
     def url(self) -> str | None:
         return self.spec.url(self.entity) if self.spec.url else None
 
-    @property
+    @cached_property
     def open_url(self) -> str | None:
         """The row's own page, opened from the inbox: a step taken there goes on to the next item."""
         if not self.url:
             return None
         return self.url + ("&" if "?" in self.url else "?") + "from=inbox"
 
-    @property
+    @cached_property
     def version(self) -> int:
         return getattr(self.entity, self.spec.version_attr)
 
-    @property
+    @cached_property
     def overdue(self) -> bool:
         return self.due_at is not None and self.due_at < utcnow()
 
-    @property
+    @cached_property
     def bulk_action(self) -> RowAction | None:
         """The action a batch takes on this row: a bulk step that no guard blocks."""
         return next((a for a in self.actions if a.step.bulk and not a.blocked), None)
 
-    @property
+    @cached_property
     def acting_as(self) -> str | None:
         """'Plh. Camat' when the row reaches the reader only through a delegation."""
         titles = {a.delegation.title for a in self.actions if a.delegation is not None}

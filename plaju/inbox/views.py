@@ -44,8 +44,8 @@ def _page(status: int = 200, **context):
     if context["open_key"] is None and groups and groups[0].rows and context.get("opened_next"):
         context["open_key"] = groups[0].rows[0].key
     html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
-                                total_label=services.count_label(sum(g.count for g in groups)), item_value=services.item_value,
-                                **context)
+                                total_label=services.count_label(sum(g.count for g in groups)),
+                                item_value=services.item_value, **context)
     response = make_response(html, status)
     if context.get("changed"):
         trigger(response, "inbox-changed", "notifications-changed")

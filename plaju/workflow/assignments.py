@@ -14,7 +14,7 @@ condition for lookups by row, and `Reach.matches` the same rule in Python.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, delete, false, func, literal, or_, select, tuple_, union, union_all
+from sqlalchemy import Integer, String, and_, bindparam, delete, false, func, or_, select, tuple_, union, union_all
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Delegation
@@ -141,6 +141,36 @@ class Reach:
             parts.append(WorkItem.delegable.is_(True))
         return and_(*parts)
 
+    @property
+    def shape(self) -> tuple:
+        """What the list statements depend on (values aside): by id or by role, directly or delegated."""
+        return ("user" if self.user_id is not None else "role", self.principal_id is not None)
+
+    def template(self, n: int):
+        """`condition` with bound parameters named by position n, for the statements kept per shape."""
+        kind, delegated = self.shape
+        if kind == "user":
+            parts = [WorkItem.user_id == bindparam(f"who{n}", type_=Integer)]
+        else:
+            parts = [WorkItem.role == bindparam(f"who{n}", type_=String),
+                     or_(WorkItem.unit_id.is_(None), WorkItem.unit_id == bindparam(f"unit{n}", type_=Integer))]
+        refused = [bindparam("reader", type_=Integer)]
+        if delegated:
+            refused.append(bindparam(f"principal{n}", type_=Integer))
+        parts.append(or_(WorkItem.excluded_user_id.is_(None), WorkItem.excluded_user_id.not_in(refused)))
+        if delegated:
+            parts.append(WorkItem.delegable.is_(True))
+        return and_(*parts)
+
+    def values(self, n: int) -> dict:
+        """The values of `template(n)`'s parameters (the reader's id aside)."""
+        found = {f"who{n}": self.user_id if self.user_id is not None else self.role}
+        if self.user_id is None:
+            found[f"unit{n}"] = self.unit_id
+        if self.principal_id is not None:
+            found[f"principal{n}"] = self.principal_id
+        return found
+
     def matches(self, item: WorkItem, reader_id: int) -> bool:
         """The same rule as `condition`, for an item already loaded."""
         if self.user_id is not None:
@@ -216,19 +246,38 @@ def awaiting_ids(who, spec_name: str):
 
 
 ORDER = (WorkItem.due_key, WorkItem.since, WorkItem.entity_id)
+AFTER = tuple_(bindparam("after_due", type_=WorkItem.due_key.type), bindparam("after_since", type_=WorkItem.since.type),
+               bindparam("after_id", type_=Integer))
 
 
-def _branch(reach: Reach, reader_id: int, spec_name: str, limit: int, after=None):
+def _branch(reach: Reach, n: int, spec_param: str, limit: int, after: bool = False, with_spec: bool = False):
     """The first `limit` rows (distinct by order key) of one spec reaching the reader through `reach`,
     in list order, read from one index range and stopping there."""
-    stmt = select(*ORDER).where(WorkItem.spec == spec_name, reach.condition(reader_id))
-    if after is not None:
-        due_key, since, entity_id = after
-        stmt = stmt.where(tuple_(*ORDER) > tuple_(bindparam(None, due_key, type_=WorkItem.due_key.type),
-                                                  bindparam(None, since, type_=WorkItem.since.type),
-                                                  bindparam(None, entity_id, type_=WorkItem.entity_id.type)))
+    columns = (*ORDER, WorkItem.spec) if with_spec else ORDER
+    stmt = select(*columns).where(WorkItem.spec == bindparam(spec_param, type_=String), reach.template(n))
+    if after:
+        stmt = stmt.where(tuple_(*ORDER) > AFTER)
     inner = stmt.distinct().order_by(*ORDER).limit(limit).subquery()
     return select(*inner.c).select_from(inner)
+
+
+# the list statements, built once per shape (how many reaches of which kind, which limit) and then only
+# given values: building and keying a UNION of a dozen branches costs more than running it
+_STATEMENTS: dict = {}
+
+
+def _statement(key, build):
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = build()
+    return stmt
+
+
+def _values(r: "Reader") -> dict:
+    found = {"reader": r.user.id}
+    for n, reach in enumerate(r.reaches):
+        found.update(reach.values(n))
+    return found
 
 
 @dataclass(frozen=True)
@@ -265,11 +314,19 @@ def page_keys(who, spec_name: str, limit: int, after=None) -> list[Key]:
     r = _as_reader(who)
     if not r.reaches:
         return []
-    merged = union_all(*(_branch(reach, r.user.id, spec_name, limit, after) for reach in r.reaches)).subquery()
-    due, since = func.min(merged.c.due_key), func.min(merged.c.since)
-    rows = db.session.execute(
-        select(merged.c.entity_id, due, since).group_by(merged.c.entity_id)
-        .order_by(due, since, merged.c.entity_id).limit(limit)).all()
+    shapes = tuple(reach.shape for reach in r.reaches)
+
+    def build():
+        merged = union_all(*(_branch(reach, n, "spec", limit, after is not None)
+                             for n, reach in enumerate(r.reaches))).subquery()
+        due, since = func.min(merged.c.due_key), func.min(merged.c.since)
+        return (select(merged.c.entity_id, due, since).group_by(merged.c.entity_id)
+                .order_by(due, since, merged.c.entity_id).limit(limit))
+    stmt = _statement(("page", shapes, limit, after is not None), build)
+    values = {**_values(r), "spec": spec_name}
+    if after is not None:
+        values.update(after_due=after[0], after_since=after[1], after_id=after[2])
+    rows = db.session.execute(stmt, values).all()
     return [Key(entity_id, _datetime(d), _datetime(s)) for entity_id, d, s in rows]
 
 
@@ -286,13 +343,20 @@ def bounded_counts(who, spec_names) -> dict[str, int]:
     """How many rows of each spec await `who`, exact below CAP and CAP from there on: one statement that
     reads at most CAP rows per reach and spec (a UNION, so a row reaching the reader twice counts once)."""
     r = _as_reader(who)
-    branches = []
-    for name in spec_names:
-        for reach in r.reaches:
-            inner = _branch(reach, r.user.id, name, CAP).subquery()
-            branches.append(select(literal(name).label("spec"), inner.c.entity_id))
-    if not branches:
+    spec_names = list(spec_names)
+    if not r.reaches or not spec_names:
         return {}
-    merged = union(*branches).subquery()
-    rows = db.session.execute(select(merged.c.spec, func.count()).group_by(merged.c.spec)).all()
-    return {name: min(int(n), CAP) for name, n in rows}
+    shapes = tuple(reach.shape for reach in r.reaches)
+    cap = CAP
+
+    def build():
+        branches = []
+        for j in range(len(spec_names)):
+            for n, reach in enumerate(r.reaches):
+                inner = _branch(reach, n, f"spec{j}", cap, with_spec=True).subquery()
+                branches.append(select(inner.c.spec, inner.c.entity_id))
+        merged = union(*branches).subquery()
+        return select(merged.c.spec, func.count()).group_by(merged.c.spec)
+    stmt = _statement(("count", shapes, len(spec_names), cap), build)
+    values = {**_values(r), **{f"spec{j}": name for j, name in enumerate(spec_names)}}
+    return {name: min(int(n), cap) for name, n in db.session.execute(stmt, values).all()}

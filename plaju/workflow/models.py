@@ -6,7 +6,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
-
 # the order key of an item without a due time: after every dated one (both databases sort it the same way)
 NO_DUE = datetime(9999, 12, 31)
 

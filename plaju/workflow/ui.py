@@ -165,6 +165,8 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             target = elsewhere
         elif not is_local_url(target):
             target = page_url(entity)
+            if request.values.get("from") == FROM_INBOX:  # still on an item opened from the inbox
+                target += ("&" if "?" in target else "?") + "from=" + FROM_INBOX
         return redirect(target, 303)
 
     return view
