@@ -190,6 +190,22 @@ def inbox(user, kind: str | None = None, after: str | None = None) -> tuple[list
     return groups, r.delegations
 
 
+def end_reading() -> None:
+    """End the page's read-only transaction before the template renders, keeping what was loaded: on
+    SQLite every transaction begins IMMEDIATE and holds the one write lock, which a list would otherwise
+    keep for the whole rendering while other requests queue behind it. Nothing is written here, so
+    nothing is committed: with changes pending (none on these pages) it leaves the transaction alone."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted or not session.in_transaction():
+        return
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 # --- acting ------------------------------------------------------------------------------------------
 
 @dataclass

@@ -39,7 +39,8 @@ def _page(status: int = 200, **context):
     kind = request.values.get("kind") or None
     if kind is not None and spec_named(kind) is None:
         kind = None
-    groups, delegations = services.inbox(current_user, kind=kind, after=request.args.get("after"))
+    groups, delegations = services.inbox(current_user._get_current_object(), kind=kind, after=request.args.get("after"))
+    services.end_reading()
     context.setdefault("open_key", None)
     if context["open_key"] is None and groups and groups[0].rows and context.get("opened_next"):
         context["open_key"] = groups[0].rows[0].key
@@ -59,7 +60,8 @@ def index():
 
 @bp.get("/count")
 def count():
-    waiting = services.count(current_user)
+    waiting = services.count(current_user._get_current_object())
+    services.end_reading()
     return render_page_or_block("inbox/_count.html", "count", waiting=waiting,
                                 label=services.count_label(waiting))
 
