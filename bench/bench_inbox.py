@@ -9,13 +9,16 @@
    (`assignees_for`) run over every seeded request, so they agree with the requests' states. A sample is
    checked against the computation again and the Camat's count against --waiting.
 2. After each stage counts the SQL statements of one request (in-process, SQLAlchemy event listener) for
-   /inbox/, the second page of the documents kind and the navigation count: they must not grow with n.
+   /inbox/, the second page of the documents kind (by cursor, after the first page's last row) and the
+   navigation count: they must not grow with n.
    At full size it also prints which statements of /inbox/ take the time.
 3. Serves the real app (wsgi:app) and a bare app (bench/bare_inbox_app.py: no login, one SELECT of the
    same 25 rows, minimal template) under gunicorn with the same settings (2 sync workers, 127.0.0.1, a
    free port) on the same database, and drives both with --clients concurrent clients (the real app's
    clients sign in as the Camat through the login form with its CSRF token) in alternating phases.
-   Prints p50/p95 of each and the ratio; the goal is the inbox's p95 within 3x the bare app's.
+   Prints p50/p95 of each and the ratio; the goal is the inbox's p95 within 3x the bare app's. Also prints
+   the CPU each server's processes spent per request (/proc, not inflated by other processes competing
+   for the cores) and the load average, which says how far the wall-clock figures can be trusted.
 
 The PostgreSQL database named in --database-url is dropped and created again, so its name must start with
 plaju_bench. Only localhost is accepted.
