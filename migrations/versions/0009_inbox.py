@@ -9,9 +9,8 @@ Revises: 0008_letters
 """
 from datetime import datetime
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009_inbox'
 down_revision = '0008_letters'
