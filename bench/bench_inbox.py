@@ -9,13 +9,16 @@
    (`assignees_for`) run over every seeded request, so they agree with the requests' states. A sample is
    checked against the computation again and the Camat's count against --waiting.
 2. After each stage counts the SQL statements of one request (in-process, SQLAlchemy event listener) for
-   /inbox/, the second page of the documents kind and the navigation count: they must not grow with n.
+   /inbox/, the second page of the documents kind (by cursor, after the first page's last row) and the
+   navigation count: they must not grow with n.
    At full size it also prints which statements of /inbox/ take the time.
 3. Serves the real app (wsgi:app) and a bare app (bench/bare_inbox_app.py: no login, one SELECT of the
    same 25 rows, minimal template) under gunicorn with the same settings (2 sync workers, 127.0.0.1, a
    free port) on the same database, and drives both with --clients concurrent clients (the real app's
    clients sign in as the Camat through the login form with its CSRF token) in alternating phases.
-   Prints p50/p95 of each and the ratio; the goal is the inbox's p95 within 3x the bare app's.
+   Prints p50/p95 of each and the ratio; the goal is the inbox's p95 within 3x the bare app's. Also prints
+   the CPU each server's processes spent per request (/proc, not inflated by other processes competing
+   for the cores) and the load average, which says how far the wall-clock figures can be trusted.
 
 The PostgreSQL database named in --database-url is dropped and created again, so its name must start with
 plaju_bench. Only localhost is accepted.
@@ -75,7 +78,7 @@ def _fill(db, target: int, waiting: int, clerk_ids: list[int], types: list[tuple
     from plaju.documents.nik import make_nik
     from plaju.documents.workflow import DOCUMENT_FLOW, STATES
     from plaju.workflow.assignments import assignees_for
-    from plaju.workflow.models import WorkItem
+    from plaju.workflow.models import NO_DUE, WorkItem
 
     table = DocumentRequest.__table__
     have = db.session.scalar(select(text("count(*)")).select_from(table))
@@ -127,6 +130,7 @@ def _fill(db, target: int, waiting: int, clerk_ids: list[int], types: list[tuple
                               "user_id": a.user_id, "role": a.role, "unit_id": a.unit_id,
                               "delegable": a.delegable, "notify": a.notify,
                               "excluded_user_id": a.excluded_user_id, "due_at": a.due_at,
+                              "due_key": a.due_at or NO_DUE,
                               "since": entity.updated_at})
         if items:
             db.session.execute(insert(WorkItem.__table__), items)
@@ -158,13 +162,19 @@ def _check_seed(db, camat, waiting: int, rng: random.Random) -> str:
         want = sorted(repr(a) for a in assignees_for(DOCUMENT_FLOW, entity))
         if sorted(repr(_as_assignee(i)) for i in stored) != want:
             sys.exit(f"seeded work items of request {entity_id} disagree with assignees_for")
-    got = services.counts(camat).get("document", 0)
+    from plaju.workflow.assignments import CAP, awaiting_ids
+    exact = awaiting_ids(camat, "document").subquery()
+    got = db.session.scalar(select(text("count(*)")).select_from(exact))
+    shown = services.counts(camat).get("document", 0)
     db.session.rollback()
     if got != waiting:
-        sys.exit(f"the Camat's inbox counts {got} documents, expected {waiting}")
+        sys.exit(f"the Camat's inbox holds {got} documents, expected {waiting}")
+    if shown != min(waiting, CAP):
+        sys.exit(f"the Camat's inbox counts {shown} documents, expected {min(waiting, CAP)} (bounded by {CAP})")
     items = db.session.scalar(select(text("count(*)")).select_from(WorkItem.__table__))
     db.session.rollback()  # SQLite: no transaction (BEGIN IMMEDIATE) left open while the pages are asked for
-    return f"{items:,} work items; 300 sampled requests agree with assignees_for; Camat's count {got:,}"
+    return (f"{items:,} work items; 300 sampled requests agree with assignees_for; Camat's {got:,} waiting, "
+            f"counted as {services.count_label(shown)}")
 
 
 # --- statements ---------------------------------------------------------------------------------------
@@ -284,6 +294,19 @@ def _phase(openers, url: str, per_client: int, samples: list) -> None:
         t.join()
 
 
+def _cpu_seconds(group: int) -> float:
+    """User + system CPU of every live process in a process group (a gunicorn master and its workers)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _p(samples, q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
@@ -318,6 +341,7 @@ def main() -> None:
     from plaju.documents.seed import seed_types
     from plaju.extensions import db
     from plaju.inbox import services
+    from plaju.workflow.assignments import page_keys
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
                       "RATELIMIT_ENABLED": False})
@@ -341,7 +365,7 @@ def main() -> None:
         camat_id = people[CAMAT].id
         client = app.test_client()
         client.post("/login", data={"username": CAMAT, "password": PASSWORD})
-        paths = ("/inbox/", "/inbox/?kind=document&page=2", "/inbox/count")
+        labels = ("/inbox/", "page 2 of documents", "/inbox/count")
         counts = {}
         print(f"{dialect}, {args.n:,} requests, {args.waiting:,} awaiting the Camat; folder {folder}")
         for n, waiting in ((max(args.n // 10, 1), max(args.waiting // 10, 1)), (args.n, args.waiting)):
@@ -350,10 +374,14 @@ def main() -> None:
             fill_s = time.perf_counter() - t0
             camat = db.session.get(User, camat_id)
             checked = _check_seed(db, camat, waiting, rng)
+            # page 2 of the documents kind: after the cursor of the first page's last row
+            cursor = page_keys(camat, "document", services.PAGE)[-1].cursor
+            db.session.rollback()
+            paths = ("/inbox/", f"/inbox/?kind=document&after={cursor}", "/inbox/count")
             counts[n] = tuple(_statements(db.engine, lambda p=p: _get(client, p)) for p in paths)
             print(f"{n:>8,} requests, {waiting:>6,} waiting (seeded in {fill_s:.1f} s; {checked})")
             print("          SQL statements per request: " + ", ".join(
-                f"{p} {c}" for p, c in zip(paths, counts[n], strict=True)))
+                f"{p} {c}" for p, c in zip(labels, counts[n], strict=True)))
         if len(set(counts.values())) != 1:
             print("WARNING: the number of statements per request depends on the data size")
             failed = True
@@ -370,8 +398,7 @@ def main() -> None:
         _python_profile(client)
         db.session.rollback()
         camat = db.session.get(User, camat_id)
-        keys = services._page_keys(camat, "document", 1)
-        ids = [k[0] for k in keys]
+        ids = [k.entity_id for k in page_keys(camat, "document", services.PAGE)]
         codes = dict(db.session.execute(text(
             f"SELECT id, tracking_code FROM document_request WHERE id IN ({','.join(map(str, ids))})")).all())
         db.session.rollback()
@@ -398,11 +425,16 @@ def main() -> None:
         samples = {"inbox": [], "bare": []}
         _phase(real_clients, real + "/inbox/", 2, [])  # warm-up
         _phase(bare_clients, bare + "/", 2, [])
+        cpu = {"inbox": 0.0, "bare": 0.0}
+        groups = {"inbox": servers[0][0].pid, "bare": servers[1][0].pid}
+        load_before = os.getloadavg()
         t0 = time.perf_counter()
         for phase in range(args.phases):
             order = [("inbox", real_clients, real + "/inbox/"), ("bare", bare_clients, bare + "/")]
             for name, openers, target in (order if phase % 2 == 0 else order[::-1]):
+                before = _cpu_seconds(groups[name])
                 _phase(openers, target, per_client, samples[name])
+                cpu[name] += _cpu_seconds(groups[name]) - before
         elapsed = time.perf_counter() - t0
     finally:
         for process, out in servers:
@@ -421,6 +453,14 @@ def main() -> None:
         print(f"  {label:<40} {count:>4} requests  p50 {p50:8.1f} ms  p95 {p95:8.1f} ms")
     verdict = "within" if ratio95 <= GOAL else "MISSES"
     print(f"  ratio inbox/bare: p50 {ratio50:.1f}x, p95 {ratio95:.1f}x ({verdict} the {GOAL:.0f}x goal)")
+    # what the servers themselves spent (from /proc, 10 ms ticks): unlike wall time, not inflated by
+    # other processes competing for the cores
+    per = {name: cpu[name] / max(len(samples[name]), 1) * 1000 for name in cpu}
+    if per["bare"] > 0:
+        print(f"  server CPU per request: inbox {per['inbox']:.1f} ms, bare {per['bare']:.1f} ms "
+              f"({per['inbox'] / per['bare']:.1f}x)")
+    print(f"  load average before / after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
     failed = failed or ratio95 > GOAL
     sys.exit(1 if (args.strict and failed) else 0)
 

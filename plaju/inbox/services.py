@@ -1,22 +1,32 @@
 """What awaits a person, read from the engine's assignments; single and bulk actions through fire().
 
-A page costs a fixed number of statements whatever the data: the counts per kind (one), per kind the
-page of waiting rows (one), the rows themselves with what the page shows (one or two per kind), the
-matching work items (one), the reader's delegations (one or two). Views call these; these call the engine.
+A page costs a fixed number of statements whatever the data: the reader's delegations (one, two with
+principals), the bounded counts per kind (one), per kind the page of waiting rows (one, a UNION ALL of one
+index range per reach, each stopping after a page), the rows themselves with what the page shows (one or
+two per kind), the matching work items (one). Views call these; these call the engine.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, or_, select
 
 from ..accounts.models import Delegation
 from ..audit import record as audit
 from ..database import utcnow
 from ..extensions import db
-from ..timeutil import today_wib
-from ..workflow import Conflict, Invalid, NotAllowed, Refused, all_specs, awaiting_clause, fire, spec_named
+from ..workflow import Conflict, Invalid, NotAllowed, Refused, all_specs, fire, spec_named
+from ..workflow.assignments import (
+    CAP,
+    Reader,
+    awaiting_clause,
+    bounded_counts,
+    delegations_in_force,
+    page_keys,
+    parse_cursor,
+    reader,
+)
 from ..workflow.models import WorkItem
 
 PAGE = 25
@@ -45,28 +55,35 @@ class Row:
     def key(self) -> str:
         return f"{self.spec.name}:{self.entity.id}"
 
-    @property
+    @cached_property
     def summary(self) -> dict:
         return self.spec.summary(self.entity)
 
-    @property
+    @cached_property
     def url(self) -> str | None:
         return self.spec.url(self.entity) if self.spec.url else None
 
-    @property
+    @cached_property
+    def open_url(self) -> str | None:
+        """The row's own page, opened from the inbox: a step taken there goes on to the next item."""
+        if not self.url:
+            return None
+        return self.url + ("&" if "?" in self.url else "?") + "from=inbox"
+
+    @cached_property
     def version(self) -> int:
         return getattr(self.entity, self.spec.version_attr)
 
-    @property
+    @cached_property
     def overdue(self) -> bool:
         return self.due_at is not None and self.due_at < utcnow()
 
-    @property
+    @cached_property
     def bulk_action(self) -> RowAction | None:
         """The action a batch takes on this row: a bulk step that no guard blocks."""
         return next((a for a in self.actions if a.step.bulk and not a.blocked), None)
 
-    @property
+    @cached_property
     def acting_as(self) -> str | None:
         """'Plh. Camat' when the row reaches the reader only through a delegation."""
         titles = {a.delegation.title for a in self.actions if a.delegation is not None}
@@ -78,68 +95,49 @@ class Row:
 @dataclass
 class Group:
     spec: object
-    count: int
+    count: int  # exact below assignments.CAP, CAP from there on ("999+")
     rows: list
-    page: int
+    after: str | None = None  # the cursor of the next page, when there is one
 
     @property
     def more(self) -> bool:
-        return self.count > self.page * PAGE
+        return self.after is not None
+
+    @property
+    def count_label(self) -> str:
+        return count_label(self.count)
+
+
+def count_label(n: int) -> str:
+    return f"{CAP - 1}+" if n >= CAP else str(n)
 
 
 def my_delegations(user) -> list[Delegation]:
     """The reader's Plh/Plt delegations in force today, with their principals and roles."""
-    on = today_wib()
-    return list(db.session.scalars(
-        select(Delegation).options(joinedload(Delegation.principal))
-        .where(Delegation.delegate_id == user.id, Delegation.revoked.is_(False),
-               Delegation.starts_on <= on, Delegation.ends_on >= on).order_by(Delegation.id)).unique())
+    return delegations_in_force(user)
 
 
-def counts(user) -> dict[str, int]:
-    """How many rows of each kind await `user`: one statement."""
-    rows = db.session.execute(
-        select(WorkItem.spec, func.count(func.distinct(WorkItem.entity_id)))
-        .where(awaiting_clause(user)).group_by(WorkItem.spec)).all()
-    return {name: int(n) for name, n in rows}
+def counts(who) -> dict[str, int]:
+    """How many rows of each kind await `who` (a user or a Reader), bounded by CAP: one statement
+    (after the reader's delegations) whatever is waiting."""
+    return bounded_counts(who, [spec.name for spec in all_specs()])
 
 
-def count(user) -> int:
-    return sum(counts(user).values())
+def count(who) -> int:
+    """The navigation's number: the kinds' bounded counts added, itself shown as "999+" from CAP on."""
+    return sum(counts(who).values())
 
 
-def _page_keys(user, spec_name: str, page: int):
-    """One kind's waiting rows for this page: overdue first, then by due time, then the oldest."""
-    due = func.min(WorkItem.due_at)
-    since = func.min(WorkItem.since)
-    return db.session.execute(
-        select(WorkItem.entity_id, due, since)
-        .where(WorkItem.spec == spec_name, awaiting_clause(user))
-        .group_by(WorkItem.entity_id)
-        .order_by(due.is_(None), due, since, WorkItem.entity_id)
-        .offset((page - 1) * PAGE).limit(PAGE)).all()
-
-
-def _authority(item: WorkItem, user, delegations) -> Delegation | None | bool:
-    """None: the reader's own item; a Delegation: taken for its principal; False: not theirs."""
-    if item.user_id == user.id or (item.role is not None and item.role in user.roles):
-        return None
-    if item.delegable:
-        for d in delegations:
-            principal = d.principal
-            if (item.user_id == principal.id or item.role in principal.roles) and item.excluded_user_id != principal.id:
-                return d
-    return False
-
-
-def load_rows(user, keys: dict, delegations) -> dict[str, list[Row]]:
-    """Rows for {spec name: [(entity id, due, since), ...]} with their actions, in fixed statements."""
-    wanted = [(name, [k[0] for k in entries]) for name, entries in keys.items() if entries]
+def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
+    """Rows for {spec name: [Key, ...]} with their actions, in fixed statements."""
+    r = who if isinstance(who, Reader) else reader(who)
+    user = r.user
+    wanted = [(name, [k.entity_id for k in entries]) for name, entries in keys.items() if entries]
     if not wanted:
         return {}
     items = db.session.scalars(select(WorkItem).where(
-        awaiting_clause(user), or_(*(and_(WorkItem.spec == name, WorkItem.entity_id.in_(ids))
-                                     for name, ids in wanted)))
+        awaiting_clause(r), or_(*(and_(WorkItem.spec == name, WorkItem.entity_id.in_(ids))
+                                  for name, ids in wanted)))
         .order_by(WorkItem.id)).all()
     by_entity: dict[tuple, list[WorkItem]] = {}
     for item in items:
@@ -153,38 +151,59 @@ def load_rows(user, keys: dict, delegations) -> dict[str, list[Row]]:
             select(spec.model).options(*spec.inbox_options).where(spec.model.id.in_(ids))).unique()}
         if spec.prefetch:
             spec.prefetch(list(entities.values()))
+        order = {s.trigger: n for n, s in enumerate(spec.steps)}
         rows = []
-        for entity_id, due, since in keys[name]:
-            entity = entities.get(entity_id)
+        for key in keys[name]:
+            entity = entities.get(key.entity_id)
             if entity is None:
                 continue
-            row = Row(spec, entity, due, since)
+            row = Row(spec, entity, key.due_at, key.since)
             seen = set()
-            for item in by_entity.get((name, entity_id), []):
+            for item in by_entity.get((name, key.entity_id), []):
                 step = spec.step_by_trigger.get(item.trigger)
-                delegation = _authority(item, user, delegations)
+                delegation = r.authority(item)
                 if step is None or delegation is False or step.trigger in seen:
                     continue
                 seen.add(step.trigger)
                 blocked = next((str(m) for m in (g(entity, user) for g in step.guards) if m), None)
                 row.actions.append(RowAction(step, delegation, blocked))
-            order = {s.trigger: n for n, s in enumerate(spec.steps)}
             row.actions.sort(key=lambda a: order[a.trigger])
             rows.append(row)
         result[name] = rows
     return result
 
 
-def inbox(user, kind: str | None = None, page: int = 1) -> tuple[list[Group], list[Delegation]]:
-    """The groups of rows awaiting `user` (one kind only when `kind` is given), and their delegations."""
-    totals = counts(user)
-    delegations = my_delegations(user)
+def inbox(user, kind: str | None = None, after: str | None = None) -> tuple[list[Group], list[Delegation]]:
+    """The groups of rows awaiting `user` (one kind only when `kind` is given; `after`: that kind's page
+    after this cursor), and their delegations."""
+    r = reader(user)
+    totals = counts(r)
     specs = [s for s in all_specs() if totals.get(s.name) and (kind is None or s.name == kind)]
-    page = page if kind else 1
-    keys = {spec.name: _page_keys(user, spec.name, page) for spec in specs}
-    rows = load_rows(user, keys, delegations)
-    groups = [Group(spec, totals[spec.name], rows.get(spec.name, []), page) for spec in specs]
-    return groups, delegations
+    position = parse_cursor(after) if kind else None
+    keys, cursors = {}, {}
+    for spec in specs:
+        found = page_keys(r, spec.name, PAGE + 1, position)
+        keys[spec.name] = found[:PAGE]
+        cursors[spec.name] = found[PAGE - 1].cursor if len(found) > PAGE else None
+    rows = load_rows(r, keys)
+    groups = [Group(spec, totals[spec.name], rows.get(spec.name, []), cursors[spec.name]) for spec in specs]
+    return groups, r.delegations
+
+
+def end_reading() -> None:
+    """End the page's read-only transaction before the template renders, keeping what was loaded: on
+    SQLite every transaction begins IMMEDIATE and holds the one write lock, which a list would otherwise
+    keep for the whole rendering while other requests queue behind it. Nothing is written here, so
+    nothing is committed: with changes pending (none on these pages) it leaves the transaction alone."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted or not session.in_transaction():
+        return
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 # --- acting ------------------------------------------------------------------------------------------
@@ -218,9 +237,9 @@ def _unknown(raw) -> Outcome:
                    _("This item does not exist (any more)."), 404)
 
 
-def _awaits(user, spec_name: str, entity_id: int, trigger: str | None = None) -> bool:
+def _awaits(who, spec_name: str, entity_id: int, trigger: str | None = None) -> bool:
     stmt = select(WorkItem.id).where(WorkItem.spec == spec_name, WorkItem.entity_id == entity_id,
-                                     awaiting_clause(user))
+                                     awaiting_clause(who))
     if trigger is not None:
         stmt = stmt.where(WorkItem.trigger == trigger)
     return db.session.scalar(stmt.limit(1)) is not None
@@ -230,13 +249,14 @@ def describe(user, raw_items) -> list[tuple[str, dict, str]]:
     """(value, summary, step label) of each item a batch names that awaits `user`, for the confirmation.
     Others are left out: the confirmation shows nobody a row they could not see in their own list."""
     result = []
+    r = reader(user)
     for raw in dict.fromkeys(raw_items):
         parsed = parse_item(raw)
         if parsed is None:
             continue
         spec, entity_id, trigger, _version = parsed
         step = spec.step_by_trigger.get(trigger)
-        if step is None or not _awaits(user, spec.name, entity_id, trigger):
+        if step is None or not _awaits(r, spec.name, entity_id, trigger):
             continue
         entity = db.session.get(spec.model, entity_id)
         if entity is not None:
@@ -292,6 +312,11 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
                            comment=f"[{error.code}] {error.message} ({len(raw_items)})")
         raise error
     return [act(actor, raw, reauthenticated=True) for raw in raw_items]
+
+
+def awaits(user, entity_id: int, spec_name: str) -> bool:
+    """Whether any step of this row still awaits `user`."""
+    return _awaits(user, spec_name, entity_id)
 
 
 def next_after(user, spec_name: str, entity_id: int) -> Row | None:

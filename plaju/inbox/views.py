@@ -5,13 +5,28 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..core.registry import home_card, nav_item
-from ..core.urls import int_arg
 from ..htmx import render_page_or_block, trigger
-from ..workflow import Refused, all_specs, spec_named
+from ..workflow import Refused, all_specs, spec_for, spec_named
 from . import services
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 nav_item("inbox.index", _l("Needs my action"), order=1, counter="inbox.count")
+
+
+@bp.record_once
+def _register(state):
+    """A step taken on an item's page opened from the inbox goes on to the next waiting item."""
+    state.app.extensions["workflow_next_item"] = next_item_url
+
+
+def next_item_url(actor, entity) -> str | None:
+    """None while `entity` still awaits the actor (they go on with it); else the page of the next item
+    awaiting them, or the list when nothing is left (which then says so)."""
+    spec = spec_for(entity)
+    if services.awaits(actor, entity.id, spec.name):
+        return None
+    row = services.next_after(actor, spec.name, entity.id)
+    return row.open_url if row is not None and row.open_url else url_for("inbox.index")
 
 
 @bp.before_request
@@ -24,14 +39,14 @@ def _page(status: int = 200, **context):
     kind = request.values.get("kind") or None
     if kind is not None and spec_named(kind) is None:
         kind = None
-    page = max(int_arg("page", 1) or 1, 1)
-    groups, delegations = services.inbox(current_user, kind=kind, page=page)
+    groups, delegations = services.inbox(current_user._get_current_object(), kind=kind, after=request.args.get("after"))
+    services.end_reading()
     context.setdefault("open_key", None)
     if context["open_key"] is None and groups and groups[0].rows and context.get("opened_next"):
         context["open_key"] = groups[0].rows[0].key
     html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
-                                total=sum(g.count for g in groups), item_value=services.item_value,
-                                **context)
+                                total_label=services.count_label(sum(g.count for g in groups)),
+                                item_value=services.item_value, **context)
     response = make_response(html, status)
     if context.get("changed"):
         trigger(response, "inbox-changed", "notifications-changed")
@@ -45,7 +60,10 @@ def index():
 
 @bp.get("/count")
 def count():
-    return render_page_or_block("inbox/_count.html", "count", waiting=services.count(current_user))
+    waiting = services.count(current_user._get_current_object())
+    services.end_reading()
+    return render_page_or_block("inbox/_count.html", "count", waiting=waiting,
+                                label=services.count_label(waiting))
 
 
 @bp.post("/act")
@@ -88,8 +106,8 @@ def _inbox_card(user):
     """Every role's home page leads with what awaits them."""
     per_kind = services.counts(user)
     total = sum(per_kind.values())
-    kinds = [f"{spec.kind_label or spec.name}: {per_kind[spec.name]}" for spec in all_specs()
-             if per_kind.get(spec.name)]
-    return {"title": _l("Needs my action"), "value": total,
+    kinds = [f"{spec.kind_label or spec.name}: {services.count_label(per_kind[spec.name])}"
+             for spec in all_specs() if per_kind.get(spec.name)]
+    return {"title": _l("Needs my action"), "value": services.count_label(total),
             "text": " · ".join(kinds) if kinds else _("Nothing waits for you."),
             "url": url_for("inbox.index"), "link": _l("Open the list"), "tone": "warning" if total else None}

@@ -10,7 +10,7 @@ redirect (no JavaScript). A refusal re-renders the block with the reason and the
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import abort, flash, make_response, redirect, request
+from flask import abort, current_app, flash, make_response, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -151,7 +151,7 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
         db.session.expire_all()
         entity = db.session.get(type(entity), entity.id)
         message = done_message(entity, step)
-        elsewhere = gone(entity) if gone else None
+        elsewhere = following_item(entity, actor) or (gone(entity) if gone else None)
         if wants_fragment():
             if elsewhere:
                 flash(message, "success")
@@ -165,9 +165,25 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             target = elsewhere
         elif not is_local_url(target):
             target = page_url(entity)
+            if request.values.get("from") == FROM_INBOX:  # still on an item opened from the inbox
+                target += ("&" if "?" in target else "?") + "from=" + FROM_INBOX
         return redirect(target, 303)
 
     return view
+
+
+# the page was opened from the inbox: its links carry from=inbox, its step forms post it back
+FROM_INBOX = "inbox"
+
+
+def following_item(entity, actor) -> str | None:
+    """Where a step taken on an item's page opened from the inbox leads: nowhere new while the item still
+    awaits the actor, else the next waiting item's page (or the list when nothing is left). The inbox
+    registers how to find it (`app.extensions["workflow_next_item"]`); without it, None."""
+    if request.values.get("from") != FROM_INBOX:
+        return None
+    find = current_app.extensions.get("workflow_next_item")
+    return find(actor, entity) if find else None
 
 
 def _discard(form: StepForm) -> None:

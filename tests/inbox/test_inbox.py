@@ -216,3 +216,84 @@ def test_a_step_whose_form_needs_the_item_page_is_not_taken_from_the_row(client,
     db.session.expire_all()
     assert db.session.get(DocumentRequest, doc.id).state == "verifying"
     assert _refused_events(db) == refused + 1
+
+
+def test_signing_on_an_item_page_opened_from_the_inbox_opens_the_next_waiting_item(
+        client, login_as, db, users, make_request):
+    """The item's page opened from the list carries from=inbox; its step then leads to the next waiting
+    item's page (HTMX and without JavaScript), and to the list when nothing is left."""
+    first = make_request("awaiting_signature", name="Pertama", due_at=utcnow() - timedelta(hours=2))
+    second = make_request("awaiting_signature", name="Kedua", due_at=utcnow() + timedelta(hours=2))
+    third = make_request("awaiting_signature", name="Ketiga", due_at=utcnow() + timedelta(days=2))
+    login_as("camat")
+    listing = client.get("/inbox/").text
+    opened = re.search(rf'href="(/documents/{first.id}\?from=inbox)" data-testid="open-item"', listing).group(1)
+    page = client.get(opened).text
+    assert page.count('name="from" value="inbox"') >= 1
+    # HTMX: the answer sends the browser on to the next item's page
+    done = client.post(f"/documents/{first.id}/actions/sign", headers={"HX-Request": "true"},
+                       data={"version": first.version, "password": PASSWORD, "from": "inbox"})
+    assert done.status_code == 200 and done.headers["HX-Redirect"] == f"/documents/{second.id}?from=inbox"
+    assert "inbox-changed" in done.headers["HX-Trigger"]
+    # without JavaScript: a redirect to the same place
+    done = client.post(f"/documents/{second.id}/actions/sign",
+                       data={"version": second.version, "password": PASSWORD, "from": "inbox"})
+    assert done.status_code == 303 and done.headers["Location"] == f"/documents/{third.id}?from=inbox"
+    # a refusal stays on the item, with from=inbox still in its forms
+    wrong = client.post(f"/documents/{third.id}/actions/sign", headers={"HX-Request": "true"},
+                        data={"version": third.version, "password": "salah-sandi", "from": "inbox"})
+    assert wrong.status_code in (403, 422) and "HX-Redirect" not in wrong.headers
+    assert 'name="from" value="inbox"' in wrong.text
+    # the last one: back to the list, which says nothing is left
+    done = client.post(f"/documents/{third.id}/actions/sign",
+                       data={"version": third.version, "password": PASSWORD, "from": "inbox"})
+    assert done.status_code == 303 and done.headers["Location"] == "/inbox/"
+    assert 'data-testid="nothing-waiting"' in client.get("/inbox/").text
+    # opened another way (no from=inbox), a step stays on its page
+    other = make_request("awaiting_signature", name="Keempat")
+    make_request("awaiting_signature", name="Kelima")
+    done = client.post(f"/documents/{other.id}/actions/sign", data={"version": other.version, "password": PASSWORD})
+    assert done.status_code == 303 and done.headers["Location"] == f"/documents/{other.id}"
+
+
+def test_a_step_that_leaves_the_item_awaiting_me_stays_on_it(client, login_as, db, users, make_request):
+    """Starting verification leaves the request with the same counter (returning it is theirs now): the
+    page opened from the inbox stays on it, still from the inbox."""
+    doc = make_request("received", name="Masih Di Saya")
+    make_request("received", name="Berikutnya")
+    login_as("clerk")
+    assert 'name="from" value="inbox"' in client.get(f"/documents/{doc.id}?from=inbox").text
+    done = client.post(f"/documents/{doc.id}/actions/verify", data={"version": doc.version, "from": "inbox"})
+    assert done.status_code == 303 and done.headers["Location"] == f"/documents/{doc.id}?from=inbox"
+    db.session.expire_all()
+    assert db.session.get(DocumentRequest, doc.id).state == "verifying"
+
+
+def test_the_inbox_pages_by_key_and_its_counts_stop_at_the_cap(client, login_as, db, users, make_request,
+                                                                monkeypatch):
+    """Pages follow each other by cursor (due, since, id) without gaps or repeats; counts beyond the cap
+    read "999+"-style, the navigation too."""
+    from plaju.inbox import services
+    from plaju.workflow import assignments
+
+    monkeypatch.setattr(services, "PAGE", 3)
+    rows = [make_request("awaiting_signature", name=f"Warga {n:02d}",
+                         due_at=utcnow() + timedelta(hours=n % 4) if n % 5 else None) for n in range(8)]
+    login_as("camat")
+    seen, url = [], "/inbox/"
+    while url:
+        page = client.get(url).text
+        seen += re.findall(r'data-key="document:(\d+)"', page)
+        more = re.search(r'href="([^"]*)" data-testid="more"', page)
+        url = more.group(1).replace("&amp;", "&") if more else None
+    assert sorted(map(int, seen)) == sorted(r.id for r in rows) and len(seen) == len(set(seen)) == 8
+    # dated first, earliest due first; the undated last
+    dues = {r.id: r.due_at for r in rows}
+    order = [dues[int(i)] for i in seen]
+    dated = [d for d in order if d is not None]
+    assert dated == sorted(dated) and order[len(dated):] == [None] * (8 - len(dated))
+    assert client.get("/inbox/?kind=document&after=rubbish").text.count('data-key="document:') == 3
+    monkeypatch.setattr(assignments, "CAP", 5)
+    monkeypatch.setattr(services, "CAP", 5)
+    assert re.findall(r'data-testid="group-count">([^<]+)<', client.get("/inbox/").text) == ["4+"]
+    assert ">4+<" in client.get("/inbox/count").text
