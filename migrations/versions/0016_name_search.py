@@ -1,7 +1,7 @@
 """name search by word index: every word of a request's name in document_name_word
 
 Revision ID: 0016_name_search
-Revises: 0008_letters
+Revises: 0009_inbox
 """
 import re
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_name_search'
-down_revision = '0008_letters'
+down_revision = '0009_inbox'
 branch_labels = None
 depends_on = None
 
