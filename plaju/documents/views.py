@@ -18,6 +18,7 @@ from ..extensions import db
 from ..htmx import render_page_or_block, trigger, wants_fragment
 from ..timeutil import today_wib
 from ..workflow.ui import action_view, waiting_for
+from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
 from .forms import DocumentTypeForm, HolidayForm, IntakeForm

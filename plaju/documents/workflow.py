@@ -173,12 +173,21 @@ STEPS = [
          who=COUNTER, comment_required=True, style="secondary", todo=False),
 ]
 
+def _draft_link(request) -> list:
+    """The letter beside the to-do: the Kasi reviews the draft before it goes up, the Camat reads it
+    before he signs (from the list too, not only on the request's page)."""
+    from .letters import DRAFT_STATES
+    if not request.type.camat_signs or request.state not in DRAFT_STATES:
+        return []
+    return [(_l("Draft letter (PDF)"), local_path("letters.draft", subject_type="document", subject_id=request.id))]
+
+
 DOCUMENT_FLOW = register(Spec(
     name="document", model=DocumentRequest, initial="received", states=STATES, steps=STEPS,
     owners=lambda r: {r.created_by_id} if r.created_by_id else set(),
     describe=lambda r: r.tracking_code, after_each=track_clock,
     due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
-    summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name},
+    summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r)},
     url=lambda r: local_path("documents.detail", request_id=r.id),
 ))
 

@@ -297,3 +297,17 @@ def test_the_inbox_pages_by_key_and_its_counts_stop_at_the_cap(client, login_as,
     monkeypatch.setattr(services, "CAP", 5)
     assert re.findall(r'data-testid="group-count">([^<]+)<', client.get("/inbox/").text) == ["4+"]
     assert ">4+<" in client.get("/inbox/count").text
+
+
+def test_the_draft_letter_is_one_click_from_the_row(client, login_as, db, users, make_request):
+    # the Camat reads the letter he signs from his list, not only from the request's page
+    letter = make_request("awaiting_signature", "sktm", name="Warga Bersurat")
+    forwarded = make_request("awaiting_signature", "ktp-baru", name="Warga Tanpa Surat")
+    login_as("camat")
+    page = client.get("/inbox/").text
+    row = page.split(letter.tracking_code)[1].split('data-kind=')[0].split(forwarded.tracking_code)[0]
+    link = re.search(r'href="([^"]+)"[^>]*data-testid="row-link"', row)
+    assert link and f"/letters/draft/document/{letter.id}.pdf" in link.group(1)
+    response = client.get(link.group(1))
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert page.count('data-testid="row-link"') == 1  # a KTP-el is Disdukcapil's: no letter of the office
