@@ -85,9 +85,11 @@ def _date(raw, field, label, today) -> date:
     return value
 
 
-def _nik(raw, field, today, required=True, local=True):
-    if not str(raw or "").strip() and not required:
-        return None
+def _nik(raw, field, today, required=True, local=True, empty=None):
+    if not str(raw or "").strip():
+        if not required:
+            return None
+        raise SubjectRefused(empty, field)
     try:
         return validate_nik(raw, today=today, local=local)
     except InvalidNIK as fault:
@@ -112,7 +114,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
     if kind == "person":
         if raw.get("s_same") in ("1", "y", "on", True, None):
             return {"same": True}
-        nik = _nik(raw.get("s_nik"), "s_nik", today)
+        nik = _nik(raw.get("s_nik"), "s_nik", today, empty=_l("Enter the NIK of the person the letter is for."))
         if nik.value == applicant_nik:
             raise SubjectRefused(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."),
                                  "s_nik")
@@ -137,7 +139,8 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                                     "birth: check the date of birth or who reports."), "s_date")
         return {"name": name, "sex": sex, "place": place, "date": born.isoformat(), "relation": relation}
     if kind in ("death", "inheritance"):
-        nik = _nik(raw.get("s_nik"), "s_nik", today, required=kind == "death", local=False)
+        nik = _nik(raw.get("s_nik"), "s_nik", today, required=kind == "death", local=False,
+                   empty=_l("Enter the NIK of the deceased."))
         if nik is not None and nik.value == applicant_nik:
             raise SubjectRefused(_l("This is the applicant's own NIK; enter the NIK of the deceased."), "s_nik")
         name = _text(raw.get("s_name"), "s_name", _l("Enter the name of the deceased."))
