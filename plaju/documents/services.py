@@ -98,7 +98,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     if not doc_type.active:
         raise IntakeRefused(_("This document type is no longer offered."), "type_id")
     try:
-        subject_data = subjects.validate(doc_type.subject_kind, subject or {}, checked.value, today_wib())
+        intake_day = sla.wib_date(received_at or utcnow())  # "recent" and "not in the future" from the intake day
+        subject_data = subjects.validate(doc_type.subject_kind, subject or {}, checked.value, intake_day)
     except subjects.SubjectRefused as refused:
         raise IntakeRefused(refused.message, refused.field) from None
     message = missing_requirements(doc_type, ticked)
