@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
+from plaju.documents.sla import wib_date
 from plaju.documents.services import create_request
 from plaju.workflow import started
 
@@ -52,7 +53,8 @@ def make_request(db, users, doc_types):
                              phone="081234567890", kelurahan=fields.pop("kelurahan", "Plaju Darat"),
                              doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
                              received_at=received_at,
-                             subject=fields.pop("subject", None) or subject_for(doc_type.subject_kind))
+                             subject=fields.pop("subject", None) or subject_for(
+                                 doc_type.subject_kind, wib_date(received_at) if received_at else None))
         for key, value in fields.items():
             setattr(req, key, value)
         req.state = state
