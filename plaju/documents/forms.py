@@ -9,6 +9,7 @@ from ..inputs import InputRefused, digits_only
 from ..once import OnceForm
 from .models import KELURAHAN, REQUIREMENT_LABEL_MAX
 from .nik import InvalidNIK, validate_nik
+from .subjects import KINDS
 
 
 def _phone(_form, field):
@@ -64,6 +65,8 @@ class DocumentTypeForm(OnceForm):
     archive_code = StringField(_l("Archive classification code"), validators=[
         Optional(), Length(max=20),
         Regexp(r"^[0-9]{3}(\.[0-9]+)*$", message=_l("Enter a classification code such as 400.12 or 400.12.3."))])
+    subject_kind = SelectField(_l("The document is about"), choices=[
+        SelectChoice(k.name, k.label) for k in KINDS.values()], default="applicant")
     active = BooleanField(_l("Offered at the counter"), default=True)
     required = TextAreaField(_l("Required documents (one per line)"), validators=[Optional(), _lines_fit],
                              render_kw={"rows": 5})

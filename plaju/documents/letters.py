@@ -1,12 +1,22 @@
 """The letters the Camat signs for document requests: one template per document type, the draft for
 review, and `issue_letter()` called from the sign step. Rendering, numbering and signing are in
 plaju.letters; what a letter says about a request is here."""
+from datetime import date
+
 from flask import url_for
 
 from ..extensions import db
 from ..letters.render import LetterContent
 from ..letters.services import Draft, Subject, issue, register_subject
 from .models import DocumentRequest
+from .subjects import RELATIONS
+
+MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember"]
+# the letters are in Bahasa Indonesia whatever the reader's language: the relation words in Bahasa
+RELATION_WORDS = {"suami": "suami", "istri": "istri", "anak": "anak", "ayah": "ayah", "ibu": "ibu",
+                  "saudara": "saudara kandung", "cucu": "cucu", "lainnya": "kerabat"}
+assert set(RELATION_WORDS) == set(RELATIONS)
 
 # states in which the draft is worth reviewing: before and while it waits for the signature
 DRAFT_STATES = ("processing", "back_from_disdukcapil", "awaiting_signature")
@@ -17,6 +27,23 @@ def _address(req) -> str:
     street = getattr(req, "address", "") or ""
     place = f"Kelurahan {req.kelurahan}, Kecamatan Plaju, Kota Palembang"
     return f"{street}, {place}" if street else place
+
+
+def _tanggal(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _person(req) -> tuple[list, list]:
+    """The letter's data rows and, when the letter is for someone other than the applicant, the sentence
+    naming who asked for it (SKTM, domisili: the person, possibly the applicant himself)."""
+    data = req.subject
+    if req.type.subject_kind == "person" and data and not data.get("same"):
+        rows = [("Nama", data["name"]), ("NIK", data["nik"]), ("Alamat", _address(req))]
+        asked = (f"Surat keterangan ini dibuat atas permohonan {req.name} (NIK {req.nik}), "
+                 f"{RELATION_WORDS.get(data['relation'], 'kerabat')} dari nama tersebut di atas.")
+        return rows, [asked]
+    return [("Nama", req.name), ("NIK", req.nik), ("Alamat", _address(req))], []
 
 
 def _purpose(req) -> str:
@@ -43,10 +70,20 @@ def _domisili_usaha(req):
 
 
 def _ahli_waris(req):
+    data = req.subject
+    if not data.get("heirs"):  # a request taken in before the heirs were asked at the counter
+        return ("SURAT KETERANGAN AHLI WARIS", [
+            f"Berdasarkan surat pernyataan ahli waris yang diketahui Lurah {req.kelurahan} beserta lampirannya, "
+            "nama tersebut di atas adalah ahli waris dari pewaris sebagaimana tercantum dalam surat pernyataan "
+            "ahli waris yang menjadi bagian tidak terpisahkan dari surat keterangan ini.",
+            f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
+    nik = f", NIK {data['nik']}" if data.get("nik") else ""
+    heirs = [f"{i}. {h['name']}, NIK {h['nik']}, {RELATION_WORDS.get(h['relation'], 'kerabat')} pewaris."
+             for i, h in enumerate(data["heirs"], start=1)]
     return ("SURAT KETERANGAN AHLI WARIS", [
         f"Berdasarkan surat pernyataan ahli waris yang diketahui Lurah {req.kelurahan} beserta lampirannya, "
-        "nama tersebut di atas adalah ahli waris dari pewaris sebagaimana tercantum dalam surat pernyataan "
-        "ahli waris yang menjadi bagian tidak terpisahkan dari surat keterangan ini.",
+        f"almarhum/almarhumah {data['name']}{nik}, yang meninggal dunia pada tanggal {_tanggal(data['date'])}, "
+        f"meninggalkan ahli waris sebanyak {len(heirs)} orang, yaitu:", *heirs,
         f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
 
 
@@ -70,7 +107,10 @@ def _generic(req):
 
 def draw(req: DocumentRequest) -> Draft:
     title, statements = TEMPLATES.get(req.type.code, _generic)(req)
-    fields = [("Nama", req.name), ("NIK", req.nik), ("Alamat", _address(req))]
+    fields, asked = _person(req)
+    if req.type.subject_kind == "inheritance":
+        fields = [("Nama pemohon", req.name), ("NIK", req.nik), ("Alamat", _address(req))]
+    statements = statements[:-1] + asked + statements[-1:]
     return Draft(content=LetterContent(title=title, opening=OPENING, fields=fields, statements=statements),
                  kind=req.type.code, kind_name=req.type.name,
                  classification=getattr(req.type, "archive_code", "") or "", label=req.tracking_code)

@@ -21,6 +21,8 @@ class DocumentType(db.Model):
     __table_args__ = (
         CheckConstraint("service_unit IN ('hours', 'days')", name="service_unit"),
         CheckConstraint("service_amount > 0", name="service_amount"),
+        CheckConstraint("subject_kind IN ('applicant', 'person', 'birth', 'death', 'inheritance')",
+                        name="subject_kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -32,6 +34,8 @@ class DocumentType(db.Model):
     forwards_to_disdukcapil: Mapped[bool] = mapped_column(default=False)
     # archive classification code (Permendagri 83/2022) in the number of the letters of this type
     archive_code: Mapped[str] = mapped_column(String(20), default="")
+    # whom the document is about and which data its output needs (plaju.documents.subjects.KINDS)
+    subject_kind: Mapped[str] = mapped_column(String(20), default="applicant", server_default="applicant")
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -86,6 +90,9 @@ class DocumentRequest(db.Model):
     kelurahan: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, default="")
     checklist: Mapped[str] = mapped_column(Text, default="[]")  # JSON snapshot taken at intake
+    # JSON: the person the document is about, when not simply the applicant (subjects.validate)
+    subject_data: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    return_reason: Mapped[str] = mapped_column(Text, default="", server_default="")  # the last return's why
     state: Mapped[str] = mapped_column(String(30), default="received")
     version: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -115,6 +122,18 @@ class DocumentRequest(db.Model):
     @property
     def checklist_items(self) -> list[dict]:
         return json.loads(self.checklist or "[]")
+
+    @property
+    def missing_items(self) -> list[str]:
+        """The labels of the requirements marked missing (type data: no personal data in them)."""
+        return [item["label"] for item in self.checklist_items if not item.get("ok") and item.get("required")]
+
+    @property
+    def subject(self) -> dict:
+        return json.loads(self.subject_data or "{}")
+
+    handover: Mapped["DocumentHandover | None"] = relationship(lazy="select", uselist=False,
+                                                               back_populates="request")
 
     def __str__(self):
         return self.tracking_code
@@ -156,3 +175,25 @@ class DocumentAttachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[DocumentRequest] = relationship(back_populates="attachments")
+
+
+class DocumentHandover(db.Model):
+    """Who collected the document at the counter: the applicant or someone with a power of attorney."""
+    __tablename__ = "document_handover"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("document_request.id", ondelete="CASCADE"), unique=True)
+    by_applicant: Mapped[bool] = mapped_column(default=True)
+    name: Mapped[str] = mapped_column(String(120))
+    relation: Mapped[str] = mapped_column(String(60))
+    id_kind: Mapped[str] = mapped_column(String(20))
+    id_number: Mapped[str] = mapped_column(String(30))
+    power_of_attorney: Mapped[bool] = mapped_column(default=False)  # surat kuasa seen and kept
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("document_attachment.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[DocumentRequest] = relationship(back_populates="handover")
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_nik(self.id_number) if len(self.id_number) >= 8 else "*" * len(self.id_number)

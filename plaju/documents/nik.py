@@ -30,8 +30,9 @@ def clean(raw: str | None) -> str:
     return "".join((raw or "").split()).replace(".", "").replace("-", "")
 
 
-def validate_nik(raw: str | None, today: date | None = None) -> NIK:
-    """Return the parsed NIK or raise InvalidNIK with a message for the counter clerk."""
+def validate_nik(raw: str | None, today: date | None = None, local: bool = True) -> NIK:
+    """Return the parsed NIK or raise InvalidNIK with a message for the counter clerk. `local=False`
+    accepts a NIK from anywhere in Indonesia (an heir or a deceased person registered elsewhere)."""
     nik = clean(raw)
     if not nik:
         raise InvalidNIK(_l("Enter the citizen's NIK."))
@@ -43,7 +44,9 @@ def validate_nik(raw: str | None, today: date | None = None) -> NIK:
         raise InvalidNIK(_l("The NIK may contain digits only; it has letters or other characters."))
     if len(nik) != 16:
         raise InvalidNIK(_l("The NIK must be 16 digits long, not %(n)s.", n=len(nik)))
-    if nik[:4] != PALEMBANG:
+    if nik[:2] == "00" or nik[2:4] == "00":
+        raise InvalidNIK(_l("Digits 1-4 of the NIK (province and regency code) cannot be 00."))
+    if local and nik[:4] != PALEMBANG:
         raise InvalidNIK(_l("This NIK is not from Palembang: it must start with 1671, not %(code)s.",
                             code=nik[:4]))
     if nik[4:6] == "00":

@@ -67,6 +67,10 @@ ARCHIVE_CODES = {
     "domisili": "400.12", "domisili-usaha": "500", "ahli-waris": "400.12", "dispensasi-nikah": "400.12",
 }
 
+# whom each document is about (plaju.documents.subjects.KINDS); the rest are about the applicant
+SUBJECT_KINDS = {"akta-lahir": "birth", "akta-mati": "death", "ahli-waris": "inheritance", "sktm": "person",
+                 "domisili": "person"}
+
 DESCRIPTIONS = {
     "ktp-baru": "Diverifikasi di kecamatan dan diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 13).",
     "ktp-ganti": "Diverifikasi di kecamatan dan diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 13).",
@@ -118,10 +122,11 @@ def seed_types() -> dict[str, DocumentType]:
         if code in existing:
             if not existing[code].archive_code:
                 existing[code].archive_code = ARCHIVE_CODES.get(code, "")
-            continue
+            continue  # the subject kind of an existing type is set by migration 0011 or the admin
         doc_type = DocumentType(code=code, name=name, service_amount=amount, service_unit=unit,
                                 camat_signs=signs, forwards_to_disdukcapil=forwards, position=position,
-                                archive_code=ARCHIVE_CODES.get(code, ""), description=DESCRIPTIONS.get(code, ""))
+                                archive_code=ARCHIVE_CODES.get(code, ""), description=DESCRIPTIONS.get(code, ""),
+                                subject_kind=SUBJECT_KINDS.get(code, "applicant"))
         doc_type.requirements = [DocumentRequirement(label=label, required=True, position=i)
                                  for i, label in enumerate(required)] + [
             DocumentRequirement(label=label, required=False, position=len(required) + i)
@@ -140,6 +145,28 @@ def fake_nik(rng: random.Random, serial: int) -> tuple[str, bool]:
     female = rng.random() < 0.5
     born = date(rng.randint(1950, 2008), rng.randint(1, 12), rng.randint(1, 28))
     return make_nik(born, female, serial, district=rng.choice(["01", "08", "11"])), female
+
+
+def fake_subject(kind: str, fake, rng: random.Random, serial: int, received) -> dict:
+    """Invented subject fields for a demo request of this kind (as the intake form posts them)."""
+    day = received.date() if hasattr(received, "date") else received
+    if kind == "birth":
+        born = day - timedelta(days=rng.randint(3, 40))
+        return {"s_name": fake.first_name() + " " + fake.last_name(), "s_sex": rng.choice("LP"),
+                "s_place": "Palembang", "s_date": born.isoformat(), "s_relation": rng.choice(["ayah", "ibu"])}
+    if kind in ("death", "inheritance"):
+        born = date(rng.randint(1935, 1960), rng.randint(1, 12), rng.randint(1, 28))
+        died = day - timedelta(days=rng.randint(10, 300))
+        data = {"s_nik": make_nik(born, False, 5000 + serial), "s_name": fake.name_male(),
+                "s_date": died.isoformat(), "s_relation": "anak"}
+        if kind == "inheritance":
+            heirs = [(fake.name_female(), make_nik(date(rng.randint(1940, 1962), 5, 9), True, 6000 + serial), "istri")]
+            heirs += [(fake.name(), make_nik(date(rng.randint(1965, 1995), 3, 3), False, 7000 + serial * 3 + i),
+                       "anak") for i in range(rng.randint(1, 3))]
+            data.update({"h_name": [h[0] for h in heirs], "h_nik": [h[1] for h in heirs],
+                         "h_relation": [h[2] for h in heirs]})
+        return data
+    return {}
 
 
 def _working_days_ago(days: int, holidays) -> object:
@@ -189,7 +216,8 @@ def seed_documents() -> None:
         received_at = _working_days_ago(ago, holidays) - timedelta(minutes=rng.randint(30, 300))
         intake = dict(actor=people["petugas"], nik=nik, name=name, phone=fake.numerify("08##########"),
                       kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
-                      ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at)
+                      ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at,
+                      subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at)))
         events.append((received_at, serial, 0, intake))
         steps = PATHS[target]
         # steps spread over office hours between intake and now, at most five working hours apart

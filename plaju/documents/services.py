@@ -20,7 +20,7 @@ from ..extensions import db
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow import available, fire, history_for, started
-from . import sla
+from . import sla, subjects
 from .calendar import holiday_set
 from .models import DocumentAttachment, DocumentNameWord, DocumentRequest, DocumentType, name_words
 from .nik import validate_nik
@@ -85,17 +85,23 @@ def missing_requirements(doc_type: DocumentType, ticked: set[int]) -> str | None
 
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
                    ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
-                   holidays=None, once_token: str | None = None, confirm_duplicate: bool = False
-                   ) -> DocumentRequest:
+                   holidays=None, once_token: str | None = None, confirm_duplicate: bool = False,
+                   subject: dict | None = None) -> DocumentRequest:
     """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
 
     Anything refused raises IntakeRefused before a row exists; files stored before a failure are
     removed again so nothing is left on disk. With `once_token` (the form's one-time token) a second
     post of the same form raises once.AlreadyDone with the first request's receipt. An open request
-    for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it."""
+    for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it. `subject`
+    holds the subject fields of the form (subjects.from_form), checked by the type's subject kind."""
     checked = validate_nik(nik)
     if not doc_type.active:
         raise IntakeRefused(_("This document type is no longer offered."), "type_id")
+    try:
+        intake_day = sla.wib_date(received_at or utcnow())  # "recent" and "not in the future" from the intake day
+        subject_data = subjects.validate(doc_type.subject_kind, subject or {}, checked.value, intake_day)
+    except subjects.SubjectRefused as refused:
+        raise IntakeRefused(refused.message, refused.field) from None
     message = missing_requirements(doc_type, ticked)
     if message:
         raise IntakeRefused(message, "requirements")
@@ -116,7 +122,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
             req = DocumentRequest(
                 tracking_code=new_tracking_code(), type=doc_type, nik=checked.value, name=name.strip(),
                 name_key=name.strip().lower(), phone=(phone or "").strip(), kelurahan=kelurahan,
-                note=(note or "").strip(), state="received", version=0, created_by_id=actor.id,
+                note=(note or "").strip(), subject_data=json.dumps(subject_data, ensure_ascii=False),
+                state="received", version=0, created_by_id=actor.id,
                 received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
                 due_at=sla.add_working_minutes(now, budget, holidays),
                 checklist=json.dumps([{"id": r.id, "label": r.label, "required": r.required,
@@ -139,6 +146,21 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     except BaseException:
         db.session.rollback()
         raise
+
+
+def subject_fault(doc_type: DocumentType, subject: dict, applicant_nik: str | None):
+    """The subject fields' first fault for the form to show beside other faults (the NIK may be wrong
+    too), or None. The same rule create_request() enforces."""
+    try:
+        nik = validate_nik(applicant_nik).value
+    except ValueError:
+        nik = ""
+    try:
+        if nik or doc_type.subject_kind != "birth":  # the birth check needs the parent's NIK
+            subjects.validate(doc_type.subject_kind, subject, nik, today_wib())
+    except subjects.SubjectRefused as refused:
+        return refused
+    return None
 
 
 def open_duplicate(nik: str, doc_type: DocumentType) -> DocumentRequest | None:
@@ -198,6 +220,54 @@ def promised_date(req: DocumentRequest):
     return sla.wib_date(req.due_at)
 
 
+def revised_due(req: DocumentRequest, now: datetime | None = None, holidays=None) -> datetime | None:
+    """The new promise of an overdue request, or None when it is not overdue.
+
+    The promise moves on by whole service standards from the missed due time: the first one still in
+    the future. It is derived, not stored, so every page and message says the same date and it does
+    not creep forward day by day (a 3-working-day type missed on Monday is promised for Thursday)."""
+    now = now or utcnow()
+    if not is_overdue(req, now):
+        return None
+    holidays = holiday_set() if holidays is None else holidays
+    budget = max(req.budget_minutes or sla.budget_minutes(req.type.service_amount, req.type.service_unit), 1)
+    late = sla.working_minutes_between(req.due_at, now, holidays)
+    due = sla.add_working_minutes(req.due_at, (late // budget + 1) * budget, holidays)
+    while due <= now:  # the clock's rounding at the edges of office hours
+        due = sla.add_working_minutes(due, budget, holidays)
+    return due
+
+
+def issuer(doc_type: DocumentType) -> str:
+    """Who issues a document of this type, for the receipt and the tracking page: "camat" (a letter the
+    Camat signs), "disdukcapil" (verified here, issued by Disdukcapil) or "kecamatan"."""
+    if doc_type.forwards_to_disdukcapil:
+        return "disdukcapil"
+    return "camat" if doc_type.camat_signs else "kecamatan"
+
+
+def receipt_wording(doc_type: DocumentType) -> dict:
+    """The receipt's sentences that depend on the kind of document."""
+    kind = issuer(doc_type)
+    if kind == "disdukcapil":
+        return {"title": _("Receipt of a population document file"),
+                "issuer": _("%(type)s is issued by the Dinas Kependudukan dan Pencatatan Sipil (Disdukcapil) "
+                            "of Kota Palembang. The kecamatan checks your file and forwards it; the promised "
+                            "date includes the time at Disdukcapil.", type=doc_type.name),
+                "collect": _("Collect the document at the PATEN counter of Kecamatan Plaju once the tracking "
+                             "page says it is ready; bring this receipt and your KTP-el.")}
+    if kind == "camat":
+        return {"title": _("Receipt of a request for a certificate letter"),
+                "issuer": _("The %(type)s is a letter of Kecamatan Plaju signed by the Camat; it carries a "
+                            "QR code anyone can use to check it is genuine.", type=doc_type.name),
+                "collect": _("Collect the letter at the PATEN counter once the tracking page says it is "
+                             "ready; bring this receipt and your KTP-el. Someone else may collect it with a "
+                             "signed power of attorney (surat kuasa) and their own ID.")}
+    return {"title": _("Receipt of a document request"),
+            "issuer": _("The %(type)s is handled by Kecamatan Plaju.", type=doc_type.name),
+            "collect": _("Bring this receipt and your KTP-el when you collect the document.")}
+
+
 def stepper(req: DocumentRequest) -> list[dict]:
     """The path this request takes, each step done, current or still to come."""
     path = ["received", "verifying", "processing"]
@@ -240,8 +310,11 @@ def actions_for(req: DocumentRequest, user) -> list:
 
 
 def take_action(req: DocumentRequest, trigger: str, actor, *, version, comment=None, password=None,
-                ticked=None, missing=None) -> DocumentRequest:
-    data = {"holidays": holiday_set(), "ticked": sorted(ticked or ()), "missing": sorted(missing or ())}
+                ticked=None, missing=None, fields=None, evidence=None) -> DocumentRequest:
+    data = {"holidays": holiday_set(), "ticked": sorted(ticked or ()), "missing": sorted(missing or ()),
+            "fields": dict(fields or {})}
+    if evidence is not None:
+        data["evidence"] = evidence
     db.session.rollback()
     return fire(req, trigger, actor, expected_version=version, comment=comment, password=password, data=data)
 

@@ -20,6 +20,7 @@ from ..timeutil import today_wib
 from ..workflow.ui import action_view, waiting_for
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
+from . import handover, subjects
 from . import services as svc
 from .forms import DocumentTypeForm, HolidayForm, IntakeForm
 from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentRequirement, DocumentType, Holiday
@@ -135,7 +136,8 @@ def new():
                     actor=current_user, nik=form.nik.data, name=form.name.data, phone=form.phone.data,
                     kelurahan=form.kelurahan.data, doc_type=chosen, ticked=ticked,
                     files=request.files.getlist(form.attachments.name), note=form.note.data,
-                    once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data)
+                    once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data,
+                    subject=subjects.from_form(request.form))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 response = redirect(url_for(".receipt", request_id=req.id), 303)
@@ -150,6 +152,9 @@ def new():
             missing = svc.missing_requirements(chosen, ticked)
             if missing:
                 errors["requirements"] = missing
+            fault = svc.subject_fault(chosen, subjects.from_form(request.form), form.nik.data)
+            if fault:
+                errors[fault.field] = fault.message
         if errors or form.errors:
             _audit_refused_intake(form, errors)
         status = 422
@@ -157,7 +162,19 @@ def new():
         status = 200
     return render_page_or_block("documents/new.html", "checklist" if request.args.get("part") == "checklist"
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
-                                errors=errors, max_mb=uploads.max_bytes() // (1024 * 1024)), status
+                                errors=errors, max_mb=uploads.max_bytes() // (1024 * 1024),
+                                **_subject_context(request.form)), status
+
+
+HEIR_ROWS = 6  # blank rows are ignored; a longer list of heirs goes into the attached statement
+
+
+def _subject_context(posted) -> dict:
+    """The subject fields of the intake form (they appear for the chosen type) and what was typed."""
+    return {"subject_choices": subjects.choices, "relations": subjects.RELATIONS, "parents": subjects.PARENTS,
+            "sexes": subjects.SEXES, "kinds": subjects.KINDS, "posted": posted,
+            "heir_rows": range(HEIR_ROWS),
+            "max_date": today_wib().isoformat()}
 
 
 def _already_done(url: str):
@@ -183,7 +200,7 @@ def checklist():
     types = svc.active_types()
     chosen = next((t for t in types if t.id == type_id), None)
     return render_page_or_block("documents/new.html", "checklist", chosen=chosen, ticked=set(), errors={},
-                                form=None, types=types, max_mb=0)
+                                form=None, types=types, max_mb=0, **_subject_context(request.form))
 
 
 # ---- one request -----------------------------------------------------------------------------
@@ -199,6 +216,10 @@ def _detail_context(req, error=None):
     return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
             "error": error, "show_nik": current_user.has_role(*svc.FULL_NIK),
             "timeline": svc.timeline(req), "used_now": svc.clock_used_now(req), "waiting_for": waiting_for(req),
+            "subject_rows": subjects.summary(req.type.subject_kind, req.subject,
+                                             current_user.has_role(*svc.FULL_NIK)),
+            "handover_relations": handover.RELATIONS, "handover_id_kinds": handover.ID_KINDS,
+            "relation_label": handover.relation_label, "revised_due": svc.revised_due(req),
             **_context_helpers()}
 
 
@@ -216,7 +237,8 @@ def timeline(request_id):
 
 def _take_step(req, trigger_name, actor, form):
     return svc.take_action(req, trigger_name, actor, version=form.version, comment=form.comment,
-                           password=form.password, ticked=form.ticked, missing=form.missing)
+                           password=form.password, ticked=form.ticked, missing=form.missing, fields=form.fields,
+                           evidence=form.upload)
 
 
 bp.add_url_rule("/<int:request_id>/actions/<trigger_name>", "act", methods=["POST"], view_func=action_view(
@@ -259,7 +281,19 @@ def receipt(request_id):
     url = url_for("public.track", code=req.tracking_code, _external=True)
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
     return render_page_or_block("documents/receipt.html", "receipt", req=req, qr=qr, track_url=url,
-                                steps=svc.stepper(req), **_context_helpers())
+                                steps=svc.stepper(req), wording=svc.receipt_wording(req.type), **_context_helpers())
+
+
+@bp.get("/<int:request_id>/slip")
+def slip(request_id):
+    """The printable "berkas dikembalikan" slip: what is missing and why, for a returned request."""
+    req = _load(request_id)
+    if req.state != "returned":
+        flash(_("The slip is for a request returned to the citizen; this one is not."), "warning")
+        return redirect(url_for(".detail", request_id=req.id), 303)
+    url = url_for("public.track", code=req.tracking_code, _external=True)
+    return render_page_or_block("documents/slip.html", "slip", req=req, track_url=url,
+                                qr=segno.make(url, error="m").svg_data_uri(scale=3, border=2), printed=utcnow())
 
 
 # ---- settings (admin) --------------------------------------------------------------------------
@@ -310,7 +344,7 @@ def edit_type(type_id):
                 doc_type = DocumentType(position=99)
                 db.session.add(doc_type)
             for name in ("code", "name", "description", "service_amount", "service_unit", "camat_signs",
-                         "forwards_to_disdukcapil", "active"):
+                         "forwards_to_disdukcapil", "subject_kind", "active"):
                 setattr(doc_type, name, getattr(form, name).data)
             doc_type.archive_code = (form.archive_code.data or "").strip()
             wanted = [(label, True) for label in _lines(form.required.data)] + [
@@ -338,7 +372,7 @@ def edit_type(type_id):
 def _type_snapshot(t: DocumentType) -> dict:
     return {"code": t.code, "name": t.name, "service": f"{t.service_amount} {t.service_unit}",
             "camat_signs": t.camat_signs, "forwards": t.forwards_to_disdukcapil, "active": t.active,
-            "archive_code": t.archive_code,
+            "archive_code": t.archive_code, "subject_kind": t.subject_kind,
             "requirements": [("* " if r.required else "") + r.label for r in t.requirements]}
 
 

@@ -68,6 +68,7 @@ def _set_checklist(request, ctx, ids, ok: bool):
 
 def _mark_missing(request, ctx):
     _set_checklist(request, ctx, ctx.data.get("missing") or (), ok=False)
+    request.return_reason = ctx.comment or ""  # printed on the "berkas dikembalikan" slip
 
 
 def _mark_received(request, ctx):
@@ -89,6 +90,12 @@ def _signed(request, ctx):
     request.signed_as = title
     from .letters import issue_letter  # the signed PDF: numbered, signed and stored in this same transaction
     issue_letter(request, ctx)
+
+
+def _handed_over(request, ctx):
+    """Record who collected the document (handover.record validates; Invalid refuses the step)."""
+    from .handover import record
+    record(request, ctx)
 
 
 def track_clock(request, step, from_state, ctx):
@@ -164,8 +171,10 @@ STEPS = [
          comment_required=True, delegable=True, style="warning"),
     Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False),
     # waits for the citizen to pick it up
+    # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html)
     Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",
-         form=("note",), todo=False),
+         form=("fields", "note"), fields_template="documents/_handover.html", effect=_handed_over,
+         todo=False, row_form=False),
     Step("reject", ("verifying", "returned", "processing", "back_from_disdukcapil"), "rejected",
          _l("Reject"), who=roles(KASI), comment_required=True, style="danger", notify=False,
          todo=("verifying", "processing", "back_from_disdukcapil")),
@@ -243,7 +252,7 @@ sentences.describe_fields({
     "clock_used_minutes": _l("Working minutes used"), "due_at": _l("Due date"),
     "wait_minutes": _l("Total wait (working minutes)"), "type": _l("Document type"),
     "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
-    "day": _l("Date"), "name": _l("Name"),
+    "day": _l("Date"), "name": _l("Name"), "collected_by": _l("Collected by"),
 })
 
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..documents import services as svc
+from ..documents import sla
 from ..documents.models import DocumentRequest
 from ..extensions import db, limiter
 from ..htmx import render_page_or_block
@@ -37,10 +38,16 @@ def track(code):
     req = _find(code)
     if req is None:
         return render_page_or_block("public/track.html", "result", code=code[:40], req=None, not_found=True), 404
+    revised = svc.revised_due(req)
+    # what the public may read: the type, the step, dates and the missing items (labels of the type's
+    # checklist). Never the name, NIK, the clerk's free-text reason or who the document is about.
     view = {
         "code": req.tracking_code, "type": req.type.name, "state": svc.state_label(req.state),
         "state_name": req.state, "steps": svc.stepper(req), "promised": svc.promised_date(req),
         "received": req.received_at, "paused": req.state == "returned",
+        "missing": req.missing_items if req.state == "returned" else [],
+        "overdue": revised is not None, "revised": sla.wib_date(revised) if revised else None,
+        "issuer": svc.issuer(req.type),
         "ready": req.state == "ready", "closed": req.state in ("handed_over", "rejected", "cancelled"),
     }
     return render_page_or_block("public/track.html", "result", code=req.tracking_code, req=view,

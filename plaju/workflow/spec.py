@@ -85,7 +85,7 @@ def relation(check: Callable, description: str, names: Callable | None = None,
 
 TONES = frozenset({"neutral", "info", "success", "warning", "danger"})  # plaju.css .tone-*
 # the kinds of field a step's form may ask for (templates/workflow/_actions.html renders each)
-FORM_FIELDS = frozenset({"reason", "note", "password", "checklist", "missing", "upload"})
+FORM_FIELDS = frozenset({"reason", "note", "password", "checklist", "missing", "upload", "fields"})
 
 # A guard is side-effect free: guard(entity, actor) -> None when fine, else a message for the user.
 Guard = Callable[[object, object], str | None]
@@ -106,9 +106,13 @@ class Step:
     style: str = "primary"  # button colour: primary, success, danger, secondary, warning
     effect: Callable | None = None  # effect(entity, ctx) inside the transaction, after the move
     # the fields the step's form asks for, in order: "reason" (required), "note" (optional comment),
-    # "password", "checklist" (tick what was brought), "missing" (tick what is missing), "upload".
+    # "password", "checklist" (tick what was brought), "missing" (tick what is missing), "upload",
+    # "fields" (the area's own fields: `fields_template` is included in the form, its inputs named
+    # "f_<name>" reach the effect as ctx.data["fields"], an optional file input "evidence" as
+    # ctx.data["evidence"]; the effect validates them and raises Invalid).
     # None: derived from comment_required and reauth.
     form: tuple | None = None
+    fields_template: str = ""
     # a to-do: the row waits for whoever may take it (True, False, or the source states where it is one);
     # withdraw, cancel and automatic steps are not
     todo: bool | tuple = True
@@ -193,6 +197,9 @@ class Spec:
             unknown = set(step.form) - FORM_FIELDS
             if unknown:
                 raise SpecError(f"{self.name}.{step.trigger}: unknown form fields {sorted(unknown)}")
+            if ("fields" in step.form) != bool(step.fields_template):
+                raise SpecError(f"{self.name}.{step.trigger}: a \"fields\" form needs its fields_template "
+                                "and only it has one")
             if step.todo and step.who.names is None:
                 raise SpecError(f"{self.name}.{step.trigger}: a to-do whose who-rule names nobody")
         reachable, frontier = {self.initial}, [self.initial]

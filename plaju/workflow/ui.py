@@ -33,18 +33,22 @@ class StepForm:
     ticked: set = field(default_factory=set)  # requirements now brought ("checklist")
     missing: set = field(default_factory=set)  # requirements found missing ("missing")
     upload: object = None  # the stored file of an "upload" field (uploads.Stored)
+    fields: dict = field(default_factory=dict)  # the area's own fields ("fields"): f_<name> -> value
 
     @classmethod
     def parse(cls, form) -> "StepForm":
         def ids(name):
             return {int(v) for v in form.getlist(name) if v.isdigit() and len(v) < 10}
         return cls(version=form.get("version", ""), comment=form.get("comment"), password=form.get("password"),
-                   ticked=ids("ticked"), missing=ids("missing"))
+                   ticked=ids("ticked"), missing=ids("missing"),
+                   fields={k[2:]: form.get(k) for k in form if k.startswith("f_") and len(k) <= 40})
 
     def data(self) -> dict:
         data = {"ticked": sorted(self.ticked), "missing": sorted(self.missing)}
         if self.upload is not None:
             data["evidence"] = self.upload
+        if self.fields:
+            data["fields"] = dict(self.fields)
         return data
 
 
@@ -131,7 +135,9 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             abort(404)
         actor = current_user._get_current_object()
         form = StepForm.parse(request.form)
-        if step is not None and "upload" in step.form:  # an unknown step: the engine refuses it
+        sent = request.files.get("evidence")
+        # "upload" asks for a file; "fields" may carry one (optional, the step's effect decides)
+        if step is not None and ("upload" in step.form or ("fields" in step.form and sent and sent.filename)):
             try:
                 form.upload = uploads.store(request.files.get("evidence"))
             except uploads.UploadRefused as refusal:

@@ -1,7 +1,7 @@
 """A KTP from the counter to hand-over, an akta kelahiran returned and resubmitted, and the public
 tracking page, walked in Chromium as the clerk, the Kasi and the Camat would."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
@@ -11,7 +11,7 @@ from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, login, logo
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _take_in(page, type_label: str, nik: str, name: str) -> str:
+def _take_in(page, type_label: str, nik: str, name: str, subject: dict | None = None) -> str:
     page.goto("/documents/new")
     page.fill("[name=nik]", nik)
     page.fill("[name=name]", name)
@@ -22,6 +22,11 @@ def _take_in(page, type_label: str, nik: str, name: str) -> str:
     expect(checklist).to_be_visible()
     for box in checklist.locator("input[type=checkbox]").all():
         box.check()
+    for field, value in (subject or {}).items():  # the fields that appear for the chosen type
+        if page.locator(f"select[name={field}]").count():
+            page.select_option(f"select[name={field}]", value)
+        else:
+            page.fill(f"[name={field}]", value)
     page.set_input_files("[name=attachments]", files=[{"name": "scan-kk.pdf", "mimeType": "application/pdf",
                                                        "buffer": PDF}])
     page.get_by_test_id("submit-intake").click()
@@ -98,8 +103,12 @@ def test_sktm_from_counter_to_hand_over(page):
 
 def test_akta_returned_to_the_citizen_and_resubmitted_and_tracked_publicly(page, phone_page):
     login(page, "petugas")
-    detail = _take_in(page, "Akta Kelahiran", make_nik(date(2026, 1, 5), False, 9002), "Bayi Uji Jalan Dua")
+    born = (date.today() - timedelta(days=3)).isoformat()
+    detail = _take_in(page, "Akta Kelahiran", make_nik(date(1994, 1, 5), False, 9002), "Ayah Uji Jalan Dua",
+                      subject={"s_name": "Bayi Uji Jalan Dua", "s_sex": "L", "s_place": "Palembang",
+                               "s_date": born, "s_relation": "ayah"})
     page.goto(detail)
+    expect(page.get_by_test_id("subject")).to_contain_text("Bayi Uji Jalan Dua")
     code = page.get_by_test_id("tracking-code").inner_text().strip()
     _click(page, "verify", "verifying")
     _confirm(page, "return_to_citizen", "returned", comment="Surat keterangan lahir belum dicap bidan",
@@ -111,7 +120,9 @@ def test_akta_returned_to_the_citizen_and_resubmitted_and_tracked_publicly(page,
     expect(result).to_contain_text("Akta Kelahiran")
     expect(result).to_contain_text("Dikembalikan ke pemohon")
     html = phone_page.content()
-    assert "Bayi Uji" not in html and "1671" not in html and "scan-kk" not in html
+    assert "Bayi Uji" not in html and "Ayah Uji" not in html and "1671" not in html and "scan-kk" not in html
+    expect(phone_page.get_by_test_id("track-missing")).to_contain_text("Surat keterangan lahir")
+    assert "belum dicap bidan" not in html  # the clerk's own words stay on the printed slip
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
 
     _confirm(page, "resubmit", "verifying", tick="Surat keterangan lahir dari rumah sakit / bidan")

@@ -8,10 +8,31 @@ from sqlalchemy import func, select
 from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
+from plaju.documents.sla import wib_date
 from plaju.documents.services import create_request
 from plaju.workflow import started
 
 _serial = itertools.count(1)
+
+# subject fields as the intake form posts them, per subject kind (invented people)
+def subject_for(kind: str, today: date | None = None) -> dict:
+    from datetime import timedelta
+
+    from plaju.timeutil import today_wib
+    today = today or today_wib()
+    if kind == "birth":
+        return {"s_name": "Bayi Permata", "s_sex": "P", "s_place": "Palembang",
+                "s_date": (today - timedelta(days=5)).isoformat(), "s_relation": "ibu"}
+    if kind in ("death", "inheritance"):
+        data = {"s_nik": make_nik(date(1948, 6, 2), False, 4321), "s_name": "Almarhum Hasan",
+                "s_date": (today - timedelta(days=30)).isoformat(), "s_relation": "anak"}
+        if kind == "inheritance":
+            data.update({"h_name": ["Aminah Hasan", "Rudi Hasan"],
+                         "h_nik": [make_nik(date(1952, 1, 9), True, 4322), make_nik(date(1975, 8, 17), False, 4323)],
+                         "h_relation": ["istri", "anak"]})
+        return data
+    return {}
+
 
 
 def valid_nik(female: bool = False) -> str:
@@ -31,7 +52,9 @@ def make_request(db, users, doc_types):
         req = create_request(actor=clerk or users["clerk"], nik=fields.pop("nik", valid_nik()), name=name,
                              phone="081234567890", kelurahan=fields.pop("kelurahan", "Plaju Darat"),
                              doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
-                             received_at=received_at)
+                             received_at=received_at,
+                             subject=fields.pop("subject", None) or subject_for(
+                                 doc_type.subject_kind, wib_date(received_at) if received_at else None))
         for key, value in fields.items():
             setattr(req, key, value)
         req.state = state

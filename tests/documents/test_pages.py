@@ -227,7 +227,8 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
     response = client.post(f"/documents/admin/types/{sktm.id}", data={
         "code": "sktm", "name": "SKTM", "service_amount": "1", "service_unit": "days", "camat_signs": "y",
         "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KK", "optional": "Foto rumah", "description": "",
-        "forwards_to_disdukcapil": "", "archive_code": "400.9", "form_token": new_token()})
+        "forwards_to_disdukcapil": "", "archive_code": "400.9", "subject_kind": "person",
+        "form_token": new_token()})
     assert response.status_code == 303
     db.session.expire_all()
     t = db.session.get(DocumentType, sktm.id)

@@ -26,6 +26,10 @@ def test_demo_requests_cover_every_state_and_are_idempotent(app, db, monkeypatch
     assert len(overdue) >= 3
     for req in db.session.scalars(select(DocumentRequest)):
         assert validate_nik(req.nik).value == req.nik
+        kind = req.type.subject_kind
+        assert bool(req.subject) is (kind != "applicant"), (req.type.code, req.subject)
+        if kind == "inheritance":
+            assert req.subject["heirs"], req.tracking_code
     assert verify_chain().ok
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in
               (DocumentRequest, DocumentType, Holiday, AuditEvent)]

@@ -199,7 +199,7 @@ ACTORS = ["clerk", "kasi", "camat", "sekcam", "asn"]
 
 def test_random_walks_keep_state_and_audit_trail_in_step(app, db, users, doc_types):
     from plaju.documents.services import create_request
-    from tests.documents.conftest import valid_nik
+    from tests.documents.conftest import subject_for, valid_nik
 
     class Walk(RuleBasedStateMachine):
         @initialize(code=st.sampled_from(["sktm", "akta-lahir", "sktm", "kk-baru"]))
@@ -207,7 +207,8 @@ def test_random_walks_keep_state_and_audit_trail_in_step(app, db, users, doc_typ
             doc_type = doc_types[code]
             self.req = create_request(actor=users["clerk"], nik=valid_nik(), name="Warga Uji", phone="",
                                       kelurahan="Komperta", doc_type=doc_type,
-                                      ticked={r.id for r in doc_type.requirements})
+                                      ticked={r.id for r in doc_type.requirements},
+                                      subject=subject_for(doc_type.subject_kind))
             self.version = 0
 
         @rule(trigger=st.sampled_from(TRIGGERS), who=st.sampled_from(ACTORS),

@@ -303,7 +303,7 @@ class World:
     def type_body(self):
         return {"code": f"sk-uji-{next(self.seq)}", "name": "Surat Keterangan Uji", "description": "",
                 "service_amount": "2", "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "",
-                "archive_code": "470",
+                "archive_code": "470", "subject_kind": "applicant",
                 "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KTP-el", "optional": "",
                 "form_token": _form_token()}
 
@@ -489,6 +489,8 @@ ROWS = [
         lambda w, me: Call(f"/documents/{w.req_other.id}/timeline")),
     Row("GET", "/documents/<int:request_id>/receipt", "other", "L 403 200 200 403 200 403 403 200",
         lambda w, me: Call(f"/documents/{w.req_other.id}/receipt")),
+    Row("GET", "/documents/<int:request_id>/slip", "other", "L 403 200 200 403 200 403 403 200",
+        lambda w, me: Call(f"/documents/{w.request('returned').id}/slip")),
     Row("GET", "/documents/<int:request_id>/files/<int:file_id>", "other", "L 403 200 200 403 200 403 403 200",
         lambda w, me: Call(f"/documents/{w.req_other.id}/files/{w.file_other.id}")),
     Row("POST", "/documents/<int:request_id>/attachments", "other", "L 403 303 303 403 403 403 403 303",

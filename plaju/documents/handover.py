@@ -1,0 +1,93 @@
+"""The hand-over at the counter: who collected the document, the ID they showed and, when it is not
+the applicant, the power of attorney (surat kuasa). Called from the hand_over step's effect, so a
+refusal (Invalid) leaves the request ready and stores nothing."""
+import re
+
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..workflow import Invalid
+from .models import DocumentAttachment, DocumentHandover
+from .nik import InvalidNIK, validate_nik
+
+ID_KINDS = {"ktp": _l("KTP-el"), "sim": _l("Driving licence (SIM)"), "paspor": _l("Passport"),
+            "lainnya": _l("Other ID")}
+RELATIONS = {"suami": _l("Husband"), "istri": _l("Wife"), "anak": _l("Child"), "ayah": _l("Father"),
+             "ibu": _l("Mother"), "saudara": _l("Sibling"), "cucu": _l("Grandchild"),
+             "lainnya": _l("Other (with a power of attorney)")}
+APPLICANT = "pemohon"
+_ID_PATTERN = re.compile(r"^[A-Z0-9]{4,30}$")
+
+
+def _clean(value) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _id_number(kind: str, raw) -> str:
+    number = _clean(raw).replace(" ", "").replace("-", "").upper()
+    if not number:
+        raise Invalid(_l("Enter the number of the ID shown."), code="handover")
+    if kind == "ktp":
+        try:
+            return validate_nik(number, local=False).value
+        except InvalidNIK as fault:
+            raise Invalid(_l("The KTP-el shown: %(fault)s", fault=str(fault)), code="handover") from None
+    if not _ID_PATTERN.match(number) or not number.isascii():
+        raise Invalid(_l("The ID number may have 4 to 30 letters and digits only."), code="handover")
+    return number
+
+
+def record(request, ctx) -> DocumentHandover:
+    fields = ctx.data.get("fields") or {}
+    evidence = ctx.data.get("evidence")
+    who = fields.get("who") or APPLICANT  # the form preselects the applicant
+    id_kind = fields.get("id_kind") or "ktp"
+    if id_kind not in ID_KINDS:
+        raise Invalid(_l("Choose the kind of ID shown."), code="handover")
+    if who == APPLICANT:
+        number = _id_number(id_kind, fields.get("id_number") or (request.nik if id_kind == "ktp" else ""))
+        if id_kind == "ktp" and number != request.nik:
+            raise Invalid(_l("The KTP-el shown is not the applicant's (the NIK differs). If someone else "
+                             "collects, choose \"someone else\" and check the power of attorney."),
+                          code="handover")
+        name, relation, attorney = request.name, APPLICANT, False
+    elif who == "other":
+        name = _clean(fields.get("name"))
+        if not 2 <= len(name) <= 120:
+            raise Invalid(_l("Enter the name of the person collecting the document (2 to 120 characters)."),
+                          code="handover")
+        relation = fields.get("relation") or ""
+        if relation not in RELATIONS:
+            raise Invalid(_l("Choose how the person collecting is related to the applicant."), code="handover")
+        number = _id_number(id_kind, fields.get("id_number"))
+        if id_kind == "ktp" and number == request.nik:
+            raise Invalid(_l("This is the applicant's own KTP-el: choose \"the applicant\" instead."),
+                          code="handover")
+        attorney = bool(fields.get("attorney")) or evidence is not None
+        if not attorney:
+            raise Invalid(_l("Someone other than the applicant needs a power of attorney (surat kuasa) signed "
+                             "by the applicant: tick that you checked it, or upload its scan. The document "
+                             "was not handed over."), code="handover")
+    else:
+        raise Invalid(_l("Choose who collects the document."), code="handover")
+    attachment = None
+    if evidence is not None:
+        attachment = DocumentAttachment(request_id=request.id, stored_name=evidence.name,
+                                        original_name=evidence.original_name, mime=evidence.mime,
+                                        size=evidence.size, sha256=evidence.sha256, uploaded_by_id=ctx.actor.id)
+        db.session.add(attachment)
+        db.session.flush()
+    row = DocumentHandover(request_id=request.id, by_applicant=who == APPLICANT, name=name, relation=relation,
+                           id_kind=id_kind, id_number=number, power_of_attorney=attorney,
+                           attachment_id=attachment.id if attachment else None, recorded_by_id=ctx.actor.id,
+                           recorded_at=ctx.now)
+    db.session.add(row)
+    ctx.change("collected_by", None, f"{name} ({relation}); {id_kind} {row.id_number_masked}"
+                                     + ("; surat kuasa" if attorney else ""))
+    return row
+
+
+def relation_label(code: str) -> str:
+    if code == APPLICANT:
+        return str(_l("The applicant himself"))
+    return str(RELATIONS.get(code, code))

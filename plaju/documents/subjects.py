@@ -1,0 +1,223 @@
+"""Whom a document is about, and the data its output needs.
+
+Each document type has a `subject_kind` (data the admin edits): the applicant is not always the person
+the document is about. A birth is the baby's, reported by a parent; an akta kematian is the deceased's;
+a statement of heirs names the deceased and the heirs; an SKTM or a domisili letter is for a person who
+may be the applicant himself. `validate()` is the one rule for these data: the intake service calls it
+before anything is stored, and the letters and pages read what it returns.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from .nik import InvalidNIK, mask_nik, validate_nik
+
+# Perpres 96/2018 Pasal 33: a birth is reported within 60 days
+BIRTH_REPORT_DAYS = 60
+MAX_HEIRS = 12
+NAME_MAX = 120
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    help: str
+
+
+KINDS = {k.name: k for k in (
+    Kind("applicant", _l("The applicant himself"), _l("The document is about the applicant; nothing more is asked.")),
+    Kind("person", _l("A person, possibly the applicant"),
+         _l("The letter names a person: the applicant himself, or a family member the applicant asks for.")),
+    Kind("birth", _l("A newborn, reported by a parent"),
+         _l("The baby's name, sex, place and date of birth; the applicant is the reporting parent.")),
+    Kind("death", _l("A deceased person, reported by a relative"),
+         _l("The deceased's NIK, name and date of death; the applicant is the reporting relative.")),
+    Kind("inheritance", _l("A deceased person and the heirs"),
+         _l("The deceased (the pewaris) and every heir with NIK and relation.")),
+)}
+
+SEXES = {"L": _l("Male"), "P": _l("Female")}
+PARENTS = {"ayah": _l("Father"), "ibu": _l("Mother")}
+RELATIONS = {"suami": _l("Husband"), "istri": _l("Wife"),
+             "anak": _l("Child"), "ayah": _l("Father"), "ibu": _l("Mother"), "saudara": _l("Sibling"),
+             "cucu": _l("Grandchild"), "lainnya": _l("Other relative")}
+
+
+class SubjectRefused(ValueError):
+    """The subject data cannot be accepted; `field` names the form field the message belongs to."""
+
+    def __init__(self, message, field):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def choices(kind: str) -> dict:
+    return {"relation": PARENTS if kind == "birth" else RELATIONS, "sex": SEXES}
+
+
+def _text(raw, field, message, required=True) -> str:
+    value = " ".join(str(raw or "").split())
+    if not value:
+        if required:
+            raise SubjectRefused(message, field)
+        return ""
+    if len(value) < 2 or len(value) > NAME_MAX:
+        raise SubjectRefused(_l("A name must be 2 to %(max)s characters long.", max=NAME_MAX), field)
+    return value
+
+
+def _date(raw, field, label, today) -> date:
+    text = str(raw or "").strip()
+    if not text:
+        raise SubjectRefused(_l("Enter the %(what)s.", what=label), field)
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise SubjectRefused(_l("The %(what)s is not a valid date (use the date picker or YYYY-MM-DD).",
+                                what=label), field) from None
+    if value > today:
+        raise SubjectRefused(_l("The %(what)s cannot be in the future.", what=label), field)
+    if value.year < 1900:
+        raise SubjectRefused(_l("The %(what)s is before 1900: check the year.", what=label), field)
+    return value
+
+
+def _nik(raw, field, today, required=True, local=True, empty=None):
+    if not str(raw or "").strip():
+        if not required:
+            return None
+        raise SubjectRefused(empty, field)
+    try:
+        return validate_nik(raw, today=today, local=local)
+    except InvalidNIK as fault:
+        raise SubjectRefused(str(fault), field) from None
+
+
+def _choice(raw, field, options, message) -> str:
+    value = str(raw or "").strip()
+    if value not in options:
+        raise SubjectRefused(message, field)
+    return value
+
+
+def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None) -> dict:
+    """The subject data of a request of this kind, cleaned, or SubjectRefused for the first fault.
+
+    `raw` holds the form's values: s_same, s_nik, s_name, s_sex, s_place, s_date, s_relation and, for
+    heirs, lists h_name, h_nik, h_relation (blank rows are ignored)."""
+    today = today or date.today()
+    if kind == "applicant":
+        return {}
+    if kind == "person":
+        if raw.get("s_same") in ("1", "y", "on", True, None):
+            return {"same": True}
+        nik = _nik(raw.get("s_nik"), "s_nik", today, empty=_l("Enter the NIK of the person the letter is for."))
+        if nik.value == applicant_nik:
+            raise SubjectRefused(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."),
+                                 "s_nik")
+        return {"same": False, "nik": nik.value,
+                "name": _text(raw.get("s_name"), "s_name", _l("Enter the name of the person the letter is about.")),
+                "relation": _choice(raw.get("s_relation"), "s_relation", RELATIONS,
+                                    _l("Choose how the applicant is related to this person."))}
+    if kind == "birth":
+        name = _text(raw.get("s_name"), "s_name", _l("Enter the baby's name."))
+        sex = _choice(raw.get("s_sex"), "s_sex", SEXES, _l("Choose the baby's sex."))
+        place = _text(raw.get("s_place"), "s_place", _l("Enter the place of birth."))
+        born = _date(raw.get("s_date"), "s_date", _l("baby's date of birth"), today)
+        if born < today - timedelta(days=BIRTH_REPORT_DAYS):
+            raise SubjectRefused(_l("The baby was born more than %(days)s days ago, past the reporting period "
+                                    "of a birth (Perpres 96/2018 Pasal 33). Check the date; a late report "
+                                    "is handled by Disdukcapil.", days=BIRTH_REPORT_DAYS), "s_date")
+        relation = _choice(raw.get("s_relation"), "s_relation", PARENTS,
+                           _l("Choose whether the applicant is the baby's father or mother."))
+        parent = validate_nik(applicant_nik, today=today)
+        if parent.birth_date > born - timedelta(days=365 * 10):
+            raise SubjectRefused(_l("By the applicant's NIK the parent would be under 10 years old at the "
+                                    "birth: check the date of birth or who reports."), "s_date")
+        return {"name": name, "sex": sex, "place": place, "date": born.isoformat(), "relation": relation}
+    if kind in ("death", "inheritance"):
+        nik = _nik(raw.get("s_nik"), "s_nik", today, required=kind == "death", local=False,
+                   empty=_l("Enter the NIK of the deceased."))
+        if nik is not None and nik.value == applicant_nik:
+            raise SubjectRefused(_l("This is the applicant's own NIK; enter the NIK of the deceased."), "s_nik")
+        name = _text(raw.get("s_name"), "s_name", _l("Enter the name of the deceased."))
+        died = _date(raw.get("s_date"), "s_date", _l("date of death"), today)
+        if nik is not None and died < nik.birth_date:
+            raise SubjectRefused(_l("The date of death is before the date of birth in the deceased's NIK."),
+                                 "s_date")
+        data = {"nik": nik.value if nik else "", "name": name, "date": died.isoformat(),
+                "relation": _choice(raw.get("s_relation"), "s_relation", RELATIONS,
+                                    _l("Choose how the applicant is related to the deceased."))}
+        if kind == "inheritance":
+            data["heirs"] = _heirs(raw, today, data["nik"])
+        return data
+    raise SubjectRefused(_l("This document type has an unknown subject kind; ask the administrator."), "type_id")
+
+
+def _heirs(raw: dict, today: date, deceased_nik: str) -> list[dict]:
+    names, niks, relations = (list(raw.get(k) or []) for k in ("h_name", "h_nik", "h_relation"))
+    rows = max(len(names), len(niks), len(relations))
+    heirs, seen = [], set()
+    for i in range(rows):
+        name = names[i] if i < len(names) else ""
+        nik = niks[i] if i < len(niks) else ""
+        relation = relations[i] if i < len(relations) else ""
+        if not (str(name).strip() or str(nik).strip() or str(relation).strip()):
+            continue  # a blank row of the form
+        number = i + 1
+        field = f"h_{i}"
+        heir_name = _text(name, field, _l("Heir %(n)s: enter the name.", n=number))
+        try:
+            heir_nik = validate_nik(nik, today=today, local=False).value
+        except InvalidNIK as fault:
+            raise SubjectRefused(_l("Heir %(n)s: %(fault)s", n=number, fault=str(fault)), field) from None
+        if heir_nik == deceased_nik:
+            raise SubjectRefused(_l("Heir %(n)s has the deceased's NIK.", n=number), field)
+        if heir_nik in seen:
+            raise SubjectRefused(_l("Heir %(n)s is listed twice (same NIK).", n=number), field)
+        seen.add(heir_nik)
+        heir_relation = _choice(relation, field, RELATIONS, _l("Heir %(n)s: choose the relation to the deceased.",
+                                                                n=number))
+        heirs.append({"name": heir_name, "nik": heir_nik, "relation": heir_relation})
+    if not heirs:
+        raise SubjectRefused(_l("Enter at least one heir."), "h_0")
+    if len(heirs) > MAX_HEIRS:
+        raise SubjectRefused(_l("At most %(n)s heirs can be entered here; attach the full list.", n=MAX_HEIRS),
+                             "h_0")
+    return heirs
+
+
+def from_form(form) -> dict:
+    """The subject fields of a posted form (a werkzeug MultiDict)."""
+    raw = {k: form.get(k) for k in ("s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation")}
+    raw["s_same"] = "1" if form.get("s_same") else ("0" if "s_same_sent" in form else None)
+    for k in ("h_name", "h_nik", "h_relation"):
+        raw[k] = form.getlist(k)
+    return raw
+
+
+def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
+    """What the request page shows: (label, value) pairs, the NIKs masked unless the reader may see them."""
+    def nik(value):
+        return value if show_nik else mask_nik(value)
+    if kind == "person" and data and not data.get("same"):
+        return [(_l("Letter for"), data["name"]), (_l("NIK"), nik(data["nik"])),
+                (_l("Applicant is his/her"), RELATIONS.get(data["relation"], data["relation"]))]
+    if kind == "person":
+        return [(_l("Letter for"), _l("The applicant himself"))]
+    if kind == "birth" and data:
+        return [(_l("Baby"), data["name"]), (_l("Sex"), SEXES.get(data["sex"], data["sex"])),
+                (_l("Born"), f"{data['place']}, {data['date']}"),
+                (_l("Reported by the"), PARENTS.get(data["relation"], data["relation"]))]
+    if kind in ("death", "inheritance") and data:
+        rows = [(_l("Deceased"), data["name"]), (_l("NIK"), nik(data["nik"]) if data.get("nik") else "-"),
+                (_l("Date of death"), data["date"]),
+                (_l("Applicant is his/her"), RELATIONS.get(data["relation"], data["relation"]))]
+        for i, heir in enumerate(data.get("heirs") or (), start=1):
+            rows.append((_l("Heir %(n)s", n=i), f"{heir['name']} · {nik(heir['nik'])} · "
+                                                f"{RELATIONS.get(heir['relation'], heir['relation'])}"))
+        return rows
+    return []

@@ -1,0 +1,63 @@
+"""The counter's paperwork in Chromium: an ahli waris request whose heir fields appear for the type (a
+wrong heir NIK is shown beside its row and nothing is saved), returned to the citizen with a printable
+slip, read on a 360 px phone."""
+import re
+from datetime import date
+
+from playwright.sync_api import expect
+
+from plaju.documents.nik import make_nik
+from tests.browser.conftest import assert_accessible, login
+
+
+def test_ahli_waris_heirs_at_intake_and_the_returned_file_slip(page, phone_page):
+    login(page, "petugas")
+    page.goto("/documents/new")
+    page.fill("[name=nik]", make_nik(date(1970, 2, 3), True, 9101))
+    page.fill("[name=name]", "Pemohon Waris Uji")
+    page.select_option("[name=kelurahan]", "Komperta")
+    page.select_option("[data-testid=type-select]", label="Surat Keterangan Ahli Waris")
+    expect(page.get_by_test_id("heirs")).to_be_visible()  # appeared with the chosen type (HTMX)
+    for box in page.get_by_test_id("requirements").locator("input[type=checkbox]").all():
+        box.check()
+    page.fill("[name=s_nik]", make_nik(date(1940, 5, 6), False, 9102))
+    page.fill("[name=s_name]", "Almarhum Uji Waris")
+    page.fill("[name=s_date]", "2026-03-04")
+    page.select_option("select[name=s_relation]", "istri")
+    page.fill("#h_name_0", "Anak Pertama Uji")
+    page.fill("#h_nik_0", "1671")  # too short
+    page.select_option("#h_relation_0", "anak")
+    page.expect_error("422")
+    page.get_by_test_id("submit-intake").click()
+    expect(page.get_by_test_id("h_0-error")).to_contain_text("Ahli waris 1: NIK harus 16 digit")
+    expect(page.locator("#h_name_0")).to_have_value("Anak Pertama Uji")  # what was typed stays
+    page.fill("#h_nik_0", make_nik(date(1992, 9, 9), False, 9103))
+    page.get_by_test_id("submit-intake").click()
+    page.wait_for_url(re.compile(r"/documents/\d+/receipt$"))
+    expect(page.get_by_test_id("receipt-title")).to_have_text("Tanda terima permohonan surat keterangan")
+    detail = page.url.rsplit("/", 1)[0]
+    page.goto(detail)
+    expect(page.get_by_test_id("subject")).to_contain_text("Anak Pertama Uji")
+    page.get_by_test_id("action-verify").click()
+    box = page.get_by_test_id("action-return_to_citizen")
+    box.locator("summary").click()
+    box.get_by_label("Surat pernyataan ahli waris bermeterai").check()
+    box.locator("textarea[name=comment]").fill("Meterai belum ditempel")
+    page.get_by_test_id("confirm-return_to_citizen").click()
+    expect(page.locator("[data-testid=status-panel][data-state=returned]")).to_be_visible()
+    page.get_by_test_id("slip-link").click()
+    expect(page.get_by_test_id("slip-missing")).to_contain_text("Surat pernyataan ahli waris bermeterai")
+    expect(page.get_by_test_id("slip-reason")).to_have_text("Meterai belum ditempel")
+    page.emulate_media(media="print")
+    expect(page.locator("nav.navbar")).to_be_hidden()
+    expect(page.locator("[data-print]")).to_be_hidden()
+    page.emulate_media(media="screen")
+    assert_accessible(page)
+    code = page.get_by_test_id("slip-code").inner_text().strip()
+
+    phone_page.goto(f"/track/{code}")
+    expect(phone_page.get_by_test_id("track-missing")).to_contain_text("Surat pernyataan ahli waris bermeterai")
+    html = phone_page.content()
+    assert "Pemohon Waris" not in html and "Almarhum Uji" not in html and "Meterai belum" not in html
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone_page)

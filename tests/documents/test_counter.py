@@ -1,0 +1,347 @@
+"""Counter paperwork and whom a document is about: subject data at intake (validated, nothing half-saved),
+the letters naming the right people, the hand-over record, the returned-file slip, the public tracking
+page's missing items and revised date, and the receipt's wording per kind of document."""
+import io
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from plaju.audit.models import AuditEvent
+from plaju.database import utcnow
+from plaju.documents import services as svc
+from plaju.documents.letters import draw
+from plaju.documents.models import DocumentAttachment, DocumentHandover, DocumentRequest
+from plaju.documents.nik import make_nik
+from plaju.documents.seed import TYPES
+from plaju.documents.subjects import SubjectRefused, validate
+from plaju.timeutil import today_wib
+from tests.documents.conftest import count_rows, fresh, subject_for, valid_nik
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _intake_of(doc_type, **overrides):
+    from plaju.once import new_token
+    data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "", "kelurahan": "Talang Putri",
+            "type_id": str(doc_type.id), "requirements": [str(r.id) for r in doc_type.requirements if r.required],
+            "note": "", "form_token": new_token()}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# ---- the data per type ---------------------------------------------------------------------------
+
+def test_each_seeded_type_says_whom_it_is_about_and_cites_its_source(doc_types):
+    kinds = {code: t.subject_kind for code, t in doc_types.items()}
+    assert kinds["akta-lahir"] == "birth" and kinds["akta-mati"] == "death"
+    assert kinds["ahli-waris"] == "inheritance" and kinds["sktm"] == kinds["domisili"] == "person"
+    assert kinds["ktp-baru"] == "applicant"
+    for code, *_rest in TYPES:
+        assert re.search(r"(Perpres|Permendagri|PP) \d+/\d{4}", doc_types[code].description), code
+
+
+@pytest.mark.parametrize("code,change,field,message", [
+    ("akta-lahir", {"s_name": ""}, "s_name", "Isikan nama bayi."),
+    ("akta-lahir", {"s_date": "future"}, "s_date", "tanggal lahir bayi tidak boleh di masa depan"),
+    ("akta-lahir", {"s_date": "old"}, "s_date", "lebih dari 60 hari yang lalu"),
+    ("akta-lahir", {"s_date": "31-02-2026"}, "s_date", "bukan tanggal yang sah"),
+    ("akta-lahir", {"s_sex": "X"}, "s_sex", "Pilih jenis kelamin bayi."),
+    ("akta-mati", {"s_nik": "1671"}, "s_nik", "NIK harus 16 digit"),
+    ("akta-mati", {"s_date": "future"}, "s_date", "tanggal meninggal tidak boleh di masa depan"),
+    ("ahli-waris", {"h_name": [], "h_nik": [], "h_relation": []}, "h_0", "Isikan minimal satu ahli waris."),
+    ("ahli-waris", {"h_nik": ["1671081203900001", "123"]}, "h_1", "Ahli waris 2: NIK harus 16 digit"),
+    ("ahli-waris", {"h_relation": ["istri", ""]}, "h_1", "Ahli waris 2: pilih hubungannya"),
+    ("sktm", {"s_same_sent": "1", "s_nik": "", "s_name": "Adik", "s_relation": "saudara"}, "s_nik",
+     "Isikan NIK orang yang dimaksud surat."),
+    ("akta-mati", {"s_nik": ""}, "s_nik", "Isikan NIK almarhum/almarhumah."),
+])
+def test_missing_or_wrong_subject_fields_are_refused_in_bahasa_and_nothing_is_saved(
+        client, login_as, doc_types, db, code, change, field, message):
+    login_as("clerk")
+    doc_type = doc_types[code]
+    subject = subject_for(doc_type.subject_kind)
+    for key, value in change.items():
+        if value == "future":
+            value = (today_wib() + timedelta(days=1)).isoformat()
+        elif value == "old":
+            value = (today_wib() - timedelta(days=61)).isoformat()
+        subject[key] = value
+    response = client.post("/documents/new", data=_intake_of(doc_type, **subject))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert f'data-testid="{field}-error"' in html  # beside its field, the typed values kept
+    assert count_rows(db, DocumentRequest) == 0
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.receive")).one()
+    assert refused.outcome == "refused" and (subject.get("s_name") or "-") not in (refused.comment or "")
+
+
+def test_the_rules_in_one_place():
+    today = date(2026, 11, 29)
+    parent = make_nik(date(1995, 1, 1), True, 11)
+    baby = {"s_name": "Bayi", "s_sex": "L", "s_place": "Palembang", "s_relation": "ibu"}
+    assert validate("birth", {**baby, "s_date": "2026-11-29"}, parent, today)["date"] == "2026-11-29"
+    with pytest.raises(SubjectRefused):  # a parent born after 2016 would be under 10
+        validate("birth", {**baby, "s_date": "2026-11-20"}, make_nik(date(2020, 1, 1), True, 12), today)
+    with pytest.raises(SubjectRefused):  # the deceased cannot be the applicant
+        validate("death", {"s_nik": parent, "s_name": "X Y", "s_date": "2026-01-01", "s_relation": "anak"},
+                 parent, today)
+    with pytest.raises(SubjectRefused):  # died before born
+        validate("death", {"s_nik": make_nik(date(2000, 5, 5), False, 13), "s_name": "X Y",
+                           "s_date": "1999-01-01", "s_relation": "anak"}, parent, today)
+    heir = make_nik(date(1970, 1, 1), False, 14)
+    with pytest.raises(SubjectRefused):  # the same heir twice
+        validate("inheritance", {"s_name": "X Y", "s_date": "2026-01-01", "s_relation": "anak",
+                                 "h_name": ["A B", "A B"], "h_nik": [heir, heir], "h_relation": ["anak", "anak"]},
+                 parent, today)
+    # an heir registered outside Palembang is accepted (the NIK's structure is still checked)
+    outside = "3171" + heir[4:]
+    data = validate("inheritance", {"s_name": "X Y", "s_date": "2026-01-01", "s_relation": "anak",
+                                    "h_name": ["A B", ""], "h_nik": [outside, ""], "h_relation": ["anak", ""]},
+                    parent, today)
+    assert data["heirs"] == [{"name": "A B", "nik": outside, "relation": "anak"}] and data["nik"] == ""
+    assert validate("person", {"s_same": "1"}, parent, today) == {"same": True}
+    assert validate("applicant", {"s_name": "ignored"}, parent, today) == {}
+
+
+def test_the_subject_fields_appear_for_the_chosen_type(client, login_as, doc_types):
+    login_as("clerk")
+
+    def fragment(code):
+        return client.get(f"/documents/new/checklist?type_id={doc_types[code].id}",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-kind="birth"' in fragment("akta-lahir") and 'name="s_date"' in fragment("akta-lahir")
+    heirs = fragment("ahli-waris")
+    assert 'data-testid="heirs"' in heirs and heirs.count('name="h_nik"') == 6
+    assert 'name="s_same"' in fragment("sktm") and "checked" in fragment("sktm")
+    assert 'data-testid="subject-fields"' not in fragment("ktp-baru")
+    assert " style=" not in heirs
+
+
+def test_an_sktm_for_a_family_member_names_that_person_and_who_asked(client, login_as, doc_types, db):
+    login_as("clerk")
+    sktm = doc_types["sktm"]
+    child = make_nik(date(2004, 7, 7), True, 77)
+    data = _intake_of(sktm, name="Bapak Pemohon", s_same_sent="1", s_nik=child, s_name="Anak Yang Dimaksud",
+                      s_relation="ayah")
+    assert client.post("/documents/new", data=data).status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    assert req.subject == {"same": False, "nik": child, "name": "Anak Yang Dimaksud", "relation": "ayah"}
+    content = draw(req).content
+    assert ("Nama", "Anak Yang Dimaksud") in content.fields and ("NIK", child) in content.fields
+    assert any("atas permohonan Bapak Pemohon" in s and "ayah" in s for s in content.statements)
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert 'data-testid="subject"' in page and "Anak Yang Dimaksud" in page and child in page
+    login_as("camat")  # reads the request, not the full NIK
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert child not in page and child[:4] + "********" + child[-4:] in page
+
+
+def test_an_sktm_for_the_applicant_himself_keeps_the_applicant_on_the_letter(make_request):
+    req = make_request("processing", "sktm", name="Warga Sendiri")
+    content = draw(req).content
+    assert ("Nama", "Warga Sendiri") in content.fields
+    assert not any("atas permohonan" in s for s in content.statements)
+
+
+def test_the_ahli_waris_letter_lists_the_deceased_and_every_heir(make_request):
+    req = make_request("processing", "ahli-waris", name="Rudi Hasan")
+    statements = "\n".join(draw(req).content.statements)
+    heirs = req.subject["heirs"]
+    assert "Almarhum Hasan" in statements and "sebanyak 2 orang" in statements
+    for heir in heirs:
+        assert heir["name"] in statements and heir["nik"] in statements
+    assert "istri pewaris" in statements
+
+
+# ---- hand-over -----------------------------------------------------------------------------------
+
+def _hand_over(client, req, **fields):
+    data = {"version": str(req.version), "comment": ""}
+    files = fields.pop("evidence", None)
+    data.update({f"f_{k}": v for k, v in fields.items()})
+    if files:
+        data["evidence"] = files
+    return client.post(f"/documents/{req.id}/actions/hand_over", data=data, headers={"HX-Request": "true"},
+                       content_type="multipart/form-data")
+
+
+def test_someone_else_without_a_power_of_attorney_does_not_get_the_document(client, login_as, make_request, db):
+    req = make_request("ready", "sktm")
+    login_as("clerk")
+    response = _hand_over(client, req, who="other", name="Tetangga Baik", relation="lainnya", id_kind="ktp",
+                          id_number=valid_nik())
+    assert response.status_code == 422
+    assert "harus membawa surat kuasa" in response.get_data(as_text=True)
+    assert fresh(db, req).state == "ready" and count_rows(db, DocumentHandover) == 0
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.hand_over")).one()
+    assert refused.outcome == "refused"
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"who": "other", "name": "", "relation": "anak", "id_kind": "ktp", "attorney": "1"}, "Isikan nama orang"),
+    ({"who": "other", "name": "Anak Sulung", "relation": "", "id_kind": "ktp", "attorney": "1"}, "Pilih hubungan"),
+    ({"who": "other", "name": "Anak Sulung", "relation": "anak", "id_kind": "ktp", "id_number": "12345",
+      "attorney": "1"}, "KTP-el yang ditunjukkan: NIK harus 16 digit"),
+    ({"who": "other", "name": "Anak Sulung", "relation": "anak", "id_kind": "sim", "id_number": "12 ab!",
+      "attorney": "1"}, "hanya boleh berisi 4 sampai 30 huruf"),
+    ({"who": "pemohon", "id_kind": "ktp", "id_number": "OTHER"}, "bukan milik pemohon"),
+    ({"who": "pemohon", "id_kind": "kartu-lain"}, "Pilih jenis identitas"),
+    ({"who": "siapa"}, "Pilih siapa yang mengambil"),
+])
+def test_bad_hand_over_fields_are_refused(client, login_as, make_request, db, fields, message):
+    req = make_request("ready", "ktp-baru")
+    if fields.get("id_number") == "OTHER":
+        fields["id_number"] = valid_nik()
+    login_as("clerk")
+    response = _hand_over(client, req, **fields)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert fresh(db, req).state == "ready" and count_rows(db, DocumentHandover) == 0
+
+
+def test_the_applicant_collects_with_his_own_ktp(client, login_as, make_request, db):
+    req = make_request("ready", "ktp-baru")
+    login_as("clerk")
+    response = _hand_over(client, req, who="pemohon", id_kind="ktp", id_number="")
+    assert response.status_code == 200
+    row = db.session.scalars(select(DocumentHandover)).one()
+    assert (row.by_applicant, row.name, row.relation, row.id_number) == (True, req.name, "pemohon", req.nik)
+    assert fresh(db, req).state == "handed_over"
+
+
+def test_a_relative_collects_with_a_power_of_attorney_scan(app, client, login_as, make_request, db):
+    req = make_request("ready", "sktm")
+    login_as("clerk")
+    ktp = make_nik(date(1980, 2, 2), False, 55)
+    response = _hand_over(client, req, who="other", name="Kakak Pemohon", relation="saudara", id_kind="ktp",
+                          id_number=ktp, evidence=(io.BytesIO(PDF), "surat-kuasa.pdf"))
+    assert response.status_code == 200, response.get_data(as_text=True)[:400]
+    row = db.session.scalars(select(DocumentHandover)).one()
+    assert (row.by_applicant, row.power_of_attorney, row.id_number) == (False, True, ktp)
+    scan = db.session.get(DocumentAttachment, row.attachment_id)
+    assert scan.original_name == "surat-kuasa.pdf" and scan.request_id == req.id
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert 'data-testid="handover"' in page and "Kakak Pemohon" in page and "surat kuasa diperiksa" in page
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.hand_over",
+                                                        AuditEvent.outcome == "ok")).one()
+    said = json.dumps(json.loads(event.changes)["collected_by"])
+    assert ktp not in said and ktp[-4:] in said  # the audit keeps the ID number masked
+    login_as("camat")  # shown masked to whoever may not see full NIKs
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert ktp not in page and ktp[:4] + "********" + ktp[-4:] in page
+
+
+def test_a_relative_with_a_ticked_power_of_attorney_and_a_passport(client, login_as, make_request, db):
+    req = make_request("ready", "domisili")
+    login_as("clerk")
+    response = _hand_over(client, req, who="other", name="Istri Pemohon", relation="istri", id_kind="paspor",
+                          id_number="c 1234567", attorney="1")
+    assert response.status_code == 200
+    row = db.session.scalars(select(DocumentHandover)).one()
+    assert (row.id_kind, row.id_number, row.power_of_attorney, row.attachment_id) == ("paspor", "C1234567", True,
+                                                                                      None)
+
+
+def test_the_hand_over_form_asks_who_collects(client, login_as, make_request):
+    req = make_request("ready", "sktm")
+    login_as("clerk")
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert 'data-testid="handover-fields"' in page and 'name="f_who" value="pemohon"' in page
+    assert 'enctype="multipart/form-data"' in page and " style=" not in page
+
+
+# ---- the returned-file slip and the tracking page ---------------------------------------------------
+
+def _returned(client, login_as, make_request, code="akta-lahir"):
+    req = make_request("verifying", code, name="Ibu Pelapor Rahasia")
+    login_as("clerk")
+    missing = next(item for item in req.checklist_items if item["required"])
+    response = client.post(f"/documents/{req.id}/actions/return_to_citizen",
+                           data={"version": str(req.version), "comment": "Cap bidan tidak terbaca",
+                                 "missing": str(missing["id"])})
+    assert response.status_code == 303
+    return req, missing["label"]
+
+
+def test_the_returned_file_slip_lists_what_is_missing_and_why(client, login_as, make_request, db):
+    req, label = _returned(client, login_as, make_request)
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert 'data-testid="slip-link"' in page
+    slip = client.get(f"/documents/{req.id}/slip").get_data(as_text=True)
+    missing = re.search(r'data-testid="slip-missing">(.*?)</ol>', slip, re.S).group(1)
+    assert label in missing and "Cap bidan tidak terbaca" in slip and req.tracking_code in slip
+    assert "data-print" in slip and "print-slip" in slip and " style=" not in slip and "<script>" not in slip
+    assert req.nik not in slip
+    # a request that is not returned has no slip
+    other = client.get(f"/documents/{req.id + 999}/slip")
+    assert other.status_code == 404
+
+
+def test_a_slip_only_for_a_returned_request(client, login_as, make_request):
+    req = make_request("processing", "sktm")
+    login_as("clerk")
+    response = client.get(f"/documents/{req.id}/slip")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/documents/{req.id}")
+
+
+def test_tracking_a_returned_request_shows_the_missing_items_but_nothing_personal(client, login_as,
+                                                                                 make_request, db):
+    req, label = _returned(client, login_as, make_request)
+    client.post("/logout")
+    html = client.get(f"/track/{req.tracking_code}").get_data(as_text=True)
+    items = re.search(r'data-testid="track-missing">(.*?)</ul>', html, re.S).group(1)
+    assert label in items
+    subject = req.subject
+    for secret in (req.name, req.nik, req.nik[-4:] + "<", "Cap bidan", subject["s_name"] if "s_name" in subject
+                   else subject["name"]):
+        assert secret not in html
+
+
+def test_an_overdue_request_gets_an_apology_and_a_revised_date(client, make_request, db):
+    received = utcnow() - timedelta(days=30)
+    req = make_request("processing", "ktp-baru", received_at=received)
+    req = fresh(db, req)
+    assert svc.is_overdue(req)
+    revised = svc.revised_due(req)
+    now = utcnow()
+    assert revised > now
+    # stable: asked again later the same promise stands until it passes
+    assert svc.revised_due(req, now + timedelta(minutes=30)) == revised or revised <= now + timedelta(minutes=30)
+    html = client.get(f"/track/{req.tracking_code}").get_data(as_text=True)
+    assert 'data-testid="track-revised"' in html and "Mohon maaf" in html
+    from plaju.documents.sla import wib_date
+    assert re.search(r'data-testid="track-revised-date">[^<]+', html)
+    assert str(wib_date(revised).year) in re.search(r'data-testid="track-revised-date">([^<]+)', html).group(1)
+    assert "Dokumen masih diproses di Disdukcapil" in html  # a forwarded type
+
+
+def test_revised_due_moves_by_whole_service_standards(make_request, db):
+    req = fresh(db, make_request("processing", "ktp-baru"))
+    assert svc.revised_due(req) is None  # not overdue: the promise stands
+    due = req.due_at
+    holidays = frozenset()
+    budget = req.budget_minutes
+    one_day_late = svc.sla.add_working_minutes(due, 60, holidays)
+    first = svc.revised_due(req, one_day_late, holidays)
+    assert first == svc.sla.add_working_minutes(due, budget, holidays)
+    assert svc.revised_due(req, svc.sla.add_working_minutes(due, budget - 1, holidays), holidays) == first
+    later = svc.revised_due(req, svc.sla.add_working_minutes(due, budget + 1, holidays), holidays)
+    assert later == svc.sla.add_working_minutes(due, 2 * budget, holidays)
+
+
+# ---- the receipt --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code,title,sentence", [
+    ("sktm", "Tanda terima permohonan surat keterangan", "ditandatangani Camat"),
+    ("akta-lahir", "Tanda terima berkas dokumen kependudukan", "diterbitkan oleh Dinas Kependudukan"),
+])
+def test_the_receipt_says_who_issues_the_document(client, login_as, make_request, code, title, sentence):
+    req = make_request("received", code)
+    login_as("clerk")
+    html = client.get(f"/documents/{req.id}/receipt").get_data(as_text=True)
+    assert re.search(r'data-testid="receipt-title">' + re.escape(title), html)
+    assert sentence in re.search(r'data-testid="receipt-issuer">([^<]+)', html).group(1)
+    assert " style=" not in html
