@@ -12,6 +12,7 @@ runs is decided in one place, `start_export()`.
 A cell that a spreadsheet would read as a formula (starting with = + - @, tab or CR) gets a leading
 apostrophe.
 """
+import contextvars
 import csv
 import io
 import json
@@ -23,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -82,20 +84,67 @@ def batches(search, *, stop: int | None = None):
             return
 
 
-def stream_csv(search, stop: int):
+def _csv_chunks(search, stop: int):
     """The CSV, a batch at a time (UTF-8 with BOM, so spreadsheets read the Bahasa text right)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    try:
-        writer.writerow(header())
-        yield "\ufeff" + buffer.getvalue()
-        for lines in batches(search, stop=stop):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(lines)
-            yield buffer.getvalue()
-    finally:  # the client may leave half-way: no transaction (nor SQLite's write lock) stays open
-        db.session.rollback()
+    writer.writerow(header())
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    for lines in batches(search, stop=stop):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(lines)
+        yield buffer.getvalue().encode("utf-8")
+
+
+class Stream:
+    """A response body produced after the view returned, in an app context (and database session) of
+    its own inside a private contextvars.Context, whichever thread or context the server iterates it in.
+    close(), which WSGI servers call when the client leaves, ends the generator, its transaction and its
+    context: nothing stays open."""
+
+    def __init__(self, make, locale: str):
+        self.app = current_app._get_current_object()
+        self.make, self.locale = make, locale
+        self.context = contextvars.Context()
+        self.generator = self.app_ctx = self.locale_ctx = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.context.run(self._step)
+
+    def _step(self):
+        if self.generator is None:
+            self.app_ctx = self.app.app_context()
+            self.app_ctx.push()
+            self.locale_ctx = force_locale(self.locale)
+            self.locale_ctx.__enter__()
+            self.generator = self.make()
+        try:
+            return next(self.generator)
+        except BaseException:
+            self._finish()
+            raise
+
+    def close(self):
+        self.context.run(self._finish)
+
+    def _finish(self):
+        if self.generator is not None:
+            self.generator.close()
+            self.generator = None
+        if self.app_ctx is not None:
+            db.session.rollback()  # the client may leave half-way: no transaction (nor SQLite's lock) stays
+            db.session.remove()
+            self.locale_ctx.__exit__(None, None, None)
+            self.app_ctx.pop()
+            self.app_ctx = None
+
+
+def stream_csv(search, stop: int) -> Stream:
+    return Stream(lambda: _csv_chunks(search, stop), str(get_locale() or "id"))
 
 
 def write_xlsx(search, target, *, stop: int | None = None, progress=None) -> int:

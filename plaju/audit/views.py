@@ -2,7 +2,7 @@
 import io
 import json
 
-from flask import (Blueprint, Response, abort, redirect, request, send_file, stream_with_context, url_for)
+from flask import (Blueprint, Response, abort, redirect, request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -111,8 +111,7 @@ def export():
     db.session.commit()
     name = f"audit-{utcnow():%Y%m%d-%H%M%S}.{fmt}"
     if fmt == "csv":
-        response = Response(stream_with_context(exports.stream_csv(search, stop=count)),
-                            mimetype=exports.MIME["csv"])
+        response = Response(exports.stream_csv(search, stop=count), mimetype=exports.MIME["csv"])
     else:
         buffer = io.BytesIO()
         exports.write_xlsx(search, buffer, stop=count)
