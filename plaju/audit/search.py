@@ -129,8 +129,10 @@ def parse(args) -> Search:
     subject = filters["subject"]
     if subject:
         kind, _sep, ident = subject.partition(":")
-        if not kind or not ident:
+        if not kind:
             errors.append(_("The object “%(value)s” is not known.", value=subject[:60]))
+        elif not ident:  # every object of one kind
+            where.append(AuditEvent.subject_type == kind)
         else:
             where.append(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident))
             search.notes.append(_("one object's complete history"))
@@ -185,7 +187,7 @@ def parse(args) -> Search:
         if not ACTION_NAME.fullmatch(action):
             errors.append(_("The kind of action “%(value)s” is not known.", value=action[:60]))
         where.append(AuditEvent.action == action)
-    if not action.startswith("auth") and filters["logins"] != "1" and not subject:
+    if not action.startswith("auth") and filters["logins"] != "1" and ":" not in subject:
         where.append(AuditEvent.action.not_in(LOGIN_ACTIONS))
 
     if filters["outcome"] in ("ok", "refused"):

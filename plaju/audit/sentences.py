@@ -7,6 +7,7 @@ from the workflow specs. Everything a page of events needs is looked up in a fix
 statements, whatever the number of events: one for the people named (actors, principals, ids in
 changes), one for the delegations (Plh or Plt), one per kind of subject shown.
 """
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -76,6 +77,13 @@ def data_access_actions() -> set[str]:
 
 def action_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """[(kind label, [(action, label), ...]), ...] for the "kind of action" choice, sorted by label."""
+    from flask_babel import get_locale
+    return _action_groups(str(get_locale()), len(_ACTIONS), len(_KINDS))
+
+
+@functools.lru_cache(maxsize=8)
+def _action_groups(_locale: str, _actions: int, _kinds: int) -> list:
+    # the same for every page in one language (and as long as nothing registers more actions)
     groups: dict[str, list] = {}
     for action in _ACTIONS:
         groups.setdefault(action.partition(".")[0], []).append((action, action_label(action)))
