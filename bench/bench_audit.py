@@ -213,6 +213,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=100_000)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--export-rows", type=int, default=0,
+                    help="also write XLSX exports of n/10 and n events and print time and peak memory")
     ap.add_argument("--strict", action="store_true", help="exit 1 if statements grow or a ratio misses 3x")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-audit-"))
@@ -319,8 +321,33 @@ def main() -> None:
             print(f"{name:<28} {len(seqs):>4} {app_ms:>8.1f} {query_ms:>8.2f} {select_ms:>8.2f} {bare_ms:>8.2f} "
                   f"{ratio:>9.1f}x {app_ms / query_ms:>8.1f}x {app_ms / bare_ms:>7.1f}x")
         bare_engine.dispose()
+        if args.export_rows:
+            _export_memory(db, parse, folder, args.export_rows)
     if failed and args.strict:
         sys.exit(1)
+
+
+def _export_memory(db, parse, folder: Path, rows: int) -> None:
+    """The background export's writer (the same function run_export calls) for n/10 then n events: the
+    process's peak RSS must not grow with the rows (openpyxl write-only, keyset batches)."""
+    import resource
+
+    from werkzeug.datastructures import MultiDict
+
+    from plaju.audit.export import write_xlsx
+    print("\nXLSX export (write_xlsx, as run_export uses it), all events newest first:")
+    for n in (rows // 10, rows):
+        search = parse(MultiDict({"logins": "1"}))
+        db.session.rollback()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t0 = time.perf_counter()
+        path = folder / f"export-{n}.xlsx"
+        count = write_xlsx(search, path, stop=n)
+        seconds = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  {count:>9,} rows in {seconds:6.1f} s ({count / seconds:,.0f} rows/s), file "
+              f"{path.stat().st_size / 1e6:.1f} MB, peak RSS {before:.0f} -> {after:.0f} MB")
+        path.unlink()
 
 
 def _seqs(body: str) -> list[str]:

@@ -9,7 +9,6 @@ import functools
 import hashlib
 import hmac
 import json
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text

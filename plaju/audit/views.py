@@ -2,7 +2,7 @@
 import io
 import json
 
-from flask import (Blueprint, Response, abort, redirect, request, send_file, url_for)
+from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required

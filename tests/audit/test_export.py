@@ -13,7 +13,6 @@ from sqlalchemy import func, select, text
 from plaju.audit import record as audit
 from plaju.audit.export import safe_cell
 from plaju.audit.models import AuditEvent, AuditExport
-from tests.audit.test_search import seqs, take_in  # noqa: F401  (fixture)
 
 
 @pytest.fixture()

@@ -2,7 +2,6 @@
 events hidden, keyset pages with a constant number of statements, refusals audited."""
 import re
 from datetime import date, datetime
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import event, func, select
@@ -11,26 +10,8 @@ from plaju.audit import record as audit
 from plaju.audit.models import AuditEvent
 from plaju.database import clock_at
 from plaju.documents.nik import make_nik
-from plaju.documents.seed import seed_types
-from plaju.documents.services import create_request, take_action
-
-_serial = iter(range(1, 9999))
-
-
-@pytest.fixture()
-def take_in(db, users):
-    types = seed_types()
-
-    def make(name="Siti Aminah", nik=None, type_code="ktp-baru"):
-        doc_type = types[type_code]
-        return create_request(actor=users["clerk"], nik=nik or make_nik(date(1990, 3, 12), False, next(_serial)),
-                              name=name, phone="081234567890", kelurahan="Plaju Darat", doc_type=doc_type,
-                              ticked={r.id for r in doc_type.requirements})
-    return make
-
-
-def seqs(body: str) -> list[int]:
-    return [int(s) for s in re.findall(r'data-seq="(\d+)"', body)]
+from plaju.documents.services import take_action
+from tests.audit.conftest import seqs
 
 
 def test_a_tracking_code_finds_every_change_to_one_request_as_sentences(db, client, users, login_as, take_in):
@@ -228,7 +209,8 @@ def test_the_full_nik_is_shown_on_request_and_each_viewing_is_audited(db, client
     assert shown.status_code == 200 and nik in shown.get_data(as_text=True)
     db.session.rollback()
     viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.view_nik")).all()
-    assert [(e.actor_id, e.subject_type, e.subject_id) for e in viewed] == [(users["clerk"].id, "document", str(req.id))]
+    assert [(e.actor_id, e.subject_type, e.subject_id) for e in viewed] == [
+        (users["clerk"].id, "document", str(req.id))]
     login_as("camat")  # may open the request, not the full NIK
     assert 'data-testid="reveal-nik"' not in client.get(f"/documents/{req.id}").get_data(as_text=True)
     refused = client.post(f"/documents/{req.id}/nik")
