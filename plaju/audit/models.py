@@ -9,10 +9,12 @@ import functools
 import hashlib
 import hmac
 import json
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..database import utcnow
 from ..extensions import db
 
 GENESIS = "0" * 64
@@ -23,15 +25,22 @@ HASHED_FIELDS = ("seq", "occurred_at", "actor_id", "actor_name", "acting_for_id"
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id", "seq"),)
+    # every search of /audit/ pages newest first by seq: each filter's index ends in seq, so a page is
+    # read from the index in order (keyset) rather than by sorting all matching rows
+    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id", "seq"),
+                      Index("ix_audit_event_actor_seq", "actor_id", "seq"),
+                      Index("ix_audit_event_acting_for_seq", "acting_for_id", "seq"),
+                      Index("ix_audit_event_action_seq", "action", "seq"),
+                      Index("ix_audit_event_outcome_seq", "outcome", "seq"),
+                      Index("ix_audit_event_occurred_at", "occurred_at"))
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True,
                                      autoincrement=False)
     occurred_at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC with microseconds
-    actor_id: Mapped[int | None] = mapped_column(index=True)
+    actor_id: Mapped[int | None]
     actor_name: Mapped[str] = mapped_column(String(120), default="")
     acting_for_id: Mapped[int | None]
-    action: Mapped[str] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(80))
     outcome: Mapped[str] = mapped_column(String(10), default="ok")  # ok | refused
     subject_type: Mapped[str | None] = mapped_column(String(40))
     subject_id: Mapped[str | None] = mapped_column(String(40))
@@ -54,6 +63,22 @@ class AuditEvent(db.Model):
     @property
     def changes_dict(self) -> dict:
         return json.loads(self.changes) if self.changes else {}
+
+
+class AuditExport(db.Model):
+    """A large export of /audit/ built in the background: its filters, progress and file."""
+    __tablename__ = "audit_export"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex, also the file's name
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fmt: Mapped[str] = mapped_column(String(4))  # csv | xlsx
+    filters: Mapped[str] = mapped_column(Text)  # canonical JSON of the search (NIK only as its sealed ref)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | running | done | failed
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None]
 
 
 def canonical_json(value) -> str:

@@ -139,6 +139,16 @@ def record_alone(action: str, **kwargs) -> AuditEvent:
     return event
 
 
+def refuse_access(status: int = 403):
+    """Refuse a page of the log or of personal data to the current user, and say so in the log."""
+    from flask import abort
+    from flask_login import current_user
+    user = current_user if current_user and current_user.is_authenticated else None
+    path = request.path if has_request_context() else None
+    record_alone("access.forbidden", actor=user, outcome="refused", comment=path[:300] if path else None)
+    abort(status)
+
+
 def history(subject_type: str, subject_id) -> list[AuditEvent]:
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == subject_type,

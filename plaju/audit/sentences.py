@@ -7,6 +7,7 @@ from the workflow specs. Everything a page of events needs is looked up in a fix
 statements, whatever the number of events: one for the people named (actors, principals, ids in
 changes), one for the delegations (Plh or Plt), one per kind of subject shown.
 """
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ _ACTIONS: dict[str, object] = {}
 _FIELDS: dict[str, object] = {}
 _USER_FIELDS: set[str] = set()
 _SUBJECTS: dict[str, Callable] = {}
+_KINDS: dict[str, object] = {}
+_FINDERS: dict[str, list[Callable]] = {"code": [], "nik": [], "person": []}
+_DATA_ACCESS: set[str] = set()
+_MASKED = {"nik"}
 _REFUSAL_CODE = re.compile(r"^\[[a-z_]+\]\s*")
 
 
@@ -40,6 +45,56 @@ def describe_fields(labels: dict, users: Iterable[str] = ()) -> None:
 def describe_subjects(subject_type: str, names: Callable) -> None:
     """names(ids: list[str]) -> {id: "human name"}, in ONE query for all ids of this kind."""
     _SUBJECTS[subject_type] = names
+
+
+def describe_kind(prefix: str, label) -> None:
+    """What the actions "<prefix>.*" are about, for the "kind of action" choice of /audit/."""
+    _KINDS[prefix] = label
+
+
+def describe_search(key: str, find: Callable) -> None:
+    """How /audit/ finds the objects behind a search term, in one query each:
+    "code": find(tracking_code) and "nik": find(nik) -> [(subject_type, subject_id), ...];
+    "person": find(user_ids) -> the objects about these people (their enrolments, ...)."""
+    _FINDERS[key].append(find)
+
+
+def find_subjects(key: str, term) -> list[tuple[str, str]]:
+    found = []
+    for find in _FINDERS[key]:
+        found.extend((kind, str(ident)) for kind, ident in find(term))
+    return found
+
+
+def describe_data_access(*actions: str) -> None:
+    """Actions that read personal data or the log itself (a full NIK, a scan, an export, a refused page)."""
+    _DATA_ACCESS.update(actions)
+
+
+def data_access_actions() -> set[str]:
+    return set(_DATA_ACCESS)
+
+
+def action_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(kind label, [(action, label), ...]), ...] for the "kind of action" choice, sorted by label."""
+    from flask_babel import get_locale
+    return _action_groups(str(get_locale()), len(_ACTIONS), len(_KINDS))
+
+
+@functools.lru_cache(maxsize=8)
+def _action_groups(_locale: str, _actions: int, _kinds: int) -> list:
+    # the same for every page in one language (and as long as nothing registers more actions)
+    groups: dict[str, list] = {}
+    for action in _ACTIONS:
+        groups.setdefault(action.partition(".")[0], []).append((action, action_label(action)))
+    return sorted(((str(_KINDS.get(prefix, prefix)), sorted(items, key=lambda i: i[1].lower()))
+                   for prefix, items in groups.items()), key=lambda g: g[0].lower())
+
+
+def mask_nik(value: str) -> str:
+    """A NIK as the log shows it: the region (4 digits) and the last 4, never the birth date."""
+    value = str(value or "")
+    return value[:4] + "•" * max(len(value) - 8, 0) + value[-4:] if len(value) > 8 else "•" * len(value)
 
 
 def action_label(action: str) -> str:
@@ -129,6 +184,8 @@ def _who(event, users, kinds) -> str:
 def _value(name, value, users) -> str:
     if value is None or value == "" or value == []:
         return "—"
+    if name in _MASKED:
+        return mask_nik(value)
     if name in _USER_FIELDS:
         user = users.get(int(value)) if str(value).isdigit() else None
         return user.full_name if user else str(value)
@@ -197,13 +254,24 @@ describe_actions({
     "input.refused": _l("sent input that was refused"),
     "audit.keyed": _l("keyed the audit chain"),
     "inbox.bulk": _l("acted on several items at once"),
+    "audit.export": _l("exported audit events"),
+    "access.forbidden": _l("opened a page without the right to see it"),
 })
+describe_data_access("audit.export", "access.forbidden")
+describe_kind("auth", _l("Signing in"))
+describe_kind("user", _l("Accounts"))
+describe_kind("delegation", _l("Plh/Plt"))
+describe_kind("input", _l("Refused input"))
+describe_kind("audit", _l("Audit log"))
+describe_kind("access", _l("Data access"))
+describe_kind("inbox", _l("Inbox"))
 describe_fields({
     "username": _l("Username"), "full_name": _l("Full name"), "nip": "NIP", "position": _l("Position"),
     "email": _l("E-mail"), "unit_id": _l("Unit"), "supervisor_id": _l("Direct supervisor"),
     "active": _l("Active"), "roles": _l("Roles"), "password": _l("Password"), "principal": _l("Official"),
     "delegate": _l("Stands in"), "kind": _l("Kind"), "starts_on": _l("From"), "ends_on": _l("Until"),
     "revoked": _l("Revoked"),
+    "format": _l("Format"), "rows": _l("Rows"), "filters": _l("Search"), "page": _l("Page"),
 }, users=("supervisor_id",))
 
 
@@ -216,3 +284,10 @@ def _user_names(ids) -> dict:
 
 
 describe_subjects("user", _user_names)
+
+
+def _about_people(user_ids) -> list:
+    return [("user", str(i)) for i in user_ids]
+
+
+describe_search("person", _about_people)

@@ -1,56 +1,151 @@
-"""HR screens: the change history, filtered and paged, and a check of the chain."""
-from flask import Blueprint, abort, request
+"""HR screens: the audit log searched and paged, one object's timeline, exports, and a check of the chain."""
+import io
+import json
+
+from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg
+from ..database import utcnow
 from ..extensions import db
 from ..htmx import render_page_or_block
+from . import export as exports
+from . import record as audit
+from . import search as searching
 from . import sentences
-from .models import AuditEvent
+from .models import AuditEvent, AuditExport
 from .verify import head, verify_chain
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-AUDITORS = ("hr", "admin", "camat", "sekcam")
+# HR and the administrator; the Camat for his office (the kecamatan is one office)
+AUDITORS = ("hr", "admin", "camat")
 PAGE = 50
 
 nav_item("audit.index", _l("Audit"), roles=AUDITORS, order=80)
 
 
+def may_audit(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(*AUDITORS))
+
+
 @bp.before_request
 @login_required
 def _only_auditors():
-    if not current_user.has_role(*AUDITORS):
-        abort(403)
+    if not may_audit(current_user):
+        audit.refuse_access()
+
+
+def _search_page(search, status=200):
+    before = int_arg("before")
+    lines, next_before = [], None
+    if search.ok:
+        events = list(db.session.scalars(search.statement(before=before, limit=PAGE + 1)))
+        if len(events) > PAGE:
+            events = events[:PAGE]
+            next_before = events[-1].seq
+        lines = sentences.render(events, subjects=True)
+    subject_name = None
+    if search.filters["subject"] and lines:
+        subject_name = lines[0].subject
+    response = render_page_or_block(
+        "audit/index.html", "results", lines=lines, search=search, filters=search.filters,
+        args=search.query_args(), next_before=next_before, before=before, head=head(),
+        groups=sentences.action_groups(), data_access=searching.DATA_ACCESS, subject_name=subject_name,
+        nik_shown=_nik_shown(search))
+    return response, (422 if not search.ok else status)
+
+
+def _nik_shown(search) -> str | None:
+    ref = search.filters.get("nik_ref")
+    nik = searching.unseal_nik(ref) if ref else None
+    return sentences.mask_nik(nik) if nik else None
 
 
 @bp.get("/")
 def index():
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE + 1)
-    filters = {k: (request.args.get(k) or "").strip() for k in ("actor", "action", "subject", "outcome")}
-    if filters["actor"]:
-        stmt = stmt.where(AuditEvent.actor_name.ilike(f"%{filters['actor']}%"))
-    if filters["action"]:
-        stmt = stmt.where(AuditEvent.action.startswith(filters["action"]))
-    if filters["subject"]:
-        kind, _, ident = filters["subject"].partition(":")
-        stmt = stmt.where(AuditEvent.subject_type == kind)
-        if ident:
-            stmt = stmt.where(AuditEvent.subject_id == ident)
-    if filters["outcome"] in ("ok", "refused"):
-        stmt = stmt.where(AuditEvent.outcome == filters["outcome"])
-    before = int_arg("before")
-    if before:
-        stmt = stmt.where(AuditEvent.seq < before)
-    events = list(db.session.scalars(stmt))
-    more = len(events) > PAGE
-    events = events[:PAGE]
-    next_before = events[-1].seq if more and events else None
-    return render_page_or_block("audit/index.html", "results", lines=sentences.render(events, subjects=True),
-                                filters=filters,
-                                next_before=next_before, head=head())
+    raw_nik = (request.args.get("nik") or "").strip()
+    if raw_nik:
+        # the NIK never stays in a URL: sealed at once, the page shows it masked
+        nik = searching.clean_nik(raw_nik)
+        args = {k: v for k, v in request.args.items() if k not in ("nik", "nik_ref", "before") and v}
+        if nik is None:
+            search = searching.parse(args)
+            search.errors.append(_("A NIK has 16 digits."))
+            return _search_page(search)
+        return redirect(url_for(".index", **args, nik_ref=searching.seal_nik(nik)), 303)
+    return _search_page(searching.parse(request.args))
+
+
+@bp.get("/timeline/<subject_type>/<subject_id>")
+def timeline(subject_type, subject_id):
+    """One object's complete history: every event about it, sign-ins included."""
+    return redirect(url_for(".index", subject=f"{subject_type}:{subject_id}"), 303)
+
+
+@bp.post("/export")
+def export():
+    fmt = request.form.get("fmt", "")
+    search = searching.parse(request.form)
+    if fmt not in exports.MIME:
+        search.errors.append(_("Choose CSV or XLSX."))
+    if not search.ok:
+        return _search_page(search)
+    limit = exports.stream_limit()
+    upto = head()[0]
+    search.conditions.append(AuditEvent.seq <= upto)
+    count = search.count(limit)
+    what = search.describe()
+    if count > limit:
+        job = exports.create_job(current_user, search, fmt, total=0, upto=upto)
+        audit.record("audit.export", actor=current_user, subject_type="audit_export", subject_id=job.id,
+                     comment=what, changes={"format": [None, fmt], "rows": [None, f"> {limit}"]})
+        db.session.commit()
+        exports.remove_old_files()
+        exports.start_export(job.id)
+        return redirect(url_for(".export_job", job_id=job.id), 303)
+    audit.record("audit.export", actor=current_user, comment=what,
+                 changes={"format": [None, fmt], "rows": [None, count]})
+    db.session.commit()
+    name = f"audit-{utcnow():%Y%m%d-%H%M%S}.{fmt}"
+    if fmt == "csv":
+        response = Response(exports.stream_csv(search, stop=count), mimetype=exports.MIME["csv"])
+    else:
+        buffer = io.BytesIO()
+        exports.write_xlsx(search, buffer, stop=count)
+        buffer.seek(0)
+        response = send_file(buffer, mimetype=exports.MIME["xlsx"], download_name=name, as_attachment=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _own_job(job_id: str) -> AuditExport:
+    job = db.session.get(AuditExport, job_id[:32], populate_existing=True)
+    if job is None or job.user_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.get("/exports/<job_id>")
+def export_job(job_id):
+    job = _own_job(job_id)
+    return render_page_or_block("audit/export.html", "progress", job=job,
+                                args={k: v for k, v in json.loads(job.filters).items() if k != "upto"})
+
+
+@bp.get("/exports/<job_id>/file")
+def export_file(job_id):
+    job = _own_job(job_id)
+    path = exports.file_path(job)
+    if job.status != "done" or not path.exists():
+        abort(404)
+    name = f"audit-{job.created_at:%Y%m%d-%H%M%S}.{job.fmt}"
+    response = send_file(path, mimetype=exports.MIME[job.fmt], download_name=name, as_attachment=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/verify")
@@ -62,6 +157,5 @@ def verify():
 @home_card(roles=("hr", "admin"), order=70)
 def _audit_card(user):
     seq, _hash = head()
-    from flask import url_for
     return {"title": _l("Audit log"), "value": seq, "text": _l("events recorded"),
             "url": url_for("audit.index"), "link": _l("Open the change history")}

@@ -45,7 +45,7 @@ def _staff_only():
     else:
         allowed = svc.can_view(current_user)
     if not allowed:
-        abort(403)
+        audit.refuse_access()  # citizens' personal data: a refusal is audited
 
 
 @bp.context_processor
@@ -214,7 +214,7 @@ def _load(request_id: int) -> DocumentRequest:
 
 def _detail_context(req, error=None):
     return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
-            "error": error, "show_nik": current_user.has_role(*svc.FULL_NIK),
+            "error": error, "show_nik": False, "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
             "timeline": svc.timeline(req), "used_now": svc.clock_used_now(req), "waiting_for": waiting_for(req),
             "subject_rows": subjects.summary(req.type.subject_kind, req.subject,
                                              current_user.has_role(*svc.FULL_NIK)),
@@ -227,6 +227,16 @@ def _detail_context(req, error=None):
 def detail(request_id):
     req = _load(request_id)
     return render_page_or_block("documents/detail.html", "panel", **_detail_context(req))
+
+
+@bp.post("/<int:request_id>/nik")
+def reveal_nik(request_id):
+    """The full NIK and phone number, on request: each viewing is a data-access event."""
+    req = _load(request_id)
+    if not current_user.has_role(*svc.FULL_NIK):
+        audit.refuse_access()
+    audit.record_alone("document.view_nik", actor=current_user, subject=req, subject_type="document")
+    return render_page_or_block("documents/detail.html", "citizen", **(_detail_context(req) | {"show_nik": True}))
 
 
 @bp.get("/<int:request_id>/timeline")

@@ -16,7 +16,7 @@ from ..notify.assignments import News, register_news
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
 from .calendar import holiday_set
-from .models import DocumentRequest
+from .models import DocumentRequest, DocumentType
 
 CLERK, KASI, CAMAT = "clerk", "section_head", "camat"
 COUNTER = roles(CLERK, KASI)
@@ -242,6 +242,7 @@ sentences.describe_actions({
     "document.cancel": _l("cancelled the request at the citizen's wish"),
     "document.attach": _l("added scans"),
     "document.view_file": _l("opened a scan"),
+    "document.view_nik": _l("viewed the citizen's full NIK"),
     "document_type.save": _l("saved a document type"),
     "holiday.add": _l("added a holiday"),
     "holiday.delete": _l("removed a holiday"),
@@ -261,10 +262,26 @@ def _request_names(ids) -> dict:
 
     from ..extensions import db
     numbers = [int(i) for i in ids if str(i).isdigit()]
-    rows = db.session.execute(select(DocumentRequest.id, DocumentRequest.tracking_code).where(
-        DocumentRequest.id.in_(numbers)))
-    return {str(i): code for i, code in rows}
+    rows = db.session.execute(select(DocumentRequest.id, DocumentRequest.tracking_code, DocumentType.name)
+                              .join(DocumentType, DocumentType.id == DocumentRequest.type_id)
+                              .where(DocumentRequest.id.in_(numbers)))
+    return {str(i): f"{code} ({type_name})" for i, code, type_name in rows}
+
+
+def _requests_where(condition) -> list:
+    from sqlalchemy import select
+
+    from ..extensions import db
+    ids = db.session.scalars(select(DocumentRequest.id).where(condition)).all()
+    return [(kind, str(i)) for i in ids for kind in ("document", "document_file")]
 
 
 sentences.describe_subjects("document", _request_names)
 sentences.describe_subjects("document_file", _request_names)
+sentences.describe_kind("document", _l("Document requests"))
+sentences.describe_kind("document_type", _l("Document types"))
+sentences.describe_kind("holiday", _l("Holidays"))
+sentences.describe_data_access("document.view_file", "document.view_nik")
+# /audit/ finds a request's events by its tracking code or the citizen's NIK (exact)
+sentences.describe_search("code", lambda code: _requests_where(DocumentRequest.tracking_code == code))
+sentences.describe_search("nik", lambda nik: _requests_where(DocumentRequest.nik == nik))

@@ -1,10 +1,16 @@
-"""Audit fixtures: a checkpoint file of the test's own, an attacker's hand on the database, and a
-chain written by the old, unkeyed version of the app."""
+"""Audit fixtures: document requests taken in at the counter, a checkpoint file of the test's own, an
+attacker's hand on the database, and a chain written by the old, unkeyed version of the app."""
+import re
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 
 from plaju.audit.models import GENESIS, HASHED_FIELDS, chain_hash
 from plaju.database import is_postgres
+from plaju.documents.nik import make_nik
+from plaju.documents.seed import seed_types
+from plaju.documents.services import create_request
 
 
 @pytest.fixture()
@@ -54,3 +60,22 @@ def unkeyed_chain(db, count: int, start_seq: int = 1, prev_hash: str = GENESIS) 
         prev_hash = rows[-1]["hash"]
     insert_rows(db, rows)
     return rows
+
+
+_serial = iter(range(1, 9999))
+
+
+@pytest.fixture()
+def take_in(db, users):
+    types = seed_types()
+
+    def make(name="Siti Aminah", nik=None, type_code="ktp-baru"):
+        doc_type = types[type_code]
+        return create_request(actor=users["clerk"], nik=nik or make_nik(date(1990, 3, 12), False, next(_serial)),
+                              name=name, phone="081234567890", kelurahan="Plaju Darat", doc_type=doc_type,
+                              ticked={r.id for r in doc_type.requirements})
+    return make
+
+
+def seqs(body: str) -> list[int]:
+    return [int(s) for s in re.findall(r'data-seq="(\d+)"', body)]

@@ -111,7 +111,9 @@ def test_action_swaps_the_panel_and_triggers_counters(client, login_as, make_req
     req = make_request("received", "ktp-baru")
     login_as("clerk")
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
-    assert 'data-testid="action-verify"' in page and req.nik in page  # clerk's work needs the full NIK
+    assert 'data-testid="action-verify"' in page and req.nik_masked in page and req.nik not in page
+    # the clerk's work needs the full NIK: one click away, and each viewing is audited (tests/audit)
+    assert req.nik in client.post(f"/documents/{req.id}/nik").get_data(as_text=True)
     response = client.post(f"/documents/{req.id}/actions/verify", data={"version": _panel_version(page)},
                            headers={"HX-Request": "true"})
     assert response.status_code == 200

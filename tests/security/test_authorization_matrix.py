@@ -454,8 +454,16 @@ ROWS = [
         lambda w, me: _password_call(w, me) if me else Call("/account/password", {
             "current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})),
     # audit
-    Row("GET", "/audit/", "", "L 403 403 403 200 200 200 200 403", lambda w, me: Call("/audit/")),
-    Row("POST", "/audit/verify", "", "L 403 403 403 200 200 200 200 403", lambda w, me: Call("/audit/verify", {})),
+    Row("GET", "/audit/", "", "L 403 403 403 403 200 200 200 403", lambda w, me: Call("/audit/")),
+    Row("POST", "/audit/verify", "", "L 403 403 403 403 200 200 200 403", lambda w, me: Call("/audit/verify", {})),
+    Row("GET", "/audit/timeline/<subject_type>/<subject_id>", "other", "L 403 403 403 403 303 303 303 403",
+        lambda w, me: Call(f"/audit/timeline/document/{w.req_other.id}")),
+    Row("POST", "/audit/export", "", "L 403 403 403 403 200 200 200 403",
+        lambda w, me: Call("/audit/export", {"fmt": "csv"})),
+    Row("GET", "/audit/exports/<job_id>", "other", "L 403 403 403 403 404 404 404 403",
+        lambda w, me: Call("/audit/exports/0123456789abcdef0123456789abcdef")),
+    Row("GET", "/audit/exports/<job_id>/file", "other", "L 403 403 403 403 404 404 404 403",
+        lambda w, me: Call("/audit/exports/0123456789abcdef0123456789abcdef/file")),
     # notifications
     Row("GET", "/notifications/", "", "L 200 200 200 200 200 200 200 200", lambda w, me: Call("/notifications/")),
     Row("GET", "/notifications/count", "", "L 200 200 200 200 200 200 200 200",
@@ -487,6 +495,8 @@ ROWS = [
         lambda w, me: Call(f"/documents/{_own(w, me, 'request').id}/timeline")),
     Row("GET", "/documents/<int:request_id>/timeline", "other", "L 403 200 200 403 200 403 403 200",
         lambda w, me: Call(f"/documents/{w.req_other.id}/timeline")),
+    Row("POST", "/documents/<int:request_id>/nik", "other", "L 403 200 200 403 403 403 403 200",
+        lambda w, me: Call(f"/documents/{w.req_other.id}/nik", {})),
     Row("GET", "/documents/<int:request_id>/receipt", "other", "L 403 200 200 403 200 403 403 200",
         lambda w, me: Call(f"/documents/{w.req_other.id}/receipt")),
     Row("GET", "/documents/<int:request_id>/slip", "other", "L 403 200 200 403 200 403 403 200",

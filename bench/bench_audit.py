@@ -1,0 +1,377 @@
+"""/audit/ searched by HR over 1,000,000 audit events and 100,000 document requests.
+
+    .venv/bin/python bench/bench_audit.py                                   # SQLite in a temporary folder
+    .venv/bin/python bench/bench_audit.py --events 20000 --requests 2000    # small check, under a minute
+    .venv/bin/python bench/bench_audit.py --database-url postgresql://postgres@127.0.0.1/plaju_bench_audit
+
+1. Seeds the requests and the events with bulk inserts in two stages (a tenth, then all). The events are
+   a year of office life: sign-ins and sign-outs (about a third), document steps about the requests,
+   scans opened, account changes, refusals, in time order. Their hashes are unique placeholders: the
+   page never verifies the chain, and the chain's own cost is measured by bench_engine.py.
+2. After each stage counts the SQL statements of each filtered page (in-process, SQLAlchemy event
+   listener): they must not grow with the log.
+3. At full size times, in the same run and process, median of --runs:
+   - app: the real /audit/ page through the Flask test client, signed in as HR (session, sign-in checks,
+     filter parsing and name lookups, the search, the sentences and their lookups, the template);
+   - query: the page's own search statement alone (the same WHERE, ORDER BY seq DESC LIMIT 51);
+   - select: a bare SELECT of the same 50 rows by primary key (the floor the issue names);
+   - bare app: a minimal Flask app that SELECTs the same 50 rows by primary key and renders them in a
+     six-column template, through its own test client.
+   and prints app/select, app/query and app/bare-app. The goal: app within 3x the bare SELECT.
+
+The PostgreSQL database named in --database-url is dropped and created again, so its name must start with
+plaju_bench. Only localhost is accepted.
+"""
+import argparse
+import contextvars
+import hashlib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from flask import Flask, render_template_string
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LOCAL = {"localhost", "127.0.0.1", "::1"}
+PASSWORD = "bench-password-123"
+GOAL = 3.0
+PAGE = 50
+BARE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>bare</title></head><body>
+<table>{% for r in rows %}<tr><td>{{ r.seq }}</td><td>{{ r.occurred_at }}</td><td>{{ r.actor_name }}</td>
+<td>{{ r.action }}</td><td>{{ r.subject_type }} {{ r.subject_id }}</td><td>{{ r.changes }}</td></tr>{% endfor %}
+</table></body></html>"""
+
+
+def _prepare_url(url: str | None, folder: Path) -> str:
+    if not url:
+        return f"sqlite:///{folder / 'bench.sqlite'}"
+    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    if parsed.get_backend_name() == "sqlite":
+        return url
+    if parsed.host not in LOCAL:
+        sys.exit(f"refusing {parsed.host!r}: this benchmark only talks to localhost")
+    if not (parsed.database or "").startswith("plaju_bench"):
+        sys.exit("the PostgreSQL database name must start with plaju_bench (it is dropped and created again)")
+    from plaju.database import recreate_postgres_database
+    return recreate_postgres_database(url)
+
+
+# --- seeding ------------------------------------------------------------------------------------------
+
+def _fill_requests(db, target: int, types: list[int], clerk_ids: list[int], rng) -> None:
+    from plaju.database import utcnow
+    from plaju.documents.models import KELURAHAN, DocumentRequest
+    from plaju.documents.nik import make_nik
+    table = DocumentRequest.__table__
+    have = db.session.scalar(select(text("count(*)")).select_from(table))
+    now = utcnow()
+    for start in range(have, target, 10_000):
+        rows = []
+        for i in range(start, min(start + 10_000, target)):
+            name = f"Warga Bench {i}"
+            received = now - timedelta(minutes=(target - i) * 5)
+            rows.append({"tracking_code": f"PLJ-A{i:09d}", "type_id": rng.choice(types),
+                         "nik": make_nik(date(1960 + i % 45, 1 + i % 12, 1 + i % 28), i % 2 == 0, i % 9999 + 1),
+                         "name": name, "name_key": name.lower(), "phone": "", "kelurahan": rng.choice(KELURAHAN),
+                         "note": "", "checklist": "[]", "state": "processing", "version": 3,
+                         "created_by_id": rng.choice(clerk_ids), "received_at": received, "budget_minutes": 2400,
+                         "clock_used_minutes": 0, "signed_as": "", "updated_at": received})
+        db.session.execute(insert(table), rows)
+        db.session.commit()
+
+
+STEPS = [("document.receive", None, "received"), ("document.verify", "received", "verifying"),
+         ("document.accept", "verifying", "processing"), ("document.forward", "processing", "at_disdukcapil"),
+         ("document.complete", "processing", "ready"), ("document.hand_over", "ready", "handed_over")]
+
+
+def _fill_events(db, target: int, requests: int, people: dict, rng) -> None:
+    """Events up to `target`, in time order over the last 365 days (seq and time rise together)."""
+    from plaju.audit.models import AuditEvent
+    from plaju.database import utcnow
+    table = AuditEvent.__table__
+    have = db.session.scalar(select(text("count(*)")).select_from(table))
+    ids = db.session.execute(select(text("id, tracking_code")).select_from(text("document_request"))
+                             .order_by(text("id"))).all()
+    staff = [(u.id, u.full_name) for u in people.values()]
+    clerks = [(people[k].id, people[k].full_name) for k in ("petugas1", "petugas2")]
+    kasi = (people["kasi"].id, people["kasi"].full_name)
+    now = utcnow()
+    span = timedelta(days=365).total_seconds()
+    prev = "0" * 64
+    for start in range(have, target, 20_000):
+        rows = []
+        for i in range(start, min(start + 20_000, target)):
+            seq = i + 1
+            at = now - timedelta(seconds=span * (1 - seq / target))
+            roll = rng.random()
+            actor_id, actor_name = rng.choice(staff)
+            row = {"seq": seq, "occurred_at": at.isoformat(timespec="microseconds"), "actor_id": actor_id,
+                   "actor_name": actor_name, "acting_for_id": None, "action": "auth.login", "outcome": "ok",
+                   "subject_type": None, "subject_id": None, "from_state": None, "to_state": None,
+                   "comment": None, "changes": None, "request_id": None, "ip": "10.0.0.7"}
+            if roll < 0.30:
+                row["action"] = rng.choice(("auth.login", "auth.logout"))
+            elif roll < 0.85:
+                req_id = ids[min(int(len(ids) * seq / target + rng.randint(-50, 50)), len(ids) - 1)][0]
+                action, source, dest = rng.choice(STEPS)
+                who = kasi if action == "document.accept" else rng.choice(clerks)
+                row.update(actor_id=who[0], actor_name=who[1], action=action, subject_type="document",
+                           subject_id=str(req_id), from_state=source, to_state=dest)
+                if rng.random() < 0.05:
+                    row.update(outcome="refused", to_state=None, comment="[four_eyes] Bukan giliran Anda.")
+            elif roll < 0.93:
+                req_id = ids[rng.randrange(len(ids))][0]
+                row.update(action="document.view_file", subject_type="document_file", subject_id=str(req_id),
+                           changes='{"file":[null,"ktp.pdf"]}')
+            else:
+                row.update(action="user.update", subject_type="user", subject_id=str(rng.choice(staff)[0]),
+                           changes='{"position":["Staf","Petugas"]}')
+            digest = hashlib.sha256(f"{seq}".encode()).hexdigest()
+            row.update(prev_hash=prev, hash=digest)
+            prev = digest
+            rows.append(row)
+        db.session.execute(insert(table), rows)
+        db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE audit_event"))
+            conn.execute(text("VACUUM ANALYZE document_request"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+
+
+# --- measuring ----------------------------------------------------------------------------------------
+
+def _statements(engine, fn) -> int:
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            seen.append(statement)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def _get(client, path) -> str:
+    out = {}
+
+    def run():
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.get_data(as_text=True)[:300])
+        out["body"] = response.get_data(as_text=True)
+    contextvars.Context().run(run)  # a context of its own, as each request has in production
+    return out["body"]
+
+
+def _median_ms(fn, runs: int) -> float:
+    fn()  # warm
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def _bare_app(url: str):
+    from sqlalchemy import create_engine
+
+    from plaju.database import configure_engine
+    engine = create_engine(url)
+    configure_engine(engine)
+    app = Flask("bare")
+    holder = {"seqs": []}
+
+    @app.get("/")
+    def rows():
+        with engine.connect() as conn:
+            found = conn.execute(text(
+                "SELECT seq, occurred_at, actor_name, action, subject_type, subject_id, changes FROM audit_event "
+                f"WHERE seq IN ({','.join(str(s) for s in holder['seqs'])}) ORDER BY seq DESC")).mappings().all()
+        return render_template_string(BARE, rows=found)
+    return app.test_client(), holder, engine
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--requests", type=int, default=100_000)
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--export-rows", type=int, default=0,
+                    help="also write XLSX exports of n/10 and n events and print time and peak memory")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if statements grow or a ratio misses 3x")
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-audit-"))
+    os.environ["PLAJU_INSTANCE_PATH"] = str(folder / "instance")
+    os.environ["PLAJU_OUTBOX_DELIVERY"] = "off"
+    url = _prepare_url(args.database_url, folder)
+
+    from flask_migrate import upgrade
+
+    from plaju import create_app
+    from plaju.accounts.models import User
+    from plaju.audit.models import AuditEvent
+    from plaju.audit.search import parse
+    from plaju.documents.seed import seed_types
+    from plaju.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
+                      "RATELIMIT_ENABLED": False})
+    rng = random.Random(10)
+    failed = False
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        upgrade(revision="heads")
+        types = [t.id for t in seed_types().values()]
+        people = {}
+        for username, full_name, position, roles, nip in (
+                ("hr", "Kepegawaian Bench", "Analis SDM", ["hr"], "198801012010011001"),
+                ("kasi", "Kasi Bench", "Kasi Pelayanan", ["section_head"], "198001012005011002"),
+                ("petugas1", "Petugas Satu", "Petugas", ["clerk"], "199001012015011003"),
+                ("petugas2", "Petugas Dua", "Petugas", ["clerk"], "199101012015011004"),
+                ("camat", "Camat Bench", "Camat", ["camat"], "197501012000011005")):
+            user = User(username=username, full_name=full_name, position=position, nip=nip)
+            user.set_roles(roles)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            people[username] = user
+        db.session.commit()
+        client = app.test_client()
+        client.post("/login", data={"username": "hr", "password": PASSWORD})
+        print(f"{dialect}, {args.events:,} events, {args.requests:,} requests; folder {folder}")
+        counts = {}
+        for events, requests in ((args.events // 10, args.requests // 10), (args.events, args.requests)):
+            t0 = time.perf_counter()
+            _fill_requests(db, requests, types, [people["petugas1"].id, people["petugas2"].id], rng)
+            _fill_events(db, events, requests, people, rng)
+            seeded = time.perf_counter() - t0
+            # a request with events, found by its tracking code and its NIK; a month of document steps
+            mid = db.session.execute(select(text("id, tracking_code, nik")).select_from(text("document_request"))
+                                     .where(text("id = :i")).params(i=requests // 2)).one()
+            db.session.rollback()
+            nik_ref = _get_location(client, f"/audit/?nik={mid.nik}")
+            last = date.today() - timedelta(days=30)
+            scenarios = {
+                "default (sign-ins hidden)": "/audit/",
+                "tracking code": f"/audit/?code={mid.tracking_code}",
+                "NIK": nik_ref,
+                "person (username, actor)": "/audit/?person=petugas1",
+                "person (NIP)": "/audit/?person=198001012005011002",
+                "document steps, one month": f"/audit/?action=document.*&date_from={last}&date_to={date.today()}",
+                "refused": "/audit/?outcome=refused",
+                "data access": "/audit/?action=data-access",
+            }
+            counts[events] = {name: _statements(db.engine, lambda p=path: _get(client, p))
+                              for name, path in scenarios.items()}
+            print(f"{events:>9,} events, {requests:>7,} requests (seeded in {seeded:.1f} s); statements: "
+                  + ", ".join(f"{n} {c}" for n, c in counts[events].items()))
+        if len({tuple(c.values()) for c in counts.values()}) != 1:
+            print("WARNING: the number of statements per page depends on the size of the log")
+            failed = True
+
+        bare_client, holder, bare_engine = _bare_app(url)
+        print(f"\nmedian of {args.runs} runs, ms; app = the /audit/ page signed in as HR, query = its search "
+              "statement alone, select = the same 50 rows by primary key, bare = a minimal Flask app of that select")
+        print(f"{'search':<28} {'rows':>4} {'app':>8} {'query':>8} {'select':>8} {'bare':>8} "
+              f"{'app/select':>10} {'app/query':>9} {'app/bare':>8}")
+        for name, path in scenarios.items():
+            body = _get(client, path)
+            seqs = [int(s) for s in _seqs(body)]
+            args_ = _args(path)
+            search = parse(args_)
+            stmt = search.statement(limit=PAGE + 1)
+            db.session.rollback()  # SQLite: no transaction (BEGIN IMMEDIATE) left open while pages are asked for
+            app_ms = _median_ms(lambda p=path: _get(client, p), args.runs)
+
+            def run_query(s=stmt):
+                with db.engine.connect() as conn:
+                    conn.execute(s).all()
+            query_ms = _median_ms(run_query, args.runs)
+            pk = select(AuditEvent).where(AuditEvent.seq.in_(seqs)).order_by(AuditEvent.seq.desc())
+
+            def run_select(s=pk):
+                with db.engine.connect() as conn:
+                    conn.execute(s).all()
+            select_ms = _median_ms(run_select, args.runs)
+            holder["seqs"] = seqs or [0]
+            bare_ms = _median_ms(lambda: bare_client.get("/").get_data(), args.runs)
+            with db.engine.connect() as conn:
+                expected = [r.seq for r in conn.execute(stmt)][:PAGE]
+            if expected != seqs:
+                print(f"WARNING: {name}: the page's rows differ from its query's")
+                failed = True
+            ratio = app_ms / select_ms
+            failed |= ratio > GOAL
+            print(f"{name:<28} {len(seqs):>4} {app_ms:>8.1f} {query_ms:>8.2f} {select_ms:>8.2f} {bare_ms:>8.2f} "
+                  f"{ratio:>9.1f}x {app_ms / query_ms:>8.1f}x {app_ms / bare_ms:>7.1f}x")
+        bare_engine.dispose()
+        if args.export_rows:
+            _export_memory(db, parse, folder, args.export_rows)
+    if failed and args.strict:
+        sys.exit(1)
+
+
+def _export_memory(db, parse, folder: Path, rows: int) -> None:
+    """The background export's writer (the same function run_export calls) for n/10 then n events: the
+    process's peak RSS must not grow with the rows (openpyxl write-only, keyset batches)."""
+    import resource
+
+    from werkzeug.datastructures import MultiDict
+
+    from plaju.audit.export import write_xlsx
+    print("\nXLSX export (write_xlsx, as run_export uses it), all events newest first:")
+    for n in (rows // 10, rows):
+        search = parse(MultiDict({"logins": "1"}))
+        db.session.rollback()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t0 = time.perf_counter()
+        path = folder / f"export-{n}.xlsx"
+        count = write_xlsx(search, path, stop=n)
+        seconds = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  {count:>9,} rows in {seconds:6.1f} s ({count / seconds:,.0f} rows/s), file "
+              f"{path.stat().st_size / 1e6:.1f} MB, peak RSS {before:.0f} -> {after:.0f} MB")
+        path.unlink()
+
+
+def _seqs(body: str) -> list[str]:
+    import re
+    return re.findall(r'data-seq="(\d+)"', body)
+
+
+def _args(path: str):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from werkzeug.datastructures import MultiDict
+    return MultiDict(parse_qsl(urlsplit(path).query))
+
+
+def _get_location(client, path: str) -> str:
+    out = {}
+
+    def run():
+        response = client.get(path)
+        assert response.status_code == 303, (path, response.status_code)
+        out["location"] = response.headers["Location"]
+    contextvars.Context().run(run)
+    return out["location"]
+
+
+if __name__ == "__main__":
+    main()

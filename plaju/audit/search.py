@@ -1,0 +1,206 @@
+"""The search of /audit/: filters read from the query string, checked, and turned into one SQL condition.
+
+Every filter ends in an index whose last column is seq (see models.AuditEvent), so a page is the next
+`limit` rows below a seq (keyset), newest first, whatever the size of the log. Names are resolved before
+the search, each in one statement: a tracking code or a NIK to the objects the areas registered
+(`sentences.describe_search`), a person (name, NIP or username) to user ids.
+
+A NIK never travels in a URL: the form's `nik` is sealed (Fernet, keyed from SECRET_KEY) into `nik_ref`
+at once, and the page shows it masked.
+"""
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select, true
+
+from ..extensions import db
+from ..timeutil import WIB
+from . import sentences
+from .models import AuditEvent
+
+LOGIN_ACTIONS = ("auth.login", "auth.logout")
+DATA_ACCESS = "data-access"
+FIELDS = ("code", "nik_ref", "person", "action", "outcome", "date_from", "date_to", "logins", "subject")
+ACTION_NAME = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")  # older or undescribed actions are searchable too
+PERSON_MATCHES = 20  # a name matching more people than this is too vague to search by
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(b"plaju audit nik|" + str(current_app.config["SECRET_KEY"]).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal_nik(nik: str) -> str:
+    return _fernet().encrypt(nik.encode()).decode()
+
+
+def unseal_nik(ref: str) -> str | None:
+    try:
+        value = _fernet().decrypt(ref.encode(), ttl=12 * 3600).decode()
+    except (InvalidToken, ValueError):
+        return None
+    return value if value.isascii() and value.isdigit() and len(value) == 16 else None
+
+
+def clean_nik(raw: str) -> str | None:
+    value = "".join(raw.split()).replace(".", "").replace("-", "")
+    return value if value.isascii() and value.isdigit() and len(value) == 16 else None
+
+
+@dataclass
+class Search:
+    filters: dict
+    errors: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # what a filter was understood as ("NIK 1671…0001")
+    conditions: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def where(self):
+        return and_(true(), *self.conditions)
+
+    def statement(self, *, before: int | None = None, limit: int | None = None, columns=None):
+        stmt = select(*(columns or (AuditEvent,))).where(self.where())
+        if before:
+            stmt = stmt.where(AuditEvent.seq < before)
+        stmt = stmt.order_by(AuditEvent.seq.desc())
+        return stmt.limit(limit) if limit else stmt
+
+    def count(self, cap: int) -> int:
+        """How many rows match, counting at most cap + 1."""
+        inner = self.statement(limit=cap + 1, columns=(AuditEvent.seq,)).subquery()
+        return db.session.scalar(select(func.count()).select_from(inner))
+
+    def query_args(self) -> dict:
+        return {k: v for k, v in self.filters.items() if v}
+
+    def describe(self) -> str:
+        """The search in words, for the export's audit event (the NIK only masked)."""
+        parts = [f"{k}={v}" for k, v in self.filters.items() if v and k != "nik_ref"]
+        parts += [str(n) for n in self.notes]
+        return "; ".join(parts) or _("all events")
+
+    def to_json(self) -> str:
+        return json.dumps(self.query_args(), sort_keys=True)
+
+
+def _date(raw: str, label: str, errors: list) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(_("%(label)s “%(value)s” is not a date; use a date from the calendar (YYYY-MM-DD).",
+                        label=label, value=raw[:40]))
+        return None
+
+
+def _utc_iso(day: date) -> str:
+    """The start of a WIB day as the log stores times (ISO 8601 UTC, microseconds)."""
+    start = datetime.combine(day, time(0), tzinfo=WIB)
+    return start.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def _people(term: str):
+    from ..accounts.models import User
+    digits = term.replace(" ", "")
+    stmt = select(User.id, User.full_name, User.username).where(or_(
+        func.lower(User.username) == term.lower(),
+        User.nip == digits,
+        User.full_name.ilike("%" + term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%",
+                             escape="\\"))).order_by(User.full_name).limit(PERSON_MATCHES + 1)
+    return list(db.session.execute(stmt))
+
+
+def parse(args) -> Search:
+    filters = {k: (args.get(k) or "").strip() for k in FIELDS}
+    search = Search(filters)
+    errors, where = search.errors, search.conditions
+
+    subject = filters["subject"]
+    if subject:
+        kind, _sep, ident = subject.partition(":")
+        if not kind:
+            errors.append(_("The object “%(value)s” is not known.", value=subject[:60]))
+        elif not ident:  # every object of one kind
+            where.append(AuditEvent.subject_type == kind)
+        else:
+            where.append(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident))
+            search.notes.append(_("one object's complete history"))
+
+    for key, label in (("code", _("tracking code")), ("nik_ref", "NIK")):
+        raw = filters[key]
+        if not raw:
+            continue
+        if key == "code":
+            term = raw.upper().replace(" ", "")
+            shown = term
+        else:
+            term = unseal_nik(raw)
+            if term is None:
+                errors.append(_("The NIK search has expired; enter the NIK again."))
+                continue
+            shown = sentences.mask_nik(term)
+        objects = sentences.find_subjects("code" if key == "code" else "nik", term)
+        if not objects:
+            errors.append(_("No request has the %(what)s %(value)s.", what=label, value=shown))
+            continue
+        search.notes.append(f"{label} {shown}")
+        where.append(or_(*(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident)
+                           for kind, ident in objects)))
+
+    if filters["person"]:
+        found = _people(filters["person"])
+        if not found:
+            errors.append(_("Nobody is called “%(value)s” or has it as NIP or username.",
+                            value=filters["person"][:60]))
+        elif len(found) > PERSON_MATCHES:
+            errors.append(_("More than %(n)s people match “%(value)s”: type more of the name, the NIP or "
+                            "the username.", n=PERSON_MATCHES, value=filters["person"][:60]))
+        else:
+            ids = [row.id for row in found]
+            search.notes.append(_("person: %(names)s", names=", ".join(row.full_name for row in found)))
+            objects = sentences.find_subjects("person", ids)
+            where.append(or_(AuditEvent.actor_id.in_(ids), AuditEvent.acting_for_id.in_(ids),
+                             *(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident)
+                               for kind, ident in objects)))
+
+    action = filters["action"]
+    if action == DATA_ACCESS:
+        where.append(AuditEvent.action.in_(sorted(sentences.data_access_actions())))
+    elif action.endswith(".*"):
+        prefix = action[:-2]
+        known = sorted(a for a in sentences.known_actions() if a.partition(".")[0] == prefix)
+        if not known:
+            errors.append(_("The kind of action “%(value)s” is not known.", value=action[:60]))
+        where.append(AuditEvent.action.in_(known))
+    elif action:
+        if not ACTION_NAME.fullmatch(action):
+            errors.append(_("The kind of action “%(value)s” is not known.", value=action[:60]))
+        where.append(AuditEvent.action == action)
+    if not action.startswith("auth") and filters["logins"] != "1" and ":" not in subject:
+        where.append(AuditEvent.action.not_in(LOGIN_ACTIONS))
+
+    if filters["outcome"] in ("ok", "refused"):
+        where.append(AuditEvent.outcome == filters["outcome"])
+    elif filters["outcome"]:
+        errors.append(_("The outcome “%(value)s” is not known.", value=filters["outcome"][:20]))
+
+    start = _date(filters["date_from"], _("The date from"), errors)
+    end = _date(filters["date_to"], _("The date until"), errors)
+    if start and end and start > end:
+        errors.append(_("The date from (%(start)s) is after the date until (%(end)s).", start=start, end=end))
+    if start:
+        where.append(AuditEvent.occurred_at >= _utc_iso(start))
+    if end:
+        where.append(AuditEvent.occurred_at < _utc_iso(end + timedelta(days=1)))
+    return search

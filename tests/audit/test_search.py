@@ -1,0 +1,220 @@
+"""/audit/ for people: sentences, search by tracking code, NIK, person, action, outcome and dates, login
+events hidden, keyset pages with a constant number of statements, refusals audited."""
+import re
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import event, func, select
+
+from plaju.audit import record as audit
+from plaju.audit.models import AuditEvent
+from plaju.database import clock_at
+from plaju.documents.nik import make_nik
+from plaju.documents.services import take_action
+from tests.audit.conftest import seqs
+
+
+def test_a_tracking_code_finds_every_change_to_one_request_as_sentences(db, client, users, login_as, take_in):
+    mine = take_in("Siti Aminah")
+    other = take_in("Budi Santoso")
+    take_action(mine, "verify", users["clerk"], version=mine.version)
+    take_action(other, "verify", users["clerk"], version=other.version)
+    take_action(mine, "return_to_citizen", users["clerk"], version=mine.version, comment="KK belum dibawa")
+    login_as("hr")
+    page = client.get(f"/audit/?code={mine.tracking_code.lower()}")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:400]
+    expected = db.session.scalars(select(AuditEvent.seq).where(
+        AuditEvent.subject_type.in_(("document", "document_file")), AuditEvent.subject_id == str(mine.id))
+        .order_by(AuditEvent.seq.desc())).all()
+    assert seqs(body) == expected and len(expected) == 3
+    # Bahasa sentences with the actor's name and position, the object by code and type, state labels
+    assert "Clerk Uji (clerk) mengembalikan berkas kepada pemohon" in body
+    assert f"{mine.tracking_code} (KTP-el" in body
+    table = body[body.index('data-testid="audit-events"'):body.index("</table>")]
+    assert "document.return_to_citizen" not in table and "verifying" not in table
+    assert "KK belum dibawa" in body
+    # the object's complete history is one click away
+    link = re.search(r'href="(/audit/timeline/document/\d+)"', body).group(1)
+    timeline = client.get(link, follow_redirects=True).get_data(as_text=True)
+    assert seqs(timeline) == expected
+
+
+def test_a_nik_search_is_exact_and_never_shows_or_keeps_the_nik(db, client, users, login_as, take_in):
+    nik = make_nik(date(1985, 5, 5), True, 77)
+    mine = take_in("Rina Marlina", nik=nik)
+    take_in("Orang Lain", nik=make_nik(date(1985, 5, 5), True, 78))
+    login_as("hr")
+    first = client.get(f"/audit/?nik={nik}&outcome=ok")
+    assert first.status_code == 303
+    location = first.headers["Location"]
+    assert nik not in location and "nik_ref" in location and "outcome=ok" in location
+    page = client.get(location)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and nik not in body
+    assert nik[:4] in body and nik[-4:] in body  # shown masked
+    assert seqs(body) == db.session.scalars(select(AuditEvent.seq).where(
+        AuditEvent.subject_type == "document", AuditEvent.subject_id == str(mine.id))).all()
+    short = client.get("/audit/?nik=12345")
+    assert short.status_code == 422 and "16 angka" in short.get_data(as_text=True)
+    unknown = client.get(client.get(f"/audit/?nik={make_nik(date(1970, 1, 1), False, 5)}").headers["Location"])
+    text = unknown.get_data(as_text=True)
+    assert unknown.status_code == 422 and "Tidak ada permohonan" in text and "data-seq" not in text
+    forged = client.get("/audit/?nik_ref=not-a-sealed-nik")
+    assert forged.status_code == 422
+
+
+@pytest.mark.parametrize("term", ["kasi2", "Kasi2 Uji", "199001012015011001"])
+def test_a_person_is_found_by_username_name_or_nip_as_actor_or_subject(db, client, users, login_as, term):
+    users["kasi2"].nip = "199001012015011001"
+    db.session.commit()
+    audit.record("user.update", actor=users["admin"], subject=users["kasi2"], changes={"position": ["a", "b"]})
+    audit.record("test.by_kasi2", actor=users["kasi2"])
+    audit.record("test.by_other", actor=users["kasi"])
+    db.session.commit()
+    login_as("hr")
+    body = client.get("/audit/", query_string={"person": term}).get_data(as_text=True)
+    found = db.session.scalars(select(AuditEvent).where(AuditEvent.seq.in_(seqs(body)))).all()
+    assert sorted(e.action for e in found) == ["test.by_kasi2", "user.update"]
+
+
+def test_bad_filters_get_a_clear_message_and_no_rows(db, client, users, login_as):
+    audit.record("test.event", actor=users["hr"])
+    db.session.commit()
+    login_as("hr")
+    for query, words in [({"date_from": "2026-02-30"}, "bukan tanggal"),
+                         ({"date_from": "2026-11-30", "date_to": "2026-11-01"}, "setelah"),
+                         ({"person": "Tidak Ada Orangnya"}, "Tidak ada orang"),
+                         ({"code": "ZZZZ9999"}, "Tidak ada permohonan"),
+                         ({"outcome": "maybe"}, "tidak dikenal"),
+                         ({"action": "DROP TABLE"}, "tidak dikenal")]:
+        page = client.get("/audit/", query_string=query)
+        body = page.get_data(as_text=True)
+        assert page.status_code == 422, query
+        assert words in body, (query, re.findall(r'data-testid="search-errors">(.*?)</div>', body, re.S))
+        assert "data-seq" not in body
+
+
+def test_dates_are_days_in_wib_and_sign_ins_are_hidden_unless_asked(db, client, users, login_as):
+    with clock_at(datetime(2026, 3, 9, 17, 30)):  # 10 March 00.30 WIB
+        audit.record("test.tenth", actor=users["hr"])
+    with clock_at(datetime(2026, 3, 10, 16, 59)):  # 10 March 23.59 WIB
+        audit.record("test.tenth_late", actor=users["hr"])
+    with clock_at(datetime(2026, 3, 10, 17, 0)):  # 11 March 00.00 WIB
+        audit.record("test.eleventh", actor=users["hr"])
+    db.session.commit()
+    login_as("hr")  # records auth.login
+    body = client.get("/audit/?date_from=2026-03-10&date_to=2026-03-10").get_data(as_text=True)
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq.in_(seqs(body)))).all()
+    assert sorted(actions) == ["test.tenth", "test.tenth_late"]
+    login = db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == "auth.login"))
+    assert login not in seqs(client.get("/audit/").get_data(as_text=True))
+    assert login in seqs(client.get("/audit/?logins=1").get_data(as_text=True))
+    assert seqs(client.get("/audit/?action=auth.login").get_data(as_text=True)) == [login]
+
+
+def test_kind_of_action_and_outcome(db, client, users, login_as):
+    audit.record("delegation.create", actor=users["hr"])
+    audit.record("delegation.revoke", actor=users["hr"], outcome="refused", comment="[rule] tidak boleh")
+    audit.record("user.create", actor=users["hr"])
+    db.session.commit()
+    login_as("hr")
+
+    def actions(query):
+        body = client.get("/audit/", query_string=query).get_data(as_text=True)
+        return sorted(db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq.in_(seqs(body)))))
+    assert actions({"action": "delegation.*"}) == ["delegation.create", "delegation.revoke"]
+    assert actions({"action": "delegation.*", "outcome": "refused"}) == ["delegation.revoke"]
+    assert actions({"action": "user.create"}) == ["user.create"]
+
+
+def test_pages_are_keyset_and_need_the_same_statements_whatever_the_log_holds(app, db, client, users, login_as,
+                                                                              take_in):
+    login_as("hr")
+
+    def statements(url):
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            body = client.get(url).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), body
+
+    def grow(n):
+        req = take_in(f"Warga {n}")
+        for i in range(n):
+            audit.record("user.update", actor=users[("clerk", "kasi", "hr")[i % 3]], subject=users["asn"],
+                         changes={"supervisor_id": [users["kasi"].id, users["camat"].id]})
+            audit.record("document.attach", actor=users["clerk"], subject=req, subject_type="document_file")
+        db.session.commit()
+        return req
+
+    grow(3)
+    small, _ = statements("/audit/")
+    small_person, _ = statements("/audit/?person=clerk")
+    grow(80)
+    large, body = statements("/audit/")
+    large_person, _ = statements("/audit/?person=clerk")
+    assert (small, small_person) == (large, large_person)
+    first = seqs(body)
+    assert len(first) == 50 and first == sorted(first, reverse=True)
+    older = re.search(r'href="([^"]+)" data-testid="older"', body).group(1).replace("&amp;", "&")
+    second = seqs(client.get(older).get_data(as_text=True))
+    assert second and max(second) < min(first) and len(second) == 50
+
+
+def test_only_hr_admin_and_the_camat_read_the_log_and_refusals_are_audited(db, client, users, login_as):
+    for username in ("hr", "admin", "camat"):
+        login_as(username)
+        assert client.get("/audit/").status_code == 200
+    for username in ("clerk", "kasi", "sekcam", "asn"):
+        login_as(username)
+        for method, url in (("get", "/audit/"), ("post", "/audit/export"), ("get", "/audit/exports/abc")):
+            before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "access.forbidden"))
+            assert getattr(client, method)(url, data={"fmt": "csv"} if method == "post" else None).status_code == 403
+            db.session.rollback()
+            refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.forbidden")
+                                         .order_by(AuditEvent.seq.desc())).first()
+            assert refused.actor_id == users[username].id and refused.outcome == "refused"
+            assert refused.comment == url.split("?")[0]
+            assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "access.forbidden")) == before + 1
+    login_as("hr")
+    body = client.get("/audit/?action=data-access").get_data(as_text=True)
+    assert "membuka halaman tanpa hak" in body
+
+
+def test_a_personal_data_page_refused_is_audited(db, client, users, login_as, take_in):
+    req = take_in()
+    login_as("asn")
+    assert client.get(f"/documents/{req.id}").status_code == 403
+    db.session.rollback()
+    refused = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (refused.action, refused.actor_id, refused.comment) == (
+        "access.forbidden", users["asn"].id, f"/documents/{req.id}")
+
+
+def test_the_full_nik_is_shown_on_request_and_each_viewing_is_audited(db, client, users, login_as, take_in):
+    nik = make_nik(date(1992, 8, 17), True, 4321)
+    req = take_in(nik=nik)
+    login_as("clerk")
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert nik not in page and 'data-testid="reveal-nik"' in page
+    shown = client.post(f"/documents/{req.id}/nik", headers={"HX-Request": "true"})
+    assert shown.status_code == 200 and nik in shown.get_data(as_text=True)
+    db.session.rollback()
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.view_nik")).all()
+    assert [(e.actor_id, e.subject_type, e.subject_id) for e in viewed] == [
+        (users["clerk"].id, "document", str(req.id))]
+    login_as("camat")  # may open the request, not the full NIK
+    assert 'data-testid="reveal-nik"' not in client.get(f"/documents/{req.id}").get_data(as_text=True)
+    refused = client.post(f"/documents/{req.id}/nik")
+    assert refused.status_code == 403 and nik not in refused.get_data(as_text=True)
+    login_as("hr")
+    body = client.get(f"/audit/?code={req.tracking_code}&action=data-access").get_data(as_text=True)
+    assert "melihat NIK lengkap pemohon" in body and nik not in body

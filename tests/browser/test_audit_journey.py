@@ -1,0 +1,31 @@
+"""HR on a phone: finds one request's changes by its tracking code, opens the object's timeline and
+exports it; the XLSX has the page's rows."""
+import io
+import re
+
+import openpyxl
+
+from tests.browser.conftest import assert_accessible, login
+
+
+def test_hr_finds_a_request_by_its_tracking_code_and_exports_it(phone_page):
+    page = phone_page
+    login(page, "kepegawaian")
+    page.goto("/audit/?action=document.receive")
+    first = page.locator("[data-testid=audit-events] tbody tr[data-seq] td:nth-child(4) a").first
+    code = first.inner_text().split(" ")[0]
+    page.goto("/audit/")
+    page.fill("[name=code]", code)
+    page.get_by_role("button", name="Cari").click()
+    page.wait_for_url(re.compile(r"code="))
+    rows = page.locator("[data-testid=audit-events] tbody tr[data-seq]")
+    rows.first.wait_for()
+    shown = [int(s) for s in rows.evaluate_all("rows => rows.map(r => r.dataset.seq)")]
+    assert shown and all(code in t for t in rows.locator("td:nth-child(4)").all_inner_texts())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1  # no sideways scrolling of the page
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="XLSX").click()
+    data = open(download.value.path(), "rb").read()
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
+    assert [int(r[0]) for r in list(sheet.iter_rows(values_only=True))[1:]] == shown
