@@ -2,14 +2,14 @@
 the last return, and who collected the document (hand-over record)
 
 Revision ID: 0011_counter
-Revises: 0008_letters
+Revises: 0016_name_search
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0011_counter'
-down_revision = '0008_letters'
+down_revision = '0016_name_search'
 branch_labels = None
 depends_on = None
 

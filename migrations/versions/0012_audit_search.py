@@ -2,14 +2,14 @@
 background export jobs. The audit rows themselves and their hashed content are untouched.
 
 Revision ID: 0012_audit_search
-Revises: 0008_letters
+Revises: 0011_counter
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0012_audit_search'
-down_revision = '0008_letters'
+down_revision = '0011_counter'
 branch_labels = None
 depends_on = None
 
