@@ -76,7 +76,7 @@ def _fill(db, target: int, waiting: int, people: dict, types: list, rng: random.
     from plaju.documents.models import KELURAHAN, DocumentNameWord, DocumentRequest, name_word_rows
     from plaju.documents.nik import make_nik
     from plaju.documents.workflow import DOCUMENT_FLOW
-    from plaju.workflow.assignments import assignees_for
+    from plaju.workflow.assignments import assignees_for, item_row
     from plaju.workflow.models import WorkItem
 
     paths = _paths(DOCUMENT_FLOW)
@@ -156,13 +156,9 @@ def _fill(db, target: int, waiting: int, people: dict, types: list, rng: random.
         db.session.execute(insert(AuditEvent.__table__), events)
         words = [w for row in rows for w in name_word_rows(ids[row["tracking_code"]], row["name"])]
         db.session.execute(insert(DocumentNameWord.__table__), words)
-        items = []
-        for entity in db.session.scalars(select(DocumentRequest).where(DocumentRequest.id.in_(ids.values()))):
-            for a in assignees_for(DOCUMENT_FLOW, entity):
-                items.append({"spec": DOCUMENT_FLOW.name, "entity_id": entity.id, "trigger": a.trigger,
-                              "user_id": a.user_id, "role": a.role, "unit_id": a.unit_id,
-                              "delegable": a.delegable, "notify": a.notify, "excluded_user_id": a.excluded_user_id,
-                              "due_at": a.due_at, "since": entity.updated_at})
+        items = [item_row(DOCUMENT_FLOW, entity.id, a, entity.updated_at)
+                 for entity in db.session.scalars(select(DocumentRequest).where(DocumentRequest.id.in_(ids.values())))
+                 for a in assignees_for(DOCUMENT_FLOW, entity)]
         if items:
             db.session.execute(insert(WorkItem.__table__), items)
         db.session.commit()

@@ -17,6 +17,33 @@ def render_page_or_block(template: str, block: str, **context) -> str:
     return render_template(template, **context)
 
 
+class Lazy:
+    """A template value computed when a template first uses it: a page shows it, the HTMX block answering
+    a step (which does not) never pays for it. Iterable, sized and truthy like the list it stands for."""
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._value = None
+        self._done = False
+
+    def _get(self):
+        if not self._done:
+            self._value, self._done = self._compute(), True
+        return self._value
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+    def __bool__(self):
+        return bool(self._get())
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+
 def trigger(response, *events: str, **events_with_detail):
     """Add HX-Trigger events to a response so counters and lists elsewhere refresh themselves."""
     payload = {name: True for name in events}

@@ -315,7 +315,6 @@ def take_action(req: DocumentRequest, trigger: str, actor, *, version, comment=N
             "fields": dict(fields or {})}
     if evidence is not None:
         data["evidence"] = evidence
-    db.session.rollback()
     return fire(req, trigger, actor, expected_version=version, comment=comment, password=password, data=data)
 
 

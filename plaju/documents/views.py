@@ -15,7 +15,7 @@ from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg
 from ..database import utcnow
 from ..extensions import db
-from ..htmx import render_page_or_block, trigger, wants_fragment
+from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
 from ..timeutil import today_wib
 from ..workflow.ui import action_view, waiting_for
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
@@ -215,7 +215,7 @@ def _load(request_id: int) -> DocumentRequest:
 def _detail_context(req, error=None):
     return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
             "error": error, "show_nik": False, "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
-            "timeline": svc.timeline(req), "used_now": svc.clock_used_now(req), "waiting_for": waiting_for(req),
+            "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req), "waiting_for": waiting_for(req),
             "subject_rows": subjects.summary(req.type.subject_kind, req.subject,
                                              current_user.has_role(*svc.FULL_NIK)),
             "handover_relations": handover.RELATIONS, "handover_id_kinds": handover.ID_KINDS,

@@ -14,7 +14,7 @@ condition for lookups by row, and `Reach.matches` the same rule in Python.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Integer, String, and_, bindparam, delete, false, func, or_, select, tuple_, union, union_all
+from sqlalchemy import Integer, String, and_, bindparam, delete, false, insert, func, or_, select, tuple_, union, union_all
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Delegation
@@ -60,6 +60,14 @@ def _as_assignee(item: WorkItem) -> Assignee:
                     due_at=item.due_at)
 
 
+def item_row(spec: Spec, entity_id: int, a: Assignee, since) -> dict:
+    """The work_item row of one assignee (store() and the benchmarks' bulk seeding write the same)."""
+    return {"spec": spec.name, "entity_id": entity_id, "trigger": a.trigger, "user_id": a.user_id, "role": a.role,
+            "unit_id": a.unit_id, "delegable": a.delegable, "notify": a.notify,
+            "excluded_user_id": a.excluded_user_id, "due_at": a.due_at, "due_key": a.due_at or NO_DUE,
+            "since": since}
+
+
 def store(spec: Spec, entity, *, step=None, from_state=None, ctx=None, since=None,
           only_if_changed: bool = False) -> list[Assignee]:
     """Replace the entity's assignments (inside the caller's transaction) and tell the receivers."""
@@ -71,11 +79,8 @@ def store(spec: Spec, entity, *, step=None, from_state=None, ctx=None, since=Non
             return assignees
     since = since or (ctx.now if ctx is not None else utcnow())
     db.session.execute(delete(WorkItem).where(WorkItem.spec == spec.name, WorkItem.entity_id == entity.id))
-    db.session.add_all(WorkItem(spec=spec.name, entity_id=entity.id, trigger=a.trigger, user_id=a.user_id,
-                                role=a.role, unit_id=a.unit_id, delegable=a.delegable, notify=a.notify,
-                                excluded_user_id=a.excluded_user_id, due_at=a.due_at,
-                                due_key=a.due_at or NO_DUE, since=since)
-                       for a in assignees)
+    if assignees:  # one statement for all of them: nothing reads the new rows back as objects
+        db.session.execute(insert(WorkItem), [item_row(spec, entity.id, a, since) for a in assignees])
     assignments_changed.send(spec, entity=entity, step=step, from_state=from_state, ctx=ctx,
                              assignees=assignees)
     return assignees

@@ -96,13 +96,14 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
     """Whose authority lets `actor` take `step`: their own, or a principal's they stand in for.
     `delegations` are the actor's active ones; looked up here only when the step is delegable."""
     owners = spec.owners(entity)
-    candidates = [(actor, None)]
-    if step.delegable:
-        if delegations is None:
-            delegations = active_delegations(actor)
-        candidates += [(d.principal, d) for d in delegations]
+
+    def candidates():
+        yield actor, None
+        if step.delegable:  # asked only when the actor's own authority does not do (one query saved)
+            for d in (active_delegations(actor) if delegations is None else delegations):
+                yield d.principal, d
     allowed_but_own = False
-    for user, delegation in candidates:
+    for user, delegation in candidates():
         if not step.who(user, entity):
             continue
         if step.four_eyes and ({actor.id, user.id} & owners):
@@ -226,7 +227,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         audit.record(f"{spec.name}.{trigger}", actor=actor, acting_for=action.acting_for,
                      subject_type=spec.name, subject_id=entity.id, from_state=from_state,
                      to_state=to_state, comment=comment, changes=ctx.changes or None)
-        session.commit()
+        _commit_keeping_loaded(session)
     except Refused as refusal:
         session.rollback()
         audit.record_alone(f"{spec.name}.{trigger}", actor=actor, outcome="refused", subject_type=spec.name,
@@ -242,6 +243,17 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         except Exception:  # the change is committed; a failed notification must not undo it
             log.exception("after-commit callback failed for %s %s", spec.name, entity_id)
     return entity
+
+
+def _commit_keeping_loaded(session) -> None:
+    """Commit without expiring what the step loaded: the row, the actor and their roles hold exactly what
+    was just written, so the page answering the step does not read them all again."""
+    real = session()
+    real.expire_on_commit = False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = True
 
 
 def history_for(entity) -> list[AuditEvent]:

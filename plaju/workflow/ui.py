@@ -154,8 +154,7 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
         except Exception:
             _discard(form)
             raise
-        db.session.expire_all()
-        entity = db.session.get(type(entity), entity.id)
+        entity = db.session.get(type(entity), entity.id)  # as fire() left it: committed, still loaded
         message = done_message(entity, step)
         elsewhere = following_item(entity, actor) or (gone(entity) if gone else None)
         if wants_fragment():
