@@ -128,7 +128,8 @@ def new():
                     actor=current_user, nik=form.nik.data, name=form.name.data, phone=form.phone.data,
                     kelurahan=form.kelurahan.data, doc_type=chosen, ticked=ticked,
                     files=request.files.getlist(form.attachments.name), note=form.note.data,
-                    once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data)
+                    once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data,
+                    email=form.email.data, contact_consent=form.contact_consent.data)
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 response = redirect(url_for(".receipt", request_id=req.id), 303)

@@ -222,6 +222,7 @@ sentences.describe_actions({
     "document.hand_over": _l("handed the document over to the citizen"),
     "document.reject": _l("rejected the request"),
     "document.cancel": _l("cancelled the request at the citizen's wish"),
+    "document.revise_promise": _l("set a new promise date for the overdue request"),
     "document.attach": _l("added scans"),
     "document.view_file": _l("opened a scan"),
     "document_type.save": _l("saved a document type"),
@@ -235,6 +236,7 @@ sentences.describe_fields({
     "wait_minutes": _l("Total wait (working minutes)"), "type": _l("Document type"),
     "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
     "day": _l("Date"), "name": _l("Name"),
+    "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
 })
 
 
@@ -250,3 +252,5 @@ def _request_names(ids) -> dict:
 
 sentences.describe_subjects("document", _request_names)
 sentences.describe_subjects("document_file", _request_names)
+
+from . import citizen  # noqa: E402,F401  (tells citizens of returns, ready documents and hand-overs)
