@@ -2,6 +2,7 @@
 server on 127.0.0.1: returned, ready, overdue with a new date and handed over, tracking code and status
 only, never while the gateway's outage or error could lose a message, and never without consent."""
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from plaju.documents.models import DocumentRequest
 from plaju.documents.services import sweep, take_action
 from plaju.notify import outbox
 from plaju.notify.models import OutboxMessage
+from tests.conftest import PG_URL
 from tests.documents.conftest import fresh, valid_nik
 from tests.notify.conftest import CLOUD_TOKEN, GATEWAY_TOKEN, PHONE_NUMBER_ID
 
@@ -302,3 +304,29 @@ def test_a_rolled_back_step_sends_nothing(form_gateway, db, users, make_request)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     assert form_gateway.requests == []
     assert db.session.get(DocumentRequest, req.id).state == "signed"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="a race needs PostgreSQL row locks; SQLite serialises every writer")
+def test_two_sweeps_at_the_same_moment_give_one_date_and_one_message(app, form_gateway, db, users, make_request):
+    req = _citizen(make_request, "processing", "ktp-baru", due_at=utcnow() - timedelta(hours=2))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(sweep()["revised"])
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == [0, 1]
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.channel == "form_gateway")) == 1
+    assert len(form_gateway.requests) == 1 and fresh(db, req).revised_due_at is not None
