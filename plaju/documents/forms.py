@@ -6,9 +6,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..forms import PlajuForm
 from ..inputs import InputRefused, digits_only
-from ..once import OnceForm
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_msisdn
+from ..once import OnceForm
 from .models import KELURAHAN, REQUIREMENT_LABEL_MAX
 from .nik import InvalidNIK, validate_nik
 

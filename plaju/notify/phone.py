@@ -49,9 +49,3 @@ def normalise_msisdn(raw: str | None) -> str:
                               "0812-3456-7890; this one has %(n)s.", n=len(value) - 1))
     return value
 
-
-def masked(msisdn: str) -> str:
-    """For pages and logs: 6281234567890 -> 62812******90."""
-    if len(msisdn) < 8:
-        return "…"
-    return msisdn[:5] + "*" * (len(msisdn) - 7) + msisdn[-2:]

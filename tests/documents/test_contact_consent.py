@@ -39,7 +39,8 @@ def test_without_the_tick_there_is_no_consent(client, login_as, intake, db):
     ({"phone": "+65 8123 4567"}, "Hanya nomor ponsel Indonesia"),
     ({"phone": "0812-34"}, "10 sampai 13 angka"),
     ({"email": "warga@", "contact_consent": "y"}, "Masukkan alamat e-mail seperti nama@contoh.id"),
-    ({"phone": "", "email": "", "contact_consent": "y"}, "Kabar perkembangan memerlukan nomor ponsel atau alamat e-mail"),
+    ({"phone": "", "email": "", "contact_consent": "y"},
+     "Kabar perkembangan memerlukan nomor ponsel atau alamat e-mail"),
 ])
 def test_what_cannot_receive_updates_is_refused_and_nothing_is_stored(client, login_as, intake, db, fields, says):
     login_as("clerk")

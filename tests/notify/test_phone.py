@@ -2,7 +2,7 @@
 an Indonesian mobile number is refused with a message that says what was expected."""
 import pytest
 
-from plaju.notify.phone import InvalidPhone, masked, normalise_msisdn
+from plaju.notify.phone import InvalidPhone, normalise_msisdn
 
 VALID = [
     ("0812-3456-7890", "6281234567890"),
@@ -54,6 +54,3 @@ def test_a_normalised_number_normalises_to_itself():
     for _typed, expected in VALID:
         assert normalise_msisdn(expected) == expected
 
-
-def test_masked_keeps_only_the_ends():
-    assert masked("6281234567890") == "62812******90"
