@@ -104,8 +104,6 @@ def _citizen_gateway() -> dict:
         "WHATSAPP_TOKEN": os.environ.get("PLAJU_WHATSAPP_TOKEN", ""),
         "WHATSAPP_TEMPLATE": os.environ.get("PLAJU_WHATSAPP_TEMPLATE", "plaju_status_permohonan"),
         "WHATSAPP_LANGUAGE": os.environ.get("PLAJU_WHATSAPP_LANGUAGE", "id"),
-        # an overdue request gets a new promise date this many working days after the sweep finds it
-        "SLA_REVISED_PROMISE_DAYS": _positive("PLAJU_SLA_REVISED_PROMISE_DAYS", "3"),
     }
 
 

@@ -73,15 +73,27 @@ def _after_step(spec, entity=None, step=None, ctx=None, **_kw) -> None:
 assignments_changed.connect(_after_step, weak=False)
 
 
+def new_promise(req: DocumentRequest, now, holidays):
+    """The new promise of an overdue request: the missed due time moved on by whole service standards,
+    the first one still in the future. Derived from the due time, so it does not creep forward from
+    sweep to sweep and the tracking page can show the same date (a 3-working-day type missed on
+    Monday is promised for Thursday)."""
+    budget = max(req.budget_minutes or sla.budget_minutes(req.type.service_amount, req.type.service_unit), 1)
+    late = sla.working_minutes_between(req.due_at, now, holidays)
+    due = sla.add_working_minutes(req.due_at, (late // budget + 1) * budget, holidays)
+    while due <= now:  # the clock's rounding at the edges of office hours
+        due = sla.add_working_minutes(due, budget, holidays)
+    return due
+
+
 def revise_promise(req: DocumentRequest, now, holidays) -> bool:
-    """Give an overdue request a new promise date, once (again only when that one passed too), and
-    tell the citizen. The conditional UPDATE lets exactly one of two sweeps at the same moment do it."""
-    days = current_app.config.get("SLA_REVISED_PROMISE_DAYS", 3)
-    revised = sla.add_working_minutes(now, days * sla.DAY_MINUTES, holidays)
+    """Record the new promise of an overdue request and tell the citizen, once per new date (again when
+    that one passes too). The conditional UPDATE lets exactly one of two sweeps at the same moment do it."""
+    revised = new_promise(req, now, holidays)
     changed = db.session.execute(
         update(DocumentRequest)
         .where(DocumentRequest.id == req.id,
-               or_(DocumentRequest.revised_due_at.is_(None), DocumentRequest.revised_due_at < now))
+               or_(DocumentRequest.revised_due_at.is_(None), DocumentRequest.revised_due_at != revised))
         .values(revised_due_at=revised)
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
