@@ -100,6 +100,36 @@ def _queue() -> dict:
     }
 
 
+CITIZEN_GATEWAYS = ("", "form_gateway", "whatsapp_cloud")
+
+
+def _citizen_gateway() -> dict:
+    """How citizens hear of their requests: which phone gateway (docs/operations.md, README)."""
+    gateway = os.environ.get("PLAJU_CITIZEN_GATEWAY", "")
+    if gateway not in CITIZEN_GATEWAYS:
+        raise ConfigError(f"PLAJU_CITIZEN_GATEWAY={gateway!r} is not one of form_gateway, whatsapp_cloud "
+                          "(or empty: no phone messages)")
+    return {
+        "CITIZEN_GATEWAY": gateway,
+        # a token-and-form HTTP gateway (SMS or WhatsApp): POST of form fields, token in a header or a field
+        "GATEWAY_URL": os.environ.get("PLAJU_GATEWAY_URL", ""),
+        "GATEWAY_TOKEN": os.environ.get("PLAJU_GATEWAY_TOKEN", ""),
+        "GATEWAY_TOKEN_HEADER": os.environ.get("PLAJU_GATEWAY_TOKEN_HEADER", "Authorization"),
+        "GATEWAY_TOKEN_FIELD": os.environ.get("PLAJU_GATEWAY_TOKEN_FIELD", ""),
+        "GATEWAY_NUMBER_FIELD": os.environ.get("PLAJU_GATEWAY_NUMBER_FIELD", "target"),
+        "GATEWAY_MESSAGE_FIELD": os.environ.get("PLAJU_GATEWAY_MESSAGE_FIELD", "message"),
+        "GATEWAY_ID_FIELD": os.environ.get("PLAJU_GATEWAY_ID_FIELD", ""),
+        "GATEWAY_EXTRA_FIELDS": os.environ.get("PLAJU_GATEWAY_EXTRA_FIELDS", ""),
+        "GATEWAY_TIMEOUT": _positive("PLAJU_GATEWAY_TIMEOUT", "10"),
+        # the WhatsApp Business Cloud API: a pre-approved template with three body parameters
+        "WHATSAPP_BASE_URL": os.environ.get("PLAJU_WHATSAPP_BASE_URL", "https://graph.facebook.com/v21.0"),
+        "WHATSAPP_PHONE_NUMBER_ID": os.environ.get("PLAJU_WHATSAPP_PHONE_NUMBER_ID", ""),
+        "WHATSAPP_TOKEN": os.environ.get("PLAJU_WHATSAPP_TOKEN", ""),
+        "WHATSAPP_TEMPLATE": os.environ.get("PLAJU_WHATSAPP_TEMPLATE", "plaju_status_permohonan"),
+        "WHATSAPP_LANGUAGE": os.environ.get("PLAJU_WHATSAPP_LANGUAGE", "id"),
+    }
+
+
 def load(instance_path: str) -> dict:
     instance = Path(instance_path)
     env = _environment()
@@ -152,6 +182,7 @@ def load(instance_path: str) -> dict:
         # (Redis + `flask --app plaju worker`) or "off" (cron only); the outbox follows it unless
         # PLAJU_OUTBOX_DELIVERY says otherwise
         **_queue(),
+        **_citizen_gateway(),
         # the intranet's own address, put before the paths in e-mailed links (e.g. https://intranet.plaju.local)
         "BASE_URL": os.environ.get("PLAJU_BASE_URL", ""),
         "DEMO_PASSWORD": os.environ.get("PLAJU_DEMO_PASSWORD", "plaju-demo-2026"),

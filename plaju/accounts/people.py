@@ -10,9 +10,9 @@ from .. import once
 from ..audit import record as audit
 from ..extensions import db
 from ..notify.service import notify
+from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
 from . import passwords, rules
-from ..timeutil import today_wib
 from .models import Delegation, User
 from .nip import InvalidNIP, validate_nip
 

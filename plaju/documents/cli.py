@@ -1,4 +1,5 @@
-"""flask --app plaju sla sweep: tell section heads what is overdue (idempotent, for cron)."""
+"""flask --app plaju sla sweep: tell section heads what is overdue, give overdue requests a new promise
+date and tell the citizen (idempotent, for cron)."""
 import click
 from flask.cli import with_appcontext
 
@@ -19,7 +20,7 @@ def sweep_command(base_url):
     # a cron job's process ends here: send now rather than leave it to a background thread
     deliver_due()
     click.echo(f"overdue: {result['overdue']}, new notifications: {result['notified']}, "
-               f"e-mails queued: {result['mailed']}")
+               f"e-mails queued: {result['mailed']}, new promise dates: {result['revised']}")
 
 
 commands = [sla_group]

@@ -6,6 +6,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..forms import PlajuForm
 from ..inputs import InputRefused, digits_only
+from ..notify.citizen import InvalidEmail, normalise_email
+from ..notify.phone import InvalidPhone, normalise_msisdn
 from ..once import OnceForm
 from .models import KELURAHAN, REQUIREMENT_LABEL_MAX
 from .nik import InvalidNIK, validate_nik
@@ -15,7 +17,15 @@ from .subjects import KINDS
 def _phone(_form, field):
     try:
         digits_only(field.data, allow_plus=True)
-    except InputRefused as refused:
+        field.data = normalise_msisdn(field.data)
+    except (InputRefused, InvalidPhone) as refused:
+        raise ValidationError(str(refused.message)) from None
+
+
+def _email(_form, field):
+    try:
+        field.data = normalise_email(field.data)
+    except InvalidEmail as refused:
         raise ValidationError(str(refused.message)) from None
 
 
@@ -34,9 +44,12 @@ class IntakeForm(OnceForm):
     name = StringField(_l("Full name"), validators=[
         DataRequired(_l("Enter the citizen's name as on the KTP.")),
         Length(min=2, max=120, message=_l("The name must be 2 to 120 characters long."))])
-    phone = StringField(_l("Phone / WhatsApp"), validators=[
-        Optional(), _phone, Regexp(r"^\+?[0-9 -]{8,18}$", message=_l("Enter a phone number of 8 to 15 digits."))],
-        render_kw={"inputmode": "tel"})
+    phone = StringField(_l("Phone / WhatsApp"), validators=[Optional(), _phone],
+                        render_kw={"inputmode": "tel", "autocomplete": "off", "maxlength": 24})
+    email = StringField(_l("E-mail"), validators=[Optional(), _email],
+                        render_kw={"inputmode": "email", "autocomplete": "off", "maxlength": 200})
+    contact_consent = BooleanField(_l("The citizen agrees to receive updates on this request (tracking code and "
+                                      "status only) by SMS/WhatsApp or e-mail"))
     kelurahan = SelectField(_l("Kelurahan"), choices=[SelectChoice("", "-")] + [SelectChoice(k, k) for k in KELURAHAN],
                             validators=[DataRequired(_l("Choose the citizen's kelurahan."))])
     attachments = MultipleFileField(_l("Scans (PDF, JPEG or PNG)"))

@@ -86,7 +86,11 @@ class DocumentRequest(db.Model):
     nik: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(120))
     name_key: Mapped[str] = mapped_column(String(120))  # lower-cased name for search
-    phone: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")  # a mobile number as 628...
+    email: Mapped[str] = mapped_column(String(200), default="")
+    # the citizen agreed at the counter to hear of the request by SMS/WhatsApp/e-mail: when and to whom
+    contact_consent_at: Mapped[datetime | None]
+    contact_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kelurahan: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, default="")
     checklist: Mapped[str] = mapped_column(Text, default="[]")  # JSON snapshot taken at intake
@@ -102,6 +106,8 @@ class DocumentRequest(db.Model):
     clock_used_minutes: Mapped[int] = mapped_column(default=0)
     clock_started_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
+    # a new promise once the service standard was missed, set by the SLA sweep (documents.citizen)
+    revised_due_at: Mapped[datetime | None]
     disdukcapil_back_at: Mapped[datetime | None]
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     signed_as: Mapped[str] = mapped_column(String(160), default="")

@@ -214,7 +214,8 @@ def seed_documents() -> None:
         budget_days = max(1, sla.budget_minutes(doc_type.service_amount, doc_type.service_unit) // sla.DAY_MINUTES)
         ago = budget_days + rng.randint(1, 4) if overdue else rng.randint(0, max(budget_days - 1, 0))
         received_at = _working_days_ago(ago, holidays) - timedelta(minutes=rng.randint(30, 300))
-        intake = dict(actor=people["petugas"], nik=nik, name=name, phone=fake.numerify("08##########"),
+        intake = dict(actor=people["petugas"], nik=nik, name=name, phone=fake.numerify("08%#########"),
+                      contact_consent=serial % 3 != 0,  # most citizens agree to hear of their request
                       kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                       ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at,
                       subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at)))

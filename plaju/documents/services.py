@@ -17,11 +17,14 @@ from ..audit import sentences
 from ..core.urls import MAX_ID
 from ..database import utcnow
 from ..extensions import db
+from ..notify.citizen import InvalidEmail, normalise_email
+from ..notify.phone import InvalidPhone, normalise_msisdn
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow import available, fire, history_for, started
 from . import sla, subjects
 from .calendar import holiday_set
+from .citizen import new_promise, revise_promise
 from .models import DocumentAttachment, DocumentNameWord, DocumentRequest, DocumentType, name_words
 from .nik import validate_nik
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES, STATES, TERMINAL_STATES
@@ -83,10 +86,27 @@ def missing_requirements(doc_type: DocumentType, ticked: set[int]) -> str | None
              "brings them.", items=", ".join(missing))
 
 
+def contact_details(phone: str | None, email: str | None, consent: bool) -> tuple[str, str]:
+    """The phone as 628... and the e-mail address, or IntakeRefused naming the field at fault."""
+    try:
+        phone = normalise_msisdn(phone) if (phone or "").strip() else ""
+    except InvalidPhone as refused:
+        raise IntakeRefused(refused.message, "phone") from None
+    try:
+        email = normalise_email(email)
+    except InvalidEmail as refused:
+        raise IntakeRefused(refused.message, "email") from None
+    if consent and not (phone or email):
+        raise IntakeRefused(_("Updates need a mobile number or an e-mail address: enter one, or untick the "
+                              "consent."), "contact_consent")
+    return phone, email
+
+
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
                    ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
                    holidays=None, once_token: str | None = None, confirm_duplicate: bool = False,
-                   subject: dict | None = None) -> DocumentRequest:
+                   subject: dict | None = None, email: str = "",
+                   contact_consent: bool = False) -> DocumentRequest:
     """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
 
     Anything refused raises IntakeRefused before a row exists; files stored before a failure are
@@ -95,6 +115,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it. `subject`
     holds the subject fields of the form (subjects.from_form), checked by the type's subject kind."""
     checked = validate_nik(nik)
+    phone, email = contact_details(phone, email, contact_consent)
     if not doc_type.active:
         raise IntakeRefused(_("This document type is no longer offered."), "type_id")
     try:
@@ -121,7 +142,9 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
             budget = sla.budget_minutes(doc_type.service_amount, doc_type.service_unit)
             req = DocumentRequest(
                 tracking_code=new_tracking_code(), type=doc_type, nik=checked.value, name=name.strip(),
-                name_key=name.strip().lower(), phone=(phone or "").strip(), kelurahan=kelurahan,
+                name_key=name.strip().lower(), phone=phone, email=email, kelurahan=kelurahan,
+                contact_consent_at=now if contact_consent else None,
+                contact_consent_by_id=actor.id if contact_consent else None,
                 note=(note or "").strip(), subject_data=json.dumps(subject_data, ensure_ascii=False),
                 state="received", version=0, created_by_id=actor.id,
                 received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
@@ -137,7 +160,9 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
             audit.record("document.receive", actor=actor, subject_type="document", subject_id=req.id,
                          to_state="received", changes={"type": [None, doc_type.code],
                                                        "kelurahan": [None, kelurahan],
-                                                       "attachments": [None, len(stored)]})
+                                                       "attachments": [None, len(stored)],
+                                                       **({"contact_consent": [None, True]}
+                                                          if contact_consent else {})})
             started(req, actor)
             db.session.commit()
             return req
@@ -230,12 +255,7 @@ def revised_due(req: DocumentRequest, now: datetime | None = None, holidays=None
     if not is_overdue(req, now):
         return None
     holidays = holiday_set() if holidays is None else holidays
-    budget = max(req.budget_minutes or sla.budget_minutes(req.type.service_amount, req.type.service_unit), 1)
-    late = sla.working_minutes_between(req.due_at, now, holidays)
-    due = sla.add_working_minutes(req.due_at, (late // budget + 1) * budget, holidays)
-    while due <= now:  # the clock's rounding at the edges of office hours
-        due = sla.add_working_minutes(due, budget, holidays)
-    return due
+    return new_promise(req, now, holidays)  # the same date the citizen's message names
 
 
 def issuer(doc_type: DocumentType) -> str:
@@ -496,8 +516,10 @@ def sweep(now: datetime | None = None, base_url: str = "") -> dict:
     overdue = list(db.session.scalars(
         select(DocumentRequest).where(DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.due_at < now)
         .order_by(DocumentRequest.due_at)))
-    created = queued = 0
+    created = queued = revised = 0
+    holidays = holiday_set()
     for req in overdue:
+        revised += revise_promise(req, now, holidays)  # a new date for the citizen, told once
         if req.created_by_id not in creators:
             creator = db.session.get(User, req.created_by_id) if req.created_by_id else None
             creators[req.created_by_id] = creator.unit_id if creator else None
@@ -525,7 +547,7 @@ def sweep(now: datetime | None = None, base_url: str = "") -> dict:
                 queued += note.outbox_message is not None
                 db.session.flush()
     db.session.commit()
-    return {"overdue": len(overdue), "notified": created, "mailed": queued}
+    return {"overdue": len(overdue), "notified": created, "mailed": queued, "revised": revised}
 
 
 def request_url(req: DocumentRequest) -> str:

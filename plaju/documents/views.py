@@ -18,9 +18,9 @@ from ..extensions import db
 from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
 from ..timeutil import today_wib
 from ..workflow.ui import action_view, waiting_for
+from . import handover, subjects
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
-from . import handover, subjects
 from . import services as svc
 from .forms import DocumentTypeForm, HolidayForm, IntakeForm
 from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentRequirement, DocumentType, Holiday
@@ -137,7 +137,8 @@ def new():
                     kelurahan=form.kelurahan.data, doc_type=chosen, ticked=ticked,
                     files=request.files.getlist(form.attachments.name), note=form.note.data,
                     once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data,
-                    subject=subjects.from_form(request.form))
+                    subject=subjects.from_form(request.form), email=form.email.data,
+                    contact_consent=form.contact_consent.data)
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 response = redirect(url_for(".receipt", request_id=req.id), 303)
@@ -215,7 +216,8 @@ def _load(request_id: int) -> DocumentRequest:
 def _detail_context(req, error=None):
     return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
             "error": error, "show_nik": False, "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
-            "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req), "waiting_for": waiting_for(req),
+            "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req),
+            "waiting_for": waiting_for(req),
             "subject_rows": subjects.summary(req.type.subject_kind, req.subject,
                                              current_user.has_role(*svc.FULL_NIK)),
             "handover_relations": handover.RELATIONS, "handover_id_kinds": handover.ID_KINDS,

@@ -240,6 +240,7 @@ sentences.describe_actions({
     "document.hand_over": _l("handed the document over to the citizen"),
     "document.reject": _l("rejected the request"),
     "document.cancel": _l("cancelled the request at the citizen's wish"),
+    "document.revise_promise": _l("set a new promise date for the overdue request"),
     "document.attach": _l("added scans"),
     "document.view_file": _l("opened a scan"),
     "document.view_nik": _l("viewed the citizen's full NIK"),
@@ -254,6 +255,7 @@ sentences.describe_fields({
     "wait_minutes": _l("Total wait (working minutes)"), "type": _l("Document type"),
     "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
     "day": _l("Date"), "name": _l("Name"), "collected_by": _l("Collected by"),
+    "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
 })
 
 
@@ -285,3 +287,5 @@ sentences.describe_data_access("document.view_file", "document.view_nik")
 # /audit/ finds a request's events by its tracking code or the citizen's NIK (exact)
 sentences.describe_search("code", lambda code: _requests_where(DocumentRequest.tracking_code == code))
 sentences.describe_search("nik", lambda nik: _requests_where(DocumentRequest.nik == nik))
+
+from . import citizen  # noqa: E402,F401  (tells citizens of returns, ready documents and hand-overs)

@@ -2,7 +2,7 @@
 
 
 def init_app(app) -> None:
-    from . import assignments, outbox
+    from . import assignments, gateways, outbox  # noqa: F401  (gateways registers the phone channels)
     from .cli import outbox_group
     outbox.init_app(app)
     assignments.connect()

@@ -13,6 +13,7 @@ next attempt a lease into the future, so no other sender takes them while it sen
 dies mid-send leaves the claim to expire and the message is sent again with the same message id
 (at least once; the receiver can drop the repeat).
 """
+import http.client
 import logging
 import smtplib
 import threading
@@ -45,6 +46,15 @@ def backoff(attempts: int) -> timedelta:
 
 # ---- channels ---------------------------------------------------------------------------------
 
+class SendError(Exception):
+    """A channel's receiver refused or failed the message (e.g. an HTTP gateway answering an error);
+    the message keeps the error and is retried like after an outage."""
+
+
+# what a failed send may raise: the message is kept and retried, nothing else is disturbed
+SEND_FAILURES = (OSError, smtplib.SMTPException, http.client.HTTPException, SendError)
+
+
 class EmailChannel:
     """SMTP to PLAJU_MAIL_SERVER; one connection per batch."""
     name = "email"
@@ -73,7 +83,8 @@ CHANNELS: dict = {}
 
 def register_channel(channel) -> None:
     """Add a channel adapter: `name`, `configured(app)`, and `connect(app)`, a context manager that
-    yields send(message) raising on failure. SMS and WhatsApp gateways plug in here."""
+    yields send(message) raising one of SEND_FAILURES on failure. The citizens' SMS and WhatsApp
+    gateways (gateways.py) plug in here."""
     CHANNELS[channel.name] = channel
 
 
@@ -141,9 +152,9 @@ def _send(rows: list[OutboxMessage]) -> dict[int, str | None]:
                     try:
                         send(row)
                         results[row.id] = None
-                    except (OSError, smtplib.SMTPException) as exc:
+                    except SEND_FAILURES as exc:
                         results[row.id] = f"{type(exc).__name__}: {exc}"
-        except (OSError, smtplib.SMTPException) as exc:  # could not connect, or the server hung up
+        except SEND_FAILURES as exc:  # could not connect, or the server hung up
             for row in batch:
                 results.setdefault(row.id, f"{type(exc).__name__}: {exc}")
     return results
@@ -245,6 +256,10 @@ def _deliver_inline(app) -> None:
 
 
 def _after_commit(session) -> None:
+    # SQLAlchemy also reports the release of a SAVEPOINT (begin_nested) as a commit; the outer
+    # transaction still holds its locks and its rows are not visible to a sender yet
+    if session.get_nested_transaction() is not None:
+        return
     message_ids = session.info.pop(_PENDING, None)
     if not message_ids:
         return

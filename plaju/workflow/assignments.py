@@ -14,7 +14,21 @@ condition for lookups by row, and `Reach.matches` the same rule in Python.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Integer, String, and_, bindparam, delete, false, insert, func, or_, select, tuple_, union, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Delegation

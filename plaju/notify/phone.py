@@ -1,0 +1,51 @@
+"""Indonesian mobile numbers, as the SMS and WhatsApp gateways want them: 62 followed by the number
+without its leading 0 (E.164 without the plus), e.g. 0812-3456-7890 -> 6281234567890.
+
+Accepted as typed at the counter: 08..., +628..., 628..., and 62 08... (the 0 kept after the country
+code); spaces, dashes, dots and brackets are ignored. A mobile number starts with 8 after the country
+code, followed by 8 to 11 more digits (10 to 13 digits written with the leading 0). Anything else,
+a landline such as 0711-..., a foreign number or a number of the wrong length, is refused with a
+message that says what was expected.
+"""
+import re
+
+from flask_babel import lazy_gettext as _l
+
+MOBILE = re.compile(r"^628[1-9][0-9]{7,10}$")
+_SEPARATORS = re.compile(r"[\s\-.()/]")
+
+
+class InvalidPhone(ValueError):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def normalise_msisdn(raw: str | None) -> str:
+    """The number as 628..., or InvalidPhone with a Bahasa message."""
+    value = _SEPARATORS.sub("", raw or "")
+    if not value:
+        raise InvalidPhone(_l("Enter a mobile phone number."))
+    if value.startswith("+"):
+        value = value[1:]
+        if not value.startswith("62"):
+            raise InvalidPhone(_l("Only Indonesian mobile numbers (+62) can receive updates."))
+    elif value.startswith("00"):
+        raise InvalidPhone(_l("Only Indonesian mobile numbers (+62) can receive updates."))
+    if not value.isascii() or not value.isdigit():
+        raise InvalidPhone(_l("Write the phone number with the digits 0-9 only, for example 0812-3456-7890."))
+    if value.startswith("620"):  # "+62 0812...": the national 0 kept after the country code
+        value = "62" + value[3:]
+    elif value.startswith("0"):
+        value = "62" + value[1:]
+    elif value.startswith("8"):
+        value = "62" + value
+    if not value.startswith("628") or value[3:4] == "0":
+        raise InvalidPhone(_l("This is not an Indonesian mobile number: a mobile number begins with 08 "
+                              "(or +628), for example 0812-3456-7890. Landline numbers cannot receive "
+                              "messages."))
+    if not MOBILE.match(value):
+        raise InvalidPhone(_l("A mobile number has 10 to 13 digits written with the leading 0, for example "
+                              "0812-3456-7890; this one has %(n)s.", n=len(value) - 1))
+    return value
+
