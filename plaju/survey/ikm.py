@@ -12,12 +12,12 @@ The grade is read from the rounded value with the regulation's intervals:
 not 100, so the exact weight is used.)
 
 Minimum sample: Krejcie and Morgan (the table the regulation refers to), s = X2 N P(1-P) /
-(d2 (N-1) + X2 P(1-P)) with X2 = 3.841, P = 0.5, d = 0.05, rounded up; N = the requests handed over.
+(d2 (N-1) + X2 P(1-P)) with X2 = 3.841, P = 0.5, d = 0.05, rounded to the nearest whole number as
+in their table (N 100 -> 80, 1000 -> 278); N = the requests handed over.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from math import ceil
 
 from flask_babel import lazy_gettext as _l
 
@@ -141,4 +141,4 @@ def minimum_sample(population: int) -> int:
         return 0
     chi2, p, d = Fraction(3841, 1000), Fraction(1, 2), Fraction(5, 100)
     size = chi2 * population * p * (1 - p) / (d * d * (population - 1) + chi2 * p * (1 - p))
-    return min(population, ceil(size))
+    return min(population, int(size + Fraction(1, 2)))
