@@ -34,6 +34,7 @@ COMMENT_READERS = ("camat", "sekcam", "section_head")
 MIN_RESPONDENTS = 30  # below this an index says little whatever the population
 COMMENTS_PAGE = 20
 KEY_LENGTH = 10
+DEFAULT_VALID_DAYS = 90
 
 sentences.describe_actions({
     "skm.submit": _l("received an anonymous satisfaction survey answer"),
@@ -68,7 +69,7 @@ def survey_path(tracking_code: str) -> str:
 
 def valid_days() -> int:
     value = current_app.config.get("SURVEY_VALID_DAYS") or os.environ.get("PLAJU_SURVEY_VALID_DAYS")
-    return int(value) if value else 90
+    return int(value) if value else DEFAULT_VALID_DAYS
 
 
 def is_used(tracking_code: str) -> bool:
@@ -122,12 +123,15 @@ class _NoClientAddress:
     """The answer's audit event carries no IP address: with the time it could point at the citizen."""
 
     def __enter__(self):
-        self.saved = request.environ.pop("REMOTE_ADDR", None) if has_request_context() else None
+        self.active = has_request_context()
+        if self.active:
+            self.saved = request.remote_addr
+            request.remote_addr = None
         return self
 
     def __exit__(self, *exc):
-        if self.saved is not None:
-            request.environ["REMOTE_ADDR"] = self.saved
+        if self.active:
+            request.remote_addr = self.saved
         return False
 
 
