@@ -1,5 +1,6 @@
 """Complaints: sent from the public tracking page (/track/<code>/complaint), read and answered by the
 section heads (/complaints/), the answer shown on the tracking page."""
+import os
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
@@ -33,7 +34,7 @@ def _view_limit() -> str:
 
 
 def _send_limit() -> str:
-    return current_app.config.get("COMPLAINT_LIMIT", "5 per hour")
+    return current_app.config.get("COMPLAINT_LIMIT") or os.environ.get("PLAJU_COMPLAINT_LIMIT", "5 per hour")
 
 
 def _request_by_code(code: str) -> DocumentRequest:

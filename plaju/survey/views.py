@@ -1,5 +1,7 @@
 """Public: the survey of a request (/skm/<code>/<key>) and the IKM with the service standards (/skm).
 Staff: the SKM dashboard (/reports/skm)."""
+import os
+
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -29,7 +31,7 @@ def _view_limit() -> str:
 
 
 def _answer_limit() -> str:
-    return current_app.config.get("SURVEY_LIMIT", "10 per hour")
+    return current_app.config.get("SURVEY_LIMIT") or os.environ.get("PLAJU_SURVEY_LIMIT", "10 per hour")
 
 
 @bp.app_template_global("skm_track")
