@@ -13,6 +13,7 @@ from ..audit import record as audit
 from ..core.registry import nav_item
 from ..database import utcnow
 from ..documents.models import DocumentRequest
+from ..documents.services import can_view as can_view_requests
 from ..documents.services import normalise_code
 from ..extensions import db, limiter
 from ..htmx import render_page_or_block
@@ -121,7 +122,7 @@ def _load(complaint_id: int) -> Complaint:
 def _context(complaint, error=None):
     return {"c": complaint, "actions": svc.actions_for(complaint, current_user), "error": error,
             "waiting_for": waiting_for(complaint), "history": history_sentences(complaint), "now": utcnow(),
-            "flow": COMPLAINT_FLOW}
+            "flow": COMPLAINT_FLOW, "can_open_request": can_view_requests(current_user)}
 
 
 @bp.get("/complaints/<int:complaint_id>")
