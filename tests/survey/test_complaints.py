@@ -41,8 +41,10 @@ def test_a_complaint_reaches_the_section_heads_inbox_and_the_answer_the_tracking
     empty = client.post(f"/complaints/{complaint.id}/actions/answer", data={"version": "0", "comment": " "})
     assert empty.status_code == 422
     answer = "Mohon maaf, berkas sudah kami proses hari ini dan siap diambil besok."
-    done = client.post(f"/complaints/{complaint.id}/actions/answer", data={"version": "0", "comment": answer})
-    assert done.status_code == 303
+    done = client.post(f"/complaints/{complaint.id}/actions/answer", data={"version": "0", "comment": answer},
+                       headers={"HX-Request": "true"})
+    assert done.status_code == 200 and 'id="panel"' in done.text and answer in done.text
+    assert "<html" not in done.text
     assert _count(db, WorkItem, WorkItem.spec == "complaint") == 0
     client.post("/logout")
     track = client.get(f"/track/{req.tracking_code}")
@@ -112,5 +114,7 @@ def test_only_section_heads_and_leaders_read_and_answer(client, db, users, make_
     assert _count(db, AuditEvent, AuditEvent.outcome == "refused",
                   AuditEvent.action.in_(("complaint.view", "complaint.answer"))) >= 4
     login_as("kasi")
+    fragment = client.get("/complaints/", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and 'id="list"' in fragment.text and "<html" not in fragment.text
     listing = client.get("/complaints/")
     assert re.search(rf">{req.tracking_code}<", listing.text)
