@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+import plaju.complaints.workflow  # noqa: F401  (registers its spec, as create_app does)
 from plaju.accounts.models import Delegation
 from plaju.notify.models import Notification, OutboxMessage
 from plaju.timeutil import today_wib
@@ -47,7 +48,13 @@ def _plan(state, p, u):
     }.get(state, [])
 
 
-ASSIGNEES = {"document": _document, "enrolment": _enrolment, "training_plan": _plan}
+def _complaint(state, c, u):
+    # shared by the section heads: counted in the inbox, not sent one by one
+    return [Assignee("answer", role="section_head", delegable=True, notify=False, due_at=c.due_at)] \
+        if state == "open" else []
+
+
+ASSIGNEES = {"document": _document, "enrolment": _enrolment, "training_plan": _plan, "complaint": _complaint}
 
 # --- (spec, step) -> actor, and who is told what: (user, "todo" | "news", words in the subject) ------
 TODO = "Menunggu tindakan Anda"
@@ -81,6 +88,8 @@ TABLE = {
     ("training_plan", "approve"): ("camat", [("hr", "news", "disetujui Camat")]),
     ("training_plan", "return"): ("camat", [("hr", "news", "dikembalikan Camat: KK belum ada")]),
     ("training_plan", "cancel"): ("hr", []),
+    ("complaint", "answer"): ("kasi", []),
+    ("complaint", "close"): ("kasi", []),
 }
 
 
@@ -97,6 +106,14 @@ def entity_in(db, users, make_request, make_course, enrol):
             return make_request(state, clerk=users["clerk"])
         if spec_name == "enrolment":
             return enrol(make_course(), users["asn"], state)
+        if spec_name == "complaint":
+            from plaju.complaints.models import Complaint
+            from plaju.database import utcnow
+            complaint = Complaint(request_id=make_request("processing", clerk=users["clerk"]).id, kind="complaint",
+                                  body="Berkas belum selesai.", state=state, due_at=utcnow())
+            db.session.add(complaint)
+            db.session.commit()
+            return complaint
         plan = Plan(unit_id=users["hr"].unit_id, year=2027, created_by_id=users["hr"].id, state=state)
         db.session.add(plan)
         db.session.commit()

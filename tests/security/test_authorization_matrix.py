@@ -29,6 +29,9 @@ Rules used (issue 7, docs/operations.md, the areas' stated rules):
   the citizen's NIK and are seen by whoever may open the request; only the Camat revokes; the Kasi or
   the Camat records a number from another register while the letter is a draft. The check /cek is
   public (no name, no NIK), also the upload of a PDF to compare.
+- SKM: the survey of a request and the public index page are public; the dashboard for camat, sekcam,
+  section_head (a Plh who is a Kasi too) and hr. Complaints: sent by anyone from the tracking page; read by
+  section heads, camat and sekcam; answered by a section head only.
 Refusals of who asks are 403 (a step refused by the engine also 403); a rule on the data rather than
 on who asks is 422 (the admin deactivating the last admin, themselves); allowed redirects 302/303.
 
@@ -703,10 +706,54 @@ ROWS = [
         lambda w, me: _plan_item_add(w)),
     Row("POST", "/training/plans/<int:plan_id>/items/<int:item_id>/delete", "", "L 403 403 403 403 403 302 403 403",
         lambda w, me: _plan_item_remove(w)),
+    # SKM survey (public, one use per link) and its dashboard; complaints from the tracking page
+    Row("GET", "/skm/<code>/<key>", "", "200 200 200 200 200 200 200 200 200", lambda w, me: Call(_survey_link(w))),
+    Row("POST", "/skm/<code>/<key>", "", "303 303 303 303 303 303 303 303 303",
+        lambda w, me: Call(_survey_link(w), {f"u{i}": "3" for i in range(1, 10)})),
+    Row("GET", "/skm", "", "200 200 200 200 200 200 200 200 200", lambda w, me: Call("/skm")),
+    Row("GET", "/reports/skm", "", "L 403 403 200 200 200 200 403 200", lambda w, me: Call("/reports/skm")),
+    Row("GET", "/track/<code>/complaint", "", "200 200 200 200 200 200 200 200 200",
+        lambda w, me: Call(f"/track/{w.req_other.tracking_code}/complaint")),
+    Row("POST", "/track/<code>/complaint", "", "303 303 303 303 303 303 303 303 303",
+        lambda w, me: Call(f"/track/{w.request('processing').tracking_code}/complaint",
+                           {"kind": "suggestion", "body": "Mohon ditambah kursi ruang tunggu."}),
+        after=lambda w: _reset_limits()),
+    Row("GET", "/complaints/", "", "L 403 403 200 200 200 403 403 200", lambda w, me: Call("/complaints/")),
+    Row("GET", "/complaints/<int:complaint_id>", "", "L 403 403 200 200 200 403 403 200",
+        lambda w, me: Call(f"/complaints/{_complaint(w).id}")),
+    Row("POST", "/complaints/<int:complaint_id>/actions/<trigger_name>", "answer", "L 403 403 303 403 403 403 403 303",
+        lambda w, me: Call(f"/complaints/{_complaint(w).id}/actions/answer",
+                           {"version": "0", "comment": "Terima kasih, sudah kami tindak lanjuti."})),
     # last: may take the admin's own account away when the rule does not hold
     Row("POST", "/people/<int:user_id>/edit", "deactivate the last admin", "L 403 403 403 403 403 403 422 403",
         lambda w, me: _edit_person(w, w.u["admin"], active=False), after=_reactivate_admin),
 ]
+
+
+def _survey_link(w):
+    from plaju.database import utcnow
+    from plaju.survey.services import survey_path
+    req = w.request("handed_over")
+    req.closed_at = utcnow()
+    w.db().commit()
+    return survey_path(req.tracking_code)
+
+
+def _complaint(w):
+    from plaju.complaints.models import Complaint
+    from plaju.database import utcnow
+    complaint = Complaint(request_id=w.req_other.id, kind="complaint", body="Berkas belum selesai.",
+                          due_at=utcnow() + timedelta(days=14))
+    w.db().add(complaint)
+    w.db().flush()
+    started(complaint)
+    w.db().commit()
+    return complaint
+
+
+def _reset_limits():
+    from plaju.extensions import limiter
+    limiter.reset()
 
 
 def _edit_type_call(w):

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from plaju.accounts.models import Delegation, Unit, User
+from plaju.complaints.models import Complaint
+from plaju.complaints.workflow import COMPLAINT_FLOW
 from plaju.database import utcnow
 from plaju.documents.models import DocumentRequest
 from plaju.documents.seed import seed_types
@@ -101,6 +103,8 @@ def _office(db, draw):
     for i, state in enumerate(s.name for s in PLAN_FLOW.states):
         rows.append(Plan(unit_id=units[0].id, year=2026, revision=i + 1, state=state,
                          created_by_id=draw(st.sampled_from((None, anyone().id)))))
+    for state in COMPLAINT_FLOW.states:  # complaints about the first request, awaiting the section heads
+        rows.append(Complaint(request=rows[0], kind="complaint", body="Keluhan", state=state.name, due_at=utcnow()))
     for state in DEMO_SPEC.states:
         rows.append(DemoTicket(title=draw(st.sampled_from(("biasa", "blocked"))), owner_id=anyone().id,
                                state=state.name))

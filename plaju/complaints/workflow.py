@@ -1,0 +1,69 @@
+"""The complaint workflow: a citizen's complaint or suggestion waits for a section head's answer.
+
+open -> answered (the answer is shown on the request's tracking page)
+open -> closed (a duplicate or abuse; the reason is shown too)
+The response is due `COMPLAINT_RESPONSE_DAYS` days after it arrived (default 14, the response period
+of UU 25/2009 on public services); the inbox orders the section heads' to-dos by it.
+"""
+from flask_babel import lazy_gettext as _l
+
+from ..audit import sentences
+from ..core.urls import local_path
+from ..workflow import Spec, State, Step, register, roles
+from .models import Complaint
+
+SECTION_HEAD = "section_head"
+
+
+def _answered(complaint, ctx):
+    complaint.answer = ctx.comment or ""
+    complaint.answered_at = ctx.now
+    complaint.answered_by_id = ctx.actor.id
+    ctx.change("answer", None, complaint.answer)
+
+
+STATES = [
+    State("open", _l("Waiting for an answer"), tone="warning"),
+    State("answered", _l("Answered"), terminal=True, tone="success"),
+    State("closed", _l("Closed without an answer"), terminal=True, tone="neutral"),
+]
+
+# the answer is written on the complaint's own page (row_form=False): its field reads "Answer", not "Reason"
+STEPS = [
+    Step("answer", "open", "answered", _l("Answer the citizen"), who=roles(SECTION_HEAD), comment_required=True,
+         delegable=True, style="success", effect=_answered, notify=False, row_form=False),
+    Step("close", "open", "closed", _l("Close (duplicate or abuse)"), who=roles(SECTION_HEAD),
+         comment_required=True, delegable=True, style="secondary", effect=_answered, todo=False, row_form=False),
+]
+
+COMPLAINT_FLOW = register(Spec(
+    name="complaint", model=Complaint, initial="open", states=STATES, steps=STEPS,
+    describe=lambda c: f"{c.request.tracking_code} #{c.id}", due=lambda c: c.due_at,
+    kind_label=_l("Complaints and suggestions"),
+    summary=lambda c: {"code": c.request.tracking_code, "type": c.request.type.name,
+                       "name": (c.body[:60] + "...") if len(c.body) > 60 else c.body},
+    url=lambda c: local_path("complaints.detail", complaint_id=c.id),
+))
+
+sentences.describe_actions({
+    "complaint.submit": _l("received a complaint or suggestion from the tracking page"),
+    "complaint.answer": _l("answered the citizen's complaint"),
+    "complaint.close": _l("closed the complaint without an answer"),
+    "complaint.view": _l("opened the complaints"),
+})
+sentences.describe_fields({"answer": _l("Answer"), "kind": _l("Kind"), "month": _l("Month")})
+
+
+def _complaint_names(ids) -> dict:
+    from sqlalchemy import select
+
+    from ..documents.models import DocumentRequest
+    from ..extensions import db
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    rows = db.session.execute(select(Complaint.id, DocumentRequest.tracking_code)
+                              .join(DocumentRequest, DocumentRequest.id == Complaint.request_id)
+                              .where(Complaint.id.in_(numbers)))
+    return {str(i): f"{code} #{i}" for i, code in rows}
+
+
+sentences.describe_subjects("complaint", _complaint_names)

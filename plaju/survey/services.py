@@ -1,0 +1,319 @@
+"""SKM services: the one-use survey link of a request, taking an answer, the index by month, type and element.
+
+The link of a request is /skm/<tracking code>/<key>, key = the first 10 characters (base32, 50 bits) of
+HMAC-SHA256(SECRET_KEY, "skm:" + tracking code): printed on the receipt at intake, valid from the
+hand-over for `SURVEY_VALID_DAYS` days (default 90). Nothing is stored until it is used; then the
+digest of the link goes into `skm_token_use` (primary key: a second use, even at the same moment, fails)
+and the answers into `skm_response` with only the month of the hand-over and the document type.
+"""
+import base64
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import record as audit
+from ..audit import sentences
+from ..database import is_postgres, utcnow
+from ..documents.models import DocumentRequest, DocumentType
+from ..extensions import db
+from ..timeutil import WIB, to_wib, today_wib
+from . import ikm
+from .models import ANSWER_COLUMNS, SkmResponse, SkmTokenUse
+
+# who reads the dashboard; who also reads the citizens' comments (they may name staff or cases)
+REPORT_READERS = ("camat", "sekcam", "section_head", "hr")
+COMMENT_READERS = ("camat", "sekcam", "section_head")
+MIN_RESPONDENTS = 30  # below this an index says little whatever the population
+COMMENTS_PAGE = 20
+KEY_LENGTH = 10
+DEFAULT_VALID_DAYS = 90
+
+sentences.describe_actions({
+    "skm.submit": _l("received an anonymous satisfaction survey answer"),
+    "skm.report": _l("opened the satisfaction survey dashboard"),
+})
+
+
+class SurveyRefused(ValueError):
+    def __init__(self, message, code):
+        super().__init__(str(message))
+        self.message = message
+        self.code = code
+
+
+# ---- the link -----------------------------------------------------------------------------------
+
+def survey_key(tracking_code: str) -> str:
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    mac = hmac.new(secret, b"skm:" + tracking_code.encode(), hashlib.sha256).digest()
+    return base64.b32encode(mac).decode()[:KEY_LENGTH]
+
+
+def _digest(tracking_code: str, key: str) -> str:
+    return hashlib.sha256(f"{tracking_code}/{key}".encode()).hexdigest()
+
+
+def survey_path(tracking_code: str) -> str:
+    from ..core.urls import local_path
+    return local_path("survey.answer", code=tracking_code, key=survey_key(tracking_code))
+
+
+def valid_days() -> int:
+    value = current_app.config.get("SURVEY_VALID_DAYS") or os.environ.get("PLAJU_SURVEY_VALID_DAYS")
+    return int(value) if value else DEFAULT_VALID_DAYS
+
+
+def is_used(tracking_code: str) -> bool:
+    return db.session.get(SkmTokenUse, _digest(tracking_code, survey_key(tracking_code))) is not None
+
+
+@dataclass
+class Invitation:
+    state: str  # "open", "used", "not_yet" (not handed over), "expired"
+    url: str | None = None
+
+
+def invitation(req) -> Invitation:
+    """What the tracking page offers for `req` (a DocumentRequest): one statement at most."""
+    if req.state != "handed_over" or req.closed_at is None:
+        return Invitation("not_yet")
+    if req.closed_at < utcnow() - timedelta(days=valid_days()):
+        return Invitation("expired")
+    if is_used(req.tracking_code):
+        return Invitation("used")
+    return Invitation("open", survey_path(req.tracking_code))
+
+
+def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequest:
+    """The request a link belongs to, if the link may be answered now; SurveyRefused otherwise."""
+    from ..documents.services import normalise_code
+    normal = normalise_code(code)
+    expected = survey_key(normal) if normal else None
+    if not normal or not hmac.compare_digest((key or "").upper()[:40], expected):
+        raise SurveyRefused(_("This survey link is not valid. Use the link or QR code on your receipt."), "forged")
+    req = db.session.scalars(select(DocumentRequest).where(DocumentRequest.tracking_code == normal)).first()
+    if req is None:
+        raise SurveyRefused(_("This survey link is not valid. Use the link or QR code on your receipt."), "forged")
+    if req.state != "handed_over" or req.closed_at is None:
+        raise SurveyRefused(_("The survey opens once you have received your document. Please come back "
+                              "after the hand-over."), "not_handed_over")
+    if enforce_expiry and req.closed_at < utcnow() - timedelta(days=valid_days()):
+        raise SurveyRefused(_("This survey link has expired (%(n)d days after the hand-over).", n=valid_days()),
+                            "expired")
+    if db.session.get(SkmTokenUse, _digest(normal, key.upper())) is not None:
+        raise SurveyRefused(_("This survey was already answered with this link. Thank you, every link counts "
+                              "once."), "used")
+    return req
+
+
+def month_of(moment: datetime) -> str:
+    return to_wib(moment).strftime("%Y-%m")
+
+
+class _NoClientAddress:
+    """The answer's audit event carries no IP address: with the time it could point at the citizen."""
+
+    def __enter__(self):
+        self.active = has_request_context()
+        if self.active:
+            self.saved = request.remote_addr
+            request.remote_addr = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            request.remote_addr = self.saved
+        return False
+
+
+def refuse(refusal: SurveyRefused) -> None:
+    db.session.rollback()
+    audit.record_alone("skm.submit", outcome="refused", actor_name=_("Citizen (survey)"),
+                       comment=f"[{refusal.code}] {refusal.message}")
+
+
+def submit(code: str, key: str, answers: list[int], comment: str = "", age: int | None = None,
+           sex: str | None = None, education: str | None = None, occupation: str | None = None,
+           enforce_expiry: bool = True) -> SkmResponse:
+    """Spend the link and store the answers, in one transaction; a link is counted once."""
+    try:
+        req = check_link(code, key, enforce_expiry)
+        if len(answers) != ikm.N_ELEMENTS or any(a not in (1, 2, 3, 4) for a in answers):
+            raise SurveyRefused(_("Answer all nine questions."), "incomplete")
+        month, type_id, tracking_code = month_of(req.closed_at), req.type_id, req.tracking_code
+        db.session.add(SkmTokenUse(digest=_digest(tracking_code, key.upper())))
+        response = SkmResponse(month=month, type_id=type_id, comment=(comment or "").strip(), age=age,
+                               sex=sex or None, education=education or None, occupation=occupation or None,
+                               **dict(zip(ANSWER_COLUMNS, answers, strict=True)))
+        db.session.add(response)
+        db.session.flush()  # a second use of the link fails here (primary key)
+        with _NoClientAddress():
+            audit.record("skm.submit", actor_name=_("Citizen (survey)"), changes={"month": [None, month]})
+        db.session.commit()
+        return response
+    except IntegrityError:
+        refusal = SurveyRefused(_("This survey was already answered with this link. Thank you, every link "
+                                  "counts once."), "used")
+        refuse(refusal)
+        raise refusal from None
+    except SurveyRefused as refusal:
+        refuse(refusal)
+        raise
+
+
+# ---- the index ----------------------------------------------------------------------------------
+
+def _month_expr(column):
+    """YYYY-MM of a UTC timestamp in WIB, on both databases."""
+    if is_postgres():
+        return func.to_char(column + literal_column("interval '7 hours'"), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+7 hours")
+
+
+def month_start_utc(month: str) -> datetime:
+    """Midnight WIB of the month's first day, as the naive UTC the database stores."""
+    year, mon = map(int, month.split("-"))
+    return datetime(year, mon, 1, tzinfo=WIB).astimezone(UTC).replace(tzinfo=None)
+
+
+def next_month(month: str) -> str:
+    year, mon = map(int, month.split("-"))
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+def parse_month(raw: str | None) -> str | None:
+    """'2026-03' -> '2026-03'; anything else (2026-13, 26-3, text) -> None."""
+    raw = (raw or "").strip()
+    try:
+        parsed = datetime.strptime(raw, "%Y-%m")
+    except ValueError:
+        return None
+    if len(raw) != 7 or not 2000 <= parsed.year <= 2100:
+        return None
+    return raw
+
+
+def default_period(today: date | None = None) -> tuple[str, str]:
+    today = today or today_wib()
+    last = today.strftime("%Y-%m")
+    first = f"{today.year - 1:04d}-{today.month:02d}"
+    return next_month(first), last
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    index: ikm.Index
+    population: int
+
+    @property
+    def needed(self) -> int:
+        return ikm.minimum_sample(self.population)
+
+    @property
+    def too_few(self) -> bool:
+        n = self.index.respondents
+        return n < min(MIN_RESPONDENTS, self.population) or n < self.needed
+
+
+def _sums_query(first: str, last: str, type_id: int | None, group):
+    columns = [func.sum(getattr(SkmResponse, c)) for c in ANSWER_COLUMNS]
+    query = select(*group, func.count(), *columns).where(SkmResponse.month >= first, SkmResponse.month <= last)
+    if type_id:
+        query = query.where(SkmResponse.type_id == type_id)
+    return query.group_by(*group)
+
+
+def _index(n, sums) -> ikm.Index:
+    return ikm.compute([int(s or 0) for s in sums], [int(n)] * ikm.N_ELEMENTS)
+
+
+def _population(first: str, last: str, type_id: int | None, group_by_type: bool) -> dict:
+    """Requests handed over per month (or per type) in the period: the survey's population."""
+    month = _month_expr(DocumentRequest.closed_at)
+    key = DocumentRequest.type_id if group_by_type else month
+    query = select(key, func.count()).where(
+        DocumentRequest.state == "handed_over", DocumentRequest.closed_at >= month_start_utc(first),
+        DocumentRequest.closed_at < month_start_utc(next_month(last)))
+    if type_id:
+        query = query.where(DocumentRequest.type_id == type_id)
+    return {k: int(n) for k, n in db.session.execute(query.group_by(key))}
+
+
+@dataclass
+class Report:
+    first: str
+    last: str
+    type_id: int | None
+    total: Row
+    months: list
+    types: list
+    elements: list  # (Element, mean on 25..100, letter, label, weakest?)
+
+
+def report(first: str, last: str, type_id: int | None = None) -> Report:
+    """The index for the period, per month, per document type and per element: a fixed number of
+    grouped statements whatever the number of answers."""
+    by_month = {m: (n, sums) for m, n, *sums in db.session.execute(
+        _sums_query(first, last, type_id, [SkmResponse.month]))}
+    by_type = {t: (n, sums) for t, n, *sums in db.session.execute(
+        _sums_query(first, last, type_id, [SkmResponse.type_id]))}
+    pop_month = _population(first, last, type_id, False)
+    pop_type = _population(first, last, type_id, True)
+    names = dict(db.session.execute(select(DocumentType.id, DocumentType.name)).all())
+    total_n = sum(n for n, _s in by_month.values())
+    total_sums = [sum(int(s[i] or 0) for _n, s in by_month.values()) for i in range(ikm.N_ELEMENTS)]
+    total = Row("all", _("All services"), _index(total_n, total_sums), sum(pop_month.values()))
+    months = [Row(m, m, _index(*by_month.get(m, (0, [0] * 9))), pop_month.get(m, 0))
+              for m in months_between(first, last)]
+    types = sorted((Row(t, names.get(t, "?"), _index(*by_type.get(t, (0, [0] * 9))), pop_type.get(t, 0))
+                    for t in set(by_type) | set(pop_type)), key=lambda r: r.label)
+    elements = []
+    values = total.index.element_values if total_n else (None,) * ikm.N_ELEMENTS
+    weakest = total.index.weakest if total_n else None
+    for i, element in enumerate(ikm.ELEMENTS):
+        value = values[i]
+        letter, label = ikm.grade(value) if value is not None else (None, None)
+        elements.append((element, value, letter, label, i == weakest))
+    return Report(first, last, type_id, total, months, types, elements)
+
+
+def comments(first: str, last: str, type_id: int | None = None, before: int | None = None):
+    """One page of the citizens' comments, newest first (keyset on id)."""
+    query = (select(SkmResponse.id, SkmResponse.month, SkmResponse.comment, DocumentType.name)
+             .join(DocumentType, DocumentType.id == SkmResponse.type_id)
+             .where(SkmResponse.month >= first, SkmResponse.month <= last, SkmResponse.comment != ""))
+    if type_id:
+        query = query.where(SkmResponse.type_id == type_id)
+    if before:
+        query = query.where(SkmResponse.id < before)
+    rows = db.session.execute(query.order_by(SkmResponse.id.desc()).limit(COMMENTS_PAGE + 1)).all()
+    more = len(rows) > COMMENTS_PAGE
+    rows = rows[:COMMENTS_PAGE]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def may_read_report(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*REPORT_READERS)
+
+
+def may_read_comments(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*COMMENT_READERS)

@@ -1,0 +1,144 @@
+"""Public: the survey of a request (/skm/<code>/<key>) and the IKM with the service standards (/skm).
+Staff: the SKM dashboard (/reports/skm)."""
+import os
+
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..audit import record as audit
+from ..core.registry import nav_item
+from ..documents.models import DocumentRequest, DocumentType
+from ..extensions import db, limiter
+from ..htmx import render_page_or_block
+from ..timeutil import today_wib
+from . import demo as _demo  # noqa: F401  (registers the demo seeder)
+from . import ikm
+from . import services as svc
+from .forms import SurveyForm
+
+bp = Blueprint("survey", __name__)
+
+nav_item("survey.report", _l("Satisfaction (SKM)"), roles=svc.REPORT_READERS, order=70)
+
+
+def _view_limit() -> str:
+    return current_app.config.get("TRACK_LIMIT", "20 per minute")
+
+
+def _answer_limit() -> str:
+    return current_app.config.get("SURVEY_LIMIT") or os.environ.get("PLAJU_SURVEY_LIMIT", "10 per hour")
+
+
+@bp.app_template_global("skm_track")
+def _track(code: str) -> dict:
+    """For the tracking page (templates/survey/_track.html): the survey invitation of the request and
+    its complaints with their answers; three statements."""
+    from ..complaints import services as complaints
+    req = db.session.scalars(select(DocumentRequest).where(DocumentRequest.tracking_code == code)).first()
+    if req is None:
+        return {"invitation": svc.Invitation("not_yet"), "complaints": [], "code": code, "may_complain": False}
+    return {"invitation": svc.invitation(req), "complaints": complaints.for_request(req.id), "code": code,
+            "may_complain": complaints.may_complain(req)}
+
+
+@bp.app_template_global("skm_receipt_link")
+def _receipt_link(req):
+    """For the receipt: the full survey link and its QR code (templates/survey/_receipt.html)."""
+    url = request.host_url.rstrip("/") + svc.survey_path(req.tracking_code)
+    return {"url": url, "qr": segno.make(url, error="m").svg_data_uri(scale=3, border=2)}
+
+
+# ---- the citizen's survey ------------------------------------------------------------------------
+
+def _refused(refusal, status):
+    return render_page_or_block("survey/answer.html", "survey", form=None, refused=refusal.message,
+                                code=None), status
+
+
+REFUSAL_STATUS = {"forged": 404, "used": 409, "not_handed_over": 409, "expired": 410, "incomplete": 422}
+
+
+@bp.route("/skm/<code>/<key>", methods=["GET", "POST"])
+@limiter.limit(_view_limit)
+@limiter.limit(_answer_limit, methods=["POST"])
+def answer(code, key):
+    form = SurveyForm()
+    try:
+        req = svc.check_link(code, key)
+    except svc.SurveyRefused as refusal:
+        if request.method == "POST":
+            svc.refuse(refusal)
+        return _refused(refusal, REFUSAL_STATUS[refusal.code])
+    page = {"form": form, "refused": None, "type_name": req.type.name, "code": code, "key": key}
+    if request.method == "GET":
+        return render_page_or_block("survey/answer.html", "survey", **page)
+    if not form.validate():
+        svc.refuse(svc.SurveyRefused("; ".join(f"{k}: {v[0]}" for k, v in form.errors.items())[:400], "form"))
+        return render_page_or_block("survey/answer.html", "survey", **page,
+                                    error=_("Some answers are missing or not valid; see the marked questions.")), 422
+    try:
+        svc.submit(code, key, form.answers(), comment=form.comment.data or "", age=form.age.data,
+                   sex=form.sex.data, education=form.education.data, occupation=form.occupation.data)
+    except svc.SurveyRefused as refusal:
+        return _refused(refusal, REFUSAL_STATUS[refusal.code])
+    flash(_("Thank you! Your answers were recorded anonymously and help us improve the service."), "success")
+    return redirect(url_for(".public"), 303)
+
+
+# ---- public: the index and the service standards ------------------------------------------------
+
+@bp.get("/skm")
+@limiter.limit(_view_limit)
+def public():
+    first, last = svc.default_period()
+    result = svc.report(first, last)
+    types = db.session.scalars(select(DocumentType).where(DocumentType.active.is_(True))
+                               .options(selectinload(DocumentType.requirements))
+                               .order_by(DocumentType.position, DocumentType.name)).all()
+    return render_page_or_block("survey/public.html", "main", report=result, types=types, ikm=ikm)
+
+
+# ---- the dashboard -------------------------------------------------------------------------------
+
+@bp.get("/reports/skm")
+@login_required
+def report():
+    if not svc.may_read_report(current_user):
+        audit.record_alone("skm.report", actor=current_user, outcome="refused",
+                           comment="[role] " + _("You do not have access to this page or action."))
+        abort(403)
+    default_first, default_last = svc.default_period()
+    errors = []
+    first = svc.parse_month(request.args.get("from")) if request.args.get("from") else default_first
+    last = svc.parse_month(request.args.get("to")) if request.args.get("to") else default_last
+    if first is None or last is None:
+        errors.append(_("Enter months as YYYY-MM, e.g. %(example)s.", example=default_last))
+        first, last = default_first, default_last
+    elif first > last:
+        errors.append(_("The first month comes after the last; the default period is shown."))
+        first, last = default_first, default_last
+    elif len(svc.months_between(first, last)) > 36:
+        errors.append(_("Choose at most 36 months; the default period is shown."))
+        first, last = default_first, default_last
+    type_id = request.args.get("type", "")
+    types = db.session.execute(select(DocumentType.id, DocumentType.name).order_by(DocumentType.name)).all()
+    if type_id and (not type_id.isdigit() or int(type_id) not in {t.id for t in types}):
+        errors.append(_("Unknown document type; all types are shown."))
+        type_id = ""
+    type_id = int(type_id) if type_id else None
+    before = request.args.get("before", "")
+    before = int(before) if before.isdigit() and len(before) < 10 else None
+    result = svc.report(first, last, type_id)
+    show_comments = svc.may_read_comments(current_user)
+    comments, next_before = svc.comments(first, last, type_id, before) if show_comments else ([], None)
+    block = "comments" if before and request.headers.get("HX-Request") else "main"
+    status = 400 if errors else 200
+    return render_page_or_block("survey/report.html", block, report=result, types=types, ikm=ikm,
+                                errors=errors, show_comments=show_comments, comments=comments,
+                                next_before=next_before, today=today_wib(),
+                                min_respondents=svc.MIN_RESPONDENTS), status

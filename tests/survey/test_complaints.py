@@ -1,0 +1,120 @@
+"""Complaints from the tracking page: validated and throttled, a to-do for the section heads with a
+response deadline (in their inbox through the engine's assignments), the answer on the tracking page."""
+import re
+
+from sqlalchemy import func, select
+
+from plaju.audit.models import AuditEvent
+from plaju.complaints.models import Complaint
+from plaju.workflow.models import WorkItem
+
+BODY = "Sudah lewat tanggal janji tetapi status belum berubah."
+
+
+def _count(db, model, *where):
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_a_complaint_reaches_the_section_heads_inbox_and_the_answer_the_tracking_page(
+        client, db, users, make_request, login_as):
+    req = make_request("processing")
+    track = client.get(f"/track/{req.tracking_code}")
+    assert 'data-testid="complaint-link"' in track.text
+    form = client.get(f"/track/{req.tracking_code}/complaint")
+    assert form.status_code == 200
+    sent = client.post(f"/track/{req.tracking_code}/complaint", data={"kind": "complaint", "body": BODY})
+    assert sent.status_code == 303
+    [complaint] = db.session.scalars(select(Complaint)).all()
+    assert (complaint.request_id, complaint.state, complaint.kind) == (req.id, "open", "complaint")
+    assert (complaint.due_at - complaint.received_at).days == 14
+    [item] = db.session.scalars(select(WorkItem).where(WorkItem.spec == "complaint")).all()
+    assert (item.trigger, item.role, item.due_at) == ("answer", "section_head", complaint.due_at)
+    # waiting on the tracking page
+    assert "Menunggu jawaban kantor" in client.get(f"/track/{req.tracking_code}").text
+    # the section head sees it in the inbox and answers it on its page
+    login_as("kasi")
+    inbox = client.get("/inbox/")
+    assert "Pengaduan dan saran" in inbox.text and req.tracking_code in inbox.text
+    page = client.get(f"/complaints/{complaint.id}")
+    assert page.status_code == 200 and BODY in page.text
+    empty = client.post(f"/complaints/{complaint.id}/actions/answer", data={"version": "0", "comment": " "})
+    assert empty.status_code == 422
+    answer = "Mohon maaf, berkas sudah kami proses hari ini dan siap diambil besok."
+    done = client.post(f"/complaints/{complaint.id}/actions/answer", data={"version": "0", "comment": answer},
+                       headers={"HX-Request": "true"})
+    assert done.status_code == 200 and 'id="panel"' in done.text and answer in done.text
+    assert "<html" not in done.text
+    assert _count(db, WorkItem, WorkItem.spec == "complaint") == 0
+    client.post("/logout")
+    track = client.get(f"/track/{req.tracking_code}")
+    assert answer in track.text and 'data-testid="complaint-answer"' in track.text
+    # who acted is in the audit trail, not on the public page
+    assert users["kasi"].full_name not in track.text
+    db.session.rollback()
+    actions = [(e.action, e.outcome) for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.subject_type == "complaint").order_by(AuditEvent.seq))]
+    assert actions == [("complaint.submit", "ok"), ("complaint.answer", "refused"), ("complaint.answer", "ok")]
+
+
+def test_bad_complaints_change_nothing_and_are_audited(client, db, make_request):
+    req = make_request("processing")
+    url = f"/track/{req.tracking_code}/complaint"
+    for data, words in (({"kind": "complaint", "body": "pendek"}, "antara 10 dan 2000"),
+                        ({"kind": "curhat", "body": BODY}, "Pilih pengaduan atau saran"),
+                        ({"kind": "complaint", "body": "x" * 2001}, "antara 10 dan 2000"),
+                        ({"kind": "complaint", "body": "Baris\x00nol " * 3}, "")):
+        response = client.post(url, data=data)
+        assert response.status_code in (400, 422), data
+        assert words in response.text
+    assert _count(db, Complaint) == 0
+    assert client.post("/track/PLJ-AAAAA-BBBBB/complaint", data={"kind": "complaint", "body": BODY}).status_code == 404
+    assert _count(db, AuditEvent, AuditEvent.action.in_(("complaint.submit", "input.refused")),
+                  AuditEvent.outcome == "refused") >= 3
+
+
+def test_the_same_message_twice_and_too_many_open_ones_are_refused(client, db, make_request):
+    req = make_request("processing")
+    url = f"/track/{req.tracking_code}/complaint"
+    assert client.post(url, data={"kind": "complaint", "body": BODY}).status_code == 303
+    again = client.post(url, data={"kind": "complaint", "body": BODY})
+    assert again.status_code == 422 and "sudah terkirim" in again.text
+    assert client.post(url, data={"kind": "suggestion", "body": BODY + " 2"}).status_code == 303
+    assert client.post(url, data={"kind": "suggestion", "body": BODY + " 3"}).status_code == 303
+    full = client.post(url, data={"kind": "suggestion", "body": BODY + " 4"})
+    assert full.status_code == 422 and "menunggu jawaban" in full.text
+    assert _count(db, Complaint) == 3
+
+
+def test_sending_is_throttled(client, db, make_request):
+    reqs = [make_request("processing") for _ in range(3)]
+    statuses = []
+    for i in range(6):
+        req = reqs[i % 3]
+        statuses.append(client.post(f"/track/{req.tracking_code}/complaint",
+                                    data={"kind": "complaint", "body": f"{BODY} ({i})"}).status_code)
+    assert statuses[:5] == [303] * 5 and statuses[5] == 429
+    assert _count(db, Complaint) == 5
+
+
+def test_only_section_heads_and_leaders_read_and_answer(client, db, users, make_request, login_as):
+    req = make_request("processing")
+    client.post(f"/track/{req.tracking_code}/complaint", data={"kind": "suggestion", "body": BODY})
+    complaint = db.session.scalars(select(Complaint)).one()
+    for who, status in (("asn", 403), ("clerk", 403), ("hr", 403), ("camat", 200), ("kasi", 200)):
+        login_as(who)
+        assert client.get("/complaints/").status_code == status, who
+    login_as("clerk")
+    assert client.post(f"/complaints/{complaint.id}/actions/answer",
+                       data={"version": "0", "comment": "Jawaban"}).status_code == 403
+    login_as("camat")  # reads, but the answer is the section heads' step
+    refused = client.post(f"/complaints/{complaint.id}/actions/answer", data={"version": "0", "comment": "Jawaban"})
+    assert refused.status_code == 403
+    assert _count(db, Complaint, Complaint.state == "open") == 1
+    assert _count(db, AuditEvent, AuditEvent.outcome == "refused",
+                  AuditEvent.action.in_(("complaint.view", "complaint.answer"))) >= 4
+    login_as("kasi")
+    fragment = client.get("/complaints/", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and 'id="list"' in fragment.text and "<html" not in fragment.text
+    listing = client.get("/complaints/")
+    assert re.search(rf">{req.tracking_code}<", listing.text)

@@ -1,0 +1,145 @@
+"""The citizen's survey: one use per link, only after hand-over, forged links refused, nothing counted
+twice, and the stored answers say nothing about the request or the staff."""
+import re
+import threading
+
+from sqlalchemy import func, inspect, select
+
+from plaju.audit.models import AuditEvent
+from plaju.survey import services as skm
+from plaju.survey.models import SkmResponse, SkmTokenUse
+from tests.survey.conftest import ANSWERS
+
+
+def _count(db, model):
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _refusals(db):
+    db.session.rollback()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "skm.submit",
+                                                       AuditEvent.outcome == "refused")).all()
+
+
+def test_a_handed_over_request_invites_and_the_answer_is_stored_once_without_a_link_to_it(
+        client, db, make_request, link):
+    req = make_request("handed_over", type_code="sktm")
+    page = client.get(f"/track/{req.tracking_code}")
+    assert 'data-testid="skm-invite"' in page.text
+    url = link(req)
+    assert url in page.text
+    form = client.get(url)
+    assert form.status_code == 200
+    assert "Sangat sesuai" in form.text and "Dikelola dengan baik" in form.text and "Gratis" in form.text
+    assert form.text.count('type="radio"') == 36
+    response = client.post(url, data=ANSWERS | {"comment": "Petugas ramah", "age": "41", "sex": "P",
+                                                "education": "sma", "occupation": "wirausaha"})
+    assert response.status_code == 303
+    [answer] = db.session.scalars(select(SkmResponse)).all()
+    assert answer.answers() == [int(ANSWERS[f"u{i}"]) for i in range(1, 10)]
+    assert answer.type_id == req.type_id and answer.month == skm.month_of(req.closed_at)
+    assert (answer.comment, answer.age, answer.sex) == ("Petugas ramah", 41, "P")
+    # the answer row has no column that could point at the request, the citizen or the staff
+    db.session.rollback()
+    columns = {c["name"] for c in inspect(db.engine).get_columns("skm_response")}
+    assert columns == {"id", "month", "type_id", *(f"u{i}" for i in range(1, 10)), "comment", "age", "sex",
+                       "education", "occupation"}
+    assert {c["name"] for c in inspect(db.engine).get_columns("skm_token_use")} == {"digest"}
+    [used] = db.session.scalars(select(SkmTokenUse)).all()
+    assert req.tracking_code not in used.digest and str(req.id) != used.digest
+    # the audit event of the answer names no request, no person and no address
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "skm.submit")).all()
+    assert (event.outcome, event.subject_type, event.subject_id, event.actor_id, event.ip) == (
+        "ok", None, None, None, None)
+    assert 'data-testid="skm-done"' in client.get(f"/track/{req.tracking_code}").text
+
+
+def test_a_link_used_twice_is_refused_and_counted_once(client, db, make_request, link):
+    req = make_request()
+    url = link(req)
+    assert client.post(url, data=ANSWERS).status_code == 303
+    again = client.post(url, data=ANSWERS | {"u1": "1"})
+    assert again.status_code == 409
+    assert "sudah diisi" in again.text
+    assert client.get(url).status_code == 409
+    assert _count(db, SkmResponse) == 1 and _count(db, SkmTokenUse) == 1
+    assert len(_refusals(db)) == 1
+
+
+def test_a_forged_link_is_refused_and_nothing_is_stored(client, db, make_request, link):
+    req = make_request()
+    real = link(req)
+    forged_key = real.rsplit("/", 1)[0] + "/AAAAAAAAAA"
+    other_code = f"/skm/PLJ-AAAAA-BBBBB/{real.rsplit('/', 1)[1]}"
+    for url in (forged_key, other_code, "/skm/garbage/x"):
+        response = client.post(url, data=ANSWERS)
+        assert response.status_code == 404, url
+        assert "tidak sah" in response.text
+    assert _count(db, SkmResponse) == 0 and _count(db, SkmTokenUse) == 0
+    assert len(_refusals(db)) == 3
+
+
+def test_a_request_not_yet_handed_over_cannot_be_rated(client, db, make_request, link):
+    for state in ("received", "ready", "rejected"):
+        req = make_request(state)
+        url = link(req)
+        assert 'data-testid="skm-invite"' not in client.get(f"/track/{req.tracking_code}").text
+        assert client.get(url).status_code == 409
+        response = client.post(url, data=ANSWERS)
+        assert response.status_code == 409 and "setelah penyerahan" in response.text
+    assert _count(db, SkmResponse) == 0 and _count(db, SkmTokenUse) == 0
+
+
+def test_an_incomplete_or_invalid_answer_changes_nothing_and_keeps_the_link(client, db, make_request, link):
+    req = make_request()
+    url = link(req)
+    for bad, message in (({k: v for k, v in ANSWERS.items() if k != "u5"}, "Pilih satu jawaban."),
+                         (ANSWERS | {"u2": "5"}, "Pilih satu jawaban."), (ANSWERS | {"u2": "x"}, "Pilihan tidak sah."),
+                         (ANSWERS | {"age": "7"}, "15"), (ANSWERS | {"sex": "X"}, "Pilihan tidak sah.")):
+        response = client.post(url, data=bad)
+        assert response.status_code == 422
+        assert "Ada jawaban yang belum diisi atau tidak sah" in response.text
+        feedback = re.findall(r'invalid-feedback d-block">([^<]*)<', response.text)
+        assert feedback and message == feedback[0] or message in feedback[0], (bad, feedback)
+    assert _count(db, SkmResponse) == 0 and _count(db, SkmTokenUse) == 0
+    assert client.post(url, data=ANSWERS).status_code == 303
+
+
+def test_an_expired_link_is_refused(client, db, make_request, link, app):
+    from datetime import timedelta
+
+    from plaju.database import utcnow
+    req = make_request(closed_at=utcnow() - timedelta(days=skm.DEFAULT_VALID_DAYS + 1))
+    assert client.post(link(req), data=ANSWERS).status_code == 410
+    assert _count(db, SkmResponse) == 0
+
+
+def test_two_posts_of_one_link_at_the_same_moment_count_once(app, db, make_request, link):
+    req = make_request()
+    url = link(req)
+    db.session.commit()  # end the test's read: on SQLite it would hold the write lock
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def post():
+        client = app.test_client()
+        assert client.get(url).status_code == 200
+        barrier.wait(timeout=10)
+        statuses.append(client.post(url, data=ANSWERS).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [303, 409]
+    assert _count(db, SkmResponse) == 1 and _count(db, SkmTokenUse) == 1
+
+
+def test_the_receipt_carries_the_survey_link(client, db, users, make_request, login_as, link):
+    req = make_request("received")
+    login_as("clerk")
+    page = client.get(f"/documents/{req.id}/receipt")
+    assert page.status_code == 200
+    assert 'data-testid="receipt-skm"' in page.text and link(req) in page.text
