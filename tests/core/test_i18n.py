@@ -36,3 +36,19 @@ def test_form_messages_of_wtforms_itself_speak_indonesian(client, login_as):
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Pilihan tidak sah" in body and "Not a valid" not in body
+
+
+def test_every_message_is_translated_once():
+    # catalogs are appended to by many changes at once: a second entry for one text would silently win
+    from collections import Counter
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+    for po in Path(__file__).resolve().parents[2].glob("plaju/translations/*/LC_MESSAGES/messages.po"):
+        text = po.read_text(encoding="utf-8")
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        ids = Counter(line for line in text.splitlines() if line.startswith("msgid "))
+        twice = [line for line, n in ids.items() if n > 1 and line != 'msgid ""']
+        assert not twice, f"{po}: {twice[:5]}"
+        assert len(catalog) > 0
