@@ -103,8 +103,9 @@ QUIZ = {
 
 @seeder(order=30)
 def seed_training() -> None:
-    from . import services
     from .models import Course, Module, Plan, QuizQuestion
+    from .services import enrolment as enrolment_service
+    from .services import plans as plans_service
 
     if db.session.scalar(select(Course.id).limit(1)):
         return
@@ -154,7 +155,7 @@ def seed_training() -> None:
         if user is None:
             return None
         course = courses[title]
-        enrolment = services.request_enrolment(course, user, user)
+        enrolment = enrolment_service.request_enrolment(course, user, user)
         for trigger, actor_name, extra in steps:
             actor = people[actor_name]
             db.session.refresh(enrolment)
@@ -205,7 +206,7 @@ def seed_training() -> None:
     for code, target in (("pelayanan", "approved"), ("umpeg", "submitted"), ("pemerintahan", "draft")):
         if code not in units or db.session.scalar(select(Plan.id).where(Plan.unit_id == units[code].id)):
             continue
-        plan = services.create_plan(units[code].id, year, hr)
+        plan = plans_service.create_plan(units[code].id, year, hr)
         try:
             if target in ("approved", "submitted"):
                 plan = fire(plan, "submit", hr, expected_version=plan.version)

@@ -7,9 +7,9 @@ from werkzeug.datastructures import FileStorage
 
 from plaju.accounts.models import Delegation
 from plaju.timeutil import today_wib
-from plaju.training import services
 from plaju.training.demo import tiny_pdf
 from plaju.training.models import Course, Enrolment, Module, QuizQuestion
+from plaju.training.services import enrolment as enrolment_service
 from plaju.workflow import started
 
 
@@ -56,7 +56,7 @@ def enrol(db):
             db.session.add(enrolment)
             db.session.commit()
         else:
-            enrolment = services.request_enrolment(course, user, user)
+            enrolment = enrolment_service.request_enrolment(course, user, user)
         if state and state != "requested":
             enrolment = db.session.get(Enrolment, enrolment.id)
             enrolment.state = state

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
 from plaju.timeutil import today_wib
-from plaju.training import services
 from plaju.training.models import Course, Enrolment, Module, QuizQuestion
+from plaju.training.services import elearning as elearning_service
+from plaju.training.services import enrolment as enrolment_service
 from plaju.training.workflow import ENROLMENT_FLOW, seats_taken
 from plaju.uploads import store
 from plaju.workflow import Refused, fire
@@ -35,7 +36,7 @@ def test_enrolment_state_always_matches_the_audit_trail(db, users):
                 db.session.add(QuizQuestion(course=self.course, position=1, text="?", choices="a\nb", answer=0))
             db.session.commit()
             self.user = lambda name: db.session.get(type(users["asn"]), names[name])
-            self.enrolment = services.request_enrolment(self.course, self.user("asn"), self.user("asn"))
+            self.enrolment = enrolment_service.request_enrolment(self.course, self.user("asn"), self.user("asn"))
             self.enrolment_id = self.enrolment.id
 
         def row(self):
@@ -57,10 +58,10 @@ def test_enrolment_state_always_matches_the_audit_trail(db, users):
             row = self.row()
             try:
                 if module_and_quiz:
-                    services.mark_module_done(row, row.course.modules[0], self.user("asn"))
+                    elearning_service.mark_module_done(row, row.course.modules[0], self.user("asn"))
                 else:
                     questions = row.course.questions
-                    services.submit_quiz(row, self.user("asn"), {f"q{q.id}": "0" for q in questions})
+                    elearning_service.submit_quiz(row, self.user("asn"), {f"q{q.id}": "0" for q in questions})
             except (Refused, IndexError):
                 pass
 

@@ -10,8 +10,8 @@ from plaju.audit.models import AuditEvent
 from plaju.audit.verify import verify_chain
 from plaju.database import is_postgres
 from plaju.timeutil import today_wib
-from plaju.training import services
 from plaju.training.models import Enrolment
+from plaju.training.services import tally as tally_service
 from plaju.training.workflow import ENROLMENT_FLOW, seats_left
 from plaju.uploads import store
 from plaju.workflow import Invalid, NotAllowed, Refused, available, fire
@@ -145,10 +145,10 @@ def test_jp_are_credited_only_by_hr_verification(db, users, make_course, enrol):
     enrolment = enrol(make_course(jp=12), users["asn"], "in_progress")
     completed = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
                      data={"evidence": store(pdf_upload())})
-    assert services.tally(users["asn"]) == 0
+    assert tally_service.tally(users["asn"]) == 0
     moved = fire(completed, "verify", users["hr"], expected_version=completed.version)
     assert (moved.jp_credited, moved.credited_year) == (12, today_wib().year)
-    assert services.tally(users["asn"]) == 12
+    assert tally_service.tally(users["asn"]) == 12
     event = _events(db, enrolment, "ok")[-1]
     assert event.changes_dict["jp_credited"] == [0, 12]
 
