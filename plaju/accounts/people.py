@@ -27,15 +27,14 @@ class PeopleError(ValueError):
 
 
 def _snapshot(user: User) -> dict:
-    data = {name: getattr(user, name) for name in USER_FIELDS}
+    data = audit.snapshot(user, USER_FIELDS)
     data["roles"] = ",".join(sorted(user.roles))
     return data
 
 
 def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subject_type=None):
     """Record the refusal on its own (nothing else of the attempt is kept) and raise it again."""
-    audit.record_alone(action, actor=actor, outcome="refused", subject=subject, subject_type=subject_type,
-                       comment=refusal.rule)
+    audit.refused(action, actor=actor, subject=subject, subject_type=subject_type, reason=refusal.rule)
     raise refusal
 
 
@@ -117,7 +116,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     if token is not None:
         once.complete(token, url_for("people.edit", user_id=user.id))
     after = _snapshot(user)
-    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    changes = audit.diff(before, after)
     if password and not creating:
         changes["password"] = ["***", "(reset, one-time)"]
     audit.record(action, actor=actor, subject=user, changes=changes)

@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..core.paging import keyset_page
 from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg
-from ..extensions import db
 from ..htmx import render_page_or_block
 from . import sentences
 from .models import AuditEvent
@@ -28,7 +28,7 @@ def _only_auditors():
 
 @bp.get("/")
 def index():
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE + 1)
+    stmt = select(AuditEvent)
     filters = {k: (request.args.get(k) or "").strip() for k in ("actor", "action", "subject", "outcome")}
     if filters["actor"]:
         stmt = stmt.where(AuditEvent.actor_name.ilike(f"%{filters['actor']}%"))
@@ -41,13 +41,8 @@ def index():
             stmt = stmt.where(AuditEvent.subject_id == ident)
     if filters["outcome"] in ("ok", "refused"):
         stmt = stmt.where(AuditEvent.outcome == filters["outcome"])
-    before = int_arg("before")
-    if before:
-        stmt = stmt.where(AuditEvent.seq < before)
-    events = list(db.session.scalars(stmt))
-    more = len(events) > PAGE
-    events = events[:PAGE]
-    next_before = events[-1].seq if more and events else None
+    page = keyset_page(stmt, AuditEvent.seq, int_arg("before"), size=PAGE, descending=True)
+    events, next_before = page.rows, page.next_key
     return render_page_or_block("audit/index.html", "results", lines=sentences.render(events, subjects=True),
                                 filters=filters,
                                 next_before=next_before, head=head())

@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import case, delete, event, func, select
 from sqlalchemy.orm import Session
 
-from ..database import is_postgres, utcnow
+from ..database import for_update, utcnow
 from ..extensions import db
 from .models import OutboxMessage
 
@@ -108,9 +108,7 @@ def _claim(limit: int) -> list[OutboxMessage]:
     stmt = (select(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
-    if is_postgres():
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(db.session.scalars(stmt))
+    rows = list(db.session.scalars(for_update(stmt, skip_locked=True)))
     for row in rows:
         row.attempts += 1
         row.next_attempt_at = now + LEASE

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User, UserRole
 from ..audit import sentences
 from ..core.urls import local_path
-from ..database import is_postgres
+from ..database import lock_row
 from ..extensions import db
 from ..notify.assignments import News, register_news
 from ..timeutil import today_wib
@@ -170,10 +170,7 @@ def _elearning_finished(enrolment, _actor):
 def _take_seat(enrolment, ctx):
     """Re-count the seats while holding the course row, so two approvals of the last seat at the same
     moment are decided one after the other: the second sees the first and is refused."""
-    stmt = select(Course).where(Course.id == enrolment.course_id).execution_options(populate_existing=True)
-    if is_postgres():
-        stmt = stmt.with_for_update()
-    course = db.session.scalars(stmt).one()
+    course = lock_row(Course, enrolment.course_id)
     if course.quota is not None and seats_taken(course.id, excluding=enrolment.id) >= course.quota:
         raise Invalid(_("The course is full: no seats are left."), code="full")
     ctx.change("approved_by_id", enrolment.approved_by_id, ctx.actor.id)

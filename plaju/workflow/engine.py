@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..accounts.models import active_delegations
 from ..audit import record as audit
 from ..audit.models import AuditEvent
-from ..database import is_postgres, utcnow
+from ..database import lock_row, utcnow
 from ..extensions import db
 from ..timeutil import to_wib
 from . import assignments
@@ -88,8 +88,7 @@ class Context:
     after_commit: list = field(default_factory=list)
 
     def change(self, name: str, before, after) -> None:
-        if before != after:
-            self.changes[name] = [before, after]
+        self.changes.update(audit.diff({name: before}, {name: after}))
 
 
 def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Action:
@@ -168,11 +167,8 @@ def _conflict(spec: Spec, entity) -> Conflict:
 
 def _lock(spec: Spec, entity_id):
     model = spec.model
-    stmt = select(model).where(model.id == entity_id).execution_options(populate_existing=True)
-    if is_postgres():
-        stmt = stmt.with_for_update(of=model)
     # on SQLite the transaction this query opens is BEGIN IMMEDIATE: the database's single writer
-    entity = db.session.scalars(stmt).unique().one()
+    entity = lock_row(model, entity_id)
     entity.__dict__.pop("_inbox_hints", None)  # counts a list page took earlier; guards count afresh now
     return entity
 
@@ -229,9 +225,8 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         session.commit()
     except Refused as refusal:
         session.rollback()
-        audit.record_alone(f"{spec.name}.{trigger}", actor=actor, outcome="refused", subject_type=spec.name,
-                           subject_id=entity_id, from_state=from_state,
-                           comment=f"[{refusal.code}] {refusal.message}")
+        audit.refused(f"{spec.name}.{trigger}", error=refusal, actor=actor, subject_type=spec.name,
+                      subject_id=entity_id, from_state=from_state)
         raise
     except Exception:
         session.rollback()

@@ -135,10 +135,9 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             try:
                 form.upload = uploads.store(request.files.get("evidence"))
             except uploads.UploadRefused as refusal:
-                db.session.rollback()
-                audit.record_alone(f"{spec.name}.{trigger_name}", actor=actor, outcome="refused",
-                                   subject_type=spec.name, subject_id=entity.id,
-                                   from_state=getattr(entity, spec.state_attr), comment=f"[upload] {refusal}")
+                audit.refused(f"{spec.name}.{trigger_name}", actor=actor, subject_type=spec.name,
+                              subject_id=entity.id, from_state=getattr(entity, spec.state_attr),
+                              reason=f"[upload] {refusal}")
                 return render(reload(url_args), 422, error=str(refusal))
         try:
             service(entity, trigger_name, actor, form)

@@ -59,19 +59,17 @@ def save_course(course: Course | None, values: dict, actor, once_token: str | No
     creating = course is None
     token = once.claim_if_given(actor, once_token) if creating else None
     course = course or Course()
-    changes = {}
+    before = None if creating else audit.snapshot(course, COURSE_FIELDS)
     for name in COURSE_FIELDS:
-        before, after = getattr(course, name, None), values.get(name)
-        if before != after:
-            changes[name] = [None if creating else before, after]
-        setattr(course, name, after)
+        setattr(course, name, values.get(name))
     if creating:
         db.session.add(course)
     db.session.flush()
     if token is not None:
         once.complete(token, url_for("training.course_edit", course_id=course.id))
     audit.record("training_course.create" if creating else "training_course.update", actor=actor,
-                 subject_type="training_course", subject_id=course.id, changes=changes or None)
+                 subject_type="training_course", subject_id=course.id,
+                 changes=audit.diff(before, audit.snapshot(course, COURSE_FIELDS)) or None)
     db.session.commit()
     return course
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...audit import record as audit
-from ...database import is_postgres, utcnow
+from ...database import lock_row, utcnow
 from ...extensions import db
 from ...timeutil import to_wib
 from ...workflow import Invalid, NotAllowed, fire
@@ -75,10 +75,7 @@ def quiz_locked_until(enrolment, now: datetime | None = None) -> datetime | None
 
 def submit_quiz(enrolment, user, answers: dict) -> tuple[int, bool]:
     # lock the enrolment: two answer sheets sent at once must not both pass the attempt check
-    stmt = select(Enrolment).where(Enrolment.id == enrolment.id).execution_options(populate_existing=True)
-    if is_postgres():
-        stmt = stmt.with_for_update(of=Enrolment)  # not the outer-joined course and user
-    enrolment = db.session.scalars(stmt).one()
+    enrolment = lock_row(Enrolment, enrolment.id)  # the enrolment row, not the outer-joined course and user
     now = utcnow()
     try:
         _check_learner(enrolment, user)

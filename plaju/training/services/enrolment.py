@@ -3,11 +3,12 @@ and the lists of enrolments: awaiting a person's step, of a team."""
 import logging
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ...accounts.models import User
 from ...audit import record as audit
+from ...core.paging import after_key
 from ...extensions import db
 from ...workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
 from ..models import CLOSED_STATES, Course, Enrolment
@@ -106,13 +107,9 @@ def can_view_enrolment(enrolment, user) -> bool:
 def awaiting(user, after: int | None = None, limit: int | None = None) -> list[Enrolment]:
     """Enrolments waiting for this user's step (the engine's assignments, Plh/Plt included); the oldest
     first. `after` (an enrolment id) and `limit` page through them by keyset."""
-    stmt = (select(Enrolment).options(joinedload(Enrolment.user).lazyload(User.role_rows))
-            .where(Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name)))
-            .order_by(Enrolment.created_at, Enrolment.id))
-    if after is not None:
-        last = select(Enrolment.created_at).where(Enrolment.id == after).scalar_subquery()
-        stmt = stmt.where(or_(Enrolment.created_at > last,
-                              (Enrolment.created_at == last) & (Enrolment.id > after)))
+    stmt = after_key(select(Enrolment).options(joinedload(Enrolment.user).lazyload(User.role_rows))
+                     .where(Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name))),
+                     Enrolment.id, after, lead=(Enrolment.created_at,))
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ... import once
 from ...accounts.models import User
 from ...audit import record as audit
-from ...database import is_postgres
+from ...database import lock_row
 from ...extensions import db
 from ...workflow import Invalid, NotAllowed, started
 from ..models import JP_TARGET, KINDS, Course, Plan, PlanItem
@@ -103,10 +103,7 @@ def create_plan(unit_id: int, year: int, actor, suggest: bool = True, once_token
 
 def _lock_plan(plan_id: int) -> Plan:
     db.session.rollback()
-    stmt = select(Plan).where(Plan.id == plan_id).execution_options(populate_existing=True)
-    if is_postgres():
-        stmt = stmt.with_for_update(of=Plan)
-    return db.session.scalars(stmt).unique().one()
+    return lock_row(Plan, plan_id)
 
 
 def _editable_orrefuse(plan: Plan, actor, action: str) -> None:
