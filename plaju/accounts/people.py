@@ -13,7 +13,7 @@ from ..notify.service import notify
 from ..workflow.assignments import refresh_assignments_for_user
 from . import passwords, rules
 from .models import Delegation, User
-from .nip import InvalidNIP, validate_nip
+from .nip import InvalidNIP, validate_asn_number
 
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
 
@@ -68,7 +68,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     nip = (data.get("nip") or "").strip() or None
     if nip:
         try:
-            nip = validate_nip(nip)
+            nip = validate_asn_number(nip)
         except InvalidNIP as e:
             raise PeopleError(str(e), "nip") from None
     username = data["username"].strip().lower()
