@@ -85,7 +85,7 @@ def relation(check: Callable, description: str, names: Callable | None = None,
 
 TONES = frozenset({"neutral", "info", "success", "warning", "danger"})  # plaju.css .tone-*
 # the kinds of field a step's form may ask for (templates/workflow/_actions.html renders each)
-FORM_FIELDS = frozenset({"reason", "note", "password", "checklist", "missing", "upload"})
+FORM_FIELDS = frozenset({"reason", "note", "password", "checklist", "missing", "upload", "certificate"})
 
 # A guard is side-effect free: guard(entity, actor) -> None when fine, else a message for the user.
 Guard = Callable[[object, object], str | None]
@@ -106,7 +106,8 @@ class Step:
     style: str = "primary"  # button colour: primary, success, danger, secondary, warning
     effect: Callable | None = None  # effect(entity, ctx) inside the transaction, after the move
     # the fields the step's form asks for, in order: "reason" (required), "note" (optional comment),
-    # "password", "checklist" (tick what was brought), "missing" (tick what is missing), "upload".
+    # "password", "checklist" (tick what was brought), "missing" (tick what is missing), "upload",
+    # "certificate" (number, date, issuer and JP as printed on a certificate).
     # None: derived from comment_required and reauth.
     form: tuple | None = None
     # a to-do: the row waits for whoever may take it (True, False, or the source states where it is one);

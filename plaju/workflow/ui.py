@@ -23,6 +23,8 @@ from ..htmx import render_page_or_block, trigger, wants_fragment
 from .engine import fire, history_for, spec_for
 from .errors import Refused
 
+CERTIFICATE_FACTS = ("number", "date", "issuer", "jp")
+
 
 @dataclass
 class StepForm:
@@ -33,18 +35,22 @@ class StepForm:
     ticked: set = field(default_factory=set)  # requirements now brought ("checklist")
     missing: set = field(default_factory=set)  # requirements found missing ("missing")
     upload: object = None  # the stored file of an "upload" field (uploads.Stored)
+    certificate: dict = field(default_factory=dict)  # a "certificate" field: number, date, issuer, jp
 
     @classmethod
     def parse(cls, form) -> "StepForm":
         def ids(name):
             return {int(v) for v in form.getlist(name) if v.isdigit() and len(v) < 10}
+        certificate = {k: form.get(f"certificate_{k}") for k in CERTIFICATE_FACTS if f"certificate_{k}" in form}
         return cls(version=form.get("version", ""), comment=form.get("comment"), password=form.get("password"),
-                   ticked=ids("ticked"), missing=ids("missing"))
+                   ticked=ids("ticked"), missing=ids("missing"), certificate=certificate)
 
     def data(self) -> dict:
         data = {"ticked": sorted(self.ticked), "missing": sorted(self.missing)}
         if self.upload is not None:
             data["evidence"] = self.upload
+        if self.certificate:
+            data["certificate"] = dict(self.certificate)
         return data
 
 

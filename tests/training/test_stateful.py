@@ -13,9 +13,8 @@ from plaju.training.models import Course, Enrolment, Module, QuizQuestion
 from plaju.training.services import elearning as elearning_service
 from plaju.training.services import enrolment as enrolment_service
 from plaju.training.workflow import ENROLMENT_FLOW, seats_taken
-from plaju.uploads import store
 from plaju.workflow import Refused, fire
-from tests.training.conftest import pdf_upload
+from tests.training.conftest import completion_data
 
 TRIGGERS = sorted(ENROLMENT_FLOW.step_by_trigger)
 ACTORS = ["asn", "kasi", "kasi2", "camat", "sekcam", "hr", "clerk"]
@@ -46,7 +45,7 @@ def test_enrolment_state_always_matches_the_audit_trail(db, users):
         @rule(trigger=st.sampled_from(TRIGGERS), who=st.sampled_from(ACTORS), stale=st.booleans())
         def take_step(self, trigger, who, stale):
             row = self.row()
-            data = {"evidence": store(pdf_upload())} if trigger == "complete" else None
+            data = completion_data(row.course) if trigger == "complete" else None
             try:
                 fire(row, trigger, self.user(who), expected_version=row.version - 1 if stale else row.version,
                      comment="catatan", data=data)

@@ -2,17 +2,22 @@
 and the lists of enrolments: awaiting a person's step, of a team."""
 import logging
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from ... import once
 from ...accounts.models import User
 from ...audit import record as audit
 from ...core.paging import after_key
+from ...database import utcnow
 from ...extensions import db
+from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
+from ..evidence import check_certificate, check_readable, day
 from ..models import CLOSED_STATES, Course, Enrolment
-from ..workflow import AUTOMATIC, ENROLMENT_FLOW, deadline_passed, seats_taken
+from ..workflow import AUTOMATIC, ENROLMENT_FLOW, deadline_passed, record_certificate, seats_taken
 from .common import STAFF, lock_course, refuse
 
 log = logging.getLogger(__name__)
@@ -152,3 +157,49 @@ def enrolments_of(user_ids, states=None) -> dict[int, list[Enrolment]]:
         out[e.user_id].append(e)
     return out
 
+
+
+# --- training outside the catalogue ----------------------------------------------------------------
+
+def report_external(user, values: dict, stored, once_token: str | None = None) -> Enrolment:
+    """Training done elsewhere (another agency's course, a national LMS), reported by the ASN with its
+    certificate: a course kept out of the catalogue and an enrolment that starts completed, so HR
+    verifies it like any other (the same facts, the same checks, the same page)."""
+    try:
+        if stored is None:
+            raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
+        token = once.claim_if_given(user, once_token)
+        today = today_wib()
+        if values["ends_on"] < values["starts_on"]:
+            raise Invalid(_("The end date is before the start date."), code="dates")
+        if values["ends_on"] > today:
+            raise Invalid(_("Completion can be reported from %(date)s, the last day of the course.",
+                            date=day(values["ends_on"])), code="not_over")
+        course = Course(title=values["title"].strip(), kind=values["kind"], method=values["method"],
+                        jp=values["jp"], provider=(values.get("certificate_issuer") or "").strip()[:120],
+                        starts_on=values["starts_on"], ends_on=values["ends_on"], quota=None, active=False,
+                        external=True)
+        certificate = check_certificate(course, {
+            "number": values.get("certificate_number"), "date": values.get("certificate_date"),
+            "issuer": values.get("certificate_issuer"), "jp": values.get("certificate_jp")}, today)
+        check_readable(stored.name, stored.mime)
+        db.session.add(course)
+        db.session.flush()
+        enrolment = Enrolment(course_id=course.id, user_id=user.id, state="completed", completed_at=utcnow(),
+                              evidence_name=stored.name, evidence_original=stored.original_name,
+                              evidence_mime=stored.mime, evidence_sha256=stored.sha256)
+        record_certificate(enrolment, certificate)
+        db.session.add(enrolment)
+        db.session.flush()
+        if token is not None:
+            once.complete(token, url_for("training.enrolment", enrolment_id=enrolment.id))
+        audit.record("enrolment.report_external", actor=user, subject_type="enrolment", subject_id=enrolment.id,
+                     to_state="completed", changes=audit.diff(None, {
+                         "course": course.title, "certificate_number": certificate.number,
+                         "certificate_date": certificate.date, "certificate_issuer": certificate.issuer,
+                         "certificate_jp": certificate.jp, "evidence": stored.original_name}))
+        started(enrolment, user)  # HR's verification is the to-do now
+        db.session.commit()
+        return enrolment
+    except Invalid as error:
+        refuse(error, "enrolment.report_external", user)
