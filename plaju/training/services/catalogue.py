@@ -1,13 +1,14 @@
 """The course catalogue: seats per course, recommendations, and HR's courses, modules and quiz questions."""
 
 from flask import url_for
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ... import once
 from ...audit import record as audit
 from ...extensions import db
 from ...timeutil import today_wib
 from ..models import CLOSED_STATES, SEAT_STATES, Course, Enrolment, Module, QuizQuestion
+from ..workflow import deadline_passed
 from .tally import kinds_earned
 
 
@@ -104,3 +105,22 @@ def add_question(course: Course, text: str, choices: list[str], answer: int, act
     db.session.commit()
     return question
 
+
+
+def catalogue_query(today):
+    """The catalogue's courses (never those reported from outside it): open ones with a free seat first,
+    then closed ones (no longer offered, enrolment deadline passed, or full), each by deadline. The
+    seats are counted in a grouped subquery, so a page stays one statement."""
+    taken = (select(Enrolment.course_id, func.count().label("n")).where(Enrolment.state.in_(SEAT_STATES))
+             .group_by(Enrolment.course_id).subquery())
+    closed = or_(Course.active.is_(False),
+                 and_(Course.enrol_deadline.is_not(None), Course.enrol_deadline < today),
+                 and_(Course.quota.is_not(None), func.coalesce(taken.c.n, 0) >= Course.quota))
+    return (select(Course).outerjoin(taken, taken.c.course_id == Course.id).where(Course.external.is_(False))
+            .order_by(case((closed, 1), else_=0), Course.enrol_deadline.is_(None), Course.enrol_deadline,
+                      Course.title, Course.id))
+
+
+def is_closed(course, seats_left) -> bool:
+    """The same rule for one course on the page: no longer offered, deadline passed, or no seat left."""
+    return not course.active or deadline_passed(course) or seats_left == 0

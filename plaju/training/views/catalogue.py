@@ -23,7 +23,7 @@ CATALOGUE_PAGE = 30
 @bp.get("/courses/")
 def courses():
     filters = {k: (request.args.get(k) or "").strip() for k in ("q", "kind", "method", "open")}
-    stmt = select(Course).order_by(Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.title, Course.id)
+    stmt = catalogue_service.catalogue_query(today_wib())
     if not (is_hr() and request.args.get("all")):
         stmt = stmt.where(Course.active.is_(True))
     if filters["q"]:
@@ -50,6 +50,7 @@ def courses():
     return render_page_or_block("training/courses.html", "results", courses=found, filters=filters, total=total,
                                 page=page, more=page * CATALOGUE_PAGE < total, kept=kept,
                                 seats=catalogue_service.seats_left_by_course(found),
+                                course_closed=catalogue_service.is_closed,
                                 CLASSICAL=CLASSICAL, NON_CLASSICAL=NON_CLASSICAL)
 
 
