@@ -220,7 +220,7 @@ def seed_training() -> None:
           ("complete", "asn4", {}), past=True)  # completed, HR to verify
     enrol("asn5", "Magang di Mal Pelayanan Publik Palembang",
           ("decline", "camat", {"comment": "Beban kerja kelurahan sedang tinggi; ajukan lagi triwulan depan."}))
-    enrol("asn2", seminar, ("withdraw", "asn2", {}))
+    enrol("asn2", seminar, ("withdraw", "asn2", {"data": {"confirmed": True}}))
     enrol("petugas2", "Workshop Aplikasi Pelayanan Online Kecamatan", ("approve", "kasi", {}),
           ("sign_off_routine", "camat", {}),
           ("mark_not_completed", "kasi", {"comment": "Tidak hadir pada dua sesi praktik."}))

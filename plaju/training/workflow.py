@@ -293,7 +293,9 @@ ENROLMENT_FLOW = register(Spec(
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=HR,
              four_eyes=True, comment_required=True, style="warning"),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
-             who=ENROLLED_ASN, style="secondary", todo=False),
+             who=ENROLLED_ASN, style="outline-danger", todo=False, form=("confirm",), row_form=False,
+             consequence=_l("Withdrawing ends this enrolment for good: your seat is given up and cannot be "
+                            "taken back; to join the course again you must enrol anew.")),
         Step("mark_not_completed", "in_progress", "not_completed", _l("Mark as not completed"),
              who=HR | DIRECT_SUPERVISOR, four_eyes=True, comment_required=True, style="danger", todo=False),
     ],

@@ -206,6 +206,9 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         comment = (comment or "").strip() or None
         if step.comment_required and not comment:
             raise Invalid(_("A reason is required for \"%(step)s\".", step=step.label), code="comment")
+        if "confirm" in step.form and not (data or {}).get("confirmed"):
+            raise Invalid(_("Tick the box to confirm \"%(step)s\"; it cannot be undone.", step=step.label),
+                          code="confirm")
         if step.reauth and not reauthenticated and not actor.check_password(password or ""):
             raise Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
         ctx = Context(actor=actor, acting_for=action.acting_for, delegation=action.delegation,

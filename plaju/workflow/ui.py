@@ -36,6 +36,7 @@ class StepForm:
     missing: set = field(default_factory=set)  # requirements found missing ("missing")
     upload: object = None  # the stored file of an "upload" field (uploads.Stored)
     certificate: dict = field(default_factory=dict)  # a "certificate" field: number, date, issuer, jp
+    confirmed: bool = False  # a "confirm" field was ticked
 
     @classmethod
     def parse(cls, form) -> "StepForm":
@@ -43,7 +44,8 @@ class StepForm:
             return {int(v) for v in form.getlist(name) if v.isdigit() and len(v) < 10}
         certificate = {k: form.get(f"certificate_{k}") for k in CERTIFICATE_FACTS if f"certificate_{k}" in form}
         return cls(version=form.get("version", ""), comment=form.get("comment"), password=form.get("password"),
-                   ticked=ids("ticked"), missing=ids("missing"), certificate=certificate)
+                   ticked=ids("ticked"), missing=ids("missing"), certificate=certificate,
+                   confirmed=form.get("confirmed") == "yes")
 
     def data(self) -> dict:
         data = {"ticked": sorted(self.ticked), "missing": sorted(self.missing)}
@@ -51,6 +53,8 @@ class StepForm:
             data["evidence"] = self.upload
         if self.certificate:
             data["certificate"] = dict(self.certificate)
+        if self.confirmed:
+            data["confirmed"] = True
         return data
 
 

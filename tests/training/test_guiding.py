@@ -22,3 +22,29 @@ def test_the_catalogue_lists_open_courses_first_and_closed_ones_greyed(client, l
     assert page.count('data-closed="yes"') == 2 and page.count('data-closed="no"') == 2
     assert "Plh/Plt Camat boleh menyetujui" in page
     assert "Plh/Plt Camat boleh menyetujui" in client.get(f"/training/courses/{soon.id}").text
+
+
+def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apart(client, login_as, users, make_course,
+                                                                                  enrol, db):
+    from sqlalchemy import select
+
+    from plaju.audit.models import AuditEvent
+    from plaju.training.models import Enrolment
+    enrolment = enrol(make_course(), users["asn"], "in_progress")
+    login_as("asn")
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    apart = page[page.index('data-testid="actions-apart"'):]
+    assert 'data-testid="action-withdraw"' in apart and 'data-testid="action-complete"' not in apart
+    assert "kursi Anda dilepas dan tidak dapat diambil kembali" in apart
+    unconfirmed = client.post(f"/training/enrolments/{enrolment.id}/act/withdraw",
+                              data={"version": enrolment.version}, headers={"HX-Request": "true"})
+    assert unconfirmed.status_code == 422 and "Centang kotak untuk mengonfirmasi" in unconfirmed.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
+    assert db.session.scalar(select(AuditEvent.comment).where(
+        AuditEvent.action == "enrolment.withdraw", AuditEvent.outcome == "refused")).startswith("[confirm]")
+    confirmed = client.post(f"/training/enrolments/{enrolment.id}/act/withdraw",
+                            data={"version": enrolment.version, "confirmed": "yes"})
+    assert confirmed.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "withdrawn"

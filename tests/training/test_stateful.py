@@ -45,7 +45,8 @@ def test_enrolment_state_always_matches_the_audit_trail(db, users):
         @rule(trigger=st.sampled_from(TRIGGERS), who=st.sampled_from(ACTORS), stale=st.booleans())
         def take_step(self, trigger, who, stale):
             row = self.row()
-            data = completion_data(row.course) if trigger == "complete" else None
+            data = completion_data(row.course) if trigger == "complete" else (
+                {"confirmed": True} if trigger == "withdraw" else None)
             try:
                 fire(row, trigger, self.user(who), expected_version=row.version - 1 if stale else row.version,
                      comment="catatan", data=data)

@@ -70,7 +70,8 @@ def test_permission_table(db, users, make_course, enrol, state, trigger, who, al
     actor = users[who]
     offered = trigger in [a.trigger for a in available(enrolment, actor) if not a.blocked]
     assert offered is allowed
-    data = completion_data(enrolment.course) if trigger == "complete" else None
+    data = completion_data(enrolment.course) if trigger == "complete" else (
+        {"confirmed": True} if trigger == "withdraw" else None)
     kwargs = {"comment": "alasan yang jelas", "data": data}
     if allowed:
         moved = fire(enrolment, trigger, actor, expected_version=enrolment.version, **kwargs)
@@ -129,7 +130,7 @@ def test_a_withdrawal_frees_the_seat(db, users, make_course, enrol):
     enrolment = enrol(course, users["asn"])
     fire(enrolment, "approve", users["kasi"], expected_version=0)
     assert seats_left(course) == 0
-    fire(enrolment, "withdraw", users["asn"], expected_version=1)
+    fire(enrolment, "withdraw", users["asn"], expected_version=1, data={"confirmed": True})
     assert seats_left(course) == 1
 
 

@@ -237,6 +237,8 @@ def _someone_allowed(spec, step, entity, users):
 
 
 def _data_for(spec, step, entity):
+    if "confirm" in step.form:
+        return {"confirmed": True}
     if spec is DOCUMENT_FLOW and step.trigger == "resubmit":
         return {"ticked": [item["id"] for item in entity.checklist_items]}
     if spec is ENROLMENT_FLOW and step.trigger == "complete":
