@@ -48,3 +48,19 @@ def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apa
     assert confirmed.status_code == 303
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).state == "withdrawn"
+
+
+def test_elearning_shows_the_next_thing_to_do_and_names_the_modules_left(client, login_as, users, make_elearning,
+                                                                        enrol, db):
+    course = make_elearning(modules=2, quiz=True)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
+    assert 'data-testid="next-module"' in learn and "Buka modul: Modul 1" in learn and "Modul tersisa: 2." in learn
+    right = {f"q{q.id}": str(q.answer) for q in course.questions}
+    passed = client.post(f"/training/enrolments/{enrolment.id}/quiz", data=right).text
+    remaining = passed[passed.index('data-testid="remaining-modules"'):]
+    assert "Modul 1" in remaining and "Modul 2" in remaining  # named, with links
+    client.post(f"/training/enrolments/{enrolment.id}/modules/{course.modules[0].id}/done")
+    learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
+    assert "Buka modul: Modul 2" in learn and "Modul tersisa: 1." in learn

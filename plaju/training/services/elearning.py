@@ -120,8 +120,18 @@ def complete_if_finished(enrolment, user) -> Enrolment:
 
 
 def learning_status(enrolment) -> dict:
+    """Progress and the next thing to do: the first module not yet finished, else the quiz while it is
+    not passed, else nothing (the course completes itself)."""
     done, total, quiz_ok = elearning_done(enrolment)
+    done_ids = done_module_ids(enrolment)
+    remaining = [m for m in enrolment.course.modules if m.id not in done_ids]
+    if remaining:
+        next_step = {"kind": "module", "module": remaining[0]}
+    elif not quiz_ok:
+        next_step = {"kind": "quiz", "module": None}
+    else:
+        next_step = None
     return {"done": done, "total": total, "quiz_ok": quiz_ok,
             "percent": round(100 * done / total) if total else 100,
-            "done_ids": done_module_ids(enrolment)}
+            "done_ids": done_ids, "remaining": remaining, "next": next_step}
 
