@@ -11,7 +11,7 @@ from werkzeug.serving import run_simple
 from .accounts import passwords
 from .accounts.demo import seed_people
 from .accounts.models import ROLES, Unit, User
-from .accounts.nip import InvalidNIP, validate_nip
+from .accounts.nip import InvalidNIP, validate_asn_number
 from .audit import checkpoint as checkpoints
 from .audit import record as audit
 from .audit.verify import audit_key, verify_chain
@@ -69,7 +69,7 @@ def create_user(username, full_name, nip, position, unit_code, roles, password):
         raise click.ClickException(f"username {username!r} already exists")
     if nip:
         try:
-            nip = validate_nip(nip)
+            nip = validate_asn_number(nip)
         except InvalidNIP as e:
             raise click.ClickException(str(e)) from None
     unit = None

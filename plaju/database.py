@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -39,6 +39,25 @@ def clock_at(moment: datetime):
 
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def for_update(stmt, *, of=None, skip_locked: bool = False):
+    """The house's row lock on a SELECT: PostgreSQL `SELECT ... FOR UPDATE [OF ...] [SKIP LOCKED]`, and
+    the rows re-read from the database even when the session holds them (populate_existing), so a
+    transaction that waited for the lock sees what the other one committed. SQLite needs no clause:
+    every transaction began IMMEDIATE and already holds the single write lock. `of` names the
+    table(s) to lock when the query joins others (e.g. eager-loaded relations)."""
+    stmt = stmt.execution_options(populate_existing=True)
+    if is_postgres():
+        stmt = stmt.with_for_update(of=of, skip_locked=skip_locked)
+    return stmt
+
+
+def lock_row(model, row_id, *, of=None):
+    """The row of `model` with this id, locked for the rest of the transaction (see for_update);
+    NoResultFound when there is none."""
+    stmt = for_update(select(model).where(model.id == row_id), of=model if of is None else of)
+    return db.session.scalars(stmt).unique().one()
 
 
 def configure_engine(engine: Engine) -> None:

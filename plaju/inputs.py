@@ -127,9 +127,9 @@ def _audit_refusal(refused: InputRefused) -> None:
     if request.endpoint == "accounts.login" and request.method == "POST":
         name = request.form.get("username", "") if refused.field != "username" else ""
         name = "" if has_control(name) else nfc(name)[:120]
-        audit.record_alone("auth.login", outcome="refused", actor_name=name, comment=reason)
+        audit.refused("auth.login", actor_name=name, reason=reason)
     elif current_user.is_authenticated:
-        audit.record_alone("input.refused", actor=current_user, outcome="refused", comment=reason)
+        audit.refused("input.refused", actor=current_user, reason=reason)
 
 
 def _refusal_text(refused: InputRefused) -> str:

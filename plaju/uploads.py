@@ -81,6 +81,11 @@ def discard(name: str) -> None:
     (_folder() / Path(name).name).unlink(missing_ok=True)
 
 
+def path(name: str) -> Path:
+    """Where a stored file lives, for code that reads it (e.g. to render a preview)."""
+    return _folder() / Path(name).name
+
+
 def serve(name: str, download_name: str, mime: str):
     """Send a stored file. Call only after the view has checked the user may see it."""
     path = _folder() / Path(name).name

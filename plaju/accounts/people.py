@@ -14,7 +14,7 @@ from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
 from . import passwords, rules
 from .models import Delegation, User
-from .nip import InvalidNIP, validate_nip
+from .nip import InvalidNIP, validate_asn_number
 
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
 
@@ -28,15 +28,14 @@ class PeopleError(ValueError):
 
 
 def _snapshot(user: User) -> dict:
-    data = {name: getattr(user, name) for name in USER_FIELDS}
+    data = audit.snapshot(user, USER_FIELDS)
     data["roles"] = ",".join(sorted(user.roles))
     return data
 
 
 def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subject_type=None):
     """Record the refusal on its own (nothing else of the attempt is kept) and raise it again."""
-    audit.record_alone(action, actor=actor, outcome="refused", subject=subject, subject_type=subject_type,
-                       comment=refusal.rule)
+    audit.refused(action, actor=actor, subject=subject, subject_type=subject_type, reason=refusal.rule)
     raise refusal
 
 
@@ -70,7 +69,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     nip = (data.get("nip") or "").strip() or None
     if nip:
         try:
-            nip = validate_nip(nip)
+            nip = validate_asn_number(nip)
         except InvalidNIP as e:
             raise PeopleError(str(e), "nip") from None
     username = data["username"].strip().lower()
@@ -118,7 +117,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     if token is not None:
         once.complete(token, url_for("people.edit", user_id=user.id))
     after = _snapshot(user)
-    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    changes = audit.diff(before, after)
     if password and not creating:
         changes["password"] = ["***", "(reset, one-time)"]
     audit.record(action, actor=actor, subject=user, changes=changes)

@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from .. import once
+from ..core.paging import keyset_page
 from ..core.registry import nav_item
 from ..core.urls import int_arg
 from ..extensions import db
@@ -51,16 +52,13 @@ def index():
     except rules.Refusal as refusal:
         _deny(refusal)
     q = (request.args.get("q") or "").strip()
-    after = int_arg("after", 0)
-    stmt = select(User).where(User.id > after).order_by(User.id).limit(PAGE + 1)
+    stmt = select(User)
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(User.full_name.ilike(like), User.username.ilike(like), User.nip.like(like)))
-    users = list(db.session.scalars(stmt))
-    more = len(users) > PAGE
-    users = users[:PAGE]
-    return render_page_or_block("accounts/people.html", "results", users=users, q=q, may_edit=rules.may_edit,
-                                next_after=users[-1].id if more and users else None)
+    page = keyset_page(stmt, User.id, int_arg("after"), size=PAGE)
+    return render_page_or_block("accounts/people.html", "results", users=page.rows, q=q, may_edit=rules.may_edit,
+                                next_after=page.next_key)
 
 
 def _user_form(user=None):

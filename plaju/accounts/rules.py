@@ -6,7 +6,7 @@ views and templates ask the same functions (`may_*`) to decide what to offer. do
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..database import is_postgres
+from ..database import for_update
 from ..extensions import db
 from .models import User, UserRole
 
@@ -89,10 +89,9 @@ def check_keeps_an_admin(user: User, roles: set, active: bool) -> None:
         return
     stmt = (select(User.id).join(UserRole, UserRole.user_id == User.id)
             .where(UserRole.role == "admin", User.active.is_(True)).order_by(User.id))
-    if is_postgres():
-        # two admins removing each other at once: both lock every active admin in the same order, so
-        # the second waits for the first, then sees its change (and no deadlock can arise)
-        stmt = stmt.with_for_update(of=User)
+    # two admins removing each other at once: both lock every active admin in the same order, so
+    # the second waits for the first, then sees its change (and no deadlock can arise)
+    stmt = for_update(stmt, of=User)
     if not [admin_id for admin_id in db.session.scalars(stmt) if admin_id != user.id]:
         raise Refusal(_("This is the last active administrator: appoint another administrator first."),
                       "last active admin", "active" if not active else "roles", 422)

@@ -42,14 +42,13 @@ def authenticate(username: str, password: str) -> User:
     generic = _("Wrong username or password.")
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
-        audit.record_alone("auth.login", outcome="refused", actor_name=name[:120],
-                           comment="unknown user")
+        audit.refused("auth.login", actor_name=name[:120], reason="unknown user")
         raise LoginFailed(generic)
     if not user.check_password(password):
-        audit.record_alone("auth.login", actor=user, outcome="refused", comment="wrong password")
+        audit.refused("auth.login", actor=user, reason="wrong password")
         raise LoginFailed(generic)
     if not user.active:
-        audit.record_alone("auth.login", actor=user, outcome="refused", comment="account disabled")
+        audit.refused("auth.login", actor=user, reason="account disabled")
         raise LoginFailed(_("This account has been disabled. Contact the HR (Kepegawaian) staff."))
     session.clear()  # a fresh session at every sign-in: nothing carried over from before
     login_user(user)
@@ -70,13 +69,13 @@ def sign_out(user) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        audit.record_alone("auth.password_change", actor=user, outcome="refused", comment="wrong password")
+        audit.refused("auth.password_change", actor=user, reason="wrong password")
         raise LoginFailed(_("Your current password is wrong."))
     weak = passwords.problem(new, user.username, user.full_name, user.nip)
     if weak is None and user.check_password(new):
         weak = _("The new password must differ from the current one.")
     if weak:
-        audit.record_alone("auth.password_change", actor=user, outcome="refused", comment="password rules")
+        audit.refused("auth.password_change", actor=user, reason="password rules")
         raise LoginFailed(weak)
     user.set_password(new)
     user.must_change_password = False

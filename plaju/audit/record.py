@@ -149,6 +149,26 @@ def refuse_access(status: int = 403):
     abort(status)
 
 
+def refused(action: str, *, error=None, reason: str | None = None, **kwargs) -> AuditEvent:
+    """The one way to leave the trace of a refusal: a `refused` event in a transaction of its own
+    (whatever the caller had pending is rolled back). From a `Refused` error its comment reads
+    "[code] message"; otherwise `reason` is the comment."""
+    comment = f"[{error.code}] {error.message}" if error is not None else reason
+    return record_alone(action, outcome="refused", comment=comment, **kwargs)
+
+
+def snapshot(obj, fields) -> dict:
+    """The values of `fields` on `obj` (attribute names), for diff() before and after a change."""
+    return {name: getattr(obj, name, None) for name in fields}
+
+
+def diff(before: dict | None, after: dict) -> dict:
+    """{field: [before, after]} for the fields whose value changed, the form `changes` takes; with
+    `before` None (a creation) every field of `after`, from None."""
+    before = before or {}
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
 def history(subject_type: str, subject_id) -> list[AuditEvent]:
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == subject_type,

@@ -188,8 +188,8 @@ def _audit_refused_intake(form, errors) -> None:
     """A refused intake leaves one trace: which checks failed, never the NIK or name typed in."""
     faults = [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
     faults += [f"{name}: {message}" for name, message in errors.items()]
-    audit.record_alone("document.receive", actor=current_user, outcome="refused", subject_type="document",
-                       comment="; ".join(str(f) for f in faults)[:2000])
+    audit.refused("document.receive", actor=current_user, subject_type="document",
+                  reason="; ".join(str(f) for f in faults)[:2000])
 
 
 @bp.get("/new/checklist")
@@ -265,8 +265,8 @@ def attach(request_id):
     try:
         count = svc.add_attachments(req, current_user, request.files.getlist("attachments"))
     except svc.IntakeRefused as refused:
-        audit.record_alone("document.attach", actor=current_user, outcome="refused", subject_type="document_file",
-                           subject_id=request_id, comment=str(refused.message))
+        audit.refused("document.attach", actor=current_user, subject_type="document_file", subject_id=request_id,
+                      reason=str(refused.message))
         flash(str(refused.message), "danger")
         return redirect(url_for(".detail", request_id=req.id), 303) if not wants_fragment() else (
             render_page_or_block("documents/detail.html", "panel",
@@ -339,8 +339,8 @@ def edit_type(type_id):
     if missing:  # a partial POST is refused, never read as "empty": it would wipe the requirements
         error = _("The form is incomplete (not sent: %(fields)s). Nothing was changed. Reload the page and "
                   "try again.", fields=", ".join(missing))
-        audit.record_alone("document_type.save", actor=current_user, outcome="refused",
-                           subject_type="document_type", subject_id=type_id, comment=error)
+        audit.refused("document_type.save", actor=current_user, subject_type="document_type", subject_id=type_id,
+                      reason=error)
     elif form.validate_on_submit():
         clash = db.session.scalar(select(DocumentType.id).where(DocumentType.code == form.code.data))
         if clash and (doc_type is None or clash != doc_type.id):
@@ -371,8 +371,7 @@ def edit_type(type_id):
                 once.complete(token, url_for(".types"))  # where the first post led
             after = _type_snapshot(doc_type)
             audit.record("document_type.save", actor=current_user, subject_type="document_type",
-                         subject_id=doc_type.id, changes={k: [before and before.get(k), v] for k, v in after.items()
-                                                          if not before or before.get(k) != v})
+                         subject_id=doc_type.id, changes=audit.diff(before, after))
             db.session.commit()
             flash(_("Document type \"%(name)s\" saved.", name=doc_type.name), "success")
             return redirect(url_for(".types"), 303)

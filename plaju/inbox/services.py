@@ -280,14 +280,14 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
     summary = spec.summary(entity) if visible else {"code": f"#{entity_id}", "type": "", "name": ""}
     if not step.row_form:  # its form needs the item's own page (ticked documents, an upload), or no form
         error = NotAllowed(_("\"%(step)s\" is done on the item's own page.", step=step.label), code="row")
-        audit.record_alone(f"{spec.name}.{trigger}", actor=actor, outcome="refused", subject_type=spec.name,
-                           subject_id=entity_id, comment=f"[{error.code}] {error.message}")
+        audit.refused(f"{spec.name}.{trigger}", error=error, actor=actor, subject_type=spec.name,
+                      subject_id=entity_id)
         return Outcome(summary, str(step.label), False, str(error.message), error.status)
     if reauthenticated and not step.bulk:
         error = NotAllowed(_("\"%(step)s\" cannot be done for many items at once.", step=step.label),
                            code="bulk")
-        audit.record_alone(f"{spec.name}.{trigger}", actor=actor, outcome="refused", subject_type=spec.name,
-                           subject_id=entity_id, comment=f"[{error.code}] {error.message}")
+        audit.refused(f"{spec.name}.{trigger}", error=error, actor=actor, subject_type=spec.name,
+                      subject_id=entity_id)
         return Outcome(summary, str(step.label), False, str(error.message), error.status)
     try:
         fire(entity, trigger, actor, expected_version=version, comment=comment, password=password,
@@ -308,8 +308,7 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
         raise Invalid(_("Select at least one item."), code="empty")
     if not actor.check_password(password or ""):
         error = Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
-        audit.record_alone("inbox.bulk", actor=actor, outcome="refused",
-                           comment=f"[{error.code}] {error.message} ({len(raw_items)})")
+        audit.refused("inbox.bulk", actor=actor, reason=f"[{error.code}] {error.message} ({len(raw_items)})")
         raise error
     return [act(actor, raw, reauthenticated=True) for raw in raw_items]
 

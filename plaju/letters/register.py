@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ..database import is_postgres
+from ..database import for_update, is_postgres
 from ..extensions import db
 from .models import Letter, LetterCounter
 
@@ -32,8 +32,7 @@ def next_serial(year: int) -> int:
         # the row exists before it is locked; a concurrent first letter of the year waits on the insert
         session.execute(pg_insert(LetterCounter).values(year=year, last_serial=0)
                         .on_conflict_do_nothing(index_elements=["year"]))
-        counter = session.scalars(select(LetterCounter).where(LetterCounter.year == year)
-                                  .with_for_update().execution_options(populate_existing=True)).one()
+        counter = session.scalars(for_update(select(LetterCounter).where(LetterCounter.year == year))).one()
     else:
         counter = session.get(LetterCounter, year, populate_existing=True)
         if counter is None:

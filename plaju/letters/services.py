@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..audit import record as audit
 from ..audit import sentences
+from ..core.paging import keyset_page
 from ..database import utcnow
 from ..extensions import db
 from ..timeutil import to_wib
@@ -170,7 +171,7 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
         else:
             row.number, row.recorded_by_id, row.recorded_at = after, actor.id, utcnow()
     audit.record("letter.external_number", actor=actor, subject_type=subject_name, subject_id=entity.id,
-                 changes={"number": [before, after]})
+                 changes=audit.diff({"number": before}, {"number": after}))
     db.session.commit()
     return row if after else None
 
@@ -205,8 +206,8 @@ def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) 
     if not reason:
         raise LetterRefused(_("A reason is required to revoke a letter."))
     if not actor.check_password(password or ""):
-        audit.record_alone(action, actor=actor, outcome="refused", subject_type="letter",
-                           subject_id=letter.id, comment="[reauth] wrong password")
+        audit.refused(action, actor=actor, subject_type="letter", subject_id=letter.id,
+                      reason="[reauth] wrong password")
         raise LetterRefused(_("The password is wrong. Enter your own password to confirm."))
     if letter.status == "revoked":
         raise LetterRefused(_("This letter was already revoked."), 409)
@@ -240,9 +241,7 @@ def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     try:
         new = issue(letter.subject_type, entity, ctx)
     except Invalid as refused:
-        db.session.rollback()
-        audit.record_alone("letter.reissue", actor=actor, outcome="refused", subject_type="letter",
-                           subject_id=letter.id, comment=f"[{refused.code}] {refused.message}")
+        audit.refused("letter.reissue", error=refused, actor=actor, subject_type="letter", subject_id=letter.id)
         raise LetterRefused(refused.message) from None
     _mark_revoked(letter, actor, f"Diganti dengan surat nomor {new.number}. {reason}")
     audit.record("letter.reissue", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
@@ -254,16 +253,12 @@ def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
 
 def register_page(year: int | None, before: int | None) -> tuple[list[Letter], int | None, list[int]]:
     """One page of the register, newest first; the id to continue from; the years on record."""
-    stmt = select(Letter).order_by(Letter.id.desc()).limit(PAGE_SIZE + 1)
+    stmt = select(Letter)
     if year:
         stmt = stmt.where(Letter.year == year)
-    if before:
-        stmt = stmt.where(Letter.id < before)
-    rows = list(db.session.scalars(stmt))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    page = keyset_page(stmt, Letter.id, before, size=PAGE_SIZE, descending=True)
     years = list(db.session.scalars(select(Letter.year).group_by(Letter.year).order_by(Letter.year.desc())))
-    return rows, (rows[-1].id if more else None), years
+    return page.rows, page.next_key, years
 
 
 def find_by_code(raw: str) -> Letter | None:

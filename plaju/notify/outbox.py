@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import case, delete, event, func, select
 from sqlalchemy.orm import Session
 
-from ..database import is_postgres, utcnow
+from ..database import for_update, utcnow
 from ..extensions import db
 from .models import OutboxMessage
 
@@ -124,9 +124,7 @@ def _claim(limit: int, message_ids=None) -> list[OutboxMessage]:
     if message_ids is not None:
         stmt = stmt.where(OutboxMessage.message_id.in_(list(message_ids)))
     lease = timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", LEASE.total_seconds()))
-    if is_postgres():
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(db.session.scalars(stmt))
+    rows = list(db.session.scalars(for_update(stmt, skip_locked=True)))
     for row in rows:
         row.attempts += 1
         row.next_attempt_at = now + lease

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
+from ..core.paging import keyset_page
 from ..core.urls import int_arg, is_local_url
 from ..database import utcnow
 from ..extensions import db
@@ -17,15 +18,9 @@ PAGE = 30
 @bp.get("/")
 @login_required
 def index():
-    before = int_arg("before")
-    stmt = (select(Notification).where(Notification.user_id == current_user.id)
-            .order_by(Notification.id.desc()).limit(PAGE + 1))
-    if before:
-        stmt = stmt.where(Notification.id < before)
-    rows = list(db.session.scalars(stmt))
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
-    return render_template("notify/index.html", rows=rows, next_before=rows[-1].id if more and rows else None)
+    page = keyset_page(select(Notification).where(Notification.user_id == current_user.id), Notification.id,
+                       int_arg("before"), size=PAGE, descending=True)
+    return render_template("notify/index.html", rows=page.rows, next_before=page.next_key)
 
 
 @bp.get("/count")

@@ -3,7 +3,7 @@
 draft plan, ASN above and below 20 JP. Idempotent: nothing is added when the catalogue has courses."""
 import io
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -103,8 +103,10 @@ QUIZ = {
 
 @seeder(order=30)
 def seed_training() -> None:
-    from . import services
+    from ..audit import record as audit
     from .models import Course, Module, Plan, QuizQuestion
+    from .services import enrolment as enrolment_service
+    from .services import plans as plans_service
 
     if db.session.scalar(select(Course.id).limit(1)):
         return
@@ -143,25 +145,49 @@ def seed_training() -> None:
         for position, (text, choices, answer) in enumerate(questions, start=1):
             db.session.add(QuizQuestion(course=courses[title], position=position, text=text,
                                         choices="\n".join(choices), answer=answer))
-    from ..audit import record as audit
     for course in courses.values():
         audit.record("training_course.create", actor=hr, subject_type="training_course", subject_id=course.id,
                      changes={"title": [None, course.title]})
     db.session.commit()
 
-    def enrol(username, title, *steps):
+    past_runs = {}
+
+    def past_run(title):
+        """An earlier run of the course that has already happened: completion is reported only after
+        a course's last day, so the demo's completed and verified enrolments belong to one."""
+        if title not in past_runs:
+            source = courses[title]
+            ends = max(today - timedelta(days=10), date(today.year, 1, 1))
+            run = Course(**{name: getattr(source, name) for name in (
+                "title", "kind", "method", "jp", "provider", "description", "place", "quota", "routine",
+                "link", "pass_mark")}, enrol_deadline=None,
+                starts_on=None if source.starts_on is None else ends - timedelta(days=2),
+                ends_on=None if source.ends_on is None else ends)
+            db.session.add(run)
+            db.session.flush()
+            audit.record("training_course.create", actor=hr, subject_type="training_course", subject_id=run.id,
+                         changes={"title": [None, run.title]})
+            db.session.commit()
+            past_runs[title] = run
+        return past_runs[title]
+
+    def enrol(username, title, *steps, past=False):
         user = people.get(username)
         if user is None:
             return None
-        course = courses[title]
-        enrolment = services.request_enrolment(course, user, user)
+        course = past_run(title) if past else courses[title]
+        enrolment = enrolment_service.request_enrolment(course, user, user)
         for trigger, actor_name, extra in steps:
             actor = people[actor_name]
             db.session.refresh(enrolment)
             kwargs = dict(extra)
             if trigger == "complete":
                 from ..uploads import store
-                kwargs = {"data": {"evidence": store(_file("sttpp.pdf", tiny_pdf("STTPP")))}}
+                issued = course.ends_on or course.starts_on or today
+                kwargs = {"data": {"evidence": store(_file("sttpp.pdf", tiny_pdf(f"STTPP {course.title}"))),
+                                   "certificate": {"number": f"{800 + enrolment.id}/STTPP/{issued.year}",
+                                                   "date": issued, "issuer": course.provider or "Kecamatan Plaju",
+                                                   "jp": course.jp}}}
             enrolment = fire(enrolment, trigger, actor, expected_version=enrolment.version, **kwargs)
         return enrolment
 
@@ -173,7 +199,7 @@ def seed_training() -> None:
         boss = people[username].supervisor.username
         steps = [("approve", boss, {}), ("sign_off_routine" if courses[title].routine else "sign_off", "camat", {})]
         steps += [(t, a or username, x) for t, a, x in verified]
-        return enrol(username, title, *steps)
+        return enrol(username, title, *steps, past=True)
 
     # above 20 JP: 16 + 4 + 2
     to_verified("asn3", bimtek)
@@ -191,13 +217,17 @@ def seed_training() -> None:
     enrol("petugas", "Pelatihan Pelayanan Prima di Loket PATEN", ("approve", "kasi", {}),
           ("sign_off", "camat", {}))  # in progress, classical: evidence to upload
     enrol("asn4", "Mentoring Penyusunan SKP", ("approve", "sekcam", {}), ("sign_off_routine", "camat", {}),
-          ("complete", "asn4", {}))  # completed, HR to verify
+          ("complete", "asn4", {}), past=True)  # completed, HR to verify
     enrol("asn5", "Magang di Mal Pelayanan Publik Palembang",
           ("decline", "camat", {"comment": "Beban kerja kelurahan sedang tinggi; ajukan lagi triwulan depan."}))
-    enrol("asn2", seminar, ("withdraw", "asn2", {}))
+    enrol("asn2", seminar, ("withdraw", "asn2", {"data": {"confirmed": True}}))
     enrol("petugas2", "Workshop Aplikasi Pelayanan Online Kecamatan", ("approve", "kasi", {}),
           ("sign_off_routine", "camat", {}),
           ("mark_not_completed", "kasi", {"comment": "Tidak hadir pada dua sesi praktik."}))
+
+    for run in past_runs.values():  # they happened: no longer offered
+        run.active = False
+    db.session.commit()
 
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     year = today.year
@@ -205,7 +235,7 @@ def seed_training() -> None:
     for code, target in (("pelayanan", "approved"), ("umpeg", "submitted"), ("pemerintahan", "draft")):
         if code not in units or db.session.scalar(select(Plan.id).where(Plan.unit_id == units[code].id)):
             continue
-        plan = services.create_plan(units[code].id, year, hr)
+        plan = plans_service.create_plan(units[code].id, year, hr)
         try:
             if target in ("approved", "submitted"):
                 plan = fire(plan, "submit", hr, expected_version=plan.version)

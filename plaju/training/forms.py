@@ -114,3 +114,34 @@ class PlanItemForm(OnceForm):
 
 class NewCourseForm(CourseForm, OnceForm):
     """The course form when it creates: posted twice, it still adds one course."""
+
+
+class ExternalTrainingForm(OnceForm):
+    """Training done outside the catalogue (another agency's course, a national LMS), with its certificate."""
+    title = StringField(_l("Name of the training"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
+    kind = SelectField(_l("Competence kind"), choices=_choices(KINDS))
+    method = SelectField(_l("Method"), choices=_choices(METHODS))
+    starts_on = DateField(_l("Starts on"), validators=[InputRequired(_l("Enter the first day of the training."))])
+    ends_on = DateField(_l("Ends on"), validators=[InputRequired(_l("Enter the last day of the training."))])
+    jp = IntegerField(_l("JP of the training"), validators=[
+        InputRequired(_l("Enter the JP.")), NumberRange(min=1, max=500, message=_l("JP must be 1 to 500."))])
+    certificate_number = StringField(_l("Certificate number"), validators=[
+        DataRequired(_l("Enter the certificate (STTPP) number as printed.")), Length(max=100)])
+    certificate_date = DateField(_l("Date on the certificate"), validators=[
+        InputRequired(_l("Enter the date printed on the certificate."))])
+    certificate_issuer = StringField(_l("Issued by"), validators=[
+        DataRequired(_l("Enter who issued the certificate (the organiser).")), Length(max=200)],
+        description=_l("e.g. BPSDM Sumsel, LAN, the national LMS (ASN Unggul)"))
+    certificate_jp = IntegerField(_l("JP as printed"), validators=[
+        InputRequired(_l("Enter the JP printed on the certificate (a whole number, at least 1).")),
+        NumberRange(min=1, max=500, message=_l("JP must be 1 to 500."))])
+    evidence = FileField(_l("The certificate (PDF, JPG or PNG)"))
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in (
+            "title", "kind", "method", "starts_on", "ends_on", "jp", "certificate_number", "certificate_date",
+            "certificate_issuer", "certificate_jp")}

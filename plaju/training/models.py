@@ -71,6 +71,9 @@ class Course(db.Model):
     quiz_retry_wait_minutes: Mapped[int] = mapped_column(default=DEFAULT_QUIZ_RETRY_WAIT,
                                                          server_default=str(DEFAULT_QUIZ_RETRY_WAIT))
     active: Mapped[bool] = mapped_column(default=True)
+    # training outside the catalogue (another agency's course, a national LMS), reported with its
+    # certificate by the ASN: never listed, never offered
+    external: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     modules: Mapped[list["Module"]] = relationship(
@@ -139,6 +142,7 @@ class Enrolment(db.Model):
         Index("ix_training_enrolment_credit", "user_id", "credited_year"),
         CheckConstraint("jp_credited >= 0", name="jp_credited"),
         CheckConstraint("state <> 'verified' OR credited_year IS NOT NULL", name="verified_credited"),
+        CheckConstraint("certificate_jp IS NULL OR certificate_jp > 0", name="certificate_jp"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("training_course.id"))
@@ -155,6 +159,11 @@ class Enrolment(db.Model):
     evidence_original: Mapped[str | None] = mapped_column(String(200))
     evidence_mime: Mapped[str | None] = mapped_column(String(60))
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    # the certificate (STTPP) as printed, checked against the course when completion is reported
+    certificate_number: Mapped[str | None] = mapped_column(String(100))
+    certificate_date: Mapped[date | None]
+    certificate_issuer: Mapped[str | None] = mapped_column(String(200))
+    certificate_jp: Mapped[int | None]
     quiz_score: Mapped[int | None]  # best score in percent
     quiz_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # in the current series
     quiz_last_attempt_at: Mapped[datetime | None]

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User, UserRole
 from ..audit import sentences
 from ..core.urls import local_path
-from ..database import is_postgres
+from ..database import lock_row
 from ..extensions import db
 from ..notify.assignments import News, register_news
 from ..timeutil import today_wib
@@ -145,6 +145,20 @@ def _not_elearning(enrolment, _actor):
 _not_elearning.structural = True  # depends only on the kind of course: no button, no assignment
 
 
+def course_end(course):
+    """The course's last day (its start when it has no end), or None when it has no dates."""
+    return course.ends_on or course.starts_on
+
+
+def _course_over(enrolment, _actor):
+    """Completion is reported once the course has happened: from its last day."""
+    end = course_end(enrolment.course)
+    if end is not None and today_wib() < end:
+        from .evidence import day
+        return _("Completion can be reported from %(date)s, the last day of the course.", date=day(end))
+    return None
+
+
 def _is_elearning(enrolment, _actor):
     if not enrolment.course.is_elearning:
         return _("This course is not an e-learning course.")
@@ -170,10 +184,7 @@ def _elearning_finished(enrolment, _actor):
 def _take_seat(enrolment, ctx):
     """Re-count the seats while holding the course row, so two approvals of the last seat at the same
     moment are decided one after the other: the second sees the first and is refused."""
-    stmt = select(Course).where(Course.id == enrolment.course_id).execution_options(populate_existing=True)
-    if is_postgres():
-        stmt = stmt.with_for_update()
-    course = db.session.scalars(stmt).one()
+    course = lock_row(Course, enrolment.course_id)
     if course.quota is not None and seats_taken(course.id, excluding=enrolment.id) >= course.quota:
         raise Invalid(_("The course is full: no seats are left."), code="full")
     ctx.change("approved_by_id", enrolment.approved_by_id, ctx.actor.id)
@@ -186,9 +197,14 @@ def _record_signer(enrolment, ctx):
 
 
 def _attach_evidence(enrolment, ctx):
+    """The certificate's facts must fit the course and the file must be a readable, printed page."""
+    from .evidence import check_certificate, check_readable
     stored = ctx.data.get("evidence")
     if stored is None:
         raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
+    certificate = check_certificate(enrolment.course, ctx.data.get("certificate") or {}, today_wib())
+    check_readable(stored.name, stored.mime)
+    record_certificate(enrolment, certificate, ctx)
     old = enrolment.evidence_name
     ctx.change("evidence", enrolment.evidence_original, stored.original_name)
     enrolment.evidence_name = stored.name
@@ -201,6 +217,14 @@ def _attach_evidence(enrolment, ctx):
         ctx.after_commit.append(lambda: discard(old))
 
 
+def record_certificate(enrolment, certificate, ctx=None):
+    for name in ("number", "date", "issuer", "jp"):
+        value = getattr(certificate, name)
+        if ctx is not None:
+            ctx.change(f"certificate_{name}", getattr(enrolment, f"certificate_{name}"), value)
+        setattr(enrolment, f"certificate_{name}", value)
+
+
 def _finish_elearning(enrolment, ctx):
     enrolment.completed_at = ctx.now
     ctx.change("quiz_score", None, enrolment.quiz_score)
@@ -208,8 +232,12 @@ def _finish_elearning(enrolment, ctx):
 
 def _credit_jp(enrolment, ctx):
     from ..timeutil import to_wib
-    year = to_wib(enrolment.completed_at or ctx.now).year
-    enrolment.jp_credited = enrolment.course.jp
+    # the year the certificate dates the training, else the year it was completed; the JP as printed
+    # (never above the course's: checked when reported), else the course's
+    year = (enrolment.certificate_date.year if enrolment.certificate_date
+            else to_wib(enrolment.completed_at or ctx.now).year)
+    jp = enrolment.certificate_jp if enrolment.certificate_jp is not None else enrolment.course.jp
+    enrolment.jp_credited = min(jp, enrolment.course.jp) if enrolment.course.jp else jp
     enrolment.credited_year = year
     enrolment.verified_by_id = ctx.actor.id
     enrolment.verified_at = ctx.now
@@ -253,7 +281,8 @@ ENROLMENT_FLOW = register(Spec(
         Step("refuse_sign_off", "approved", "declined", _l("Decline sign-off"), who=roles("camat"),
              four_eyes=True, comment_required=True, style="danger"),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
-             guards=(_not_elearning,), effect=_attach_evidence, form=("upload",), row_form=False),
+             guards=(_not_elearning, _course_over), effect=_attach_evidence, form=("certificate", "upload"),
+             row_form=False),
         Step("complete_elearning", "in_progress", "completed", _l("E-learning finished"), who=ENROLLED_ASN,
              guards=(_is_elearning, _elearning_finished), effect=_finish_elearning,
              # the ASN's to-do (the page shows what is left), taken by the system when the last part is done:
@@ -264,7 +293,9 @@ ENROLMENT_FLOW = register(Spec(
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=HR,
              four_eyes=True, comment_required=True, style="warning"),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
-             who=ENROLLED_ASN, style="secondary", todo=False),
+             who=ENROLLED_ASN, style="outline-danger", todo=False, form=("confirm",), row_form=False,
+             consequence=_l("Withdrawing ends this enrolment for good: your seat is given up and cannot be "
+                            "taken back; to join the course again you must enrol anew.")),
         Step("mark_not_completed", "in_progress", "not_completed", _l("Mark as not completed"),
              who=HR | DIRECT_SUPERVISOR, four_eyes=True, comment_required=True, style="danger", todo=False),
     ],
@@ -345,6 +376,7 @@ sentences.describe_actions({
     "enrolment.mark_not_completed": _l("marked the course as not completed"),
     "enrolment.module_done": _l("finished a module"),
     "enrolment.quiz": _l("took the quiz"),
+    "enrolment.report_external": _l("reported training outside the catalogue"),
     "training_course.create": _l("added a course to the catalogue"),
     "training_course.update": _l("changed a course"),
     "training_course.module_add": _l("added a module"),
@@ -364,7 +396,9 @@ sentences.describe_fields({
     "credited_year": _l("Year credited"), "notes": _l("Notes"), "supersedes": _l("Replaces plan"),
     "course": _l("Course"), "asn": _l("ASN"), "module": _l("Module"), "question": _l("Question"),
     "items": _l("Planned activities"), "item": _l("Planned activity"), "amends": _l("Amends plan"),
-    "title": _l("Title"),
+    "title": _l("Title"), "certificate_number": _l("Certificate number"),
+    "certificate_date": _l("Date on the certificate"), "certificate_issuer": _l("Issued by"),
+    "certificate_jp": _l("JP as printed"),
 }, users=("approved_by_id", "signed_by_id"))
 
 

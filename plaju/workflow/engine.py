@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..accounts.models import active_delegations
 from ..audit import record as audit
 from ..audit.models import AuditEvent
-from ..database import is_postgres, utcnow
+from ..database import lock_row, utcnow
 from ..extensions import db
 from ..timeutil import to_wib
 from . import assignments
@@ -88,8 +88,7 @@ class Context:
     after_commit: list = field(default_factory=list)
 
     def change(self, name: str, before, after) -> None:
-        if before != after:
-            self.changes[name] = [before, after]
+        self.changes.update(audit.diff({name: before}, {name: after}))
 
 
 def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Action:
@@ -169,11 +168,8 @@ def _conflict(spec: Spec, entity) -> Conflict:
 
 def _lock(spec: Spec, entity_id):
     model = spec.model
-    stmt = select(model).where(model.id == entity_id).execution_options(populate_existing=True)
-    if is_postgres():
-        stmt = stmt.with_for_update(of=model)
     # on SQLite the transaction this query opens is BEGIN IMMEDIATE: the database's single writer
-    entity = db.session.scalars(stmt).unique().one()
+    entity = lock_row(model, entity_id)
     entity.__dict__.pop("_inbox_hints", None)  # counts a list page took earlier; guards count afresh now
     return entity
 
@@ -211,6 +207,9 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         comment = (comment or "").strip() or None
         if step.comment_required and not comment:
             raise Invalid(_("A reason is required for \"%(step)s\".", step=step.label), code="comment")
+        if "confirm" in step.form and not (data or {}).get("confirmed"):
+            raise Invalid(_("Tick the box to confirm \"%(step)s\"; it cannot be undone.", step=step.label),
+                          code="confirm")
         if step.reauth and not reauthenticated and not actor.check_password(password or ""):
             raise Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
         ctx = Context(actor=actor, acting_for=action.acting_for, delegation=action.delegation,
@@ -230,9 +229,8 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         _commit_keeping_loaded(session)
     except Refused as refusal:
         session.rollback()
-        audit.record_alone(f"{spec.name}.{trigger}", actor=actor, outcome="refused", subject_type=spec.name,
-                           subject_id=entity_id, from_state=from_state,
-                           comment=f"[{refusal.code}] {refusal.message}")
+        audit.refused(f"{spec.name}.{trigger}", error=refusal, actor=actor, subject_type=spec.name,
+                      subject_id=entity_id, from_state=from_state)
         raise
     except Exception:
         session.rollback()

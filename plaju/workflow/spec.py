@@ -85,7 +85,8 @@ def relation(check: Callable, description: str, names: Callable | None = None,
 
 TONES = frozenset({"neutral", "info", "success", "warning", "danger"})  # plaju.css .tone-*
 # the kinds of field a step's form may ask for (templates/workflow/_actions.html renders each)
-FORM_FIELDS = frozenset({"reason", "note", "password", "checklist", "missing", "upload", "fields"})
+FORM_FIELDS = frozenset({"reason", "note", "password", "checklist", "missing", "upload", "fields", "certificate",
+                         "confirm"})
 
 # A guard is side-effect free: guard(entity, actor) -> None when fine, else a message for the user.
 Guard = Callable[[object, object], str | None]
@@ -110,6 +111,8 @@ class Step:
     # "fields" (the area's own fields: `fields_template` is included in the form, its inputs named
     # "f_<name>" reach the effect as ctx.data["fields"], an optional file input "evidence" as
     # ctx.data["evidence"]; the effect validates them and raises Invalid).
+    # "certificate" (number, date, issuer and JP as printed on a certificate), "confirm" (a step that
+    # cannot be undone: the form states `consequence` and asks for a tick; the engine refuses it without).
     # None: derived from comment_required and reauth.
     form: tuple | None = None
     fields_template: str = ""
@@ -119,6 +122,7 @@ class Step:
     notify: bool = True  # tell each assignee (False: a to-do shared at the counter, only counted)
     bulk: bool = False  # may be taken for many rows at once from the inbox (sign, approve)
     row_form: bool = True  # the inbox row can offer it (False: it needs the full page, e.g. an upload)
+    consequence: str | None = None  # what a "confirm" step does for good, said before it is taken
 
     def __post_init__(self):
         if self.form is None:

@@ -23,6 +23,8 @@ from ..htmx import render_page_or_block, trigger, wants_fragment
 from .engine import fire, history_for, spec_for
 from .errors import Refused
 
+CERTIFICATE_FACTS = ("number", "date", "issuer", "jp")
+
 
 @dataclass
 class StepForm:
@@ -34,13 +36,17 @@ class StepForm:
     missing: set = field(default_factory=set)  # requirements found missing ("missing")
     upload: object = None  # the stored file of an "upload" field (uploads.Stored)
     fields: dict = field(default_factory=dict)  # the area's own fields ("fields"): f_<name> -> value
+    certificate: dict = field(default_factory=dict)  # a "certificate" field: number, date, issuer, jp
+    confirmed: bool = False  # a "confirm" field was ticked
 
     @classmethod
     def parse(cls, form) -> "StepForm":
         def ids(name):
             return {int(v) for v in form.getlist(name) if v.isdigit() and len(v) < 10}
+        certificate = {k: form.get(f"certificate_{k}") for k in CERTIFICATE_FACTS if f"certificate_{k}" in form}
         return cls(version=form.get("version", ""), comment=form.get("comment"), password=form.get("password"),
-                   ticked=ids("ticked"), missing=ids("missing"),
+                   ticked=ids("ticked"), missing=ids("missing"), certificate=certificate,
+                   confirmed=form.get("confirmed") == "yes",
                    fields={k[2:]: form.get(k) for k in form if k.startswith("f_") and len(k) <= 40})
 
     def data(self) -> dict:
@@ -49,6 +55,10 @@ class StepForm:
             data["evidence"] = self.upload
         if self.fields:
             data["fields"] = dict(self.fields)
+        if self.certificate:
+            data["certificate"] = dict(self.certificate)
+        if self.confirmed:
+            data["confirmed"] = True
         return data
 
 
@@ -141,10 +151,9 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             try:
                 form.upload = uploads.store(request.files.get("evidence"))
             except uploads.UploadRefused as refusal:
-                db.session.rollback()
-                audit.record_alone(f"{spec.name}.{trigger_name}", actor=actor, outcome="refused",
-                                   subject_type=spec.name, subject_id=entity.id,
-                                   from_state=getattr(entity, spec.state_attr), comment=f"[upload] {refusal}")
+                audit.refused(f"{spec.name}.{trigger_name}", actor=actor, subject_type=spec.name,
+                              subject_id=entity.id, from_state=getattr(entity, spec.state_attr),
+                              reason=f"[upload] {refusal}")
                 return render(reload(url_args), 422, error=str(refusal))
         try:
             service(entity, trigger_name, actor, form)

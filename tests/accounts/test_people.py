@@ -67,7 +67,7 @@ def test_bad_nip_is_refused_with_a_message_and_nothing_saved(client, login_as, d
     login_as("admin")
     response = client.post("/people/new", data=_form(nip="19850312201001100"))
     assert response.status_code == 422
-    assert "NIP harus 18 digit" in response.get_data(as_text=True)
+    assert "NIP atau NI PPPK harus 18 digit" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.username == "baru")) is None
 
 

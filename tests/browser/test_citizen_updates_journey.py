@@ -4,7 +4,7 @@ code, never the NIK or the name."""
 import os
 import re
 import time
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -80,7 +80,7 @@ def _confirm(page, trigger, state, comment=None, tick=None):
 def test_the_citizens_phone_receives_returned_and_ready(browser, citizen_server, gateway):
     context, page = _page(browser, citizen_server, 1280, 900)
     try:
-        nik = make_nik(date(2026, 2, 3), True, 9101)
+        nik = make_nik(date(1994, 2, 3), True, 9101)  # the mother reports the birth
         login(page, "petugas")
         page.goto("/documents/new")
         page.fill("[name=nik]", nik)
@@ -92,6 +92,12 @@ def test_the_citizens_phone_receives_returned_and_ready(browser, citizen_server,
         expect(checklist).to_be_visible()
         for box in checklist.locator("input[type=checkbox]").all():
             box.check()
+        born = (date.today() - timedelta(days=3)).isoformat()  # the baby the akta is about
+        page.fill("[name=s_name]", "Bayi Kabar Uji")
+        page.select_option("select[name=s_sex]", "P")
+        page.fill("[name=s_place]", "Palembang")
+        page.fill("[name=s_date]", born)
+        page.select_option("select[name=s_relation]", "ibu")
         page.get_by_test_id("contact-consent").get_by_role("checkbox").check()
         assert_accessible(page)
         page.get_by_test_id("submit-intake").click()

@@ -343,6 +343,17 @@ class World:
                 "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "30", "form_token": _form_token()}
 
 
+def _external_body() -> dict:
+    """Training done elsewhere, with a readable certificate whose facts fit it."""
+    from plaju.training.demo import tiny_pdf
+    ends = today_wib() - timedelta(days=3)
+    return {"title": "Pelatihan Kearsipan Dinamis", "kind": "teknis", "method": "pelatihan",
+            "starts_on": (ends - timedelta(days=2)).isoformat(), "ends_on": ends.isoformat(), "jp": "12",
+            "certificate_number": "800/77/ANRI/2026", "certificate_date": ends.isoformat(),
+            "certificate_issuer": "ANRI", "certificate_jp": "12", "form_token": _form_token(),
+            "evidence": (io.BytesIO(tiny_pdf("STTPP Kearsipan")), "sttpp.pdf")}
+
+
 def _form_token() -> str:
     """A create form's one-time token as the page would carry it (ignored by forms without one)."""
     return secrets.token_urlsafe(24)
@@ -655,7 +666,8 @@ ROWS = [
         lambda w, me: _enrolment_act(w.enrolment(w.u["asn2"], w.course_classic, "requested"), "approve")),
     Row("POST", "/training/enrolments/<int:enrolment_id>/act/<trigger_name>", "withdraw, own",
         "L 303 303 303 303 303 303 303 303",
-        lambda w, me: _enrolment_act(w.enrolment(me or w.u["asn2"], w.course_classic, "requested"), "withdraw")),
+        lambda w, me: _enrolment_act(w.enrolment(me or w.u["asn2"], w.course_classic, "requested"), "withdraw",
+                                     confirmed="yes")),
     Row("POST", "/training/enrolments/<int:enrolment_id>/act/<trigger_name>", "routine sign-off, other",
         "L 403 403 403 403 303 403 403 303",
         lambda w, me: _enrolment_act(w.enrolment(w.u["asn2"], w.course_routine, "approved"), "sign_off_routine")),
@@ -667,6 +679,15 @@ ROWS = [
         lambda w, me: Call(f"/training/enrolments/{_own(w, me, 'done').id}/evidence")),
     Row("GET", "/training/enrolments/<int:enrolment_id>/evidence", "other", "L 403 403 200 200 200 200 200 403",
         lambda w, me: Call(f"/training/enrolments/{w.done_other.id}/evidence")),
+    Row("GET", "/training/enrolments/<int:enrolment_id>/evidence/page.png", "own",
+        "L 200 200 200 200 200 200 200 200",
+        lambda w, me: Call(f"/training/enrolments/{_own(w, me, 'done').id}/evidence/page.png")),
+    Row("GET", "/training/enrolments/<int:enrolment_id>/evidence/page.png", "other",
+        "L 403 403 200 200 200 200 200 403",
+        lambda w, me: Call(f"/training/enrolments/{w.done_other.id}/evidence/page.png")),
+    Row("GET", "/training/external", "", "L 200 200 200 200 200 200 200 200", lambda w, me: Call("/training/external")),
+    Row("POST", "/training/external", "own training elsewhere", "L 303 303 303 303 303 303 303 303",
+        lambda w, me: Call("/training/external", _external_body())),
     Row("GET", "/training/enrolments/<int:enrolment_id>/learn", "own", "L 200 200 200 200 200 200 200 200",
         lambda w, me: Call(f"/training/enrolments/{_own(w, me, 'el').id}/learn")),
     Row("GET", "/training/enrolments/<int:enrolment_id>/learn", "other", "L 403 403 403 403 403 200 403 403",

@@ -7,14 +7,35 @@ from werkzeug.datastructures import FileStorage
 
 from plaju.accounts.models import Delegation
 from plaju.timeutil import today_wib
-from plaju.training import services
 from plaju.training.demo import tiny_pdf
 from plaju.training.models import Course, Enrolment, Module, QuizQuestion
+from plaju.training.services import enrolment as enrolment_service
 from plaju.workflow import started
 
 
 def pdf_upload(name: str = "sttpp.pdf", data: bytes | None = None) -> FileStorage:
     return FileStorage(stream=io.BytesIO(tiny_pdf() if data is None else data), filename=name)
+
+
+def certificate_for(course, **changes) -> dict:
+    """The facts of a certificate that fits `course`: dated its last day (today when it has no dates),
+    its JP, as a form or a service would pass them."""
+    facts = {"number": "800/123/BPSDM/2026", "date": (course.ends_on or course.starts_on or today_wib()).isoformat(),
+             "issuer": course.provider or "BPSDM Sumsel", "jp": str(course.jp or 1)}
+    facts.update(changes)
+    return facts
+
+
+def completion_data(course, **changes) -> dict:
+    """What the "complete" step needs: the stored certificate file and its facts."""
+    from plaju.uploads import store
+    return {"evidence": store(pdf_upload()), "certificate": certificate_for(course, **changes)}
+
+
+def completion_form(course, version, **changes) -> dict:
+    """The same, as the enrolment page's form posts it."""
+    return {"version": version, "evidence": pdf_upload(),
+            **{f"certificate_{k}": v for k, v in certificate_for(course, **changes).items()}}
 
 
 @pytest.fixture()
@@ -56,7 +77,7 @@ def enrol(db):
             db.session.add(enrolment)
             db.session.commit()
         else:
-            enrolment = services.request_enrolment(course, user, user)
+            enrolment = enrolment_service.request_enrolment(course, user, user)
         if state and state != "requested":
             enrolment = db.session.get(Enrolment, enrolment.id)
             enrolment.state = state

@@ -4,9 +4,9 @@ from sqlalchemy import func, select
 from plaju.accounts.demo import seed_people
 from plaju.audit.verify import verify_chain
 from plaju.timeutil import today_wib
-from plaju.training import services
 from plaju.training.demo import seed_training
 from plaju.training.models import METHODS, Course, Enrolment, Plan
+from plaju.training.services import tally as tally_service
 from plaju.training.workflow import ENROLMENT_STATES
 
 
@@ -19,7 +19,7 @@ def test_demo_data_covers_every_method_state_and_plan(app, db):
     from plaju.accounts.models import User
     people = {u.username: u for u in db.session.scalars(select(User))}
     year = today_wib().year
-    assert services.tally(people["asn3"], year) >= 20 > services.tally(people["asn1"], year)
+    assert tally_service.tally(people["asn3"], year) >= 20 > tally_service.tally(people["asn1"], year)
     counts = db.session.scalar(select(func.count()).select_from(Enrolment))
     seed_training()
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == counts

@@ -3,8 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
-from plaju.training import services
 from plaju.training.models import Enrolment
+from plaju.training.services import elearning as elearning_service
 from plaju.workflow import Invalid, fire
 
 
@@ -53,7 +53,7 @@ def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, d
 def test_a_course_without_quiz_completes_on_the_last_module(db, users, make_elearning, enrol):
     course = make_elearning(modules=1, quiz=False)
     enrolment = enrol(course, users["asn"], "in_progress")
-    moved = services.mark_module_done(enrolment, course.modules[0], users["asn"])
+    moved = elearning_service.mark_module_done(enrolment, course.modules[0], users["asn"])
     assert moved.state == "completed"
 
 
@@ -63,7 +63,7 @@ def test_learning_is_closed_before_sign_off_and_to_others(client, login_as, db, 
     login_as("asn")
     response = client.post(f"/training/enrolments/{enrolment.id}/modules/{course.modules[0].id}/done")
     assert response.status_code == 303
-    assert services.done_module_ids(enrolment) == set()
+    assert elearning_service.done_module_ids(enrolment) == set()
     login_as("clerk")
     assert client.get(f"/training/enrolments/{enrolment.id}/learn").status_code == 403
 

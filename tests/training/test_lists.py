@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from plaju import extensions
 from plaju.accounts.models import Delegation, User
 from plaju.timeutil import today_wib
-from plaju.training import services
 from plaju.training.models import Enrolment
-from plaju.training.views import APPROVALS_PAGE, CATALOGUE_PAGE, TEAM_PAGE
+from plaju.training.services import enrolment as enrolment_service
+from plaju.training.views.catalogue import CATALOGUE_PAGE
+from plaju.training.views.me import APPROVALS_PAGE, TEAM_PAGE
 from plaju.workflow import started, todo_actions
 from tests.support import make_user
 
@@ -18,7 +20,7 @@ STATES = ("requested", "approved", "in_progress", "completed")
 
 def _reference_awaiting(user) -> list[int]:
     """Every enrolment, kept when available() offers the user a to-do step on it (guards aside)."""
-    rows = services.db.session.scalars(select(Enrolment).order_by(Enrolment.created_at, Enrolment.id))
+    rows = extensions.db.session.scalars(select(Enrolment).order_by(Enrolment.created_at, Enrolment.id))
     return [e.id for e in rows if todo_actions(e, user)]
 
 
@@ -45,9 +47,9 @@ def test_awaiting_is_what_available_offers_for_every_person(db, office):
     for name, person in office.items():
         person = db.session.get(User, person.id)
         expected = _reference_awaiting(person)
-        assert [e.id for e in services.awaiting(person)] == expected, name
-        counts = services.awaiting_counts(person)
-        assert services.count_awaiting(person) == len(expected), name
+        assert [e.id for e in enrolment_service.awaiting(person)] == expected, name
+        counts = enrolment_service.awaiting_counts(person)
+        assert enrolment_service.count_awaiting(person) == len(expected), name
         for state in STATES:
             expected_here = sum(1 for i in expected if db.session.get(Enrolment, i).state == state)
             assert counts.get(state, 0) == expected_here, (name, state)
@@ -60,8 +62,8 @@ def test_a_plh_of_one_camat_never_signs_off_for_that_camat(db, users, make_cours
         enrol(course, users[person], "approved")
         enrol(special, users[person], "approved")
     sekcam = db.session.get(User, users["sekcam"].id)
-    assert [e.id for e in services.awaiting(sekcam)] == _reference_awaiting(sekcam)
-    titles = {(e.course.title, e.user.username) for e in services.awaiting(sekcam)}
+    assert [e.id for e in enrolment_service.awaiting(sekcam)] == _reference_awaiting(sekcam)
+    titles = {(e.course.title, e.user.username) for e in enrolment_service.awaiting(sekcam)}
     # their own enrolments only wait for someone else (four eyes); withdrawing is not a to-do
     assert titles == {("Rutin", "asn")}
 
@@ -109,7 +111,7 @@ def test_catalogue_pages_keep_the_filters(client, login_as, make_course):
 def test_my_team_pages_through_a_large_team(client, login_as, users, db):
     for n in range(TEAM_PAGE + 1):
         make_user(f"anggota{n:02d}", supervisor=users["kasi"])
-    team = len(services.team_of(users["kasi"]))
+    team = len(enrolment_service.team_of(users["kasi"]))
     login_as("kasi")
     first = client.get("/training/me")
     assert 'data-testid="more-team"' in first.text

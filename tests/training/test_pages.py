@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from plaju.audit.models import AuditEvent
 from plaju.timeutil import today_wib
 from plaju.training.models import Enrolment
-from tests.training.conftest import pdf_upload
+from tests.training.conftest import completion_form, pdf_upload
 
 HX = {"HX-Request": "true"}
 
@@ -168,7 +168,7 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     login_as("asn")
     assert 'data-testid="my-jp">0<' in client.get("/training/me").text
     done = client.post(f"/training/enrolments/{enrolment.id}/act/complete",
-                       data={"version": enrolment.version, "evidence": pdf_upload()},
+                       data=completion_form(enrolment.course, enrolment.version),
                        content_type="multipart/form-data")
     assert done.status_code == 303
     db.session.expire_all()

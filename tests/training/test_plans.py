@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from plaju.once import new_token
-from plaju.training import services
 from plaju.training.models import Plan, PlanItem
+from plaju.training.services import plans as plans_service
 from plaju.workflow import Invalid, fire
 from tests.support import PASSWORD
 
@@ -23,8 +23,8 @@ def _unit(users):
 
 def test_a_draft_is_filled_from_needs(db, users, courses, enrol):
     enrol(courses[0], users["clerk"], "verified")  # 12 JP teknis: still below 20
-    plan = services.create_plan(_unit(users), 2026, users["hr"])
-    needs = {n.user.username: n for n in services.needs(plan)}
+    plan = plans_service.create_plan(_unit(users), 2026, users["hr"])
+    needs = {n.user.username: n for n in plans_service.needs(plan)}
     assert needs["clerk"].earned in (0, 12)
     planned = {}
     for item in plan.items:
@@ -65,7 +65,7 @@ def test_http_plan_approved_with_password_and_locked(client, login_as, db, users
 
 
 def test_approving_a_plan_without_its_version_is_a_conflict(client, login_as, db, users, courses):
-    plan = services.create_plan(_unit(users), 2026, users["hr"])
+    plan = plans_service.create_plan(_unit(users), 2026, users["hr"])
     plan = fire(plan, "submit", users["hr"], expected_version=0)
     login_as("camat")
     response = client.post(f"/training/plans/{plan.id}/act/approve", data={"password": PASSWORD})
@@ -76,7 +76,7 @@ def test_approving_a_plan_without_its_version_is_a_conflict(client, login_as, db
 
 
 def test_return_with_notes_then_resubmit(client, login_as, db, users, courses):
-    plan = services.create_plan(_unit(users), 2026, users["hr"])
+    plan = plans_service.create_plan(_unit(users), 2026, users["hr"])
     plan = fire(plan, "submit", users["hr"], expected_version=0)
     login_as("camat")
     no_notes = client.post(f"/training/plans/{plan.id}/act/return", data={"version": 1})
@@ -98,17 +98,17 @@ def test_return_with_notes_then_resubmit(client, login_as, db, users, courses):
 
 
 def test_amendment_is_a_new_draft_signed_off_again(db, users, courses):
-    plan = services.create_plan(_unit(users), 2026, users["hr"])
+    plan = plans_service.create_plan(_unit(users), 2026, users["hr"])
     plan = fire(plan, "submit", users["hr"], expected_version=0)
     plan = fire(plan, "approve", users["camat"], expected_version=1, password=PASSWORD)
     with pytest.raises(Invalid):
-        services.add_item(plan.id, {"user_id": users["asn"].id, "course_id": courses[2].id}, users["hr"])
-    amendment = services.amend(plan.id, users["hr"])
+        plans_service.add_item(plan.id, {"user_id": users["asn"].id, "course_id": courses[2].id}, users["hr"])
+    amendment = plans_service.amend(plan.id, users["hr"])
     assert (amendment.state, amendment.revision, amendment.amends_id) == ("draft", 2, plan.id)
     assert len(amendment.items) == len(db.session.get(Plan, plan.id).items)
     with pytest.raises(Invalid):
-        services.amend(plan.id, users["hr"])  # one amendment at a time
-    services.add_item(amendment.id, {"user_id": users["asn"].id, "course_id": courses[2].id}, users["hr"])
+        plans_service.amend(plan.id, users["hr"])  # one amendment at a time
+    plans_service.add_item(amendment.id, {"user_id": users["asn"].id, "course_id": courses[2].id}, users["hr"])
     amendment = fire(db.session.get(Plan, amendment.id), "submit", users["hr"], expected_version=0)
     fire(amendment, "approve", users["camat"], expected_version=1, password=PASSWORD)
     db.session.expire_all()
@@ -116,12 +116,12 @@ def test_amendment_is_a_new_draft_signed_off_again(db, users, courses):
 
 
 def test_plan_versus_realisation(db, users, courses, enrol):
-    plan = services.create_plan(_unit(users), 2026, users["hr"], suggest=False)
-    services.add_item(plan.id, {"user_id": users["asn"].id, "course_id": courses[0].id}, users["hr"])
+    plan = plans_service.create_plan(_unit(users), 2026, users["hr"], suggest=False)
+    plans_service.add_item(plan.id, {"user_id": users["asn"].id, "course_id": courses[0].id}, users["hr"])
     enrolment = enrol(courses[0], users["asn"], "verified")
     enrolment.credited_year = 2026
     db.session.commit()
-    [row] = services.realisation(db.session.get(Plan, plan.id))
+    [row] = plans_service.realisation(db.session.get(Plan, plan.id))
     assert (row.user.id, row.planned, row.earned, row.percent) == (users["asn"].id, 12, 12, 100)
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
 from plaju.database import utcnow
-from plaju.training import services
 from plaju.training.models import Course, Enrolment
+from plaju.training.services import elearning as elearning_service
 from plaju.workflow import Invalid
 
 
@@ -39,12 +39,13 @@ def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, 
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
     assert row.quiz_attempts == 3 and row.quiz_last_attempt_at is not None
-    until = services.quiz_locked_until(row)
+    until = elearning_service.quiz_locked_until(row)
     assert until is not None and timedelta(minutes=59) < until - utcnow() <= timedelta(minutes=60)
     # the fourth try, even with the right answers, is refused, audited and changes nothing
     refused = client.post(url, data=_right(course))
     assert refused.status_code == 422
-    assert "telah menggunakan seluruh 3 kesempatan" in refused.text and services.wib_text(until) in refused.text
+    assert "telah menggunakan seluruh 3 kesempatan" in refused.text
+    assert elearning_service.wib_text(until) in refused.text
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
     assert (row.state, row.quiz_score, row.quiz_attempts) == ("in_progress", 0, 3)
@@ -58,14 +59,14 @@ def test_after_the_wait_a_new_series_begins(db, users, make_elearning, enrol):
     course = make_elearning(quiz_max_attempts=2, quiz_retry_wait_minutes=30)
     enrolment = enrol(course, users["asn"], "in_progress")
     for _ in range(2):
-        services.submit_quiz(enrolment, users["asn"], _wrong(course))
+        elearning_service.submit_quiz(enrolment, users["asn"], _wrong(course))
     with pytest.raises(Invalid):
-        services.submit_quiz(enrolment, users["asn"], _right(course))
+        elearning_service.submit_quiz(enrolment, users["asn"], _right(course))
     row = db.session.get(Enrolment, enrolment.id)
     row.quiz_last_attempt_at = utcnow() - timedelta(minutes=31)  # half an hour has passed
     db.session.commit()
-    assert services.quiz_locked_until(row) is None
-    score, passed = services.submit_quiz(row, users["asn"], _right(course))
+    assert elearning_service.quiz_locked_until(row) is None
+    score, passed = elearning_service.submit_quiz(row, users["asn"], _right(course))
     assert passed and score == 100
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)

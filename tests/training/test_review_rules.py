@@ -4,8 +4,10 @@ import pytest
 from sqlalchemy import func, select
 
 from plaju.audit.models import AuditEvent
-from plaju.training import services
 from plaju.training.models import DEFAULT_PASS_MARK, Enrolment, ModuleProgress
+from plaju.training.services import catalogue as catalogue_service
+from plaju.training.services import elearning as elearning_service
+from plaju.training.services import enrolment as enrolment_service
 from plaju.workflow import Invalid, available, fire
 
 HUGE = "99999999999999999999999"
@@ -20,16 +22,16 @@ def _enrolment_in(db, course, user, state):
 
 def test_an_elearning_course_without_modules_can_be_neither_joined_nor_finished(db, users, make_elearning):
     course = make_elearning(modules=0, quiz=False)
-    refusal = services.enrol_refusal(course, users["asn"], users["asn"])
+    refusal = enrolment_service.enrol_refusal(course, users["asn"], users["asn"])
     assert refusal and "modul" in refusal
     with pytest.raises(Invalid):
-        services.request_enrolment(course, users["asn"], users["asn"])
+        enrolment_service.request_enrolment(course, users["asn"], users["asn"])
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
     enrolment = _enrolment_in(db, course, users["asn"], "in_progress")
     with pytest.raises(Invalid) as refused:
         fire(enrolment, "complete_elearning", users["asn"], expected_version=enrolment.version)
     assert "modul" in refused.value.message
-    assert services.complete_if_finished(enrolment, users["asn"]).state == "in_progress"
+    assert elearning_service.complete_if_finished(enrolment, users["asn"]).state == "in_progress"
 
 
 def test_the_automatic_completion_cannot_be_posted(client, login_as, db, users, make_elearning):
@@ -50,9 +52,9 @@ def test_a_quiz_without_a_pass_mark_uses_the_default(client, login_as, db, users
     course.pass_mark = None
     db.session.commit()
     enrolment = _enrolment_in(db, course, users["asn"], "in_progress")
-    score, passed = services.submit_quiz(enrolment, users["asn"], {f"q{q.id}": "9" for q in course.questions})
+    score, passed = elearning_service.submit_quiz(enrolment, users["asn"], {f"q{q.id}": "9" for q in course.questions})
     assert (score, passed) == (0, False)
-    services.mark_module_done(enrolment, course.modules[0], users["asn"])
+    elearning_service.mark_module_done(enrolment, course.modules[0], users["asn"])
     db.session.expire_all()
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert enrolment.state == "in_progress"
@@ -67,7 +69,7 @@ def test_a_quiz_without_a_pass_mark_uses_the_default(client, login_as, db, users
 def test_nobody_without_a_direct_supervisor_can_ask_for_training(client, login_as, db, users, make_course):
     course = make_course()
     camat = users["camat"]
-    refusal = services.enrol_refusal(course, camat, camat)
+    refusal = enrolment_service.enrol_refusal(course, camat, camat)
     assert refusal and camat.full_name in refusal
     login_as("camat")
     response = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": camat.id}, headers={
@@ -100,8 +102,8 @@ def test_next_goes_nowhere_off_site(client, login_as, db, users, make_course, en
 def test_after_not_completed_the_asn_may_enrol_again(db, users, make_course, enrol):
     course = make_course()
     enrol(course, users["asn"], "not_completed")
-    assert services.enrol_refusal(course, users["asn"], users["asn"]) is None
-    again = services.request_enrolment(course, users["asn"], users["asn"])
+    assert enrolment_service.enrol_refusal(course, users["asn"], users["asn"]) is None
+    again = enrolment_service.request_enrolment(course, users["asn"], users["asn"])
     assert again.state == "requested"
 
 
@@ -117,7 +119,7 @@ def test_a_nomination_is_the_supervisors_approval(client, login_as, db, users, m
         AuditEvent.subject_type == "enrolment", AuditEvent.subject_id == str(enrolment.id),
         AuditEvent.outcome == "ok").order_by(AuditEvent.seq)).all()
     assert actions == ["enrolment.nominate", "enrolment.approve"]
-    assert services.seats_taken_by_course([course.id])[course.id] == 1
+    assert catalogue_service.seats_taken_by_course([course.id])[course.id] == 1
     # nothing waits on the nominator; the Camat signs off as the second pair of eyes
     assert not [a for a in available(enrolment, users["kasi"]) if a.trigger in ("approve", "decline")]
     moved = fire(enrolment, "sign_off", users["camat"], expected_version=enrolment.version)
@@ -130,8 +132,8 @@ def test_a_nomination_refused_by_the_guards_stays_requested(db, users, make_cour
     monkeypatch.setattr(workflow, "seats_taken", lambda *_a, **_k: 99)  # the seat went in between
     course.quota = 1
     db.session.commit()
-    monkeypatch.setattr(services, "seats_taken", lambda *_a, **_k: 0)
-    enrolment = services.request_enrolment(course, users["asn"], users["kasi"])
+    monkeypatch.setattr(enrolment_service, "seats_taken", lambda *_a, **_k: 0)
+    enrolment = enrolment_service.request_enrolment(course, users["asn"], users["kasi"])
     assert enrolment.state == "requested"
     monkeypatch.undo()
     moved = fire(enrolment, "approve", users["kasi"], expected_version=enrolment.version)

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
 from plaju.timeutil import today_wib
-from plaju.training import services
 from plaju.training.models import Course, Enrolment, Module, QuizQuestion
+from plaju.training.services import elearning as elearning_service
+from plaju.training.services import enrolment as enrolment_service
 from plaju.training.workflow import ENROLMENT_FLOW, seats_taken
-from plaju.uploads import store
 from plaju.workflow import Refused, fire
-from tests.training.conftest import pdf_upload
+from tests.training.conftest import completion_data
 
 TRIGGERS = sorted(ENROLMENT_FLOW.step_by_trigger)
 ACTORS = ["asn", "kasi", "kasi2", "camat", "sekcam", "hr", "clerk"]
@@ -35,7 +35,7 @@ def test_enrolment_state_always_matches_the_audit_trail(db, users):
                 db.session.add(QuizQuestion(course=self.course, position=1, text="?", choices="a\nb", answer=0))
             db.session.commit()
             self.user = lambda name: db.session.get(type(users["asn"]), names[name])
-            self.enrolment = services.request_enrolment(self.course, self.user("asn"), self.user("asn"))
+            self.enrolment = enrolment_service.request_enrolment(self.course, self.user("asn"), self.user("asn"))
             self.enrolment_id = self.enrolment.id
 
         def row(self):
@@ -45,7 +45,8 @@ def test_enrolment_state_always_matches_the_audit_trail(db, users):
         @rule(trigger=st.sampled_from(TRIGGERS), who=st.sampled_from(ACTORS), stale=st.booleans())
         def take_step(self, trigger, who, stale):
             row = self.row()
-            data = {"evidence": store(pdf_upload())} if trigger == "complete" else None
+            data = completion_data(row.course) if trigger == "complete" else (
+                {"confirmed": True} if trigger == "withdraw" else None)
             try:
                 fire(row, trigger, self.user(who), expected_version=row.version - 1 if stale else row.version,
                      comment="catatan", data=data)
@@ -57,10 +58,10 @@ def test_enrolment_state_always_matches_the_audit_trail(db, users):
             row = self.row()
             try:
                 if module_and_quiz:
-                    services.mark_module_done(row, row.course.modules[0], self.user("asn"))
+                    elearning_service.mark_module_done(row, row.course.modules[0], self.user("asn"))
                 else:
                     questions = row.course.questions
-                    services.submit_quiz(row, self.user("asn"), {f"q{q.id}": "0" for q in questions})
+                    elearning_service.submit_quiz(row, self.user("asn"), {f"q{q.id}": "0" for q in questions})
             except (Refused, IndexError):
                 pass
 

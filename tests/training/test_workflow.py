@@ -10,12 +10,11 @@ from plaju.audit.models import AuditEvent
 from plaju.audit.verify import verify_chain
 from plaju.database import is_postgres
 from plaju.timeutil import today_wib
-from plaju.training import services
 from plaju.training.models import Enrolment
+from plaju.training.services import tally as tally_service
 from plaju.training.workflow import ENROLMENT_FLOW, seats_left
-from plaju.uploads import store
 from plaju.workflow import Invalid, NotAllowed, Refused, available, fire
-from tests.training.conftest import pdf_upload
+from tests.training.conftest import completion_data
 
 
 def _events(db, enrolment, outcome=None):
@@ -71,7 +70,8 @@ def test_permission_table(db, users, make_course, enrol, state, trigger, who, al
     actor = users[who]
     offered = trigger in [a.trigger for a in available(enrolment, actor) if not a.blocked]
     assert offered is allowed
-    data = {"evidence": store(pdf_upload())} if trigger == "complete" else None
+    data = completion_data(enrolment.course) if trigger == "complete" else (
+        {"confirmed": True} if trigger == "withdraw" else None)
     kwargs = {"comment": "alasan yang jelas", "data": data}
     if allowed:
         moved = fire(enrolment, trigger, actor, expected_version=enrolment.version, **kwargs)
@@ -130,7 +130,7 @@ def test_a_withdrawal_frees_the_seat(db, users, make_course, enrol):
     enrolment = enrol(course, users["asn"])
     fire(enrolment, "approve", users["kasi"], expected_version=0)
     assert seats_left(course) == 0
-    fire(enrolment, "withdraw", users["asn"], expected_version=1)
+    fire(enrolment, "withdraw", users["asn"], expected_version=1, data={"confirmed": True})
     assert seats_left(course) == 1
 
 
@@ -144,11 +144,11 @@ def test_completing_needs_evidence(db, users, make_course, enrol):
 def test_jp_are_credited_only_by_hr_verification(db, users, make_course, enrol):
     enrolment = enrol(make_course(jp=12), users["asn"], "in_progress")
     completed = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
-                     data={"evidence": store(pdf_upload())})
-    assert services.tally(users["asn"]) == 0
+                     data=completion_data(enrolment.course))
+    assert tally_service.tally(users["asn"]) == 0
     moved = fire(completed, "verify", users["hr"], expected_version=completed.version)
     assert (moved.jp_credited, moved.credited_year) == (12, today_wib().year)
-    assert services.tally(users["asn"]) == 12
+    assert tally_service.tally(users["asn"]) == 12
     event = _events(db, enrolment, "ok")[-1]
     assert event.changes_dict["jp_credited"] == [0, 12]
 
@@ -172,7 +172,7 @@ def test_every_step_is_in_the_audit_trail_and_the_chain_holds(db, users, make_co
     enrolment = enrol(make_course(), users["asn"])
     fire(enrolment, "approve", users["kasi"], expected_version=0)
     fire(enrolment, "sign_off", users["camat"], expected_version=1)
-    fire(enrolment, "complete", users["asn"], expected_version=2, data={"evidence": store(pdf_upload())})
+    fire(enrolment, "complete", users["asn"], expected_version=2, data=completion_data(enrolment.course))
     fire(enrolment, "verify", users["hr"], expected_version=3)
     trail = [(e.action, e.actor_id, e.to_state) for e in _events(db, enrolment, "ok")]
     assert trail == [("enrolment.request", users["asn"].id, "requested"),

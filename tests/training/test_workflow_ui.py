@@ -1,5 +1,5 @@
 """The shared workflow UI on enrolments and plans: who is next, names instead of ids, one set of templates."""
-from plaju.training import services
+from plaju.training.services import plans as plans_service
 from plaju.workflow import fire
 from plaju.workflow.ui import waiting_for
 
@@ -32,7 +32,7 @@ def test_enrolment_page_shows_names_not_ids_and_who_is_next(client, login_as, db
 def test_plan_waits_for_the_camat_then_for_hr_after_a_return(db, users, make_course):
     make_course(title="Teknis Loket", kind="teknis", jp=12)
     unit_id = users["hr"].unit_id
-    plan = services.create_plan(unit_id, 2026, users["hr"])
+    plan = plans_service.create_plan(unit_id, 2026, users["hr"])
     assert waiting_for(plan) == ["Kepegawaian"]
     plan = fire(plan, "submit", users["hr"], expected_version=0)
     assert waiting_for(plan) == ["Camat"]

@@ -241,12 +241,19 @@ def _someone_allowed(spec, step, entity, users):
 
 
 def _data_for(spec, step, entity):
+    if "confirm" in step.form:
+        return {"confirmed": True}
     if spec is DOCUMENT_FLOW and step.trigger == "resubmit":
         return {"ticked": [item["id"] for item in entity.checklist_items]}
     if spec is ENROLMENT_FLOW and step.trigger == "complete":
-        from plaju.uploads import Stored
+        from plaju.training.demo import tiny_pdf
+        from plaju.uploads import Stored, path
+        path("x.pdf").write_bytes(tiny_pdf("STTPP"))
+        course = entity.course
         return {"evidence": Stored(name="x.pdf", original_name="sttpp.pdf", mime="application/pdf", size=1,
-                                   sha256="0" * 64)}
+                                   sha256="0" * 64),
+                "certificate": {"number": "1/STTPP", "date": course.ends_on or course.starts_on or today_wib(),
+                                "issuer": "BPSDM", "jp": course.jp or 1}}
     return {}
 
 

@@ -1,0 +1,138 @@
+"""Evidence of a completed course: the certificate's (STTPP's) facts checked against the course, and
+the uploaded file checked to be a readable page that is not blank. HR sees its first page as an image.
+
+A blank or unreadable upload is refused: a page whose pixels are all one background shade is not a
+certificate (the ~200-byte empty PDF of the first report), nor is a PDF that pdfium cannot open.
+"""
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from .. import uploads
+from ..workflow import Invalid
+
+MAX_NUMBER = 100
+MAX_ISSUER = 200
+PREVIEW_WIDTH = 900  # pixels of the first page shown to HR
+# the darkest and lightest pixel of a page differ by less than this: nothing is printed on it
+BLANK_CONTRAST = 24
+
+
+@dataclass(frozen=True)
+class Certificate:
+    number: str
+    date: date
+    issuer: str
+    jp: int
+
+
+def _text(value, limit: int) -> str:
+    return " ".join(str(value or "").split())[:limit + 1]
+
+
+def _date(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def _jp(value) -> int | None:
+    if isinstance(value, int):
+        return value
+    raw = str(value or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 4 else None
+
+
+def day(value: date) -> str:
+    return format_date(value, "d MMM yyyy")
+
+
+def check_certificate(course, facts: dict, today: date) -> Certificate:
+    """The certificate as stated, or Invalid (code `certificate`) naming what does not fit the course:
+    a missing fact, JP above the course's, a date outside the course's days or in the future."""
+    number = _text(facts.get("number"), MAX_NUMBER)
+    issuer = _text(facts.get("issuer"), MAX_ISSUER)
+    when = _date(facts.get("date"))
+    jp = _jp(facts.get("jp"))
+    if not number:
+        raise Invalid(_("Enter the certificate (STTPP) number as printed."), code="certificate")
+    if len(number) > MAX_NUMBER:
+        raise Invalid(_("The certificate number is too long (at most %(n)s characters).", n=MAX_NUMBER),
+                      code="certificate")
+    if when is None:
+        raise Invalid(_("Enter the date printed on the certificate."), code="certificate")
+    if not issuer:
+        raise Invalid(_("Enter who issued the certificate (the organiser)."), code="certificate")
+    if len(issuer) > MAX_ISSUER:
+        raise Invalid(_("The issuer's name is too long (at most %(n)s characters).", n=MAX_ISSUER),
+                      code="certificate")
+    if jp is None or jp < 1:
+        raise Invalid(_("Enter the JP printed on the certificate (a whole number, at least 1)."),
+                      code="certificate")
+    if course.jp and jp > course.jp:
+        raise Invalid(_("The certificate states %(jp)s JP, more than the %(course_jp)s JP of this course. "
+                        "Enter the JP as printed; only the course's JP can be credited.",
+                        jp=jp, course_jp=course.jp), code="certificate_jp")
+    if when > today:
+        raise Invalid(_("The certificate date %(date)s is in the future.", date=day(when)), code="certificate_date")
+    start, end = course.starts_on, course.ends_on or course.starts_on
+    if start and when < start or end and when > end:
+        raise Invalid(_("The certificate date %(date)s is outside the course's dates (%(start)s to %(end)s).",
+                        date=day(when), start=day(start or end), end=day(end or start)), code="certificate_date")
+    return Certificate(number=number, date=when, issuer=issuer, jp=jp)
+
+
+def first_page(name: str, mime: str, width: int = PREVIEW_WIDTH):
+    """The first page of a stored PDF, or the stored image, as a greyscale PIL image; Invalid when it
+    cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+    path = uploads.path(name)
+    try:
+        if mime == "application/pdf":
+            import pypdfium2 as pdfium
+            pdf = pdfium.PdfDocument(str(path))
+            try:
+                if len(pdf) < 1:
+                    raise Invalid(_("The PDF has no pages."), code="evidence_unreadable")
+                page = pdf[0]
+                scale = max(width / max(page.get_width(), 1), 0.1)
+                image = page.render(scale=scale, grayscale=True).to_pil()
+            finally:
+                pdf.close()
+        else:
+            with Image.open(path) as opened:
+                opened.load()
+                image = opened.convert("L")
+                if image.width > width:
+                    image = image.resize((width, max(1, round(image.height * width / image.width))))
+    except Invalid:
+        raise
+    except (pdfium_error(), UnidentifiedImageError, OSError, ValueError):
+        raise Invalid(_("The file cannot be read. Upload the certificate as a PDF, JPG or PNG that opens."),
+                      code="evidence_unreadable") from None
+    return image.convert("L")
+
+
+def pdfium_error():
+    import pypdfium2 as pdfium
+    return pdfium.PdfiumError
+
+
+def check_readable(name: str, mime: str) -> None:
+    """Invalid unless the first page opens and has something printed on it."""
+    low, high = first_page(name, mime, width=300).getextrema()
+    if high - low < BLANK_CONTRAST:
+        raise Invalid(_("The uploaded page is blank. Upload a scan or photo of the certificate itself."),
+                      code="evidence_blank")
+
+
+def preview_png(name: str, mime: str) -> bytes:
+    out = io.BytesIO()
+    first_page(name, mime).save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,126 @@
+"""The course catalogue: seats per course, recommendations, and HR's courses, modules and quiz questions."""
+
+from flask import url_for
+from sqlalchemy import and_, case, func, or_, select
+
+from ... import once
+from ...audit import record as audit
+from ...extensions import db
+from ...timeutil import today_wib
+from ..models import CLOSED_STATES, SEAT_STATES, Course, Enrolment, Module, QuizQuestion
+from ..workflow import deadline_passed
+from .tally import kinds_earned
+
+
+def seats_taken_by_course(course_ids) -> dict[int, int]:
+    """Seats taken per course, for a page of courses in one grouped statement."""
+    ids = list(course_ids)
+    taken = dict.fromkeys(ids, 0)
+    if ids:
+        taken.update(db.session.execute(
+            select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(ids),
+                                                            Enrolment.state.in_(SEAT_STATES))
+            .group_by(Enrolment.course_id)).all())
+    return taken
+
+
+def seats_left_by_course(courses) -> dict[int, int | None]:
+    """Like `seats_left()` for every course of a page: free seats, or None without a quota."""
+    taken = seats_taken_by_course(c.id for c in courses if c.quota is not None)
+    return {c.id: None if c.quota is None else max(c.quota - taken[c.id], 0) for c in courses}
+
+
+def recommended(user, limit: int = 4) -> list[Course]:
+    """Open courses with a free seat, of the competence kinds the user has not covered this year first,
+    then any open one. One statement: the seats are counted in a grouped subquery."""
+    today = today_wib()
+    have = kinds_earned([user.id], today.year)[user.id]
+    mine = select(Enrolment.course_id).where(Enrolment.user_id == user.id,
+                                             Enrolment.state.not_in(CLOSED_STATES))
+    taken = (select(Enrolment.course_id, func.count().label("n")).where(Enrolment.state.in_(SEAT_STATES))
+             .group_by(Enrolment.course_id).subquery())
+    order = [case((Course.kind.in_(sorted(have)), 1), else_=0)] if have else []
+    stmt = (select(Course).outerjoin(taken, taken.c.course_id == Course.id)
+            .where(Course.active.is_(True), Course.id.not_in(mine),
+                   or_(Course.enrol_deadline.is_(None), Course.enrol_deadline >= today),
+                   or_(Course.quota.is_(None), func.coalesce(taken.c.n, 0) < Course.quota))
+            .order_by(*order, Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.id)
+            .limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on", "place",
+                 "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts",
+                 "quiz_retry_wait_minutes", "active")
+
+
+def save_course(course: Course | None, values: dict, actor, once_token: str | None = None) -> Course:
+    """Create (course=None) or update a course. With `once_token` a second post of the same "new course"
+    form raises once.AlreadyDone with the first course's page."""
+    creating = course is None
+    token = once.claim_if_given(actor, once_token) if creating else None
+    course = course or Course()
+    before = None if creating else audit.snapshot(course, COURSE_FIELDS)
+    for name in COURSE_FIELDS:
+        setattr(course, name, values.get(name))
+    if creating:
+        db.session.add(course)
+    db.session.flush()
+    if token is not None:
+        once.complete(token, url_for("training.course_edit", course_id=course.id))
+    audit.record("training_course.create" if creating else "training_course.update", actor=actor,
+                 subject_type="training_course", subject_id=course.id,
+                 changes=audit.diff(before, audit.snapshot(course, COURSE_FIELDS)) or None)
+    db.session.commit()
+    return course
+
+
+def add_module(course: Course, values: dict, actor, stored=None, once_token: str | None = None) -> Module:
+    token = once.claim_if_given(actor, once_token)
+    position = len(course.modules) + 1
+    module = Module(course=course, position=position, title=values["title"], kind=values["kind"],
+                    body=values.get("body") or "", url=values.get("url") or "",
+                    file_name=stored.name if stored else None,
+                    file_original=stored.original_name if stored else None)
+    db.session.add(module)
+    db.session.flush()
+    if token is not None:
+        once.complete(token, url_for("training.course_edit", course_id=course.id) + "#modules")
+    audit.record("training_course.module_add", actor=actor, subject_type="training_course",
+                 subject_id=course.id, changes={"module": [None, module.title]})
+    db.session.commit()
+    return module
+
+
+def add_question(course: Course, text: str, choices: list[str], answer: int, actor,
+                 once_token: str | None = None) -> QuizQuestion:
+    token = once.claim_if_given(actor, once_token)
+    question = QuizQuestion(course=course, position=len(course.questions) + 1, text=text,
+                            choices="\n".join(choices), answer=answer)
+    db.session.add(question)
+    if token is not None:
+        once.complete(token, url_for("training.course_edit", course_id=course.id) + "#quiz")
+    audit.record("training_course.question_add", actor=actor, subject_type="training_course",
+                 subject_id=course.id, changes={"question": [None, text]})
+    db.session.commit()
+    return question
+
+
+
+def catalogue_query(today):
+    """The catalogue's courses (never those reported from outside it): open ones with a free seat first,
+    then closed ones (no longer offered, enrolment deadline passed, or full), each by deadline. The
+    seats are counted in a grouped subquery, so a page stays one statement."""
+    taken = (select(Enrolment.course_id, func.count().label("n")).where(Enrolment.state.in_(SEAT_STATES))
+             .group_by(Enrolment.course_id).subquery())
+    closed = or_(Course.active.is_(False),
+                 and_(Course.enrol_deadline.is_not(None), Course.enrol_deadline < today),
+                 and_(Course.quota.is_not(None), func.coalesce(taken.c.n, 0) >= Course.quota))
+    return (select(Course).outerjoin(taken, taken.c.course_id == Course.id).where(Course.external.is_(False))
+            .order_by(case((closed, 1), else_=0), Course.enrol_deadline.is_(None), Course.enrol_deadline,
+                      Course.title, Course.id))
+
+
+def is_closed(course, seats_left) -> bool:
+    """The same rule for one course on the page: no longer offered, deadline passed, or no seat left."""
+    return not course.active or deadline_passed(course) or seats_left == 0

@@ -1,0 +1,137 @@
+"""E-learning: modules done, the quiz and its attempts, and the automatic completion when all is done."""
+from datetime import datetime, timedelta
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...audit import record as audit
+from ...database import lock_row, utcnow
+from ...extensions import db
+from ...timeutil import to_wib
+from ...workflow import Invalid, NotAllowed, fire
+from ..models import Course, Enrolment, Module, ModuleProgress
+from ..workflow import elearning_done
+from .common import refuse
+
+
+def _check_learner(enrolment, user):
+    if enrolment.user_id != user.id:
+        raise NotAllowed(_("Only the enrolled ASN can follow this course."), code="role")
+    if not enrolment.course.is_elearning:
+        raise Invalid(_("This course is not an e-learning course."), code="method")
+    if enrolment.state != "in_progress":
+        raise Invalid(_("The e-learning opens after the Camat has signed off the enrolment."), code="state")
+
+
+def done_module_ids(enrolment) -> set[int]:
+    return set(db.session.scalars(select(ModuleProgress.module_id).where(
+        ModuleProgress.enrolment_id == enrolment.id)))
+
+
+def mark_module_done(enrolment, module: Module, user) -> Enrolment:
+    """Record that the ASN finished a module; when it was the last thing to do, complete the enrolment."""
+    try:
+        _check_learner(enrolment, user)
+        if module.course_id != enrolment.course_id:
+            raise NotAllowed(_("This module belongs to another course."), code="module")
+    except (Invalid, NotAllowed) as error:
+        refuse(error, "enrolment.module_done", user, subject_id=enrolment.id)
+    if module.id not in done_module_ids(enrolment):
+        db.session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=module.id))
+        audit.record("enrolment.module_done", actor=user, subject_type="enrolment", subject_id=enrolment.id,
+                     from_state=enrolment.state, to_state=enrolment.state,
+                     changes={"module": [None, module.title]})
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same module marked twice at once: once is enough
+            db.session.rollback()
+    return complete_if_finished(enrolment, user)
+
+
+def grade_quiz(course: Course, answers: dict) -> int:
+    questions = course.questions
+    if not questions:
+        return 100
+    right = sum(1 for q in questions if str(answers.get(f"q{q.id}", "")) == str(q.answer))
+    return round(100 * right / len(questions))
+
+
+def wib_text(value: datetime) -> str:
+    """A UTC time as the office reads it, e.g. "29 Nov 2026 14.05 WIB" (the |wib filter's format)."""
+    return format_datetime(to_wib(value), "d MMM yyyy HH.mm", rebase=False) + " WIB"
+
+
+def quiz_locked_until(enrolment, now: datetime | None = None) -> datetime | None:
+    """When the ASN may take the quiz again (UTC), or None when an attempt is allowed now. After
+    `quiz_max_attempts` attempts in a row the ASN waits `quiz_retry_wait_minutes` from the last one."""
+    course = enrolment.course
+    if (enrolment.quiz_attempts or 0) < course.quiz_max_attempts or enrolment.quiz_last_attempt_at is None:
+        return None
+    until = enrolment.quiz_last_attempt_at + timedelta(minutes=course.quiz_retry_wait_minutes)
+    return until if until > (now or utcnow()) else None
+
+
+def submit_quiz(enrolment, user, answers: dict) -> tuple[int, bool]:
+    # lock the enrolment: two answer sheets sent at once must not both pass the attempt check
+    enrolment = lock_row(Enrolment, enrolment.id)  # the enrolment row, not the outer-joined course and user
+    now = utcnow()
+    try:
+        _check_learner(enrolment, user)
+        until = quiz_locked_until(enrolment, now)
+        if until is not None:
+            raise Invalid(_("You have used all %(n)s attempts. You can take the quiz again from %(when)s.",
+                            n=enrolment.course.quiz_max_attempts, when=wib_text(until)), code="quiz_wait")
+        missing = [q for q in enrolment.course.questions if f"q{q.id}" not in answers]
+        if missing:
+            raise Invalid(_("Answer every question."), code="quiz")
+    except (Invalid, NotAllowed) as error:
+        refuse(error, "enrolment.quiz", user, subject_id=enrolment.id)
+    if (enrolment.quiz_attempts or 0) >= enrolment.course.quiz_max_attempts:
+        enrolment.quiz_attempts = 0  # the wait is over: a new series of attempts
+    attempts = (enrolment.quiz_attempts or 0) + 1
+    score = grade_quiz(enrolment.course, answers)
+    passed = score >= enrolment.course.effective_pass_mark
+    best = max(score, enrolment.quiz_score or 0)
+    audit.record("enrolment.quiz", actor=user, subject_type="enrolment", subject_id=enrolment.id,
+                 from_state=enrolment.state, to_state=enrolment.state,
+                 changes={"quiz_score": [enrolment.quiz_score, best], "attempt": [None, score],
+                          "attempts": [enrolment.quiz_attempts or 0, attempts]})
+    enrolment.quiz_score = best
+    enrolment.quiz_attempts = attempts
+    enrolment.quiz_last_attempt_at = now
+    db.session.commit()
+    complete_if_finished(enrolment, user)
+    return score, passed
+
+
+def complete_if_finished(enrolment, user) -> Enrolment:
+    """Fire the automatic completion when every module is done and the quiz is passed. The ASN's own
+    last step triggers it, so the ASN is the actor; the comment says the system took the step."""
+    db.session.refresh(enrolment)
+    if enrolment.state != "in_progress":
+        return enrolment
+    done, total, quiz_ok = elearning_done(enrolment)
+    if not total or done < total or not quiz_ok:
+        return enrolment
+    return fire(enrolment, "complete_elearning", user, expected_version=enrolment.version,
+                comment=_("Completed automatically: every module and the quiz are done."))
+
+
+def learning_status(enrolment) -> dict:
+    """Progress and the next thing to do: the first module not yet finished, else the quiz while it is
+    not passed, else nothing (the course completes itself)."""
+    done, total, quiz_ok = elearning_done(enrolment)
+    done_ids = done_module_ids(enrolment)
+    remaining = [m for m in enrolment.course.modules if m.id not in done_ids]
+    if remaining:
+        next_step = {"kind": "module", "module": remaining[0]}
+    elif not quiz_ok:
+        next_step = {"kind": "quiz", "module": None}
+    else:
+        next_step = None
+    return {"done": done, "total": total, "quiz_ok": quiz_ok,
+            "percent": round(100 * done / total) if total else 100,
+            "done_ids": done_ids, "remaining": remaining, "next": next_step}
+

@@ -1,0 +1,205 @@
+"""Enrolling in a course (by the ASN or nominated by the direct supervisor), who may see an enrolment,
+and the lists of enrolments: awaiting a person's step, of a team."""
+import logging
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload
+
+from ... import once
+from ...accounts.models import User
+from ...audit import record as audit
+from ...core.paging import after_key
+from ...database import utcnow
+from ...extensions import db
+from ...timeutil import today_wib
+from ...workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
+from ..evidence import check_certificate, check_readable, day
+from ..models import CLOSED_STATES, Course, Enrolment
+from ..workflow import AUTOMATIC, ENROLMENT_FLOW, deadline_passed, record_certificate, seats_taken
+from .common import STAFF, lock_course, refuse
+
+log = logging.getLogger(__name__)
+
+
+def can_nominate(actor, user) -> bool:
+    return user.supervisor_id == actor.id
+
+
+def enrol_refusal(course: Course, user, actor=None) -> str | None:
+    """Why `user` cannot enrol in `course` now, or None. The button and the POST both ask this."""
+    if not course.active:
+        return _("This course is no longer offered.")
+    if course.is_elearning and not course.modules:
+        return _("This e-learning course has no modules yet.")
+    if user.supervisor_id is None:
+        return _("%(name)s has no direct supervisor recorded, so nobody can approve the request. "
+                 "Ask Kepegawaian to record one.", name=user.full_name)
+    if deadline_passed(course):
+        return _("The enrolment deadline of this course has passed.")
+    if course.quota is not None and seats_taken(course.id) >= course.quota:
+        return _("The course is full: no seats are left.")
+    existing = db.session.scalar(select(Enrolment.id).where(
+        Enrolment.course_id == course.id, Enrolment.user_id == user.id,
+        Enrolment.state.not_in(CLOSED_STATES)))
+    if existing:
+        if actor is None or actor.id == user.id:
+            return _("You are already enrolled in this course.")
+        return _("%(name)s is already enrolled in this course.", name=user.full_name)
+    return None
+
+
+def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enrolment:
+    """The ASN asks for a seat, or their direct supervisor nominates them. Checked under a lock of the
+    course row, so a double click or two nominations at once create one enrolment."""
+    course_id, user_id = course.id, user.id
+    if actor.id != user_id and not can_nominate(actor, user):
+        refuse(NotAllowed(_("Only the ASN or their direct supervisor may enrol them."), code="role"),
+                "enrolment.request", actor)
+    db.session.rollback()
+    try:
+        course = lock_course(course_id)
+        user = db.session.get(User, user_id)
+        message = enrol_refusal(course, user, actor)
+        if message:
+            raise Invalid(message, code="enrol")
+        enrolment = Enrolment(course_id=course.id, user_id=user.id, motivation=(motivation or "").strip(),
+                              nominated_by_id=None if actor.id == user.id else actor.id)
+        db.session.add(enrolment)
+        db.session.flush()
+        audit.record("enrolment.nominate" if enrolment.nominated_by_id else "enrolment.request",
+                     actor=actor, subject_type="enrolment", subject_id=enrolment.id, to_state="requested",
+                     comment=enrolment.motivation or None,
+                     changes={"course": [None, course.title], "asn": [None, user.full_name]})
+        # the supervisor is told by the notifications from assignments (plaju.notify.assignments)
+        started(enrolment, actor)
+        db.session.commit()
+    except Invalid as error:
+        refuse(error, "enrolment.request", actor)
+    if enrolment.nominated_by_id:
+        enrolment = _approve_nomination(enrolment, actor)
+    return enrolment
+
+
+def _approve_nomination(enrolment, supervisor) -> Enrolment:
+    """A nomination is the direct supervisor's approval: take the `approve` step through the engine at
+    once, so the seat and deadline guards apply and the audit trail shows the step. Nobody else could
+    approve it (only the direct supervisor approves), so it is never left waiting on its nominator.
+    Should the step be refused (the last seat went in between), the enrolment stays requested and the
+    supervisor may approve it once a seat is free."""
+    try:
+        return fire(enrolment, "approve", supervisor, expected_version=enrolment.version,
+                    comment=_("Approved by nominating."))
+    except Refused as refusal:
+        log.info("nomination %s stays requested: %s", enrolment.id, refusal.message)
+        db.session.expire_all()
+        return db.session.get(Enrolment, enrolment.id)
+
+
+def actions_for(enrolment, actor):
+    """Buttons for the enrolment page: every step the actor may take, minus the automatic ones."""
+    return [a for a in available(enrolment, actor) if a.trigger not in AUTOMATIC]
+
+
+def can_view_enrolment(enrolment, user) -> bool:
+    if enrolment.user_id == user.id or enrolment.user.supervisor_id == user.id:
+        return True
+    if user.has_role(*STAFF):
+        return True
+    return bool(available(enrolment, user))
+
+def awaiting(user, after: int | None = None, limit: int | None = None) -> list[Enrolment]:
+    """Enrolments waiting for this user's step (the engine's assignments, Plh/Plt included); the oldest
+    first. `after` (an enrolment id) and `limit` page through them by keyset."""
+    stmt = after_key(select(Enrolment).options(joinedload(Enrolment.user).lazyload(User.role_rows))
+                     .where(Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name))),
+                     Enrolment.id, after, lead=(Enrolment.created_at,))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def awaiting_counts(user) -> dict[str, int]:
+    """How many enrolments wait for this user, per state, in one statement."""
+    rows = db.session.execute(select(Enrolment.state, func.count()).where(
+        Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name))).group_by(Enrolment.state)).all()
+    return {state: int(n) for state, n in rows}
+
+
+def count_awaiting(user, state: str | None = None) -> int:
+    counts = awaiting_counts(user)
+    return sum(counts.values()) if state is None else counts.get(state, 0)
+
+
+def team_of(user, offset: int = 0, limit: int | None = None) -> list[User]:
+    stmt = (select(User).where(User.supervisor_id == user.id, User.active.is_(True))
+            .order_by(User.full_name, User.id).offset(offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def has_team(user) -> bool:
+    return db.session.scalar(select(User.id).where(User.supervisor_id == user.id, User.active.is_(True))
+                             .limit(1)) is not None
+
+
+def enrolments_of(user_ids, states=None) -> dict[int, list[Enrolment]]:
+    """Enrolments of these people, newest first; `enrolment.user` is not loaded with them (the lists
+    know whose they are), so the statements do not depend on who has enrolments."""
+    out = {uid: [] for uid in user_ids}
+    stmt = (select(Enrolment).options(lazyload(Enrolment.user)).where(Enrolment.user_id.in_(list(user_ids)))
+            .order_by(Enrolment.created_at.desc()))
+    if states is not None:
+        stmt = stmt.where(Enrolment.state.in_(list(states)))
+    for e in db.session.scalars(stmt):
+        out[e.user_id].append(e)
+    return out
+
+
+
+# --- training outside the catalogue ----------------------------------------------------------------
+
+def report_external(user, values: dict, stored, once_token: str | None = None) -> Enrolment:
+    """Training done elsewhere (another agency's course, a national LMS), reported by the ASN with its
+    certificate: a course kept out of the catalogue and an enrolment that starts completed, so HR
+    verifies it like any other (the same facts, the same checks, the same page)."""
+    try:
+        if stored is None:
+            raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
+        token = once.claim_if_given(user, once_token)
+        today = today_wib()
+        if values["ends_on"] < values["starts_on"]:
+            raise Invalid(_("The end date is before the start date."), code="dates")
+        if values["ends_on"] > today:
+            raise Invalid(_("Completion can be reported from %(date)s, the last day of the course.",
+                            date=day(values["ends_on"])), code="not_over")
+        course = Course(title=values["title"].strip(), kind=values["kind"], method=values["method"],
+                        jp=values["jp"], provider=(values.get("certificate_issuer") or "").strip()[:120],
+                        starts_on=values["starts_on"], ends_on=values["ends_on"], quota=None, active=False,
+                        external=True)
+        certificate = check_certificate(course, {
+            "number": values.get("certificate_number"), "date": values.get("certificate_date"),
+            "issuer": values.get("certificate_issuer"), "jp": values.get("certificate_jp")}, today)
+        check_readable(stored.name, stored.mime)
+        db.session.add(course)
+        db.session.flush()
+        enrolment = Enrolment(course_id=course.id, user_id=user.id, state="completed", completed_at=utcnow(),
+                              evidence_name=stored.name, evidence_original=stored.original_name,
+                              evidence_mime=stored.mime, evidence_sha256=stored.sha256)
+        record_certificate(enrolment, certificate)
+        db.session.add(enrolment)
+        db.session.flush()
+        if token is not None:
+            once.complete(token, url_for("training.enrolment", enrolment_id=enrolment.id))
+        audit.record("enrolment.report_external", actor=user, subject_type="enrolment", subject_id=enrolment.id,
+                     to_state="completed", changes=audit.diff(None, {
+                         "course": course.title, "certificate_number": certificate.number,
+                         "certificate_date": certificate.date, "certificate_issuer": certificate.issuer,
+                         "certificate_jp": certificate.jp, "evidence": stored.original_name}))
+        started(enrolment, user)  # HR's verification is the to-do now
+        db.session.commit()
+        return enrolment
+    except Invalid as error:
+        refuse(error, "enrolment.report_external", user)

@@ -1,0 +1,39 @@
+"""The JP tally: hours of competence development credited per ASN and year."""
+
+from sqlalchemy import func, select
+
+from ...extensions import db
+from ...timeutil import today_wib
+from ..models import JP_TARGET, Course, Enrolment
+
+
+def jp_earned(user_ids, year: int) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Enrolment.user_id, func.coalesce(func.sum(Enrolment.jp_credited), 0))
+        .where(Enrolment.user_id.in_(list(user_ids)), Enrolment.state == "verified",
+               Enrolment.credited_year == year)
+        .group_by(Enrolment.user_id)).all()
+    earned = dict.fromkeys(user_ids, 0)
+    earned.update({user_id: int(total) for user_id, total in rows})
+    return earned
+
+
+def tally(user, year: int | None = None) -> int:
+    year = year or today_wib().year
+    return jp_earned([user.id], year)[user.id]
+
+
+def kinds_earned(user_ids, year: int) -> dict[int, set]:
+    rows = db.session.execute(
+        select(Enrolment.user_id, Course.kind).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id.in_(list(user_ids)), Enrolment.state == "verified",
+               Enrolment.credited_year == year).distinct()).all()
+    kinds = {user_id: set() for user_id in user_ids}
+    for user_id, kind in rows:
+        kinds[user_id].add(kind)
+    return kinds
+
+
+def percent(jp: int) -> int:
+    return min(100, round(100 * jp / JP_TARGET)) if JP_TARGET else 100
+

@@ -1,0 +1,90 @@
+"""E-learning: the course overview, modules, marking a module done, the quiz."""
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...extensions import db
+from ...htmx import render_page_or_block
+from ...workflow import Refused
+from ..models import Enrolment, Module
+from ..services import elearning as elearning_service
+from .common import actor, bp, is_hr
+from .enrolment import enrolment_or_404
+
+
+def _learner_enrolment(enrolment_id: int) -> Enrolment:
+    enrolment = enrolment_or_404(enrolment_id)
+    if enrolment.user_id != current_user.id and not is_hr():
+        abort(403)
+    if not enrolment.course.is_elearning:
+        abort(404)
+    return enrolment
+
+
+@bp.get("/enrolments/<int:enrolment_id>/learn")
+def learn(enrolment_id: int):
+    enrolment = _learner_enrolment(enrolment_id)
+    return render_page_or_block("training/learn.html", "training", enrolment=enrolment,
+                                learning=elearning_service.learning_status(enrolment))
+
+
+@bp.get("/enrolments/<int:enrolment_id>/modules/<int:module_id>")
+def module(enrolment_id: int, module_id: int):
+    enrolment = _learner_enrolment(enrolment_id)
+    module = db.session.get(Module, module_id)
+    if module is None or module.course_id != enrolment.course_id:
+        abort(404)
+    modules = enrolment.course.modules
+    index = modules.index(module)
+    return render_page_or_block("training/module.html", "training", enrolment=enrolment, module=module,
+                                learning=elearning_service.learning_status(enrolment),
+                                previous=modules[index - 1] if index else None,
+                                following=modules[index + 1] if index + 1 < len(modules) else None)
+
+
+@bp.post("/enrolments/<int:enrolment_id>/modules/<int:module_id>/done")
+def module_done(enrolment_id: int, module_id: int):
+    enrolment = _learner_enrolment(enrolment_id)
+    module = db.session.get(Module, module_id)
+    if module is None:
+        abort(404)
+    try:
+        moved = elearning_service.mark_module_done(enrolment, module, actor())
+    except Refused as refusal:
+        if refusal.status == 403:  # not the learner: the error page, as every refusal of authority
+            abort(403, description=str(refusal.message))
+        flash(str(refusal.message), "danger")
+        return redirect(url_for("training.learn", enrolment_id=enrolment_id)), 303
+    if moved.state == "completed":
+        flash(_("Congratulations, you finished the course. HR will verify it and credit the JP."), "success")
+        return redirect(url_for("training.enrolment", enrolment_id=enrolment_id))
+    modules = moved.course.modules
+    position = next((i for i, m in enumerate(modules) if m.id == module_id), 0)
+    if position + 1 < len(modules):
+        return redirect(url_for("training.module", enrolment_id=enrolment_id, module_id=modules[position + 1].id))
+    return redirect(url_for("training.learn", enrolment_id=enrolment_id))
+
+
+@bp.route("/enrolments/<int:enrolment_id>/quiz", methods=["GET", "POST"])
+def quiz(enrolment_id: int):
+    enrolment = _learner_enrolment(enrolment_id)
+    result = error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            score, passed = elearning_service.submit_quiz(enrolment, actor(), request.form.to_dict())
+        except Refused as refusal:
+            error, status = str(refusal.message), refusal.status
+        else:
+            db.session.expire_all()
+            enrolment = db.session.get(Enrolment, enrolment_id)
+            if enrolment.state == "completed":
+                flash(_("You passed the quiz with %(score)s%% and finished the course. HR will verify it and "
+                        "credit the JP.", score=score), "success")
+                return redirect(url_for("training.enrolment", enrolment_id=enrolment_id))
+            result = {"score": score, "passed": passed}
+    return render_page_or_block("training/quiz.html", "training", enrolment=enrolment, result=result,
+                                error=error, learning=elearning_service.learning_status(enrolment),
+                                locked_until=elearning_service.quiz_locked_until(enrolment),
+                                answers=request.form if request.method == "POST" else {}), status
+

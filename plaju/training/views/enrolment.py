@@ -1,0 +1,126 @@
+"""One enrolment: its page, its steps through the one workflow action view, its evidence (and the
+first page of it as an image for HR), and training reported from outside the catalogue."""
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+
+from ... import once, uploads
+from ...extensions import db
+from ...htmx import render_page_or_block
+from ...timeutil import today_wib
+from ...workflow import Invalid, Refused
+from ...workflow.ui import action_view, history_sentences, waiting_for
+from ..evidence import preview_png
+from ..forms import ExternalTrainingForm
+from ..models import Enrolment
+from ..services import elearning as elearning_service
+from ..services import enrolment as enrolment_service
+from ..services import tally as tally_service
+from ..workflow import AUTOMATIC
+from .common import EVENT, actor, bp
+
+
+def enrolment_or_404(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    if not enrolment_service.can_view_enrolment(enrolment, actor()):
+        abort(403)
+    return enrolment
+
+
+def _verification(enrolment) -> dict | None:
+    """What HR weighs beside the evidence: the ASN's JP already credited in the certificate's year."""
+    if enrolment.state not in ("completed", "verified") or not actor().has_role(*enrolment_service.STAFF):
+        return None
+    year = enrolment.certificate_date.year if enrolment.certificate_date else today_wib().year
+    earned = tally_service.jp_earned([enrolment.user_id], year)[enrolment.user_id]
+    if enrolment.state == "verified" and enrolment.credited_year == year:
+        earned -= enrolment.jp_credited  # the other JP: without this one
+    return {"year": year, "other_jp": earned, "preview": bool(enrolment.evidence_name)}
+
+
+def _enrolment_context(enrolment) -> dict:
+    learning = elearning_service.learning_status(enrolment) if enrolment.course.is_elearning else None
+    return {"enrolment": enrolment, "actions": enrolment_service.actions_for(enrolment, actor()),
+            "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment), "learning": learning,
+            "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment)}
+
+
+def _enrolment_page(enrolment, error=None, done=None, status=200):
+    return render_page_or_block("training/enrolment.html", "main", **_enrolment_context(enrolment), error=error,
+                                done=done), status
+
+
+@bp.get("/enrolments/<int:enrolment_id>")
+def enrolment(enrolment_id: int):
+    return _enrolment_page(enrolment_or_404(enrolment_id))
+
+
+def _gone_after_step(enrolment):
+    """After approving, a supervisor may no longer see the enrolment: go back to the approvals list."""
+    return None if enrolment_service.can_view_enrolment(enrolment, actor()) else url_for("training.approvals")
+
+
+bp.add_url_rule("/enrolments/<int:enrolment_id>/act/<trigger_name>", "enrolment_act", methods=["POST"],
+                view_func=action_view(
+                    enrolment_or_404, "training/enrolment.html", "main", _enrolment_context, event=EVENT,
+                    hidden=AUTOMATIC, gone=_gone_after_step,
+                    page_url=lambda e: url_for("training.enrolment", enrolment_id=e.id)))
+
+
+@bp.get("/enrolments/<int:enrolment_id>/evidence")
+def evidence(enrolment_id: int):
+    enrolment = enrolment_or_404(enrolment_id)
+    if not enrolment.evidence_name:
+        abort(404)
+    return uploads.serve(enrolment.evidence_name, enrolment.evidence_original or "bukti",
+                         enrolment.evidence_mime or "application/octet-stream")
+
+
+
+@bp.get("/enrolments/<int:enrolment_id>/evidence/page.png")
+def evidence_preview(enrolment_id: int):
+    """The evidence's first page as an image, for HR to read beside the stated facts."""
+    enrolment = enrolment_or_404(enrolment_id)
+    if not enrolment.evidence_name:
+        abort(404)
+    try:
+        png = preview_png(enrolment.evidence_name, enrolment.evidence_mime or "")
+    except Invalid:
+        abort(404)
+    response = make_response(png)
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- training outside the catalogue ---------------------------------------------------------------
+
+@bp.route("/external", methods=["GET", "POST"])
+def external():
+    """Report training done elsewhere (another agency, a national LMS) with its certificate."""
+    form = ExternalTrainingForm()
+    error = None
+    status = 200
+    if request.method == "POST":
+        first = once.replay(form)
+        if first:
+            return once.already_done(first)
+        if form.validate_on_submit():
+            try:
+                with uploads.stored([request.files.get("evidence")]) as files:
+                    enrolment = enrolment_service.report_external(actor(), form.values(), files[0] if files else None,
+                                                                  once_token=form.form_token.data)
+            except once.AlreadyDone as done:
+                return once.already_done(done.url)
+            except uploads.UploadRefused as refusal:
+                error, status = str(refusal), 422
+            except Refused as refusal:
+                error, status = str(refusal.message), refusal.status
+            else:
+                flash(_("The training was reported. HR will verify the certificate and credit the JP."), "success")
+                return redirect(url_for("training.enrolment", enrolment_id=enrolment.id), 303)
+        else:
+            status = 422
+    return render_page_or_block("training/external.html", "form", form=form, error=error,
+                                max_mb=uploads.max_bytes() // (1024 * 1024)), status

@@ -1,0 +1,172 @@
+"""Annual plans of competence development: list, create, items, steps, amendments."""
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from ... import once
+from ...accounts.models import Unit
+from ...extensions import db
+from ...htmx import render_page_or_block, trigger, wants_fragment
+from ...timeutil import today_wib
+from ...workflow import Refused, available
+from ...workflow.ui import action_view, history_sentences, waiting_for
+from ..forms import PlanForm, PlanItemForm
+from ..models import Course, Plan, PlanItem
+from ..services import plans as plans_service
+from .common import EVENT, PLAN_VIEWERS, actor, bp
+
+
+def _plan_viewer():
+    if not current_user.has_role(*PLAN_VIEWERS):
+        abort(403)
+
+
+def _plan_form() -> PlanForm:
+    form = PlanForm()
+    form.unit_id.choices = [SelectChoice(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    if form.year.data is None:
+        form.year.data = today_wib().year
+    return form
+
+
+@bp.route("/plans/", methods=["GET", "POST"])
+def plans():
+    _plan_viewer()
+    form = _plan_form()
+    error = None
+    status = 200
+    if request.method == "POST":
+        first = once.replay(form)
+        if first:  # the same form again: its plan, not "this unit already has a plan"
+            return once.already_done(first)
+        if form.validate_on_submit():
+            try:
+                plan = plans_service.create_plan(form.unit_id.data, form.year.data, actor(), form.suggest.data,
+                                                 once_token=form.form_token.data)
+            except once.AlreadyDone as done:
+                return once.already_done(done.url)
+            except Refused as refusal:
+                error, status = str(refusal.message), refusal.status
+            else:
+                flash(_("The draft plan was created."), "success")
+                return redirect(url_for("training.plan", plan_id=plan.id))
+        else:
+            status = 422
+    rows = list(db.session.scalars(select(Plan).options(selectinload(Plan.items).lazyload(PlanItem.user))
+                                   .order_by(Plan.year.desc(), Plan.unit_id, Plan.revision.desc())))
+    return render_page_or_block("training/plans.html", "training", plans=rows, form=form, error=error), status
+
+
+def _plan(plan_id: int) -> Plan:
+    _plan_viewer()
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _item_form(plan: Plan, fresh: bool = False) -> PlanItemForm:
+    # fresh: an empty form with a new one-time token, shown after an item was added
+    form = PlanItemForm(formdata=None) if fresh else PlanItemForm()
+    form.user_id.choices = [SelectChoice(p.id, p.full_name) for p in plans_service.unit_people(plan.unit_id)]
+    form.course_id.choices = [SelectChoice(0, _("(none)"))] + [
+        SelectChoice(c.id, f"{c.title} ({c.jp} JP)") for c in db.session.scalars(
+            select(Course).where(Course.active.is_(True)).order_by(Course.title))]
+    return form
+
+
+def _plan_context(plan, item_form=None, fresh=False) -> dict:
+    return {"plan": plan, "actions": available(plan, actor()), "needs": plans_service.needs(plan),
+            "realisation": plans_service.realisation(plan), "history": history_sentences(plan),
+            "waiting_for": waiting_for(plan), "item_form": item_form or _item_form(plan, fresh),
+            "amendment": plans_service.open_amendment(plan),
+            "superseded_by": db.session.get(Plan, plan.superseded_by_id) if plan.superseded_by_id else None}
+
+
+def _plan_page(plan, error=None, done=None, status=200, item_form=None, fresh=False):
+    return render_page_or_block("training/plan.html", "main", **_plan_context(plan, item_form, fresh),
+                                error=error, done=done), status
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan(plan_id: int):
+    return _plan_page(_plan(plan_id))
+
+
+def _after_plan_change(plan_id: int, notice: str):
+    db.session.expire_all()
+    plan = db.session.get(Plan, plan_id)
+    if wants_fragment():
+        body, status = _plan_page(plan, done=notice, fresh=True)
+        return trigger(make_response(body, status), EVENT, "inbox-changed")
+    flash(notice, "success")
+    return redirect(url_for("training.plan", plan_id=plan_id))
+
+
+def _plan_refused(plan_id: int, refusal: Refused):
+    db.session.expire_all()
+    return _plan_page(db.session.get(Plan, plan_id), error=str(refusal.message), status=refusal.status)
+
+
+def _item_already_added(plan_id: int, url: str):
+    if wants_fragment():
+        db.session.expire_all()
+        return _plan_page(db.session.get(Plan, plan_id), fresh=True,
+                          done=_("This form had already been sent; nothing new was created. This is what the "
+                                 "first submission created."))
+    return once.already_done(url)
+
+
+@bp.post("/plans/<int:plan_id>/items")
+def plan_item_add(plan_id: int):
+    plan = _plan(plan_id)
+    form = _item_form(plan)
+    first = once.replay(form)
+    if first:  # the same item posted again: the plan as the first post left it
+        return _item_already_added(plan_id, first)
+    if plan.editable and not form.validate_on_submit():
+        return _plan_page(plan, item_form=form, status=422)
+    try:
+        plans_service.add_item(plan.id, {"user_id": form.user_id.data, "course_id": form.course_id.data or None,
+                                         "title": form.title.data, "kind": form.kind.data,
+                                         "planned_jp": form.planned_jp.data}, actor(),
+                               once_token=form.form_token.data)
+    except once.AlreadyDone as done:
+        return _item_already_added(plan_id, done.url)
+    except Refused as refusal:
+        return _plan_refused(plan_id, refusal)
+    return _after_plan_change(plan_id, _("The activity was added to the plan."))
+
+
+@bp.post("/plans/<int:plan_id>/items/<int:item_id>/delete")
+def plan_item_remove(plan_id: int, item_id: int):
+    _plan(plan_id)
+    try:
+        plans_service.remove_item(plan_id, item_id, actor())
+    except Refused as refusal:
+        return _plan_refused(plan_id, refusal)
+    return _after_plan_change(plan_id, _("The activity was removed from the plan."))
+
+
+bp.add_url_rule("/plans/<int:plan_id>/act/<trigger_name>", "plan_act", methods=["POST"], view_func=action_view(
+    _plan, "training/plan.html", "main", _plan_context, event=EVENT,
+    page_url=lambda p: url_for("training.plan", plan_id=p.id)))
+
+
+@bp.post("/plans/<int:plan_id>/amend")
+def plan_amend(plan_id: int):
+    _plan(plan_id)
+    try:
+        new = plans_service.amend(plan_id, actor())
+    except Refused as refusal:
+        return _plan_refused(plan_id, refusal)
+    flash(_("An amendment was started as a new draft. Change it, then submit it to the Camat."), "success")
+    if wants_fragment():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("training.plan", plan_id=new.id)
+        return response
+    return redirect(url_for("training.plan", plan_id=new.id))
+

@@ -1,0 +1,177 @@
+"""Completion only after it happened: the certificate's facts checked against the course, a blank or
+unreadable file refused, HR's page with the schedule, the first page as an image and the other JP,
+training outside the catalogue verified the same way, and two HR verifying at once."""
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from plaju.audit.models import AuditEvent
+from plaju.once import new_token
+from plaju.timeutil import today_wib
+from plaju.training.demo import tiny_pdf
+from plaju.training.models import Course, Enrolment
+from plaju.training.services import tally as tally_service
+from plaju.workflow import Invalid, available, fire
+from tests.support import make_user
+from tests.training.conftest import completion_data, completion_form, pdf_upload
+
+TODAY = today_wib()
+
+
+def _past_course(make_course, **values):
+    return make_course(starts_on=TODAY - timedelta(days=5), ends_on=TODAY - timedelta(days=3), jp=24, **values)
+
+
+def _files(app) -> set:
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    return set(folder.iterdir()) if folder.exists() else set()
+
+
+def _refused(db, enrolment_id):
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.subject_type == "enrolment", AuditEvent.subject_id == str(enrolment_id),
+        AuditEvent.outcome == "refused")).all()
+
+
+def test_completion_cannot_be_reported_before_the_course_ended(client, login_as, users, make_course, enrol, db, app):
+    course = make_course(starts_on=TODAY + timedelta(days=28), ends_on=TODAY + timedelta(days=30))
+    enrolment = enrol(course, users["asn"], "in_progress")
+    [action] = [a for a in available(enrolment, users["asn"]) if a.trigger == "complete"]
+    assert action.blocked and (TODAY + timedelta(days=30)).strftime("%Y") in action.blocked
+    before = _files(app)
+    login_as("asn")
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "Penyelesaian dapat dilaporkan mulai" in page
+    response = client.post(f"/training/enrolments/{enrolment.id}/act/complete",
+                           data=completion_form(course, enrolment.version, date=TODAY.isoformat()),
+                           content_type="multipart/form-data", headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "Penyelesaian dapat dilaporkan mulai" in response.text
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert row.state == "in_progress" and row.evidence_name is None and row.certificate_number is None
+    assert _files(app) == before  # the upload was removed again
+    assert len(_refused(db, enrolment.id)) == 1
+
+
+def test_completion_from_the_last_day_records_the_certificate_as_printed(db, users, make_course, enrol):
+    course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=24)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
+                data=completion_data(course, jp="20", number="  800/12/BPSDM/2026 "))
+    assert (done.state, done.certificate_number, done.certificate_date, done.certificate_jp) == (
+        "completed", "800/12/BPSDM/2026", TODAY, 20)
+    verified = fire(done, "verify", users["hr"], expected_version=done.version)
+    assert verified.jp_credited == 20  # the JP as printed, not the course's 24
+    assert tally_service.tally(users["asn"], TODAY.year) == 20
+
+
+@pytest.mark.parametrize("changes,code,words", [
+    ({"jp": "30"}, "certificate_jp", "lebih dari 24 JP"),
+    ({"date": (TODAY - timedelta(days=9)).isoformat()}, "certificate_date", "di luar tanggal pelatihan"),
+    ({"date": (TODAY - timedelta(days=1)).isoformat()}, "certificate_date", "di luar tanggal pelatihan"),
+    ({"date": "2026-02-30"}, "certificate", "Isikan tanggal"),
+    ({"number": "   "}, "certificate", "nomor sertifikat"),
+    ({"issuer": ""}, "certificate", "penerbit sertifikat"),
+    ({"jp": "0"}, "certificate", "JP yang tercetak"),
+])
+def test_a_certificate_that_does_not_fit_the_course_is_refused_and_changes_nothing(
+        client, login_as, users, make_course, enrol, db, app, changes, code, words):
+    course = _past_course(make_course)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    with pytest.raises(Invalid) as refused:
+        fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
+             data=completion_data(course, **changes))
+    assert refused.value.code == code
+    before = _files(app)
+    login_as("asn")
+    response = client.post(f"/training/enrolments/{enrolment.id}/act/complete",
+                           data=completion_form(course, enrolment.version, **changes),
+                           content_type="multipart/form-data", headers={"HX-Request": "true"})
+    assert response.status_code == 422 and words in response.text
+    db.session.expire_all()
+    row = db.session.get(Enrolment, enrolment.id)
+    assert (row.state, row.evidence_name, row.certificate_jp, row.version) == ("in_progress", None, None,
+                                                                               enrolment.version)
+    assert _files(app) == before
+    assert len(_refused(db, enrolment.id)) == 2  # the service call and the page's post
+
+
+@pytest.mark.parametrize("data,code,words", [
+    (tiny_pdf(""), "evidence_blank", "kosong"),  # a page with nothing printed on it
+    (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", "evidence_unreadable", "tidak dapat dibaca"),
+])
+def test_a_blank_or_unreadable_file_is_refused(client, login_as, users, make_course, enrol, db, app, data, code, words):
+    course = _past_course(make_course)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    before = _files(app)
+    login_as("asn")
+    form = completion_form(course, enrolment.version)
+    form["evidence"] = pdf_upload("sttpp.pdf", data)
+    response = client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=form,
+                           content_type="multipart/form-data", headers={"HX-Request": "true"})
+    assert response.status_code == 422 and words in response.text, response.text[:300]
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
+    assert _files(app) == before
+    [event] = _refused(db, enrolment.id)
+    assert event.comment.startswith(f"[{code}]")
+
+
+def test_hr_sees_the_schedule_the_first_page_and_the_other_jp_and_the_second_verifier_is_told(
+        client, login_as, users, make_course, enrol, db):
+    earlier = enrol(make_course(title="Seminar Budaya Kerja", jp=4), users["asn"], "verified")
+    course = _past_course(make_course)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
+                data=completion_data(course, jp="24"))
+    make_user("hr2", "hr")
+    seen = done.version  # both HR opened the page at this version
+    login_as("hr")
+    page = client.get(f"/training/enrolments/{done.id}").text
+    assert 'data-testid="schedule"' in page and str(course.ends_on.day) in page
+    assert "800/123/BPSDM/2026" in page and 'data-testid="certificate-jp">24 JP' in page
+    assert f"{earlier.jp_credited} dari target 20 JP" in page
+    assert 'data-testid="evidence-preview"' in page
+    image = client.get(f"/training/enrolments/{done.id}/evidence/page.png")
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    # two HR verify from the same page: exactly one credits the JP, the other is told who did
+    first = client.post(f"/training/enrolments/{done.id}/act/verify", data={"version": seen})
+    assert first.status_code == 303
+    login_as("hr2")
+    second = client.post(f"/training/enrolments/{done.id}/act/verify", data={"version": seen},
+                         headers={"HX-Request": "true"})
+    assert second.status_code == 409 and "Hr Uji" in second.text
+    db.session.expire_all()
+    assert tally_service.tally(users["asn"], TODAY.year) == 4 + 24
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "enrolment.verify", AuditEvent.outcome == "ok")) == 1
+
+
+def test_training_outside_the_catalogue_is_reported_and_verified_the_same_way(client, login_as, users, db, app):
+    ends = TODAY - timedelta(days=4)
+    body = {"title": "Pelatihan Kearsipan Dinamis", "kind": "teknis", "method": "pelatihan",
+            "starts_on": (ends - timedelta(days=2)).isoformat(), "ends_on": ends.isoformat(), "jp": "12",
+            "certificate_number": "800/77/ANRI/2026", "certificate_date": ends.isoformat(),
+            "certificate_issuer": "ANRI", "certificate_jp": "12"}
+    login_as("asn")
+    body["form_token"] = new_token()
+    assert "Laporkan pelatihan di luar katalog" in client.get("/training/me").text
+    early = dict(body, ends_on=(TODAY + timedelta(days=3)).isoformat(), evidence=pdf_upload(), form_token=new_token())
+    refused = client.post("/training/external", data=early, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "Penyelesaian dapat dilaporkan mulai" in refused.text
+    blank = dict(body, evidence=pdf_upload("sttpp.pdf", tiny_pdf("")), form_token=new_token())
+    assert client.post("/training/external", data=blank, content_type="multipart/form-data").status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 0
+    response = client.post("/training/external", data=dict(body, evidence=pdf_upload()),
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    enrolment = db.session.scalar(select(Enrolment))
+    assert (enrolment.state, enrolment.course.external, enrolment.course.active) == ("completed", True, False)
+    assert "Kearsipan" not in client.get("/training/courses/").text  # never offered in the catalogue
+    login_as("hr")
+    assert "Kearsipan" in client.get("/inbox/").text
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
+                       data={"version": enrolment.version}).status_code == 303
+    assert tally_service.tally(users["asn"], ends.year) == 12
