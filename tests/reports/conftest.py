@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plaju.database import clock_at
-from plaju.documents.models import KELURAHAN, DocumentType, Holiday
+from plaju.documents.models import KELURAHAN, DocumentRequest, DocumentType, Holiday
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
 from plaju.documents.services import create_request
@@ -40,9 +40,12 @@ def _gap(rng: random.Random) -> timedelta:
 def generate(db, users, rng: random.Random, count: int, now: datetime | None = None) -> Office:
     """`count` requests; `now` (naive UTC, whole minutes) is the latest moment any step may take."""
     types = seed_types()
-    local = DocumentType(code="uji-lokal", name="Surat Uji Lokal", service_amount=rng.choice([2, 6]),
-                         service_unit="hours", camat_signs=False, forwards_to_disdukcapil=False, position=99)
-    db.session.add(local)
+    local = db.session.scalars(select(DocumentType).where(DocumentType.code == "uji-lokal")).first()
+    if local is None:
+        local = DocumentType(code="uji-lokal", name="Surat Uji Lokal", service_amount=rng.choice([2, 6]),
+                             service_unit="hours", camat_signs=False, forwards_to_disdukcapil=False, position=99)
+        db.session.add(local)
+    first_serial = db.session.scalar(select(func.count()).select_from(DocumentRequest))
     now = now or datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
     start = now - timedelta(days=400)
     seeded = set(db.session.scalars(select(Holiday.day)))
@@ -85,7 +88,7 @@ def generate(db, users, rng: random.Random, count: int, now: datetime | None = N
     made = []
     for doc_type, received, steps, serial in sorted(plans, key=lambda p: p[1]):
         with clock_at(received):
-            req = create_request(actor=users["clerk"], nik=make_nik(date(1990, 1, 1), serial % 2 == 0, serial + 1),
+            req = create_request(actor=users["clerk"], nik=make_nik(date(1990, 1, 1), serial % 2 == 0, first_serial + serial + 1),
                                  name=f"Warga {serial}", phone="081234567890",
                                  kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                                  ticked={r.id for r in doc_type.requirements})
