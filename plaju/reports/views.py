@@ -11,6 +11,7 @@ from ..core.registry import nav_item
 from ..documents.models import KELURAHAN, DocumentType
 from ..extensions import db
 from . import charts, exports, facts  # noqa: F401  (facts: connects the receiver that keeps the table)
+from . import demo as _demo  # noqa: F401  (registers the demo history seeder)
 from .competence import competence_dashboard
 from .filters import FilterError, parse_month, parse_service_filters, parse_year, this_month
 from .panels import panels_for

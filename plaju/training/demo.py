@@ -106,7 +106,7 @@ def seed_training() -> None:
     from . import services
     from .models import Course, Module, Plan, QuizQuestion
 
-    if db.session.scalar(select(Course.id).limit(1)):
+    if db.session.scalar(select(Course.id).where(Course.title == COURSES[0][0]).limit(1)):
         return
     people = {u.username: u for u in db.session.scalars(select(User))}
     if not {"camat", "kepegawaian", "kasi", "asn1"} <= set(people):

@@ -29,6 +29,8 @@ Rules used (issue 7, docs/operations.md, the areas' stated rules):
   the citizen's NIK and are seen by whoever may open the request; only the Camat revokes; the Kasi or
   the Camat records a number from another register while the letter is a draft. The check /cek is
   public (no name, no NIK), also the upload of a PDF to compare.
+- Reports (service and competence dashboards, monthly report and their downloads): Camat, Sekcam,
+  section heads and HR; a refusal is audited.
 Refusals of who asks are 403 (a step refused by the engine also 403); a rule on the data rather than
 on who asks is 422 (the admin deactivating the last admin, themselves); allowed redirects 302/303.
 
@@ -691,6 +693,12 @@ ROWS = [
         lambda w, me: _plan_item_add(w)),
     Row("POST", "/training/plans/<int:plan_id>/items/<int:item_id>/delete", "", "L 403 403 403 403 403 302 403 403",
         lambda w, me: _plan_item_remove(w)),
+    # reports: the dashboards and the monthly report for camat, sekcam, section heads and HR
+    Row("GET", "/reports/static/<path:filename>", "", "L 200 200 200 200 200 200 200 200",
+        lambda w, me: Call("/reports/static/reports.css")),
+    *[Row("GET", path, "", "L 403 403 200 200 200 200 403 200", lambda w, me, path=path: Call(path))
+      for path in ("/reports/layanan", "/reports/layanan.csv", "/reports/kompetensi", "/reports/kompetensi.csv",
+                   "/reports/bulanan", "/reports/bulanan.xlsx", "/reports/bulanan.pdf")],
     # last: may take the admin's own account away when the rule does not hold
     Row("POST", "/people/<int:user_id>/edit", "deactivate the last admin", "L 403 403 403 403 403 403 422 403",
         lambda w, me: _edit_person(w, w.u["admin"], active=False), after=_reactivate_admin),
