@@ -110,7 +110,8 @@ def _training_events(people, rng, start: date, stop: datetime, holidays):
         if created >= stop:
             continue
         course = dict(title=title, kind=kind, method=method, jp=jp, starts_on=starts_on, ends_on=ends_on,
-                      provider="BPSDM Provinsi Sumatera Selatan" if method == "pelatihan" else "Pemerintah Kota Palembang",
+                      provider=("BPSDM Provinsi Sumatera Selatan" if method == "pelatihan"
+                                else "Pemerintah Kota Palembang"),
                       place="Palembang", quota=None, routine=False, description="Angkatan yang sudah selesai.")
         events.append((created, ("course", n), 0, Course(**course)))
         for m, username in enumerate(names):

@@ -6,9 +6,9 @@ computed here in Python, so both databases give the same figure. Months are WIB 
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, literal, select
 
 from ..database import utcnow
 from ..documents import sla
@@ -121,10 +121,12 @@ class Dashboard:
     total: Stats
 
 
-def _fact_rows(filters: Filters):
+def _fact_rows(filters: Filters, split_at: datetime | None):
     months = filters.months
+    # the split is compared in SQL: no datetime is built per row
+    before = (ServiceFact.ready_at < split_at) if split_at is not None else literal(False)
     stmt = (select(ServiceFact.type_id, ServiceFact.kelurahan, ServiceFact.received_month,
-                   ServiceFact.ready_month, ServiceFact.handed_month, ServiceFact.ready_at,
+                   ServiceFact.ready_month, ServiceFact.handed_month, before,
                    ServiceFact.service_minutes, ServiceFact.budget_minutes, ServiceFact.returned_times,
                    ServiceFact.returned_minutes, ServiceFact.pickup_minutes)
             .where(ServiceFact.last_month >= months[0], ServiceFact.received_month <= months[-1]))
@@ -135,85 +137,116 @@ def _fact_rows(filters: Filters):
     return db.session.execute(stmt)
 
 
+def _merge(cells) -> Stats:
+    """One cell from several: counts added, time lists joined (sorted by finish())."""
+    merged = Stats()
+    for cell in cells:
+        merged.received += cell.received
+        merged.handed_over += cell.handed_over
+        merged.ready += cell.ready
+        merged.within += cell.within
+        merged.service += cell.service
+        merged.returned += cell.returned
+        merged.pickup += cell.pickup
+    return merged.finish()
+
+
 def service_dashboard(filters: Filters, now: datetime | None = None) -> Dashboard:
+    """One pass over the window's rows fills the finest cells (type and month; kelurahan; the split by
+    type); the coarser ones are merged from them."""
     now = now or utcnow()
     months = filters.months
     window = set(months)
     types = list(db.session.scalars(select(DocumentType).order_by(DocumentType.position, DocumentType.id)))
-    by_type_month = defaultdict(Stats)
-    by_type = defaultdict(Stats)
-    by_month = {m: Stats() for m in months}
-    by_kelurahan = defaultdict(Stats)
-    total = Stats()
+    by_type_month: dict = {}
+    by_kelurahan: dict = {}
     split_at = sla.start_of_day_utc(filters.split) if filters.split else None
-    split = {"before": defaultdict(Stats), "after": defaultdict(Stats)} if split_at else None
-    for (type_id, kelurahan, received_month, ready_month, handed_month, ready_at, service, budget,
-         returned_times, returned, pickup) in _fact_rows(filters):
-        cells_received, cells_ready, cells_handed = [], [], []
+    sides = ({}, {})  # after, before: type_id -> Stats
+
+    def cell(group, key):
+        found = group.get(key)
+        if found is None:
+            found = group[key] = Stats()
+        return found
+
+    for (type_id, kelurahan, received_month, ready_month, handed_month, before, service, budget,
+         returned_times, returned, pickup) in _fact_rows(filters, split_at):
+        place = cell(by_kelurahan, kelurahan)
         if received_month in window:
-            cells_received = [by_type_month[type_id, received_month], by_type[type_id], by_month[received_month],
-                              by_kelurahan[kelurahan], total]
-        if ready_month in window and service is not None:
-            cells_ready = [by_type_month[type_id, ready_month], by_type[type_id], by_month[ready_month],
-                           by_kelurahan[kelurahan], total]
-            if split is not None:
-                side = split["before" if ready_at < split_at else "after"]
-                cells_ready += [side[type_id], side[None]]
-        if handed_month in window and pickup is not None:
-            cells_handed = [by_type_month[type_id, handed_month], by_type[type_id], by_month[handed_month],
-                            by_kelurahan[kelurahan], total]
-        for cell in cells_received:
-            cell.received += 1
-        for cell in cells_ready:
-            cell.ready += 1
-            cell.service.append(service)
-            if service <= budget:
-                cell.within += 1
-            if returned_times:
-                cell.returned.append(returned)
-        for cell in cells_handed:
-            cell.handed_over += 1
-            cell.pickup.append(pickup)
-    for group in (by_type_month, by_type, by_month, by_kelurahan):
-        for stats in group.values():
-            stats.finish()
-    total.finish()
-    if split is not None:
-        for side in split.values():
+            cell(by_type_month, (type_id, received_month)).received += 1
+            place.received += 1
+        if service is not None and ready_month in window:
+            targets = (cell(by_type_month, (type_id, ready_month)), place,
+                       cell(sides[1 if before else 0], type_id)) if split_at else \
+                (cell(by_type_month, (type_id, ready_month)), place)
+            within = service <= budget
+            for target in targets:
+                target.ready += 1
+                target.service.append(service)
+                target.within += within
+                if returned_times:
+                    target.returned.append(returned)
+        if pickup is not None and handed_month in window:
+            target = cell(by_type_month, (type_id, handed_month))
+            target.handed_over += 1
+            target.pickup.append(pickup)
+            place.handed_over += 1
+            place.pickup.append(pickup)
+    by_type = {t: _merge(c for (tt, _m), c in by_type_month.items() if tt == t)
+               for t in {t for t, _m in by_type_month}}
+    by_month = {m: _merge(c for (_t, mm), c in by_type_month.items() if mm == m) for m in months}
+    total = _merge(by_type.values())
+    for stats in (*by_type_month.values(), *by_kelurahan.values()):
+        stats.finish()
+    split = None
+    if split_at is not None:
+        split = {}
+        for name, side in (("after", sides[0]), ("before", sides[1])):
             for stats in side.values():
                 stats.finish()
-    return Dashboard(filters=filters, types=types, months=months, by_type_month=dict(by_type_month),
-                     by_type=dict(by_type), by_month=by_month, by_kelurahan=dict(by_kelurahan),
+            merged = {**side}
+            if side:
+                merged[None] = _merge(side.values())
+            split[name] = merged
+    return Dashboard(filters=filters, types=types, months=months, by_type_month=by_type_month,
+                     by_type=by_type, by_month=by_month, by_kelurahan=by_kelurahan,
                      split=split, backlog=backlog(filters, now), total=total)
 
 
 def backlog(filters: Filters, now: datetime) -> dict:
     """Open requests now (not handed over, rejected or cancelled): by age in calendar days since intake
-    (WIB), overdue, by type and kelurahan."""
-    stmt = (select(DocumentRequest.type_id, DocumentRequest.kelurahan, DocumentRequest.received_at,
-                   DocumentRequest.due_at, DocumentRequest.state)
-            .where(DocumentRequest.state.in_(OPEN_STATES)))
+    (WIB), overdue, by type and kelurahan. Counted in SQL, grouped: a few rows whatever the backlog."""
+    today = sla.wib_date(now)
+    age = case(*[(DocumentRequest.received_at >= sla.start_of_day_utc(today - timedelta(days=hi)), label)
+                 for _lo, hi, label in AGE_BUCKETS if hi is not None], else_=AGE_BUCKETS[-1][2])
+    # overdue: the service clock runs and its budget is spent (a ready document waits for the citizen)
+    overdue = case((and_(DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.due_at < now), 1), else_=0)
+    stmt = (select(DocumentRequest.type_id, DocumentRequest.kelurahan, age, func.count(), func.sum(overdue))
+            .where(DocumentRequest.state.in_(OPEN_STATES))
+            .group_by(DocumentRequest.type_id, DocumentRequest.kelurahan, age))
     if filters.type_id:
         stmt = stmt.where(DocumentRequest.type_id == filters.type_id)
     if filters.kelurahan:
         stmt = stmt.where(DocumentRequest.kelurahan == filters.kelurahan)
-    today = sla.wib_date(now)
     ages = {label: 0 for _lo, _hi, label in AGE_BUCKETS}
     by_type = defaultdict(lambda: {"open": 0, "overdue": 0})
     by_kelurahan = defaultdict(lambda: {"open": 0, "overdue": 0})
     total = {"open": 0, "overdue": 0}
-    for type_id, kelurahan, received_at, due_at, state in db.session.execute(stmt):
-        age = (today - sla.wib_date(received_at)).days
-        for lo, hi, label in AGE_BUCKETS:
-            if age >= lo and (hi is None or age <= hi):
-                ages[label] += 1
-                break
-        # overdue: the service clock runs and its budget is spent (a ready document waits for the citizen)
-        overdue = state in CLOCK_STATES and due_at is not None and due_at < now
-        for cell in (by_type[type_id], by_kelurahan[kelurahan], total):
-            cell["open"] += 1
-            cell["overdue"] += int(overdue)
+    for type_id, kelurahan, label, count, late in db.session.execute(stmt):
+        ages[label] += count
+        for target in (by_type[type_id], by_kelurahan[kelurahan], total):
+            target["open"] += count
+            target["overdue"] += int(late or 0)
     return {"ages": ages, "by_type": dict(by_type), "by_kelurahan": dict(by_kelurahan), "total": total}
+
+
+def month_within(month: str) -> tuple[int, int]:
+    """(finished, finished within the standard) in one month, for the home card."""
+    row = db.session.execute(
+        select(func.count(), func.sum(case((ServiceFact.service_minutes <= ServiceFact.budget_minutes, 1), else_=0)))
+        .where(ServiceFact.last_month >= month, ServiceFact.ready_month == month,
+               ServiceFact.service_minutes.is_not(None))).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def hours(minutes: int | None) -> str:

@@ -1,13 +1,13 @@
 """/reports/: the service dashboard, the competence dashboard and the monthly report (page, XLSX, PDF),
 each with its tables as CSV. For the Camat, the Sekcam, the section heads and HR; a refusal is audited."""
-from flask import Blueprint, abort, make_response, render_template, request
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..audit import record as audit
 from ..audit import sentences
-from ..core.registry import nav_item
+from ..core.registry import home_card, nav_item
 from ..documents.models import KELURAHAN, DocumentType
 from ..extensions import db
 from . import charts, exports, facts  # noqa: F401  (facts: connects the receiver that keeps the table)
@@ -15,7 +15,7 @@ from . import demo as _demo  # noqa: F401  (registers the demo history seeder)
 from .competence import competence_dashboard
 from .filters import FilterError, parse_month, parse_service_filters, parse_year, this_month
 from .panels import panels_for
-from .service import AGE_BUCKETS, hours, service_dashboard
+from .service import AGE_BUCKETS, hours, month_within, service_dashboard
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", static_folder="static", static_url_path="/static")
 VIEWERS = ("camat", "sekcam", "section_head", "hr")
@@ -23,6 +23,19 @@ VIEWERS = ("camat", "sekcam", "section_head", "hr")
 nav_item("reports.layanan", _l("Reports"), roles=VIEWERS, order=70)
 
 sentences.describe_actions({"report.view": _l("opened a report")})
+
+
+@home_card(roles=VIEWERS, order=60)
+def _service_card(user):
+    """This month's share of requests finished within the service standard, one grouped statement."""
+    ready, within = month_within(this_month())
+    if not ready:
+        return None
+    share = round(100 * within / ready)
+    return {"title": _l("Within the service standard this month"), "value": f"{share} %",
+            "text": _("%(within)s of %(ready)s requests finished this month", within=within, ready=ready),
+            "url": url_for("reports.layanan"), "link": _l("Service dashboard"),
+            "tone": "success" if share >= 80 else "warning"}
 
 
 @bp.before_request
@@ -124,7 +137,8 @@ def _service_tables(board) -> dict:
     names = {t.id: t.name for t in board.types}
     backlog = ([_("Document type"), _("Open now"), _("Overdue now")],
                [[names.get(t, "?"), c["open"], c["overdue"]] for t, c in sorted(board.backlog["by_type"].items())])
-    tables = {"waktu": times, "standar": standard, "volume": volume, "jenis": by_type, "jenis-bulan": type_month, "kelurahan": kelurahan,
+    tables = {"waktu": times, "standar": standard, "volume": volume, "jenis": by_type, "jenis-bulan": type_month,
+              "kelurahan": kelurahan,
               "umur": ages, "tunggakan": backlog}
     if board.split is not None:
         split_rows = []
@@ -160,19 +174,23 @@ def _service_charts(board) -> dict:
     }
 
 
-def _service_board():
-    types = db.session.execute(db.select(DocumentType.id, DocumentType.name)
-                               .order_by(DocumentType.position, DocumentType.id)).all()
+def _types():
+    return db.session.execute(db.select(DocumentType.id, DocumentType.name)
+                              .order_by(DocumentType.position, DocumentType.id)).all()
+
+
+def _service_board(types):
     filters = parse_service_filters(request.args, {t.id for t in types})
-    return types, service_dashboard(filters)
+    return service_dashboard(filters)
 
 
 @bp.get("/layanan")
 def layanan():
+    types = _types()
     try:
-        types, board = _service_board()
+        board = _service_board(types)
     except FilterError as error:
-        return render_template("reports/layanan.html", error=str(error), board=None, types=[],
+        return render_template("reports/layanan.html", error=str(error), board=None, types=types,
                                kelurahan=KELURAHAN, args=request.args), 422
     return render_template("reports/layanan.html", error=None, board=board, types=types, kelurahan=KELURAHAN,
                            tables=_service_tables(board), charts=_service_charts(board), args=request.args,
@@ -182,7 +200,7 @@ def layanan():
 @bp.get("/layanan.csv")
 def layanan_csv():
     try:
-        _types, board = _service_board()
+        board = _service_board(_types())
     except FilterError as error:
         abort(422, description=str(error))
     tables = _service_tables(board)

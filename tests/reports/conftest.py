@@ -88,7 +88,8 @@ def generate(db, users, rng: random.Random, count: int, now: datetime | None = N
     made = []
     for doc_type, received, steps, serial in sorted(plans, key=lambda p: p[1]):
         with clock_at(received):
-            req = create_request(actor=users["clerk"], nik=make_nik(date(1990, 1, 1), serial % 2 == 0, first_serial + serial + 1),
+            nik = make_nik(date(1990, 1, 1), serial % 2 == 0, first_serial + serial + 1)
+            req = create_request(actor=users["clerk"], nik=nik,
                                  name=f"Warga {serial}", phone="081234567890",
                                  kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                                  ticked={r.id for r in doc_type.requirements})
