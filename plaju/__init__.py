@@ -94,4 +94,4 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 # business areas, each a package with views.bp; order is the navigation order
-AREAS: list[str] = ["documents", "letters", "training", "public", "survey", "complaints"]
+AREAS: list[str] = ["documents", "letters", "training", "public", "reports", "survey", "complaints"]

@@ -47,7 +47,7 @@ def fake_nip(rng: random.Random, serial: int) -> str:
 def seed_people(password: str) -> list[tuple[str, str, str]]:
     """Create units and demo users when missing; return (username, name, roles) for the printout.
     The accounts are dated a month back, before the demo's document requests and training."""
-    with clock_at(utcnow() - timedelta(days=30)):
+    with clock_at(utcnow() - timedelta(days=400)):  # before the demo history (plaju/reports/demo.py)
         return _seed_people(password)
 
 

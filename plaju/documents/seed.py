@@ -86,14 +86,39 @@ DESCRIPTIONS = {
     "dispensasi-nikah": "Dispensasi kurang dari 10 hari kerja (PP 9/1975 Pasal 3 ayat 3), ditandatangani Camat.",
 }
 
+# National holidays and cuti bersama (SKB Menteri Agama, Menteri Ketenagakerjaan and Menteri PANRB for
+# 2025 and 2026, as amended); the service clock skips them like weekends. The admin adds later years.
 HOLIDAYS = [
-    (date(2026, 1, 1), "Tahun Baru Masehi"), (date(2026, 3, 19), "Hari Suci Nyepi"),
-    (date(2026, 3, 20), "Idul Fitri 1447 H"), (date(2026, 3, 21), "Idul Fitri 1447 H"),
-    (date(2026, 4, 3), "Wafat Yesus Kristus"), (date(2026, 5, 1), "Hari Buruh Internasional"),
-    (date(2026, 5, 14), "Kenaikan Yesus Kristus"), (date(2026, 5, 27), "Idul Adha 1447 H"),
-    (date(2026, 6, 1), "Hari Lahir Pancasila"), (date(2026, 8, 17), "Hari Kemerdekaan RI"),
+    (date(2025, 1, 1), "Tahun Baru Masehi"), (date(2025, 1, 27), "Isra Mikraj Nabi Muhammad SAW"),
+    (date(2025, 1, 28), "Cuti bersama Tahun Baru Imlek"), (date(2025, 1, 29), "Tahun Baru Imlek 2576"),
+    (date(2025, 3, 28), "Cuti bersama Hari Suci Nyepi"), (date(2025, 3, 29), "Hari Suci Nyepi"),
+    (date(2025, 3, 31), "Idul Fitri 1446 H"), (date(2025, 4, 1), "Idul Fitri 1446 H"),
+    (date(2025, 4, 2), "Cuti bersama Idul Fitri"), (date(2025, 4, 3), "Cuti bersama Idul Fitri"),
+    (date(2025, 4, 4), "Cuti bersama Idul Fitri"), (date(2025, 4, 7), "Cuti bersama Idul Fitri"),
+    (date(2025, 4, 18), "Wafat Yesus Kristus"), (date(2025, 4, 20), "Kebangkitan Yesus Kristus (Paskah)"),
+    (date(2025, 5, 1), "Hari Buruh Internasional"), (date(2025, 5, 12), "Hari Raya Waisak 2569 BE"),
+    (date(2025, 5, 13), "Cuti bersama Hari Raya Waisak"), (date(2025, 5, 29), "Kenaikan Yesus Kristus"),
+    (date(2025, 5, 30), "Cuti bersama Kenaikan Yesus Kristus"), (date(2025, 6, 1), "Hari Lahir Pancasila"),
+    (date(2025, 6, 6), "Idul Adha 1446 H"), (date(2025, 6, 9), "Cuti bersama Idul Adha"),
+    (date(2025, 6, 27), "Tahun Baru Islam 1447 H"), (date(2025, 8, 17), "Hari Kemerdekaan RI"),
+    (date(2025, 8, 18), "Cuti bersama Hari Kemerdekaan RI"), (date(2025, 9, 5), "Maulid Nabi Muhammad SAW"),
+    (date(2025, 12, 25), "Hari Raya Natal"), (date(2025, 12, 26), "Cuti bersama Hari Raya Natal"),
+    (date(2026, 1, 1), "Tahun Baru Masehi"), (date(2026, 1, 16), "Isra Mikraj Nabi Muhammad SAW"),
+    (date(2026, 2, 16), "Cuti bersama Tahun Baru Imlek"), (date(2026, 2, 17), "Tahun Baru Imlek 2577"),
+    (date(2026, 3, 18), "Cuti bersama Hari Suci Nyepi"), (date(2026, 3, 19), "Hari Suci Nyepi"),
+    (date(2026, 3, 20), "Cuti bersama Idul Fitri"), (date(2026, 3, 21), "Idul Fitri 1447 H"),
+    (date(2026, 3, 22), "Idul Fitri 1447 H"), (date(2026, 3, 23), "Cuti bersama Idul Fitri"),
+    (date(2026, 3, 24), "Cuti bersama Idul Fitri"), (date(2026, 4, 3), "Wafat Yesus Kristus"),
+    (date(2026, 4, 5), "Kebangkitan Yesus Kristus (Paskah)"), (date(2026, 5, 1), "Hari Buruh Internasional"),
+    (date(2026, 5, 14), "Kenaikan Yesus Kristus"), (date(2026, 5, 15), "Cuti bersama Kenaikan Yesus Kristus"),
+    (date(2026, 5, 27), "Idul Adha 1447 H"), (date(2026, 5, 28), "Cuti bersama Idul Adha"),
+    (date(2026, 5, 31), "Hari Raya Waisak 2570 BE"), (date(2026, 6, 1), "Hari Lahir Pancasila"),
+    (date(2026, 6, 16), "Tahun Baru Islam 1448 H"), (date(2026, 8, 17), "Hari Kemerdekaan RI"),
+    (date(2026, 8, 25), "Maulid Nabi Muhammad SAW"), (date(2026, 12, 24), "Cuti bersama Hari Raya Natal"),
     (date(2026, 12, 25), "Hari Raya Natal"), (date(2027, 1, 1), "Tahun Baru Masehi"),
 ]
+
+RECENT_DAYS = 30  # the demo requests in every state were received within these last days
 
 PATHS = {
     "received": [], "verifying": ["verify"], "returned": ["verify", "return_to_citizen"],
@@ -185,7 +210,9 @@ def seed_documents() -> None:
     from .calendar import holiday_set
     from .services import create_request
     types = seed_types()
-    if db.session.scalar(select(func.count()).select_from(DocumentRequest)):
+    # the months before belong to the demo history (plaju/reports/demo.py); these are the last weeks
+    if db.session.scalar(select(func.count()).select_from(DocumentRequest)
+                         .where(DocumentRequest.received_at >= utcnow() - timedelta(days=RECENT_DAYS))):
         return
     people = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(set(ACTORS.values()))))}
     if set(ACTORS.values()) - set(people):

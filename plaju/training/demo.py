@@ -108,7 +108,7 @@ def seed_training() -> None:
     from .services import enrolment as enrolment_service
     from .services import plans as plans_service
 
-    if db.session.scalar(select(Course.id).limit(1)):
+    if db.session.scalar(select(Course.id).where(Course.title == COURSES[0][0]).limit(1)):
         return
     people = {u.username: u for u in db.session.scalars(select(User))}
     if not {"camat", "kepegawaian", "kasi", "asn1"} <= set(people):

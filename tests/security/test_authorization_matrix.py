@@ -32,6 +32,8 @@ Rules used (issue 7, docs/operations.md, the areas' stated rules):
 - SKM: the survey of a request and the public index page are public; the dashboard for camat, sekcam,
   section_head (a Plh who is a Kasi too) and hr. Complaints: sent by anyone from the tracking page; read by
   section heads, camat and sekcam; answered by a section head only.
+- Reports (service and competence dashboards, monthly report and their downloads): Camat, Sekcam,
+  section heads and HR; a refusal is audited.
 Refusals of who asks are 403 (a step refused by the engine also 403); a rule on the data rather than
 on who asks is 422 (the admin deactivating the last admin, themselves); allowed redirects 302/303.
 
@@ -745,6 +747,12 @@ ROWS = [
     Row("POST", "/complaints/<int:complaint_id>/actions/<trigger_name>", "answer", "L 403 403 303 403 403 403 403 303",
         lambda w, me: Call(f"/complaints/{_complaint(w).id}/actions/answer",
                            {"version": "0", "comment": "Terima kasih, sudah kami tindak lanjuti."})),
+    # reports: the dashboards and the monthly report for camat, sekcam, section heads and HR
+    Row("GET", "/reports/static/<path:filename>", "", "L 200 200 200 200 200 200 200 200",
+        lambda w, me: Call("/reports/static/reports.css")),
+    *[Row("GET", path, "", "L 403 403 200 200 200 200 403 200", lambda w, me, path=path: Call(path))
+      for path in ("/reports/layanan", "/reports/layanan.csv", "/reports/kompetensi", "/reports/kompetensi.csv",
+                   "/reports/bulanan", "/reports/bulanan.xlsx", "/reports/bulanan.pdf")],
     # last: may take the admin's own account away when the rule does not hold
     Row("POST", "/people/<int:user_id>/edit", "deactivate the last admin", "L 403 403 403 403 403 403 422 403",
         lambda w, me: _edit_person(w, w.u["admin"], active=False), after=_reactivate_admin),

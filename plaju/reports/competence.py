@@ -1,0 +1,126 @@
+"""The competence dashboard's figures: who reached 20 JP this year, JP by kind and method, plans
+against what was realised, e-learning completion, and who has no JP yet.
+
+JP count when HR has verified an enrolment (`state = 'verified'`, `credited_year`), as the ASN's own
+tally does; the month a JP counts in is the WIB month of the verification. A fixed number of
+statements whatever the number of ASN and enrolments.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..accounts.models import Unit, User
+from ..documents import sla
+from ..extensions import db
+from ..training.models import JP_TARGET, KINDS, METHODS, Course, Enrolment, Plan, PlanItem
+
+ELEARNING_STARTED = ("in_progress", "completed", "verified", "not_completed")
+ELEARNING_DONE = ("completed", "verified")
+
+
+def share(part: int, whole: int) -> float | None:
+    return None if not whole else round(100 * part / whole, 1)
+
+
+@dataclass
+class UnitRow:
+    unit_id: int | None
+    name: str
+    people: int = 0
+    reached: int = 0
+    jp: int = 0
+    planned: int = 0
+
+    @property
+    def reached_percent(self):
+        return share(self.reached, self.people)
+
+    @property
+    def realised_percent(self):
+        return share(self.jp, self.planned)
+
+
+def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False) -> dict:
+    """Figures for `year` up to and including `through_month` (1-12) for the monthly trend."""
+    units = {u.id: u for u in db.session.scalars(select(Unit).order_by(Unit.name))}
+    people = db.session.execute(select(User.id, User.full_name, User.nip, User.position, User.unit_id,
+                                       User.supervisor_id).where(User.active.is_(True))
+                                .order_by(User.full_name, User.id)).all()
+    credits = db.session.execute(
+        select(Enrolment.user_id, Enrolment.jp_credited, Enrolment.verified_at, Course.kind, Course.method)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.state == "verified", Enrolment.credited_year == year)).all()
+    planned = db.session.execute(
+        select(Plan.unit_id, func.coalesce(func.sum(PlanItem.planned_jp), 0))
+        .join(PlanItem, PlanItem.plan_id == Plan.id)
+        .where(Plan.year == year, Plan.state == "approved", Plan.superseded_by_id.is_(None))
+        .group_by(Plan.unit_id)).all()
+    elearning = db.session.execute(
+        select(Enrolment.state, func.count())
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Course.method == "elearning", Enrolment.state.in_(ELEARNING_STARTED),
+               func.coalesce(Enrolment.credited_year, year) == year)
+        .group_by(Enrolment.state)).all()
+
+    active_ids = {p.id for p in people}
+    jp = defaultdict(int)
+    monthly = defaultdict(lambda: defaultdict(int))  # user -> month -> JP verified in that month
+    by_kind = defaultdict(int)
+    by_method = defaultdict(int)
+    for user_id, credited, verified_at, kind, method in credits:
+        if user_id not in active_ids:
+            continue
+        jp[user_id] += credited
+        month = sla.wib_date(verified_at).month if verified_at else 1
+        monthly[user_id][month] += credited
+        by_kind[kind] += credited
+        by_method[method] += credited
+
+    office = UnitRow(None, "")
+    rows: dict = {}
+    for person in people:
+        row = rows.get(person.unit_id)
+        if row is None:
+            unit = units.get(person.unit_id)
+            row = rows[person.unit_id] = UnitRow(person.unit_id, unit.name if unit else "—")
+        reached = jp[person.id] >= JP_TARGET
+        for cell in (row, office):
+            cell.people += 1
+            cell.reached += int(reached)
+            cell.jp += jp[person.id]
+    for unit_id, total in planned:
+        row = rows.get(unit_id)
+        if row is None:
+            unit = units.get(unit_id)
+            row = rows[unit_id] = UnitRow(unit_id, unit.name if unit else "—")
+        row.planned += int(total)
+        office.planned += int(total)
+
+    trend = []
+    for month in range(1, through_month + 1):
+        reached = sum(1 for p in people if sum(v for m, v in monthly[p.id].items() if m <= month) >= JP_TARGET)
+        trend.append({"month": month, "reached": reached, "people": len(people),
+                      "percent": share(reached, len(people))})
+
+    states = dict(elearning)
+    started = sum(states.values())
+    done = sum(states.get(s, 0) for s in ELEARNING_DONE)
+
+    if sees_everyone:
+        no_jp = [p for p in people if jp[p.id] == 0]
+    elif viewer is not None:
+        no_jp = [p for p in people if p.supervisor_id == viewer.id and jp[p.id] == 0]
+    else:
+        no_jp = []
+    return {
+        "year": year, "target": JP_TARGET, "office": office,
+        "units": sorted(rows.values(), key=lambda r: r.name),
+        "by_kind": [(code, str(label), by_kind.get(code, 0)) for code, label in KINDS.items()],
+        "by_method": [(code, str(label), by_method.get(code, 0)) for code, label in METHODS.items()],
+        "elearning": {"started": started, "done": done, "percent": share(done, started)},
+        "trend": trend,
+        "no_jp": [{"name": p.full_name, "nip": p.nip, "position": p.position,
+                   "unit": units[p.unit_id].name if p.unit_id in units else "—"} for p in no_jp],
+        "jp": dict(jp),
+    }

@@ -1,0 +1,170 @@
+"""The monthly report as data, and its CSV, XLSX (openpyxl) and PDF (fpdf2) forms."""
+import csv
+import io
+
+from flask import current_app
+from flask_babel import gettext as _
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from ..letters.render import BULAN
+from .competence import competence_dashboard
+from .service import Filters, hours, service_dashboard
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A text cell a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(headers: list, rows: list) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in headers])
+    for row in rows:
+        writer.writerow([safe_cell("" if v is None else v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheet programs then read UTF-8
+
+
+def month_name(month: str) -> str:
+    return f"{BULAN[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def percent_text(value) -> str:
+    return "–" if value is None else f"{value:.1f}".replace(".", ",") + " %"
+
+
+def monthly_report(month: str, viewer=None) -> dict:
+    service = service_dashboard(Filters(end_month=month, span=1))
+    competence = competence_dashboard(int(month[:4]), int(month[5:7]))
+    from .panels import tables_for
+    return {"month": month, "title": month_name(month), "service": service, "competence": competence,
+            "extra_tables": tables_for(month, viewer)}
+
+
+def monthly_tables(report: dict) -> list[tuple[str, list, list]]:
+    """The report's tables as (title, headers, rows) of plain values, for XLSX and PDF alike."""
+    service, competence = report["service"], report["competence"]
+    names = {t.id: t.name for t in service.types}
+    type_rows = []
+    for doc_type in service.types:
+        stats = service.by_type.get(doc_type.id)
+        if stats is None:
+            continue
+        f = stats.figures()
+        type_rows.append([doc_type.name, f["received"], f["handed_over"], hours(f["service_median"]),
+                          hours(f["service_p90"]), percent_text(f["within_percent"]), f["returned_count"],
+                          hours(f["returned_median"]), hours(f["pickup_median"]), hours(f["pickup_p90"])])
+    f = service.total.figures()
+    type_rows.append([_("All types"), f["received"], f["handed_over"], hours(f["service_median"]),
+                      hours(f["service_p90"]), percent_text(f["within_percent"]), f["returned_count"],
+                      hours(f["returned_median"]), hours(f["pickup_median"]), hours(f["pickup_p90"])])
+    kel_rows = []
+    for name, stats in sorted(service.by_kelurahan.items()):
+        f = stats.figures()
+        open_now = service.backlog["by_kelurahan"].get(name, {"open": 0, "overdue": 0})
+        kel_rows.append([name, f["received"], f["handed_over"], hours(f["service_median"]),
+                         percent_text(f["within_percent"]), open_now["open"], open_now["overdue"]])
+    backlog_rows = [[names.get(type_id, "?"), cell["open"], cell["overdue"]]
+                    for type_id, cell in sorted(service.backlog["by_type"].items())]
+    unit_rows = [[row.name, row.people, row.reached, percent_text(row.reached_percent), row.jp, row.planned,
+                  percent_text(row.realised_percent)] for row in competence["units"]]
+    office = competence["office"]
+    unit_rows.append([_("Whole office"), office.people, office.reached, percent_text(office.reached_percent),
+                      office.jp, office.planned, percent_text(office.realised_percent)])
+    return [*_core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence), *report["extra_tables"]]
+
+
+def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence) -> list:
+    hours_note = _("working hours")
+    return [
+        (_("Service per document type"),
+         [_("Document type"), _("Received"), _("Handed over"), _("Service time median (%(u)s)", u=hours_note),
+          _("Service time p90 (%(u)s)", u=hours_note), _("Within the service standard"),
+          _("Returned to the citizen"), _("Time with the citizen, median (%(u)s)", u=hours_note),
+          _("Pick-up delay median (%(u)s)", u=hours_note), _("Pick-up delay p90 (%(u)s)", u=hours_note)],
+         type_rows),
+        (_("Service per kelurahan"),
+         [_("Kelurahan"), _("Received"), _("Handed over"), _("Service time median (%(u)s)", u=hours_note),
+          _("Within the service standard"), _("Open now"), _("Overdue now")], kel_rows),
+        (_("Open requests now"), [_("Document type"), _("Open now"), _("Overdue now")], backlog_rows),
+        (_("Competence development %(year)s (through this month)", year=competence["year"]),
+         [_("Unit"), _("ASN"), _("At least %(n)s JP", n=competence["target"]), _("Share"), _("JP realised"),
+          _("JP planned"), _("Realisation")], unit_rows),
+    ]
+
+
+def xlsx_bytes(report: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = report["month"]
+    sheet.append([safe_cell(_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"]))])
+    sheet["A1"].font = Font(bold=True, size=13)
+    for title, headers, rows in monthly_tables(report):
+        sheet.append([])
+        sheet.append([safe_cell(title)])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+        sheet.append([safe_cell(h) for h in headers])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+    sheet.column_dimensions["A"].width = 38
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _latin1(text) -> str:
+    return str(text if text is not None else "").encode("latin-1", "replace").decode("latin-1")
+
+
+class _ReportPdf(FPDF):
+    def header(self):
+        config = current_app.config
+        self.set_font("Helvetica", "B", 11)
+        self.cell(0, 5, _latin1(config["LETTER_GOVERNMENT"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("Helvetica", "B", 14)
+        self.cell(0, 7, _latin1(config["LETTER_OFFICE"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        y = self.get_y() + 1
+        self.set_line_width(0.6)
+        self.line(self.l_margin, y, self.w - self.r_margin, y)
+        self.set_y(y + 4)
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("Helvetica", "", 8)
+        self.cell(0, 5, f"{self.page_no()}", align="C")
+
+
+def pdf_bytes(report: dict) -> bytes:
+    pdf = _ReportPdf(orientation="L", format="A4", unit="mm")
+    pdf.set_margins(12, 12, 12)
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.cell(0, 7, _latin1(_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"])),
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("Helvetica", "", 8)
+    pdf.multi_cell(0, 4, _latin1(_("Times in working hours (Monday-Friday 08.00-16.00 WIB, holidays excluded); "
+                                   "median and p90 by the nearest-rank method.")),
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for title, headers, rows in monthly_tables(report):
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(0, 6, _latin1(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("Helvetica", "", 7)
+        first = 3 if len(headers) > 7 else 2
+        widths = (first, *([1] * (len(headers) - 1)))
+        with pdf.table(col_widths=widths, text_align="LEFT", line_height=4) as table:
+            table.row([_latin1(h) for h in headers])
+            for row in rows:
+                table.row([_latin1(v) for v in row])
+    return bytes(pdf.output())

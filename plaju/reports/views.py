@@ -1,0 +1,310 @@
+"""/reports/: the service dashboard, the competence dashboard and the monthly report (page, XLSX, PDF),
+each with its tables as CSV. For the Camat, the Sekcam, the section heads and HR; a refusal is audited."""
+from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..audit import record as audit
+from ..audit import sentences
+from ..core.registry import home_card, nav_item
+from ..documents.models import KELURAHAN, DocumentType
+from ..extensions import db
+from . import charts, exports, facts  # noqa: F401  (facts: connects the receiver that keeps the table)
+from . import demo as _demo  # noqa: F401  (registers the demo history seeder)
+from .competence import competence_dashboard
+from .filters import FilterError, parse_month, parse_service_filters, parse_year, this_month
+from .panels import panels_for
+from .service import AGE_BUCKETS, hours, month_within, service_dashboard
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", static_folder="static", static_url_path="/static")
+VIEWERS = ("camat", "sekcam", "section_head", "hr")
+
+nav_item("reports.layanan", _l("Reports"), roles=VIEWERS, order=70)
+
+sentences.describe_actions({"report.view": _l("opened a report")})
+
+
+@home_card(roles=VIEWERS, order=60)
+def _service_card(user):
+    """This month's share of requests finished within the service standard, one grouped statement."""
+    ready, within = month_within(this_month())
+    if not ready:
+        return None
+    share = round(100 * within / ready)
+    return {"title": _l("Within the service standard this month"), "value": f"{share} %",
+            "text": _("%(within)s of %(ready)s requests finished this month", within=within, ready=ready),
+            "url": url_for("reports.layanan"), "link": _l("Service dashboard"),
+            "tone": "success" if share >= 80 else "warning"}
+
+
+@bp.before_request
+@login_required
+def _only_viewers():
+    if request.endpoint != "reports.static" and not current_user.has_role(*VIEWERS):
+        audit.record_alone("report.view", actor=current_user, outcome="refused", subject_type="report",
+                           subject_id=(request.endpoint or "").rpartition(".")[2][:40],
+                           comment=_("Reports are for the Camat, the Sekcam, the section heads and HR."))
+        abort(403)
+
+
+@bp.app_template_global()
+def report_hours(minutes):
+    return hours(minutes)
+
+
+@bp.app_template_global()
+def report_percent(value):
+    return exports.percent_text(value)
+
+
+def _csv(name: str, headers, rows):
+    response = make_response(exports.csv_bytes(headers, rows))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _file(data: bytes, mime: str, filename: str, inline: bool = False):
+    response = make_response(data)
+    response.headers["Content-Type"] = mime
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- service dashboard ---------------------------------------------------------------------------
+
+def _service_tables(board) -> dict:
+    """Every table of the service page as (headers, rows); the page and its CSV downloads share them."""
+    month_labels = [charts.month_label(m) for m in board.months]
+    time_rows, standard_rows, volume_rows = [], [], []
+    for month, label in zip(board.months, month_labels, strict=True):
+        f = board.by_month[month].figures()
+        time_rows.append([label, f["ready"], hours(f["service_median"]), hours(f["service_p90"]),
+                          hours(f["pickup_median"])])
+        standard_rows.append([label, f["ready"], f["within"], exports.percent_text(f["within_percent"])])
+        volume_rows.append([label, f["received"], f["handed_over"]])
+    times = ([_("Month"), _("Ready"), _("Service time median"), _("Service time p90"), _("Pick-up delay median")],
+             time_rows)
+    standard = ([_("Month"), _("Ready"), _("Within the service standard"), _("Share")], standard_rows)
+    volume = ([_("Month"), _("Received"), _("Handed over")], volume_rows)
+    type_rows = []
+    for doc_type in board.types:
+        stats = board.by_type.get(doc_type.id)
+        if stats is None:
+            continue
+        f = stats.figures()
+        type_rows.append([doc_type.name, f["received"], f["handed_over"], hours(f["service_median"]),
+                          hours(f["service_p90"]), exports.percent_text(f["within_percent"]),
+                          f["returned_count"], hours(f["returned_median"]), hours(f["returned_p90"]),
+                          hours(f["pickup_median"]), hours(f["pickup_p90"])])
+    by_type = ([_("Document type"), _("Received"), _("Handed over"), _("Service time median"),
+                _("Service time p90"), _("Within the service standard"), _("Returned to the citizen"),
+                _("Time with the citizen, median"), _("Time with the citizen, p90"), _("Pick-up delay median"),
+                _("Pick-up delay p90")], type_rows)
+    month_rows = []
+    for doc_type in board.types:
+        if doc_type.id not in board.by_type:
+            continue
+        for month, label in zip(board.months, month_labels, strict=True):
+            stats = board.by_type_month.get((doc_type.id, month))
+            if stats is None:
+                continue
+            f = stats.figures()
+            month_rows.append([doc_type.name, label, f["received"], f["handed_over"], hours(f["service_median"]),
+                               hours(f["service_p90"]), exports.percent_text(f["within_percent"]),
+                               hours(f["pickup_median"]), hours(f["pickup_p90"])])
+    type_month = ([_("Document type"), _("Month"), _("Received"), _("Handed over"), _("Service time median"),
+                   _("Service time p90"), _("Within the service standard"), _("Pick-up delay median"),
+                   _("Pick-up delay p90")], month_rows)
+    kel_rows = []
+    for name in KELURAHAN:
+        f = board.by_kelurahan.get(name)
+        f = f.figures() if f else None
+        open_now = board.backlog["by_kelurahan"].get(name, {"open": 0, "overdue": 0})
+        if f is None and not open_now["open"]:
+            continue
+        kel_rows.append([name, f["received"] if f else 0, f["handed_over"] if f else 0,
+                         hours(f["service_median"] if f else None),
+                         exports.percent_text(f["within_percent"] if f else None), open_now["open"],
+                         open_now["overdue"]])
+    kelurahan = ([_("Kelurahan"), _("Received"), _("Handed over"), _("Service time median"),
+                  _("Within the service standard"), _("Open now"), _("Overdue now")], kel_rows)
+    ages = ([_("Age (calendar days)"), _("Open now")],
+            [[label, board.backlog["ages"][label]] for _lo, _hi, label in AGE_BUCKETS])
+    names = {t.id: t.name for t in board.types}
+    backlog = ([_("Document type"), _("Open now"), _("Overdue now")],
+               [[names.get(t, "?"), c["open"], c["overdue"]] for t, c in sorted(board.backlog["by_type"].items())])
+    tables = {"waktu": times, "standar": standard, "volume": volume, "jenis": by_type, "jenis-bulan": type_month,
+              "kelurahan": kelurahan,
+              "umur": ages, "tunggakan": backlog}
+    if board.split is not None:
+        split_rows = []
+        for key, label in ((None, _("All types")), *((t.id, t.name) for t in board.types)):
+            before, after = board.split["before"].get(key), board.split["after"].get(key)
+            if before is None and after is None:
+                continue
+            b = before.figures() if before else {}
+            a = after.figures() if after else {}
+            split_rows.append([label, b.get("ready", 0), hours(b.get("service_median")),
+                               hours(b.get("service_p90")), exports.percent_text(b.get("within_percent")),
+                               a.get("ready", 0), hours(a.get("service_median")), hours(a.get("service_p90")),
+                               exports.percent_text(a.get("within_percent"))])
+        tables["sebelum-sesudah"] = (
+            [_("Document type"), _("Ready before"), _("Median before"), _("p90 before"), _("Within standard before"),
+             _("Ready after"), _("Median after"), _("p90 after"), _("Within standard after")], split_rows)
+    return tables
+
+
+def _service_charts(board) -> dict:
+    labels = [charts.month_label(m) for m in board.months]
+    stats = [board.by_month[m] for m in board.months]
+    to_hours = [None if s.service_median is None else s.service_median / 60 for s in stats]
+    p90 = [None if s.service_p90 is None else s.service_p90 / 60 for s in stats]
+    return {
+        "service": charts.line_chart(labels, [("series-a", to_hours), ("series-b", p90)]),
+        "within": charts.bar_chart(labels, [s.within_percent for s in stats], top=100),
+        "volume": charts.bar_chart(labels, [s.received for s in stats]),
+        "pickup": charts.bar_chart(labels, [None if s.pickup_median is None else s.pickup_median / 60
+                                            for s in stats]),
+        "ages": charts.bar_chart([label for _lo, _hi, label in AGE_BUCKETS],
+                                 [board.backlog["ages"][label] for _lo, _hi, label in AGE_BUCKETS]),
+    }
+
+
+def _types():
+    return db.session.execute(db.select(DocumentType.id, DocumentType.name)
+                              .order_by(DocumentType.position, DocumentType.id)).all()
+
+
+def _service_board(types):
+    filters = parse_service_filters(request.args, {t.id for t in types})
+    return service_dashboard(filters)
+
+
+@bp.get("/layanan")
+def layanan():
+    types = _types()
+    try:
+        board = _service_board(types)
+    except FilterError as error:
+        return render_template("reports/layanan.html", error=str(error), board=None, types=types,
+                               kelurahan=KELURAHAN, args=request.args), 422
+    return render_template("reports/layanan.html", error=None, board=board, types=types, kelurahan=KELURAHAN,
+                           tables=_service_tables(board), charts=_service_charts(board), args=request.args,
+                           panels=panels_for(board.filters, current_user))
+
+
+@bp.get("/layanan.csv")
+def layanan_csv():
+    try:
+        board = _service_board(_types())
+    except FilterError as error:
+        abort(422, description=str(error))
+    tables = _service_tables(board)
+    name = request.args.get("tabel", "waktu")
+    if name not in tables:
+        abort(404)
+    return _csv(f"layanan-{name}-{board.filters.end_month}", *tables[name])
+
+
+# ---- competence dashboard ------------------------------------------------------------------------
+
+def _competence():
+    year = parse_year(request.args.get("tahun"))
+    current = this_month()
+    through = int(current[5:7]) if year == int(current[:4]) else 12
+    return competence_dashboard(year, through, viewer=current_user, sees_everyone=current_user.has_role("hr"))
+
+
+def _competence_tables(data) -> dict:
+    units = ([_("Unit"), _("ASN"), _("At least %(n)s JP", n=data["target"]), _("Share"), _("JP realised"),
+              _("JP planned"), _("Realisation")],
+             [[r.name, r.people, r.reached, exports.percent_text(r.reached_percent), r.jp, r.planned,
+               exports.percent_text(r.realised_percent)] for r in [*data["units"], data["office"]]])
+    units[1][-1][0] = _("Whole office")
+    trend = ([_("Month"), _("ASN at least %(n)s JP", n=data["target"]), _("Share")],
+             [[charts.month_label(f"{data['year']}-{t['month']:02d}"), t["reached"], exports.percent_text(t["percent"])]
+              for t in data["trend"]])
+    kinds = ([_("Kind"), _("JP")], [[label, jp] for _code, label, jp in data["by_kind"]])
+    methods = ([_("Method"), _("JP")], [[label, jp] for _code, label, jp in data["by_method"] if jp])
+    no_jp = ([_("Name"), _("NIP"), _("Position"), _("Unit")],
+             [[p["name"], p["nip"] or "", p["position"], p["unit"]] for p in data["no_jp"]])
+    return {"unit": units, "bulan": trend, "jenis": kinds, "metode": methods, "belum-jp": no_jp}
+
+
+def _competence_charts(data) -> dict:
+    rows = data["units"]
+    return {
+        "units": charts.hbar_chart([r.name for r in rows], [r.reached_percent for r in rows]),
+        "trend": charts.bar_chart([charts.month_label(f"{data['year']}-{t['month']:02d}") for t in data["trend"]],
+                                  [t["percent"] for t in data["trend"]], top=100),
+        "kinds": charts.bar_chart([label for _c, label, _jp in data["by_kind"]], [jp for *_x, jp in data["by_kind"]]),
+    }
+
+
+def _sees_no_jp_list() -> bool:
+    from ..accounts.models import User
+    if current_user.has_role("hr"):
+        return True
+    return db.session.scalar(db.select(User.id).where(User.supervisor_id == current_user.id).limit(1)) is not None
+
+
+@bp.get("/kompetensi")
+def kompetensi():
+    try:
+        data = _competence()
+    except FilterError as error:
+        return render_template("reports/kompetensi.html", error=str(error), data=None, args=request.args), 422
+    return render_template("reports/kompetensi.html", error=None, data=data, tables=_competence_tables(data),
+                           charts=_competence_charts(data), args=request.args, show_no_jp=_sees_no_jp_list())
+
+
+@bp.get("/kompetensi.csv")
+def kompetensi_csv():
+    try:
+        data = _competence()
+    except FilterError as error:
+        abort(422, description=str(error))
+    tables = _competence_tables(data)
+    name = request.args.get("tabel", "unit")
+    if name not in tables or (name == "belum-jp" and not _sees_no_jp_list()):
+        abort(404)
+    return _csv(f"kompetensi-{name}-{data['year']}", *tables[name])
+
+
+# ---- monthly report ------------------------------------------------------------------------------
+
+def _report():
+    return exports.monthly_report(parse_month(request.args.get("bulan")), current_user)
+
+
+@bp.get("/bulanan")
+def bulanan():
+    try:
+        report = _report()
+    except FilterError as error:
+        return render_template("reports/bulanan.html", error=str(error), report=None, args=request.args), 422
+    return render_template("reports/bulanan.html", error=None, report=report, tables=exports.monthly_tables(report),
+                           args=request.args)
+
+
+@bp.get("/bulanan.xlsx")
+def bulanan_xlsx():
+    try:
+        report = _report()
+    except FilterError as error:
+        abort(422, description=str(error))
+    return _file(exports.xlsx_bytes(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 f"laporan-bulanan-{report['month']}.xlsx")
+
+
+@bp.get("/bulanan.pdf")
+def bulanan_pdf():
+    try:
+        report = _report()
+    except FilterError as error:
+        abort(422, description=str(error))
+    return _file(exports.pdf_bytes(report), "application/pdf", f"laporan-bulanan-{report['month']}.pdf", inline=True)

@@ -1,0 +1,162 @@
+"""The report pages: who may see them (refusals audited), filters told in words, downloads that open."""
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import event, func, select
+
+from plaju.audit.models import AuditEvent
+from plaju.documents.models import DocumentRequest, DocumentType
+from plaju.reports import exports
+from plaju.reports.filters import this_month
+
+PAGES = ["/reports/layanan", "/reports/kompetensi", "/reports/bulanan", "/reports/layanan.csv",
+         "/reports/kompetensi.csv", "/reports/bulanan.xlsx", "/reports/bulanan.pdf"]
+
+
+def _events(db, **where):
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).filter_by(**where))
+
+
+@pytest.mark.parametrize("who", ["camat", "sekcam", "kasi", "hr"])
+def test_viewers_see_every_report(client, login_as, office, who):
+    office(3, 12)
+    login_as(who)
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, (who, path)
+    page = client.get("/reports/layanan").get_data(as_text=True)
+    assert 'data-testid="chart"' in page and "<svg" in page
+    assert " style=" not in page and "<script>" not in page  # CSP: no inline style or script
+
+
+@pytest.mark.parametrize("who", ["asn", "clerk", "admin"])
+def test_others_are_refused_and_the_refusal_is_audited(client, login_as, db, who):
+    login_as(who)
+    for path in PAGES:
+        before = _events(db, action="report.view", outcome="refused")
+        assert client.get(path).status_code == 403, path
+        assert _events(db, action="report.view", outcome="refused") == before + 1
+
+
+def test_anonymous_is_sent_to_sign_in(client, db):
+    assert client.get("/reports/layanan").status_code == 302
+
+
+@pytest.mark.parametrize("query, words", [
+    ("/reports/layanan?bulan=2026-13", "tidak ada"),
+    ("/reports/layanan?bulan=November", "TTTT-BB"),
+    ("/reports/layanan?bulan=2999-01", "di luar"),
+    ("/reports/layanan?titik=2026-02-30", "tidak ada di kalender"),
+    ("/reports/layanan?titik=30-06-2026", "TTTT-BB-HH"),
+    ("/reports/layanan?jenis=999999", "tidak dikenal"),
+    ("/reports/layanan?jenis=abc", "tidak dikenal"),
+    ("/reports/layanan?kelurahan=Antah+Berantah", "bukan kelurahan"),
+    ("/reports/kompetensi?tahun=1999", "tahun"),
+    ("/reports/kompetensi?tahun=dua", "tahun"),
+    ("/reports/bulanan?bulan=2026-00", "tidak ada"),
+])
+def test_impossible_filters_are_told_in_bahasa(client, login_as, db, query, words):
+    login_as("camat")
+    before = _events(db)
+    response = client.get(query)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'data-testid="report-error"' in text
+    assert words.lower() in text.lower(), re.findall(r'report-error">([^<]*)', text)
+    assert _events(db) == before  # nothing recorded, nothing changed
+
+
+@pytest.mark.parametrize("path", ["/reports/layanan.csv?bulan=2026-13", "/reports/bulanan.xlsx?bulan=x",
+                                  "/reports/bulanan.pdf?bulan=2026-02-30", "/reports/kompetensi.csv?tahun=0"])
+def test_downloads_with_impossible_filters_are_refused_in_words(client, login_as, db, path):
+    login_as("hr")
+    response = client.get(path)
+    assert response.status_code == 422
+    assert "tidak" in response.get_data(as_text=True).lower()
+
+
+def test_csv_has_the_page_numbers_and_escapes_formulas(client, login_as, db, office):
+    office(4, 10)
+    evil = db.session.scalars(select(DocumentType).where(DocumentType.code == "uji-lokal")).one()
+    evil.name = "=HYPERLINK(\"http://x\")"
+    db.session.commit()
+    login_as("kasi")
+    response = client.get("/reports/layanan.csv?tabel=jenis")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "Jenis dokumen"
+    names = [row[0] for row in rows[1:]]
+    assert "'=HYPERLINK(\"http://x\")" in names
+    assert not any(name.startswith("=") for name in names)
+    page = client.get("/reports/layanan").get_data(as_text=True)
+    total = sum(int(row[1]) for row in rows[1:])
+    assert f'data-testid="kpi-received">{total}<' in page
+    assert client.get("/reports/layanan.csv?tabel=nothing").status_code == 404
+
+
+def test_xlsx_and_pdf_of_the_monthly_report(client, login_as, db, office):
+    office(8, 25)
+    login_as("camat")
+    month = this_month()
+    response = client.get(f"/reports/bulanan.xlsx?bulan={month}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    report = exports.monthly_report(month)
+    for title, headers, rows in exports.monthly_tables(report):
+        at = next(i for i, row in enumerate(values) if row[0] == title)
+        assert list(values[at + 1][:len(headers)]) == headers
+        for offset, row in enumerate(rows, start=2):
+            assert list(values[at + offset][:len(row)]) == row
+    pdf = client.get(f"/reports/bulanan.pdf?bulan={month}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    page = client.get(f"/reports/bulanan?bulan={month}").get_data(as_text=True)
+    assert "@media print" not in page  # the print rules live in the stylesheet
+    assert "reports.css" in page and 'data-testid="monthly-table"' in page
+
+
+def test_no_jp_list_only_for_supervisors_and_hr(client, login_as, db, users):
+    login_as("hr")
+    page = client.get("/reports/kompetensi").get_data(as_text=True)
+    assert 'data-testid="no-jp"' in page and users["asn"].full_name in page
+    login_as("sekcam")  # supervises nobody in this office
+    page = client.get("/reports/kompetensi").get_data(as_text=True)
+    assert 'data-testid="no-jp"' not in page
+    assert client.get("/reports/kompetensi.csv?tabel=belum-jp").status_code == 404
+    login_as("kasi")  # supervises the clerk and the ASN, not HR
+    page = client.get("/reports/kompetensi").get_data(as_text=True)
+    assert 'data-testid="no-jp"' in page
+    assert users["asn"].full_name in page and users["clerk"].full_name in page
+    table = page.split('data-testid="no-jp"')[1]
+    assert users["hr"].full_name not in table
+
+
+def _statements(app, client, path) -> int:
+    from plaju.extensions import db
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_constant_number_of_statements(app, client, login_as, db, office):
+    office(21, 8)
+    login_as("hr")
+    paths = ["/reports/layanan?titik=2026-06-01", "/reports/kompetensi", "/reports/bulanan",
+             "/reports/bulanan.xlsx"]
+    small = {path: _statements(app, client, path) for path in paths}
+    office(22, 40)
+    assert db.session.scalar(select(func.count()).select_from(DocumentRequest)) == 48
+    large = {path: _statements(app, client, path) for path in paths}
+    assert large == small
