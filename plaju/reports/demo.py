@@ -137,6 +137,7 @@ def seed_story() -> None:
 
     from ..documents.calendar import holiday_set
     from ..documents.seed import fake_nik, seed_types
+    from ..documents.seed import fake_subject
     from ..documents.services import create_request
     from ..training import services as training
     from ..training.models import Course
@@ -178,8 +179,9 @@ def seed_story() -> None:
                     nik, female = fake_nik(rng, 5000 + key[1])
                     objects[key] = create_request(
                         actor=people["petugas"], nik=nik, name=fake.name_female() if female else fake.name_male(),
-                        phone=fake.numerify("08##########"), kelurahan=what["kelurahan"], doc_type=doc_type,
-                        ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=moment)
+                        phone=fake.numerify("08%#########"), kelurahan=what["kelurahan"], doc_type=doc_type,
+                        ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=moment,
+                        subject=fake_subject(doc_type.subject_kind, fake, rng, 5000 + key[1], moment))
                 elif key[0] == "doc":
                     req = objects[key]
                     data = {"holidays": holidays}
@@ -199,7 +201,12 @@ def seed_story() -> None:
                         continue
                     enrolment = objects[key]
                     db.session.refresh(enrolment)
-                    extra = {"data": {"evidence": store(_pdf())}} if trigger == "complete" else {}
+                    extra = {}
+                    if trigger == "complete":  # the certificate as printed, dated within the course
+                        issued = course.ends_on or course.starts_on
+                        extra = {"data": {"evidence": store(_pdf()), "certificate": {
+                            "number": f"{800 + enrolment.id}/STTPP/{issued.year}", "date": issued,
+                            "issuer": course.provider or "Kecamatan Plaju", "jp": course.jp}}}
                     objects[key] = fire(enrolment, trigger, people[actor], expected_version=enrolment.version,
                                         password=password, **extra)
             except Refused as refused:

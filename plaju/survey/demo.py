@@ -12,6 +12,7 @@ from ..documents.models import DocumentRequest
 from ..extensions import db
 from . import ikm
 from . import services as svc
+from .models import SkmResponse
 
 COMMENTS = [
     "Petugas ramah dan menjelaskan persyaratan dengan jelas.",
@@ -36,6 +37,8 @@ def demo_answers(rng: random.Random, progress: float) -> list[int]:
 
 @seeder(order=60)
 def seed_survey() -> None:
+    if db.session.scalar(select(SkmResponse.id).limit(1)) is not None:
+        return  # seeded before: a second run answers nothing more (answers are not linked to requests)
     handed = db.session.scalars(select(DocumentRequest).where(DocumentRequest.state == "handed_over")
                                 .order_by(DocumentRequest.closed_at, DocumentRequest.id)).all()
     if not handed:

@@ -12,6 +12,7 @@ from plaju.documents.models import KELURAHAN, DocumentRequest, DocumentType, Hol
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
 from plaju.documents.services import create_request
+from tests.documents.conftest import subject_for
 from plaju.workflow import fire
 
 FORWARDED = ["verify", "accept", "forward", "back_from_disdukcapil", "complete", "hand_over"]
@@ -92,7 +93,8 @@ def generate(db, users, rng: random.Random, count: int, now: datetime | None = N
             req = create_request(actor=users["clerk"], nik=nik,
                                  name=f"Warga {serial}", phone="081234567890",
                                  kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
-                                 ticked={r.id for r in doc_type.requirements})
+                                 ticked={r.id for r in doc_type.requirements},
+                                 subject=subject_for(doc_type.subject_kind, received.date()))
         for trigger, moment in steps:
             data = {}
             if trigger == "return_to_citizen":
