@@ -182,3 +182,25 @@ def test_needs_fill_a_next_year_plan_per_position_within_the_year(db, users):
     assert all(q in (1, 2, 3, 4) for q in quarters)
     needs = {n.user.username: n for n in plans_service.needs(plan)}
     assert needs["clerk"].gaps == [] and needs["kasi"].gaps == []  # the plan covers the gaps it found
+
+
+def test_hr_declares_what_a_course_raises_and_whom_it_fits(client, login_as, db, users, make_course):
+    from plaju.audit.models import AuditEvent
+    service, lead = _office(db, users)
+    course = make_course(title="Coaching")
+    login_as("hr")
+    page = client.get(f"/training/courses/{course.id}/edit").text
+    assert 'name="raise_%d"' % lead.id in page
+    response = client.post(f"/training/courses/{course.id}/competences",
+                           data={f"raise_{lead.id}": "3", "fits": ["pengawas"], "fee": "1.500.000"})
+    assert response.status_code == 303
+    raises, kinds = competence_service.course_facts([course.id])
+    assert (raises[course.id], kinds[course.id]) == ({lead.id: 3}, {"pengawas"})
+    assert db.session.get(Course, course.id).fee == 1_500_000
+    bad = client.post(f"/training/courses/{course.id}/competences", data={f"raise_{lead.id}": "7"})
+    assert bad.status_code == 303
+    assert competence_service.course_facts([course.id])[0][course.id] == {lead.id: 3}  # unchanged
+    assert db.session.query(AuditEvent).filter_by(action="training_course.targets", outcome="refused").count() == 1
+    assert course.id not in [c.id for c in competence_service.recommended(users["clerk"])]
+    login_as("asn")
+    assert client.post(f"/training/courses/{course.id}/competences", data={}).status_code == 403

@@ -170,3 +170,52 @@ def plannable_courses(year: int) -> list[Course]:
 
 def quarter_of(day: date | None) -> int | None:
     return None if day is None else (day.month - 1) // 3 + 1
+
+
+def all_competences() -> list[Competence]:
+    return list(db.session.scalars(select(Competence).order_by(Competence.kind, Competence.name)))
+
+
+def save_course_targets(course: Course, raises: dict[int, int], position_kinds: set, fee: int | None, actor) -> None:
+    """HR declares what a course raises (competence id -> level 1-5), the position kinds it fits (none:
+    all) and its fee per participant in Rupiah. Refused (audited) on a level outside 1-5, an unknown
+    competence or position kind, or a negative fee; audited with before and after."""
+    from flask_babel import gettext as _
+
+    from ...audit import record as audit
+    from ...workflow import Invalid, NotAllowed
+    from ..models import POSITION_KINDS
+    from .common import refuse
+    try:
+        if not actor.has_role("hr"):
+            raise NotAllowed(_("Only HR (Kepegawaian) manages the catalogue."), code="role")
+        known = {c.id for c in all_competences()}
+        if set(raises) - known or any(not 1 <= level <= 5 for level in raises.values()):
+            raise Invalid(_("Choose a level from 1 to 5 for each competence the course raises."), code="level")
+        if set(position_kinds) - set(POSITION_KINDS):
+            raise Invalid(_("Choose the position kinds from the list."), code="position")
+        if fee is not None and fee < 0:
+            raise Invalid(_("The cost cannot be negative."), code="fee")
+    except (Invalid, NotAllowed) as error:
+        refuse(error, "training_course.targets", actor, "training_course", course.id)
+    before_raises, before_kinds = course_facts([course.id])
+    db.session.execute(CourseCompetence.__table__.delete().where(CourseCompetence.course_id == course.id))
+    db.session.execute(CoursePosition.__table__.delete().where(CoursePosition.course_id == course.id))
+    db.session.add_all(CourseCompetence(course_id=course.id, competence_id=cid, level=level)
+                       for cid, level in sorted(raises.items()))
+    db.session.add_all(CoursePosition(course_id=course.id, position_kind=kind) for kind in sorted(position_kinds))
+    changes = {}
+    if before_raises[course.id] != raises:
+        changes["competences"] = [_levels(before_raises[course.id]), _levels(raises)]
+    if before_kinds[course.id] != set(position_kinds):
+        changes["positions"] = [",".join(sorted(before_kinds[course.id])), ",".join(sorted(position_kinds))]
+    if course.fee != fee:
+        changes["fee"] = [course.fee, fee]
+    course.fee = fee
+    audit.record("training_course.targets", actor=actor, subject_type="training_course", subject_id=course.id,
+                 changes=changes or None)
+    db.session.commit()
+
+
+def _levels(raises: dict[int, int]) -> str:
+    return ",".join(f"{cid}:{level}" for cid, level in sorted(raises.items()))
