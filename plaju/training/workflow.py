@@ -450,3 +450,11 @@ register_news(
         "return": News(_hr_staff, _l("The Camat returned the competence development plan %(title)s: "
                                      "%(reason)s")),
     })
+
+
+# competences, plan exports and the training history (services.competences, services.history)
+sentences.describe_actions({
+    "training_course.targets": _l("set the competences, positions and fee of a course"),
+    "training_plan.export": _l("downloaded the plan"),
+    "training_history.export": _l("downloaded a training history"),
+})

@@ -190,7 +190,7 @@ def test_hr_declares_what_a_course_raises_and_whom_it_fits(client, login_as, db,
     course = make_course(title="Coaching")
     login_as("hr")
     page = client.get(f"/training/courses/{course.id}/edit").text
-    assert 'name="raise_%d"' % lead.id in page
+    assert f'name="raise_{lead.id}"' in page
     response = client.post(f"/training/courses/{course.id}/competences",
                            data={f"raise_{lead.id}": "3", "fits": ["pengawas"], "fee": "1.500.000"})
     assert response.status_code == 303
