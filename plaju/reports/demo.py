@@ -136,8 +136,7 @@ def seed_story() -> None:
     from flask import current_app
 
     from ..documents.calendar import holiday_set
-    from ..documents.seed import fake_nik, seed_types
-    from ..documents.seed import fake_subject
+    from ..documents.seed import fake_nik, fake_subject, seed_types
     from ..documents.services import create_request
     from ..training import services as training
     from ..training.models import Course

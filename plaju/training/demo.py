@@ -101,6 +101,84 @@ QUIZ = {
 }
 
 
+# competence dictionary (code, name, kind), positions by the demo people's titles (kind, {competence: level}),
+# and per course: the competence it raises (code, level), the position kinds it fits (empty: all), fee (Rp)
+COMPETENCES = [
+    ("PELAYANAN", "Pelayanan publik", "teknis"),
+    ("ADMINDUK", "Administrasi kependudukan", "teknis"),
+    ("DIGITAL", "Layanan digital", "teknis"),
+    ("KEPEMIMPINAN", "Kepemimpinan", "manajerial"),
+    ("KINERJA", "Perencanaan kinerja (SKP)", "manajerial"),
+    ("INTEGRITAS", "Integritas dan etika", "sosial_kultural"),
+    ("KOMUNIKASI", "Komunikasi dengan warga", "sosial_kultural"),
+]
+POSITIONS = {
+    "Camat Plaju": ("administrator", {"KEPEMIMPINAN": 4, "KINERJA": 4, "INTEGRITAS": 4}),
+    "Sekretaris Camat": ("administrator", {"KEPEMIMPINAN": 4, "KINERJA": 4, "INTEGRITAS": 3}),
+    "Kasubbag Umum dan Kepegawaian": ("pengawas", {"KEPEMIMPINAN": 3, "KINERJA": 3, "INTEGRITAS": 3}),
+    "Kasi Pelayanan": ("pengawas", {"KEPEMIMPINAN": 3, "PELAYANAN": 3, "KOMUNIKASI": 3}),
+    "Kasi Pemerintahan": ("pengawas", {"KEPEMIMPINAN": 3, "ADMINDUK": 3, "INTEGRITAS": 3}),
+    "Lurah Plaju Darat": ("pengawas", {"KEPEMIMPINAN": 3, "PELAYANAN": 3, "KOMUNIKASI": 3}),
+    "Petugas Loket PATEN": ("pelaksana", {"PELAYANAN": 3, "DIGITAL": 2, "KOMUNIKASI": 3}),
+    "Pengadministrasi Umum": ("pelaksana", {"PELAYANAN": 2, "ADMINDUK": 3, "INTEGRITAS": 2}),
+    "Pengolah Data": ("pelaksana", {"DIGITAL": 2, "ADMINDUK": 2, "INTEGRITAS": 2}),
+    "Pengadministrasi Perkantoran": ("pelaksana", {"KINERJA": 2, "DIGITAL": 2, "INTEGRITAS": 2}),
+    "Analis Kepegawaian": ("fungsional", {"KINERJA": 3, "DIGITAL": 2, "INTEGRITAS": 2}),
+    "Pranata Komputer": ("fungsional", {"DIGITAL": 3, "INTEGRITAS": 2}),
+}
+COURSE_COMPETENCES = {
+    "Pelatihan Pelayanan Prima di Loket PATEN": (("PELAYANAN", 3), ("pelaksana", "fungsional"), 2_500_000),
+    "Workshop Aplikasi Pelayanan Online Kecamatan": (("DIGITAL", 2), ("pelaksana", "fungsional"), 0),
+    "Seminar Budaya Kerja BerAKHLAK": (("INTEGRITAS", 2), (), 0),
+    "Bimtek Administrasi Kependudukan: KTP-el dan Akta Kelahiran": (("ADMINDUK", 3), ("pelaksana",), 1_500_000),
+    "Kursus Manajemen Waktu untuk ASN": (("KINERJA", 2), (), 750_000),
+    "E-learning Komunikasi Efektif dengan Warga": (("KOMUNIKASI", 3), (), 0),
+    "E-learning Dasar Pelayanan Publik Digital": (("DIGITAL", 2), (), 0),
+    "Coaching Kepemimpinan bagi Kepala Seksi": (("KEPEMIMPINAN", 3), ("pengawas",), 0),
+    "Mentoring Penyusunan SKP": (("KINERJA", 3), ("pelaksana", "fungsional", "pengawas"), 0),
+    "Magang di Mal Pelayanan Publik Palembang": (("PELAYANAN", 4), ("pelaksana", "pengawas"), 3_000_000),
+    "Belajar Mandiri: Etika Pelayanan Publik": (("INTEGRITAS", 3), (), 0),
+}
+
+
+def seed_competences(people: dict, courses: dict) -> None:
+    """Competences, the demo people's positions with their required levels, and what each course raises
+    and fits. Idempotent per table."""
+    from .models import (
+        Competence,
+        CourseCompetence,
+        CoursePosition,
+        PersonCompetence,
+        PersonPosition,
+        Position,
+        PositionCompetence,
+    )
+    if db.session.scalar(select(Competence.id).limit(1)):
+        return
+    competences = {code: Competence(code=code, name=name, kind=kind) for code, name, kind in COMPETENCES}
+    db.session.add_all(competences.values())
+    positions = {}
+    for name, (kind, levels) in POSITIONS.items():
+        positions[name] = Position(name=name, kind=kind, requirements=[
+            PositionCompetence(competence=competences[code], level=level) for code, level in levels.items()])
+        db.session.add(positions[name])
+    db.session.flush()
+    for user in people.values():
+        if user.position in positions:
+            db.session.add(PersonPosition(user_id=user.id, position_id=positions[user.position].id))
+    if "asn3" in people:  # an experienced analyst: assessed above what the position asks in one field
+        db.session.add(PersonCompetence(user_id=people["asn3"].id, competence_id=competences["KINERJA"].id, level=3))
+    for title, ((code, level), kinds, fee) in COURSE_COMPETENCES.items():
+        course = courses.get(title)
+        if course is None:
+            continue
+        course.fee = fee or None
+        db.session.add(CourseCompetence(course_id=course.id, competence_id=competences[code].id, level=level))
+        for kind in kinds:
+            db.session.add(CoursePosition(course_id=course.id, position_kind=kind))
+    db.session.commit()
+
+
 @seeder(order=30)
 def seed_training() -> None:
     from ..audit import record as audit
@@ -145,6 +223,7 @@ def seed_training() -> None:
         for position, (text, choices, answer) in enumerate(questions, start=1):
             db.session.add(QuizQuestion(course=courses[title], position=position, text=text,
                                         choices="\n".join(choices), answer=answer))
+    seed_competences(people, courses)
     for course in courses.values():
         audit.record("training_course.create", actor=hr, subject_type="training_course", subject_id=course.id,
                      changes={"title": [None, course.title]})

@@ -6,7 +6,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 
 from ..forms import PlajuForm
 from ..once import OnceForm
-from .models import DEFAULT_QUIZ_MAX_ATTEMPTS, DEFAULT_QUIZ_RETRY_WAIT, KINDS, METHODS, MODULE_KINDS
+from .models import DEFAULT_QUIZ_MAX_ATTEMPTS, DEFAULT_QUIZ_RETRY_WAIT, FUNDING, KINDS, METHODS, MODULE_KINDS, QUARTERS
 
 
 def _choices(mapping):
@@ -99,17 +99,28 @@ class EnrolForm(PlajuForm):
 class PlanForm(OnceForm):
     unit_id = SelectField(_l("Work unit"), coerce=int)
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
-    suggest = BooleanField(_l("Fill from the needs (people below 20 JP, missing competence kinds)"),
+    suggest = BooleanField(_l("Fill from the needs (competence gaps of each position, people below 20 JP)"),
                            default=True)
 
 
 class PlanItemForm(OnceForm):
     user_id = SelectField(_l("Person"), coerce=int)
+    group_label = StringField(_l("Or a group"), validators=[Optional(), Length(max=120)],
+                              description=_l("e.g. all counter staff; leave the person empty"))
+    participants = IntegerField(_l("People in the group"), validators=[
+        Optional(), NumberRange(min=1, max=1000, message=_l("A group has 1 to 1000 people."))])
     course_id = SelectField(_l("Course from the catalogue"), coerce=int)
-    title = StringField(_l("Or another activity"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("Or another activity"), validators=[Optional(), Length(max=200)],
+                        description=_l("Without a course the activity is \"to be chosen\"."))
     kind = SelectField(_l("Competence kind"), choices=_choices(KINDS), default="teknis")
     planned_jp = IntegerField(_l("Planned JP"), validators=[
         Optional(), NumberRange(min=0, max=500, message=_l("JP must be 0 to 500."))])
+    quarter = SelectField(_l("Quarter"), coerce=int, choices=[SelectChoice(0, _l("(from the course date)"))] + [
+        SelectChoice(q, label) for q, label in QUARTERS.items()], default=0)
+    cost = IntegerField(_l("Estimated cost (Rp)"), validators=[
+        Optional(), NumberRange(min=0, max=10_000_000_000, message=_l("The cost must be 0 or more."))],
+        description=_l("Leave empty to take the course fee."))
+    funding = SelectField(_l("Funding source"), choices=_choices(FUNDING), default="apbd")
 
 
 class NewCourseForm(CourseForm, OnceForm):
@@ -145,3 +156,12 @@ class ExternalTrainingForm(OnceForm):
         return {name: getattr(self, name).data for name in (
             "title", "kind", "method", "starts_on", "ends_on", "jp", "certificate_number", "certificate_date",
             "certificate_issuer", "certificate_jp")}
+
+
+class HistoryExportForm(PlajuForm):
+    """Whose history, which format, which columns (a preset, or each column's place in the file)."""
+    user_id = SelectField(_l("ASN"), coerce=int)
+    unit_id = SelectField(_l("Or a whole work unit"), coerce=int)
+    fmt = SelectField(_l("File format"), choices=[SelectChoice("xlsx", "XLSX (Excel)"), SelectChoice("csv", "CSV")],
+                      default="xlsx")
+    preset = SelectField(_l("Columns"), default="siasn")

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Unit, User
@@ -75,6 +75,7 @@ class Course(db.Model):
     # certificate by the ASN: never listed, never offered
     external: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fee: Mapped[int | None] = mapped_column(BigInteger)  # Rupiah per participant; None: not known
 
     modules: Mapped[list["Module"]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan")
@@ -220,16 +221,135 @@ class Plan(db.Model):
 
 
 class PlanItem(db.Model):
+    """One planned activity: for one person (user_id) or for a group (group_label, participants)."""
     __tablename__ = "training_plan_item"
-    __table_args__ = (CheckConstraint("planned_jp >= 0", name="planned_jp"),)
+    __table_args__ = (
+        CheckConstraint("planned_jp >= 0", name="planned_jp"),
+        CheckConstraint("cost >= 0", name="cost"),
+        CheckConstraint("participants >= 1", name="participants"),
+        CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="quarter"),
+        CheckConstraint("funding IN ('apbd', 'free', 'external')", name="funding"),
+        CheckConstraint("user_id IS NOT NULL OR group_label IS NOT NULL", name="person_or_group"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("training_plan.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    group_label: Mapped[str | None] = mapped_column(String(120))
+    participants: Mapped[int] = mapped_column(default=1, server_default="1")
     course_id: Mapped[int | None] = mapped_column(ForeignKey("training_course.id"))
+    competence_id: Mapped[int | None] = mapped_column(ForeignKey("training_competence.id"))
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
-    planned_jp: Mapped[int] = mapped_column(default=0)
+    planned_jp: Mapped[int] = mapped_column(default=0)  # per participant
+    quarter: Mapped[int | None]
+    cost: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # Rupiah, all participants
+    funding: Mapped[str] = mapped_column(String(10), default="apbd", server_default="apbd")
 
     plan: Mapped[Plan] = relationship(back_populates="items")
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(lazy="joined")
     course: Mapped[Course | None] = relationship()
+
+    @property
+    def total_jp(self) -> int:
+        return self.planned_jp * self.participants
+
+    @property
+    def who(self) -> str:
+        return self.user.full_name if self.user is not None else f"{self.group_label} ({self.participants})"
+
+
+# --- competences, positions, plan budget (issue 11) ------------------------------------------------
+# competence kinds are the course kinds (KINDS): teknis, manajerial, sosial kultural
+POSITION_KINDS = {
+    "pelaksana": _l("Pelaksana (executing staff)"),
+    "pengawas": _l("Pengawas (supervisor, e.g. Kasi)"),
+    "administrator": _l("Administrator (e.g. Camat, Sekcam)"),
+    "fungsional": _l("Fungsional (functional position)"),
+}
+FUNDING = {"apbd": _l("APBD"), "free": _l("Free of charge"), "external": _l("External funding")}
+QUARTERS = {1: _l("Q1 (Jan-Mar)"), 2: _l("Q2 (Apr-Jun)"), 3: _l("Q3 (Jul-Sep)"), 4: _l("Q4 (Oct-Dec)")}
+
+
+class Competence(db.Model):
+    """A competence from the office's dictionary, e.g. "Pelayanan publik" (teknis)."""
+    __tablename__ = "training_competence"
+    __table_args__ = (CheckConstraint("kind IN ('teknis', 'manajerial', 'sosial_kultural')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+
+    @property
+    def kind_label(self) -> str:
+        return str(KINDS.get(self.kind, self.kind))
+
+    def __str__(self):
+        return self.name
+
+
+class Position(db.Model):
+    """A position (jabatan) with its kind and the competence levels it requires."""
+    __tablename__ = "training_position"
+    __table_args__ = (CheckConstraint("kind IN ('pelaksana', 'pengawas', 'administrator', 'fungsional')",
+                                      name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+
+    requirements: Mapped[list["PositionCompetence"]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def kind_label(self) -> str:
+        return str(POSITION_KINDS.get(self.kind, self.kind))
+
+
+class PositionCompetence(db.Model):
+    __tablename__ = "training_position_competence"
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level"),)
+    position_id: Mapped[int] = mapped_column(ForeignKey("training_position.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    competence_id: Mapped[int] = mapped_column(ForeignKey("training_competence.id", ondelete="CASCADE"),
+                                               primary_key=True, index=True)
+    level: Mapped[int]
+
+    competence: Mapped[Competence] = relationship(lazy="joined")
+
+
+class PersonPosition(db.Model):
+    """The position a person holds, as training sees it (the account keeps the printed title)."""
+    __tablename__ = "training_person_position"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("training_position.id"), index=True)
+
+    position: Mapped[Position] = relationship(lazy="joined")
+
+
+class PersonCompetence(db.Model):
+    """A person's assessed level of a competence (0: not yet assessed as present)."""
+    __tablename__ = "training_person_competence"
+    __table_args__ = (CheckConstraint("level BETWEEN 0 AND 5", name="level"),)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    competence_id: Mapped[int] = mapped_column(ForeignKey("training_competence.id", ondelete="CASCADE"),
+                                               primary_key=True, index=True)
+    level: Mapped[int]
+
+
+class CourseCompetence(db.Model):
+    """A competence a course raises, and the level a participant reaches with it."""
+    __tablename__ = "training_course_competence"
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level"),)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_course.id", ondelete="CASCADE"), primary_key=True)
+    competence_id: Mapped[int] = mapped_column(ForeignKey("training_competence.id", ondelete="CASCADE"),
+                                               primary_key=True, index=True)
+    level: Mapped[int]
+
+    competence: Mapped[Competence] = relationship(lazy="joined")
+
+
+class CoursePosition(db.Model):
+    """A position kind a course is meant for; a course with none is open to every position."""
+    __tablename__ = "training_course_position"
+    __table_args__ = (CheckConstraint("position_kind IN ('pelaksana', 'pengawas', 'administrator', 'fungsional')",
+                                      name="position_kind"),)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_course.id", ondelete="CASCADE"), primary_key=True)
+    position_kind: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)

@@ -71,18 +71,30 @@ def elearning_done(enrolment: Enrolment) -> tuple[int, int, bool]:
 
 # --- who ------------------------------------------------------------------------------------------
 
+def _active_supervisor_id(enrolment) -> int | None:
+    """The enrolled ASN's direct supervisor while that person is active; None once they have left."""
+    supervisor = enrolment.user.supervisor if enrolment.user is not None else None
+    return supervisor.id if supervisor is not None and supervisor.active else None
+
+
 def _is_supervisor(user, enrolment) -> bool:
-    return enrolment.user is not None and enrolment.user.supervisor_id == user.id
+    return _active_supervisor_id(enrolment) == user.id
+
+
+def _no_active_supervisor(enrolment) -> bool:
+    return enrolment.user is not None and _active_supervisor_id(enrolment) is None
 
 
 def _is_enrolled(user, enrolment) -> bool:
     return enrolment.user_id == user.id
 
 
-def _supervisor_label(enrolment) -> str:
+def _supervisor_label(enrolment) -> str | None:
     supervisor = enrolment.user.supervisor if enrolment.user else None
     if supervisor is None:
         return _("direct supervisor")
+    if not supervisor.active:
+        return None  # HR stands in (SUPERVISOR_OR_HR)
     return _("direct supervisor (%(name)s)", name=supervisor.full_name)
 
 
@@ -90,9 +102,15 @@ def _enrolled_label(enrolment) -> str:
     return _("the ASN (%(name)s)", name=enrolment.user.full_name) if enrolment.user else _("the ASN")
 
 
+# The direct supervisor decides while they are active. When they leave (account deactivated) and nobody
+# has been named in their place, HR (Kepegawaian) decides instead: HR keeps the people records and is the
+# one desk that can also name the new supervisor; `accounts.people.save_user` refreshes the assignments
+# (refresh_assignments_for_user), so open requests move to HR at once and on to the new supervisor later.
 DIRECT_SUPERVISOR = relation(_is_supervisor, "direct supervisor of the enrolled ASN",
-                             names=lambda e: [e.user.supervisor_id if e.user is not None else None],
-                             label=_supervisor_label)
+                             names=lambda e: [_active_supervisor_id(e)], label=_supervisor_label)
+SUPERVISOR_OR_HR = DIRECT_SUPERVISOR | roles("hr").when(
+    _no_active_supervisor, "the enrolled ASN has no active direct supervisor",
+    label=lambda e: _("HR (Kepegawaian), the direct supervisor has left") if _no_active_supervisor(e) else None)
 ENROLLED_ASN = relation(_is_enrolled, "the enrolled ASN", names=lambda e: [e.user_id], label=_enrolled_label)
 # each sign-off step names who waits only for the courses it applies to
 CAMAT_ROUTINE = roles("camat").when(lambda e: e.course.routine, "routine course",
@@ -268,10 +286,10 @@ ENROLMENT_STATES = [
 ENROLMENT_FLOW = register(Spec(
     name="enrolment", model=Enrolment, initial="requested", states=ENROLMENT_STATES,
     steps=[
-        Step("approve", "requested", "approved", _l("Approve"), who=DIRECT_SUPERVISOR, four_eyes=True,
+        Step("approve", "requested", "approved", _l("Approve"), who=SUPERVISOR_OR_HR, four_eyes=True,
              guards=(_deadline_open, _seat_free), effect=_take_seat, style="success",
              bulk=True),
-        Step("decline", "requested", "declined", _l("Decline"), who=DIRECT_SUPERVISOR, four_eyes=True,
+        Step("decline", "requested", "declined", _l("Decline"), who=SUPERVISOR_OR_HR, four_eyes=True,
              comment_required=True, style="danger"),
         Step("sign_off", "approved", "in_progress", _l("Sign off"), who=CAMAT_SPECIAL, four_eyes=True,
              effect=_record_signer, style="success", bulk=True),
@@ -466,3 +484,11 @@ register_news(
         "return": News(_hr_staff, _l("The Camat returned the competence development plan %(title)s: "
                                      "%(reason)s")),
     })
+
+
+# competences, plan exports and the training history (services.competences, services.history)
+sentences.describe_actions({
+    "training_course.targets": _l("set the competences, positions and fee of a course"),
+    "training_plan.export": _l("downloaded the plan"),
+    "training_history.export": _l("downloaded a training history"),
+})

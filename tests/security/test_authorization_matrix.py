@@ -716,6 +716,18 @@ ROWS = [
         lambda w, me: _quiz(w, w.u["asn2"])),
     # training: plans
     Row("GET", "/training/plans/", "", "L 403 403 403 200 200 200 200 403", lambda w, me: Call("/training/plans/")),
+    Row("GET", "/training/plans/<int:plan_id>.xlsx", "", "L 403 403 403 200 200 200 200 403",
+        lambda w, me: Call(f"/training/plans/{w.plan('draft').id}.xlsx")),
+    # training: history export (oneself; a supervisor of the unit: someone with active direct reports; HR)
+    Row("GET", "/training/history/", "", "L 200 200 200 200 200 200 200 200", lambda w, me: Call("/training/history/")),
+    Row("POST", "/training/history/", "own", "L 200 200 200 200 200 200 200 200",
+        lambda w, me: Call("/training/history/", {"user_id": str((me or w.u["asn2"]).id), "unit_id": "0",
+                                                  "fmt": "csv", "preset": "siasn"})),
+    Row("POST", "/training/history/", "other", "L 403 403 200 200 200 200 403 403",
+        lambda w, me: Call("/training/history/", {"user_id": str(w.u["asn2"].id), "unit_id": "0",
+                                                  "fmt": "csv", "preset": "siasn"})),
+    Row("POST", "/training/courses/<int:course_id>/competences", "", "L 403 403 403 403 403 303 403 403",
+        lambda w, me: Call(f"/training/courses/{w.course().id}/competences", {"fits": "pelaksana", "fee": ""})),
     Row("POST", "/training/plans/", "", "L 403 403 403 403 403 302 403 403", lambda w, me: _new_plan(w)),
     Row("GET", "/training/plans/<int:plan_id>", "", "L 403 403 403 200 200 200 200 403",
         lambda w, me: Call(f"/training/plans/{w.plan_id}")),

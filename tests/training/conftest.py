@@ -75,6 +75,8 @@ def enrol(db):
         if user.supervisor_id is None:  # nobody could approve their request: put the row in directly
             enrolment = Enrolment(course_id=course.id, user_id=user.id)
             db.session.add(enrolment)
+            db.session.flush()
+            started(enrolment)  # HR decides for an ASN without an active supervisor
             db.session.commit()
         else:
             enrolment = enrolment_service.request_enrolment(course, user, user)

@@ -1,4 +1,5 @@
-"""The course catalogue: seats per course, recommendations, and HR's courses, modules and quiz questions."""
+"""The course catalogue: seats per course, recommendations (services.competences), and HR's courses,
+modules and quiz questions."""
 
 from flask import url_for
 from sqlalchemy import and_, case, func, or_, select
@@ -6,10 +7,9 @@ from sqlalchemy import and_, case, func, or_, select
 from ... import once
 from ...audit import record as audit
 from ...extensions import db
-from ...timeutil import today_wib
-from ..models import CLOSED_STATES, SEAT_STATES, Course, Enrolment, Module, QuizQuestion
+from ..models import SEAT_STATES, Course, Enrolment, Module, QuizQuestion
 from ..workflow import deadline_passed
-from .tally import kinds_earned
+from .competences import recommended  # noqa: F401  (the one recommendation rule)
 
 
 def seats_taken_by_course(course_ids) -> dict[int, int]:
@@ -28,25 +28,6 @@ def seats_left_by_course(courses) -> dict[int, int | None]:
     """Like `seats_left()` for every course of a page: free seats, or None without a quota."""
     taken = seats_taken_by_course(c.id for c in courses if c.quota is not None)
     return {c.id: None if c.quota is None else max(c.quota - taken[c.id], 0) for c in courses}
-
-
-def recommended(user, limit: int = 4) -> list[Course]:
-    """Open courses with a free seat, of the competence kinds the user has not covered this year first,
-    then any open one. One statement: the seats are counted in a grouped subquery."""
-    today = today_wib()
-    have = kinds_earned([user.id], today.year)[user.id]
-    mine = select(Enrolment.course_id).where(Enrolment.user_id == user.id,
-                                             Enrolment.state.not_in(CLOSED_STATES))
-    taken = (select(Enrolment.course_id, func.count().label("n")).where(Enrolment.state.in_(SEAT_STATES))
-             .group_by(Enrolment.course_id).subquery())
-    order = [case((Course.kind.in_(sorted(have)), 1), else_=0)] if have else []
-    stmt = (select(Course).outerjoin(taken, taken.c.course_id == Course.id)
-            .where(Course.active.is_(True), Course.id.not_in(mine),
-                   or_(Course.enrol_deadline.is_(None), Course.enrol_deadline >= today),
-                   or_(Course.quota.is_(None), func.coalesce(taken.c.n, 0) < Course.quota))
-            .order_by(*order, Course.enrol_deadline.is_(None), Course.enrol_deadline, Course.id)
-            .limit(limit))
-    return list(db.session.scalars(stmt))
 
 
 COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on", "place",

@@ -10,9 +10,11 @@ from ...accounts.models import User
 from ...audit import record as audit
 from ...database import lock_row
 from ...extensions import db
+from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, started
-from ..models import JP_TARGET, KINDS, Course, Plan, PlanItem
+from ..models import FUNDING, JP_TARGET, KINDS, QUARTERS, Course, Plan, PlanItem
 from .common import refuse
+from .competences import course_facts, course_fits, plannable_courses, profiles, quarter_of
 from .tally import jp_earned, kinds_earned
 
 
@@ -22,6 +24,8 @@ class Need:
     earned: int
     planned: int = 0
     missing_kinds: list = field(default_factory=list)
+    gaps: list = field(default_factory=list)  # competences.Gap: what the position requires and is missing
+    position: object = None
 
     @property
     def below_target(self) -> bool:
@@ -31,6 +35,11 @@ class Need:
     def gap(self) -> int:
         return max(JP_TARGET - self.earned, 0)
 
+    @property
+    def open_jp(self) -> int:
+        """JP still to plan for the target: the gap minus what is planned."""
+        return max(self.gap - self.planned, 0)
+
 
 def unit_people(unit_id: int) -> list[User]:
     return list(db.session.scalars(select(User).where(User.unit_id == unit_id, User.active.is_(True))
@@ -38,45 +47,85 @@ def unit_people(unit_id: int) -> list[User]:
 
 
 def needs(plan: Plan) -> list[Need]:
-    """Per person of the unit: JP earned in the plan's year, JP planned, competence kinds missing."""
+    """Per person of the unit: JP earned in the plan's year, JP planned, competence gaps of their
+    position (services.competences) and competence kinds not yet covered."""
     people = unit_people(plan.unit_id)
     ids = [p.id for p in people]
-    earned = jp_earned(ids, plan.year)
+    found = profiles(ids, plan.year)
     kinds = kinds_earned(ids, plan.year)
     planned = {}
     planned_kinds = {uid: set() for uid in ids}
+    planned_competences = {uid: set() for uid in ids}
     for item in plan.items:
+        if item.user_id is None:
+            continue
         planned[item.user_id] = planned.get(item.user_id, 0) + item.planned_jp
         planned_kinds.setdefault(item.user_id, set()).add(item.kind)
-    return [Need(user=p, earned=earned[p.id], planned=planned.get(p.id, 0),
-                 missing_kinds=[k for k in KINDS if k not in kinds[p.id] | planned_kinds[p.id]])
+        if item.competence_id:
+            planned_competences.setdefault(item.user_id, set()).add(item.competence_id)
+    return [Need(user=p, earned=found[p.id].earned, planned=planned.get(p.id, 0),
+                 missing_kinds=[k for k in KINDS if k not in kinds[p.id] | planned_kinds[p.id]],
+                 gaps=[g for g in found[p.id].gaps if g.competence.id not in planned_competences[p.id]],
+                 position=found[p.id].position)
             for p in people]
 
 
-def _suggest(plan: Plan) -> None:
-    """Fill a fresh draft from the needs: for each person below 20 JP, open courses of the kinds they
-    lack, until the planned JP closes the gap."""
-    courses = list(db.session.scalars(select(Course).where(Course.active.is_(True)).order_by(Course.id)))
+TO_BE_CHOSEN_JP = 8  # a placeholder item's JP until a course is chosen
+
+
+def _suggest(plan: Plan) -> int:
+    """Fill a draft from the needs: for each competence gap of a person's position, a course dated within
+    the plan year that fits the position and raises that competence (else a "to be chosen" item for the
+    competence); then, while below 20 JP, courses fitting the position. Items without a date of their
+    own are spread over the quarters. Returns the number of items added."""
+    courses = plannable_courses(plan.year)
+    raises, position_kinds = course_facts(c.id for c in courses)
+    spread = 0
+    added = 0
     for need in needs(plan):
-        if not need.below_target:
-            continue
-        gap = need.gap
-        for kind in need.missing_kinds + list(KINDS):
-            if gap <= 0:
+        kind = need.position.kind if need.position else None
+        fitting = [c for c in courses if course_fits(position_kinds[c.id], kind)]
+        chosen = {i.course_id for i in plan.items if i.user_id == need.user.id and i.course_id}
+        planned = need.planned
+
+        def add(course=None, competence=None, need=need, chosen=chosen):
+            nonlocal spread, planned, added
+            quarter = quarter_of(course.starts_on or course.ends_on) if course else None
+            if quarter is None:
+                quarter = spread % 4 + 1
+                spread += 1
+            jp = course.jp if course else TO_BE_CHOSEN_JP
+            fee = (course.fee or 0) if course else 0
+            plan.items.append(PlanItem(
+                user_id=need.user.id, course_id=course.id if course else None,
+                competence_id=competence.id if competence else None,
+                title=course.title if course else _("To be chosen: %(competence)s", competence=competence.name),
+                kind=course.kind if course else competence.kind, planned_jp=jp, quarter=quarter, cost=fee,
+                funding="apbd" if fee else "free"))
+            if course:
+                chosen.add(course.id)
+            planned += jp
+            added += 1
+
+        for gap in need.gaps:
+            course = next((c for c in fitting if c.id not in chosen and
+                           raises[c.id].get(gap.competence.id, 0) > gap.current), None)
+            add(course, gap.competence)
+        for course in fitting:
+            if need.earned + planned >= JP_TARGET:
                 break
-            course = next((c for c in courses if c.kind == kind and c.jp and
-                           all(i.course_id != c.id or i.user_id != need.user.id for i in plan.items)), None)
-            if course is None:
-                continue
-            plan.items.append(PlanItem(user_id=need.user.id, course_id=course.id, title=course.title,
-                                       kind=course.kind, planned_jp=course.jp))
-            gap -= course.jp
+            if course.id not in chosen and course.jp:
+                add(course)
+    return added
 
 
 def create_plan(unit_id: int, year: int, actor, suggest: bool = True, once_token: str | None = None) -> Plan:
     if not actor.has_role("hr"):
         refuse(NotAllowed(_("Only HR (Kepegawaian) drafts training plans."), code="role"),
                 "training_plan.create", actor, "training_plan")
+    if year < today_wib().year:
+        refuse(Invalid(_("%(year)s has already passed; a plan is made for this year or a coming year.",
+                         year=year), code="year"), "training_plan.create", actor, "training_plan")
     # before the duplicate check: the same form posted again leads to its plan, not to "already has a plan"
     token = once.claim_if_given(actor, once_token)
     existing = db.session.scalar(select(Plan.id).where(Plan.unit_id == unit_id, Plan.year == year,
@@ -117,31 +166,115 @@ def _editable_orrefuse(plan: Plan, actor, action: str) -> None:
 
 
 def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -> PlanItem:
+    """One activity for a person of the unit (user_id) or for a group (group_label, participants): a course
+    that fits the person's position and takes place within the plan year, or a described activity "to be
+    chosen"; quarter, JP per participant, estimated cost (Rupiah) and funding source."""
     try:
         plan = _lock_plan(plan_id)
         _editable_orrefuse(plan, actor, "item_add")
         token = once.claim_if_given(actor, once_token)  # after the lock: _lock_plan starts a fresh transaction
-        person = db.session.get(User, values["user_id"])
-        if person is None or person.unit_id != plan.unit_id:
+        person = db.session.get(User, values["user_id"]) if values.get("user_id") else None
+        group = (values.get("group_label") or "").strip() or None
+        if person is None and group is None:
+            raise Invalid(_("Choose a person of this unit or name a group."), code="person")
+        if person is not None and group is not None:
+            raise Invalid(_("Choose either a person or a group, not both."), code="person")
+        if person is not None and person.unit_id != plan.unit_id:
             raise Invalid(_("Choose a person of this unit."), code="person")
+        participants = 1 if person is not None else values.get("participants") or 0
+        if participants < 1:
+            raise Invalid(_("Enter how many people the group has."), code="participants")
         course = db.session.get(Course, values["course_id"]) if values.get("course_id") else None
+        if course is not None:
+            refusal = course_refusal(course, plan.year, person)
+            if refusal:
+                raise Invalid(refusal, code="course")
         title = (values.get("title") or "").strip() or (course.title if course else "")
         if not title:
-            raise Invalid(_("Choose a course or describe the activity."), code="title")
-        item = PlanItem(plan=plan, user_id=person.id, course_id=course.id if course else None, title=title,
+            raise Invalid(_("Choose a course or describe the activity (it may be \"to be chosen\")."), code="title")
+        quarter = values.get("quarter") or (quarter_of(course.starts_on or course.ends_on) if course else None)
+        if quarter is not None and quarter not in QUARTERS:
+            raise Invalid(_("Choose the quarter of the activity."), code="quarter")
+        if course is not None and quarter is not None and (course.starts_on or course.ends_on) \
+                and quarter != quarter_of(course.starts_on or course.ends_on):
+            raise Invalid(_("%(title)s starts in quarter %(quarter)s.", title=course.title,
+                            quarter=quarter_of(course.starts_on or course.ends_on)), code="quarter")
+        funding = values.get("funding") or "apbd"
+        if funding not in FUNDING:
+            raise Invalid(_("Choose the funding source."), code="funding")
+        cost = values.get("cost")
+        if cost is None:
+            cost = (course.fee or 0) * participants if course else 0
+        if cost < 0:
+            raise Invalid(_("The cost cannot be negative."), code="cost")
+        if funding == "free" and cost:
+            raise Invalid(_("A free activity has no cost; set the cost to 0 or choose another funding source."),
+                          code="cost")
+        item = PlanItem(plan=plan, user_id=person.id if person else None, group_label=group,
+                        participants=participants, course_id=course.id if course else None, title=title,
                         kind=course.kind if course else values.get("kind") or "teknis",
                         planned_jp=values.get("planned_jp") if values.get("planned_jp") is not None
-                        else (course.jp if course else 0))
+                        else (course.jp if course else 0), quarter=quarter, cost=cost, funding=funding)
         db.session.add(item)
+        db.session.flush()
         if token is not None:
             once.complete(token, url_for("training.plan", plan_id=plan.id))
         audit.record("training_plan.item_add", actor=actor, subject_type="training_plan", subject_id=plan.id,
-                     from_state=plan.state, to_state=plan.state,
-                     changes={"item": [None, f"{person.full_name}: {title} ({item.planned_jp} JP)"]})
+                     from_state=plan.state, to_state=plan.state, changes={"item": [None, _item_text(item)]})
         db.session.commit()
         return item
     except (Invalid, NotAllowed) as error:
         refuse(error, "training_plan.item_add", actor, "training_plan", plan_id)
+
+
+def _item_text(item: PlanItem) -> str:
+    return (f"{item.who}: {item.title} ({item.planned_jp} JP, TW {item.quarter or '-'}, "
+            f"Rp {item.cost:,}, {item.funding})".replace(",", "."))
+
+
+def course_refusal(course: Course, year: int, person: User | None) -> str | None:
+    """Why this course cannot be planned for this person in this year, or None. Asked by the service and
+    by the form that lists the courses."""
+    start, end = course.starts_on or course.ends_on, course.ends_on or course.starts_on
+    if start is not None and (start.year != year or end.year != year):
+        return _("%(title)s does not take place in %(year)s.", title=course.title, year=year)
+    if person is not None:
+        kind = profiles([person.id], year)[person.id].position_kind
+        _raises, kinds = course_facts([course.id])
+        if not course_fits(kinds[course.id], kind):
+            return _("%(title)s is meant for another position level than %(name)s's.", title=course.title,
+                     name=person.full_name)
+    return None
+
+
+def amendment_refusal(plan: Plan, remaining: list[PlanItem]) -> str | None:
+    """An amendment may not lower a total below what was already realised: per person, the JP planned
+    must stay at least the JP earned in the year (as far as the approved plan planned them), and so must
+    the unit's total."""
+    if plan.amends_id is None:
+        return None
+    before = _person_totals(plan.amends.items)
+    after = _person_totals(remaining)
+    earned = jp_earned(list(before), plan.year) if before else {}
+    for uid, planned_before in before.items():
+        floor = min(earned.get(uid, 0), planned_before)
+        if after.get(uid, 0) < floor:
+            name = next(i.user.full_name for i in plan.amends.items if i.user_id == uid)
+            return _("%(name)s has already realised %(earned)s JP of this plan; the amendment cannot plan fewer "
+                     "than that (%(planned)s JP would remain).", name=name, earned=floor, planned=after.get(uid, 0))
+    floor = sum(min(earned.get(uid, 0), jp) for uid, jp in before.items())
+    if sum(i.total_jp for i in remaining) < floor:
+        return _("The unit has already realised %(earned)s JP of this plan; the amendment cannot lower the "
+                 "total below that.", earned=floor)
+    return None
+
+
+def _person_totals(items) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for item in items:
+        if item.user_id is not None:
+            totals[item.user_id] = totals.get(item.user_id, 0) + item.planned_jp
+    return totals
 
 
 def remove_item(plan_id: int, item_id: int, actor) -> None:
@@ -151,7 +284,10 @@ def remove_item(plan_id: int, item_id: int, actor) -> None:
         item = db.session.get(PlanItem, item_id)
         if item is None or item.plan_id != plan.id:
             raise Invalid(_("That activity is not part of this plan."), code="item")
-        text = f"{item.user.full_name}: {item.title} ({item.planned_jp} JP)"
+        refusal = amendment_refusal(plan, [i for i in plan.items if i.id != item.id])
+        if refusal:
+            raise Invalid(refusal, code="realised")
+        text = _item_text(item)
         db.session.delete(item)
         audit.record("training_plan.item_remove", actor=actor, subject_type="training_plan",
                      subject_id=plan.id, from_state=plan.state, to_state=plan.state, changes={"item": [text, None]})
@@ -179,8 +315,10 @@ def amend(plan_id: int, actor) -> Plan:
             Plan.unit_id == plan.unit_id, Plan.year == plan.year)) or 0) + 1
         new = Plan(unit_id=plan.unit_id, year=plan.year, revision=revision, amends_id=plan.id,
                    created_by_id=actor.id)
-        new.items = [PlanItem(user_id=i.user_id, course_id=i.course_id, title=i.title, kind=i.kind,
-                              planned_jp=i.planned_jp) for i in plan.items]
+        new.items = [PlanItem(user_id=i.user_id, group_label=i.group_label, participants=i.participants,
+                              course_id=i.course_id, competence_id=i.competence_id, title=i.title, kind=i.kind,
+                              planned_jp=i.planned_jp, quarter=i.quarter, cost=i.cost, funding=i.funding)
+                     for i in plan.items]
         db.session.add(new)
         db.session.flush()
         audit.record("training_plan.amend", actor=actor, subject_type="training_plan", subject_id=new.id,
@@ -207,8 +345,44 @@ def realisation(plan: Plan) -> list[Realisation]:
     planned: dict[int, int] = {}
     people: dict[int, User] = {}
     for item in plan.items:
+        if item.user_id is None:
+            continue
         planned[item.user_id] = planned.get(item.user_id, 0) + item.planned_jp
         people[item.user_id] = item.user
     earned = jp_earned(list(people), plan.year) if people else {}
     return sorted((Realisation(people[uid], planned[uid], earned.get(uid, 0)) for uid in people),
                   key=lambda r: r.user.full_name)
+
+
+@dataclass
+class Totals:
+    jp: int = 0
+    cost: int = 0
+    by_funding: dict = field(default_factory=dict)
+    by_quarter: dict = field(default_factory=dict)
+
+
+def totals(plan: Plan) -> Totals:
+    """JP (all participants) and estimated cost of the unit's plan, per funding source and quarter."""
+    out = Totals(by_funding=dict.fromkeys(FUNDING, 0), by_quarter={q: 0 for q in QUARTERS})
+    for item in plan.items:
+        out.jp += item.total_jp
+        out.cost += item.cost
+        out.by_funding[item.funding] = out.by_funding.get(item.funding, 0) + item.cost
+        if item.quarter:
+            out.by_quarter[item.quarter] += item.total_jp
+    return out
+
+
+def plan_workbook(plan: Plan) -> bytes:
+    """The plan as an XLSX sheet for the budget documents: one row per activity, totals at the bottom."""
+    from .history import to_xlsx
+    header = [_("Person or group"), _("NIP"), _("Activity"), _("Competence kind"), _("Quarter"),
+              _("JP per person"), _("Participants"), _("Total JP"), _("Estimated cost (Rp)"), _("Funding source")]
+    body = [[item.user.full_name if item.user else item.group_label, (item.user.nip or "") if item.user else "",
+             item.title, str(KINDS.get(item.kind, item.kind)), f"TW {item.quarter}" if item.quarter else "",
+             item.planned_jp, item.participants, item.total_jp, item.cost, str(FUNDING.get(item.funding, item.funding))]
+            for item in plan.items]
+    sums = totals(plan)
+    return to_xlsx(header, body, title=f"Rencana {plan.year}",
+                   totals=[_("Total %(unit)s", unit=plan.unit.name), "", "", "", "", "", "", sums.jp, sums.cost, ""])

@@ -12,7 +12,7 @@ from ...htmx import render_page_or_block, trigger, wants_fragment
 from ...timeutil import today_wib
 from ...workflow import Refused
 from ..forms import CourseForm, EnrolForm, ModuleForm, NewCourseForm, QuestionForm
-from ..models import CLASSICAL, KINDS, METHODS, NON_CLASSICAL, Course, Enrolment, Module
+from ..models import CLASSICAL, KINDS, METHODS, NON_CLASSICAL, POSITION_KINDS, Course, Enrolment, Module
 from ..services import catalogue as catalogue_service
 from ..services import enrolment as enrolment_service
 from .common import EVENT, actor, bp, is_hr, page_number
@@ -177,9 +177,12 @@ def course_edit(course_id: int):
         flash(_("The course was saved."), "success")
         return redirect(url_for("training.course_edit", course_id=course.id))
     status = 422 if request.method == "POST" else 200
+    from ..services import competences as competence_service
+    raises, fits = competence_service.course_facts([course.id])
     return render_page_or_block("training/course_form.html", "form", form=form, course=course,
-                                module_form=ModuleForm(formdata=None), question_form=QuestionForm(formdata=None)
-                                ), status
+                                module_form=ModuleForm(formdata=None), question_form=QuestionForm(formdata=None),
+                                competences=competence_service.all_competences(), raises=raises[course.id],
+                                fits=fits[course.id], POSITION_KINDS=POSITION_KINDS), status
 
 
 def _course_extras_page(course, module_form=None, question_form=None, error=None, status=422):
@@ -251,3 +254,33 @@ def module_file(module_id: int):
             abort(403)
     return uploads.serve(module.file_name, module.file_original or "modul.pdf", "application/pdf")
 
+
+
+@bp.post("/courses/<int:course_id>/competences")
+def course_targets(course_id: int):
+    """What the course raises, whom it fits, its fee: one small form on the course's edit page."""
+    from ..services import competences as competence_service
+    _hr_only()
+    course = _course(course_id)
+    raises, error = {}, None
+    for competence in competence_service.all_competences():
+        raw = (request.form.get(f"raise_{competence.id}") or "").strip()
+        if raw:
+            if not raw.isdigit():
+                error = _("Choose a level from 1 to 5 for each competence the course raises.")
+                break
+            raises[competence.id] = int(raw)
+    raw_fee = (request.form.get("fee") or "").strip().replace(".", "")
+    if raw_fee and not raw_fee.isdigit():
+        error = _("Enter the cost in Rupiah, digits only.")
+    if error is None:
+        try:
+            competence_service.save_course_targets(course, raises, set(request.form.getlist("fits")),
+                                                   int(raw_fee) if raw_fee else None, actor())
+        except Refused as refusal:
+            error = str(refusal.message)
+    if error is not None:
+        flash(error, "danger")
+        return redirect(url_for("training.course_edit", course_id=course_id) + "#targets"), 303
+    flash(_("The competences, positions and fee of the course were saved."), "success")
+    return redirect(url_for("training.course_edit", course_id=course_id) + "#targets"), 303

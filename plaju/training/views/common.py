@@ -53,3 +53,9 @@ def index():
 def page_number(name: str = "page") -> int:
     return max(int_arg(name, 1) or 1, 1)
 
+
+
+@bp.app_template_filter("rupiah")
+def rupiah(amount) -> str:
+    """Rp 1.250.000 (Indonesian thousands separator)."""
+    return "Rp " + f"{int(amount or 0):,}".replace(",", ".")

@@ -1,5 +1,7 @@
-"""Annual plans of competence development: list, create, items, steps, amendments."""
-from flask import abort, flash, make_response, redirect, request, url_for
+"""Annual plans of competence development: list, create, items, steps, amendments, XLSX export."""
+import io
+
+from flask import abort, flash, make_response, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,8 +16,10 @@ from ...timeutil import today_wib
 from ...workflow import Refused, available
 from ...workflow.ui import action_view, history_sentences, waiting_for
 from ..forms import PlanForm, PlanItemForm
-from ..models import Course, Plan, PlanItem
+from ..models import FUNDING, QUARTERS, Plan, PlanItem
 from ..services import plans as plans_service
+from ..services.competences import plannable_courses
+from ..services.history import XLSX_MIME, audit_export
 from .common import EVENT, PLAN_VIEWERS, actor, bp
 
 
@@ -27,8 +31,8 @@ def _plan_viewer():
 def _plan_form() -> PlanForm:
     form = PlanForm()
     form.unit_id.choices = [SelectChoice(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
-    if form.year.data is None:
-        form.year.data = today_wib().year
+    if form.year.data is None:  # plans are drafted for the coming budget year
+        form.year.data = today_wib().year + 1
     return form
 
 
@@ -71,16 +75,18 @@ def _plan(plan_id: int) -> Plan:
 def _item_form(plan: Plan, fresh: bool = False) -> PlanItemForm:
     # fresh: an empty form with a new one-time token, shown after an item was added
     form = PlanItemForm(formdata=None) if fresh else PlanItemForm()
-    form.user_id.choices = [SelectChoice(p.id, p.full_name) for p in plans_service.unit_people(plan.unit_id)]
-    form.course_id.choices = [SelectChoice(0, _("(none)"))] + [
-        SelectChoice(c.id, f"{c.title} ({c.jp} JP)") for c in db.session.scalars(
-            select(Course).where(Course.active.is_(True)).order_by(Course.title))]
+    form.user_id.choices = [SelectChoice(0, _("(a group, named below)"))] + [
+        SelectChoice(p.id, p.full_name) for p in plans_service.unit_people(plan.unit_id)]
+    form.course_id.choices = [SelectChoice(0, _("(to be chosen)"))] + [
+        SelectChoice(c.id, f"{c.title} ({c.jp} JP{', ' + c.starts_on.strftime('%d.%m.%Y') if c.starts_on else ''})")
+        for c in plannable_courses(plan.year)]
     return form
 
 
 def _plan_context(plan, item_form=None, fresh=False) -> dict:
     return {"plan": plan, "actions": available(plan, actor()), "needs": plans_service.needs(plan),
-            "realisation": plans_service.realisation(plan), "history": history_sentences(plan),
+            "realisation": plans_service.realisation(plan), "totals": plans_service.totals(plan),
+            "FUNDING": FUNDING, "QUARTERS": QUARTERS, "history": history_sentences(plan),
             "waiting_for": waiting_for(plan), "item_form": item_form or _item_form(plan, fresh),
             "amendment": plans_service.open_amendment(plan),
             "superseded_by": db.session.get(Plan, plan.superseded_by_id) if plan.superseded_by_id else None}
@@ -130,9 +136,11 @@ def plan_item_add(plan_id: int):
     if plan.editable and not form.validate_on_submit():
         return _plan_page(plan, item_form=form, status=422)
     try:
-        plans_service.add_item(plan.id, {"user_id": form.user_id.data, "course_id": form.course_id.data or None,
+        plans_service.add_item(plan.id, {"user_id": form.user_id.data or None, "course_id": form.course_id.data or None,
+                                         "group_label": form.group_label.data, "participants": form.participants.data,
                                          "title": form.title.data, "kind": form.kind.data,
-                                         "planned_jp": form.planned_jp.data}, actor(),
+                                         "planned_jp": form.planned_jp.data, "quarter": form.quarter.data or None,
+                                         "cost": form.cost.data, "funding": form.funding.data}, actor(),
                                once_token=form.form_token.data)
     except once.AlreadyDone as done:
         return _item_already_added(plan_id, done.url)
@@ -170,3 +178,12 @@ def plan_amend(plan_id: int):
         return response
     return redirect(url_for("training.plan", plan_id=new.id))
 
+
+
+@bp.get("/plans/<int:plan_id>.xlsx")
+def plan_xlsx(plan_id: int):
+    plan = _plan(plan_id)
+    data = plans_service.plan_workbook(plan)
+    audit_export(actor(), "training_plan.export", "training_plan", plan.id, {"format": [None, "xlsx"]})
+    name = f"rencana-pengembangan-kompetensi-{plan.year}-{plan.unit.code}-r{plan.revision}.xlsx"
+    return send_file(io.BytesIO(data), download_name=name, as_attachment=True, mimetype=XLSX_MIME)

@@ -1,0 +1,97 @@
+"""The training history export page: choose whose history, the format and the columns."""
+import io
+
+from flask import request, send_file
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from ...accounts.models import Unit, User
+from ...extensions import db
+from ...htmx import render_page_or_block
+from ...workflow import Refused
+from ..forms import HistoryExportForm
+from ..services import history as history_service
+from .common import actor, bp
+
+
+def _form() -> HistoryExportForm:
+    user = actor()
+    form = HistoryExportForm()
+    if user.has_role("hr"):
+        people = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name)))
+        units = list(db.session.scalars(select(Unit).order_by(Unit.name)))
+    elif history_service.is_unit_supervisor(user, user.unit_id):
+        people = list(db.session.scalars(select(User).where(User.unit_id == user.unit_id, User.active.is_(True))
+                                         .order_by(User.full_name)))
+        units = [user.unit]
+    else:
+        people, units = [user], []
+    form.user_id.choices = [SelectChoice(0, _("(the whole unit chosen below)"))] if units else []
+    form.user_id.choices += [SelectChoice(p.id, f"{p.full_name}{' (' + p.nip + ')' if p.nip else ''}") for p in people]
+    form.unit_id.choices = [SelectChoice(0, _("(none)"))] + [SelectChoice(u.id, u.name) for u in units]
+    form.preset.choices = [SelectChoice(k, str(v)) for k, v in history_service.PRESET_LABELS.items()] + [
+        SelectChoice("custom", _("My own choice and order (below)"))]
+    if request.method == "GET":
+        form.user_id.data = user.id
+    return form
+
+
+def _custom_columns() -> tuple[list[str], str | None]:
+    """The columns given a place (1, 2, ...) in the form, in that order."""
+    placed = []
+    for key in history_service.COLUMNS:
+        raw = (request.form.get(f"order_{key}") or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or not 1 <= int(raw) <= 99:
+            return [], _("Give each chosen column a place from 1 to 99.")
+        placed.append((int(raw), key))
+    places = [p for p, _key in placed]
+    if len(set(places)) != len(places):
+        return [], _("Two columns have the same place; give each its own number.")
+    return [key for _p, key in sorted(placed)], None
+
+
+def _not_offered(form) -> dict | None:
+    """The person or unit posted when the form does not offer it, as export() arguments."""
+    for name, key in (("user_id", "person_id"), ("unit_id", "unit_id")):
+        raw = request.form.get(name, "")
+        offered = {str(c.value) for c in getattr(form, name).choices}
+        if raw.isdigit() and len(raw) <= 9 and int(raw) and raw not in offered:
+            return {key: int(raw)}
+    return None
+
+
+@bp.route("/history/", methods=["GET", "POST"])
+def history():
+    form = _form()
+    error, status = None, 200
+    if request.method == "POST":
+        outsider = _not_offered(form)
+        if outsider is not None:  # someone the reader may not export: the service refuses it (403, audited)
+            try:
+                history_service.export(actor(), "csv", ["name"], **outsider)
+            except Refused as refusal:
+                error, status = str(refusal.message), refusal.status
+        elif not form.validate_on_submit():
+            status = 422
+        else:
+            if form.preset.data == "custom":
+                columns, error = _custom_columns()
+            else:
+                columns = list(history_service.PRESETS[form.preset.data])
+            if error is None:
+                person = form.user_id.data or None
+                try:
+                    data, name = history_service.export(actor(), form.fmt.data, columns, person_id=person,
+                                                        unit_id=None if person else (form.unit_id.data or None))
+                except Refused as refusal:
+                    error, status = str(refusal.message), refusal.status
+                else:
+                    mime = history_service.XLSX_MIME if form.fmt.data == "xlsx" else "text/csv; charset=utf-8"
+                    return send_file(io.BytesIO(data), download_name=name, as_attachment=True, mimetype=mime)
+            else:
+                status = 422
+    return render_page_or_block("training/history.html", "training", form=form, error=error,
+                                columns=history_service.COLUMNS, presets=history_service.PRESETS), status

@@ -1,0 +1,82 @@
+"""The training history export: CSV and XLSX with chosen columns (or the SIASN preset), text that a
+spreadsheet would run as a formula escaped, access by rule (self, unit supervisor, HR) and every export
+and refusal audited."""
+import csv
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from plaju.audit.models import AuditEvent
+from plaju.training.services import history as history_service
+
+
+def _events(outcome):
+    from plaju.extensions import db
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "training_history.export", AuditEvent.outcome == outcome))
+
+
+def _csv_rows(data: bytes):
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_an_asn_exports_their_own_history_with_the_siasn_columns(client, login_as, users, make_course, enrol):
+    enrol(make_course(title="Pelayanan Prima", jp=24, provider="BPSDM Sumsel"), users["asn"], "verified")
+    enrol(make_course(title="Lain orang", jp=8), users["clerk"], "verified")
+    login_as("asn")
+    response = client.post("/training/history/", data={"user_id": users["asn"].id, "unit_id": 0, "fmt": "csv",
+                                                       "preset": "siasn"})
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    header, *rows = _csv_rows(response.data)
+    assert header == ["NIP", "Nama", "Jenis diklat", "Nama diklat/kursus", "Institusi penyelenggara",
+                      "Nomor sertifikat", "Tanggal mulai", "Tanggal selesai", "Tahun", "Jumlah jam (JP)"]
+    assert [(r[3], r[4], r[9]) for r in rows] == [("Pelayanan Prima", "BPSDM Sumsel", "24")]
+    assert _events("ok") == 1
+
+
+def test_someone_else_s_history_is_refused_and_audited(client, login_as, users):
+    login_as("asn")
+    response = client.post("/training/history/", data={"user_id": users["clerk"].id, "unit_id": 0, "fmt": "csv",
+                                                       "preset": "siasn"})
+    assert response.status_code == 403 and "riwayat diklat Anda sendiri" in response.text
+    refused = history_service.export
+    import pytest
+
+    from plaju.workflow import NotAllowed
+    with pytest.raises(NotAllowed):
+        refused(users["asn"], "csv", ["name"], person_id=users["clerk"].id)
+    with pytest.raises(NotAllowed):
+        refused(users["asn"], "csv", ["name"], unit_id=users["asn"].unit_id)
+    assert _events("refused") == 3 and _events("ok") == 0
+
+
+def test_a_supervisor_exports_the_unit_in_their_own_column_order_escaped(client, login_as, users, make_course, enrol):
+    enrol(make_course(title="=HYPERLINK(\"http://x\",\"klik\")", jp=6), users["asn"], "verified")
+    enrol(make_course(title="@SUM(A1)", jp=4, provider="-2+3"), users["clerk"], "verified")
+    login_as("kasi")  # supervises the clerk and the ASN in the same unit
+    data = {"user_id": 0, "unit_id": users["asn"].unit_id, "fmt": "xlsx", "preset": "custom",
+            "order_jp": "1", "order_course": "2", "order_provider": "3", "order_name": "4"}
+    response = client.post("/training/history/", data=data)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Jumlah jam (JP)", "Nama diklat/kursus", "Institusi penyelenggara", "Nama")
+    body = sorted(rows[1:], key=lambda r: r[0])
+    assert body[0][:3] == (4, "'@SUM(A1)", "'-2+3")
+    assert body[1][:2] == (6, "'=HYPERLINK(\"http://x\",\"klik\")")
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    csv_response = client.post("/training/history/", data={**data, "fmt": "csv"})
+    assert any(row[1].startswith("'=") for row in _csv_rows(csv_response.data)[1:])
+    twice = client.post("/training/history/", data={**data, "order_name": "1"})
+    assert twice.status_code == 422 and "nomor urut yang sama" in twice.text
+    assert _events("ok") == 2
+
+
+def test_hr_exports_anyone(users, make_course, enrol):
+    enrol(make_course(title="Seminar", jp=4), users["clerk"], "verified")
+    data, name = history_service.export(users["hr"], "xlsx", list(history_service.PRESETS["full"]),
+                                        person_id=users["clerk"].id)
+    assert name.endswith(".xlsx")
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[0][0] == "NIP"
