@@ -127,7 +127,8 @@ def writing(session=None) -> None:
         return
     g.plaju_writing = True
     session = session or db.session()
-    if db.engine.dialect.name == "sqlite" and session.in_transaction():
+    if db.engine.dialect.name == "sqlite" and session.in_transaction() and not (
+            session.new or session.dirty or session.deleted):  # never drop what the caller has pending
         if not session.connection().info.get("plaju_immediate", True):
             session.rollback()
 

@@ -53,6 +53,7 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
     writer (every SQLite transaction begins IMMEDIATE), so two writers never chain from one head.
     """
     session = session or db.session
+    writing()  # an audited page view (a GET) appends too: on SQLite it takes the write lock first
     if is_postgres():
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
     key = audit_key()
