@@ -218,3 +218,15 @@ def test_the_full_nik_is_shown_on_request_and_each_viewing_is_audited(db, client
     login_as("hr")
     body = client.get(f"/audit/?code={req.tracking_code}&action=data-access").get_data(as_text=True)
     assert "melihat NIK lengkap pemohon" in body and nik not in body
+
+
+def test_an_event_about_a_kind_without_an_id_reads_and_does_not_break_the_page(db, client, users, login_as):
+    # a refused creation names the kind of object but has no id yet: no timeline link, no 500
+    from plaju.audit import record as audit
+    audit.record("delegation.create", actor=users["hr"], outcome="refused", subject_type="delegation",
+                 comment="delegators only")
+    db.session.commit()
+    login_as("admin")
+    response = client.get("/audit/?outcome=refused")
+    assert response.status_code == 200
+    assert "/audit/timeline/delegation/" not in response.get_data(as_text=True)
