@@ -192,7 +192,7 @@ def _count(app, db, waiting_ids: list) -> dict:
         def get(path=path):
             response = client.get(path, headers={"HX-Request": "true"} if "count" in path else {})
             assert response.status_code == 200, (path, response.status_code)
-        result[label] = count(get)
+        result[label] = (*count(get), count.last)
     request_id = waiting_ids.pop()
     version = db.session.get(DocumentRequest, request_id).version
     db.session.rollback()
@@ -201,7 +201,7 @@ def _count(app, db, waiting_ids: list) -> dict:
         response = client.post(f"/documents/{request_id}/actions/accept", data={"version": str(version)},
                                headers={"HX-Request": "true"})
         assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    result["approval POST"] = count(approve)
+    result["approval POST"] = (*count(approve), count.last)
     return result
 
 
@@ -374,12 +374,16 @@ def main() -> None:
     if failures:
         print(f"  {len(failures)} requests failed (app/bare per row); first: {failures[0]}")
     print("\nSQL statements per request (in-process) and their database time at the large size:")
-    for label, (statements, seconds) in counts[args.n].items():
+    for label, (statements, seconds, _texts) in counts[args.n].items():
         small = counts[max(args.n // 10, 1)][label][0]
         print(f"  {label:<22} {small:>3} at {max(args.n // 10, 1):,}, {statements:>3} at {args.n:,}  "
               f"({seconds * 1e3:.1f} ms in the database)")
     if grew:
         print("WARNING: statements per request grow with the data: " + ", ".join(grew))
+        small = max(args.n // 10, 1)
+        for label in grew:
+            print(f"  {label} at {small:,}:\n    " + "\n    ".join(counts[small][label][2]))
+            print(f"  {label} at {args.n:,}:\n    " + "\n    ".join(counts[args.n][label][2]))
     print(json.dumps({"statements": {k: v[0] for k, v in counts[args.n].items()}}))
     sys.exit(1 if (args.strict and (grew or failures)) else 0)
 

@@ -156,9 +156,10 @@ class Statements:
 
     def __init__(self, engine):
         self.engine = engine
+        self.last = []  # the statements of the last request counted, to show what differs
 
     def __call__(self, fn) -> tuple[int, float]:
-        seen = []
+        seen, texts = [], []
 
         def before(conn, cursor, statement, *args):
             conn.info["bench_t0"] = time.perf_counter()
@@ -167,6 +168,7 @@ class Statements:
             t0 = conn.info.pop("bench_t0", None)
             if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SET ")):
                 seen.append(time.perf_counter() - t0)
+                texts.append(" ".join(statement.split())[:110])
         event.listen(self.engine, "before_cursor_execute", before)
         event.listen(self.engine, "after_cursor_execute", after)
         try:
@@ -175,4 +177,5 @@ class Statements:
         finally:
             event.remove(self.engine, "before_cursor_execute", before)
             event.remove(self.engine, "after_cursor_execute", after)
+        self.last = texts
         return len(seen), sum(seen)
