@@ -7,13 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, browser, live_server, login, logout, page, phone_page  # noqa: F401
+from tests.browser.conftest import assert_accessible, login, logout
 from tests.browser.test_documents_journey import _confirm
 
 pytestmark = pytest.mark.browser
 
 
-def _hand_over_a_ready_request(page) -> str:  # noqa: F811
+def _hand_over_a_ready_request(page) -> str:
     login(page, "petugas")
     page.goto("/documents/?state=ready")
     link = page.get_by_test_id("queue-row").first.locator("a").first
@@ -25,7 +25,7 @@ def _hand_over_a_ready_request(page) -> str:  # noqa: F811
     return code
 
 
-def test_a_citizen_rates_the_service_on_a_phone_once(page, phone_page):  # noqa: F811
+def test_a_citizen_rates_the_service_on_a_phone_once(page, phone_page):
     code = _hand_over_a_ready_request(page)
     phone = phone_page
     phone.goto(f"/track/{code}")
@@ -51,7 +51,7 @@ def test_a_citizen_rates_the_service_on_a_phone_once(page, phone_page):  # noqa:
     expect(phone.get_by_test_id("skm-done")).to_be_visible()
 
 
-def test_a_complaint_from_the_phone_is_answered_by_a_section_head(page, phone_page):  # noqa: F811
+def test_a_complaint_from_the_phone_is_answered_by_a_section_head(page, phone_page):
     login(page, "petugas")
     page.goto("/documents/?state=received")
     page.goto(page.get_by_test_id("queue-row").first.locator("a").first.get_attribute("href"))
