@@ -23,6 +23,7 @@ from ..timeutil import to_wib
 _ACTIONS: dict[str, object] = {}
 _FIELDS: dict[str, object] = {}
 _USER_FIELDS: set[str] = set()
+_VALUES: dict[str, dict] = {}
 _SUBJECTS: dict[str, Callable] = {}
 _KINDS: dict[str, object] = {}
 _FINDERS: dict[str, list[Callable]] = {"code": [], "nik": [], "person": []}
@@ -40,6 +41,11 @@ def describe_fields(labels: dict, users: Iterable[str] = ()) -> None:
     """Labels of the fields in `changes`; `users` names the fields whose values are user ids."""
     _FIELDS.update(labels)
     _USER_FIELDS.update(users)
+
+
+def describe_values(field_name: str, labels: dict) -> None:
+    """Labels of a field's coded values ({"complaint": _l("Complaint"), ...}), so a change reads in words."""
+    _VALUES.setdefault(field_name, {}).update(labels)
 
 
 def describe_subjects(subject_type: str, names: Callable) -> None:
@@ -189,6 +195,8 @@ def _value(name, value, users) -> str:
     if name in _USER_FIELDS:
         user = users.get(int(value)) if str(value).isdigit() else None
         return user.full_name if user else str(value)
+    if isinstance(value, str) and value in _VALUES.get(name, {}):
+        return str(_VALUES[name][value])
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):

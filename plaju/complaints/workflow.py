@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..audit import sentences
 from ..core.urls import local_path
 from ..workflow import Spec, State, Step, register, roles
+from .forms import KINDS
 from .models import Complaint
 
 SECTION_HEAD = "section_head"
@@ -52,6 +53,7 @@ sentences.describe_actions({
     "complaint.view": _l("opened the complaints"),
 })
 sentences.describe_fields({"answer": _l("Answer"), "kind": _l("Kind"), "month": _l("Month")})
+sentences.describe_values("kind", dict(KINDS))
 
 
 def _complaint_names(ids) -> dict:

@@ -118,3 +118,12 @@ def test_only_section_heads_and_leaders_read_and_answer(client, db, users, make_
     assert fragment.status_code == 200 and 'id="list"' in fragment.text and "<html" not in fragment.text
     listing = client.get("/complaints/")
     assert re.search(rf">{req.tracking_code}<", listing.text)
+
+
+def test_the_audit_log_reads_the_kind_of_a_complaint_in_words(client, db, make_request, login_as):
+    req = make_request("processing")
+    client.post(f"/track/{req.tracking_code}/complaint",
+                data={"kind": "suggestion", "body": "Mohon ditambah kursi di ruang tunggu kantor."})
+    login_as("admin")
+    page = client.get("/audit/").text
+    assert "Jenis: Saran" in page and "Jenis: suggestion" not in page
