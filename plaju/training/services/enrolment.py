@@ -102,6 +102,32 @@ def actions_for(enrolment, actor):
     return [a for a in available(enrolment, actor) if a.trigger not in AUTOMATIC]
 
 
+DECISION_STATES = ("requested", "approved")  # the supervisor approves, then the Camat signs off
+TEAM_LIMIT = 20
+
+
+def decision_context(enrolment, actions) -> dict | None:
+    """What the person deciding weighs (issue 11): the ASN's JP credited this year, the cost, and what
+    else the ASN's team (same unit) has booked on overlapping days. Only while a decision is pending
+    and this actor may take it; three statements."""
+    if enrolment.state not in DECISION_STATES or not any(a.step.todo for a in actions):
+        return None
+    from .tally import jp_earned
+    course, person = enrolment.course, enrolment.user
+    year = (course.starts_on or today_wib()).year
+    clashes = []
+    if course.starts_on and person.unit_id:
+        ends = course.ends_on or course.starts_on
+        clashes = list(db.session.execute(
+            select(User.full_name, Course.title, Course.starts_on, Course.ends_on)
+            .join(Enrolment, Enrolment.user_id == User.id).join(Course, Course.id == Enrolment.course_id)
+            .where(User.unit_id == person.unit_id, Enrolment.id != enrolment.id,
+                   Enrolment.state.not_in(CLOSED_STATES), Course.starts_on.is_not(None),
+                   Course.starts_on <= ends, func.coalesce(Course.ends_on, Course.starts_on) >= course.starts_on)
+            .order_by(Course.starts_on, User.full_name).limit(TEAM_LIMIT)).all())
+    return {"year": year, "jp": jp_earned([person.id], year)[person.id], "fee": course.fee, "clashes": clashes}
+
+
 def can_view_enrolment(enrolment, user) -> bool:
     if enrolment.user_id == user.id or enrolment.user.supervisor_id == user.id:
         return True

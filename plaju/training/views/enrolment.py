@@ -41,7 +41,9 @@ def _verification(enrolment) -> dict | None:
 
 def _enrolment_context(enrolment) -> dict:
     learning = elearning_service.learning_status(enrolment) if enrolment.course.is_elearning else None
-    return {"enrolment": enrolment, "actions": enrolment_service.actions_for(enrolment, actor()),
+    actions = enrolment_service.actions_for(enrolment, actor())
+    return {"enrolment": enrolment, "actions": actions,
+            "decision": enrolment_service.decision_context(enrolment, actions),
             "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment), "learning": learning,
             "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment)}
 
