@@ -42,6 +42,7 @@ class CourseForm(PlajuForm):
                                            default=DEFAULT_QUIZ_RETRY_WAIT, validators=[
         InputRequired(_l("Enter the waiting time in minutes.")),
         NumberRange(min=1, max=10080, message=_l("The waiting time is 1 to 10080 minutes (7 days)."))])
+    quiz_before_modules = BooleanField(_l("The quiz may be taken before every module is done"))
     active = BooleanField(_l("Offered in the catalogue"), default=True)
 
     def validate_ends_on(self, field):
@@ -53,7 +54,7 @@ class CourseForm(PlajuForm):
                        else getattr(self, name).data)
                 for name in ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on",
                              "place", "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts",
-                             "quiz_retry_wait_minutes", "active")}
+                             "quiz_retry_wait_minutes", "quiz_before_modules", "active")}
 
 
 class ModuleForm(OnceForm):

@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Unit, User
@@ -70,6 +71,8 @@ class Course(db.Model):
                                                    server_default=str(DEFAULT_QUIZ_MAX_ATTEMPTS))
     quiz_retry_wait_minutes: Mapped[int] = mapped_column(default=DEFAULT_QUIZ_RETRY_WAIT,
                                                          server_default=str(DEFAULT_QUIZ_RETRY_WAIT))
+    # the quiz opens once every module is done, unless the course lets learners try it first
+    quiz_before_modules: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     active: Mapped[bool] = mapped_column(default=True)
     # training outside the catalogue (another agency's course, a national LMS), reported with its
     # certificate by the ASN: never listed, never offered

@@ -52,7 +52,7 @@ def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apa
 
 def test_elearning_shows_the_next_thing_to_do_and_names_the_modules_left(client, login_as, users, make_elearning,
                                                                         enrol, db):
-    course = make_elearning(modules=2, quiz=True)
+    course = make_elearning(modules=2, quiz=True, quiz_before_modules=True)  # a course that lets learners try first
     enrolment = enrol(course, users["asn"], "in_progress")
     login_as("asn")
     learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
@@ -64,3 +64,23 @@ def test_elearning_shows_the_next_thing_to_do_and_names_the_modules_left(client,
     client.post(f"/training/enrolments/{enrolment.id}/modules/{course.modules[0].id}/done")
     learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
     assert "Buka modul: Modul 2" in learn and "Modul tersisa: 1." in learn
+
+
+def test_the_quiz_opens_once_every_module_is_done(client, login_as, users, make_elearning, enrol, db):
+    from plaju.training.models import Enrolment
+    from plaju.training.services import elearning as elearning_service
+    course = make_elearning(modules=2, quiz=True)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
+    assert 'data-testid="quiz-after-modules"' in learn and 'data-testid="open-quiz"' not in learn
+    quiz = client.get(f"/training/enrolments/{enrolment.id}/quiz").text
+    assert 'data-testid="quiz-form"' not in quiz and "Modul 1" in quiz and "Modul 2" in quiz
+    posted = client.post(f"/training/enrolments/{enrolment.id}/quiz", data={f"q{q.id}": "1" for q in course.questions})
+    assert posted.status_code == 422 and "Masih perlu diselesaikan: Modul 1, Modul 2" in posted.text
+    assert db.session.get(Enrolment, enrolment.id).quiz_attempts in (0, None)  # nothing counted
+    for module in course.modules:
+        elearning_service.mark_module_done(db.session.get(Enrolment, enrolment.id), module, users["asn"])
+    learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
+    assert 'data-testid="next-quiz"' in learn
+    assert 'data-testid="quiz-form"' in client.get(f"/training/enrolments/{enrolment.id}/quiz").text

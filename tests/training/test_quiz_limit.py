@@ -26,7 +26,7 @@ def test_defaults_are_three_attempts_and_an_hour(db, make_elearning):
 
 
 def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, db, users, make_elearning, enrol):
-    course = make_elearning()
+    course = make_elearning(quiz_before_modules=True)  # attempts are what is tested, not the modules
     enrolment = enrol(course, users["asn"], "in_progress")
     login_as("asn")
     url = f"/training/enrolments/{enrolment.id}/quiz"
@@ -56,7 +56,7 @@ def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, 
 
 
 def test_after_the_wait_a_new_series_begins(db, users, make_elearning, enrol):
-    course = make_elearning(quiz_max_attempts=2, quiz_retry_wait_minutes=30)
+    course = make_elearning(quiz_max_attempts=2, quiz_retry_wait_minutes=30, quiz_before_modules=True)
     enrolment = enrol(course, users["asn"], "in_progress")
     for _ in range(2):
         elearning_service.submit_quiz(enrolment, users["asn"], _wrong(course))

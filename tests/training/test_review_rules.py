@@ -48,7 +48,7 @@ def test_the_automatic_completion_cannot_be_posted(client, login_as, db, users, 
 
 
 def test_a_quiz_without_a_pass_mark_uses_the_default(client, login_as, db, users, make_elearning):
-    course = make_elearning(modules=1)
+    course = make_elearning(modules=1, quiz_before_modules=True)
     course.pass_mark = None
     db.session.commit()
     enrolment = _enrolment_in(db, course, users["asn"], "in_progress")

@@ -32,7 +32,7 @@ def seats_left_by_course(courses) -> dict[int, int | None]:
 
 COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on", "place",
                  "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts",
-                 "quiz_retry_wait_minutes", "active")
+                 "quiz_retry_wait_minutes", "quiz_before_modules", "active")
 
 
 def save_course(course: Course | None, values: dict, actor, once_token: str | None = None) -> Course:

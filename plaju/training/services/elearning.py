@@ -73,12 +73,24 @@ def quiz_locked_until(enrolment, now: datetime | None = None) -> datetime | None
     return until if until > (now or utcnow()) else None
 
 
+def quiz_waits_for(enrolment) -> list:
+    """The modules still to finish before the quiz opens (none when the course lets learners try first)."""
+    if enrolment.course.quiz_before_modules:
+        return []
+    done = done_module_ids(enrolment)
+    return [m for m in enrolment.course.modules if m.id not in done]
+
+
 def submit_quiz(enrolment, user, answers: dict) -> tuple[int, bool]:
     # lock the enrolment: two answer sheets sent at once must not both pass the attempt check
     enrolment = lock_row(Enrolment, enrolment.id)  # the enrolment row, not the outer-joined course and user
     now = utcnow()
     try:
         _check_learner(enrolment, user)
+        waiting = quiz_waits_for(enrolment)
+        if waiting:
+            raise Invalid(_("The quiz opens once every module is done. Still to do: %(modules)s.",
+                            modules=", ".join(m.title for m in waiting)), code="quiz_modules")
         until = quiz_locked_until(enrolment, now)
         if until is not None:
             raise Invalid(_("You have used all %(n)s attempts. You can take the quiz again from %(when)s.",
@@ -132,6 +144,7 @@ def learning_status(enrolment) -> dict:
     else:
         next_step = None
     return {"done": done, "total": total, "quiz_ok": quiz_ok,
+            "quiz_open": enrolment.course.quiz_before_modules or not remaining,
             "percent": round(100 * done / total) if total else 100,
             "done_ids": done_ids, "remaining": remaining, "next": next_step}
 
