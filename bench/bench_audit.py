@@ -36,12 +36,12 @@ from pathlib import Path
 
 from flask import Flask, render_template_string
 from sqlalchemy import event, insert, select, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-LOCAL = {"localhost", "127.0.0.1", "::1"}
+from bench.harness import prepare_url as _prepare_url  # noqa: E402
+
 PASSWORD = "bench-password-123"
 GOAL = 3.0
 PAGE = 50
@@ -49,20 +49,6 @@ BARE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>bare
 <table>{% for r in rows %}<tr><td>{{ r.seq }}</td><td>{{ r.occurred_at }}</td><td>{{ r.actor_name }}</td>
 <td>{{ r.action }}</td><td>{{ r.subject_type }} {{ r.subject_id }}</td><td>{{ r.changes }}</td></tr>{% endfor %}
 </table></body></html>"""
-
-
-def _prepare_url(url: str | None, folder: Path) -> str:
-    if not url:
-        return f"sqlite:///{folder / 'bench.sqlite'}"
-    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    if parsed.get_backend_name() == "sqlite":
-        return url
-    if parsed.host not in LOCAL:
-        sys.exit(f"refusing {parsed.host!r}: this benchmark only talks to localhost")
-    if not (parsed.database or "").startswith("plaju_bench"):
-        sys.exit("the PostgreSQL database name must start with plaju_bench (it is dropped and created again)")
-    from plaju.database import recreate_postgres_database
-    return recreate_postgres_database(url)
 
 
 # --- seeding ------------------------------------------------------------------------------------------

@@ -23,26 +23,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, func, insert, select, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-LOCAL = {"localhost", "127.0.0.1", "::1"}
+from bench.harness import prepare_url as _prepare_url  # noqa: E402
+
 PASSWORD = "bench-password-123"
-
-
-def _prepare_url(url: str | None, folder: Path) -> str:
-    if not url:
-        return f"sqlite:///{folder / 'bench.sqlite'}"
-    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    if parsed.get_backend_name() == "sqlite":
-        return url
-    if parsed.host not in LOCAL:
-        sys.exit(f"refusing {parsed.host!r}: this benchmark only talks to localhost")
-    if not (parsed.database or "").startswith("plaju_bench"):
-        sys.exit("the PostgreSQL database name must start with plaju_bench (it is dropped and created again)")
-    from plaju.database import recreate_postgres_database
-    return recreate_postgres_database(url)
 
 
 def _fill(db, models, target: int, clerk_id: int, type_ids: list[int], rng: random.Random) -> None:

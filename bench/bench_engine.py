@@ -30,25 +30,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import event, insert, select, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-LOCAL = {"localhost", "127.0.0.1", "::1"}
+from bench.harness import prepare_url as _prepare_url  # noqa: E402
+
 PASSWORD = "bench-password-123"
-
-
-def _prepare_url(url: str | None, folder: str) -> str:
-    if not url:
-        return f"sqlite:///{folder}/bench.sqlite"
-    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    if parsed.host not in LOCAL:
-        sys.exit(f"refusing {parsed.host!r}: this benchmark only talks to localhost")
-    if not (parsed.database or "").startswith("plaju_bench"):
-        sys.exit("the PostgreSQL database name must start with plaju_bench (it is dropped and created again)")
-    from plaju.database import recreate_postgres_database
-    return recreate_postgres_database(url)
 
 
 def _seed_requests(db, count: int) -> list[int]:
@@ -126,7 +114,7 @@ def main():
     folder = tempfile.mkdtemp(prefix="plaju-bench-engine-")
     os.environ["PLAJU_INSTANCE_PATH"] = folder
     os.environ.setdefault("PLAJU_DEMO_PASSWORD", PASSWORD)
-    url = _prepare_url(args.database_url, folder)
+    url = _prepare_url(args.database_url, Path(folder))
 
     from flask_migrate import upgrade
     from sqlalchemy.orm import Session

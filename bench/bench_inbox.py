@@ -30,7 +30,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,29 +42,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, insert, select, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-LOCAL = {"localhost", "127.0.0.1", "::1"}
+from bench.harness import free_port as _free_port  # noqa: E402
+from bench.harness import prepare_url as _prepare_url  # noqa: E402
+
 PASSWORD = "bench-password-123"
 CAMAT = "camat"
 GOAL = 3.0
-
-
-def _prepare_url(url: str | None, folder: Path) -> str:
-    if not url:
-        return f"sqlite:///{folder / 'bench.sqlite'}"
-    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    if parsed.get_backend_name() == "sqlite":
-        return url
-    if parsed.host not in LOCAL:
-        sys.exit(f"refusing {parsed.host!r}: this benchmark only talks to localhost")
-    if not (parsed.database or "").startswith("plaju_bench"):
-        sys.exit("the PostgreSQL database name must start with plaju_bench (it is dropped and created again)")
-    from plaju.database import recreate_postgres_database
-    return recreate_postgres_database(url)
 
 
 # --- seeding ------------------------------------------------------------------------------------------
@@ -228,12 +214,6 @@ def _python_profile(client) -> None:
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _gunicorn(target: str, port: int, env: dict, log: Path):
     out = open(log, "w")

@@ -31,7 +31,6 @@ import contextvars
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time

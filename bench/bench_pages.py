@@ -11,7 +11,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.harness import free_port as _free_port  # noqa: E402
+
 PASSWORD = "bench-password-123"
 PAGES = {
     # the overdue tab is a flag, not a state (an unknown state silently shows the default queue)
@@ -32,12 +35,6 @@ PAGES = {
     "kepegawaian": ["/", "/training/courses/", "/people/", "/audit/"],
     "asn1": ["/", "/training/me", "/training/courses/"],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _session(base: str, username: str):

@@ -30,7 +30,7 @@ from sqlalchemy import event, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_documents_queue import _prepare_url  # noqa: E402
+from bench.harness import prepare_url as _prepare_url  # noqa: E402
 
 PASSWORD = "bench-password-123"
 WIB = timedelta(hours=7)
