@@ -5,6 +5,7 @@ from flask import session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record as audit
@@ -19,13 +20,17 @@ def _dummy_hash() -> str:
     return generate_password_hash("no-such-user-placeholder", method="scrypt")
 
 
+_WITH_ROLES = joinedload(User.role_rows)
+
+
 @login_manager.user_loader
 def load_user(token: str):
     try:
         user_id, epoch = (int(part) for part in token.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    # the roles come in the same statement: every page asks for them
+    user = db.session.get(User, user_id, options=(_WITH_ROLES,))
     if user is None or user.session_epoch != epoch or not user.active:
         return None
     return user

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..i18n import wib_text
 from ..timeutil import to_wib
 
 _ACTIONS: dict[str, object] = {}
@@ -137,7 +137,7 @@ class Sentence:
 
 
 def _when(iso: str) -> str:
-    return format_datetime(to_wib(datetime.fromisoformat(iso)), "d MMM yyyy HH.mm", rebase=False) + " WIB"
+    return wib_text(iso)
 
 
 def _state_labels() -> dict:

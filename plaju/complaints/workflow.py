@@ -8,7 +8,7 @@ of UU 25/2009 on public services); the inbox orders the section heads' to-dos by
 from flask_babel import lazy_gettext as _l
 
 from ..audit import sentences
-from ..core.urls import local_path
+from ..core.urls import path_by_id
 from ..workflow import Spec, State, Step, register, roles
 from .forms import KINDS
 from .models import Complaint
@@ -37,13 +37,15 @@ STEPS = [
          comment_required=True, delegable=True, style="secondary", effect=_answered, todo=False, row_form=False),
 ]
 
+_complaint_path = path_by_id("complaints.detail", "complaint_id")
+
 COMPLAINT_FLOW = register(Spec(
     name="complaint", model=Complaint, initial="open", states=STATES, steps=STEPS,
     describe=lambda c: f"{c.request.tracking_code} #{c.id}", due=lambda c: c.due_at,
     kind_label=_l("Complaints and suggestions"),
     summary=lambda c: {"code": c.request.tracking_code, "type": c.request.type.name,
                        "name": (c.body[:60] + "...") if len(c.body) > 60 else c.body},
-    url=lambda c: local_path("complaints.detail", complaint_id=c.id),
+    url=lambda c: _complaint_path(c.id),
 ))
 
 sentences.describe_actions({

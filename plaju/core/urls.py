@@ -34,6 +34,24 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     return value if value is not None and 0 <= value <= MAX_ID else default
 
 
+def path_by_id(endpoint: str, name: str, **fixed):
+    """A function id -> local_path(endpoint, **fixed, **{name: id}) for lists that link every row: the
+    route is built once per application and script root, then only the id changes."""
+    def path(entity_id: int) -> str:
+        from flask import current_app, has_request_context, url_for
+        if not has_request_context():
+            return local_path(endpoint, **fixed, **{name: entity_id})
+        patterns = current_app.extensions.setdefault("paths_by_id", {})
+        key = (endpoint, name, tuple(sorted(fixed.items())), request.script_root)
+        pattern = patterns.get(key)
+        if pattern is None:
+            pattern = patterns[key] = tuple(url_for(endpoint, **fixed, **{name: MAX_ID}).split(str(MAX_ID)))
+        if len(pattern) != 2:  # the marker id is not one segment of this route: build it the usual way
+            return url_for(endpoint, **fixed, **{name: entity_id})
+        return f"{pattern[0]}{int(entity_id)}{pattern[1]}"
+    return path
+
+
 def local_path(endpoint: str, **values) -> str:
     """The local path of an endpoint, also outside a request (CLI, signal receivers, demo data)."""
     from flask import current_app, has_request_context, url_for

@@ -11,7 +11,7 @@ import json
 from flask_babel import lazy_gettext as _l
 
 from ..audit import sentences
-from ..core.urls import local_path
+from ..core.urls import path_by_id
 from ..notify.assignments import News, register_news
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
@@ -182,13 +182,17 @@ STEPS = [
          who=COUNTER, comment_required=True, style="secondary", todo=False),
 ]
 
+_draft_path = path_by_id("letters.draft", "subject_id", subject_type="document")
+request_path = path_by_id("documents.detail", "request_id")
+
+
 def _draft_link(request) -> list:
     """The letter beside the to-do: the Kasi reviews the draft before it goes up, the Camat reads it
     before he signs (from the list too, not only on the request's page)."""
     from .letters import DRAFT_STATES
     if not request.type.camat_signs or request.state not in DRAFT_STATES:
         return []
-    return [(_l("Draft letter (PDF)"), local_path("letters.draft", subject_type="document", subject_id=request.id))]
+    return [(_l("Draft letter (PDF)"), _draft_path(request.id))]
 
 
 DOCUMENT_FLOW = register(Spec(
@@ -197,7 +201,7 @@ DOCUMENT_FLOW = register(Spec(
     describe=lambda r: r.tracking_code, after_each=track_clock,
     due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
     summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r)},
-    url=lambda r: local_path("documents.detail", request_id=r.id),
+    url=lambda r: request_path(r.id),
 ))
 
 

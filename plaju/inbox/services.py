@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cached_property
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import bindparam, select
 
 from ..accounts.models import Delegation
 from ..audit import record as audit
@@ -23,6 +23,7 @@ from ..workflow.assignments import (
     awaiting_clause,
     bounded_counts,
     delegations_in_force,
+    items_of,
     page_keys,
     parse_cursor,
     reader,
@@ -37,6 +38,9 @@ class RowAction:
     step: object
     delegation: object = None  # set when taken as Plh/Plt for the delegation's principal
     blocked: str | None = None
+    label: str = ""  # the step's label, translated once per page rather than once per row
+    value: str = ""  # what a form posts for it: "spec:id:trigger:version" (item_value)
+
 
     @property
     def trigger(self) -> str:
@@ -128,6 +132,19 @@ def count(who) -> int:
     return sum(counts(who).values())
 
 
+_ROW_STATEMENTS: dict = {}
+
+
+def _rows_statement(spec):
+    """A page's entities of one spec with what the page shows, built once: only the ids change."""
+    key = (spec.name, spec.model)
+    stmt = _ROW_STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _ROW_STATEMENTS[key] = (select(spec.model).options(*spec.inbox_options)
+                                       .where(spec.model.id.in_(bindparam("ids", expanding=True))))
+    return stmt
+
+
 def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
     """Rows for {spec name: [Key, ...]} with their actions, in fixed statements."""
     r = who if isinstance(who, Reader) else reader(who)
@@ -135,11 +152,8 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
     wanted = [(name, [k.entity_id for k in entries]) for name, entries in keys.items() if entries]
     if not wanted:
         return {}
-    items = db.session.scalars(select(WorkItem).where(
-        awaiting_clause(r), or_(*(and_(WorkItem.spec == name, WorkItem.entity_id.in_(ids))
-                                  for name, ids in wanted)))
-        .order_by(WorkItem.id)).all()
-    by_entity: dict[tuple, list[WorkItem]] = {}
+    items = items_of(r, wanted)
+    by_entity: dict[tuple, list] = {}
     for item in items:
         by_entity.setdefault((item.spec, item.entity_id), []).append(item)
     result = {}
@@ -147,11 +161,11 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
         spec = spec_named(name)
         if spec is None:
             continue
-        entities = {e.id: e for e in db.session.scalars(
-            select(spec.model).options(*spec.inbox_options).where(spec.model.id.in_(ids))).unique()}
+        entities = {e.id: e for e in db.session.scalars(_rows_statement(spec), {"ids": ids}).unique()}
         if spec.prefetch:
             spec.prefetch(list(entities.values()))
         order = {s.trigger: n for n, s in enumerate(spec.steps)}
+        labels: dict[str, str] = {}
         rows = []
         for key in keys[name]:
             entity = entities.get(key.entity_id)
@@ -166,7 +180,10 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
                     continue
                 seen.add(step.trigger)
                 blocked = next((str(m) for m in (g(entity, user) for g in step.guards) if m), None)
-                row.actions.append(RowAction(step, delegation, blocked))
+                label = labels.get(step.trigger) or labels.setdefault(step.trigger, str(step.label))
+                action = RowAction(step, delegation, blocked, label)
+                action.value = item_value(row, action)
+                row.actions.append(action)
             row.actions.sort(key=lambda a: order[a.trigger])
             rows.append(row)
         result[name] = rows

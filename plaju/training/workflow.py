@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User, UserRole
 from ..audit import sentences
-from ..core.urls import local_path
+from ..core.urls import path_by_id
 from ..database import lock_row
 from ..extensions import db
 from ..notify.assignments import News, register_news
@@ -263,13 +263,17 @@ def _credit_jp(enrolment, ctx):
     ctx.change("credited_year", None, year)
 
 
+_enrolment_path = path_by_id("training.enrolment", "enrolment_id")
+_plan_path = path_by_id("training.plan", "plan_id")
+
+
 def enrolment_url(enrolment) -> str:
     """The local path of the enrolment's page, also outside a request (CLI, demo data)."""
-    return local_path("training.enrolment", enrolment_id=enrolment.id)
+    return _enrolment_path(enrolment.id)
 
 
 def plan_url(plan) -> str:
-    return local_path("training.plan", plan_id=plan.id)
+    return _plan_path(plan.id)
 
 
 ENROLMENT_STATES = [

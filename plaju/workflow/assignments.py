@@ -349,6 +349,31 @@ def page_keys(who, spec_name: str, limit: int, after=None) -> list[Key]:
     return [Key(entity_id, _datetime(d), _datetime(s)) for entity_id, d, s in rows]
 
 
+ITEM_COLUMNS = (WorkItem.spec, WorkItem.entity_id, WorkItem.trigger, WorkItem.user_id, WorkItem.role,
+                WorkItem.unit_id, WorkItem.excluded_user_id, WorkItem.delegable)
+
+
+def items_of(who, wanted: list[tuple[str, list[int]]]) -> list:
+    """The work items awaiting `who` on the given rows ([(spec name, [entity id, ...]), ...]), as light rows
+    with what `Reader.authority` reads: one statement, built once per shape of reader and number of kinds."""
+    r = _as_reader(who)
+    if not r.reaches or not wanted:
+        return []
+    shapes = tuple(reach.shape for reach in r.reaches)
+
+    def build():
+        reached = or_(*(reach.template(n) for n, reach in enumerate(r.reaches)))
+        rows = or_(*(and_(WorkItem.spec == bindparam(f"spec{j}", type_=String),
+                          WorkItem.entity_id.in_(bindparam(f"ids{j}", expanding=True)))
+                     for j in range(len(wanted))))
+        return select(*ITEM_COLUMNS).where(reached, rows).order_by(WorkItem.id)
+    stmt = _statement(("items", shapes, len(wanted)), build)
+    values = _values(r)
+    for j, (name, ids) in enumerate(wanted):
+        values[f"spec{j}"], values[f"ids{j}"] = name, list(ids)
+    return db.session.execute(stmt, values).all()
+
+
 def _datetime(value) -> datetime:
     """min() over a subquery loses the column type on SQLite, which then returns the stored text."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)

@@ -52,3 +52,23 @@ def test_every_message_is_translated_once():
         twice = [line for line, n in ids.items() if n > 1 and line != 'msgid ""']
         assert not twice, f"{po}: {twice[:5]}"
         assert len(catalog) > 0
+
+
+def test_the_fast_wib_format_equals_babels_in_every_month_and_language(app):
+    # lists write dozens of times per page through the direct formatter; it must read exactly as Babel's
+    from datetime import datetime
+
+    from flask_babel import force_locale, format_datetime
+
+    from plaju.i18n import WIB_FORMAT, wib_text
+    from plaju.timeutil import to_wib
+    with app.test_request_context():
+        for lang in ("id", "en"):
+            with force_locale(lang):
+                for month in range(1, 13):
+                    for moment in (datetime(2026, month, 1, 16, 59), datetime(2026, month, 28, 3, 5)):
+                        expected = format_datetime(to_wib(moment), WIB_FORMAT, rebase=False) + " WIB"
+                        assert wib_text(moment) == expected
+                        assert wib_text(moment.isoformat()) == expected
+        assert wib_text(None) == "-"
+        assert wib_text(datetime(2026, 5, 31, 17, 30), "d MMMM yyyy") == "1 Juni 2026 WIB"

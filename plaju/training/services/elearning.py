@@ -1,7 +1,6 @@
 """E-learning: modules done, the quiz and its attempts, and the automatic completion when all is done."""
 from datetime import datetime, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -9,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from ...audit import record as audit
 from ...database import lock_row, utcnow
 from ...extensions import db
-from ...timeutil import to_wib
+from ...i18n import wib_text
 from ...workflow import Invalid, NotAllowed, fire
 from ..models import Course, Enrolment, Module, ModuleProgress
 from ..workflow import elearning_done
@@ -56,11 +55,6 @@ def grade_quiz(course: Course, answers: dict) -> int:
         return 100
     right = sum(1 for q in questions if str(answers.get(f"q{q.id}", "")) == str(q.answer))
     return round(100 * right / len(questions))
-
-
-def wib_text(value: datetime) -> str:
-    """A UTC time as the office reads it, e.g. "29 Nov 2026 14.05 WIB" (the |wib filter's format)."""
-    return format_datetime(to_wib(value), "d MMM yyyy HH.mm", rebase=False) + " WIB"
 
 
 def quiz_locked_until(enrolment, now: datetime | None = None) -> datetime | None:
