@@ -166,3 +166,49 @@ class HistoryExportForm(PlajuForm):
     fmt = SelectField(_l("File format"), choices=[SelectChoice("xlsx", "XLSX (Excel)"), SelectChoice("csv", "CSV")],
                       default="xlsx")
     preset = SelectField(_l("Columns"), default="siasn")
+
+
+class PlanItemEditForm(PlajuForm):
+    """One planned activity changed in place: the fields of PlanItemForm, without a one-time token (saving
+    the same values twice leaves the same item). Rendered with a prefix per item, so two rows in edit mode
+    never share field ids."""
+
+    @classmethod
+    def for_item(cls, item, formdata=None):
+        keeps_title = item.course_id is None or item.course is None or item.title != item.course.title
+        data = {"user_id": item.user_id or 0, "group_label": item.group_label or "",
+                "participants": item.participants if item.user_id is None else None,
+                "course_id": item.course_id or 0, "title": item.title if keeps_title else "", "kind": item.kind,
+                "planned_jp": item.planned_jp, "quarter": item.quarter or 0, "cost": item.cost,
+                "funding": item.funding}
+        if formdata is None:
+            return cls(formdata=None, prefix=f"item{item.id}", data=data)
+        return cls(prefix=f"item{item.id}")
+
+    def values(self) -> dict:
+        return {"user_id": self.user_id.data or None, "course_id": self.course_id.data or None,
+                "group_label": self.group_label.data, "participants": self.participants.data,
+                "title": self.title.data, "kind": self.kind.data, "planned_jp": self.planned_jp.data,
+                "quarter": self.quarter.data or None, "cost": self.cost.data, "funding": self.funding.data}
+
+
+for _name in ("user_id", "group_label", "participants", "course_id", "title", "kind", "planned_jp", "quarter", "cost",
+              "funding"):
+    setattr(PlanItemEditForm, _name, getattr(PlanItemForm, _name))
+
+
+from .models import POSITION_KINDS  # noqa: E402  (kept apart: only the dictionary forms use it)
+
+
+class CompetenceForm(PlajuForm):
+    """A competence of the dictionary; the service checks the values (so a refusal is audited)."""
+    code = StringField(_l("Code"), validators=[Length(max=40)], description=_l("e.g. PELAYANAN, capitals and digits"))
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=_choices(KINDS), validate_choice=False)  # the service refuses (logged)
+
+
+class PositionForm(PlajuForm):
+    """A position; the levels it requires are posted as level_<competence id> (empty: not required)."""
+    name = StringField(_l("Name of the position"), validators=[Length(max=120)],
+                       description=_l("e.g. Petugas Loket PATEN, Kasi Pelayanan"))
+    kind = SelectField(_l("Kind of position"), choices=_choices(POSITION_KINDS), validate_choice=False)

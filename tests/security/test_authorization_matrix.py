@@ -741,6 +741,39 @@ ROWS = [
         lambda w, me: _plan_item_add(w)),
     Row("POST", "/training/plans/<int:plan_id>/items/<int:item_id>/delete", "", "L 403 403 403 403 403 302 403 403",
         lambda w, me: _plan_item_remove(w)),
+    # training: an item changed in place (HR), "Isi dari kebutuhan" on a draft (HR)
+    Row("GET", "/training/plans/<int:plan_id>/items/<int:item_id>", "", "L 403 403 403 302 302 302 302 403",
+        lambda w, me: _plan_item_url(w, "")),
+    Row("GET", "/training/plans/<int:plan_id>/items/<int:item_id>/edit", "", "L 403 403 403 403 403 200 403 403",
+        lambda w, me: _plan_item_url(w, "/edit")),
+    Row("POST", "/training/plans/<int:plan_id>/items/<int:item_id>/edit", "", "L 403 403 403 403 403 302 403 403",
+        lambda w, me: _plan_item_edit(w)),
+    Row("POST", "/training/plans/<int:plan_id>/fill", "", "L 403 403 403 403 403 302 403 403",
+        lambda w, me: Call(f"/training/plans/{w.plan('draft').id}/fill", {})),
+    # training: the competence dictionary (HR and the administrator)
+    Row("GET", "/training/competences/", "", "L 403 403 403 403 403 200 200 403",
+        lambda w, me: Call("/training/competences/")),
+    Row("POST", "/training/competences/", "", "L 403 403 403 403 403 302 302 403",
+        lambda w, me: Call("/training/competences/", {"code": f"K{next(w.seq)}", "name": "Kompetensi uji",
+                                                      "kind": "teknis"})),
+    Row("GET", "/training/competences/<int:competence_id>", "", "L 403 403 403 403 403 200 200 403",
+        lambda w, me: Call(f"/training/competences/{_competence(w).id}")),
+    Row("POST", "/training/competences/<int:competence_id>", "", "L 403 403 403 403 403 302 302 403",
+        lambda w, me: Call(f"/training/competences/{_competence(w).id}", {"code": f"K{next(w.seq)}",
+                                                                          "name": "Diubah", "kind": "manajerial"})),
+    Row("GET", "/training/positions/", "", "L 403 403 403 403 403 200 200 403",
+        lambda w, me: Call("/training/positions/")),
+    Row("POST", "/training/positions/", "", "L 403 403 403 403 403 302 302 403",
+        lambda w, me: Call("/training/positions/", {"name": f"Jabatan {next(w.seq)}", "kind": "pelaksana"})),
+    Row("GET", "/training/positions/<int:position_id>", "", "L 403 403 403 403 403 200 200 403",
+        lambda w, me: Call(f"/training/positions/{_position(w).id}")),
+    Row("POST", "/training/positions/<int:position_id>", "", "L 403 403 403 403 403 302 302 403",
+        lambda w, me: Call(f"/training/positions/{_position(w).id}", {"name": f"Jabatan {next(w.seq)}",
+                                                                      "kind": "pengawas"})),
+    Row("GET", "/training/positions/holders", "", "L 403 403 403 403 403 200 200 403",
+        lambda w, me: Call("/training/positions/holders")),
+    Row("POST", "/training/positions/holders/<int:user_id>", "", "L 403 403 403 403 403 302 302 403",
+        lambda w, me: Call(f"/training/positions/holders/{w.u['asn2'].id}", {"position_id": _position(w).id})),
     # SKM survey (public, one use per link) and its dashboard; complaints from the tracking page
     Row("GET", "/skm/<code>/<key>", "", "200 200 200 200 200 200 200 200 200", lambda w, me: Call(_survey_link(w))),
     Row("POST", "/skm/<code>/<key>", "", "303 303 303 303 303 303 303 303 303",
@@ -849,6 +882,36 @@ def _plan_item_add(w):
 def _plan_item_remove(w):
     plan = w.plan("draft")
     return Call(f"/training/plans/{plan.id}/items/{plan.items[0].id}/delete", {})
+
+
+def _plan_item_url(w, tail):
+    plan = w.plan("draft")
+    return Call(f"/training/plans/{plan.id}/items/{plan.items[0].id}{tail}")
+
+
+def _plan_item_edit(w):
+    plan = w.plan("draft")
+    item = plan.items[0]
+    values = {"user_id": plan.member_id, "group_label": "", "participants": "", "course_id": "0",
+              "title": "Diklat Kepemimpinan", "kind": "manajerial", "planned_jp": "16", "quarter": "2", "cost": "",
+              "funding": "apbd"}
+    return Call(f"/training/plans/{plan.id}/items/{item.id}/edit", {f"item{item.id}-{k}": v for k, v in values.items()})
+
+
+def _competence(w):
+    from plaju.training.models import Competence
+    competence = Competence(code=f"UJI{next(w.seq)}", name="Kompetensi uji", kind="teknis")
+    w.db().add(competence)
+    w.db().commit()
+    return competence
+
+
+def _position(w):
+    from plaju.training.models import Position
+    position = Position(name=f"Jabatan uji {next(w.seq)}", kind="pelaksana")
+    w.db().add(position)
+    w.db().commit()
+    return position
 
 
 # --- cells that fail today ----------------------------------------------------------------------------

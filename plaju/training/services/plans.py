@@ -3,19 +3,26 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ... import once
 from ...accounts.models import User
 from ...audit import record as audit
+from ...audit import sentences
 from ...database import lock_row
 from ...extensions import db
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, started
-from ..models import FUNDING, JP_TARGET, KINDS, QUARTERS, Course, Plan, PlanItem
+from ..models import FUNDING, JP_TARGET, KINDS, QUARTERS, Course, Enrolment, Plan, PlanItem
 from .common import refuse
 from .competences import course_facts, course_fits, plannable_courses, profiles, quarter_of
 from .tally import jp_earned, kinds_earned
+
+sentences.describe_actions({
+    "training_plan.item_edit": _l("changed a planned activity"),
+    "training_plan.fill": _l("filled the plan from the needs"),
+})
 
 
 @dataclass
@@ -48,24 +55,30 @@ def unit_people(unit_id: int) -> list[User]:
 
 def needs(plan: Plan) -> list[Need]:
     """Per person of the unit: JP earned in the plan's year, JP planned, competence gaps of their
-    position (services.competences) and competence kinds not yet covered."""
+    position (services.competences) not yet covered by a planned item, and competence kinds not yet
+    covered. A gap is covered by an item planned for that competence, or by a planned course that
+    raises it above the person's level."""
     people = unit_people(plan.unit_id)
     ids = [p.id for p in people]
     found = profiles(ids, plan.year)
     kinds = kinds_earned(ids, plan.year)
+    raises, _kinds = course_facts({i.course_id for i in plan.items if i.course_id})
     planned = {}
     planned_kinds = {uid: set() for uid in ids}
-    planned_competences = {uid: set() for uid in ids}
+    planned_levels: dict[tuple, int] = {}  # (person, competence): level the plan takes them to (6: any)
     for item in plan.items:
         if item.user_id is None:
             continue
         planned[item.user_id] = planned.get(item.user_id, 0) + item.planned_jp
         planned_kinds.setdefault(item.user_id, set()).add(item.kind)
         if item.competence_id:
-            planned_competences.setdefault(item.user_id, set()).add(item.competence_id)
+            planned_levels[item.user_id, item.competence_id] = 6
+        for cid, level in (raises.get(item.course_id) or {}).items():
+            key = (item.user_id, cid)
+            planned_levels[key] = max(planned_levels.get(key, 0), level)
     return [Need(user=p, earned=found[p.id].earned, planned=planned.get(p.id, 0),
                  missing_kinds=[k for k in KINDS if k not in kinds[p.id] | planned_kinds[p.id]],
-                 gaps=[g for g in found[p.id].gaps if g.competence.id not in planned_competences[p.id]],
+                 gaps=[g for g in found[p.id].gaps if planned_levels.get((p.id, g.competence.id), 0) <= g.current],
                  position=found[p.id].position)
             for p in people]
 
@@ -73,28 +86,45 @@ def needs(plan: Plan) -> list[Need]:
 TO_BE_CHOSEN_JP = 8  # a placeholder item's JP until a course is chosen
 
 
+def _taken_courses(user_ids) -> set[tuple]:
+    """(person, course) pairs the person already attends or attended: not proposed again."""
+    if not user_ids:
+        return set()
+    return set(db.session.execute(select(Enrolment.user_id, Enrolment.course_id).where(
+        Enrolment.user_id.in_(list(user_ids)), Enrolment.state.not_in(("declined", "withdrawn")))).all())
+
+
 def _suggest(plan: Plan) -> int:
-    """Fill a draft from the needs: for each competence gap of a person's position, a course dated within
-    the plan year that fits the position and raises that competence (else a "to be chosen" item for the
-    competence); then, while below 20 JP, courses fitting the position. Items without a date of their
-    own are spread over the quarters. Returns the number of items added."""
-    courses = plannable_courses(plan.year)
+    """Fill a draft from the needs: for each competence gap of a person's position not yet covered by
+    the plan, a course dated within the plan year (and not over yet) that fits the position and raises
+    that competence (else a "to be chosen" item for the competence); then, while below 20 JP, courses
+    fitting the position. Never a course the plan already holds for the person, nor one they already
+    took. Items without a date of their own go to the quarter with the fewest JP so far, so they spread
+    over the year. Returns the number of items added."""
+    today = today_wib()
+    courses = [c for c in plannable_courses(plan.year) if (c.ends_on or c.starts_on or today) >= today]
     raises, position_kinds = course_facts(c.id for c in courses)
-    spread = 0
+    load = {q: 0 for q in QUARTERS}
+    for item in plan.items:
+        if item.quarter:
+            load[item.quarter] += item.total_jp
+    all_needs = needs(plan)
+    taken = _taken_courses([n.user.id for n in all_needs])
     added = 0
-    for need in needs(plan):
+    for need in all_needs:
         kind = need.position.kind if need.position else None
-        fitting = [c for c in courses if course_fits(position_kinds[c.id], kind)]
+        fitting = [c for c in courses if course_fits(position_kinds[c.id], kind)
+                   and (need.user.id, c.id) not in taken]
         chosen = {i.course_id for i in plan.items if i.user_id == need.user.id and i.course_id}
         planned = need.planned
 
         def add(course=None, competence=None, need=need, chosen=chosen):
-            nonlocal spread, planned, added
+            nonlocal planned, added
             quarter = quarter_of(course.starts_on or course.ends_on) if course else None
-            if quarter is None:
-                quarter = spread % 4 + 1
-                spread += 1
             jp = course.jp if course else TO_BE_CHOSEN_JP
+            if quarter is None:
+                quarter = min(load, key=lambda q: (load[q], q))
+            load[quarter] += jp
             fee = (course.fee or 0) if course else 0
             plan.items.append(PlanItem(
                 user_id=need.user.id, course_id=course.id if course else None,
@@ -165,6 +195,69 @@ def _editable_orrefuse(plan: Plan, actor, action: str) -> None:
         raise Invalid(_("The plan can only be changed while it is a draft or returned."), code="locked")
 
 
+def _checked_item(plan: Plan, values: dict) -> dict:
+    """The fields of a plan item from posted values, or Invalid: one check for adding and for editing.
+    A person of the unit or a group; a course that fits the person and takes place in the plan year,
+    or a described activity "to be chosen"; quarter, JP per participant, cost and funding source."""
+    if plan.year < today_wib().year:
+        raise Invalid(_("%(year)s has already passed; a plan is made for this year or a coming year.",
+                        year=plan.year), code="year")
+    person = db.session.get(User, values["user_id"]) if values.get("user_id") else None
+    group = (values.get("group_label") or "").strip() or None
+    if person is None and group is None:
+        raise Invalid(_("Choose a person of this unit or name a group."), code="person")
+    if person is not None and group is not None:
+        raise Invalid(_("Choose either a person or a group, not both."), code="person")
+    if person is not None and person.unit_id != plan.unit_id:
+        raise Invalid(_("Choose a person of this unit."), code="person")
+    participants = 1 if person is not None else values.get("participants") or 0
+    if participants < 1:
+        raise Invalid(_("Enter how many people the group has."), code="participants")
+    course = db.session.get(Course, values["course_id"]) if values.get("course_id") else None
+    if course is not None:
+        refusal = course_refusal(course, plan.year, person)
+        if refusal:
+            raise Invalid(refusal, code="course")
+    title = (values.get("title") or "").strip() or (course.title if course else "")
+    if not title:
+        raise Invalid(_("Choose a course or describe the activity (it may be \"to be chosen\")."), code="title")
+    quarter = values.get("quarter") or (quarter_of(course.starts_on or course.ends_on) if course else None)
+    if quarter is not None and quarter not in QUARTERS:
+        raise Invalid(_("Choose the quarter of the activity."), code="quarter")
+    if course is not None and quarter is not None and (course.starts_on or course.ends_on) \
+            and quarter != quarter_of(course.starts_on or course.ends_on):
+        raise Invalid(_("%(title)s starts in quarter %(quarter)s.", title=course.title,
+                        quarter=quarter_of(course.starts_on or course.ends_on)), code="quarter")
+    planned_jp = values.get("planned_jp") if values.get("planned_jp") is not None else (course.jp if course else 0)
+    if not 0 <= planned_jp <= MAX_JP:
+        raise Invalid(_("JP must be 0 to 500."), code="jp")
+    kind = course.kind if course else values.get("kind") or "teknis"
+    if kind not in KINDS:
+        raise Invalid(_("Choose the competence kind."), code="kind")
+    funding = values.get("funding") or "apbd"
+    if funding not in FUNDING:
+        raise Invalid(_("Choose the funding source."), code="funding")
+    cost = values.get("cost")
+    if cost is None:
+        cost = (course.fee or 0) * participants if course else 0
+    if cost < 0:
+        raise Invalid(_("The cost cannot be negative."), code="cost")
+    if cost > MAX_COST:
+        raise Invalid(_("The cost is too high for one activity; check the number."), code="cost")
+    if funding == "free" and cost:
+        raise Invalid(_("A free activity has no cost; set the cost to 0 or choose another funding source."),
+                      code="cost")
+    return {"user_id": person.id if person else None, "group_label": group, "participants": participants,
+            "course_id": course.id if course else None, "title": title, "kind": kind,
+            "planned_jp": planned_jp, "quarter": quarter, "cost": cost, "funding": funding}
+
+
+MAX_JP = 500
+MAX_COST = 10_000_000_000
+ITEM_FIELDS = ("user_id", "group_label", "participants", "course_id", "title", "kind", "planned_jp", "quarter",
+               "cost", "funding")
+
+
 def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -> PlanItem:
     """One activity for a person of the unit (user_id) or for a group (group_label, participants): a course
     that fits the person's position and takes place within the plan year, or a described activity "to be
@@ -173,48 +266,7 @@ def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -
         plan = _lock_plan(plan_id)
         _editable_orrefuse(plan, actor, "item_add")
         token = once.claim_if_given(actor, once_token)  # after the lock: _lock_plan starts a fresh transaction
-        person = db.session.get(User, values["user_id"]) if values.get("user_id") else None
-        group = (values.get("group_label") or "").strip() or None
-        if person is None and group is None:
-            raise Invalid(_("Choose a person of this unit or name a group."), code="person")
-        if person is not None and group is not None:
-            raise Invalid(_("Choose either a person or a group, not both."), code="person")
-        if person is not None and person.unit_id != plan.unit_id:
-            raise Invalid(_("Choose a person of this unit."), code="person")
-        participants = 1 if person is not None else values.get("participants") or 0
-        if participants < 1:
-            raise Invalid(_("Enter how many people the group has."), code="participants")
-        course = db.session.get(Course, values["course_id"]) if values.get("course_id") else None
-        if course is not None:
-            refusal = course_refusal(course, plan.year, person)
-            if refusal:
-                raise Invalid(refusal, code="course")
-        title = (values.get("title") or "").strip() or (course.title if course else "")
-        if not title:
-            raise Invalid(_("Choose a course or describe the activity (it may be \"to be chosen\")."), code="title")
-        quarter = values.get("quarter") or (quarter_of(course.starts_on or course.ends_on) if course else None)
-        if quarter is not None and quarter not in QUARTERS:
-            raise Invalid(_("Choose the quarter of the activity."), code="quarter")
-        if course is not None and quarter is not None and (course.starts_on or course.ends_on) \
-                and quarter != quarter_of(course.starts_on or course.ends_on):
-            raise Invalid(_("%(title)s starts in quarter %(quarter)s.", title=course.title,
-                            quarter=quarter_of(course.starts_on or course.ends_on)), code="quarter")
-        funding = values.get("funding") or "apbd"
-        if funding not in FUNDING:
-            raise Invalid(_("Choose the funding source."), code="funding")
-        cost = values.get("cost")
-        if cost is None:
-            cost = (course.fee or 0) * participants if course else 0
-        if cost < 0:
-            raise Invalid(_("The cost cannot be negative."), code="cost")
-        if funding == "free" and cost:
-            raise Invalid(_("A free activity has no cost; set the cost to 0 or choose another funding source."),
-                          code="cost")
-        item = PlanItem(plan=plan, user_id=person.id if person else None, group_label=group,
-                        participants=participants, course_id=course.id if course else None, title=title,
-                        kind=course.kind if course else values.get("kind") or "teknis",
-                        planned_jp=values.get("planned_jp") if values.get("planned_jp") is not None
-                        else (course.jp if course else 0), quarter=quarter, cost=cost, funding=funding)
+        item = PlanItem(plan=plan, **_checked_item(plan, values))
         db.session.add(item)
         db.session.flush()
         if token is not None:
@@ -225,6 +277,62 @@ def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -
         return item
     except (Invalid, NotAllowed) as error:
         refuse(error, "training_plan.item_add", actor, "training_plan", plan_id)
+
+
+def plan_item(plan: Plan, item_id: int) -> PlanItem:
+    item = db.session.get(PlanItem, item_id)
+    if item is None or item.plan_id != plan.id:
+        raise Invalid(_("That activity is not part of this plan."), code="item")
+    return item
+
+
+def update_item(plan_id: int, item_id: int, values: dict, actor) -> PlanItem:
+    """Change one activity of a draft or returned plan in place, checked like a new one; in an amendment
+    not below what was already realised. Audited with the fields before and after."""
+    try:
+        plan = _lock_plan(plan_id)
+        _editable_orrefuse(plan, actor, "item_edit")
+        item = plan_item(plan, item_id)
+        checked = _checked_item(plan, values)
+        before = audit.snapshot(item, ITEM_FIELDS)
+        for name, value in checked.items():
+            setattr(item, name, value)
+        if item.course_id != before["course_id"] or item.user_id != before["user_id"]:
+            item.competence_id = None  # the gap it was proposed for belongs to the old course or person
+        refusal = amendment_refusal(plan, plan.items)
+        if refusal:
+            raise Invalid(refusal, code="realised")
+        changes = audit.diff(before, audit.snapshot(item, ITEM_FIELDS))
+        if changes:
+            changes["item"] = [None, _item_text(item)]
+            audit.record("training_plan.item_edit", actor=actor, subject_type="training_plan", subject_id=plan.id,
+                         from_state=plan.state, to_state=plan.state, changes=changes)
+        db.session.commit()
+        return item
+    except (Invalid, NotAllowed) as error:
+        refuse(error, "training_plan.item_edit", actor, "training_plan", plan_id)
+
+
+def fill_from_needs(plan_id: int, actor) -> int:
+    """"Isi dari kebutuhan" on a draft or returned plan: propose items from each person's competence gap
+    and JP so far, as a new plan would get them, without repeating what the plan already holds. Returns
+    how many items were added."""
+    try:
+        plan = _lock_plan(plan_id)
+        _editable_orrefuse(plan, actor, "fill")
+        if plan.year < today_wib().year:
+            raise Invalid(_("%(year)s has already passed; a plan is made for this year or a coming year.",
+                            year=plan.year), code="year")
+    except (Invalid, NotAllowed) as error:
+        refuse(error, "training_plan.fill", actor, "training_plan", plan_id)
+    before = len(plan.items)
+    added = _suggest(plan)
+    db.session.flush()
+    if added:
+        audit.record("training_plan.fill", actor=actor, subject_type="training_plan", subject_id=plan.id,
+                     from_state=plan.state, to_state=plan.state, changes={"items": [before, before + added]})
+    db.session.commit()
+    return added
 
 
 def _item_text(item: PlanItem) -> str:

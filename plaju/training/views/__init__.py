@@ -2,7 +2,7 @@
 `catalogue` (courses, enrolling, HR's course editing), `enrolment`, `elearning`, `plans`, `history` (export), `cards`
 (the home page). Every page works as a plain form; HTMX swaps the named blocks. Views call the
 services (`plaju.training.services`); the services call the workflow engine."""
-from . import cards, catalogue, elearning, enrolment, history, me, plans  # noqa: F401  (their routes join the blueprint)
+from . import cards, catalogue, dictionary, elearning, enrolment, history, me, plans  # noqa: F401  (their routes join the blueprint)
 from .common import bp
 
 __all__ = ["bp"]

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ... import once, uploads
 from ...accounts.models import User
+from ...audit.record import refuse_access
 from ...extensions import db
 from ...htmx import render_page_or_block, trigger, wants_fragment
 from ...timeutil import today_wib
@@ -260,16 +261,14 @@ def module_file(module_id: int):
 def course_targets(course_id: int):
     """What the course raises, whom it fits, its fee: one small form on the course's edit page."""
     from ..services import competences as competence_service
-    _hr_only()
+    if not is_hr():  # logged, like every refusal
+        refuse_access(403)
     course = _course(course_id)
     raises, error = {}, None
     for competence in competence_service.all_competences():
         raw = (request.form.get(f"raise_{competence.id}") or "").strip()
-        if raw:
-            if not raw.isdigit():
-                error = _("Choose a level from 1 to 5 for each competence the course raises.")
-                break
-            raises[competence.id] = int(raw)
+        if raw:  # not a level: -1, which the service refuses (and logs)
+            raises[competence.id] = int(raw) if raw.isdigit() and len(raw) <= 2 else -1
     raw_fee = (request.form.get("fee") or "").strip().replace(".", "")
     if raw_fee and not raw_fee.isdigit():
         error = _("Enter the cost in Rupiah, digits only.")

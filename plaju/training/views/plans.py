@@ -1,7 +1,7 @@
 """Annual plans of competence development: list, create, items, steps, amendments, XLSX export."""
 import io
 
-from flask import abort, flash, make_response, redirect, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,12 +10,13 @@ from wtforms.fields.choices import SelectChoice
 
 from ... import once
 from ...accounts.models import Unit
+from ...audit.record import refuse_access as audit_access
 from ...extensions import db
 from ...htmx import render_page_or_block, trigger, wants_fragment
 from ...timeutil import today_wib
 from ...workflow import Refused, available
 from ...workflow.ui import action_view, history_sentences, waiting_for
-from ..forms import PlanForm, PlanItemForm
+from ..forms import PlanForm, PlanItemEditForm, PlanItemForm
 from ..models import FUNDING, QUARTERS, Plan, PlanItem
 from ..services import plans as plans_service
 from ..services.competences import plannable_courses
@@ -74,7 +75,11 @@ def _plan(plan_id: int) -> Plan:
 
 def _item_form(plan: Plan, fresh: bool = False) -> PlanItemForm:
     # fresh: an empty form with a new one-time token, shown after an item was added
-    form = PlanItemForm(formdata=None) if fresh else PlanItemForm()
+    return _choices_for(PlanItemForm(formdata=None) if fresh else PlanItemForm(), plan)
+
+
+def _choices_for(form, plan: Plan):
+    """The person and course choices of an item form (add or edit) for this plan."""
     form.user_id.choices = [SelectChoice(0, _("(a group, named below)"))] + [
         SelectChoice(p.id, p.full_name) for p in plans_service.unit_people(plan.unit_id)]
     form.course_id.choices = [SelectChoice(0, _("(to be chosen)"))] + [
@@ -83,8 +88,9 @@ def _item_form(plan: Plan, fresh: bool = False) -> PlanItemForm:
     return form
 
 
-def _plan_context(plan, item_form=None, fresh=False) -> dict:
-    return {"plan": plan, "actions": available(plan, actor()), "needs": plans_service.needs(plan),
+def _plan_context(plan, item_form=None, fresh=False, editing=None, edit_form=None, edit_error=None) -> dict:
+    return {"editing": editing, "edit_form": edit_form, "edit_error": edit_error,
+            "plan": plan, "actions": available(plan, actor()), "needs": plans_service.needs(plan),
             "realisation": plans_service.realisation(plan), "totals": plans_service.totals(plan),
             "FUNDING": FUNDING, "QUARTERS": QUARTERS, "history": history_sentences(plan),
             "waiting_for": waiting_for(plan), "item_form": item_form or _item_form(plan, fresh),
@@ -92,8 +98,8 @@ def _plan_context(plan, item_form=None, fresh=False) -> dict:
             "superseded_by": db.session.get(Plan, plan.superseded_by_id) if plan.superseded_by_id else None}
 
 
-def _plan_page(plan, error=None, done=None, status=200, item_form=None, fresh=False):
-    return render_page_or_block("training/plan.html", "main", **_plan_context(plan, item_form, fresh),
+def _plan_page(plan, error=None, done=None, status=200, item_form=None, fresh=False, **editing):
+    return render_page_or_block("training/plan.html", "main", **_plan_context(plan, item_form, fresh, **editing),
                                 error=error, done=done), status
 
 
@@ -147,6 +153,101 @@ def plan_item_add(plan_id: int):
     except Refused as refusal:
         return _plan_refused(plan_id, refusal)
     return _after_plan_change(plan_id, _("The activity was added to the plan."))
+
+
+# --- an item edited in place: the row turns into a form, saving redraws the plan (row and totals),
+# cancelling brings the row back. Without JavaScript the same URLs serve the whole page.
+
+def _plan_for_change(plan_id: int) -> Plan:
+    """The plan, or 404; who may change it is the service's rule (refusals audited there)."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _may_edit_items():
+    if not current_user.has_role("hr"):
+        audit_access()
+
+
+def _row(plan: Plan, item: PlanItem, edit_form=None, edit_error=None, status=200):
+    return render_template("training/_plan_item_row.html", plan=plan, item=item, edit_form=edit_form,
+                           edit_error=edit_error, FUNDING=FUNDING, QUARTERS=QUARTERS), status
+
+
+def _item_of(plan: Plan, item_id: int) -> PlanItem:
+    item = db.session.get(PlanItem, item_id)
+    if item is None or item.plan_id != plan.id:
+        abort(404)
+    return item
+
+
+@bp.get("/plans/<int:plan_id>/items/<int:item_id>")
+def plan_item_row(plan_id: int, item_id: int):
+    plan = _plan(plan_id)
+    item = _item_of(plan, item_id)
+    if not wants_fragment():
+        return redirect(url_for("training.plan", plan_id=plan_id) + f"#item-{item_id}")
+    return _row(plan, item)
+
+
+@bp.get("/plans/<int:plan_id>/items/<int:item_id>/edit")
+def plan_item_edit(plan_id: int, item_id: int):
+    _may_edit_items()
+    plan = _plan(plan_id)
+    item = _item_of(plan, item_id)
+    form = _choices_for(PlanItemEditForm.for_item(item), plan)
+    if not plan.editable:
+        return _plan_page(plan, error=_("The plan can only be changed while it is a draft or returned."),
+                          status=422)
+    if wants_fragment():
+        return _row(plan, item, edit_form=form)
+    return _plan_page(plan, editing=item.id, edit_form=form)
+
+
+@bp.post("/plans/<int:plan_id>/items/<int:item_id>/edit")
+def plan_item_save(plan_id: int, item_id: int):
+    plan = _plan_for_change(plan_id)
+    item = db.session.get(PlanItem, item_id)
+    form = None
+    if item is not None and item.plan_id == plan.id and current_user.has_role("hr") and plan.editable:
+        form = _choices_for(PlanItemEditForm.for_item(item, formdata=request.form), plan)
+        if not form.validate_on_submit():
+            return _plan_page(plan, editing=item.id, edit_form=form, status=422)
+    try:
+        plans_service.update_item(plan_id, item_id, form.values() if form else {}, actor())
+    except Refused as refusal:
+        if not current_user.has_role(*PLAN_VIEWERS):
+            abort(refusal.status)
+        db.session.expire_all()
+        plan = db.session.get(Plan, plan_id)
+        item = db.session.get(PlanItem, item_id)
+        if form is None or item is None:
+            return _plan_page(plan, error=str(refusal.message), status=refusal.status)
+        # the row stays a form holding what was posted, with the reason beside it
+        form = _choices_for(PlanItemEditForm.for_item(item, formdata=request.form), plan)
+        return _plan_page(plan, editing=item.id, edit_form=form, edit_error=str(refusal.message),
+                          status=refusal.status)
+    return _after_plan_change(plan_id, _("The activity was changed."))
+
+
+@bp.post("/plans/<int:plan_id>/fill")
+def plan_fill(plan_id: int):
+    """"Isi dari kebutuhan" on an existing draft: items proposed from the gaps, none repeated."""
+    _plan_for_change(plan_id)
+    try:
+        added = plans_service.fill_from_needs(plan_id, actor())
+    except Refused as refusal:
+        if not current_user.has_role(*PLAN_VIEWERS):
+            abort(refusal.status)
+        return _plan_refused(plan_id, refusal)
+    if added:
+        notice = _("Activities proposed from the needs: %(n)s. Check them, then change or remove what does not fit.",
+                   n=added)
+    else:
+        notice = _("Nothing new to propose: the plan already covers the needs it can.")
+    return _after_plan_change(plan_id, notice)
 
 
 @bp.post("/plans/<int:plan_id>/items/<int:item_id>/delete")
