@@ -52,6 +52,18 @@ def path_by_id(endpoint: str, name: str, **fixed):
     return path
 
 
+def fixed_path(endpoint: str, **values) -> str:
+    """url_for() of a link every page repeats (navigation, assets), built once per application and
+    script root."""
+    from flask import current_app, url_for
+    paths = current_app.extensions.setdefault("fixed_paths", {})
+    key = (endpoint, tuple(sorted(values.items())), request.script_root)
+    path = paths.get(key)
+    if path is None:
+        path = paths[key] = url_for(endpoint, **values)
+    return path
+
+
 def local_path(endpoint: str, **values) -> str:
     """The local path of an endpoint, also outside a request (CLI, signal receivers, demo data)."""
     from flask import current_app, has_request_context, url_for

@@ -1,4 +1,5 @@
 """Home page per role, health check, language choice, htmx served from its PyPI package."""
+from dataclasses import dataclass
 from importlib.resources import files
 
 from flask import (
@@ -19,7 +20,7 @@ from ..audit.verify import head
 from ..extensions import csrf, db
 from ..i18n import LANGUAGES
 from .registry import cards_for, home_card, nav_item, visible_nav
-from .urls import is_local_url
+from .urls import fixed_path, is_local_url
 
 bp = Blueprint("core", __name__)
 HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
@@ -27,11 +28,27 @@ HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
 nav_item("core.home", _l("Home"), order=0)
 
 
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    href: str
+    active: bool
+    counter: str | None  # the path of its count fragment
+
+
 @bp.app_context_processor
 def navigation():
-    if current_user.is_authenticated:
-        return {"nav_items": visible_nav(current_user)}
-    return {"nav_items": []}
+    """The navigation as base.html draws it, worked out once per page."""
+    if not current_user.is_authenticated:
+        return {"nav_items": [], "fixed_path": fixed_path}
+    endpoint = request.endpoint or ""
+    area = endpoint.split(".")[0]
+    links = [NavLink(str(item.label), fixed_path(item.endpoint),
+                     endpoint == item.endpoint or (bool(endpoint) and item.endpoint != "core.home"
+                                                   and area == item.endpoint.split(".")[0]),
+                     fixed_path(item.counter) if item.counter else None)
+             for item in visible_nav(current_user)]
+    return {"nav_items": links, "fixed_path": fixed_path}
 
 
 @bp.get("/")

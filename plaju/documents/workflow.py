@@ -182,6 +182,7 @@ STEPS = [
          who=COUNTER, comment_required=True, style="secondary", todo=False),
 ]
 
+DRAFT_LETTER = _l("Draft letter (PDF)")
 _draft_path = path_by_id("letters.draft", "subject_id", subject_type="document")
 request_path = path_by_id("documents.detail", "request_id")
 
@@ -192,7 +193,7 @@ def _draft_link(request) -> list:
     from .letters import DRAFT_STATES
     if not request.type.camat_signs or request.state not in DRAFT_STATES:
         return []
-    return [(_l("Draft letter (PDF)"), _draft_path(request.id))]
+    return [(DRAFT_LETTER, _draft_path(request.id))]
 
 
 DOCUMENT_FLOW = register(Spec(

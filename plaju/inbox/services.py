@@ -59,9 +59,22 @@ class Row:
     def key(self) -> str:
         return f"{self.spec.name}:{self.entity.id}"
 
+    texts: dict = field(default_factory=dict)  # labels translated once per page: id(label) -> (label, text)
+
     @cached_property
     def summary(self) -> dict:
-        return self.spec.summary(self.entity)
+        summary = self.spec.summary(self.entity)
+        if summary.get("links"):
+            summary["links"] = [(self._text(label), url) for label, url in summary["links"]]
+        return summary
+
+    def _text(self, label) -> str:
+        if isinstance(label, str):
+            return label
+        known = self.texts.get(id(label))
+        if known is None or known[0] is not label:  # holding the label keeps its id from being reused
+            known = self.texts[id(label)] = (label, str(label))
+        return known[1]
 
     @cached_property
     def url(self) -> str | None:
@@ -166,12 +179,13 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
             spec.prefetch(list(entities.values()))
         order = {s.trigger: n for n, s in enumerate(spec.steps)}
         labels: dict[str, str] = {}
+        texts: dict = {}
         rows = []
         for key in keys[name]:
             entity = entities.get(key.entity_id)
             if entity is None:
                 continue
-            row = Row(spec, entity, key.due_at, key.since)
+            row = Row(spec, entity, key.due_at, key.since, texts=texts)
             seen = set()
             for item in by_entity.get((name, key.entity_id), []):
                 step = spec.step_by_trigger.get(item.trigger)
