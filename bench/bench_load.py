@@ -244,7 +244,8 @@ def main() -> None:
         seed_people(PASSWORD)
         types = [(t.id, t.camat_signs, t.forwards_to_disdukcapil) for t in seed_types().values()]
         # plain values: the seeding commits and expunges, ORM rows would go stale
-        by_name = {u.username: SimpleNamespace(id=u.id, full_name=u.full_name) for u in db.session.scalars(select(User))}
+        by_name = {u.username: SimpleNamespace(id=u.id, full_name=u.full_name)
+                   for u in db.session.scalars(select(User))}
         people = {"kasi": by_name["kasi"], "camat": by_name["camat"],
                   "clerks": [by_name["petugas"], by_name["petugas2"]]}
         db.session.commit()
