@@ -11,7 +11,6 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
-from jinja2 import pass_eval_context
 
 from .timeutil import to_wib
 
@@ -34,19 +33,31 @@ def compile_catalogs(target: Path) -> None:
 
 
 WIB_FORMAT = "d MMM yyyy HH.mm"
-_SHORT_MONTHS: dict[str, tuple[str, ...]] = {}
+# the date patterns lists use, written directly: "d MMM yyyy" (29 Nov 2026), "d MMMM yyyy" (29 November 2026)
+_DATE_WIDTHS = {"d MMM yyyy": "abbreviated", "d MMMM yyyy": "wide"}
+_MONTHS: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
-def _short_months(locale) -> tuple[str, ...]:
-    key = str(locale)
-    months = _SHORT_MONTHS.get(key)
+def _month_names(locale, width: str = "abbreviated") -> tuple[str, ...]:
+    key = (str(locale), width)
+    months = _MONTHS.get(key)
     if months is None:
-        names = Locale.parse(key).months["format"]["abbreviated"]
-        months = _SHORT_MONTHS[key] = tuple(names[m] for m in range(1, 13))
+        names = Locale.parse(key[0]).months["format"][width]
+        months = _MONTHS[key] = tuple(names[m] for m in range(1, 13))
     return months
 
 
-def wib_text(value: datetime | str | None, fmt: str = WIB_FORMAT, months: tuple[str, ...] | None = None) -> str:
+def date_text(value: date | None, fmt: str = "d MMMM yyyy") -> str:
+    """A date the Indonesian way, "29 November 2026"; the usual patterns without Babel's pattern engine."""
+    if value is None:
+        return "-"
+    width = _DATE_WIDTHS.get(fmt)
+    if width is None:
+        return format_date(value, fmt)
+    return f"{value.day} {_month_names(get_locale() or 'id', width)[value.month - 1]} {value.year:04d}"
+
+
+def wib_text(value: datetime | str | None, fmt: str = WIB_FORMAT) -> str:
     """A stored UTC time as the office reads it, "29 Nov 2026 14.05 WIB". The usual format is written
     directly from the locale's month names: lists show dozens of times per page, and Babel's general
     pattern formatter costs more than the rest of a row."""
@@ -57,7 +68,7 @@ def wib_text(value: datetime | str | None, fmt: str = WIB_FORMAT, months: tuple[
     local = to_wib(value)
     if fmt != WIB_FORMAT:
         return format_datetime(local, fmt, rebase=False) + " WIB"
-    month = (months or _short_months(get_locale() or "id"))[local.month - 1]
+    month = _month_names(get_locale() or "id")[local.month - 1]
     return f"{local.day} {month} {local.year:04d} {local.hour:02d}.{local.minute:02d} WIB"
 
 
@@ -76,18 +87,8 @@ def init_i18n(app, babel) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     babel.init_app(app, locale_selector=select_locale)
 
-    @app.template_filter("wib")
-    @pass_eval_context
-    def wib_filter(eval_ctx, value, fmt=WIB_FORMAT):
-        # the month names are looked up once per rendering, not once per date
-        months = getattr(eval_ctx, "wib_months", None)
-        if months is None:
-            months = eval_ctx.wib_months = _short_months(get_locale() or "id")
-        return wib_text(value, fmt, months)
-
-    @app.template_filter("tanggal")
-    def long_date(value: date | None, fmt="d MMMM yyyy"):
-        return "-" if value is None else format_date(value, fmt)
+    app.add_template_filter(wib_text, "wib")
+    app.add_template_filter(date_text, "tanggal")
 
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_lang"] = select_locale

@@ -24,7 +24,7 @@ from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
 from .forms import DocumentTypeForm, HolidayForm, IntakeForm
 from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentRequirement, DocumentType, Holiday
-from .workflow import DOCUMENT_FLOW, STATES
+from .workflow import DOCUMENT_FLOW, STATES, draft_path, request_path
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 CHANGED = "documents-changed"
@@ -82,7 +82,8 @@ def _minutes_wt(minutes):
 def _context_helpers():
     now = utcnow()
     return {"is_overdue": lambda r: svc.is_overdue(r, now), "is_due_today": lambda r: svc.is_due_today(r, now),
-            "promised": svc.promised_date, "state_label": svc.state_label, "flow": DOCUMENT_FLOW}
+            "promised": svc.promised_date, "state_label": svc.state_label, "flow": DOCUMENT_FLOW,
+            "detail_path": request_path, "draft_path": draft_path}
 
 
 # ---- queue -----------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ STEPS = [
 ]
 
 DRAFT_LETTER = _l("Draft letter (PDF)")
-_draft_path = path_by_id("letters.draft", "subject_id", subject_type="document")
+draft_path = path_by_id("letters.draft", "subject_id", subject_type="document")
 request_path = path_by_id("documents.detail", "request_id")
 
 
@@ -193,7 +193,7 @@ def _draft_link(request) -> list:
     from .letters import DRAFT_STATES
     if not request.type.camat_signs or request.state not in DRAFT_STATES:
         return []
-    return [(DRAFT_LETTER, _draft_path(request.id))]
+    return [(DRAFT_LETTER, draft_path(request.id))]
 
 
 DOCUMENT_FLOW = register(Spec(

@@ -54,13 +54,13 @@ def test_every_message_is_translated_once():
         assert len(catalog) > 0
 
 
-def test_the_fast_wib_format_equals_babels_in_every_month_and_language(app):
+def test_the_fast_date_formats_equal_babels_in_every_month_and_language(app):
     # lists write dozens of times per page through the direct formatter; it must read exactly as Babel's
     from datetime import datetime
 
-    from flask_babel import force_locale, format_datetime
+    from flask_babel import force_locale, format_date, format_datetime
 
-    from plaju.i18n import WIB_FORMAT, wib_text
+    from plaju.i18n import WIB_FORMAT, date_text, wib_text
     from plaju.timeutil import to_wib
     with app.test_request_context():
         for lang in ("id", "en"):
@@ -70,5 +70,7 @@ def test_the_fast_wib_format_equals_babels_in_every_month_and_language(app):
                         expected = format_datetime(to_wib(moment), WIB_FORMAT, rebase=False) + " WIB"
                         assert wib_text(moment) == expected
                         assert wib_text(moment.isoformat()) == expected
-        assert wib_text(None) == "-"
+                        for pattern in ("d MMM yyyy", "d MMMM yyyy", "EEEE, d MMMM yyyy"):
+                            assert date_text(moment.date(), pattern) == format_date(moment.date(), pattern)
+        assert wib_text(None) == "-" and date_text(None) == "-"
         assert wib_text(datetime(2026, 5, 31, 17, 30), "d MMMM yyyy") == "1 Juni 2026 WIB"
