@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, false, func, or_, select, true
 
 from ..extensions import db
 from ..timeutil import WIB
@@ -121,6 +121,16 @@ def _people(term: str):
     return list(db.session.execute(stmt))
 
 
+def about(objects) -> object:
+    """Events about any of these (kind, id) objects: one IN per kind, each a range of
+    ix_audit_event_subject, however many objects a person or a NIK has."""
+    kinds: dict[str, list[str]] = {}
+    for kind, ident in objects:
+        kinds.setdefault(kind, []).append(ident)
+    return or_(false(), *(and_(AuditEvent.subject_type == kind,
+                               AuditEvent.subject_id.in_(sorted(set(idents)))) for kind, idents in kinds.items()))
+
+
 def parse(args) -> Search:
     filters = {k: (args.get(k) or "").strip() for k in FIELDS}
     search = Search(filters)
@@ -155,8 +165,7 @@ def parse(args) -> Search:
             errors.append(_("No request has the %(what)s %(value)s.", what=label, value=shown))
             continue
         search.notes.append(f"{label} {shown}")
-        where.append(or_(*(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident)
-                           for kind, ident in objects)))
+        where.append(about(objects))
 
     if filters["person"]:
         found = _people(filters["person"])
@@ -170,9 +179,7 @@ def parse(args) -> Search:
             ids = [row.id for row in found]
             search.notes.append(_("person: %(names)s", names=", ".join(row.full_name for row in found)))
             objects = sentences.find_subjects("person", ids)
-            where.append(or_(AuditEvent.actor_id.in_(ids), AuditEvent.acting_for_id.in_(ids),
-                             *(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident)
-                               for kind, ident in objects)))
+            where.append(or_(AuditEvent.actor_id.in_(ids), AuditEvent.acting_for_id.in_(ids), about(objects)))
 
     action = filters["action"]
     if action == DATA_ACCESS:

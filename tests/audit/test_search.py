@@ -78,6 +78,39 @@ def test_a_person_is_found_by_username_name_or_nip_as_actor_or_subject(db, clien
     assert sorted(e.action for e in found) == ["test.by_kasi2", "user.update"]
 
 
+def test_a_person_search_finds_their_training_events_as_subject(db, client, users, login_as):
+    """An ASN is the subject of their enrolments and of the plans that name them, though others act."""
+    from datetime import timedelta
+
+    from plaju.timeutil import today_wib
+    from plaju.training.models import Course
+    from plaju.training.services import enrolment as enrolments
+    from plaju.training.services import plans
+    course = Course(title="Pelatihan Pelayanan Prima", kind="teknis", method="pelatihan", jp=12,
+                    provider="BPSDM Sumsel", quota=5, enrol_deadline=today_wib() + timedelta(days=10))
+    db.session.add(course)
+    db.session.commit()
+    mine = enrolments.request_enrolment(course, users["asn"], users["kasi"])  # nominated by the supervisor
+    other = enrolments.request_enrolment(course, users["clerk"], users["kasi"])
+    plan = plans.create_plan(users["asn"].unit_id, today_wib().year, users["hr"], suggest=False)
+    plans.add_item(plan.id, {"user_id": users["asn"].id, "title": "Kursus menulis surat", "planned_jp": 8},
+                   users["hr"])
+    audit.record("user.update", actor=users["admin"], subject=users["kasi2"], changes={"position": ["a", "b"]})
+    db.session.commit()
+    login_as("hr")
+    body = client.get("/audit/", query_string={"person": "asn"}).get_data(as_text=True)
+    expected = db.session.scalars(select(AuditEvent.seq).where(
+        ((AuditEvent.subject_type == "enrolment") & (AuditEvent.subject_id == str(mine.id)))
+        | ((AuditEvent.subject_type == "training_plan") & (AuditEvent.subject_id == str(plan.id)))
+        | (AuditEvent.subject_type == "user") & (AuditEvent.subject_id == str(users["asn"].id)))
+        .order_by(AuditEvent.seq.desc())).all()
+    found = db.session.scalars(select(AuditEvent).where(AuditEvent.seq.in_(seqs(body)))).all()
+    assert seqs(body) == expected
+    assert {e.action for e in found} >= {"enrolment.nominate", "training_plan.create", "training_plan.item_add"}
+    assert all(e.actor_id != users["asn"].id for e in found)  # found as the subject, not as the actor
+    assert str(other.id) not in {e.subject_id for e in found if e.subject_type == "enrolment"}
+
+
 def test_bad_filters_get_a_clear_message_and_no_rows(db, client, users, login_as):
     audit.record("test.event", actor=users["hr"])
     db.session.commit()
