@@ -79,6 +79,11 @@ class AuditExport(db.Model):
     done: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None]
+    # who builds the file now and until when (renewed every batch): a runner that died (server restart,
+    # worker killed) lets its lease run out, and the job is claimed again and built from the start
+    runner: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 def canonical_json(value) -> str:
