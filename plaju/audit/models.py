@@ -32,7 +32,8 @@ class AuditEvent(db.Model):
                       Index("ix_audit_event_acting_for_seq", "acting_for_id", "seq"),
                       Index("ix_audit_event_action_seq", "action", "seq"),
                       Index("ix_audit_event_outcome_seq", "outcome", "seq"),
-                      Index("ix_audit_event_occurred_at", "occurred_at"))
+                      # a date range becomes a range of seq: min and max seq read from this index alone
+                      Index("ix_audit_event_occurred_seq", "occurred_at", "seq"))
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True,
                                      autoincrement=False)

@@ -19,6 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..timeutil import WIB
@@ -206,8 +207,20 @@ def parse(args) -> Search:
     end = _date(filters["date_to"], _("The date until"), errors)
     if start and end and start > end:
         errors.append(_("The date from (%(start)s) is after the date until (%(end)s).", start=start, end=end))
-    if start:
-        where.append(AuditEvent.occurred_at >= _utc_iso(start))
-    if end:
-        where.append(AuditEvent.occurred_at < _utc_iso(end + timedelta(days=1)))
+    if start or end:
+        where.extend(_date_range(start and _utc_iso(start), end and _utc_iso(end + timedelta(days=1))))
     return search
+
+
+def _date_range(start: str | None, end: str | None) -> list:
+    """A date range as a range of seq: the lowest and highest seq among the range's events (two lookups
+    in the covering index ix_audit_event_occurred_seq, inside the same statement), so the page is read
+    newest first along seq like every other search instead of sorting the period's rows. The times
+    themselves are still compared (the log's times need not rise with seq), though not through the
+    index (`|| ''`), so the planner walks seq."""
+    inner = aliased(AuditEvent)
+    bounds = [c for c in (start and inner.occurred_at >= start, end and inner.occurred_at < end) if c is not None]
+    shown = AuditEvent.occurred_at + ""
+    return [AuditEvent.seq >= select(func.min(inner.seq)).where(*bounds).scalar_subquery(),
+            AuditEvent.seq <= select(func.max(inner.seq)).where(*bounds).scalar_subquery(),
+            *(c for c in (start and shown >= start, end and shown < end) if c is not None)]

@@ -9,6 +9,7 @@ from sqlalchemy import event, func, select
 from plaju.audit import record as audit
 from plaju.audit.models import AuditEvent
 from plaju.database import clock_at
+from plaju.timeutil import to_wib
 from plaju.documents.nik import make_nik
 from plaju.documents.services import take_action
 from tests.audit.conftest import seqs
@@ -144,6 +145,25 @@ def test_dates_are_days_in_wib_and_sign_ins_are_hidden_unless_asked(db, client, 
     assert login not in seqs(client.get("/audit/").get_data(as_text=True))
     assert login in seqs(client.get("/audit/?logins=1").get_data(as_text=True))
     assert seqs(client.get("/audit/?action=auth.login").get_data(as_text=True)) == [login]
+
+
+def test_a_date_range_is_exact_when_times_do_not_rise_with_seq(db, client, users, login_as):
+    """Demo data and clock changes write older times after newer ones: the range of seq the search reads
+    still holds every event of the period, and only those, newest seq first."""
+    days = [(2026, 5, 3), (2026, 3, 10), (2026, 5, 20), (2026, 3, 11), (2026, 1, 2), (2026, 3, 10), (2026, 6, 1)]
+    for n, day in enumerate(days):
+        with clock_at(datetime(*day, 3, 0)):
+            audit.record("test.dated", actor=users["hr"], comment=f"{n}")
+    db.session.commit()
+    login_as("hr")
+    for start, end in (("2026-03-10", "2026-03-11"), ("2026-03-01", "2026-05-31"), ("2026-05-20", "2026-12-31"),
+                       ("2026-02-01", "2026-02-28")):
+        body = client.get("/audit/", query_string={"action": "test.dated", "date_from": start,
+                                                   "date_to": end}).get_data(as_text=True)
+        expected = [e.seq for e in sorted(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "test.dated")), key=lambda e: -e.seq)
+            if start <= to_wib(datetime.fromisoformat(e.occurred_at)).date().isoformat() <= end]
+        assert seqs(body) == expected, (start, end)
 
 
 def test_kind_of_action_and_outcome(db, client, users, login_as):
