@@ -125,7 +125,8 @@ def _fill_events(db, target: int, requests: int, people: dict, rng) -> None:
                            changes='{"position":["Staf","Petugas"]}')
             if seq % 1_000 == 0:
                 row.update(action="user.update", subject_type="user", subject_id=str(rare.id), outcome="ok",
-                           from_state=None, to_state=None, comment=None, changes='{"position":["Staf","Pengadministrasi"]}')
+                           from_state=None, to_state=None, comment=None,
+                           changes='{"position":["Staf","Pengadministrasi"]}')
             digest = hashlib.sha256(f"{seq}".encode()).hexdigest()
             row.update(prev_hash=prev, hash=digest)
             prev = digest

@@ -33,9 +33,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from werkzeug.datastructures import MultiDict
-
 from sqlalchemy import and_, or_, select, update
+from werkzeug.datastructures import MultiDict
 
 from ..database import utcnow
 from ..extensions import db
@@ -324,7 +323,7 @@ def resume_exports() -> int:
     for job in jobs:
         if job.attempts >= MAX_ATTEMPTS:
             job.status, job.finished_at, job.lease_until = "failed", now, None
-            job.error = "interrupted %d times" % job.attempts
+            job.error = f"interrupted {job.attempts} times"
         else:
             started.append(job.id)
     db.session.commit()

@@ -9,9 +9,9 @@ from sqlalchemy import event, func, select
 from plaju.audit import record as audit
 from plaju.audit.models import AuditEvent
 from plaju.database import clock_at
-from plaju.timeutil import to_wib
 from plaju.documents.nik import make_nik
 from plaju.documents.services import take_action
+from plaju.timeutil import to_wib
 from tests.audit.conftest import seqs
 
 
