@@ -250,8 +250,10 @@ def _date_range(start: str | None, end: str | None) -> list:
     inner = aliased(AuditEvent)
     period = [c for c in (start and inner.occurred_at >= start, end and inner.occurred_at < end) if c is not None]
     # one CTE, read once however many branches of the search use it
-    bounds = select(func.min(inner.seq).label("low"), func.max(inner.seq).label("high")).where(*period) \
-        .cte("audit_period")
+    # seq + 0: PostgreSQL would otherwise answer min/max by walking the primary key from one end until a
+    # row of the period turns up (740,000 rows for a month long past); this reads the period's index range
+    bounds = select(func.min(inner.seq + 0).label("low"), func.max(inner.seq + 0).label("high")) \
+        .where(*period).cte("audit_period")
     shown = AuditEvent.occurred_at + ""
     return [AuditEvent.seq >= select(bounds.c.low).scalar_subquery(),
             AuditEvent.seq <= select(bounds.c.high).scalar_subquery(),
