@@ -88,7 +88,8 @@ def _fill_events(db, target: int, requests: int, people: dict, rng) -> None:
     have = db.session.scalar(select(text("count(*)")).select_from(table))
     ids = db.session.execute(select(text("id, tracking_code")).select_from(text("document_request"))
                              .order_by(text("id"))).all()
-    staff = [(u.id, u.full_name) for u in people.values()]
+    staff = [(u.id, u.full_name) for k, u in people.items() if k != "jarang"]
+    rare = people["jarang"]  # an ASN whose account changes once in 1,000 events: a sparse person
     clerks = [(people[k].id, people[k].full_name) for k in ("petugas1", "petugas2")]
     kasi = (people["kasi"].id, people["kasi"].full_name)
     now = utcnow()
@@ -122,6 +123,10 @@ def _fill_events(db, target: int, requests: int, people: dict, rng) -> None:
             else:
                 row.update(action="user.update", subject_type="user", subject_id=str(rng.choice(staff)[0]),
                            changes='{"position":["Staf","Petugas"]}')
+            if seq % 1_000 == 0:
+                row.update(action="user.update", subject_type="user", subject_id=str(rare.id), outcome="ok",
+                           from_state=None, to_state=None, comment=None,
+                           changes='{"position":["Staf","Pengadministrasi"]}')
             digest = hashlib.sha256(f"{seq}".encode()).hexdigest()
             row.update(prev_hash=prev, hash=digest)
             prev = digest
@@ -231,7 +236,8 @@ def main() -> None:
                 ("kasi", "Kasi Bench", "Kasi Pelayanan", ["section_head"], "198001012005011002"),
                 ("petugas1", "Petugas Satu", "Petugas", ["clerk"], "199001012015011003"),
                 ("petugas2", "Petugas Dua", "Petugas", ["clerk"], "199101012015011004"),
-                ("camat", "Camat Bench", "Camat", ["camat"], "197501012000011005")):
+                ("camat", "Camat Bench", "Camat", ["camat"], "197501012000011005"),
+                ("jarang", "Pegawai Jarang", "Staf", [], "199201012016011006")):
             user = User(username=username, full_name=full_name, position=position, nip=nip)
             user.set_roles(roles)
             user.set_password(PASSWORD)
@@ -253,6 +259,7 @@ def main() -> None:
             db.session.rollback()
             nik_ref = _get_location(client, f"/audit/?nik={mid.nik}")
             last = date.today() - timedelta(days=30)
+            old = date.today() - timedelta(days=300)
             scenarios = {
                 "default (sign-ins hidden)": "/audit/",
                 "tracking code": f"/audit/?code={mid.tracking_code}",
@@ -262,6 +269,11 @@ def main() -> None:
                 "document steps, one month": f"/audit/?action=document.*&date_from={last}&date_to={date.today()}",
                 "refused": "/audit/?outcome=refused",
                 "data access": "/audit/?action=data-access",
+                # sparse filters: an OR or IN list the planner would answer by scanning the log
+                "person, few events": "/audit/?person=jarang",
+                "kind with no events": "/audit/?action=delegation.*",
+                "document steps, older month": f"/audit/?action=document.*&date_from={old}"
+                                               f"&date_to={old + timedelta(days=30)}",
             }
             counts[events] = {name: _statements(db.engine, lambda p=path: _get(client, p))
                               for name, path in scenarios.items()}

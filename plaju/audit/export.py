@@ -7,7 +7,14 @@ transaction holds the write lock), so memory and locks stay flat whatever the nu
 Small exports (up to AUDIT_EXPORT_STREAM_LIMIT rows) are sent at once: CSV streamed batch by batch,
 XLSX written in openpyxl's write-only mode. Larger ones become an `AuditExport` job: `run_export(job_id)`
 writes the file under instance/exports/ in the background, the page polls its progress. Where the job
-runs is decided in one place, `start_export()`.
+runs is decided in one place, `start_export()`: an RQ job (PLAJU_QUEUE=rq) or a thread.
+
+The job's row is the truth, not the process building it: a runner claims the row with a lease it renews
+every batch, writes to a part file of its own and renames it only when complete. When the runner dies
+(server restarted, worker killed) the lease runs out, and `resume_exports()` (the scheduled job, a
+worker starting, or the owner's progress page) starts the job again from the beginning; the dead
+runner's part file is removed. The search is bounded by `upto` (the log's head when asked), so the
+rebuilt file has the same rows.
 
 A cell that a spreadsheet would read as a formula (starting with = + - @, tab or CR) gets a leading
 apostrophe.
@@ -26,6 +33,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select, update
 from werkzeug.datastructures import MultiDict
 
 from ..database import utcnow
@@ -35,6 +43,9 @@ from .models import AuditEvent, AuditExport
 
 log = logging.getLogger(__name__)
 BATCH = 1000
+LEASE_SECONDS = 120   # a runner silent this long is taken for dead
+MAX_ATTEMPTS = 3      # a job interrupted this often is marked failed rather than started again
+QUEUED_GRACE = 30     # seconds a queued job may wait for its runner before it is started again
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MIME = {"csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -68,8 +79,9 @@ def batches(search, *, stop: int | None = None):
     """Lists of rows (cells), newest first, BATCH at a time; each batch's transaction ends before the
     caller writes it out."""
     before, sent = None, 0
+    size = int(current_app.config.get("AUDIT_EXPORT_BATCH", BATCH))
     while True:
-        limit = BATCH if stop is None else min(BATCH, stop - sent)
+        limit = size if stop is None else min(size, stop - sent)
         if limit <= 0:
             return
         events = list(db.session.scalars(search.statement(before=before, limit=limit)))
@@ -212,43 +224,112 @@ def remove_old_files(keep_hours: int | None = None) -> int:
     return removed
 
 
+class LostClaim(Exception):
+    """Another runner took the job over (this one was taken for dead)."""
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=int(current_app.config.get("AUDIT_EXPORT_LEASE_SECONDS", LEASE_SECONDS)))
+
+
+def claim(job_id: str) -> str | None:
+    """Take the job if it waits or its runner's lease ran out (one UPDATE, so two runners never both
+    win); returns this runner's token."""
+    token, now = uuid.uuid4().hex, utcnow()
+    claimed = db.session.execute(
+        update(AuditExport).where(AuditExport.id == job_id, AuditExport.attempts < MAX_ATTEMPTS, or_(
+            AuditExport.status == "queued",
+            and_(AuditExport.status == "running",
+                 or_(AuditExport.lease_until.is_(None), AuditExport.lease_until < now))))
+        .values(status="running", runner=token, lease_until=now + _lease(), attempts=AuditExport.attempts + 1,
+                done=0)).rowcount
+    db.session.commit()
+    return token if claimed == 1 else None
+
+
+def _renew(job_id: str, token: str, **values) -> None:
+    renewed = db.session.execute(update(AuditExport).where(AuditExport.id == job_id, AuditExport.runner == token)
+                                 .values({"lease_until": utcnow() + _lease()} | values)).rowcount
+    db.session.commit()
+    if renewed != 1:
+        raise LostClaim(job_id)
+
+
+def _remove_parts(job: AuditExport) -> None:
+    """Half-written files of this job left by runners that died."""
+    for path in folder().glob(f"{job.id}.{job.fmt}.*.part"):
+        path.unlink(missing_ok=True)
+
+
 def run_export(job_id: str) -> None:
-    """Build one job's file: read the search again, write batch by batch, keep `done` up to date."""
+    """Build one job's file: claim it, read the search again, write batch by batch to a part file of this
+    runner's own, keep `done` and the lease up to date, and rename the file when complete."""
     from .search import parse
-    job = db.session.get(AuditExport, job_id)
-    if job is None or job.status not in ("queued", "running"):
+    token = claim(job_id)
+    if token is None:  # done, failed, or another runner is at it
         return
+    job = db.session.get(AuditExport, job_id, populate_existing=True)
     filters = json.loads(job.filters)
     search = parse(MultiDict(filters))
     search.conditions.append(AuditEvent.seq <= int(filters.get("upto") or 0))
-    job.status = "running"
-    job.total = search.count(10**9)
-    db.session.commit()
     final = file_path(job)
-    part = final.with_name(final.name + ".part")
-
-    def progress(count):
-        db.session.get(AuditExport, job_id).done = count
-        db.session.commit()
-
+    _remove_parts(job)
+    part = final.with_name(f"{final.name}.{token[:8]}.part")
     try:
         if not search.ok:
             raise ValueError("; ".join(str(e) for e in search.errors))
+        _renew(job_id, token, total=search.count(10**9))
+
+        def progress(count):
+            _renew(job_id, token, done=count)
+
         if job.fmt == "xlsx":
             count = write_xlsx(search, part, progress=progress)
         else:
             count = write_csv(search, part, progress=progress)
         os.replace(part, final)
-        job = db.session.get(AuditExport, job_id)
-        job.done, job.total, job.status, job.finished_at = count, count, "done", utcnow()
-        db.session.commit()
+        _renew(job_id, token, done=count, total=count, status="done", finished_at=utcnow(), lease_until=None)
+    except LostClaim:
+        log.warning("audit export %s was taken over by another runner", job_id)
+        db.session.rollback()
+        part.unlink(missing_ok=True)
     except Exception as exc:  # the job says it failed; nothing half-written stays behind
         log.exception("audit export %s failed", job_id)
         db.session.rollback()
         part.unlink(missing_ok=True)
-        job = db.session.get(AuditExport, job_id)
-        job.status, job.error, job.finished_at = "failed", str(exc)[:500], utcnow()
+        db.session.execute(update(AuditExport).where(AuditExport.id == job_id, AuditExport.runner == token)
+                           .values(status="failed", error=str(exc)[:500], finished_at=utcnow(), lease_until=None))
         db.session.commit()
+
+
+def stale(job: AuditExport) -> bool:
+    """Waiting for a runner that is not coming: queued too long, or running with its lease run out."""
+    now = utcnow()
+    if job.status == "queued":
+        return job.created_at < now - timedelta(seconds=QUEUED_GRACE)
+    return job.status == "running" and (job.lease_until is None or job.lease_until < now)
+
+
+def resume_exports() -> int:
+    """Start again every job whose runner died (server restart, killed worker); a job interrupted
+    MAX_ATTEMPTS times is marked failed. Returns how many were started."""
+    now = utcnow()
+    jobs = db.session.scalars(select(AuditExport).where(or_(
+        and_(AuditExport.status == "queued", AuditExport.created_at < now - timedelta(seconds=QUEUED_GRACE)),
+        and_(AuditExport.status == "running",
+             or_(AuditExport.lease_until.is_(None), AuditExport.lease_until < now))))
+        .order_by(AuditExport.created_at).limit(100)).all()
+    started = []
+    for job in jobs:
+        if job.attempts >= MAX_ATTEMPTS:
+            job.status, job.finished_at, job.lease_until = "failed", now, None
+            job.error = f"interrupted {job.attempts} times"
+        else:
+            started.append(job.id)
+    db.session.commit()
+    for job_id in started:
+        start_export(job_id)
+    return len(started)
 
 
 def _run_in_app(app, job_id: str) -> None:
@@ -260,8 +341,20 @@ def _run_in_app(app, job_id: str) -> None:
 
 
 def start_export(job_id: str) -> None:
-    """The one place that decides where an export runs: for now a daemon thread with its own app
-    context (a task queue can take this over)."""
+    """The one place that decides where an export runs: an RQ job with PLAJU_QUEUE=rq, else (or when
+    Redis does not answer) a daemon thread with its own app context. Either may die with its process:
+    the row and its lease let resume_exports() start it again."""
     app = current_app._get_current_object()
+    if app.config.get("QUEUE") == "rq":
+        from redis.exceptions import RedisError
+
+        from ..tasks import task_queue
+        try:
+            task_queue(app).queue.enqueue("plaju.tasks.jobs.audit_export", job_id, job_timeout=6 * 3600,
+                                          result_ttl=600, failure_ttl=7 * 86400,
+                                          description=f"audit export {job_id[:8]}")
+            return
+        except RedisError as exc:
+            log.warning("task queue unreachable (%s): audit export %s runs in this process", exc, job_id)
     threading.Thread(target=_run_in_app, args=(app, job_id), name=f"audit-export-{job_id[:8]}",
                      daemon=True).start()

@@ -32,7 +32,8 @@ class AuditEvent(db.Model):
                       Index("ix_audit_event_acting_for_seq", "acting_for_id", "seq"),
                       Index("ix_audit_event_action_seq", "action", "seq"),
                       Index("ix_audit_event_outcome_seq", "outcome", "seq"),
-                      Index("ix_audit_event_occurred_at", "occurred_at"))
+                      # a date range becomes a range of seq: min and max seq read from this index alone
+                      Index("ix_audit_event_occurred_seq", "occurred_at", "seq"))
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True,
                                      autoincrement=False)
@@ -79,6 +80,11 @@ class AuditExport(db.Model):
     done: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None]
+    # who builds the file now and until when (renewed every batch): a runner that died (server restart,
+    # worker killed) lets its lease run out, and the job is claimed again and built from the start
+    runner: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 def canonical_json(value) -> str:

@@ -140,6 +140,20 @@ def _when(iso: str) -> str:
     return wib_text(iso)
 
 
+class _Clock:
+    """_when() for many events: the locale's month abbreviations looked up once per page, not per row
+    (the same text as format_datetime's "d MMM yyyy HH.mm")."""
+
+    def __init__(self):
+        from babel.dates import get_month_names
+        from flask_babel import get_locale
+        self.months = get_month_names("abbreviated", locale=get_locale() or "id")
+
+    def __call__(self, iso: str) -> str:
+        moment = to_wib(datetime.fromisoformat(iso))
+        return f"{moment.day} {self.months[moment.month]} {moment.year} {moment:%H.%M} WIB"
+
+
 def _state_labels() -> dict:
     from ..workflow.engine import all_specs  # the engine imports audit; import it only when rendering
     return {spec.name: {s.name: str(s.label) for s in spec.states} for spec in all_specs()}
@@ -175,7 +189,12 @@ def _delegation_kind(event, kinds) -> str:
     return "Plh"
 
 
-def _who(event, users, kinds) -> str:
+def _who(event, users, kinds, memo: dict | None = None) -> str:
+    # the same actor (and principal) reads the same on every row of a page: built once (memo)
+    key = (event.actor_id, event.actor_name, event.acting_for_id,
+           _delegation_kind(event, kinds) if event.acting_for_id else None)
+    if memo is not None and key in memo:
+        return memo[key]
     actor = users.get(event.actor_id)
     name = (actor.full_name if actor else event.actor_name) or _("The system")
     if actor is not None and actor.position:
@@ -183,11 +202,13 @@ def _who(event, users, kinds) -> str:
     if event.acting_for_id:
         principal = users.get(event.acting_for_id)
         title = (principal.position or principal.full_name) if principal else "?"
-        name = _("%(who)s as %(kind)s. %(title)s", who=name, kind=_delegation_kind(event, kinds), title=title)
+        name = _("%(who)s as %(kind)s. %(title)s", who=name, kind=key[3], title=title)
+    if memo is not None:
+        memo[key] = name
     return name
 
 
-def _value(name, value, users) -> str:
+def _value(name, value, users, when=_when) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if name in _MASKED:
@@ -203,7 +224,7 @@ def _value(name, value, users) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
         try:
-            return _when(value)
+            return when(value)
         except ValueError:
             return value
     return str(value)
@@ -225,24 +246,30 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
                 loaders[_SUBJECTS[e.subject_type]].add(e.subject_id)
         found = {loader: loader(sorted(ids)) for loader, ids in loaders.items()}
         names = {kind: found[loader] for kind, loader in _SUBJECTS.items()}
+    # what every row of the page shares, translated and looked up once per page
+    said, refused_said = _("%(who)s %(what)s"), _("%(who)s was refused: %(what)s")
+    verbs, field_labels, people, when = {}, {}, {}, _Clock()
     lines = []
     for e in events:
-        who = _who(e, users, kinds)
-        verb = action_label(e.action)
+        who = _who(e, users, kinds, people)
+        verb = verbs.get(e.action)
+        if verb is None:
+            verb = verbs[e.action] = action_label(e.action)
         refused = e.outcome == "refused"
         reason = _REFUSAL_CODE.sub("", e.comment or "") or None if refused else None
-        text = (_("%(who)s was refused: %(what)s", who=who, what=verb) if refused
-                else _("%(who)s %(what)s", who=who, what=verb))
+        text = (refused_said if refused else said) % {"who": who, "what": verb}
         labels = states.get(e.subject_type, {})
-        line = Sentence(event=e, text=text, when=_when(e.occurred_at), refused=refused, reason=reason,
+        line = Sentence(event=e, text=text, when=when(e.occurred_at), refused=refused, reason=reason,
                         comment=None if refused else e.comment)
         if e.to_state and e.from_state != e.to_state:
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
             line.state_to = labels.get(e.to_state, e.to_state)
         for name, pair in e.changes_dict.items():
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-            line.changes.append(Change(str(_FIELDS.get(name, name)), _value(name, before, users),
-                                       _value(name, after, users)))
+            label = field_labels.get(name)
+            if label is None:
+                label = field_labels[name] = str(_FIELDS.get(name, name))
+            line.changes.append(Change(label, _value(name, before, users, when), _value(name, after, users, when)))
         if subjects and e.subject_type:
             line.subject = names.get(e.subject_type, {}).get(e.subject_id) or (
                 f"{e.subject_type} {e.subject_id or ''}".strip())

@@ -132,6 +132,9 @@ def _own_job(job_id: str) -> AuditExport:
 @bp.get("/exports/<job_id>")
 def export_job(job_id):
     job = _own_job(job_id)
+    if exports.stale(job):  # its runner died with a restart: built again from the start
+        db.session.commit()
+        exports.start_export(job.id)
     return render_page_or_block("audit/export.html", "progress", job=job,
                                 args={k: v for k, v in json.loads(job.filters).items() if k != "upto"})
 

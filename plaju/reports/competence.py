@@ -7,14 +7,15 @@ statements whatever the number of ASN and enrolments.
 """
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from ..accounts.models import Unit, User
-from ..documents import sla
 from ..extensions import db
 from ..training.models import JP_TARGET, KINDS, METHODS, Course, Enrolment, Plan, PlanItem
 
+WIB_OFFSET = timedelta(hours=7)  # Asia/Jakarta: UTC+7, no daylight saving
 ELEARNING_STARTED = ("in_progress", "completed", "verified", "not_completed")
 ELEARNING_DONE = ("completed", "verified")
 
@@ -65,15 +66,19 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
 
     active_ids = {p.id for p in people}
     jp = defaultdict(int)
-    monthly = defaultdict(lambda: defaultdict(int))  # user -> month -> JP verified in that month
+    monthly: dict[int, list[int]] = {}  # user -> JP verified in each month (index 1-12)
     by_kind = defaultdict(int)
     by_method = defaultdict(int)
     for user_id, credited, verified_at, kind, method in credits:
         if user_id not in active_ids:
             continue
         jp[user_id] += credited
-        month = sla.wib_date(verified_at).month if verified_at else 1
-        monthly[user_id][month] += credited
+        # WIB is UTC+7 all year (no daylight saving): the month by arithmetic, not a time-zone lookup per row
+        month = (verified_at + WIB_OFFSET).month if verified_at else 1
+        months = monthly.get(user_id)
+        if months is None:
+            months = monthly[user_id] = [0] * 13
+        months[month] += credited
         by_kind[kind] += credited
         by_method[method] += credited
 
@@ -97,11 +102,16 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         row.planned += int(total)
         office.planned += int(total)
 
-    trend = []
-    for month in range(1, through_month + 1):
-        reached = sum(1 for p in people if sum(v for m, v in monthly[p.id].items() if m <= month) >= JP_TARGET)
-        trend.append({"month": month, "reached": reached, "people": len(people),
-                      "percent": share(reached, len(people))})
+    # one pass per person with credits: running JP month by month (people without credits never reach)
+    reached_in = [0] * 13
+    for months in monthly.values():
+        running = 0
+        for month in range(1, through_month + 1):
+            running += months[month]
+            if running >= JP_TARGET:
+                reached_in[month] += 1
+    trend = [{"month": month, "reached": reached_in[month], "people": len(people),
+              "percent": share(reached_in[month], len(people))} for month in range(1, through_month + 1)]
 
     states = dict(elearning)
     started = sum(states.values())

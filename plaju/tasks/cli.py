@@ -36,6 +36,11 @@ def worker_command(burst, name):
             pass
         return
     from rq import Worker
+
+    from ..audit.export import resume_exports
+    # exports of the audit log left half-built by a worker that stopped are queued again at once
+    click.echo(f"audit exports resumed: {resume_exports()}")
+    db.session.remove()
     jobs.set_app(app)
     queue = task_queue(app).queue
     worker = Worker([queue], connection=queue.connection,

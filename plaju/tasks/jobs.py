@@ -93,6 +93,20 @@ def outbox_sweep() -> int:
 
 
 @in_app
+def audit_export(job_id: str) -> None:
+    """Build one background export of /audit/ (a job whose runner died is claimed again)."""
+    from ..audit.export import run_export
+    run_export(job_id)
+
+
+@in_app
+def resume_audit_exports() -> int:
+    """The scheduled job: start again the audit exports whose runner died (restart, killed worker)."""
+    from ..audit.export import resume_exports
+    return resume_exports()
+
+
+@in_app
 def run_command(*args: str) -> str:
     """Run a `flask --app plaju ...` command (e.g. "sla", "sweep") as a job, so cron's commands and
     the scheduled jobs are the same code. A non-zero exit fails the job."""

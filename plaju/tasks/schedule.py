@@ -34,6 +34,8 @@ class Scheduled:
 SCHEDULE = [
     # due outbox rows: new ones whose job was lost, retries, leases left by a killed worker
     Scheduled("outbox-sweep", jobs.outbox_sweep, interval=60, timeout=120),
+    # background exports of the audit log whose runner died (a restart, a killed worker)
+    Scheduled("audit-export-resume", jobs.resume_audit_exports, interval=60, timeout=120),
     # overdue requests -> section heads (idempotent), office hours
     Scheduled("sla-sweep", jobs.run_command, ("sla", "sweep"), cron="*/30 7-16 * * 1-5"),
     # signed head of the audit chain

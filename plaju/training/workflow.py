@@ -451,6 +451,25 @@ def _course_names(ids) -> dict:
 sentences.describe_subjects("enrolment", _enrolment_names)
 sentences.describe_subjects("training_plan", _plan_names)
 sentences.describe_subjects("training_course", _course_names)
+
+
+def _about_people(user_ids) -> list:
+    """The training objects whose subject is one of these ASN: their enrolments, and the plans that
+    name them in a planned activity (one statement)."""
+    from sqlalchemy import literal, union_all
+
+    from .models import PlanItem
+    ids = [int(i) for i in user_ids]
+    if not ids:
+        return []
+    rows = db.session.execute(union_all(
+        select(literal("enrolment"), Enrolment.id).where(Enrolment.user_id.in_(ids)),
+        select(literal("training_plan"), PlanItem.plan_id).where(PlanItem.user_id.in_(ids)).distinct()))
+    return sorted({(kind, str(ident)) for kind, ident in rows})
+
+
+# /audit/ finds an ASN's training events when HR searches the person (as subject, not only as actor)
+sentences.describe_search("person", _about_people)
 # --- what people are told after each step (to-dos come from the assignments) ---------------------
 
 def _the_asn(enrolment):

@@ -159,3 +159,98 @@ def test_a_client_leaving_mid_download_leaves_nothing_behind(app, db, client, us
     assert not export_folder.exists() or not any(export_folder.iterdir())
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "audit.export")) == 1
+
+
+WORKER = """
+import sys
+from rq import SimpleWorker
+from plaju import create_app
+from plaju.tasks import jobs, task_queue
+url, folder, secret, queue_name = sys.argv[1:5]
+app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUDIT_EXPORT_FOLDER": folder, "SECRET_KEY": secret,
+                  "AUDIT_EXPORT_BATCH": 20, "AUDIT_EXPORT_LEASE_SECONDS": 1, "OUTBOX_DELIVERY": "off",
+                  "QUEUE": "rq", "QUEUE_NAME": queue_name})
+jobs.set_app(app)
+queue = task_queue(app).queue
+SimpleWorker([queue], connection=queue.connection).work(burst=True)  # runs the job in this process
+"""
+
+
+@pytest.mark.parametrize("resumed_by", ["progress page", "scheduled job"])
+def test_an_export_whose_worker_is_killed_is_built_again_with_the_same_rows(app, db, client, users, login_as,
+                                                                           stream_limit, export_folder,
+                                                                           tmp_path, resumed_by):
+    """An RQ worker process building the file is killed half-way (as a restart does); the job's row and its
+    lease outlive it, and the job is built again from the start by the application (when its owner looks
+    at the progress, or by the scheduled job): the same rows as the page, no half-written file left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from plaju.tasks import jobs, task_queue
+    for i in range(1500):
+        audit.record("test.many", actor=users["kasi"], comment=f"baris {i}")
+    db.session.commit()
+    stream_limit(10)
+    # the request queues the job on Redis (a queue of this test's own); a separate worker process runs it
+    queue_name = f"plaju-test-export-{os.getpid()}"
+    saved = {k: app.config.get(k) for k in ("QUEUE", "QUEUE_NAME")}
+    saved_tasks = app.extensions.pop("plaju_tasks", None)
+    app.config.update(QUEUE="rq", QUEUE_NAME=queue_name)
+    try:
+        login_as("hr")
+        page = page_rows(client, {"action": "test.many"})
+        response = client.post("/audit/export", data={"action": "test.many", "fmt": "csv"})
+        queue = task_queue(app).queue
+        assert queue.count == 1
+    finally:
+        app.config.update(saved)
+        app.extensions.pop("plaju_tasks", None)
+        if saved_tasks is not None:
+            app.extensions["plaju_tasks"] = saved_tasks
+    assert response.status_code == 303
+    job_url = response.headers["Location"]
+    job_id = job_url.rsplit("/", 1)[1]
+
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, app.config["SQLALCHEMY_DATABASE_URI"],
+                               str(export_folder), app.config["SECRET_KEY"], queue_name],
+                              cwd=os.getcwd(), env=os.environ | {"PYTHONPATH": os.getcwd()},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        db.session.rollback()
+        job = db.session.get(AuditExport, job_id, populate_existing=True)
+        if job.status == "running" and job.done > 0:
+            break
+        assert worker.poll() is None, "the worker ended before it could be interrupted"
+        time.sleep(0.02)
+    os.kill(worker.pid, signal.SIGKILL)  # no clean-up runs: as a server that is restarted or crashes
+    worker.wait(timeout=10)
+    for key in queue.connection.scan_iter(f"rq:*{queue_name}*"):  # the test's queue and its registries
+        queue.connection.delete(key)
+    db.session.rollback()
+    job = db.session.get(AuditExport, job_id, populate_existing=True)
+    assert job.status == "running" and 0 < job.done < 1500 and job.attempts == 1
+    assert [p.name for p in export_folder.iterdir() if p.name.endswith(".part")]  # half a file, for now
+    db.session.commit()
+    time.sleep(1.2)  # the dead worker's lease (1 s) runs out
+
+    # the restarted application picks the job up again
+    if resumed_by == "scheduled job":
+        jobs.set_app(app)
+        assert jobs.resume_audit_exports() == 1
+    deadline = time.time() + 60
+    while True:
+        body = client.get(job_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+        status = re.search(r'data-status="(\w+)"', body).group(1)
+        if status not in ("queued", "running") or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert status == "done", body[:500]
+    file_url = re.search(r'href="([^"]+)" data-testid="download"', body).group(1)
+    assert csv_rows(client.get(file_url).get_data()) == page and len(page) == 1500
+    assert sorted(p.name for p in export_folder.iterdir()) == [f"{job_id}.csv"]  # no half file left
+    db.session.rollback()
+    job = db.session.get(AuditExport, job_id, populate_existing=True)
+    assert (job.attempts, job.done, job.total, job.lease_until) == (2, 1500, 1500, None)

@@ -11,6 +11,7 @@ from plaju.audit.models import AuditEvent
 from plaju.database import clock_at
 from plaju.documents.nik import make_nik
 from plaju.documents.services import take_action
+from plaju.timeutil import to_wib
 from tests.audit.conftest import seqs
 
 
@@ -78,6 +79,39 @@ def test_a_person_is_found_by_username_name_or_nip_as_actor_or_subject(db, clien
     assert sorted(e.action for e in found) == ["test.by_kasi2", "user.update"]
 
 
+def test_a_person_search_finds_their_training_events_as_subject(db, client, users, login_as):
+    """An ASN is the subject of their enrolments and of the plans that name them, though others act."""
+    from datetime import timedelta
+
+    from plaju.timeutil import today_wib
+    from plaju.training.models import Course
+    from plaju.training.services import enrolment as enrolments
+    from plaju.training.services import plans
+    course = Course(title="Pelatihan Pelayanan Prima", kind="teknis", method="pelatihan", jp=12,
+                    provider="BPSDM Sumsel", quota=5, enrol_deadline=today_wib() + timedelta(days=10))
+    db.session.add(course)
+    db.session.commit()
+    mine = enrolments.request_enrolment(course, users["asn"], users["kasi"])  # nominated by the supervisor
+    other = enrolments.request_enrolment(course, users["clerk"], users["kasi"])
+    plan = plans.create_plan(users["asn"].unit_id, today_wib().year, users["hr"], suggest=False)
+    plans.add_item(plan.id, {"user_id": users["asn"].id, "title": "Kursus menulis surat", "planned_jp": 8},
+                   users["hr"])
+    audit.record("user.update", actor=users["admin"], subject=users["kasi2"], changes={"position": ["a", "b"]})
+    db.session.commit()
+    login_as("hr")
+    body = client.get("/audit/", query_string={"person": "asn"}).get_data(as_text=True)
+    expected = db.session.scalars(select(AuditEvent.seq).where(
+        ((AuditEvent.subject_type == "enrolment") & (AuditEvent.subject_id == str(mine.id)))
+        | ((AuditEvent.subject_type == "training_plan") & (AuditEvent.subject_id == str(plan.id)))
+        | (AuditEvent.subject_type == "user") & (AuditEvent.subject_id == str(users["asn"].id)))
+        .order_by(AuditEvent.seq.desc())).all()
+    found = db.session.scalars(select(AuditEvent).where(AuditEvent.seq.in_(seqs(body)))).all()
+    assert seqs(body) == expected
+    assert {e.action for e in found} >= {"enrolment.nominate", "training_plan.create", "training_plan.item_add"}
+    assert all(e.actor_id != users["asn"].id for e in found)  # found as the subject, not as the actor
+    assert str(other.id) not in {e.subject_id for e in found if e.subject_type == "enrolment"}
+
+
 def test_bad_filters_get_a_clear_message_and_no_rows(db, client, users, login_as):
     audit.record("test.event", actor=users["hr"])
     db.session.commit()
@@ -111,6 +145,25 @@ def test_dates_are_days_in_wib_and_sign_ins_are_hidden_unless_asked(db, client, 
     assert login not in seqs(client.get("/audit/").get_data(as_text=True))
     assert login in seqs(client.get("/audit/?logins=1").get_data(as_text=True))
     assert seqs(client.get("/audit/?action=auth.login").get_data(as_text=True)) == [login]
+
+
+def test_a_date_range_is_exact_when_times_do_not_rise_with_seq(db, client, users, login_as):
+    """Demo data and clock changes write older times after newer ones: the range of seq the search reads
+    still holds every event of the period, and only those, newest seq first."""
+    days = [(2026, 5, 3), (2026, 3, 10), (2026, 5, 20), (2026, 3, 11), (2026, 1, 2), (2026, 3, 10), (2026, 6, 1)]
+    for n, day in enumerate(days):
+        with clock_at(datetime(*day, 3, 0)):
+            audit.record("test.dated", actor=users["hr"], comment=f"{n}")
+    db.session.commit()
+    login_as("hr")
+    for start, end in (("2026-03-10", "2026-03-11"), ("2026-03-01", "2026-05-31"), ("2026-05-20", "2026-12-31"),
+                       ("2026-02-01", "2026-02-28")):
+        body = client.get("/audit/", query_string={"action": "test.dated", "date_from": start,
+                                                   "date_to": end}).get_data(as_text=True)
+        expected = [e.seq for e in sorted(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "test.dated")), key=lambda e: -e.seq)
+            if start <= to_wib(datetime.fromisoformat(e.occurred_at)).date().isoformat() <= end]
+        assert seqs(body) == expected, (start, end)
 
 
 def test_kind_of_action_and_outcome(db, client, users, login_as):
@@ -153,13 +206,17 @@ def test_pages_are_keyset_and_need_the_same_statements_whatever_the_log_holds(ap
         db.session.commit()
         return req
 
+    today = date.today().isoformat()
+    searches = ["/audit/?person=clerk", "/audit/?person=asn", "/audit/?action=document.*",
+                f"/audit/?action=user.*&date_from=2020-01-01&date_to={today}",
+                f"/audit/?person=kasi&date_from=2020-01-01&date_to={today}", "/audit/?action=data-access&logins=1"]
     grow(3)
     small, _ = statements("/audit/")
-    small_person, _ = statements("/audit/?person=clerk")
+    small_searches = [statements(url)[0] for url in searches]
     grow(80)
     large, body = statements("/audit/")
-    large_person, _ = statements("/audit/?person=clerk")
-    assert (small, small_person) == (large, large_person)
+    large_searches = [statements(url)[0] for url in searches]
+    assert (small, small_searches) == (large, large_searches)
     first = seqs(body)
     assert len(first) == 50 and first == sorted(first, reverse=True)
     older = re.search(r'href="([^"]+)" data-testid="older"', body).group(1).replace("&amp;", "&")

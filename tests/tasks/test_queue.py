@@ -148,13 +148,15 @@ def test_a_backlog_leaves_the_app_serving_and_healthz_reports_it(rq_app, db, use
 
 def test_scheduled_jobs_are_registered_and_run_on_the_worker(rq_app, db, users, mailbox):
     from plaju.tasks.schedule import SCHEDULE, cron_scheduler
-    assert {job.name for job in SCHEDULE} == {"outbox-sweep", "sla-sweep", "audit-checkpoint", "outbox-prune"}
+    assert {job.name for job in SCHEDULE} == {"outbox-sweep", "audit-export-resume", "sla-sweep", "audit-checkpoint",
+                                              "outbox-prune"}
     rq_app.config["OUTBOX_DELIVERY"] = "off"  # a message committed while nothing enqueues it
     row = _mail_kasi(db, users)
     rq_app.config["OUTBOX_DELIVERY"] = "rq"
     scheduler = cron_scheduler(rq_app)
     enqueued = [job.name for job in scheduler.enqueue_jobs()]
-    assert enqueued == ["outbox-sweep"]  # interval jobs start at once, cron jobs wait for their time
+    # interval jobs start at once, cron jobs wait for their time
+    assert enqueued == ["outbox-sweep", "audit-export-resume"]
     work_here(rq_app)  # the sweep enqueues the due message, the delivery job sends it
     assert mailbox.message_ids() == [f"<{row.message_id}@plaju.local>"]
 

@@ -1,0 +1,46 @@
+"""The competence dashboard's month-by-month share of ASN at 20 JP equals a count made here from the raw
+enrolment rows (months read in Asia/Jakarta by zoneinfo, not by the dashboard's arithmetic), including
+credits verified just before and after midnight WIB at a month's end."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from plaju.reports.competence import competence_dashboard
+from plaju.training.models import Course, Enrolment
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def test_the_trend_counts_each_asn_from_the_wib_month_their_jp_reached_20(db, users):
+    course = Course(title="Kursus Uji", kind="teknis", method="kursus", jp=8)
+    db.session.add(course)
+    db.session.flush()
+    year = 2026
+    # (person, JP, verified at in naive UTC)
+    credits = [
+        ("asn", 12, datetime(2026, 1, 10, 3, 0)),
+        ("asn", 8, datetime(2026, 3, 31, 16, 59)),   # 31 March 23.59 WIB: reaches 20 in March
+        ("clerk", 12, datetime(2026, 2, 2, 3, 0)),
+        ("clerk", 8, datetime(2026, 3, 31, 17, 0)),  # 1 April 00.00 WIB: reaches 20 in April
+        ("kasi", 30, datetime(2025, 12, 31, 17, 30)),  # 1 January WIB
+        ("hr", 10, datetime(2026, 6, 1, 3, 0)),       # never reaches 20
+        ("sekcam", 25, datetime(2026, 11, 5, 3, 0)),  # after the months asked for
+    ]
+    for who, jp, at in credits:
+        db.session.add(Enrolment(course_id=course.id, user_id=users[who].id, state="verified", jp_credited=jp,
+                                 credited_year=year, verified_at=at))
+    db.session.commit()
+    through = 10
+    board = competence_dashboard(year, through, sees_everyone=True)
+
+    people = board["office"].people
+    expected = []
+    for month in range(1, through + 1):
+        totals = {}
+        for who, jp, at in credits:
+            wib_month = at.replace(tzinfo=ZoneInfo("UTC")).astimezone(JAKARTA).month
+            if at.replace(tzinfo=ZoneInfo("UTC")).astimezone(JAKARTA).year == year and wib_month <= month:
+                totals[who] = totals.get(who, 0) + jp
+        expected.append(sum(1 for total in totals.values() if total >= 20))
+    assert [point["reached"] for point in board["trend"]] == expected == [1, 1, 2, 3, 3, 3, 3, 3, 3, 3]
+    assert all(point["people"] == people for point in board["trend"])
+    assert board["jp"][users["sekcam"].id] == 25 and board["office"].reached == 4
