@@ -112,7 +112,7 @@ class Row:
 @dataclass
 class Group:
     spec: object
-    count: int  # exact below assignments.CAP, CAP from there on ("999+")
+    count: int  # exact below assignments.CAP, CAP from there on ("99+")
     rows: list
     after: str | None = None  # the cursor of the next page, when there is one
 
@@ -141,7 +141,7 @@ def counts(who) -> dict[str, int]:
 
 
 def count(who) -> int:
-    """The navigation's number: the kinds' bounded counts added, itself shown as "999+" from CAP on."""
+    """The navigation's number: the kinds' bounded counts added, itself shown as "99+" from CAP on."""
     return sum(counts(who).values())
 
 

@@ -379,8 +379,9 @@ def _datetime(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-# counts stop here: the navigation and the groups show "999+" beyond it
-CAP = 1000
+# counts stop here: the navigation and the groups show "99+" beyond it (a leader with a hundred items
+# waiting needs to know it is a hundred or more, not the exact number; reading more costs every page)
+CAP = 100
 
 
 def bounded_counts(who, spec_names) -> dict[str, int]:
