@@ -4,7 +4,7 @@ import functools
 from flask import session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,7 +20,8 @@ def _dummy_hash() -> str:
     return generate_password_hash("no-such-user-placeholder", method="scrypt")
 
 
-_WITH_ROLES = joinedload(User.role_rows)
+# every page loads the signed-in user: one statement with the roles, built once
+_SIGNED_IN = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -29,8 +30,7 @@ def load_user(token: str):
         user_id, epoch = (int(part) for part in token.split(":"))
     except ValueError:
         return None
-    # the roles come in the same statement: every page asks for them
-    user = db.session.get(User, user_id, options=(_WITH_ROLES,))
+    user = db.session.execute(_SIGNED_IN, {"user_id": user_id}).unique().scalar_one_or_none()
     if user is None or user.session_epoch != epoch or not user.active:
         return None
     return user

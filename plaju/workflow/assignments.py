@@ -216,13 +216,17 @@ class Reader:
         return False
 
 
+# every list of every page asks it: built once, then only given the person and the day
+_IN_FORCE = (select(Delegation).options(joinedload(Delegation.principal))
+             .where(Delegation.delegate_id == bindparam("delegate", type_=Integer), Delegation.revoked.is_(False),
+                    Delegation.starts_on <= bindparam("on", type_=Delegation.starts_on.type),
+                    Delegation.ends_on >= bindparam("on", type_=Delegation.ends_on.type))
+             .order_by(Delegation.id))
+
+
 def delegations_in_force(user, on: date | None = None) -> list[Delegation]:
     """The person's Plh/Plt delegations in force on `on` (today), with their principals and roles."""
-    on = on or today_wib()
-    return list(db.session.scalars(
-        select(Delegation).options(joinedload(Delegation.principal))
-        .where(Delegation.delegate_id == user.id, Delegation.revoked.is_(False),
-               Delegation.starts_on <= on, Delegation.ends_on >= on).order_by(Delegation.id)).unique())
+    return list(db.session.scalars(_IN_FORCE, {"delegate": user.id, "on": on or today_wib()}).unique())
 
 
 def reader(user, on: date | None = None) -> Reader:
