@@ -7,7 +7,6 @@ two per kind), the matching work items (one). Views call these; these call the e
 """
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
@@ -41,7 +40,6 @@ class RowAction:
     label: str = ""  # the step's label, translated once per page rather than once per row
     value: str = ""  # what a form posts for it: "spec:id:trigger:version" (item_value)
 
-
     @property
     def trigger(self) -> str:
         return self.step.trigger
@@ -49,24 +47,42 @@ class RowAction:
 
 @dataclass
 class Row:
+    """One waiting item as the list shows it. What the template reads is worked out once, in
+    `complete()`, when the row's actions are known (plain attributes: a page reads each several times)."""
     spec: object
     entity: object
     due_at: datetime | None
     since: datetime
     actions: list = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return f"{self.spec.name}:{self.entity.id}"
-
     texts: dict = field(default_factory=dict)  # labels translated once per page: id(label) -> (label, text)
+    key: str = field(init=False, default="")
+    version: int = field(init=False, default=0)
+    summary: dict = field(init=False, default_factory=dict)
+    url: str | None = field(init=False, default=None)
+    open_url: str | None = field(init=False, default=None)  # its page opened from the inbox: a step there goes on
+    overdue: bool = field(init=False, default=False)
+    bulk_action: RowAction | None = field(init=False, default=None)  # a bulk step no guard blocks
+    acting_as: str | None = field(init=False, default=None)  # "Plh. Camat" when only a delegation reaches it
 
-    @cached_property
-    def summary(self) -> dict:
-        summary = self.spec.summary(self.entity)
+    def complete(self, now: datetime) -> "Row":
+        spec, entity = self.spec, self.entity
+        self.key = f"{spec.name}:{entity.id}"
+        self.version = getattr(entity, spec.version_attr)
+        for action in self.actions:
+            action.value = item_value(self, action)
+        summary = spec.summary(entity)
         if summary.get("links"):
             summary["links"] = [(self._text(label), url) for label, url in summary["links"]]
-        return summary
+        self.summary = summary
+        self.url = spec.url(entity) if spec.url else None
+        if self.url:
+            self.open_url = self.url + ("&" if "?" in self.url else "?") + "from=inbox"
+        self.overdue = self.due_at is not None and self.due_at < now
+        self.bulk_action = next((a for a in self.actions if a.step.bulk and not a.blocked), None)
+        titles = {a.delegation.title for a in self.actions if a.delegation is not None}
+        if titles and all(a.delegation is not None for a in self.actions):
+            self.acting_as = ", ".join(sorted(titles))
+        return self
 
     def _text(self, label) -> str:
         if isinstance(label, str):
@@ -75,38 +91,6 @@ class Row:
         if known is None or known[0] is not label:  # holding the label keeps its id from being reused
             known = self.texts[id(label)] = (label, str(label))
         return known[1]
-
-    @cached_property
-    def url(self) -> str | None:
-        return self.spec.url(self.entity) if self.spec.url else None
-
-    @cached_property
-    def open_url(self) -> str | None:
-        """The row's own page, opened from the inbox: a step taken there goes on to the next item."""
-        if not self.url:
-            return None
-        return self.url + ("&" if "?" in self.url else "?") + "from=inbox"
-
-    @cached_property
-    def version(self) -> int:
-        return getattr(self.entity, self.spec.version_attr)
-
-    @cached_property
-    def overdue(self) -> bool:
-        return self.due_at is not None and self.due_at < utcnow()
-
-    @cached_property
-    def bulk_action(self) -> RowAction | None:
-        """The action a batch takes on this row: a bulk step that no guard blocks."""
-        return next((a for a in self.actions if a.step.bulk and not a.blocked), None)
-
-    @cached_property
-    def acting_as(self) -> str | None:
-        """'Plh. Camat' when the row reaches the reader only through a delegation."""
-        titles = {a.delegation.title for a in self.actions if a.delegation is not None}
-        if titles and all(a.delegation is not None for a in self.actions):
-            return ", ".join(sorted(titles))
-        return None
 
 
 @dataclass
@@ -178,6 +162,7 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
         if spec.prefetch:
             spec.prefetch(list(entities.values()))
         order = {s.trigger: n for n, s in enumerate(spec.steps)}
+        now = utcnow()
         labels: dict[str, str] = {}
         texts: dict = {}
         rows = []
@@ -195,11 +180,9 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
                 seen.add(step.trigger)
                 blocked = next((str(m) for m in (g(entity, user) for g in step.guards) if m), None)
                 label = labels.get(step.trigger) or labels.setdefault(step.trigger, str(step.label))
-                action = RowAction(step, delegation, blocked, label)
-                action.value = item_value(row, action)
-                row.actions.append(action)
+                row.actions.append(RowAction(step, delegation, blocked, label))
             row.actions.sort(key=lambda a: order[a.trigger])
-            rows.append(row)
+            rows.append(row.complete(now))
         result[name] = rows
     return result
 
