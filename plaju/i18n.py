@@ -57,7 +57,13 @@ def date_text(value: date | None, fmt: str = "d MMMM yyyy") -> str:
     return f"{value.day} {_month_names(get_locale() or 'id', width)[value.month - 1]} {value.year:04d}"
 
 
-def wib_text(value: datetime | str | None, fmt: str = WIB_FORMAT) -> str:
+def wib_writer():
+    """wib_text for the current locale, looked up once: for a list that writes a time in every row."""
+    months = _month_names(get_locale() or "id")
+    return lambda value: wib_text(value, months=months)
+
+
+def wib_text(value: datetime | str | None, fmt: str = WIB_FORMAT, months: tuple[str, ...] | None = None) -> str:
     """A stored UTC time as the office reads it, "29 Nov 2026 14.05 WIB". The usual format is written
     directly from the locale's month names: lists show dozens of times per page, and Babel's general
     pattern formatter costs more than the rest of a row."""
@@ -68,7 +74,7 @@ def wib_text(value: datetime | str | None, fmt: str = WIB_FORMAT) -> str:
     local = to_wib(value)
     if fmt != WIB_FORMAT:
         return format_datetime(local, fmt, rebase=False) + " WIB"
-    month = _month_names(get_locale() or "id")[local.month - 1]
+    month = (months or _month_names(get_locale() or "id"))[local.month - 1]
     return f"{local.day} {month} {local.year:04d} {local.hour:02d}.{local.minute:02d} WIB"
 
 

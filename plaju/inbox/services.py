@@ -15,6 +15,7 @@ from ..accounts.models import Delegation
 from ..audit import record as audit
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import wib_text, wib_writer
 from ..workflow import Conflict, Invalid, NotAllowed, Refused, all_specs, fire, spec_named
 from ..workflow.assignments import (
     CAP,
@@ -61,10 +62,12 @@ class Row:
     url: str | None = field(init=False, default=None)
     open_url: str | None = field(init=False, default=None)  # its page opened from the inbox: a step there goes on
     overdue: bool = field(init=False, default=False)
+    since_text: str = field(init=False, default="")  # "26 Nov 2026 12.22 WIB"
+    due_text: str | None = field(init=False, default=None)
     bulk_action: RowAction | None = field(init=False, default=None)  # a bulk step no guard blocks
     acting_as: str | None = field(init=False, default=None)  # "Plh. Camat" when only a delegation reaches it
 
-    def complete(self, now: datetime) -> "Row":
+    def complete(self, now: datetime, wib=wib_text) -> "Row":
         spec, entity = self.spec, self.entity
         self.key = f"{spec.name}:{entity.id}"
         self.version = getattr(entity, spec.version_attr)
@@ -78,6 +81,8 @@ class Row:
         if self.url:
             self.open_url = self.url + ("&" if "?" in self.url else "?") + "from=inbox"
         self.overdue = self.due_at is not None and self.due_at < now
+        self.since_text = wib(self.since)
+        self.due_text = wib(self.due_at) if self.due_at is not None else None
         self.bulk_action = next((a for a in self.actions if a.step.bulk and not a.blocked), None)
         titles = {a.delegation.title for a in self.actions if a.delegation is not None}
         if titles and all(a.delegation is not None for a in self.actions):
@@ -162,7 +167,7 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
         if spec.prefetch:
             spec.prefetch(list(entities.values()))
         order = {s.trigger: n for n, s in enumerate(spec.steps)}
-        now = utcnow()
+        now, wib = utcnow(), wib_writer()
         labels: dict[str, str] = {}
         texts: dict = {}
         rows = []
@@ -182,7 +187,7 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
                 label = labels.get(step.trigger) or labels.setdefault(step.trigger, str(step.label))
                 row.actions.append(RowAction(step, delegation, blocked, label))
             row.actions.sort(key=lambda a: order[a.trigger])
-            rows.append(row.complete(now))
+            rows.append(row.complete(now, wib))
         result[name] = rows
     return result
 
