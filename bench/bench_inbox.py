@@ -298,8 +298,9 @@ def main() -> None:
     ap.add_argument("--waiting", type=int, default=20_000, help="of them awaiting the Camat's signature")
     ap.add_argument("--database-url", help="database URL (default: SQLite in a temporary folder)")
     ap.add_argument("--clients", type=int, default=4, help="concurrent clients per app")
-    ap.add_argument("--requests", type=int, default=400, help="timed requests per app, in all")
-    ap.add_argument("--phases", type=int, default=4, help="alternating phases per app")
+    # a p95 needs enough samples in its tail on a shared machine: 1,200 requests give 60 beyond it
+    ap.add_argument("--requests", type=int, default=1200, help="timed requests per app, in all")
+    ap.add_argument("--phases", type=int, default=6, help="alternating phases per app")
     ap.add_argument("--pg-options", default="",
                     help="PostgreSQL session settings for every connection (PGOPTIONS), e.g. '-c jit=off'")
     ap.add_argument("--strict", action="store_true", help="exit 1 if statements grow or the ratio misses 3x")
