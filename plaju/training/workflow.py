@@ -13,9 +13,15 @@ once, as the nominator (the seat and deadline guards apply, the audit trail show
 Camat's sign-off is the second pair of eyes. An ASN without a direct supervisor cannot request
 training: nobody could approve it.
 
+A course the office runs itself (`Course.internal`) ends with the office's own certificate instead of
+evidence for HR: finishing its e-learning, or the organiser closing its classroom days at the minimum
+attendance, leads to `awaiting_certificate`; the signer's `sign_certificate` issues it through
+plaju.letters (numbered, signed) and credits the JP.
+
 E-learning completes itself: when the ASN finishes the last module (and passes the quiz), the service
-fires `complete_elearning` as that ASN. The step's guard checks the progress, so nobody can take it
-early, and the audit trail shows it as the ASN's own step with an explanatory comment.
+fires `complete_elearning` (`complete_internal_elearning` for the office's own course) as that ASN.
+The step's guard checks the progress, so nobody can take it early, and the audit trail shows it as the
+ASN's own step with an explanatory comment.
 """
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

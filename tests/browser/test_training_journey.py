@@ -228,3 +228,19 @@ def test_an_asn_finishes_the_offices_own_elearning_and_downloads_its_signed_cert
     expect(phone.get_by_test_id("jp-bar")).to_have_attribute("aria-valuenow", str(before + 3))
     _fits(phone)
     assert phone.console_errors == [] and page.console_errors == []
+
+
+def test_hr_ticks_attendance_of_the_offices_classroom_course_on_a_phone(phone_page):
+    phone = phone_page
+    login(phone, "kepegawaian")
+    phone.goto("/training/courses/")
+    phone.get_by_test_id("course-search").fill("tata naskah")
+    phone.get_by_role("link", name="Pelatihan Internal Tata Naskah Dinas").click()
+    expect(phone.get_by_test_id("internal-course")).to_contain_text("80%")
+    with phone.expect_navigation():
+        phone.get_by_test_id("attendance-link").click()
+    expect(phone.get_by_test_id("attendance-rule")).to_contain_text("80%")
+    expect(phone.get_by_test_id("attendance-days").locator("a")).not_to_have_count(0)
+    _fits(phone)
+    assert_accessible(phone)
+    assert phone.console_errors == []

@@ -284,3 +284,25 @@ def test_the_attendance_pages(client, login_as, db, users, classroom, enrol):
     assert client.post(f"/training/courses/{classroom.id}/attendance/close").status_code == 303
     assert _fresh(db, mine).state == "awaiting_certificate"
     assert "3 dari 3 hari (100%)" in client.get(f"/training/enrolments/{mine.id}").get_data(as_text=True)
+
+
+def test_hr_marks_a_course_as_run_by_the_office_with_its_signer(client, login_as, db, users, make_course):
+    course = make_course()
+    login_as("hr")
+    body = {"title": course.title, "description": "", "kind": "teknis", "method": "pelatihan", "jp": "12",
+            "provider": "Kecamatan Plaju", "quota": "5", "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "60",
+            "active": "y", "internal": "y", "organiser_id": str(users["kasi"].id),
+            "certificate_signer_id": str(users["sekcam"].id), "min_attendance": "75"}
+    page = client.get(f"/training/courses/{course.id}/edit").get_data(as_text=True)
+    assert 'name="certificate_signer_id"' in page and "Sekcam Uji" in page
+    assert client.post(f"/training/courses/{course.id}/edit", data=body).status_code == 302
+    db.session.expire_all()
+    course = db.session.get(type(course), course.id)
+    assert (course.internal, course.organiser_id, course.certificate_signer_id, course.min_attendance) == (
+        True, users["kasi"].id, users["sekcam"].id, 75)
+    # someone who holds no signing role cannot be named the signer; nothing changes
+    refused = client.post(f"/training/courses/{course.id}/edit", data={**body, "certificate_signer_id": str(
+        users["asn"].id), "min_attendance": "50"})
+    assert refused.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(type(course), course.id).min_attendance == 75

@@ -11,7 +11,6 @@ from ..services import elearning as elearning_service
 from .common import actor, bp, is_hr
 from .enrolment import enrolment_or_404
 
-
 FINISHED = ("completed", "awaiting_certificate")
 
 

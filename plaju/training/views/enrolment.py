@@ -14,9 +14,9 @@ from ..evidence import preview_png
 from ..forms import ExternalTrainingForm
 from ..models import Enrolment
 from ..services import elearning as elearning_service
-from ..services.attendance import attendance_of_enrolment
 from ..services import enrolment as enrolment_service
 from ..services import tally as tally_service
+from ..services.attendance import attendance_of_enrolment
 from ..workflow import AUTOMATIC
 from .common import EVENT, actor, bp
 
