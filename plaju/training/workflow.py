@@ -496,6 +496,7 @@ sentences.describe_actions({
     "enrolment.attendance_met": _l("closed the course at the minimum attendance"),
     "enrolment.sign_certificate": _l("signed the certificate"),
     "training_course.attendance": _l("recorded attendance"),
+    "training_course.close": _l("closed the course's attendance"),
     "enrolment.verify": _l("verified the completion and credited the JP"),
     "enrolment.return_evidence": _l("returned the evidence"),
     "enrolment.withdraw": _l("withdrew from the course"),
