@@ -306,3 +306,46 @@ def test_hr_marks_a_course_as_run_by_the_office_with_its_signer(client, login_as
     assert refused.status_code == 422
     db.session.expire_all()
     assert db.session.get(type(course), course.id).min_attendance == 75
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("not __import__('os').environ.get('PLAJU_TEST_DATABASE_URL')",
+                    reason="two organisers at once need PostgreSQL's row locks; SQLite serialises every writer")
+def test_hr_and_the_organiser_saving_the_same_day_at_once_leave_one_row_per_participant(app, db, users,
+                                                                                       classroom, enrol):
+    import threading
+
+    from plaju.accounts.models import User
+    from plaju.training.models import Course
+    classroom.organiser_id = users["kasi"].id
+    db.session.commit()
+    mine = enrol(classroom, users["asn"], "in_progress")
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def save(actor_id, present):
+        with app.app_context():
+            from plaju.extensions import db as thread_db
+            course = thread_db.session.get(Course, classroom.id)
+            actor = thread_db.session.get(User, actor_id)
+            thread_db.session.commit()
+            barrier.wait()
+            try:
+                attendance_service.record_day(course, course.starts_on, present, actor)
+            except Exception as error:  # noqa: BLE001  (any failure fails the test below)
+                errors.append(repr(error))
+            finally:
+                thread_db.session.remove()
+
+    threads = [threading.Thread(target=save, args=(users["hr"].id, [mine.id])),
+               threading.Thread(target=save, args=(users["kasi"].id, []))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    db.session.expire_all()
+    rows = db.session.scalars(select(Attendance)).all()
+    assert len(rows) == 1 and rows[0].recorded_by_id in (users["hr"].id, users["kasi"].id)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "training_course.attendance", AuditEvent.outcome == "ok")) == 2
