@@ -349,3 +349,21 @@ def test_hr_and_the_organiser_saving_the_same_day_at_once_leave_one_row_per_part
     assert len(rows) == 1 and rows[0].recorded_by_id in (users["hr"].id, users["kasi"].id)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "training_course.attendance", AuditEvent.outcome == "ok")) == 2
+
+
+def test_hrs_inbox_reads_the_attendance_of_a_page_at_once(client, login_as, db, users, classroom, enrol, app):
+    """The organiser's to-do shows whether each participant met the minimum: one statement for the page."""
+    from tests.core.test_query_counts import _count
+
+    def grow(n, start):
+        for i in range(start, start + n):
+            person = make_user(f"peserta{i}", supervisor=users["kasi"])
+            enrolment = enrol(classroom, person, "in_progress")
+            attendance_service.record_day(classroom, classroom.starts_on, [enrolment.id], users["hr"])
+
+    grow(2, 0)
+    login_as("hr")
+    small = _count(app, client, "/inbox/")
+    assert "Kehadiran 1 dari 3 hari (33%)" in client.get("/inbox/").get_data(as_text=True)
+    grow(6, 2)
+    assert _count(app, client, "/inbox/") == small
