@@ -16,8 +16,8 @@ from ..extensions import db
 from ..training.models import JP_TARGET, KINDS, METHODS, Course, Enrolment, Plan, PlanItem
 
 WIB_OFFSET = timedelta(hours=7)  # Asia/Jakarta: UTC+7, no daylight saving
-ELEARNING_STARTED = ("in_progress", "completed", "verified", "not_completed")
-ELEARNING_DONE = ("completed", "verified")
+ELEARNING_STARTED = ("in_progress", "completed", "awaiting_certificate", "verified", "not_completed")
+ELEARNING_DONE = ("completed", "awaiting_certificate", "verified")
 
 
 def share(part: int, whole: int) -> float | None:

@@ -71,7 +71,15 @@ COURSES = [
      "Mal Pelayanan Publik Palembang", 4, 40, False, "Dua minggu belajar langsung di MPP."),
     ("Belajar Mandiri: Etika Pelayanan Publik", "sosial_kultural", "mandiri", 2, "Internal Kecamatan Plaju",
      "", None, 90, True, "Membaca modul etika pelayanan dan menuliskan refleksi singkat."),
+    # run by the office itself: the certificate is issued here (see INTERNAL)
+    ("E-learning Standar Pelayanan PATEN", "teknis", "elearning", 3, "Kecamatan Plaju", "", None, 60, True,
+     "Tiga hal yang wajib diketahui petugas PATEN; sertifikat diterbitkan Kecamatan setelah modul dan kuis selesai."),
+    ("Pelatihan Internal Tata Naskah Dinas", "teknis", "pelatihan", 8, "Kecamatan Plaju",
+     "Aula Kantor Camat Plaju", 20, 12, True,
+     "Dua hari praktik menyusun surat dinas; sertifikat diterbitkan Kecamatan bagi peserta yang hadir minimal 80%."),
 ]
+# courses the office runs itself: the organiser records attendance, the office signs the certificates
+INTERNAL = {"E-learning Standar Pelayanan PATEN", "Pelatihan Internal Tata Naskah Dinas"}
 
 MODULES = {
     "E-learning Komunikasi Efektif dengan Warga": [
@@ -80,6 +88,13 @@ MODULES = {
          "permintaannya, lalu jelaskan langkah berikutnya dengan bahasa sederhana."),
         ("Menjelaskan persyaratan dengan jelas", "link", "https://www.menpan.go.id/"),
         ("Lembar ringkas: menangani keluhan", "pdf", None),
+    ],
+    "E-learning Standar Pelayanan PATEN": [
+        ("Apa itu PATEN", "text",
+         "PATEN (Pelayanan Administrasi Terpadu Kecamatan) melayani warga di satu loket: permohonan masuk, "
+         "diproses, dan diambil di tempat yang sama."),
+        ("Standar waktu dan biaya", "text",
+         "Setiap jenis layanan punya standar waktu yang diumumkan. Layanan kecamatan tidak dipungut biaya."),
     ],
     "E-learning Dasar Pelayanan Publik Digital": [
         ("Apa itu layanan digital kecamatan", "text",
@@ -90,6 +105,11 @@ MODULES = {
     ],
 }
 QUIZ = {
+    "E-learning Standar Pelayanan PATEN": (70, [
+        ("Berapa biaya layanan PATEN di kecamatan?", ["Gratis", "Rp 10.000", "Tergantung petugas"], 0),
+        ("Di mana warga mengambil dokumen yang sudah selesai?",
+         ["Di loket PATEN tempat mengajukan", "Di kantor wali kota", "Dikirim ke RT"], 0),
+    ]),
     "E-learning Komunikasi Efektif dengan Warga": (70, [
         ("Apa langkah pertama saat warga menyampaikan keluhan?",
          ["Langsung menjelaskan aturan", "Mendengarkan sampai selesai", "Meminta warga datang besok"], 1),
@@ -138,6 +158,8 @@ COURSE_COMPETENCES = {
     "Mentoring Penyusunan SKP": (("KINERJA", 3), ("pelaksana", "fungsional", "pengawas"), 0),
     "Magang di Mal Pelayanan Publik Palembang": (("PELAYANAN", 4), ("pelaksana", "pengawas"), 3_000_000),
     "Belajar Mandiri: Etika Pelayanan Publik": (("INTEGRITAS", 3), (), 0),
+    "E-learning Standar Pelayanan PATEN": (("PELAYANAN", 2), (), 0),
+    "Pelatihan Internal Tata Naskah Dinas": (("KINERJA", 2), ("pelaksana", "fungsional"), 0),
 }
 
 
@@ -179,6 +201,33 @@ def seed_competences(people: dict, courses: dict) -> None:
     db.session.commit()
 
 
+def seed_internal_certificates(people, enrol, past_run) -> None:
+    """The office's own classroom course, held last week: HR recorded attendance and closed it; one
+    participant's certificate is signed by the Camat, one awaits his signature, one missed too many days."""
+    from ..workflow import Refused as Refusal
+    from .services import attendance as attendance_service
+    title = "Pelatihan Internal Tata Naskah Dinas"
+    if not {"asn4", "petugas", "petugas2"} <= set(people):
+        return
+    steps = lambda username: [("approve", people[username].supervisor.username, {}),  # noqa: E731
+                              ("sign_off_routine", "camat", {})]
+    taking = {name: enrol(name, title, *steps(name), past=True) for name in ("asn4", "petugas", "petugas2")}
+    course = past_run(title)
+    hr = people["kepegawaian"]
+    days = attendance_service.course_days(course)
+    for n, day in enumerate(days):
+        present = [taking["asn4"].id, taking["petugas"].id] + ([taking["petugas2"].id] if n == 0 else [])
+        attendance_service.record_day(course, day, present, hr)
+    closing = attendance_service.close_course(db.session.get(type(course), course.id), hr, mark_below=True)
+    signed = next((e for e in closing.certified if e.user_id == people["asn4"].id), None)
+    if signed is not None:
+        try:
+            fire(signed, "sign_certificate", people["camat"], expected_version=signed.version,
+                 password=current_app.config["DEMO_PASSWORD"])
+        except Refusal as refusal:  # no signing certificate for the Camat: it stays awaiting his signature
+            log.warning("demo certificate stays unsigned: %s", refusal.message)
+
+
 @seeder(order=30)
 def seed_training() -> None:
     from ..audit import record as audit
@@ -204,6 +253,8 @@ def seed_training() -> None:
                         link="https://elearning.lan.go.id/" if method == "elearning" and provider == "LAN RI" else "")
         if title in QUIZ:
             course.pass_mark = QUIZ[title][0]
+        if title in INTERNAL:  # HR organises; the Camat signs the certificates
+            course.internal, course.organiser_id = True, hr.id
         db.session.add(course)
         courses[title] = course
     db.session.flush()
@@ -239,7 +290,7 @@ def seed_training() -> None:
             ends = max(today - timedelta(days=10), date(today.year, 1, 1))
             run = Course(**{name: getattr(source, name) for name in (
                 "title", "kind", "method", "jp", "provider", "description", "place", "quota", "routine",
-                "link", "pass_mark")}, enrol_deadline=None,
+                "link", "pass_mark", "internal", "organiser_id")}, enrol_deadline=None,
                 starts_on=None if source.starts_on is None else ends - timedelta(days=2),
                 ends_on=None if source.ends_on is None else ends)
             db.session.add(run)
@@ -303,6 +354,8 @@ def seed_training() -> None:
     enrol("petugas2", "Workshop Aplikasi Pelayanan Online Kecamatan", ("approve", "kasi", {}),
           ("sign_off_routine", "camat", {}),
           ("mark_not_completed", "kasi", {"comment": "Tidak hadir pada dua sesi praktik."}))
+
+    seed_internal_certificates(people, enrol, past_run)
 
     for run in past_runs.values():  # they happened: no longer offered
         run.active = False

@@ -9,6 +9,14 @@ from ..once import OnceForm
 from .models import DEFAULT_QUIZ_MAX_ATTEMPTS, DEFAULT_QUIZ_RETRY_WAIT, FUNDING, KINDS, METHODS, MODULE_KINDS, QUARTERS
 
 
+def _person_id(value):
+    """A person chosen in a select: their id, 0 for the default entry (also when nothing was sent)."""
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else -1
+
+
 def _choices(mapping):
     return [SelectChoice(code, label) for code, label in mapping.items()]
 
@@ -44,6 +52,31 @@ class CourseForm(PlajuForm):
         NumberRange(min=1, max=10080, message=_l("The waiting time is 1 to 10080 minutes (7 days)."))])
     quiz_before_modules = BooleanField(_l("The quiz may be taken before every module is done"))
     active = BooleanField(_l("Offered in the catalogue"), default=True)
+    internal = BooleanField(_l("The office runs this course and issues its certificate"))
+    organiser_id = SelectField(_l("Organiser (records attendance)"), coerce=_person_id, validate_choice=False,
+                               default=0)
+    certificate_signer_id = SelectField(_l("Signs the certificates"), coerce=_person_id, validate_choice=False,
+                                        default=0)
+    min_attendance = IntegerField(_l("Minimum attendance (%)"), validators=[
+        Optional(), NumberRange(min=1, max=100, message=_l("The minimum attendance is 1 to 100 percent."))],
+        description=_l("Classroom courses; empty: 80%."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services.catalogue import organiser_choices, signer_choices
+        self.organiser_id.choices = [SelectChoice(0, _l("HR (Kepegawaian)"))] + [
+            SelectChoice(u.id, u.full_name) for u in organiser_choices()]
+        self.certificate_signer_id.choices = [SelectChoice(0, _l("The Camat (or his Plh/Plt)"))] + [
+            SelectChoice(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name)
+            for u in signer_choices()]
+
+    def validate_organiser_id(self, field):
+        if field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError(_l("Not a valid choice."))
+
+    def validate_certificate_signer_id(self, field):
+        if field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError(_l("Not a valid choice."))
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -54,7 +87,10 @@ class CourseForm(PlajuForm):
                        else getattr(self, name).data)
                 for name in ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on",
                              "place", "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts",
-                             "quiz_retry_wait_minutes", "quiz_before_modules", "active")}
+                             "quiz_retry_wait_minutes", "quiz_before_modules", "active", "internal",
+                             "min_attendance")} | {
+            "organiser_id": self.organiser_id.data or None,
+            "certificate_signer_id": self.certificate_signer_id.data or None}
 
 
 class ModuleForm(OnceForm):

@@ -14,6 +14,7 @@ JP_TARGET = 20  # every ASN has the right to at least 20 JP a year
 DEFAULT_PASS_MARK = 70  # percent, for a quiz whose course sets no pass mark
 DEFAULT_QUIZ_MAX_ATTEMPTS = 3
 DEFAULT_QUIZ_RETRY_WAIT = 60  # minutes after the last allowed attempt
+DEFAULT_MIN_ATTENDANCE = 80  # percent of the course days, for a course the office runs itself
 
 KINDS = {
     "teknis": _l("Technical"),
@@ -38,7 +39,7 @@ METHODS = {**CLASSICAL, **NON_CLASSICAL}
 MODULE_KINDS = {"text": _l("Text"), "pdf": _l("PDF"), "link": _l("External link")}
 
 # enrolments in these states hold a seat of the course
-SEAT_STATES = ("approved", "in_progress", "completed", "verified", "not_completed")
+SEAT_STATES = ("approved", "in_progress", "completed", "awaiting_certificate", "verified", "not_completed")
 # an ASN has at most one enrolment per course outside these states
 CLOSED_STATES = ("declined", "withdrawn", "not_completed")
 
@@ -79,15 +80,27 @@ class Course(db.Model):
     external: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     fee: Mapped[int | None] = mapped_column(BigInteger)  # Rupiah per participant; None: not known
+    # a course the office runs itself: the organiser records attendance and the office issues the
+    # certificate (a letter of plaju.letters), signed by `certificate_signer` (None: the Camat)
+    internal: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    certificate_signer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    min_attendance: Mapped[int | None]  # percent of the course days; None: DEFAULT_MIN_ATTENDANCE
 
     modules: Mapped[list["Module"]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan")
     questions: Mapped[list["QuizQuestion"]] = relationship(
         back_populates="course", order_by="QuizQuestion.position", cascade="all, delete-orphan")
+    organiser: Mapped[User | None] = relationship(foreign_keys=[organiser_id])
+    certificate_signer: Mapped[User | None] = relationship(foreign_keys=[certificate_signer_id])
 
     @property
     def is_elearning(self) -> bool:
         return self.method == "elearning"
+
+    @property
+    def effective_min_attendance(self) -> int:
+        return DEFAULT_MIN_ATTENDANCE if self.min_attendance is None else self.min_attendance
 
     @property
     def effective_pass_mark(self) -> int:
@@ -189,6 +202,18 @@ class ModuleProgress(db.Model):
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolment.id", ondelete="CASCADE"))
     module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id", ondelete="CASCADE"), index=True)
     done_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attendance(db.Model):
+    """One participant on one day of a course the office runs: present or not, as the organiser recorded."""
+    __tablename__ = "training_attendance"
+    __table_args__ = (UniqueConstraint("enrolment_id", "day", name="uq_training_attendance_day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolment.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    present: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Plan(db.Model):

@@ -13,9 +13,15 @@ once, as the nominator (the seat and deadline guards apply, the audit trail show
 Camat's sign-off is the second pair of eyes. An ASN without a direct supervisor cannot request
 training: nobody could approve it.
 
+A course the office runs itself (`Course.internal`) ends with the office's own certificate instead of
+evidence for HR: finishing its e-learning, or the organiser closing its classroom days at the minimum
+attendance, leads to `awaiting_certificate`; the signer's `sign_certificate` issues it through
+plaju.letters (numbered, signed) and credits the JP.
+
 E-learning completes itself: when the ASN finishes the last module (and passes the quiz), the service
-fires `complete_elearning` as that ASN. The step's guard checks the progress, so nobody can take it
-early, and the audit trail shows it as the ASN's own step with an explanatory comment.
+fires `complete_elearning` (`complete_internal_elearning` for the office's own course) as that ASN.
+The step's guard checks the progress, so nobody can take it early, and the audit trail shows it as the
+ASN's own step with an explanatory comment.
 """
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,7 +40,7 @@ from ..workflow.spec import relation
 from .models import SEAT_STATES, Course, Enrolment, ModuleProgress, Plan
 
 # steps the system takes on the user's behalf; no button offers them
-AUTOMATIC = frozenset({"complete_elearning"})
+AUTOMATIC = frozenset({"complete_elearning", "complete_internal_elearning"})
 
 
 # --- queries the guards and the views share ------------------------------------------------------
@@ -120,6 +126,29 @@ CAMAT_SPECIAL = roles("camat").when(lambda e: not e.course.routine, "non-routine
 HR = roles("hr")
 
 
+def _is_organiser(user, enrolment) -> bool:
+    return enrolment.course.organiser_id is not None and enrolment.course.organiser_id == user.id
+
+
+def _signer_label(enrolment) -> str | None:
+    signer = enrolment.course.certificate_signer
+    return None if signer is None else _("certificate signer (%(name)s)", name=signer.full_name)
+
+
+# A course the office runs itself: HR or the course's own organiser records attendance and closes it;
+# its certificates are signed by the official the course names, else by the Camat (or his Plh/Plt).
+ORGANISER = HR | relation(_is_organiser, "organiser of the course",
+                          names=lambda e: [e.course.organiser_id],
+                          label=lambda e: _("organiser (%(name)s)", name=e.course.organiser.full_name)
+                          if e.course.organiser is not None else None)
+CERTIFICATE_SIGNER = roles("camat").when(
+    lambda e: e.course.certificate_signer_id is None, "the course names no other certificate signer",
+    label=lambda e: _("Camat") if e.course.certificate_signer_id is None else None) | relation(
+    lambda u, e: e.course.certificate_signer_id is not None and e.course.certificate_signer_id == u.id,
+    "the certificate signer the course names", names=lambda e: [e.course.certificate_signer_id],
+    label=_signer_label)
+
+
 # --- guards (side-effect free) ---------------------------------------------------------------------
 
 def _deadline_open(enrolment, _actor):
@@ -142,7 +171,8 @@ def _seat_free(enrolment, _actor):
 
 
 def _prefetch_seats(enrolments) -> None:
-    """Seats taken per course for a page of enrolments in one grouped count, kept on each row."""
+    """Seats taken per course for a page of enrolments in one grouped count, and the attendance of the
+    office's own classroom courses in one more, kept on each row."""
     course_ids = {e.course_id for e in enrolments}
     if not course_ids:
         return
@@ -150,8 +180,14 @@ def _prefetch_seats(enrolments) -> None:
         select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(course_ids),
                                                         Enrolment.state.in_(SEAT_STATES))
         .group_by(Enrolment.course_id)).all())
+    # the attendance of the office's own classroom courses, for the `attendance_met` guard: one statement
+    from .services.attendance import attendance_by_enrolment
+    marks = attendance_by_enrolment([e.id for e in enrolments if e.course.internal and not e.course.is_elearning
+                                     and e.state == "in_progress"])
     for e in enrolments:
         e._inbox_hints = {"seats_taken": counts.get(e.course_id, 0) - (e.state in SEAT_STATES)}
+        if e.id in marks:
+            e._inbox_hints["attendance"] = marks[e.id]
 
 
 def _not_elearning(enrolment, _actor):
@@ -194,6 +230,48 @@ def _elearning_finished(enrolment, _actor):
         return _("%(done)s of %(total)s modules are done; finish every module first.", done=done, total=total)
     if not quiz_ok:
         return _("Pass the quiz first (pass mark %(mark)s%%).", mark=enrolment.course.effective_pass_mark)
+    return None
+
+
+def _not_internal(enrolment, _actor):
+    if enrolment.course.internal:
+        return _("The office runs this course: its certificate is issued here, no upload is needed.")
+    return None
+
+
+_not_internal.structural = True
+
+
+def _is_internal(enrolment, _actor):
+    if not enrolment.course.internal:
+        return _("The office does not run this course: completion is reported with its certificate.")
+    return None
+
+
+_is_internal.structural = True
+
+
+def _internal_classroom(enrolment, _actor):
+    course = enrolment.course
+    if not course.internal or course.is_elearning:
+        return _("Attendance is recorded only for classroom courses the office runs itself.")
+    return None
+
+
+_internal_classroom.structural = True
+
+
+def _attendance_enough(enrolment, _actor):
+    from .services.attendance import attendance_of_enrolment, summary
+    hinted = getattr(enrolment, "_inbox_hints", {}).get("attendance")  # a list page read a page's at once
+    present, total, percent = (summary(enrolment.course, hinted) if hinted is not None
+                               else attendance_of_enrolment(enrolment))
+    minimum = enrolment.course.effective_min_attendance
+    if not total:
+        return _("The course has no dates, so no attendance can be counted.")
+    if percent < minimum:
+        return _("Attendance %(present)s of %(total)s days (%(percent)s%%) is below the minimum of %(minimum)s%%.",
+                 present=present, total=total, percent=percent, minimum=minimum)
     return None
 
 
@@ -248,6 +326,24 @@ def _finish_elearning(enrolment, ctx):
     ctx.change("quiz_score", None, enrolment.quiz_score)
 
 
+def _attendance_recorded(enrolment, ctx):
+    from .services.attendance import attendance_of_enrolment
+    present, total, percent = attendance_of_enrolment(enrolment)
+    enrolment.completed_at = ctx.now
+    ctx.change("attendance", None, f"{present}/{total} ({percent}%)")
+
+
+def _issue_certificate(enrolment, ctx):
+    """The office's certificate: drawn, numbered and signed by the letters machinery in this step's
+    transaction; its facts are recorded as a reported certificate's are, and the JP credited."""
+    from ..timeutil import to_wib
+    from .certificates import issue_certificate
+    # the row is `verified` with a credited year (a check constraint) before the register flushes
+    enrolment.credited_year = to_wib(ctx.now).year
+    issue_certificate(enrolment, ctx)
+    _credit_jp(enrolment, ctx)
+
+
 def _credit_jp(enrolment, ctx):
     from ..timeutil import to_wib
     # the year the certificate dates the training, else the year it was completed; the JP as printed
@@ -281,6 +377,7 @@ ENROLMENT_STATES = [
     State("approved", _l("Approved by supervisor"), clock=True, tone="info"),
     State("in_progress", _l("In progress"), tone="info"),
     State("completed", _l("Completed, awaiting verification"), clock=True, tone="warning"),
+    State("awaiting_certificate", _l("Completed, certificate awaiting signature"), clock=True, tone="info"),
     State("verified", _l("Verified, JP credited"), terminal=True, tone="success"),
     State("declined", _l("Declined"), terminal=True, tone="danger"),
     State("withdrawn", _l("Withdrawn"), terminal=True, tone="neutral"),
@@ -303,13 +400,24 @@ ENROLMENT_FLOW = register(Spec(
         Step("refuse_sign_off", "approved", "declined", _l("Decline sign-off"), who=roles("camat"),
              four_eyes=True, comment_required=True, style="danger"),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
-             guards=(_not_elearning, _course_over), effect=_attach_evidence, form=("certificate", "upload"),
-             row_form=False),
+             guards=(_not_elearning, _not_internal, _course_over), effect=_attach_evidence,
+             form=("certificate", "upload"), row_form=False),
         Step("complete_elearning", "in_progress", "completed", _l("E-learning finished"), who=ENROLLED_ASN,
-             guards=(_is_elearning, _elearning_finished), effect=_finish_elearning,
+             guards=(_is_elearning, _not_internal, _elearning_finished), effect=_finish_elearning,
              # the ASN's to-do (the page shows what is left), taken by the system when the last part is done:
              # listed, never a button, and the sign-off's news already tells the ASN
              notify=False, row_form=False),
+        # the office's own e-learning: finishing it makes the certificate the signer's to-do
+        Step("complete_internal_elearning", "in_progress", "awaiting_certificate", _l("E-learning finished"),
+             who=ENROLLED_ASN, guards=(_is_elearning, _is_internal, _elearning_finished),
+             effect=_finish_elearning, notify=False, row_form=False),
+        # the office's own classroom course: the organiser closes it at the minimum attendance
+        Step("attendance_met", "in_progress", "awaiting_certificate", _l("Attendance met: issue the certificate"),
+             who=ORGANISER, four_eyes=True, guards=(_internal_classroom, _course_over, _attendance_enough),
+             effect=_attendance_recorded, style="success", notify=False),
+        Step("sign_certificate", "awaiting_certificate", "verified", _l("Sign the certificate"),
+             who=CERTIFICATE_SIGNER, reauth=True, four_eyes=True, delegable=True, effect=_issue_certificate,
+             style="success", bulk=True),
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=HR, four_eyes=True,
              effect=_credit_jp, style="success"),
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=HR,
@@ -319,7 +427,8 @@ ENROLMENT_FLOW = register(Spec(
              consequence=_l("Withdrawing ends this enrolment for good: your seat is given up and cannot be "
                             "taken back; to join the course again you must enrol anew.")),
         Step("mark_not_completed", "in_progress", "not_completed", _l("Mark as not completed"),
-             who=HR | DIRECT_SUPERVISOR, four_eyes=True, comment_required=True, style="danger", todo=False),
+             who=HR | DIRECT_SUPERVISOR | ORGANISER, four_eyes=True, comment_required=True, style="danger",
+             todo=False),
     ],
     owners=lambda e: {e.user_id},
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
@@ -392,6 +501,11 @@ sentences.describe_actions({
     "enrolment.refuse_sign_off": _l("declined the sign-off"),
     "enrolment.complete": _l("reported the course completed"),
     "enrolment.complete_elearning": _l("finished the e-learning"),
+    "enrolment.complete_internal_elearning": _l("finished the e-learning"),
+    "enrolment.attendance_met": _l("closed the course at the minimum attendance"),
+    "enrolment.sign_certificate": _l("signed the certificate"),
+    "training_course.attendance": _l("recorded attendance"),
+    "training_course.close": _l("closed the course's attendance"),
     "enrolment.verify": _l("verified the completion and credited the JP"),
     "enrolment.return_evidence": _l("returned the evidence"),
     "enrolment.withdraw": _l("withdrew from the course"),
@@ -421,6 +535,7 @@ sentences.describe_fields({
     "title": _l("Title"), "certificate_number": _l("Certificate number"),
     "certificate_date": _l("Date on the certificate"), "certificate_issuer": _l("Issued by"),
     "certificate_jp": _l("JP as printed"),
+    "attendance": _l("Attendance"), "day": _l("Day"), "present": _l("Present"),
 }, users=("approved_by_id", "signed_by_id"))
 
 
@@ -493,6 +608,7 @@ register_news(
         "sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was signed off by the Camat")),
         "refuse_sign_off": News(_the_asn, _l("The Camat declined your enrolment in %(title)s: %(reason)s")),
         "verify": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded")),
+        "sign_certificate": News(_the_asn, _l("Your certificate for %(title)s is signed and %(jp)s JP recorded")),
         "return_evidence": News(_the_asn, _l("HR returned your evidence for %(title)s: %(reason)s")),
         "mark_not_completed": News(_the_asn, _l("Your training %(title)s was marked as not completed: "
                                                 "%(reason)s")),

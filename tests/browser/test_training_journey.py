@@ -136,3 +136,111 @@ def test_the_camat_approves_one_plan_and_returns_another_with_notes(page):
     expect(trail.locator("li").last).to_contain_text(notes)
     assert_accessible(page)
     assert page.console_errors == []
+
+
+INTERNAL = "E-learning Standar Pelayanan PATEN"
+INTERNAL_ANSWERS = ["Gratis", "Di loket PATEN tempat mengajukan"]
+
+
+def test_an_asn_finishes_the_offices_own_elearning_and_downloads_its_signed_certificate(page, phone_page):
+    """The office runs the course: finishing it on a phone puts the certificate in the Camat's inbox, he
+    signs it there with the documents' bulk signature, the ASN downloads the PDF and the JP bar moves."""
+    import io
+
+    import pypdfium2 as pdfium
+    phone = phone_page
+    login(phone, "asn2")
+    phone.goto("/training/me")
+    before = int(phone.get_by_test_id("my-jp").inner_text())
+    phone.goto("/training/courses/")
+    phone.get_by_test_id("course-search").fill("standar pelayanan")
+    phone.get_by_role("link", name=INTERNAL).click()
+    expect(phone.get_by_test_id("internal-course")).to_contain_text("sertifikat diterbitkan di sini")
+    _fits(phone)
+    phone.get_by_test_id("enrol-button").click()
+    phone.wait_for_url(re.compile(r"/training/enrolments/\d+$"))
+    enrolment_url = phone.url
+
+    login(page, "kasipem")
+    page.goto(enrolment_url)
+    page.get_by_test_id("action-approve").get_by_role("button").click()
+    expect(_state(page)).to_have_attribute("data-state", "approved")
+    logout(page)
+    login(page, "camat")
+    page.goto(enrolment_url)
+    page.get_by_role("button", name="Tandatangani (pelatihan rutin)").click()
+    expect(_state(page)).to_have_attribute("data-state", "in_progress")
+    logout(page)
+
+    # the ASN follows the page: open the e-learning, each module leads to the next, then the quiz
+    phone.goto(enrolment_url)
+    with phone.expect_navigation():
+        phone.get_by_test_id("open-learning").click()
+    modules = phone.get_by_test_id("module-link")
+    expect(modules).to_have_count(2)
+    with phone.expect_navigation():
+        modules.first.click()
+    for _ in range(2):
+        _fits(phone)
+        with phone.expect_navigation():
+            phone.get_by_test_id("mark-done").click()
+    with phone.expect_navigation():
+        phone.get_by_test_id("open-quiz").click()
+    for answer in INTERNAL_ANSWERS:
+        phone.get_by_label(answer).check()
+    phone.get_by_test_id("quiz-submit").click()
+    phone.wait_for_url(enrolment_url)
+    expect(_state(phone)).to_have_attribute("data-state", "awaiting_certificate")
+    expect(phone.get_by_test_id("certificate-waiting")).to_contain_text("menunggu tanda tangan Camat")
+    _fits(phone)
+    phone.goto("/training/me")
+    assert int(phone.get_by_test_id("my-jp").inner_text()) == before  # credited when signed
+
+    # the Camat signs it from his inbox like a letter, with his password once
+    login(page, "camat")
+    page.goto("/inbox/")
+    row = page.get_by_test_id("inbox-row").filter(has_text=INTERNAL)
+    expect(row).to_have_count(1)
+    row.get_by_test_id("select-row").check()
+    page.get_by_test_id("bulk-selected").click()
+    expect(page.get_by_test_id("confirm-item")).to_have_count(1)
+    page.get_by_test_id("bulk-password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("bulk-confirm").click()
+    expect(page.get_by_test_id("done-count")).to_contain_text("1")
+    logout(page)
+
+    phone.goto(enrolment_url)
+    expect(_state(phone)).to_have_attribute("data-state", "verified")
+    number = phone.get_by_test_id("certificate-number").inner_text().strip()
+    expect(phone.get_by_test_id("certificate-box")).to_contain_text(number)
+    _fits(phone)
+    assert_accessible(phone)
+    href = phone.get_by_test_id("certificate-download").get_attribute("href")
+    response = phone.request.get(href)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    document = pdfium.PdfDocument(io.BytesIO(response.body()))
+    text = " ".join(p.get_textpage().get_text_range() for p in document)
+    document.close()
+    assert number in text and "3 JP" in text and "SERTIFIKAT PELATIHAN" in text and "Camat" in text, text
+
+    phone.goto("/training/me")
+    assert int(phone.get_by_test_id("my-jp").inner_text()) == before + 3
+    expect(phone.get_by_test_id("jp-bar")).to_have_attribute("aria-valuenow", str(before + 3))
+    _fits(phone)
+    assert phone.console_errors == [] and page.console_errors == []
+
+
+def test_hr_ticks_attendance_of_the_offices_classroom_course_on_a_phone(phone_page):
+    phone = phone_page
+    login(phone, "kepegawaian")
+    phone.goto("/training/courses/")
+    phone.get_by_test_id("course-search").fill("tata naskah")
+    phone.get_by_role("link", name="Pelatihan Internal Tata Naskah Dinas").click()
+    expect(phone.get_by_test_id("internal-course")).to_contain_text("80%")
+    with phone.expect_navigation():
+        phone.get_by_test_id("attendance-link").click()
+    expect(phone.get_by_test_id("attendance-rule")).to_contain_text("80%")
+    expect(phone.get_by_test_id("attendance-days").locator("a")).not_to_have_count(0)
+    _fits(phone)
+    assert_accessible(phone)
+    assert phone.console_errors == []

@@ -37,6 +37,9 @@ def _enrolment(state, e, u):
                      Assignee("refuse_sign_off", role="camat", excluded_user_id=e.user_id)],
         "in_progress": [Assignee("complete", user_id=e.user_id)],
         "completed": [Assignee(t, role="hr", excluded_user_id=e.user_id) for t in ("verify", "return_evidence")],
+        # the office's own course: the certificate awaits the Camat's signature (or his Plh's)
+        "awaiting_certificate": [Assignee("sign_certificate", role="camat", delegable=True,
+                                          excluded_user_id=e.user_id)],
     }.get(state, [])
 
 
@@ -80,6 +83,9 @@ TABLE = {
     ("enrolment", "refuse_sign_off"): ("camat", [("asn", "news", "Camat menolak pendaftaran Anda")]),
     ("enrolment", "complete"): ("asn", [("hr", "todo", TODO)]),
     ("enrolment", "complete_elearning"): ("asn", [("hr", "todo", TODO)]),
+    ("enrolment", "complete_internal_elearning"): ("asn", [("camat", "todo", TODO)]),
+    ("enrolment", "attendance_met"): ("hr", [("camat", "todo", TODO)]),
+    ("enrolment", "sign_certificate"): ("camat", [("asn", "news", "telah ditandatangani")]),
     ("enrolment", "verify"): ("hr", [("asn", "news", "JP Anda")]),
     ("enrolment", "return_evidence"): ("hr", [("asn", "news+todo", "dikembalikan")]),
     ("enrolment", "withdraw"): ("asn", []),

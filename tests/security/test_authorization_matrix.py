@@ -261,6 +261,12 @@ class World:
         self.db().commit()
         return course
 
+    def internal_course(self):
+        """A classroom course the office ran itself, over yesterday and the day before."""
+        today = today_wib()
+        return self.course(internal=True, starts_on=today - timedelta(days=2), ends_on=today - timedelta(days=1),
+                           enrol_deadline=None)
+
     def elearning(self, title):
         course = self.course(title=title, method="elearning", jp=6, pass_mark=70)
         stored = uploads.store(FileStorage(io.BytesIO(tiny_pdf()), "modul.pdf"), allowed=("pdf",))
@@ -728,6 +734,14 @@ ROWS = [
                                                   "fmt": "csv", "preset": "siasn"})),
     Row("POST", "/training/courses/<int:course_id>/competences", "", "L 403 403 403 403 403 303 403 403",
         lambda w, me: Call(f"/training/courses/{w.course().id}/competences", {"fits": "pelaksana", "fee": ""})),
+    # training: attendance of a course the office runs itself, recorded by HR (or the course's organiser)
+    Row("GET", "/training/courses/<int:course_id>/attendance", "", "L 403 403 403 403 403 200 403 403",
+        lambda w, me: Call(f"/training/courses/{w.internal_course().id}/attendance")),
+    Row("POST", "/training/courses/<int:course_id>/attendance", "", "L 403 403 403 403 403 303 403 403",
+        lambda w, me: Call(f"/training/courses/{w.internal_course().id}/attendance",
+                           {"day": (today_wib() - timedelta(days=2)).isoformat(), "present": []})),
+    Row("POST", "/training/courses/<int:course_id>/attendance/close", "", "L 403 403 403 403 403 303 403 403",
+        lambda w, me: Call(f"/training/courses/{w.internal_course().id}/attendance/close", {})),
     Row("POST", "/training/plans/", "", "L 403 403 403 403 403 302 403 403", lambda w, me: _new_plan(w)),
     Row("GET", "/training/plans/<int:plan_id>", "", "L 403 403 403 200 200 200 200 403",
         lambda w, me: Call(f"/training/plans/{w.plan_id}")),

@@ -20,6 +20,12 @@ def test_demo_data_covers_every_method_state_and_plan(app, db):
     people = {u.username: u for u in db.session.scalars(select(User))}
     year = today_wib().year
     assert tally_service.tally(people["asn3"], year) >= 20 > tally_service.tally(people["asn1"], year)
+    # the office's own courses: one e-learning, one classroom whose certificate the Camat signed
+    assert {c.method for c in db.session.scalars(select(Course).where(Course.internal.is_(True)))} >= {
+        "elearning", "pelatihan"}
+    from plaju.letters.models import Letter
+    assert db.session.scalar(select(func.count()).select_from(Letter).where(
+        Letter.subject_type == "training_certificate")) == 1
     counts = db.session.scalar(select(func.count()).select_from(Enrolment))
     seed_training()
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == counts

@@ -97,7 +97,9 @@ def _office(db, draw):
             checklist=json.dumps([{"id": 1, "label": "KK", "required": True, "ok": draw(st.booleans())}])))
     for i, state in enumerate(s.name for s in ENROLMENT_FLOW.states):
         course = Course(title=f"Kursus {i}", kind="teknis", method=draw(st.sampled_from(("pelatihan", "elearning"))),
-                        jp=4, routine=draw(st.booleans()), quota=None)
+                        jp=4, routine=draw(st.booleans()), quota=None, internal=draw(st.booleans()),
+                        organiser_id=draw(st.sampled_from((None, anyone().id))),
+                        certificate_signer_id=draw(st.sampled_from((None, anyone().id))))
         rows.append(Enrolment(course=course, user_id=anyone().id, state=state,
                               credited_year=today.year if state == "verified" else None))
     for i, state in enumerate(s.name for s in PLAN_FLOW.states):
@@ -184,6 +186,8 @@ EXPECTED = {
         "approved": {("sign_off_routine", "role:camat", True, "asn"), ("refuse_sign_off", "role:camat", False, "asn")},
         "in_progress": {("complete", "asn", False, None)},
         "completed": {("verify", "role:hr", False, "asn"), ("return_evidence", "role:hr", False, "asn")},
+        # the office's own course, finished (e-learning) or closed at the minimum attendance (classroom)
+        "awaiting_certificate": {("sign_certificate", "role:camat", True, "asn")},
         "verified": set(), "declined": set(), "withdrawn": set(), "not_completed": set(),
     },
     "training_plan": {
@@ -267,13 +271,17 @@ def _row_in(spec, state, users, doc_type, trigger):
                               disdukcapil_back_at=utcnow() if trigger == "complete" else None)
     elif spec is ENROLMENT_FLOW:
         from plaju.training.models import Module
-        elearning = trigger == "complete_elearning"
+        elearning = trigger in ("complete_elearning", "complete_internal_elearning")
+        internal = trigger in ("complete_internal_elearning", "attendance_met", "sign_certificate")
+        day = today_wib() - timedelta(days=1)
         course = Course(title="K", kind="teknis", method="elearning" if elearning else "pelatihan", jp=2,
-                        routine=trigger != "sign_off")
+                        routine=trigger != "sign_off", internal=internal,
+                        starts_on=day if trigger == "attendance_met" else None,
+                        ends_on=day if trigger == "attendance_met" else None)
         if elearning:
             course.modules = [Module(title="Modul", kind="text", body="isi")]
         row = Enrolment(course=course, user_id=users["asn"].id, state=state,
-                        completed_at=utcnow() if state == "completed" else None)
+                        completed_at=utcnow() if state in ("completed", "awaiting_certificate") else None)
     elif spec is PLAN_FLOW:
         row = Plan(unit_id=users["hr"].unit_id, year=2000 + n, state=state,
                    created_by_id=users["hr"].id)
@@ -283,9 +291,13 @@ def _row_in(spec, state, users, doc_type, trigger):
         row = DemoTicket(title="t", owner_id=users["asn"].id, state=state)
     db.session.add(row)
     db.session.flush()
-    if spec is ENROLMENT_FLOW and trigger == "complete_elearning":
+    if spec is ENROLMENT_FLOW and trigger in ("complete_elearning", "complete_internal_elearning"):
         from plaju.training.models import ModuleProgress
         db.session.add(ModuleProgress(enrolment_id=row.id, module_id=row.course.modules[0].id))
+    if spec is ENROLMENT_FLOW and trigger == "attendance_met":  # present on the one course day
+        from plaju.training.models import Attendance
+        db.session.add(Attendance(enrolment_id=row.id, day=row.course.starts_on, present=True,
+                                  recorded_by_id=users["hr"].id))
     started(row)
     db.session.commit()
     return row

@@ -32,7 +32,21 @@ def seats_left_by_course(courses) -> dict[int, int | None]:
 
 COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "starts_on", "ends_on", "place",
                  "link", "quota", "enrol_deadline", "routine", "pass_mark", "quiz_max_attempts",
-                 "quiz_retry_wait_minutes", "quiz_before_modules", "active")
+                 "quiz_retry_wait_minutes", "quiz_before_modules", "active", "internal", "organiser_id",
+                 "certificate_signer_id", "min_attendance")
+# who may sign the office's certificates: those who hold a signing certificate (plaju.letters.demo)
+SIGNER_ROLES = ("camat", "sekcam")
+
+
+def organiser_choices() -> list:
+    from ...accounts.models import User
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name, User.id)))
+
+
+def signer_choices() -> list:
+    from ...accounts.models import User, UserRole
+    return list(db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        User.active.is_(True), UserRole.role.in_(SIGNER_ROLES)).distinct().order_by(User.full_name, User.id)))
 
 
 def save_course(course: Course | None, values: dict, actor, once_token: str | None = None) -> Course:

@@ -121,7 +121,9 @@ def complete_if_finished(enrolment, user) -> Enrolment:
     done, total, quiz_ok = elearning_done(enrolment)
     if not total or done < total or not quiz_ok:
         return enrolment
-    return fire(enrolment, "complete_elearning", user, expected_version=enrolment.version,
+    # the office's own course goes on to its certificate; another's waits for HR to verify
+    trigger = "complete_internal_elearning" if enrolment.course.internal else "complete_elearning"
+    return fire(enrolment, trigger, user, expected_version=enrolment.version,
                 comment=_("Completed automatically: every module and the quiz are done."))
 
 

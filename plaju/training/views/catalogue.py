@@ -250,7 +250,7 @@ def module_file(module_id: int):
     if not is_hr():
         enrolled = db.session.scalar(select(Enrolment.id).where(
             Enrolment.course_id == module.course_id, Enrolment.user_id == current_user.id,
-            Enrolment.state.in_(("in_progress", "completed", "verified"))))
+            Enrolment.state.in_(("in_progress", "completed", "awaiting_certificate", "verified"))))
         if not enrolled:
             abort(403)
     return uploads.serve(module.file_name, module.file_original or "modul.pdf", "application/pdf")

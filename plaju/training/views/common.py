@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ...core.registry import nav_item
 from ...core.urls import int_arg
+from .. import certificates as _certificates  # noqa: F401  (registers the certificate as a letters subject)
 from .. import demo as _demo  # noqa: F401  (registers the demo seeder)
 from ..models import JP_TARGET, KINDS, METHODS
 from ..services import tally as tally_service

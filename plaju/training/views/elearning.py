@@ -11,6 +11,15 @@ from ..services import elearning as elearning_service
 from .common import actor, bp, is_hr
 from .enrolment import enrolment_or_404
 
+FINISHED = ("completed", "awaiting_certificate")
+
+
+def _finished_message(enrolment) -> str:
+    if enrolment.state == "awaiting_certificate":  # the office's own course: the certificate comes from here
+        return _("Congratulations, you finished the course. Your certificate now awaits the signature; "
+                 "it will appear on this page with your JP.")
+    return _("Congratulations, you finished the course. HR will verify it and credit the JP.")
+
 
 def _learner_enrolment(enrolment_id: int) -> Enrolment:
     enrolment = enrolment_or_404(enrolment_id)
@@ -55,8 +64,8 @@ def module_done(enrolment_id: int, module_id: int):
             abort(403, description=str(refusal.message))
         flash(str(refusal.message), "danger")
         return redirect(url_for("training.learn", enrolment_id=enrolment_id)), 303
-    if moved.state == "completed":
-        flash(_("Congratulations, you finished the course. HR will verify it and credit the JP."), "success")
+    if moved.state in FINISHED:
+        flash(_finished_message(moved), "success")
         return redirect(url_for("training.enrolment", enrolment_id=enrolment_id))
     modules = moved.course.modules
     position = next((i for i, m in enumerate(modules) if m.id == module_id), 0)
@@ -78,9 +87,13 @@ def quiz(enrolment_id: int):
         else:
             db.session.expire_all()
             enrolment = db.session.get(Enrolment, enrolment_id)
-            if enrolment.state == "completed":
-                flash(_("You passed the quiz with %(score)s%% and finished the course. HR will verify it and "
-                        "credit the JP.", score=score), "success")
+            if enrolment.state in FINISHED:
+                if enrolment.state == "awaiting_certificate":
+                    flash(_("You passed the quiz with %(score)s%% and finished the course. Your certificate now "
+                            "awaits the signature; it will appear on this page with your JP.", score=score), "success")
+                else:
+                    flash(_("You passed the quiz with %(score)s%% and finished the course. HR will verify it and "
+                            "credit the JP.", score=score), "success")
                 return redirect(url_for("training.enrolment", enrolment_id=enrolment_id))
             result = {"score": score, "passed": passed}
     return render_page_or_block("training/quiz.html", "training", enrolment=enrolment, result=result,

@@ -9,12 +9,14 @@ from ...htmx import render_page_or_block
 from ...timeutil import today_wib
 from ...workflow import Invalid, Refused
 from ...workflow.ui import action_view, history_sentences, waiting_for
+from ..certificates import certificates_of
 from ..evidence import preview_png
 from ..forms import ExternalTrainingForm
 from ..models import Enrolment
 from ..services import elearning as elearning_service
 from ..services import enrolment as enrolment_service
 from ..services import tally as tally_service
+from ..services.attendance import attendance_of_enrolment
 from ..workflow import AUTOMATIC
 from .common import EVENT, actor, bp
 
@@ -42,7 +44,12 @@ def _verification(enrolment) -> dict | None:
 def _enrolment_context(enrolment) -> dict:
     learning = elearning_service.learning_status(enrolment) if enrolment.course.is_elearning else None
     actions = enrolment_service.actions_for(enrolment, actor())
-    return {"enrolment": enrolment, "actions": actions,
+    course = enrolment.course
+    return {"enrolment": enrolment, "actions": actions, "certificates": certificates_of(enrolment),
+            # the signer reviews the draft certificate before signing it
+            "signing": enrolment.state == "awaiting_certificate" and any(a.step.reauth for a in actions),
+            "attendance": attendance_of_enrolment(enrolment) if course.internal and not course.is_elearning
+            and enrolment.state not in ("requested", "approved", "declined", "withdrawn") else None,
             "decision": enrolment_service.decision_context(enrolment, actions),
             "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment), "learning": learning,
             "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment)}

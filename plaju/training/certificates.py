@@ -1,0 +1,97 @@
+"""The office's own training certificates, issued through plaju.letters like any letter it signs: the
+same renderer (kop surat, number, signature block, QR code to /cek), the same number register and the
+same PAdES signer. What a certificate says about an enrolment is here; nothing else draws a PDF."""
+from datetime import date
+
+from flask import current_app, url_for
+
+from ..accounts.nip import InvalidNIP, validate_nip
+from ..extensions import db
+from ..letters.render import BULAN, LetterContent
+from ..letters.services import Draft, Subject, issue, letters_of, register_subject
+from ..timeutil import to_wib
+from .evidence import Certificate
+from .models import Enrolment
+
+SUBJECT_NAME = "training_certificate"
+KIND, KIND_NAME = "sertifikat-pelatihan", "Sertifikat Pelatihan"
+# Permendagri 83/2022: 800 kepegawaian, 800.2 pengembangan kompetensi
+CLASSIFICATION = "800.2"
+
+
+def _tanggal(day: date) -> str:
+    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
+
+
+def _dates(course) -> str:
+    if course.starts_on is None:
+        return ""
+    ends = course.ends_on or course.starts_on
+    if ends == course.starts_on:
+        return f" pada tanggal {_tanggal(course.starts_on)}"
+    return f" pada tanggal {_tanggal(course.starts_on)} sampai dengan {_tanggal(ends)}"
+
+
+def number_label(number: str | None) -> str:
+    """A NIP carries the appointment month where an NI PPPK has the contract count: name the one it is."""
+    if not number:
+        return "NIP"
+    try:
+        validate_nip(number)
+    except InvalidNIP:
+        return "NI PPPK"
+    return "NIP"
+
+
+def draw(enrolment: Enrolment) -> Draft:
+    from .services.attendance import attendance_of_enrolment
+    person, course = enrolment.user, enrolment.course
+    office = current_app.config["LETTER_OFFICE"].title()
+    fields = [("Nama", person.full_name), (number_label(person.nip), person.nip or "-"),
+              ("Jabatan", person.position or "-")]
+    if person.unit is not None:
+        fields.append(("Unit kerja", person.unit.name))
+    fields += [("Pelatihan", course.title), ("Jumlah jam pelajaran", f"{course.jp} JP")]
+    how = "secara e-learning" if course.is_elearning else ""
+    statements = [f"telah mengikuti dan menyelesaikan {course.method_label.lower()} \"{course.title}\" yang "
+                  f"diselenggarakan oleh {office}{' ' + how if how else ''}{_dates(course)} dengan jumlah "
+                  f"{course.jp} jam pelajaran (JP)."]
+    if course.is_elearning and enrolment.quiz_score is not None and course.questions:
+        statements.append(f"Seluruh modul telah diselesaikan dan kuis akhir lulus dengan nilai {enrolment.quiz_score}.")
+    elif not course.is_elearning:
+        present, total, percent = attendance_of_enrolment(enrolment)
+        if total:
+            statements.append(f"Kehadiran: {present} dari {total} hari ({percent}%).")
+    content = LetterContent(
+        title="SERTIFIKAT PELATIHAN",
+        opening=f"{office} Kota Palembang dengan ini menerangkan bahwa:",
+        fields=fields, statements=statements,
+        closing="Sertifikat ini diberikan sebagai bukti pengembangan kompetensi dan dapat dipergunakan "
+                "sebagaimana mestinya.")
+    return Draft(content=content, kind=KIND, kind_name=KIND_NAME, classification=CLASSIFICATION,
+                 label=f"Pelatihan #{enrolment.id}")
+
+
+def _can_view(user, enrolment) -> bool:
+    from .services.enrolment import can_view_enrolment
+    return can_view_enrolment(enrolment, user)
+
+
+SUBJECT = register_subject(Subject(
+    name=SUBJECT_NAME, load=lambda i: db.session.get(Enrolment, i), draw=draw, can_view=_can_view,
+    url=lambda i: url_for("training.enrolment", enrolment_id=i)))
+
+
+def issue_certificate(enrolment: Enrolment, ctx):
+    """From the sign step's effect: number, render, sign and store; the enrolment keeps the facts as
+    printed (number, date, issuer, JP), as for a certificate reported from elsewhere."""
+    from .workflow import record_certificate
+    letter = issue(SUBJECT_NAME, enrolment, ctx)
+    record_certificate(enrolment, Certificate(
+        number=letter.number, date=to_wib(letter.issued_at).date(),
+        issuer=current_app.config["LETTER_OFFICE"].title(), jp=enrolment.course.jp or None), ctx)
+    return letter
+
+
+def certificates_of(enrolment: Enrolment) -> list:
+    return letters_of(SUBJECT_NAME, enrolment.id) if enrolment.course.internal else []

@@ -1,0 +1,369 @@
+"""Courses the office runs itself: attendance recorded by the organiser, certificates issued through the
+letters machinery (number register, renderer, PAdES signer) and JP credited when the signer signs."""
+from datetime import timedelta
+
+import pypdfium2 as pdfium
+import pytest
+from sqlalchemy import func, select
+
+from plaju.audit.models import AuditEvent
+from plaju.letters.models import Letter
+from plaju.letters.services import pdf_of
+from plaju.timeutil import today_wib
+from plaju.training.models import Attendance, Enrolment
+from plaju.training.services import attendance as attendance_service
+from plaju.training.services import elearning as elearning_service
+from plaju.training.services.tally import tally
+from plaju.workflow import Invalid, NotAllowed, available, fire
+from plaju.workflow.models import WorkItem
+from tests.support import PASSWORD, make_user
+
+
+def _text(pdf: bytes) -> str:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return " ".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def _refusals(db, action):
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == action, AuditEvent.outcome == "refused")) or 0
+
+
+def _fresh(db, enrolment):
+    db.session.expire_all()
+    return db.session.get(Enrolment, enrolment.id)
+
+
+@pytest.fixture()
+def classroom(make_course):
+    """An internal classroom course of three days that ended yesterday, minimum attendance 60%."""
+    today = today_wib()
+    return make_course(title="Workshop Aplikasi Pelayanan", internal=True, min_attendance=60, quota=None,
+                       starts_on=today - timedelta(days=3), ends_on=today - timedelta(days=1),
+                       enrol_deadline=None)
+
+
+def _finish_elearning(db, enrolment, user):
+    for module in enrolment.course.modules:
+        enrolment = elearning_service.mark_module_done(_fresh(db, enrolment), module, user)
+    elearning_service.submit_quiz(_fresh(db, enrolment), user, {
+        f"q{q.id}": str(q.answer) for q in enrolment.course.questions})
+    return _fresh(db, enrolment)
+
+
+# --- e-learning --------------------------------------------------------------------------------------
+
+def test_an_internal_elearning_awaits_the_camat_once_modules_and_quiz_are_done(db, users, make_elearning, enrol):
+    course = make_elearning(internal=True)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    first = course.modules[0]
+    enrolment = elearning_service.mark_module_done(enrolment, first, users["asn"])
+    assert _fresh(db, enrolment).state == "in_progress"  # one module of two: no certificate yet
+    assert not db.session.scalar(select(Letter.id))
+    enrolment = _finish_elearning(db, enrolment, users["asn"])
+    assert enrolment.state == "awaiting_certificate"
+    items = {(w.trigger, w.role, w.user_id) for w in db.session.scalars(
+        select(WorkItem).where(WorkItem.spec == "enrolment", WorkItem.entity_id == enrolment.id))}
+    assert items == {("sign_certificate", "camat", None)}
+    assert not db.session.scalar(select(Letter.id))  # nothing issued before the signature
+
+
+def test_the_quiz_alone_does_not_finish_an_internal_course(db, users, make_elearning, enrol):
+    course = make_elearning(internal=True, quiz_before_modules=True)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    elearning_service.submit_quiz(enrolment, users["asn"], {f"q{q.id}": str(q.answer) for q in course.questions})
+    enrolment = _fresh(db, enrolment)
+    assert enrolment.state == "in_progress"
+    with pytest.raises(Invalid):
+        fire(enrolment, "complete_internal_elearning", users["asn"], expected_version=enrolment.version)
+    assert _fresh(db, enrolment).state == "in_progress"
+
+
+def test_the_camat_signs_the_certificate_and_the_jp_is_credited(db, users, make_elearning, enrol):
+    course = make_elearning(internal=True)
+    enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    before = tally(users["asn"])
+    enrolment = fire(enrolment, "sign_certificate", users["camat"], expected_version=enrolment.version,
+                     password=PASSWORD)
+    assert enrolment.state == "verified"
+    letter = db.session.scalars(select(Letter).where(Letter.subject_type == "training_certificate",
+                                                     Letter.subject_id == enrolment.id)).one()
+    assert enrolment.certificate_number == letter.number and letter.number.startswith("800.2/0001/")
+    assert enrolment.certificate_jp == course.jp and enrolment.certificate_issuer == "Kecamatan Plaju"
+    assert enrolment.certificate_date == today_wib()
+    assert enrolment.jp_credited == course.jp and tally(users["asn"]) == before + course.jp
+    assert letter.signer_id == users["camat"].id and letter.kind_name == "Sertifikat Pelatihan"
+    text = _text(pdf_of(letter.id).pdf)
+    for expected in (letter.number, f"{course.jp} JP", "Camat Uji", "SERTIFIKAT PELATIHAN", course.title,
+                     users["asn"].full_name, letter.check_code):
+        assert expected in text, (expected, text)
+
+
+def test_the_certificate_is_checked_publicly_and_downloaded_by_the_asn(client, login_as, db, users,
+                                                                      make_elearning, enrol):
+    course = make_elearning(internal=True)
+    enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    fire(enrolment, "sign_certificate", users["camat"], expected_version=enrolment.version, password=PASSWORD)
+    letter = db.session.scalars(select(Letter).where(Letter.subject_type == "training_certificate")).one()
+    login_as("asn")
+    page = client.get(f"/training/enrolments/{enrolment.id}").get_data(as_text=True)
+    assert f"/letters/{letter.id}.pdf" in page and letter.number in page
+    response = client.get(f"/letters/{letter.id}.pdf")
+    assert response.status_code == 200 and response.data == pdf_of(letter.id).pdf
+    login_as("clerk")  # not hers: the certificate carries her NIP
+    assert client.get(f"/letters/{letter.id}.pdf").status_code == 403
+    client.post("/logout")
+    check = client.get(f"/cek/{letter.check_code}")
+    assert check.status_code == 200 and "Sertifikat Pelatihan" in check.get_data(as_text=True)
+    assert users["asn"].full_name not in check.get_data(as_text=True)
+
+
+def test_the_asn_cannot_sign_their_own_certificate(db, users, make_elearning, enrol):
+    course = make_elearning(internal=True)
+    enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    with pytest.raises(NotAllowed):
+        fire(enrolment, "sign_certificate", users["asn"], expected_version=enrolment.version, password=PASSWORD)
+    assert _fresh(db, enrolment).state == "awaiting_certificate"
+    assert _refusals(db, "enrolment.sign_certificate") == 1
+    assert not db.session.scalar(select(Letter.id))
+
+
+def test_a_camat_enrolled_in_the_course_cannot_sign_his_own(db, users, make_elearning, enrol):
+    course = make_elearning(internal=True)
+    enrolment = _finish_elearning(db, enrol(course, users["camat"], "in_progress"), users["camat"])
+    assert not any(a.trigger == "sign_certificate" and a.applies and not a.blocked
+                   for a in available(enrolment, users["camat"]))
+    with pytest.raises(NotAllowed):
+        fire(enrolment, "sign_certificate", users["camat"], expected_version=enrolment.version, password=PASSWORD)
+    assert _refusals(db, "enrolment.sign_certificate") == 1
+
+
+def test_a_wrong_password_signs_nothing_and_draws_no_number(db, users, make_elearning, enrol):
+    course = make_elearning(internal=True)
+    enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    with pytest.raises(Invalid):
+        fire(enrolment, "sign_certificate", users["camat"], expected_version=enrolment.version, password="salah")
+    assert _fresh(db, enrolment).state == "awaiting_certificate"
+    assert not db.session.scalar(select(Letter.id)) and _refusals(db, "enrolment.sign_certificate") == 1
+
+
+def test_the_course_names_its_signer_and_only_they_sign(db, users, make_elearning, enrol):
+    course = make_elearning(internal=True, certificate_signer_id=users["sekcam"].id)
+    enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    items = {(w.trigger, w.role, w.user_id) for w in db.session.scalars(
+        select(WorkItem).where(WorkItem.spec == "enrolment", WorkItem.entity_id == enrolment.id))}
+    assert items == {("sign_certificate", None, users["sekcam"].id)}
+    with pytest.raises(NotAllowed):
+        fire(enrolment, "sign_certificate", users["camat"], expected_version=enrolment.version, password=PASSWORD)
+    enrolment = fire(_fresh(db, enrolment), "sign_certificate", users["sekcam"],
+                     expected_version=enrolment.version, password=PASSWORD)
+    assert enrolment.state == "verified"
+    letter = db.session.scalars(select(Letter)).one()
+    assert letter.signer_name == users["sekcam"].full_name
+    assert "Sekcam Uji" in _text(pdf_of(letter.id).pdf)
+
+
+def test_an_internal_course_is_not_reported_with_an_upload(db, users, classroom, enrol):
+    enrolment = enrol(classroom, users["asn"], "in_progress")
+    assert not any(a.trigger == "complete" and a.applies for a in available(enrolment, users["asn"]))
+    with pytest.raises(Invalid):
+        fire(enrolment, "complete", users["asn"], expected_version=enrolment.version)
+
+
+# --- classroom attendance ---------------------------------------------------------------------------
+
+def test_attendance_at_the_minimum_leads_to_the_certificate_below_it_does_not(db, users, classroom, enrol):
+    asn2 = make_user("asn2", supervisor=users["kasi"])
+    present = enrol(classroom, users["asn"], "in_progress")
+    absent = enrol(classroom, asn2, "in_progress")
+    days = attendance_service.course_days(classroom)
+    assert len(days) == 3
+    for day in days[:2]:  # 2 of 3 days (66%) and 1 of 3 (33%); minimum 60%
+        attendance_service.record_day(classroom, day, [present.id] + ([absent.id] if day == days[0] else []),
+                                      users["hr"])
+    with pytest.raises(Invalid) as below:
+        fire(_fresh(db, absent), "attendance_met", users["hr"], expected_version=absent.version)
+    assert "1 dari 3 hari (33%)" in below.value.message
+    closing = attendance_service.close_course(classroom, users["hr"])
+    assert [e.id for e in closing.certified] == [present.id] and [e.id for e in closing.below] == [absent.id]
+    assert _fresh(db, present).state == "awaiting_certificate" and _fresh(db, absent).state == "in_progress"
+    closing = attendance_service.close_course(classroom, users["hr"], mark_below=True)
+    assert [e.id for e in closing.marked] == [absent.id] and _fresh(db, absent).state == "not_completed"
+    signed = fire(_fresh(db, present), "sign_certificate", users["camat"], expected_version=_fresh(db, present).version,
+                  password=PASSWORD)
+    assert signed.state == "verified" and signed.jp_credited == classroom.jp
+    letter = db.session.scalars(select(Letter)).one()
+    assert "Kehadiran: 2 dari 3 hari (66%)" in _text(pdf_of(letter.id).pdf)
+
+
+def test_the_course_cannot_be_closed_before_its_last_day(db, users, make_course, enrol):
+    today = today_wib()
+    course = make_course(internal=True, quota=None, starts_on=today - timedelta(days=1),
+                         ends_on=today + timedelta(days=1), enrol_deadline=None)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    attendance_service.record_day(course, today, [enrolment.id], users["hr"])
+    with pytest.raises(Invalid):
+        attendance_service.close_course(course, users["hr"])
+    with pytest.raises(Invalid):  # tomorrow has not come
+        attendance_service.record_day(course, today + timedelta(days=1), [enrolment.id], users["hr"])
+    assert _fresh(db, enrolment).state == "in_progress"
+    assert _refusals(db, "training_course.close") == 1 and _refusals(db, "training_course.attendance") == 1
+
+
+def test_attendance_for_a_non_participant_is_refused_and_nothing_changes(db, users, classroom, make_course, enrol):
+    mine = enrol(classroom, users["asn"], "in_progress")
+    other_course = make_course(title="Lain", internal=True, quota=None, starts_on=classroom.starts_on,
+                               ends_on=classroom.ends_on, enrol_deadline=None)
+    stranger = enrol(other_course, make_user("asn2", supervisor=users["kasi"]), "in_progress")
+    requested = enrol(classroom, make_user("asn3", supervisor=users["kasi"]))
+    day = classroom.starts_on
+    attendance_service.record_day(classroom, day, [mine.id], users["hr"])
+    for bad in ([mine.id, stranger.id], [requested.id], ["abc"]):
+        with pytest.raises(Invalid):
+            attendance_service.record_day(classroom, day, bad, users["hr"])
+    rows = db.session.scalars(select(Attendance)).all()
+    assert [(r.enrolment_id, r.present) for r in rows] == [(mine.id, True)]
+    assert _refusals(db, "training_course.attendance") == 3
+
+
+def test_attendance_for_a_day_outside_the_course_is_refused(db, users, classroom, enrol):
+    mine = enrol(classroom, users["asn"], "in_progress")
+    for day in (classroom.starts_on - timedelta(days=1), classroom.ends_on + timedelta(days=1), None):
+        with pytest.raises(Invalid):
+            attendance_service.record_day(classroom, day, [mine.id], users["hr"])
+    assert not db.session.scalar(select(Attendance.id))
+    assert _refusals(db, "training_course.attendance") == 3
+
+
+def test_only_hr_or_the_organiser_records_attendance(db, users, classroom, enrol):
+    mine = enrol(classroom, users["asn"], "in_progress")
+    for outsider in ("clerk", "asn", "kasi", "camat"):
+        with pytest.raises(NotAllowed):
+            attendance_service.record_day(classroom, classroom.starts_on, [mine.id], users[outsider])
+    assert not db.session.scalar(select(Attendance.id))
+    assert _refusals(db, "training_course.attendance") == 4
+    classroom.organiser_id = users["kasi"].id
+    db.session.commit()
+    assert attendance_service.record_day(classroom, classroom.starts_on, [mine.id], users["kasi"]) == 1
+    with pytest.raises(NotAllowed):
+        attendance_service.close_course(classroom, users["clerk"])
+
+
+def test_the_organiser_cannot_close_their_own_attendance(db, users, classroom, enrol):
+    """Four eyes: an organiser enrolled in their own course does not certify themselves."""
+    classroom.organiser_id = users["kasi"].id
+    db.session.commit()
+    own = enrol(classroom, users["kasi"], "in_progress")
+    for day in attendance_service.course_days(classroom):
+        attendance_service.record_day(classroom, day, [own.id], users["hr"])
+    closing = attendance_service.close_course(classroom, users["kasi"])
+    assert closing.certified == [] and len(closing.refused) == 1
+    assert _fresh(db, own).state == "in_progress"
+
+
+def test_the_attendance_pages(client, login_as, db, users, classroom, enrol):
+    mine = enrol(classroom, users["asn"], "in_progress")
+    login_as("clerk")
+    assert client.get(f"/training/courses/{classroom.id}/attendance").status_code == 403
+    assert client.post(f"/training/courses/{classroom.id}/attendance",
+                       data={"day": classroom.starts_on.isoformat(), "present": [str(mine.id)]}).status_code == 403
+    assert not db.session.scalar(select(Attendance.id))
+    login_as("hr")
+    page = client.get(f"/training/courses/{classroom.id}/attendance")
+    assert page.status_code == 200 and "Asn Uji" in page.get_data(as_text=True)
+    for day in attendance_service.course_days(classroom):
+        response = client.post(f"/training/courses/{classroom.id}/attendance",
+                               data={"day": day.isoformat(), "present": [str(mine.id)]})
+        assert response.status_code == 303
+    bad = client.post(f"/training/courses/{classroom.id}/attendance",
+                      data={"day": (classroom.ends_on + timedelta(days=5)).isoformat(), "present": [str(mine.id)]})
+    assert bad.status_code == 422 and "hari pelatihan" in bad.get_data(as_text=True)
+    assert client.post(f"/training/courses/{classroom.id}/attendance/close").status_code == 303
+    assert _fresh(db, mine).state == "awaiting_certificate"
+    assert "3 dari 3 hari (100%)" in client.get(f"/training/enrolments/{mine.id}").get_data(as_text=True)
+
+
+def test_hr_marks_a_course_as_run_by_the_office_with_its_signer(client, login_as, db, users, make_course):
+    course = make_course()
+    login_as("hr")
+    body = {"title": course.title, "description": "", "kind": "teknis", "method": "pelatihan", "jp": "12",
+            "provider": "Kecamatan Plaju", "quota": "5", "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "60",
+            "active": "y", "internal": "y", "organiser_id": str(users["kasi"].id),
+            "certificate_signer_id": str(users["sekcam"].id), "min_attendance": "75"}
+    page = client.get(f"/training/courses/{course.id}/edit").get_data(as_text=True)
+    assert 'name="certificate_signer_id"' in page and "Sekcam Uji" in page
+    assert client.post(f"/training/courses/{course.id}/edit", data=body).status_code == 302
+    db.session.expire_all()
+    course = db.session.get(type(course), course.id)
+    assert (course.internal, course.organiser_id, course.certificate_signer_id, course.min_attendance) == (
+        True, users["kasi"].id, users["sekcam"].id, 75)
+    # someone who holds no signing role cannot be named the signer; nothing changes
+    refused = client.post(f"/training/courses/{course.id}/edit", data={**body, "certificate_signer_id": str(
+        users["asn"].id), "min_attendance": "50"})
+    assert refused.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(type(course), course.id).min_attendance == 75
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("not __import__('os').environ.get('PLAJU_TEST_DATABASE_URL')",
+                    reason="two organisers at once need PostgreSQL's row locks; SQLite serialises every writer")
+def test_hr_and_the_organiser_saving_the_same_day_at_once_leave_one_row_per_participant(app, db, users,
+                                                                                       classroom, enrol):
+    import threading
+
+    from plaju.accounts.models import User
+    from plaju.training.models import Course
+    classroom.organiser_id = users["kasi"].id
+    db.session.commit()
+    mine = enrol(classroom, users["asn"], "in_progress")
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def save(actor_id, present):
+        with app.app_context():
+            from plaju.extensions import db as thread_db
+            course = thread_db.session.get(Course, classroom.id)
+            actor = thread_db.session.get(User, actor_id)
+            thread_db.session.commit()
+            barrier.wait()
+            try:
+                attendance_service.record_day(course, course.starts_on, present, actor)
+            except Exception as error:  # noqa: BLE001  (any failure fails the test below)
+                errors.append(repr(error))
+            finally:
+                thread_db.session.remove()
+
+    threads = [threading.Thread(target=save, args=(users["hr"].id, [mine.id])),
+               threading.Thread(target=save, args=(users["kasi"].id, []))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    db.session.expire_all()
+    rows = db.session.scalars(select(Attendance)).all()
+    assert len(rows) == 1 and rows[0].recorded_by_id in (users["hr"].id, users["kasi"].id)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "training_course.attendance", AuditEvent.outcome == "ok")) == 2
+
+
+def test_hrs_inbox_reads_the_attendance_of_a_page_at_once(client, login_as, db, users, classroom, enrol, app):
+    """The organiser's to-do shows whether each participant met the minimum: one statement for the page."""
+    from tests.core.test_query_counts import _count
+
+    def grow(n, start):
+        for i in range(start, start + n):
+            person = make_user(f"peserta{i}", supervisor=users["kasi"])
+            enrolment = enrol(classroom, person, "in_progress")
+            attendance_service.record_day(classroom, classroom.starts_on, [enrolment.id], users["hr"])
+
+    grow(2, 0)
+    login_as("hr")
+    small = _count(app, client, "/inbox/")
+    assert "Kehadiran 1 dari 3 hari (33%)" in client.get("/inbox/").get_data(as_text=True)
+    grow(6, 2)
+    assert _count(app, client, "/inbox/") == small
