@@ -244,3 +244,20 @@ def test_hr_ticks_attendance_of_the_offices_classroom_course_on_a_phone(phone_pa
     _fits(phone)
     assert_accessible(phone)
     assert phone.console_errors == []
+
+
+def test_a_december_course_cannot_be_reported_done_in_november(phone_page):
+    """The report that started issue 11: a course in late December reported done in November. On a phone
+    the page says from when completion can be reported and offers no way to report it before."""
+    phone = phone_page
+    login(phone, "petugas")
+    phone.goto("/training/me")
+    phone.get_by_test_id("my-enrolments").get_by_role("link").filter(
+        has_text="Pelatihan Pelayanan Prima di Loket PATEN").first.click()
+    phone.wait_for_url(re.compile(r"/training/enrolments/\d+$"))
+    expect(_state(phone)).to_have_attribute("data-state", "in_progress")
+    action = phone.get_by_test_id("action-complete")
+    expect(action.get_by_role("button")).to_be_disabled()
+    expect(action.get_by_test_id("blocked")).to_contain_text("Penyelesaian dapat dilaporkan mulai")
+    expect(phone.locator("[data-testid=confirm-complete]")).to_have_count(0)
+    _fits(phone)
