@@ -11,13 +11,13 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..i18n import wib_text
+from ..i18n import date_text, wib_text
 from ..timeutil import to_wib
 
 _ACTIONS: dict[str, object] = {}
@@ -30,6 +30,7 @@ _FINDERS: dict[str, list[Callable]] = {"code": [], "nik": [], "person": []}
 _DATA_ACCESS: set[str] = set()
 _MASKED = {"nik"}
 _REFUSAL_CODE = re.compile(r"^\[[a-z_]+\]\s*")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def describe_actions(verbs: dict) -> None:
@@ -225,6 +226,11 @@ def _value(name, value, users, when=_when) -> str:
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
         try:
             return when(value)
+        except ValueError:
+            return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):  # a date field: "30 November 2026"
+        try:
+            return date_text(date.fromisoformat(value))
         except ValueError:
             return value
     return str(value)

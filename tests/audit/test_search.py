@@ -287,3 +287,16 @@ def test_an_event_about_a_kind_without_an_id_reads_and_does_not_break_the_page(d
     response = client.get("/audit/?outcome=refused")
     assert response.status_code == 200
     assert "/audit/timeline/delegation/" not in response.get_data(as_text=True)
+
+
+def test_a_changed_date_reads_as_a_date_in_words(db, users, app):
+    # e.g. the date printed on a certificate: "30 November 2026", not 2026-11-30
+    from plaju.audit import sentences
+    with app.test_request_context():
+        event = audit.record("training.complete", actor=users["hr"], subject_type="enrolment",
+                                    subject_id="1", changes={"certificate_date": [None, "2026-11-30"],
+                                                             "certificate_number": [None, "2026-11-30-A"]})
+        db.session.commit()
+        [line] = sentences.render([event])
+    values = {change.after for change in line.changes}
+    assert "30 November 2026" in values and "2026-11-30-A" in values and "2026-11-30" not in values
