@@ -12,7 +12,7 @@ def test_hr_finds_a_request_by_its_tracking_code_and_exports_it(phone_page):
     page = phone_page
     login(page, "kepegawaian")
     page.goto("/audit/?action=document.receive")
-    first = page.locator("[data-testid=audit-events] tbody tr[data-seq] td:nth-child(4) a").first
+    first = page.locator("[data-testid=audit-events] tbody tr[data-seq] [data-testid=object] a").first
     code = first.inner_text().split(" ")[0]
     page.goto("/audit/")
     page.fill("[name=code]", code)
@@ -21,8 +21,10 @@ def test_hr_finds_a_request_by_its_tracking_code_and_exports_it(phone_page):
     rows = page.locator("[data-testid=audit-events] tbody tr[data-seq]")
     rows.first.wait_for()
     shown = [int(s) for s in rows.evaluate_all("rows => rows.map(r => r.dataset.seq)")]
-    assert shown and all(code in t for t in rows.locator("td:nth-child(4)").all_inner_texts())
+    assert shown and all(code in t for t in rows.locator("[data-testid=object]").all_inner_texts())
     assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1  # no sideways scrolling of the page
+    # nor of the events: on a phone each event is a card, not a table row to scroll sideways
+    assert page.locator("[data-testid=audit-events]").evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
     assert_accessible(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="XLSX").click()
