@@ -12,6 +12,7 @@ from plaju.training.models import (
     Competence,
     Course,
     CourseCompetence,
+    Enrolment,
     CoursePosition,
     PersonCompetence,
     PersonPosition,
@@ -156,6 +157,26 @@ def test_the_gap_comes_first_and_a_kasi_course_never_reaches_the_clerk(db, users
     assert prima.id not in kasi and kasi[0] == coaching.id
     # a person without a recorded position gets only courses open to all
     assert [c.id for c in competence_service.recommended(users["asn"])] == [general.id]
+
+
+def test_a_course_already_taken_is_not_offered_again_in_another_edition(db, users):
+    """The catalogue holds a course once per edition (a seminar every year, a self-paced module
+    renewed): what the person has done or is in is no recommendation, in any edition; what they
+    withdrew from or were declined is offered again."""
+    service, lead = _office(db, users)
+    done = _course(db, "Seminar Budaya Kerja", service, 2, ())
+    done.active = False
+    dropped = _course(db, "Belajar Mandiri: Etika", service, 2, ())
+    dropped.active = False
+    db.session.add_all([Enrolment(course_id=done.id, user_id=users["clerk"].id, state="completed"),
+                        Enrolment(course_id=dropped.id, user_id=users["clerk"].id, state="withdrawn")])
+    db.session.commit()
+    again = _course(db, "Seminar Budaya Kerja", service, 2, (), starts=today_wib() + timedelta(days=30))
+    retry = _course(db, "Belajar Mandiri: Etika", service, 2, ())
+    offered = {c.id for c in competence_service.recommended(users["clerk"], limit=100)}
+    assert again.id not in offered and retry.id in offered
+    # someone else who took neither is offered both
+    assert {again.id, retry.id} <= {c.id for c in competence_service.recommended(users["kasi"], limit=100)}
 
 
 def test_needs_fill_a_next_year_plan_per_position_within_the_year(db, users):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...timeutil import today_wib
@@ -131,16 +132,20 @@ CANDIDATES = 60  # open courses scored per recommendation
 
 
 def recommended(user, limit: int = 4) -> list[Course]:
-    """Open courses with a free seat that fit the person's position kind, not already taken: first those
-    closing the most of their competence gaps, then (while below the JP target) those whose JP best
-    covers what is missing, then by enrolment deadline. A fixed number of statements."""
+    """Open courses with a free seat that fit the person's position kind, not already taken (in any
+    edition: the same title): first those closing the most of their competence gaps, then (while below
+    the JP target) those whose JP best covers what is missing, then by enrolment deadline. A fixed
+    number of statements."""
     today = today_wib()
     profile = profiles([user.id], today.year)[user.id]
-    mine = select(Enrolment.course_id).where(Enrolment.user_id == user.id, Enrolment.state.not_in(CLOSED_STATES))
+    # what the person is in or has done, by title: another edition of a course already taken is no news
+    edition = aliased(Course)
+    mine = (select(edition.title).join(Enrolment, Enrolment.course_id == edition.id)
+            .where(Enrolment.user_id == user.id, Enrolment.state.not_in(CLOSED_STATES)))
     taken = (select(Enrolment.course_id, func.count().label("n")).where(Enrolment.state.in_(SEAT_STATES))
              .group_by(Enrolment.course_id).subquery())
     stmt = (select(Course).outerjoin(taken, taken.c.course_id == Course.id)
-            .where(Course.active.is_(True), Course.id.not_in(mine), fits_clause(profile.position_kind),
+            .where(Course.active.is_(True), Course.title.not_in(mine), fits_clause(profile.position_kind),
                    or_(Course.enrol_deadline.is_(None), Course.enrol_deadline >= today),
                    or_(Course.ends_on.is_(None), Course.ends_on >= today),
                    or_(Course.quota.is_(None), func.coalesce(taken.c.n, 0) < Course.quota))
