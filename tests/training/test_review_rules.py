@@ -128,8 +128,8 @@ def test_a_nomination_is_the_supervisors_approval(client, login_as, db, users, m
 
 def test_a_nomination_refused_by_the_guards_stays_requested(db, users, make_course, monkeypatch):
     course = make_course()
-    from plaju.training import workflow
-    monkeypatch.setattr(workflow, "seats_taken", lambda *_a, **_k: 99)  # the seat went in between
+    from plaju.training.workflow import enrolment as enrolment_flow  # where the seat guard counts
+    monkeypatch.setattr(enrolment_flow, "seats_taken", lambda *_a, **_k: 99)  # the seat went in between
     course.quota = 1
     db.session.commit()
     monkeypatch.setattr(enrolment_service, "seats_taken", lambda *_a, **_k: 0)

@@ -1,4 +1,4 @@
-"""The two workflows of competence development: an enrolment in a course, and the annual plan.
+"""The enrolment of an ASN in a course, from the request to the JP credited.
 
 Enrolment: requested (by the ASN, or nominated by the supervisor) -> approved by the direct supervisor
 (quota and deadline are guards; the last seat is re-counted under a lock of the course row) -> signed
@@ -26,127 +26,28 @@ ASN's own step with an explanatory comment.
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from ..accounts.models import User, UserRole
-from ..audit import sentences
-from ..core.urls import path_by_id
-from ..database import lock_row
-from ..extensions import db
-from ..notify.assignments import News, register_news
-from ..timeutil import today_wib
-from ..workflow import Invalid, Spec, State, Step, register, roles
-from ..workflow.spec import relation
-from .models import SEAT_STATES, Course, Enrolment, ModuleProgress, Plan
+from ...core.urls import path_by_id
+from ...database import lock_row
+from ...extensions import db
+from ...notify.assignments import News, register_news
+from ...timeutil import today_wib
+from ...workflow import Invalid, Spec, State, Step, register, roles
+from ..models import SEAT_STATES, Course, Enrolment
+from .queries import course_end, deadline_passed, elearning_done, seats_taken
+from .who import (
+    CAMAT_ROUTINE,
+    CAMAT_SPECIAL,
+    CERTIFICATE_SIGNER,
+    DIRECT_SUPERVISOR,
+    ENROLLED_ASN,
+    HR,
+    ORGANISER,
+    SUPERVISOR_OR_HR,
+)
 
 # steps the system takes on the user's behalf; no button offers them
 AUTOMATIC = frozenset({"complete_elearning", "complete_internal_elearning"})
-
-
-# --- queries the guards and the views share ------------------------------------------------------
-
-def seats_taken(course_id: int, excluding: int | None = None) -> int:
-    stmt = select(func.count()).select_from(Enrolment).where(
-        Enrolment.course_id == course_id, Enrolment.state.in_(SEAT_STATES))
-    if excluding is not None:
-        stmt = stmt.where(Enrolment.id != excluding)
-    return db.session.scalar(stmt) or 0
-
-
-def seats_left(course: Course) -> int | None:
-    """Seats still free, or None when the course has no quota."""
-    if course.quota is None:
-        return None
-    return max(course.quota - seats_taken(course.id), 0)
-
-
-def deadline_passed(course: Course) -> bool:
-    return course.enrol_deadline is not None and today_wib() > course.enrol_deadline
-
-
-def elearning_done(enrolment: Enrolment) -> tuple[int, int, bool]:
-    """(modules done, modules in total, quiz passed or not needed)."""
-    course = enrolment.course
-    total = len(course.modules)
-    done = db.session.scalar(select(func.count()).select_from(ModuleProgress).where(
-        ModuleProgress.enrolment_id == enrolment.id)) or 0
-    quiz_ok = not course.questions or (
-        enrolment.quiz_score is not None and enrolment.quiz_score >= course.effective_pass_mark)
-    return done, total, quiz_ok
-
-
-# --- who ------------------------------------------------------------------------------------------
-
-def _active_supervisor_id(enrolment) -> int | None:
-    """The enrolled ASN's direct supervisor while that person is active; None once they have left."""
-    supervisor = enrolment.user.supervisor if enrolment.user is not None else None
-    return supervisor.id if supervisor is not None and supervisor.active else None
-
-
-def _is_supervisor(user, enrolment) -> bool:
-    return _active_supervisor_id(enrolment) == user.id
-
-
-def _no_active_supervisor(enrolment) -> bool:
-    return enrolment.user is not None and _active_supervisor_id(enrolment) is None
-
-
-def _is_enrolled(user, enrolment) -> bool:
-    return enrolment.user_id == user.id
-
-
-def _supervisor_label(enrolment) -> str | None:
-    supervisor = enrolment.user.supervisor if enrolment.user else None
-    if supervisor is None:
-        return _("direct supervisor")
-    if not supervisor.active:
-        return None  # HR stands in (SUPERVISOR_OR_HR)
-    return _("direct supervisor (%(name)s)", name=supervisor.full_name)
-
-
-def _enrolled_label(enrolment) -> str:
-    return _("the ASN (%(name)s)", name=enrolment.user.full_name) if enrolment.user else _("the ASN")
-
-
-# The direct supervisor decides while they are active. When they leave (account deactivated) and nobody
-# has been named in their place, HR (Kepegawaian) decides instead: HR keeps the people records and is the
-# one desk that can also name the new supervisor; `accounts.people.save_user` refreshes the assignments
-# (refresh_assignments_for_user), so open requests move to HR at once and on to the new supervisor later.
-DIRECT_SUPERVISOR = relation(_is_supervisor, "direct supervisor of the enrolled ASN",
-                             names=lambda e: [_active_supervisor_id(e)], label=_supervisor_label)
-SUPERVISOR_OR_HR = DIRECT_SUPERVISOR | roles("hr").when(
-    _no_active_supervisor, "the enrolled ASN has no active direct supervisor",
-    label=lambda e: _("HR (Kepegawaian), the direct supervisor has left") if _no_active_supervisor(e) else None)
-ENROLLED_ASN = relation(_is_enrolled, "the enrolled ASN", names=lambda e: [e.user_id], label=_enrolled_label)
-# each sign-off step names who waits only for the courses it applies to
-CAMAT_ROUTINE = roles("camat").when(lambda e: e.course.routine, "routine course",
-                                    label=lambda e: _("Camat or Plh/Plt Camat") if e.course.routine else None)
-CAMAT_SPECIAL = roles("camat").when(lambda e: not e.course.routine, "non-routine course",
-                                    label=lambda e: None if e.course.routine else _("Camat"))
-HR = roles("hr")
-
-
-def _is_organiser(user, enrolment) -> bool:
-    return enrolment.course.organiser_id is not None and enrolment.course.organiser_id == user.id
-
-
-def _signer_label(enrolment) -> str | None:
-    signer = enrolment.course.certificate_signer
-    return None if signer is None else _("certificate signer (%(name)s)", name=signer.full_name)
-
-
-# A course the office runs itself: HR or the course's own organiser records attendance and closes it;
-# its certificates are signed by the official the course names, else by the Camat (or his Plh/Plt).
-ORGANISER = HR | relation(_is_organiser, "organiser of the course",
-                          names=lambda e: [e.course.organiser_id],
-                          label=lambda e: _("organiser (%(name)s)", name=e.course.organiser.full_name)
-                          if e.course.organiser is not None else None)
-CERTIFICATE_SIGNER = roles("camat").when(
-    lambda e: e.course.certificate_signer_id is None, "the course names no other certificate signer",
-    label=lambda e: _("Camat") if e.course.certificate_signer_id is None else None) | relation(
-    lambda u, e: e.course.certificate_signer_id is not None and e.course.certificate_signer_id == u.id,
-    "the certificate signer the course names", names=lambda e: [e.course.certificate_signer_id],
-    label=_signer_label)
 
 
 # --- guards (side-effect free) ---------------------------------------------------------------------
@@ -181,7 +82,7 @@ def _prefetch_seats(enrolments) -> None:
                                                         Enrolment.state.in_(SEAT_STATES))
         .group_by(Enrolment.course_id)).all())
     # the attendance of the office's own classroom courses, for the `attendance_met` guard: one statement
-    from .services.attendance import attendance_by_enrolment
+    from ..services.attendance import attendance_by_enrolment
     marks = attendance_by_enrolment([e.id for e in enrolments if e.course.internal and not e.course.is_elearning
                                      and e.state == "in_progress"])
     for e in enrolments:
@@ -199,16 +100,11 @@ def _not_elearning(enrolment, _actor):
 _not_elearning.structural = True  # depends only on the kind of course: no button, no assignment
 
 
-def course_end(course):
-    """The course's last day (its start when it has no end), or None when it has no dates."""
-    return course.ends_on or course.starts_on
-
-
 def _course_over(enrolment, _actor):
     """Completion is reported once the course has happened: from its last day."""
     end = course_end(enrolment.course)
     if end is not None and today_wib() < end:
-        from .evidence import day
+        from ..evidence import day
         return _("Completion can be reported from %(date)s, the last day of the course.", date=day(end))
     return None
 
@@ -262,7 +158,7 @@ _internal_classroom.structural = True
 
 
 def _attendance_enough(enrolment, _actor):
-    from .services.attendance import attendance_of_enrolment, summary
+    from ..services.attendance import attendance_of_enrolment, summary
     hinted = getattr(enrolment, "_inbox_hints", {}).get("attendance")  # a list page read a page's at once
     present, total, percent = (summary(enrolment.course, hinted) if hinted is not None
                                else attendance_of_enrolment(enrolment))
@@ -294,7 +190,7 @@ def _record_signer(enrolment, ctx):
 
 def _attach_evidence(enrolment, ctx):
     """The certificate's facts must fit the course and the file must be a readable, printed page."""
-    from .evidence import check_certificate, check_readable
+    from ..evidence import check_certificate, check_readable
     stored = ctx.data.get("evidence")
     if stored is None:
         raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
@@ -309,7 +205,7 @@ def _attach_evidence(enrolment, ctx):
     enrolment.evidence_sha256 = stored.sha256
     enrolment.completed_at = ctx.now
     if old and old != stored.name:
-        from ..uploads import discard
+        from ...uploads import discard
         ctx.after_commit.append(lambda: discard(old))
 
 
@@ -327,7 +223,7 @@ def _finish_elearning(enrolment, ctx):
 
 
 def _attendance_recorded(enrolment, ctx):
-    from .services.attendance import attendance_of_enrolment
+    from ..services.attendance import attendance_of_enrolment
     present, total, percent = attendance_of_enrolment(enrolment)
     enrolment.completed_at = ctx.now
     ctx.change("attendance", None, f"{present}/{total} ({percent}%)")
@@ -336,8 +232,8 @@ def _attendance_recorded(enrolment, ctx):
 def _issue_certificate(enrolment, ctx):
     """The office's certificate: drawn, numbered and signed by the letters machinery in this step's
     transaction; its facts are recorded as a reported certificate's are, and the JP credited."""
-    from ..timeutil import to_wib
-    from .certificates import issue_certificate
+    from ...timeutil import to_wib
+    from ..certificates import issue_certificate
     # the row is `verified` with a credited year (a check constraint) before the register flushes
     enrolment.credited_year = to_wib(ctx.now).year
     issue_certificate(enrolment, ctx)
@@ -345,7 +241,7 @@ def _issue_certificate(enrolment, ctx):
 
 
 def _credit_jp(enrolment, ctx):
-    from ..timeutil import to_wib
+    from ...timeutil import to_wib
     # the year the certificate dates the training, else the year it was completed; the JP as printed
     # (never above the course's: checked when reported), else the course's
     year = (enrolment.certificate_date.year if enrolment.certificate_date
@@ -360,16 +256,11 @@ def _credit_jp(enrolment, ctx):
 
 
 _enrolment_path = path_by_id("training.enrolment", "enrolment_id")
-_plan_path = path_by_id("training.plan", "plan_id")
 
 
 def enrolment_url(enrolment) -> str:
     """The local path of the enrolment's page, also outside a request (CLI, demo data)."""
     return _enrolment_path(enrolment.id)
-
-
-def plan_url(plan) -> str:
-    return _plan_path(plan.id)
 
 
 ENROLMENT_STATES = [
@@ -438,162 +329,10 @@ ENROLMENT_FLOW = register(Spec(
 ))
 
 
-# --- the annual plan ---------------------------------------------------------------------------------
-
-def _plan_has_items(plan, _actor):
-    if not plan.items:
-        return _("The plan has no planned activities yet.")
-    return None
-
-
-def _record_approval(plan, ctx):
-    plan.approved_by_id = ctx.actor.id
-    plan.approved_at = ctx.now
-    ctx.change("approved_by_id", None, ctx.actor.id)
-    if plan.amends_id:
-        previous = db.session.get(Plan, plan.amends_id)
-        ctx.change("supersedes", None, previous.id)
-        previous.superseded_by_id = plan.id
-
-
-def _keep_notes(plan, ctx):
-    ctx.change("notes", plan.notes, ctx.comment)
-    plan.notes = ctx.comment or ""
-
-
-PLAN_STATES = [
-    State("draft", _l("Draft"), tone="neutral"),
-    State("submitted", _l("Submitted to the Camat"), clock=True, tone="info"),
-    State("returned", _l("Returned with notes"), tone="warning"),
-    State("approved", _l("Approved"), terminal=True, tone="success"),
-    State("cancelled", _l("Cancelled"), terminal=True, tone="neutral"),
-]
-
-PLAN_FLOW = register(Spec(
-    name="training_plan", model=Plan, initial="draft", states=PLAN_STATES,
-    steps=[
-        Step("submit", ("draft", "returned"), "submitted", _l("Submit to the Camat"), who=HR,
-             guards=(_plan_has_items,)),
-        Step("approve", "submitted", "approved", _l("Approve the plan"), who=roles("camat"), reauth=True,
-             four_eyes=True, effect=_record_approval, style="success", bulk=True),
-        Step("return", "submitted", "returned", _l("Return with notes"), who=roles("camat"),
-             comment_required=True, four_eyes=True, effect=_keep_notes, style="warning"),
-        Step("cancel", ("draft", "returned"), "cancelled", _l("Cancel the draft"), who=HR, style="secondary",
-             todo=False),
-    ],
-    owners=lambda p: {p.created_by_id} if p.created_by_id else set(),
-    describe=lambda p: f"{p.unit.name} {p.year} rev. {p.revision}",
-    url=plan_url, owner_attr="created_by_id", kind_label=_l("Annual training plans"),
-    summary=lambda p: {"code": f"{p.year} rev. {p.revision}", "type": _("Annual training plan"),
-                       "name": p.unit.name},
-    inbox_options=(selectinload(Plan.items),),
-))
-
-
-# how the history and the audit list say what happened (plaju.audit.sentences)
-sentences.describe_actions({
-    "enrolment.request": _l("requested a place on the course"),
-    "enrolment.nominate": _l("nominated an ASN for the course"),
-    "enrolment.approve": _l("approved the enrolment"),
-    "enrolment.decline": _l("declined the enrolment"),
-    "enrolment.sign_off": _l("signed off the enrolment"),
-    "enrolment.sign_off_routine": _l("signed off the enrolment (routine course)"),
-    "enrolment.refuse_sign_off": _l("declined the sign-off"),
-    "enrolment.complete": _l("reported the course completed"),
-    "enrolment.complete_elearning": _l("finished the e-learning"),
-    "enrolment.complete_internal_elearning": _l("finished the e-learning"),
-    "enrolment.attendance_met": _l("closed the course at the minimum attendance"),
-    "enrolment.sign_certificate": _l("signed the certificate"),
-    "training_course.attendance": _l("recorded attendance"),
-    "training_course.close": _l("closed the course's attendance"),
-    "enrolment.verify": _l("verified the completion and credited the JP"),
-    "enrolment.return_evidence": _l("returned the evidence"),
-    "enrolment.withdraw": _l("withdrew from the course"),
-    "enrolment.mark_not_completed": _l("marked the course as not completed"),
-    "enrolment.module_done": _l("finished a module"),
-    "enrolment.quiz": _l("took the quiz"),
-    "enrolment.report_external": _l("reported training outside the catalogue"),
-    "training_course.create": _l("added a course to the catalogue"),
-    "training_course.update": _l("changed a course"),
-    "training_course.module_add": _l("added a module"),
-    "training_course.question_add": _l("added a quiz question"),
-    "training_plan.create": _l("drafted the plan"),
-    "training_plan.submit": _l("submitted the plan to the Camat"),
-    "training_plan.approve": _l("approved the plan"),
-    "training_plan.return": _l("returned the plan with notes"),
-    "training_plan.cancel": _l("cancelled the draft plan"),
-    "training_plan.amend": _l("started an amendment of the plan"),
-    "training_plan.item_add": _l("added a planned activity"),
-    "training_plan.item_remove": _l("removed a planned activity"),
-})
-sentences.describe_fields({
-    "approved_by_id": _l("Approved by"), "signed_by_id": _l("Signed off by"), "evidence": _l("Evidence"),
-    "quiz_score": _l("Quiz score"), "attempt": _l("This attempt"), "jp_credited": _l("JP credited"),
-    "credited_year": _l("Year credited"), "notes": _l("Notes"), "supersedes": _l("Replaces plan"),
-    "course": _l("Course"), "asn": _l("ASN"), "module": _l("Module"), "question": _l("Question"),
-    "items": _l("Planned activities"), "item": _l("Planned activity"), "amends": _l("Amends plan"),
-    "title": _l("Title"), "certificate_number": _l("Certificate number"),
-    "certificate_date": _l("Date on the certificate"), "certificate_issuer": _l("Issued by"),
-    "certificate_jp": _l("JP as printed"),
-    "attendance": _l("Attendance"), "day": _l("Day"), "present": _l("Present"),
-}, users=("approved_by_id", "signed_by_id"))
-
-
-def _numbers(ids) -> list[int]:
-    return [int(i) for i in ids if str(i).isdigit()]
-
-
-def _enrolment_names(ids) -> dict:
-    rows = db.session.execute(
-        select(Enrolment.id, Course.title, User.full_name).join(Course, Course.id == Enrolment.course_id)
-        .join(User, User.id == Enrolment.user_id).where(Enrolment.id.in_(_numbers(ids))))
-    return {str(i): f"{title} · {name}" for i, title, name in rows}
-
-
-def _plan_names(ids) -> dict:
-    from ..accounts.models import Unit
-    rows = db.session.execute(select(Plan.id, Unit.name, Plan.year, Plan.revision)
-                              .join(Unit, Unit.id == Plan.unit_id).where(Plan.id.in_(_numbers(ids))))
-    return {str(i): _("Plan %(unit)s %(year)s", unit=unit, year=year) + (f" (rev. {rev})" if rev > 1 else "")
-            for i, unit, year, rev in rows}
-
-
-def _course_names(ids) -> dict:
-    rows = db.session.execute(select(Course.id, Course.title).where(Course.id.in_(_numbers(ids))))
-    return {str(i): title for i, title in rows}
-
-
-sentences.describe_subjects("enrolment", _enrolment_names)
-sentences.describe_subjects("training_plan", _plan_names)
-sentences.describe_subjects("training_course", _course_names)
-
-
-def _about_people(user_ids) -> list:
-    """The training objects whose subject is one of these ASN: their enrolments, and the plans that
-    name them in a planned activity (one statement)."""
-    from sqlalchemy import literal, union_all
-
-    from .models import PlanItem
-    ids = [int(i) for i in user_ids]
-    if not ids:
-        return []
-    rows = db.session.execute(union_all(
-        select(literal("enrolment"), Enrolment.id).where(Enrolment.user_id.in_(ids)),
-        select(literal("training_plan"), PlanItem.plan_id).where(PlanItem.user_id.in_(ids)).distinct()))
-    return sorted({(kind, str(ident)) for kind, ident in rows})
-
-
-# /audit/ finds an ASN's training events when HR searches the person (as subject, not only as actor)
-sentences.describe_search("person", _about_people)
 # --- what people are told after each step (to-dos come from the assignments) ---------------------
 
 def _the_asn(enrolment):
     return [enrolment.user]
-
-
-def _hr_staff(_plan):
-    return db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == "hr", User.active.is_(True)).order_by(User.id)).all()
 
 
 register_news(
@@ -613,21 +352,3 @@ register_news(
         "mark_not_completed": News(_the_asn, _l("Your training %(title)s was marked as not completed: "
                                                 "%(reason)s")),
     })
-
-register_news(
-    "training_plan", _l("Competence development plan"),
-    item=lambda p: f"{p.unit.name} {p.year} rev. {p.revision}",
-    params=lambda p: {"title": f"{p.unit.name} {p.year} rev. {p.revision}"},
-    news={
-        "approve": News(_hr_staff, _l("The Camat approved the competence development plan %(title)s")),
-        "return": News(_hr_staff, _l("The Camat returned the competence development plan %(title)s: "
-                                     "%(reason)s")),
-    })
-
-
-# competences, plan exports and the training history (services.competences, services.history)
-sentences.describe_actions({
-    "training_course.targets": _l("set the competences, positions and fee of a course"),
-    "training_plan.export": _l("downloaded the plan"),
-    "training_history.export": _l("downloaded a training history"),
-})

@@ -1,0 +1,115 @@
+"""How the history pages and the audit log word the training area's events: the verbs of its actions
+(the steps of both workflows and the services' own events), the labels of the fields they change, the
+names of their subjects, and which events are about a person HR searches for (plaju.audit.sentences)."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ...accounts.models import User
+from ...audit import sentences
+from ...extensions import db
+from ..models import Course, Enrolment, Plan
+
+# how the history and the audit list say what happened (plaju.audit.sentences)
+sentences.describe_actions({
+    "enrolment.request": _l("requested a place on the course"),
+    "enrolment.nominate": _l("nominated an ASN for the course"),
+    "enrolment.approve": _l("approved the enrolment"),
+    "enrolment.decline": _l("declined the enrolment"),
+    "enrolment.sign_off": _l("signed off the enrolment"),
+    "enrolment.sign_off_routine": _l("signed off the enrolment (routine course)"),
+    "enrolment.refuse_sign_off": _l("declined the sign-off"),
+    "enrolment.complete": _l("reported the course completed"),
+    "enrolment.complete_elearning": _l("finished the e-learning"),
+    "enrolment.complete_internal_elearning": _l("finished the e-learning"),
+    "enrolment.attendance_met": _l("closed the course at the minimum attendance"),
+    "enrolment.sign_certificate": _l("signed the certificate"),
+    "training_course.attendance": _l("recorded attendance"),
+    "training_course.close": _l("closed the course's attendance"),
+    "enrolment.verify": _l("verified the completion and credited the JP"),
+    "enrolment.return_evidence": _l("returned the evidence"),
+    "enrolment.withdraw": _l("withdrew from the course"),
+    "enrolment.mark_not_completed": _l("marked the course as not completed"),
+    "enrolment.module_done": _l("finished a module"),
+    "enrolment.quiz": _l("took the quiz"),
+    "enrolment.report_external": _l("reported training outside the catalogue"),
+    "training_course.create": _l("added a course to the catalogue"),
+    "training_course.update": _l("changed a course"),
+    "training_course.module_add": _l("added a module"),
+    "training_course.question_add": _l("added a quiz question"),
+    "training_plan.create": _l("drafted the plan"),
+    "training_plan.submit": _l("submitted the plan to the Camat"),
+    "training_plan.approve": _l("approved the plan"),
+    "training_plan.return": _l("returned the plan with notes"),
+    "training_plan.cancel": _l("cancelled the draft plan"),
+    "training_plan.amend": _l("started an amendment of the plan"),
+    "training_plan.item_add": _l("added a planned activity"),
+    "training_plan.item_remove": _l("removed a planned activity"),
+})
+sentences.describe_fields({
+    "approved_by_id": _l("Approved by"), "signed_by_id": _l("Signed off by"), "evidence": _l("Evidence"),
+    "quiz_score": _l("Quiz score"), "attempt": _l("This attempt"), "jp_credited": _l("JP credited"),
+    "credited_year": _l("Year credited"), "notes": _l("Notes"), "supersedes": _l("Replaces plan"),
+    "course": _l("Course"), "asn": _l("ASN"), "module": _l("Module"), "question": _l("Question"),
+    "items": _l("Planned activities"), "item": _l("Planned activity"), "amends": _l("Amends plan"),
+    "title": _l("Title"), "certificate_number": _l("Certificate number"),
+    "certificate_date": _l("Date on the certificate"), "certificate_issuer": _l("Issued by"),
+    "certificate_jp": _l("JP as printed"),
+    "attendance": _l("Attendance"), "day": _l("Day"), "present": _l("Present"),
+}, users=("approved_by_id", "signed_by_id"))
+
+
+def _numbers(ids) -> list[int]:
+    return [int(i) for i in ids if str(i).isdigit()]
+
+
+def _enrolment_names(ids) -> dict:
+    rows = db.session.execute(
+        select(Enrolment.id, Course.title, User.full_name).join(Course, Course.id == Enrolment.course_id)
+        .join(User, User.id == Enrolment.user_id).where(Enrolment.id.in_(_numbers(ids))))
+    return {str(i): f"{title} · {name}" for i, title, name in rows}
+
+
+def _plan_names(ids) -> dict:
+    from ...accounts.models import Unit
+    rows = db.session.execute(select(Plan.id, Unit.name, Plan.year, Plan.revision)
+                              .join(Unit, Unit.id == Plan.unit_id).where(Plan.id.in_(_numbers(ids))))
+    return {str(i): _("Plan %(unit)s %(year)s", unit=unit, year=year) + (f" (rev. {rev})" if rev > 1 else "")
+            for i, unit, year, rev in rows}
+
+
+def _course_names(ids) -> dict:
+    rows = db.session.execute(select(Course.id, Course.title).where(Course.id.in_(_numbers(ids))))
+    return {str(i): title for i, title in rows}
+
+
+sentences.describe_subjects("enrolment", _enrolment_names)
+sentences.describe_subjects("training_plan", _plan_names)
+sentences.describe_subjects("training_course", _course_names)
+
+
+def _about_people(user_ids) -> list:
+    """The training objects whose subject is one of these ASN: their enrolments, and the plans that
+    name them in a planned activity (one statement)."""
+    from sqlalchemy import literal, union_all
+
+    from ..models import PlanItem
+    ids = [int(i) for i in user_ids]
+    if not ids:
+        return []
+    rows = db.session.execute(union_all(
+        select(literal("enrolment"), Enrolment.id).where(Enrolment.user_id.in_(ids)),
+        select(literal("training_plan"), PlanItem.plan_id).where(PlanItem.user_id.in_(ids)).distinct()))
+    return sorted({(kind, str(ident)) for kind, ident in rows})
+
+
+# /audit/ finds an ASN's training events when HR searches the person (as subject, not only as actor)
+sentences.describe_search("person", _about_people)
+
+
+# competences, plan exports and the training history (services.competences, services.history)
+sentences.describe_actions({
+    "training_course.targets": _l("set the competences, positions and fee of a course"),
+    "training_plan.export": _l("downloaded the plan"),
+    "training_history.export": _l("downloaded a training history"),
+})

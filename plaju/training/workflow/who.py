@@ -1,0 +1,81 @@
+"""Who takes the steps of the training workflows: the enrolled ASN, their direct supervisor (or HR when
+the supervisor has left), the Camat, HR, a course's organiser and its certificate signer.
+
+Each rule also names the people it stands for (`names`, the to-do assignments) and how the page calls
+them (`label`); see plaju.workflow.spec.Who."""
+from flask_babel import gettext as _
+
+from ...workflow import roles
+from ...workflow.spec import relation
+
+
+def _active_supervisor_id(enrolment) -> int | None:
+    """The enrolled ASN's direct supervisor while that person is active; None once they have left."""
+    supervisor = enrolment.user.supervisor if enrolment.user is not None else None
+    return supervisor.id if supervisor is not None and supervisor.active else None
+
+
+def _is_supervisor(user, enrolment) -> bool:
+    return _active_supervisor_id(enrolment) == user.id
+
+
+def _no_active_supervisor(enrolment) -> bool:
+    return enrolment.user is not None and _active_supervisor_id(enrolment) is None
+
+
+def _is_enrolled(user, enrolment) -> bool:
+    return enrolment.user_id == user.id
+
+
+def _supervisor_label(enrolment) -> str | None:
+    supervisor = enrolment.user.supervisor if enrolment.user else None
+    if supervisor is None:
+        return _("direct supervisor")
+    if not supervisor.active:
+        return None  # HR stands in (SUPERVISOR_OR_HR)
+    return _("direct supervisor (%(name)s)", name=supervisor.full_name)
+
+
+def _enrolled_label(enrolment) -> str:
+    return _("the ASN (%(name)s)", name=enrolment.user.full_name) if enrolment.user else _("the ASN")
+
+
+# The direct supervisor decides while they are active. When they leave (account deactivated) and nobody
+# has been named in their place, HR (Kepegawaian) decides instead: HR keeps the people records and is the
+# one desk that can also name the new supervisor; `accounts.people.save_user` refreshes the assignments
+# (refresh_assignments_for_user), so open requests move to HR at once and on to the new supervisor later.
+DIRECT_SUPERVISOR = relation(_is_supervisor, "direct supervisor of the enrolled ASN",
+                             names=lambda e: [_active_supervisor_id(e)], label=_supervisor_label)
+SUPERVISOR_OR_HR = DIRECT_SUPERVISOR | roles("hr").when(
+    _no_active_supervisor, "the enrolled ASN has no active direct supervisor",
+    label=lambda e: _("HR (Kepegawaian), the direct supervisor has left") if _no_active_supervisor(e) else None)
+ENROLLED_ASN = relation(_is_enrolled, "the enrolled ASN", names=lambda e: [e.user_id], label=_enrolled_label)
+# each sign-off step names who waits only for the courses it applies to
+CAMAT_ROUTINE = roles("camat").when(lambda e: e.course.routine, "routine course",
+                                    label=lambda e: _("Camat or Plh/Plt Camat") if e.course.routine else None)
+CAMAT_SPECIAL = roles("camat").when(lambda e: not e.course.routine, "non-routine course",
+                                    label=lambda e: None if e.course.routine else _("Camat"))
+HR = roles("hr")
+
+
+def _is_organiser(user, enrolment) -> bool:
+    return enrolment.course.organiser_id is not None and enrolment.course.organiser_id == user.id
+
+
+def _signer_label(enrolment) -> str | None:
+    signer = enrolment.course.certificate_signer
+    return None if signer is None else _("certificate signer (%(name)s)", name=signer.full_name)
+
+
+# A course the office runs itself: HR or the course's own organiser records attendance and closes it;
+# its certificates are signed by the official the course names, else by the Camat (or his Plh/Plt).
+ORGANISER = HR | relation(_is_organiser, "organiser of the course",
+                          names=lambda e: [e.course.organiser_id],
+                          label=lambda e: _("organiser (%(name)s)", name=e.course.organiser.full_name)
+                          if e.course.organiser is not None else None)
+CERTIFICATE_SIGNER = roles("camat").when(
+    lambda e: e.course.certificate_signer_id is None, "the course names no other certificate signer",
+    label=lambda e: _("Camat") if e.course.certificate_signer_id is None else None) | relation(
+    lambda u, e: e.course.certificate_signer_id is not None and e.course.certificate_signer_id == u.id,
+    "the certificate signer the course names", names=lambda e: [e.course.certificate_signer_id],
+    label=_signer_label)
