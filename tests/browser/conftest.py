@@ -165,8 +165,14 @@ def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
 
 
 def logout(page) -> None:
+    from playwright.sync_api import expect
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
+        # the menu must have finished opening, and the counters beside the button their swaps: a width
+        # changing under the pointer sent the click to the neighbouring language button
+        expect(page.locator(".navbar-collapse.show")).to_be_visible()
+        expect(page.locator(".navbar-collapse.collapsing")).to_have_count(0)
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
     page.get_by_test_id("logout").click()
     page.wait_for_url("**/login**")
