@@ -1,6 +1,7 @@
-"""audit days: the lowest and highest seq of each WIB day, so a date search of the log reads a range of
-seq (filled by `flask --app plaju audit index-days` and the scheduled job `audit-days`; audit_event
-itself is untouched)
+"""audit days: the lowest and highest seq of each WIB day, so a date search of the log reads a range of seq
+
+Filled by `flask --app plaju audit index-days` and the scheduled job `audit-days`; audit_event itself is
+untouched.
 
 Revision ID: 0022_audit_days
 Revises: 0019_internal_certificates
