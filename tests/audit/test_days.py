@@ -157,3 +157,11 @@ def test_two_refreshes_at_once_wait_for_each_other_and_lose_nothing(app, db, use
     db.session.rollback()
     assert days.covered_seq() == db.session.scalar(select(func.max(AuditEvent.seq)))
     assert _day_rows(db) == _reference_days(db)
+
+
+def test_the_command_counts_the_new_events_and_says_so(app, db, users):
+    audit.record("test.a", actor=users["hr"])
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "index-days"])
+    assert result.exit_code == 0 and "1 new events counted" in result.output, result.output
+    assert app.test_cli_runner().invoke(args=["audit", "index-days"]).output.startswith("audit days: 0 new")
