@@ -8,6 +8,8 @@
    a year of office life: sign-ins and sign-outs (about a third), document steps about the requests,
    scans opened, account changes, refusals, in time order. Their hashes are unique placeholders: the
    page never verifies the chain, and the chain's own cost is measured by bench_engine.py.
+   After each stage it runs the day index's refresh (`audit/days.py`, which production's scheduled job
+   `audit-days` runs every five minutes), so date searches start counted, as they would in the office.
 2. After each stage counts the SQL statements of each filtered page (in-process, SQLAlchemy event
    listener): they must not grow with the log.
 3. At full size times, in the same run and process, median of --runs:
@@ -217,6 +219,7 @@ def main() -> None:
 
     from plaju import create_app
     from plaju.accounts.models import User
+    from plaju.audit.days import refresh as refresh_days
     from plaju.audit.models import AuditEvent
     from plaju.audit.search import parse
     from plaju.documents.seed import seed_types
@@ -253,6 +256,10 @@ def main() -> None:
             _fill_requests(db, requests, types, [people["petugas1"].id, people["petugas2"].id], rng)
             _fill_events(db, events, requests, people, rng)
             seeded = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            counted = refresh_days()  # as the scheduled job `audit-days` would after these events
+            print(f"audit days refreshed as the scheduled job does: {counted:,} events counted in "
+                  f"{time.perf_counter() - t1:.1f} s")
             # a request with events, found by its tracking code and its NIK; a month of document steps
             mid = db.session.execute(select(text("id, tracking_code, nik")).select_from(text("document_request"))
                                      .where(text("id = :i")).params(i=requests // 2)).one()

@@ -9,7 +9,7 @@ import functools
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -64,6 +64,24 @@ class AuditEvent(db.Model):
     @property
     def changes_dict(self) -> dict:
         return json.loads(self.changes) if self.changes else {}
+
+
+class AuditDay(db.Model):
+    """The lowest and highest seq among the events of one WIB day, for the events up to
+    AuditDayCover.covered_seq (days.py widens them; a date search reads its days' range of seq)."""
+    __tablename__ = "audit_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    low_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"))
+    high_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"))
+
+
+class AuditDayCover(db.Model):
+    """One row (id 1): every event up to covered_seq is counted in audit_day; newer ones are not yet."""
+    __tablename__ = "audit_day_cover"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    covered_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), default=0)
 
 
 class AuditExport(db.Model):

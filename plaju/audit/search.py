@@ -19,12 +19,12 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, literal_column, or_, select, true, union_all
-from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..timeutil import WIB
 from . import sentences
-from .models import AuditEvent
+from .days import COVER_ID
+from .models import AuditDay, AuditDayCover, AuditEvent
 
 LOGIN_ACTIONS = ("auth.login", "auth.logout")
 DATA_ACCESS = "data-access"
@@ -64,26 +64,43 @@ class Search:
     # alternatives of which an event must match one (a person as actor, as principal, as subject), each
     # with an index of its own ending in seq
     branches: list = field(default_factory=list)
+    # a date range's ranges of seq (see _date_range): an event lies in `span`, the seqs of the range's
+    # days as counted by audit_day (read with each branch), or in `tail`, beyond the count's watermark
+    # (the newest events, few: read once, with all branches)
+    span: object = None
+    tail: object = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def where(self):
-        return and_(true(), *self.conditions, or_(*self.branches) if self.branches else true())
+        return and_(true(), *self.conditions, *([or_(*self.branches)] if self.branches else []),
+                    *([or_(self.span, self.tail)] if self.span is not None else []))
+
+    def alternatives(self) -> list:
+        """The parts a page is read in, each newest first along an index of its own."""
+        if self.span is None:
+            return list(self.branches)
+        return [*(and_(branch, self.span) for branch in self.branches or [true()]),
+                and_(self.tail, or_(*self.branches) if self.branches else true())]
 
     def statement(self, *, before: int | None = None, limit: int | None = None, columns=None):
         conditions = [*self.conditions, *([AuditEvent.seq < before] if before else [])]
         stmt = select(*(columns or (AuditEvent,)))
-        if self.branches and limit:
+        alternatives = self.alternatives()
+        if alternatives and limit:
             # an OR of indexes is read by neither database in seq order: a person with few events made
             # them scan the log. Each alternative instead gives its newest `limit` seqs along its own
-            # index; the page is the newest `limit` of those.
-            newest = [select(AuditEvent.seq).where(branch, *conditions).order_by(AuditEvent.seq.desc())
-                      .limit(limit).subquery() for branch in self.branches]
-            stmt = stmt.where(AuditEvent.seq.in_(union_all(*(select(part.c.seq) for part in newest))))
+            # index; the page is the newest `limit` of those. Limited again as a whole, so that PostgreSQL
+            # expects `limit` seqs and fetches them by primary key, rather than walking the primary key
+            # from the newest row to merge them in (740,000 rows for a month long past).
+            newest = [select(AuditEvent.seq).where(alternative, *conditions).order_by(AuditEvent.seq.desc())
+                      .limit(limit).subquery() for alternative in alternatives]
+            found = union_all(*(select(part.c.seq) for part in newest)).subquery()
+            stmt = stmt.where(AuditEvent.seq.in_(select(found.c.seq).order_by(found.c.seq.desc()).limit(limit)))
         else:
-            stmt = stmt.where(and_(true(), *conditions, or_(*self.branches) if self.branches else true()))
+            stmt = stmt.where(self.where(), *([AuditEvent.seq < before] if before else []))
         stmt = stmt.order_by(AuditEvent.seq.desc())
         return stmt.limit(limit) if limit else stmt
 
@@ -237,24 +254,37 @@ def parse(args) -> Search:
     if start and end and start > end:
         errors.append(_("The date from (%(start)s) is after the date until (%(end)s).", start=start, end=end))
     if start or end:
-        where.extend(_date_range(start and _utc_iso(start), end and _utc_iso(end + timedelta(days=1))))
+        times, search.span, search.tail = _date_range(start, end)
+        where.extend(times)
     return search
 
 
-def _date_range(start: str | None, end: str | None) -> list:
-    """A date range as a range of seq: the lowest and highest seq among the range's events (read from
-    the covering index ix_audit_event_occurred_seq, inside the same statement), so the page is read
-    newest first along seq like every other search instead of sorting the period's rows. The times
-    themselves are still compared (the log's times need not rise with seq), though not through the
-    index (`|| ''`), so the planner walks seq."""
-    inner = aliased(AuditEvent)
-    period = [c for c in (start and inner.occurred_at >= start, end and inner.occurred_at < end) if c is not None]
-    # one CTE, read once however many branches of the search use it
-    # seq + 0: PostgreSQL would otherwise answer min/max by walking the primary key from one end until a
-    # row of the period turns up (740,000 rows for a month long past); this reads the period's index range
-    bounds = select(func.min(inner.seq + 0).label("low"), func.max(inner.seq + 0).label("high")) \
-        .where(*period).cte("audit_period")
+def _date_range(start: date | None, end: date | None) -> tuple[list, object, object]:
+    """A date range (WIB days, either end open) as the conditions on the events' times and two ranges
+    of seq (a Search's `span` and `tail`), each read newest first along seq like every other search:
+
+    - span: the seqs from the lowest to the highest of the range's days in audit_day (days.py), which
+      counts every event up to its watermark, audit_day_cover.covered_seq; read with each branch;
+    - tail: every seq above the watermark (events appended since the last refresh), whatever their
+      time; read once for all branches.
+
+    The bounds come from one CTE of the page's own statement (one snapshot: a refresh committing
+    meanwhile cannot make the two ranges miss an event), a read of a few rows of the small tables, so
+    a page reads its rows and the events since the watermark, not the period. The times themselves are
+    still compared (the log's times need not rise with seq: an event appended later with an old time
+    lies beyond the watermark, then widens its day), though not through ix_audit_event_occurred_seq
+    (`|| ''`), so each part is walked along seq. A range with no counted day has NULL bounds: its span
+    reads nothing."""
+    start_at = start and _utc_iso(start)
+    end_at = end and _utc_iso(end + timedelta(days=1))
+    days = [c for c in (start and AuditDay.day >= start, end and AuditDay.day <= end) if c is not None]
+    # one CTE, read once however many branches use it (a scalar subquery per branch cost PostgreSQL
+    # more to plan than the page costs to read)
+    bounds = select(select(func.min(AuditDay.low_seq)).where(*days).scalar_subquery().label("low"),
+                    select(func.max(AuditDay.high_seq)).where(*days).scalar_subquery().label("high"),
+                    func.coalesce(select(AuditDayCover.covered_seq).where(AuditDayCover.id == COVER_ID)
+                                  .scalar_subquery(), 0).label("covered")).cte("audit_days")
+    low, high, covered = (select(column).scalar_subquery() for column in bounds.c)
     shown = AuditEvent.occurred_at + ""
-    return [AuditEvent.seq >= select(bounds.c.low).scalar_subquery(),
-            AuditEvent.seq <= select(bounds.c.high).scalar_subquery(),
-            *(c for c in (start and shown >= start, end and shown < end) if c is not None)]
+    times = [c for c in (start_at and shown >= start_at, end_at and shown < end_at) if c is not None]
+    return times, and_(AuditEvent.seq >= low, AuditEvent.seq <= high), AuditEvent.seq > covered

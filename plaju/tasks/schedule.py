@@ -38,6 +38,8 @@ SCHEDULE = [
     Scheduled("audit-export-resume", jobs.resume_audit_exports, interval=60, timeout=120),
     # overdue requests -> section heads (idempotent), office hours
     Scheduled("sla-sweep", jobs.run_command, ("sla", "sweep"), cron="*/30 7-16 * * 1-5"),
+    # the lowest and highest seq of each day of the audit log, for date searches (audit/days.py)
+    Scheduled("audit-days", jobs.run_command, ("audit", "index-days"), interval=300, timeout=600),
     # signed head of the audit chain
     Scheduled("audit-checkpoint", jobs.run_command, ("audit", "checkpoint"), cron="5 * * * *"),
     # messages sent more than 90 days ago

@@ -71,3 +71,18 @@ def test_the_app_role_appends_and_reads_and_works_on_other_tables(app, db, users
         assert session.execute(text("SELECT count(*) FROM audit_event")).scalar() == 2
     verdict = verify_chain()
     assert verdict.ok and verdict.checked == 2
+
+
+def test_the_app_role_keeps_the_day_index_of_the_log(app, db, users, app_role):
+    """audit_day and its watermark are ordinary tables for the app role: the scheduled refresh runs as it."""
+    from plaju.audit import days
+    for _ in range(3):
+        audit.record("test.roles.days", actor=users["hr"])
+    db.session.commit()
+    with Session(app_role) as session:
+        assert days.refresh(session=session) == 3
+        assert days.refresh(session=session) == 0
+        assert session.execute(text("SELECT covered_seq FROM audit_day_cover")).scalar() == 3
+        with pytest.raises(Exception, match="permission denied"):
+            session.execute(text("UPDATE audit_event SET comment = 'diubah'"))
+    assert verify_chain().ok

@@ -114,6 +114,8 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(app, db, monkeypatch):
         assert username in first.output
     count = db.session.scalar(select(func.count()).select_from(User))
     events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    from plaju.audit.days import covered_seq  # the demo's date searches start counted by day
+    assert covered_seq() == db.session.scalar(select(func.max(AuditEvent.seq)))
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     assert db.session.scalar(select(func.count()).select_from(User)) == count

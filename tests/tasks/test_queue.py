@@ -148,17 +148,25 @@ def test_a_backlog_leaves_the_app_serving_and_healthz_reports_it(rq_app, db, use
 
 def test_scheduled_jobs_are_registered_and_run_on_the_worker(rq_app, db, users, mailbox):
     from plaju.tasks.schedule import SCHEDULE, cron_scheduler
-    assert {job.name for job in SCHEDULE} == {"outbox-sweep", "audit-export-resume", "sla-sweep", "audit-checkpoint",
-                                              "outbox-prune"}
+    assert {job.name for job in SCHEDULE} == {"outbox-sweep", "audit-export-resume", "audit-days", "sla-sweep",
+                                              "audit-checkpoint", "outbox-prune"}
     rq_app.config["OUTBOX_DELIVERY"] = "off"  # a message committed while nothing enqueues it
     row = _mail_kasi(db, users)
     rq_app.config["OUTBOX_DELIVERY"] = "rq"
+    from plaju.audit.record import record
+    record("test.scheduled", actor=users["hr"])  # an event for the day index's job to count
+    db.session.commit()
     scheduler = cron_scheduler(rq_app)
     enqueued = [job.name for job in scheduler.enqueue_jobs()]
     # interval jobs start at once, cron jobs wait for their time
-    assert enqueued == ["outbox-sweep", "audit-export-resume"]
+    assert enqueued == ["outbox-sweep", "audit-export-resume", "audit-days"]
     work_here(rq_app)  # the sweep enqueues the due message, the delivery job sends it
     assert mailbox.message_ids() == [f"<{row.message_id}@plaju.local>"]
+    with rq_app.app_context():  # the day index job counted the log's events
+        from plaju.audit.days import covered_seq
+        from plaju.audit.models import AuditEvent
+        assert covered_seq() == db.session.scalar(select(func.max(AuditEvent.seq)))
+        assert covered_seq() > 0
 
 
 def test_a_scheduled_command_runs_as_a_job_and_a_failing_one_fails_the_job(rq_app, db, users):
