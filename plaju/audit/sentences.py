@@ -83,7 +83,8 @@ def data_access_actions() -> set[str]:
 
 
 def action_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """[(kind label, [(action, label), ...]), ...] for the "kind of action" choice, sorted by label."""
+    """[(kind label, [("kind.*", "All: kind"), (action, label), ...]), ...] for the "kind of action"
+    choice, sorted by label."""
     from flask_babel import get_locale
     return _action_groups(str(get_locale()), len(_ACTIONS), len(_KINDS))
 
@@ -94,7 +95,10 @@ def _action_groups(_locale: str, _actions: int, _kinds: int) -> list:
     groups: dict[str, list] = {}
     for action in _ACTIONS:
         groups.setdefault(action.partition(".")[0], []).append((action, action_label(action)))
-    return sorted(((str(_KINDS.get(prefix, prefix)), sorted(items, key=lambda i: i[1].lower()))
+    # each kind opens with "all of it" (prefix.*), which the search reads along each action's index
+    return sorted(((str(_KINDS.get(prefix, prefix)),
+                    [(f"{prefix}.*", _("All: %(kind)s", kind=_KINDS.get(prefix, prefix)))]
+                    + sorted(items, key=lambda i: i[1].lower()))
                    for prefix, items in groups.items()), key=lambda g: g[0].lower())
 
 

@@ -183,6 +183,9 @@ def test_kind_of_action_and_outcome(db, client, users, login_as):
     assert actions({"action": "delegation.*"}) == ["delegation.create", "delegation.revoke"]
     assert actions({"action": "delegation.*", "outcome": "refused"}) == ["delegation.revoke"]
     assert actions({"action": "user.create"}) == ["user.create"]
+    # the form offers "all of a kind" at the head of each kind, and keeps it chosen
+    body = client.get("/audit/", query_string={"action": "delegation.*"}).get_data(as_text=True)
+    assert re.search(r'<option value="delegation\.\*" selected>Semua: [^<]+</option>', body)
 
 
 def test_pages_are_keyset_and_need_the_same_statements_whatever_the_log_holds(app, db, client, users, login_as,
