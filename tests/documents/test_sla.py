@@ -51,6 +51,31 @@ def test_due_date_at_intake_counts_holidays_from_the_admin_table(db, make_reques
     assert req.budget_minutes == 3 * 480
 
 
+def test_holidays_are_read_once_per_request_and_a_change_is_seen_at_once(app, db):
+    from sqlalchemy import event
+
+    from plaju.documents.calendar import holiday_set
+    reads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM holiday" in statement:
+            reads.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with app.test_request_context("/", method="POST"):
+            first = holiday_set()
+            assert holiday_set() is first and len(reads) == 1  # the step and the page share one read
+            db.session.add(Holiday(day=date(2031, 5, 2), name="Libur uji"))
+            db.session.flush()
+            assert date(2031, 5, 2) in holiday_set() and len(reads) == 2  # the admin's change, at once
+        with app.test_request_context("/"):
+            holiday_set()
+            assert len(reads) == 3  # never across requests
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    db.session.rollback()
+
+
 def test_pause_while_returned_moves_the_promise_by_the_time_with_the_citizen(db, users, make_request):
     received = utcnow() - timedelta(days=30)
     req = make_request("verifying", "akta-lahir", received_at=received, clock_started_at=received,
