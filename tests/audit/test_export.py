@@ -171,6 +171,16 @@ app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUDIT_EXPORT_FOLDER": folder,
                   "AUDIT_EXPORT_BATCH": 20, "AUDIT_EXPORT_LEASE_SECONDS": 1, "OUTBOX_DELIVERY": "off",
                   "QUEUE": "rq", "QUEUE_NAME": queue_name})
 jobs.set_app(app)
+# a long export: after its first batch this worker waits, so the test kills it half-way whatever the
+# machine's speed (a fast one finished 1,500 rows before the test could look)
+import time
+from plaju.audit import export
+renew = export._renew
+def renew_then_wait(job_id, token, **values):
+    renew(job_id, token, **values)
+    if values.get("done") and values.get("status") != "done":
+        time.sleep(120)
+export._renew = renew_then_wait
 queue = task_queue(app).queue
 SimpleWorker([queue], connection=queue.connection).work(burst=True)  # runs the job in this process
 """
@@ -216,14 +226,15 @@ def test_an_export_whose_worker_is_killed_is_built_again_with_the_same_rows(app,
     worker = subprocess.Popen([sys.executable, "-c", WORKER, app.config["SQLALCHEMY_DATABASE_URI"],
                                str(export_folder), app.config["SECRET_KEY"], queue_name],
                               cwd=os.getcwd(), env=os.environ | {"PYTHONPATH": os.getcwd()},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "wb"))
     deadline = time.time() + 60
     while time.time() < deadline:
         db.session.rollback()
         job = db.session.get(AuditExport, job_id, populate_existing=True)
         if job.status == "running" and job.done > 0:
             break
-        assert worker.poll() is None, "the worker ended before it could be interrupted"
+        assert worker.poll() is None, ("the worker ended before it could be interrupted:\n"
+                                       + (tmp_path / "worker.log").read_text()[-2000:])
         time.sleep(0.02)
     os.kill(worker.pid, signal.SIGKILL)  # no clean-up runs: as a server that is restarted or crashes
     worker.wait(timeout=10)
