@@ -229,9 +229,12 @@ def test_an_export_whose_worker_is_killed_is_built_again_with_the_same_rows(app,
                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "wb"))
     deadline = time.time() + 60
     while time.time() < deadline:
-        db.session.rollback()
         job = db.session.get(AuditExport, job_id, populate_existing=True)
-        if job.status == "running" and job.done > 0:
+        running = job.status == "running" and job.done > 0
+        # end the read before waiting: outside a request, SQLite's transactions begin IMMEDIATE, and one
+        # held through the sleep kept the worker from ever taking the lock ("database is locked")
+        db.session.rollback()
+        if running:
             break
         assert worker.poll() is None, ("the worker ended before it could be interrupted:\n"
                                        + (tmp_path / "worker.log").read_text()[-2000:])
