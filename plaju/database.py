@@ -53,11 +53,24 @@ def for_update(stmt, *, of=None, skip_locked: bool = False):
     return stmt
 
 
-def lock_row(model, row_id, *, of=None):
+_LOCKED_IN = "_plaju_locked_in"
+
+
+def lock_row(model, row_id, *, of=None, options=()):
     """The row of `model` with this id, locked for the rest of the transaction (see for_update);
-    NoResultFound when there is none."""
-    stmt = for_update(select(model).where(model.id == row_id), of=model if of is None else of)
-    return db.session.scalars(stmt).unique().one()
+    NoResultFound when there is none. `options` are loader options for what comes along (joinedload)."""
+    stmt = for_update(select(model).where(model.id == row_id).options(*options),
+                      of=model if of is None else of)
+    row = db.session.scalars(stmt).unique().one()
+    row.__dict__[_LOCKED_IN] = db.session().get_transaction()
+    return row
+
+
+def locked_here(row) -> bool:
+    """True when lock_row() read `row` in the transaction still open: it is current and stays so until
+    the commit, so a step need not read it again."""
+    transaction = db.session().get_transaction()
+    return transaction is not None and row.__dict__.get(_LOCKED_IN) is transaction
 
 
 def configure_engine(engine: Engine) -> None:

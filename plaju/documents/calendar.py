@@ -9,7 +9,6 @@ from sqlalchemy import event, select
 from ..extensions import db
 from .models import Holiday
 
-
 _KEY = "plaju.holidays"
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 from wtforms.fields.choices import SelectChoice
 
 from .. import once, uploads
@@ -17,6 +18,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
 from ..timeutil import today_wib
+from ..workflow.engine import lock_for_step
 from ..workflow.ui import action_view, waiting_for
 from . import handover, subjects
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
@@ -254,8 +256,15 @@ def _take_step(req, trigger_name, actor, form):
                            evidence=form.upload)
 
 
+def _load_for_step(request_id: int) -> DocumentRequest:
+    try:
+        return lock_for_step(DocumentRequest, request_id)
+    except NoResultFound:
+        abort(404)
+
+
 bp.add_url_rule("/<int:request_id>/actions/<trigger_name>", "act", methods=["POST"], view_func=action_view(
-    _load, "documents/detail.html", "panel", _detail_context, service=_take_step, event=CHANGED,
+    _load_for_step, "documents/detail.html", "panel", _detail_context, service=_take_step, event=CHANGED,
     page_url=lambda req: url_for(".detail", request_id=req.id)))
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import NoResultFound
 
 from ..accounts.models import Delegation
 from ..audit import record as audit
@@ -28,6 +29,7 @@ from ..workflow.assignments import (
     parse_cursor,
     reader,
 )
+from ..workflow.engine import lock_for_step
 from ..workflow.models import WorkItem
 
 PAGE = 25
@@ -290,8 +292,11 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
         return _unknown(raw)
     spec, entity_id, trigger, version = parsed
     db.session.rollback()
-    entity = db.session.get(spec.model, entity_id)
     step = spec.step_by_trigger.get(trigger)
+    try:  # read once, with the lock fire() needs
+        entity = lock_for_step(spec.model, entity_id)
+    except NoResultFound:
+        entity = None
     if entity is None or step is None:
         return _unknown(raw)
     # what the row is, only to someone it awaits (or who saw it awaiting them: a stale page)

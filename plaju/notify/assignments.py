@@ -125,7 +125,8 @@ def _todo_body(spec, todo: _Todo) -> str:
     return "\n".join(lines)
 
 
-def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=None, assignees=(), **_kw):
+def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=None, assignees=(),
+                           told_before=True, **_kw):
     kind = KINDS.get(spec.name)
     now = utcnow()
     actor_id = getattr(getattr(ctx, "actor", None), "id", None)
@@ -134,9 +135,12 @@ def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=No
     # the one who just acted knows; their page says who is next
     todos.pop(actor_id, None)
     told: set[int] = set()
-    for note in db.session.scalars(select(Notification).where(
-            Notification.subject_type == spec.name, Notification.subject_id == entity.id,
-            Notification.todo_step.is_not(None), Notification.done_at.is_(None))):
+    # a to-do notice is only ever sent for a work item that tells its assignees, and closed when the item
+    # goes: when none of the replaced items told anyone, none is open
+    open_notes = db.session.scalars(select(Notification).where(
+        Notification.subject_type == spec.name, Notification.subject_id == entity.id,
+        Notification.todo_step.is_not(None), Notification.done_at.is_(None))) if told_before else ()
+    for note in open_notes:
         todo = todos.get(note.user_id)
         if todo and note.todo_step in todo.triggers:
             told.add(note.user_id)  # still their to-do: no second notification

@@ -7,11 +7,13 @@ step. `rebuild()` recomputes every row from the request rows and the audit trail
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..audit.models import AuditEvent
 from ..documents import sla
 from ..documents.calendar import holiday_set
 from ..documents.models import DocumentRequest
+from ..documents.workflow import DOCUMENT_FLOW
 from ..extensions import db
 from ..workflow.signals import assignments_changed
 from .models import ServiceFact
@@ -44,14 +46,17 @@ def _copy_outcome(fact: ServiceFact, req: DocumentRequest, holidays) -> None:
                                if req.ready_at is not None else None)
 
 
+# a step's locking read brings the fact along: keeping it costs the step no read of its own
+DOCUMENT_FLOW.lock_options.append(joinedload(DocumentRequest.service_fact))
+
+
 @assignments_changed.connect
 def _document_changed(spec, entity=None, step=None, from_state=None, ctx=None, **_kwargs):
     if spec.name != SPEC or entity is None:
         return
-    fact = db.session.get(ServiceFact, entity.id)
+    fact = entity.service_fact
     if fact is None:
-        fact = _new_fact(entity)
-        db.session.add(fact)
+        fact = entity.service_fact = _new_fact(entity)
     if ctx is None:  # intake, or assignments recomputed by hand: no step was taken
         return
     holidays = ctx.data.get("holidays")

@@ -8,8 +8,9 @@ Months are WIB calendar months as 'YYYY-MM'.
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..documents.models import DocumentRequest
 from ..extensions import db
 
 
@@ -37,3 +38,9 @@ class ServiceFact(db.Model):
     returned_times: Mapped[int] = mapped_column(default=0)
     returned_since: Mapped[datetime | None]
     pickup_minutes: Mapped[int | None]  # ready -> handed over
+
+
+# the request's fact, reached from the request so a step's locking read brings it along (facts.py); the
+# fact goes with its request
+DocumentRequest.service_fact = relationship(ServiceFact, uselist=False, lazy="select",
+                                            cascade="all, delete-orphan", passive_deletes=True)

@@ -92,11 +92,13 @@ def store(spec: Spec, entity, *, step=None, from_state=None, ctx=None, since=Non
         if sorted(map(repr, map(_as_assignee, current))) == sorted(map(repr, assignees)):
             return assignees
     since = since or (ctx.now if ctx is not None else utcnow())
-    db.session.execute(delete(WorkItem).where(WorkItem.spec == spec.name, WorkItem.entity_id == entity.id))
+    # which of the items it replaces were told to their assignees: without any, no to-do notice is open
+    told = db.session.scalars(delete(WorkItem).where(WorkItem.spec == spec.name, WorkItem.entity_id == entity.id)
+                              .returning(WorkItem.notify)).all()
     if assignees:  # one statement for all of them: nothing reads the new rows back as objects
         db.session.execute(insert(WorkItem), [item_row(spec, entity.id, a, since) for a in assignees])
     assignments_changed.send(spec, entity=entity, step=step, from_state=from_state, ctx=ctx,
-                             assignees=assignees)
+                             assignees=assignees, told_before=any(told))
     return assignees
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..accounts.models import active_delegations
 from ..audit import record as audit
 from ..audit.models import AuditEvent
-from ..database import lock_row, utcnow
+from ..database import lock_row, locked_here, utcnow
 from ..extensions import db
 from ..timeutil import to_wib
 from . import assignments
@@ -166,12 +166,20 @@ def _conflict(spec: Spec, entity) -> Conflict:
         by=last.actor_name, at=when)
 
 
-def _lock(spec: Spec, entity_id):
-    model = spec.model
-    # on SQLite the transaction this query opens is BEGIN IMMEDIATE: the database's single writer
-    entity = lock_row(model, entity_id)
+def lock_for_step(model, entity_id):
+    """The row a step is about to be taken on, read with its lock and what the spec's `lock_options`
+    bring along; fire() then uses it as it is. A step's POST view loads its row with this (one read,
+    not two). NoResultFound when there is none."""
+    # on SQLite the transaction this query runs in is BEGIN IMMEDIATE: the database's single writer
+    entity = lock_row(model, entity_id, options=spec_for(model).lock_options)
     entity.__dict__.pop("_inbox_hints", None)  # counts a list page took earlier; guards count afresh now
     return entity
+
+
+def _lock(spec: Spec, entity):
+    if locked_here(entity):
+        return entity
+    return lock_for_step(spec.model, entity.id)
 
 
 def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | None = None,
@@ -192,7 +200,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         step = spec.step_by_trigger.get(trigger)
         if step is None:
             raise NotAllowed(_("Unknown action."), code="unknown")
-        entity = _lock(spec, entity_id)
+        entity = _lock(spec, entity)
         from_state = getattr(entity, spec.state_attr)
         # authority first: who acted last, and the row's status, are told only to someone who may act on it
         action = _authority(spec, step, entity, actor)

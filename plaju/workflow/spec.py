@@ -169,6 +169,9 @@ class Spec:
     url: Callable | None = None  # url(entity) -> the row's own page (inbox, notifications)
     inbox_options: tuple = ()  # loader options for a page of rows (joinedload, selectinload)
     prefetch: Callable | None = None  # prefetch(entities): warm what the guards read, one query per page
+    # loader options for the locking read of a step: what the step's bookkeeping reads comes along in the
+    # same statement (an area that keeps a row per entity appends its joinedload here)
+    lock_options: list = field(default_factory=list)
 
     def __post_init__(self):
         self.state_by_name = {s.name: s for s in self.states}

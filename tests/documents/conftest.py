@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
-from plaju.documents.sla import wib_date
 from plaju.documents.services import create_request
+from plaju.documents.sla import wib_date
 from plaju.workflow import started
 
 _serial = itertools.count(1)

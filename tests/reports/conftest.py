@@ -12,8 +12,8 @@ from plaju.documents.models import KELURAHAN, DocumentRequest, DocumentType, Hol
 from plaju.documents.nik import make_nik
 from plaju.documents.seed import seed_types
 from plaju.documents.services import create_request
-from tests.documents.conftest import subject_for
 from plaju.workflow import fire
+from tests.documents.conftest import subject_for
 
 FORWARDED = ["verify", "accept", "forward", "back_from_disdukcapil", "complete", "hand_over"]
 LOCAL = ["verify", "accept", "complete", "hand_over"]  # a type neither forwarded nor signed
