@@ -57,7 +57,8 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
     if is_postgres():
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
     key = audit_key()
-    head = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    with session.no_autoflush:  # the flush below writes the caller's changes with the event, in one go
+        head = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
     if head is not None and head.compute_hash(key) != head.hash:
         head = _key_the_chain(session, head, key)
     if subject is not None:

@@ -93,13 +93,14 @@ class Context:
 
 def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Action:
     """Whose authority lets `actor` take `step`: their own, or a principal's they stand in for.
-    `delegations` are the actor's active ones; looked up here only when the step is delegable."""
+    `delegations()` gives the actor's active ones (looked up here when not given), asked only when the
+    step is delegable and the actor's own authority does not do."""
     owners = spec.owners(entity)
 
     def candidates():
         yield actor, None
         if step.delegable:  # asked only when the actor's own authority does not do (one query saved)
-            for d in (active_delegations(actor) if delegations is None else delegations):
+            for d in (active_delegations(actor) if delegations is None else delegations()):
                 yield d.principal, d
     allowed_but_own = False
     for user, delegation in candidates():
@@ -129,7 +130,12 @@ def available(entity, actor) -> list[Action]:
         return []
     spec = spec_for(entity)
     steps = spec.steps_from(getattr(entity, spec.state_attr))
-    delegations = active_delegations(actor) if any(step.delegable for step in steps) else []
+    read = []
+
+    def delegations():  # read once, and only if a step needs more than the actor's own authority
+        if not read:
+            read.append(active_delegations(actor))
+        return read[0]
     actions = []
     for step in steps:
         try:
@@ -229,8 +235,10 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
             step.effect(entity, ctx)
         if spec.after_each:
             spec.after_each(entity, step, from_state, ctx)
-        # who must act next, in this transaction (receivers of the signal write theirs here too)
-        assignments.store(spec, entity, step=step, from_state=from_state, ctx=ctx)
+        # who must act next, in this transaction (receivers of the signal write theirs here too); what the
+        # step changed is written with the audit event, one flush for the whole step
+        with session.no_autoflush:
+            assignments.store(spec, entity, step=step, from_state=from_state, ctx=ctx)
         audit.record(f"{spec.name}.{trigger}", actor=actor, acting_for=action.acting_for,
                      subject_type=spec.name, subject_id=entity.id, from_state=from_state,
                      to_state=to_state, comment=comment, changes=ctx.changes or None)

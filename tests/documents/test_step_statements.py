@@ -29,7 +29,7 @@ def _statements(app, fn) -> list[str]:
     return seen
 
 
-def test_an_approval_reads_its_request_once_and_takes_at_most_twelve_statements(app, client, login_as, db, users,
+def test_an_approval_reads_its_request_once_and_takes_at_most_ten_statements(app, client, login_as, db, users,
                                                                                   make_request):
     doc = make_request("verifying")
     url, version = f"/documents/{doc.id}/actions/accept", doc.version
@@ -38,7 +38,7 @@ def test_an_approval_reads_its_request_once_and_takes_at_most_twelve_statements(
     statements = _statements(app, lambda: response.append(client.post(
         url, data={"version": str(version)}, headers={"HX-Request": "true"})))
     assert response[0].status_code == 200, response[0].text[:300]
-    assert len(statements) <= 12, "\n".join(statements)
+    assert len(statements) <= 10, "\n".join(statements)  # 9 on SQLite; PostgreSQL adds the audit lock
     reads = [s for s in statements if s.startswith("SELECT") and "FROM document_request" in s]
     assert len(reads) == 1, "\n".join(statements)  # the locking read, which also brings the report's fact along
     writes = " ".join(s.split(" (")[0] for s in statements if not s.startswith("SELECT"))
