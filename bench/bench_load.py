@@ -75,6 +75,8 @@ def _fill(db, target: int, waiting: int, people: dict, types: list, rng: random.
     from plaju.documents.models import KELURAHAN, DocumentNameWord, DocumentRequest, name_word_rows
     from plaju.documents.nik import make_nik
     from plaju.documents.workflow import DOCUMENT_FLOW
+    from plaju.reports.facts import month_of
+    from plaju.reports.models import ServiceFact
     from plaju.workflow.assignments import assignees_for, item_row
     from plaju.workflow.models import WorkItem
 
@@ -155,11 +157,17 @@ def _fill(db, target: int, waiting: int, people: dict, types: list, rng: random.
         db.session.execute(insert(AuditEvent.__table__), events)
         words = [w for row in rows for w in name_word_rows(ids[row["tracking_code"]], row["name"])]
         db.session.execute(insert(DocumentNameWord.__table__), words)
+        entities = db.session.scalars(select(DocumentRequest).where(DocumentRequest.id.in_(ids.values()))).all()
         items = [item_row(DOCUMENT_FLOW, entity.id, a, entity.updated_at)
-                 for entity in db.session.scalars(select(DocumentRequest).where(DocumentRequest.id.in_(ids.values())))
-                 for a in assignees_for(DOCUMENT_FLOW, entity)]
+                 for entity in entities for a in assignees_for(DOCUMENT_FLOW, entity)]
         if items:
             db.session.execute(insert(WorkItem.__table__), items)
+        # each request's row of the service dashboard, as the intake writes it: a step then updates it
+        db.session.execute(insert(ServiceFact.__table__), [{
+            "request_id": e.id, "type_id": e.type_id, "kelurahan": e.kelurahan, "state": e.state,
+            "received_at": e.received_at, "received_month": month_of(e.received_at),
+            "last_month": month_of(e.updated_at), "budget_minutes": e.budget_minutes, "returned_minutes": 0,
+            "returned_times": 0} for e in entities])
         db.session.commit()
         db.session.expunge_all()
     if db.engine.dialect.name == "postgresql":  # fresh statistics, as autovacuum gives
