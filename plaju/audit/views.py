@@ -53,7 +53,7 @@ def _search_page(search, status=200):
     response = render_page_or_block(
         "audit/index.html", "results", lines=lines, search=search, filters=search.filters,
         args=search.query_args(), next_before=next_before, before=before, head=head(),
-        groups=sentences.action_groups(), data_access=searching.DATA_ACCESS, subject_name=subject_name,
+        action_options=sentences.action_options(search.filters["action"]), data_access=searching.DATA_ACCESS, subject_name=subject_name,
         nik_shown=_nik_shown(search))
     return response, (422 if not search.ok else status)
 
