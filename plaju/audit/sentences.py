@@ -156,6 +156,7 @@ class Sentence:
     changes: list = field(default_factory=list)
     comment: str | None = None
     subject: str | None = None  # the object by its human name (only when asked for)
+    href: str | None = None  # where a page links the object, when it does (its timeline on /audit/)
 
     def __str__(self):
         return f"{self.text} · {self.when}"
