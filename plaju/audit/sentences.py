@@ -177,7 +177,7 @@ class _Clock:
 
     def __call__(self, iso: str) -> str:
         moment = to_wib(datetime.fromisoformat(iso))
-        return f"{moment.day} {self.months[moment.month]} {moment.year} {moment:%H.%M} WIB"
+        return f"{moment.day} {self.months[moment.month]} {moment.year} {moment.hour:02d}.{moment.minute:02d} WIB"
 
 
 def _state_labels() -> dict:
@@ -196,15 +196,15 @@ def _state_labels() -> dict:
 _STATE_LABELS: dict[tuple, dict] = {}
 
 
-def _people(events, also=()) -> tuple[dict, dict]:
+def _people(events, also=(), changes=None) -> tuple[dict, dict]:
     """The users named by these events (and the user ids in `also`), and the delegation kind (plh/plt)
-    behind each acting-for."""
+    behind each acting-for. `changes`: each event's changes_dict, when already read."""
     from ..accounts.models import Delegation, User
     from ..extensions import db
     ids = set(also)
-    for e in events:
+    for e, changed in zip(events, changes or [e.changes_dict for e in events], strict=True):
         ids.update(i for i in (e.actor_id, e.acting_for_id) if i)
-        for name, pair in e.changes_dict.items():
+        for name, pair in changed.items():
             if name in _USER_FIELDS:
                 ids.update(int(v) for v in pair if isinstance(v, int) or (isinstance(v, str) and v.isdigit()))
     # one statement for the people, one more only when an event was done for someone (Plh/Plt)
@@ -292,7 +292,8 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
                 subject_users.add(int(e.subject_id))
             elif loader is not _user_names:
                 loaders.setdefault(loader, set()).add(e.subject_id)
-    users, kinds = _people(events, subject_users)
+    changes = [e.changes_dict for e in events]  # each event's JSON read once
+    users, kinds = _people(events, subject_users, changes)
     if subjects:
         found = {loader: loader(sorted(ids)) for loader, ids in loaders.items()}
         found[_user_names] = {str(i): users[i].full_name for i in subject_users if i in users}
@@ -302,7 +303,7 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
     said, refused_said = _("%(who)s %(what)s"), _("%(who)s was refused: %(what)s")
     verbs, field_labels, people, when = {}, {}, {}, _Clock()
     lines = []
-    for e in events:
+    for e, changed in zip(events, changes, strict=True):
         who = _who(e, users, kinds, people)
         verb = verbs.get(e.action)
         if verb is None:
@@ -316,7 +317,7 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
         if e.to_state and e.from_state != e.to_state:
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
             line.state_to = labels.get(e.to_state, e.to_state)
-        for name, pair in e.changes_dict.items():
+        for name, pair in changed.items():
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             label = field_labels.get(name)
             if label is None:

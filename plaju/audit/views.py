@@ -51,10 +51,17 @@ def _search_page(search, status=200):
         lines = sentences.render(events, subjects=True)
         # each object links its timeline: the route built once per page, then only the object changes
         prefix = url_for(".timeline", subject_type="-", subject_id="-")[:-3]
+        kinds = {}
         for line in lines:
             e = line.event
             if line.subject and e.subject_type and e.subject_id:
-                line.href = f"{prefix}{quote(e.subject_type, safe='/')}/{quote(e.subject_id, safe='/')}"
+                kind = kinds.get(e.subject_type)
+                if kind is None:
+                    kind = kinds[e.subject_type] = quote(e.subject_type, safe="/")
+                ident = e.subject_id
+                if not (ident.isascii() and ident.isdigit()):  # an id as digits needs no quoting
+                    ident = quote(ident, safe="/")
+                line.href = f"{prefix}{kind}/{ident}"
     subject_name = None
     if search.filters["subject"] and lines:
         subject_name = lines[0].subject
