@@ -94,6 +94,7 @@ STEPS = [("document.receive", None, "received"), ("document.verify", "received",
 def _fill_events(db, target: int, requests: int, people: dict, rng) -> None:
     """Events up to `target`, in time order over the last 365 days (seq and time rise together)."""
     from plaju.audit.models import AuditEvent
+    from plaju.audit.verify import audit_key
     from plaju.database import utcnow
     table = AuditEvent.__table__
     have = db.session.scalar(select(text("count(*)")).select_from(table))
@@ -140,16 +141,14 @@ def _fill_events(db, target: int, requests: int, people: dict, rng) -> None:
                            changes='{"position":["Staf","Pengadministrasi"]}')
             digest = hashlib.sha256(f"{seq}".encode()).hexdigest()
             row.update(prev_hash=prev, hash=digest)
+            if seq == target:
+                # the newest event carries its real (keyed) hash, so the app appends after it (a sign-in
+                # over HTTP) instead of refusing a chain whose head it cannot verify
+                row["hash"] = AuditEvent(**row).compute_hash(audit_key())
             prev = digest
             rows.append(row)
         db.session.execute(insert(table), rows)
         db.session.commit()
-    # the newest event carries its real (keyed) hash, so the app appends after it (a sign-in over HTTP)
-    # instead of refusing a chain whose head it cannot verify
-    from plaju.audit.verify import audit_key
-    head = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
-    head.hash = head.compute_hash(audit_key())
-    db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE audit_event"))
