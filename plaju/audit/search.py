@@ -9,6 +9,7 @@ A NIK never travels in a URL: the form's `nik` is sealed (Fernet, keyed from SEC
 at once, and the page shows it masked.
 """
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -169,15 +170,20 @@ def _utc_iso(day: date) -> str:
     return start.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
-def _people(term: str):
+@functools.cache
+def _people_statement():
+    # built once: a person's search asks it on every page
     from ..accounts.models import User
-    digits = term.replace(" ", "")
-    stmt = select(User.id, User.full_name, User.username).where(or_(
-        func.lower(User.username) == term.lower(),
-        User.nip == digits,
-        User.full_name.ilike("%" + term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%",
-                             escape="\\"))).order_by(User.full_name).limit(PERSON_MATCHES + 1)
-    return list(db.session.execute(stmt))
+    return select(User.id, User.full_name, User.username).where(or_(
+        func.lower(User.username) == bindparam("username"),
+        User.nip == bindparam("nip"),
+        User.full_name.ilike(bindparam("name"), escape="\\"))).order_by(User.full_name).limit(PERSON_MATCHES + 1)
+
+
+def _people(term: str):
+    name = "%" + term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
+    return list(db.session.execute(_people_statement(),
+                                   {"username": term.lower(), "nip": term.replace(" ", ""), "name": name}))
 
 
 def _rare(condition):
