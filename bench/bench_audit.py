@@ -1,13 +1,14 @@
 """/audit/ searched by HR over 1,000,000 audit events and 100,000 document requests.
 
     .venv/bin/python bench/bench_audit.py                                   # SQLite in a temporary folder
-    .venv/bin/python bench/bench_audit.py --events 20000 --requests 2000    # small check, under a minute
+    .venv/bin/python bench/bench_audit.py --events 20000 --requests 2000 --http-requests 120   # small check
     .venv/bin/python bench/bench_audit.py --database-url postgresql://postgres@127.0.0.1/plaju_bench_audit
 
 1. Seeds the requests and the events with bulk inserts in two stages (a tenth, then all). The events are
    a year of office life: sign-ins and sign-outs (about a third), document steps about the requests,
-   scans opened, account changes, refusals, in time order. Their hashes are unique placeholders: the
-   page never verifies the chain, and the chain's own cost is measured by bench_engine.py.
+   scans opened, account changes, refusals, in time order. Their hashes are unique placeholders (the
+   page never verifies the chain, and the chain's own cost is measured by bench_engine.py), but for the
+   newest event's, real, so that signing in over HTTP can append after it.
    After each stage it runs the day index's refresh (`audit/days.py`, which production's scheduled job
    `audit-days` runs every five minutes), so date searches start counted, as they would in the office.
 2. After each stage counts the SQL statements of each filtered page (in-process, SQLAlchemy event
@@ -19,7 +20,14 @@
    - select: a bare SELECT of the same 50 rows by primary key (the floor the issue names);
    - bare app: a minimal Flask app that SELECTs the same 50 rows by primary key and renders them in a
      six-column template, through its own test client.
-   and prints app/select, app/query and app/bare-app. The goal: app within 3x the bare SELECT.
+   and prints app/select, app/query and app/bare-app (the issue's bare SELECT, read in-process).
+4. Over HTTP, as users feel it (skip with --http-requests 0): serves the real app (wsgi:app) and a bare
+   app (bench/bare_audit_app.py: no login, one SELECT of the same rows by primary key, the six-column
+   template) under gunicorn with the same settings (2 sync workers, 127.0.0.1, a free port) on the same
+   database, and for each of HTTP_SEARCHES drives both with --clients concurrent clients (the real app's
+   sign in as HR through the login form with its CSRF token) in alternating phases. Prints p50/p95 of
+   each, the ratios (the goal: the page's p95 within 3x the bare app's), the CPU each server's
+   processes spent per request (/proc) and the load average.
 
 The PostgreSQL database named in --database-url is dropped and created again, so its name must start with
 plaju_bench. Only localhost is accepted.
@@ -27,8 +35,10 @@ plaju_bench. Only localhost is accepted.
 import argparse
 import contextvars
 import hashlib
+import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -36,21 +46,21 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import Flask, render_template_string
 from sqlalchemy import event, insert, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import bare_audit_app  # noqa: E402
+from bench.harness import Client, Server, cpu_seconds, percentile, python_profile, run_phase  # noqa: E402
 from bench.harness import prepare_url as _prepare_url  # noqa: E402
 
 PASSWORD = "bench-password-123"
 GOAL = 3.0
 PAGE = 50
-BARE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>bare</title></head><body>
-<table>{% for r in rows %}<tr><td>{{ r.seq }}</td><td>{{ r.occurred_at }}</td><td>{{ r.actor_name }}</td>
-<td>{{ r.action }}</td><td>{{ r.subject_type }} {{ r.subject_id }}</td><td>{{ r.changes }}</td></tr>{% endfor %}
-</table></body></html>"""
+# the searches timed over HTTP (the others are timed in-process only)
+HTTP_SEARCHES = ("default (sign-ins hidden)", "tracking code", "person (username, actor)",
+                 "document steps, one month", "refused", "person, few events")
 
 
 # --- seeding ------------------------------------------------------------------------------------------
@@ -85,6 +95,7 @@ STEPS = [("document.receive", None, "received"), ("document.verify", "received",
 def _fill_events(db, target: int, requests: int, people: dict, rng) -> None:
     """Events up to `target`, in time order over the last 365 days (seq and time rise together)."""
     from plaju.audit.models import AuditEvent
+    from plaju.audit.verify import audit_key
     from plaju.database import utcnow
     table = AuditEvent.__table__
     have = db.session.scalar(select(text("count(*)")).select_from(table))
@@ -131,6 +142,10 @@ def _fill_events(db, target: int, requests: int, people: dict, rng) -> None:
                            changes='{"position":["Staf","Pengadministrasi"]}')
             digest = hashlib.sha256(f"{seq}".encode()).hexdigest()
             row.update(prev_hash=prev, hash=digest)
+            if seq == target:
+                # the newest event carries its real (keyed) hash, so the app appends after it (a sign-in
+                # over HTTP) instead of refusing a chain whose head it cannot verify
+                row["hash"] = AuditEvent(**row).compute_hash(audit_key())
             prev = digest
             rows.append(row)
         db.session.execute(insert(table), rows)
@@ -182,22 +197,8 @@ def _median_ms(fn, runs: int) -> float:
 
 
 def _bare_app(url: str):
-    from sqlalchemy import create_engine
-
-    from plaju.database import configure_engine
-    engine = create_engine(url)
-    configure_engine(engine)
-    app = Flask("bare")
-    holder = {"seqs": []}
-
-    @app.get("/")
-    def rows():
-        with engine.connect() as conn:
-            found = conn.execute(text(
-                "SELECT seq, occurred_at, actor_name, action, subject_type, subject_id, changes FROM audit_event "
-                f"WHERE seq IN ({','.join(str(s) for s in holder['seqs'])}) ORDER BY seq DESC")).mappings().all()
-        return render_template_string(BARE, rows=found)
-    return app.test_client(), holder, engine
+    app = bare_audit_app.create(url, [[0]])
+    return app, app.extensions["bench_engine"]
 
 
 def main() -> None:
@@ -206,6 +207,13 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=100_000)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--runs", type=int, default=15)
+    # a p95 needs samples in its tail on a shared machine: 600 requests give 30 beyond it
+    ap.add_argument("--http-requests", type=int, default=600,
+                    help="timed HTTP requests per app and search (0: no HTTP step)")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients per app")
+    ap.add_argument("--phases", type=int, default=4, help="alternating HTTP phases per app and search")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="print a cProfile of N default pages in-process, at full size")
     ap.add_argument("--export-rows", type=int, default=0,
                     help="also write XLSX exports of n/10 and n events and print time and peak memory")
     ap.add_argument("--strict", action="store_true", help="exit 1 if statements grow or a ratio misses 3x")
@@ -290,7 +298,9 @@ def main() -> None:
             print("WARNING: the number of statements per page depends on the size of the log")
             failed = True
 
-        bare_client, holder, bare_engine = _bare_app(url)
+        bare_app, bare_engine = _bare_app(url)
+        bare_client = bare_app.test_client()
+        pages = {}  # search -> (path, the seqs its page shows), for the HTTP step
         print(f"\nmedian of {args.runs} runs, ms; app = the /audit/ page signed in as HR, query = its search "
               "statement alone, select = the same 50 rows by primary key, bare = a minimal Flask app of that select")
         print(f"{'search':<28} {'rows':>4} {'app':>8} {'query':>8} {'select':>8} {'bare':>8} "
@@ -314,8 +324,9 @@ def main() -> None:
                 with db.engine.connect() as conn:
                     conn.execute(s).all()
             select_ms = _median_ms(run_select, args.runs)
-            holder["seqs"] = seqs or [0]
-            bare_ms = _median_ms(lambda: bare_client.get("/").get_data(), args.runs)
+            pages[name] = (path, seqs)
+            bare_app.config["PAGES"] = [seqs]
+            bare_ms = _median_ms(lambda: bare_client.get("/0").get_data(), args.runs)
             with db.engine.connect() as conn:
                 expected = [r.seq for r in conn.execute(stmt)][:PAGE]
             if expected != seqs:
@@ -326,10 +337,86 @@ def main() -> None:
             print(f"{name:<28} {len(seqs):>4} {app_ms:>8.1f} {query_ms:>8.2f} {select_ms:>8.2f} {bare_ms:>8.2f} "
                   f"{ratio:>9.1f}x {app_ms / query_ms:>8.1f}x {app_ms / bare_ms:>7.1f}x")
         bare_engine.dispose()
+        if args.profile:
+            python_profile(lambda: [_get(client, "/audit/") for _ in range(args.profile)],
+                           f"{args.profile} default pages", top=40)
         if args.export_rows:
             _export_memory(db, parse, folder, args.export_rows)
+        db.session.rollback()
+        db.engine.dispose()
+    if args.http_requests:
+        failed |= _http(args, url, folder, {n: pages[n] for n in HTTP_SEARCHES if n in pages})
     if failed and args.strict:
         sys.exit(1)
+
+
+def _http(args, url: str, folder: Path, pages: dict) -> bool:
+    """Serve wsgi:app and bench/bare_audit_app.py under gunicorn (2 sync workers each) on the same
+    database; for each search, drive both with --clients clients (HR signed in through the login form)
+    in alternating phases and print p50/p95, their ratio and the servers' CPU per request. Returns
+    whether a p95 ratio misses the goal."""
+    names = list(pages)
+    env = {**os.environ, "PLAJU_DATABASE_URL": url, "PLAJU_MAIL_SERVER": "", "PLAJU_OUTBOX_DELIVERY": "off",
+           "PLAJU_RATELIMIT_ENABLED": "0", "BENCH_BARE_DATABASE_URL": url,
+           "BENCH_BARE_PAGES": json.dumps([pages[n][1] for n in names])}
+    real = Server("wsgi:app", env, folder / "real.log")
+    bare = Server("bench.bare_audit_app:create()", env, folder / "bare.log")
+    results, missed = [], False
+    load_before = os.getloadavg()
+    t0 = time.perf_counter()
+    try:
+        real.wait_up("/healthz")
+        bare.wait_up("/")
+        real_clients = [Client(real.base).login("hr", PASSWORD, "/audit/") for _ in range(args.clients)]
+        bare_clients = [Client(bare.base) for _ in range(args.clients)]
+        per_client = max(args.http_requests // (args.phases * args.clients), 1)
+        for i, name in enumerate(names):
+            path, seqs = pages[name]
+            shown = [int(s) for s in _seqs(real_clients[0].get(path))]
+            floor = [int(s) for s in re.findall(r"<tr><td>(\d+)</td>", bare_clients[0].get(f"/{i}"))]
+            if shown != seqs or floor != seqs:
+                sys.exit(f"{name}: the two apps do not show the same rows over HTTP")
+
+            def real_work(client, _n, p=path):
+                client.get(p)
+
+            def bare_work(client, _n, p=f"/{i}"):
+                client.get(p)
+            apps = {"app": (real, real_clients, real_work), "bare": (bare, bare_clients, bare_work)}
+            samples = {"app": [], "bare": []}
+            cpu = {"app": 0.0, "bare": 0.0}
+            errors = []
+            for _server, clients, work in apps.values():  # warm-up
+                run_phase(clients, work, 2)
+            for phase in range(args.phases):
+                for who in (("app", "bare") if phase % 2 == 0 else ("bare", "app")):
+                    server, clients, work = apps[who]
+                    before = cpu_seconds(server.process.pid)
+                    got, _took, failed = run_phase(clients, work, per_client)
+                    cpu[who] += cpu_seconds(server.process.pid) - before
+                    samples[who].extend(got)
+                    errors.extend(failed)
+            if errors:
+                print(f"  {name}: {len(errors)} requests failed, e.g. {errors[0]}")
+            results.append((name, len(seqs), samples, cpu))
+    finally:
+        real.stop()
+        bare.stop()
+    elapsed = time.perf_counter() - t0
+    print(f"\nHTTP, gunicorn 2 sync workers each, {args.clients} clients per app, {args.phases} alternating "
+          f"phases per search, the same database ({elapsed:.0f} s); ms, server CPU ms per request:")
+    print(f"{'search':<28} {'rows':>4} {'n':>5} {'app p50':>8} {'p95':>8} {'bare p50':>8} {'p95':>7} "
+          f"{'ratio p50':>9} {'p95':>6} {'CPU app':>8} {'bare':>6} {'ratio':>6}")
+    for name, rows, samples, cpu in results:
+        a50, a95 = percentile(samples["app"], .5) * 1e3, percentile(samples["app"], .95) * 1e3
+        b50, b95 = percentile(samples["bare"], .5) * 1e3, percentile(samples["bare"], .95) * 1e3
+        ca, cb = (cpu[w] / max(len(samples[w]), 1) * 1e3 for w in ("app", "bare"))
+        missed |= a95 / b95 > GOAL
+        print(f"{name:<28} {rows:>4} {len(samples['app']):>5} {a50:>8.1f} {a95:>8.1f} {b50:>8.1f} {b95:>7.1f} "
+              f"{a50 / b50:>8.1f}x {a95 / b95:>5.1f}x {ca:>8.1f} {cb:>6.1f} {ca / cb if cb else 0:>5.1f}x")
+    print(f"goal: the page's p95 within {GOAL:.0f}x the bare app's; load average before / after: "
+          f"{load_before[0]:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    return missed
 
 
 def _export_memory(db, parse, folder: Path, rows: int) -> None:
@@ -356,7 +443,6 @@ def _export_memory(db, parse, folder: Path, rows: int) -> None:
 
 
 def _seqs(body: str) -> list[str]:
-    import re
     return re.findall(r'data-seq="(\d+)"', body)
 
 

@@ -46,6 +46,7 @@ from sqlalchemy import event, insert, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import cpu_seconds, python_profile  # noqa: E402
 from bench.harness import free_port as _free_port  # noqa: E402
 from bench.harness import prepare_url as _prepare_url  # noqa: E402
 
@@ -193,24 +194,8 @@ def _get(client, path):
 
 
 def _python_profile(client) -> None:
-    """Where the Python time of one /inbox/ request goes (cProfile, cumulative, the app's own code)."""
-    import cProfile
-    import io
-    import pstats
-    profiler = cProfile.Profile()
-    profiler.enable()
-    _get(client, "/inbox/")
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(r"plaju/|templates/|jinja2/environment|sqlalchemy/orm/session", 18)
-    lines = [line for line in out.getvalue().splitlines() if re.match(r"\s*[\d/]+(\s+[\d.]+){4}\s", line)]
-    print("  cProfile of the same request (cumulative seconds; the profiler itself slows it down):")
-    for line in lines[:18]:
-        parts = line.split(None, 5)
-        where = parts[5].replace(str(ROOT) + "/", "")
-        where = re.sub(r".*site-packages/", "", where)
-        print(f"    {float(parts[3]):7.4f} s  {where[:120]}")
+    """Where the Python time of one /inbox/ request goes."""
+    python_profile(lambda: _get(client, "/inbox/"), "the same request")
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
@@ -272,19 +257,6 @@ def _phase(openers, url: str, per_client: int, samples: list) -> None:
         t.start()
     for t in threads:
         t.join()
-
-
-def _cpu_seconds(group: int) -> float:
-    """User + system CPU of every live process in a process group (a gunicorn master and its workers)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _p(samples, q: float) -> float:
@@ -413,9 +385,9 @@ def main() -> None:
         for phase in range(args.phases):
             order = [("inbox", real_clients, real + "/inbox/"), ("bare", bare_clients, bare + "/")]
             for name, openers, target in (order if phase % 2 == 0 else order[::-1]):
-                before = _cpu_seconds(groups[name])
+                before = cpu_seconds(groups[name])
                 _phase(openers, target, per_client, samples[name])
-                cpu[name] += _cpu_seconds(groups[name]) - before
+                cpu[name] += cpu_seconds(groups[name]) - before
         elapsed = time.perf_counter() - t0
     finally:
         for process, out in servers:

@@ -179,3 +179,39 @@ class Statements:
             event.remove(self.engine, "after_cursor_execute", after)
         self.last = texts
         return len(seen), sum(seen)
+
+
+def cpu_seconds(group: int) -> float:
+    """User + system CPU of every live process in a process group (a gunicorn master and its workers),
+    from /proc: unlike wall time, not inflated by other processes competing for the cores."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def python_profile(fn, title: str, top: int = 18,
+                   pattern: str = r"plaju/|templates/|jinja2/environment|sqlalchemy/orm/session") -> None:
+    """Print where the Python time of `fn()` goes (cProfile, cumulative seconds, the app's own code)."""
+    import cProfile
+    import io
+    import pstats
+    profiler = cProfile.Profile()
+    profiler.enable()
+    fn()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(pattern, top)
+    lines = [line for line in out.getvalue().splitlines() if re.match(r"\s*[\d/]+(\s+[\d.]+){4}\s", line)]
+    print(f"  cProfile of {title} (cumulative seconds; the profiler itself slows it down):")
+    for line in lines[:top]:
+        parts = line.split(None, 5)
+        where = parts[5].replace(str(ROOT) + "/", "")
+        where = re.sub(r".*site-packages/", "", where)
+        print(f"    {float(parts[3]):7.4f} s  {where[:120]}")

@@ -92,9 +92,32 @@ def init_i18n(app, babel) -> None:
     compile_catalogs(target)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     babel.init_app(app, locale_selector=select_locale)
+    _template_texts_once(app)
 
     app.add_template_filter(wib_text, "wib")
     app.add_template_filter(date_text, "tanggal")
 
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_lang"] = select_locale
+
+
+def _template_texts_once(app) -> None:
+    """Templates translate the same fixed texts on every page ({{ _("Search") }}): each is translated and
+    escaped once per language, not through Babel's lookups (about 20 microseconds) at every use. A text
+    with variables, or in a template that does not escape, goes the usual way."""
+    from jinja2 import pass_context
+    usual = app.jinja_env.globals["gettext"]
+    texts: dict[tuple, str] = {}
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        if variables or not __context.eval_ctx.autoescape:
+            return usual(__context, __string, **variables)
+        key = (str(get_locale()), __string)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = usual(__context, __string)
+        return text
+
+    app.jinja_env.globals["gettext"] = gettext
+    app.jinja_env.globals["_"] = gettext

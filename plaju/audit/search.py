@@ -9,6 +9,7 @@ A NIK never travels in a URL: the form's `nik` is sealed (Fernet, keyed from SEC
 at once, and the page shows it masked.
 """
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -18,7 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, false, func, literal_column, or_, select, true, union_all
+from sqlalchemy import and_, bindparam, false, func, literal_column, or_, select, true, union_all
+from sqlalchemy.sql.elements import BindParameter
 
 from ..extensions import db
 from ..timeutil import WIB
@@ -69,6 +71,9 @@ class Search:
     # (the newest events, few: read once, with all branches)
     span: object = None
     tail: object = None
+    # what parse found in the database for the filters (objects, people): with the filters, all that
+    # the statement depends on (see page_statement)
+    resolved: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -86,7 +91,9 @@ class Search:
                 and_(self.tail, or_(*self.branches) if self.branches else true())]
 
     def statement(self, *, before: int | None = None, limit: int | None = None, columns=None):
-        conditions = [*self.conditions, *([AuditEvent.seq < before] if before else [])]
+        # `before` is a seq, or a bound parameter standing for one (page_statement)
+        before = before if isinstance(before, BindParameter) or before else None
+        conditions = [*self.conditions, *([AuditEvent.seq < before] if before is not None else [])]
         stmt = select(*(columns or (AuditEvent,)))
         alternatives = self.alternatives()
         if alternatives and limit:
@@ -100,9 +107,15 @@ class Search:
             found = union_all(*(select(part.c.seq) for part in newest)).subquery()
             stmt = stmt.where(AuditEvent.seq.in_(select(found.c.seq).order_by(found.c.seq.desc()).limit(limit)))
         else:
-            stmt = stmt.where(self.where(), *([AuditEvent.seq < before] if before else []))
+            stmt = stmt.where(self.where(), *([AuditEvent.seq < before] if before is not None else []))
         stmt = stmt.order_by(AuditEvent.seq.desc())
         return stmt.limit(limit) if limit else stmt
+
+    def page(self, *, before: int | None, limit: int) -> tuple:
+        """The statement of a page and its parameters: built once per search and kept (see
+        page_statement), since building and keying the statement of a kind of action or a date range
+        (dozens of parts) cost the page more than reading its rows."""
+        return page_statement(self, bool(before), limit), ({"before": before} if before else {})
 
     def count(self, cap: int) -> int:
         """How many rows match, counting at most cap + 1."""
@@ -122,6 +135,24 @@ class Search:
         return json.dumps(self.query_args(), sort_keys=True)
 
 
+_STATEMENTS: dict[tuple, object] = {}
+_STATEMENTS_KEPT = 256
+
+
+def page_statement(search: Search, paged: bool, limit: int):
+    """search.statement() with `before` as the bound parameter "before" when `paged`, kept per search:
+    the same filters and the same objects and people found for them give the same statement. Its rows
+    are still read afresh each time; SQLAlchemy's own cache then also finds its compiled form at once."""
+    key = (tuple(search.filters.items()), tuple(search.resolved), paged, limit,
+           len(sentences.known_actions()), len(sentences.data_access_actions()), db.engine.dialect.name)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        stmt = _STATEMENTS[key] = search.statement(before=bindparam("before") if paged else None, limit=limit)
+    return stmt
+
+
 def _date(raw: str, label: str, errors: list) -> date | None:
     if not raw:
         return None
@@ -139,15 +170,20 @@ def _utc_iso(day: date) -> str:
     return start.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
-def _people(term: str):
+@functools.cache
+def _people_statement():
+    # built once: a person's search asks it on every page
     from ..accounts.models import User
-    digits = term.replace(" ", "")
-    stmt = select(User.id, User.full_name, User.username).where(or_(
-        func.lower(User.username) == term.lower(),
-        User.nip == digits,
-        User.full_name.ilike("%" + term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%",
-                             escape="\\"))).order_by(User.full_name).limit(PERSON_MATCHES + 1)
-    return list(db.session.execute(stmt))
+    return select(User.id, User.full_name, User.username).where(or_(
+        func.lower(User.username) == bindparam("username"),
+        User.nip == bindparam("nip"),
+        User.full_name.ilike(bindparam("name"), escape="\\"))).order_by(User.full_name).limit(PERSON_MATCHES + 1)
+
+
+def _people(term: str):
+    name = "%" + term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
+    return list(db.session.execute(_people_statement(),
+                                   {"username": term.lower(), "nip": term.replace(" ", ""), "name": name}))
 
 
 def _rare(condition):
@@ -206,6 +242,7 @@ def parse(args) -> Search:
             errors.append(_("No request has the %(what)s %(value)s.", what=label, value=shown))
             continue
         search.notes.append(f"{label} {shown}")
+        search.resolved.append((key, tuple(objects)))
         where.append(about(objects))
 
     if filters["person"]:
@@ -220,6 +257,7 @@ def parse(args) -> Search:
             ids = [row.id for row in found]
             search.notes.append(_("person: %(names)s", names=", ".join(row.full_name for row in found)))
             objects = sentences.find_subjects("person", ids)
+            search.resolved.append(("person", tuple(ids), tuple(objects)))
             search.branches.extend([AuditEvent.actor_id.in_(ids), _rare(AuditEvent.acting_for_id.in_(ids)),
                                     *about_each(objects)])
 

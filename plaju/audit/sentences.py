@@ -5,7 +5,8 @@ knows no area: areas register what their actions say (`describe_actions`), what 
 called (`describe_fields`) and how their objects are named (`describe_subjects`). State names come
 from the workflow specs. Everything a page of events needs is looked up in a fixed number of
 statements, whatever the number of events: one for the people named (actors, principals, ids in
-changes), one for the delegations (Plh or Plt), one per kind of subject shown.
+changes, accounts shown), one for the delegations (only when an event was done as Plh or Plt), one per
+other kind of subject shown.
 """
 import functools
 import re
@@ -15,6 +16,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..i18n import date_text, wib_text
@@ -102,6 +104,24 @@ def _action_groups(_locale: str, _actions: int, _kinds: int) -> list:
                    for prefix, items in groups.items()), key=lambda g: g[0].lower())
 
 
+def action_options(selected: str) -> Markup:
+    """The <optgroup>s of the "kind of action" choice with `selected` chosen, as /audit/ draws them:
+    drawn once per language and choice, not option by option on every page."""
+    from flask_babel import get_locale
+    return _action_options(str(get_locale()), selected, len(_ACTIONS), len(_KINDS))
+
+
+@functools.lru_cache(maxsize=64)
+def _action_options(locale: str, selected: str, actions: int, kinds: int) -> Markup:
+    parts = []
+    for label, items in _action_groups(locale, actions, kinds):
+        parts.append(Markup('<optgroup label="{}">\n        ').format(label))
+        parts.extend(Markup('<option value="{}" {}>{}</option>').format(
+            value, Markup("selected") if value == selected else "", text) for value, text in items)
+        parts.append(Markup("\n      </optgroup>"))
+    return Markup("").join(parts)
+
+
 def mask_nik(value: str) -> str:
     """A NIK as the log shows it: the region (4 digits) and the last 4, never the birth date."""
     value = str(value or "")
@@ -136,6 +156,7 @@ class Sentence:
     changes: list = field(default_factory=list)
     comment: str | None = None
     subject: str | None = None  # the object by its human name (only when asked for)
+    href: str | None = None  # where a page links the object, when it does (its timeline on /audit/)
 
     def __str__(self):
         return f"{self.text} · {self.when}"
@@ -156,33 +177,47 @@ class _Clock:
 
     def __call__(self, iso: str) -> str:
         moment = to_wib(datetime.fromisoformat(iso))
-        return f"{moment.day} {self.months[moment.month]} {moment.year} {moment:%H.%M} WIB"
+        return f"{moment.day} {self.months[moment.month]} {moment.year} {moment.hour:02d}.{moment.minute:02d} WIB"
 
 
 def _state_labels() -> dict:
+    from flask_babel import get_locale
+
     from ..workflow.engine import all_specs  # the engine imports audit; import it only when rendering
-    return {spec.name: {s.name: str(s.label) for s in spec.states} for spec in all_specs()}
+    specs = all_specs()
+    # the same for every page in one language (and as long as the same specs are registered)
+    key = (str(get_locale()), tuple(spec.name for spec in specs))
+    labels = _STATE_LABELS.get(key)
+    if labels is None:
+        labels = _STATE_LABELS[key] = {spec.name: {s.name: str(s.label) for s in spec.states} for spec in specs}
+    return labels
 
 
-def _people(events) -> tuple[dict, dict]:
-    """The users named by these events, and the delegation kind (plh/plt) behind each acting-for."""
+_STATE_LABELS: dict[tuple, dict] = {}
+
+
+def _people(events, also=(), changes=None) -> tuple[dict, dict]:
+    """The users named by these events (and the user ids in `also`), and the delegation kind (plh/plt)
+    behind each acting-for. `changes`: each event's changes_dict, when already read."""
     from ..accounts.models import Delegation, User
     from ..extensions import db
-    ids = set()
-    for e in events:
+    ids = set(also)
+    for e, changed in zip(events, changes or [e.changes_dict for e in events], strict=True):
         ids.update(i for i in (e.actor_id, e.acting_for_id) if i)
-        for name, pair in e.changes_dict.items():
+        for name, pair in changed.items():
             if name in _USER_FIELDS:
                 ids.update(int(v) for v in pair if isinstance(v, int) or (isinstance(v, str) and v.isdigit()))
-    # two statements whatever the events hold (an empty IN matches nothing): pages stay constant
+    # one statement for the people, one more only when an event was done for someone (Plh/Plt)
     users = {u.id: u for u in db.session.execute(
         select(User.id, User.full_name, User.position).where(User.id.in_(ids)))}
     pairs = {(e.actor_id, e.acting_for_id) for e in events if e.acting_for_id and e.actor_id}
     kinds = {}
-    rows = db.session.scalars(select(Delegation).where(
-        Delegation.delegate_id.in_({a for a, _p in pairs}), Delegation.principal_id.in_({p for _a, p in pairs})))
-    for d in rows:
-        kinds.setdefault((d.delegate_id, d.principal_id), []).append(d)
+    if pairs:
+        rows = db.session.scalars(select(Delegation).where(
+            Delegation.delegate_id.in_({a for a, _p in pairs}),
+            Delegation.principal_id.in_({p for _a, p in pairs})))
+        for d in rows:
+            kinds.setdefault((d.delegate_id, d.principal_id), []).append(d)
     return users, kinds
 
 
@@ -245,22 +280,30 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
     events = list(events)
     if not events:
         return []
-    users, kinds = _people(events)
-    states = _state_labels()
-    names = {}
+    names, loaders, subject_users = {}, {}, set()
     if subjects:
-        # every registered lookup runs once per page, also with no ids: the same statements every time
-        loaders = {loader: set() for loader in _SUBJECTS.values()}
+        # each lookup the page's objects need runs once (one statement per kind shown, whatever the
+        # number of events); accounts are named by the people's statement below
         for e in events:
-            if e.subject_type in _SUBJECTS and e.subject_id:
-                loaders[_SUBJECTS[e.subject_type]].add(e.subject_id)
+            loader = _SUBJECTS.get(e.subject_type)
+            if loader is None or not e.subject_id:
+                continue
+            if loader is _user_names and e.subject_id.isascii() and e.subject_id.isdigit():
+                subject_users.add(int(e.subject_id))
+            elif loader is not _user_names:
+                loaders.setdefault(loader, set()).add(e.subject_id)
+    changes = [e.changes_dict for e in events]  # each event's JSON read once
+    users, kinds = _people(events, subject_users, changes)
+    if subjects:
         found = {loader: loader(sorted(ids)) for loader, ids in loaders.items()}
-        names = {kind: found[loader] for kind, loader in _SUBJECTS.items()}
+        found[_user_names] = {str(i): users[i].full_name for i in subject_users if i in users}
+        names = {kind: found.get(loader, {}) for kind, loader in _SUBJECTS.items()}
+    states = _state_labels()
     # what every row of the page shares, translated and looked up once per page
     said, refused_said = _("%(who)s %(what)s"), _("%(who)s was refused: %(what)s")
     verbs, field_labels, people, when = {}, {}, {}, _Clock()
     lines = []
-    for e in events:
+    for e, changed in zip(events, changes, strict=True):
         who = _who(e, users, kinds, people)
         verb = verbs.get(e.action)
         if verb is None:
@@ -274,7 +317,7 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
         if e.to_state and e.from_state != e.to_state:
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
             line.state_to = labels.get(e.to_state, e.to_state)
-        for name, pair in e.changes_dict.items():
+        for name, pair in changed.items():
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             label = field_labels.get(name)
             if label is None:

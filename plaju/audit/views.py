@@ -1,6 +1,7 @@
 """HR screens: the audit log searched and paged, one object's timeline, exports, and a check of the chain."""
 import io
 import json
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
 from flask_babel import gettext as _
@@ -42,19 +43,33 @@ def _search_page(search, status=200):
     before = int_arg("before")
     lines, next_before = [], None
     if search.ok:
-        events = list(db.session.scalars(search.statement(before=before, limit=PAGE + 1)))
+        stmt, params = search.page(before=before, limit=PAGE + 1)
+        events = list(db.session.scalars(stmt, params))
         if len(events) > PAGE:
             events = events[:PAGE]
             next_before = events[-1].seq
         lines = sentences.render(events, subjects=True)
+        # each object links its timeline: the route built once per page, then only the object changes
+        prefix = url_for(".timeline", subject_type="-", subject_id="-")[:-3]
+        kinds = {}
+        for line in lines:
+            e = line.event
+            if line.subject and e.subject_type and e.subject_id:
+                kind = kinds.get(e.subject_type)
+                if kind is None:
+                    kind = kinds[e.subject_type] = quote(e.subject_type, safe="/")
+                ident = e.subject_id
+                if not (ident.isascii() and ident.isdigit()):  # an id as digits needs no quoting
+                    ident = quote(ident, safe="/")
+                line.href = f"{prefix}{kind}/{ident}"
     subject_name = None
     if search.filters["subject"] and lines:
         subject_name = lines[0].subject
     response = render_page_or_block(
         "audit/index.html", "results", lines=lines, search=search, filters=search.filters,
         args=search.query_args(), next_before=next_before, before=before, head=head(),
-        groups=sentences.action_groups(), data_access=searching.DATA_ACCESS, subject_name=subject_name,
-        nik_shown=_nik_shown(search))
+        action_options=sentences.action_options(search.filters["action"]), data_access=searching.DATA_ACCESS,
+        subject_name=subject_name, nik_shown=_nik_shown(search))
     return response, (422 if not search.ok else status)
 
 
