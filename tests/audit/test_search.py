@@ -4,7 +4,7 @@ import re
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from plaju.audit import days
 from plaju.audit import record as audit
@@ -14,6 +14,7 @@ from plaju.documents.nik import make_nik
 from plaju.documents.services import take_action
 from plaju.timeutil import to_wib
 from tests.audit.conftest import seqs
+from tests.conftest import PG_URL
 
 
 def test_a_tracking_code_finds_every_change_to_one_request_as_sentences(db, client, users, login_as, take_in):
@@ -311,3 +312,24 @@ def test_a_changed_date_reads_as_a_date_in_words(db, users, app):
         [line] = sentences.render([event])
     values = {change.after for change in line.changes}
     assert "30 November 2026" in values and "2026-11-30-A" in values and "2026-11-30" not in values
+
+
+@pytest.mark.skipif(not PG_URL, reason="plans of prepared statements are PostgreSQL's")
+def test_a_search_asked_again_and_again_is_planned_for_its_values_every_time(db, users):
+    """psycopg prepares a statement after five runs on one connection, and PostgreSQL may then keep one
+    plan for any values: for a month of document steps that plan read the whole log (1.4 s instead of
+    8 ms). The app's connections plan with the values each time."""
+    from werkzeug.datastructures import MultiDict
+
+    from plaju.audit.search import parse
+    from plaju.extensions import db as _db
+    search = parse(MultiDict({"action": "document.*", "date_from": "2026-01-01", "date_to": "2026-01-31"}))
+    stmt = search.statement(limit=51)
+    with _db.engine.connect() as conn:
+        for _ in range(12):
+            conn.execute(stmt).all()
+        plans = conn.execute(text(
+            "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) FROM pg_prepared_statements "
+            "WHERE strpos(statement, 'audit_day') > 0")).one()
+    assert plans[1] >= 6, plans  # prepared (psycopg), and planned for each run's values
+    assert plans[0] == 0, plans
