@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import NoResultFound
 from wtforms.fields.choices import SelectChoice
 
 from .. import once, uploads
@@ -257,10 +256,7 @@ def _take_step(req, trigger_name, actor, form):
 
 
 def _load_for_step(request_id: int) -> DocumentRequest:
-    try:
-        return lock_for_step(DocumentRequest, request_id)
-    except NoResultFound:
-        abort(404)
+    return lock_for_step(DocumentRequest, request_id) or abort(404)
 
 
 bp.add_url_rule("/<int:request_id>/actions/<trigger_name>", "act", methods=["POST"], view_func=action_view(

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import NoResultFound
 
 from ..accounts.models import Delegation
 from ..audit import record as audit
@@ -293,10 +292,7 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
     spec, entity_id, trigger, version = parsed
     db.session.rollback()
     step = spec.step_by_trigger.get(trigger)
-    try:  # read once, with the lock fire() needs
-        entity = lock_for_step(spec.model, entity_id)
-    except NoResultFound:
-        entity = None
+    entity = lock_for_step(spec.model, entity_id)  # read once, with the lock fire() needs
     if entity is None or step is None:
         return _unknown(raw)
     # what the row is, only to someone it awaits (or who saw it awaiting them: a stale page)

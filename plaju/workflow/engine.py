@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from ..accounts.models import active_delegations
 from ..audit import record as audit
@@ -175,9 +176,12 @@ def _conflict(spec: Spec, entity) -> Conflict:
 def lock_for_step(model, entity_id):
     """The row a step is about to be taken on, read with its lock and what the spec's `lock_options`
     bring along; fire() then uses it as it is. A step's POST view loads its row with this (one read,
-    not two). NoResultFound when there is none."""
+    not two). None when there is none."""
     # on SQLite the transaction this query runs in is BEGIN IMMEDIATE: the database's single writer
-    entity = lock_row(model, entity_id, options=spec_for(model).lock_options)
+    try:
+        entity = lock_row(model, entity_id, options=spec_for(model).lock_options)
+    except NoResultFound:
+        return None
     entity.__dict__.pop("_inbox_hints", None)  # counts a list page took earlier; guards count afresh now
     return entity
 
@@ -185,7 +189,10 @@ def lock_for_step(model, entity_id):
 def _lock(spec: Spec, entity):
     if locked_here(entity):
         return entity
-    return lock_for_step(spec.model, entity.id)
+    locked = lock_for_step(spec.model, entity.id)
+    if locked is None:
+        raise NoResultFound(f"{spec.name} {entity.id} is gone")
+    return locked
 
 
 def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | None = None,

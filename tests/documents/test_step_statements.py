@@ -82,3 +82,9 @@ def test_a_row_locked_in_an_earlier_transaction_is_locked_again(app, db, users, 
     assert [s for s in reads if s.startswith("SELECT") and "JOIN report_service_fact" in s]
     db.session.expire_all()
     assert db.session.get(DocumentRequest, doc.id).state == "processing"
+
+
+def test_a_step_on_a_request_that_does_not_exist_is_a_404(client, login_as, db, users):
+    login_as("kasi")
+    response = client.post("/documents/999999/actions/accept", data={"version": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 404
