@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, false, func, literal_column, or_, select, true, union_all
+from sqlalchemy import and_, bindparam, case, false, func, literal_column, or_, select, true, union_all
 from sqlalchemy.sql.elements import BindParameter
 
 from ..extensions import db
@@ -33,6 +33,12 @@ DATA_ACCESS = "data-access"
 FIELDS = ("code", "nik_ref", "person", "action", "outcome", "date_from", "date_to", "logins", "subject")
 ACTION_NAME = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")  # older or undescribed actions are searchable too
 PERSON_MATCHES = 20  # a name matching more people than this is too vague to search by
+# A search read in many parts (a kind of action: one part per action) cost PostgreSQL more to plan than
+# to read. Where what it seeks is dense, as document steps are in any month, the newest WINDOW seqs that
+# may match already hold a page: they are read first, along the primary key in one part, and the parts
+# only when the window holds less than a page (see Search.window_statement).
+WINDOW = 2_000
+WINDOW_FROM_PARTS = 4
 
 
 def _fernet() -> Fernet:
@@ -71,6 +77,10 @@ class Search:
     # (the newest events, few: read once, with all branches)
     span: object = None
     tail: object = None
+    span_high: object = None  # the highest seq of `span`
+    # an event matches one of `branches` when it matches this: the same condition in one piece (a kind of
+    # action: one IN rather than an OR of its actions)
+    any_branch: object = None
     # what parse found in the database for the filters (objects, people): with the filters, all that
     # the statement depends on (see page_statement)
     resolved: list = field(default_factory=list)
@@ -94,28 +104,46 @@ class Search:
         # `before` is a seq, or a bound parameter standing for one (page_statement)
         before = before if isinstance(before, BindParameter) or before else None
         conditions = [*self.conditions, *([AuditEvent.seq < before] if before is not None else [])]
-        stmt = select(*(columns or (AuditEvent,)))
         alternatives = self.alternatives()
         if alternatives and limit:
-            # an OR of indexes is read by neither database in seq order: a person with few events made
-            # them scan the log. Each alternative instead gives its newest `limit` seqs along its own
-            # index; the page is the newest `limit` of those. Limited again as a whole, so that PostgreSQL
-            # expects `limit` seqs and fetches them by primary key, rather than walking the primary key
-            # from the newest row to merge them in (740,000 rows for a month long past).
-            newest = [select(AuditEvent.seq).where(alternative, *conditions).order_by(AuditEvent.seq.desc())
-                      .limit(limit).subquery() for alternative in alternatives]
-            found = union_all(*(select(part.c.seq) for part in newest)).subquery()
-            stmt = stmt.where(AuditEvent.seq.in_(select(found.c.seq).order_by(found.c.seq.desc()).limit(limit)))
-        else:
-            stmt = stmt.where(self.where(), *([AuditEvent.seq < before] if before is not None else []))
+            return _newest([and_(alternative, *conditions) for alternative in alternatives], limit, columns)
+        stmt = select(*(columns or (AuditEvent,))).where(self.where(), *conditions[len(self.conditions):])
         stmt = stmt.order_by(AuditEvent.seq.desc())
         return stmt.limit(limit) if limit else stmt
 
-    def page(self, *, before: int | None, limit: int) -> tuple:
-        """The statement of a page and its parameters: built once per search and kept (see
-        page_statement), since building and keying the statement of a kind of action or a date range
-        (dozens of parts) cost the page more than reading its rows."""
-        return page_statement(self, bool(before), limit), ({"before": before} if before else {})
+    def window_statement(self, *, before=None, limit: int):
+        """The newest `limit` matches among the newest WINDOW seqs that may match (below `before`, in the
+        date range's span; and every match beyond the watermark, which lies above the span), or None for
+        a search of few parts. When it finds `limit` rows they are the page: every match it did not read
+        lies below each one it read."""
+        if not limit or len(self.alternatives()) < WINDOW_FROM_PARTS:
+            return None
+        before = before if isinstance(before, BindParameter) or before else None
+        seq = AuditEvent.seq
+        any_branch = self.any_branch if self.any_branch is not None else or_(false(), *self.branches)
+        conditions = [*self.conditions, *([any_branch] if self.branches else []),
+                      *([seq < before] if before is not None else [])]
+        if self.span is None:
+            top = select(func.max(seq)).where(*([seq < before] if before is not None else [])).scalar_subquery()
+            parts = [and_(*conditions, seq >= top - WINDOW)]
+        else:
+            high = self.span_high
+            top = high if before is None else case((high < before, high), else_=before)
+            parts = [and_(*conditions, self.span, seq >= top - WINDOW), and_(*conditions, self.tail)]
+        return _newest(parts, limit)
+
+    def rows(self, *, before: int | None, limit: int) -> list:
+        """A page's events: the window's when it holds the page, else the search's in all its parts. The
+        statements are built once per search and kept (see page_statement), since building and keying
+        the statement of a kind of action or a date range (dozens of parts) cost the page more than
+        reading its rows."""
+        params = {"before": before} if before else {}
+        window = page_statement(self, bool(before), limit, window=True)
+        if window is not None:
+            events = list(db.session.scalars(window, params))
+            if len(events) >= limit:
+                return events
+        return list(db.session.scalars(page_statement(self, bool(before), limit), params))
 
     def count(self, cap: int) -> int:
         """How many rows match, counting at most cap + 1."""
@@ -139,17 +167,35 @@ _STATEMENTS: dict[tuple, object] = {}
 _STATEMENTS_KEPT = 256
 
 
-def page_statement(search: Search, paged: bool, limit: int):
-    """search.statement() with `before` as the bound parameter "before" when `paged`, kept per search:
-    the same filters and the same objects and people found for them give the same statement. Its rows
-    are still read afresh each time; SQLAlchemy's own cache then also finds its compiled form at once."""
-    key = (tuple(search.filters.items()), tuple(search.resolved), paged, limit,
+def _newest(parts: list, limit: int, columns=None):
+    """The events of the newest `limit` seqs matching any of the parts.
+
+    An OR of indexes is read by neither database in seq order: a person with few events made them scan
+    the log. Each part instead gives its newest `limit` seqs along its own index; the page is the newest
+    `limit` of those. Limited again as a whole, so that PostgreSQL expects `limit` seqs and fetches them
+    by primary key, rather than walking the primary key from the newest row to merge them in (740,000
+    rows for a month long past)."""
+    newest = [select(AuditEvent.seq).where(part).order_by(AuditEvent.seq.desc()).limit(limit).subquery()
+              for part in parts]
+    found = union_all(*(select(n.c.seq) for n in newest)).subquery()
+    return (select(*(columns or (AuditEvent,)))
+            .where(AuditEvent.seq.in_(select(found.c.seq).order_by(found.c.seq.desc()).limit(limit)))
+            .order_by(AuditEvent.seq.desc()).limit(limit))
+
+
+def page_statement(search: Search, paged: bool, limit: int, window: bool = False):
+    """search.statement() (or its window_statement()) with `before` as the bound parameter "before" when
+    `paged`, kept per search: the same filters and the same objects and people found for them give the
+    same statement. Its rows are still read afresh each time; SQLAlchemy's own cache then also finds its
+    compiled form at once."""
+    key = (tuple(search.filters.items()), tuple(search.resolved), paged, limit, window and WINDOW,
            len(sentences.known_actions()), len(sentences.data_access_actions()), db.engine.dialect.name)
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
-            _STATEMENTS.clear()
-        stmt = _STATEMENTS[key] = search.statement(before=bindparam("before") if paged else None, limit=limit)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+        _STATEMENTS.clear()
+    build = search.window_statement if window else search.statement
+    stmt = _STATEMENTS[key] = build(before=bindparam("before") if paged else None, limit=limit)
     return stmt
 
 
@@ -274,7 +320,8 @@ def parse(args) -> Search:
         if search.branches or not actions:  # a person's alternatives already lead the search
             where.append(AuditEvent.action.in_(actions))
         else:  # each action read along (action, seq): a rare one no longer makes the database scan the log
-            search.branches.extend(AuditEvent.action == a for a in actions)
+            branches, search.any_branch = _kind_branches(tuple(actions))
+            search.branches.extend(branches)
     elif action:
         if not ACTION_NAME.fullmatch(action):
             errors.append(_("The kind of action “%(value)s” is not known.", value=action[:60]))
@@ -292,12 +339,20 @@ def parse(args) -> Search:
     if start and end and start > end:
         errors.append(_("The date from (%(start)s) is after the date until (%(end)s).", start=start, end=end))
     if start or end:
-        times, search.span, search.tail = _date_range(start, end)
+        times, search.span, search.span_high, search.tail = _date_range(start, end)
         where.extend(times)
     return search
 
 
-def _date_range(start: date | None, end: date | None) -> tuple[list, object, object]:
+# The expressions of a kind of action and of a date range are the same for the same actions and days, and
+# building them cost a page about a millisecond: each is built once (expressions are immutable).
+@functools.lru_cache(maxsize=64)
+def _kind_branches(actions: tuple[str, ...]) -> tuple[tuple, object]:
+    return tuple(AuditEvent.action == a for a in actions), AuditEvent.action.in_(actions)
+
+
+@functools.lru_cache(maxsize=64)
+def _date_range(start: date | None, end: date | None) -> tuple[tuple, object, object, object]:
     """A date range (WIB days, either end open) as the conditions on the events' times and two ranges
     of seq (a Search's `span` and `tail`), each read newest first along seq like every other search:
 
@@ -324,5 +379,5 @@ def _date_range(start: date | None, end: date | None) -> tuple[list, object, obj
                                   .scalar_subquery(), 0).label("covered")).cte("audit_days")
     low, high, covered = (select(column).scalar_subquery() for column in bounds.c)
     shown = AuditEvent.occurred_at + ""
-    times = [c for c in (start_at and shown >= start_at, end_at and shown < end_at) if c is not None]
-    return times, and_(AuditEvent.seq >= low, AuditEvent.seq <= high), AuditEvent.seq > covered
+    times = tuple(c for c in (start_at and shown >= start_at, end_at and shown < end_at) if c is not None)
+    return times, and_(AuditEvent.seq >= low, AuditEvent.seq <= high), high, AuditEvent.seq > covered

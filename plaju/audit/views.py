@@ -43,8 +43,7 @@ def _search_page(search, status=200):
     before = int_arg("before")
     lines, next_before = [], None
     if search.ok:
-        stmt, params = search.page(before=before, limit=PAGE + 1)
-        events = list(db.session.scalars(stmt, params))
+        events = search.rows(before=before, limit=PAGE + 1)
         if len(events) > PAGE:
             events = events[:PAGE]
             next_before = events[-1].seq

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from plaju.audit import days
 from plaju.audit import record as audit
+from plaju.audit import search as searching
 from plaju.audit.models import AuditDay, AuditDayCover, AuditEvent
 from plaju.audit.search import parse
 from plaju.database import clock_at
@@ -38,12 +39,12 @@ def _record(users, rng, n: int) -> None:
 
 
 def _found(args: dict) -> list[int]:
-    """Every row the search gives, a page of 7 at a time (keyset), newest first."""
+    """Every row the search gives, a page of 7 at a time (keyset), newest first, as the page reads it."""
     search = parse(MultiDict(args))
     assert search.ok, search.errors
     found, before = [], None
     while True:
-        page = [e.seq for e in audit.db.session.scalars(search.statement(before=before, limit=7))]
+        page = [e.seq for e in search.rows(before=before, limit=7)]
         found += page
         if len(page) < 7:
             return found
@@ -76,7 +77,15 @@ def _check_searches(db, users, rng, rounds: int = 12) -> None:
         assert found == _expected(db, start, end, action, actor and actor.id), (args, days.covered_seq())
 
 
-def test_a_date_search_is_exact_whatever_the_times_and_the_watermark(db, users):
+# the page's first read, the newest seqs that may match (search.WINDOW), tried on every search and small
+# enough to fall short as often as it holds a page
+WINDOWS = {"as configured": {}, "a window of 9 seqs on every search": {"WINDOW": 9, "WINDOW_FROM_PARTS": 1}}
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_a_date_search_is_exact_whatever_the_times_and_the_watermark(db, users, monkeypatch, window):
+    for name, value in WINDOWS[window].items():
+        monkeypatch.setattr(searching, name, value)
     rng = random.Random(int(os.environ.get("PLAJU_TEST_SEED", "22")))
     _record(users, rng, 60)
     _check_searches(db, users, rng)  # nothing counted yet: every event is beyond the watermark
