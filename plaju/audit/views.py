@@ -12,7 +12,7 @@ from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg
 from ..database import utcnow
 from ..extensions import db
-from ..htmx import render_page_or_block
+from ..htmx import Lazy, render_page_or_block
 from . import export as exports
 from . import record as audit
 from . import search as searching
@@ -66,7 +66,7 @@ def _search_page(search, status=200):
         subject_name = lines[0].subject
     response = render_page_or_block(
         "audit/index.html", "results", lines=lines, search=search, filters=search.filters,
-        args=search.query_args(), next_before=next_before, before=before, head=head(),
+        args=search.query_args(), next_before=next_before, before=before, head=Lazy(head),
         action_options=sentences.action_options(search.filters["action"]), data_access=searching.DATA_ACCESS,
         subject_name=subject_name, nik_shown=_nik_shown(search))
     return response, (422 if not search.ok else status)

@@ -231,7 +231,7 @@ def test_pages_are_keyset_and_need_the_same_statements_whatever_the_log_holds(ap
     # a search in many parts reads its newest seqs first and its parts only when they hold less than a
     # page (search.WINDOW): one statement more while the log is small, never more as it grows
     assert small == large
-    assert all(grown <= was <= grown + 1 for was, grown in zip(small_searches, large_searches)), \
+    assert all(grown <= was <= grown + 1 for was, grown in zip(small_searches, large_searches, strict=True)), \
         (small_searches, large_searches)
     first = seqs(body)
     assert len(first) == 50 and first == sorted(first, reverse=True)
@@ -380,3 +380,29 @@ def test_a_kind_of_action_read_through_the_window_gives_the_pages_its_parts_give
         event.remove(db.engine, "before_cursor_execute", listen)
     assert found == expected
     assert windows  # the window was read
+
+
+def test_a_search_answered_to_htmx_does_not_read_the_chain_head_the_page_shows(db, client, users, login_as):
+    """The head of the chain is in the page's header: a new search sent by the form (HTMX, the results
+    only) does not read it."""
+    login_as("hr")
+    audit.record("user.update", actor=users["hr"], subject=users["asn"])
+    db.session.commit()
+    newest = db.session.scalar(select(func.max(AuditEvent.seq)))
+    seen = []
+
+    def spy(*args):
+        seen.append(" ".join(args[2].split()))
+    event.listen(db.engine, "before_cursor_execute", spy)
+    try:
+        page = client.get("/audit/?action=user.*").get_data(as_text=True)
+        on_page = len([s for s in seen if s.startswith("SELECT audit_event.seq, audit_event.hash FROM")])
+        seen.clear()
+        fragment = client.get("/audit/?action=user.*", headers={"HX-Request": "true", "HX-Target": "results"})
+        in_fragment = len([s for s in seen if s.startswith("SELECT audit_event.seq, audit_event.hash FROM")])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", spy)
+    assert f"#{newest} " in page and on_page == 1
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "data-testid=\"audit-events\"" in body and "<html" not in body
+    assert in_fragment == 0

@@ -129,7 +129,8 @@ def _type_form(doc_type, **overrides):
     data = {"code": doc_type.code, "name": doc_type.name, "service_amount": str(doc_type.service_amount),
             "service_unit": doc_type.service_unit, "camat_signs": "y" if doc_type.camat_signs else "",
             "forwards_to_disdukcapil": "", "active": "y", "description": "", "archive_code": doc_type.archive_code,
-            "subject_kind": doc_type.subject_kind, "required": "\n".join(r.label for r in doc_type.requirements if r.required),
+            "subject_kind": doc_type.subject_kind,
+            "required": "\n".join(r.label for r in doc_type.requirements if r.required),
             "optional": "\n".join(r.label for r in doc_type.requirements if not r.required),
             "form_token": new_token()}
     data.update(overrides)
