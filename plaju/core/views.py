@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from ..audit.verify import head
 from ..extensions import csrf, db
+from ..htmx import Lazy
 from ..i18n import LANGUAGES
 from .registry import cards_for, home_card, nav_item, visible_nav
 from .urls import fixed_path, is_local_url
@@ -36,19 +37,23 @@ class NavLink:
     counter: str | None  # the path of its count fragment
 
 
-@bp.app_context_processor
-def navigation():
-    """The navigation as base.html draws it, worked out once per page."""
+def _links() -> list[NavLink]:
     if not current_user.is_authenticated:
-        return {"nav_items": [], "fixed_path": fixed_path}
+        return []
     endpoint = request.endpoint or ""
     area = endpoint.split(".")[0]
-    links = [NavLink(str(item.label), fixed_path(item.endpoint),
-                     endpoint == item.endpoint or (bool(endpoint) and item.endpoint != "core.home"
-                                                   and area == item.endpoint.split(".")[0]),
-                     fixed_path(item.counter) if item.counter else None)
-             for item in visible_nav(current_user)]
-    return {"nav_items": links, "fixed_path": fixed_path}
+    return [NavLink(str(item.label), fixed_path(item.endpoint),
+                    endpoint == item.endpoint or (bool(endpoint) and item.endpoint != "core.home"
+                                                  and area == item.endpoint.split(".")[0]),
+                    fixed_path(item.counter) if item.counter else None)
+            for item in visible_nav(current_user)]
+
+
+@bp.app_context_processor
+def navigation():
+    """The navigation as base.html draws it, worked out once per page, and only when drawn: an HTMX block
+    (a step's answer, a list's next page) has no navigation."""
+    return {"nav_items": Lazy(_links), "fixed_path": fixed_path}
 
 
 @bp.get("/")

@@ -79,3 +79,17 @@ def test_pages_need_the_same_number_of_queries_with_more_data(app, demo):
     after = counts()
     grown = {page: (before[page], after[page]) for page in before if after[page] != before[page]}
     assert grown == {}, f"pages whose query count grew with the data (before, after): {grown}"
+
+
+def test_an_htmx_block_does_not_work_out_the_navigation_it_does_not_show(app, client, users, login_as,
+                                                                          monkeypatch):
+    from plaju.core import views as core_views
+    asked = []
+    real = core_views.visible_nav
+    monkeypatch.setattr(core_views, "visible_nav", lambda user: asked.append(user) or real(user))
+    login_as("hr")
+    page = client.get("/audit/")
+    assert page.status_code == 200 and 'href="/audit/"' in page.get_data(as_text=True) and len(asked) == 1
+    block = client.get("/audit/?action=user.*", headers={"HX-Request": "true", "HX-Target": "results"})
+    assert block.status_code == 200 and "<nav" not in block.get_data(as_text=True)
+    assert len(asked) == 1
