@@ -41,6 +41,12 @@ WINDOW = 2_000
 WINDOW_FROM_PARTS = 4
 
 
+def _window_first(search) -> bool:
+    """A kind of action of many actions reads a window first. A person does not, however many parts: an
+    ASN acts a few times a month, so the window would mostly fall short and cost a statement more."""
+    return search.any_branch is not None and len(search.alternatives()) >= WINDOW_FROM_PARTS
+
+
 def _fernet() -> Fernet:
     digest = hashlib.sha256(b"plaju audit nik|" + str(current_app.config["SECRET_KEY"]).encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
@@ -114,9 +120,9 @@ class Search:
     def window_statement(self, *, before=None, limit: int):
         """The newest `limit` matches among the newest WINDOW seqs that may match (below `before`, in the
         date range's span; and every match beyond the watermark, which lies above the span), or None for
-        a search of few parts. When it finds `limit` rows they are the page: every match it did not read
-        lies below each one it read."""
-        if not limit or len(self.alternatives()) < WINDOW_FROM_PARTS:
+        a search that reads no window (_window_first). When it finds `limit` rows they are the page: every
+        match it did not read lies below each one it read."""
+        if not limit or not _window_first(self):
             return None
         before = before if isinstance(before, BindParameter) or before else None
         seq = AuditEvent.seq
