@@ -19,7 +19,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, false, func, literal_column, or_, select, true, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.sql.elements import BindParameter
 
 from ..extensions import db
@@ -224,18 +239,34 @@ def _utc_iso(day: date) -> str:
 
 @functools.cache
 def _people_statement():
-    # built once: a person's search asks it on every page
+    """The people a term names (at most PERSON_MATCHES + 1) and, in the same statement, the objects the
+    areas know about them (sentences.describe_people_objects): rows (id, full_name, None, None) for a
+    person, (None, None, subject_type, subject_id) for an object. Built once: a person's search asks it on
+    every page."""
     from ..accounts.models import User
-    return select(User.id, User.full_name, User.username).where(or_(
+    people = select(User.id, User.full_name).where(or_(
         func.lower(User.username) == bindparam("username"),
         User.nip == bindparam("nip"),
-        User.full_name.ilike(bindparam("name"), escape="\\"))).order_by(User.full_name).limit(PERSON_MATCHES + 1)
+        User.full_name.ilike(bindparam("name"), escape="\\"))).order_by(User.full_name).limit(
+        PERSON_MATCHES + 1).cte("people")
+    parts = [select(people.c.id, people.c.full_name, null().cast(String), null().cast(String))]
+    for found in sentences.people_objects(select(people.c.id)):
+        kind, ident = found.subquery().c
+        parts.append(select(null().cast(Integer), null().cast(String), cast(kind, String), cast(ident, String)))
+    return union_all(*parts)
 
 
-def _people(term: str):
+def _people(term: str) -> tuple[list, list]:
+    """The people a term names, by name, and the objects about them as (subject_type, subject_id)."""
     name = "%" + term.replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
-    return list(db.session.execute(_people_statement(),
-                                   {"username": term.lower(), "nip": term.replace(" ", ""), "name": name}))
+    people, objects = [], []
+    for ident, full_name, kind, subject in db.session.execute(
+            _people_statement(), {"username": term.lower(), "nip": term.replace(" ", ""), "name": name}):
+        if kind is None:
+            people.append((full_name, ident))
+        else:
+            objects.append((kind, subject))
+    return sorted(people), objects
 
 
 def _rare(condition):
@@ -298,7 +329,7 @@ def parse(args) -> Search:
         where.append(about(objects))
 
     if filters["person"]:
-        found = _people(filters["person"])
+        found, their_objects = _people(filters["person"])
         if not found:
             errors.append(_("Nobody is called “%(value)s” or has it as NIP or username.",
                             value=filters["person"][:60]))
@@ -306,9 +337,10 @@ def parse(args) -> Search:
             errors.append(_("More than %(n)s people match “%(value)s”: type more of the name, the NIP or "
                             "the username.", n=PERSON_MATCHES, value=filters["person"][:60]))
         else:
-            ids = [row.id for row in found]
-            search.notes.append(_("person: %(names)s", names=", ".join(row.full_name for row in found)))
-            objects = sentences.find_subjects("person", ids)
+            ids = [ident for _name, ident in found]
+            search.notes.append(_("person: %(names)s", names=", ".join(name for name, _ident in found)))
+            # a person is also the object of events about their account
+            objects = [("user", str(i)) for i in ids] + sorted(set(their_objects))
             search.resolved.append(("person", tuple(ids), tuple(objects)))
             search.branches.extend([AuditEvent.actor_id.in_(ids), _rare(AuditEvent.acting_for_id.in_(ids)),
                                     *about_each(objects)])

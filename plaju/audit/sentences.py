@@ -28,7 +28,8 @@ _USER_FIELDS: set[str] = set()
 _VALUES: dict[str, dict] = {}
 _SUBJECTS: dict[str, Callable] = {}
 _KINDS: dict[str, object] = {}
-_FINDERS: dict[str, list[Callable]] = {"code": [], "nik": [], "person": []}
+_FINDERS: dict[str, list[Callable]] = {"code": [], "nik": []}
+_PEOPLE_OBJECTS: list[Callable] = []
 _DATA_ACCESS: set[str] = set()
 _MASKED = {"nik"}
 _REFUSAL_CODE = re.compile(r"^\[[a-z_]+\]\s*")
@@ -63,9 +64,19 @@ def describe_kind(prefix: str, label) -> None:
 
 def describe_search(key: str, find: Callable) -> None:
     """How /audit/ finds the objects behind a search term, in one query each:
-    "code": find(tracking_code) and "nik": find(nik) -> [(subject_type, subject_id), ...];
-    "person": find(user_ids) -> the objects about these people (their enrolments, ...)."""
+    "code": find(tracking_code) and "nik": find(nik) -> [(subject_type, subject_id), ...]."""
     _FINDERS[key].append(find)
+
+
+def describe_people_objects(objects: Callable) -> None:
+    """How /audit/ finds the objects about the people HR searches for (their enrolments, ...):
+    objects(ids) -> a SELECT of (subject_type, subject_id) rows, `ids` being a SELECT of user ids. Every
+    area's SELECT is part of the one statement that finds the people (search._people_statement)."""
+    _PEOPLE_OBJECTS.append(objects)
+
+
+def people_objects(ids) -> list:
+    return [objects(ids) for objects in _PEOPLE_OBJECTS]
 
 
 def find_subjects(key: str, term) -> list[tuple[str, str]]:
@@ -373,9 +384,3 @@ def _user_names(ids) -> dict:
 
 describe_subjects("user", _user_names)
 
-
-def _about_people(user_ids) -> list:
-    return [("user", str(i)) for i in user_ids]
-
-
-describe_search("person", _about_people)

@@ -1,8 +1,6 @@
 """How the history pages and the audit log word the training area's events: the verbs of its actions
 (the steps of both workflows and the services' own events), the labels of the fields they change, the
 names of their subjects, and which events are about a person HR searches for (plaju.audit.sentences)."""
-import functools
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -90,29 +88,18 @@ sentences.describe_subjects("training_plan", _plan_names)
 sentences.describe_subjects("training_course", _course_names)
 
 
-@functools.cache
-def _about_people_statement():
-    # built once: a person's search of the log asks it on every page
-    from sqlalchemy import bindparam, literal, union_all
+def _about_people(ids):
+    """The training objects whose subject is one of these ASN (`ids`, a SELECT of user ids): their
+    enrolments, and the plans that name them in a planned activity."""
+    from sqlalchemy import literal, union_all
 
     from ..models import PlanItem
-    ids = bindparam("ids", expanding=True)
     return union_all(select(literal("enrolment"), Enrolment.id).where(Enrolment.user_id.in_(ids)),
                      select(literal("training_plan"), PlanItem.plan_id).where(PlanItem.user_id.in_(ids)).distinct())
 
 
-def _about_people(user_ids) -> list:
-    """The training objects whose subject is one of these ASN: their enrolments, and the plans that
-    name them in a planned activity (one statement)."""
-    ids = [int(i) for i in user_ids]
-    if not ids:
-        return []
-    rows = db.session.execute(_about_people_statement(), {"ids": ids})
-    return sorted({(kind, str(ident)) for kind, ident in rows})
-
-
 # /audit/ finds an ASN's training events when HR searches the person (as subject, not only as actor)
-sentences.describe_search("person", _about_people)
+sentences.describe_people_objects(_about_people)
 
 
 # competences, plan exports and the training history (services.competences, services.history)
