@@ -124,11 +124,12 @@ class Search:
     def statement(self, *, before: int | None = None, limit: int | None = None, columns=None):
         # `before` is a seq, or a bound parameter standing for one (page_statement)
         before = before if isinstance(before, BindParameter) or before else None
-        conditions = [*self.conditions, *([AuditEvent.seq < before] if before is not None else [])]
+        below = [AuditEvent.seq < before] if before is not None else []
         alternatives = self.alternatives()
         if alternatives and limit:
-            return _newest([and_(alternative, *conditions) for alternative in alternatives], limit, columns)
-        stmt = select(*(columns or (AuditEvent,))).where(self.where(), *conditions[len(self.conditions):])
+            return _newest([and_(alternative, *self.conditions, *below) for alternative in alternatives],
+                           limit, columns)
+        stmt = select(*(columns or (AuditEvent,))).where(self.where(), *below)
         stmt = stmt.order_by(AuditEvent.seq.desc())
         return stmt.limit(limit) if limit else stmt
 
