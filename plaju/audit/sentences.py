@@ -17,7 +17,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..i18n import date_text, wib_text
 from ..timeutil import to_wib
@@ -207,10 +207,17 @@ def _state_labels() -> dict:
 _STATE_LABELS: dict[tuple, dict] = {}
 
 
+@functools.cache
+def _people_statement():
+    # built once: every page of the log names its people
+    from ..accounts.models import User
+    return select(User.id, User.full_name, User.position).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 def _people(events, also=(), changes=None) -> tuple[dict, dict]:
     """The users named by these events (and the user ids in `also`), and the delegation kind (plh/plt)
     behind each acting-for. `changes`: each event's changes_dict, when already read."""
-    from ..accounts.models import Delegation, User
+    from ..accounts.models import Delegation
     from ..extensions import db
     ids = set(also)
     for e, changed in zip(events, changes or [e.changes_dict for e in events], strict=True):
@@ -219,8 +226,7 @@ def _people(events, also=(), changes=None) -> tuple[dict, dict]:
             if name in _USER_FIELDS:
                 ids.update(int(v) for v in pair if isinstance(v, int) or (isinstance(v, str) and v.isdigit()))
     # one statement for the people, one more only when an event was done for someone (Plh/Plt)
-    users = {u.id: u for u in db.session.execute(
-        select(User.id, User.full_name, User.position).where(User.id.in_(ids)))}
+    users = {u.id: u for u in db.session.execute(_people_statement(), {"ids": sorted(ids)})}
     pairs = {(e.actor_id, e.acting_for_id) for e in events if e.acting_for_id and e.actor_id}
     kinds = {}
     if pairs:

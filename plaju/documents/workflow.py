@@ -6,6 +6,7 @@ Rejected (with a reason) from verification and processing; cancelled (citizen wi
 The service clock runs in states marked clock=True, pauses while the request is back with the citizen
 and stops when the document is ready; `track_clock` keeps the books after every step.
 """
+import functools
 import json
 
 from flask_babel import lazy_gettext as _l
@@ -264,14 +265,19 @@ sentences.describe_fields({
 })
 
 
-def _request_names(ids) -> dict:
-    from sqlalchemy import select
+@functools.cache
+def _request_names_statement():
+    # built once: every page of the audit log and every timeline names its requests
+    from sqlalchemy import bindparam, select
+    return (select(DocumentRequest.id, DocumentRequest.tracking_code, DocumentType.name)
+            .join(DocumentType, DocumentType.id == DocumentRequest.type_id)
+            .where(DocumentRequest.id.in_(bindparam("ids", expanding=True))))
 
+
+def _request_names(ids) -> dict:
     from ..extensions import db
     numbers = [int(i) for i in ids if str(i).isdigit()]
-    rows = db.session.execute(select(DocumentRequest.id, DocumentRequest.tracking_code, DocumentType.name)
-                              .join(DocumentType, DocumentType.id == DocumentRequest.type_id)
-                              .where(DocumentRequest.id.in_(numbers)))
+    rows = db.session.execute(_request_names_statement(), {"ids": numbers})
     return {str(i): f"{code} ({type_name})" for i, code, type_name in rows}
 
 
