@@ -1,6 +1,7 @@
 """The letters the Camat signs for document requests: one template per document type, the draft for
 review, and `issue_letter()` called from the sign step. Rendering, numbering and signing are in
 plaju.letters; what a letter says about a request is here."""
+import functools
 from datetime import date
 
 from flask import url_for
@@ -121,13 +122,21 @@ def _can_view(user, _req) -> bool:
     return can_view(user)
 
 
+@functools.cache
+def letter_states() -> frozenset:
+    """The states in which a request may have letters: the sign step issues them (`_signed`), and no step
+    leads back from there, so a request that was never signed is not asked for its letters."""
+    from .workflow import DOCUMENT_FLOW
+    return DOCUMENT_FLOW.reachable_from(DOCUMENT_FLOW.step_by_trigger["sign"].dest)
+
+
 def _panel(req, user) -> dict:
     """What the request page shows about its letter: draft link, letters issued, external number."""
     from ..letters import services as letters
     from ..letters.signing import expiry_warning
     if not req.type.camat_signs:
         return {}
-    issued = letters.letters_of("document", req.id)
+    issued = letters.letters_of("document", req.id) if req.state in letter_states() else []
     return {
         "draft": req.state in DRAFT_STATES,
         "letters": issued,

@@ -233,3 +233,14 @@ class Spec:
 
     def state(self, name: str) -> State:
         return self.state_by_name[name]
+
+    def reachable_from(self, state: str) -> frozenset:
+        """`state` and every state some sequence of steps leads to from it."""
+        seen, frontier = {state}, [state]
+        while frontier:
+            here = frontier.pop()
+            for step in self.steps:
+                if here in step.sources and step.dest not in seen:
+                    seen.add(step.dest)
+                    frontier.append(step.dest)
+        return frozenset(seen)

@@ -218,3 +218,27 @@ def test_a_replaced_certificate_is_read_again(db, users, other_keys):
     assert certificate_status(users["camat"]) == (None, None)
     (other_keys / "camat.p12").unlink()
     assert certificate_status(users["camat"])[0] == "missing"
+
+
+def test_the_request_page_shows_the_letter_after_signing_and_asks_for_none_before(db, client, login_as, sign,
+                                                                                  users, make_request):
+    from sqlalchemy import event
+
+    from plaju.documents.letters import letter_states
+    assert letter_states() == {"signed", "ready", "handed_over"}
+    req, letter = sign("sktm")
+    login_as("camat")
+    for step in (None, "mark_ready"):
+        if step:
+            req = take_action(req, step, users["clerk"], version=req.version)
+        page = client.get(f"/documents/{req.id}").text
+        assert req.state in letter_states() and letter.number in page and 'data-testid="letter-pdf"' in page
+    before = make_request("awaiting_signature", "sktm")
+    asked = []
+    listener = lambda *a: asked.append(a[2]) if "FROM letter " in " ".join(a[2].split()) + " " else None  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/documents/{before.id}").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert 'data-testid="letter-draft"' in page and 'data-testid="letter-pdf"' not in page and asked == []
