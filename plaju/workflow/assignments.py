@@ -11,6 +11,7 @@ entity_id), so a page reads at most a page per reach (`page_keys`) and the count
 reach (`bounded_counts`), whatever the number of waiting items; `awaiting_clause` is the same rule as one
 condition for lookups by row, and `Reach.matches` the same rule in Python.
 """
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -32,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Delegation
-from ..database import utcnow
+from ..database import is_postgres, utcnow
 from ..extensions import db
 from ..timeutil import today_wib
 from .models import NO_DUE, WorkItem
@@ -92,14 +93,41 @@ def store(spec: Spec, entity, *, step=None, from_state=None, ctx=None, since=Non
         if sorted(map(repr, map(_as_assignee, current))) == sorted(map(repr, assignees)):
             return assignees
     since = since or (ctx.now if ctx is not None else utcnow())
-    # which of the items it replaces were told to their assignees: without any, no to-do notice is open
-    told = db.session.scalars(delete(WorkItem).where(WorkItem.spec == spec.name, WorkItem.entity_id == entity.id)
-                              .returning(WorkItem.notify)).all()
-    if assignees:  # one statement for all of them: nothing reads the new rows back as objects
-        db.session.execute(insert(WorkItem), [item_row(spec, entity.id, a, since) for a in assignees])
+    told = _replace(spec, entity.id, [item_row(spec, entity.id, a, since) for a in assignees])
     assignments_changed.send(spec, entity=entity, step=step, from_state=from_state, ctx=ctx,
-                             assignees=assignees, told_before=any(told))
+                             assignees=assignees, told_before=told)
     return assignees
+
+
+def _replace(spec: Spec, entity_id: int, rows: list[dict]) -> bool:
+    """Replace the entity's work items with `rows`. Returns whether any item replaced was told to its
+    assignee: without one, no to-do notice is open. Nothing reads the new rows back as objects."""
+    if rows and is_postgres():
+        # one round trip: the DELETE runs as a CTE of the INSERT (same snapshot, so it never sees the new
+        # rows; work_item has no unique key they could clash on), and the INSERT returns what it found
+        params = {"old_spec": spec.name, "old_entity_id": entity_id}
+        for i, row in enumerate(rows):
+            params.update({f"{name}_{i}": value for name, value in row.items()})
+        return bool(db.session.scalars(_replace_statement(len(rows), tuple(rows[0])), params).first())
+    told = db.session.scalars(delete(WorkItem).where(WorkItem.spec == spec.name, WorkItem.entity_id == entity_id)
+                              .returning(WorkItem.notify)).all()
+    if rows:
+        db.session.execute(insert(WorkItem), rows)
+    return any(told)
+
+
+@functools.cache
+def _replace_statement(count: int, names: tuple):
+    """PostgreSQL's DELETE-and-INSERT of `count` work items, built once per count: made of bound parameters
+    (not a multi-row VALUES, which SQLAlchemy compiles anew every time)."""
+    table = WorkItem.__table__
+    rows = [select(*[bindparam(f"{name}_{i}", type_=table.c[name].type) for name in names]) for i in range(count)]
+    gone = (delete(WorkItem).where(WorkItem.spec == bindparam("old_spec"),
+                                   WorkItem.entity_id == bindparam("old_entity_id"))
+            .returning(WorkItem.notify).cte("gone"))
+    told = select(func.coalesce(func.bool_or(gone.c.notify), false())).scalar_subquery()
+    return (insert(table).from_select([table.c[name] for name in names], union_all(*rows) if count > 1 else rows[0])
+            .add_cte(gone).returning(told))
 
 
 def started(entity, actor=None) -> list[Assignee]:
