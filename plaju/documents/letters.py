@@ -5,12 +5,16 @@ import functools
 from datetime import date
 
 from flask import url_for
+from sqlalchemy import and_
+from sqlalchemy.orm import foreign, joinedload, relationship
 
 from ..extensions import db
+from ..letters.models import LetterExternalNumber
 from ..letters.render import LetterContent
 from ..letters.services import Draft, Subject, issue, register_subject
 from .models import DocumentRequest
 from .subjects import RELATIONS
+from .workflow import DOCUMENT_FLOW
 
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
           "November", "Desember"]
@@ -21,6 +25,14 @@ assert set(RELATION_WORDS) == set(RELATIONS)
 
 # states in which the draft is worth reviewing: before and while it waits for the signature
 DRAFT_STATES = ("processing", "back_from_disdukcapil", "awaiting_signature")
+
+# the number from an outside register, reached from the request so that a step's locking read brings it
+# along for the panel that answers the step (a page reads it when it shows it)
+DocumentRequest.external_number = relationship(
+    LetterExternalNumber, uselist=False, lazy="select", viewonly=True,
+    primaryjoin=and_(LetterExternalNumber.subject_type == "document",
+                     foreign(LetterExternalNumber.subject_id) == DocumentRequest.id))
+DOCUMENT_FLOW.lock_options.append(joinedload(DocumentRequest.external_number))
 OPENING = "Yang bertanda tangan di bawah ini, Camat Plaju Kota Palembang, dengan ini menerangkan bahwa:"
 
 
@@ -126,7 +138,6 @@ def _can_view(user, _req) -> bool:
 def letter_states() -> frozenset:
     """The states in which a request may have letters: the sign step issues them (`_signed`), and no step
     leads back from there, so a request that was never signed is not asked for its letters."""
-    from .workflow import DOCUMENT_FLOW
     return DOCUMENT_FLOW.reachable_from(DOCUMENT_FLOW.step_by_trigger["sign"].dest)
 
 
@@ -140,7 +151,7 @@ def _panel(req, user) -> dict:
     return {
         "draft": req.state in DRAFT_STATES,
         "letters": issued,
-        "external_number": letters.external_number_for("document", req.id) if req.state in DRAFT_STATES else None,
+        "external_number": req.external_number.number if req.state in DRAFT_STATES and req.external_number else None,
         "may_number": req.state in DRAFT_STATES and user.has_role("section_head", "camat"),
         "may_revoke": user.has_role("camat"),
         "certificate_warning": expiry_warning(user) if req.state == "awaiting_signature" and any(

@@ -176,11 +176,6 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
     return row if after else None
 
 
-def external_number_for(subject_name: str, subject_id: int) -> str | None:
-    return db.session.scalar(select(LetterExternalNumber.number).where(
-        LetterExternalNumber.subject_type == subject_name, LetterExternalNumber.subject_id == subject_id))
-
-
 def letters_of(subject_name: str, subject_id: int) -> list[Letter]:
     return list(db.session.scalars(select(Letter).where(Letter.subject_type == subject_name,
                                                         Letter.subject_id == subject_id).order_by(Letter.id)))
