@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(db.engine)
 
     from . import once as _once  # noqa: F401  (form_token)
+    from . import shared_copies as _shared_copies  # noqa: F401  (cache_stamp)
     from .accounts import models as _accounts  # noqa: F401  (register models before use)
     from .accounts.people_views import bp as people_bp
     from .accounts.views import bp as accounts_bp

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import shared_copies
 from ..audit import record as audit
 from ..extensions import db, login_manager
 from . import passwords, sessions
@@ -20,8 +21,10 @@ def _dummy_hash() -> str:
     return generate_password_hash("no-such-user-placeholder", method="scrypt")
 
 
-# every page loads the signed-in user: one statement with the roles, built once
-_SIGNED_IN = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
+# every page loads the signed-in user: one statement with the roles and the stamp of the tables each
+# process keeps a copy of (shared_copies), built once
+_SIGNED_IN = select(User, shared_copies.STAMP).options(joinedload(User.role_rows)).where(
+    User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -30,8 +33,12 @@ def load_user(token: str):
         user_id, epoch = (int(part) for part in token.split(":"))
     except ValueError:
         return None
-    user = db.session.execute(_SIGNED_IN, {"user_id": user_id}).unique().scalar_one_or_none()
-    if user is None or user.session_epoch != epoch or not user.active:
+    row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).unique().one_or_none()
+    if row is None:
+        return None
+    user, stamp = row
+    shared_copies.seen(stamp)
+    if user.session_epoch != epoch or not user.active:
         return None
     return user
 

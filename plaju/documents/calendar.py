@@ -3,30 +3,23 @@
 Its own module so the workflow (which keeps the clock) and the services (which show it) both read it
 without importing each other.
 """
-from flask import has_request_context, request
 from sqlalchemy import event, select
 
+from .. import shared_copies
 from ..extensions import db
 from .models import Holiday
 
-_KEY = "plaju.holidays"
+_NAME = "holiday"
 
 
 def holiday_set() -> frozenset:
-    """The holidays, read once per request: a step computes its due time with them and the page
-    answering it shows the clock with them again. Adding or removing a holiday forgets the copy."""
-    if not has_request_context():
-        return frozenset(db.session.scalars(select(Holiday.day)))
-    # kept in the request's environ, not g: an application context can outlive one request
-    days = request.environ.get(_KEY)
-    if days is None:
-        days = request.environ[_KEY] = frozenset(db.session.scalars(select(Holiday.day)))
-    return days
+    """The holidays: the process's copy while the table has not changed since it was taken (a trigger
+    renews the stamp the signed-in request reads, see shared_copies), else read afresh."""
+    return shared_copies.copy_of(_NAME, lambda: frozenset(db.session.scalars(select(Holiday.day))))
 
 
 @event.listens_for(Holiday, "after_insert")
 @event.listens_for(Holiday, "after_update")
 @event.listens_for(Holiday, "after_delete")
 def _forget(*_args) -> None:
-    if has_request_context():
-        request.environ.pop(_KEY, None)
+    shared_copies.changed(_NAME)

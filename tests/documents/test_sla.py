@@ -76,6 +76,47 @@ def test_holidays_are_read_once_per_request_and_a_change_is_seen_at_once(app, db
     db.session.rollback()
 
 
+def test_signed_in_pages_share_the_process_s_holidays_until_anyone_changes_them(app, db, client, login_as,
+                                                                                 make_request):
+    """Each process keeps the holidays between requests; a trigger renews the stamp every signed-in page reads
+    with its user, so a change through another connection (another process, psql) is seen at the next page."""
+    from sqlalchemy import event, text
+    db.session.add(Holiday(day=date(2031, 5, 1), name="Libur uji"))
+    db.session.commit()
+    doc = make_request("verifying")
+    login_as("clerk")
+    reads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM holiday" in statement:
+            reads.append(statement)
+
+    def page():
+        response = client.get(f"/documents/{doc.id}")
+        assert response.status_code == 200
+        return len(reads)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = page()
+        assert first <= 1 and page() == first and page() == first  # kept between requests
+        for change in ("INSERT INTO holiday (day, name) VALUES ('2031-05-02', 'Libur lain')",
+                       "UPDATE holiday SET name = 'Libur baru' WHERE day = '2031-05-02'",
+                       "DELETE FROM holiday WHERE day = '2031-05-02'"):
+            with db.engine.begin() as other:  # not this app's session: no ORM event tells this process
+                other.execute(text(change))
+            before = len(reads)
+            assert page() == before + 1 and page() == before + 1, change  # read again once, then kept
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    if db.engine.dialect.name == "postgresql":  # TRUNCATE fires no row trigger: a statement trigger renews it
+        stamp = db.session.scalar(text("SELECT stamp FROM cache_stamp"))
+        db.session.rollback()
+        with db.engine.begin() as other:
+            other.execute(text("TRUNCATE holiday"))
+        assert db.session.scalar(text("SELECT stamp FROM cache_stamp")) != stamp
+
+
 def test_pause_while_returned_moves_the_promise_by_the_time_with_the_citizen(db, users, make_request):
     received = utcnow() - timedelta(days=30)
     req = make_request("verifying", "akta-lahir", received_at=received, clock_started_at=received,
