@@ -101,32 +101,37 @@ def store(spec: Spec, entity, *, step=None, from_state=None, ctx=None, since=Non
 
 def _replace(spec: Spec, entity_id: int, rows: list[dict]) -> bool:
     """Replace the entity's work items with `rows`. Returns whether any item replaced was told to its
-    assignee: without one, no to-do notice is open. Nothing reads the new rows back as objects."""
+    assignee: without one, no to-do notice is open. Plain table statements, built once: nothing reads the
+    rows as objects, so the ORM's bulk and synchronisation machinery is not needed (it cost more than
+    the statements themselves)."""
+    old = {"old_spec": spec.name, "old_entity_id": entity_id}
     if rows and is_postgres():
         # one round trip: the DELETE runs as a CTE of the INSERT (same snapshot, so it never sees the new
         # rows; work_item has no unique key they could clash on), and the INSERT returns what it found
-        params = {"old_spec": spec.name, "old_entity_id": entity_id}
         for i, row in enumerate(rows):
-            params.update({f"{name}_{i}": value for name, value in row.items()})
-        return bool(db.session.scalars(_replace_statement(len(rows), tuple(rows[0])), params).first())
-    told = db.session.scalars(delete(WorkItem).where(WorkItem.spec == spec.name, WorkItem.entity_id == entity_id)
-                              .returning(WorkItem.notify)).all()
+            old.update({f"{name}_{i}": value for name, value in row.items()})
+        return bool(db.session.execute(_replace_statement(len(rows), tuple(rows[0])), old).scalar())
+    told = db.session.execute(_DELETE_ITEMS, old).scalars().all()
     if rows:
-        db.session.execute(insert(WorkItem), rows)
+        db.session.execute(_INSERT_ITEMS, rows)
     return any(told)
+
+
+_ITEMS = WorkItem.__table__
+_DELETE_ITEMS = (delete(_ITEMS).where(_ITEMS.c.spec == bindparam("old_spec"),
+                                      _ITEMS.c.entity_id == bindparam("old_entity_id"))
+                 .returning(_ITEMS.c.notify))
+_INSERT_ITEMS = insert(_ITEMS)
 
 
 @functools.cache
 def _replace_statement(count: int, names: tuple):
     """PostgreSQL's DELETE-and-INSERT of `count` work items, built once per count: made of bound parameters
     (not a multi-row VALUES, which SQLAlchemy compiles anew every time)."""
-    table = WorkItem.__table__
-    rows = [select(*[bindparam(f"{name}_{i}", type_=table.c[name].type) for name in names]) for i in range(count)]
-    gone = (delete(WorkItem).where(WorkItem.spec == bindparam("old_spec"),
-                                   WorkItem.entity_id == bindparam("old_entity_id"))
-            .returning(WorkItem.notify).cte("gone"))
+    rows = [select(*[bindparam(f"{name}_{i}", type_=_ITEMS.c[name].type) for name in names]) for i in range(count)]
+    gone = _DELETE_ITEMS.cte("gone")
     told = select(func.coalesce(func.bool_or(gone.c.notify), false())).scalar_subquery()
-    return (insert(table).from_select([table.c[name] for name in names], union_all(*rows) if count > 1 else rows[0])
+    return (insert(_ITEMS).from_select([_ITEMS.c[name] for name in names], union_all(*rows) if count > 1 else rows[0])
             .add_cte(gone).returning(told))
 
 
