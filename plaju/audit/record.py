@@ -5,14 +5,18 @@ import re
 import uuid
 
 from flask import g, has_request_context, request
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from ..database import is_postgres, utcnow, writing
 from ..extensions import db
-from .models import GENESIS, AuditEvent, canonical_json
+from .models import GENESIS, HASHED_FIELDS, AuditEvent, canonical_json, chain_hash
 from .verify import KEYED_ACTION, audit_key, walk_chain
 
 log = logging.getLogger(__name__)
+_EVENTS = AuditEvent.__table__
+# the newest event with every column, built once (every append reads it)
+_HEAD = select(_EVENTS).order_by(_EVENTS.c.seq.desc()).limit(1)
+_INSERT = insert(_EVENTS)
 
 # any constant works; it only has to be the same for every writer of the log
 _PG_APPEND_LOCK = 727_001
@@ -47,7 +51,7 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
            subject_type: str | None = None, subject_id=None, from_state=None, to_state=None,
            comment: str | None = None, changes: dict | None = None, actor_name: str | None = None,
            session=None) -> AuditEvent:
-    """Append one event in the current transaction and return it.
+    """Append one event in the current transaction and return it (as written; not kept in the session).
 
     Appends are serialised: by an advisory lock held to commit on PostgreSQL, and by SQLite's single
     writer (every SQLite transaction begins IMMEDIATE), so two writers never chain from one head.
@@ -58,9 +62,10 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
     key = audit_key()
     with session.no_autoflush:  # the flush below writes the caller's changes with the event, in one go
-        head = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    if head is not None and head.compute_hash(key) != head.hash:
-        head = _key_the_chain(session, head, key)
+        head = session.execute(_HEAD).first()  # a plain row: the head is only checked and chained from
+    if head is not None and chain_hash(head.prev_hash, {name: head._mapping[name] for name in HASHED_FIELDS},
+                                       key) != head.hash:
+        head = _key_the_chain(session, session.get(AuditEvent, head.seq), key)
     if subject is not None:
         subject_type = subject_type or subject.__tablename__
         subject_id = subject.id
@@ -79,8 +84,9 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
         prev_hash=head.hash if head else GENESIS,
     )
     event.hash = event.compute_hash(key)
-    session.add(event)
-    session.flush()
+    session.flush()  # the caller's changes, then the event, in the same transaction
+    # a plain INSERT: the event is never changed afterwards, so it needs none of the ORM's bookkeeping
+    session.execute(_INSERT, {column.key: getattr(event, column.key) for column in _EVENTS.columns})
     return event
 
 
