@@ -122,8 +122,7 @@ class Search:
                 and_(self.tail, or_(*self.branches) if self.branches else true())]
 
     def statement(self, *, before: int | None = None, limit: int | None = None, columns=None):
-        # `before` is a seq, or a bound parameter standing for one (page_statement)
-        before = before if isinstance(before, BindParameter) or before else None
+        before = _seq_or_none(before)
         below = [AuditEvent.seq < before] if before is not None else []
         alternatives = self.alternatives()
         if alternatives and limit:
@@ -140,7 +139,7 @@ class Search:
         match it did not read lies below each one it read."""
         if not limit or not _window_first(self):
             return None
-        before = before if isinstance(before, BindParameter) or before else None
+        before = _seq_or_none(before)
         seq = AuditEvent.seq
         any_branch = self.any_branch if self.any_branch is not None else or_(false(), *self.branches)
         conditions = [*self.conditions, *([any_branch] if self.branches else []),
@@ -239,6 +238,11 @@ def _utc_iso(day: date) -> str:
 
 
 @functools.cache
+def _seq_or_none(before):
+    """`before` as a page bound: a seq, or a bound parameter standing for one (page_statement); None for none."""
+    return before if isinstance(before, BindParameter) or before else None
+
+
 def _people_statement():
     """The people a term names (at most PERSON_MATCHES + 1) and, in the same statement, the objects the
     areas know about them (sentences.describe_people_objects): rows (id, full_name, None, None) for a

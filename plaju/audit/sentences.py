@@ -208,7 +208,7 @@ _STATE_LABELS: dict[tuple, dict] = {}
 
 
 @functools.cache
-def _people_statement():
+def _names_statement():
     # built once: every page of the log names its people
     from ..accounts.models import User
     return select(User.id, User.full_name, User.position).where(User.id.in_(bindparam("ids", expanding=True)))
@@ -226,7 +226,7 @@ def _people(events, also=(), changes=None) -> tuple[dict, dict]:
             if name in _USER_FIELDS:
                 ids.update(int(v) for v in pair if isinstance(v, int) or (isinstance(v, str) and v.isdigit()))
     # one statement for the people, one more only when an event was done for someone (Plh/Plt)
-    users = {u.id: u for u in db.session.execute(_people_statement(), {"ids": sorted(ids)})}
+    users = {u.id: u for u in db.session.execute(_names_statement(), {"ids": sorted(ids)})}
     pairs = {(e.actor_id, e.acting_for_id) for e in events if e.acting_for_id and e.actor_id}
     kinds = {}
     if pairs:
