@@ -59,8 +59,8 @@ _LOCKED_IN = "_plaju_locked_in"
 def lock_row(model, row_id, *, of=None, options=()):
     """The row of `model` with this id, locked for the rest of the transaction (see for_update);
     NoResultFound when there is none. `options` are loader options for what comes along (joinedload)."""
-    stmt = for_update(select(model).where(model.id == row_id).options(*options),
-                      of=model if of is None else of)
+    stmt = plan_once(for_update(select(model).where(model.id == row_id).options(*options),
+                                of=model if of is None else of))
     row = db.session.scalars(stmt).unique().one()
     row.__dict__[_LOCKED_IN] = db.session().get_transaction()
     return row
@@ -73,19 +73,39 @@ def locked_here(row) -> bool:
     return transaction is not None and row.__dict__.get(_LOCKED_IN) is transaction
 
 
+# psycopg's count of runs after which it prepares a statement by itself: never reached
+_NEVER = 2**62
+
+
+def plan_once(stmt):
+    """Mark a statement that reads or writes by key and runs on every page or step (the signed-in user, a
+    step's locking read, the work items, the audit append): PostgreSQL prepares it and may keep one plan
+    for it per connection. Every other statement is planned for its values each time (configure_engine)."""
+    return stmt.execution_options(plan_once=True)
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         @event.listens_for(engine, "connect")
         def _postgres_connect(dbapi_connection, _record):
+            # psycopg would prepare any statement run five times on a connection, and PostgreSQL may then
+            # plan it once for any parameters: the audit log's month of document steps went from 8 ms to
+            # 1.4 s that way (its best plan depends on the period). So nothing is prepared but the
+            # statements marked plan_once, whose plan cannot depend on the values; the rest are planned
+            # with their values every time.
+            dbapi_connection.prepare_threshold = _NEVER  # (None would refuse even prepare=True)
             # pages run short queries: JIT compiling them costs more than it saves (bench/bench_inbox.py
             # measured 1.0-1.3 s of JIT in a 1.5 s inbox query at 100,000 requests)
             with dbapi_connection.cursor() as cursor:
                 cursor.execute("SET jit = off")
-                # psycopg prepares a statement run five times on a connection, and PostgreSQL may then plan
-                # it once for any parameters: the audit log's month of document steps went from 8 ms to
-                # 1.4 s that way (its best plan depends on the period). Plan with the values, every time.
-                cursor.execute("SET plan_cache_mode = force_custom_plan")
             dbapi_connection.commit()
+
+        @event.listens_for(engine, "do_execute")
+        def _prepared_when_marked(cursor, statement, parameters, context):
+            if not context.execution_options.get("plan_once"):
+                return None  # executed as usual: unprepared, planned for its values
+            cursor.execute(statement, parameters, prepare=True)
+            return True
         return
     if engine.dialect.name != "sqlite":
         return

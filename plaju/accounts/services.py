@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import shared_copies
 from ..audit import record as audit
+from ..database import plan_once
 from ..extensions import db, login_manager
 from . import passwords, sessions
 from .models import User
@@ -23,8 +24,8 @@ def _dummy_hash() -> str:
 
 # every page loads the signed-in user: one statement with the roles and the stamp of the tables each
 # process keeps a copy of (shared_copies), built once
-_SIGNED_IN = select(User, shared_copies.STAMP).options(joinedload(User.role_rows)).where(
-    User.id == bindparam("user_id"))
+_SIGNED_IN = plan_once(select(User, shared_copies.STAMP).options(joinedload(User.role_rows)).where(
+    User.id == bindparam("user_id")))
 
 
 @login_manager.user_loader

@@ -7,7 +7,7 @@ import uuid
 from flask import g, has_request_context, request
 from sqlalchemy import insert, select, text
 
-from ..database import is_postgres, utcnow, writing
+from ..database import is_postgres, plan_once, utcnow, writing
 from ..extensions import db
 from .models import GENESIS, HASHED_FIELDS, AuditEvent, canonical_json, chain_hash
 from .verify import KEYED_ACTION, audit_key, walk_chain
@@ -15,8 +15,9 @@ from .verify import KEYED_ACTION, audit_key, walk_chain
 log = logging.getLogger(__name__)
 _EVENTS = AuditEvent.__table__
 # the newest event with every column, built once (every append reads it)
-_HEAD = select(_EVENTS).order_by(_EVENTS.c.seq.desc()).limit(1)
-_INSERT = insert(_EVENTS)
+_HEAD = plan_once(select(_EVENTS).order_by(_EVENTS.c.seq.desc()).limit(1))
+_INSERT = plan_once(insert(_EVENTS))
+_APPEND_LOCK = plan_once(text("SELECT pg_advisory_xact_lock(:k)"))
 
 # any constant works; it only has to be the same for every writer of the log
 _PG_APPEND_LOCK = 727_001
@@ -59,7 +60,7 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
     session = session or db.session
     writing()  # an audited page view (a GET) appends too: on SQLite it takes the write lock first
     if is_postgres():
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+        session.execute(_APPEND_LOCK, {"k": _PG_APPEND_LOCK})
     key = audit_key()
     with session.no_autoflush:  # the flush below writes the caller's changes with the event, in one go
         head = session.execute(_HEAD).first()  # a plain row: the head is only checked and chained from

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Delegation
-from ..database import is_postgres, utcnow
+from ..database import is_postgres, plan_once, utcnow
 from ..extensions import db
 from ..timeutil import today_wib
 from .models import NO_DUE, WorkItem
@@ -118,10 +118,10 @@ def _replace(spec: Spec, entity_id: int, rows: list[dict]) -> bool:
 
 
 _ITEMS = WorkItem.__table__
-_DELETE_ITEMS = (delete(_ITEMS).where(_ITEMS.c.spec == bindparam("old_spec"),
-                                      _ITEMS.c.entity_id == bindparam("old_entity_id"))
-                 .returning(_ITEMS.c.notify))
-_INSERT_ITEMS = insert(_ITEMS)
+_DELETE_ITEMS = plan_once(delete(_ITEMS).where(_ITEMS.c.spec == bindparam("old_spec"),
+                                                _ITEMS.c.entity_id == bindparam("old_entity_id"))
+                           .returning(_ITEMS.c.notify))
+_INSERT_ITEMS = plan_once(insert(_ITEMS))
 
 
 @functools.cache
@@ -131,8 +131,9 @@ def _replace_statement(count: int, names: tuple):
     rows = [select(*[bindparam(f"{name}_{i}", type_=_ITEMS.c[name].type) for name in names]) for i in range(count)]
     gone = _DELETE_ITEMS.cte("gone")
     told = select(func.coalesce(func.bool_or(gone.c.notify), false())).scalar_subquery()
-    return (insert(_ITEMS).from_select([_ITEMS.c[name] for name in names], union_all(*rows) if count > 1 else rows[0])
-            .add_cte(gone).returning(told))
+    return plan_once(insert(_ITEMS).from_select([_ITEMS.c[name] for name in names],
+                                                union_all(*rows) if count > 1 else rows[0])
+                     .add_cte(gone).returning(told))
 
 
 def started(entity, actor=None) -> list[Assignee]:
