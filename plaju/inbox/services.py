@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 
 from ..accounts.models import Delegation
 from ..audit import record as audit
-from ..database import utcnow
+from ..database import plan_once, utcnow
 from ..extensions import db
 from ..i18n import wib_text, wib_writer
 from ..workflow import Conflict, Invalid, NotAllowed, Refused, all_specs, fire, spec_named
@@ -143,8 +143,8 @@ def _rows_statement(spec):
     key = (spec.name, spec.model)
     stmt = _ROW_STATEMENTS.get(key)
     if stmt is None:
-        stmt = _ROW_STATEMENTS[key] = (select(spec.model).options(*spec.inbox_options)
-                                       .where(spec.model.id.in_(bindparam("ids", expanding=True))))
+        stmt = _ROW_STATEMENTS[key] = plan_once(select(spec.model).options(*spec.inbox_options)
+                                                 .where(spec.model.id.in_(bindparam("ids", expanding=True))))
     return stmt
 
 

@@ -406,7 +406,7 @@ def items_of(who, wanted: list[tuple[str, list[int]]]) -> list:
         rows = or_(*(and_(WorkItem.spec == bindparam(f"spec{j}", type_=String),
                           WorkItem.entity_id.in_(bindparam(f"ids{j}", expanding=True)))
                      for j in range(len(wanted))))
-        return select(*ITEM_COLUMNS).where(reached, rows).order_by(WorkItem.id)
+        return plan_once(select(*ITEM_COLUMNS).where(reached, rows).order_by(WorkItem.id))  # by entity id
     stmt = _statement(("items", shapes, len(wanted)), build)
     values = _values(r)
     for j, (name, ids) in enumerate(wanted):
