@@ -177,13 +177,17 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
             if entity is None:
                 continue
             row = Row(spec, entity, key.due_at, key.since, texts=texts)
-            seen = set()
+            chosen: dict = {}  # trigger -> None (the reader's own authority) or the Delegation it is taken under
             for item in by_entity.get((name, key.entity_id), []):
-                step = spec.step_by_trigger.get(item.trigger)
                 delegation = r.authority(item)
-                if step is None or delegation is False or step.trigger in seen:
+                if delegation is False or item.trigger not in spec.step_by_trigger:
                     continue
-                seen.add(step.trigger)
+                # one step reached both ways (their own role's item and a principal's): their own authority
+                # wins, as in fire() and available()
+                if item.trigger not in chosen or delegation is None:
+                    chosen[item.trigger] = delegation
+            for trigger, delegation in chosen.items():
+                step = spec.step_by_trigger[trigger]
                 blocked = next((str(m) for m in (g(entity, user) for g in step.guards) if m), None)
                 label = labels.get(step.trigger) or labels.setdefault(step.trigger, str(step.label))
                 row.actions.append(RowAction(step, delegation, blocked, label))

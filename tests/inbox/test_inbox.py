@@ -311,3 +311,20 @@ def test_the_draft_letter_is_one_click_from_the_row(client, login_as, db, users,
     response = client.get(link.group(1))
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert page.count('data-testid="row-link"') == 1  # a KTP-el is Disdukcapil's: no letter of the office
+
+
+def test_a_step_reached_by_their_own_role_and_as_plh_is_offered_as_their_own(db, users, make_request):
+    """The Kasi is Plh of a clerk today; `forward` awaits both roles. The inbox offers it in the Kasi's own
+    name, as fire() and available() take it, not as the clerk's Plh."""
+    from plaju.inbox import services as inbox
+    from plaju.workflow import available
+    doc = make_request("processing", "ktp-baru", name="Diteruskan Sendiri")
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["clerk"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today, ends_on=today))
+    db.session.commit()
+    groups, _delegations = inbox.inbox(users["kasi"])
+    [row] = [row for group in groups for row in group.rows if row.entity.id == doc.id]
+    listed = {a.trigger: a.delegation for a in row.actions}
+    offered = {a.trigger: a.acting_for for a in available(db.session.get(DocumentRequest, doc.id), users["kasi"])}
+    assert "forward" in listed and listed["forward"] is None and offered["forward"] is None
