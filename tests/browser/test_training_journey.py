@@ -143,10 +143,16 @@ INTERNAL = "E-learning Standar Pelayanan PATEN"
 
 def _search(phone, words):
     """Type into the catalogue search and wait until the filtered list is in place: a click on the
-    unfiltered list races the swap, which replaces the link under the pointer."""
+    unfiltered list races the swap, which replaces the link under the pointer. The list shown before is
+    marked, and the search is done when a list without the mark (the swapped-in one) is there: htmx may
+    push the address before it swaps, so the address alone does not say the swap happened."""
+    phone.locator("#course-results").evaluate("list => list.dataset.before = 'search'")
     phone.get_by_test_id("course-search").fill(words)
     expect(phone).to_have_url(re.compile(r"q=" + re.escape(words.replace(" ", "%20")) + r"(&|$)"))
+    expect(phone.locator("#course-results:not([data-before])")).to_have_count(1)
     expect(phone.locator("#course-spinner.htmx-request")).to_have_count(0)
+
+
 INTERNAL_ANSWERS = ["Gratis", "Di loket PATEN tempat mengajukan"]
 
 
