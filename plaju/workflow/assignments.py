@@ -69,10 +69,22 @@ def assignees_for(spec: Spec, entity) -> list[Assignee]:
     return result
 
 
-def _as_assignee(item: WorkItem) -> Assignee:
+def _as_assignee(item) -> Assignee:
     return Assignee(trigger=item.trigger, user_id=item.user_id, role=item.role, unit_id=item.unit_id,
                     delegable=item.delegable, notify=item.notify, excluded_user_id=item.excluded_user_id,
                     due_at=item.due_at)
+
+
+def _stored(spec: Spec, entity_id: int) -> list[str]:
+    """The entity's stored assignments, comparable with assignees_for()'s. Read as plain rows, not objects:
+    store() replaces the rows with plain statements, and an object left in the session would stand for a
+    row that is gone (SQLite may even give a new row its id)."""
+    rows = db.session.execute(select(*(getattr(WorkItem, name) for name in _ASSIGNEE_COLUMNS)).where(
+        WorkItem.spec == spec.name, WorkItem.entity_id == entity_id)).all()
+    return sorted(map(repr, map(_as_assignee, rows)))
+
+
+_ASSIGNEE_COLUMNS = ("trigger", "user_id", "role", "unit_id", "delegable", "notify", "excluded_user_id", "due_at")
 
 
 def item_row(spec: Spec, entity_id: int, a: Assignee, since) -> dict:
@@ -88,9 +100,7 @@ def store(spec: Spec, entity, *, step=None, from_state=None, ctx=None, since=Non
     """Replace the entity's assignments (inside the caller's transaction) and tell the receivers."""
     assignees = assignees_for(spec, entity)
     if only_if_changed:
-        current = db.session.scalars(select(WorkItem).where(
-            WorkItem.spec == spec.name, WorkItem.entity_id == entity.id)).all()
-        if sorted(map(repr, map(_as_assignee, current))) == sorted(map(repr, assignees)):
+        if _stored(spec, entity.id) == sorted(map(repr, assignees)):
             return assignees
     since = since or (ctx.now if ctx is not None else utcnow())
     told = _replace(spec, entity.id, [item_row(spec, entity.id, a, since) for a in assignees])
@@ -164,9 +174,7 @@ def refresh_assignments_for_user(user_id: int) -> int:
         since = dict(db.session.execute(select(WorkItem.entity_id, func.min(WorkItem.since)).where(
             WorkItem.spec == spec.name, WorkItem.entity_id.in_(ids)).group_by(WorkItem.entity_id)).all())
         for entity in db.session.scalars(select(spec.model).where(spec.model.id.in_(ids))).unique():
-            before = db.session.scalars(select(WorkItem).where(
-                WorkItem.spec == spec.name, WorkItem.entity_id == entity.id)).all()
-            before = sorted(map(repr, map(_as_assignee, before)))
+            before = _stored(spec, entity.id)
             after = store(spec, entity, since=since.get(entity.id), only_if_changed=True)
             changed += before != sorted(map(repr, after))
     return changed

@@ -209,14 +209,7 @@ class Spec:
                                 "and only it has one")
             if step.todo and step.who.names is None:
                 raise SpecError(f"{self.name}.{step.trigger}: a to-do whose who-rule names nobody")
-        reachable, frontier = {self.initial}, [self.initial]
-        while frontier:
-            here = frontier.pop()
-            for step in self.steps:
-                if here in step.sources and step.dest not in reachable:
-                    reachable.add(step.dest)
-                    frontier.append(step.dest)
-        unreachable = names - reachable
+        unreachable = names - self.reachable_from(self.initial)
         if unreachable:
             raise SpecError(f"{self.name}: unreachable states {sorted(unreachable)}")
         for state in self.states:
