@@ -9,12 +9,17 @@ refusal) calls `writing()` first, which ends the read transaction; under TESTING
 transaction raises, so the suite finds any that forgets. PostgreSQL, the production database, locks
 rows with SELECT ... FOR UPDATE.
 """
+import functools
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, bindparam, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import NO_VALUE, scoped_session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import ClauseElement
 
 from .extensions import db
 
@@ -71,6 +76,127 @@ def locked_here(row) -> bool:
     the commit, so a step need not read it again."""
     transaction = db.session().get_transaction()
     return transaction is not None and row.__dict__.get(_LOCKED_IN) is transaction
+
+
+def flush_and_insert(session, table, row: dict) -> None:
+    """Write what `session` has pending, then `row` into `table`, in the same transaction.
+
+    A step's pending changes are usually only changed columns of rows it loaded (the request, its report
+    fact). Those are written as plain UPDATEs built once per table and columns, without the ORM's unit of
+    work, which cost more than the statements; on PostgreSQL they go with the INSERT as one statement,
+    each UPDATE a CTE of it. Each UPDATE must match its row, as in a flush. Anything else pending (a new
+    or deleted row, a changed relationship, a flush or update event, a value computed by the database)
+    is flushed by the ORM first."""
+    real = session() if isinstance(session, scoped_session) else session
+    updates = _plain_updates(real)
+    insert_statement = _insert_statement(table, tuple(row))
+    # every parameter has a prefix: a parameter named like a column would be added to an UPDATE's SET
+    params = {f"row_{name}": value for name, value in row.items()}
+    if updates is None:
+        real.flush()
+        real.execute(insert_statement, params)
+        return
+    shapes, own = [], []
+    for i, (state, updated, values) in enumerate(u for u in updates if u[2]):
+        shapes.append((updated, tuple(values)))
+        own.append({f"w{i}_where": state.identity[0], **{f"w{i}_{name}": value for name, value in values.items()}})
+    with real.no_autoflush:
+        if shapes and db.engine.dialect.name == "postgresql":
+            for each in own:
+                params.update(each)
+            matched = real.execute(_insert_with_updates(insert_statement, tuple(shapes)), params).one()
+        else:
+            matched = [real.execute(_update_statement(updated, names, f"w{i}_"), own[i]).rowcount
+                       for i, (updated, names) in enumerate(shapes)]
+            real.execute(insert_statement, params)
+    for (updated, _names), count in zip(shapes, matched, strict=True):
+        if count != 1:
+            raise StaleDataError(f"UPDATE statement on table '{updated.name}' expected to update 1 row(s); "
+                                 f"{count} were matched.")
+    # what the ORM does at the end of a flush: the rows hold what was written (no longer modified), and a
+    # rollback of this transaction expires them
+    real._register_persistent({state for state, _table, _values in updates})
+
+
+def _plain_updates(session) -> list | None:
+    """[(state, table, {column key: value})] for every changed row pending in `session`, with the values
+    of its changed columns and of its columns' onupdate defaults (none when every change set a column back
+    to what it was); None when anything needs the ORM."""
+    if session.new or session.deleted or any(getattr(session.dispatch, name) for name in _FLUSH_EVENTS):
+        return None
+    updates = []
+    for obj in session.dirty:
+        state = inspect(obj)
+        table = _plain_table(state.mapper)
+        if table is None or state.mapper.dispatch.before_update or state.mapper.dispatch.after_update:
+            return None
+        values = {}
+        for key, before in state.committed_state.items():
+            column = table.c.get(key)  # every column is mapped under its own name (_plain_table)
+            if column is None or column.primary_key or key not in state.dict:
+                return None  # a relationship, a key that changes, an expression
+            value = state.dict[key]
+            if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"):
+                return None
+            if before is NO_VALUE or state.manager[key].impl.is_equal(value, before) is not True:
+                values[column.key] = value
+        if values:
+            for column in table.columns:  # what the ORM would add to the UPDATE (e.g. updated_at)
+                if column.onupdate is not None and column.key not in values:
+                    value = column.onupdate.arg(None) if column.onupdate.is_callable else column.onupdate.arg
+                    values[column.key] = state.dict[column.key] = value
+        updates.append((state, table, values))  # with no values: set back to the same, nothing to write
+    # one order for every writer, as a flush has (rows are updated in it, so locked in it too)
+    return sorted(updates, key=lambda update: (update[1].name, update[0].identity))
+
+
+_FLUSH_EVENTS = ("before_flush", "after_flush", "after_flush_postexec")
+# the parameters' prefixes: a column named like one would be added to an UPDATE's SET
+_PREFIXED = re.compile(r"row_|w[0-9]+_")
+
+
+@functools.cache
+def _plain_table(mapper):
+    """The table of a mapper whose rows may be updated plainly: one table, one primary key column, no
+    version counter, every column mapped under its own name, nothing the database computes on UPDATE
+    and every onupdate a plain value or function; else None."""
+    table = mapper.local_table
+    if not isinstance(table, Table):
+        return None
+    columns = list(table.columns)
+    if (mapper.inherits is not None or len(mapper.tables) != 1 or len(table.primary_key) != 1
+            or mapper.version_id_col is not None
+            or any(mapper.columns.get(c.key) is not c or _PREFIXED.match(c.key) for c in columns)
+            or any(c.server_onupdate is not None or c.computed is not None for c in columns)
+            or any(c.onupdate is not None and not (c.onupdate.is_callable or c.onupdate.is_scalar)
+                   for c in columns)):
+        return None
+    return table
+
+
+@functools.cache
+def _update_statement(table, names: tuple, prefix: str):
+    """UPDATE `table` SET each of `names` WHERE its key matches, from parameters named `prefix` + name."""
+    key = table.primary_key.columns[0]
+    return plan_once(update(table).where(key == bindparam(f"{prefix}where", type_=key.type))
+                     .values({name: bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in names}))
+
+
+@functools.cache
+def _insert_statement(table, names: tuple):
+    """INSERT INTO `table` one row of `names`, from parameters named `row_` + name."""
+    return plan_once(insert(table).values({name: bindparam(f"row_{name}", type_=table.c[name].type)
+                                           for name in names}))
+
+
+@functools.cache
+def _insert_with_updates(statement, shapes: tuple):
+    """PostgreSQL: the INSERT `statement` with each UPDATE of `shapes` as a CTE, returning how many rows each
+    UPDATE matched."""
+    ctes = [_update_statement(table, names, f"w{i}_").returning(table.primary_key.columns[0]).cte(f"w{i}")
+            for i, (table, names) in enumerate(shapes)]
+    return plan_once(statement.add_cte(*ctes).returning(
+        *[select(func.count()).select_from(cte).scalar_subquery() for cte in ctes]))
 
 
 # psycopg's count of runs after which it prepares a statement by itself: never reached

@@ -5,9 +5,9 @@ import re
 import uuid
 
 from flask import g, has_request_context, request
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
-from ..database import is_postgres, plan_once, utcnow, writing
+from ..database import flush_and_insert, is_postgres, plan_once, utcnow, writing
 from ..extensions import db
 from .models import GENESIS, HASHED_FIELDS, AuditEvent, canonical_json, chain_hash
 from .verify import KEYED_ACTION, audit_key, walk_chain
@@ -16,7 +16,6 @@ log = logging.getLogger(__name__)
 _EVENTS = AuditEvent.__table__
 # the newest event with every column, built once (every append reads it)
 _HEAD = plan_once(select(_EVENTS).order_by(_EVENTS.c.seq.desc()).limit(1))
-_INSERT = plan_once(insert(_EVENTS))
 _APPEND_LOCK = plan_once(text("SELECT pg_advisory_xact_lock(:k)"))
 
 # any constant works; it only has to be the same for every writer of the log
@@ -59,10 +58,10 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
     """
     session = session or db.session
     writing()  # an audited page view (a GET) appends too: on SQLite it takes the write lock first
-    if is_postgres():
-        session.execute(_APPEND_LOCK, {"k": _PG_APPEND_LOCK})
     key = audit_key()
-    with session.no_autoflush:  # the flush below writes the caller's changes with the event, in one go
+    with session.no_autoflush:  # the caller's changes are written with the event, at the end
+        if is_postgres():
+            session.execute(_APPEND_LOCK, {"k": _PG_APPEND_LOCK})
         head = session.execute(_HEAD).first()  # a plain row: the head is only checked and chained from
     if head is not None and chain_hash(head.prev_hash, {name: head._mapping[name] for name in HASHED_FIELDS},
                                        key) != head.hash:
@@ -85,9 +84,9 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
         prev_hash=head.hash if head else GENESIS,
     )
     event.hash = event.compute_hash(key)
-    session.flush()  # the caller's changes, then the event, in the same transaction
-    # a plain INSERT: the event is never changed afterwards, so it needs none of the ORM's bookkeeping
-    session.execute(_INSERT, {column.key: getattr(event, column.key) for column in _EVENTS.columns})
+    # the caller's changes, then the event (a plain INSERT: it is never changed afterwards, so it needs
+    # none of the ORM's bookkeeping), in the same transaction; on PostgreSQL one statement
+    flush_and_insert(session, _EVENTS, {column.key: getattr(event, column.key) for column in _EVENTS.columns})
     return event
 
 
