@@ -6,11 +6,11 @@ ours, and PlajuForm looks them up there.
 """
 from flask import request
 from flask_babel import get_translations, lazy_ngettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, StopValidation
 
+from .i18n import lazy_gettext as _l
 from .inputs import TEXT_MAX, InputRefused, check_text, nfc
 
 _NOT_SENT = ("CSRFTokenField", "FileField", "MultipleFileField", "SubmitField")

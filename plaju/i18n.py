@@ -9,13 +9,44 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import has_request_context, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask import g, has_request_context, session
+from flask_babel import format_date, format_datetime, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 
 from .timeutil import to_wib
 
 SOURCE = Path(__file__).parent / "translations"
 LANGUAGES = ("id", "en")
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext, with the request's catalog looked up once: a step's answer translates dozens
+    of texts (labels, states, messages), and Babel's lookup of the locale and catalog at every one cost
+    about 8 microseconds, more than the rest of the call."""
+    text = _catalog().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A text translated when it is used (labels defined at import time), through gettext above."""
+    return LazyString(gettext, string, **variables)
+
+
+def _catalog():
+    """The catalog of the current locale, kept on Flask-Babel's own request state beside the locale it is
+    for: force_locale() sets another locale, so the catalog is looked up again, then again after it."""
+    try:
+        babel_state = g._flask_babel
+        locale, catalog = babel_state.plaju_catalog
+        if locale is babel_state.babel_locale:
+            return catalog
+    except (AttributeError, RuntimeError):  # not looked up yet in this request, or no app context
+        pass
+    catalog = get_translations()
+    babel_state = g._flask_babel if g else None
+    if babel_state is not None:
+        babel_state.plaju_catalog = (getattr(babel_state, "babel_locale", None), catalog)
+    return catalog
 
 
 def compile_catalogs(target: Path) -> None:

@@ -21,9 +21,10 @@ import unicodedata
 import uuid
 
 from flask import abort, g, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict
+
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
 
 # C0 controls except tab, LF and CR; DEL; C1 controls; U+2028/2029 (line breaks browsers do not send)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")

@@ -15,7 +15,6 @@ import re
 import secrets
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +24,7 @@ from wtforms.validators import ValidationError
 from .database import utcnow
 from .extensions import db
 from .forms import PlajuForm
+from .i18n import lazy_gettext as _l
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -111,7 +111,8 @@ def complete(row: FormToken, url: str) -> None:
 def already_done(url: str, fallback: str = "/"):
     """The answer to a form posted again: nothing new, go to what the first post created."""
     from flask import flash, redirect
-    from flask_babel import gettext as _
+
+    from .i18n import gettext as _
     flash(_("This form had already been sent; nothing new was created. This is what the first submission "
             "created."), "info")
     return redirect(url or fallback, 303)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import filetype
 from flask import current_app, send_file
-from flask_babel import gettext as _
+
+from .i18n import gettext as _
 
 KINDS = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 

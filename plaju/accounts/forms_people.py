@@ -1,11 +1,11 @@
 from flask import request
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import PlajuForm
+from ..i18n import lazy_gettext as _l
 from ..once import OnceForm
 from .models import ROLES
 

@@ -1,7 +1,6 @@
 """People of the office: units, users with roles, Plh/Plt delegations."""
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, select
 from sqlalchemy import false as sa_false
@@ -10,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
 
 # role code -> label; every user is also an ASN who can take training

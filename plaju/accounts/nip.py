@@ -14,8 +14,7 @@ PPPK, jumlah perjanjian kerja calon PPPK, jenis kelamin calon PPPK dan nomor uru
 """
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
+from ..i18n import lazy_gettext as _l
 from ..inputs import InputRefused, digits_only
 
 FIRST_PPPK_YEAR = 2019  # PP 49/2018: the first PPPK were appointed in 2019

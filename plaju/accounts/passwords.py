@@ -2,8 +2,9 @@
 test users sets passwords directly and bypasses them on purpose (the shared demo password)."""
 import re
 
-from flask_babel import gettext as _
 from zxcvbn import zxcvbn
+
+from ..i18n import gettext as _
 
 MIN_LENGTH = 10
 # zxcvbn's score: 3 = "safely unguessable" for an online attack; its dictionaries hold the common passwords

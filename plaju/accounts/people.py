@@ -3,12 +3,12 @@ Every change is an audit event with the fields before and after; every refusal o
 from datetime import date
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import once
 from ..audit import record as audit
 from ..extensions import db
+from ..i18n import gettext as _
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user

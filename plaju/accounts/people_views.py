@@ -1,7 +1,5 @@
 """/people: accounts and roles, Plh/Plt delegations; who may do what is asked of `rules`."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +10,8 @@ from ..core.registry import nav_item
 from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from . import rules
 from .forms_people import DelegationForm, NewUserForm, UserForm
 from .models import Delegation, Unit, User

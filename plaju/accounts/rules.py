@@ -3,11 +3,11 @@ roles, deactivate, and record Plh/Plt delegations. Services enforce them (`check
 views and templates ask the same functions (`may_*`) to decide what to offer. docs/operations.md
 ("Administration rules") says the same in words; change both together.
 """
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..database import for_update
 from ..extensions import db
+from ..i18n import gettext as _
 from .models import User, UserRole
 
 # Roles that carry authority over citizens' data or other people. Only an administrator grants or

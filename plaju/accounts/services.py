@@ -2,7 +2,6 @@
 import functools
 
 from flask import session
-from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
@@ -12,6 +11,7 @@ from .. import shared_copies
 from ..audit import record as audit
 from ..database import plan_once
 from ..extensions import db, login_manager
+from ..i18n import gettext as _
 from . import passwords, sessions
 from .models import User
 

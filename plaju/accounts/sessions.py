@@ -8,8 +8,9 @@ request: when the user signed in (absolute lifetime) and when they were last see
 import time
 
 from flask import current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+
+from ..i18n import gettext as _
 
 SIGNED_IN_AT = "auth_at"
 LAST_SEEN = "seen"

@@ -1,10 +1,10 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.urls import is_local_url
 from ..extensions import limiter, login_manager
 from ..htmx import render_page_or_block, wants_fragment
+from ..i18n import gettext as _
 from . import sessions
 from .forms import LoginForm, PasswordForm
 from .services import LoginFailed, authenticate, change_password, sign_out

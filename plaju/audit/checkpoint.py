@@ -20,9 +20,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from ..database import utcnow
+from ..i18n import gettext as _
 from .models import mac
 
 log = logging.getLogger(__name__)

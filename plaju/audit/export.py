@@ -32,12 +32,12 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from werkzeug.datastructures import MultiDict
 
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import gettext as _
 from . import sentences
 from .models import AuditEvent, AuditExport
 

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import (
     Integer,
     String,
@@ -38,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import BindParameter
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import WIB
 from . import sentences
 from .days import COVER_ID

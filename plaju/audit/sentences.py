@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from ..i18n import date_text, wib_text
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
 
 _ACTIONS: dict[str, object] = {}

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from . import checkpoint as checkpoints
 from .models import GENESIS, AuditEvent
 

@@ -4,8 +4,6 @@ import json
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, redirect, request, send_file, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..core.registry import home_card, nav_item
@@ -13,6 +11,8 @@ from ..core.urls import int_arg
 from ..database import utcnow
 from ..extensions import db
 from ..htmx import Lazy, render_page_or_block
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from . import export as exports
 from . import record as audit
 from . import search as searching

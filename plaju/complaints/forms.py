@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from ..forms import PlajuForm
+from ..i18n import lazy_gettext as _l
 from .models import BODY_MAX, BODY_MIN
 
 KINDS = (("complaint", _l("Complaint")), ("suggestion", _l("Suggestion")))

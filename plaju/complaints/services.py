@@ -3,7 +3,6 @@ import os
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 
 from ..accounts.models import active_delegations
@@ -11,6 +10,7 @@ from ..audit import record as audit
 from ..database import utcnow
 from ..documents.models import DocumentRequest
 from ..extensions import db
+from ..i18n import gettext as _
 from ..workflow import available, started
 from .models import BODY_MAX, BODY_MIN, KIND_VALUES, Complaint
 from .workflow import COMPLAINT_FLOW, SECTION_HEAD

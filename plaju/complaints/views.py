@@ -4,8 +4,6 @@ import os
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -17,6 +15,8 @@ from ..documents.services import can_view as can_view_requests
 from ..documents.services import normalise_code
 from ..extensions import db, limiter
 from ..htmx import render_page_or_block
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..workflow.ui import action_view, history_sentences, waiting_for
 from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import services as svc

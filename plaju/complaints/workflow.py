@@ -5,10 +5,9 @@ open -> closed (a duplicate or abuse; the reason is shown too)
 The response is due `COMPLAINT_RESPONSE_DAYS` days after it arrived (default 14, the response period
 of UU 25/2009 on public services); the inbox orders the section heads' to-dos by it.
 """
-from flask_babel import lazy_gettext as _l
-
 from ..audit import sentences
 from ..core.urls import path_by_id
+from ..i18n import lazy_gettext as _l
 from ..workflow import Spec, State, Step, register, roles
 from .forms import KINDS
 from .models import Complaint

@@ -8,13 +8,13 @@ import logging
 import time
 
 from flask import g, make_response, render_template, request
-from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..htmx import wants_fragment
+from ..i18n import gettext as _
 from ..workflow.errors import Refused
 
 log = logging.getLogger(__name__)

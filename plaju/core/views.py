@@ -12,7 +12,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -20,6 +19,7 @@ from ..audit.verify import head
 from ..extensions import csrf, db
 from ..htmx import Lazy
 from ..i18n import LANGUAGES
+from ..i18n import lazy_gettext as _l
 from .registry import cards_for, home_card, nav_item, visible_nav
 from .urls import fixed_path, is_local_url
 

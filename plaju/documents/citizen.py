@@ -8,12 +8,12 @@ date only: never the NIK or the name (a request can reveal poverty, a death or a
 """
 from flask import current_app
 from flask_babel import force_locale, format_date
-from flask_babel import gettext as _
 from sqlalchemy import or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit import record as audit
 from ..extensions import db
+from ..i18n import gettext as _
 from ..notify.citizen import Update, enqueue_update
 from ..workflow.signals import assignments_changed
 from . import sla

@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms import PlajuForm
+from ..i18n import lazy_gettext as _l
 from ..inputs import InputRefused, digits_only
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_msisdn

@@ -3,9 +3,8 @@ the applicant, the power of attorney (surat kuasa). Called from the hand_over st
 refusal (Invalid) leaves the request ready and stores nothing."""
 import re
 
-from flask_babel import lazy_gettext as _l
-
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..workflow import Invalid
 from .models import DocumentAttachment, DocumentHandover
 from .nik import InvalidNIK, validate_nik

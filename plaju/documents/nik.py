@@ -6,7 +6,7 @@ Palembang is 16.71. Each fault gets its own message so the clerk knows what to a
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 
 PALEMBANG = "1671"
 

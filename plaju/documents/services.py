@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +16,7 @@ from ..audit import sentences
 from ..core.urls import MAX_ID
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import gettext as _
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_msisdn
 from ..notify.service import notify

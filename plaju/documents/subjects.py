@@ -9,8 +9,7 @@ before anything is stored, and the letters and pages read what it returns.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
-
+from ..i18n import lazy_gettext as _l
 from .nik import InvalidNIK, mask_nik, validate_nik
 
 # Perpres 96/2018 Pasal 33: a birth is reported within 60 days

@@ -3,8 +3,6 @@ from datetime import timedelta
 
 import segno
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +14,8 @@ from ..core.urls import int_arg
 from ..database import utcnow
 from ..extensions import db
 from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
 from ..workflow.engine import lock_for_step
 from ..workflow.ui import action_view, waiting_for

@@ -9,10 +9,9 @@ and stops when the document is ready; `track_clock` keeps the books after every 
 import functools
 import json
 
-from flask_babel import lazy_gettext as _l
-
 from ..audit import sentences
 from ..core.urls import path_by_id
+from ..i18n import lazy_gettext as _l
 from ..notify.assignments import News, register_news
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla

@@ -8,13 +8,13 @@ two per kind), the matching work items (one). Views call these; these call the e
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from ..accounts.models import Delegation
 from ..audit import record as audit
 from ..database import plan_once, utcnow
 from ..extensions import db
+from ..i18n import gettext as _
 from ..i18n import wib_text, wib_writer
 from ..workflow import Conflict, Invalid, NotAllowed, Refused, all_specs, fire, spec_named
 from ..workflow.assignments import (

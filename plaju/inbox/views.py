@@ -1,11 +1,11 @@
 """/inbox/: "Perlu tindakan saya", the navigation counter, actions in the row and in bulk."""
 from flask import Blueprint, make_response, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..core.registry import home_card, nav_item
 from ..htmx import render_page_or_block, trigger
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..workflow import Refused, all_specs, spec_for, spec_named
 from . import services
 

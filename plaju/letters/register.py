@@ -8,12 +8,12 @@ for it; on SQLite every transaction began IMMEDIATE and already holds the single
 import secrets
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..database import for_update, is_postgres
 from ..extensions import db
+from ..i18n import gettext as _
 from .models import Letter, LetterCounter
 
 # 32 characters without 0/O, 1/I: 12 of them are 60 bits from `secrets`, read aloud without mistakes

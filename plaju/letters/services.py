@@ -5,8 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..audit import record as audit
@@ -14,6 +12,8 @@ from ..audit import sentences
 from ..core.paging import keyset_page
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
 from ..workflow import Invalid
 from . import register

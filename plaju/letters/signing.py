@@ -17,7 +17,8 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives.serialization import pkcs12
 from flask import current_app
-from flask_babel import gettext as _
+
+from ..i18n import gettext as _
 
 WARN_DAYS = 30
 

@@ -1,7 +1,5 @@
 """The register (buku agenda), the signed and draft PDFs, revocation, and the public check /cek."""
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..audit import record as audit
@@ -9,6 +7,8 @@ from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg
 from ..extensions import db, limiter
 from ..htmx import render_page_or_block
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from . import demo as _demo  # noqa: F401  (registers the certificate seeder)
 from . import services as svc
 from .models import Letter

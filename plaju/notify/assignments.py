@@ -15,12 +15,12 @@ E-mail copies go through the outbox, so they leave only after the step commits.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts.models import Delegation, User, UserRole
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import to_wib, today_wib
 from ..workflow.signals import assignments_changed
 from .models import Notification

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
+from ..i18n import lazy_gettext as _l
 from . import gateways, outbox
 from .phone import InvalidPhone, normalise_msisdn
 

@@ -9,7 +9,7 @@ message that says what was expected.
 """
 import re
 
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 
 MOBILE = re.compile(r"^628[1-9][0-9]{7,10}$")
 _SEPARATORS = re.compile(r"[\s\-.()/]")

@@ -1,6 +1,5 @@
 """Public request tracking: type, current step and promised date only; never who asked or their NIK."""
 from flask import Blueprint, current_app, redirect, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..documents import services as svc
@@ -8,6 +7,7 @@ from ..documents import sla
 from ..documents.models import DocumentRequest
 from ..extensions import db, limiter
 from ..htmx import render_page_or_block
+from ..i18n import gettext as _
 
 bp = Blueprint("public", __name__)
 

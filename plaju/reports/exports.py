@@ -3,10 +3,10 @@ import csv
 import io
 
 from flask import current_app
-from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ..i18n import gettext as _
 from ..letters.render import BULAN
 from .competence import competence_dashboard
 from .service import Filters, hours, service_dashboard

@@ -2,11 +2,10 @@
 import re
 from datetime import date
 
-from flask_babel import gettext as _
-
 from ..database import utcnow
 from ..documents import sla
 from ..documents.models import KELURAHAN
+from ..i18n import gettext as _
 from .service import Filters
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")

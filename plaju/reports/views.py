@@ -1,8 +1,6 @@
 """/reports/: the service dashboard, the competence dashboard and the monthly report (page, XLSX, PDF),
 each with its tables as CSV. For the Camat, the Sekcam, the section heads and HR; a refusal is audited."""
 from flask import Blueprint, abort, make_response, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..audit import record as audit
@@ -10,6 +8,8 @@ from ..audit import sentences
 from ..core.registry import home_card, nav_item
 from ..documents.models import KELURAHAN, DocumentType
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from . import charts, exports, facts  # noqa: F401  (facts: connects the receiver that keeps the table)
 from . import demo as _demo  # noqa: F401  (registers the demo history seeder)
 from .competence import competence_dashboard

@@ -1,10 +1,10 @@
 """The SKM questionnaire: nine questions with the regulation's four answers, a comment, the profile."""
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from ..forms import PlajuForm
+from ..i18n import lazy_gettext as _l
 from . import ikm
 
 COMMENT_MAX = 1000

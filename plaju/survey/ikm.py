@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 
 N_ELEMENTS = 9
 WEIGHT = Fraction(1, N_ELEMENTS)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +22,8 @@ from ..audit import sentences
 from ..database import is_postgres, utcnow
 from ..documents.models import DocumentRequest, DocumentType
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..timeutil import WIB, to_wib, today_wib
 from . import ikm
 from .models import ANSWER_COLUMNS, SkmResponse, SkmTokenUse

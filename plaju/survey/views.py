@@ -4,8 +4,6 @@ import os
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,6 +13,8 @@ from ..core.registry import nav_item
 from ..documents.models import DocumentRequest, DocumentType
 from ..extensions import db, limiter
 from ..htmx import render_page_or_block
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
 from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import ikm

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_date
-from flask_babel import gettext as _
 
 from .. import uploads
+from ..i18n import gettext as _
 from ..workflow import Invalid
 
 MAX_NUMBER = 100

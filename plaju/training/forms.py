@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import PlajuForm
+from ..i18n import lazy_gettext as _l
 from ..once import OnceForm
 from .models import DEFAULT_QUIZ_MAX_ATTEMPTS, DEFAULT_QUIZ_RETRY_WAIT, FUNDING, KINDS, METHODS, MODULE_KINDS, QUARTERS
 

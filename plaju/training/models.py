@@ -1,7 +1,6 @@
 """Competence development: courses, enrolments, e-learning progress, annual plans."""
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Unit, User
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 
 JP_TARGET = 20  # every ASN has the right to at least 20 JP a year
 DEFAULT_PASS_MARK = 70  # percent, for a quiz whose course sets no pass mark

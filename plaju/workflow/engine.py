@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 
@@ -19,6 +18,7 @@ from ..audit import record as audit
 from ..audit.models import AuditEvent
 from ..database import lock_row, locked_here, utcnow
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import to_wib
 from . import assignments
 from .errors import Conflict, Invalid, NotAllowed, Refused

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import abort, current_app, flash, make_response, redirect, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import uploads
@@ -20,6 +19,7 @@ from ..audit import sentences
 from ..core.urls import is_local_url
 from ..extensions import db
 from ..htmx import render_page_or_block, trigger, wants_fragment
+from ..i18n import gettext as _
 from .engine import fire, history_for, spec_for
 from .errors import Refused
 

@@ -5,12 +5,12 @@ be marked not completed. Every refusal is audited and changes nothing."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...audit import record as audit
 from ...database import utcnow
 from ...extensions import db
+from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, Refused, fire
 from ..models import Attendance, Course, Enrolment

@@ -185,9 +185,8 @@ def save_course_targets(course: Course, raises: dict[int, int], position_kinds: 
     """HR declares what a course raises (competence id -> level 1-5), the position kinds it fits (none:
     all) and its fee per participant in Rupiah. Refused (audited) on a level outside 1-5, an unknown
     competence or position kind, or a negative fee; audited with before and after."""
-    from flask_babel import gettext as _
-
     from ...audit import record as audit
+    from ...i18n import gettext as _
     from ...workflow import Invalid, NotAllowed
     from ..models import POSITION_KINDS
     from .common import refuse

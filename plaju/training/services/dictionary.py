@@ -9,8 +9,6 @@ before and after, every refusal with its reason.
 """
 import re
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import NoResultFound
 
@@ -19,6 +17,8 @@ from ...audit import record as audit
 from ...audit import sentences
 from ...database import lock_row
 from ...extensions import db
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...workflow import Invalid, NotAllowed
 from ..models import KINDS, POSITION_KINDS, Competence, PersonPosition, Position, PositionCompetence
 from .common import refuse

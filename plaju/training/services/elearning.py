@@ -1,13 +1,13 @@
 """E-learning: modules done, the quiz and its attempts, and the automatic completion when all is done."""
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...audit import record as audit
 from ...database import lock_row, utcnow
 from ...extensions import db
+from ...i18n import gettext as _
 from ...i18n import wib_text
 from ...workflow import Invalid, NotAllowed, fire
 from ..models import Course, Enrolment, Module, ModuleProgress

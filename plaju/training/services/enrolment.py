@@ -3,7 +3,6 @@ and the lists of enrolments: awaiting a person's step, of a team."""
 import logging
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -13,6 +12,7 @@ from ...audit import record as audit
 from ...core.paging import after_key
 from ...database import utcnow
 from ...extensions import db
+from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
 from ..evidence import check_certificate, check_readable, day

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from ...accounts.models import Unit, User
 from ...audit import record as audit
 from ...extensions import db
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...workflow import Invalid, NotAllowed
 from ..models import KINDS, METHODS, Enrolment
 from .common import refuse

@@ -2,8 +2,6 @@
 from dataclasses import dataclass, field
 
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ... import once
@@ -12,6 +10,8 @@ from ...audit import record as audit
 from ...audit import sentences
 from ...database import lock_row
 from ...extensions import db
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, started
 from ..models import FUNDING, JP_TARGET, KINDS, QUARTERS, Course, Enrolment, Plan, PlanItem

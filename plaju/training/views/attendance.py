@@ -3,11 +3,11 @@ the course sends the participants at the minimum attendance on to their certific
 from datetime import date
 
 from flask import abort, flash, make_response, redirect, request, url_for
-from flask_babel import gettext as _
 
 from ...audit import record as audit
 from ...extensions import db
 from ...htmx import render_page_or_block, trigger, wants_fragment
+from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Refused
 from ..models import Course

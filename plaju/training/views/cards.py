@@ -1,8 +1,8 @@
 """What training shows on the home page."""
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 
 from ...core.registry import home_card
+from ...i18n import lazy_gettext as _l
 from ..models import JP_TARGET
 from ..services import tally as tally_service
 

@@ -1,6 +1,5 @@
 """The course catalogue, a course's page and enrolling in it; HR's course, module and quiz editing."""
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +9,7 @@ from ...accounts.models import User
 from ...audit.record import refuse_access
 from ...extensions import db
 from ...htmx import render_page_or_block, trigger, wants_fragment
+from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Refused
 from ..forms import CourseForm, EnrolForm, ModuleForm, NewCourseForm, QuestionForm

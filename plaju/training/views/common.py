@@ -2,11 +2,11 @@
 from pathlib import Path
 
 from flask import Blueprint, redirect, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...core.registry import nav_item
 from ...core.urls import int_arg
+from ...i18n import lazy_gettext as _l
 from .. import certificates as _certificates  # noqa: F401  (registers the certificate as a letters subject)
 from .. import demo as _demo  # noqa: F401  (registers the demo seeder)
 from ..models import JP_TARGET, KINDS, METHODS

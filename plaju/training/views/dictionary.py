@@ -1,7 +1,6 @@
 """HR's competence dictionary: competences, positions with the levels they require, and who holds which
 position. The rule of who may write lives in services.dictionary; a refused write is audited there."""
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,6 +8,7 @@ from ...accounts.models import Unit, User
 from ...audit.record import refuse_access
 from ...extensions import db
 from ...htmx import render_page_or_block, wants_fragment
+from ...i18n import gettext as _
 from ...workflow import Refused
 from ..forms import CompetenceForm, PositionForm
 from ..models import POSITION_KINDS, Competence, Position

@@ -1,10 +1,10 @@
 """E-learning: the course overview, modules, marking a module done, the quiz."""
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
 from ...htmx import render_page_or_block
+from ...i18n import gettext as _
 from ...workflow import Refused
 from ..models import Enrolment, Module
 from ..services import elearning as elearning_service

@@ -1,11 +1,11 @@
 """One enrolment: its page, its steps through the one workflow action view, its evidence (and the
 first page of it as an image for HR), and training reported from outside the catalogue."""
 from flask import abort, flash, make_response, redirect, request, url_for
-from flask_babel import gettext as _
 
 from ... import once, uploads
 from ...extensions import db
 from ...htmx import render_page_or_block
+from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Invalid, Refused
 from ...workflow.ui import action_view, history_sentences, waiting_for

@@ -2,13 +2,13 @@
 import io
 
 from flask import request, send_file
-from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ...accounts.models import Unit, User
 from ...extensions import db
 from ...htmx import render_page_or_block
+from ...i18n import gettext as _
 from ...workflow import Refused
 from ..forms import HistoryExportForm
 from ..services import history as history_service

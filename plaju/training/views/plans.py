@@ -2,7 +2,6 @@
 import io
 
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,6 +12,7 @@ from ...accounts.models import Unit
 from ...audit.record import refuse_access as audit_access
 from ...extensions import db
 from ...htmx import render_page_or_block, trigger, wants_fragment
+from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Refused, available
 from ...workflow.ui import action_view, history_sentences, waiting_for

@@ -23,13 +23,13 @@ fires `complete_elearning` (`complete_internal_elearning` for the office's own c
 The step's guard checks the progress, so nobody can take it early, and the audit trail shows it as the
 ASN's own step with an explanatory comment.
 """
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ...core.urls import path_by_id
 from ...database import lock_row
 from ...extensions import db
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...notify.assignments import News, register_news
 from ...timeutil import today_wib
 from ...workflow import Invalid, Spec, State, Step, register, roles

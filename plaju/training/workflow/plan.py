@@ -1,14 +1,14 @@
 """The annual plan of competence development of a unit: HR drafts it (services.plans fills it from the
 needs), submits it, and the Camat approves it or returns it with notes; an approved plan is changed only
 by an amendment, a new revision the Camat approves again."""
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...accounts.models import User, UserRole
 from ...core.urls import path_by_id
 from ...extensions import db
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...notify.assignments import News, register_news
 from ...workflow import Spec, State, Step, register, roles
 from ..models import Plan

@@ -1,13 +1,13 @@
 """How the history pages and the audit log word the training area's events: the verbs of its actions
 (the steps of both workflows and the services' own events), the labels of the fields they change, the
 names of their subjects, and which events are about a person HR searches for (plaju.audit.sentences)."""
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...accounts.models import User
 from ...audit import sentences
 from ...extensions import db
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ..models import Course, Enrolment, Plan
 
 # how the history and the audit list say what happened (plaju.audit.sentences)

@@ -3,8 +3,7 @@ the supervisor has left), the Camat, HR, a course's organiser and its certificat
 
 Each rule also names the people it stands for (`names`, the to-do assignments) and how the page calls
 them (`label`); see plaju.workflow.spec.Who."""
-from flask_babel import gettext as _
-
+from ...i18n import gettext as _
 from ...workflow import roles
 from ...workflow.spec import relation
 
