@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 _EVENTS = AuditEvent.__table__
 # the newest event with every column, built once (every append reads it)
 _HEAD = plan_once(select(_EVENTS).order_by(_EVENTS.c.seq.desc()).limit(1))
-_APPEND_LOCK = plan_once(text("SELECT pg_advisory_xact_lock(:k)"))
+# PostgreSQL: the append lock, then the newest event read after the lock is granted, in one round trip
+# (a function of migration 0024: its query takes a snapshot of its own, newer than the wait)
+_LOCKED_HEAD = plan_once(text("SELECT * FROM audit_locked_head(:k)").columns(*_EVENTS.columns))
 
 # any constant works; it only has to be the same for every writer of the log
 _PG_APPEND_LOCK = 727_001
@@ -60,9 +62,9 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
     writing()  # an audited page view (a GET) appends too: on SQLite it takes the write lock first
     key = audit_key()
     with session.no_autoflush:  # the caller's changes are written with the event, at the end
-        if is_postgres():
-            session.execute(_APPEND_LOCK, {"k": _PG_APPEND_LOCK})
-        head = session.execute(_HEAD).first()  # a plain row: the head is only checked and chained from
+        # a plain row: the head is only checked and chained from
+        head = session.execute(_LOCKED_HEAD, {"k": _PG_APPEND_LOCK}).first() if is_postgres() else \
+            session.execute(_HEAD).first()
     if head is not None and chain_hash(head.prev_hash, {name: head._mapping[name] for name in HASHED_FIELDS},
                                        key) != head.hash:
         head = _key_the_chain(session, session.get(AuditEvent, head.seq), key)

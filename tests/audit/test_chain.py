@@ -98,3 +98,43 @@ def test_hr_sees_the_history_and_can_verify_it(app, client, login_as, chain, che
 def test_ordinary_asn_cannot_read_the_audit_log(client, login_as, chain):
     login_as("asn")
     assert client.get("/audit/").status_code == 403
+
+
+def test_an_append_that_waited_for_another_chains_from_the_event_the_other_committed(app, db, users):
+    """Two appends at once: the second waits for the first's lock (PostgreSQL's advisory lock, SQLite's single
+    writer), then reads the head the first committed. Reading it with a snapshot from before the wait would
+    chain both from one head (the second INSERT would fail on the same seq)."""
+    import threading
+    import time
+
+    audit.record("test.before", actor=users["hr"])
+    db.session.commit()
+    first_holds, first_done = threading.Event(), threading.Event()
+    second = {}
+
+    def append_second():
+        with app.app_context(), app.test_request_context("/", method="POST"):
+            try:
+                assert first_holds.wait(10)
+                second["event"] = audit.record("test.second", actor_name="kedua")
+                db.session.commit()
+                second["after_first"] = first_done.is_set()
+            except Exception as error:  # reported by the assertions below
+                second["error"] = error
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=append_second)
+    thread.start()
+    with app.test_request_context("/", method="POST"):
+        first = audit.record("test.first", actor_name="pertama")
+        first_holds.set()
+        time.sleep(0.5)  # the second append is waiting for the lock meanwhile
+        first_done.set()
+        db.session.commit()
+    thread.join(30)
+    assert "error" not in second, second.get("error")
+    assert second["after_first"] and second["event"].seq == first.seq + 1
+    assert second["event"].prev_hash == first.hash
+    verdict = verify_chain()
+    assert verdict.ok and verdict.checked == 3

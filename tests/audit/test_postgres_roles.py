@@ -46,6 +46,8 @@ def app_role(db):
     ("DROP TRIGGER audit_event_no_update_delete ON audit_event", "must be owner"),
     ("DROP TRIGGER audit_event_no_truncate ON audit_event", "must be owner"),
     ("DROP FUNCTION audit_event_append_only() CASCADE", "must be owner"),
+    ("CREATE OR REPLACE FUNCTION audit_locked_head(lock_key bigint) RETURNS SETOF audit_event "
+     "LANGUAGE sql AS 'SELECT * FROM audit_event LIMIT 0'", "permission denied|must be owner"),
     ("DROP TABLE audit_event", "must be owner"),
     ("ALTER TABLE audit_event RENAME TO audit_event_old", "must be owner"),
     ("SET session_replication_role = replica", "permission denied"),
