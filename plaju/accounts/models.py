@@ -2,9 +2,9 @@
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, bindparam, event, select
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import utcnow
@@ -124,11 +124,37 @@ class Delegation(db.Model):
         return f"{self.kind.capitalize()}. {self.principal.position or self.principal.full_name}"
 
 
+# the lists, the navigation and a step's checks all ask it: built once, then only given the person and day
+_IN_FORCE = (select(Delegation).options(joinedload(Delegation.principal))
+             .where(Delegation.delegate_id == bindparam("delegate", type_=Integer), Delegation.revoked.is_(False),
+                    Delegation.starts_on <= bindparam("on", type_=Delegation.starts_on.type),
+                    Delegation.ends_on >= bindparam("on", type_=Delegation.ends_on.type))
+             .order_by(Delegation.id))
+_READ = "plaju_delegations_read"
+
+
 def active_delegations(user: User, on: date | None = None) -> list[Delegation]:
+    """The person's Plh/Plt delegations in force on `on` (today), with their principals. Read once per
+    transaction (a page's to-do counter, its cards and a step's checks each ask), and again after any
+    delegation was written in it."""
     on = on or today_wib()
-    return list(db.session.scalars(
-        select(Delegation).where(Delegation.delegate_id == user.id, Delegation.revoked.is_(False),
-                                 Delegation.starts_on <= on, Delegation.ends_on >= on)))
+    session = db.session()
+    read = session.info.setdefault(_READ, {})
+    held = read.get((user.id, on))
+    if held is not None and held[0] is session.get_transaction():
+        return list(held[1])
+    rows = list(session.scalars(_IN_FORCE, {"delegate": user.id, "on": on}).unique())
+    read[(user.id, on)] = (session.get_transaction(), rows)
+    return list(rows)
+
+
+@event.listens_for(Delegation, "after_insert")
+@event.listens_for(Delegation, "after_update")
+@event.listens_for(Delegation, "after_delete")
+def _delegations_changed(_mapper, _connection, delegation) -> None:
+    session = object_session(delegation)
+    if session is not None:
+        session.info.pop(_READ, None)
 
 
 __all__ = ["ROLES", "Unit", "User", "UserRole", "Delegation", "active_delegations"]

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
-from ..accounts.models import Delegation
+from ..accounts.models import Delegation, active_delegations
 from ..audit import record as audit
 from ..database import plan_once, utcnow
 from ..extensions import db
@@ -22,7 +22,6 @@ from ..workflow.assignments import (
     Reader,
     awaiting_clause,
     bounded_counts,
-    delegations_in_force,
     items_of,
     page_keys,
     parse_cursor,
@@ -121,7 +120,7 @@ def count_label(n: int) -> str:
 
 def my_delegations(user) -> list[Delegation]:
     """The reader's Plh/Plt delegations in force today, with their principals and roles."""
-    return delegations_in_force(user)
+    return active_delegations(user)
 
 
 def counts(who) -> dict[str, int]:

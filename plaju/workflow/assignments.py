@@ -30,12 +30,10 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import joinedload
 
-from ..accounts.models import Delegation
+from ..accounts.models import Delegation, active_delegations
 from ..database import is_postgres, plan_once, utcnow
 from ..extensions import db
-from ..timeutil import today_wib
 from .models import NO_DUE, WorkItem
 from .signals import Assignee, assignments_changed
 from .spec import Spec
@@ -260,23 +258,10 @@ class Reader:
         return False
 
 
-# every list of every page asks it: built once, then only given the person and the day
-_IN_FORCE = (select(Delegation).options(joinedload(Delegation.principal))
-             .where(Delegation.delegate_id == bindparam("delegate", type_=Integer), Delegation.revoked.is_(False),
-                    Delegation.starts_on <= bindparam("on", type_=Delegation.starts_on.type),
-                    Delegation.ends_on >= bindparam("on", type_=Delegation.ends_on.type))
-             .order_by(Delegation.id))
-
-
-def delegations_in_force(user, on: date | None = None) -> list[Delegation]:
-    """The person's Plh/Plt delegations in force on `on` (today), with their principals and roles."""
-    return list(db.session.scalars(_IN_FORCE, {"delegate": user.id, "on": on or today_wib()}).unique())
-
-
 def reader(user, on: date | None = None) -> Reader:
     """Resolve today's reaches of `user` (one statement for the delegations, one for their principals'
     roles when there are any)."""
-    delegations = delegations_in_force(user, on)
+    delegations = active_delegations(user, on)
     reaches: list[Reach] = []
 
     def add(reach):
