@@ -99,7 +99,8 @@ def flush_and_insert(session, table, row: dict) -> None:
     shapes, own = [], []
     for i, (state, updated, values) in enumerate(u for u in updates if u[2]):
         shapes.append((updated, tuple(values)))
-        own.append({f"w{i}_where": state.identity[0], **{f"w{i}_{name}": value for name, value in values.items()}})
+        key = updated.primary_key.columns[0].key  # never among the values: a key that changes needs the ORM
+        own.append({f"w{i}_{key}": state.identity[0], **{f"w{i}_{name}": value for name, value in values.items()}})
     with real.no_autoflush:
         if shapes and db.engine.dialect.name == "postgresql":
             for each in own:
@@ -110,7 +111,8 @@ def flush_and_insert(session, table, row: dict) -> None:
                        for i, (updated, names) in enumerate(shapes)]
             real.execute(insert_statement, params)
     for (updated, _names), count in zip(shapes, matched, strict=True):
-        if count != 1:
+        if count != 1:  # as a failed flush does, nothing of it stays: the transaction is rolled back
+            real.rollback()
             raise StaleDataError(f"UPDATE statement on table '{updated.name}' expected to update 1 row(s); "
                                  f"{count} were matched.")
     # what the ORM does at the end of a flush: the rows hold what was written (no longer modified), and a
@@ -128,7 +130,9 @@ def _plain_updates(session) -> list | None:
     for obj in session.dirty:
         state = inspect(obj)
         table = _plain_table(state.mapper)
-        if table is None or state.mapper.dispatch.before_update or state.mapper.dispatch.after_update:
+        events = state.mapper.dispatch
+        if (table is None or events.before_update or events.after_update
+                or state.manager.dispatch.refresh_flush):
             return None
         values = {}
         for key, before in state.committed_state.items():
@@ -143,6 +147,7 @@ def _plain_updates(session) -> list | None:
         if values:
             for column in table.columns:  # what the ORM would add to the UPDATE (e.g. updated_at)
                 if column.onupdate is not None and column.key not in values:
+                    # a function of no arguments (_plain_table): SQLAlchemy's wrapper ignores the context
                     value = column.onupdate.arg(None) if column.onupdate.is_callable else column.onupdate.arg
                     values[column.key] = state.dict[column.key] = value
         updates.append((state, table, values))  # with no values: set back to the same, nothing to write
@@ -158,8 +163,10 @@ _PREFIXED = re.compile(r"row_|w[0-9]+_")
 @functools.cache
 def _plain_table(mapper):
     """The table of a mapper whose rows may be updated plainly: one table, one primary key column, no
-    version counter, every column mapped under its own name, nothing the database computes on UPDATE
-    and every onupdate a plain value or function; else None."""
+    version counter, every column mapped under its own name and nothing else mapped as a column (an SQL
+    expression the flush would expire), nothing the database computes on UPDATE, and every onupdate a
+    plain value or a function of no arguments (one that reads the statement's context needs the ORM);
+    else None."""
     table = mapper.local_table
     if not isinstance(table, Table):
         return None
@@ -167,18 +174,20 @@ def _plain_table(mapper):
     if (mapper.inherits is not None or len(mapper.tables) != 1 or len(table.primary_key) != 1
             or mapper.version_id_col is not None
             or any(mapper.columns.get(c.key) is not c or _PREFIXED.match(c.key) for c in columns)
+            or any(len(p.columns) != 1 or p.columns[0] is not table.c.get(p.key) for p in mapper.column_attrs)
             or any(c.server_onupdate is not None or c.computed is not None for c in columns)
-            or any(c.onupdate is not None and not (c.onupdate.is_callable or c.onupdate.is_scalar)
-                   for c in columns)):
+            or any(c.onupdate is not None and not (c.onupdate.is_scalar or (
+                c.onupdate.is_callable and hasattr(c.onupdate.arg, "__wrapped__"))) for c in columns)):
         return None
     return table
 
 
 @functools.cache
 def _update_statement(table, names: tuple, prefix: str):
-    """UPDATE `table` SET each of `names` WHERE its key matches, from parameters named `prefix` + name."""
+    """UPDATE `table` SET each of `names` WHERE its key matches, from parameters named `prefix` + name
+    (the key's too: it is never set)."""
     key = table.primary_key.columns[0]
-    return plan_once(update(table).where(key == bindparam(f"{prefix}where", type_=key.type))
+    return plan_once(update(table).where(key == bindparam(f"{prefix}{key.key}", type_=key.type))
                      .values({name: bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in names}))
 
 

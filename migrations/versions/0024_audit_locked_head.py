@@ -16,9 +16,10 @@ depends_on = None
 def upgrade():
     if op.get_bind().dialect.name != 'postgresql':
         return  # SQLite has a single writer: its transactions that append hold it from BEGIN IMMEDIATE
-    # VOLATILE (the default): in READ COMMITTED each query of the function takes a fresh snapshot, so the
-    # head is read after the lock is granted and sees what the lock's previous holder committed. The lock and
-    # the read in one plain SELECT would share the snapshot taken before the wait, and chain from an old head.
+    # PL/pgSQL and VOLATILE (the default): in READ COMMITTED each query of the function takes a fresh
+    # snapshot, so the head is read after the lock is granted and sees what the lock's previous holder
+    # committed. The lock and the read in one plain SELECT would share the snapshot taken before the wait, and
+    # chain from an old head; so would a STABLE function, or an SQL function inlined into the caller's query.
     op.execute("""
         CREATE FUNCTION audit_locked_head(lock_key bigint) RETURNS SETOF audit_event LANGUAGE plpgsql VOLATILE AS $$
         BEGIN

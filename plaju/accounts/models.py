@@ -4,7 +4,7 @@ from datetime import date, datetime
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, bindparam, event, select
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import utcnow
@@ -135,26 +135,50 @@ _READ = "plaju_delegations_read"
 
 def active_delegations(user: User, on: date | None = None) -> list[Delegation]:
     """The person's Plh/Plt delegations in force on `on` (today), with their principals. Read once per
-    transaction (a page's to-do counter, its cards and a step's checks each ask), and again after any
-    delegation was written in it."""
+    transaction (a page's to-do counter, its cards and a step's checks each ask), and again once a
+    delegation is written in it through the model or an ORM statement, or a rollback (a savepoint's too)
+    undid something. A plain SQL write to the table in the same transaction is not noticed."""
     on = on or today_wib()
     session = db.session()
-    read = session.info.setdefault(_READ, {})
+    transaction, read = session.info.get(_READ, (None, {}))
+    if transaction is not session.get_transaction() or _delegations_pending(session):
+        read = {}
     held = read.get((user.id, on))
-    if held is not None and held[0] is session.get_transaction():
-        return list(held[1])
-    rows = list(session.scalars(_IN_FORCE, {"delegate": user.id, "on": on}).unique())
-    read[(user.id, on)] = (session.get_transaction(), rows)
+    if held is not None:
+        return list(held)
+    rows = list(session.scalars(_IN_FORCE, {"delegate": user.id, "on": on}).unique())  # flushes first
+    read[(user.id, on)] = rows
+    session.info[_READ] = (session.get_transaction(), read)  # only this transaction's reads are kept
     return list(rows)
+
+
+def _delegations_pending(session) -> bool:
+    return any(isinstance(obj, Delegation) for obj in (*session.new, *session.dirty, *session.deleted))
+
+
+def _forget_delegations(session) -> None:
+    session.info.pop(_READ, None)
 
 
 @event.listens_for(Delegation, "after_insert")
 @event.listens_for(Delegation, "after_update")
 @event.listens_for(Delegation, "after_delete")
-def _delegations_changed(_mapper, _connection, delegation) -> None:
+def _delegation_written(_mapper, _connection, delegation) -> None:
     session = object_session(delegation)
     if session is not None:
-        session.info.pop(_READ, None)
+        _forget_delegations(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, _transaction) -> None:
+    _forget_delegations(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statement_written(state) -> None:
+    """An ORM UPDATE or DELETE of delegations (`update(Delegation)` through the session)."""
+    if (state.is_update or state.is_delete) and any(m.class_ is Delegation for m in state.all_mappers):
+        _forget_delegations(state.session)
 
 
 __all__ = ["ROLES", "Unit", "User", "UserRole", "Delegation", "active_delegations"]

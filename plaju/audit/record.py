@@ -17,8 +17,10 @@ _EVENTS = AuditEvent.__table__
 # the newest event with every column, built once (every append reads it)
 _HEAD = plan_once(select(_EVENTS).order_by(_EVENTS.c.seq.desc()).limit(1))
 # PostgreSQL: the append lock, then the newest event read after the lock is granted, in one round trip
-# (a function of migration 0024: its query takes a snapshot of its own, newer than the wait)
-_LOCKED_HEAD = plan_once(text("SELECT * FROM audit_locked_head(:k)").columns(*_EVENTS.columns))
+# (a function of migration 0024: its query takes a snapshot of its own, newer than the wait). Not
+# prepared: a prepared `SELECT *` would fail on every connection that prepared it once a migration
+# changes audit_event's columns ("cached plan must not change result type"); planning it is trivial.
+_LOCKED_HEAD = text("SELECT * FROM audit_locked_head(:k)").columns(*_EVENTS.columns)
 
 # any constant works; it only has to be the same for every writer of the log
 _PG_APPEND_LOCK = 727_001

@@ -62,3 +62,26 @@ def test_a_delegation_revoked_by_another_transaction_is_gone_from_the_next_one(a
         other.execute(update(Delegation.__table__).where(Delegation.__table__.c.id == delegation_id)
                       .values(revoked=True))
     assert active_delegations(sekcam) == []
+
+
+def test_a_change_not_yet_flushed_or_undone_by_a_savepoint_is_seen(db, users):
+    sekcam = users["sekcam"]
+    delegation = _plh(db, users)
+    db.session.commit()
+    assert len(active_delegations(sekcam)) == 1
+    delegation.revoked = True  # pending, not flushed: the next read flushes it first
+    assert active_delegations(sekcam) == []
+    savepoint = db.session.begin_nested()
+    delegation.revoked = False
+    assert len(active_delegations(sekcam)) == 1
+    savepoint.rollback()  # the savepoint's change is undone: read again
+    assert active_delegations(sekcam) == []
+
+
+def test_an_orm_update_statement_is_seen(db, users):
+    sekcam = users["sekcam"]
+    _plh(db, users)
+    db.session.commit()
+    assert len(active_delegations(sekcam)) == 1
+    db.session.execute(update(Delegation).where(Delegation.delegate_id == sekcam.id).values(revoked=True))
+    assert active_delegations(sekcam) == []
