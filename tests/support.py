@@ -7,7 +7,7 @@ from email.policy import default as default_policy
 from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import generate_password_hash
 
@@ -17,6 +17,20 @@ from plaju.workflow import Spec, State, Step, register, roles
 from plaju.workflow.spec import relation
 
 PASSWORD = "test-password-123"
+
+
+def statements_during(fn) -> list[str]:
+    """Every statement sent to the database while `fn` runs (BEGIN, PRAGMA and SAVEPOINT included)."""
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
 
 
 class DemoTicket(db.Model):

@@ -2,24 +2,15 @@
 and a step's checks all ask), and afresh once a delegation was written or the transaction ended."""
 from datetime import timedelta
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from plaju.accounts.models import Delegation, active_delegations
 from plaju.timeutil import today_wib
+from tests.support import statements_during
 
 
 def _reads(db, fn) -> int:
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if "FROM delegation" in statement:
-            seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return len([s for s in statements_during(fn) if "FROM delegation" in s])
 
 
 def _plh(db, users, **fields) -> Delegation:

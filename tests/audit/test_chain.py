@@ -105,7 +105,6 @@ def test_an_append_that_waited_for_another_chains_from_the_event_the_other_commi
     writer), then reads the head the first committed. Reading it with a snapshot from before the wait would
     chain both from one head (the second INSERT would fail on the same seq)."""
     import threading
-    import time
 
     audit.record("test.before", actor=users["hr"])
     db.session.commit()
@@ -129,7 +128,7 @@ def test_an_append_that_waited_for_another_chains_from_the_event_the_other_commi
     with app.test_request_context("/", method="POST"):
         first = audit.record("test.first", actor_name="pertama")
         first_holds.set()
-        time.sleep(0.5)  # the second append is waiting for the lock meanwhile
+        _until_an_append_waits(db)
         first_done.set()
         db.session.commit()
     thread.join(30)
@@ -138,3 +137,21 @@ def test_an_append_that_waited_for_another_chains_from_the_event_the_other_commi
     assert second["event"].prev_hash == first.hash
     verdict = verify_chain()
     assert verdict.ok and verdict.checked == 3
+
+
+def _until_an_append_waits(db) -> None:
+    """PostgreSQL: until another connection waits for the append's advisory lock (seen in pg_locks).
+    SQLite shows no waiter: there the second append's BEGIN IMMEDIATE waits on the file lock, given a
+    moment to get there."""
+    import time
+    if db.engine.dialect.name != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + 10
+    with db.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            if conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar():
+                return
+            conn.rollback()
+            time.sleep(0.02)
+    raise AssertionError("the second append never waited for the lock")

@@ -4,13 +4,14 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from plaju.database import utcnow
 from plaju.documents.models import DocumentRequest, DocumentType, Holiday
 from plaju.documents.nik import make_nik
 from plaju.once import new_token
 from tests.documents.conftest import fresh, valid_nik
+from tests.support import statements_during
 
 
 def _bulk(db, doc_types, users, n, **fields):
@@ -75,16 +76,8 @@ def test_keyset_pages_walk_every_row_once(client, login_as, doc_types, users, db
 
 
 def _count_queries(app, db, fn) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len([s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT"))])
+    return len([s for s in statements_during(fn)
+                if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT"))])
 
 
 def test_queue_uses_a_constant_number_of_queries(app, client, login_as, doc_types, users, db):
