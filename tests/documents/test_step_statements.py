@@ -1,36 +1,24 @@
 """What one step sends to the database: the row read once with its lock, nothing read that cannot matter,
 and every guarantee's writes still there (the work items, the report's fact, the audit event)."""
 import pytest
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from plaju.audit import record as audit
 from plaju.audit.models import AuditEvent
 from plaju.database import locked_here, utcnow
 from plaju.documents.models import DocumentRequest
-from plaju.extensions import db as _db
 from plaju.notify.models import Notification
 from plaju.reports.models import ServiceFact
 from plaju.workflow import fire
 from plaju.workflow.engine import lock_for_step
-from tests.support import PASSWORD
+from tests.support import PASSWORD, statements_during
 
 NOT_COUNTED = ("BEGIN", "PRAGMA", "SET ", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 def _statements(app, fn) -> list[str]:
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(NOT_COUNTED):
-            seen.append(" ".join(statement.split()))
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        fn()
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
-    return seen
+    return [" ".join(s.split()) for s in statements_during(fn) if not s.lstrip().upper().startswith(NOT_COUNTED)]
 
 
 def test_an_approval_reads_its_request_once_and_takes_at_most_ten_statements(app, client, login_as, db, users,
