@@ -43,7 +43,16 @@ from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import Client, Server, Statements, percentile, prepare_url, run_phase  # noqa: E402
+from bench.harness import (  # noqa: E402
+    Client,
+    Server,
+    Statements,
+    cpu_seconds,
+    database_cpu_seconds,
+    percentile,
+    prepare_url,
+    run_phase,
+)
 
 PASSWORD = "bench-password-123"
 KASI = "kasi"
@@ -215,6 +224,12 @@ def _count(app, db, waiting_ids: list) -> dict:
     return result
 
 
+def _cpu(server: Server) -> tuple[float, float, float]:
+    """CPU seconds so far of the server's processes, the database server's and this process's (the load
+    generator): a request's cost where it is spent, not inflated by the others waiting for a core."""
+    return cpu_seconds(server.process.pid), database_cpu_seconds(), time.process_time()
+
+
 # --- main ---------------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -293,7 +308,7 @@ def main() -> None:
            "BENCH_BARE_IDS": ",".join(map(str, sorted(waiting_ids)[:25]))}
     real = Server("wsgi:app", env, folder / "real.log")
     bare = Server("bench.bare_load_app:create()", env, folder / "bare.log")
-    rows = []
+    rows, spent = [], []
     try:
         real.wait_up("/healthz")
         bare.wait_up("/list")
@@ -309,16 +324,23 @@ def main() -> None:
             run_phase(clients[:n_clients], real_work, 1)  # warm-up
             run_phase(bare_clients[:n_clients], bare_work, 1)
             per = max(args.requests // (args.phases * n_clients), 1)
+            cpu = {"app": [0.0, 0.0, 0.0], "bare": [0.0, 0.0, 0.0]}  # server, database, load generator
+            servers = {"app": real, "bare": bare}
             for phase in range(args.phases):
                 order = [("app", clients, real_work), ("bare", bare_clients, bare_work)]
                 for name, who, work in (order if phase % 2 == 0 else order[::-1]):
+                    before = _cpu(servers[name])
                     got, took, failed = run_phase(who[:n_clients], work, per)
+                    cpu[name] = [total + after - start for total, start, after
+                                 in zip(cpu[name], before, _cpu(servers[name]), strict=True)]
                     samples[name] += got
                     seconds[name] += took
                     errors[name] += failed
             app_rate = len(samples["app"]) / seconds["app"]
             bare_rate = len(samples["bare"]) / seconds["bare"]
             rows.append((label, n_clients, samples, app_rate, bare_rate, rate, errors))
+            spent.append((label, n_clients, {name: [c / max(len(samples[name]), 1) for c in cpu[name]]
+                                              for name in cpu}))
 
         def take(pool):
             try:
@@ -384,6 +406,16 @@ def main() -> None:
     failures += cycle_errors
     if failures:
         print(f"  {len(failures)} requests failed (app/bare per row); first: {failures[0]}")
+    print("\nCPU per request (ms), from /proc: the server's gunicorn processes, the database server's "
+          "(PostgreSQL; SQLite runs inside the server), this load generator's:")
+    print(f"  {'measure':<46} {'clients':>7} {'app: server+db+client':>24} {'bare: server+db+client':>24} "
+          f"{'bare/app':>9}")
+    for label, n_clients, per in spent:
+        app, bare_ = per["app"], per["bare"]
+        print(f"  {label:<46} {n_clients:>7} "
+              f"{'{:.2f}+{:.2f}+{:.2f}'.format(*(c * 1e3 for c in app)):>24} "
+              f"{'{:.2f}+{:.2f}+{:.2f}'.format(*(c * 1e3 for c in bare_)):>24} "
+              f"{sum(bare_) / max(sum(app), 1e-9):8.2f}x")
     print("\nSQL statements per request (in-process) and their database time at the large size:")
     for label, (statements, seconds, _texts) in counts[args.n].items():
         small = counts[max(args.n // 10, 1)][label][0]

@@ -146,7 +146,9 @@ def run_phase(clients: list, work, per_client: int) -> tuple[list[float], float,
 
 
 def percentile(samples, q: float) -> float:
-    """Nearest rank."""
+    """Nearest rank (NaN when nothing succeeded)."""
+    if not samples:
+        return float("nan")
     ordered = sorted(samples)
     return ordered[max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 1)) - 1))]
 
@@ -191,6 +193,21 @@ def cpu_seconds(group: int) -> float:
         except OSError:
             continue
         if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds() -> float:
+    """User + system CPU of every live PostgreSQL process on this machine (the server's backends and its
+    background processes), from /proc; 0 on SQLite, which runs inside the app's own processes."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError, IndexError):
+            continue
+        if name == "postgres":
+            fields = fields.split()
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 

@@ -24,3 +24,4 @@ def test_the_load_benchmark_runs_and_statements_do_not_grow_with_the_data(tmp_pa
     for measure in ("to-do list /inbox/", "home page", "search with no match", "one-POST approval",
                     "full UI cycle"):
         assert measure in run.stdout, run.stdout[-2000:]
+    assert "CPU per request" in run.stdout and "nan" not in run.stdout.split("CPU per request")[1], run.stdout[-2000:]
