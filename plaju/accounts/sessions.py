@@ -18,7 +18,7 @@ LAST_SEEN = "seen"
 SEEN_GRANULARITY = 60
 # pages a user who must change the password may still reach
 _OPEN_ENDPOINTS = {"accounts.password", "accounts.logout", "accounts.login", "core.healthz", "core.htmx_static",
-                   "core.set_language"}
+                   "core.set_language", "core.favicon"}
 
 
 def now() -> float:

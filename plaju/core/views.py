@@ -94,6 +94,13 @@ def htmx_static(filename):
     return send_from_directory(str(HTMX_DIR), filename, max_age=86400)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    # browsers ask for /favicon.ico on whatever they show without a page of ours around it (a PDF, a
+    # scan): the icon the pages name, rather than a 404 in the console
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.post("/lang/<code>")
 def set_language(code):
     if code in LANGUAGES:

@@ -44,6 +44,9 @@ class Subject:
     can_view: Callable    # can_view(user, entity) -> bool: the letter carries personal data
     url: Callable         # url(subject_id) -> link to the record
     panel: Callable | None = None  # panel(entity, user) -> dict for the area's page
+    # openable(user, ids) -> the ids among these whose record the user may open, in one statement at
+    # most (the register links only those); without it, none
+    openable: Callable | None = None
 
 
 SUBJECTS: dict[str, Subject] = {}
@@ -254,6 +257,20 @@ def register_page(year: int | None, before: int | None) -> tuple[list[Letter], i
     page = keyset_page(stmt, Letter.id, before, size=PAGE_SIZE, descending=True)
     years = list(db.session.scalars(select(Letter.year).group_by(Letter.year).order_by(Letter.year.desc())))
     return page.rows, page.next_key, years
+
+
+def openable_records(user, letters) -> set[tuple[str, int]]:
+    """(subject type, id) of the letters' records this user may open: one question per area, each
+    area answering by its own rule for who may see its records."""
+    ids: dict[str, set[int]] = {}
+    for letter in letters:
+        ids.setdefault(letter.subject_type, set()).add(letter.subject_id)
+    found = set()
+    for name, wanted in ids.items():
+        subject = SUBJECTS.get(name)
+        if subject is not None and subject.openable is not None:
+            found.update((name, i) for i in subject.openable(user, wanted))
+    return found
 
 
 def find_by_code(raw: str) -> Letter | None:

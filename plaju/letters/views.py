@@ -52,7 +52,8 @@ def register():
     rows, next_before, years = svc.register_page(year, int_arg("before"))
     urls = {name: subject.url for name, subject in svc.SUBJECTS.items()}
     return render_page_or_block("letters/register.html", "rows", rows=rows, next_before=next_before, years=years,
-                                year=year, subject_urls=urls, paged=bool(request.args.get("before")))
+                                year=year, subject_urls=urls, openable=svc.openable_records(current_user, rows),
+                                paged=bool(request.args.get("before")))
 
 
 @bp.get("/letters/<int:letter_id>.pdf")

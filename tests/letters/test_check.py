@@ -153,3 +153,38 @@ def test_a_correction_is_a_new_signed_letter_and_the_old_one_is_revoked(db, clie
     assert new.sha256 in event.changes and event.outcome == "ok"
     assert 'data-status="revoked"' in _check(client, old.check_code).get_data(as_text=True)
     assert 'data-status="valid"' in _check(client, new.check_code).get_data(as_text=True)
+
+
+def test_the_register_links_a_letter_to_its_record_only_for_whoever_may_open_it(db, client, login_as, sign):
+    """The leaders who read the register are not all allowed into the document queue (Sekcam, HR, admin):
+    they see the number and the reference, not a link that ends in "forbidden"."""
+    req, letter = sign("sktm")
+    href = f'href="/documents/{req.id}"'
+    for who, linked in (("camat", True), ("kasi", True), ("sekcam", False), ("hr", False), ("admin", False)):
+        login_as(who)
+        page = client.get("/letters/").get_data(as_text=True)
+        assert letter.number in page, who
+        assert (href in page) is linked, who
+        if linked:
+            assert client.get(f"/documents/{req.id}").status_code == 200, who
+
+
+def test_a_certificate_s_record_opens_for_its_holder_and_hr_not_for_another_asn(db, users):
+    from types import SimpleNamespace
+
+    from plaju.letters.services import openable_records
+    from plaju.training.certificates import SUBJECT_NAME
+    from plaju.training.models import Course, Enrolment
+    course = Course(title="Pelatihan Arsip", kind="teknis", method="pelatihan", jp=8, provider="Internal")
+    db.session.add(course)
+    db.session.flush()
+    enrolment = Enrolment(course_id=course.id, user_id=users["asn"].id)
+    db.session.add(enrolment)
+    db.session.commit()
+    letters = [SimpleNamespace(subject_type=SUBJECT_NAME, subject_id=enrolment.id),
+               SimpleNamespace(subject_type="no-such-area", subject_id=enrolment.id)]
+    mine = {(SUBJECT_NAME, enrolment.id)}
+    assert openable_records(users["asn"], letters) == mine
+    assert openable_records(users["hr"], letters) == mine
+    assert openable_records(users["kasi"], letters) == mine  # the holder's supervisor
+    assert openable_records(users["clerk"], letters) == set()

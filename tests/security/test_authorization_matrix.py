@@ -1,7 +1,7 @@
 """Authorization matrix: every route x every role x own/other object, expected status by hand.
 
 Rules used (issue 7, docs/operations.md, the areas' stated rules):
-- Anonymous: only /login, /healthz, /lang, public tracking and static assets; everything else
+- Anonymous: only /login, /healthz, /lang, public tracking and static assets (the icon too); everything else
   redirects to the sign-in page (L).
 - Every signed-in user: home, own password, notifications (someone else's notification is 404:
   its existence is hidden), the Plh/Plt list, competence development for themselves.
@@ -465,6 +465,7 @@ ROWS = [
     # core and accounts
     Row("GET", "/", "", "L 200 200 200 200 200 200 200 200", lambda w, me: Call("/")),
     Row("GET", "/healthz", "", "200 200 200 200 200 200 200 200 200", lambda w, me: Call("/healthz")),
+    Row("GET", "/favicon.ico", "", "301 301 301 301 301 301 301 301 301", lambda w, me: Call("/favicon.ico")),
     Row("POST", "/lang/<code>", "", "302 302 302 302 302 302 302 302 302",
         lambda w, me: Call("/lang/id", {"next": "/"})),
     Row("GET", "/login", "", "200 302 302 302 302 302 302 302 302", lambda w, me: Call("/login")),

@@ -170,7 +170,14 @@ def test_training_outside_the_catalogue_is_reported_and_verified_the_same_way(cl
     enrolment = db.session.scalar(select(Enrolment))
     assert (enrolment.state, enrolment.course.external, enrolment.course.active) == ("completed", True, False)
     assert "Kearsipan" not in client.get("/training/courses/").text  # never offered in the catalogue
+    # its title on the enrolment's page is not a link to a catalogue page the ASN may not open
+    course_href = f'href="/training/courses/{enrolment.course_id}"'
+    assert "Kearsipan" in client.get(f"/training/enrolments/{enrolment.id}").text
+    assert course_href not in client.get(f"/training/enrolments/{enrolment.id}").text
+    assert client.get(f"/training/courses/{enrolment.course_id}").status_code == 404
     login_as("hr")
+    assert course_href in client.get(f"/training/enrolments/{enrolment.id}").text
+    assert client.get(f"/training/courses/{enrolment.course_id}").status_code == 200
     assert "Kearsipan" in client.get("/inbox/").text
     assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
                        data={"version": enrolment.version}).status_code == 303

@@ -12,6 +12,12 @@ from ..workflow import deadline_passed
 from .competences import recommended  # noqa: F401  (the one recommendation rule)
 
 
+def may_see_course(course: Course, user) -> bool:
+    """A course's catalogue page: open to everyone while it is offered; a retired one, and training
+    reported from outside the catalogue, only to HR."""
+    return course.active or user.has_role("hr")
+
+
 def seats_taken_by_course(course_ids) -> dict[int, int]:
     """Seats taken per course, for a page of courses in one grouped statement."""
     ids = list(course_ids)

@@ -13,6 +13,7 @@ from ..certificates import certificates_of
 from ..evidence import preview_png
 from ..forms import ExternalTrainingForm
 from ..models import Enrolment
+from ..services import catalogue as catalogue_service
 from ..services import elearning as elearning_service
 from ..services import enrolment as enrolment_service
 from ..services import tally as tally_service
@@ -52,7 +53,8 @@ def _enrolment_context(enrolment) -> dict:
             and enrolment.state not in ("requested", "approved", "declined", "withdrawn") else None,
             "decision": enrolment_service.decision_context(enrolment, actions),
             "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment), "learning": learning,
-            "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment)}
+            "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment),
+            "course_page": catalogue_service.may_see_course(course, actor())}
 
 
 def _enrolment_page(enrolment, error=None, done=None, status=200):
