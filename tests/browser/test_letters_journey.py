@@ -23,7 +23,8 @@ def _keys_dir(tmp_path_factory) -> Path:
     return ca.parent
 
 
-def test_sktm_is_reviewed_signed_verified_and_checked_publicly(page, live_server, tmp_path_factory, tmp_path):
+def test_sktm_is_reviewed_signed_verified_and_checked_publicly(page, phone_page, live_server, tmp_path_factory,
+                                                               tmp_path):
     login(page, "petugas")
     detail = _take_in(page, "Surat Keterangan Tidak Mampu", make_nik(date(1988, 7, 2), False, 9101),
                       "Warga Uji Surat")
@@ -83,3 +84,7 @@ def test_sktm_is_reviewed_signed_verified_and_checked_publicly(page, live_server
     page.get_by_test_id("check-file").set_input_files(str(bad_file))
     page.get_by_test_id("check-upload").click()
     expect(page.get_by_test_id("upload-result")).to_have_attribute("data-result", "mismatch")
+    # most check it on a phone, from the QR code: the page and its upload form fit the screen
+    phone_page.goto(check_href)
+    expect(phone_page.get_by_test_id("check-upload")).to_be_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
