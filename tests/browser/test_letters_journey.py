@@ -88,3 +88,10 @@ def test_sktm_is_reviewed_signed_verified_and_checked_publicly(page, phone_page,
     phone_page.goto(check_href)
     expect(phone_page.get_by_test_id("check-upload")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    # and the Camat reads the register on his: each letter a card with its number, status and reference
+    login(phone_page, "camat")
+    phone_page.goto("/letters/")
+    row = phone_page.get_by_test_id("letter-row").filter(has_text=number)
+    expect(row.locator(f"a[href='/documents/{code}']")).to_be_visible()
+    assert row.evaluate("r => r.getBoundingClientRect().right") <= 360
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
