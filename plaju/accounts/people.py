@@ -7,13 +7,14 @@ from sqlalchemy import func, select
 
 from .. import once
 from ..audit import record as audit
+from ..audit import sentences
 from ..extensions import db
 from ..i18n import gettext as _
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
 from . import passwords, rules
-from .models import Delegation, User
+from .models import ROLES, Delegation, User
 from .nip import InvalidNIP, validate_asn_number
 
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
@@ -25,6 +26,10 @@ class PeopleError(ValueError):
     def __init__(self, message, field=None):
         super().__init__(str(message))
         self.field = field
+
+
+# a change of roles reads "Peran: Petugas loket → Petugas loket, Kepala Seksi (Kasi)", not its codes
+sentences.describe_values("roles", ROLES)
 
 
 def _snapshot(user: User) -> dict:

@@ -14,7 +14,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from . import rules
 from .forms_people import DelegationForm, NewUserForm, UserForm
-from .models import Delegation, Unit, User
+from .models import ROLES, Delegation, Unit, User
 from .people import PeopleError, add_delegation, refuse, revoke_delegation, save_user
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -58,7 +58,7 @@ def index():
         stmt = stmt.where(or_(User.full_name.ilike(like), User.username.ilike(like), User.nip.like(like)))
     page = keyset_page(stmt, User.id, int_arg("after"), size=PAGE)
     return render_page_or_block("accounts/people.html", "results", users=page.rows, q=q, may_edit=rules.may_edit,
-                                next_after=page.next_key)
+                                role_names=ROLES, next_after=page.next_key)
 
 
 def _user_form(user=None):
@@ -109,7 +109,7 @@ def edit(user_id=None):
                 flash(str(e), "danger")
     if request.method == "POST" and status == 200:
         status = 422
-    return render_template("accounts/person_form.html", form=form, user=user,
+    return render_template("accounts/person_form.html", form=form, user=user, role_names=ROLES,
                            may_grant_roles=rules.may_grant_roles(_actor())), status
 
 

@@ -25,6 +25,7 @@ from ..timeutil import to_wib
 _ACTIONS: dict[str, object] = {}
 _FIELDS: dict[str, object] = {}
 _USER_FIELDS: set[str] = set()
+_NAMED_FIELDS: dict[str, Callable] = {}
 _VALUES: dict[str, dict] = {}
 _SUBJECTS: dict[str, Callable] = {}
 _KINDS: dict[str, object] = {}
@@ -41,10 +42,12 @@ def describe_actions(verbs: dict) -> None:
     _ACTIONS.update(verbs)
 
 
-def describe_fields(labels: dict, users: Iterable[str] = ()) -> None:
-    """Labels of the fields in `changes`; `users` names the fields whose values are user ids."""
+def describe_fields(labels: dict, users: Iterable[str] = (), named: dict | None = None) -> None:
+    """Labels of the fields in `changes`; `users` names the fields whose values are user ids; `named`
+    maps a field whose values are ids of other rows to names(ids) -> {id: "name"}, one query for a page."""
     _FIELDS.update(labels)
     _USER_FIELDS.update(users)
+    _NAMED_FIELDS.update(named or {})
 
 
 def describe_values(field_name: str, labels: dict) -> None:
@@ -265,16 +268,22 @@ def _who(event, users, kinds, memo: dict | None = None) -> str:
     return name
 
 
-def _value(name, value, users, when=_when) -> str:
+def _value(name, value, users, when=_when, named=None) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if name in _MASKED:
         return mask_nik(value)
+    if named and name in named:
+        return named[name].get(str(value), str(value))
     if name in _USER_FIELDS:
         user = users.get(int(value)) if str(value).isdigit() else None
         return user.full_name if user else str(value)
-    if isinstance(value, str) and value in _VALUES.get(name, {}):
-        return str(_VALUES[name][value])
+    labels = _VALUES.get(name)
+    if labels and isinstance(value, str):
+        if value in labels:
+            return str(labels[value])
+        if "," in value:  # a set of codes, stored comma-separated (a person's roles)
+            return ", ".join(str(labels.get(code, code)) for code in value.split(","))
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
@@ -290,6 +299,17 @@ def _value(name, value, users, when=_when) -> str:
         except ValueError:
             return value
     return str(value)
+
+
+def _named_values(changes) -> dict[str, dict]:
+    """The names behind the id-valued fields these changes touch: one lookup per field shown."""
+    ids: dict[str, set] = {}
+    for changed in changes:
+        for name in changed.keys() & _NAMED_FIELDS.keys():
+            pair = changed[name]
+            ids.setdefault(name, set()).update(str(v) for v in (pair if isinstance(pair, list) else [pair])
+                                               if v not in (None, ""))
+    return {name: _NAMED_FIELDS[name](sorted(found)) for name, found in ids.items() if found}
 
 
 def render(events, *, subjects: bool = False) -> list[Sentence]:
@@ -315,6 +335,7 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
         found = {loader: loader(sorted(ids)) for loader, ids in loaders.items()}
         found[_user_names] = {str(i): users[i].full_name for i in subject_users if i in users}
         names = {kind: found.get(loader, {}) for kind, loader in _SUBJECTS.items()}
+    named = _named_values(changes)
     states = _state_labels()
     # what every row of the page shares, translated and looked up once per page
     said, refused_said = _("%(who)s %(what)s"), _("%(who)s was refused: %(what)s")
@@ -339,7 +360,8 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
             label = field_labels.get(name)
             if label is None:
                 label = field_labels[name] = str(_FIELDS.get(name, name))
-            line.changes.append(Change(label, _value(name, before, users, when), _value(name, after, users, when)))
+            line.changes.append(Change(label, _value(name, before, users, when, named),
+                                       _value(name, after, users, when, named)))
         if subjects and e.subject_type:
             line.subject = names.get(e.subject_type, {}).get(e.subject_id) or (
                 f"{e.subject_type} {e.subject_id or ''}".strip())
@@ -377,7 +399,14 @@ describe_fields({
     "delegate": _l("Stands in"), "kind": _l("Kind"), "starts_on": _l("From"), "ends_on": _l("Until"),
     "revoked": _l("Revoked"),
     "format": _l("Format"), "rows": _l("Rows"), "filters": _l("Search"), "page": _l("Page"),
-}, users=("supervisor_id",))
+}, users=("supervisor_id",), named={"unit_id": lambda ids: _unit_names(ids)})  # (defined below)
+
+
+def _unit_names(ids) -> dict:
+    from ..accounts.models import Unit
+    from ..extensions import db
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    return {str(i): name for i, name in db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(numbers)))}
 
 
 def _user_names(ids) -> dict:

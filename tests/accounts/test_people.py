@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -82,6 +83,17 @@ def test_admin_grants_a_role_recorded_before_and_after_and_the_sessions_end(app,
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.update"))
     assert event.changes_dict["roles"] == ["", "section_head"]
     assert other.get("/").status_code == 302  # granted under the old roles: signed out
+    # HR reads the change in the office's words, a set of roles included
+    response = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, roles=["clerk", "section_head"]))
+    assert response.status_code == 302
+    from plaju.audit import sentences
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.update")
+                                .order_by(AuditEvent.seq)).all()
+    with app.test_request_context("/"):
+        said = [(c.label, c.before, c.after) for line in sentences.render(events) for c in line.changes
+                if c.label == "Peran"]
+    assert said == [("Peran", "—", "Kepala Seksi (Kasi)"),
+                    ("Peran", "Kepala Seksi (Kasi)", "Petugas loket, Kepala Seksi (Kasi)")]
 
 
 def test_an_asn_cannot_manage_people(client, login_as):
@@ -399,3 +411,28 @@ def test_a_stand_in_keeping_the_role_keeps_the_delegation(client, login_as, user
     client.post(f"/people/{sekcam.id}/edit", data=_edit_form(sekcam, position="Sekretaris Camat Plaju"))
     db.session.expire_all()
     assert not db.session.scalar(select(Delegation)).revoked
+
+
+def test_the_people_list_names_roles_as_the_office_says_them(client, login_as, users):
+    login_as("hr")
+    page = client.get("/people/").get_data(as_text=True)
+    assert 'data-role="section_head">Kepala Seksi (Kasi)<' in page
+    assert 'data-role="clerk">Petugas loket<' in page
+    assert not re.search(r'<span class="badge[^>]*>(clerk|section_head|hr)</span>', page)
+
+
+def test_a_move_to_another_unit_reads_with_the_units_names(app, client, login_as, users, db):
+    from plaju.accounts.models import Unit
+    from plaju.audit import sentences
+    asn = users["asn"]
+    before = asn.unit.name
+    unit = Unit(code="pem", name="Seksi Pemerintahan", kind="seksi")
+    db.session.add(unit)
+    db.session.commit()
+    login_as("hr")
+    response = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, unit_id=str(unit.id)))
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.update"))
+    with app.test_request_context("/"):
+        [line] = sentences.render([event])
+    assert [(c.label, c.before, c.after) for c in line.changes] == [("Unit kerja", before, "Seksi Pemerintahan")]
