@@ -387,6 +387,17 @@ def test_delegation_posted_twice_is_recorded_once(client, login_as, users, db):
     assert note_count == 1  # the stand-in is told once
 
 
+def test_a_delegation_reads_in_the_log_with_its_kind_as_written(app, client, login_as, users, db):
+    from plaju.audit import sentences
+    login_as("camat")
+    assert client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"])).status_code == 302
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delegation.create",
+                                                        AuditEvent.outcome == "ok")).one()
+    with app.test_request_context("/"):
+        [line] = sentences.render([event])
+    assert ("Jenis", "—", "Plh") in [(c.label, c.before, c.after) for c in line.changes]
+
+
 @pytest.mark.parametrize("change", [{"roles": []}, {"active": "0"}])
 def test_a_stand_in_who_loses_the_role_or_leaves_stops_standing_in(client, login_as, users, db, change):
     login_as("camat")
