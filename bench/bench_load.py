@@ -21,7 +21,9 @@ a bare Flask app doing only the minimal query and template on the same database 
    - the to-do list /inbox/ (25 rows) against the bare SELECT of the same 25 rows (p95 ratio);
    - the home page with its counters, and a search that matches nothing, against the same bare list;
    - the full UI cycle: open the request's page, approve it, read the answer (cycles per second).
-Prints one table with p50/p95, rates, ratios and statements per request; the goals are issue 12's.
+Prints one table with p50/p95, rates and ratios, the CPU each request cost in the server's processes,
+in PostgreSQL's and in this load generator (from /proc, over the timed phases), and the statements per
+request; the goals are issue 12's.
 
 The PostgreSQL database named in --database-url is dropped and created again, so its name must start with
 plaju_bench. Only localhost is accepted.

@@ -385,6 +385,15 @@ describe_actions({
     "access.forbidden": _l("opened a page without the right to see it"),
 })
 describe_data_access("audit.export", "access.forbidden")
+
+
+def _unit_names(ids) -> dict:
+    from ..accounts.models import Unit
+    from ..extensions import db
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    return {str(i): name for i, name in db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(numbers)))}
+
+
 describe_kind("auth", _l("Signing in"))
 describe_kind("user", _l("Accounts"))
 describe_kind("delegation", _l("Plh/Plt"))
@@ -399,14 +408,7 @@ describe_fields({
     "delegate": _l("Stands in"), "kind": _l("Kind"), "starts_on": _l("From"), "ends_on": _l("Until"),
     "revoked": _l("Revoked"),
     "format": _l("Format"), "rows": _l("Rows"), "filters": _l("Search"), "page": _l("Page"),
-}, users=("supervisor_id",), named={"unit_id": lambda ids: _unit_names(ids)})  # (defined below)
-
-
-def _unit_names(ids) -> dict:
-    from ..accounts.models import Unit
-    from ..extensions import db
-    numbers = [int(i) for i in ids if str(i).isdigit()]
-    return {str(i): name for i, name in db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(numbers)))}
+}, users=("supervisor_id",), named={"unit_id": _unit_names})
 
 
 def _user_names(ids) -> dict:
