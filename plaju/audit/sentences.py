@@ -151,6 +151,11 @@ def known_actions() -> set[str]:
     return set(_ACTIONS)
 
 
+def known_kinds() -> set[str]:
+    """The prefixes ("document", "enrolment") that have a name in /audit/'s choice of actions."""
+    return set(_KINDS)
+
+
 @dataclass
 class Change:
     label: str

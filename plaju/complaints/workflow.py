@@ -55,6 +55,7 @@ sentences.describe_actions({
 })
 sentences.describe_fields({"answer": _l("Answer"), "kind": _l("Kind"), "month": _l("Month")})
 sentences.describe_values("kind", dict(KINDS))
+sentences.describe_kind("complaint", _l("Complaints and suggestions"))
 
 
 def _complaint_names(ids) -> dict:

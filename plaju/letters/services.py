@@ -304,6 +304,7 @@ sentences.describe_actions({
     "letter.reissue": _l("issued a corrected letter"),
 })
 sentences.describe_subjects("letter", _letter_names)
+sentences.describe_kind("letter", _l("Letter register"))
 # the fields a sign step records when it issues a letter (issue())
 sentences.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Signed file (SHA-256)"),
                            "letter_id": _l("Letter in the register")})

@@ -23,6 +23,7 @@ VIEWERS = ("camat", "sekcam", "section_head", "hr")
 nav_item("reports.layanan", _l("Reports"), roles=VIEWERS, order=70)
 
 sentences.describe_actions({"report.view": _l("opened a report")})
+sentences.describe_kind("report", _l("Reports"))
 
 
 @home_card(roles=VIEWERS, order=60)

@@ -40,6 +40,7 @@ sentences.describe_actions({
     "skm.submit": _l("received an anonymous satisfaction survey answer"),
     "skm.report": _l("opened the satisfaction survey dashboard"),
 })
+sentences.describe_kind("skm", _l("Satisfaction survey (SKM)"))
 
 
 class SurveyRefused(ValueError):

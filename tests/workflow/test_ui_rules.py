@@ -27,6 +27,16 @@ def test_every_step_of_every_spec_and_every_recorded_action_reads_as_a_sentence(
         assert sentences.action_label("document.sign") == "menandatangani dokumen"
 
 
+def test_every_kind_of_action_has_a_name_in_the_audit_search(app, client, login_as):
+    """HR chooses "All: <kind>" in /audit/: each kind in the office's words, never a code like training_plan."""
+    unnamed = sorted({action.split(".")[0] for action in sentences.known_actions()} - sentences.known_kinds())
+    assert unnamed == []
+    login_as("hr")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "Semua: Katalog pelatihan" in page and "Semua: Buku agenda surat" in page
+    assert not re.search(r"Semua: [a-z_]+<", page)
+
+
 def test_no_template_branches_on_a_trigger_name():
     triggers = {step.trigger for spec in all_specs() for step in spec.steps}
     states = {state.name for spec in all_specs() for state in spec.states}

@@ -35,6 +35,8 @@ sentences.describe_actions({
     "training_position.update": _l("changed a position"),
     "training_position.assign": _l("set the position of an ASN"),
 })
+sentences.describe_kind("training_competence", _l("Competences"))
+sentences.describe_kind("training_position", _l("Positions"))
 sentences.describe_fields({"code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"),
                            "requirements": _l("Required competence levels"), "position": _l("Position")})
 

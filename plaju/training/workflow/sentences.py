@@ -102,6 +102,12 @@ def _about_people(ids):
 sentences.describe_people_objects(_about_people)
 
 
+# what HR's "kind of action" choice of /audit/ calls each of the area's kinds
+sentences.describe_kind("enrolment", _l("Training enrolments"))
+sentences.describe_kind("training_course", _l("Course catalogue"))
+sentences.describe_kind("training_plan", _l("Competence development plan"))
+sentences.describe_kind("training_history", _l("Training history"))
+
 # competences, plan exports and the training history (services.competences, services.history)
 sentences.describe_actions({
     "training_course.targets": _l("set the competences, positions and fee of a course"),
