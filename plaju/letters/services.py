@@ -289,10 +289,14 @@ def count() -> int:
     return db.session.scalar(select(func.count()).select_from(Letter)) or 0
 
 
-def _letter_names(ids) -> dict:
+def _letter_numbers(ids) -> dict:
     numbers = [int(i) for i in ids if str(i).isdigit()]
-    rows = db.session.execute(select(Letter.id, Letter.number).where(Letter.id.in_(numbers)))
-    return {str(i): _("letter %(number)s", number=number) for i, number in rows}
+    return {str(i): number for i, number in db.session.execute(
+        select(Letter.id, Letter.number).where(Letter.id.in_(numbers)))}
+
+
+def _letter_names(ids) -> dict:
+    return {i: _("letter %(number)s", number=number) for i, number in _letter_numbers(ids).items()}
 
 
 # how the history and the audit list say what happened to letters (plaju.audit.sentences)
@@ -307,4 +311,4 @@ sentences.describe_subjects("letter", _letter_names)
 sentences.describe_kind("letter", _l("Letter register"))
 # the fields a sign step records when it issues a letter (issue())
 sentences.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Signed file (SHA-256)"),
-                           "letter_id": _l("Letter in the register")})
+                           "letter_id": _l("Letter in the register")}, named={"letter_id": _letter_numbers})

@@ -188,3 +188,14 @@ def test_a_certificate_s_record_opens_for_its_holder_and_hr_not_for_another_asn(
     assert openable_records(users["hr"], letters) == mine
     assert openable_records(users["kasi"], letters) == mine  # the holder's supervisor
     assert openable_records(users["clerk"], letters) == set()
+
+
+def test_the_sign_step_reads_in_the_log_with_the_letter_s_number(app, db, sign):
+    from plaju.audit import sentences
+    from plaju.audit.models import AuditEvent
+    _req, letter = sign("sktm")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.sign",
+                                                        AuditEvent.outcome == "ok")).one()
+    with app.test_request_context("/"):
+        [line] = sentences.render([event])
+    assert ("Surat dalam register", "—", letter.number) in [(c.label, c.before, c.after) for c in line.changes]
