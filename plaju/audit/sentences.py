@@ -42,10 +42,17 @@ def describe_actions(verbs: dict) -> None:
     _ACTIONS.update(verbs)
 
 
-def describe_fields(labels: dict, users: Iterable[str] = (), named: dict | None = None) -> None:
+def describe_fields(labels: dict, users: Iterable[str] = (), named: dict | None = None, *,
+                    replace: bool = True) -> None:
     """Labels of the fields in `changes`; `users` names the fields whose values are user ids; `named`
-    maps a field whose values are ids of other rows to names(ids) -> {id: "name"}, one query for a page."""
-    _FIELDS.update(labels)
+    maps a field whose values are ids of other rows to names(ids) -> {id: "name"}, one query for a page.
+    A label is one per field name across areas: `replace=False` keeps a label another area gave a shared
+    name ("active", "kind"), for labels written for one form rather than for the log."""
+    if replace:
+        _FIELDS.update(labels)
+    else:
+        for name, label in labels.items():
+            _FIELDS.setdefault(name, label)
     _USER_FIELDS.update(users)
     _NAMED_FIELDS.update(named or {})
 

@@ -248,3 +248,17 @@ class PositionForm(PlajuForm):
     name = StringField(_l("Name of the position"), validators=[Length(max=120)],
                        description=_l("e.g. Petugas Loket PATEN, Kasi Pelayanan"))
     kind = SelectField(_l("Kind of position"), choices=_choices(POSITION_KINDS), validate_choice=False)
+
+
+def _describe_course_changes() -> None:
+    """What HR's audit log calls a course's fields: the labels of the form that edits them; organisers and
+    signers by their names, kinds and methods in words."""
+    from ..audit import sentences
+    from .services.catalogue import COURSE_FIELDS
+    sentences.describe_fields({name: getattr(CourseForm, name).args[0] for name in COURSE_FIELDS},
+                              users=("organiser_id", "certificate_signer_id"), replace=False)
+    sentences.describe_values("kind", {**KINDS, **POSITION_KINDS})
+    sentences.describe_values("method", METHODS)
+
+
+_describe_course_changes()

@@ -236,3 +236,20 @@ def test_home_cards_for_supervisor_camat_and_hr(client, login_as, users, make_co
     assert "Pendaftaran pelatihan: 1" in client.get("/").text
     approvals = client.get("/training/approvals").text
     assert "B" in approvals and 'data-testid="approval-row"' in approvals
+
+
+def test_a_course_s_changes_read_in_the_log_as_its_form_says_them(app, db, users, make_course):
+    """HR's audit log names each field as the course form does, people by name and codes in words; a
+    field name other areas share keeps their label (a person's "active" is not "offered in the catalogue")."""
+    from plaju.audit import sentences
+    from plaju.training.services.catalogue import COURSE_FIELDS, save_course
+    course = make_course(internal=True, organiser_id=users["hr"].id)
+    values = {name: getattr(course, name) for name in COURSE_FIELDS}
+    save_course(course, dict(values, method="seminar", organiser_id=None, min_attendance=75, active=False),
+                users["hr"])
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "training_course.update")).one()
+    with app.test_request_context("/"):
+        [line] = sentences.render([event])
+    said = {(c.label, c.before, c.after) for c in line.changes}
+    assert said == {("Metode", "Pelatihan", "Seminar"), ("Penyelenggara (mencatat kehadiran)", "Hr Uji", "—"),
+                    ("Kehadiran minimum (%)", "—", "75"), ("Aktif", "ya", "tidak")}
