@@ -88,6 +88,11 @@ def date_text(value: date | None, fmt: str = "d MMMM yyyy") -> str:
     return f"{value.day} {_month_names(get_locale() or 'id', width)[value.month - 1]} {value.year:04d}"
 
 
+def month_text(value: str) -> str:
+    """A month as stored ("2026-11") the way people say it: "November 2026"."""
+    return f"{_month_names(get_locale() or 'id', 'wide')[int(value[5:7]) - 1]} {value[:4]}"
+
+
 def wib_writer():
     """wib_text for the current locale, looked up once: for a list that writes a time in every row."""
     months = _month_names(get_locale() or "id")

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
-from ..i18n import date_text, wib_text
+from ..i18n import date_text, month_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
@@ -35,6 +35,7 @@ _DATA_ACCESS: set[str] = set()
 _MASKED = {"nik"}
 _REFUSAL_CODE = re.compile(r"^\[[a-z_]+\]\s*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def describe_actions(verbs: dict) -> None:
@@ -310,6 +311,8 @@ def _value(name, value, users, when=_when, named=None) -> str:
             return date_text(date.fromisoformat(value))
         except ValueError:
             return value
+    if isinstance(value, str) and _ISO_MONTH.fullmatch(value):  # a month field: "November 2026"
+        return month_text(value)
     return str(value)
 
 

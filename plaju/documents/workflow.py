@@ -253,6 +253,16 @@ sentences.describe_actions({
     "holiday.add": _l("added a holiday"),
     "holiday.delete": _l("removed a holiday"),
 })
+
+
+def _type_names(codes) -> dict:
+    from sqlalchemy import select
+
+    from ..extensions import db
+    rows = db.session.execute(select(DocumentType.code, DocumentType.name).where(DocumentType.code.in_(codes)))
+    return dict(rows.all())
+
+
 sentences.describe_fields({
     "missing": _l("Documents missing"), "received": _l("Documents brought"),
     "disdukcapil_back_at": _l("Back from Disdukcapil"), "signed_as": _l("Signed as"),
@@ -261,7 +271,7 @@ sentences.describe_fields({
     "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
     "day": _l("Date"), "name": _l("Name"), "collected_by": _l("Collected by"),
     "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
-})
+}, named={"type": _type_names})  # the intake records the type's code
 
 
 @functools.cache

@@ -59,6 +59,11 @@ def test_clerk_takes_in_a_request_and_gets_a_printable_receipt(app, client, logi
     assert " style=" not in receipt and "<script>" not in receipt
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.receive")).one()
     assert (event.to_state, event.subject_id) == ("received", str(req.id))
+    from plaju.audit import sentences
+    with app.test_request_context("/"):
+        [line] = sentences.render([event])
+    # the log names the type as the office does, not by its code
+    assert ("Jenis dokumen", "—", req.type.name) in [(c.label, c.before, c.after) for c in line.changes]
 
 
 @pytest.mark.parametrize("nik,message", [

@@ -52,6 +52,14 @@ def test_a_handed_over_request_invites_and_the_answer_is_stored_once_without_a_l
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "skm.submit")).all()
     assert (event.outcome, event.subject_type, event.subject_id, event.actor_id, event.ip) == (
         "ok", None, None, None, None)
+    from flask import current_app
+
+    from plaju.audit import sentences
+    from plaju.i18n import month_text
+    with current_app.test_request_context("/"):
+        [line] = sentences.render([event])
+        said = [(c.label, c.after) for c in line.changes]
+        assert said == [("Bulan", month_text(answer.month))] and month_text("2026-11") == "November 2026"
     assert 'data-testid="skm-done"' in client.get(f"/track/{req.tracking_code}").text
 
 
