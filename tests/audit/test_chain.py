@@ -108,14 +108,16 @@ def test_an_append_that_waited_for_another_chains_from_the_event_the_other_commi
 
     audit.record("test.before", actor=users["hr"])
     db.session.commit()
-    first_holds, first_done = threading.Event(), threading.Event()
+    first_holds, first_done, second_asks = threading.Event(), threading.Event(), threading.Event()
     second = {}
 
     def append_second():
         with app.app_context(), app.test_request_context("/", method="POST"):
             try:
                 assert first_holds.wait(10)
+                second_asks.set()
                 second["event"] = audit.record("test.second", actor_name="kedua")
+                second["appended_after_first"] = first_done.is_set()  # it waited: the first had not committed
                 db.session.commit()
                 second["after_first"] = first_done.is_set()
             except Exception as error:  # reported by the assertions below
@@ -128,12 +130,13 @@ def test_an_append_that_waited_for_another_chains_from_the_event_the_other_commi
     with app.test_request_context("/", method="POST"):
         first = audit.record("test.first", actor_name="pertama")
         first_holds.set()
+        assert second_asks.wait(10)
         _until_an_append_waits(db)
         first_done.set()
         db.session.commit()
     thread.join(30)
     assert "error" not in second, second.get("error")
-    assert second["after_first"] and second["event"].seq == first.seq + 1
+    assert second["appended_after_first"] and second["after_first"] and second["event"].seq == first.seq + 1
     assert second["event"].prev_hash == first.hash
     verdict = verify_chain()
     assert verdict.ok and verdict.checked == 3
@@ -141,11 +144,12 @@ def test_an_append_that_waited_for_another_chains_from_the_event_the_other_commi
 
 def _until_an_append_waits(db) -> None:
     """PostgreSQL: until another connection waits for the append's advisory lock (seen in pg_locks).
-    SQLite shows no waiter: there the second append's BEGIN IMMEDIATE waits on the file lock, given a
-    moment to get there."""
+    SQLite shows no waiter: the second append has just said it is asking, and is given a moment to reach
+    its BEGIN IMMEDIATE; that it then waited is checked after (its append returned only once the first
+    had committed)."""
     import time
     if db.engine.dialect.name != "postgresql":
-        time.sleep(0.5)
+        time.sleep(0.2)
         return
     deadline = time.monotonic() + 10
     with db.engine.connect() as conn:
