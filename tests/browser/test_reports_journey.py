@@ -9,6 +9,10 @@ from tests.browser.conftest import assert_accessible, login
 def _fits(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 362, f"{page.url} is {width}px wide on a 360px screen"
+    # nor does a table hide its figures off to the side: a table of three columns or more stacks as cards
+    hidden = page.evaluate("""[...document.querySelectorAll('.table-responsive')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.getAttribute('aria-label'))""")
+    assert not hidden, f"{page.url}: these tables scroll sideways on a 360px screen: {hidden}"
 
 
 def test_dashboards_on_a_phone(phone_page):
