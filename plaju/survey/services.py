@@ -24,6 +24,7 @@ from ..documents.models import DocumentRequest, DocumentType
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..i18n import month_text
 from ..timeutil import WIB, to_wib, today_wib
 from . import ikm
 from .models import ANSWER_COLUMNS, SkmResponse, SkmTokenUse
@@ -283,7 +284,7 @@ def report(first: str, last: str, type_id: int | None = None) -> Report:
     total_n = sum(n for n, _s in by_month.values())
     total_sums = [sum(int(s[i] or 0) for _n, s in by_month.values()) for i in range(ikm.N_ELEMENTS)]
     total = Row("all", _("All services"), _index(total_n, total_sums), sum(pop_month.values()))
-    months = [Row(m, m, _index(*by_month.get(m, (0, [0] * 9))), pop_month.get(m, 0))
+    months = [Row(m, month_text(m), _index(*by_month.get(m, (0, [0] * 9))), pop_month.get(m, 0))
               for m in months_between(first, last)]
     types = sorted((Row(t, names.get(t, "?"), _index(*by_type.get(t, (0, [0] * 9))), pop_type.get(t, 0))
                     for t in set(by_type) | set(pop_type)), key=lambda r: r.label)

@@ -146,6 +146,16 @@ def phone_page(browser, live_server):
     _close(context, page)
 
 
+def assert_fits_phone(page) -> None:
+    """Nothing wider than a 360 px screen, and no table hiding its figures off to the side (a wide
+    table stacks as cards instead: table-stack)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 362, f"{page.url} is {width}px wide on a 360px screen"
+    hidden = page.evaluate("""[...document.querySelectorAll('.table-responsive')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.getAttribute('aria-label') || e.innerText.slice(0, 40))""")
+    assert not hidden, f"{page.url}: these tables scroll sideways on a 360px screen: {hidden}"
+
+
 def assert_accessible(page) -> None:
     """No serious or critical axe-core violation on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from plaju.documents.nik import make_nik
-from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, login, logout
+from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, assert_fits_phone, login, logout
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -150,3 +150,10 @@ def test_the_queue_and_intake_fit_a_phone(phone_page):
     assert_accessible(phone_page)
     phone_page.goto("/documents/new")
     assert_accessible(phone_page)
+
+
+def test_the_document_types_fit_a_phone(phone_page):
+    login(phone_page, "admin")
+    phone_page.goto("/documents/admin/types")
+    expect(phone_page.get_by_text("Kartu Keluarga Baru")).to_be_visible()
+    assert_fits_phone(phone_page)

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
+from babel.dates import get_month_names
 from sqlalchemy import event, func, select
 
 from plaju.audit.models import AuditEvent
@@ -58,6 +59,9 @@ def test_every_number_equals_the_reference_computed_from_raw_rows(client, db, us
         if by_month.get(row.key):
             cell = re.search(rf'data-testid="month-{row.key}".*?data-testid="ikm">([\d.]+)<', page.text, re.S)
             assert Decimal(cell.group(1)) == reference_index(by_month[row.key])
+        # a month reads as people say it ("Oktober 2026"), not as stored ("2026-10")
+        said = f"{get_month_names('wide', locale='id')[int(row.key[5:])]} {row.key[:4]}"
+        assert re.search(rf'data-testid="month-{row.key}"><td>{said}</td>', page.text), row.key
     for row in report.types:
         assert row.index.value == reference_index(by_type[row.key])
     # per element: mean x 25 and the weakest marked (element 3, answered low on purpose)
