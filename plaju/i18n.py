@@ -132,6 +132,7 @@ def init_i18n(app, babel) -> None:
 
     app.add_template_filter(wib_text, "wib")
     app.add_template_filter(date_text, "tanggal")
+    app.add_template_filter(month_text, "bulan")
 
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_lang"] = select_locale

@@ -73,6 +73,7 @@ def test_every_number_equals_the_reference_computed_from_raw_rows(client, db, us
     # 120 respondents but no handed-over request in the data: fewer than needed is not claimed, since
     # the population is 0; a month with 1 answer is below the floor of 30 only against its population
     assert 'data-testid="skm-comments"' in page.text and "Bagus" in page.text
+    assert not re.search(r"\d{4}-\d{2} ·", page.text)  # a comment's month reads in words too
     for path in ("/reports/skm", "/skm"):  # the HTMX fragments render alone too
         fragment = client.get(path, headers={"HX-Request": "true"})
         assert fragment.status_code == 200 and 'id="main"' in fragment.text and "<html" not in fragment.text
