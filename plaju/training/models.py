@@ -134,6 +134,10 @@ class Module(db.Model):
 
     course: Mapped[Course] = relationship(back_populates="modules")
 
+    @property
+    def kind_label(self) -> str:
+        return str(MODULE_KINDS.get(self.kind, self.kind))
+
 
 class QuizQuestion(db.Model):
     __tablename__ = "training_quiz_question"

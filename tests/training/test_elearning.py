@@ -75,3 +75,10 @@ def test_module_pages_fit_a_phone(client, login_as, users, make_elearning, enrol
     page = client.get(f"/training/enrolments/{enrolment.id}/modules/{course.modules[0].id}").text
     assert 'name="viewport" content="width=device-width' in page
     assert "Saya sudah menyelesaikan modul ini" in page and "w-100" in page
+
+
+def test_the_course_form_names_each_module_kind_in_words(client, login_as, make_elearning):
+    course = make_elearning()
+    login_as("hr")
+    page = client.get(f"/training/courses/{course.id}/edit").text
+    assert 'Modul 1 <span class="badge text-bg-light border">Teks</span>' in page
