@@ -29,8 +29,8 @@ class PeopleError(ValueError):
 
 
 # a change of roles reads "Peran: Petugas loket → Petugas loket, Kepala Seksi (Kasi)", not its codes
-sentences.describe_values("roles", ROLES)
-sentences.describe_values("kind", {"plh": "Plh", "plt": "Plt"})  # a delegation's kind, as it is written
+sentences.describe_values("roles", ROLES, subject_type="user")
+sentences.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
 
 
 def _snapshot(user: User) -> dict:

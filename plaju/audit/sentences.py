@@ -27,6 +27,9 @@ _FIELDS: dict[str, object] = {}
 _USER_FIELDS: set[str] = set()
 _NAMED_FIELDS: dict[str, Callable] = {}
 _VALUES: dict[str, dict] = {}
+# what one kind of object calls a field or a coded value, where it differs from the shared one
+_SUBJECT_FIELDS: dict[str, dict] = {}
+_SUBJECT_VALUES: dict[str, dict[str, dict]] = {}
 _SUBJECTS: dict[str, Callable] = {}
 _KINDS: dict[str, object] = {}
 _FINDERS: dict[str, list[Callable]] = {"code": [], "nik": []}
@@ -44,23 +47,36 @@ def describe_actions(verbs: dict) -> None:
 
 
 def describe_fields(labels: dict, users: Iterable[str] = (), named: dict | None = None, *,
-                    replace: bool = True) -> None:
+                    subject_type: str | None = None) -> None:
     """Labels of the fields in `changes`; `users` names the fields whose values are user ids; `named`
     maps a field whose values are ids of other rows to names(ids) -> {id: "name"}, one query for a page.
-    A label is one per field name across areas: `replace=False` keeps a label another area gave a shared
-    name ("active", "kind"), for labels written for one form rather than for the log."""
-    if replace:
-        _FIELDS.update(labels)
+    With `subject_type` the labels hold for that kind of object only ("training_course": the labels of
+    the course's form), ahead of the shared labels every area gives a field name ("active", "kind")."""
+    if subject_type:
+        _SUBJECT_FIELDS.setdefault(subject_type, {}).update(labels)
     else:
-        for name, label in labels.items():
-            _FIELDS.setdefault(name, label)
+        _FIELDS.update(labels)
     _USER_FIELDS.update(users)
     _NAMED_FIELDS.update(named or {})
 
 
-def describe_values(field_name: str, labels: dict) -> None:
-    """Labels of a field's coded values ({"complaint": _l("Complaint"), ...}), so a change reads in words."""
-    _VALUES.setdefault(field_name, {}).update(labels)
+def describe_values(field_name: str, labels: dict, *, subject_type: str | None = None) -> None:
+    """Labels of a field's coded values ({"complaint": _l("Complaint"), ...}), so a change reads in words.
+    With `subject_type` they hold for that kind of object only: "kind" is a complaint's kind on a
+    complaint and a delegation's on a delegation."""
+    if subject_type:
+        _SUBJECT_VALUES.setdefault(subject_type, {}).setdefault(field_name, {}).update(labels)
+    else:
+        _VALUES.setdefault(field_name, {}).update(labels)
+
+
+def field_label(subject_type: str | None, name: str) -> str:
+    """What the log calls a field of this kind of object."""
+    return str(_SUBJECT_FIELDS.get(subject_type, {}).get(name) or _FIELDS.get(name, name))
+
+
+def value_labels(subject_type: str | None, name: str) -> dict | None:
+    return _SUBJECT_VALUES.get(subject_type, {}).get(name) or _VALUES.get(name)
 
 
 def describe_subjects(subject_type: str, names: Callable) -> None:
@@ -281,7 +297,8 @@ def _who(event, users, kinds, memo: dict | None = None) -> str:
     return name
 
 
-def _value(name, value, users, when=_when, named=None) -> str:
+def _value(name, value, users, when=_when, named=None, labels=None) -> str:
+    """A field's value in words; `labels` are its coded values' names (value_labels)."""
     if value is None or value == "" or value == []:
         return "—"
     if name in _MASKED:
@@ -291,7 +308,6 @@ def _value(name, value, users, when=_when, named=None) -> str:
     if name in _USER_FIELDS:
         user = users.get(int(value)) if str(value).isdigit() else None
         return user.full_name if user else str(value)
-    labels = _VALUES.get(name)
     if labels and isinstance(value, str):
         if value in labels:
             return str(labels[value])
@@ -372,11 +388,13 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
             line.state_to = labels.get(e.to_state, e.to_state)
         for name, pair in changed.items():
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-            label = field_labels.get(name)
-            if label is None:
-                label = field_labels[name] = str(_FIELDS.get(name, name))
-            line.changes.append(Change(label, _value(name, before, users, when, named),
-                                       _value(name, after, users, when, named)))
+            known = field_labels.get((e.subject_type, name))
+            if known is None:
+                known = field_labels[e.subject_type, name] = (field_label(e.subject_type, name),
+                                                              value_labels(e.subject_type, name))
+            label, values = known
+            line.changes.append(Change(label, _value(name, before, users, when, named, values),
+                                       _value(name, after, users, when, named, values)))
         if subjects and e.subject_type:
             line.subject = names.get(e.subject_type, {}).get(e.subject_id) or (
                 f"{e.subject_type} {e.subject_id or ''}".strip())

@@ -54,7 +54,7 @@ sentences.describe_actions({
     "complaint.view": _l("opened the complaints"),
 })
 sentences.describe_fields({"answer": _l("Answer"), "kind": _l("Kind"), "month": _l("Month")})
-sentences.describe_values("kind", dict(KINDS))
+sentences.describe_values("kind", dict(KINDS), subject_type="complaint")
 sentences.describe_kind("complaint", _l("Complaints and suggestions"))
 
 

@@ -152,7 +152,8 @@ def assert_fits_phone(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 362, f"{page.url} is {width}px wide on a 360px screen"
     hidden = page.evaluate("""[...document.querySelectorAll('.table-responsive')]
-        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.getAttribute('aria-label') || e.innerText.slice(0, 40))""")
+        .filter(e => e.scrollWidth > e.clientWidth + 1)
+        .map(e => e.getAttribute('aria-label') || e.innerText.slice(0, 40))""")
     assert not hidden, f"{page.url}: these tables scroll sideways on a 360px screen: {hidden}"
 
 

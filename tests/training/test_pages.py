@@ -239,9 +239,10 @@ def test_home_cards_for_supervisor_camat_and_hr(client, login_as, users, make_co
 
 
 def test_a_course_s_changes_read_in_the_log_as_its_form_says_them(app, db, users, make_course):
-    """HR's audit log names each field as the course form does, people by name and codes in words; a
-    field name other areas share keeps their label (a person's "active" is not "offered in the catalogue")."""
+    """HR's audit log names each field as the course form does, people by name and codes in words; the
+    form's labels hold for courses only (a person's "active" is not "offered in the catalogue")."""
     from plaju.audit import sentences
+    from plaju.audit.record import record
     from plaju.training.services.catalogue import COURSE_FIELDS, save_course
     course = make_course(internal=True, organiser_id=users["hr"].id)
     values = {name: getattr(course, name) for name in COURSE_FIELDS}
@@ -252,4 +253,10 @@ def test_a_course_s_changes_read_in_the_log_as_its_form_says_them(app, db, users
         [line] = sentences.render([event])
     said = {(c.label, c.before, c.after) for c in line.changes}
     assert said == {("Metode", "Pelatihan", "Seminar"), ("Penyelenggara (mencatat kehadiran)", "Hr Uji", "—"),
-                    ("Kehadiran minimum (%)", "—", "75"), ("Aktif", "ya", "tidak")}
+                    ("Kehadiran minimum (%)", "—", "75"), ("Ditawarkan di katalog", "ya", "tidak")}
+    record("user.update", actor=users["hr"], subject=users["asn"], changes={"active": [True, False]})
+    db.session.commit()
+    person = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.update")).one()
+    with app.test_request_context("/"):
+        [line] = sentences.render([person])
+    assert [(c.label, c.before, c.after) for c in line.changes] == [("Aktif", "ya", "tidak")]
