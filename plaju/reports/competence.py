@@ -1,5 +1,5 @@
 """The competence dashboard's figures: who reached 20 JP this year, JP by kind and method, plans
-against what was realised, e-learning completion, and who has no JP yet.
+against what was realised, e-learning completion, and who has not reached 20 JP yet (fewest JP first).
 
 JP count when HR has verified an enrolment (`state = 'verified'`, `credited_year`), as the ASN's own
 tally does; the month a JP counts in is the WIB month of the verification. A fixed number of
@@ -118,11 +118,12 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     done = sum(states.get(s, 0) for s in ELEARNING_DONE)
 
     if sees_everyone:
-        no_jp = [p for p in people if jp[p.id] == 0]
+        below = [p for p in people if jp[p.id] < JP_TARGET]
     elif viewer is not None:
-        no_jp = [p for p in people if p.supervisor_id == viewer.id and jp[p.id] == 0]
+        below = [p for p in people if p.supervisor_id == viewer.id and jp[p.id] < JP_TARGET]
     else:
-        no_jp = []
+        below = []
+    below.sort(key=lambda p: jp[p.id])  # stable: by name within the same JP
     return {
         "year": year, "target": JP_TARGET, "office": office,
         "units": sorted(rows.values(), key=lambda r: r.name),
@@ -130,7 +131,8 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         "by_method": [(code, str(label), by_method.get(code, 0)) for code, label in METHODS.items()],
         "elearning": {"started": started, "done": done, "percent": share(done, started)},
         "trend": trend,
-        "no_jp": [{"name": p.full_name, "nip": p.nip, "position": p.position,
-                   "unit": units[p.unit_id].name if p.unit_id in units else "—"} for p in no_jp],
+        "below_target": [{"name": p.full_name, "nip": p.nip, "position": p.position, "jp": jp[p.id],
+                          "short": JP_TARGET - jp[p.id],
+                          "unit": units[p.unit_id].name if p.unit_id in units else "—"} for p in below],
         "jp": dict(jp),
     }

@@ -231,9 +231,10 @@ def _competence_tables(data) -> dict:
               for t in data["trend"]])
     kinds = ([_("Kind"), _("JP")], [[label, jp] for _code, label, jp in data["by_kind"]])
     methods = ([_("Method"), _("JP")], [[label, jp] for _code, label, jp in data["by_method"] if jp])
-    no_jp = ([_("Name"), _("NIP"), _("Position"), _("Unit")],
-             [[p["name"], p["nip"] or "", p["position"], p["unit"]] for p in data["no_jp"]])
-    return {"unit": units, "bulan": trend, "jenis": kinds, "metode": methods, "belum-jp": no_jp}
+    below = ([_("Name"), _("NIP"), _("Position"), _("Unit"), _("JP so far"), _("JP still needed")],
+             [[p["name"], p["nip"] or "", p["position"], p["unit"], p["jp"], p["short"]]
+              for p in data["below_target"]])
+    return {"unit": units, "bulan": trend, "jenis": kinds, "metode": methods, "belum-jp": below}
 
 
 def _competence_charts(data) -> dict:

@@ -44,3 +44,10 @@ def test_the_trend_counts_each_asn_from_the_wib_month_their_jp_reached_20(db, us
     assert [point["reached"] for point in board["trend"]] == expected == [1, 1, 2, 3, 3, 3, 3, 3, 3, 3]
     assert all(point["people"] == people for point in board["trend"])
     assert board["jp"][users["sekcam"].id] == 25 and board["office"].reached == 4
+    # who has not reached 20 JP: also those with some JP (HR's 10), fewest first, with what is still needed
+    below = board["below_target"]
+    names = {row["name"] for row in below}
+    assert users["hr"].full_name in names
+    assert not names & {users[w].full_name for w in ("asn", "clerk", "kasi", "sekcam")}
+    assert below[-1] == {**below[-1], "name": users["hr"].full_name, "jp": 10, "short": 10}
+    assert [row["jp"] for row in below] == sorted(row["jp"] for row in below)
