@@ -10,9 +10,9 @@ from datetime import datetime
 
 import segno
 from flask import current_app
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ..pdftext import Pdf, pdf_text
 from ..timeutil import to_wib
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -44,11 +44,7 @@ class Signature:
     nip: str = ""
 
 
-def _latin1(text) -> str:
-    return str(text or "").encode("latin-1", "replace").decode("latin-1")
-
-
-class _LetterPdf(FPDF):
+class _LetterPdf(Pdf):
     def __init__(self, draft: bool):
         super().__init__(format="A4", unit="mm")
         self.draft = draft
@@ -58,11 +54,11 @@ class _LetterPdf(FPDF):
     def header(self):
         config = current_app.config
         self.set_font("Times", "B", 14)
-        self.cell(0, 6, _latin1(config["LETTER_GOVERNMENT"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 6, pdf_text(config["LETTER_GOVERNMENT"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("Times", "B", 18)
-        self.cell(0, 8, _latin1(config["LETTER_OFFICE"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 8, pdf_text(config["LETTER_OFFICE"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("Times", "", 10)
-        self.multi_cell(0, 4.5, _latin1(config["LETTER_ADDRESS"]), align="C", new_x=XPos.LMARGIN,
+        self.multi_cell(0, 4.5, pdf_text(config["LETTER_ADDRESS"]), align="C", new_x=XPos.LMARGIN,
                         new_y=YPos.NEXT)
         y = self.get_y() + 1.5
         self.set_line_width(0.8)
@@ -85,27 +81,27 @@ def render(content: LetterContent, signature: Signature, *, issued_at: datetime,
     pdf = _LetterPdf(draft)
     if draft:
         pdf.set_compression(False)  # a draft is looked at, not kept: readable streams cost nothing
-    pdf.set_title(_latin1(content.title.title()))
-    pdf.set_author(_latin1(current_app.config["LETTER_OFFICE"].title()))
+    pdf.set_title(pdf_text(content.title.title()))
+    pdf.set_author(pdf_text(current_app.config["LETTER_OFFICE"].title()))
     pdf.set_creation_date(issued_at.replace(tzinfo=None))
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
     pdf.set_font("Times", "BU", 13)
-    pdf.cell(0, 6, _latin1(content.title.upper()), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 6, pdf_text(content.title.upper()), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Times", "", 12)
     shown = number if number else ".........../........../PLJ/" + str(to_wib(issued_at).year) + "  (DRAF)"
-    pdf.cell(0, 6, _latin1(f"Nomor: {shown}"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 6, pdf_text(f"Nomor: {shown}"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
-    pdf.multi_cell(width, 6, _latin1(content.opening), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(width, 6, pdf_text(content.opening), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     for label, value in content.fields:
         pdf.set_x(pdf.l_margin + 10)
-        pdf.cell(45, 6, _latin1(label))
+        pdf.cell(45, 6, pdf_text(label))
         pdf.cell(4, 6, ":")
-        pdf.multi_cell(width - 59, 6, _latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(width - 59, 6, pdf_text(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     for paragraph in [*content.statements, content.closing]:
-        pdf.multi_cell(width, 6, _latin1(paragraph), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(width, 6, pdf_text(paragraph), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
     if pdf.get_y() > pdf.h - 85:
         pdf.add_page()
@@ -114,19 +110,19 @@ def render(content: LetterContent, signature: Signature, *, issued_at: datetime,
     pdf.set_xy(column, top)
     block = width * 0.45
     place = current_app.config["LETTER_PLACE"]
-    pdf.cell(block, 6, _latin1(f"{place}, {tanggal(issued_at)}"), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(block, 6, pdf_text(f"{place}, {tanggal(issued_at)}"), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font("Times", "B", 12)
-    pdf.multi_cell(block, 6, _latin1(signature.title), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(block, 6, pdf_text(signature.title), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font("Times", "I", 9)
     note = ("Ditandatangani secara elektronik" if not draft else "Belum ditandatangani")
     pdf.cell(block, 5, note, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.ln(14)
     pdf.set_x(column)
     pdf.set_font("Times", "BU", 12)
-    pdf.cell(block, 6, _latin1(signature.name), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(block, 6, pdf_text(signature.name), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font("Times", "", 12)
     if signature.nip:
-        pdf.cell(block, 6, _latin1(f"NIP. {signature.nip}"), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(block, 6, pdf_text(f"NIP. {signature.nip}"), new_x=XPos.LEFT, new_y=YPos.NEXT)
     if check_url and check_code:
         png = io.BytesIO()
         segno.make(check_url, error="m").save(png, kind="png", scale=4, border=1)
@@ -134,6 +130,6 @@ def render(content: LetterContent, signature: Signature, *, issued_at: datetime,
         pdf.image(png, x=pdf.l_margin, y=top, w=30, h=30)
         pdf.set_xy(pdf.l_margin, top + 31)
         pdf.set_font("Helvetica", "", 7.5)
-        pdf.multi_cell(width * 0.5, 3.5, _latin1(f"Periksa keaslian surat ini di {check_url}\nKode: {check_code}"),
+        pdf.multi_cell(width * 0.5, 3.5, pdf_text(f"Periksa keaslian surat ini di {check_url}\nKode: {check_code}"),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

@@ -3,11 +3,11 @@ import csv
 import io
 
 from flask import current_app
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from ..i18n import gettext as _
 from ..letters.render import BULAN
+from ..pdftext import Pdf, pdf_text
 from .competence import competence_dashboard
 from .service import Filters, hours, service_dashboard
 
@@ -122,17 +122,13 @@ def xlsx_bytes(report: dict) -> bytes:
     return out.getvalue()
 
 
-def _latin1(text) -> str:
-    return str(text if text is not None else "").encode("latin-1", "replace").decode("latin-1")
-
-
-class _ReportPdf(FPDF):
+class _ReportPdf(Pdf):
     def header(self):
         config = current_app.config
         self.set_font("Helvetica", "B", 11)
-        self.cell(0, 5, _latin1(config["LETTER_GOVERNMENT"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 5, pdf_text(config["LETTER_GOVERNMENT"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("Helvetica", "B", 14)
-        self.cell(0, 7, _latin1(config["LETTER_OFFICE"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 7, pdf_text(config["LETTER_OFFICE"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         y = self.get_y() + 1
         self.set_line_width(0.6)
         self.line(self.l_margin, y, self.w - self.r_margin, y)
@@ -150,21 +146,21 @@ def pdf_bytes(report: dict) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 7, _latin1(_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"])),
+    pdf.cell(0, 7, pdf_text(_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"])),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", "", 8)
-    pdf.multi_cell(0, 4, _latin1(_("Times in working hours (Monday-Friday 08.00-16.00 WIB, holidays excluded); "
+    pdf.multi_cell(0, 4, pdf_text(_("Times in working hours (Monday-Friday 08.00-16.00 WIB, holidays excluded); "
                                    "median and p90 by the nearest-rank method.")),
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for title, headers, rows in monthly_tables(report):
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(0, 6, _latin1(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 6, pdf_text(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("Helvetica", "", 7)
         first = 3 if len(headers) > 7 else 2
         widths = (first, *([1] * (len(headers) - 1)))
         with pdf.table(col_widths=widths, text_align="LEFT", line_height=4) as table:
-            table.row([_latin1(h) for h in headers])
+            table.row([pdf_text(h) for h in headers])
             for row in rows:
-                table.row([_latin1(v) for v in row])
+                table.row([pdf_text(v) for v in row])
     return bytes(pdf.output())

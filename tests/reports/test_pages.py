@@ -3,6 +3,7 @@ import csv
 import io
 import re
 
+import pypdfium2 as pdfium
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select
@@ -114,6 +115,14 @@ def test_xlsx_and_pdf_of_the_monthly_report(client, login_as, db, office):
             assert list(values[at + offset][:len(row)]) == row
     pdf = client.get(f"/reports/bulanan.pdf?bulan={month}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # the PDF prints what the page shows: a figure without data is a dash, a unit-less row "—", never "?"
+    document = pdfium.PdfDocument(pdf.data)
+    try:
+        text = " ".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    cells = [str(v) for _t, _h, rows in exports.monthly_tables(report) for row in rows for v in row]
+    assert "–" in cells and "–" in text and "?" not in text
     page = client.get(f"/reports/bulanan?bulan={month}").get_data(as_text=True)
     assert "@media print" not in page  # the print rules live in the stylesheet
     assert "reports.css" in page and 'data-testid="monthly-table"' in page
