@@ -89,4 +89,4 @@ def validate_asn_number(raw: str, today: date | None = None) -> str:
             return validate_ni_pppk(raw, today)
         except InvalidNIP as not_pppk:
             raise InvalidNIP(_l("This is neither a valid NIP (%(nip)s) nor a valid NI PPPK (%(pppk)s).",
-                                nip=not_nip, pppk=not_pppk)) from None
+                                nip=str(not_nip).rstrip("."), pppk=str(not_pppk).rstrip("."))) from None

@@ -20,7 +20,7 @@ def problem(password: str, username: str = "", full_name: str = "", nip: str | N
     lowered = password.casefold()
     own = [username or "", nip or ""] + [part for part in re.split(r"[\s.,'-]+", full_name or "")]
     if any(len(word) >= 3 and word.casefold() in lowered for word in own):
-        return _("The password must not contain your username, your name or your NIP.")
+        return _("The password must not contain the account's username, name or NIP.")
     result = zxcvbn(password[:_CHECKED_PREFIX], user_inputs=[w for w in own if w])
     if result["score"] < MIN_SCORE:
         return _("This password is too easy to guess (a common password or a simple pattern). Use a longer "

@@ -1,5 +1,6 @@
 """Managing people: accounts and roles and Plh/Plt delegations, under the rules of `rules.py`.
 Every change is an audit event with the fields before and after; every refusal one with the rule."""
+import re
 from datetime import date
 
 from flask import url_for
@@ -17,6 +18,9 @@ from . import passwords, rules
 from .models import ROLES, Delegation, User
 from .nip import InvalidNIP, validate_asn_number
 
+# what a sign-in name may be (no spaces: it is typed at every sign-in), and an address mail can reach
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
 
 
@@ -79,6 +83,12 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         except InvalidNIP as e:
             raise PeopleError(str(e), "nip") from None
     username = data["username"].strip().lower()
+    if not USERNAME.fullmatch(username):
+        raise PeopleError(_("A username has 2 to 40 small letters, digits, dots, dashes or underscores, "
+                            "without spaces (for example siti.aminah)."), "username")
+    email = (data.get("email") or "").strip()
+    if email and not EMAIL.fullmatch(email):
+        raise PeopleError(_("This is not an e-mail address (for example nama@plaju.go.id)."), "email")
     clash = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
     if clash and (creating or clash != user.id):
         raise PeopleError(_("The username %(name)s is already taken.", name=username), "username")

@@ -73,6 +73,7 @@ def test_neither_says_why_for_both_in_bahasa(app):
             validate_asn_number("199312282025213001", today=TODAY)  # sex digit 3: neither
         text = str(refused.value)
         assert "bukan NIP yang sah" in text and "NI PPPK" in text and "jenis kelamin" in text
+        assert ".)" not in text  # each reason closes its bracket, not a sentence inside it
         with pytest.raises(InvalidNIP) as short:
             validate_asn_number("12345", today=TODAY)
         assert "NIP atau NI PPPK harus 18 digit" in str(short.value)

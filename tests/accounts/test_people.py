@@ -72,6 +72,23 @@ def test_bad_nip_is_refused_with_a_message_and_nothing_saved(client, login_as, d
     assert db.session.scalar(select(User).where(User.username == "baru")) is None
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("username", "Siti Aminah", "tanpa spasi"),
+    ("username", "x", "2 sampai 40"),
+    ("username", "siti/aminah", "tanpa spasi"),
+    ("email", "siti@", "Ini bukan alamat e-mail"),
+    ("email", "siti aminah@plaju.go.id", "Ini bukan alamat e-mail"),
+])
+def test_a_username_with_spaces_or_a_broken_e_mail_is_refused_and_nothing_saved(client, login_as, db, field,
+                                                                                 value, said):
+    login_as("hr")
+    before = db.session.scalar(select(func.count()).select_from(User))
+    response = client.post("/people/new", data=_form(**{field: value}))
+    assert response.status_code == 422
+    assert said in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User)) == before
+
+
 def test_admin_grants_a_role_recorded_before_and_after_and_the_sessions_end(app, client, login_as, users, db):
     asn = users["asn"]
     other = app.test_client()
