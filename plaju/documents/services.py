@@ -381,6 +381,9 @@ class QueueFilters:
 
 
 def _where(filters: QueueFilters, now: datetime):
+    exact = _exact(filters.q)
+    if exact is not None:  # the citizen's receipt or KTP: found whatever the tab and filters (a finished one too)
+        return exact
     conds = []
     # "open" and the clock flags are written as NOT IN so the planner walks the (received_at, id)
     # index in page order instead of gathering every matching state and sorting them all
@@ -402,15 +405,27 @@ def _where(filters: QueueFilters, now: datetime):
     return conds
 
 
-def _search(q: str) -> list:
-    """A tracking code or a NIK matches exactly (a partial NIK would let anyone list citizens); otherwise
-    every word typed must begin a word of the name, read from the name-word index."""
+def _exact(q: str) -> list | None:
+    """A tracking code or a NIK: matched exactly (a partial NIK would let anyone list citizens)."""
     code = normalise_code(q)
     if code:
         return [DocumentRequest.tracking_code == code]
     digits = q.strip()
     if len(digits) == 16 and digits.isdigit():
         return [DocumentRequest.nik == digits]
+    return None
+
+
+def is_exact_search(q: str) -> bool:
+    return _exact(q) is not None
+
+
+def _search(q: str) -> list:
+    """A tracking code or a NIK matches exactly; otherwise every word typed must begin a word of the name,
+    read from the name-word index."""
+    exact = _exact(q)
+    if exact is not None:
+        return exact
     words = name_words(q)[:3]
     if not words:
         return [false()]

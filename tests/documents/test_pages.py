@@ -358,3 +358,18 @@ def test_search_by_word_prefix_exact_nik_and_code(client, login_as, make_request
     assert found(siti.tracking_code.lower()) == (True, False)
     assert found(siti.tracking_code[:8]) == (False, False)
     assert found("%") == (False, False)
+
+
+def test_a_finished_request_is_found_by_its_code_or_nik_from_the_open_tab(client, login_as, make_request):
+    """The citizen comes back with the receipt after the hand-over: the code (or the NIK) finds it whatever the
+    tab; a name search keeps the tab and offers to look among the finished requests too."""
+    login_as("clerk")
+    done = make_request("handed_over", name="Viman Kurniawan")
+    for q in (done.tracking_code, done.tracking_code.lower().replace("-", ""), done.nik):
+        page = client.get("/documents/", query_string={"q": q}).get_data(as_text=True)
+        assert "Viman Kurniawan" in page, q
+    by_name = client.get("/documents/", query_string={"q": "viman"}).get_data(as_text=True)
+    assert "Viman Kurniawan" not in by_name and 'data-testid="search-everywhere"' in by_name
+    assert "state=all" in by_name.split('data-testid="search-everywhere"')[0].rsplit("<a", 1)[1]
+    everywhere = client.get("/documents/", query_string={"q": "viman", "state": "all"}).get_data(as_text=True)
+    assert "Viman Kurniawan" in everywhere
