@@ -347,6 +347,14 @@ def can_view(user) -> bool:
     return any(d.principal.has_role(*STAFF) for d in active_delegations(user))
 
 
+def returned_at(req: DocumentRequest) -> datetime | None:
+    """When the request was last returned to the citizen (the step in the audit log), for the slip."""
+    from ..audit.models import AuditEvent
+    return db.session.scalar(select(func.max(AuditEvent.occurred_at)).where(
+        AuditEvent.subject_type == "document", AuditEvent.subject_id == str(req.id),
+        AuditEvent.to_state == "returned", AuditEvent.outcome == "ok"))
+
+
 def timeline(req: DocumentRequest) -> list:
     """The request's history as sentences, refused attempts included (who tried what, and why not)."""
     return sentences.render(history_for(req))

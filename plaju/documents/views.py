@@ -311,7 +311,8 @@ def slip(request_id):
         return redirect(url_for(".detail", request_id=req.id), 303)
     url = url_for("public.track", code=req.tracking_code, _external=True)
     return render_page_or_block("documents/slip.html", "slip", req=req, track_url=url,
-                                qr=segno.make(url, error="m").svg_data_uri(scale=3, border=2), printed=utcnow())
+                                qr=segno.make(url, error="m").svg_data_uri(scale=3, border=2),
+                                returned_at=svc.returned_at(req) or utcnow())
 
 
 # ---- settings (admin) --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ page's missing items and revised date, and the receipt's wording per kind of doc
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -345,3 +345,15 @@ def test_the_receipt_says_who_issues_the_document(client, login_as, make_request
     assert re.search(r'data-testid="receipt-title">' + re.escape(title), html)
     assert sentence in re.search(r'data-testid="receipt-issuer">([^<]+)', html).group(1)
     assert " style=" not in html
+
+
+def test_the_slip_dates_the_return_not_the_printing(app, client, login_as, make_request, db, monkeypatch):
+    """A slip printed the next day still says when the file was returned (the step in the audit log)."""
+    from plaju.i18n import wib_text
+    req, _label = _returned(client, login_as, make_request)
+    returned = db.session.scalars(select(AuditEvent).where(AuditEvent.to_state == "returned")).one()
+    monkeypatch.setattr("plaju.documents.views.utcnow", lambda: datetime(2030, 1, 2, 3, 0))
+    slip = client.get(f"/documents/{req.id}/slip").get_data(as_text=True)
+    with app.test_request_context("/"):
+        said = wib_text(returned.occurred_at)
+    assert f'data-testid="slip-returned-at">{said}</dd>' in slip
