@@ -46,10 +46,14 @@ def test_guessing_codes_is_throttled(app, db, client):
     old = app.config["CHECK_LIMIT"]
     app.config["CHECK_LIMIT"] = "3 per minute"
     try:
-        statuses = [client.get(f"/cek/AAAA-BBBB-CCC{c}").status_code for c in "DEFGH"]
+        answers = [client.get(f"/cek/AAAA-BBBB-CCC{c}") for c in "DEFGH"]
     finally:
         app.config["CHECK_LIMIT"] = old
-    assert statuses[:3] == [404, 404, 404] and statuses[3:] == [429, 429]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429, 429]
+    # the citizen is told to wait and try the same page again, on the office's public pages (not the staff's)
+    page = answers[-1].get_data(as_text=True)
+    assert 'href="/cek/AAAA-BBBB-CCCH">Coba lagi</a>' in page and "/login" not in page
+    assert ">Kecamatan Plaju</a>" in page and "Intranet Plaju</a>" not in page
 
 
 def _upload(client, letter, data: bytes):
