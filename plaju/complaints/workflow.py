@@ -48,7 +48,7 @@ COMPLAINT_FLOW = register(Spec(
 ))
 
 sentences.describe_actions({
-    "complaint.submit": _l("received a complaint or suggestion from the tracking page"),
+    "complaint.submit": _l("sent a complaint or suggestion from the tracking page"),
     "complaint.answer": _l("answered the citizen's complaint"),
     "complaint.close": _l("closed the complaint without an answer"),
     "complaint.view": _l("opened the complaints"),

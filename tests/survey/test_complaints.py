@@ -38,6 +38,7 @@ def test_a_complaint_reaches_the_section_heads_inbox_and_the_answer_the_tracking
     assert "Pengaduan dan saran" in inbox.text and req.tracking_code in inbox.text
     page = client.get(f"/complaints/{complaint.id}")
     assert page.status_code == 200 and BODY in page.text
+    assert "mengirim pengaduan atau saran dari halaman pelacakan" in page.text  # the citizen sent it
     empty = client.post(f"/complaints/{complaint.id}/actions/answer", data={"version": "0", "comment": " "})
     assert empty.status_code == 422
     answer = "Mohon maaf, berkas sudah kami proses hari ini dan siap diambil besok."

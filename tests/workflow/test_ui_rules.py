@@ -25,6 +25,11 @@ def test_every_step_of_every_spec_and_every_recorded_action_reads_as_a_sentence(
     assert missing == []
     with app.test_request_context():
         assert sentences.action_label("document.sign") == "menandatangani dokumen"
+        # HR tells every action from the others in the "kind of action" choice: no two share their words
+        said = {}
+        for action in sentences.known_actions():
+            said.setdefault(sentences.action_label(action), []).append(action)
+        assert {label: names for label, names in said.items() if len(names) > 1} == {}
 
 
 def test_every_kind_of_action_has_a_name_in_the_audit_search(app, client, login_as):

@@ -21,7 +21,7 @@ sentences.describe_actions({
     "enrolment.refuse_sign_off": _l("declined the sign-off"),
     "enrolment.complete": _l("reported the course completed"),
     "enrolment.complete_elearning": _l("finished the e-learning"),
-    "enrolment.complete_internal_elearning": _l("finished the e-learning"),
+    "enrolment.complete_internal_elearning": _l("finished the office's own e-learning (its certificate follows)"),
     "enrolment.attendance_met": _l("closed the course at the minimum attendance"),
     "enrolment.sign_certificate": _l("signed the certificate"),
     "training_course.attendance": _l("recorded attendance"),
