@@ -43,7 +43,8 @@ class Checkpoint:
 
     @property
     def at_text(self) -> str:
-        return self.at.strftime("%Y-%m-%d %H:%M UTC")
+        from ..i18n import wib_text  # the office's time, as every page writes it
+        return wib_text(self.at)
 
     def message(self) -> str:
         return f"checkpoint {self.seq} {self.hash} {self.at.strftime(TIME_FORMAT)}"

@@ -113,8 +113,8 @@ def verify_chain(batch: int = 5000, *, session=None, check_age: bool = True) -> 
                                    "hashes that anyone with database access can recompute."))
     if not found:
         verdict.warnings.append(_l("There is no checkpoint yet, so deleted newest events or an "
-                                   "emptied log cannot be detected. Run `flask --app plaju audit "
-                                   "checkpoint`."))
+                                   "emptied log cannot be detected. Ask the administrator to schedule the "
+                                   "daily checkpoint (`flask --app plaju audit checkpoint`)."))
         return verdict
     for checkpoint in found:
         if 0 < checkpoint.seq <= verdict.head_seq and seen.get(checkpoint.seq) != checkpoint.hash:

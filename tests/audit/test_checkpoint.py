@@ -189,6 +189,7 @@ def test_hr_page_gives_the_same_verdict(app, client, login_as, db, users, checkp
     verdict = verify_chain()
     assert not verdict.ok and verdict.broken_seq is not None
     assert f"Rantai rusak pada peristiwa #{verdict.broken_seq}" in body and "titik periksa" in body
+    assert "WIB" in body and "UTC" not in body  # the checkpoint's time as the office reads it
     assert str(verdict.reason) in body
 
 
@@ -197,6 +198,8 @@ def test_hr_page_warns_without_a_checkpoint(client, login_as, db, users, checkpo
     login_as("hr")
     body = client.post("/audit/verify").get_data(as_text=True)
     assert "alert-warning" in body and "Rantai utuh" not in body and "titik periksa" in body.lower()
+    # HR is told whom to ask, in words: "all 2 events", not "the 2nd"
+    assert "Mintalah administrator" in body and "Seluruh" in body and "Ke-" not in body
 
 
 def test_an_unreadable_checkpoint_file_fails_the_check_without_a_crash(app, client, login_as, db, users,
