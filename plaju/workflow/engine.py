@@ -25,6 +25,8 @@ from .errors import Conflict, Invalid, NotAllowed, Refused
 from .spec import Spec, Step
 
 log = logging.getLogger(__name__)
+# a reason the citizen or a colleague reads ("x" says nothing): at least this many characters
+MIN_REASON = 5
 # Specs defined at import time register here; create_app() gives each application its own copy
 # (app.extensions["workflow_specs"]), so an application, or a test, may add or swap specs alone.
 _DEFAULT_SPECS: dict[type, Spec] = {}
@@ -228,6 +230,9 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         comment = (comment or "").strip() or None
         if step.comment_required and not comment:
             raise Invalid(_("A reason is required for \"%(step)s\".", step=step.label), code="comment")
+        if step.comment_required and len(comment) < MIN_REASON:
+            raise Invalid(_("Write a clear reason for \"%(step)s\" (at least %(n)s characters): the applicant "
+                            "and your colleagues read it.", step=step.label, n=MIN_REASON), code="comment")
         if "confirm" in step.form and not (data or {}).get("confirmed"):
             raise Invalid(_("Tick the box to confirm \"%(step)s\"; it cannot be undone.", step=step.label),
                           code="confirm")

@@ -184,3 +184,13 @@ def test_one_machine_per_spec_and_no_models_attached(db, users, ticket):
     fire(ticket, "submit", users["asn"], expected_version=0)
     assert DEMO_SPEC.machine is machine
     assert machine.models == []
+
+
+def test_a_reason_of_a_letter_or_two_is_refused_and_changes_nothing(db, users, ticket):
+    _at(db, ticket, "approved")
+    before = ticket.version
+    with pytest.raises(Invalid) as refused:
+        fire(ticket, "reject", users["camat"], expected_version=ticket.version, comment=" x ")
+    assert refused.value.code == "comment" and "sekurang-kurangnya 5 karakter" in str(refused.value.message)
+    db.session.expire_all()
+    assert db.session.get(DemoTicket, ticket.id).version == before
