@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import Unit, User
 from ..extensions import db
+from ..i18n import gettext as _
 from ..training.models import JP_TARGET, KINDS, METHODS, Course, Enrolment, Plan, PlanItem
 
 WIB_OFFSET = timedelta(hours=7)  # Asia/Jakarta: UTC+7, no daylight saving
@@ -32,6 +33,8 @@ class UnitRow:
     reached: int = 0
     jp: int = 0
     planned: int = 0
+    # the whole office: the JP of the units that have a plan, so JP without a plan do not inflate the share
+    jp_of_planned: int | None = None
 
     @property
     def reached_percent(self):
@@ -39,7 +42,7 @@ class UnitRow:
 
     @property
     def realised_percent(self):
-        return share(self.jp, self.planned)
+        return share(self.jp if self.jp_of_planned is None else self.jp_of_planned, self.planned)
 
 
 def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False) -> dict:
@@ -82,13 +85,14 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         by_kind[kind] += credited
         by_method[method] += credited
 
+    no_unit = _("No unit")
     office = UnitRow(None, "")
     rows: dict = {}
     for person in people:
         row = rows.get(person.unit_id)
         if row is None:
             unit = units.get(person.unit_id)
-            row = rows[person.unit_id] = UnitRow(person.unit_id, unit.name if unit else "—")
+            row = rows[person.unit_id] = UnitRow(person.unit_id, unit.name if unit else no_unit)
         reached = jp[person.id] >= JP_TARGET
         for cell in (row, office):
             cell.people += 1
@@ -98,9 +102,10 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         row = rows.get(unit_id)
         if row is None:
             unit = units.get(unit_id)
-            row = rows[unit_id] = UnitRow(unit_id, unit.name if unit else "—")
+            row = rows[unit_id] = UnitRow(unit_id, unit.name if unit else no_unit)
         row.planned += int(total)
         office.planned += int(total)
+    office.jp_of_planned = sum(row.jp for row in rows.values() if row.planned)
 
     # one pass per person with credits: running JP month by month (people without credits never reach)
     reached_in = [0] * 13
@@ -133,6 +138,6 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         "trend": trend,
         "below_target": [{"name": p.full_name, "nip": p.nip, "position": p.position, "jp": jp[p.id],
                           "short": JP_TARGET - jp[p.id],
-                          "unit": units[p.unit_id].name if p.unit_id in units else "—"} for p in below],
+                          "unit": units[p.unit_id].name if p.unit_id in units else no_unit} for p in below],
         "jp": dict(jp),
     }

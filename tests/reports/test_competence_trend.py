@@ -51,3 +51,31 @@ def test_the_trend_counts_each_asn_from_the_wib_month_their_jp_reached_20(db, us
     assert not names & {users[w].full_name for w in ("asn", "clerk", "kasi", "sekcam")}
     assert below[-1] == {**below[-1], "name": users["hr"].full_name, "jp": 10, "short": 10}
     assert [row["jp"] for row in below] == sorted(row["jp"] for row in below)
+
+
+def test_the_office_s_realisation_counts_only_units_with_a_plan(app, db, users):
+    """192 JP done against 93 planned by one unit read "206 %": JP of units without a plan are left out."""
+    from plaju.accounts.models import Unit
+    from plaju.training.models import Plan, PlanItem
+    course = Course(title="Kursus Uji", kind="teknis", method="kursus", jp=8)
+    planned = Unit(code="berencana", name="Seksi Berencana", kind="seksi")
+    unplanned = Unit(code="tanpa", name="Seksi Tanpa Rencana", kind="seksi")
+    db.session.add_all([course, planned, unplanned])
+    db.session.flush()
+    users["asn"].unit_id, users["clerk"].unit_id, users["hr"].unit_id = planned.id, unplanned.id, None
+    plan = Plan(unit_id=planned.id, year=2026, state="approved")
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(PlanItem(plan_id=plan.id, user_id=users["asn"].id, title="Bimtek", kind="teknis", planned_jp=20,
+                            funding="apbd"))
+    for who, jp in (("asn", 10), ("clerk", 30)):
+        db.session.add(Enrolment(course_id=course.id, user_id=users[who].id, state="verified", jp_credited=jp,
+                                 credited_year=2026, verified_at=datetime(2026, 3, 2, 3, 0)))
+    db.session.commit()
+    with app.test_request_context("/"):
+        board = competence_dashboard(2026, 12, sees_everyone=True)
+    office = board["office"]
+    assert (office.jp, office.planned, office.jp_of_planned, office.realised_percent) == (40, 20, 10, 50.0)
+    rows = {row.name: row for row in board["units"]}
+    assert rows["Seksi Berencana"].realised_percent == 50.0 and rows["Seksi Tanpa Rencana"].realised_percent is None
+    assert "Tanpa unit kerja" in rows  # people without a unit: a row named in words, not "—"
