@@ -252,11 +252,13 @@ def test_the_notifications_page_shows_a_handled_item_as_done(client, login_as, d
     login_as("camat")
     page = client.get("/notifications/").get_data(as_text=True)
     assert 'data-testid="todo-waiting"' in page and 'data-testid="todo-done"' not in page
+    assert "Langkah yang dapat Anda ambil" in page
     assert 'data-testid="unread">1<' in client.get("/notifications/count").get_data(as_text=True)
     request = db.session.get(type(request), request.id)
     step_taken(request, "sign", users["camat"], _document("signed", request, users))
     page = client.get("/notifications/").get_data(as_text=True)
     assert 'data-testid="todo-done"' in page and 'data-testid="todo-waiting"' not in page
+    assert "Langkah yang dapat Anda ambil" not in page  # handled: no steps offered any more
     assert "unread" not in client.get("/notifications/count").get_data(as_text=True)
 
 
