@@ -19,6 +19,7 @@ from ..audit.models import AuditEvent
 from ..database import lock_row, locked_here, utcnow
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n import wib_text
 from ..timeutil import to_wib
 from . import assignments
 from .errors import Conflict, Invalid, NotAllowed, Refused
@@ -169,9 +170,9 @@ def _conflict(spec: Spec, entity) -> Conflict:
     step = spec.step_by_trigger.get(trigger)
     when = to_wib(datetime.fromisoformat(last.occurred_at))
     return Conflict(
-        _("%(name)s already did \"%(step)s\" at %(time)s WIB. Your page was out of date; it now shows "
+        _("%(name)s already did \"%(step)s\" at %(time)s. Your page was out of date; it now shows "
           "the current state.", name=last.actor_name or "?", step=step.label if step else trigger,
-          time=when.strftime("%d-%m-%Y %H:%M")),
+          time=wib_text(last.occurred_at)),
         by=last.actor_name, at=when)
 
 

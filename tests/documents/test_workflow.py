@@ -1,4 +1,5 @@
 """The document workflow: who may do what in which state, conflicts, signatures, the audit trail."""
+import re
 import threading
 from datetime import timedelta
 
@@ -119,6 +120,8 @@ def test_stale_page_is_a_409_naming_who_acted_first(db, users, make_request):
     assert refused.value.status == 409
     assert users["kasi"].full_name in str(refused.value.message)
     assert "sudah melakukan" in str(refused.value.message)
+    # the time as every page writes it: "30 Nov 2026 20.08 WIB", not "30-11-2026 20:08"
+    assert re.search(r"pada \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}\.\d{2} WIB\.", str(refused.value.message))
     assert fresh(db, req).state == "processing"
 
 
