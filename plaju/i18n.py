@@ -10,7 +10,7 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import g, has_request_context, session
-from flask_babel import format_date, format_datetime, get_locale, get_translations
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 from .timeutil import to_wib
@@ -93,6 +93,11 @@ def month_text(value: str) -> str:
     return f"{_month_names(get_locale() or 'id', 'wide')[int(value[5:7]) - 1]} {value[:4]}"
 
 
+def decimal_text(value, digits: int = 2) -> str:
+    """A measured value as the reader's language writes it: "76,75" in Bahasa Indonesia."""
+    return format_decimal(value, format="#,##0." + "0" * digits)
+
+
 def wib_writer():
     """wib_text for the current locale, looked up once: for a list that writes a time in every row."""
     months = _month_names(get_locale() or "id")
@@ -133,6 +138,7 @@ def init_i18n(app, babel) -> None:
     app.add_template_filter(wib_text, "wib")
     app.add_template_filter(date_text, "tanggal")
     app.add_template_filter(month_text, "bulan")
+    app.add_template_filter(decimal_text, "desimal")
 
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_lang"] = select_locale

@@ -57,8 +57,9 @@ def test_every_number_equals_the_reference_computed_from_raw_rows(client, db, us
         assert row.index.value == reference_index(by_month.get(row.key, [])), row.key
         assert row.index.respondents == len(by_month.get(row.key, []))
         if by_month.get(row.key):
-            cell = re.search(rf'data-testid="month-{row.key}".*?data-testid="ikm">([\d.]+)<', page.text, re.S)
-            assert Decimal(cell.group(1)) == reference_index(by_month[row.key])
+            cell = re.search(rf'data-testid="month-{row.key}".*?data-testid="ikm">([\d,]+)<', page.text, re.S)
+            # written as Bahasa writes decimals: "76,75"
+            assert Decimal(cell.group(1).replace(",", ".")) == reference_index(by_month[row.key])
         # a month reads as people say it ("Oktober 2026"), not as stored ("2026-10")
         said = f"{get_month_names('wide', locale='id')[int(row.key[5:])]} {row.key[:4]}"
         assert re.search(rf'data-testid="month-{row.key}"><td>{said}</td>', page.text), row.key
@@ -74,6 +75,10 @@ def test_every_number_equals_the_reference_computed_from_raw_rows(client, db, us
     # the population is 0; a month with 1 answer is below the floor of 30 only against its population
     assert 'data-testid="skm-comments"' in page.text and "Bagus" in page.text
     assert not re.search(r"\d{4}-\d{2} ·", page.text)  # a comment's month reads in words too
+    assert re.search(r"IKM [A-Z][a-z]+ \d{4} sampai [A-Z][a-z]+ \d{4}", page.text)  # months in words
+    public = client.get("/skm").text
+    assert re.search(r"Periode [A-Z][a-z]+ \d{4} sampai [A-Z][a-z]+ \d{4}", public)
+    assert re.search(r'data-testid="ikm">\d+,\d\d<', public)  # a decimal comma, as Bahasa writes it
     for path in ("/reports/skm", "/skm"):  # the HTMX fragments render alone too
         fragment = client.get(path, headers={"HX-Request": "true"})
         assert fragment.status_code == 200 and 'id="main"' in fragment.text and "<html" not in fragment.text
@@ -121,7 +126,7 @@ def test_the_public_page_shows_the_index_and_the_service_standards_without_login
     db.session.commit()
     page = client.get("/skm")
     assert page.status_code == 200
-    assert 'data-testid="ikm">100.00<' in page.text and "Sangat baik" in page.text
+    assert 'data-testid="ikm">100,00<' in page.text and "Sangat baik" in page.text
     assert page.text.count('data-testid="standard"') == db.session.scalar(
         select(func.count()).select_from(DocumentType).where(DocumentType.active.is_(True)))
     assert "Surat Keterangan Tidak Mampu" in page.text
