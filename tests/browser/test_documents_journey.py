@@ -169,6 +169,13 @@ def test_the_queue_and_intake_fit_a_phone(phone_page):
     assert_accessible(phone_page)
     phone_page.goto("/documents/new")
     assert_accessible(phone_page)
+    # the receipt on a phone: the survey's long link wraps inside its box
+    _take_in(phone_page, "Surat Keterangan Tidak Mampu", make_nik(date(1990, 1, 2), True, 9101), "Warga Telepon")
+    assert_fits_phone(phone_page)
+    spill = phone_page.get_by_test_id("receipt-skm").evaluate(
+        "box => [...box.querySelectorAll('*')].some(e => e.getBoundingClientRect().right > "
+        "box.closest('.card').getBoundingClientRect().right + 1)")
+    assert not spill
 
 
 def test_the_document_types_fit_a_phone(phone_page):
