@@ -50,7 +50,7 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
     page.goto(enrolment_url)
     expect(page.get_by_test_id("waiting-for")).to_contain_text("Camat atau Plh/Plt Camat")
     assert_accessible(page)
-    page.get_by_role("button", name="Tandatangani (pelatihan rutin)").click()
+    page.get_by_role("button", name="Sahkan (pelatihan rutin)").click()
     expect(_state(page)).to_have_attribute("data-state", "in_progress")
     expect(page.get_by_test_id("action-done")).to_contain_text("Menunggu: ASN yang bersangkutan")
     logout(page)
@@ -88,7 +88,7 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
     # every step in order, as a sentence in Bahasa (raw step codes are not shown)
     said = trail.locator(".history-text").all_inner_texts()
     verbs = ["mengajukan pendaftaran pelatihan", "menyetujui pendaftaran",
-             "menandatangani pendaftaran (pelatihan rutin)", "menyelesaikan satu modul", "menyelesaikan satu modul",
+             "mengesahkan pendaftaran (pelatihan rutin)", "menyelesaikan satu modul", "menyelesaikan satu modul",
              "menyelesaikan satu modul", "mengerjakan kuis", "menyelesaikan e-learning",
              "memverifikasi penyelesaian dan mencatat JP"]
     assert len(said) == len(verbs) and all(verb in text for verb, text in zip(verbs, said, strict=True)), said
@@ -182,7 +182,7 @@ def test_an_asn_finishes_the_offices_own_elearning_and_downloads_its_signed_cert
     logout(page)
     login(page, "camat")
     page.goto(enrolment_url)
-    page.get_by_role("button", name="Tandatangani (pelatihan rutin)").click()
+    page.get_by_role("button", name="Sahkan (pelatihan rutin)").click()
     expect(_state(page)).to_have_attribute("data-state", "in_progress")
     logout(page)
 

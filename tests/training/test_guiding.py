@@ -20,8 +20,8 @@ def test_the_catalogue_lists_open_courses_first_and_closed_ones_greyed(client, l
     card = page[page.index(closed.title):page.index(closed.title) + 1500]
     assert "Sisa kursi" not in card and "Ditutup" in card
     assert page.count('data-closed="yes"') == 2 and page.count('data-closed="no"') == 2
-    assert "Plh/Plt Camat boleh menyetujui" in page
-    assert "Plh/Plt Camat boleh menyetujui" in client.get(f"/training/courses/{soon.id}").text
+    assert "Plh/Plt Camat boleh mengesahkan" in page
+    assert "Plh/Plt Camat boleh mengesahkan" in client.get(f"/training/courses/{soon.id}").text
 
 
 def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apart(client, login_as, users, make_course,
