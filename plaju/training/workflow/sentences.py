@@ -48,7 +48,8 @@ sentences.describe_actions({
 })
 sentences.describe_fields({
     "approved_by_id": _l("Approved by"), "signed_by_id": _l("Signed off by"), "evidence": _l("Evidence"),
-    "quiz_score": _l("Quiz score"), "attempt": _l("This attempt"), "jp_credited": _l("JP credited"),
+    "quiz_score": _l("Quiz score"), "attempt": _l("Score of this attempt"), "attempts": _l("Attempts in a row"),
+    "jp_credited": _l("JP credited"),
     "credited_year": _l("Year credited"), "notes": _l("Notes"), "supersedes": _l("Replaces plan"),
     "course": _l("Course"), "asn": _l("ASN"), "module": _l("Module"), "question": _l("Question"),
     "items": _l("Planned activities"), "item": _l("Planned activity"), "amends": _l("Amends plan"),
