@@ -90,9 +90,16 @@ def edit(user_id=None):
         return once.already_done(first)
     if form.validate_on_submit():
         try:
+            was_active = user.active if user is not None else None
             saved = save_user(_actor(), user, form.data, form.password.data or None,
                               once_token=form.form_token.data if user is None else None)
-            flash(_("Account %(name)s saved.", name=saved.username), "success")
+            if was_active and not saved.active:  # say what changed for the person, not only "saved"
+                flash(_("Account %(name)s disabled: %(person)s can no longer sign in.", name=saved.username,
+                        person=saved.full_name), "success")
+            elif was_active is False and saved.active:
+                flash(_("Account %(name)s enabled again.", name=saved.username), "success")
+            else:
+                flash(_("Account %(name)s saved.", name=saved.username), "success")
             return redirect(url_for("people.index"))
         except once.AlreadyDone as done:
             return once.already_done(done.url)

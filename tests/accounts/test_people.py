@@ -186,8 +186,13 @@ def test_admin_resets_and_deactivates_an_authority_account(app, client, login_as
     login_as("admin")
     assert client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, password=ONE_TIME)).status_code == 302
     assert camat_session.get("/").status_code == 302
-    assert client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, active="0")).status_code == 302
+    disabled = client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, active="0"), follow_redirects=True)
     assert not _fresh(db, camat).active
+    # told what it means for the person, not only "saved"
+    assert f"Akun camat dinonaktifkan: {camat.full_name} tidak dapat masuk lagi." in disabled.get_data(as_text=True)
+    enabled = client.post(f"/people/{camat.id}/edit", data=_edit_form(_fresh(db, camat), active="1"),
+                          follow_redirects=True)
+    assert "Akun camat diaktifkan kembali." in enabled.get_data(as_text=True) and _fresh(db, camat).active
 
 
 def test_nobody_changes_their_own_roles_or_deactivates_themselves(client, login_as, users, db):
