@@ -2,6 +2,7 @@
 review, and `issue_letter()` called from the sign step. Rendering, numbering and signing are in
 plaju.letters; what a letter says about a request is here."""
 import functools
+import re
 from datetime import date
 
 from flask import url_for
@@ -59,8 +60,15 @@ def _person(req) -> tuple[list, list]:
     return [("Nama", req.name), ("NIK", req.nik), ("Alamat", _address(req))], []
 
 
+_SAID_TWICE = re.compile(r"^(untuk\s+)?keperluan\s*:?\s*", re.IGNORECASE)
+
+
 def _purpose(req) -> str:
-    return (getattr(req, "purpose", "") or req.note or "").strip() or "keperluan administrasi"
+    """What the letter is for, after "untuk keperluan:": a purpose typed as "keperluan sekolah" loses its
+    own "keperluan", so the letter does not say it twice."""
+    text = (getattr(req, "purpose", "") or req.note or "").strip()
+    text = _SAID_TWICE.sub("", text).strip()
+    return text or "administrasi"
 
 
 def _sktm(req):

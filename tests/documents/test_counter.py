@@ -147,6 +147,17 @@ def test_an_sktm_for_the_applicant_himself_keeps_the_applicant_on_the_letter(mak
     assert not any("atas permohonan" in s for s in content.statements)
 
 
+@pytest.mark.parametrize(("note", "said"), [
+    ("", "untuk keperluan: administrasi."),
+    ("keperluan beasiswa sekolah", "untuk keperluan: beasiswa sekolah."),
+    ("Untuk keperluan: berobat", "untuk keperluan: berobat."),
+])
+def test_the_letter_says_keperluan_once(make_request, note, said):
+    req = make_request("processing", "sktm", name="Warga Sendiri", note=note)
+    statements = " ".join(draw(req).content.statements)
+    assert said in statements and "keperluan: keperluan" not in statements.lower()
+
+
 def test_the_ahli_waris_letter_lists_the_deceased_and_every_heir(make_request):
     req = make_request("processing", "ahli-waris", name="Rudi Hasan")
     statements = "\n".join(draw(req).content.statements)
