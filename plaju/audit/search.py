@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import BindParameter
 
 from ..extensions import db
+from ..i18n import date_text
 from ..i18n import gettext as _
 from ..timeutil import WIB
 from . import sentences
@@ -380,7 +381,8 @@ def parse(args) -> Search:
     start = _date(filters["date_from"], _("The date from"), errors)
     end = _date(filters["date_to"], _("The date until"), errors)
     if start and end and start > end:
-        errors.append(_("The date from (%(start)s) is after the date until (%(end)s).", start=start, end=end))
+        errors.append(_("The date from (%(start)s) is after the date until (%(end)s).", start=date_text(start),
+                        end=date_text(end)))
     if start or end:
         times, search.span, search.span_high, search.tail = _date_range(start, end)
         where.extend(times)

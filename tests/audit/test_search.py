@@ -119,7 +119,8 @@ def test_bad_filters_get_a_clear_message_and_no_rows(db, client, users, login_as
     db.session.commit()
     login_as("hr")
     for query, words in [({"date_from": "2026-02-30"}, "bukan tanggal"),
-                         ({"date_from": "2026-11-30", "date_to": "2026-11-01"}, "setelah"),
+                         ({"date_from": "2026-11-30", "date_to": "2026-11-01"},
+                          "(30 November 2026) setelah tanggal akhir (1 November 2026)"),
                          ({"person": "Tidak Ada Orangnya"}, "Tidak ada orang"),
                          ({"code": "ZZZZ9999"}, "Tidak ada permohonan"),
                          ({"outcome": "maybe"}, "tidak dikenal"),
