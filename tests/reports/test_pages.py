@@ -169,3 +169,13 @@ def test_constant_number_of_statements(app, client, login_as, db, office):
     assert db.session.scalar(select(func.count()).select_from(DocumentRequest)) == 48
     large = {path: _statements(app, client, path) for path in paths}
     assert large == small
+
+
+def test_the_month_field_shows_the_month_on_screen(client, login_as, office):
+    """The Camat sees which month the report is of in its own field, not an empty "---------- ----"."""
+    office(3, 5)
+    login_as("camat")
+    month = this_month()
+    for path in ("/reports/bulanan", "/reports/layanan"):
+        page = client.get(path).get_data(as_text=True)
+        assert f'name="bulan" value="{month}"' in page, path
