@@ -44,9 +44,12 @@ def _page(status: int = 200, **context):
     context.setdefault("open_key", None)
     if context["open_key"] is None and groups and groups[0].rows and context.get("opened_next"):
         context["open_key"] = groups[0].rows[0].key
+    # the bulk buttons only where a row on the page can be taken in bulk, named by what they do there
+    bulk = [row.bulk_action for group in groups for row in group.rows if row.bulk_action]
     html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
                                 total_label=services.count_label(sum(g.count for g in groups)),
-                                item_value=services.item_value, **context)
+                                item_value=services.item_value, bulk_any=bool(bulk),
+                                bulk_signs=any(a.step.reauth for a in bulk), **context)
     response = make_response(html, status)
     if context.get("changed"):
         trigger(response, "inbox-changed", "notifications-changed")

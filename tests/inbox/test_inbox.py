@@ -52,6 +52,20 @@ def test_the_camat_sees_documents_enrolments_and_plans_in_one_list_overdue_first
     assert "Pelatihan Arsip" in page and users["asn"].full_name in page
     assert client.get("/inbox/count").text.count(">4<") == 1
     assert "Perlu tindakan saya" in client.get("/").text
+    assert "Tandatangani dan setujui semua di halaman ini" in page  # his page has letters to sign
+
+
+def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
+        client, login_as, db, users, make_request, make_course, enrol):
+    make_request("received", name="Untuk Petugas")
+    login_as("clerk")  # the clerk's steps are each taken on their own: no bulk buttons to press in vain
+    page = client.get("/inbox/").text
+    assert "Untuk Petugas" in page and 'data-testid="bulk-all"' not in page
+    enrol(make_course(title="Pelatihan Arsip", quota=None), users["asn"], "requested")
+    login_as("kasi")  # approves in bulk, signs nothing: the buttons say approve
+    page = client.get("/inbox/").text
+    assert 'data-testid="bulk-all"' in page and "Setujui semua di halaman ini" in page
+    assert "Tandatangani dan setujui" not in page
 
 
 def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest(
