@@ -66,6 +66,8 @@ def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
     page = client.get("/inbox/").text
     assert 'data-testid="bulk-all"' in page and "Setujui semua di halaman ini" in page
     assert "Tandatangani dan setujui" not in page
+    # a step from far down a phone's list comes back scrolled to the top, where its outcome is said
+    assert page.count('hx-swap="outerHTML show:#inbox:top"') == page.count('hx-post="/inbox/act"') > 0
 
 
 def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest(
