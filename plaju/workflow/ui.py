@@ -113,6 +113,13 @@ def done_message(entity, step) -> str:
     return message
 
 
+def named(entity, message: str) -> str:
+    """The message with the item it is about in front ("PLJ-7K2QX-M4PZA · Budi: Done: ...")."""
+    summary = spec_for(entity).summary(entity)
+    who = " · ".join(str(part) for part in (summary.get("code"), summary.get("name")) if part)
+    return f"{who}: {message}" if who else message
+
+
 # after any step the navigation's to-do counter refreshes itself (templates/base.html)
 INBOX_EVENT = "inbox-changed"
 
@@ -166,6 +173,8 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
         entity = db.session.get(type(entity), entity.id)  # as fire() left it: committed, still loaded
         message = done_message(entity, step)
         elsewhere = following_item(entity, actor) or (gone(entity) if gone else None)
+        if elsewhere:  # the next page shows another item: the message says which one was done
+            message = named(entity, message)
         if wants_fragment():
             if elsewhere:
                 flash(message, "success")

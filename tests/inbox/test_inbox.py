@@ -251,6 +251,9 @@ def test_signing_on_an_item_page_opened_from_the_inbox_opens_the_next_waiting_it
                        data={"version": first.version, "password": PASSWORD, "from": "inbox"})
     assert done.status_code == 200 and done.headers["HX-Redirect"] == f"/documents/{second.id}?from=inbox"
     assert "inbox-changed" in done.headers["HX-Trigger"]
+    # the next page shows another request: its message says which one was signed
+    shown = client.get(done.headers["HX-Redirect"]).text
+    assert f"{first.tracking_code} · Pertama: Selesai: Tandatangani" in shown
     # without JavaScript: a redirect to the same place
     done = client.post(f"/documents/{second.id}/actions/sign",
                        data={"version": second.version, "password": PASSWORD, "from": "inbox"})
