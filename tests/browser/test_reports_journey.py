@@ -41,3 +41,14 @@ def test_dashboards_on_a_phone(phone_page):
     page.emulate_media(media="print")
     expect(page.locator("nav").first).to_be_hidden()
     expect(page.get_by_test_id("report-xlsx")).to_be_hidden()
+
+
+def test_report_tables_fit_a_desk_screen(page):
+    """At 1280 px no report table hides a column behind a sideways scroll: a wide one sits below its
+    chart, full width, and long row names wrap."""
+    login(page, "camat")
+    for path in ("/reports/layanan", "/reports/kompetensi", "/reports/bulanan"):
+        page.goto(path)
+        hidden = page.evaluate("""[...document.querySelectorAll('.table-responsive')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.getAttribute('aria-label'))""")
+        assert not hidden, f"{path}: these tables scroll sideways at 1280 px: {hidden}"
