@@ -52,3 +52,9 @@ def test_report_tables_fit_a_desk_screen(page):
         hidden = page.evaluate("""[...document.querySelectorAll('.table-responsive')]
             .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.getAttribute('aria-label'))""")
         assert not hidden, f"{path}: these tables scroll sideways at 1280 px: {hidden}"
+    # the Camat's menu of many areas: each item on one line (they wrap as items, not as words)
+    broken = page.evaluate("""[...document.querySelectorAll('.navbar .nav-link')]
+        .filter(e => e.getClientRects().length > 0
+                     && e.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(e).lineHeight))
+        .map(e => e.innerText)""")
+    assert not broken, f"menu items broken over lines at 1280 px: {broken}"
