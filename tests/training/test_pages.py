@@ -174,7 +174,9 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
     assert row.state == "completed" and (Path(app.config["UPLOAD_FOLDER"]) / row.evidence_name).exists()
-    assert 'data-testid="my-jp">0<' in client.get("/training/me").text  # not yet verified
+    waiting = client.get("/training/me").text
+    assert 'data-testid="my-jp">0<' in waiting  # not yet verified, but said to be on its way
+    assert 'data-testid="jp-pending">Tambah 12 JP setelah diverifikasi' in waiting
     assert client.get(f"/training/enrolments/{enrolment.id}/evidence").status_code == 200
     login_as("hr")
     assert "Pendaftaran pelatihan: 1" in client.get("/").text  # the inbox card leads the home page
@@ -182,6 +184,7 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     login_as("asn")
     me = client.get("/training/me").text
     assert 'data-testid="my-jp">12<' in me and "Terverifikasi, JP tercatat" in me
+    assert 'data-testid="jp-pending"' not in me  # counted now, no longer pending
     assert "12 / 20 JP" in client.get("/").text
     login_as("clerk")  # another ASN sees neither the enrolment nor the evidence
     assert client.get(f"/training/enrolments/{enrolment.id}").status_code == 403

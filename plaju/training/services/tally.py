@@ -18,6 +18,15 @@ def jp_earned(user_ids, year: int) -> dict[int, int]:
     return earned
 
 
+# done, but not yet counted: HR still verifies the evidence, or the certificate still awaits its signature
+PENDING_STATES = ("completed", "awaiting_certificate")
+
+
+def jp_pending(enrolments) -> int:
+    """The JP of the ASN's finished trainings that do not count yet, as the course or certificate says."""
+    return sum((e.certificate_jp or e.course.jp or 0) for e in enrolments if e.state in PENDING_STATES)
+
+
 def tally(user, year: int | None = None) -> int:
     year = year or today_wib().year
     return jp_earned([user.id], year)[user.id]

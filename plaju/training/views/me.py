@@ -23,9 +23,10 @@ def me():
     team_more, team = len(team) > TEAM_PAGE, team[:TEAM_PAGE]
     earned = tally_service.jp_earned([user.id] + [m.id for m in team], year)
     team_enrolments = enrolment_service.enrolments_of([m.id for m in team], states=OPEN_STATES)
+    mine = enrolment_service.enrolments_of([user.id])[user.id]
     return render_page_or_block(
-        "training/me.html", "training", year=year, jp=earned[user.id],
-        enrolments=enrolment_service.enrolments_of([user.id])[user.id],
+        "training/me.html", "training", year=year, jp=earned[user.id], pending=tally_service.jp_pending(mine),
+        enrolments=mine,
         recommended=catalogue_service.recommended(user),
         team=team, team_jp=earned, team_enrolments=team_enrolments, team_page=team_page, team_more=team_more,
         waiting=enrolment_service.count_awaiting(user))
