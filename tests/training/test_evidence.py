@@ -182,3 +182,17 @@ def test_training_outside_the_catalogue_is_reported_and_verified_the_same_way(cl
     assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
                        data={"version": enrolment.version}).status_code == 303
     assert tally_service.tally(users["asn"], ends.year) == 12
+
+
+def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, login_as, users, db):
+    """An ASN reports an e-learning from a national LMS: its page has no "0 of 0 modules" box."""
+    ends = TODAY - timedelta(days=4)
+    body = {"title": "E-learning Manajemen ASN", "kind": "manajerial", "method": "elearning",
+            "starts_on": (ends - timedelta(days=2)).isoformat(), "ends_on": ends.isoformat(), "jp": "8",
+            "certificate_number": "LMS/2026/123", "certificate_date": ends.isoformat(),
+            "certificate_issuer": "LAN RI", "certificate_jp": "8", "form_token": new_token(), "evidence": pdf_upload()}
+    login_as("asn")
+    assert client.post("/training/external", data=body, content_type="multipart/form-data").status_code == 303
+    enrolment = db.session.scalar(select(Enrolment))
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "E-learning Manajemen ASN" in page and 'data-testid="learning-box"' not in page

@@ -43,9 +43,10 @@ def _verification(enrolment) -> dict | None:
 
 
 def _enrolment_context(enrolment) -> dict:
-    learning = elearning_service.learning_status(enrolment) if enrolment.course.is_elearning else None
-    actions = enrolment_service.actions_for(enrolment, actor())
+    # modules to follow here: not for an e-learning taken elsewhere and reported (an external course)
     course = enrolment.course
+    learning = elearning_service.learning_status(enrolment) if course.is_elearning and not course.external else None
+    actions = enrolment_service.actions_for(enrolment, actor())
     return {"enrolment": enrolment, "actions": actions, "certificates": certificates_of(enrolment),
             # the signer reviews the draft certificate before signing it
             "signing": enrolment.state == "awaiting_certificate" and any(a.step.reauth for a in actions),
