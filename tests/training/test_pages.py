@@ -66,7 +66,7 @@ def test_enrol_without_javascript_then_the_supervisor_approves(client, login_as,
     enrolment = db.session.scalars(select(Enrolment)).one()
     assert response.headers["Location"].endswith(f"/training/enrolments/{enrolment.id}")
     page = client.get(response.headers["Location"]).text
-    assert "Diajukan" in page and "Permohonan Anda sudah dikirim ke atasan." in page
+    assert "Diajukan" in page and "Permohonan Anda sudah dikirim ke atasan; setelah atasan menyetujui, Camat mengesahkannya." in page
     login_as("kasi")
     approved = client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0},
                            headers=HX)
@@ -263,3 +263,9 @@ def test_a_course_s_changes_read_in_the_log_as_its_form_says_them(app, db, users
     with app.test_request_context("/"):
         [line] = sentences.render([person])
     assert [(c.label, c.before, c.after) for c in line.changes] == [("Aktif", "ya", "tidak")]
+
+
+def test_an_asn_with_nothing_to_approve_is_told_what_would_come_there(client, login_as):
+    login_as("asn")
+    page = client.get("/training/approvals").text
+    assert 'data-testid="nothing-waiting"' in page and "sebagai atasan langsung ASN" in page
