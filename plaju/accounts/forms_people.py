@@ -54,10 +54,12 @@ class NewUserForm(UserForm, OnceForm):
 
 
 class DelegationForm(OnceForm):
-    principal_id = SelectField(_l("Official"), coerce=int)
-    delegate_id = SelectField(_l("Stand-in"), coerce=int)
+    # the choices offer what the rules allow the reader; anything else posted is refused (and audited) by
+    # the service, not silently by the form
+    principal_id = SelectField(_l("Official"), coerce=int, validate_choice=False)
+    delegate_id = SelectField(_l("Stand-in"), coerce=int, validate_choice=False)
     kind = SelectField(_l("Kind"), choices=[SelectChoice("plh", _l("Plh (official briefly away)")),
-                                            SelectChoice("plt", _l("Plt (post vacant)"))])
+                                            SelectChoice("plt", _l("Plt (post vacant)"))], validate_choice=False)
     starts_on = DateField(_l("From"), validators=[DataRequired(_l("Fill in the start date."))])
     ends_on = DateField(_l("Until"), validators=[DataRequired(_l("Fill in the end date."))])
     order_number = StringField(_l("Surat perintah number"), validators=[

@@ -10,11 +10,13 @@ from ..core.registry import nav_item
 from ..core.urls import int_arg
 from ..extensions import db
 from ..htmx import render_page_or_block
+from ..i18n import date_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..timeutil import today_wib
 from . import rules
 from .forms_people import DelegationForm, NewUserForm, UserForm
-from .models import ROLES, Delegation, Unit, User
+from .models import ROLES, Delegation, Unit, User, UserRole
 from .people import PeopleError, add_delegation, refuse, revoke_delegation, save_user
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -38,8 +40,14 @@ def _deny(refusal: rules.Refusal, action: str | None = None, subject=None):
     abort(refusal.status, description=refusal.message)
 
 
-def _user_choices(blank):
-    users = db.session.execute(select(User.id, User.full_name, User.position).order_by(User.full_name)).all()
+def _user_choices(blank, ids=None, roles=None):
+    """People to choose from: all, or only these ids, or only active holders of these roles."""
+    stmt = select(User.id, User.full_name, User.position).order_by(User.full_name)
+    if ids is not None:
+        stmt = stmt.where(User.id.in_(ids))
+    if roles:
+        stmt = stmt.where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))))
+    users = db.session.execute(stmt).all()
     return [SelectChoice(0, blank)] + [
         SelectChoice(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name) for u in users]
 
@@ -130,9 +138,13 @@ def delegations():
         except rules.Refusal as refusal:
             _deny(refusal, "delegation.create")
     form = DelegationForm()
-    choices = _user_choices(_("(choose)"))
-    form.principal_id.choices = choices
-    form.delegate_id.choices = choices
+    # the form offers only what the rules allow this person (the service still checks every POST)
+    principals, delegate_roles, kinds = rules.delegation_choices(_actor())
+    form.principal_id.choices = _user_choices(_("(choose)"), ids=principals)
+    if principals is not None and len(principals) == 1:
+        form.principal_id.choices = form.principal_id.choices[1:]
+    form.delegate_id.choices = _user_choices(_("(choose)"), roles=delegate_roles)
+    form.kind.choices = [c for c in form.kind.choices if c.value in kinds]
     status = 200
     first = once.replay(form)
     if first:  # the same delegation posted again: recorded once
@@ -148,8 +160,13 @@ def delegations():
             add_delegation(_actor(), principal, delegate, form.kind.data, form.starts_on.data, form.ends_on.data,
                            form.note.data or "", form.order_number.data or "", form.order_date.data,
                            once_token=form.form_token.data)
-            flash(_("%(who)s is now %(kind)s for %(whom)s.", who=delegate.full_name, kind=form.kind.data.capitalize(),
-                    whom=principal.full_name), "success")
+            if form.starts_on.data > today_wib():
+                flash(_("%(who)s will be %(kind)s for %(whom)s from %(day)s.", who=delegate.full_name,
+                        kind=form.kind.data.capitalize(), whom=principal.full_name,
+                        day=date_text(form.starts_on.data)), "success")
+            else:
+                flash(_("%(who)s is now %(kind)s for %(whom)s.", who=delegate.full_name,
+                        kind=form.kind.data.capitalize(), whom=principal.full_name), "success")
             return redirect(url_for("people.delegations"))
         except once.AlreadyDone as done:
             return once.already_done(done.url)

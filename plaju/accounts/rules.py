@@ -138,6 +138,12 @@ def check_revoke_delegation(actor: User, delegation) -> None:
                   "revoke: admin or own plh")
 
 
+def delegation_choices(actor: User) -> tuple[list[int] | None, frozenset, tuple[str, ...]]:
+    """What the form offers, from the rules above: the officials `actor` may appoint a stand-in for (None:
+    anyone), the roles a stand-in must hold, and the kinds `actor` may record."""
+    return (None if is_admin(actor) else [actor.id]), DELEGATE_ROLES, (("plh", "plt") if is_admin(actor) else ("plh",))
+
+
 def may_delegate(actor: User) -> bool:
     return _allowed(check_delegator, actor)
 

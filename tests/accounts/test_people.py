@@ -10,6 +10,7 @@ from plaju.accounts.people import save_user
 from plaju.audit.models import AuditEvent
 from plaju.notify.models import Notification
 from plaju.once import new_token
+from plaju.timeutil import today_wib
 from tests.support import PASSWORD, make_user
 
 VALID_NIP = "198503122010011003"
@@ -262,6 +263,35 @@ def test_camat_records_his_plh_with_its_surat_perintah_and_revokes_it(client, lo
     assert db.session.get(Delegation, delegation.id).revoked
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
     assert actions[-2:] == ["delegation.create", "delegation.revoke"]
+
+
+def test_the_delegation_form_offers_only_what_the_rules_allow(client, login_as, users, db):
+    """The Camat appoints a Plh for himself only, from the Sekcam and Kasi; a Plt is the administrator's.
+    HR, who records neither, is told who does."""
+    def options(page, name):
+        select_html = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
+        return set(re.findall(r'<option[^>]*value="(\w+)"', select_html)) - {"0"}
+    login_as("camat")
+    page = client.get("/people/delegations").get_data(as_text=True)
+    assert options(page, "principal_id") == {str(users["camat"].id)}
+    stand_ins = {str(u.id) for u in users.values() if u.active and u.roles & {"sekcam", "section_head"}}
+    assert options(page, "delegate_id") == stand_ins and str(users["asn"].id) not in stand_ins
+    assert options(page, "kind") == {"plh"}
+    login_as("admin")
+    page = client.get("/people/delegations").get_data(as_text=True)
+    assert options(page, "kind") == {"plh", "plt"} and str(users["hr"].id) in options(page, "principal_id")
+    login_as("hr")
+    page = client.get("/people/delegations").get_data(as_text=True)
+    assert 'data-testid="who-records"' in page and "Hanya administrator atau Camat" in page
+
+
+def test_a_plh_from_a_later_day_is_announced_for_that_day(client, login_as, users, db):
+    login_as("camat")
+    start = today_wib() + timedelta(days=3)
+    response = client.post("/people/delegations", follow_redirects=True, data=_delegation(
+        users["camat"], users["sekcam"], starts_on=start.isoformat(), ends_on=(start + timedelta(days=2)).isoformat()))
+    page = response.get_data(as_text=True)
+    assert f"akan menjadi Plh untuk {users['camat'].full_name} mulai" in page and "sekarang menjadi" not in page
 
 
 @pytest.mark.parametrize("missing", ["order_number", "order_date"])
