@@ -66,7 +66,8 @@ def test_enrol_without_javascript_then_the_supervisor_approves(client, login_as,
     enrolment = db.session.scalars(select(Enrolment)).one()
     assert response.headers["Location"].endswith(f"/training/enrolments/{enrolment.id}")
     page = client.get(response.headers["Location"]).text
-    assert "Diajukan" in page and "Permohonan Anda sudah dikirim ke atasan; setelah atasan menyetujui, Camat mengesahkannya." in page
+    assert "Diajukan" in page
+    assert "Permohonan Anda sudah dikirim ke atasan; setelah atasan menyetujui, Camat mengesahkannya." in page
     login_as("kasi")
     approved = client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0},
                            headers=HX)
