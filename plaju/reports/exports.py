@@ -9,7 +9,7 @@ from ..i18n import gettext as _
 from ..letters.render import BULAN
 from ..pdftext import Pdf, pdf_text
 from .competence import competence_dashboard
-from .service import Filters, hours, service_dashboard
+from .service import Figure, Filters, hours, service_dashboard
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,7 +35,9 @@ def month_name(month: str) -> str:
 
 
 def percent_text(value) -> str:
-    return "–" if value is None else f"{value:.1f}".replace(".", ",") + " %"
+    if value is None:
+        return Figure("–")
+    return Figure(f"{value:.1f}".replace(".", ",") + " %", round(value / 100, 3), "0.0%")
 
 
 def monthly_report(month: str, viewer=None) -> dict:
@@ -104,7 +106,7 @@ def xlsx_bytes(report: dict) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = report["month"]
+    sheet.title = report["title"]  # "Oktober 2026"
     sheet.append([safe_cell(_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"]))])
     sheet["A1"].font = Font(bold=True, size=13)
     for title, headers, rows in monthly_tables(report):
@@ -115,7 +117,11 @@ def xlsx_bytes(report: dict) -> bytes:
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([safe_cell(v) for v in row])
+            sheet.append([v.number if isinstance(v, Figure) and v.number is not None else safe_cell(v)
+                          for v in row])
+            for cell, v in zip(sheet[sheet.max_row], row, strict=False):
+                if isinstance(v, Figure) and v.number is not None:
+                    cell.number_format = v.number_format  # a number, shown as the page shows it
     sheet.column_dimensions["A"].width = 38
     out = io.BytesIO()
     book.save(out)

@@ -249,8 +249,18 @@ def month_within(month: str) -> tuple[int, int]:
     return int(row[0] or 0), int(row[1] or 0)
 
 
+class Figure(str):
+    """A figure as pages, CSV and PDF write it ("12,5", "36,3 %"), carrying its number and number format
+    for a spreadsheet, where it must stay a number people can calculate with."""
+
+    def __new__(cls, text: str, number: float | None = None, number_format: str = "General"):
+        figure = super().__new__(cls, text)
+        figure.number, figure.number_format = number, number_format
+        return figure
+
+
 def hours(minutes: int | None) -> str:
     """Working minutes as working hours with one decimal, Indonesian decimal comma: '12,5'."""
     if minutes is None:
-        return "–"
-    return f"{minutes / 60:.1f}".replace(".", ",")
+        return Figure("–")
+    return Figure(f"{minutes / 60:.1f}".replace(".", ","), round(minutes / 60, 1), "0.0")

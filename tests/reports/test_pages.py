@@ -108,11 +108,19 @@ def test_xlsx_and_pdf_of_the_monthly_report(client, login_as, db, office):
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     report = exports.monthly_report(month)
+    assert sheet.title == report["title"]  # "November 2026", not "2026-11"
+    numbers = 0
     for title, headers, rows in exports.monthly_tables(report):
         at = next(i for i, row in enumerate(values) if row[0] == title)
         assert list(values[at + 1][:len(headers)]) == headers
         for offset, row in enumerate(rows, start=2):
-            assert list(values[at + offset][:len(row)]) == row
+            # hours and shares are numbers one can calculate with, the page's text otherwise
+            expected = [getattr(v, "number", None) if getattr(v, "number", None) is not None else v for v in row]
+            assert list(values[at + offset][:len(row)]) == expected
+            numbers += sum(isinstance(getattr(v, "number", None), float) for v in row)
+    assert numbers > 0
+    share = next(c for row in sheet.iter_rows() for c in row if c.number_format == "0.0%")
+    assert isinstance(share.value, (int, float)) and 0 <= share.value <= 1
     pdf = client.get(f"/reports/bulanan.pdf?bulan={month}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # the PDF prints what the page shows: a figure without data is a dash, a unit-less row "—", never "?"
