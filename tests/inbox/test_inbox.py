@@ -98,6 +98,19 @@ def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest
     assert "Belum Waktunya" not in done.text  # refused without showing whose request it is
 
 
+def test_a_bulk_step_that_leaves_a_next_one_for_the_same_person_says_so(
+        client, login_as, db, users, make_course, enrol):
+    """The Camat approves a Kasi's enrolment as her direct supervisor; it then awaits his endorsement."""
+    users["kasi"].supervisor_id = users["camat"].id
+    db.session.commit()
+    enrolment = enrol(make_course(title="Kepemimpinan", quota=None), users["kasi"], "requested")
+    login_as("camat")
+    done = client.post("/inbox/bulk", data={"item": [_item(enrolment, "approve", "enrolment")], "password": PASSWORD})
+    assert done.text.count('data-testid="done"') == 1
+    assert 'data-testid="waits-again"' in done.text and "kini menunggu langkah Anda berikutnya" in done.text
+    assert db.session.get(Enrolment, enrolment.id).state == "approved"
+
+
 def test_a_mix_of_stale_and_current_items_names_who_acted_first(
         client, login_as, db, users, make_request, camat_away):
     first, second = make_request("awaiting_signature", name="Satu"), make_request("awaiting_signature", name="Dua")
