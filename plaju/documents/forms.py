@@ -15,9 +15,10 @@ from .subjects import KINDS
 
 
 def _phone(_form, field):
+    # checked here, written as 628... by the service: a form shown again keeps the number as the clerk typed it
     try:
         digits_only(field.data, allow_plus=True)
-        field.data = normalise_msisdn(field.data)
+        normalise_msisdn(field.data)
     except (InputRefused, InvalidPhone) as refused:
         raise ValidationError(str(refused.message)) from None
 

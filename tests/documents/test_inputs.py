@@ -111,6 +111,15 @@ def test_unicode_digits_in_the_phone_are_refused(client, login_as, intake, db):
     assert _count(db, DocumentRequest) == 0
 
 
+def test_a_form_refused_for_another_field_shows_the_phone_as_typed_and_stores_it_as_628(client, login_as,
+                                                                                      intake, db):
+    login_as("clerk")
+    refused = client.post("/documents/new", data=intake(phone="0812-7777-1234", name=""))
+    assert refused.status_code == 422 and 'value="0812-7777-1234"' in refused.get_data(as_text=True)
+    assert client.post("/documents/new", data=intake(phone="0812-7777-1234")).status_code in (302, 303)
+    assert db.session.scalar(select(DocumentRequest.phone)) == "6281277771234"
+
+
 def test_a_3_mb_comment_is_refused_and_nothing_is_stored(client, login_as, make_request, db):
     req = make_request("verifying")
     login_as("clerk")
