@@ -27,6 +27,7 @@ _FIELDS: dict[str, object] = {}
 _USER_FIELDS: set[str] = set()
 _NAMED_FIELDS: dict[str, Callable] = {}
 _VALUES: dict[str, dict] = {}
+_FORMATS: dict[str, Callable] = {}
 # what one kind of object calls a field or a coded value, where it differs from the shared one
 _SUBJECT_FIELDS: dict[str, dict] = {}
 _SUBJECT_VALUES: dict[str, dict[str, dict]] = {}
@@ -68,6 +69,12 @@ def describe_values(field_name: str, labels: dict, *, subject_type: str | None =
         _SUBJECT_VALUES.setdefault(subject_type, {}).setdefault(field_name, {}).update(labels)
     else:
         _VALUES.setdefault(field_name, {}).update(labels)
+
+
+def describe_format(field_name: str, write: Callable) -> None:
+    """write(value) -> words, for a field whose value is more than a code: a record of several parts
+    (who collected a document), a duration in minutes. Any value the field ever held must be accepted."""
+    _FORMATS[field_name] = write
 
 
 def field_label(subject_type: str | None, name: str) -> str:
@@ -303,6 +310,8 @@ def _value(name, value, users, when=_when, named=None, labels=None) -> str:
         return "—"
     if name in _MASKED:
         return mask_nik(value)
+    if name in _FORMATS:
+        return _FORMATS[name](value)
     if named and name in named:
         return named[name].get(str(value), str(value))
     if name in _USER_FIELDS:

@@ -81,9 +81,22 @@ def record(request, ctx) -> DocumentHandover:
                            attachment_id=attachment.id if attachment else None, recorded_by_id=ctx.actor.id,
                            recorded_at=ctx.now)
     db.session.add(row)
-    ctx.change("collected_by", None, f"{name} ({relation}); {id_kind} {row.id_number_masked}"
-                                     + ("; surat kuasa" if attorney else ""))
+    # its parts as codes, worded when the log is read (collected_text): the record stays the same in any language
+    ctx.change("collected_by", None, {"name": name, "relation": relation, "id_kind": id_kind,
+                                      "id_number": row.id_number_masked, "attorney": attorney})
     return row
+
+
+def collected_text(value) -> str:
+    """Who collected, in words: "Andi Saputra (Suami) · KTP-el 1671********0001 · surat kuasa diperiksa".
+    Events written before it was a record hold a text, shown as it is."""
+    if not isinstance(value, dict):
+        return str(value)
+    parts = [f"{value.get('name', '')} ({relation_label(value.get('relation', ''))})",
+             f"{ID_KINDS.get(value.get('id_kind'), value.get('id_kind', ''))} {value.get('id_number', '')}".strip()]
+    if value.get("attorney"):
+        parts.append(str(_l("power of attorney checked")))
+    return " · ".join(parts)
 
 
 def relation_label(code: str) -> str:

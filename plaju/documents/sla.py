@@ -86,3 +86,21 @@ def format_minutes(minutes: int | None) -> tuple[int, int, int]:
     minutes = int(minutes or 0)
     days, rest = divmod(minutes, DAY_MINUTES)
     return days, rest // 60, rest % 60
+
+
+def working_time_text(minutes) -> str:
+    """Working minutes in words: "2 hari kerja 4 jam 50 menit" (pages and the audit log alike)."""
+    from ..i18n import gettext as _
+    if minutes is None or minutes == "":
+        return "-"
+    if not str(minutes).isdigit():
+        return str(minutes)
+    days, hours, mins = format_minutes(int(minutes))
+    parts = []
+    if days:
+        parts.append(_("%(n)s working days", n=days))
+    if hours:
+        parts.append(_("%(n)s hours", n=hours))
+    if mins or not parts:
+        parts.append(_("%(n)s minutes", n=mins))
+    return " ".join(parts)

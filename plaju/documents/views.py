@@ -65,19 +65,7 @@ def at_most(n: int, cap: int = svc.COUNT_CAP) -> str:
     return f"{cap}+" if n >= cap else str(n)
 
 
-@bp.app_template_filter("minutes_wt")
-def _minutes_wt(minutes):
-    if minutes is None:
-        return "-"
-    days, hours, mins = svc.sla.format_minutes(minutes)
-    parts = []
-    if days:
-        parts.append(_("%(n)s working days", n=days))
-    if hours:
-        parts.append(_("%(n)s hours", n=hours))
-    if mins or not parts:
-        parts.append(_("%(n)s minutes", n=mins))
-    return " ".join(parts)
+bp.add_app_template_filter(svc.sla.working_time_text, "minutes_wt")
 
 
 def _context_helpers():

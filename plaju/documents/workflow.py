@@ -263,15 +263,24 @@ def _type_names(codes) -> dict:
     return dict(rows.all())
 
 
+def _collected_text(value) -> str:
+    from .handover import collected_text
+    return collected_text(value)
+
+
 sentences.describe_fields({
     "missing": _l("Documents missing"), "received": _l("Documents brought"),
     "disdukcapil_back_at": _l("Back from Disdukcapil"), "signed_as": _l("Signed as"),
-    "clock_used_minutes": _l("Working minutes used"), "due_at": _l("Due date"),
-    "wait_minutes": _l("Total wait (working minutes)"), "type": _l("Document type"),
+    "clock_used_minutes": _l("Working time used"), "due_at": _l("Due date"),
+    "wait_minutes": _l("Total wait (working time)"), "type": _l("Document type"),
     "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
     "day": _l("Date"), "name": _l("Name"), "collected_by": _l("Collected by"),
     "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
 }, named={"type": _type_names})  # the intake records the type's code
+# a record of several parts and two durations, in words (the log keeps the codes and the minutes)
+sentences.describe_format("collected_by", _collected_text)
+sentences.describe_format("clock_used_minutes", sla.working_time_text)
+sentences.describe_format("wait_minutes", sla.working_time_text)
 
 
 @functools.cache

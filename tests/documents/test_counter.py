@@ -240,6 +240,13 @@ def test_a_relative_collects_with_a_power_of_attorney_scan(app, client, login_as
                                                         AuditEvent.outcome == "ok")).one()
     said = json.dumps(json.loads(event.changes)["collected_by"])
     assert ktp not in said and ktp[-4:] in said  # the audit keeps the ID number masked
+    # the history words the record: relation and ID by name, no codes
+    history = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    worded = re.search(r"Kakak Pemohon \(Saudara kandung\) · KTP-el (\S+) · surat kuasa diperiksa", history)
+    assert worded and ktp not in worded.group(1) and worded.group(1).endswith(ktp[-4:])
+    assert "(saudara); ktp" not in history
+    # the total wait reads as working time in words, not a count of minutes
+    assert re.search(r"Total waktu tunggu \(waktu kerja\): [^<]*(menit|jam)</div>", history)
     login_as("camat")  # shown masked to whoever may not see full NIKs
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
     assert ktp not in page and ktp[:4] + "********" + ktp[-4:] in page
