@@ -27,7 +27,7 @@ import logging
 import os
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -38,6 +38,8 @@ from werkzeug.datastructures import MultiDict
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import gettext as _
+from ..spreadsheet import Figure, safe_cell
+from ..timeutil import to_wib
 from . import sentences
 from .models import AuditEvent, AuditExport
 
@@ -46,16 +48,8 @@ BATCH = 1000
 LEASE_SECONDS = 120   # a runner silent this long is taken for dead
 MAX_ATTEMPTS = 3      # a job interrupted this often is marked failed rather than started again
 QUEUED_GRACE = 30     # seconds a queued job may wait for its runner before it is started again
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MIME = {"csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def safe_cell(value):
-    """A cell no spreadsheet evaluates: text starting like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def header() -> list[str]:
@@ -70,7 +64,9 @@ def row(line) -> list:
         state = f"{line.state_from} → {line.state_to}" if line.state_from else line.state_to
     changes = "; ".join(f"{c.label}: {c.before} → {c.after}" if c.before != "—" else f"{c.label}: {c.after}"
                         for c in line.changes)
-    cells = [e.seq, line.when, line.text, _("Refused") if line.refused else _("Done"), line.reason or "",
+    # the time as the page writes it, and in a spreadsheet a date and time in WIB one can sort and filter
+    when = Figure(line.when, to_wib(datetime.fromisoformat(e.occurred_at)).replace(tzinfo=None), "dd mmm yyyy hh:mm")
+    cells = [e.seq, when, line.text, _("Refused") if line.refused else _("Done"), line.reason or "",
              line.subject or "", state, changes, line.comment or ""]
     return [safe_cell(c) for c in cells]
 
@@ -162,13 +158,21 @@ def stream_csv(search, stop: int) -> Stream:
 def write_xlsx(search, target, *, stop: int | None = None, progress=None) -> int:
     """Write the XLSX to `target` (a path or a binary file) in write-only mode; returns the rows."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Audit log")[:31])
     sheet.append(header())
     count = 0
+
+    def cell(value):
+        if isinstance(value, Figure) and value.number is not None:
+            written = WriteOnlyCell(sheet, value=value.number)
+            written.number_format = value.number_format
+            return written
+        return value
     for lines in batches(search, stop=stop):
         for cells in lines:
-            sheet.append(cells)
+            sheet.append([cell(v) for v in cells])
         count += len(lines)
         if progress:
             progress(count)

@@ -8,17 +8,9 @@ from fpdf.enums import XPos, YPos
 from ..i18n import gettext as _
 from ..letters.render import BULAN
 from ..pdftext import Pdf, pdf_text
+from ..spreadsheet import Figure, safe_cell, xlsx_value
 from .competence import competence_dashboard
-from .service import Figure, Filters, hours, service_dashboard
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A text cell a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from .service import Filters, hours, service_dashboard
 
 
 def csv_bytes(headers: list, rows: list) -> bytes:
@@ -117,8 +109,7 @@ def xlsx_bytes(report: dict) -> bytes:
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([v.number if isinstance(v, Figure) and v.number is not None else safe_cell(v)
-                          for v in row])
+            sheet.append([xlsx_value(v) for v in row])
             for cell, v in zip(sheet[sheet.max_row], row, strict=False):
                 if isinstance(v, Figure) and v.number is not None:
                     cell.number_format = v.number_format  # a number, shown as the page shows it

@@ -15,6 +15,7 @@ from ..documents import sla
 from ..documents.models import DocumentRequest, DocumentType
 from ..documents.workflow import CLOCK_STATES, OPEN_STATES
 from ..extensions import db
+from ..spreadsheet import Figure
 from .models import ServiceFact
 
 AGE_BUCKETS = [(0, 3, "0-3"), (4, 7, "4-7"), (8, 14, "8-14"), (15, 30, "15-30"), (31, None, "> 30")]
@@ -247,16 +248,6 @@ def month_within(month: str) -> tuple[int, int]:
         .where(ServiceFact.last_month >= month, ServiceFact.ready_month == month,
                ServiceFact.service_minutes.is_not(None))).one()
     return int(row[0] or 0), int(row[1] or 0)
-
-
-class Figure(str):
-    """A figure as pages, CSV and PDF write it ("12,5", "36,3 %"), carrying its number and number format
-    for a spreadsheet, where it must stay a number people can calculate with."""
-
-    def __new__(cls, text: str, number: float | None = None, number_format: str = "General"):
-        figure = super().__new__(cls, text)
-        figure.number, figure.number_format = number, number_format
-        return figure
 
 
 def hours(minutes: int | None) -> str:

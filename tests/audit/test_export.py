@@ -5,6 +5,7 @@ import io
 import re
 import sqlite3
 import time
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import func, select, text
 from plaju.audit import record as audit
 from plaju.audit.export import safe_cell
 from plaju.audit.models import AuditEvent, AuditExport
+from plaju.timeutil import to_wib
 
 
 @pytest.fixture()
@@ -52,6 +54,8 @@ def xlsx_rows(data: bytes) -> list[tuple[int, str]]:
     sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:3] == ("No.", "Waktu", "Yang terjadi")
+    # the time is a date and time (WIB) a spreadsheet sorts and filters, not text
+    assert all(isinstance(r[1], datetime) for r in values[1:])
     return [(int(r[0]), r[2]) for r in values[1:]]
 
 
@@ -77,6 +81,13 @@ def test_hr_exports_one_requests_changes_found_by_its_tracking_code(db, client, 
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         assert "attachment" in response.headers["Content-Disposition"]
         assert read(response.get_data()) == page
+        if fmt == "xlsx":  # the same moment as the page shows it, in WIB
+            first = openpyxl.load_workbook(io.BytesIO(response.get_data())).active["B2"]
+            event = db.session.get(AuditEvent, page[0][0]) or db.session.scalar(
+                select(AuditEvent).where(AuditEvent.seq == page[0][0]))
+            assert first.value == to_wib(datetime.fromisoformat(event.occurred_at)).replace(
+                tzinfo=None, microsecond=first.value.microsecond)
+            assert first.number_format == "dd mmm yyyy hh:mm"
     db.session.rollback()
     exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.export")
                                  .order_by(AuditEvent.seq)).all()

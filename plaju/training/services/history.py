@@ -22,13 +22,13 @@ from ...audit import record as audit
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
+from ...spreadsheet import safe_cell
 from ...workflow import Invalid, NotAllowed
 from ..models import KINDS, METHODS, Enrolment
 from .common import refuse
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _certificate(enrolment, name: str):
@@ -69,13 +69,6 @@ PRESETS = {
 PRESET_LABELS = {"siasn": _l("SIASN (riwayat diklat/kursus)"), "full": _l("All columns")}
 
 
-def escape_cell(value):
-    """Text a spreadsheet would read as a formula gets a leading apostrophe; other values are kept."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_START):
-        return "'" + value
-    return value
-
-
 def is_unit_supervisor(user, unit_id: int | None) -> bool:
     """A supervisor of the unit: belongs to it and directly supervises someone active."""
     if unit_id is None or user.unit_id != unit_id:
@@ -107,7 +100,7 @@ def rows(person_id: int | None = None, unit_id: int | None = None) -> list[Enrol
 
 def table(enrolments, columns) -> tuple[list[str], list[list]]:
     header = [str(COLUMNS[c].label) for c in columns]
-    return header, [[escape_cell(COLUMNS[c].value(e)) for c in columns] for e in enrolments]
+    return header, [[safe_cell(COLUMNS[c].value(e)) for c in columns] for e in enrolments]
 
 
 def _csv_value(value) -> str:
@@ -121,7 +114,7 @@ def _csv_value(value) -> str:
 def to_csv(header, body) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")  # ";" opens in Excel with id-ID settings
-    writer.writerow([escape_cell(h) for h in header])
+    writer.writerow([safe_cell(h) for h in header])
     for row in body:
         writer.writerow([_csv_value(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8
@@ -133,11 +126,11 @@ def to_xlsx(header, body, title: str = "Riwayat", totals: list | None = None) ->
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append([escape_cell(h) for h in header])
+    sheet.append([safe_cell(h) for h in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in body:
-        sheet.append([escape_cell(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, date):
                 cell.number_format = "DD-MM-YYYY"
