@@ -37,8 +37,29 @@ def max_bytes() -> int:
     return current_app.config.get("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 
 
+def check(file_storage, allowed=("pdf", "jpg", "png")) -> None:
+    """Raise UploadRefused if `store` would refuse this file, without saving it; the file can still be
+    read from its start afterwards (a form refused for other reasons reports its files' faults too)."""
+    try:
+        _read(file_storage, allowed)
+    finally:
+        if file_storage is not None and file_storage.filename:
+            file_storage.stream.seek(0)
+
+
 def store(file_storage, allowed=("pdf", "jpg", "png")) -> Stored:
     """Check and save an uploaded werkzeug FileStorage; raise UploadRefused with a message."""
+    data, kind = _read(file_storage, allowed)
+    name = secrets.token_hex(16) + "." + kind.extension
+    target = _folder() / name
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return Stored(name=name, original_name=Path(file_storage.filename).name[:200], mime=kind.mime,
+                  size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def _read(file_storage, allowed):
     if file_storage is None or not file_storage.filename:
         raise UploadRefused(_("No file was chosen."))
     data = file_storage.read(max_bytes() + 1)
@@ -52,13 +73,7 @@ def store(file_storage, allowed=("pdf", "jpg", "png")) -> Stored:
     if kind is None or kind.mime not in allowed_mimes:
         raise UploadRefused(_("The file %(name)s is not a real %(kinds)s file.", name=file_storage.filename,
                               kinds="/".join(k.upper() for k in allowed)))
-    name = secrets.token_hex(16) + "." + kind.extension
-    target = _folder() / name
-    tmp = target.with_suffix(".part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    return Stored(name=name, original_name=Path(file_storage.filename).name[:200], mime=kind.mime,
-                  size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return data, kind
 
 
 @contextmanager

@@ -137,6 +137,7 @@ def new():
                 return _already_done(done.url)
             except svc.IntakeRefused as refused:
                 errors[refused.field or "form"] = refused.message
+                _file_fault(form, errors)
         elif chosen is None:
             errors["type_id"] = _("Choose the document type.")
         else:  # show every fault at once, not the missing documents only after the NIK is right
@@ -146,6 +147,7 @@ def new():
             fault = svc.subject_fault(chosen, subjects.from_form(request.form), form.nik.data)
             if fault:
                 errors[fault.field] = fault.message
+            _file_fault(form, errors)
         if errors or form.errors:
             _audit_refused_intake(form, errors)
         status = 422
@@ -155,6 +157,17 @@ def new():
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
                                 errors=errors, max_mb=uploads.max_bytes() // (1024 * 1024),
                                 **_subject_context(request.form)), status
+
+
+def _file_fault(form, errors: dict) -> None:
+    """A refused intake also says at once what is wrong with its files (too large, not a scan), so the
+    clerk does not learn it only after fixing the rest and choosing the files again."""
+    for sent in request.files.getlist(form.attachments.name):
+        if sent.filename and "attachments" not in errors:
+            try:
+                uploads.check(sent)
+            except uploads.UploadRefused as refused:
+                errors["attachments"] = str(refused)
 
 
 HEIR_ROWS = 6  # blank rows are ignored; a longer list of heirs goes into the attached statement

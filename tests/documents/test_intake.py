@@ -113,6 +113,25 @@ def test_disguised_upload_is_refused_and_nothing_is_kept(app, client, login_as, 
     assert _uploaded_files(app) == before  # the good file stored first was removed again
 
 
+@pytest.mark.parametrize("fault", ["requirement", "nik"])
+def test_a_bad_file_is_reported_with_the_other_faults_at_once(app, client, login_as, form, db, doc_types, fault):
+    """A disguised file sent while a required document is unticked (or the NIK is short): both are said at
+    once, so the clerk does not find the file's fault only after fixing the rest and choosing it again."""
+    login_as("clerk")
+    before = _uploaded_files(app)
+    first = doc_types["ktp-baru"].requirements[0]
+    other = {"requirement": {"requirements": [str(r.id) for r in doc_types["ktp-baru"].requirements
+                                              if r.required and r.id != first.id]},
+             "nik": {"nik": "167101"}}[fault]
+    data = form(attachments=[(io.BytesIO(MZ), "surat.pdf")], **other)
+    response = client.post("/documents/new", data=data, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-testid="attachments-error"' in html and "Berkas surat.pdf bukan berkas PDF/JPG/PNG" in html
+    assert ("Persyaratan wajib belum lengkap" in html) if fault == "requirement" else ("NIK" in html)
+    assert _count(db, DocumentRequest) == 0 and _uploaded_files(app) == before
+
+
 def test_oversized_upload_is_refused_and_nothing_is_kept(app, client, login_as, form, db):
     login_as("clerk")
     app.config["UPLOAD_MAX_BYTES"] = 64 * 1024
