@@ -113,8 +113,7 @@ def main() -> None:
 
     from plaju import create_app
     from plaju.accounts.models import User
-    from plaju.documents import models
-    from plaju.documents import services as svc
+    from plaju.documents import models, queue
     from plaju.documents.seed import seed_types
     from plaju.extensions import db
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
@@ -148,34 +147,34 @@ def main() -> None:
 
         def deep_cursor(filters):
             """The cursor halfway down the rows this filter matches."""
-            matching = db.session.scalar(svc.queue_statement(filters, None, limit=10 ** 9).with_only_columns(
+            matching = db.session.scalar(queue.queue_statement(filters, None, limit=10 ** 9).with_only_columns(
                 func.count()).order_by(None).limit(None))
-            stmt = svc.queue_statement(filters, None, limit=max(matching // 2, 1))
+            stmt = queue.queue_statement(filters, None, limit=max(matching // 2, 1))
             rows = list(db.session.scalars(stmt).unique())
-            return svc.encode_cursor(rows[-1]) if rows else None
+            return queue.encode_cursor(rows[-1]) if rows else None
 
         scenarios = [
-            ("first page, all open", svc.QueueFilters(), None),
-            ("first page, processing in Komperta", svc.QueueFilters(state="processing", kelurahan="Komperta"),
+            ("first page, all open", queue.QueueFilters(), None),
+            ("first page, processing in Komperta", queue.QueueFilters(state="processing", kelurahan="Komperta"),
              None),
-            ("first page, one type, overdue", svc.QueueFilters(type_id=type_ids[0], flag="overdue"), None),
+            ("first page, one type, overdue", queue.QueueFilters(type_id=type_ids[0], flag="overdue"), None),
         ]
-        scenarios += [("deep page (halfway), all open", svc.QueueFilters(), deep_cursor(svc.QueueFilters()))]
+        scenarios += [("deep page (halfway), all open", queue.QueueFilters(), deep_cursor(queue.QueueFilters()))]
         for label, filters in (("deep page, all states in Plaju Ulu",
-                                svc.QueueFilters(state="all", kelurahan="Plaju Ulu")),
-                               ("deep page, overdue", svc.QueueFilters(flag="overdue")),
-                               ("deep page, name search 'siti'", svc.QueueFilters(state="all", q="siti"))):
+                                queue.QueueFilters(state="all", kelurahan="Plaju Ulu")),
+                               ("deep page, overdue", queue.QueueFilters(flag="overdue")),
+                               ("deep page, name search 'siti'", queue.QueueFilters(state="all", q="siti"))):
             scenarios.append((label, filters, deep_cursor(filters)))
         table = models.DocumentRequest.__table__
         print(f"\nqueue query for 25 rows vs a bare SELECT of the same 25 rows by primary key "
               f"({db.engine.dialect.name}, {args.rows:,} rows, median of {args.repeat}):")
         for label, filters, cursor in scenarios:
-            rows, _next = svc.queue_page(filters, cursor)
+            rows, _next = queue.queue_page(filters, cursor)
             ids = [r.id for r in rows]
             db.session.expunge_all()
 
             def queue(filters=filters, cursor=cursor):
-                list(db.session.scalars(svc.queue_statement(filters, cursor)).unique())
+                list(db.session.scalars(queue.queue_statement(filters, cursor)).unique())
                 db.session.rollback()
                 db.session.expunge_all()
 
@@ -188,7 +187,7 @@ def main() -> None:
                   f"ratio {q_ms / b_ms:5.1f}x")
         # the counters and the whole page, each against a floor measured now: a bare SELECT of the first
         # page's 25 rows, and a bare Flask app rendering those rows in a minimal template
-        first_ids = [r.id for r in svc.queue_page(svc.QueueFilters(), None)[0]]
+        first_ids = [r.id for r in queue.queue_page(queue.QueueFilters(), None)[0]]
         db.session.rollback()
         db.session.expunge_all()
 
@@ -202,7 +201,7 @@ def main() -> None:
         bare_app.get("/")(lambda: bare_template.render(rows=bare_select()))
         bare_client = bare_app.test_client()
         floor_ms = _median_ms(bare_select, args.repeat)
-        count_ms = _median_ms(lambda: (svc.counters(), db.session.rollback()), 10)
+        count_ms = _median_ms(lambda: (queue.counters(), db.session.rollback()), 10)
         print(f"\ncounters of the queue (open, overdue, due today, signature, ready, each bounded): "
               f"{count_ms / floor_ms:.1f}x the bare 25-row SELECT ({count_ms:.2f} vs {floor_ms:.2f} ms, median)")
         page_ms = _median_ms(lambda: contextvars.Context().run(client.get, "/documents/"), 10)

@@ -19,7 +19,7 @@ from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
 from ..workflow.engine import lock_for_step
 from ..workflow.ui import action_view, waiting_for
-from . import handover, subjects
+from . import handover, queue, subjects
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
@@ -60,7 +60,7 @@ def _require(*roles):
 
 
 @bp.app_template_filter("at_most")
-def at_most(n: int, cap: int = svc.COUNT_CAP) -> str:
+def at_most(n: int, cap: int = queue.COUNT_CAP) -> str:
     """A bounded count as people read it: 1000 or more shows as "1000+"."""
     return f"{cap}+" if n >= cap else str(n)
 
@@ -79,18 +79,18 @@ def _context_helpers():
 
 @bp.get("/")
 def index():
-    filters = svc.QueueFilters.from_args(request.args)
-    rows, next_cursor = svc.queue_page(filters, request.args.get("after"))
+    filters = queue.QueueFilters.from_args(request.args)
+    rows, next_cursor = queue.queue_page(filters, request.args.get("after"))
     return render_page_or_block(
         "documents/index.html", "results", rows=rows, filters=filters, next_cursor=next_cursor,
         paged=bool(request.args.get("after")), types=svc.all_types(), kelurahan=KELURAHAN, states=STATES,
-        counts=svc.LazyCounters(), **_context_helpers())
+        counts=queue.LazyCounters(), **_context_helpers())
 
 
 @bp.get("/counters")
 def counters():
-    return render_page_or_block("documents/index.html", "counters", counts=svc.counters(),
-                                filters=svc.QueueFilters.from_args(request.args))
+    return render_page_or_block("documents/index.html", "counters", counts=queue.counters(),
+                                filters=queue.QueueFilters.from_args(request.args))
 
 
 # ---- intake ----------------------------------------------------------------------------------
@@ -435,7 +435,7 @@ def delete_holiday(holiday_id):
 
 @home_card(roles=("clerk",), order=20)
 def _clerk_card(user):
-    counts = svc.counters()
+    counts = queue.counters()
     return {"title": _l("Document services"), "value": at_most(counts["open"]),
             "text": _("requests in progress, %(n)s ready for pick-up", n=counts["ready"]),
             "url": url_for("documents.index"), "link": _l("Open the queue")}
@@ -443,7 +443,7 @@ def _clerk_card(user):
 
 @home_card(roles=("section_head",), order=21)
 def _kasi_card(user):
-    counts = svc.counters()
+    counts = queue.counters()
     return {"title": _l("Overdue requests"), "value": at_most(counts["overdue"]),
             "text": _("%(n)s more due today", n=counts["today"]),
             "url": url_for("documents.index", flag="overdue"), "link": _l("See overdue requests"),

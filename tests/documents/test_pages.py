@@ -331,7 +331,7 @@ def test_a_list_fragment_does_not_count_what_it_does_not_show(app, client, login
 
 
 def test_counters_stop_at_a_thousand(client, login_as, doc_types, users, db):
-    from plaju.documents.services import COUNT_CAP
+    from plaju.documents.queue import COUNT_CAP
     login_as("clerk")
     _bulk(db, doc_types, users, COUNT_CAP + 5)
     html = client.get("/documents/counters", headers={"HX-Request": "true"}).get_data(as_text=True)

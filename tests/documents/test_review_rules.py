@@ -4,7 +4,8 @@ from datetime import timedelta
 import pytest
 
 from plaju.accounts.models import Delegation
-from plaju.documents.services import actions_for, decode_cursor, take_action
+from plaju.documents.queue import decode_cursor
+from plaju.documents.services import actions_for, take_action
 from plaju.timeutil import today_wib
 from plaju.workflow import NotAllowed
 from tests.documents.conftest import fresh

@@ -6,8 +6,8 @@ from plaju.audit.models import AuditEvent
 from plaju.audit.verify import verify_chain
 from plaju.documents.models import DocumentRequest, DocumentType, Holiday
 from plaju.documents.nik import validate_nik
+from plaju.documents.queue import QueueFilters, queue_page
 from plaju.documents.seed import seed_documents
-from plaju.documents.services import QueueFilters, queue_page
 from plaju.documents.workflow import STATES
 from tests.support import PASSWORD
 
