@@ -32,6 +32,12 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
     phone.get_by_test_id("course-search").fill("komunikasi")
     expect(phone.get_by_test_id("course-card")).to_have_count(1)
     assert "q=komunikasi" in phone.url
+    # leaving the search box (the tap on a course does) must not search again: a second answer
+    # swapped the list and pushed its address under the tap, and the course did not open
+    phone.evaluate("() => { window.searches = 0;"
+                   " document.body.addEventListener('htmx:beforeRequest', () => window.searches++); }")
+    phone.get_by_test_id("course-search").blur()
+    assert phone.evaluate("window.searches") == 0
     phone.get_by_role("link", name=COURSE).click()
     phone.get_by_test_id("enrol-button").click()
     phone.wait_for_url(re.compile(r"/training/enrolments/\d+$"))
