@@ -239,6 +239,7 @@ class Outcome:
     message: str = ""
     status: int = 200  # a refusal's own status (403 not allowed, 409 stale, 422 invalid)
     waits_again: bool = False  # done, and the item now waits for a next step of the same person
+    state: str = ""  # done: the status the item is in now ("Siap diserahkan")
 
 
 def parse_item(raw: str):
@@ -322,7 +323,8 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
             summary = spec.summary(db.session.get(spec.model, entity_id))
         return Outcome(summary, str(step.label), False, str(refusal.message), refusal.status)
     # e.g. the Camat approved as the direct supervisor, and the enrolment now awaits his endorsement
-    return Outcome(summary, str(step.label), True, waits_again=_awaits(actor, spec.name, entity_id))
+    return Outcome(summary, str(step.label), True, waits_again=_awaits(actor, spec.name, entity_id),
+                   state=str(spec.state(getattr(entity, spec.state_attr)).label))
 
 
 def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:

@@ -86,6 +86,9 @@ def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest
     assert done.status_code == 200 and "inbox-changed" in done.headers["HX-Trigger"]
     assert done.text.count('data-testid="done"') == 4
     assert done.text.count('data-testid="refused"') == 4
+    # each done item says where it went: the signed letters wait to be handed over, the course runs
+    states = re.findall(r'data-testid="done-state">status sekarang: (.*?)</span>', done.text)
+    assert len(states) == 4 and len(set(states[:3])) == 1 and states[3] != states[0], states
     db.session.expire_all()
     states = {r.name: db.session.get(DocumentRequest, r.id).state for r in mine + [not_yet, own]}
     assert states == {"Warga 0": "signed", "Warga 1": "signed", "Warga 2": "signed",
