@@ -155,6 +155,26 @@ def assert_fits_phone(page) -> None:
         .filter(e => e.scrollWidth > e.clientWidth + 1)
         .map(e => e.getAttribute('aria-label') || e.innerText.slice(0, 40))""")
     assert not hidden, f"{page.url}: these tables scroll sideways on a 360px screen: {hidden}"
+    # a label too narrow for its longest word breaks it ("perkemba-ngan"); hyphens and slashes may break
+    split = page.evaluate("""(() => {
+        const split = [];
+        for (const label of document.querySelectorAll('dt, th, label, .btn, h1, h2, h3, .nav-link')) {
+            if (!label.checkVisibility()) continue;
+            const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+            for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+                for (const word of text.data.matchAll(/[^\\s\\-\\u2010-\\u2014\\/]{4,}/g)) {
+                    const range = document.createRange();
+                    range.setStart(text, word.index);
+                    range.setEnd(text, word.index + word[0].length);
+                    const lines = [...range.getClientRects()].filter(r => r.width > 0);
+                    const tops = new Set(lines.map(r => Math.round(r.top)));
+                    if (tops.size > 1) split.push(word[0]);
+                }
+            }
+        }
+        return split;
+    })()""")
+    assert not split, f"{page.url}: these words break over two lines on a 360px screen: {split}"
 
 
 def assert_accessible(page) -> None:

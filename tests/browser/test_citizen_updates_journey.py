@@ -105,7 +105,7 @@ def test_the_citizens_phone_receives_returned_and_ready(browser, citizen_server,
         code = page.get_by_test_id("receipt-code").inner_text().strip()
         detail = page.url.rsplit("/", 1)[0]
         page.goto(detail)
-        expect(page.get_by_test_id("contact-consent")).to_contain_text("Setuju, dicatat")
+        expect(page.get_by_test_id("contact-consent")).to_contain_text("Setuju dikirimi kabar perkembangan, dicatat")
         _click(page, "verify", "verifying")
         assert gateway.requests == []  # starting the verification tells the citizen nothing
         _confirm(page, "return_to_citizen", "returned", comment="Surat keterangan lahir belum dicap bidan",

@@ -2,7 +2,7 @@
 who holds the position; every page fits 360 px, passes axe and logs no console error."""
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, assert_fits_phone, login
 
 
 def test_hr_adds_a_competence_a_position_and_its_holder_on_a_phone(phone_page):
@@ -17,7 +17,7 @@ def test_hr_adds_a_competence_a_position_and_its_holder_on_a_phone(phone_page):
     form.get_by_label("Jenis").select_option("teknis")
     form.get_by_test_id("save-competence").click()
     expect(phone.get_by_test_id("competence").filter(has_text="Kearsipan digital")).to_be_visible()
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone)
     assert_accessible(phone)
 
     # a code already taken: refused in Bahasa, nothing added
@@ -38,7 +38,7 @@ def test_hr_adds_a_competence_a_position_and_its_holder_on_a_phone(phone_page):
     form.get_by_test_id("save-position").click()
     position = phone.get_by_test_id("position").filter(has_text="Pengelola Arsip")
     expect(position).to_contain_text("Kearsipan digital (level 3)")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone)
     assert_accessible(phone)
 
     phone.get_by_role("link", name="Pemangku jabatan").click()
@@ -47,5 +47,5 @@ def test_hr_adds_a_competence_a_position_and_its_holder_on_a_phone(phone_page):
     holder.get_by_role("button").click()
     expect(phone.get_by_test_id("action-done")).to_be_visible()
     expect(phone.get_by_test_id("holder").first.locator("select option:checked")).to_contain_text("Pengelola Arsip")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone)
     assert_accessible(phone)

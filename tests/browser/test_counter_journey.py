@@ -7,7 +7,7 @@ from datetime import date
 from playwright.sync_api import expect
 
 from plaju.documents.nik import make_nik
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, assert_fits_phone, login
 
 
 def test_ahli_waris_heirs_at_intake_and_the_returned_file_slip(page, phone_page):
@@ -59,5 +59,5 @@ def test_ahli_waris_heirs_at_intake_and_the_returned_file_slip(page, phone_page)
     expect(phone_page.get_by_test_id("track-missing")).to_contain_text("Surat pernyataan ahli waris bermeterai")
     html = phone_page.content()
     assert "Pemohon Waris" not in html and "Almarhum Uji" not in html and "Meterai belum" not in html
-    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone_page)
     assert_accessible(phone_page)

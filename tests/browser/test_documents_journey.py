@@ -142,7 +142,7 @@ def test_akta_returned_to_the_citizen_and_resubmitted_and_tracked_publicly(page,
     assert "Bayi Uji" not in html and "Ayah Uji" not in html and "1671" not in html and "scan-kk" not in html
     expect(phone_page.get_by_test_id("track-missing")).to_contain_text("Surat keterangan lahir")
     assert "belum dicap bidan" not in html  # the clerk's own words stay on the printed slip
-    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone_page)
 
     _confirm(page, "resubmit", "verifying", tick="Surat keterangan lahir dari rumah sakit / bidan")
     logout(page)
@@ -162,7 +162,7 @@ def test_the_queue_and_intake_fit_a_phone(phone_page):
     login(phone_page, "petugas")
     for path in ("/documents/", "/documents/new"):
         phone_page.goto(path)
-        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        assert_fits_phone(phone_page)
     phone_page.goto("/documents/")
     phone_page.get_by_test_id("search").fill("zzzz-tidak-ada")
     expect(phone_page.get_by_test_id("queue-empty")).to_be_visible()  # active search, no page load
@@ -170,12 +170,16 @@ def test_the_queue_and_intake_fit_a_phone(phone_page):
     phone_page.goto("/documents/new")
     assert_accessible(phone_page)
     # the receipt on a phone: the survey's long link wraps inside its box
-    _take_in(phone_page, "Surat Keterangan Tidak Mampu", make_nik(date(1990, 1, 2), True, 9101), "Warga Telepon")
+    detail = _take_in(phone_page, "Surat Keterangan Tidak Mampu", make_nik(date(1990, 1, 2), True, 9101),
+                      "Warga Telepon")
     assert_fits_phone(phone_page)
     spill = phone_page.get_by_test_id("receipt-skm").evaluate(
         "box => [...box.querySelectorAll('*')].some(e => e.getBoundingClientRect().right > "
         "box.closest('.card').getBoundingClientRect().right + 1)")
     assert not spill
+    phone_page.goto(detail)  # the request's page: its labels keep their words whole
+    expect(phone_page.get_by_test_id("contact-consent")).to_be_visible()
+    assert_fits_phone(phone_page)
 
 
 def test_the_document_types_fit_a_phone(phone_page):

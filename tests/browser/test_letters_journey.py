@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from plaju.documents.nik import make_nik
-from tests.browser.conftest import DEMO_PASSWORD, login, logout
+from tests.browser.conftest import DEMO_PASSWORD, assert_fits_phone, login, logout
 from tests.browser.test_documents_journey import _click, _confirm, _take_in
 from tests.letters.conftest import pyhanko_status
 
@@ -87,11 +87,11 @@ def test_sktm_is_reviewed_signed_verified_and_checked_publicly(page, phone_page,
     # most check it on a phone, from the QR code: the page and its upload form fit the screen
     phone_page.goto(check_href)
     expect(phone_page.get_by_test_id("check-upload")).to_be_visible()
-    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone_page)
     # and the Camat reads the register on his: each letter a card with its number, status and reference
     login(phone_page, "camat")
     phone_page.goto("/letters/")
     row = phone_page.get_by_test_id("letter-row").filter(has_text=number)
     expect(row.locator(f"a[href='/documents/{code}']")).to_be_visible()
     assert row.evaluate("r => r.getBoundingClientRect().right") <= 360
-    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone_page)

@@ -1,7 +1,7 @@
 """Each demo role signs in and sees its own home; a wrong password is told so; sign-out works."""
 import pytest
 
-from tests.browser.conftest import assert_accessible, login, logout
+from tests.browser.conftest import assert_accessible, assert_fits_phone, login, logout
 
 ROLES = {
     "admin": "Pranata Komputer", "camat": "Camat Plaju", "sekcam": "Sekretaris Camat",
@@ -42,7 +42,6 @@ def test_wrong_password_shows_the_message(page):
 
 def test_login_page_fits_a_phone(phone_page):
     phone_page.goto("/login")
-    width = phone_page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360
+    assert_fits_phone(phone_page)
     login(phone_page, "asn1")
-    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone_page)

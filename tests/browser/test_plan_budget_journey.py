@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from plaju.timeutil import today_wib
-from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, login, logout
+from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, assert_fits_phone, login, logout
 
 
 def test_hr_builds_a_plan_from_needs_and_the_camat_approves_it(page, phone_page):
@@ -32,7 +32,7 @@ def test_hr_builds_a_plan_from_needs_and_the_camat_approves_it(page, phone_page)
     expect(items.filter(has_text=kasi).first).to_be_visible()
     expect(items.filter(has_text=kasi).filter(has_text="Pelayanan Prima di Loket")).to_have_count(0)
     expect(items.filter(has_text=clerk).filter(has_text="Coaching Kepemimpinan")).to_have_count(0)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone)
     # "Isi dari kebutuhan" again on the draft: what the plan holds is not proposed twice
     phone.get_by_test_id("fill-from-needs").click()
     expect(phone.get_by_test_id("action-done")).to_contain_text("Tidak ada usulan baru")
@@ -59,7 +59,7 @@ def test_hr_builds_a_plan_from_needs_and_the_camat_approves_it(page, phone_page)
     editor = phone.get_by_test_id("edit-item-form")
     expect(editor).to_be_visible()
     expect(editor.locator("[name$=planned_jp]")).to_have_value("8")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone)
     editor.get_by_test_id("cancel-edit").click()
     expect(editor).to_have_count(0)
     expect(group_row).to_contain_text("8 JP × 4")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, login, logout
+from tests.browser.conftest import assert_accessible, assert_fits_phone, login, logout
 from tests.browser.test_documents_journey import _confirm
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def test_a_citizen_rates_the_service_on_a_phone_once(page, phone_page):
     phone.goto(f"/track/{code}")
     phone.get_by_test_id("skm-link").click()
     expect(phone.get_by_test_id("survey-form")).to_be_visible()
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone)
     assert_accessible(phone)
     survey_url = phone.url
     for number, answer in zip(range(1, 10), ("Sangat sesuai", "Mudah", "Kurang cepat", "Gratis", "Sesuai",
@@ -43,7 +43,7 @@ def test_a_citizen_rates_the_service_on_a_phone_once(page, phone_page):
     phone.get_by_test_id("survey-submit").click()
     phone.wait_for_url("**/skm")
     expect(phone.get_by_test_id("public-ikm")).to_be_visible()
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone)
     phone.expect_error("409")
     phone.goto(survey_url)
     expect(phone.get_by_test_id("survey-refused")).to_contain_text("sudah diisi")

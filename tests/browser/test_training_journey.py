@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, login, logout
+from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, assert_fits_phone, login, logout
 
 COURSE = "E-learning Komunikasi Efektif dengan Warga"
 RIGHT_ANSWERS = ["Mendengarkan sampai selesai", "Bahasa sederhana dan jelas", "Mengulang inti permintaan"]
@@ -17,7 +17,7 @@ def _state(page):
 
 def _fits(page):
     page.wait_for_load_state()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
+    assert_fits_phone(page)
 
 
 def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_page):

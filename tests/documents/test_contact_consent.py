@@ -22,7 +22,7 @@ def test_consent_is_recorded_with_who_and_when_and_the_number_as_62(client, logi
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.receive")).one()
     assert '"contact_consent":[null,true]' in event.changes
     detail = client.get(f"/documents/{req.id}").get_data(as_text=True)
-    assert "Setuju, dicatat" in detail
+    assert "Setuju dikirimi kabar perkembangan, dicatat" in detail
 
 
 def test_without_the_tick_there_is_no_consent(client, login_as, intake, db):
@@ -31,7 +31,7 @@ def test_without_the_tick_there_is_no_consent(client, login_as, intake, db):
     req = db.session.scalars(select(DocumentRequest)).one()
     assert req.contact_consent_at is None and req.contact_consent_by_id is None
     assert req.phone == "6281234567890"
-    assert "Tidak setuju: tidak ada pesan" in client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert "Tidak setuju: tidak dikirimi kabar" in client.get(f"/documents/{req.id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("fields", "says"), [
