@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from .. import once
 from ..audit import record as audit
-from ..audit import sentences
+from ..audit import vocabulary
 from ..extensions import db
 from ..i18n import gettext as _
 from ..notify.service import notify
@@ -33,8 +33,8 @@ class PeopleError(ValueError):
 
 
 # a change of roles reads "Peran: Petugas loket → Petugas loket, Kepala Seksi (Kasi)", not its codes
-sentences.describe_values("roles", ROLES, subject_type="user")
-sentences.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
+vocabulary.describe_values("roles", ROLES, subject_type="user")
+vocabulary.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
 
 
 def _snapshot(user: User) -> dict:

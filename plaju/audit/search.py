@@ -3,7 +3,7 @@
 Every filter ends in an index whose last column is seq (see models.AuditEvent), so a page is the next
 `limit` rows below a seq (keyset), newest first, whatever the size of the log. Names are resolved before
 the search, each in one statement: a tracking code or a NIK to the objects the areas registered
-(`sentences.describe_search`), a person (name, NIP or username) to user ids.
+(`vocabulary.describe_search`), a person (name, NIP or username) to user ids.
 
 A NIK never travels in a URL: the form's `nik` is sealed (Fernet, keyed from SECRET_KEY) into `nik_ref`
 at once, and the page shows it masked.
@@ -40,7 +40,7 @@ from ..extensions import db
 from ..i18n import date_text
 from ..i18n import gettext as _
 from ..timeutil import WIB
-from . import sentences
+from . import vocabulary
 from .days import COVER_ID
 from .models import AuditDay, AuditDayCover, AuditEvent
 
@@ -211,7 +211,7 @@ def page_statement(search: Search, paged: bool, limit: int, window: bool = False
     same statement. Its rows are still read afresh each time; SQLAlchemy's own cache then also finds its
     compiled form at once."""
     key = (tuple(search.filters.items()), tuple(search.resolved), paged, limit, window and WINDOW,
-           len(sentences.known_actions()), len(sentences.data_access_actions()), db.engine.dialect.name)
+           len(vocabulary.known_actions()), len(vocabulary.data_access_actions()), db.engine.dialect.name)
     if key in _STATEMENTS:
         return _STATEMENTS[key]
     if len(_STATEMENTS) >= _STATEMENTS_KEPT:
@@ -246,7 +246,7 @@ def _seq_or_none(before):
 
 def _people_statement():
     """The people a term names (at most PERSON_MATCHES + 1) and, in the same statement, the objects the
-    areas know about them (sentences.describe_people_objects): rows (id, full_name, None, None) for a
+    areas know about them (vocabulary.describe_people_objects): rows (id, full_name, None, None) for a
     person, (None, None, subject_type, subject_id) for an object. Built once: a person's search asks it on
     every page."""
     from ..accounts.models import User
@@ -256,7 +256,7 @@ def _people_statement():
         User.full_name.ilike(bindparam("name"), escape="\\"))).order_by(User.full_name).limit(
         PERSON_MATCHES + 1).cte("people")
     parts = [select(people.c.id, people.c.full_name, null().cast(String), null().cast(String))]
-    for found in sentences.people_objects(select(people.c.id)):
+    for found in vocabulary.people_objects(select(people.c.id)):
         kind, ident = found.subquery().c
         parts.append(select(null().cast(Integer), null().cast(String), cast(kind, String), cast(ident, String)))
     return union_all(*parts)
@@ -325,8 +325,8 @@ def parse(args) -> Search:
             if term is None:
                 errors.append(_("The NIK search has expired; enter the NIK again."))
                 continue
-            shown = sentences.mask_nik(term)
-        objects = sentences.find_subjects("code" if key == "code" else "nik", term)
+            shown = vocabulary.mask_nik(term)
+        objects = vocabulary.find_subjects("code" if key == "code" else "nik", term)
         if not objects:
             errors.append(_("No request has the %(what)s %(value)s.", what=label, value=shown))
             continue
@@ -354,10 +354,10 @@ def parse(args) -> Search:
     action = filters["action"]
     actions = None
     if action == DATA_ACCESS:
-        actions = sorted(sentences.data_access_actions())
+        actions = sorted(vocabulary.data_access_actions())
     elif action.endswith(".*"):
         prefix = action[:-2]
-        actions = sorted(a for a in sentences.known_actions() if a.partition(".")[0] == prefix)
+        actions = sorted(a for a in vocabulary.known_actions() if a.partition(".")[0] == prefix)
         if not actions:
             errors.append(_("The kind of action “%(value)s” is not known.", value=action[:60]))
     if actions is not None:

@@ -16,7 +16,7 @@ from ..i18n import lazy_gettext as _l
 from . import export as exports
 from . import record as audit
 from . import search as searching
-from . import sentences
+from . import sentences, vocabulary
 from .models import AuditEvent, AuditExport
 from .verify import head, verify_chain
 
@@ -67,7 +67,7 @@ def _search_page(search, status=200):
     response = render_page_or_block(
         "audit/index.html", "results", lines=lines, search=search, filters=search.filters,
         args=search.query_args(), next_before=next_before, before=before, head=Lazy(head),
-        action_options=sentences.action_options(search.filters["action"]), data_access=searching.DATA_ACCESS,
+        action_options=vocabulary.action_options(search.filters["action"]), data_access=searching.DATA_ACCESS,
         subject_name=subject_name, nik_shown=_nik_shown(search))
     return response, (422 if not search.ok else status)
 
@@ -75,7 +75,7 @@ def _search_page(search, status=200):
 def _nik_shown(search) -> str | None:
     ref = search.filters.get("nik_ref")
     nik = searching.unseal_nik(ref) if ref else None
-    return sentences.mask_nik(nik) if nik else None
+    return vocabulary.mask_nik(nik) if nik else None
 
 
 @bp.get("/")

@@ -5,7 +5,7 @@ open -> closed (a duplicate or abuse; the reason is shown too)
 The response is due `COMPLAINT_RESPONSE_DAYS` days after it arrived (default 14, the response period
 of UU 25/2009 on public services); the inbox orders the section heads' to-dos by it.
 """
-from ..audit import sentences
+from ..audit import vocabulary
 from ..core.urls import path_by_id
 from ..i18n import lazy_gettext as _l
 from ..workflow import Spec, State, Step, register, roles
@@ -47,15 +47,15 @@ COMPLAINT_FLOW = register(Spec(
     url=lambda c: _complaint_path(c.id),
 ))
 
-sentences.describe_actions({
+vocabulary.describe_actions({
     "complaint.submit": _l("sent a complaint or suggestion from the tracking page"),
     "complaint.answer": _l("answered the citizen's complaint"),
     "complaint.close": _l("closed the complaint without an answer"),
     "complaint.view": _l("opened the complaints"),
 })
-sentences.describe_fields({"answer": _l("Answer"), "kind": _l("Kind"), "month": _l("Month")})
-sentences.describe_values("kind", dict(KINDS), subject_type="complaint")
-sentences.describe_kind("complaint", _l("Complaints and suggestions"))
+vocabulary.describe_fields({"answer": _l("Answer"), "kind": _l("Kind"), "month": _l("Month")})
+vocabulary.describe_values("kind", dict(KINDS), subject_type="complaint")
+vocabulary.describe_kind("complaint", _l("Complaints and suggestions"))
 
 
 def _complaint_names(ids) -> dict:
@@ -70,4 +70,4 @@ def _complaint_names(ids) -> dict:
     return {str(i): f"{code} #{i}" for i, code in rows}
 
 
-sentences.describe_subjects("complaint", _complaint_names)
+vocabulary.describe_subjects("complaint", _complaint_names)

@@ -9,7 +9,7 @@ and stops when the document is ready; `track_clock` keeps the books after every 
 import functools
 import json
 
-from ..audit import sentences
+from ..audit import vocabulary
 from ..core.urls import path_by_id
 from ..i18n import lazy_gettext as _l
 from ..notify.assignments import News, register_news
@@ -229,7 +229,7 @@ CLOCK_STATES = tuple(s.name for s in STATES if s.clock)
 TERMINAL_STATES = tuple(s.name for s in STATES if s.terminal)
 
 # how the history and the audit list say what happened (plaju.audit.sentences)
-sentences.describe_actions({
+vocabulary.describe_actions({
     "document.receive": _l("took in the request at the counter"),
     "document.verify": _l("started the verification"),
     "document.return_to_citizen": _l("returned the file to the citizen"),
@@ -268,7 +268,7 @@ def _collected_text(value) -> str:
     return collected_text(value)
 
 
-sentences.describe_fields({
+vocabulary.describe_fields({
     "missing": _l("Documents missing"), "received": _l("Documents brought"),
     "disdukcapil_back_at": _l("Back from Disdukcapil"), "signed_as": _l("Signed as"),
     "clock_used_minutes": _l("Working time used"), "due_at": _l("Due date"),
@@ -278,9 +278,9 @@ sentences.describe_fields({
     "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
 }, named={"type": _type_names})  # the intake records the type's code
 # a record of several parts and two durations, in words (the log keeps the codes and the minutes)
-sentences.describe_format("collected_by", _collected_text)
-sentences.describe_format("clock_used_minutes", sla.working_time_text)
-sentences.describe_format("wait_minutes", sla.working_time_text)
+vocabulary.describe_format("collected_by", _collected_text)
+vocabulary.describe_format("clock_used_minutes", sla.working_time_text)
+vocabulary.describe_format("wait_minutes", sla.working_time_text)
 
 
 @functools.cache
@@ -307,14 +307,14 @@ def _requests_where(condition) -> list:
     return [(kind, str(i)) for i in ids for kind in ("document", "document_file")]
 
 
-sentences.describe_subjects("document", _request_names)
-sentences.describe_subjects("document_file", _request_names)
-sentences.describe_kind("document", _l("Document requests"))
-sentences.describe_kind("document_type", _l("Document types"))
-sentences.describe_kind("holiday", _l("Holidays"))
-sentences.describe_data_access("document.view_file", "document.view_nik")
+vocabulary.describe_subjects("document", _request_names)
+vocabulary.describe_subjects("document_file", _request_names)
+vocabulary.describe_kind("document", _l("Document requests"))
+vocabulary.describe_kind("document_type", _l("Document types"))
+vocabulary.describe_kind("holiday", _l("Holidays"))
+vocabulary.describe_data_access("document.view_file", "document.view_nik")
 # /audit/ finds a request's events by its tracking code or the citizen's NIK (exact)
-sentences.describe_search("code", lambda code: _requests_where(DocumentRequest.tracking_code == code))
-sentences.describe_search("nik", lambda nik: _requests_where(DocumentRequest.nik == nik))
+vocabulary.describe_search("code", lambda code: _requests_where(DocumentRequest.tracking_code == code))
+vocabulary.describe_search("nik", lambda nik: _requests_where(DocumentRequest.nik == nik))
 
 from . import citizen  # noqa: E402,F401  (tells citizens of returns, ready documents and hand-overs)

@@ -8,7 +8,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
 
 from ..audit import record as audit
-from ..audit import sentences
+from ..audit import vocabulary
 from ..core.paging import keyset_page
 from ..database import utcnow
 from ..extensions import db
@@ -300,15 +300,15 @@ def _letter_names(ids) -> dict:
 
 
 # how the history and the audit list say what happened to letters (plaju.audit.sentences)
-sentences.describe_actions({
+vocabulary.describe_actions({
     "letter.external_number": _l("recorded a letter number from an outside register"),
     "letter.view": _l("opened a signed letter"),
     "letter.draft_view": _l("opened a draft letter"),
     "letter.revoke": _l("revoked a letter"),
     "letter.reissue": _l("issued a corrected letter"),
 })
-sentences.describe_subjects("letter", _letter_names)
-sentences.describe_kind("letter", _l("Letter register"))
+vocabulary.describe_subjects("letter", _letter_names)
+vocabulary.describe_kind("letter", _l("Letter register"))
 # the fields a sign step records when it issues a letter (issue())
-sentences.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Signed file (SHA-256)"),
+vocabulary.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Signed file (SHA-256)"),
                            "letter_id": _l("Letter in the register")}, named={"letter_id": _letter_numbers})

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, make_response, render_template, request, url
 from flask_login import current_user, login_required
 
 from ..audit import record as audit
-from ..audit import sentences
+from ..audit import vocabulary
 from ..core.registry import home_card, nav_item
 from ..documents.models import KELURAHAN, DocumentType
 from ..extensions import db
@@ -22,8 +22,8 @@ VIEWERS = ("camat", "sekcam", "section_head", "hr")
 
 nav_item("reports.layanan", _l("Reports"), roles=VIEWERS, order=70)
 
-sentences.describe_actions({"report.view": _l("opened a report")})
-sentences.describe_kind("report", _l("Reports"))
+vocabulary.describe_actions({"report.view": _l("opened a report")})
+vocabulary.describe_kind("report", _l("Reports"))
 
 
 @home_card(roles=VIEWERS, order=60)

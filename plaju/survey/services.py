@@ -18,7 +18,7 @@ from sqlalchemy import func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record as audit
-from ..audit import sentences
+from ..audit import vocabulary
 from ..database import is_postgres, utcnow
 from ..documents.models import DocumentRequest, DocumentType
 from ..extensions import db
@@ -37,11 +37,11 @@ COMMENTS_PAGE = 20
 KEY_LENGTH = 10
 DEFAULT_VALID_DAYS = 90
 
-sentences.describe_actions({
+vocabulary.describe_actions({
     "skm.submit": _l("received an anonymous satisfaction survey answer"),
     "skm.report": _l("opened the satisfaction survey dashboard"),
 })
-sentences.describe_kind("skm", _l("Satisfaction survey (SKM)"))
+vocabulary.describe_kind("skm", _l("Satisfaction survey (SKM)"))
 
 
 class SurveyRefused(ValueError):

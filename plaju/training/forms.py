@@ -254,14 +254,14 @@ def _describe_course_changes() -> None:
     """What HR's audit log calls a course's fields: the labels of the form that edits them; organisers and
     signers by their names, kinds and methods in words. A plan's, a competence's and a position's kinds
     too: each kind of object has its own list of kinds."""
-    from ..audit import sentences
+    from ..audit import vocabulary
     from .services.catalogue import COURSE_FIELDS
-    sentences.describe_fields({name: getattr(CourseForm, name).args[0] for name in COURSE_FIELDS},
+    vocabulary.describe_fields({name: getattr(CourseForm, name).args[0] for name in COURSE_FIELDS},
                               users=("organiser_id", "certificate_signer_id"), subject_type="training_course")
     for subject_type in ("training_course", "training_plan", "training_competence"):
-        sentences.describe_values("kind", KINDS, subject_type=subject_type)
-    sentences.describe_values("kind", POSITION_KINDS, subject_type="training_position")
-    sentences.describe_values("method", METHODS)
+        vocabulary.describe_values("kind", KINDS, subject_type=subject_type)
+    vocabulary.describe_values("kind", POSITION_KINDS, subject_type="training_position")
+    vocabulary.describe_values("method", METHODS)
 
 
 _describe_course_changes()

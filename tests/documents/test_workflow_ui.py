@@ -5,7 +5,7 @@ from sqlalchemy import event
 
 from plaju.accounts.models import Delegation
 from plaju.audit import record as audit
-from plaju.audit import sentences
+from plaju.audit import sentences, vocabulary
 from plaju.timeutil import today_wib
 from plaju.workflow import fire, history_for
 from plaju.workflow.ui import waiting_for
@@ -77,7 +77,7 @@ def test_history_needs_the_same_statements_however_long_it_is(make_request, user
         return len(seen)
 
     # people, delegations, the names in field changes, one per kind of subject
-    assert statements_for(2) == statements_for(15) <= 3 + len(set(sentences._SUBJECTS.values()))
+    assert statements_for(2) == statements_for(15) <= 3 + len(set(vocabulary._SUBJECTS.values()))
 
 
 def test_the_workflow_and_the_services_of_documents_do_not_import_each_other():

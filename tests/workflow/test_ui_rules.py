@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from plaju.audit import sentences
+from plaju.audit import vocabulary
 from plaju.workflow import Spec, State, Step, roles
 from plaju.workflow.engine import all_specs
 from plaju.workflow.spec import SpecError
@@ -21,20 +21,20 @@ def test_every_step_of_every_spec_and_every_recorded_action_reads_as_a_sentence(
         actions.update(re.findall(r" else \"([a-z_]+\.[a-z_]+)\"", path.read_text()))
     actions = {a for a in actions if not a.startswith(("test.", "os.", "re."))}
     assert {"document.sign", "auth.login", "user.update", "delegation.revoke", "enrolment.request"} <= actions
-    missing = sorted(actions - sentences.known_actions())
+    missing = sorted(actions - vocabulary.known_actions())
     assert missing == []
     with app.test_request_context():
-        assert sentences.action_label("document.sign") == "menandatangani dokumen"
+        assert vocabulary.action_label("document.sign") == "menandatangani dokumen"
         # HR tells every action from the others in the "kind of action" choice: no two share their words
         said = {}
-        for action in sentences.known_actions():
-            said.setdefault(sentences.action_label(action), []).append(action)
+        for action in vocabulary.known_actions():
+            said.setdefault(vocabulary.action_label(action), []).append(action)
         assert {label: names for label, names in said.items() if len(names) > 1} == {}
 
 
 def test_every_kind_of_action_has_a_name_in_the_audit_search(app, client, login_as):
     """HR chooses "All: <kind>" in /audit/: each kind in the office's words, never a code like training_plan."""
-    unnamed = sorted({action.split(".")[0] for action in sentences.known_actions()} - sentences.known_kinds())
+    unnamed = sorted({action.split(".")[0] for action in vocabulary.known_actions()} - vocabulary.known_kinds())
     assert unnamed == []
     login_as("hr")
     page = client.get("/audit/").get_data(as_text=True)

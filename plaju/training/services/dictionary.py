@@ -14,7 +14,7 @@ from sqlalchemy.exc import NoResultFound
 
 from ...accounts.models import User
 from ...audit import record as audit
-from ...audit import sentences
+from ...audit import vocabulary
 from ...database import lock_row
 from ...extensions import db
 from ...i18n import gettext as _
@@ -28,16 +28,16 @@ LEVELS = range(1, 6)
 CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{0,39}")
 COMPETENCE_FIELDS = ("code", "name", "kind")
 
-sentences.describe_actions({
+vocabulary.describe_actions({
     "training_competence.create": _l("added a competence"),
     "training_competence.update": _l("changed a competence"),
     "training_position.create": _l("added a position"),
     "training_position.update": _l("changed a position"),
     "training_position.assign": _l("set the position of an ASN"),
 })
-sentences.describe_kind("training_competence", _l("Competences"))
-sentences.describe_kind("training_position", _l("Positions"))
-sentences.describe_fields({"code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"),
+vocabulary.describe_kind("training_competence", _l("Competences"))
+vocabulary.describe_kind("training_position", _l("Positions"))
+vocabulary.describe_fields({"code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"),
                            "requirements": _l("Required competence levels"), "position": _l("Position")})
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from ... import once
 from ...accounts.models import User
 from ...audit import record as audit
-from ...audit import sentences
+from ...audit import vocabulary
 from ...database import lock_row
 from ...extensions import db
 from ...i18n import gettext as _
@@ -19,7 +19,7 @@ from .common import refuse
 from .competences import course_facts, course_fits, plannable_courses, profiles, quarter_of
 from .tally import jp_earned, kinds_earned
 
-sentences.describe_actions({
+vocabulary.describe_actions({
     "training_plan.item_edit": _l("changed a planned activity"),
     "training_plan.fill": _l("filled the plan from the needs"),
 })

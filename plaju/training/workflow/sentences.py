@@ -4,14 +4,14 @@ names of their subjects, and which events are about a person HR searches for (pl
 from sqlalchemy import select
 
 from ...accounts.models import User
-from ...audit import sentences
+from ...audit import vocabulary
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ..models import Course, Enrolment, Plan
 
 # how the history and the audit list say what happened (plaju.audit.sentences)
-sentences.describe_actions({
+vocabulary.describe_actions({
     "enrolment.request": _l("requested a place on the course"),
     "enrolment.nominate": _l("nominated an ASN for the course"),
     "enrolment.approve": _l("approved the enrolment"),
@@ -46,7 +46,7 @@ sentences.describe_actions({
     "training_plan.item_add": _l("added a planned activity"),
     "training_plan.item_remove": _l("removed a planned activity"),
 })
-sentences.describe_fields({
+vocabulary.describe_fields({
     "approved_by_id": _l("Approved by"), "signed_by_id": _l("Signed off by"), "evidence": _l("Evidence"),
     "quiz_score": _l("Quiz score"), "attempt": _l("Score of this attempt"), "attempts": _l("Attempts in a row"),
     "jp_credited": _l("JP credited"),
@@ -84,9 +84,9 @@ def _course_names(ids) -> dict:
     return {str(i): title for i, title in rows}
 
 
-sentences.describe_subjects("enrolment", _enrolment_names)
-sentences.describe_subjects("training_plan", _plan_names)
-sentences.describe_subjects("training_course", _course_names)
+vocabulary.describe_subjects("enrolment", _enrolment_names)
+vocabulary.describe_subjects("training_plan", _plan_names)
+vocabulary.describe_subjects("training_course", _course_names)
 
 
 def _about_people(ids):
@@ -100,17 +100,17 @@ def _about_people(ids):
 
 
 # /audit/ finds an ASN's training events when HR searches the person (as subject, not only as actor)
-sentences.describe_people_objects(_about_people)
+vocabulary.describe_people_objects(_about_people)
 
 
 # what HR's "kind of action" choice of /audit/ calls each of the area's kinds
-sentences.describe_kind("enrolment", _l("Training enrolments"))
-sentences.describe_kind("training_course", _l("Course catalogue"))
-sentences.describe_kind("training_plan", _l("Competence development plan"))
-sentences.describe_kind("training_history", _l("Training history"))
+vocabulary.describe_kind("enrolment", _l("Training enrolments"))
+vocabulary.describe_kind("training_course", _l("Course catalogue"))
+vocabulary.describe_kind("training_plan", _l("Competence development plan"))
+vocabulary.describe_kind("training_history", _l("Training history"))
 
 # competences, plan exports and the training history (services.competences, services.history)
-sentences.describe_actions({
+vocabulary.describe_actions({
     "training_course.targets": _l("set the competences, positions and fee of a course"),
     "training_plan.export": _l("downloaded the plan"),
     "training_history.export": _l("downloaded a training history"),

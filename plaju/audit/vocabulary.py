@@ -1,0 +1,172 @@
+"""What the audit log's words are made of: each area registers here what its actions say
+(`describe_actions`), what its fields and coded values are called (`describe_fields`,
+`describe_values`, `describe_format`), how its objects are named and found (`describe_subjects`,
+`describe_search`, `describe_people_objects`) and which actions read personal data. It knows no area;
+`sentences` renders events with it, /audit/ builds its choices and searches from it.
+"""
+import functools
+from collections.abc import Callable, Iterable
+
+from markupsafe import Markup
+
+from ..i18n import gettext as _
+
+_ACTIONS: dict[str, object] = {}
+_FIELDS: dict[str, object] = {}
+_USER_FIELDS: set[str] = set()
+_NAMED_FIELDS: dict[str, Callable] = {}
+_VALUES: dict[str, dict] = {}
+_FORMATS: dict[str, Callable] = {}
+# what one kind of object calls a field or a coded value, where it differs from the shared one
+_SUBJECT_FIELDS: dict[str, dict] = {}
+_SUBJECT_VALUES: dict[str, dict[str, dict]] = {}
+_SUBJECTS: dict[str, Callable] = {}
+_KINDS: dict[str, object] = {}
+_FINDERS: dict[str, list[Callable]] = {"code": [], "nik": []}
+_PEOPLE_OBJECTS: list[Callable] = []
+_DATA_ACCESS: set[str] = set()
+
+
+def describe_actions(verbs: dict) -> None:
+    """{"document.sign": _l("signed"), ...}: what the actor did, as the predicate of a sentence."""
+    _ACTIONS.update(verbs)
+
+
+def describe_fields(labels: dict, users: Iterable[str] = (), named: dict | None = None, *,
+                    subject_type: str | None = None) -> None:
+    """Labels of the fields in `changes`; `users` names the fields whose values are user ids; `named`
+    maps a field whose values are ids of other rows to names(ids) -> {id: "name"}, one query for a page.
+    With `subject_type` the labels hold for that kind of object only ("training_course": the labels of
+    the course's form), ahead of the shared labels every area gives a field name ("active", "kind")."""
+    if subject_type:
+        _SUBJECT_FIELDS.setdefault(subject_type, {}).update(labels)
+    else:
+        _FIELDS.update(labels)
+    _USER_FIELDS.update(users)
+    _NAMED_FIELDS.update(named or {})
+
+
+def describe_values(field_name: str, labels: dict, *, subject_type: str | None = None) -> None:
+    """Labels of a field's coded values ({"complaint": _l("Complaint"), ...}), so a change reads in words.
+    With `subject_type` they hold for that kind of object only: "kind" is a complaint's kind on a
+    complaint and a delegation's on a delegation."""
+    if subject_type:
+        _SUBJECT_VALUES.setdefault(subject_type, {}).setdefault(field_name, {}).update(labels)
+    else:
+        _VALUES.setdefault(field_name, {}).update(labels)
+
+
+def describe_format(field_name: str, write: Callable) -> None:
+    """write(value) -> words, for a field whose value is more than a code: a record of several parts
+    (who collected a document), a duration in minutes. Any value the field ever held must be accepted."""
+    _FORMATS[field_name] = write
+
+
+def field_label(subject_type: str | None, name: str) -> str:
+    """What the log calls a field of this kind of object."""
+    return str(_SUBJECT_FIELDS.get(subject_type, {}).get(name) or _FIELDS.get(name, name))
+
+
+def value_labels(subject_type: str | None, name: str) -> dict | None:
+    return _SUBJECT_VALUES.get(subject_type, {}).get(name) or _VALUES.get(name)
+
+
+def describe_subjects(subject_type: str, names: Callable) -> None:
+    """names(ids: list[str]) -> {id: "human name"}, in ONE query for all ids of this kind."""
+    _SUBJECTS[subject_type] = names
+
+
+def describe_kind(prefix: str, label) -> None:
+    """What the actions "<prefix>.*" are about, for the "kind of action" choice of /audit/."""
+    _KINDS[prefix] = label
+
+
+def describe_search(key: str, find: Callable) -> None:
+    """How /audit/ finds the objects behind a search term, in one query each:
+    "code": find(tracking_code) and "nik": find(nik) -> [(subject_type, subject_id), ...]."""
+    _FINDERS[key].append(find)
+
+
+def describe_people_objects(objects: Callable) -> None:
+    """How /audit/ finds the objects about the people HR searches for (their enrolments, ...):
+    objects(ids) -> a SELECT of (subject_type, subject_id) rows, `ids` being a SELECT of user ids. Every
+    area's SELECT is part of the one statement that finds the people (search._people_statement)."""
+    _PEOPLE_OBJECTS.append(objects)
+
+
+def people_objects(ids) -> list:
+    return [objects(ids) for objects in _PEOPLE_OBJECTS]
+
+
+def find_subjects(key: str, term) -> list[tuple[str, str]]:
+    found = []
+    for find in _FINDERS[key]:
+        found.extend((kind, str(ident)) for kind, ident in find(term))
+    return found
+
+
+def describe_data_access(*actions: str) -> None:
+    """Actions that read personal data or the log itself (a full NIK, a scan, an export, a refused page)."""
+    _DATA_ACCESS.update(actions)
+
+
+def data_access_actions() -> set[str]:
+    return set(_DATA_ACCESS)
+
+
+def action_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(kind label, [("kind.*", "All: kind"), (action, label), ...]), ...] for the "kind of action"
+    choice, sorted by label."""
+    from flask_babel import get_locale
+    return _action_groups(str(get_locale()), len(_ACTIONS), len(_KINDS))
+
+
+@functools.lru_cache(maxsize=8)
+def _action_groups(_locale: str, _actions: int, _kinds: int) -> list:
+    # the same for every page in one language (and as long as nothing registers more actions)
+    groups: dict[str, list] = {}
+    for action in _ACTIONS:
+        groups.setdefault(action.partition(".")[0], []).append((action, action_label(action)))
+    # each kind opens with "all of it" (prefix.*), which the search reads along each action's index
+    return sorted(((str(_KINDS.get(prefix, prefix)),
+                    [(f"{prefix}.*", _("All: %(kind)s", kind=_KINDS.get(prefix, prefix)))]
+                    + sorted(items, key=lambda i: i[1].lower()))
+                   for prefix, items in groups.items()), key=lambda g: g[0].lower())
+
+
+def action_options(selected: str) -> Markup:
+    """The <optgroup>s of the "kind of action" choice with `selected` chosen, as /audit/ draws them:
+    drawn once per language and choice, not option by option on every page."""
+    from flask_babel import get_locale
+    return _action_options(str(get_locale()), selected, len(_ACTIONS), len(_KINDS))
+
+
+@functools.lru_cache(maxsize=64)
+def _action_options(locale: str, selected: str, actions: int, kinds: int) -> Markup:
+    parts = []
+    for label, items in _action_groups(locale, actions, kinds):
+        parts.append(Markup('<optgroup label="{}">\n        ').format(label))
+        parts.extend(Markup('<option value="{}" {}>{}</option>').format(
+            value, Markup("selected") if value == selected else "", text) for value, text in items)
+        parts.append(Markup("\n      </optgroup>"))
+    return Markup("").join(parts)
+
+
+def mask_nik(value: str) -> str:
+    """A NIK as the log shows it: the region (4 digits) and the last 4, never the birth date."""
+    value = str(value or "")
+    return value[:4] + "•" * max(len(value) - 8, 0) + value[-4:] if len(value) > 8 else "•" * len(value)
+
+
+def action_label(action: str) -> str:
+    verb = _ACTIONS.get(action)
+    return str(verb) if verb is not None else action
+
+
+def known_actions() -> set[str]:
+    return set(_ACTIONS)
+
+
+def known_kinds() -> set[str]:
+    """The prefixes ("document", "enrolment") that have a name in /audit/'s choice of actions."""
+    return set(_KINDS)
