@@ -10,6 +10,7 @@ from sqlalchemy import and_
 from sqlalchemy.orm import foreign, joinedload, relationship
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..letters.models import LetterExternalNumber
 from ..letters.render import LetterContent
 from ..letters.services import Draft, Subject, issue, register_subject
@@ -149,6 +150,13 @@ def letter_states() -> frozenset:
     return DOCUMENT_FLOW.reachable_from(DOCUMENT_FLOW.step_by_trigger["sign"].dest)
 
 
+def _unrevocable_alone(req: DocumentRequest) -> str | None:
+    if req.state in ("signed", "ready"):
+        return _('This letter has not been handed over yet: revoked on its own it would still go to the '
+                 'citizen. To correct it, tick "Sign a corrected letter from the current data".')
+    return None
+
+
 def _panel(req, user) -> dict:
     """What the request page shows about its letter: draft link, letters issued, external number."""
     from ..letters import services as letters
@@ -162,6 +170,7 @@ def _panel(req, user) -> dict:
         "external_number": req.external_number.number if req.state in DRAFT_STATES and req.external_number else None,
         "may_number": req.state in DRAFT_STATES and user.has_role("section_head", "camat"),
         "may_revoke": user.has_role("camat"),
+        "replace_only": _unrevocable_alone(req),
         "certificate_warning": expiry_warning(user) if req.state == "awaiting_signature" and any(
             a.trigger == "sign" for a in _actions(req, user)) else None,
     }
@@ -175,7 +184,8 @@ def _actions(req, user):
 SUBJECT = register_subject(Subject(
     name="document", load=lambda i: db.session.get(DocumentRequest, i), draw=draw, can_view=_can_view,
     url=lambda i: url_for("documents.detail", request_id=i), panel=_panel,
-    openable=lambda user, ids: set(ids) if _can_view(user, None) else set()))
+    openable=lambda user, ids: set(ids) if _can_view(user, None) else set(),
+    unrevocable_alone=_unrevocable_alone))
 
 
 def issue_letter(request: DocumentRequest, ctx):

@@ -47,6 +47,9 @@ class Subject:
     # openable(user, ids) -> the ids among these whose record the user may open, in one statement at
     # most (the register links only those); without it, none
     openable: Callable | None = None
+    # unrevocable_alone(entity) -> why this letter may only be replaced, not revoked on its own (it has
+    # not reached the citizen yet: alone, the revoked letter would still be handed over), or None
+    unrevocable_alone: Callable | None = None
 
 
 SUBJECTS: dict[str, Subject] = {}
@@ -219,6 +222,13 @@ def _mark_revoked(letter: Letter, actor, reason: str) -> None:
 def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     """Only the Camat revokes, confirming with his password and giving a reason; audited."""
     reason = _may_revoke(letter, actor, password, reason, "letter.revoke")
+    subject = SUBJECTS.get(letter.subject_type)
+    entity = subject.load(letter.subject_id) if subject and subject.unrevocable_alone else None
+    why = subject.unrevocable_alone(entity) if entity is not None else None
+    if why:
+        audit.refused("letter.revoke", actor=actor, subject_type="letter", subject_id=letter.id,
+                      reason=f"[replace_only] {why}")
+        raise LetterRefused(why, 409)
     _mark_revoked(letter, actor, reason)
     audit.record("letter.revoke", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number]})

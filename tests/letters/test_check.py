@@ -80,6 +80,8 @@ def test_the_same_file_matches_and_one_changed_byte_does_not(db, client, sign, a
 
 def test_revoking_needs_the_camat_s_password_and_a_reason_and_is_audited(db, client, login_as, sign):
     req, letter = sign("sktm")
+    req.state = "handed_over"  # the letter reached the citizen: only revoking it can stop its use
+    db.session.commit()
     login_as("kasi")
     client.post(f"/letters/{letter.id}/revoke", data={"password": "test-password-123", "reason": "salah nama"})
     assert db.session.get(Letter, letter.id).status == "valid"  # not the Camat
@@ -108,6 +110,29 @@ def test_revoking_needs_the_camat_s_password_and_a_reason_and_is_audited(db, cli
     # the revoked letter keeps its number; the next letter takes the next one
     _req2, second = sign("sktm")
     assert second.serial == letter.serial + 1
+
+
+def test_a_letter_still_in_the_office_is_replaced_not_revoked_alone(db, client, login_as, sign):
+    """Revoked alone, a letter not yet handed over would still be marked ready and handed to the citizen."""
+    from plaju.documents.models import DocumentRequest
+    for state in ("signed", "ready"):
+        req, letter = sign("sktm")
+        req.state = state
+        db.session.commit()
+        login_as("camat")
+        page = client.get(f"/documents/{req.id}").get_data(as_text=True)  # the form replaces, it says why
+        assert 'data-testid="replace-only"' in page and '<input type="hidden" name="replace" value="1">' in page
+        response = client.post(f"/letters/{letter.id}/revoke",
+                               data={"password": "test-password-123", "reason": "Nama pemohon salah tulis"},
+                               follow_redirects=True)
+        assert "Surat ini belum diserahkan" in response.get_data(as_text=True)
+        assert "Tandatangani surat perbaikan dari data terkini" in response.get_data(as_text=True)
+        db.session.expire_all()
+        assert db.session.get(Letter, letter.id).status == "valid"
+        assert db.session.get(DocumentRequest, req.id).state == state
+        refusal = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.revoke")
+                                     .order_by(AuditEvent.seq.desc())).first()
+        assert refusal.outcome == "refused" and refusal.subject_id == str(letter.id)
 
 
 def test_the_register_lists_every_number_for_the_office_s_leaders(db, client, login_as, sign):

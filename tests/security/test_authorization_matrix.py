@@ -433,6 +433,9 @@ def _signed_by_nobody(w, role, call, response):
 
 def _revoke_call(w, me):
     letter = w.letter() if me is not None else w.letter_other
+    req = w.db().get(DocumentRequest, letter.subject_id)
+    req.state = "handed_over"  # in the citizen's hands: revoking alone is what stops it
+    w.db().commit()
     return Call(f"/letters/{letter.id}/revoke", {"reason": "Nama pemohon salah ketik", "password": PASSWORD},
                 subject=letter)
 
