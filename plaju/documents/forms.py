@@ -54,7 +54,7 @@ class IntakeForm(OnceForm):
     kelurahan = SelectField(_l("Kelurahan"), choices=[SelectChoice("", "-")] + [SelectChoice(k, k) for k in KELURAHAN],
                             validators=[DataRequired(_l("Choose the citizen's kelurahan."))])
     attachments = MultipleFileField(_l("Scans (PDF, JPEG or PNG)"))
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    note = TextAreaField(_l("Office note (not printed on the letter)"), validators=[Optional(), Length(max=1000)])
     confirm_duplicate = BooleanField(_l("Register anyway"))
 
 

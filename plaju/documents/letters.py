@@ -67,7 +67,7 @@ _SAID_TWICE = re.compile(r"^(untuk\s+)?keperluan\s*:?\s*", re.IGNORECASE)
 def _purpose(req) -> str:
     """What the letter is for, after "untuk keperluan:": a purpose typed as "keperluan sekolah" loses its
     own "keperluan", so the letter does not say it twice."""
-    text = (getattr(req, "purpose", "") or req.note or "").strip()
+    text = (req.purpose or "").strip()  # never the note: that is the office's own
     text = _SAID_TWICE.sub("", text).strip()
     return text or "administrasi"
 

@@ -12,6 +12,7 @@ from .nik import mask_nik
 
 REQUIREMENT_LABEL_MAX = 200
 NAME_WORD_MAX = 60
+PURPOSE_MAX = 200
 KELURAHAN = ["Plaju Darat", "Talang Putri", "Komperta", "Plaju Ilir", "Talang Bubuk", "Plaju Ulu",
              "Bagus Kuning"]
 
@@ -92,7 +93,9 @@ class DocumentRequest(db.Model):
     contact_consent_at: Mapped[datetime | None]
     contact_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kelurahan: Mapped[str] = mapped_column(String(40))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # the office's own note: never printed
+    # what a letter is for, printed after "untuk keperluan:" (types the Camat signs)
+    purpose: Mapped[str] = mapped_column(String(PURPOSE_MAX), default="", server_default="")
     checklist: Mapped[str] = mapped_column(Text, default="[]")  # JSON snapshot taken at intake
     # JSON: the person the document is about, when not simply the applicant (subjects.validate)
     subject_data: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")

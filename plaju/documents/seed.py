@@ -172,6 +172,23 @@ def fake_nik(rng: random.Random, serial: int) -> tuple[str, bool]:
     return make_nik(born, female, serial, district=rng.choice(["01", "08", "11"])), female
 
 
+# what the demo's letters are for, as citizens say it at the counter
+PURPOSES = {
+    "sktm": ["pendaftaran sekolah anak", "keringanan biaya rumah sakit", "pengajuan beasiswa"],
+    "domisili": ["pembukaan rekening bank", "melamar pekerjaan", "pendaftaran sekolah anak"],
+    "domisili-usaha": ["pengajuan kredit usaha rakyat", "pengurusan izin usaha"],
+    "ahli-waris": ["pencairan tabungan pewaris", "balik nama sertifikat tanah"],
+    "dispensasi-nikah": ["calon suami bertugas ke luar daerah dalam waktu dekat"],
+}
+
+
+def fake_purpose(doc_type: DocumentType, rng: random.Random) -> str:
+    """A purpose for a letter the Camat signs; nothing for other documents."""
+    if not doc_type.camat_signs:
+        return ""
+    return rng.choice(PURPOSES.get(doc_type.code, ["persyaratan administrasi"]))
+
+
 def fake_subject(kind: str, fake, rng: random.Random, serial: int, received) -> dict:
     """Invented subject fields for a demo request of this kind (as the intake form posts them)."""
     day = received.date() if hasattr(received, "date") else received
@@ -245,6 +262,7 @@ def seed_documents() -> None:
                       contact_consent=serial % 3 != 0,  # most citizens agree to hear of their request
                       kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                       ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at,
+                      purpose=fake_purpose(doc_type, rng),
                       subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at)))
         events.append((received_at, serial, 0, intake))
         steps = PATHS[target]

@@ -23,7 +23,7 @@ from ..workflow import available, fire, history_for, started
 from . import sla, subjects
 from .calendar import holiday_set
 from .citizen import new_promise, revise_promise
-from .models import DocumentAttachment, DocumentNameWord, DocumentRequest, DocumentType, name_words
+from .models import PURPOSE_MAX, DocumentAttachment, DocumentNameWord, DocumentRequest, DocumentType, name_words
 from .nik import validate_nik
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES
 
@@ -97,11 +97,22 @@ def contact_details(phone: str | None, email: str | None, consent: bool) -> tupl
     return phone, email
 
 
+def purpose_fault(doc_type: DocumentType, purpose: str) -> str | None:
+    """A letter the Camat signs says what it is for: asked at the counter, never taken from the note."""
+    if not doc_type.camat_signs:
+        return None
+    if not (purpose or "").strip():
+        return _("Enter what the letter is for (e.g. school registration): it is printed on the letter.")
+    if len(purpose.strip()) > PURPOSE_MAX:
+        return _("The purpose may be at most %(max)s characters long.", max=PURPOSE_MAX)
+    return None
+
+
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
                    ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
                    holidays=None, once_token: str | None = None, confirm_duplicate: bool = False,
                    subject: dict | None = None, email: str = "",
-                   contact_consent: bool = False) -> DocumentRequest:
+                   contact_consent: bool = False, purpose: str = "") -> DocumentRequest:
     """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
 
     Anything refused raises IntakeRefused before a row exists; files stored before a failure are
@@ -121,6 +132,10 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     message = missing_requirements(doc_type, ticked)
     if message:
         raise IntakeRefused(message, "requirements")
+    purpose = (purpose or "").strip()
+    message = purpose_fault(doc_type, purpose)
+    if message:
+        raise IntakeRefused(message, "purpose")
     try:
         token = once.claim(actor, once_token) if once_token is not None else None
         if not confirm_duplicate:
@@ -140,7 +155,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                 name_key=name.strip().lower(), phone=phone, email=email, kelurahan=kelurahan,
                 contact_consent_at=now if contact_consent else None,
                 contact_consent_by_id=actor.id if contact_consent else None,
-                note=(note or "").strip(), subject_data=json.dumps(subject_data, ensure_ascii=False),
+                note=(note or "").strip(), purpose=purpose if doc_type.camat_signs else "",
+                subject_data=json.dumps(subject_data, ensure_ascii=False),
                 state="received", version=0, created_by_id=actor.id,
                 received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
                 due_at=sla.add_working_minutes(now, budget, holidays),
@@ -156,6 +172,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                          to_state="received", changes={"type": [None, doc_type.code],
                                                        "kelurahan": [None, kelurahan],
                                                        "attachments": [None, len(stored)],
+                                                       **({"purpose": [None, purpose]}
+                                                          if doc_type.camat_signs else {}),
                                                        **({"contact_consent": [None, True]}
                                                           if contact_consent else {})})
             started(req, actor)

@@ -128,7 +128,7 @@ def new():
                     files=request.files.getlist(form.attachments.name), note=form.note.data,
                     once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data,
                     subject=subjects.from_form(request.form), email=form.email.data,
-                    contact_consent=form.contact_consent.data)
+                    contact_consent=form.contact_consent.data, purpose=request.form.get("purpose", ""))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 response = redirect(url_for(".receipt", request_id=req.id), 303)
@@ -147,6 +147,9 @@ def new():
             fault = svc.subject_fault(chosen, subjects.from_form(request.form), form.nik.data)
             if fault:
                 errors[fault.field] = fault.message
+            purpose = svc.purpose_fault(chosen, request.form.get("purpose", ""))
+            if purpose:
+                errors["purpose"] = purpose
             _file_fault(form, errors)
         if errors or form.errors:
             _audit_refused_intake(form, errors)

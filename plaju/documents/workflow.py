@@ -276,6 +276,7 @@ vocabulary.describe_fields({
     "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
     "day": _l("Date"), "name": _l("Name"), "collected_by": _l("Collected by"),
     "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
+    "purpose": _l("Purpose"),
 }, named={"type": _type_names})  # the intake records the type's code
 # a record of several parts and two durations, in words (the log keeps the codes and the minutes)
 vocabulary.describe_format("collected_by", _collected_text)

@@ -36,7 +36,8 @@ def seed(password: str) -> None:
     for n in range(DOCUMENTS):
         req = create_request(actor=clerk, nik=make_nik(date(1985, 1, 1 + n), n % 2 == 0, n + 1),
                              name=f"Warga Pagi {n + 1}", phone="081234567890", kelurahan="Plaju Darat",
-                             doc_type=doc_type, ticked={r.id for r in doc_type.requirements})
+                             doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
+                             purpose="pendaftaran sekolah")
         for actor, trigger in ((clerk, "verify"), (kasi, "accept"), (kasi, "to_signature")):
             req = fire(req, trigger, actor, expected_version=req.version)
     courses = []

@@ -22,6 +22,8 @@ def _take_in(page, type_label: str, nik: str, name: str, subject: dict | None = 
     expect(checklist).to_be_visible()
     for box in checklist.locator("input[type=checkbox]").all():
         box.check()
+    if page.get_by_test_id("purpose").count():  # a letter the Camat signs says what it is for
+        page.get_by_test_id("purpose").fill("pendaftaran sekolah anak")
     for field, value in (subject or {}).items():  # the fields that appear for the chosen type
         if page.locator(f"select[name={field}]").count():
             page.select_option(f"select[name={field}]", value)

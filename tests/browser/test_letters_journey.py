@@ -40,6 +40,7 @@ def test_sktm_is_reviewed_signed_verified_and_checked_publicly(page, phone_page,
     response = page.request.get(draft.get_attribute("href"))
     assert response.ok and response.headers["content-type"] == "application/pdf"
     assert b"(DRAF)" in response.body() and b"Warga Uji Surat" in response.body()
+    assert b"untuk keperluan: pendaftaran sekolah anak" in response.body()  # typed at the counter
     _click(page, "to_signature", "awaiting_signature")
     logout(page)
 

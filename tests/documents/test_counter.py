@@ -27,7 +27,7 @@ def _intake_of(doc_type, **overrides):
     from plaju.once import new_token
     data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "", "kelurahan": "Talang Putri",
             "type_id": str(doc_type.id), "requirements": [str(r.id) for r in doc_type.requirements if r.required],
-            "note": "", "form_token": new_token()}
+            "note": "", "purpose": "pendaftaran sekolah", "form_token": new_token()}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -147,15 +147,39 @@ def test_an_sktm_for_the_applicant_himself_keeps_the_applicant_on_the_letter(mak
     assert not any("atas permohonan" in s for s in content.statements)
 
 
-@pytest.mark.parametrize(("note", "said"), [
-    ("", "untuk keperluan: administrasi."),
+@pytest.mark.parametrize(("purpose", "said"), [
+    ("", "untuk keperluan: administrasi."),  # a request taken in before the purpose was asked
     ("keperluan beasiswa sekolah", "untuk keperluan: beasiswa sekolah."),
     ("Untuk keperluan: berobat", "untuk keperluan: berobat."),
 ])
-def test_the_letter_says_keperluan_once(make_request, note, said):
-    req = make_request("processing", "sktm", name="Warga Sendiri", note=note)
+def test_the_letter_says_keperluan_once(make_request, purpose, said):
+    req = make_request("processing", "sktm", name="Warga Sendiri", purpose=purpose)
     statements = " ".join(draw(req).content.statements)
     assert said in statements and "keperluan: keperluan" not in statements.lower()
+
+
+def test_the_office_s_note_is_never_printed_on_the_letter(make_request):
+    req = make_request("processing", "sktm", name="Warga Sendiri", purpose="pendaftaran sekolah anak",
+                       note="pemohon minta cepat, sudah dua kali datang")
+    statements = " ".join(draw(req).content.statements)
+    assert "untuk keperluan: pendaftaran sekolah anak." in statements and "minta cepat" not in statements
+
+
+def test_a_letter_type_asks_its_purpose_at_the_counter_and_keeps_it(client, login_as, db, doc_types):
+    sktm = doc_types["sktm"]
+    login_as("clerk")
+    form = client.get(f"/documents/new?type_id={sktm.id}").get_data(as_text=True)
+    assert 'data-testid="purpose"' in form and "tidak dicetak pada surat" in form
+    refused = client.post("/documents/new", data=_intake_of(sktm, purpose="  ", note="catatan kantor saja"))
+    assert refused.status_code == 422 and "Isi keperluan surat" in refused.get_data(as_text=True)
+    assert count_rows(db, DocumentRequest) == 0
+    assert client.post("/documents/new", data=_intake_of(sktm, purpose="pengajuan beasiswa")).status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    assert req.purpose == "pengajuan beasiswa"
+    assert 'data-testid="purpose">pengajuan beasiswa<' in client.get(f"/documents/{req.id}").get_data(as_text=True)
+    # a document the office does not sign asks no purpose
+    ktp = client.get(f"/documents/new?type_id={doc_types['ktp-baru'].id}").get_data(as_text=True)
+    assert 'data-testid="purpose"' not in ktp
 
 
 def test_the_ahli_waris_letter_lists_the_deceased_and_every_heir(make_request):

@@ -78,6 +78,7 @@ def test_two_posts_of_one_form_at_the_same_moment_create_one_request(app, db, us
                 start.wait(timeout=10)
                 req = svc.create_request(actor=clerk, nik=nik, name="Rina", phone="", kelurahan="Plaju Darat",
                                          doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
+                                         purpose="pendaftaran sekolah",
                                          once_token=token)
                 outcome.append(f"/documents/{req.id}/receipt")
             except AlreadyDone as done:

@@ -198,7 +198,7 @@ def test_the_letter_prints_letterhead_number_date_signer_and_the_check_address(d
     from plaju.letters.render import tanggal
     users["camat"].nip = "198001012005011001"
     db.session.commit()
-    req, letter = sign("sktm", name="Warga Cetak", kelurahan="Talang Putri", note="beasiswa sekolah")
+    req, letter = sign("sktm", name="Warga Cetak", kelurahan="Talang Putri", purpose="beasiswa sekolah")
     text = _page_text(letter.pdf)
     for expected in ("PEMERINTAH KOTA PALEMBANG", "KECAMATAN PLAJU", "SURAT KETERANGAN TIDAK MAMPU",
                      f"Nomor: {letter.number}", f"Palembang, {tanggal(letter.issued_at)}", "Camat Plaju",

@@ -225,7 +225,7 @@ class World:
         doc_type = self.types[type_code]
         req = doc_svc.create_request(actor=self.u["clerk2"], nik=self.nik(), name="Warga Uji", phone="081234567890",
                                      kelurahan="Plaju Darat", doc_type=doc_type,
-                                     ticked={r.id for r in doc_type.requirements})
+                                     ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah")
         req.state = state
         if owner is not None:
             req.created_by_id = owner.id
@@ -308,7 +308,7 @@ class World:
     def intake_body(self):
         doc_type = self.types["domisili"]
         return {"type_id": doc_type.id, "nik": self.nik(), "name": "Rahmat Hidayat", "phone": "081298765432",
-                "kelurahan": "Talang Putri", "requirements": [r.id for r in doc_type.requirements], "note": "",
+                "kelurahan": "Talang Putri", "requirements": [r.id for r in doc_type.requirements], "note": "", "purpose": "melamar pekerjaan",
                 "form_token": _form_token()}
 
     def type_body(self):

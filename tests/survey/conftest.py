@@ -21,7 +21,8 @@ def make_request(db, users, doc_types):
     def make(state="handed_over", type_code="ktp-baru", closed_at=None):
         doc_type = doc_types[type_code]
         req = create_request(actor=users["clerk"], nik=valid_nik(), name="Siti Aminah", phone="081234567890",
-                             kelurahan="Plaju Darat", doc_type=doc_type, ticked={r.id for r in doc_type.requirements})
+                             kelurahan="Plaju Darat", doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
+                             purpose="pendaftaran sekolah")
         req.state = state
         if state == "handed_over":
             req.closed_at = closed_at or utcnow()

@@ -1,0 +1,26 @@
+"""document purpose: what a letter is for has its own field; the office's note is no longer printed
+
+Revision ID: 0025_document_purpose
+Revises: 0024_audit_locked_head
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0025_document_purpose'
+down_revision = '0024_audit_locked_head'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('document_request') as batch_op:
+        batch_op.add_column(sa.Column('purpose', sa.String(length=200), server_default='', nullable=False))
+    # the letters signed so far printed the note as their purpose: a corrected letter must say the same
+    op.execute("UPDATE document_request SET purpose = SUBSTR(TRIM(note), 1, 200) WHERE type_id IN "
+               "(SELECT id FROM document_type WHERE camat_signs)")
+
+
+def downgrade():
+    with op.batch_alter_table('document_request') as batch_op:
+        batch_op.drop_column('purpose')
