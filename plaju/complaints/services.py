@@ -1,5 +1,6 @@
 """Complaint services: what a citizen may send from the tracking page, who reads and answers them."""
 import os
+import re
 from datetime import timedelta
 
 from flask import current_app
@@ -19,6 +20,17 @@ from .workflow import COMPLAINT_FLOW, SECTION_HEAD
 READERS = (SECTION_HEAD, "camat", "sekcam")
 OPEN_PER_REQUEST = 3  # open complaints one request may have at a time
 PAGE_SIZE = 25
+
+
+# a NIK, a KK number or a phone number typed into a complaint or an answer: ten digits or more, spaces,
+# dots and dashes allowed between them (a date has eight, "30-11-2026", and stays)
+_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){9,}")
+
+
+def public_text(text: str) -> str:
+    """The text as the public tracking page shows it: anyone holding the code reads that page, so the
+    numbers that identify a person are hidden there (the office's pages show the text as written)."""
+    return _LONG_NUMBER.sub(lambda _m: _("[number hidden]"), text or "")
 
 
 class ComplaintRefused(ValueError):

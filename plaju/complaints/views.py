@@ -79,6 +79,9 @@ def new(code):
                                 type_name=req.type.name, error=error, days=svc.response_days()), status
 
 
+bp.add_app_template_filter(svc.public_text, "public_text")
+
+
 # ---- the section heads --------------------------------------------------------------------------
 
 @bp.before_request

@@ -128,3 +128,18 @@ def test_the_audit_log_reads_the_kind_of_a_complaint_in_words(client, db, make_r
     login_as("admin")
     page = client.get("/audit/").text
     assert "Jenis: Saran" in page and "Jenis: suggestion" not in page
+
+
+def test_numbers_that_identify_a_person_are_hidden_on_the_public_page(client, db, make_request, login_as):
+    """Whoever holds the tracking code reads the page: a NIK or a phone typed into a complaint is not shown
+    there, while the section head reads the text as written; a date stays."""
+    req = make_request("processing")
+    body = "Belum selesai sejak 30-11-2026. NIK saya 1671 0610 1090 0004, hubungi 0812-7777-1234."
+    assert client.post(f"/track/{req.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": body}).status_code == 303
+    track = client.get(f"/track/{req.tracking_code}").text
+    assert "1671 0610 1090 0004" not in track and "0812-7777-1234" not in track and "0004" not in track
+    assert track.count("[nomor disamarkan]") == 2 and "sejak 30-11-2026" in track
+    login_as("kasi")
+    [complaint] = db.session.scalars(select(Complaint)).all()
+    assert body in client.get(f"/complaints/{complaint.id}").text
