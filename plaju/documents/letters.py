@@ -12,7 +12,7 @@ from sqlalchemy.orm import foreign, joinedload, relationship
 from ..extensions import db
 from ..i18n import gettext as _
 from ..letters.models import LetterExternalNumber
-from ..letters.render import LetterContent
+from ..letters.render import SIGNER, LetterContent
 from ..letters.services import Draft, Subject, issue, register_subject
 from .models import DocumentRequest
 from .subjects import RELATIONS
@@ -35,7 +35,7 @@ DocumentRequest.external_number = relationship(
     primaryjoin=and_(LetterExternalNumber.subject_type == "document",
                      foreign(LetterExternalNumber.subject_id) == DocumentRequest.id))
 DOCUMENT_FLOW.lock_options.append(joinedload(DocumentRequest.external_number))
-OPENING = "Yang bertanda tangan di bawah ini, Camat Plaju Kota Palembang, dengan ini menerangkan bahwa:"
+OPENING = f"Yang bertanda tangan di bawah ini, {SIGNER} Kota Palembang, dengan ini menerangkan bahwa:"
 
 
 def _address(req) -> str:

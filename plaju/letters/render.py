@@ -25,11 +25,15 @@ def tanggal(moment: datetime) -> str:
     return f"{day.day} {BULAN[day.month - 1]} {day.year}"
 
 
+# in an opening, the signature's title: "Camat Plaju", or "Plh. Camat Plaju" when a Plh signs
+SIGNER = "{signer}"
+
+
 @dataclass
 class LetterContent:
     """What a letter says; an area's template fills it from its own data."""
     title: str                              # e.g. SURAT KETERANGAN TIDAK MAMPU
-    opening: str                            # the paragraph before the data
+    opening: str                            # the paragraph before the data; SIGNER becomes who signs
     fields: list[tuple[str, str]]           # (label, value) rows: name, NIK, address ...
     statements: list[str]                   # the paragraphs after the data
     closing: str = "Demikian surat keterangan ini dibuat untuk dapat dipergunakan sebagaimana mestinya."
@@ -92,7 +96,8 @@ def render(content: LetterContent, signature: Signature, *, issued_at: datetime,
     shown = number if number else ".........../........../PLJ/" + str(to_wib(issued_at).year) + "  (DRAF)"
     pdf.cell(0, 6, pdf_text(f"Nomor: {shown}"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
-    pdf.multi_cell(width, 6, pdf_text(content.opening), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    opening = content.opening.replace(SIGNER, signature.title)
+    pdf.multi_cell(width, 6, pdf_text(opening), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     for label, value in content.fields:
         pdf.set_x(pdf.l_margin + 10)

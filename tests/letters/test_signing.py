@@ -122,6 +122,8 @@ def test_a_plh_signs_with_his_own_certificate(db, users, sign, keys_dir):
     db.session.commit()
     _req, letter = sign("sktm", who="sekcam")
     assert letter.signed_as == "Plh. Camat Plaju" and letter.signer_id == users["sekcam"].id
+    # the letter's text names who signs as the signature does, not the Camat the Plh stands in for
+    assert b"di bawah ini, Plh. Camat Plaju Kota" in _page_text(letter.pdf)
     status = pyhanko_status(letter.pdf, keys_dir)
     assert status.bottom_line and "Sekcam Uji" in status.signing_cert.subject.human_friendly
 
@@ -205,6 +207,7 @@ def test_the_letter_prints_letterhead_number_date_signer_and_the_check_address(d
                      "Camat Uji", "NIP. 198001012005011001", "Warga Cetak", req.nik, "Kelurahan Talang Putri",
                      "beasiswa sekolah", f"/cek/{letter.check_code}", f"Kode: {letter.check_code}"):
         assert expected.encode() in text, expected
+    assert b"di bawah ini, Camat Plaju Kota" in text
     assert tanggal(letter.issued_at).split()[1] in {"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
                                                     "Agustus", "September", "Oktober", "November", "Desember"}
     assert b"/Subtype /Image" in letter.pdf  # the QR code
