@@ -1,4 +1,5 @@
-"""document purpose: what a letter is for has its own field; the office's note is no longer printed
+"""document purpose: what a letter is for has its own field; the office's note is no longer printed.
+Document types may serve citizens whose KTP-el is from outside Palembang (domisili letters)
 
 Revision ID: 0025_document_purpose
 Revises: 0024_audit_locked_head
@@ -19,8 +20,15 @@ def upgrade():
     # the letters signed so far printed the note as their purpose: a corrected letter must say the same
     op.execute("UPDATE document_request SET purpose = SUBSTR(TRIM(note), 1, 200) WHERE type_id IN "
                "(SELECT id FROM document_type WHERE camat_signs)")
+    with op.batch_alter_table('document_type') as batch_op:
+        batch_op.add_column(sa.Column('other_regions', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # a domisili letter is what a newcomer with a KTP-el from elsewhere asks for
+    op.execute(sa.text("UPDATE document_type SET other_regions = :yes WHERE code IN ('domisili', 'domisili-usaha')")
+               .bindparams(yes=True))
 
 
 def downgrade():
+    with op.batch_alter_table('document_type') as batch_op:
+        batch_op.drop_column('other_regions')
     with op.batch_alter_table('document_request') as batch_op:
         batch_op.drop_column('purpose')

@@ -3,13 +3,14 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..extensions import db
 from ..forms import PlajuForm
 from ..i18n import lazy_gettext as _l
 from ..inputs import InputRefused, digits_only
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_msisdn
 from ..once import OnceForm
-from .models import KELURAHAN, REQUIREMENT_LABEL_MAX
+from .models import KELURAHAN, REQUIREMENT_LABEL_MAX, DocumentType
 from .nik import InvalidNIK, validate_nik
 from .subjects import KINDS
 
@@ -30,9 +31,11 @@ def _email(_form, field):
         raise ValidationError(str(refused.message)) from None
 
 
-def _nik(_form, field):
+def _nik(form, field):
+    """The applicant's NIK, from Palembang unless the chosen type also serves other regions."""
+    doc_type = db.session.get(DocumentType, form.type_id.data) if isinstance(form.type_id.data, int) else None
     try:
-        field.data = validate_nik(field.data).value
+        field.data = validate_nik(field.data, local=not (doc_type and doc_type.other_regions)).value
     except InvalidNIK as fault:
         raise ValidationError(str(fault)) from None
 
@@ -76,6 +79,7 @@ class DocumentTypeForm(OnceForm):
                                                           SelectChoice("hours", _l("working hours"))])
     camat_signs = BooleanField(_l("Signed by the Camat"))
     forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
+    other_regions = BooleanField(_l("Also for citizens whose KTP-el is from outside Palembang"))
     archive_code = StringField(_l("Archive classification code"), validators=[
         Optional(), Length(max=20),
         Regexp(r"^[0-9]{3}(\.[0-9]+)*$", message=_l("Enter a classification code such as 400.12 or 400.12.3."))])

@@ -3,7 +3,7 @@ import json
 import re
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
@@ -33,6 +33,9 @@ class DocumentType(db.Model):
     service_unit: Mapped[str] = mapped_column(String(5), default="days")  # working hours or days
     camat_signs: Mapped[bool] = mapped_column(default=False)
     forwards_to_disdukcapil: Mapped[bool] = mapped_column(default=False)
+    # also for citizens whose KTP-el is from outside Palembang (a domisili letter is for newcomers):
+    # otherwise the applicant's NIK must start with 1671
+    other_regions: Mapped[bool] = mapped_column(default=False, server_default=false())
     # archive classification code (Permendagri 83/2022) in the number of the letters of this type
     archive_code: Mapped[str] = mapped_column(String(20), default="")
     # whom the document is about and which data its output needs (plaju.documents.subjects.KINDS)

@@ -141,6 +141,10 @@ ACTORS = {"verify": "petugas", "return_to_citizen": "petugas", "accept": "kasi",
           "complete": "kasi"}
 
 
+# letters a newcomer asks for: the applicant's KTP-el may be from outside Palembang
+OTHER_REGIONS = {"domisili", "domisili-usaha"}
+
+
 def seed_types() -> dict[str, DocumentType]:
     existing = {t.code: t for t in db.session.scalars(select(DocumentType))}
     for position, (code, name, amount, unit, signs, forwards, required, optional) in enumerate(TYPES):
@@ -151,7 +155,8 @@ def seed_types() -> dict[str, DocumentType]:
         doc_type = DocumentType(code=code, name=name, service_amount=amount, service_unit=unit,
                                 camat_signs=signs, forwards_to_disdukcapil=forwards, position=position,
                                 archive_code=ARCHIVE_CODES.get(code, ""), description=DESCRIPTIONS.get(code, ""),
-                                subject_kind=SUBJECT_KINDS.get(code, "applicant"))
+                                subject_kind=SUBJECT_KINDS.get(code, "applicant"),
+                                other_regions=code in OTHER_REGIONS)
         doc_type.requirements = [DocumentRequirement(label=label, required=True, position=i)
                                  for i, label in enumerate(required)] + [
             DocumentRequirement(label=label, required=False, position=len(required) + i)

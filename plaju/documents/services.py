@@ -120,13 +120,14 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     post of the same form raises once.AlreadyDone with the first request's receipt. An open request
     for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it. `subject`
     holds the subject fields of the form (subjects.from_form), checked by the type's subject kind."""
-    checked = validate_nik(nik)
+    checked = validate_nik(nik, local=not doc_type.other_regions)
     phone, email = contact_details(phone, email, contact_consent)
     if not doc_type.active:
         raise IntakeRefused(_("This document type is no longer offered."), "type_id")
     try:
         intake_day = sla.wib_date(received_at or utcnow())  # "recent" and "not in the future" from the intake day
-        subject_data = subjects.validate(doc_type.subject_kind, subject or {}, checked.value, intake_day)
+        subject_data = subjects.validate(doc_type.subject_kind, subject or {}, checked.value, intake_day,
+                                         local=not doc_type.other_regions)
     except subjects.SubjectRefused as refused:
         raise IntakeRefused(refused.message, refused.field) from None
     message = missing_requirements(doc_type, ticked)
@@ -190,12 +191,12 @@ def subject_fault(doc_type: DocumentType, subject: dict, applicant_nik: str | No
     """The subject fields' first fault for the form to show beside other faults (the NIK may be wrong
     too), or None. The same rule create_request() enforces."""
     try:
-        nik = validate_nik(applicant_nik).value
+        nik = validate_nik(applicant_nik, local=not doc_type.other_regions).value
     except ValueError:
         nik = ""
     try:
         if nik or doc_type.subject_kind != "birth":  # the birth check needs the parent's NIK
-            subjects.validate(doc_type.subject_kind, subject, nik, today_wib())
+            subjects.validate(doc_type.subject_kind, subject, nik, today_wib(), local=not doc_type.other_regions)
     except subjects.SubjectRefused as refused:
         return refused
     return None

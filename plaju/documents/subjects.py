@@ -102,7 +102,7 @@ def _choice(raw, field, options, message) -> str:
     return value
 
 
-def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None) -> dict:
+def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None, local: bool = True) -> dict:
     """The subject data of a request of this kind, cleaned, or SubjectRefused for the first fault.
 
     `raw` holds the form's values: s_same, s_nik, s_name, s_sex, s_place, s_date, s_relation and, for
@@ -113,7 +113,8 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
     if kind == "person":
         if raw.get("s_same") in ("1", "y", "on", True, None):
             return {"same": True}
-        nik = _nik(raw.get("s_nik"), "s_nik", today, empty=_l("Enter the NIK of the person the letter is for."))
+        nik = _nik(raw.get("s_nik"), "s_nik", today, local=local,
+                   empty=_l("Enter the NIK of the person the letter is for."))
         if nik.value == applicant_nik:
             raise SubjectRefused(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."),
                                  "s_nik")

@@ -278,6 +278,14 @@ vocabulary.describe_fields({
     "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
     "purpose": _l("Purpose"),
 }, named={"type": _type_names})  # the intake records the type's code
+# a document type's settings as the admin's form names them (views._type_snapshot)
+vocabulary.describe_fields({
+    "code": _l("Code"), "name": _l("Name"), "service": _l("Service standard"),
+    "camat_signs": _l("Signed by the Camat"), "forwards": _l("Forwarded to Disdukcapil"), "active": _l("Active"),
+    "archive_code": _l("Archive classification code"),
+    "subject_kind": _l("The document is about"), "requirements": _l("Requirements"),
+    "other_regions": _l("Also for citizens whose KTP-el is from outside Palembang"),
+}, subject_type="document_type")
 # a record of several parts and two durations, in words (the log keeps the codes and the minutes)
 vocabulary.describe_format("collected_by", _collected_text)
 vocabulary.describe_format("clock_used_minutes", sla.working_time_text)

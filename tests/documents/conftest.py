@@ -88,7 +88,8 @@ def intake(doc_types):
     def build(**overrides):
         data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "0812 3456 7890",
                 "kelurahan": "Talang Putri", "type_id": str(ktp.id),
-                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "", "purpose": "pendaftaran sekolah",
+                "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
+                "purpose": "pendaftaran sekolah",
                 "form_token": new_token()}
         data.update(overrides)
         return data

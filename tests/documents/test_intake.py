@@ -83,6 +83,23 @@ def test_invalid_nik_is_refused_with_its_own_message(client, login_as, form, db,
     assert nik not in refused.comment and "Rina" not in refused.comment  # no personal data in the log
 
 
+def test_a_newcomer_with_a_ktp_from_elsewhere_gets_a_domisili_letter_but_not_a_palembang_ktp(
+        client, login_as, form, db, doc_types):
+    """A domisili letter is what a newcomer asks for: its type serves other regions; a KTP-el does not."""
+    login_as("clerk")
+    jakarta = "3171051209000015"
+    domisili = doc_types["domisili"]
+    assert domisili.other_regions and not doc_types["ktp-baru"].other_regions
+    refused = client.post("/documents/new", data=form(nik=jakarta))
+    assert refused.status_code == 422 and "bukan dari Palembang" in refused.get_data(as_text=True)
+    done = client.post("/documents/new", data=form(
+        nik=jakarta, type_id=str(domisili.id), requirements=[str(r.id) for r in domisili.requirements],
+        purpose="pembukaan rekening bank"))
+    assert done.status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    assert (req.nik, req.type.code) == (jakarta, "domisili")
+
+
 def test_a_woman_with_day_plus_forty_is_accepted(client, login_as, form, db):
     login_as("clerk")
     response = client.post("/documents/new", data=form(nik="1671084712880007"))

@@ -222,7 +222,7 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
     response = client.post(f"/documents/admin/types/{sktm.id}", data={
         "code": "sktm", "name": "SKTM", "service_amount": "1", "service_unit": "days", "camat_signs": "y",
         "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KK", "optional": "Foto rumah", "description": "",
-        "forwards_to_disdukcapil": "", "archive_code": "400.9", "subject_kind": "person",
+        "forwards_to_disdukcapil": "", "other_regions": "", "archive_code": "400.9", "subject_kind": "person",
         "form_token": new_token()})
     assert response.status_code == 303
     db.session.expire_all()
@@ -232,7 +232,7 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
         ("Surat pengantar RT/RW", True), ("Fotokopi KK", True), ("Foto rumah", False)]
     clash = client.post("/documents/admin/types/new", data={
         "code": "sktm", "name": "X", "service_amount": "1", "service_unit": "days", "camat_signs": "",
-        "forwards_to_disdukcapil": "", "active": "y", "required": "", "optional": "", "description": "",
+        "forwards_to_disdukcapil": "", "other_regions": "", "active": "y", "required": "", "optional": "", "description": "",
         "archive_code": "400", "form_token": new_token()})
     assert clash.status_code == 422
     added = client.post("/documents/admin/holidays", data={"day": "2026-12-31", "name": "Cuti bersama"})

@@ -308,12 +308,13 @@ class World:
     def intake_body(self):
         doc_type = self.types["domisili"]
         return {"type_id": doc_type.id, "nik": self.nik(), "name": "Rahmat Hidayat", "phone": "081298765432",
-                "kelurahan": "Talang Putri", "requirements": [r.id for r in doc_type.requirements], "note": "", "purpose": "melamar pekerjaan",
+                "kelurahan": "Talang Putri", "requirements": [r.id for r in doc_type.requirements], "note": "",
+                "purpose": "melamar pekerjaan",
                 "form_token": _form_token()}
 
     def type_body(self):
         return {"code": f"sk-uji-{next(self.seq)}", "name": "Surat Keterangan Uji", "description": "",
-                "service_amount": "2", "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "",
+                "service_amount": "2", "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "", "other_regions": "",
                 "archive_code": "470", "subject_kind": "applicant",
                 "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KTP-el", "optional": "",
                 "form_token": _form_token()}
