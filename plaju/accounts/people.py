@@ -10,6 +10,7 @@ from .. import once
 from ..audit import record as audit
 from ..audit import vocabulary
 from ..extensions import db
+from ..i18n import date_text
 from ..i18n import gettext as _
 from ..notify.service import notify
 from ..timeutil import today_wib
@@ -174,6 +175,17 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
         refuse(actor, "delegation.create", refusal, subject_type="delegation")
     if ends_on < starts_on:
         raise PeopleError(_("The end date is before the start date."), "ends_on")
+    if ends_on < today_wib():
+        raise PeopleError(_("This period is already over: a stand-in is recorded for today or later days."),
+                          "ends_on")
+    clash = db.session.scalars(select(Delegation).where(
+        Delegation.principal_id == principal.id, Delegation.revoked.is_(False),
+        Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on).order_by(Delegation.starts_on)).first()
+    if clash is not None:  # two stand-ins on one day could both sign as the official
+        raise PeopleError(_("%(who)s is already %(kind)s for %(whom)s from %(start)s to %(end)s. Revoke that "
+                            "appointment first, or choose days outside it.", who=clash.delegate.full_name,
+                            kind=clash.kind.capitalize(), whom=principal.full_name,
+                            start=date_text(clash.starts_on), end=date_text(clash.ends_on)), "starts_on")
     order_number = (order_number or "").strip()
     if not order_number:
         raise PeopleError(_("Fill in the number of the surat perintah."), "order_number")
@@ -191,7 +203,7 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
         "principal": [None, principal.full_name], "delegate": [None, delegate.full_name], "kind": [None, kind],
         "starts_on": [None, starts_on.isoformat()], "ends_on": [None, ends_on.isoformat()],
         "order": [None, f"{order_number} ({order_date.isoformat()})"]})
-    period = f"{starts_on:%d-%m-%Y} - {ends_on:%d-%m-%Y}"
+    period = f"{date_text(starts_on)} – {date_text(ends_on)}"
     for person in {principal.id: principal, delegate.id: delegate}.values():
         if person.id != actor.id:  # the people concerned learn of it from the app, not by surprise
             notify(person, _("%(who)s is %(kind)s for %(whom)s, %(period)s", who=delegate.full_name,

@@ -346,6 +346,29 @@ def test_delegation_ending_before_it_starts_is_refused(client, login_as, users, 
     assert db.session.scalar(select(Delegation)) is None
 
 
+def test_a_delegation_already_over_or_overlapping_another_is_refused(client, login_as, users, db):
+    """Two stand-ins for one official on the same day could both sign as "Plh. Camat"."""
+    login_as("camat")
+    today = today_wib()
+    past = client.post("/people/delegations", data=_delegation(
+        users["camat"], users["sekcam"], starts_on=(today - timedelta(days=10)).isoformat(),
+        ends_on=(today - timedelta(days=5)).isoformat()))
+    assert past.status_code == 422 and "sudah lewat" in past.get_data(as_text=True)
+    assert client.post("/people/delegations", data=_delegation(
+        users["camat"], users["sekcam"], ends_on=(today + timedelta(days=3)).isoformat())).status_code == 302
+    overlap = client.post("/people/delegations", data=_delegation(
+        users["camat"], users["kasi"], starts_on=(today + timedelta(days=2)).isoformat(),
+        ends_on=(today + timedelta(days=4)).isoformat()))
+    page = overlap.get_data(as_text=True)
+    assert overlap.status_code == 422 and users["sekcam"].full_name in page and "Cabut penunjukan itu dulu" in page
+    assert db.session.scalar(select(func.count()).select_from(Delegation)) == 1
+    # the days after it are free
+    after = client.post("/people/delegations", data=_delegation(
+        users["camat"], users["kasi"], starts_on=(today + timedelta(days=4)).isoformat(),
+        ends_on=(today + timedelta(days=6)).isoformat()))
+    assert after.status_code == 302
+
+
 def test_nobody_appoints_themselves_and_a_camat_only_for_himself(client, login_as, users, db):
     login_as("camat")
     for_other = client.post("/people/delegations", data=_delegation(users["kasi"], users["kasi2"]))
