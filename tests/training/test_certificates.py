@@ -1,5 +1,6 @@
 """Courses the office runs itself: attendance recorded by the organiser, certificates issued through the
 letters machinery (number register, renderer, PAdES signer) and JP credited when the signer signs."""
+import re
 from datetime import timedelta
 
 import pypdfium2 as pdfium
@@ -284,6 +285,34 @@ def test_the_attendance_pages(client, login_as, db, users, classroom, enrol):
     assert client.post(f"/training/courses/{classroom.id}/attendance/close").status_code == 303
     assert _fresh(db, mine).state == "awaiting_certificate"
     assert "3 dari 3 hari (100%)" in client.get(f"/training/enrolments/{mine.id}").get_data(as_text=True)
+
+
+def test_a_day_saved_from_an_older_page_is_refused_and_names_who_saved_it(client, login_as, db, users, classroom,
+                                                                          enrol):
+    """Two tabs (or HR and the organiser) on one course day: the later save from the older page would have
+    silently marked absent whom the first had ticked."""
+    first, second = enrol(classroom, users["asn"], "in_progress"), enrol(classroom, users["kasi"], "in_progress")
+    day = classroom.starts_on.isoformat()
+    login_as("hr")
+    pages = [client.get(f"/training/courses/{classroom.id}/attendance?day={day}").get_data(as_text=True)
+             for _tab in range(2)]
+    seen = [re.search(r'name="seen" value="([^"]*)"', page).group(1) for page in pages]
+    assert seen == ["", ""]
+    saved = client.post(f"/training/courses/{classroom.id}/attendance",
+                        data={"day": day, "present": [str(first.id)], "seen": seen[0]})
+    assert saved.status_code == 303
+    stale = client.post(f"/training/courses/{classroom.id}/attendance",
+                        data={"day": day, "present": [str(second.id)], "seen": seen[1]})
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and users["hr"].full_name in text and "setelah Anda membuka halaman" in text
+    db.session.expire_all()
+    marks = {a.enrolment_id: a.present for a in db.session.scalars(select(Attendance))}
+    assert marks == {first.id: True, second.id: False}  # the first save stands
+    assert _refusals(db, "training_course.attendance") == 1
+    # the page it answers with carries the new stamp: saving from it works
+    fresh = re.search(r'name="seen" value="([^"]*)"', text).group(1)
+    assert fresh and client.post(f"/training/courses/{classroom.id}/attendance", data={
+        "day": day, "present": [str(first.id), str(second.id)], "seen": fresh}).status_code == 303
 
 
 def test_hr_marks_a_course_as_run_by_the_office_with_its_signer(client, login_as, db, users, make_course):

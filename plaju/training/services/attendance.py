@@ -7,12 +7,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from ...accounts.models import User
 from ...audit import record as audit
 from ...database import utcnow
 from ...extensions import db
 from ...i18n import gettext as _
+from ...i18n import wib_text
 from ...timeutil import today_wib
-from ...workflow import Invalid, NotAllowed, Refused, fire
+from ...workflow import Conflict, Invalid, NotAllowed, Refused, fire
 from ..models import Attendance, Course, Enrolment
 from .common import lock_course, refuse
 
@@ -71,10 +73,33 @@ def meets_minimum(course: Course, marks: dict[date, bool]) -> bool:
     return bool(total) and percent >= course.effective_min_attendance
 
 
-def record_day(course: Course, day: date | None, present_ids, actor) -> int:
+def day_stamp(course: Course, day: date | None) -> str:
+    """When this day's attendance was last saved ("" never), as the page the organiser ticks saw it."""
+    if day is None:
+        return ""
+    last = db.session.scalar(select(Attendance.recorded_at).join(Enrolment, Enrolment.id == Attendance.enrolment_id)
+                             .where(Enrolment.course_id == course.id, Attendance.day == day)
+                             .order_by(Attendance.recorded_at.desc()).limit(1))
+    return last.isoformat() if last else ""
+
+
+def _saved_since(course: Course, day: date) -> Conflict:
+    row = db.session.execute(select(Attendance.recorded_at, User.full_name)
+                             .join(Enrolment, Enrolment.id == Attendance.enrolment_id)
+                             .join(User, User.id == Attendance.recorded_by_id)
+                             .where(Enrolment.course_id == course.id, Attendance.day == day)
+                             .order_by(Attendance.recorded_at.desc()).limit(1)).first()
+    return Conflict(_("%(name)s saved the attendance of this day at %(time)s, after you opened the page. "
+                      "It now shows what was saved: tick again and save.", name=row.full_name,
+                      time=wib_text(row.recorded_at)), by=row.full_name, at=row.recorded_at)
+
+
+def record_day(course: Course, day: date | None, present_ids, actor, seen: str | None = None) -> int:
     """Record one course day: every participant in `present_ids` present, every other participant absent.
     Returns how many were present. Refused (audited, nothing stored) for someone who may not record,
-    a day outside the course or still to come, or an id that is not a participant of this course."""
+    a day outside the course or still to come, or an id that is not a participant of this course; and,
+    when `seen` (day_stamp as the page showed it) is given, if someone saved the day after that: two
+    tabs or two organisers must not silently undo each other's ticks."""
     course_id = course.id
     try:
         _check_course(course, actor)
@@ -95,7 +120,9 @@ def record_day(course: Course, day: date | None, present_ids, actor) -> int:
         if outsiders:
             raise Invalid(_("Attendance can be recorded only for participants of this course whose training "
                             "is in progress."), code="participant")
-    except (Invalid, NotAllowed) as error:
+        if seen is not None and day_stamp(course, day) != seen:
+            raise _saved_since(course, day)
+    except (Invalid, NotAllowed, Conflict) as error:
         db.session.rollback()
         refuse(error, "training_course.attendance", actor, subject_type="training_course", subject_id=course_id)
     existing = {row.enrolment_id: row for row in db.session.scalars(select(Attendance).where(

@@ -48,6 +48,7 @@ def _page(course: Course, day: date | None, error: str | None = None, status: in
     return render_page_or_block(
         "training/attendance.html", "attendance", course=course, days=days, day=day, today=today_wib(),
         rows=attendance_service.participant_rows(course, actor()), error=error, done=done,
+        seen=attendance_service.day_stamp(course, day),
         may_close=attendance_service.may_close(course, actor())), status
 
 
@@ -65,7 +66,8 @@ def attendance_save(course_id: int):
     course = _course(course_id, posting=True)
     day = _day(request.form.get("day"), course)
     try:
-        present = attendance_service.record_day(course, day, request.form.getlist("present"), actor())
+        present = attendance_service.record_day(course, day, request.form.getlist("present"), actor(),
+                                                seen=request.form.get("seen"))
     except Refused as refusal:
         _refused(refusal)
         db.session.expire_all()
