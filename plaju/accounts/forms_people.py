@@ -38,6 +38,8 @@ class UserForm(PlajuForm):
     active = SelectField(_l("Account status"), coerce=int, default=1,
                          choices=[SelectChoice(1, _l("Active")), SelectChoice(0, _l("Disabled"))])
     password = PasswordField(_l("One-time password (first or reset)"), validators=[Optional()])
+    # the account as the form was opened (people.edit_stamp): a save from an older form is refused
+    seen = HiddenField()
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -1,5 +1,7 @@
 """Managing people: accounts and roles and Plh/Plt delegations, under the rules of `rules.py`.
 Every change is an audit event with the fields before and after; every refusal one with the rule."""
+import hashlib
+import json
 import re
 from datetime import date
 
@@ -9,8 +11,10 @@ from sqlalchemy import func, select
 from .. import once
 from ..audit import record as audit
 from ..audit import vocabulary
+from ..audit.models import AuditEvent
+from ..database import lock_row
 from ..extensions import db
-from ..i18n import date_text
+from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..notify.service import notify
 from ..timeutil import today_wib
@@ -33,6 +37,10 @@ class PeopleError(ValueError):
         self.field = field
 
 
+class StaleEdit(PeopleError):
+    """The account changed after the form was opened: saving it would put the old values back."""
+
+
 # a change of roles reads "Peran: Petugas loket → Petugas loket, Kepala Seksi (Kasi)", not its codes
 vocabulary.describe_values("roles", ROLES, subject_type="user")
 vocabulary.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
@@ -44,6 +52,22 @@ def _snapshot(user: User) -> dict:
     return data
 
 
+def edit_stamp(user: User) -> str:
+    """A fingerprint of the account as an edit form shows it (what the audit snapshot holds)."""
+    return hashlib.sha256(json.dumps(_snapshot(user), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _changed_since(actor: User, user: User) -> StaleEdit:
+    last = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.subject_type == "user", AuditEvent.subject_id == str(user.id), AuditEvent.outcome == "ok",
+        AuditEvent.action.in_(("user.create", "user.update"))).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    message = _("%(name)s changed this account at %(time)s, after you opened the form. The form now shows the "
+                "account as saved: make your change again.", name=last.actor_name if last else "?",
+                time=wib_text(last.occurred_at) if last else "?")
+    audit.refused("user.update", actor=actor, subject=user, reason=f"[stale] {message}")
+    return StaleEdit(message)
+
+
 def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subject_type=None):
     """Record the refusal on its own (nothing else of the attempt is kept) and raise it again."""
     audit.refused(action, actor=actor, subject=subject, subject_type=subject_type, reason=refusal.rule)
@@ -51,7 +75,7 @@ def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subje
 
 
 def save_user(actor: User, user: User | None, data: dict, password: str | None = None,
-              once_token: str | None = None) -> User:
+              once_token: str | None = None, seen: str | None = None) -> User:
     """Create (user=None) or update an account from a complete form; audited with before/after.
 
     `data` must hold every field of the form: a missing one is refused, never taken as "empty".
@@ -77,6 +101,11 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
             rules.check_keeps_an_admin(user, roles, active)
     except rules.Refusal as refusal:
         refuse(actor, action, refusal, subject=user, subject_type="user")
+    if not creating and seen is not None:
+        user = lock_row(User, user.id)  # a save at the same moment waits, then reads what that one saved
+        db.session.refresh(user)
+        if edit_stamp(user) != seen:
+            raise _changed_since(actor, user)
     nip = (data.get("nip") or "").strip() or None
     if nip:
         try:

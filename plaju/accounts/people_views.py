@@ -17,7 +17,7 @@ from ..timeutil import today_wib
 from . import rules
 from .forms_people import DelegationForm, NewUserForm, UserForm
 from .models import ROLES, Delegation, Unit, User, UserRole
-from .people import PeopleError, add_delegation, refuse, revoke_delegation, save_user
+from .people import PeopleError, StaleEdit, add_delegation, edit_stamp, refuse, revoke_delegation, save_user
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 PAGE = 50
@@ -79,6 +79,7 @@ def _user_form(user=None):
         form.unit_id.data = user.unit_id or 0
         form.supervisor_id.data = user.supervisor_id or 0
         form.active.data = 1 if user.active else 0
+        form.seen.data = edit_stamp(user)
     return form
 
 
@@ -100,7 +101,8 @@ def edit(user_id=None):
         try:
             was_active = user.active if user is not None else None
             saved = save_user(_actor(), user, form.data, form.password.data or None,
-                              once_token=form.form_token.data if user is None else None)
+                              once_token=form.form_token.data if user is None else None,
+                              seen=form.seen.data or None)
             if was_active and not saved.active:  # say what changed for the person, not only "saved"
                 flash(_("Account %(name)s disabled: %(person)s can no longer sign in.", name=saved.username,
                         person=saved.full_name), "success")
@@ -111,6 +113,10 @@ def edit(user_id=None):
             return redirect(url_for("people.index"))
         except once.AlreadyDone as done:
             return once.already_done(done.url)
+        except StaleEdit as stale:  # the form again, as the account is now (audited by the service)
+            db.session.rollback()
+            flash(str(stale), "danger")
+            return redirect(url_for("people.edit", user_id=user.id), 303)
         except rules.Refusal as refusal:  # already audited by the service
             if not refusal.field:
                 abort(refusal.status, description=refusal.message)

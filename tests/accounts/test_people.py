@@ -346,6 +346,29 @@ def test_delegation_ending_before_it_starts_is_refused(client, login_as, users, 
     assert db.session.scalar(select(Delegation)) is None
 
 
+def test_an_account_saved_from_a_form_opened_before_another_change_is_refused(client, login_as, users, db):
+    """HR changes the position in one tab, then the e-mail in a tab opened before: the second save would
+    have put the old position back without a word."""
+    asn = users["asn"]
+    login_as("hr")
+    tabs = [client.get(f"/people/{asn.id}/edit").get_data(as_text=True) for _tab in range(2)]
+    seen = [re.search(r'name="seen" type="hidden" value="([^"]+)"|name="seen" value="([^"]+)"', page)
+            for page in tabs]
+    seen = [m.group(1) or m.group(2) for m in seen]
+    assert seen[0] == seen[1]
+    first = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, position="Analis Kebijakan", seen=seen[0]))
+    assert first.status_code == 302
+    second = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, email="asn.baru@plaju.go.id", seen=seen[1]),
+                         follow_redirects=True)
+    page = second.get_data(as_text=True)
+    assert users["hr"].full_name in page and "setelah Anda membuka formulir" in page
+    assert 'value="Analis Kebijakan"' in page  # the form shows the account as saved
+    fresh = _fresh(db, asn)
+    assert fresh.position == "Analis Kebijakan" and fresh.email != "asn.baru@plaju.go.id"
+    [refusal] = _refusals(db, "user.update")
+    assert "[stale]" in refusal.comment
+
+
 def test_a_delegation_already_over_or_overlapping_another_is_refused(client, login_as, users, db):
     """Two stand-ins for one official on the same day could both sign as "Plh. Camat"."""
     login_as("camat")
