@@ -129,7 +129,8 @@ def test_a_closed_request_does_not_block_a_new_one(client, login_as, intake, db,
 def _type_form(doc_type, **overrides):
     data = {"code": doc_type.code, "name": doc_type.name, "service_amount": str(doc_type.service_amount),
             "service_unit": doc_type.service_unit, "camat_signs": "y" if doc_type.camat_signs else "",
-            "forwards_to_disdukcapil": "", "other_regions": "", "active": "y", "description": "", "archive_code": doc_type.archive_code,
+            "forwards_to_disdukcapil": "", "active": "y", "description": "", "archive_code": doc_type.archive_code,
+            "other_regions": "",
             "subject_kind": doc_type.subject_kind,
             "required": "\n".join(r.label for r in doc_type.requirements if r.required),
             "optional": "\n".join(r.label for r in doc_type.requirements if not r.required),
@@ -171,7 +172,8 @@ def test_a_complete_document_type_post_can_untick_and_empty(client, login_as, do
 def test_a_new_document_type_posted_twice_is_created_once(client, login_as, db):
     login_as("admin")
     data = {"code": "sk-domisili", "name": "Surat Keterangan Domisili", "service_amount": "2",
-            "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "", "other_regions": "", "active": "y",
+            "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "", "active": "y",
+            "other_regions": "",
             "description": "", "required": "Surat pengantar RT", "optional": "", "archive_code": "474",
                 "subject_kind": "applicant",
             "form_token": new_token()}

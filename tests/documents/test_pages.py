@@ -232,7 +232,8 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
         ("Surat pengantar RT/RW", True), ("Fotokopi KK", True), ("Foto rumah", False)]
     clash = client.post("/documents/admin/types/new", data={
         "code": "sktm", "name": "X", "service_amount": "1", "service_unit": "days", "camat_signs": "",
-        "forwards_to_disdukcapil": "", "other_regions": "", "active": "y", "required": "", "optional": "", "description": "",
+        "forwards_to_disdukcapil": "", "active": "y", "required": "", "optional": "", "description": "",
+        "other_regions": "",
         "archive_code": "400", "form_token": new_token()})
     assert clash.status_code == 422
     added = client.post("/documents/admin/holidays", data={"day": "2026-12-31", "name": "Cuti bersama"})

@@ -314,7 +314,8 @@ class World:
 
     def type_body(self):
         return {"code": f"sk-uji-{next(self.seq)}", "name": "Surat Keterangan Uji", "description": "",
-                "service_amount": "2", "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "", "other_regions": "",
+                "service_amount": "2", "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "",
+                "other_regions": "",
                 "archive_code": "470", "subject_kind": "applicant",
                 "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KTP-el", "optional": "",
                 "form_token": _form_token()}

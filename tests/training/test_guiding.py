@@ -24,6 +24,20 @@ def test_the_catalogue_lists_open_courses_first_and_closed_ones_greyed(client, l
     assert "Plh/Plt Camat boleh mengesahkan" in client.get(f"/training/courses/{soon.id}").text
 
 
+def test_a_batch_that_is_over_says_so_and_lists_with_the_closed_ones(client, login_as, make_course):
+    """No deadline does not mean "enrol any time" once the course has happened."""
+    over = make_course(title="A Angkatan Lalu", enrol_deadline=None, starts_on=TODAY - timedelta(days=12),
+                       ends_on=TODAY - timedelta(days=10))
+    open_ = make_course(title="B Angkatan Baru", enrol_deadline=None, starts_on=TODAY + timedelta(days=10),
+                        ends_on=TODAY + timedelta(days=12))
+    login_as("asn")
+    page = client.get("/training/courses/").text
+    assert page.index(open_.title) < page.index(over.title)
+    card = page[page.index(over.title):page.index(over.title) + 1500]
+    assert "Sudah selesai" in card and "Daftar kapan saja" not in card
+    assert "Daftar kapan saja" in page[page.index(open_.title):page.index(over.title)]
+
+
 def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apart(client, login_as, users, make_course,
                                                                                   enrol, db):
     from sqlalchemy import select

@@ -9,6 +9,7 @@ from ...audit import record as audit
 from ...extensions import db
 from ..models import SEAT_STATES, Course, Enrolment, Module, QuizQuestion
 from ..workflow import deadline_passed
+from ..workflow.queries import course_over
 from .competences import recommended  # noqa: F401  (the one recommendation rule)
 
 
@@ -116,6 +117,7 @@ def catalogue_query(today):
              .group_by(Enrolment.course_id).subquery())
     closed = or_(Course.active.is_(False),
                  and_(Course.enrol_deadline.is_not(None), Course.enrol_deadline < today),
+                 func.coalesce(Course.ends_on, Course.starts_on) < today,  # over: NULL (no dates) is not
                  and_(Course.quota.is_not(None), func.coalesce(taken.c.n, 0) >= Course.quota))
     return (select(Course).outerjoin(taken, taken.c.course_id == Course.id).where(Course.external.is_(False))
             .order_by(case((closed, 1), else_=0), Course.enrol_deadline.is_(None), Course.enrol_deadline,
@@ -123,5 +125,5 @@ def catalogue_query(today):
 
 
 def is_closed(course, seats_left) -> bool:
-    """The same rule for one course on the page: no longer offered, deadline passed, or no seat left."""
-    return not course.active or deadline_passed(course) or seats_left == 0
+    """The same rule for one course on the page: no longer offered, deadline passed, over, or no seat left."""
+    return not course.active or deadline_passed(course) or course_over(course) or seats_left == 0

@@ -12,6 +12,7 @@ from .. import demo as _demo  # noqa: F401  (registers the demo seeder)
 from ..models import JP_TARGET, KINDS, METHODS
 from ..services import tally as tally_service
 from ..workflow import ENROLMENT_FLOW, PLAN_FLOW, deadline_passed, seats_left
+from ..workflow.queries import course_over
 
 bp = Blueprint("training", __name__, url_prefix="/training",
                static_folder=str(Path(__file__).resolve().parent.parent / "static"), static_url_path="/static")
@@ -43,7 +44,8 @@ def jp_percent(jp: int) -> int:
 @bp.context_processor
 def _shared():
     return {"KINDS": KINDS, "METHODS": METHODS, "JP_TARGET": JP_TARGET, "ENROLMENT_FLOW": ENROLMENT_FLOW,
-            "PLAN_FLOW": PLAN_FLOW, "seats_left": seats_left, "deadline_passed": deadline_passed}
+            "PLAN_FLOW": PLAN_FLOW, "seats_left": seats_left, "deadline_passed": deadline_passed,
+            "course_over": course_over}
 
 
 @bp.get("/")

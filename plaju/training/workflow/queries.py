@@ -2,8 +2,9 @@
 course's last day and how far an ASN is through an e-learning course."""
 from sqlalchemy import func, select
 
+from ...database import utcnow
 from ...extensions import db
-from ...timeutil import today_wib
+from ...timeutil import to_wib, today_wib
 from ..models import SEAT_STATES, Course, Enrolment, ModuleProgress
 
 
@@ -24,6 +25,13 @@ def seats_left(course: Course) -> int | None:
 
 def deadline_passed(course: Course) -> bool:
     return course.enrol_deadline is not None and today_wib() > course.enrol_deadline
+
+
+def course_over(course: Course) -> bool:
+    """The course's last day is behind us: a finished batch takes no new request (one already asked for
+    may still be approved and recorded afterwards)."""
+    end = course_end(course)
+    return end is not None and to_wib(utcnow()).date() > end  # utcnow: the demo's history runs in its past
 
 
 def elearning_done(enrolment: Enrolment) -> tuple[int, int, bool]:
