@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from .. import uploads
 from ..audit import record as audit
-from ..audit import sentences
+from ..audit import sentences, vocabulary
 from ..core.urls import is_local_url
 from ..extensions import db
 from ..htmx import render_page_or_block, trigger, wants_fragment
@@ -104,9 +104,16 @@ def history_sentences(entity) -> list:
 
 
 def done_message(entity, step) -> str:
+    """"Anda menandatangani dokumen. Status sekarang: ...": what was done in the words the audit log uses
+    for the step (its button's label where the area gave none)."""
     spec = spec_for(entity)
-    message = _("Done: %(step)s. Status now: %(state)s.", step=step.label,
-                state=spec.state(getattr(entity, spec.state_attr)).label)
+    state = spec.state(getattr(entity, spec.state_attr)).label
+    action = f"{spec.name}.{step.trigger}"
+    did = vocabulary.action_label(action)
+    if did != action:
+        message = _("You %(did)s. Status now: %(state)s.", did=did, state=state)
+    else:
+        message = _("Done: %(step)s. Status now: %(state)s.", step=step.label, state=state)
     waiting = waiting_for(entity)
     if waiting:
         message += " " + _("Waiting for: %(who)s.", who=_(" or ").join(waiting))

@@ -70,7 +70,7 @@ def test_sktm_from_counter_to_hand_over(page):
                       "Warga Uji Jalan Satu")
     page.goto(detail)
     _click(page, "verify", "verifying")
-    assert "Selesai: Mulai verifikasi" in page.get_by_test_id("action-done").inner_text()
+    assert "Anda memulai verifikasi" in page.get_by_test_id("action-done").inner_text()
     assert "Menunggu: Kepala Seksi (Kasi)" in page.get_by_test_id("action-done").inner_text()
     expect(page.get_by_test_id("timeline")).to_contain_text("memulai verifikasi")  # refreshed by HX-Trigger
     expect(page.get_by_test_id("attachments")).to_contain_text("scan-kk.pdf")

@@ -112,7 +112,7 @@ def test_action_swaps_the_panel_and_triggers_counters(client, login_as, make_req
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="panel"') and 'data-state="verifying"' in html
-    assert "Selesai: Mulai verifikasi" in html
+    assert "Anda memulai verifikasi" in html
     assert json.loads(response.headers["HX-Trigger"]) == {"documents-changed": True, "inbox-changed": True}
 
 
@@ -122,7 +122,7 @@ def test_without_javascript_an_action_redirects_back(client, login_as, make_requ
     response = client.post(f"/documents/{req.id}/actions/verify", data={"version": "0"})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/documents/{req.id}")
     assert fresh(db, req).state == "verifying"
-    assert "Selesai: Mulai verifikasi" in client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert "Anda memulai verifikasi" in client.get(f"/documents/{req.id}").get_data(as_text=True)
 
 
 def test_stale_page_rerenders_the_panel_naming_who_acted_first(client, login_as, make_request, users, db):

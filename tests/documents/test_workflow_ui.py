@@ -31,7 +31,7 @@ def test_after_a_step_the_panel_says_who_must_act(client, login_as, make_request
                            headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "HX-Trigger" in response.headers
-    assert "Selesai: Mulai verifikasi. Status sekarang: Verifikasi. Menunggu: Kepala Seksi (Kasi)." in html
+    assert "Anda memulai verifikasi. Status sekarang: Verifikasi. Menunggu: Kepala Seksi (Kasi)." in html
     assert 'data-testid="waiting-for"' in html
 
 

@@ -269,7 +269,7 @@ def test_signing_on_an_item_page_opened_from_the_inbox_opens_the_next_waiting_it
     assert "inbox-changed" in done.headers["HX-Trigger"]
     # the next page shows another request: its message says which one was signed
     shown = client.get(done.headers["HX-Redirect"]).text
-    assert f"{first.tracking_code} · Pertama: Selesai: Tandatangani" in shown
+    assert f"{first.tracking_code} · Pertama: Anda menandatangani dokumen" in shown
     # without JavaScript: a redirect to the same place
     done = client.post(f"/documents/{second.id}/actions/sign",
                        data={"version": second.version, "password": PASSWORD, "from": "inbox"})
