@@ -289,7 +289,7 @@ def seed_documents() -> None:
             try:
                 requests[serial] = fire(req, what, people[ACTORS[what]], expected_version=req.version,
                                         comment=COMMENTS.get(what), password=password if what == "sign" else None,
-                                        data={"holidays": holidays})
+                                        data={"holidays": holidays, "confirmed": what == "reject"})
             except Refused as refused:
                 log.warning("demo request %s stopped before %s: %s", req.tracking_code, what, refused.message)
                 stopped.add(serial)

@@ -344,9 +344,9 @@ def actions_for(req: DocumentRequest, user) -> list:
 
 
 def take_action(req: DocumentRequest, trigger: str, actor, *, version, comment=None, password=None,
-                ticked=None, missing=None, fields=None, evidence=None) -> DocumentRequest:
+                ticked=None, missing=None, fields=None, evidence=None, confirmed=False) -> DocumentRequest:
     data = {"holidays": holiday_set(), "ticked": sorted(ticked or ()), "missing": sorted(missing or ()),
-            "fields": dict(fields or {})}
+            "fields": dict(fields or {}), "confirmed": confirmed}
     if evidence is not None:
         data["evidence"] = evidence
     return fire(req, trigger, actor, expected_version=version, comment=comment, password=password, data=data)

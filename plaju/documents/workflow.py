@@ -175,9 +175,12 @@ STEPS = [
     Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",
          form=("fields", "note"), fields_template="documents/_handover.html", effect=_handed_over,
          todo=False, row_form=False),
+    # final: asked on the request's page, with the file in view, and confirmed (it stands apart there)
     Step("reject", ("verifying", "returned", "processing", "back_from_disdukcapil"), "rejected",
          _l("Reject"), who=roles(KASI), comment_required=True, style="danger", notify=False,
-         todo=("verifying", "processing", "back_from_disdukcapil")),
+         todo=("verifying", "processing", "back_from_disdukcapil"), form=("reason", "confirm"), row_form=False,
+         consequence=_l("Rejecting ends this request for good: the citizen would have to apply again with a "
+                        "new request.")),
     Step("cancel", ("received", "verifying", "returned"), "cancelled", _l("Cancel (citizen withdraws)"),
          who=COUNTER, comment_required=True, style="secondary", todo=False),
 ]

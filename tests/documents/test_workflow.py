@@ -82,7 +82,7 @@ def test_permission_table(db, users, make_request, state, trigger, who, type_cod
     actor = users[who]
     offered = trigger in [a.trigger for a in actions_for(req, actor) if not a.blocked]
     assert offered is allowed
-    kwargs = {"password": PASSWORD, "comment": "alasan yang jelas"}
+    kwargs = {"password": PASSWORD, "comment": "alasan yang jelas", "confirmed": True}
     if allowed:
         moved = take_action(req, trigger, actor, version=req.version, **kwargs)
         assert moved.state == DOCUMENT_FLOW.step_by_trigger[trigger].dest

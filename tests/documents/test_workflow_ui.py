@@ -54,6 +54,26 @@ def test_history_speaks_bahasa_and_shows_the_plh(client, login_as, make_request,
     assert fresh(db, req).state == "signed"
 
 
+def test_a_rejection_is_final_so_it_is_confirmed_on_the_request_s_page(client, login_as, db, make_request):
+    """"Tolak" stood beside "Persyaratan lengkap, proses" and took one click and any reason."""
+    from tests.inbox.test_inbox import _item
+    req = make_request("verifying")
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    apart = page[page.index('data-testid="actions-apart"'):]
+    assert 'data-testid="action-reject"' in apart and "warga harus mengajukan permohonan baru" in apart
+    unconfirmed = client.post(f"/documents/{req.id}/actions/reject",
+                              data={"version": "0", "comment": "Berkas palsu menurut Lurah"})
+    assert unconfirmed.status_code == 422 and fresh(db, req).state == "verifying"
+    # the inbox row does not offer it; posted there anyway, it is refused the same way
+    assert 'data-testid="act-reject"' not in client.get("/inbox/").get_data(as_text=True)
+    client.post("/inbox/act", data={"item": _item(req, "reject", "document"), "comment": "Berkas palsu"})
+    assert fresh(db, req).state == "verifying"
+    done = client.post(f"/documents/{req.id}/actions/reject",
+                       data={"version": "0", "comment": "Berkas palsu menurut Lurah", "confirmed": "yes"})
+    assert done.status_code == 303 and fresh(db, req).state == "rejected"
+
+
 def test_history_needs_the_same_statements_however_long_it_is(make_request, users, db, app):
     from plaju.extensions import db as ext_db
 

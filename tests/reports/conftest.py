@@ -96,7 +96,7 @@ def generate(db, users, rng: random.Random, count: int, now: datetime | None = N
                                  ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
                                  subject=subject_for(doc_type.subject_kind, received.date()))
         for trigger, moment in steps:
-            data = {}
+            data = {"confirmed": trigger == "reject"}  # the Kasi ticks that a rejection is final
             if trigger == "return_to_citizen":
                 data["missing"] = [item["id"] for item in req.checklist_items if item["required"]][:1]
             if trigger == "resubmit":
