@@ -1,5 +1,6 @@
 """document purpose: what a letter is for has its own field; the office's note is no longer printed.
-Document types may serve citizens whose KTP-el is from outside Palembang (domisili letters)
+Document types may serve citizens whose KTP-el is from outside Palembang (domisili letters); a letter
+keeps whom it is for, masked, for the public check
 
 Revision ID: 0025_document_purpose
 Revises: 0024_audit_locked_head
@@ -25,9 +26,14 @@ def upgrade():
     # a domisili letter is what a newcomer with a KTP-el from elsewhere asks for
     op.execute(sa.text("UPDATE document_type SET other_regions = :yes WHERE code IN ('domisili', 'domisili-usaha')")
                .bindparams(yes=True))
+    # a letter's holder, masked, for /cek (letters issued before show none)
+    with op.batch_alter_table('letter') as batch_op:
+        batch_op.add_column(sa.Column('holder_masked', sa.String(length=160), server_default='', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('letter') as batch_op:
+        batch_op.drop_column('holder_masked')
     with op.batch_alter_table('document_type') as batch_op:
         batch_op.drop_column('other_regions')
     with op.batch_alter_table('document_request') as batch_op:

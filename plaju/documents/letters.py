@@ -135,7 +135,8 @@ def draw(req: DocumentRequest) -> Draft:
     statements = statements[:-1] + asked + statements[-1:]
     return Draft(content=LetterContent(title=title, opening=OPENING, fields=fields, statements=statements),
                  kind=req.type.code, kind_name=req.type.name,
-                 classification=getattr(req.type, "archive_code", "") or "", label=req.tracking_code)
+                 classification=getattr(req.type, "archive_code", "") or "", label=req.tracking_code,
+                 holder=fields[0][1])  # the person named first: the subject, or the applicant
 
 
 def _can_view(user, _req) -> bool:

@@ -39,6 +39,9 @@ class Letter(db.Model):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
     subject_label: Mapped[str] = mapped_column(String(40), default="")
+    # whom it is for, masked as /cek shows it ("B••• S••••••"): a genuine code stuck on a forged letter
+    # with another name does not pass; the full name stays in the signed PDF and the record
+    holder_masked: Mapped[str] = mapped_column(String(160), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(40))
     kind_name: Mapped[str] = mapped_column(String(160))
     signer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

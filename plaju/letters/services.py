@@ -33,6 +33,7 @@ class Draft:
     kind_name: str       # its name, shown on /cek and in the register
     classification: str  # archive classification code (Permendagri 83/2022)
     label: str           # a reference without personal data, e.g. the tracking code
+    holder: str = ""     # whom the letter is for, by name: /cek shows it masked (mask_name)
 
 
 @dataclass
@@ -53,6 +54,12 @@ class Subject:
 
 
 SUBJECTS: dict[str, Subject] = {}
+
+
+def mask_name(name: str) -> str:
+    """Each word's first letter and one dot per further letter: enough to match the paper in hand,
+    not enough to read whose SKTM it is."""
+    return " ".join(word[0] + "•" * (len(word) - 1) for word in (name or "").split())[:160]
 
 
 def register_subject(subject: Subject) -> Subject:
@@ -142,7 +149,8 @@ def issue(subject_name: str, entity, ctx) -> Letter:
     digest = hashlib.sha256(signed).hexdigest()
     letter = Letter(number=number, year=year, serial=serial, external=external is not None,
                     classification=draft.classification, check_code=code, subject_type=subject_name,
-                    subject_id=entity.id, subject_label=draft.label, kind=draft.kind, kind_name=draft.kind_name,
+                    subject_id=entity.id, subject_label=draft.label, holder_masked=mask_name(draft.holder),
+                    kind=draft.kind, kind_name=draft.kind_name,
                     signer_id=actor.id, signer_name=actor.full_name, signer_nip=actor.nip or "",
                     signed_as=signature.title, issued_at=now, pdf=signed, sha256=digest, size=len(signed),
                     status="valid")

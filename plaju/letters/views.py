@@ -158,8 +158,10 @@ def _check_limit() -> str:
 
 
 def _public_view(letter: Letter) -> dict:
-    """What anyone may see: never the citizen's name, NIK or address (an SKTM reveals poverty)."""
+    """What anyone may see: never the citizen's name, NIK or address (an SKTM reveals poverty); the name
+    masked, to match against the paper."""
     return {"code": letter.check_code, "kind": letter.kind_name, "number": letter.number,
+            "holder": letter.holder_masked,
             "issued_at": letter.issued_at, "signer": letter.signer_name, "signed_as": letter.signed_as,
             "valid": letter.valid, "revoked_at": letter.revoked_at}
 
@@ -189,6 +191,8 @@ def check(code):
             upload, status = "empty", 422
         elif len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
             upload, status = "too_big", 413
+        elif data.lstrip()[:5] != b"%PDF-":  # a photo of the letter is not the file that was issued
+            upload, status = "not_pdf", 422
         else:
             upload = "match" if svc.matches(letter, data) else "mismatch"
         del data  # hashed in memory only, never stored

@@ -71,7 +71,7 @@ def draw(enrolment: Enrolment) -> Draft:
         closing="Sertifikat ini diberikan sebagai bukti pengembangan kompetensi dan dapat dipergunakan "
                 "sebagaimana mestinya.")
     return Draft(content=content, kind=KIND, kind_name=KIND_NAME, classification=CLASSIFICATION,
-                 label=f"Pelatihan #{enrolment.id}")
+                 label=f"Pelatihan #{enrolment.id}", holder=person.full_name)
 
 
 def _can_view(user, enrolment) -> bool:

@@ -24,6 +24,11 @@ def test_the_check_shows_the_letter_and_no_personal_data(db, client, sign):
     assert "Camat Uji" in page and "Camat Plaju" in page
     for private in ("Rahasia Miskin", req.nik, req.tracking_code, "Komperta"):
         assert private not in page
+    # the name masked: a genuine code stuck on a forged letter for someone else does not match it
+    held = req.subject.get("name") if req.subject and not req.subject.get("same") else "Rahasia Miskin"
+    from plaju.letters.services import mask_name
+    assert mask_name("Rahasia Miskin") == "R•••••• M•••••"
+    assert f'data-testid="check-holder">{mask_name(held)} ' in page
 
 
 def test_the_qr_code_and_the_printed_code_lead_to_the_check(db, sign):
@@ -74,6 +79,11 @@ def test_the_same_file_matches_and_one_changed_byte_does_not(db, client, sign, a
     response = _upload(client, letter, bytes(changed))
     assert response.status_code == 200 and 'data-result="mismatch"' in response.get_data(as_text=True)
     assert _upload(client, letter, b"").status_code == 422
+    photo = _upload(client, letter, b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    assert photo.status_code == 422 and 'data-result="not_pdf"' in photo.get_data(as_text=True)
+    # a changed file is said first, above the letter's valid status
+    page = response.get_data(as_text=True)
+    assert page.index('data-result="mismatch"') < page.index('data-testid="check-status"')
     # nothing of the uploads is kept
     assert (sorted(folder.rglob("*")) if folder.exists() else []) == before
 
