@@ -6,7 +6,7 @@ certificate (the ~200-byte empty PDF of the first report), nor is a PDF that pdf
 """
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import format_date
 
@@ -16,6 +16,7 @@ from ..workflow import Invalid
 
 MAX_NUMBER = 100
 MAX_ISSUER = 200
+CERTIFICATE_GRACE_DAYS = 90  # how long after a course its certificate may be dated
 PREVIEW_WIDTH = 900  # pixels of the first page shown to HR
 # the darkest and lightest pixel of a page differ by less than this: nothing is printed on it
 BLANK_CONTRAST = 24
@@ -82,9 +83,12 @@ def check_certificate(course, facts: dict, today: date) -> Certificate:
     if when > today:
         raise Invalid(_("The certificate date %(date)s is in the future.", date=day(when)), code="certificate_date")
     start, end = course.starts_on, course.ends_on or course.starts_on
-    if start and when < start or end and when > end:
-        raise Invalid(_("The certificate date %(date)s is outside the course's dates (%(start)s to %(end)s).",
-                        date=day(when), start=day(start or end), end=day(end or start)), code="certificate_date")
+    # an STTPP is often dated after the last day (the organiser's paperwork), not before the first
+    if start and when < start or end and when > end + timedelta(days=CERTIFICATE_GRACE_DAYS):
+        raise Invalid(_("The certificate date %(date)s does not fit the course: a certificate is dated from its "
+                        "first day (%(start)s) up to %(days)s days after its last (%(end)s).", date=day(when),
+                        start=day(start or end), end=day(end or start), days=CERTIFICATE_GRACE_DAYS),
+                      code="certificate_date")
     return Certificate(number=number, date=when, issuer=issuer, jp=jp)
 
 

@@ -374,3 +374,16 @@ def test_a_finished_request_is_found_by_its_code_or_nik_from_the_open_tab(client
     assert "state=all" in by_name.split('data-testid="search-everywhere"')[0].rsplit("<a", 1)[1]
     everywhere = client.get("/documents/", query_string={"q": "viman", "state": "all"}).get_data(as_text=True)
     assert "Viman Kurniawan" in everywhere
+
+
+def test_an_optional_paper_not_brought_is_not_shown_as_missing(client, login_as, intake, db):
+    """Only required papers missing are red: an optional one not brought is a neutral dash."""
+    from plaju.documents.models import DocumentRequest
+    login_as("clerk")
+    assert client.post("/documents/new", data=intake()).status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    checklist = page[page.index('data-testid="checklist"'):]
+    checklist = checklist[:checklist.index("</ul>")]
+    assert "tidak dibawa:</span>" in checklist and "Fotokopi akta kelahiran" in checklist
+    assert "kurang:</span>" not in checklist and "text-danger" not in checklist

@@ -67,10 +67,21 @@ def test_completion_from_the_last_day_records_the_certificate_as_printed(db, use
     assert tally_service.tally(users["asn"], TODAY.year) == 20
 
 
+def test_a_certificate_dated_after_the_last_day_is_accepted_within_the_grace(users, make_course):
+    """An STTPP is often signed days after the course; months later is another course's paper."""
+    from plaju.training.evidence import CERTIFICATE_GRACE_DAYS, check_certificate
+    course = _past_course(make_course)
+    facts = {"number": "800/1/STTPP", "issuer": "BPSDM", "jp": "10"}
+    assert check_certificate(course, {**facts, "date": (TODAY - timedelta(days=1)).isoformat()}, TODAY).jp == 10
+    late = course.ends_on + timedelta(days=CERTIFICATE_GRACE_DAYS + 1)
+    with pytest.raises(Invalid):
+        check_certificate(course, {**facts, "date": late.isoformat()}, late)
+
+
 @pytest.mark.parametrize("changes,code,words", [
     ({"jp": "30"}, "certificate_jp", "lebih dari 24 JP"),
-    ({"date": (TODAY - timedelta(days=9)).isoformat()}, "certificate_date", "di luar tanggal pelatihan"),
-    ({"date": (TODAY - timedelta(days=1)).isoformat()}, "certificate_date", "di luar tanggal pelatihan"),
+    ({"date": (TODAY - timedelta(days=9)).isoformat()}, "certificate_date", "tidak sesuai dengan pelatihan"),
+    ({"date": (TODAY - timedelta(days=6)).isoformat()}, "certificate_date", "tidak sesuai dengan pelatihan"),
     ({"date": "2026-02-30"}, "certificate", "Isikan tanggal"),
     ({"number": "   "}, "certificate", "nomor sertifikat"),
     ({"issuer": ""}, "certificate", "penerbit sertifikat"),
