@@ -46,6 +46,19 @@ vocabulary.describe_values("roles", ROLES, subject_type="user")
 vocabulary.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
 
 
+def _delegation_names(ids) -> dict:
+    """"Plh. Camat Plaju: Nama Sekcam (1 Des 2026 – 3 Des 2026)", all ids in one statement."""
+    from sqlalchemy.orm import joinedload
+    numbers = [int(i) for i in ids if str(i).isascii() and str(i).isdigit()]
+    rows = db.session.scalars(select(Delegation).where(Delegation.id.in_(numbers)).options(
+        joinedload(Delegation.principal), joinedload(Delegation.delegate)))
+    return {str(d.id): f"{d.title}: {d.delegate.full_name} ({date_text(d.starts_on)} – {date_text(d.ends_on)})"
+            for d in rows}
+
+
+vocabulary.describe_subjects("delegation", _delegation_names)
+
+
 def _snapshot(user: User) -> dict:
     data = audit.snapshot(user, USER_FIELDS)
     data["roles"] = ",".join(sorted(user.roles))

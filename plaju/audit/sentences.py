@@ -30,6 +30,7 @@ from .vocabulary import (
     describe_kind,
     describe_subjects,
     field_label,
+    kind_label,
     mask_nik,
     value_labels,
 )
@@ -257,9 +258,9 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
             label, values = known
             line.changes.append(Change(label, _value(name, before, users, when, named, values),
                                        _value(name, after, users, when, named, values)))
-        if subjects and e.subject_type:
+        if subjects and e.subject_type:  # unnamed: its kind in words and its number ("Plh/Plt #3")
             line.subject = names.get(e.subject_type, {}).get(e.subject_id) or (
-                f"{e.subject_type} {e.subject_id or ''}".strip())
+                f"{kind_label(e.subject_type)} #{e.subject_id}" if e.subject_id else kind_label(e.subject_type))
         lines.append(line)
     return lines
 
@@ -294,6 +295,8 @@ describe_kind("user", _l("Accounts"))
 describe_kind("delegation", _l("Plh/Plt"))
 describe_kind("input", _l("Refused input"))
 describe_kind("audit", _l("Audit log"))
+describe_kind("audit_event", _l("Audit log"))  # objects, not actions: what an event is about
+describe_kind("audit_export", _l("Audit log export"))
 describe_kind("access", _l("Data access"))
 describe_kind("inbox", _l("Inbox"))
 describe_fields({

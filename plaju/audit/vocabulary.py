@@ -76,6 +76,20 @@ def describe_subjects(subject_type: str, names: Callable) -> None:
     _SUBJECTS[subject_type] = names
 
 
+def describe_subjects_by(subject_type: str, column) -> None:
+    """The common case of describe_subjects: the object is named by one column of its row
+    (`DocumentType.name`), read for all ids in one statement."""
+    def names(ids) -> dict:
+        from sqlalchemy import select
+
+        from ..extensions import db
+        model = column.class_
+        numbers = [int(i) for i in ids if str(i).isascii() and str(i).isdigit()]
+        rows = db.session.execute(select(model.id, column).where(model.id.in_(numbers)))
+        return {str(ident): str(name) for ident, name in rows}
+    describe_subjects(subject_type, names)
+
+
 def describe_kind(prefix: str, label) -> None:
     """What the actions "<prefix>.*" are about, for the "kind of action" choice of /audit/."""
     _KINDS[prefix] = label
@@ -165,6 +179,11 @@ def action_label(action: str) -> str:
 
 def known_actions() -> set[str]:
     return set(_ACTIONS)
+
+
+def kind_label(prefix: str) -> str:
+    """What a kind of object is called ("Plh/Plt"), or its code where no area named it."""
+    return str(_KINDS.get(prefix, prefix))
 
 
 def known_kinds() -> set[str]:

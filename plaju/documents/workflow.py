@@ -16,7 +16,7 @@ from ..notify.assignments import News, register_news
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
 from .calendar import holiday_set
-from .models import DocumentRequest, DocumentType
+from .models import DocumentRequest, DocumentType, Holiday
 
 CLERK, KASI, CAMAT = "clerk", "section_head", "camat"
 COUNTER = roles(CLERK, KASI)
@@ -324,6 +324,8 @@ vocabulary.describe_subjects("document_file", _request_names)
 vocabulary.describe_kind("document", _l("Document requests"))
 vocabulary.describe_kind("document_type", _l("Document types"))
 vocabulary.describe_kind("holiday", _l("Holidays"))
+vocabulary.describe_subjects_by("document_type", DocumentType.name)
+vocabulary.describe_subjects_by("holiday", Holiday.name)
 vocabulary.describe_data_access("document.view_file", "document.view_nik")
 # /audit/ finds a request's events by its tracking code or the citizen's NIK (exact)
 vocabulary.describe_search("code", lambda code: _requests_where(DocumentRequest.tracking_code == code))

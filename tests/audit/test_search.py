@@ -409,3 +409,30 @@ def test_a_search_answered_to_htmx_does_not_read_the_chain_head_the_page_shows(d
     body = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "data-testid=\"audit-events\"" in body and "<html" not in body
     assert in_fragment == 0
+
+
+def test_every_kind_of_object_reads_by_its_name_or_its_kind_in_words(db, users, app):
+    """HR read "delegation 3" and "document" in the object column."""
+    from datetime import timedelta
+
+    from plaju.accounts.models import Delegation
+    from plaju.audit import sentences
+    from plaju.documents.models import DocumentType
+    from plaju.timeutil import today_wib
+    today = today_wib()
+    delegation = Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
+                            starts_on=today, ends_on=today + timedelta(days=2), order_number="800/1/SP")
+    doc_type = DocumentType(code="sk-uji", name="Surat Keterangan Uji", service_amount=1, service_unit="days")
+    db.session.add_all([delegation, doc_type])
+    db.session.flush()
+    with app.test_request_context():
+        events = [audit.record("delegation.create", actor=users["camat"], subject=delegation),
+                  audit.record("document_type.save", actor=users["admin"], subject=doc_type),
+                  audit.record("document.receive", actor=users["clerk"], outcome="refused", subject_type="document"),
+                  audit.record("audit.export", actor=users["hr"], subject_type="audit_export", subject_id="7")]
+        db.session.commit()
+        lines = sentences.render(events, subjects=True)
+    shown = [line.subject for line in lines]
+    assert shown[0].startswith("Plh. ") and users["sekcam"].full_name in shown[0]
+    assert shown[1] == "Surat Keterangan Uji"
+    assert shown[2] == "Permohonan dokumen" and shown[3] == "Ekspor log audit #7", shown

@@ -37,6 +37,8 @@ vocabulary.describe_actions({
 })
 vocabulary.describe_kind("training_competence", _l("Competences"))
 vocabulary.describe_kind("training_position", _l("Positions"))
+vocabulary.describe_subjects_by("training_competence", Competence.name)
+vocabulary.describe_subjects_by("training_position", Position.name)
 vocabulary.describe_fields({"code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"),
                            "requirements": _l("Required competence levels"), "position": _l("Position")})
 
