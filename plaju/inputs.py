@@ -124,7 +124,8 @@ def _audit_refusal(refused: InputRefused) -> None:
     from flask_login import current_user
 
     from .audit import record as audit
-    reason = f"{request.path} {refused.field or ''}: {refused.message}"[:500]
+    # what HR reads first is the reason; the page's address only says where
+    reason = f"{refused.message} ({request.path})"[:500]
     if request.endpoint == "accounts.login" and request.method == "POST":
         name = request.form.get("username", "") if refused.field != "username" else ""
         name = "" if has_control(name) else nfc(name)[:120]

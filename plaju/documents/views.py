@@ -192,8 +192,9 @@ def _already_done(url: str):
 
 def _audit_refused_intake(form, errors) -> None:
     """A refused intake leaves one trace: which checks failed, never the NIK or name typed in."""
-    faults = [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
-    faults += [f"{name}: {message}" for name, message in errors.items()]
+    # the messages alone: each says what was wrong in words ("Isikan nama bayi."), not the field's code
+    faults = [str(message) for messages in form.errors.values() for message in messages]
+    faults += [str(message) for message in errors.values()]
     audit.refused("document.receive", actor=current_user, subject_type="document",
                   reason="; ".join(str(f) for f in faults)[:2000])
 

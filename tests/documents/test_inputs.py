@@ -72,6 +72,7 @@ def test_nul_at_intake_is_refused_and_nothing_is_saved(client, login_as, intake,
     assert _count(db, DocumentRequest) == 0
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "input.refused")).one()
     assert refused.outcome == "refused" and "/documents/new" in refused.comment and "Rina" not in refused.comment
+    assert refused.comment.index(CONTROL_MESSAGE) < refused.comment.index("(/documents/new)")  # reason, then where
 
 
 def test_a_line_break_in_a_single_line_field_is_refused(client, login_as, intake, db):
