@@ -9,6 +9,7 @@ before anything is stored, and the letters and pages read what it returns.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..i18n import date_text
 from ..i18n import lazy_gettext as _l
 from .nik import InvalidNIK, mask_nik, validate_nik
 
@@ -199,6 +200,14 @@ def from_form(form) -> dict:
     return raw
 
 
+def _day(iso: str) -> str:
+    """"20 November 2026", as the page says dates (stored as ISO in the JSON)."""
+    try:
+        return date_text(date.fromisoformat(iso))
+    except (TypeError, ValueError):
+        return str(iso or "-")
+
+
 def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
     """What the request page shows: (label, value) pairs, the NIKs masked unless the reader may see them."""
     def nik(value):
@@ -210,11 +219,11 @@ def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
         return [(_l("Letter for"), _l("The applicant himself"))]
     if kind == "birth" and data:
         return [(_l("Baby"), data["name"]), (_l("Sex"), SEXES.get(data["sex"], data["sex"])),
-                (_l("Born"), f"{data['place']}, {data['date']}"),
+                (_l("Born"), f"{data['place']}, {_day(data['date'])}"),
                 (_l("Reported by the"), PARENTS.get(data["relation"], data["relation"]))]
     if kind in ("death", "inheritance") and data:
         rows = [(_l("Deceased"), data["name"]), (_l("NIK"), nik(data["nik"]) if data.get("nik") else "-"),
-                (_l("Date of death"), data["date"]),
+                (_l("Date of death"), _day(data["date"])),
                 (_l("Applicant is his/her"), RELATIONS.get(data["relation"], data["relation"]))]
         for i, heir in enumerate(data.get("heirs") or (), start=1):
             rows.append((_l("Heir %(n)s", n=i), f"{heir['name']} · {nik(heir['nik'])} · "

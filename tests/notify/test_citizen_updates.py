@@ -82,7 +82,7 @@ def test_the_phone_receives_returned_and_ready_with_the_right_body(request, adap
                                            "lengkap")
         assert second["target"] == "6281234567890"
         assert second["message"] == (f"Kecamatan Plaju: dokumen permohonan {code} sudah selesai dan dapat diambil "
-                                     "di kantor kecamatan. Bawa tanda terima dan KTP-el Anda.")
+                                     "di kantor kecamatan. Bawa tanda terima dan kartu identitas Anda.")
     else:
         today = json.loads(rows[0].body)["parameters"][2]
         for sent in server.requests:
