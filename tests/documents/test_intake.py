@@ -149,6 +149,18 @@ def test_a_bad_file_is_reported_with_the_other_faults_at_once(app, client, login
     assert _count(db, DocumentRequest) == 0 and _uploaded_files(app) == before
 
 
+def test_good_scans_sent_with_a_refused_form_are_asked_for_again_by_name(client, login_as, form, db):
+    """A browser never refills a file field: unsaid, the clerk fixed the NIK and took the request in
+    without its scans."""
+    login_as("clerk")
+    data = form(nik="167101", attachments=[(io.BytesIO(PDF), "kk.pdf"), (io.BytesIO(PNG), "pengantar.png")])
+    response = client.post("/documents/new", data=data, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-testid="files-again"' in html
+    assert "Pilih lagi berkas pindaian (kk.pdf, pengantar.png)" in html
+    assert 'data-testid="files-again"' not in client.get("/documents/new").get_data(as_text=True)
+
+
 def test_oversized_upload_is_refused_and_nothing_is_kept(app, client, login_as, form, db):
     login_as("clerk")
     app.config["UPLOAD_MAX_BYTES"] = 64 * 1024
