@@ -175,6 +175,15 @@ def assert_fits_phone(page) -> None:
         return split;
     })()""")
     assert not split, f"{page.url}: these words break over two lines on a 360px screen: {split}"
+    # a choice too narrow for what it shows cuts it ("Semua keluraha")
+    cut = page.evaluate("""[...document.querySelectorAll('select')].filter(s => s.checkVisibility()).map(s => {
+        const pen = document.createElement('canvas').getContext('2d'), style = getComputedStyle(s);
+        pen.font = style.font;
+        const shown = s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : '';
+        const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return pen.measureText(shown).width > room + 1 ? shown : null;
+    }).filter(shown => shown)""")
+    assert not cut, f"{page.url}: these choices are cut on a 360px screen: {cut}"
 
 
 def assert_accessible(page) -> None:

@@ -43,7 +43,7 @@ def test_hr_adds_a_competence_a_position_and_its_holder_on_a_phone(phone_page):
 
     phone.get_by_role("link", name="Pemangku jabatan").click()
     holder = phone.get_by_test_id("holder").first
-    holder.locator("select").select_option(label="Pengelola Arsip · Pelaksana")
+    holder.locator("select").select_option(label="Pengelola Arsip")
     holder.get_by_role("button").click()
     expect(phone.get_by_test_id("action-done")).to_be_visible()
     expect(phone.get_by_test_id("holder").first.locator("select option:checked")).to_contain_text("Pengelola Arsip")
