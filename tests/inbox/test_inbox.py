@@ -82,6 +82,8 @@ def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest
     confirm = client.post("/inbox/confirm", data={"item": items})
     # the confirmation lists only what awaits the Camat: no names of rows he could not see
     assert confirm.text.count('data-testid="confirm-item"') == 4 and "Belum Waktunya" not in confirm.text
+    # each is ticked, to be unticked if it should wait: only the ticked ones are posted and taken
+    assert len(re.findall(r'type="checkbox" name="item" value="[^"]+" id="confirm-\d+" checked', confirm.text)) == 4
     done = client.post("/inbox/bulk", data={"item": items, "password": PASSWORD})
     assert done.status_code == 200 and "inbox-changed" in done.headers["HX-Trigger"]
     assert done.text.count('data-testid="done"') == 4
