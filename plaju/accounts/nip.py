@@ -88,5 +88,6 @@ def validate_asn_number(raw: str, today: date | None = None) -> str:
         try:
             return validate_ni_pppk(raw, today)
         except InvalidNIP as not_pppk:
-            raise InvalidNIP(_l("This is neither a valid NIP (%(nip)s) nor a valid NI PPPK (%(pppk)s).",
+            raise InvalidNIP(_l("This is neither a valid NIP nor a valid NI PPPK. As a NIP: %(nip)s. As an NI PPPK: "
+                                "%(pppk)s.",
                                 nip=str(not_nip).rstrip("."), pppk=str(not_pppk).rstrip("."))) from None

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -72,8 +73,9 @@ def test_neither_says_why_for_both_in_bahasa(app):
         with pytest.raises(InvalidNIP) as refused:
             validate_asn_number("199312282025213001", today=TODAY)  # sex digit 3: neither
         text = str(refused.value)
-        assert "bukan NIP yang sah" in text and "NI PPPK" in text and "jenis kelamin" in text
-        assert ".)" not in text  # each reason closes its bracket, not a sentence inside it
+        assert "bukan NIP dan bukan NI PPPK yang sah" in text and "Sebagai NI PPPK: " in text
+        assert "jenis kelamin" in text and ".)" not in text and ".." not in text
+        assert "((" not in text and ") (" not in text and not re.search(r"\([^)]*\(", text)  # no bracket in a bracket
         with pytest.raises(InvalidNIP) as short:
             validate_asn_number("12345", today=TODAY)
         assert "NIP atau NI PPPK harus 18 digit" in str(short.value)
