@@ -4,6 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import PlajuForm
+from ..i18n import date_text
 from ..i18n import lazy_gettext as _l
 from ..once import OnceForm
 from .models import DEFAULT_QUIZ_MAX_ATTEMPTS, DEFAULT_QUIZ_RETRY_WAIT, FUNDING, KINDS, METHODS, MODULE_KINDS, QUARTERS
@@ -81,6 +82,12 @@ class CourseForm(PlajuForm):
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+    def validate_enrol_deadline(self, field):
+        last = self.ends_on.data or self.starts_on.data
+        if field.data and last and field.data > last:
+            raise ValidationError(_l("The enrolment deadline is after the course's last day (%(day)s).",
+                                     day=date_text(last)))
 
     def values(self) -> dict:
         return {name: (getattr(self, name).data.strip() if isinstance(getattr(self, name).data, str)

@@ -913,7 +913,7 @@ def _plan_item_edit(w):
     plan = w.plan("draft")
     item = plan.items[0]
     values = {"user_id": plan.member_id, "group_label": "", "participants": "", "course_id": "0",
-              "title": "Diklat Kepemimpinan", "kind": "manajerial", "planned_jp": "16", "quarter": "2", "cost": "",
+              "title": "Diklat Kepemimpinan", "kind": "manajerial", "planned_jp": "16", "quarter": "4", "cost": "",
               "funding": "apbd"}
     return Call(f"/training/plans/{plan.id}/items/{item.id}/edit", {f"item{item.id}-{k}": v for k, v in values.items()})
 

@@ -99,3 +99,15 @@ def test_plan_item_posted_twice_is_added_once(client, login_as, db, users, make_
     plain = client.post(url, data=data)  # back and re-post without htmx: to the plan, nothing added
     assert plain.status_code == 303 and plain.headers["Location"].endswith(f"/training/plans/{plan.id}")
     assert _count(db, PlanItem, PlanItem.plan_id == plan.id, PlanItem.course_id == course.id) == 1
+
+
+def test_a_course_whose_enrolment_closes_after_it_ended_is_refused(client, login_as, db):
+    login_as("hr")
+    start = today_wib() + timedelta(days=10)
+    data = {"title": "Bimtek Terbalik", "description": "", "kind": "teknis", "method": "pelatihan", "jp": "8",
+            "provider": "BPSDM Sumsel", "active": "y", "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "30",
+            "starts_on": start.isoformat(), "ends_on": (start + timedelta(days=2)).isoformat(),
+            "enrol_deadline": (start + timedelta(days=5)).isoformat(), "form_token": new_token()}
+    response = client.post("/training/courses/new", data=data)
+    assert response.status_code == 422 and "Batas pendaftaran jatuh setelah hari terakhir pelatihan" in response.text
+    assert _count(db, Course, Course.title == "Bimtek Terbalik") == 0

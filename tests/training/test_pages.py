@@ -256,7 +256,7 @@ def test_a_course_s_changes_read_in_the_log_as_its_form_says_them(app, db, users
     with app.test_request_context("/"):
         [line] = sentences.render([event])
     said = {(c.label, c.before, c.after) for c in line.changes}
-    assert said == {("Metode", "Pelatihan", "Seminar"), ("Penyelenggara (mencatat kehadiran)", "Hr Uji", "—"),
+    assert said == {("Metode", "Pelatihan", "Seminar"), ("Pencatat kehadiran", "Hr Uji", "—"),
                     ("Kehadiran minimum (%)", "—", "75"), ("Ditawarkan di katalog", "ya", "tidak")}
     record("user.update", actor=users["hr"], subject=users["asn"], changes={"active": [True, False]})
     db.session.commit()

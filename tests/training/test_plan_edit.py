@@ -327,3 +327,20 @@ def test_insiders_posting_plan_changes_are_refused_and_logged(client, login_as, 
     item = db.session.get(PlanItem, group)
     assert (item.planned_jp, item.cost, item.funding) == (8, 900_000, "apbd")
     assert db.session.scalar(select(func.count()).select_from(PlanItem).where(PlanItem.plan_id == plan.id)) == count
+
+
+def test_this_year_s_plan_takes_no_activity_in_a_quarter_already_over(db, users):
+    """On 30 November an item for TW I of this year was accepted: it could never be held."""
+    from plaju.timeutil import today_wib
+    from plaju.training.services.competences import quarter_of
+    today = today_wib()
+    plan = plans_service.create_plan(users["asn"].unit_id, today.year, users["hr"], suggest=False)
+    values = {"group_label": "Petugas loket", "participants": 2, "title": "Bimtek antrean", "kind": "teknis",
+              "planned_jp": 8, "cost": 0, "funding": "free"}
+    current = quarter_of(today)
+    assert plans_service.add_item(plan.id, {**values, "quarter": current}, users["hr"]) is not None
+    if current > 1:
+        with pytest.raises(Invalid, match="sudah lewat"):
+            plans_service.add_item(plan.id, {**values, "quarter": current - 1}, users["hr"])
+    nxt = plans_service.create_plan(users["asn"].unit_id, today.year + 1, users["hr"], suggest=False)
+    assert plans_service.add_item(nxt.id, {**values, "quarter": 1}, users["hr"]) is not None

@@ -228,6 +228,10 @@ def _checked_item(plan: Plan, values: dict) -> dict:
             and quarter != quarter_of(course.starts_on or course.ends_on):
         raise Invalid(_("%(title)s starts in quarter %(quarter)s.", title=course.title,
                         quarter=quarter_of(course.starts_on or course.ends_on)), code="quarter")
+    today = today_wib()
+    if course is None and quarter is not None and plan.year == today.year and quarter < quarter_of(today):
+        raise Invalid(_("%(quarter)s of %(year)s is already over: plan the activity for a quarter still to "
+                        "come, or in next year's plan.", quarter=QUARTERS[quarter], year=plan.year), code="quarter")
     planned_jp = values.get("planned_jp") if values.get("planned_jp") is not None else (course.jp if course else 0)
     if not 0 <= planned_jp <= MAX_JP:
         raise Invalid(_("JP must be 0 to 500."), code="jp")
