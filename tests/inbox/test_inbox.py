@@ -65,6 +65,7 @@ def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
     login_as("kasi")  # approves in bulk, signs nothing: the buttons say approve
     page = client.get("/inbox/").text
     assert 'data-testid="bulk-all"' in page and "Setujui semua di halaman ini" in page
+    assert ">12 JP</label>" in page  # an enrolment's row leads with the JP at stake, not "#15"
     assert "Tandatangani dan setujui" not in page
     # a step from far down a phone's list comes back scrolled to the top, where its outcome is said
     assert page.count('hx-swap="outerHTML show:#inbox:top"') == page.count('hx-post="/inbox/act"') > 0

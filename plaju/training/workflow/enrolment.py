@@ -324,7 +324,8 @@ ENROLMENT_FLOW = register(Spec(
     owners=lambda e: {e.user_id},
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
     url=enrolment_url, owner_attr="user_id", kind_label=_l("Training enrolments"),
-    summary=lambda e: {"code": f"#{e.id}", "type": e.course.title, "name": e.user.full_name},
+    # the row leads with what is at stake for the ASN: the JP the course brings toward their 20 a year
+    summary=lambda e: {"code": f"{e.course.jp} JP", "type": e.course.title, "name": e.user.full_name},
     prefetch=lambda rows: _prefetch_seats(rows),
 ))
 
