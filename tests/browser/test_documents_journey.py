@@ -88,7 +88,8 @@ def test_sktm_from_counter_to_hand_over(page):
     expect(page.get_by_test_id("waiting-for")).to_have_text("Menunggu: Camat")
     page.expect_error("422")  # the refused signature below: the only error the browser may log
     _confirm(page, "sign", "awaiting_signature", password="bukan-kata-sandi")
-    expect(page.get_by_test_id("action-error")).to_contain_text("Kata sandi salah")
+    expect(page.get_by_test_id("action-sign").get_by_test_id("step-error")).to_contain_text("Kata sandi salah")
+    expect(page.get_by_test_id("action-error")).to_be_hidden()  # said once, beside the button
     expect(page.get_by_test_id("action-sign").locator("input[name=password]")).to_have_value("")  # never kept
     _confirm(page, "sign", "signed", password=DEMO_PASSWORD)
     expect(page.get_by_test_id("signed-as")).to_have_text("Camat Plaju")
@@ -108,6 +109,7 @@ def test_sktm_from_counter_to_hand_over(page):
     page.expect_error("422")
     page.get_by_test_id("confirm-hand_over").click()
     expect(box.get_by_test_id("step-error")).to_contain_text("Isikan nama")
+    expect(page.get_by_test_id("action-error")).to_be_hidden()
     assert box.evaluate("details => details.open")
     expect(box.locator("input[name=f_who][value=other]")).to_be_checked()
     expect(box.locator("select[name=f_relation]")).to_have_value("suami")
