@@ -3,6 +3,7 @@ tracking page, walked in Chromium as the clerk, the Kasi and the Camat would."""
 import re
 from datetime import date, timedelta
 
+import pypdfium2 as pdfium
 from playwright.sync_api import expect
 
 from plaju.documents.nik import make_nik
@@ -181,6 +182,12 @@ def test_the_queue_and_intake_fit_a_phone(phone_page):
         "box => [...box.querySelectorAll('*')].some(e => e.getBoundingClientRect().right > "
         "box.closest('.card').getBoundingClientRect().right + 1)")
     assert not spill
+    # printed, the receipt is one A5 sheet (the survey had gone alone onto a second)
+    printed = pdfium.PdfDocument(phone_page.pdf(prefer_css_page_size=True))
+    try:
+        assert len(printed) == 1 and round(printed[0].get_size()[0]) == 420  # A5: 148 mm = 420 pt
+    finally:
+        printed.close()
     phone_page.goto(detail)  # the request's page: its labels keep their words whole
     expect(phone_page.get_by_test_id("contact-consent")).to_be_visible()
     assert_fits_phone(phone_page)
