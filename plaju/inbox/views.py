@@ -48,7 +48,7 @@ def _page(status: int = 200, **context):
     bulk = [row.bulk_action for group in groups for row in group.rows if row.bulk_action]
     html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
                                 total_label=services.count_label(sum(g.count for g in groups)),
-                                item_value=services.item_value, bulk_any=bool(bulk),
+                                item_value=services.item_value, bulk_any=bool(bulk), bulk_count=len(bulk),
                                 bulk_signs=any(a.step.reauth for a in bulk), **context)
     response = make_response(html, status)
     if context.get("changed"):

@@ -52,7 +52,7 @@ def test_the_camat_sees_documents_enrolments_and_plans_in_one_list_overdue_first
     assert "Pelatihan Arsip" in page and users["asn"].full_name in page
     assert client.get("/inbox/count").text.count(">4<") == 1
     assert "Perlu tindakan saya" in client.get("/").text
-    assert "Tandatangani dan setujui semua di halaman ini" in page  # his page has letters to sign
+    assert "Tandatangani dan setujui sekaligus (" in page  # his page has letters to sign
 
 
 def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
@@ -64,7 +64,8 @@ def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
     enrol(make_course(title="Pelatihan Arsip", quota=None), users["asn"], "requested")
     login_as("kasi")  # approves in bulk, signs nothing: the buttons say approve
     page = client.get("/inbox/").text
-    assert 'data-testid="bulk-all"' in page and "Setujui semua di halaman ini" in page
+    # it says how many rows it takes: the Kasi's page lists documents it does not touch
+    assert 'data-testid="bulk-all"' in page and "Setujui sekaligus (1 item di halaman ini)" in page
     assert ">12 JP</label>" in page  # an enrolment's row leads with the JP at stake, not "#15"
     assert "Tandatangani dan setujui" not in page
     # a step from far down a phone's list comes back scrolled to the top, where its outcome is said
