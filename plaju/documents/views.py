@@ -1,10 +1,8 @@
 """Document services at the counter: queue, intake, detail with actions, receipt, files, settings."""
-from datetime import timedelta
 
 import segno
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from .. import once, uploads
@@ -23,8 +21,8 @@ from . import handover, queue, subjects
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
-from .forms import DocumentTypeForm, HolidayForm, IntakeForm
-from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentRequirement, DocumentType, Holiday
+from .forms import IntakeForm
+from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentType
 from .workflow import DOCUMENT_FLOW, STATES, draft_path, request_path
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -320,122 +318,6 @@ def slip(request_id):
                                 returned_at=svc.returned_at(req) or utcnow())
 
 
-# ---- settings (admin) --------------------------------------------------------------------------
-
-@bp.get("/admin/types")
-def types():
-    _require("admin")
-    return render_page_or_block("documents/admin.html", "types", types=svc.all_types(True), page="types")
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-@bp.route("/admin/types/new", methods=["GET", "POST"], defaults={"type_id": None})
-@bp.route("/admin/types/<int:type_id>", methods=["GET", "POST"])
-def edit_type(type_id):
-    _require("admin")
-    doc_type = db.session.get(DocumentType, type_id) if type_id else None
-    if type_id and doc_type is None:
-        abort(404)
-    form = DocumentTypeForm(obj=doc_type)
-    if request.method == "GET" and doc_type:
-        form.required.data = "\n".join(r.label for r in doc_type.requirements if r.required)
-        form.optional.data = "\n".join(r.label for r in doc_type.requirements if not r.required)
-    error = None
-    missing = form.missing_fields() if form.is_submitted() else []
-    first = once.replay(form) if doc_type is None else None
-    if first:  # the same "new type" form posted again
-        return _already_done(first)
-    if missing:  # a partial POST is refused, never read as "empty": it would wipe the requirements
-        error = _("The form is incomplete (not sent: %(fields)s). Nothing was changed. Reload the page and "
-                  "try again.", fields=", ".join(missing))
-        audit.refused("document_type.save", actor=current_user, subject_type="document_type", subject_id=type_id,
-                      reason=error)
-    elif form.validate_on_submit():
-        clash = db.session.scalar(select(DocumentType.id).where(DocumentType.code == form.code.data))
-        if clash and (doc_type is None or clash != doc_type.id):
-            error = _("Another document type already uses this code.")
-        else:
-            before = _type_snapshot(doc_type) if doc_type else None
-            token = None
-            if doc_type is None:
-                try:
-                    token = once.claim(current_user, form.form_token.data)
-                except once.AlreadyDone as done:
-                    return _already_done(done.url)
-                doc_type = DocumentType(position=99)
-                db.session.add(doc_type)
-            for name in ("code", "name", "description", "service_amount", "service_unit", "camat_signs",
-                         "forwards_to_disdukcapil", "other_regions", "subject_kind", "active"):
-                setattr(doc_type, name, getattr(form, name).data)
-            doc_type.archive_code = (form.archive_code.data or "").strip()
-            wanted = [(label, True) for label in _lines(form.required.data)] + [
-                (label, False) for label in _lines(form.optional.data)]
-            existing = {(r.label, r.required): r for r in doc_type.requirements}
-            doc_type.requirements = [existing.get((label, req)) or DocumentRequirement(label=label, required=req)
-                                     for label, req in wanted]
-            for position, item in enumerate(doc_type.requirements):
-                item.position = position
-            db.session.flush()
-            if token is not None:
-                once.complete(token, url_for(".types"))  # where the first post led
-            after = _type_snapshot(doc_type)
-            audit.record("document_type.save", actor=current_user, subject_type="document_type",
-                         subject_id=doc_type.id, changes=audit.diff(before, after))
-            db.session.commit()
-            flash(_("Document type \"%(name)s\" saved.", name=doc_type.name), "success")
-            return redirect(url_for(".types"), 303)
-    status = 422 if request.method == "POST" else 200
-    return render_page_or_block("documents/admin.html", "type_form", form=form, doc_type=doc_type, error=error,
-                                page="type"), status
-
-
-def _type_snapshot(t: DocumentType) -> dict:
-    return {"code": t.code, "name": t.name, "service": f"{t.service_amount} {t.service_unit}",
-            "camat_signs": t.camat_signs, "forwards": t.forwards_to_disdukcapil, "active": t.active,
-            "other_regions": t.other_regions,
-            "archive_code": t.archive_code, "subject_kind": t.subject_kind,
-            "requirements": [("* " if r.required else "") + r.label for r in t.requirements]}
-
-
-@bp.route("/admin/holidays", methods=["GET", "POST"])
-def holidays():
-    _require("admin")
-    form = HolidayForm()
-    error = None
-    if form.validate_on_submit():
-        if db.session.scalar(select(Holiday.id).where(Holiday.day == form.day.data)):
-            error = _("That date is already in the list.")
-        else:
-            holiday = Holiday(day=form.day.data, name=form.name.data.strip())
-            db.session.add(holiday)
-            db.session.flush()
-            audit.record("holiday.add", actor=current_user, subject_type="holiday", subject_id=holiday.id,
-                         changes={"day": [None, holiday.day.isoformat()], "name": [None, holiday.name]})
-            db.session.commit()
-            flash(_("Holiday added. Due dates of new requests take it into account."), "success")
-            return redirect(url_for(".holidays"), 303)
-    since = today_wib() - timedelta(days=60)
-    rows = list(db.session.scalars(select(Holiday).where(Holiday.day >= since).order_by(Holiday.day)))
-    status = 422 if request.method == "POST" else 200
-    return render_page_or_block("documents/admin.html", "holidays", form=form, rows=rows, error=error,
-                                page="holidays"), status
-
-
-@bp.post("/admin/holidays/<int:holiday_id>/delete")
-def delete_holiday(holiday_id):
-    _require("admin")
-    holiday = db.session.get(Holiday, holiday_id) or abort(404)
-    audit.record("holiday.delete", actor=current_user, subject_type="holiday", subject_id=holiday.id,
-                 changes={"day": [holiday.day.isoformat(), None], "name": [holiday.name, None]})
-    db.session.delete(holiday)
-    db.session.commit()
-    flash(_("Holiday removed."), "success")
-    return redirect(url_for(".holidays"), 303)
-
-
 # ---- home cards ------------------------------------------------------------------------------
 
 @home_card(roles=("clerk",), order=20)
@@ -453,3 +335,6 @@ def _kasi_card(user):
             "text": _("%(n)s more due today", n=counts["today"]),
             "url": url_for("documents.index", flag="overdue"), "link": _l("See overdue requests"),
             "tone": "danger" if counts["overdue"] else "success"}
+
+
+from . import settings_views  # noqa: E402,F401  (the admin's settings pages, on this blueprint)

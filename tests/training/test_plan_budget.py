@@ -12,6 +12,7 @@ from plaju.audit.models import AuditEvent
 from plaju.once import new_token
 from plaju.timeutil import today_wib
 from plaju.training.models import Plan
+from plaju.training.services import plan_figures
 from plaju.training.services import plans as plans_service
 from plaju.workflow import Invalid, fire
 from tests.support import PASSWORD
@@ -65,7 +66,7 @@ def test_items_per_person_and_group_with_totals_and_xlsx(client, login_as, db, u
     person, group = plan.items
     assert (person.quarter, person.cost, person.funding) == (2, 2_000_000, "apbd")  # from the course
     assert (group.user_id, group.total_jp) == (None, 40)
-    totals = plans_service.totals(plan)
+    totals = plan_figures.totals(plan)
     assert (totals.jp, totals.cost, totals.by_funding["apbd"]) == (52, 2_000_000, 2_000_000)
 
     login_as("hr")

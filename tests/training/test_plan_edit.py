@@ -23,6 +23,7 @@ from plaju.training.models import (
     Position,
     PositionCompetence,
 )
+from plaju.training.services import plan_figures
 from plaju.training.services import plans as plans_service
 from plaju.workflow import Invalid, fire
 from tests.support import PASSWORD, make_user
@@ -84,7 +85,7 @@ def test_the_row_turns_into_a_form_and_cancel_brings_it_back(client, login_as, d
 def test_saving_replaces_the_row_updates_the_totals_and_the_export(client, login_as, db, users, draft):
     plan, _course, _person, group = draft
     login_as("hr")
-    assert plans_service.totals(plan).jp == 12 + 24
+    assert plan_figures.totals(plan).jp == 12 + 24
     response = client.post(f"/training/plans/{plan.id}/items/{group}/edit", headers=HX, data=_form(
         group, **_group_values(participants="4", planned_jp="10", quarter="2", cost="1500000", title="Bimtek SIAK")))
     assert response.status_code == 200, response.text[:2000]

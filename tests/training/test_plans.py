@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from plaju.once import new_token
 from plaju.training.models import Plan, PlanItem
+from plaju.training.services import plan_figures
 from plaju.training.services import plans as plans_service
 from plaju.workflow import Invalid, fire
 from tests.support import PASSWORD
@@ -121,7 +122,7 @@ def test_plan_versus_realisation(db, users, courses, enrol):
     enrolment = enrol(courses[0], users["asn"], "verified")
     enrolment.credited_year = 2026
     db.session.commit()
-    [row] = plans_service.realisation(db.session.get(Plan, plan.id))
+    [row] = plan_figures.realisation(db.session.get(Plan, plan.id))
     assert (row.user.id, row.planned, row.earned, row.percent) == (users["asn"].id, 12, 12, 100)
 
 

@@ -18,6 +18,7 @@ from ...workflow import Refused, available
 from ...workflow.ui import action_view, history_sentences, waiting_for
 from ..forms import PlanForm, PlanItemEditForm, PlanItemForm
 from ..models import FUNDING, QUARTERS, Plan, PlanItem
+from ..services import plan_figures
 from ..services import plans as plans_service
 from ..services.competences import plannable_courses
 from ..services.history import XLSX_MIME, audit_export
@@ -91,7 +92,7 @@ def _choices_for(form, plan: Plan):
 def _plan_context(plan, item_form=None, fresh=False, editing=None, edit_form=None, edit_error=None) -> dict:
     return {"editing": editing, "edit_form": edit_form, "edit_error": edit_error,
             "plan": plan, "actions": available(plan, actor()), "needs": plans_service.needs(plan),
-            "realisation": plans_service.realisation(plan), "totals": plans_service.totals(plan),
+            "realisation": plan_figures.realisation(plan), "totals": plan_figures.totals(plan),
             "FUNDING": FUNDING, "QUARTERS": QUARTERS, "history": history_sentences(plan),
             "waiting_for": waiting_for(plan), "item_form": item_form or _item_form(plan, fresh),
             "amendment": plans_service.open_amendment(plan),
@@ -284,7 +285,7 @@ def plan_amend(plan_id: int):
 @bp.get("/plans/<int:plan_id>.xlsx")
 def plan_xlsx(plan_id: int):
     plan = _plan(plan_id)
-    data = plans_service.plan_workbook(plan)
+    data = plan_figures.plan_workbook(plan)
     audit_export(actor(), "training_plan.export", "training_plan", plan.id, {"format": [None, "xlsx"]})
     name = f"rencana-pengembangan-kompetensi-{plan.year}-{plan.unit.code}-r{plan.revision}.xlsx"
     return send_file(io.BytesIO(data), download_name=name, as_attachment=True, mimetype=XLSX_MIME)
