@@ -73,22 +73,23 @@ def meets_minimum(course: Course, marks: dict[date, bool]) -> bool:
     return bool(total) and percent >= course.effective_min_attendance
 
 
+def _last_save(course: Course, day: date):
+    """(recorded_at, full_name) of the last save of this day, or None."""
+    return db.session.execute(select(Attendance.recorded_at, User.full_name)
+                              .join(Enrolment, Enrolment.id == Attendance.enrolment_id)
+                              .join(User, User.id == Attendance.recorded_by_id)
+                              .where(Enrolment.course_id == course.id, Attendance.day == day)
+                              .order_by(Attendance.recorded_at.desc()).limit(1)).first()
+
+
 def day_stamp(course: Course, day: date | None) -> str:
     """When this day's attendance was last saved ("" never), as the page the organiser ticks saw it."""
-    if day is None:
-        return ""
-    last = db.session.scalar(select(Attendance.recorded_at).join(Enrolment, Enrolment.id == Attendance.enrolment_id)
-                             .where(Enrolment.course_id == course.id, Attendance.day == day)
-                             .order_by(Attendance.recorded_at.desc()).limit(1))
-    return last.isoformat() if last else ""
+    last = _last_save(course, day) if day is not None else None
+    return last.recorded_at.isoformat() if last else ""
 
 
 def _saved_since(course: Course, day: date) -> Conflict:
-    row = db.session.execute(select(Attendance.recorded_at, User.full_name)
-                             .join(Enrolment, Enrolment.id == Attendance.enrolment_id)
-                             .join(User, User.id == Attendance.recorded_by_id)
-                             .where(Enrolment.course_id == course.id, Attendance.day == day)
-                             .order_by(Attendance.recorded_at.desc()).limit(1)).first()
+    row = _last_save(course, day)
     return Conflict(_("%(name)s saved the attendance of this day at %(time)s, after you opened the page. "
                       "It now shows what was saved: tick again and save.", name=row.full_name,
                       time=wib_text(row.recorded_at)), by=row.full_name, at=row.recorded_at)
