@@ -185,6 +185,10 @@ def test_training_outside_the_catalogue_is_reported_and_verified_the_same_way(cl
     course_href = f'href="/training/courses/{enrolment.course_id}"'
     assert "Kearsipan" in client.get(f"/training/enrolments/{enrolment.id}").text
     assert course_href not in client.get(f"/training/enrolments/{enrolment.id}").text
+    # its progress starts at the report: nobody requested or approved it
+    stepper = client.get(f"/training/enrolments/{enrolment.id}").text.split('class="stepper')[1].split("</ol>")[0]
+    assert "Disetujui atasan" not in stepper and "Diajukan" not in stepper
+    assert 'class="current">Selesai, menunggu verifikasi' in stepper
     assert client.get(f"/training/courses/{enrolment.course_id}").status_code == 404
     login_as("hr")
     assert course_href in client.get(f"/training/enrolments/{enrolment.id}").text
