@@ -157,6 +157,12 @@ def _check_limit() -> str:
     return current_app.config.get("CHECK_LIMIT", "10 per minute")
 
 
+def _unknown_code(response) -> bool:
+    """Only a code that finds no letter counts against the throttle: guessing is slowed down, while a
+    bank clerk checking a stack of genuine letters, or a citizen uploading the PDF again, is not."""
+    return response.status_code == 404
+
+
 def _public_view(letter: Letter) -> dict:
     """What anyone may see: never the citizen's name, NIK or address (an SKTM reveals poverty); the name
     masked, to match against the paper."""
@@ -167,7 +173,7 @@ def _public_view(letter: Letter) -> dict:
 
 
 @bp.get("/cek")
-@limiter.limit(_check_limit)
+@limiter.limit(_check_limit, deduct_when=_unknown_code)
 def check_form():
     code = (request.args.get("code") or "").strip()
     if code:
@@ -176,7 +182,7 @@ def check_form():
 
 
 @bp.route("/cek/<code>", methods=["GET", "POST"])
-@limiter.limit(_check_limit)
+@limiter.limit(_check_limit, deduct_when=_unknown_code)
 def check(code):
     letter = svc.find_by_code(code)
     if letter is None:

@@ -47,14 +47,19 @@ def test_codes_are_typed_loosely_but_unknown_ones_are_a_clear_404(db, client, si
         assert "Tidak ada surat dengan kode pemeriksaan ini" in response.get_data(as_text=True)
 
 
-def test_guessing_codes_is_throttled(app, db, client):
+def test_guessing_codes_is_throttled_and_checking_genuine_letters_is_not(app, db, client, sign):
+    _req, letter = sign("sktm")
     old = app.config["CHECK_LIMIT"]
     app.config["CHECK_LIMIT"] = "3 per minute"
     try:
+        genuine = [_check(client, letter.check_code).status_code for _ in range(6)]
         answers = [client.get(f"/cek/AAAA-BBBB-CCC{c}") for c in "DEFGH"]
+        after = _check(client, letter.check_code).status_code
     finally:
         app.config["CHECK_LIMIT"] = old
+    assert genuine == [200] * 6  # a teller checking a stack of letters is never held up
     assert [a.status_code for a in answers] == [404, 404, 404, 429, 429]
+    assert after == 429  # once guessing has spent the allowance, this address waits like any other
     # the citizen is told to wait and try the same page again, on the office's public pages (not the staff's)
     page = answers[-1].get_data(as_text=True)
     assert 'href="/cek/AAAA-BBBB-CCCH">Coba lagi</a>' in page and "/login" not in page
