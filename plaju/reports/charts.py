@@ -38,6 +38,12 @@ def _ticks(top: float, plot_h: float) -> list[dict]:
     return ticks
 
 
+def _labelled(i: int, count: int) -> bool:
+    """Whether the i-th of `count` slots writes its label: every one up to six, else every other one
+    counted back from the last (the newest month always named, and no two names side by side)."""
+    return count <= 6 or (count - 1 - i) % 2 == 0
+
+
 def bar_chart(labels: list[str], values: list, top: float | None = None) -> dict:
     """Vertical bars; a value of None draws no bar (no data), which is not the same as 0."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -45,12 +51,11 @@ def bar_chart(labels: list[str], values: list, top: float | None = None) -> dict
     top = top or _nice_max(max(known) if known else 0)
     slot = plot_w / max(len(values), 1)
     bars = []
-    every = 1 if len(labels) <= 6 else 2
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         height = 0 if value is None else plot_h * min(value, top) / top
         bars.append({"x": round(LEFT + i * slot + slot * 0.15, 1), "w": round(slot * 0.7, 1),
                      "y": round(TOP + plot_h - height, 1), "h": round(height, 1), "value": value,
-                     "label": label, "show_label": i % every == 0 or i == len(labels) - 1,
+                     "label": label, "show_label": _labelled(i, len(labels)),
                      "cx": round(LEFT + i * slot + slot / 2, 1)})
     return {"width": WIDTH, "height": HEIGHT, "bars": bars, "ticks": _ticks(top, plot_h), "left": LEFT,
             "right": WIDTH - RIGHT, "base": TOP + plot_h, "label_y": HEIGHT - BOTTOM + 14}
@@ -62,7 +67,6 @@ def line_chart(labels: list[str], series: list[tuple[str, list]], top: float | N
     known = [v for _name, values in series for v in values if v is not None]
     top = top or _nice_max(max(known) if known else 0)
     slot = plot_w / max(len(labels), 1)
-    every = 1 if len(labels) <= 6 else 2
     lines = []
     for name, values in series:
         points, segments = [], []
@@ -80,7 +84,7 @@ def line_chart(labels: list[str], series: list[tuple[str, list]], top: float | N
         lines.append({"name": name, "segments": [" ".join(f"{x},{y}" for x, y in seg) for seg in segments],
                       "dots": [p for seg in segments for p in seg]})
     axis = [{"label": label, "cx": round(LEFT + i * slot + slot / 2, 1),
-             "show_label": i % every == 0 or i == len(labels) - 1} for i, label in enumerate(labels)]
+             "show_label": _labelled(i, len(labels))} for i, label in enumerate(labels)]
     return {"width": WIDTH, "height": HEIGHT, "lines": lines, "axis": axis, "ticks": _ticks(top, plot_h),
             "left": LEFT, "right": WIDTH - RIGHT, "base": TOP + plot_h, "label_y": HEIGHT - BOTTOM + 14}
 

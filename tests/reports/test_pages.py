@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 from plaju.audit.models import AuditEvent
 from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.reports import exports
+from plaju.reports.charts import bar_chart, line_chart
 from plaju.reports.filters import this_month
 
 PAGES = ["/reports/layanan", "/reports/kompetensi", "/reports/bulanan", "/reports/layanan.csv",
@@ -189,3 +190,17 @@ def test_the_month_field_shows_the_month_on_screen(client, login_as, office):
     for path in ("/reports/bulanan", "/reports/layanan"):
         page = client.get(path).get_data(as_text=True)
         assert f'name="bulan" value="{month}"' in page, path
+
+
+@pytest.mark.parametrize("count", [5, 6, 7, 11, 12, 13])
+def test_month_labels_never_stand_side_by_side_and_the_newest_is_named(count):
+    """Twelve months labelled every other one from January, with December forced, wrote "Nov 26Des 26"."""
+    labels = [f"m{i}" for i in range(count)]
+    for chart, key in ((bar_chart(labels, list(range(count))), "bars"),
+                       (line_chart(labels, [("series-a", list(range(count)))]), "axis")):
+        shown = [i for i, slot in enumerate(chart[key]) if slot["show_label"]]
+        assert shown[-1] == count - 1
+        if count <= 6:
+            assert shown == list(range(count))
+        else:
+            assert all(b - a == 2 for a, b in zip(shown, shown[1:], strict=False))
