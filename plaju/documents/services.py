@@ -37,12 +37,14 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at
 
 
 class IntakeRefused(ValueError):
-    """The intake form cannot be accepted; `field` names where the message belongs."""
+    """The intake form cannot be accepted; `field` names where the message belongs, `faults` every faulty
+    field's message when there are several (field -> message)."""
 
-    def __init__(self, message, field=None):
+    def __init__(self, message, field=None, faults: dict | None = None):
         super().__init__(str(message))
         self.message = message
         self.field = field
+        self.faults = faults or {field or "form": message}
 
 
 def new_tracking_code() -> str:
@@ -129,7 +131,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
         subject_data = subjects.validate(doc_type.subject_kind, subject or {}, checked.value, intake_day,
                                          local=not doc_type.other_regions)
     except subjects.SubjectRefused as refused:
-        raise IntakeRefused(refused.message, refused.field) from None
+        raise IntakeRefused(refused.message, refused.field, refused.faults) from None
     message = missing_requirements(doc_type, ticked)
     if message:
         raise IntakeRefused(message, "requirements")
@@ -188,15 +190,14 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
 
 
 def subject_fault(doc_type: DocumentType, subject: dict, applicant_nik: str | None):
-    """The subject fields' first fault for the form to show beside other faults (the NIK may be wrong
-    too), or None. The same rule create_request() enforces."""
+    """The subject fields' faults (SubjectRefused.faults) for the form to show beside other faults (the
+    NIK may be wrong too), or None. The same rule create_request() enforces."""
     try:
         nik = validate_nik(applicant_nik, local=not doc_type.other_regions).value
     except ValueError:
         nik = ""
     try:
-        if nik or doc_type.subject_kind != "birth":  # the birth check needs the parent's NIK
-            subjects.validate(doc_type.subject_kind, subject, nik, today_wib(), local=not doc_type.other_regions)
+        subjects.validate(doc_type.subject_kind, subject, nik, today_wib(), local=not doc_type.other_regions)
     except subjects.SubjectRefused as refused:
         return refused
     return None

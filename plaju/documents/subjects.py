@@ -46,12 +46,41 @@ RELATIONS = {"suami": _l("Husband"), "istri": _l("Wife"),
 
 
 class SubjectRefused(ValueError):
-    """The subject data cannot be accepted; `field` names the form field the message belongs to."""
+    """The subject data cannot be accepted; `field` names the form field of the first fault, `faults` holds
+    each faulty field's message (field -> message, in the form's order)."""
 
-    def __init__(self, message, field):
+    def __init__(self, message, field, faults: dict | None = None):
         super().__init__(str(message))
         self.message = message
         self.field = field
+        self.faults = faults or {field: message}
+
+
+class _Faults:
+    """Every field checked at once, so the clerk learns all that is wrong with the baby's name, sex and
+    date from one submission instead of one field per try."""
+
+    def __init__(self):
+        self.found: dict = {}
+
+    def take(self, check, *args, **kwargs):
+        """check(*args) or None when it refuses (its message kept for its field)."""
+        try:
+            return check(*args, **kwargs)
+        except SubjectRefused as fault:
+            self.add(fault.message, fault.field)
+            return None
+
+    def add(self, message, field) -> None:
+        self.found.setdefault(field, message)  # a field says its first fault only
+
+    def ok(self, *fields) -> bool:
+        return not any(field in self.found for field in fields)
+
+    def raise_any(self) -> None:
+        if self.found:
+            field, message = next(iter(self.found.items()))
+            raise SubjectRefused(message, field, dict(self.found))
 
 
 def choices(kind: str) -> dict:
@@ -104,61 +133,66 @@ def _choice(raw, field, options, message) -> str:
 
 
 def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None, local: bool = True) -> dict:
-    """The subject data of a request of this kind, cleaned, or SubjectRefused for the first fault.
+    """The subject data of a request of this kind, cleaned, or SubjectRefused naming every faulty field.
 
     `raw` holds the form's values: s_same, s_nik, s_name, s_sex, s_place, s_date, s_relation and, for
     heirs, lists h_name, h_nik, h_relation (blank rows are ignored)."""
     today = today or date.today()
+    faults = _Faults()
     if kind == "applicant":
         return {}
     if kind == "person":
         if raw.get("s_same") in ("1", "y", "on", True, None):
             return {"same": True}
-        nik = _nik(raw.get("s_nik"), "s_nik", today, local=local,
-                   empty=_l("Enter the NIK of the person the letter is for."))
-        if nik.value == applicant_nik:
-            raise SubjectRefused(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."),
-                                 "s_nik")
-        return {"same": False, "nik": nik.value,
-                "name": _text(raw.get("s_name"), "s_name", _l("Enter the name of the person the letter is about.")),
-                "relation": _choice(raw.get("s_relation"), "s_relation", RELATIONS,
-                                    _l("Choose how the applicant is related to this person."))}
+        nik = faults.take(_nik, raw.get("s_nik"), "s_nik", today, local=local,
+                          empty=_l("Enter the NIK of the person the letter is for."))
+        if nik is not None and nik.value == applicant_nik:
+            faults.add(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."), "s_nik")
+        name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the name of the person the letter is about."))
+        relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
+                               _l("Choose how the applicant is related to this person."))
+        faults.raise_any()
+        return {"same": False, "nik": nik.value, "name": name, "relation": relation}
     if kind == "birth":
-        name = _text(raw.get("s_name"), "s_name", _l("Enter the baby's name."))
-        sex = _choice(raw.get("s_sex"), "s_sex", SEXES, _l("Choose the baby's sex."))
-        place = _text(raw.get("s_place"), "s_place", _l("Enter the place of birth."))
-        born = _date(raw.get("s_date"), "s_date", _l("baby's date of birth"), today)
-        if born < today - timedelta(days=BIRTH_REPORT_DAYS):
-            raise SubjectRefused(_l("The baby was born more than %(days)s days ago, past the reporting period "
-                                    "of a birth (Perpres 96/2018 Pasal 33). Check the date; a late report "
-                                    "is handled by Disdukcapil.", days=BIRTH_REPORT_DAYS), "s_date")
-        relation = _choice(raw.get("s_relation"), "s_relation", PARENTS,
-                           _l("Choose whether the applicant is the baby's father or mother."))
-        parent = validate_nik(applicant_nik, today=today)
-        if parent.birth_date > born - timedelta(days=365 * 10):
-            raise SubjectRefused(_l("By the applicant's NIK the parent would be under 10 years old at the "
-                                    "birth: check the date of birth or who reports."), "s_date")
+        name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the baby's name."))
+        sex = faults.take(_choice, raw.get("s_sex"), "s_sex", SEXES, _l("Choose the baby's sex."))
+        place = faults.take(_text, raw.get("s_place"), "s_place", _l("Enter the place of birth."))
+        born = faults.take(_date, raw.get("s_date"), "s_date", _l("baby's date of birth"), today)
+        if born is not None and born < today - timedelta(days=BIRTH_REPORT_DAYS):
+            faults.add(_l("The baby was born more than %(days)s days ago, past the reporting period "
+                          "of a birth (Perpres 96/2018 Pasal 33). Check the date; a late report "
+                          "is handled by Disdukcapil.", days=BIRTH_REPORT_DAYS), "s_date")
+        relation = faults.take(_choice, raw.get("s_relation"), "s_relation", PARENTS,
+                               _l("Choose whether the applicant is the baby's father or mother."))
+        if born is not None and faults.ok("s_date") and applicant_nik:  # none yet when the NIK itself is wrong
+            parent = validate_nik(applicant_nik, today=today)
+            if parent.birth_date > born - timedelta(days=365 * 10):
+                faults.add(_l("By the applicant's NIK the parent would be under 10 years old at the "
+                              "birth: check the date of birth or who reports."), "s_date")
+        faults.raise_any()
         return {"name": name, "sex": sex, "place": place, "date": born.isoformat(), "relation": relation}
     if kind in ("death", "inheritance"):
-        nik = _nik(raw.get("s_nik"), "s_nik", today, required=kind == "death", local=False,
-                   empty=_l("Enter the NIK of the deceased."))
+        nik = faults.take(_nik, raw.get("s_nik"), "s_nik", today, required=kind == "death", local=False,
+                          empty=_l("Enter the NIK of the deceased."))
         if nik is not None and nik.value == applicant_nik:
-            raise SubjectRefused(_l("This is the applicant's own NIK; enter the NIK of the deceased."), "s_nik")
-        name = _text(raw.get("s_name"), "s_name", _l("Enter the name of the deceased."))
-        died = _date(raw.get("s_date"), "s_date", _l("date of death"), today)
-        if nik is not None and died < nik.birth_date:
-            raise SubjectRefused(_l("The date of death is before the date of birth in the deceased's NIK."),
-                                 "s_date")
-        data = {"nik": nik.value if nik else "", "name": name, "date": died.isoformat(),
-                "relation": _choice(raw.get("s_relation"), "s_relation", RELATIONS,
-                                    _l("Choose how the applicant is related to the deceased."))}
-        if kind == "inheritance":
-            data["heirs"] = _heirs(raw, today, data["nik"])
+            faults.add(_l("This is the applicant's own NIK; enter the NIK of the deceased."), "s_nik")
+        name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the name of the deceased."))
+        died = faults.take(_date, raw.get("s_date"), "s_date", _l("date of death"), today)
+        if nik is not None and died is not None and died < nik.birth_date:
+            faults.add(_l("The date of death is before the date of birth in the deceased's NIK."), "s_date")
+        relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
+                               _l("Choose how the applicant is related to the deceased."))
+        heirs = _heirs(raw, today, nik.value if nik else "", faults) if kind == "inheritance" else None
+        faults.raise_any()
+        data = {"nik": nik.value if nik else "", "name": name, "date": died.isoformat(), "relation": relation}
+        if heirs is not None:
+            data["heirs"] = heirs
         return data
     raise SubjectRefused(_l("This document type has an unknown subject kind; ask the administrator."), "type_id")
 
 
-def _heirs(raw: dict, today: date, deceased_nik: str) -> list[dict]:
+def _heirs(raw: dict, today: date, deceased_nik: str, faults: _Faults) -> list[dict]:
+    """The heirs typed in; each row's first fault goes to `faults` under the row's field (h_0, h_1 ...)."""
     names, niks, relations = (list(raw.get(k) or []) for k in ("h_name", "h_nik", "h_relation"))
     rows = max(len(names), len(niks), len(relations))
     heirs, seen = [], set()
@@ -168,27 +202,30 @@ def _heirs(raw: dict, today: date, deceased_nik: str) -> list[dict]:
         relation = relations[i] if i < len(relations) else ""
         if not (str(name).strip() or str(nik).strip() or str(relation).strip()):
             continue  # a blank row of the form
-        number = i + 1
-        field = f"h_{i}"
-        heir_name = _text(name, field, _l("Heir %(n)s: enter the name.", n=number))
-        try:
-            heir_nik = validate_nik(nik, today=today, local=False).value
-        except InvalidNIK as fault:
-            raise SubjectRefused(_l("Heir %(n)s: %(fault)s", n=number, fault=str(fault)), field) from None
-        if heir_nik == deceased_nik:
-            raise SubjectRefused(_l("Heir %(n)s has the deceased's NIK.", n=number), field)
-        if heir_nik in seen:
-            raise SubjectRefused(_l("Heir %(n)s is listed twice (same NIK).", n=number), field)
-        seen.add(heir_nik)
-        heir_relation = _choice(relation, field, RELATIONS, _l("Heir %(n)s: choose the relation to the deceased.",
-                                                                n=number))
-        heirs.append({"name": heir_name, "nik": heir_nik, "relation": heir_relation})
-    if not heirs:
-        raise SubjectRefused(_l("Enter at least one heir."), "h_0")
+        heir = faults.take(_heir, i + 1, f"h_{i}", name, nik, relation, today, deceased_nik, seen)
+        if heir is not None:
+            heirs.append(heir)
+    if not heirs and faults.ok(*(f"h_{i}" for i in range(rows))):
+        faults.add(_l("Enter at least one heir."), "h_0")
     if len(heirs) > MAX_HEIRS:
-        raise SubjectRefused(_l("At most %(n)s heirs can be entered here; attach the full list.", n=MAX_HEIRS),
-                             "h_0")
+        faults.add(_l("At most %(n)s heirs can be entered here; attach the full list.", n=MAX_HEIRS), "h_0")
     return heirs
+
+
+def _heir(number: int, field: str, name, nik, relation, today: date, deceased_nik: str, seen: set) -> dict:
+    heir_name = _text(name, field, _l("Heir %(n)s: enter the name.", n=number))
+    try:
+        heir_nik = validate_nik(nik, today=today, local=False).value
+    except InvalidNIK as fault:
+        raise SubjectRefused(_l("Heir %(n)s: %(fault)s", n=number, fault=str(fault)), field) from None
+    if heir_nik == deceased_nik:
+        raise SubjectRefused(_l("Heir %(n)s has the deceased's NIK.", n=number), field)
+    if heir_nik in seen:
+        raise SubjectRefused(_l("Heir %(n)s is listed twice (same NIK).", n=number), field)
+    seen.add(heir_nik)
+    heir_relation = _choice(relation, field, RELATIONS, _l("Heir %(n)s: choose the relation to the deceased.",
+                                                            n=number))
+    return {"name": heir_name, "nik": heir_nik, "relation": heir_relation}
 
 
 def from_form(form) -> dict:

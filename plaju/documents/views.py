@@ -134,7 +134,7 @@ def new():
             except once.AlreadyDone as done:
                 return _already_done(done.url)
             except svc.IntakeRefused as refused:
-                errors[refused.field or "form"] = refused.message
+                errors.update(refused.faults)
                 _file_fault(form, errors)
         elif chosen is None:
             errors["type_id"] = _("Choose the document type.")
@@ -144,7 +144,7 @@ def new():
                 errors["requirements"] = missing
             fault = svc.subject_fault(chosen, subjects.from_form(request.form), form.nik.data)
             if fault:
-                errors[fault.field] = fault.message
+                errors.update(fault.faults)
             purpose = svc.purpose_fault(chosen, request.form.get("purpose", ""))
             if purpose:
                 errors["purpose"] = purpose

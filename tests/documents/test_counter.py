@@ -79,6 +79,36 @@ def test_missing_or_wrong_subject_fields_are_refused_in_bahasa_and_nothing_is_sa
     assert refused.outcome == "refused" and (subject.get("s_name") or "-") not in (refused.comment or "")
 
 
+@pytest.mark.parametrize("nik_ok", [True, False])
+def test_every_faulty_subject_field_is_named_in_one_answer(client, login_as, doc_types, db, nik_ok):
+    """A baby with no name, no sex and a date in the future: all three are said at once, whether the
+    form's own fields passed (the service refuses) or the applicant's NIK is wrong too (the form does)."""
+    login_as("clerk")
+    doc_type = doc_types["akta-lahir"]
+    subject = dict(subject_for("birth"), s_name="", s_sex="",
+                   s_date=(today_wib() + timedelta(days=1)).isoformat())
+    extra = {} if nik_ok else {"nik": "1671"}
+    response = client.post("/documents/new", data=_intake_of(doc_type, **subject, **extra))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field, message in (("s_name", "Isikan nama bayi."), ("s_sex", "Pilih jenis kelamin bayi."),
+                           ("s_date", "tidak boleh di masa depan")):
+        assert f'data-testid="{field}-error"' in html and message in html, field
+    assert count_rows(db, DocumentRequest) == 0
+
+
+def test_each_heir_row_says_its_own_fault():
+    today = date(2026, 11, 29)
+    parent = make_nik(date(1995, 1, 1), True, 11)
+    heir = make_nik(date(1970, 1, 1), False, 14)
+    with pytest.raises(SubjectRefused) as refused:
+        validate("inheritance", {"s_name": "", "s_date": "2026-01-01", "s_relation": "anak",
+                                 "h_name": ["A B", "C D", "E F"], "h_nik": ["123", heir, heir],
+                                 "h_relation": ["anak", "anak", "anak"]}, parent, today)
+    assert list(refused.value.faults) == ["s_name", "h_0", "h_2"]
+    assert "listed twice" in str(refused.value.faults["h_2"])
+
+
 def test_the_rules_in_one_place():
     today = date(2026, 11, 29)
     parent = make_nik(date(1995, 1, 1), True, 11)
