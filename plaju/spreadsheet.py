@@ -3,6 +3,7 @@ leading apostrophe (=, +, -, @, tab, carriage return), and a figure keeps its nu
 page shows, so a spreadsheet holds numbers and times people can calculate with."""
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def safe_cell(value):

@@ -22,6 +22,28 @@ def csv_bytes(headers: list, rows: list) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheet programs then read UTF-8
 
 
+def table_xlsx(title: str, headers: list, rows: list) -> bytes:
+    """One table of a dashboard as a workbook: text stays text (an 18-digit NIP keeps its digits), a
+    figure its number."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]  # Excel's limit for a sheet name
+    sheet.append([safe_cell(h) for h in headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([xlsx_value("" if v is None else v) for v in row])
+        for cell, v in zip(sheet[sheet.max_row], row, strict=False):
+            if isinstance(v, Figure) and v.number is not None:
+                cell.number_format = v.number_format
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def month_name(month: str) -> str:
     return f"{BULAN[int(month[5:7]) - 1]} {month[:4]}"
 

@@ -10,6 +10,7 @@ from ..documents.models import KELURAHAN, DocumentType
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..spreadsheet import XLSX_MIME
 from . import charts, exports, facts  # noqa: F401  (facts: connects the receiver that keeps the table)
 from . import demo as _demo  # noqa: F401  (registers the demo history seeder)
 from .competence import competence_dashboard
@@ -59,12 +60,11 @@ def report_percent(value):
     return exports.percent_text(value)
 
 
-def _csv(name: str, headers, rows):
-    response = make_response(exports.csv_bytes(headers, rows))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+def _table_file(name: str, headers, rows):
+    """One table as the file its address asks for: `.xlsx` for Excel, else CSV."""
+    if request.path.endswith(".xlsx"):
+        return _file(exports.table_xlsx(name, headers, rows), XLSX_MIME, f"{name}.xlsx")
+    return _file(exports.csv_bytes(headers, rows), "text/csv; charset=utf-8", f"{name}.csv")
 
 
 def _file(data: bytes, mime: str, filename: str, inline: bool = False):
@@ -199,6 +199,7 @@ def layanan():
 
 
 @bp.get("/layanan.csv")
+@bp.get("/layanan.xlsx", endpoint="layanan_xlsx")
 def layanan_csv():
     try:
         board = _service_board(_types())
@@ -208,7 +209,7 @@ def layanan_csv():
     name = request.args.get("tabel", "waktu")
     if name not in tables:
         abort(404)
-    return _csv(f"layanan-{name}-{board.filters.end_month}", *tables[name])
+    return _table_file(f"layanan-{name}-{board.filters.end_month}", *tables[name])
 
 
 # ---- competence dashboard ------------------------------------------------------------------------
@@ -265,6 +266,7 @@ def kompetensi():
 
 
 @bp.get("/kompetensi.csv")
+@bp.get("/kompetensi.xlsx", endpoint="kompetensi_xlsx")
 def kompetensi_csv():
     try:
         data = _competence()
@@ -274,7 +276,7 @@ def kompetensi_csv():
     name = request.args.get("tabel", "unit")
     if name not in tables or (name == "belum-jp" and not _sees_no_jp_list()):
         abort(404)
-    return _csv(f"kompetensi-{name}-{data['year']}", *tables[name])
+    return _table_file(f"kompetensi-{name}-{data['year']}", *tables[name])
 
 
 # ---- monthly report ------------------------------------------------------------------------------
@@ -299,7 +301,7 @@ def bulanan_xlsx():
         report = _report()
     except FilterError as error:
         abort(422, description=str(error))
-    return _file(exports.xlsx_bytes(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return _file(exports.xlsx_bytes(report), XLSX_MIME,
                  f"laporan-bulanan-{report['month']}.xlsx")
 
 

@@ -147,6 +147,7 @@ def test_no_jp_list_only_for_supervisors_and_hr(client, login_as, db, users):
     page = client.get("/reports/kompetensi").get_data(as_text=True)
     assert 'data-testid="no-jp"' not in page
     assert client.get("/reports/kompetensi.csv?tabel=belum-jp").status_code == 404
+    assert client.get("/reports/kompetensi.xlsx?tabel=belum-jp").status_code == 404
     login_as("kasi")  # supervises the clerk and the ASN, not HR
     page = client.get("/reports/kompetensi").get_data(as_text=True)
     assert 'data-testid="no-jp"' in page
@@ -204,3 +205,21 @@ def test_month_labels_never_stand_side_by_side_and_the_newest_is_named(count):
             assert shown == list(range(count))
         else:
             assert all(b - a == 2 for a, b in zip(shown, shown[1:], strict=False))
+
+
+def test_a_table_in_excel_keeps_an_nip_as_its_18_digits(client, login_as, db, users):
+    """Excel reads an 18-digit NIP in a CSV as a number and keeps 15 digits of it: the list of who still
+    needs JP is also offered as XLSX, where the NIP is text and the figures are numbers."""
+    users["asn"].nip = "198503142010011002"
+    db.session.commit()
+    login_as("hr")
+    page = client.get("/reports/kompetensi").get_data(as_text=True)
+    assert 'href="/reports/kompetensi.xlsx?tabel=belum-jp' in page and "Unduh XLSX (Excel)" in page
+    response = client.get("/reports/kompetensi.xlsx?tabel=belum-jp")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Nama", "NIP")
+    row = next(r for r in rows[1:] if r[0] == users["asn"].full_name)
+    assert row[1] == "198503142010011002" and isinstance(row[4], int)

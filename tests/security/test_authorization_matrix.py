@@ -816,7 +816,8 @@ ROWS = [
     Row("GET", "/reports/static/<path:filename>", "", "L 200 200 200 200 200 200 200 200",
         lambda w, me: Call("/reports/static/reports.css")),
     *[Row("GET", path, "", "L 403 403 200 200 200 200 403 200", lambda w, me, path=path: Call(path))
-      for path in ("/reports/layanan", "/reports/layanan.csv", "/reports/kompetensi", "/reports/kompetensi.csv",
+      for path in ("/reports/layanan", "/reports/layanan.csv", "/reports/layanan.xlsx", "/reports/kompetensi",
+                   "/reports/kompetensi.csv", "/reports/kompetensi.xlsx",
                    "/reports/bulanan", "/reports/bulanan.xlsx", "/reports/bulanan.pdf")],
     # last: may take the admin's own account away when the rule does not hold
     Row("POST", "/people/<int:user_id>/edit", "deactivate the last admin", "L 403 403 403 403 403 403 422 403",

@@ -27,7 +27,6 @@ from ...workflow import Invalid, NotAllowed
 from ..models import KINDS, METHODS, Enrolment
 from .common import refuse
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
 
 

@@ -9,6 +9,7 @@ from ...accounts.models import Unit, User
 from ...extensions import db
 from ...htmx import render_page_or_block
 from ...i18n import gettext as _
+from ...spreadsheet import XLSX_MIME
 from ...workflow import Refused
 from ..forms import HistoryExportForm
 from ..services import history as history_service
@@ -89,7 +90,7 @@ def history():
                 except Refused as refusal:
                     error, status = str(refusal.message), refusal.status
                 else:
-                    mime = history_service.XLSX_MIME if form.fmt.data == "xlsx" else "text/csv; charset=utf-8"
+                    mime = XLSX_MIME if form.fmt.data == "xlsx" else "text/csv; charset=utf-8"
                     return send_file(io.BytesIO(data), download_name=name, as_attachment=True, mimetype=mime)
             else:
                 status = 422

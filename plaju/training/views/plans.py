@@ -13,6 +13,7 @@ from ...audit.record import refuse_access as audit_access
 from ...extensions import db
 from ...htmx import render_page_or_block, trigger, wants_fragment
 from ...i18n import gettext as _
+from ...spreadsheet import XLSX_MIME
 from ...timeutil import today_wib
 from ...workflow import Refused, available
 from ...workflow.ui import action_view, history_sentences, waiting_for
@@ -21,7 +22,7 @@ from ..models import FUNDING, QUARTERS, Plan, PlanItem
 from ..services import plan_figures
 from ..services import plans as plans_service
 from ..services.competences import plannable_courses
-from ..services.history import XLSX_MIME, audit_export
+from ..services.history import audit_export
 from .common import EVENT, PLAN_VIEWERS, actor, bp
 
 
