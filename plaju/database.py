@@ -12,7 +12,6 @@ rows with SELECT ... FOR UPDATE.
 import functools
 import re
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import Table, bindparam, event, func, insert, inspect, select, update
@@ -22,8 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ClauseElement
 
 from .extensions import db
-
-_clock: ContextVar[datetime | None] = ContextVar("plaju_clock", default=None)
+from .timeutil import clock as _clock
 
 
 def utcnow() -> datetime:

@@ -3,7 +3,7 @@
 draft plan, ASN above and below 20 JP. Idempotent: nothing is added when the catalogue has courses."""
 import io
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -283,11 +283,12 @@ def seed_training() -> None:
     past_runs = {}
 
     def past_run(title):
-        """An earlier run of the course that has already happened: completion is reported only after
-        a course's last day, so the demo's completed and verified enrolments belong to one."""
+        """A run of the course whose last day is today: enrolment is open until the last day and
+        completion is reported from it, so the demo's completed and verified enrolments, all taken
+        today, belong to one."""
         if title not in past_runs:
             source = courses[title]
-            ends = max(today - timedelta(days=10), date(today.year, 1, 1))
+            ends = today
             run = Course(**{name: getattr(source, name) for name in (
                 "title", "kind", "method", "jp", "provider", "description", "place", "quota", "routine",
                 "link", "pass_mark", "internal", "organiser_id")}, enrol_deadline=None,

@@ -1,11 +1,13 @@
 """Factories for competence development tests: courses, e-learning courses, enrolments in any state."""
 import io
-from datetime import timedelta
+from contextlib import nullcontext
+from datetime import datetime, time, timedelta
 
 import pytest
 from werkzeug.datastructures import FileStorage
 
 from plaju.accounts.models import Delegation
+from plaju.database import clock_at
 from plaju.timeutil import today_wib
 from plaju.training.demo import tiny_pdf
 from plaju.training.models import Course, Enrolment, Module, QuizQuestion
@@ -79,7 +81,8 @@ def enrol(db):
             started(enrolment)  # HR decides for an ASN without an active supervisor
             db.session.commit()
         else:
-            enrolment = enrolment_service.request_enrolment(course, user, user)
+            with _before(course):
+                enrolment = enrolment_service.request_enrolment(course, user, user)
         if state and state != "requested":
             enrolment = db.session.get(Enrolment, enrolment.id)
             enrolment.state = state
@@ -89,6 +92,18 @@ def enrol(db):
             db.session.commit()
         return db.session.get(Enrolment, enrolment.id)
     return make
+
+
+def _before(course):
+    """Enrolment closes when a course is over: a test about a course that has ended enrols at 10.00 WIB on
+    the day before it began (or on its deadline when that was earlier), as the ASN did then."""
+    end = course.ends_on or course.starts_on
+    if end is None or end >= today_wib():
+        return nullcontext()
+    day = (course.starts_on or end) - timedelta(days=1)
+    if course.enrol_deadline is not None:
+        day = min(day, course.enrol_deadline)
+    return clock_at(datetime.combine(day, time(3, 0)))  # 10.00 WIB as naive UTC
 
 
 @pytest.fixture()

@@ -80,12 +80,17 @@ def test_enrol_without_javascript_then_the_supervisor_approves(client, login_as,
     ("deadline", "Batas pendaftaran pelatihan ini sudah lewat."),
     ("full", "Pelatihan sudah penuh: tidak ada kursi tersisa."),
     ("twice", "Anda sudah terdaftar pada pelatihan ini."),
+    ("over", "Pelatihan ini sudah selesai: daftarlah pada angkatan berikutnya."),
 ])
 def test_enrolling_is_refused_in_place_and_nothing_is_saved(client, login_as, users, make_course, enrol, db,
                                                             problem, message):
     course = make_course(quota=1)
     if problem == "deadline":
         course.enrol_deadline = today_wib() - timedelta(days=1)
+        db.session.commit()
+    elif problem == "over":  # no deadline was set, and its last day was yesterday
+        course.enrol_deadline = None
+        course.starts_on, course.ends_on = today_wib() - timedelta(days=3), today_wib() - timedelta(days=1)
         db.session.commit()
     elif problem == "full":
         enrol(course, users["clerk"], "approved")

@@ -17,7 +17,7 @@ from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
 from ..evidence import check_certificate, check_readable, day
 from ..models import CLOSED_STATES, Course, Enrolment
-from ..workflow import AUTOMATIC, ENROLMENT_FLOW, deadline_passed, record_certificate, seats_taken
+from ..workflow import AUTOMATIC, ENROLMENT_FLOW, course_over, deadline_passed, record_certificate, seats_taken
 from .common import STAFF, lock_course, refuse
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ def enrol_refusal(course: Course, user, actor=None) -> str | None:
                  "Ask Kepegawaian to record one.", name=user.full_name)
     if deadline_passed(course):
         return _("The enrolment deadline of this course has passed.")
+    if course_over(course):
+        return _("This course is over: enrol in a later run of it.")
     if course.quota is not None and seats_taken(course.id) >= course.quota:
         return _("The course is full: no seats are left.")
     existing = db.session.scalar(select(Enrolment.id).where(

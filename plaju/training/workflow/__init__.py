@@ -16,9 +16,9 @@ from here (plaju.training.workflow); the modules' other names are theirs.
 from . import sentences  # noqa: F401  (registers the audit wording)
 from .enrolment import AUTOMATIC, ENROLMENT_FLOW, ENROLMENT_STATES, record_certificate
 from .plan import PLAN_FLOW
-from .queries import deadline_passed, elearning_done, seats_left, seats_taken
+from .queries import course_over, deadline_passed, elearning_done, seats_left, seats_taken
 from .who import DIRECT_SUPERVISOR
 
 # what the services, views, certificates and tests import from the package
-__all__ = ["AUTOMATIC", "DIRECT_SUPERVISOR", "ENROLMENT_FLOW", "ENROLMENT_STATES", "PLAN_FLOW", "deadline_passed",
-           "elearning_done", "record_certificate", "seats_left", "seats_taken"]
+__all__ = ["AUTOMATIC", "DIRECT_SUPERVISOR", "ENROLMENT_FLOW", "ENROLMENT_STATES", "PLAN_FLOW", "course_over",
+           "deadline_passed", "elearning_done", "record_certificate", "seats_left", "seats_taken"]

@@ -27,9 +27,8 @@ def deadline_passed(course: Course) -> bool:
 
 
 def course_over(course: Course) -> bool:
-    """The course's last day is behind us: the catalogue says "over" and lists it with the closed ones,
-    as catalogue_query does in SQL. (The enrolment service does not refuse it yet: the demo enrols in
-    past runs at today's date.)"""
+    """The course's last day is behind us: nobody enrols any more, and the catalogue says "over" and lists
+    it with the closed ones, as catalogue_query does in SQL."""
     end = course_end(course)
     return end is not None and today_wib() > end
 
