@@ -211,3 +211,19 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
     enrolment = db.session.scalar(select(Enrolment))
     page = client.get(f"/training/enrolments/{enrolment.id}").text
     assert "E-learning Manajemen ASN" in page and 'data-testid="learning-box"' not in page
+    # HR returns the certificate (a wrong scan): the ASN reports it again, as for any training elsewhere
+    login_as("hr")
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/return_evidence",
+                       data={"version": enrolment.version, "comment": "Pindaian sertifikat terpotong."}
+                       ).status_code == 303
+    db.session.expire_all()
+    enrolment = db.session.get(Enrolment, enrolment.id)
+    assert enrolment.state == "in_progress"
+    login_as("asn")
+    again = dict(body, evidence=pdf_upload(), version=enrolment.version)
+    del again["form_token"]
+    assert "/act/complete" in client.get(f"/training/enrolments/{enrolment.id}").text
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=again,
+                       content_type="multipart/form-data").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "completed"

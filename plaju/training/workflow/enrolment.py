@@ -92,7 +92,9 @@ def _prefetch_seats(enrolments) -> None:
 
 
 def _not_elearning(enrolment, _actor):
-    if enrolment.course.is_elearning:
+    # an e-learning taken elsewhere (a national LMS) has no modules here: its certificate is its evidence,
+    # reported again after HR returns it
+    if enrolment.course.is_elearning and not enrolment.course.external:
         return _("An e-learning course is completed by finishing its modules and quiz.")
     return None
 
