@@ -77,7 +77,7 @@ def _changed_since(actor: User, user: User) -> StaleEdit:
     message = _("%(name)s changed this account at %(time)s, after you opened the form. The form now shows the "
                 "account as saved: make your change again.", name=last.actor_name if last else "?",
                 time=wib_text(last.occurred_at) if last else "?")
-    audit.refused("user.update", actor=actor, subject=user, reason=f"[stale] {message}")
+    audit.refused("user.update", actor=actor, subject=user, reason=f"[input:stale] {message}")
     return StaleEdit(message)
 
 

@@ -161,11 +161,18 @@ def refuse_access(status: int = 403):
     abort(status)
 
 
+def refusal_comment(error, detail: str = "") -> str:
+    """"[code] message", or "[input:code] message" for a refusal only about what was sent."""
+    tag = error.code if getattr(error, "alarming", True) else f"input:{error.code}"
+    return f"[{tag}] {error.message}{detail}"
+
+
 def refused(action: str, *, error=None, reason: str | None = None, **kwargs) -> AuditEvent:
     """The one way to leave the trace of a refusal: a `refused` event in a transaction of its own
     (whatever the caller had pending is rolled back). From a `Refused` error its comment reads
-    "[code] message"; otherwise `reason` is the comment."""
-    comment = f"[{error.code}] {error.message}" if error is not None else reason
+    "[code] message", or "[input:code] message" when it was only about what was sent (not alarming);
+    otherwise `reason` is the comment."""
+    comment = refusal_comment(error) if error is not None else reason
     return record_alone(action, outcome="refused", comment=comment, **kwargs)
 
 

@@ -36,7 +36,8 @@ from .vocabulary import (
 )
 
 _MASKED = {"nik"}
-_REFUSAL_CODE = re.compile(r"^\[[a-z_]+\]\s*")
+# "[code] " of a refusal's comment; "[input:code] " when it was only about what was sent (record.refused)
+_REFUSAL_CODE = re.compile(r"^\[(input:)?[a-z_]+\]\s*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -54,6 +55,7 @@ class Sentence:
     text: str  # "Nama (Camat) sebagai Plh. Camat menandatangani"
     when: str  # "29 Nov 2026 17.06 WIB"
     refused: bool = False
+    quiet: bool = False  # refused only for what was sent (a reason too short, a stale page): no alarm
     reason: str | None = None  # why a refused step was refused
     state_from: str | None = None
     state_to: str | None = None
@@ -233,6 +235,7 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
     states = _state_labels()
     # what every row of the page shares, translated and looked up once per page
     said, refused_said = _("%(who)s %(what)s"), _("%(who)s was refused: %(what)s")
+    not_yet_said = _("%(who)s tried to %(what)s; not done")
     verbs, field_labels, people, when = {}, {}, {}, _Clock()
     lines = []
     for e, changed in zip(events, changes, strict=True):
@@ -241,10 +244,12 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
         if verb is None:
             verb = verbs[e.action] = action_label(e.action)
         refused = e.outcome == "refused"
-        reason = _REFUSAL_CODE.sub("", e.comment or "") or None if refused else None
-        text = (refused_said if refused else said) % {"who": who, "what": verb}
+        code = _REFUSAL_CODE.match(e.comment or "") if refused else None
+        quiet = bool(code and code.group(1))
+        reason = (e.comment or "")[code.end() if code else 0:] or None if refused else None
+        text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": verb}
         labels = states.get(e.subject_type, {})
-        line = Sentence(event=e, text=text, when=when(e.occurred_at), refused=refused, reason=reason,
+        line = Sentence(event=e, text=text, when=when(e.occurred_at), refused=refused, quiet=quiet, reason=reason,
                         comment=None if refused else e.comment)
         if e.to_state and e.from_state != e.to_state:
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None

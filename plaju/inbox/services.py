@@ -335,7 +335,7 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
         raise Invalid(_("Select at least one item."), code="empty")
     if not actor.check_password(password or ""):
         error = Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
-        audit.refused("inbox.bulk", actor=actor, reason=f"[{error.code}] {error.message} ({len(raw_items)})")
+        audit.refused("inbox.bulk", actor=actor, reason=audit.refusal_comment(error, f" ({len(raw_items)})"))
         raise error
     return [act(actor, raw, reauthenticated=True) for raw in raw_items]
 

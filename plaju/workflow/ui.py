@@ -167,7 +167,7 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             except uploads.UploadRefused as refusal:
                 audit.refused(f"{spec.name}.{trigger_name}", actor=actor, subject_type=spec.name,
                               subject_id=entity.id, from_state=getattr(entity, spec.state_attr),
-                              reason=f"[upload] {refusal}")
+                              reason=f"[input:upload] {refusal}")
                 return render(reload(url_args), 422, error=str(refusal))
         try:
             service(entity, trigger_name, actor, form)

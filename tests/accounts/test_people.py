@@ -366,7 +366,7 @@ def test_an_account_saved_from_a_form_opened_before_another_change_is_refused(cl
     fresh = _fresh(db, asn)
     assert fresh.position == "Analis Kebijakan" and fresh.email != "asn.baru@plaju.go.id"
     [refusal] = _refusals(db, "user.update")
-    assert "[stale]" in refusal.comment
+    assert "[input:stale]" in refusal.comment
 
 
 def test_a_delegation_already_over_or_overlapping_another_is_refused(client, login_as, users, db):

@@ -146,6 +146,25 @@ def test_return_and_reject_need_a_reason(db, users, make_request):
     assert fresh(db, req).state == "verifying"
 
 
+def test_the_history_tells_a_step_not_taken_for_its_input_from_a_refusal_of_authority(db, users, make_request):
+    """A reason left blank is the clerk's slip, told without alarm; a step tried by someone without the
+    authority, or a wrong password at a signature, stays a refusal (red)."""
+    from plaju.workflow.ui import history_sentences
+    req = make_request("verifying", "akta-lahir")
+    with pytest.raises(Invalid):
+        take_action(req, "return_to_citizen", users["clerk"], version=req.version, comment="   ")
+    with pytest.raises(NotAllowed):
+        take_action(req, "accept", users["asn"], version=req.version)
+    slip, refusal = history_sentences(fresh(db, req))[-2:]
+    assert slip.quiet and slip.refused and "mencoba mengembalikan" in slip.text and "belum berhasil" in slip.text
+    assert slip.reason.startswith("Alasan wajib diisi")
+    assert refusal.refused and not refusal.quiet and "ditolak saat" in refusal.text
+    signing = make_request("awaiting_signature", "sktm")
+    with pytest.raises(Invalid):
+        take_action(signing, "sign", users["camat"], version=signing.version, password="bukan-sandi")
+    assert not history_sentences(fresh(db, signing))[-1].quiet
+
+
 def test_returned_request_pauses_the_clock_and_resubmission_needs_the_missing_document(db, users, make_request):
     req = make_request("verifying", "akta-lahir")
     first = req.checklist_items[0]["id"]

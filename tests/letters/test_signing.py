@@ -79,7 +79,7 @@ def _nothing_signed(db, req):
     assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
     assert db.session.scalar(select(func.coalesce(func.max(LetterCounter.last_serial), 0))) == 0
     last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
-    assert (last.action, last.outcome) == ("document.sign", "refused") and "[certificate]" in last.comment
+    assert (last.action, last.outcome) == ("document.sign", "refused") and "[input:certificate]" in last.comment
 
 
 def test_a_missing_certificate_refuses_the_step_in_bahasa_and_changes_nothing(db, users, make_request, other_keys):

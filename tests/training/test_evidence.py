@@ -127,7 +127,7 @@ def test_a_blank_or_unreadable_file_is_refused(client, login_as, users, make_cou
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
     assert _files(app) == before
     [event] = _refused(db, enrolment.id)
-    assert event.comment.startswith(f"[{code}]")
+    assert event.comment.startswith(f"[input:{code}]")  # about what was sent: the history shows no alarm
 
 
 def test_hr_sees_the_schedule_the_first_page_and_the_other_jp_and_the_second_verifier_is_told(

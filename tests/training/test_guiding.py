@@ -56,7 +56,7 @@ def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apa
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
     assert db.session.scalar(select(AuditEvent.comment).where(
-        AuditEvent.action == "enrolment.withdraw", AuditEvent.outcome == "refused")).startswith("[confirm]")
+        AuditEvent.action == "enrolment.withdraw", AuditEvent.outcome == "refused")).startswith("[input:confirm]")
     confirmed = client.post(f"/training/enrolments/{enrolment.id}/act/withdraw",
                             data={"version": enrolment.version, "confirmed": "yes"})
     assert confirmed.status_code == 303
