@@ -10,7 +10,7 @@ from plaju.audit import record as audit
 from plaju.audit.models import AuditEvent
 from plaju.core.paging import after_key, keyset_page
 from plaju.database import is_postgres, lock_row
-from plaju.workflow import Invalid
+from plaju.workflow import Invalid, NotAllowed
 from tests.support import make_user
 
 
@@ -52,7 +52,9 @@ def test_refused_leaves_one_event_and_nothing_pending(db):
     user = make_user("refusee")
     db.session.commit()
     user.full_name = "Not Kept"
-    audit.refused("thing.do", error=Invalid("Tidak boleh.", code="rule"), actor=user, subject_type="thing",
+    audit.refused("thing.do", error=Invalid("Tidak lengkap.", code="rule"), actor=user, subject_type="thing",
+                  subject_id=7)
+    audit.refused("thing.do", error=NotAllowed("Tidak boleh.", code="role"), actor=user, subject_type="thing",
                   subject_id=7)
     audit.refused("thing.do", reason="wrong password", actor=user)
     db.session.expire_all()
@@ -60,7 +62,8 @@ def test_refused_leaves_one_event_and_nothing_pending(db):
     rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "thing.do")
                               .order_by(AuditEvent.seq)).all()
     assert [(r.outcome, r.comment, r.subject_id) for r in rows] == [
-        ("refused", "[rule] Tidak boleh.", "7"), ("refused", "wrong password", None)]
+        ("refused", "[input:rule] Tidak lengkap.", "7"), ("refused", "[role] Tidak boleh.", "7"),
+        ("refused", "wrong password", None)]
 
 
 def test_diff_keeps_only_changed_fields():
