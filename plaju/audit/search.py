@@ -221,15 +221,23 @@ def page_statement(search: Search, paged: bool, limit: int, window: bool = False
     return stmt
 
 
+LOG_YEARS = (2000, 2099)
+
+
 def _date(raw: str, label: str, errors: list) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors.append(_("%(label)s “%(value)s” is not a date; use a date from the calendar (YYYY-MM-DD).",
                         label=label, value=raw[:40]))
         return None
+    if not LOG_YEARS[0] <= day.year <= LOG_YEARS[1]:  # year 1 or 9999 would not even convert to UTC
+        errors.append(_("%(label)s “%(value)s” is outside the years the log can hold (%(first)s to %(last)s).",
+                        label=label, value=raw[:40], first=LOG_YEARS[0], last=LOG_YEARS[1]))
+        return None
+    return day
 
 
 def _utc_iso(day: date) -> str:

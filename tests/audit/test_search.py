@@ -119,6 +119,8 @@ def test_bad_filters_get_a_clear_message_and_no_rows(db, client, users, login_as
     db.session.commit()
     login_as("hr")
     for query, words in [({"date_from": "2026-02-30"}, "bukan tanggal"),
+                         ({"date_from": "0001-01-01"}, "di luar tahun yang dapat dimuat catatan (2000 sampai 2099)"),
+                         ({"date_to": "9999-12-31"}, "di luar tahun"),
                          ({"date_from": "2026-11-30", "date_to": "2026-11-01"},
                           "(30 November 2026) setelah tanggal akhir (1 November 2026)"),
                          ({"person": "Tidak Ada Orangnya"}, "Tidak ada orang"),
