@@ -54,42 +54,69 @@ def day(value: date) -> str:
     return format_date(value, "d MMM yyyy")
 
 
-def check_certificate(course, facts: dict, today: date) -> Certificate:
-    """The certificate as stated, or Invalid (code `certificate`) naming what does not fit the course:
-    a missing fact, JP above the course's, a date outside the course's days or in the future."""
+def check_certificate(course, facts: dict, today: date, holder_id: int | None = None,
+                      enrolment_id: int | None = None) -> Certificate:
+    """The certificate as stated, or Invalid naming everything that does not fit the course at once (code
+    of the first fault: `certificate`, `certificate_jp`, `certificate_date` or `certificate_twice`): a
+    missing fact, JP above the course's, a date outside the course's days or in the future, and, for
+    `holder_id`, a number that person already reported on another enrolment (one certificate, JP once)."""
     number = _text(facts.get("number"), MAX_NUMBER)
     issuer = _text(facts.get("issuer"), MAX_ISSUER)
     when = _date(facts.get("date"))
     jp = _jp(facts.get("jp"))
+    faults = []
     if not number:
-        raise Invalid(_("Enter the certificate (STTPP) number as printed."), code="certificate")
-    if len(number) > MAX_NUMBER:
-        raise Invalid(_("The certificate number is too long (at most %(n)s characters).", n=MAX_NUMBER),
-                      code="certificate")
+        faults.append(("certificate", _("Enter the certificate (STTPP) number as printed.")))
+    elif len(number) > MAX_NUMBER:
+        faults.append(("certificate", _("The certificate number is too long (at most %(n)s characters).",
+                                        n=MAX_NUMBER)))
+    elif holder_id is not None:
+        earlier = reported_before(holder_id, number, enrolment_id)
+        if earlier is not None:
+            faults.append(("certificate_twice", _(
+                "Certificate %(number)s was already reported for “%(course)s”: one certificate is credited "
+                "once. Ask HR if that report was wrong.", number=number, course=earlier.course.title)))
     if when is None:
-        raise Invalid(_("Enter the date printed on the certificate."), code="certificate")
+        faults.append(("certificate", _("Enter the date printed on the certificate.")))
     if not issuer:
-        raise Invalid(_("Enter who issued the certificate (the organiser)."), code="certificate")
-    if len(issuer) > MAX_ISSUER:
-        raise Invalid(_("The issuer's name is too long (at most %(n)s characters).", n=MAX_ISSUER),
-                      code="certificate")
+        faults.append(("certificate", _("Enter who issued the certificate (the organiser).")))
+    elif len(issuer) > MAX_ISSUER:
+        faults.append(("certificate", _("The issuer's name is too long (at most %(n)s characters).",
+                                        n=MAX_ISSUER)))
     if jp is None or jp < 1:
-        raise Invalid(_("Enter the JP printed on the certificate (a whole number, at least 1)."),
-                      code="certificate")
-    if course.jp and jp > course.jp:
-        raise Invalid(_("The certificate states %(jp)s JP, more than the %(course_jp)s JP of this course. "
-                        "Enter the JP as printed; only the course's JP can be credited.",
-                        jp=jp, course_jp=course.jp), code="certificate_jp")
-    if when > today:
-        raise Invalid(_("The certificate date %(date)s is in the future.", date=day(when)), code="certificate_date")
+        faults.append(("certificate", _("Enter the JP printed on the certificate (a whole number, at least 1).")))
+    elif course.jp and jp > course.jp:
+        faults.append(("certificate_jp", _(
+            "The certificate states %(jp)s JP, more than the %(course_jp)s JP of this course. Enter the JP as "
+            "printed; only the course's JP can be credited.", jp=jp, course_jp=course.jp)))
     start, end = course.starts_on, course.ends_on or course.starts_on
+    if when is not None and when > today:
+        faults.append(("certificate_date", _("The certificate date %(date)s is in the future.", date=day(when))))
     # an STTPP is often dated after the last day (the organiser's paperwork), not before the first
-    if start and when < start or end and when > end + timedelta(days=CERTIFICATE_GRACE_DAYS):
-        raise Invalid(_("The certificate date %(date)s does not fit the course: a certificate is dated from its "
-                        "first day (%(start)s) up to %(days)s days after its last (%(end)s).", date=day(when),
-                        start=day(start or end), end=day(end or start), days=CERTIFICATE_GRACE_DAYS),
-                      code="certificate_date")
+    elif when is not None and (start and when < start or end and when > end + timedelta(days=CERTIFICATE_GRACE_DAYS)):
+        faults.append(("certificate_date", _(
+            "The certificate date %(date)s does not fit the course: a certificate is dated from its first day "
+            "(%(start)s) up to %(days)s days after its last (%(end)s).", date=day(when), start=day(start or end),
+            end=day(end or start), days=CERTIFICATE_GRACE_DAYS)))
+    if faults:  # all at once: the ASN corrects the form in one go, not one field per upload
+        raise Invalid(" ".join(str(message) for _code, message in faults), code=faults[0][0])
     return Certificate(number=number, date=when, issuer=issuer, jp=jp)
+
+
+def reported_before(holder_id: int, number: str, enrolment_id: int | None = None):
+    """The person's other enrolment holding this certificate number (letter case aside), unless it ended
+    without credit (declined, withdrawn, not completed)."""
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from .models import Enrolment
+    stmt = (select(Enrolment).where(Enrolment.user_id == holder_id,
+                                    func.lower(Enrolment.certificate_number) == number.lower(),
+                                    Enrolment.state.not_in(("declined", "withdrawn", "not_completed")))
+            .order_by(Enrolment.id).limit(1))
+    if enrolment_id is not None:
+        stmt = stmt.where(Enrolment.id != enrolment_id)
+    return db.session.scalars(stmt).first()
 
 
 def first_page(name: str, mime: str, width: int = PREVIEW_WIDTH):

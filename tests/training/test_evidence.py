@@ -180,6 +180,12 @@ def test_training_outside_the_catalogue_is_reported_and_verified_the_same_way(cl
     assert response.status_code == 303
     enrolment = db.session.scalar(select(Enrolment))
     assert (enrolment.state, enrolment.course.external, enrolment.course.active) == ("completed", True, False)
+    # the same certificate sent again from a second tab counts once: the second report is refused
+    twice = client.post("/training/external", data=dict(body, certificate_number=" 800/77/anri/2026 ",
+                                                        evidence=pdf_upload(), form_token=new_token()),
+                        content_type="multipart/form-data")
+    assert twice.status_code == 422 and "sudah dilaporkan untuk “Pelatihan Kearsipan Dinamis”" in twice.text
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
     assert "Kearsipan" not in client.get("/training/courses/").text  # never offered in the catalogue
     # its title on the enrolment's page is not a link to a catalogue page the ASN may not open
     course_href = f'href="/training/courses/{enrolment.course_id}"'
@@ -227,3 +233,13 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
                        content_type="multipart/form-data").status_code == 303
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).state == "completed"
+
+
+def test_every_fault_of_a_certificate_is_told_at_once(users, make_course):
+    from plaju.training.evidence import check_certificate
+    course = _past_course(make_course)
+    with pytest.raises(Invalid) as refused:
+        check_certificate(course, {"number": "", "date": TODAY + timedelta(days=1), "issuer": "", "jp": "99"}, TODAY)
+    message = str(refused.value.message)
+    for words in ("nomor sertifikat", "penerbit", "lebih dari 24 JP", "belum terjadi"):
+        assert words in message, words

@@ -10,7 +10,7 @@ from ... import once
 from ...accounts.models import User
 from ...audit import record as audit
 from ...core.paging import after_key
-from ...database import utcnow
+from ...database import lock_row, utcnow
 from ...extensions import db
 from ...i18n import gettext as _
 from ...timeutil import today_wib
@@ -207,9 +207,12 @@ def report_external(user, values: dict, stored, once_token: str | None = None) -
                         jp=values["jp"], provider=(values.get("certificate_issuer") or "").strip()[:120],
                         starts_on=values["starts_on"], ends_on=values["ends_on"], quota=None, active=False,
                         external=True)
+        # one report of a certificate at a time per person: two tabs sending the same one cannot both pass
+        lock_row(User, user.id)
         certificate = check_certificate(course, {
             "number": values.get("certificate_number"), "date": values.get("certificate_date"),
-            "issuer": values.get("certificate_issuer"), "jp": values.get("certificate_jp")}, today)
+            "issuer": values.get("certificate_issuer"), "jp": values.get("certificate_jp")}, today,
+            holder_id=user.id)
         check_readable(stored.name, stored.mime)
         db.session.add(course)
         db.session.flush()

@@ -196,7 +196,8 @@ def _attach_evidence(enrolment, ctx):
     stored = ctx.data.get("evidence")
     if stored is None:
         raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
-    certificate = check_certificate(enrolment.course, ctx.data.get("certificate") or {}, today_wib())
+    certificate = check_certificate(enrolment.course, ctx.data.get("certificate") or {}, today_wib(),
+                                    holder_id=enrolment.user_id, enrolment_id=enrolment.id)
     check_readable(stored.name, stored.mime)
     record_certificate(enrolment, certificate, ctx)
     old = enrolment.evidence_name
