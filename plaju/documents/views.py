@@ -218,13 +218,12 @@ def _load(request_id: int) -> DocumentRequest:
     return req
 
 
-def _detail_context(req, error=None):
+def _detail_context(req, error=None, show_nik=False):
     return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
-            "error": error, "show_nik": False, "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
+            "error": error, "show_nik": show_nik, "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
             "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req),
             "waiting_for": waiting_for(req),
-            "subject_rows": subjects.summary(req.type.subject_kind, req.subject,
-                                             current_user.has_role(*svc.FULL_NIK)),
+            "subject_rows": Lazy(lambda: subjects.summary(req.type.subject_kind, req.subject, show_nik)),
             "handover_relations": handover.RELATIONS, "handover_id_kinds": handover.ID_KINDS,
             "relation_label": handover.relation_label, "revised_due": svc.revised_due(req),
             **_context_helpers()}
@@ -243,7 +242,7 @@ def reveal_nik(request_id):
     if not current_user.has_role(*svc.FULL_NIK):
         audit.refuse_access()
     audit.record_alone("document.view_nik", actor=current_user, subject=req, subject_type="document")
-    return render_page_or_block("documents/detail.html", "citizen", **(_detail_context(req) | {"show_nik": True}))
+    return render_page_or_block("documents/detail.html", "citizen", **_detail_context(req, show_nik=True))
 
 
 @bp.get("/<int:request_id>/timeline")

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plaju.audit.models import AuditEvent
 from plaju.database import utcnow
@@ -164,7 +164,13 @@ def test_an_sktm_for_a_family_member_names_that_person_and_who_asked(client, log
     assert ("Nama", "Anak Yang Dimaksud") in content.fields and ("NIK", child) in content.fields
     assert any("atas permohonan Bapak Pemohon" in s and "ayah" in s for s in content.statements)
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
-    assert 'data-testid="subject"' in page and "Anak Yang Dimaksud" in page and child in page
+    # the person's NIK is masked like the applicant's, and one audited "Show full NIK" shows both
+    assert 'data-testid="subject"' in page and "Anak Yang Dimaksud" in page and child not in page
+    assert child[:4] + "********" + child[-4:] in page
+    shown = client.post(f"/documents/{req.id}/nik", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert child in shown and req.nik in shown and 'data-testid="subject"' in shown
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "document.view_nik")) == 1
     login_as("camat")  # reads the request, not the full NIK
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
     assert child not in page and child[:4] + "********" + child[-4:] in page
