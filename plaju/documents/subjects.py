@@ -214,6 +214,8 @@ def _heirs(raw: dict, today: date, deceased_nik: str, faults: _Faults) -> list[d
 
 def _heir(number: int, field: str, name, nik, relation, today: date, deceased_nik: str, seen: set) -> dict:
     heir_name = _text(name, field, _l("Heir %(n)s: enter the name.", n=number))
+    if not str(nik or "").strip():  # not nik.py's "the citizen's NIK": this is the heir's
+        raise SubjectRefused(_l("Heir %(n)s: enter the NIK.", n=number), field)
     try:
         heir_nik = validate_nik(nik, today=today, local=False).value
     except InvalidNIK as fault:

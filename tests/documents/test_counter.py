@@ -54,6 +54,7 @@ def test_each_seeded_type_says_whom_it_is_about_and_cites_its_source(doc_types):
     ("ahli-waris", {"h_name": [], "h_nik": [], "h_relation": []}, "h_0", "Isikan minimal satu ahli waris."),
     ("ahli-waris", {"h_nik": ["1671081203900001", "123"]}, "h_1", "Ahli waris 2: NIK harus 16 digit"),
     ("ahli-waris", {"h_relation": ["istri", ""]}, "h_1", "Ahli waris 2: pilih hubungannya"),
+    ("ahli-waris", {"h_nik": ["1671081203900001", ""]}, "h_1", "Ahli waris 2: isikan NIK-nya."),
     ("sktm", {"s_same_sent": "1", "s_nik": "", "s_name": "Adik", "s_relation": "saudara"}, "s_nik",
      "Isikan NIK orang yang dimaksud surat."),
     ("akta-mati", {"s_nik": ""}, "s_nik", "Isikan NIK almarhum/almarhumah."),
