@@ -158,7 +158,7 @@ def todo_actions(entity, actor) -> list[Action]:
     return [a for a in available(entity, actor) if a.step.todo_in(state) and a.applies]
 
 
-def _conflict(spec: Spec, entity) -> Conflict:
+def _conflict(spec: Spec, entity, actor=None) -> Conflict:
     last = db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == spec.name,
                                  AuditEvent.subject_id == str(entity.id), AuditEvent.outcome == "ok",
@@ -169,10 +169,14 @@ def _conflict(spec: Spec, entity) -> Conflict:
     trigger = last.action.rsplit(".", 1)[-1]
     step = spec.step_by_trigger.get(trigger)
     when = to_wib(datetime.fromisoformat(last.occurred_at))
+    label = step.label if step else trigger
+    if actor is not None and last.actor_id == actor.id:  # the same person, from another tab or device
+        return Conflict(_("You already did \"%(step)s\" at %(time)s, from another page. This page was out of "
+                          "date; it now shows the current state.", step=label, time=wib_text(last.occurred_at)),
+                        by=last.actor_name, at=when)
     return Conflict(
         _("%(name)s already did \"%(step)s\" at %(time)s. Your page was out of date; it now shows "
-          "the current state.", name=last.actor_name or "?", step=step.label if step else trigger,
-          time=wib_text(last.occurred_at)),
+          "the current state.", name=last.actor_name or "?", step=label, time=wib_text(last.occurred_at)),
         by=last.actor_name, at=when)
 
 
@@ -221,7 +225,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         # authority first: who acted last, and the row's status, are told only to someone who may act on it
         action = _authority(spec, step, entity, actor)
         if expected_version is not None and str(getattr(entity, spec.version_attr)) != str(expected_version):
-            raise _conflict(spec, entity)
+            raise _conflict(spec, entity, actor)
         if from_state not in step.sources:
             raise NotAllowed(_("\"%(step)s\" is not possible while the status is \"%(state)s\".",
                                step=step.label, state=spec.state(from_state).label), code="state")

@@ -123,6 +123,13 @@ def test_stale_page_is_a_409_naming_who_acted_first(db, users, make_request):
     # the time as every page writes it: "30 Nov 2026 20.08 WIB", not "30-11-2026 20:08"
     assert re.search(r"pada \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}\.\d{2} WIB\.", str(refused.value.message))
     assert fresh(db, req).state == "processing"
+    # the same person from a second tab is spoken to, not named
+    other = make_request("verifying", "akta-lahir")
+    take_action(other, "accept", users["kasi"], version=other.version)
+    with pytest.raises(Conflict) as again:
+        take_action(other, "reject", users["kasi"], version=0, comment="berkas tidak sah")
+    message = str(again.value.message)
+    assert message.startswith("Anda sudah melakukan") and users["kasi"].full_name not in message
 
 
 def test_signing_with_the_wrong_password_changes_nothing_and_is_audited(db, users, make_request):
