@@ -3,7 +3,7 @@ Every change is an audit event with the fields before and after; every refusal o
 import hashlib
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from ..database import lock_row
 from ..extensions import db
 from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
@@ -44,6 +45,19 @@ class StaleEdit(PeopleError):
 # a change of roles reads "Peran: Petugas loket → Petugas loket, Kepala Seksi (Kasi)", not its codes
 vocabulary.describe_values("roles", ROLES, subject_type="user")
 vocabulary.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
+vocabulary.describe_fields({"order_number": _l("Surat perintah number"), "order_date": _l("Surat perintah date"),
+                            "order": _l("Surat perintah")}, subject_type="delegation")
+# SE Kepala BKN 1/SE/I/2021: a Plh or Plt serves at most three months, then may be extended (a new surat
+# perintah, recorded as a new appointment)
+MAX_DELEGATION_MONTHS = 3
+
+
+def months_later(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day (31 Jan + 1 month: 28 or 29 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
 
 
 def _delegation_names(ids) -> dict:
@@ -220,6 +234,11 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     if ends_on < today_wib():
         raise PeopleError(_("This period is already over: a stand-in is recorded for today or later days."),
                           "ends_on")
+    if ends_on > months_later(starts_on, MAX_DELEGATION_MONTHS):
+        raise PeopleError(_("A Plh or Plt serves at most %(n)s months (SE Kepala BKN 1/SE/I/2021), here until "
+                            "%(last)s. An extension is a new surat perintah, recorded when it is signed.",
+                            n=MAX_DELEGATION_MONTHS, last=date_text(months_later(starts_on, MAX_DELEGATION_MONTHS))),
+                          "ends_on")
     clash = db.session.scalars(select(Delegation).where(
         Delegation.principal_id == principal.id, Delegation.revoked.is_(False),
         Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on).order_by(Delegation.starts_on)).first()
@@ -233,6 +252,13 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
         raise PeopleError(_("Fill in the number of the surat perintah."), "order_number")
     if order_date is None:
         raise PeopleError(_("Fill in the date of the surat perintah."), "order_date")
+    if order_date > today_wib():
+        raise PeopleError(_("The surat perintah is dated %(date)s, a day still to come: record it once it is "
+                            "signed.", date=date_text(order_date)), "order_date")
+    if order_date > starts_on:
+        raise PeopleError(_("The surat perintah is dated %(date)s, after the first day (%(start)s): a stand-in "
+                            "acts from the day the order is signed.", date=date_text(order_date),
+                            start=date_text(starts_on)), "order_date")
     token = once.claim_if_given(actor, once_token)
     delegation = Delegation(principal_id=principal.id, delegate_id=delegate.id, kind=kind, starts_on=starts_on,
                             ends_on=ends_on, note=note.strip(), order_number=order_number, order_date=order_date,
@@ -244,7 +270,7 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     audit.record("delegation.create", actor=actor, subject=delegation, comment=note or None, changes={
         "principal": [None, principal.full_name], "delegate": [None, delegate.full_name], "kind": [None, kind],
         "starts_on": [None, starts_on.isoformat()], "ends_on": [None, ends_on.isoformat()],
-        "order": [None, f"{order_number} ({order_date.isoformat()})"]})
+        "order_number": [None, order_number], "order_date": [None, order_date.isoformat()]})
     period = f"{date_text(starts_on)} – {date_text(ends_on)}"
     for person in {principal.id: principal, delegate.id: delegate}.values():
         if person.id != actor.id:  # the people concerned learn of it from the app, not by surprise

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from plaju.accounts import rules
 from plaju.accounts.models import Delegation, User
-from plaju.accounts.people import save_user
+from plaju.accounts.people import months_later, save_user
 from plaju.audit.models import AuditEvent
 from plaju.notify.models import Notification
 from plaju.once import new_token
@@ -390,6 +390,31 @@ def test_a_delegation_already_over_or_overlapping_another_is_refused(client, log
         users["camat"], users["kasi"], starts_on=(today + timedelta(days=4)).isoformat(),
         ends_on=(today + timedelta(days=6)).isoformat()))
     assert after.status_code == 302
+
+
+def test_a_delegation_is_at_most_three_months_and_its_order_signed_before_it_starts(client, login_as, users, db):
+    """SE Kepala BKN 1/SE/I/2021: a Plh or Plt serves at most three months; "until 31 Dec 9999" would hand
+    the Camat's authority on for good. The surat perintah comes first, and cannot be dated in the future."""
+    login_as("camat")
+    today = today_wib()
+    cases = [
+        ({"ends_on": "9999-12-31"}, "paling lama 3 bulan"),
+        ({"ends_on": (today + timedelta(days=100)).isoformat()}, "paling lama 3 bulan"),
+        ({"order_date": (today + timedelta(days=1)).isoformat(), "starts_on": (today + timedelta(days=5)).isoformat(),
+          "ends_on": (today + timedelta(days=8)).isoformat()}, "hari yang belum tiba"),
+        ({"order_date": (today - timedelta(days=1)).isoformat(), "starts_on": (today - timedelta(days=3)).isoformat()},
+         "setelah hari pertama"),
+    ]
+    for overrides, words in cases:
+        refused = client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"], **overrides))
+        assert refused.status_code == 422 and words in refused.get_data(as_text=True), overrides
+    assert db.session.scalar(select(func.count()).select_from(Delegation)) == 0
+    longest = client.post("/people/delegations", data=_delegation(
+        users["camat"], users["sekcam"], starts_on=today.isoformat(), order_date=today.isoformat(),
+        ends_on=months_later(today, 3).isoformat()))
+    assert longest.status_code == 302
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delegation.create"))
+    assert event.changes_dict["order_date"] == [None, today.isoformat()]
 
 
 def test_nobody_appoints_themselves_and_a_camat_only_for_himself(client, login_as, users, db):
