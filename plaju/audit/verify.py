@@ -114,7 +114,7 @@ def verify_chain(batch: int = 5000, *, session=None, check_age: bool = True) -> 
     if not found:
         verdict.warnings.append(_l("There is no checkpoint yet, so deleted newest events or an "
                                    "emptied log cannot be detected. Ask the administrator to schedule the "
-                                   "daily checkpoint (`flask --app plaju audit checkpoint`)."))
+                                   "daily checkpoint (docs/operations.md)."))
         return verdict
     for checkpoint in found:
         if 0 < checkpoint.seq <= verdict.head_seq and seen.get(checkpoint.seq) != checkpoint.hash:

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..htmx import Lazy, render_page_or_block
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..timeutil import to_wib
 from . import export as exports
 from . import record as audit
 from . import search as searching
@@ -123,7 +124,7 @@ def export():
     audit.record("audit.export", actor=current_user, comment=what,
                  changes={"format": [None, fmt], "rows": [None, count]})
     db.session.commit()
-    name = f"audit-{utcnow():%Y%m%d-%H%M%S}.{fmt}"
+    name = f"audit-{to_wib(utcnow()):%Y%m%d-%H%M%S}.{fmt}"  # the office's time, as the rows inside
     if fmt == "csv":
         response = Response(exports.stream_csv(search, stop=count), mimetype=exports.MIME["csv"])
     else:
@@ -159,7 +160,7 @@ def export_file(job_id):
     path = exports.file_path(job)
     if job.status != "done" or not path.exists():
         abort(404)
-    name = f"audit-{job.created_at:%Y%m%d-%H%M%S}.{job.fmt}"
+    name = f"audit-{to_wib(job.created_at):%Y%m%d-%H%M%S}.{job.fmt}"
     response = send_file(path, mimetype=exports.MIME[job.fmt], download_name=name, as_attachment=True)
     response.headers["Cache-Control"] = "no-store"
     return response

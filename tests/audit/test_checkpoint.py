@@ -62,7 +62,7 @@ def test_without_a_checkpoint_verify_warns_and_never_says_intact(app, db, users,
     assert verdict.ok and not verdict.intact and verdict.warnings
     result = _run(app, "verify")
     assert result.exit_code == 2
-    assert "intact" not in result.output and "WARNING" in result.output and "checkpoint" in result.output
+    assert "intact" not in result.output and "WARNING" in result.output and "titik periksa" in result.output
 
 
 def test_deleted_newest_events_are_named(app, db, users, checkpoint_file):
