@@ -39,7 +39,7 @@ OPENING = f"Yang bertanda tangan di bawah ini, {SIGNER} Kota Palembang, dengan i
 
 
 def _address(req) -> str:
-    street = getattr(req, "address", "") or ""
+    street = req.address  # requests taken in before the address was asked have none: the kelurahan only
     place = f"Kelurahan {req.kelurahan}, Kecamatan Plaju, Kota Palembang"
     return f"{street}, {place}" if street else place
 

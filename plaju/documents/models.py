@@ -13,6 +13,7 @@ from .nik import mask_nik
 REQUIREMENT_LABEL_MAX = 200
 NAME_WORD_MAX = 60
 PURPOSE_MAX = 200
+ADDRESS_MAX = 200
 KELURAHAN = ["Plaju Darat", "Talang Putri", "Komperta", "Plaju Ilir", "Talang Bubuk", "Plaju Ulu",
              "Bagus Kuning"]
 
@@ -99,6 +100,8 @@ class DocumentRequest(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")  # the office's own note: never printed
     # what a letter is for, printed after "untuk keperluan:" (types the Camat signs)
     purpose: Mapped[str] = mapped_column(String(PURPOSE_MAX), default="", server_default="")
+    # street, number, RT/RW: printed on a letter the Camat signs before the kelurahan (documents/letters.py)
+    address: Mapped[str] = mapped_column(String(ADDRESS_MAX), default="", server_default="")
     checklist: Mapped[str] = mapped_column(Text, default="[]")  # JSON snapshot taken at intake
     # JSON: the person the document is about, when not simply the applicant (subjects.validate)
     subject_data: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")

@@ -194,6 +194,20 @@ def fake_purpose(doc_type: DocumentType, rng: random.Random) -> str:
     return rng.choice(PURPOSES.get(doc_type.code, ["persyaratan administrasi"]))
 
 
+STREETS = ["Jl. Kapten Robani Kadir", "Jl. DI Panjaitan", "Jl. Kapten Abdullah", "Jl. Sentosa", "Jl. Pertahanan",
+           "Jl. Talang Putri", "Jl. Bagus Kuning", "Jl. Sungai Gerong", "Lorong Mawar", "Lorong Kenanga"]
+
+
+def fake_address(doc_type: DocumentType, serial: int) -> str:
+    """A street, number and RT/RW for a letter the Camat signs, nothing for other documents; drawn from
+    the request's serial, so the demo's other random choices stay as they were."""
+    if not doc_type.camat_signs:
+        return ""
+    pick = random.Random(serial)
+    return (f"{pick.choice(STREETS)} No. {pick.randint(1, 120)} RT {pick.randint(1, 40):03d} "
+            f"RW {pick.randint(1, 12):03d}")
+
+
 def fake_subject(kind: str, fake, rng: random.Random, serial: int, received) -> dict:
     """Invented subject fields for a demo request of this kind (as the intake form posts them)."""
     day = received.date() if hasattr(received, "date") else received
@@ -267,7 +281,7 @@ def seed_documents() -> None:
                       contact_consent=serial % 3 != 0,  # most citizens agree to hear of their request
                       kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                       ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at,
-                      purpose=fake_purpose(doc_type, rng),
+                      purpose=fake_purpose(doc_type, rng), address=fake_address(doc_type, serial),
                       subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at)))
         events.append((received_at, serial, 0, intake))
         steps = PATHS[target]

@@ -23,7 +23,7 @@ from ..workflow import available, fire, history_for, started
 from . import sla, subjects
 from .calendar import holiday_set
 from .citizen import new_promise, revise_promise
-from .models import PURPOSE_MAX, DocumentAttachment, DocumentNameWord, DocumentRequest, DocumentType, name_words
+from .models import ADDRESS_MAX, PURPOSE_MAX, DocumentAttachment, DocumentNameWord, DocumentRequest, DocumentType, name_words
 from .nik import validate_nik
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES
 
@@ -110,11 +110,22 @@ def purpose_fault(doc_type: DocumentType, purpose: str) -> str | None:
     return None
 
 
+def address_fault(doc_type: DocumentType, address: str) -> str | None:
+    """A letter the Camat signs states where the citizen lives (a domisili letter is nothing else)."""
+    if not doc_type.camat_signs:
+        return None
+    if len((address or "").strip()) < 5:
+        return _("Enter the address: street, house number and RT/RW, as the letter states it.")
+    if len(address.strip()) > ADDRESS_MAX:
+        return _("The address may be at most %(max)s characters long.", max=ADDRESS_MAX)
+    return None
+
+
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
                    ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
                    holidays=None, once_token: str | None = None, confirm_duplicate: bool = False,
                    subject: dict | None = None, email: str = "",
-                   contact_consent: bool = False, purpose: str = "") -> DocumentRequest:
+                   contact_consent: bool = False, purpose: str = "", address: str = "") -> DocumentRequest:
     """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
 
     Anything refused raises IntakeRefused before a row exists; files stored before a failure are
@@ -139,6 +150,10 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     message = purpose_fault(doc_type, purpose)
     if message:
         raise IntakeRefused(message, "purpose")
+    address = " ".join((address or "").split())
+    message = address_fault(doc_type, address)
+    if message:
+        raise IntakeRefused(message, "address")
     try:
         token = once.claim(actor, once_token) if once_token is not None else None
         if not confirm_duplicate:
@@ -159,6 +174,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                 contact_consent_at=now if contact_consent else None,
                 contact_consent_by_id=actor.id if contact_consent else None,
                 note=(note or "").strip(), purpose=purpose if doc_type.camat_signs else "",
+                address=address if doc_type.camat_signs else "",
                 subject_data=json.dumps(subject_data, ensure_ascii=False),
                 state="received", version=0, created_by_id=actor.id,
                 received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,

@@ -126,7 +126,8 @@ def new():
                     files=request.files.getlist(form.attachments.name), note=form.note.data,
                     once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data,
                     subject=subjects.from_form(request.form), email=form.email.data,
-                    contact_consent=form.contact_consent.data, purpose=request.form.get("purpose", ""))
+                    contact_consent=form.contact_consent.data, purpose=request.form.get("purpose", ""),
+                    address=request.form.get("address", ""))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 response = redirect(url_for(".receipt", request_id=req.id), 303)
@@ -148,6 +149,9 @@ def new():
             purpose = svc.purpose_fault(chosen, request.form.get("purpose", ""))
             if purpose:
                 errors["purpose"] = purpose
+            address = svc.address_fault(chosen, request.form.get("address", ""))
+            if address:
+                errors["address"] = address
             _file_fault(form, errors)
         if errors or form.errors:
             _audit_refused_intake(form, errors)

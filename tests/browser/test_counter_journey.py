@@ -21,6 +21,7 @@ def test_ahli_waris_heirs_at_intake_and_the_returned_file_slip(page, phone_page)
     for box in page.get_by_test_id("requirements").locator("input[type=checkbox]").all():
         box.check()
     page.get_by_test_id("purpose").fill("pencairan tabungan pewaris")
+    page.get_by_test_id("address").fill("Lorong Mawar No. 3 RT 011 RW 004")
     page.fill("[name=s_nik]", make_nik(date(1940, 5, 6), False, 9102))
     page.fill("[name=s_name]", "Almarhum Uji Waris")
     page.fill("[name=s_date]", "2026-03-04")

@@ -27,7 +27,8 @@ def _intake_of(doc_type, **overrides):
     from plaju.once import new_token
     data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "", "kelurahan": "Talang Putri",
             "type_id": str(doc_type.id), "requirements": [str(r.id) for r in doc_type.requirements if r.required],
-            "note": "", "purpose": "pendaftaran sekolah", "form_token": new_token()}
+            "note": "", "purpose": "pendaftaran sekolah", "address": "Jl. Sentosa No. 7 RT 003 RW 001",
+            "form_token": new_token()}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -175,6 +176,23 @@ def test_an_sktm_for_a_family_member_names_that_person_and_who_asked(client, log
     login_as("camat")  # reads the request, not the full NIK
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
     assert child not in page and child[:4] + "********" + child[-4:] in page
+
+
+def test_a_letter_the_camat_signs_asks_for_the_street_and_prints_it(client, login_as, doc_types, db):
+    """A domisili letter states where the citizen lives: the street and RT/RW, not the kelurahan alone."""
+    login_as("clerk")
+    domisili = doc_types["domisili"]
+    refused = client.post("/documents/new", data=_intake_of(domisili, address="  "))
+    assert refused.status_code == 422 and 'data-testid="address-error"' in refused.text
+    assert count_rows(db, DocumentRequest) == 0
+    assert client.post("/documents/new", data=_intake_of(domisili, kelurahan="Talang Putri",
+                                                         address="Lorong Mawar  No. 3 RT 011 RW 004")).status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    assert req.address == "Lorong Mawar No. 3 RT 011 RW 004"
+    assert any("berdomisili di Lorong Mawar No. 3 RT 011 RW 004, Kelurahan Talang Putri" in s
+               for s in draw(req).content.statements)
+    # a KTP-el is not a letter: no address is asked or kept
+    assert client.post("/documents/new", data=_intake_of(doc_types["ktp-baru"], address="")).status_code == 303
 
 
 def test_an_sktm_for_the_applicant_himself_keeps_the_applicant_on_the_letter(make_request):
