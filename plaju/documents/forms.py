@@ -80,6 +80,8 @@ class DocumentTypeForm(OnceForm):
     camat_signs = BooleanField(_l("Signed by the Camat"))
     forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
     other_regions = BooleanField(_l("Also for citizens whose KTP-el is from outside Palembang"))
+    min_age = IntegerField(_l("Minimum age of the applicant (years, unless married)"), validators=[
+        Optional(), NumberRange(min=1, max=99, message=_l("Enter an age from 1 to 99, or leave it empty."))])
     archive_code = StringField(_l("Archive classification code"), validators=[
         Optional(), Length(max=20),
         Regexp(r"^[0-9]{3}(\.[0-9]+)*$", message=_l("Enter a classification code such as 400.12 or 400.12.3."))])

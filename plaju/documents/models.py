@@ -37,6 +37,9 @@ class DocumentType(db.Model):
     # also for citizens whose KTP-el is from outside Palembang (a domisili letter is for newcomers):
     # otherwise the applicant's NIK must start with 1671
     other_regions: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # the applicant's age by the NIK from which the document is given, unless married (a first KTP-el: 17,
+    # UU 24/2013 Pasal 63); None: any age
+    min_age: Mapped[int | None] = mapped_column(default=None)
     # archive classification code (Permendagri 83/2022) in the number of the letters of this type
     archive_code: Mapped[str] = mapped_column(String(20), default="")
     # whom the document is about and which data its output needs (plaju.documents.subjects.KINDS)

@@ -156,7 +156,7 @@ def seed_types() -> dict[str, DocumentType]:
                                 camat_signs=signs, forwards_to_disdukcapil=forwards, position=position,
                                 archive_code=ARCHIVE_CODES.get(code, ""), description=DESCRIPTIONS.get(code, ""),
                                 subject_kind=SUBJECT_KINDS.get(code, "applicant"),
-                                other_regions=code in OTHER_REGIONS)
+                                other_regions=code in OTHER_REGIONS, min_age=MIN_AGES.get(code))
         doc_type.requirements = [DocumentRequirement(label=label, required=True, position=i)
                                  for i, label in enumerate(required)] + [
             DocumentRequirement(label=label, required=False, position=len(required) + i)
@@ -194,6 +194,8 @@ def fake_purpose(doc_type: DocumentType, rng: random.Random) -> str:
     return rng.choice(PURPOSES.get(doc_type.code, ["persyaratan administrasi"]))
 
 
+# a first KTP-el from 17, or younger when married (UU 24/2013 Pasal 63 ayat 1)
+MIN_AGES = {"ktp-baru": 17}
 STREETS = ["Jl. Kapten Robani Kadir", "Jl. DI Panjaitan", "Jl. Kapten Abdullah", "Jl. Sentosa", "Jl. Pertahanan",
            "Jl. Talang Putri", "Jl. Bagus Kuning", "Jl. Sungai Gerong", "Lorong Mawar", "Lorong Kenanga"]
 

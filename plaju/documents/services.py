@@ -23,7 +23,15 @@ from ..workflow import available, fire, history_for, started
 from . import sla, subjects
 from .calendar import holiday_set
 from .citizen import new_promise, revise_promise
-from .models import ADDRESS_MAX, PURPOSE_MAX, DocumentAttachment, DocumentNameWord, DocumentRequest, DocumentType, name_words
+from .models import (
+    ADDRESS_MAX,
+    PURPOSE_MAX,
+    DocumentAttachment,
+    DocumentNameWord,
+    DocumentRequest,
+    DocumentType,
+    name_words,
+)
 from .nik import validate_nik
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES
 
@@ -110,6 +118,23 @@ def purpose_fault(doc_type: DocumentType, purpose: str) -> str | None:
     return None
 
 
+def age_fault(doc_type: DocumentType, nik: str | None, married: bool, day) -> str | None:
+    """A document given from an age (a first KTP-el from 17, UU 24/2013 Pasal 63) refuses a younger applicant
+    by the NIK's date of birth, unless the clerk ticked that the applicant is or was married."""
+    if not doc_type.min_age or married or not nik:
+        return None
+    try:
+        born = validate_nik(nik, local=False).birth_date
+    except ValueError:  # a wrong NIK is told by its own field
+        return None
+    age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if age >= doc_type.min_age:
+        return None
+    return _("By the NIK the applicant is %(age)s years old; %(type)s is given from %(min)s years. Tick \"married "
+             "or was married\" if that is the case, and ask for the marriage certificate.", age=age,
+             type=doc_type.name, min=doc_type.min_age)
+
+
 def address_fault(doc_type: DocumentType, address: str) -> str | None:
     """A letter the Camat signs states where the citizen lives (a domisili letter is nothing else)."""
     if not doc_type.camat_signs:
@@ -125,7 +150,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                    ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
                    holidays=None, once_token: str | None = None, confirm_duplicate: bool = False,
                    subject: dict | None = None, email: str = "",
-                   contact_consent: bool = False, purpose: str = "", address: str = "") -> DocumentRequest:
+                   contact_consent: bool = False, purpose: str = "", address: str = "",
+                   married: bool = False) -> DocumentRequest:
     """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
 
     Anything refused raises IntakeRefused before a row exists; files stored before a failure are
@@ -154,6 +180,11 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     message = address_fault(doc_type, address)
     if message:
         raise IntakeRefused(message, "address")
+    message = age_fault(doc_type, checked.value, married, intake_day)
+    if message:
+        raise IntakeRefused(message, "married")
+    if married and doc_type.min_age:  # the clerk's statement that let a younger applicant in, kept with it
+        subject_data = {**subject_data, "married": True}
     try:
         token = once.claim(actor, once_token) if once_token is not None else None
         if not confirm_duplicate:
@@ -194,7 +225,9 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                                                        **({"purpose": [None, purpose]}
                                                           if doc_type.camat_signs else {}),
                                                        **({"contact_consent": [None, True]}
-                                                          if contact_consent else {})})
+                                                          if contact_consent else {}),
+                                                       **({"married": [None, True]}
+                                                          if subject_data.get("married") else {})})
             started(req, actor)
             db.session.commit()
             return req

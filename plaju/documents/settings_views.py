@@ -64,7 +64,7 @@ def edit_type(type_id):
                 doc_type = DocumentType(position=99)
                 db.session.add(doc_type)
             for name in ("code", "name", "description", "service_amount", "service_unit", "camat_signs",
-                         "forwards_to_disdukcapil", "other_regions", "subject_kind", "active"):
+                         "forwards_to_disdukcapil", "other_regions", "min_age", "subject_kind", "active"):
                 setattr(doc_type, name, getattr(form, name).data)
             doc_type.archive_code = (form.archive_code.data or "").strip()
             wanted = [(label, True) for label in _lines(form.required.data)] + [
@@ -91,7 +91,7 @@ def edit_type(type_id):
 def _type_snapshot(t: DocumentType) -> dict:
     return {"code": t.code, "name": t.name, "service": f"{t.service_amount} {t.service_unit}",
             "camat_signs": t.camat_signs, "forwards": t.forwards_to_disdukcapil, "active": t.active,
-            "other_regions": t.other_regions,
+            "other_regions": t.other_regions, "min_age": t.min_age,
             "archive_code": t.archive_code, "subject_kind": t.subject_kind,
             "requirements": [("* " if r.required else "") + r.label for r in t.requirements]}
 

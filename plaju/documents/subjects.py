@@ -251,6 +251,8 @@ def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
     """What the request page shows: (label, value) pairs, the NIKs masked unless the reader may see them."""
     def nik(value):
         return value if show_nik else mask_nik(value)
+    if kind == "applicant" and data and data.get("married"):  # services.age_fault: younger, but married
+        return [(_l("Applicant"), _l("is or was married (stated at the counter)"))]
     if kind == "person" and data and not data.get("same"):
         return [(_l("Letter for"), data["name"]), (_l("NIK"), nik(data["nik"])),
                 (_l("Applicant is his/her"), RELATIONS.get(data["relation"], data["relation"]))]

@@ -127,7 +127,7 @@ def new():
                     once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data,
                     subject=subjects.from_form(request.form), email=form.email.data,
                     contact_consent=form.contact_consent.data, purpose=request.form.get("purpose", ""),
-                    address=request.form.get("address", ""))
+                    address=request.form.get("address", ""), married=bool(request.form.get("married")))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 response = redirect(url_for(".receipt", request_id=req.id), 303)
@@ -152,6 +152,9 @@ def new():
             address = svc.address_fault(chosen, request.form.get("address", ""))
             if address:
                 errors["address"] = address
+            age = svc.age_fault(chosen, form.nik.data, bool(request.form.get("married")), today_wib())
+            if age:
+                errors["married"] = age
             _file_fault(form, errors)
         if errors or form.errors:
             _audit_refused_intake(form, errors)

@@ -288,6 +288,7 @@ vocabulary.describe_fields({
     "archive_code": _l("Archive classification code"),
     "subject_kind": _l("The document is about"), "requirements": _l("Requirements"),
     "other_regions": _l("Also for citizens whose KTP-el is from outside Palembang"),
+    "min_age": _l("Minimum age of the applicant (years, unless married)"),
 }, subject_type="document_type")
 # a record of several parts and two durations, in words (the log keeps the codes and the minutes)
 vocabulary.describe_format("collected_by", _collected_text)

@@ -185,14 +185,33 @@ def test_a_letter_the_camat_signs_asks_for_the_street_and_prints_it(client, logi
     refused = client.post("/documents/new", data=_intake_of(domisili, address="  "))
     assert refused.status_code == 422 and 'data-testid="address-error"' in refused.text
     assert count_rows(db, DocumentRequest) == 0
-    assert client.post("/documents/new", data=_intake_of(domisili, kelurahan="Talang Putri",
-                                                         address="Lorong Mawar  No. 3 RT 011 RW 004")).status_code == 303
+    posted = _intake_of(domisili, kelurahan="Talang Putri", address="Lorong Mawar  No. 3 RT 011 RW 004")
+    assert client.post("/documents/new", data=posted).status_code == 303
     req = db.session.scalars(select(DocumentRequest)).one()
     assert req.address == "Lorong Mawar No. 3 RT 011 RW 004"
     assert any("berdomisili di Lorong Mawar No. 3 RT 011 RW 004, Kelurahan Talang Putri" in s
                for s in draw(req).content.statements)
     # a KTP-el is not a letter: no address is asked or kept
     assert client.post("/documents/new", data=_intake_of(doc_types["ktp-baru"], address="")).status_code == 303
+
+
+def test_a_first_ktp_el_is_for_17_or_married(client, login_as, doc_types, db):
+    """UU 24/2013 Pasal 63: a first KTP-el from 17 years of age, or younger when married."""
+    login_as("clerk")
+    ktp = doc_types["ktp-baru"]
+    today = today_wib()
+    child = make_nik(date(today.year - 12, 1, 1), False, 88)  # twelve all year
+    refused = client.post("/documents/new", data=_intake_of(ktp, nik=child))
+    assert refused.status_code == 422 and 'data-testid="married-error"' in refused.text
+    assert "pemohon berumur 12 tahun" in refused.text
+    assert count_rows(db, DocumentRequest) == 0
+    married = client.post("/documents/new", data=_intake_of(ktp, nik=child, married="1"))
+    assert married.status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    assert req.subject == {"married": True}
+    assert "sudah atau pernah kawin (dinyatakan di loket)" in client.get(f"/documents/{req.id}").text
+    seventeen = make_nik(date(today.year - 17, 1, 1), True, 89)
+    assert client.post("/documents/new", data=_intake_of(ktp, nik=seventeen)).status_code == 303
 
 
 def test_an_sktm_for_the_applicant_himself_keeps_the_applicant_on_the_letter(make_request):

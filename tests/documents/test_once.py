@@ -130,7 +130,7 @@ def _type_form(doc_type, **overrides):
     data = {"code": doc_type.code, "name": doc_type.name, "service_amount": str(doc_type.service_amount),
             "service_unit": doc_type.service_unit, "camat_signs": "y" if doc_type.camat_signs else "",
             "forwards_to_disdukcapil": "", "active": "y", "description": "", "archive_code": doc_type.archive_code,
-            "other_regions": "",
+            "other_regions": "", "min_age": "",
             "subject_kind": doc_type.subject_kind,
             "required": "\n".join(r.label for r in doc_type.requirements if r.required),
             "optional": "\n".join(r.label for r in doc_type.requirements if not r.required),
@@ -173,7 +173,7 @@ def test_a_new_document_type_posted_twice_is_created_once(client, login_as, db):
     login_as("admin")
     data = {"code": "sk-domisili", "name": "Surat Keterangan Domisili", "service_amount": "2",
             "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "", "active": "y",
-            "other_regions": "",
+            "other_regions": "", "min_age": "",
             "description": "", "required": "Surat pengantar RT", "optional": "", "archive_code": "474",
                 "subject_kind": "applicant",
             "form_token": new_token()}

@@ -222,7 +222,8 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
     response = client.post(f"/documents/admin/types/{sktm.id}", data={
         "code": "sktm", "name": "SKTM", "service_amount": "1", "service_unit": "days", "camat_signs": "y",
         "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KK", "optional": "Foto rumah", "description": "",
-        "forwards_to_disdukcapil": "", "other_regions": "", "archive_code": "400.9", "subject_kind": "person",
+        "forwards_to_disdukcapil": "", "other_regions": "",
+        "min_age": "", "archive_code": "400.9", "subject_kind": "person",
         "form_token": new_token()})
     assert response.status_code == 303
     db.session.expire_all()
@@ -233,7 +234,7 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
     clash = client.post("/documents/admin/types/new", data={
         "code": "sktm", "name": "X", "service_amount": "1", "service_unit": "days", "camat_signs": "",
         "forwards_to_disdukcapil": "", "active": "y", "required": "", "optional": "", "description": "",
-        "other_regions": "",
+        "other_regions": "", "min_age": "",
         "archive_code": "400", "form_token": new_token()})
     assert clash.status_code == 422
     added = client.post("/documents/admin/holidays", data={"day": "2026-12-31", "name": "Cuti bersama"})

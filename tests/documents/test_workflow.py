@@ -236,7 +236,8 @@ def test_random_walks_keep_state_and_audit_trail_in_step(app, db, users, doc_typ
             doc_type = doc_types[code]
             self.req = create_request(actor=users["clerk"], nik=valid_nik(), name="Warga Uji", phone="",
                                       kelurahan="Komperta", doc_type=doc_type,
-                                      ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",
+                                      ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
+                                      address="Jl. Sentosa No. 7 RT 003 RW 001",
                                       subject=subject_for(doc_type.subject_kind))
             self.version = 0
 

@@ -64,7 +64,7 @@ def test_the_admin_sets_a_type_s_classification_code(client, login_as, doc_types
     sktm = doc_types["sktm"]
     form = {"code": "sktm", "name": "SKTM", "service_amount": "1", "service_unit": "days", "camat_signs": "y",
             "forwards_to_disdukcapil": "", "active": "y", "required": "Fotokopi KK", "optional": "",
-            "other_regions": "",
+            "other_regions": "", "min_age": "",
             "description": "", "subject_kind": "person", "form_token": new_token()}
     bad = client.post(f"/documents/admin/types/{sktm.id}", data={**form, "archive_code": "empat ratus"})
     assert bad.status_code == 422 and "Isikan kode klasifikasi" in bad.get_data(as_text=True)

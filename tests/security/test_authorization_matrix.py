@@ -225,7 +225,8 @@ class World:
         doc_type = self.types[type_code]
         req = doc_svc.create_request(actor=self.u["clerk2"], nik=self.nik(), name="Warga Uji", phone="081234567890",
                                      kelurahan="Plaju Darat", doc_type=doc_type,
-                                     ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001")
+                                     ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
+                                     address="Jl. Sentosa No. 7 RT 003 RW 001")
         req.state = state
         if owner is not None:
             req.created_by_id = owner.id
@@ -315,7 +316,7 @@ class World:
     def type_body(self):
         return {"code": f"sk-uji-{next(self.seq)}", "name": "Surat Keterangan Uji", "description": "",
                 "service_amount": "2", "service_unit": "days", "camat_signs": "", "forwards_to_disdukcapil": "",
-                "other_regions": "",
+                "other_regions": "", "min_age": "",
                 "archive_code": "470", "subject_kind": "applicant",
                 "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KTP-el", "optional": "",
                 "form_token": _form_token()}
