@@ -8,3 +8,11 @@ document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-print]");
   if (button) { event.preventDefault(); window.print(); }
 });
+// An error an earlier action put above the page (templates/errors/_alert.html) is out of date once the
+// user acts again: a new step's success must not show under the old "nothing was saved".
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var config = event.detail && event.detail.requestConfig;
+  if (config && config.verb && config.verb.toLowerCase() !== "get") {
+    document.querySelectorAll("#flash > .alert[data-status]").forEach(function (alert) { alert.remove(); });
+  }
+});

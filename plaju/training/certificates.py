@@ -71,7 +71,12 @@ def draw(enrolment: Enrolment) -> Draft:
         closing="Sertifikat ini diberikan sebagai bukti pengembangan kompetensi dan dapat dipergunakan "
                 "sebagaimana mestinya.")
     return Draft(content=content, kind=KIND, kind_name=KIND_NAME, classification=CLASSIFICATION,
-                 label=f"Pelatihan #{enrolment.id}", holder=person.full_name)
+                 label=_register_label(course.title), holder=person.full_name)
+
+
+def _register_label(title: str) -> str:
+    """The course as the register's reference column shows it (40 characters), not "Pelatihan #25"."""
+    return title if len(title) <= 40 else title[:39].rstrip() + "…"
 
 
 def _can_view(user, enrolment) -> bool:

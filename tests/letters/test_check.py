@@ -209,6 +209,9 @@ def test_the_register_links_a_letter_to_its_record_only_for_whoever_may_open_it(
         page = client.get("/letters/").get_data(as_text=True)
         assert letter.number in page, who
         assert (href in page) is linked, who
+        # the number opens the signed PDF for the same readers, and only for them
+        assert (f'href="/letters/{letter.id}.pdf"' in page) is linked, who
+        assert client.get(f"/letters/{letter.id}.pdf").status_code == (200 if linked else 403), who
         if linked:
             assert client.get(f"/documents/{req.id}").status_code == 200, who
 
