@@ -135,6 +135,7 @@ def render(content: LetterContent, signature: Signature, *, issued_at: datetime,
         pdf.image(png, x=pdf.l_margin, y=top, w=30, h=30)
         pdf.set_xy(pdf.l_margin, top + 31)
         pdf.set_font("Helvetica", "", 7.5)
+        # left-aligned: justified, the line broken before a long address spread its four words across
         pdf.multi_cell(width * 0.5, 3.5, pdf_text(f"Periksa keaslian surat ini di {check_url}\nKode: {check_code}"),
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                       align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())
