@@ -81,6 +81,7 @@ TABLE = {
     ("enrolment", "sign_off"): ("camat", [("asn", "news+todo", "disahkan Camat")]),
     ("enrolment", "sign_off_routine"): ("camat", [("asn", "news+todo", "disahkan Camat")]),
     ("enrolment", "refuse_sign_off"): ("camat", [("asn", "news", "Camat menolak pendaftaran Anda")]),
+    ("enrolment", "refuse_sign_off_routine"): ("camat", [("asn", "news", "Camat menolak pendaftaran Anda")]),
     ("enrolment", "complete"): ("asn", [("hr", "todo", TODO)]),
     ("enrolment", "complete_elearning"): ("asn", [("hr", "todo", TODO)]),
     ("enrolment", "complete_internal_elearning"): ("asn", [("camat", "todo", TODO)]),

@@ -157,8 +157,11 @@ def test_a_plh_signs_off_routine_courses_only(db, users, make_course, enrol, cam
     sekcam = users["sekcam"]
     routine = enrol(make_course(title="Rutin", routine=True), users["asn"], "approved")
     special = enrol(make_course(title="Khusus", routine=False), users["clerk"], "approved")
-    assert [a.trigger for a in available(routine, sekcam)] == ["sign_off_routine"]
+    # whoever may sign off may also decline: the Plh for a routine course, nobody but the Camat otherwise
+    assert [a.trigger for a in available(routine, sekcam)] == ["sign_off_routine", "refuse_sign_off_routine"]
     assert [a.trigger for a in available(special, sekcam)] == []
+    with pytest.raises(NotAllowed):
+        fire(special, "refuse_sign_off", sekcam, expected_version=special.version, comment="tidak ada anggaran")
     fire(routine, "sign_off_routine", sekcam, expected_version=routine.version)
     event = _events(db, routine, "ok")[-1]
     assert (event.actor_id, event.acting_for_id) == (sekcam.id, users["camat"].id)

@@ -183,7 +183,8 @@ EXPECTED = {
     },
     "enrolment": {
         "requested": {("approve", "kasi", False, "asn"), ("decline", "kasi", False, "asn")},
-        "approved": {("sign_off_routine", "role:camat", True, "asn"), ("refuse_sign_off", "role:camat", False, "asn")},
+        "approved": {("sign_off_routine", "role:camat", True, "asn"),
+                     ("refuse_sign_off_routine", "role:camat", True, "asn")},
         "in_progress": {("complete", "asn", False, None)},
         "completed": {("verify", "role:hr", False, "asn"), ("return_evidence", "role:hr", False, "asn")},
         # the office's own course, finished (e-learning) or closed at the minimum attendance (classroom)
@@ -275,7 +276,7 @@ def _row_in(spec, state, users, doc_type, trigger):
         internal = trigger in ("complete_internal_elearning", "attendance_met", "sign_certificate")
         day = today_wib() - timedelta(days=1)
         course = Course(title="K", kind="teknis", method="elearning" if elearning else "pelatihan", jp=2,
-                        routine=trigger != "sign_off", internal=internal,
+                        routine=trigger not in ("sign_off", "refuse_sign_off"), internal=internal,
                         starts_on=day if trigger == "attendance_met" else None,
                         ends_on=day if trigger == "attendance_met" else None)
         if elearning:

@@ -291,8 +291,11 @@ ENROLMENT_FLOW = register(Spec(
         Step("sign_off_routine", "approved", "in_progress", _l("Sign off (routine course)"),
              who=CAMAT_ROUTINE, four_eyes=True, delegable=True, effect=_record_signer, style="success",
              bulk=True),
-        Step("refuse_sign_off", "approved", "declined", _l("Decline sign-off"), who=roles("camat"),
+        # whoever may sign off may decline: the Camat for a special course, a Plh/Plt too for a routine one
+        Step("refuse_sign_off", "approved", "declined", _l("Decline sign-off"), who=CAMAT_SPECIAL,
              four_eyes=True, comment_required=True, style="danger"),
+        Step("refuse_sign_off_routine", "approved", "declined", _l("Decline sign-off"), who=CAMAT_ROUTINE,
+             four_eyes=True, delegable=True, comment_required=True, style="danger"),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
              guards=(_not_elearning, _not_internal, _course_over), effect=_attach_evidence,
              form=("certificate", "upload"), row_form=False),
@@ -350,6 +353,8 @@ register_news(
         "sign_off": News(_the_asn, _l("Your enrolment in %(title)s was signed off by the Camat")),
         "sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was signed off by the Camat")),
         "refuse_sign_off": News(_the_asn, _l("The Camat declined your enrolment in %(title)s: %(reason)s")),
+        "refuse_sign_off_routine": News(_the_asn, _l("The Camat declined your enrolment in %(title)s: "
+                                                     "%(reason)s")),
         "verify": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded")),
         "sign_certificate": News(_the_asn, _l("Your certificate for %(title)s is signed and %(jp)s JP recorded")),
         "return_evidence": News(_the_asn, _l("HR returned your evidence for %(title)s: %(reason)s")),

@@ -19,6 +19,7 @@ vocabulary.describe_actions({
     "enrolment.sign_off": _l("signed off the enrolment"),
     "enrolment.sign_off_routine": _l("signed off the enrolment (routine course)"),
     "enrolment.refuse_sign_off": _l("declined the sign-off"),
+    "enrolment.refuse_sign_off_routine": _l("declined the sign-off (routine course)"),
     "enrolment.complete": _l("reported the course completed"),
     "enrolment.complete_elearning": _l("finished the e-learning"),
     "enrolment.complete_internal_elearning": _l("finished the office's own e-learning (its certificate follows)"),
