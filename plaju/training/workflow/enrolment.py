@@ -32,7 +32,7 @@ from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ...notify.assignments import News, register_news
 from ...timeutil import today_wib
-from ...workflow import Invalid, Spec, State, Step, register, roles
+from ...workflow import Invalid, Spec, State, Step, register
 from ..models import SEAT_STATES, Course, Enrolment
 from .queries import course_end, deadline_passed, elearning_done, seats_taken
 from .who import (
