@@ -269,7 +269,8 @@ def enrolment_url(enrolment) -> str:
 ENROLMENT_STATES = [
     State("requested", _l("Requested"), clock=True, tone="neutral"),
     State("approved", _l("Approved by supervisor"), clock=True, tone="info"),
-    State("in_progress", _l("In progress"), tone="info"),
+    # from the sign-off until completion is reported: before the course too, so not "in progress"
+    State("in_progress", _l("Signed off, to be attended"), tone="info"),
     State("completed", _l("Completed, awaiting verification"), clock=True, tone="warning"),
     State("awaiting_certificate", _l("Completed, certificate awaiting signature"), clock=True, tone="info"),
     State("verified", _l("Verified, JP credited"), terminal=True, tone="success"),
