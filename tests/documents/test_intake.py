@@ -159,6 +159,11 @@ def test_good_scans_sent_with_a_refused_form_are_asked_for_again_by_name(client,
     assert response.status_code == 422 and 'data-testid="files-again"' in html
     assert "Pilih lagi berkas pindaian (kk.pdf, pengantar.png)" in html
     assert 'data-testid="files-again"' not in client.get("/documents/new").get_data(as_text=True)
+    # one scan refused: the good one beside it is asked for again too, not dropped without a word
+    data = form(attachments=[(io.BytesIO(b"not a scan"), "palsu.pdf"), (io.BytesIO(PNG), "pengantar.png")])
+    html = client.post("/documents/new", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert 'data-testid="attachments-error"' in html and "palsu.pdf" in html
+    assert "Pilih lagi berkas pindaian (palsu.pdf, pengantar.png)" in html
 
 
 def test_oversized_upload_is_refused_and_nothing_is_kept(app, client, login_as, form, db):
