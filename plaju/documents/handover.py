@@ -51,22 +51,27 @@ def record(request, ctx) -> DocumentHandover:
                           code="handover")
         name, relation, attorney = request.name, APPLICANT, False
     elif who == "other":
+        # every fault at once: the clerk with the collector at the counter corrects the form in one go
+        faults = []
         name = _clean(fields.get("name"))
         if not 2 <= len(name) <= 120:
-            raise Invalid(_l("Enter the name of the person collecting the document (2 to 120 characters)."),
-                          code="handover")
+            faults.append(_l("Enter the name of the person collecting the document (2 to 120 characters)."))
         relation = fields.get("relation") or ""
         if relation not in RELATIONS:
-            raise Invalid(_l("Choose how the person collecting is related to the applicant."), code="handover")
-        number = _id_number(id_kind, fields.get("id_number"))
-        if id_kind == "ktp" and number == request.nik:
-            raise Invalid(_l("This is the applicant's own KTP-el: choose \"the applicant\" instead."),
-                          code="handover")
+            faults.append(_l("Choose how the person collecting is related to the applicant."))
+        try:
+            number = _id_number(id_kind, fields.get("id_number"))
+            if id_kind == "ktp" and number == request.nik:
+                faults.append(_l("This is the applicant's own KTP-el: choose \"the applicant\" instead."))
+        except Invalid as fault:
+            faults.append(fault.message)
         attorney = bool(fields.get("attorney")) or evidence is not None
         if not attorney:
-            raise Invalid(_l("Someone other than the applicant needs a power of attorney (surat kuasa) signed "
-                             "by the applicant: tick that you checked it, or upload its scan. The document "
-                             "was not handed over."), code="handover")
+            faults.append(_l("Someone other than the applicant needs a power of attorney (surat kuasa) signed "
+                             "by the applicant: tick that you checked it, or upload its scan."))
+        if faults:
+            raise Invalid(" ".join(str(f) for f in faults) + " " + str(_l("The document was not handed over.")),
+                          code="handover")
     else:
         raise Invalid(_l("Choose who collects the document."), code="handover")
     attachment = None

@@ -288,6 +288,11 @@ def test_someone_else_without_a_power_of_attorney_does_not_get_the_document(clie
     assert fresh(db, req).state == "ready" and count_rows(db, DocumentHandover) == 0
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.hand_over")).one()
     assert refused.outcome == "refused"
+    # everything wrong with the form is said in one answer, not one fault per try
+    page = _hand_over(client, req, who="other", name="", relation="", id_kind="ktp", id_number="12ab").text
+    for words in ("Isikan nama orang", "Pilih hubungan", "NIK hanya boleh berisi angka", "harus membawa surat kuasa",
+                  "Dokumen belum diserahkan"):
+        assert words in page, words
 
 
 @pytest.mark.parametrize("fields,message", [
