@@ -89,6 +89,7 @@ def test_the_same_file_matches_and_one_changed_byte_does_not(db, client, sign, a
     # a changed file is said first, above the letter's valid status
     page = response.get_data(as_text=True)
     assert page.index('data-result="mismatch"') < page.index('data-testid="check-status"')
+    assert "SAH" not in page and "alert-success" not in page  # no green box under the red one
     # nothing of the uploads is kept
     assert (sorted(folder.rglob("*")) if folder.exists() else []) == before
 
