@@ -104,9 +104,19 @@ def _ahli_waris(req):
              for i, h in enumerate(data["heirs"], start=1)]
     return ("SURAT KETERANGAN AHLI WARIS", [
         f"Berdasarkan surat pernyataan ahli waris yang diketahui Lurah {req.kelurahan} beserta lampirannya, "
-        f"almarhum/almarhumah {data['name']}{nik}, yang meninggal dunia pada tanggal {_tanggal(data['date'])}, "
+        f"{_the_late(data)} {data['name']}{nik}, yang meninggal dunia pada tanggal {_tanggal(data['date'])}, "
         f"meninggalkan ahli waris sebanyak {len(heirs)} orang, yaitu:", *heirs,
         f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
+
+
+def _the_late(data: dict) -> str:
+    """"almarhum" or "almarhumah" by the deceased's NIK (a woman's day of birth is written plus 40);
+    without a NIK both, as before."""
+    from .nik import validate_nik
+    try:
+        return "almarhumah" if validate_nik(data.get("nik"), local=False).female else "almarhum"
+    except ValueError:
+        return "almarhum/almarhumah"
 
 
 def _dispensasi_nikah(req):

@@ -214,6 +214,15 @@ def test_a_first_ktp_el_is_for_17_or_married(client, login_as, doc_types, db):
     assert client.post("/documents/new", data=_intake_of(ktp, nik=seventeen)).status_code == 303
 
 
+def test_the_heirs_letter_says_almarhum_or_almarhumah_by_the_nik(make_request):
+    """The deceased's NIK says a man or a woman (a woman's day of birth plus 40): no "almarhum/almarhumah"."""
+    req = make_request("processing", "ahli-waris")
+    assert any(s.startswith("Berdasarkan") and "almarhum Almarhum Hasan" in s for s in draw(req).content.statements)
+    woman = dict(req.subject, nik=make_nik(date(1950, 3, 4), True, 4330), name="Hajjah Aminah")
+    req.subject_data = json.dumps(woman)
+    assert any("almarhumah Hajjah Aminah" in s for s in draw(req).content.statements)
+
+
 def test_an_sktm_for_the_applicant_himself_keeps_the_applicant_on_the_letter(make_request):
     req = make_request("processing", "sktm", name="Warga Sendiri")
     content = draw(req).content
