@@ -5,6 +5,7 @@ import io
 from flask import current_app
 from fpdf.enums import XPos, YPos
 
+from ..documents.models import KELURAHAN
 from ..i18n import gettext as _
 from ..letters.render import BULAN
 from ..pdftext import Pdf, pdf_text
@@ -62,6 +63,22 @@ def monthly_report(month: str, viewer=None) -> dict:
             "extra_tables": tables_for(month, viewer)}
 
 
+def kelurahan_rows(board) -> list[list]:
+    """Per kelurahan: the window's figures and what is open now. A kelurahan with open requests but none
+    received in the window is listed too, so the open counts add up to the per-type table's."""
+    rows = []
+    for name in KELURAHAN:
+        stats = board.by_kelurahan.get(name)
+        f = stats.figures() if stats else None
+        open_now = board.backlog["by_kelurahan"].get(name, {"open": 0, "overdue": 0})
+        if f is None and not open_now["open"]:
+            continue
+        rows.append([name, f["received"] if f else 0, f["handed_over"] if f else 0,
+                     hours(f["service_median"] if f else None), percent_text(f["within_percent"] if f else None),
+                     open_now["open"], open_now["overdue"]])
+    return rows
+
+
 def monthly_tables(report: dict) -> list[tuple[str, list, list]]:
     """The report's tables as (title, headers, rows) of plain values, for XLSX and PDF alike."""
     service, competence = report["service"], report["competence"]
@@ -79,12 +96,7 @@ def monthly_tables(report: dict) -> list[tuple[str, list, list]]:
     type_rows.append([_("All types"), f["received"], f["handed_over"], hours(f["service_median"]),
                       hours(f["service_p90"]), percent_text(f["within_percent"]), f["returned_count"],
                       hours(f["returned_median"]), hours(f["pickup_median"]), hours(f["pickup_p90"])])
-    kel_rows = []
-    for name, stats in sorted(service.by_kelurahan.items()):
-        f = stats.figures()
-        open_now = service.backlog["by_kelurahan"].get(name, {"open": 0, "overdue": 0})
-        kel_rows.append([name, f["received"], f["handed_over"], hours(f["service_median"]),
-                         percent_text(f["within_percent"]), open_now["open"], open_now["overdue"]])
+    kel_rows = kelurahan_rows(service)
     backlog_rows = [[names.get(type_id, "?"), cell["open"], cell["overdue"]]
                     for type_id, cell in sorted(service.backlog["by_type"].items())]
     unit_rows = [[row.name, row.people, row.reached, percent_text(row.reached_percent), row.jp, row.planned,

@@ -120,19 +120,8 @@ def _service_tables(board) -> dict:
     type_month = ([_("Document type"), _("Month"), _("Received"), _("Handed over"), _("Service time median"),
                    _("Service time p90"), _("Within the service standard"), _("Pick-up delay median"),
                    _("Pick-up delay p90")], month_rows)
-    kel_rows = []
-    for name in KELURAHAN:
-        f = board.by_kelurahan.get(name)
-        f = f.figures() if f else None
-        open_now = board.backlog["by_kelurahan"].get(name, {"open": 0, "overdue": 0})
-        if f is None and not open_now["open"]:
-            continue
-        kel_rows.append([name, f["received"] if f else 0, f["handed_over"] if f else 0,
-                         hours(f["service_median"] if f else None),
-                         exports.percent_text(f["within_percent"] if f else None), open_now["open"],
-                         open_now["overdue"]])
     kelurahan = ([_("Kelurahan"), _("Received"), _("Handed over"), _("Service time median"),
-                  _("Within the service standard"), _("Open now"), _("Overdue now")], kel_rows)
+                  _("Within the service standard"), _("Open now"), _("Overdue now")], exports.kelurahan_rows(board))
     ages = ([_("Age (calendar days)"), _("Open now")],
             [[label, board.backlog["ages"][label]] for _lo, _hi, label in AGE_BUCKETS])
     names = {t.id: t.name for t in board.types}

@@ -223,3 +223,11 @@ def test_a_table_in_excel_keeps_an_nip_as_its_18_digits(client, login_as, db, us
     assert rows[0][:2] == ("Nama", "NIP")
     row = next(r for r in rows[1:] if r[0] == users["asn"].full_name)
     assert row[1] == "198503142010011002" and isinstance(row[4], int)
+
+
+def test_a_kelurahan_with_open_requests_is_listed_even_without_any_received_this_month():
+    """The monthly report left out Bagus Kuning (3 open, none received in the month), so its open
+    requests added up to 22 by kelurahan and 25 by type: the page and the report share one rule now."""
+    from types import SimpleNamespace
+    board = SimpleNamespace(by_kelurahan={}, backlog={"by_kelurahan": {"Bagus Kuning": {"open": 3, "overdue": 1}}})
+    assert exports.kelurahan_rows(board) == [["Bagus Kuning", 0, 0, "–", "–", 3, 1]]
