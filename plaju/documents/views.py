@@ -204,15 +204,19 @@ def _audit_refused_intake(form, errors) -> None:
                   reason="; ".join(str(f) for f in faults)[:2000])
 
 
-@bp.get("/new/checklist")
+@bp.route("/new/checklist", methods=["GET", "POST"])
 def checklist():
+    """The part of the intake form that depends on the type. The type select POSTs what is typed there
+    (a POST: NIKs stay out of addresses and logs), so switching types and back loses nothing."""
     _require(*svc.INTAKE)
-    type_id = int_arg("type_id")
+    raw = request.form.get("type_id") if request.method == "POST" else request.args.get("type_id")
+    type_id = int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
     if not wants_fragment():  # only a part of the intake page: without HTMX show the whole page
         return redirect(url_for(".new", type_id=type_id) if type_id else url_for(".new"), 303)
     types = svc.active_types()
     chosen = next((t for t in types if t.id == type_id), None)
-    return render_page_or_block("documents/new.html", "checklist", chosen=chosen, ticked=set(), errors={},
+    ticked = {int(r) for r in request.form.getlist("requirements") if r.isdigit() and len(r) < 10}
+    return render_page_or_block("documents/new.html", "checklist", chosen=chosen, ticked=ticked, errors={},
                                 form=None, types=types, max_mb=0, **_subject_context(request.form))
 
 

@@ -240,6 +240,14 @@ def test_choosing_a_type_shows_its_checklist_without_saving(client, login_as, do
     no_js = client.post("/documents/new", data={"type_id": str(akta.id), "refresh": "1"})
     assert no_js.status_code == 200 and "Surat keterangan lahir" in no_js.get_data(as_text=True)
     assert _count(db, DocumentRequest) == 0
+    # the select posts what is typed in its part of the form: switching types and back loses nothing
+    first = akta.requirements[0].id
+    back = client.post("/documents/new/checklist", headers={"HX-Request": "true"},
+                       data={"type_id": str(akta.id), "s_name": "Bayi Budi", "s_place": "Palembang",
+                             "requirements": [str(first)]}).get_data(as_text=True)
+    assert 'value="Bayi Budi"' in back and 'value="Palembang"' in back
+    assert f'value="{first}" id="req-{first}" checked' in back
+    assert _count(db, DocumentRequest) == 0
 
 
 def test_every_fault_is_shown_at_once(client, login_as, form, db):

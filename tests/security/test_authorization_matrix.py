@@ -516,6 +516,8 @@ ROWS = [
         lambda w, me: Call("/documents/new", w.intake_body())),
     Row("GET", "/documents/new/checklist", "", "L 403 303 303 403 403 403 403 303",
         lambda w, me: Call(f"/documents/new/checklist?type_id={w.types['domisili'].id}")),
+    Row("POST", "/documents/new/checklist", "", "L 403 303 303 403 403 403 403 303",
+        lambda w, me: Call("/documents/new/checklist", {"type_id": str(w.types['domisili'].id)})),
     Row("GET", "/documents/<int:request_id>", "own", "L 403 200 200 403 200 403 403 200",
         lambda w, me: Call(f"/documents/{_own(w, me, 'request').id}")),
     Row("GET", "/documents/<int:request_id>", "other", "L 403 200 200 403 200 403 403 200",
