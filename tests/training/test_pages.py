@@ -102,7 +102,11 @@ def test_enrolling_is_refused_in_place_and_nothing_is_saved(client, login_as, us
                            headers=HX)
     assert response.status_code == 422
     assert 'data-testid="action-error"' in response.text and message in response.text
+    assert response.text.count(message) == 1  # said once, not again under the error
     assert "HX-Retarget" not in response.headers
+    assert "training-changed" in response.headers["HX-Trigger"]  # the seats badge above refreshes itself
+    if problem != "twice":  # closed for everyone: no form left to try again, not even a nomination
+        assert 'data-testid="enrol-button"' not in response.text
     assert _count(db, Enrolment) == before
     assert _refusals(db, "enrolment.request")
 

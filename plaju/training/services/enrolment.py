@@ -27,21 +27,30 @@ def can_nominate(actor, user) -> bool:
     return user.supervisor_id == actor.id
 
 
-def enrol_refusal(course: Course, user, actor=None) -> str | None:
-    """Why `user` cannot enrol in `course` now, or None. The button and the POST both ask this."""
+def course_closed(course: Course) -> str | None:
+    """Why nobody can enrol in `course` now (not offered, no modules, deadline, over, full), or None: the
+    page then offers no form at all, not even a supervisor's nomination."""
     if not course.active:
         return _("This course is no longer offered.")
     if course.is_elearning and not course.modules:
         return _("This e-learning course has no modules yet.")
-    if user.supervisor_id is None:
-        return _("%(name)s has no direct supervisor recorded, so nobody can approve the request. "
-                 "Ask Kepegawaian to record one.", name=user.full_name)
     if deadline_passed(course):
         return _("The enrolment deadline of this course has passed.")
     if course_over(course):
         return _("This course is over: enrol in a later run of it.")
     if course.quota is not None and seats_taken(course.id) >= course.quota:
         return _("The course is full: no seats are left.")
+    return None
+
+
+def enrol_refusal(course: Course, user, actor=None) -> str | None:
+    """Why `user` cannot enrol in `course` now, or None. The button and the POST both ask this."""
+    closed = course_closed(course)
+    if closed:
+        return closed
+    if user.supervisor_id is None:
+        return _("%(name)s has no direct supervisor recorded, so nobody can approve the request. "
+                 "Ask Kepegawaian to record one.", name=user.full_name)
     existing = db.session.scalar(select(Enrolment.id).where(
         Enrolment.course_id == course.id, Enrolment.user_id == user.id,
         Enrolment.state.not_in(CLOSED_STATES)))

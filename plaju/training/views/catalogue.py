@@ -87,7 +87,17 @@ def _course_page(course: Course, form=None, error=None, status=200):
     form = form or _enrol_form(course)
     refusal = enrolment_service.enrol_refusal(course, user, user)
     return render_page_or_block("training/course.html", "enrol", course=course, mine=mine, form=form,
-                                refusal=refusal, error=error, nominating=len(form.user_id.choices) > 1), status
+                                refusal=refusal, error=error, nominating=len(form.user_id.choices) > 1,
+                                closed=enrolment_service.course_closed(course)), status
+
+
+def _refused(course_id: int, form, refusal: Refused):
+    """The enrol box again with the refusal; the seats badge above it refreshes itself (someone else may
+    just have taken the last seat)."""
+    db.session.expire_all()
+    html, status = _course_page(db.session.get(Course, course_id), form, error=str(refusal.message),
+                                status=refusal.status)
+    return trigger(make_response(html, status), EVENT)
 
 
 @bp.get("/courses/<int:course_id>")
@@ -106,18 +116,14 @@ def enrol(course_id: int):
         try:
             enrolment_service.request_enrolment(course, outsider, actor(), "")
         except Refused as refusal:
-            db.session.expire_all()
-            return _course_page(db.session.get(Course, course_id), form, error=str(refusal.message),
-                                status=refusal.status)
+            return _refused(course_id, form, refusal)
     if not form.validate_on_submit():
         return _course_page(course, form, status=422)
     person = db.session.get(User, form.user_id.data)
     try:
         enrolment = enrolment_service.request_enrolment(course, person, actor(), form.motivation.data or "")
     except Refused as refusal:
-        db.session.expire_all()
-        return _course_page(db.session.get(Course, course_id), form, error=str(refusal.message),
-                            status=refusal.status)
+        return _refused(course_id, form, refusal)
     if person.id == current_user.id:
         message = _("Your request was sent to your supervisor.")
     elif enrolment.state == "approved":
