@@ -11,7 +11,7 @@ from ...i18n import gettext as _
 from ...i18n import wib_text
 from ...workflow import Invalid, NotAllowed, fire
 from ..models import Course, Enrolment, Module, ModuleProgress
-from ..workflow import elearning_done
+from ..workflow import ENROLMENT_FLOW, elearning_done
 from .common import refuse
 
 
@@ -20,8 +20,11 @@ def _check_learner(enrolment, user):
         raise NotAllowed(_("Only the enrolled ASN can follow this course."), code="role")
     if not enrolment.course.is_elearning:
         raise Invalid(_("This course is not an e-learning course."), code="method")
-    if enrolment.state != "in_progress":
+    if enrolment.state in ("requested", "approved"):
         raise Invalid(_("The e-learning opens after the Camat has signed off the enrolment."), code="state")
+    if enrolment.state != "in_progress":  # e.g. finished from another tab: say so, not "not open yet"
+        raise Invalid(_("This e-learning is closed for this enrolment (status: %(state)s); nothing is left to do here.",
+                        state=ENROLMENT_FLOW.state(enrolment.state).label), code="state")
 
 
 def done_module_ids(enrolment) -> set[int]:
