@@ -14,6 +14,7 @@ REQUIREMENT_LABEL_MAX = 200
 NAME_WORD_MAX = 60
 PURPOSE_MAX = 200
 ADDRESS_MAX = 200
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # tracking codes: no 0/O, 1/I, read aloud at the counter
 KELURAHAN = ["Plaju Darat", "Talang Putri", "Komperta", "Plaju Ilir", "Talang Bubuk", "Plaju Ulu",
              "Bagus Kuning"]
 

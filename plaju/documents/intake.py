@@ -1,0 +1,253 @@
+"""Taking a request in at the counter: the intake's rules (requirements, contact, purpose, address,
+minimum age, whom the document is about), one for the service and for the form's faults shown at once,
+the tracking code, and the scans added later. Views reach it through documents.services."""
+import json
+import secrets
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import format_date
+from sqlalchemy import select
+
+from .. import once, uploads
+from ..audit import record as audit
+from ..database import utcnow
+from ..extensions import db
+from ..i18n import gettext as _
+from ..notify.citizen import InvalidEmail, normalise_email
+from ..notify.phone import InvalidPhone, normalise_msisdn
+from ..timeutil import today_wib
+from ..workflow import started
+from . import sla, subjects
+from .calendar import holiday_set
+from .models import (
+    ADDRESS_MAX,
+    CODE_ALPHABET,
+    PURPOSE_MAX,
+    DocumentAttachment,
+    DocumentNameWord,
+    DocumentRequest,
+    DocumentType,
+    name_words,
+)
+from .nik import validate_nik
+from .workflow import OPEN_STATES
+
+
+class IntakeRefused(ValueError):
+    """The intake form cannot be accepted; `field` names where the message belongs, `faults` every faulty
+    field's message when there are several (field -> message)."""
+
+    def __init__(self, message, field=None, faults: dict | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.faults = faults or {field or "form": message}
+
+
+def new_tracking_code() -> str:
+    """PLJ- and 10 random characters: 50 bits from `secrets`, not guessable, easy to read out."""
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+    return f"PLJ-{body[:5]}-{body[5:]}"
+
+
+def missing_requirements(doc_type: DocumentType, ticked: set[int]) -> str | None:
+    missing = [r.label for r in doc_type.requirements if r.required and r.id not in ticked]
+    if not missing:
+        return None
+    return _("Required documents are missing: %(items)s. The request cannot be taken in until the citizen "
+             "brings them.", items=", ".join(missing))
+
+
+def contact_details(phone: str | None, email: str | None, consent: bool) -> tuple[str, str]:
+    """The phone as 628... and the e-mail address, or IntakeRefused naming the field at fault."""
+    try:
+        phone = normalise_msisdn(phone) if (phone or "").strip() else ""
+    except InvalidPhone as refused:
+        raise IntakeRefused(refused.message, "phone") from None
+    try:
+        email = normalise_email(email)
+    except InvalidEmail as refused:
+        raise IntakeRefused(refused.message, "email") from None
+    if consent and not (phone or email):
+        raise IntakeRefused(_("Updates need a mobile number or an e-mail address: enter one, or untick the "
+                              "consent."), "contact_consent")
+    return phone, email
+
+
+def purpose_fault(doc_type: DocumentType, purpose: str) -> str | None:
+    """A letter the Camat signs says what it is for: asked at the counter, never taken from the note."""
+    if not doc_type.camat_signs:
+        return None
+    if not (purpose or "").strip():
+        return _("Enter what the letter is for (e.g. school registration): it is printed on the letter.")
+    if len(purpose.strip()) > PURPOSE_MAX:
+        return _("The purpose may be at most %(max)s characters long.", max=PURPOSE_MAX)
+    return None
+
+
+def age_fault(doc_type: DocumentType, nik: str | None, married: bool, day) -> str | None:
+    """A document given from an age (a first KTP-el from 17, UU 24/2013 Pasal 63) refuses a younger applicant
+    by the NIK's date of birth, unless the clerk ticked that the applicant is or was married."""
+    if not doc_type.min_age or married or not nik:
+        return None
+    try:
+        born = validate_nik(nik, local=False).birth_date
+    except ValueError:  # a wrong NIK is told by its own field
+        return None
+    age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if age >= doc_type.min_age:
+        return None
+    return _("By the NIK the applicant is %(age)s years old; %(type)s is given from %(min)s years. Tick \"married "
+             "or was married\" if that is the case, and ask for the marriage certificate.", age=age,
+             type=doc_type.name, min=doc_type.min_age)
+
+
+def address_fault(doc_type: DocumentType, address: str) -> str | None:
+    """A letter the Camat signs states where the citizen lives (a domisili letter is nothing else)."""
+    if not doc_type.camat_signs:
+        return None
+    if len((address or "").strip()) < 5:
+        return _("Enter the address: street, house number and RT/RW, as the letter states it.")
+    if len(address.strip()) > ADDRESS_MAX:
+        return _("The address may be at most %(max)s characters long.", max=ADDRESS_MAX)
+    return None
+
+
+def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
+                   ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
+                   holidays=None, once_token: str | None = None, confirm_duplicate: bool = False,
+                   subject: dict | None = None, email: str = "",
+                   contact_consent: bool = False, purpose: str = "", address: str = "",
+                   married: bool = False) -> DocumentRequest:
+    """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
+
+    Anything refused raises IntakeRefused before a row exists; files stored before a failure are
+    removed again so nothing is left on disk. With `once_token` (the form's one-time token) a second
+    post of the same form raises once.AlreadyDone with the first request's receipt. An open request
+    for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it. `subject`
+    holds the subject fields of the form (subjects.from_form), checked by the type's subject kind."""
+    checked = validate_nik(nik, local=not doc_type.other_regions)
+    phone, email = contact_details(phone, email, contact_consent)
+    if not doc_type.active:
+        raise IntakeRefused(_("This document type is no longer offered."), "type_id")
+    try:
+        intake_day = sla.wib_date(received_at or utcnow())  # "recent" and "not in the future" from the intake day
+        subject_data = subjects.validate(doc_type.subject_kind, subject or {}, checked.value, intake_day,
+                                         local=not doc_type.other_regions)
+    except subjects.SubjectRefused as refused:
+        raise IntakeRefused(refused.message, refused.field, refused.faults) from None
+    message = missing_requirements(doc_type, ticked)
+    if message:
+        raise IntakeRefused(message, "requirements")
+    purpose = (purpose or "").strip()
+    message = purpose_fault(doc_type, purpose)
+    if message:
+        raise IntakeRefused(message, "purpose")
+    address = " ".join((address or "").split())
+    message = address_fault(doc_type, address)
+    if message:
+        raise IntakeRefused(message, "address")
+    message = age_fault(doc_type, checked.value, married, intake_day)
+    if message:
+        raise IntakeRefused(message, "married")
+    if married and doc_type.min_age:  # the clerk's statement that let a younger applicant in, kept with it
+        subject_data = {**subject_data, "married": True}
+    try:
+        token = once.claim(actor, once_token) if once_token is not None else None
+        if not confirm_duplicate:
+            twin = open_duplicate(checked.value, doc_type)
+            if twin is not None:
+                raise IntakeRefused(_("This citizen already has an open request for %(type)s (%(code)s, received "
+                                      "%(date)s). Tick \"Register anyway\" only if a second one is really needed.",
+                                      type=doc_type.name, code=twin.tracking_code,
+                                      date=format_date(sla.wib_date(twin.received_at), "d MMMM yyyy")),
+                                    "duplicate")
+        with uploads.stored(files) as stored:
+            now = received_at or utcnow()
+            holidays = holiday_set() if holidays is None else holidays
+            budget = sla.budget_minutes(doc_type.service_amount, doc_type.service_unit)
+            req = DocumentRequest(
+                tracking_code=new_tracking_code(), type=doc_type, nik=checked.value, name=name.strip(),
+                name_key=name.strip().lower(), phone=phone, email=email, kelurahan=kelurahan,
+                contact_consent_at=now if contact_consent else None,
+                contact_consent_by_id=actor.id if contact_consent else None,
+                note=(note or "").strip(), purpose=purpose if doc_type.camat_signs else "",
+                address=address if doc_type.camat_signs else "",
+                subject_data=json.dumps(subject_data, ensure_ascii=False),
+                state="received", version=0, created_by_id=actor.id,
+                received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
+                due_at=sla.add_working_minutes(now, budget, holidays),
+                checklist=json.dumps([{"id": r.id, "label": r.label, "required": r.required,
+                                       "ok": r.id in ticked} for r in doc_type.requirements], ensure_ascii=False))
+            db.session.add(req)
+            db.session.flush()
+            db.session.add_all(DocumentNameWord(request_id=req.id, word=w) for w in name_words(req.name))
+            _attach(req, actor, stored)
+            if token is not None:
+                once.complete(token, url_for("documents.receipt", request_id=req.id))
+            audit.record("document.receive", actor=actor, subject_type="document", subject_id=req.id,
+                         to_state="received", changes={"type": [None, doc_type.code],
+                                                       "kelurahan": [None, kelurahan],
+                                                       "attachments": [None, len(stored)],
+                                                       **({"purpose": [None, purpose]}
+                                                          if doc_type.camat_signs else {}),
+                                                       **({"contact_consent": [None, True]}
+                                                          if contact_consent else {}),
+                                                       **({"married": [None, True]}
+                                                          if subject_data.get("married") else {})})
+            started(req, actor)
+            db.session.commit()
+            return req
+    except uploads.UploadRefused as refused:
+        raise IntakeRefused(str(refused), "attachments") from None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def subject_fault(doc_type: DocumentType, subject: dict, applicant_nik: str | None):
+    """The subject fields' faults (SubjectRefused.faults) for the form to show beside other faults (the
+    NIK may be wrong too), or None. The same rule create_request() enforces."""
+    try:
+        nik = validate_nik(applicant_nik, local=not doc_type.other_regions).value
+    except ValueError:
+        nik = ""
+    try:
+        subjects.validate(doc_type.subject_kind, subject, nik, today_wib(), local=not doc_type.other_regions)
+    except subjects.SubjectRefused as refused:
+        return refused
+    return None
+
+
+def open_duplicate(nik: str, doc_type: DocumentType) -> DocumentRequest | None:
+    """The oldest open request of this NIK for this type, if any (a double registration)."""
+    return db.session.scalars(select(DocumentRequest).where(
+        DocumentRequest.nik == nik, DocumentRequest.type_id == doc_type.id,
+        DocumentRequest.state.in_(OPEN_STATES)).order_by(DocumentRequest.id).limit(1)).first()
+
+
+def _attach(req: DocumentRequest, actor, stored) -> None:
+    for s in stored:
+        db.session.add(DocumentAttachment(request_id=req.id, stored_name=s.name, original_name=s.original_name,
+                                          mime=s.mime, size=s.size, sha256=s.sha256, uploaded_by_id=actor.id))
+
+
+def add_attachments(req: DocumentRequest, actor, files) -> int:
+    """Add scans to an open request (e.g. documents the citizen brought back)."""
+    if req.state not in OPEN_STATES:
+        raise IntakeRefused(_("Files can only be added while the request is open."), "attachments")
+    try:
+        with uploads.stored(files) as stored:
+            if not stored:
+                raise IntakeRefused(_("No file was chosen."), "attachments")
+            _attach(req, actor, stored)
+            audit.record("document.attach", actor=actor, subject_type="document_file", subject_id=req.id,
+                         changes={"attachments": [None, [s.original_name for s in stored]]})
+            db.session.commit()
+            return len(stored)
+    except uploads.UploadRefused as refused:
+        raise IntakeRefused(str(refused), "attachments") from None
+    except BaseException:
+        db.session.rollback()
+        raise
