@@ -114,7 +114,7 @@ def new():
         form.type_id.data = chosen.id  # preselected, e.g. /documents/new?type_id=3
     ticked = {int(v) for v in request.form.getlist("requirements") if v.isdigit()}
     errors = {}
-    if request.method == "POST" and "refresh" not in request.form:
+    if request.method == "POST" and not ({"refresh", "add_heir"} & request.form.keys()):
         first = once.replay(form)
         if first:  # the same form again (double click, re-post, second tab): show what the first made
             return _already_done(first)
@@ -178,14 +178,23 @@ def _file_fault(form, errors: dict) -> None:
                 errors["attachments"] = str(refused)
 
 
-HEIR_ROWS = 6  # blank rows are ignored; a longer list of heirs goes into the attached statement
+HEIR_ROWS = 6  # shown at first; blank rows are ignored and "add a row" gives more, up to subjects.MAX_HEIRS
+
+
+def _heir_rows(posted) -> int:
+    """As many rows as were sent (nothing typed is dropped), one more when the clerk asked for it."""
+    rows = max(HEIR_ROWS, len(posted.getlist("h_name")))
+    if posted.get("add_heir"):
+        rows += 1
+    return min(rows, subjects.MAX_HEIRS)
 
 
 def _subject_context(posted) -> dict:
     """The subject fields of the intake form (they appear for the chosen type) and what was typed."""
+    rows = _heir_rows(posted)
     return {"subject_choices": subjects.choices, "relations": subjects.RELATIONS, "parents": subjects.PARENTS,
             "sexes": subjects.SEXES, "kinds": subjects.KINDS, "posted": posted,
-            "heir_rows": range(HEIR_ROWS),
+            "heir_rows": range(rows), "more_heirs": rows < subjects.MAX_HEIRS,
             "max_date": today_wib().isoformat()}
 
 

@@ -153,6 +153,32 @@ def test_the_subject_fields_appear_for_the_chosen_type(client, login_as, doc_typ
     assert " style=" not in heirs
 
 
+def test_more_heirs_than_the_first_rows_get_rows_of_their_own(client, login_as, doc_types, db):
+    """Six rows at first; "add a row" gives one more, keeps what was typed, up to subjects.MAX_HEIRS."""
+    from plaju.documents.subjects import MAX_HEIRS
+    login_as("clerk")
+    waris = doc_types["ahli-waris"]
+    names = [f"Ahli Waris {i}" for i in range(6)]
+    sent = {"type_id": str(waris.id), "h_name": names, "h_nik": [""] * 6, "h_relation": ["anak"] * 6,
+            "add_heir": "1"}
+    more = client.post("/documents/new/checklist", data=sent, headers={"HX-Request": "true"}).text
+    assert more.count('name="h_nik"') == 7 and all(f'value="{n}"' in more for n in names)
+    assert 'id="h_name_6"' in more and "autofocus" in more.split('id="h_name_6"')[1].split(">")[0]
+    full = client.post("/documents/new/checklist", headers={"HX-Request": "true"}, data={
+        **sent, "h_name": [f"W {i}" for i in range(MAX_HEIRS + 3)]}).text
+    assert full.count('name="h_nik"') == MAX_HEIRS and 'data-testid="add-heir"' not in full
+    # without JavaScript the button posts the whole form: a longer form comes back and nothing is saved
+    page = client.post("/documents/new", data=_intake_of(waris, **sent))
+    assert page.status_code == 200 and page.text.count('name="h_nik"') == 7
+    assert count_rows(db, DocumentRequest) == 0
+    # seven heirs are taken in
+    heir_niks = [make_nik(date(1970, 1, 1 + i), i % 2 == 0, 40 + i) for i in range(7)]
+    data = _intake_of(waris, s_nik="", s_name="Almarhum Contoh", s_date="2026-01-05", s_relation="anak",
+                      h_name=[f"Ahli Waris {i}" for i in range(7)], h_nik=heir_niks, h_relation=["anak"] * 7)
+    assert client.post("/documents/new", data=data).status_code == 303
+    assert len(db.session.scalars(select(DocumentRequest)).one().subject["heirs"]) == 7
+
+
 def test_an_sktm_for_a_family_member_names_that_person_and_who_asked(client, login_as, doc_types, db):
     login_as("clerk")
     sktm = doc_types["sktm"]
