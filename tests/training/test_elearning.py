@@ -49,7 +49,7 @@ def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, d
     next_step = page.split("Langkah berikutnya")[1][:400]
     assert "Selesai, menunggu verifikasi" in page and "E-learning selesai" not in next_step
     # the history names the quiz's fields in words, not "attempts: 0 -> 1"
-    assert "Percobaan berturut-turut" in page and "Nilai percobaan ini" in page and "attempts" not in page
+    assert "Kesempatan kuis terpakai" in page and "Nilai percobaan ini" in page and "attempts" not in page
     # the same quiz sent again from a second tab: told it is closed, not that it has not opened yet
     again = client.post(f"/training/enrolments/{row.id}/quiz", data={f"q{q1.id}": "1", f"q{q2.id}": "0"})
     assert "sudah tertutup untuk pendaftaran ini (status: Selesai, menunggu verifikasi)" in again.text

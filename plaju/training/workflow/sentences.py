@@ -49,7 +49,7 @@ vocabulary.describe_actions({
 })
 vocabulary.describe_fields({
     "approved_by_id": _l("Approved by"), "signed_by_id": _l("Signed off by"), "evidence": _l("Evidence"),
-    "quiz_score": _l("Quiz score"), "attempt": _l("Score of this attempt"), "attempts": _l("Attempts in a row"),
+    "quiz_score": _l("Quiz score"), "attempt": _l("Score of this attempt"), "attempts": _l("Quiz attempts used"),
     "jp_credited": _l("JP credited"),
     "credited_year": _l("Year credited"), "notes": _l("Notes"), "supersedes": _l("Replaces plan"),
     "course": _l("Course"), "asn": _l("ASN"), "module": _l("Module"), "question": _l("Question"),
