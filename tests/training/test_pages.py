@@ -46,6 +46,21 @@ def test_catalogue_filters_and_active_search(client, login_as, make_course):
     assert "Komunikasi Daring" in non_classical and "Pelayanan Prima" not in non_classical
 
 
+def test_who_may_sign_off_a_routine_course_is_said_to_those_who_sign_and_hr_only(client, login_as, make_course,
+                                                                                 enrol, users):
+    course = make_course(title="Mentoring Rutin", routine=True)
+    enrolment = enrol(course, users["asn"])
+    note = "Plh/Plt Camat boleh mengesahkan"
+    login_as("asn")  # the ASN chooses a course by its content; the sign-off rule is the leaders' business
+    for path in ("/training/courses/", f"/training/courses/{course.id}", f"/training/enrolments/{enrolment.id}"):
+        page = client.get(path)
+        assert page.status_code == 200 and note not in page.text, path
+    for who in ("camat", "hr"):
+        login_as(who)
+        assert note in client.get(f"/training/courses/{course.id}").text
+        assert note in client.get("/training/courses/").text
+
+
 def test_seats_badge_counts_down_live(client, login_as, users, make_course, enrol, db):
     course = make_course(quota=2)
     login_as("asn")
