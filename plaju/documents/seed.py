@@ -232,8 +232,7 @@ def fake_subject(kind: str, fake, rng: random.Random, serial: int, received) -> 
     return {}
 
 
-def _working_days_ago(days: int, holidays) -> object:
-    moment = utcnow()
+def _working_days_ago(days: int, holidays, moment) -> object:
     while days > 0:
         moment -= timedelta(days=1)
         if sla.is_working_day(sla.wib_date(moment), holidays):
@@ -262,7 +261,9 @@ def seed_documents() -> None:
     password = current_app.config["DEMO_PASSWORD"]
     plan = [(state, overdue) for state in PATHS for overdue in (False, True)]
     plan += [("received", False)] * 3 + [("verifying", False)] * 2 + [("ready", False)] * 2
-    now = utcnow()
+    # the office's last open moment: a demo started at night still has requests served in working hours
+    # today (its service times are not all 0,0 hours)
+    now = sla.last_working_moment(utcnow(), holidays)
     # every intake and step gets a moment in the past; they run in time order so that the audit log,
     # like a real one, is chronological
     events = []
@@ -278,7 +279,7 @@ def seed_documents() -> None:
         name = fake.name_female() if female else fake.name_male()
         budget_days = max(1, sla.budget_minutes(doc_type.service_amount, doc_type.service_unit) // sla.DAY_MINUTES)
         ago = budget_days + rng.randint(1, 4) if overdue else rng.randint(0, max(budget_days - 1, 0))
-        received_at = _working_days_ago(ago, holidays) - timedelta(minutes=rng.randint(30, 300))
+        received_at = _working_days_ago(ago, holidays, now) - timedelta(minutes=rng.randint(30, 300))
         intake = dict(actor=people["petugas"], nik=nik, name=name, phone=fake.numerify("08%#########"),
                       contact_consent=serial % 3 != 0,  # most citizens agree to hear of their request
                       kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,

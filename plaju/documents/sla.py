@@ -51,6 +51,16 @@ def add_working_minutes(start: datetime, minutes: int, holidays=frozenset()) -> 
         cursor = _at(day, OPEN)
 
 
+def last_working_moment(value: datetime, holidays=frozenset()) -> datetime:
+    """`value` (naive UTC) if the office is open then, else the close of the last working day before it."""
+    here = _wib(value)
+    day = here.date()
+    while not (is_working_day(day, holidays) and here > _at(day, OPEN)):
+        day -= timedelta(days=1)
+        here = _at(day, CLOSE)
+    return _utc(min(here, _at(day, CLOSE)))
+
+
 def working_minutes_between(start: datetime, end: datetime, holidays=frozenset()) -> int:
     """Working minutes from `start` to `end` (naive UTC or aware); 0 when end is not after start."""
     a, b = _wib(start), _wib(end)

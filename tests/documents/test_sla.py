@@ -175,3 +175,14 @@ def test_sweep_with_a_base_url_links_locally_and_puts_the_address_in_the_text(ap
     login_as("kasi")
     mine = next(n for n in notes if n.user_id == users["kasi"].id)
     assert client.post(f"/notifications/{mine.id}/open").headers["Location"] == f"/documents/{late.id}"
+
+
+def test_the_last_working_moment_is_now_in_office_hours_else_the_last_close():
+    def utc(*args):
+        return datetime(*args, tzinfo=WIB).astimezone(UTC).replace(tzinfo=None)
+    assert sla.last_working_moment(utc(2026, 11, 30, 10, 15)) == utc(2026, 11, 30, 10, 15)  # Monday, open
+    assert sla.last_working_moment(utc(2026, 12, 1, 3, 42)) == utc(2026, 11, 30, 16, 0)  # before opening
+    assert sla.last_working_moment(utc(2026, 11, 30, 19, 0)) == utc(2026, 11, 30, 16, 0)  # after closing
+    assert sla.last_working_moment(utc(2026, 11, 30, 8, 0)) == utc(2026, 11, 27, 16, 0)  # Monday 08.00: Friday
+    assert sla.last_working_moment(utc(2026, 11, 29, 12, 0)) == utc(2026, 11, 27, 16, 0)  # Sunday
+    assert sla.last_working_moment(utc(2026, 11, 30, 12, 0), {date(2026, 11, 30)}) == utc(2026, 11, 27, 16, 0)
