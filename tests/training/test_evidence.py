@@ -235,6 +235,50 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
     assert db.session.get(Enrolment, enrolment.id).state == "completed"
 
 
+def test_a_report_sent_by_mistake_is_withdrawn_before_verification_and_can_be_sent_again(
+        client, login_as, users, make_course, enrol, db):
+    """An ASN reported the wrong training (or a wrong title): it is taken back while HR has not verified it,
+    HR's to-do goes with it, and the same certificate can then be reported again. A catalogue course that
+    was attended cannot be withdrawn after its completion is reported."""
+    ends = TODAY - timedelta(days=4)
+    body = {"title": "Pelatihan Arsip Salah Judul", "kind": "teknis", "method": "pelatihan",
+            "starts_on": (ends - timedelta(days=2)).isoformat(), "ends_on": ends.isoformat(), "jp": "12",
+            "certificate_number": "800/99/ANRI/2026", "certificate_date": ends.isoformat(),
+            "certificate_issuer": "ANRI", "certificate_jp": "12"}
+    login_as("asn")
+    assert client.post("/training/external", data=dict(body, evidence=pdf_upload(), form_token=new_token()),
+                       content_type="multipart/form-data").status_code == 303
+    enrolment = db.session.scalar(select(Enrolment))
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "/act/withdraw_report" in page and "Tarik laporan" in page
+    login_as("hr")  # HR verifies reports; taking one back is the ASN's own decision
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/withdraw_report",
+                       data={"version": enrolment.version, "confirmed": "1"}).status_code == 403
+    assert "Salah Judul" in client.get("/inbox/").text
+    login_as("asn")
+    unconfirmed = client.post(f"/training/enrolments/{enrolment.id}/act/withdraw_report",
+                              data={"version": enrolment.version})
+    assert unconfirmed.status_code == 422
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/withdraw_report",
+                       data={"version": enrolment.version, "confirmed": "yes"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "withdrawn"
+    login_as("hr")
+    assert "Salah Judul" not in client.get("/inbox/").text
+    login_as("asn")
+    again = dict(body, title="Pelatihan Kearsipan Dinamis", evidence=pdf_upload(), form_token=new_token())
+    assert client.post("/training/external", data=again, content_type="multipart/form-data").status_code == 303
+    # a catalogue course's completion is not withdrawn: HR returns it or verifies it
+    course = _past_course(make_course)
+    attended = enrol(course, users["asn"], "completed")
+    assert "/act/withdraw_report" not in client.get(f"/training/enrolments/{attended.id}").text
+    refused = client.post(f"/training/enrolments/{attended.id}/act/withdraw_report",
+                          data={"version": attended.version, "confirmed": "1"})
+    assert refused.status_code in (403, 422)
+    db.session.expire_all()
+    assert db.session.get(Enrolment, attended.id).state == "completed"
+
+
 def test_every_fault_of_a_certificate_is_told_at_once(users, make_course):
     from plaju.training.evidence import check_certificate
     course = _past_course(make_course)

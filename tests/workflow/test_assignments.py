@@ -277,6 +277,7 @@ def _row_in(spec, state, users, doc_type, trigger):
         day = today_wib() - timedelta(days=1)
         course = Course(title="K", kind="teknis", method="elearning" if elearning else "pelatihan", jp=2,
                         routine=trigger not in ("sign_off", "refuse_sign_off"), internal=internal,
+                        external=trigger == "withdraw_report",
                         starts_on=day if trigger == "attendance_met" else None,
                         ends_on=day if trigger == "attendance_met" else None)
         if elearning:

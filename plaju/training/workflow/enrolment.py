@@ -131,6 +131,15 @@ def _elearning_finished(enrolment, _actor):
     return None
 
 
+def _reported_outside(enrolment, _actor):
+    if not enrolment.course.external:
+        return _("Only a report of training outside the catalogue can be withdrawn before it is verified.")
+    return None
+
+
+_reported_outside.structural = True
+
+
 def _not_internal(enrolment, _actor):
     if enrolment.course.internal:
         return _("The office runs this course: its certificate is issued here, no upload is needed.")
@@ -324,6 +333,12 @@ ENROLMENT_FLOW = register(Spec(
              who=ENROLLED_ASN, style="outline-danger", todo=False, form=("confirm",), row_form=False,
              consequence=_l("Withdrawing ends this enrolment for good: your seat is given up and cannot be "
                             "taken back; to join the course again you must enrol anew.")),
+        # a training outside the catalogue reported by mistake (wrong title, sent twice): the ASN takes it
+        # back while HR has not verified it; its certificate may then be reported again
+        Step("withdraw_report", "completed", "withdrawn", _l("Withdraw the report"), who=ENROLLED_ASN,
+             guards=(_reported_outside,), style="outline-danger", todo=False, form=("confirm",), row_form=False,
+             consequence=_l("Withdrawing the report takes it out of HR's verification; no JP are credited. "
+                            "To have this training counted, report it again.")),
         Step("mark_not_completed", "in_progress", "not_completed", _l("Mark as not completed"),
              who=HR | DIRECT_SUPERVISOR | ORGANISER, four_eyes=True, comment_required=True, style="danger",
              todo=False),

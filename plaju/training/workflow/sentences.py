@@ -30,6 +30,7 @@ vocabulary.describe_actions({
     "enrolment.verify": _l("verified the completion and credited the JP"),
     "enrolment.return_evidence": _l("returned the evidence"),
     "enrolment.withdraw": _l("withdrew from the course"),
+    "enrolment.withdraw_report": _l("withdrew the report of training outside the catalogue"),
     "enrolment.mark_not_completed": _l("marked the course as not completed"),
     "enrolment.module_done": _l("finished a module"),
     "enrolment.quiz": _l("took the quiz"),
