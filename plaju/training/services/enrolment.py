@@ -203,25 +203,39 @@ def report_external(user, values: dict, stored, once_token: str | None = None) -
     certificate: a course kept out of the catalogue and an enrolment that starts completed, so HR
     verifies it like any other (the same facts, the same checks, the same page)."""
     try:
-        if stored is None:
-            raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
         token = once.claim_if_given(user, once_token)
         today = today_wib()
+        faults = []  # every fault at once: the ASN corrects the form in one go
+        if stored is None:
+            faults.append(("evidence", _("Upload the certificate or STTPP as evidence.")))
         if values["ends_on"] < values["starts_on"]:
-            raise Invalid(_("The end date is before the start date."), code="dates")
-        if values["ends_on"] > today:
-            raise Invalid(_("Completion can be reported from %(date)s, the last day of the course.",
-                            date=day(values["ends_on"])), code="not_over")
+            faults.append(("dates", _("The end date is before the start date.")))
+        elif values["ends_on"] > today:
+            faults.append(("not_over", _("Completion can be reported from %(date)s, the last day of the course.",
+                                         date=day(values["ends_on"]))))
         course = Course(title=values["title"].strip(), kind=values["kind"], method=values["method"],
                         jp=values["jp"], provider=(values.get("certificate_issuer") or "").strip()[:120],
                         starts_on=values["starts_on"], ends_on=values["ends_on"], quota=None, active=False,
                         external=True)
         # one report of a certificate at a time per person: two tabs sending the same one cannot both pass
         lock_row(User, user.id)
-        certificate = check_certificate(course, {
-            "number": values.get("certificate_number"), "date": values.get("certificate_date"),
-            "issuer": values.get("certificate_issuer"), "jp": values.get("certificate_jp")}, today,
-            holder_id=user.id)
+        try:
+            certificate = check_certificate(course, {
+                "number": values.get("certificate_number"), "date": values.get("certificate_date"),
+                "issuer": values.get("certificate_issuer"), "jp": values.get("certificate_jp")}, today,
+                holder_id=user.id)
+        except Invalid as fault:
+            faults.append((fault.code, fault.message))
+        else:
+            # outside the catalogue the certificate is the only source of the JP: a different figure typed
+            # as the training's would head its page while the printed one is credited
+            if certificate.jp != course.jp:
+                faults.append(("certificate_jp", _(
+                    "The training's JP (%(jp)s) differ from the JP printed on the certificate (%(printed)s). "
+                    "For training outside the catalogue enter the JP as printed.", jp=course.jp,
+                    printed=certificate.jp)))
+        if faults:
+            raise Invalid(" ".join(str(message) for _code, message in faults), code=faults[0][0])
         check_readable(stored.name, stored.mime)
         db.session.add(course)
         db.session.flush()

@@ -134,5 +134,13 @@ def external():
                 return redirect(url_for("training.enrolment", enrolment_id=enrolment.id), 303)
         else:
             status = 422
-    return render_page_or_block("training/external.html", "form", form=form, error=error,
+            sent = request.files.get("evidence")
+            if sent and sent.filename:  # the file's own fault now, not after the fields are put right
+                try:
+                    uploads.check(sent)
+                except uploads.UploadRefused as refusal:
+                    error = str(refusal)
+    # a browser never keeps a chosen file across a refused form: say so beside the field
+    rechoose = status != 200 and bool(getattr(request.files.get("evidence"), "filename", None))
+    return render_page_or_block("training/external.html", "form", form=form, error=error, rechoose=rechoose,
                                 max_mb=uploads.max_bytes() // (1024 * 1024)), status
