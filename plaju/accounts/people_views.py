@@ -145,8 +145,8 @@ def delegations():
             _deny(refusal, "delegation.create")
     form = DelegationForm()
     # the form offers only what the rules allow this person (the service still checks every POST)
-    principals, delegate_roles, kinds = rules.delegation_choices(_actor())
-    form.principal_id.choices = _user_choices(_("(choose)"), ids=principals)
+    principals, principal_roles, delegate_roles, kinds = rules.delegation_choices(_actor())
+    form.principal_id.choices = _user_choices(_("(choose)"), ids=principals, roles=principal_roles)
     if principals is not None and len(principals) == 1:
         form.principal_id.choices = form.principal_id.choices[1:]
     form.delegate_id.choices = _user_choices(_("(choose)"), roles=delegate_roles)

@@ -20,6 +20,8 @@ ACCOUNT_MANAGERS = ("admin", "hr")
 DELEGATORS = ("admin", "camat")
 # a stand-in must already hold one of these (granted by an admin)
 DELEGATE_ROLES = frozenset({"sekcam", "section_head"})
+# a Plh/Plt acts "atas nama" an official: only these offices have someone stood in for
+PRINCIPAL_ROLES = frozenset({"camat", "sekcam", "section_head"})
 
 
 class Refusal(Exception):
@@ -120,6 +122,10 @@ def check_delegation(actor: User, principal: User, delegate: User, kind: str) ->
     if not is_admin(actor) and principal.id != actor.id:
         raise Refusal(_("You can only appoint a stand-in for yourself."), "plh: camat for himself",
                       "principal_id")
+    if not principal.roles & PRINCIPAL_ROLES:
+        raise Refusal(_("A Plh or Plt stands in for an official (the Camat, the Sekcam or a Kasi); %(name)s "
+                        "holds no such office.", name=principal.full_name), "principal must be an official",
+                      "principal_id", 422)
     if principal.id == delegate.id:
         raise Refusal(_("An official cannot stand in for themselves."), "not self", "delegate_id", 422)
     if delegate.id == actor.id:
@@ -138,10 +144,12 @@ def check_revoke_delegation(actor: User, delegation) -> None:
                   "revoke: admin or own plh")
 
 
-def delegation_choices(actor: User) -> tuple[list[int] | None, frozenset, tuple[str, ...]]:
+def delegation_choices(actor: User) -> tuple[list[int] | None, frozenset, frozenset, tuple[str, ...]]:
     """What the form offers, from the rules above: the officials `actor` may appoint a stand-in for (None:
-    anyone), the roles a stand-in must hold, and the kinds `actor` may record."""
-    return (None if is_admin(actor) else [actor.id]), DELEGATE_ROLES, (("plh", "plt") if is_admin(actor) else ("plh",))
+    any holder of the roles that follow), the roles an official holds, the roles a stand-in must hold, and
+    the kinds `actor` may record."""
+    return ((None if is_admin(actor) else [actor.id]), PRINCIPAL_ROLES, DELEGATE_ROLES,
+            (("plh", "plt") if is_admin(actor) else ("plh",)))
 
 
 def may_delegate(actor: User) -> bool:

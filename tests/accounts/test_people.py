@@ -279,7 +279,15 @@ def test_the_delegation_form_offers_only_what_the_rules_allow(client, login_as, 
     assert options(page, "kind") == {"plh"}
     login_as("admin")
     page = client.get("/people/delegations").get_data(as_text=True)
-    assert options(page, "kind") == {"plh", "plt"} and str(users["hr"].id) in options(page, "principal_id")
+    # the admin appoints for any official, never for someone who holds no office to stand in for
+    officials = {str(u.id) for u in users.values() if u.active and u.roles & {"camat", "sekcam", "section_head"}}
+    assert options(page, "kind") == {"plh", "plt"} and options(page, "principal_id") == officials
+    assert str(users["hr"].id) not in officials and str(users["asn"].id) not in officials
+    refused = client.post("/people/delegations", data=_delegation(users["asn"], users["sekcam"]))
+    assert refused.status_code == 422 and "tidak memegang jabatan seperti itu" in refused.text
+    assert db.session.scalar(select(func.count()).select_from(Delegation)) == 0
+    assert db.session.scalar(select(AuditEvent.comment).where(AuditEvent.action == "delegation.create",
+                                                              AuditEvent.outcome == "refused")) is not None
     login_as("hr")
     page = client.get("/people/delegations").get_data(as_text=True)
     assert 'data-testid="who-records"' in page and "Hanya administrator atau Camat" in page
