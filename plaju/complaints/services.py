@@ -82,7 +82,8 @@ def submit(req: DocumentRequest, kind: str, body: str) -> Complaint:
     except ComplaintRefused as refused:
         db.session.rollback()
         audit.record_alone("complaint.submit", outcome="refused", subject_type="document", subject_id=req.id,
-                           actor_name=_("Citizen (tracking page)"), comment=str(refused.message))
+                           actor_name=_("Citizen (tracking page)"),
+                           comment=f"[input:{refused.field or 'complaint'}] {refused.message}")
         raise
     now = utcnow()
     complaint = Complaint(request_id=req.id, kind=kind, body=body, received_at=now,

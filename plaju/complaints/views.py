@@ -70,7 +70,9 @@ def new(code):
             db.session.rollback()
             audit.record_alone("complaint.submit", outcome="refused", subject_type="document", subject_id=req.id,
                                actor_name=_("Citizen (tracking page)"),
-                               comment="; ".join(f"{k}: {v[0]}" for k, v in form.errors.items())[:400])
+                               # what was sent, in the form's words ("Pesan Anda: ..."), not its field names
+                               comment=("[input:form] " + "; ".join(
+                                   f"{form[k].label.text}: {v[0]}" for k, v in form.errors.items()))[:400])
             error = _("Check the marked fields.")
     elif not svc.may_complain(req):
         error = _("This request was cancelled; a complaint about it cannot be sent here.")

@@ -72,6 +72,9 @@ def test_bad_complaints_change_nothing_and_are_audited(client, db, make_request)
     assert client.post("/track/PLJ-AAAAA-BBBBB/complaint", data={"kind": "complaint", "body": BODY}).status_code == 404
     assert _count(db, AuditEvent, AuditEvent.action.in_(("complaint.submit", "input.refused")),
                   AuditEvent.outcome == "refused") >= 3
+    # the request's history says it in the form's words, greyed as an attempt, not as an incident
+    comments = list(db.session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "complaint.submit")))
+    assert comments and all(c.startswith("[input:") for c in comments) and not any("body:" in c for c in comments)
 
 
 def test_the_same_message_twice_and_too_many_open_ones_are_refused(client, db, make_request):
