@@ -48,7 +48,7 @@ def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apa
     page = client.get(f"/training/enrolments/{enrolment.id}").text
     apart = page[page.index('data-testid="actions-apart"'):]
     assert 'data-testid="action-withdraw"' in apart and 'data-testid="action-complete"' not in apart
-    assert "kursi Anda dilepas dan tidak dapat diambil kembali" in apart
+    assert "kursi yang sudah Anda dapat dilepas untuk orang lain" in apart
     unconfirmed = client.post(f"/training/enrolments/{enrolment.id}/act/withdraw",
                               data={"version": enrolment.version}, headers={"HX-Request": "true"})
     assert unconfirmed.status_code == 422 and "Centang kotak untuk mengonfirmasi" in unconfirmed.text
@@ -61,6 +61,8 @@ def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apa
     assert confirmed.status_code == 303
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).state == "withdrawn"
+    # a closed enrolment has no next step: no heading over an empty column
+    assert "Langkah berikutnya" not in client.get(f"/training/enrolments/{enrolment.id}").text
 
 
 def test_elearning_shows_the_next_thing_to_do_and_names_the_modules_left(client, login_as, users, make_elearning,

@@ -331,8 +331,8 @@ ENROLMENT_FLOW = register(Spec(
              four_eyes=True, comment_required=True, style="warning"),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
              who=ENROLLED_ASN, style="outline-danger", todo=False, form=("confirm",), row_form=False,
-             consequence=_l("Withdrawing ends this enrolment for good: your seat is given up and cannot be "
-                            "taken back; to join the course again you must enrol anew.")),
+             consequence=_l("Withdrawing ends this enrolment for good: a seat already given to you goes back "
+                            "to others; to join the course again you must enrol anew.")),
         # a training outside the catalogue reported by mistake (wrong title, sent twice): the ASN takes it
         # back while HR has not verified it; its certificate may then be reported again
         Step("withdraw_report", "completed", "withdrawn", _l("Withdraw the report"), who=ENROLLED_ASN,
