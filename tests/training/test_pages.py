@@ -59,6 +59,11 @@ def test_who_may_sign_off_a_routine_course_is_said_to_those_who_sign_and_hr_only
         login_as(who)
         assert note in client.get(f"/training/courses/{course.id}").text
         assert note in client.get("/training/courses/").text
+    # on HR's list a completion to verify is not about a sign-off: no note there
+    enrol(course, users["clerk"], "completed")
+    login_as("hr")
+    approvals = client.get("/training/approvals").text
+    assert "Mentoring Rutin" in approvals and note not in approvals
 
 
 def test_seats_badge_counts_down_live(client, login_as, users, make_course, enrol, db):
