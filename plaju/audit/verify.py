@@ -109,12 +109,13 @@ def verify_chain(batch: int = 5000, *, session=None, check_age: bool = True) -> 
                             "(altered, forged, or another key)", line=bad_lines[0])
         return verdict
     if verdict.head_seq and verdict.keyed_from is None:
-        verdict.warnings.append(_l("The chain is not keyed yet: its events carry plain SHA-256 "
-                                   "hashes that anyone with database access can recompute."))
+        verdict.warnings.append(_l("The log is not sealed with the office's key yet: someone with access "
+                                   "to the database could rewrite it unnoticed. Ask the administrator to set "
+                                   "the audit key."))
     if not found:
         verdict.warnings.append(_l("There is no checkpoint yet, so deleted newest events or an "
                                    "emptied log cannot be detected. Ask the administrator to schedule the "
-                                   "daily checkpoint (docs/operations.md)."))
+                                   "daily checkpoint."))
         return verdict
     for checkpoint in found:
         if 0 < checkpoint.seq <= verdict.head_seq and seen.get(checkpoint.seq) != checkpoint.hash:
