@@ -63,6 +63,8 @@ class Sentence:
     comment: str | None = None
     subject: str | None = None  # the object by its human name (only when asked for)
     href: str | None = None  # where a page links the object, when it does (its timeline on /audit/)
+    who: str = ""  # who acted, as the sentence names them (with a Plh/Plt's office)
+    nip: str = ""  # the acting person's NIP, for a spreadsheet that proves who did what
 
     def __str__(self):
         return f"{self.text} · {self.when}"
@@ -106,7 +108,8 @@ _STATE_LABELS: dict[tuple, dict] = {}
 def _names_statement():
     # built once: every page of the log names its people
     from ..accounts.models import User
-    return select(User.id, User.full_name, User.position).where(User.id.in_(bindparam("ids", expanding=True)))
+    return select(User.id, User.full_name, User.position, User.nip).where(
+        User.id.in_(bindparam("ids", expanding=True)))
 
 
 def _people(events, also=(), changes=None) -> tuple[dict, dict]:
@@ -249,8 +252,10 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
         reason = (e.comment or "")[code.end() if code else 0:] or None if refused else None
         text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": verb}
         labels = states.get(e.subject_type, {})
+        actor = users.get(e.actor_id)
         line = Sentence(event=e, text=text, when=when(e.occurred_at), refused=refused, quiet=quiet, reason=reason,
-                        comment=None if refused else e.comment)
+                        comment=None if refused else e.comment, who=who,
+                        nip=(actor.nip or "") if actor is not None else "")
         if e.to_state and e.from_state != e.to_state:
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
             line.state_to = labels.get(e.to_state, e.to_state)

@@ -53,7 +53,7 @@ def page_rows(client, query) -> list[tuple[int, str]]:
 def xlsx_rows(data: bytes) -> list[tuple[int, str]]:
     sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0][:3] == ("No.", "Waktu", "Yang terjadi")
+    assert values[0][:5] == ("No.", "Waktu", "Yang terjadi", "Pelaku", "NIP")
     # the time is a date and time (WIB) a spreadsheet sorts and filters, not text
     assert all(isinstance(r[1], datetime) for r in values[1:])
     return [(int(r[0]), r[2]) for r in values[1:]]
@@ -62,6 +62,7 @@ def xlsx_rows(data: bytes) -> list[tuple[int, str]]:
 def csv_rows(data: bytes) -> list[tuple[int, str]]:
     text_ = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text_)))
+    assert rows[0][:5] == ["No.", "Waktu", "Yang terjadi", "Pelaku", "NIP"]
     return [(int(r[0]), r[2]) for r in rows[1:]]
 
 
@@ -73,6 +74,8 @@ def test_hr_exports_one_requests_changes_found_by_its_tracking_code(db, client, 
     take_action(mine, "verify", users["clerk"], version=mine.version)
     take_action(other, "verify", users["clerk"], version=other.version)
     take_action(mine, "accept", users["kasi"], version=mine.version)
+    users["kasi"].nip = "198001012005011001"
+    db.session.commit()
     login_as("hr")
     page = page_rows(client, {"code": mine.tracking_code})
     assert len(page) == 3
@@ -88,6 +91,9 @@ def test_hr_exports_one_requests_changes_found_by_its_tracking_code(db, client, 
             assert first.value == to_wib(datetime.fromisoformat(event.occurred_at)).replace(
                 tzinfo=None, microsecond=first.value.microsecond)
             assert first.number_format == "dd mmm yyyy hh:mm"
+        else:  # who acted, in columns a spreadsheet filters on: the Kasi's accept is the newest row
+            newest = next(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig").split("\n", 2)[1])))
+            assert users["kasi"].full_name in newest[3] and newest[4] == "198001012005011001"
     db.session.rollback()
     exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.export")
                                  .order_by(AuditEvent.seq)).all()
@@ -103,10 +109,10 @@ def test_formula_cells_are_escaped_in_both_formats(db, client, users, login_as, 
     login_as("hr")
     book = openpyxl.load_workbook(io.BytesIO(client.post("/audit/export", data={
         "action": "test.note", "fmt": "xlsx"}).get_data()))
-    notes = [row[8] for row in book.active.iter_rows(min_row=2, values_only=True)]
+    notes = [row[-1] for row in book.active.iter_rows(min_row=2, values_only=True)]
     assert notes == ["biasa", "'\rx", "'\tx", "'@SUM(A1)", "'-2", "'+1+1", "'=HYPERLINK(\"http://x\")"]
     assert all(cell.data_type != "f" for row in book.active.iter_rows() for cell in row)
-    csv_notes = [r[8] for r in csv.reader(io.StringIO(client.post("/audit/export", data={
+    csv_notes = [r[-1] for r in csv.reader(io.StringIO(client.post("/audit/export", data={
         "action": "test.note", "fmt": "csv"}).get_data().decode("utf-8-sig")))][1:]
     assert csv_notes == notes
     assert safe_cell(-5) == -5 and safe_cell("a=b") == "a=b"
