@@ -93,7 +93,7 @@ def hbar_chart(labels: list[str], values: list, top: float = 100) -> dict:
     """Horizontal bars (shares in percent by unit): one row per label, the label above its bar."""
     row = 30
     height = TOP + row * len(labels) + 6
-    plot_w = WIDTH - 16 - 44
+    plot_w = WIDTH - 16 - 58  # room after a full bar for "100,0 %"
     bars = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = TOP + i * row
