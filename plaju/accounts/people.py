@@ -31,11 +31,13 @@ USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "
 
 
 class PeopleError(ValueError):
-    """Bad input; `field` names the form field it belongs to."""
+    """Bad input; `field` names the form field it belongs to. `faults` (field -> message) holds every
+    fault found at once, so a form marks them all in one answer."""
 
-    def __init__(self, message, field=None):
+    def __init__(self, message, field=None, faults: dict | None = None):
         super().__init__(str(message))
         self.field = field
+        self.faults = faults or {field: str(message)}
 
 
 class StaleEdit(PeopleError):
@@ -133,35 +135,39 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         db.session.refresh(user)
         if edit_stamp(user) != seen:
             raise _changed_since(actor, user)
+    faults = {}  # every fault of the form at once, field -> message
     nip = (data.get("nip") or "").strip() or None
     if nip:
         try:
             nip = validate_asn_number(nip)
         except InvalidNIP as e:
-            raise PeopleError(str(e), "nip") from None
+            faults["nip"], nip = str(e), None
     username = data["username"].strip().lower()
     if not USERNAME.fullmatch(username):
-        raise PeopleError(_("A username has 2 to 40 small letters, digits, dots, dashes or underscores, "
-                            "without spaces (for example siti.aminah)."), "username")
+        faults["username"] = _("A username has 2 to 40 small letters, digits, dots, dashes or underscores, "
+                               "without spaces (for example siti.aminah).")
     email = (data.get("email") or "").strip()
     if email and not EMAIL.fullmatch(email):
-        raise PeopleError(_("This is not an e-mail address (for example nama@plaju.go.id)."), "email")
+        faults["email"] = _("This is not an e-mail address (for example nama@plaju.go.id).")
     clash = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
     if clash and (creating or clash != user.id):
-        raise PeopleError(_("The username %(name)s is already taken.", name=username), "username")
+        faults["username"] = _("The username %(name)s is already taken.", name=username)
     if nip:
-        clash = db.session.scalar(select(User.id).where(User.nip == nip))
-        if clash and (creating or clash != user.id):
-            raise PeopleError(_("Another account already has this NIP."), "nip")
+        holder = db.session.execute(select(User.id, User.username).where(User.nip == nip)).first()
+        if holder and (creating or holder.id != user.id):
+            faults["nip"] = _("This NIP already belongs to the account %(name)s.", name=holder.username)
     if not creating and data.get("supervisor_id") == user.id:
-        raise PeopleError(_("Nobody can be their own supervisor."), "supervisor_id")
+        faults["supervisor_id"] = _("Nobody can be their own supervisor.")
     if creating and not password:
-        raise PeopleError(_("Set a first password."), "password")
+        faults["password"] = _("Set a first password.")
     full_name = data["full_name"].strip()
     if password:
         weak = passwords.problem(password, username, full_name, nip)
         if weak:
-            raise PeopleError(weak, "password")
+            faults["password"] = weak
+    if faults:
+        field, message = next(iter(faults.items()))
+        raise PeopleError(message, field, faults)
     before = {} if creating else _snapshot(user)
     old_roles = set() if creating else set(user.roles)
     was_active = True if creating else user.active

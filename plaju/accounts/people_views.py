@@ -124,10 +124,11 @@ def edit(user_id=None):
             status = refusal.status
         except PeopleError as e:
             db.session.rollback()
-            if e.field and hasattr(form, e.field):
-                getattr(form, e.field).errors.append(str(e))
-            else:
-                flash(str(e), "danger")
+            for field, message in e.faults.items():
+                if field and hasattr(form, field):
+                    getattr(form, field).errors.append(str(message))
+                else:
+                    flash(str(message), "danger")
     if request.method == "POST" and status == 200:
         status = 422
     return render_template("accounts/person_form.html", form=form, user=user, role_names=ROLES,

@@ -73,6 +73,20 @@ def test_bad_nip_is_refused_with_a_message_and_nothing_saved(client, login_as, d
     assert db.session.scalar(select(User).where(User.username == "baru")) is None
 
 
+def test_every_fault_of_a_new_account_is_said_in_one_answer(client, login_as, users, db):
+    """A taken username, a NIP another account holds (named) and a weak password: one answer, not three."""
+    users["kasi"].nip = "198503122010011002"
+    db.session.commit()
+    login_as("admin")
+    before = db.session.scalar(select(func.count()).select_from(User))
+    page = client.post("/people/new", data=_form(username="asn", nip="198503122010011002", password="pendek"))
+    assert page.status_code == 422
+    assert "Nama pengguna asn sudah dipakai" in page.text
+    assert "NIP ini sudah dipakai akun kasi" in page.text
+    assert "Kata sandi harus terdiri atas sekurang-kurangnya 10 karakter" in page.text
+    assert db.session.scalar(select(func.count()).select_from(User)) == before
+
+
 @pytest.mark.parametrize(("field", "value", "said"), [
     ("username", "Siti Aminah", "tanpa spasi"),
     ("username", "x", "2 sampai 40"),
