@@ -63,6 +63,16 @@ def test_a_course_without_quiz_completes_on_the_last_module(db, users, make_elea
     assert moved.state == "completed"
 
 
+def test_the_quiz_address_of_a_course_without_quiz_leads_back_to_the_modules(client, login_as, users,
+                                                                            make_elearning, enrol):
+    course = make_elearning(modules=1, quiz=False)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    response = client.get(f"/training/enrolments/{enrolment.id}/quiz", follow_redirects=True)
+    assert response.status_code == 200 and "tidak memiliki kuis" in response.text
+    assert response.request.path == f"/training/enrolments/{enrolment.id}/learn"
+
+
 def test_learning_is_closed_before_sign_off_and_to_others(client, login_as, db, users, make_elearning, enrol):
     course = make_elearning()
     enrolment = enrol(course, users["asn"], "approved")
