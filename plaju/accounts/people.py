@@ -41,7 +41,12 @@ class PeopleError(ValueError):
 
 
 class StaleEdit(PeopleError):
-    """The account changed after the form was opened: saving it would put the old values back."""
+    """The account changed after the form was opened: saving it would put the old values back.
+    `others_changed`: the fields that later change set (the form's values there are merely old)."""
+
+    def __init__(self, message, others_changed=frozenset()):
+        super().__init__(message)
+        self.others_changed = frozenset(others_changed)
 
 
 # a change of roles reads "Peran: Petugas loket → Petugas loket, Kepala Seksi (Kasi)", not its codes
@@ -94,7 +99,7 @@ def _changed_since(actor: User, user: User) -> StaleEdit:
                 "account as saved: make your change again.", name=last.actor_name if last else "?",
                 time=wib_text(last.occurred_at) if last else "?")
     audit.refused("user.update", actor=actor, subject=user, reason=f"[input:stale] {message}")
-    return StaleEdit(message)
+    return StaleEdit(message, last.changes_dict if last else ())
 
 
 def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subject_type=None):

@@ -52,6 +52,19 @@ def _user_choices(blank, ids=None, roles=None):
         SelectChoice(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name) for u in users]
 
 
+def _typed_changes(form, user: User, skip=frozenset()) -> str:
+    """The text fields this form would have changed on `user` as saved now, but those another save
+    changed meanwhile (`skip`: there the form holds the old value): "E-mail: siti@plaju.go.id"."""
+    changed = []
+    for name in ("full_name", "nip", "position", "email"):
+        if name in skip:
+            continue
+        typed = (getattr(form, name).data or "").strip()
+        if typed != (getattr(user, name) or ""):
+            changed.append(f"{getattr(form, name).label.text}: {typed or '—'}")
+    return "; ".join(changed)
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -116,6 +129,9 @@ def edit(user_id=None):
         except StaleEdit as stale:  # the form again, as the account is now (audited by the service)
             db.session.rollback()
             flash(str(stale), "danger")
+            typed = _typed_changes(form, db.session.get(User, user.id), skip=stale.others_changed)
+            if typed:  # what this tab typed is not lost: it is listed to be entered again
+                flash(_("Not saved, to enter again if still wanted: %(changes)s", changes=typed), "warning")
             return redirect(url_for("people.edit", user_id=user.id), 303)
         except rules.Refusal as refusal:  # already audited by the service
             if not refusal.field:

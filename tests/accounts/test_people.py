@@ -385,6 +385,9 @@ def test_an_account_saved_from_a_form_opened_before_another_change_is_refused(cl
     page = second.get_data(as_text=True)
     assert users["hr"].full_name in page and "setelah Anda membuka formulir" in page
     assert 'value="Analis Kebijakan"' in page  # the form shows the account as saved
+    # what this tab typed is listed to enter again; the old position it still held is not
+    assert "Belum tersimpan, isikan lagi bila masih diperlukan: E-mail: asn.baru@plaju.go.id" in page
+    assert "Jabatan:" not in page.split("Belum tersimpan")[1].split("</div>")[0]
     fresh = _fresh(db, asn)
     assert fresh.position == "Analis Kebijakan" and fresh.email != "asn.baru@plaju.go.id"
     [refusal] = _refusals(db, "user.update")
