@@ -299,3 +299,9 @@ def test_an_asn_with_nothing_to_approve_is_told_what_would_come_there(client, lo
     login_as("asn")
     page = client.get("/training/approvals").text
     assert 'data-testid="nothing-waiting"' in page and "sebagai atasan langsung ASN" in page
+
+
+def test_someone_else_opening_the_course_form_is_told_who_keeps_the_catalogue(client, login_as):
+    login_as("admin")
+    page = client.get("/training/courses/new")
+    assert page.status_code == 403 and "Katalog pelatihan dikelola oleh Kepegawaian" in page.text

@@ -153,7 +153,8 @@ def _not_offered(form):
 
 def _hr_only():
     if not is_hr():
-        abort(403)
+        abort(403, description=_("The training catalogue is kept by HR (Kepegawaian): ask them to add or "
+                                 "change a course."))
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
