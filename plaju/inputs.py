@@ -135,6 +135,8 @@ def _audit_refusal(refused: InputRefused) -> None:
 
 
 def _refusal_text(refused: InputRefused) -> str:
+    if request.method in ("GET", "HEAD"):  # a search or a page: there was nothing to save
+        return _("%(message)s Change what you searched for, or go back and try again.", message=str(refused.message))
     return _("%(message)s Nothing was saved.", message=str(refused.message))
 
 
