@@ -10,6 +10,7 @@ from .. import once
 from ..audit import record as audit
 from ..extensions import db
 from ..htmx import render_page_or_block
+from ..i18n import date_text
 from ..i18n import gettext as _
 from ..timeutil import today_wib
 from . import services as svc
@@ -102,8 +103,18 @@ def holidays():
     form = HolidayForm()
     error = None
     if form.validate_on_submit():
-        if db.session.scalar(select(Holiday.id).where(Holiday.day == form.day.data)):
+        day = form.day.data
+        if db.session.scalar(select(Holiday.id).where(Holiday.day == day)):
             error = _("That date is already in the list.")
+        elif day.weekday() >= 5:
+            error = _("%(day)s is a Saturday or Sunday: the office is closed then anyway, so it need not be "
+                      "listed.", day=date_text(day))
+        elif day < today_wib():
+            # due dates and service times already counted over that day would no longer add up
+            error = _("%(day)s has passed: holidays are entered before they come, as due dates and service "
+                      "times counted over that day stay as they were.", day=date_text(day))
+        if error:
+            audit.refused("holiday.add", actor=current_user, subject_type="holiday", reason=f"[input:holiday] {error}")
         else:
             holiday = Holiday(day=form.day.data, name=form.name.data.strip())
             db.session.add(holiday)

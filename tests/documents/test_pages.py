@@ -6,10 +6,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from plaju.audit.models import AuditEvent
 from plaju.database import utcnow
 from plaju.documents.models import DocumentRequest, DocumentType, Holiday
 from plaju.documents.nik import make_nik
 from plaju.once import new_token
+from plaju.timeutil import today_wib
 from tests.documents.conftest import fresh, valid_nik
 from tests.support import statements_during
 
@@ -237,9 +239,18 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
         "other_regions": "", "min_age": "",
         "archive_code": "400", "form_token": new_token()})
     assert clash.status_code == 422
-    added = client.post("/documents/admin/holidays", data={"day": "2026-12-31", "name": "Cuti bersama"})
+    monday = today_wib() + timedelta(days=7 - today_wib().weekday())
+    added = client.post("/documents/admin/holidays", data={"day": monday.isoformat(), "name": "Cuti bersama"})
     assert added.status_code == 303
     assert "Cuti bersama" in db.session.scalars(select(Holiday.name)).all()
+    # a Saturday is closed anyway, a past day's figures are already counted: refused, said, audited
+    for day, said in ((monday + timedelta(days=5), "Sabtu atau Minggu"),
+                      (today_wib() - timedelta(days=1), "sudah lewat")):
+        refused = client.post("/documents/admin/holidays", data={"day": day.isoformat(), "name": "Libur"})
+        assert refused.status_code == 422 and said in refused.text
+    assert db.session.scalars(select(Holiday.name)).all().count("Libur") == 0
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "holiday.add",
+                                                           AuditEvent.outcome == "refused")).all()) == 2
     login_as("clerk")
     assert client.get("/documents/admin/types").status_code == 403
     assert client.post("/documents/admin/holidays", data={"day": "2027-01-02", "name": "x"}).status_code == 403

@@ -564,7 +564,7 @@ ROWS = [
         lambda w, me: Call("/documents/admin/holidays")),
     Row("POST", "/documents/admin/holidays", "", "L 403 403 403 403 403 403 303 403",
         lambda w, me: Call("/documents/admin/holidays", {
-            "day": (date(2031, 1, 1) + timedelta(days=next(w.seq))).isoformat(), "name": "Cuti bersama"})),
+            "day": (date(2031, 1, 6) + timedelta(weeks=next(w.seq))).isoformat(), "name": "Cuti bersama"})),
     Row("POST", "/documents/admin/holidays/<int:holiday_id>/delete", "", "L 403 403 403 403 403 403 303 403",
         lambda w, me: Call(f"/documents/admin/holidays/{_holiday(w).id}/delete", {})),
     # inbox: every signed-in user; a step taken from it is the engine's step, refused like the request page's
