@@ -173,7 +173,11 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             service(entity, trigger_name, actor, form)
         except Refused as refusal:
             _discard(form)
-            return render(reload(url_args), refusal.status, error=str(refusal.message))
+            message = str(refusal.message)
+            typed = (request.form.get("comment") or "").strip()
+            if refusal.status == 409 and typed:  # someone acted first: the reason typed here is not lost
+                message += " " + _("What you wrote, not saved: “%(text)s”", text=typed[:500])
+            return render(reload(url_args), refusal.status, error=message)
         except Exception:
             _discard(form)
             raise

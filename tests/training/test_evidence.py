@@ -154,6 +154,10 @@ def test_hr_sees_the_schedule_the_first_page_and_the_other_jp_and_the_second_ver
     second = client.post(f"/training/enrolments/{done.id}/act/verify", data={"version": seen},
                          headers={"HX-Request": "true"})
     assert second.status_code == 409 and "Hr Uji" in second.text
+    # the other one had typed a reason to return it: the answer keeps it to copy, not lost
+    returned = client.post(f"/training/enrolments/{done.id}/act/return_evidence", headers={"HX-Request": "true"},
+                           data={"version": seen, "comment": "Pindaian halaman dua buram."})
+    assert returned.status_code == 409 and "belum tersimpan: “Pindaian halaman dua buram.”" in returned.text
     db.session.expire_all()
     assert tally_service.tally(users["asn"], TODAY.year) == 4 + 24
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
