@@ -68,7 +68,7 @@ COURSES = [
     ("Mentoring Penyusunan SKP", "manajerial", "mentoring", 6, "Subbagian Umum dan Kepegawaian",
      "Ruang Kepegawaian", 10, 25, True, "Pendampingan menyusun Sasaran Kinerja Pegawai."),
     ("Magang di Mal Pelayanan Publik Palembang", "teknis", "magang", 20, "MPP Kota Palembang",
-     "Mal Pelayanan Publik Palembang", 4, 40, False, "Dua minggu belajar langsung di MPP."),
+     "Mal Pelayanan Publik Palembang", 4, 40, False, "Beberapa hari belajar langsung di loket MPP."),
     ("Belajar Mandiri: Etika Pelayanan Publik", "sosial_kultural", "mandiri", 2, "Internal Kecamatan Plaju",
      "", None, 90, True, "Membaca modul etika pelayanan dan menuliskan refleksi singkat."),
     # run by the office itself: the certificate is issued here (see INTERNAL)
