@@ -90,6 +90,7 @@ TABLE = {
     ("enrolment", "verify"): ("hr", [("asn", "news", "JP Anda")]),
     ("enrolment", "return_evidence"): ("hr", [("asn", "news+todo", "dikembalikan")]),
     ("enrolment", "withdraw"): ("asn", []),
+    ("enrolment", "withdraw_report"): ("asn", []),  # HR's to-do closes; nobody else is concerned
     ("enrolment", "mark_not_completed"): ("hr", [("asn", "news", "tidak selesai: KK belum ada")]),
     ("training_plan", "submit"): ("hr", [("camat", "todo", TODO)]),
     ("training_plan", "approve"): ("camat", [("hr", "news", "disetujui Camat")]),
