@@ -303,10 +303,15 @@ def seed_documents() -> None:
                 requests[serial] = create_request(**what)
                 continue
             req = requests[serial]
+            data = {"holidays": holidays, "confirmed": what == "reject"}
+            if what == "return_to_citizen":  # the paper the comment is about: the village's cover letter
+                items = req.checklist_items
+                data["missing"] = [next((i["id"] for i in items if "pengantar" in i["label"].lower()),
+                                        items[0]["id"])] if items else []
             try:
                 requests[serial] = fire(req, what, people[ACTORS[what]], expected_version=req.version,
                                         comment=COMMENTS.get(what), password=password if what == "sign" else None,
-                                        data={"holidays": holidays, "confirmed": what == "reject"})
+                                        data=data)
             except Refused as refused:
                 log.warning("demo request %s stopped before %s: %s", req.tracking_code, what, refused.message)
                 stopped.add(serial)

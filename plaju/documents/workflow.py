@@ -67,6 +67,12 @@ def _set_checklist(request, ctx, ids, ok: bool):
 
 
 def _mark_missing(request, ctx):
+    # a file goes back for a document missing or not valid: which one is recorded, so the checklist, the
+    # slip and the citizen's page agree and the clerk knows what to check when the citizen returns
+    known = {item["id"] for item in request.checklist_items}
+    if known and not known & {int(i) for i in ctx.data.get("missing") or () if str(i).isdigit()}:
+        raise Invalid(_l("Tick which documents are missing or not valid: the citizen is told to bring them, "
+                         "and the clerk checks them when the citizen comes back."), code="missing")
     _set_checklist(request, ctx, ctx.data.get("missing") or (), ok=False)
     request.return_reason = ctx.comment or ""  # printed on the "berkas dikembalikan" slip
 

@@ -22,7 +22,8 @@ def test_a_tracking_code_finds_every_change_to_one_request_as_sentences(db, clie
     other = take_in("Budi Santoso")
     take_action(mine, "verify", users["clerk"], version=mine.version)
     take_action(other, "verify", users["clerk"], version=other.version)
-    take_action(mine, "return_to_citizen", users["clerk"], version=mine.version, comment="KK belum dibawa")
+    take_action(mine, "return_to_citizen", users["clerk"], version=mine.version, comment="KK belum dibawa",
+                missing=[mine.checklist_items[0]["id"]])
     login_as("hr")
     page = client.get(f"/audit/?code={mine.tracking_code.lower()}")
     body = page.get_data(as_text=True)

@@ -121,12 +121,13 @@ def test_pause_while_returned_moves_the_promise_by_the_time_with_the_citizen(db,
     received = utcnow() - timedelta(days=30)
     req = make_request("verifying", "akta-lahir", received_at=received, clock_started_at=received,
                        clock_used_minutes=0)
-    req = take_action(req, "return_to_citizen", users["clerk"], version=req.version, comment="kurang")
+    req = take_action(req, "return_to_citizen", users["clerk"], version=req.version, comment="kurang",
+                      missing=[req.checklist_items[0]["id"]])
     row = fresh(db, req)
     used = row.clock_used_minutes
     assert 20 * 480 <= used <= 23 * 480  # about 21 working days in 30 calendar days
     assert row.due_at is None
-    row = take_action(row, "resubmit", users["clerk"], version=row.version)
+    row = take_action(row, "resubmit", users["clerk"], version=row.version, ticked=[req.checklist_items[0]["id"]])
     row = fresh(db, row)
     assert row.clock_used_minutes == used
     assert row.due_at == sla.add_working_minutes(row.clock_started_at, max(row.budget_minutes - used, 0))

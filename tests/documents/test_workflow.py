@@ -82,7 +82,8 @@ def test_permission_table(db, users, make_request, state, trigger, who, type_cod
     actor = users[who]
     offered = trigger in [a.trigger for a in actions_for(req, actor) if not a.blocked]
     assert offered is allowed
-    kwargs = {"password": PASSWORD, "comment": "alasan yang jelas", "confirmed": True}
+    kwargs = {"password": PASSWORD, "comment": "alasan yang jelas", "confirmed": True,
+              "missing": [item["id"] for item in req.checklist_items][:1]}
     if allowed:
         moved = take_action(req, trigger, actor, version=req.version, **kwargs)
         assert moved.state == DOCUMENT_FLOW.step_by_trigger[trigger].dest
@@ -175,6 +176,14 @@ def test_the_history_tells_a_step_not_taken_for_its_input_from_a_refusal_of_auth
 def test_returned_request_pauses_the_clock_and_resubmission_needs_the_missing_document(db, users, make_request):
     req = make_request("verifying", "akta-lahir")
     first = req.checklist_items[0]["id"]
+    # returned with nothing ticked, the record would say every paper was received and the citizen's page
+    # and the clerk's check on return would name nothing: refused, as a slip of input
+    for missing in ((), {987654}):
+        with pytest.raises(Invalid) as untold:
+            take_action(req, "return_to_citizen", users["clerk"], version=req.version,
+                        comment="surat keterangan lahir tidak terbaca", missing=missing)
+        assert untold.value.code == "missing" and "Centang berkas yang kurang" in str(untold.value.message)
+    assert fresh(db, req).state == "verifying"
     req = take_action(req, "return_to_citizen", users["clerk"], version=req.version,
                       comment="surat keterangan lahir tidak terbaca", missing={first})
     row = fresh(db, req)
