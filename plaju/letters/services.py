@@ -330,3 +330,5 @@ vocabulary.describe_kind("letter", _l("Letter register"))
 # the fields a sign step records when it issues a letter (issue())
 vocabulary.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Fingerprint of the signed file"),
                            "letter_id": _l("Letter in the register")}, named={"letter_id": _letter_numbers})
+# a history shows the start of the fingerprint, enough to match a file (the register and /cek hold it whole)
+vocabulary.describe_format("letter_sha256", lambda value: f"{str(value)[:16]}…" if len(str(value)) > 16 else str(value))

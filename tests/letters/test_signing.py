@@ -38,6 +38,11 @@ def test_the_signed_letter_is_stored_numbered_and_its_digest_is_in_the_audit_eve
     assert changes["letter_sha256"] == [None, letter.sha256]
     assert changes["letter_number"] == [None, letter.number]
     assert verify_chain().ok
+    # the history shows the start of the fingerprint, not 64 characters nobody reads
+    from plaju.audit.sentences import render
+    [line] = render([_sign_event(db, req)])
+    shown = {c.label: c.after for c in line.changes}["Sidik digital berkas bertanda tangan"]
+    assert shown == letter.sha256[:16] + "…"
 
 
 def test_the_signature_validates_against_the_demo_ca(sign, keys_dir):
