@@ -399,3 +399,11 @@ def test_an_optional_paper_not_brought_is_not_shown_as_missing(client, login_as,
     checklist = checklist[:checklist.index("</ul>")]
     assert "tidak dibawa:</span>" in checklist and "Fotokopi akta kelahiran" in checklist
     assert "kurang:</span>" not in checklist and "text-danger" not in checklist
+
+
+def test_a_letter_box_before_its_draft_says_when_the_draft_comes(client, login_as, make_request):
+    req = make_request("verifying", "sktm")
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").text
+    assert 'data-testid="letter-panel"' in page and 'data-testid="letter-later"' in page
+    assert "Draf surat dapat diperiksa setelah persyaratan dinyatakan lengkap" in page
