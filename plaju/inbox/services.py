@@ -29,6 +29,7 @@ from ..workflow.assignments import (
 )
 from ..workflow.engine import lock_for_step
 from ..workflow.models import WorkItem
+from ..workflow.ui import refusal_text
 
 PAGE = 25
 
@@ -321,7 +322,7 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
         db.session.rollback()
         if isinstance(refusal, Conflict):
             summary = spec.summary(db.session.get(spec.model, entity_id))
-        return Outcome(summary, str(step.label), False, str(refusal.message), refusal.status)
+        return Outcome(summary, str(step.label), False, refusal_text(refusal, comment), refusal.status)
     # e.g. the Camat approved as the direct supervisor, and the enrolment now awaits his endorsement
     return Outcome(summary, str(step.label), True, waits_again=_awaits(actor, spec.name, entity_id),
                    state=str(spec.state(getattr(entity, spec.state_attr)).label))

@@ -127,6 +127,16 @@ def named(entity, message: str) -> str:
     return f"{who}: {message}" if who else message
 
 
+def refusal_text(refusal: Refused, comment: str | None) -> str:
+    """What a refused step tells its user. When someone acted first the form is gone with the old state,
+    so the reason this person had typed is quoted back rather than lost."""
+    message = str(refusal.message)
+    typed = (comment or "").strip()
+    if refusal.status == 409 and typed:
+        message += " " + _("What you wrote, not saved: “%(text)s”", text=typed[:500])
+    return message
+
+
 # after any step the navigation's to-do counter refreshes itself (templates/base.html)
 INBOX_EVENT = "inbox-changed"
 
@@ -173,11 +183,8 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             service(entity, trigger_name, actor, form)
         except Refused as refusal:
             _discard(form)
-            message = str(refusal.message)
-            typed = (request.form.get("comment") or "").strip()
-            if refusal.status == 409 and typed:  # someone acted first: the reason typed here is not lost
-                message += " " + _("What you wrote, not saved: “%(text)s”", text=typed[:500])
-            return render(reload(url_args), refusal.status, error=message)
+            return render(reload(url_args), refusal.status,
+                          error=refusal_text(refusal, request.form.get("comment")))
         except Exception:
             _discard(form)
             raise

@@ -135,6 +135,19 @@ def test_a_mix_of_stale_and_current_items_names_who_acted_first(
     assert db.session.get(DocumentRequest, first.id).signed_by_id == sekcam.id
 
 
+
+def test_a_reason_typed_on_a_row_someone_else_took_first_is_quoted_back(client, login_as, db, users, make_request,
+                                                                         camat_away):
+    doc = make_request("awaiting_signature", name="Diambil Lebih Dulu")
+    item = _item(doc, "send_back", "document")
+    sekcam = db.session.get(User, users["sekcam"].id)
+    fire(db.session.get(DocumentRequest, doc.id), "sign", sekcam, expected_version=doc.version, password=PASSWORD)
+    login_as("camat")
+    late = client.post("/inbox/act", data={"item": item, "comment": "Mohon cek ulang nama usaha"})
+    assert late.status_code == 409 and sekcam.full_name in late.text
+    assert "belum tersimpan: “Mohon cek ulang nama usaha”" in late.text
+
+
 def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
         client, login_as, db, users, make_request):
     rows = [make_request("awaiting_signature", name=f"Warga {n}") for n in range(3)]
