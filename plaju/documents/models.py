@@ -110,6 +110,8 @@ class DocumentRequest(db.Model):
     # JSON: the person the document is about, when not simply the applicant (subjects.validate)
     subject_data: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     return_reason: Mapped[str] = mapped_column(Text, default="", server_default="")  # the last return's why
+    # what the Camat (or his Plh) asked to correct when sending it back; shown until the letter is signed
+    correction_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     state: Mapped[str] = mapped_column(String(30), default="received")
     version: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -15,9 +15,10 @@ from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
+from ..workflow import Refused
 from ..workflow.engine import lock_for_step
 from ..workflow.ui import action_view, waiting_for
-from . import handover, queue, subjects
+from . import correction, handover, queue, subjects
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
@@ -238,9 +239,14 @@ def _load(request_id: int) -> DocumentRequest:
     return req
 
 
-def _detail_context(req, error=None, show_nik=False):
-    return {"req": req, "actions": svc.actions_for(req, current_user), "steps": svc.stepper(req),
-            "error": error, "show_nik": show_nik, "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
+def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=None):
+    actions = svc.actions_for(req, current_user)
+    return {"req": req, "actions": actions, "steps": svc.stepper(req),
+            "error": error, "done": done, "show_nik": show_nik,
+            "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
+            "send_back": correction.send_back_note(req),
+            "may_correct": correction.may_correct(req, actions),
+            "correction_sent": correction_sent,
             "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req),
             "waiting_for": waiting_for(req),
             "subject_rows": Lazy(lambda: subjects.summary(req.type.subject_kind, req.subject, show_nik)),
@@ -284,6 +290,29 @@ def _load_for_step(request_id: int) -> DocumentRequest:
 bp.add_url_rule("/<int:request_id>/actions/<trigger_name>", "act", methods=["POST"], view_func=action_view(
     _load_for_step, "documents/detail.html", "panel", _detail_context, service=_take_step, event=CHANGED,
     page_url=lambda req: url_for(".detail", request_id=req.id)))
+
+
+@bp.post("/<int:request_id>/correct")
+def correct(request_id):
+    """The letter's address and purpose put right after the Camat sent it back (documents/correction.py)."""
+    req = _load(request_id)
+    raw = request.form.get("version", "")
+    try:
+        req = correction.correct_letter_data(
+            req, current_user, version=int(raw) if raw.isdigit() and len(raw) < 10 else -1,
+            address=request.form.get("address", ""), purpose=request.form.get("purpose", ""))
+    except Refused as refusal:
+        if not wants_fragment():
+            flash(str(refusal.message), "danger")
+            return redirect(url_for(".detail", request_id=request_id), 303)
+        db.session.rollback()
+        return render_page_or_block("documents/detail.html", "panel", **_detail_context(
+            _load(request_id), str(refusal.message), correction_sent=request.form)), refusal.status
+    message = _("Letter data corrected. Submit it for the Camat's signature again when it is right.")
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect(url_for(".detail", request_id=request_id), 303)
+    return render_page_or_block("documents/detail.html", "panel", **_detail_context(req, done=message))
 
 
 @bp.post("/<int:request_id>/attachments")

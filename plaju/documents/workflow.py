@@ -89,7 +89,12 @@ def _back_from_disdukcapil(request, ctx):
     request.disdukcapil_back_at = ctx.now
 
 
+def _sent_back(request, ctx):
+    request.correction_note = ctx.comment or ""  # shown beside the steps until the letter is signed
+
+
 def _signed(request, ctx):
+    request.correction_note = ""
     request.signed_by_id = ctx.actor.id
     title = ctx.delegation.title if ctx.delegation else (ctx.actor.position or ctx.actor.full_name)
     ctx.change("signed_as", request.signed_as or None, title)
@@ -174,7 +179,7 @@ STEPS = [
     Step("sign", "awaiting_signature", "signed", _l("Sign"), who=roles(CAMAT), reauth=True,
          delegable=True, four_eyes=True, effect=_signed, style="success", bulk=True),
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
-         comment_required=True, delegable=True, style="warning"),
+         comment_required=True, delegable=True, style="warning", effect=_sent_back),
     Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False),
     # waits for the citizen to pick it up
     # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html)
@@ -250,6 +255,7 @@ vocabulary.describe_actions({
     "document.complete": _l("finished the document, ready for pick-up"),
     "document.sign": _l("signed the document"),
     "document.send_back": _l("sent the document back for correction"),
+    "document.correct": _l("corrected the letter's data"),
     "document.mark_ready": _l("marked the document ready for pick-up"),
     "document.hand_over": _l("handed the document over to the citizen"),
     "document.reject": _l("rejected the request"),
@@ -285,7 +291,7 @@ vocabulary.describe_fields({
     "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
     "day": _l("Date"), "name": _l("Name"), "collected_by": _l("Collected by"),
     "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
-    "purpose": _l("Purpose"),
+    "purpose": _l("Purpose"), "address": _l("Address"),
 }, named={"type": _type_names})  # the intake records the type's code
 # a document type's settings as the admin's form names them (views._type_snapshot)
 vocabulary.describe_fields({

@@ -1,0 +1,58 @@
+"""Correcting what a letter states after the Camat sent it back for correction: the street address and the
+purpose, as the counter took them in. Whoever may submit the request for signature may correct it (the
+same source: the engine's `available`), only while it is being processed, with the version the page
+showed, audited with before and after."""
+from ..audit import record as audit
+from ..database import lock_row
+from ..extensions import db
+from ..i18n import gettext as _
+from ..workflow import Conflict, Invalid, NotAllowed, available
+from .intake import address_fault, purpose_fault
+from .models import DocumentRequest
+
+CORRECTABLE_STATE = "processing"
+SUBMIT_STEP = "to_signature"  # who may send it to the Camat may put right what he sent back
+
+
+def send_back_note(req: DocumentRequest) -> str:
+    """What the Camat asked to correct, while it matters: the request is being corrected (processing) or
+    is back for signature (the signer sees what was asked). Kept on the row: no statement."""
+    return req.correction_note if req.state in (CORRECTABLE_STATE, "awaiting_signature") else ""
+
+
+def may_correct(req: DocumentRequest, actions) -> bool:
+    """`actions`: what the engine offers the person on this request (`available`), as the page has them."""
+    return (req.state == CORRECTABLE_STATE and req.type.camat_signs
+            and any(a.trigger == SUBMIT_STEP and not a.blocked for a in actions))
+
+
+def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str) -> DocumentRequest:
+    """Put the address and the purpose right; refused (and audited) when not allowed, stale or invalid."""
+    try:
+        row = lock_row(DocumentRequest, req.id)
+        db.session.refresh(row)
+        if not may_correct(row, available(row, actor)):
+            raise NotAllowed(_("Only who may submit this request for the Camat's signature can correct its "
+                               "letter, and only while it is being processed."))
+        if row.version != version:
+            raise Conflict(_("The request changed after you opened the page. The page now shows it as it is: "
+                             "make your correction again."))
+        address = " ".join((address or "").split())
+        purpose = (purpose or "").strip()
+        faults = [f for f in (address_fault(row.type, address), purpose_fault(row.type, purpose)) if f]
+        if faults:
+            raise Invalid(" ".join(faults), code="correction")
+        before = {"address": row.address, "purpose": row.purpose}
+        after = {"address": address, "purpose": purpose}
+        if before == after:
+            raise Invalid(_("Nothing was changed: correct the address or the purpose."), code="correction")
+    except (Invalid, NotAllowed, Conflict) as error:
+        db.session.rollback()
+        audit.refused("document.correct", error=error, actor=actor, subject_type="document", subject_id=req.id)
+        raise
+    row.address, row.purpose = address, purpose
+    row.version += 1  # a step form opened before the correction is stale now
+    audit.record("document.correct", actor=actor, subject_type="document", subject_id=row.id,
+                 changes=audit.diff(before, after))
+    db.session.commit()
+    return row

@@ -1,0 +1,70 @@
+"""The Camat sends a letter back for correction: the Kasi sees why beside the steps, corrects the address or
+the purpose, and the signer sees what was asked when it comes back; the signed letter states the correction."""
+from sqlalchemy import select
+
+from plaju.audit.models import AuditEvent
+from plaju.documents.letters import draw
+from plaju.documents.services import take_action
+from tests.documents.conftest import fresh
+from tests.support import PASSWORD
+
+HX = {"HX-Request": "true"}
+
+
+def _sent_back(db, users, make_request):
+    req = make_request("awaiting_signature", "domisili")
+    return take_action(req, "send_back", users["camat"], version=req.version,
+                       comment="Alamat RT/RW tidak sesuai KTP, mohon diperbaiki")
+
+
+def test_the_kasi_sees_why_corrects_the_address_and_the_signed_letter_states_it(client, login_as, db, users,
+                                                                                 make_request):
+    req = _sent_back(db, users, make_request)
+    version, address = req.version, req.address
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").text
+    assert 'data-testid="correction-note"' in page and "Alamat RT/RW tidak sesuai KTP" in page
+    assert 'data-testid="correct-letter"' in page
+    saved = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": req.version, "address": "Jl. Pertahanan  No. 38 RT 021 RW 007", "purpose": req.purpose})
+    assert saved.status_code == 200 and "Data surat sudah diperbaiki" in saved.text
+    row = fresh(db, req)
+    assert row.address == "Jl. Pertahanan No. 38 RT 021 RW 007" and row.version == version + 1
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct")).one()
+    assert event.actor_id == users["kasi"].id
+    assert event.changes_dict == {"address": [address, "Jl. Pertahanan No. 38 RT 021 RW 007"]}
+    row = take_action(row, "to_signature", users["kasi"], version=row.version)
+    login_as("camat")  # back for signature: the signer sees what he asked for
+    page = client.get(f"/documents/{req.id}").text
+    assert "Alamat RT/RW tidak sesuai KTP" in page and "periksa bahwa hal ini sudah diperbaiki" in page
+    assert 'data-testid="correct-letter"' not in page  # the signer does not edit the letter he signs
+    row = take_action(fresh(db, req), "sign", users["camat"], version=row.version, password=PASSWORD)
+    signed = fresh(db, req)
+    assert signed.correction_note == ""
+    assert any("Jl. Pertahanan No. 38 RT 021 RW 007" in s for s in draw(signed).content.statements)
+    assert 'data-testid="correction-note"' not in client.get(f"/documents/{req.id}").text
+
+
+def test_a_correction_is_refused_when_stale_blank_unchanged_or_not_theirs(client, login_as, db, users,
+                                                                          make_request):
+    req = _sent_back(db, users, make_request)
+    login_as("kasi")
+    url = f"/documents/{req.id}/correct"
+    stale = client.post(url, headers=HX, data={"version": req.version - 1, "address": "Jl. Baru No. 1 RT 1 RW 2",
+                                                "purpose": req.purpose})
+    assert stale.status_code == 409 and "ulangi perbaikan Anda" in stale.text
+    blank = client.post(url, headers=HX, data={"version": req.version, "address": " ", "purpose": ""})
+    assert blank.status_code == 422 and "Isikan alamat" in blank.text and "Isi keperluan surat" in blank.text
+    assert 'value=" "' in blank.text or 'id="fix-address"' in blank.text  # the form comes back open
+    same = client.post(url, headers=HX, data={"version": req.version, "address": req.address, "purpose": req.purpose})
+    assert same.status_code == 422 and "Tidak ada yang diubah" in same.text
+    login_as("asn")  # no authority over the request at all
+    assert client.post(url, data={"version": req.version, "address": "Jl. X No. 1 RT 1 RW 1",
+                                  "purpose": "x"}).status_code in (403, 404)
+    login_as("camat")  # the signer does not correct what he signs
+    refused = client.post(url, headers=HX, data={"version": req.version, "address": "Jl. Lain No. 2 RT 3 RW 4",
+                                                  "purpose": req.purpose})
+    assert refused.status_code == 403
+    assert fresh(db, req).address == req.address and fresh(db, req).version == req.version
+    outcomes = db.session.scalars(select(AuditEvent.outcome).where(AuditEvent.action == "document.correct")).all()
+    assert outcomes and set(outcomes) == {"refused"}
