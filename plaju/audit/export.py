@@ -53,8 +53,8 @@ MIME = {"csv": "text/csv; charset=utf-8",
 
 
 def header() -> list[str]:
-    return [_("No."), _("Time"), _("What happened"), _("Actor"), _("NIP"), _("Outcome"), _("Reason"), _("Object"),
-            _("State"), _("Changes"), _("Note")]
+    return [_("No."), _("Time"), _("What happened"), _("Actor"), _("NIP"), _("Acting for"), _("Outcome"), _("Reason"),
+            _("Object"), _("State"), _("Changes"), _("Note")]
 
 
 def row(line) -> list:
@@ -67,8 +67,8 @@ def row(line) -> list:
     # the time as the page writes it, and in a spreadsheet a date and time in WIB one can sort and filter
     when = Figure(line.when, to_wib(datetime.fromisoformat(e.occurred_at)).replace(tzinfo=None), "dd mmm yyyy hh:mm")
     # who acted and their NIP in columns of their own: a spreadsheet filters by person
-    cells = [e.seq, when, line.text, line.who, line.nip, _("Refused") if line.refused else _("Done"), line.reason or "",
-             line.subject or "", state, changes, line.comment or ""]
+    cells = [e.seq, when, line.text, line.who, line.nip, line.basis, _("Refused") if line.refused else _("Done"),
+             line.reason or "", line.subject or "", state, changes, line.comment or ""]
     return [safe_cell(c) for c in cells]
 
 

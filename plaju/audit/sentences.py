@@ -65,6 +65,7 @@ class Sentence:
     href: str | None = None  # where a page links the object, when it does (its timeline on /audit/)
     who: str = ""  # who acted, as the sentence names them (with a Plh/Plt's office)
     nip: str = ""  # the acting person's NIP, for a spreadsheet that proves who did what
+    basis: str = ""  # for an act as Plh/Plt: for whom and by which surat perintah
 
     def __str__(self):
         return f"{self.text} · {self.when}"
@@ -136,12 +137,30 @@ def _people(events, also=(), changes=None) -> tuple[dict, dict]:
     return users, kinds
 
 
-def _delegation_kind(event, kinds) -> str:
+def _delegation_in_force(event, kinds):
     day = to_wib(datetime.fromisoformat(event.occurred_at)).date()
     for d in kinds.get((event.actor_id, event.acting_for_id), ()):
         if d.starts_on <= day <= d.ends_on:
-            return d.kind.capitalize()
-    return "Plh"
+            return d
+    return None
+
+
+def _delegation_kind(event, kinds) -> str:
+    d = _delegation_in_force(event, kinds)
+    return d.kind.capitalize() if d is not None else "Plh"
+
+
+def _basis(event, users, kinds) -> str:
+    """On what authority a Plh/Plt acted: for whom, and the surat perintah (HR's proof of the act)."""
+    d = _delegation_in_force(event, kinds)
+    principal = users.get(event.acting_for_id)
+    whom = principal.full_name if principal else "?"
+    if d is None:
+        return _("Plh for %(whom)s", whom=whom)
+    if d.order_number:
+        return _("%(kind)s for %(whom)s, surat perintah %(number)s of %(date)s", kind=d.kind.capitalize(),
+                 whom=whom, number=d.order_number, date=date_text(d.order_date) if d.order_date else "?")
+    return _("%(kind)s for %(whom)s", kind=d.kind.capitalize(), whom=whom)
 
 
 def _who(event, users, kinds, memo: dict | None = None) -> str:
@@ -255,7 +274,8 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
         actor = users.get(e.actor_id)
         line = Sentence(event=e, text=text, when=when(e.occurred_at), refused=refused, quiet=quiet, reason=reason,
                         comment=None if refused else e.comment, who=who,
-                        nip=(actor.nip or "") if actor is not None else "")
+                        nip=(actor.nip or "") if actor is not None else "",
+                        basis=_basis(e, users, kinds) if e.acting_for_id else "")
         if e.to_state and e.from_state != e.to_state:
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
             line.state_to = labels.get(e.to_state, e.to_state)

@@ -285,3 +285,27 @@ def test_an_export_whose_worker_is_killed_is_built_again_with_the_same_rows(app,
     db.session.rollback()
     job = db.session.get(AuditExport, job_id, populate_existing=True)
     assert (job.attempts, job.done, job.total, job.lease_until) == (2, 1500, 1500, None)
+
+
+def test_an_act_as_plh_says_for_whom_and_by_which_surat_perintah(db, client, users, login_as, export_folder):
+    """HR proves an act done in someone's name from the log alone: the Plh's principal and surat perintah."""
+    from datetime import timedelta
+
+    from plaju.accounts.models import Delegation
+    from plaju.audit import record as audit
+    from plaju.timeutil import today_wib
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
+                              starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1),
+                              order_number="800/012/SP/2026", order_date=today - timedelta(days=2)))
+    db.session.commit()
+    audit.record("test.plh", actor=users["sekcam"], acting_for=users["camat"], comment="atas nama")
+    db.session.commit()
+    login_as("hr")
+    page = client.get("/audit/", query_string={"action": "test.plh"}).text
+    said = f"Plh untuk {users['camat'].full_name}, surat perintah 800/012/SP/2026 tanggal"
+    assert 'data-testid="basis"' in page and said in page
+    data = client.post("/audit/export", data={"action": "test.plh", "fmt": "csv"}).get_data().decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(data)))[:2]
+    assert header[5] == "Atas nama (Plh/Plt)" and row[5].startswith(said)
+    assert users["sekcam"].full_name in row[3]
