@@ -330,5 +330,14 @@ vocabulary.describe_kind("letter", _l("Letter register"))
 # the fields a sign step records when it issues a letter (issue())
 vocabulary.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Fingerprint of the signed file"),
                            "letter_id": _l("Letter in the register")}, named={"letter_id": _letter_numbers})
+def _letter_objects(number: str) -> list[tuple[str, str]]:
+    """/audit/'s code box also takes a letter's number: the letter's events and those of the record it was
+    issued for (its signing is that record's step)."""
+    row = db.session.execute(select(Letter.id, Letter.subject_type, Letter.subject_id).where(
+        Letter.number == number)).first()
+    return [("letter", str(row.id)), (row.subject_type, str(row.subject_id))] if row else []
+
+
+vocabulary.describe_search("code", _letter_objects)
 # a history shows the start of the fingerprint, enough to match a file (the register and /cek hold it whole)
 vocabulary.describe_format("letter_sha256", lambda value: f"{str(value)[:16]}…" if len(str(value)) > 16 else str(value))

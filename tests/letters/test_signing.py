@@ -250,3 +250,12 @@ def test_the_request_page_shows_the_letter_after_signing_and_asks_for_none_befor
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert 'data-testid="letter-draft"' in page and 'data-testid="letter-pdf"' not in page and asked == []
+
+
+def test_hr_finds_who_signed_a_letter_by_its_number(db, sign, client, login_as, users):
+    req, letter = sign("sktm")
+    login_as("hr")
+    page = client.get("/audit/", query_string={"code": letter.number})
+    assert page.status_code == 200, page.text[:300]
+    assert f"{users['camat'].full_name}" in page.text and "menandatangani dokumen" in page.text
+    assert client.get("/audit/", query_string={"code": "999/9999/PLJ/2026"}).status_code == 422
