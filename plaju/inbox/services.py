@@ -336,7 +336,11 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
         raise Invalid(_("Select at least one item."), code="empty")
     if not actor.check_password(password or ""):
         error = Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
-        audit.refused("inbox.bulk", actor=actor, reason=audit.refusal_comment(error, f" ({len(raw_items)})"))
+        # which items the batch was for, by their codes or names: HR reads what the refused batch held
+        named = [summary.get("code") or summary.get("name") or "?" for _raw, summary, _label
+                 in describe(actor, raw_items)]
+        detail = " " + _("Items: %(items)s.", items=", ".join(str(n) for n in named)) if named else ""
+        audit.refused("inbox.bulk", actor=actor, reason=audit.refusal_comment(error, detail)[:2000])
         raise error
     return [act(actor, raw, reauthenticated=True) for raw in raw_items]
 

@@ -160,6 +160,8 @@ def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
     db.session.expire_all()
     assert {db.session.get(DocumentRequest, r.id).state for r in rows} == {"awaiting_signature"}
     assert _refused_events(db) == before + 1
+    comment = db.session.scalar(select(AuditEvent.comment).where(AuditEvent.action == "inbox.bulk"))
+    assert all(r.tracking_code in comment for r in rows)  # HR reads which items the refused batch held
 
 
 def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_offs(
