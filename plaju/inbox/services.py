@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 
 from ..accounts.models import Delegation, active_delegations
 from ..audit import record as audit
+from ..audit import vocabulary
 from ..database import plan_once, utcnow
 from ..extensions import db
 from ..i18n import gettext as _
@@ -323,8 +324,11 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
         if isinstance(refusal, Conflict):
             summary = spec.summary(db.session.get(spec.model, entity_id))
         return Outcome(summary, str(step.label), False, refusal_text(refusal, comment), refusal.status)
+    # what was done in the words of the log ("Anda mengembalikan dokumen untuk perbaikan"), not the button's
+    did = vocabulary.action_label(f"{spec.name}.{trigger}")
+    label = _("You %(did)s", did=did) if did != f"{spec.name}.{trigger}" else str(step.label)
     # e.g. the Camat approved as the direct supervisor, and the enrolment now awaits his endorsement
-    return Outcome(summary, str(step.label), True, waits_again=_awaits(actor, spec.name, entity_id),
+    return Outcome(summary, label, True, waits_again=_awaits(actor, spec.name, entity_id),
                    state=str(spec.state(getattr(entity, spec.state_attr)).label))
 
 

@@ -206,6 +206,7 @@ def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, us
     ok = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "Nama salah eja"},
                      headers={"HX-Request": "true"})
     assert ok.status_code == 200 and "inbox-changed" in ok.headers["HX-Trigger"]
+    assert "Anda mengembalikan dokumen untuk diperbaiki" in ok.text  # what was done, not the button's command
     # the next waiting item opens: the plan's row is marked as the one to take now
     assert f'inbox-next" data-testid="inbox-row" data-key="training_plan:{plan.id}"' in ok.text
     returned = client.post("/inbox/act", data={"item": _item(plan, "return", "training_plan"),
