@@ -301,10 +301,7 @@ def correct(request_id):
         req = correction.correct_letter_data(
             req, current_user, version=int(raw) if raw.isdigit() and len(raw) < 10 else -1,
             address=request.form.get("address", ""), purpose=request.form.get("purpose", ""))
-    except Refused as refusal:
-        if not wants_fragment():
-            flash(str(refusal.message), "danger")
-            return redirect(url_for(".detail", request_id=request_id), 303)
+    except Refused as refusal:  # the panel (or, without JavaScript, the page) with the form as it was sent
         db.session.rollback()
         return render_page_or_block("documents/detail.html", "panel", **_detail_context(
             _load(request_id), str(refusal.message), correction_sent=request.form)), refusal.status

@@ -534,6 +534,11 @@ ROWS = [
         lambda w, me: Call(f"/documents/{w.request('returned').id}/slip")),
     Row("GET", "/documents/<int:request_id>/files/<int:file_id>", "other", "L 403 200 200 403 200 403 403 200",
         lambda w, me: Call(f"/documents/{w.req_other.id}/files/{w.file_other.id}")),
+    # the letter's data put right after the Camat sent it back: whoever may submit it for signature (a Kasi)
+    Row("POST", "/documents/<int:request_id>/correct", "", "L 403 403 303 403 403 403 403 303",
+        lambda w, me: Call(f"/documents/{(r := w.request('processing', 'sktm')).id}/correct",
+                           {"version": r.version, "address": "Jl. Perbaikan No. 9 RT 001 RW 002",
+                            "purpose": "pendaftaran sekolah"})),
     Row("POST", "/documents/<int:request_id>/attachments", "other", "L 403 303 303 403 403 403 403 303",
         lambda w, me: Call(f"/documents/{w.req_other.id}/attachments",
                            {"attachments": [(io.BytesIO(tiny_pdf()), "surat-pengantar.pdf")]})),
