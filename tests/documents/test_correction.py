@@ -68,3 +68,6 @@ def test_a_correction_is_refused_when_stale_blank_unchanged_or_not_theirs(client
     assert fresh(db, req).address == req.address and fresh(db, req).version == req.version
     outcomes = db.session.scalars(select(AuditEvent.outcome).where(AuditEvent.action == "document.correct")).all()
     assert outcomes and set(outcomes) == {"refused"}
+    # the history says the refusal's words were told to the one refused: its reader is not that "Anda"
+    history = client.get(f"/documents/{req.id}").text
+    assert "Ditolak · pesan kepadanya: Hanya yang berwenang mengajukan" in history
