@@ -165,6 +165,13 @@ def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=No
             continue
         notify(todo.user, _("Awaiting your action: %(item)s", item=item), _todo_body(spec, todo), url=url,
                todo_step=todo.triggers[0], **ref)
+    # a step taken as Plh/Plt is told to the official it was taken for: he answers for what was done in his name
+    delegation = getattr(ctx, "delegation", None)
+    if delegation is not None and step is not None and delegation.principal.active:
+        from ..audit import vocabulary
+        did = vocabulary.action_label(f"{spec.name}.{step.trigger}")
+        notify(delegation.principal, _("%(who)s, as your %(kind)s, %(did)s: %(item)s", who=ctx.actor.full_name,
+                                       kind=delegation.kind.capitalize(), did=did, item=item), "", url=url, **ref)
 
 
 _connected = False

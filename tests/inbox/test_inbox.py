@@ -383,3 +383,19 @@ def test_a_step_reached_by_their_own_role_and_as_plh_is_offered_as_their_own(db,
     listed = {a.trigger: a.delegation for a in row.actions}
     offered = {a.trigger: a.acting_for for a in available(db.session.get(DocumentRequest, doc.id), users["kasi"])}
     assert "forward" in listed and listed["forward"] is None and offered["forward"] is None
+
+
+def test_the_official_is_told_what_his_plh_did_in_his_name(db, users, make_request, camat_away):
+    from plaju.notify.models import Notification
+    doc = make_request("awaiting_signature", name="Ditandatangani Plh")
+    sekcam = db.session.get(User, users["sekcam"].id)
+    fire(db.session.get(DocumentRequest, doc.id), "sign", sekcam, expected_version=doc.version, password=PASSWORD)
+    told = db.session.scalars(select(Notification.subject).where(
+        Notification.user_id == users["camat"].id, Notification.subject_id == doc.id)).all()
+    assert any(f"{sekcam.full_name}, sebagai Plh Anda, menandatangani dokumen" in s for s in told), told
+    # acting on his own, the Camat is not told of himself
+    other = make_request("awaiting_signature", name="Ditandatangani Camat")
+    fire(db.session.get(DocumentRequest, other.id), "sign", db.session.get(User, users["camat"].id),
+         expected_version=other.version, password=PASSWORD)
+    assert not db.session.scalars(select(Notification).where(Notification.subject_id == other.id,
+                                                              Notification.subject.contains("sebagai Plh"))).all()
