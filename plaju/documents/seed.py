@@ -258,6 +258,7 @@ def seed_documents() -> None:
     fake.seed_instance(2026)
     rng = random.Random(2026)
     holidays = holiday_set()
+    staff = set(db.session.scalars(select(User.full_name)))
     password = current_app.config["DEMO_PASSWORD"]
     plan = [(state, overdue) for state in PATHS for overdue in (False, True)]
     plan += [("received", False)] * 3 + [("verifying", False)] * 2 + [("ready", False)] * 2
@@ -277,6 +278,8 @@ def seed_documents() -> None:
         doc_type = rng.choice(pool)
         nik, female = fake_nik(rng, serial)
         name = fake.name_female() if female else fake.name_male()
+        while name in staff:  # a citizen who bears a clerk's name reads as the clerk applying for herself
+            name = fake.name_female() if female else fake.name_male()
         budget_days = max(1, sla.budget_minutes(doc_type.service_amount, doc_type.service_unit) // sla.DAY_MINUTES)
         ago = budget_days + rng.randint(1, 4) if overdue else rng.randint(0, max(budget_days - 1, 0))
         received_at = _working_days_ago(ago, holidays, now) - timedelta(minutes=rng.randint(30, 300))
