@@ -129,8 +129,13 @@ def test_the_camat_approves_one_plan_and_returns_another_with_notes(page):
 
     page.goto("/training/plans/")
     page.get_by_test_id("plan-row").filter(has_text="Subbagian Umum dan Kepegawaian").click()
+    page.wait_for_url(re.compile(r"/training/plans/\d+$"))
+    page.wait_for_load_state()
     notes = "Tambahkan pelatihan manajerial untuk Analis Kepegawaian."
-    page.get_by_test_id("action-return").locator("summary").click()
+    box = page.get_by_test_id("action-return")
+    if not box.evaluate("details => details.open"):  # opened once, whatever state the page loaded in
+        box.locator("summary").click()
+    expect(page.get_by_label("Alasan (wajib)")).to_be_visible()
     page.get_by_label("Alasan (wajib)").fill(notes)
     page.get_by_test_id("confirm-return").click()
     expect(page.locator("#plan-main [data-testid=state]").first).to_have_attribute("data-state", "returned")
