@@ -165,12 +165,18 @@ def test_hr_sees_the_schedule_the_first_page_and_the_other_jp_and_the_second_ver
         AuditEvent.action == "enrolment.verify", AuditEvent.outcome == "ok")) == 1
 
 
+def _outside(title: str, number: str, jp: str = "12", printed: str = "12", issuer: str = "ANRI") -> dict:
+    """The form of a training outside the catalogue that ended four days ago, with its certificate."""
+    ends = TODAY - timedelta(days=4)
+    return {"title": title, "kind": "teknis", "method": "pelatihan",
+            "starts_on": (ends - timedelta(days=2)).isoformat(), "ends_on": ends.isoformat(), "jp": jp,
+            "certificate_number": number, "certificate_date": ends.isoformat(),
+            "certificate_issuer": issuer, "certificate_jp": printed}
+
+
 def test_training_outside_the_catalogue_is_reported_and_verified_the_same_way(client, login_as, users, db, app):
     ends = TODAY - timedelta(days=4)
-    body = {"title": "Pelatihan Kearsipan Dinamis", "kind": "teknis", "method": "pelatihan",
-            "starts_on": (ends - timedelta(days=2)).isoformat(), "ends_on": ends.isoformat(), "jp": "12",
-            "certificate_number": "800/77/ANRI/2026", "certificate_date": ends.isoformat(),
-            "certificate_issuer": "ANRI", "certificate_jp": "12"}
+    body = _outside("Pelatihan Kearsipan Dinamis", "800/77/ANRI/2026")
     login_as("asn")
     body["form_token"] = new_token()
     assert "Laporkan pelatihan di luar katalog" in client.get("/training/me").text
@@ -245,11 +251,7 @@ def test_a_report_sent_by_mistake_is_withdrawn_before_verification_and_can_be_se
     """An ASN reported the wrong training (or a wrong title): it is taken back while HR has not verified it,
     HR's to-do goes with it, and the same certificate can then be reported again. A catalogue course that
     was attended cannot be withdrawn after its completion is reported."""
-    ends = TODAY - timedelta(days=4)
-    body = {"title": "Pelatihan Arsip Salah Judul", "kind": "teknis", "method": "pelatihan",
-            "starts_on": (ends - timedelta(days=2)).isoformat(), "ends_on": ends.isoformat(), "jp": "12",
-            "certificate_number": "800/99/ANRI/2026", "certificate_date": ends.isoformat(),
-            "certificate_issuer": "ANRI", "certificate_jp": "12"}
+    body = _outside("Pelatihan Arsip Salah Judul", "800/99/ANRI/2026")
     login_as("asn")
     assert client.post("/training/external", data=dict(body, evidence=pdf_upload(), form_token=new_token()),
                        content_type="multipart/form-data").status_code == 303
@@ -290,10 +292,7 @@ def test_an_outside_report_says_every_fault_at_once_and_its_jp_are_the_printed_o
     file must be chosen again."""
     import io
     ends = TODAY - timedelta(days=4)
-    body = {"title": "Pelatihan Aneh", "kind": "teknis", "method": "pelatihan",
-            "starts_on": (ends - timedelta(days=2)).isoformat(), "ends_on": ends.isoformat(), "jp": "200",
-            "certificate_number": "12/LAN/2026", "certificate_date": ends.isoformat(),
-            "certificate_issuer": "LAN", "certificate_jp": "8"}
+    body = _outside("Pelatihan Aneh", "12/LAN/2026", jp="200", printed="8", issuer="LAN")
     login_as("asn")
     reversed_dates = dict(body, ends_on=(ends - timedelta(days=3)).isoformat(), form_token=new_token(),
                           evidence=(io.BytesIO(b"just text, not a scan"), "fake.pdf"))
