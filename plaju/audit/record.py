@@ -148,16 +148,26 @@ def record_alone(action: str, **kwargs) -> AuditEvent:
     db.session.rollback()
     event = record(action, **kwargs)
     db.session.commit()
+    if kwargs.get("outcome") == "refused" and has_request_context():
+        g.refusal_recorded = True  # the error page need not record it again (trace_forbidden)
     return event
+
+
+def trace_forbidden() -> None:
+    """Every 403 leaves a trace: the error handlers call this, and a refusal no service recorded in this
+    request (a bare `abort(403)` of a view) is recorded here as the page it was refused."""
+    if not has_request_context() or g.get("refusal_recorded"):
+        return
+    from flask_login import current_user
+    user = current_user if current_user and current_user.is_authenticated else None
+    where = request.path if request.method == "GET" else f"{request.method} {request.path}"
+    record_alone("access.forbidden", actor=user, outcome="refused", comment=where[:300])
 
 
 def refuse_access(status: int = 403):
     """Refuse a page of the log or of personal data to the current user, and say so in the log."""
     from flask import abort
-    from flask_login import current_user
-    user = current_user if current_user and current_user.is_authenticated else None
-    path = request.path if has_request_context() else None
-    record_alone("access.forbidden", actor=user, outcome="refused", comment=path[:300] if path else None)
+    trace_forbidden()
     abort(status)
 
 

@@ -93,6 +93,18 @@ def render_error(status: int, message: str | None = None, minimal: bool = False)
     return render_template(template, status=status, title=title, message=message), status, headers
 
 
+def _trace(status) -> None:
+    """Every refusal of authority is in the audit log, also a view's bare abort(403)."""
+    if status != 403:
+        return
+    from ..audit.record import trace_forbidden
+    try:
+        trace_forbidden()
+    except Exception:  # the error page must still answer (e.g. the database went away)
+        log.exception("a refused request could not be recorded")
+        _rollback()
+
+
 def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
@@ -114,10 +126,12 @@ def register_error_handlers(app):
 
     @app.errorhandler(Refused)
     def refused(e: Refused):
+        _trace(e.status)
         return render_error(e.status, str(e.message))
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
+        _trace(e.code)
         if e.code and e.code >= 400 and e.code in titles():
             description = None if e.description == type(e).description else e.description
             return render_error(e.code, description)

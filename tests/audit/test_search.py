@@ -258,7 +258,7 @@ def test_only_hr_admin_and_the_camat_read_the_log_and_refusals_are_audited(db, c
             refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.forbidden")
                                          .order_by(AuditEvent.seq.desc())).first()
             assert refused.actor_id == users[username].id and refused.outcome == "refused"
-            assert refused.comment == url.split("?")[0]
+            assert refused.comment == ("POST " if method == "post" else "") + url.split("?")[0]
             assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
                 AuditEvent.action == "access.forbidden")) == before + 1
     login_as("hr")

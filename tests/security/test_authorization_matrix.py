@@ -984,11 +984,22 @@ def _message(response) -> str:
     return f"{response.status_code}: " + (" | ".join(a.strip() for a in alerts) or text[:300])
 
 
+def _refusals_by(world, me) -> int:
+    from sqlalchemy import func, select
+
+    from plaju.audit.models import AuditEvent
+    session = world.db()
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.outcome == "refused", AuditEvent.actor_id == (me.id if me is not None else None)))
+
+
 @pytest.mark.parametrize(("row", "role"), list(_cells()))
 def test_matrix(world, row, role):
     me = world.u[role] if role != "anon" else None
     call = row.build(world, me)
     client = call.client or world.clients[role]
+    refusals_before = _refusals_by(world, me)
     try:
         if row.method == "GET":
             response = client.get(call.path)
@@ -1004,6 +1015,8 @@ def test_matrix(world, row, role):
         assert (response.status_code, where) == (302, "/login"), body
         return
     assert response.status_code == expected, body
+    if response.status_code == 403:  # every refusal of authority is in the log, under who asked
+        assert _refusals_by(world, me) > refusals_before, f"403 without an audited refusal: {body}"
     if response.status_code in (302, 303) and not row.redirect_to_login_ok:
         assert where != "/login", "thrown out to the sign-in page"
     if row.check:
