@@ -87,6 +87,10 @@ def _user_form(user=None):
     form.unit_id.choices = [SelectChoice(0, _("(none)"))] + [
         SelectChoice(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
     form.supervisor_id.choices = _user_choices(_("(none)"))
+    if request.method == "GET":  # offered: whom the rules let this person name; a POST is the service's to
+        # refuse, and audit (a choice the list left out would only fail as "not a valid choice")
+        form.supervisor_id.choices = [c for c in form.supervisor_id.choices
+                                      if rules.may_name_supervisor(_actor(), user, c.value or None)]
     if user and request.method == "GET":
         form.roles.data = sorted(user.roles)
         form.unit_id.data = user.unit_id or 0

@@ -72,6 +72,15 @@ def check_roles(actor: User, user: User | None, roles: set) -> None:
                       "authority roles: admin only", "roles", 403)
 
 
+def check_supervisor(actor: User, user: User | None, supervisor_id: int | None) -> None:
+    """Nobody names themselves someone's direct supervisor: the supervisor approves that person's training,
+    so whoever keeps the people records (HR, who also credits the JP) would grant themselves that authority."""
+    current = user.supervisor_id if user is not None else None
+    if supervisor_id and supervisor_id != current and supervisor_id == actor.id:
+        raise Refusal(_("You cannot name yourself as someone's direct supervisor: the supervisor approves their "
+                        "training. Ask another administrator."), "own supervision", "supervisor_id", 403)
+
+
 def check_reset_password(actor: User, user: User) -> None:
     check_edit(actor, user)
     if user.id == actor.id:
@@ -101,6 +110,10 @@ def check_keeps_an_admin(user: User, roles: set, active: bool) -> None:
 
 def may_edit(actor: User, user: User | None) -> bool:
     return _allowed(check_edit, actor, user)
+
+
+def may_name_supervisor(actor: User, user: User | None, supervisor_id: int | None) -> bool:
+    return _allowed(check_supervisor, actor, user, supervisor_id)
 
 
 def may_grant_roles(actor: User) -> bool:

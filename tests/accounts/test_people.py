@@ -222,6 +222,31 @@ def test_nobody_changes_their_own_roles_or_deactivates_themselves(client, login_
     assert [e.comment for e in _refusals(db, "user.update")] == ["own roles", "own account"]
 
 
+def test_nobody_names_themselves_someones_supervisor_and_the_form_does_not_offer_it(client, login_as, users, db):
+    """HR keeps the people records and credits the JP: naming himself an ASN's supervisor would let him
+    approve that ASN's training too. Refused and audited, on a new account as on an existing one."""
+    asn, hr = users["asn"], users["hr"]
+    login_as("hr")
+    form = client.get(f"/people/{asn.id}/edit").get_data(as_text=True)
+    select_box = form.split("supervisor_id", 1)[1].split("</select>", 1)[0]
+    offered = set(re.findall(r"<option[^>]*value=\"(\d+)\"", select_box))
+    assert str(users["kasi"].id) in offered and str(hr.id) not in offered
+    edited = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, supervisor_id=str(hr.id)))
+    assert edited.status_code == 403 and "atasan langsung" in edited.get_data(as_text=True)
+    created = client.post("/people/new", data=_form(supervisor_id=str(hr.id)))
+    assert created.status_code == 403
+    assert _fresh(db, asn).supervisor_id == users["kasi"].id
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "baru")) == 0
+    assert [e.comment for e in _refusals(db, "user.update") + _refusals(db, "user.create")] == [
+        "own supervision", "own supervision"]
+    # someone else may name HR (the admin), and HR may keep the supervisor an account already has
+    login_as("admin")
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, supervisor_id=str(hr.id))).status_code == 302
+    login_as("hr")
+    kept = client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), position="Analis"))
+    assert kept.status_code == 302 and _fresh(db, asn).supervisor_id == hr.id
+
+
 def test_the_last_active_admin_is_never_removed(client, login_as, users, db):
     admin = users["admin"]
     # an admin account that is itself disabled is the only other one: it cannot leave the office without
