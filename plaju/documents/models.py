@@ -124,6 +124,8 @@ class DocumentRequest(db.Model):
     # a new promise once the service standard was missed, set by the SLA sweep (documents.citizen)
     revised_due_at: Mapped[datetime | None]
     disdukcapil_back_at: Mapped[datetime | None]
+    # who submitted it for the Camat's signature: four eyes, that person does not also sign it
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     signed_as: Mapped[str] = mapped_column(String(160), default="")
     ready_at: Mapped[datetime | None]

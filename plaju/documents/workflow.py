@@ -89,6 +89,19 @@ def _back_from_disdukcapil(request, ctx):
     request.disdukcapil_back_at = ctx.now
 
 
+def _submitted(request, ctx):
+    ctx.change("submitted_by_id", request.submitted_by_id, ctx.actor.id)
+    request.submitted_by_id = ctx.actor.id
+
+
+SUBMITTED_IT = _l("You submitted this for signature yourself: another official signs it or sends it back "
+                  "(four-eyes rule).")
+
+
+def _submitter(request) -> set:
+    return {request.submitted_by_id} if request.submitted_by_id else set()
+
+
 def _sent_back(request, ctx):
     request.correction_note = ctx.comment or ""  # shown beside the steps until the letter is signed
 
@@ -173,13 +186,16 @@ STEPS = [
          who=COUNTER, effect=_back_from_disdukcapil, notify=False),
     Step("to_signature", ("processing", "back_from_disdukcapil"), "awaiting_signature",
          _l("Submit for the Camat's signature"), who=roles(KASI), guards=(needs_signature,), delegable=True,
-         notify=False),
+         effect=_submitted, notify=False),
     Step("complete", ("processing", "back_from_disdukcapil"), "ready", _l("Finished, ready for pick-up"),
          who=roles(KASI), guards=(no_signature,), delegable=True, style="success", notify=False),
+    # whoever submitted it does not decide on it too (e.g. a Kasi who is Plh Camat that day)
     Step("sign", "awaiting_signature", "signed", _l("Sign"), who=roles(CAMAT), reauth=True,
-         delegable=True, four_eyes=True, effect=_signed, style="success", bulk=True),
+         delegable=True, four_eyes=True, not_by=_submitter, not_by_reason=SUBMITTED_IT,
+         effect=_signed, style="success", bulk=True),
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
-         comment_required=True, delegable=True, style="warning", effect=_sent_back),
+         comment_required=True, delegable=True, not_by=_submitter, not_by_reason=SUBMITTED_IT, style="warning",
+         effect=_sent_back),
     Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False),
     # waits for the citizen to pick it up
     # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html)

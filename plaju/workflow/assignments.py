@@ -55,6 +55,14 @@ def assignees_for(spec: Spec, entity) -> list[Assignee]:
             if len(owners) > 1:  # one column holds the excluded owner; no spec has two yet
                 raise ValueError(f"{spec.name}: four eyes with more than one owner is not supported")
             excluded = next(iter(owners))
+        # a step checked against an earlier one keeps that step's taker out of the lists instead: the one
+        # column holds one person, and the engine refuses the owner as well (for a signature the owner is
+        # the clerk who took the request in, who can neither hold nor stand in for the Camat's office)
+        earlier = step.not_by(entity) if step.not_by is not None else set()
+        if len(earlier) > 1:
+            raise ValueError(f"{spec.name}.{step.trigger}: not_by names more than one person")
+        if earlier:
+            excluded = next(iter(earlier))
         for user_id, role in step.who.names(entity):
             if user_id is not None and user_id == excluded:
                 continue  # named, but four eyes refuses them: nobody to wait for here

@@ -100,6 +100,7 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
     `delegations()` gives the actor's active ones (looked up here when not given), asked only when the
     step is delegable and the actor's own authority does not do."""
     owners = spec.owners(entity)
+    took_earlier = step.not_by is not None and actor.id in step.not_by(entity)
 
     def candidates():
         yield actor, None
@@ -113,6 +114,8 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
         if step.four_eyes and ({actor.id, user.id} & owners):
             allowed_but_own = True
             continue
+        if took_earlier:  # allowed, but they took the earlier step this one checks, under any authority
+            raise NotAllowed(step.not_by_reason, code="four_eyes")
         return Action(step, acting_for=user if delegation else None, delegation=delegation)
     if allowed_but_own:
         raise NotAllowed(_("You may not approve or sign something you created or are enrolled in "

@@ -104,6 +104,10 @@ class Step:
     reauth: bool = False
     delegable: bool = False
     four_eyes: bool = False
+    # four eyes across steps: not_by(entity) names who took an earlier step that this one checks (e.g. who
+    # submitted a letter for signature), refused with `not_by_reason` whatever authority they act under
+    not_by: Callable | None = None
+    not_by_reason: str | None = None
     style: str = "primary"  # button colour: primary, success, danger, secondary, warning
     effect: Callable | None = None  # effect(entity, ctx) inside the transaction, after the move
     # the fields the step's form asks for, in order: "reason" (required), "note" (optional comment),

@@ -222,6 +222,35 @@ def test_plh_camat_signs_and_the_signature_says_so(db, users, make_request):
     assert "reject" not in [a.trigger for a in actions_for(other, users["sekcam"])]
 
 
+def test_a_kasi_who_is_plh_camat_does_not_sign_what_he_submitted_for_signature(client, login_as, db, users,
+                                                                                make_request):
+    """Four eyes across steps: a Kasi standing in for the Camat could otherwise accept, submit and sign the
+    same letter alone. Whoever submitted it is refused (audited), on the page, in the list and by a POST;
+    another official signs it."""
+    from plaju.inbox.services import counts
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today, ends_on=today))
+    db.session.commit()
+    req = take_action(make_request("processing", "sktm"), "to_signature", users["kasi"], version=0)
+    assert fresh(db, req).submitted_by_id == users["kasi"].id
+    assert "sign" not in [a.trigger for a in actions_for(fresh(db, req), users["kasi"])]
+    assert counts(users["kasi"]).get("document", 0) == 0  # the Camat's list, seen as his Plh, leaves it out
+    assert counts(users["camat"]).get("document") == 1
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").get_data(as_text=True)
+    assert f'/documents/{req.id}/actions/sign"' not in page
+    response = client.post(f"/documents/{req.id}/actions/sign", data={"version": "1", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "Anda sendiri yang mengajukannya untuk ditandatangani" in response.get_data(as_text=True)
+    assert fresh(db, req).state == "awaiting_signature"
+    [refusal] = _events(db, req, "refused")
+    assert refusal.actor_id == users["kasi"].id and refusal.comment.startswith("[four_eyes]")
+    # the Camat himself signs it, as does any other official standing in for him
+    req = take_action(fresh(db, req), "sign", users["camat"], version=1, password=PASSWORD)
+    assert fresh(db, req).state == "signed"
+
+
 def test_type_rules_hide_buttons_that_never_apply(db, users, make_request):
     ktp = make_request("processing", "sktm")
     akta = make_request("processing", "akta-lahir")
