@@ -13,6 +13,12 @@ MIN_SCORE = 3
 _CHECKED_PREFIX = 100
 
 
+def rules_text() -> str:
+    """The rules above in one sentence, shown beside every field where a password is chosen."""
+    return _("At least %(n)d characters, without the account's username, name or NIP, and not easy to guess: "
+             "several unrelated words work well (for example kopi-hujan-sepeda-74).", n=MIN_LENGTH)
+
+
 def problem(password: str, username: str = "", full_name: str = "", nip: str | None = None) -> str | None:
     """The reason `password` is refused (a Bahasa message), or None when it is acceptable."""
     if len(password or "") < MIN_LENGTH:

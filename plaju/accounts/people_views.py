@@ -14,7 +14,7 @@ from ..i18n import date_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
-from . import rules
+from . import passwords, rules
 from .forms_people import DelegationForm, NewUserForm, UserForm
 from .models import ROLES, Delegation, Unit, User, UserRole
 from .people import PeopleError, StaleEdit, add_delegation, edit_stamp, refuse, revoke_delegation, save_user
@@ -152,7 +152,8 @@ def edit(user_id=None):
     if request.method == "POST" and status == 200:
         status = 422
     return render_template("accounts/person_form.html", form=form, user=user, role_names=ROLES,
-                           may_grant_roles=rules.may_grant_roles(_actor())), status
+                           may_grant_roles=rules.may_grant_roles(_actor()),
+                           password_rules=passwords.rules_text()), status
 
 
 @bp.route("/delegations", methods=["GET", "POST"])

@@ -70,6 +70,9 @@ def enforce():
         flash(_("Your session has ended. Please sign in again."), "info")
         return _to("accounts.login", next=request.full_path if request.method == "GET" else None)
     if current_user.must_change_password and endpoint not in _OPEN_ENDPOINTS:
+        if endpoint in PASSIVE_ENDPOINTS:  # the menu's counters on the password page itself: nothing to show
+            # (sending them to the password page would reload it, and the page asks for them again)
+            return "", 204
         flash(_("Your password was set by someone else and works only once. Choose your own password now."),
               "warning")
         return _to("accounts.password")

@@ -5,7 +5,7 @@ from ..core.urls import is_local_url
 from ..extensions import limiter, login_manager
 from ..htmx import render_page_or_block, wants_fragment
 from ..i18n import gettext as _
-from . import sessions
+from . import passwords, sessions
 from .forms import LoginForm, PasswordForm
 from .services import LoginFailed, authenticate, change_password, sign_out
 
@@ -87,4 +87,5 @@ def password():
         except LoginFailed as failure:
             error = str(failure)
     status = 422 if request.method == "POST" else 200
-    return render_page_or_block("accounts/password.html", "form", form=form, error=error), status
+    return render_page_or_block("accounts/password.html", "form", form=form, error=error,
+                                password_rules=passwords.rules_text()), status
