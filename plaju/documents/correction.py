@@ -1,14 +1,14 @@
-"""Correcting what a letter states after the Camat sent it back for correction: the street address and the
-purpose, as the counter took them in. Whoever may submit the request for signature may correct it (the
-same source: the engine's `available`), only while it is being processed, with the version the page
-showed, audited with before and after."""
+"""Correcting what a letter states after the Camat sent it back for correction: the applicant's name (a typo
+at the counter), the street address and the purpose, as the counter took them in. Whoever may submit the
+request for signature may correct it (the same source: the engine's `available`), only while it is being
+processed, with the version the page showed, audited with before and after."""
 from ..audit import record as audit
 from ..database import lock_row
 from ..extensions import db
 from ..i18n import gettext as _
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from .intake import address_fault, purpose_fault
-from .models import DocumentRequest
+from .models import DocumentNameWord, DocumentRequest, name_words
 
 CORRECTABLE_STATE = "processing"
 SUBMIT_STEP = "to_signature"  # who may send it to the Camat may put right what he sent back
@@ -26,8 +26,16 @@ def may_correct(req: DocumentRequest, actions) -> bool:
             and any(a.trigger == SUBMIT_STEP and not a.blocked for a in actions))
 
 
-def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str) -> DocumentRequest:
-    """Put the address and the purpose right; refused (and audited) when not allowed, stale or invalid."""
+def name_fault(name: str) -> str | None:
+    if not 2 <= len(name) <= 120:
+        return _("The name must be 2 to 120 characters long.")
+    return None
+
+
+def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str,
+                        name: str | None = None) -> DocumentRequest:
+    """Put the name, the address and the purpose right; refused (and audited) when not allowed, stale or
+    invalid. `name` None keeps the name."""
     try:
         row = lock_row(DocumentRequest, req.id)
         db.session.refresh(row)
@@ -37,19 +45,26 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         if row.version != version:
             raise Conflict(_("The request changed after you opened the page. The page now shows it as it is: "
                              "make your correction again."))
+        name = row.name if name is None else " ".join(name.split())
         address = " ".join((address or "").split())
         purpose = (purpose or "").strip()
-        faults = [f for f in (address_fault(row.type, address), purpose_fault(row.type, purpose)) if f]
+        faults = [f for f in (name_fault(name), address_fault(row.type, address), purpose_fault(row.type, purpose))
+                  if f]
         if faults:
             raise Invalid(" ".join(faults), code="correction")
-        before = {"address": row.address, "purpose": row.purpose}
-        after = {"address": address, "purpose": purpose}
+        before = {"name": row.name, "address": row.address, "purpose": row.purpose}
+        after = {"name": name, "address": address, "purpose": purpose}
         if before == after:
-            raise Invalid(_("Nothing was changed: correct the address or the purpose."), code="correction")
+            raise Invalid(_("Nothing was changed: correct the name, the address or the purpose."),
+                          code="correction")
     except (Invalid, NotAllowed, Conflict) as error:
         db.session.rollback()
         audit.refused("document.correct", error=error, actor=actor, subject_type="document", subject_id=req.id)
         raise
+    if name != row.name:  # the name search reads its words
+        db.session.query(DocumentNameWord).filter(DocumentNameWord.request_id == row.id).delete()
+        db.session.add_all(DocumentNameWord(request_id=row.id, word=w) for w in name_words(name))
+        row.name, row.name_key = name, name.lower()
     row.address, row.purpose = address, purpose
     row.version += 1  # a step form opened before the correction is stale now
     audit.record("document.correct", actor=actor, subject_type="document", subject_id=row.id,

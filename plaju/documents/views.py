@@ -294,13 +294,14 @@ bp.add_url_rule("/<int:request_id>/actions/<trigger_name>", "act", methods=["POS
 
 @bp.post("/<int:request_id>/correct")
 def correct(request_id):
-    """The letter's address and purpose put right after the Camat sent it back (documents/correction.py)."""
+    """The letter's name, address and purpose put right after the Camat sent it back (documents/correction.py)."""
     req = _load(request_id)
     raw = request.form.get("version", "")
     try:
         req = correction.correct_letter_data(
             req, current_user, version=int(raw) if raw.isdigit() and len(raw) < 10 else -1,
-            address=request.form.get("address", ""), purpose=request.form.get("purpose", ""))
+            address=request.form.get("address", ""), purpose=request.form.get("purpose", ""),
+            name=request.form.get("name"))
     except Refused as refusal:  # the panel (or, without JavaScript, the page) with the form as it was sent
         db.session.rollback()
         return render_page_or_block("documents/detail.html", "panel", **_detail_context(

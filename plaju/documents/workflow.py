@@ -90,8 +90,7 @@ def _back_from_disdukcapil(request, ctx):
 
 
 def _submitted(request, ctx):
-    ctx.change("submitted_by_id", request.submitted_by_id, ctx.actor.id)
-    request.submitted_by_id = ctx.actor.id
+    request.submitted_by_id = ctx.actor.id  # the step's own event already names who (no change to list)
 
 
 SUBMITTED_IT = _l("You submitted this for signature yourself: another official signs it or sends it back "

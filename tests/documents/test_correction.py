@@ -71,3 +71,32 @@ def test_a_correction_is_refused_when_stale_blank_unchanged_or_not_theirs(client
     # the history says the refusal's words were told to the one refused: its reader is not that "Anda"
     history = client.get(f"/documents/{req.id}").text
     assert "Ditolak · pesan kepadanya: Hanya yang berwenang mengajukan" in history
+
+
+def test_a_typo_in_the_applicants_name_is_corrected_before_the_signature(client, login_as, db, users, make_request):
+    """The counter typed "Siti Rahmawti"; the Camat sends it back. The Kasi corrects the name: the letter, the
+    name search and the log (before and after) follow; a blank name is refused and changes nothing."""
+    req = make_request("awaiting_signature", "domisili", name="Siti Rahmawti")
+    req = take_action(req, "send_back", users["camat"], version=req.version, comment="Nama pemohon salah ketik")
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").text
+    assert 'id="fix-name"' in page and 'value="Siti Rahmawti"' in page
+    url = f"/documents/{req.id}/correct"
+    blank = client.post(url, headers=HX, data={"version": req.version, "name": " ", "address": req.address,
+                                                "purpose": req.purpose})
+    assert blank.status_code == 422 and "2 sampai 120 karakter" in blank.text
+    assert fresh(db, req).name == "Siti Rahmawti"
+    saved = client.post(url, headers=HX, data={"version": req.version, "name": "Siti  Rahmawati",
+                                                "address": req.address, "purpose": req.purpose})
+    assert saved.status_code == 200, saved.text[:500]
+    row = fresh(db, req)
+    assert row.name == "Siti Rahmawati" and row.name_key == "siti rahmawati"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct",
+                                                        AuditEvent.outcome == "ok")).one()
+    assert event.changes_dict == {"name": ["Siti Rahmawti", "Siti Rahmawati"]}
+    found = client.get("/documents/?state=all&q=rahmawati").text
+    assert row.tracking_code in found
+    assert row.tracking_code not in client.get("/documents/?state=all&q=rahmawti").text
+    row = take_action(row, "to_signature", users["kasi"], version=row.version)
+    take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
+    assert any("Siti Rahmawati" in str(value) for _label, value in draw(fresh(db, req)).content.fields)
