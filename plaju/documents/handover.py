@@ -13,7 +13,7 @@ ID_KINDS = {"ktp": _l("KTP-el"), "sim": _l("Driving licence (SIM)"), "paspor": _
             "lainnya": _l("Other ID")}
 RELATIONS = {"suami": _l("Husband"), "istri": _l("Wife"), "anak": _l("Child"), "ayah": _l("Father"),
              "ibu": _l("Mother"), "saudara": _l("Sibling"), "cucu": _l("Grandchild"),
-             "lainnya": _l("Other (with a power of attorney)")}
+             "lainnya": _l("Other relation")}  # every one of them brings a power of attorney
 APPLICANT = "pemohon"
 _ID_PATTERN = re.compile(r"^[A-Z0-9]{4,30}$")
 

@@ -1,6 +1,6 @@
 """Reading the dashboards' query arguments. Anything impossible is told in words, never a crash."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from ..database import utcnow
 from ..documents import sla
@@ -19,6 +19,11 @@ class FilterError(ValueError):
 
 def this_month() -> str:
     return sla.wib_date(utcnow()).strftime("%Y-%m")
+
+
+def last_complete_month() -> str:
+    """The month before this one: what a monthly report is about unless asked for another."""
+    return (sla.wib_date(utcnow()).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def parse_month(raw: str | None, default: str | None = None) -> str:

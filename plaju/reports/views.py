@@ -14,7 +14,7 @@ from ..spreadsheet import XLSX_MIME
 from . import charts, exports, facts  # noqa: F401  (facts: connects the receiver that keeps the table)
 from . import demo as _demo  # noqa: F401  (registers the demo history seeder)
 from .competence import competence_dashboard
-from .filters import FilterError, parse_month, parse_service_filters, parse_year, this_month
+from .filters import FilterError, last_complete_month, parse_month, parse_service_filters, parse_year, this_month
 from .panels import panels_for
 from .service import AGE_BUCKETS, hours, month_within, service_dashboard
 
@@ -271,7 +271,7 @@ def kompetensi_csv():
 # ---- monthly report ------------------------------------------------------------------------------
 
 def _report():
-    return exports.monthly_report(parse_month(request.args.get("bulan")), current_user)
+    return exports.monthly_report(parse_month(request.args.get("bulan"), last_complete_month()), current_user)
 
 
 @bp.get("/bulanan")

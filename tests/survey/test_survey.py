@@ -95,7 +95,7 @@ def test_a_request_not_yet_handed_over_cannot_be_rated(client, db, make_request,
         assert 'data-testid="skm-invite"' not in client.get(f"/track/{req.tracking_code}").text
         assert client.get(url).status_code == 409
         response = client.post(url, data=ANSWERS)
-        assert response.status_code == 409 and "setelah penyerahan" in response.text
+        assert response.status_code == 409 and "setelah Anda mengambil dokumen" in response.text
     assert _count(db, SkmResponse) == 0 and _count(db, SkmTokenUse) == 0
 
 
