@@ -1,6 +1,7 @@
 """Completion only after it happened: the certificate's facts checked against the course, a blank or
 unreadable file refused, HR's page with the schedule, the first page as an image and the other JP,
 training outside the catalogue verified the same way, and two HR verifying at once."""
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -324,3 +325,19 @@ def test_every_fault_of_a_certificate_is_told_at_once(users, make_course):
     message = str(refused.value.message)
     for words in ("nomor sertifikat", "penerbit", "lebih dari 24 JP", "belum terjadi"):
         assert words in message, words
+
+
+def test_hr_reads_the_certificate_from_the_to_do_row_before_crediting(client, login_as, db, users, make_course,
+                                                                        enrol):
+    """HR credits JP from the inbox too: the certificate is one click from that row, as a letter's draft is
+    from the Camat's."""
+    course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=24)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
+                data=completion_data(course, jp="20"))
+    login_as("hr")
+    page = client.get("/inbox/").text
+    row = page.split(f'data-key="enrolment:{done.id}')[1].split("</li>")[0]
+    link = re.search(r'href="([^"]+)"[^>]*data-testid="row-link"', row)
+    assert link and link.group(1).endswith(f"/training/enrolments/{done.id}/evidence"), row[:1500]
+    assert client.get(link.group(1)).status_code == 200

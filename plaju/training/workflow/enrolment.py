@@ -268,6 +268,15 @@ def _credit_jp(enrolment, ctx):
 
 
 _enrolment_path = path_by_id("training.enrolment", "enrolment_id")
+_evidence_path = path_by_id("training.evidence", "enrolment_id")
+EVIDENCE = _l("Certificate (file)")
+
+
+def _evidence_link(enrolment) -> list:
+    """The certificate beside HR's to-do: the JP are credited from the list too, so it is read there."""
+    if enrolment.state != "completed" or not enrolment.evidence_name:
+        return []
+    return [(EVIDENCE, _evidence_path(enrolment.id))]
 
 
 def enrolment_url(enrolment) -> str:
@@ -347,7 +356,8 @@ ENROLMENT_FLOW = register(Spec(
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
     url=enrolment_url, owner_attr="user_id", kind_label=_l("Training enrolments"),
     # the row leads with what is at stake for the ASN: the JP the course brings toward their 20 a year
-    summary=lambda e: {"code": f"{e.course.jp} JP", "type": e.course.title, "name": e.user.full_name},
+    summary=lambda e: {"code": f"{e.course.jp} JP", "type": e.course.title, "name": e.user.full_name,
+                       "links": _evidence_link(e)},
     prefetch=lambda rows: _prefetch_seats(rows),
 ))
 
