@@ -165,12 +165,7 @@ def state_label(name: str) -> str:
 
 def actions_for(req: DocumentRequest, user) -> list:
     """The engine's available steps, without those that never apply to this kind of document."""
-    actions = []
-    for action in available(req, user):
-        if action.blocked and any(getattr(g, "structural", False) and g(req, user) for g in action.step.guards):
-            continue
-        actions.append(action)
-    return actions
+    return [action for action in available(req, user) if action.applies]
 
 
 def take_action(req: DocumentRequest, trigger: str, actor, *, version, comment=None, password=None,

@@ -75,24 +75,22 @@ def is_next_step(step) -> bool:
     return getattr(step, "todo", True) and not step.comment_required and step.style != "secondary"
 
 
-def _applies(step, entity) -> bool:
-    """False when a structural guard (one that depends only on the kind of row) rules the step out."""
-    return not any(getattr(g, "structural", False) and g(entity, None) for g in step.guards)
-
-
-def waiting_for(entity) -> list[str]:
-    """Who must act next, in words: ["Kepala Seksi (Kasi)"], ["atasan langsung (Nama)"]. Derived from
-    the spec: the next steps from the current state and the human labels of their who-rules."""
+def waiting_for(entity, reader=None) -> list[str]:
+    """Who must act next, in words: ["Kepala Seksi (Kasi)"], ["atasan langsung (Nama)"], or ["Anda"] when
+    the step names `reader` in person (the enrolled ASN reading their own enrolment). Derived from the
+    spec: the next steps from the current state and the human labels of their who-rules."""
     spec = spec_for(entity)
     state = getattr(entity, spec.state_attr)
     if spec.state(state).terminal:
         return []
     labels = []
     for step in spec.steps_from(state):
-        if not is_next_step(step) or not _applies(step, entity):
+        if not is_next_step(step) or not step.applies(entity):
             continue
         label = step.who.label
         text = label(entity) if callable(label) else label
+        if reader is not None and step.who.names is not None and (reader.id, None) in step.who.names(entity):
+            text = _("you")
         if text and str(text) not in labels:
             labels.append(str(text))
     return labels

@@ -23,6 +23,10 @@ def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, d
     enrolment = enrol(course, users["asn"], "in_progress")
     first, second = course.modules
     login_as("asn")
+    # the page says the next step is the reader's own, and not that there is nothing to do
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "<strong>Menunggu:</strong> Anda" in page and "Tidak ada yang perlu Anda lakukan" not in page
+    assert 'data-testid="waiting"' not in client.get("/training/me").text  # no "approvals" for their own
     learn = client.get(f"/training/enrolments/{enrolment.id}/learn")
     assert learn.status_code == 200 and "0 dari 2 modul selesai" in learn.text
     after_first = client.post(f"/training/enrolments/{enrolment.id}/modules/{first.id}/done")

@@ -19,9 +19,10 @@ STATES = ("requested", "approved", "in_progress", "completed")
 
 
 def _reference_awaiting(user) -> list[int]:
-    """Every enrolment, kept when available() offers the user a to-do step on it (guards aside)."""
+    """Every other person's enrolment, kept when available() offers the user a to-do step on it (guards
+    aside): the approvals; their own next steps are on their own list."""
     rows = extensions.db.session.scalars(select(Enrolment).order_by(Enrolment.created_at, Enrolment.id))
-    return [e.id for e in rows if todo_actions(e, user)]
+    return [e.id for e in rows if e.user_id != user.id and todo_actions(e, user)]
 
 
 @pytest.fixture()

@@ -109,8 +109,9 @@ def _approve_nomination(enrolment, supervisor) -> Enrolment:
 
 
 def actions_for(enrolment, actor):
-    """Buttons for the enrolment page: every step the actor may take, minus the automatic ones."""
-    return [a for a in available(enrolment, actor) if a.trigger not in AUTOMATIC]
+    """Buttons for the enrolment page: every step the actor may take, minus the automatic ones and those that
+    never apply to this kind of course (e.g. taking back a report of outside training, for a catalogue one)."""
+    return [a for a in available(enrolment, actor) if a.trigger not in AUTOMATIC and a.applies]
 
 
 DECISION_STATES = ("requested", "approved")  # the supervisor approves, then the Camat signs off
@@ -147,10 +148,12 @@ def can_view_enrolment(enrolment, user) -> bool:
     return bool(available(enrolment, user))
 
 def awaiting(user, after: int | None = None, limit: int | None = None) -> list[Enrolment]:
-    """Enrolments waiting for this user's step (the engine's assignments, Plh/Plt included); the oldest
-    first. `after` (an enrolment id) and `limit` page through them by keyset."""
+    """Other people's enrolments waiting for this user's step (the engine's assignments, Plh/Plt included):
+    the approvals. Their own next steps are on their own list. The oldest first; `after` (an enrolment id)
+    and `limit` page through them by keyset."""
     stmt = after_key(select(Enrolment).options(joinedload(Enrolment.user).lazyload(User.role_rows))
-                     .where(Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name))),
+                     .where(Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name)),
+                            Enrolment.user_id != user.id),
                      Enrolment.id, after, lead=(Enrolment.created_at,))
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -158,9 +161,10 @@ def awaiting(user, after: int | None = None, limit: int | None = None) -> list[E
 
 
 def awaiting_counts(user) -> dict[str, int]:
-    """How many enrolments wait for this user, per state, in one statement."""
+    """How many of other people's enrolments wait for this user (`awaiting`), per state, in one statement."""
     rows = db.session.execute(select(Enrolment.state, func.count()).where(
-        Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name))).group_by(Enrolment.state)).all()
+        Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name)), Enrolment.user_id != user.id)
+        .group_by(Enrolment.state)).all()
     return {state: int(n) for state, n in rows}
 
 

@@ -53,7 +53,8 @@ def _enrolment_context(enrolment) -> dict:
             "attendance": attendance_of_enrolment(enrolment) if course.internal and not course.is_elearning
             and enrolment.state not in ("requested", "approved", "declined", "withdrawn") else None,
             "decision": enrolment_service.decision_context(enrolment, actions),
-            "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment), "learning": learning,
+            "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment, actor()),
+            "learning": learning,
             "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment),
             "course_page": catalogue_service.may_see_course(course, actor())}
 
