@@ -207,7 +207,8 @@ STEPS = [
          todo=("verifying", "processing", "back_from_disdukcapil"), form=("reason", "confirm"), row_form=False,
          consequence=_l("Rejecting ends this request for good: the citizen would have to apply again with a "
                         "new request.")),
-    Step("cancel", ("received", "verifying", "returned"), "cancelled", _l("Cancel (citizen withdraws)"),
+    Step("cancel", ("received", "verifying", "returned"), "cancelled",
+         _l("Cancel (the citizen withdraws, or it was taken in by mistake)"),
          who=COUNTER, comment_required=True, style="secondary", todo=False),
 ]
 
@@ -274,7 +275,7 @@ vocabulary.describe_actions({
     "document.mark_ready": _l("marked the document ready for pick-up"),
     "document.hand_over": _l("handed the document over to the citizen"),
     "document.reject": _l("rejected the request"),
-    "document.cancel": _l("cancelled the request at the citizen's wish"),
+    "document.cancel": _l("cancelled the request"),  # the reason says why: the citizen's wish, or a mistake
     "document.revise_promise": _l("set a new promise date for the overdue request"),
     "document.attach": _l("added scans"),
     "document.view_file": _l("opened a scan"),

@@ -117,3 +117,17 @@ def test_the_audit_list_uses_the_same_sentences_and_names_the_request(client, lo
     assert "Diterima → <strong>Verifikasi</strong>" in html
     table = html[html.index('data-testid="audit-events"'):html.index("</table>")]  # the search form names actions
     assert "document.verify" not in table and "received →" not in table
+
+
+def test_a_request_taken_in_twice_by_mistake_is_cancelled_without_blaming_the_citizen(client, login_as,
+                                                                                        make_request, db):
+    """The one way out before processing is the cancel step: its button and the log no longer say the
+    citizen withdrew, the reason typed says why."""
+    req = make_request("verifying", "sktm")
+    login_as("clerk")
+    page = client.get(f"/documents/{req.id}").text
+    assert "Batalkan (pemohon mundur, atau salah input/terdaftar ganda)" in page
+    done = client.post(f"/documents/{req.id}/actions/cancel", headers={"HX-Request": "true"},
+                       data={"version": req.version, "comment": "Terdaftar ganda oleh petugas"})
+    assert done.status_code == 200 and "Anda membatalkan permohonan." in done.text
+    assert "atas keinginan pemohon" not in client.get(f"/documents/{req.id}").text
