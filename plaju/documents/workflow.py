@@ -226,12 +226,21 @@ def _draft_link(request) -> list:
     return [(DRAFT_LETTER, draft_path(request.id))]
 
 
+def _resubmitted_note(request) -> str:
+    """In the signer's list, a letter back after he sent it for correction says so, with what he asked: he
+    checks that, not the whole letter again (the request's page says the same, documents/correction.py)."""
+    if request.state != "awaiting_signature" or not request.correction_note:
+        return ""
+    return str(_l("Corrected after being sent back: %(reason)s", reason=request.correction_note))
+
+
 DOCUMENT_FLOW = register(Spec(
     name="document", model=DocumentRequest, initial="received", states=STATES, steps=STEPS,
     owners=lambda r: {r.created_by_id} if r.created_by_id else set(),
     describe=lambda r: r.tracking_code, after_each=track_clock,
     due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
-    summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r)},
+    summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r),
+                       "note": _resubmitted_note(r)},
     url=lambda r: request_path(r.id),
 ))
 

@@ -34,7 +34,9 @@ def test_the_kasi_sees_why_corrects_the_address_and_the_signed_letter_states_it(
     assert event.actor_id == users["kasi"].id
     assert event.changes_dict == {"address": [address, "Jl. Pertahanan No. 38 RT 021 RW 007"]}
     row = take_action(row, "to_signature", users["kasi"], version=row.version)
-    login_as("camat")  # back for signature: the signer sees what he asked for
+    login_as("camat")  # back for signature: the signer sees what he asked for, in his list too
+    inbox = client.get("/inbox/").text
+    assert "Diperbaiki setelah dikembalikan: Alamat RT/RW tidak sesuai KTP" in inbox.split(req.tracking_code)[1]
     page = client.get(f"/documents/{req.id}").text
     assert "Alamat RT/RW tidak sesuai KTP" in page and "periksa bahwa hal ini sudah diperbaiki" in page
     assert 'data-testid="correct-letter"' not in page  # the signer does not edit the letter he signs
