@@ -304,7 +304,8 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
         return _unknown(raw)
     # what the row is, only to someone it awaits (or who saw it awaiting them: a stale page)
     visible = _awaits(actor, spec.name, entity_id)
-    summary = spec.summary(entity) if visible else {"code": f"#{entity_id}", "type": "", "name": ""}
+    # not theirs (any more): named by the step only, not by an internal number nor by what it holds
+    summary = spec.summary(entity) if visible else {"code": str(step.label) if step else "", "type": "", "name": ""}
     if not step.row_form:  # its form needs the item's own page (ticked documents, an upload), or no form
         error = NotAllowed(_("\"%(step)s\" is done on the item's own page.", step=step.label), code="row")
         audit.refused(f"{spec.name}.{trigger}", error=error, actor=actor, subject_type=spec.name,
@@ -323,7 +324,11 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
         db.session.rollback()
         if isinstance(refusal, Conflict):
             summary = spec.summary(db.session.get(spec.model, entity_id))
-        return Outcome(summary, str(step.label), False, refusal_text(refusal, comment), refusal.status)
+        message = refusal_text(refusal, comment)
+        if not visible and refusal.code == "role":  # e.g. a Plh whose delegation was revoked meanwhile
+            message = _("This no longer waits for you: it has moved on, or the authority you had for it (such as "
+                        "a Plh/Plt delegation) has ended. The list below shows what waits for you now.")
+        return Outcome(summary, str(step.label), False, message, refusal.status)
     # what was done in the words of the log ("Anda mengembalikan dokumen untuk perbaikan"), not the button's
     did = vocabulary.action_label(f"{spec.name}.{trigger}")
     label = _("You %(did)s", did=did) if did != f"{spec.name}.{trigger}" else str(step.label)
