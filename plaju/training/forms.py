@@ -178,8 +178,6 @@ class ExternalTrainingForm(OnceForm):
     method = SelectField(_l("Method"), choices=_choices(METHODS))
     starts_on = DateField(_l("Starts on"), validators=[InputRequired(_l("Enter the first day of the training."))])
     ends_on = DateField(_l("Ends on"), validators=[InputRequired(_l("Enter the last day of the training."))])
-    jp = IntegerField(_l("JP of the training"), validators=[
-        InputRequired(_l("Enter the JP.")), NumberRange(min=1, max=500, message=_l("JP must be 1 to 500."))])
     certificate_number = StringField(_l("Certificate number"), validators=[
         DataRequired(_l("Enter the certificate (STTPP) number as printed.")), Length(max=100)])
     certificate_date = DateField(_l("Date on the certificate"), validators=[
@@ -197,8 +195,9 @@ class ExternalTrainingForm(OnceForm):
             raise ValidationError(_l("The end date is before the start date."))
 
     def values(self) -> dict:
+        # outside the catalogue the certificate is the only source of the JP: asked once, as printed
         return {name: getattr(self, name).data for name in (
-            "title", "kind", "method", "starts_on", "ends_on", "jp", "certificate_number", "certificate_date",
+            "title", "kind", "method", "starts_on", "ends_on", "certificate_number", "certificate_date",
             "certificate_issuer", "certificate_jp")}
 
 

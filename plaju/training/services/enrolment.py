@@ -217,8 +217,9 @@ def report_external(user, values: dict, stored, once_token: str | None = None) -
         elif values["ends_on"] > today:
             faults.append(("not_over", _("Completion can be reported from %(date)s, the last day of the course.",
                                          date=day(values["ends_on"]))))
+        # outside the catalogue the certificate is the only source of the JP (the form asks it once)
         course = Course(title=values["title"].strip(), kind=values["kind"], method=values["method"],
-                        jp=values["jp"], provider=(values.get("certificate_issuer") or "").strip()[:120],
+                        jp=values["certificate_jp"], provider=(values.get("certificate_issuer") or "").strip()[:120],
                         starts_on=values["starts_on"], ends_on=values["ends_on"], quota=None, active=False,
                         external=True)
         # one report of a certificate at a time per person: two tabs sending the same one cannot both pass
@@ -230,14 +231,6 @@ def report_external(user, values: dict, stored, once_token: str | None = None) -
                 holder_id=user.id)
         except Invalid as fault:
             faults.append((fault.code, fault.message))
-        else:
-            # outside the catalogue the certificate is the only source of the JP: a different figure typed
-            # as the training's would head its page while the printed one is credited
-            if certificate.jp != course.jp:
-                faults.append(("certificate_jp", _(
-                    "The training's JP (%(jp)s) differ from the JP printed on the certificate (%(printed)s). "
-                    "For training outside the catalogue enter the JP as printed.", jp=course.jp,
-                    printed=certificate.jp)))
         if faults:
             raise Invalid(" ".join(str(message) for _code, message in faults), code=faults[0][0])
         check_readable(stored.name, stored.mime)
