@@ -127,6 +127,10 @@ def edit(user_id=None):
                 flash(_("Account %(name)s enabled again.", name=saved.username), "success")
             else:
                 flash(_("Account %(name)s saved.", name=saved.username), "success")
+            if saved.active and saved.supervisor_id is None and not saved.has_role("camat", "admin"):
+                # not a fault (a new office may be recorded in any order), but it blocks their training
+                flash(_("%(person)s has no direct supervisor: they cannot request training until one is "
+                        "recorded.", person=saved.full_name), "warning")
             return redirect(url_for("people.index"))
         except once.AlreadyDone as done:
             return once.already_done(done.url)

@@ -620,3 +620,10 @@ def test_a_move_to_another_unit_reads_with_the_units_names(app, client, login_as
     with app.test_request_context("/"):
         [line] = sentences.render([event])
     assert [(c.label, c.before, c.after) for c in line.changes] == [("Unit kerja", before, "Seksi Pemerintahan")]
+
+
+def test_an_account_saved_without_a_supervisor_is_warned_that_training_waits_for_one(client, login_as, db):
+    login_as("hr")
+    response = client.post("/people/new", data=_form(), follow_redirects=True)
+    assert response.status_code == 200
+    assert "Pegawai Baru belum memiliki atasan langsung" in response.text

@@ -305,3 +305,16 @@ def test_someone_else_opening_the_course_form_is_told_who_keeps_the_catalogue(cl
     login_as("admin")
     page = client.get("/training/courses/new")
     assert page.status_code == 403 and "Katalog pelatihan dikelola oleh Kepegawaian" in page.text
+
+
+def test_the_head_of_the_office_is_shown_the_way_to_get_training_credited(client, login_as, db, users,
+                                                                            make_course):
+    """The Camat has no supervisor in the office: a request could never be approved, so he is told to report
+    the training with its certificate (HR verifies it) instead of to ask HR to record a supervisor."""
+    course = make_course()
+    login_as("camat")
+    response = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["camat"].id},
+                           headers=HX)
+    assert response.status_code == 422 and "Pelatihan di luar katalog" in response.text
+    assert "Mintalah Kepegawaian" not in response.text
+    assert _count(db, Enrolment) == 0

@@ -49,6 +49,10 @@ def enrol_refusal(course: Course, user, actor=None) -> str | None:
     if closed:
         return closed
     if user.supervisor_id is None:
+        if user.has_role("camat"):  # the head of the office answers to the city, not to anyone here
+            return _("As head of the office you have no direct supervisor here, so a request cannot be approved "
+                     "in this system. Report training you attended with its certificate under \"Training "
+                     "outside the catalogue\": HR verifies it and credits the JP.")
         return _("%(name)s has no direct supervisor recorded, so nobody can approve the request. "
                  "Ask Kepegawaian to record one.", name=user.full_name)
     existing = db.session.scalar(select(Enrolment.id).where(
