@@ -54,6 +54,9 @@ vocabulary.describe_values("roles", ROLES, subject_type="user")
 vocabulary.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
 vocabulary.describe_fields({"order_number": _l("Surat perintah number"), "order_date": _l("Surat perintah date"),
                             "order": _l("Surat perintah")}, subject_type="delegation")
+# an appointment reads as its form: who, for whom, which kind, the period, then its surat perintah
+vocabulary.describe_field_order("delegation", ("principal", "delegate", "kind", "starts_on", "ends_on",
+                                               "order_number", "order_date", "order", "revoked"))
 # SE Kepala BKN 1/SE/I/2021: a Plh or Plt serves at most three months, then may be extended (a new surat
 # perintah, recorded as a new appointment)
 MAX_DELEGATION_MONTHS = 3

@@ -82,7 +82,7 @@ def batches(search, *, stop: int | None = None):
         if limit <= 0:
             return
         events = list(db.session.scalars(search.statement(before=before, limit=limit)))
-        rows = [row(line) for line in sentences.render(events, subjects=True)]
+        rows = [row(line) for line in sentences.render(events, subjects=True, whole=True)]
         before = events[-1].seq if events else None
         db.session.commit()
         if not rows:

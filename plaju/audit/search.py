@@ -176,9 +176,23 @@ class Search:
         return {k: v for k, v in self.filters.items() if v}
 
     def describe(self) -> str:
-        """The search in words, for the export's audit event (the NIK only masked)."""
-        parts = [f"{k}={v}" for k, v in self.filters.items() if v and k != "nik_ref"]
-        parts += [str(n) for n in self.notes]
+        """The search in words, for the export's audit event, as HR reads it (the NIK only masked): the
+        code, NIK, person and object as `parse` resolved them, then the other filters."""
+        parts = [str(n) for n in self.notes]
+        f = self.filters
+        action = f["action"]
+        if action == DATA_ACCESS:
+            parts.append(_("Data access (NIK, scans, exports, refused pages)"))
+        elif action.endswith(".*"):
+            parts.append(vocabulary.kind_label(action[:-2]))
+        elif action:
+            parts.append(vocabulary.action_label(action))
+        if f["outcome"]:
+            parts.append(_("refused only") if f["outcome"] == "refused" else _("done only"))
+        if f["date_from"] or f["date_to"]:
+            parts.append(_("from %(start)s until %(end)s", start=f["date_from"] or "…", end=f["date_to"] or "…"))
+        if f["logins"] == "1":
+            parts.append(_("sign-ins included"))
         return "; ".join(parts) or _("all events")
 
     def to_json(self) -> str:
@@ -328,6 +342,8 @@ def parse(args) -> Search:
         if key == "code":
             term = raw.upper().replace(" ", "")
             shown = term
+            if "/" in term:  # the same box takes a letter's number (the letters' finder), named as such
+                label = _("letter number")
         else:
             term = unseal_nik(raw)
             if term is None:
@@ -336,7 +352,8 @@ def parse(args) -> Search:
             shown = vocabulary.mask_nik(term)
         objects = vocabulary.find_subjects("code" if key == "code" else "nik", term)
         if not objects:
-            errors.append(_("No request has the %(what)s %(value)s.", what=label, value=shown))
+            errors.append(_("Nothing in the log has the %(what)s %(value)s.", what=label, value=shown)
+                          if "/" in term else _("No request has the %(what)s %(value)s.", what=label, value=shown))
             continue
         search.notes.append(f"{label} {shown}")
         search.resolved.append((key, tuple(objects)))

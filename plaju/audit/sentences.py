@@ -19,6 +19,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
 from .vocabulary import (
+    _FINGERPRINTS,
     _FORMATS,
     _NAMED_FIELDS,
     _SUBJECTS,
@@ -30,6 +31,7 @@ from .vocabulary import (
     describe_kind,
     describe_subjects,
     field_label,
+    field_rank,
     kind_label,
     mask_nik,
     value_labels,
@@ -182,12 +184,15 @@ def _who(event, users, kinds, memo: dict | None = None) -> str:
     return name
 
 
-def _value(name, value, users, when=_when, named=None, labels=None) -> str:
-    """A field's value in words; `labels` are its coded values' names (value_labels)."""
+def _value(name, value, users, when=_when, named=None, labels=None, whole=False) -> str:
+    """A field's value in words; `labels` are its coded values' names (value_labels); `whole` keeps a
+    file's fingerprint whole (an export) instead of its first 16 characters."""
     if value is None or value == "" or value == []:
         return "—"
     if name in _MASKED:
         return mask_nik(value)
+    if name in _FINGERPRINTS:
+        return str(value) if whole or len(str(value)) <= 16 else f"{str(value)[:16]}…"
     if name in _FORMATS:
         return _FORMATS[name](value)
     if named and name in named:
@@ -230,8 +235,9 @@ def _named_values(changes) -> dict[str, dict]:
     return {name: _NAMED_FIELDS[name](sorted(found)) for name, found in ids.items() if found}
 
 
-def render(events, *, subjects: bool = False) -> list[Sentence]:
-    """One sentence per event, in the order given. `subjects` also names each event's object."""
+def render(events, *, subjects: bool = False, whole: bool = False) -> list[Sentence]:
+    """One sentence per event, in the order given. `subjects` also names each event's object; `whole`
+    writes values in full where a screen shortens them (an export: file fingerprints)."""
     events = list(events)
     if not events:
         return []
@@ -279,15 +285,15 @@ def render(events, *, subjects: bool = False) -> list[Sentence]:
         if e.to_state and e.from_state != e.to_state:
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
             line.state_to = labels.get(e.to_state, e.to_state)
-        for name, pair in changed.items():
+        for name, pair in sorted(changed.items(), key=lambda item: field_rank(e.subject_type, item[0])):
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             known = field_labels.get((e.subject_type, name))
             if known is None:
                 known = field_labels[e.subject_type, name] = (field_label(e.subject_type, name),
                                                               value_labels(e.subject_type, name))
             label, values = known
-            line.changes.append(Change(label, _value(name, before, users, when, named, values),
-                                       _value(name, after, users, when, named, values)))
+            line.changes.append(Change(label, _value(name, before, users, when, named, values, whole),
+                                       _value(name, after, users, when, named, values, whole)))
         if subjects and e.subject_type:  # unnamed: its kind in words and its number ("Plh/Plt #3")
             line.subject = names.get(e.subject_type, {}).get(e.subject_id) or (
                 f"{kind_label(e.subject_type)} #{e.subject_id}" if e.subject_id else kind_label(e.subject_type))

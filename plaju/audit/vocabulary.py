@@ -17,8 +17,10 @@ _USER_FIELDS: set[str] = set()
 _NAMED_FIELDS: dict[str, Callable] = {}
 _VALUES: dict[str, dict] = {}
 _FORMATS: dict[str, Callable] = {}
+_FINGERPRINTS: set[str] = set()
 # what one kind of object calls a field or a coded value, where it differs from the shared one
 _SUBJECT_FIELDS: dict[str, dict] = {}
+_FIELD_ORDER: dict[str, dict[str, int]] = {}
 _SUBJECT_VALUES: dict[str, dict[str, dict]] = {}
 _SUBJECTS: dict[str, Callable] = {}
 _KINDS: dict[str, object] = {}
@@ -62,9 +64,25 @@ def describe_format(field_name: str, write: Callable) -> None:
     _FORMATS[field_name] = write
 
 
+def describe_fingerprint(field_name: str) -> None:
+    """A file's SHA-256: its first 16 characters on screen (enough to tell files apart), whole in an export,
+    where HR matches it against the file itself."""
+    _FINGERPRINTS.add(field_name)
+
+
 def field_label(subject_type: str | None, name: str) -> str:
     """What the log calls a field of this kind of object."""
     return str(_SUBJECT_FIELDS.get(subject_type, {}).get(name) or _FIELDS.get(name, name))
+
+
+def describe_field_order(subject_type: str, names: Iterable[str]) -> None:
+    """The order a kind of object's changes read in, as on its form (the log stores them sorted by name:
+    "Pejabat pengganti, Sampai, Jenis, ..." for an appointment). Fields not named follow, by name."""
+    _FIELD_ORDER[subject_type] = {name: i for i, name in enumerate(names)}
+
+
+def field_rank(subject_type: str | None, name: str) -> int:
+    return _FIELD_ORDER.get(subject_type, {}).get(name, len(_FIELD_ORDER.get(subject_type, ())))
 
 
 def value_labels(subject_type: str | None, name: str) -> dict | None:

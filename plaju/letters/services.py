@@ -340,4 +340,4 @@ def _letter_objects(number: str) -> list[tuple[str, str]]:
 
 vocabulary.describe_search("code", _letter_objects)
 # a history shows the start of the fingerprint, enough to match a file (the register and /cek hold it whole)
-vocabulary.describe_format("letter_sha256", lambda value: f"{str(value)[:16]}…" if len(str(value)) > 16 else str(value))
+vocabulary.describe_fingerprint("letter_sha256")

@@ -302,6 +302,12 @@ def test_camat_records_his_plh_with_its_surat_perintah_and_revokes_it(client, lo
     assert db.session.get(Delegation, delegation.id).revoked
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
     assert actions[-2:] == ["delegation.create", "delegation.revoke"]
+    # HR reads the appointment as its form: official, stand-in, kind, period, then the surat perintah
+    from plaju.audit.sentences import render
+    created = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delegation.create")).one()
+    [line] = render([created])
+    assert [c.label for c in line.changes] == ["Pejabat", "Pejabat pengganti", "Jenis", "Mulai", "Sampai",
+                                               "Nomor surat perintah", "Tanggal surat perintah"]
 
 
 def test_the_delegation_form_offers_only_what_the_rules_allow(client, login_as, users, db):

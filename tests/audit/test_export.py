@@ -99,7 +99,7 @@ def test_hr_exports_one_requests_changes_found_by_its_tracking_code(db, client, 
                                  .order_by(AuditEvent.seq)).all()
     assert [(e.actor_id, e.changes_dict["format"][1], e.changes_dict["rows"][1]) for e in exports] == [
         (users["hr"].id, "xlsx", 3), (users["hr"].id, "csv", 3)]
-    assert mine.tracking_code in exports[0].comment
+    assert exports[0].comment == f"kode lacak {mine.tracking_code}"  # the search in HR's words, not "code=..."
 
 
 def test_formula_cells_are_escaped_in_both_formats(db, client, users, login_as, export_folder):

@@ -43,6 +43,9 @@ def test_the_signed_letter_is_stored_numbered_and_its_digest_is_in_the_audit_eve
     [line] = render([_sign_event(db, req)])
     shown = {c.label: c.after for c in line.changes}["Sidik digital berkas bertanda tangan"]
     assert shown == letter.sha256[:16] + "…"
+    # an export keeps it whole: HR matches it against the PDF itself
+    [line] = render([_sign_event(db, req)], whole=True)
+    assert {c.label: c.after for c in line.changes}["Sidik digital berkas bertanda tangan"] == letter.sha256
 
 
 def test_the_signature_validates_against_the_demo_ca(sign, keys_dir):
