@@ -3,7 +3,7 @@ minimum age, whom the document is about), one for the service and for the form's
 the tracking code, and the scans added later. Views reach it through documents.services."""
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import url_for
 from flask_babel import format_date
@@ -163,6 +163,13 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                                       type=doc_type.name, code=twin.tracking_code,
                                       date=format_date(sla.wib_date(twin.received_at), "d MMMM yyyy")),
                                     "duplicate")
+            twin = recent_twin(checked.value, doc_type, received_at or utcnow())
+            if twin is not None:
+                raise IntakeRefused(_("This citizen was handed %(type)s on %(date)s (%(code)s). Tick \"Register "
+                                      "anyway\" only if another one is really needed (lost, damaged, data changed).",
+                                      type=doc_type.name, code=twin.tracking_code,
+                                      date=format_date(sla.wib_date(twin.closed_at), "d MMMM yyyy")),
+                                    "duplicate")
         with uploads.stored(files) as stored:
             now = received_at or utcnow()
             holidays = holiday_set() if holidays is None else holidays
@@ -225,6 +232,18 @@ def open_duplicate(nik: str, doc_type: DocumentType) -> DocumentRequest | None:
     return db.session.scalars(select(DocumentRequest).where(
         DocumentRequest.nik == nik, DocumentRequest.type_id == doc_type.id,
         DocumentRequest.state.in_(OPEN_STATES)).order_by(DocumentRequest.id).limit(1)).first()
+
+
+RECENT_DAYS = 30  # a second request of the same kind within a month of the first hand-over is asked about
+
+
+def recent_twin(nik: str, doc_type: DocumentType, now) -> DocumentRequest | None:
+    """The newest request of this NIK for this type handed over in the last RECENT_DAYS, if any (taken in
+    again by mistake, or the citizen came back for the same document)."""
+    return db.session.scalars(select(DocumentRequest).where(
+        DocumentRequest.nik == nik, DocumentRequest.type_id == doc_type.id,
+        DocumentRequest.state == "handed_over", DocumentRequest.closed_at >= now - timedelta(days=RECENT_DAYS))
+        .order_by(DocumentRequest.closed_at.desc()).limit(1)).first()
 
 
 def _attach(req: DocumentRequest, actor, stored) -> None:

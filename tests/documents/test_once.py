@@ -120,10 +120,22 @@ def test_a_second_open_request_for_the_same_nik_and_type_needs_confirmation(clie
     assert _count(db, DocumentRequest, DocumentRequest.nik == nik) == 3
 
 
-def test_a_closed_request_does_not_block_a_new_one(client, login_as, intake, db, make_request):
-    old = make_request("handed_over")
+def test_a_closed_request_does_not_block_a_new_one_but_a_recent_hand_over_is_asked_about(
+        client, login_as, intake, db, make_request):
+    """Long ago it is another request; handed over days ago it is likely the same one taken in again (or a
+    lost document): the clerk confirms it, as for an open one."""
+    from datetime import timedelta
+
+    from plaju.database import utcnow
+    old = make_request("handed_over", closed_at=utcnow() - timedelta(days=40))
     login_as("clerk")
     assert client.post("/documents/new", data=intake(nik=old.nik)).status_code == 303
+    recent = make_request("handed_over", closed_at=utcnow() - timedelta(days=3))
+    warned = client.post("/documents/new", data=intake(nik=recent.nik))
+    assert warned.status_code == 422
+    assert "sudah menerima" in warned.text and recent.tracking_code in warned.text
+    assert 'name="confirm_duplicate"' in warned.text
+    assert client.post("/documents/new", data=intake(nik=recent.nik, confirm_duplicate="y")).status_code == 303
 
 
 def _type_form(doc_type, **overrides):
