@@ -1,7 +1,7 @@
 """Document services at the counter: queue, intake, detail with actions, receipt, files, settings."""
 
 import segno
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -349,6 +349,18 @@ def receipt(request_id):
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
     return render_page_or_block("documents/receipt.html", "receipt", req=req, qr=qr, track_url=url,
                                 steps=svc.stepper(req), wording=svc.receipt_wording(req.type), **_context_helpers())
+
+
+@bp.get("/requirements/<int:type_id>")
+def requirements_slip(type_id):
+    """The printable list of what a citizen must bring for a type, what they brought ticked (`ada`, the
+    requirement ids): handed over when the intake cannot be done yet, so nothing is typed from memory
+    tomorrow. Nothing is stored."""
+    _require(*svc.INTAKE)
+    doc_type = db.get_or_404(DocumentType, type_id)
+    brought = {int(v) for v in (request.args.get("ada") or "").split(",") if v.isdigit() and len(v) < 10}
+    return render_template("documents/requirements_slip.html", doc_type=doc_type, brought=brought,
+                           today=today_wib())
 
 
 @bp.get("/<int:request_id>/slip")

@@ -513,3 +513,21 @@ def test_the_slip_dates_the_return_not_the_printing(app, client, login_as, make_
     with app.test_request_context("/"):
         said = wib_text(returned.occurred_at)
     assert f'data-testid="slip-returned-at">{said}</dd>' in slip
+
+
+def test_an_intake_refused_for_a_missing_paper_prints_what_to_bring(client, login_as, intake, doc_types, db):
+    """Nothing is stored (the request waits for the papers), but the citizen leaves with the list: what
+    they showed ticked, what is still missing marked required."""
+    from plaju.documents.models import DocumentRequest
+    ktp = doc_types["ktp-baru"]
+    optional = [r for r in ktp.requirements if not r.required]
+    login_as("clerk")
+    refused = client.post("/documents/new", data=intake(requirements=[str(r.id) for r in optional[:1]]))
+    assert refused.status_code == 422
+    link = re.search(r'href="([^"]+)"[^>]*data-testid="requirements-slip-link"', refused.text).group(1)
+    slip = client.get(link.replace("&amp;", "&"))
+    assert slip.status_code == 200 and ktp.name in slip.text
+    assert slip.text.count('data-testid="brought"') == len(optional[:1])
+    assert slip.text.count('data-testid="to-bring"') == len(ktp.requirements) - len(optional[:1])
+    assert "(wajib)" in slip.text
+    assert db.session.query(DocumentRequest).count() == 0

@@ -530,6 +530,9 @@ ROWS = [
         lambda w, me: Call(f"/documents/{w.req_other.id}/nik", {})),
     Row("GET", "/documents/<int:request_id>/receipt", "other", "L 403 200 200 403 200 403 403 200",
         lambda w, me: Call(f"/documents/{w.req_other.id}/receipt")),
+    # what a citizen still has to bring, printed at the counter: public requirements, but a counter page
+    Row("GET", "/documents/requirements/<int:type_id>", "", "L 403 200 200 403 403 403 403 200",
+        lambda w, me: Call(f"/documents/requirements/{w.types['domisili'].id}?ada=1")),
     Row("GET", "/documents/<int:request_id>/slip", "other", "L 403 200 200 403 200 403 403 200",
         lambda w, me: Call(f"/documents/{w.request('returned').id}/slip")),
     Row("GET", "/documents/<int:request_id>/files/<int:file_id>", "other", "L 403 200 200 403 200 403 403 200",
