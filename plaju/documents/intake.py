@@ -98,9 +98,14 @@ def age_fault(doc_type: DocumentType, nik: str | None, married: bool, day) -> st
     age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
     if age >= doc_type.min_age:
         return None
-    return _("By the NIK the applicant is %(age)s years old; %(type)s is given from %(min)s years. Tick \"married "
-             "or was married\" if that is the case, and ask for the marriage certificate.", age=age,
-             type=doc_type.name, min=doc_type.min_age)
+    try:
+        ready = born.replace(year=born.year + doc_type.min_age)
+    except ValueError:  # born on 29 February: the birthday is kept on 1 March in other years
+        ready = born.replace(year=born.year + doc_type.min_age, month=3, day=1)
+    return _("By the NIK the applicant is %(age)s years old; %(type)s is given from %(min)s years, so from "
+             "%(date)s. Tick \"married or was married\" if that is the case, and ask for the marriage "
+             "certificate.", age=age, type=doc_type.name, min=doc_type.min_age,
+             date=format_date(ready, "d MMMM yyyy"))
 
 
 def address_fault(doc_type: DocumentType, address: str) -> str | None:

@@ -230,6 +230,7 @@ def test_a_first_ktp_el_is_for_17_or_married(client, login_as, doc_types, db):
     refused = client.post("/documents/new", data=_intake_of(ktp, nik=child))
     assert refused.status_code == 422 and 'data-testid="married-error"' in refused.text
     assert "pemohon berumur 12 tahun" in refused.text
+    assert f"jadi mulai 1 Januari {today.year + 5}" in refused.text  # when to come back
     assert count_rows(db, DocumentRequest) == 0
     married = client.post("/documents/new", data=_intake_of(ktp, nik=child, married="1"))
     assert married.status_code == 303
