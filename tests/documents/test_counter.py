@@ -231,6 +231,9 @@ def test_a_first_ktp_el_is_for_17_or_married(client, login_as, doc_types, db):
     assert refused.status_code == 422 and 'data-testid="married-error"' in refused.text
     assert "pemohon berumur 12 tahun" in refused.text
     assert f"jadi mulai 1 Januari {today.year + 5}" in refused.text  # when to come back
+    # the summary above leads to the marked field, far below on a phone
+    anchor = re.search(r'href="#([^"]+)"[^>]*data-testid="first-fault"', refused.text).group(1)
+    assert f'id="{anchor}"' in refused.text and anchor == "married"
     assert count_rows(db, DocumentRequest) == 0
     married = client.post("/documents/new", data=_intake_of(ktp, nik=child, married="1"))
     assert married.status_code == 303
