@@ -86,9 +86,14 @@ def _domisili(req):
 
 
 def _domisili_usaha(req):
-    return ("SURAT KETERANGAN DOMISILI USAHA", [
-        f"Nama tersebut di atas benar menjalankan usaha yang berdomisili di {_address(req)}.",
-        f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
+    business = req.subject if req.type.subject_kind == "business" else {}
+    if business.get("name"):
+        runs = (f"Nama tersebut di atas benar menjalankan usaha {business['name']} ({business['type']}) yang "
+                f"berdomisili di {_address(req)}.")
+    else:  # taken in before the business was asked: the place only
+        runs = f"Nama tersebut di atas benar menjalankan usaha yang berdomisili di {_address(req)}."
+    return ("SURAT KETERANGAN DOMISILI USAHA",
+            [runs, f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
 
 
 def _ahli_waris(req):

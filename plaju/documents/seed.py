@@ -69,7 +69,7 @@ ARCHIVE_CODES = {
 
 # whom each document is about (plaju.documents.subjects.KINDS); the rest are about the applicant
 SUBJECT_KINDS = {"akta-lahir": "birth", "akta-mati": "death", "ahli-waris": "inheritance", "sktm": "person",
-                 "domisili": "person"}
+                 "domisili": "person", "domisili-usaha": "business"}
 
 DESCRIPTIONS = {
     "ktp-baru": "Diverifikasi di kecamatan dan diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 13).",
@@ -229,6 +229,9 @@ def fake_subject(kind: str, fake, rng: random.Random, serial: int, received) -> 
             data.update({"h_name": [h[0] for h in heirs], "h_nik": [h[1] for h in heirs],
                          "h_relation": [h[2] for h in heirs]})
         return data
+    if kind == "business":
+        return {"s_name": rng.choice(("Warung", "Toko", "Usaha", "Bengkel")) + " " + fake.last_name(),
+                "s_type": rng.choice(("perdagangan eceran", "jasa jahit", "bengkel sepeda motor", "kuliner"))}
     return {}
 
 

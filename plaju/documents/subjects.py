@@ -36,6 +36,8 @@ KINDS = {k.name: k for k in (
          _l("The deceased's NIK, name and date of death; the applicant is the reporting relative.")),
     Kind("inheritance", _l("A deceased person and the heirs"),
          _l("The deceased (the pewaris) and every heir with NIK and relation.")),
+    Kind("business", _l("The applicant's business"),
+         _l("The business the letter states: its name and its line of business; its place is the address.")),
 )}
 
 SEXES = {"L": _l("Male"), "P": _l("Female")}
@@ -135,8 +137,8 @@ def _choice(raw, field, options, message) -> str:
 def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None, local: bool = True) -> dict:
     """The subject data of a request of this kind, cleaned, or SubjectRefused naming every faulty field.
 
-    `raw` holds the form's values: s_same, s_nik, s_name, s_sex, s_place, s_date, s_relation and, for
-    heirs, lists h_name, h_nik, h_relation (blank rows are ignored)."""
+    `raw` holds the form's values: s_same, s_nik, s_name, s_sex, s_place, s_date, s_relation, s_type (a
+    business's line) and, for heirs, lists h_name, h_nik, h_relation (blank rows are ignored)."""
     today = today or date.today()
     faults = _Faults()
     if kind == "applicant":
@@ -188,6 +190,12 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
         if heirs is not None:
             data["heirs"] = heirs
         return data
+    if kind == "business":
+        name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the name of the business."))
+        line = faults.take(_text, raw.get("s_type"), "s_type",
+                           _l("Enter the line of business (e.g. grocery shop, tailoring)."))
+        faults.raise_any()
+        return {"name": name, "type": line}
     raise SubjectRefused(_l("This document type has an unknown subject kind; ask the administrator."), "type_id")
 
 
@@ -232,7 +240,7 @@ def _heir(number: int, field: str, name, nik, relation, today: date, deceased_ni
 
 def from_form(form) -> dict:
     """The subject fields of a posted form (a werkzeug MultiDict)."""
-    raw = {k: form.get(k) for k in ("s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation")}
+    raw = {k: form.get(k) for k in ("s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation", "s_type")}
     raw["s_same"] = "1" if form.get("s_same") else ("0" if "s_same_sent" in form else None)
     for k in ("h_name", "h_nik", "h_relation"):
         raw[k] = form.getlist(k)
@@ -262,6 +270,8 @@ def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
         return [(_l("Baby"), data["name"]), (_l("Sex"), SEXES.get(data["sex"], data["sex"])),
                 (_l("Born"), f"{data['place']}, {_day(data['date'])}"),
                 (_l("Reported by the"), PARENTS.get(data["relation"], data["relation"]))]
+    if kind == "business" and data:
+        return [(_l("Business name"), data["name"]), (_l("Line of business"), data["type"])]
     if kind in ("death", "inheritance") and data:
         rows = [(_l("Deceased"), data["name"]), (_l("NIK"), nik(data["nik"]) if data.get("nik") else "-"),
                 (_l("Date of death"), _day(data["date"])),

@@ -31,6 +31,8 @@ def subject_for(kind: str, today: date | None = None) -> dict:
                          "h_nik": [make_nik(date(1952, 1, 9), True, 4322), make_nik(date(1975, 8, 17), False, 4323)],
                          "h_relation": ["istri", "anak"]})
         return data
+    if kind == "business":
+        return {"s_name": "Warung Sembako Berkah", "s_type": "perdagangan eceran"}
     return {}
 
 

@@ -535,3 +535,28 @@ def test_an_intake_refused_for_a_missing_paper_prints_what_to_bring(client, logi
     assert slip.text.count('data-testid="to-bring"') == len(ktp.requirements) - len(optional[:1])
     assert "(wajib)" in slip.text
     assert db.session.query(DocumentRequest).count() == 0
+
+
+def test_a_domisili_usaha_letter_states_the_business_taken_in_at_the_counter(client, login_as, intake, doc_types,
+                                                                               db, make_request, users):
+    """The counter asks the business's name and line (blank ones are refused), and the letter states them
+    beside the place; the request's page shows them."""
+    from plaju.documents.letters import draw
+    usaha = doc_types["domisili-usaha"]
+    assert usaha.subject_kind == "business"
+    login_as("clerk")
+    body = intake(type_id=str(usaha.id), requirements=[str(r.id) for r in usaha.requirements],
+                  purpose="pengurusan izin usaha", address="Jl. Pertahanan No. 38 RT 021 RW 007")
+    refused = client.post("/documents/new", data=dict(body, s_name="", s_type=""))
+    assert refused.status_code == 422 and "Isi nama usaha" in refused.text and "Isi bidang usaha" in refused.text
+    taken = client.post("/documents/new", data=dict(body, s_name="Warung Sembako Berkah",
+                                                     s_type="perdagangan eceran"))
+    assert taken.status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    statements = " ".join(draw(req).content.statements)
+    assert "menjalankan usaha Warung Sembako Berkah (perdagangan eceran) yang berdomisili di Jl. Pertahanan" \
+        in statements
+    assert "Bidang usaha" in client.get(f"/documents/{req.id}").text
+    # one taken in before the business was asked still has its letter, naming the place only
+    older = make_request("processing", "domisili-usaha", subject_data="{}")
+    assert "menjalankan usaha yang berdomisili di" in " ".join(draw(older).content.statements)

@@ -262,3 +262,4 @@ def test_hr_finds_who_signed_a_letter_by_its_number(db, sign, client, login_as, 
     assert page.status_code == 200, page.text[:300]
     assert f"{users['camat'].full_name}" in page.text and "menandatangani dokumen" in page.text
     assert client.get("/audit/", query_string={"code": "999/9999/PLJ/2026"}).status_code == 422
+

@@ -68,13 +68,13 @@ def test_a_quiz_without_a_pass_mark_uses_the_default(client, login_as, db, users
 
 def test_nobody_without_a_direct_supervisor_can_ask_for_training(client, login_as, db, users, make_course):
     course = make_course()
-    camat = users["camat"]
-    refusal = enrolment_service.enrol_refusal(course, camat, camat)
-    assert refusal and camat.full_name in refusal
-    login_as("camat")
-    response = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": camat.id}, headers={
+    admin = users["admin"]  # nobody recorded as the admin's supervisor
+    refusal = enrolment_service.enrol_refusal(course, admin, admin)
+    assert refusal and admin.full_name in refusal and "Kepegawaian" in refusal
+    login_as("admin")
+    response = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": admin.id}, headers={
         "HX-Request": "true"})
-    assert response.status_code == 422 and camat.full_name in response.text
+    assert response.status_code == 422 and admin.full_name in response.text
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
 
 
