@@ -21,7 +21,8 @@ from ..accounts.models import Delegation, User, UserRole
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import gettext as _
-from ..timeutil import to_wib, today_wib
+from ..i18n import wib_text
+from ..timeutil import today_wib
 from ..workflow.signals import assignments_changed
 from .models import Notification
 from .service import notify
@@ -121,7 +122,7 @@ def _todo_body(spec, todo: _Todo) -> str:
     if todo.acting_as:
         lines.append(_("You act as %(title)s.", title=", ".join(todo.acting_as)))
     if todo.due_at:
-        lines.append(_("Due: %(when)s WIB.", when=to_wib(todo.due_at).strftime("%d-%m-%Y %H.%M")))
+        lines.append(_("Due: %(when)s.", when=wib_text(todo.due_at)))  # as every page writes a time
     return "\n".join(lines)
 
 

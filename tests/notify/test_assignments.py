@@ -283,3 +283,16 @@ def test_a_plh_is_not_told_where_four_eyes_bars_the_principal(db, with_emails, e
     db.session.commit()
     step_taken(own, "to_signature", users["kasi"], _document("awaiting_signature", own, users))
     assert db.session.scalars(select(Notification).where(Notification.subject_id == own.id)).all() == []
+
+
+def test_a_to_do_notification_writes_its_due_time_as_the_pages_do(app):
+    """"Tenggat: 3 Des 2026 16.00 WIB.", not "01-12-2026 16.00", beside "1 Des 2026" everywhere else."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from plaju.documents.workflow import DOCUMENT_FLOW
+    from plaju.notify.assignments import _todo_body
+    with app.test_request_context("/"):
+        body = _todo_body(DOCUMENT_FLOW, SimpleNamespace(triggers=["sign"], acting_as=[],
+                                                         due_at=datetime(2026, 12, 3, 9, 0)))
+    assert "Tenggat: 3 Des 2026 16.00 WIB." in body
