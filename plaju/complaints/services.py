@@ -29,7 +29,8 @@ _LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){9,}")
 
 def public_text(text: str) -> str:
     """The text as the public tracking page shows it: anyone holding the code reads that page, so the
-    numbers that identify a person are hidden there (the office's pages show the text as written)."""
+    numbers that identify a person are hidden there. The office's pages show the text as written to those
+    who may see a NIK (documents.services.can_view), hidden like this to the other readers (the Sekcam)."""
     return _LONG_NUMBER.sub(lambda _m: _("[number hidden]"), text or "")
 
 

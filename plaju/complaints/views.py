@@ -114,7 +114,8 @@ def index():
             after = None
     rows, next_key = svc.page(None if state == "all" else state, after)
     return render_page_or_block("complaints/index.html", "list", rows=rows, next_key=next_key, state=state,
-                                counts=svc.counts(), now=utcnow(), flow=COMPLAINT_FLOW)
+                                counts=svc.counts(), now=utcnow(), flow=COMPLAINT_FLOW,
+                                can_open_request=can_view_requests(current_user))
 
 
 def _load(complaint_id: int) -> Complaint:

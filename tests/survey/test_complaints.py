@@ -146,3 +146,20 @@ def test_numbers_that_identify_a_person_are_hidden_on_the_public_page(client, db
     login_as("kasi")
     [complaint] = db.session.scalars(select(Complaint)).all()
     assert body in client.get(f"/complaints/{complaint.id}").text
+
+
+def test_a_nik_typed_into_a_complaint_is_shown_only_to_who_may_see_a_nik(client, db, users, make_request,
+                                                                           login_as):
+    """The Sekcam reads complaints but not citizens' NIKs (documents.services.can_view): the number a
+    citizen typed is hidden for him, as on the public page; the Kasi sees the text as written."""
+    req = make_request("processing")
+    body = f"Status belum berubah, NIK saya {req.nik}, mohon dicek."
+    assert client.post(f"/track/{req.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": body}).status_code == 303
+    complaint = db.session.scalars(select(Complaint)).one()
+    login_as("sekcam")
+    for path in ("/complaints/", f"/complaints/{complaint.id}"):
+        page = client.get(path).text
+        assert req.nik not in page and "Status belum berubah" in page, path
+    login_as("kasi")
+    assert req.nik in client.get(f"/complaints/{complaint.id}").text
