@@ -7,6 +7,7 @@ from ..audit import record as audit
 from ..audit import vocabulary
 from ..core.registry import home_card, nav_item
 from ..documents.models import KELURAHAN, DocumentType
+from ..documents.services import can_view as can_view_requests
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -184,7 +185,8 @@ def layanan():
                                kelurahan=KELURAHAN, args=request.args), 422
     return render_template("reports/layanan.html", error=None, board=board, types=types, kelurahan=KELURAHAN,
                            tables=_service_tables(board), charts=_service_charts(board), args=request.args,
-                           panels=panels_for(board.filters, current_user))
+                           panels=panels_for(board.filters, current_user),
+                           queue_link=can_view_requests(current_user))  # the figures lead to the requests
 
 
 @bp.get("/layanan.csv")

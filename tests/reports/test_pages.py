@@ -232,3 +232,12 @@ def test_a_kelurahan_with_open_requests_is_listed_even_without_any_received_this
     from types import SimpleNamespace
     board = SimpleNamespace(by_kelurahan={}, backlog={"by_kelurahan": {"Bagus Kuning": {"open": 3, "overdue": 1}}})
     assert exports.kelurahan_rows(board) == [["Bagus Kuning", 0, 0, "–", "–", 3, 1]]
+
+
+def test_the_open_and_overdue_figures_lead_to_those_requests_for_who_may_open_them(client, login_as, office):
+    office(3, 5)
+    login_as("camat")
+    page = client.get("/reports/layanan").text
+    assert 'data-testid="kpi-open-link"' in page and "/documents/?state=open&amp;flag=overdue" in page
+    login_as("hr")  # reads the reports, not the citizens' requests: the figures stay plain
+    assert 'data-testid="kpi-open-link"' not in client.get("/reports/layanan").text
