@@ -276,6 +276,13 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
             callback()
         except Exception:  # the change is committed; a failed notification must not undo it
             log.exception("after-commit callback failed for %s %s", spec.name, entity_id)
+    for follow in step.then:  # its own transaction and audit event, taken only when offered as it is
+        chained = spec.step_by_trigger[follow]
+        if chained.form or chained.reauth:
+            continue
+        if any(a.trigger == follow and not a.blocked and a.applies and not a.acting_for
+               for a in available(entity, actor)):
+            return fire(entity, follow, actor, expected_version=getattr(entity, spec.version_attr))
     return entity
 
 

@@ -2,6 +2,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from plaju.accounts.models import Delegation, User
@@ -105,17 +106,29 @@ def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest
     assert "Belum Waktunya" not in done.text  # refused without showing whose request it is
 
 
-def test_a_bulk_step_that_leaves_a_next_one_for_the_same_person_says_so(
-        client, login_as, db, users, make_course, enrol):
-    """The Camat approves a Kasi's enrolment as her direct supervisor; it then awaits his endorsement."""
+@pytest.mark.parametrize("routine", [True, False])
+def test_the_camat_approving_what_he_also_signs_off_decides_once(
+        client, login_as, db, users, make_course, enrol, routine):
+    """The Camat approves a Kasi's enrolment as her direct supervisor: he is also who signs it off, so the
+    sign-off follows in the same click (its own event), not in a second round from the same list."""
     users["kasi"].supervisor_id = users["camat"].id
     db.session.commit()
-    enrolment = enrol(make_course(title="Kepemimpinan", quota=None), users["kasi"], "requested")
+    enrolment = enrol(make_course(title="Kepemimpinan", quota=None, routine=routine), users["kasi"], "requested")
     login_as("camat")
     done = client.post("/inbox/bulk", data={"item": [_item(enrolment, "approve", "enrolment")], "password": PASSWORD})
-    assert done.text.count('data-testid="done"') == 1
-    assert 'data-testid="waits-again"' in done.text and "kini menunggu langkah Anda berikutnya" in done.text
-    assert db.session.get(Enrolment, enrolment.id).state == "approved"
+    assert done.text.count('data-testid="done"') == 1 and 'data-testid="waits-again"' not in done.text
+    assert "Disahkan, siap diikuti" in done.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
+    steps = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.subject_type == "enrolment", AuditEvent.subject_id == str(enrolment.id),
+        AuditEvent.actor_id == users["camat"].id).order_by(AuditEvent.seq)).all()
+    assert steps == ["enrolment.approve", "enrolment.sign_off_routine" if routine else "enrolment.sign_off"]
+    # a Kasi approving her own staff's request leaves the sign-off to the Camat, as before
+    asn = enrol(make_course(title="Pelayanan", quota=None, routine=routine), users["asn"], "requested")
+    fire(db.session.get(Enrolment, asn.id), "approve", db.session.get(User, users["kasi"].id), expected_version=0)
+    db.session.expire_all()
+    assert db.session.get(Enrolment, asn.id).state == "approved"
 
 
 def test_a_mix_of_stale_and_current_items_names_who_acted_first(

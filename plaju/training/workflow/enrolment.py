@@ -300,9 +300,11 @@ ENROLMENT_STATES = [
 ENROLMENT_FLOW = register(Spec(
     name="enrolment", model=Enrolment, initial="requested", states=ENROLMENT_STATES,
     steps=[
+        # a supervisor who also signs off (the Camat, for a Kasi or the Sekcam) decides once: the sign-off
+        # follows in its own event; there is no second pair of eyes above him in the office
         Step("approve", "requested", "approved", _l("Approve"), who=SUPERVISOR_OR_HR, four_eyes=True,
              guards=(_deadline_open, _seat_free), effect=_take_seat, style="success",
-             bulk=True),
+             bulk=True, then=("sign_off", "sign_off_routine")),
         Step("decline", "requested", "declined", _l("Decline"), who=SUPERVISOR_OR_HR, four_eyes=True,
              comment_required=True, style="danger"),
         Step("sign_off", "approved", "in_progress", _l("Sign off"), who=CAMAT_SPECIAL, four_eyes=True,
