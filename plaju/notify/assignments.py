@@ -171,8 +171,12 @@ def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=No
     if delegation is not None and step is not None and delegation.principal.active:
         from ..audit import vocabulary
         did = vocabulary.action_label(f"{spec.name}.{step.trigger}")
+        number = (ctx.changes.get("letter_number") or [None, None])[1]  # a signature: which letter, as whom
+        body = _("Letter %(number)s, signed as %(title)s.", number=number,
+                 title=(ctx.changes.get("signed_as") or [None, delegation.title])[1]) if number else ""
         notify(delegation.principal, _("%(who)s, as your %(kind)s, %(did)s: %(item)s", who=ctx.actor.full_name,
-                                       kind=delegation.kind.capitalize(), did=did, item=item), "", url=url, **ref)
+                                       kind=delegation.kind.capitalize(), did=did, item=item), body, url=url,
+               **ref)
 
 
 _connected = False

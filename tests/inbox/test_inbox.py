@@ -407,9 +407,12 @@ def test_the_official_is_told_what_his_plh_did_in_his_name(db, users, make_reque
     doc = make_request("awaiting_signature", name="Ditandatangani Plh")
     sekcam = db.session.get(User, users["sekcam"].id)
     fire(db.session.get(DocumentRequest, doc.id), "sign", sekcam, expected_version=doc.version, password=PASSWORD)
-    told = db.session.scalars(select(Notification.subject).where(
+    told = db.session.execute(select(Notification.subject, Notification.body).where(
         Notification.user_id == users["camat"].id, Notification.subject_id == doc.id)).all()
-    assert any(f"{sekcam.full_name}, sebagai Plh Anda, menandatangani dokumen" in s for s in told), told
+    [(subject, body)] = [t for t in told if f"{sekcam.full_name}, sebagai Plh Anda, menandatangani dokumen" in t[0]]
+    from plaju.letters.models import Letter
+    number = db.session.scalars(select(Letter.number).where(Letter.subject_id == doc.id)).one()
+    assert body == f"Surat nomor {number}, ditandatangani sebagai Plh. Camat Plaju.", body
     # acting on his own, the Camat is not told of himself
     other = make_request("awaiting_signature", name="Ditandatangani Camat")
     fire(db.session.get(DocumentRequest, other.id), "sign", db.session.get(User, users["camat"].id),
