@@ -46,6 +46,9 @@ def test_the_camat_sees_documents_enrolments_and_plans_in_one_list_overdue_first
     page = client.get("/inbox/").text
     kinds = re.findall(r'data-kind="(\w+)"', page)
     assert kinds == ["document", "enrolment", "training_plan"]
+    # the kinds are one tap away from the top (a phone's list is long)
+    jumps = page.split('data-testid="group-jumps"')[1].split("</nav>")[0]
+    assert re.findall(r'href="#group-(\w+)"', jumps) == kinds and all(f'id="group-{k}"' in page for k in kinds)
     assert re.findall(r'data-testid="group-count">(\d+)<', page) == ["2", "1", "1"]
     assert page.index(late.tracking_code) < page.index(soon.tracking_code)
     assert "Bukan Untuk Camat" not in page
