@@ -7,7 +7,7 @@ statements whatever the number of ASN and enrolments.
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -129,6 +129,7 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     else:
         below = []
     below.sort(key=lambda p: jp[p.id])  # stable: by name within the same JP
+    coming = _on_the_way([p.id for p in below], year) if below else {}
     return {
         "year": year, "target": JP_TARGET, "office": office,
         "units": sorted(rows.values(), key=lambda r: r.name),
@@ -137,7 +138,22 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         "elearning": {"started": started, "done": done, "percent": share(done, started)},
         "trend": trend,
         "below_target": [{"name": p.full_name, "nip": p.nip, "position": p.position, "jp": jp[p.id],
-                          "short": JP_TARGET - jp[p.id],
+                          "short": JP_TARGET - jp[p.id], "coming": coming.get(p.id, 0),
                           "unit": units[p.unit_id].name if p.unit_id in units else no_unit} for p in below],
         "jp": dict(jp),
     }
+
+
+ON_THE_WAY = ("approved", "in_progress", "completed", "awaiting_certificate")
+
+
+def _on_the_way(user_ids: list[int], year: int) -> dict[int, int]:
+    """JP each person has approved or done in `year` but not yet credited (the certificate's JP where it is
+    reported, else the course's): who may still reach the target before the year ends. One statement."""
+    jp = func.coalesce(Enrolment.certificate_jp, Course.jp)
+    day = func.coalesce(Course.ends_on, Course.starts_on)
+    return dict(db.session.execute(
+        select(Enrolment.user_id, func.sum(jp)).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id.in_(user_ids), Enrolment.state.in_(ON_THE_WAY),
+               (day.is_(None)) | ((day >= date(year, 1, 1)) & (day <= date(year, 12, 31))))
+        .group_by(Enrolment.user_id)).all())

@@ -49,7 +49,7 @@ def test_the_trend_counts_each_asn_from_the_wib_month_their_jp_reached_20(db, us
     names = {row["name"] for row in below}
     assert users["hr"].full_name in names
     assert not names & {users[w].full_name for w in ("asn", "clerk", "kasi", "sekcam")}
-    assert below[-1] == {**below[-1], "name": users["hr"].full_name, "jp": 10, "short": 10}
+    assert below[-1] == {**below[-1], "name": users["hr"].full_name, "jp": 10, "short": 10, "coming": 0}
     assert [row["jp"] for row in below] == sorted(row["jp"] for row in below)
 
 
@@ -79,3 +79,27 @@ def test_the_office_s_realisation_counts_only_units_with_a_plan(app, db, users):
     rows = {row.name: row for row in board["units"]}
     assert rows["Seksi Berencana"].realised_percent == 50.0 and rows["Seksi Tanpa Rencana"].realised_percent is None
     assert "Tanpa unit kerja" in rows  # people without a unit: a row named in words, not "—"
+
+
+def test_the_list_below_20_jp_shows_what_is_on_the_way(db, users):
+    """HR at year end: 6 JP approved and a reported 8 JP certificate awaiting verification count as "on the
+    way" beside the 10 credited; a declined one, and one of another year, do not."""
+    from datetime import date
+    year = 2026
+    this_year = Course(title="Kursus Tahun Ini", kind="teknis", method="kursus", jp=6, starts_on=date(year, 5, 2))
+    other_year = Course(title="Kursus Tahun Lalu", kind="teknis", method="kursus", jp=9, starts_on=date(year - 1, 5, 2))
+    db.session.add_all([this_year, other_year])
+    db.session.flush()
+    hr = users["hr"].id
+    db.session.add_all([
+        Enrolment(course_id=this_year.id, user_id=hr, state="verified", jp_credited=10, credited_year=year,
+                  verified_at=datetime(year, 3, 1)),
+        Enrolment(course_id=this_year.id, user_id=hr, state="approved"),
+        Enrolment(course_id=this_year.id, user_id=hr, state="completed", certificate_jp=8),
+        Enrolment(course_id=this_year.id, user_id=hr, state="declined"),
+        Enrolment(course_id=other_year.id, user_id=hr, state="in_progress"),
+    ])
+    db.session.commit()
+    [row] = [r for r in competence_dashboard(year, 12, sees_everyone=True)["below_target"]
+             if r["name"] == users["hr"].full_name]
+    assert (row["jp"], row["short"], row["coming"]) == (10, 10, 14)
