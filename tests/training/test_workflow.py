@@ -225,7 +225,8 @@ def test_two_supervisors_approving_the_last_seat_exactly_one_wins(app, db, users
         assert sorted(outcomes) in (["full", "won"], ["guard", "won"]), outcomes
         db.session.expire_all()
         states = sorted(db.session.get(Enrolment, e_id).state for e_id, _a in jobs)
-        assert states == ["approved", "requested"]
+        # the Camat winning also signs off what he approved (Step.then): in progress, not approved
+        assert states in (["approved", "requested"], ["in_progress", "requested"]), states
         assert seats_left(course) == 0
         # reset for the next round
         for e_id, _a in jobs:
