@@ -6,11 +6,14 @@ from ..audit import record as audit
 from ..database import lock_row
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from .intake import address_fault, purpose_fault
 from .models import DocumentNameWord, DocumentRequest, name_words
 
 CORRECTABLE_STATE = "processing"
+# what the signer is told was corrected, in the order of the form
+FIELD_NAMES = {"name": _l("name"), "address": _l("address"), "purpose": _l("purpose")}
 SUBMIT_STEP = "to_signature"  # who may send it to the Camat may put right what he sent back
 
 
@@ -66,6 +69,10 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         db.session.add_all(DocumentNameWord(request_id=row.id, word=w) for w in name_words(name))
         row.name, row.name_key = name, name.lower()
     row.address, row.purpose = address, purpose
+    # four eyes: who rewrote the letter does not sign it; the signer is told what changed this round
+    row.corrected_by_id = actor.id
+    done = set(row.corrected_fields.split(",")) | {k for k in after if before[k] != after[k]}
+    row.corrected_fields = ",".join(f for f in FIELD_NAMES if f in done)
     row.version += 1  # a step form opened before the correction is stale now
     audit.record("document.correct", actor=actor, subject_type="document", subject_id=row.id,
                  changes=audit.diff(before, after))

@@ -124,8 +124,11 @@ class DocumentRequest(db.Model):
     # a new promise once the service standard was missed, set by the SLA sweep (documents.citizen)
     revised_due_at: Mapped[datetime | None]
     disdukcapil_back_at: Mapped[datetime | None]
-    # who submitted it for the Camat's signature: four eyes, that person does not also sign it
+    # who submitted it for the Camat's signature, and who last corrected its letter after he sent it back
+    # (with the fields corrected, shown to him): four eyes, neither signs it
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    corrected_fields: Mapped[str] = mapped_column(String(100), default="", server_default="")
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     signed_as: Mapped[str] = mapped_column(String(160), default="")
     ready_at: Mapped[datetime | None]

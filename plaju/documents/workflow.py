@@ -93,20 +93,22 @@ def _submitted(request, ctx):
     request.submitted_by_id = ctx.actor.id  # the step's own event already names who (no change to list)
 
 
-SUBMITTED_IT = _l("You submitted this for signature yourself: another official signs it or sends it back "
-                  "(four-eyes rule).")
+SUBMITTED_IT = _l("You submitted or corrected this for signature yourself: another official signs it or sends "
+                  "it back (four-eyes rule).")
 
 
-def _submitter(request) -> set:
-    return {request.submitted_by_id} if request.submitted_by_id else set()
+def _submitter(request) -> list:
+    """Who prepared what the signer signs: the submitter first (kept out of the lists), then the corrector."""
+    return [request.submitted_by_id, request.corrected_by_id]
 
 
 def _sent_back(request, ctx):
     request.correction_note = ctx.comment or ""  # shown beside the steps until the letter is signed
+    request.corrected_fields = ""  # a new round: what gets corrected now is told to the signer
 
 
 def _signed(request, ctx):
-    request.correction_note = ""
+    request.correction_note = request.corrected_fields = ""
     request.signed_by_id = ctx.actor.id
     title = ctx.delegation.title if ctx.delegation else (ctx.actor.position or ctx.actor.full_name)
     ctx.change("signed_as", request.signed_as or None, title)
@@ -231,7 +233,16 @@ def _resubmitted_note(request) -> str:
     checks that, not the whole letter again (the request's page says the same, documents/correction.py)."""
     if request.state != "awaiting_signature" or not request.correction_note:
         return ""
-    return str(_l("Corrected after being sent back: %(reason)s", reason=request.correction_note))
+    if not request.corrected_fields:  # submitted again without a change to the letter's data
+        return str(_l("Submitted again after being sent back, nothing on the letter changed: %(reason)s",
+                      reason=request.correction_note))
+    return str(_l("Corrected (%(fields)s) after being sent back: %(reason)s", fields=_corrected_names(request),
+                  reason=request.correction_note))
+
+
+def _corrected_names(request) -> str:
+    from .correction import FIELD_NAMES
+    return ", ".join(str(FIELD_NAMES[f]) for f in request.corrected_fields.split(",") if f in FIELD_NAMES)
 
 
 DOCUMENT_FLOW = register(Spec(

@@ -58,11 +58,11 @@ def assignees_for(spec: Spec, entity) -> list[Assignee]:
         # a step checked against an earlier one keeps that step's taker out of the lists instead: the one
         # column holds one person, and the engine refuses the owner as well (for a signature the owner is
         # the clerk who took the request in, who can neither hold nor stand in for the Camat's office)
-        earlier = step.not_by(entity) if step.not_by is not None else set()
-        if len(earlier) > 1:
-            raise ValueError(f"{spec.name}.{step.trigger}: not_by names more than one person")
-        if earlier:
-            excluded = next(iter(earlier))
+        earlier = [uid for uid in (step.not_by(entity) if step.not_by is not None else ()) if uid]
+        if step.not_by_stand_in_only:  # binds stand-ins only: whoever may take it on their own stays listed
+            earlier = [uid for uid in earlier if not _may_on_their_own(step, entity, uid)]
+        if earlier:  # the first: the engine refuses every one of them (and the owner)
+            excluded = earlier[0]
         for user_id, role in step.who.names(entity):
             if user_id is not None and user_id == excluded:
                 continue  # named, but four eyes refuses them: nobody to wait for here
@@ -73,6 +73,12 @@ def assignees_for(spec: Spec, entity) -> list[Assignee]:
             result.append(Assignee(trigger=step.trigger, user_id=user_id, role=role, delegable=step.delegable,
                                    notify=step.notify, excluded_user_id=excluded, due_at=due))
     return result
+
+
+def _may_on_their_own(step, entity, user_id: int) -> bool:
+    from ..accounts.models import User
+    user = db.session.get(User, user_id)
+    return user is not None and step.who(user, entity)
 
 
 def _as_assignee(item) -> Assignee:

@@ -114,7 +114,8 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
         if step.four_eyes and ({actor.id, user.id} & owners):
             allowed_but_own = True
             continue
-        if took_earlier:  # allowed, but they took the earlier step this one checks, under any authority
+        if took_earlier and (delegation is not None or not step.not_by_stand_in_only):
+            # allowed, but they took the earlier step this one checks (under any authority, or as a stand-in)
             raise NotAllowed(step.not_by_reason, code="four_eyes")
         return Action(step, acting_for=user if delegation else None, delegation=delegation)
     if allowed_but_own:

@@ -108,6 +108,9 @@ class Step:
     # submitted a letter for signature), refused with `not_by_reason` whatever authority they act under
     not_by: Callable | None = None
     not_by_reason: str | None = None
+    # True: not_by binds only someone acting as a Plh/Plt (the Camat signs off what he approved as direct
+    # supervisor, there being no one above him in the office; his stand-in does not)
+    not_by_stand_in_only: bool = False
     style: str = "primary"  # button colour: primary, success, danger, secondary, warning
     effect: Callable | None = None  # effect(entity, ctx) inside the transaction, after the move
     # the fields the step's form asks for, in order: "reason" (required), "note" (optional comment),

@@ -36,7 +36,8 @@ def test_the_kasi_sees_why_corrects_the_address_and_the_signed_letter_states_it(
     row = take_action(row, "to_signature", users["kasi"], version=row.version)
     login_as("camat")  # back for signature: the signer sees what he asked for, in his list too
     inbox = client.get("/inbox/").text
-    assert "Diperbaiki setelah dikembalikan: Alamat RT/RW tidak sesuai KTP" in inbox.split(req.tracking_code)[1]
+    row_text = inbox.split(req.tracking_code)[1]
+    assert "Diperbaiki (alamat) setelah dikembalikan: Alamat RT/RW tidak sesuai KTP" in row_text
     page = client.get(f"/documents/{req.id}").text
     assert "Alamat RT/RW tidak sesuai KTP" in page and "periksa bahwa hal ini sudah diperbaiki" in page
     assert 'data-testid="correct-letter"' not in page  # the signer does not edit the letter he signs
@@ -102,3 +103,29 @@ def test_a_typo_in_the_applicants_name_is_corrected_before_the_signature(client,
     row = take_action(row, "to_signature", users["kasi"], version=row.version)
     take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
     assert any("Siti Rahmawati" in str(value) for _label, value in draw(fresh(db, req)).content.fields)
+
+
+def test_who_rewrote_a_letter_does_not_sign_it_as_plh_camat(client, login_as, db, users, make_request):
+    """Kasi A corrects the letter the Camat sent back, Kasi B submits it again, Kasi A is Plh Camat today:
+    he may not sign what he rewrote (four eyes); the Camat is told what changed."""
+    from datetime import timedelta as _td
+
+    import pytest
+
+    from plaju.accounts.models import Delegation
+    from plaju.timeutil import today_wib
+    from plaju.workflow import NotAllowed
+    req = _sent_back(db, users, make_request)
+    login_as("kasi")
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": req.version, "name": req.name, "address": req.address,
+        "purpose": "pinjaman usaha 500 juta"}).status_code == 200
+    row = take_action(fresh(db, req), "to_signature", users["kasi2"], version=fresh(db, req).version)
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today_wib(), ends_on=today_wib() + _td(days=1)))
+    db.session.commit()
+    with pytest.raises(NotAllowed) as refused:
+        take_action(fresh(db, req), "sign", users["kasi"], version=row.version, password=PASSWORD)
+    assert refused.value.code == "four_eyes"
+    login_as("camat")
+    assert "Diperbaiki (keperluan) setelah dikembalikan" in client.get("/inbox/").text

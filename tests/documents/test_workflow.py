@@ -242,7 +242,7 @@ def test_a_kasi_who_is_plh_camat_does_not_sign_what_he_submitted_for_signature(c
     assert f'/documents/{req.id}/actions/sign"' not in page
     response = client.post(f"/documents/{req.id}/actions/sign", data={"version": "1", "password": PASSWORD})
     assert response.status_code == 403
-    assert "Anda sendiri yang mengajukannya untuk ditandatangani" in response.get_data(as_text=True)
+    assert "Anda sendiri yang mengajukan atau memperbaikinya" in response.get_data(as_text=True)
     assert fresh(db, req).state == "awaiting_signature"
     [refusal] = _events(db, req, "refused")
     assert refusal.actor_id == users["kasi"].id and refusal.comment.startswith("[four_eyes]")

@@ -45,3 +45,20 @@ def test_hr_decides_for_an_asn_whose_supervisor_left(users, make_course, enrol):
     approved = fire(enrolment, "approve", db.session.get(type(kasi), users["hr"].id),
                     expected_version=enrolment.version)
     assert approved.state == "approved"
+
+
+def test_hr_clearing_a_supervisor_does_not_make_hr_the_approver(client, login_as, users, make_course, enrol):
+    """HR keeps the records: clearing an ASN's supervisor (the field, not a departure) must not hand HR the
+    approval of that ASN's open request. It waits for a supervisor to be recorded."""
+    enrolment = enrol(make_course(), users["asn"])
+    login_as("hr")
+    asn = users["asn"]
+    form = {"username": asn.username, "full_name": asn.full_name, "nip": asn.nip or "", "position": asn.position,
+            "email": asn.email or "", "unit_id": str(asn.unit_id or 0), "supervisor_id": "0", "roles": [],
+            "roles_shown": "1", "active": "1", "password": ""}
+    assert client.post(f"/people/{asn.id}/edit", data=form).status_code == 302
+    assert _assignees(enrolment.id) == []
+    enrolment = db.session.get(Enrolment, enrolment.id)
+    with pytest.raises(NotAllowed):
+        fire(enrolment, "approve", db.session.get(type(asn), users["hr"].id), expected_version=enrolment.version)
+    assert db.session.get(Enrolment, enrolment.id).state == "requested"

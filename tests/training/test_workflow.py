@@ -233,3 +233,28 @@ def test_two_supervisors_approving_the_last_seat_exactly_one_wins(app, db, users
             row = db.session.get(Enrolment, e_id)
             row.state, row.version = "requested", row.version + 1
         db.session.commit()
+
+
+def test_a_kasi_who_approved_as_supervisor_does_not_sign_off_as_plh_camat(db, users, make_course, enrol):
+    """Four eyes across steps: the Kasi approves her ASN's request, and is Plh Camat today; the sign-off is
+    not hers (refused, audited, not in her list). The Camat himself still signs it off."""
+    from plaju.accounts.models import Delegation
+    from plaju.inbox.services import counts
+    from plaju.workflow import NotAllowed
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today_wib(), ends_on=today_wib()))
+    db.session.commit()
+    enrolment = enrol(make_course(routine=True, quota=None), users["asn"], "requested")
+    kasi = db.session.get(User, users["kasi"].id)
+    enrolment = fire(db.session.get(Enrolment, enrolment.id), "approve", kasi, expected_version=enrolment.version)
+    assert enrolment.state == "approved"  # not chained into her stand-in's sign-off
+    assert counts(kasi).get("enrolment", 0) == 0
+    with pytest.raises(NotAllowed) as refused:
+        fire(db.session.get(Enrolment, enrolment.id), "sign_off_routine", kasi, expected_version=enrolment.version)
+    assert refused.value.code == "four_eyes"
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.sign_off_routine",
+                                                       AuditEvent.outcome == "refused")).one()
+    camat = db.session.get(User, users["camat"].id)
+    assert counts(camat).get("enrolment") == 1
+    assert fire(db.session.get(Enrolment, enrolment.id), "sign_off_routine", camat,
+                expected_version=enrolment.version).state == "in_progress"

@@ -184,8 +184,9 @@ EXPECTED = {
     },
     "enrolment": {
         "requested": {("approve", "kasi", False, "asn"), ("decline", "kasi", False, "asn")},
-        "approved": {("sign_off_routine", "role:camat", True, "asn"),
-                     ("refuse_sign_off_routine", "role:camat", True, "asn")},
+        # kept out of the lists: the Kasi who approved it, should she stand in for the Camat
+        "approved": {("sign_off_routine", "role:camat", True, "kasi"),
+                     ("refuse_sign_off_routine", "role:camat", True, "kasi")},
         "in_progress": {("complete", "asn", False, None)},
         "completed": {("verify", "role:hr", False, "asn"), ("return_evidence", "role:hr", False, "asn")},
         # the office's own course, finished (e-learning) or closed at the minimum attendance (classroom)

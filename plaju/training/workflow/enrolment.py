@@ -297,6 +297,13 @@ ENROLMENT_STATES = [
     State("not_completed", _l("Not completed"), terminal=True, tone="danger"),
 ]
 
+# four eyes across steps: a Kasi who approved as direct supervisor does not sign off the same enrolment as
+# Plh Camat; the Camat himself does sign off what he approved (no one above him in the office: Step.then)
+_NOT_THE_APPROVER = dict(
+    not_by=lambda e: [e.approved_by_id], not_by_stand_in_only=True,
+    not_by_reason=_l("You approved this enrolment as direct supervisor: as a stand-in you cannot also sign it "
+                     "off (four-eyes rule)."))
+
 ENROLMENT_FLOW = register(Spec(
     name="enrolment", model=Enrolment, initial="requested", states=ENROLMENT_STATES,
     steps=[
@@ -308,15 +315,15 @@ ENROLMENT_FLOW = register(Spec(
         Step("decline", "requested", "declined", _l("Decline"), who=SUPERVISOR_OR_HR, four_eyes=True,
              comment_required=True, style="danger"),
         Step("sign_off", "approved", "in_progress", _l("Sign off"), who=CAMAT_SPECIAL, four_eyes=True,
-             effect=_record_signer, style="success", bulk=True),
+             effect=_record_signer, style="success", bulk=True, **_NOT_THE_APPROVER),
         Step("sign_off_routine", "approved", "in_progress", _l("Sign off (routine course)"),
              who=CAMAT_ROUTINE, four_eyes=True, delegable=True, effect=_record_signer, style="success",
-             bulk=True),
+             bulk=True, **_NOT_THE_APPROVER),
         # whoever may sign off may decline: the Camat for a special course, a Plh/Plt too for a routine one
         Step("refuse_sign_off", "approved", "declined", _l("Decline sign-off"), who=CAMAT_SPECIAL,
-             four_eyes=True, comment_required=True, style="danger"),
+             four_eyes=True, comment_required=True, style="danger", **_NOT_THE_APPROVER),
         Step("refuse_sign_off_routine", "approved", "declined", _l("Decline sign-off"), who=CAMAT_ROUTINE,
-             four_eyes=True, delegable=True, comment_required=True, style="danger"),
+             four_eyes=True, delegable=True, comment_required=True, style="danger", **_NOT_THE_APPROVER),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
              guards=(_not_elearning, _not_internal, _course_over), effect=_attach_evidence,
              form=("certificate", "upload"), row_form=False),

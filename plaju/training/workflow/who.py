@@ -19,7 +19,10 @@ def _is_supervisor(user, enrolment) -> bool:
 
 
 def _no_active_supervisor(enrolment) -> bool:
-    return enrolment.user is not None and _active_supervisor_id(enrolment) is None
+    """The recorded supervisor has left (account deactivated). Not a blank supervisor: whoever keeps the
+    records (HR) could otherwise clear it and approve the request himself."""
+    supervisor = enrolment.user.supervisor if enrolment.user is not None else None
+    return supervisor is not None and not supervisor.active
 
 
 def _is_enrolled(user, enrolment) -> bool:
