@@ -23,8 +23,10 @@ PAGE_SIZE = 25
 
 
 # a NIK, a KK number or a phone number typed into a complaint or an answer: ten digits or more, spaces,
-# dots and dashes allowed between them (a date has eight, "30-11-2026", and stays)
-_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){9,}")
+# dots, slashes, underscores and dashes allowed between them (a date has eight, "30-11-2026", and stays)
+# (up to two separators of any of these between digits: "1671/0101/9000/0011", "1671  0101", "1671_0101";
+# a range of dates "01/12 - 05/12" keeps its spaced dash)
+_LONG_NUMBER = re.compile(r"\d(?:[\s./_\-]{0,2}\d){9,}")
 
 
 def public_text(text: str) -> str:

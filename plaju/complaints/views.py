@@ -126,9 +126,17 @@ def _load(complaint_id: int) -> Complaint:
 
 
 def _context(complaint, error=None):
+    sees_numbers = can_view_requests(current_user)  # who may see a NIK reads the texts as written
+    history = history_sentences(complaint)
+    if not sees_numbers:  # the answer and the citizen's words in the history, numbers hidden as on the public page
+        for line in history:
+            line.comment = line.comment and svc.public_text(line.comment)
+            line.reason = line.reason and svc.public_text(line.reason)
+            for change in line.changes:
+                change.before, change.after = svc.public_text(change.before), svc.public_text(change.after)
     return {"c": complaint, "actions": svc.actions_for(complaint, current_user), "error": error,
-            "waiting_for": waiting_for(complaint), "history": history_sentences(complaint), "now": utcnow(),
-            "flow": COMPLAINT_FLOW, "can_open_request": can_view_requests(current_user)}
+            "waiting_for": waiting_for(complaint), "history": history, "now": utcnow(),
+            "flow": COMPLAINT_FLOW, "can_open_request": sees_numbers}
 
 
 @bp.get("/complaints/<int:complaint_id>")

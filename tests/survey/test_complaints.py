@@ -163,3 +163,14 @@ def test_a_nik_typed_into_a_complaint_is_shown_only_to_who_may_see_a_nik(client,
         assert req.nik not in page and "Status belum berubah" in page, path
     login_as("kasi")
     assert req.nik in client.get(f"/complaints/{complaint.id}").text
+    # the answer, and numbers written with slashes or doubled spaces, are hidden the same way
+    slashed = "/".join(req.nik[i:i + 4] for i in range(0, 16, 4))
+    answer = f"Sudah kami cek data NIK {slashed} dan  {'  '.join(req.nik[i:i + 4] for i in range(0, 16, 4))}."
+    assert client.post(f"/complaints/{complaint.id}/actions/answer",
+                       data={"version": "0", "comment": answer}).status_code in (200, 303)
+    login_as("sekcam")
+    page = client.get(f"/complaints/{complaint.id}").text
+    assert "Sudah kami cek data NIK" in page and slashed not in page and req.nik[:4] + "  " not in page
+    client.post("/logout")
+    public = client.get(f"/track/{req.tracking_code}").text
+    assert "Sudah kami cek data NIK" in public and slashed not in public
