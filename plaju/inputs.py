@@ -3,7 +3,8 @@
 `guard_request()` runs before every view. It normalises form and query values to Unicode NFC (so
 "é" typed two ways is one value in the database and in searches) and refuses, before any view or
 query sees them, values no field may hold:
-- control characters (NUL included; PostgreSQL cannot store NUL and would answer with a 500). Tab, CR
+- control and invisible characters (NUL included; PostgreSQL cannot store NUL and would answer with a
+  500; a zero-width space or a direction override disguises a name). Tab, CR
   and LF pass in form values, since text areas need them; single-line form fields refuse them in
   `PlajuForm`, query strings and headers never allow them;
 - form values longer than `FORM_VALUE_MAX`, comments/reasons (`BOUNDED_FIELDS`) longer than
@@ -26,8 +27,12 @@ from werkzeug.datastructures import ImmutableMultiDict
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 
-# C0 controls except tab, LF and CR; DEL; C1 controls; U+2028/2029 (line breaks browsers do not send)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 controls except tab, LF and CR; DEL; C1 controls; U+2028/2029 (line breaks browsers do not send);
+# invisible characters that make a name look like another or vanish from a search: zero-width space, word
+# joiner, byte-order mark, and the direction marks and overrides ("\u202e" shows a name reversed). The
+# zero-width joiners of emoji sequences (U+200C/200D) pass.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+                      "\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 _LINE_BREAKS = re.compile("[\t\r\n]")
 TEXT_MAX = 2000           # Text columns written by users: comments, reasons, notes
 FORM_VALUE_MAX = 20000    # the longest form field (a text module); anything longer is refused unread

@@ -89,14 +89,15 @@ def choices(kind: str) -> dict:
     return {"relation": PARENTS if kind == "birth" else RELATIONS, "sex": SEXES}
 
 
-def _text(raw, field, message, required=True) -> str:
+def _text(raw, field, message, required=True, length_message=None) -> str:
     value = " ".join(str(raw or "").split())
     if not value:
         if required:
             raise SubjectRefused(message, field)
         return ""
     if len(value) < 2 or len(value) > NAME_MAX:
-        raise SubjectRefused(_l("A name must be 2 to %(max)s characters long.", max=NAME_MAX), field)
+        raise SubjectRefused(length_message or _l("A name must be 2 to %(max)s characters long.", max=NAME_MAX),
+                             field)
     return value
 
 
@@ -193,7 +194,9 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
     if kind == "business":
         name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the name of the business."))
         line = faults.take(_text, raw.get("s_type"), "s_type",
-                           _l("Enter the line of business (e.g. grocery shop, tailoring)."))
+                           _l("Enter the line of business (e.g. grocery shop, tailoring)."),
+                           length_message=_l("The line of business must be 2 to %(max)s characters long.",
+                                             max=NAME_MAX))
         faults.raise_any()
         return {"name": name, "type": line}
     raise SubjectRefused(_l("This document type has an unknown subject kind; ask the administrator."), "type_id")

@@ -18,11 +18,13 @@ CONTROL_MESSAGE = "karakter kontrol"
 def test_rules_of_the_boundary():
     assert check_text("Cafe\u0301") == "Caf\u00e9"  # NFC
     assert check_text("a\nb", multiline=True) == "a\nb"
-    for bad in ("a\x00b", "a\x1bb", "a\x7fb", "a\x85b"):
+    # invisible characters too: a zero-width "name", a direction override showing it reversed, a BOM
+    for bad in ("a\x00b", "a\x1bb", "a\x7fb", "a\x85b", "\u200b\u200b", "Siti\u202eitiS", "\ufeffSiti"):
         with pytest.raises(InputRefused):
             check_text(bad, multiline=True)
     with pytest.raises(InputRefused):
         check_text("a\nb")
+    assert check_text("Keluarga \U0001F468\u200d\U0001F469") is not None  # an emoji's joiner passes
     with pytest.raises(InputRefused):
         check_text("x" * 11, max_length=10)
     assert digits_only("0812-3456.7890 ") == "081234567890"
