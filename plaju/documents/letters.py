@@ -201,7 +201,8 @@ SUBJECT = register_subject(Subject(
     name="document", load=lambda i: db.session.get(DocumentRequest, i), draw=draw, can_view=_can_view,
     url=lambda i: url_for("documents.detail", request_id=i), panel=_panel,
     openable=lambda user, ids: set(ids) if _can_view(user, None) else set(),
-    unrevocable_alone=_unrevocable_alone))
+    unrevocable_alone=_unrevocable_alone,
+    has_draft=lambda r: r.type.camat_signs and r.state in DRAFT_STATES))
 
 
 def issue_letter(request: DocumentRequest, ctx):

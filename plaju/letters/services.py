@@ -51,6 +51,9 @@ class Subject:
     # unrevocable_alone(entity) -> why this letter may only be replaced, not revoked on its own (it has
     # not reached the citizen yet: alone, the revoked letter would still be handed over), or None
     unrevocable_alone: Callable | None = None
+    # has_draft(entity) -> whether a draft of its letter exists now (a letter the office will sign, not yet
+    # signed); without it, always
+    has_draft: Callable | None = None
 
 
 SUBJECTS: dict[str, Subject] = {}

@@ -92,7 +92,8 @@ def _openable(user, ids) -> set[int]:
 
 SUBJECT = register_subject(Subject(
     name=SUBJECT_NAME, load=lambda i: db.session.get(Enrolment, i), draw=draw, can_view=_can_view,
-    url=lambda i: url_for("training.enrolment", enrolment_id=i), openable=_openable))
+    url=lambda i: url_for("training.enrolment", enrolment_id=i), openable=_openable,
+    has_draft=lambda e: e.course.internal and e.state == "awaiting_certificate"))
 
 
 def issue_certificate(enrolment: Enrolment, ctx):

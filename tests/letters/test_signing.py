@@ -168,6 +168,11 @@ def test_the_draft_has_the_watermark_and_no_number(db, client, login_as, make_re
         AuditEvent.action == "letter.draft_view", AuditEvent.subject_id == str(req.id))) == 1
     login_as("hr")
     assert client.get(f"/letters/draft/document/{req.id}.pdf").status_code == 403
+    # no draft where the office signs no letter (a KTP-el), nor before processing or once signed
+    login_as("kasi")
+    for state, kind in (("processing", "ktp-baru"), ("verifying", "sktm"), ("signed", "sktm")):
+        other = make_request(state, kind)
+        assert client.get(f"/letters/draft/document/{other.id}.pdf").status_code == 404, (state, kind)
 
 
 def test_in_production_nothing_is_signed_without_the_public_check_address(app, db, users, make_request):
