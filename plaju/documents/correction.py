@@ -2,6 +2,8 @@
 at the counter), the street address and the purpose, as the counter took them in. Whoever may submit the
 request for signature may correct it (the same source: the engine's `available`), only while it is being
 processed, with the version the page showed, audited with before and after."""
+import json
+
 from ..audit import record as audit
 from ..database import lock_row
 from ..extensions import db
@@ -10,10 +12,12 @@ from ..i18n import lazy_gettext as _l
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from .intake import address_fault, purpose_fault
 from .models import DocumentNameWord, DocumentRequest, name_words
+from .subjects import NAME_MAX
 
 CORRECTABLE_STATE = "processing"
 # what the signer is told was corrected, in the order of the form
-FIELD_NAMES = {"name": _l("name"), "address": _l("address"), "purpose": _l("purpose")}
+FIELD_NAMES = {"name": _l("name"), "business_name": _l("business name"), "business_type": _l("line of business"),
+               "address": _l("address"), "purpose": _l("purpose")}
 SUBMIT_STEP = "to_signature"  # who may send it to the Camat may put right what he sent back
 
 
@@ -35,10 +39,18 @@ def name_fault(name: str) -> str | None:
     return None
 
 
+def _business_faults(business: dict) -> list[str]:
+    faults = []
+    for key, what in (("name", _("the business name")), ("type", _("the line of business"))):
+        if not 2 <= len(business.get(key, "")) <= NAME_MAX:
+            faults.append(_("Enter %(what)s, 2 to %(max)s characters.", what=what, max=NAME_MAX))
+    return faults
+
+
 def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str,
-                        name: str | None = None) -> DocumentRequest:
-    """Put the name, the address and the purpose right; refused (and audited) when not allowed, stale or
-    invalid. `name` None keeps the name."""
+                        name: str | None = None, business: dict | None = None) -> DocumentRequest:
+    """Put the name, the address and the purpose right, and a domisili usaha's business (`business`: name
+    and type); refused (and audited) when not allowed, stale or invalid. None keeps a value."""
     try:
         row = lock_row(DocumentRequest, req.id)
         db.session.refresh(row)
@@ -51,12 +63,20 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         name = row.name if name is None else " ".join(name.split())
         address = " ".join((address or "").split())
         purpose = (purpose or "").strip()
+        subject = row.subject
+        kept = {"name": subject.get("name", ""), "type": subject.get("type", "")}
+        business = kept if business is None or row.type.subject_kind != "business" else {
+            key: " ".join(str(business.get(key) or "").split()) for key in ("name", "type")}
         faults = [f for f in (name_fault(name), address_fault(row.type, address), purpose_fault(row.type, purpose))
                   if f]
+        if business != kept:
+            faults += _business_faults(business)
         if faults:
             raise Invalid(" ".join(faults), code="correction")
-        before = {"name": row.name, "address": row.address, "purpose": row.purpose}
-        after = {"name": name, "address": address, "purpose": purpose}
+        before = {"name": row.name, "business_name": kept["name"], "business_type": kept["type"],
+                  "address": row.address, "purpose": row.purpose}
+        after = {"name": name, "business_name": business["name"], "business_type": business["type"],
+                 "address": address, "purpose": purpose}
         if before == after:
             raise Invalid(_("Nothing was changed: correct the name, the address or the purpose."),
                           code="correction")
@@ -69,6 +89,8 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         db.session.add_all(DocumentNameWord(request_id=row.id, word=w) for w in name_words(name))
         row.name, row.name_key = name, name.lower()
     row.address, row.purpose = address, purpose
+    if business != kept:
+        row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
     # four eyes: who rewrote the letter does not sign it; the signer is told what changed this round
     row.corrected_by_id = actor.id
     done = set(row.corrected_fields.split(",")) | {k for k in after if before[k] != after[k]}

@@ -87,9 +87,9 @@ def _domisili(req):
 
 def _domisili_usaha(req):
     business = req.subject if req.type.subject_kind == "business" else {}
-    if business.get("name"):
-        runs = (f"Nama tersebut di atas benar menjalankan usaha {business['name']} ({business['type']}) yang "
-                f"berdomisili di {_address(req)}.")
+    if business.get("name"):  # its name, line and address are the rows above the statement
+        runs = ("Nama tersebut di atas benar menjalankan usaha tersebut di atas, yang berdomisili di alamat usaha "
+                "tersebut.")
     else:  # taken in before the business was asked: the place only
         runs = f"Nama tersebut di atas benar menjalankan usaha yang berdomisili di {_address(req)}."
     return ("SURAT KETERANGAN DOMISILI USAHA",
@@ -147,6 +147,10 @@ def draw(req: DocumentRequest) -> Draft:
     fields, asked = _person(req)
     if req.type.subject_kind == "inheritance":
         fields = [("Nama pemohon", req.name), ("NIK", req.nik), ("Alamat", _address(req))]
+    business = req.subject if req.type.subject_kind == "business" else {}
+    if business.get("name"):  # the address asked is the business's: not printed as the applicant's home
+        fields = [("Nama", req.name), ("NIK", req.nik), ("Nama usaha", business["name"]),
+                  ("Bidang usaha", business["type"]), ("Alamat usaha", _address(req))]
     statements = statements[:-1] + asked + statements[-1:]
     return Draft(content=LetterContent(title=title, opening=OPENING, fields=fields, statements=statements),
                  kind=req.type.code, kind_name=req.type.name,

@@ -301,7 +301,9 @@ def correct(request_id):
         req = correction.correct_letter_data(
             req, current_user, version=int(raw) if raw.isdigit() and len(raw) < 10 else -1,
             address=request.form.get("address", ""), purpose=request.form.get("purpose", ""),
-            name=request.form.get("name"))
+            name=request.form.get("name"),
+            business={"name": request.form.get("business_name", ""), "type": request.form.get("business_type", "")}
+            if "business_name" in request.form else None)
     except Refused as refusal:  # the panel (or, without JavaScript, the page) with the form as it was sent
         db.session.rollback()
         return render_page_or_block("documents/detail.html", "panel", **_detail_context(

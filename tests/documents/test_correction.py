@@ -129,3 +129,26 @@ def test_who_rewrote_a_letter_does_not_sign_it_as_plh_camat(client, login_as, db
     assert refused.value.code == "four_eyes"
     login_as("camat")
     assert "Diperbaiki (keperluan) setelah dikembalikan" in client.get("/inbox/").text
+
+
+def test_a_domisili_usaha_sent_back_gets_its_business_corrected(client, login_as, db, users, make_request):
+    """A typo in the business's name is corrected like the applicant's, not by rejecting the request."""
+    req = make_request("awaiting_signature", "domisili-usaha")
+    req = take_action(req, "send_back", users["camat"], version=req.version, comment="Nama usaha salah tulis")
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").text
+    assert 'id="fix-business-name"' in page and 'value="Warung Sembako Berkah"' in page
+    url = f"/documents/{req.id}/correct"
+    data = {"version": req.version, "name": req.name, "address": req.address, "purpose": req.purpose,
+            "business_name": "W", "business_type": "perdagangan eceran"}
+    short = client.post(url, headers=HX, data=data)
+    assert short.status_code == 422 and "Isi nama usaha, 2 sampai 120 karakter" in short.text
+    saved = client.post(url, headers=HX, data=dict(data, business_name="Warung Sembako Barokah"))
+    assert saved.status_code == 200, saved.text[:300]
+    row = fresh(db, req)
+    assert row.subject == {"name": "Warung Sembako Barokah", "type": "perdagangan eceran"}
+    assert row.corrected_fields == "business_name"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct",
+                                                        AuditEvent.outcome == "ok")).one()
+    assert event.changes_dict == {"business_name": ["Warung Sembako Berkah", "Warung Sembako Barokah"]}
+    assert dict(draw(row).content.fields)["Nama usaha"] == "Warung Sembako Barokah"

@@ -553,9 +553,13 @@ def test_a_domisili_usaha_letter_states_the_business_taken_in_at_the_counter(cli
                                                      s_type="perdagangan eceran"))
     assert taken.status_code == 303
     req = db.session.scalars(select(DocumentRequest)).one()
-    statements = " ".join(draw(req).content.statements)
-    assert "menjalankan usaha Warung Sembako Berkah (perdagangan eceran) yang berdomisili di Jl. Pertahanan" \
-        in statements
+    content = draw(req).content
+    # the business in its own rows, the address as the business's (not the applicant's home)
+    assert dict(content.fields)["Nama usaha"] == "Warung Sembako Berkah"
+    assert dict(content.fields)["Bidang usaha"] == "perdagangan eceran"
+    assert dict(content.fields)["Alamat usaha"].startswith("Jl. Pertahanan No. 38") and "Alamat" not in dict(
+        content.fields)
+    assert "menjalankan usaha tersebut di atas" in " ".join(content.statements)
     assert "Bidang usaha" in client.get(f"/documents/{req.id}").text
     # one taken in before the business was asked still has its letter, naming the place only
     older = make_request("processing", "domisili-usaha", subject_data="{}")
