@@ -24,7 +24,7 @@ from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
 from .forms import IntakeForm
 from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentType
-from .workflow import DOCUMENT_FLOW, STATES, draft_path, request_path
+from .workflow import DOCUMENT_FLOW, OPEN_STATES, STATES, draft_path, request_path
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 CHANGED = "documents-changed"
@@ -50,7 +50,8 @@ def _staff_only():
 
 @bp.context_processor
 def _queue_access():
-    return {"can_browse_queue": lambda: svc.can_view(current_user)}
+    # open_states: what may still change on a request (scans added, a letter drafted), as the services say
+    return {"can_browse_queue": lambda: svc.can_view(current_user), "open_states": OPEN_STATES}
 
 
 def _require(*roles):

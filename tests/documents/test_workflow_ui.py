@@ -131,3 +131,17 @@ def test_a_request_taken_in_twice_by_mistake_is_cancelled_without_blaming_the_ci
                        data={"version": req.version, "comment": "Terdaftar ganda oleh petugas"})
     assert done.status_code == 200 and "Anda membatalkan permohonan." in done.text
     assert "atas keinginan pemohon" not in client.get(f"/documents/{req.id}").text
+
+
+def test_a_request_closed_by_a_step_offers_no_scans_to_add_and_no_letter_to_come(client, login_as, make_request):
+    req = make_request("verifying", "sktm")
+    login_as("clerk")
+    page = client.get(f"/documents/{req.id}").text
+    assert 'id="more-files"' in page and 'data-testid="letter-later"' in page
+    done = client.post(f"/documents/{req.id}/actions/cancel", headers={"HX-Request": "true"},
+                       data={"version": req.version, "comment": "Terdaftar ganda oleh petugas"})
+    # the panel's answer also empties the scans form beside it (out of band), and promises no letter
+    assert '<div id="add-scans" hx-swap-oob="true"></div>' in done.text
+    assert 'data-testid="letter-later"' not in done.text
+    page = client.get(f"/documents/{req.id}").text
+    assert 'id="more-files"' not in page and page.count('id="add-scans"') == 1
