@@ -87,7 +87,8 @@ def test_enrol_without_javascript_then_the_supervisor_approves(client, login_as,
     assert response.headers["Location"].endswith(f"/training/enrolments/{enrolment.id}")
     page = client.get(response.headers["Location"]).text
     assert "Diajukan" in page
-    assert "Permohonan Anda sudah dikirim ke atasan; setelah atasan menyetujui, Camat mengesahkannya." in page
+    assert (f"Permohonan Anda sudah dikirim kepada atasan langsung ({users['kasi'].full_name}); setelah "
+            "disetujui, Camat mengesahkannya.") in page
     login_as("kasi")
     approved = client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0},
                            headers=HX)
@@ -318,3 +319,12 @@ def test_the_head_of_the_office_is_shown_the_way_to_get_training_credited(client
     assert response.status_code == 422 and "Pelatihan di luar katalog" in response.text
     assert "Mintalah Kepegawaian" not in response.text
     assert _count(db, Enrolment) == 0
+
+
+def test_a_kasi_asking_the_camat_is_told_it_is_one_decision(client, login_as, users, make_course, db):
+    users["kasi"].supervisor_id = users["camat"].id
+    db.session.commit()
+    login_as("kasi")
+    response = client.post(f"/training/courses/{make_course().id}/enrol", data={"user_id": users["kasi"].id})
+    page = client.get(response.headers["Location"]).text
+    assert f"dikirim kepada {users['camat'].full_name}, yang menyetujui sekaligus mengesahkannya" in page

@@ -12,6 +12,7 @@ from ...htmx import render_page_or_block, trigger, wants_fragment
 from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Refused
+from ...workflow.ui import waiting_for
 from ..forms import CourseForm, EnrolForm, ModuleForm, NewCourseForm, QuestionForm
 from ..models import CLASSICAL, KINDS, METHODS, NON_CLASSICAL, POSITION_KINDS, Course, Enrolment, Module
 from ..services import catalogue as catalogue_service
@@ -125,7 +126,15 @@ def enrol(course_id: int):
     except Refused as refusal:
         return _refused(course_id, form, refusal)
     if person.id == current_user.id:
-        message = _("Your request was sent to your supervisor.")
+        supervisor = person.supervisor
+        if supervisor is not None and supervisor.has_role("camat"):  # he approves and signs off in one decision
+            message = _("Your request was sent to %(name)s, who approves and signs it off in one decision.",
+                        name=supervisor.full_name)
+        else:
+            message = _("Your request was sent to %(who)s; once approved, the Camat signs it off.",
+                        who=_(" or ").join(waiting_for(enrolment)) or _("your supervisor"))
+    elif enrolment.state == "in_progress":  # the Camat nominated someone he supervises: signed off at once
+        message = _("%(name)s was nominated and signed off.", name=person.full_name)
     elif enrolment.state == "approved":
         message = _("%(name)s was nominated; your nomination counts as your approval and now awaits the "
                     "Camat's sign-off.", name=person.full_name)
