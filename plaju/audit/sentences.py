@@ -21,6 +21,7 @@ from ..timeutil import to_wib
 from .vocabulary import (
     _FINGERPRINTS,
     _FORMATS,
+    _HIDDEN_FIELDS,
     _NAMED_FIELDS,
     _SUBJECTS,
     _USER_FIELDS,
@@ -286,6 +287,8 @@ def render(events, *, subjects: bool = False, whole: bool = False) -> list[Sente
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
             line.state_to = labels.get(e.to_state, e.to_state)
         for name, pair in sorted(changed.items(), key=lambda item: field_rank(e.subject_type, item[0])):
+            if name in _HIDDEN_FIELDS:
+                continue
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             known = field_labels.get((e.subject_type, name))
             if known is None:

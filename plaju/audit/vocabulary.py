@@ -18,6 +18,7 @@ _NAMED_FIELDS: dict[str, Callable] = {}
 _VALUES: dict[str, dict] = {}
 _FORMATS: dict[str, Callable] = {}
 _FINGERPRINTS: set[str] = set()
+_HIDDEN_FIELDS: set[str] = set()
 # what one kind of object calls a field or a coded value, where it differs from the shared one
 _SUBJECT_FIELDS: dict[str, dict] = {}
 _FIELD_ORDER: dict[str, dict[str, int]] = {}
@@ -62,6 +63,11 @@ def describe_format(field_name: str, write: Callable) -> None:
     """write(value) -> words, for a field whose value is more than a code: a record of several parts
     (who collected a document), a duration in minutes. Any value the field ever held must be accepted."""
     _FORMATS[field_name] = write
+
+
+def describe_hidden(*field_names: str) -> None:
+    """Fields an event keeps for the machine (a row's id beside its number): the sentences leave them out."""
+    _HIDDEN_FIELDS.update(field_names)
 
 
 def describe_fingerprint(field_name: str) -> None:

@@ -246,4 +246,7 @@ def test_the_sign_step_reads_in_the_log_with_the_letter_s_number(app, db, sign):
                                                         AuditEvent.outcome == "ok")).one()
     with app.test_request_context("/"):
         [line] = sentences.render([event])
-    assert ("Surat dalam register", "—", letter.number) in [(c.label, c.before, c.after) for c in line.changes]
+    changes = [(c.label, c.before, c.after) for c in line.changes]
+    # the number once: the register's id beside it is kept in the event for the machine, not said again
+    assert ("Nomor surat", "—", letter.number) in changes
+    assert [c for c in changes if c[2] == letter.number] == [("Nomor surat", "—", letter.number)]
