@@ -5,6 +5,7 @@ from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from .. import once
+from ..audit import record as audit
 from ..core.paging import keyset_page
 from ..core.registry import nav_item
 from ..core.urls import int_arg
@@ -63,6 +64,12 @@ def _typed_changes(form, user: User, skip=frozenset()) -> str:
         if typed != (getattr(user, name) or ""):
             changed.append(f"{getattr(form, name).label.text}: {typed or '—'}")
     return "; ".join(changed)
+
+
+def _trace_input(action: str, error: PeopleError, subject=None) -> None:
+    """A form refused for what was typed is in the log too, greyed as an attempt ("[input:form] ...")."""
+    audit.refused(action, actor=_actor(), subject=subject, subject_type="user" if action.startswith("user") else
+                  "delegation", reason="[input:form] " + "; ".join(str(m) for m in error.faults.values()))
 
 
 @bp.get("/")
@@ -148,6 +155,7 @@ def edit(user_id=None):
             status = refusal.status
         except PeopleError as e:
             db.session.rollback()
+            _trace_input(("user.update" if user else "user.create"), e, user)
             for field, message in e.faults.items():
                 if field and hasattr(form, field):
                     getattr(form, field).errors.append(str(message))
@@ -207,6 +215,7 @@ def delegations():
             status = refusal.status
         except PeopleError as e:
             db.session.rollback()
+            _trace_input("delegation.create", e)
             getattr(form, e.field).errors.append(str(e))
     if request.method == "POST" and status == 200:
         status = 422

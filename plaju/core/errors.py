@@ -108,8 +108,17 @@ def _trace(status) -> None:
 def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
-        return render_error(400, _("The form has expired or is not valid (CSRF). Reload the page and "
-                                   "try again."))
+        message = _("The form has expired or is not valid (CSRF). Reload the page and try again.")
+        try:  # an expired form is usual, a forged one is not: either way the log has it, greyed as input
+            from flask_login import current_user
+
+            from ..audit.record import refused
+            user = current_user if current_user and current_user.is_authenticated else None
+            refused("input.refused", actor=user, reason=f"[input:csrf] {request.method} {request.path}"[:300])
+        except Exception:  # the error page must still answer (e.g. the database went away)
+            log.exception("a refused form could not be recorded")
+            _rollback()
+        return render_error(400, message)
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(e: RateLimitExceeded):

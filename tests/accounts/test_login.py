@@ -43,10 +43,12 @@ def test_disabled_user_cannot_sign_in(client, users, db):
     assert _last_event(db).comment == "account disabled"
 
 
-def test_post_without_csrf_token_is_400(client, users):
+def test_post_without_csrf_token_is_400(client, users, db):
     response = client.post("/login", data={"username": "camat", "password": PASSWORD}, csrf=False)
     assert response.status_code == 400
     assert client.get("/").status_code == 302
+    event = _last_event(db)  # in the log, greyed as input: an expired form is usual, a forged one is not
+    assert (event.action, event.outcome, event.comment) == ("input.refused", "refused", "[input:csrf] POST /login")
 
 
 def test_login_is_throttled_after_five_failures(client, users):

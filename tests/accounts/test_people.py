@@ -469,8 +469,10 @@ def test_a_delegation_is_at_most_three_months_and_its_order_signed_before_it_sta
         users["camat"], users["sekcam"], starts_on=today.isoformat(), order_date=today.isoformat(),
         ends_on=months_later(today, 3).isoformat()))
     assert longest.status_code == 302
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delegation.create"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delegation.create",
+                                                       AuditEvent.outcome == "ok"))
     assert event.changes_dict["order_date"] == [None, today.isoformat()]
+    assert len(_refusals(db, "delegation.create")) == len(cases)  # each refused form is in the log
 
 
 def test_nobody_appoints_themselves_and_a_camat_only_for_himself(client, login_as, users, db):
@@ -633,3 +635,13 @@ def test_an_account_saved_without_a_supervisor_is_warned_that_training_waits_for
     response = client.post("/people/new", data=_form(), follow_redirects=True)
     assert response.status_code == 200
     assert "Pegawai Baru belum memiliki atasan langsung" in response.text
+
+
+def test_a_form_refused_for_what_was_typed_is_in_the_log(client, login_as, users, db):
+    """"Nobody can be their own supervisor", a taken username: the attempt is recorded, greyed as input."""
+    asn = users["asn"]
+    login_as("hr")
+    response = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, supervisor_id=str(asn.id)))
+    assert response.status_code == 422
+    [event] = _refusals(db, "user.update")
+    assert event.comment.startswith("[input:form] ") and "atasannya sendiri" in event.comment

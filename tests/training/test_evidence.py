@@ -344,3 +344,17 @@ def test_hr_reads_the_certificate_from_the_to_do_row_before_crediting(client, lo
     link = re.search(r'href="([^"]+)"[^>]*data-testid="row-link"', row)
     assert link and link.group(1).endswith(f"/training/enrolments/{done.id}/evidence"), row[:1500]
     assert client.get(link.group(1)).status_code == 200
+
+
+def test_opening_someone_elses_certificate_file_is_recorded(client, login_as, db, users, make_course, enrol):
+    course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=24)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
+                data=completion_data(course, jp="20"))
+    login_as("asn")  # their own file: not a disclosure
+    assert client.get(f"/training/enrolments/{done.id}/evidence").status_code == 200
+    login_as("hr")
+    assert client.get(f"/training/enrolments/{done.id}/evidence").status_code == 200
+    viewers = db.session.scalars(select(AuditEvent.actor_id).where(
+        AuditEvent.action == "enrolment.view_evidence")).all()
+    assert viewers == [users["hr"].id]

@@ -1,8 +1,10 @@
 """One enrolment: its page, its steps through the one workflow action view, its evidence (and the
 first page of it as an image for HR), and training reported from outside the catalogue."""
 from flask import abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user
 
 from ... import once, uploads
+from ...audit import record as audit
 from ...extensions import db
 from ...htmx import render_page_or_block
 from ...i18n import gettext as _
@@ -86,6 +88,9 @@ def evidence(enrolment_id: int):
     enrolment = enrolment_or_404(enrolment_id)
     if not enrolment.evidence_name:
         abort(404)
+    if enrolment.user_id != current_user.id:  # someone's certificate is personal data: who opened it is kept
+        audit.record_alone("enrolment.view_evidence", actor=current_user, subject_type="enrolment",
+                           subject_id=enrolment.id)
     return uploads.serve(enrolment.evidence_name, enrolment.evidence_original or "bukti",
                          enrolment.evidence_mime or "application/octet-stream")
 

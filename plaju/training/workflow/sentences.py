@@ -116,4 +116,6 @@ vocabulary.describe_actions({
     "training_course.targets": _l("set the competences, positions and fee of a course"),
     "training_plan.export": _l("downloaded the plan"),
     "training_history.export": _l("downloaded a training history"),
+    "enrolment.view_evidence": _l("opened someone's certificate file"),
 })
+vocabulary.describe_data_access("enrolment.view_evidence")
