@@ -38,11 +38,12 @@ class IntakeRefused(ValueError):
     """The intake form cannot be accepted; `field` names where the message belongs, `faults` every faulty
     field's message when there are several (field -> message)."""
 
-    def __init__(self, message, field=None, faults: dict | None = None):
+    def __init__(self, message, field=None, faults: dict | None = None, twin_id: int | None = None):
         super().__init__(str(message))
         self.message = message
         self.field = field
         self.faults = faults or {field or "form": message}
+        self.twin_id = twin_id  # a double registration: the request it would double, for the clerk to open
 
 
 def new_tracking_code() -> str:
@@ -167,14 +168,14 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                                       "%(date)s). Tick \"Register anyway\" only if a second one is really needed.",
                                       type=doc_type.name, code=twin.tracking_code,
                                       date=format_date(sla.wib_date(twin.received_at), "d MMMM yyyy")),
-                                    "duplicate")
+                                    "duplicate", twin_id=twin.id)
             twin = recent_twin(checked.value, doc_type, received_at or utcnow())
             if twin is not None:
                 raise IntakeRefused(_("This citizen was handed %(type)s on %(date)s (%(code)s). Tick \"Register "
                                       "anyway\" only if another one is really needed (lost, damaged, data changed).",
                                       type=doc_type.name, code=twin.tracking_code,
                                       date=format_date(sla.wib_date(twin.closed_at), "d MMMM yyyy")),
-                                    "duplicate")
+                                    "duplicate", twin_id=twin.id)
         with uploads.stored(files) as stored:
             now = received_at or utcnow()
             holidays = holiday_set() if holidays is None else holidays

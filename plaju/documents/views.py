@@ -115,7 +115,7 @@ def new():
     if request.method == "GET" and chosen is not None:
         form.type_id.data = chosen.id  # preselected, e.g. /documents/new?type_id=3
     ticked = {int(v) for v in request.form.getlist("requirements") if v.isdigit()}
-    errors = {}
+    errors, twin_id = {}, None
     if request.method == "POST" and not ({"refresh", "add_heir"} & request.form.keys()):
         first = once.replay(form)
         if first:  # the same form again (double click, re-post, second tab): show what the first made
@@ -138,6 +138,7 @@ def new():
                 return _already_done(done.url)
             except svc.IntakeRefused as refused:
                 errors.update(refused.faults)
+                twin_id = refused.twin_id
                 _file_fault(form, errors)
         elif chosen is None:
             errors["type_id"] = _("Choose the document type.")
@@ -165,7 +166,7 @@ def new():
         status = 200
     return render_page_or_block("documents/new.html", "checklist" if request.args.get("part") == "checklist"
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
-                                errors=errors, max_mb=uploads.max_bytes() // (1024 * 1024),
+                                errors=errors, twin_id=twin_id, max_mb=uploads.max_bytes() // (1024 * 1024),
                                 **_subject_context(request.form)), status
 
 

@@ -110,6 +110,10 @@ def test_a_second_open_request_for_the_same_nik_and_type_needs_confirmation(clie
     assert warned.status_code == 422
     assert "sudah memiliki permohonan" in warned.text and code in warned.text and "Tetap daftarkan" in warned.text
     assert 'name="confirm_duplicate"' in warned.text
+    # the first request is one click away, and the summary asks for the confirmation, not for red fields
+    first_id = db.session.scalars(select(DocumentRequest.id)).one()
+    assert f'href="/documents/{first_id}"' in warned.text.split('data-testid="twin-link"')[0].rsplit("<a", 1)[1]
+    assert "konfirmasi peringatan di bawah" in warned.text
     assert _count(db, DocumentRequest) == 1
     # another type for the same citizen is no double registration
     kk = doc_types["sktm"]
