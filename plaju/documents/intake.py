@@ -162,20 +162,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     try:
         token = once.claim(actor, once_token) if once_token is not None else None
         if not confirm_duplicate:
-            twin = open_duplicate(checked.value, doc_type)
-            if twin is not None:
-                raise IntakeRefused(_("This citizen already has an open request for %(type)s (%(code)s, received "
-                                      "%(date)s). Tick \"Register anyway\" only if a second one is really needed.",
-                                      type=doc_type.name, code=twin.tracking_code,
-                                      date=format_date(sla.wib_date(twin.received_at), "d MMMM yyyy")),
-                                    "duplicate", twin_id=twin.id)
-            twin = recent_twin(checked.value, doc_type, received_at or utcnow())
-            if twin is not None:
-                raise IntakeRefused(_("This citizen was handed %(type)s on %(date)s (%(code)s). Tick \"Register "
-                                      "anyway\" only if another one is really needed (lost, damaged, data changed).",
-                                      type=doc_type.name, code=twin.tracking_code,
-                                      date=format_date(sla.wib_date(twin.closed_at), "d MMMM yyyy")),
-                                    "duplicate", twin_id=twin.id)
+            _refuse_a_twin(checked.value, doc_type, received_at or utcnow())
         with uploads.stored(files) as stored:
             now = received_at or utcnow()
             holidays = holiday_set() if holidays is None else holidays
@@ -238,6 +225,24 @@ def open_duplicate(nik: str, doc_type: DocumentType) -> DocumentRequest | None:
     return db.session.scalars(select(DocumentRequest).where(
         DocumentRequest.nik == nik, DocumentRequest.type_id == doc_type.id,
         DocumentRequest.state.in_(OPEN_STATES)).order_by(DocumentRequest.id).limit(1)).first()
+
+
+def _refuse_a_twin(nik: str, doc_type: DocumentType, now) -> None:
+    """A second request of this NIK and type is taken in only once the clerk confirms it: the open one, or
+    one handed over in the last RECENT_DAYS, is named with a link (IntakeRefused.twin_id)."""
+    twin = open_duplicate(nik, doc_type)
+    if twin is not None:
+        message = _("This citizen already has an open request for %(type)s (%(code)s, received %(date)s). Tick "
+                    "\"Register anyway\" only if a second one is really needed.", type=doc_type.name,
+                    code=twin.tracking_code, date=format_date(sla.wib_date(twin.received_at), "d MMMM yyyy"))
+    else:
+        twin = recent_twin(nik, doc_type, now)
+        if twin is None:
+            return
+        message = _("This citizen was handed %(type)s on %(date)s (%(code)s). Tick \"Register anyway\" only if "
+                    "another one is really needed (lost, damaged, data changed).", type=doc_type.name,
+                    code=twin.tracking_code, date=format_date(sla.wib_date(twin.closed_at), "d MMMM yyyy"))
+    raise IntakeRefused(message, "duplicate", twin_id=twin.id)
 
 
 RECENT_DAYS = 30  # a second request of the same kind within a month of the first hand-over is asked about

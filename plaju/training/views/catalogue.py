@@ -17,6 +17,7 @@ from ..forms import CourseForm, EnrolForm, ModuleForm, NewCourseForm, QuestionFo
 from ..models import CLASSICAL, KINDS, METHODS, NON_CLASSICAL, POSITION_KINDS, Course, Enrolment, Module
 from ..services import catalogue as catalogue_service
 from ..services import enrolment as enrolment_service
+from ..workflow.enrolment import ENROLMENT_FLOW
 from .common import EVENT, actor, bp, is_hr, page_number
 
 CATALOGUE_PAGE = 30
@@ -127,7 +128,10 @@ def enrol(course_id: int):
         return _refused(course_id, form, refusal)
     if person.id == current_user.id:
         supervisor = person.supervisor
-        if supervisor is not None and supervisor.has_role("camat"):  # he approves and signs off in one decision
+        approve = ENROLMENT_FLOW.step_by_trigger["approve"]
+        # the supervisor who also signs off decides once (approve.then): told as the spec says it
+        if supervisor is not None and any(ENROLMENT_FLOW.step_by_trigger[t].who(supervisor, enrolment)
+                                          for t in approve.then):
             message = _("Your request was sent to %(name)s, who approves and signs it off in one decision.",
                         name=supervisor.full_name)
         else:
