@@ -134,7 +134,8 @@ def edit(user_id=None):
                 flash(_("Account %(name)s enabled again.", name=saved.username), "success")
             else:
                 flash(_("Account %(name)s saved.", name=saved.username), "success")
-            if saved.active and saved.supervisor_id is None and not saved.has_role("camat", "admin"):
+            if saved.active and saved.supervisor_id is None and not rules.heads_the_office(saved) \
+                    and not saved.has_role("admin"):
                 # not a fault (a new office may be recorded in any order), but it blocks their training
                 flash(_("%(person)s has no direct supervisor: they cannot request training until one is "
                         "recorded.", person=saved.full_name), "warning")

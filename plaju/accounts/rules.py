@@ -36,6 +36,12 @@ class Refusal(Exception):
         self.status = status
 
 
+def heads_the_office(user: User) -> bool:
+    """The Camat answers to the city, not to anyone in this office: no direct supervisor is recorded for
+    him, and his own training is reported with its certificate instead of requested."""
+    return user.has_role("camat")
+
+
 def holds_authority(user: User | None) -> bool:
     return bool(user is not None and user.roles & AUTHORITY_ROLES)
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from ... import once
 from ...accounts.models import User
+from ...accounts.rules import heads_the_office
 from ...audit import record as audit
 from ...core.paging import after_key
 from ...database import lock_row, utcnow
@@ -49,7 +50,7 @@ def enrol_refusal(course: Course, user, actor=None) -> str | None:
     if closed:
         return closed
     if user.supervisor_id is None:
-        if user.has_role("camat"):  # the head of the office answers to the city, not to anyone here
+        if heads_the_office(user):
             return _("As head of the office you have no direct supervisor here, so a request cannot be approved "
                      "in this system. Report training you attended with its certificate under \"Training "
                      "outside the catalogue\": HR verifies it and credits the JP.")
