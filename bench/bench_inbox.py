@@ -149,7 +149,7 @@ def _check_seed(db, camat, waiting: int, rng: random.Random) -> str:
         want = sorted(repr(a) for a in assignees_for(DOCUMENT_FLOW, entity))
         if sorted(repr(_as_assignee(i)) for i in stored) != want:
             sys.exit(f"seeded work items of request {entity_id} disagree with assignees_for")
-    from plaju.workflow.assignments import CAP, awaiting_ids
+    from plaju.workflow.awaiting import CAP, awaiting_ids
     exact = awaiting_ids(camat, "document").subquery()
     got = db.session.scalar(select(text("count(*)")).select_from(exact))
     shown = services.counts(camat).get("document", 0)
@@ -294,7 +294,7 @@ def main() -> None:
     from plaju.documents.seed import seed_types
     from plaju.extensions import db
     from plaju.inbox import services
-    from plaju.workflow.assignments import page_keys
+    from plaju.workflow.awaiting import page_keys
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
                       "RATELIMIT_ENABLED": False})

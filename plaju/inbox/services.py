@@ -18,7 +18,7 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import wib_text, wib_writer
 from ..workflow import Conflict, Invalid, NotAllowed, Refused, all_specs, fire, spec_named
-from ..workflow.assignments import (
+from ..workflow.awaiting import (
     CAP,
     Reader,
     awaiting_clause,
@@ -103,7 +103,7 @@ class Row:
 @dataclass
 class Group:
     spec: object
-    count: int  # exact below assignments.CAP, CAP from there on ("99+")
+    count: int  # exact below awaiting.CAP, CAP from there on ("99+")
     rows: list
     after: str | None = None  # the cursor of the next page, when there is one
 

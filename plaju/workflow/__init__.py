@@ -1,5 +1,6 @@
 """Generic workflow engine on `transitions`. Knows no business area."""
-from .assignments import awaiting_clause, awaiting_ids, refresh_assignments_for_user, started
+from .assignments import refresh_assignments_for_user, started
+from .awaiting import awaiting_clause, awaiting_ids
 from .engine import (
     all_specs,
     available,

@@ -349,7 +349,7 @@ def test_the_inbox_pages_by_key_and_its_counts_stop_at_the_cap(client, login_as,
     """Pages follow each other by cursor (due, since, id) without gaps or repeats; counts beyond the cap
     read "999+"-style, the navigation too."""
     from plaju.inbox import services
-    from plaju.workflow import assignments
+    from plaju.workflow import awaiting
 
     monkeypatch.setattr(services, "PAGE", 3)
     rows = [make_request("awaiting_signature", name=f"Warga {n:02d}",
@@ -368,7 +368,7 @@ def test_the_inbox_pages_by_key_and_its_counts_stop_at_the_cap(client, login_as,
     dated = [d for d in order if d is not None]
     assert dated == sorted(dated) and order[len(dated):] == [None] * (8 - len(dated))
     assert client.get("/inbox/?kind=document&after=rubbish").text.count('data-key="document:') == 3
-    monkeypatch.setattr(assignments, "CAP", 5)
+    monkeypatch.setattr(awaiting, "CAP", 5)
     monkeypatch.setattr(services, "CAP", 5)
     assert re.findall(r'data-testid="group-count">([^<]+)<', client.get("/inbox/").text) == ["4+"]
     assert ">4+<" in client.get("/inbox/count").text
