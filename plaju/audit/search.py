@@ -5,19 +5,15 @@ Every filter ends in an index whose last column is seq (see models.AuditEvent), 
 the search, each in one statement: a tracking code or a NIK to the objects the areas registered
 (`vocabulary.describe_search`), a person (name, NIP or username) to user ids.
 
-A NIK never travels in a URL: the form's `nik` is sealed (Fernet, keyed from SECRET_KEY) into `nik_ref`
-at once, and the page shows it masked.
+A NIK never travels in a URL: the form's `nik` is sealed (`nik_ref.seal`) into `nik_ref` at once, and
+the page shows it masked.
 """
-import base64
 import functools
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
 from sqlalchemy import (
     Integer,
     String,
@@ -40,7 +36,7 @@ from ..extensions import db
 from ..i18n import date_text
 from ..i18n import gettext as _
 from ..timeutil import WIB
-from . import vocabulary
+from . import nik_ref, vocabulary
 from .days import COVER_ID
 from .models import AuditDay, AuditDayCover, AuditEvent
 
@@ -61,28 +57,6 @@ def _window_first(search) -> bool:
     """A kind of action of many actions reads a window first. A person does not, however many parts: an
     ASN acts a few times a month, so the window would mostly fall short and cost a statement more."""
     return search.any_branch is not None and len(search.alternatives()) >= WINDOW_FROM_PARTS
-
-
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(b"plaju audit nik|" + str(current_app.config["SECRET_KEY"]).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def seal_nik(nik: str) -> str:
-    return _fernet().encrypt(nik.encode()).decode()
-
-
-def unseal_nik(ref: str) -> str | None:
-    try:
-        value = _fernet().decrypt(ref.encode(), ttl=12 * 3600).decode()
-    except (InvalidToken, ValueError):
-        return None
-    return value if value.isascii() and value.isdigit() and len(value) == 16 else None
-
-
-def clean_nik(raw: str) -> str | None:
-    value = "".join(raw.split()).replace(".", "").replace("-", "")
-    return value if value.isascii() and value.isdigit() and len(value) == 16 else None
 
 
 @dataclass
@@ -345,7 +319,7 @@ def parse(args) -> Search:
             if "/" in term:  # the same box takes a letter's number (the letters' finder), named as such
                 label = _("letter number")
         else:
-            term = unseal_nik(raw)
+            term = nik_ref.unseal(raw)
             if term is None:
                 errors.append(_("The NIK search has expired; enter the NIK again."))
                 continue

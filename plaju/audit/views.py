@@ -15,9 +15,9 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
 from . import export as exports
+from . import nik_ref, sentences, vocabulary
 from . import record as audit
 from . import search as searching
-from . import sentences, vocabulary
 from .models import AuditEvent, AuditExport
 from .verify import head, verify_chain
 
@@ -75,7 +75,7 @@ def _search_page(search, status=200):
 
 def _nik_shown(search) -> str | None:
     ref = search.filters.get("nik_ref")
-    nik = searching.unseal_nik(ref) if ref else None
+    nik = nik_ref.unseal(ref) if ref else None
     return vocabulary.mask_nik(nik) if nik else None
 
 
@@ -84,13 +84,13 @@ def index():
     raw_nik = (request.args.get("nik") or "").strip()
     if raw_nik:
         # the NIK never stays in a URL: sealed at once, the page shows it masked
-        nik = searching.clean_nik(raw_nik)
+        nik = nik_ref.clean(raw_nik)
         args = {k: v for k, v in request.args.items() if k not in ("nik", "nik_ref", "before") and v}
         if nik is None:
             search = searching.parse(args)
             search.errors.append(_("A NIK has 16 digits."))
             return _search_page(search)
-        return redirect(url_for(".index", **args, nik_ref=searching.seal_nik(nik)), 303)
+        return redirect(url_for(".index", **args, nik_ref=nik_ref.seal(nik)), 303)
     return _search_page(searching.parse(request.args))
 
 
