@@ -39,6 +39,8 @@ def _id_number(kind: str, raw) -> str:
 def record(request, ctx) -> DocumentHandover:
     fields = ctx.data.get("fields") or {}
     evidence = ctx.data.get("evidence")
+    # a scan that could not be taken (ui.StepForm.upload_refused) refuses the hand-over, said with the rest
+    scan_refused = ctx.data.get("evidence_refused")
     who = fields.get("who") or APPLICANT  # the form preselects the applicant
     id_kind = fields.get("id_kind") or "ktp"
     if id_kind not in ID_KINDS:
@@ -50,6 +52,8 @@ def record(request, ctx) -> DocumentHandover:
                              "collects, choose \"someone else\" and check the power of attorney."),
                           code="handover")
         name, relation, attorney = request.name, APPLICANT, False
+        if scan_refused:
+            raise Invalid(f"{scan_refused} {_l('The document was not handed over.')}", code="handover")
     elif who == "other":
         # every fault at once: the clerk with the collector at the counter corrects the form in one go
         faults = []
@@ -66,7 +70,9 @@ def record(request, ctx) -> DocumentHandover:
         except Invalid as fault:
             faults.append(fault.message)
         attorney = bool(fields.get("attorney")) or evidence is not None
-        if not attorney:
+        if scan_refused:
+            faults.append(scan_refused)
+        elif not attorney:
             faults.append(_l("Someone other than the applicant needs a power of attorney (surat kuasa) signed "
                              "by the applicant: tick that you checked it, or upload its scan."))
         if faults:

@@ -35,6 +35,8 @@ class StepForm:
     ticked: set = field(default_factory=set)  # requirements now brought ("checklist")
     missing: set = field(default_factory=set)  # requirements found missing ("missing")
     upload: object = None  # the stored file of an "upload" field (uploads.Stored)
+    # why an optional file sent with "fields" was refused: the step's effect says it with its other faults
+    upload_refused: str | None = None
     fields: dict = field(default_factory=dict)  # the area's own fields ("fields"): f_<name> -> value
     certificate: dict = field(default_factory=dict)  # a "certificate" field: number, date, issuer, jp
     confirmed: bool = False  # a "confirm" field was ticked
@@ -53,6 +55,8 @@ class StepForm:
         data = {"ticked": sorted(self.ticked), "missing": sorted(self.missing)}
         if self.upload is not None:
             data["evidence"] = self.upload
+        if self.upload_refused:
+            data["evidence_refused"] = self.upload_refused
         if self.fields:
             data["fields"] = dict(self.fields)
         if self.certificate:
@@ -173,10 +177,13 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             try:
                 form.upload = uploads.store(request.files.get("evidence"))
             except uploads.UploadRefused as refusal:
-                audit.refused(f"{spec.name}.{trigger_name}", actor=actor, subject_type=spec.name,
-                              subject_id=entity.id, from_state=getattr(entity, spec.state_attr),
-                              reason=f"[input:upload] {refusal}")
-                return render(reload(url_args), 422, error=str(refusal))
+                if "upload" not in step.form:  # optional: the effect refuses it with the form's other faults
+                    form.upload_refused = str(refusal)
+                else:
+                    audit.refused(f"{spec.name}.{trigger_name}", actor=actor, subject_type=spec.name,
+                                  subject_id=entity.id, from_state=getattr(entity, spec.state_attr),
+                                  reason=f"[input:upload] {refusal}")
+                    return render(reload(url_args), 422, error=str(refusal))
         try:
             service(entity, trigger_name, actor, form)
         except Refused as refusal:

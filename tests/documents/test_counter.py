@@ -394,6 +394,27 @@ def test_a_relative_collects_with_a_power_of_attorney_scan(app, client, login_as
     assert ktp not in page and ktp[:4] + "********" + ktp[-4:] in page
 
 
+def test_a_bad_power_of_attorney_scan_is_said_with_the_form_s_other_faults(client, login_as, make_request, db):
+    """The clerk with the collector at the counter corrects everything in one go: a scan that cannot be taken
+    is named beside the empty name, and a bad scan refuses the hand-over even when all else is right."""
+    req = make_request("ready", "sktm")
+    login_as("clerk")
+    bad = (io.BytesIO(b"MZ not a scan at all"), "surat-kuasa.pdf")
+    page = _hand_over(client, req, who="other", name="", relation="anak", id_kind="ktp",
+                      id_number=make_nik(date(1990, 3, 3), True, 7), evidence=bad)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and "Isikan nama orang" in text and "Dokumen belum diserahkan" in text
+    assert "PDF" in text  # the scan's own fault, as uploads words it
+    complete = _hand_over(client, req, who="other", name="Anak Sulung", relation="anak", id_kind="ktp",
+                          id_number=make_nik(date(1990, 3, 3), True, 7),
+                          evidence=(io.BytesIO(b"MZ not a scan at all"), "surat-kuasa.pdf"))
+    assert complete.status_code == 422 and "Dokumen belum diserahkan" in complete.get_data(as_text=True)
+    assert fresh(db, req).state == "ready"
+    assert count_rows(db, DocumentHandover) == 0 and count_rows(db, DocumentAttachment) == 0
+    refusals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.hand_over")).all()
+    assert [e.outcome for e in refusals] == ["refused", "refused"]
+
+
 def test_a_relative_with_a_ticked_power_of_attorney_and_a_passport(client, login_as, make_request, db):
     req = make_request("ready", "domisili")
     login_as("clerk")
