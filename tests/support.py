@@ -132,3 +132,13 @@ class Inbox:
         """The mails to `address`, parsed (headers unfolded, body decoded)."""
         return [message_from_string(text, policy=default_policy) for rcpts, text in self.messages
                 if address in rcpts]
+
+
+def seen_on(client, url: str) -> str:
+    """The fingerprint (`seen`) an edit form shows: a post without the one of the record as it is now is
+    refused as stale."""
+    import re
+    found = re.search(r'name="seen" type="hidden" value="([^"]*)"|name="seen" value="([^"]*)"',
+                      client.get(url).get_data(as_text=True))
+    assert found, f"no seen field on {url}"
+    return found.group(1) or found.group(2)

@@ -126,7 +126,7 @@ def edit(user_id=None):
             was_active = user.active if user is not None else None
             saved = save_user(_actor(), user, form.data, form.password.data or None,
                               once_token=form.form_token.data if user is None else None,
-                              seen=form.seen.data or None)
+                              seen=form.seen.data or "")  # edits always compare: no stamp is stale
             if was_active and not saved.active:  # say what changed for the person, not only "saved"
                 flash(_("Account %(name)s disabled: %(person)s can no longer sign in.", name=saved.username,
                         person=saved.full_name), "success")

@@ -1,5 +1,5 @@
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -23,6 +23,7 @@ def _choices(mapping):
 
 
 class CourseForm(PlajuForm):
+    seen = HiddenField()  # catalogue.course_stamp as the form showed the course
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     kind = SelectField(_l("Competence kind"), choices=_choices(KINDS))

@@ -26,7 +26,11 @@ def _form(**overrides):
 
 
 def _edit_form(user, **overrides):
-    data = {"username": user.username, "full_name": user.full_name, "nip": user.nip or "",
+    from plaju.accounts.people import edit_stamp
+    from plaju.extensions import db
+    now = db.session.get(User, user.id)
+    db.session.refresh(now)  # the account as it is now, as a freshly opened form shows it
+    data = {"seen": edit_stamp(now), "username": user.username, "full_name": user.full_name, "nip": user.nip or "",
             "position": user.position, "email": user.email or "", "unit_id": str(user.unit_id or 0),
             "supervisor_id": str(user.supervisor_id or 0), "roles": sorted(user.roles), "active": "1",
             "password": ""}
@@ -419,6 +423,11 @@ def test_an_account_saved_from_a_form_opened_before_another_change_is_refused(cl
     # what this tab typed is listed to enter again; the old position it still held is not
     assert "Belum tersimpan, isikan lagi bila masih diperlukan: E-mail: asn.baru@plaju.go.id" in page
     assert "Jabatan:" not in page.split("Belum tersimpan")[1].split("</div>")[0]
+    # a post without the form's fingerprint is as stale as an old one: leaving the field out skips nothing
+    unstamped = _edit_form(asn, email="tanpa.sidik@plaju.go.id")
+    unstamped.pop("seen")
+    client.post(f"/people/{asn.id}/edit", data=unstamped)
+    assert _fresh(db, asn).email != "tanpa.sidik@plaju.go.id"
     fresh = _fresh(db, asn)
     assert fresh.position == "Analis Kebijakan" and fresh.email != "asn.baru@plaju.go.id"
     [refusal] = _refusals(db, "user.update")

@@ -17,7 +17,7 @@ from plaju.training.services import elearning as elearning_service
 from plaju.training.services.tally import tally
 from plaju.workflow import Invalid, NotAllowed, available, fire
 from plaju.workflow.models import WorkItem
-from tests.support import PASSWORD, make_user
+from tests.support import PASSWORD, make_user, seen_on
 
 
 def _text(pdf: bytes) -> str:
@@ -324,12 +324,14 @@ def test_hr_marks_a_course_as_run_by_the_office_with_its_signer(client, login_as
             "certificate_signer_id": str(users["sekcam"].id), "min_attendance": "75"}
     page = client.get(f"/training/courses/{course.id}/edit").get_data(as_text=True)
     assert 'name="certificate_signer_id"' in page and "Sekcam Uji" in page
+    body["seen"] = seen_on(client, f"/training/courses/{course.id}/edit")
     assert client.post(f"/training/courses/{course.id}/edit", data=body).status_code == 302
     db.session.expire_all()
     course = db.session.get(type(course), course.id)
     assert (course.internal, course.organiser_id, course.certificate_signer_id, course.min_attendance) == (
         True, users["kasi"].id, users["sekcam"].id, 75)
     # someone who holds no signing role cannot be named the signer; nothing changes
+    body["seen"] = seen_on(client, f"/training/courses/{course.id}/edit")
     refused = client.post(f"/training/courses/{course.id}/edit", data={**body, "certificate_signer_id": str(
         users["asn"].id), "min_attendance": "50"})
     assert refused.status_code == 422

@@ -10,6 +10,7 @@ from plaju.database import utcnow
 from plaju.training.models import Course, Enrolment
 from plaju.training.services import elearning as elearning_service
 from plaju.workflow import Invalid
+from tests.support import seen_on
 
 
 def _wrong(course):
@@ -79,7 +80,8 @@ def test_hr_sets_the_limit_in_the_course_form(client, login_as, db, make_elearni
     page = client.get(f"/training/courses/{course.id}/edit")
     assert page.status_code == 200 and 'name="quiz_max_attempts"' in page.text
     form = {name: value for name, value in services_course_values(course).items()}
-    form.update(quiz_max_attempts="5", quiz_retry_wait_minutes="120")
+    form.update(quiz_max_attempts="5", quiz_retry_wait_minutes="120",
+                seen=seen_on(client, f"/training/courses/{course.id}/edit"))
     response = client.post(f"/training/courses/{course.id}/edit", data=form)
     assert response.status_code in (302, 303), response.text[:400]
     db.session.expire_all()
@@ -94,3 +96,29 @@ def services_course_values(course) -> dict:
             "method": course.method, "jp": str(course.jp), "provider": course.provider or "", "starts_on": "",
             "ends_on": "", "place": "", "link": "", "quota": "", "enrol_deadline": "", "pass_mark": "70",
             "active": "y"}
+
+
+def test_a_course_s_jp_stay_as_enrolled_and_an_older_form_does_not_save_over_a_newer(client, login_as, db, users,
+                                                                                     make_elearning, enrol):
+    """HR enrolled in an e-learning course it runs raised its JP before the sign-off: the credit follows
+    the course, so the JP are fixed once anyone is enrolled. A form opened before a later save is refused."""
+    course = make_elearning()
+    url = f"/training/courses/{course.id}/edit"
+    login_as("hr")
+    first, second = seen_on(client, url), seen_on(client, url)
+    form = {**services_course_values(course), "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "60"}
+    assert client.post(url, data={**form, "title": "E-learning Komunikasi Publik", "seen": first}).status_code == 302
+    stale = client.post(url, data={**form, "provider": "LAN", "seen": second})
+    assert stale.status_code == 409 and "diubah setelah Anda membuka formulir" in stale.text
+    assert "E-learning Komunikasi Publik" in stale.text  # shown as it is now
+    enrol(course, users["hr"], "approved")
+    raised = client.post(url, data={**form, "title": "E-learning Komunikasi Publik", "jp": "500",
+                                    "seen": seen_on(client, url)})
+    assert raised.status_code == 422 and "JP tidak dapat diubah" in raised.text
+    db.session.expire_all()
+    row = db.session.get(Course, course.id)
+    assert (row.jp, row.provider, row.title) == (6, course.provider, "E-learning Komunikasi Publik")
+    refusals = db.session.scalars(select(AuditEvent.action).where(AuditEvent.outcome == "refused")).all()
+    assert refusals == ["training_course.update", "training_course.update"]
+    # a form without its fingerprint is as stale as an old one: leaving the field out skips nothing
+    assert client.post(url, data={**form, "title": "Tanpa sidik"}).status_code == 409

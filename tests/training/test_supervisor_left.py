@@ -8,6 +8,7 @@ from plaju.workflow import NotAllowed, fire
 from plaju.workflow.assignments import refresh_assignments_for_user
 from plaju.workflow.models import WorkItem
 from plaju.workflow.ui import waiting_for
+from tests.support import seen_on
 
 
 def _assignees(enrolment_id):
@@ -55,7 +56,7 @@ def test_hr_clearing_a_supervisor_does_not_make_hr_the_approver(client, login_as
     asn = users["asn"]
     form = {"username": asn.username, "full_name": asn.full_name, "nip": asn.nip or "", "position": asn.position,
             "email": asn.email or "", "unit_id": str(asn.unit_id or 0), "supervisor_id": "0", "roles": [],
-            "roles_shown": "1", "active": "1", "password": ""}
+            "roles_shown": "1", "active": "1", "password": "", "seen": seen_on(client, f"/people/{asn.id}/edit")}
     assert client.post(f"/people/{asn.id}/edit", data=form).status_code == 302
     assert _assignees(enrolment.id) == []
     enrolment = db.session.get(Enrolment, enrolment.id)

@@ -1,15 +1,21 @@
 """The course catalogue: seats per course, recommendations (services.competences), and HR's courses,
 modules and quiz questions."""
 
+import hashlib
+import json
+
 from flask import url_for
 from sqlalchemy import and_, case, func, or_, select
 
 from ... import once
 from ...audit import record as audit
 from ...extensions import db
+from ...i18n import gettext as _
+from ...workflow import Conflict, Invalid
 from ..models import SEAT_STATES, Course, Enrolment, Module, QuizQuestion
 from ..workflow import deadline_passed
 from ..workflow.queries import course_over
+from .common import lock_course, refuse
 from .competences import recommended  # noqa: F401  (the one recommendation rule)
 
 
@@ -56,11 +62,17 @@ def signer_choices() -> list:
         User.active.is_(True), UserRole.role.in_(SIGNER_ROLES)).distinct().order_by(User.full_name, User.id)))
 
 
-def save_course(course: Course | None, values: dict, actor, once_token: str | None = None) -> Course:
+def save_course(course: Course | None, values: dict, actor, once_token: str | None = None,
+                seen: str | None = None) -> Course:
     """Create (course=None) or update a course. With `once_token` a second post of the same "new course"
-    form raises once.AlreadyDone with the first course's page."""
+    form raises once.AlreadyDone with the first course's page; `seen` is the course_stamp the edit form
+    showed (a form opened before a later save is refused, not saved over it)."""
     creating = course is None
     token = once.claim_if_given(actor, once_token) if creating else None
+    if not creating:
+        course = lock_course(course.id)  # a save at the same moment waits, then reads what that one saved
+        db.session.refresh(course)
+        _check_edit(course, values, actor, seen)
     course = course or Course()
     before = None if creating else audit.snapshot(course, COURSE_FIELDS)
     for name in COURSE_FIELDS:
@@ -75,6 +87,29 @@ def save_course(course: Course | None, values: dict, actor, once_token: str | No
                  changes=audit.diff(before, audit.snapshot(course, COURSE_FIELDS)) or None)
     db.session.commit()
     return course
+
+
+def course_stamp(course: Course) -> str:
+    """A fingerprint of the course as its edit form shows it."""
+    shown = json.dumps(audit.snapshot(course, COURSE_FIELDS), sort_keys=True, default=str)
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+
+def _check_edit(course: Course, values: dict, actor, seen: str | None) -> None:
+    if seen is not None and course_stamp(course) != seen:
+        refuse(Conflict(_("The course was changed after you opened this form: it is shown below as it is now. "
+                          "Your changes were not saved; enter them again if still wanted.")),
+               "training_course.update", actor, "training_course", course.id)
+    if values.get("jp") != course.jp:
+        # people enrolled for the JP the course stated, and they are credited from it when signed off:
+        # changing it afterwards would change what their training counts, HR's own included
+        enrolled = db.session.scalar(select(func.count()).select_from(Enrolment).where(
+            Enrolment.course_id == course.id, Enrolment.state.not_in(("declined", "withdrawn"))))
+        if enrolled:
+            refuse(Invalid(_("The JP cannot change once people are enrolled (%(n)s): they enrolled for "
+                             "%(jp)s JP and are credited the course's JP. For other JP, add a new course.",
+                             n=enrolled, jp=course.jp), code="jp"),
+                   "training_course.update", actor, "training_course", course.id)
 
 
 def add_module(course: Course, values: dict, actor, stored=None, once_token: str | None = None) -> Module:

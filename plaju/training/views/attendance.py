@@ -67,7 +67,7 @@ def attendance_save(course_id: int):
     day = _day(request.form.get("day"), course)
     try:
         present = attendance_service.record_day(course, day, request.form.getlist("present"), actor(),
-                                                seen=request.form.get("seen"))
+                                                seen=request.form.get("seen", ""))  # no stamp is stale
     except Refused as refusal:
         _refused(refusal)
         db.session.expire_all()

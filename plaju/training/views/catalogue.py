@@ -193,14 +193,25 @@ def course_edit(course_id: int):
     _hr_only()
     course = _course(course_id)
     form = CourseForm(obj=course)
+    error, status = None, 422 if request.method == "POST" else 200
+    if request.method == "GET":
+        form.seen.data = catalogue_service.course_stamp(course)
     if form.validate_on_submit():
-        catalogue_service.save_course(course, form.values(), actor())
-        flash(_("The course was saved."), "success")
-        return redirect(url_for("training.course_edit", course_id=course.id))
-    status = 422 if request.method == "POST" else 200
+        try:
+            catalogue_service.save_course(course, form.values(), actor(), seen=form.seen.data or "")
+        except Refused as refusal:
+            db.session.rollback()
+            error, status = str(refusal.message), refusal.status
+            if refusal.status == 409:  # the course as it is now, with a fresh stamp
+                course = _course(course_id)
+                form = CourseForm(obj=course, formdata=None)
+                form.seen.data = catalogue_service.course_stamp(course)
+        else:
+            flash(_("The course was saved."), "success")
+            return redirect(url_for("training.course_edit", course_id=course.id))
     from ..services import competences as competence_service
     raises, fits = competence_service.course_facts([course.id])
-    return render_page_or_block("training/course_form.html", "form", form=form, course=course,
+    return render_page_or_block("training/course_form.html", "form", form=form, course=course, error=error,
                                 module_form=ModuleForm(formdata=None), question_form=QuestionForm(formdata=None),
                                 competences=competence_service.all_competences(), raises=raises[course.id],
                                 fits=fits[course.id], POSITION_KINDS=POSITION_KINDS), status
