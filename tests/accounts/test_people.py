@@ -423,15 +423,15 @@ def test_an_account_saved_from_a_form_opened_before_another_change_is_refused(cl
     # what this tab typed is listed to enter again; the old position it still held is not
     assert "Belum tersimpan, isikan lagi bila masih diperlukan: E-mail: asn.baru@plaju.go.id" in page
     assert "Jabatan:" not in page.split("Belum tersimpan")[1].split("</div>")[0]
+    fresh = _fresh(db, asn)
+    assert fresh.position == "Analis Kebijakan" and fresh.email != "asn.baru@plaju.go.id"
+    [refusal] = _refusals(db, "user.update")
+    assert "[input:stale]" in refusal.comment
     # a post without the form's fingerprint is as stale as an old one: leaving the field out skips nothing
     unstamped = _edit_form(asn, email="tanpa.sidik@plaju.go.id")
     unstamped.pop("seen")
     client.post(f"/people/{asn.id}/edit", data=unstamped)
     assert _fresh(db, asn).email != "tanpa.sidik@plaju.go.id"
-    fresh = _fresh(db, asn)
-    assert fresh.position == "Analis Kebijakan" and fresh.email != "asn.baru@plaju.go.id"
-    [refusal] = _refusals(db, "user.update")
-    assert "[input:stale]" in refusal.comment
 
 
 def test_a_delegation_already_over_or_overlapping_another_is_refused(client, login_as, users, db):
