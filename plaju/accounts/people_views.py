@@ -41,13 +41,16 @@ def _deny(refusal: rules.Refusal, action: str | None = None, subject=None):
     abort(refusal.status, description=refusal.message)
 
 
-def _user_choices(blank, ids=None, roles=None):
-    """People to choose from: all, or only these ids, or only active holders of these roles."""
+def _user_choices(blank, ids=None, roles=None, active_or=None):
+    """People to choose from: all, or only these ids, or only active holders of these roles, or (active_or)
+    the active ones and the one already chosen, who may have left."""
     stmt = select(User.id, User.full_name, User.position).order_by(User.full_name)
     if ids is not None:
         stmt = stmt.where(User.id.in_(ids))
     if roles:
         stmt = stmt.where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))))
+    if active_or is not None:
+        stmt = stmt.where(or_(User.active.is_(True), User.id == active_or))
     users = db.session.execute(stmt).all()
     return [SelectChoice(0, blank)] + [
         SelectChoice(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name) for u in users]
@@ -93,11 +96,14 @@ def _user_form(user=None):
     form = UserForm(obj=user) if user else NewUserForm()
     form.unit_id.choices = [SelectChoice(0, _("(none)"))] + [
         SelectChoice(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
-    form.supervisor_id.choices = _user_choices(_("(none)"))
-    if request.method == "GET":  # offered: whom the rules let this person name; a POST is the service's to
-        # refuse, and audit (a choice the list left out would only fail as "not a valid choice")
-        form.supervisor_id.choices = [c for c in form.supervisor_id.choices
-                                      if rules.may_name_supervisor(_actor(), user, c.value or None)]
+    if request.method == "GET":  # offered: whom the rules let this person name (people still working here,
+        # and the supervisor already recorded); a POST is the service's to refuse, and audit (a choice the
+        # list left out would only fail as "not a valid choice")
+        form.supervisor_id.choices = [
+            c for c in _user_choices(_("(none)"), active_or=(user.supervisor_id if user else None) or 0)
+            if rules.may_name_supervisor(_actor(), user, c.value or None)]
+    else:
+        form.supervisor_id.choices = _user_choices(_("(none)"))
     if user and request.method == "GET":
         form.roles.data = sorted(user.roles)
         form.unit_id.data = user.unit_id or 0

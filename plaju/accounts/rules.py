@@ -87,6 +87,16 @@ def check_supervisor(actor: User, user: User | None, supervisor_id: int | None) 
                         "training. Ask another administrator."), "own supervision", "supervisor_id", 403)
 
 
+def check_supervisor_active(user: User | None, supervisor_id: int | None) -> None:
+    """A supervisor who has left approves nothing: HR stands in for them, so naming one would hand HR the
+    approval of that person's training. The lists offer active accounts only (people_views)."""
+    current = user.supervisor_id if user is not None else None
+    if supervisor_id and supervisor_id != current and db.session.scalar(
+            select(User.active).where(User.id == supervisor_id)) is False:
+        raise Refusal(_("This account is disabled (the person has left): choose a direct supervisor who still "
+                        "works here."), "supervisor disabled", "supervisor_id", 422)
+
+
 def check_reset_password(actor: User, user: User) -> None:
     check_edit(actor, user)
     if user.id == actor.id:

@@ -251,6 +251,25 @@ def test_nobody_names_themselves_someones_supervisor_and_the_form_does_not_offer
     assert kept.status_code == 302 and _fresh(db, asn).supervisor_id == hr.id
 
 
+def test_nobody_names_a_person_who_has_left_as_supervisor(client, login_as, users, db):
+    """HR stands in for a supervisor who left: naming a disabled account as someone's supervisor handed HR
+    the approval of that person's training (and the JP it credits). Not offered, refused, audited."""
+    asn = users["asn"]
+    gone = make_user("eks.pegawai", active=False)
+    login_as("hr")
+    form = client.get(f"/people/{asn.id}/edit").get_data(as_text=True)
+    select_box = form.split("supervisor_id", 1)[1].split("</select>", 1)[0]
+    assert f'value="{gone.id}"' not in select_box and f'value="{users["kasi"].id}"' in select_box
+    for url, data in ((f"/people/{asn.id}/edit", _edit_form(asn, supervisor_id=str(gone.id))),
+                      ("/people/new", _form(supervisor_id=str(gone.id)))):
+        refused = client.post(url, data=data)
+        assert refused.status_code == 422 and "sudah dinonaktifkan" in refused.get_data(as_text=True)
+    assert _fresh(db, asn).supervisor_id == users["kasi"].id
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "baru")) == 0
+    assert [e.comment for e in _refusals(db, "user.update") + _refusals(db, "user.create")] == [
+        "supervisor disabled", "supervisor disabled"]
+
+
 def test_the_last_active_admin_is_never_removed(client, login_as, users, db):
     admin = users["admin"]
     # an admin account that is itself disabled is the only other one: it cannot leave the office without
