@@ -332,6 +332,11 @@ class World:
             body["form_token"] = _form_token()
         if not user:
             body["password"] = NEW_PASSWORD
+        else:  # the fingerprint of the account as a freshly opened form shows it
+            from plaju.accounts.people import edit_stamp
+            from plaju.extensions import db
+            db.session.refresh(user)
+            body["seen"] = edit_stamp(user)
         body.update(changes)
         if not ACTIVE_IS_CHECKBOX:
             body["active"] = "1" if active else "0"
@@ -668,7 +673,7 @@ ROWS = [
     Row("GET", "/training/courses/<int:course_id>/edit", "", "L 403 403 403 403 403 200 403 403",
         lambda w, me: Call(f"/training/courses/{w.course_classic.id}/edit")),
     Row("POST", "/training/courses/<int:course_id>/edit", "", "L 403 403 403 403 403 302 403 403",
-        lambda w, me: Call(f"/training/courses/{w.course().id}/edit", w.course_body())),
+        lambda w, me: _edit_course(w, w.course())),
     Row("POST", "/training/courses/<int:course_id>/modules", "", "L 403 403 403 403 403 302 403 403",
         lambda w, me: Call(f"/training/courses/{w.elearning('E-learning Baru').id}/modules", {
             "title": "Modul Tambahan", "kind": "text", "body": "Isi modul tambahan", "url": "",
@@ -880,6 +885,11 @@ def _holiday(w):
 
 def _edit_person(w, user, **changes):
     return Call(f"/people/{user.id}/edit", w.person_body(user, **changes))
+
+
+def _edit_course(w, course):
+    from plaju.training.services.catalogue import course_stamp
+    return Call(f"/training/courses/{course.id}/edit", {**w.course_body(), "seen": course_stamp(course)})
 
 
 def _module_done(w, learner):
