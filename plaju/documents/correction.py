@@ -92,7 +92,9 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
     if business != kept:
         row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
     # four eyes: who rewrote the letter does not sign it; the signer is told what changed this round
-    row.corrected_by_id = actor.id
+    correctors = [i for i in row.corrector_ids.split(",") if i]
+    if str(actor.id) not in correctors:
+        row.corrector_ids = ",".join([*correctors, str(actor.id)])
     done = set(row.corrected_fields.split(",")) | {k for k in after if before[k] != after[k]}
     row.corrected_fields = ",".join(f for f in FIELD_NAMES if f in done)
     row.version += 1  # a step form opened before the correction is stale now

@@ -24,7 +24,7 @@ from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
 from .forms import IntakeForm
 from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentType
-from .workflow import DOCUMENT_FLOW, OPEN_STATES, STATES, draft_path, request_path
+from .workflow import DOCUMENT_FLOW, OPEN_STATES, STATES, draft_path, request_path, signer_note
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 CHANGED = "documents-changed"
@@ -246,7 +246,7 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
     return {"req": req, "actions": actions, "steps": svc.stepper(req),
             "error": error, "done": done, "show_nik": show_nik,
             "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
-            "send_back": correction.send_back_note(req),
+            "send_back": correction.send_back_note(req), "signer_note": signer_note(req),
             "may_correct": correction.may_correct(req, actions),
             "correction_sent": correction_sent,
             "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req),

@@ -98,8 +98,8 @@ SUBMITTED_IT = _l("You submitted or corrected this for signature yourself: anoth
 
 
 def _submitter(request) -> list:
-    """Who prepared what the signer signs: the submitter first (kept out of the lists), then the corrector."""
-    return [request.submitted_by_id, request.corrected_by_id]
+    """Who prepared what the signer signs: the submitter first (kept out of the lists), then every corrector."""
+    return [request.submitted_by_id, *(int(i) for i in request.corrector_ids.split(",") if i)]
 
 
 def _sent_back(request, ctx):
@@ -228,11 +228,14 @@ def _draft_link(request) -> list:
     return [(DRAFT_LETTER, draft_path(request.id))]
 
 
-def _resubmitted_note(request) -> str:
+def signer_note(request) -> str:
     """In the signer's list, a letter back after he sent it for correction says so, with what he asked: he
     checks that, not the whole letter again (the request's page says the same, documents/correction.py)."""
-    if request.state != "awaiting_signature" or not request.correction_note:
+    if request.state != "awaiting_signature":
         return ""
+    if not request.correction_note:  # corrected before it was ever sent back: said all the same
+        return str(_l("The letter's data were corrected (%(fields)s) before it was submitted: check them.",
+                      fields=_corrected_names(request))) if request.corrected_fields else ""
     if not request.corrected_fields:  # submitted again without a change to the letter's data
         return str(_l("Submitted again after being sent back, nothing on the letter changed: %(reason)s",
                       reason=request.correction_note))
@@ -251,7 +254,7 @@ DOCUMENT_FLOW = register(Spec(
     describe=lambda r: r.tracking_code, after_each=track_clock,
     due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
     summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r),
-                       "note": _resubmitted_note(r)},
+                       "note": signer_note(r)},
     url=lambda r: request_path(r.id),
 ))
 

@@ -152,3 +152,38 @@ def test_a_domisili_usaha_sent_back_gets_its_business_corrected(client, login_as
                                                         AuditEvent.outcome == "ok")).one()
     assert event.changes_dict == {"business_name": ["Warung Sembako Berkah", "Warung Sembako Barokah"]}
     assert dict(draw(row).content.fields)["Nama usaha"] == "Warung Sembako Barokah"
+
+
+def test_everyone_who_corrected_a_letter_is_kept_from_signing_it_and_the_signer_is_told(client, login_as, db,
+                                                                                        users, make_request):
+    """Kasi B, Plh Camat today, rewrites the applicant's name on a letter never sent back; Kasi A then makes
+    a small address fix and submits it. Only the last corrector was kept out, so Kasi B signed his own
+    rewrite, and the Camat was not told the letter had been corrected at all."""
+    from datetime import timedelta as _td
+
+    import pytest
+
+    from plaju.accounts.models import Delegation
+    from plaju.timeutil import today_wib
+    from plaju.workflow import NotAllowed
+    req = make_request("processing", "domisili")
+    login_as("kasi2")
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": req.version, "name": "Ahmad Teman Kasi", "address": req.address,
+        "purpose": req.purpose}).status_code == 200
+    login_as("kasi")
+    row = fresh(db, req)
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": row.version, "name": row.name, "address": row.address + " (belakang masjid)",
+        "purpose": row.purpose}).status_code == 200
+    row = take_action(fresh(db, req), "to_signature", users["kasi"], version=fresh(db, req).version)
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi2"].id, kind="plh",
+                              starts_on=today_wib(), ends_on=today_wib() + _td(days=1)))
+    db.session.commit()
+    with pytest.raises(NotAllowed) as refused:
+        take_action(fresh(db, req), "sign", users["kasi2"], version=row.version, password=PASSWORD)
+    assert refused.value.code == "four_eyes"
+    login_as("camat")
+    told = "Data surat diperbaiki (nama, alamat) sebelum diajukan"
+    assert told in client.get("/inbox/").text.split(req.tracking_code)[1]
+    assert told in client.get(f"/documents/{req.id}").text
