@@ -10,9 +10,11 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..workflow import Conflict, Invalid, NotAllowed, available
+from ..workflow.engine import stale_page
 from .intake import address_fault, purpose_fault
 from .models import DocumentNameWord, DocumentRequest, name_words
 from .subjects import NAME_MAX
+from .workflow import DOCUMENT_FLOW
 
 CORRECTABLE_STATE = "processing"
 # what the signer is told was corrected, in the order of the form
@@ -58,8 +60,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
             raise NotAllowed(_("Only who may submit this request for the Camat's signature can correct its "
                                "letter, and only while it is being processed."))
         if row.version != version:
-            raise Conflict(_("The request changed after you opened the page. The page now shows it as it is: "
-                             "make your correction again."))
+            raise stale_page(DOCUMENT_FLOW, row, actor)
         name = row.name if name is None else " ".join(name.split())
         address = " ".join((address or "").split())
         purpose = (purpose or "").strip()

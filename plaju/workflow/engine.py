@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import NoResultFound
 
 from ..accounts.models import active_delegations
 from ..audit import record as audit
+from ..audit import vocabulary
 from ..audit.models import AuditEvent
 from ..database import lock_row, locked_here, utcnow
 from ..extensions import db
@@ -162,18 +163,31 @@ def todo_actions(entity, actor) -> list[Action]:
     return [a for a in available(entity, actor) if a.step.todo_in(state) and a.applies]
 
 
-def _conflict(spec: Spec, entity, actor=None) -> Conflict:
+def stale_page(spec: Spec, entity, actor=None) -> Conflict:
+    """The refusal of a page older than the record: who changed it last, and how, in their words."""
+    # the last change of the record: a step, or an area's own edit of it (a letter corrected), never a view
     last = db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == spec.name,
                                  AuditEvent.subject_id == str(entity.id), AuditEvent.outcome == "ok",
-                                 AuditEvent.action.startswith(f"{spec.name}."), AuditEvent.to_state.is_not(None))
+                                 AuditEvent.action.startswith(f"{spec.name}."),
+                                 AuditEvent.action.not_in(vocabulary.data_access_actions()),
+                                 or_(AuditEvent.to_state.is_not(None), AuditEvent.changes.is_not(None)))
         .order_by(AuditEvent.seq.desc()).limit(1)).first()
     if last is None:
         return Conflict(_("This record was changed by someone else. Reload the page and try again."))
     trigger = last.action.rsplit(".", 1)[-1]
     step = spec.step_by_trigger.get(trigger)
     when = to_wib(datetime.fromisoformat(last.occurred_at))
-    label = step.label if step else trigger
+    if step is None:  # not a step: said with the audit log's own words for it
+        did = vocabulary.action_label(last.action)
+        if actor is not None and last.actor_id == actor.id:
+            return Conflict(_("You %(did)s at %(time)s, from another page. This page was out of date; it now shows "
+                              "the current state.", did=did, time=wib_text(last.occurred_at)),
+                            by=last.actor_name, at=when)
+        return Conflict(_("%(name)s %(did)s at %(time)s. Your page was out of date; it now shows the current "
+                          "state.", name=last.actor_name or "?", did=did, time=wib_text(last.occurred_at)),
+                        by=last.actor_name, at=when)
+    label = step.label
     if actor is not None and last.actor_id == actor.id:  # the same person, from another tab or device
         return Conflict(_("You already did \"%(step)s\" at %(time)s, from another page. This page was out of "
                           "date; it now shows the current state.", step=label, time=wib_text(last.occurred_at)),
@@ -229,7 +243,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         # authority first: who acted last, and the row's status, are told only to someone who may act on it
         action = _authority(spec, step, entity, actor)
         if expected_version is not None and str(getattr(entity, spec.version_attr)) != str(expected_version):
-            raise _conflict(spec, entity, actor)
+            raise stale_page(spec, entity, actor)
         if from_state not in step.sources:
             raise NotAllowed(_("\"%(step)s\" is not possible while the status is \"%(state)s\".",
                                step=step.label, state=spec.state(from_state).label), code="state")

@@ -55,7 +55,7 @@ def test_a_correction_is_refused_when_stale_blank_unchanged_or_not_theirs(client
     url = f"/documents/{req.id}/correct"
     stale = client.post(url, headers=HX, data={"version": req.version - 1, "address": "Jl. Baru No. 1 RT 1 RW 2",
                                                 "purpose": req.purpose})
-    assert stale.status_code == 409 and "ulangi perbaikan Anda" in stale.text
+    assert stale.status_code == 409 and "sudah melakukan &#34;Kembalikan" in stale.text  # who acted last, named
     blank = client.post(url, headers=HX, data={"version": req.version, "address": " ", "purpose": ""})
     assert blank.status_code == 422 and "Isikan alamat" in blank.text and "Isi keperluan surat" in blank.text
     assert 'value=" "' in blank.text or 'id="fix-address"' in blank.text  # the form comes back open
@@ -187,3 +187,20 @@ def test_everyone_who_corrected_a_letter_is_kept_from_signing_it_and_the_signer_
     told = "Data surat diperbaiki (nama, alamat) sebelum diajukan"
     assert told in client.get("/inbox/").text.split(req.tracking_code)[1]
     assert told in client.get(f"/documents/{req.id}").text
+
+
+def test_a_step_from_a_page_older_than_a_correction_names_who_corrected(client, login_as, db, users, make_request):
+    """Two Kasi had the request open; one corrected the letter, the other then submitted from the older
+    page. The refusal blamed the submitter himself ("Anda sudah melakukan ...")."""
+    req = make_request("processing", "domisili")
+    opened = req.version
+    login_as("kasi2")
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": opened, "name": req.name, "address": req.address + " Lorong Damai",
+        "purpose": req.purpose}).status_code == 200
+    login_as("kasi")
+    stale = client.post(f"/documents/{req.id}/actions/to_signature", headers=HX, data={"version": opened})
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and f"{users['kasi2'].full_name} memperbaiki data surat pada" in text
+    assert "Anda sudah melakukan" not in text
+    assert fresh(db, req).state == "processing"
