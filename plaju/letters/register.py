@@ -5,16 +5,17 @@ counter back with everything else: numbers are never reused and leave no gap. On
 year's counter row is locked with SELECT ... FOR UPDATE, so two signatures at the same moment queue
 for it; on SQLite every transaction began IMMEDIATE and already holds the single write lock.
 """
+import re
 import secrets
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..database import for_update, is_postgres
 from ..extensions import db
 from ..i18n import gettext as _
-from .models import Letter, LetterCounter
+from .models import Letter, LetterCounter, LetterExternalNumber
 
 # 32 characters without 0/O, 1/I: 12 of them are 60 bits from `secrets`, read aloud without mistakes
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -49,12 +50,19 @@ def format_number(classification: str, serial: int, year: int) -> str:
     return pattern.format(klasifikasi=classification or "000", serial=serial, year=year)
 
 
-def check_external(number: str) -> str:
-    """A number from an outside register: trimmed, not empty, not already in the register."""
-    number = " ".join((number or "").split())
+def check_external(number: str, subject: tuple[str, int] | None = None) -> str:
+    """A number from an outside register: trimmed (no space around "/", no full stop after it), not empty,
+    and not in the register or waiting on another letter in any spelling ("/plj/" is "/PLJ/"). `subject`:
+    the letter it is for (its own waiting number is not another's)."""
+    number = re.sub(r"\s*/\s*", "/", " ".join((number or "").split())).rstrip(" .,;:")
     if not number or len(number) > 80:
         raise NumberRefused(_("Enter the letter number from the other register (at most 80 characters)."))
-    if db.session.scalar(select(Letter.id).where(Letter.number == number)):
+    key = number.upper()
+    waiting = select(LetterExternalNumber.id).where(func.upper(LetterExternalNumber.number) == key)
+    if subject is not None:
+        waiting = waiting.where(~and_(LetterExternalNumber.subject_type == subject[0],
+                                      LetterExternalNumber.subject_id == subject[1]))
+    if db.session.scalar(select(Letter.id).where(func.upper(Letter.number) == key)) or db.session.scalar(waiting):
         raise NumberRefused(_("The number %(number)s is already in the register.", number=number))
     return number
 

@@ -16,6 +16,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
 from ..workflow import Invalid
+from ..workflow.engine import spec_for
 from . import register
 from .models import Letter, LetterExternalNumber
 from .render import LetterContent, Signature, render
@@ -132,7 +133,7 @@ def issue(subject_name: str, entity, ctx) -> Letter:
         LetterExternalNumber.subject_type == subject_name, LetterExternalNumber.subject_id == entity.id)).first()
     if external is not None:
         try:
-            number = register.check_external(external.number)
+            number = register.check_external(external.number, (subject_name, entity.id))
         except register.NumberRefused as refused:
             raise Invalid(str(refused), code="letter_number") from None
         serial = None
@@ -177,7 +178,7 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
         after = None
     else:
         try:
-            after = register.check_external(number)
+            after = register.check_external(number, (subject_name, entity.id))
         except register.NumberRefused as refused:
             db.session.rollback()
             raise LetterRefused(str(refused)) from None
@@ -187,6 +188,9 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
             db.session.add(row)
         else:
             row.number, row.recorded_by_id, row.recorded_at = after, actor.id, utcnow()
+    if before != after:  # a signature page opened before shows another number: it is out of date now
+        version = spec_for(entity).version_attr
+        setattr(entity, version, getattr(entity, version) + 1)
     audit.record("letter.external_number", actor=actor, subject_type=subject_name, subject_id=entity.id,
                  changes=audit.diff({"number": before}, {"number": after}))
     db.session.commit()

@@ -56,6 +56,37 @@ def test_a_number_from_an_outside_register_is_used_and_flagged(db, client, login
     assert client.post(f"/letters/external-number/document/{other.id}", data={"number": "1/2"}).status_code == 403
 
 
+def test_an_outside_number_is_one_number_in_any_spelling_and_outdates_an_open_signature_page(
+        db, client, login_as, make_request, users):
+    """A Kasi gave a letter another letter's number in lower case ("/plj/"), and one with a full stop after
+    it; the Camat's page, opened before the number changed, still signed."""
+    from plaju.workflow import Conflict
+    first = make_request("awaiting_signature", "ahli-waris")
+    login_as("kasi")
+    client.post(f"/letters/external-number/document/{first.id}", data={"number": "400.12/0010/PLJ/2026"})
+    take_action(first, "sign", users["camat"], version=first.version, password=PASSWORD)
+    second = make_request("awaiting_signature", "sktm")
+    third = make_request("awaiting_signature", "sktm")
+    for spelling in ("400.12/0010/plj/2026", "400.12 / 0010/PLJ/2026.", " 400.12/0010/Plj/2026 "):
+        page = client.post(f"/letters/external-number/document/{second.id}", data={"number": spelling},
+                           follow_redirects=True).get_data(as_text=True)
+        assert "sudah tercatat dalam buku agenda" in page, spelling
+    opened = second.version
+    client.post(f"/letters/external-number/document/{second.id}", data={"number": "400.12/0011/PLJ/2026."})
+    # waiting on one letter, the number is not free for another
+    page = client.post(f"/letters/external-number/document/{third.id}", data={"number": "400.12/0011/plj/2026"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "sudah tercatat dalam buku agenda" in page
+    with pytest.raises(Conflict):  # the signer's page showed the letter before its number changed
+        take_action(db.session.get(type(second), second.id), "sign", users["camat"], version=opened,
+                    password=PASSWORD)
+    db.session.rollback()
+    row = db.session.get(type(second), second.id)
+    take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
+    numbers = sorted(db.session.scalars(select(Letter.number)))
+    assert numbers == ["400.12/0010/PLJ/2026", "400.12/0011/PLJ/2026"]
+
+
 @pytest.mark.postgres
 def test_two_signatures_at_the_same_moment_never_share_a_number_and_leave_no_gap(app, db):
     if not is_postgres():
