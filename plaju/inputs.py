@@ -13,6 +13,9 @@ query sees them, values no field may hold:
 A refusal is a 400 (query string, header) or 422 (form) page or HTMX alert in Bahasa, is audited and
 stores nothing else.
 
+`hide_id_numbers()` is the rule for free text the public wrote (a complaint, a survey comment) shown to
+readers who may not see a NIK: any stretch of ten digits or more is hidden, whatever separates them.
+
 `digits_only()` is the rule for NIK, NIP and phone numbers: spaces, dots and dashes are removed and
 only the ASCII digits 0-9 are accepted (Unicode has other digits, e.g. Arabic-Indic or full-width,
 that Python's isdigit() and int() accept but nobody can search for).
@@ -147,3 +150,12 @@ def _refusal_text(refused: InputRefused) -> str:
 
 def init_app(app) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, guard_request)
+
+
+# ten digits or more with at most three other characters (not letters, not a line break) between two of
+# them: a NIK or a phone number however it was typed ("1671,0101,..." "1671 - 0102 - ..." "(0711) 512...")
+_ID_NUMBER = re.compile(r"\d(?:(?:[^\w\n]|_){0,3}\d){9,}")
+
+
+def hide_id_numbers(text: str) -> str:
+    return _ID_NUMBER.sub(lambda _m: _("[number hidden]"), text or "")

@@ -1,6 +1,5 @@
 """Complaint services: what a citizen may send from the tracking page, who reads and answers them."""
 import os
-import re
 from datetime import timedelta
 
 from flask import current_app
@@ -12,6 +11,7 @@ from ..database import utcnow
 from ..documents.models import DocumentRequest
 from ..extensions import db
 from ..i18n import gettext as _
+from ..inputs import hide_id_numbers
 from ..workflow import available, started
 from .models import BODY_MAX, BODY_MIN, KIND_VALUES, Complaint
 from .workflow import COMPLAINT_FLOW, SECTION_HEAD
@@ -26,14 +26,13 @@ PAGE_SIZE = 25
 # dots, slashes, underscores and dashes allowed between them (a date has eight, "30-11-2026", and stays)
 # (up to two separators of any of these between digits: "1671/0101/9000/0011", "1671  0101", "1671_0101";
 # a range of dates "01/12 - 05/12" keeps its spaced dash)
-_LONG_NUMBER = re.compile(r"\d(?:[\s./_\-]{0,2}\d){9,}")
 
 
 def public_text(text: str) -> str:
     """The text as the public tracking page shows it: anyone holding the code reads that page, so the
     numbers that identify a person are hidden there. The office's pages show the text as written to those
     who may see a NIK (documents.services.can_view), hidden like this to the other readers (the Sekcam)."""
-    return _LONG_NUMBER.sub(lambda _m: _("[number hidden]"), text or "")
+    return hide_id_numbers(text)
 
 
 class ComplaintRefused(ValueError):

@@ -12,6 +12,7 @@ import hmac
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import func, literal_column, select
@@ -25,6 +26,7 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import month_text
+from ..inputs import hide_id_numbers
 from ..timeutil import WIB, to_wib, today_wib
 from . import ikm
 from .models import ANSWER_COLUMNS, SkmResponse, SkmTokenUse
@@ -309,7 +311,9 @@ def comments(first: str, last: str, type_id: int | None = None, before: int | No
         query = query.where(SkmResponse.id < before)
     rows = db.session.execute(query.order_by(SkmResponse.id.desc()).limit(COMMENTS_PAGE + 1)).all()
     more = len(rows) > COMMENTS_PAGE
-    rows = rows[:COMMENTS_PAGE]
+    # the survey is anonymous: a NIK or phone number written in a comment is hidden from every reader
+    rows = [SimpleNamespace(**{**row._asdict(), "comment": hide_id_numbers(row.comment)})
+            for row in rows[:COMMENTS_PAGE]]
     return rows, (rows[-1].id if more and rows else None)
 
 

@@ -143,8 +143,17 @@ def test_numbers_that_identify_a_person_are_hidden_on_the_public_page(client, db
     track = client.get(f"/track/{req.tracking_code}").text
     assert "1671 0610 1090 0004" not in track and "0812-7777-1234" not in track and "0004" not in track
     assert track.count("[nomor disamarkan]") == 2 and "sejak 30-11-2026" in track
+    # however the numbers are separated: commas, spaced dashes, a phone's area code in brackets
+    other = make_request("processing")
+    odd = "NIK 1671,0101,9000,0011 atau 1671 - 0102 - 9100 - 0022, telepon (0711) 5123456, tanggal 01/12/2026."
+    assert client.post(f"/track/{other.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": odd}).status_code == 303
+    track = client.get(f"/track/{other.tracking_code}").text
+    for number in ("0011", "0022", "5123456"):
+        assert number not in track, number
+    assert track.count("[nomor disamarkan]") == 3 and "tanggal 01/12/2026" in track
     login_as("kasi")
-    [complaint] = db.session.scalars(select(Complaint)).all()
+    complaint = db.session.scalars(select(Complaint).order_by(Complaint.id)).first()
     assert body in client.get(f"/complaints/{complaint.id}").text
 
 

@@ -110,6 +110,20 @@ def test_hr_reads_the_index_but_not_the_comments_and_an_asn_is_refused_and_audit
     assert client.get("/reports/skm").status_code == 302
 
 
+def test_a_nik_or_phone_written_in_a_comment_is_hidden_from_every_reader(client, db, doc_types, login_as):
+    """The survey is anonymous: a citizen who wrote their NIK into the comment would be named by it, to the
+    Sekcam as to the Camat."""
+    db.session.add(SkmResponse(month=skm.default_period()[1], type_id=doc_types["sktm"].id,
+                               comment="Cepat. NIK saya 1671010190000011, HP 0812-3456-7890.",
+                               **{f"u{i}": 4 for i in range(1, 10)}))
+    db.session.commit()
+    for reader in ("sekcam", "camat"):
+        login_as(reader)
+        page = client.get("/reports/skm").text
+        assert "Cepat. NIK saya [nomor disamarkan]" in page, reader
+        assert "1671010190000011" not in page and "3456-7890" not in page
+
+
 @pytest.mark.parametrize("query", ["from=2026-13", "to=2026-02-30", "from=abc", "from=2026-06&to=2026-01",
                                    "type=999999", "type=x", "from=1800-01", "from=2020-01&to=2026-01"])
 def test_impossible_filters_get_a_clear_message_and_the_default_period(client, db, users, login_as, query):
