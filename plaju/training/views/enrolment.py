@@ -83,14 +83,19 @@ bp.add_url_rule("/enrolments/<int:enrolment_id>/act/<trigger_name>", "enrolment_
                     page_url=lambda e: url_for("training.enrolment", enrolment_id=e.id)))
 
 
+def _opened(enrolment) -> None:
+    """Someone's certificate is personal data: who opened it, as a file or as its first page, is kept."""
+    if enrolment.user_id != current_user.id:
+        audit.record_alone("enrolment.view_evidence", actor=current_user, subject_type="enrolment",
+                           subject_id=enrolment.id)
+
+
 @bp.get("/enrolments/<int:enrolment_id>/evidence")
 def evidence(enrolment_id: int):
     enrolment = enrolment_or_404(enrolment_id)
     if not enrolment.evidence_name:
         abort(404)
-    if enrolment.user_id != current_user.id:  # someone's certificate is personal data: who opened it is kept
-        audit.record_alone("enrolment.view_evidence", actor=current_user, subject_type="enrolment",
-                           subject_id=enrolment.id)
+    _opened(enrolment)
     return uploads.serve(enrolment.evidence_name, enrolment.evidence_original or "bukti",
                          enrolment.evidence_mime or "application/octet-stream")
 
@@ -106,6 +111,7 @@ def evidence_preview(enrolment_id: int):
         png = preview_png(enrolment.evidence_name, enrolment.evidence_mime or "")
     except Invalid:
         abort(404)
+    _opened(enrolment)
     response = make_response(png)
     response.headers["Content-Type"] = "image/png"
     response.headers["Cache-Control"] = "private, no-store"
