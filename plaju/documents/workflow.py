@@ -229,8 +229,11 @@ def _draft_link(request) -> list:
 
 
 def signer_note(request) -> str:
-    """In the signer's list, a letter back after he sent it for correction says so, with what he asked: he
-    checks that, not the whole letter again (the request's page says the same, documents/correction.py)."""
+    """In the lists, a letter sent back says why to whoever corrects it; back for signature, it tells the
+    signer what he asked: he checks that, not the whole letter again (the request's page says the same,
+    documents/correction.py), or what was corrected before it was ever sent back."""
+    if request.state == "processing" and request.correction_note:  # for whoever corrects and submits it
+        return str(_l("Sent back for correction: %(reason)s", reason=request.correction_note))
     if request.state != "awaiting_signature":
         return ""
     if not request.correction_note:  # corrected before it was ever sent back: said all the same
@@ -265,6 +268,12 @@ def _intake_clerk(request):
     return [db.session.get(User, request.created_by_id)] if request.created_by_id else []
 
 
+def _submitted_by(request):
+    from ..accounts.models import User
+    from ..extensions import db
+    return [db.session.get(User, request.submitted_by_id)] if request.submitted_by_id else []
+
+
 # what people are told after a step (to-dos come from the assignments): the clerk who took the
 # request in hears of returns and rejections, since the citizen comes back to the counter
 register_news(
@@ -275,6 +284,9 @@ register_news(
         "return_to_citizen": News(_intake_clerk, _l("Request %(code)s (%(type)s) was returned to the "
                                                     "citizen: %(reason)s")),
         "reject": News(_intake_clerk, _l("Request %(code)s (%(type)s) was rejected: %(reason)s")),
+        # whoever submitted it corrects it (or a colleague): the to-do alone would not say why it came back
+        "send_back": News(_submitted_by, _l("The letter of request %(code)s (%(type)s) was sent back for "
+                                            "correction: %(reason)s")),
     })
 
 OPEN_STATES = tuple(s.name for s in STATES if not s.terminal)

@@ -204,3 +204,19 @@ def test_a_step_from_a_page_older_than_a_correction_names_who_corrected(client, 
     assert stale.status_code == 409 and f"{users['kasi2'].full_name} memperbaiki data surat pada" in text
     assert "Anda sudah melakukan" not in text
     assert fresh(db, req).state == "processing"
+
+
+def test_who_submitted_a_letter_sent_back_is_told_why_and_the_list_says_it(client, login_as, db, users,
+                                                                           make_request):
+    """The Camat sent a letter back from his list: nobody was told, and the Kasi's row looked like any other,
+    with the one-click submit beside it and the reason only on the request's page."""
+    from plaju.notify.models import Notification
+    req = make_request("processing", "domisili")
+    req = take_action(req, "to_signature", users["kasi"], version=req.version)
+    take_action(req, "send_back", users["camat"], version=req.version, comment="Keperluan terlalu umum, mohon rinci")
+    told = db.session.scalars(select(Notification).where(Notification.user_id == users["kasi"].id)).all()
+    assert any("dikembalikan untuk diperbaiki: Keperluan terlalu umum" in n.subject for n in told), \
+        [n.subject for n in told]
+    login_as("kasi")
+    row = client.get("/inbox/").text.split(req.tracking_code)[1].split("</li>")[0]
+    assert "Dikembalikan untuk diperbaiki: Keperluan terlalu umum, mohon rinci" in row
