@@ -44,11 +44,18 @@ def _page(status: int = 200, **context):
     context.setdefault("open_key", None)
     if context["open_key"] is None and groups and groups[0].rows and context.get("opened_next"):
         context["open_key"] = groups[0].rows[0].key
-    # the bulk buttons only where a row on the page can be taken in bulk, named by what they do there
+    # the bulk buttons only where a row on the page can be taken in bulk, one per kind and named by what it
+    # does there: one press signs the letters, never a year's plan with them unread
     bulk = [row.bulk_action for group in groups for row in group.rows if row.bulk_action]
+    bulk_kinds = []
+    for group in groups:
+        actions = [row.bulk_action for row in group.rows if row.bulk_action]
+        if actions:
+            labels = {str(a.label) for a in actions}
+            bulk_kinds.append((group.spec, len(actions), labels.pop() if len(labels) == 1 else None))
     html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
                                 total_label=services.count_label(sum(g.count for g in groups)),
-                                item_value=services.item_value, bulk_any=bool(bulk), bulk_count=len(bulk),
+                                item_value=services.item_value, bulk_any=bool(bulk), bulk_kinds=bulk_kinds,
                                 bulk_signs=any(a.step.reauth for a in bulk), **context)
     response = make_response(html, status)
     if context.get("changed"):
@@ -80,8 +87,9 @@ def act():
 
 
 def _selected() -> list[str]:
-    if request.form.get("all"):
-        return request.form.getlist("page_item")
+    kind = request.form.get("all")  # every row of this kind on the page
+    if kind:
+        return [value for value in request.form.getlist("page_item") if value.split(":", 1)[0] == kind]
     return request.form.getlist("item")
 
 

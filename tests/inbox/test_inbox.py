@@ -56,7 +56,16 @@ def test_the_camat_sees_documents_enrolments_and_plans_in_one_list_overdue_first
     assert "Pelatihan Arsip" in page and users["asn"].full_name in page
     assert client.get("/inbox/count").text.count(">4<") == 1
     assert "Perlu tindakan saya" in client.get("/").text
-    assert "Tandatangani dan setujui sekaligus (" in page  # his page has letters to sign
+    # one button per kind: the letters are signed at once, never the year's plan with them unread
+    buttons = re.findall(r'data-testid="bulk-all" data-bulk-kind="(\w+)">([^<]+)<', page)
+    assert buttons == [("document", "Tandatangani sekaligus: Permohonan dokumen (2 di halaman ini)"),
+                       ("enrolment", "Sahkan sekaligus: Pendaftaran pelatihan (1 di halaman ini)"),
+                       ("training_plan", "Setujui rencana sekaligus: Rencana pengembangan kompetensi tahunan "
+                                         "(1 di halaman ini)")]
+    page_items = re.findall(r'name="page_item" value="([^"]+)"', page)
+    confirm = client.post("/inbox/confirm", data={"all": "document", "page_item": page_items}).text
+    confirmed = re.findall(r'data-testid="confirm-item">.*?name="item" value="([^"]+)"', confirm, re.S)
+    assert sorted(confirmed) == sorted(v for v in page_items if v.startswith("document:")) and len(confirmed) == 2
 
 
 def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
@@ -69,7 +78,7 @@ def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
     login_as("kasi")  # approves in bulk, signs nothing: the buttons say approve
     page = client.get("/inbox/").text
     # it says how many rows it takes: the Kasi's page lists documents it does not touch
-    assert 'data-testid="bulk-all"' in page and "Setujui sekaligus (1 item di halaman ini)" in page
+    assert 'data-testid="bulk-all"' in page and "Setujui sekaligus: Pendaftaran pelatihan (1 di halaman ini)" in page
     assert ">12 JP</label>" in page  # an enrolment's row leads with the JP at stake, not "#15"
     assert "Tandatangani dan setujui" not in page
     # a step from far down a phone's list comes back scrolled to the top, where its outcome is said
