@@ -175,7 +175,8 @@ STEPS = [
     Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER, notify=False),
     Step("return_to_citizen", ("verifying", "processing"), "returned", _l("Return to the citizen"),
          who=COUNTER, comment_required=True, style="warning", effect=_mark_missing,
-         form=("missing", "reason"), notify=False, row_form=False),  # ticks what is missing: its own page
+         form=("missing", "reason"), notify=False, row_form=False,  # ticks what is missing: its own page
+         todo=False),  # a way out, not what the request waits for (the Kasi's acceptance, the processing)
     # waits for the citizen to come back, not for anyone in the office
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
          effect=_mark_received, form=("checklist", "note"), todo=False, row_form=False),
@@ -183,8 +184,9 @@ STEPS = [
          guards=(_requirements_complete,), delegable=True, four_eyes=True, style="success", notify=False),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
          guards=(needs_forwarding,), delegable=True, notify=False),
+    # recorded when the file is in hand, days after forwarding: from its page, never a click in a long list
     Step("back_from_disdukcapil", "at_disdukcapil", "back_from_disdukcapil", _l("Back from Disdukcapil"),
-         who=COUNTER, effect=_back_from_disdukcapil, notify=False),
+         who=COUNTER, effect=_back_from_disdukcapil, notify=False, row_form=False),
     Step("to_signature", ("processing", "back_from_disdukcapil"), "awaiting_signature",
          _l("Submit for the Camat's signature"), who=roles(KASI), guards=(needs_signature,), delegable=True,
          effect=_submitted, notify=False),

@@ -341,16 +341,20 @@ def test_signing_on_an_item_page_opened_from_the_inbox_opens_the_next_waiting_it
 
 
 def test_a_step_that_leaves_the_item_awaiting_me_stays_on_it(client, login_as, db, users, make_request):
-    """Starting verification leaves the request with the same counter (returning it is theirs now): the
-    page opened from the inbox stays on it, still from the inbox."""
-    doc = make_request("received", name="Masih Di Saya")
-    make_request("received", name="Berikutnya")
-    login_as("clerk")
+    """The Kasi accepts a request that is his to submit for signature next: the page opened from the inbox
+    stays on it, still from the inbox. Starting verification hands it to the Kasi: the clerk moves on."""
+    doc = make_request("verifying", "sktm", name="Masih Di Saya")
+    login_as("kasi")
     assert 'name="from" value="inbox"' in client.get(f"/documents/{doc.id}?from=inbox").text
-    done = client.post(f"/documents/{doc.id}/actions/verify", data={"version": doc.version, "from": "inbox"})
+    done = client.post(f"/documents/{doc.id}/actions/accept", data={"version": doc.version, "from": "inbox"})
     assert done.status_code == 303 and done.headers["Location"] == f"/documents/{doc.id}?from=inbox"
     db.session.expire_all()
-    assert db.session.get(DocumentRequest, doc.id).state == "verifying"
+    assert db.session.get(DocumentRequest, doc.id).state == "processing"
+    first = make_request("received", name="Mulai Diverifikasi")
+    following = make_request("received", name="Berikutnya")
+    login_as("clerk")
+    done = client.post(f"/documents/{first.id}/actions/verify", data={"version": first.version, "from": "inbox"})
+    assert done.status_code == 303 and done.headers["Location"] == f"/documents/{following.id}?from=inbox"
 
 
 def test_the_inbox_pages_by_key_and_its_counts_stop_at_the_cap(client, login_as, db, users, make_request,
