@@ -1,7 +1,7 @@
 """Document services at the counter: queue, intake, detail with actions, receipt, files, settings."""
 
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -314,7 +314,11 @@ def correct(request_id):
     if not wants_fragment():
         flash(message, "success")
         return redirect(url_for(".detail", request_id=request_id), 303)
-    return render_page_or_block("documents/detail.html", "panel", **_detail_context(req, done=message))
+    context = _detail_context(req, done=message)
+    # the citizen's card beside the panel shows the corrected name too (out of band), the history its line
+    html = (render_page_or_block("documents/detail.html", "panel", **context)
+            + render_page_or_block("documents/detail.html", "citizen", **context, oob=True))
+    return trigger(make_response(html), CHANGED)
 
 
 @bp.post("/<int:request_id>/attachments")

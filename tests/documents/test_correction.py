@@ -220,3 +220,15 @@ def test_who_submitted_a_letter_sent_back_is_told_why_and_the_list_says_it(clien
     login_as("kasi")
     row = client.get("/inbox/").text.split(req.tracking_code)[1].split("</li>")[0]
     assert "Dikembalikan untuk diperbaiki: Keperluan terlalu umum, mohon rinci" in row
+
+
+def test_a_corrected_name_shows_at_once_beside_the_panel_and_in_the_history(client, login_as, db, make_request):
+    """The panel said "corrected" while the citizen's card still showed the typo until a reload."""
+    req = make_request("processing", "domisili", name="Dewi Lestrai")
+    login_as("kasi")
+    saved = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": req.version, "name": "Dewi Lestari", "address": req.address, "purpose": req.purpose})
+    text = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "documents-changed" in saved.headers.get("HX-Trigger", "")
+    card = text.split('<div id="people" hx-swap-oob="true">')[1]
+    assert "Dewi Lestari" in card and "Dewi Lestrai" not in card
