@@ -56,7 +56,8 @@ def test_completion_cannot_be_reported_before_the_course_ended(client, login_as,
     assert len(_refused(db, enrolment.id)) == 1
 
 
-def test_completion_from_the_last_day_records_the_certificate_as_printed(db, users, make_course, enrol):
+def test_completion_from_the_last_day_records_the_certificate_as_printed(db, users, make_course, enrol, client,
+                                                                         login_as):
     course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=24)
     enrolment = enrol(course, users["asn"], "in_progress")
     done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
@@ -66,6 +67,9 @@ def test_completion_from_the_last_day_records_the_certificate_as_printed(db, use
     verified = fire(done, "verify", users["hr"], expected_version=done.version)
     assert verified.jp_credited == 20  # the JP as printed, not the course's 24
     assert tally_service.tally(users["asn"], TODAY.year) == 20
+    login_as("asn")  # their own list says what counted, as its total does
+    mine = client.get("/training/me").text.split('data-testid="my-enrolments"')[1]
+    assert "20 JP" in mine and "24 JP" not in mine
 
 
 def test_a_certificate_dated_after_the_last_day_is_accepted_within_the_grace(users, make_course):
