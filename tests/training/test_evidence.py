@@ -72,6 +72,29 @@ def test_completion_from_the_last_day_records_the_certificate_as_printed(db, use
     assert "20 JP" in mine and "24 JP" not in mine
 
 
+def test_a_returned_certificate_file_is_kept_and_both_files_are_named_by_fingerprint(app, db, users, make_course,
+                                                                                     enrol):
+    """HR returned a blurred certificate and the ASN sent another: the first file was deleted, and the log
+    kept only file names, so an inspection could not show what HR had refused."""
+    course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=24)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
+                data=completion_data(course, jp="20"))
+    first_file, first_sha = done.evidence_name, done.evidence_sha256
+    back = fire(done, "return_evidence", users["hr"], expected_version=done.version, comment="Pindaian buram.")
+    from plaju.training.demo import tiny_pdf
+    from plaju.uploads import store
+    from tests.training.conftest import certificate_for, pdf_upload
+    clear = store(pdf_upload("sttpp-jelas.pdf", tiny_pdf("STTPP yang jelas")))
+    again = fire(back, "complete", users["asn"], expected_version=back.version,
+                 data={"evidence": clear, "certificate": certificate_for(course, jp="20")})
+    assert again.evidence_name != first_file
+    assert (Path(app.config["UPLOAD_FOLDER"]) / first_file).exists()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.complete")
+                                .order_by(AuditEvent.seq)).all()
+    assert events[-1].changes_dict["evidence_sha256"] == [first_sha, again.evidence_sha256]
+
+
 def test_a_certificate_dated_after_the_last_day_is_accepted_within_the_grace(users, make_course):
     """An STTPP is often signed days after the course; months later is another course's paper."""
     from plaju.training.evidence import CERTIFICATE_GRACE_DAYS, check_certificate

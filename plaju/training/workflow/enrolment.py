@@ -209,16 +209,15 @@ def _attach_evidence(enrolment, ctx):
                                     holder_id=enrolment.user_id, enrolment_id=enrolment.id)
     check_readable(stored.name, stored.mime)
     record_certificate(enrolment, certificate, ctx)
-    old = enrolment.evidence_name
+    # a file HR returned stays in the uploads: the log names both by fingerprint, so an inspection can show
+    # what was refused and what was verified
     ctx.change("evidence", enrolment.evidence_original, stored.original_name)
+    ctx.change("evidence_sha256", enrolment.evidence_sha256, stored.sha256)
     enrolment.evidence_name = stored.name
     enrolment.evidence_original = stored.original_name
     enrolment.evidence_mime = stored.mime
     enrolment.evidence_sha256 = stored.sha256
     enrolment.completed_at = ctx.now
-    if old and old != stored.name:
-        from ...uploads import discard
-        ctx.after_commit.append(lambda: discard(old))
 
 
 def record_certificate(enrolment, certificate, ctx=None):

@@ -50,6 +50,7 @@ vocabulary.describe_actions({
 })
 vocabulary.describe_fields({
     "approved_by_id": _l("Approved by"), "signed_by_id": _l("Signed off by"), "evidence": _l("Evidence"),
+    "evidence_sha256": _l("Evidence fingerprint"),
     "quiz_score": _l("Quiz score"), "attempt": _l("Score of this attempt"), "attempts": _l("Quiz attempts used"),
     "jp_credited": _l("JP credited"),
     "credited_year": _l("Year credited"), "notes": _l("Notes"), "supersedes": _l("Replaces plan"),
@@ -86,6 +87,7 @@ def _course_names(ids) -> dict:
     return {str(i): title for i, title in rows}
 
 
+vocabulary.describe_fingerprint("evidence_sha256")
 vocabulary.describe_subjects("enrolment", _enrolment_names)
 vocabulary.describe_subjects("training_plan", _plan_names)
 vocabulary.describe_subjects("training_course", _course_names)
