@@ -41,6 +41,7 @@ def register(spec: Spec, app=None) -> Spec:
 
 def init_app(app) -> None:
     app.extensions["workflow_specs"] = dict(_DEFAULT_SPECS)
+    app.jinja_env.globals["kept_out"] = kept_out  # the step pages' "nothing for you" says why, when it is so
 
 
 def _specs() -> dict[type, Spec]:
@@ -155,6 +156,25 @@ def available(entity, actor) -> list[Action]:
         action.applies = step.applies(entity)
         actions.append(action)
     return actions
+
+
+def kept_out(entity, actor) -> str | None:
+    """Why `actor`, whose office would take a waiting step, may not take it here (four eyes: they took an
+    earlier step, or the row is theirs), in the words the step's refusal uses; None when nothing keeps them
+    out. A page says this instead of "nothing for you", which read as if the step were someone else's."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    spec = spec_for(entity)
+    state = getattr(entity, spec.state_attr)
+    for step in spec.steps_from(state):
+        if not step.todo_in(state):
+            continue
+        try:
+            _authority(spec, step, entity, actor)
+        except NotAllowed as refused:
+            if refused.code == "four_eyes":
+                return str(refused.message)
+    return None
 
 
 def todo_actions(entity, actor) -> list[Action]:

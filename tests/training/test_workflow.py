@@ -235,7 +235,8 @@ def test_two_supervisors_approving_the_last_seat_exactly_one_wins(app, db, users
         db.session.commit()
 
 
-def test_a_kasi_who_approved_as_supervisor_does_not_sign_off_as_plh_camat(db, users, make_course, enrol):
+def test_a_kasi_who_approved_as_supervisor_does_not_sign_off_as_plh_camat(db, users, make_course, enrol, client,
+                                                                          login_as):
     """Four eyes across steps: the Kasi approves her ASN's request, and is Plh Camat today; the sign-off is
     not hers (refused, audited, not in her list). The Camat himself still signs it off."""
     from plaju.accounts.models import Delegation
@@ -254,6 +255,9 @@ def test_a_kasi_who_approved_as_supervisor_does_not_sign_off_as_plh_camat(db, us
     assert refused.value.code == "four_eyes"
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.sign_off_routine",
                                                        AuditEvent.outcome == "refused")).one()
+    login_as("kasi")  # her page says why the sign-off is not hers, not only "nothing for you"
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "sebagai atasan langsung" in page.split('data-testid="no-actions"')[1].split("</p>")[0]
     camat = db.session.get(User, users["camat"].id)
     assert counts(camat).get("enrolment") == 1
     assert fire(db.session.get(Enrolment, enrolment.id), "sign_off_routine", camat,
