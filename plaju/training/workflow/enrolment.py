@@ -384,10 +384,11 @@ register_news(
         "approve": News(_the_asn, _l("Your enrolment in %(title)s was approved by your supervisor")),
         "decline": News(_the_asn, _l("Your enrolment in %(title)s was declined by your supervisor: "
                                      "%(reason)s")),
-        "sign_off": News(_the_asn, _l("Your enrolment in %(title)s was signed off by the Camat")),
-        "sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was signed off by the Camat")),
-        "refuse_sign_off": News(_the_asn, _l("The Camat declined your enrolment in %(title)s: %(reason)s")),
-        "refuse_sign_off_routine": News(_the_asn, _l("The Camat declined your enrolment in %(title)s: "
+        # the Camat or, for a routine course, his Plh/Plt: the history says who; the news names no office
+        "sign_off": News(_the_asn, _l("Your enrolment in %(title)s was signed off")),
+        "sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was signed off")),
+        "refuse_sign_off": News(_the_asn, _l("Your enrolment in %(title)s was not signed off: %(reason)s")),
+        "refuse_sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was not signed off: "
                                                      "%(reason)s")),
         "verify": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded")),
         "sign_certificate": News(_the_asn, _l("Your certificate for %(title)s is signed and %(jp)s JP recorded")),
