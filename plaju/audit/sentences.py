@@ -357,4 +357,5 @@ def _user_names(ids) -> dict:
 
 
 describe_subjects("user", _user_names)
+describe_subjects("unit", _unit_names)  # a unit's training history exported, for one
 

@@ -71,6 +71,10 @@ def test_a_supervisor_exports_the_unit_in_their_own_column_order_escaped(client,
     twice = client.post("/training/history/", data={**data, "order_name": "1"})
     assert twice.status_code == 422 and "nomor urut yang sama" in twice.text
     assert _events("ok") == 2
+    login_as("hr")  # the log says it in HR's words: the unit by name, the columns by their headers
+    log = client.get("/audit/").text
+    assert "Kolom: Jumlah jam (JP), Nama diklat/kursus, Institusi penyelenggara, Nama" in log
+    assert "jp,course,provider,name" not in log and "unit #" not in log
 
 
 def test_hr_exports_anyone(users, make_course, enrol):

@@ -121,3 +121,13 @@ vocabulary.describe_actions({
     "enrolment.view_evidence": _l("opened someone's certificate file"),
 })
 vocabulary.describe_data_access("enrolment.view_evidence")
+
+
+def _column_names(value) -> str:
+    """The columns of an exported training history ("nip,name"), by the names its header gives them."""
+    from ..services.history import COLUMNS
+    return ", ".join(str(COLUMNS[key].label) if key in COLUMNS else key for key in str(value or "").split(",") if key)
+
+
+vocabulary.describe_fields({"columns": _l("Columns")})
+vocabulary.describe_format("columns", _column_names)
