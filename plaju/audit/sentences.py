@@ -276,7 +276,10 @@ def render(events, *, subjects: bool = False, whole: bool = False) -> list[Sente
         code = _REFUSAL_CODE.match(e.comment or "") if refused else None
         quiet = bool(code and code.group(1))
         reason = (e.comment or "")[code.end() if code else 0:] or None if refused else None
-        text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": verb}
+        what = verb
+        if e.action == "access.forbidden" and reason:  # its comment is the page refused, not what they were told
+            what, reason = f"{verb} ({reason})", None
+        text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": what}
         labels = states.get(e.subject_type, {})
         actor = users.get(e.actor_id)
         line = Sentence(event=e, text=text, when=when(e.occurred_at), refused=refused, quiet=quiet, reason=reason,

@@ -264,6 +264,8 @@ def test_only_hr_admin_and_the_camat_read_the_log_and_refusals_are_audited(db, c
     login_as("hr")
     body = client.get("/audit/?action=data-access").get_data(as_text=True)
     assert "membuka halaman tanpa hak" in body
+    # the page refused is said with the action, not as a message the person was told
+    assert "tanpa hak untuk melihatnya (/audit/)" in body and "pesan kepadanya: /audit/" not in body
 
 
 def test_a_personal_data_page_refused_is_audited(db, client, users, login_as, take_in):
