@@ -2,12 +2,14 @@
 against what was realised, e-learning completion, and who has not reached 20 JP yet (fewest JP first).
 
 JP count when HR has verified an enrolment (`state = 'verified'`, `credited_year`), as the ASN's own
-tally does; the month a JP counts in is the WIB month of the verification. A fixed number of
+tally does; the month a JP counts in is the WIB month of the verification. The people counted (who
+reached 20 JP, who has not) are the active accounts; the JP of someone who has left still count in their
+unit's and the office's totals, as in the unit's exported history. A fixed number of
 statements whatever the number of ASN and enrolments.
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -45,16 +47,22 @@ class UnitRow:
         return share(self.jp if self.jp_of_planned is None else self.jp_of_planned, self.planned)
 
 
-def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False) -> dict:
-    """Figures for `year` up to and including `through_month` (1-12) for the monthly trend."""
+def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False,
+                         as_of: datetime | None = None) -> dict:
+    """Figures for `year` up to and including `through_month` (1-12) for the monthly trend. With `as_of`
+    (UTC) only the JP verified before it count: a month's report, filed, reads the same when made again."""
     units = {u.id: u for u in db.session.scalars(select(Unit).order_by(Unit.name))}
     people = db.session.execute(select(User.id, User.full_name, User.nip, User.position, User.unit_id,
                                        User.supervisor_id).where(User.active.is_(True))
                                 .order_by(User.full_name, User.id)).all()
+    counted = [Enrolment.state == "verified", Enrolment.credited_year == year]
+    if as_of is not None:
+        counted.append(Enrolment.verified_at < as_of)
     credits = db.session.execute(
-        select(Enrolment.user_id, Enrolment.jp_credited, Enrolment.verified_at, Course.kind, Course.method)
-        .join(Course, Course.id == Enrolment.course_id)
-        .where(Enrolment.state == "verified", Enrolment.credited_year == year)).all()
+        select(Enrolment.user_id, Enrolment.jp_credited, Enrolment.verified_at, Course.kind, Course.method,
+               User.unit_id)
+        .join(Course, Course.id == Enrolment.course_id).join(User, User.id == Enrolment.user_id)
+        .where(*counted)).all()
     planned = db.session.execute(
         select(Plan.unit_id, func.coalesce(func.sum(PlanItem.planned_jp), 0))
         .join(PlanItem, PlanItem.plan_id == Plan.id)
@@ -72,8 +80,12 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     monthly: dict[int, list[int]] = {}  # user -> JP verified in each month (index 1-12)
     by_kind = defaultdict(int)
     by_method = defaultdict(int)
-    for user_id, credited, verified_at, kind, method in credits:
+    departed = defaultdict(int)  # unit -> JP of people who have left: training done, no longer a headcount
+    for user_id, credited, verified_at, kind, method, unit_id in credits:
+        by_kind[kind] += credited
+        by_method[method] += credited
         if user_id not in active_ids:
+            departed[unit_id] += credited
             continue
         jp[user_id] += credited
         # WIB is UTC+7 all year (no daylight saving): the month by arithmetic, not a time-zone lookup per row
@@ -82,8 +94,6 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         if months is None:
             months = monthly[user_id] = [0] * 13
         months[month] += credited
-        by_kind[kind] += credited
-        by_method[method] += credited
 
     no_unit = _("No unit")
     office = UnitRow(None, "")
@@ -98,6 +108,13 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
             cell.people += 1
             cell.reached += int(reached)
             cell.jp += jp[person.id]
+    for unit_id, total in departed.items():  # the unit's realised JP keep what its leavers did
+        row = rows.get(unit_id)
+        if row is None:
+            unit = units.get(unit_id)
+            row = rows[unit_id] = UnitRow(unit_id, unit.name if unit else no_unit)
+        row.jp += total
+        office.jp += total
     for unit_id, total in planned:
         row = rows.get(unit_id)
         if row is None:

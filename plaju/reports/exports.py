@@ -1,6 +1,7 @@
 """The monthly report as data, and its CSV, XLSX (openpyxl) and PDF (fpdf2) forms."""
 import csv
 import io
+from datetime import datetime, timedelta
 
 from flask import current_app
 from fpdf.enums import XPos, YPos
@@ -57,7 +58,10 @@ def percent_text(value) -> str:
 
 def monthly_report(month: str, viewer=None) -> dict:
     service = service_dashboard(Filters(end_month=month, span=1))
-    competence = competence_dashboard(int(month[:4]), int(month[5:7]))
+    year, number = int(month[:4]), int(month[5:7])
+    # as the month closed (its last WIB midnight): JP verified later belong to the next month's report
+    closed = datetime(year + number // 12, number % 12 + 1, 1) - timedelta(hours=7)
+    competence = competence_dashboard(year, number, as_of=closed)
     from .panels import tables_for
     return {"month": month, "title": month_name(month), "service": service, "competence": competence,
             "extra_tables": tables_for(month, viewer)}

@@ -103,3 +103,28 @@ def test_the_list_below_20_jp_shows_what_is_on_the_way(db, users):
     [row] = [r for r in competence_dashboard(year, 12, sees_everyone=True)["below_target"]
              if r["name"] == users["hr"].full_name]
     assert (row["jp"], row["short"], row["coming"]) == (10, 10, 14)
+
+
+def test_a_closed_month_s_report_is_made_again_the_same_and_leavers_keep_their_jp(db, users):
+    """November's monthly report, made again in December, showed December's verifications; and an ASN who
+    left took his JP out of the unit's total while the unit's exported history still listed them."""
+    from plaju.reports.exports import monthly_report
+    course = Course(title="Kursus Uji", kind="teknis", method="kursus", jp=8)
+    db.session.add(course)
+    db.session.flush()
+    for who, jp, at in (("asn", 12, datetime(2026, 11, 10, 3, 0)),
+                        ("asn", 8, datetime(2026, 11, 30, 17, 0)),   # 1 December 00.00 WIB: December's
+                        ("clerk", 6, datetime(2026, 11, 12, 3, 0))):
+        db.session.add(Enrolment(course_id=course.id, user_id=users[who].id, state="verified", jp_credited=jp,
+                                 credited_year=2026, verified_at=at))
+    db.session.commit()
+    november = monthly_report("2026-11")["competence"]
+    counted = {who: jp for who, jp in november["jp"].items() if jp}
+    assert counted == {users["asn"].id: 12, users["clerk"].id: 6} and november["office"].reached == 0
+    assert competence_dashboard(2026, 12)["office"].reached == 1  # the whole year as it stands
+    users["clerk"].active = False  # the clerk leaves: the training he did still counts for his unit
+    db.session.commit()
+    board = competence_dashboard(2026, 12, sees_everyone=True)
+    assert board["office"].jp == 12 + 8 + 6 and users["clerk"].id not in board["jp"]
+    unit = next(row for row in board["units"] if row.unit_id == users["clerk"].unit_id)
+    assert unit.jp >= 6 and users["clerk"].full_name not in {r["name"] for r in board["below_target"]}

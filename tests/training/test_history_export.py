@@ -84,3 +84,16 @@ def test_hr_exports_anyone(users, make_course, enrol):
     assert name.endswith(".xlsx")
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[0][0] == "NIP"
+
+
+def test_hr_exports_the_history_of_someone_who_has_left(client, login_as, db, users, make_course, enrol):
+    """SIASN and the next office ask for it: the form offered only active accounts and refused the rest."""
+    enrol(make_course(title="Seminar Kearsipan", jp=4), users["clerk"], "verified")
+    users["clerk"].active = False
+    db.session.commit()
+    login_as("hr")
+    form = client.get("/training/history/").text
+    assert f'value="{users["clerk"].id}"' in form and "sudah tidak aktif" in form
+    response = client.post("/training/history/", data={"user_id": users["clerk"].id, "unit_id": 0, "fmt": "csv",
+                                                        "preset": "full"})
+    assert response.status_code == 200 and "Seminar Kearsipan" in response.get_data(as_text=True)

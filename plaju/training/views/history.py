@@ -19,8 +19,8 @@ from .common import actor, bp
 def _form() -> HistoryExportForm:
     user = actor()
     form = HistoryExportForm()
-    if user.has_role("hr"):
-        people = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name)))
+    if user.has_role("hr"):  # those who left too: their history is asked for by SIASN and their next office
+        people = list(db.session.scalars(select(User).order_by(User.active.desc(), User.full_name)))
         units = list(db.session.scalars(select(Unit).order_by(Unit.name)))
     elif history_service.is_unit_supervisor(user, user.unit_id):
         people = list(db.session.scalars(select(User).where(User.unit_id == user.unit_id, User.active.is_(True))
@@ -29,7 +29,9 @@ def _form() -> HistoryExportForm:
     else:
         people, units = [user], []
     form.user_id.choices = [SelectChoice(0, _("(the whole unit chosen below)"))] if units else []
-    form.user_id.choices += [SelectChoice(p.id, f"{p.full_name}{' (' + p.nip + ')' if p.nip else ''}") for p in people]
+    left = _("has left")
+    form.user_id.choices += [SelectChoice(p.id, f"{p.full_name}{' (' + p.nip + ')' if p.nip else ''}"
+                                                f"{'' if p.active else f' · {left}'}") for p in people]
     form.unit_id.choices = [SelectChoice(0, _("(none)"))] + [SelectChoice(u.id, u.name) for u in units]
     form.preset.choices = [SelectChoice(k, str(v)) for k, v in history_service.PRESET_LABELS.items()] + [
         SelectChoice("custom", _("My own choice and order (below)"))]
