@@ -2,6 +2,8 @@
 leading apostrophe (=, +, -, @, tab, carriage return), and a figure keeps its number beside the text a
 page shows, so a spreadsheet holds numbers and times people can calculate with."""
 
+import csv
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,3 +30,9 @@ def xlsx_value(value):
     if isinstance(value, Figure) and value.number is not None:
         return value.number
     return safe_cell(value)
+
+
+def csv_writer(out):
+    """Every CSV export's dialect: ";" between cells, which a spreadsheet set to Indonesian opens in columns
+    (its list separator; "," is the decimal comma), and CRLF lines."""
+    return csv.writer(out, delimiter=";", lineterminator="\r\n")

@@ -20,7 +20,6 @@ A cell that a spreadsheet would read as a formula (starting with = + - @, tab or
 apostrophe.
 """
 import contextvars
-import csv
 import io
 import json
 import logging
@@ -38,7 +37,7 @@ from werkzeug.datastructures import MultiDict
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import gettext as _
-from ..spreadsheet import Figure, safe_cell
+from ..spreadsheet import Figure, csv_writer, safe_cell
 from ..timeutil import to_wib
 from . import sentences
 from .models import AuditEvent, AuditExport
@@ -96,7 +95,7 @@ def batches(search, *, stop: int | None = None):
 def _csv_chunks(search, stop: int):
     """The CSV, a batch at a time (UTF-8 with BOM, so spreadsheets read the Bahasa text right)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(header())
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
     for lines in batches(search, stop=stop):
@@ -184,7 +183,7 @@ def write_xlsx(search, target, *, stop: int | None = None, progress=None) -> int
 def write_csv(search, path, *, progress=None) -> int:
     count = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(header())
         for lines in batches(search):
             writer.writerows(lines)

@@ -1,5 +1,4 @@
 """The monthly report as data, and its CSV, XLSX (openpyxl) and PDF (fpdf2) forms."""
-import csv
 import io
 from datetime import datetime, timedelta
 
@@ -10,14 +9,14 @@ from ..documents.models import KELURAHAN
 from ..i18n import gettext as _
 from ..letters.render import BULAN
 from ..pdftext import Pdf, pdf_text
-from ..spreadsheet import Figure, safe_cell, xlsx_value
+from ..spreadsheet import Figure, csv_writer, safe_cell, xlsx_value
 from .competence import competence_dashboard
 from .service import Filters, hours, service_dashboard
 
 
 def csv_bytes(headers: list, rows: list) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow([safe_cell(h) for h in headers])
     for row in rows:
         writer.writerow([safe_cell("" if v is None else v) for v in row])

@@ -61,7 +61,7 @@ def xlsx_rows(data: bytes) -> list[tuple[int, str]]:
 
 def csv_rows(data: bytes) -> list[tuple[int, str]]:
     text_ = data.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text_)))
+    rows = list(csv.reader(io.StringIO(text_), delimiter=";"))
     assert rows[0][:5] == ["No.", "Waktu", "Yang terjadi", "Pelaku", "NIP"]
     return [(int(r[0]), r[2]) for r in rows[1:]]
 
@@ -92,7 +92,8 @@ def test_hr_exports_one_requests_changes_found_by_its_tracking_code(db, client, 
                 tzinfo=None, microsecond=first.value.microsecond)
             assert first.number_format == "dd mmm yyyy hh:mm"
         else:  # who acted, in columns a spreadsheet filters on: the Kasi's accept is the newest row
-            newest = next(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig").split("\n", 2)[1])))
+            newest = next(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig").split("\n", 2)[1]),
+                                     delimiter=";"))
             assert users["kasi"].full_name in newest[3] and newest[4] == "198001012005011001"
     db.session.rollback()
     exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.export")
@@ -113,7 +114,7 @@ def test_formula_cells_are_escaped_in_both_formats(db, client, users, login_as, 
     assert notes == ["biasa", "'\rx", "'\tx", "'@SUM(A1)", "'-2", "'+1+1", "'=HYPERLINK(\"http://x\")"]
     assert all(cell.data_type != "f" for row in book.active.iter_rows() for cell in row)
     csv_notes = [r[-1] for r in csv.reader(io.StringIO(client.post("/audit/export", data={
-        "action": "test.note", "fmt": "csv"}).get_data().decode("utf-8-sig")))][1:]
+        "action": "test.note", "fmt": "csv"}).get_data().decode("utf-8-sig")), delimiter=";")][1:]
     assert csv_notes == notes
     assert safe_cell(-5) == -5 and safe_cell("a=b") == "a=b"
 
@@ -306,6 +307,6 @@ def test_an_act_as_plh_says_for_whom_and_by_which_surat_perintah(db, client, use
     said = f"Plh untuk {users['camat'].full_name}, surat perintah 800/012/SP/2026 tanggal"
     assert 'data-testid="basis"' in page and said in page
     data = client.post("/audit/export", data={"action": "test.plh", "fmt": "csv"}).get_data().decode("utf-8-sig")
-    header, row = list(csv.reader(io.StringIO(data)))[:2]
+    header, row = list(csv.reader(io.StringIO(data), delimiter=";"))[:2]
     assert header[5] == "Atas nama (Plh/Plt)" and row[5].startswith(said)
     assert users["sekcam"].full_name in row[3]

@@ -89,7 +89,7 @@ def test_csv_has_the_page_numbers_and_escapes_formulas(client, login_as, db, off
     login_as("kasi")
     response = client.get("/reports/layanan.csv?tabel=jenis")
     assert response.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][0] == "Jenis dokumen"
     names = [row[0] for row in rows[1:]]
     assert "'=HYPERLINK(\"http://x\")" in names

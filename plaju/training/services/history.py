@@ -8,7 +8,6 @@ export is audited (`training_history.export`), and so is every refusal.
 Cells that begin with = + - @ (or a tab or carriage return) are prefixed with an apostrophe so that a
 spreadsheet never evaluates text typed by a user (formula injection).
 """
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from ...audit import record as audit
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
-from ...spreadsheet import safe_cell
+from ...spreadsheet import csv_writer, safe_cell
 from ...workflow import Invalid, NotAllowed
 from ..models import KINDS, METHODS, Enrolment
 from .common import refuse
@@ -112,7 +111,7 @@ def _csv_value(value) -> str:
 
 def to_csv(header, body) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")  # ";" opens in Excel with id-ID settings
+    writer = csv_writer(out)
     writer.writerow([safe_cell(h) for h in header])
     for row in body:
         writer.writerow([_csv_value(v) for v in row])
