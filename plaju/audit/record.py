@@ -199,6 +199,10 @@ def diff(before: dict | None, after: dict) -> dict:
 
 
 def history(subject_type: str, subject_id) -> list[AuditEvent]:
+    """A record's history as its page shows it: what was done to it, refusals included. Who opened it (a
+    file, a NIK, a draft) is data access, for /audit/: nine "opened the draft" lines hid the steps."""
+    from .vocabulary import data_access_actions
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == subject_type,
-                                 AuditEvent.subject_id == str(subject_id)).order_by(AuditEvent.seq)))
+                                 AuditEvent.subject_id == str(subject_id),
+                                 AuditEvent.action.not_in(data_access_actions())).order_by(AuditEvent.seq)))

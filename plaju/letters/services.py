@@ -334,6 +334,7 @@ vocabulary.describe_actions({
 })
 vocabulary.describe_subjects("letter", _letter_names)
 vocabulary.describe_kind("letter", _l("Letter register"))
+vocabulary.describe_data_access("letter.view", "letter.draft_view")  # letters carry a citizen's NIK
 # the fields a sign step records when it issues a letter (issue())
 vocabulary.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Fingerprint of the signed file"),
                            "letter_id": _l("Letter in the register")}, named={"letter_id": _letter_numbers})

@@ -166,7 +166,10 @@ def test_the_draft_has_the_watermark_and_no_number(db, client, login_as, make_re
     # the draft shows the citizen's data: opening it is recorded like opening a scan
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "letter.draft_view", AuditEvent.subject_id == str(req.id))) == 1
+    # data access, for HR's log: the request's own history keeps to what was done to it
+    assert "membuka draf surat" not in client.get(f"/documents/{req.id}").get_data(as_text=True)
     login_as("hr")
+    assert "membuka draf surat" in client.get("/audit/?action=data-access").get_data(as_text=True)
     assert client.get(f"/letters/draft/document/{req.id}.pdf").status_code == 403
     # no draft where the office signs no letter (a KTP-el), nor before processing or once signed
     login_as("kasi")
