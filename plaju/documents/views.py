@@ -141,7 +141,8 @@ def new():
                 twin_id = refused.twin_id
                 _file_fault(form, errors)
         elif chosen is None:
-            errors["type_id"] = _("Choose the document type.")
+            if not form.type_id.errors:  # the field's own check may have said it already
+                errors["type_id"] = _("Choose the document type.")
         else:  # show every fault at once, not the missing documents only after the NIK is right
             missing = svc.missing_requirements(chosen, ticked)
             if missing:

@@ -258,3 +258,9 @@ def test_every_fault_is_shown_at_once(client, login_as, form, db):
     for message in ("NIK harus 16 digit, bukan 3.", "Persyaratan wajib belum lengkap", "Pilih kelurahan pemohon."):
         assert message in html
     assert _count(db, DocumentRequest) == 0
+
+
+def test_an_empty_intake_form_says_each_fault_once(client, login_as, db):
+    login_as("clerk")
+    html = client.post("/documents/new", data={"type_id": "0"}).get_data(as_text=True)
+    assert html.count("Pilih jenis dokumen.") == 1
