@@ -75,7 +75,7 @@ class DocumentTypeForm(OnceForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     service_amount = IntegerField(_l("Service standard"), validators=[
         DataRequired(), NumberRange(min=1, max=365, message=_l("Enter a number from 1 to 365."))])
-    service_unit = SelectField(_l("Unit"), choices=[SelectChoice("days", _l("working days")),
+    service_unit = SelectField(_l("Counted in"), choices=[SelectChoice("days", _l("working days")),
                                                           SelectChoice("hours", _l("working hours"))])
     camat_signs = BooleanField(_l("Signed by the Camat"))
     forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
