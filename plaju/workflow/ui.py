@@ -88,9 +88,10 @@ def waiting_for(entity, reader=None) -> list[str]:
     if spec.state(state).terminal:
         return []
     labels = []
-    for step in spec.steps_from(state):
-        if not is_next_step(step) or not step.applies(entity):
-            continue
+    steps = [step for step in spec.steps_from(state) if step.todo_in(state) and step.applies(entity)]
+    # the steps that move it on; where every to-do asks a reason (a complaint's answer), those
+    forward = [step for step in steps if is_next_step(step)] or steps
+    for step in forward:
         label = step.who.label
         text = label(entity) if callable(label) else label
         if reader is not None and step.who.names is not None and (reader.id, None) in step.who.names(entity):

@@ -172,6 +172,8 @@ def test_a_nik_typed_into_a_complaint_is_shown_only_to_who_may_see_a_nik(client,
         assert req.nik not in page and "Status belum berubah" in page, path
     login_as("kasi")
     assert req.nik in client.get(f"/complaints/{complaint.id}").text
+    # whoever reads it sees who answers it (the answer asks a reason: it was left out of "waiting for")
+    assert 'data-testid="waiting-for"' in client.get(f"/complaints/{complaint.id}").text
     # the answer, and numbers written with slashes or doubled spaces, are hidden the same way
     slashed = "/".join(req.nik[i:i + 4] for i in range(0, 16, 4))
     answer = f"Sudah kami cek data NIK {slashed} dan  {'  '.join(req.nik[i:i + 4] for i in range(0, 16, 4))}."
