@@ -102,3 +102,15 @@ def test_the_course_form_names_each_module_kind_in_words(client, login_as, make_
     login_as("hr")
     page = client.get(f"/training/courses/{course.id}/edit").text
     assert 'Modul 1 <span class="badge text-bg-light border">Teks</span>' in page
+
+
+def test_the_e_learning_opens_only_after_the_sign_off(client, login_as, users, make_elearning, enrol):
+    """Typed in before the sign-off, the course page said the enrolment was "no longer in progress" and
+    offered its modules."""
+    enrolment = enrol(make_elearning(), users["asn"], "requested")
+    login_as("asn")
+    for path in ("learn", f"modules/{enrolment.course.modules[0].id}"):
+        response = client.get(f"/training/enrolments/{enrolment.id}/{path}")
+        assert response.status_code == 303 and response.headers["Location"].endswith(
+            f"/training/enrolments/{enrolment.id}"), path
+    assert "terbuka setelah Camat mengesahkan" in client.get(f"/training/enrolments/{enrolment.id}").text

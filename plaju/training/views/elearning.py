@@ -27,7 +27,13 @@ def _learner_enrolment(enrolment_id: int) -> Enrolment:
         abort(403)
     if not enrolment.course.is_elearning:
         abort(404)
+    if enrolment.state in NOT_OPEN_YET:  # typed or bookmarked: the enrolment's page says what comes first
+        flash(_("The e-learning opens after the Camat has signed off the enrolment."), "info")
+        abort(redirect(url_for("training.enrolment", enrolment_id=enrolment.id), 303))
     return enrolment
+
+
+NOT_OPEN_YET = ("requested", "approved")
 
 
 @bp.get("/enrolments/<int:enrolment_id>/learn")
