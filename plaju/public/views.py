@@ -23,7 +23,7 @@ def _find(code: str) -> DocumentRequest | None:
     return db.session.scalars(select(DocumentRequest).where(DocumentRequest.tracking_code == normal)).first()
 
 
-@bp.get("/track")
+@bp.get("/track", strict_slashes=False)  # "/track/" typed from a printed receipt finds the form too
 @limiter.limit(_limit)
 def track_form():
     code = (request.args.get("code") or "").strip()

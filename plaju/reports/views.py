@@ -1,6 +1,6 @@
 """/reports/: the service dashboard, the competence dashboard and the monthly report (page, XLSX, PDF),
 each with its tables as CSV. For the Camat, the Sekcam, the section heads and HR; a refusal is audited."""
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..audit import record as audit
@@ -173,6 +173,12 @@ def _types():
 def _service_board(types):
     filters = parse_service_filters(request.args, {t.id for t in types})
     return service_dashboard(filters)
+
+
+@bp.get("/")
+def index():
+    """/reports/ typed in: the reports' first page (the navigation's link)."""
+    return redirect(url_for(".layanan"))
 
 
 @bp.get("/layanan")

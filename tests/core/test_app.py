@@ -140,3 +140,11 @@ def test_demo_history_reads_in_time_order(app, db):
 def test_numbers_too_large_for_the_database_are_not_a_crash(client, login_as, path):
     login_as("admin")
     assert client.get(path).status_code in (200, 403, 404)
+
+
+def test_addresses_typed_with_a_trailing_slash_lead_somewhere(client, login_as):
+    """/track/ from a receipt and /reports/ typed in answered 404."""
+    assert client.get("/track/").status_code == 200
+    login_as("kasi")
+    response = client.get("/reports/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/reports/layanan")
