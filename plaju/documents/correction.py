@@ -29,10 +29,14 @@ def send_back_note(req: DocumentRequest) -> str:
     return req.correction_note if req.state in (CORRECTABLE_STATE, "awaiting_signature") else ""
 
 
-def may_correct(req: DocumentRequest, actions) -> bool:
-    """`actions`: what the engine offers the person on this request (`available`), as the page has them."""
-    return (req.state == CORRECTABLE_STATE and req.type.camat_signs
-            and any(a.trigger == SUBMIT_STEP and not a.blocked for a in actions))
+def may_correct(req: DocumentRequest, actions, actor) -> bool:
+    """Who may submit the letter for signature (`actions`: what the engine offers them on this request, as the
+    page has them), or the counter clerk who took it in, putting their own typo right; while it is processed.
+    Either is then kept from signing it (workflow: not_by)."""
+    if req.state != CORRECTABLE_STATE or not req.type.camat_signs:
+        return False
+    took_it_in = req.created_by_id == actor.id and actor.has_role("clerk")
+    return took_it_in or any(a.trigger == SUBMIT_STEP and not a.blocked for a in actions)
 
 
 def name_fault(name: str) -> str | None:
@@ -56,9 +60,9 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
     try:
         row = lock_row(DocumentRequest, req.id)
         db.session.refresh(row)
-        if not may_correct(row, available(row, actor)):
-            raise NotAllowed(_("Only who may submit this request for the Camat's signature can correct its "
-                               "letter, and only while it is being processed."))
+        if not may_correct(row, available(row, actor), actor):
+            raise NotAllowed(_("Only the clerk who took this request in, or who may submit it for the Camat's "
+                               "signature, can correct its letter, and only while it is being processed."))
         if row.version != version:
             raise stale_page(DOCUMENT_FLOW, row, actor)
         name = row.name if name is None else " ".join(name.split())

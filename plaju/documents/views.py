@@ -248,7 +248,7 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             "error": error, "done": done, "show_nik": show_nik,
             "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
             "send_back": correction.send_back_note(req), "signer_note": signer_note(req),
-            "may_correct": correction.may_correct(req, actions),
+            "may_correct": correction.may_correct(req, actions, current_user),
             "correction_sent": correction_sent,
             "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req),
             "waiting_for": waiting_for(req),

@@ -73,7 +73,7 @@ def test_a_correction_is_refused_when_stale_blank_unchanged_or_not_theirs(client
     assert outcomes and set(outcomes) == {"refused"}
     # the history says the refusal's words were told to the one refused: its reader is not that "Anda"
     history = client.get(f"/documents/{req.id}").text
-    assert "Ditolak · pesan kepadanya: Hanya yang berwenang mengajukan" in history
+    assert "Ditolak · pesan kepadanya: Hanya petugas yang menerima permohonan ini" in history
 
 
 def test_a_typo_in_the_applicants_name_is_corrected_before_the_signature(client, login_as, db, users, make_request):
@@ -232,3 +232,23 @@ def test_a_corrected_name_shows_at_once_beside_the_panel_and_in_the_history(clie
     assert saved.status_code == 200 and "documents-changed" in saved.headers.get("HX-Trigger", "")
     card = text.split('<div id="people" hx-swap-oob="true">')[1]
     assert "Dewi Lestari" in card and "Dewi Lestrai" not in card
+
+
+def test_the_clerk_who_took_it_in_puts_her_own_typo_right_and_may_not_then_sign(client, login_as, db, users,
+                                                                                make_request):
+    """The counter typed "Dewi Lestrai": the Kasi could not send it back to her, and she had no form to
+    correct it. Another clerk still may not."""
+    req = make_request("processing", "domisili", name="Dewi Lestrai")
+    assert req.created_by_id == users["clerk"].id
+    login_as("clerk")
+    assert 'data-testid="correct-letter"' in client.get(f"/documents/{req.id}").text
+    saved = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": req.version, "name": "Dewi Lestari", "address": req.address, "purpose": req.purpose})
+    assert saved.status_code == 200 and fresh(db, req).name == "Dewi Lestari"
+    assert fresh(db, req).corrector_ids == str(users["clerk"].id)
+    from tests.support import make_user
+    make_user("clerk2", "clerk")
+    login_as("clerk2")
+    refused = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": fresh(db, req).version, "name": "Dewi L.", "address": req.address, "purpose": req.purpose})
+    assert refused.status_code == 403 and fresh(db, req).name == "Dewi Lestari"
