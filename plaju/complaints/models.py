@@ -34,4 +34,4 @@ class Complaint(db.Model):
     request: Mapped[DocumentRequest] = relationship(lazy="joined", innerjoin=True)
 
     def __str__(self):
-        return f"{self.request.tracking_code} #{self.id}"
+        return f"{self.kind} {self.request.tracking_code} {self.received_at:%Y-%m-%d}"

@@ -40,7 +40,7 @@ _complaint_path = path_by_id("complaints.detail", "complaint_id")
 
 COMPLAINT_FLOW = register(Spec(
     name="complaint", model=Complaint, initial="open", states=STATES, steps=STEPS,
-    describe=lambda c: f"{c.request.tracking_code} #{c.id}", due=lambda c: c.due_at,
+    describe=lambda c: _named(c.kind, c.request.tracking_code, c.received_at), due=lambda c: c.due_at,
     kind_label=_l("Complaints and suggestions"),
     summary=lambda c: {"code": c.request.tracking_code, "type": c.request.type.name,
                        "name": (c.body[:60] + "...") if len(c.body) > 60 else c.body},
@@ -64,10 +64,17 @@ def _complaint_names(ids) -> dict:
     from ..documents.models import DocumentRequest
     from ..extensions import db
     numbers = [int(i) for i in ids if str(i).isdigit()]
-    rows = db.session.execute(select(Complaint.id, DocumentRequest.tracking_code)
+    rows = db.session.execute(select(Complaint.id, Complaint.kind, DocumentRequest.tracking_code, Complaint.received_at)
                               .join(DocumentRequest, DocumentRequest.id == Complaint.request_id)
                               .where(Complaint.id.in_(numbers)))
-    return {str(i): f"{code} #{i}" for i, code in rows}
+    return {str(i): _named(kind, code, at) for i, kind, code, at in rows}
+
+
+def _named(kind: str, code: str, received_at) -> str:
+    """"Pengaduan PLJ-4CMFV-WEEWZ, 1 Des 2026": what it is, about which request, when it came (not "#2")."""
+    from ..i18n import date_text
+    from ..timeutil import to_wib
+    return f"{dict(KINDS).get(kind, kind)} {code}, {date_text(to_wib(received_at).date(), 'd MMM yyyy')}"
 
 
 vocabulary.describe_subjects("complaint", _complaint_names)

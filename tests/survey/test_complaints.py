@@ -185,3 +185,13 @@ def test_a_nik_typed_into_a_complaint_is_shown_only_to_who_may_see_a_nik(client,
     client.post("/logout")
     public = client.get(f"/track/{req.tracking_code}").text
     assert "Sudah kami cek data NIK" in public and slashed not in public
+
+
+def test_a_complaint_is_named_by_what_it_is_and_when_it_came_not_by_its_number(client, db, make_request,
+                                                                                 login_as):
+    req = make_request("processing")
+    client.post(f"/track/{req.tracking_code}/complaint",
+                data={"kind": "complaint", "body": "Belum ada kabar sama sekali."})
+    login_as("hr")
+    log = client.get("/audit/").text
+    assert f"Pengaduan {req.tracking_code}, " in log and f"{req.tracking_code} #" not in log
