@@ -14,6 +14,7 @@ from ..extensions import db
 from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..notify.citizen import phone_channel
 from ..timeutil import today_wib
 from ..workflow import Refused
 from ..workflow.engine import lock_for_step
@@ -168,7 +169,7 @@ def new():
     return render_page_or_block("documents/new.html", "checklist" if request.args.get("part") == "checklist"
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
                                 errors=errors, twin_id=twin_id, max_mb=uploads.max_bytes() // (1024 * 1024),
-                                **_subject_context(request.form)), status
+                                messages_on=phone_channel() is not None, **_subject_context(request.form)), status
 
 
 def _file_fault(form, errors: dict) -> None:
@@ -248,6 +249,7 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             "error": error, "done": done, "show_nik": show_nik,
             "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
             "send_back": correction.send_back_note(req), "signer_note": signer_note(req),
+            "messages_on": phone_channel() is not None,
             "may_correct": correction.may_correct(req, actions, current_user),
             "correction_sent": correction_sent,
             "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req),

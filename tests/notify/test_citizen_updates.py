@@ -332,3 +332,17 @@ def test_two_sweeps_at_the_same_moment_give_one_date_and_one_message(app, form_g
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.channel == "form_gateway")) == 1
     assert len(form_gateway.requests) == 1 and fresh(db, req).revised_due_at is not None
+
+
+def test_the_counter_is_told_when_no_message_can_reach_the_citizen(request, client, login_as, db, make_request):
+    """Staff told citizens "you'll get a WhatsApp" while no gateway was set up and nothing was sent."""
+    login_as("clerk")
+    req = make_request("processing", "sktm")
+    req.contact_consent_at = req.received_at
+    db.session.commit()
+    assert "Pesan ke pemohon belum diaktifkan" in client.get("/documents/new").text
+    assert "pesan belum diaktifkan di kantor ini" in client.get(f"/documents/{req.id}").text
+    request.getfixturevalue("form_gateway")  # with a gateway, the form promises what will happen
+    page = client.get("/documents/new").text
+    assert "Pesan ke pemohon belum diaktifkan" not in page
+    assert "pesan belum diaktifkan di kantor ini" not in client.get(f"/documents/{req.id}").text
