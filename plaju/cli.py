@@ -45,6 +45,8 @@ def seed_demo():
 @with_appcontext
 def demo(host, port):
     """Migrate, seed and serve on http://127.0.0.1:5000: the one command a newcomer needs."""
+    if not current_app.config.get("PUBLIC_URL"):  # the demo letters' check links lead to this server
+        current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
     upgrade(revision="heads")
     _seed(current_app.config["DEMO_PASSWORD"])
     app = current_app._get_current_object()
