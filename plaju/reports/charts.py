@@ -11,8 +11,16 @@ BULAN_SINGKAT = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", 
 
 
 def month_label(month: str) -> str:
-    """'2026-03' -> 'Mar 26'."""
-    return f"{BULAN_SINGKAT[int(month[5:7]) - 1]} {month[2:4]}"
+    """'2026-03' -> 'Mar 2026' ("Mar 26" read as the 26th of March)."""
+    return f"{BULAN_SINGKAT[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def axis_labels(months: list[str]) -> list[str]:
+    """A chart's month axis on a phone: the month alone, with its year at the first label written and at
+    each January, so the labels fit the width: 'Feb 2026', 'Apr', ..., 'Des'."""
+    first = next((i for i in range(len(months)) if _labelled(i, len(months))), 0)
+    return [month_label(m) if m.endswith("-01") or i == first else BULAN_SINGKAT[int(m[5:7]) - 1]
+            for i, m in enumerate(months)]
 
 
 def _nice_max(value: float) -> float:

@@ -150,7 +150,7 @@ def _service_tables(board) -> dict:
 
 
 def _service_charts(board) -> dict:
-    labels = [charts.month_label(m) for m in board.months]
+    labels = charts.axis_labels(board.months)
     stats = [board.by_month[m] for m in board.months]
     to_hours = [None if s.service_median is None else s.service_median / 60 for s in stats]
     p90 = [None if s.service_p90 is None else s.service_p90 / 60 for s in stats]
@@ -240,7 +240,7 @@ def _competence_charts(data) -> dict:
     rows = data["units"]
     return {
         "units": charts.hbar_chart([r.name for r in rows], [r.reached_percent for r in rows]),
-        "trend": charts.bar_chart([charts.month_label(f"{data['year']}-{t['month']:02d}") for t in data["trend"]],
+        "trend": charts.bar_chart(charts.axis_labels([f"{data['year']}-{t['month']:02d}" for t in data["trend"]]),
                                   [t["percent"] for t in data["trend"]], top=100),
         "kinds": charts.bar_chart([label for _c, label, _jp in data["by_kind"]], [jp for *_x, jp in data["by_kind"]]),
     }
