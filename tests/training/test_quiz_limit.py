@@ -114,11 +114,18 @@ def test_a_course_s_jp_stay_as_enrolled_and_an_older_form_does_not_save_over_a_n
     enrol(course, users["hr"], "approved")
     raised = client.post(url, data={**form, "title": "E-learning Komunikasi Publik", "jp": "500",
                                     "seen": seen_on(client, url)})
-    assert raised.status_code == 422 and "JP tidak dapat diubah" in raised.text
+    assert raised.status_code == 422 and "tidak dapat diubah: JP" in raised.text
+    # nor turned into another kind of course (a classroom one into the office's e-learning needed no
+    # certificate); what does not change the count still may
+    made_internal = client.post(url, data={**form, "title": "E-learning Komunikasi Publik", "internal": "y",
+                                           "seen": seen_on(client, url)})
+    assert made_internal.status_code == 422
+    assert client.post(url, data={**form, "title": "E-learning Komunikasi Publik", "place": "Aula Kecamatan",
+                                  "seen": seen_on(client, url)}).status_code == 302
     db.session.expire_all()
     row = db.session.get(Course, course.id)
     assert (row.jp, row.provider, row.title) == (6, course.provider, "E-learning Komunikasi Publik")
     refusals = db.session.scalars(select(AuditEvent.action).where(AuditEvent.outcome == "refused")).all()
-    assert refusals == ["training_course.update", "training_course.update"]
+    assert refusals == ["training_course.update"] * 3
     # a form without its fingerprint is as stale as an old one: leaving the field out skips nothing
     assert client.post(url, data={**form, "title": "Tanpa sidik"}).status_code == 409

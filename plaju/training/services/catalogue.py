@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from ... import once
 from ...audit import record as audit
+from ...audit import vocabulary
 from ...extensions import db
 from ...i18n import gettext as _
 from ...workflow import Conflict, Invalid
@@ -100,16 +101,24 @@ def _check_edit(course: Course, values: dict, actor, seen: str | None) -> None:
         refuse(Conflict(_("The course was changed after you opened this form: it is shown below as it is now. "
                           "Your changes were not saved; enter them again if still wanted.")),
                "training_course.update", actor, "training_course", course.id)
-    if values.get("jp") != course.jp:
-        # people enrolled for the JP the course stated, and they are credited from it when signed off:
-        # changing it afterwards would change what their training counts, HR's own included
+    changed = [name for name in FIXED_ONCE_ENROLLED if values.get(name) != getattr(course, name)]
+    if changed:
+        # people enrolled for the course as it stated itself, and are credited and completed by it: changing
+        # how (its JP, its method, who runs and signs it, its dates) would change what their training counts,
+        # HR's own included (a classroom course turned into the office's e-learning needed no certificate)
         enrolled = db.session.scalar(select(func.count()).select_from(Enrolment).where(
             Enrolment.course_id == course.id, Enrolment.state.not_in(("declined", "withdrawn"))))
         if enrolled:
-            refuse(Invalid(_("The JP cannot change once people are enrolled (%(n)s): they enrolled for "
-                             "%(jp)s JP and are credited the course's JP. For other JP, add a new course.",
-                             n=enrolled, jp=course.jp), code="jp"),
+            names = ", ".join(vocabulary.field_label("training_course", name) for name in changed)
+            refuse(Invalid(_("Once people are enrolled (%(n)s), what their training counts by cannot change: "
+                             "%(fields)s. For other terms, add a new course.", n=enrolled, fields=names),
+                           code="fixed"),
                    "training_course.update", actor, "training_course", course.id)
+
+
+# what an enrolment is credited and completed by: fixed once anyone is enrolled
+FIXED_ONCE_ENROLLED = ("jp", "method", "internal", "routine", "starts_on", "ends_on", "pass_mark", "min_attendance",
+                       "certificate_signer_id")
 
 
 def add_module(course: Course, values: dict, actor, stored=None, once_token: str | None = None) -> Module:
