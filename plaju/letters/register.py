@@ -7,6 +7,7 @@ for it; on SQLite every transaction began IMMEDIATE and already holds the single
 """
 import re
 import secrets
+import unicodedata
 
 from flask import current_app
 from sqlalchemy import and_, func, select
@@ -24,6 +25,17 @@ CODE_LENGTH = 12
 
 class NumberRefused(ValueError):
     pass
+
+
+def next_number(classification: str, year: int) -> tuple[int, str]:
+    """The register's next serial and its number, in the caller's transaction. A number already taken by a
+    letter numbered from an outside register (a paper agenda book of the same format) is passed over: the
+    register never gives one number twice."""
+    while True:
+        serial = next_serial(year)
+        number = format_number(classification, serial, year)
+        if not db.session.scalar(select(Letter.id).where(func.upper(Letter.number) == number.upper())):
+            return serial, number
 
 
 def next_serial(year: int) -> int:
@@ -50,13 +62,21 @@ def format_number(classification: str, serial: int, year: int) -> str:
     return pattern.format(klasifikasi=classification or "000", serial=serial, year=year)
 
 
+EXTERNAL_NUMBER = re.compile(r"[A-Za-z0-9./()\- ]+")
+
+
 def check_external(number: str, subject: tuple[str, int] | None = None) -> str:
     """A number from an outside register: trimmed (no space around "/", no full stop after it), not empty,
     and not in the register or waiting on another letter in any spelling ("/plj/" is "/PLJ/"). `subject`:
     the letter it is for (its own waiting number is not another's)."""
-    number = re.sub(r"\s*/\s*", "/", " ".join((number or "").split())).rstrip(" .,;:")
+    # one spelling for one number: compatibility forms folded (a full-width slash is a slash), and only
+    # what a register writes is accepted (a Cyrillic "Р" or an invisible character made a second "PLJ")
+    number = unicodedata.normalize("NFKC", number or "")
+    number = re.sub(r"\s*/\s*", "/", " ".join(number.split())).rstrip(" .,;:")
     if not number or len(number) > 80:
         raise NumberRefused(_("Enter the letter number from the other register (at most 80 characters)."))
+    if not EXTERNAL_NUMBER.fullmatch(number):
+        raise NumberRefused(_("A letter number has letters A-Z, digits and . / - ( ) only."))
     key = number.upper()
     waiting = select(LetterExternalNumber.id).where(func.upper(LetterExternalNumber.number) == key)
     if subject is not None:

@@ -139,8 +139,7 @@ def issue(subject_name: str, entity, ctx) -> Letter:
         serial = None
         db.session.delete(external)
     else:
-        serial = register.next_serial(year)
-        number = register.format_number(draft.classification, serial, year)
+        serial, number = register.next_number(draft.classification, year)
     code = register.new_check_code()
     signature = signature_of(actor, ctx.delegation)
     pdf = render(draft.content, signature, issued_at=now, number=number, check_url=check_url(code),
@@ -181,6 +180,8 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
             after = register.check_external(number, (subject_name, entity.id))
         except register.NumberRefused as refused:
             db.session.rollback()
+            audit.refused("letter.external_number", actor=actor, subject_type=subject_name, subject_id=entity.id,
+                          reason=f"[input:number] {refused}")
             raise LetterRefused(str(refused)) from None
         if row is None:
             row = LetterExternalNumber(subject_type=subject_name, subject_id=entity.id, number=after,

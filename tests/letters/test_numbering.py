@@ -87,6 +87,32 @@ def test_an_outside_number_is_one_number_in_any_spelling_and_outdates_an_open_si
     assert numbers == ["400.12/0010/PLJ/2026", "400.12/0011/PLJ/2026"]
 
 
+def test_the_register_passes_over_a_number_an_outside_register_took_and_look_alikes_are_refused(
+        db, client, login_as, make_request, users, sign):
+    """A Kasi recorded the office's own next number from the paper agenda book: the next signature of that
+    class failed with a 500, again and again. Look-alike characters made a second "400.12/0010/PLJ"."""
+    from plaju.audit.models import AuditEvent
+    first = make_request("awaiting_signature", "ahli-waris")
+    year = first.received_at.year
+    login_as("kasi")
+    client.post(f"/letters/external-number/document/{first.id}", data={"number": f"400.12/0001/PLJ/{year}"})
+    take_action(first, "sign", users["camat"], version=first.version, password=PASSWORD)
+    _req, letter = sign("domisili")  # the register's own first 400.12 number is taken: it goes on
+    assert letter.number == f"400.12/0002/PLJ/{year}" and letter.serial == 2
+    other = make_request("awaiting_signature", "sktm")
+    for spelling in (f"400.12/0003/\u0420LJ/{year}", f"400.12/0003/P\u200cLJ/{year}",
+                     f"400.12/0003/PLJ/{year}\u00ad"):
+        page = client.post(f"/letters/external-number/document/{other.id}", data={"number": spelling},
+                           follow_redirects=True).get_data(as_text=True)
+        assert "hanya huruf A-Z" in page, repr(spelling)
+    full_width = client.post(f"/letters/external-number/document/{other.id}",
+                             data={"number": f"400.12\uff0f0001/PLJ/{year}"}, follow_redirects=True)
+    assert "sudah tercatat" in full_width.get_data(as_text=True)  # folded to a slash: the same number
+    refusals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.external_number",
+                                                           AuditEvent.outcome == "refused")).all()
+    assert len(refusals) == 4
+
+
 @pytest.mark.postgres
 def test_two_signatures_at_the_same_moment_never_share_a_number_and_leave_no_gap(app, db):
     if not is_postgres():
