@@ -185,11 +185,11 @@ def todo_actions(entity, actor) -> list[Action]:
 
 def stale_page(spec: Spec, entity, actor=None) -> Conflict:
     """The refusal of a page older than the record: who changed it last, and how, in their words."""
-    # the last change of the record: a step, or an area's own edit of it (a letter corrected), never a view
+    # the last change of the record: a step, or an edit of it (a letter corrected, its number recorded), never
+    # a view
     last = db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == spec.name,
                                  AuditEvent.subject_id == str(entity.id), AuditEvent.outcome == "ok",
-                                 AuditEvent.action.startswith(f"{spec.name}."),
                                  AuditEvent.action.not_in(vocabulary.data_access_actions()),
                                  or_(AuditEvent.to_state.is_not(None), AuditEvent.changes.is_not(None)))
         .order_by(AuditEvent.seq.desc()).limit(1)).first()

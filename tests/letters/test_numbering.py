@@ -77,9 +77,10 @@ def test_an_outside_number_is_one_number_in_any_spelling_and_outdates_an_open_si
     page = client.post(f"/letters/external-number/document/{third.id}", data={"number": "400.12/0011/plj/2026"},
                        follow_redirects=True).get_data(as_text=True)
     assert "sudah tercatat dalam buku agenda" in page
-    with pytest.raises(Conflict):  # the signer's page showed the letter before its number changed
+    with pytest.raises(Conflict) as stale:  # the signer's page showed the letter before its number changed
         take_action(db.session.get(type(second), second.id), "sign", users["camat"], version=opened,
                     password=PASSWORD)
+    assert "mencatat nomor surat dari register luar" in str(stale.value.message)
     db.session.rollback()
     row = db.session.get(type(second), second.id)
     take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
