@@ -169,11 +169,16 @@ def actions_for(req: DocumentRequest, user) -> list:
 
 
 def take_action(req: DocumentRequest, trigger: str, actor, *, version, comment=None, password=None,
-                ticked=None, missing=None, fields=None, evidence=None, confirmed=False) -> DocumentRequest:
+                ticked=None, missing=None, fields=None, evidence=None, evidence_refused=None,
+                confirmed=False) -> DocumentRequest:
+    """`evidence_refused`: why a file sent with the step could not be taken (the step refuses it, with its
+    other faults)."""
     data = {"holidays": holiday_set(), "ticked": sorted(ticked or ()), "missing": sorted(missing or ()),
             "fields": dict(fields or {}), "confirmed": confirmed}
     if evidence is not None:
         data["evidence"] = evidence
+    if evidence_refused:
+        data["evidence_refused"] = evidence_refused
     return fire(req, trigger, actor, expected_version=version, comment=comment, password=password, data=data)
 
 

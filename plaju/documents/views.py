@@ -285,7 +285,7 @@ def timeline(request_id):
 def _take_step(req, trigger_name, actor, form):
     return svc.take_action(req, trigger_name, actor, version=form.version, comment=form.comment,
                            password=form.password, ticked=form.ticked, missing=form.missing, fields=form.fields,
-                           evidence=form.upload, confirmed=form.confirmed)
+                           evidence=form.upload, evidence_refused=form.upload_refused, confirmed=form.confirmed)
 
 
 def _load_for_step(request_id: int) -> DocumentRequest:

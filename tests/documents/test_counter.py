@@ -404,11 +404,14 @@ def test_a_bad_power_of_attorney_scan_is_said_with_the_form_s_other_faults(clien
                       id_number=make_nik(date(1990, 3, 3), True, 7), evidence=bad)
     text = page.get_data(as_text=True)
     assert page.status_code == 422 and "Isikan nama orang" in text and "Dokumen belum diserahkan" in text
-    assert "PDF" in text  # the scan's own fault, as uploads words it
+    assert "surat-kuasa.pdf bukan berkas" in text  # the scan's own fault, as uploads words it
+    # the attorney ticked as checked and everything else right: the scan that cannot be taken still stops it
     complete = _hand_over(client, req, who="other", name="Anak Sulung", relation="anak", id_kind="ktp",
-                          id_number=make_nik(date(1990, 3, 3), True, 7),
+                          id_number=make_nik(date(1990, 3, 3), True, 7), attorney="1",
                           evidence=(io.BytesIO(b"MZ not a scan at all"), "surat-kuasa.pdf"))
-    assert complete.status_code == 422 and "Dokumen belum diserahkan" in complete.get_data(as_text=True)
+    said = complete.get_data(as_text=True)
+    assert complete.status_code == 422 and "Dokumen belum diserahkan" in said
+    assert "surat-kuasa.pdf bukan berkas" in said and "harus membawa surat kuasa" not in said
     assert fresh(db, req).state == "ready"
     assert count_rows(db, DocumentHandover) == 0 and count_rows(db, DocumentAttachment) == 0
     refusals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.hand_over")).all()
