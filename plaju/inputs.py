@@ -14,7 +14,8 @@ A refusal is a 400 (query string, header) or 422 (form) page or HTMX alert in Ba
 stores nothing else.
 
 `hide_id_numbers()` is the rule for free text the public wrote (a complaint, a survey comment) shown to
-readers who may not see a NIK: any stretch of ten digits or more is hidden, whatever separates them.
+readers who may not see a NIK: any stretch of ten digits or more is hidden, whatever (short of letters)
+separates them.
 
 `digits_only()` is the rule for NIK, NIP and phone numbers: spaces, dots and dashes are removed and
 only the ASCII digits 0-9 are accepted (Unicode has other digits, e.g. Arabic-Indic or full-width,
@@ -152,9 +153,11 @@ def init_app(app) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, guard_request)
 
 
-# ten digits or more with at most three other characters (not letters, not a line break) between two of
-# them: a NIK or a phone number however it was typed ("1671,0101,..." "1671 - 0102 - ..." "(0711) 512...")
-_ID_NUMBER = re.compile(r"\d(?:(?:[^\w\n]|_){0,3}\d){9,}")
+# ten digits or more with at most six other characters (not letters) between two of them, line breaks
+# included, and an O, I or l standing for a digit between two digits: a NIK or a phone number however it was
+# typed ("1671,0101,..." "0812 ,  3456" "1671 -- 0102" "(0711) 512..." one group per line, "1671O812...")
+_ID_DIGIT = r"(?:\d|(?<=\d)[OoIl](?=\d))"
+_ID_NUMBER = re.compile(rf"\d(?:(?:[^\w]|_){{0,6}}{_ID_DIGIT}){{9,}}")
 
 
 def hide_id_numbers(text: str) -> str:
