@@ -81,7 +81,7 @@ def batches(search, *, stop: int | None = None):
         if limit <= 0:
             return
         events = list(db.session.scalars(search.statement(before=before, limit=limit)))
-        rows = [row(line) for line in sentences.render(events, subjects=True, whole=True)]
+        rows = [row(line) for line in sentences.render(events, subjects=True, whole=True, hide_numbers=True)]
         before = events[-1].seq if events else None
         db.session.commit()
         if not rows:

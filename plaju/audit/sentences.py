@@ -50,6 +50,7 @@ class Change:
     label: str
     before: str
     after: str
+    name: str = ""  # the field, as stored
 
 
 @dataclass
@@ -236,9 +237,10 @@ def _named_values(changes) -> dict[str, dict]:
     return {name: _NAMED_FIELDS[name](sorted(found)) for name, found in ids.items() if found}
 
 
-def render(events, *, subjects: bool = False, whole: bool = False) -> list[Sentence]:
+def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers: bool = False) -> list[Sentence]:
     """One sentence per event, in the order given. `subjects` also names each event's object; `whole`
-    writes values in full where a screen shortens them (an export: file fingerprints)."""
+    writes values in full where a screen shortens them (an export: file fingerprints); `hide_numbers` hides
+    a NIK or phone number typed into free text (a reason, an answer) from a reader who may not see one."""
     events = list(events)
     if not events:
         return []
@@ -299,12 +301,29 @@ def render(events, *, subjects: bool = False, whole: bool = False) -> list[Sente
                                                               value_labels(e.subject_type, name))
             label, values = known
             line.changes.append(Change(label, _value(name, before, users, when, named, values, whole),
-                                       _value(name, after, users, when, named, values, whole)))
+                                       _value(name, after, users, when, named, values, whole), name))
         if subjects and e.subject_type:  # unnamed: its kind in words and its number ("Plh/Plt #3")
             line.subject = names.get(e.subject_type, {}).get(e.subject_id) or (
                 f"{kind_label(e.subject_type)} #{e.subject_id}" if e.subject_id else kind_label(e.subject_type))
+        if hide_numbers:
+            _hide_numbers(line)
         lines.append(line)
     return lines
+
+
+# what people type in their own words, where a NIK may turn up: only these are hidden, never a NIP, a
+# letter's number or a file's fingerprint (a hex fingerprint often holds ten digits in a row)
+FREE_TEXT_FIELDS = frozenset({"answer", "body", "note", "purpose", "address", "reason"})
+
+
+def _hide_numbers(line: Sentence) -> None:
+    from ..inputs import hide_id_numbers
+    line.reason = line.reason and hide_id_numbers(line.reason)
+    line.comment = line.comment and hide_id_numbers(line.comment)
+    for change in line.changes:
+        if change.name in FREE_TEXT_FIELDS:
+            change.before = hide_id_numbers(change.before) if isinstance(change.before, str) else change.before
+            change.after = hide_id_numbers(change.after) if isinstance(change.after, str) else change.after
 
 
 # Events of the shared parts (sign-in, accounts, Plh/Plt): not an area, so described here.

@@ -48,7 +48,8 @@ def _search_page(search, status=200):
         if len(events) > PAGE:
             events = events[:PAGE]
             next_before = events[-1].seq
-        lines = sentences.render(events, subjects=True)
+        # its readers (HR, the admin, the Camat) may not see a NIK: one typed into a reason is hidden too
+        lines = sentences.render(events, subjects=True, hide_numbers=True)
         # each object links its timeline: the route built once per page, then only the object changes
         prefix = url_for(".timeline", subject_type="-", subject_id="-")[:-3]
         kinds = {}

@@ -199,9 +199,10 @@ def returned_at(req: DocumentRequest) -> datetime | None:
         AuditEvent.to_state == "returned", AuditEvent.outcome == "ok"))
 
 
-def timeline(req: DocumentRequest) -> list:
-    """The request's history as sentences, refused attempts included (who tried what, and why not)."""
-    return sentences.render(history_for(req))
+def timeline(req: DocumentRequest, reader=None) -> list:
+    """The request's history as sentences, refused attempts included (who tried what, and why not); a NIK
+    typed into a reason is hidden from a reader who may not see one."""
+    return sentences.render(history_for(req), hide_numbers=reader is not None and not reader.has_role(*FULL_NIK))
 
 
 # ---- the SLA sweep ---------------------------------------------------------------------------

@@ -252,7 +252,7 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             "messages_on": phone_channel() is not None,
             "may_correct": correction.may_correct(req, actions, current_user),
             "correction_sent": correction_sent,
-            "timeline": Lazy(lambda: svc.timeline(req)), "used_now": svc.clock_used_now(req),
+            "timeline": Lazy(lambda: svc.timeline(req, current_user)), "used_now": svc.clock_used_now(req),
             "waiting_for": waiting_for(req),
             "subject_rows": Lazy(lambda: subjects.summary(req.type.subject_kind, req.subject, show_nik)),
             "handover_relations": handover.RELATIONS, "handover_id_kinds": handover.ID_KINDS,

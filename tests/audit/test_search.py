@@ -441,3 +441,22 @@ def test_every_kind_of_object_reads_by_its_name_or_its_kind_in_words(db, users, 
     assert shown[0].startswith("Plh. ") and users["sekcam"].full_name in shown[0]
     assert shown[1] == "Surat Keterangan Uji"
     assert shown[2] == "Permohonan dokumen" and shown[3] == "Ekspor log audit #7", shown
+
+
+def test_a_nik_typed_into_a_reason_is_hidden_in_the_log_and_from_readers_of_no_nik(db, client, users, login_as,
+                                                                                    take_in):
+    """The log's readers (HR, the admin, the Camat) may not see a NIK; one typed into a step's reason showed
+    in full in /audit/, its export and the request's history for the Camat."""
+    from plaju.documents.services import take_action
+    req = take_in()
+    take_action(req, "verify", users["clerk"], version=req.version)
+    req = db.session.get(type(req), req.id)
+    take_action(req, "return_to_citizen", users["clerk"], version=req.version,
+                comment=f"KK tidak sesuai dengan NIK {req.nik}", missing=[req.checklist_items[0]["id"]])
+    login_as("hr")
+    log = client.get("/audit/").get_data(as_text=True)
+    assert "KK tidak sesuai dengan NIK [nomor disamarkan]" in log and req.nik not in log
+    login_as("camat")
+    assert req.nik not in client.get(f"/documents/{req.id}/timeline", headers={"HX-Request": "true"}).text
+    login_as("clerk")  # who may see it reads it as written
+    assert req.nik in client.get(f"/documents/{req.id}/timeline", headers={"HX-Request": "true"}).text
