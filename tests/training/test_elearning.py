@@ -114,3 +114,12 @@ def test_the_e_learning_opens_only_after_the_sign_off(client, login_as, users, m
         assert response.status_code == 303 and response.headers["Location"].endswith(
             f"/training/enrolments/{enrolment.id}"), path
     assert "terbuka setelah Camat mengesahkan" in client.get(f"/training/enrolments/{enrolment.id}").text
+
+
+def test_hr_cannot_return_evidence_an_e_learning_never_had(db, users, make_elearning, enrol):
+    """Returned, the ASN had finished every module and the quiz and nothing left to report: stuck for good."""
+    from plaju.workflow import Invalid, available, fire
+    enrolment = enrol(make_elearning(), users["asn"], "completed")
+    assert "return_evidence" not in {a.trigger for a in available(enrolment, users["hr"]) if a.applies}
+    with pytest.raises(Invalid):
+        fire(enrolment, "return_evidence", users["hr"], expected_version=enrolment.version, comment="Bukti buram.")

@@ -234,7 +234,13 @@ def test_every_step_leaves_the_assignments_of_its_destination(db, users, spec):
             stored = {(w.trigger, f"role:{w.role}" if w.role else by_id[w.user_id], w.delegable,
                        by_id.get(w.excluded_user_id)) for w in _db.session.scalars(
                 select(WorkItem).where(WorkItem.spec == spec.name, WorkItem.entity_id == entity.id))}
-            assert stored == EXPECTED[spec.name][step.dest], (spec.name, step.trigger, source)
+            expected = EXPECTED_AFTER.get((spec.name, step.trigger), EXPECTED[spec.name][step.dest])
+            assert stored == expected, (spec.name, step.trigger, source)
+
+
+# where the kind of row a step applies to leaves other to-dos than the table's row: an e-learning of the
+# catalogue, completed by its quiz, has no evidence HR could return
+EXPECTED_AFTER = {("enrolment", "complete_elearning"): {("verify", "role:hr", False, "asn")}}
 
 
 def _someone_allowed(spec, step, entity, users):

@@ -344,8 +344,9 @@ ENROLMENT_FLOW = register(Spec(
              style="success", bulk=True),
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=HR, four_eyes=True,
              effect=_credit_jp, style="success"),
+        # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=HR,
-             four_eyes=True, comment_required=True, style="warning"),
+             guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning"),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
              who=ENROLLED_ASN, style="outline-danger", todo=False, form=("confirm",), row_form=False,
              consequence=_l("Withdrawing ends this enrolment for good: a seat already given to you goes back "
