@@ -18,7 +18,7 @@ from ..notify.citizen import phone_channel
 from ..timeutil import today_wib
 from ..workflow import Refused
 from ..workflow.engine import lock_for_step
-from ..workflow.ui import action_view, waiting_for
+from ..workflow.ui import action_view, shown_from_top, waiting_for
 from . import correction, handover, queue, subjects
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
@@ -321,7 +321,7 @@ def correct(request_id):
     # the citizen's card beside the panel shows the corrected name too (out of band), the history its line
     html = (render_page_or_block("documents/detail.html", "panel", **context)
             + render_page_or_block("documents/detail.html", "citizen", **context, oob=True))
-    return trigger(make_response(html), CHANGED)
+    return trigger(shown_from_top(make_response(html)), CHANGED)
 
 
 @bp.post("/<int:request_id>/attachments")

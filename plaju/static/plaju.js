@@ -16,3 +16,10 @@ document.addEventListener("htmx:beforeRequest", function (event) {
     document.querySelectorAll("#flash > .alert[data-status]").forEach(function (alert) { alert.remove(); });
   }
 });
+// A step refused beside its form: the swapped part may have grown or shrunk above it, and a phone's page
+// then showed something else. Bring the refusal, next to what is to be put right, into view.
+document.addEventListener("htmx:afterSettle", function (event) {
+  var refusal = event.detail && event.detail.elt && event.detail.elt.querySelector
+    ? event.detail.elt.querySelector("[data-testid=step-error]") : null;
+  if (refusal && refusal.offsetParent !== null) { refusal.scrollIntoView({block: "center"}); }
+});

@@ -205,7 +205,7 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
                 response = make_response("", 200)
                 response.headers["HX-Redirect"] = elsewhere
                 return trigger(response, event, INBOX_EVENT)
-            return trigger(render(entity, done=message), event, INBOX_EVENT)
+            return trigger(shown_from_top(render(entity, done=message)), event, INBOX_EVENT)
         flash(message, "success")
         target = request.form.get("next")
         if elsewhere:
@@ -231,6 +231,13 @@ def following_item(entity, actor) -> str | None:
         return None
     find = current_app.extensions.get("workflow_next_item")
     return find(actor, entity) if find else None
+
+
+def shown_from_top(response):
+    """A step done: its outcome is said at the top of the swapped part, which scrolls into view (from far
+    down a phone's page the answer was out of sight). A refusal keeps the place: it is said beside the form."""
+    response.headers["HX-Reswap"] = "outerHTML show:top"
+    return response
 
 
 def _discard(form: StepForm) -> None:
