@@ -112,6 +112,7 @@ def test_sktm_from_counter_to_hand_over(page):
     page.get_by_test_id("confirm-hand_over").click()
     expect(box.get_by_test_id("step-error")).to_contain_text("Isikan nama")
     expect(page.get_by_test_id("action-error")).to_be_hidden()
+    expect(box.get_by_test_id("step-error")).to_be_in_viewport()  # not left above or below the screen
     assert box.evaluate("details => details.open")
     expect(box.locator("input[name=f_who][value=other]")).to_be_checked()
     expect(box.locator("select[name=f_relation]")).to_have_value("suami")
