@@ -185,8 +185,15 @@ def test_everyone_who_corrected_a_letter_is_kept_from_signing_it_and_the_signer_
     assert refused.value.code == "four_eyes"
     login_as("camat")
     told = "Data surat diperbaiki (nama, alamat) sebelum diajukan"
-    assert told in client.get("/inbox/").text.split(req.tracking_code)[1]
+    inbox = client.get("/inbox/").text
+    assert told in inbox.split(req.tracking_code)[1]
     assert told in client.get(f"/documents/{req.id}").text
+    # the bulk confirmation says it too, with the draft to read, before the one password signs them all
+    import re
+    confirm = client.post("/inbox/confirm", data={"all": "document",
+                                                  "page_item": re.findall(r'name="page_item" value="([^"]+)"', inbox)})
+    item = confirm.text.split('data-testid="confirm-item"')[1]
+    assert told in item and 'data-testid="confirm-link"' in item
 
 
 def test_a_step_from_a_page_older_than_a_correction_names_who_corrected(client, login_as, db, users, make_request):
