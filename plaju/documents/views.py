@@ -313,7 +313,12 @@ def correct(request_id):
         db.session.rollback()
         return render_page_or_block("documents/detail.html", "panel", **_detail_context(
             _load(request_id), str(refusal.message), correction_sent=request.form)), refusal.status
-    message = _("Letter data corrected. Submit it for the Camat's signature again when it is right.")
+    if not any(a.trigger == correction.SUBMIT_STEP for a in svc.actions_for(req, current_user)):
+        message = _("Letter data corrected. The section head submits it for the Camat's signature.")  # the clerk
+    elif req.correction_note:
+        message = _("Letter data corrected. Submit it for the Camat's signature again when it is right.")
+    else:
+        message = _("Letter data corrected. Submit it for the Camat's signature when it is right.")
     if not wants_fragment():
         flash(message, "success")
         return redirect(url_for(".detail", request_id=request_id), 303)

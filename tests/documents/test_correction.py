@@ -252,6 +252,7 @@ def test_the_clerk_who_took_it_in_puts_her_own_typo_right_and_may_not_then_sign(
     saved = client.post(f"/documents/{req.id}/correct", headers=HX, data={
         "version": req.version, "name": "Dewi Lestari", "address": req.address, "purpose": req.purpose})
     assert saved.status_code == 200 and fresh(db, req).name == "Dewi Lestari"
+    assert "Kasi yang mengajukannya" in saved.text  # she does not submit it: told who does
     assert fresh(db, req).corrector_ids == str(users["clerk"].id)
     from tests.support import make_user
     make_user("clerk2", "clerk")
