@@ -73,7 +73,7 @@ def test_completion_from_the_last_day_records_the_certificate_as_printed(db, use
 
 
 def test_a_returned_certificate_file_is_kept_and_both_files_are_named_by_fingerprint(app, db, users, make_course,
-                                                                                     enrol):
+                                                                                     enrol, client, login_as):
     """HR returned a blurred certificate and the ASN sent another: the first file was deleted, and the log
     kept only file names, so an inspection could not show what HR had refused."""
     course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=24)
@@ -82,6 +82,10 @@ def test_a_returned_certificate_file_is_kept_and_both_files_are_named_by_fingerp
                 data=completion_data(course, jp="20"))
     first_file, first_sha = done.evidence_name, done.evidence_sha256
     back = fire(done, "return_evidence", users["hr"], expected_version=done.version, comment="Pindaian buram.")
+    login_as("asn")  # only the file was wrong: the form comes back with the certificate's facts as reported
+    page = client.get(f"/training/enrolments/{back.id}").text
+    assert f'name="certificate_number" maxlength="100" required value="{back.certificate_number}"' in page
+    assert 'name="certificate_jp" required value="20"' in page
     from plaju.training.demo import tiny_pdf
     from plaju.uploads import store
     from tests.training.conftest import certificate_for, pdf_upload

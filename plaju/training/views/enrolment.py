@@ -58,7 +58,17 @@ def _enrolment_context(enrolment) -> dict:
             "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment, actor()),
             "learning": learning,
             "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment),
-            "course_page": catalogue_service.may_see_course(course, actor())}
+            "course_page": catalogue_service.may_see_course(course, actor()),
+            "step_prefill": _returned_certificate(enrolment)}
+
+
+def _returned_certificate(enrolment) -> dict | None:
+    """A report HR returned for its file: the certificate's facts as reported, so only the file is sent again."""
+    if enrolment.state != "in_progress" or not enrolment.certificate_number:
+        return None
+    return {"certificate_number": enrolment.certificate_number, "certificate_issuer": enrolment.certificate_issuer,
+            "certificate_jp": enrolment.certificate_jp,
+            "certificate_date": enrolment.certificate_date.isoformat() if enrolment.certificate_date else ""}
 
 
 def _enrolment_page(enrolment, error=None, done=None, status=200):
