@@ -216,6 +216,12 @@ def test_training_outside_the_catalogue_is_reported_and_verified_the_same_way(cl
     early = dict(body, ends_on=(TODAY + timedelta(days=3)).isoformat(), evidence=pdf_upload(), form_token=new_token())
     refused = client.post("/training/external", data=early, content_type="multipart/form-data")
     assert refused.status_code == 422 and "Penyelesaian dapat dilaporkan mulai" in refused.text
+    # a file that is no PDF and a future end date: both said in one answer, not one round each
+    both = dict(body, ends_on=(TODAY + timedelta(days=3)).isoformat(), evidence=pdf_upload("sttpp.pdf", b"bukan pdf"),
+                form_token=new_token())
+    refused = client.post("/training/external", data=both, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "Penyelesaian dapat dilaporkan mulai" in refused.text
+    assert "sttpp.pdf bukan berkas" in refused.text
     blank = dict(body, evidence=pdf_upload("sttpp.pdf", tiny_pdf("")), form_token=new_token())
     assert client.post("/training/external", data=blank, content_type="multipart/form-data").status_code == 422
     assert db.session.scalar(select(func.count()).select_from(Course)) == 0

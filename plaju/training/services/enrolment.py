@@ -207,7 +207,8 @@ def enrolments_of(user_ids, states=None) -> dict[int, list[Enrolment]]:
 
 # --- training outside the catalogue ----------------------------------------------------------------
 
-def report_external(user, values: dict, stored, once_token: str | None = None) -> Enrolment:
+def report_external(user, values: dict, stored, once_token: str | None = None,
+                    file_fault: str | None = None) -> Enrolment:
     """Training done elsewhere (another agency's course, a national LMS), reported by the ASN with its
     certificate: a course kept out of the catalogue and an enrolment that starts completed, so HR
     verifies it like any other (the same facts, the same checks, the same page)."""
@@ -215,8 +216,8 @@ def report_external(user, values: dict, stored, once_token: str | None = None) -
         token = once.claim_if_given(user, once_token)
         today = today_wib()
         faults = []  # every fault at once: the ASN corrects the form in one go
-        if stored is None:
-            faults.append(("evidence", _("Upload the certificate or STTPP as evidence.")))
+        if stored is None:  # none sent, or one that could not be taken (`file_fault`, said with the rest)
+            faults.append(("evidence", file_fault or _("Upload the certificate or STTPP as evidence.")))
         if values["ends_on"] < values["starts_on"]:
             faults.append(("dates", _("The end date is before the start date.")))
         elif values["ends_on"] > today:

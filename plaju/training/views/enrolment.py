@@ -147,8 +147,11 @@ def external():
                                                                   once_token=form.form_token.data)
             except once.AlreadyDone as done:
                 return once.already_done(done.url)
-            except uploads.UploadRefused as refusal:
-                error, status = str(refusal), 422
+            except uploads.UploadRefused as refusal:  # said with the form's other faults, in one answer
+                try:
+                    enrolment_service.report_external(actor(), form.values(), None, file_fault=str(refusal))
+                except Refused as faults:
+                    error, status = str(faults.message), faults.status
             except Refused as refusal:
                 error, status = str(refusal.message), refusal.status
             else:
