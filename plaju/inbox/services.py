@@ -324,7 +324,7 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
         db.session.rollback()
         if isinstance(refusal, Conflict):
             summary = spec.summary(db.session.get(spec.model, entity_id))
-        message = refusal_text(refusal, comment)
+        message = refusal_text(refusal, comment, form_kept=False)  # the list comes back with empty rows
         if not visible and refusal.code == "role":  # e.g. a Plh whose delegation was revoked meanwhile
             message = _("This no longer waits for you: it has moved on, or the authority you had for it (such as "
                         "a Plh/Plt delegation) has ended. The list below shows what waits for you now.")

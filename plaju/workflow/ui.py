@@ -130,12 +130,13 @@ def named(entity, message: str) -> str:
     return f"{who}: {message}" if who else message
 
 
-def refusal_text(refusal: Refused, comment: str | None) -> str:
+def refusal_text(refusal: Refused, comment: str | None, form_kept: bool = True) -> str:
     """What a refused step tells its user. When someone acted first the form is gone with the old state,
-    so the reason this person had typed is quoted back rather than lost."""
+    so the reason this person had typed is quoted back rather than lost; so too wherever the answer does
+    not bring the form back as sent (`form_kept` False: a list's row)."""
     message = str(refusal.message)
     typed = (comment or "").strip()
-    if refusal.status == 409 and typed:
+    if typed and (refusal.status == 409 or not form_kept):
         message += " " + _("What you wrote, not saved: “%(text)s”", text=typed[:500])
     return message
 

@@ -230,6 +230,9 @@ def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, us
     login_as("camat")
     empty = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "  "})
     assert empty.status_code == 422 and 'data-testid="refused"' in empty.text
+    # too short, and the row comes back empty: what was typed is quoted back, not lost
+    short = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "typo"})
+    assert short.status_code == 422 and "“typo”" in short.text
     db.session.expire_all()
     assert db.session.get(DocumentRequest, doc.id).state == "awaiting_signature"
     ok = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "Nama salah eja"},
