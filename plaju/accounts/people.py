@@ -232,6 +232,11 @@ def _end_delegations_of(actor: User, delegate: User) -> None:
         audit.record("delegation.revoke", actor=actor, subject=delegation,
                      changes={"revoked": [False, True]},
                      comment=_("The stand-in no longer holds the Sekcam or Kasi role, or left."))
+        # the official away learns it now, not when nobody signs in his name
+        notify(delegation.principal, _("%(person)s no longer stands in for you", person=delegate.full_name),
+               _("%(person)s no longer holds the office that let them stand in for you (or left), so the "
+                 "appointment as your %(kind)s ended today. Appoint another if you are still away.",
+                 person=delegate.full_name, kind=delegation.kind.capitalize()), url="/people/delegations")
 
 
 def add_delegation(actor: User, principal: User, delegate: User, kind: str, starts_on: date, ends_on: date,

@@ -621,6 +621,17 @@ def test_a_stand_in_who_loses_the_role_or_leaves_stops_standing_in(client, login
     assert db.session.get(Delegation, delegation.id).revoked
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delegation.revoke")).one()
     assert event.actor_name.startswith("Admin") and "Sekcam atau Kasi" in event.comment
+    # the Camat, away, learns it now, not when nobody signs in his name
+    told = db.session.scalars(select(Notification).where(Notification.user_id == users["camat"].id)).all()
+    assert any("tidak lagi mewakili Anda" in n.subject for n in told), [n.subject for n in told]
+
+
+def test_disabling_a_supervisor_says_whose_training_hr_now_decides(client, login_as, users, db):
+    login_as("admin")
+    kasi = _fresh(db, users["kasi"])
+    page = client.post(f"/people/{kasi.id}/edit", data=_edit_form(kasi, active="0"),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "tidak dapat masuk lagi" in page and "pegawai beratasan langsung" in page
 
 
 def test_a_stand_in_keeping_the_role_keeps_the_delegation(client, login_as, users, db):
