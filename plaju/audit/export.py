@@ -52,8 +52,9 @@ MIME = {"csv": "text/csv; charset=utf-8",
 
 
 def header() -> list[str]:
+    # last: each event's chain fingerprint, so an extract can be matched to the log it came from later
     return [_("No."), _("Time"), _("What happened"), _("Actor"), _("NIP"), _("Acting for"), _("Outcome"), _("Reason"),
-            _("Object"), _("State"), _("Changes"), _("Note")]
+            _("Object"), _("State"), _("Changes"), _("Note"), _("Event fingerprint")]
 
 
 def row(line) -> list:
@@ -67,7 +68,7 @@ def row(line) -> list:
     when = Figure(line.when, to_wib(datetime.fromisoformat(e.occurred_at)).replace(tzinfo=None), "dd mmm yyyy hh:mm")
     # who acted and their NIP in columns of their own: a spreadsheet filters by person
     cells = [e.seq, when, line.text, line.who, line.nip, line.basis, _("Refused") if line.refused else _("Done"),
-             line.reason or "", line.subject or "", state, changes, line.comment or ""]
+             line.reason or "", line.subject or "", state, changes, line.comment or "", e.hash or ""]
     return [safe_cell(c) for c in cells]
 
 
