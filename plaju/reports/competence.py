@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from ..accounts.models import Unit, User
 from ..extensions import db
 from ..i18n import gettext as _
+from ..timeutil import today_wib
 from ..training.models import JP_TARGET, KINDS, METHODS, Course, Enrolment, Plan, PlanItem
 
 WIB_OFFSET = timedelta(hours=7)  # Asia/Jakarta: UTC+7, no daylight saving
@@ -161,16 +162,22 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     }
 
 
-ON_THE_WAY = ("approved", "in_progress", "completed", "awaiting_certificate")
+ON_THE_WAY = ("requested", "approved", "in_progress", "completed", "awaiting_certificate")
+DONE_AWAITING = ("completed", "awaiting_certificate")
 
 
 def _on_the_way(user_ids: list[int], year: int) -> dict[int, int]:
-    """JP each person has approved or done in `year` but not yet credited (the certificate's JP where it is
-    reported, else the course's): who may still reach the target before the year ends. One statement."""
+    """JP each person has asked for, approved or done in `year` but not yet credited (the certificate's JP
+    where it is reported, else the course's): who may still reach the target before the year ends. Not a
+    course long over and never reported (its certificate could no longer be): that JP is not coming. One
+    statement."""
+    from ..training.evidence import CERTIFICATE_GRACE_DAYS
     jp = func.coalesce(Enrolment.certificate_jp, Course.jp)
     day = func.coalesce(Course.ends_on, Course.starts_on)
+    stale = day < today_wib() - timedelta(days=CERTIFICATE_GRACE_DAYS)
     return dict(db.session.execute(
         select(Enrolment.user_id, func.sum(jp)).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id.in_(user_ids), Enrolment.state.in_(ON_THE_WAY),
-               (day.is_(None)) | ((day >= date(year, 1, 1)) & (day <= date(year, 12, 31))))
+               (day.is_(None)) | ((day >= date(year, 1, 1)) & (day <= date(year, 12, 31))),
+               Enrolment.state.in_(DONE_AWAITING) | day.is_(None) | ~stale)
         .group_by(Enrolment.user_id)).all())

@@ -82,19 +82,29 @@ def test_the_office_s_realisation_counts_only_units_with_a_plan(app, db, users):
 
 
 def test_the_list_below_20_jp_shows_what_is_on_the_way(db, users):
-    """HR at year end: 6 JP approved and a reported 8 JP certificate awaiting verification count as "on the
-    way" beside the 10 credited; a declined one, and one of another year, do not."""
-    from datetime import date
-    year = 2026
-    this_year = Course(title="Kursus Tahun Ini", kind="teknis", method="kursus", jp=6, starts_on=date(year, 5, 2))
+    """HR at year end: 6 JP approved, 6 asked for and a reported 8 JP certificate awaiting verification count
+    as "on the way" beside the 10 credited; a declined one, one of another year, and one approved for a course
+    long over and never reported (its certificate could no longer be) do not."""
+    from datetime import date, timedelta
+
+    from plaju.timeutil import today_wib
+    year = today_wib().year
+    recent = max(today_wib() - timedelta(days=10), date(year, 1, 1))
+    this_year = Course(title="Kursus Tahun Ini", kind="teknis", method="kursus", jp=6, starts_on=recent)
     other_year = Course(title="Kursus Tahun Lalu", kind="teknis", method="kursus", jp=9, starts_on=date(year - 1, 5, 2))
-    db.session.add_all([this_year, other_year])
+    long_over = Course(title="Kursus Lama", kind="teknis", method="kursus", jp=24, starts_on=date(year, 1, 2),
+                       ends_on=date(year, 1, 3))
+    db.session.add_all([this_year, other_year, long_over])
     db.session.flush()
     hr = users["hr"].id
     db.session.add_all([
         Enrolment(course_id=this_year.id, user_id=hr, state="verified", jp_credited=10, credited_year=year,
                   verified_at=datetime(year, 3, 1)),
         Enrolment(course_id=this_year.id, user_id=hr, state="approved"),
+        Enrolment(course_id=this_year.id, user_id=hr, state="requested"),
+        # (a course of this year long over exists from April on)
+        *([Enrolment(course_id=long_over.id, user_id=hr, state="in_progress")]
+          if today_wib() - timedelta(days=91) >= long_over.ends_on else []),
         Enrolment(course_id=this_year.id, user_id=hr, state="completed", certificate_jp=8),
         Enrolment(course_id=this_year.id, user_id=hr, state="declined"),
         Enrolment(course_id=other_year.id, user_id=hr, state="in_progress"),
@@ -102,7 +112,7 @@ def test_the_list_below_20_jp_shows_what_is_on_the_way(db, users):
     db.session.commit()
     [row] = [r for r in competence_dashboard(year, 12, sees_everyone=True)["below_target"]
              if r["name"] == users["hr"].full_name]
-    assert (row["jp"], row["short"], row["coming"]) == (10, 10, 14)
+    assert (row["jp"], row["short"], row["coming"]) == (10, 10, 20)
 
 
 def test_a_closed_month_s_report_is_made_again_the_same_and_leavers_keep_their_jp(db, users):
