@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy.engine import make_url
 
 from plaju.database import recreate_postgres_database
@@ -149,8 +150,16 @@ def phone_page(browser, live_server):
 def assert_fits_phone(page) -> None:
     """Nothing wider than a 360 px screen, and no table hiding its figures off to the side (a wide
     table stacks as cards instead: table-stack)."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"{page.url} is {width}px wide on a 360px screen"
+    # measured once the page has settled (what loads after it, e.g. a counter, may widen it for a moment),
+    # and then naming what sticks out, so a failure says where to look
+    try:
+        page.wait_for_function("document.documentElement.scrollWidth <= 362", timeout=3000)
+    except PlaywrightTimeout:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate("""[...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 362)
+            .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.innerText || '').slice(0, 40))""")
+        raise AssertionError(f"{page.url} is {width}px wide on a 360px screen: {wide}") from None
     hidden = page.evaluate("""[...document.querySelectorAll('.table-responsive')]
         .filter(e => e.scrollWidth > e.clientWidth + 1)
         .map(e => e.getAttribute('aria-label') || e.innerText.slice(0, 40))""")
