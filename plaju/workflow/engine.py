@@ -195,10 +195,10 @@ def stale_page(spec: Spec, entity, actor=None) -> Conflict:
         .order_by(AuditEvent.seq.desc()).limit(1)).first()
     if last is None:
         return Conflict(_("This record was changed by someone else. Reload the page and try again."))
-    trigger = last.action.rsplit(".", 1)[-1]
-    step = spec.step_by_trigger.get(trigger)
+    area, _dot, trigger = last.action.rpartition(".")
+    step = spec.step_by_trigger.get(trigger) if area == spec.name else None
     when = to_wib(datetime.fromisoformat(last.occurred_at))
-    if step is None:  # not a step: said with the audit log's own words for it
+    if step is None:  # not a step (another area's action on it too): said with the audit log's own words
         did = vocabulary.action_label(last.action)
         if actor is not None and last.actor_id == actor.id:
             return Conflict(_("You %(did)s at %(time)s, from another page. This page was out of date; it now shows "
