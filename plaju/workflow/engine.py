@@ -288,6 +288,8 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         setattr(entity, spec.version_attr, getattr(entity, spec.version_attr) + 1)
         if step.effect:
             step.effect(entity, ctx)
+        if ctx.data.get("evidence_refused"):  # a file sent with the step could not be taken: never done without it
+            raise Invalid(ctx.data["evidence_refused"], code="upload")
         if spec.after_each:
             spec.after_each(entity, step, from_state, ctx)
         # who must act next, in this transaction (receivers of the signal write theirs here too); what the

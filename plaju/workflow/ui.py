@@ -35,7 +35,8 @@ class StepForm:
     ticked: set = field(default_factory=set)  # requirements now brought ("checklist")
     missing: set = field(default_factory=set)  # requirements found missing ("missing")
     upload: object = None  # the stored file of an "upload" field (uploads.Stored)
-    # why an optional file sent with "fields" was refused: the step's effect says it with its other faults
+    # why an optional file sent with "fields" was refused: the step's effect says it with its other faults, and
+    # fire() refuses the step with it when the effect does not
     upload_refused: str | None = None
     fields: dict = field(default_factory=dict)  # the area's own fields ("fields"): f_<name> -> value
     certificate: dict = field(default_factory=dict)  # a "certificate" field: number, date, issuer, jp

@@ -343,3 +343,15 @@ def test_two_people_verify_at_once_exactly_one_wins(app, db, users, make_request
     row = fresh(db, req)
     assert (row.state, row.version) == ("verifying", 1)
     assert len([e for e in _events(db, row, "ok") if e.action == "document.verify"]) == 1
+
+
+def test_a_step_sent_with_a_file_that_could_not_be_taken_is_never_done_without_it(db, users, make_request):
+    """The rule is the engine's: a step whose effect does not look at the file is refused all the same."""
+    from plaju.workflow import Invalid, fire
+    req = make_request("received")
+    with pytest.raises(Invalid) as refused:
+        fire(req, "verify", users["clerk"], expected_version=req.version,
+             data={"evidence_refused": "Berkas x.pdf bukan berkas PDF yang sebenarnya."})
+    assert refused.value.code == "upload"
+    db.session.expire_all()
+    assert db.session.get(type(req), req.id).state == "received"
