@@ -43,14 +43,17 @@ def _deny(refusal: rules.Refusal, action: str | None = None, subject=None):
 
 def _user_choices(blank, ids=None, roles=None, active_or=None):
     """People to choose from: all, or only these ids, or only active holders of these roles, or (active_or)
-    the active ones and the one already chosen, who may have left."""
+    the active ones (holders of `roles` when given) and the one already chosen, who may have left."""
     stmt = select(User.id, User.full_name, User.position).order_by(User.full_name)
     if ids is not None:
         stmt = stmt.where(User.id.in_(ids))
+    offered = User.active.is_(True)
     if roles:
-        stmt = stmt.where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))))
+        offered = offered & User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles)))
     if active_or is not None:
-        stmt = stmt.where(or_(User.active.is_(True), User.id == active_or))
+        stmt = stmt.where(or_(offered, User.id == active_or))
+    elif roles:
+        stmt = stmt.where(offered)
     users = db.session.execute(stmt).all()
     return [SelectChoice(0, blank)] + [
         SelectChoice(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name) for u in users]
@@ -99,8 +102,9 @@ def _user_form(user=None):
     if request.method == "GET":  # offered: whom the rules let this person name (people still working here,
         # and the supervisor already recorded); a POST is the service's to refuse, and audit (a choice the
         # list left out would only fail as "not a valid choice")
+        offices = None if rules.is_admin(_actor()) else rules.PRINCIPAL_ROLES  # rules.check_supervisor_office
         form.supervisor_id.choices = [
-            c for c in _user_choices(_("(none)"), active_or=(user.supervisor_id if user else None) or 0)
+            c for c in _user_choices(_("(none)"), roles=offices, active_or=(user.supervisor_id if user else None) or 0)
             if rules.may_name_supervisor(_actor(), user, c.value or None)]
     else:
         form.supervisor_id.choices = _user_choices(_("(none)"))

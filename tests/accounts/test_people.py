@@ -679,8 +679,31 @@ def test_an_account_saved_without_a_supervisor_is_warned_that_training_waits_for
 def test_a_form_refused_for_what_was_typed_is_in_the_log(client, login_as, users, db):
     """"Nobody can be their own supervisor", a taken username: the attempt is recorded, greyed as input."""
     asn = users["asn"]
-    login_as("hr")
+    login_as("admin")  # who may name anyone (HR only office holders: test_hr_names_only_an_office_holder)
     response = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, supervisor_id=str(asn.id)))
     assert response.status_code == 422
     [event] = _refusals(db, "user.update")
     assert event.comment.startswith("[input:form] ") and "atasannya sendiri" in event.comment
+
+
+def test_hr_names_only_an_office_holder_as_supervisor(client, login_as, users, db):
+    """HR creates accounts and sets their first password: it named an account of its own making as an ASN's
+    supervisor, signed in as it and approved the ASN's training. Only the admin names one who holds no
+    office; HR chooses among the Camat, the Sekcam and the Kasi."""
+    asn, hr = users["asn"], users["hr"]
+    login_as("hr")
+    created = client.post("/people/new", data=_form(username="pembantu.sdm"))
+    assert created.status_code == 302
+    puppet = db.session.scalar(select(User).where(User.username == "pembantu.sdm"))
+    form = client.get(f"/people/{asn.id}/edit").get_data(as_text=True)
+    box = form.split("supervisor_id", 1)[1].split("</select>", 1)[0]
+    assert f'value="{puppet.id}"' not in box and f'value="{users["kasi"].id}"' in box
+    refused = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, supervisor_id=str(puppet.id)))
+    assert refused.status_code == 403 and _fresh(db, asn).supervisor_id == users["kasi"].id
+    assert [e.comment for e in _refusals(db, "user.update")] == ["supervisor without office"]
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(
+        _fresh(db, asn), supervisor_id=str(users["sekcam"].id))).status_code == 302
+    login_as("admin")  # the administrator may (a team lead without an office in this system)
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(
+        _fresh(db, asn), supervisor_id=str(puppet.id))).status_code == 302
+    assert _fresh(db, asn).supervisor_id == puppet.id and hr.id != puppet.id
