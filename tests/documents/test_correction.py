@@ -17,6 +17,23 @@ def _sent_back(db, users, make_request):
                        comment="Alamat RT/RW tidak sesuai KTP, mohon diperbaiki")
 
 
+def _refused_as_plh_camat(db, users, who, req, version):
+    """`who` is Plh Camat today and tries to sign `req`: four eyes refuses."""
+    from datetime import timedelta
+
+    import pytest
+
+    from plaju.accounts.models import Delegation
+    from plaju.timeutil import today_wib
+    from plaju.workflow import NotAllowed
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users[who].id, kind="plh",
+                              starts_on=today_wib(), ends_on=today_wib() + timedelta(days=1)))
+    db.session.commit()
+    with pytest.raises(NotAllowed) as refused:
+        take_action(fresh(db, req), "sign", users[who], version=version, password=PASSWORD)
+    assert refused.value.code == "four_eyes"
+
+
 def test_the_kasi_sees_why_corrects_the_address_and_the_signed_letter_states_it(client, login_as, db, users,
                                                                                  make_request):
     req = _sent_back(db, users, make_request)
@@ -108,25 +125,13 @@ def test_a_typo_in_the_applicants_name_is_corrected_before_the_signature(client,
 def test_who_rewrote_a_letter_does_not_sign_it_as_plh_camat(client, login_as, db, users, make_request):
     """Kasi A corrects the letter the Camat sent back, Kasi B submits it again, Kasi A is Plh Camat today:
     he may not sign what he rewrote (four eyes); the Camat is told what changed."""
-    from datetime import timedelta as _td
-
-    import pytest
-
-    from plaju.accounts.models import Delegation
-    from plaju.timeutil import today_wib
-    from plaju.workflow import NotAllowed
     req = _sent_back(db, users, make_request)
     login_as("kasi")
     assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
         "version": req.version, "name": req.name, "address": req.address,
         "purpose": "pinjaman usaha 500 juta"}).status_code == 200
     row = take_action(fresh(db, req), "to_signature", users["kasi2"], version=fresh(db, req).version)
-    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
-                              starts_on=today_wib(), ends_on=today_wib() + _td(days=1)))
-    db.session.commit()
-    with pytest.raises(NotAllowed) as refused:
-        take_action(fresh(db, req), "sign", users["kasi"], version=row.version, password=PASSWORD)
-    assert refused.value.code == "four_eyes"
+    _refused_as_plh_camat(db, users, "kasi", req, row.version)
     login_as("camat")
     assert "Diperbaiki (keperluan) setelah dikembalikan" in client.get("/inbox/").text
 
@@ -159,13 +164,6 @@ def test_everyone_who_corrected_a_letter_is_kept_from_signing_it_and_the_signer_
     """Kasi B, Plh Camat today, rewrites the applicant's name on a letter never sent back; Kasi A then makes
     a small address fix and submits it. Only the last corrector was kept out, so Kasi B signed his own
     rewrite, and the Camat was not told the letter had been corrected at all."""
-    from datetime import timedelta as _td
-
-    import pytest
-
-    from plaju.accounts.models import Delegation
-    from plaju.timeutil import today_wib
-    from plaju.workflow import NotAllowed
     req = make_request("processing", "domisili")
     login_as("kasi2")
     assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
@@ -177,12 +175,7 @@ def test_everyone_who_corrected_a_letter_is_kept_from_signing_it_and_the_signer_
         "version": row.version, "name": row.name, "address": row.address + " (belakang masjid)",
         "purpose": row.purpose}).status_code == 200
     row = take_action(fresh(db, req), "to_signature", users["kasi"], version=fresh(db, req).version)
-    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi2"].id, kind="plh",
-                              starts_on=today_wib(), ends_on=today_wib() + _td(days=1)))
-    db.session.commit()
-    with pytest.raises(NotAllowed) as refused:
-        take_action(fresh(db, req), "sign", users["kasi2"], version=row.version, password=PASSWORD)
-    assert refused.value.code == "four_eyes"
+    _refused_as_plh_camat(db, users, "kasi2", req, row.version)
     login_as("camat")
     told = "Data surat diperbaiki (nama, alamat) sebelum diajukan"
     inbox = client.get("/inbox/").text
