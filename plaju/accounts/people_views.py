@@ -102,9 +102,9 @@ def _user_form(user=None):
     if request.method == "GET":  # offered: whom the rules let this person name (people still working here,
         # and the supervisor already recorded); a POST is the service's to refuse, and audit (a choice the
         # list left out would only fail as "not a valid choice")
-        offices = None if rules.is_admin(_actor()) else rules.PRINCIPAL_ROLES  # rules.check_supervisor_office
         form.supervisor_id.choices = [
-            c for c in _user_choices(_("(none)"), roles=offices, active_or=(user.supervisor_id if user else None) or 0)
+            c for c in _user_choices(_("(none)"), roles=rules.supervisor_offices(_actor()),
+                                     active_or=(user.supervisor_id if user else None) or 0)
             if rules.may_name_supervisor(_actor(), user, c.value or None)]
     else:
         form.supervisor_id.choices = _user_choices(_("(none)"))

@@ -87,15 +87,21 @@ def check_supervisor(actor: User, user: User | None, supervisor_id: int | None) 
                         "training. Ask another administrator."), "own supervision", "supervisor_id", 403)
 
 
+def supervisor_offices(actor: User) -> frozenset | None:
+    """The offices someone `actor` names as a direct supervisor must hold; None: any (the administrator)."""
+    return None if is_admin(actor) else PRINCIPAL_ROLES
+
+
 def check_supervisor_office(actor: User, user: User | None, supervisor_id: int | None) -> None:
     """Only the administrator names a direct supervisor who holds no office (Camat, Sekcam, Kasi): HR creates
     accounts and sets their first password, so it could name an account of its own making as someone's
     supervisor, sign in as it and approve that person's training. An office only the administrator grants."""
     current = user.supervisor_id if user is not None else None
-    if not supervisor_id or supervisor_id == current or is_admin(actor):
+    offices = supervisor_offices(actor)
+    if not supervisor_id or supervisor_id == current or offices is None:
         return
     if db.session.scalar(select(UserRole.user_id).where(UserRole.user_id == supervisor_id,
-                                                        UserRole.role.in_(PRINCIPAL_ROLES))) is None:
+                                                        UserRole.role.in_(offices))) is None:
         raise Refusal(_("Only the administrator names a direct supervisor who holds no office (Camat, Sekcam or "
                         "Kasi). Choose one who does, or ask the administrator."), "supervisor without office",
                       "supervisor_id", 403)

@@ -36,7 +36,12 @@ def may_correct(req: DocumentRequest, actions, actor) -> bool:
     if req.state != CORRECTABLE_STATE or not req.type.camat_signs:
         return False
     took_it_in = req.created_by_id == actor.id and actor.has_role("clerk")
-    return took_it_in or any(a.trigger == SUBMIT_STEP and not a.blocked for a in actions)
+    return took_it_in or submits(actions)
+
+
+def submits(actions) -> bool:
+    """Whether these actions (`available`) let their person submit the letter for signature now."""
+    return any(a.trigger == SUBMIT_STEP and not a.blocked for a in actions)
 
 
 def name_fault(name: str) -> str | None:

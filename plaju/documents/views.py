@@ -313,7 +313,7 @@ def correct(request_id):
         db.session.rollback()
         return render_page_or_block("documents/detail.html", "panel", **_detail_context(
             _load(request_id), str(refusal.message), correction_sent=request.form)), refusal.status
-    if not any(a.trigger == correction.SUBMIT_STEP for a in svc.actions_for(req, current_user)):
+    if not correction.submits(svc.actions_for(req, current_user)):
         message = _("Letter data corrected. The section head submits it for the Camat's signature.")  # the clerk
     elif req.correction_note:
         message = _("Letter data corrected. Submit it for the Camat's signature again when it is right.")
