@@ -28,7 +28,7 @@ from ..workflow.awaiting import (
     parse_cursor,
     reader,
 )
-from ..workflow.engine import lock_for_step
+from ..workflow.engine import lock_for_step, took_earlier
 from ..workflow.models import WorkItem
 from ..workflow.ui import refusal_text
 
@@ -189,7 +189,10 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
                     chosen[item.trigger] = delegation
             for trigger, delegation in chosen.items():
                 step = spec.step_by_trigger[trigger]
-                blocked = next((str(m) for m in (g(entity, user) for g in step.guards) if m), None)
+                if took_earlier(step, entity, user, stand_in=delegation is not None):
+                    blocked = str(step.not_by_reason)  # what fire() says (an item keeps out one person only)
+                else:
+                    blocked = next((str(m) for m in (g(entity, user) for g in step.guards) if m), None)
                 label = labels.get(step.trigger) or labels.setdefault(step.trigger, str(step.label))
                 row.actions.append(RowAction(step, delegation, blocked, label))
             row.actions.sort(key=lambda a: order[a.trigger])

@@ -102,7 +102,6 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
     `delegations()` gives the actor's active ones (looked up here when not given), asked only when the
     step is delegable and the actor's own authority does not do."""
     owners = spec.owners(entity)
-    took_earlier = step.not_by is not None and actor.id in step.not_by(entity)
 
     def candidates():
         yield actor, None
@@ -116,14 +115,21 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
         if step.four_eyes and ({actor.id, user.id} & owners):
             allowed_but_own = True
             continue
-        if took_earlier and (delegation is not None or not step.not_by_stand_in_only):
-            # allowed, but they took the earlier step this one checks (under any authority, or as a stand-in)
+        if took_earlier(step, entity, actor, stand_in=delegation is not None):
             raise NotAllowed(step.not_by_reason, code="four_eyes")
         return Action(step, acting_for=user if delegation else None, delegation=delegation)
     if allowed_but_own:
         raise NotAllowed(_("You may not approve or sign something you created or are enrolled in "
                            "yourself (four-eyes rule)."), code="four_eyes")
     raise NotAllowed(_("You are not allowed to do \"%(step)s\" here.", step=step.label), code="role")
+
+
+def took_earlier(step: Step, entity, actor, *, stand_in: bool) -> bool:
+    """Four eyes against an earlier step: `actor` took the step this one checks (every corrector of a letter,
+    say), so may not take this one, under any authority or, for steps that bind stand-ins only, as a
+    stand-in. The lists ask it too: a work item names one excluded person, a step may check several."""
+    return (step.not_by is not None and actor.id in step.not_by(entity)
+            and (stand_in or not step.not_by_stand_in_only))
 
 
 def _guard_message(step: Step, entity, actor) -> str | None:

@@ -176,6 +176,11 @@ def test_everyone_who_corrected_a_letter_is_kept_from_signing_it_and_the_signer_
         "purpose": row.purpose}).status_code == 200
     row = take_action(fresh(db, req), "to_signature", users["kasi"], version=fresh(db, req).version)
     _refused_as_plh_camat(db, users, "kasi2", req, row.version)
+    # his to-do list says so too, instead of a sign button the POST refuses (the item keeps out the submitter)
+    login_as("kasi2")
+    listed = client.get("/inbox/").text.split(req.tracking_code)[1].split('data-testid="inbox-row"')[0]
+    assert 'data-testid="act-sign"' not in listed and 'data-testid="act-send_back"' not in listed
+    assert 'data-testid="blocked"' in listed and "Anda" in listed
     login_as("camat")
     told = "Data surat diperbaiki (nama, alamat) sebelum diajukan"
     inbox = client.get("/inbox/").text
