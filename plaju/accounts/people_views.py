@@ -1,7 +1,7 @@
 """/people: accounts and roles, Plh/Plt delegations; who may do what is asked of `rules`."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from .. import once
@@ -140,8 +140,7 @@ def edit(user_id=None):
             if was_active and not saved.active:  # say what changed for the person, not only "saved"
                 flash(_("Account %(name)s disabled: %(person)s can no longer sign in.", name=saved.username,
                         person=saved.full_name), "success")
-                staff = db.session.scalar(select(func.count()).select_from(User).where(
-                    User.supervisor_id == saved.id, User.active.is_(True)))
+                staff = rules.staff_of(saved)
                 if staff:  # what follows from it, said now rather than found later
                     flash(_("%(n)s people have %(person)s as direct supervisor: until another is recorded, "
                             "HR decides their training requests.", n=staff, person=saved.full_name), "warning")

@@ -3,7 +3,7 @@ roles, deactivate, and record Plh/Plt delegations. Services enforce them (`check
 views and templates ask the same functions (`may_*`) to decide what to offer. docs/operations.md
 ("Administration rules") says the same in words; change both together.
 """
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..database import for_update
 from ..extensions import db
@@ -124,10 +124,23 @@ def check_reset_password(actor: User, user: User) -> None:
                       "password", 422)
 
 
+def staff_of(user: User) -> int:
+    """How many active people have `user` as their direct supervisor."""
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.supervisor_id == user.id, User.active.is_(True)))
+
+
 def check_deactivate(actor: User, user: User) -> None:
     check_edit(actor, user)
     if user.id == actor.id:
         raise Refusal(_("You cannot deactivate your own account."), "own account", "active", 422)
+    # HR stands in for a supervisor who has left: disabling one would hand HR their staff's training
+    staff = 0 if is_admin(actor) else staff_of(user)
+    if staff:
+        raise Refusal(_("%(person)s is the direct supervisor of %(n)s people: disabling the account would hand "
+                        "the decision on their training to HR. Record another direct supervisor for them first, "
+                        "or ask the administrator.", person=user.full_name, n=staff),
+                      "disable a supervisor: admin only", "active", 403)
 
 
 def check_keeps_an_admin(user: User, roles: set, active: bool) -> None:

@@ -270,6 +270,25 @@ def test_nobody_names_a_person_who_has_left_as_supervisor(client, login_as, user
         "supervisor disabled", "supervisor disabled"]
 
 
+def test_hr_does_not_disable_a_supervisor_to_decide_their_staffs_training(client, login_as, users, db):
+    """The administrator named an ordinary ASN as a colleague's supervisor; HR disabled that ASN and, standing
+    in for a supervisor who has left, approved the colleague's training. Only the administrator disables
+    someone who supervises others; HR first records another supervisor for them. Refused and audited."""
+    asn, lead = users["asn"], make_user("ketua.tim")
+    login_as("admin")
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, supervisor_id=str(lead.id))).status_code == 302
+    login_as("hr")
+    refused = client.post(f"/people/{lead.id}/edit", data=_edit_form(lead, active="0"))
+    assert refused.status_code == 403 and "atasan langsung dari 1 orang" in refused.get_data(as_text=True)
+    assert _fresh(db, lead).active
+    assert [e.comment for e in _refusals(db, "user.update")] == ["disable a supervisor: admin only"]
+    # with another supervisor recorded for the staff, HR may record the departure
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn),
+                                                                 supervisor_id=str(users["kasi"].id))).status_code == 302
+    assert client.post(f"/people/{lead.id}/edit", data=_edit_form(_fresh(db, lead), active="0")).status_code == 302
+    assert not _fresh(db, lead).active
+
+
 def test_the_last_active_admin_is_never_removed(client, login_as, users, db):
     admin = users["admin"]
     # an admin account that is itself disabled is the only other one: it cannot leave the office without
