@@ -103,6 +103,9 @@ def _state_labels() -> dict:
     labels = _STATE_LABELS.get(key)
     if labels is None:
         labels = _STATE_LABELS[key] = {spec.name: {s.name: str(s.label) for s in spec.states} for spec in specs}
+        # a step that sends a row back names the state it arrives in its own way (Step.arrives_as)
+        labels.update({f"{spec.name}.{step.trigger}": str(step.arrives_as)
+                       for spec in specs for step in spec.steps if step.arrives_as})
     return labels
 
 
@@ -290,7 +293,7 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
                         basis=_basis(e, users, kinds) if e.acting_for_id else "")
         if e.to_state and e.from_state != e.to_state:
             line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
-            line.state_to = labels.get(e.to_state, e.to_state)
+            line.state_to = states.get(e.action) or labels.get(e.to_state, e.to_state)
         for name, pair in sorted(changed.items(), key=lambda item: field_rank(e.subject_type, item[0])):
             if name in _HIDDEN_FIELDS:
                 continue

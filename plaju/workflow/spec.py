@@ -18,6 +18,8 @@ class State:
     terminal: bool = False
     clock: bool = False  # the service clock runs while a row is in this state
     tone: str = "neutral"  # how the state badge reads: neutral, info, success, warning, danger
+    # the label of one row that came here another way (returned to it, say), or None for `label`
+    label_for: Callable | None = field(default=None, compare=False)
 
 
 class Who:
@@ -133,6 +135,9 @@ class Step:
     # steps the same person takes at once when the row then awaits them for one (no form, no password):
     # one decision, not two rounds (the Camat approving as direct supervisor what he also signs off)
     then: tuple = ()
+    # how the state it leads to reads in the history after this step (a step that sends a row back to an
+    # earlier state: "returned", not the state's first meaning); None: the state's label
+    arrives_as: str | None = None
 
     def __post_init__(self):
         if self.form is None:
@@ -236,6 +241,11 @@ class Spec:
 
     def state(self, name: str) -> State:
         return self.state_by_name[name]
+
+    def state_label(self, name: str, row=None) -> str:
+        """How `row`'s state reads: its state's `label_for(row)` when that says something, else the label."""
+        state = self.state_by_name[name]
+        return (state.label_for(row) if row is not None and state.label_for else None) or state.label
 
     def reachable_from(self, state: str) -> frozenset:
         """`state` and every state some sequence of steps leads to from it."""

@@ -283,8 +283,8 @@ def test_hr_does_not_disable_a_supervisor_to_decide_their_staffs_training(client
     assert _fresh(db, lead).active
     assert [e.comment for e in _refusals(db, "user.update")] == ["disable a supervisor: admin only"]
     # with another supervisor recorded for the staff, HR may record the departure
-    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn),
-                                                                 supervisor_id=str(users["kasi"].id))).status_code == 302
+    moved = _edit_form(_fresh(db, asn), supervisor_id=str(users["kasi"].id))
+    assert client.post(f"/people/{asn.id}/edit", data=moved).status_code == 302
     assert client.post(f"/people/{lead.id}/edit", data=_edit_form(_fresh(db, lead), active="0")).status_code == 302
     assert not _fresh(db, lead).active
 

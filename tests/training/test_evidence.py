@@ -278,7 +278,12 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
     login_as("asn")
     again = dict(body, evidence=pdf_upload(), version=enrolment.version)
     del again["form_token"]
-    assert "/act/complete" in client.get(f"/training/enrolments/{enrolment.id}").text
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "/act/complete" in page
+    # it reads as returned, not as a course signed off to be attended (nobody signed it off)
+    badge = page.split('data-testid="state"', 1)[1].split("</span>", 1)[0]
+    assert "Dikembalikan: laporkan lagi" in badge and "Disahkan" not in page
+    assert "Dikembalikan: laporkan lagi" in client.get("/training/me").text
     assert client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=again,
                        content_type="multipart/form-data").status_code == 303
     db.session.expire_all()

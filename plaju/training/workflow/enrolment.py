@@ -283,11 +283,15 @@ def enrolment_url(enrolment) -> str:
     return _enrolment_path(enrolment.id)
 
 
+RETURNED = _l("Returned: report it again")
+
 ENROLMENT_STATES = [
     State("requested", _l("Requested"), clock=True, tone="neutral"),
     State("approved", _l("Approved by supervisor"), clock=True, tone="info"),
     # from the sign-off until completion is reported: before the course too, so not "in progress"
-    State("in_progress", _l("Signed off, to be attended"), tone="info"),
+    # back here when HR returned the evidence (its file is kept for the log): nobody signs anything again
+    State("in_progress", _l("Signed off, to be attended"), tone="info",
+          label_for=lambda e: RETURNED if e.evidence_name else None),
     State("completed", _l("Completed, awaiting verification"), clock=True, tone="warning"),
     State("awaiting_certificate", _l("Completed, certificate awaiting signature"), clock=True, tone="info"),
     State("verified", _l("Verified, JP credited"), terminal=True, tone="success"),
@@ -346,7 +350,8 @@ ENROLMENT_FLOW = register(Spec(
              effect=_credit_jp, style="success"),
         # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=HR,
-             guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning"),
+             guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning",
+             arrives_as=RETURNED),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
              who=ENROLLED_ASN, style="outline-danger", todo=False, form=("confirm",), row_form=False,
              consequence=_l("Withdrawing ends this enrolment for good: a seat already given to you goes back "
