@@ -1,8 +1,10 @@
-"""What every CSV and XLSX export writes into a cell: text a spreadsheet would read as a formula gets a
-leading apostrophe (=, +, -, @, tab, carriage return), and a figure keeps its number beside the text a
-page shows, so a spreadsheet holds numbers and times people can calculate with."""
+"""What every CSV and XLSX export writes into a cell. Text a spreadsheet would read as a formula (=, +, -,
+@, tab, carriage return) gets a leading apostrophe in a CSV, which has no cell types; in an XLSX it is
+written as a text cell, which no spreadsheet evaluates, with nothing added to it. A figure keeps its
+number beside the text a page shows, so a spreadsheet holds numbers and times people can calculate with."""
 
 import csv
+from datetime import date, datetime
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,11 +27,30 @@ class Figure(str):
         return figure
 
 
-def xlsx_value(value):
-    """What an XLSX cell holds: a figure's number, else the safe text or value."""
+def xlsx_cell(sheet, value):
+    """One cell of `sheet` (a workbook's sheet, write-only or not) for `sheet.append`: a figure's number in
+    its format, a date as a date, text as text (never a formula, and without CSV's apostrophe)."""
+    from openpyxl.cell import WriteOnlyCell
+
     if isinstance(value, Figure) and value.number is not None:
-        return value.number
-    return safe_cell(value)
+        cell = WriteOnlyCell(sheet, value=value.number)
+        cell.number_format = value.number_format
+        return cell
+    cell = WriteOnlyCell(sheet, value=str(value) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        cell.number_format = "DD-MM-YYYY"
+    return cell
+
+
+def xlsx_row(sheet, values, font=None) -> list:
+    """A row of `xlsx_cell`s (None as an empty cell), in `font` when given (a header)."""
+    cells = [xlsx_cell(sheet, "" if v is None else v) for v in values]
+    if font is not None:
+        for cell in cells:
+            cell.font = font
+    return cells
 
 
 def csv_writer(out):

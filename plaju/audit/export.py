@@ -37,7 +37,7 @@ from werkzeug.datastructures import MultiDict
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import gettext as _
-from ..spreadsheet import Figure, csv_writer, safe_cell
+from ..spreadsheet import Figure, csv_writer, safe_cell, xlsx_row
 from ..timeutil import to_wib
 from . import sentences
 from .models import AuditEvent, AuditExport
@@ -69,7 +69,7 @@ def row(line) -> list:
     # who acted and their NIP in columns of their own: a spreadsheet filters by person
     cells = [e.seq, when, line.text, line.who, line.nip, line.basis, _("Refused") if line.refused else _("Done"),
              line.reason or "", line.subject or "", state, changes, line.comment or "", e.hash or ""]
-    return [safe_cell(c) for c in cells]
+    return cells
 
 
 def batches(search, *, stop: int | None = None):
@@ -102,7 +102,7 @@ def _csv_chunks(search, stop: int):
     for lines in batches(search, stop=stop):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(lines)
+        writer.writerows([safe_cell(c) for c in cells] for cells in lines)
         yield buffer.getvalue().encode("utf-8")
 
 
@@ -159,21 +159,13 @@ def stream_csv(search, stop: int) -> Stream:
 def write_xlsx(search, target, *, stop: int | None = None, progress=None) -> int:
     """Write the XLSX to `target` (a path or a binary file) in write-only mode; returns the rows."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Audit log")[:31])
-    sheet.append(header())
+    sheet.append(xlsx_row(sheet, header()))
     count = 0
-
-    def cell(value):
-        if isinstance(value, Figure) and value.number is not None:
-            written = WriteOnlyCell(sheet, value=value.number)
-            written.number_format = value.number_format
-            return written
-        return value
     for lines in batches(search, stop=stop):
         for cells in lines:
-            sheet.append([cell(v) for v in cells])
+            sheet.append(xlsx_row(sheet, cells))
         count += len(lines)
         if progress:
             progress(count)
@@ -187,7 +179,7 @@ def write_csv(search, path, *, progress=None) -> int:
         writer = csv_writer(out)
         writer.writerow(header())
         for lines in batches(search):
-            writer.writerows(lines)
+            writer.writerows([safe_cell(c) for c in cells] for cells in lines)
             count += len(lines)
             if progress:
                 progress(count)

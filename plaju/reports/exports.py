@@ -9,7 +9,7 @@ from ..documents.models import KELURAHAN
 from ..i18n import gettext as _
 from ..letters.render import BULAN
 from ..pdftext import Pdf, pdf_text
-from ..spreadsheet import Figure, csv_writer, safe_cell, xlsx_value
+from ..spreadsheet import Figure, csv_writer, safe_cell, xlsx_row
 from .competence import competence_dashboard
 from .service import Filters, hours, service_dashboard
 
@@ -32,14 +32,9 @@ def table_xlsx(title: str, headers: list, rows: list) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit for a sheet name
-    sheet.append([safe_cell(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet.append(xlsx_row(sheet, headers, Font(bold=True)))
     for row in rows:
-        sheet.append([xlsx_value("" if v is None else v) for v in row])
-        for cell, v in zip(sheet[sheet.max_row], row, strict=False):
-            if isinstance(v, Figure) and v.number is not None:
-                cell.number_format = v.number_format
+        sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -136,20 +131,14 @@ def xlsx_bytes(report: dict) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = report["title"]  # "Oktober 2026"
-    sheet.append([safe_cell(_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"]))])
-    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(xlsx_row(sheet, [_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"])],
+                          Font(bold=True, size=13)))
     for title, headers, rows in monthly_tables(report):
         sheet.append([])
-        sheet.append([safe_cell(title)])
-        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
-        sheet.append([safe_cell(h) for h in headers])
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
+        sheet.append(xlsx_row(sheet, [title], Font(bold=True)))
+        sheet.append(xlsx_row(sheet, headers, Font(bold=True)))
         for row in rows:
-            sheet.append([xlsx_value(v) for v in row])
-            for cell, v in zip(sheet[sheet.max_row], row, strict=False):
-                if isinstance(v, Figure) and v.number is not None:
-                    cell.number_format = v.number_format  # a number, shown as the page shows it
+            sheet.append(xlsx_row(sheet, row))  # a figure as a number, shown as the page shows it
     sheet.column_dimensions["A"].width = 38
     out = io.BytesIO()
     book.save(out)

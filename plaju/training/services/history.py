@@ -21,7 +21,7 @@ from ...audit import record as audit
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
-from ...spreadsheet import csv_writer, safe_cell
+from ...spreadsheet import csv_writer, safe_cell, xlsx_row
 from ...workflow import Invalid, NotAllowed
 from ..models import KINDS, METHODS, Enrolment
 from .common import refuse
@@ -98,7 +98,7 @@ def rows(person_id: int | None = None, unit_id: int | None = None) -> list[Enrol
 
 def table(enrolments, columns) -> tuple[list[str], list[list]]:
     header = [str(COLUMNS[c].label) for c in columns]
-    return header, [[safe_cell(COLUMNS[c].value(e)) for c in columns] for e in enrolments]
+    return header, [[COLUMNS[c].value(e) for c in columns] for e in enrolments]
 
 
 def _csv_value(value) -> str:
@@ -114,7 +114,7 @@ def to_csv(header, body) -> bytes:
     writer = csv_writer(out)
     writer.writerow([safe_cell(h) for h in header])
     for row in body:
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([safe_cell(_csv_value(v)) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8
 
 
@@ -124,20 +124,11 @@ def to_xlsx(header, body, title: str = "Riwayat", totals: list | None = None) ->
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append([safe_cell(h) for h in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet.append(xlsx_row(sheet, header, Font(bold=True)))
     for row in body:
-        sheet.append([safe_cell(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, date):
-                cell.number_format = "DD-MM-YYYY"
-            elif isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
+        sheet.append(xlsx_row(sheet, row))
     if totals:
-        sheet.append(totals)
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
+        sheet.append(xlsx_row(sheet, totals, Font(bold=True)))
     for number, name in enumerate(header, start=1):
         sheet.column_dimensions[sheet.cell(1, number).column_letter].width = min(max(len(str(name)) + 2, 10), 50)
     sheet.freeze_panes = "A2"
