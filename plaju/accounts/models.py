@@ -59,6 +59,8 @@ class User(UserMixin, db.Model):
     # set by a password reset (and for a new account): every page leads to the password change until done
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # when the account was last disabled (the person left); the competence trend counts them until then
+    left_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     supervisor: Mapped["User | None"] = relationship(remote_side=[id])

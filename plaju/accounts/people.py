@@ -12,7 +12,7 @@ from .. import once
 from ..audit import record as audit
 from ..audit import vocabulary
 from ..audit.models import AuditEvent
-from ..database import lock_row
+from ..database import lock_row, utcnow
 from ..extensions import db
 from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
@@ -195,6 +195,8 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     user.email = (data.get("email") or "").strip() or None
     user.unit_id = data.get("unit_id") or None
     user.supervisor_id = data.get("supervisor_id") or None
+    if was_active != active:
+        user.left_at = None if active else utcnow()
     user.active = active
     user.set_roles(roles)
     if password:

@@ -77,6 +77,11 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         .group_by(Enrolment.state)).all()
 
     active_ids = {p.id for p in people}
+    # who left this year, by the WIB month they left in: the trend counts them in each month before it
+    year_start = datetime(year, 1, 1) - WIB_OFFSET
+    left_in = {user_id: (left_at + WIB_OFFSET).month for user_id, left_at in db.session.execute(
+        select(User.id, User.left_at).where(User.active.is_(False), User.left_at >= year_start,
+                                            User.left_at < datetime(year + 1, 1, 1) - WIB_OFFSET))}
     jp = defaultdict(int)
     monthly: dict[int, list[int]] = {}  # user -> JP verified in each month (index 1-12)
     by_kind = defaultdict(int)
@@ -87,8 +92,10 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         by_method[method] += credited
         if user_id not in active_ids:
             departed[unit_id] += credited
-            continue
-        jp[user_id] += credited
+            if user_id not in left_in:
+                continue
+        else:
+            jp[user_id] += credited
         # WIB is UTC+7 all year (no daylight saving): the month by arithmetic, not a time-zone lookup per row
         month = (verified_at + WIB_OFFSET).month if verified_at else 1
         months = monthly.get(user_id)
@@ -125,16 +132,18 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         office.planned += int(total)
     office.jp_of_planned = sum(row.jp for row in rows.values() if row.planned)
 
-    # one pass per person with credits: running JP month by month (people without credits never reach)
+    # one pass per person with credits: running JP month by month (people without credits never reach);
+    # someone who left counts, in the headcount as in those who reached, in the months before they left
     reached_in = [0] * 13
-    for months in monthly.values():
-        running = 0
-        for month in range(1, through_month + 1):
+    for user_id, months in monthly.items():
+        running, until = 0, left_in.get(user_id, 13)
+        for month in range(1, min(through_month + 1, until)):
             running += months[month]
             if running >= JP_TARGET:
                 reached_in[month] += 1
-    trend = [{"month": month, "reached": reached_in[month], "people": len(people),
-              "percent": share(reached_in[month], len(people))} for month in range(1, through_month + 1)]
+    headcount = [len(people) + sum(1 for until in left_in.values() if until > month) for month in range(13)]
+    trend = [{"month": month, "reached": reached_in[month], "people": headcount[month],
+              "percent": share(reached_in[month], headcount[month])} for month in range(1, through_month + 1)]
 
     states = dict(elearning)
     started = sum(states.values())

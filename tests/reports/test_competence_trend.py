@@ -138,3 +138,32 @@ def test_a_closed_month_s_report_is_made_again_the_same_and_leavers_keep_their_j
     assert board["office"].jp == 12 + 8 + 6 and users["clerk"].id not in board["jp"]
     unit = next(row for row in board["units"] if row.unit_id == users["clerk"].unit_id)
     assert unit.jp >= 6 and users["clerk"].full_name not in {r["name"] for r in board["below_target"]}
+
+
+def test_someone_who_left_counts_in_the_trend_until_the_month_they_left(client, login_as, db, users):
+    """The trend counted today's people in every month: an ASN who reached 20 JP in March and left in June
+    vanished from March's and April's figures, and the months before read as if he had never been there."""
+    from plaju.accounts.models import User
+    course = Course(title="Kursus Uji", kind="teknis", method="kursus", jp=8)
+    db.session.add(course)
+    db.session.flush()
+    for who, at in (("clerk", datetime(2026, 3, 10, 3, 0)), ("asn", datetime(2026, 7, 10, 3, 0))):
+        db.session.add(Enrolment(course_id=course.id, user_id=users[who].id, state="verified", jp_credited=24,
+                                 credited_year=2026, verified_at=at))
+    db.session.commit()
+    before = competence_dashboard(2026, 12, sees_everyone=True)["trend"]
+    login_as("admin")  # the clerk leaves: the account form records when
+    from tests.accounts.test_people import _edit_form
+    assert client.post(f"/people/{users['clerk'].id}/edit", data=_edit_form(users["clerk"], active="0")
+                       ).status_code == 302
+    clerk = db.session.get(User, users["clerk"].id)
+    clerk.left_at = datetime(2026, 6, 14, 3, 0)  # (as if it had been in June)
+    db.session.commit()
+    trend = competence_dashboard(2026, 12, sees_everyone=True)["trend"]
+    headcount = before[0]["people"]
+    assert [p["people"] for p in trend] == [headcount] * 5 + [headcount - 1] * 7
+    assert [p["reached"] for p in trend] == [0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+    assert [p["reached"] for p in before] == [0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]
+    # enabled again, they are one of today's people: no date of leaving is kept
+    assert client.post(f"/people/{clerk.id}/edit", data=_edit_form(clerk, active="1")).status_code == 302
+    assert db.session.get(User, clerk.id).left_at is None
