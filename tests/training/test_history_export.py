@@ -98,3 +98,23 @@ def test_hr_exports_the_history_of_someone_who_has_left(client, login_as, db, us
     response = client.post("/training/history/", data={"user_id": users["clerk"].id, "unit_id": 0, "fmt": "csv",
                                                         "preset": "full"})
     assert response.status_code == 200 and "Seminar Kearsipan" in response.get_data(as_text=True)
+
+
+def test_hr_exports_the_whole_office_for_siasn_and_nobody_else_may(client, login_as, db, users, make_course, enrol):
+    """At the year's end SIASN takes every ASN's training: HR had to export unit by unit (and people without a
+    unit not at all). A supervisor posting the whole office is refused and the refusal audited."""
+    enrol(make_course(title="Seminar Kearsipan", jp=4), users["clerk"], "verified")
+    enrol(make_course(title="Bimtek Pelayanan", jp=6), users["asn"], "verified")
+    users["asn"].unit_id = None  # someone recorded without a unit is part of the office too
+    db.session.commit()
+    login_as("hr")
+    assert "Seluruh kantor" in client.get("/training/history/").text
+    response = client.post("/training/history/", data={"user_id": 0, "unit_id": -1, "fmt": "csv", "preset": "full"})
+    assert response.status_code == 200 and "riwayat-diklat-kantor.csv" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert "Seminar Kearsipan" in text and "Bimtek Pelayanan" in text
+    assert "Seluruh kantor" in client.get("/audit/?action=training_history.export").text
+    login_as("kasi")
+    assert "Seluruh kantor" not in client.get("/training/history/").text
+    refused = client.post("/training/history/", data={"user_id": 0, "unit_id": -1, "fmt": "csv", "preset": "full"})
+    assert refused.status_code == 403 and _events("refused") == 1

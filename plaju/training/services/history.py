@@ -83,15 +83,19 @@ def may_export(actor, person: User | None = None, unit_id: int | None = None) ->
     return is_unit_supervisor(actor, unit_id)
 
 
+WHOLE_OFFICE = -1  # the work unit chosen as "the whole office": HR's export for SIASN at the year's end
+
+
 def rows(person_id: int | None = None, unit_id: int | None = None) -> list[Enrolment]:
-    """Verified training of one person or one unit's people, by person then date, in one statement."""
+    """Verified training of one person, one unit's people or the whole office's, by person then date, in one
+    statement."""
     stmt = (select(Enrolment).join(User, User.id == Enrolment.user_id)
             .options(joinedload(Enrolment.user).joinedload(User.unit))
             .where(Enrolment.state == "verified")
             .order_by(User.full_name, User.id, Enrolment.verified_at, Enrolment.id))
     if person_id is not None:
         stmt = stmt.where(Enrolment.user_id == person_id)
-    else:
+    elif unit_id != WHOLE_OFFICE:
         stmt = stmt.where(User.unit_id == unit_id)
     return list(db.session.scalars(stmt).unique())
 
@@ -145,7 +149,8 @@ def audit_export(actor, action: str, subject_type: str, subject_id, changes: dic
 def export(actor, fmt: str, columns, person_id: int | None = None, unit_id: int | None = None) -> tuple[bytes, str]:
     """The history file and its name; refused (audited) when the actor may not see it or the request is
     incomplete."""
-    subject_type, subject_id = ("user", person_id) if person_id is not None else ("unit", unit_id)
+    subject_type, subject_id = (("user", person_id) if person_id is not None
+                                else ("office", "all") if unit_id == WHOLE_OFFICE else ("unit", unit_id))
     try:
         columns = [c for c in columns if c in COLUMNS]
         if fmt not in FORMATS:
@@ -155,21 +160,22 @@ def export(actor, fmt: str, columns, person_id: int | None = None, unit_id: int 
         if len(set(columns)) != len(columns):
             raise Invalid(_("Each column can be chosen once."), code="columns")
         person = db.session.get(User, person_id) if person_id is not None else None
-        unit = db.session.get(Unit, unit_id) if unit_id is not None else None
-        if person is None and unit is None:
+        office = person is None and unit_id == WHOLE_OFFICE
+        unit = db.session.get(Unit, unit_id) if unit_id is not None and not office else None
+        if person is None and unit is None and not office:
             raise Invalid(_("Choose a person or a work unit."), code="scope")
-        if not may_export(actor, person, None if person else unit.id):
+        if not may_export(actor, person, None if person else unit_id):
             raise NotAllowed(_("You may export your own training history; supervisors that of their unit, "
                                "HR everyone's."), code="role")
     except (Invalid, NotAllowed) as error:
         refuse(error, "training_history.export", actor, subject_type, subject_id)
-    found = rows(person.id if person else None, None if person else unit.id)
+    found = rows(person.id if person else None, None if person else unit_id)
     header, body = table(found, columns)
     if fmt == "csv":
         data = to_csv(header, body)
     else:
         data = to_xlsx(header, body, title="Riwayat diklat")
-    label = (person.nip or f"asn-{person.id}") if person else unit.code
+    label = (person.nip or f"asn-{person.id}") if person else ("kantor" if office else unit.code)
     audit_export(actor, "training_history.export", subject_type, subject_id,
                  {"format": [None, fmt], "columns": [None, ",".join(columns)], "rows": [None, len(body)]})
     return data, f"riwayat-diklat-{label}.{fmt}"

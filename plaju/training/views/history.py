@@ -32,7 +32,9 @@ def _form() -> HistoryExportForm:
     left = _("has left")
     form.user_id.choices += [SelectChoice(p.id, f"{p.full_name}{' (' + p.nip + ')' if p.nip else ''}"
                                                 f"{'' if p.active else f' · {left}'}") for p in people]
-    form.unit_id.choices = [SelectChoice(0, _("(none)"))] + [SelectChoice(u.id, u.name) for u in units]
+    form.unit_id.choices = [SelectChoice(0, _("(none)"))] + (
+        [SelectChoice(history_service.WHOLE_OFFICE, _("The whole office"))] if user.has_role("hr") else []) + [
+        SelectChoice(u.id, u.name) for u in units]
     form.preset.choices = [SelectChoice(k, str(v)) for k, v in history_service.PRESET_LABELS.items()] + [
         SelectChoice("custom", _("My own choice and order (below)"))]
     if request.method == "GET":
@@ -61,7 +63,7 @@ def _not_offered(form) -> dict | None:
     for name, key in (("user_id", "person_id"), ("unit_id", "unit_id")):
         raw = request.form.get(name, "")
         offered = {str(c.value) for c in getattr(form, name).choices}
-        if raw.isdigit() and len(raw) <= 9 and int(raw) and raw not in offered:
+        if raw.removeprefix("-").isdigit() and len(raw) <= 9 and int(raw) and raw not in offered:
             return {key: int(raw)}
     return None
 

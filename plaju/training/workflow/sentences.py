@@ -91,6 +91,8 @@ vocabulary.describe_fingerprint("evidence_sha256")
 vocabulary.describe_subjects("enrolment", _enrolment_names)
 vocabulary.describe_subjects("training_plan", _plan_names)
 vocabulary.describe_subjects("training_course", _course_names)
+# the whole office's training history exported (for SIASN): one subject, no row of its own
+vocabulary.describe_subjects("office", lambda ids: {i: str(_("The whole office")) for i in ids})
 
 
 def _about_people(ids):
