@@ -243,9 +243,11 @@ class Spec:
         return self.state_by_name[name]
 
     def state_label(self, name: str, row=None) -> str:
-        """How `row`'s state reads: its state's `label_for(row)` when that says something, else the label."""
+        """How state `name` reads for `row`: while the row is in it, its `label_for(row)` when that says
+        something; else (another state of its path, say) the state's label."""
         state = self.state_by_name[name]
-        return (state.label_for(row) if row is not None and state.label_for else None) or state.label
+        here = row is not None and state.label_for is not None and getattr(row, self.state_attr) == name
+        return (state.label_for(row) if here else None) or state.label
 
     def reachable_from(self, state: str) -> frozenset:
         """`state` and every state some sequence of steps leads to from it."""

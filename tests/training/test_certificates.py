@@ -398,3 +398,31 @@ def test_hrs_inbox_reads_the_attendance_of_a_page_at_once(client, login_as, db, 
     assert "Kehadiran 1 dari 3 hari (33%)" in client.get("/inbox/").get_data(as_text=True)
     grow(6, 2)
     assert _count(app, client, "/inbox/") == small
+
+
+def test_a_stand_in_who_approved_the_enrolment_does_not_sign_its_certificate(db, users, classroom, enrol):
+    """The Kasi approved the clerk's enrolment as direct supervisor, then as Plh Camat signed the certificate
+    that credits its JP: one person decided both. Refused (four eyes) and kept out of his to-do list; the
+    Camat himself, who has no one above him, still signs."""
+    from plaju.accounts.models import Delegation
+    from plaju.inbox.services import inbox
+    enrolment = enrol(classroom, users["clerk"], "awaiting_certificate")
+    enrolment.approved_by_id = users["kasi"].id
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today_wib(), ends_on=today_wib() + timedelta(days=1)))
+    db.session.commit()
+    from plaju.workflow import spec_for
+    from plaju.workflow.assignments import store
+    store(spec_for(enrolment), _fresh(db, enrolment))
+    db.session.commit()
+    with pytest.raises(NotAllowed) as refused:
+        fire(_fresh(db, enrolment), "sign_certificate", users["kasi"], expected_version=enrolment.version,
+             password=PASSWORD)
+    assert refused.value.code == "four_eyes" and "sertifikat" in str(refused.value.message)
+    assert _refusals(db, "enrolment.sign_certificate") == 1
+    groups, _delegations = inbox(users["kasi"])
+    assert not [r for g in groups for r in g.rows if r.entity.id == enrolment.id
+                and any(a.trigger == "sign_certificate" and not a.blocked for a in r.actions)]
+    signed = fire(_fresh(db, enrolment), "sign_certificate", users["camat"], expected_version=enrolment.version,
+                  password=PASSWORD)
+    assert signed.state == "verified"

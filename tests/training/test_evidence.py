@@ -288,6 +288,9 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
                        content_type="multipart/form-data").status_code == 303
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).state == "completed"
+    # reported again, it no longer reads as returned anywhere on its page (the history aside)
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "Dikembalikan: laporkan lagi" not in page.split('data-testid="history"')[0]
 
 
 def test_a_report_sent_by_mistake_is_withdrawn_before_verification_and_can_be_sent_again(
@@ -402,3 +405,17 @@ def test_opening_someone_elses_certificate_file_is_recorded(client, login_as, db
     viewers = db.session.scalars(select(AuditEvent.actor_id).where(
         AuditEvent.action == "enrolment.view_evidence")).all()
     assert viewers == [users["hr"].id, users["hr"].id]
+
+
+def test_only_a_row_that_is_back_in_progress_reads_as_returned(db, users, make_course, enrol):
+    """The stepper of a verified enrolment read "Dikembalikan: laporkan lagi" for its signed-off step: the
+    returned wording belongs to a row in that state with its evidence returned, not to its path."""
+    from plaju.training.workflow.enrolment import ENROLMENT_FLOW
+    enrolment = enrol(make_course(title="Bimtek Arsip", jp=6), users["asn"], "verified")
+    enrolment.evidence_name = "sertifikat.pdf"
+    assert str(ENROLMENT_FLOW.state_label("in_progress", enrolment)) == "Disahkan, siap diikuti"
+    enrolment.state = "in_progress"  # HR returned it: the certificate's file is kept
+    assert str(ENROLMENT_FLOW.state_label("in_progress", enrolment)) == "Dikembalikan: laporkan lagi"
+    enrolment.evidence_name = None  # signed off, nothing reported yet
+    assert str(ENROLMENT_FLOW.state_label("in_progress", enrolment)) == "Disahkan, siap diikuti"
+    db.session.rollback()

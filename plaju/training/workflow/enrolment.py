@@ -343,9 +343,12 @@ ENROLMENT_FLOW = register(Spec(
         Step("attendance_met", "in_progress", "awaiting_certificate", _l("Attendance met: issue the certificate"),
              who=ORGANISER, four_eyes=True, guards=(_internal_classroom, _course_over, _attendance_enough),
              effect=_attendance_recorded, style="success", notify=False),
+        # the certificate credits the JP: a stand-in who approved the enrolment does not sign it either
         Step("sign_certificate", "awaiting_certificate", "verified", _l("Sign the certificate"),
              who=CERTIFICATE_SIGNER, reauth=True, four_eyes=True, delegable=True, effect=_issue_certificate,
-             style="success", bulk=True),
+             style="success", bulk=True, not_by=_NOT_THE_APPROVER["not_by"], not_by_stand_in_only=True,
+             not_by_reason=_l("You approved this enrolment as direct supervisor: as a stand-in you cannot also "
+                              "sign its certificate, which credits the JP (four-eyes rule).")),
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=HR, four_eyes=True,
              effect=_credit_jp, style="success"),
         # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
