@@ -14,7 +14,7 @@ from ..workflow.engine import stale_page
 from .intake import address_fault, purpose_fault
 from .models import DocumentNameWord, DocumentRequest, name_words
 from .subjects import NAME_MAX
-from .workflow import DOCUMENT_FLOW
+from .workflow import DOCUMENT_FLOW, add_preparer
 
 CORRECTABLE_STATE = "processing"
 # what the signer is told was corrected, in the order of the form
@@ -102,9 +102,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
     if business != kept:
         row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
     # four eyes: who rewrote the letter does not sign it; the signer is told what changed this round
-    correctors = [i for i in row.corrector_ids.split(",") if i]
-    if str(actor.id) not in correctors:
-        row.corrector_ids = ",".join([*correctors, str(actor.id)])
+    add_preparer(row, actor.id)
     done = set(row.corrected_fields.split(",")) | {k for k in after if before[k] != after[k]}
     row.corrected_fields = ",".join(f for f in FIELD_NAMES if f in done)
     row.version += 1  # a step form opened before the correction is stale now

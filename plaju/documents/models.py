@@ -124,10 +124,11 @@ class DocumentRequest(db.Model):
     # a new promise once the service standard was missed, set by the SLA sweep (documents.citizen)
     revised_due_at: Mapped[datetime | None]
     disdukcapil_back_at: Mapped[datetime | None]
-    # who submitted it for the Camat's signature, and everyone who corrected its letter (ids, comma-separated,
-    # in order; with the fields corrected this round, shown to him): four eyes, none of them signs it
+    # who submitted it for the Camat's signature, and everyone else who prepared it: who corrected its letter
+    # or submitted it in an earlier round (ids, comma-separated, in order; with the fields corrected this
+    # round, shown to him): four eyes, none of them signs it
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    corrector_ids: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    preparer_ids: Mapped[str] = mapped_column(String(200), default="", server_default="")
     corrected_fields: Mapped[str] = mapped_column(String(100), default="", server_default="")
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     signed_as: Mapped[str] = mapped_column(String(160), default="")

@@ -90,7 +90,17 @@ def _back_from_disdukcapil(request, ctx):
 
 
 def _submitted(request, ctx):
-    request.submitted_by_id = ctx.actor.id  # the step's own event already names who (no change to list)
+    # the step's own event already names who (no change to list); a submitter of an earlier round stays
+    # one of those who prepared it
+    add_preparer(request, request.submitted_by_id)
+    request.submitted_by_id = ctx.actor.id
+
+
+def add_preparer(request, user_id: int | None) -> None:
+    """Keep `user_id` among those who prepared the letter (four eyes: none of them signs it)."""
+    preparers = [i for i in request.preparer_ids.split(",") if i]
+    if user_id is not None and str(user_id) not in preparers:
+        request.preparer_ids = ",".join([*preparers, str(user_id)])
 
 
 SUBMITTED_IT = _l("You submitted or corrected this for signature yourself: another official signs it or sends "
@@ -98,8 +108,9 @@ SUBMITTED_IT = _l("You submitted or corrected this for signature yourself: anoth
 
 
 def _submitter(request) -> list:
-    """Who prepared what the signer signs: the submitter first (kept out of the lists), then every corrector."""
-    return [request.submitted_by_id, *(int(i) for i in request.corrector_ids.split(",") if i)]
+    """Who prepared what the signer signs: the submitter first (kept out of the lists), then every corrector
+    and earlier submitter."""
+    return [request.submitted_by_id, *(int(i) for i in request.preparer_ids.split(",") if i)]
 
 
 def _sent_back(request, ctx):

@@ -251,10 +251,23 @@ def test_the_clerk_who_took_it_in_puts_her_own_typo_right_and_may_not_then_sign(
         "version": req.version, "name": "Dewi Lestari", "address": req.address, "purpose": req.purpose})
     assert saved.status_code == 200 and fresh(db, req).name == "Dewi Lestari"
     assert "Kasi yang mengajukannya" in saved.text  # she does not submit it: told who does
-    assert fresh(db, req).corrector_ids == str(users["clerk"].id)
+    assert fresh(db, req).preparer_ids == str(users["clerk"].id)
     from tests.support import make_user
     make_user("clerk2", "clerk")
     login_as("clerk2")
     refused = client.post(f"/documents/{req.id}/correct", headers=HX, data={
         "version": fresh(db, req).version, "name": "Dewi L.", "address": req.address, "purpose": req.purpose})
     assert refused.status_code == 403 and fresh(db, req).name == "Dewi Lestari"
+
+
+def test_who_submitted_a_letter_in_an_earlier_round_does_not_sign_it_as_plh_camat(client, login_as, db, users,
+                                                                                  make_request):
+    """Kasi A submitted the letter, the Camat sent it back, Kasi B submitted it again unchanged; Kasi A, Plh
+    Camat that day, signed it: only the last submitter was kept out."""
+    req = make_request("processing", "domisili")
+    row = take_action(fresh(db, req), "to_signature", users["kasi"], version=fresh(db, req).version)
+    row = take_action(fresh(db, req), "send_back", users["camat"], version=row.version,
+                      comment="Mohon periksa kembali alamat pemohon")
+    row = take_action(fresh(db, req), "to_signature", users["kasi2"], version=row.version)
+    assert fresh(db, req).preparer_ids == str(users["kasi"].id)
+    _refused_as_plh_camat(db, users, "kasi", req, row.version)
