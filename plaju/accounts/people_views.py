@@ -103,7 +103,7 @@ def _user_form(user=None):
         # and the supervisor already recorded); a POST is the service's to refuse, and audit (a choice the
         # list left out would only fail as "not a valid choice")
         form.supervisor_id.choices = [
-            c for c in _user_choices(_("(none)"), roles=rules.supervisor_offices(_actor()),
+            c for c in _user_choices(_("(none)"), roles=rules.trusted_offices(_actor()),
                                      active_or=(user.supervisor_id if user else None) or 0)
             if rules.may_name_supervisor(_actor(), user, c.value or None)]
     else:

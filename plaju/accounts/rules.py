@@ -87,9 +87,18 @@ def check_supervisor(actor: User, user: User | None, supervisor_id: int | None) 
                         "training. Ask another administrator."), "own supervision", "supervisor_id", 403)
 
 
-def supervisor_offices(actor: User) -> frozenset | None:
-    """The offices someone `actor` names as a direct supervisor must hold; None: any (the administrator)."""
+def trusted_offices(actor: User) -> frozenset | None:
+    """The offices someone `actor` names to decide on others' training (a direct supervisor, a course's
+    organiser, who records attendance) must hold; None: any (the administrator). HR creates accounts, sets
+    their first password and resets those of plain ASN, so it could name an account it controls."""
     return None if is_admin(actor) else PRINCIPAL_ROLES
+
+
+def holds_trusted_office(actor: User, user_id: int) -> bool:
+    """Whether `user_id` may be named by `actor` to a place of trust (`trusted_offices`)."""
+    offices = trusted_offices(actor)
+    return offices is None or db.session.scalar(select(UserRole.user_id).where(
+        UserRole.user_id == user_id, UserRole.role.in_(offices))) is not None
 
 
 def check_supervisor_office(actor: User, user: User | None, supervisor_id: int | None) -> None:
@@ -97,14 +106,11 @@ def check_supervisor_office(actor: User, user: User | None, supervisor_id: int |
     accounts and sets their first password, so it could name an account of its own making as someone's
     supervisor, sign in as it and approve that person's training. An office only the administrator grants."""
     current = user.supervisor_id if user is not None else None
-    offices = supervisor_offices(actor)
-    if not supervisor_id or supervisor_id == current or offices is None:
+    if not supervisor_id or supervisor_id == current or holds_trusted_office(actor, supervisor_id):
         return
-    if db.session.scalar(select(UserRole.user_id).where(UserRole.user_id == supervisor_id,
-                                                        UserRole.role.in_(offices))) is None:
-        raise Refusal(_("Only the administrator names a direct supervisor who holds no office (Camat, Sekcam or "
-                        "Kasi). Choose one who does, or ask the administrator."), "supervisor without office",
-                      "supervisor_id", 403)
+    raise Refusal(_("Only the administrator names a direct supervisor who holds no office (Camat, Sekcam or "
+                    "Kasi). Choose one who does, or ask the administrator."), "supervisor without office",
+                  "supervisor_id", 403)
 
 
 def check_supervisor_active(user: User | None, supervisor_id: int | None) -> None:

@@ -66,8 +66,10 @@ class CourseForm(PlajuForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from .services.catalogue import organiser_choices, signer_choices
+        course = kwargs.get("obj")
         self.organiser_id.choices = [SelectChoice(0, _l("HR (Kepegawaian)"))] + [
-            SelectChoice(u.id, u.full_name) for u in organiser_choices()]
+            SelectChoice(u.id, u.full_name)
+            for u in organiser_choices(kept=course.organiser_id if course is not None else None)]
         self.certificate_signer_id.choices = [SelectChoice(0, _l("The Camat (or his Plh/Plt)"))] + [
             SelectChoice(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name)
             for u in signer_choices()]

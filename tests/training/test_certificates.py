@@ -265,6 +265,48 @@ def test_the_organiser_cannot_close_their_own_attendance(db, users, classroom, e
     assert _fresh(db, own).state == "in_progress"
 
 
+def test_nobody_records_their_own_attendance(client, login_as, db, users, classroom, enrol):
+    """HR, enrolled in the office's own course, ticked itself present on every day; another organiser then
+    closed the course and the certificate credited HR's JP. A recorder's own row is theirs to leave: ticking
+    it is refused and audited, saving the others leaves it as it was, and the page says who records it."""
+    own = enrol(classroom, users["hr"], "in_progress")
+    other = enrol(classroom, users["asn"], "in_progress")
+    day = classroom.starts_on
+    with pytest.raises(NotAllowed) as refused:
+        attendance_service.record_day(classroom, day, [own.id, other.id], users["hr"])
+    assert refused.value.code == "four_eyes" and not db.session.scalar(select(Attendance.id))
+    assert _refusals(db, "training_course.attendance") == 1
+    assert attendance_service.record_day(classroom, day, [other.id], users["hr"]) == 1
+    marks = {a.enrolment_id: a.present for a in db.session.scalars(select(Attendance))}
+    assert marks == {other.id: True}  # HR's own row neither ticked nor marked absent by HR
+    login_as("hr")
+    page = client.get(f"/training/courses/{classroom.id}/attendance").text
+    assert 'data-testid="attendance-own"' in page
+    assert re.search(rf'value="{own.id}"[^>]*disabled', page)
+
+
+def test_hr_names_only_an_office_holder_as_organiser(client, login_as, db, users, make_course):
+    """HR created an account, set its password, named it the organiser of a course HR was enrolled in, and
+    closed the course through it. HR names an organiser who holds an office; the form offers only those."""
+    course = make_course(internal=True)
+    puppet = make_user("boneka")
+    login_as("hr")
+    page = client.get(f"/training/courses/{course.id}/edit").text
+    box = page.split('name="organiser_id"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{users["kasi"].id}"' in box and f'value="{puppet.id}"' not in box
+    body = {"title": course.title, "description": "", "kind": "teknis", "method": "pelatihan", "jp": str(course.jp),
+            "provider": "", "quota": "", "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "60",
+            "active": "y", "internal": "y", "organiser_id": str(puppet.id), "certificate_signer_id": "0",
+            "seen": seen_on(client, f"/training/courses/{course.id}/edit")}
+    refused = client.post(f"/training/courses/{course.id}/edit", data=body)
+    assert refused.status_code == 403 and "penyelenggara" in refused.text
+    db.session.expire_all()
+    assert db.session.get(type(course), course.id).organiser_id is None
+    assert _refusals(db, "training_course.update") == 1
+    body.update(organiser_id=str(users["kasi"].id), seen=seen_on(client, f"/training/courses/{course.id}/edit"))
+    assert client.post(f"/training/courses/{course.id}/edit", data=body).status_code == 302
+
+
 def test_the_attendance_pages(client, login_as, db, users, classroom, enrol):
     mine = enrol(classroom, users["asn"], "in_progress")
     login_as("clerk")

@@ -129,3 +129,22 @@ def test_a_course_s_jp_stay_as_enrolled_and_an_older_form_does_not_save_over_a_n
     assert refusals == ["training_course.update"] * 3
     # a form without its fingerprint is as stale as an old one: leaving the field out skips nothing
     assert client.post(url, data={**form, "title": "Tanpa sidik"}).status_code == 409
+
+
+def test_a_credited_course_keeps_its_title_provider_and_kind(client, login_as, db, users, make_elearning, enrol):
+    """HR renamed a course with credited JP and signed certificates to "Diklat Kepemimpinan (PKA)" from "LAN RI"
+    as a managerial course: everyone's exported history for SIASN changed with it, and the dashboard's JP per
+    kind. The kind is fixed once anyone is enrolled, the title and provider once JP are credited."""
+    course = make_elearning()
+    url = f"/training/courses/{course.id}/edit"
+    form = {**services_course_values(course), "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "60"}
+    enrol(course, users["asn"], "verified")
+    login_as("hr")
+    for change, said in (({"title": "Diklat Kepemimpinan (PKA)"}, "judul"), ({"provider": "LAN RI"}, "penyelenggara"),
+                         ({"kind": "manajerial"}, "tidak dapat diubah")):
+        refused = client.post(url, data={**form, **change, "seen": seen_on(client, url)})
+        assert refused.status_code == 422 and said in refused.text.lower(), change
+    db.session.expire_all()
+    row = db.session.get(Course, course.id)
+    assert (row.title, row.provider, row.kind) == (course.title, course.provider, course.kind)
+    assert client.post(url, data={**form, "place": "Aula", "seen": seen_on(client, url)}).status_code == 302

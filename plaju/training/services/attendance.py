@@ -121,6 +121,12 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
         if outsiders:
             raise Invalid(_("Attendance can be recorded only for participants of this course whose training "
                             "is in progress."), code="participant")
+        # four eyes: a participant who also records (HR, the organiser) leaves their own row to another
+        own = {i for i, e in recording.items() if e.user_id == actor.id}
+        if own & wanted:
+            raise NotAllowed(_("You do not record your own attendance: another organiser or HR records it "
+                               "(four-eyes rule)."), code="four_eyes")
+        recording = {i: e for i, e in recording.items() if i not in own}
         if seen is not None and day_stamp(course, day) != seen:
             raise _saved_since(course, day)
     except (Invalid, NotAllowed, Conflict) as error:
@@ -204,5 +210,6 @@ def participant_rows(course: Course, actor) -> list[dict]:
         present, total, percent = summary(course, marks[enrolment.id])
         rows.append({"enrolment": enrolment, "marks": marks[enrolment.id], "present": present, "total": total,
                      "percent": percent, "meets": meets_minimum(course, marks[enrolment.id]),
-                     "recording": enrolment.state in RECORDING_STATES})
+                     "recording": enrolment.state in RECORDING_STATES and enrolment.user_id != actor.id,
+                     "own": enrolment.user_id == actor.id})
     return rows

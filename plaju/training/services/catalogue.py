@@ -52,9 +52,21 @@ COURSE_FIELDS = ("title", "description", "kind", "method", "jp", "provider", "st
 SIGNER_ROLES = ("camat", "sekcam")
 
 
-def organiser_choices() -> list:
-    from ...accounts.models import User
-    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name, User.id)))
+def organiser_choices(kept: int | None = None) -> list:
+    """Whom the course form offers as organiser: on a page, the people the signed-in user may name
+    (`rules.trusted_offices`) and the one already recorded; a POST is the service's to refuse, and audit."""
+    from flask import request
+    from flask_login import current_user
+
+    from ...accounts import rules
+    from ...accounts.models import User, UserRole
+    offered = User.active.is_(True)
+    offices = rules.trusted_offices(current_user) if request.method == "GET" else None
+    if offices is not None:
+        offered &= User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(offices)))
+    if kept:
+        offered |= User.id == kept
+    return list(db.session.scalars(select(User).where(offered).order_by(User.full_name, User.id)))
 
 
 def signer_choices() -> list:
@@ -74,6 +86,7 @@ def save_course(course: Course | None, values: dict, actor, once_token: str | No
         course = lock_course(course.id)  # a save at the same moment waits, then reads what that one saved
         db.session.refresh(course)
         _check_edit(course, values, actor, seen)
+    _check_organiser(course, values.get("organiser_id"), actor)
     course = course or Course()
     before = None if creating else audit.snapshot(course, COURSE_FIELDS)
     for name in COURSE_FIELDS:
@@ -114,11 +127,38 @@ def _check_edit(course: Course, values: dict, actor, seen: str | None) -> None:
                              "%(fields)s. For other terms, add a new course.", n=enrolled, fields=names),
                            code="fixed"),
                    "training_course.update", actor, "training_course", course.id)
+    renamed = [name for name in FIXED_ONCE_CREDITED if (values.get(name) or "") != (getattr(course, name) or "")]
+    if renamed:
+        credited = db.session.scalar(select(func.count()).select_from(Enrolment).where(
+            Enrolment.course_id == course.id, Enrolment.state == "verified"))
+        if credited:
+            names = ", ".join(vocabulary.field_label("training_course", name) for name in renamed)
+            refuse(Invalid(_("JP have been credited for this course (%(n)s people): its %(fields)s are part of "
+                             "their records and certificates and cannot change.", n=credited, fields=names),
+                           code="fixed"),
+                   "training_course.update", actor, "training_course", course.id)
+
+
+def _check_organiser(course: Course | None, organiser_id: int | None, actor) -> None:
+    """The organiser records attendance and closes the course, which puts its certificates to the signer: HR
+    names one who holds an office (`rules.trusted_offices`), never an account HR could sign in as."""
+    from ...accounts import rules
+    from ...workflow import NotAllowed
+    current = course.organiser_id if course is not None else None
+    if organiser_id and organiser_id != current and not rules.holds_trusted_office(actor, organiser_id):
+        db.session.rollback()
+        refuse(NotAllowed(_("Only the administrator names an organiser who holds no office (Camat, Sekcam or "
+                            "Kasi): the organiser records attendance and closes the course. Choose one who "
+                            "does, or leave it to HR.")),
+               "training_course.update" if course is not None else "training_course.create", actor,
+               "training_course", course.id if course is not None else None)
 
 
 # what an enrolment is credited and completed by: fixed once anyone is enrolled
-FIXED_ONCE_ENROLLED = ("jp", "method", "internal", "routine", "starts_on", "ends_on", "pass_mark", "min_attendance",
-                       "certificate_signer_id")
+FIXED_ONCE_ENROLLED = ("jp", "kind", "method", "internal", "routine", "starts_on", "ends_on", "pass_mark",
+                       "min_attendance", "certificate_signer_id")
+# what a credited training is recorded as (the history SIASN takes, the signed certificate): fixed once credited
+FIXED_ONCE_CREDITED = ("title", "provider")
 
 
 def add_module(course: Course, values: dict, actor, stored=None, once_token: str | None = None) -> Module:
