@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     union_all,
 )
 from sqlalchemy.sql.elements import BindParameter
@@ -187,7 +188,9 @@ def _newest(parts: list, limit: int, columns=None):
     rows for a month long past)."""
     newest = [select(AuditEvent.seq).where(part).order_by(AuditEvent.seq.desc()).limit(limit).subquery()
               for part in parts]
-    found = union_all(*(select(n.c.seq) for n in newest)).subquery()
+    # union, not union_all: one event may match several parts (a person as actor and as object), and
+    # duplicates would take places of the `limit`, cutting a page (and an export's batch) short
+    found = union(*(select(n.c.seq) for n in newest)).subquery()
     return (select(*(columns or (AuditEvent,)))
             .where(AuditEvent.seq.in_(select(found.c.seq).order_by(found.c.seq.desc()).limit(limit)))
             .order_by(AuditEvent.seq.desc()).limit(limit))

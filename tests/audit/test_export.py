@@ -9,7 +9,7 @@ from datetime import datetime
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 
 from plaju.audit import record as audit
 from plaju.audit.export import safe_cell
@@ -315,3 +315,26 @@ def test_an_act_as_plh_says_for_whom_and_by_which_surat_perintah(db, client, use
     header, row = list(csv.reader(io.StringIO(data), delimiter=";"))[:2]
     assert header[5] == "Atas nama (Plh/Plt)" and row[5].startswith(said)
     assert users["sekcam"].full_name in row[3]
+
+
+def test_a_person_found_as_actor_and_as_object_has_every_event_on_the_pages_and_in_the_export(
+        db, client, users, login_as, export_folder):
+    """One event can name a person twice (the Kasi changing his own account: actor and object): the page of
+    a person's search stopped short of 50 rows with no "older" link, and the export left events out while
+    its own entry claimed them all."""
+    kasi = users["kasi"]
+    for i in range(70):
+        audit.record("test.self", actor=kasi, subject=kasi, comment=f"perubahan {i}")
+    for i in range(10):
+        audit.record("test.other", actor=kasi, comment=f"lain {i}")
+    db.session.commit()
+    expected = db.session.scalar(select(func.count()).select_from(AuditEvent).where(or_(
+        AuditEvent.actor_id == kasi.id, AuditEvent.acting_for_id == kasi.id,
+        (AuditEvent.subject_type == "user") & (AuditEvent.subject_id == str(kasi.id)))))
+    login_as("hr")
+    first = client.get("/audit/", query_string={"person": "kasi"}).text
+    assert first.count('data-testid="sentence"') == 50 and 'data-testid="older"' in first
+    page = page_rows(client, {"person": "kasi"})
+    assert len(page) == len({seq for seq, _ in page}) == expected
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        assert read(client.post("/audit/export", data={"person": "kasi", "fmt": fmt}).get_data()) == page
