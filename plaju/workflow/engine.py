@@ -6,6 +6,7 @@ the spec's shared machine; run the step's effect; append the audit event; commit
 wrong rolls all of it back; a refusal then leaves exactly one trace, a "refused" audit event.
 """
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from ..audit.models import AuditEvent
 from ..database import lock_row, locked_here, utcnow
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..i18n import wib_text
 from ..timeutil import to_wib
 from . import assignments
@@ -34,9 +36,18 @@ MIN_REASON = 5
 _DEFAULT_SPECS: dict[type, Spec] = {}
 
 
+UNKNOWN_STEP = "unknown_step"  # what the log records for a step name the spec does not know
+
+
 def register(spec: Spec, app=None) -> Spec:
     (_DEFAULT_SPECS if app is None else app.extensions["workflow_specs"])[spec.model] = spec
+    vocabulary.describe_actions({f"{spec.name}.{UNKNOWN_STEP}": _l("tried an action that does not exist")})
     return spec
+
+
+def _audited_as(spec: Spec, trigger: str) -> str:
+    """The action a step's event is recorded as: never a name typed into a URL (any length, any character)."""
+    return f"{spec.name}.{trigger if trigger in spec.step_by_trigger else UNKNOWN_STEP}"
 
 
 def init_app(app) -> None:
@@ -262,8 +273,9 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
     ctx = None
     try:
         step = spec.step_by_trigger.get(trigger)
-        if step is None:
-            raise NotAllowed(_("Unknown action."), code="unknown")
+        if step is None:  # what was asked, kept readable and short for the log: letters, digits and _
+            raise NotAllowed(_("Unknown action (%(name)s).", name=re.sub(r"[^A-Za-z0-9_]", "?", trigger[:40])),
+                             code="unknown")
         entity = _lock(spec, entity)
         from_state = getattr(entity, spec.state_attr)
         # authority first: who acted last, and the row's status, are told only to someone who may act on it
@@ -308,7 +320,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         _commit_keeping_loaded(session)
     except Refused as refusal:
         session.rollback()
-        audit.refused(f"{spec.name}.{trigger}", error=refusal, actor=actor, subject_type=spec.name,
+        audit.refused(_audited_as(spec, trigger), error=refusal, actor=actor, subject_type=spec.name,
                       subject_id=entity_id, from_state=from_state)
         raise
     except Exception:

@@ -355,3 +355,21 @@ def test_a_step_sent_with_a_file_that_could_not_be_taken_is_never_done_without_i
     assert refused.value.code == "upload"
     db.session.expire_all()
     assert db.session.get(type(req), req.id).state == "received"
+
+
+def test_a_step_name_typed_into_the_url_is_not_written_into_the_log(client, login_as, db, users, make_request):
+    """POST /documents/<id>/actions/<anything>: the name, 3,000 characters or with a line break, a NUL or a
+    right-to-left mark, was stored as the event's action (a column of 80) and shown raw to HR."""
+    from plaju.audit.models import AuditEvent
+    req = make_request("verifying")
+    login_as("clerk")
+    for typed in ("x" * 3000, "sign%0AFAKE%20line", "sign%E2%80%AEngis", "sign%00"):
+        response = client.post(f"/documents/{req.id}/actions/{typed}", data={"version": req.version},
+                               headers={"HX-Request": "true"})
+        assert response.status_code == 403 and "Tindakan tidak dikenal" in response.text
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
+    assert [e.action for e in events] == ["document.unknown_step"] * 4
+    assert all(len(e.comment) < 120 and e.comment.isprintable() for e in events)
+    login_as("hr")
+    page = client.get("/audit/", query_string={"outcome": "refused"}).text
+    assert "mencoba tindakan yang tidak ada" in page and "FAKE line" not in page
