@@ -36,18 +36,20 @@ MIN_REASON = 5
 _DEFAULT_SPECS: dict[type, Spec] = {}
 
 
-UNKNOWN_STEP = "unknown_step"  # what the log records for a step name the spec does not know
+# what the log records for a step name no spec knows (the row it was tried on is the event's object)
+UNKNOWN_STEP = "step.unknown"
+vocabulary.describe_actions({UNKNOWN_STEP: _l("tried an action that does not exist")})
+vocabulary.describe_kind("step", _l("Actions that do not exist"))
 
 
 def register(spec: Spec, app=None) -> Spec:
     (_DEFAULT_SPECS if app is None else app.extensions["workflow_specs"])[spec.model] = spec
-    vocabulary.describe_actions({f"{spec.name}.{UNKNOWN_STEP}": _l("tried an action that does not exist")})
     return spec
 
 
 def _audited_as(spec: Spec, trigger: str) -> str:
     """The action a step's event is recorded as: never a name typed into a URL (any length, any character)."""
-    return f"{spec.name}.{trigger if trigger in spec.step_by_trigger else UNKNOWN_STEP}"
+    return f"{spec.name}.{trigger}" if trigger in spec.step_by_trigger else UNKNOWN_STEP
 
 
 def init_app(app) -> None:

@@ -368,7 +368,7 @@ def test_a_step_name_typed_into_the_url_is_not_written_into_the_log(client, logi
                                headers={"HX-Request": "true"})
         assert response.status_code == 403 and "Tindakan tidak dikenal" in response.text
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
-    assert [e.action for e in events] == ["document.unknown_step"] * 4
+    assert [(e.action, e.subject_type) for e in events] == [("step.unknown", "document")] * 4
     assert all(len(e.comment) < 120 and e.comment.isprintable() for e in events)
     login_as("hr")
     page = client.get("/audit/", query_string={"outcome": "refused"}).text
