@@ -62,6 +62,9 @@ vocabulary.describe_field_order("delegation", ("principal", "delegate", "kind", 
 MAX_DELEGATION_MONTHS = 3
 
 
+DELEGATION_AHEAD_DAYS = 366  # a surat perintah is signed for an absence known in advance, not years ahead
+
+
 def months_later(day: date, months: int) -> date:
     """The same day `months` later, or that month's last day (31 Jan + 1 month: 28 or 29 Feb)."""
     month = day.month - 1 + months
@@ -255,6 +258,9 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
         refuse(actor, "delegation.create", refusal, subject_type="delegation")
     if ends_on < starts_on:
         raise PeopleError(_("The end date is before the start date."), "ends_on")
+    if starts_on > today_wib() + timedelta(days=DELEGATION_AHEAD_DAYS):
+        raise PeopleError(_("A stand-in is recorded at most a year ahead: %(date)s is later. Check the date.",
+                            date=date_text(starts_on)), "starts_on")
     if ends_on < today_wib():
         raise PeopleError(_("This period is already over: a stand-in is recorded for today or later days."),
                           "ends_on")
@@ -279,6 +285,9 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     if order_date > today_wib():
         raise PeopleError(_("The surat perintah is dated %(date)s, a day still to come: record it once it is "
                             "signed.", date=date_text(order_date)), "order_date")
+    if order_date < starts_on - timedelta(days=DELEGATION_AHEAD_DAYS):
+        raise PeopleError(_("The surat perintah is dated %(date)s, more than a year before the first day: check "
+                            "the date.", date=date_text(order_date)), "order_date")
     if order_date > starts_on:
         raise PeopleError(_("The surat perintah is dated %(date)s, after the first day (%(start)s): a stand-in "
                             "acts from the day the order is signed.", date=date_text(order_date),

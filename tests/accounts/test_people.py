@@ -507,6 +507,9 @@ def test_a_delegation_is_at_most_three_months_and_its_order_signed_before_it_sta
           "ends_on": (today + timedelta(days=8)).isoformat()}, "hari yang belum tiba"),
         ({"order_date": (today - timedelta(days=1)).isoformat(), "starts_on": (today - timedelta(days=3)).isoformat()},
          "setelah hari pertama"),
+        # a year far away was a 500 (no date three months after 1 Dec 9999) and an order of year 1 was taken
+        ({"starts_on": "9999-12-01", "ends_on": "9999-12-02"}, "paling lama setahun"),
+        ({"order_date": "0001-01-01"}, "lebih dari setahun sebelum"),
     ]
     for overrides, words in cases:
         refused = client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"], **overrides))
