@@ -198,6 +198,19 @@ class Enrolment(db.Model):
     nominated_by: Mapped[User | None] = relationship(foreign_keys=[nominated_by_id])
     progress: Mapped[list["ModuleProgress"]] = relationship(cascade="all, delete-orphan")
 
+    @property
+    def jp_to_credit(self) -> int:
+        """What crediting it gives: the JP as printed on the reported certificate (never above the course's:
+        checked when reported), else the course's."""
+        if self.certificate_jp is None:
+            return self.course.jp
+        return min(self.certificate_jp, self.course.jp) if self.course.jp else self.certificate_jp
+
+    @property
+    def jp_due(self) -> int:
+        """The JP this training stands for, as people are told: once credited what was, else `jp_to_credit`."""
+        return self.jp_credited if self.state == "verified" else self.jp_to_credit
+
 
 class ModuleProgress(db.Model):
     __tablename__ = "training_module_progress"

@@ -419,3 +419,21 @@ def test_only_a_row_that_is_back_in_progress_reads_as_returned(db, users, make_c
     enrolment.evidence_name = None  # signed off, nothing reported yet
     assert str(ENROLMENT_FLOW.state_label("in_progress", enrolment)) == "Disahkan, siap diikuti"
     db.session.rollback()
+
+
+def test_the_asn_and_hr_are_told_the_jp_credited_not_the_course_s(db, users, make_course, enrol):
+    """A 2 JP course whose certificate prints 1 JP: 1 JP were credited, yet the ASN was told "2 JP Anda ...
+    telah dicatat" and HR's to-do row read "2 JP"."""
+    from plaju.inbox.services import inbox
+    from plaju.notify.models import Notification
+    from plaju.workflow import fire
+    enrolment = enrol(make_course(title="Belajar Mandiri Etika", jp=2), users["asn"], "completed")
+    enrolment.certificate_jp = 1
+    db.session.commit()
+    groups, _delegations = inbox(users["hr"])
+    [row] = [r for g in groups for r in g.rows if r.entity.id == enrolment.id]
+    assert row.summary["code"] == "1 JP"
+    done = fire(db.session.get(Enrolment, enrolment.id), "verify", users["hr"], expected_version=enrolment.version)
+    assert done.jp_credited == 1
+    told = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["asn"].id)).all()
+    assert any("1 JP" in s for s in told) and not any("2 JP" in s for s in told), told

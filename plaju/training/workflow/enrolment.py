@@ -257,8 +257,7 @@ def _credit_jp(enrolment, ctx):
     # (never above the course's: checked when reported), else the course's
     year = (enrolment.certificate_date.year if enrolment.certificate_date
             else to_wib(enrolment.completed_at or ctx.now).year)
-    jp = enrolment.certificate_jp if enrolment.certificate_jp is not None else enrolment.course.jp
-    enrolment.jp_credited = min(jp, enrolment.course.jp) if enrolment.course.jp else jp
+    enrolment.jp_credited = enrolment.jp_to_credit
     enrolment.credited_year = year
     enrolment.verified_by_id = ctx.actor.id
     enrolment.verified_at = ctx.now
@@ -373,7 +372,7 @@ ENROLMENT_FLOW = register(Spec(
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
     url=enrolment_url, owner_attr="user_id", kind_label=_l("Training enrolments"),
     # the row leads with what is at stake for the ASN: the JP the course brings toward their 20 a year
-    summary=lambda e: {"code": f"{e.course.jp} JP", "type": e.course.title, "name": e.user.full_name,
+    summary=lambda e: {"code": f"{e.jp_due} JP", "type": e.course.title, "name": e.user.full_name,
                        "links": _evidence_link(e)},
     prefetch=lambda rows: _prefetch_seats(rows),
 ))
@@ -388,7 +387,7 @@ def _the_asn(enrolment):
 register_news(
     "enrolment", _l("Training enrolment"),
     item=lambda e: f"{e.course.title} ({e.user.full_name})",
-    params=lambda e: {"title": e.course.title, "jp": e.course.jp},
+    params=lambda e: {"title": e.course.title, "jp": e.jp_due},
     news={
         "approve": News(_the_asn, _l("Your enrolment in %(title)s was approved by your supervisor")),
         "decline": News(_the_asn, _l("Your enrolment in %(title)s was declined by your supervisor: "
