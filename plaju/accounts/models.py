@@ -85,6 +85,16 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(password) and check_password_hash(self.password_hash, password)
 
+    def password_fault(self, password: str | None) -> str | None:
+        """What is wrong with the password given to confirm a step (a signature, a revocation), in the
+        words shown to its owner; None when it is theirs."""
+        from ..i18n import gettext as _
+        if not password:
+            return _("Enter your password to confirm.")
+        if not self.check_password(password):
+            return _("The password is wrong. Enter your own password to confirm.")
+        return None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active

@@ -346,8 +346,9 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
     raw_items = list(dict.fromkeys(raw_items))
     if not raw_items:
         raise Invalid(_("Select at least one item."), code="empty")
-    if not actor.check_password(password or ""):
-        error = Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
+    fault = actor.password_fault(password)
+    if fault:
+        error = Invalid(fault, code="reauth")
         # which items the batch was for, by their codes or names: HR reads what the refused batch held
         named = [summary.get("code") or summary.get("name") or "?" for _raw, summary, _label
                  in describe(actor, raw_items)]

@@ -222,10 +222,10 @@ def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) 
     reason = (reason or "").strip()
     if not reason:
         raise LetterRefused(_("A reason is required to revoke a letter."))
-    if not actor.check_password(password or ""):
-        audit.refused(action, actor=actor, subject_type="letter", subject_id=letter.id,
-                      reason="[reauth] wrong password")
-        raise LetterRefused(_("The password is wrong. Enter your own password to confirm."))
+    fault = actor.password_fault(password)
+    if fault:
+        audit.refused(action, actor=actor, subject_type="letter", subject_id=letter.id, reason=f"[reauth] {fault}")
+        raise LetterRefused(fault)
     if letter.status == "revoked":
         raise LetterRefused(_("This letter was already revoked."), 409)
     return reason

@@ -299,8 +299,9 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         if "confirm" in step.form and not (data or {}).get("confirmed"):
             raise Invalid(_("Tick the box to confirm \"%(step)s\"; it cannot be undone.", step=step.label),
                           code="confirm")
-        if step.reauth and not reauthenticated and not actor.check_password(password or ""):
-            raise Invalid(_("The password is wrong. Enter your own password to confirm."), code="reauth")
+        fault = actor.password_fault(password) if step.reauth and not reauthenticated else None
+        if fault:
+            raise Invalid(fault, code="reauth")
         ctx = Context(actor=actor, acting_for=action.acting_for, delegation=action.delegation,
                       comment=comment, data=dict(data or {}), now=utcnow())
         spec.machine.events[trigger].trigger(entity)

@@ -187,6 +187,12 @@ def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
     assert _refused_events(db) == before + 1
     comment = db.session.scalar(select(AuditEvent.comment).where(AuditEvent.action == "inbox.bulk"))
     assert all(r.tracking_code in comment for r in rows)  # HR reads which items the refused batch held
+    assert "Kata sandi salah" in response.text
+    # no password at all is asked for, not called wrong; one item alone says the same
+    empty = client.post("/inbox/bulk", data={"item": [_item(r, "sign", "document") for r in rows], "password": ""})
+    assert empty.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in empty.text
+    one = client.post("/inbox/act", data={"item": _item(rows[0], "sign", "document"), "password": ""})
+    assert one.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in one.text
 
 
 def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_offs(
