@@ -11,6 +11,7 @@ from ..extensions import db
 from ..timeutil import today_wib
 from . import sla
 from .models import DocumentNameWord, DocumentRequest, name_words
+from .nik import clean as nik_clean
 from .services import normalise_code
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW, OPEN_STATES, STATES, TERMINAL_STATES
 
@@ -74,8 +75,8 @@ def _exact(q: str) -> list | None:
     code = normalise_code(q)
     if code:
         return [DocumentRequest.tracking_code == code]
-    digits = q.strip()
-    if len(digits) == 16 and digits.isdigit():
+    digits = nik_clean(q)  # as the intake reads it: "1671 0855 0590 0032", as printed on the KTP, too
+    if len(digits) == 16 and digits.isascii() and digits.isdigit():
         return [DocumentRequest.nik == digits]
     return None
 

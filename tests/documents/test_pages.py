@@ -368,6 +368,10 @@ def test_search_by_word_prefix_exact_nik_and_code(client, login_as, make_request
     assert found("iti") == (False, False)  # not the middle of a word
     assert found(siti.nik) == (True, False)
     assert found(siti.nik[:12]) == (False, False)  # part of a NIK finds nobody: no listing of citizens
+    # typed as printed on the KTP (groups of four), or with dots, as the intake reads it
+    assert found(" ".join(siti.nik[i:i + 4] for i in range(0, 16, 4))) == (True, False)
+    assert found(f"{siti.nik[:6]}.{siti.nik[6:12]}.{siti.nik[12:]}") == (True, False)
+    assert found(siti.nik[:12] + " " + siti.nik[12:15]) == (False, False)
     assert found(siti.tracking_code.lower()) == (True, False)
     assert found(siti.tracking_code[:8]) == (False, False)
     assert found("%") == (False, False)
