@@ -47,7 +47,7 @@ BATCH = 1000
 LEASE_SECONDS = 120   # a runner silent this long is taken for dead
 MAX_ATTEMPTS = 3      # a job interrupted this often is marked failed rather than started again
 QUEUED_GRACE = 30     # seconds a queued job may wait for its runner before it is started again
-MIME = {"csv": "text/csv; charset=utf-8",
+MIME = {"csv": "text/csv",  # werkzeug adds "; charset=utf-8" to a text type
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 

@@ -230,7 +230,7 @@ def _competence_tables(data) -> dict:
     kinds = ([_("Kind"), _("JP")], [[label, jp] for _code, label, jp in data["by_kind"]])
     methods = ([_("Method"), _("JP")], [[label, jp] for _code, label, jp in data["by_method"] if jp])
     below = ([_("Name"), _("NIP"), _("Position"), _("Unit"), _("JP so far"), _("JP still needed"),
-              _("JP on the way (approved, not yet credited)")],
+              _("JP on the way (requested or approved, not yet credited)")],
              [[p["name"], p["nip"] or "", p["position"], p["unit"], p["jp"], p["short"], p["coming"]]
               for p in data["below_target"]])
     return {"unit": units, "bulan": trend, "jenis": kinds, "metode": methods, "belum-jp": below}

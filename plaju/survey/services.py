@@ -40,7 +40,7 @@ KEY_LENGTH = 10
 DEFAULT_VALID_DAYS = 90
 
 vocabulary.describe_actions({
-    "skm.submit": _l("received an anonymous satisfaction survey answer"),
+    "skm.submit": _l("filled in the satisfaction survey, without a name"),
     "skm.report": _l("opened the satisfaction survey dashboard"),
 })
 vocabulary.describe_kind("skm", _l("Satisfaction survey (SKM)"))

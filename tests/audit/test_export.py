@@ -337,4 +337,6 @@ def test_a_person_found_as_actor_and_as_object_has_every_event_on_the_pages_and_
     page = page_rows(client, {"person": "kasi"})
     assert len(page) == len({seq for seq, _ in page}) == expected
     for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
-        assert read(client.post("/audit/export", data={"person": "kasi", "fmt": fmt}).get_data()) == page
+        response = client.post("/audit/export", data={"person": "kasi", "fmt": fmt})
+        assert read(response.get_data()) == page
+        assert response.headers["Content-Type"].count("charset") == (fmt == "csv")  # said once, not twice

@@ -111,6 +111,7 @@ def test_hr_exports_the_whole_office_for_siasn_and_nobody_else_may(client, login
     assert "Seluruh kantor" in client.get("/training/history/").text
     response = client.post("/training/history/", data={"user_id": 0, "unit_id": -1, "fmt": "csv", "preset": "full"})
     assert response.status_code == 200 and "riwayat-diklat-kantor.csv" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     text = response.get_data(as_text=True)
     assert "Seminar Kearsipan" in text and "Bimtek Pelayanan" in text
     assert "Seluruh kantor" in client.get("/audit/?action=training_history.export").text

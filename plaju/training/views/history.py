@@ -94,7 +94,7 @@ def history():
                 except Refused as refusal:
                     error, status = str(refusal.message), refusal.status
                 else:
-                    mime = XLSX_MIME if form.fmt.data == "xlsx" else "text/csv; charset=utf-8"
+                    mime = XLSX_MIME if form.fmt.data == "xlsx" else "text/csv"  # (werkzeug adds the charset)
                     return send_file(io.BytesIO(data), download_name=name, as_attachment=True, mimetype=mime)
             else:
                 status = 422
