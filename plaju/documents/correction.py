@@ -72,7 +72,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
             raise stale_page(DOCUMENT_FLOW, row, actor)
         name = row.name if name is None else " ".join(name.split())
         address = " ".join((address or "").split())
-        purpose = (purpose or "").strip()
+        purpose = " ".join((purpose or "").split())  # (one line, as at the intake)
         subject = row.subject
         kept = {"name": subject.get("name", ""), "type": subject.get("type", "")}
         business = kept if business is None or row.type.subject_kind != "business" else {

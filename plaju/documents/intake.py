@@ -146,7 +146,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     message = missing_requirements(doc_type, ticked)
     if message:
         raise IntakeRefused(message, "requirements")
-    purpose = (purpose or "").strip()
+    purpose = " ".join((purpose or "").split())  # one line on the letter: a line break would add a paragraph
     message = purpose_fault(doc_type, purpose)
     if message:
         raise IntakeRefused(message, "purpose")

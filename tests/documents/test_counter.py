@@ -286,7 +286,9 @@ def test_a_letter_type_asks_its_purpose_at_the_counter_and_keeps_it(client, logi
     refused = client.post("/documents/new", data=_intake_of(sktm, purpose="  ", note="catatan kantor saja"))
     assert refused.status_code == 422 and "Isi keperluan surat" in refused.get_data(as_text=True)
     assert count_rows(db, DocumentRequest) == 0
-    assert client.post("/documents/new", data=_intake_of(sktm, purpose="pengajuan beasiswa")).status_code == 303
+    # one line on the letter: typed line breaks would add paragraphs of their own to what the Camat signs
+    assert client.post("/documents/new", data=_intake_of(
+        sktm, purpose="pengajuan\n\nbeasiswa\r\n")).status_code == 303
     req = db.session.scalars(select(DocumentRequest)).one()
     assert req.purpose == "pengajuan beasiswa"
     assert 'data-testid="purpose">pengajuan beasiswa<' in client.get(f"/documents/{req.id}").get_data(as_text=True)
