@@ -12,6 +12,7 @@ from ..audit import record as audit
 from ..database import plan_once
 from ..extensions import db, login_manager
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from . import passwords, sessions
 from .models import User
 
@@ -48,6 +49,18 @@ class LoginFailed(Exception):
     pass
 
 
+# why a sign-in or a password change was refused, for HR: the person is told less ("wrong username or
+# password" does not say which), the log says which
+CAUSES = {"unknown_user": _l("no account has this username"), "wrong_password": _l("the password was wrong"),
+          "account_disabled": _l("the account is disabled"), "password_rules": _l("the new password breaks the rules")}
+
+
+def _refused(action: str, cause: str, told: str, **who) -> "LoginFailed":
+    """Record the refusal (what they were told, and the cause) and give the error to raise."""
+    audit.refused(action, reason=f"[{cause}] {told}", changes={"cause": [None, str(CAUSES[cause])]}, **who)
+    return LoginFailed(told)
+
+
 def authenticate(username: str, password: str) -> User:
     """Sign a user in or raise LoginFailed with a message that does not reveal which part was wrong."""
     name = (username or "").strip().lower()
@@ -55,14 +68,12 @@ def authenticate(username: str, password: str) -> User:
     generic = _("Wrong username or password.")
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
-        audit.refused("auth.login", actor_name=name[:120], reason="unknown user")
-        raise LoginFailed(generic)
+        raise _refused("auth.login", "unknown_user", generic, actor_name=name[:120])
     if not user.check_password(password):
-        audit.refused("auth.login", actor=user, reason="wrong password")
-        raise LoginFailed(generic)
+        raise _refused("auth.login", "wrong_password", generic, actor=user)
     if not user.active:
-        audit.refused("auth.login", actor=user, reason="account disabled")
-        raise LoginFailed(_("This account has been disabled. Contact the HR (Kepegawaian) staff."))
+        raise _refused("auth.login", "account_disabled",
+                       _("This account has been disabled. Contact the HR (Kepegawaian) staff."), actor=user)
     session.clear()  # a fresh session at every sign-in: nothing carried over from before
     login_user(user)
     sessions.start()
@@ -82,14 +93,12 @@ def sign_out(user) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        audit.refused("auth.password_change", actor=user, reason="wrong password")
-        raise LoginFailed(_("Your current password is wrong."))
+        raise _refused("auth.password_change", "wrong_password", _("Your current password is wrong."), actor=user)
     weak = passwords.problem(new, user.username, user.full_name, user.nip)
     if weak is None and user.check_password(new):
         weak = _("The new password must differ from the current one.")
     if weak:
-        audit.refused("auth.password_change", actor=user, reason="password rules")
-        raise LoginFailed(weak)
+        raise _refused("auth.password_change", "password_rules", weak, actor=user)
     user.set_password(new)
     user.must_change_password = False
     user.session_epoch += 1  # other sessions of this user end

@@ -364,6 +364,7 @@ describe_kind("audit_export", _l("Audit log export"))
 describe_kind("access", _l("Data access"))
 describe_kind("inbox", _l("Inbox"))
 describe_fields({
+    "cause": _l("Cause"),  # of a refused sign-in: what the person was not told
     "username": _l("Username"), "full_name": _l("Full name"), "nip": "NIP", "position": _l("Position"),
     "email": _l("E-mail"), "unit_id": _l("Unit"), "supervisor_id": _l("Direct supervisor"),
     "active": _l("Active"), "roles": _l("Roles"), "password": _l("Password"), "principal": _l("Official"),

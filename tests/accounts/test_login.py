@@ -20,18 +20,26 @@ def test_login_shows_home_for_the_role_and_logout_ends_the_session(client, users
     assert client.get("/").status_code == 302  # back to the login page
 
 
-@pytest.mark.parametrize("username,password,reason", [
-    ("camat", "salah-sekali", "wrong password"),
-    ("tidakada", PASSWORD, "unknown user"),
+@pytest.mark.parametrize("username,password,code,cause", [
+    ("camat", "salah-sekali", "wrong_password", "kata sandinya salah"),
+    ("tidakada", PASSWORD, "unknown_user", "tidak ada akun dengan nama pengguna ini"),
 ])
-def test_bad_credentials_give_a_message_no_session_and_an_audit_event(client, users, db, username,
-                                                                        password, reason):
+def test_bad_credentials_give_a_message_no_session_and_an_audit_event(client, login_as, users, db, username,
+                                                                        password, code, cause):
+    """The log says what they were told and, in words, why (the page does not say which part was wrong): it
+    read "pesan kepadanya: wrong password", a message in English nobody was shown."""
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 401
     assert "Nama pengguna atau kata sandi salah" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
     event = _last_event(db)
-    assert (event.action, event.outcome, event.comment) == ("auth.login", "refused", reason)
+    assert (event.action, event.outcome, event.comment) == (
+        "auth.login", "refused", f"[{code}] Nama pengguna atau kata sandi salah.")
+    assert event.changes_dict == {"cause": [None, cause]}
+    login_as("hr")
+    page = client.get("/audit/", query_string={"outcome": "refused", "logins": "1"}).text
+    assert f"Sebab: {cause}" in page.replace("<strong>", "").replace("</strong>", "") or cause in page
+    assert "wrong password" not in page and "unknown user" not in page
 
 
 def test_disabled_user_cannot_sign_in(client, users, db):
@@ -40,7 +48,7 @@ def test_disabled_user_cannot_sign_in(client, users, db):
     response = client.post("/login", data={"username": "asn", "password": PASSWORD})
     assert response.status_code == 401
     assert "dinonaktifkan" in response.get_data(as_text=True)
-    assert _last_event(db).comment == "account disabled"
+    assert _last_event(db).changes_dict == {"cause": [None, "akunnya sudah dinonaktifkan"]}
 
 
 def test_post_without_csrf_token_is_400(client, users, db):
