@@ -83,7 +83,7 @@ def _delegation_names(ids) -> dict:
             for d in rows}
 
 
-vocabulary.describe_subjects("delegation", _delegation_names)
+vocabulary.describe_subjects("delegation", _delegation_names, url_arg="delegation_id")
 
 
 def _snapshot(user: User) -> dict:

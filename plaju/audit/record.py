@@ -159,9 +159,14 @@ def trace_forbidden() -> None:
     if not has_request_context() or g.get("refusal_recorded"):
         return
     from flask_login import current_user
+
+    from .vocabulary import subject_of_url
     user = current_user if current_user and current_user.is_authenticated else None
-    where = request.path if request.method == "GET" else f"{request.method} {request.path}"
-    record_alone("access.forbidden", actor=user, outcome="refused", comment=where[:300])
+    # what it was about, by the object its URL names; a form sent (an approval, a save) is not a page opened
+    subject_type, subject_id = subject_of_url(request.view_args)
+    action = "access.forbidden" if request.method in ("GET", "HEAD") else "access.forbidden_post"
+    record_alone(action, actor=user, outcome="refused", comment=request.path[:300], subject_type=subject_type,
+                 subject_id=subject_id)
 
 
 def refuse_access(status: int = 403):

@@ -282,7 +282,7 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
         quiet = bool(code and code.group(1))
         reason = (e.comment or "")[code.end() if code else 0:] or None if refused else None
         what = verb
-        if e.action == "access.forbidden" and reason:  # its comment is the page refused, not what they were told
+        if e.action.startswith("access.forbidden") and reason:  # its comment is the page, not what they were told
             what, reason = f"{verb} ({reason})", None
         text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": what}
         labels = states.get(e.subject_type, {})
@@ -343,8 +343,9 @@ describe_actions({
     "inbox.bulk": _l("acted on several items at once"),
     "audit.export": _l("exported audit events"),
     "access.forbidden": _l("opened a page without the right to see it"),
+    "access.forbidden_post": _l("sent a form without the right to do so"),
 })
-describe_data_access("audit.export", "access.forbidden")
+describe_data_access("audit.export", "access.forbidden", "access.forbidden_post")
 
 
 def _unit_names(ids) -> dict:
@@ -382,6 +383,6 @@ def _user_names(ids) -> dict:
     return {str(i): name for i, name in rows}
 
 
-describe_subjects("user", _user_names)
+describe_subjects("user", _user_names, url_arg="user_id")
 describe_subjects("unit", _unit_names)  # a unit's training history exported, for one
 

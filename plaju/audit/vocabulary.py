@@ -28,6 +28,7 @@ _KINDS: dict[str, object] = {}
 _FINDERS: dict[str, list[Callable]] = {"code": [], "nik": []}
 _PEOPLE_OBJECTS: list[Callable] = []
 _DATA_ACCESS: set[str] = set()
+_URL_ARGS: dict[str, str] = {}  # URL argument -> the kind of object it names
 
 
 def describe_actions(verbs: dict) -> None:
@@ -95,9 +96,20 @@ def value_labels(subject_type: str | None, name: str) -> dict | None:
     return _SUBJECT_VALUES.get(subject_type, {}).get(name) or _VALUES.get(name)
 
 
-def describe_subjects(subject_type: str, names: Callable) -> None:
-    """names(ids: list[str]) -> {id: "human name"}, in ONE query for all ids of this kind."""
+def describe_subjects(subject_type: str, names: Callable, url_arg: str | None = None) -> None:
+    """names(ids: list[str]) -> {id: "human name"}, in ONE query for all ids of this kind. `url_arg`: the
+    argument that names one in the area's URLs (request_id), so a refused page names what it was about."""
     _SUBJECTS[subject_type] = names
+    if url_arg:
+        _URL_ARGS[url_arg] = subject_type
+
+
+def subject_of_url(view_args: dict | None) -> tuple[str | None, str | None]:
+    """(subject_type, subject_id) of the object a URL names by its arguments, or (None, None)."""
+    for arg, value in (view_args or {}).items():
+        if arg in _URL_ARGS:
+            return _URL_ARGS[arg], str(value)
+    return None, None
 
 
 def describe_subjects_by(subject_type: str, column) -> None:

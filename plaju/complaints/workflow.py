@@ -77,4 +77,4 @@ def _named(kind: str, code: str, received_at) -> str:
     return f"{dict(KINDS).get(kind, kind)} {code}, {date_text(to_wib(received_at).date(), 'd MMM yyyy')}"
 
 
-vocabulary.describe_subjects("complaint", _complaint_names)
+vocabulary.describe_subjects("complaint", _complaint_names, url_arg="complaint_id")

@@ -397,7 +397,7 @@ def _requests_where(condition) -> list:
     return [(kind, str(i)) for i in ids for kind in ("document", "document_file")]
 
 
-vocabulary.describe_subjects("document", _request_names)
+vocabulary.describe_subjects("document", _request_names, url_arg="request_id")
 vocabulary.describe_subjects("document_file", _request_names)
 vocabulary.describe_kind("document", _l("Document requests"))
 vocabulary.describe_kind("document_type", _l("Document types"))

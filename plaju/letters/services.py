@@ -333,7 +333,7 @@ vocabulary.describe_actions({
     "letter.revoke": _l("revoked a letter"),
     "letter.reissue": _l("issued a corrected letter"),
 })
-vocabulary.describe_subjects("letter", _letter_names)
+vocabulary.describe_subjects("letter", _letter_names, url_arg="letter_id")
 vocabulary.describe_kind("letter", _l("Letter register"))
 vocabulary.describe_data_access("letter.view", "letter.draft_view")  # letters carry a citizen's NIK
 # the fields a sign step records when it issues a letter (issue())

@@ -251,16 +251,18 @@ def test_only_hr_admin_and_the_camat_read_the_log_and_refusals_are_audited(db, c
     for username in ("clerk", "kasi", "sekcam", "asn"):
         login_as(username)
         for method, url in (("get", "/audit/"), ("post", "/audit/export"), ("get", "/audit/exports/abc")):
+            # a page opened, or a form sent (not "opened a page": an approval is not a page)
+            action = "access.forbidden_post" if method == "post" else "access.forbidden"
             before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "access.forbidden"))
+                AuditEvent.action == action))
             assert getattr(client, method)(url, data={"fmt": "csv"} if method == "post" else None).status_code == 403
             db.session.rollback()
-            refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.forbidden")
+            refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
                                          .order_by(AuditEvent.seq.desc())).first()
             assert refused.actor_id == users[username].id and refused.outcome == "refused"
-            assert refused.comment == ("POST " if method == "post" else "") + url.split("?")[0]
+            assert refused.comment == url.split("?")[0]
             assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "access.forbidden")) == before + 1
+                AuditEvent.action == action)) == before + 1
     login_as("hr")
     body = client.get("/audit/?action=data-access").get_data(as_text=True)
     assert "membuka halaman tanpa hak" in body
@@ -276,6 +278,10 @@ def test_a_personal_data_page_refused_is_audited(db, client, users, login_as, ta
     refused = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert (refused.action, refused.actor_id, refused.comment) == (
         "access.forbidden", users["asn"].id, f"/documents/{req.id}")
+    # the request it was about is the event's object: HR reads its code, not only a path
+    assert (refused.subject_type, refused.subject_id) == ("document", str(req.id))
+    login_as("hr")
+    assert req.tracking_code in client.get("/audit/", query_string={"action": "data-access"}).text
 
 
 def test_the_full_nik_is_shown_on_request_and_each_viewing_is_audited(db, client, users, login_as, take_in):

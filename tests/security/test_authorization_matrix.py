@@ -134,6 +134,7 @@ class World:
     def __init__(self, app):
         self.app = app
         self.seq = itertools.count(1)
+        self.day = itertools.count(30)  # each delegation a day of its own, within the year ahead
         self.types = seed_types()
         camat = _user("camat", "camat", position="Camat Plaju")
         u = {"camat": camat}
@@ -209,9 +210,9 @@ class World:
                          supervisor=self.u[supervisor] if supervisor else None)
 
     def delegation(self, principal, delegate, kind, starts_on=None, ends_on=None):
-        if starts_on is None:  # in the future and never overlapping another cell's
-            starts_on = today_wib() + timedelta(days=30 + 3 * next(self.seq))
-            ends_on = starts_on + timedelta(days=1)
+        if starts_on is None:  # one day in the coming year (a Plh is recorded at most a year ahead), never
+            # overlapping another cell's
+            starts_on = ends_on = today_wib() + timedelta(days=next(self.day))
         row = Delegation(principal_id=principal.id, delegate_id=delegate.id, kind=kind, starts_on=starts_on,
                          ends_on=ends_on, note="Surat Perintah Camat 800/1/2026", created_by_id=self.u["admin"].id)
         self.db().add(row)
@@ -346,9 +347,9 @@ class World:
 
     def delegation_body(self, kind):
         delegate = self.person("section_head", supervisor="camat")
-        starts_on = today_wib() + timedelta(days=30 + 3 * next(self.seq))
+        starts_on = today_wib() + timedelta(days=next(self.day))
         return {"principal_id": self.u["camat"].id, "delegate_id": delegate.id, "kind": kind,
-                "starts_on": starts_on.isoformat(), "ends_on": (starts_on + timedelta(days=1)).isoformat(),
+                "starts_on": starts_on.isoformat(), "ends_on": starts_on.isoformat(),
                 "order_number": "800/12/SP/2026", "order_date": (today_wib() - timedelta(days=1)).isoformat(),
                 "note": "Surat perintah Wali Kota Palembang", "form_token": _form_token()}
 

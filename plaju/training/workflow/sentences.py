@@ -88,9 +88,9 @@ def _course_names(ids) -> dict:
 
 
 vocabulary.describe_fingerprint("evidence_sha256")
-vocabulary.describe_subjects("enrolment", _enrolment_names)
-vocabulary.describe_subjects("training_plan", _plan_names)
-vocabulary.describe_subjects("training_course", _course_names)
+vocabulary.describe_subjects("enrolment", _enrolment_names, url_arg="enrolment_id")
+vocabulary.describe_subjects("training_plan", _plan_names, url_arg="plan_id")
+vocabulary.describe_subjects("training_course", _course_names, url_arg="course_id")
 # the whole office's training history exported (for SIASN): one subject, no row of its own
 vocabulary.describe_subjects("office", lambda ids: {i: str(_("The whole office")) for i in ids})
 
