@@ -47,7 +47,7 @@ def edit_type(type_id):
         return _already_done(first)
     if missing:  # a partial POST is refused, never read as "empty": it would wipe the requirements
         error = _("The form is incomplete (not sent: %(fields)s). Nothing was changed. Reload the page and "
-                  "try again.", fields=", ".join(missing))
+                  "try again.", fields=", ".join(str(getattr(form, name).label.text) for name in missing))
         audit.refused("document_type.save", actor=current_user, subject_type="document_type", subject_id=type_id,
                       reason=error)
     elif form.validate_on_submit():
@@ -90,11 +90,13 @@ def edit_type(type_id):
 
 
 def _type_snapshot(t: DocumentType) -> dict:
-    return {"code": t.code, "name": t.name, "service": f"{t.service_amount} {t.service_unit}",
+    # the service standard as its amount and unit ("2 days"; the log's sentences write "2 hari kerja")
+    return {"code": t.code, "name": t.name, "service_standard": f"{t.service_amount} {t.service_unit}",
             "camat_signs": t.camat_signs, "forwards": t.forwards_to_disdukcapil, "active": t.active,
             "other_regions": t.other_regions, "min_age": t.min_age,
             "archive_code": t.archive_code, "subject_kind": t.subject_kind,
-            "requirements": [("* " if r.required else "") + r.label for r in t.requirements]}
+            # a required one marked "* " (the log's sentences write "(wajib)")
+            "type_requirements": [("* " if r.required else "") + r.label for r in t.requirements]}
 
 
 @bp.route("/admin/holidays", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ import json
 
 from ..audit import vocabulary
 from ..core.urls import path_by_id
+from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..notify.assignments import News, register_news
 from ..workflow import Invalid, Spec, State, Step, register, roles
@@ -360,14 +361,33 @@ vocabulary.describe_fields({
 }, named={"type": _type_names})  # the intake records the type's code
 # a document type's settings as the admin's form names them (views._type_snapshot)
 vocabulary.describe_fields({
-    "code": _l("Code"), "name": _l("Name"), "service": _l("Service standard"),
+    "code": _l("Code"), "name": _l("Name"), "service_standard": _l("Service standard"),
+    "type_requirements": _l("Requirements"),
+    "service": _l("Service standard"), "requirements": _l("Requirements"),  # (as events before 2026-12 say)
     "camat_signs": _l("Signed by the Camat"), "forwards": _l("Forwarded to Disdukcapil"), "active": _l("Active"),
     "archive_code": _l("Archive classification code"),
-    "subject_kind": _l("The document is about"), "requirements": _l("Requirements"),
+    "subject_kind": _l("The document is about"),
     "other_regions": _l("Also for citizens whose KTP-el is from outside Palembang"),
     "min_age": _l("Minimum age of the applicant (years, unless married)"),
 }, subject_type="document_type")
+def _service_text(value) -> str:
+    """A type's service standard as the log keeps it ("2 days", "4 hours") in words."""
+    amount, _space, unit = str(value or "").partition(" ")
+    if not amount.isdigit() or unit not in ("days", "hours"):
+        return str(value or "")
+    return (_("%(n)s working days", n=int(amount)) if unit == "days" else _("%(n)s working hours", n=int(amount)))
+
+
+def _requirements_text(value) -> str:
+    """A type's requirements as the log keeps them (a required one marked "* "), in words."""
+    items = value if isinstance(value, list) else [value] if value else []
+    return "; ".join(_("%(label)s (required)", label=item[2:]) if str(item).startswith("* ")
+                     else _("%(label)s (optional)", label=item) for item in items)
+
+
 # a record of several parts and two durations, in words (the log keeps the codes and the minutes)
+vocabulary.describe_format("service_standard", _service_text)
+vocabulary.describe_format("type_requirements", _requirements_text)
 vocabulary.describe_format("collected_by", _collected_text)
 vocabulary.describe_format("clock_used_minutes", sla.working_time_text)
 vocabulary.describe_format("wait_minutes", sla.working_time_text)

@@ -163,7 +163,8 @@ def test_a_document_type_post_missing_a_field_changes_nothing(client, login_as, 
     login_as("admin")
     response = client.post(f"/documents/admin/types/{sktm.id}", data=_type_form(sktm, **{missing: None}))
     assert response.status_code == 422
-    assert "Formulir tidak lengkap" in response.text and missing in response.text
+    said = re.search(r"tidak terkirim: ([^)]*)\)", response.text).group(1)
+    assert "Formulir tidak lengkap" in response.text and said and missing not in said  # its label, not its name
     db.session.expire_all()
     t = db.session.get(DocumentType, sktm.id)
     assert [(r.label, r.required) for r in t.requirements] == before and before
@@ -198,3 +199,16 @@ def test_a_new_document_type_posted_twice_is_created_once(client, login_as, db):
     assert first.status_code == again.status_code == 303
     assert again.headers["Location"] == first.headers["Location"]
     assert _count(db, DocumentType, DocumentType.code == "sk-domisili") == 1
+
+
+def test_a_document_type_s_change_reads_in_words_in_the_log(client, login_as, doc_types, db):
+    """HR read "Standar pelayanan: 2 days → 4 hours" and requirements marked with a bare "*"."""
+    sktm = doc_types["sktm"]
+    login_as("admin")
+    data = _type_form(sktm, service_amount="2", service_unit="days", required="Surat pengantar RT/RW",
+                      optional="Fotokopi KK")
+    assert client.post(f"/documents/admin/types/{sktm.id}", data=data).status_code == 303
+    login_as("hr")
+    page = client.get("/audit/", query_string={"action": "document_type.save"}).text
+    assert "4 jam kerja → 2 hari kerja" in page and " days" not in page and " hours" not in page
+    assert "Surat pengantar RT/RW (wajib)" in page and "Fotokopi KK (tidak wajib)" in page
