@@ -310,7 +310,9 @@ def parse(args) -> Search:
             where.append(AuditEvent.subject_type == kind)
         else:
             where.append(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident))
-            search.notes.append(_("one object's complete history"))
+            named = vocabulary.subject_name(kind, ident)  # the export's own log entry says which
+            search.notes.append(_("the complete history of %(name)s", name=named) if named
+                                else _("one object's complete history"))
 
     for key, label in (("code", _("tracking code")), ("nik_ref", "NIK")):
         raw = filters[key]

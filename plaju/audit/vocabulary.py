@@ -104,6 +104,12 @@ def describe_subjects(subject_type: str, names: Callable, url_arg: str | None = 
         _URL_ARGS[url_arg] = subject_type
 
 
+def subject_name(subject_type: str, subject_id) -> str | None:
+    """One object's name, as the log's sentences give it (None when its kind has no names or it is gone)."""
+    names = _SUBJECTS.get(subject_type)
+    return names([str(subject_id)]).get(str(subject_id)) if names else None
+
+
 def subject_of_url(view_args: dict | None) -> tuple[str | None, str | None]:
     """(subject_type, subject_id) of the object a URL names by its arguments, or (None, None)."""
     for arg, value in (view_args or {}).items():

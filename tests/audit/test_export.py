@@ -340,3 +340,15 @@ def test_a_person_found_as_actor_and_as_object_has_every_event_on_the_pages_and_
         response = client.post("/audit/export", data={"person": "kasi", "fmt": fmt})
         assert read(response.get_data()) == page
         assert response.headers["Content-Type"].count("charset") == (fmt == "csv")  # said once, not twice
+
+
+def test_an_export_of_one_object_s_history_names_the_object_in_its_own_entry(db, client, users, login_as,
+                                                                            take_in, export_folder):
+    """The log said HR exported "seluruh riwayat satu berkas", not which one."""
+    req = take_in("Siti Aminah")
+    login_as("hr")
+    response = client.post("/audit/export", data={"subject": f"document:{req.id}", "fmt": "csv"})
+    assert response.status_code == 200
+    db.session.rollback()
+    entry = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.export")).one()
+    assert req.tracking_code in entry.comment and "seluruh riwayat" in entry.comment
