@@ -119,3 +119,19 @@ def test_hr_exports_the_whole_office_for_siasn_and_nobody_else_may(client, login
     assert "Seluruh kantor" not in client.get("/training/history/").text
     refused = client.post("/training/history/", data={"user_id": 0, "unit_id": -1, "fmt": "csv", "preset": "full"})
     assert refused.status_code == 403 and _events("refused") == 1
+
+
+def test_a_course_without_dates_is_exported_with_the_day_it_was_finished(client, login_as, db, users, make_course,
+                                                                         enrol):
+    """A self-paced e-learning names no dates: its SIASN rows had empty start and end dates, which SIASN
+    does not take. They read the certificate's date (else the day of completion)."""
+    from datetime import date
+    done = enrol(make_course(title="Belajar Mandiri Etika", jp=2, starts_on=None, ends_on=None), users["asn"],
+                 "verified")
+    done.certificate_date = date(2026, 11, 20)
+    db.session.commit()
+    login_as("asn")
+    response = client.post("/training/history/", data={"user_id": users["asn"].id, "unit_id": 0, "fmt": "csv",
+                                                       "preset": "siasn"})
+    [row] = _csv_rows(response.data)[1:]
+    assert (row[6], row[7]) == ("20-11-2026", "20-11-2026")

@@ -34,6 +34,22 @@ def _certificate(enrolment, name: str):
     return getattr(enrolment, f"certificate_{name}", None)
 
 
+def _finished_on(enrolment) -> date | None:
+    """The day the training was done by this person: the certificate's date, else the day they completed it."""
+    from ...timeutil import to_wib
+    return enrolment.certificate_date or (to_wib(enrolment.completed_at).date() if enrolment.completed_at else None)
+
+
+def _dates(enrolment) -> tuple[date | None, date | None]:
+    """(first day, last day): the course's, or for one that names no dates (an e-learning followed at any
+    time) the day this person finished it; SIASN takes no record without its dates."""
+    course = enrolment.course
+    if course.starts_on is None:
+        done = _finished_on(enrolment)
+        return done, done
+    return course.starts_on, course.ends_on or course.starts_on
+
+
 @dataclass(frozen=True)
 class Column:
     label: object
@@ -50,8 +66,8 @@ COLUMNS = {
     "method": Column(_l("Type of training"), lambda e: str(METHODS.get(e.course.method, e.course.method))),
     "provider": Column(_l("Organising institution"),
                        lambda e: _certificate(e, "issuer") or e.course.provider or ""),
-    "starts_on": Column(_l("Start date"), lambda e: e.course.starts_on),
-    "ends_on": Column(_l("End date"), lambda e: e.course.ends_on),
+    "starts_on": Column(_l("Start date"), lambda e: _dates(e)[0]),
+    "ends_on": Column(_l("End date"), lambda e: _dates(e)[1]),
     "year": Column(_l("Year"), lambda e: e.credited_year),
     "jp": Column(_l("Hours (JP)"), lambda e: e.jp_credited),
     "certificate_number": Column(_l("Certificate number"), lambda e: _certificate(e, "number") or ""),
