@@ -437,3 +437,17 @@ def test_the_asn_and_hr_are_told_the_jp_credited_not_the_course_s(db, users, mak
     assert done.jp_credited == 1
     told = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["asn"].id)).all()
     assert any("1 JP" in s for s in told) and not any("2 JP" in s for s in told), told
+
+
+def test_a_reported_training_cannot_claim_more_jp_than_its_days_hold(client, login_as, db):
+    """250 JP for a three-day training was reported and credited in one click: at most 12 JP (of 45 minutes)
+    a day are taken; 36 for three days still are."""
+    login_as("asn")
+    refused = client.post("/training/external", data=dict(_outside("Literasi Digital ASN", "LD/2026/9", "250"),
+                                                           evidence=pdf_upload(), form_token=new_token()),
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and "250 JP dalam 3 hari" in refused.text
+    assert db.session.scalar(select(Enrolment.id)) is None
+    assert client.post("/training/external", data=dict(_outside("Literasi Digital ASN", "LD/2026/9", "36"),
+                                                       evidence=pdf_upload(), form_token=new_token()),
+                       content_type="multipart/form-data").status_code == 303
