@@ -533,6 +533,24 @@ def test_the_receipt_says_who_issues_the_document(client, login_as, make_request
     assert " style=" not in html
 
 
+def test_a_receipt_printed_again_says_the_request_ended_and_counts_as_its_type_does(client, login_as, make_request,
+                                                                                     db, users):
+    """A cancelled request's receipt still promised a date and asked for the survey; an SKTM, promised in
+    working hours, said the date counted working days; and "1 Des" sat beside "4 Desember"."""
+    from plaju.documents.services import take_action
+    sktm = make_request("received", "sktm")
+    login_as("clerk")
+    html = client.get(f"/documents/{sktm.id}/receipt").text
+    assert "jam kerja" in re.search(r'data-testid="receipt-counting">([^<]+)', html).group(1)
+    month = re.search(r'data-testid="receipt-received">\d+ (\w+)', html).group(1)
+    assert len(month) > 3 or month == "Mei"  # the month written out, as the promised date is
+    ktp = make_request("received", "ktp-baru")
+    take_action(ktp, "cancel", users["clerk"], version=ktp.version, comment="Pemohon membatalkan permohonan")
+    html = client.get(f"/documents/{ktp.id}/receipt").text
+    assert 'data-testid="receipt-ended"' in html and "dibatalkan" in html
+    assert 'data-testid="receipt-promised"' not in html and "survei" not in html.lower().split("receipt-ended")[1]
+
+
 def test_the_slip_dates_the_return_not_the_printing(app, client, login_as, make_request, db, monkeypatch):
     """A slip printed the next day still says when the file was returned (the step in the audit log)."""
     from plaju.i18n import wib_text
