@@ -77,6 +77,21 @@ def check_text(value: str | None, *, multiline: bool = False, max_length: int | 
     return value
 
 
+NAME_MARKS = frozenset(" .,'-()")  # between the letters of a person's name: H. Siti Nur'aini, S.Kom.
+
+
+def person_name_fault(name: str) -> str | None:
+    """A person's name is written in Latin letters (with accents), digits and name marks: a Cyrillic "а" made
+    a second "Jailani" that reads the same in every list and in the log."""
+    for char in name:
+        if char in NAME_MARKS:
+            continue
+        if not ((char.isalpha() and unicodedata.name(char, "").startswith("LATIN")) or char in "0123456789"):
+            return _("Write the name in Latin letters, with spaces, dots, commas, apostrophes or dashes only "
+                     "(not “%(char)s”).", char=char)  # (digits and brackets pass, as in "Kasi 2 (uji)")
+    return None
+
+
 def digits_only(raw: str | None, *, allow_plus: bool = False) -> str:
     """ASCII digits only, after removing spaces, dots and dashes; raise InputRefused otherwise."""
     value = "".join((raw or "").split()).replace(".", "").replace("-", "")

@@ -3,6 +3,7 @@ Every change is an audit event with the fields before and after; every refusal o
 import hashlib
 import json
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from flask import url_for
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..inputs import person_name_fault
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
@@ -174,7 +176,16 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         faults["supervisor_id"] = _("Nobody can be their own supervisor.")
     if creating and not password:
         faults["password"] = _("Set a first password.")
-    full_name = data["full_name"].strip()
+    full_name = " ".join(unicodedata.normalize("NFKC", data["full_name"]).split())
+    fault = person_name_fault(full_name)
+    if fault:
+        faults["full_name"] = fault
+    else:  # a second account of the same name reads as the first in every list and in the log
+        twin = db.session.execute(select(User.username, User.nip).where(
+            func.lower(User.full_name) == full_name.lower(), User.id != (user.id if user else 0))).first()
+        if twin and not (nip and twin.nip):
+            faults["full_name"] = _("The account %(name)s already has this name. Record both people's NIP, so "
+                                    "the lists and the log tell them apart.", name=twin.username)
     if password:
         weak = passwords.problem(password, username, full_name, nip)
         if weak:

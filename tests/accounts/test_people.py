@@ -729,3 +729,25 @@ def test_hr_names_only_an_office_holder_as_supervisor(client, login_as, users, d
     assert client.post(f"/people/{asn.id}/edit", data=_edit_form(
         _fresh(db, asn), supervisor_id=str(puppet.id))).status_code == 302
     assert _fresh(db, asn).supervisor_id == puppet.id and hr.id != puppet.id
+
+
+def test_hr_cannot_make_an_account_that_reads_as_someone_else(client, login_as, users, db):
+    """HR created "Galuh Mardhiyah, Camat Plaju" beside the Camat, and a "Jаilani" with a Cyrillic "а": in the
+    lists and the log their acts read as the real people's. A second account of one name needs both NIPs;
+    a name is written in Latin letters."""
+    camat = users["camat"]
+    login_as("hr")
+    clone = client.post("/people/new", data=_form(username="g.clone", full_name=f"  {camat.full_name.upper()} ",
+                                                  nip="", position="Camat Plaju"))
+    assert clone.status_code == 422 and f"Akun {camat.username} sudah memakai nama ini" in clone.text
+    cyrillic = client.post("/people/new", data=_form(username="j.clone", full_name="J\u0430ilani"))
+    assert cyrillic.status_code == 422 and "huruf Latin" in cyrillic.text
+    assert db.session.scalar(select(func.count()).select_from(User).where(
+        User.username.in_(("g.clone", "j.clone")))) == 0
+    # two real people of one name, each with their NIP, are two accounts; a name with accents or an apostrophe
+    # is a name
+    assert client.post("/people/new", data=_form(username="ahmad.a", full_name="Ahmad Fauzi")).status_code == 302
+    assert client.post("/people/new", data=_form(username="siti.n", full_name="Hj. Siti Nur'aini, S.Kom.",
+                                                 nip="")).status_code == 302
+    assert client.post("/people/new", data=_form(username="ahmad.b", full_name="Ahmad Fauzi", nip="")
+                       ).status_code == 422

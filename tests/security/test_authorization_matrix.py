@@ -324,8 +324,9 @@ class World:
 
     def person_body(self, user=None, **changes):
         active = changes.pop("active", True)
-        body = {"username": user.username if user else f"baru{next(self.seq)}",
-                "full_name": user.full_name if user else "Pegawai Baru", "nip": "",
+        n = next(self.seq)  # each new person a name of their own: two accounts of one name are refused
+        body = {"username": user.username if user else f"baru{n}",
+                "full_name": user.full_name if user else f"Pegawai Baru {n}", "nip": "",
                 "position": user.position if user else "Pengadministrasi Umum", "email": "",
                 "unit_id": self.unit_id, "supervisor_id": (user.supervisor_id if user else None) or 0,
                 "roles": sorted(user.roles) if user else [], "roles_shown": "1", "password": ""}
