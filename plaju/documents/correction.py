@@ -9,8 +9,10 @@ from ..database import lock_row
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..timeutil import today_wib
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from ..workflow.engine import stale_page
+from . import subjects
 from .intake import address_fault, purpose_fault
 from .models import DocumentNameWord, DocumentRequest, name_words
 from .subjects import NAME_MAX
@@ -19,7 +21,8 @@ from .workflow import DOCUMENT_FLOW, add_preparer
 CORRECTABLE_STATE = "processing"
 # what the signer is told was corrected, in the order of the form
 FIELD_NAMES = {"name": _l("name"), "business_name": _l("business name"), "business_type": _l("line of business"),
-               "address": _l("address"), "purpose": _l("purpose")}
+               "letter_subject": _l("data of whom the letter is for"), "address": _l("address"),
+               "purpose": _l("purpose")}
 SUBMIT_STEP = "to_signature"  # who may send it to the Camat may put right what he sent back
 
 
@@ -58,10 +61,17 @@ def _business_faults(business: dict) -> list[str]:
     return faults
 
 
+def _subject_text(kind: str, data: dict) -> str:
+    """Whom the letter is for as the request page shows it, its NIKs masked: the log is read by HR."""
+    return "; ".join(f"{label}: {value}" for label, value in subjects.summary(kind, data, False))
+
+
 def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str,
-                        name: str | None = None, business: dict | None = None) -> DocumentRequest:
-    """Put the name, the address and the purpose right, and a domisili usaha's business (`business`: name
-    and type); refused (and audited) when not allowed, stale or invalid. None keeps a value."""
+                        name: str | None = None, business: dict | None = None, subject_form=None) -> DocumentRequest:
+    """Put the name, the address and the purpose right, a domisili usaha's business (`business`: name and
+    type), and the data about whom the letter is for (`subject_form`: the posted form's subject fields, for
+    the kinds of subjects.CORRECTABLE: a person, a baby, the deceased and the heirs); refused (and audited)
+    when not allowed, stale or invalid. None keeps a value."""
     try:
         row = lock_row(DocumentRequest, req.id)
         db.session.refresh(row)
@@ -81,15 +91,24 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
                   if f]
         if business != kept:
             faults += _business_faults(business)
+        kind = row.type.subject_kind
+        corrected_subject = subject
+        if subject_form is not None and kind in subjects.CORRECTABLE:
+            try:
+                corrected_subject = subjects.validate(
+                    kind, subjects.kept_niks(subjects.from_form(subject_form), subject_form, subject), row.nik,
+                    today_wib(), local=not row.type.other_regions)
+            except subjects.SubjectRefused as refused:
+                faults += [str(m) for m in refused.faults.values()]
         if faults:
             raise Invalid(" ".join(faults), code="correction")
         before = {"name": row.name, "business_name": kept["name"], "business_type": kept["type"],
-                  "address": row.address, "purpose": row.purpose}
+                  "letter_subject": _subject_text(kind, subject), "address": row.address, "purpose": row.purpose}
         after = {"name": name, "business_name": business["name"], "business_type": business["type"],
-                 "address": address, "purpose": purpose}
-        if before == after:
-            raise Invalid(_("Nothing was changed: correct the name, the address or the purpose."),
-                          code="correction")
+                 "letter_subject": _subject_text(kind, corrected_subject), "address": address, "purpose": purpose}
+        if before == after and corrected_subject == subject:
+            raise Invalid(_("Nothing was changed: correct the name, the address, the purpose or the data the "
+                            "letter states."), code="correction")
     except (Invalid, NotAllowed, Conflict) as error:
         db.session.rollback()
         audit.refused("document.correct", error=error, actor=actor, subject_type="document", subject_id=req.id)
@@ -101,6 +120,10 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
     row.address, row.purpose = address, purpose
     if business != kept:
         row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
+    if corrected_subject != subject:
+        row.subject_data = json.dumps(corrected_subject, ensure_ascii=False)
+        if before["letter_subject"] == after["letter_subject"]:  # a NIK only (masked alike): the signer is told
+            after["letter_subject"] += " " + _("(NIK corrected)")
     # four eyes: who rewrote the letter does not sign it; the signer is told what changed this round
     add_preparer(row, actor.id)
     done = set(row.corrected_fields.split(",")) | {k for k in after if before[k] != after[k]}

@@ -9,6 +9,8 @@ before anything is stored, and the letters and pages read what it returns.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from werkzeug.datastructures import MultiDict
+
 from ..i18n import date_text
 from ..i18n import lazy_gettext as _l
 from .nik import InvalidNIK, mask_nik, validate_nik
@@ -248,6 +250,54 @@ def from_form(form) -> dict:
     for k in ("h_name", "h_nik", "h_relation"):
         raw[k] = form.getlist(k)
     return raw
+
+
+CORRECTABLE = ("person", "birth", "death", "inheritance")  # what a letter states about someone else
+
+
+def as_form(kind: str, data: dict) -> MultiDict:
+    """A request's stored subject data as the correction form's fields, NIKs left blank: a blank NIK keeps
+    the one stored (its row's, by `h_keep`), so the form shows no full NIK a page view would not audit."""
+    form = MultiDict({"s_name": data.get("name", ""), "s_relation": data.get("relation", ""),
+                      "s_sex": data.get("sex", ""), "s_place": data.get("place", ""), "s_date": data.get("date", ""),
+                      "s_nik": ""})
+    if kind == "person":
+        form["s_same_sent"] = "1"
+        if data.get("same", True):
+            form["s_same"] = "1"
+    for i, heir in enumerate(data.get("heirs") or ()):
+        form.add("h_name", heir["name"])
+        form.add("h_nik", "")
+        form.add("h_relation", heir["relation"])
+        form.add("h_keep", str(i))
+    return form
+
+
+def kept_niks(raw: dict, form, stored: dict) -> dict:
+    """`raw` (from_form) with each blank NIK of the correction form given the stored one it keeps."""
+    raw = dict(raw)
+    if not str(raw.get("s_nik") or "").strip() and stored.get("nik"):
+        raw["s_nik"] = stored["nik"]
+    heirs = stored.get("heirs") or []
+    keep = form.getlist("h_keep")
+    niks, names = list(raw.get("h_nik") or []), list(raw.get("h_name") or [])
+    relations = list(raw.get("h_relation") or [])
+    for i, nik in enumerate(niks):
+        which = keep[i] if i < len(keep) else ""
+        named = i < len(names) and str(names[i]).strip()
+        if not named and not str(nik).strip():  # an emptied row is taken out (its relation left selected too)
+            if i < len(relations):
+                relations[i] = ""
+        elif named and not str(nik).strip() and which.isdigit() and int(which) < len(heirs):
+            niks[i] = heirs[int(which)]["nik"]
+    raw["h_nik"], raw["h_relation"] = niks, relations
+    return raw
+
+
+def kept_nik_hints(data: dict) -> dict:
+    """The masked NIK each blank field keeps, for its placeholder: "s_nik" and the heirs' in order."""
+    return {"s_nik": mask_nik(data["nik"]) if data.get("nik") else "",
+            "heirs": [mask_nik(h["nik"]) for h in data.get("heirs") or ()]}
 
 
 def _day(iso: str) -> str:

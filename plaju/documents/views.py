@@ -252,12 +252,25 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             "messages_on": phone_channel() is not None,
             "may_correct": correction.may_correct(req, actions, current_user),
             "correction_sent": correction_sent,
+            "correction_subject": Lazy(lambda: _correction_subject(req, correction_sent)),
             "timeline": Lazy(lambda: svc.timeline(req, current_user)), "used_now": svc.clock_used_now(req),
             "waiting_for": waiting_for(req),
             "subject_rows": Lazy(lambda: subjects.summary(req.type.subject_kind, req.subject, show_nik)),
             "handover_relations": handover.RELATIONS, "handover_id_kinds": handover.ID_KINDS,
             "relation_label": handover.relation_label, "revised_due": svc.revised_due(req),
             **_context_helpers()}
+
+
+def _correction_subject(req, sent) -> dict | None:
+    """The subject fields of the correction form (subjects.CORRECTABLE), as sent or as stored, NIKs blank."""
+    kind = req.type.subject_kind
+    if kind not in subjects.CORRECTABLE:
+        return None
+    posted = sent if sent is not None else subjects.as_form(kind, req.subject)
+    rows = max(len(posted.getlist("h_name")) + 1, 2) if kind == "inheritance" else 0
+    return {**_subject_context(posted), "heir_rows": range(min(rows, subjects.MAX_HEIRS)), "more_heirs": False,
+            "correcting": True, "chosen": req.type, "errors": {}, "kept": subjects.kept_nik_hints(req.subject),
+            "keep": posted.getlist("h_keep")}
 
 
 @bp.get("/<int:request_id>")
@@ -308,7 +321,8 @@ def correct(request_id):
             address=request.form.get("address", ""), purpose=request.form.get("purpose", ""),
             name=request.form.get("name"),
             business={"name": request.form.get("business_name", ""), "type": request.form.get("business_type", "")}
-            if "business_name" in request.form else None)
+            if "business_name" in request.form else None,
+            subject_form=request.form if request.form.get("subject_sent") else None)
     except Refused as refusal:  # the panel (or, without JavaScript, the page) with the form as it was sent
         db.session.rollback()
         return render_page_or_block("documents/detail.html", "panel", **_detail_context(

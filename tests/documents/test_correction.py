@@ -1,5 +1,7 @@
 """The Camat sends a letter back for correction: the Kasi sees why beside the steps, corrects the address or
 the purpose, and the signer sees what was asked when it comes back; the signed letter states the correction."""
+import re
+
 from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
@@ -271,3 +273,43 @@ def test_who_submitted_a_letter_in_an_earlier_round_does_not_sign_it_as_plh_cama
     row = take_action(fresh(db, req), "to_signature", users["kasi2"], version=row.version)
     assert fresh(db, req).preparer_ids == str(users["kasi"].id)
     _refused_as_plh_camat(db, users, "kasi", req, row.version)
+
+
+def test_the_heirs_of_a_letter_sent_back_are_corrected_without_a_new_request(client, login_as, db, users,
+                                                                          make_request):
+    """The Camat sent a statement of heirs back ("Sari adalah istri, bukan anak"): the correction form offered
+    the name, address and purpose only, so the Kasi rejected it and the citizen needed a new code. The heirs
+    are corrected in place; a NIK left empty keeps its own, and no full NIK is on the page."""
+    req = make_request("processing", "ahli-waris", name="Rudi Hasan")
+    heirs = req.subject["heirs"]
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").text
+    form = page.split('data-testid="correct-letter"')[1].split("</form>")[0]
+    assert heirs[0]["name"] in form and not any(h["nik"] in page for h in heirs)
+    fields = {"version": req.version, "name": req.name, "address": req.address, "purpose": req.purpose,
+              "subject_sent": "1", "s_nik": "", "s_name": req.subject["name"], "s_date": req.subject["date"],
+              "s_relation": req.subject["relation"],
+              "h_name": [h["name"] for h in heirs] + [""], "h_nik": [""] * (len(heirs) + 1),
+              "h_relation": [h["relation"] for h in heirs] + [""],
+              "h_keep": [str(i) for i in range(len(heirs))] + [""]}
+    changed = "istri" if heirs[-1]["relation"] != "istri" else "anak"
+    fields["h_relation"][len(heirs) - 1] = changed
+    response = client.post(f"/documents/{req.id}/correct", headers=HX, data=fields)
+    assert response.status_code == 200, response.text[:500]
+    row = fresh(db, req)
+    assert [h["nik"] for h in row.subject["heirs"]] == [h["nik"] for h in heirs]  # kept, not typed again
+    assert row.subject["heirs"][-1]["relation"] == changed and row.subject["nik"] == req.subject["nik"]
+    assert "letter_subject" in row.corrected_fields
+    statements = "\n".join(draw(row).content.statements)
+    assert heirs[-1]["name"] in statements
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct")).one()
+    before, after = event.changes_dict["letter_subject"]
+    assert before != after and not any(h["nik"] in after for h in heirs)  # the log shows them masked
+    # an emptied row is taken out; a wrong NIK typed is refused, and nothing changes
+    fields = dict(fields, version=row.version, h_name=[h["name"] for h in heirs[:-1]] + ["", ""])
+    emptied = client.post(f"/documents/{req.id}/correct", headers=HX, data=fields)
+    assert emptied.status_code == 200, re.findall(r"alert[^>]*>([^<]+)", emptied.text)
+    assert len(fresh(db, req).subject["heirs"]) == len(heirs) - 1
+    bad = dict(fields, version=fresh(db, req).version, h_nik=["123"] + [""] * len(heirs))
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data=bad).status_code == 422
+    assert len(fresh(db, req).subject["heirs"]) == len(heirs) - 1
