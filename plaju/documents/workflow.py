@@ -426,7 +426,14 @@ vocabulary.describe_subjects_by("document_type", DocumentType.name)
 vocabulary.describe_subjects_by("holiday", Holiday.name)
 vocabulary.describe_data_access("document.view_file", "document.view_nik")
 # /audit/ finds a request's events by its tracking code or the citizen's NIK (exact)
-vocabulary.describe_search("code", lambda code: _requests_where(DocumentRequest.tracking_code == code))
+def _requests_by_code(code: str):
+    """The request a tracking code names, typed as the citizen reads it off the receipt (any case, with
+    spaces or without its dashes)."""
+    from .services import normalise_code
+    return _requests_where(DocumentRequest.tracking_code == (normalise_code(code) or code))
+
+
+vocabulary.describe_search("code", _requests_by_code)
 vocabulary.describe_search("nik", lambda nik: _requests_where(DocumentRequest.nik == nik))
 
 from . import citizen  # noqa: E402,F401  (tells citizens of returns, ready documents and hand-overs)

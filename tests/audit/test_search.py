@@ -32,6 +32,9 @@ def test_a_tracking_code_finds_every_change_to_one_request_as_sentences(db, clie
         AuditEvent.subject_type.in_(("document", "document_file")), AuditEvent.subject_id == str(mine.id))
         .order_by(AuditEvent.seq.desc())).all()
     assert seqs(body) == expected and len(expected) == 3
+    # typed as read off the receipt, in groups and without dashes, it finds the same
+    spaced = " ".join(mine.tracking_code.lower().split("-"))
+    assert seqs(client.get("/audit/", query_string={"code": spaced}).get_data(as_text=True)) == expected
     # Bahasa sentences with the actor's name and position, the object by code and type, state labels
     assert "Clerk Uji (clerk) mengembalikan berkas kepada pemohon" in body
     assert f"{mine.tracking_code} (KTP-el" in body
