@@ -28,7 +28,7 @@ from ..workflow.awaiting import (
     parse_cursor,
     reader,
 )
-from ..workflow.engine import lock_for_step, took_earlier
+from ..workflow.engine import UNKNOWN_STEP, lock_for_step, took_earlier
 from ..workflow.models import WorkItem
 from ..workflow.ui import refusal_text
 
@@ -262,9 +262,13 @@ def item_value(row: Row, action: RowAction) -> str:
     return f"{row.spec.name}:{row.entity.id}:{action.trigger}:{row.version}"
 
 
-def _unknown(raw) -> Outcome:
-    return Outcome({"code": str(raw)[:40], "type": "", "name": ""}, "", False,
-                   _("This item does not exist (any more)."), 404)
+def _unknown(raw, actor=None, subject_type=None, subject_id=None) -> Outcome:
+    """An item that names no step of a row (a forged or outdated value): refused, and recorded once."""
+    message = _("This item does not exist (any more).")
+    if actor is not None:
+        audit.refused(UNKNOWN_STEP, actor=actor, subject_type=subject_type, subject_id=subject_id,
+                      reason=f"[input:unknown] {message}")
+    return Outcome({"code": str(raw)[:40], "type": "", "name": ""}, "", False, message, 404)
 
 
 def _awaits(who, spec_name: str, entity_id: int, trigger: str | None = None) -> bool:
@@ -298,13 +302,13 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
     """Take one step on one item as `actor`, in its own transaction and with its own audit event."""
     parsed = parse_item(raw)
     if parsed is None:
-        return _unknown(raw)
+        return _unknown(raw, actor)
     spec, entity_id, trigger, version = parsed
     db.session.rollback()
     step = spec.step_by_trigger.get(trigger)
     entity = lock_for_step(spec.model, entity_id)  # read once, with the lock fire() needs
     if entity is None or step is None:
-        return _unknown(raw)
+        return _unknown(raw, actor, spec.name, entity_id)
     # what the row is, only to someone it awaits (or who saw it awaiting them: a stale page)
     visible = _awaits(actor, spec.name, entity_id)
     # not theirs (any more): named by the step only, not by an internal number nor by what it holds

@@ -444,3 +444,19 @@ def test_the_official_is_told_what_his_plh_did_in_his_name(db, users, make_reque
          expected_version=other.version, password=PASSWORD)
     assert not db.session.scalars(select(Notification).where(Notification.subject_id == other.id,
                                                               Notification.subject.contains("sebagai Plh"))).all()
+
+
+def test_an_item_that_names_no_step_is_refused_and_recorded(client, login_as, db, users, make_request):
+    """A forged /inbox/act value (no such step, no such row, not an item at all) answered 404 and left no trace."""
+    req = make_request("awaiting_signature")
+    login_as("camat")
+    before = _refused_events(db)
+    for raw in (f"document:{req.id}:teleport:{req.version}", f"document:999999:sign:{req.version}", "bukan-item"):
+        response = client.post("/inbox/act", data={"item": raw, "password": PASSWORD})
+        assert response.status_code == 404, raw
+    db.session.rollback()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")
+                                .order_by(AuditEvent.seq)).all()[before:]
+    assert [(e.action, e.subject_type) for e in events] == [
+        ("step.unknown", "document"), ("step.unknown", "document"), ("step.unknown", None)]
+    assert db.session.get(DocumentRequest, req.id).state == "awaiting_signature"
