@@ -130,7 +130,8 @@ def _people(events, also=(), changes=None) -> tuple[dict, dict]:
         ids.update(i for i in (e.actor_id, e.acting_for_id) if i)
         for name, pair in changed.items():
             if name in _USER_FIELDS:
-                ids.update(int(v) for v in pair if isinstance(v, int) or (isinstance(v, str) and v.isdigit()))
+                ids.update(int(v) for v in pair
+                           if isinstance(v, int) or (isinstance(v, str) and v.isascii() and v.isdigit()))
     # one statement for the people, one more only when an event was done for someone (Plh/Plt)
     users = {u.id: u for u in db.session.execute(_names_statement(), {"ids": sorted(ids)})}
     pairs = {(e.actor_id, e.acting_for_id) for e in events if e.acting_for_id and e.actor_id}
@@ -203,7 +204,7 @@ def _value(name, value, users, when=_when, named=None, labels=None, whole=False)
     if named and name in named:
         return named[name].get(str(value), str(value))
     if name in _USER_FIELDS:
-        user = users.get(int(value)) if str(value).isdigit() else None
+        user = users.get(int(value)) if (str(value).isascii() and str(value).isdigit()) else None
         return user.full_name if user else str(value)
     if labels and isinstance(value, str):
         if value in labels:
@@ -351,7 +352,7 @@ describe_data_access("audit.export", "access.forbidden", "access.forbidden_post"
 def _unit_names(ids) -> dict:
     from ..accounts.models import Unit
     from ..extensions import db
-    numbers = [int(i) for i in ids if str(i).isdigit()]
+    numbers = [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
     return {str(i): name for i, name in db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(numbers)))}
 
 
@@ -378,7 +379,7 @@ describe_fields({
 def _user_names(ids) -> dict:
     from ..accounts.models import User
     from ..extensions import db
-    numbers = [int(i) for i in ids if str(i).isdigit()]
+    numbers = [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
     rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(numbers)))
     return {str(i): name for i, name in rows}
 

@@ -107,7 +107,7 @@ def index():
         state = "open"
     after = None
     due, ident = request.args.get("after_due", ""), request.args.get("after_id", "")
-    if due and ident.isdigit() and len(ident) < 10:
+    if due and (ident.isascii() and ident.isdigit()) and len(ident) < 10:
         try:
             after = (datetime.fromisoformat(due), int(ident))
         except ValueError:

@@ -63,7 +63,7 @@ def _complaint_names(ids) -> dict:
 
     from ..documents.models import DocumentRequest
     from ..extensions import db
-    numbers = [int(i) for i in ids if str(i).isdigit()]
+    numbers = [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
     rows = db.session.execute(select(Complaint.id, Complaint.kind, DocumentRequest.tracking_code, Complaint.received_at)
                               .join(DocumentRequest, DocumentRequest.id == Complaint.request_id)
                               .where(Complaint.id.in_(numbers)))

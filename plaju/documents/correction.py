@@ -95,9 +95,8 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         corrected_subject = subject
         if subject_form is not None and kind in subjects.CORRECTABLE:
             try:
-                corrected_subject = subjects.validate(
-                    kind, subjects.kept_niks(subjects.from_form(subject_form), subject_form, subject), row.nik,
-                    today_wib(), local=not row.type.other_regions)
+                corrected_subject = subjects.validate(kind, subjects.corrected(kind, subject_form, subject),
+                                                      row.nik, today_wib(), local=not row.type.other_regions)
             except subjects.SubjectRefused as refused:
                 faults += [str(m) for m in refused.faults.values()]
         if faults:
@@ -122,8 +121,6 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
     if corrected_subject != subject:
         row.subject_data = json.dumps(corrected_subject, ensure_ascii=False)
-        if before["letter_subject"] == after["letter_subject"]:  # a NIK only (masked alike): the signer is told
-            after["letter_subject"] += " " + _("(NIK corrected)")
     # four eyes: who rewrote the letter does not sign it; the signer is told what changed this round
     add_preparer(row, actor.id)
     done = set(row.corrected_fields.split(",")) | {k for k in after if before[k] != after[k]}

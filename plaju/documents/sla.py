@@ -103,7 +103,7 @@ def working_time_text(minutes) -> str:
     from ..i18n import gettext as _
     if minutes is None or minutes == "":
         return "-"
-    if not str(minutes).isdigit():
+    if not (str(minutes).isascii() and str(minutes).isdigit()):
         return str(minutes)
     days, hours, mins = format_minutes(int(minutes))
     parts = []

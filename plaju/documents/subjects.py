@@ -256,46 +256,38 @@ CORRECTABLE = ("person", "birth", "death", "inheritance")  # what a letter state
 
 
 def as_form(kind: str, data: dict) -> MultiDict:
-    """A request's stored subject data as the correction form's fields, NIKs left blank: a blank NIK keeps
-    the one stored (its row's, by `h_keep`), so the form shows no full NIK a page view would not audit."""
+    """A request's stored subject data as the correction form's fields (what `corrected` reads back)."""
     form = MultiDict({"s_name": data.get("name", ""), "s_relation": data.get("relation", ""),
-                      "s_sex": data.get("sex", ""), "s_place": data.get("place", ""), "s_date": data.get("date", ""),
-                      "s_nik": ""})
-    if kind == "person":
-        form["s_same_sent"] = "1"
-        if data.get("same", True):
-            form["s_same"] = "1"
-    for i, heir in enumerate(data.get("heirs") or ()):
+                      "s_sex": data.get("sex", ""), "s_place": data.get("place", ""), "s_date": data.get("date", "")})
+    for heir in data.get("heirs") or ():
         form.add("h_name", heir["name"])
-        form.add("h_nik", "")
         form.add("h_relation", heir["relation"])
-        form.add("h_keep", str(i))
     return form
 
 
-def kept_niks(raw: dict, form, stored: dict) -> dict:
-    """`raw` (from_form) with each blank NIK of the correction form given the stored one it keeps."""
-    raw = dict(raw)
-    if not str(raw.get("s_nik") or "").strip() and stored.get("nik"):
-        raw["s_nik"] = stored["nik"]
+def corrected(kind: str, form, stored: dict) -> dict:
+    """The correction form's values as validate() reads them, with who the letter is about kept as taken in:
+    a correction puts a typo right (a name, a relation, a date), it does not put another person in. The
+    NIKs, and whether a letter is for the applicant himself, are the stored ones; the heirs are the stored
+    rows in their order (a row whose name is emptied is taken out; none is added)."""
+    raw = {k: form.get(k) for k in ("s_name", "s_sex", "s_place", "s_date", "s_relation")}
+    raw["s_nik"] = stored.get("nik", "")
+    raw["s_same"] = "1" if stored.get("same") else "0"
     heirs = stored.get("heirs") or []
-    keep = form.getlist("h_keep")
-    niks, names = list(raw.get("h_nik") or []), list(raw.get("h_name") or [])
-    relations = list(raw.get("h_relation") or [])
-    for i, nik in enumerate(niks):
-        which = keep[i] if i < len(keep) else ""
-        named = i < len(names) and str(names[i]).strip()
-        if not named and not str(nik).strip():  # an emptied row is taken out (its relation left selected too)
-            if i < len(relations):
-                relations[i] = ""
-        elif named and not str(nik).strip() and which.isdigit() and int(which) < len(heirs):
-            niks[i] = heirs[int(which)]["nik"]
-    raw["h_nik"], raw["h_relation"] = niks, relations
+    names, relations = form.getlist("h_name"), form.getlist("h_relation")
+    raw["h_name"], raw["h_nik"], raw["h_relation"] = [], [], []
+    for i, heir in enumerate(heirs):
+        name = names[i] if i < len(names) else ""
+        if not str(name).strip():
+            continue  # taken out
+        raw["h_name"].append(name)
+        raw["h_nik"].append(heir["nik"])
+        raw["h_relation"].append(relations[i] if i < len(relations) else "")
     return raw
 
 
-def kept_nik_hints(data: dict) -> dict:
-    """The masked NIK each blank field keeps, for its placeholder: "s_nik" and the heirs' in order."""
+def fixed_niks(data: dict) -> dict:
+    """The NIKs a correction keeps, masked, for the form to show beside the fields: "s_nik" and the heirs'."""
     return {"s_nik": mask_nik(data["nik"]) if data.get("nik") else "",
             "heirs": [mask_nik(h["nik"]) for h in data.get("heirs") or ()]}
 

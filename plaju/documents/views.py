@@ -115,7 +115,7 @@ def new():
     chosen = _chosen_type(form, types)
     if request.method == "GET" and chosen is not None:
         form.type_id.data = chosen.id  # preselected, e.g. /documents/new?type_id=3
-    ticked = {int(v) for v in request.form.getlist("requirements") if v.isdigit()}
+    ticked = {int(v) for v in request.form.getlist("requirements") if (v.isascii() and v.isdigit())}
     errors, twin_id = {}, None
     if request.method == "POST" and not ({"refresh", "add_heir"} & request.form.keys()):
         first = once.replay(form)
@@ -224,12 +224,12 @@ def checklist():
     (a POST: NIKs stay out of addresses and logs), so switching types and back loses nothing."""
     _require(*svc.INTAKE)
     raw = request.form.get("type_id") if request.method == "POST" else request.args.get("type_id")
-    type_id = int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+    type_id = int(raw) if raw and (raw.isascii() and raw.isdigit()) and len(raw) < 10 else None
     if not wants_fragment():  # only a part of the intake page: without HTMX show the whole page
         return redirect(url_for(".new", type_id=type_id) if type_id else url_for(".new"), 303)
     types = svc.active_types()
     chosen = next((t for t in types if t.id == type_id), None)
-    ticked = {int(r) for r in request.form.getlist("requirements") if r.isdigit() and len(r) < 10}
+    ticked = {int(r) for r in request.form.getlist("requirements") if (r.isascii() and r.isdigit()) and len(r) < 10}
     return render_page_or_block("documents/new.html", "checklist", chosen=chosen, ticked=ticked, errors={},
                                 form=None, types=types, max_mb=0, **_subject_context(request.form))
 
@@ -267,10 +267,10 @@ def _correction_subject(req, sent) -> dict | None:
     if kind not in subjects.CORRECTABLE:
         return None
     posted = sent if sent is not None else subjects.as_form(kind, req.subject)
-    rows = max(len(posted.getlist("h_name")) + 1, 2) if kind == "inheritance" else 0
-    return {**_subject_context(posted), "heir_rows": range(min(rows, subjects.MAX_HEIRS)), "more_heirs": False,
-            "correcting": True, "chosen": req.type, "errors": {}, "kept": subjects.kept_nik_hints(req.subject),
-            "keep": posted.getlist("h_keep")}
+    heirs = len(req.subject.get("heirs") or ())
+    return {**_subject_context(posted), "heir_rows": range(heirs), "more_heirs": False, "correcting": True,
+            "chosen": req.type, "errors": {}, "kept": subjects.fixed_niks(req.subject),
+            "same": req.subject.get("same")}
 
 
 @bp.get("/<int:request_id>")
@@ -317,7 +317,7 @@ def correct(request_id):
     raw = request.form.get("version", "")
     try:
         req = correction.correct_letter_data(
-            req, current_user, version=int(raw) if raw.isdigit() and len(raw) < 10 else -1,
+            req, current_user, version=int(raw) if (raw.isascii() and raw.isdigit()) and len(raw) < 10 else -1,
             address=request.form.get("address", ""), purpose=request.form.get("purpose", ""),
             name=request.form.get("name"),
             business={"name": request.form.get("business_name", ""), "type": request.form.get("business_type", "")}
@@ -388,7 +388,8 @@ def requirements_slip(type_id):
     tomorrow. Nothing is stored."""
     _require(*svc.INTAKE)
     doc_type = db.get_or_404(DocumentType, type_id)
-    brought = {int(v) for v in (request.args.get("ada") or "").split(",") if v.isdigit() and len(v) < 10}
+    brought = {int(v) for v in (request.args.get("ada") or "").split(",")
+               if v.isascii() and v.isdigit() and len(v) < 10}
     return render_template("documents/requirements_slip.html", doc_type=doc_type, brought=brought,
                            today=today_wib())
 

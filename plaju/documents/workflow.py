@@ -71,7 +71,7 @@ def _mark_missing(request, ctx):
     # a file goes back for a document missing or not valid: which one is recorded, so the checklist, the
     # slip and the citizen's page agree and the clerk knows what to check when the citizen returns
     known = {item["id"] for item in request.checklist_items}
-    if known and not known & {int(i) for i in ctx.data.get("missing") or () if str(i).isdigit()}:
+    if known and not known & {int(i) for i in ctx.data.get("missing") or () if (str(i).isascii() and str(i).isdigit())}:
         raise Invalid(_l("Tick which documents are missing or not valid: the citizen is told to bring them, "
                          "and the clerk checks them when the citizen comes back."), code="missing")
     _set_checklist(request, ctx, ctx.data.get("missing") or (), ok=False)
@@ -373,7 +373,7 @@ vocabulary.describe_fields({
 def _service_text(value) -> str:
     """A type's service standard as the log keeps it ("2 days", "4 hours") in words."""
     amount, _space, unit = str(value or "").partition(" ")
-    if not amount.isdigit() or unit not in ("days", "hours"):
+    if not (amount.isascii() and amount.isdigit()) or unit not in ("days", "hours"):
         return str(value or "")
     return (_("%(n)s working days", n=int(amount)) if unit == "days" else _("%(n)s working hours", n=int(amount)))
 
@@ -404,7 +404,7 @@ def _request_names_statement():
 
 def _request_names(ids) -> dict:
     from ..extensions import db
-    numbers = [int(i) for i in ids if str(i).isdigit()]
+    numbers = [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
     rows = db.session.execute(_request_names_statement(), {"ids": numbers})
     return {str(i): f"{code} ({type_name})" for i, code, type_name in rows}
 

@@ -250,7 +250,7 @@ class Outcome:
 def parse_item(raw: str):
     """'spec:id:trigger:version' -> (spec, id, trigger, version), or None when it is not one."""
     parts = (raw or "").split(":")
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[3].isdigit():
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in (parts[1], parts[3])):
         return None
     spec = spec_named(parts[0])
     if spec is None or len(parts[1]) > 12:

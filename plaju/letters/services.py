@@ -316,7 +316,7 @@ def count() -> int:
 
 
 def _letter_numbers(ids) -> dict:
-    numbers = [int(i) for i in ids if str(i).isdigit()]
+    numbers = [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
     return {str(i): number for i, number in db.session.execute(
         select(Letter.id, Letter.number).where(Letter.id.in_(numbers)))}
 

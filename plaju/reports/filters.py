@@ -68,7 +68,7 @@ def parse_service_filters(args, type_ids) -> Filters:
     type_id = None
     raw_type = (args.get("jenis") or "").strip()
     if raw_type:
-        if not raw_type.isdigit() or int(raw_type) not in type_ids:
+        if not (raw_type.isascii() and raw_type.isdigit()) or int(raw_type) not in type_ids:
             raise FilterError(_("The document type chosen is unknown. Choose one from the list."))
         type_id = int(raw_type)
     kelurahan = (args.get("kelurahan") or "").strip() or None
@@ -83,7 +83,7 @@ def parse_year(raw: str | None) -> int:
     current = sla.wib_date(utcnow()).year
     if not raw:
         return current
-    if not raw.isdigit() or len(raw) != 4 or not FIRST_YEAR <= int(raw) <= current:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) != 4 or not FIRST_YEAR <= int(raw) <= current:
         raise FilterError(_("The year \"%(value)s\" is not valid: choose a year from %(first)s to %(last)s.",
                             value=raw, first=FIRST_YEAR, last=current))
     return int(raw)

@@ -127,12 +127,12 @@ def report():
         first, last = default_first, default_last
     type_id = request.args.get("type", "")
     types = db.session.execute(select(DocumentType.id, DocumentType.name).order_by(DocumentType.name)).all()
-    if type_id and (not type_id.isdigit() or int(type_id) not in {t.id for t in types}):
+    if type_id and (not (type_id.isascii() and type_id.isdigit()) or int(type_id) not in {t.id for t in types}):
         errors.append(_("Unknown document type; all types are shown."))
         type_id = ""
     type_id = int(type_id) if type_id else None
     before = request.args.get("before", "")
-    before = int(before) if before.isdigit() and len(before) < 10 else None
+    before = int(before) if (before.isascii() and before.isdigit()) and len(before) < 10 else None
     result = svc.report(first, last, type_id)
     show_comments = svc.may_read_comments(current_user)
     comments, next_before = svc.comments(first, last, type_id, before) if show_comments else ([], None)

@@ -47,7 +47,7 @@ def _jp(value) -> int | None:
     if isinstance(value, int):
         return value
     raw = str(value or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else None
+    return int(raw) if (raw.isascii() and raw.isdigit()) and len(raw) <= 4 else None
 
 
 def day(value: date) -> str:

@@ -15,7 +15,7 @@ def _person_id(value):
     if isinstance(value, int):
         return value
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else -1
+    return int(text) if (text.isascii() and text.isdigit()) and len(text) <= 9 else -1
 
 
 def _choices(mapping):

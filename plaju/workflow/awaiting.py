@@ -190,7 +190,7 @@ class Key:
 def parse_cursor(raw: str | None):
     """'<due>.<since>.<id>' (Key.cursor) -> (due_key, since, entity_id), or None when it is not one."""
     parts = (raw or "").split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) > 12:
+    if len(parts) != 3 or not all((p.isascii() and p.isdigit()) for p in parts) or len(parts[2]) > 12:
         return None
     try:
         return (datetime.strptime(parts[0], "%Y%m%d%H%M%S%f"), datetime.strptime(parts[1], "%Y%m%d%H%M%S%f"),

@@ -45,7 +45,7 @@ class StepForm:
     @classmethod
     def parse(cls, form) -> "StepForm":
         def ids(name):
-            return {int(v) for v in form.getlist(name) if v.isdigit() and len(v) < 10}
+            return {int(v) for v in form.getlist(name) if (v.isascii() and v.isdigit()) and len(v) < 10}
         certificate = {k: form.get(f"certificate_{k}") for k in CERTIFICATE_FACTS if f"certificate_{k}" in form}
         return cls(version=form.get("version", ""), comment=form.get("comment"), password=form.get("password"),
                    ticked=ids("ticked"), missing=ids("missing"), certificate=certificate,

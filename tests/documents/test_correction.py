@@ -278,38 +278,51 @@ def test_who_submitted_a_letter_in_an_earlier_round_does_not_sign_it_as_plh_cama
 def test_the_heirs_of_a_letter_sent_back_are_corrected_without_a_new_request(client, login_as, db, users,
                                                                           make_request):
     """The Camat sent a statement of heirs back ("Sari adalah istri, bukan anak"): the correction form offered
-    the name, address and purpose only, so the Kasi rejected it and the citizen needed a new code. The heirs
-    are corrected in place; a NIK left empty keeps its own, and no full NIK is on the page."""
+    the name, address and purpose only, so the Kasi rejected it and the citizen needed a new code. Names,
+    relations and dates are corrected in place; who the letter is about (the NIKs) stays as taken in, and no
+    full NIK is on the page."""
     req = make_request("processing", "ahli-waris", name="Rudi Hasan")
     heirs = req.subject["heirs"]
     login_as("kasi")
     page = client.get(f"/documents/{req.id}").text
     form = page.split('data-testid="correct-letter"')[1].split("</form>")[0]
-    assert heirs[0]["name"] in form and not any(h["nik"] in page for h in heirs)
+    assert heirs[0]["name"] in form and not any(h["nik"] in page for h in heirs) and 'name="h_nik"' not in form
     fields = {"version": req.version, "name": req.name, "address": req.address, "purpose": req.purpose,
-              "subject_sent": "1", "s_nik": "", "s_name": req.subject["name"], "s_date": req.subject["date"],
+              "subject_sent": "1", "s_name": req.subject["name"], "s_date": req.subject["date"],
               "s_relation": req.subject["relation"],
-              "h_name": [h["name"] for h in heirs] + [""], "h_nik": [""] * (len(heirs) + 1),
-              "h_relation": [h["relation"] for h in heirs] + [""],
-              "h_keep": [str(i) for i in range(len(heirs))] + [""]}
+              "h_name": [h["name"] for h in heirs], "h_relation": [h["relation"] for h in heirs],
+              # what a correction does not change, even when sent: another deceased, other heirs' NIKs
+              "s_nik": "1671010101800099", "h_nik": ["1671010101800098"] * len(heirs), "h_keep": ["1", "0"]}
     changed = "istri" if heirs[-1]["relation"] != "istri" else "anak"
     fields["h_relation"][len(heirs) - 1] = changed
     response = client.post(f"/documents/{req.id}/correct", headers=HX, data=fields)
     assert response.status_code == 200, response.text[:500]
     row = fresh(db, req)
-    assert [h["nik"] for h in row.subject["heirs"]] == [h["nik"] for h in heirs]  # kept, not typed again
+    assert [h["nik"] for h in row.subject["heirs"]] == [h["nik"] for h in heirs]
     assert row.subject["heirs"][-1]["relation"] == changed and row.subject["nik"] == req.subject["nik"]
     assert "letter_subject" in row.corrected_fields
-    statements = "\n".join(draw(row).content.statements)
-    assert heirs[-1]["name"] in statements
+    assert heirs[-1]["name"] in "\n".join(draw(row).content.statements)
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct")).one()
     before, after = event.changes_dict["letter_subject"]
     assert before != after and not any(h["nik"] in after for h in heirs)  # the log shows them masked
-    # an emptied row is taken out; a wrong NIK typed is refused, and nothing changes
-    fields = dict(fields, version=row.version, h_name=[h["name"] for h in heirs[:-1]] + ["", ""])
+    # a name emptied takes that heir out; none is added by a row beyond the stored ones
+    fields = dict(fields, version=row.version, h_name=[h["name"] for h in heirs[:-1]] + ["", "Orang Baru"],
+                  h_relation=[h["relation"] for h in heirs[:-1]] + ["", "anak"])
     emptied = client.post(f"/documents/{req.id}/correct", headers=HX, data=fields)
     assert emptied.status_code == 200, re.findall(r"alert[^>]*>([^<]+)", emptied.text)
-    assert len(fresh(db, req).subject["heirs"]) == len(heirs) - 1
-    bad = dict(fields, version=fresh(db, req).version, h_nik=["123"] + [""] * len(heirs))
-    assert client.post(f"/documents/{req.id}/correct", headers=HX, data=bad).status_code == 422
-    assert len(fresh(db, req).subject["heirs"]) == len(heirs) - 1
+    assert [h["name"] for h in fresh(db, req).subject["heirs"]] == [h["name"] for h in heirs[:-1]]
+
+
+def test_a_correction_does_not_put_another_person_in_the_letter(client, login_as, db, users, make_request):
+    """A Kasi "corrected" an SKTM for the applicant himself into one for another citizen, by that citizen's
+    NIK: nobody at the counter had seen that person's papers. What a letter is about is not corrected."""
+    req = make_request("processing", "sktm")
+    assert req.subject.get("same") is True
+    login_as("kasi")
+    sent = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": req.version, "name": req.name, "address": req.address + " Lorong Damai", "purpose": req.purpose,
+        "subject_sent": "1", "s_same_sent": "1", "s_nik": "1671010101800099", "s_name": "Bambang Irawan",
+        "s_relation": "saudara"})
+    assert sent.status_code == 200
+    row = fresh(db, req)
+    assert row.subject == req.subject and row.address.endswith("Lorong Damai")

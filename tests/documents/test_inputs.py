@@ -164,3 +164,24 @@ def test_a_stored_header_is_bounded(client, login_as, db):
     login_as("clerk")
     assert client.get("/", headers={"X-Request-ID": "a" * 500}).status_code == 400
     assert client.get("/", headers={"X-Request-ID": "abc-123"}).status_code == 200
+
+
+@pytest.mark.parametrize("who,method,path,data", [
+    ("kasi", "post", "/documents/{id}/correct", {"version": "²", "name": "Siti", "address": "Jl. Mawar 1",
+                                                 "purpose": "sekolah"}),
+    ("camat", "post", "/inbox/act", {"item": "document:²:sign:5"}),
+    ("camat", "post", "/inbox/act", {"item": "document:{id}:sign:²"}),
+    ("hr", "get", "/audit/?subject=document:²", None),
+    ("hr", "post", "/audit/export", {"subject": "document:²", "fmt": "csv"}),
+    ("asn", "post", "/training/history/", {"user_id": "0", "unit_id": "0", "fmt": "csv", "preset": "custom",
+                                           "order_name": "²"}),
+])
+def test_a_superscript_digit_is_no_number_and_no_500(client, login_as, make_request, who, method, path, data):
+    """"²" passes isdigit() and fails int(): version, item and id fields answered 500 and left no trace."""
+    req = make_request("processing", "domisili")
+    login_as(who)
+    url = path.replace("{id}", str(req.id))
+    if data is not None:
+        data = {k: v.replace("{id}", str(req.id)) for k, v in data.items()}
+    response = getattr(client, method)(url, data=data) if data is not None else client.get(url)
+    assert response.status_code < 500, response.status_code

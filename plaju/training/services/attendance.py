@@ -111,7 +111,7 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
         wanted = set()
         for raw in present_ids:
             text = str(raw)
-            if not text.isdigit() or len(text) > 9:
+            if not (text.isascii() and text.isdigit()) or len(text) > 9:
                 raise Invalid(_("The list of participants is not valid."), code="participant")
             wanted.add(int(text))
         db.session.rollback()

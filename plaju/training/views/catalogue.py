@@ -154,7 +154,7 @@ def enrol(course_id: int):
 def _not_offered(form):
     """The person posted for enrolment when the form does not offer them (not the actor, not their team)."""
     raw = request.form.get("user_id", "")
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         return None
     offered = {str(choice.value) for choice in form.user_id.choices or ()}
     if raw in offered:
@@ -299,9 +299,9 @@ def course_targets(course_id: int):
     for competence in competence_service.all_competences():
         raw = (request.form.get(f"raise_{competence.id}") or "").strip()
         if raw:  # not a level: -1, which the service refuses (and logs)
-            raises[competence.id] = int(raw) if raw.isdigit() and len(raw) <= 2 else -1
+            raises[competence.id] = int(raw) if (raw.isascii() and raw.isdigit()) and len(raw) <= 2 else -1
     raw_fee = (request.form.get("fee") or "").strip().replace(".", "")
-    if raw_fee and not raw_fee.isdigit():
+    if raw_fee and not (raw_fee.isascii() and raw_fee.isdigit()):
         error = _("Enter the cost in Rupiah, digits only.")
     if error is None:
         try:

@@ -81,8 +81,8 @@ def _posted_levels() -> dict:
     levels = {}
     for key, raw in request.form.items():
         raw = raw.strip()
-        if key.startswith("level_") and key[6:].isdigit() and len(key) <= 20 and raw:
-            levels[int(key[6:])] = int(raw) if raw.isdigit() and len(raw) <= 2 else -1
+        if key.startswith("level_") and (key[6:].isascii() and key[6:].isdigit()) and len(key) <= 20 and raw:
+            levels[int(key[6:])] = int(raw) if (raw.isascii() and raw.isdigit()) and len(raw) <= 2 else -1
     return levels
 
 
@@ -154,7 +154,7 @@ def position_holders():
 @bp.post("/positions/holders/<int:user_id>")
 def position_assign(user_id: int):
     raw = (request.form.get("position_id") or "").strip()
-    position_id = int(raw) if raw.isdigit() and len(raw) <= 9 else (None if not raw else -1)
+    position_id = int(raw) if (raw.isascii() and raw.isdigit()) and len(raw) <= 9 else (None if not raw else -1)
     try:
         dictionary_service.assign_position(user_id, position_id, actor())
     except Refused as refusal:

@@ -49,7 +49,7 @@ def _custom_columns() -> tuple[list[str], str | None]:
         raw = (request.form.get(f"order_{key}") or "").strip()
         if not raw:
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= 99:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 99:
             return [], _("Give each chosen column a place from 1 to 99.")
         placed.append((int(raw), key))
     places = [p for p, _key in placed]
@@ -63,7 +63,8 @@ def _not_offered(form) -> dict | None:
     for name, key in (("user_id", "person_id"), ("unit_id", "unit_id")):
         raw = request.form.get(name, "")
         offered = {str(c.value) for c in getattr(form, name).choices}
-        if raw.removeprefix("-").isdigit() and len(raw) <= 9 and int(raw) and raw not in offered:
+        number = raw.removeprefix("-")
+        if number.isascii() and number.isdigit() and len(raw) <= 9 and int(raw) and raw not in offered:
             return {key: int(raw)}
     return None
 

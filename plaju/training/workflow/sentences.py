@@ -64,7 +64,7 @@ vocabulary.describe_fields({
 
 
 def _numbers(ids) -> list[int]:
-    return [int(i) for i in ids if str(i).isdigit()]
+    return [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
 
 
 def _enrolment_names(ids) -> dict:
