@@ -113,11 +113,13 @@ def check_supervisor_office(actor: User, user: User | None, supervisor_id: int |
                   "supervisor_id", 403)
 
 
-def check_supervisor_active(user: User | None, supervisor_id: int | None) -> None:
+def check_supervisor_active(user: User | None, supervisor_id: int | None, active: bool = True) -> None:
     """A supervisor who has left approves nothing: HR stands in for them, so naming one would hand HR the
-    approval of that person's training. The lists offer active accounts only (people_views)."""
+    approval of that person's training; so would enabling again someone whose supervisor has left since
+    (HR disabled them, then their supervisor, then enabled them). The lists offer active accounts only."""
     current = user.supervisor_id if user is not None else None
-    if supervisor_id and supervisor_id != current and db.session.scalar(
+    enabling = user is not None and not user.active and active
+    if supervisor_id and (supervisor_id != current or enabling) and db.session.scalar(
             select(User.active).where(User.id == supervisor_id)) is False:
         raise Refusal(_("This account is disabled (the person has left): choose a direct supervisor who still "
                         "works here."), "supervisor disabled", "supervisor_id", 422)

@@ -751,3 +751,20 @@ def test_hr_cannot_make_an_account_that_reads_as_someone_else(client, login_as, 
                                                  nip="")).status_code == 302
     assert client.post("/people/new", data=_form(username="ahmad.b", full_name="Ahmad Fauzi", nip="")
                        ).status_code == 422
+
+
+def test_nobody_is_enabled_again_under_a_supervisor_who_has_left(client, login_as, users, db):
+    """HR disabled the ASN, then their supervisor (who then supervised nobody active), then enabled the ASN
+    again: HR, standing in for a supervisor who has left, approved the ASN's training."""
+    asn, lead = users["asn"], make_user("ketua.tim2")
+    login_as("admin")
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, supervisor_id=str(lead.id))).status_code == 302
+    login_as("hr")
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), active="0")).status_code == 302
+    assert client.post(f"/people/{lead.id}/edit", data=_edit_form(_fresh(db, lead), active="0")).status_code == 302
+    again = client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), active="1"))
+    assert again.status_code == 422 and "sudah dinonaktifkan" in again.text and not _fresh(db, asn).active
+    assert _refusals(db, "user.update")[-1].comment == "supervisor disabled"
+    # with a supervisor who works here, the ASN comes back
+    back = _edit_form(_fresh(db, asn), active="1", supervisor_id=str(users["kasi"].id))
+    assert client.post(f"/people/{asn.id}/edit", data=back).status_code == 302 and _fresh(db, asn).active
