@@ -84,12 +84,22 @@ def person_name_fault(name: str) -> str | None:
     """A person's name is written in Latin letters (with accents), digits and name marks: a Cyrillic "а" made
     a second "Jailani" that reads the same in every list and in the log."""
     for char in name:
-        if char in NAME_MARKS:
+        if char in NAME_MARKS or char in "0123456789":  # (digits and brackets pass, as in "Kasi 2 (uji)")
             continue
-        if not ((char.isalpha() and unicodedata.name(char, "").startswith("LATIN")) or char in "0123456789"):
+        # a letter is a-z, with an accent or not: "é" is "e" and a mark, but the Latin alpha "ɑ" or the
+        # dotless "ı" are letters of their own that read as "a" and "i"
+        if not ("a" <= unicodedata.normalize("NFD", char)[0].lower() <= "z"):
             return _("Write the name in Latin letters, with spaces, dots, commas, apostrophes or dashes only "
-                     "(not “%(char)s”).", char=char)  # (digits and brackets pass, as in "Kasi 2 (uji)")
+                     "(not “%(char)s”).", char=char)
     return None
+
+
+def name_skeleton(name: str) -> str:
+    """What a person's name reads as, for telling two accounts apart: its letters and digits before any
+    comma (the titles after it, "S.Kom", or an office, "Camat Plaju", do not make it another name), without
+    accents, case, spacing or marks."""
+    base = unicodedata.normalize("NFKD", name.split(",")[0])
+    return "".join(c for c in base.lower() if "a" <= c <= "z" or "0" <= c <= "9")
 
 
 def digits_only(raw: str | None, *, allow_plus: bool = False) -> str:

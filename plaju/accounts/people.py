@@ -18,7 +18,7 @@ from ..extensions import db
 from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..inputs import person_name_fault
+from ..inputs import name_skeleton, person_name_fault
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
@@ -181,8 +181,9 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     if fault:
         faults["full_name"] = fault
     else:  # a second account of the same name reads as the first in every list and in the log
-        twin = db.session.execute(select(User.username, User.nip).where(
-            func.lower(User.full_name) == full_name.lower(), User.id != (user.id if user else 0))).first()
+        skeleton = name_skeleton(full_name)
+        twin = next((other for other in db.session.execute(select(User.username, User.nip, User.full_name).where(
+            User.id != (user.id if user else 0))) if name_skeleton(other.full_name) == skeleton), None)
         if twin and not (nip and twin.nip):
             faults["full_name"] = _("The account %(name)s already has this name. Record both people's NIP, so "
                                     "the lists and the log tell them apart.", name=twin.username)
