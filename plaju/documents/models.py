@@ -15,6 +15,16 @@ NAME_WORD_MAX = 60
 PURPOSE_MAX = 200
 ADDRESS_MAX = 200
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # tracking codes: no 0/O, 1/I, read aloud at the counter
+
+
+def normalise_code(raw: str | None) -> str:
+    """A tracking code as typed (any case, spaces, with or without its dashes and PLJ), as stored; "" if none."""
+    code = "".join((raw or "").upper().split()).replace("-", "")
+    if code.startswith("PLJ"):
+        code = code[3:]
+    if len(code) != 10 or any(c not in CODE_ALPHABET for c in code):
+        return ""
+    return f"PLJ-{code[:5]}-{code[5:]}"
 KELURAHAN = ["Plaju Darat", "Talang Putri", "Komperta", "Plaju Ilir", "Talang Bubuk", "Plaju Ulu",
              "Bagus Kuning"]
 

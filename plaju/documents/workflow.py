@@ -17,7 +17,7 @@ from ..notify.assignments import News, register_news
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
 from .calendar import holiday_set
-from .models import DocumentRequest, DocumentType, Holiday
+from .models import DocumentRequest, DocumentType, Holiday, normalise_code
 
 CLERK, KASI, CAMAT = "clerk", "section_head", "camat"
 COUNTER = roles(CLERK, KASI)
@@ -429,7 +429,6 @@ vocabulary.describe_data_access("document.view_file", "document.view_nik")
 def _requests_by_code(code: str):
     """The request a tracking code names, typed as the citizen reads it off the receipt (any case, with
     spaces or without its dashes)."""
-    from .services import normalise_code
     return _requests_where(DocumentRequest.tracking_code == (normalise_code(code) or code))
 
 
