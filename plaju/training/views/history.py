@@ -88,10 +88,13 @@ def history():
             else:
                 columns = list(history_service.PRESETS[form.preset.data])
             if error is None:
-                person = form.user_id.data or None
+                # a unit (or the whole office) chosen wins over the person the form starts on (the reader):
+                # the year-end export for SIASN came out as HR's own, empty history
+                unit = form.unit_id.data or None
+                person = None if unit else (form.user_id.data or None)
                 try:
                     data, name = history_service.export(actor(), form.fmt.data, columns, person_id=person,
-                                                        unit_id=None if person else (form.unit_id.data or None))
+                                                        unit_id=unit)
                 except Refused as refusal:
                     error, status = str(refusal.message), refusal.status
                 else:
