@@ -207,6 +207,14 @@ class Enrolment(db.Model):
         return min(self.certificate_jp, self.course.jp) if self.course.jp else self.certificate_jp
 
     @property
+    def year_to_credit(self) -> int | None:
+        """The year its JP count in: the certificate dates the training, else the year it was completed."""
+        from ..timeutil import to_wib
+        if self.certificate_date:
+            return self.certificate_date.year
+        return to_wib(self.completed_at).year if self.completed_at else None
+
+    @property
     def jp_due(self) -> int:
         """The JP this training stands for, as people are told: once credited what was, else `jp_to_credit`."""
         return self.jp_credited if self.state == "verified" else self.jp_to_credit

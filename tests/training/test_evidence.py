@@ -437,6 +437,21 @@ def test_the_asn_and_hr_are_told_the_jp_credited_not_the_course_s(db, users, mak
     assert done.jp_credited == 1
     told = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["asn"].id)).all()
     assert any("1 JP" in s for s in told) and not any("2 JP" in s for s in told), told
+    assert any(f"untuk tahun {done.credited_year}" in s for s in told)  # the year they count in, said
+
+
+def test_jp_waiting_for_verification_count_toward_the_year_they_will_be_credited_in(db, users, make_course, enrol):
+    """A 40 JP certificate dated last year, awaiting HR, was shown as "Tambah 40 JP" toward this year's 20."""
+    from datetime import date
+
+    from plaju.training.services.tally import jp_pending
+    last_year = enrol(make_course(title="Diklat Tahun Lalu", jp=40), users["asn"], "completed")
+    last_year.certificate_date, last_year.certificate_jp = date(TODAY.year - 1, 3, 14), 40
+    this_year = enrol(make_course(title="Diklat Tahun Ini", jp=10), users["asn"], "completed")
+    this_year.certificate_date, this_year.certificate_jp = TODAY, 8
+    db.session.commit()
+    assert jp_pending([last_year, this_year], TODAY.year) == 8
+    assert jp_pending([last_year, this_year], TODAY.year - 1) == 40
 
 
 def test_a_reported_training_cannot_claim_more_jp_than_its_days_hold(client, login_as, db):

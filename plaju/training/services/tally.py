@@ -22,9 +22,11 @@ def jp_earned(user_ids, year: int) -> dict[int, int]:
 PENDING_STATES = ("completed", "awaiting_certificate")
 
 
-def jp_pending(enrolments) -> int:
-    """The JP of the ASN's finished trainings that do not count yet, as the course or certificate says."""
-    return sum((e.certificate_jp or e.course.jp or 0) for e in enrolments if e.state in PENDING_STATES)
+def jp_pending(enrolments, year: int) -> int:
+    """The JP of the ASN's finished trainings that do not count yet and will count in `year` (a certificate
+    dated last year counts there), as crediting will give them."""
+    return sum(e.jp_to_credit for e in enrolments
+               if e.state in PENDING_STATES and (e.year_to_credit or year) == year)
 
 
 def tally(user, year: int | None = None) -> int:

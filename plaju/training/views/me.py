@@ -25,7 +25,7 @@ def me():
     team_enrolments = enrolment_service.enrolments_of([m.id for m in team], states=OPEN_STATES)
     mine = enrolment_service.enrolments_of([user.id])[user.id]
     return render_page_or_block(
-        "training/me.html", "training", year=year, jp=earned[user.id], pending=tally_service.jp_pending(mine),
+        "training/me.html", "training", year=year, jp=earned[user.id], pending=tally_service.jp_pending(mine, year),
         enrolments=mine,
         recommended=catalogue_service.recommended(user),
         team=team, team_jp=earned, team_enrolments=team_enrolments, team_page=team_page, team_more=team_more,

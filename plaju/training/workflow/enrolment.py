@@ -253,10 +253,9 @@ def _issue_certificate(enrolment, ctx):
 
 def _credit_jp(enrolment, ctx):
     from ...timeutil import to_wib
-    # the year the certificate dates the training, else the year it was completed; the JP as printed
-    # (never above the course's: checked when reported), else the course's
-    year = (enrolment.certificate_date.year if enrolment.certificate_date
-            else to_wib(enrolment.completed_at or ctx.now).year)
+    # the year the certificate dates the training, else the year it was completed (Enrolment.year_to_credit);
+    # the JP as printed (never above the course's: checked when reported), else the course's
+    year = enrolment.year_to_credit or to_wib(ctx.now).year
     enrolment.jp_credited = enrolment.jp_to_credit
     enrolment.credited_year = year
     enrolment.verified_by_id = ctx.actor.id
@@ -387,7 +386,7 @@ def _the_asn(enrolment):
 register_news(
     "enrolment", _l("Training enrolment"),
     item=lambda e: f"{e.course.title} ({e.user.full_name})",
-    params=lambda e: {"title": e.course.title, "jp": e.jp_due},
+    params=lambda e: {"title": e.course.title, "jp": e.jp_due, "year": e.credited_year or e.year_to_credit},
     news={
         "approve": News(_the_asn, _l("Your enrolment in %(title)s was approved by your supervisor")),
         "decline": News(_the_asn, _l("Your enrolment in %(title)s was declined by your supervisor: "
@@ -398,8 +397,9 @@ register_news(
         "refuse_sign_off": News(_the_asn, _l("Your enrolment in %(title)s was not signed off: %(reason)s")),
         "refuse_sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was not signed off: "
                                                      "%(reason)s")),
-        "verify": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded")),
-        "sign_certificate": News(_the_asn, _l("Your certificate for %(title)s is signed and %(jp)s JP recorded")),
+        "verify": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded for %(year)s")),
+        "sign_certificate": News(_the_asn, _l("Your certificate for %(title)s is signed and %(jp)s JP recorded "
+                                              "for %(year)s")),
         "return_evidence": News(_the_asn, _l("HR returned your evidence for %(title)s: %(reason)s")),
         "mark_not_completed": News(_the_asn, _l("Your training %(title)s was marked as not completed: "
                                                 "%(reason)s")),
