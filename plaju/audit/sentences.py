@@ -112,6 +112,21 @@ def _state_labels() -> dict:
 _STATE_LABELS: dict[tuple, dict] = {}
 
 
+def _arrivals(events, states: dict) -> dict:
+    """seq -> how the state an event left reads, where the step before it on the same record named it in
+    its own way (Step.arrives_as: "Dikembalikan" rather than the state's first meaning), among `events`."""
+    last, found = {}, {}
+    for e in sorted(events, key=lambda event: event.seq):
+        if not e.to_state or e.outcome != "ok":
+            continue
+        key = (e.subject_type, e.subject_id)
+        before = last.get(key)
+        if before is not None and before[0] == e.from_state and before[1]:
+            found[e.seq] = before[1]
+        last[key] = (e.to_state, states.get(e.action))
+    return found
+
+
 @functools.cache
 def _names_statement():
     # built once: every page of the log names its people
@@ -268,6 +283,7 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
         names = {kind: found.get(loader, {}) for kind, loader in _SUBJECTS.items()}
     named = _named_values(changes)
     states = _state_labels()
+    came_as = _arrivals(events, states)
     # what every row of the page shares, translated and looked up once per page
     said, refused_said = _("%(who)s %(what)s"), _("%(who)s was refused: %(what)s")
     not_yet_said = _("%(who)s tried to %(what)s; not done")
@@ -293,7 +309,7 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
                         nip=(actor.nip or "") if actor is not None else "",
                         basis=_basis(e, users, kinds) if e.acting_for_id else "")
         if e.to_state and e.from_state != e.to_state:
-            line.state_from = labels.get(e.from_state, e.from_state) if e.from_state else None
+            line.state_from = (came_as.get(e.seq) or labels.get(e.from_state, e.from_state)) if e.from_state else None
             line.state_to = states.get(e.action) or labels.get(e.to_state, e.to_state)
         for name, pair in sorted(changed.items(), key=lambda item: field_rank(e.subject_type, item[0])):
             if name in _HIDDEN_FIELDS:

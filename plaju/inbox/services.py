@@ -341,7 +341,7 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
     label = _("You %(did)s", did=did) if did != f"{spec.name}.{trigger}" else str(step.label)
     # e.g. the Camat approved as the direct supervisor, and the enrolment now awaits his endorsement
     return Outcome(summary, label, True, waits_again=_awaits(actor, spec.name, entity_id),
-                   state=str(spec.state(getattr(entity, spec.state_attr)).label))
+                   state=str(spec.state_label(getattr(entity, spec.state_attr), entity)))
 
 
 def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:

@@ -286,7 +286,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
             raise stale_page(spec, entity, actor)
         if from_state not in step.sources:
             raise NotAllowed(_("\"%(step)s\" is not possible while the status is \"%(state)s\".",
-                               step=step.label, state=spec.state(from_state).label), code="state")
+                               step=step.label, state=spec.state_label(from_state, entity)), code="state")
         message = _guard_message(step, entity, actor)
         if message:
             raise Invalid(message, code="guard")

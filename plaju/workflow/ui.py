@@ -111,7 +111,7 @@ def done_message(entity, step) -> str:
     """"Anda menandatangani dokumen. Status sekarang: ...": what was done in the words the audit log uses
     for the step (its button's label where the area gave none)."""
     spec = spec_for(entity)
-    state = spec.state(getattr(entity, spec.state_attr)).label
+    state = spec.state_label(getattr(entity, spec.state_attr), entity)  # as the badge reads it for this row
     action = f"{spec.name}.{step.trigger}"
     did = vocabulary.action_label(action)
     if did != action:

@@ -269,9 +269,11 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
     assert "E-learning Manajemen ASN" in page and 'data-testid="learning-box"' not in page
     # HR returns the certificate (a wrong scan): the ASN reports it again, as for any training elsewhere
     login_as("hr")
-    assert client.post(f"/training/enrolments/{enrolment.id}/act/return_evidence",
-                       data={"version": enrolment.version, "comment": "Pindaian sertifikat terpotong."}
-                       ).status_code == 303
+    returned = client.post(f"/training/enrolments/{enrolment.id}/act/return_evidence",
+                           data={"version": enrolment.version, "comment": "Pindaian sertifikat terpotong."},
+                           headers={"HX-Request": "true"})
+    # HR is told the status as the badge reads it, not "Disahkan, siap diikuti"
+    assert returned.status_code == 200 and "Status sekarang: Dikembalikan: laporkan lagi" in returned.text
     db.session.expire_all()
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert enrolment.state == "in_progress"
@@ -288,9 +290,13 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
                        content_type="multipart/form-data").status_code == 303
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).state == "completed"
-    # reported again, it no longer reads as returned anywhere on its page (the history aside)
+    # reported again, it no longer reads as returned anywhere on its page but in the history, whose line of
+    # the report again starts from "returned" (not "Disahkan, siap diikuti")
     page = client.get(f"/training/enrolments/{enrolment.id}").text
     assert "Dikembalikan: laporkan lagi" not in page.split('data-testid="history"')[0]
+    history = page.split('data-testid="history"')[1]
+    assert "Disahkan" not in history and "Dikembalikan: laporkan lagi → " in history.replace(
+        '<strong class="text-body">', "").replace("</strong>", "")
 
 
 def test_a_report_sent_by_mistake_is_withdrawn_before_verification_and_can_be_sent_again(
