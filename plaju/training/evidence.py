@@ -43,7 +43,7 @@ def _date(value) -> date | None:
         return None
 
 
-def _jp(value) -> int | None:
+def jp_number(value) -> int | None:
     if isinstance(value, int):
         return value
     raw = str(value or "").strip()
@@ -52,6 +52,47 @@ def _jp(value) -> int | None:
 
 def day(value: date) -> str:
     return format_date(value, "d MMM yyyy")
+
+
+MAX_JP_PER_DAY = 12  # a JP is 45 minutes: nine hours of lessons a day, more than any course schedules
+MAX_SPAN_DAYS = 366  # a training reported from outside lasts at most a year (a long course is reported in parts)
+EARLIEST_YEAR = 2000
+
+
+def days_jp_fault(user_id: int, starts_on: date, ends_on: date, jp: int, enrolment_id: int | None = None):
+    """What is wrong with `jp` JP reported for a training outside the catalogue from `starts_on` to `ends_on`,
+    together with the person's other such reports on any of those days; None when the days hold them. Three
+    reports of 36 JP for the same three days were each within 12 JP a day; 500 JP spread from 2024 went to
+    one year."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import Course, Enrolment
+    span = (ends_on - starts_on).days + 1
+    if starts_on.year < EARLIEST_YEAR or span > MAX_SPAN_DAYS:
+        return _("A training reported here lies after %(year)s and lasts at most a year; report a longer "
+                 "programme in its parts, each with its certificate.", year=EARLIEST_YEAR - 1)
+    others = db.session.execute(select(Enrolment.jp_credited, Enrolment.state, Enrolment.certificate_jp,
+                                       Course.jp, Course.starts_on, Course.ends_on)
+                                .join(Course, Course.id == Enrolment.course_id)
+                                .where(Enrolment.user_id == user_id, Course.external.is_(True),
+                                       Enrolment.id != (enrolment_id or 0),
+                                       Enrolment.state.not_in(("withdrawn", "declined", "not_completed")),
+                                       Course.starts_on <= ends_on, Course.ends_on >= starts_on)).all()
+    first = min([starts_on, *(o.starts_on for o in others)])
+    last = max([ends_on, *(o.ends_on for o in others)])
+    days = (last - first).days + 1
+    total = jp + sum(o.jp_credited if o.state == "verified" else min(o.certificate_jp or o.jp, o.jp)
+                     for o in others)
+    if total > days * MAX_JP_PER_DAY:
+        if others:
+            return _("With your %(n)s other reports for these days this makes %(jp)s JP in %(days)s days, more "
+                     "than training days hold (at most %(max)s JP a day). Check the JP and the dates.",
+                     n=len(others), jp=total, days=days, max=MAX_JP_PER_DAY)
+        return _("%(jp)s JP in %(days)s days is more than a training day holds (at most %(max)s JP a day). "
+                 "Check the JP printed on the certificate and the dates of the training.",
+                 jp=jp, days=days, max=MAX_JP_PER_DAY)
+    return None
 
 
 def check_certificate(course, facts: dict, today: date, holder_id: int | None = None,
@@ -63,7 +104,7 @@ def check_certificate(course, facts: dict, today: date, holder_id: int | None = 
     number = _text(facts.get("number"), MAX_NUMBER)
     issuer = _text(facts.get("issuer"), MAX_ISSUER)
     when = _date(facts.get("date"))
-    jp = _jp(facts.get("jp"))
+    jp = jp_number(facts.get("jp"))
     faults = []
     if not number:
         faults.append(("certificate", _("Enter the certificate (STTPP) number as printed.")))

@@ -472,3 +472,37 @@ def test_a_reported_training_cannot_claim_more_jp_than_its_days_hold(client, log
     assert client.post("/training/external", data=dict(_outside("Literasi Digital ASN", "LD/2026/9", "36"),
                                                        evidence=pdf_upload(), form_token=new_token()),
                        content_type="multipart/form-data").status_code == 303
+    # a second report for the same days: together more than the days hold (three of 36 JP made 108)
+    again = client.post("/training/external", data=dict(_outside("Kursus Lain", "KL/2026/1", "12"),
+                                                        evidence=pdf_upload(), form_token=new_token()),
+                        content_type="multipart/form-data")
+    assert again.status_code == 422 and "laporan Anda yang lain" in again.text
+    # nor spread over years: 500 JP from 2024 went to one year
+    long = dict(_outside("Program Panjang", "PP/2026/1", "500"), starts_on="2024-01-01")
+    refused = client.post("/training/external", data=dict(long, evidence=pdf_upload(), form_token=new_token()),
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and "paling lama setahun" in refused.text
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+
+
+def test_a_returned_report_corrects_its_jp_upward_within_its_days(client, login_as, db, users):
+    """HR returned a report typed as 16 JP; the ASN reported it again as printed, 18, and was told 18 is more
+    than the 16 JP of "the course", which was only the figure first typed."""
+    body = _outside("Pelatihan Tata Kelola Arsip", "800/88/ANRI/2026", "16")
+    login_as("asn")
+    assert client.post("/training/external", data=dict(body, evidence=pdf_upload(), form_token=new_token()),
+                       content_type="multipart/form-data").status_code == 303
+    enrolment = db.session.scalar(select(Enrolment))
+    login_as("hr")
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/return_evidence", data={
+        "version": enrolment.version, "comment": "JP pada sertifikat 18, bukan 16."}).status_code == 303
+    db.session.expire_all()
+    enrolment = db.session.get(Enrolment, enrolment.id)
+    login_as("asn")
+    again = dict(body, certificate_jp="18", evidence=pdf_upload(), version=enrolment.version)
+    done = client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=again,
+                       content_type="multipart/form-data")
+    assert done.status_code == 303, done.text[:300]
+    db.session.expire_all()
+    enrolment = db.session.get(Enrolment, enrolment.id)
+    assert (enrolment.state, enrolment.certificate_jp, enrolment.jp_due) == ("completed", 18, 18)

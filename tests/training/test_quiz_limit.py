@@ -148,3 +148,15 @@ def test_a_credited_course_keeps_its_title_provider_and_kind(client, login_as, d
     row = db.session.get(Course, course.id)
     assert (row.title, row.provider, row.kind) == (course.title, course.provider, course.kind)
     assert client.post(url, data={**form, "place": "Aula", "seen": seen_on(client, url)}).status_code == 302
+
+
+def test_a_course_with_dates_holds_at_most_12_jp_a_day(client, login_as, db, make_elearning):
+    """HR saved a one-day course of 500 JP; a certificate's JP is checked only against the course's."""
+    course = make_elearning()
+    url = f"/training/courses/{course.id}/edit"
+    login_as("hr")
+    form = {**services_course_values(course), "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "60",
+            "starts_on": "2026-12-10", "ends_on": "2026-12-10"}
+    refused = client.post(url, data={**form, "jp": "500", "seen": seen_on(client, url)})
+    assert refused.status_code == 422 and "paling banyak 12 JP sehari" in refused.text
+    assert client.post(url, data={**form, "jp": "12", "seen": seen_on(client, url)}).status_code == 302

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
-from ..evidence import check_certificate, check_readable, day
+from ..evidence import check_certificate, check_readable, day, days_jp_fault
 from ..models import CLOSED_STATES, Course, Enrolment
 from ..workflow import AUTOMATIC, ENROLMENT_FLOW, course_over, deadline_passed, record_certificate, seats_taken
 from .common import STAFF, lock_course, refuse
@@ -207,8 +207,6 @@ def enrolments_of(user_ids, states=None) -> dict[int, list[Enrolment]]:
 
 # --- training outside the catalogue ----------------------------------------------------------------
 
-MAX_JP_PER_DAY = 12  # a JP is 45 minutes: nine hours of lessons a day, more than any course schedules
-
 def report_external(user, values: dict, stored, once_token: str | None = None,
                     file_fault: str | None = None) -> Enrolment:
     """Training done elsewhere (another agency's course, a national LMS), reported by the ASN with its
@@ -225,13 +223,6 @@ def report_external(user, values: dict, stored, once_token: str | None = None,
         elif values["ends_on"] > today:
             faults.append(("not_over", _("Completion can be reported from %(date)s, the last day of the course.",
                                          date=day(values["ends_on"]))))
-        else:  # JP the days could not hold (a JP is 45 minutes): 250 JP for three days was credited as typed
-            days = (values["ends_on"] - values["starts_on"]).days + 1
-            if (values.get("certificate_jp") or 0) > days * MAX_JP_PER_DAY:
-                faults.append(("certificate_jp", _(
-                    "%(jp)s JP in %(days)s days is more than a training day holds (at most %(max)s JP a day). "
-                    "Check the JP printed on the certificate and the dates of the training.",
-                    jp=values["certificate_jp"], days=days, max=MAX_JP_PER_DAY)))
         # outside the catalogue the certificate is the only source of the JP (the form asks it once)
         course = Course(title=values["title"].strip(), kind=values["kind"], method=values["method"],
                         jp=values["certificate_jp"], provider=(values.get("certificate_issuer") or "").strip()[:120],
@@ -239,6 +230,10 @@ def report_external(user, values: dict, stored, once_token: str | None = None,
                         external=True)
         # one report of a certificate at a time per person: two tabs sending the same one cannot both pass
         lock_row(User, user.id)
+        if values["starts_on"] <= values["ends_on"] <= today:  # JP the days could not hold (a JP is 45 minutes)
+            fault = days_jp_fault(user.id, values["starts_on"], values["ends_on"], values.get("certificate_jp") or 0)
+            if fault:
+                faults.append(("certificate_jp", fault))
         try:
             certificate = check_certificate(course, {
                 "number": values.get("certificate_number"), "date": values.get("certificate_date"),

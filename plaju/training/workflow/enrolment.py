@@ -201,10 +201,18 @@ def _record_signer(enrolment, ctx):
 
 def _attach_evidence(enrolment, ctx):
     """The certificate's facts must fit the course and the file must be a readable, printed page."""
-    from ..evidence import check_certificate, check_readable
+    from ..evidence import check_certificate, check_readable, days_jp_fault, jp_number
     stored = ctx.data.get("evidence")
     if stored is None:
         raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
+    course = enrolment.course
+    printed = jp_number((ctx.data.get("certificate") or {}).get("jp"))
+    if course.external and printed:  # reported again after HR returned it: its JP as now printed, the
+        # course being this report's own (its first figure may have been the typo)
+        fault = days_jp_fault(enrolment.user_id, course.starts_on, course.ends_on, printed, enrolment.id)
+        if fault:
+            raise Invalid(fault, code="certificate_jp")
+        course.jp = printed
     certificate = check_certificate(enrolment.course, ctx.data.get("certificate") or {}, today_wib(),
                                     holder_id=enrolment.user_id, enrolment_id=enrolment.id)
     check_readable(stored.name, stored.mime)
