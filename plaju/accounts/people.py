@@ -112,7 +112,10 @@ def _changed_since(actor: User, user: User) -> StaleEdit:
 
 def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subject_type=None):
     """Record the refusal on its own (nothing else of the attempt is kept) and raise it again."""
-    audit.refused(action, actor=actor, subject=subject, subject_type=subject_type, reason=refusal.rule)
+    # "[rule] what they were told": HR reads the message the person saw, not the rule's name in English
+    code = re.sub(r"[^a-z]+", "_", refusal.rule.lower()).strip("_")
+    audit.refused(action, actor=actor, subject=subject, subject_type=subject_type,
+                  reason=f"[{code}] {refusal.message}")
     raise refusal
 
 
