@@ -126,8 +126,9 @@ def complete_if_finished(enrolment, user) -> Enrolment:
         return enrolment
     # the office's own course goes on to its certificate; another's waits for HR to verify
     trigger = "complete_internal_elearning" if enrolment.course.internal else "complete_elearning"
-    return fire(enrolment, trigger, user, expected_version=enrolment.version,
-                comment=_("Completed automatically: every module and the quiz are done."))
+    said = (_("Completed automatically: every module and the quiz are done.") if enrolment.course.questions
+            else _("Completed automatically: every module is done."))  # (a course may have no quiz)
+    return fire(enrolment, trigger, user, expected_version=enrolment.version, comment=said)
 
 
 def learning_status(enrolment) -> dict:

@@ -7,6 +7,7 @@ from flask import abort, flash, make_response, redirect, request, url_for
 from ...audit import record as audit
 from ...extensions import db
 from ...htmx import render_page_or_block, trigger, wants_fragment
+from ...i18n import date_text
 from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Refused
@@ -74,7 +75,7 @@ def attendance_save(course_id: int):
         course = db.session.get(Course, course_id)
         return _page(course, day if day in attendance_service.course_days(course) else _default_day(course),
                      error=str(refusal.message), status=refusal.status)
-    message = _("Attendance of %(day)s saved: %(n)s present.", day=day.strftime("%d-%m-%Y"), n=present)
+    message = _("Attendance of %(day)s saved: %(n)s present.", day=date_text(day), n=present)
     if wants_fragment():
         db.session.expire_all()
         return trigger(make_response(_page(db.session.get(Course, course_id), day, done=message)[0]), EVENT)
