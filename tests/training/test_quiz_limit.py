@@ -46,6 +46,7 @@ def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, 
     refused = client.post(url, data=_right(course))
     assert refused.status_code == 422
     assert "telah menggunakan seluruh 3 kesempatan" in refused.text
+    assert 'data-testid="quiz-attempts"' not in refused.text  # not "Kesempatan ke-1 dari 3" beside the lock
     assert elearning_service.wib_text(until) in refused.text
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
