@@ -209,7 +209,8 @@ def test_public_tracking_of_unknown_codes_and_the_rate_limit(client, app):
 
 
 def test_tracking_codes_are_random_and_unambiguous():
-    from plaju.documents.services import CODE_ALPHABET, new_tracking_code, normalise_code
+    from plaju.documents.models import CODE_ALPHABET
+    from plaju.documents.services import new_tracking_code, normalise_code
     codes = {new_tracking_code() for _ in range(2000)}
     assert len(codes) == 2000
     assert not set("".join(codes).replace("PLJ", "").replace("-", "")) - set(CODE_ALPHABET)
