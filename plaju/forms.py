@@ -7,7 +7,7 @@ ours, and PlajuForm looks them up there.
 from flask import request
 from flask_babel import get_translations, lazy_ngettext
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, StopValidation
 
 from .i18n import lazy_gettext as _l
@@ -68,6 +68,14 @@ def _text_guard(form, field):
         raise StopValidation(str(refused.message)) from None
 
 
+def _number_guard(form, field):
+    """A whole number or an id is written with the digits 0-9, at most 9 of them: Python's int() also reads
+    "１２", "١٢" and "1_0", and an id of 20 digits overflowed the database's integer (a 500)."""
+    raw = str((field.raw_data or [""])[0] or "").strip()
+    if raw and not (raw.isascii() and raw.removeprefix("-").isdigit() and len(raw) <= 9):
+        raise StopValidation(_l("Write a whole number with the digits 0-9 (at most 9 of them)."))
+
+
 class _PlajuMeta:
     def get_translations(self, form):
         return _Catalog()
@@ -77,6 +85,8 @@ class _PlajuMeta:
         if isinstance(field, StringField):  # TextAreaField and PasswordField included
             field.filters = (*field.filters, nfc)
             field.validators = [_text_guard, *field.validators]
+        elif isinstance(field, IntegerField) or (isinstance(field, SelectField) and field.coerce is int):
+            field.validators = [_number_guard, *field.validators]
         return field
 
 

@@ -33,7 +33,9 @@ def _email(_form, field):
 
 def _nik(form, field):
     """The applicant's NIK, from Palembang unless the chosen type also serves other regions."""
-    doc_type = db.session.get(DocumentType, form.type_id.data) if isinstance(form.type_id.data, int) else None
+    chosen = form.type_id.data
+    doc_type = (db.session.get(DocumentType, chosen) if isinstance(chosen, int) and 0 < chosen < 10 ** 9
+                else None)  # (an id the type's own check refuses is none: 20 digits overflowed the database)
     try:
         field.data = validate_nik(field.data, local=not (doc_type and doc_type.other_regions)).value
     except InvalidNIK as fault:

@@ -185,3 +185,19 @@ def test_a_superscript_digit_is_no_number_and_no_500(client, login_as, make_requ
         data = {k: v.replace("{id}", str(req.id)) for k, v in data.items()}
     response = getattr(client, method)(url, data=data) if data is not None else client.get(url)
     assert response.status_code < 500, response.status_code
+
+
+@pytest.mark.parametrize("who,path,field,value", [
+    ("camat", "/people/delegations", "principal_id", "99999999999999999999"),
+    ("camat", "/people/delegations", "principal_id", "\uff11"),
+    ("clerk", "/documents/new", "type_id", "99999999999999999999"),
+    ("clerk", "/documents/new", "type_id", "\uff11"),
+    ("hr", "/people/new", "unit_id", "\u0664"),
+])
+def test_an_id_or_number_is_ascii_digits_of_bounded_length(client, login_as, who, path, field, value):
+    """int() reads "１" and "٤" (and "1_0"); an id of 20 digits overflowed the database's integer: a 500, or a
+    value taken from digits nobody can search for. Each is refused with a message, as any bad field."""
+    login_as(who)
+    response = client.post(path, data={field: value, "nik": "1671015508800007", "name": "Uji"})
+    assert response.status_code == 422, response.status_code
+    assert "angka 0-9" in response.text
