@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from flask_babel import format_date
 
 from .. import uploads
+from ..i18n import date_text
 from ..i18n import gettext as _
 from ..workflow import Invalid
 
@@ -57,14 +58,15 @@ def day(value: date) -> str:
 MAX_JP_PER_DAY = 12  # a JP is 45 minutes: nine hours of lessons a day, more than any course schedules
 MAX_SPAN_DAYS = 366  # a training reported from outside lasts at most a year (a long course is reported in parts)
 EARLIEST_YEAR = 2000
+MAX_REPORTED_JP = 500  # the report form's own bound, held when a returned report is sent again
 
 
 def days_jp_fault(user_id: int, starts_on: date, ends_on: date, jp: int, enrolment_id: int | None = None):
     """What is wrong with `jp` JP reported for a training outside the catalogue from `starts_on` to `ends_on`,
-    together with the person's other such reports on any of those days; None when the days hold them. Three
-    reports of 36 JP for the same three days were each within 12 JP a day; 500 JP spread from 2024 went to
-    one year."""
-    from sqlalchemy import select
+    with the person's other trainings on those days (each spreads its JP evenly over its own days); None
+    when no day holds more than MAX_JP_PER_DAY. Three reports of 36 JP for the same three days were each
+    within 12 a day; a year-long report of 1 JP made any day look empty to an average."""
+    from sqlalchemy import func, select
 
     from ..extensions import db
     from .models import Course, Enrolment
@@ -72,26 +74,36 @@ def days_jp_fault(user_id: int, starts_on: date, ends_on: date, jp: int, enrolme
     if starts_on.year < EARLIEST_YEAR or span > MAX_SPAN_DAYS:
         return _("A training reported here lies after %(year)s and lasts at most a year; report a longer "
                  "programme in its parts, each with its certificate.", year=EARLIEST_YEAR - 1)
+    if jp > MAX_REPORTED_JP:
+        return _("JP must be 1 to %(max)s.", max=MAX_REPORTED_JP)
+    # every training of theirs on those days that counts or will: reported, followed or credited
     others = db.session.execute(select(Enrolment.jp_credited, Enrolment.state, Enrolment.certificate_jp,
                                        Course.jp, Course.starts_on, Course.ends_on)
                                 .join(Course, Course.id == Enrolment.course_id)
-                                .where(Enrolment.user_id == user_id, Course.external.is_(True),
-                                       Enrolment.id != (enrolment_id or 0),
-                                       Enrolment.state.not_in(("withdrawn", "declined", "not_completed")),
-                                       Course.starts_on <= ends_on, Course.ends_on >= starts_on)).all()
-    first = min([starts_on, *(o.starts_on for o in others)])
-    last = max([ends_on, *(o.ends_on for o in others)])
-    days = (last - first).days + 1
-    total = jp + sum(o.jp_credited if o.state == "verified" else min(o.certificate_jp or o.jp, o.jp)
-                     for o in others)
-    if total > days * MAX_JP_PER_DAY:
+                                .where(Enrolment.user_id == user_id, Enrolment.id != (enrolment_id or 0),
+                                       Enrolment.state.in_(("in_progress", "completed", "awaiting_certificate",
+                                                            "verified")),
+                                       Course.starts_on <= ends_on,
+                                       func.coalesce(Course.ends_on, Course.starts_on) >= starts_on)).all()
+    load = dict.fromkeys((starts_on + timedelta(days=n) for n in range(span)), jp / span)
+    for other in others:
+        last = other.ends_on or other.starts_on
+        due = other.jp_credited if other.state == "verified" else min(other.certificate_jp or other.jp, other.jp)
+        days = (last - other.starts_on).days + 1
+        for n in range(days):
+            day = other.starts_on + timedelta(days=n)
+            if day in load:
+                load[day] += due / days
+    busiest = max(load, key=load.get)
+    if round(load[busiest], 1) > MAX_JP_PER_DAY:  # (to a tenth: a long report adds a trace to each day)
         if others:
-            return _("With your %(n)s other reports for these days this makes %(jp)s JP in %(days)s days, more "
-                     "than training days hold (at most %(max)s JP a day). Check the JP and the dates.",
-                     n=len(others), jp=total, days=days, max=MAX_JP_PER_DAY)
+            return _("With your other trainings on these days, %(day)s would hold %(jp)s JP, more than a training "
+                     "day holds (at most %(max)s JP a day). Check the JP and the dates.",
+                     day=date_text(busiest), jp=f"{load[busiest]:.1f}".replace(".", ",").removesuffix(",0"),
+                     max=MAX_JP_PER_DAY)
         return _("%(jp)s JP in %(days)s days is more than a training day holds (at most %(max)s JP a day). "
                  "Check the JP printed on the certificate and the dates of the training.",
-                 jp=jp, days=days, max=MAX_JP_PER_DAY)
+                 jp=jp, days=span, max=MAX_JP_PER_DAY)
     return None
 
 

@@ -476,7 +476,7 @@ def test_a_reported_training_cannot_claim_more_jp_than_its_days_hold(client, log
     again = client.post("/training/external", data=dict(_outside("Kursus Lain", "KL/2026/1", "12"),
                                                         evidence=pdf_upload(), form_token=new_token()),
                         content_type="multipart/form-data")
-    assert again.status_code == 422 and "laporan Anda yang lain" in again.text
+    assert again.status_code == 422 and "pelatihan Anda yang lain" in again.text
     # nor spread over years: 500 JP from 2024 went to one year
     long = dict(_outside("Program Panjang", "PP/2026/1", "500"), starts_on="2024-01-01")
     refused = client.post("/training/external", data=dict(long, evidence=pdf_upload(), form_token=new_token()),
@@ -499,6 +499,9 @@ def test_a_returned_report_corrects_its_jp_upward_within_its_days(client, login_
     db.session.expire_all()
     enrolment = db.session.get(Enrolment, enrolment.id)
     login_as("asn")
+    too_many = dict(body, certificate_jp="4000", evidence=pdf_upload(), version=enrolment.version)
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=too_many,
+                       content_type="multipart/form-data").status_code == 422  # the report form's bound holds
     again = dict(body, certificate_jp="18", evidence=pdf_upload(), version=enrolment.version)
     done = client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=again,
                        content_type="multipart/form-data")
@@ -506,3 +509,27 @@ def test_a_returned_report_corrects_its_jp_upward_within_its_days(client, login_
     db.session.expire_all()
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert (enrolment.state, enrolment.certificate_jp, enrolment.jp_due) == ("completed", 18, 18)
+
+
+def test_no_day_holds_more_than_12_jp_whatever_else_was_reported(client, login_as, db, users, make_course, enrol):
+    """A year-long report of 1 JP made every day look empty to an average, and seven one-day reports of 12 JP on
+    one day were credited (84 JP); a catalogue course on the same days was not counted at all."""
+    day = TODAY - timedelta(days=10)
+
+    def report(title, number, jp, starts, ends):
+        body = dict(_outside(title, number, str(jp)), starts_on=starts.isoformat(), ends_on=ends.isoformat(),
+                    certificate_date=ends.isoformat())
+        return client.post("/training/external", data=dict(body, evidence=pdf_upload(), form_token=new_token()),
+                           content_type="multipart/form-data")
+    login_as("asn")
+    assert report("Jangkar Setahun", "JS/1", 1, TODAY - timedelta(days=300), TODAY - timedelta(days=5)
+                  ).status_code == 303
+    assert report("Sehari Pertama", "SP/1", 12, day, day).status_code == 303
+    second = report("Sehari Kedua", "SP/2", 12, day, day)
+    assert second.status_code == 422 and "pelatihan Anda yang lain" in second.text
+    # a catalogue course followed on those days counts too
+    course = make_course(title="Bimtek Kearsipan", jp=24, starts_on=day - timedelta(days=3),
+                         ends_on=day - timedelta(days=2))
+    enrol(course, users["asn"], "verified")
+    beside = report("Seminar Bersamaan", "SB/1", 12, day - timedelta(days=3), day - timedelta(days=3))
+    assert beside.status_code == 422
