@@ -94,12 +94,23 @@ def person_name_fault(name: str) -> str | None:
     return None
 
 
+# letters that read alike in a list: a capital I as an l, rn as m, a zero as an O, a one as an l
+_READS_ALIKE = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), ("j", "l"))
+
+
 def name_skeleton(name: str) -> str:
-    """What a person's name reads as, for telling two accounts apart: its letters and digits before any
-    comma (the titles after it, "S.Kom", or an office, "Camat Plaju", do not make it another name), without
-    accents, case, spacing or marks."""
-    base = unicodedata.normalize("NFKD", name.split(",")[0])
-    return "".join(c for c in base.lower() if "a" <= c <= "z" or "0" <= c <= "9")
+    """What a person's name reads as, for telling two accounts apart: the name without what is written
+    around it (titles before it, "Dr.", "Ir.", "Hj."; what follows a comma, "S.Kom" or "Camat Plaju"; what
+    stands in brackets), without accents, case, spacing or marks, and with letters that read alike made one."""
+    base = re.sub(r"\([^)]*\)?", " ", name.split(",")[0])
+    words = base.split()
+    while len(words) > 1 and words[0].endswith("."):  # leading titles: "Dr.", "H.", "Prof."
+        words.pop(0)
+    text = "".join(c for c in unicodedata.normalize("NFKD", " ".join(words)).lower()
+                   if "a" <= c <= "z" or "0" <= c <= "9")
+    for alike, read_as in _READS_ALIKE:
+        text = text.replace(alike, read_as)
+    return text
 
 
 def digits_only(raw: str | None, *, allow_plus: bool = False) -> str:

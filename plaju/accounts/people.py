@@ -180,7 +180,8 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     if creating and not password:
         faults["password"] = _("Set a first password.")
     full_name = " ".join(unicodedata.normalize("NFKC", data["full_name"]).split())
-    fault = person_name_fault(full_name)
+    fault = person_name_fault(full_name) or (  # (NFKC makes some characters several letters long)
+        _("The name may be at most 120 characters long.") if len(full_name) > 120 else None)
     if fault:
         faults["full_name"] = fault
     else:  # a second account of the same name reads as the first in every list and in the log

@@ -752,9 +752,12 @@ def test_hr_cannot_make_an_account_that_reads_as_someone_else(client, login_as, 
         assert refused.status_code == 422 and "huruf Latin" in refused.text, look_alike
     # the same name with a mark, spaced otherwise, or with an office after a comma is the same name
     for twin in (f"{camat.full_name}.", f"{camat.full_name}-", f"{camat.full_name}, Camat Plaju",
-                 camat.full_name.replace(" ", "  ")):
+                 camat.full_name.replace(" ", "  "), f"{camat.full_name} (Camat Plaju)", f"Dr. {camat.full_name}",
+                 camat.full_name.replace("l", "I").replace("m", "rn")):
         refused = client.post("/people/new", data=_form(username="g.clone", full_name=twin, nip=""))
         assert refused.status_code == 422 and "sudah memakai nama ini" in refused.text, twin
+    too_long = client.post("/people/new", data=_form(username="j.clone", full_name="Budi " + "\u3389" * 114))
+    assert too_long.status_code == 422 and "paling panjang 120" in too_long.text  # as long as it is, normalised
     assert db.session.scalar(select(func.count()).select_from(User).where(
         User.username.in_(("g.clone", "j.clone")))) == 0
     # two real people of one name, each with their NIP, are two accounts; a name with accents or an apostrophe
