@@ -326,3 +326,14 @@ def test_a_correction_does_not_put_another_person_in_the_letter(client, login_as
     assert sent.status_code == 200
     row = fresh(db, req)
     assert row.subject == req.subject and row.address.endswith("Lorong Damai")
+
+
+def test_the_camat_s_page_says_what_changed_since_he_sent_it_back(client, login_as, db, users, make_request):
+    """Submitted again without a change, the request's page told the Camat "check that this was corrected"
+    while his list said nothing had changed."""
+    req = _sent_back(db, users, make_request)
+    take_action(fresh(db, req), "to_signature", users["kasi"], version=fresh(db, req).version)
+    login_as("camat")
+    note = client.get(f"/documents/{req.id}").text.split('data-testid="signer-note">')[1].split("</div>")[0]
+    inbox_row = client.get("/inbox/").text.split(req.tracking_code)[1].split('data-testid="inbox-row"')[0]
+    assert note.strip() in inbox_row and "Alamat RT/RW tidak sesuai KTP" in note

@@ -549,6 +549,7 @@ def test_a_receipt_printed_again_says_the_request_ended_and_counts_as_its_type_d
     html = client.get(f"/documents/{ktp.id}/receipt").text
     assert 'data-testid="receipt-ended"' in html and "dibatalkan" in html
     assert 'data-testid="receipt-promised"' not in html and "survei" not in html.lower().split("receipt-ended")[1]
+    assert 'data-testid="receipt-collect"' not in html and 'data-testid="receipt-issuer"' not in html
 
 
 def test_the_slip_dates_the_return_not_the_printing(app, client, login_as, make_request, db, monkeypatch):

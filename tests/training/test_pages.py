@@ -207,7 +207,7 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     assert row.state == "completed" and (Path(app.config["UPLOAD_FOLDER"]) / row.evidence_name).exists()
     waiting = client.get("/training/me").text
     assert 'data-testid="my-jp">0<' in waiting  # not yet verified, but said to be on its way
-    assert 'data-testid="jp-pending">Tambah 12 JP setelah diverifikasi' in waiting
+    assert 'data-testid="jp-pending">12 JP lagi tercatat setelah diverifikasi' in waiting
     assert client.get(f"/training/enrolments/{enrolment.id}/evidence").status_code == 200
     login_as("hr")
     assert "Pendaftaran pelatihan: 1" in client.get("/").text  # the inbox card leads the home page
