@@ -300,7 +300,8 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
         reason = (e.comment or "")[code.end() if code else 0:] or None if refused else None
         what = verb
         if e.action.startswith("access.forbidden") and reason:  # its comment is the page, not what they were told
-            what, reason = f"{verb} ({reason})", None
+            # the object (a request, a person) names what it was about; the path only where nothing does
+            what, reason = (verb if e.subject_type else f"{verb} ({reason})"), None
         text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": what}
         labels = states.get(e.subject_type, {})
         actor = users.get(e.actor_id)

@@ -9,6 +9,7 @@ from ..database import lock_row
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..inputs import name_skeleton
 from ..timeutil import today_wib
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from ..workflow.engine import stale_page
@@ -61,9 +62,31 @@ def _business_faults(business: dict) -> list[str]:
     return faults
 
 
-def _subject_text(kind: str, data: dict) -> str:
-    """Whom the letter is for as the request page shows it, its NIKs masked: the log is read by HR."""
-    return "; ".join(f"{label}: {value}" for label, value in subjects.summary(kind, data, False))
+def _subject_changes(kind: str, before: dict, after: dict) -> tuple[str, str]:
+    """What changed in whom the letter is for, before and after, as the request page words its items (NIKs
+    masked: the log is read by HR); only the items that changed, so one heir's relation is one line."""
+    old = {str(label): str(value) for label, value in subjects.summary(kind, before, False)}
+    new = {str(label): str(value) for label, value in subjects.summary(kind, after, False)}
+    changed = [label for label in dict.fromkeys([*old, *new]) if old.get(label) != new.get(label)]
+    return ("; ".join(f"{label}: {old.get(label, '—')}" for label in changed),
+            "; ".join(f"{label}: {new.get(label, '—')}" for label in changed))
+
+
+def _another_person(kind: str, before: dict, after: dict) -> str | None:
+    """A correction that would put another person in: a deceased whose name and date both changed, or an
+    heir's row given another stored heir's name (names moved between NIKs)."""
+    if kind in ("death", "inheritance") and before.get("name") != after.get("name") \
+            and before.get("date") != after.get("date"):
+        return _("The deceased's name and date of death cannot both change: that is another person. Reject the "
+                 "request and take it in again.")
+    stored = {i: name_skeleton(h["name"]) for i, h in enumerate(before.get("heirs") or ())}
+    by_nik = {h["nik"]: i for i, h in enumerate(before.get("heirs") or ())}
+    for heir in after.get("heirs") or ():
+        i = by_nik.get(heir["nik"])
+        if i is not None and any(name_skeleton(heir["name"]) == name and j != i for j, name in stored.items()):
+            return _("%(name)s is another heir's name: names cannot move between heirs (their NIKs stay).",
+                     name=heir["name"])
+    return None
 
 
 def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str,
@@ -99,12 +122,17 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
                                                       row.nik, today_wib(), local=not row.type.other_regions)
             except subjects.SubjectRefused as refused:
                 faults += [str(m) for m in refused.faults.values()]
+            else:
+                moved = _another_person(kind, subject, corrected_subject)
+                if moved:
+                    faults.append(moved)
         if faults:
             raise Invalid(" ".join(faults), code="correction")
+        subject_before, subject_after = _subject_changes(kind, subject, corrected_subject)
         before = {"name": row.name, "business_name": kept["name"], "business_type": kept["type"],
-                  "letter_subject": _subject_text(kind, subject), "address": row.address, "purpose": row.purpose}
+                  "letter_subject": subject_before, "address": row.address, "purpose": row.purpose}
         after = {"name": name, "business_name": business["name"], "business_type": business["type"],
-                 "letter_subject": _subject_text(kind, corrected_subject), "address": address, "purpose": purpose}
+                 "letter_subject": subject_after, "address": address, "purpose": purpose}
         if before == after and corrected_subject == subject:
             raise Invalid(_("Nothing was changed: correct the name, the address, the purpose or the data the "
                             "letter states."), code="correction")

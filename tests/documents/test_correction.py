@@ -306,6 +306,14 @@ def test_the_heirs_of_a_letter_sent_back_are_corrected_without_a_new_request(cli
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct")).one()
     before, after = event.changes_dict["letter_subject"]
     assert before != after and not any(h["nik"] in after for h in heirs)  # the log shows them masked
+    assert after.count("Ahli waris") == 1  # only the heir that changed, not the whole list
+    # names do not move between heirs (their NIKs stay), nor is the deceased replaced (name and date)
+    swapped = dict(fields, version=row.version, h_name=[h["name"] for h in reversed(heirs)])
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data=swapped).status_code == 422
+    other = dict(fields, version=row.version, s_name="Bambang Sutrisno", s_date="2025-01-02")
+    refused = client.post(f"/documents/{req.id}/correct", headers=HX, data=other)
+    assert refused.status_code == 422 and "orang lain" in refused.text
+    assert fresh(db, req).subject["name"] == req.subject["name"]
     # a name emptied takes that heir out; none is added by a row beyond the stored ones
     fields = dict(fields, version=row.version, h_name=[h["name"] for h in heirs[:-1]] + ["", "Orang Baru"],
                   h_relation=[h["relation"] for h in heirs[:-1]] + ["", "anak"])
