@@ -282,6 +282,8 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
     del again["form_token"]
     page = client.get(f"/training/enrolments/{enrolment.id}").text
     assert "/act/complete" in page
+    # HR's reason stands above the step, not only at the end of the history
+    assert "Pindaian sertifikat terpotong." in page.split('data-testid="returned-because"')[1].split("</div>")[0]
     # it reads as returned, not as a course signed off to be attended (nobody signed it off)
     badge = page.split('data-testid="state"', 1)[1].split("</span>", 1)[0]
     assert "Dikembalikan: laporkan lagi" in badge and "Disahkan" not in page

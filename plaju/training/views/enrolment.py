@@ -55,11 +55,21 @@ def _enrolment_context(enrolment) -> dict:
             "attendance": attendance_of_enrolment(enrolment) if course.internal and not course.is_elearning
             and enrolment.state not in ("requested", "approved", "declined", "withdrawn") else None,
             "decision": enrolment_service.decision_context(enrolment, actions),
-            "history": history_sentences(enrolment), "waiting_for": waiting_for(enrolment, actor()),
+            "history": (history := history_sentences(enrolment)), "waiting_for": waiting_for(enrolment, actor()),
+            "returned_because": _returned_because(enrolment, history),
             "learning": learning,
             "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment),
             "course_page": catalogue_service.may_see_course(course, actor()),
             "step_prefill": _returned_certificate(enrolment)}
+
+
+def _returned_because(enrolment, history) -> str | None:
+    """HR's reason for returning the evidence, while the report waits to be sent again: shown above the
+    step, not only at the end of the history."""
+    if enrolment.state != "in_progress" or not enrolment.evidence_name:
+        return None
+    arrived = next((line for line in reversed(history) if line.event.to_state == enrolment.state), None)
+    return arrived.comment if arrived is not None else None
 
 
 def _returned_certificate(enrolment) -> dict | None:
