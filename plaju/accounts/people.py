@@ -30,6 +30,8 @@ from .nip import InvalidNIP, validate_asn_number
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
+# a position that names an office ("Camat Plaju", "Kasi Pemerintahan"; not "Staf Kecamatan")
+OFFICE_WORDS = re.compile(r"\b(camat|sekcam|kasi|kepala seksi|sekretaris)\b", re.IGNORECASE)
 
 
 class PeopleError(ValueError):
@@ -191,6 +193,12 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         if twin and not (nip and twin.nip):
             faults["full_name"] = _("The account %(name)s already has this name. Record both people's NIP, so "
                                     "the lists and the log tell them apart.", name=twin.username)
+    position = (data.get("position") or "").strip()
+    if (position != (user.position if user else "") and OFFICE_WORDS.search(position)
+            and not rules.is_admin(actor) and not roles & rules.PRINCIPAL_ROLES):
+        # the log writes "Name (Position)": an account HR made as "Camat Plaju" read as the Camat
+        faults["position"] = _("A position naming an office (Camat, Sekcam, Kasi) is given by the administrator, "
+                               "with the office itself.")
     if password:
         weak = passwords.problem(password, username, full_name, nip)
         if weak:
@@ -210,7 +218,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     user.username = username
     user.full_name = full_name
     user.nip = nip
-    user.position = (data.get("position") or "").strip()
+    user.position = position
     user.email = (data.get("email") or "").strip() or None
     user.unit_id = data.get("unit_id") or None
     user.supervisor_id = data.get("supervisor_id") or None

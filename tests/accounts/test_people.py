@@ -784,3 +784,18 @@ def test_nobody_is_enabled_again_under_a_supervisor_who_has_left(client, login_a
     # with a supervisor who works here, the ASN comes back
     back = _edit_form(_fresh(db, asn), active="1", supervisor_id=str(users["kasi"].id))
     assert client.post(f"/people/{asn.id}/edit", data=back).status_code == 302 and _fresh(db, asn).active
+
+
+def test_hr_does_not_give_a_plain_account_an_office_s_position(client, login_as, users, db):
+    """The log writes "Name (Position)": an account HR made with the position "Camat Plaju" read as the Camat.
+    HR may keep a position an account has, and write any position that names no office."""
+    asn = users["asn"]
+    login_as("hr")
+    for position in ("Camat Plaju", "Kasi Pemerintahan", "Sekretaris Camat"):
+        refused = client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), position=position))
+        assert refused.status_code == 422 and "diberikan oleh administrator" in refused.text, position
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), position="Staf Kecamatan Plaju")
+                       ).status_code == 302
+    login_as("admin")
+    assert client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), position="Kasi Pemerintahan")
+                       ).status_code == 302
