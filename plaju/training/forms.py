@@ -206,15 +206,6 @@ class ExternalTrainingForm(OnceForm):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The end date is before the start date."))
 
-    def validate_jp(self, field):
-        """A course with dates holds at most MAX_JP_PER_DAY a day: a one-day course of 500 JP was saved."""
-        from .evidence import MAX_JP_PER_DAY
-        start, end = self.starts_on.data, self.ends_on.data or self.starts_on.data
-        if field.data and start and end and end >= start and field.data > ((end - start).days + 1) * MAX_JP_PER_DAY:
-            raise ValidationError(_l("%(jp)s JP is more than the course's %(days)s days hold (at most %(max)s JP a "
-                                     "day, 45 minutes each).", jp=field.data, days=(end - start).days + 1,
-                                     max=MAX_JP_PER_DAY))
-
     def values(self) -> dict:
         # outside the catalogue the certificate is the only source of the JP: asked once, as printed
         return {name: getattr(self, name).data for name in (

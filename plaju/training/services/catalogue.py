@@ -114,29 +114,31 @@ def _check_edit(course: Course, values: dict, actor, seen: str | None) -> None:
         refuse(Conflict(_("The course was changed after you opened this form: it is shown below as it is now. "
                           "Your changes were not saved; enter them again if still wanted.")),
                "training_course.update", actor, "training_course", course.id)
-    changed = [name for name in FIXED_ONCE_ENROLLED if values.get(name) != getattr(course, name)]
-    if changed:
-        # people enrolled for the course as it stated itself, and are credited and completed by it: changing
-        # how (its JP, its method, who runs and signs it, its dates) would change what their training counts,
-        # HR's own included (a classroom course turned into the office's e-learning needed no certificate)
-        enrolled = db.session.scalar(select(func.count()).select_from(Enrolment).where(
-            Enrolment.course_id == course.id, Enrolment.state.not_in(("declined", "withdrawn"))))
-        if enrolled:
-            names = ", ".join(vocabulary.field_label("training_course", name) for name in changed)
-            refuse(Invalid(_("Once people are enrolled (%(n)s), what their training counts by cannot change: "
-                             "%(fields)s. For other terms, add a new course.", n=enrolled, fields=names),
-                           code="fixed"),
-                   "training_course.update", actor, "training_course", course.id)
-    renamed = [name for name in FIXED_ONCE_CREDITED if (values.get(name) or "") != (getattr(course, name) or "")]
-    if renamed:
-        credited = db.session.scalar(select(func.count()).select_from(Enrolment).where(
-            Enrolment.course_id == course.id, Enrolment.state == "verified"))
-        if credited:
-            names = ", ".join(vocabulary.field_label("training_course", name) for name in renamed)
-            refuse(Invalid(_("JP have been credited for this course (%(n)s people): its %(fields)s are part of "
-                             "their records and certificates and cannot change.", n=credited, fields=names),
-                           code="fixed"),
-                   "training_course.update", actor, "training_course", course.id)
+    # people enrolled for the course as it stated itself, and are credited and completed by it: changing
+    # how (its JP, its method, who runs and signs it, its dates) would change what their training counts,
+    # HR's own included (a classroom course turned into the office's e-learning needed no certificate);
+    # once credited, its title and provider are part of their records and certificates
+    _refuse_if_held(course, values, actor, FIXED_ONCE_ENROLLED, Enrolment.state.not_in(("declined", "withdrawn")),
+                    lambda n, fields: _("Once people are enrolled (%(n)s), what their training counts by cannot "
+                                        "change: %(fields)s. For other terms, add a new course.", n=n, fields=fields))
+    _refuse_if_held(course, values, actor, FIXED_ONCE_CREDITED, Enrolment.state == "verified",
+                    lambda n, fields: _("JP have been credited for this course (%(n)s people): its %(fields)s are "
+                                        "part of their records and certificates and cannot change.", n=n,
+                                        fields=fields))
+
+
+def _refuse_if_held(course: Course, values: dict, actor, fields, holding, said) -> None:
+    """Refuse (audited) a change of any of `fields` while enrolments matching `holding` hold the course;
+    `said(n, fields)` words the refusal."""
+    changed = [name for name in fields if (values.get(name) or None) != (getattr(course, name) or None)]
+    if not changed:
+        return
+    held = db.session.scalar(select(func.count()).select_from(Enrolment).where(
+        Enrolment.course_id == course.id, holding))
+    if held:
+        names = ", ".join(vocabulary.field_label("training_course", name) for name in changed)
+        refuse(Invalid(said(held, names), code="fixed"),
+               "training_course.update", actor, "training_course", course.id)
 
 
 def _check_organiser(course: Course | None, organiser_id: int | None, actor) -> None:
