@@ -78,6 +78,9 @@ def create_app(config: dict | None = None) -> Flask:
     def _request_start():
         g.csp_nonce = None
 
+    from .audit.record import trace_refused_form
+    app.after_request(trace_refused_form)
+
     @app.after_request
     def _headers(response):
         response.vary.add("HX-Request")

@@ -4,7 +4,7 @@ the input boundary (plaju.inputs) for every text field: NFC, no control characte
 WTForms ships no Indonesian catalog, so its messages are listed below for pybabel to extract into
 ours, and PlajuForm looks them up there.
 """
-from flask import request
+from flask import g, has_request_context, request
 from flask_babel import get_translations, lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
@@ -93,6 +93,19 @@ class _PlajuMeta:
 class PlajuForm(FlaskForm):
     class Meta(_PlajuMeta):
         pass
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not valid and has_request_context():  # for audit.trace_refused_form, unless the view records it
+            g.refused_form = self
+        return valid
+
+    def fault_messages(self) -> list[str]:
+        """What the user was told beside the fields, in words ("Isikan nama bayi."), field lists flattened."""
+        def flat(errors):
+            for value in errors.values() if isinstance(errors, dict) else errors:
+                yield from flat(value) if isinstance(value, (dict, list, tuple)) else [str(value)]
+        return list(flat(self.errors))
 
     def missing_fields(self) -> list[str]:
         """Fields the POST did not send at all (an empty value counts as sent). An edit form must not

@@ -169,6 +169,27 @@ def trace_forbidden() -> None:
                  subject_id=subject_id)
 
 
+def trace_refused_form(response):
+    """Every form refused to a signed-in user leaves a trace: a POST answered 4xx after a form failed
+    validation (PlajuForm.validate) and no service recorded the refusal in this request. The messages
+    the user read are the reason; anonymous forms (the survey, complaints) are not, so nobody outside
+    fills the log."""
+    form = g.get("refused_form")
+    if (form is None or request.method != "POST" or not 400 <= response.status_code < 500
+            or g.get("refusal_recorded")):
+        return response
+    from flask_login import current_user
+
+    from .vocabulary import subject_of_url
+    if not (current_user and current_user.is_authenticated):
+        return response
+    subject_type, subject_id = subject_of_url(request.view_args)
+    reason = f"[input:form] {'; '.join(form.fault_messages())} ({request.path})"
+    refused("input.refused", actor=current_user, reason=reason[:2000], subject_type=subject_type,
+            subject_id=subject_id)
+    return response
+
+
 def refuse_access(status: int = 403):
     """Refuse a page of the log or of personal data to the current user, and say so in the log."""
     from flask import abort
