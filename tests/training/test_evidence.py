@@ -288,6 +288,10 @@ def test_an_e_learning_taken_elsewhere_shows_no_modules_to_follow_here(client, l
     badge = page.split('data-testid="state"', 1)[1].split("</span>", 1)[0]
     assert "Dikembalikan: laporkan lagi" in badge and "Disahkan" not in page
     assert "Dikembalikan: laporkan lagi" in client.get("/training/me").text
+    # it holds no seat: the ASN takes it back as a report, warned of the report, not of a seat
+    assert "/act/withdraw_report" in page and "/act/withdraw\"" not in page and "kursi" not in page
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/withdraw",
+                       data={"version": enrolment.version, "confirmed": "1"}).status_code in (403, 409, 422)
     assert client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=again,
                        content_type="multipart/form-data").status_code == 303
     db.session.expire_all()
@@ -342,7 +346,7 @@ def test_a_report_sent_by_mistake_is_withdrawn_before_verification_and_can_be_se
     assert db.session.get(Enrolment, attended.id).state == "completed"
 
 
-def test_an_outside_report_says_every_fault_at_once_and_its_jp_are_the_printed_ones(client, login_as, db):
+def test_an_outside_report_says_every_fault_at_once_and_its_jp_are_the_printed_ones(client, login_as, db, users):
     """Reversed dates and a file that is not a PDF in one answer; the JP are asked once, as printed on the
     certificate, and head the training's page; the form says the file must be chosen again."""
     import io
@@ -358,6 +362,10 @@ def test_an_outside_report_says_every_fault_at_once_and_its_jp_are_the_printed_o
     assert "Tanggal selesai lebih awal dari tanggal mulai" in page.text and "fake.pdf" in page.text
     assert 'data-testid="evidence-again"' in page.text
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
+    # the refusal is in the log with what the ASN was told, like every refused form
+    trace = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "input.refused")).one()
+    assert (trace.outcome, trace.actor_id) == ("refused", users["asn"].id)
+    assert "Tanggal selesai lebih awal dari tanggal mulai" in trace.comment and "/training/external" in trace.comment
     # with the rest wrong as well, the certificate's faults come in the same answer
     both = client.post("/training/external", data=dict(body, evidence=pdf_upload(),
                                                       certificate_date=(TODAY + timedelta(days=5)).isoformat(),

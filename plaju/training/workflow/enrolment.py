@@ -82,13 +82,15 @@ def _prefetch_seats(enrolments) -> None:
                                                         Enrolment.state.in_(SEAT_STATES))
         .group_by(Enrolment.course_id)).all())
     # the attendance of the office's own classroom courses, for the `attendance_met` guard: one statement
-    from ..services.attendance import attendance_by_enrolment
-    marks = attendance_by_enrolment([e.id for e in enrolments if e.course.internal and not e.course.is_elearning
-                                     and e.state == "in_progress"])
+    from ..services.attendance import attendance_by_enrolment, counted_days, held_days_by_course
+    classroom = [e for e in enrolments if e.course.internal and not e.course.is_elearning and e.state == "in_progress"]
+    marks = attendance_by_enrolment([e.id for e in classroom])
+    held = held_days_by_course({e.course_id for e in classroom})
     for e in enrolments:
         e._inbox_hints = {"seats_taken": counts.get(e.course_id, 0) - (e.state in SEAT_STATES)}
         if e.id in marks:
             e._inbox_hints["attendance"] = marks[e.id]
+            e._inbox_hints["counted_days"] = counted_days(e.course, held.get(e.course_id, set()))
 
 
 def _not_elearning(enrolment, _actor):
@@ -140,6 +142,16 @@ def _reported_outside(enrolment, _actor):
 _reported_outside.structural = True
 
 
+def _in_the_catalogue(enrolment, _actor):
+    # a returned outside report is back in progress, but it holds no seat: it is withdrawn as a report
+    if enrolment.course.external:
+        return _("A report of training outside the catalogue is withdrawn with \"Withdraw the report\".")
+    return None
+
+
+_in_the_catalogue.structural = True
+
+
 def _not_internal(enrolment, _actor):
     if enrolment.course.internal:
         return _("The office runs this course: its certificate is issued here, no upload is needed.")
@@ -171,8 +183,8 @@ _internal_classroom.structural = True
 def _attendance_enough(enrolment, _actor):
     from ..services.attendance import attendance_of_enrolment, summary
     hinted = getattr(enrolment, "_inbox_hints", {}).get("attendance")  # a list page read a page's at once
-    present, total, percent = (summary(enrolment.course, hinted) if hinted is not None
-                               else attendance_of_enrolment(enrolment))
+    present, total, percent = (summary(enrolment.course, hinted, enrolment._inbox_hints["counted_days"])
+                               if hinted is not None else attendance_of_enrolment(enrolment))
     minimum = enrolment.course.effective_min_attendance
     if not total:
         return _("The course has no dates, so no attendance can be counted.")
@@ -362,15 +374,16 @@ ENROLMENT_FLOW = register(Spec(
              guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning",
              arrives_as=RETURNED),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
-             who=ENROLLED_ASN, style="outline-danger", todo=False, form=("confirm",), row_form=False,
+             who=ENROLLED_ASN, guards=(_in_the_catalogue,), style="outline-danger", todo=False, form=("confirm",),
+             row_form=False,
              consequence=_l("Withdrawing ends this enrolment for good: a seat already given to you goes back "
                             "to others; to join the course again you must enrol anew.")),
         # a training outside the catalogue reported by mistake (wrong title, sent twice): the ASN takes it
-        # back while HR has not verified it; its certificate may then be reported again
-        Step("withdraw_report", "completed", "withdrawn", _l("Withdraw the report"), who=ENROLLED_ASN,
+        # back while HR has not verified it, or after HR returned it; its certificate may be reported again
+        Step("withdraw_report", ("completed", "in_progress"), "withdrawn", _l("Withdraw the report"), who=ENROLLED_ASN,
              guards=(_reported_outside,), style="outline-danger", todo=False, form=("confirm",), row_form=False,
-             consequence=_l("Withdrawing the report takes it out of HR's verification; no JP are credited. "
-                            "To have this training counted, report it again.")),
+             consequence=_l("A withdrawn report is closed for good and its JP are not credited. To have this "
+                            "training counted, report it again.")),
         Step("mark_not_completed", "in_progress", "not_completed", _l("Mark as not completed"),
              who=HR | DIRECT_SUPERVISOR | ORGANISER, four_eyes=True, comment_required=True, style="danger",
              todo=False),
