@@ -40,11 +40,13 @@ def _fresh(db, enrolment):
 
 @pytest.fixture()
 def classroom(make_course):
-    """An internal classroom course of three days that ended yesterday, minimum attendance 60%."""
-    today = today_wib()
+    """An internal classroom course of three weekdays, the last of them in the past week, minimum attendance
+    60%: a Saturday or Sunday inside it would count only when the course met (attendance.counted_days)."""
+    ends = today_wib() - timedelta(days=1)
+    while ends.weekday() not in (2, 3, 4):  # Wednesday to Friday: the two days before are weekdays too
+        ends -= timedelta(days=1)
     return make_course(title="Workshop Aplikasi Pelayanan", internal=True, min_attendance=60, quota=None,
-                       starts_on=today - timedelta(days=3), ends_on=today - timedelta(days=1),
-                       enrol_deadline=None)
+                       starts_on=ends - timedelta(days=2), ends_on=ends, enrol_deadline=None)
 
 
 def _finish_elearning(db, enrolment, user):
@@ -175,6 +177,33 @@ def test_an_internal_course_is_not_reported_with_an_upload(db, users, classroom,
 
 
 # --- classroom attendance ---------------------------------------------------------------------------
+
+def test_a_weekend_inside_a_course_counts_only_if_the_course_met(db, users, make_course, enrol):
+    """Thursday to Tuesday is four weekdays: whoever came on each of them has 100%, not 66%. A Saturday
+    session where people were present counts, for everyone."""
+    ends = today_wib() - timedelta(days=1)
+    while ends.weekday() != 1:  # the last Tuesday before today
+        ends -= timedelta(days=1)
+    course = make_course(title="Diklat Lima Hari", internal=True, min_attendance=80, quota=None,
+                         starts_on=ends - timedelta(days=5), ends_on=ends, enrol_deadline=None)
+    asn2 = make_user("asn2", supervisor=users["kasi"])
+    every_weekday = enrol(course, users["asn"], "in_progress")
+    other = enrol(course, asn2, "in_progress")
+    days = attendance_service.course_days(course)
+    assert [d.weekday() for d in days] == [3, 4, 5, 6, 0, 1]
+    for day in days:
+        if day.weekday() < 5:
+            attendance_service.record_day(course, day, [every_weekday.id, other.id], users["hr"])
+    marks = attendance_service.attendance_by_enrolment([every_weekday.id])[every_weekday.id]
+    assert attendance_service.summary(course, marks) == (4, 4, 100)
+    # the course met on Saturday, and only the second participant came
+    attendance_service.record_day(course, days[2], [other.id], users["hr"])
+    marks = attendance_service.attendance_by_enrolment([every_weekday.id, other.id])
+    assert attendance_service.summary(course, marks[every_weekday.id]) == (4, 5, 80)
+    assert attendance_service.summary(course, marks[other.id]) == (5, 5, 100)
+    closing = attendance_service.close_course(course, users["hr"])
+    assert {e.id for e in closing.certified} == {every_weekday.id, other.id}
+
 
 def test_attendance_at_the_minimum_leads_to_the_certificate_below_it_does_not(db, users, classroom, enrol):
     asn2 = make_user("asn2", supervisor=users["kasi"])

@@ -32,6 +32,33 @@ def course_days(course: Course) -> list[date]:
     return [course.starts_on + timedelta(days=n) for n in range(max(count, 0))]
 
 
+def held_days_by_course(course_ids) -> dict[int, set[date]]:
+    """For each course, the days on which anyone was recorded present (one statement)."""
+    held = {}
+    if course_ids:
+        for course_id, day in db.session.execute(
+                select(Enrolment.course_id, Attendance.day).join(Enrolment, Enrolment.id == Attendance.enrolment_id)
+                .where(Enrolment.course_id.in_(list(course_ids)), Attendance.present.is_(True)).distinct()):
+            held.setdefault(course_id, set()).add(day)
+    return held
+
+
+def held_days(course: Course) -> set[date]:
+    return held_days_by_course([course.id]).get(course.id, set())
+
+
+def counted_days(course: Course, held: set[date] | None = None) -> list[date]:
+    """The days attendance is counted over: the course's weekdays, and a Saturday or Sunday only when the
+    course met that day (someone was present: `held`). A course running Thursday to Tuesday is four days
+    for everyone who came each day, not six. A course held only on a weekend counts all its days."""
+    days = course_days(course)
+    if all(d.weekday() >= 5 for d in days):
+        return days
+    if held is None:
+        held = held_days(course)
+    return [d for d in days if d.weekday() < 5 or d in held]
+
+
 def may_record(actor, course: Course) -> bool:
     return actor.has_role("hr") or (course.organiser_id is not None and course.organiser_id == actor.id)
 
@@ -57,9 +84,9 @@ def attendance_by_enrolment(enrolment_ids) -> dict[int, dict[date, bool]]:
     return out
 
 
-def summary(course: Course, marks: dict[date, bool]) -> tuple[int, int, int]:
-    """(days present, course days, percent rounded down: 79.9% is not 80%)."""
-    days = course_days(course)
+def summary(course: Course, marks: dict[date, bool], days: list[date] | None = None) -> tuple[int, int, int]:
+    """(days present, days counted, percent rounded down: 79.9% is not 80%); `days` the counted_days."""
+    days = counted_days(course) if days is None else days
     present = sum(1 for d in days if marks.get(d))
     return present, len(days), (100 * present // len(days)) if days else 0
 
@@ -68,8 +95,8 @@ def attendance_of_enrolment(enrolment: Enrolment) -> tuple[int, int, int]:
     return summary(enrolment.course, attendance_by_enrolment([enrolment.id])[enrolment.id])
 
 
-def meets_minimum(course: Course, marks: dict[date, bool]) -> bool:
-    _present, total, percent = summary(course, marks)
+def meets_minimum(course: Course, marks: dict[date, bool], days: list[date] | None = None) -> bool:
+    _present, total, percent = summary(course, marks, days)
     return bool(total) and percent >= course.effective_min_attendance
 
 
@@ -174,13 +201,14 @@ def close_course(course: Course, actor, mark_below: bool = False) -> Closing:
     result = Closing([], [], [], [])
     enrolments = [e for e in participants(course) if e.state == "in_progress"]
     marks = attendance_by_enrolment([e.id for e in enrolments])
+    counted = counted_days(course)
     for enrolment in enrolments:
-        enough = meets_minimum(course, marks[enrolment.id])
+        enough = meets_minimum(course, marks[enrolment.id], counted)
         if not enough:
             result.below.append(enrolment)
         if not enough and not mark_below:
             continue
-        present, total, percent = summary(course, marks[enrolment.id])
+        present, total, percent = summary(course, marks[enrolment.id], counted)
         trigger = "attendance_met" if enough else "mark_not_completed"
         comment = None if enough else _(
             "Attendance %(present)s of %(total)s days (%(percent)s%%) is below the minimum of %(minimum)s%%.",
@@ -205,11 +233,12 @@ def participant_rows(course: Course, actor) -> list[dict]:
     minimum; two statements whatever the number of participants."""
     enrolments = participants(course)
     marks = attendance_by_enrolment([e.id for e in enrolments])
+    counted = counted_days(course)
     rows = []
     for enrolment in enrolments:
-        present, total, percent = summary(course, marks[enrolment.id])
+        present, total, percent = summary(course, marks[enrolment.id], counted)
         rows.append({"enrolment": enrolment, "marks": marks[enrolment.id], "present": present, "total": total,
-                     "percent": percent, "meets": meets_minimum(course, marks[enrolment.id]),
+                     "percent": percent, "meets": meets_minimum(course, marks[enrolment.id], counted),
                      "recording": enrolment.state in RECORDING_STATES and enrolment.user_id != actor.id,
                      "own": enrolment.user_id == actor.id})
     return rows

@@ -48,6 +48,7 @@ def _page(course: Course, day: date | None, error: str | None = None, status: in
     days = attendance_service.course_days(course)
     return render_page_or_block(
         "training/attendance.html", "attendance", course=course, days=days, day=day, today=today_wib(),
+        counted=attendance_service.counted_days(course), weekend=any(d.weekday() >= 5 for d in days),
         rows=attendance_service.participant_rows(course, actor()), error=error, done=done,
         seen=attendance_service.day_stamp(course, day),
         may_close=attendance_service.may_close(course, actor())), status
