@@ -169,6 +169,8 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT": os.environ.get("PLAJU_LOGIN_LIMIT", "5 per minute"),
         "LOGIN_ADDRESS_LIMIT": os.environ.get("PLAJU_LOGIN_ADDRESS_LIMIT", "20 per 10 minutes"),
+        # wrong passwords when confirming a signature or decision, per account (accounts.confirmations)
+        "CONFIRM_LIMIT": os.environ.get("PLAJU_CONFIRM_LIMIT", "5 per 15 minutes"),
         "MAIL_SERVER": os.environ.get("PLAJU_MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("PLAJU_MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("PLAJU_MAIL_SENDER", "intranet@plaju.local"),

@@ -89,10 +89,14 @@ class User(UserMixin, db.Model):
         """What is wrong with the password given to confirm a step (a signature, a revocation), in the
         words shown to its owner; None when it is theirs."""
         from ..i18n import gettext as _
+        from . import confirmations
         if not password:
             return _("Enter your password to confirm.")
+        locked = confirmations.locked_until(self)
+        if locked:  # not even checked: a held session must not become a way to guess the owner's password
+            return locked
         if not self.check_password(password):
-            return _("The password is wrong. Enter your own password to confirm.")
+            return confirmations.wrong(self) or _("The password is wrong. Enter your own password to confirm.")
         return None
 
     @property

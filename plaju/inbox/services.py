@@ -253,7 +253,7 @@ def parse_item(raw: str):
     if len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in (parts[1], parts[3])):
         return None
     spec = spec_named(parts[0])
-    if spec is None or len(parts[1]) > 12:
+    if spec is None or len(parts[1]) > 12 or len(parts[3]) > 9:  # int() of 5,000 digits raises
         return None
     return spec, int(parts[1]), parts[2], int(parts[3])
 

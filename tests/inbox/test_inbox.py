@@ -195,6 +195,31 @@ def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
     assert one.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in one.text
 
 
+def test_wrong_passwords_at_a_signature_lock_confirming_like_sign_ins_do(client, login_as, db, users, make_request):
+    """Someone at the Camat's unlocked session tried his password forty times in six seconds, then signed
+    with the right one: the confirmation was a password oracle. After five wrong ones in a window (the bulk
+    form and a single signature count alike), confirming is locked, the password not even checked."""
+    rows = [make_request("awaiting_signature", name=f"Warga {n}") for n in range(2)]
+    login_as("camat")
+    items = [_item(r, "sign", "document") for r in rows]
+    for n in range(4):
+        wrong = client.post("/inbox/bulk", data={"item": items, "password": f"tebakan-{n}"})
+        assert wrong.status_code == 422 and "Kata sandi salah" in wrong.text
+    fifth = client.post("/inbox/act", data={"item": items[0], "password": "tebakan-5"})
+    assert fifth.status_code == 422 and "dikunci sampai" in fifth.text
+    right = client.post("/inbox/bulk", data={"item": items, "password": PASSWORD})
+    assert right.status_code == 422 and "dikunci sampai" in right.text and "Tidak ada yang ditandatangani" in right.text
+    db.session.expire_all()
+    assert {db.session.get(DocumentRequest, r.id).state for r in rows} == {"awaiting_signature"}
+    comments = db.session.scalars(select(AuditEvent.comment).where(AuditEvent.outcome == "refused",
+                                                                   AuditEvent.actor_id == users["camat"].id)).all()
+    assert len(comments) == 6 and "dikunci sampai" in comments[-1]
+    # another account is not locked by the Camat's
+    login_as("kasi")
+    other = make_request("verifying", name="Warga Lain")
+    assert client.post("/inbox/act", data={"item": _item(other, "accept", "document")}).status_code == 200
+
+
 def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_offs(
         client, login_as, db, users, make_request, make_course, enrol):
     doc = make_request("awaiting_signature", name="Tanda Tangan Plh")
@@ -451,12 +476,13 @@ def test_an_item_that_names_no_step_is_refused_and_recorded(client, login_as, db
     req = make_request("awaiting_signature")
     login_as("camat")
     before = _refused_events(db)
-    for raw in (f"document:{req.id}:teleport:{req.version}", f"document:999999:sign:{req.version}", "bukan-item"):
+    for raw in (f"document:{req.id}:teleport:{req.version}", f"document:999999:sign:{req.version}", "bukan-item",
+                f"document:{req.id}:sign:{'0' * 5000}"):  # int() of 5,000 digits raised: a 500, no trace
         response = client.post("/inbox/act", data={"item": raw, "password": PASSWORD})
         assert response.status_code == 404, raw
     db.session.rollback()
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")
                                 .order_by(AuditEvent.seq)).all()[before:]
     assert [(e.action, e.subject_type) for e in events] == [
-        ("step.unknown", "document"), ("step.unknown", "document"), ("step.unknown", None)]
+        ("step.unknown", "document"), ("step.unknown", "document"), ("step.unknown", None), ("step.unknown", None)]
     assert db.session.get(DocumentRequest, req.id).state == "awaiting_signature"
