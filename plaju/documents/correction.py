@@ -72,13 +72,45 @@ def _subject_changes(kind: str, before: dict, after: dict) -> tuple[str, str]:
             "; ".join(f"{label}: {new.get(label, '—')}" for label in changed))
 
 
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance: letters inserted, removed or replaced."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def is_typo_fix(before: str, after: str) -> bool:
+    """Whether `after` puts a typo in the name `before` right, rather than naming someone else: a few letters
+    changed (two, or a fifth of the name), or a word added or dropped with the others as they were ("Siti
+    Aminah" -> "Siti Nur Aminah"). "Budi Santoso" -> "Agus Santoso" is a relative, not a typo."""
+    old, new = name_skeleton(before), name_skeleton(after)
+    if _distance(old, new) <= max(2, max(len(old), len(new)) // 5):
+        return True
+    old_words = {name_skeleton(w) for w in before.split()} - {""}
+    new_words = {name_skeleton(w) for w in after.split()} - {""}
+    return bool(old_words and new_words) and (old_words <= new_words or new_words <= old_words)
+
+
+def _not_a_typo(before: str, after: str) -> str:
+    return _("“%(after)s” is not a correction of “%(before)s”: the name belongs to the NIK taken in, and a "
+             "correction puts a typo right. If the letter is for another person, reject the request and take "
+             "it in again.", after=after, before=before)
+
+
 def _another_person(kind: str, before: dict, after: dict) -> str | None:
-    """A correction that would put another person in: a deceased whose name and date both changed, or an
-    heir's row given another stored heir's name (names moved between NIKs)."""
+    """A correction that would put another person in: a name bound to a NIK (the person the letter is for,
+    the deceased, an heir) changed beyond a typo, a deceased whose name and date both changed, or an heir's
+    row given another stored heir's name (names moved between NIKs). The baby has no NIK yet."""
     if kind in ("death", "inheritance") and before.get("name") != after.get("name") \
             and before.get("date") != after.get("date"):
         return _("The deceased's name and date of death cannot both change: that is another person. Reject the "
                  "request and take it in again.")
+    if kind in ("person", "death", "inheritance") and before.get("name") and after.get("name") \
+            and not is_typo_fix(before["name"], after["name"]):
+        return _not_a_typo(before["name"], after["name"])
     stored = {i: name_skeleton(h["name"]) for i, h in enumerate(before.get("heirs") or ())}
     by_nik = {h["nik"]: i for i, h in enumerate(before.get("heirs") or ())}
     for heir in after.get("heirs") or ():
@@ -86,6 +118,8 @@ def _another_person(kind: str, before: dict, after: dict) -> str | None:
         if i is not None and any(name_skeleton(heir["name"]) == name and j != i for j, name in stored.items()):
             return _("%(name)s is another heir's name: names cannot move between heirs (their NIKs stay).",
                      name=heir["name"])
+        if i is not None and not is_typo_fix(before["heirs"][i]["name"], heir["name"]):
+            return _not_a_typo(before["heirs"][i]["name"], heir["name"])
     return None
 
 
@@ -112,6 +146,8 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
             key: " ".join(str(business.get(key) or "").split()) for key in ("name", "type")}
         faults = [f for f in (name_fault(name), address_fault(row.type, address), purpose_fault(row.type, purpose))
                   if f]
+        if not faults and name != row.name and not is_typo_fix(row.name, name):  # the applicant's, by his NIK
+            faults.append(_not_a_typo(row.name, name))
         if business != kept:
             faults += _business_faults(business)
         kind = row.type.subject_kind

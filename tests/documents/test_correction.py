@@ -164,13 +164,13 @@ def test_a_domisili_usaha_sent_back_gets_its_business_corrected(client, login_as
 
 def test_everyone_who_corrected_a_letter_is_kept_from_signing_it_and_the_signer_is_told(client, login_as, db,
                                                                                         users, make_request):
-    """Kasi B, Plh Camat today, rewrites the applicant's name on a letter never sent back; Kasi A then makes
+    """Kasi B, Plh Camat today, changes the applicant's name on a letter never sent back; Kasi A then makes
     a small address fix and submits it. Only the last corrector was kept out, so Kasi B signed his own
     rewrite, and the Camat was not told the letter had been corrected at all."""
     req = make_request("processing", "domisili")
     login_as("kasi2")
     assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
-        "version": req.version, "name": "Ahmad Teman Kasi", "address": req.address,
+        "version": req.version, "name": req.name + " Teman", "address": req.address,
         "purpose": req.purpose}).status_code == 200
     login_as("kasi")
     row = fresh(db, req)
@@ -335,6 +335,41 @@ def test_a_correction_does_not_put_another_person_in_the_letter(client, login_as
     assert sent.status_code == 200
     row = fresh(db, req)
     assert row.subject == req.subject and row.address.endswith("Lorong Damai")
+
+
+def test_a_name_is_corrected_as_a_typo_not_replaced_by_another_persons(client, login_as, db, users, make_request):
+    """A Kasi "corrected" the applicant's name on a domisili letter into a stranger's, kept the NIK, and the
+    Camat signed a letter naming Siti Aminah with Marsudi's NIK. A name bound to a NIK takes a typo fix (a
+    few letters, a word added or dropped); another name is refused and changes nothing."""
+    req = make_request("processing", "domisili", name="Marsudi Natsir")
+    login_as("kasi")
+
+    def correct(name, version):
+        return client.post(f"/documents/{req.id}/correct", headers=HX, data={
+            "version": version, "name": name, "address": req.address, "purpose": req.purpose})
+    for other in ("Siti Aminah Binti Zulkarnain", "Agus Natsir", "Marni Sari"):
+        refused = correct(other, req.version)
+        assert refused.status_code == 422 and "bukan perbaikan dari “Marsudi Natsir”" in refused.text, other
+    assert fresh(db, req).name == "Marsudi Natsir"
+    refusals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct",
+                                                           AuditEvent.outcome == "refused")).all()
+    assert len(refusals) == 3
+    assert correct("Marsudi Nasir", req.version).status_code == 200  # a letter too many, put right
+    assert correct("Marsudi Nasir Saputra", fresh(db, req).version).status_code == 200  # a word left out
+    assert fresh(db, req).name == "Marsudi Nasir Saputra"
+
+
+def test_the_person_a_letter_is_for_keeps_their_name_but_for_a_typo():
+    from plaju.documents.correction import _another_person
+    before = {"same": False, "nik": "1671010101800099", "name": "Bambang Irawan", "relation": "saudara"}
+    assert _another_person("person", before, dict(before, name="Bambang Irwan")) is None
+    assert "Dewi Lestari" in _another_person("person", before, dict(before, name="Dewi Lestari"))
+    heirs = {"name": "Almarhum Sutrisno", "nik": "", "date": "2026-11-01", "relation": "anak",
+             "heirs": [{"name": "Rudi Hartono", "nik": "1671010101800011", "relation": "anak"}]}
+    fixed = dict(heirs, heirs=[dict(heirs["heirs"][0], name="Rudi Hartanto")])
+    assert _another_person("inheritance", heirs, fixed) is None
+    other = dict(heirs, heirs=[dict(heirs["heirs"][0], name="Yanti Permata")])
+    assert "Yanti Permata" in _another_person("inheritance", heirs, other)
 
 
 def test_the_camat_s_page_says_what_changed_since_he_sent_it_back(client, login_as, db, users, make_request):
