@@ -80,17 +80,26 @@ def check_text(value: str | None, *, multiline: bool = False, max_length: int | 
 NAME_MARKS = frozenset(" .,'-()")  # between the letters of a person's name: H. Siti Nur'aini, S.Kom.
 
 
-def person_name_fault(name: str) -> str | None:
-    """A person's name is written in Latin letters (with accents), digits and name marks: a Cyrillic "а" made
-    a second "Jailani" that reads the same in every list and in the log."""
-    for char in name:
-        if char in NAME_MARKS or char in "0123456789":  # (digits and brackets pass, as in "Kasi 2 (uji)")
+def not_latin(text: str, marks: frozenset = NAME_MARKS) -> str | None:
+    """The first character of `text` that is not a Latin letter (with an accent or not), a digit or one of
+    `marks`, or None."""
+    for char in text:
+        if char in marks or char in "0123456789":  # (digits and brackets pass, as in "Kasi 2 (uji)")
             continue
         # a letter is a-z, with an accent or not: "é" is "e" and a mark, but the Latin alpha "ɑ" or the
         # dotless "ı" are letters of their own that read as "a" and "i"
         if not ("a" <= unicodedata.normalize("NFD", char)[0].lower() <= "z"):
-            return _("Write the name in Latin letters, with spaces, dots, commas, apostrophes or dashes only "
-                     "(not “%(char)s”).", char=char)
+            return char
+    return None
+
+
+def person_name_fault(name: str) -> str | None:
+    """A person's name is written in Latin letters (with accents), digits and name marks: a Cyrillic "а" made
+    a second "Jailani" that reads the same in every list and in the log."""
+    char = not_latin(name)
+    if char:
+        return _("Write the name in Latin letters, with spaces, dots, commas, apostrophes or dashes only "
+                 "(not “%(char)s”).", char=char)
     return None
 
 

@@ -18,20 +18,27 @@ from ..extensions import db
 from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..inputs import name_skeleton, person_name_fault
+from ..inputs import NAME_MARKS, name_skeleton, not_latin, person_name_fault
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
 from . import passwords, rules
-from .models import ROLES, Delegation, User
+from .models import ROLES, Delegation, User, UserRole
 from .nip import InvalidNIP, validate_asn_number
 
 # what a sign-in name may be (no spaces: it is typed at every sign-in), and an address mail can reach
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
-# a position that names an office ("Camat Plaju", "Kasi Pemerintahan"; not "Staf Kecamatan")
-OFFICE_WORDS = re.compile(r"\b(camat|sekcam|kasi|kepala seksi|sekretaris)\b", re.IGNORECASE)
+# a position that names an office ("Camat Plaju", "Kepala Kecamatan", "Kasi Pemerintahan", "Plh. Camat"; not
+# "Staf Kecamatan"), read without accents ("Cámat") and with its spacing made one
+OFFICE_WORDS = re.compile(r"\b(camat|sekcam|kasi|kepala seksi|kepala kecamatan|sekretaris|plh|plt)\b")
+OFFICE_ROLES = rules.PRINCIPAL_ROLES | {"admin"}
+
+
+def names_an_office(position: str) -> bool:
+    plain = "".join(c for c in unicodedata.normalize("NFKD", position) if not unicodedata.combining(c))
+    return bool(OFFICE_WORDS.search(" ".join(plain.lower().split())))
 
 
 class PeopleError(ValueError):
@@ -188,13 +195,24 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         faults["full_name"] = fault
     else:  # a second account of the same name reads as the first in every list and in the log
         skeleton = name_skeleton(full_name)
-        twin = next((other for other in db.session.execute(select(User.username, User.nip, User.full_name).where(
-            User.id != (user.id if user else 0))) if name_skeleton(other.full_name) == skeleton), None)
+        twin = next((other for other in db.session.execute(select(User.id, User.username, User.nip, User.full_name)
+                                                           .where(User.id != (user.id if user else 0)))
+                     if name_skeleton(other.full_name) == skeleton), None)
+        renamed = full_name != (user.full_name if user else None)
         if twin and not (nip and twin.nip):
             faults["full_name"] = _("The account %(name)s already has this name. Record both people's NIP, so "
                                     "the lists and the log tell them apart.", name=twin.username)
-    position = (data.get("position") or "").strip()
-    if (position != (user.position if user else "") and OFFICE_WORDS.search(position)
+        elif twin and renamed and not rules.is_admin(actor) and db.session.scalar(select(UserRole.user_id).where(
+                UserRole.user_id == twin.id, UserRole.role.in_(OFFICE_ROLES)).limit(1)):
+            # HR renamed an ASN to the Camat's name: every list and the log then read as the Camat
+            faults["full_name"] = _("%(name)s holds an office and already has this name: only the administrator "
+                                    "gives it to a second account.", name=twin.username)
+    position = " ".join(unicodedata.normalize("NFKC", data.get("position") or "").split())
+    changed = position != (user.position if user else "")
+    odd = not_latin(position, NAME_MARKS | {"/", "&"}) if changed else None
+    if odd:  # a Cyrillic "С" made "Сamat Plaju" pass the office words below
+        faults["position"] = _("Write the position in Latin letters (not “%(char)s”).", char=odd)
+    elif (changed and names_an_office(position)
             and not rules.is_admin(actor) and not roles & rules.PRINCIPAL_ROLES):
         # the log writes "Name (Position)": an account HR made as "Camat Plaju" read as the Camat
         faults["position"] = _("A position naming an office (Camat, Sekcam, Kasi) is given by the administrator, "

@@ -767,6 +767,16 @@ def test_hr_cannot_make_an_account_that_reads_as_someone_else(client, login_as, 
                                                  nip="")).status_code == 302
     assert client.post("/people/new", data=_form(username="ahmad.b", full_name="Ahmad Fauzi", nip="")
                        ).status_code == 422
+    # an ASN with a NIP renamed to the Camat's name (who has his NIP too) read as the Camat everywhere: an
+    # office holder's name goes to a second account by the administrator only
+    asn = users["asn"]
+    db.session.get(User, camat.id).nip = "198001012006041001"
+    db.session.get(User, asn.id).nip = "199002022015032002"
+    db.session.commit()
+    for name in (camat.full_name, camat.full_name.upper(), f"{camat.full_name}, S.H."):
+        renamed = client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), full_name=name))
+        assert renamed.status_code == 422 and "hanya administrator" in renamed.text, name
+    assert _fresh(db, asn).full_name != camat.full_name
 
 
 def test_nobody_is_enabled_again_under_a_supervisor_who_has_left(client, login_as, users, db):
@@ -791,9 +801,14 @@ def test_hr_does_not_give_a_plain_account_an_office_s_position(client, login_as,
     HR may keep a position an account has, and write any position that names no office."""
     asn = users["asn"]
     login_as("hr")
-    for position in ("Camat Plaju", "Kasi Pemerintahan", "Sekretaris Camat"):
+    for position in ("Camat Plaju", "Kasi Pemerintahan", "Sekretaris Camat", "Kepala Kecamatan Plaju", "Cámat",
+                     "Plh.  Camat"):
         refused = client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), position=position))
         assert refused.status_code == 422 and "diberikan oleh administrator" in refused.text, position
+    # a Cyrillic "С" read as "Camat Plaju" and passed the office words
+    refused = client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), position="Сamat Plaju"))
+    assert refused.status_code == 422 and "huruf Latin" in refused.text
+    assert _fresh(db, asn).position != "Сamat Plaju"
     assert client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), position="Staf Kecamatan Plaju")
                        ).status_code == 302
     login_as("admin")
