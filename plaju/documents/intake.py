@@ -16,7 +16,6 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_msisdn
-from ..timeutil import today_wib
 from ..workflow import started
 from . import sla, subjects
 from .calendar import holiday_set
@@ -137,26 +136,14 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     phone, email = contact_details(phone, email, contact_consent)
     if not doc_type.active:
         raise IntakeRefused(_("This document type is no longer offered."), "type_id")
-    try:
-        intake_day = sla.wib_date(received_at or utcnow())  # "recent" and "not in the future" from the intake day
-        subject_data = subjects.validate(doc_type.subject_kind, subject or {}, checked.value, intake_day,
-                                         local=not doc_type.other_regions)
-    except subjects.SubjectRefused as refused:
-        raise IntakeRefused(refused.message, refused.field, refused.faults) from None
-    message = missing_requirements(doc_type, ticked)
-    if message:
-        raise IntakeRefused(message, "requirements")
+    intake_day = sla.wib_date(received_at or utcnow())  # "recent" and "not in the future" from the intake day
     purpose = " ".join((purpose or "").split())  # one line on the letter: a line break would add a paragraph
-    message = purpose_fault(doc_type, purpose)
-    if message:
-        raise IntakeRefused(message, "purpose")
     address = " ".join((address or "").split())
-    message = address_fault(doc_type, address)
-    if message:
-        raise IntakeRefused(message, "address")
-    message = age_fault(doc_type, checked.value, married, intake_day)
-    if message:
-        raise IntakeRefused(message, "married")
+    faults, subject_data = intake_faults(doc_type, checked.value, subject or {}, ticked, purpose, address, married,
+                                         intake_day)
+    if faults:  # every fault in one answer: the clerk chooses the scans again after each refusal
+        field, message = next(iter(faults.items()))
+        raise IntakeRefused(message, field, faults)
     if married and doc_type.min_age:  # the clerk's statement that let a younger applicant in, kept with it
         subject_data = {**subject_data, "married": True}
     try:
@@ -206,18 +193,27 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
         raise
 
 
-def subject_fault(doc_type: DocumentType, subject: dict, applicant_nik: str | None):
-    """The subject fields' faults (SubjectRefused.faults) for the form to show beside other faults (the
-    NIK may be wrong too), or None. The same rule create_request() enforces."""
+def intake_faults(doc_type: DocumentType, applicant_nik: str | None, subject: dict, ticked: set[int],
+                  purpose: str, address: str, married: bool, day) -> tuple[dict, dict | None]:
+    """Every fault of the type's part of the intake form at once (field -> message): whom the letter is
+    for, the requirements, the purpose, the address and the applicant's age; with the subject's data as
+    it will be stored (None when it is faulty). A wrong applicant NIK is its own field's fault: the rest
+    is still checked, so the clerk is told everything in one answer."""
     try:
         nik = validate_nik(applicant_nik, local=not doc_type.other_regions).value
     except ValueError:
         nik = ""
+    faults, subject_data = {}, None
     try:
-        subjects.validate(doc_type.subject_kind, subject, nik, today_wib(), local=not doc_type.other_regions)
+        subject_data = subjects.validate(doc_type.subject_kind, subject, nik, day, local=not doc_type.other_regions)
     except subjects.SubjectRefused as refused:
-        return refused
-    return None
+        faults.update(refused.faults)
+    for field, fault in (("requirements", missing_requirements(doc_type, ticked)),
+                         ("purpose", purpose_fault(doc_type, purpose)), ("address", address_fault(doc_type, address)),
+                         ("married", age_fault(doc_type, nik, married, day))):
+        if fault:
+            faults[field] = fault
+    return faults, subject_data
 
 
 def open_duplicate(nik: str, doc_type: DocumentType) -> DocumentRequest | None:

@@ -26,11 +26,11 @@ from .intake import (  # noqa: F401
     age_fault,
     contact_details,
     create_request,
+    intake_faults,
     missing_requirements,
     new_tracking_code,
     open_duplicate,
     purpose_fault,
-    subject_fault,
 )
 from .models import DocumentRequest, DocumentType, normalise_code  # noqa: F401  (the area's one entry)
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW

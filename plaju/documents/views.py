@@ -145,21 +145,11 @@ def new():
             if not form.type_id.errors:  # the field's own check may have said it already
                 errors["type_id"] = _("Choose the document type.")
         else:  # show every fault at once, not the missing documents only after the NIK is right
-            missing = svc.missing_requirements(chosen, ticked)
-            if missing:
-                errors["requirements"] = missing
-            fault = svc.subject_fault(chosen, subjects.from_form(request.form), form.nik.data)
-            if fault:
-                errors.update(fault.faults)
-            purpose = svc.purpose_fault(chosen, request.form.get("purpose", ""))
-            if purpose:
-                errors["purpose"] = purpose
-            address = svc.address_fault(chosen, request.form.get("address", ""))
-            if address:
-                errors["address"] = address
-            age = svc.age_fault(chosen, form.nik.data, bool(request.form.get("married")), today_wib())
-            if age:
-                errors["married"] = age
+            faults, _subject = svc.intake_faults(
+                chosen, form.nik.data, subjects.from_form(request.form), ticked,
+                " ".join(request.form.get("purpose", "").split()), " ".join(request.form.get("address", "").split()),
+                bool(request.form.get("married")), today_wib())
+            errors.update(faults)
             _file_fault(form, errors)
         if errors or form.errors:
             _audit_refused_intake(form, errors)

@@ -90,12 +90,14 @@ def test_every_faulty_subject_field_is_named_in_one_answer(client, login_as, doc
     subject = dict(subject_for("birth"), s_name="", s_sex="",
                    s_date=(today_wib() + timedelta(days=1)).isoformat())
     extra = {} if nik_ok else {"nik": "1671"}
-    response = client.post("/documents/new", data=_intake_of(doc_type, **subject, **extra))
+    # no requirement ticked either: the clerk learnt of it only after fixing the baby, and chose the scans again
+    response = client.post("/documents/new", data=_intake_of(doc_type, **subject, **extra, requirements=[]))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     for field, message in (("s_name", "Isikan nama bayi."), ("s_sex", "Pilih jenis kelamin bayi."),
                            ("s_date", "tidak boleh di masa depan")):
         assert f'data-testid="{field}-error"' in html and message in html, field
+    assert "Persyaratan wajib belum lengkap" in html
     assert count_rows(db, DocumentRequest) == 0
 
 
