@@ -103,6 +103,9 @@ def test_sktm_from_counter_to_hand_over(page):
     # someone else collects, but the clerk forgot the name: the form stays open with what was typed
     box = page.get_by_test_id("action-hand_over")
     box.locator("summary").click()
+    # the proxy's fields only when someone else collects: a screen of them for the usual case on a phone
+    expect(box.locator("input[name=f_name]")).to_be_hidden()
+    expect(box.locator("input[name=f_id_number]")).to_be_visible()  # the applicant's own ID may be noted
     box.locator("input[name=f_who][value=other]").check()
     box.locator("select[name=f_relation]").select_option("suami")
     box.locator("input[name=f_id_number]").fill("1671010101010001")

@@ -44,6 +44,10 @@ def test_queue_lists_masks_nik_and_filters(client, login_as, make_request, db):
     assert "Budi Santoso" in html and "Ani Wijaya" in html and "Cici Lestari" not in html
     assert late.nik not in html and late.nik[:4] + "********" + late.nik[-4:] in html
     assert 'data-testid="flag-overdue"' in html and "Layanan dokumen" in html
+    # an overdue row says the hour it was due, not only the day (today's date beside "overdue" read wrong)
+    from plaju.i18n import wib_text
+    with client.application.test_request_context(headers={"Accept-Language": "id"}):
+        assert f'data-testid="queue-due">{wib_text(late.due_at)}<' in html
     overdue = client.get("/documents/?flag=overdue").get_data(as_text=True)
     assert "Budi Santoso" in overdue and "Ani Wijaya" not in overdue
     by_kel = client.get("/documents/?kelurahan=Plaju+Ulu").get_data(as_text=True)
