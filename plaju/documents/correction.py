@@ -3,6 +3,8 @@ at the counter), the street address and the purpose, as the counter took them in
 request for signature may correct it (the same source: the engine's `available`), only while it is being
 processed, with the version the page showed, audited with before and after."""
 import json
+import re
+import unicodedata
 
 from ..audit import record as audit
 from ..database import lock_row
@@ -54,11 +56,19 @@ def name_fault(name: str) -> str | None:
     return None
 
 
-def _business_faults(business: dict) -> list[str]:
-    faults = []
+class CorrectionRefused(Invalid):
+    """A correction with faults: `faults` maps each faulty field of the form to its message."""
+
+    def __init__(self, faults: dict):
+        super().__init__(" ".join(str(m) for m in faults.values()), code="correction")
+        self.faults = faults
+
+
+def _business_faults(business: dict) -> dict:
+    faults = {}
     for key, what in (("name", _("the business name")), ("type", _("the line of business"))):
         if not 2 <= len(business.get(key, "")) <= NAME_MAX:
-            faults.append(_("Enter %(what)s, 2 to %(max)s characters.", what=what, max=NAME_MAX))
+            faults[f"business_{key}"] = _("Enter %(what)s, 2 to %(max)s characters.", what=what, max=NAME_MAX)
     return faults
 
 
@@ -82,16 +92,31 @@ def _distance(a: str, b: str) -> int:
     return row[-1]
 
 
+def _words(name: str) -> list[str]:
+    """The name's words in plain letters, lower case and without accents; nothing around it is dropped (a
+    comma or brackets hide no second name here)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name).lower() if not unicodedata.combining(c))
+    return re.findall(r"[a-z0-9]+", plain)
+
+
 def is_typo_fix(before: str, after: str) -> bool:
     """Whether `after` puts a typo in the name `before` right, rather than naming someone else: a few letters
-    changed (two, or a fifth of the name), or a word added or dropped with the others as they were ("Siti
-    Aminah" -> "Siti Nur Aminah"). "Budi Santoso" -> "Agus Santoso" is a relative, not a typo."""
-    old, new = name_skeleton(before), name_skeleton(after)
-    if _distance(old, new) <= max(2, max(len(old), len(new)) // 5):
+    changed (two, or a fifth of the name), or each word kept with at most a letter or two changed and one
+    word added or dropped ("Siti Aminah" -> "Siti Nur Aminah", "Marsudi Natsir" -> "Marsudi Nasir Putra").
+    "Budi Santoso" -> "Agus Santoso" is a relative, not a typo."""
+    old, new = _words(before), _words(after)
+    if _distance("".join(old), "".join(new)) <= max(2, max(len("".join(old)), len("".join(new))) // 5):
         return True
-    old_words = {name_skeleton(w) for w in before.split()} - {""}
-    new_words = {name_skeleton(w) for w in after.split()} - {""}
-    return bool(old_words and new_words) and (old_words <= new_words or new_words <= old_words)
+    if not old or not new or abs(len(old) - len(new)) > 1:
+        return False
+    shorter, longer = (old, new) if len(old) <= len(new) else (new, old)
+    free = list(longer)
+    for word in shorter:  # each word of the shorter name is in the longer one, give or take a letter
+        match = next((w for w in free if _distance(word, w) <= max(1, len(word) // 4)), None)
+        if match is None:
+            return False
+        free.remove(match)
+    return True
 
 
 def _not_a_typo(before: str, after: str) -> str:
@@ -100,26 +125,32 @@ def _not_a_typo(before: str, after: str) -> str:
              "it in again.", after=after, before=before)
 
 
-def _another_person(kind: str, before: dict, after: dict) -> str | None:
-    """A correction that would put another person in: a name bound to a NIK (the person the letter is for,
-    the deceased, an heir) changed beyond a typo, a deceased whose name and date both changed, or an heir's
-    row given another stored heir's name (names moved between NIKs). The baby has no NIK yet."""
+def _another_person(kind: str, before: dict, after: dict) -> tuple[str, str] | None:
+    """(field, message) of a correction that would put another person in, against the subject as taken in
+    (`before`): a name bound to a NIK (the person the letter is for, the deceased, an heir) changed beyond a
+    typo, a deceased whose name and date both changed, an heir taken out, or an heir's row given another
+    stored heir's name (names moved between NIKs). The baby has no NIK yet."""
+    kept = {a["nik"] for a in after.get("heirs") or ()}
+    for i, heir in enumerate(before.get("heirs") or ()):
+        if heir["nik"] not in kept:
+            return f"h_{i}", _("%(name)s cannot be taken out of the heirs by a correction: reject the request and "
+                               "take it in again with the right heirs.", name=heir["name"])
     if kind in ("death", "inheritance") and before.get("name") != after.get("name") \
             and before.get("date") != after.get("date"):
-        return _("The deceased's name and date of death cannot both change: that is another person. Reject the "
-                 "request and take it in again.")
+        return "s_name", _("The deceased's name and date of death cannot both change: that is another person. "
+                           "Reject the request and take it in again.")
     if kind in ("person", "death", "inheritance") and before.get("name") and after.get("name") \
             and not is_typo_fix(before["name"], after["name"]):
-        return _not_a_typo(before["name"], after["name"])
+        return "s_name", _not_a_typo(before["name"], after["name"])
     stored = {i: name_skeleton(h["name"]) for i, h in enumerate(before.get("heirs") or ())}
     by_nik = {h["nik"]: i for i, h in enumerate(before.get("heirs") or ())}
     for heir in after.get("heirs") or ():
         i = by_nik.get(heir["nik"])
         if i is not None and any(name_skeleton(heir["name"]) == name and j != i for j, name in stored.items()):
-            return _("%(name)s is another heir's name: names cannot move between heirs (their NIKs stay).",
-                     name=heir["name"])
+            return f"h_{i}", _("%(name)s is another heir's name: names cannot move between heirs (their NIKs "
+                               "stay).", name=heir["name"])
         if i is not None and not is_typo_fix(before["heirs"][i]["name"], heir["name"]):
-            return _not_a_typo(before["heirs"][i]["name"], heir["name"])
+            return f"h_{i}", _not_a_typo(before["heirs"][i]["name"], heir["name"])
     return None
 
 
@@ -144,12 +175,17 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         kept = {"name": subject.get("name", ""), "type": subject.get("type", "")}
         business = kept if business is None or row.type.subject_kind != "business" else {
             key: " ".join(str(business.get(key) or "").split()) for key in ("name", "type")}
-        faults = [f for f in (name_fault(name), address_fault(row.type, address), purpose_fault(row.type, purpose))
-                  if f]
-        if not faults and name != row.name and not is_typo_fix(row.name, name):  # the applicant's, by his NIK
-            faults.append(_not_a_typo(row.name, name))
+        # every correction is a typo fix of what the counter took in, not of the last one: step by step a
+        # name became another person's
+        taken_in = json.loads(row.taken_in) if row.taken_in else {"name": row.name, "subject": subject}
+        original = taken_in["name"]
+        # field -> message, for the form to mark each field (the subject's fields as the intake names them)
+        faults = {field: fault for field, fault in (
+            ("name", name_fault(name) or (_not_a_typo(original, name)  # the applicant's name, by his NIK
+                                          if name != row.name and not is_typo_fix(original, name) else None)),
+            ("address", address_fault(row.type, address)), ("purpose", purpose_fault(row.type, purpose))) if fault}
         if business != kept:
-            faults += _business_faults(business)
+            faults.update(_business_faults(business))
         kind = row.type.subject_kind
         corrected_subject = subject
         if subject_form is not None and kind in subjects.CORRECTABLE:
@@ -157,13 +193,13 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
                 corrected_subject = subjects.validate(kind, subjects.corrected(kind, subject_form, subject),
                                                       row.nik, today_wib(), local=not row.type.other_regions)
             except subjects.SubjectRefused as refused:
-                faults += [str(m) for m in refused.faults.values()]
+                faults.update({field: str(m) for field, m in refused.faults.items()})
             else:
-                moved = _another_person(kind, subject, corrected_subject)
+                moved = _another_person(kind, taken_in["subject"], corrected_subject)
                 if moved:
-                    faults.append(moved)
+                    faults[moved[0]] = moved[1]
         if faults:
-            raise Invalid(" ".join(faults), code="correction")
+            raise CorrectionRefused(faults)
         subject_before, subject_after = _subject_changes(kind, subject, corrected_subject)
         before = {"name": row.name, "business_name": kept["name"], "business_type": kept["type"],
                   "letter_subject": subject_before, "address": row.address, "purpose": row.purpose}
@@ -176,6 +212,8 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         db.session.rollback()
         audit.refused("document.correct", error=error, actor=actor, subject_type="document", subject_id=req.id)
         raise
+    if not row.taken_in:
+        row.taken_in = json.dumps(taken_in, ensure_ascii=False)
     if name != row.name:  # the name search reads its words
         db.session.query(DocumentNameWord).filter(DocumentNameWord.request_id == row.id).delete()
         db.session.add_all(DocumentNameWord(request_id=row.id, word=w) for w in name_words(name))

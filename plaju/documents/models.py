@@ -140,6 +140,9 @@ class DocumentRequest(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     preparer_ids: Mapped[str] = mapped_column(String(200), default="", server_default="")
     corrected_fields: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # JSON, written at the first correction: the applicant's name and the subject as the counter took them
+    # in; every later correction is a typo fix of these, not of the last saved value (documents.correction)
+    taken_in: Mapped[str] = mapped_column(Text, default="", server_default="")
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     signed_as: Mapped[str] = mapped_column(String(160), default="")
     ready_at: Mapped[datetime | None]

@@ -233,7 +233,7 @@ def _load(request_id: int) -> DocumentRequest:
     return req
 
 
-def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=None):
+def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=None, correction_faults=None):
     actions = svc.actions_for(req, current_user)
     return {"req": req, "actions": actions, "steps": svc.stepper(req),
             "error": error, "done": done, "show_nik": show_nik,
@@ -241,8 +241,8 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             "send_back": correction.send_back_note(req), "signer_note": signer_note(req),
             "messages_on": phone_channel() is not None,
             "may_correct": correction.may_correct(req, actions, current_user),
-            "correction_sent": correction_sent,
-            "correction_subject": Lazy(lambda: _correction_subject(req, correction_sent)),
+            "correction_sent": correction_sent, "correction_faults": correction_faults or {},
+            "correction_subject": Lazy(lambda: _correction_subject(req, correction_sent, correction_faults)),
             "timeline": Lazy(lambda: svc.timeline(req, current_user)), "used_now": svc.clock_used_now(req),
             "waiting_for": waiting_for(req),
             "subject_rows": Lazy(lambda: subjects.summary(req.type.subject_kind, req.subject, show_nik)),
@@ -251,7 +251,7 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             **_context_helpers()}
 
 
-def _correction_subject(req, sent) -> dict | None:
+def _correction_subject(req, sent, faults=None) -> dict | None:
     """The subject fields of the correction form (subjects.CORRECTABLE), as sent or as stored, NIKs blank."""
     kind = req.type.subject_kind
     if kind not in subjects.CORRECTABLE:
@@ -259,7 +259,7 @@ def _correction_subject(req, sent) -> dict | None:
     posted = sent if sent is not None else subjects.as_form(kind, req.subject)
     heirs = len(req.subject.get("heirs") or ())
     return {**_subject_context(posted), "heir_rows": range(heirs), "more_heirs": False, "correcting": True,
-            "chosen": req.type, "errors": {}, "kept": subjects.fixed_niks(req.subject),
+            "chosen": req.type, "errors": faults or {}, "kept": subjects.fixed_niks(req.subject),
             "same": req.subject.get("same")}
 
 
@@ -316,7 +316,8 @@ def correct(request_id):
     except Refused as refusal:  # the panel (or, without JavaScript, the page) with the form as it was sent
         db.session.rollback()
         return render_page_or_block("documents/detail.html", "panel", **_detail_context(
-            _load(request_id), str(refusal.message), correction_sent=request.form)), refusal.status
+            _load(request_id), str(refusal.message), correction_sent=request.form,
+            correction_faults=getattr(refusal, "faults", None))), refusal.status
     if not correction.submits(svc.actions_for(req, current_user)):
         message = _("Letter data corrected. The section head submits it for the Camat's signature.")  # the clerk
     elif req.correction_note:

@@ -190,7 +190,6 @@ def test_everyone_who_corrected_a_letter_is_kept_from_signing_it_and_the_signer_
     assert told in inbox.split(req.tracking_code)[1]
     assert told in client.get(f"/documents/{req.id}").text
     # the bulk confirmation says it too, with the draft to read, before the one password signs them all
-    import re
     confirm = client.post("/inbox/confirm", data={"all": "document",
                                                   "page_item": re.findall(r'name="page_item" value="([^"]+)"', inbox)})
     item = confirm.text.split('data-testid="confirm-item"')[1]
@@ -314,12 +313,20 @@ def test_the_heirs_of_a_letter_sent_back_are_corrected_without_a_new_request(cli
     refused = client.post(f"/documents/{req.id}/correct", headers=HX, data=other)
     assert refused.status_code == 422 and "orang lain" in refused.text
     assert fresh(db, req).subject["name"] == req.subject["name"]
-    # a name emptied takes that heir out; none is added by a row beyond the stored ones
-    fields = dict(fields, version=row.version, h_name=[h["name"] for h in heirs[:-1]] + ["", "Orang Baru"],
-                  h_relation=[h["relation"] for h in heirs[:-1]] + ["", "anak"])
-    emptied = client.post(f"/documents/{req.id}/correct", headers=HX, data=fields)
-    assert emptied.status_code == 200, re.findall(r"alert[^>]*>([^<]+)", emptied.text)
-    assert [h["name"] for h in fresh(db, req).subject["heirs"]] == [h["name"] for h in heirs[:-1]]
+    # an heir is not taken out by emptying the name (it disinherits), nor added by a row beyond the stored ones
+    emptied = dict(fields, version=row.version, h_name=[h["name"] for h in heirs[:-1]] + ["", "Orang Baru"],
+                   h_relation=[h["relation"] for h in heirs[:-1]] + ["", "anak"])
+    refused = client.post(f"/documents/{req.id}/correct", headers=HX, data=emptied)
+    assert refused.status_code == 422 and "tidak dapat dikeluarkan dari daftar ahli waris" in refused.text
+    assert [h["name"] for h in fresh(db, req).subject["heirs"]] == [h["name"] for h in heirs]
+    # nor is the deceased replaced a step at a time: each correction is compared with what was taken in
+    completed = req.subject["name"] + " Joko"
+    first = dict(fields, version=row.version, s_name=completed)
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data=first).status_code == 200
+    step = dict(fields, version=fresh(db, req).version, s_name="Joko")
+    refused = client.post(f"/documents/{req.id}/correct", headers=HX, data=step)
+    assert refused.status_code == 422 and 'data-testid="s_name-error"' in refused.text
+    assert fresh(db, req).subject["name"] == completed
 
 
 def test_a_correction_does_not_put_another_person_in_the_letter(client, login_as, db, users, make_request):
@@ -357,19 +364,25 @@ def test_a_name_is_corrected_as_a_typo_not_replaced_by_another_persons(client, l
     assert correct("Marsudi Nasir", req.version).status_code == 200  # a letter too many, put right
     assert correct("Marsudi Nasir Saputra", fresh(db, req).version).status_code == 200  # a word left out
     assert fresh(db, req).name == "Marsudi Nasir Saputra"
+    # step by step to another name: each step is compared with the name as taken in, not with the last one
+    assert correct("Marsudi Natsir Agus", fresh(db, req).version).status_code == 200
+    step = correct("Agus Saputra", fresh(db, req).version)
+    assert step.status_code == 422 and 'data-testid="fix-name-error"' in step.text and "Marsudi Natsir" in step.text
+    assert correct("Marsudi Natsir, Agus Salim", fresh(db, req).version).status_code == 422  # nothing hides
+    assert fresh(db, req).name == "Marsudi Natsir Agus"
 
 
 def test_the_person_a_letter_is_for_keeps_their_name_but_for_a_typo():
     from plaju.documents.correction import _another_person
     before = {"same": False, "nik": "1671010101800099", "name": "Bambang Irawan", "relation": "saudara"}
     assert _another_person("person", before, dict(before, name="Bambang Irwan")) is None
-    assert "Dewi Lestari" in _another_person("person", before, dict(before, name="Dewi Lestari"))
+    assert "Dewi Lestari" in _another_person("person", before, dict(before, name="Dewi Lestari"))[1]
     heirs = {"name": "Almarhum Sutrisno", "nik": "", "date": "2026-11-01", "relation": "anak",
              "heirs": [{"name": "Rudi Hartono", "nik": "1671010101800011", "relation": "anak"}]}
     fixed = dict(heirs, heirs=[dict(heirs["heirs"][0], name="Rudi Hartanto")])
     assert _another_person("inheritance", heirs, fixed) is None
     other = dict(heirs, heirs=[dict(heirs["heirs"][0], name="Yanti Permata")])
-    assert "Yanti Permata" in _another_person("inheritance", heirs, other)
+    assert _another_person("inheritance", heirs, other)[0] == "h_0"
 
 
 def test_the_camat_s_page_says_what_changed_since_he_sent_it_back(client, login_as, db, users, make_request):
