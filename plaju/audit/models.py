@@ -21,6 +21,15 @@ GENESIS = "0" * 64
 HASHED_FIELDS = ("seq", "occurred_at", "actor_id", "actor_name", "acting_for_id", "action", "outcome",
                  "subject_type", "subject_id", "from_state", "to_state", "comment", "changes",
                  "request_id", "ip")
+# hashed when not empty: fields added later, so that older events keep the hash they were written with
+OPTIONAL_HASHED = ("actor_as",)
+
+
+def hashed_payload(values) -> dict:
+    """What an event's hash covers, from its values (a row's mapping or a dict of its columns)."""
+    payload = {name: values[name] for name in HASHED_FIELDS}
+    payload.update({name: values[name] for name in OPTIONAL_HASHED if values.get(name)})
+    return payload
 
 
 class AuditEvent(db.Model):
@@ -53,9 +62,18 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # canonical JSON of who acted as they were then ({"name", "position"}, and "for_name", "for_position" for
+    # a Plh/Plt): a later promotion or rename does not rewrite the capacity of earlier steps. Hashed when
+    # set; events before migration 0034 have none, and read the accounts as they are (sentences._who).
+    # Last, as in the table (added by 0034): audit_locked_head's rows are read by position.
+    actor_as: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def payload(self) -> dict:
-        return {name: getattr(self, name) for name in HASHED_FIELDS}
+        return hashed_payload({name: getattr(self, name) for name in (*HASHED_FIELDS, *OPTIONAL_HASHED)})
+
+    @property
+    def actor_as_dict(self) -> dict:
+        return json.loads(self.actor_as) if self.actor_as else {}
 
     def compute_hash(self, key: str | None = None) -> str:
         """HMAC-SHA256 with `key`; plain SHA-256 (the rule of events before keying) without."""

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from ..database import flush_and_insert, is_postgres, plan_once, utcnow, writing
 from ..extensions import db
-from .models import GENESIS, HASHED_FIELDS, AuditEvent, canonical_json, chain_hash
+from .models import GENESIS, AuditEvent, canonical_json, chain_hash, hashed_payload
 from .verify import KEYED_ACTION, audit_key, walk_chain
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,16 @@ def client_ip() -> str | None:
         return None
 
 
+def acted_as(actor, acting_for=None) -> str:
+    """Who acts, as they are now: name and position, and whom a Plh/Plt stands in for (canonical JSON)."""
+    if actor is None or not getattr(actor, "full_name", None):
+        return ""
+    who = {"name": actor.full_name, "position": getattr(actor, "position", "") or ""}
+    if acting_for is not None:
+        who.update(for_name=acting_for.full_name, for_position=getattr(acting_for, "position", "") or "")
+    return canonical_json(who)
+
+
 def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", subject=None,
            subject_type: str | None = None, subject_id=None, from_state=None, to_state=None,
            comment: str | None = None, changes: dict | None = None, actor_name: str | None = None,
@@ -67,8 +77,7 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
         # a plain row: the head is only checked and chained from
         head = session.execute(_LOCKED_HEAD, {"k": _PG_APPEND_LOCK}).first() if is_postgres() else \
             session.execute(_HEAD).first()
-    if head is not None and chain_hash(head.prev_hash, {name: head._mapping[name] for name in HASHED_FIELDS},
-                                       key) != head.hash:
+    if head is not None and chain_hash(head.prev_hash, hashed_payload(head._mapping), key) != head.hash:
         head = _key_the_chain(session, session.get(AuditEvent, head.seq), key)
     if subject is not None:
         subject_type = subject_type or subject.__tablename__
@@ -85,6 +94,7 @@ def record(action: str, *, actor=None, acting_for=None, outcome: str = "ok", sub
         changes=canonical_json(changes) if changes else None,
         request_id=request_id(),
         ip=client_ip(),
+        actor_as=acted_as(actor, acting_for) if actor_name is None else "",
         prev_hash=head.hash if head else GENESIS,
     )
     event.hash = event.compute_hash(key)
@@ -170,13 +180,14 @@ def trace_forbidden() -> None:
 
 
 def trace_refused_form(response):
-    """Every form refused to a signed-in user leaves a trace: a POST answered 4xx after a form failed
-    validation (PlajuForm.validate) and no service recorded the refusal in this request. The messages
-    the user read are the reason; anonymous forms (the survey, complaints) are not, so nobody outside
-    fills the log."""
-    form = g.get("refused_form")
-    if (form is None or request.method != "POST" or not 400 <= response.status_code < 500
-            or g.get("refusal_recorded")):
+    """Every form refused to a signed-in user leaves a trace: a POST answered 4xx while a form it validated
+    (PlajuForm.validate) has errors, or lacked fields (missing_fields), and no service recorded the refusal.
+    The messages the user read are the reason; anonymous forms (the survey, complaints) are not, so nobody
+    outside fills the log."""
+    told = [m for form in g.get("validated_forms", ()) for m in form.fault_messages()]  # (a subclass may add)
+    if g.get("form_missing"):
+        told.append(f"fields not sent: {', '.join(g.form_missing)}")
+    if not told or request.method != "POST" or not 400 <= response.status_code < 500 or g.get("refusal_recorded"):
         return response
     from flask_login import current_user
 
@@ -184,7 +195,7 @@ def trace_refused_form(response):
     if not (current_user and current_user.is_authenticated):
         return response
     subject_type, subject_id = subject_of_url(request.view_args)
-    reason = f"[input:form] {'; '.join(form.fault_messages())} ({request.path})"
+    reason = f"[input:form] {'; '.join(told)} ({request.path})"
     refused("input.refused", actor=current_user, reason=reason[:2000], subject_type=subject_type,
             subject_id=subject_id)
     return response

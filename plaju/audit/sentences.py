@@ -8,6 +8,7 @@ principals, ids in changes, accounts shown), one for the delegations (only when 
 Plh or Plt), one per other kind of subject shown.
 """
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -168,6 +169,11 @@ def _delegation_in_force(event, kinds):
     return None
 
 
+def _acted_as(event) -> dict:
+    raw = getattr(event, "actor_as", "")
+    return json.loads(raw) if raw else {}
+
+
 def _delegation_kind(event, kinds) -> str:
     d = _delegation_in_force(event, kinds)
     return d.kind.capitalize() if d is not None else "Plh"
@@ -177,7 +183,7 @@ def _basis(event, users, kinds) -> str:
     """On what authority a Plh/Plt acted: for whom, and the surat perintah (HR's proof of the act)."""
     d = _delegation_in_force(event, kinds)
     principal = users.get(event.acting_for_id)
-    whom = principal.full_name if principal else "?"
+    whom = _acted_as(event).get("for_name") or (principal.full_name if principal else "?")
     if d is None:
         return _("Plh for %(whom)s", whom=whom)
     if d.order_number:
@@ -188,18 +194,22 @@ def _basis(event, users, kinds) -> str:
 
 def _who(event, users, kinds, memo: dict | None = None) -> str:
     # the same actor (and principal) reads the same on every row of a page: built once (memo)
-    key = (event.actor_id, event.actor_name, event.acting_for_id,
+    key = (event.actor_id, event.actor_name, event.acting_for_id, getattr(event, "actor_as", ""),
            _delegation_kind(event, kinds) if event.acting_for_id else None)
     if memo is not None and key in memo:
         return memo[key]
+    # as they were when they acted (kept in the event since migration 0034), else as the account is now
+    was = _acted_as(event)
     actor = users.get(event.actor_id)
-    name = (actor.full_name if actor else event.actor_name) or _("The system")
-    if actor is not None and actor.position:
-        name = _("%(name)s (%(position)s)", name=name, position=actor.position)
+    name = was.get("name") or (actor.full_name if actor else event.actor_name) or _("The system")
+    position = was.get("position") if was else (actor.position if actor is not None else "")
+    if position:
+        name = _("%(name)s (%(position)s)", name=name, position=position)
     if event.acting_for_id:
         principal = users.get(event.acting_for_id)
-        title = (principal.position or principal.full_name) if principal else "?"
-        name = _("%(who)s as %(kind)s. %(title)s", who=name, kind=key[3], title=title)
+        title = (was.get("for_position") or was.get("for_name")) if "for_name" in was else \
+            ((principal.position or principal.full_name) if principal else "?")
+        name = _("%(who)s as %(kind)s. %(title)s", who=name, kind=key[4], title=title)
     if memo is not None:
         memo[key] = name
     return name

@@ -33,6 +33,9 @@ def test_intact_chain_verifies_and_cli_exits_zero(app, chain, checkpoint_file):
 @pytest.mark.parametrize("attack,broken_seq", [
     ("UPDATE audit_event SET comment = 'diubah' WHERE seq = 5", 5),
     ("UPDATE audit_event SET actor_name = 'Orang Lain' WHERE seq = 3", 3),
+    # in what capacity someone acted is hashed too: made the Camat's, or taken out
+    ("UPDATE audit_event SET actor_as = '{\"name\":\"Uji\",\"position\":\"Camat Plaju\"}' WHERE seq = 2", 2),
+    ("UPDATE audit_event SET actor_as = '' WHERE seq = 4", 4),
     ("DELETE FROM audit_event WHERE seq = 4", 4),
     ("UPDATE audit_event SET seq = seq + 100 WHERE seq = 6", 6),
 ])
@@ -159,3 +162,25 @@ def _until_an_append_waits(db) -> None:
             conn.rollback()
             time.sleep(0.02)
     raise AssertionError("the second append never waited for the lock")
+
+
+def test_the_log_names_the_position_held_when_acting_not_today_s(app, db, users, client, login_as):
+    """HR changed a clerk's position: every earlier row of the log, on the pages and in the exports, read the
+    new one, so HR could not prove in what capacity he had acted. The event keeps name and position."""
+    from plaju.accounts.models import User
+    from plaju.audit.sentences import render
+    clerk = db.session.get(User, users["clerk"].id)
+    clerk.position = "Pengolah Data"
+    db.session.commit()
+    before = audit.record("test.step", actor=clerk, comment="langkah lama")
+    db.session.commit()
+    clerk.position, clerk.full_name = "Pranata Komputer Ahli Pertama", clerk.full_name + " Baru"
+    db.session.commit()
+    after = audit.record("test.step", actor=clerk, comment="langkah baru")
+    db.session.commit()
+    old_line, new_line = (render([db.session.get(AuditEvent, e.seq)])[0].text for e in (before, after))
+    assert "(Pengolah Data)" in old_line and "Baru" not in old_line
+    assert "(Pranata Komputer Ahli Pertama)" in new_line
+    assert verify_chain().ok
+    login_as("hr")  # the page of the log says it too
+    assert "(Pengolah Data)" in client.get("/audit/?action=test.step").text
