@@ -96,20 +96,30 @@ class PlajuForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if not valid and has_request_context():  # for audit.trace_refused_form, unless the view records it
-            g.refused_form = self
+        if has_request_context():  # audit.trace_refused_form reads its errors once the view has answered
+            g.setdefault("validated_forms", []).append(self)
         return valid
 
     def fault_messages(self) -> list[str]:
-        """What the user was told beside the fields, in words ("Isikan nama bayi."), field lists flattened."""
+        """What the user was told beside the fields, each after its field's label ("Nama: Isikan nama."),
+        field lists flattened."""
         def flat(errors):
             for value in errors.values() if isinstance(errors, dict) else errors:
                 yield from flat(value) if isinstance(value, (dict, list, tuple)) else [str(value)]
-        return list(flat(self.errors))
+        told = []
+        for name, errors in self.errors.items():
+            field = self._fields.get(name)
+            label = str(field.label.text) if field is not None and field.label else ""
+            told += [f"{label}: {m}" if label else m for m in flat(errors if isinstance(errors, dict) else
+                                                                   {name: errors})]
+        return list(dict.fromkeys(told))
 
     def missing_fields(self) -> list[str]:
         """Fields the POST did not send at all (an empty value counts as sent). An edit form must not
         read a missing field as "empty" and wipe what is stored: the view refuses the POST instead.
         Checkboxes are only sent when ticked, so render them with field(..., always_sent=True)."""
         sent = set(request.form.keys()) | set(request.files.keys())
-        return [f.name for f in self if f.type not in _NOT_SENT and f.name not in sent]
+        missing = [f.name for f in self if f.type not in _NOT_SENT and f.name not in sent]
+        if missing:  # refused by the view: audit.trace_refused_form records it
+            g.form_missing = missing
+        return missing
