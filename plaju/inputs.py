@@ -122,6 +122,16 @@ def name_skeleton(name: str) -> str:
     return text
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: letters inserted, removed or replaced."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
 def digits_only(raw: str | None, *, allow_plus: bool = False) -> str:
     """ASCII digits only, after removing spaces, dots and dashes; raise InputRefused otherwise."""
     value = "".join((raw or "").split()).replace(".", "").replace("-", "")

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..inputs import NAME_MARKS, name_skeleton, not_latin, person_name_fault
+from ..inputs import NAME_MARKS, edit_distance, name_skeleton, not_latin, person_name_fault
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
@@ -30,15 +30,17 @@ from .nip import InvalidNIP, validate_asn_number
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
-# a position that names an office ("Camat Plaju", "Kepala Kecamatan", "Kasi Pemerintahan", "Plh. Camat"; not
-# "Staf Kecamatan"), read without accents ("Cámat") and with its spacing made one
-OFFICE_WORDS = re.compile(r"\b(camat|sekcam|kasi|kepala seksi|kepala kecamatan|sekretaris|plh|plt)\b")
+# a position that names an office or a head ("Camat Plaju", "Kepala Kec. Plaju", "Kasie Pelayanan", "Ka. Seksi",
+# "Kasubbag Umum", "Plh. Camat"; not "Staf Kecamatan"), read without accents and with digits and marks as spaces
+# ("Camat1 Plaju"), and "Camat..." however it goes on ("CamatPlaju")
+OFFICE_WORDS = re.compile(r"\b(kasie?|kasubb?ag|kasubb?id|ka|kepala|sekretaris|plh|plt|lurah|seklur)\b"
+                          r"|\b(camat|sekcam)")
 OFFICE_ROLES = rules.PRINCIPAL_ROLES | {"admin"}
 
 
 def names_an_office(position: str) -> bool:
     plain = "".join(c for c in unicodedata.normalize("NFKD", position) if not unicodedata.combining(c))
-    return bool(OFFICE_WORDS.search(" ".join(plain.lower().split())))
+    return bool(OFFICE_WORDS.search(re.sub(r"[^a-z]+", " ", plain.lower())))
 
 
 class PeopleError(ValueError):
@@ -119,13 +121,28 @@ def _changed_since(actor: User, user: User) -> StaleEdit:
     return StaleEdit(message, last.changes_dict if last else ())
 
 
-def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subject_type=None):
-    """Record the refusal on its own (nothing else of the attempt is kept) and raise it again."""
+def refuse(actor: User, action: str, refusal: rules.Refusal, subject=None, subject_type=None, attempted=None):
+    """Record the refusal on its own, with what was attempted (`attempted`: {field: [now, asked]}; nothing of
+    it is stored), and raise it again."""
     # "[rule] what they were told": HR reads the message the person saw, not the rule's name in English
     code = re.sub(r"[^a-z]+", "_", refusal.rule.lower()).strip("_")
     audit.refused(action, actor=actor, subject=subject, subject_type=subject_type,
-                  reason=f"[{code}] {refusal.message}")
+                  reason=f"[{code}] {refusal.message}", changes=attempted or None)
     raise refusal
+
+
+def _attempted(user: User | None, data: dict, roles: set, active: bool, password: str | None) -> dict:
+    """What a refused account form asked for, as the log's changes: the fields it would have changed (HR
+    proves what was tried, e.g. "Peran: - -> Petugas loket"), the password only as "reset"."""
+    before = _snapshot(user) if user is not None else {}
+    asked = {name: (data.get(name) or None) if name not in ("unit_id", "supervisor_id") else data.get(name)
+             for name in USER_FIELDS if name != "active"}
+    asked.update(active=active, roles=",".join(sorted(roles)))
+    changes = {name: [before.get(name), value] for name, value in asked.items()
+               if (before.get(name) or None) != (value or None) and not (name == "active" and user is None)}
+    if password:
+        changes["password"] = ["***", "(reset, one-time)"]
+    return changes
 
 
 def save_user(actor: User, user: User | None, data: dict, password: str | None = None,
@@ -157,7 +174,8 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
                 rules.check_deactivate(actor, user)
             rules.check_keeps_an_admin(user, roles, active)
     except rules.Refusal as refusal:
-        refuse(actor, action, refusal, subject=user, subject_type="user")
+        refuse(actor, action, refusal, subject=user, subject_type="user",
+               attempted=_attempted(user, data, roles, active, password))
     if not creating and seen is not None:
         user = lock_row(User, user.id)  # a save at the same moment waits, then reads what that one saved
         db.session.refresh(user)
@@ -202,11 +220,16 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         if twin and not (nip and twin.nip):
             faults["full_name"] = _("The account %(name)s already has this name. Record both people's NIP, so "
                                     "the lists and the log tell them apart.", name=twin.username)
-        elif twin and renamed and not rules.is_admin(actor) and db.session.scalar(select(UserRole.user_id).where(
-                UserRole.user_id == twin.id, UserRole.role.in_(OFFICE_ROLES)).limit(1)):
-            # HR renamed an ASN to the Camat's name: every list and the log then read as the Camat
-            faults["full_name"] = _("%(name)s holds an office and already has this name: only the administrator "
-                                    "gives it to a second account.", name=twin.username)
+        elif renamed and not rules.is_admin(actor):
+            # HR renamed an ASN to the Camat's name, or one letter short of it: every list and the log then
+            # read as the Camat
+            holder = next((other for other in db.session.execute(
+                select(User.username, User.full_name).join(UserRole, UserRole.user_id == User.id)
+                .where(UserRole.role.in_(OFFICE_ROLES), User.id != (user.id if user else 0)))
+                if edit_distance(name_skeleton(other.full_name), skeleton) <= 2), None)
+            if holder:
+                faults["full_name"] = _("%(name)s holds an office and has this name or one that reads like it: "
+                                        "only the administrator gives it to another account.", name=holder.username)
     position = " ".join(unicodedata.normalize("NFKC", data.get("position") or "").split())
     changed = position != (user.position if user else "")
     odd = not_latin(position, NAME_MARKS | {"/", "&"}) if changed else None

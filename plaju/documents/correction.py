@@ -11,7 +11,7 @@ from ..database import lock_row
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..inputs import name_skeleton
+from ..inputs import edit_distance, name_skeleton
 from ..timeutil import today_wib
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from ..workflow.engine import stale_page
@@ -82,16 +82,6 @@ def _subject_changes(kind: str, before: dict, after: dict) -> tuple[str, str]:
             "; ".join(f"{label}: {new.get(label, '—')}" for label in changed))
 
 
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance: letters inserted, removed or replaced."""
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
-
-
 def _words(name: str) -> list[str]:
     """The name's words in plain letters, lower case and without accents; nothing around it is dropped (a
     comma or brackets hide no second name here)."""
@@ -105,14 +95,14 @@ def is_typo_fix(before: str, after: str) -> bool:
     word added or dropped ("Siti Aminah" -> "Siti Nur Aminah", "Marsudi Natsir" -> "Marsudi Nasir Putra").
     "Budi Santoso" -> "Agus Santoso" is a relative, not a typo."""
     old, new = _words(before), _words(after)
-    if _distance("".join(old), "".join(new)) <= max(2, max(len("".join(old)), len("".join(new))) // 5):
+    if edit_distance("".join(old), "".join(new)) <= max(2, max(len("".join(old)), len("".join(new))) // 5):
         return True
     if not old or not new or abs(len(old) - len(new)) > 1:
         return False
     shorter, longer = (old, new) if len(old) <= len(new) else (new, old)
     free = list(longer)
     for word in shorter:  # each word of the shorter name is in the longer one, give or take a letter
-        match = next((w for w in free if _distance(word, w) <= max(1, len(word) // 4)), None)
+        match = next((w for w in free if edit_distance(word, w) <= max(1, len(word) // 4)), None)
         if match is None:
             return False
         free.remove(match)

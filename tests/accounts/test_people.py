@@ -72,6 +72,9 @@ def test_hr_cannot_create_an_account_with_an_authority_role(client, login_as, db
     assert db.session.scalar(select(User).where(User.username == "baru")) is None
     (refusal,) = _refusals(db, "user.create")
     assert _rule(refusal) == "authority_roles_admin_only"
+    # HR can prove what was tried, not only that something was: the role and the account asked for
+    assert refusal.changes_dict["roles"] == [None, role] and refusal.changes_dict["username"] == [None, "baru"]
+    assert "kata-sandi" not in (refusal.changes or "")  # a password asked for is "reset", never its value
 
 
 def test_bad_nip_is_refused_with_a_message_and_nothing_saved(client, login_as, db):
@@ -814,3 +817,13 @@ def test_hr_does_not_give_a_plain_account_an_office_s_position(client, login_as,
     login_as("admin")
     assert client.post(f"/people/{asn.id}/edit", data=_edit_form(_fresh(db, asn), position="Kasi Pemerintahan")
                        ).status_code == 302
+
+
+def test_a_refused_account_form_is_in_the_log_with_the_fields_it_lacked(client, login_as, users, db):
+    """A post of the account form with its fields missing was answered 422 and left no trace: the check that
+    each field was sent runs after the form's own validation (UserForm.validate)."""
+    login_as("hr")
+    assert client.post(f"/people/{users['asn'].id}/edit", data={}).status_code == 422
+    (trace,) = _refusals(db, "input.refused")
+    assert trace.comment.startswith("[input:form] Nama pengguna: Isian ini tidak terkirim")
+    assert f"/people/{users['asn'].id}/edit" in trace.comment
