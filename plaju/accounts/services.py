@@ -13,7 +13,7 @@ from ..database import plan_once
 from ..extensions import db, login_manager
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from . import passwords, sessions
+from . import confirmations, passwords, sessions
 from .models import User
 
 
@@ -52,7 +52,8 @@ class LoginFailed(Exception):
 # why a sign-in or a password change was refused, for HR: the person is told less ("wrong username or
 # password" does not say which), the log says which
 CAUSES = {"unknown_user": _l("no account has this username"), "wrong_password": _l("the password was wrong"),
-          "account_disabled": _l("the account is disabled"), "password_rules": _l("the new password breaks the rules")}
+          "account_disabled": _l("the account is disabled"), "password_rules": _l("the new password breaks the rules"),
+          "confirmations_locked": _l("too many wrong passwords: confirming was locked")}
 
 
 def _refused(action: str, cause: str, told: str, **who) -> "LoginFailed":
@@ -92,8 +93,14 @@ def sign_out(user) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    # the current password is a confirmation like a signature's: limited with them (accounts.confirmations),
+    # or a held session could guess it here without end, then change it and lock the owner out
+    locked = confirmations.locked_until(user)
+    if locked:
+        raise _refused("auth.password_change", "confirmations_locked", locked, actor=user)
     if not user.check_password(current):
-        raise _refused("auth.password_change", "wrong_password", _("Your current password is wrong."), actor=user)
+        told = confirmations.wrong(user) or _("Your current password is wrong.")
+        raise _refused("auth.password_change", "wrong_password", told, actor=user)
     weak = passwords.problem(new, user.username, user.full_name, user.nip)
     if weak is None and user.check_password(new):
         weak = _("The new password must differ from the current one.")

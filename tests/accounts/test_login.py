@@ -91,6 +91,24 @@ def test_password_change_requires_the_current_password_and_ends_other_sessions(a
     assert other.get("/").status_code == 302
 
 
+def test_guessing_the_current_password_is_limited_like_a_signature_s(client, users, db):
+    """Someone at an unlocked session tried the owner's password at /account/password without end, then
+    changed it and locked the owner out. Five wrong ones lock it, the right one no longer works meanwhile."""
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    new = {"new": "Sungai-Musi-Pagi-9", "confirm": "Sungai-Musi-Pagi-9"}
+    for n in range(4):
+        wrong = client.post("/account/password", data={"current": f"tebakan-{n}", **new})
+        assert wrong.status_code == 422 and "salah" in wrong.text
+    fifth = client.post("/account/password", data={"current": "tebakan-5", **new})
+    assert fifth.status_code == 422 and "dikunci sampai" in fifth.text
+    right = client.post("/account/password", data={"current": PASSWORD, **new})
+    assert right.status_code == 422 and "dikunci sampai" in right.text
+    db.session.expire_all()
+    assert db.session.get(type(users["asn"]), users["asn"].id).check_password(PASSWORD)
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.password_change")).all()
+    assert [e.outcome for e in refused] == ["refused"] * 6
+
+
 def test_healthz_reports_database_and_audit_head(client, users):
     client.post("/login", data={"username": "camat", "password": PASSWORD})
     body = client.get("/healthz").get_json()
