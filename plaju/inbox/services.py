@@ -349,7 +349,9 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
     and leaves one refused event), then each item is its own transaction and audit event."""
     raw_items = list(dict.fromkeys(raw_items))
     if not raw_items:
-        raise Invalid(_("Select at least one item."), code="empty")
+        error = Invalid(_("Select at least one item."), code="empty")
+        audit.refused("inbox.bulk", actor=actor, error=error)
+        raise error
     fault = actor.password_fault(password)
     if fault:
         error = Invalid(fault, code="reauth")

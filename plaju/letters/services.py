@@ -217,17 +217,20 @@ def pdf_of(letter_id: int) -> Letter | None:
 
 
 def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) -> str:
+    """The reason, once the Camat may revoke the letter now; every refusal is in the log."""
+    def refuse(message, status=422, code="input:revoke"):
+        audit.refused(action, actor=actor, subject_type="letter", subject_id=letter.id, reason=f"[{code}] {message}")
+        raise LetterRefused(message, status)
     if not actor.has_role("camat"):
-        raise LetterRefused(_("Only the Camat may revoke a letter."), 403)
+        refuse(_("Only the Camat may revoke a letter."), 403, "role")
     reason = (reason or "").strip()
     if not reason:
-        raise LetterRefused(_("A reason is required to revoke a letter."))
+        refuse(_("A reason is required to revoke a letter."))
     fault = actor.password_fault(password)
     if fault:
-        audit.refused(action, actor=actor, subject_type="letter", subject_id=letter.id, reason=f"[reauth] {fault}")
-        raise LetterRefused(fault)
+        refuse(fault, code="reauth")
     if letter.status == "revoked":
-        raise LetterRefused(_("This letter was already revoked."), 409)
+        refuse(_("This letter was already revoked."), 409, "input:conflict")
     return reason
 
 

@@ -193,6 +193,10 @@ def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
     assert empty.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in empty.text
     one = client.post("/inbox/act", data={"item": _item(rows[0], "sign", "document"), "password": ""})
     assert one.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in one.text
+    # a batch of nothing is refused, and in the log like every refusal
+    before = _refused_events(db)
+    assert client.post("/inbox/bulk", data={"password": PASSWORD}).status_code == 422
+    assert _refused_events(db) == before + 1
 
 
 def test_wrong_passwords_at_a_signature_lock_confirming_like_sign_ins_do(client, login_as, db, users, make_request):

@@ -120,7 +120,12 @@ def test_revoking_needs_the_camat_s_password_and_a_reason_and_is_audited(db, cli
     assert row.status == "revoked" and row.revoke_reason == "Nama pemohon salah tulis"
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.revoke")
                                      .order_by(AuditEvent.seq)))
-    assert [e.outcome for e in events] == ["refused", "ok"]
+    # every refusal is in the log, the Kasi's, the wrong password's and the missing reason's
+    assert [e.outcome for e in events] == ["refused", "refused", "refused", "ok"]
+    assert [e.comment.split("]")[0] for e in events[:3]] == ["[role", "[reauth", "[input:revoke"]
+    again = client.post(f"/letters/{letter.id}/revoke", data={"password": "test-password-123", "reason": "lagi"})
+    assert again.status_code == 303 and db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "letter.revoke").order_by(AuditEvent.seq.desc())).first().outcome == "refused"
     page = _check(client, letter.check_code).get_data(as_text=True)
     assert 'data-status="revoked"' in page and "DICABUT" in page
     # the revoked letter keeps its number; the next letter takes the next one
