@@ -51,10 +51,15 @@ MIME = {"csv": "text/csv",  # werkzeug adds "; charset=utf-8" to a text type
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+# per column of header(): its width in characters, and the columns of long text that wrap
+XLSX_WIDTHS = (8, 18, 60, 32, 20, 28, 10, 40, 32, 26, 50, 40, 20)
+XLSX_WRAPPED = (2, 3, 5, 7, 8, 9, 10, 11)
+
+
 def header() -> list[str]:
     # last: each event's chain fingerprint, so an extract can be matched to the log it came from later
-    return [_("No."), _("Time"), _("What happened"), _("Actor"), _("NIP"), _("Acting for"), _("Outcome"), _("Reason"),
-            _("Object"), _("State"), _("Changes"), _("Note"), _("Event fingerprint")]
+    return [_("No."), _("Time (WIB)"), _("What happened"), _("Actor"), _("NIP"), _("Acting for"), _("Outcome"),
+            _("Reason"), _("Object"), _("State"), _("Changes"), _("Note"), _("Event fingerprint")]
 
 
 def row(line) -> list:
@@ -159,13 +164,24 @@ def stream_csv(search, stop: int) -> Stream:
 def write_xlsx(search, target, *, stop: int | None = None, progress=None) -> int:
     """Write the XLSX to `target` (a path or a binary file) in write-only mode; returns the rows."""
     from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Audit log")[:31])
-    sheet.append(xlsx_row(sheet, header()))
+    # read at once by a person: columns wide enough for their text (the time no "#####"), the sentences and
+    # changes wrapped, the header kept in view
+    for column, width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(xlsx_row(sheet, header(), font=Font(bold=True)))
+    wrap = Alignment(wrap_text=True, vertical="top")
     count = 0
     for lines in batches(search, stop=stop):
         for cells in lines:
-            sheet.append(xlsx_row(sheet, cells))
+            row_cells = xlsx_row(sheet, cells)
+            for index in XLSX_WRAPPED:
+                row_cells[index].alignment = wrap
+            sheet.append(row_cells)
         count += len(lines)
         if progress:
             progress(count)

@@ -165,7 +165,12 @@ class Search:
         if f["outcome"]:
             parts.append(_("refused only") if f["outcome"] == "refused" else _("done only"))
         if f["date_from"] or f["date_to"]:
-            parts.append(_("from %(start)s until %(end)s", start=f["date_from"] or "…", end=f["date_to"] or "…"))
+            def day(iso):  # "1 Desember 2026", as every other date HR reads
+                try:
+                    return date_text(date.fromisoformat(iso))
+                except (TypeError, ValueError):
+                    return iso or "…"
+            parts.append(_("from %(start)s until %(end)s", start=day(f["date_from"]), end=day(f["date_to"])))
         if f["logins"] == "1":
             parts.append(_("sign-ins included"))
         return "; ".join(parts) or _("all events")

@@ -53,16 +53,20 @@ def page_rows(client, query) -> list[tuple[int, str]]:
 def xlsx_rows(data: bytes) -> list[tuple[int, str]]:
     sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0][:5] == ("No.", "Waktu", "Yang terjadi", "Pelaku", "NIP")
+    assert values[0][:5] == ("No.", "Waktu (WIB)", "Yang terjadi", "Pelaku", "NIP")
     # the time is a date and time (WIB) a spreadsheet sorts and filters, not text
     assert all(isinstance(r[1], datetime) for r in values[1:])
+    # laid out for a person: the header in view, the time column wide enough, the sentences wrapped
+    full = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert full.freeze_panes == "A2" and full.column_dimensions["B"].width >= 16
+    assert len(values) == 1 or full["C2"].alignment.wrap_text
     return [(int(r[0]), r[2]) for r in values[1:]]
 
 
 def csv_rows(data: bytes) -> list[tuple[int, str]]:
     text_ = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text_), delimiter=";"))
-    assert rows[0][:5] == ["No.", "Waktu", "Yang terjadi", "Pelaku", "NIP"]
+    assert rows[0][:5] == ["No.", "Waktu (WIB)", "Yang terjadi", "Pelaku", "NIP"]
     return [(int(r[0]), r[2]) for r in rows[1:]]
 
 
