@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from markupsafe import Markup
 
 from ..i18n import gettext as _
+from ..inputs import mask_nik  # noqa: F401  (sentences and searches mask with it)
 
 _ACTIONS: dict[str, object] = {}
 _FIELDS: dict[str, object] = {}
@@ -208,10 +209,6 @@ def _action_options(locale: str, selected: str, actions: int, kinds: int) -> Mar
     return Markup("").join(parts)
 
 
-def mask_nik(value: str) -> str:
-    """A NIK as the log shows it: the region (4 digits) and the last 4, never the birth date."""
-    value = str(value or "")
-    return value[:4] + "•" * max(len(value) - 8, 0) + value[-4:] if len(value) > 8 else "•" * len(value)
 
 
 def action_label(action: str) -> str:
