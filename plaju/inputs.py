@@ -77,7 +77,8 @@ def check_text(value: str | None, *, multiline: bool = False, max_length: int | 
     return value
 
 
-NAME_MARKS = frozenset(" .,'-()")  # between the letters of a person's name: H. Siti Nur'aini, S.Kom.
+# between the letters of a person's name: H. Siti Nur'aini, S.Kom.; \u2019 is a phone's apostrophe
+NAME_MARKS = frozenset(" .,'-()\u2019")
 
 
 def not_latin(text: str, marks: frozenset = NAME_MARKS) -> str | None:

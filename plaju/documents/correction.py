@@ -11,7 +11,7 @@ from ..database import lock_row
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..inputs import edit_distance, name_skeleton
+from ..inputs import edit_distance, name_skeleton, person_name_fault
 from ..timeutil import today_wib
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from ..workflow.engine import stale_page
@@ -53,7 +53,7 @@ def submits(actions) -> bool:
 def name_fault(name: str) -> str | None:
     if not 2 <= len(name) <= 120:
         return _("The name must be 2 to 120 characters long.")
-    return None
+    return person_name_fault(name)  # other letters that read as Latin ones: no typo rule sees them
 
 
 class CorrectionRefused(Invalid):

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from ..extensions import db
 from ..forms import PlajuForm
 from ..i18n import lazy_gettext as _l
-from ..inputs import InputRefused, digits_only
+from ..inputs import InputRefused, digits_only, person_name_fault
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_msisdn
 from ..once import OnceForm
@@ -31,6 +31,12 @@ def _email(_form, field):
         raise ValidationError(str(refused.message)) from None
 
 
+def _person_name(_form, field):
+    fault = person_name_fault(" ".join((field.data or "").split()))
+    if fault:  # a name in other letters that read as Latin ones would pass every later check unseen
+        raise ValidationError(fault)
+
+
 def _nik(form, field):
     """The applicant's NIK, from Palembang unless the chosen type also serves other regions."""
     chosen = form.type_id.data
@@ -49,7 +55,7 @@ class IntakeForm(OnceForm):
                                                                 "maxlength": 24})
     name = StringField(_l("Full name"), validators=[
         DataRequired(_l("Enter the citizen's name as on the KTP.")),
-        Length(min=2, max=120, message=_l("The name must be 2 to 120 characters long."))])
+        Length(min=2, max=120, message=_l("The name must be 2 to 120 characters long.")), _person_name])
     phone = StringField(_l("Phone / WhatsApp"), validators=[Optional(), _phone],
                         render_kw={"inputmode": "tel", "autocomplete": "off", "maxlength": 24})
     email = StringField(_l("E-mail"), validators=[Optional(), _email],

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..i18n import date_text
 from ..i18n import lazy_gettext as _l
+from ..inputs import person_name_fault
 from .nik import InvalidNIK, mask_nik, validate_nik
 
 # Perpres 96/2018 Pasal 33: a birth is reported within 60 days
@@ -91,7 +92,7 @@ def choices(kind: str) -> dict:
     return {"relation": PARENTS if kind == "birth" else RELATIONS, "sex": SEXES}
 
 
-def _text(raw, field, message, required=True, length_message=None) -> str:
+def _text(raw, field, message, required=True, length_message=None, person=False) -> str:
     value = " ".join(str(raw or "").split())
     if not value:
         if required:
@@ -100,7 +101,15 @@ def _text(raw, field, message, required=True, length_message=None) -> str:
     if len(value) < 2 or len(value) > NAME_MAX:
         raise SubjectRefused(length_message or _l("A name must be 2 to %(max)s characters long.", max=NAME_MAX),
                              field)
+    fault = person_name_fault(value) if person else None
+    if fault:  # a Cyrillic "Аɡսѕ" read as "Agus" on the letter, and no typo rule could see its letters
+        raise SubjectRefused(fault, field)
     return value
+
+
+def _person(raw, field, message, **kwargs) -> str:
+    """A person's name: Latin letters (with accents), digits and name marks (inputs.person_name_fault)."""
+    return _text(raw, field, message, person=True, **kwargs)
 
 
 def _date(raw, field, label, today) -> date:
@@ -153,13 +162,14 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                           empty=_l("Enter the NIK of the person the letter is for."))
         if nik is not None and nik.value == applicant_nik:
             faults.add(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."), "s_nik")
-        name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the name of the person the letter is about."))
+        name = faults.take(_person, raw.get("s_name"), "s_name",
+                           _l("Enter the name of the person the letter is about."))
         relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
                                _l("Choose how the applicant is related to this person."))
         faults.raise_any()
         return {"same": False, "nik": nik.value, "name": name, "relation": relation}
     if kind == "birth":
-        name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the baby's name."))
+        name = faults.take(_person, raw.get("s_name"), "s_name", _l("Enter the baby's name."))
         sex = faults.take(_choice, raw.get("s_sex"), "s_sex", SEXES, _l("Choose the baby's sex."))
         place = faults.take(_text, raw.get("s_place"), "s_place", _l("Enter the place of birth."))
         born = faults.take(_date, raw.get("s_date"), "s_date", _l("baby's date of birth"), today)
@@ -181,7 +191,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                           empty=_l("Enter the NIK of the deceased."))
         if nik is not None and nik.value == applicant_nik:
             faults.add(_l("This is the applicant's own NIK; enter the NIK of the deceased."), "s_nik")
-        name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the name of the deceased."))
+        name = faults.take(_person, raw.get("s_name"), "s_name", _l("Enter the name of the deceased."))
         died = faults.take(_date, raw.get("s_date"), "s_date", _l("date of death"), today)
         if nik is not None and died is not None and died < nik.birth_date:
             faults.add(_l("The date of death is before the date of birth in the deceased's NIK."), "s_date")
@@ -226,7 +236,7 @@ def _heirs(raw: dict, today: date, deceased_nik: str, faults: _Faults) -> list[d
 
 
 def _heir(number: int, field: str, name, nik, relation, today: date, deceased_nik: str, seen: set) -> dict:
-    heir_name = _text(name, field, _l("Heir %(n)s: enter the name.", n=number))
+    heir_name = _person(name, field, _l("Heir %(n)s: enter the name.", n=number))
     if not str(nik or "").strip():  # not nik.py's "the citizen's NIK": this is the heir's
         raise SubjectRefused(_l("Heir %(n)s: enter the NIK.", n=number), field)
     try:

@@ -369,6 +369,9 @@ def test_a_name_is_corrected_as_a_typo_not_replaced_by_another_persons(client, l
     step = correct("Agus Saputra", fresh(db, req).version)
     assert step.status_code == 422 and 'data-testid="fix-name-error"' in step.text and "Marsudi Natsir" in step.text
     assert correct("Marsudi Natsir, Agus Salim", fresh(db, req).version).status_code == 422  # nothing hides
+    # letters of other scripts read as Latin ones, and no typo rule could see them ("Agus" in Cyrillic)
+    other_script = correct("\u0410\u0261\u057d\u0455 Natsir", fresh(db, req).version)
+    assert other_script.status_code == 422 and "huruf Latin" in other_script.text
     assert fresh(db, req).name == "Marsudi Natsir Agus"
 
 
