@@ -30,17 +30,45 @@ from .nip import InvalidNIP, validate_asn_number
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 USER_FIELDS = ("username", "full_name", "nip", "position", "email", "unit_id", "supervisor_id", "active")
-# a position that names an office or a head ("Camat Plaju", "Kepala Kec. Plaju", "Kasie Pelayanan", "Ka. Seksi",
-# "Kasubbag Umum", "Plh. Camat"; not "Staf Kecamatan"), read without accents and with digits and marks as spaces
-# ("Camat1 Plaju"), and "Camat..." however it goes on ("CamatPlaju")
-OFFICE_WORDS = re.compile(r"\b(kasie?|kasubb?ag|kasubb?id|ka|kepala|sekretaris|plh|plt|lurah|seklur)\b"
-                          r"|\b(camat|sekcam)")
+# a position (or a name) that names an office or a head: "Camat Plaju", "Kepala Kec. Plaju", "Kasie Pelayanan",
+# "KasiPelayanan", "Ka. Seksi", "Kasubsi", "Kaur Umum", "Kabag", "Sek. Kec.", "Plh. Camat", "PltCamat"; not "Staf
+# Kecamatan", "Kasir" or "Pengelola Kepegawaian". Read without accents, digits and marks as spaces ("Camat1"),
+# letters spaced out joined again ("K a s i"); the stems match however the word goes on
+OFFICE_WORDS = re.compile(r"\b(?:camat|sekcam|kasi(?![rh])|kasubsi|kasubb?ag|kasubb?id|kaur|kabag|kabid|kepala|"
+                          r"sekretaris|plh|plt|lurah|seklur)|\b(?:ka|kep|sek|sekr)\b")
 OFFICE_ROLES = rules.PRINCIPAL_ROLES | {"admin"}
 
 
-def names_an_office(position: str) -> bool:
-    plain = "".join(c for c in unicodedata.normalize("NFKD", position) if not unicodedata.combining(c))
-    return bool(OFFICE_WORDS.search(re.sub(r"[^a-z]+", " ", plain.lower())))
+def _plain_words(text: str) -> str:
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    plain = re.sub(r"[^a-z]+", " ", plain.lower())
+    return re.sub(r"\b([a-z]) (?=[a-z]\b)", r"\1", plain)  # "k a s i" -> "kasi"
+
+
+def names_an_office(text: str) -> bool:
+    return bool(OFFICE_WORDS.search(_plain_words(text)))
+
+
+def reads_like(name: str, holder: str) -> bool:
+    """Whether `name` reads as the person `holder` in a list or the log: a letter or two apart, or the same
+    words give or take their order, an initial for a word ("G. Mardhiyah", "Galuh M.") or a degree added
+    ("Galuh Mardhiyah SSos")."""
+    if edit_distance(name_skeleton(name), name_skeleton(holder)) <= 2:
+        return True
+
+    def core(text):  # the name without titles before it, what follows a comma, or brackets
+        base = re.sub(r"\([^)]*\)?", " ", text.split(",")[0]).split()
+        while len(base) > 1 and base[0].endswith("."):
+            base.pop(0)
+        return _plain_words(" ".join(base)).split()
+
+    def same(a, b):
+        return a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b)) or (
+            min(len(a), len(b)) >= 4 and edit_distance(a, b) <= 1)
+    theirs, words, every = core(holder), core(name), _plain_words(name).split()
+    if not theirs or not words:
+        return False
+    return all(any(same(h, w) for w in every) for h in theirs) or all(any(same(w, h) for h in theirs) for w in words)
 
 
 class PeopleError(ValueError):
@@ -220,13 +248,16 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         if twin and not (nip and twin.nip):
             faults["full_name"] = _("The account %(name)s already has this name. Record both people's NIP, so "
                                     "the lists and the log tell them apart.", name=twin.username)
+        elif renamed and not rules.is_admin(actor) and names_an_office(full_name):
+            faults["full_name"] = _("A name cannot name an office (Camat, Kasi, Plh...): the log writes the "
+                                    "position beside the name.")
         elif renamed and not rules.is_admin(actor):
-            # HR renamed an ASN to the Camat's name, or one letter short of it: every list and the log then
+            # HR renamed an ASN to the Camat's name, or one that reads like it: every list and the log then
             # read as the Camat
             holder = next((other for other in db.session.execute(
                 select(User.username, User.full_name).join(UserRole, UserRole.user_id == User.id)
                 .where(UserRole.role.in_(OFFICE_ROLES), User.id != (user.id if user else 0)))
-                if edit_distance(name_skeleton(other.full_name), skeleton) <= 2), None)
+                if reads_like(full_name, other.full_name)), None)
             if holder:
                 faults["full_name"] = _("%(name)s holds an office and has this name or one that reads like it: "
                                         "only the administrator gives it to another account.", name=holder.username)
