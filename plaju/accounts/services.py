@@ -70,6 +70,11 @@ def authenticate(username: str, password: str) -> User:
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
         raise _refused("auth.login", "unknown_user", generic, actor_name=name[:120])
+    # while wrong confirmations lock the account (accounts.confirmations, reached only from inside a session),
+    # the sign-in form is no way around it: the password is not checked here either
+    locked = confirmations.locked_until(user)
+    if locked:
+        raise _refused("auth.login", "confirmations_locked", locked, actor=user)
     if not user.check_password(password):
         raise _refused("auth.login", "wrong_password", generic, actor=user)
     if not user.active:

@@ -201,6 +201,12 @@ def _who(event, users, kinds, memo: dict | None = None) -> str:
     # as they were when they acted (kept in the event since migration 0034), else as the account is now
     was = _acted_as(event)
     actor = users.get(event.actor_id)
+    if event.actor_id is None and event.actor_name and event.action.startswith("auth."):
+        # a username typed at the sign-in form, not a person: "Galuh Mardhiyah (Camat Plaju)" read as the Camat
+        name = _("someone who typed the username “%(name)s”", name=event.actor_name)
+        if memo is not None:
+            memo[key] = name
+        return name
     name = was.get("name") or (actor.full_name if actor else event.actor_name) or _("The system")
     position = was.get("position") if was else (actor.position if actor is not None else "")
     if position:

@@ -40,6 +40,29 @@ def test_bad_credentials_give_a_message_no_session_and_an_audit_event(client, lo
     page = client.get("/audit/", query_string={"outcome": "refused", "logins": "1"}).text
     assert f"Sebab: {cause}" in page.replace("<strong>", "").replace("</strong>", "") or cause in page
     assert "wrong password" not in page and "unknown user" not in page
+    if code == "unknown_user":  # a typed username is not a person: it never reads as "Name (Position)"
+        assert "seseorang yang mengetik nama pengguna “tidakada”" in page
+
+
+def test_a_username_typed_as_the_camat_does_not_read_as_him_in_the_log(client, login_as, users, db):
+    client.post("/login", data={"username": "Galuh Mardhiyah (Camat Plaju)", "password": "x"})
+    login_as("hr")
+    page = client.get("/audit/", query_string={"outcome": "refused", "logins": "1"}).text
+    assert "seseorang yang mengetik nama pengguna “galuh mardhiyah (camat plaju)”" in page
+
+
+def test_the_sign_in_form_is_no_way_around_locked_confirmations(app, client, users, db):
+    """Five wrong passwords at /account/password locked confirming; the same held session then guessed at
+    /login instead. While the lock holds, the sign-in does not check the password either."""
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    new = {"new": "Sungai-Musi-Pagi-9", "confirm": "Sungai-Musi-Pagi-9"}
+    for n in range(5):
+        client.post("/account/password", data={"current": f"tebakan-{n}", **new})
+    other = app.test_client()
+    locked = other.post("/login", data={"username": "asn", "password": PASSWORD})
+    assert locked.status_code == 401 and "dikunci sampai" in locked.text
+    assert other.get("/").status_code == 302
+    assert _last_event(db).changes_dict["cause"][1] == "terlalu banyak kata sandi salah: konfirmasi dikunci"
 
 
 def test_disabled_user_cannot_sign_in(client, users, db):
