@@ -4,7 +4,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 
 from . import config as config_module
 from .database import configure_engine
@@ -77,6 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
     @app.before_request
     def _request_start():
         g.csp_nonce = None
+        if request.method == "POST":  # what was flashed before: audit.trace_refused_form reads the new ones
+            g.flashes_before = len(session.get("_flashes", ()))
 
     from .audit.record import trace_refused_form
     app.after_request(trace_refused_form)

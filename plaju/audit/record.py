@@ -4,7 +4,7 @@ import logging
 import re
 import uuid
 
-from flask import g, has_request_context, request
+from flask import g, has_request_context, request, session
 from sqlalchemy import select, text
 
 from ..database import flush_and_insert, is_postgres, plan_once, utcnow, writing
@@ -181,13 +181,21 @@ def trace_forbidden() -> None:
 
 def trace_refused_form(response):
     """Every form refused to a signed-in user leaves a trace: a POST answered 4xx while a form it validated
-    (PlajuForm.validate) has errors, or lacked fields (missing_fields), and no service recorded the refusal.
+    (PlajuForm.validate) has errors, or lacked fields (missing_fields), or one that flashed a "danger" message
+    (a refusal answered by a redirect), when no service recorded the refusal.
     The messages the user read are the reason; anonymous forms (the survey, complaints) are not, so nobody
     outside fills the log."""
-    told = [m for form in g.get("validated_forms", ()) for m in form.fault_messages()]  # (a subclass may add)
-    if g.get("form_missing"):
-        told.append(f"fields not sent: {', '.join(g.form_missing)}")
-    if not told or request.method != "POST" or not 400 <= response.status_code < 500 or g.get("refusal_recorded"):
+    if request.method != "POST" or g.get("refusal_recorded"):
+        return response
+    told = []
+    if 400 <= response.status_code < 500:
+        told = [m for form in g.get("validated_forms", ()) for m in form.fault_messages()]  # (a subclass may add)
+        if g.get("form_missing"):
+            told.append(f"fields not sent: {', '.join(g.form_missing)}")
+    # a refusal answered by a redirect with its reason flashed (a fee that is not a number, a delegation
+    # revoked twice): every "danger" message this request flashed
+    told += [str(m) for category, m in session.get("_flashes", [])[g.get("flashes_before", 0):] if category == "danger"]
+    if not told:
         return response
     from flask_login import current_user
 

@@ -272,7 +272,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
     # The transaction the page read in goes on: on SQLite it holds the write lock since BEGIN IMMEDIATE;
     # on PostgreSQL (READ COMMITTED) the locking SELECT below reads the latest committed row.
     from_state = None
-    ctx = None
+    ctx = action = None
     try:
         step = spec.step_by_trigger.get(trigger)
         if step is None:  # what was asked, kept readable and short for the log: letters, digits and _
@@ -323,8 +323,9 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         _commit_keeping_loaded(session)
     except Refused as refusal:
         session.rollback()
+        # a Plh refused after their authority was found (a wrong password) is recorded as the Plh they acted as
         audit.refused(_audited_as(spec, trigger), error=refusal, actor=actor, subject_type=spec.name,
-                      subject_id=entity_id, from_state=from_state)
+                      subject_id=entity_id, from_state=from_state, acting_for=getattr(action, "acting_for", None))
         raise
     except Exception:
         session.rollback()

@@ -458,8 +458,15 @@ def test_a_step_reached_by_their_own_role_and_as_plh_is_offered_as_their_own(db,
 
 def test_the_official_is_told_what_his_plh_did_in_his_name(db, users, make_request, camat_away):
     from plaju.notify.models import Notification
+    from plaju.workflow import Invalid
     doc = make_request("awaiting_signature", name="Ditandatangani Plh")
     sekcam = db.session.get(User, users["sekcam"].id)
+    # a wrong password as Plh is recorded as the Plh's act, not as the Sekcam's own
+    with pytest.raises(Invalid):
+        fire(db.session.get(DocumentRequest, doc.id), "sign", sekcam, expected_version=doc.version, password="x")
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.sign")).one()
+    assert (refused.outcome, refused.acting_for_id) == ("refused", users["camat"].id)
+    db.session.rollback()
     fire(db.session.get(DocumentRequest, doc.id), "sign", sekcam, expected_version=doc.version, password=PASSWORD)
     told = db.session.execute(select(Notification.subject, Notification.body).where(
         Notification.user_id == users["camat"].id, Notification.subject_id == doc.id)).all()

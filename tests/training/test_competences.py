@@ -222,6 +222,11 @@ def test_hr_declares_what_a_course_raises_and_whom_it_fits(client, login_as, db,
     assert bad.status_code == 303
     assert competence_service.course_facts([course.id])[0][course.id] == {lead.id: 3}  # unchanged
     assert db.session.query(AuditEvent).filter_by(action="training_course.targets", outcome="refused").count() == 1
+    # a fee that is not a number is refused before the service, answered by a redirect: in the log all the same
+    assert client.post(f"/training/courses/{course.id}/competences", data={"fee": "abc"}).status_code == 303
+    assert db.session.get(Course, course.id).fee == 1_500_000
+    trace = db.session.query(AuditEvent).filter_by(action="input.refused").one()
+    assert "angka saja" in trace.comment and f"/training/courses/{course.id}/competences" in trace.comment
     assert course.id not in [c.id for c in competence_service.recommended(users["clerk"])]
     login_as("asn")
     assert client.post(f"/training/courses/{course.id}/competences", data={}).status_code == 403
