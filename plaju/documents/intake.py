@@ -142,13 +142,16 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     faults, subject_data = intake_faults(doc_type, checked.value, subject or {}, ticked, purpose, address, married,
                                          intake_day)
     if faults:  # every fault in one answer: the clerk chooses the scans again after each refusal
+        twin = None if confirm_duplicate else twin_fault(checked.value, doc_type, received_at or utcnow())
+        if twin is not None:  # the double registration's warning too, not only once the rest is right
+            faults = {"duplicate": twin.message, **faults}
         field, message = next(iter(faults.items()))
-        raise IntakeRefused(message, field, faults)
+        raise IntakeRefused(message, field, faults, twin_id=twin.twin_id if twin else None)
     if married and doc_type.min_age:  # the clerk's statement that let a younger applicant in, kept with it
         subject_data = {**subject_data, "married": True}
     try:
         token = once.claim(actor, once_token) if once_token is not None else None
-        if not confirm_duplicate:
+        if not confirm_duplicate:  # after the form's token: the same form sent twice finds the first request
             _refuse_a_twin(checked.value, doc_type, received_at or utcnow())
         with uploads.stored(files) as stored:
             now = received_at or utcnow()
@@ -223,9 +226,22 @@ def open_duplicate(nik: str, doc_type: DocumentType) -> DocumentRequest | None:
         DocumentRequest.state.in_(OPEN_STATES)).order_by(DocumentRequest.id).limit(1)).first()
 
 
-def _refuse_a_twin(nik: str, doc_type: DocumentType, now) -> None:
+def twin_fault(nik: str | None, doc_type: DocumentType, now) -> IntakeRefused | None:
     """A second request of this NIK and type is taken in only once the clerk confirms it: the open one, or
-    one handed over in the last RECENT_DAYS, is named with a link (IntakeRefused.twin_id)."""
+    one handed over in the last RECENT_DAYS, is named with a link (IntakeRefused.twin_id). None for a NIK
+    that is not valid (its own field says so)."""
+    try:
+        nik = validate_nik(nik, local=not doc_type.other_regions).value
+    except ValueError:
+        return None
+    try:
+        _refuse_a_twin(nik, doc_type, now)
+    except IntakeRefused as twin:
+        return twin
+    return None
+
+
+def _refuse_a_twin(nik: str, doc_type: DocumentType, now) -> None:
     twin = open_duplicate(nik, doc_type)
     if twin is not None:
         message = _("This citizen already has an open request for %(type)s (%(code)s, received %(date)s). Tick "

@@ -31,6 +31,7 @@ from .intake import (  # noqa: F401
     new_tracking_code,
     open_duplicate,
     purpose_fault,
+    twin_fault,
 )
 from .models import DocumentRequest, DocumentType, normalise_code  # noqa: F401  (the area's one entry)
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW

@@ -150,6 +150,9 @@ def new():
                 " ".join(request.form.get("purpose", "").split()), " ".join(request.form.get("address", "").split()),
                 bool(request.form.get("married")), today_wib())
             errors.update(faults)
+            twin = None if form.confirm_duplicate.data else svc.twin_fault(form.nik.data, chosen, utcnow())
+            if twin is not None:
+                errors["duplicate"], twin_id = str(twin.message), twin.twin_id
             _file_fault(form, errors)
         if errors or form.errors:
             _audit_refused_intake(form, errors)
@@ -159,7 +162,22 @@ def new():
     return render_page_or_block("documents/new.html", "checklist" if request.args.get("part") == "checklist"
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
                                 errors=errors, twin_id=twin_id, max_mb=uploads.max_bytes() // (1024 * 1024),
+                                first_fault=first_fault,
                                 messages_on=phone_channel() is not None, **_subject_context(request.form)), status
+
+
+# the intake form's fields in the order the page shows them: "go to the first one" leads to the top-most
+INTAKE_ORDER = ("duplicate", "nik", "name", "phone", "email", "contact_consent", "kelurahan", "type_id",
+                "requirements", "s_same", "s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation", "s_type",
+                "heirs", "married", "purpose", "address", "attachments", "note")
+
+
+def first_fault(fields) -> str | None:
+    """The faulty field shown highest on the intake page (an heir's row, h_2, sits with the heirs)."""
+    def place(name):
+        key = "heirs" if name.startswith("h_") else name
+        return (INTAKE_ORDER.index(key) if key in INTAKE_ORDER else len(INTAKE_ORDER), name)
+    return min(fields, key=place, default=None)
 
 
 def _file_fault(form, errors: dict) -> None:

@@ -98,6 +98,9 @@ def test_every_faulty_subject_field_is_named_in_one_answer(client, login_as, doc
                            ("s_date", "tidak boleh di masa depan")):
         assert f'data-testid="{field}-error"' in html and message in html, field
     assert "Persyaratan wajib belum lengkap" in html
+    # "go to the first one" leads to the top-most of them: the NIK when it is wrong, else the requirements
+    anchor = re.search(r'href="#([^"]+)"[^>]*data-testid="first-fault"', html).group(1)
+    assert anchor == ("requirements" if nik_ok else "nik") and f'id="{anchor}"' in html
     assert count_rows(db, DocumentRequest) == 0
 
 

@@ -115,6 +115,13 @@ def test_a_second_open_request_for_the_same_nik_and_type_needs_confirmation(clie
     assert f'href="/documents/{first_id}"' in warned.text.split('data-testid="twin-link"')[0].rsplit("<a", 1)[1]
     assert "konfirmasi peringatan di bawah" in warned.text
     assert _count(db, DocumentRequest) == 1
+    # with other faults too, the warning comes in the same answer, not after they are put right (the scans
+    # chosen again a second time)
+    both = client.post("/documents/new", data=intake(nik=nik, requirements=[]))
+    assert both.status_code == 422 and "sudah memiliki permohonan" in both.text
+    assert "Persyaratan wajib belum lengkap" in both.text
+    form_too = client.post("/documents/new", data=intake(nik=nik, kelurahan=""))  # the form's own fault as well
+    assert form_too.status_code == 422 and "sudah memiliki permohonan" in form_too.text
     # another type for the same citizen is no double registration
     kk = doc_types["sktm"]
     other = intake(nik=nik, type_id=str(kk.id), requirements=[str(r.id) for r in kk.requirements])
