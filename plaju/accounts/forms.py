@@ -7,7 +7,8 @@ from ..i18n import lazy_gettext as _l
 
 class LoginForm(PlajuForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username."))])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class PasswordForm(PlajuForm):
