@@ -122,10 +122,13 @@ def _training_events(people, rng, start: date, stop: datetime, holidays):
                        created + timedelta(days=5, hours=m)]
             done = _office_moment(ends_on + timedelta(days=1), rng)
             verified = _office_moment(ends_on + timedelta(days=rng.randint(5, 20)), rng)
+            # the Camat approving as supervisor signs off in the same step (the engine chains `then`)
             steps = [("request", username), ("approve", boss), ("sign_off", "camat"),
                      ("complete", username), ("verify", "kepegawaian")]
-            for position, ((trigger, actor), moment) in enumerate(
-                    zip(steps, [*moments, done, verified], strict=True), start=1):
+            times = [*moments, done, verified]
+            if boss == "camat":
+                del steps[2], times[2]
+            for position, ((trigger, actor), moment) in enumerate(zip(steps, times, strict=True), start=1):
                 if moment < stop:
                     events.append((moment, ("enrolment", n, username), position, (trigger, actor)))
     return events
