@@ -55,29 +55,31 @@ def record(request, ctx) -> DocumentHandover:
         if scan_refused:
             raise Invalid(f"{scan_refused} {_l('The document was not handed over.')}", code="handover")
     elif who == "other":
-        # every fault at once: the clerk with the collector at the counter corrects the form in one go
-        faults = []
+        # every fault at once, each beside its field: the clerk with the collector at the counter corrects
+        # the form in one go
+        faults = {}
         name = _clean(fields.get("name"))
         if not 2 <= len(name) <= 120:
-            faults.append(_l("Enter the name of the person collecting the document (2 to 120 characters)."))
+            faults["f_name"] = _l("Enter the name of the person collecting the document (2 to 120 characters).")
         relation = fields.get("relation") or ""
         if relation not in RELATIONS:
-            faults.append(_l("Choose how the person collecting is related to the applicant."))
+            faults["f_relation"] = _l("Choose how the person collecting is related to the applicant.")
         try:
             number = _id_number(id_kind, fields.get("id_number"))
             if id_kind == "ktp" and number == request.nik:
-                faults.append(_l("This is the applicant's own KTP-el: choose \"the applicant\" instead."))
+                faults["f_id_number"] = _l("This is the applicant's own KTP-el: choose \"the applicant\" instead.")
         except Invalid as fault:
-            faults.append(fault.message)
+            faults["f_id_number"] = fault.message
         attorney = bool(fields.get("attorney")) or evidence is not None
         if scan_refused:
-            faults.append(scan_refused)
+            faults["evidence"] = scan_refused
         elif not attorney:
-            faults.append(_l("Someone other than the applicant needs a power of attorney (surat kuasa) signed "
-                             "by the applicant: tick that you checked it, or upload its scan."))
+            faults["f_attorney"] = _l("Someone other than the applicant needs a power of attorney (surat kuasa) "
+                                      "signed by the applicant: tick that you checked it, or upload its scan.")
         if faults:
-            raise Invalid(" ".join(str(f) for f in faults) + " " + str(_l("The document was not handed over.")),
-                          code="handover")
+            told = " ".join(str(f) for f in faults.values())
+            raise Invalid(f"{told} {_l('The document was not handed over.')}", code="handover",
+                          faults={field: str(message) for field, message in faults.items()})
     else:
         raise Invalid(_l("Choose who collects the document."), code="handover")
     attachment = None

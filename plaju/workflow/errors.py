@@ -5,10 +5,11 @@ class Refused(Exception):
     status = 403
     alarming = True
 
-    def __init__(self, message, *, code: str = "refused"):
+    def __init__(self, message, *, code: str = "refused", faults: dict | None = None):
         super().__init__(str(message))
         self.message = message
         self.code = code
+        self.faults = faults or {}  # field -> message, for the step's form to mark each faulty field
 
 
 class NotAllowed(Refused):

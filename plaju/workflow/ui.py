@@ -191,7 +191,7 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             service(entity, trigger_name, actor, form)
         except Refused as refusal:
             _discard(form)
-            return render(reload(url_args), refusal.status,
+            return render(reload(url_args), refusal.status, step_faults=refusal.faults,
                           error=refusal_text(refusal, request.form.get("comment")))
         except Exception:
             _discard(form)

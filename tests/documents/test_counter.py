@@ -339,6 +339,11 @@ def test_someone_else_without_a_power_of_attorney_does_not_get_the_document(clie
     for words in ("Isikan nama orang", "Pilih hubungan", "NIK hanya boleh berisi angka", "harus membawa surat kuasa",
                   "Dokumen belum diserahkan"):
         assert words in page, words
+    # and each beside its field, marked: the clerk need not match sentences to fields
+    for field, words in (("f_name", "Isikan nama orang"), ("f_relation", "Pilih hubungan"),
+                         ("f_id_number", "NIK hanya boleh berisi angka"), ("f_attorney", "surat kuasa")):
+        assert words in page.split(f'data-testid="{field}-error">')[1].split("</div>")[0], field
+    assert page.count("is-invalid") >= 4
 
 
 @pytest.mark.parametrize("fields,message", [
