@@ -360,6 +360,9 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     if ends_on < today_wib():
         raise PeopleError(_("This period is already over: a stand-in is recorded for today or later days."),
                           "ends_on")
+    if starts_on < today_wib():  # a back-dated appointment would become the basis the log reads for past acts
+        raise PeopleError(_("A stand-in acts from the day it is recorded: start on %(today)s or later. What was "
+                            "done before was done without it.", today=date_text(today_wib())), "starts_on")
     if ends_on > months_later(starts_on, MAX_DELEGATION_MONTHS):
         raise PeopleError(_("A Plh or Plt serves at most %(n)s months (SE Kepala BKN 1/SE/I/2021), here until "
                             "%(last)s. An extension is a new surat perintah, recorded when it is signed.",
@@ -373,6 +376,30 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
                             "appointment first, or choose days outside it.", who=clash.delegate.full_name,
                             kind=clash.kind.capitalize(), whom=principal.full_name,
                             start=date_text(clash.starts_on), end=date_text(clash.ends_on)), "starts_on")
+    # one person holds one office's authority at a time: not a stand-in who is away himself, not two
+    # officials' at once, not an official who is away while standing in (Kasi A Plh of Kasi B, B Plh of A,
+    # and A Plh Sekcam and Plh Camat, all on the same days)
+    def overlapping(*where):
+        return db.session.scalars(select(Delegation).where(
+            Delegation.revoked.is_(False), Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on,
+            *where).order_by(Delegation.starts_on)).first()
+    away = overlapping(Delegation.principal_id == delegate.id)
+    if away is not None:
+        raise PeopleError(_("%(who)s is away from %(start)s to %(end)s (%(kind)s: %(plh)s): an official who is away "
+                            "stands in for nobody.", who=delegate.full_name, start=date_text(away.starts_on),
+                            end=date_text(away.ends_on), kind=away.kind.capitalize(), plh=away.delegate.full_name),
+                          "delegate_id")
+    busy = overlapping(Delegation.delegate_id == delegate.id)
+    if busy is not None:
+        raise PeopleError(_("%(who)s already stands in for %(whom)s from %(start)s to %(end)s: one person holds one "
+                            "official's authority at a time.", who=delegate.full_name, whom=busy.principal.full_name,
+                            start=date_text(busy.starts_on), end=date_text(busy.ends_on)), "delegate_id")
+    standing_in = overlapping(Delegation.delegate_id == principal.id)
+    if standing_in is not None:
+        raise PeopleError(_("%(who)s stands in for %(whom)s from %(start)s to %(end)s: revoke that appointment "
+                            "first.", who=principal.full_name, whom=standing_in.principal.full_name,
+                            start=date_text(standing_in.starts_on), end=date_text(standing_in.ends_on)),
+                          "principal_id")
     order_number = (order_number or "").strip()
     if not order_number:
         raise PeopleError(_("Fill in the number of the surat perintah."), "order_number")

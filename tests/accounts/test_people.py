@@ -1,5 +1,5 @@
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -333,7 +333,7 @@ def test_an_incomplete_edit_is_refused_and_changes_nothing(client, login_as, use
 
 
 def _delegation(principal, delegate, kind="plh", **overrides):
-    today = date.today()
+    today = today_wib()  # the office's day: from 17.00 UTC the machine's date is a day behind
     data = {"principal_id": principal.id, "delegate_id": delegate.id, "kind": kind,
             "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=3)).isoformat(),
             "order_number": "800/123/SP/2026", "order_date": today.isoformat(), "note": "Dinas luar",
@@ -442,9 +442,28 @@ def test_the_stand_in_must_hold_the_sekcam_or_kasi_role(client, login_as, users,
     assert [_rule(e) for e in _refusals(db, "delegation.create")] == ["delegate_must_be_sekcam_or_kasi"]
 
 
+def test_one_person_holds_one_official_s_authority_at_a_time(client, login_as, users, db):
+    """The Kasi was Plh of Kasi 2 while Kasi 2 was his Plh, and Plh Sekcam and Plh Camat too, all on the
+    same days; while his own Plh was in force he signed off an enrolment as Plh Camat."""
+    login_as("admin")
+    kasi, kasi2 = users["kasi"], users["kasi2"]
+
+    def record(principal, delegate):
+        return client.post("/people/delegations", data=_delegation(principal, delegate))
+    assert record(kasi, kasi2).status_code == 302  # Kasi is away; Kasi 2 stands in
+    for principal, delegate, words in (
+            (kasi2, kasi, "berhalangan"),  # the one who is away stands in for nobody
+            (users["sekcam"], kasi, "berhalangan"),
+            (users["camat"], kasi2, "sudah menjadi pelaksana"),  # Kasi 2 holds one official's authority already
+            (kasi2, users["sekcam"], "menjadi pelaksana bagi")):  # Kasi 2, standing in, cannot be away meanwhile
+        refused = record(principal, delegate)
+        assert refused.status_code == 422 and words in refused.text, (principal.username, delegate.username)
+    assert db.session.scalar(select(func.count()).select_from(Delegation)) == 1
+
+
 def test_delegation_ending_before_it_starts_is_refused(client, login_as, users, db):
     login_as("camat")
-    today = date.today()
+    today = today_wib()
     response = client.post("/people/delegations", data=_delegation(
         users["camat"], users["sekcam"], ends_on=(today - timedelta(days=1)).isoformat()))
     assert response.status_code == 422
@@ -515,8 +534,9 @@ def test_a_delegation_is_at_most_three_months_and_its_order_signed_before_it_sta
         ({"ends_on": (today + timedelta(days=100)).isoformat()}, "paling lama 3 bulan"),
         ({"order_date": (today + timedelta(days=1)).isoformat(), "starts_on": (today + timedelta(days=5)).isoformat(),
           "ends_on": (today + timedelta(days=8)).isoformat()}, "hari yang belum tiba"),
-        ({"order_date": (today - timedelta(days=1)).isoformat(), "starts_on": (today - timedelta(days=3)).isoformat()},
-         "setelah hari pertama"),
+        # back-dated, it would become the basis the log reads for acts taken before it was recorded
+        ({"order_date": (today - timedelta(days=40)).isoformat(),
+          "starts_on": (today - timedelta(days=30)).isoformat()}, "bertindak sejak hari dicatat"),
         # a year far away was a 500 (no date three months after 1 Dec 9999) and an order of year 1 was taken
         ({"starts_on": "9999-12-01", "ends_on": "9999-12-02"}, "paling lama setahun"),
         ({"order_date": "0001-01-01"}, "lebih dari setahun sebelum"),
