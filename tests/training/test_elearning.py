@@ -67,6 +67,22 @@ def test_a_course_without_quiz_completes_on_the_last_module(db, users, make_elea
     assert moved.state == "completed"
 
 
+def test_modules_are_finished_in_their_order(db, users, make_elearning, enrol):
+    """Both modules were marked done within a second, the second first, and the course completed unread."""
+    course = make_elearning(modules=2, quiz=False)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    first, second = course.modules
+    with pytest.raises(Invalid) as refused:
+        elearning_service.mark_module_done(enrolment, second, users["asn"])
+    assert first.title in refused.value.message
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.module_done")).one().outcome \
+        == "refused"
+    elearning_service.mark_module_done(db.session.get(Enrolment, enrolment.id), first, users["asn"])
+    moved = elearning_service.mark_module_done(db.session.get(Enrolment, enrolment.id), second, users["asn"])
+    assert moved.state == "completed"
+
+
 def test_the_quiz_address_of_a_course_without_quiz_leads_back_to_the_modules(client, login_as, users,
                                                                             make_elearning, enrol):
     course = make_elearning(modules=1, quiz=False)

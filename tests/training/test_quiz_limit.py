@@ -55,6 +55,11 @@ def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, 
                                                         AuditEvent.outcome == "refused")).one()
     assert "quiz_wait" in event.comment
     assert 'data-testid="quiz-wait"' in client.get(url).text
+    # HR reads the quiz's state; the form to answer it is the ASN's only (its POST refused HR all along)
+    login_as("hr")
+    page = client.get(url)
+    assert page.status_code == 200 and 'data-testid="quiz-form"' not in page.text
+    assert "3 dari 3 percobaan terpakai" in page.text
 
 
 def test_after_the_wait_a_new_series_begins(db, users, make_elearning, enrol):

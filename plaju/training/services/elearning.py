@@ -38,9 +38,15 @@ def mark_module_done(enrolment, module: Module, user) -> Enrolment:
         _check_learner(enrolment, user)
         if module.course_id != enrolment.course_id:
             raise NotAllowed(_("This module belongs to another course."), code="module")
+        done = done_module_ids(enrolment)
+        earlier = next((m for m in enrolment.course.modules if m.id not in done and m.id != module.id
+                        and (m.position, m.id) < (module.position, module.id)), None)
+        if earlier is not None:  # in the course's order: every module was marked done in a second, unread
+            raise Invalid(_("Finish the modules in their order: “%(title)s” comes first.", title=earlier.title),
+                          code="module_order")
     except (Invalid, NotAllowed) as error:
         refuse(error, "enrolment.module_done", user, subject_id=enrolment.id)
-    if module.id not in done_module_ids(enrolment):
+    if module.id not in done:
         db.session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=module.id))
         audit.record("enrolment.module_done", actor=user, subject_type="enrolment", subject_id=enrolment.id,
                      from_state=enrolment.state, to_state=enrolment.state,
