@@ -8,7 +8,7 @@ from flask import g, has_request_context, request
 from flask_babel import get_translations, lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, StopValidation
+from wtforms.validators import Length, NumberRange, StopValidation
 
 from .i18n import lazy_gettext as _l
 from .inputs import TEXT_MAX, InputRefused, check_text, nfc
@@ -69,11 +69,15 @@ def _text_guard(form, field):
 
 
 def _number_guard(form, field):
-    """A whole number or an id is written with the digits 0-9, at most 9 of them: Python's int() also reads
-    "１２", "١٢" and "1_0", and an id of 20 digits overflowed the database's integer (a 500)."""
+    """A whole number or an id is written with the digits 0-9, at most 9 of them (or as many as the field's
+    NumberRange maximum has: a plan's cost reaches Rp 10,000,000,000): Python's int() also reads "１２",
+    "١٢" and "1_0", and an id of 20 digits overflowed the database's integer (a 500)."""
     raw = str((field.raw_data or [""])[0] or "").strip()
-    if raw and not (raw.isascii() and raw.removeprefix("-").isdigit() and len(raw) <= 9):
-        raise StopValidation(_l("Write a whole number with the digits 0-9 (at most 9 of them)."))
+    limit = next((len(str(int(v.max))) for v in field.validators
+                  if isinstance(v, NumberRange) and v.max is not None and v.max >= 10 ** 9), 9)
+    if raw and not (raw.isascii() and raw.removeprefix("-").isdigit() and len(raw) <= limit):
+        field.errors[:] = []  # the one message, not WTForms' "Not a valid integer value." beside it
+        raise StopValidation(_l("Write a whole number with the digits 0-9 (at most %(n)s of them).", n=limit))
 
 
 class _PlajuMeta:

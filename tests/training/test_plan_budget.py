@@ -113,6 +113,23 @@ def test_the_add_item_form_clears_after_each_item(client, login_as, db, users, m
     assert re.search(r'<option selected value="teknis">|<option value="teknis" selected', form)
 
 
+def test_an_item_may_cost_more_than_nine_digits_and_a_word_is_one_fault(client, login_as, db, users,
+                                                                                  make_course):
+    """The form allows up to Rp 10,000,000,000 (a group's whole cost), but every number was cut at nine
+    digits; "abc" was told twice."""
+    plan, _course = _draft(db, users, make_course)
+    login_as("hr")
+
+    def add(cost):
+        return client.post(f"/training/plans/{plan.id}/items", headers={"HX-Request": "true"}, data={
+            "user_id": users["asn"].id, "course_id": 0, "title": "Diklat kepemimpinan", "kind": "teknis",
+            "planned_jp": "8", "quarter": "2", "cost": cost, "funding": "apbd", "form_token": new_token()})
+    word = add("abc")
+    assert word.status_code == 422 and word.text.count("bilangan bulat") == 1
+    assert add("1500000000").status_code == 200
+    assert [i.cost for i in db.session.get(Plan, plan.id).items] == [1_500_000_000]
+
+
 def test_an_amendment_cannot_plan_less_than_was_realised(db, users, make_course, enrol):
     plan, course = _draft(db, users, make_course)
     plans_service.add_item(plan.id, {"user_id": users["asn"].id, "course_id": course.id}, users["hr"])
