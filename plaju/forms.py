@@ -76,7 +76,8 @@ def _number_guard(form, field):
     limit = next((len(str(int(v.max))) for v in field.validators
                   if isinstance(v, NumberRange) and v.max is not None and v.max >= 10 ** 9), 9)
     if raw and not (raw.isascii() and raw.removeprefix("-").isdigit() and len(raw) <= limit):
-        field.errors[:] = []  # the one message, not WTForms' "Not a valid integer value." beside it
+        if not isinstance(field, SelectField):  # a choice keeps "Not a valid choice." before it
+            field.errors[:] = []  # the one message, not WTForms' "Not a valid integer value." beside it
         raise StopValidation(_l("Write a whole number with the digits 0-9 (at most %(n)s of them).", n=limit))
 
 
