@@ -35,6 +35,21 @@ def test_an_asn_exports_their_own_history_with_the_siasn_columns(client, login_a
     assert _events("ok") == 1
 
 
+def test_the_form_an_asn_is_shown_is_the_form_that_downloads(client, login_as, users, make_course, enrol):
+    """Every ASN's download failed with a silent 422: the unit choice, not shown to someone with no unit to
+    choose, was not sent either. Posted as the page sends it, the form downloads."""
+    import re
+    enrol(make_course(title="Pelayanan Prima", jp=24), users["asn"], "verified")
+    login_as("asn")
+    page = client.get("/training/history/").text
+    form = page.split('data-testid="history-export"')[1].split("</form>")[0]
+    sent = dict(re.findall(r'<input[^>]*name="(unit_id|csrf_token)"[^>]*value="([^"]*)"', form))
+    assert "unit_id" in sent
+    sent.update(user_id=users["asn"].id, fmt="csv", preset="siasn")
+    response = client.post("/training/history/", data=sent)
+    assert response.status_code == 200 and "Pelayanan Prima" in response.data.decode("utf-8-sig")
+
+
 def test_someone_else_s_history_is_refused_and_audited(client, login_as, users):
     login_as("asn")
     response = client.post("/training/history/", data={"user_id": users["clerk"].id, "unit_id": 0, "fmt": "csv",
