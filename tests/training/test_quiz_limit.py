@@ -37,6 +37,9 @@ def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, 
         assert response.status_code == 200 and "di bawah nilai lulus" in response.text
     assert 'data-testid="quiz-wait"' in response.text and "WIB" in response.text
     assert 'data-testid="quiz-form"' not in response.text
+    assert "coba sekali lagi" not in response.text  # not "try once more" above the wait
+    learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text  # the way back says it too
+    assert 'data-testid="open-quiz"' not in learn and 'data-testid="quiz-locked"' in learn
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
     assert row.quiz_attempts == 3 and row.quiz_last_attempt_at is not None

@@ -40,7 +40,8 @@ NOT_OPEN_YET = ("requested", "approved")
 def learn(enrolment_id: int):
     enrolment = _learner_enrolment(enrolment_id)
     return render_page_or_block("training/learn.html", "training", enrolment=enrolment,
-                                learning=elearning_service.learning_status(enrolment))
+                                learning=elearning_service.learning_status(enrolment),
+                                locked_until=elearning_service.quiz_locked_until(enrolment))
 
 
 @bp.get("/enrolments/<int:enrolment_id>/modules/<int:module_id>")
