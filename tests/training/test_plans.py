@@ -107,8 +107,9 @@ def test_amendment_is_a_new_draft_signed_off_again(db, users, courses):
     amendment = plans_service.amend(plan.id, users["hr"])
     assert (amendment.state, amendment.revision, amendment.amends_id) == ("draft", 2, plan.id)
     assert len(amendment.items) == len(db.session.get(Plan, plan.id).items)
-    with pytest.raises(Invalid):
-        plans_service.amend(plan.id, users["hr"])  # one amendment at a time
+    with pytest.raises(Invalid) as second:
+        plans_service.amend(plan.id, users["hr"])  # one amendment at a time, and who started it is named
+    assert users["hr"].full_name in second.value.message and "revisi 2" in second.value.message
     plans_service.add_item(amendment.id, {"user_id": users["asn"].id, "course_id": courses[2].id}, users["hr"])
     amendment = fire(db.session.get(Plan, amendment.id), "submit", users["hr"], expected_version=0)
     fire(amendment, "approve", users["camat"], expected_version=1, password=PASSWORD)
@@ -131,3 +132,9 @@ def test_only_hr_drafts_and_only_viewers_see_plans(client, login_as, users):
     assert client.get("/training/plans/").status_code == 403
     login_as("kasi")
     assert client.post("/training/plans/", data={"unit_id": _unit(users), "year": 2026}).status_code == 403
+
+
+def test_realisation_says_over_achievement_as_the_report_does(users):
+    """The plan page showed 22 JP earned of 14 planned as 100%, the competence report as 157%."""
+    row = plan_figures.Realisation(users["asn"], planned=14, earned=22)
+    assert (row.share, row.percent) == (157, 100)  # the text says it; the bar stays within its track

@@ -16,7 +16,13 @@ class Realisation:
 
     @property
     def percent(self) -> int:
-        return min(100, round(100 * self.earned / self.planned)) if self.planned else (100 if self.earned else 0)
+        """The bar's width: at most 100."""
+        return min(100, self.share)
+
+    @property
+    def share(self) -> int:
+        """Earned as a percentage of planned, as the competence report counts it: 22 of 14 JP is 157%."""
+        return round(100 * self.earned / self.planned) if self.planned else (100 if self.earned else 0)
 
 
 def realisation(plan: Plan) -> list[Realisation]:

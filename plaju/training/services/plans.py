@@ -13,6 +13,7 @@ from ...database import lock_row
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
+from ...i18n import wib_text
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, started
 from ..models import FUNDING, JP_TARGET, KINDS, QUARTERS, Course, Enrolment, Plan, PlanItem
@@ -422,8 +423,11 @@ def amend(plan_id: int, actor) -> Plan:
             raise NotAllowed(_("Only HR (Kepegawaian) edits training plans."), code="role")
         if plan.state != "approved" or plan.superseded_by_id:
             raise Invalid(_("Only the current approved plan can be amended."), code="state")
-        if open_amendment(plan):
-            raise Invalid(_("An amendment of this plan is already under way."), code="duplicate")
+        under_way = open_amendment(plan)
+        if under_way is not None:  # two HR at once: the second is told who started it, and when
+            raise Invalid(_("%(name)s started an amendment of this plan (revision %(n)s) at %(time)s: continue "
+                            "that one.", name=under_way.created_by.full_name if under_way.created_by else "?",
+                            n=under_way.revision, time=wib_text(under_way.created_at)), code="duplicate")
         revision = (db.session.scalar(select(func.max(Plan.revision)).where(
             Plan.unit_id == plan.unit_id, Plan.year == plan.year)) or 0) + 1
         new = Plan(unit_id=plan.unit_id, year=plan.year, revision=revision, amends_id=plan.id,
