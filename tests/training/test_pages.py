@@ -328,3 +328,18 @@ def test_a_kasi_asking_the_camat_is_told_it_is_one_decision(client, login_as, us
     response = client.post(f"/training/courses/{make_course().id}/enrol", data={"user_id": users["kasi"].id})
     page = client.get(response.headers["Location"]).text
     assert f"dikirim kepada {users['camat'].full_name}, yang menyetujui sekaligus mengesahkannya" in page
+
+
+def test_the_approvals_tab_is_shown_to_those_who_can_have_something_to_approve(client, login_as, make_course,
+                                                                             enrol, users, camat_away):
+    tab = 'href="/training/approvals"'
+    for who, shown in (("asn", False), ("clerk", False), ("kasi", True), ("hr", True), ("camat", True),
+                       ("sekcam", False)):
+        login_as(who)
+        assert (tab in client.get("/training/me").text) is shown, who
+    # the Plh Camat sees it once a sign-off waits for him; the page itself stays reachable for anyone
+    enrol(make_course(title="Mentoring Rutin", routine=True), users["asn"], state="approved")
+    login_as("sekcam")
+    assert tab in client.get("/training/me").text
+    login_as("asn")
+    assert client.get("/training/approvals").status_code == 200

@@ -178,6 +178,19 @@ def count_awaiting(user, state: str | None = None) -> int:
     return sum(counts.values()) if state is None else counts.get(state, 0)
 
 
+APPROVER_ROLES = ("hr", "camat")  # the roles a training step names (who.py); the rest decide by relation
+
+
+def approves_any(user) -> bool:
+    """Whether the approvals list can ever hold something for this user: a role a step names, a team to
+    decide for, or a row waiting now (a Plh/Plt, a course's organiser or certificate signer). Plain ASN
+    are not shown an empty list they have no part in."""
+    if user.has_role(*APPROVER_ROLES) or has_team(user):
+        return True
+    return db.session.scalar(select(Enrolment.id).where(
+        Enrolment.id.in_(awaiting_ids(user, ENROLMENT_FLOW.name)), Enrolment.user_id != user.id).limit(1)) is not None
+
+
 def team_of(user, offset: int = 0, limit: int | None = None) -> list[User]:
     stmt = (select(User).where(User.supervisor_id == user.id, User.active.is_(True))
             .order_by(User.full_name, User.id).offset(offset))

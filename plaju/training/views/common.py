@@ -10,6 +10,7 @@ from ...i18n import lazy_gettext as _l
 from .. import certificates as _certificates  # noqa: F401  (registers the certificate as a letters subject)
 from .. import demo as _demo  # noqa: F401  (registers the demo seeder)
 from ..models import JP_TARGET, KINDS, METHODS
+from ..services import enrolment as enrolment_service
 from ..services import tally as tally_service
 from ..workflow import ENROLMENT_FLOW, PLAN_FLOW, deadline_passed, seats_left
 from ..workflow.queries import course_over
@@ -39,6 +40,11 @@ def is_hr() -> bool:
 @bp.app_template_global("jp_percent")
 def jp_percent(jp: int) -> int:
     return tally_service.percent(jp)
+
+
+@bp.app_template_global("approves_training")
+def approves_training() -> bool:
+    return enrolment_service.approves_any(actor())
 
 
 @bp.context_processor
