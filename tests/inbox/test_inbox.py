@@ -79,7 +79,8 @@ def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
     page = client.get("/inbox/").text
     # it says how many rows it takes: the Kasi's page lists documents it does not touch
     assert 'data-testid="bulk-all"' in page and "Setujui sekaligus: Pendaftaran pelatihan (1 di halaman ini)" in page
-    assert ">12 JP</label>" in page  # an enrolment's row leads with the JP at stake, not "#15"
+    # an enrolment's row leads with whom the supervisor decides for (not "#15", not the JP)
+    assert f'>{users["asn"].full_name}</label>' in page and "· Pelatihan Arsip · 12 JP" in page
     assert "Tandatangani dan setujui" not in page
     # a step from far down a phone's list comes back scrolled to the top, where its outcome is said
     assert page.count('hx-swap="outerHTML show:#inbox:top"') == page.count('hx-post="/inbox/act"') > 0

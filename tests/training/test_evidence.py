@@ -448,7 +448,7 @@ def test_the_asn_and_hr_are_told_the_jp_credited_not_the_course_s(db, users, mak
     db.session.commit()
     groups, _delegations = inbox(users["hr"])
     [row] = [r for g in groups for r in g.rows if r.entity.id == enrolment.id]
-    assert row.summary["code"] == "1 JP"
+    assert row.summary["name"] == "1 JP"
     done = fire(db.session.get(Enrolment, enrolment.id), "verify", users["hr"], expected_version=enrolment.version)
     assert done.jp_credited == 1
     told = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["asn"].id)).all()

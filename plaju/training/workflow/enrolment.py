@@ -391,8 +391,9 @@ ENROLMENT_FLOW = register(Spec(
     owners=lambda e: {e.user_id},
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
     url=enrolment_url, owner_attr="user_id", kind_label=_l("Training enrolments"),
-    # the row leads with what is at stake for the ASN: the JP the course brings toward their 20 a year
-    summary=lambda e: {"code": f"{e.jp_due} JP", "type": e.course.title, "name": e.user.full_name,
+    # the person leads (the bold part of a row, the name a refusal or a confirmation gives): a supervisor
+    # decides for someone; the JP only qualifies the course
+    summary=lambda e: {"code": e.user.full_name, "type": e.course.title, "name": f"{e.jp_due} JP",
                        "links": _evidence_link(e)},
     prefetch=lambda rows: _prefetch_seats(rows),
 ))
