@@ -210,13 +210,16 @@ def fake_address(doc_type: DocumentType, serial: int) -> str:
             f"RW {pick.randint(1, 12):03d}")
 
 
-def fake_subject(kind: str, fake, rng: random.Random, serial: int, received) -> dict:
-    """Invented subject fields for a demo request of this kind (as the intake form posts them)."""
+def fake_subject(kind: str, fake, rng: random.Random, serial: int, received, applicant_female: bool = False) -> dict:
+    """Invented subject fields for a demo request of this kind (as the intake form posts them); a parent
+    reporting a birth is the father or the mother as the applicant's NIK says."""
     day = received.date() if hasattr(received, "date") else received
     if kind == "birth":
         born = day - timedelta(days=rng.randint(3, 40))
-        return {"s_name": fake.first_name() + " " + fake.last_name(), "s_sex": rng.choice("LP"),
-                "s_place": "Palembang", "s_date": born.isoformat(), "s_relation": rng.choice(["ayah", "ibu"])}
+        data = {"s_name": fake.first_name() + " " + fake.last_name(), "s_sex": rng.choice("LP"),
+                "s_place": "Palembang", "s_date": born.isoformat()}
+        rng.choice(["ayah", "ibu"])  # drawn as before, so the demo's later random choices stay as they were
+        return {**data, "s_relation": "ibu" if applicant_female else "ayah"}
     if kind in ("death", "inheritance"):
         born = date(rng.randint(1935, 1960), rng.randint(1, 12), rng.randint(1, 28))
         died = day - timedelta(days=rng.randint(10, 300))
@@ -291,7 +294,8 @@ def seed_documents() -> None:
                       kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                       ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at,
                       purpose=fake_purpose(doc_type, rng), address=fake_address(doc_type, serial),
-                      subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at)))
+                      subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at),
+                                           female))
         events.append((received_at, serial, 0, intake))
         steps = PATHS[target]
         # steps spread over office hours between intake and now, at most five working hours apart

@@ -50,6 +50,30 @@ RELATIONS = {"suami": _l("Husband"), "istri": _l("Wife"),
              "cucu": _l("Grandchild"), "lainnya": _l("Other relative")}
 
 
+# relations that name a sex, which the NIK also states (women add 40 to the day of birth): a correction
+# turning a husband into a "wife" changes who inherits what, and the clerk's slip of the list shows here
+MALE_RELATIONS, FEMALE_RELATIONS = frozenset({"suami", "ayah"}), frozenset({"istri", "ibu"})
+
+
+def _is_female(nik: str) -> bool | None:
+    """The sex a well-formed NIK states; None when it cannot be read (its own fault is told elsewhere)."""
+    return int(nik[6:8]) > 40 if len(nik) == 16 and nik.isascii() and nik.isdigit() else None
+
+
+def _sex_word(female: bool):
+    return _l("a woman") if female else _l("a man")
+
+
+def relation_sex_fault(relation: str, nik: str, who):
+    """The message when `relation` names the other sex than the NIK of the person it describes, else None.
+    `who` is how the message names that person ("the applicant", "heir 2")."""
+    female = _is_female(nik or "")
+    if female is None or not ((relation in MALE_RELATIONS and female) or (relation in FEMALE_RELATIONS and not female)):
+        return None
+    return _l("By the NIK %(who)s is %(sex)s, which does not fit \"%(relation)s\": check the relation or the NIK.",
+              who=who, sex=_sex_word(female), relation=RELATIONS.get(relation, relation))
+
+
 class SubjectRefused(ValueError):
     """The subject data cannot be accepted; `field` names the form field of the first fault, `faults` holds
     each faulty field's message (field -> message, in the form's order)."""
@@ -166,6 +190,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                            _l("Enter the name of the person the letter is about."))
         relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
                                _l("Choose how the applicant is related to this person."))
+        _applicant_sex(faults, relation, applicant_nik)
         faults.raise_any()
         return {"same": False, "nik": nik.value, "name": name, "relation": relation}
     if kind == "birth":
@@ -179,6 +204,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                           "is handled by Disdukcapil.", days=BIRTH_REPORT_DAYS), "s_date")
         relation = faults.take(_choice, raw.get("s_relation"), "s_relation", PARENTS,
                                _l("Choose whether the applicant is the baby's father or mother."))
+        _applicant_sex(faults, relation, applicant_nik)
         if born is not None and faults.ok("s_date") and applicant_nik:  # none yet when the NIK itself is wrong
             parent = validate_nik(applicant_nik, today=today)
             if parent.birth_date > born - timedelta(days=365 * 10):
@@ -197,6 +223,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
             faults.add(_l("The date of death is before the date of birth in the deceased's NIK."), "s_date")
         relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
                                _l("Choose how the applicant is related to the deceased."))
+        _applicant_sex(faults, relation, applicant_nik)
         heirs = _heirs(raw, today, nik.value if nik else "", faults) if kind == "inheritance" else None
         faults.raise_any()
         data = {"nik": nik.value if nik else "", "name": name, "date": died.isoformat(), "relation": relation}
@@ -212,6 +239,13 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
         faults.raise_any()
         return {"name": name, "type": line}
     raise SubjectRefused(_l("This document type has an unknown subject kind; ask the administrator."), "type_id")
+
+
+def _applicant_sex(faults: _Faults, relation: str | None, applicant_nik: str) -> None:
+    """The relation the applicant states is checked against the sex in the applicant's own NIK."""
+    fault = relation_sex_fault(relation, applicant_nik, _l("the applicant")) if relation else None
+    if fault:
+        faults.add(fault, "s_relation")
 
 
 def _heirs(raw: dict, today: date, deceased_nik: str, faults: _Faults) -> list[dict]:
@@ -250,6 +284,14 @@ def _heir(number: int, field: str, name, nik, relation, today: date, deceased_ni
     seen.add(heir_nik)
     heir_relation = _choice(relation, field, RELATIONS, _l("Heir %(n)s: choose the relation to the deceased.",
                                                             n=number))
+    fault = relation_sex_fault(heir_relation, heir_nik, _l("heir %(n)s", n=number))
+    if fault:
+        raise SubjectRefused(fault, field)
+    # a spouse is of the other sex than the deceased, when the deceased's NIK is known
+    if heir_relation in ("suami", "istri") and _is_female(deceased_nik) is (heir_relation == "istri"):
+        raise SubjectRefused(_l("Heir %(n)s: by the NIK the deceased is %(sex)s, so the spouse cannot be "
+                                "\"%(relation)s\".", n=number, sex=_sex_word(_is_female(deceased_nik)),
+                                relation=RELATIONS[heir_relation]), field)
     return {"name": heir_name, "nik": heir_nik, "relation": heir_relation}
 
 

@@ -184,7 +184,7 @@ def seed_story() -> None:
                         phone=fake.numerify("08%#########"), kelurahan=what["kelurahan"], doc_type=doc_type,
                         ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=moment,
                         purpose=fake_purpose(doc_type, rng), address=fake_address(doc_type, 5000 + key[1]),
-                        subject=fake_subject(doc_type.subject_kind, fake, rng, 5000 + key[1], moment))
+                        subject=fake_subject(doc_type.subject_kind, fake, rng, 5000 + key[1], moment, female))
                 elif key[0] == "doc":
                     req = objects[key]
                     data = {"holidays": holidays}

@@ -15,14 +15,15 @@ from plaju.workflow import started
 _serial = itertools.count(1)
 
 # subject fields as the intake form posts them, per subject kind (invented people)
-def subject_for(kind: str, today: date | None = None) -> dict:
+def subject_for(kind: str, today: date | None = None, female: bool = True) -> dict:
+    """`female`: the applicant's sex by her NIK (a birth is reported by its father or its mother)."""
     from datetime import timedelta
 
     from plaju.timeutil import today_wib
     today = today or today_wib()
     if kind == "birth":
         return {"s_name": "Bayi Permata", "s_sex": "P", "s_place": "Palembang",
-                "s_date": (today - timedelta(days=5)).isoformat(), "s_relation": "ibu"}
+                "s_date": (today - timedelta(days=5)).isoformat(), "s_relation": "ibu" if female else "ayah"}
     if kind in ("death", "inheritance"):
         data = {"s_nik": make_nik(date(1948, 6, 2), False, 4321), "s_name": "Almarhum Hasan",
                 "s_date": (today - timedelta(days=30)).isoformat(), "s_relation": "anak"}
@@ -51,7 +52,8 @@ def make_request(db, users, doc_types):
     def make(state: str = "received", type_code: str = "ktp-baru", name: str = "Siti Aminah", clerk=None,
              received_at=None, **fields) -> DocumentRequest:
         doc_type = doc_types[type_code]
-        req = create_request(actor=clerk or users["clerk"], nik=fields.pop("nik", valid_nik()), name=name,
+        # the default applicant, Siti Aminah, is a woman: her NIK says so (a birth is reported by "ibu")
+        req = create_request(actor=clerk or users["clerk"], nik=fields.pop("nik", valid_nik(female=True)), name=name,
                              phone="081234567890", kelurahan=fields.pop("kelurahan", "Plaju Darat"),
                              doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
                              purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",

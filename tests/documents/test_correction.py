@@ -49,7 +49,8 @@ def test_the_kasi_sees_why_corrects_the_address_and_the_signed_letter_states_it(
     assert saved.status_code == 200 and "Data surat sudah diperbaiki" in saved.text
     row = fresh(db, req)
     assert row.address == "Jl. Pertahanan No. 38 RT 021 RW 007" and row.version == version + 1
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct")).one()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct",
+                                                        AuditEvent.outcome == "ok")).one()
     assert event.actor_id == users["kasi"].id
     assert event.changes_dict == {"address": [address, "Jl. Pertahanan No. 38 RT 021 RW 007"]}
     row = take_action(row, "to_signature", users["kasi"], version=row.version)
@@ -293,7 +294,12 @@ def test_the_heirs_of_a_letter_sent_back_are_corrected_without_a_new_request(cli
               "h_name": [h["name"] for h in heirs], "h_relation": [h["relation"] for h in heirs],
               # what a correction does not change, even when sent: another deceased, other heirs' NIKs
               "s_nik": "1671010101800099", "h_nik": ["1671010101800098"] * len(heirs), "h_keep": ["1", "0"]}
-    changed = "istri" if heirs[-1]["relation"] != "istri" else "anak"
+    changed = "saudara" if heirs[-1]["relation"] != "saudara" else "anak"
+    # a relation naming the other sex than the heir's NIK is a slip, not a correction
+    wrong = dict(fields, h_relation=[h["relation"] for h in heirs[:-1]] + ["istri"])  # Rudi's NIK is a man's
+    refused = client.post(f"/documents/{req.id}/correct", headers=HX, data=wrong)
+    assert refused.status_code == 422 and "Menurut NIK, ahli waris 2 adalah laki-laki" in refused.text
+    assert fresh(db, req).subject["heirs"] == heirs
     fields["h_relation"][len(heirs) - 1] = changed
     response = client.post(f"/documents/{req.id}/correct", headers=HX, data=fields)
     assert response.status_code == 200, response.text[:500]
@@ -302,7 +308,8 @@ def test_the_heirs_of_a_letter_sent_back_are_corrected_without_a_new_request(cli
     assert row.subject["heirs"][-1]["relation"] == changed and row.subject["nik"] == req.subject["nik"]
     assert "letter_subject" in row.corrected_fields
     assert heirs[-1]["name"] in "\n".join(draw(row).content.statements)
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct")).one()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct",
+                                                        AuditEvent.outcome == "ok")).one()
     before, after = event.changes_dict["letter_subject"]
     assert before != after and not any(h["nik"] in after for h in heirs)  # the log shows them masked
     assert after.count("Ahli waris") == 1  # only the heir that changed, not the whole list

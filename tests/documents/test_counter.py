@@ -25,7 +25,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def _intake_of(doc_type, **overrides):
     from plaju.once import new_token
-    data = {"nik": valid_nik(), "name": "Rina Marlina", "phone": "", "kelurahan": "Talang Putri",
+    data = {"nik": valid_nik(female=True), "name": "Rina Marlina", "phone": "", "kelurahan": "Talang Putri",
             "type_id": str(doc_type.id), "requirements": [str(r.id) for r in doc_type.requirements if r.required],
             "note": "", "purpose": "pendaftaran sekolah", "address": "Jl. Sentosa No. 7 RT 003 RW 001",
             "form_token": new_token()}
@@ -59,6 +59,14 @@ def test_each_seeded_type_says_whom_it_is_about_and_cites_its_source(doc_types):
     ("sktm", {"s_same_sent": "1", "s_nik": "", "s_name": "Adik", "s_relation": "saudara"}, "s_nik",
      "Isikan NIK orang yang dimaksud surat."),
     ("akta-mati", {"s_nik": ""}, "s_nik", "Isikan NIK almarhum/almarhumah."),
+    # a relation naming a sex is checked against the NIK of whom it describes
+    ("akta-lahir", {"s_relation": "ayah"}, "s_relation",
+     'Menurut NIK, pemohon adalah perempuan, tidak cocok dengan "Ayah"'),
+    ("sktm", {"s_same_sent": "1", "s_nik": "1671010101900001", "s_name": "Adik", "s_relation": "suami"},
+     "s_relation", 'Menurut NIK, pemohon adalah perempuan, tidak cocok dengan "Suami"'),
+    ("ahli-waris", {"h_relation": ["suami", "anak"]}, "h_0", 'Menurut NIK, ahli waris 1 adalah perempuan'),
+    ("ahli-waris", {"h_relation": ["istri", "suami"]}, "h_1",
+     'Ahli waris 2: menurut NIK, pewaris adalah laki-laki, jadi pasangannya tidak mungkin "Suami"'),
 ])
 def test_missing_or_wrong_subject_fields_are_refused_in_bahasa_and_nothing_is_saved(
         client, login_as, doc_types, db, code, change, field, message):
@@ -188,8 +196,8 @@ def test_an_sktm_for_a_family_member_names_that_person_and_who_asked(client, log
     login_as("clerk")
     sktm = doc_types["sktm"]
     child = make_nik(date(2004, 7, 7), True, 77)
-    data = _intake_of(sktm, name="Bapak Pemohon", s_same_sent="1", s_nik=child, s_name="Anak Yang Dimaksud",
-                      s_relation="ayah")
+    data = _intake_of(sktm, nik=valid_nik(), name="Bapak Pemohon", s_same_sent="1", s_nik=child,
+                      s_name="Anak Yang Dimaksud", s_relation="ayah")
     assert client.post("/documents/new", data=data).status_code == 303
     req = db.session.scalars(select(DocumentRequest)).one()
     assert req.subject == {"same": False, "nik": child, "name": "Anak Yang Dimaksud", "relation": "ayah"}

@@ -272,7 +272,7 @@ def test_random_walks_keep_state_and_audit_trail_in_step(app, db, users, doc_typ
         @initialize(code=st.sampled_from(["sktm", "akta-lahir", "sktm", "kk-baru"]))
         def take_in(self, code):
             doc_type = doc_types[code]
-            self.req = create_request(actor=users["clerk"], nik=valid_nik(), name="Warga Uji", phone="",
+            self.req = create_request(actor=users["clerk"], nik=valid_nik(female=True), name="Warga Uji", phone="",
                                       kelurahan="Komperta", doc_type=doc_type,
                                       ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
                                       address="Jl. Sentosa No. 7 RT 003 RW 001",

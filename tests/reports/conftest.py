@@ -95,7 +95,7 @@ def generate(db, users, rng: random.Random, count: int, now: datetime | None = N
                                  kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                                  ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
                                  address="Jl. Sentosa No. 7 RT 003 RW 001",
-                                 subject=subject_for(doc_type.subject_kind, received.date()))
+                                 subject=subject_for(doc_type.subject_kind, received.date(), female=serial % 2 == 0))
         for trigger, moment in steps:
             data = {"confirmed": trigger == "reject"}  # the Kasi ticks that a rejection is final
             if trigger == "return_to_citizen":
