@@ -21,6 +21,12 @@ CERTIFICATE_GRACE_DAYS = 90  # how long after a course its certificate may be da
 PREVIEW_WIDTH = 900  # pixels of the first page shown to HR
 # the darkest and lightest pixel of a page differ by less than this: nothing is printed on it
 BLANK_CONTRAST = 24
+# A 434-byte PDF can declare a page 2 pt wide and 14,400 pt tall, and a 250 KB PNG 15,000 x 15,000
+# pixels: rendered or decoded as declared, one upload took gigabytes. A page is drawn at most this many
+# times as tall as it is wide, and an image over this many pixels (a 50-megapixel phone photo passes)
+# is refused before it is decoded.
+MAX_ASPECT = 4
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -185,22 +191,35 @@ def first_page(name: str, mime: str, width: int = PREVIEW_WIDTH):
                 if len(pdf) < 1:
                     raise Invalid(_("The PDF has no pages."), code="evidence_unreadable")
                 page = pdf[0]
-                scale = max(width / max(page.get_width(), 1), 0.1)
+                # the width asked for, and never taller than MAX_ASPECT widths, however the page is shaped
+                scale = min(width / max(page.get_width(), 1), width * MAX_ASPECT / max(page.get_height(), 1))
                 image = page.render(scale=scale, grayscale=True).to_pil()
             finally:
                 pdf.close()
         else:
-            with Image.open(path) as opened:
+            with Image.open(path) as opened:  # reads the header only: the size is known before decoding
+                if opened.width * opened.height > MAX_IMAGE_PIXELS:
+                    raise _too_large()
+                opened.draft("L", (width, width * MAX_ASPECT))  # a JPEG decodes at the size it is shown
                 opened.load()
                 image = opened.convert("L")
+                if image.height > image.width * MAX_ASPECT:  # a strip: its top is where a certificate's title is
+                    image = image.crop((0, 0, image.width, image.width * MAX_ASPECT))
                 if image.width > width:
                     image = image.resize((width, max(1, round(image.height * width / image.width))))
     except Invalid:
         raise
-    except (pdfium_error(), UnidentifiedImageError, OSError, ValueError):
+    except Image.DecompressionBombError:  # Pillow's own limit, met when the header is read
+        raise _too_large() from None
+    except (pdfium_error(), UnidentifiedImageError, OSError, ValueError, MemoryError):
         raise Invalid(_("The file cannot be read. Upload the certificate as a PDF, JPG or PNG that opens."),
                       code="evidence_unreadable") from None
     return image.convert("L")
+
+
+def _too_large() -> Invalid:
+    return Invalid(_("The image is too large (over %(max)s megapixels). Scan or photograph the certificate "
+                     "at a lower resolution.", max=MAX_IMAGE_PIXELS // 1_000_000), code="evidence_too_large")
 
 
 def pdfium_error():

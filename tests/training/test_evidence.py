@@ -142,8 +142,22 @@ def test_a_certificate_that_does_not_fit_the_course_is_refused_and_changes_nothi
     assert len(_refused(db, enrolment.id)) == 2  # the service call and the page's post
 
 
+def _declared_png(width: int, height: int) -> bytes:
+    """A tiny PNG whose header declares width x height pixels (a decompression bomb's shape)."""
+    import struct
+    import zlib
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = lambda kind, body: (struct.pack(">I", len(body)) + kind + body  # noqa: E731
+                                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
 @pytest.mark.parametrize("data,code,words", [
     (tiny_pdf(""), "evidence_blank", "kosong"),  # a page with nothing printed on it
+    # 15,000 x 15,000 pixels declared in a few bytes: refused from its header, before anything is decoded
+    (_declared_png(15_000, 15_000), "evidence_too_large", "Gambar terlalu besar (lebih dari 50 megapiksel)"),
+    (_declared_png(9_000, 9_000), "evidence_too_large", "Gambar terlalu besar"),  # under Pillow's own limit
     (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", "evidence_unreadable", "tidak dapat dibaca"),
 ])
 def test_a_blank_or_unreadable_file_is_refused(client, login_as, users, make_course, enrol, db, app, data, code, words):
@@ -152,7 +166,7 @@ def test_a_blank_or_unreadable_file_is_refused(client, login_as, users, make_cou
     before = _files(app)
     login_as("asn")
     form = completion_form(course, enrolment.version)
-    form["evidence"] = pdf_upload("sttpp.pdf", data)
+    form["evidence"] = pdf_upload("sttpp.png" if data.startswith(b"\x89PNG") else "sttpp.pdf", data)
     response = client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=form,
                            content_type="multipart/form-data", headers={"HX-Request": "true"})
     assert response.status_code == 422 and words in response.text, response.text[:300]
@@ -543,3 +557,18 @@ def test_no_day_holds_more_than_12_jp_whatever_else_was_reported(client, login_a
     enrol(course, users["asn"], "verified")
     beside = report("Seminar Bersamaan", "SB/1", 12, day - timedelta(days=3), day - timedelta(days=3))
     assert beside.status_code == 422
+
+
+def test_a_page_declared_thousands_of_points_tall_is_drawn_at_the_preview_s_size(app):
+    """A 434-byte PDF with a page 2 pt wide and 14,400 pt tall: drawn at the preview's width it was
+    6.5 million pixels tall (gigabytes in the renderer). It is drawn no taller than MAX_ASPECT widths."""
+    from plaju.training.evidence import MAX_ASPECT, PREVIEW_WIDTH, first_page
+    text = b"BT /F1 16 Tf 20 70 Td (Modul Kecamatan Plaju) Tj ET"
+    pdf = (tiny_pdf().replace(b"/MediaBox[0 0 360 144]", b"/MediaBox[0 0 2 14400]")
+           .replace(text, b"0 g 0 0 2 7200 re f".ljust(len(text))))  # same length: the offsets stay right
+    with app.app_context():
+        folder = Path(app.config["UPLOAD_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "tall.pdf").write_bytes(pdf)
+        image = first_page("tall.pdf", "application/pdf")
+    assert 0 < image.height <= PREVIEW_WIDTH * MAX_ASPECT and image.width <= PREVIEW_WIDTH, image.size
