@@ -174,6 +174,16 @@ def _normalised(source, *, multiline: bool, where: str) -> ImmutableMultiDict:
     return ImmutableMultiDict(items)
 
 
+def clean_file_name(name: str | None) -> str | None:
+    """An uploaded file's name as it may be stored and shown: without control characters, line breaks or
+    direction overrides ("scan\u202efdp.exe" shows as "scanexe.pdf"), in NFC. A name is the sender's label,
+    not text they typed, so it is cleaned rather than refused; one that was nothing else reads "berkas"."""
+    if not name:
+        return name
+    cleaned = nfc(_LINE_BREAKS.sub(" ", _CONTROL.sub("", name))).strip()
+    return cleaned or "berkas"
+
+
 def guard_request() -> None:
     """before_request: normalise or refuse the request's text before any view reads it."""
     try:
@@ -186,6 +196,8 @@ def guard_request() -> None:
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):
             request.form = _normalised(request.form, multiline=True, where="form")
+            for _field, sent in request.files.items(multi=True):
+                sent.filename = clean_file_name(sent.filename)
     except InputRefused as refused:
         g.input_refused = refused
         _audit_refusal(refused)

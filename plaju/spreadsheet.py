@@ -31,12 +31,17 @@ def xlsx_cell(sheet, value):
     """One cell of `sheet` (a workbook's sheet, write-only or not) for `sheet.append`: a figure's number in
     its format, a date as a date, text as text (never a formula, and without CSV's apostrophe)."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, Figure) and value.number is not None:
         cell = WriteOnlyCell(sheet, value=value.number)
         cell.number_format = value.number_format
         return cell
-    cell = WriteOnlyCell(sheet, value=str(value) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        # a control character the log kept from before the input guard covered it would make openpyxl
+        # refuse the whole file (IllegalCharacterError): the cell drops it, the export is made
+        value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
     elif isinstance(value, date) and not isinstance(value, datetime):

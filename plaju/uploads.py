@@ -10,6 +10,7 @@ import filetype
 from flask import current_app, send_file
 
 from .i18n import gettext as _
+from .inputs import clean_file_name
 
 KINDS = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
@@ -105,4 +106,5 @@ def path(name: str) -> Path:
 def serve(name: str, download_name: str, mime: str):
     """Send a stored file. Call only after the view has checked the user may see it."""
     path = _folder() / Path(name).name
-    return send_file(path, mimetype=mime, download_name=download_name, as_attachment=False, max_age=0)
+    return send_file(path, mimetype=mime, download_name=clean_file_name(download_name) or "berkas",
+                     as_attachment=False, max_age=0)

@@ -70,3 +70,31 @@ def test_admin_keeps_the_settings_pages(client, login_as, doc_types):
     assert 'href="/documents/admin/types"' in client.get("/").text
     login_as("hr")
     assert client.get("/documents/admin/types").status_code == 403
+
+
+def test_a_file_name_with_controls_or_direction_overrides_is_stored_and_served_clean(client, login_as, make_request,
+                                                                                    db):
+    """"scan\u202efdp.exe" showed as "scanexe.pdf" on the request page and in the log; a NUL went into the
+    download's Content-Disposition header (and PostgreSQL cannot store it)."""
+    req = make_request("verifying", "akta-lahir")
+    login_as("clerk")
+    names = ["scan\u202efdp.exe.pdf", "a\x00b.pdf", "\u200b\u202e"]
+    sent = client.post(f"/documents/{req.id}/attachments", content_type="multipart/form-data",
+                       data={"attachments": [(io.BytesIO(PDF), name) for name in names]})
+    assert sent.status_code == 303
+    stored = sorted(a.original_name for a in fresh(db, req).attachments)
+    assert stored == sorted(["scanfdp.exe.pdf", "ab.pdf", "berkas"])
+    for att in fresh(db, req).attachments:
+        served = client.get(f"/documents/{req.id}/files/{att.id}")
+        assert served.status_code == 200
+        assert not any(ord(c) < 32 or c in "\u202e\u200b" for c in served.headers["Content-Disposition"])
+
+
+def test_an_xlsx_cell_drops_what_a_spreadsheet_cannot_hold():
+    """An event kept from before the guard cleaned names made openpyxl refuse the whole audit export."""
+    from openpyxl import Workbook
+
+    from plaju.spreadsheet import xlsx_row
+    sheet = Workbook(write_only=True).create_sheet()
+    [cell] = xlsx_row(sheet, ["a\x00b\x01c"])
+    assert cell.value == "abc"
