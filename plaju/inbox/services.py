@@ -33,6 +33,7 @@ from ..workflow.models import WorkItem
 from ..workflow.ui import refusal_text
 
 PAGE = 25
+BULK_MAX = 100  # items one bulk step takes: every group's page of a list, with room to spare
 
 
 @dataclass
@@ -352,6 +353,10 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
         error = Invalid(_("Select at least one item."), code="empty")
         audit.refused("inbox.bulk", actor=actor, error=error)
         raise error
+    if len(raw_items) > BULK_MAX:  # a page holds far fewer; 3,000 forged items were 3,000 events and 8 s
+        error = Invalid(_("At most %(n)s items can be taken at once; choose fewer.", n=BULK_MAX), code="too_many")
+        audit.refused("inbox.bulk", actor=actor, error=error)
+        raise error
     fault = actor.password_fault(password)
     if fault:
         error = Invalid(fault, code="reauth")
@@ -361,7 +366,26 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
         detail = " " + _("Items: %(items)s.", items=", ".join(str(n) for n in named)) if named else ""
         audit.refused("inbox.bulk", actor=actor, reason=audit.refusal_comment(error, detail)[:2000])
         raise error
-    return [act(actor, raw, reauthenticated=True) for raw in raw_items]
+    # items naming no step of an existing row (forged or outdated values) are one refusal, not one each;
+    # a real row's step is taken, or refused with its own reason (who acted first), as alone
+    outcomes, unknown = [], []
+    for raw in raw_items:
+        if _names_a_step(raw):
+            outcomes.append(act(actor, raw, reauthenticated=True))
+        else:
+            unknown.append(_unknown(raw))  # recorded below, once
+            outcomes.append(unknown[-1])
+    if unknown:
+        listed = ", ".join(o.summary["code"] for o in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        audit.refused(UNKNOWN_STEP, actor=actor, reason=f"[input:unknown] {unknown[0].message} "
+                      f"({len(unknown)}: {listed})"[:2000])
+    return outcomes
+
+
+def _names_a_step(raw: str) -> bool:
+    parsed = parse_item(raw)
+    return (parsed is not None and parsed[2] in parsed[0].step_by_trigger
+            and db.session.get(parsed[0].model, parsed[1]) is not None)
 
 
 def awaits(user, entity_id: int, spec_name: str) -> bool:
