@@ -35,7 +35,14 @@ def start() -> None:
 
 # counters a page polls by itself: they check the session but do not count as the person being active,
 # or an open tab would keep a session alive past the idle limit
-PASSIVE_ENDPOINTS = frozenset({"inbox.count", "notify.count"})
+PASSIVE_ENDPOINTS = frozenset({"inbox.count", "notify.count", "training.seats"})
+# pages that poll themselves with htmx while something runs (an audit export's progress): the poll is
+# passive, opening the page is not
+POLLED_PAGES = frozenset({"audit.export_job"})
+
+
+def _passive(endpoint: str) -> bool:
+    return endpoint in PASSIVE_ENDPOINTS or (endpoint in POLLED_PAGES and request.headers.get("HX-Request") == "true")
 
 
 def _expired(active: bool = True) -> bool:
@@ -64,7 +71,7 @@ def enforce():
     endpoint = request.endpoint or ""
     if not endpoint or endpoint == "static" or endpoint.endswith(".static") or not current_user.is_authenticated:
         return None
-    if _expired(active=endpoint not in PASSIVE_ENDPOINTS):
+    if _expired(active=not _passive(endpoint)):
         logout_user()
         session.clear()
         flash(_("Your session has ended. Please sign in again."), "info")

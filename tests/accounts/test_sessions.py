@@ -95,13 +95,21 @@ def test_deactivation_ends_the_session(app, client, users, db):
     assert client.get("/").status_code == 302
 
 
-def test_the_counters_a_page_polls_do_not_keep_an_idle_session_alive(app, client, users, clock):
+def test_the_counters_a_page_polls_do_not_keep_an_idle_session_alive(app, client, users, clock, db):
+    from datetime import date
+
+    from plaju.training.models import Course
+    course = Course(title="Pelayanan Prima", kind="teknis", method="pelatihan", jp=12, provider="BPSDM", quota=5,
+                    enrol_deadline=date(2100, 1, 1))
+    db.session.add(course)
+    db.session.commit()
     client.post("/login", data={"username": "asn", "password": PASSWORD})
     idle = app.config["SESSION_IDLE_MINUTES"] * 60
-    for _ in range(3):  # an open tab polls its counters; the person is away
+    for _ in range(3):  # an open tab polls its counters (and a course page its seats); the person is away
         clock.now += idle // 3
         assert client.get("/inbox/count").status_code == 200
         assert client.get("/notifications/count").status_code == 200
+        assert client.get(f"/training/courses/{course.id}/seats", headers={"HX-Request": "true"}).status_code == 200
     clock.now += idle // 3
     expired = client.get("/")
     assert expired.status_code == 302 and expired.headers["Location"].startswith("/login")
