@@ -164,17 +164,30 @@ def _can_view(user, _req) -> bool:
 
 
 @functools.cache
-def letter_states() -> frozenset:
-    """The states in which a request may have letters: the sign step issues them (`_signed`), and no step
-    leads back from there, so a request that was never signed is not asked for its letters."""
-    return DOCUMENT_FLOW.reachable_from(DOCUMENT_FLOW.step_by_trigger["sign"].dest)
+def has_letters(req: DocumentRequest) -> bool:
+    """Whether a request may have letters: the sign step issues them (`_signed`, which records the signer),
+    so a request that was never signed is not asked for its letters. A recalled one keeps its signer and
+    shows its revoked letter while it is corrected."""
+    return req.signed_by_id is not None
 
 
 def _unrevocable_alone(req: DocumentRequest) -> str | None:
     if req.state in ("signed", "ready"):
         return _('This letter has not been handed over yet: revoked on its own it would still go to the '
-                 'citizen. To correct it, tick "Sign a corrected letter from the current data".')
+                 'citizen. To correct its data, use the step "Recall for correction" instead.')
     return None
+
+
+def revoke_recalled(req: DocumentRequest, ctx) -> list[str]:
+    """The recall step's revocation of the request's valid letters, in the step's transaction; the step's
+    own event names the numbers."""
+    from ..letters import services as letters
+    numbers = []
+    for letter in letters.letters_of("document", req.id):
+        if letter.status == "valid":
+            letters.mark_revoked(letter, ctx.actor, f"Ditarik untuk perbaikan. {ctx.comment or ''}".strip())
+            numbers.append(letter.number)
+    return numbers
 
 
 def _panel(req, user) -> dict:
@@ -183,7 +196,7 @@ def _panel(req, user) -> dict:
     from ..letters.signing import expiry_warning
     if not req.type.camat_signs:
         return {}
-    issued = letters.letters_of("document", req.id) if req.state in letter_states() else []
+    issued = letters.letters_of("document", req.id) if has_letters(req) else []
     return {
         "draft": req.state in DRAFT_STATES,
         "letters": issued,

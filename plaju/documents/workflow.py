@@ -119,6 +119,15 @@ def _sent_back(request, ctx):
     request.corrected_fields = ""  # a new round: what gets corrected now is told to the signer
 
 
+def _recalled(request, ctx):
+    """A signed letter taken back before it reached the citizen (a wrong name seen after signing): it is
+    revoked, its number stays in the register and /cek says so, and the request is corrected and signed
+    again like one sent back."""
+    from .letters import revoke_recalled
+    _sent_back(request, ctx)
+    ctx.change("revoked_letters", None, ", ".join(revoke_recalled(request, ctx)) or None)
+
+
 def _signed(request, ctx):
     request.correction_note = request.corrected_fields = ""
     request.signed_by_id = ctx.actor.id
@@ -212,6 +221,10 @@ STEPS = [
          comment_required=True, delegable=True, not_by=_submitter, not_by_reason=SUBMITTED_IT, style="warning",
          effect=_sent_back),
     Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False),
+    # a way back, not what the request waits for: from its page, with the password and the reason
+    Step("recall", ("signed", "ready"), "processing", _l("Recall for correction"), who=roles(CAMAT), reauth=True,
+         comment_required=True, delegable=True, effect=_recalled, style="outline-danger", todo=False,
+         row_form=False),
     # waits for the citizen to pick it up
     # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html)
     Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",
@@ -301,6 +314,8 @@ register_news(
         # whoever submitted it corrects it (or a colleague): the to-do alone would not say why it came back
         "send_back": News(_submitted_by, _l("The letter of request %(code)s (%(type)s) was sent back for "
                                             "correction: %(reason)s")),
+        "recall": News(_submitted_by, _l("The signed letter of request %(code)s (%(type)s) was recalled and "
+                                         "revoked for correction: %(reason)s")),
     })
 
 OPEN_STATES = tuple(s.name for s in STATES if not s.terminal)
@@ -320,6 +335,7 @@ vocabulary.describe_actions({
     "document.complete": _l("finished the document, ready for pick-up"),
     "document.sign": _l("signed the document"),
     "document.send_back": _l("sent the document back for correction"),
+    "document.recall": _l("recalled the signed letter for correction and revoked it"),
     "document.correct": _l("corrected the letter's data"),
     "document.mark_ready": _l("marked the document ready for pick-up"),
     "document.hand_over": _l("handed the document over to the citizen"),

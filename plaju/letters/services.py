@@ -55,6 +55,11 @@ class Subject:
     # has_draft(entity) -> whether a draft of its letter exists now (a letter the office will sign, not yet
     # signed); without it, always
     has_draft: Callable | None = None
+    # reissued(entity, new_letter, ctx) -> the record takes the replacing letter's facts (a certificate's
+    # number on the enrolment and in the SIASN export); without it, nothing on the record names the letter
+    reissued: Callable | None = None
+    # the subject type the record's own events carry in the log, when it is not `name`
+    audit_type: str | None = None
 
 
 SUBJECTS: dict[str, Subject] = {}
@@ -234,7 +239,8 @@ def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) 
     return reason
 
 
-def _mark_revoked(letter: Letter, actor, reason: str) -> None:
+def mark_revoked(letter: Letter, actor, reason: str) -> None:
+    """Mark it revoked; the caller audits it (revoke, reissue, or a step of the letter's record: a recall)."""
     letter.status, letter.revoked_at, letter.revoked_by_id, letter.revoke_reason = "revoked", utcnow(), actor.id, reason
 
 
@@ -248,7 +254,7 @@ def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
         audit.refused("letter.revoke", actor=actor, subject_type="letter", subject_id=letter.id,
                       reason=f"[replace_only] {why}")
         raise LetterRefused(why, 409)
-    _mark_revoked(letter, actor, reason)
+    mark_revoked(letter, actor, reason)
     audit.record("letter.revoke", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number]})
     db.session.commit()
@@ -270,7 +276,9 @@ def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     except Invalid as refused:
         audit.refused("letter.reissue", error=refused, actor=actor, subject_type="letter", subject_id=letter.id)
         raise LetterRefused(refused.message) from None
-    _mark_revoked(letter, actor, f"Diganti dengan surat nomor {new.number}. {reason}")
+    mark_revoked(letter, actor, f"Diganti dengan surat nomor {new.number}. {reason}")
+    if subject.reissued is not None:
+        subject.reissued(entity, new, ctx)
     audit.record("letter.reissue", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number],
                           "replaced_by": [None, new.number], **ctx.changes})
@@ -347,7 +355,11 @@ def _letter_objects(number: str) -> list[tuple[str, str]]:
     issued for (its signing is that record's step)."""
     row = db.session.execute(select(Letter.id, Letter.subject_type, Letter.subject_id).where(
         Letter.number == number)).first()
-    return [("letter", str(row.id)), (row.subject_type, str(row.subject_id))] if row else []
+    if row is None:
+        return []
+    subject = SUBJECTS.get(row.subject_type)
+    record_type = (subject.audit_type if subject else None) or row.subject_type
+    return [("letter", str(row.id)), (record_type, str(row.subject_id))]
 
 
 vocabulary.describe_search("code", _letter_objects)

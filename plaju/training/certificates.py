@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.nip import InvalidNIP, validate_nip
 from ..extensions import db
+from ..i18n import gettext as _
 from ..letters.render import BULAN, LetterContent
 from ..letters.services import Draft, Subject, issue, letters_of, register_subject
 from ..timeutil import to_wib
@@ -90,20 +91,32 @@ def _openable(user, ids) -> set[int]:
     return {e.id for e in rows if _can_view(user, e)}
 
 
-SUBJECT = register_subject(Subject(
-    name=SUBJECT_NAME, load=lambda i: db.session.get(Enrolment, i), draw=draw, can_view=_can_view,
-    url=lambda i: url_for("training.enrolment", enrolment_id=i), openable=_openable,
-    has_draft=lambda e: e.course.internal and e.state == "awaiting_certificate"))
-
-
-def issue_certificate(enrolment: Enrolment, ctx):
-    """From the sign step's effect: number, render, sign and store; the enrolment keeps the facts as
-    printed (number, date, issuer, JP), as for a certificate reported from elsewhere."""
+def _record(enrolment: Enrolment, letter, ctx) -> None:
+    """The enrolment keeps the facts as printed (number, date, issuer, JP), as for a certificate reported
+    from elsewhere: the enrolment's page and the SIASN export read them there."""
     from .workflow import record_certificate
-    letter = issue(SUBJECT_NAME, enrolment, ctx)
     record_certificate(enrolment, Certificate(
         number=letter.number, date=to_wib(letter.issued_at).date(),
         issuer=current_app.config["LETTER_OFFICE"].title(), jp=enrolment.course.jp or None), ctx)
+
+
+def _replace_only(enrolment: Enrolment) -> str:
+    return _("A training certificate is replaced by a corrected one, not revoked on its own: the JP credited "
+             "to the ASN rest on it.")
+
+
+SUBJECT = register_subject(Subject(
+    name=SUBJECT_NAME, load=lambda i: db.session.get(Enrolment, i), draw=draw, can_view=_can_view,
+    url=lambda i: url_for("training.enrolment", enrolment_id=i), openable=_openable,
+    has_draft=lambda e: e.course.internal and e.state == "awaiting_certificate",
+    unrevocable_alone=_replace_only, reissued=_record, audit_type="enrolment",
+    panel=lambda e, user: {"may_revoke": user.has_role("camat"), "replace_only": _replace_only(e)}))
+
+
+def issue_certificate(enrolment: Enrolment, ctx):
+    """From the sign step's effect: number, render, sign and store."""
+    letter = issue(SUBJECT_NAME, enrolment, ctx)
+    _record(enrolment, letter, ctx)
     return letter
 
 

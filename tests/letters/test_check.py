@@ -147,7 +147,7 @@ def test_a_letter_still_in_the_office_is_replaced_not_revoked_alone(db, client, 
                                data={"password": "test-password-123", "reason": "Nama pemohon salah tulis"},
                                follow_redirects=True)
         assert "Surat ini belum diserahkan" in response.get_data(as_text=True)
-        assert "Tandatangani surat perbaikan dari data terkini" in response.get_data(as_text=True)
+        assert "Tarik kembali untuk perbaikan" in response.get_data(as_text=True)  # the way to correct it
         db.session.expire_all()
         assert db.session.get(Letter, letter.id).status == "valid"
         assert db.session.get(DocumentRequest, req.id).state == state
@@ -255,3 +255,53 @@ def test_the_sign_step_reads_in_the_log_with_the_letter_s_number(app, db, sign):
     # the number once: the register's id beside it is kept in the event for the machine, not said again
     assert ("Nomor surat", "—", letter.number) in changes
     assert [c for c in changes if c[2] == letter.number] == [("Nomor surat", "—", letter.number)]
+
+
+def test_a_signed_letter_with_a_wrong_address_is_recalled_corrected_and_signed_again(db, client, login_as, sign,
+                                                                                    users):
+    """Signed, not handed over, a wrong address seen: "replace" only signed the same data again with a new
+    number. The Camat recalls it (password and reason): the letter is revoked, the Kasi corrects the data,
+    and the corrected letter is signed with a new number."""
+    from plaju.documents.models import DocumentRequest
+    from plaju.documents.services import take_action
+    from tests.support import PASSWORD
+    req, first = sign("sktm")
+    req = take_action(req, "mark_ready", users["clerk"], version=req.version)
+    login_as("camat")
+    assert "Tarik kembali untuk perbaikan" in client.get(f"/documents/{req.id}").text
+    req = take_action(req, "recall", users["camat"], version=req.version, password=PASSWORD,
+                      comment="Alamat RT/RW tidak sesuai KTP")
+    db.session.expire_all()
+    assert req.state == "processing" and db.session.get(Letter, first.id).status == "revoked"
+    assert 'data-status="revoked"' in _check(client, first.check_code).get_data(as_text=True)
+    recalled = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.recall")).one()
+    assert recalled.changes_dict["revoked_letters"] == [None, first.number]
+    login_as("kasi")  # what to correct is beside the steps, and the form is there
+    page = client.get(f"/documents/{req.id}").text
+    assert "Alamat RT/RW tidak sesuai KTP" in page and 'data-testid="correct-letter"' in page
+    assert first.number in page  # the revoked letter stays in the request's history
+    fixed = client.post(f"/documents/{req.id}/correct", headers={"HX-Request": "true"}, data={
+        "version": req.version, "address": "Jl. Pertahanan No. 38 RT 021 RW 007", "purpose": req.purpose})
+    assert fixed.status_code == 200
+    req = db.session.get(DocumentRequest, req.id)
+    req = take_action(req, "to_signature", users["kasi"], version=req.version)
+    take_action(req, "sign", users["camat"], version=req.version, password=PASSWORD)
+    second = db.session.scalars(select(Letter).where(Letter.subject_id == req.id, Letter.status == "valid")).one()
+    assert second.number != first.number and second.serial == first.serial + 1
+
+
+def test_the_recall_is_the_camat_s_with_his_password_and_a_reason(db, sign, users):
+    from plaju.documents.services import take_action
+    from plaju.workflow import Refused
+    from tests.support import PASSWORD
+    req, letter = sign("sktm")
+    for who, password, comment in (("kasi", PASSWORD, "salah"), ("camat", "salah-sandi", "salah"),
+                                   ("camat", PASSWORD, "")):
+        try:
+            take_action(req, "recall", users[who], version=req.version, password=password, comment=comment)
+        except Refused:
+            db.session.rollback()
+        else:
+            raise AssertionError((who, password, comment))
+    db.session.expire_all()
+    assert db.session.get(Letter, letter.id).status == "valid"

@@ -497,3 +497,34 @@ def test_a_stand_in_who_approved_the_enrolment_does_not_sign_its_certificate(db,
     signed = fire(_fresh(db, enrolment), "sign_certificate", users["camat"], expected_version=enrolment.version,
                   password=PASSWORD)
     assert signed.state == "verified"
+
+
+def test_a_certificate_is_replaced_not_revoked_alone_and_the_enrolment_takes_the_new_number(
+        client, login_as, db, users, make_elearning, enrol):
+    """Revoked alone, the JP stayed credited on a revoked number; replaced, the enrolment and the SIASN
+    export still named the revoked one. The Camat replaces it from the enrolment's page, and a search of the
+    log by the number finds the enrolment's whole history."""
+    course = make_elearning(internal=True)
+    enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    fire(enrolment, "sign_certificate", users["camat"], expected_version=enrolment.version, password=PASSWORD)
+    old = db.session.scalars(select(Letter).where(Letter.subject_type == "training_certificate")).one()
+    login_as("camat")
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert 'data-testid="replace-only"' in page and f'action="/letters/{old.id}/revoke"' in page
+    assert f"{old.signer_name}, {old.signed_as}" in page  # in what capacity it was signed
+    alone = client.post(f"/letters/{old.id}/revoke", data={"password": PASSWORD, "reason": "salah"},
+                        follow_redirects=True)
+    assert "tidak dicabut begitu saja" in alone.text
+    db.session.expire_all()
+    assert db.session.get(Letter, old.id).status == "valid"
+    replaced = client.post(f"/letters/{old.id}/revoke", data={"password": PASSWORD, "reason": "Nama salah",
+                                                               "replace": "1"})
+    assert replaced.status_code == 303
+    db.session.expire_all()
+    new = db.session.scalars(select(Letter).where(Letter.subject_type == "training_certificate",
+                                                  Letter.status == "valid")).one()
+    assert new.number != old.number and _fresh(db, enrolment).certificate_number == new.number
+    assert _fresh(db, enrolment).jp_credited == course.jp
+    login_as("hr")
+    found = client.get("/audit/", query_string={"code": old.number}).text
+    assert "menandatangani sertifikat" in found  # the enrolment's step, not only the letter's events
