@@ -384,6 +384,8 @@ def attachment(request_id, file_id):
 @bp.get("/<int:request_id>/receipt")
 def receipt(request_id):
     req = _load(request_id)
+    # it carries the one-use survey link: who printed it, and when, is on record (the survey is anonymous)
+    audit.record_alone("document.print_receipt", actor=current_user, subject=req, subject_type="document")
     url = url_for("public.track", code=req.tracking_code, _external=True)
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
     return render_page_or_block("documents/receipt.html", "receipt", req=req, qr=qr, track_url=url,

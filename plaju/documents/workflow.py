@@ -345,6 +345,7 @@ vocabulary.describe_actions({
     "document.attach": _l("added scans"),
     "document.view_file": _l("opened a scan"),
     "document.view_nik": _l("viewed the citizen's full NIK"),
+    "document.print_receipt": _l("printed the receipt with the survey link"),
     "document_type.save": _l("saved a document type"),
     "holiday.add": _l("added a holiday"),
     "holiday.delete": _l("removed a holiday"),
@@ -440,7 +441,7 @@ vocabulary.describe_kind("document_type", _l("Document types"))
 vocabulary.describe_kind("holiday", _l("Holidays"))
 vocabulary.describe_subjects_by("document_type", DocumentType.name)
 vocabulary.describe_subjects_by("holiday", Holiday.name)
-vocabulary.describe_data_access("document.view_file", "document.view_nik")
+vocabulary.describe_data_access("document.view_file", "document.view_nik", "document.print_receipt")
 # /audit/ finds a request's events by its tracking code or the citizen's NIK (exact)
 def _requests_by_code(code: str):
     """The request a tracking code names, typed as the citizen reads it off the receipt (any case, with

@@ -60,7 +60,8 @@ def _refused(refusal, status):
                                 code=None), status
 
 
-REFUSAL_STATUS = {"forged": 404, "used": 409, "not_handed_over": 409, "expired": 410, "incomplete": 422}
+REFUSAL_STATUS = {"forged": 404, "used": 409, "not_handed_over": 409, "expired": 410, "incomplete": 422,
+                  "staff": 403}
 
 
 @bp.route("/skm/<code>/<key>", methods=["GET", "POST"])
@@ -73,6 +74,15 @@ def answer(code, key):
     except svc.SurveyRefused as refusal:
         if request.method == "POST":
             svc.refuse(refusal)
+        return _refused(refusal, REFUSAL_STATUS[refusal.code])
+    if current_user.is_authenticated:
+        # the index rates the office's service: its staff do not answer for the citizen (the receipt's
+        # printing is on record, and so is this refusal, by name)
+        refusal = svc.SurveyRefused(_("The survey is the citizen's own: it cannot be answered while signed in as "
+                                      "an officer. The citizen answers with the link on their receipt."), "staff")
+        if request.method == "POST":
+            audit.refused("skm.submit", actor=current_user._get_current_object(), subject_type="document",
+                          subject_id=req.id, reason=f"[staff] {refusal.message}")
         return _refused(refusal, REFUSAL_STATUS[refusal.code])
     page = {"form": form, "refused": None, "type_name": req.type.name, "code": code, "key": key}
     if request.method == "GET":

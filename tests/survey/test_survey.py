@@ -151,3 +151,22 @@ def test_the_receipt_carries_the_survey_link(client, db, users, make_request, lo
     page = client.get(f"/documents/{req.id}/receipt")
     assert page.status_code == 200
     assert 'data-testid="receipt-skm"' in page.text and link(req) in page.text
+    # who printed the link is on record: the answers themselves stay anonymous
+    printed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.print_receipt")).one()
+    assert printed.actor_id == users["clerk"].id and printed.subject_id == str(req.id)
+
+
+def test_an_officer_signed_in_cannot_answer_for_the_citizen(client, db, users, make_request, login_as, link):
+    """A clerk collected the links from reprinted receipts and answered 4 everywhere: anonymous, untraceable,
+    and the index rates the clerk's own service."""
+    req = make_request()
+    url = link(req)
+    login_as("clerk")
+    page = client.get(url)
+    assert page.status_code == 403 and "tidak dapat diisi selagi masuk sebagai pegawai" in page.text
+    assert client.post(url, data=ANSWERS).status_code == 403
+    assert _count(db, SkmResponse) == 0 and _count(db, SkmTokenUse) == 0
+    [refused] = _refusals(db)
+    assert refused.actor_id == users["clerk"].id and refused.comment.startswith("[staff]")
+    client.post("/logout")  # the citizen's own phone: the link still works
+    assert client.post(url, data=ANSWERS).status_code == 303 and _count(db, SkmResponse) == 1
