@@ -125,8 +125,10 @@ def _load(complaint_id: int) -> Complaint:
     return complaint
 
 
-def _context(complaint, error=None):
-    sees_numbers = can_view_requests(current_user)  # who may see a NIK reads the texts as written
+def _context(complaint, error=None, full=False):
+    # the citizen's words as written only on request, to who may see a NIK, recorded (as a request's NIK)
+    may_see = can_view_requests(current_user)
+    sees_numbers = full and may_see
     history = history_sentences(complaint)
     if not sees_numbers:  # the answer and the citizen's words in the history, numbers hidden as on the public page
         for line in history:
@@ -136,7 +138,9 @@ def _context(complaint, error=None):
                 change.before, change.after = svc.public_text(change.before), svc.public_text(change.after)
     return {"c": complaint, "actions": svc.actions_for(complaint, current_user), "error": error,
             "waiting_for": waiting_for(complaint), "history": history, "now": utcnow(),
-            "flow": COMPLAINT_FLOW, "can_open_request": sees_numbers}
+            "flow": COMPLAINT_FLOW, "can_open_request": may_see, "full": sees_numbers,
+            "has_hidden": may_see and not sees_numbers and any(
+                svc.public_text(text) != text for text in (complaint.body, complaint.answer or ""))}
 
 
 @bp.get("/complaints/<int:complaint_id>")
@@ -144,6 +148,19 @@ def _context(complaint, error=None):
 def detail(complaint_id):
     complaint = _load(complaint_id)
     return render_page_or_block("complaints/detail.html", "panel", **_context(complaint))
+
+
+@bp.post("/complaints/<int:complaint_id>/full")
+@login_required
+def full_text(complaint_id):
+    """The complaint's numbers (a NIK, a phone number) shown, to call the citizen back: recorded."""
+    complaint = _load(complaint_id)
+    if not can_view_requests(current_user):
+        audit.record_alone("complaint.view_full", actor=current_user, subject=complaint, subject_type="complaint",
+                           outcome="refused", comment="[role] " + _("You do not have access to this page or action."))
+        abort(403)
+    audit.record_alone("complaint.view_full", actor=current_user, subject=complaint, subject_type="complaint")
+    return render_page_or_block("complaints/detail.html", "panel", **_context(complaint, full=True))
 
 
 bp.add_url_rule("/complaints/<int:complaint_id>/actions/<trigger_name>", "act", methods=["POST"],

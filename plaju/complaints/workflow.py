@@ -8,6 +8,7 @@ of UU 25/2009 on public services); the inbox orders the section heads' to-dos by
 from ..audit import vocabulary
 from ..core.urls import path_by_id
 from ..i18n import lazy_gettext as _l
+from ..inputs import hide_id_numbers
 from ..workflow import Spec, State, Step, register, roles
 from .forms import KINDS
 from .models import Complaint
@@ -38,12 +39,17 @@ STEPS = [
 
 _complaint_path = path_by_id("complaints.detail", "complaint_id")
 
+
+def _short(text: str) -> str:
+    return (text[:60] + "...") if len(text) > 60 else text
+
 COMPLAINT_FLOW = register(Spec(
     name="complaint", model=Complaint, initial="open", states=STATES, steps=STEPS,
     describe=lambda c: _named(c.kind, c.request.tracking_code, c.received_at), due=lambda c: c.due_at,
     kind_label=_l("Complaints and suggestions"),
     summary=lambda c: {"code": c.request.tracking_code, "type": c.request.type.name,
-                       "name": (c.body[:60] + "...") if len(c.body) > 60 else c.body},
+                       # a list shows no NIK or phone number a citizen wrote (the complaint's page, on request)
+                       "name": _short(hide_id_numbers(c.body))},
     url=lambda c: _complaint_path(c.id),
 ))
 
@@ -52,7 +58,9 @@ vocabulary.describe_actions({
     "complaint.answer": _l("answered the citizen's complaint"),
     "complaint.close": _l("closed the complaint without an answer"),
     "complaint.view": _l("opened the complaints"),
+    "complaint.view_full": _l("showed the numbers in a citizen's complaint"),
 })
+vocabulary.describe_data_access("complaint.view_full")
 vocabulary.describe_fields({"answer": _l("Answer"), "kind": _l("Kind"), "month": _l("Month")})
 vocabulary.describe_values("kind", dict(KINDS), subject_type="complaint")
 vocabulary.describe_kind("complaint", _l("Complaints and suggestions"))
