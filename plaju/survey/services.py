@@ -234,8 +234,10 @@ class Row:
 
     @property
     def too_few(self) -> bool:
+        """Under 30 answers an index says little, even when every citizen served answered (one answer of one
+        was graded "A, very good" unflagged, while six of eight were flagged)."""
         n = self.index.respondents
-        return n < min(MIN_RESPONDENTS, self.population) or n < self.needed
+        return n < MIN_RESPONDENTS or n < self.needed
 
 
 def _sums_query(first: str, last: str, type_id: int | None, group):

@@ -3,6 +3,7 @@ stands out, too few respondents are flagged, readers only, impossible filters an
 import random
 import re
 from collections import defaultdict
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -95,6 +96,10 @@ def test_too_few_respondents_are_flagged(client, db, users, make_request, login_
     assert 'data-testid="skm-warning"' in page.text
     report = skm.report(*skm.default_period())
     assert report.total.population == 4 and report.total.needed == 4 and report.total.too_few
+    # every citizen served answered (one of one): still too few for a grade to mean much
+    from plaju.survey.services import Row
+    whole = Row(key=None, label="", index=replace(report.total.index, respondents=1), population=1)
+    assert whole.needed <= 1 and whole.too_few
 
 
 def test_hr_reads_the_index_but_not_the_comments_and_an_asn_is_refused_and_audited(client, db, users, login_as):
