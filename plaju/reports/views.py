@@ -17,7 +17,7 @@ from . import demo as _demo  # noqa: F401  (registers the demo history seeder)
 from .competence import competence_dashboard
 from .filters import FilterError, last_complete_month, parse_month, parse_service_filters, parse_year, this_month
 from .panels import panels_for
-from .service import AGE_BUCKETS, hours, month_within, service_dashboard
+from .service import AGE_BUCKETS, OVERDUE_BOUND, hours, month_card, service_dashboard
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", static_folder="static", static_url_path="/static")
 VIEWERS = ("camat", "sekcam", "section_head", "hr")
@@ -30,15 +30,20 @@ vocabulary.describe_kind("report", _l("Reports"))
 
 @home_card(roles=VIEWERS, order=60)
 def _service_card(user):
-    """This month's share of requests finished within the service standard, one grouped statement."""
-    ready, within = month_within(this_month())
-    if not ready:
+    """This month's share of requests finished within the service standard, and those open past their
+    deadline now, in one statement."""
+    ready, within, overdue = month_card(this_month())
+    if not ready and not overdue:
         return None
-    share = round(100 * within / ready)
-    return {"title": _l("Within the service standard this month"), "value": f"{share} %",
-            "text": _("%(within)s of %(ready)s requests finished this month", within=within, ready=ready),
-            "url": url_for("reports.layanan"), "link": _l("Service dashboard"),
-            "tone": "success" if share >= 80 else "warning"}
+    shown = f"{OVERDUE_BOUND - 1}+" if overdue >= OVERDUE_BOUND else overdue
+    late = (_("%(n)s open requests are past their deadline now", n=shown) if overdue
+            else _("none open is past its deadline"))
+    share = round(100 * within / ready) if ready else None
+    finished = (_("%(within)s of %(ready)s requests finished this month", within=within, ready=ready) if ready
+                else _("none finished yet this month"))
+    return {"title": _l("Within the service standard this month"), "value": f"{share} %" if ready else "–",
+            "text": f"{finished}; {late}.", "url": url_for("reports.layanan"), "link": _l("Service dashboard"),
+            "tone": "success" if ready and share >= 80 and not overdue else "warning"}
 
 
 @bp.before_request

@@ -241,3 +241,25 @@ def test_the_open_and_overdue_figures_lead_to_those_requests_for_who_may_open_th
     assert 'data-testid="kpi-open-link"' in page and "/documents/?state=open&amp;flag=overdue" in page
     login_as("hr")  # reads the reports, not the citizens' requests: the figures stay plain
     assert 'data-testid="kpi-open-link"' not in client.get("/reports/layanan").text
+
+
+def test_the_home_card_says_what_waits_past_its_deadline_beside_the_month_s_share(client, login_as, db, users):
+    """"100 %" in green, 4 of 4 finished this month, while eight requests waited past their deadline."""
+    from datetime import timedelta
+
+    from plaju.database import utcnow
+    from plaju.documents.seed import seed_types
+    from plaju.documents.services import create_request
+    from tests.documents.conftest import subject_for, valid_nik
+    types = seed_types()
+    for n in range(2):
+        req = create_request(actor=users["clerk"], nik=valid_nik(True), name=f"Warga {n}", phone="",
+                             kelurahan="Plaju Darat", doc_type=types["ktp-baru"],
+                             ticked={r.id for r in types["ktp-baru"].requirements}, purpose="", address="",
+                             subject=subject_for("applicant"))
+        req.due_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    login_as("camat")
+    home = client.get("/").text
+    card = home.split("Sesuai standar pelayanan bulan ini")[1].split("</a>")[0]
+    assert "belum ada yang selesai bulan ini; 2 permohonan yang belum selesai sudah lewat tenggat" in card
