@@ -85,7 +85,8 @@ def _file(data: bytes, mime: str, filename: str, inline: bool = False):
 
 def _service_tables(board) -> dict:
     """Every table of the service page as (headers, rows); the page and its CSV downloads share them."""
-    month_labels = [charts.month_label(m) for m in board.months]
+    current = this_month()  # a month still running reads as provisional, not as a month's result
+    month_labels = [charts.month_label(m) + (" " + _("(so far)") if m == current else "") for m in board.months]
     time_rows, standard_rows, volume_rows = [], [], []
     for month, label in zip(board.months, month_labels, strict=True):
         f = board.by_month[month].figures()
@@ -197,6 +198,7 @@ def layanan():
     return render_template("reports/layanan.html", error=None, board=board, types=types, kelurahan=KELURAHAN,
                            tables=_service_tables(board), charts=_service_charts(board), args=request.args,
                            panels=panels_for(board.filters, current_user),
+                           running=board.months[-1] == this_month() if board.months else False,
                            queue_link=can_view_requests(current_user))  # the figures lead to the requests
 
 

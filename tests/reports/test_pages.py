@@ -263,3 +263,12 @@ def test_the_home_card_says_what_waits_past_its_deadline_beside_the_month_s_shar
     home = client.get("/").text
     card = home.split("Sesuai standar pelayanan bulan ini")[1].split("</a>")[0]
     assert "belum ada yang selesai bulan ini; 2 permohonan yang belum selesai sudah lewat tenggat" in card
+
+
+def test_a_month_still_running_is_marked_provisional(client, login_as, db, office):
+    """December one day old, four requests: plotted as a month, its median of half an hour read as waits gone."""
+    login_as("camat")
+    running = client.get("/reports/layanan", query_string={"bulan": this_month()}).text
+    assert 'data-testid="running-note"' in running and "(berjalan)" in running
+    over = client.get("/reports/layanan", query_string={"bulan": last_complete_month()}).text
+    assert 'data-testid="running-note"' not in over and "(berjalan)" not in over
