@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from ..accounts.models import Unit, User
 from ..extensions import db
@@ -72,8 +72,9 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     elearning = db.session.execute(
         select(Enrolment.state, func.count())
         .join(Course, Course.id == Enrolment.course_id)
+        # one not credited yet belongs to this year's figures, not to every year's
         .where(Course.method == "elearning", Enrolment.state.in_(ELEARNING_STARTED),
-               func.coalesce(Enrolment.credited_year, year) == year)
+               func.coalesce(Enrolment.credited_year, today_wib().year) == year)
         .group_by(Enrolment.state)).all()
 
     active_ids = {p.id for p in people}
@@ -97,7 +98,13 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         else:
             jp[user_id] += credited
         # WIB is UTC+7 all year (no daylight saving): the month by arithmetic, not a time-zone lookup per row
-        month = (verified_at + WIB_OFFSET).month if verified_at else 1
+        # credited to `year` but verified in January after it (a late-December course): reached by December
+        # at the latest, not in January of the credited year
+        verified = verified_at + WIB_OFFSET if verified_at else None
+        if verified is None or verified.year < year:
+            month = 1
+        else:
+            month = verified.month if verified.year == year else 12
         months = monthly.get(user_id)
         if months is None:
             months = monthly[user_id] = [0] * 13
@@ -187,6 +194,8 @@ def _on_the_way(user_ids: list[int], year: int) -> dict[int, int]:
     return dict(db.session.execute(
         select(Enrolment.user_id, func.sum(jp)).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id.in_(user_ids), Enrolment.state.in_(ON_THE_WAY),
-               (day.is_(None)) | ((day >= date(year, 1, 1)) & (day <= date(year, 12, 31))),
+               # an undated course (e-learning at one's own pace) is on the way this year, not in every year
+               (day.is_(None) if year == today_wib().year else false())
+               | ((day >= date(year, 1, 1)) & (day <= date(year, 12, 31))),
                Enrolment.state.in_(DONE_AWAITING) | day.is_(None) | ~stale)
         .group_by(Enrolment.user_id)).all())

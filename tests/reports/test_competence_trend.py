@@ -167,3 +167,25 @@ def test_someone_who_left_counts_in_the_trend_until_the_month_they_left(client, 
     # enabled again, they are one of today's people: no date of leaving is kept
     assert client.post(f"/people/{clerk.id}/edit", data=_edit_form(clerk, active="1")).status_code == 302
     assert db.session.get(User, clerk.id).left_at is None
+
+
+def test_a_credit_verified_in_the_next_january_counts_in_december_and_undated_work_in_this_year_only(db, users):
+    """A 2026 certificate verified on 5 January 2027 was counted in January 2026: a late-December course read
+    as 20 JP reached eleven months early. An e-learning at one's own pace (no dates), not finished, was "on
+    the way" and "started" in the figures of every year, 2025's too."""
+    from plaju.timeutil import today_wib
+    course = Course(title="Kursus Uji", kind="teknis", method="kursus", jp=20)
+    pace = Course(title="E-learning Mandiri", kind="teknis", method="elearning", jp=4)
+    db.session.add_all([course, pace])
+    db.session.flush()
+    db.session.add(Enrolment(course_id=course.id, user_id=users["asn"].id, state="verified", jp_credited=20,
+                             credited_year=2026, verified_at=datetime(2027, 1, 5, 3, 0)))
+    db.session.add(Enrolment(course_id=pace.id, user_id=users["clerk"].id, state="in_progress"))
+    db.session.commit()
+    trend = competence_dashboard(2026, 12, sees_everyone=True)["trend"]
+    assert [point["reached"] for point in trend] == [0] * 11 + [1]
+    past = competence_dashboard(today_wib().year - 1, 12, sees_everyone=True)
+    clerk = [row for row in past["below_target"] if row["name"] == users["clerk"].full_name]
+    assert clerk and clerk[0]["coming"] == 0
+    now = competence_dashboard(today_wib().year, today_wib().month, sees_everyone=True)
+    assert [row for row in now["below_target"] if row["name"] == users["clerk"].full_name][0]["coming"] == 4

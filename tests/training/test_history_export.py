@@ -152,3 +152,14 @@ def test_a_course_without_dates_is_exported_with_the_day_it_was_finished(client,
                                                        "preset": "siasn"})
     [row] = _csv_rows(response.data)[1:]
     assert (row[6], row[7]) == ("20-11-2026", "20-11-2026")
+
+
+def test_the_day_of_verification_is_palembang_s_day(db, users, make_course, enrol):
+    """Verified at 06.00 WIB on 11 June, stored as 23.00 UTC on 10 June: exported as 10 June."""
+    from datetime import date, datetime
+    done = enrol(make_course(title="Seminar", jp=4), users["clerk"], "verified")
+    done.verified_at = datetime(2026, 6, 10, 23, 0)
+    db.session.commit()
+    data, _name = history_service.export(users["hr"], "xlsx", ["verified_at"], person_id=users["clerk"].id)
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[1][0].date() == date(2026, 6, 11)

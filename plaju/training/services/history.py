@@ -22,6 +22,7 @@ from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ...spreadsheet import csv_writer, safe_cell, xlsx_row
+from ...timeutil import to_wib
 from ...workflow import Invalid, NotAllowed
 from ..models import KINDS, METHODS, Enrolment
 from .common import refuse
@@ -36,7 +37,6 @@ def _certificate(enrolment, name: str):
 
 def _finished_on(enrolment) -> date | None:
     """The day the training was done by this person: the certificate's date, else the day they completed it."""
-    from ...timeutil import to_wib
     return enrolment.certificate_date or (to_wib(enrolment.completed_at).date() if enrolment.completed_at else None)
 
 
@@ -72,7 +72,8 @@ COLUMNS = {
     "jp": Column(_l("Hours (JP)"), lambda e: e.jp_credited),
     "certificate_number": Column(_l("Certificate number"), lambda e: _certificate(e, "number") or ""),
     "certificate_date": Column(_l("Certificate date"), lambda e: _certificate(e, "date")),
-    "verified_at": Column(_l("Verified on"), lambda e: e.verified_at.date() if e.verified_at else None),
+    # the day in Palembang: a verification at 06.00 WIB is 23.00 UTC the day before
+    "verified_at": Column(_l("Verified on"), lambda e: to_wib(e.verified_at).date() if e.verified_at else None),
 }
 PRESETS = {
     # the fields of SIASN's riwayat kursus/diklat form, in its order
