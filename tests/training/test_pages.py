@@ -343,3 +343,14 @@ def test_the_approvals_tab_is_shown_to_those_who_can_have_something_to_approve(c
     assert tab in client.get("/training/me").text
     login_as("asn")
     assert client.get("/training/approvals").status_code == 200
+
+
+def test_a_credit_of_another_year_says_its_year_on_my_page(client, login_as, make_course, enrol, users, db):
+    """"My JP in 2026: 21" above a list whose verified rows added up to 31: one was 2025's."""
+    last = enrol(make_course(title="Diklat Desember Lalu", jp=10), users["asn"], "verified")
+    last.credited_year = today_wib().year - 1
+    db.session.commit()
+    login_as("asn")
+    page = client.get("/training/me").text
+    row = page.split("Diklat Desember Lalu")[1].split("</a>")[0]
+    assert f"dihitung untuk {today_wib().year - 1}" in row
