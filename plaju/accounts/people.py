@@ -91,7 +91,10 @@ class StaleEdit(PeopleError):
 
 
 # a change of roles reads "Peran: Petugas loket → Petugas loket, Kepala Seksi (Kasi)", not its codes
-vocabulary.describe_values("roles", ROLES, subject_type="user")
+vocabulary.describe_values("roles", {**ROLES, "": _l("ASN")}, subject_type="user")
+# the password is never logged: its change reads as what happened (older events hold these same words)
+vocabulary.describe_values("password", {"***": _l("(hidden)"), "(reset, one-time)": _l("reset, valid once")},
+                           subject_type="user")
 vocabulary.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
 vocabulary.describe_fields({"order_number": _l("Surat perintah number"), "order_date": _l("Surat perintah date"),
                             "order": _l("Surat perintah")}, subject_type="delegation")

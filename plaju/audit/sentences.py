@@ -224,6 +224,8 @@ def _who(event, users, kinds, memo: dict | None = None) -> str:
 def _value(name, value, users, when=_when, named=None, labels=None, whole=False) -> str:
     """A field's value in words; `labels` are its coded values' names (value_labels); `whole` keeps a
     file's fingerprint whole (an export) instead of its first 16 characters."""
+    if value == "" and labels and "" in labels:  # an empty set that has a name (no role: an ordinary ASN)
+        return str(labels[""])
     if value is None or value == "" or value == []:
         return "—"
     if name in _MASKED:

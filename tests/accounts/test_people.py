@@ -61,6 +61,8 @@ def test_hr_creates_an_account_without_roles_with_a_one_time_password(client, lo
     assert user.roles == set() and user.nip == VALID_NIP and user.must_change_password
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.create"))
     assert event.actor_name == "Hr Uji" and event.outcome == "ok"
+    history = client.get(f"/audit/?subject=user:{user.id}").text
+    assert "Peran: ASN<" in history  # no role reads as the people list shows it, not "—"
 
 
 @pytest.mark.parametrize("role", sorted(rules.AUTHORITY_ROLES))
@@ -136,7 +138,7 @@ def test_admin_grants_a_role_recorded_before_and_after_and_the_sessions_end(app,
     with app.test_request_context("/"):
         said = [(c.label, c.before, c.after) for line in sentences.render(events) for c in line.changes
                 if c.label == "Peran"]
-    assert said == [("Peran", "—", "Kepala Seksi (Kasi)"),
+    assert said == [("Peran", "ASN", "Kepala Seksi (Kasi)"),
                     ("Peran", "Kepala Seksi (Kasi)", "Petugas loket, Kepala Seksi (Kasi)")]
 
 
@@ -180,6 +182,8 @@ def test_a_reset_is_one_time_ends_sessions_notifies_and_is_audited(app, client, 
     assert fresh.must_change_password and fresh.check_password(ONE_TIME)
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.update")).one()
     assert event.changes_dict["password"] == ["***", "(reset, one-time)"]
+    history = client.get(f"/audit/?subject=user:{asn.id}").text  # HR reads it in words, not the stored codes
+    assert "(tidak ditampilkan) → diatur ulang, berlaku sekali" in history and "reset, one-time" not in history
     note = db.session.scalar(select(Notification).where(Notification.user_id == asn.id))
     assert "direset" in note.subject
     # the owner signs in with it and is held on the password page until a new one is chosen
