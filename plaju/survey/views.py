@@ -80,9 +80,8 @@ def answer(code, key):
         # printing is on record, and so is this refusal, by name)
         refusal = svc.SurveyRefused(_("The survey is the citizen's own: it cannot be answered while signed in as "
                                       "an officer. The citizen answers with the link on their receipt."), "staff")
-        if request.method == "POST":
-            audit.refused("skm.submit", actor=current_user._get_current_object(), subject_type="document",
-                          subject_id=req.id, reason=f"[staff] {refusal.message}")
+        audit.refused("skm.submit", actor=current_user._get_current_object(), subject_type="document",
+                      subject_id=req.id, reason=f"[staff] {refusal.message}")
         return _refused(refusal, REFUSAL_STATUS[refusal.code])
     page = {"form": form, "refused": None, "type_name": req.type.name, "code": code, "key": key}
     if request.method == "GET":

@@ -72,6 +72,7 @@ TABLE = {
     ("document", "complete"): ("kasi", []),
     ("document", "sign"): ("camat", []),
     ("document", "send_back"): ("camat", []),
+    ("document", "recall"): ("camat", []),  # the factory records no submitter: nobody else is told
     ("document", "mark_ready"): ("clerk", []),
     ("document", "hand_over"): ("clerk", []),
     ("document", "reject"): ("kasi", [("clerk", "news", "ditolak: KK belum ada")]),

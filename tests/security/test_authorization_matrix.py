@@ -561,6 +561,9 @@ ROWS = [
     Row("POST", "/documents/<int:request_id>/actions/<trigger_name>", "sign, other",
         "L 403 403 403 403 303 403 403 303",
         lambda w, me: _act(w.request("awaiting_signature"), "sign", password=PASSWORD)),
+    Row("POST", "/documents/<int:request_id>/actions/<trigger_name>", "recall, other",
+        "L 403 403 403 403 303 403 403 303",
+        lambda w, me: _act(w.request("signed"), "recall", password=PASSWORD, comment="Alamat salah")),
     Row("POST", "/documents/<int:request_id>/actions/<trigger_name>", "sign, own",
         "L 403 403 403 403 403 403 403 403",
         lambda w, me: _act(w.request("awaiting_signature", owner=me), "sign", password=PASSWORD)),
@@ -813,8 +816,9 @@ ROWS = [
     Row("POST", "/training/positions/holders/<int:user_id>", "", "L 403 403 403 403 403 302 302 403",
         lambda w, me: Call(f"/training/positions/holders/{w.u['asn2'].id}", {"position_id": _position(w).id})),
     # SKM survey (public, one use per link) and its dashboard; complaints from the tracking page
-    Row("GET", "/skm/<code>/<key>", "", "200 200 200 200 200 200 200 200 200", lambda w, me: Call(_survey_link(w))),
-    Row("POST", "/skm/<code>/<key>", "", "303 303 303 303 303 303 303 303 303",
+    # the citizen's own: an officer signed in is refused (and recorded by name)
+    Row("GET", "/skm/<code>/<key>", "", "200 403 403 403 403 403 403 403 403", lambda w, me: Call(_survey_link(w))),
+    Row("POST", "/skm/<code>/<key>", "", "303 403 403 403 403 403 403 403 403",
         lambda w, me: Call(_survey_link(w), {f"u{i}": "3" for i in range(1, 10)})),
     Row("GET", "/skm", "", "200 200 200 200 200 200 200 200 200", lambda w, me: Call("/skm")),
     Row("GET", "/reports/skm", "", "L 403 403 200 200 200 200 403 200", lambda w, me: Call("/reports/skm")),
@@ -827,6 +831,9 @@ ROWS = [
     Row("GET", "/complaints/", "", "L 403 403 200 200 200 403 403 200", lambda w, me: Call("/complaints/")),
     Row("GET", "/complaints/<int:complaint_id>", "", "L 403 403 200 200 200 403 403 200",
         lambda w, me: Call(f"/complaints/{_complaint(w).id}")),
+    # the numbers a citizen wrote: to who may see a NIK (not the Sekcam, who reads complaints)
+    Row("POST", "/complaints/<int:complaint_id>/full", "", "L 403 403 200 403 200 403 403 200",
+        lambda w, me: Call(f"/complaints/{_complaint(w).id}/full", {})),
     Row("POST", "/complaints/<int:complaint_id>/actions/<trigger_name>", "answer", "L 403 403 303 403 403 403 403 303",
         lambda w, me: Call(f"/complaints/{_complaint(w).id}/actions/answer",
                            {"version": "0", "comment": "Terima kasih, sudah kami tindak lanjuti."})),
