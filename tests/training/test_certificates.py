@@ -528,3 +528,15 @@ def test_a_certificate_is_replaced_not_revoked_alone_and_the_enrolment_takes_the
     login_as("hr")
     found = client.get("/audit/", query_string={"code": old.number}).text
     assert "menandatangani sertifikat" in found  # the enrolment's step, not only the letter's events
+
+
+def test_the_camat_reads_the_draft_certificate_from_his_list(client, login_as, db, users, make_elearning, enrol):
+    """The documents' rows carried their draft letter; a certificate's row only "Open": signed unread in bulk."""
+    enrolment = _finish_elearning(db, enrol(make_elearning(internal=True), users["asn"], "in_progress"), users["asn"])
+    assert enrolment.state == "awaiting_certificate"
+    login_as("camat")
+    inbox = client.get("/inbox/").text
+    link = f"/letters/draft/training_certificate/{enrolment.id}.pdf"
+    assert link in inbox and "Draf sertifikat (PDF)" in inbox
+    draft = client.get(link)
+    assert draft.status_code == 200 and draft.mimetype == "application/pdf"

@@ -289,8 +289,16 @@ _evidence_path = path_by_id("training.evidence", "enrolment_id")
 EVIDENCE = _l("Certificate (file)")
 
 
+_draft_path = path_by_id("letters.draft", "subject_id", subject_type="training_certificate")
+DRAFT_CERTIFICATE = _l("Draft certificate (PDF)")
+
+
 def _evidence_link(enrolment) -> list:
-    """The certificate beside HR's to-do: the JP are credited from the list too, so it is read there."""
+    """The certificate beside HR's to-do: the JP are credited from the list too, so it is read there; the
+    office's draft certificate beside its signer's, who signs from the list too (the documents' letters
+    carry their draft the same way)."""
+    if enrolment.state == "awaiting_certificate":
+        return [(DRAFT_CERTIFICATE, _draft_path(enrolment.id))]
     if enrolment.state != "completed" or not enrolment.evidence_name:
         return []
     return [(EVIDENCE, _evidence_path(enrolment.id))]
