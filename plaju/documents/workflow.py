@@ -246,6 +246,19 @@ draft_path = path_by_id("letters.draft", "subject_id", subject_type="document")
 request_path = path_by_id("documents.detail", "request_id")
 
 
+def _gist(request) -> str:
+    """What a letter awaiting the signature states, in one line beside the to-do, so the Camat reads what
+    he signs in the list and in the bulk confirmation (who it is about, what for), not only the applicant's
+    name: an SKTM of "Budi Santoso" certifies his daughter Rina. NIKs masked."""
+    if request.state != "awaiting_signature" or not request.type.camat_signs:
+        return ""
+    from .subjects import summary as subject_summary
+    parts = [f"{label}: {value}" for label, value in subject_summary(request.type.subject_kind, request.subject, False)]
+    if request.purpose:
+        parts.append(f"{_('Purpose')}: {request.purpose}")
+    return " · ".join(str(p) for p in parts)
+
+
 def _draft_link(request) -> list:
     """The letter beside the to-do: the Kasi reviews the draft before it goes up, the Camat reads it
     before he signs (from the list too, not only on the request's page)."""
@@ -284,7 +297,7 @@ DOCUMENT_FLOW = register(Spec(
     describe=lambda r: r.tracking_code, after_each=track_clock,
     due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
     summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r),
-                       "note": signer_note(r)},
+                       "note": signer_note(r), "about": _gist(r)},
     url=lambda r: request_path(r.id),
 ))
 

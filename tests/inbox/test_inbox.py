@@ -518,3 +518,19 @@ def test_a_bulk_step_takes_at_most_a_hundred_items_and_records_forged_ones_once(
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")
                                 .order_by(AuditEvent.seq)).all()[before + 1:]
     assert [e.action for e in events] == ["step.unknown"] and "(60: " in events[0].comment
+
+
+def test_the_camat_reads_what_each_letter_states_in_his_list_and_in_the_bulk_confirmation(
+        client, login_as, db, users, make_request):
+    """The SKTM of "Budi Santoso" certifies his daughter: the list and the confirmation named only him."""
+    from datetime import date
+
+    from plaju.documents.nik import make_nik
+    child = make_nik(date(2015, 3, 3), True, 31)
+    req = make_request("awaiting_signature", "sktm", name="Budi Santoso", nik=make_nik(date(1980, 1, 1), False, 30),
+                       subject={"s_same": "0", "s_nik": child, "s_name": "Rina Santoso", "s_relation": "ayah"})
+    login_as("camat")
+    row = client.get("/inbox/").text.split(req.tracking_code)[1].split('data-testid="inbox-row"')[0]
+    assert "Surat untuk: Rina Santoso" in row and "Keperluan: pendaftaran sekolah" in row and child not in row
+    confirm = client.post("/inbox/confirm", data={"item": [_item(req, "sign", "document")]}).text
+    assert "Surat untuk: Rina Santoso" in confirm and 'data-testid="confirm-about"' in confirm
