@@ -55,9 +55,11 @@ def draw(enrolment: Enrolment) -> Draft:
     if person.unit is not None:
         fields.append(("Unit kerja", person.unit.name))
     fields += [("Pelatihan", course.title), ("Jumlah jam pelajaran", f"{course.jp} JP")]
-    how = "secara e-learning" if course.is_elearning else ""
-    statements = [f"telah mengikuti dan menyelesaikan {course.method_label.lower()} \"{course.title}\" yang "
-                  f"diselenggarakan oleh {office}{' ' + how if how else ''}{_dates(course)} dengan jumlah "
+    # the method once: "menyelesaikan e-learning "E-learning Standar ..." ... secara e-learning" said it thrice
+    label = course.method_label.lower()
+    what = "pelatihan" if course.title.lower().startswith(label) else label
+    statements = [f"telah mengikuti dan menyelesaikan {what} \"{course.title}\" yang "
+                  f"diselenggarakan oleh {office}{_dates(course)} dengan jumlah "
                   f"{course.jp} jam pelajaran (JP)."]
     if course.is_elearning and enrolment.quiz_score is not None and course.questions:
         statements.append(f"Seluruh modul telah diselesaikan dan kuis akhir lulus dengan nilai {enrolment.quiz_score}.")

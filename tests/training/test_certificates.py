@@ -103,6 +103,8 @@ def test_the_camat_signs_the_certificate_and_the_jp_is_credited(db, users, make_
     for expected in (letter.number, f"{course.jp} JP", "Camat Uji", "SERTIFIKAT PELATIHAN", course.title,
                      users["asn"].full_name, letter.check_code):
         assert expected in text, (expected, text)
+    # the method said once: not "menyelesaikan e-learning "E-learning ..." ... secara e-learning"
+    assert f'menyelesaikan pelatihan "{course.title}"' in text and "secara e-learning" not in text
 
 
 def test_the_certificate_is_checked_publicly_and_downloaded_by_the_asn(client, login_as, db, users,
