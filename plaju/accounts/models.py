@@ -110,6 +110,20 @@ class User(UserMixin, db.Model):
         return self.full_name
 
 
+class StaffRecord(db.Model):
+    """Where a person worked from when: one row each time HR creates an account, moves it to another unit or
+    disables it. A month's figures read the roster as it was (`accounts.staff.roster_at`), so a move or a new
+    hire in December does not rewrite November's report. Accounts with no row read as they are now."""
+    __tablename__ = "staff_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    active: Mapped[bool]
+    valid_from: Mapped[datetime] = mapped_column(default=utcnow)  # naive UTC
+
+    __table_args__ = (db.Index("ix_staff_record_user_from", "user_id", "valid_from"),)
+
+
 class Delegation(db.Model):
     """A Plh (official briefly away) or Plt (post vacant): `delegate` acts for `principal`."""
     __tablename__ = "delegation"

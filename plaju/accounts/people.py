@@ -22,7 +22,7 @@ from ..inputs import NAME_MARKS, edit_distance, name_skeleton, not_latin, person
 from ..notify.service import notify
 from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
-from . import passwords, rules
+from . import passwords, rules, staff
 from .models import ROLES, Delegation, User, UserRole
 from .nip import InvalidNIP, validate_asn_number
 
@@ -284,6 +284,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     before = {} if creating else _snapshot(user)
     old_roles = set() if creating else set(user.roles)
     was_active = True if creating else user.active
+    was_staff = None if creating else (user.unit_id, user.active, user.left_at)
     token = None
     if creating:
         # taken with the row it creates: the same form posted again finds it and makes no second account
@@ -308,6 +309,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         # the account's open sessions end: they were granted under the old password or authority
         user.session_epoch = (user.session_epoch or 0) + 1
     db.session.flush()
+    staff.record(user, was_staff)  # a new account, a move or a departure dates the roster a month's report reads
     if token is not None:
         once.complete(token, url_for("people.edit", user_id=user.id))
     after = _snapshot(user)

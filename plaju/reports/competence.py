@@ -10,10 +10,13 @@ statements whatever the number of ASN and enrolments.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import false, func, select
 
 from ..accounts.models import Unit, User
+from ..accounts.staff import Rosters
+from ..database import utcnow
 from ..extensions import db
 from ..i18n import gettext as _
 from ..timeutil import today_wib
@@ -48,14 +51,26 @@ class UnitRow:
         return share(self.jp if self.jp_of_planned is None else self.jp_of_planned, self.planned)
 
 
+def _month_end(year: int, month: int) -> datetime:
+    """The last moment of a WIB month, as naive UTC."""
+    return datetime(year + month // 12, month % 12 + 1, 1) - WIB_OFFSET
+
+
 def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False,
                          as_of: datetime | None = None) -> dict:
     """Figures for `year` up to and including `through_month` (1-12) for the monthly trend. With `as_of`
     (UTC) only the JP verified before it count: a month's report, filed, reads the same when made again."""
     units = {u.id: u for u in db.session.scalars(select(Unit).order_by(Unit.name))}
-    people = db.session.execute(select(User.id, User.full_name, User.nip, User.position, User.unit_id,
-                                       User.supervisor_id).where(User.active.is_(True))
-                                .order_by(User.full_name, User.id)).all()
+    # the staff as it was when the figures close (a filed month), in the unit they were in then: a move, a
+    # new account or a departure later does not rewrite the month
+    rosters = Rosters()
+    now = utcnow()
+    staff = rosters.at(min(as_of, now) if as_of is not None else now)
+    people = [SimpleNamespace(id=p.id, full_name=p.full_name, nip=p.nip, position=p.position,
+                              unit_id=staff[p.id], supervisor_id=p.supervisor_id)
+              for p in db.session.execute(select(User.id, User.full_name, User.nip, User.position,
+                                                 User.supervisor_id).where(User.id.in_(list(staff)))
+                                          .order_by(User.full_name, User.id))]
     counted = [Enrolment.state == "verified", Enrolment.credited_year == year]
     if as_of is not None:
         counted.append(Enrolment.verified_at < as_of)
@@ -78,11 +93,11 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         .group_by(Enrolment.state)).all()
 
     active_ids = {p.id for p in people}
-    # who left this year, by the WIB month they left in: the trend counts them in each month before it
-    year_start = datetime(year, 1, 1) - WIB_OFFSET
-    left_in = {user_id: (left_at + WIB_OFFSET).month for user_id, left_at in db.session.execute(
-        select(User.id, User.left_at).where(User.active.is_(False), User.left_at >= year_start,
-                                            User.left_at < datetime(year + 1, 1, 1) - WIB_OFFSET))}
+    # the staff at the end of each month of the trend (WIB), never later than the figures close: who counts
+    # in a month's headcount, and whose JP count towards that month
+    closes = min(as_of, now) if as_of is not None else now
+    month_staff = [set()] + [set(rosters.at(min(_month_end(year, month), closes))) for month in range(1, 13)]
+    on_staff_some_month = set().union(*month_staff)
     jp = defaultdict(int)
     monthly: dict[int, list[int]] = {}  # user -> JP verified in each month (index 1-12)
     by_kind = defaultdict(int)
@@ -93,7 +108,7 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         by_method[method] += credited
         if user_id not in active_ids:
             departed[unit_id] += credited
-            if user_id not in left_in:
+            if user_id not in on_staff_some_month:
                 continue
         else:
             jp[user_id] += credited
@@ -143,12 +158,12 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     # someone who left counts, in the headcount as in those who reached, in the months before they left
     reached_in = [0] * 13
     for user_id, months in monthly.items():
-        running, until = 0, left_in.get(user_id, 13)
-        for month in range(1, min(through_month + 1, until)):
+        running = 0
+        for month in range(1, through_month + 1):
             running += months[month]
-            if running >= JP_TARGET:
+            if running >= JP_TARGET and user_id in month_staff[month]:
                 reached_in[month] += 1
-    headcount = [len(people) + sum(1 for until in left_in.values() if until > month) for month in range(13)]
+    headcount = [len(members) for members in month_staff]
     trend = [{"month": month, "reached": reached_in[month], "people": headcount[month],
               "percent": share(reached_in[month], headcount[month])} for month in range(1, through_month + 1)]
 

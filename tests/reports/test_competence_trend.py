@@ -4,6 +4,8 @@ credits verified just before and after midnight WIB at a month's end."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from plaju.reports.competence import competence_dashboard
 from plaju.training.models import Course, Enrolment
 
@@ -156,8 +158,12 @@ def test_someone_who_left_counts_in_the_trend_until_the_month_they_left(client, 
     from tests.accounts.test_people import _edit_form
     assert client.post(f"/people/{users['clerk'].id}/edit", data=_edit_form(users["clerk"], active="0")
                        ).status_code == 302
+    from plaju.accounts.models import StaffRecord
     clerk = db.session.get(User, users["clerk"].id)
     clerk.left_at = datetime(2026, 6, 14, 3, 0)  # (as if it had been in June)
+    left = db.session.scalars(select(StaffRecord).where(StaffRecord.user_id == clerk.id,
+                                                        StaffRecord.active.is_(False))).one()
+    left.valid_from = clerk.left_at
     db.session.commit()
     trend = competence_dashboard(2026, 12, sees_everyone=True)["trend"]
     headcount = before[0]["people"]
@@ -189,3 +195,45 @@ def test_a_credit_verified_in_the_next_january_counts_in_december_and_undated_wo
     assert clerk and clerk[0]["coming"] == 0
     now = competence_dashboard(today_wib().year, today_wib().month, sees_everyone=True)
     assert [row for row in now["below_target"] if row["name"] == users["clerk"].full_name][0]["coming"] == 4
+
+
+def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departure(client, login_as, db, users):
+    """HR created an account, moved an ASN to another unit and disabled one in December: November's filed
+    report changed (a section's JP, its headcount, the office's share), and a new hire joined the headcount
+    of every past month."""
+    from plaju.accounts.models import Unit
+    from plaju.reports.exports import monthly_report
+    from plaju.reports.filters import last_complete_month
+    from tests.accounts.test_people import _edit_form, _form
+    first, second = Unit(code="SEK", name="Sekretariat", kind="sekretariat"), Unit(code="PEL", name="Pelayanan",
+                                                                                    kind="seksi")
+    db.session.add_all([first, second])
+    db.session.flush()
+    for who in ("asn", "clerk"):
+        users[who].unit_id = first.id
+    course = Course(title="Kursus Uji", kind="teknis", method="kursus", jp=8)
+    db.session.add(course)
+    db.session.flush()
+    month = last_complete_month()
+    year, number = int(month[:4]), int(month[5:7])
+    db.session.add(Enrolment(course_id=course.id, user_id=users["asn"].id, state="verified", jp_credited=24,
+                             credited_year=year, verified_at=datetime(year, number, 10, 3, 0)))
+    db.session.commit()
+
+    def figures():
+        db.session.expire_all()
+        competence = monthly_report(month)["competence"]
+        return ([(u.name, u.people, u.reached, u.jp) for u in competence["units"]],
+                (competence["office"].people, competence["office"].reached),
+                [(p["people"], p["reached"]) for p in competence["trend"]])
+
+    before = figures()
+    login_as("admin")  # the clerk's account holds a role: the administrator changes it
+    assert client.post("/people/new", data=_form(unit_id=str(second.id))).status_code == 302
+    assert client.post(f"/people/{users['asn'].id}/edit",
+                       data=_edit_form(users["asn"], unit_id=str(second.id))).status_code == 302
+    assert client.post(f"/people/{users['clerk'].id}/edit",
+                       data=_edit_form(users["clerk"], active="0")).status_code == 302
+    assert figures() == before
+    live = competence_dashboard(year, number, sees_everyone=True)  # today's figures do change
+    assert [(u.name, u.people) for u in live["units"] if u.name == "Pelayanan"] == [("Pelayanan", 2)]
