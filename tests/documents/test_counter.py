@@ -498,6 +498,8 @@ def test_tracking_a_returned_request_shows_the_missing_items_but_nothing_persona
     html = client.get(f"/track/{req.tracking_code}").get_data(as_text=True)
     items = re.search(r'data-testid="track-missing">(.*?)</ul>', html, re.S).group(1)
     assert label in items
+    # an item brought but not accepted as it was (a letter without the midwife's stamp) reads as such too
+    assert "belum ada atau belum dapat diterima" in html and "slip pengembalian berkas" in html
     subject = req.subject
     for secret in (req.name, req.nik, req.nik[-4:] + "<", "Cap bidan", subject["s_name"] if "s_name" in subject
                    else subject["name"]):
