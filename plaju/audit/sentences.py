@@ -407,7 +407,7 @@ describe_fields({
     "active": _l("Active"), "roles": _l("Roles"), "password": _l("Password"), "principal": _l("Official"),
     "delegate": _l("Stands in"), "kind": _l("Kind"), "starts_on": _l("From"), "ends_on": _l("Until"),
     "revoked": _l("Revoked"),
-    "format": _l("Format"), "rows": _l("Rows"), "filters": _l("Search"), "page": _l("Page"),
+    "format": _l("Format"), "rows": _l("Rows"), "filters": _l("Search"), "page": _l("Page"), "year": _l("Year"),
 }, users=("supervisor_id",), named={"unit_id": _unit_names})
 
 

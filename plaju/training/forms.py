@@ -220,6 +220,8 @@ class HistoryExportForm(PlajuForm):
     fmt = SelectField(_l("File format"), choices=[SelectChoice("xlsx", "XLSX (Excel)"), SelectChoice("csv", "CSV")],
                       default="xlsx")
     preset = SelectField(_l("Columns"), default="siasn")
+    # the JP's year: SIASN takes a year's training at the year's end; empty: every year
+    year = SelectField(_l("Year"), coerce=int, default=0)
 
 
 class PlanItemEditForm(PlajuForm):

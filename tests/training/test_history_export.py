@@ -163,3 +163,21 @@ def test_the_day_of_verification_is_palembang_s_day(db, users, make_course, enro
     data, _name = history_service.export(users["hr"], "xlsx", ["verified_at"], person_id=users["clerk"].id)
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     assert rows[1][0].date() == date(2026, 6, 11)
+
+
+def test_hr_exports_one_year_for_siasn(client, login_as, db, users, make_course, enrol):
+    """The year-end file for SIASN held last year's rows too: entered again there."""
+    last = enrol(make_course(title="Diklat Lama", jp=10), users["asn"], "verified")
+    last.credited_year = last.credited_year - 1
+    enrol(make_course(title="Diklat Baru", jp=4), users["asn"], "verified")
+    db.session.commit()
+    login_as("hr")
+    page = client.get("/training/history/").text
+    assert f'<option value="{last.credited_year}">' in page and "Semua tahun" in page
+    this_year = last.credited_year + 1
+    response = client.post("/training/history/", data={"user_id": 0, "unit_id": -1, "fmt": "csv", "preset": "siasn",
+                                                       "year": this_year})
+    assert response.status_code == 200 and f"-{this_year}.csv" in response.headers["Content-Disposition"]
+    assert "Diklat Baru" in response.text and "Diklat Lama" not in response.text
+    every = client.post("/training/history/", data={"user_id": 0, "unit_id": -1, "fmt": "csv", "preset": "siasn"})
+    assert "Diklat Baru" in every.text and "Diklat Lama" in every.text

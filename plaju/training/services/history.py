@@ -103,13 +103,22 @@ def may_export(actor, person: User | None = None, unit_id: int | None = None) ->
 WHOLE_OFFICE = -1  # the work unit chosen as "the whole office": HR's export for SIASN at the year's end
 
 
-def rows(person_id: int | None = None, unit_id: int | None = None) -> list[Enrolment]:
-    """Verified training of one person, one unit's people or the whole office's, by person then date, in one
-    statement."""
+def credited_years() -> list[int]:
+    """The years with credited JP, newest first (the export's year choice)."""
+    return list(db.session.scalars(select(Enrolment.credited_year).where(Enrolment.state == "verified",
+                                                                        Enrolment.credited_year.is_not(None))
+                                   .group_by(Enrolment.credited_year).order_by(Enrolment.credited_year.desc())))
+
+
+def rows(person_id: int | None = None, unit_id: int | None = None, year: int | None = None) -> list[Enrolment]:
+    """Verified training of one person, one unit's people or the whole office's (of one year's JP when
+    given), by person then date, in one statement."""
     stmt = (select(Enrolment).join(User, User.id == Enrolment.user_id)
             .options(joinedload(Enrolment.user).joinedload(User.unit))
             .where(Enrolment.state == "verified")
             .order_by(User.full_name, User.id, Enrolment.verified_at, Enrolment.id))
+    if year is not None:
+        stmt = stmt.where(Enrolment.credited_year == year)
     if person_id is not None:
         stmt = stmt.where(Enrolment.user_id == person_id)
     elif unit_id != WHOLE_OFFICE:
@@ -163,7 +172,8 @@ def audit_export(actor, action: str, subject_type: str, subject_id, changes: dic
     db.session.commit()
 
 
-def export(actor, fmt: str, columns, person_id: int | None = None, unit_id: int | None = None) -> tuple[bytes, str]:
+def export(actor, fmt: str, columns, person_id: int | None = None, unit_id: int | None = None,
+           year: int | None = None) -> tuple[bytes, str]:
     """The history file and its name; refused (audited) when the actor may not see it or the request is
     incomplete."""
     subject_type, subject_id = (("user", person_id) if person_id is not None
@@ -186,7 +196,7 @@ def export(actor, fmt: str, columns, person_id: int | None = None, unit_id: int 
                                "HR everyone's."), code="role")
     except (Invalid, NotAllowed) as error:
         refuse(error, "training_history.export", actor, subject_type, subject_id)
-    found = rows(person.id if person else None, None if person else unit_id)
+    found = rows(person.id if person else None, None if person else unit_id, year)
     header, body = table(found, columns)
     if fmt == "csv":
         data = to_csv(header, body)
@@ -194,5 +204,6 @@ def export(actor, fmt: str, columns, person_id: int | None = None, unit_id: int 
         data = to_xlsx(header, body, title="Riwayat diklat")
     label = (person.nip or f"asn-{person.id}") if person else ("kantor" if office else unit.code)
     audit_export(actor, "training_history.export", subject_type, subject_id,
-                 {"format": [None, fmt], "columns": [None, ",".join(columns)], "rows": [None, len(body)]})
-    return data, f"riwayat-diklat-{label}.{fmt}"
+                 {"format": [None, fmt], "columns": [None, ",".join(columns)], "rows": [None, len(body)],
+                  **({"year": [None, year]} if year else {})})
+    return data, f"riwayat-diklat-{label}{f'-{year}' if year else ''}.{fmt}"

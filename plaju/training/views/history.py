@@ -37,6 +37,8 @@ def _form() -> HistoryExportForm:
         SelectChoice(u.id, u.name) for u in units]
     form.preset.choices = [SelectChoice(k, str(v)) for k, v in history_service.PRESET_LABELS.items()] + [
         SelectChoice("custom", _("My own choice and order (below)"))]
+    form.year.choices = [SelectChoice(0, _("Every year"))] + [
+        SelectChoice(y, str(y)) for y in history_service.credited_years()]
     if request.method == "GET":
         form.user_id.data = user.id
     return form
@@ -94,7 +96,7 @@ def history():
                 person = None if unit else (form.user_id.data or None)
                 try:
                     data, name = history_service.export(actor(), form.fmt.data, columns, person_id=person,
-                                                        unit_id=unit)
+                                                        unit_id=unit, year=form.year.data or None)
                 except Refused as refusal:
                     error, status = str(refusal.message), refusal.status
                 else:
