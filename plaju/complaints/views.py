@@ -13,6 +13,7 @@ from ..database import utcnow
 from ..documents.models import DocumentRequest
 from ..documents.services import can_view as can_view_requests
 from ..documents.services import normalise_code
+from ..documents.workflow import DOCUMENT_FLOW
 from ..extensions import db, limiter
 from ..htmx import render_page_or_block
 from ..i18n import gettext as _
@@ -138,7 +139,7 @@ def _context(complaint, error=None, full=False):
                 change.before, change.after = svc.public_text(change.before), svc.public_text(change.after)
     return {"c": complaint, "actions": svc.actions_for(complaint, current_user), "error": error,
             "waiting_for": waiting_for(complaint), "history": history, "now": utcnow(),
-            "flow": COMPLAINT_FLOW, "can_open_request": may_see, "full": sees_numbers,
+            "flow": COMPLAINT_FLOW, "request_flow": DOCUMENT_FLOW, "can_open_request": may_see, "full": sees_numbers,
             "has_hidden": may_see and not sees_numbers and any(
                 svc.public_text(text) != text for text in (complaint.body, complaint.answer or ""))}
 

@@ -204,3 +204,14 @@ def test_a_complaint_is_named_by_what_it_is_and_when_it_came_not_by_its_number(c
     login_as("hr")
     log = client.get("/audit/").text
     assert f"Pengaduan {req.tracking_code}, " in log and f"{req.tracking_code} #" not in log
+
+
+def test_the_complaint_page_says_where_the_request_stands_and_folds_the_closing(client, db, make_request, login_as):
+    req = make_request("returned")
+    assert client.post(f"/track/{req.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": "Berkas saya dikembalikan padahal lengkap."}).status_code == 303
+    complaint = db.session.scalars(select(Complaint)).one()
+    login_as("kasi")
+    page = client.get(f"/complaints/{complaint.id}").text
+    assert "permohonan sekarang" in page and "Dikembalikan ke pemohon" in page
+    assert page.index("<details") < page.index('data-testid="action-close"')  # the answer is the open box
