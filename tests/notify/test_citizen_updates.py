@@ -340,9 +340,9 @@ def test_the_counter_is_told_when_no_message_can_reach_the_citizen(request, clie
     req = make_request("processing", "sktm")
     req.contact_consent_at = req.received_at
     db.session.commit()
-    assert "Pesan ke pemohon belum diaktifkan" in client.get("/documents/new").text
+    assert "SMS/WhatsApp ke pemohon belum diaktifkan" in client.get("/documents/new").text
     assert "pesan belum diaktifkan di kantor ini" in client.get(f"/documents/{req.id}").text
     request.getfixturevalue("form_gateway")  # with a gateway, the form promises what will happen
     page = client.get("/documents/new").text
-    assert "Pesan ke pemohon belum diaktifkan" not in page
+    assert "SMS/WhatsApp ke pemohon belum diaktifkan" not in page
     assert "pesan belum diaktifkan di kantor ini" not in client.get(f"/documents/{req.id}").text
