@@ -238,7 +238,7 @@ STEPS = [
                         "new request.")),
     Step("cancel", ("received", "verifying", "returned"), "cancelled",
          _l("Cancel (the citizen withdraws, or it was taken in by mistake)"),
-         who=COUNTER, comment_required=True, style="secondary", todo=False),
+         who=COUNTER, comment_required=True, style="outline-secondary", todo=False),  # a way out: quiet
 ]
 
 DRAFT_LETTER = _l("Draft letter (PDF)")
