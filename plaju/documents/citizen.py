@@ -19,7 +19,7 @@ from ..workflow.signals import assignments_changed
 from . import sla
 from .models import DocumentRequest
 
-EVENTS = ("returned", "ready", "overdue", "handed_over")
+EVENTS = ("returned", "ready", "overdue", "handed_over", "recalled")
 
 
 def _track_url(code: str) -> str:
@@ -43,6 +43,10 @@ def compose(event: str, code: str, day) -> Update:
             status = _("Delayed, new promise date")
             text = _("Kecamatan Plaju: we apologise, request %(code)s was not finished by the promised date. "
                      "New promise date: %(date)s.", code=code, date=date)
+        elif event == "recalled":  # told "ready" earlier: the citizen must not come for a revoked letter
+            status = _("Not ready after all: being corrected")
+            text = _("Kecamatan Plaju: we apologise, the letter of request %(code)s needs a correction before it "
+                     "can be collected. We will tell you when it is ready again.", code=code)
         elif event == "handed_over":
             status = _("Handed over")
             text = _("Kecamatan Plaju: the document of request %(code)s was handed over on %(date)s. Thank you.",
@@ -63,11 +67,13 @@ def tell(req: DocumentRequest, event: str, day) -> list:
     return enqueue_update(compose(event, req.tracking_code, day), phone=req.phone, email=req.email)
 
 
-def _after_step(spec, entity=None, step=None, ctx=None, **_kw) -> None:
+def _after_step(spec, entity=None, step=None, ctx=None, from_state=None, **_kw) -> None:
     if spec.name != "document" or step is None or ctx is None:
         return
     if step.dest in ("returned", "ready", "handed_over"):
         tell(entity, step.dest, sla.wib_date(ctx.now))
+    elif step.trigger == "recall" and from_state == "ready":
+        tell(entity, "recalled", sla.wib_date(ctx.now))
 
 
 assignments_changed.connect(_after_step, weak=False)

@@ -168,6 +168,10 @@ def track_clock(request, step, from_state, ctx):
     if request.state == "ready":
         request.ready_at = ctx.now
         request.service_minutes = request.clock_used_minutes
+    elif from_state == "ready" and not dest.terminal and request.ready_at is not None:
+        # recalled: not finished after all, the service clock runs on and its time counts again
+        ctx.change("ready_at", request.ready_at.isoformat(), None)
+        request.ready_at = request.service_minutes = None
     if dest.terminal:
         request.closed_at = ctx.now
     if request.state == "handed_over":
@@ -222,9 +226,9 @@ STEPS = [
          effect=_sent_back),
     Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False),
     # a way back, not what the request waits for: from its page, with the password and the reason
+    # the Camat's own, as revoking a letter is (the letters' _may_revoke): not a stand-in's
     Step("recall", ("signed", "ready"), "processing", _l("Recall for correction"), who=roles(CAMAT), reauth=True,
-         comment_required=True, delegable=True, effect=_recalled, style="outline-danger", todo=False,
-         row_form=False),
+         comment_required=True, effect=_recalled, style="outline-danger", todo=False, row_form=False),
     # waits for the citizen to pick it up
     # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html)
     Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",

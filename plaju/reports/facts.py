@@ -40,6 +40,8 @@ def _copy_outcome(fact: ServiceFact, req: DocumentRequest, holidays) -> None:
     if req.ready_at is not None:
         fact.ready_at, fact.ready_month = req.ready_at, month_of(req.ready_at)
         fact.service_minutes = req.service_minutes
+    else:  # never ready, or recalled from ready: not among the month's finished requests
+        fact.ready_at = fact.ready_month = fact.service_minutes = None
     if req.state == "handed_over" and req.closed_at is not None:
         fact.handed_at, fact.handed_month = req.closed_at, month_of(req.closed_at)
         fact.pickup_minutes = (sla.working_minutes_between(req.ready_at, req.closed_at, holidays)

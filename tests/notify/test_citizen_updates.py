@@ -346,3 +346,20 @@ def test_the_counter_is_told_when_no_message_can_reach_the_citizen(request, clie
     page = client.get("/documents/new").text
     assert "SMS/WhatsApp ke pemohon belum diaktifkan" not in page
     assert "pesan belum diaktifkan di kantor ini" not in client.get(f"/documents/{req.id}").text
+
+
+def test_a_letter_recalled_after_ready_is_told_and_no_longer_counts_as_finished(form_gateway, db, users,
+                                                                                make_request):
+    """Told "ready for pick-up", the citizen came for a letter the Camat had revoked; the dashboard and the
+    home card still counted it finished within the standard."""
+    from tests.support import PASSWORD
+    req = _citizen(make_request, "signed", "sktm")
+    req = take_action(req, "mark_ready", users["clerk"], version=req.version)
+    assert req.ready_at is not None and req.service_fact.ready_month is not None
+    req = take_action(fresh(db, req), "recall", users["camat"], version=req.version, password=PASSWORD,
+                      comment="Alamat salah")
+    req = fresh(db, req)
+    assert req.ready_at is None and req.service_minutes is None
+    assert req.service_fact.ready_month is None and req.service_fact.service_minutes is None
+    texts = [form["message"] for form in form_gateway.forms()]
+    assert len(texts) == 2 and "dapat diambil" in texts[0] and "perlu diperbaiki" in texts[1]

@@ -562,7 +562,7 @@ ROWS = [
         "L 403 403 403 403 303 403 403 303",
         lambda w, me: _act(w.request("awaiting_signature"), "sign", password=PASSWORD)),
     Row("POST", "/documents/<int:request_id>/actions/<trigger_name>", "recall, other",
-        "L 403 403 403 403 303 403 403 303",
+        "L 403 403 403 403 303 403 403 403",
         lambda w, me: _act(w.request("signed"), "recall", password=PASSWORD, comment="Alamat salah")),
     Row("POST", "/documents/<int:request_id>/actions/<trigger_name>", "sign, own",
         "L 403 403 403 403 403 403 403 403",

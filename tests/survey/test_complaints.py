@@ -208,8 +208,9 @@ def test_a_complaint_is_named_by_what_it_is_and_when_it_came_not_by_its_number(c
 
 def test_the_complaint_page_says_where_the_request_stands_and_folds_the_closing(client, db, make_request, login_as):
     req = make_request("returned")
-    assert client.post(f"/track/{req.tracking_code}/complaint",
-                       data={"kind": "complaint", "body": "Berkas saya dikembalikan padahal lengkap."}).status_code == 303
+    body = "Berkas saya dikembalikan padahal lengkap."
+    assert client.post(f"/track/{req.tracking_code}/complaint", data={"kind": "complaint", "body": body}
+                       ).status_code == 303
     complaint = db.session.scalars(select(Complaint)).one()
     login_as("kasi")
     page = client.get(f"/complaints/{complaint.id}").text
