@@ -8,7 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from .accounts import passwords
+from .accounts import passwords, staff
 from .accounts.demo import seed_people
 from .accounts.models import ROLES, Unit, User
 from .accounts.nip import InvalidNIP, validate_asn_number
@@ -95,6 +95,7 @@ def create_user(username, full_name, nip, position, unit_code, roles, password):
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    staff.record(user, None)  # on staff from now: a closed month's report does not count the account
     audit.record("user.create", actor_name="cli", subject=user,
                  changes={"username": [None, username], "roles": [None, ",".join(sorted(roles))]})
     db.session.commit()

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from ..audit import record as audit
 from ..database import clock_at, utcnow
 from ..extensions import db
-from .models import Unit, User
+from . import staff
+from .models import StaffRecord, Unit, User
 
 KELURAHAN = ["Plaju Darat", "Talang Putri", "Komperta", "Plaju Ilir", "Talang Bubuk", "Plaju Ulu",
              "Bagus Kuning"]
@@ -76,6 +77,9 @@ def _seed_people(password: str) -> list[tuple[str, str, str]]:
         user.set_password(password)
         db.session.add(user)
         db.session.flush()
+        # the demo's people have worked here all along: the year of history it seeds counts them
+        db.session.add(StaffRecord(user_id=user.id, unit_id=user.unit_id, active=True,
+                                   valid_from=staff.FROM_THE_START))
         by_name[username] = user
         created.append(user)
         audit.record("user.create", actor_name="seed-demo", subject=user,

@@ -42,6 +42,7 @@ class Rosters:
         self.accounts = db.session.execute(select(User.id, User.unit_id, User.active, User.left_at)).all()
 
     def at(self, moment: datetime) -> dict[int, int | None]:
+        """Who was on staff at `moment`, and in which unit."""
         staff = {}
         for user_id, unit_id, active, left_at in self.accounts:
             history = self.records.get(user_id)
@@ -49,11 +50,27 @@ class Rosters:
                 if active or (left_at is not None and left_at > moment):
                     staff[user_id] = unit_id
                 continue
-            state = None
-            for valid_from, record_unit, record_active in history:
-                if valid_from > moment:
-                    break
-                state = (record_unit, record_active)
+            state = self._state(history, moment)
             if state is not None and state[1]:
                 staff[user_id] = state[0]
         return staff
+
+    def unit_at(self, user_id: int, moment: datetime, current: int | None) -> int | None:
+        """The unit someone last worked in by `moment` (where a leaver's JP count): moving a disabled
+        account moves none of them."""
+        unit, found = current, False
+        for valid_from, record_unit, record_active in self.records.get(user_id) or ():
+            if valid_from > moment:
+                break
+            if record_active:  # the unit they worked in, not one a disabled account was moved to later
+                unit, found = record_unit, True
+        return unit if found else current
+
+    @staticmethod
+    def _state(history, moment):
+        state = None
+        for valid_from, record_unit, record_active in history:
+            if valid_from > moment:
+                break
+            state = (record_unit, record_active)
+        return state

@@ -107,7 +107,7 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         by_kind[kind] += credited
         by_method[method] += credited
         if user_id not in active_ids:
-            departed[unit_id] += credited
+            departed[rosters.unit_at(user_id, closes, unit_id)] += credited
             if user_id not in on_staff_some_month:
                 continue
         else:

@@ -197,7 +197,8 @@ def test_a_credit_verified_in_the_next_january_counts_in_december_and_undated_wo
     assert [row for row in now["below_target"] if row["name"] == users["clerk"].full_name][0]["coming"] == 4
 
 
-def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departure(client, login_as, db, users):
+def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departure(app, client, login_as, db,
+                                                                                  users):
     """HR created an account, moved an ASN to another unit and disabled one in December: November's filed
     report changed (a section's JP, its headcount, the office's share), and a new hire joined the headcount
     of every past month."""
@@ -216,8 +217,9 @@ def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departur
     db.session.flush()
     month = last_complete_month()
     year, number = int(month[:4]), int(month[5:7])
-    db.session.add(Enrolment(course_id=course.id, user_id=users["asn"].id, state="verified", jp_credited=24,
-                             credited_year=year, verified_at=datetime(year, number, 10, 3, 0)))
+    for who in ("asn", "clerk"):
+        db.session.add(Enrolment(course_id=course.id, user_id=users[who].id, state="verified", jp_credited=24,
+                                 credited_year=year, verified_at=datetime(year, number, 10, 3, 0)))
     db.session.commit()
 
     def figures():
@@ -234,6 +236,16 @@ def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departur
                        data=_edit_form(users["asn"], unit_id=str(second.id))).status_code == 302
     assert client.post(f"/people/{users['clerk'].id}/edit",
                        data=_edit_form(users["clerk"], active="0")).status_code == 302
+    # a disabled account moved afterwards: its JP stay with the unit it was in, in today's figures too
+    left_jp = [(u.name, u.jp) for u in competence_dashboard(year, number, sees_everyone=True)["units"]]
+    assert client.post(f"/people/{users['clerk'].id}/edit",
+                       data=_edit_form(users["clerk"], active="0", unit_id=str(second.id))).status_code == 302
+    db.session.expire_all()
+    assert [(u.name, u.jp) for u in competence_dashboard(year, number, sees_everyone=True)["units"]] == left_jp
+    # an account made on the command line joins from now, as one made on the people page
+    made = app.test_cli_runner().invoke(args=["create-user", "--username", "baru2", "--full-name", "Pegawai Dua",
+                                              "--unit", "PEL", "--password", "Sawo-Kebun-Rumah-77"])
+    assert made.exit_code == 0, made.output
     assert figures() == before
     live = competence_dashboard(year, number, sees_everyone=True)  # today's figures do change
-    assert [(u.name, u.people) for u in live["units"] if u.name == "Pelayanan"] == [("Pelayanan", 2)]
+    assert [(u.name, u.people) for u in live["units"] if u.name == "Pelayanan"] == [("Pelayanan", 3)]
