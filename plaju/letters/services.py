@@ -350,6 +350,11 @@ vocabulary.describe_data_access("letter.view", "letter.draft_view")  # letters c
 # the fields a sign step records when it issues a letter (issue())
 vocabulary.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Fingerprint of the signed file"),
                            "letter_id": _l("Letter in the register")}, named={"letter_id": _letter_numbers})
+# a revocation's and a replacement's own event (on the letter) and a recall's (on its record)
+vocabulary.describe_fields({"status": _l("Status"), "number": _l("Letter number"), "replaced_by": _l("Replaced by")},
+                           subject_type="letter")
+vocabulary.describe_values("status", {"valid": _l("valid"), "revoked": _l("revoked")}, subject_type="letter")
+vocabulary.describe_fields({"revoked_letters": _l("Letters revoked")})
 def _letter_objects(number: str) -> list[tuple[str, str]]:
     """/audit/'s code box also takes a letter's number: the letter's events and those of the record it was
     issued for (its signing is that record's step)."""

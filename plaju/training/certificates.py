@@ -102,6 +102,25 @@ def _record(enrolment: Enrolment, letter, ctx) -> None:
         issuer=current_app.config["LETTER_OFFICE"].title(), jp=enrolment.course.jp or None), ctx)
 
 
+def _replaced(enrolment: Enrolment, letter, ctx) -> None:
+    """The Camat replaced the certificate: the enrolment takes the new facts, in its own history too (the
+    replacement's event is the letter's), a page opened before is out of date, and the ASN is told, who may
+    have given the old number to SIASN."""
+    from ..audit import record as audit
+    from ..notify.service import notify
+    before, old = dict(ctx.changes), enrolment.certificate_number
+    _record(enrolment, letter, ctx)
+    enrolment.version += 1
+    audit.record("enrolment.certificate_replaced", actor=ctx.actor, subject_type="enrolment",
+                 subject_id=enrolment.id, comment=ctx.comment,
+                 changes={k: v for k, v in ctx.changes.items() if k not in before})
+    notify(enrolment.user, _("Your certificate %(old)s was replaced by %(new)s", old=old, new=letter.number),
+           _("The certificate of \"%(course)s\" was revoked and replaced by a corrected one, number %(new)s. "
+             "Use the new number (and file) wherever you gave the old one, SIASN included.",
+             course=enrolment.course.title, new=letter.number),
+           url=url_for("training.enrolment", enrolment_id=enrolment.id))
+
+
 def _replace_only(enrolment: Enrolment) -> str:
     return _("A training certificate is replaced by a corrected one, not revoked on its own: the JP credited "
              "to the ASN rest on it.")
@@ -111,7 +130,7 @@ SUBJECT = register_subject(Subject(
     name=SUBJECT_NAME, load=lambda i: db.session.get(Enrolment, i), draw=draw, can_view=_can_view,
     url=lambda i: url_for("training.enrolment", enrolment_id=i), openable=_openable,
     has_draft=lambda e: e.course.internal and e.state == "awaiting_certificate",
-    unrevocable_alone=_replace_only, reissued=_record, audit_type="enrolment",
+    unrevocable_alone=_replace_only, reissued=_replaced, audit_type="enrolment",
     panel=lambda e, user: {"may_revoke": user.has_role("camat"), "replace_only": _replace_only(e)}))
 
 

@@ -280,6 +280,7 @@ def test_a_signed_letter_with_a_wrong_address_is_recalled_corrected_and_signed_a
     page = client.get(f"/documents/{req.id}").text
     assert "Alamat RT/RW tidak sesuai KTP" in page and 'data-testid="correct-letter"' in page
     assert first.number in page  # the revoked letter stays in the request's history
+    assert "Surat yang dicabut" in page and "revoked_letters" not in page  # in words, not the field's name
     fixed = client.post(f"/documents/{req.id}/correct", headers={"HX-Request": "true"}, data={
         "version": req.version, "address": "Jl. Pertahanan No. 38 RT 021 RW 007", "purpose": req.purpose})
     assert fixed.status_code == 200

@@ -519,6 +519,7 @@ def test_a_certificate_is_replaced_not_revoked_alone_and_the_enrolment_takes_the
     assert "tidak dicabut begitu saja" in alone.text
     db.session.expire_all()
     assert db.session.get(Letter, old.id).status == "valid"
+    signed_version = _fresh(db, enrolment).version
     replaced = client.post(f"/letters/{old.id}/revoke", data={"password": PASSWORD, "reason": "Nama salah",
                                                                "replace": "1"})
     assert replaced.status_code == 303
@@ -527,9 +528,19 @@ def test_a_certificate_is_replaced_not_revoked_alone_and_the_enrolment_takes_the
                                                   Letter.status == "valid")).one()
     assert new.number != old.number and _fresh(db, enrolment).certificate_number == new.number
     assert _fresh(db, enrolment).jp_credited == course.jp
+    assert _fresh(db, enrolment).version == signed_version + 1  # a page opened before is out of date
+    # the enrolment's own history says it, and the ASN is told (the old number may be in SIASN already)
+    [replaced] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.certificate_replaced"))
+    assert replaced.subject_id == str(enrolment.id) and replaced.changes_dict["certificate_number"] == [
+        old.number, new.number]
+    from plaju.notify.models import Notification
+    told = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["asn"].id)).all()
+    assert any(old.number in t and new.number in t for t in told)
     login_as("hr")
     found = client.get("/audit/", query_string={"code": old.number}).text
     assert "menandatangani sertifikat" in found  # the enrolment's step, not only the letter's events
+    # the new number finds who replaced it, and why
+    assert "mengganti sertifikat dengan yang diperbaiki" in client.get("/audit/", query_string={"code": new.number}).text
 
 
 def test_the_camat_reads_the_draft_certificate_from_his_list(client, login_as, db, users, make_elearning, enrol):

@@ -25,6 +25,7 @@ vocabulary.describe_actions({
     "enrolment.complete_internal_elearning": _l("finished the office's own e-learning (its certificate follows)"),
     "enrolment.attendance_met": _l("closed the course at the minimum attendance"),
     "enrolment.sign_certificate": _l("signed the certificate"),
+    "enrolment.certificate_replaced": _l("replaced the certificate with a corrected one"),
     "training_course.attendance": _l("recorded attendance"),
     "training_course.close": _l("closed the course's attendance"),
     "enrolment.verify": _l("verified the completion and credited the JP"),
