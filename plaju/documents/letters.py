@@ -202,7 +202,10 @@ def _panel(req, user) -> dict:
         "letters": issued,
         "external_number": req.external_number.number if req.state in DRAFT_STATES and req.external_number else None,
         "may_number": req.state in DRAFT_STATES and user.has_role("section_head", "camat"),
-        "may_revoke": user.has_role("camat"),
+        # not handed over yet: the step "recall" revokes it so its data can be corrected; a second red
+        # form beside it ("revoke and sign a new letter" of the same data) only made the Camat guess
+        "may_revoke": user.has_role("camat") and not _unrevocable_alone(req),
+        "recall_instead": user.has_role("camat") and bool(_unrevocable_alone(req)),
         "replace_only": _unrevocable_alone(req),
         "certificate_warning": expiry_warning(user) if req.state == "awaiting_signature" and any(
             a.trigger == "sign" for a in _actions(req, user)) else None,

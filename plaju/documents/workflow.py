@@ -126,6 +126,9 @@ def _recalled(request, ctx):
     from .letters import revoke_recalled
     _sent_back(request, ctx)
     ctx.change("revoked_letters", None, ", ".join(revoke_recalled(request, ctx)) or None)
+    # not signed any more; signed_by_id stays, so the revoked letter is still found (letters.has_letters)
+    ctx.change("signed_as", request.signed_as or None, None)
+    request.signed_as = ""
 
 
 def _signed(request, ctx):
@@ -159,6 +162,9 @@ def track_clock(request, step, from_state, ctx):
         if request.state == "returned":
             ctx.change("due_at", request.due_at and request.due_at.isoformat(), None)
             request.due_at = None
+    elif dest.clock and not was_running and from_state == "ready" and request.due_at is not None:
+        # recalled: the office's own correction earns it no time, the promise to the citizen stands
+        request.clock_started_at = ctx.now
     elif dest.clock and not was_running:
         request.clock_started_at = ctx.now
         left = max(request.budget_minutes - request.clock_used_minutes, 0)

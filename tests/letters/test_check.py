@@ -141,8 +141,8 @@ def test_a_letter_still_in_the_office_is_replaced_not_revoked_alone(db, client, 
         req.state = state
         db.session.commit()
         login_as("camat")
-        page = client.get(f"/documents/{req.id}").get_data(as_text=True)  # the form replaces, it says why
-        assert 'data-testid="replace-only"' in page and '<input type="hidden" name="replace" value="1">' in page
+        page = client.get(f"/documents/{req.id}").get_data(as_text=True)  # the recall is the way, it says so
+        assert 'data-testid="recall-instead"' in page and f'action="/letters/{letter.id}/revoke"' not in page
         response = client.post(f"/letters/{letter.id}/revoke",
                                data={"password": "test-password-123", "reason": "Nama pemohon salah tulis"},
                                follow_redirects=True)
@@ -281,6 +281,7 @@ def test_a_signed_letter_with_a_wrong_address_is_recalled_corrected_and_signed_a
     assert "Alamat RT/RW tidak sesuai KTP" in page and 'data-testid="correct-letter"' in page
     assert first.number in page  # the revoked letter stays in the request's history
     assert "Surat yang dicabut" in page and "revoked_letters" not in page  # in words, not the field's name
+    assert 'data-testid="signed-as"' not in page and not req.signed_as  # not "signed by the Camat" any more
     fixed = client.post(f"/documents/{req.id}/correct", headers={"HX-Request": "true"}, data={
         "version": req.version, "address": "Jl. Pertahanan No. 38 RT 021 RW 007", "purpose": req.purpose})
     assert fixed.status_code == 200

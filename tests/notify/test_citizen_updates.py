@@ -352,14 +352,20 @@ def test_a_letter_recalled_after_ready_is_told_and_no_longer_counts_as_finished(
                                                                                 make_request):
     """Told "ready for pick-up", the citizen came for a letter the Camat had revoked; the dashboard and the
     home card still counted it finished within the standard."""
+    from datetime import datetime
+
     from tests.support import PASSWORD
-    req = _citizen(make_request, "signed", "sktm")
-    req = take_action(req, "mark_ready", users["clerk"], version=req.version)
+    with clock_at(datetime(2026, 11, 25, 2, 0)):  # a Wednesday, 09.00 WIB: the service clock runs
+        req = _citizen(make_request, "signed", "sktm")
+        req = take_action(req, "mark_ready", users["clerk"], version=req.version)
     assert req.ready_at is not None and req.service_fact.ready_month is not None
-    req = take_action(fresh(db, req), "recall", users["camat"], version=req.version, password=PASSWORD,
-                      comment="Alamat salah")
+    promised = req.due_at
+    with clock_at(datetime(2026, 11, 25, 4, 0)):  # two hours at the counter's shelf, then recalled
+        req = take_action(fresh(db, req), "recall", users["camat"], version=req.version, password=PASSWORD,
+                          comment="Alamat salah")
     req = fresh(db, req)
     assert req.ready_at is None and req.service_minutes is None
+    assert req.due_at == promised  # the office's own correction moves no promise to the citizen
     assert req.service_fact.ready_month is None and req.service_fact.service_minutes is None
     texts = [form["message"] for form in form_gateway.forms()]
     assert len(texts) == 2 and "dapat diambil" in texts[0] and "perlu diperbaiki" in texts[1]

@@ -540,7 +540,8 @@ def test_a_certificate_is_replaced_not_revoked_alone_and_the_enrolment_takes_the
     found = client.get("/audit/", query_string={"code": old.number}).text
     assert "menandatangani sertifikat" in found  # the enrolment's step, not only the letter's events
     # the new number finds who replaced it, and why
-    assert "mengganti sertifikat dengan yang diperbaiki" in client.get("/audit/", query_string={"code": new.number}).text
+    by_new = client.get("/audit/", query_string={"code": new.number}).text
+    assert "mengganti sertifikat dengan yang diperbaiki" in by_new
 
 
 def test_the_camat_reads_the_draft_certificate_from_his_list(client, login_as, db, users, make_elearning, enrol):
