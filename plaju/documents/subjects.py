@@ -74,6 +74,16 @@ def relation_sex_fault(relation: str, nik: str, who):
               who=who, sex=_sex_word(female), relation=RELATIONS.get(relation, relation))
 
 
+def spouse_fault(relation: str, other_nik: str, other):
+    """The message when `relation` makes someone the husband or wife (suami, istri) of a person (`other`,
+    as the message names them) whose NIK states the wrong sex for it, else None."""
+    female = _is_female(other_nik or "")
+    if relation not in ("suami", "istri") or female is None or female == (relation == "suami"):
+        return None  # a husband's spouse is a woman, a wife's a man
+    return _l("By the NIK %(who)s is %(sex)s, so the applicant cannot be their \"%(relation)s\".", who=other,
+              sex=_sex_word(female), relation=RELATIONS[relation])
+
+
 class SubjectRefused(ValueError):
     """The subject data cannot be accepted; `field` names the form field of the first fault, `faults` holds
     each faulty field's message (field -> message, in the form's order)."""
@@ -191,6 +201,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
         relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
                                _l("Choose how the applicant is related to this person."))
         _applicant_sex(faults, relation, applicant_nik)
+        _spouse(faults, relation, nik.value if nik else "", _l("the person the letter is for"))
         faults.raise_any()
         return {"same": False, "nik": nik.value, "name": name, "relation": relation}
     if kind == "birth":
@@ -224,6 +235,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
         relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
                                _l("Choose how the applicant is related to the deceased."))
         _applicant_sex(faults, relation, applicant_nik)
+        _spouse(faults, relation, nik.value if nik else "", _l("the deceased"))
         heirs = _heirs(raw, today, nik.value if nik else "", faults) if kind == "inheritance" else None
         faults.raise_any()
         data = {"nik": nik.value if nik else "", "name": name, "date": died.isoformat(), "relation": relation}
@@ -244,6 +256,12 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
 def _applicant_sex(faults: _Faults, relation: str | None, applicant_nik: str) -> None:
     """The relation the applicant states is checked against the sex in the applicant's own NIK."""
     fault = relation_sex_fault(relation, applicant_nik, _l("the applicant")) if relation else None
+    if fault:
+        faults.add(fault, "s_relation")
+
+
+def _spouse(faults: _Faults, relation: str | None, other_nik: str, other) -> None:
+    fault = spouse_fault(relation, other_nik, other) if relation and faults.ok("s_relation") else None
     if fault:
         faults.add(fault, "s_relation")
 

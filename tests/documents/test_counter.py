@@ -67,6 +67,11 @@ def test_each_seeded_type_says_whom_it_is_about_and_cites_its_source(doc_types):
     ("ahli-waris", {"h_relation": ["suami", "anak"]}, "h_0", 'Menurut NIK, ahli waris 1 adalah perempuan'),
     ("ahli-waris", {"h_relation": ["istri", "suami"]}, "h_1",
      'Ahli waris 2: menurut NIK, pewaris adalah laki-laki, jadi pasangannya tidak mungkin "Suami"'),
+    # the applicant as the spouse: of the other sex than the deceased, or than whom the letter is for
+    ("akta-mati", {"s_nik": "1671054106480001", "s_relation": "istri"}, "s_relation",
+     'Menurut NIK, almarhum/almarhumah adalah perempuan, jadi pemohon tidak mungkin "Istri"-nya.'),
+    ("sktm", {"s_same_sent": "1", "s_nik": "1671014101900001", "s_name": "Rina", "s_relation": "istri"},
+     "s_relation", 'Menurut NIK, orang yang dimaksud surat adalah perempuan, jadi pemohon tidak mungkin "Istri"-nya.'),
 ])
 def test_missing_or_wrong_subject_fields_are_refused_in_bahasa_and_nothing_is_saved(
         client, login_as, doc_types, db, code, change, field, message):
