@@ -233,11 +233,15 @@ class Row:
         return ikm.minimum_sample(self.population)
 
     @property
+    def required(self) -> int:
+        """Answers an index needs to say much: the regulation's sample, and never fewer than 30 (one answer
+        of one was graded "A, very good" unflagged, while six of eight were flagged)."""
+        return max(MIN_RESPONDENTS, self.needed)
+
+    @property
     def too_few(self) -> bool:
-        """Under 30 answers an index says little, even when every citizen served answered (one answer of one
-        was graded "A, very good" unflagged, while six of eight were flagged)."""
-        n = self.index.respondents
-        return n < MIN_RESPONDENTS or n < self.needed
+        """Some answers, fewer than required (no answer at all shows no index to flag)."""
+        return 0 < self.index.respondents < self.required
 
 
 def _sums_query(first: str, last: str, type_id: int | None, group):

@@ -149,5 +149,4 @@ def report():
     status = 400 if errors else 200
     return render_page_or_block("survey/report.html", block, report=result, types=types, ikm=ikm,
                                 errors=errors, show_comments=show_comments, comments=comments,
-                                next_before=next_before, today=today_wib(),
-                                min_respondents=svc.MIN_RESPONDENTS), status
+                                next_before=next_before, today=today_wib()), status
