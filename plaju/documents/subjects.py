@@ -396,3 +396,14 @@ def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
                                                 f"{RELATIONS.get(heir['relation'], heir['relation'])}"))
         return rows
     return []
+
+
+def gist_lines(kind: str, data: dict) -> list[str]:
+    """The subject in a few lines for a list (NIKs masked): its facts on one line, each heir on its own."""
+    rows = summary(kind, data, False)
+    heirs = len((data or {}).get("heirs") or ())
+    facts = rows[:len(rows) - heirs] if heirs else rows
+    lines = [" · ".join(f"{label}: {value}" for label, value in facts)] if facts else []
+    if heirs:
+        lines += [f"{label}: {value}" for label, value in rows[len(rows) - heirs:]]
+    return lines

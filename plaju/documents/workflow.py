@@ -256,17 +256,17 @@ draft_path = path_by_id("letters.draft", "subject_id", subject_type="document")
 request_path = path_by_id("documents.detail", "request_id")
 
 
-def _gist(request) -> str:
-    """What a letter awaiting the signature states, in one line beside the to-do, so the Camat reads what
-    he signs in the list and in the bulk confirmation (who it is about, what for), not only the applicant's
-    name: an SKTM of "Budi Santoso" certifies his daughter Rina. NIKs masked."""
+def _gist(request) -> list[str]:
+    """What a letter awaiting the signature states, in a few lines beside the to-do, so the Camat reads what
+    he signs in the list and in the bulk confirmation (who it is about, each heir on a line, what for), not
+    only the applicant's name: an SKTM of "Budi Santoso" certifies his daughter Rina. NIKs masked."""
     if request.state != "awaiting_signature" or not request.type.camat_signs:
-        return ""
-    from .subjects import summary as subject_summary
-    parts = [f"{label}: {value}" for label, value in subject_summary(request.type.subject_kind, request.subject, False)]
+        return []
+    from .subjects import gist_lines
+    lines = gist_lines(request.type.subject_kind, request.subject)
     if request.purpose:
-        parts.append(f"{_('Purpose')}: {request.purpose}")
-    return " · ".join(str(p) for p in parts)
+        lines.append(f"{_('Purpose')}: {request.purpose}")
+    return lines
 
 
 def _draft_link(request) -> list:

@@ -534,3 +534,12 @@ def test_the_camat_reads_what_each_letter_states_in_his_list_and_in_the_bulk_con
     assert "Surat untuk: Rina Santoso" in row and "Keperluan: pendaftaran sekolah" in row and child not in row
     confirm = client.post("/inbox/confirm", data={"item": [_item(req, "sign", "document")]}).text
     assert "Surat untuk: Rina Santoso" in confirm and 'data-testid="confirm-about"' in confirm
+
+
+def test_each_heir_of_a_letter_awaiting_signature_is_a_line_of_its_own(client, login_as, make_request):
+    req = make_request("awaiting_signature", "ahli-waris")
+    login_as("camat")
+    row = client.get("/inbox/").text.split(req.tracking_code)[1].split('data-testid="inbox-row"')[0]
+    lines = re.findall(r'data-testid="row-about">([^<]*)<', row)
+    assert lines[0].startswith("Almarhum/almarhumah: Almarhum Hasan") and "Ahli waris" not in lines[0]
+    assert [line.split(":")[0] for line in lines[1:3]] == ["Ahli waris 1", "Ahli waris 2"]
