@@ -41,8 +41,12 @@ def _service_card(user):
     share = round(100 * within / ready) if ready else None
     finished = (_("%(within)s of %(ready)s requests finished this month", within=within, ready=ready) if ready
                 else _("none finished yet this month"))
+    # the late ones are the ones to act on: the card leads to them, for who may open the queue
+    to_late = bool(overdue) and can_view_requests(user)
     return {"title": _l("Within the service standard this month"), "value": f"{share} %" if ready else "–",
-            "text": f"{finished}; {late}.", "url": url_for("reports.layanan"), "link": _l("Service dashboard"),
+            "text": f"{finished}; {late}.",
+            "url": url_for("documents.index", state="open", flag="overdue") if to_late else url_for("reports.layanan"),
+            "link": _l("Open the overdue requests") if to_late else _l("Service dashboard"),
             "tone": "success" if ready and share >= 80 and not overdue else "warning"}
 
 
@@ -83,9 +87,10 @@ def _file(data: bytes, mime: str, filename: str, inline: bool = False):
 
 # ---- service dashboard ---------------------------------------------------------------------------
 
-def _service_tables(board) -> dict:
-    """Every table of the service page as (headers, rows); the page and its CSV downloads share them."""
-    current = this_month()  # a month still running reads as provisional, not as a month's result
+def _service_tables(board, page: bool = True) -> dict:
+    """Every table of the service page as (headers, rows); the page and its CSV downloads share them. On the
+    page a month still running reads as provisional; a file keeps the plain month a spreadsheet sorts."""
+    current = this_month() if page else None
     month_labels = [charts.month_label(m) + (" " + _("(so far)") if m == current else "") for m in board.months]
     time_rows, standard_rows, volume_rows = [], [], []
     for month, label in zip(board.months, month_labels, strict=True):
@@ -209,7 +214,7 @@ def layanan_csv():
         board = _service_board(_types())
     except FilterError as error:
         abort(422, description=str(error))
-    tables = _service_tables(board)
+    tables = _service_tables(board, page=False)
     name = request.args.get("tabel", "waktu")
     if name not in tables:
         abort(404)

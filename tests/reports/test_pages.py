@@ -263,6 +263,7 @@ def test_the_home_card_says_what_waits_past_its_deadline_beside_the_month_s_shar
     home = client.get("/").text
     card = home.split("Sesuai standar pelayanan bulan ini")[1].split("</a>")[0]
     assert "belum ada yang selesai bulan ini; 2 permohonan yang belum selesai sudah lewat tenggat" in card
+    assert "/documents/?state=open&amp;flag=overdue" in home.split("Sesuai standar pelayanan bulan ini")[1][:3000]
 
 
 def test_a_month_still_running_is_marked_provisional(client, login_as, db, office):
@@ -272,3 +273,6 @@ def test_a_month_still_running_is_marked_provisional(client, login_as, db, offic
     assert 'data-testid="running-note"' in running and "(berjalan)" in running
     over = client.get("/reports/layanan", query_string={"bulan": last_complete_month()}).text
     assert 'data-testid="running-note"' not in over and "(berjalan)" not in over
+    # a file keeps the plain month, which a spreadsheet sorts and reads as a date
+    csv_text = client.get("/reports/layanan.csv", query_string={"bulan": this_month(), "tabel": "waktu"}).text
+    assert "(berjalan)" not in csv_text
