@@ -234,7 +234,7 @@ def init_app(app) -> None:
 # included, and an O, I or l standing for a digit between two digits: a NIK or a phone number however it was
 # typed ("1671,0101,..." "0812 ,  3456" "1671 -- 0102" "(0711) 512..." one group per line, "1671O812...")
 _ID_DIGIT = r"(?:\d|(?<=\d)[OoIl](?=\d))"
-_ID_NUMBER = re.compile(rf"\d(?:(?:[^\w]|_){{0,6}}{_ID_DIGIT}){{9,}}")
+_ID_NUMBER = re.compile(rf"\+?\d(?:(?:[^\w]|_){{0,6}}{_ID_DIGIT}){{9,}}")  # "+62 ...": the plus goes too
 
 
 def hide_id_numbers(text: str) -> str:

@@ -54,7 +54,7 @@ COMPLAINT_FLOW = register(Spec(
 ))
 
 vocabulary.describe_actions({
-    "complaint.submit": _l("sent a complaint or suggestion from the tracking page"),
+    "complaint.submit": _l("sent a complaint or suggestion"),  # the actor reads "Warga (halaman pelacakan)"
     "complaint.answer": _l("answered the citizen's complaint"),
     "complaint.close": _l("closed the complaint without an answer"),
     "complaint.view": _l("opened the complaints"),
