@@ -82,7 +82,7 @@ def draft(subject_type, subject_id):
                                  "already signed (see its letters)."))
     # the draft shows the citizen's data as the letter will: opening it is recorded like a scan
     audit.record_alone("letter.draft_view", actor=current_user, subject_type=subject_type, subject_id=subject_id)
-    return _pdf_response(svc.draft_pdf(subject_type, entity, current_user), f"draf-{subject_type}-{subject_id}.pdf")
+    return _pdf_response(svc.draft_pdf(subject_type, entity, current_user), f"draf-{subject_id}.pdf")
 
 
 def _back(letter_or_subject_type, subject_id=None):
@@ -109,10 +109,12 @@ def revoke(letter_id):
         flash(str(refused.message), "danger")
         return _back(letter)
     if replace:
-        flash(_("Letter %(old)s is revoked and replaced by letter %(new)s.", old=letter.number, new=new.number),
+        flash(_("%(kind)s %(old)s is revoked and replaced by %(new)s.", kind=letter.kind_name, old=letter.number,
+                new=new.number),
               "success")
     else:
-        flash(_("Letter %(number)s is revoked. The public check now shows it as revoked.", number=letter.number),
+        flash(_("%(kind)s %(number)s is revoked. The public check now shows it as revoked.", kind=letter.kind_name,
+                number=letter.number),
               "success")
     return _back(letter)
 
