@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..audit.models import AuditEvent
+from ..database import utcnow
 from ..documents import sla
 from ..documents.calendar import holiday_set
 from ..documents.models import DocumentRequest
@@ -37,10 +38,12 @@ def _copy_outcome(fact: ServiceFact, req: DocumentRequest, holidays) -> None:
     """What the request row itself says: state, ready (service clock), handed over (pick-up delay)."""
     fact.state = req.state
     fact.type_id, fact.kelurahan, fact.budget_minutes = req.type_id, req.kelurahan, req.budget_minutes
-    if req.ready_at is not None:
+    if fact.ready_month is not None and fact.ready_month < month_of(utcnow()):
+        pass  # ready in a month now closed: that month's report reads the same, whatever came later (a recall)
+    elif req.ready_at is not None:
         fact.ready_at, fact.ready_month = req.ready_at, month_of(req.ready_at)
         fact.service_minutes = req.service_minutes
-    else:  # never ready, or recalled from ready: not among the month's finished requests
+    else:  # never ready, or recalled from ready this month: not among the month's finished requests
         fact.ready_at = fact.ready_month = fact.service_minutes = None
     if req.state == "handed_over" and req.closed_at is not None:
         fact.handed_at, fact.handed_month = req.closed_at, month_of(req.closed_at)

@@ -369,3 +369,19 @@ def test_a_letter_recalled_after_ready_is_told_and_no_longer_counts_as_finished(
     assert req.service_fact.ready_month is None and req.service_fact.service_minutes is None
     texts = [form["message"] for form in form_gateway.forms()]
     assert len(texts) == 2 and "dapat diambil" in texts[0] and "perlu diperbaiki" in texts[1]
+
+
+def test_a_recall_does_not_rewrite_the_month_the_letter_was_ready_in_once_it_is_closed(db, users, make_request):
+    """Ready on 23 November, recalled on 1 December: November's filed report lost the request's times."""
+    from datetime import datetime
+
+    from tests.support import PASSWORD
+    with clock_at(datetime(2026, 10, 21, 2, 0)):  # a Wednesday in a month long closed
+        req = _citizen(make_request, "signed", "sktm", consent=False)
+        req = take_action(req, "mark_ready", users["clerk"], version=req.version)
+    kept = (req.service_fact.ready_month, req.service_fact.service_minutes)
+    req = take_action(fresh(db, req), "recall", users["camat"], version=req.version, password=PASSWORD,
+                      comment="Alamat salah")
+    req = fresh(db, req)
+    assert req.ready_at is None  # the request itself is not ready
+    assert (req.service_fact.ready_month, req.service_fact.service_minutes) == kept == ("2026-10", kept[1])
