@@ -65,7 +65,9 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     # new account or a departure later does not rewrite the month
     rosters = Rosters()
     now = utcnow()
-    staff = rosters.at(min(as_of, now) if as_of is not None else now)
+    # never later than the year's end: a past year counts the staff it had, not today's
+    closes = min(as_of or now, now, _month_end(year, 12))
+    staff = rosters.at(closes)
     people = [SimpleNamespace(id=p.id, full_name=p.full_name, nip=p.nip, position=p.position,
                               unit_id=staff[p.id], supervisor_id=p.supervisor_id)
               for p in db.session.execute(select(User.id, User.full_name, User.nip, User.position,
@@ -95,7 +97,6 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     active_ids = {p.id for p in people}
     # the staff at the end of each month of the trend (WIB), never later than the figures close: who counts
     # in a month's headcount, and whose JP count towards that month
-    closes = min(as_of, now) if as_of is not None else now
     month_staff = [set()] + [set(rosters.at(min(_month_end(year, month), closes))) for month in range(1, 13)]
     on_staff_some_month = set().union(*month_staff)
     jp = defaultdict(int)

@@ -247,5 +247,9 @@ def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departur
                                               "--unit", "PEL", "--password", "Sawo-Kebun-Rumah-77"])
     assert made.exit_code == 0, made.output
     assert figures() == before
+    # a past year counts the staff it had at its end: not an account made today
+    past = competence_dashboard(year - 1, 12, sees_everyone=True)
+    assert "Pegawai Baru" not in {row["name"] for row in past["below_target"]}
+    assert users["clerk"].full_name in {row["name"] for row in past["below_target"]}  # left only now
     live = competence_dashboard(year, number, sees_everyone=True)  # today's figures do change
     assert [(u.name, u.people) for u in live["units"] if u.name == "Pelayanan"] == [("Pelayanan", 3)]
