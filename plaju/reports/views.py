@@ -90,8 +90,10 @@ def _file(data: bytes, mime: str, filename: str, inline: bool = False):
 def _service_tables(board, page: bool = True) -> dict:
     """Every table of the service page as (headers, rows); the page and its CSV downloads share them. On the
     page a month still running reads as provisional; a file keeps the plain month a spreadsheet sorts."""
-    current = this_month() if page else None
-    month_labels = [charts.month_label(m) + (" " + _("(so far)") if m == current else "") for m in board.months]
+    current = this_month()
+    # a file's month is "2026-08", which a spreadsheet sorts and reads as a date
+    month_labels = ([charts.month_label(m) + (" " + _("(so far)") if m == current else "") for m in board.months]
+                    if page else list(board.months))
     time_rows, standard_rows, volume_rows = [], [], []
     for month, label in zip(board.months, month_labels, strict=True):
         f = board.by_month[month].figures()
@@ -218,7 +220,13 @@ def layanan_csv():
     name = request.args.get("tabel", "waktu")
     if name not in tables:
         abort(404)
-    return _table_file(f"layanan-{name}-{board.filters.end_month}", *tables[name])
+    # the file says what it holds: a kelurahan's or a type's figures are not named as the whole office's
+    scope = "".join(f"-{part}" for part in (board.filters.kelurahan, _type_code(board.filters.type_id)) if part)
+    return _table_file(f"layanan-{name}-{board.filters.end_month}{scope}".replace(" ", "-").lower(), *tables[name])
+
+
+def _type_code(type_id: int | None) -> str:
+    return db.session.scalar(db.select(DocumentType.code).where(DocumentType.id == type_id)) or "" if type_id else ""
 
 
 # ---- competence dashboard ------------------------------------------------------------------------

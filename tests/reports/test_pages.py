@@ -275,4 +275,14 @@ def test_a_month_still_running_is_marked_provisional(client, login_as, db, offic
     assert 'data-testid="running-note"' not in over and "(berjalan)" not in over
     # a file keeps the plain month, which a spreadsheet sorts and reads as a date
     csv_text = client.get("/reports/layanan.csv", query_string={"bulan": this_month(), "tabel": "waktu"}).text
-    assert "(berjalan)" not in csv_text
+    assert "(berjalan)" not in csv_text and f"\r\n{this_month()};" in csv_text
+
+
+def test_a_filtered_dashboard_leads_to_its_own_requests_and_names_its_files(client, login_as, db, office):
+    """"Overdue now: 3" for Plaju Ilir led to the whole queue's 8; its files were named as the office's."""
+    login_as("camat")
+    page = client.get("/reports/layanan", query_string={"kelurahan": "Plaju Ilir"}).text
+    link = re.search(r'href="([^"]+)" data-testid="kpi-overdue-link"', page).group(1)
+    assert "flag=overdue" in link and "kelurahan=Plaju+Ilir" in link
+    response = client.get("/reports/layanan.csv", query_string={"kelurahan": "Plaju Ilir", "tabel": "volume"})
+    assert "plaju-ilir" in response.headers["Content-Disposition"]
