@@ -30,23 +30,26 @@ vocabulary.describe_kind("report", _l("Reports"))
 
 @home_card(roles=VIEWERS, order=60)
 def _service_card(user):
-    """This month's share of requests finished within the service standard, and those open past their
-    deadline now, in one statement."""
+    """This month's share of the requests made ready within the service standard, and those overdue now, in
+    one statement. A section head has the overdue requests on a card of their own (documents), so this
+    one does not say them again."""
     ready, within, overdue = month_card(this_month())
+    if user.has_role("section_head"):
+        overdue = 0
     if not ready and not overdue:
         return None
     shown = f"{OVERDUE_BOUND - 1}+" if overdue >= OVERDUE_BOUND else overdue
-    late = (_("%(n)s open requests are past their deadline now", n=shown) if overdue
-            else _("none open is past its deadline"))
     share = round(100 * within / ready) if ready else None
-    finished = (_("%(within)s of %(ready)s requests finished this month", within=within, ready=ready) if ready
-                else _("none finished yet this month"))
-    # the late ones are the ones to act on: the card leads to them, for who may open the queue
+    parts = [_("%(within)s of %(ready)s requests made ready this month", within=within, ready=ready) if ready
+             else _("none made ready yet this month")]
+    if overdue:
+        parts.append(_("%(n)s open requests are overdue now", n=shown))
+    # the overdue ones are the ones to act on: the card leads to them, for who may open the queue
     to_late = bool(overdue) and can_view_requests(user)
     return {"title": _l("Within the service standard this month"), "value": f"{share} %" if ready else "–",
-            "text": f"{finished}; {late}.",
+            "text": "; ".join(parts) + ".",
             "url": url_for("documents.index", state="open", flag="overdue") if to_late else url_for("reports.layanan"),
-            "link": _l("Open the overdue requests") if to_late else _l("Service dashboard"),
+            "link": _l("See overdue requests") if to_late else _l("Service dashboard"),
             "tone": "success" if ready and share >= 80 and not overdue else "warning"}
 
 

@@ -262,8 +262,10 @@ def test_the_home_card_says_what_waits_past_its_deadline_beside_the_month_s_shar
     login_as("camat")
     home = client.get("/").text
     card = home.split("Sesuai standar pelayanan bulan ini")[1].split("</a>")[0]
-    assert "belum ada yang selesai bulan ini; 2 permohonan yang belum selesai sudah lewat tenggat" in card
+    assert "belum ada yang siap diambil bulan ini; 2 permohonan yang belum selesai sudah lewat waktu" in card
     assert "/documents/?state=open&amp;flag=overdue" in home.split("Sesuai standar pelayanan bulan ini")[1][:3000]
+    login_as("kasi")  # has the overdue requests on a card of their own: said once
+    assert client.get("/").text.count("sudah lewat waktu") == 0
 
 
 def test_a_month_still_running_is_marked_provisional(client, login_as, db, office):
