@@ -219,6 +219,7 @@ def _actions(req, user):
 
 SUBJECT = register_subject(Subject(
     name="document", load=lambda i: db.session.get(DocumentRequest, i), draw=draw, can_view=_can_view,
+    model=DocumentRequest,
     url=lambda i: url_for("documents.detail", request_id=i), panel=_panel,
     openable=lambda user, ids: set(ids) if _can_view(user, None) else set(),
     unrevocable_alone=_unrevocable_alone,

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from ..audit import record as audit
 from ..audit import vocabulary
 from ..core.paging import keyset_page
-from ..database import utcnow
+from ..database import lock_row, utcnow
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..i18n import wib_text
 from ..timeutil import to_wib
 from ..workflow import Invalid
 from ..workflow.engine import spec_for
@@ -60,6 +61,9 @@ class Subject:
     reissued: Callable | None = None
     # the subject type the record's own events carry in the log, when it is not `name`
     audit_type: str | None = None
+    # the record's model: a revocation or replacement locks its row first, as the record's own steps do (a
+    # recall), so two of them at once are taken one after the other
+    model: type | None = None
 
 
 SUBJECTS: dict[str, Subject] = {}
@@ -221,8 +225,18 @@ def pdf_of(letter_id: int) -> Letter | None:
     return db.session.scalars(select(Letter).where(Letter.id == letter_id).options(undefer(Letter.pdf))).first()
 
 
+def _locked(letter: Letter) -> Letter:
+    """The letter's record, then the letter, locked to the end of the transaction and read again: a recall,
+    revocation or replacement of it at the same moment waits for this one, then finds the letter as this
+    one left it (already revoked: refused). Two replacements made two valid letters on PostgreSQL."""
+    subject = SUBJECTS.get(letter.subject_type)
+    if subject is not None and subject.model is not None:
+        lock_row(subject.model, letter.subject_id)
+    return lock_row(Letter, letter.id)
+
+
 def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) -> str:
-    """The reason, once the Camat may revoke the letter now; every refusal is in the log."""
+    """The reason, once the Camat may revoke the letter now (`letter` locked); every refusal is in the log."""
     def refuse(message, status=422, code="input:revoke"):
         audit.refused(action, actor=actor, subject_type="letter", subject_id=letter.id, reason=f"[{code}] {message}")
         raise LetterRefused(message, status)
@@ -235,7 +249,11 @@ def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) 
     if fault:
         refuse(fault, code="reauth")
     if letter.status == "revoked":
-        refuse(_("This letter was already revoked."), 409, "input:conflict")
+        from ..accounts.models import User
+        by = db.session.get(User, letter.revoked_by_id) if letter.revoked_by_id else None
+        refuse(_("This letter was already revoked by %(name)s on %(when)s.", name=by.full_name if by else "-",
+                 when=wib_text(letter.revoked_at)) if letter.revoked_at else _("This letter was already revoked."),
+               409, "input:conflict")
     return reason
 
 
@@ -246,6 +264,7 @@ def mark_revoked(letter: Letter, actor, reason: str) -> None:
 
 def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     """Only the Camat revokes, confirming with his password and giving a reason; audited."""
+    letter = _locked(letter)
     reason = _may_revoke(letter, actor, password, reason, "letter.revoke")
     subject = SUBJECTS.get(letter.subject_type)
     entity = subject.load(letter.subject_id) if subject and subject.unrevocable_alone else None
@@ -265,6 +284,7 @@ def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     """A correction is a new letter: signed by the Camat from the record's current data, with a new
     number; the old letter is revoked in the same transaction, both audited in one event."""
     from ..workflow.engine import Context
+    letter = _locked(letter)
     reason = _may_revoke(letter, actor, password, reason, "letter.reissue")
     subject = SUBJECTS.get(letter.subject_type)
     entity = subject.load(letter.subject_id) if subject else None

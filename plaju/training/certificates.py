@@ -130,7 +130,7 @@ SUBJECT = register_subject(Subject(
     name=SUBJECT_NAME, load=lambda i: db.session.get(Enrolment, i), draw=draw, can_view=_can_view,
     url=lambda i: url_for("training.enrolment", enrolment_id=i), openable=_openable,
     has_draft=lambda e: e.course.internal and e.state == "awaiting_certificate",
-    unrevocable_alone=_replace_only, reissued=_replaced, audit_type="enrolment",
+    unrevocable_alone=_replace_only, reissued=_replaced, audit_type="enrolment", model=Enrolment,
     panel=lambda e, user: {"may_revoke": user.has_role("camat"), "replace_only": _replace_only(e)}))
 
 

@@ -2,11 +2,13 @@
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
 from plaju.letters import register
 from plaju.letters.models import Letter
+from tests.conftest import PG_URL
 
 
 def _check(client, code, **kwargs):
@@ -307,3 +309,56 @@ def test_the_recall_is_the_camat_s_with_his_password_and_a_reason(db, sign, user
             raise AssertionError((who, password, comment))
     db.session.expire_all()
     assert db.session.get(Letter, letter.id).status == "valid"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="a race needs PostgreSQL row locks; SQLite serialises every writer")
+@pytest.mark.parametrize("second", ["reissue", "recall"])
+def test_a_replacement_at_the_same_moment_as_another_replacement_or_a_recall_leaves_one_valid_letter(
+        app, db, sign, users, second):
+    """Two tabs: two replacements made two valid letters; a recall and a replacement left a request being
+    corrected with a valid, freshly signed letter."""
+    import threading
+
+    from plaju.documents.models import DocumentRequest
+    from plaju.documents.services import take_action
+    from plaju.letters import services as svc
+    from plaju.workflow import Refused
+    from tests.support import PASSWORD
+    req, letter = sign("sktm")
+    ids = {"req": req.id, "letter": letter.id, "camat": users["camat"].id}
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def attempt(kind):
+        from plaju.accounts.models import User
+        from plaju.extensions import db as _db
+        with app.app_context():
+            camat = _db.session.get(User, ids["camat"])
+            row = _db.session.get(Letter, ids["letter"])
+            request_row = _db.session.get(DocumentRequest, ids["req"])
+            barrier.wait()
+            try:
+                if kind == "reissue":
+                    svc.reissue(row, camat, password=PASSWORD, reason="Nama salah")
+                else:
+                    take_action(request_row, "recall", camat, version=request_row.version, password=PASSWORD,
+                                comment="Alamat salah")
+                outcomes.append("done")
+            except (svc.LetterRefused, Refused) as refused:
+                outcomes.append(str(refused))
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(kind,)) for kind in ("reissue", second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    db.session.expire_all()
+    valid = db.session.scalars(select(Letter).where(Letter.subject_id == req.id, Letter.status == "valid")).all()
+    state = db.session.get(DocumentRequest, req.id).state
+    if second == "reissue":
+        assert sorted(o == "done" for o in outcomes) == [False, True] and len(valid) == 1, outcomes
+    else:  # whichever came first, a request being corrected has no valid letter
+        assert "done" in outcomes and (state != "processing" or valid == []), (outcomes, state, valid)
