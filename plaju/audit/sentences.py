@@ -377,6 +377,7 @@ describe_actions({
     "input.refused": _l("sent a form's input"),  # refused: "... ditolak saat mengirim isian formulir"
     "audit.keyed": _l("keyed the audit chain"),
     "inbox.bulk": _l("acted on several items at once"),
+    "inbox.confirm": _l("asked to confirm several items at once"),
     "audit.export": _l("exported audit events"),
     "access.forbidden": _l("opened a page without the right to see it"),
     "access.forbidden_post": _l("sent a form without the right to do so"),

@@ -285,7 +285,7 @@ def describe(user, raw_items) -> list[tuple[str, dict, str]]:
     Others are left out: the confirmation shows nobody a row they could not see in their own list."""
     result = []
     r = reader(user)
-    for raw in dict.fromkeys(raw_items):
+    for raw in list(dict.fromkeys(raw_items))[:BULK_MAX]:  # never more than a batch takes (one read each)
         parsed = parse_item(raw)
         if parsed is None:
             continue
@@ -345,6 +345,15 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
                    state=str(spec.state_label(getattr(entity, spec.state_attr), entity)))
 
 
+def too_many(actor, raw_items, action: str) -> Invalid | None:
+    """The refusal (recorded) of a batch larger than BULK_MAX, or None."""
+    if len(set(raw_items)) <= BULK_MAX:
+        return None
+    error = Invalid(_("At most %(n)s items can be taken at once; choose fewer.", n=BULK_MAX), code="too_many")
+    audit.refused(action, actor=actor, error=error)
+    return error
+
+
 def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
     """Sign or approve many items with one password: checked once up front (a wrong one does nothing
     and leaves one refused event), then each item is its own transaction and audit event."""
@@ -353,9 +362,8 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
         error = Invalid(_("Select at least one item."), code="empty")
         audit.refused("inbox.bulk", actor=actor, error=error)
         raise error
-    if len(raw_items) > BULK_MAX:  # a page holds far fewer; 3,000 forged items were 3,000 events and 8 s
-        error = Invalid(_("At most %(n)s items can be taken at once; choose fewer.", n=BULK_MAX), code="too_many")
-        audit.refused("inbox.bulk", actor=actor, error=error)
+    error = too_many(actor, raw_items, "inbox.bulk")  # a page holds far fewer; 3,000 forged items were
+    if error:                                          # 3,000 events and 8 s
         raise error
     fault = actor.password_fault(password)
     if fault:

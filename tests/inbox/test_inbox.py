@@ -510,6 +510,11 @@ def test_a_bulk_step_takes_at_most_a_hundred_items_and_records_forged_ones_once(
                                                 "password": PASSWORD})
     assert too_many.status_code == 422 and "Paling banyak 100 butir" in too_many.text
     assert _refused_events(db) == before + 1
+    # nor is a confirmation of thousands asked for: one read per item, under SQLite's write lock
+    confirm = client.post("/inbox/confirm", data={"item": [f"document:{n}:sign:1" for n in range(1, 5000)]})
+    assert confirm.status_code == 422 and "Paling banyak 100 butir" in confirm.text
+    assert _refused_events(db) == before + 2
+    before += 1
     forged = [f"document:{n}:nope:1" for n in range(1, 60)] + ["bukan-item", _item(req, "sign", "document")]
     done = client.post("/inbox/bulk", data={"item": forged, "password": PASSWORD})
     assert done.status_code == 200
