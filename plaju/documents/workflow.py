@@ -163,7 +163,12 @@ def track_clock(request, step, from_state, ctx):
             ctx.change("due_at", request.due_at and request.due_at.isoformat(), None)
             request.due_at = None
     elif dest.clock and not was_running and from_state == "ready" and request.due_at is not None:
-        # recalled: the office's own correction earns it no time, the promise to the citizen stands
+        # recalled: the office's own correction earns it no time, the promise to the citizen stands, and
+        # the days the faulty letter waited on the shelf count as service time (it was not ready after all)
+        if request.ready_at is not None:
+            used = request.clock_used_minutes + sla.working_minutes_between(request.ready_at, ctx.now, holidays)
+            ctx.change("clock_used_minutes", request.clock_used_minutes, used)
+            request.clock_used_minutes = used
         request.clock_started_at = ctx.now
     elif dest.clock and not was_running:
         request.clock_started_at = ctx.now

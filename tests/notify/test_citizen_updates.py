@@ -366,6 +366,7 @@ def test_a_letter_recalled_after_ready_is_told_and_no_longer_counts_as_finished(
     req = fresh(db, req)
     assert req.ready_at is None and req.service_minutes is None
     assert req.due_at == promised  # the office's own correction moves no promise to the citizen
+    assert req.clock_used_minutes == 120  # the two hours on the shelf were service time after all
     assert req.service_fact.ready_month is None and req.service_fact.service_minutes is None
     texts = [form["message"] for form in form_gateway.forms()]
     assert len(texts) == 2 and "dapat diambil" in texts[0] and "perlu diperbaiki" in texts[1]
