@@ -234,14 +234,19 @@ class Row:
 
     @property
     def required(self) -> int:
-        """Answers an index needs to say much: the regulation's sample, and never fewer than 30 (one answer
-        of one was graded "A, very good" unflagged, while six of eight were flagged)."""
-        return max(MIN_RESPONDENTS, self.needed)
+        """Answers to ask for: the regulation's sample, and 30 unless fewer citizens were served."""
+        return max(self.needed, min(MIN_RESPONDENTS, self.population))
 
     @property
     def too_few(self) -> bool:
-        """Some answers, fewer than required (no answer at all shows no index to flag)."""
+        """Some answers, fewer than can and should be had: invite more (no answer shows no index to flag)."""
         return 0 < self.index.respondents < self.required
+
+    @property
+    def small(self) -> bool:
+        """As many answers as could be had, but under 30 (one answer of one was graded "A, very good"
+        unflagged): the index stands, read with care."""
+        return not self.too_few and 0 < self.index.respondents < MIN_RESPONDENTS
 
 
 def _sums_query(first: str, last: str, type_id: int | None, group):

@@ -96,10 +96,12 @@ def test_too_few_respondents_are_flagged(client, db, users, make_request, login_
     assert 'data-testid="skm-warning"' in page.text
     report = skm.report(*skm.default_period())
     assert report.total.population == 4 and report.total.needed == 4 and report.total.too_few
-    # every citizen served answered (one of one): still too few for a grade to mean much
+    # every citizen served answered (one of one): nothing more to ask for, but said to rest on few answers
     from plaju.survey.services import Row
     whole = Row(key=None, label="", index=replace(report.total.index, respondents=1), population=1)
-    assert whole.needed <= 1 and whole.too_few
+    assert whole.needed <= 1 and not whole.too_few and whole.small
+    many = Row(key=None, label="", index=replace(report.total.index, respondents=29), population=200)
+    assert many.too_few and many.required >= 30
 
 
 def test_hr_reads_the_index_but_not_the_comments_and_an_asn_is_refused_and_audited(client, db, users, login_as):
