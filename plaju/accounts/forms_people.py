@@ -37,7 +37,8 @@ class UserForm(PlajuForm):
     # an explicit choice, not a checkbox: "not ticked" and "not sent" must differ
     active = SelectField(_l("Account status"), coerce=int, default=1,
                          choices=[SelectChoice(1, _l("Active")), SelectChoice(0, _l("Disabled"))])
-    password = PasswordField(_l("One-time password (first or reset)"), validators=[Optional()])
+    password = PasswordField(_l("One-time password (first or reset)"), validators=[Optional()],
+                             render_kw={"autocomplete": "new-password"})  # not HR's own: never filled in
     # the account as the form was opened (people.edit_stamp): a save from an older form is refused
     seen = HiddenField()
 

@@ -206,4 +206,6 @@ def export(actor, fmt: str, columns, person_id: int | None = None, unit_id: int 
     audit_export(actor, "training_history.export", subject_type, subject_id,
                  {"format": [None, fmt], "columns": [None, ",".join(columns)], "rows": [None, len(body)],
                   **({"year": [None, year]} if year else {})})
-    return data, f"riwayat-diklat-{label}{f'-{year}' if year else ''}.{fmt}"
+    # the SIASN preset's file is not named as the full one's: two different files, two names
+    kind = "-siasn" if list(columns) == list(PRESETS["siasn"]) else ""
+    return data, f"riwayat-diklat{kind}-{label}{f'-{year}' if year else ''}.{fmt}"
