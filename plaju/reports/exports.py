@@ -5,12 +5,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 from fpdf.enums import XPos, YPos
 
+from ..database import utcnow
 from ..documents.models import KELURAHAN
 from ..i18n import gettext as _
+from ..i18n import wib_text
 from ..letters.render import BULAN
 from ..pdftext import Pdf, pdf_text
 from ..spreadsheet import Figure, csv_writer, safe_cell, xlsx_row
 from .competence import competence_dashboard
+from .filters import this_month
 from .service import Filters, hours, service_dashboard
 
 
@@ -57,8 +60,14 @@ def monthly_report(month: str, viewer=None) -> dict:
     closed = datetime(year + number // 12, number % 12 + 1, 1) - timedelta(hours=7)
     competence = competence_dashboard(year, number, as_of=closed)
     from .panels import tables_for
+    # when it was made, said on every copy: the figures marked "now" are of that moment, and two copies
+    # of a running month differ
+    made, running = wib_text(utcnow()), month >= this_month()
+    status = (_("The month is still running: provisional figures, made on %(when)s.", when=made)
+              if running else _("Made on %(when)s; the figures marked \"now\" are of that moment.",
+                                                when=made))
     return {"month": month, "title": month_name(month), "service": service, "competence": competence,
-            "extra_tables": tables_for(month, viewer)}
+            "extra_tables": tables_for(month, viewer), "status": status, "running": running}
 
 
 def kelurahan_rows(board) -> list[list]:
@@ -102,10 +111,11 @@ def monthly_tables(report: dict) -> list[tuple[str, list, list]]:
     office = competence["office"]
     unit_rows.append([_("Whole office"), office.people, office.reached, percent_text(office.reached_percent),
                       office.jp, office.planned, percent_text(office.realised_percent)])
-    return [*_core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence), *report["extra_tables"]]
+    return [*_core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, report["title"]),
+            *report["extra_tables"]]
 
 
-def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence) -> list:
+def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, title) -> list:
     hours_note = _("working hours")
     return [
         (_("Service per document type"),
@@ -118,7 +128,7 @@ def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence) -> li
          [_("Kelurahan"), _("Received"), _("Handed over"), _("Service time median (%(u)s)", u=hours_note),
           _("Within the service standard"), _("Open now"), _("Overdue now")], kel_rows),
         (_("Open requests now"), [_("Document type"), _("Open now"), _("Overdue now")], backlog_rows),
-        (_("Competence development %(year)s (through this month)", year=competence["year"]),
+        (_("Competence development %(year)s (through %(month)s)", year=competence["year"], month=title),
          [_("Unit"), _("ASN"), _("At least %(n)s JP", n=competence["target"]), _("Share"), _("JP realised"),
           _("JP planned"), _("Realisation")], unit_rows),
     ]
@@ -133,6 +143,7 @@ def xlsx_bytes(report: dict) -> bytes:
     sheet.title = report["title"]  # "Oktober 2026"
     sheet.append(xlsx_row(sheet, [_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"])],
                           Font(bold=True, size=13)))
+    sheet.append(xlsx_row(sheet, [report["status"]]))
     for title, headers, rows in monthly_tables(report):
         sheet.append([])
         sheet.append(xlsx_row(sheet, [title], Font(bold=True)))
@@ -172,9 +183,9 @@ def pdf_bytes(report: dict) -> bytes:
     pdf.cell(0, 7, pdf_text(_("Monthly report of Kecamatan Plaju: %(month)s", month=report["title"])),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", "", 8)
-    pdf.multi_cell(0, 4, pdf_text(_("Times in working hours (Monday-Friday 08.00-16.00 WIB, holidays excluded); "
-                                   "median and p90 by the nearest-rank method.")),
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4, pdf_text(report["status"] + " " + _(
+        "Times in working hours (Monday-Friday 08.00-16.00 WIB, holidays excluded); median and p90 by the "
+        "nearest-rank method.")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for title, headers, rows in monthly_tables(report):
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 10)

@@ -288,3 +288,15 @@ def test_a_filtered_dashboard_leads_to_its_own_requests_and_names_its_files(clie
     assert "flag=overdue" in link and "kelurahan=Plaju+Ilir" in link
     response = client.get("/reports/layanan.csv", query_string={"kelurahan": "Plaju Ilir", "tabel": "volume"})
     assert "plaju-ilir" in response.headers["Content-Disposition"]
+
+
+def test_every_copy_of_the_monthly_report_says_when_it_was_made_and_a_running_month_says_so(
+        client, login_as, db, office):
+    login_as("camat")
+    running = client.get("/reports/bulanan", query_string={"bulan": this_month()}).text
+    assert "Bulan ini masih berjalan: angka sementara, dibuat pada" in running
+    closed = client.get("/reports/bulanan", query_string={"bulan": last_complete_month()}).text
+    assert "Dibuat pada" in closed and "masih berjalan" not in closed and "(sampai " in closed
+    pdf = client.get("/reports/bulanan.pdf", query_string={"bulan": last_complete_month()}).data
+    text = "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(pdf))
+    assert "Dibuat pada" in text
