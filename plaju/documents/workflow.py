@@ -239,7 +239,7 @@ STEPS = [
     # a way back, not what the request waits for: from its page, with the password and the reason
     # the Camat's own, as revoking a letter is (the letters' _may_revoke): not a stand-in's
     Step("recall", ("signed", "ready"), "processing", _l("Recall for correction"), who=roles(CAMAT), reauth=True,
-         comment_required=True, effect=_recalled, style="outline-danger", todo=False, row_form=False),
+         comment_required=True, effect=_recalled, style="danger", todo=False, row_form=False),
     # waits for the citizen to pick it up
     # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html)
     Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",
@@ -253,7 +253,7 @@ STEPS = [
                         "new request.")),
     Step("cancel", ("received", "verifying", "returned"), "cancelled",
          _l("Cancel (the citizen withdraws, or it was taken in by mistake)"),
-         who=COUNTER, comment_required=True, style="outline-secondary", todo=False),  # a way out: quiet
+         who=COUNTER, comment_required=True, style="outline-dark", todo=False),  # a way out: outlined only
 ]
 
 DRAFT_LETTER = _l("Draft letter (PDF)")

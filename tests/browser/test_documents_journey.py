@@ -95,6 +95,19 @@ def test_sktm_from_counter_to_hand_over(page):
     expect(page.get_by_test_id("action-sign").locator("input[name=password]")).to_have_value("")  # never kept
     _confirm(page, "sign", "signed", password=DEMO_PASSWORD)
     expect(page.get_by_test_id("signed-as")).to_have_text("Camat Plaju")
+    # a wrong address seen after signing: recalled (revoked), submitted again and signed again
+    expect(page.get_by_test_id("recall-instead")).to_be_visible()
+    assert_accessible(page)
+    _confirm(page, "recall", "processing", comment="Alamat RT/RW salah", password=DEMO_PASSWORD)
+    expect(page.get_by_test_id("signed-as")).to_have_count(0)
+    logout(page)
+    login(page, "kasi")
+    page.goto(detail)
+    _click(page, "to_signature", "awaiting_signature")
+    logout(page)
+    login(page, "camat")
+    page.goto(detail)
+    _confirm(page, "sign", "signed", password=DEMO_PASSWORD)
     logout(page)
 
     login(page, "petugas")
