@@ -23,3 +23,24 @@ def holiday_set() -> frozenset:
 @event.listens_for(Holiday, "after_delete")
 def _forget(*_args) -> None:
     shared_copies.changed(_NAME)
+
+
+def reschedule_open(day) -> int:
+    """A holiday added or removed for `day` (to come): the due time of every open request whose service
+    clock runs and whose due time falls on or after that day is worked out again over the new calendar,
+    so no citizen is promised a day the office is closed. Returns how many moved; the caller audits and
+    commits."""
+    from . import sla
+    from .models import DocumentRequest
+    from .workflow import CLOCK_STATES
+    days = frozenset(db.session.scalars(select(Holiday.day)))  # as it is in this transaction
+    moved = 0
+    for req in db.session.scalars(select(DocumentRequest).where(
+            DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.clock_started_at.is_not(None),
+            DocumentRequest.due_at >= sla.start_of_day_utc(day))):
+        due = sla.add_working_minutes(req.clock_started_at, max(req.budget_minutes - req.clock_used_minutes, 0),
+                                      days)
+        if due != req.due_at:
+            req.due_at = due
+            moved += 1
+    return moved

@@ -14,8 +14,9 @@ from ..i18n import date_text
 from ..i18n import gettext as _
 from ..timeutil import today_wib
 from . import services as svc
+from .calendar import reschedule_open
 from .forms import DocumentTypeForm, HolidayForm
-from .models import DocumentRequirement, DocumentType, Holiday
+from .models import DocumentRequest, DocumentRequirement, DocumentType, Holiday
 from .views import _already_done, _require, bp
 
 
@@ -52,8 +53,24 @@ def edit_type(type_id):
                       reason=error)
     elif form.validate_on_submit():
         clash = db.session.scalar(select(DocumentType.id).where(DocumentType.code == form.code.data))
+        wanted = [(label, True) for label in _lines(form.required.data)] + [
+            (label, False) for label in _lines(form.optional.data)]
+        labels = [label.casefold() for label, _required in wanted]
         if clash and (doc_type is None or clash != doc_type.id):
             error = _("Another document type already uses this code.")
+        elif len(set(labels)) != len(labels):
+            # a line twice (or both required and optional) was saved, then one silently dropped
+            error = _("A requirement is listed twice (or both as required and as optional): list each once.")
+        elif doc_type is not None and _route_changed(doc_type, form) and db.session.scalar(
+                select(DocumentRequest.id).where(DocumentRequest.type_id == doc_type.id).limit(1)):
+            # its requests were taken in for this route and this subject: their pages, letters and steps
+            # read them from the type (a kind changed under them gave a 500)
+            error = _("This type already has requests: whom it is about, the Camat's signature and forwarding "
+                      "to Disdukcapil cannot change under them. Make a new document type instead and retire "
+                      "this one (untick Active).")
+        if error:
+            audit.refused("document_type.save", actor=current_user, subject_type="document_type",
+                          subject_id=type_id, reason=f"[input:type] {error}")
         else:
             before = _type_snapshot(doc_type) if doc_type else None
             token = None
@@ -68,8 +85,6 @@ def edit_type(type_id):
                          "forwards_to_disdukcapil", "other_regions", "min_age", "subject_kind", "active"):
                 setattr(doc_type, name, getattr(form, name).data)
             doc_type.archive_code = (form.archive_code.data or "").strip()
-            wanted = [(label, True) for label in _lines(form.required.data)] + [
-                (label, False) for label in _lines(form.optional.data)]
             existing = {(r.label, r.required): r for r in doc_type.requirements}
             doc_type.requirements = [existing.get((label, req)) or DocumentRequirement(label=label, required=req)
                                      for label, req in wanted]
@@ -87,6 +102,11 @@ def edit_type(type_id):
     status = 422 if request.method == "POST" else 200
     return render_page_or_block("documents/admin.html", "type_form", form=form, doc_type=doc_type, error=error,
                                 page="type"), status
+
+
+def _route_changed(doc_type: DocumentType, form) -> bool:
+    return (form.subject_kind.data != doc_type.subject_kind or bool(form.camat_signs.data) != doc_type.camat_signs
+            or bool(form.forwards_to_disdukcapil.data) != doc_type.forwards_to_disdukcapil)
 
 
 def _type_snapshot(t: DocumentType) -> dict:
@@ -121,10 +141,13 @@ def holidays():
             holiday = Holiday(day=form.day.data, name=form.name.data.strip())
             db.session.add(holiday)
             db.session.flush()
+            moved = reschedule_open(holiday.day)
             audit.record("holiday.add", actor=current_user, subject_type="holiday", subject_id=holiday.id,
-                         changes={"day": [None, holiday.day.isoformat()], "name": [None, holiday.name]})
+                         changes={"day": [None, holiday.day.isoformat()], "name": [None, holiday.name],
+                                  "due_moved": [None, moved]})
             db.session.commit()
-            flash(_("Holiday added. Due dates of new requests take it into account."), "success")
+            flash(_("Holiday added. The due times of %(n)s open requests moved past it; new requests take it "
+                    "into account.", n=moved), "success")
             return redirect(url_for(".holidays"), 303)
     since = today_wib() - timedelta(days=60)
     rows = list(db.session.scalars(select(Holiday).where(Holiday.day >= since).order_by(Holiday.day)))
@@ -137,9 +160,19 @@ def holidays():
 def delete_holiday(holiday_id):
     _require("admin")
     holiday = db.session.get(Holiday, holiday_id) or abort(404)
-    audit.record("holiday.delete", actor=current_user, subject_type="holiday", subject_id=holiday.id,
-                 changes={"day": [holiday.day.isoformat(), None], "name": [holiday.name, None]})
+    if holiday.day < today_wib():  # as for adding one: what was counted over it stays as it was
+        error = _("%(day)s has passed: a past holiday stays, as due dates and service times were counted "
+                  "over it.", day=date_text(holiday.day))
+        audit.refused("holiday.delete", actor=current_user, subject_type="holiday", subject_id=holiday.id,
+                      reason=f"[input:holiday] {error}")
+        flash(error, "danger")
+        return redirect(url_for(".holidays"), 303)
+    day = holiday.day
     db.session.delete(holiday)
+    db.session.flush()
+    moved = reschedule_open(day)
+    audit.record("holiday.delete", actor=current_user, subject_type="holiday", subject_id=holiday_id,
+                 changes={"day": [day.isoformat(), None], "name": [holiday.name, None], "due_moved": [None, moved]})
     db.session.commit()
-    flash(_("Holiday removed."), "success")
+    flash(_("Holiday removed. The due times of %(n)s open requests moved back.", n=moved), "success")
     return redirect(url_for(".holidays"), 303)

@@ -400,6 +400,7 @@ vocabulary.describe_fields({
     "wait_minutes": _l("Total wait (working time)"), "type": _l("Document type"),
     "kelurahan": _l("Kelurahan"), "attachments": _l("Attachments"), "file": _l("File"),
     "day": _l("Date"), "name": _l("Name"), "collected_by": _l("Collected by"),
+    "due_moved": _l("Open requests whose due time moved"),
     "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
     "purpose": _l("Purpose"), "address": _l("Address"), "letter_subject": _l("Data of whom the letter is for"),
     "business_name": _l("Business name"), "business_type": _l("Line of business"),

@@ -416,3 +416,62 @@ def test_a_letter_box_before_its_draft_says_when_the_draft_comes(client, login_a
     page = client.get(f"/documents/{req.id}").text
     assert 'data-testid="letter-panel"' in page and 'data-testid="letter-later"' in page
     assert "Draf surat dapat diperiksa setelah persyaratan dinyatakan lengkap" in page
+
+
+def _type_data(t, **changes) -> dict:
+    data = {"code": t.code, "name": t.name, "service_amount": str(t.service_amount), "service_unit": t.service_unit,
+            "camat_signs": "y" if t.camat_signs else "", "forwards_to_disdukcapil": "y" if t.forwards_to_disdukcapil
+            else "", "active": "y", "other_regions": "", "min_age": "", "archive_code": t.archive_code or "",
+            "subject_kind": t.subject_kind, "description": t.description or "",
+            "required": "\n".join(r.label for r in t.requirements if r.required),
+            "optional": "\n".join(r.label for r in t.requirements if not r.required), "form_token": new_token()}
+    data.update(changes)
+    return data
+
+
+def test_a_type_with_requests_keeps_whom_it_is_about_and_its_route(client, login_as, doc_types, db, make_request):
+    """A type's kind changed under its requests gave every one of their pages a 500; unticking the Camat's
+    signature let him sign a letter he could no longer see."""
+    waris = doc_types["ahli-waris"]
+    req = make_request("processing", "ahli-waris")
+    login_as("admin")
+    for change in ({"subject_kind": "business"}, {"camat_signs": ""}, {"forwards_to_disdukcapil": "y"}):
+        refused = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(waris, **change))
+        assert refused.status_code == 422 and "sudah memiliki permohonan" in refused.text, change
+    db.session.expire_all()
+    assert (db.session.get(DocumentType, waris.id).subject_kind, waris.camat_signs) == ("inheritance", True)
+    login_as("kasi")
+    assert client.get(f"/documents/{req.id}").status_code == 200
+    login_as("admin")  # the name and the requirements may change; a line twice is refused, not half-kept
+    twice = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(
+        waris, required="Surat pengantar RT/RW\nSurat pengantar RT/RW", optional=""))
+    assert twice.status_code == 422 and "dua kali" in twice.text
+    refusals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document_type.save",
+                                                           AuditEvent.outcome == "refused")).all()
+    assert len(refusals) == 4
+
+
+def test_a_holiday_moves_the_due_time_of_open_requests_and_a_past_one_stays(client, login_as, db, make_request):
+    from datetime import datetime
+
+    from plaju.database import clock_at
+    monday = today_wib() + timedelta(days=7 - today_wib().weekday())
+    with clock_at(datetime.combine(monday - timedelta(days=7), datetime.min.time()) + timedelta(hours=2)):
+        req = make_request("processing", "ktp-baru")  # its clock runs; due within a week or so
+    due = req.due_at
+    login_as("admin")
+    day = (due + timedelta(hours=7)).date()  # the WIB day it is due on
+    added = client.post("/documents/admin/holidays", data={"day": day.isoformat(), "name": "Libur Pilkada"})
+    assert added.status_code == 303
+    db.session.expire_all()
+    moved = db.session.get(DocumentRequest, req.id).due_at
+    assert moved > due and (moved + timedelta(hours=7)).date() != day  # not promised on the closed day
+    holiday = db.session.scalars(select(Holiday).where(Holiday.name == "Libur Pilkada")).one()
+    assert client.post(f"/documents/admin/holidays/{holiday.id}/delete").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(DocumentRequest, req.id).due_at == due  # removed again: back where it was
+    past = Holiday(day=today_wib() - timedelta(days=3), name="Libur Lalu")
+    db.session.add(past)
+    db.session.commit()
+    refused = client.post(f"/documents/admin/holidays/{past.id}/delete", follow_redirects=True)
+    assert "sudah lewat" in refused.text and db.session.get(Holiday, past.id) is not None
