@@ -237,6 +237,9 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         faults["supervisor_id"] = _("Nobody can be their own supervisor.")
     if creating and not password:
         faults["password"] = _("Set a first password.")
+    # the administrator gives office names and positions to others' accounts, never to their own: an admin
+    # renamed "Galuh Mardhiyah (Camat Plaju)" read as the Camat in every event they wrote afterwards
+    trusted = rules.is_admin(actor) and (user is None or user.id != actor.id)
     full_name = " ".join(unicodedata.normalize("NFKC", data["full_name"]).split())
     fault = person_name_fault(full_name) or (  # (NFKC makes some characters several letters long)
         _("The name may be at most 120 characters long.") if len(full_name) > 120 else None)
@@ -251,10 +254,10 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         if twin and not (nip and twin.nip):
             faults["full_name"] = _("The account %(name)s already has this name. Record both people's NIP, so "
                                     "the lists and the log tell them apart.", name=twin.username)
-        elif renamed and not rules.is_admin(actor) and names_an_office(full_name):
+        elif renamed and not trusted and names_an_office(full_name):
             faults["full_name"] = _("A name cannot name an office (Camat, Kasi, Plh...): the log writes the "
                                     "position beside the name.")
-        elif renamed and not rules.is_admin(actor):
+        elif renamed and not trusted:
             # HR renamed an ASN to the Camat's name, or one that reads like it: every list and the log then
             # read as the Camat
             holder = next((other for other in db.session.execute(
@@ -270,7 +273,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     if odd:  # a Cyrillic "С" made "Сamat Plaju" pass the office words below
         faults["position"] = _("Write the position in Latin letters (not “%(char)s”).", char=odd)
     elif (changed and names_an_office(position)
-            and not rules.is_admin(actor) and not roles & rules.PRINCIPAL_ROLES):
+            and not trusted and not roles & rules.PRINCIPAL_ROLES):
         # the log writes "Name (Position)": an account HR made as "Camat Plaju" read as the Camat
         faults["position"] = _("A position naming an office (Camat, Sekcam, Kasi) is given by the administrator, "
                                "with the office itself.")

@@ -860,3 +860,16 @@ def test_a_refused_account_form_is_in_the_log_with_the_fields_it_lacked(client, 
     (trace,) = _refusals(db, "input.refused")
     assert trace.comment.startswith("[input:form] Nama pengguna: Isian ini tidak terkirim")
     assert f"/people/{users['asn'].id}/edit" in trace.comment
+
+
+def test_the_administrator_does_not_give_their_own_account_an_office_s_name_or_position(client, login_as, users, db):
+    """Renamed to the Camat's name and position, every event the administrator wrote read as the Camat's."""
+    admin = users["admin"]
+    login_as("admin")
+    for change in ({"full_name": users["camat"].full_name}, {"position": "Camat Plaju"}, {"full_name": "Camat Plaju"}):
+        refused = client.post(f"/people/{admin.id}/edit", data=_edit_form(admin, **change))
+        assert refused.status_code == 422, change
+    assert _fresh(db, admin).full_name == admin.full_name
+    # another's account still may (the administrator names office holders)
+    assert client.post(f"/people/{users['sekcam'].id}/edit",
+                       data=_edit_form(users["sekcam"], position="Sekretaris Camat Plaju")).status_code == 302
