@@ -1,7 +1,7 @@
 from wtforms import BooleanField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..extensions import db
 from ..forms import PlajuForm
@@ -81,8 +81,8 @@ class DocumentTypeForm(OnceForm):
         Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and dashes only."))])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
-    service_amount = IntegerField(_l("Service standard"), validators=[
-        DataRequired(), NumberRange(min=1, max=365, message=_l("Enter a number from 1 to 365."))])
+    service_amount = IntegerField(_l("Service standard"), validators=[  # (0 is an answer: out of range, not "empty")
+        InputRequired(), NumberRange(min=1, max=365, message=_l("Enter a number from 1 to 365."))])
     service_unit = SelectField(_l("Counted in"), choices=[SelectChoice("days", _l("working days")),
                                                           SelectChoice("hours", _l("working hours"))])
     camat_signs = BooleanField(_l("Signed by the Camat"))

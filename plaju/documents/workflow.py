@@ -18,6 +18,7 @@ from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
 from .calendar import holiday_set
 from .models import DocumentRequest, DocumentType, Holiday, normalise_code
+from .subjects import KINDS as SUBJECT_KINDS
 
 CLERK, KASI, CAMAT = "clerk", "section_head", "camat"
 COUNTER = roles(CLERK, KASI)
@@ -416,6 +417,9 @@ vocabulary.describe_fields({
     "other_regions": _l("Also for citizens whose KTP-el is from outside Palembang"),
     "min_age": _l("Minimum age of the applicant (years, unless married)"),
 }, subject_type="document_type")
+# whom a type is about, as the admin's form says it ("business -> inheritance" read as code)
+vocabulary.describe_values("subject_kind", {name: kind.label for name, kind in SUBJECT_KINDS.items()},
+                           subject_type="document_type")
 def _service_text(value) -> str:
     """A type's service standard as the log keeps it ("2 days", "4 hours") in words."""
     amount, _space, unit = str(value or "").partition(" ")
