@@ -18,6 +18,7 @@ from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
 from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import ikm
+from . import monthly as _monthly  # noqa: F401  (registers the month's index in the monthly report)
 from . import services as svc
 from .forms import SurveyForm
 

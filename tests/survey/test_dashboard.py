@@ -179,3 +179,17 @@ def test_the_dashboard_needs_the_same_number_of_statements_with_more_answers(app
     _generate(db, months, seed=2, count=400)
     after = {path: _statements(app, client, path) for path in ("/reports/skm", "/skm")}
     assert before == after
+
+
+def test_the_month_s_index_is_filed_in_the_monthly_report(client, db, users, make_request, login_as):
+    """The monthly report held no IKM: an inspector could not file it with the month's service figures."""
+    month = skm.month_of(skm.utcnow())
+    for _n in range(3):
+        req = make_request("handed_over")
+        db.session.add(SkmResponse(month=month, type_id=req.type_id, **{f"u{i}": 4 for i in range(1, 10)}))
+    db.session.commit()
+    login_as("camat")
+    page = client.get("/reports/bulanan", query_string={"bulan": month}).text
+    assert "Kepuasan masyarakat (SKM/IKM)" in page and "IKM, semua layanan" in page and "100,00" in page
+    xlsx = client.get("/reports/bulanan.xlsx", query_string={"bulan": month})
+    assert xlsx.status_code == 200
