@@ -1,7 +1,7 @@
 """/people: accounts and roles, Plh/Plt delegations; who may do what is asked of `rules`."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from wtforms.fields.choices import SelectChoice
 
 from .. import once
@@ -41,13 +41,14 @@ def _deny(refusal: rules.Refusal, action: str | None = None, subject=None):
     abort(refusal.status, description=refusal.message)
 
 
-def _user_choices(blank, ids=None, roles=None, active_or=None):
+def _user_choices(blank, ids=None, roles=None, active_or=None, left_too=False):
     """People to choose from: all, or only these ids, or only active holders of these roles, or (active_or)
-    the active ones (holders of `roles` when given) and the one already chosen, who may have left."""
-    stmt = select(User.id, User.full_name, User.position).order_by(User.full_name)
+    the active ones (holders of `roles` when given) and the one already chosen, who may have left;
+    `left_too`: holders of `roles` who have left as well, marked so."""
+    stmt = select(User.id, User.full_name, User.position, User.active).order_by(User.active.desc(), User.full_name)
     if ids is not None:
         stmt = stmt.where(User.id.in_(ids))
-    offered = User.active.is_(True)
+    offered = true() if left_too else User.active.is_(True)
     if roles:
         offered = offered & User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles)))
     if active_or is not None:
@@ -55,8 +56,10 @@ def _user_choices(blank, ids=None, roles=None, active_or=None):
     elif roles:
         stmt = stmt.where(offered)
     users = db.session.execute(stmt).all()
+    left = _(" – has left")
     return [SelectChoice(0, blank)] + [
-        SelectChoice(u.id, f"{u.full_name} ({u.position})" if u.position else u.full_name) for u in users]
+        SelectChoice(u.id, (f"{u.full_name} ({u.position})" if u.position else u.full_name)
+                     + ("" if u.active else left)) for u in users]
 
 
 def _typed_changes(form, user: User, skip=frozenset()) -> str:
@@ -134,6 +137,7 @@ def edit(user_id=None):
     if form.validate_on_submit():
         try:
             was_active = user.active if user is not None else None
+            was_signer = user is not None and user.active and user.has_role("camat")
             saved = save_user(_actor(), user, form.data, form.password.data or None,
                               once_token=form.form_token.data if user is None else None,
                               seen=form.seen.data or "")  # edits always compare: no stamp is stale
@@ -148,6 +152,9 @@ def edit(user_id=None):
                 flash(_("Account %(name)s enabled again.", name=saved.username), "success")
             else:
                 flash(_("Account %(name)s saved.", name=saved.username), "success")
+            if was_signer and not rules.camat_in_office():  # letters wait for a signature nobody can give
+                flash(_("Nobody signs as the Camat now: letters wait until a Plt is recorded (Plh/Plt page), "
+                        "from the Wali Kota's surat perintah."), "warning")
             if saved.active and saved.supervisor_id is None and not rules.heads_the_office(saved) \
                     and not saved.has_role("admin"):
                 # not a fault (a new office may be recorded in any order), but it blocks their training
@@ -195,7 +202,9 @@ def delegations():
     form = DelegationForm()
     # the form offers only what the rules allow this person (the service still checks every POST)
     principals, principal_roles, delegate_roles, kinds = rules.delegation_choices(_actor())
-    form.principal_id.choices = _user_choices(_("(choose)"), ids=principals, roles=principal_roles)
+    # an official who has left is followed by a Plt: offered to whoever may record one (the rules refuse a Plh)
+    form.principal_id.choices = _user_choices(_("(choose)"), ids=principals, roles=principal_roles,
+                                              left_too="plt" in kinds)
     if principals is not None and len(principals) == 1:
         form.principal_id.choices = form.principal_id.choices[1:]
     form.delegate_id.choices = _user_choices(_("(choose)"), roles=delegate_roles)

@@ -196,6 +196,11 @@ def check_delegation(actor: User, principal: User, delegate: User, kind: str) ->
         raise Refusal(_("A Plh or Plt stands in for an official (the Camat, the Sekcam or a Kasi); %(name)s "
                         "holds no such office.", name=principal.full_name), "principal must be an official",
                       "principal_id", 422)
+    if not principal.active and kind != "plt":
+        # a Plh covers an official who is away for a while; one who has left is followed by a Plt
+        raise Refusal(_("%(name)s has left the office: a Plh stands in for an official who is away for a while. "
+                        "Record a Plt, from the Wali Kota's surat perintah.", name=principal.full_name),
+                      "plh for an official who has left", "kind", 422)
     if principal.id == delegate.id:
         raise Refusal(_("An official cannot stand in for themselves."), "not self", "delegate_id", 422)
     if delegate.id == actor.id:
@@ -203,6 +208,20 @@ def check_delegation(actor: User, principal: User, delegate: User, kind: str) ->
     if not delegate.active or not delegate.roles & DELEGATE_ROLES:
         raise Refusal(_("The stand-in must be an active account holding the Sekcam or Kasi role, granted by "
                         "an administrator."), "delegate must be sekcam or kasi", "delegate_id", 422)
+
+
+def camat_in_office() -> bool:
+    """Someone can sign as the Camat today: an active account holding the office, or a Plh/Plt in force for
+    one who holds it (who may have left)."""
+    from ..timeutil import today_wib
+    from .models import Delegation
+    today = today_wib()
+    holders = select(UserRole.user_id).where(UserRole.role == "camat")
+    active = select(User.id).where(User.active.is_(True), User.id.in_(holders))
+    standing_in = select(Delegation.id).join(User, User.id == Delegation.delegate_id).where(
+        Delegation.principal_id.in_(holders), Delegation.revoked.is_(False), User.active.is_(True),
+        Delegation.starts_on <= today, Delegation.ends_on >= today)
+    return bool(db.session.scalar(select(active.exists() | standing_in.exists())))
 
 
 def check_revoke_delegation(actor: User, delegation) -> None:

@@ -873,3 +873,32 @@ def test_the_administrator_does_not_give_their_own_account_an_office_s_name_or_p
     # another's account still may (the administrator names office holders)
     assert client.post(f"/people/{users['sekcam'].id}/edit",
                        data=_edit_form(users["sekcam"], position="Sekretaris Camat Plaju")).status_code == 302
+
+
+def test_a_camat_who_has_left_is_followed_by_a_plt(client, login_as, users, db):
+    """The administrator disables the Camat's account the day he leaves and is told nobody signs now; the
+    Plt form offers him (marked as gone), refuses a Plh for him, and records the Plt, after which the office
+    has a signer again."""
+    login_as("admin")
+    response = client.post(f"/people/{users['camat'].id}/edit", data=_edit_form(users["camat"], active="0"),
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Kini tidak ada yang menandatangani sebagai Camat" in page
+    assert not rules.camat_in_office()
+    page = client.get("/people/delegations").get_data(as_text=True)
+    principal = re.search(r'<select[^>]*name="principal_id".*?</select>', page, re.S).group(0)
+    assert re.search(rf'value="{users["camat"].id}"[^>]*>[^<]*sudah tidak menjabat', principal)
+    refused = client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"], "plh"))
+    assert refused.status_code == 422 and "Catat Plt" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Delegation)) is None
+    assert [_rule(e) for e in _refusals(db, "delegation.create")] == ["plh_for_an_official_who_has_left"]
+    assert client.post("/people/delegations",
+                       data=_delegation(users["camat"], users["sekcam"], "plt")).status_code == 302
+    assert rules.camat_in_office()
+
+
+def test_disabling_a_kasi_says_nothing_of_the_camats_office(client, login_as, users, db):
+    login_as("admin")
+    page = client.post(f"/people/{users['kasi2'].id}/edit", data=_edit_form(users["kasi2"], active="0"),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "dinonaktifkan" in page and "menandatangani sebagai Camat" not in page

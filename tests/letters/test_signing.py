@@ -270,3 +270,18 @@ def test_hr_finds_who_signed_a_letter_by_its_number(db, sign, client, login_as, 
     assert f"{users['camat'].full_name}" in page.text and "menandatangani dokumen" in page.text
     assert client.get("/audit/", query_string={"code": "999/9999/PLJ/2026"}).status_code == 422
 
+
+
+def test_a_plt_signs_for_a_camat_who_has_left(db, users, sign, keys_dir):
+    from datetime import timedelta
+
+    from plaju.accounts.models import Delegation
+    from plaju.timeutil import today_wib
+    today = today_wib()
+    users["camat"].active = False
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plt",
+                              starts_on=today, ends_on=today + timedelta(days=30)))
+    db.session.commit()
+    _req, letter = sign("sktm", who="sekcam")
+    assert letter.signed_as == "Plt. Camat Plaju" and letter.signer_id == users["sekcam"].id
+    assert pyhanko_status(letter.pdf, keys_dir).bottom_line
