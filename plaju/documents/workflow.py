@@ -233,7 +233,9 @@ STEPS = [
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
          comment_required=True, delegable=True, not_by=_submitter, not_by_reason=SUBMITTED_IT, style="warning",
          effect=_sent_back),
-    Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False),
+    # the signed letters printed in the morning, marked at once from the list (each citizen is told)
+    Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False,
+         bulk=True),
     # a way back, not what the request waits for: from its page, with the password and the reason
     # the Camat's own, as revoking a letter is (the letters' _may_revoke): not a stand-in's
     Step("recall", ("signed", "ready"), "processing", _l("Recall for correction"), who=roles(CAMAT), reauth=True,

@@ -299,8 +299,20 @@ def describe(user, raw_items) -> list[tuple[str, dict, str]]:
     return result
 
 
-def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) -> Outcome:
-    """Take one step on one item as `actor`, in its own transaction and with its own audit event."""
+def needs_password(raw_items) -> bool:
+    """Whether a batch holds a step that asks for the password (a signature, a plan's approval), as it does
+    alone: a batch of routine approvals asks none, as none of them alone does."""
+    for raw in raw_items:
+        parsed = parse_item(raw)
+        step = parsed[0].step_by_trigger.get(parsed[2]) if parsed is not None else None
+        if step is not None and step.reauth:
+            return True
+    return False
+
+
+def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, bulk=False) -> Outcome:
+    """Take one step on one item as `actor`, in its own transaction and with its own audit event.
+    `bulk`: one item of a batch (its password, when it asks one, was checked for the batch)."""
     parsed = parse_item(raw)
     if parsed is None:
         return _unknown(raw, actor)
@@ -319,7 +331,7 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False) 
         audit.refused(f"{spec.name}.{trigger}", error=error, actor=actor, subject_type=spec.name,
                       subject_id=entity_id)
         return Outcome(summary, str(step.label), False, str(error.message), error.status)
-    if reauthenticated and not step.bulk:
+    if bulk and not step.bulk:
         error = NotAllowed(_("\"%(step)s\" cannot be done for many items at once.", step=step.label),
                            code="bulk")
         audit.refused(f"{spec.name}.{trigger}", error=error, actor=actor, subject_type=spec.name,
@@ -355,8 +367,9 @@ def too_many(actor, raw_items, action: str) -> Invalid | None:
 
 
 def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
-    """Sign or approve many items with one password: checked once up front (a wrong one does nothing
-    and leaves one refused event), then each item is its own transaction and audit event."""
+    """Sign or approve many items, with one password when one of them asks for it (needs_password): checked
+    once up front (a wrong one does nothing and leaves one refused event), then each item is its own
+    transaction and audit event."""
     raw_items = list(dict.fromkeys(raw_items))
     if not raw_items:
         error = Invalid(_("Select at least one item."), code="empty")
@@ -365,7 +378,8 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
     error = too_many(actor, raw_items, "inbox.bulk")  # a page holds far fewer; 3,000 forged items were
     if error:                                          # 3,000 events and 8 s
         raise error
-    fault = actor.password_fault(password)
+    signs = needs_password(raw_items)
+    fault = actor.password_fault(password) if signs else None
     if fault:
         error = Invalid(fault, code="reauth")
         # which items the batch was for, by their codes or names: HR reads what the refused batch held
@@ -379,7 +393,7 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
     outcomes, unknown = [], []
     for raw in raw_items:
         if _names_a_step(raw):
-            outcomes.append(act(actor, raw, reauthenticated=True))
+            outcomes.append(act(actor, raw, reauthenticated=signs, bulk=True))
         else:
             unknown.append(_unknown(raw))  # recorded below, once
             outcomes.append(unknown[-1])

@@ -53,14 +53,26 @@ def _page(status: int = 200, **context):
         if actions:
             labels = {str(a.label) for a in actions}
             bulk_kinds.append((group.spec, len(actions), labels.pop() if len(labels) == 1 else None))
+    if context.get("confirm"):  # the password field only for a batch that asks for it
+        context["confirm_signs"] = services.needs_password(value for value, _summary, _label in context["confirm"])
     html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
                                 total_label=services.count_label(sum(g.count for g in groups)),
                                 item_value=services.item_value, bulk_any=bool(bulk), bulk_kinds=bulk_kinds,
-                                bulk_signs=any(a.step.reauth for a in bulk), **context)
+                                bulk_label=_bulk_label(bulk),
+                                **context)
     response = make_response(html, status)
     if context.get("changed"):
         trigger(response, "inbox-changed", "notifications-changed")
     return response
+
+
+def _bulk_label(bulk) -> str:
+    """The "selected" button says what it does: the one step all rows take ("Ready for pick-up"), else
+    signing and approving."""
+    labels = {str(a.label) for a in bulk}
+    if len(labels) == 1:
+        return _("%(step)s: the selected", step=labels.pop())
+    return _("Sign and approve the selected") if any(a.step.reauth for a in bulk) else _("Approve the selected")
 
 
 @bp.get("/")

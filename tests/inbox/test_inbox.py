@@ -13,6 +13,7 @@ from plaju.timeutil import today_wib
 from plaju.training import services as training
 from plaju.training.models import Enrolment, Plan
 from plaju.workflow import fire, started
+from tests.notify.conftest import form_gateway, gateway_server  # noqa: F401  (fixtures)
 from tests.support import PASSWORD
 
 
@@ -142,6 +143,47 @@ def test_the_camat_approving_what_he_also_signs_off_decides_once(
     fire(db.session.get(Enrolment, asn.id), "approve", db.session.get(User, users["kasi"].id), expected_version=0)
     db.session.expire_all()
     assert db.session.get(Enrolment, asn.id).state == "approved"
+
+
+def test_routine_approvals_in_bulk_ask_no_password_as_alone_they_ask_none(
+        client, login_as, db, users, make_course, enrol):
+    """The Kasi approves her staff's requests at once without her password, as one alone needs none; a
+    forged signature slipped into the batch makes it ask for the password, and without it nothing is done."""
+    course = make_course(title="Pelayanan Prima", quota=None)
+    rows = [enrol(course, users["asn"], "requested")]
+    login_as("kasi")
+    items = [_item(r, "approve", "enrolment") for r in rows]
+    confirm = client.post("/inbox/confirm", data={"item": items})
+    assert 'data-testid="confirm-item"' in confirm.text and 'data-testid="bulk-password"' not in confirm.text
+    forged = client.post("/inbox/bulk", data={"item": items + ["document:1:sign:0"], "password": ""})
+    assert forged.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in forged.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, rows[0].id).state == "requested"
+    done = client.post("/inbox/bulk", data={"item": items})
+    assert done.status_code == 200 and done.text.count('data-testid="done"') == 1
+    db.session.expire_all()
+    assert db.session.get(Enrolment, rows[0].id).state == "approved"
+
+
+def test_the_clerk_marks_the_signed_letters_ready_at_once_and_each_citizen_is_told(
+        client, login_as, db, users, make_request, form_gateway):  # noqa: F811
+    from plaju.notify.models import OutboxMessage
+    signed = [make_request("signed", name=f"Warga Siap {n}", contact_consent_at=utcnow()) for n in range(3)]
+    login_as("clerk")
+    page = client.get("/inbox/").text
+    assert "Siap diambil sekaligus: Permohonan" in page and "Siap diambil: yang dipilih" in page
+    items = [_item(r, "mark_ready", "document") for r in signed]
+    confirm = client.post("/inbox/confirm", data={"item": items})
+    assert confirm.text.count('data-testid="confirm-item"') == 3 and 'data-testid="bulk-password"' not in confirm.text
+    done = client.post("/inbox/bulk", data={"item": items})
+    assert done.status_code == 200 and done.text.count('data-testid="done"') == 3
+    db.session.expire_all()
+    assert {db.session.get(DocumentRequest, r.id).state for r in signed} == {"ready"}
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "document.mark_ready", AuditEvent.outcome == "ok")) == 3
+    told = " ".join(db.session.scalars(select(OutboxMessage.body)))
+    assert all(r.tracking_code in told for r in signed)
+    assert len(form_gateway.requests) == 3
 
 
 def test_a_mix_of_stale_and_current_items_names_who_acted_first(
