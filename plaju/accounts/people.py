@@ -195,6 +195,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     try:
         rules.check_edit(actor, user)
         rules.check_roles(actor, user, roles)
+        rules.check_single_holder(user, roles, active)
         rules.check_supervisor(actor, user, data.get("supervisor_id") or None)
         rules.check_supervisor_active(user, data.get("supervisor_id") or None, active)
         rules.check_supervisor_office(actor, user, data.get("supervisor_id") or None)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..database import for_update
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from .models import User, UserRole
 
 # Roles that carry authority over citizens' data or other people. Only an administrator grants or
@@ -163,6 +164,29 @@ def check_keeps_an_admin(user: User, roles: set, active: bool) -> None:
     if not [admin_id for admin_id in db.session.scalars(stmt) if admin_id != user.id]:
         raise Refusal(_("This is the last active administrator: appoint another administrator first."),
                       "last active admin", "active" if not active else "roles", 422)
+
+
+# an office one person holds: a second account holding it would sign, sign off and approve the plan as it,
+# and the holder would not even be told; a stand-in is a Plh/Plt delegation, a successor follows a departure
+SINGLE_HOLDER = {"camat": _l("Camat"), "sekcam": _l("Sekretaris Camat")}
+
+
+def check_single_holder(user: User | None, roles: set, active: bool) -> None:
+    """Nobody is given the Camat's or the Sekcam's office while another active account holds it."""
+    if not active:
+        return
+    for role, office in SINGLE_HOLDER.items():
+        if role not in roles or (user is not None and user.active and user.has_role(role)):
+            continue
+        # two grants at once: both lock the holders in the same order, the second then sees the first
+        stmt = for_update(select(User).join(UserRole, UserRole.user_id == User.id)
+                          .where(UserRole.role == role, User.active.is_(True)).order_by(User.id), of=User)
+        holder = next((u for u in db.session.scalars(stmt) if user is None or u.id != user.id), None)
+        if holder is not None:
+            raise Refusal(_("%(name)s (%(username)s) holds the office of %(office)s, which one person holds. When "
+                            "%(name)s leaves, disable that account first; for an absence, record a Plh or Plt.",
+                            name=holder.full_name, username=holder.username, office=office),
+                          "one holder of the office", "roles", 422)
 
 
 def may_edit(actor: User, user: User | None) -> bool:

@@ -902,3 +902,30 @@ def test_disabling_a_kasi_says_nothing_of_the_camats_office(client, login_as, us
     page = client.post(f"/people/{users['kasi2'].id}/edit", data=_edit_form(users["kasi2"], active="0"),
                        follow_redirects=True).get_data(as_text=True)
     assert "dinonaktifkan" in page and "menandatangani sebagai Camat" not in page
+
+
+@pytest.mark.parametrize("office", ["camat", "sekcam"])
+def test_an_office_one_person_holds_is_not_given_to_a_second_account(client, login_as, users, db, office):
+    """An administrator made a second Camat with a password of his choosing and signed off a special course
+    and approved the year's plan as him, the Camat never told. An office held by one person is given to
+    another account only once its holder's account is disabled (a successor), never beside it."""
+    login_as("admin")
+    holder = users[office]
+    response = client.post("/people/new", data=_form(username="kedua", full_name="Budi Kedua", roles=[office]))
+    assert response.status_code == 422 and f"{holder.full_name} ({holder.username}) memegang jabatan" in response.text
+    assert db.session.scalar(select(User).where(User.username == "kedua")) is None
+    assert [_rule(e) for e in _refusals(db, "user.create")] == ["one_holder_of_the_office"]
+    # granting it to an existing account is refused the same way
+    refused = client.post(f"/people/{users['kasi2'].id}/edit",
+                          data=_edit_form(users["kasi2"], roles=sorted({"section_head", office})))
+    assert refused.status_code == 422 and office not in db.session.get(User, users["kasi2"].id).roles
+    # the holder leaves: the successor's account is made, and re-enabling the predecessor is refused
+    assert client.post(f"/people/{holder.id}/edit", data=_edit_form(holder, active="0")).status_code == 302
+    assert client.post("/people/new", data=_form(username="kedua", full_name="Budi Kedua",
+                                                 roles=[office])).status_code == 302
+    back = client.post(f"/people/{holder.id}/edit", data=_edit_form(_fresh(db, holder), active="1"))
+    assert back.status_code == 422 and "Budi Kedua (kedua) memegang jabatan" in back.text
+    # the holder's own account saves as before
+    successor = db.session.scalar(select(User).where(User.username == "kedua"))
+    assert client.post(f"/people/{successor.id}/edit",
+                       data=_edit_form(successor, position="Jabatan Baru")).status_code == 302
