@@ -17,6 +17,7 @@ from . import services as svc
 from .calendar import reschedule_open
 from .forms import DocumentTypeForm, HolidayForm
 from .models import DocumentRequest, DocumentRequirement, DocumentType, Holiday
+from .workflow import OPEN_STATES
 from .views import _already_done, _require, bp
 
 
@@ -65,9 +66,16 @@ def edit_type(type_id):
                 select(DocumentRequest.id).where(DocumentRequest.type_id == doc_type.id).limit(1)):
             # its requests were taken in for this route and this subject: their pages, letters and steps
             # read them from the type (a kind changed under them gave a 500)
-            error = _("This type already has requests: whom it is about, the Camat's signature and forwarding "
-                      "to Disdukcapil cannot change under them. Make a new document type instead and retire "
-                      "this one (untick Active).")
+            error = _("This type already has requests: its code, whom it is about, the Camat's signature and "
+                      "forwarding to Disdukcapil cannot change under them. Make a new document type instead and "
+                      "retire this one (untick Active).")
+        elif doc_type is not None and _letter_changed(doc_type, form) and db.session.scalar(
+                select(DocumentRequest.id).where(DocumentRequest.type_id == doc_type.id,
+                                                 DocumentRequest.state.in_(OPEN_STATES)).limit(1)):
+            # the name heads the letter and the archive code is in its number: the Camat would sign another
+            # letter than the one his list showed him
+            error = _("Requests of this type are still open: its name and archive code stay as they are until "
+                      "they are finished, as their letters are drawn from them.")
         if error:
             audit.refused("document_type.save", actor=current_user, subject_type="document_type",
                           subject_id=type_id, reason=f"[input:type] {error}")
@@ -105,8 +113,14 @@ def edit_type(type_id):
 
 
 def _route_changed(doc_type: DocumentType, form) -> bool:
-    return (form.subject_kind.data != doc_type.subject_kind or bool(form.camat_signs.data) != doc_type.camat_signs
+    # the code picks the letter's text (documents.letters.TEMPLATES)
+    return (form.code.data != doc_type.code or form.subject_kind.data != doc_type.subject_kind or bool(form.camat_signs.data) != doc_type.camat_signs
             or bool(form.forwards_to_disdukcapil.data) != doc_type.forwards_to_disdukcapil)
+
+
+def _letter_changed(doc_type: DocumentType, form) -> bool:
+    return (form.name.data != doc_type.name
+            or (form.archive_code.data or "").strip() != (doc_type.archive_code or ""))
 
 
 def _type_snapshot(t: DocumentType) -> dict:

@@ -435,20 +435,31 @@ def test_a_type_with_requests_keeps_whom_it_is_about_and_its_route(client, login
     waris = doc_types["ahli-waris"]
     req = make_request("processing", "ahli-waris")
     login_as("admin")
-    for change in ({"subject_kind": "business"}, {"camat_signs": ""}, {"forwards_to_disdukcapil": "y"}):
+    # the code picks the letter's text: renamed to "sktm", an heirs' letter was signed as an SKTM
+    for change in ({"subject_kind": "business"}, {"camat_signs": ""}, {"forwards_to_disdukcapil": "y"},
+                   {"code": "ahli-waris-lama"}):
         refused = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(waris, **change))
         assert refused.status_code == 422 and "sudah memiliki permohonan" in refused.text, change
+    # the name heads the letter, the archive code is in its number: kept while a request is open
+    for change in ({"name": "Surat Keterangan Lain"}, {"archive_code": "999"}):
+        refused = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(waris, **change))
+        assert refused.status_code == 422 and "belum selesai" in refused.text, change
     db.session.expire_all()
     assert (db.session.get(DocumentType, waris.id).subject_kind, waris.camat_signs) == ("inheritance", True)
     login_as("kasi")
     assert client.get(f"/documents/{req.id}").status_code == 200
-    login_as("admin")  # the name and the requirements may change; a line twice is refused, not half-kept
+    login_as("admin")  # the requirements may change; a line twice is refused, not half-kept
     twice = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(
         waris, required="Surat pengantar RT/RW\nSurat pengantar RT/RW", optional=""))
     assert twice.status_code == 422 and "dua kali" in twice.text
     refusals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document_type.save",
                                                            AuditEvent.outcome == "refused")).all()
-    assert len(refusals) == 4
+    assert len(refusals) == 7
+    req = db.session.get(DocumentRequest, req.id)
+    req.state = "handed_over"  # finished: a name may be corrected now (its letters are signed and kept)
+    db.session.commit()
+    renamed = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(waris, name="Surat Keterangan Waris"))
+    assert renamed.status_code == 303
 
 
 def test_a_holiday_moves_the_due_time_of_open_requests_and_a_past_one_stays(client, login_as, db, make_request):
