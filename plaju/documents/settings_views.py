@@ -17,8 +17,8 @@ from . import services as svc
 from .calendar import reschedule_open
 from .forms import DocumentTypeForm, HolidayForm
 from .models import DocumentRequest, DocumentRequirement, DocumentType, Holiday
-from .workflow import OPEN_STATES
 from .views import _already_done, _require, bp
+from .workflow import OPEN_STATES
 
 
 @bp.get("/admin/types")
@@ -114,7 +114,8 @@ def edit_type(type_id):
 
 def _route_changed(doc_type: DocumentType, form) -> bool:
     # the code picks the letter's text (documents.letters.TEMPLATES)
-    return (form.code.data != doc_type.code or form.subject_kind.data != doc_type.subject_kind or bool(form.camat_signs.data) != doc_type.camat_signs
+    return (form.code.data != doc_type.code or form.subject_kind.data != doc_type.subject_kind
+            or bool(form.camat_signs.data) != doc_type.camat_signs
             or bool(form.forwards_to_disdukcapil.data) != doc_type.forwards_to_disdukcapil)
 
 
@@ -149,6 +150,9 @@ def holidays():
             # due dates and service times already counted over that day would no longer add up
             error = _("%(day)s has passed: holidays are entered before they come, as due dates and service "
                       "times counted over that day stay as they were.", day=date_text(day))
+        elif day == today_wib():  # entered after the day's work, it erased the lateness of requests due today
+            error = _("%(day)s is today: holidays are entered before the day begins, as requests due today "
+                      "are already counted against it.", day=date_text(day))
         if error:
             audit.refused("holiday.add", actor=current_user, subject_type="holiday", reason=f"[input:holiday] {error}")
         else:
@@ -174,9 +178,11 @@ def holidays():
 def delete_holiday(holiday_id):
     _require("admin")
     holiday = db.session.get(Holiday, holiday_id) or abort(404)
-    if holiday.day < today_wib():  # as for adding one: what was counted over it stays as it was
-        error = _("%(day)s has passed: a past holiday stays, as due dates and service times were counted "
-                  "over it.", day=date_text(holiday.day))
+    if holiday.day <= today_wib():  # as for adding one: what was counted over it stays as it was
+        error = (_("%(day)s has passed: a past holiday stays, as due dates and service times were counted "
+                   "over it.", day=date_text(holiday.day)) if holiday.day < today_wib() else
+                 _("%(day)s is today: a holiday stays once its day has begun, as due dates and service times "
+                   "are counted over it.", day=date_text(holiday.day)))
         audit.refused("holiday.delete", actor=current_user, subject_type="holiday", subject_id=holiday.id,
                       reason=f"[input:holiday] {error}")
         flash(error, "danger")

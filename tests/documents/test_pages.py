@@ -467,7 +467,8 @@ def test_a_holiday_moves_the_due_time_of_open_requests_and_a_past_one_stays(clie
 
     from plaju.database import clock_at
     monday = today_wib() + timedelta(days=7 - today_wib().weekday())
-    with clock_at(datetime.combine(monday - timedelta(days=7), datetime.min.time()) + timedelta(hours=2)):
+    # taken in next Monday: due that Thursday, a day still to come whatever day the test runs
+    with clock_at(datetime.combine(monday, datetime.min.time()) + timedelta(hours=2)):
         req = make_request("processing", "ktp-baru")  # its clock runs; due within a week or so
     due = req.due_at
     login_as("admin")
@@ -486,3 +487,22 @@ def test_a_holiday_moves_the_due_time_of_open_requests_and_a_past_one_stays(clie
     db.session.commit()
     refused = client.post(f"/documents/admin/holidays/{past.id}/delete", follow_redirects=True)
     assert "sudah lewat" in refused.text and db.session.get(Holiday, past.id) is not None
+
+
+def test_a_holiday_for_today_is_neither_added_nor_removed(client, login_as, db, monkeypatch):
+    """Added after the day's work, a holiday for today moved twelve requests off today and erased their
+    lateness; removing one today would count a closed day."""
+    from plaju.documents import settings_views
+    wednesday = today_wib() + timedelta(days=(2 - today_wib().weekday()) % 7 or 7)
+    monkeypatch.setattr(settings_views, "today_wib", lambda: wednesday)  # a working day, whatever today is
+    login_as("admin")
+    refused = client.post("/documents/admin/holidays", data={"day": wednesday.isoformat(), "name": "Libur Mendadak"})
+    assert refused.status_code == 422 and "adalah hari ini" in refused.text
+    assert db.session.scalar(select(Holiday).where(Holiday.day == wednesday)) is None
+    holiday = Holiday(day=wednesday, name="Libur Nasional")
+    db.session.add(holiday)
+    db.session.commit()
+    kept = client.post(f"/documents/admin/holidays/{holiday.id}/delete", follow_redirects=True)
+    assert "adalah hari ini" in kept.text and db.session.get(Holiday, holiday.id) is not None
+    assert len(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_(("holiday.add", "holiday.delete")), AuditEvent.outcome == "refused")).all()) == 2
