@@ -1,4 +1,5 @@
 """The outgoing-letter register: one counter row per year and one row per letter issued."""
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
@@ -7,6 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db
+
+
+def number_key(number: str) -> str:
+    """One spelling of a letter number, to compare: upper case, no spaces, and each all-digit part without
+    leading zeros ("400.12/11/plj/2026" is "400.12/0011/PLJ/2026")."""
+    parts = "".join(unicodedata.normalize("NFKC", number or "").split()).upper().split("/")
+    return "/".join(part.lstrip("0") or "0" if part.isdigit() else part for part in parts)
+
+
+def _key_of_number(context) -> str:
+    return number_key(context.get_current_parameters()["number"])
 
 
 class LetterCounter(db.Model):
@@ -30,6 +42,7 @@ class Letter(db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(80))
+    number_key: Mapped[str] = mapped_column(String(80), default=_key_of_number, index=True)
     year: Mapped[int]
     serial: Mapped[int | None]  # None when the number comes from an outside register
     external: Mapped[bool] = mapped_column(default=False)
@@ -72,5 +85,6 @@ class LetterExternalNumber(db.Model):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
     number: Mapped[str] = mapped_column(String(80))
+    number_key: Mapped[str] = mapped_column(String(80), default=_key_of_number, index=True)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

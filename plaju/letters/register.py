@@ -10,13 +10,13 @@ import secrets
 import unicodedata
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..database import for_update, is_postgres
 from ..extensions import db
 from ..i18n import gettext as _
-from .models import Letter, LetterCounter, LetterExternalNumber
+from .models import Letter, LetterCounter, LetterExternalNumber, number_key
 
 # 32 characters without 0/O, 1/I: 12 of them are 60 bits from `secrets`, read aloud without mistakes
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -34,8 +34,18 @@ def next_number(classification: str, year: int) -> tuple[int, str]:
     while True:
         serial = next_serial(year)
         number = format_number(classification, serial, year)
-        if not db.session.scalar(select(Letter.id).where(func.upper(Letter.number) == number.upper())):
+        if not _taken(number_key(number)):
             return serial, number
+
+
+def _taken(key: str, subject: tuple[str, int] | None = None) -> bool:
+    """A letter has this number, or one waits for it (other than `subject`'s own), in any spelling."""
+    waiting = select(LetterExternalNumber.id).where(LetterExternalNumber.number_key == key)
+    if subject is not None:
+        waiting = waiting.where(~and_(LetterExternalNumber.subject_type == subject[0],
+                                      LetterExternalNumber.subject_id == subject[1]))
+    return bool(db.session.scalar(select(Letter.id).where(Letter.number_key == key))
+                or db.session.scalar(waiting))
 
 
 def next_serial(year: int) -> int:
@@ -77,12 +87,7 @@ def check_external(number: str, subject: tuple[str, int] | None = None) -> str:
         raise NumberRefused(_("Enter the letter number from the other register (at most 80 characters)."))
     if not EXTERNAL_NUMBER.fullmatch(number):
         raise NumberRefused(_("A letter number has letters A-Z, digits and . / - ( ) only."))
-    key = number.upper()
-    waiting = select(LetterExternalNumber.id).where(func.upper(LetterExternalNumber.number) == key)
-    if subject is not None:
-        waiting = waiting.where(~and_(LetterExternalNumber.subject_type == subject[0],
-                                      LetterExternalNumber.subject_id == subject[1]))
-    if db.session.scalar(select(Letter.id).where(func.upper(Letter.number) == key)) or db.session.scalar(waiting):
+    if _taken(number_key(number), subject):
         raise NumberRefused(_("The number %(number)s is already in the register.", number=number))
     return number
 

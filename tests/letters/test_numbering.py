@@ -114,6 +114,28 @@ def test_the_register_passes_over_a_number_an_outside_register_took_and_look_ali
     assert len(refusals) == 4
 
 
+def test_an_outside_number_without_leading_zeros_is_the_register_s_own_number(
+        db, client, login_as, make_request, users, sign):
+    """A Kasi recorded "400.12/1/PLJ/<year>" from the paper book; the register then drew its own serial 1 as
+    "400.12/0001/PLJ/<year>": serial 1 was issued twice. Both ways round it is one number."""
+    first = make_request("awaiting_signature", "ahli-waris")
+    year = first.received_at.year
+    login_as("kasi")
+    client.post(f"/letters/external-number/document/{first.id}", data={"number": f"400.12/1/PLJ/{year}"})
+    take_action(first, "sign", users["camat"], version=first.version, password=PASSWORD)
+    _req, letter = sign("domisili")
+    assert letter.number == f"400.12/0002/PLJ/{year}"  # passed over serial 1, written without its zeros
+    other = make_request("awaiting_signature", "sktm")
+    page = client.post(f"/letters/external-number/document/{other.id}", data={"number": f"400.12/02/PLJ/{year}"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "sudah tercatat dalam buku agenda" in page
+    # a number waiting for its letter is passed over too, before that letter is signed
+    client.post(f"/letters/external-number/document/{other.id}", data={"number": f"400.12/3/PLJ/{year}"})
+    _req, letter = sign("domisili")
+    assert letter.number == f"400.12/0004/PLJ/{year}"
+    assert register.number_key(" 400.12/0011/plj/2026") == register.number_key("400.12/11/PLJ/2026")
+
+
 @pytest.mark.postgres
 def test_two_signatures_at_the_same_moment_never_share_a_number_and_leave_no_gap(app, db):
     if not is_postgres():
