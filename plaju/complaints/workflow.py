@@ -23,6 +23,28 @@ def _answered(complaint, ctx):
     ctx.change("answer", None, complaint.answer)
 
 
+def _handled_the_request(complaint) -> list[int]:
+    """Who took a step on the request complained about: a complaint that the Kasi who processed it asked for
+    money was closed by that Kasi. The section heads among them first (the lists keep the first out)."""
+    from sqlalchemy import select
+
+    from ..accounts.models import UserRole
+    from ..audit.models import AuditEvent
+    from ..extensions import db
+    acted = db.session.execute(
+        select(AuditEvent.actor_id, UserRole.role).outerjoin(
+            UserRole, (UserRole.user_id == AuditEvent.actor_id) & (UserRole.role == SECTION_HEAD))
+        .where(AuditEvent.subject_type == "document", AuditEvent.subject_id == str(complaint.request_id),
+               AuditEvent.outcome == "ok", AuditEvent.actor_id.is_not(None))
+        .order_by(AuditEvent.seq)).all()
+    ids = list(dict.fromkeys(actor for actor, _role in acted))
+    heads = {actor for actor, role in acted if role}
+    return sorted(ids, key=lambda actor: actor not in heads)
+
+
+HANDLED_IT = _l("You handled the request this complaint is about: another section head answers or closes it "
+                "(four-eyes rule).")
+
 STATES = [
     State("open", _l("Waiting for an answer"), tone="warning"),
     State("answered", _l("Answered"), terminal=True, tone="success"),
@@ -32,9 +54,11 @@ STATES = [
 # the answer is written on the complaint's own page (row_form=False): its field reads "Answer", not "Reason"
 STEPS = [
     Step("answer", "open", "answered", _l("Answer the citizen"), who=roles(SECTION_HEAD), comment_required=True,
-         delegable=True, style="success", effect=_answered, notify=False, row_form=False),
+         delegable=True, style="success", effect=_answered, notify=False, row_form=False,
+         not_by=_handled_the_request, not_by_reason=HANDLED_IT),
     Step("close", "open", "closed", _l("Close (duplicate or abuse)"), who=roles(SECTION_HEAD),
-         comment_required=True, delegable=True, style="secondary", effect=_answered, todo=False, row_form=False),
+         comment_required=True, delegable=True, style="secondary", effect=_answered, todo=False, row_form=False,
+         not_by=_handled_the_request, not_by_reason=HANDLED_IT),
 ]
 
 _complaint_path = path_by_id("complaints.detail", "complaint_id")

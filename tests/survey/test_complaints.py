@@ -217,3 +217,29 @@ def test_the_complaint_page_says_where_the_request_stands_and_folds_the_closing(
     page = client.get(f"/complaints/{complaint.id}").text
     assert "permohonan sekarang" in page and "Dikembalikan ke pemohon" in page
     assert page.index("<details") < page.index('data-testid="action-close"')  # the answer is the open box
+
+
+def test_the_kasi_who_handled_a_request_neither_answers_nor_closes_a_complaint_about_it(
+        client, db, users, make_request, login_as):
+    """A complaint that the Kasi who processed the request asked for extra money was closed "without an
+    answer" by that Kasi. Another section head answers it; the first is refused, and it is in the log."""
+    from plaju.documents.services import take_action
+    req = make_request("verifying")
+    take_action(req, "accept", users["kasi"], version=req.version)
+    client.post(f"/track/{req.tracking_code}/complaint",
+                data={"kind": "complaint", "body": "Kasi yang memproses meminta uang tambahan."})
+    complaint = db.session.scalars(select(Complaint)).one()
+    login_as("kasi")
+    assert 'data-kind="complaint"' not in client.get("/inbox/").text
+    for step in ("close", "answer"):
+        refused = client.post(f"/complaints/{complaint.id}/actions/{step}",
+                              data={"version": "0", "comment": "Aduan tidak berdasar."})
+        assert refused.status_code == 403 and "Kasi lain" in refused.text, step
+    assert _count(db, Complaint, Complaint.state == "open") == 1
+    assert _count(db, AuditEvent, AuditEvent.action.in_(("complaint.close", "complaint.answer")),
+                  AuditEvent.outcome == "refused") == 2
+    login_as("kasi2")
+    assert 'data-kind="complaint"' in client.get("/inbox/").text
+    done = client.post(f"/complaints/{complaint.id}/actions/answer",
+                       data={"version": "0", "comment": "Kami periksa dan menindaklanjuti aduan Anda."})
+    assert done.status_code in (200, 303) and _count(db, Complaint, Complaint.state == "answered") == 1
