@@ -20,7 +20,8 @@ MESSAGES = [
 def seed_complaints() -> None:
     if db.session.scalar(select(func.count()).select_from(Complaint)):
         return
-    kasi = db.session.scalars(select(User).where(User.username == "kasi")).first()
+    # the Kasi Pemerintahan answers: the Kasi Pelayanan handled the requests (four eyes)
+    kasi = db.session.scalars(select(User).where(User.username == "kasipem")).first()
     requests = db.session.scalars(select(DocumentRequest).where(DocumentRequest.state != "cancelled")
                                   .order_by(DocumentRequest.received_at).limit(len(MESSAGES))).all()
     for (kind, body), req in zip(MESSAGES, requests, strict=False):

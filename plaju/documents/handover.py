@@ -46,7 +46,13 @@ def record(request, ctx) -> DocumentHandover:
     if id_kind not in ID_KINDS:
         raise Invalid(_l("Choose the kind of ID shown."), code="handover")
     if who == APPLICANT:
-        number = _id_number(id_kind, fields.get("id_number") or (request.nik if id_kind == "ktp" else ""))
+        typed = fields.get("id_number")
+        if id_kind == "ktp" and not _clean(typed) and not fields.get("id_checked"):
+            # the record says which KTP-el was shown: it may say so only when someone looked at it
+            message = _l("Type the NIK of the KTP-el shown, or tick that you checked it against the request.")
+            raise Invalid(f"{message} {_l('The document was not handed over.')}", code="handover",
+                          faults={"f_id_number": str(message)})
+        number = _id_number(id_kind, typed or (request.nik if id_kind == "ktp" else ""))
         if id_kind == "ktp" and number != request.nik:
             raise Invalid(_l("The KTP-el shown is not the applicant's (the NIK differs). If someone else "
                              "collects, choose \"someone else\" and check the power of attorney."),

@@ -313,7 +313,8 @@ def seed_documents() -> None:
                 requests[serial] = create_request(**what)
                 continue
             req = requests[serial]
-            data = {"holidays": holidays, "confirmed": what == "reject"}
+            data = {"holidays": holidays, "confirmed": what == "reject",
+                    "fields": {"id_checked": "1"} if what == "hand_over" else {}}  # the applicant's KTP-el
             if what == "return_to_citizen":  # the paper the comment is about: the village's cover letter
                 items = req.checklist_items
                 data["missing"] = [next((i["id"] for i in items if "pengantar" in i["label"].lower()),

@@ -187,7 +187,7 @@ def seed_story() -> None:
                         subject=fake_subject(doc_type.subject_kind, fake, rng, 5000 + key[1], moment, female))
                 elif key[0] == "doc":
                     req = objects[key]
-                    data = {"holidays": holidays}
+                    data = {"holidays": holidays, "fields": {"id_checked": "1"} if what == "hand_over" else {}}
                     required = [item["id"] for item in req.checklist_items if item.get("required")]
                     if what == "return_to_citizen":
                         data["missing"] = required[:1]

@@ -20,7 +20,7 @@ def _hand_over_a_ready_request(page) -> str:
     detail = link.get_attribute("href")
     page.goto(detail)
     code = re.search(r"PLJ-[A-Z0-9]{5}-[A-Z0-9]{5}", page.content()).group(0)
-    _confirm(page, "hand_over", "handed_over", comment="")
+    _confirm(page, "hand_over", "handed_over", comment="", tick="Saya sudah memeriksa KTP-el pemohon")
     logout(page)
     return code
 

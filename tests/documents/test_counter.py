@@ -381,9 +381,15 @@ def test_bad_hand_over_fields_are_refused(client, login_as, make_request, db, fi
 
 
 def test_the_applicant_collects_with_his_own_ktp(client, login_as, make_request, db):
+    """The record says which KTP-el was shown: with the number left empty, only once the clerk ticks that
+    he looked at it (the form preselected the applicant and a KTP-el, and a bare confirm recorded a check
+    that never happened)."""
     req = make_request("ready", "ktp-baru")
     login_as("clerk")
-    response = _hand_over(client, req, who="pemohon", id_kind="ktp", id_number="")
+    bare = _hand_over(client, req, who="pemohon", id_kind="ktp", id_number="")
+    assert bare.status_code == 422 and "centang bahwa Anda sudah mencocokkannya" in bare.text
+    assert 'data-testid="f_id_number-error"' in bare.text and fresh(db, req).state == "ready"
+    response = _hand_over(client, req, who="pemohon", id_kind="ktp", id_number="", id_checked="1")
     assert response.status_code == 200
     row = db.session.scalars(select(DocumentHandover)).one()
     assert (row.by_applicant, row.name, row.relation, row.id_number) == (True, req.name, "pemohon", req.nik)

@@ -83,7 +83,7 @@ def test_permission_table(db, users, make_request, state, trigger, who, type_cod
     offered = trigger in [a.trigger for a in actions_for(req, actor) if not a.blocked]
     assert offered is allowed
     kwargs = {"password": PASSWORD, "comment": "alasan yang jelas", "confirmed": True,
-              "missing": [item["id"] for item in req.checklist_items][:1]}
+              "missing": [item["id"] for item in req.checklist_items][:1], "fields": {"id_checked": "1"}}
     if allowed:
         moved = take_action(req, trigger, actor, version=req.version, **kwargs)
         assert moved.state == DOCUMENT_FLOW.step_by_trigger[trigger].dest
@@ -102,7 +102,8 @@ def test_the_sktm_journey_records_clock_signature_and_wait(db, users, make_reque
     steps = [("verify", "clerk"), ("accept", "kasi"), ("to_signature", "kasi"), ("sign", "camat"),
              ("mark_ready", "clerk"), ("hand_over", "clerk")]
     for trigger, who in steps:
-        req = take_action(req, trigger, users[who], version=req.version, password=PASSWORD)
+        req = take_action(req, trigger, users[who], version=req.version, password=PASSWORD,
+                          fields={"id_checked": "1"} if trigger == "hand_over" else None)
     req = fresh(db, req)
     assert req.state == "handed_over"
     assert req.signed_by_id == users["camat"].id and req.signed_as == "Camat Plaju"

@@ -143,7 +143,7 @@ def test_an_http_500_and_an_error_reply_are_retried_with_the_same_message_id(req
     status, body, said = ERROR_REPLIES[adapter]
     server.replies = [(500, b"Internal Server Error"), (status, body)]
     req = _citizen(make_request, "ready", "sktm")
-    take_action(req, "hand_over", users["clerk"], version=req.version)
+    take_action(req, "hand_over", users["clerk"], version=req.version, fields={"id_checked": "1"})
     assert fresh(db, req).state == "handed_over"
     [row] = _rows(db)
     assert (row.sent_at, row.attempts, row.last_error) == (None, 1, "SendError: HTTP 500")
@@ -260,7 +260,7 @@ def test_no_nik_and_no_name_in_any_message(app, form_gateway, db, users, make_re
     e-mail: the tracking code is there, the NIK, the name and the kelurahan are not."""
     req = _citizen(make_request, email="warga@contoh.id", kelurahan="Bagus Kuning")
     req = _return_and_finish(db, users, req)
-    take_action(req, "hand_over", users["clerk"], version=req.version)
+    take_action(req, "hand_over", users["clerk"], version=req.version, fields={"id_checked": "1"})
     late = _citizen(make_request, "processing", "ktp-baru", email="warga@contoh.id",
                     due_at=utcnow() - timedelta(hours=1))
     sweep()
@@ -282,7 +282,7 @@ def test_no_nik_and_no_name_in_any_message(app, form_gateway, db, users, make_re
 def test_without_consent_nothing_is_queued(app, form_gateway, db, users, make_request, smtp):
     req = _citizen(make_request, consent=False, email="warga@contoh.id")
     req = _return_and_finish(db, users, req)
-    take_action(req, "hand_over", users["clerk"], version=req.version)
+    take_action(req, "hand_over", users["clerk"], version=req.version, fields={"id_checked": "1"})
     _citizen(make_request, "processing", "ktp-baru", consent=False, email="warga@contoh.id",
              due_at=utcnow() - timedelta(hours=1))
     assert sweep()["revised"] == 1  # the new date is still set, for the tracking page

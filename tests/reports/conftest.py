@@ -97,7 +97,8 @@ def generate(db, users, rng: random.Random, count: int, now: datetime | None = N
                                  address="Jl. Sentosa No. 7 RT 003 RW 001",
                                  subject=subject_for(doc_type.subject_kind, received.date(), female=serial % 2 == 0))
         for trigger, moment in steps:
-            data = {"confirmed": trigger == "reject"}  # the Kasi ticks that a rejection is final
+            data = {"confirmed": trigger == "reject",  # the Kasi ticks that a rejection is final
+                    "fields": {"id_checked": "1"} if trigger == "hand_over" else {}}
             if trigger == "return_to_citizen":
                 data["missing"] = [item["id"] for item in req.checklist_items if item["required"]][:1]
             if trigger == "resubmit":
