@@ -94,6 +94,23 @@ def revised_due(req: DocumentRequest, now: datetime | None = None, holidays=None
     return new_promise(req, now, holidays)  # the same date the citizen's message names
 
 
+def public_reason(req: DocumentRequest) -> str:
+    """Why a request was returned or rejected, as its applicant may read it on the tracking page: the reason
+    the staff typed (its form says the applicant reads it), ID and phone numbers hidden; '' otherwise."""
+    from ..audit.models import AuditEvent
+    from ..inputs import hide_id_numbers
+    if req.state == "returned":
+        reason = req.return_reason
+    elif req.state == "rejected":
+        reason = db.session.scalar(select(AuditEvent.comment).where(
+            AuditEvent.subject_type == "document", AuditEvent.subject_id == str(req.id),
+            AuditEvent.action == "document.reject", AuditEvent.outcome == "ok")
+            .order_by(AuditEvent.seq.desc()).limit(1))
+    else:
+        return ""
+    return hide_id_numbers(reason or "").strip()
+
+
 def issuer(doc_type: DocumentType) -> str:
     """Who issues a document of this type, for the receipt and the tracking page: "camat" (a letter the
     Camat signs), "disdukcapil" (verified here, issued by Disdukcapil) or "kecamatan"."""

@@ -209,7 +209,7 @@ STEPS = [
     Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER, notify=False),
     Step("return_to_citizen", ("verifying", "processing"), "returned", _l("Return to the citizen"),
          who=COUNTER, comment_required=True, style="warning", effect=_mark_missing,
-         form=("missing", "reason"), notify=False, row_form=False,  # ticks what is missing: its own page
+         form=("missing", "reason"), notify=False, row_form=False, comment_public=True,  # ticks what is missing: its own page
          todo=False),  # a way out, not what the request waits for (the Kasi's acceptance, the processing)
     # waits for the citizen to come back, not for anyone in the office
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
@@ -247,7 +247,7 @@ STEPS = [
          todo=False, row_form=False),
     # final: asked on the request's page, with the file in view, and confirmed (it stands apart there)
     Step("reject", ("verifying", "returned", "processing", "back_from_disdukcapil"), "rejected",
-         _l("Reject"), who=roles(KASI), comment_required=True, style="danger", notify=False,
+         _l("Reject"), who=roles(KASI), comment_required=True, style="danger", notify=False, comment_public=True,
          todo=("verifying", "processing", "back_from_disdukcapil"), form=("reason", "confirm"), row_form=False,
          consequence=_l("Rejecting ends this request for good: the citizen would have to apply again with a "
                         "new request.")),

@@ -132,6 +132,8 @@ class Step:
     bulk: bool = False  # may be taken for many rows at once from the inbox (sign, approve)
     row_form: bool = True  # the inbox row can offer it (False: it needs the full page, e.g. an upload)
     consequence: str | None = None  # what a "confirm" step does for good, said before it is taken
+    # the reason is shown outside the office (a citizen's tracking page): the form says so, before it is typed
+    comment_public: bool = False
     # steps the same person takes at once when the row then awaits them for one (no form, no password):
     # one decision, not two rounds (the Camat approving as direct supervisor what he also signs off)
     then: tuple = ()

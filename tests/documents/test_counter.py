@@ -509,12 +509,31 @@ def test_tracking_a_returned_request_shows_the_missing_items_but_nothing_persona
     html = client.get(f"/track/{req.tracking_code}").get_data(as_text=True)
     items = re.search(r'data-testid="track-missing">(.*?)</ul>', html, re.S).group(1)
     assert label in items
-    # an item brought but not accepted as it was (a letter without the midwife's stamp) reads as such too
-    assert "belum ada atau belum dapat diterima" in html and "slip pengembalian berkas" in html
+    # an item brought but not accepted as it was (a letter without the midwife's stamp) reads as such too,
+    # and why, as the clerk typed it for the applicant (the form says so): a citizen who had left the counter
+    # read only "written on the slip" and brought the same unstamped letter again
+    assert "belum ada atau belum dapat diterima" in html
+    assert re.search(r'data-testid="track-reason">Alasan: Cap bidan tidak terbaca<', html)
     subject = req.subject
-    for secret in (req.name, req.nik, req.nik[-4:] + "<", "Cap bidan", subject["s_name"] if "s_name" in subject
+    for secret in (req.name, req.nik, req.nik[-4:] + "<", subject["s_name"] if "s_name" in subject
                    else subject["name"]):
         assert secret not in html
+
+
+def test_a_rejected_request_tells_its_applicant_why_with_numbers_hidden(client, login_as, make_request, db):
+    req = make_request("verifying", "sktm")
+    login_as("kasi")
+    form = client.get(f"/documents/{req.id}").text
+    assert 'data-testid="reason-public"' in form  # said before the reason is typed
+    nik = req.nik
+    response = client.post(f"/documents/{req.id}/actions/reject", data={
+        "version": str(req.version), "confirmed": "yes",
+        "comment": f"Alamat NIK {nik} di Seberang Ulu II: ajukan di kecamatan domisili."})
+    assert response.status_code == 303, response.text[:300]
+    client.post("/logout")
+    html = client.get(f"/track/{req.tracking_code}").text
+    reason = re.search(r'data-testid="track-reason">(.*?)</p>', html, re.S).group(1)
+    assert "ajukan di kecamatan domisili" in reason and nik not in html and "disamarkan" in reason
 
 
 def test_an_overdue_request_gets_an_apology_and_a_revised_date(client, make_request, db):
