@@ -209,8 +209,9 @@ STEPS = [
     Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER, notify=False),
     Step("return_to_citizen", ("verifying", "processing"), "returned", _l("Return to the citizen"),
          who=COUNTER, comment_required=True, style="warning", effect=_mark_missing,
-         form=("missing", "reason"), notify=False, row_form=False, comment_public=True,  # ticks what is missing: its own page
-         todo=False),  # a way out, not what the request waits for (the Kasi's acceptance, the processing)
+         form=("missing", "reason"), notify=False, row_form=False,  # ticks what is missing: its own page
+         # a way out, not what the request waits for (the Kasi's acceptance, the processing)
+         comment_public=True, todo=False),
     # waits for the citizen to come back, not for anyone in the office
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
          effect=_mark_received, form=("checklist", "note"), todo=False, row_form=False),
