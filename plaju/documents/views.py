@@ -133,6 +133,9 @@ def new():
                     address=request.form.get("address", ""), married=bool(request.form.get("married")))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
+                if not req.attachments:  # not a fault (a scanner may be down), but the Kasi accepts on them
+                    flash(_("No scans were attached: scan the documents and add them on the request's page (Add "
+                            "scans) before it goes to the section head."), "warning")
                 response = redirect(url_for(".receipt", request_id=req.id), 303)
                 return trigger(response, CHANGED)
             except once.AlreadyDone as done:

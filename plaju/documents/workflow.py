@@ -53,6 +53,14 @@ def _requirements_complete(request, _actor):
     return None
 
 
+def _no_scans(request):
+    """Said beside "requirements complete": the letter the Camat signs rests on papers nobody kept a scan of."""
+    if not request.attachments:
+        return _l("No scan of the documents is on file: check the papers themselves, and add their scans (Add "
+                  "scans) so they are kept with the request.")
+    return None
+
+
 def _set_checklist(request, ctx, ids, ok: bool):
     wanted = {int(i) for i in ids}
     items = request.checklist_items
@@ -216,7 +224,8 @@ STEPS = [
     Step("resubmit", "returned", "verifying", _l("Documents resubmitted"), who=COUNTER,
          effect=_mark_received, form=("checklist", "note"), todo=False, row_form=False),
     Step("accept", "verifying", "processing", _l("Requirements complete, process"), who=roles(KASI),
-         guards=(_requirements_complete,), delegable=True, four_eyes=True, style="success", notify=False),
+         guards=(_requirements_complete,), cautions=(_no_scans,), delegable=True, four_eyes=True, style="success",
+         notify=False),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
          guards=(needs_forwarding,), delegable=True, notify=False),
     # recorded when the file is in hand, days after forwarding: from its page, never a click in a long list

@@ -83,6 +83,7 @@ class Action:
     acting_for: object = None
     delegation: object = None
     blocked: str | None = None
+    caution: str | None = None  # what to look at before taking it (Step.cautions), not a refusal
     applies: bool = True  # False: a structural guard rules the step out for this kind of row
 
     @property
@@ -172,6 +173,8 @@ def available(entity, actor) -> list[Action]:
         except NotAllowed:
             continue
         action.blocked = _guard_message(step, entity, actor)
+        if not action.blocked:
+            action.caution = next((str(m) for m in (c(entity) for c in step.cautions) if m), None)
         action.applies = step.applies(entity)
         actions.append(action)
     return actions

@@ -102,6 +102,8 @@ class Step:
     label: str
     who: Who
     guards: tuple = ()
+    # said beside the button without blocking it: caution(entity) -> message or None (no scan on file)
+    cautions: tuple = ()
     comment_required: bool = False
     reauth: bool = False
     delegable: bool = False

@@ -1,5 +1,6 @@
 """Intake at the counter: NIK, requirements and uploads refused with clear messages, nothing saved."""
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,24 @@ def test_an_empty_intake_form_says_each_fault_once(client, login_as, db):
     login_as("clerk")
     html = client.post("/documents/new", data={"type_id": "0"}).get_data(as_text=True)
     assert html.count("Pilih jenis dokumen.") == 1
+
+
+def test_a_request_taken_in_without_scans_says_so_at_the_counter_and_to_the_kasi(client, login_as, form, db):
+    """Requests reached "requirements complete" and the Camat's signature with no scan on file, nobody told:
+    the clerk is warned on the receipt, the Kasi beside the button (neither is refused: a scanner may be
+    down), and once a scan is added the Kasi's caution goes."""
+    login_as("clerk")
+    response = client.post("/documents/new", data=form(), content_type="multipart/form-data",
+                           follow_redirects=True)
+    assert "Belum ada hasil pindai yang dilampirkan" in response.text
+    req = db.session.scalars(select(DocumentRequest)).one()
+    client.post(f"/documents/{req.id}/actions/verify", data={"version": str(req.version)})
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").text
+    caution = re.search(r'data-testid="action-accept".*?data-testid="caution">([^<]+)<', page, re.S)
+    assert caution and "Belum ada hasil pindai berkas persyaratan" in caution.group(1)
+    login_as("clerk")
+    client.post(f"/documents/{req.id}/attachments", data={"attachments": [(io.BytesIO(PDF), "kk.pdf")]},
+                content_type="multipart/form-data")
+    login_as("kasi")
+    assert 'data-testid="caution"' not in client.get(f"/documents/{req.id}").text

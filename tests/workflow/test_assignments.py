@@ -255,6 +255,8 @@ def _data_for(spec, step, entity):
         return {"confirmed": True}
     if spec is DOCUMENT_FLOW and step.trigger == "resubmit":
         return {"ticked": [item["id"] for item in entity.checklist_items]}
+    if spec is DOCUMENT_FLOW and step.trigger == "hand_over":
+        return {"fields": {"id_checked": "1"}}  # the clerk looked at the applicant's KTP-el
     if spec is ENROLMENT_FLOW and step.trigger == "complete":
         from plaju.training.demo import tiny_pdf
         from plaju.uploads import Stored, path
