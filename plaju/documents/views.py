@@ -14,7 +14,7 @@ from ..extensions import db
 from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..notify.citizen import phone_channel
+from ..notify.citizen import email_on, phone_channel
 from ..timeutil import today_wib
 from ..workflow import Refused
 from ..workflow.engine import lock_for_step
@@ -166,7 +166,8 @@ def new():
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
                                 errors=errors, twin_id=twin_id, max_mb=uploads.max_bytes() // (1024 * 1024),
                                 first_fault=first_fault,
-                                messages_on=phone_channel() is not None, **_subject_context(request.form)), status
+                                messages_on=phone_channel() is not None, mail_on=email_on(),
+                                **_subject_context(request.form)), status
 
 
 # the intake form's fields in the order the page shows them: "go to the first one" leads to the top-most
@@ -260,7 +261,7 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             "error": error, "done": done, "show_nik": show_nik,
             "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
             "send_back": correction.send_back_note(req), "signer_note": signer_note(req),
-            "messages_on": phone_channel() is not None,
+            "messages_on": phone_channel() is not None or email_on(),
             "may_correct": correction.may_correct(req, actions, current_user),
             "correction_sent": correction_sent, "correction_faults": correction_faults or {},
             "correction_subject": Lazy(lambda: _correction_subject(req, correction_sent, correction_faults)),

@@ -57,6 +57,11 @@ def phone_channel() -> str | None:
     return None
 
 
+def email_on() -> bool:
+    """Whether updates go to a citizen's e-mail address (a mail server is configured)."""
+    return outbox.channel_configured("email")
+
+
 def template_body(update: Update) -> str:
     return json.dumps({"parameters": [update.code, update.status, update.date], "text": update.text},
                       ensure_ascii=False)
@@ -75,6 +80,6 @@ def enqueue_update(update: Update, *, phone: str = "", email: str = "") -> list:
         if number:
             body = template_body(update) if channel == gateways.WhatsAppCloudChannel.name else update.text
             queued.append(outbox.enqueue(channel, number, update.subject, body))
-    if email and outbox.channel_configured("email"):
+    if email and email_on():
         queued.append(outbox.enqueue("email", email, update.subject, update.text))
     return queued

@@ -286,3 +286,18 @@ def test_a_request_taken_in_without_scans_says_so_at_the_counter_and_to_the_kasi
                 content_type="multipart/form-data")
     login_as("kasi")
     assert 'data-testid="caution"' not in client.get(f"/documents/{req.id}").text
+
+
+def test_the_intake_promises_no_message_the_office_cannot_send(app, client, login_as, smtp):
+    """The e-mail field promised updates with no mail server set up: request 107 went to ready with its
+    address and consent, and nothing was ever sent."""
+    login_as("clerk")
+    with_mail = client.get("/documents/new").text
+    assert "kabar perkembangan juga dikirim ke alamat ini" in with_mail
+    assert "(alamat e-mail tetap menerima kabar)" in with_mail
+    server, app.config["MAIL_SERVER"] = app.config["MAIL_SERVER"], ""
+    try:
+        without = client.get("/documents/new").text
+    finally:
+        app.config["MAIL_SERVER"] = server
+    assert "E-mail ke pemohon belum diaktifkan" in without and "tetap menerima kabar" not in without
