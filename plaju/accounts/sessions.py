@@ -6,6 +6,7 @@ change or reset, deactivation and role changes), and the session holds two stamp
 request: when the user signed in (absolute lifetime) and when they were last seen (idle timeout).
 """
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
@@ -59,6 +60,18 @@ def _expired(active: bool = True) -> bool:
     return False
 
 
+def back_after_sign_in() -> str | None:
+    """Where the sign-in leads back to: the page asked for, or for a form sent after the session ended, the
+    page it was sent from (its POST address answered "method not allowed" after signing in)."""
+    if request.method == "GET":
+        return request.full_path
+    flash(_("You were signed out before this was sent: nothing was saved. Sign in and do it again."), "warning")
+    page = urlsplit(request.headers.get("HX-Current-URL") or request.referrer or "")
+    if page.netloc and page.netloc != request.host:
+        return None
+    return (page.path + (f"?{page.query}" if page.query else "")) or None
+
+
 def _to(endpoint: str, **values):
     target = url_for(endpoint, **values)
     if request.headers.get("HX-Request"):
@@ -75,7 +88,7 @@ def enforce():
         logout_user()
         session.clear()
         flash(_("Your session has ended. Please sign in again."), "info")
-        return _to("accounts.login", next=request.full_path if request.method == "GET" else None)
+        return _to("accounts.login", next=back_after_sign_in())
     if current_user.must_change_password and endpoint not in _OPEN_ENDPOINTS:
         if endpoint in PASSIVE_ENDPOINTS:  # the menu's counters on the password page itself: nothing to show
             # (sending them to the password page would reload it, and the page asks for them again)

@@ -19,10 +19,11 @@ login_manager.session_protection = "strong"
 @login_manager.unauthorized_handler
 def _unauthorized():
     flash(_("Please sign in first."), "info")
+    target = url_for("accounts.login", next=sessions.back_after_sign_in())
     if request.headers.get("HX-Request"):
         # a fragment cannot show a login page: send the whole browser there
-        return "", 401, {"HX-Redirect": url_for("accounts.login", next=request.full_path)}
-    return redirect(url_for("accounts.login", next=request.full_path))
+        return "", 401, {"HX-Redirect": target}
+    return redirect(target)
 
 
 def _login_key() -> str:

@@ -113,3 +113,27 @@ def test_the_counters_a_page_polls_do_not_keep_an_idle_session_alive(app, client
     clock.now += idle // 3
     expired = client.get("/")
     assert expired.status_code == 302 and expired.headers["Location"].startswith("/login")
+
+
+def test_a_form_sent_after_signing_out_elsewhere_leads_back_to_its_page(app, client, users, db):
+    """An answer typed while the session was ended on another device was sent to the login with its POST
+    address as `next`: after signing in, "405 method not allowed". It leads back to the page it was typed
+    on, and says nothing was saved."""
+    from urllib.parse import parse_qs, urlsplit
+    client.post("/login", data={"username": "kasi", "password": PASSWORD})
+    other = app.test_client()
+    _copy_cookie(client, other)
+    other.post("/logout")  # the same account signs out elsewhere: this session ends too
+    response = client.post("/notifications/read-all", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://localhost/notifications/?page=2"})
+    assert response.status_code == 401
+    back = parse_qs(urlsplit(response.headers["HX-Redirect"]).query)["next"]
+    assert back == ["/notifications/?page=2"]
+    login = client.get(response.headers["HX-Redirect"]).text
+    assert "belum ada yang tersimpan" in login
+    signed_in = client.post(f"/login?next={back[0]}", data={"username": "kasi", "password": PASSWORD})
+    assert signed_in.headers["Location"].endswith("/notifications/?page=2")
+    # another site's page is never a way back
+    client.post("/logout")
+    foreign = client.post("/notifications/read-all", headers={"Referer": "https://example.org/x"})
+    assert "next=" not in foreign.headers["Location"]
