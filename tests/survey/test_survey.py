@@ -110,6 +110,10 @@ def test_an_incomplete_or_invalid_answer_changes_nothing_and_keeps_the_link(clie
         assert "Ada jawaban yang belum diisi atau tidak sah" in response.text
         feedback = re.findall(r'invalid-feedback d-block">([^<]*)<', response.text)
         assert feedback and message == feedback[0] or message in feedback[0], (bad, feedback)
+    # which question, and a way to it: the page is 4,000 pixels long on a phone
+    partial = client.post(url, data={k: v for k, v in ANSWERS.items() if k not in ("u5", "u7")}).text
+    assert "Belum dijawab, pertanyaan nomor: 5, 7." in partial
+    assert re.search(r'href="#q-5" data-testid="first-fault"', partial) and 'id="q-5"' in partial
     assert _count(db, SkmResponse) == 0 and _count(db, SkmTokenUse) == 0
     assert client.post(url, data=ANSWERS).status_code == 303
 
