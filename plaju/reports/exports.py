@@ -121,7 +121,7 @@ def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, title
         (_("Service per document type"),
          [_("Document type"), _("Received"), _("Handed over"), _("Service time median (%(u)s)", u=hours_note),
           _("Service time p90 (%(u)s)", u=hours_note), _("Within the service standard"),
-          _("Returned to the citizen"), _("Time with the citizen, median (%(u)s)", u=hours_note),
+          _("Finished after a return to the citizen"), _("Time with the citizen, median (%(u)s)", u=hours_note),
           _("Pick-up delay median (%(u)s)", u=hours_note), _("Pick-up delay p90 (%(u)s)", u=hours_note)],
          type_rows),
         (_("Service per kelurahan"),

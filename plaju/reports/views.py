@@ -119,7 +119,7 @@ def _service_tables(board, page: bool = True) -> dict:
                           f["returned_count"], hours(f["returned_median"]), hours(f["returned_p90"]),
                           hours(f["pickup_median"]), hours(f["pickup_p90"])])
     by_type = ([_("Document type"), _("Received"), _("Handed over"), _("Service time median"),
-                _("Service time p90"), _("Within the service standard"), _("Returned to the citizen"),
+                _("Service time p90"), _("Within the service standard"), _("Finished after a return to the citizen"),
                 _("Time with the citizen, median"), _("Time with the citizen, p90"), _("Pick-up delay median"),
                 _("Pick-up delay p90")], type_rows)
     month_rows = []
