@@ -103,12 +103,15 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     monthly: dict[int, list[int]] = {}  # user -> JP verified in each month (index 1-12)
     by_kind = defaultdict(int)
     by_method = defaultdict(int)
-    departed = defaultdict(int)  # unit -> JP of people who have left: training done, no longer a headcount
+    # unit -> JP earned there: in the unit the person was in when they were credited (a move in December
+    # took September's JP to the new unit, and the old one's year-to-date fell), leavers' JP included
+    earned = defaultdict(int)
     for user_id, credited, verified_at, kind, method, unit_id in credits:
         by_kind[kind] += credited
         by_method[method] += credited
+        moment = min(verified_at, closes) if verified_at else closes
+        earned[rosters.unit_at(user_id, moment, staff.get(user_id, unit_id))] += credited
         if user_id not in active_ids:
-            departed[rosters.unit_at(user_id, closes, unit_id)] += credited
             if user_id not in on_staff_some_month:
                 continue
         else:
@@ -138,8 +141,7 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         for cell in (row, office):
             cell.people += 1
             cell.reached += int(reached)
-            cell.jp += jp[person.id]
-    for unit_id, total in departed.items():  # the unit's realised JP keep what its leavers did
+    for unit_id, total in earned.items():
         row = rows.get(unit_id)
         if row is None:
             unit = units.get(unit_id)

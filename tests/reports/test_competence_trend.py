@@ -253,3 +253,31 @@ def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departur
     assert users["clerk"].full_name in {row["name"] for row in past["below_target"]}  # left only now
     live = competence_dashboard(year, number, sees_everyone=True)  # today's figures do change
     assert [(u.name, u.people) for u in live["units"] if u.name == "Pelayanan"] == [("Pelayanan", 3)]
+
+
+def test_jp_stay_with_the_unit_where_they_were_earned_after_a_move(client, login_as, db, users):
+    """An ASN moved from Pemerintahan to Pelayanan on 1 December took September's 16 JP with him: Pelayanan's
+    realisation rose past its plan and Pemerintahan's year-to-date fell to 0. The person's own progress
+    goes with him; the unit's JP stay where they were earned."""
+    from plaju.accounts.models import Unit
+    from tests.accounts.test_people import _edit_form
+    old, new = Unit(code="PEM", name="Pemerintahan", kind="seksi"), Unit(code="PEL", name="Pelayanan", kind="seksi")
+    db.session.add_all([old, new])
+    db.session.flush()
+    users["asn"].unit_id = old.id
+    course = Course(title="Bimtek Uji", kind="teknis", method="kursus", jp=16)
+    db.session.add(course)
+    db.session.flush()
+    year = datetime.now().year
+    db.session.add(Enrolment(course_id=course.id, user_id=users["asn"].id, state="verified", jp_credited=16,
+                             credited_year=year, verified_at=datetime(year, 1, 10, 3, 0)))
+    db.session.commit()
+    login_as("admin")
+    # his account gets its first record (as it was, from the start) when HR moves him now
+    assert client.post(f"/people/{users['asn'].id}/edit",
+                       data=_edit_form(users["asn"], unit_id=str(new.id))).status_code == 302
+    db.session.expire_all()
+    board = competence_dashboard(year, 12, sees_everyone=True)
+    units = {u.name: (u.people, u.jp) for u in board["units"]}
+    assert units["Pemerintahan"] == (0, 16) and units["Pelayanan"] == (1, 0)
+    assert board["jp"][users["asn"].id] == 16 and board["office"].jp >= 16
