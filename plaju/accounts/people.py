@@ -96,6 +96,8 @@ vocabulary.describe_values("roles", {**ROLES, "": _l("ASN")}, subject_type="user
 vocabulary.describe_values("password", {"***": _l("(hidden)"), "(reset, one-time)": _l("reset, valid once")},
                            subject_type="user")
 vocabulary.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
+# the account's position, told apart from the position training gives the same person (its own words there)
+vocabulary.describe_fields({"position": _l("Position (account)")}, subject_type="user")
 vocabulary.describe_fields({"order_number": _l("Surat perintah number"), "order_date": _l("Surat perintah date"),
                             "order": _l("Surat perintah")}, subject_type="delegation")
 # an appointment reads as its form: who, for whom, which kind, the period, then its surat perintah

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, or_, select
 
 from ..i18n import date_text, month_text, wib_text
 from ..i18n import gettext as _
@@ -25,13 +25,16 @@ from .vocabulary import (
     _HIDDEN_FIELDS,
     _NAMED_FIELDS,
     _SUBJECTS,
+    _TOTALS,
     _USER_FIELDS,
     action_label,
     describe_actions,
     describe_data_access,
     describe_fields,
     describe_kind,
+    describe_people_objects,
     describe_subjects,
+    describe_values,
     field_label,
     field_rank,
     kind_label,
@@ -207,7 +210,7 @@ def _who(event, users, kinds, memo: dict | None = None) -> str:
         if memo is not None:
             memo[key] = name
         return name
-    name = was.get("name") or (actor.full_name if actor else event.actor_name) or _("The system")
+    name = was.get("name") or (actor.full_name if actor else str(_SYSTEM.get(event.actor_name, event.actor_name)))
     position = was.get("position") if was else (actor.position if actor is not None else "")
     if position:
         name = _("%(name)s (%(position)s)", name=name, position=position)
@@ -219,6 +222,52 @@ def _who(event, users, kinds, memo: dict | None = None) -> str:
     if memo is not None:
         memo[key] = name
     return name
+
+
+# the names the app itself acts under where no person did (record.py, the create-user command of cli.py, the
+# demo data of accounts/demo.py): stored as they are in events already chained, so named here when read
+_SYSTEM = {None: _l("The system"), "": _l("The system"), "system": _l("The system"),
+           "cli": _l("The system (server admin command)"), "seed-demo": _l("The system (installation)")}
+
+
+def _page_name(path: str, method: str) -> str | None:
+    """The part of the intranet a path belongs to, as its menu names it ("/people/" is "People"): the menu
+    entry of that page, else the first of its part (blueprint); None where the menu names neither."""
+    from flask import current_app, has_app_context
+    from werkzeug.exceptions import HTTPException
+
+    from ..core.registry import NAV
+    if not has_app_context():
+        return None
+    try:
+        endpoint, _args = current_app.url_map.bind("localhost").match(path, method=method)
+    except HTTPException:  # no such page (any more), or a redirect
+        return None
+    part = endpoint.rpartition(".")[0]
+    item = next((i for i in NAV if i.endpoint == endpoint), None) or next(
+        (i for i in NAV if i.endpoint.rpartition(".")[0] == part), None)
+    return str(item.label) if item else None
+
+
+_REFUSED_PAGE = {"access.forbidden": ("GET", _l("opened a page of “%(page)s” without the right to see it")),
+                 "access.forbidden_post": ("POST", _l("sent a form in “%(page)s” without the right to do so"))}
+
+
+def _refused_page(action: str, path: str, verb: str) -> str:
+    """What a refused page view or form says in words: the part of the intranet it was in, never its path."""
+    method, said = _REFUSED_PAGE.get(action, ("GET", None))
+    page = _page_name(path, method)
+    return str(said) % {"page": page} if said is not None and page else verb
+
+
+def _unnamed(kind: str | None, ident: str | None) -> str:
+    """An object its area gives no name: its kind in words and its number ("Plh/Plt #3"); an id that is a
+    word (the page of a report: "kompetensi") follows its kind as a word."""
+    if not ident:
+        return kind_label(kind)
+    if ident.replace("_", "").isalpha():
+        return f"{kind_label(kind)} {ident.replace('_', ' ')}"
+    return f"{kind_label(kind)} #{ident}"
 
 
 def _value(name, value, users, when=_when, named=None, labels=None, whole=False) -> str:
@@ -305,7 +354,7 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
     # what every row of the page shares, translated and looked up once per page
     said, refused_said = _("%(who)s %(what)s"), _("%(who)s was refused: %(what)s")
     not_yet_said = _("%(who)s tried to %(what)s; not done")
-    verbs, field_labels, people, when = {}, {}, {}, _Clock()
+    verbs, field_labels, people, when, pages = {}, {}, {}, _Clock(), {}
     lines = []
     for e, changed in zip(events, changes, strict=True):
         who = _who(e, users, kinds, people)
@@ -318,8 +367,10 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
         reason = (e.comment or "")[code.end() if code else 0:] or None if refused else None
         what = verb
         if e.action.startswith("access.forbidden") and reason:  # its comment is the page, not what they were told
-            # the object (a request, a person) names what it was about; the path only where nothing does
-            what, reason = (verb if e.subject_type else f"{verb} ({reason})"), None
+            # the object (a request, a person) names what it was about; else the part of the intranet
+            if not e.subject_type and (e.action, reason) not in pages:
+                pages[e.action, reason] = _refused_page(e.action, reason, verb)
+            what, reason = (verb if e.subject_type else pages[e.action, reason]), None
         text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": what}
         labels = states.get(e.subject_type, {})
         actor = users.get(e.actor_id)
@@ -334,16 +385,17 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
             if name in _HIDDEN_FIELDS:
                 continue
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-            known = field_labels.get((e.subject_type, name))
+            if name in _TOTALS:
+                before = None
+            known = field_labels.get((e.subject_type, e.action, name))
             if known is None:
-                known = field_labels[e.subject_type, name] = (field_label(e.subject_type, name),
-                                                              value_labels(e.subject_type, name))
+                known = field_labels[e.subject_type, e.action, name] = (field_label(e.subject_type, name, e.action),
+                                                                        value_labels(e.subject_type, name))
             label, values = known
             line.changes.append(Change(label, _value(name, before, users, when, named, values, whole),
                                        _value(name, after, users, when, named, values, whole), name))
-        if subjects and e.subject_type:  # unnamed: its kind in words and its number ("Plh/Plt #3")
-            line.subject = names.get(e.subject_type, {}).get(e.subject_id) or (
-                f"{kind_label(e.subject_type)} #{e.subject_id}" if e.subject_id else kind_label(e.subject_type))
+        if subjects and e.subject_type:
+            line.subject = names.get(e.subject_type, {}).get(e.subject_id) or _unnamed(e.subject_type, e.subject_id)
         if hide_numbers:
             _hide_numbers(line)
         lines.append(line)
@@ -410,6 +462,18 @@ describe_fields({
     "revoked": _l("Revoked"),
     "format": _l("Format"), "rows": _l("Rows"), "filters": _l("Search"), "page": _l("Page"), "year": _l("Year"),
 }, users=("supervisor_id",), named={"unit_id": _unit_names})
+describe_values("format", {"csv": "CSV", "xlsx": "XLSX", "pdf": "PDF"})  # an export's file, as its menu names it
+
+
+def _delegations_naming(ids):
+    """The Plh/Plt appointments naming these people (`ids`, a SELECT of user ids) as stand-in or as official:
+    /audit/ finds their appointment and its revocation when HR searches either, not only the recorder."""
+    from ..accounts.models import Delegation
+    return select(literal("delegation"), Delegation.id).where(
+        or_(Delegation.delegate_id.in_(ids), Delegation.principal_id.in_(ids)))
+
+
+describe_people_objects(_delegations_naming)
 
 
 def _user_names(ids) -> dict:

@@ -73,12 +73,12 @@ def _walk(rows, key, remember):
             return broken(event.seq, _l("its link to the event before does not match"))
         if keyed_from is not None:
             if event.compute_hash(key) != event.hash:
-                return broken(event.seq, _l("content does not match its keyed hash (altered, or "
-                                            "written without the audit key)"))
+                return broken(event.seq, _l("its content does not match its security seal (hash) made with "
+                                            "the audit key: altered, or written without the key"))
         elif (event.seq == 1 or event.action == KEYED_ACTION) and event.compute_hash(key) == event.hash:
             keyed_from = event.seq
         elif event.compute_hash() != event.hash:
-            return broken(event.seq, _l("content does not match its hash"))
+            return broken(event.seq, _l("its content does not match its security seal (hash)"))
         if event.seq in remember:
             seen[event.seq] = event.hash
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
@@ -137,7 +137,7 @@ def verify_chain(batch: int = 5000, *, session=None, check_age: bool = True) -> 
     if check_age and checkpoints.now() - newest.at > timedelta(hours=hours):
         verdict.ok, verdict.stale = False, True
         verdict.reason = _l("the newest checkpoint, of %(at)s, is older than %(hours)s hours: events "
-                            "since then are not covered (is the cron job running?)",
+                            "since then are not covered (check that the scheduled job runs)",
                             at=newest.at_text, hours=format(hours, "g"))
     return verdict
 

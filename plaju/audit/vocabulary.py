@@ -1,6 +1,6 @@
 """What the audit log's words are made of: each area registers here what its actions say
 (`describe_actions`), what its fields and coded values are called (`describe_fields`,
-`describe_values`, `describe_format`), how its objects are named and found (`describe_subjects`,
+`describe_values`, `describe_format`, `describe_total`), how its objects are named and found (`describe_subjects`,
 `describe_search`, `describe_people_objects`) and which actions read personal data. It knows no area;
 `sentences` renders events with it, /audit/ builds its choices and searches from it.
 """
@@ -22,6 +22,11 @@ _FINGERPRINTS: set[str] = set()
 _HIDDEN_FIELDS: set[str] = set()
 # what one kind of object calls a field or a coded value, where it differs from the shared one
 _SUBJECT_FIELDS: dict[str, dict] = {}
+# what one action's events call a field, where its object's kind says it otherwise (a person's position in
+# training beside the account's own, both on the account)
+_ACTION_FIELDS: dict[str, dict] = {}
+# running totals (working time used so far): the log reads their value after the step, not "0 → total"
+_TOTALS: set[str] = set()
 _FIELD_ORDER: dict[str, dict[str, int]] = {}
 _SUBJECT_VALUES: dict[str, dict[str, dict]] = {}
 _SUBJECTS: dict[str, Callable] = {}
@@ -38,12 +43,15 @@ def describe_actions(verbs: dict) -> None:
 
 
 def describe_fields(labels: dict, users: Iterable[str] = (), named: dict | None = None, *,
-                    subject_type: str | None = None) -> None:
+                    subject_type: str | None = None, action: str | None = None) -> None:
     """Labels of the fields in `changes`; `users` names the fields whose values are user ids; `named`
     maps a field whose values are ids of other rows to names(ids) -> {id: "name"}, one query for a page.
     With `subject_type` the labels hold for that kind of object only ("training_course": the labels of
-    the course's form), ahead of the shared labels every area gives a field name ("active", "kind")."""
-    if subject_type:
+    the course's form), ahead of the shared labels every area gives a field name ("active", "kind").
+    With `action` they hold for that action's events only, ahead of both."""
+    if action:
+        _ACTION_FIELDS.setdefault(action, {}).update(labels)
+    elif subject_type:
         _SUBJECT_FIELDS.setdefault(subject_type, {}).update(labels)
     else:
         _FIELDS.update(labels)
@@ -67,6 +75,12 @@ def describe_format(field_name: str, write: Callable) -> None:
     _FORMATS[field_name] = write
 
 
+def describe_total(*field_names: str) -> None:
+    """Fields that hold a running total (the working time used so far): a change reads as the total after
+    the step, since "0 minutes → 4 hours" reads as if the step alone took it all."""
+    _TOTALS.update(field_names)
+
+
 def describe_hidden(*field_names: str) -> None:
     """Fields an event keeps for the machine (a row's id beside its number): the sentences leave them out."""
     _HIDDEN_FIELDS.update(field_names)
@@ -78,9 +92,10 @@ def describe_fingerprint(field_name: str) -> None:
     _FINGERPRINTS.add(field_name)
 
 
-def field_label(subject_type: str | None, name: str) -> str:
-    """What the log calls a field of this kind of object."""
-    return str(_SUBJECT_FIELDS.get(subject_type, {}).get(name) or _FIELDS.get(name, name))
+def field_label(subject_type: str | None, name: str, action: str | None = None) -> str:
+    """What the log calls a field of this kind of object (in this action's events)."""
+    return str(_ACTION_FIELDS.get(action, {}).get(name) or _SUBJECT_FIELDS.get(subject_type, {}).get(name)
+               or _FIELDS.get(name, name))
 
 
 def describe_field_order(subject_type: str, names: Iterable[str]) -> None:

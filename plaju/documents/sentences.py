@@ -99,6 +99,8 @@ vocabulary.describe_format("service_standard", _service_text)
 vocabulary.describe_format("type_requirements", _requirements_text)
 vocabulary.describe_format("collected_by", _collected_text)
 vocabulary.describe_format("clock_used_minutes", sla.working_time_text)
+# a running total: each step records the total so far ("0 menit -> 4 jam" read as all spent in that step)
+vocabulary.describe_total("clock_used_minutes")
 vocabulary.describe_format("wait_minutes", sla.working_time_text)
 
 

@@ -5,10 +5,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, null, select, union_all
 
 from ..audit import record as audit
 from ..audit import vocabulary
+from ..audit.models import AuditEvent
 from ..core.paging import keyset_page
 from ..database import lock_row, utcnow
 from ..extensions import db
@@ -19,7 +20,7 @@ from ..timeutil import to_wib
 from ..workflow import Invalid
 from ..workflow.engine import spec_for
 from . import register
-from .models import Letter, LetterExternalNumber
+from .models import Letter, LetterExternalNumber, number_key
 from .render import LetterContent, Signature, render
 from .signing import SigningRefused, signer
 
@@ -175,8 +176,15 @@ def issue(subject_name: str, entity, ctx) -> Letter:
     return letter
 
 
+def _record_type(subject_name: str) -> str:
+    """The subject type a letter's record carries in the log (an enrolment, not "training_certificate")."""
+    subject = SUBJECTS.get(subject_name)
+    return (subject.audit_type if subject else None) or subject_name
+
+
 def record_external_number(subject_name: str, entity, actor, number: str) -> LetterExternalNumber | None:
-    """Before signing: the letter takes a number from an outside register (empty: our own register)."""
+    """Before signing: the letter takes a number from an outside register (empty: our own register).
+    Audited on the record, beside its signing (its history and /audit/'s search by the number show it)."""
     row = db.session.scalars(select(LetterExternalNumber).where(
         LetterExternalNumber.subject_type == subject_name, LetterExternalNumber.subject_id == entity.id)).first()
     before = row.number if row else None
@@ -189,8 +197,8 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
             after = register.check_external(number, (subject_name, entity.id))
         except register.NumberRefused as refused:
             db.session.rollback()
-            audit.refused("letter.external_number", actor=actor, subject_type=subject_name, subject_id=entity.id,
-                          reason=f"[input:number] {refused}")
+            audit.refused("letter.external_number", actor=actor, subject_type=_record_type(subject_name),
+                          subject_id=entity.id, reason=f"[input:number] {refused}")
             raise LetterRefused(str(refused)) from None
         if row is None:
             row = LetterExternalNumber(subject_type=subject_name, subject_id=entity.id, number=after,
@@ -201,8 +209,8 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
     if before != after:  # a signature page opened before shows another number: it is out of date now
         version = spec_for(entity).version_attr
         setattr(entity, version, getattr(entity, version) + 1)
-    audit.record("letter.external_number", actor=actor, subject_type=subject_name, subject_id=entity.id,
-                 changes=audit.diff({"number": before}, {"number": after}))
+    audit.record("letter.external_number", actor=actor, subject_type=_record_type(subject_name),
+                 subject_id=entity.id, changes=audit.diff({"number": before}, {"number": after}))
     db.session.commit()
     return row if after else None
 
@@ -369,7 +377,11 @@ vocabulary.describe_kind("letter", _l("Letter register"))
 vocabulary.describe_data_access("letter.view", "letter.draft_view")  # letters carry a citizen's NIK
 # the fields a sign step records when it issues a letter (issue())
 vocabulary.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Fingerprint of the signed file"),
-                           "letter_id": _l("Letter in the register")}, named={"letter_id": _letter_numbers})
+                           "letter_id": _l("Letter in the register"),
+                           "letter_external_number": _l("Letter number from an outside register")},
+                          named={"letter_id": _letter_numbers})
+# the number recorded before signing (record_external_number), on the record whose number it becomes
+vocabulary.describe_fields({"number": _l("Letter number from an outside register")}, action="letter.external_number")
 # a revocation's and a replacement's own event (on the letter) and a recall's (on its record)
 vocabulary.describe_fields({"status": _l("Status"), "number": _l("Letter number"), "replaced_by": _l("Replaced by")},
                            subject_type="letter")
@@ -377,14 +389,26 @@ vocabulary.describe_values("status", {"valid": _l("valid"), "revoked": _l("revok
 vocabulary.describe_fields({"revoked_letters": _l("Letters revoked")})
 def _letter_objects(number: str) -> list[tuple[str, str]]:
     """/audit/'s code box also takes a letter's number: the letter's events and those of the record it was
-    issued for (its signing is that record's step)."""
-    row = db.session.execute(select(Letter.id, Letter.subject_type, Letter.subject_id).where(
-        Letter.number == number)).first()
-    if row is None:
-        return []
-    subject = SUBJECTS.get(row.subject_type)
-    record_type = (subject.audit_type if subject else None) or row.subject_type
-    return [("letter", str(row.id)), (record_type, str(row.subject_id))]
+    issued for (its signing is that record's step), in any spelling of the number; and the records a number
+    from an outside register was recorded for, signed or not yet (or changed since), by the number as recorded.
+    One statement."""
+    key = number_key(number)
+    found = db.session.execute(union_all(
+        select(literal("letter"), Letter.id, Letter.subject_type, cast(Letter.subject_id, String))
+        .where(Letter.number_key == key),
+        select(literal("waiting"), null(), LetterExternalNumber.subject_type,
+               cast(LetterExternalNumber.subject_id, String)).where(LetterExternalNumber.number_key == key),
+        # a few events, read along ix_audit_event_action_seq: the number as typed, in any case
+        select(literal("recorded"), null(), AuditEvent.subject_type, AuditEvent.subject_id).where(
+            AuditEvent.action == "letter.external_number", AuditEvent.outcome == "ok",
+            func.upper(AuditEvent.changes).contains(f'"{number.upper()}"', autoescape=True)))).all()
+    objects = set()
+    for found_as, letter_id, subject_type, subject_id in found:
+        if found_as == "letter":
+            objects.add(("letter", str(letter_id)))
+        kind = subject_type if found_as == "recorded" else _record_type(subject_type)
+        objects.add((kind, str(subject_id)))
+    return sorted(objects)
 
 
 vocabulary.describe_search("code", _letter_objects)

@@ -268,9 +268,8 @@ def test_only_hr_admin_and_the_camat_read_the_log_and_refusals_are_audited(db, c
                 AuditEvent.action == action)) == before + 1
     login_as("hr")
     body = client.get("/audit/?action=data-access").get_data(as_text=True)
-    assert "membuka halaman tanpa hak" in body
-    # the page refused is said with the action, not as a message the person was told
-    assert "tanpa hak untuk melihatnya (/audit/)" in body and "pesan kepadanya: /audit/" not in body
+    # the page refused is said with the action, in words, not as a message the person was told
+    assert "membuka halaman “Audit” tanpa hak untuk melihatnya" in body and "pesan kepadanya: /audit/" not in body
 
 
 def test_a_personal_data_page_refused_is_audited(db, client, users, login_as, take_in):
@@ -469,3 +468,42 @@ def test_a_nik_typed_into_a_reason_is_hidden_in_the_log_and_from_readers_of_no_n
     assert req.nik not in client.get(f"/documents/{req.id}/timeline", headers={"HX-Request": "true"}).text
     login_as("clerk")  # who may see it reads it as written
     assert req.nik in client.get(f"/documents/{req.id}/timeline", headers={"HX-Request": "true"}).text
+
+
+def test_a_person_search_finds_the_plh_plt_appointments_naming_them_in_one_statement(db, client, users, login_as):
+    """An appointment and its revocation name the stand-in and the official, though another records them:
+    only the recorder found them."""
+    from datetime import timedelta
+
+    from plaju.accounts import people
+    from plaju.audit import search as searching
+    from plaju.timeutil import today_wib
+
+    def statements_to_find(term):
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert searching.parse({"person": term}).ok
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    statements_to_find("sekcam")  # the connection's own first statements out of the way
+    before = statements_to_find("sekcam")
+    today = today_wib()
+    # the administrator records them: the official and the stand-in are found as named, not as recorders
+    delegation = people.add_delegation(users["admin"], users["camat"], users["sekcam"], "plh", today,
+                                       today + timedelta(days=2), order_number="800/12/SP/2026", order_date=today)
+    people.revoke_delegation(users["admin"], db.session.get(type(delegation), delegation.id))
+    people.add_delegation(users["admin"], users["kasi"], users["kasi2"], "plh", today, today + timedelta(days=1),
+                          order_number="800/13/SP/2026", order_date=today)
+    login_as("hr")
+    for term in ("sekcam", "camat"):  # the stand-in, the official
+        body = client.get("/audit/", query_string={"person": term}).get_data(as_text=True)
+        found = db.session.scalars(select(AuditEvent).where(AuditEvent.seq.in_(seqs(body)))).all()
+        actions = sorted(e.action for e in found if e.action.startswith("delegation."))
+        assert actions == ["delegation.create", "delegation.revoke"], (term, actions)
+    assert statements_to_find("sekcam") == before == 1

@@ -136,6 +136,28 @@ def test_an_outside_number_without_leading_zeros_is_the_register_s_own_number(
     assert register.number_key(" 400.12/0011/plj/2026") == register.number_key("400.12/11/PLJ/2026")
 
 
+def test_a_number_from_an_outside_register_reads_in_words_and_hr_finds_it_signed_or_not(
+        db, client, login_as, make_request, users):
+    """HR read "number: 503/0456/PLJ/2026" and "letter_external_number: ya", and the search by that number
+    said nothing in the log had it."""
+    req = make_request("awaiting_signature", "ahli-waris")
+    login_as("kasi")
+    client.post(f"/letters/external-number/document/{req.id}", data={"number": "503/0455/PLJ/2026"})
+    client.post(f"/letters/external-number/document/{req.id}", data={"number": "503/0456/PLJ/2026"})
+    login_as("hr")
+    for typed in ("503/0456/PLJ/2026", "503/0456/plj/2026", "503/0455/PLJ/2026"):  # not signed yet; a number
+        page = client.get("/audit/", query_string={"code": typed})                 # replaced before signing
+        assert page.status_code == 200, (typed, page.text[:300])
+        assert "mencatat nomor surat dari register luar" in page.text
+        assert "Nomor surat dari register luar: 503/0455/PLJ/2026 → 503/0456/PLJ/2026" in page.text
+        assert "number:" not in page.text
+    row = db.session.get(type(req), req.id)
+    take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
+    page = client.get("/audit/", query_string={"code": "503/456/PLJ/2026"}).text  # the register's spelling
+    assert "menandatangani dokumen" in page and "Nomor surat dari register luar: ya" in page
+    assert "letter_external_number" not in page and "mencatat nomor surat dari register luar" in page
+
+
 @pytest.mark.postgres
 def test_two_signatures_at_the_same_moment_never_share_a_number_and_leave_no_gap(app, db):
     if not is_postgres():

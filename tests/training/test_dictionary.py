@@ -227,3 +227,22 @@ def test_the_course_form_declares_what_it_raises_and_whom_it_fits(client, login_
         assert "level 1 sampai 5" in client.get(f"/training/courses/{course.id}/edit").text
     assert competence_service.course_facts([course.id])[0][course.id] == {lead.id: 3}
     assert len(_events(db, "training_course.targets", "refused")) == 2
+
+
+def test_a_course_s_targets_read_in_words_in_the_log(app, db, users, dictionary, make_course):
+    """HR read "competences: 7:3 → 1:2,7:4", "positions: pelaksana → pelaksana,pengawas", "fee: 750000"."""
+    from plaju.audit import sentences
+    service, lead = dictionary
+    course = make_course(title="Coaching Kepemimpinan")
+    competence_service.save_course_targets(course, {lead.id: 3}, {"pelaksana"}, None, users["hr"])
+    competence_service.save_course_targets(course, {service.id: 2, lead.id: 4}, {"pelaksana", "pengawas"}, 750_000,
+                                           users["hr"])
+    with app.test_request_context():
+        first, second = sentences.render(_events(db, "training_course.targets"))
+    said = {change.label: (change.before, change.after) for change in second.changes}
+    assert said == {
+        "Kompetensi yang ditingkatkan": ("Kepemimpinan (level 3)",
+                                         "Pelayanan publik (level 2), Kepemimpinan (level 4)"),
+        "Jenis jabatan": ("Pelaksana", "Pelaksana, Pengawas (mis. Kasi)"),
+        "Biaya per peserta": ("—", "Rp 750.000")}
+    assert {change.label: change.before for change in first.changes}["Jenis jabatan"] == "semua jenis jabatan"

@@ -345,3 +345,33 @@ def test_this_year_s_plan_takes_no_activity_in_a_quarter_already_over(db, users)
             plans_service.add_item(plan.id, {**values, "quarter": current - 1}, users["hr"])
     nxt = plans_service.create_plan(users["asn"].unit_id, today.year + 1, users["hr"], suggest=False)
     assert plans_service.add_item(nxt.id, {**values, "quarter": 1}, users["hr"]) is not None
+
+
+def test_an_item_edit_reads_in_words_with_the_names_as_they_were(app, db, users, draft):
+    """HR read "group_label: … → — | Kegiatan yang direncanakan: None (1): … Rp 3.000.000. external) |
+    participants: 3 → 1 | user_id: 5", "planned_jp: 8 → 20 | quarter: 3 → 4", "funding: apbd → external"."""
+    from plaju.audit import record as audit
+    from plaju.audit import sentences
+    plan, course, _person, group = draft
+    plans_service.update_item(plan.id, group, {"user_id": users["clerk"].id, "title": "Bimtek SIAK", "kind": "teknis",
+                                               "planned_jp": 20, "quarter": 4, "cost": 3_000_000,
+                                               "funding": "external"}, users["hr"])
+    event, = _events(db, "training_plan.item_edit")
+    assert "None" not in event.changes and json.loads(event.changes)["person"] == [None, "Clerk Uji"]
+    # an event written before the log kept names (ids and a text) still reads in words
+    old = audit.record("training_plan.item_edit", actor=users["hr"], subject_type="training_plan", subject_id=plan.id,
+                       changes={"user_id": [None, users["asn"].id], "course_id": [None, course.id],
+                                "item": [None, "Asn Uji: Pelayanan Prima (12 JP, TW 2, Rp 2.000.000, apbd)"]})
+    db.session.commit()
+    with app.test_request_context():
+        line, before_names = sentences.render([event, old])
+    said = {change.label: (change.before, change.after) for change in line.changes}
+    assert said["Pegawai"] == ("—", "Clerk Uji") and said["Kelompok"] == ("Petugas loket", "—")
+    assert said["Jumlah peserta"] == ("3", "1") and said["JP direncanakan"] == ("8", "20")
+    assert said["Triwulan"] == ("TW III (Jul-Sep)", "TW IV (Okt-Des)")
+    assert said["Biaya"] == ("Rp 900.000", "Rp 3.000.000") and said["Sumber dana"] == ("APBD", "Dana pihak lain")
+    assert said["Kegiatan yang direncanakan"] == (
+        "—", "Clerk Uji: Bimtek SIAK · 20 JP · TW IV (Okt-Des) · Rp 3.000.000 · Dana pihak lain")
+    assert {change.label: change.after for change in before_names.changes} == {
+        "Pegawai": "Asn Uji", "Pelatihan": "Pelayanan Prima",
+        "Kegiatan yang direncanakan": "Asn Uji: Pelayanan Prima (12 JP, TW 2, Rp 2.000.000, apbd)"}

@@ -260,8 +260,6 @@ def _checked_item(plan: Plan, values: dict) -> dict:
 
 MAX_JP = 500
 MAX_COST = 10_000_000_000
-ITEM_FIELDS = ("user_id", "group_label", "participants", "course_id", "title", "kind", "planned_jp", "quarter",
-               "cost", "funding")
 
 
 def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -> PlanItem:
@@ -278,7 +276,7 @@ def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -
         if token is not None:
             once.complete(token, url_for("training.plan", plan_id=plan.id))
         audit.record("training_plan.item_add", actor=actor, subject_type="training_plan", subject_id=plan.id,
-                     from_state=plan.state, to_state=plan.state, changes={"item": [None, _item_text(item)]})
+                     from_state=plan.state, to_state=plan.state, changes={"item": [None, _item_record(item)]})
         db.session.commit()
         return item
     except (Invalid, NotAllowed) as error:
@@ -300,17 +298,19 @@ def update_item(plan_id: int, item_id: int, values: dict, actor) -> PlanItem:
         _editable_orrefuse(plan, actor, "item_edit")
         item = plan_item(plan, item_id)
         checked = _checked_item(plan, values)
-        before = audit.snapshot(item, ITEM_FIELDS)
+        before = _item_record(item)
+        was = (item.course_id, item.user_id)
         for name, value in checked.items():
             setattr(item, name, value)
-        if item.course_id != before["course_id"] or item.user_id != before["user_id"]:
+        if (item.course_id, item.user_id) != was:
             item.competence_id = None  # the gap it was proposed for belongs to the old course or person
         refusal = amendment_refusal(plan, plan.items)
         if refusal:
             raise Invalid(refusal, code="realised")
-        changes = audit.diff(before, audit.snapshot(item, ITEM_FIELDS))
+        after = _item_record(item)
+        changes = audit.diff(before, after)
         if changes:
-            changes["item"] = [None, _item_text(item)]
+            changes["item"] = [None, after]
             audit.record("training_plan.item_edit", actor=actor, subject_type="training_plan", subject_id=plan.id,
                          from_state=plan.state, to_state=plan.state, changes=changes)
         db.session.commit()
@@ -341,9 +341,17 @@ def fill_from_needs(plan_id: int, actor) -> int:
     return added
 
 
-def _item_text(item: PlanItem) -> str:
-    return (f"{item.who}: {item.title} ({item.planned_jp} JP, TW {item.quarter or '-'}, "
-            f"Rp {item.cost:,}, {item.funding})".replace(",", "."))
+def _item_record(item: PlanItem) -> dict:
+    """An activity as the log keeps it: its person and course by name, as they were when planned (what HR
+    reads, whatever becomes of the account or the course), the rest as stored; the log's sentences word
+    the codes and amounts (training.workflow.sentences)."""
+    # by id, not item.user / item.course: those still hold the old person and course after an edit set the ids
+    person = db.session.get(User, item.user_id) if item.user_id else None
+    course = db.session.get(Course, item.course_id) if item.course_id else None
+    return {"person": person.full_name if person else None, "group_label": item.group_label,
+            "participants": item.participants, "course": course.title if course else None, "title": item.title,
+            "kind": item.kind, "planned_jp": item.planned_jp, "quarter": item.quarter, "cost": item.cost,
+            "funding": item.funding}
 
 
 def course_refusal(course: Course, year: int, person: User | None) -> str | None:
@@ -401,10 +409,10 @@ def remove_item(plan_id: int, item_id: int, actor) -> None:
         refusal = amendment_refusal(plan, [i for i in plan.items if i.id != item.id])
         if refusal:
             raise Invalid(refusal, code="realised")
-        text = _item_text(item)
+        record = _item_record(item)
         db.session.delete(item)
         audit.record("training_plan.item_remove", actor=actor, subject_type="training_plan",
-                     subject_id=plan.id, from_state=plan.state, to_state=plan.state, changes={"item": [text, None]})
+                     subject_id=plan.id, from_state=plan.state, to_state=plan.state, changes={"item": [record, None]})
         db.session.commit()
     except (Invalid, NotAllowed) as error:
         refuse(error, "training_plan.item_remove", actor, "training_plan", plan_id)

@@ -8,7 +8,7 @@ from ...audit import vocabulary
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
-from ..models import Course, Enrolment, Plan
+from ..models import FUNDING, POSITION_KINDS, QUARTERS, Competence, Course, Enrolment, Plan
 
 # how the history and the audit list say what happened (plaju.audit.sentences)
 vocabulary.describe_actions({
@@ -134,3 +134,55 @@ def _column_names(value) -> str:
 
 vocabulary.describe_fields({"columns": _l("Columns")})
 vocabulary.describe_format("columns", _column_names)
+
+
+def _rupiah(amount) -> str:
+    from ..views.common import rupiah  # the catalogue's own way of writing Rupiah; views import this module
+    return rupiah(amount) if isinstance(amount, int) or str(amount).isdigit() else str(amount)
+
+
+def _quarter(value) -> str:
+    return str(QUARTERS.get(value, value))
+
+
+def _plan_item_text(value) -> str:
+    """A planned activity in words: "Nama: Bimtek SIAK · 8 JP · TW III (Jul-Sep) · Rp 900.000 · APBD". Events
+    before it was a record hold a text, shown as it is."""
+    if not isinstance(value, dict):
+        return str(value)
+    who = value.get("person") or f"{value.get('group_label')} ({value.get('participants')})"
+    quarter = _quarter(value["quarter"]) if value.get("quarter") else "-"
+    return " · ".join((f"{who}: {value.get('title')}", f"{value.get('planned_jp')} JP", quarter,
+                       _rupiah(value.get("cost") or 0), str(FUNDING.get(value.get("funding"), value.get("funding")))))
+
+
+def _competence_levels(values) -> dict:
+    """The competences a course raises as its events keep them ("7:3,1:2": competence id and level), by name:
+    {"7:3,1:2": "Pelayanan publik (level 3), Kinerja (level 2)"}, one statement for all the values shown."""
+    pairs = {value: [part.partition(":") for part in str(value).split(",") if part] for value in values}
+    names = {str(i): name for i, name in db.session.execute(select(Competence.id, Competence.name).where(
+        Competence.id.in_(_numbers(cid for found in pairs.values() for cid, _sep, _level in found))))}
+    return {value: ", ".join(f"{names.get(cid, cid)} ({_('level %(n)s', n=level)})" for cid, _sep, level in found)
+            for value, found in pairs.items()}
+
+
+# a plan's activities as HR reads them: whom by name (events before names were kept: ids, named now), the
+# form's labels, codes and amounts in words
+vocabulary.describe_fields({
+    "person": _l("Person"), "user_id": _l("Person"), "group_label": _l("Group"), "participants": _l("Participants"),
+    "course_id": _l("Course"), "kind": _l("Competence kind"), "planned_jp": _l("JP planned"),
+    "quarter": _l("Quarter"), "cost": _l("Cost"), "funding": _l("Funding source"),
+}, users=("user_id",), named={"course_id": _course_names}, subject_type="training_plan")
+vocabulary.describe_values("funding", FUNDING, subject_type="training_plan")
+vocabulary.describe_format("item", _plan_item_text)
+vocabulary.describe_format("quarter", _quarter)
+vocabulary.describe_format("cost", _rupiah)
+# what save_course_targets records of a course: the competences it raises, the position kinds it fits, its fee
+vocabulary.describe_fields({"competences": _l("Competences raised"), "positions": _l("Kind of position"),
+                            "fee": _l("Fee per participant")}, named={"competences": _competence_levels},
+                           subject_type="training_course")
+vocabulary.describe_values("positions", {**POSITION_KINDS, "": _l("every kind of position")},
+                           subject_type="training_course")
+vocabulary.describe_format("fee", _rupiah)
+# the position training gives a person, told apart from the account's own (both events are about the account)
+vocabulary.describe_fields({"position": _l("Competence position")}, action="training_position.assign")
