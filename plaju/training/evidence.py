@@ -5,6 +5,7 @@ A blank or unreadable upload is refused: a page whose pixels are all one backgro
 certificate (the ~200-byte empty PDF of the first report), nor is a PDF that pdfium cannot open.
 """
 import io
+import string
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -116,66 +117,136 @@ def days_jp_fault(user_id: int, starts_on: date, ends_on: date, jp: int, enrolme
 def check_certificate(course, facts: dict, today: date, holder_id: int | None = None,
                       enrolment_id: int | None = None) -> Certificate:
     """The certificate as stated, or Invalid naming everything that does not fit the course at once (code
-    of the first fault: `certificate`, `certificate_jp`, `certificate_date` or `certificate_twice`): a
-    missing fact, JP above the course's, a date outside the course's days or in the future, and, for
-    `holder_id`, a number that person already reported on another enrolment (one certificate, JP once)."""
+    of the first fault: `certificate`, `certificate_jp`, `certificate_date` or `certificate_twice`; `faults`
+    by field, as the forms name them): a missing fact, JP above the course's, a date outside the course's
+    days or in the future, and, for `holder_id`, a number that person already reported on another
+    enrolment (one certificate, JP once)."""
     number = _text(facts.get("number"), MAX_NUMBER)
     issuer = _text(facts.get("issuer"), MAX_ISSUER)
     when = _date(facts.get("date"))
     jp = jp_number(facts.get("jp"))
-    faults = []
+    faults = []  # (field, code, message)
+
+    def fault(name, code, message):
+        faults.append((f"certificate_{name}", code, message))
     if not number:
-        faults.append(("certificate", _("Enter the certificate (STTPP) number as printed.")))
+        fault("number", "certificate", _("Enter the certificate (STTPP) number as printed."))
     elif len(number) > MAX_NUMBER:
-        faults.append(("certificate", _("The certificate number is too long (at most %(n)s characters).",
-                                        n=MAX_NUMBER)))
+        fault("number", "certificate", _("The certificate number is too long (at most %(n)s characters).",
+                                         n=MAX_NUMBER))
     elif holder_id is not None:
         earlier = reported_before(holder_id, number, enrolment_id)
         if earlier is not None:
-            faults.append(("certificate_twice", _(
+            fault("number", "certificate_twice", _(
                 "Certificate %(number)s was already reported for “%(course)s”: one certificate is credited "
-                "once. Ask HR if that report was wrong.", number=number, course=earlier.course.title)))
+                "once. Ask HR if that report was wrong.", number=number, course=earlier.course.title))
     if when is None:
-        faults.append(("certificate", _("Enter the date printed on the certificate.")))
+        fault("date", "certificate", _("Enter the date printed on the certificate."))
     if not issuer:
-        faults.append(("certificate", _("Enter who issued the certificate (the organiser).")))
+        fault("issuer", "certificate", _("Enter who issued the certificate (the organiser)."))
     elif len(issuer) > MAX_ISSUER:
-        faults.append(("certificate", _("The issuer's name is too long (at most %(n)s characters).",
-                                        n=MAX_ISSUER)))
+        fault("issuer", "certificate", _("The issuer's name is too long (at most %(n)s characters).", n=MAX_ISSUER))
     if jp is None or jp < 1:
-        faults.append(("certificate", _("Enter the JP printed on the certificate (a whole number, at least 1).")))
+        fault("jp", "certificate", _("Enter the JP printed on the certificate (a whole number, at least 1)."))
     elif course.jp and jp > course.jp:
-        faults.append(("certificate_jp", _(
+        fault("jp", "certificate_jp", _(
             "The certificate states %(jp)s JP, more than the %(course_jp)s JP of this course. Enter the JP as "
-            "printed; only the course's JP can be credited.", jp=jp, course_jp=course.jp)))
+            "printed; only the course's JP can be credited.", jp=jp, course_jp=course.jp))
     start, end = course.starts_on, course.ends_on or course.starts_on
     if when is not None and when > today:
-        faults.append(("certificate_date", _("The certificate date %(date)s is in the future.", date=day(when))))
+        fault("date", "certificate_date", _("The certificate date %(date)s is in the future.", date=day(when)))
     # an STTPP is often dated after the last day (the organiser's paperwork), not before the first
     elif when is not None and (start and when < start or end and when > end + timedelta(days=CERTIFICATE_GRACE_DAYS)):
-        faults.append(("certificate_date", _(
+        fault("date", "certificate_date", _(
             "The certificate date %(date)s does not fit the course: a certificate is dated from its first day "
             "(%(start)s) up to %(days)s days after its last (%(end)s).", date=day(when), start=day(start or end),
-            end=day(end or start), days=CERTIFICATE_GRACE_DAYS)))
+            end=day(end or start), days=CERTIFICATE_GRACE_DAYS))
     if faults:  # all at once: the ASN corrects the form in one go, not one field per upload
-        raise Invalid(" ".join(str(message) for _code, message in faults), code=faults[0][0])
+        by_field = {}
+        for name, _code, message in faults:
+            by_field[name] = " ".join(filter(None, (by_field.get(name), str(message))))
+        raise Invalid(" ".join(str(message) for *_rest, message in faults), code=faults[0][1], faults=by_field)
     return Certificate(number=number, date=when, issuer=issuer, jp=jp)
 
 
+# an enrolment in these states holds nothing that counts: its certificate or file may be reported again
+ENDED_WITHOUT_CREDIT = ("declined", "withdrawn", "not_completed")
+
+
+def number_key(number: str | None) -> str:
+    """A certificate number as compared: letter case, spaces and trailing punctuation aside, so
+    "800/123/BPSDM/2026." is "800/123/bpsdm/2026" (both were credited)."""
+    return "".join(str(number or "").split()).lower().rstrip(string.punctuation)
+
+
+def _same_number(number: str):
+    """The SQL condition narrowing enrolments to those whose number may have this key (checked after)."""
+    from sqlalchemy import func
+
+    from .models import Enrolment
+    squeezed = func.lower(func.replace(Enrolment.certificate_number, " ", ""))
+    return squeezed.startswith(number_key(number), autoescape=True)
+
+
 def reported_before(holder_id: int, number: str, enrolment_id: int | None = None):
-    """The person's other enrolment holding this certificate number (letter case aside), unless it ended
-    without credit (declined, withdrawn, not completed)."""
-    from sqlalchemy import func, select
+    """The person's other enrolment holding this certificate number (`number_key`), unless it ended without
+    credit (declined, withdrawn, not completed)."""
+    from sqlalchemy import select
 
     from ..extensions import db
     from .models import Enrolment
-    stmt = (select(Enrolment).where(Enrolment.user_id == holder_id,
-                                    func.lower(Enrolment.certificate_number) == number.lower(),
-                                    Enrolment.state.not_in(("declined", "withdrawn", "not_completed")))
-            .order_by(Enrolment.id).limit(1))
-    if enrolment_id is not None:
-        stmt = stmt.where(Enrolment.id != enrolment_id)
-    return db.session.scalars(stmt).first()
+    key = number_key(number)
+    if not key:
+        return None
+    stmt = (select(Enrolment).where(Enrolment.user_id == holder_id, _same_number(number),
+                                    Enrolment.state.not_in(ENDED_WITHOUT_CREDIT), Enrolment.id != (enrolment_id or 0))
+            .order_by(Enrolment.id))
+    return next((e for e in db.session.scalars(stmt) if number_key(e.certificate_number) == key), None)
+
+
+def file_twice_fault(holder_id: int, sha256: str, enrolment_id: int | None = None) -> str | None:
+    """Why this file cannot be reported by this person: they already reported the same file (by its
+    fingerprint) on another enrolment that still counts or may. One file credited twice as two trainings,
+    with the number typed once with a full stop."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..timeutil import to_wib
+    from .models import Enrolment
+    earlier = db.session.scalars(select(Enrolment).where(
+        Enrolment.user_id == holder_id, Enrolment.evidence_sha256 == sha256, Enrolment.id != (enrolment_id or 0),
+        Enrolment.state.not_in(ENDED_WITHOUT_CREDIT)).order_by(Enrolment.id).limit(1)).first()
+    if earlier is None:
+        return None
+    return _("This file was already reported on %(date)s for “%(course)s” (certificate %(number)s): one certificate "
+             "is credited once. If that report was wrong, withdraw it or ask HR.",
+             date=day(to_wib(earlier.completed_at or earlier.created_at).date()), course=earlier.course.title,
+             number=earlier.certificate_number or "-")
+
+
+def twins(enrolment) -> list:
+    """Everyone's other enrolments holding the same certificate file or number (`number_key`), in any state,
+    for HR before crediting: [(enrolment, same file, same number)], the oldest first."""
+    from sqlalchemy import or_, select
+
+    from ..extensions import db
+    from .models import Enrolment
+    key = number_key(enrolment.certificate_number)
+    sha = enrolment.evidence_sha256
+    same = ([Enrolment.evidence_sha256 == sha] if sha else []) + ([_same_number(key)] if key else [])
+    if not same:
+        return []
+    # the numbers read first (a short one starts many), the rows of the few that match after
+    found = [(i, bool(sha) and other_sha == sha, bool(key) and number_key(number) == key)
+             for i, number, other_sha in db.session.execute(
+                 select(Enrolment.id, Enrolment.certificate_number, Enrolment.evidence_sha256)
+                 .where(Enrolment.id != enrolment.id, or_(*same)).order_by(Enrolment.id))]
+    found = [row for row in found if row[1] or row[2]][:TWINS_SHOWN]
+    rows = {e.id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.id.in_([i for i, *_ in found])))}
+    return [(rows[i], same_file, same_number) for i, same_file, same_number in found]
+
+
+TWINS_SHOWN = 10
 
 
 def first_page(name: str, mime: str, width: int = PREVIEW_WIDTH):

@@ -3,6 +3,8 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..accounts.models import User
+from ..extensions import db
 from ..forms import PlajuForm
 from ..i18n import date_text
 from ..i18n import lazy_gettext as _l
@@ -20,6 +22,19 @@ def _person_id(value):
 
 def _choices(mapping):
     return [SelectChoice(code, label) for code, label in mapping.items()]
+
+
+MAX_YEARS_AHEAD = 2  # a course is planned at most this far ahead: 9999-12-30 was a typo, saved
+
+
+def _within_reach(field) -> None:
+    from ..timeutil import today_wib
+    today = today_wib()
+    leap_day = (today.month, today.day) == (2, 29)  # two years on there is none: the 28th
+    last = today.replace(year=today.year + MAX_YEARS_AHEAD, day=28 if leap_day else today.day)
+    if field.data and field.data > last:
+        raise ValidationError(_l("%(day)s is more than %(n)s years ahead (at most %(last)s): check the year.",
+                                 day=date_text(field.data), n=MAX_YEARS_AHEAD, last=date_text(last)))
 
 
 class CourseForm(PlajuForm):
@@ -77,12 +92,24 @@ class CourseForm(PlajuForm):
     def validate_organiser_id(self, field):
         if field.data and field.data not in {c.value for c in field.choices}:
             raise ValidationError(_l("Not a valid choice."))
+        # four eyes: the organiser attests the attendance the certificate rests on (the step keeps whoever did
+        # from signing it; here the course is not set up so that nobody else could)
+        signer = self.certificate_signer_id.data
+        organiser = db.session.get(User, field.data) if field.data else None
+        if organiser is not None and (organiser.id == signer or not signer and organiser.has_role("camat")):
+            raise ValidationError(_l("%(name)s would both attest attendance as organiser and sign the certificates: "
+                                     "one person checks the other (four-eyes rule). Choose another organiser or "
+                                     "another signer.", name=organiser.full_name))
 
     def validate_certificate_signer_id(self, field):
         if field.data and field.data not in {c.value for c in field.choices}:
             raise ValidationError(_l("Not a valid choice."))
 
+    def validate_starts_on(self, field):
+        _within_reach(field)
+
     def validate_ends_on(self, field):
+        _within_reach(field)
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The end date is before the start date."))
 
@@ -96,6 +123,7 @@ class CourseForm(PlajuForm):
                                      max=MAX_JP_PER_DAY))
 
     def validate_enrol_deadline(self, field):
+        _within_reach(field)
         last = self.ends_on.data or self.starts_on.data
         if field.data and last and field.data > last:
             raise ValidationError(_l("The enrolment deadline is after the course's last day (%(day)s).",
@@ -201,10 +229,7 @@ class ExternalTrainingForm(OnceForm):
         InputRequired(_l("Enter the JP printed on the certificate (a whole number, at least 1).")),
         NumberRange(min=1, max=500, message=_l("JP must be 1 to 500."))])
     evidence = FileField(_l("The certificate (PDF, JPG or PNG)"))
-
-    def validate_ends_on(self, field):
-        if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError(_l("The end date is before the start date."))
+    # the dates, the certificate's facts and the file are judged together (services.enrolment.external_faults)
 
     def values(self) -> dict:
         # outside the catalogue the certificate is the only source of the JP: asked once, as printed

@@ -192,6 +192,9 @@ class Enrolment(db.Model):
     verified_at: Mapped[datetime | None]
     jp_credited: Mapped[int] = mapped_column(default=0)
     credited_year: Mapped[int | None]
+    # the office's classroom course: who attested this participant's attendance (who closed it first, then
+    # each who recorded a day), "5,7"; none of them signs the certificate it leads to (four eyes)
+    attester_ids: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     course: Mapped[Course] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
@@ -227,6 +230,16 @@ class ModuleProgress(db.Model):
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolment.id", ondelete="CASCADE"))
     module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id", ondelete="CASCADE"), index=True)
     done_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModuleOpening(db.Model):
+    """When the learner first opened a module: its time of study starts there (services.elearning.ready_at)."""
+    __tablename__ = "training_module_opening"
+    __table_args__ = (UniqueConstraint("enrolment_id", "module_id", name="uq_training_module_opening_once"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolment.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id", ondelete="CASCADE"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Attendance(db.Model):

@@ -1,9 +1,11 @@
 """Competence development as people do it: an ASN enrols from a phone, the supervisor approves, the
 Camat signs off, the ASN finishes an e-learning course on the phone, HR verifies and the JP tally
 moves; the Camat approves one annual plan and returns another with notes."""
+import os
 import re
 
 from playwright.sync_api import expect
+from sqlalchemy.engine import make_url
 
 from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, assert_fits_phone, login, logout
 
@@ -20,7 +22,38 @@ def _fits(page):
     assert_fits_phone(page)
 
 
-def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_page):
+def _server_database(tmp_path_factory):
+    """The live server's database (tests/browser/conftest.py names it)."""
+    pg = os.environ.get("PLAJU_TEST_DATABASE_URL")
+    if not pg:
+        return f"sqlite:///{next(tmp_path_factory.getbasetemp().glob('live*/browser.sqlite'))}"
+    url = make_url(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return url.set(database=(url.database or "plaju_test") + "_browser" + (f"_{worker}" if worker else ""))
+
+
+def _time_passes(tmp_path_factory, enrolment_url: str) -> None:
+    """A module is marked done only once its least time has passed since it was opened (a third of its share
+    of the JP): no page makes time pass, so the learner's openings and modules done move back two hours in
+    the server's database."""
+    from datetime import timedelta
+
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from plaju.training.models import ModuleOpening, ModuleProgress
+    enrolment_id = int(enrolment_url.rstrip("/").rsplit("/", 1)[1])
+    engine = create_engine(_server_database(tmp_path_factory))
+    with Session(engine) as session:
+        for row in session.scalars(select(ModuleOpening).where(ModuleOpening.enrolment_id == enrolment_id)):
+            row.opened_at -= timedelta(hours=2)
+        for row in session.scalars(select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment_id)):
+            row.done_at -= timedelta(hours=2)
+        session.commit()
+    engine.dispose()
+
+
+def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_page, tmp_path_factory):
     phone = phone_page
     login(phone, "asn1")
     phone.goto("/training/me")
@@ -69,8 +102,14 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
     count = modules.count()
     with phone.expect_navigation():
         modules.first.click()
+    # a module takes its time: the page says from when it can be marked done, and a tap before is refused
+    expect(phone.get_by_test_id("module-ready-at")).to_contain_text("dapat menandai modul ini selesai mulai")
+    with phone.expect_navigation():
+        phone.get_by_test_id("mark-done").click()
+    expect(phone.locator(".alert-danger")).to_contain_text("dapat ditandai selesai mulai")
     for _ in range(count):
         _fits(phone)
+        _time_passes(tmp_path_factory, enrolment_url)
         with phone.expect_navigation():
             phone.get_by_test_id("mark-done").click()
     phone.goto(enrolment_url + "/learn")
@@ -88,13 +127,15 @@ def test_enrol_approve_sign_off_learn_verify_and_the_tally_moves(page, phone_pag
 
     login(page, "kepegawaian")
     page.goto(enrolment_url)
+    expect(page.get_by_test_id("learning-times")).to_contain_text("Waktu belajar")  # how long each module took
     page.get_by_role("button", name="Verifikasi dan catat JP").click()
     expect(_state(page)).to_have_attribute("data-state", "verified")
     trail = page.get_by_test_id("history")
     # every step in order, as a sentence in Bahasa (raw step codes are not shown)
     said = trail.locator(".history-text").all_inner_texts()
     verbs = ["mengajukan pendaftaran pelatihan", "menyetujui pendaftaran",
-             "mengesahkan pendaftaran (pelatihan rutin)", "menyelesaikan satu modul", "menyelesaikan satu modul",
+             "mengesahkan pendaftaran (pelatihan rutin)", "mencoba menyelesaikan satu modul, belum berhasil",
+             "menyelesaikan satu modul", "menyelesaikan satu modul",
              "menyelesaikan satu modul", "mengerjakan kuis", "menyelesaikan e-learning",
              "memverifikasi penyelesaian dan mencatat JP"]
     assert len(said) == len(verbs) and all(verb in text for verb, text in zip(verbs, said, strict=True)), said
@@ -167,7 +208,8 @@ def _search(phone, words):
 INTERNAL_ANSWERS = ["Gratis", "Di loket PATEN tempat mengajukan"]
 
 
-def test_an_asn_finishes_the_offices_own_elearning_and_downloads_its_signed_certificate(page, phone_page):
+def test_an_asn_finishes_the_offices_own_elearning_and_downloads_its_signed_certificate(page, phone_page,
+                                                                                         tmp_path_factory):
     """The office runs the course: finishing it on a phone puts the certificate in the Camat's inbox, he
     signs it there with the documents' bulk signature, the ASN downloads the PDF and the JP bar moves."""
     import io
@@ -207,6 +249,7 @@ def test_an_asn_finishes_the_offices_own_elearning_and_downloads_its_signed_cert
         modules.first.click()
     for _ in range(2):
         _fits(phone)
+        _time_passes(tmp_path_factory, enrolment_url)
         with phone.expect_navigation():
             phone.get_by_test_id("mark-done").click()
     with phone.expect_navigation():

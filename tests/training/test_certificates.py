@@ -18,6 +18,7 @@ from plaju.training.services.tally import tally
 from plaju.workflow import Invalid, NotAllowed, available, fire
 from plaju.workflow.models import WorkItem
 from tests.support import PASSWORD, make_user, seen_on
+from tests.training.conftest import study
 
 
 def _text(pdf: bytes) -> str:
@@ -50,8 +51,7 @@ def classroom(make_course):
 
 
 def _finish_elearning(db, enrolment, user):
-    for module in enrolment.course.modules:
-        enrolment = elearning_service.mark_module_done(_fresh(db, enrolment), module, user)
+    enrolment = study(_fresh(db, enrolment), user)
     elearning_service.submit_quiz(_fresh(db, enrolment), user, {
         f"q{q.id}": str(q.answer) for q in enrolment.course.questions})
     return _fresh(db, enrolment)
@@ -63,7 +63,7 @@ def test_an_internal_elearning_awaits_the_camat_once_modules_and_quiz_are_done(d
     course = make_elearning(internal=True)
     enrolment = enrol(course, users["asn"], "in_progress")
     first = course.modules[0]
-    enrolment = elearning_service.mark_module_done(enrolment, first, users["asn"])
+    enrolment = study(enrolment, users["asn"], [first])
     assert _fresh(db, enrolment).state == "in_progress"  # one module of two: no certificate yet
     assert not db.session.scalar(select(Letter.id))
     enrolment = _finish_elearning(db, enrolment, users["asn"])
@@ -554,3 +554,98 @@ def test_the_camat_reads_the_draft_certificate_from_his_list(client, login_as, d
     assert link in inbox and "Draf sertifikat (PDF)" in inbox
     draft = client.get(link)
     assert draft.status_code == 200 and draft.mimetype == "application/pdf"
+
+
+def _plh(db, principal, delegate):
+    from plaju.accounts.models import Delegation
+    db.session.add(Delegation(principal_id=principal.id, delegate_id=delegate.id, kind="plh",
+                              starts_on=today_wib(), ends_on=today_wib() + timedelta(days=1)))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("closer", ["kasi", "hr"])
+def test_whoever_attested_the_attendance_does_not_sign_its_certificate(db, users, classroom, enrol, closer):
+    """The organiser ticked the attendance (and closed the course), then signed the certificate that credits
+    its JP as Plh Camat: nobody else checked. Whoever closed or recorded it is refused under any authority,
+    kept out of the lists, told why on the page; the Camat signs."""
+    from plaju.inbox.services import inbox
+    from plaju.workflow.engine import kept_out
+    classroom.organiser_id = users["kasi"].id
+    db.session.commit()
+    enrolment = enrol(classroom, users["asn"], "in_progress")
+    for day in attendance_service.course_days(classroom):
+        attendance_service.record_day(classroom, day, [enrolment.id], users["kasi"])
+    closing = attendance_service.close_course(_fresh(db, enrolment).course, users[closer])
+    assert [e.id for e in closing.certified] == [enrolment.id]
+    enrolment = _fresh(db, enrolment)
+    assert enrolment.attester_ids.split(",")[0] == str(users[closer].id)
+    assert str(users["kasi"].id) in enrolment.attester_ids.split(",")
+    _plh(db, users["camat"], users["kasi"])
+    assert not [a for a in available(enrolment, users["kasi"]) if a.trigger == "sign_certificate"]
+    assert "kehadiran" in kept_out(enrolment, users["kasi"])
+    with pytest.raises(NotAllowed) as refused:
+        fire(enrolment, "sign_certificate", users["kasi"], expected_version=enrolment.version, password=PASSWORD)
+    assert refused.value.code == "four_eyes" and "kehadiran" in str(refused.value.message)
+    assert _refusals(db, "enrolment.sign_certificate") == 1
+    groups, _delegations = inbox(users["kasi"])
+    assert not [r for g in groups for r in g.rows if r.entity.id == enrolment.id
+                and any(a.trigger == "sign_certificate" and not a.blocked for a in r.actions)]
+    assert not db.session.scalar(select(Letter.id))
+    signed = fire(_fresh(db, enrolment), "sign_certificate", users["camat"], expected_version=enrolment.version,
+                  password=PASSWORD)
+    assert signed.state == "verified"
+
+
+def test_the_camat_who_attested_the_attendance_leaves_the_certificate_to_his_stand_in(db, users, classroom, enrol):
+    """A course saved before the form refused it: the Camat organises it and signs its certificates. Having
+    recorded and closed its attendance, he is the one its to-do leaves out, and his Plh signs."""
+    from plaju.workflow.models import WorkItem
+    classroom.organiser_id = users["camat"].id
+    db.session.commit()
+    enrolment = enrol(classroom, users["asn"], "in_progress")
+    for day in attendance_service.course_days(classroom):
+        attendance_service.record_day(classroom, day, [enrolment.id], users["camat"])
+    attendance_service.close_course(_fresh(db, enrolment).course, users["camat"])
+    enrolment = _fresh(db, enrolment)
+    item = db.session.scalars(select(WorkItem).where(WorkItem.entity_id == enrolment.id,
+                                                     WorkItem.trigger == "sign_certificate")).one()
+    assert (item.role, item.excluded_user_id) == ("camat", users["camat"].id)
+    with pytest.raises(NotAllowed):
+        fire(enrolment, "sign_certificate", users["camat"], expected_version=enrolment.version, password=PASSWORD)
+    _plh(db, users["camat"], users["sekcam"])
+    signed = fire(_fresh(db, enrolment), "sign_certificate", users["sekcam"], expected_version=enrolment.version,
+                  password=PASSWORD)
+    assert signed.state == "verified"
+
+
+def _course_body(course, **changes) -> dict:
+    body = {"title": course.title, "description": "", "kind": "teknis", "method": "pelatihan", "jp": "12",
+            "provider": "Kecamatan Plaju", "quota": "5", "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "60",
+            "active": "y", "internal": "y", "organiser_id": "0", "certificate_signer_id": "0"}
+    body.update(changes)
+    return body
+
+
+def test_the_course_form_refuses_an_organiser_who_would_sign_and_keeps_the_organiser_once_enrolled(
+        client, login_as, db, users, make_course, enrol):
+    """The Sekcam as organiser and signer, or the Camat as organiser of a course the Camat signs: one person
+    would attest and sign. And the organiser changed after people enrolled."""
+    course = make_course()
+    login_as("hr")
+    url = f"/training/courses/{course.id}/edit"
+    for organiser, signer in (("sekcam", "sekcam"), ("camat", None)):
+        body = _course_body(course, organiser_id=str(users[organiser].id),
+                            certificate_signer_id=str(users[signer].id) if signer else "0", seen=seen_on(client, url))
+        refused = client.post(url, data=body)
+        assert refused.status_code == 422
+        assert "menandatangani sertifikat" in refused.text and users[organiser].full_name in refused.text
+    db.session.expire_all()
+    assert db.session.get(type(course), course.id).organiser_id is None
+    body = _course_body(course, organiser_id=str(users["sekcam"].id), seen=seen_on(client, url))
+    assert client.post(url, data=body).status_code == 302
+    enrol(course, users["asn"])
+    body = _course_body(course, organiser_id=str(users["kasi"].id), seen=seen_on(client, url))
+    refused = client.post(url, data=body)
+    assert refused.status_code == 422 and "Pencatat kehadiran" in refused.text
+    db.session.expire_all()
+    assert db.session.get(type(course), course.id).organiser_id == users["sekcam"].id

@@ -6,6 +6,7 @@ from plaju.audit.models import AuditEvent
 from plaju.training.models import Enrolment
 from plaju.training.services import elearning as elearning_service
 from plaju.workflow import Invalid, fire
+from tests.training.conftest import study, study_on_page
 
 
 def test_completing_without_finishing_the_modules_is_refused(db, users, make_elearning, enrol):
@@ -29,9 +30,9 @@ def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, d
     assert 'data-testid="waiting"' not in client.get("/training/me").text  # no "approvals" for their own
     learn = client.get(f"/training/enrolments/{enrolment.id}/learn")
     assert learn.status_code == 200 and "0 dari 2 modul selesai" in learn.text
-    after_first = client.post(f"/training/enrolments/{enrolment.id}/modules/{first.id}/done")
+    after_first = study_on_page(client, enrolment, first)
     assert after_first.headers["Location"].endswith(f"/modules/{second.id}")
-    client.post(f"/training/enrolments/{enrolment.id}/modules/{second.id}/done")
+    study_on_page(client, enrolment, second)
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"  # the quiz is still open
     q1, q2 = course.questions
     failed = client.post(f"/training/enrolments/{enrolment.id}/quiz", data={f"q{q1.id}": "0", f"q{q2.id}": "0"})
@@ -63,7 +64,7 @@ def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, d
 def test_a_course_without_quiz_completes_on_the_last_module(db, users, make_elearning, enrol):
     course = make_elearning(modules=1, quiz=False)
     enrolment = enrol(course, users["asn"], "in_progress")
-    moved = elearning_service.mark_module_done(enrolment, course.modules[0], users["asn"])
+    moved = study(enrolment, users["asn"])
     assert moved.state == "completed"
 
 
@@ -78,8 +79,7 @@ def test_modules_are_finished_in_their_order(db, users, make_elearning, enrol):
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.module_done")).one().outcome \
         == "refused"
-    elearning_service.mark_module_done(db.session.get(Enrolment, enrolment.id), first, users["asn"])
-    moved = elearning_service.mark_module_done(db.session.get(Enrolment, enrolment.id), second, users["asn"])
+    moved = study(db.session.get(Enrolment, enrolment.id), users["asn"], [first, second])
     assert moved.state == "completed"
 
 
@@ -139,3 +139,43 @@ def test_hr_cannot_return_evidence_an_e_learning_never_had(db, users, make_elear
     assert "return_evidence" not in {a.trigger for a in available(enrolment, users["hr"]) if a.applies}
     with pytest.raises(Invalid):
         fire(enrolment, "return_evidence", users["hr"], expected_version=enrolment.version, comment="Bukti buram.")
+
+
+def test_a_module_is_marked_done_only_a_plausible_time_after_it_was_opened(client, login_as, db, users,
+                                                                          make_elearning, enrol):
+    """Every module of a 4 JP course was tapped "done" within ten seconds and HR credited it. A module takes
+    at least a third of its share of the JP (4 x 45 minutes / 3 / 2 modules = 30 minutes): the page says from
+    when, an early tap is refused (audited), and HR sees how long each module took."""
+    from tests.training.conftest import time_passes
+    course = make_elearning(modules=2, quiz=False)
+    course.jp = 4
+    db.session.commit()
+    assert elearning_service.module_minimum(course).total_seconds() == 30 * 60
+    first, second = course.modules
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    unopened = client.post(f"/training/enrolments/{enrolment.id}/modules/{first.id}/done")
+    assert unopened.headers["Location"].endswith(f"/modules/{first.id}")
+    page = client.get(f"/training/enrolments/{enrolment.id}/modules/{first.id}").text
+    assert 'data-testid="module-ready-at"' in page and "Anda dapat menandai modul ini selesai mulai" in page
+    client.get(f"/training/enrolments/{enrolment.id}/modules/{second.id}")  # opened at once, in another tab
+    early = client.post(f"/training/enrolments/{enrolment.id}/modules/{first.id}/done", follow_redirects=True)
+    assert "dapat ditandai selesai mulai" in early.text and "30 menit" in early.text
+    assert elearning_service.done_module_ids(enrolment) == set()
+    codes = [e.comment.split("]")[0] for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "enrolment.module_done", AuditEvent.outcome == "refused").order_by(AuditEvent.seq))]
+    assert codes == ["[input:module_unread", "[input:module_early"]
+    time_passes(enrolment)
+    assert client.post(f"/training/enrolments/{enrolment.id}/modules/{first.id}/done").status_code == 302
+    # the second was open all along: its time starts when the first was done
+    early = client.post(f"/training/enrolments/{enrolment.id}/modules/{second.id}/done", follow_redirects=True)
+    assert "dapat ditandai selesai mulai" in early.text
+    time_passes(enrolment)
+    assert client.post(f"/training/enrolments/{enrolment.id}/modules/{second.id}/done").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "completed"
+    login_as("hr")
+    times = client.get(f"/training/enrolments/{enrolment.id}").text.split('data-testid="learning-times"')[1]
+    times = times.split("</div>")[0]
+    assert "Waktu belajar" in times and "paling sedikit 30 menit" in times
+    assert times.count("30 menit") >= 2 and 'class="text-danger"' not in times

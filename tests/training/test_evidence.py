@@ -376,10 +376,10 @@ def test_an_outside_report_says_every_fault_at_once_and_its_jp_are_the_printed_o
     assert "Tanggal selesai lebih awal dari tanggal mulai" in page.text and "fake.pdf" in page.text
     assert 'data-testid="evidence-again"' in page.text
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
-    # the refusal is in the log with what the ASN was told, like every refused form
-    trace = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "input.refused")).one()
-    assert (trace.outcome, trace.actor_id) == ("refused", users["asn"].id)
-    assert "Tanggal selesai lebih awal dari tanggal mulai" in trace.comment and "/training/external" in trace.comment
+    # the refusal is in the log once, with what the ASN was told
+    trace = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).one()
+    assert (trace.action, trace.actor_id) == ("enrolment.report_external", users["asn"].id)
+    assert "Tanggal selesai lebih awal dari tanggal mulai" in trace.comment and "fake.pdf" in trace.comment
     # with the rest wrong as well, the certificate's faults come in the same answer
     both = client.post("/training/external", data=dict(body, evidence=pdf_upload(),
                                                       certificate_date=(TODAY + timedelta(days=5)).isoformat(),
@@ -543,7 +543,8 @@ def test_no_day_holds_more_than_12_jp_whatever_else_was_reported(client, login_a
     def report(title, number, jp, starts, ends):
         body = dict(_outside(title, number, str(jp)), starts_on=starts.isoformat(), ends_on=ends.isoformat(),
                     certificate_date=ends.isoformat())
-        return client.post("/training/external", data=dict(body, evidence=pdf_upload(), form_token=new_token()),
+        return client.post("/training/external", data=dict(body, evidence=pdf_upload(data=tiny_pdf(number)),
+                                                           form_token=new_token()),
                            content_type="multipart/form-data")
     login_as("asn")
     assert report("Jangkar Setahun", "JS/1", 1, TODAY - timedelta(days=300), TODAY - timedelta(days=5)
@@ -572,3 +573,92 @@ def test_a_page_declared_thousands_of_points_tall_is_drawn_at_the_preview_s_size
         (folder / "tall.pdf").write_bytes(pdf)
         image = first_page("tall.pdf", "application/pdf")
     assert 0 < image.height <= PREVIEW_WIDTH * MAX_ASPECT and image.width <= PREVIEW_WIDTH, image.size
+
+
+def test_one_certificate_file_is_reported_once_and_hr_is_warned_of_its_twins(client, login_as, db, users, make_course,
+                                                                              enrol):
+    """asn reported two trainings with the same PDF and the numbers "800/123/BPSDM/2026" and "800/123/BPSDM/2026."
+    on other dates; HR verified both: 36 JP for one certificate. The second report is refused, naming the first;
+    HR reading someone else's report of the same file, or of the same number however it is typed, is warned."""
+    scan = tiny_pdf("STTPP BPSDM 800/123")
+    first = dict(_outside("Pelatihan Pelayanan Publik", "800/123/BPSDM/2026", "18"),
+                 evidence=pdf_upload(data=scan), form_token=new_token())
+    login_as("asn")
+    assert client.post("/training/external", data=first, content_type="multipart/form-data").status_code == 303
+    earlier = db.session.scalar(select(Enrolment))
+    second = dict(_outside("Pelayanan Publik Lanjutan", "800/123/BPSDM/2026.", "18"),
+                  starts_on=(TODAY - timedelta(days=30)).isoformat(), ends_on=(TODAY - timedelta(days=28)).isoformat(),
+                  certificate_date=(TODAY - timedelta(days=28)).isoformat(), evidence=pdf_upload(data=scan),
+                  form_token=new_token())
+    refused = client.post("/training/external", data=second, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "Berkas ini sudah dilaporkan" in refused.text and "“Pelatihan Pelayanan Publik”" in refused.text
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+    # nor through a catalogue course's completion
+    course = _past_course(make_course)
+    attended = enrol(course, users["asn"], "in_progress")
+    with pytest.raises(Invalid) as twice:
+        fire(attended, "complete", users["asn"], expected_version=attended.version,
+             data=dict(completion_data(course), evidence=_stored(scan)))
+    assert twice.value.code == "evidence_twice"
+    # someone else's report of the same file, and one of the same number in other words: reported, and HR warned
+    make_user("asn2", supervisor=users["kasi"])
+    login_as("asn2")
+    assert client.post("/training/external", data=dict(first, form_token=new_token(), evidence=pdf_upload(data=scan)),
+                       content_type="multipart/form-data").status_code == 303
+    day = (TODAY - timedelta(days=59)).isoformat()
+    other = dict(first, certificate_number=" 800/123/bpsdm/2026 ;", evidence=pdf_upload(data=tiny_pdf("lain")),
+                 form_token=new_token(), starts_on=day, ends_on=day, certificate_date=day, certificate_jp="8")
+    make_user("asn3", supervisor=users["kasi"])
+    login_as("asn3")
+    assert client.post("/training/external", data=other, content_type="multipart/form-data").status_code == 303
+    login_as("hr")
+    page = client.get(f"/training/enrolments/{earlier.id}").text
+    twins = page.split('data-testid="evidence-twins"')[1].split("</div>")[0]
+    by_person = {line.split("·")[0].split(">")[-1].strip(): line for line in twins.split("<li>")[1:]}
+    assert set(by_person) == {"Asn2 Uji", "Asn3 Uji"}
+    assert "berkas dan nomor sertifikat yang sama" in by_person["Asn2 Uji"]
+    assert "berkas" not in by_person["Asn3 Uji"] and "nomor sertifikat yang sama" in by_person["Asn3 Uji"]
+    alone = enrol(_past_course(make_course, title="Diklat Tunggal"), users["asn"], "completed")
+    assert 'data-testid="evidence-twins"' not in client.get(f"/training/enrolments/{alone.id}").text
+
+
+def _stored(data: bytes):
+    from plaju.uploads import store
+    return store(pdf_upload(data=data))
+
+
+def test_certificate_numbers_compare_without_case_spaces_and_trailing_marks():
+    from plaju.training.evidence import number_key
+    assert number_key("800/123/BPSDM/2026.") == number_key(" 800/123/bpsdm / 2026 ") == "800/123/bpsdm/2026"
+    assert number_key("800/123/BPSDM/2026") != number_key("800/123/BPSDM/2027")
+
+
+def test_an_outside_report_marks_every_fault_in_one_round_and_says_to_choose_the_file_again(client, login_as, db,
+                                                                                           users):
+    """The report showed one fault a round (the end before the start, then the certificate dated in the future,
+    then the JP over the limit, then the blank scan), and the file had to be chosen again each time."""
+    ends = TODAY - timedelta(days=4)
+    body = dict(_outside("Pelatihan Serba Salah", "77/SS/2026", printed="900", issuer="LAN"),
+                ends_on=(ends - timedelta(days=10)).isoformat(),
+                certificate_date=(TODAY + timedelta(days=5)).isoformat())
+    login_as("asn")
+    page = client.post("/training/external", data=dict(body, evidence=pdf_upload("kosong.pdf", tiny_pdf("")),
+                                                       form_token=new_token()), content_type="multipart/form-data")
+    assert page.status_code == 422
+    faults = {name: page.text.split(f'name="{name}"', 1)[1].split("</div>", 1)[0]
+              for name in ("ends_on", "certificate_date", "certificate_jp")}
+    assert "Tanggal selesai lebih awal dari tanggal mulai" in faults["ends_on"]
+    assert "belum terjadi" in faults["certificate_date"] and "JP harus 1 sampai 500" in faults["certificate_jp"]
+    assert "Halaman yang diunggah kosong" in page.text.split('name="evidence"', 1)[1]
+    assert "pilih lagi berkas sertifikat" in page.text.split('data-testid="report-faults"')[1].split("</div>")[0]
+    # the same with JP a form accepts: what the days can hold is said with the rest, in the same round
+    page = client.post("/training/external", data=dict(body, certificate_jp="90", ends_on=ends.isoformat(),
+                                                       evidence=pdf_upload("kosong.pdf", tiny_pdf("")),
+                                                       form_token=new_token()), content_type="multipart/form-data")
+    assert page.status_code == 422
+    for words in ("90 JP dalam 3 hari", "belum terjadi", "Halaman yang diunggah kosong"):
+        assert words in page.text, words
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
+    traces = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
+    assert [t.action for t in traces] == ["input.refused", "enrolment.report_external"]  # one trace a refusal

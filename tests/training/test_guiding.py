@@ -3,6 +3,7 @@ course never shows free seats in green, "rutin" is explained where it is shown."
 from datetime import timedelta
 
 from plaju.timeutil import today_wib
+from tests.training.conftest import study, study_on_page
 
 TODAY = today_wib()
 
@@ -76,14 +77,13 @@ def test_elearning_shows_the_next_thing_to_do_and_names_the_modules_left(client,
     passed = client.post(f"/training/enrolments/{enrolment.id}/quiz", data=right).text
     remaining = passed[passed.index('data-testid="remaining-modules"'):]
     assert "Modul 1" in remaining and "Modul 2" in remaining  # named, with links
-    client.post(f"/training/enrolments/{enrolment.id}/modules/{course.modules[0].id}/done")
+    study_on_page(client, enrolment, course.modules[0])
     learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
     assert "Buka modul: Modul 2" in learn and "Modul tersisa: 1." in learn
 
 
 def test_the_quiz_opens_once_every_module_is_done(client, login_as, users, make_elearning, enrol, db):
     from plaju.training.models import Enrolment
-    from plaju.training.services import elearning as elearning_service
     course = make_elearning(modules=2, quiz=True)
     enrolment = enrol(course, users["asn"], "in_progress")
     login_as("asn")
@@ -94,8 +94,7 @@ def test_the_quiz_opens_once_every_module_is_done(client, login_as, users, make_
     posted = client.post(f"/training/enrolments/{enrolment.id}/quiz", data={f"q{q.id}": "1" for q in course.questions})
     assert posted.status_code == 422 and "Masih perlu diselesaikan: Modul 1, Modul 2" in posted.text
     assert db.session.get(Enrolment, enrolment.id).quiz_attempts in (0, None)  # nothing counted
-    for module in course.modules:
-        elearning_service.mark_module_done(db.session.get(Enrolment, enrolment.id), module, users["asn"])
+    study(db.session.get(Enrolment, enrolment.id), users["asn"])
     learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
     assert 'data-testid="next-quiz"' in learn
     assert 'data-testid="quiz-form"' in client.get(f"/training/enrolments/{enrolment.id}/quiz").text

@@ -111,3 +111,19 @@ def test_a_course_whose_enrolment_closes_after_it_ended_is_refused(client, login
     response = client.post("/training/courses/new", data=data)
     assert response.status_code == 422 and "Batas pendaftaran jatuh setelah hari terakhir pelatihan" in response.text
     assert _count(db, Course, Course.title == "Bimtek Terbalik") == 0
+
+
+def test_a_course_dated_years_ahead_is_refused(client, login_as, db):
+    """HR saved a course dated 9999-12-30 to 9999-12-31: a typo of the year, with no bound to stop it."""
+    login_as("hr")
+    data = {"title": "Bimtek Tahun Jauh", "description": "", "kind": "teknis", "method": "pelatihan", "jp": "8",
+            "provider": "BPSDM Sumsel", "active": "y", "quiz_max_attempts": "3", "quiz_retry_wait_minutes": "30",
+            "starts_on": "9999-12-30", "ends_on": "9999-12-31", "form_token": new_token()}
+    response = client.post("/training/courses/new", data=data)
+    assert response.status_code == 422 and "lebih dari 2 tahun ke depan" in response.text
+    assert "30 Desember 9999" in response.text and "31 Desember 9999" in response.text
+    assert _count(db, Course, Course.title == "Bimtek Tahun Jauh") == 0
+    near = today_wib() + timedelta(days=700)
+    assert client.post("/training/courses/new", data=dict(data, starts_on=near.isoformat(), ends_on=near.isoformat(),
+                                                          form_token=new_token())).status_code == 302
+    assert _count(db, Course, Course.title == "Bimtek Tahun Jauh") == 1

@@ -9,6 +9,7 @@ from plaju.training.services import catalogue as catalogue_service
 from plaju.training.services import elearning as elearning_service
 from plaju.training.services import enrolment as enrolment_service
 from plaju.workflow import Invalid, available, fire
+from tests.training.conftest import study
 
 HUGE = "99999999999999999999999"
 
@@ -54,7 +55,7 @@ def test_a_quiz_without_a_pass_mark_uses_the_default(client, login_as, db, users
     enrolment = _enrolment_in(db, course, users["asn"], "in_progress")
     score, passed = elearning_service.submit_quiz(enrolment, users["asn"], {f"q{q.id}": "9" for q in course.questions})
     assert (score, passed) == (0, False)
-    elearning_service.mark_module_done(enrolment, course.modules[0], users["asn"])
+    study(enrolment, users["asn"])
     db.session.expire_all()
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert enrolment.state == "in_progress"

@@ -14,7 +14,7 @@ from plaju.training.services import elearning as elearning_service
 from plaju.training.services import enrolment as enrolment_service
 from plaju.training.workflow import ENROLMENT_FLOW, seats_taken
 from plaju.workflow import Refused, fire
-from tests.training.conftest import completion_data
+from tests.training.conftest import completion_data, study
 
 TRIGGERS = sorted(ENROLMENT_FLOW.step_by_trigger)
 ACTORS = ["asn", "kasi", "kasi2", "camat", "sekcam", "hr", "clerk"]
@@ -58,7 +58,7 @@ def test_enrolment_state_always_matches_the_audit_trail(db, users):
             row = self.row()
             try:
                 if module_and_quiz:
-                    elearning_service.mark_module_done(row, row.course.modules[0], self.user("asn"))
+                    study(row, self.user("asn"), row.course.modules[:1])
                 else:
                     questions = row.course.questions
                     elearning_service.submit_quiz(row, self.user("asn"), {f"q{q.id}": "0" for q in questions})

@@ -240,7 +240,9 @@ def test_every_step_leaves_the_assignments_of_its_destination(db, users, spec):
 
 # where the kind of row a step applies to leaves other to-dos than the table's row: an e-learning of the
 # catalogue, completed by its quiz, has no evidence HR could return
-EXPECTED_AFTER = {("enrolment", "complete_elearning"): {("verify", "role:hr", False, "asn")}}
+EXPECTED_AFTER = {("enrolment", "complete_elearning"): {("verify", "role:hr", False, "asn")},
+                  # who attested the attendance (HR closed it here) is the one a certificate's to-do leaves out
+                  ("enrolment", "attendance_met"): {("sign_certificate", "role:camat", True, "hr")}}
 
 
 def _someone_allowed(spec, step, entity, users):

@@ -158,7 +158,7 @@ def _check_organiser(course: Course | None, organiser_id: int | None, actor) -> 
 
 # what an enrolment is credited and completed by: fixed once anyone is enrolled
 FIXED_ONCE_ENROLLED = ("jp", "kind", "method", "internal", "routine", "starts_on", "ends_on", "pass_mark",
-                       "min_attendance", "certificate_signer_id")
+                       "min_attendance", "organiser_id", "certificate_signer_id")
 # what a credited training is recorded as (the history SIASN takes, the signed certificate): fixed once credited
 FIXED_ONCE_CREDITED = ("title", "provider")
 

@@ -5,12 +5,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...audit import record as audit
-from ...database import lock_row, utcnow
+from ...database import lock_row, utcnow, writing
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import wib_text
 from ...workflow import Invalid, NotAllowed, fire
-from ..models import Course, Enrolment, Module, ModuleProgress
+from ..models import Course, Enrolment, Module, ModuleOpening, ModuleProgress
 from ..workflow import ENROLMENT_FLOW, elearning_done
 from .common import refuse
 
@@ -32,22 +32,92 @@ def done_module_ids(enrolment) -> set[int]:
         ModuleProgress.enrolment_id == enrolment.id)))
 
 
+JP_MINUTES = 45
+# a module is marked done no sooner than this share of its part of the course's JP: modules state no duration
+# of their own, and four were clicked through in ten seconds and credited
+MODULE_SHARE = 1 / 3
+
+
+def module_minimum(course: Course) -> timedelta:
+    """The least time one module of `course` takes: MODULE_SHARE of its JP (45 minutes each), spread evenly
+    over its modules. A course of 0 JP asks none."""
+    return timedelta(seconds=round(course.jp * JP_MINUTES * 60 * MODULE_SHARE / max(len(course.modules), 1)))
+
+
+def minutes(span: timedelta) -> int:
+    return -(-int(span.total_seconds()) // 60)  # a started minute counts: "from 10.31" is not 10.30
+
+
+def _moments(enrolment) -> tuple[dict, dict]:
+    """(module id -> when first opened, module id -> when done) of this enrolment."""
+    opened = dict(db.session.execute(select(ModuleOpening.module_id, ModuleOpening.opened_at).where(
+        ModuleOpening.enrolment_id == enrolment.id)).all())
+    done = dict(db.session.execute(select(ModuleProgress.module_id, ModuleProgress.done_at).where(
+        ModuleProgress.enrolment_id == enrolment.id)).all())
+    return opened, done
+
+
+def _begun(module_id: int, before_id: int | None, opened: dict, done: dict) -> datetime | None:
+    """When a module's time of study started: when it was opened, or when the module before it was done if
+    that was later (modules opened at once in tabs still take their time one after the other)."""
+    if module_id not in opened:
+        return None
+    before = done.get(before_id) if before_id is not None else None
+    return max(opened[module_id], before) if before is not None else opened[module_id]
+
+
+def ready_at(enrolment, module: Module, moments: tuple | None = None) -> datetime | None:
+    """When `module` may be marked done (UTC): `module_minimum` after its time of study started (`_begun`);
+    None while it has not been opened."""
+    opened, done = _moments(enrolment) if moments is None else moments
+    modules = enrolment.course.modules
+    index = modules.index(module)
+    begun = _begun(module.id, modules[index - 1].id if index else None, opened, done)
+    return None if begun is None else begun + module_minimum(enrolment.course)
+
+
+def open_module(enrolment, module: Module, user) -> None:
+    """The learner opened a module: its time of study starts now (the first opening counts). Nothing for
+    anyone else, nor once the enrolment is no longer in progress."""
+    if enrolment.user_id != user.id or enrolment.state != "in_progress" or module.course_id != enrolment.course_id:
+        return
+    if db.session.scalar(select(ModuleOpening.id).where(ModuleOpening.enrolment_id == enrolment.id,
+                                                        ModuleOpening.module_id == module.id)):
+        return
+    writing()  # a page (GET) that keeps when it was first opened
+    db.session.add(ModuleOpening(enrolment_id=enrolment.id, module_id=module.id, opened_at=utcnow()))
+    try:
+        db.session.commit()
+    except IntegrityError:  # opened in two tabs at once: the first opening stands
+        db.session.rollback()
+
+
 def mark_module_done(enrolment, module: Module, user) -> Enrolment:
-    """Record that the ASN finished a module; when it was the last thing to do, complete the enrolment."""
+    """Record that the ASN finished a module, not before `ready_at`; when it was the last thing to do,
+    complete the enrolment."""
+    now = utcnow()
     try:
         _check_learner(enrolment, user)
         if module.course_id != enrolment.course_id:
             raise NotAllowed(_("This module belongs to another course."), code="module")
-        done = done_module_ids(enrolment)
+        moments = _moments(enrolment)
+        done = set(moments[1])
         earlier = next((m for m in enrolment.course.modules if m.id not in done and m.id != module.id
                         and (m.position, m.id) < (module.position, module.id)), None)
         if earlier is not None:  # in the course's order: every module was marked done in a second, unread
             raise Invalid(_("Finish the modules in their order: “%(title)s” comes first.", title=earlier.title),
                           code="module_order")
+        ready, needs = ready_at(enrolment, module, moments), minutes(module_minimum(enrolment.course))
+        if module.id not in done and ready is None:
+            raise Invalid(_("Open “%(title)s” and study it first: it can be marked done %(n)s minutes after you "
+                            "opened it.", title=module.title, n=needs), code="module_unread")
+        if module.id not in done and now < ready:
+            raise Invalid(_("“%(title)s” can be marked done from %(when)s: a module takes at least %(n)s minutes "
+                            "of study.", title=module.title, when=wib_text(ready), n=needs), code="module_early")
     except (Invalid, NotAllowed) as error:
         refuse(error, "enrolment.module_done", user, subject_id=enrolment.id)
     if module.id not in done:
-        db.session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=module.id))
+        db.session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=module.id, done_at=now))
         audit.record("enrolment.module_done", actor=user, subject_type="enrolment", subject_id=enrolment.id,
                      from_state=enrolment.state, to_state=enrolment.state,
                      changes={"module": [None, module.title]})
@@ -56,6 +126,24 @@ def mark_module_done(enrolment, module: Module, user) -> Enrolment:
         except IntegrityError:  # the same module marked twice at once: once is enough
             db.session.rollback()
     return complete_if_finished(enrolment, user)
+
+
+def learning_times(enrolment) -> dict | None:
+    """How long the learner took, for whoever verifies: each module from when its study began (`_begun`)
+    to when it was marked done, against the least it takes, and the whole from the first opening to the
+    last module done. None when no module was done after an opening was kept."""
+    opened, done = _moments(enrolment)
+    if not opened or not done:
+        return None
+    least = minutes(module_minimum(enrolment.course))
+    rows, before = [], None
+    for module in enrolment.course.modules:
+        begun = _begun(module.id, before, opened, done)
+        took = minutes(done[module.id] - begun) if begun is not None and module.id in done else None
+        rows.append({"module": module, "minutes": took, "short": took is not None and took < least})
+        before = module.id
+    return {"modules": rows, "least": least, "total": minutes(max(done.values()) - min(opened.values())),
+            "first": min(opened.values()), "last": max(done.values())}
 
 
 def grade_quiz(course: Course, answers: dict) -> int:

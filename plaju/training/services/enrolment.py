@@ -16,7 +16,7 @@ from ...extensions import db
 from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
-from ..evidence import check_certificate, check_readable, day, days_jp_fault
+from ..evidence import check_certificate, check_readable, day, days_jp_fault, file_twice_fault
 from ..models import CLOSED_STATES, Course, Enrolment
 from ..workflow import AUTOMATIC, ENROLMENT_FLOW, course_over, deadline_passed, record_certificate, seats_taken
 from .common import STAFF, lock_course, refuse
@@ -220,43 +220,67 @@ def enrolments_of(user_ids, states=None) -> dict[int, list[Enrolment]]:
 
 # --- training outside the catalogue ----------------------------------------------------------------
 
+def external_faults(user, values: dict, stored, file_fault: str | None = None) -> dict:
+    """Every fault of a report of training outside the catalogue at once, field -> message (the form's
+    names): the dates, the certificate's facts, the JP its days can hold and the file (none, refused as it
+    was sent: `file_fault`, blank or unreadable, or one this person already reported). The ASN corrects the
+    form in one go, and chooses the file again once, not once per fault. A value the form could not read
+    (None) is left to the form's own message."""
+    faults: dict = {}
+
+    def fault(name, message):
+        if message:
+            faults[name] = " ".join(filter(None, (faults.get(name), str(message))))
+    today = today_wib()
+    starts, ends, jp = values.get("starts_on"), values.get("ends_on"), values.get("certificate_jp")
+    if file_fault:
+        fault("evidence", file_fault)
+    elif stored is None:
+        fault("evidence", _("Upload the certificate or STTPP as evidence."))
+    else:
+        try:
+            check_readable(stored.name, stored.mime)
+        except Invalid as unreadable:
+            fault("evidence", unreadable.message)
+        fault("evidence", file_twice_fault(user.id, stored.sha256))
+    if starts and ends and ends < starts:
+        fault("ends_on", _("The end date is before the start date."))
+    elif ends and ends > today:
+        fault("ends_on", _("Completion can be reported from %(date)s, the last day of the course.", date=day(ends)))
+    elif starts and ends and jp:  # JP the days could not hold (a JP is 45 minutes)
+        fault("certificate_jp", days_jp_fault(user.id, starts, ends, jp))
+    # outside the catalogue the certificate is the only source of the JP (the form asks it once)
+    course = Course(jp=jp, starts_on=starts, ends_on=ends)
+    try:
+        check_certificate(course, {"number": values.get("certificate_number"), "date": values.get("certificate_date"),
+                                   "issuer": values.get("certificate_issuer"), "jp": jp}, today, holder_id=user.id)
+    except Invalid as certificate:
+        for name, message in certificate.faults.items():
+            fault(name, message)
+    return faults
+
+
 def report_external(user, values: dict, stored, once_token: str | None = None,
                     file_fault: str | None = None) -> Enrolment:
     """Training done elsewhere (another agency's course, a national LMS), reported by the ASN with its
     certificate: a course kept out of the catalogue and an enrolment that starts completed, so HR
-    verifies it like any other (the same facts, the same checks, the same page)."""
+    verifies it like any other (the same facts, the same checks, the same page). Refused with every fault
+    at once (`external_faults`, the Invalid's `faults`)."""
     try:
         token = once.claim_if_given(user, once_token)
-        today = today_wib()
-        faults = []  # every fault at once: the ASN corrects the form in one go
-        if stored is None:  # none sent, or one that could not be taken (`file_fault`, said with the rest)
-            faults.append(("evidence", file_fault or _("Upload the certificate or STTPP as evidence.")))
-        if values["ends_on"] < values["starts_on"]:
-            faults.append(("dates", _("The end date is before the start date.")))
-        elif values["ends_on"] > today:
-            faults.append(("not_over", _("Completion can be reported from %(date)s, the last day of the course.",
-                                         date=day(values["ends_on"]))))
-        # outside the catalogue the certificate is the only source of the JP (the form asks it once)
+        # one report of a certificate at a time per person: two tabs sending the same one cannot both pass
+        lock_row(User, user.id)
+        faults = external_faults(user, values, stored, file_fault)
+        if faults:
+            raise Invalid(" ".join(faults.values()), code=next(iter(faults)), faults=faults)
         course = Course(title=values["title"].strip(), kind=values["kind"], method=values["method"],
                         jp=values["certificate_jp"], provider=(values.get("certificate_issuer") or "").strip()[:120],
                         starts_on=values["starts_on"], ends_on=values["ends_on"], quota=None, active=False,
                         external=True)
-        # one report of a certificate at a time per person: two tabs sending the same one cannot both pass
-        lock_row(User, user.id)
-        if values["starts_on"] <= values["ends_on"] <= today:  # JP the days could not hold (a JP is 45 minutes)
-            fault = days_jp_fault(user.id, values["starts_on"], values["ends_on"], values.get("certificate_jp") or 0)
-            if fault:
-                faults.append(("certificate_jp", fault))
-        try:
-            certificate = check_certificate(course, {
-                "number": values.get("certificate_number"), "date": values.get("certificate_date"),
-                "issuer": values.get("certificate_issuer"), "jp": values.get("certificate_jp")}, today,
-                holder_id=user.id)
-        except Invalid as fault:
-            faults.append((fault.code, fault.message))
-        if faults:
-            raise Invalid(" ".join(str(message) for _code, message in faults), code=faults[0][0])
-        check_readable(stored.name, stored.mime)
+        certificate = check_certificate(course, {
+            "number": values.get("certificate_number"), "date": values.get("certificate_date"),
+            "issuer": values.get("certificate_issuer"), "jp": values.get("certificate_jp")}, today_wib(),
+            holder_id=user.id)
         db.session.add(course)
         db.session.flush()
         enrolment = Enrolment(course_id=course.id, user_id=user.id, state="completed", completed_at=utcnow(),

@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from ...database import utcnow
 from ...extensions import db
 from ...htmx import render_page_or_block
 from ...i18n import gettext as _
@@ -50,10 +51,13 @@ def module(enrolment_id: int, module_id: int):
     module = db.session.get(Module, module_id)
     if module is None or module.course_id != enrolment.course_id:
         abort(404)
+    elearning_service.open_module(enrolment, module, current_user)  # the learner's time on it starts
     modules = enrolment.course.modules
     index = modules.index(module)
+    ready = elearning_service.ready_at(enrolment, module)
     return render_page_or_block("training/module.html", "training", enrolment=enrolment, module=module,
                                 learning=elearning_service.learning_status(enrolment),
+                                ready_at=ready if ready is not None and ready > utcnow() else None,
                                 previous=modules[index - 1] if index else None,
                                 following=modules[index + 1] if index + 1 < len(modules) else None)
 
@@ -70,6 +74,8 @@ def module_done(enrolment_id: int, module_id: int):
         if refusal.status == 403:  # not the learner: the error page, as every refusal of authority
             abort(403, description=str(refusal.message))
         flash(str(refusal.message), "danger")
+        if refusal.code in ("module_early", "module_unread"):  # back to the module, which says from when
+            return redirect(url_for("training.module", enrolment_id=enrolment_id, module_id=module_id)), 303
         return redirect(url_for("training.learn", enrolment_id=enrolment_id)), 303
     if moved.state in FINISHED:
         flash(_finished_message(moved), "success")

@@ -12,7 +12,7 @@ from ...timeutil import today_wib
 from ...workflow import Invalid, Refused
 from ...workflow.ui import action_view, history_sentences, waiting_for
 from ..certificates import certificates_of
-from ..evidence import preview_png
+from ..evidence import preview_png, twins
 from ..forms import ExternalTrainingForm
 from ..models import Enrolment
 from ..services import catalogue as catalogue_service
@@ -34,14 +34,18 @@ def enrolment_or_404(enrolment_id: int) -> Enrolment:
 
 
 def _verification(enrolment) -> dict | None:
-    """What HR weighs beside the evidence: the ASN's JP already credited in the certificate's year."""
+    """What HR weighs beside the evidence: the ASN's JP already credited in the certificate's year, anyone's
+    other enrolment with the same certificate file or number, and how long an e-learning took."""
     if enrolment.state not in ("completed", "verified") or not actor().has_role(*enrolment_service.STAFF):
         return None
     year = enrolment.certificate_date.year if enrolment.certificate_date else today_wib().year
     earned = tally_service.jp_earned([enrolment.user_id], year)[enrolment.user_id]
     if enrolment.state == "verified" and enrolment.credited_year == year:
         earned -= enrolment.jp_credited  # the other JP: without this one
-    return {"year": year, "other_jp": earned, "preview": bool(enrolment.evidence_name)}
+    course = enrolment.course
+    return {"year": year, "other_jp": earned, "preview": bool(enrolment.evidence_name), "twins": twins(enrolment),
+            "times": elearning_service.learning_times(enrolment) if course.is_elearning and not course.external
+            else None}
 
 
 def _enrolment_context(enrolment) -> dict:
@@ -142,40 +146,46 @@ def evidence_preview(enrolment_id: int):
 
 @bp.route("/external", methods=["GET", "POST"])
 def external():
-    """Report training done elsewhere (another agency, a national LMS) with its certificate."""
+    """Report training done elsewhere (another agency, a national LMS) with its certificate. A refused report
+    marks every faulty field at once, the form's own and the service's (services.enrolment.external_faults),
+    and says that the file must be chosen again."""
     form = ExternalTrainingForm()
-    error = None
-    status = 200
+    faults, status = {}, 200
     if request.method == "POST":
         first = once.replay(form)
         if first:
             return once.already_done(first)
-        if form.validate_on_submit():
-            try:
-                with uploads.stored([request.files.get("evidence")]) as files:
-                    enrolment = enrolment_service.report_external(actor(), form.values(), files[0] if files else None,
+        valid = form.validate_on_submit()
+        sent, file_fault = request.files.get("evidence"), None
+        if sent is not None and sent.filename:
+            try:  # the file's own fault (too large, not a scan) is said with the rest, never stored
+                uploads.check(sent)
+            except uploads.UploadRefused as refusal:
+                sent, file_fault = None, str(refusal)
+        try:
+            with uploads.stored([sent]) as files:
+                stored = files[0] if files else None
+                if valid:
+                    enrolment = enrolment_service.report_external(actor(), form.values(), stored, file_fault=file_fault,
                                                                   once_token=form.form_token.data)
-            except once.AlreadyDone as done:
-                return once.already_done(done.url)
-            except uploads.UploadRefused as refusal:  # said with the form's other faults, in one answer
-                try:
-                    enrolment_service.report_external(actor(), form.values(), None, file_fault=str(refusal))
-                except Refused as faults:
-                    error, status = str(faults.message), faults.status
-            except Refused as refusal:
-                error, status = str(refusal.message), refusal.status
-            else:
+                else:  # the form's faults and the rest in one answer (its trace: the refused form's); nothing kept
+                    faults, status = enrolment_service.external_faults(actor(), form.values(), stored, file_fault), 422
+                    for kept in files:
+                        uploads.discard(kept.name)
+        except once.AlreadyDone as done:
+            return once.already_done(done.url)
+        except Refused as refusal:
+            faults, status = refusal.faults or {"": str(refusal.message)}, refusal.status
+        else:
+            if valid:
                 flash(_("The training was reported. HR will verify the certificate and credit the JP."), "success")
                 return redirect(url_for("training.enrolment", enrolment_id=enrolment.id), 303)
-        else:
-            status = 422
-            sent = request.files.get("evidence")
-            if sent and sent.filename:  # the file's own fault now, not after the fields are put right
-                try:
-                    uploads.check(sent)
-                except uploads.UploadRefused as refusal:
-                    error = str(refusal)
-    # a browser never keeps a chosen file across a refused form: say so beside the field
+        for name, message in faults.items():  # beside its field; what the form said there already comes first
+            field = form._fields.get(name)
+            if field is not None and not field.errors:
+                field.errors = [*field.errors, message]
+    # a browser never keeps a chosen file across a refused form: said at the top and beside the field
     rechoose = status != 200 and bool(getattr(request.files.get("evidence"), "filename", None))
-    return render_page_or_block("training/external.html", "form", form=form, error=error, rechoose=rechoose,
+    return render_page_or_block("training/external.html", "form", form=form, error=faults.get(""),
+                                rechoose=rechoose, faulty=status != 200,
                                 max_mb=uploads.max_bytes() // (1024 * 1024)), status

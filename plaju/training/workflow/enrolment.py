@@ -25,6 +25,7 @@ ASN's own step with an explanatory comment.
 """
 from sqlalchemy import func, select
 
+from ...accounts.models import User
 from ...core.urls import path_by_id
 from ...database import lock_row
 from ...extensions import db
@@ -213,10 +214,13 @@ def _record_signer(enrolment, ctx):
 
 def _attach_evidence(enrolment, ctx):
     """The certificate's facts must fit the course and the file must be a readable, printed page."""
-    from ..evidence import check_certificate, check_readable, days_jp_fault, jp_number
+    from ..evidence import check_certificate, check_readable, days_jp_fault, file_twice_fault, jp_number
     stored = ctx.data.get("evidence")
     if stored is None:
         raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
+    twice = file_twice_fault(enrolment.user_id, stored.sha256, enrolment.id)
+    if twice:
+        raise Invalid(twice, code="evidence_twice")
     course = enrolment.course
     printed = jp_number((ctx.data.get("certificate") or {}).get("jp"))
     if course.external and printed:  # reported again after HR returned it: its JP as now printed, the
@@ -254,10 +258,26 @@ def _finish_elearning(enrolment, ctx):
 
 
 def _attendance_recorded(enrolment, ctx):
+    from ..models import Attendance
     from ..services.attendance import attendance_of_enrolment
     present, total, percent = attendance_of_enrolment(enrolment)
     enrolment.completed_at = ctx.now
     ctx.change("attendance", None, f"{present}/{total} ({percent}%)")
+    # who attested it: the closer, then each who recorded a day (sign_certificate keeps them all out)
+    recorders = db.session.scalars(select(Attendance.recorded_by_id).where(Attendance.enrolment_id == enrolment.id)
+                                   .order_by(Attendance.id))
+    enrolment.attester_ids = attester_text([ctx.actor.id, *recorders])
+
+
+def attester_text(ids) -> str:
+    """The ids as the column keeps them, each once and whole, the first ones while they fit."""
+    kept = list(dict.fromkeys(str(i) for i in ids if i is not None))
+    while len(",".join(kept)) > ATTESTERS_LENGTH:
+        kept.pop()
+    return ",".join(kept)
+
+
+ATTESTERS_LENGTH = 200  # Enrolment.attester_ids
 
 
 def _issue_certificate(enrolment, ctx):
@@ -333,6 +353,18 @@ _NOT_THE_APPROVER = dict(
     not_by_reason=_l("You approved this enrolment as direct supervisor: as a stand-in you cannot also sign it "
                      "off (four-eyes rule)."))
 
+
+def _attesters_and_standing_in_approver(enrolment) -> list:
+    """Who may not sign the office's certificate: everyone who attested the attendance it rests on, under any
+    authority (the first is kept out of the lists); and the approver when only standing in for the signer,
+    as for the sign-off (one who signs in their own right, the Camat, signs what he approved)."""
+    kept = [int(i) for i in enrolment.attester_ids.split(",") if i]
+    approver = db.session.get(User, enrolment.approved_by_id) if enrolment.approved_by_id else None
+    if approver is not None and not CERTIFICATE_SIGNER(approver, enrolment):
+        kept.append(approver.id)
+    return kept
+
+
 ENROLMENT_FLOW = register(Spec(
     name="enrolment", model=Enrolment, initial="requested", states=ENROLMENT_STATES,
     steps=[
@@ -369,12 +401,14 @@ ENROLMENT_FLOW = register(Spec(
         Step("attendance_met", "in_progress", "awaiting_certificate", _l("Attendance met: issue the certificate"),
              who=ORGANISER, four_eyes=True, guards=(_internal_classroom, _course_over, _attendance_enough),
              effect=_attendance_recorded, style="success", notify=False),
-        # the certificate credits the JP: a stand-in who approved the enrolment does not sign it either
+        # the certificate credits the JP: whoever attested the attendance does not sign it, under any
+        # authority, nor does a stand-in who approved the enrolment
         Step("sign_certificate", "awaiting_certificate", "verified", _l("Sign the certificate"),
              who=CERTIFICATE_SIGNER, reauth=True, four_eyes=True, delegable=True, effect=_issue_certificate,
-             style="success", bulk=True, not_by=_NOT_THE_APPROVER["not_by"], not_by_stand_in_only=True,
-             not_by_reason=_l("You approved this enrolment as direct supervisor: as a stand-in you cannot also "
-                              "sign its certificate, which credits the JP (four-eyes rule).")),
+             style="success", bulk=True, not_by=_attesters_and_standing_in_approver,
+             not_by_reason=_l("You attested this participant's attendance, or approved the enrolment and now "
+                              "stand in for the signer: another official signs the certificate, which credits "
+                              "the JP (four-eyes rule).")),
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=HR, four_eyes=True,
              effect=_credit_jp, style="success"),
         # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
