@@ -31,11 +31,16 @@ def share(part: int, whole: int) -> float | None:
     return None if not whole else round(100 * part / whole, 1)
 
 
+# a unit of fewer people shows its figures only to whoever may see its people's training one by one
+SMALL_UNIT = 3
+
+
 @dataclass
 class UnitRow:
     unit_id: int | None
     name: str
     people: int = 0
+    hidden: bool = False  # too few people: its figures would tell one person's training (SMALL_UNIT)
     reached: int = 0
     jp: int = 0
     planned: int = 0
@@ -156,6 +161,11 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         row.planned += int(total)
         office.planned += int(total)
     office.jp_of_planned = sum(row.jp for row in rows.values() if row.planned)
+    if not sees_everyone:  # (the monthly report, made for no one viewer, hides them too)
+        from ..training.services.history import may_export  # the rule of who sees a unit's records one by one
+        for row in rows.values():
+            row.hidden = row.people < SMALL_UNIT and not (viewer is not None
+                                                          and may_export(viewer, unit_id=row.unit_id))
 
     # one pass per person with credits: running JP month by month (people without credits never reach);
     # someone who left counts, in the headcount as in those who reached, in the months before they left

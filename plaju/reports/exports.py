@@ -106,13 +106,20 @@ def monthly_tables(report: dict) -> list[tuple[str, list, list]]:
     kel_rows = kelurahan_rows(service)
     backlog_rows = [[names.get(type_id, "?"), cell["open"], cell["overdue"]]
                     for type_id, cell in sorted(service.backlog["by_type"].items())]
-    unit_rows = [[row.name, row.people, row.reached, percent_text(row.reached_percent), row.jp, row.planned,
-                  percent_text(row.realised_percent)] for row in competence["units"]]
+    unit_rows = [unit_cells(row) for row in competence["units"]]
     office = competence["office"]
     unit_rows.append([_("Whole office"), office.people, office.reached, percent_text(office.reached_percent),
                       office.jp, office.planned, percent_text(office.realised_percent)])
     return [*_core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, report["title"]),
             *report["extra_tables"]]
+
+
+def unit_cells(row) -> list:
+    """A unit's row of the competence tables; a unit too small to show reads so, without its figures."""
+    if row.hidden:
+        return [row.name, _("too few to show"), "", "", "", "", ""]
+    return [row.name, row.people, row.reached, percent_text(row.reached_percent), row.jp, row.planned,
+            percent_text(row.realised_percent)]
 
 
 def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, title) -> list:

@@ -244,8 +244,7 @@ def _competence():
 def _competence_tables(data) -> dict:
     units = ([_("Unit"), _("ASN"), _("At least %(n)s JP", n=data["target"]), _("Share"), _("JP realised"),
               _("JP planned"), _("Realisation")],
-             [[r.name, r.people, r.reached, exports.percent_text(r.reached_percent), r.jp, r.planned,
-               exports.percent_text(r.realised_percent)] for r in [*data["units"], data["office"]]])
+             [exports.unit_cells(r) for r in [*data["units"], data["office"]]])
     units[1][-1][0] = _("Whole office")
     trend = ([_("Month"), _("ASN at least %(n)s JP", n=data["target"]), _("Share")],
              [[charts.month_label(f"{data['year']}-{t['month']:02d}"), t["reached"], exports.percent_text(t["percent"])]
@@ -262,7 +261,7 @@ def _competence_tables(data) -> dict:
 def _competence_charts(data) -> dict:
     rows = data["units"]
     return {
-        "units": charts.hbar_chart([r.name for r in rows], [r.reached_percent for r in rows]),
+        "units": charts.hbar_chart([r.name for r in rows], [None if r.hidden else r.reached_percent for r in rows]),
         "trend": charts.bar_chart(charts.axis_labels([f"{data['year']}-{t['month']:02d}" for t in data["trend"]]),
                                   [t["percent"] for t in data["trend"]], top=100),
         "kinds": charts.bar_chart([label for _c, label, _jp in data["by_kind"]], [jp for *_x, jp in data["by_kind"]]),

@@ -302,3 +302,35 @@ def test_every_copy_of_the_monthly_report_says_when_it_was_made_and_a_running_mo
     pdf = client.get("/reports/bulanan.pdf", query_string={"bulan": last_complete_month()}).data
     text = "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(pdf))
     assert "Dibuat pada" in text
+
+
+def test_a_unit_too_small_shows_no_figures_to_who_may_not_see_its_people(client, login_as, db, users):
+    """Any Kasi read "Pimpinan Kecamatan 1 ASN, 0 JP": the Camat's own training. A unit of fewer than three
+    shows its figures to HR and to its own supervisor only, in the page, its chart and its CSV."""
+    from plaju.accounts.models import Unit
+    from plaju.database import utcnow
+    from plaju.timeutil import today_wib
+    from plaju.training.models import Course, Enrolment
+    top = Unit(code="pimpinan", name="Pimpinan Kecamatan", kind="pimpinan")
+    db.session.add(top)
+    db.session.flush()
+    users["camat"].unit_id = top.id
+    course = Course(title="Diklat Pimpinan", kind="manajerial", method="kursus", jp=7)
+    db.session.add(course)
+    db.session.flush()
+    db.session.add(Enrolment(course_id=course.id, user_id=users["camat"].id, state="verified", jp_credited=7,
+                             credited_year=today_wib().year, verified_at=utcnow()))
+    db.session.commit()
+
+    def row(url="/reports/kompetensi.csv?tabel=unit"):
+        text = client.get(url).get_data(as_text=True)
+        return next(line for line in text.splitlines() if line.startswith("Pimpinan Kecamatan"))
+    login_as("kasi")
+    assert "terlalu sedikit untuk ditampilkan" in row() and "7" not in row()
+    page = client.get("/reports/kompetensi").get_data(as_text=True)
+    assert "terlalu sedikit untuk ditampilkan" in page
+    assert "Unit Uji;" in client.get("/reports/kompetensi.csv?tabel=unit").get_data(as_text=True)  # big enough
+    login_as("hr")
+    assert row().split(";")[1:3] == ["1", "0"] and "7" in row()
+    login_as("camat")  # supervises people of his own unit (the Kasi report to him)
+    assert "7" in row()
