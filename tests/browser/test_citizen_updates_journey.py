@@ -62,7 +62,7 @@ def _state(page, state):
 
 
 def _click(page, trigger, state):
-    page.get_by_test_id(f"action-{trigger}").click()
+    page.get_by_test_id(f"action-{trigger}").locator("button[type=submit]").click()  # (a caution may sit below)
     _state(page, state)
 
 

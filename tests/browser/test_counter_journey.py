@@ -66,6 +66,8 @@ def test_ahli_waris_heirs_at_intake_and_the_returned_file_slip(page, phone_page)
     phone_page.goto(f"/track/{code}")
     expect(phone_page.get_by_test_id("track-missing")).to_contain_text("Surat pernyataan ahli waris bermeterai")
     html = phone_page.content()
-    assert "Pemohon Waris" not in html and "Almarhum Uji" not in html and "Meterai belum" not in html
+    assert "Pemohon Waris" not in html and "Almarhum Uji" not in html
+    # why, as the clerk typed it for the applicant (the form said the applicant reads it)
+    expect(phone_page.get_by_test_id("track-reason")).to_contain_text("Meterai belum ditempel")
     assert_fits_phone(phone_page)
     assert_accessible(phone_page)
