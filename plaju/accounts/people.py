@@ -330,9 +330,41 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
                  "administrator.", actor=actor.full_name), url="/account/password")
     if not creating and (old_roles & rules.DELEGATE_ROLES) and not (active and roles & rules.DELEGATE_ROLES):
         _end_delegations_of(actor, user)
+    if was_active and not active:
+        _end_plh_for(actor, user)
+    for role in rules.SINGLE_HOLDER:
+        if active and role in roles and not (was_active and role in old_roles):
+            _end_stand_ins_for_predecessors(actor, user, role)
     refresh_assignments_for_user(user.id)  # open items follow a new unit, supervisor or departure
     db.session.commit()
     return user
+
+
+def _end_plh_for(actor: User, principal: User) -> None:
+    """An official who leaves is no longer away for a while: his Plh ends (a Plt, for the vacant office,
+    goes on). A Plh went on signing as "Plh. Camat" after the Camat had left, and blocked the Plt."""
+    _end(actor, select(Delegation).where(Delegation.principal_id == principal.id, Delegation.kind == "plh"),
+         _("The official left the office: a Plh stands in only for an absence."))
+
+
+def _end_stand_ins_for_predecessors(actor: User, holder: User, role: str) -> None:
+    """The office has its holder again: whoever stood in for a predecessor who left (a Plt for the vacant
+    post) stops, or two would sign as the Camat."""
+    left = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == role, User.active.is_(False), User.id != holder.id)
+    _end(actor, select(Delegation).where(Delegation.principal_id.in_(left)),
+         _("%(person)s now holds the office: the stand-in for the predecessor ends.", person=holder.full_name))
+
+
+def _end(actor: User, delegations, reason: str) -> None:
+    """End the delegations in force or still to come, each audited, the stand-in told."""
+    for delegation in db.session.scalars(delegations.where(Delegation.revoked.is_(False),
+                                                           Delegation.ends_on >= today_wib())):
+        delegation.revoked = True
+        audit.record("delegation.revoke", actor=actor, subject=delegation, changes={"revoked": [False, True]},
+                     comment=reason)
+        notify(delegation.delegate, _("You no longer stand in for %(person)s", person=delegation.principal.full_name),
+               reason, url="/people/delegations")
 
 
 def _end_delegations_of(actor: User, delegate: User) -> None:

@@ -3,9 +3,11 @@ roles, deactivate, and record Plh/Plt delegations. Services enforce them (`check
 views and templates ask the same functions (`may_*`) to decide what to offer. docs/operations.md
 ("Administration rules") says the same in words; change both together.
 """
-from sqlalchemy import func, select
+import zlib
 
-from ..database import for_update
+from sqlalchemy import func, select, text
+
+from ..database import for_update, is_postgres
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -178,7 +180,12 @@ def check_single_holder(user: User | None, roles: set, active: bool) -> None:
     for role, office in SINGLE_HOLDER.items():
         if role not in roles or (user is not None and user.active and user.has_role(role)):
             continue
-        # two grants at once: both lock the holders in the same order, the second then sees the first
+        # two grants at once: the second waits for the first, then sees its holder. The holders' rows are
+        # locked, and on PostgreSQL the office itself (a vacant office has no row to lock: two admins each
+        # made a Camat at the same moment)
+        if is_postgres():
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": zlib.crc32(f"plaju-office:{role}".encode())})
         stmt = for_update(select(User).join(UserRole, UserRole.user_id == User.id)
                           .where(UserRole.role == role, User.active.is_(True)).order_by(User.id), of=User)
         holder = next((u for u in db.session.scalars(stmt) if user is None or u.id != user.id), None)

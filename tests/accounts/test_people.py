@@ -929,3 +929,58 @@ def test_an_office_one_person_holds_is_not_given_to_a_second_account(client, log
     successor = db.session.scalar(select(User).where(User.username == "kedua"))
     assert client.post(f"/people/{successor.id}/edit",
                        data=_edit_form(successor, position="Jabatan Baru")).status_code == 302
+
+
+def test_a_departure_ends_the_official_s_plh_and_a_new_holder_ends_the_plt(client, login_as, users, db):
+    """The Camat's Plh went on signing as "Plh. Camat" after the Camat had left (and blocked the Plt); the
+    Plt went on beside the new Camat. A departure ends the Plh, the successor ends the Plt, each audited."""
+    login_as("camat")
+    assert client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"])).status_code == 302
+    login_as("admin")
+    page = client.post(f"/people/{users['camat'].id}/edit", data=_edit_form(users["camat"], active="0"),
+                       follow_redirects=True).text
+    assert "Kini tidak ada yang menandatangani sebagai Camat" in page
+    assert db.session.scalar(select(Delegation).where(Delegation.kind == "plh")).revoked
+    assert client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"], "plt")).status_code \
+        == 302
+    assert client.post("/people/new", data=_form(username="penerus", full_name="Camat Penerus",
+                                                 roles=["camat"])).status_code == 302
+    db.session.expire_all()
+    assert all(d.revoked for d in db.session.scalars(select(Delegation)))
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delegation.revoke",
+                                                           AuditEvent.outcome == "ok")).all()) == 2
+    assert rules.camat_in_office()
+
+
+@pytest.mark.postgres
+def test_two_admins_giving_a_vacant_office_at_once_make_one_holder(app, users, db):
+    """With the Camat's office vacant there was no row to lock: two administrators each made a Camat at the
+    same moment on PostgreSQL. The office itself is locked now: one grant wins, the other is refused."""
+    import threading
+
+    from plaju.database import is_postgres
+    if not is_postgres():
+        pytest.skip("SQLite serialises every writer")
+    make_user("admin2", "admin")
+    users["camat"].active = False
+    db.session.commit()
+    barrier, answers = threading.Barrier(2), {}
+    forms = {user.id: _edit_form(user, roles=["camat"]) for user in (users["asn"], users["clerk"])}
+    db.session.commit()  # the test's own read ends before the two saves
+
+    def grant(admin, person_id):
+        client = app.test_client()
+        client.post("/login", data={"username": admin, "password": PASSWORD})
+        barrier.wait(timeout=10)
+        answers[admin] = client.post(f"/people/{person_id}/edit", data=forms[person_id]).status_code
+
+    threads = [threading.Thread(target=grant, args=args) for args in (("admin", users["asn"].id),
+                                                                       ("admin2", users["clerk"].id))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(answers.values()) == [302, 422], answers
+    db.session.expire_all()
+    holders = db.session.scalars(select(User).where(User.active.is_(True))).all()
+    assert sum("camat" in u.roles for u in holders) == 1
