@@ -1,9 +1,10 @@
 """The outgoing-letter register: one counter row per year and one row per letter issued."""
+import re
 import unicodedata
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..accounts.models import User
 from ..database import utcnow
@@ -11,14 +12,10 @@ from ..extensions import db
 
 
 def number_key(number: str) -> str:
-    """One spelling of a letter number, to compare: upper case, no spaces, and each all-digit part without
-    leading zeros ("400.12/11/plj/2026" is "400.12/0011/PLJ/2026")."""
-    parts = "".join(unicodedata.normalize("NFKC", number or "").split()).upper().split("/")
-    return "/".join(part.lstrip("0") or "0" if part.isdigit() else part for part in parts)
-
-
-def _key_of_number(context) -> str:
-    return number_key(context.get_current_parameters()["number"])
+    """One spelling of a letter number, to compare: upper case, no spaces, "/" and "-" alike, no empty part,
+    and each all-digit part without leading zeros ("400.12/11/plj-2026/" is "400.12/0011/PLJ/2026")."""
+    parts = re.split(r"[/-]", "".join(unicodedata.normalize("NFKC", number or "").split()).upper())
+    return "/".join(part.lstrip("0") or "0" if part.isdigit() else part for part in parts if part)
 
 
 class LetterCounter(db.Model):
@@ -42,7 +39,7 @@ class Letter(db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(80))
-    number_key: Mapped[str] = mapped_column(String(80), default=_key_of_number, index=True)
+    number_key: Mapped[str] = mapped_column(String(80), default="", index=True)  # kept by _keyed
     year: Mapped[int]
     serial: Mapped[int | None]  # None when the number comes from an outside register
     external: Mapped[bool] = mapped_column(default=False)
@@ -76,6 +73,11 @@ class Letter(db.Model):
     def valid(self) -> bool:
         return self.status == "valid"
 
+    @validates("number")
+    def _keyed(self, _name, number):
+        self.number_key = number_key(number)  # set or changed, the key follows
+        return number
+
 
 class LetterExternalNumber(db.Model):
     """A number taken from an outside register, recorded before signing; the letter uses it instead."""
@@ -85,6 +87,11 @@ class LetterExternalNumber(db.Model):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
     number: Mapped[str] = mapped_column(String(80))
-    number_key: Mapped[str] = mapped_column(String(80), default=_key_of_number, index=True)
+    number_key: Mapped[str] = mapped_column(String(80), default="", index=True)  # kept by _keyed
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("number")
+    def _keyed(self, _name, number):
+        self.number_key = number_key(number)  # a corrected number takes its key along
+        return number

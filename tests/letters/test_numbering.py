@@ -134,6 +134,20 @@ def test_an_outside_number_without_leading_zeros_is_the_register_s_own_number(
     _req, letter = sign("domisili")
     assert letter.number == f"400.12/0004/PLJ/{year}"
     assert register.number_key(" 400.12/0011/plj/2026") == register.number_key("400.12/11/PLJ/2026")
+    # the same number with a slash after it, or a dash for a slash
+    for spelling in (f"400.12/0001/PLJ/{year}/", f"400.12/0001/PLJ-{year}"):
+        page = client.post(f"/letters/external-number/document/{other.id}", data={"number": spelling},
+                           follow_redirects=True).get_data(as_text=True)
+        assert "sudah tercatat dalam buku agenda" in page, spelling
+    # a recorded number corrected: the new one is taken, the old one free again
+    client.post(f"/letters/external-number/document/{other.id}", data={"number": f"400.12/0010/PLJ/{year}"})
+    third = make_request("awaiting_signature", "sktm")
+    taken = client.post(f"/letters/external-number/document/{third.id}", data={"number": f"400.12/10/PLJ/{year}"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "sudah tercatat dalam buku agenda" in taken
+    free = client.post(f"/letters/external-number/document/{third.id}", data={"number": f"400.12/3/PLJ/{year}"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Surat akan memakai nomor 400.12/3/PLJ/{year}" in free
 
 
 def test_a_number_from_an_outside_register_reads_in_words_and_hr_finds_it_signed_or_not(
