@@ -24,8 +24,9 @@ def _answered(complaint, ctx):
 
 
 def _handled_the_request(complaint) -> list[int]:
-    """Who took a step on the request complained about: a complaint that the Kasi who processed it asked for
-    money was closed by that Kasi. The section heads among them first (the lists keep the first out)."""
+    """Who took a step on the request complained about (a move of its state, not a look at its NIK or a
+    printed receipt): a complaint that the Kasi who processed it asked for money was closed by that Kasi.
+    The section heads among them first (the lists keep the first out)."""
     from sqlalchemy import select
 
     from ..accounts.models import UserRole
@@ -35,7 +36,7 @@ def _handled_the_request(complaint) -> list[int]:
         select(AuditEvent.actor_id, UserRole.role).outerjoin(
             UserRole, (UserRole.user_id == AuditEvent.actor_id) & (UserRole.role == SECTION_HEAD))
         .where(AuditEvent.subject_type == "document", AuditEvent.subject_id == str(complaint.request_id),
-               AuditEvent.outcome == "ok", AuditEvent.actor_id.is_not(None))
+               AuditEvent.outcome == "ok", AuditEvent.actor_id.is_not(None), AuditEvent.to_state.is_not(None))
         .order_by(AuditEvent.seq)).all()
     ids = list(dict.fromkeys(actor for actor, _role in acted))
     heads = {actor for actor, role in acted if role}

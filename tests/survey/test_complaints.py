@@ -231,6 +231,8 @@ def test_the_kasi_who_handled_a_request_neither_answers_nor_closes_a_complaint_a
     complaint = db.session.scalars(select(Complaint)).one()
     login_as("kasi")
     assert 'data-kind="complaint"' not in client.get("/inbox/").text
+    page = client.get(f"/complaints/{complaint.id}").text  # says why, not only "waiting for a Kasi"
+    assert 'data-testid="no-actions"' in page and "Kasi lain" in page
     for step in ("close", "answer"):
         refused = client.post(f"/complaints/{complaint.id}/actions/{step}",
                               data={"version": "0", "comment": "Aduan tidak berdasar."})
@@ -239,6 +241,8 @@ def test_the_kasi_who_handled_a_request_neither_answers_nor_closes_a_complaint_a
     assert _count(db, AuditEvent, AuditEvent.action.in_(("complaint.close", "complaint.answer")),
                   AuditEvent.outcome == "refused") == 2
     login_as("kasi2")
+    assert client.post(f"/documents/{req.id}/nik").status_code == 200  # a look at the NIK is no step taken
+    assert _count(db, AuditEvent, AuditEvent.action == "document.view_nik") == 1
     assert 'data-kind="complaint"' in client.get("/inbox/").text
     done = client.post(f"/complaints/{complaint.id}/actions/answer",
                        data={"version": "0", "comment": "Kami periksa dan menindaklanjuti aduan Anda."})
