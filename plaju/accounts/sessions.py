@@ -42,6 +42,10 @@ PASSIVE_ENDPOINTS = frozenset({"inbox.count", "notify.count", "training.seats"})
 POLLED_PAGES = frozenset({"audit.export_job"})
 
 
+def passive_request() -> bool:
+    return _passive(request.endpoint or "")
+
+
 def _passive(endpoint: str) -> bool:
     return endpoint in PASSIVE_ENDPOINTS or (endpoint in POLLED_PAGES and request.headers.get("HX-Request") == "true")
 
@@ -87,6 +91,8 @@ def enforce():
     if _expired(active=not _passive(endpoint)):
         logout_user()
         session.clear()
+        if _passive(endpoint):  # a counter's poll does not take the page away from a half-typed form
+            return "", 204
         flash(_("Your session has ended. Please sign in again."), "info")
         return _to("accounts.login", next=back_after_sign_in())
     if current_user.must_change_password and endpoint not in _OPEN_ENDPOINTS:

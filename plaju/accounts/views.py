@@ -18,6 +18,8 @@ login_manager.session_protection = "strong"
 
 @login_manager.unauthorized_handler
 def _unauthorized():
+    if sessions.passive_request():  # a counter's poll: its page stays (a form on it is not lost); the next
+        return "", 204                # step the person takes leads to the sign-in, and back
     flash(_("Please sign in first."), "info")
     target = url_for("accounts.login", next=sessions.back_after_sign_in())
     if request.headers.get("HX-Request"):

@@ -137,3 +137,16 @@ def test_a_form_sent_after_signing_out_elsewhere_leads_back_to_its_page(app, cli
     client.post("/logout")
     foreign = client.post("/notifications/read-all", headers={"Referer": "https://example.org/x"})
     assert "next=" not in foreign.headers["Location"]
+
+
+def test_a_counter_polled_after_the_session_ended_leaves_its_page_alone(app, client, users, clock):
+    """The menu's counter, refreshed every minute, took a half-typed intake form to the sign-in page once the
+    session had timed out (and then to a bare page showing "12"). A counter's poll answers nothing then; the
+    next step the person takes leads to the sign-in and back."""
+    client.post("/login", data={"username": "asn", "password": PASSWORD})
+    clock.now += app.config["SESSION_IDLE_MINUTES"] * 60 + 1
+    for _round in range(2):  # the poll that finds it expired, and the next one, signed out
+        response = client.get("/inbox/count", headers={"HX-Request": "true"})
+        assert response.status_code == 204 and "HX-Redirect" not in response.headers
+    page = client.get("/", headers={"HX-Request": "true"})
+    assert page.status_code == 401 and page.headers["HX-Redirect"].startswith("/login")
