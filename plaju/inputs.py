@@ -239,3 +239,14 @@ _ID_NUMBER = re.compile(rf"\+?\d(?:(?:[^\w]|_){{0,6}}{_ID_DIGIT}){{9,}}")  # "+6
 
 def hide_id_numbers(text: str) -> str:
     return _ID_NUMBER.sub(lambda _m: _("[number hidden]"), text or "")
+
+
+# what a page open to anyone with a tracking code hides beyond ID numbers: e-mail addresses and any number of
+# five digits or more however grouped (a local phone "512 3456"); a date ("12-11-2026") and a house number stay
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_SHORT_NUMBER = re.compile(r"(\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b)|\+?\d(?:[ ./-]{0,2}\d){4,}")
+
+
+def hide_contact_details(text: str) -> str:
+    text = _EMAIL.sub(lambda _m: _("[address hidden]"), hide_id_numbers(text))
+    return _SHORT_NUMBER.sub(lambda m: m.group(1) or _("[number hidden]"), text)

@@ -31,7 +31,7 @@ def _id_number(kind: str, raw) -> str:
             return validate_nik(number, local=False).value
         except InvalidNIK as fault:
             raise Invalid(_l("The KTP-el shown: %(fault)s", fault=str(fault)), code="handover") from None
-    if not _ID_PATTERN.match(number) or not number.isascii():
+    if not _ID_PATTERN.match(number) or not number.isascii() or len(set(number)) == 1:
         raise Invalid(_l("The ID number may have 4 to 30 letters and digits only."), code="handover")
     return number
 
@@ -50,6 +50,12 @@ def record(request, ctx) -> DocumentHandover:
         if id_kind == "ktp" and not _clean(typed) and not fields.get("id_checked"):
             # the record says which KTP-el was shown: it may say so only when someone looked at it
             message = _l("Type the NIK of the KTP-el shown, or tick that you checked it against the request.")
+            raise Invalid(f"{message} {_l('The document was not handed over.')}", code="handover",
+                          faults={"f_id_number": str(message)})
+        if id_kind != "ktp" and not fields.get("id_checked"):
+            # another ID carries no NIK to compare: "0000" as "other ID" handed a document over unchecked
+            message = _l("Tick that you checked the ID shown is the applicant's: its number cannot be compared "
+                         "with the request.")
             raise Invalid(f"{message} {_l('The document was not handed over.')}", code="handover",
                           faults={"f_id_number": str(message)})
         number = _id_number(id_kind, typed or (request.nik if id_kind == "ktp" else ""))

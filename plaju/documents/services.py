@@ -98,7 +98,7 @@ def public_reason(req: DocumentRequest) -> str:
     """Why a request was returned or rejected, as its applicant may read it on the tracking page: the reason
     the staff typed (its form says the applicant reads it), ID and phone numbers hidden; '' otherwise."""
     from ..audit.models import AuditEvent
-    from ..inputs import hide_id_numbers
+    from ..inputs import hide_contact_details
     if req.state == "returned":
         reason = req.return_reason
     elif req.state == "rejected":
@@ -108,7 +108,7 @@ def public_reason(req: DocumentRequest) -> str:
             .order_by(AuditEvent.seq.desc()).limit(1))
     else:
         return ""
-    return hide_id_numbers(reason or "").strip()
+    return hide_contact_details(reason or "").strip()
 
 
 def issuer(doc_type: DocumentType) -> str:

@@ -389,6 +389,12 @@ def test_the_applicant_collects_with_his_own_ktp(client, login_as, make_request,
     bare = _hand_over(client, req, who="pemohon", id_kind="ktp", id_number="")
     assert bare.status_code == 422 and "centang bahwa Anda sudah mencocokkannya" in bare.text
     assert 'data-testid="f_id_number-error"' in bare.text and fresh(db, req).state == "ready"
+    # another ID has no NIK to compare: "0000" as "other ID" went through unchecked
+    for kind, number in (("lainnya", "0000"), ("sim", "ABCD1234")):
+        other_id = _hand_over(client, req, who="pemohon", id_kind=kind, id_number=number)
+        assert other_id.status_code == 422 and fresh(db, req).state == "ready", kind
+    zeros = _hand_over(client, req, who="pemohon", id_kind="lainnya", id_number="0000", id_checked="1")
+    assert zeros.status_code == 422 and fresh(db, req).state == "ready"  # one digit repeated is no number
     response = _hand_over(client, req, who="pemohon", id_kind="ktp", id_number="", id_checked="1")
     assert response.status_code == 200
     row = db.session.scalars(select(DocumentHandover)).one()
@@ -534,6 +540,20 @@ def test_a_rejected_request_tells_its_applicant_why_with_numbers_hidden(client, 
     html = client.get(f"/track/{req.tracking_code}").text
     reason = re.search(r'data-testid="track-reason">(.*?)</p>', html, re.S).group(1)
     assert "ajukan di kecamatan domisili" in reason and nik not in html and "disamarkan" in reason
+
+
+def test_a_returned_file_s_public_reason_hides_e_mail_addresses_and_short_phone_numbers(client, login_as,
+                                                                                          make_request, db):
+    req = make_request("verifying", "akta-lahir")
+    login_as("clerk")
+    missing = next(item for item in req.checklist_items if item["required"])
+    client.post(f"/documents/{req.id}/actions/return_to_citizen", data={
+        "version": str(req.version), "missing": str(missing["id"]),
+        "comment": "Hubungi siti.aminah@gmail.com atau telp rumah 512 3456; datang lagi 12-11-2026."})
+    client.post("/logout")
+    html = client.get(f"/track/{req.tracking_code}").text
+    reason = re.search(r'data-testid="track-reason">(.*?)</p>', html, re.S).group(1)
+    assert "gmail" not in html and "512 3456" not in html and "12-11-2026" in reason
 
 
 def test_an_overdue_request_gets_an_apology_and_a_revised_date(client, make_request, db):
