@@ -171,7 +171,7 @@ def holidays():
     rows = list(db.session.scalars(select(Holiday).where(Holiday.day >= since).order_by(Holiday.day)))
     status = 422 if request.method == "POST" else 200
     return render_page_or_block("documents/admin.html", "holidays", form=form, rows=rows, error=error,
-                                page="holidays"), status
+                                page="holidays", today=today_wib()), status
 
 
 @bp.post("/admin/holidays/<int:holiday_id>/delete")

@@ -487,6 +487,8 @@ def test_a_holiday_moves_the_due_time_of_open_requests_and_a_past_one_stays(clie
     db.session.commit()
     refused = client.post(f"/documents/admin/holidays/{past.id}/delete", follow_redirects=True)
     assert "sudah lewat" in refused.text and db.session.get(Holiday, past.id) is not None
+    row = refused.text.split("Libur Lalu")[1].split("</li>")[0]
+    assert 'data-testid="remove-holiday"' not in row  # a past one offers no button either
 
 
 def test_a_holiday_for_today_is_neither_added_nor_removed(client, login_as, db, monkeypatch):
