@@ -55,7 +55,8 @@ def _requirements_complete(request, _actor):
 
 def _no_scans(request):
     """Said beside "requirements complete": the letter the Camat signs rests on papers nobody kept a scan of."""
-    if not request.attachments:
+    hinted = getattr(request, "_inbox_hints", {}).get("scans")  # a list page read its rows' at once
+    if not (request.attachments if hinted is None else hinted):
         return _l("No scan of the documents is on file: check the papers themselves, and add their scans (Add "
                   "scans) so they are kept with the request.")
     return None
@@ -323,8 +324,24 @@ DOCUMENT_FLOW = register(Spec(
     due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
     summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r),
                        "note": signer_note(r), "about": _gist(r)},
-    url=lambda r: request_path(r.id),
+    url=lambda r: request_path(r.id), prefetch=lambda rows: _prefetch_scans(rows),
 ))
+
+
+def _prefetch_scans(requests) -> None:
+    """A list page's rows waiting for "requirements complete": which have a scan on file, in one statement
+    (the caution beside the button reads it; a row alone reads its own)."""
+    waiting = [r for r in requests if r.state == "verifying"]
+    if not waiting:
+        return
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import DocumentAttachment
+    scanned = set(db.session.scalars(select(DocumentAttachment.request_id).where(
+        DocumentAttachment.request_id.in_([r.id for r in waiting])).distinct()))
+    for r in waiting:
+        r._inbox_hints = {"scans": r.id in scanned}
 
 
 def _intake_clerk(request):

@@ -42,6 +42,7 @@ class RowAction:
     delegation: object = None  # set when taken as Plh/Plt for the delegation's principal
     blocked: str | None = None
     label: str = ""  # the step's label, translated once per page rather than once per row
+    caution: str | None = None  # what to look at before taking it (Step.cautions), said beside it
     value: str = ""  # what a form posts for it: "spec:id:trigger:version" (item_value)
 
     @property
@@ -195,7 +196,8 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
                 else:
                     blocked = next((str(m) for m in (g(entity, user) for g in step.guards) if m), None)
                 label = labels.get(step.trigger) or labels.setdefault(step.trigger, str(step.label))
-                row.actions.append(RowAction(step, delegation, blocked, label))
+                caution = None if blocked else next((str(m) for m in (c(entity) for c in step.cautions) if m), None)
+                row.actions.append(RowAction(step, delegation, blocked, label, caution=caution))
             row.actions.sort(key=lambda a: order[a.trigger])
             rows.append(row.complete(now, wib))
         result[name] = rows

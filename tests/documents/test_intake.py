@@ -281,11 +281,14 @@ def test_a_request_taken_in_without_scans_says_so_at_the_counter_and_to_the_kasi
     page = client.get(f"/documents/{req.id}").text
     caution = re.search(r'data-testid="action-accept".*?data-testid="caution">([^<]+)<', page, re.S)
     assert caution and "Belum ada hasil pindai berkas persyaratan" in caution.group(1)
+    row = client.get("/inbox/").text.split(req.tracking_code)[1].split("</li>")[0]  # the inbox row says it too
+    assert 'data-testid="caution"' in row
     login_as("clerk")
     client.post(f"/documents/{req.id}/attachments", data={"attachments": [(io.BytesIO(PDF), "kk.pdf")]},
                 content_type="multipart/form-data")
     login_as("kasi")
     assert 'data-testid="caution"' not in client.get(f"/documents/{req.id}").text
+    assert 'data-testid="caution"' not in client.get("/inbox/").text.split(req.tracking_code)[1].split("</li>")[0]
 
 
 def test_the_intake_promises_no_message_the_office_cannot_send(app, client, login_as, smtp):
