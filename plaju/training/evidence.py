@@ -5,7 +5,8 @@ A blank or unreadable upload is refused: a page whose pixels are all one backgro
 certificate (the ~200-byte empty PDF of the first report), nor is a PDF that pdfium cannot open.
 """
 import io
-import string
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -173,19 +174,31 @@ def check_certificate(course, facts: dict, today: date, holder_id: int | None = 
 ENDED_WITHOUT_CREDIT = ("declined", "withdrawn", "not_completed")
 
 
+def _number_parts(number: str | None) -> list[str]:
+    parts = [p for p in re.split(r"[^0-9a-z]+", unicodedata.normalize("NFKC", str(number or "")).lower()) if p]
+    while parts and parts[0] in NUMBER_WORDS:  # "No. 800/..." is "800/..."
+        parts.pop(0)
+    return [p.lstrip("0") or "0" if p.isdigit() else p for p in parts]
+
+
+NUMBER_WORDS = {"no", "nomor", "nomer", "nr", "num"}
+
+
 def number_key(number: str | None) -> str:
-    """A certificate number as compared: letter case, spaces and trailing punctuation aside, so
-    "800/123/BPSDM/2026." is "800/123/bpsdm/2026" (both were credited)."""
-    return "".join(str(number or "").split()).lower().rstrip(string.punctuation)
+    """A certificate number as compared: its letters and digits in order, whatever separates them, with case,
+    a leading "No." and a serial's leading zeros aside: "No. 800-0123.BPSDM/2026." is "800/123/bpsdm/2026"
+    (each spelling was credited again)."""
+    return "/".join(_number_parts(number))
 
 
 def _same_number(number: str):
-    """The SQL condition narrowing enrolments to those whose number may have this key (checked after)."""
-    from sqlalchemy import func
+    """The SQL condition narrowing enrolments to those whose number may have this key (checked after): it
+    holds each of the key's parts, in any case."""
+    from sqlalchemy import and_, func
 
     from .models import Enrolment
-    squeezed = func.lower(func.replace(Enrolment.certificate_number, " ", ""))
-    return squeezed.startswith(number_key(number), autoescape=True)
+    lowered = func.lower(Enrolment.certificate_number)
+    return and_(*(lowered.contains(part, autoescape=True) for part in _number_parts(number)))
 
 
 def reported_before(holder_id: int, number: str, enrolment_id: int | None = None):

@@ -632,6 +632,23 @@ def test_certificate_numbers_compare_without_case_spaces_and_trailing_marks():
     from plaju.training.evidence import number_key
     assert number_key("800/123/BPSDM/2026.") == number_key(" 800/123/bpsdm / 2026 ") == "800/123/bpsdm/2026"
     assert number_key("800/123/BPSDM/2026") != number_key("800/123/BPSDM/2027")
+    # one certificate was reported five times more, each spelling credited: other separators, "No.", zeros
+    for spelling in ("800.123.BPSDM.2026", "800-123-BPSDM-2026", "No. 800/123/BPSDM/2026", ".800/123/BPSDM/2026",
+                     "800/0123/BPSDM/2026", "Nomor: 800 / 123 / BPSDM / 2026"):
+        assert number_key(spelling) == "800/123/bpsdm/2026", spelling
+    assert number_key("800/123/BPSDM/2026") != number_key("800/1230/BPSDM/2026")
+
+
+def test_a_spelling_of_a_reported_number_is_refused_for_the_same_person(client, login_as, db, users):
+    login_as("asn")
+    first = dict(_outside("Pelatihan Pelayanan Publik", "800/123/BPSDM/2026", "18"), form_token=new_token(),
+                 evidence=pdf_upload(data=tiny_pdf("STTPP asli")))
+    assert client.post("/training/external", data=first, content_type="multipart/form-data").status_code == 303
+    day = (TODAY - timedelta(days=59)).isoformat()
+    again = dict(first, certificate_number="No. 800-0123-BPSDM-2026", evidence=pdf_upload(data=tiny_pdf("salinan")),
+                 form_token=new_token(), starts_on=day, ends_on=day, certificate_date=day, certificate_jp="8")
+    refused = client.post("/training/external", data=again, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "sudah dilaporkan" in refused.text
 
 
 def test_an_outside_report_marks_every_fault_in_one_round_and_says_to_choose_the_file_again(client, login_as, db,
