@@ -158,7 +158,9 @@ def test_a_module_is_marked_done_only_a_plausible_time_after_it_was_opened(clien
     assert unopened.headers["Location"].endswith(f"/modules/{first.id}")
     page = client.get(f"/training/enrolments/{enrolment.id}/modules/{first.id}").text
     assert 'data-testid="module-ready-at"' in page and "Anda dapat menandai modul ini selesai mulai" in page
-    client.get(f"/training/enrolments/{enrolment.id}/modules/{second.id}")  # opened at once, in another tab
+    opened = client.get(f"/training/enrolments/{enrolment.id}/modules/{second.id}").text  # at once, another tab
+    # no time said for it yet: it starts once the first is done
+    assert 'data-testid="module-first"' in opened and 'data-testid="module-ready-at"' not in opened
     early = client.post(f"/training/enrolments/{enrolment.id}/modules/{first.id}/done", follow_redirects=True)
     assert "dapat ditandai selesai mulai" in early.text and "30 menit" in early.text
     assert elearning_service.done_module_ids(enrolment) == set()
@@ -179,3 +181,22 @@ def test_a_module_is_marked_done_only_a_plausible_time_after_it_was_opened(clien
     times = times.split("</div>")[0]
     assert "Waktu belajar" in times and "paling sedikit 30 menit" in times
     assert times.count("30 menit") >= 2 and 'class="text-danger"' not in times
+
+
+def test_the_signer_of_an_internal_e_learning_sees_the_time_taken_before_signing(client, login_as, db, users,
+                                                                                 make_elearning, enrol):
+    """The Camat's signature credits the JP of the office's own e-learning: HR saw the time taken only once it
+    was credited, the Camat never."""
+    from tests.training.conftest import time_passes
+    course = make_elearning(modules=1, quiz=False, internal=True)
+    [module] = course.modules
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    client.get(f"/training/enrolments/{enrolment.id}/modules/{module.id}")
+    time_passes(enrolment)
+    assert client.post(f"/training/enrolments/{enrolment.id}/modules/{module.id}/done").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "awaiting_certificate"
+    login_as("camat")
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert 'data-testid="learning-times"' in page and "Waktu belajar" in page

@@ -55,8 +55,11 @@ def module(enrolment_id: int, module_id: int):
     modules = enrolment.course.modules
     index = modules.index(module)
     ready = elearning_service.ready_at(enrolment, module)
+    learning = elearning_service.learning_status(enrolment)
+    # an earlier module still open: this one's time starts when that one is done (a time said now is untrue)
+    unfinished = next((m for m in modules[:index] if m.id not in learning["done_ids"]), None)
     return render_page_or_block("training/module.html", "training", enrolment=enrolment, module=module,
-                                learning=elearning_service.learning_status(enrolment),
+                                learning=learning, unfinished=unfinished,
                                 ready_at=ready if ready is not None and ready > utcnow() else None,
                                 previous=modules[index - 1] if index else None,
                                 following=modules[index + 1] if index + 1 < len(modules) else None)

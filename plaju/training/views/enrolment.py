@@ -35,8 +35,10 @@ def enrolment_or_404(enrolment_id: int) -> Enrolment:
 
 def _verification(enrolment) -> dict | None:
     """What HR weighs beside the evidence: the ASN's JP already credited in the certificate's year, anyone's
-    other enrolment with the same certificate file or number, and how long an e-learning took."""
-    if enrolment.state not in ("completed", "verified") or not actor().has_role(*enrolment_service.STAFF):
+    other enrolment with the same certificate file or number, and how long an e-learning took (the signer of
+    the office's own e-learning certificate sees it too, before he signs: his signature credits the JP)."""
+    if enrolment.state not in ("completed", "awaiting_certificate", "verified") \
+            or not actor().has_role(*enrolment_service.STAFF):
         return None
     year = enrolment.certificate_date.year if enrolment.certificate_date else today_wib().year
     earned = tally_service.jp_earned([enrolment.user_id], year)[enrolment.user_id]
