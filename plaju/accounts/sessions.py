@@ -76,6 +76,26 @@ def back_after_sign_in() -> str | None:
     return (page.path + (f"?{page.query}" if page.query else "")) or None
 
 
+# the forms a visitor who is not signed in may send (the public tracking page's, the letter check's, the
+# language switch); any other form refused by its CSRF check while nobody is signed in was sent after the
+# session ended (signed out in another tab): the sign-in and back to it, not an error page
+OPEN_FORMS = frozenset({"core.set_language", "letters.check", "survey.answer", "complaints.new"})
+
+
+def after_expired_form():
+    """The answer to a form refused by its CSRF check when its sender is no longer signed in, or None
+    where the error page is the answer (a signed-in sender, a public form)."""
+    if current_user.is_authenticated or request.endpoint in OPEN_FORMS:
+        return None
+    if request.endpoint == "accounts.login":  # the sign-in page stood open too long
+        flash(_("The sign-in form had expired. Sign in again."), "warning")
+        return _to("accounts.login", next=request.args.get("next") or None)
+    if request.endpoint == "accounts.logout":  # signed out already, in another tab
+        flash(_("You have signed out."), "success")
+        return _to("accounts.login")
+    return _to("accounts.login", next=back_after_sign_in())
+
+
 def _to(endpoint: str, **values):
     target = url_for(endpoint, **values)
     if request.headers.get("HX-Request"):

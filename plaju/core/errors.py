@@ -118,7 +118,8 @@ def register_error_handlers(app):
         except Exception:  # the error page must still answer (e.g. the database went away)
             log.exception("a refused form could not be recorded")
             _rollback()
-        return render_error(400, message)
+        from ..accounts.sessions import after_expired_form
+        return after_expired_form() or render_error(400, message)
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(e: RateLimitExceeded):
