@@ -1,10 +1,9 @@
-"""Managing people: accounts and roles and Plh/Plt delegations, under the rules of `rules.py`.
+"""Managing people: accounts and roles, under the rules of `rules.py` (Plh/Plt delegations: `delegations.py`).
 Every change is an audit event with the fields before and after; every refusal one with the rule."""
 import hashlib
 import json
 import re
 import unicodedata
-from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import func, select
@@ -15,15 +14,14 @@ from ..audit import vocabulary
 from ..audit.models import AuditEvent
 from ..database import lock_row, utcnow
 from ..extensions import db
-from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..i18n import wib_text
 from ..inputs import NAME_MARKS, edit_distance, name_skeleton, not_latin, person_name_fault
 from ..notify.service import notify
-from ..timeutil import today_wib
 from ..workflow.assignments import refresh_assignments_for_user
 from . import passwords, rules, staff
-from .models import ROLES, Delegation, User, UserRole
+from .models import ROLES, User, UserRole
 from .nip import InvalidNIP, validate_asn_number
 
 # what a sign-in name may be (no spaces: it is typed at every sign-in), and an address mail can reach
@@ -95,41 +93,8 @@ vocabulary.describe_values("roles", {**ROLES, "": _l("ASN")}, subject_type="user
 # the password is never logged: its change reads as what happened (older events hold these same words)
 vocabulary.describe_values("password", {"***": _l("(hidden)"), "(reset, one-time)": _l("reset, valid once")},
                            subject_type="user")
-vocabulary.describe_values("kind", {"plh": "Plh", "plt": "Plt"}, subject_type="delegation")
 # the account's position, told apart from the position training gives the same person (its own words there)
 vocabulary.describe_fields({"position": _l("Position (account)")}, subject_type="user")
-vocabulary.describe_fields({"order_number": _l("Surat perintah number"), "order_date": _l("Surat perintah date"),
-                            "order": _l("Surat perintah")}, subject_type="delegation")
-# an appointment reads as its form: who, for whom, which kind, the period, then its surat perintah
-vocabulary.describe_field_order("delegation", ("principal", "delegate", "kind", "starts_on", "ends_on",
-                                               "order_number", "order_date", "order", "revoked"))
-# SE Kepala BKN 1/SE/I/2021: a Plh or Plt serves at most three months, then may be extended (a new surat
-# perintah, recorded as a new appointment)
-MAX_DELEGATION_MONTHS = 3
-
-
-DELEGATION_AHEAD_DAYS = 366  # a surat perintah is signed for an absence known in advance, not years ahead
-
-
-def months_later(day: date, months: int) -> date:
-    """The same day `months` later, or that month's last day (31 Jan + 1 month: 28 or 29 Feb)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(day.day, last))
-
-
-def _delegation_names(ids) -> dict:
-    """"Plh. Camat Plaju: Nama Sekcam (1 Des 2026 – 3 Des 2026)", all ids in one statement."""
-    from sqlalchemy.orm import joinedload
-    numbers = [int(i) for i in ids if str(i).isascii() and str(i).isdigit()]
-    rows = db.session.scalars(select(Delegation).where(Delegation.id.in_(numbers)).options(
-        joinedload(Delegation.principal), joinedload(Delegation.delegate)))
-    return {str(d.id): f"{d.title}: {d.delegate.full_name} ({date_text(d.starts_on)} – {date_text(d.ends_on)})"
-            for d in rows}
-
-
-vocabulary.describe_subjects("delegation", _delegation_names, url_arg="delegation_id")
 
 
 def _snapshot(user: User) -> dict:
@@ -328,165 +293,14 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
                _("%(actor)s set a one-time password for your account. Your open sessions have ended; sign in "
                  "with the one-time password and choose your own. If you did not ask for this, tell the "
                  "administrator.", actor=actor.full_name), url="/account/password")
+    from . import delegations  # here, not at the top: delegations.py imports PeopleError and refuse from here
     if not creating and (old_roles & rules.DELEGATE_ROLES) and not (active and roles & rules.DELEGATE_ROLES):
-        _end_delegations_of(actor, user)
+        delegations.end_delegations_of(actor, user)
     if was_active and not active:
-        _end_plh_for(actor, user)
+        delegations.end_plh_for(actor, user)
     for role in rules.SINGLE_HOLDER:
         if active and role in roles and not (was_active and role in old_roles):
-            _end_stand_ins_for_predecessors(actor, user, role)
+            delegations.end_stand_ins_for_predecessors(actor, user, role)
     refresh_assignments_for_user(user.id)  # open items follow a new unit, supervisor or departure
     db.session.commit()
     return user
-
-
-def _end_plh_for(actor: User, principal: User) -> None:
-    """An official who leaves is no longer away for a while: his Plh ends (a Plt, for the vacant office,
-    goes on). A Plh went on signing as "Plh. Camat" after the Camat had left, and blocked the Plt."""
-    _end(actor, select(Delegation).where(Delegation.principal_id == principal.id, Delegation.kind == "plh"),
-         _("The official left the office: a Plh stands in only for an absence."))
-
-
-def _end_stand_ins_for_predecessors(actor: User, holder: User, role: str) -> None:
-    """The office has its holder again: whoever stood in for a predecessor who left (a Plt for the vacant
-    post) stops, or two would sign as the Camat."""
-    left = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == role, User.active.is_(False), User.id != holder.id)
-    _end(actor, select(Delegation).where(Delegation.principal_id.in_(left)),
-         _("%(person)s now holds the office: the stand-in for the predecessor ends.", person=holder.full_name))
-
-
-def _end(actor: User, delegations, reason: str) -> None:
-    """End the delegations in force or still to come, each audited, the stand-in told."""
-    for delegation in db.session.scalars(delegations.where(Delegation.revoked.is_(False),
-                                                           Delegation.ends_on >= today_wib())):
-        delegation.revoked = True
-        audit.record("delegation.revoke", actor=actor, subject=delegation, changes={"revoked": [False, True]},
-                     comment=reason)
-        notify(delegation.delegate, _("You no longer stand in for %(person)s", person=delegation.principal.full_name),
-               reason, url="/people/delegations")
-
-
-def _end_delegations_of(actor: User, delegate: User) -> None:
-    """A stand-in who no longer holds Sekcam or Kasi (or leaves) stops standing in: the rule that let the
-    delegation be recorded must hold for as long as it runs. Each ended delegation is audited."""
-    for delegation in db.session.scalars(select(Delegation).where(
-            Delegation.delegate_id == delegate.id, Delegation.revoked.is_(False),
-            Delegation.ends_on >= today_wib())):
-        delegation.revoked = True
-        audit.record("delegation.revoke", actor=actor, subject=delegation,
-                     changes={"revoked": [False, True]},
-                     comment=_("The stand-in no longer holds the Sekcam or Kasi role, or left."))
-        # the official away learns it now, not when nobody signs in his name
-        notify(delegation.principal, _("%(person)s no longer stands in for you", person=delegate.full_name),
-               _("%(person)s no longer holds the office that let them stand in for you (or left), so the "
-                 "appointment as your %(kind)s ended today. Appoint another if you are still away.",
-                 person=delegate.full_name, kind=delegation.kind.capitalize()), url="/people/delegations")
-
-
-def add_delegation(actor: User, principal: User, delegate: User, kind: str, starts_on: date, ends_on: date,
-                   note: str = "", order_number: str = "", order_date: date | None = None,
-                   once_token: str | None = None) -> Delegation:
-    """Record a Plh/Plt from its surat perintah (number and date required). With `once_token` a second
-    post of the same form raises once.AlreadyDone instead of recording the delegation twice."""
-    if kind not in ("plh", "plt"):
-        raise PeopleError(_("Choose Plh or Plt."), "kind")
-    try:
-        rules.check_delegation(actor, principal, delegate, kind)
-    except rules.Refusal as refusal:
-        refuse(actor, "delegation.create", refusal, subject_type="delegation")
-    if ends_on < starts_on:
-        raise PeopleError(_("The end date is before the start date."), "ends_on")
-    if starts_on > today_wib() + timedelta(days=DELEGATION_AHEAD_DAYS):
-        raise PeopleError(_("A stand-in is recorded at most a year ahead: %(date)s is later. Check the date.",
-                            date=date_text(starts_on)), "starts_on")
-    if ends_on < today_wib():
-        raise PeopleError(_("This period is already over: a stand-in is recorded for today or later days."),
-                          "ends_on")
-    if starts_on < today_wib():  # a back-dated appointment would become the basis the log reads for past acts
-        raise PeopleError(_("A stand-in acts from the day it is recorded: start on %(today)s or later. What was "
-                            "done before was done without it.", today=date_text(today_wib())), "starts_on")
-    if ends_on > months_later(starts_on, MAX_DELEGATION_MONTHS):
-        raise PeopleError(_("A Plh or Plt serves at most %(n)s months (SE Kepala BKN 1/SE/I/2021), here until "
-                            "%(last)s. An extension is a new surat perintah, recorded when it is signed.",
-                            n=MAX_DELEGATION_MONTHS, last=date_text(months_later(starts_on, MAX_DELEGATION_MONTHS))),
-                          "ends_on")
-    clash = db.session.scalars(select(Delegation).where(
-        Delegation.principal_id == principal.id, Delegation.revoked.is_(False),
-        Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on).order_by(Delegation.starts_on)).first()
-    if clash is not None:  # two stand-ins on one day could both sign as the official
-        raise PeopleError(_("%(who)s is already %(kind)s for %(whom)s from %(start)s to %(end)s. Revoke that "
-                            "appointment first, or choose days outside it.", who=clash.delegate.full_name,
-                            kind=clash.kind.capitalize(), whom=principal.full_name,
-                            start=date_text(clash.starts_on), end=date_text(clash.ends_on)), "starts_on")
-    # one person holds one office's authority at a time: not a stand-in who is away himself, not two
-    # officials' at once, not an official who is away while standing in (Kasi A Plh of Kasi B, B Plh of A,
-    # and A Plh Sekcam and Plh Camat, all on the same days)
-    def overlapping(*where):
-        return db.session.scalars(select(Delegation).where(
-            Delegation.revoked.is_(False), Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on,
-            *where).order_by(Delegation.starts_on)).first()
-    away = overlapping(Delegation.principal_id == delegate.id)
-    if away is not None:
-        raise PeopleError(_("%(who)s is away from %(start)s to %(end)s (%(kind)s: %(plh)s): an official who is away "
-                            "stands in for nobody.", who=delegate.full_name, start=date_text(away.starts_on),
-                            end=date_text(away.ends_on), kind=away.kind.capitalize(), plh=away.delegate.full_name),
-                          "delegate_id")
-    busy = overlapping(Delegation.delegate_id == delegate.id)
-    if busy is not None:
-        raise PeopleError(_("%(who)s already stands in for %(whom)s from %(start)s to %(end)s: one person holds one "
-                            "official's authority at a time.", who=delegate.full_name, whom=busy.principal.full_name,
-                            start=date_text(busy.starts_on), end=date_text(busy.ends_on)), "delegate_id")
-    standing_in = overlapping(Delegation.delegate_id == principal.id)
-    if standing_in is not None:
-        raise PeopleError(_("%(who)s stands in for %(whom)s from %(start)s to %(end)s: revoke that appointment "
-                            "first.", who=principal.full_name, whom=standing_in.principal.full_name,
-                            start=date_text(standing_in.starts_on), end=date_text(standing_in.ends_on)),
-                          "principal_id")
-    order_number = (order_number or "").strip()
-    if not order_number:
-        raise PeopleError(_("Fill in the number of the surat perintah."), "order_number")
-    if order_date is None:
-        raise PeopleError(_("Fill in the date of the surat perintah."), "order_date")
-    if order_date > today_wib():
-        raise PeopleError(_("The surat perintah is dated %(date)s, a day still to come: record it once it is "
-                            "signed.", date=date_text(order_date)), "order_date")
-    if order_date < starts_on - timedelta(days=DELEGATION_AHEAD_DAYS):
-        raise PeopleError(_("The surat perintah is dated %(date)s, more than a year before the first day: check "
-                            "the date.", date=date_text(order_date)), "order_date")
-    if order_date > starts_on:
-        raise PeopleError(_("The surat perintah is dated %(date)s, after the first day (%(start)s): a stand-in "
-                            "acts from the day the order is signed.", date=date_text(order_date),
-                            start=date_text(starts_on)), "order_date")
-    token = once.claim_if_given(actor, once_token)
-    delegation = Delegation(principal_id=principal.id, delegate_id=delegate.id, kind=kind, starts_on=starts_on,
-                            ends_on=ends_on, note=note.strip(), order_number=order_number, order_date=order_date,
-                            created_by_id=actor.id)
-    db.session.add(delegation)
-    db.session.flush()
-    if token is not None:
-        once.complete(token, url_for("people.delegations"))
-    audit.record("delegation.create", actor=actor, subject=delegation, comment=note or None, changes={
-        "principal": [None, principal.full_name], "delegate": [None, delegate.full_name], "kind": [None, kind],
-        "starts_on": [None, starts_on.isoformat()], "ends_on": [None, ends_on.isoformat()],
-        "order_number": [None, order_number], "order_date": [None, order_date.isoformat()]})
-    period = f"{date_text(starts_on)} – {date_text(ends_on)}"
-    for person in {principal.id: principal, delegate.id: delegate}.values():
-        if person.id != actor.id:  # the people concerned learn of it from the app, not by surprise
-            notify(person, _("%(who)s is %(kind)s for %(whom)s, %(period)s", who=delegate.full_name,
-                             kind=kind.capitalize(), whom=principal.full_name, period=period),
-                   _("Recorded by %(actor)s.", actor=actor.full_name), url="/people/delegations")
-    db.session.commit()
-    return delegation
-
-
-def revoke_delegation(actor: User, delegation: Delegation) -> None:
-    try:
-        rules.check_revoke_delegation(actor, delegation)
-    except rules.Refusal as refusal:
-        refuse(actor, "delegation.revoke", refusal, subject=delegation)
-    if delegation.revoked:
-        raise PeopleError(_("This delegation was already revoked."))
-    delegation.revoked = True
-    audit.record("delegation.revoke", actor=actor, subject=delegation, changes={"revoked": [False, True]})
-    db.session.commit()

@@ -16,9 +16,10 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
 from . import passwords, rules
+from .delegations import add_delegation, revoke_delegation
 from .forms_people import DelegationForm, NewUserForm, UserForm
 from .models import ROLES, Delegation, Unit, User, UserRole
-from .people import PeopleError, StaleEdit, add_delegation, edit_stamp, refuse, revoke_delegation, save_user
+from .people import PeopleError, StaleEdit, edit_stamp, refuse, save_user
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 PAGE = 50

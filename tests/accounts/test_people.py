@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from plaju.accounts import rules
+from plaju.accounts.delegations import months_later
 from plaju.accounts.models import Delegation, User
-from plaju.accounts.people import months_later, save_user
+from plaju.accounts.people import save_user
 from plaju.audit.models import AuditEvent
 from plaju.notify.models import Notification
 from plaju.once import new_token

@@ -475,7 +475,7 @@ def test_a_person_search_finds_the_plh_plt_appointments_naming_them_in_one_state
     only the recorder found them."""
     from datetime import timedelta
 
-    from plaju.accounts import people
+    from plaju.accounts import delegations
     from plaju.audit import search as searching
     from plaju.timeutil import today_wib
 
@@ -495,11 +495,12 @@ def test_a_person_search_finds_the_plh_plt_appointments_naming_them_in_one_state
     before = statements_to_find("sekcam")
     today = today_wib()
     # the administrator records them: the official and the stand-in are found as named, not as recorders
-    delegation = people.add_delegation(users["admin"], users["camat"], users["sekcam"], "plh", today,
-                                       today + timedelta(days=2), order_number="800/12/SP/2026", order_date=today)
-    people.revoke_delegation(users["admin"], db.session.get(type(delegation), delegation.id))
-    people.add_delegation(users["admin"], users["kasi"], users["kasi2"], "plh", today, today + timedelta(days=1),
-                          order_number="800/13/SP/2026", order_date=today)
+    delegation = delegations.add_delegation(users["admin"], users["camat"], users["sekcam"], "plh", today,
+                                            today + timedelta(days=2), order_number="800/12/SP/2026",
+                                            order_date=today)
+    delegations.revoke_delegation(users["admin"], db.session.get(type(delegation), delegation.id))
+    delegations.add_delegation(users["admin"], users["kasi"], users["kasi2"], "plh", today,
+                               today + timedelta(days=1), order_number="800/13/SP/2026", order_date=today)
     login_as("hr")
     for term in ("sekcam", "camat"):  # the stand-in, the official
         body = client.get("/audit/", query_string={"person": term}).get_data(as_text=True)
