@@ -53,7 +53,8 @@ def test_a_quiz_without_a_pass_mark_uses_the_default(client, login_as, db, users
     course.pass_mark = None
     db.session.commit()
     enrolment = _enrolment_in(db, course, users["asn"], "in_progress")
-    score, passed = elearning_service.submit_quiz(enrolment, users["asn"], {f"q{q.id}": "9" for q in course.questions})
+    score, passed = elearning_service.submit_quiz(enrolment, users["asn"], {  # every answer wrong
+        f"q{q.id}": str((q.answer + 1) % len(q.choice_list)) for q in course.questions})
     assert (score, passed) == (0, False)
     study(enrolment, users["asn"])
     db.session.expire_all()

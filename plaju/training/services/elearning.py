@@ -1,4 +1,6 @@
 """E-learning: modules done, the quiz and its attempts, and the automatic completion when all is done."""
+import random
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import wib_text
 from ...workflow import Invalid, NotAllowed, fire
-from ..models import Course, Enrolment, Module, ModuleOpening, ModuleProgress
+from ..models import Course, Enrolment, Module, ModuleOpening, ModuleProgress, QuizQuestion
 from ..workflow import ENROLMENT_FLOW, elearning_done
 from .common import refuse
 
@@ -146,6 +148,51 @@ def learning_times(enrolment) -> dict | None:
             "first": min(opened.values()), "last": max(done.values())}
 
 
+# A choice that speaks of the others ("Semua benar", "Tidak ada yang benar", "None of the above") means what it
+# says only after them: it is shown last (several such: in the order typed), the others are shuffled above it.
+_ABOUT_THE_OTHERS = re.compile(
+    r"(semua(nya)?|seluruh(nya)?)( (jawaban|pilihan|opsi))?( (di atas|tersebut))?( (benar|salah|tepat))?"
+    r"|(benar|salah) semua(nya)?"
+    r"|tidak ada( (jawaban|pilihan|opsi))?( (di atas|tersebut))?( yang (benar|salah|tepat))?( (di atas|tersebut))?"
+    r"|bukan (salah satu|semua)( (jawaban|pilihan|opsi))?( (di atas|tersebut))?"
+    r"|(all|none|both|neither) of (the )?(above|these|them|(answers|choices|options)( above)?)"
+    r"( (is|are) (correct|right|true|wrong|false))?")
+# A choice naming others by their letter ("A dan B benar", "a, b, dan c") counts the choices in the order typed:
+# its question keeps that order.
+_BY_LETTER = re.compile(r"((jawaban|pilihan|opsi|hanya|only) )?[a-e]( [a-e])* (dan|and|atau|or|serta) [a-e]"
+                        r"( (benar|salah|tepat|correct|right|true|wrong|are correct|are right))?")
+
+
+def _plain(choice: str) -> str:
+    """A choice as the rules above read it: lower case, words only ("A, B dan C benar." -> "a b dan c benar")."""
+    return " ".join(re.sub(r"\W+", " ", choice.casefold()).split())
+
+
+def _choice_order(choices: list[str], draw: random.Random) -> list[tuple[int, str]]:
+    """The choices in the order shown, each with its typed index (see _ABOUT_THE_OTHERS and _BY_LETTER)."""
+    numbered = list(enumerate(choices))
+    if any(_BY_LETTER.fullmatch(_plain(choice)) for choice in choices):
+        return numbered
+    last = [(index, choice) for index, choice in numbered if _ABOUT_THE_OTHERS.fullmatch(_plain(choice))]
+    shuffled = [item for item in numbered if item not in last]
+    draw.shuffle(shuffled)
+    return shuffled + last
+
+
+def quiz_sheet(enrolment) -> list[tuple[QuizQuestion, list[tuple[int, str]]]]:
+    """The quiz as this learner sees it: the questions, and each one's choices, in an order of the enrolment's
+    own (a typed order let learners pass on "it is always the first one"), the same on every reload and every
+    attempt. Each choice keeps its typed index, the value posted and graded: the score, the audit and what the
+    organiser sees stay in the typed order. Each question draws from its own seed, so a question added later
+    leaves the others where they were."""
+    drawn = []
+    for question in enrolment.course.questions:
+        draw = random.Random(f"quiz:{enrolment.id}:{question.id}")  # a str seed: the same in every process
+        drawn.append((draw.random(), question.id, question, _choice_order(question.choice_list, draw)))
+    drawn.sort(key=lambda row: row[:2])
+    return [(question, choices) for _key, _id, question, choices in drawn]
+
+
 def grade_quiz(course: Course, answers: dict) -> int:
     questions = course.questions
     if not questions:
@@ -186,9 +233,14 @@ def submit_quiz(enrolment, user, answers: dict) -> tuple[int, bool]:
         if until is not None:
             raise Invalid(_("You have used all %(n)s attempts. You can take the quiz again from %(when)s.",
                             n=enrolment.course.quiz_max_attempts, when=wib_text(until)), code="quiz_wait")
-        missing = [q for q in enrolment.course.questions if f"q{q.id}" not in answers]
-        if missing:
+        sheet = quiz_sheet(enrolment)
+        if any(f"q{question.id}" not in answers for question, _choices in sheet):
             raise Invalid(_("Answer every question."), code="quiz")
+        stray = next((number for number, (question, choices) in enumerate(sheet, start=1)
+                      if answers[f"q{question.id}"] not in {str(index) for index, _choice in choices}), None)
+        if stray is not None:  # numbered as the learner saw the questions
+            raise Invalid(_("The answer sent for question %(n)s is not one of its choices: choose one of the "
+                            "choices shown.", n=stray), code="quiz_choice")
     except (Invalid, NotAllowed) as error:
         refuse(error, "enrolment.quiz", user, subject_id=enrolment.id)
     if (enrolment.quiz_attempts or 0) >= enrolment.course.quiz_max_attempts:

@@ -117,6 +117,7 @@ def quiz(enrolment_id: int):
             result = {"score": score, "passed": passed}
     return render_page_or_block("training/quiz.html", "training", enrolment=enrolment, result=result,
                                 error=error, learning=elearning_service.learning_status(enrolment),
+                                sheet=elearning_service.quiz_sheet(enrolment),
                                 locked_until=elearning_service.quiz_locked_until(enrolment),
                                 answers=request.form if request.method == "POST" else {}), status
 
