@@ -6,6 +6,9 @@ tally does; the month a JP counts in is the WIB month of the verification. The p
 reached 20 JP, who has not) are the active accounts; the JP of someone who has left still count in their
 unit's and the office's totals, as in the unit's exported history. A fixed number of
 statements whatever the number of ASN and enrolments.
+
+Units of fewer than SMALL_UNIT people are shown together (`shown_units`) to whoever may not see their
+people one by one: the page, its files and the monthly report all read the rows it gives.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ def share(part: int, whole: int) -> float | None:
     return None if not whole else round(100 * part / whole, 1)
 
 
-# a unit of fewer people shows its figures only to whoever may see its people's training one by one
+# a group of fewer people shows its figures only to whoever may see its people's training one by one
 SMALL_UNIT = 3
 
 
@@ -40,7 +43,9 @@ class UnitRow:
     unit_id: int | None
     name: str
     people: int = 0
-    hidden: bool = False  # too few people: its figures would tell one person's training (SMALL_UNIT)
+    hidden: bool = False  # its figures are not shown: they would tell a few people's training (SMALL_UNIT)
+    in_combined: bool = False  # hidden, and counted in the row of the smaller units together
+    combined: bool = False  # the row of the smaller units together
     reached: int = 0
     jp: int = 0
     planned: int = 0
@@ -54,6 +59,65 @@ class UnitRow:
     @property
     def realised_percent(self):
         return share(self.jp if self.jp_of_planned is None else self.jp_of_planned, self.planned)
+
+    @property
+    def why_hidden(self) -> str:
+        """What a hidden row says instead of its figures."""
+        if self.in_combined and self.people >= SMALL_UNIT:
+            return _("counted with the smaller units")
+        return _("too few to show")
+
+
+def _combined_group(rows: list[UnitRow]) -> list[UnitRow] | None:
+    """The units whose figures are shown only together, the same for every viewer (the monthly report is
+    made for none): those of fewer than SMALL_UNIT people, joined by the smallest others until the group
+    without its largest unit still counts SMALL_UNIT people, as a unit's supervisor may see it alone and
+    take it out of the group. None when even the whole office falls short."""
+    group = [row for row in rows if row.people < SMALL_UNIT]
+    if not group:
+        return []
+    others = sorted((row for row in rows if row.people >= SMALL_UNIT), key=lambda row: (row.people, row.name))
+    while sum(row.people for row in group) - max(row.people for row in group) < SMALL_UNIT:
+        if not others:
+            return None
+        group.append(others.pop(0))
+    return group
+
+
+def shown_units(rows: list[UnitRow], office: UnitRow, may_see) -> list[UnitRow]:
+    """The unit rows as one viewer may see them, so that nothing they read (rows, office, any export, the
+    monthly report beside it) adds up to the training of fewer than SMALL_UNIT people they may not see one
+    by one: the units of `_combined_group` they may not see are listed without figures and shown together in
+    one row, last; when that cannot be (too few people in the office) the office's figures are hidden too.
+    `may_see(row)`: the viewer may see that unit's people one by one; None: every unit. Sets
+    `office.jp_of_planned` from the rows shown, or it would tell the JP of the grouped units with a plan."""
+    group = [] if may_see is None else _combined_group(rows)
+    whole_office = group is None
+    unseen = [row for row in (rows if whole_office else group) if not may_see(row)]
+    if not any(row.people < SMALL_UNIT for row in unseen):
+        unseen = []  # every small unit is one they may see: the others are large enough alone
+    combined = None
+    if unseen and not whole_office and sum(row.people for row in unseen) >= SMALL_UNIT:
+        combined = UnitRow(None, _("Smaller units together"), combined=True)
+        for row in unseen:
+            combined.people += row.people
+            combined.reached += row.reached
+            combined.jp += row.jp
+            combined.planned += row.planned
+    elif unseen:
+        office.hidden = True
+    for row in unseen:
+        row.hidden, row.in_combined = True, combined is not None
+    shown = [*rows, combined] if combined else list(rows)
+    office.jp_of_planned = sum(row.jp for row in shown if row.planned and not row.hidden)
+    return shown
+
+
+def _may_see(viewer):
+    """The question whether `viewer` may see a unit's people one by one (no unit for the monthly report,
+    made for no one viewer), asked of a row; a statement at most, as only the viewer's own unit can be theirs."""
+    from ..training.services.history import may_export  # the rule of who sees a unit's records one by one
+    return lambda row: viewer is not None and may_export(viewer, unit_id=row.unit_id)
 
 
 def _month_end(year: int, month: int) -> datetime:
@@ -160,12 +224,8 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
             row = rows[unit_id] = UnitRow(unit_id, unit.name if unit else no_unit)
         row.planned += int(total)
         office.planned += int(total)
-    office.jp_of_planned = sum(row.jp for row in rows.values() if row.planned)
-    if not sees_everyone:  # (the monthly report, made for no one viewer, hides them too)
-        from ..training.services.history import may_export  # the rule of who sees a unit's records one by one
-        for row in rows.values():
-            row.hidden = row.people < SMALL_UNIT and not (viewer is not None
-                                                          and may_export(viewer, unit_id=row.unit_id))
+    units_shown = shown_units(sorted(rows.values(), key=lambda r: r.name), office,
+                              None if sees_everyone else _may_see(viewer))
 
     # one pass per person with credits: running JP month by month (people without credits never reach);
     # someone who left counts, in the headcount as in those who reached, in the months before they left
@@ -183,6 +243,10 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     states = dict(elearning)
     started = sum(states.values())
     done = sum(states.get(s, 0) for s in ELEARNING_DONE)
+    kinds = [(code, str(label), by_kind.get(code, 0)) for code, label in KINDS.items()]
+    methods = [(code, str(label), by_method.get(code, 0)) for code, label in METHODS.items()]
+    if office.hidden:  # the office's own figures, in other words
+        trend, kinds, methods, started, done = [], [], [], None, None
 
     if sees_everyone:
         below = [p for p in people if jp[p.id] < JP_TARGET]
@@ -193,11 +257,10 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     below.sort(key=lambda p: jp[p.id])  # stable: by name within the same JP
     coming = _on_the_way([p.id for p in below], year) if below else {}
     return {
-        "year": year, "target": JP_TARGET, "office": office,
-        "units": sorted(rows.values(), key=lambda r: r.name),
-        "by_kind": [(code, str(label), by_kind.get(code, 0)) for code, label in KINDS.items()],
-        "by_method": [(code, str(label), by_method.get(code, 0)) for code, label in METHODS.items()],
-        "elearning": {"started": started, "done": done, "percent": share(done, started)},
+        "year": year, "target": JP_TARGET, "office": office, "small_unit": SMALL_UNIT,
+        "units": units_shown,
+        "by_kind": kinds, "by_method": methods,
+        "elearning": {"started": started, "done": done, "percent": share(done or 0, started)},
         "trend": trend,
         "below_target": [{"name": p.full_name, "nip": p.nip, "position": p.position, "jp": jp[p.id],
                           "short": JP_TARGET - jp[p.id], "coming": coming.get(p.id, 0),

@@ -106,18 +106,17 @@ def monthly_tables(report: dict) -> list[tuple[str, list, list]]:
     kel_rows = kelurahan_rows(service)
     backlog_rows = [[names.get(type_id, "?"), cell["open"], cell["overdue"]]
                     for type_id, cell in sorted(service.backlog["by_type"].items())]
-    unit_rows = [unit_cells(row) for row in competence["units"]]
-    office = competence["office"]
-    unit_rows.append([_("Whole office"), office.people, office.reached, percent_text(office.reached_percent),
-                      office.jp, office.planned, percent_text(office.realised_percent)])
+    unit_rows = [unit_cells(row) for row in [*competence["units"], competence["office"]]]
+    unit_rows[-1][0] = _("Whole office")
     return [*_core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, report["title"]),
             *report["extra_tables"]]
 
 
 def unit_cells(row) -> list:
-    """A unit's row of the competence tables; a unit too small to show reads so, without its figures."""
+    """A row of the competence tables (a unit, the smaller units together, the office); one whose figures
+    are hidden (competence.shown_units) says why, without them."""
     if row.hidden:
-        return [row.name, _("too few to show"), "", "", "", "", ""]
+        return [row.name, row.why_hidden, "", "", "", "", ""]
     return [row.name, row.people, row.reached, percent_text(row.reached_percent), row.jp, row.planned,
             percent_text(row.realised_percent)]
 

@@ -210,7 +210,8 @@ def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departur
                                                                                     kind="seksi")
     db.session.add_all([first, second])
     db.session.flush()
-    for who in ("asn", "clerk"):
+    # three people: a unit large enough to show alone, so the office's trend is shown (not grouped away)
+    for who in ("asn", "clerk", "hr"):
         users[who].unit_id = first.id
     course = Course(title="Kursus Uji", kind="teknis", method="kursus", jp=8)
     db.session.add(course)
@@ -230,6 +231,7 @@ def test_a_closed_month_reads_the_same_after_a_new_account_a_move_and_a_departur
                 [(p["people"], p["reached"]) for p in competence["trend"]])
 
     before = figures()
+    assert before[2] and before[1][0] == 8  # the trend and the office's figures are there to compare
     login_as("admin")  # the clerk's account holds a role: the administrator changes it
     assert client.post("/people/new", data=_form(unit_id=str(second.id))).status_code == 302
     assert client.post(f"/people/{users['asn'].id}/edit",
