@@ -16,7 +16,7 @@ from ..timeutil import today_wib
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from ..workflow.engine import stale_page
 from . import subjects
-from .intake import address_fault, purpose_fault
+from .intake import address_fault, birth_place_fault, purpose_fault
 from .models import DocumentNameWord, DocumentRequest, name_words
 from .subjects import NAME_MAX
 from .workflow import DOCUMENT_FLOW, add_preparer
@@ -24,7 +24,8 @@ from .workflow import DOCUMENT_FLOW, add_preparer
 CORRECTABLE_STATE = "processing"
 # what the signer is told was corrected, in the order of the form
 FIELD_NAMES = {"name": _l("name"), "business_name": _l("business name"), "business_type": _l("line of business"),
-               "letter_subject": _l("data of whom the letter is for"), "address": _l("address"),
+               "letter_subject": _l("data of whom the letter is for"), "birth_place": _l("place of birth"),
+               "address": _l("address"),
                "purpose": _l("purpose")}
 SUBMIT_STEP = "to_signature"  # who may send it to the Camat may put right what he sent back
 
@@ -145,7 +146,8 @@ def _another_person(kind: str, before: dict, after: dict) -> tuple[str, str] | N
 
 
 def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str,
-                        name: str | None = None, business: dict | None = None, subject_form=None) -> DocumentRequest:
+                        name: str | None = None, business: dict | None = None, subject_form=None,
+                        birth_place: str | None = None) -> DocumentRequest:
     """Put the name, the address and the purpose right, a domisili usaha's business (`business`: name and
     type), and the data about whom the letter is for (`subject_form`: the posted form's subject fields, for
     the kinds of subjects.CORRECTABLE: a person, a baby, the deceased and the heirs); refused (and audited)
@@ -159,6 +161,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         if row.version != version:
             raise stale_page(DOCUMENT_FLOW, row, actor)
         name = row.name if name is None else " ".join(name.split())
+        birth_place = row.birth_place if birth_place is None else " ".join(birth_place.split())
         address = " ".join((address or "").split())
         purpose = " ".join((purpose or "").split())  # (one line, as at the intake)
         subject = row.subject
@@ -173,6 +176,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         faults = {field: fault for field, fault in (
             ("name", name_fault(name) or (_not_a_typo(original, name)  # the applicant's name, by his NIK
                                           if name != row.name and not is_typo_fix(original, name) else None)),
+            ("birth_place", birth_place_fault(row.type, birth_place) if birth_place != row.birth_place else None),
             ("address", address_fault(row.type, address)), ("purpose", purpose_fault(row.type, purpose))) if fault}
         if business != kept:
             faults.update(_business_faults(business))
@@ -192,9 +196,10 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
             raise CorrectionRefused(faults)
         subject_before, subject_after = _subject_changes(kind, subject, corrected_subject)
         before = {"name": row.name, "business_name": kept["name"], "business_type": kept["type"],
-                  "letter_subject": subject_before, "address": row.address, "purpose": row.purpose}
+                  "letter_subject": subject_before, "birth_place": row.birth_place, "address": row.address,
+                  "purpose": row.purpose}
         after = {"name": name, "business_name": business["name"], "business_type": business["type"],
-                 "letter_subject": subject_after, "address": address, "purpose": purpose}
+                 "letter_subject": subject_after, "birth_place": birth_place, "address": address, "purpose": purpose}
         if before == after and corrected_subject == subject:
             raise Invalid(_("Nothing was changed: correct the name, the address, the purpose or the data the "
                             "letter states."), code="correction")
@@ -208,7 +213,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         db.session.query(DocumentNameWord).filter(DocumentNameWord.request_id == row.id).delete()
         db.session.add_all(DocumentNameWord(request_id=row.id, word=w) for w in name_words(name))
         row.name, row.name_key = name, name.lower()
-    row.address, row.purpose = address, purpose
+    row.address, row.purpose, row.birth_place = address, purpose, birth_place
     if business != kept:
         row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
     if corrected_subject != subject:

@@ -21,6 +21,7 @@ from . import sla, subjects
 from .calendar import holiday_set
 from .models import (
     ADDRESS_MAX,
+    BIRTH_PLACE_MAX,
     CODE_ALPHABET,
     PURPOSE_MAX,
     DocumentAttachment,
@@ -119,12 +120,27 @@ def address_fault(doc_type: DocumentType, address: str) -> str | None:
     return None
 
 
+def birth_place_fault(doc_type: DocumentType, place: str) -> str | None:
+    """A letter the Camat signs states where and when the citizen was born: the place is asked (as the KTP
+    says), the date is the NIK's."""
+    if not doc_type.camat_signs:
+        return None
+    place = (place or "").strip()
+    if len(place) < 2:
+        return _("Enter the place of birth, as the KTP states it: it is printed on the letter.")
+    if len(place) > BIRTH_PLACE_MAX:
+        return _("The place of birth may be at most %(max)s characters long.", max=BIRTH_PLACE_MAX)
+    if any(c.isdigit() for c in place):
+        return _("A place of birth has no digits: enter the town or regency, as the KTP states it.")
+    return None
+
+
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
                    ticked: set[int], files=(), note: str = "", received_at: datetime | None = None,
                    holidays=None, once_token: str | None = None, confirm_duplicate: bool = False,
                    subject: dict | None = None, email: str = "",
                    contact_consent: bool = False, purpose: str = "", address: str = "",
-                   married: bool = False) -> DocumentRequest:
+                   birth_place: str = "", married: bool = False) -> DocumentRequest:
     """Take in a request at the counter: checks, stores scans, starts the clock, audits, commits.
 
     Anything refused raises IntakeRefused before a row exists; files stored before a failure are
@@ -139,8 +155,9 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     intake_day = sla.wib_date(received_at or utcnow())  # "recent" and "not in the future" from the intake day
     purpose = " ".join((purpose or "").split())  # one line on the letter: a line break would add a paragraph
     address = " ".join((address or "").split())
+    birth_place = " ".join((birth_place or "").split())
     faults, subject_data = intake_faults(doc_type, checked.value, subject or {}, ticked, purpose, address, married,
-                                         intake_day)
+                                         intake_day, birth_place)
     if faults:  # every fault in one answer: the clerk chooses the scans again after each refusal
         twin = None if confirm_duplicate else twin_fault(checked.value, doc_type, received_at or utcnow())
         if twin is not None:  # the double registration's warning too, not only once the rest is right
@@ -164,6 +181,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                 contact_consent_by_id=actor.id if contact_consent else None,
                 note=(note or "").strip(), purpose=purpose if doc_type.camat_signs else "",
                 address=address if doc_type.camat_signs else "",
+                birth_place=birth_place if doc_type.camat_signs else "",
                 subject_data=json.dumps(subject_data, ensure_ascii=False),
                 state="received", version=0, created_by_id=actor.id,
                 received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
@@ -197,7 +215,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
 
 
 def intake_faults(doc_type: DocumentType, applicant_nik: str | None, subject: dict, ticked: set[int],
-                  purpose: str, address: str, married: bool, day) -> tuple[dict, dict | None]:
+                  purpose: str, address: str, married: bool, day, birth_place: str = "") -> tuple[dict, dict | None]:
     """Every fault of the type's part of the intake form at once (field -> message): whom the letter is
     for, the requirements, the purpose, the address and the applicant's age; with the subject's data as
     it will be stored (None when it is faulty). A wrong applicant NIK is its own field's fault: the rest
@@ -213,6 +231,7 @@ def intake_faults(doc_type: DocumentType, applicant_nik: str | None, subject: di
         faults.update(refused.faults)
     for field, fault in (("requirements", missing_requirements(doc_type, ticked)),
                          ("purpose", purpose_fault(doc_type, purpose)), ("address", address_fault(doc_type, address)),
+                         ("birth_place", birth_place_fault(doc_type, birth_place)),
                          ("married", age_fault(doc_type, nik, married, day))):
         if fault:
             faults[field] = fault

@@ -44,6 +44,19 @@ def _address(req) -> str:
     return f"{street}, {place}" if street else place
 
 
+def _born(place: str, nik: str) -> list[tuple[str, str]]:
+    """The rows "Tempat/Tgl. Lahir" and "Jenis Kelamin" of a person: the place as asked at the counter, the
+    date and the sex as the NIK states them. Taken in before the place was asked: the date alone."""
+    from .nik import validate_nik
+    try:
+        read = validate_nik(nik, local=False)
+    except ValueError:  # a NIK taken in under older rules: the letter says what it knows
+        return [("Tempat Lahir", place)] if place else []
+    day = f"{read.birth_date.day} {MONTHS[read.birth_date.month - 1]} {read.birth_date.year}"
+    sex = ("Jenis Kelamin", "Perempuan" if read.female else "Laki-laki")
+    return [("Tempat/Tgl. Lahir", f"{place}, {day}") if place else ("Tanggal Lahir", day), sex]
+
+
 def _tanggal(iso: str) -> str:
     day = date.fromisoformat(iso)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
@@ -54,11 +67,12 @@ def _person(req) -> tuple[list, list]:
     naming who asked for it (SKTM, domisili: the person, possibly the applicant himself)."""
     data = req.subject
     if req.type.subject_kind == "person" and data and not data.get("same"):
-        rows = [("Nama", data["name"]), ("NIK", data["nik"]), ("Alamat", _address(req))]
+        rows = [("Nama", data["name"]), ("NIK", data["nik"]), *_born(data.get("place", ""), data["nik"]),
+                ("Alamat", _address(req))]
         asked = (f"Surat keterangan ini dibuat atas permohonan {req.name} (NIK {req.nik}), "
                  f"{RELATION_WORDS.get(data['relation'], 'kerabat')} dari nama tersebut di atas.")
         return rows, [asked]
-    return [("Nama", req.name), ("NIK", req.nik), ("Alamat", _address(req))], []
+    return [("Nama", req.name), ("NIK", req.nik), *_born(req.birth_place, req.nik), ("Alamat", _address(req))], []
 
 
 _SAID_TWICE = re.compile(r"^(untuk\s+)?keperluan\s*:?\s*", re.IGNORECASE)
@@ -146,11 +160,12 @@ def draw(req: DocumentRequest) -> Draft:
     title, statements = TEMPLATES.get(req.type.code, _generic)(req)
     fields, asked = _person(req)
     if req.type.subject_kind == "inheritance":
-        fields = [("Nama pemohon", req.name), ("NIK", req.nik), ("Alamat", _address(req))]
+        fields = [("Nama pemohon", req.name), ("NIK", req.nik), *_born(req.birth_place, req.nik),
+                  ("Alamat", _address(req))]
     business = req.subject if req.type.subject_kind == "business" else {}
     if business.get("name"):  # the address asked is the business's: not printed as the applicant's home
-        fields = [("Nama", req.name), ("NIK", req.nik), ("Nama usaha", business["name"]),
-                  ("Bidang usaha", business["type"]), ("Alamat usaha", _address(req))]
+        fields = [("Nama", req.name), ("NIK", req.nik), *_born(req.birth_place, req.nik),
+                  ("Nama usaha", business["name"]), ("Bidang usaha", business["type"]), ("Alamat usaha", _address(req))]
     statements = statements[:-1] + asked + statements[-1:]
     return Draft(content=LetterContent(title=title, opening=OPENING, fields=fields, statements=statements),
                  kind=req.type.code, kind_name=req.type.name,

@@ -14,6 +14,7 @@ REQUIREMENT_LABEL_MAX = 200
 NAME_WORD_MAX = 60
 PURPOSE_MAX = 200
 ADDRESS_MAX = 200
+BIRTH_PLACE_MAX = 60
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # tracking codes: no 0/O, 1/I, read aloud at the counter
 
 
@@ -116,6 +117,8 @@ class DocumentRequest(db.Model):
     purpose: Mapped[str] = mapped_column(String(PURPOSE_MAX), default="", server_default="")
     # street, number, RT/RW: printed on a letter the Camat signs before the kelurahan (documents/letters.py)
     address: Mapped[str] = mapped_column(String(ADDRESS_MAX), default="", server_default="")
+    # where the applicant was born, as the KTP says: the letter's "Tempat/Tgl. Lahir" (the date is the NIK's)
+    birth_place: Mapped[str] = mapped_column(String(BIRTH_PLACE_MAX), default="", server_default="")
     checklist: Mapped[str] = mapped_column(Text, default="[]")  # JSON snapshot taken at intake
     # JSON: the person the document is about, when not simply the applicant (subjects.validate)
     subject_data: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")

@@ -210,6 +210,16 @@ def fake_address(doc_type: DocumentType, serial: int) -> str:
             f"RW {pick.randint(1, 12):03d}")
 
 
+BIRTH_PLACES = ["Palembang"] * 6 + ["Prabumulih", "Lahat", "Baturaja", "Lubuklinggau", "Muara Enim", "Kayu Agung",
+                                    "Sekayu", "Pagar Alam"]
+
+
+def fake_birth_place(doc_type: DocumentType, serial: int) -> str:
+    """A place of birth for a letter the Camat signs (most of Plaju's citizens were born in Palembang), drawn
+    from the serial like the address, so the demo's other random choices stay as they were."""
+    return random.Random(f"born:{serial}").choice(BIRTH_PLACES) if doc_type.camat_signs else ""
+
+
 def fake_subject(kind: str, fake, rng: random.Random, serial: int, received, applicant_female: bool = False) -> dict:
     """Invented subject fields for a demo request of this kind (as the intake form posts them); a parent
     reporting a birth is the father or the mother as the applicant's NIK says."""
@@ -294,6 +304,7 @@ def seed_documents() -> None:
                       kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                       ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at,
                       purpose=fake_purpose(doc_type, rng), address=fake_address(doc_type, serial),
+                      birth_place=fake_birth_place(doc_type, serial),
                       subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at),
                                            female))
         events.append((received_at, serial, 0, intake))

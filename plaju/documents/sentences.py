@@ -62,7 +62,8 @@ vocabulary.describe_fields({
     "day": _l("Date"), "name": _l("Name"), "collected_by": _l("Collected by"),
     "due_moved": _l("Open requests whose due time moved"),
     "contact_consent": _l("Agrees to updates by SMS/WhatsApp/e-mail"), "revised_due_at": _l("New promise date"),
-    "purpose": _l("Purpose"), "address": _l("Address"), "letter_subject": _l("Data of whom the letter is for"),
+    "purpose": _l("Purpose"), "address": _l("Address"), "birth_place": _l("Place of birth"),
+    "letter_subject": _l("Data of whom the letter is for"),
     "business_name": _l("Business name"), "business_type": _l("Line of business"),
 }, named={"type": _type_names})  # the intake records the type's code
 # a document type's settings as the admin's form names them (views._type_snapshot)

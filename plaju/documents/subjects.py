@@ -198,12 +198,15 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
             faults.add(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."), "s_nik")
         name = faults.take(_person, raw.get("s_name"), "s_name",
                            _l("Enter the name of the person the letter is about."))
+        place = faults.take(_text, raw.get("s_place"), "s_place",  # the letter's "Tempat/Tgl. Lahir"
+                            _l("Enter the place of birth of the person the letter is for, as the KTP states it."),
+                            length_message=_l("A place of birth must be 2 to %(max)s characters long.", max=NAME_MAX))
         relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
                                _l("Choose how the applicant is related to this person."))
         _applicant_sex(faults, relation, applicant_nik)
         _spouse(faults, relation, nik.value if nik else "", _l("the person the letter is for"))
         faults.raise_any()
-        return {"same": False, "nik": nik.value, "name": name, "relation": relation}
+        return {"same": False, "nik": nik.value, "name": name, "place": place, "relation": relation}
     if kind == "birth":
         name = faults.take(_person, raw.get("s_name"), "s_name", _l("Enter the baby's name."))
         sex = faults.take(_choice, raw.get("s_sex"), "s_sex", SEXES, _l("Choose the baby's sex."))
@@ -378,6 +381,7 @@ def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
         return [(_l("Applicant"), _l("is or was married (stated at the counter)"))]
     if kind == "person" and data and not data.get("same"):
         return [(_l("Letter for"), data["name"]), (_l("NIK"), nik(data["nik"])),
+                *([(_l("Place of birth"), data["place"])] if data.get("place") else []),
                 (_l("Applicant is his/her"), RELATIONS.get(data["relation"], data["relation"]))]
     if kind == "person":
         return [(_l("Letter for"), _l("The applicant himself"))]

@@ -130,7 +130,8 @@ def new():
                     once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data,
                     subject=subjects.from_form(request.form), email=form.email.data,
                     contact_consent=form.contact_consent.data, purpose=request.form.get("purpose", ""),
-                    address=request.form.get("address", ""), married=bool(request.form.get("married")))
+                    address=request.form.get("address", ""), birth_place=request.form.get("birth_place", ""),
+                    married=bool(request.form.get("married")))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 if not req.attachments:  # not a fault (a scanner may be down), but the Kasi accepts on them
@@ -151,7 +152,7 @@ def new():
             faults, _subject = svc.intake_faults(
                 chosen, form.nik.data, subjects.from_form(request.form), ticked,
                 " ".join(request.form.get("purpose", "").split()), " ".join(request.form.get("address", "").split()),
-                bool(request.form.get("married")), today_wib())
+                bool(request.form.get("married")), today_wib(), request.form.get("birth_place", ""))
             errors.update(faults)
             twin = None if form.confirm_duplicate.data else svc.twin_fault(form.nik.data, chosen, utcnow())
             if twin is not None:
@@ -173,7 +174,7 @@ def new():
 # the intake form's fields in the order the page shows them: "go to the first one" leads to the top-most
 INTAKE_ORDER = ("duplicate", "nik", "name", "phone", "email", "contact_consent", "kelurahan", "type_id",
                 "requirements", "s_same", "s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation", "s_type",
-                "heirs", "married", "purpose", "address", "attachments", "note")
+                "heirs", "married", "purpose", "birth_place", "address", "attachments", "note")
 
 
 def first_fault(fields) -> str | None:
@@ -331,7 +332,7 @@ def correct(request_id):
         req = correction.correct_letter_data(
             req, current_user, version=int(raw) if (raw.isascii() and raw.isdigit()) and len(raw) < 10 else -1,
             address=request.form.get("address", ""), purpose=request.form.get("purpose", ""),
-            name=request.form.get("name"),
+            name=request.form.get("name"), birth_place=request.form.get("birth_place"),
             business={"name": request.form.get("business_name", ""), "type": request.form.get("business_type", "")}
             if "business_name" in request.form else None,
             subject_form=request.form if request.form.get("subject_sent") else None)

@@ -139,7 +139,7 @@ def seed_story() -> None:
     from flask import current_app
 
     from ..documents.calendar import holiday_set
-    from ..documents.seed import fake_address, fake_nik, fake_purpose, fake_subject, seed_types
+    from ..documents.seed import fake_address, fake_birth_place, fake_nik, fake_purpose, fake_subject, seed_types
     from ..documents.services import create_request
     from ..training import services as training
     from ..training.models import Course
@@ -184,6 +184,7 @@ def seed_story() -> None:
                         phone=fake.numerify("08%#########"), kelurahan=what["kelurahan"], doc_type=doc_type,
                         ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=moment,
                         purpose=fake_purpose(doc_type, rng), address=fake_address(doc_type, 5000 + key[1]),
+                        birth_place=fake_birth_place(doc_type, 5000 + key[1]),
                         subject=fake_subject(doc_type.subject_kind, fake, rng, 5000 + key[1], moment, female))
                 elif key[0] == "doc":
                     req = objects[key]

@@ -74,7 +74,7 @@ def take_in(db, users):
         return create_request(actor=users["clerk"], nik=nik or make_nik(date(1990, 3, 12), False, next(_serial)),
                               name=name, phone="081234567890", kelurahan="Plaju Darat", doc_type=doc_type,
                               ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
-                              address="Jl. Sentosa No. 7 RT 003 RW 001")
+                              address="Jl. Sentosa No. 7 RT 003 RW 001", birth_place="Palembang")
     return make
 
 

@@ -37,7 +37,8 @@ def seed(password: str) -> None:
         req = create_request(actor=clerk, nik=make_nik(date(1985, 1, 1 + n), n % 2 == 0, n + 1),
                              name=f"Warga Pagi {n + 1}", phone="081234567890", kelurahan="Plaju Darat",
                              doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
-                             purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001")
+                             purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",
+                             birth_place="Palembang")
         for actor, trigger in ((clerk, "verify"), (kasi, "accept"), (kasi, "to_signature")):
             req = fire(req, trigger, actor, expected_version=req.version)
     courses = []

@@ -26,6 +26,7 @@ def _take_in(page, type_label: str, nik: str, name: str, subject: dict | None = 
     if page.get_by_test_id("purpose").count():  # a letter the Camat signs says what it is for
         page.get_by_test_id("purpose").fill("pendaftaran sekolah anak")
         page.get_by_test_id("address").fill("Jl. Sentosa No. 7 RT 003 RW 001")
+        page.get_by_test_id("birth-place").fill("Palembang")
     for field, value in (subject or {}).items():  # the fields that appear for the chosen type
         if page.locator(f"select[name={field}]").count():
             page.select_option(f"select[name={field}]", value)

@@ -57,6 +57,7 @@ def make_request(db, users, doc_types):
                              phone="081234567890", kelurahan=fields.pop("kelurahan", "Plaju Darat"),
                              doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
                              purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",
+                             birth_place="Palembang",
                              received_at=received_at,
                              subject=fields.pop("subject", None) or subject_for(
                                  doc_type.subject_kind, wib_date(received_at) if received_at else None))
@@ -94,6 +95,7 @@ def intake(doc_types):
                 "kelurahan": "Talang Putri", "type_id": str(ktp.id),
                 "requirements": [str(r.id) for r in ktp.requirements if r.required], "note": "",
                 "purpose": "pendaftaran sekolah", "address": "Jl. Sentosa No. 7 RT 003 RW 001",
+                "birth_place": "Palembang",
                 "form_token": new_token()}
         data.update(overrides)
         return data

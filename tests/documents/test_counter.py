@@ -28,6 +28,7 @@ def _intake_of(doc_type, **overrides):
     data = {"nik": valid_nik(female=True), "name": "Rina Marlina", "phone": "", "kelurahan": "Talang Putri",
             "type_id": str(doc_type.id), "requirements": [str(r.id) for r in doc_type.requirements if r.required],
             "note": "", "purpose": "pendaftaran sekolah", "address": "Jl. Sentosa No. 7 RT 003 RW 001",
+            "birth_place": "Palembang",
             "form_token": new_token()}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -202,12 +203,16 @@ def test_an_sktm_for_a_family_member_names_that_person_and_who_asked(client, log
     sktm = doc_types["sktm"]
     child = make_nik(date(2004, 7, 7), True, 77)
     data = _intake_of(sktm, nik=valid_nik(), name="Bapak Pemohon", s_same_sent="1", s_nik=child,
-                      s_name="Anak Yang Dimaksud", s_relation="ayah")
+                      s_name="Anak Yang Dimaksud", s_place="Prabumulih", s_relation="ayah")
     assert client.post("/documents/new", data=data).status_code == 303
     req = db.session.scalars(select(DocumentRequest)).one()
-    assert req.subject == {"same": False, "nik": child, "name": "Anak Yang Dimaksud", "relation": "ayah"}
+    assert req.subject == {"same": False, "nik": child, "name": "Anak Yang Dimaksud", "place": "Prabumulih",
+                           "relation": "ayah"}
     content = draw(req).content
     assert ("Nama", "Anak Yang Dimaksud") in content.fields and ("NIK", child) in content.fields
+    # where and when the person was born, and the sex, are the person's (the NIK's date), not the applicant's
+    assert ("Tempat/Tgl. Lahir", "Prabumulih, 7 Juli 2004") in content.fields
+    assert ("Jenis Kelamin", "Perempuan") in content.fields
     assert any("atas permohonan Bapak Pemohon" in s and "ayah" in s for s in content.statements)
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
     # the person's NIK is masked like the applicant's, and one audited "Show full NIK" shows both
@@ -661,7 +666,8 @@ def test_a_domisili_usaha_letter_states_the_business_taken_in_at_the_counter(cli
     assert usaha.subject_kind == "business"
     login_as("clerk")
     body = intake(type_id=str(usaha.id), requirements=[str(r.id) for r in usaha.requirements],
-                  purpose="pengurusan izin usaha", address="Jl. Pertahanan No. 38 RT 021 RW 007")
+                  purpose="pengurusan izin usaha", address="Jl. Pertahanan No. 38 RT 021 RW 007",
+                  birth_place="Palembang")
     refused = client.post("/documents/new", data=dict(body, s_name="", s_type=""))
     assert refused.status_code == 422 and "Isi nama usaha" in refused.text and "Isi bidang usaha" in refused.text
     taken = client.post("/documents/new", data=dict(body, s_name="Warung Sembako Berkah",

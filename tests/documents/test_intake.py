@@ -95,7 +95,7 @@ def test_a_newcomer_with_a_ktp_from_elsewhere_gets_a_domisili_letter_but_not_a_p
     assert refused.status_code == 422 and "bukan dari Palembang" in refused.get_data(as_text=True)
     done = client.post("/documents/new", data=form(
         nik=jakarta, type_id=str(domisili.id), requirements=[str(r.id) for r in domisili.requirements],
-        purpose="pembukaan rekening bank", address="Jl. Sentosa No. 7 RT 003 RW 001"))
+        purpose="pembukaan rekening bank", address="Jl. Sentosa No. 7 RT 003 RW 001", birth_place="Palembang"))
     assert done.status_code == 303
     req = db.session.scalars(select(DocumentRequest)).one()
     assert (req.nik, req.type.code) == (jakarta, "domisili")

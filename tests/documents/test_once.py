@@ -79,6 +79,7 @@ def test_two_posts_of_one_form_at_the_same_moment_create_one_request(app, db, us
                 req = svc.create_request(actor=clerk, nik=nik, name="Rina", phone="", kelurahan="Plaju Darat",
                                          doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
                                          purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",
+                                         birth_place="Palembang",
                                          once_token=token)
                 outcome.append(f"/documents/{req.id}/receipt")
             except AlreadyDone as done:

@@ -276,7 +276,7 @@ def test_random_walks_keep_state_and_audit_trail_in_step(app, db, users, doc_typ
             self.req = create_request(actor=users["clerk"], nik=valid_nik(female=True), name="Warga Uji", phone="",
                                       kelurahan="Komperta", doc_type=doc_type,
                                       ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
-                                      address="Jl. Sentosa No. 7 RT 003 RW 001",
+                                      address="Jl. Sentosa No. 7 RT 003 RW 001", birth_place="Palembang",
                                       subject=subject_for(doc_type.subject_kind))
             self.version = 0
 

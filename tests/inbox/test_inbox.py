@@ -575,7 +575,8 @@ def test_the_camat_reads_what_each_letter_states_in_his_list_and_in_the_bulk_con
     from plaju.documents.nik import make_nik
     child = make_nik(date(2015, 3, 3), True, 31)
     req = make_request("awaiting_signature", "sktm", name="Budi Santoso", nik=make_nik(date(1980, 1, 1), False, 30),
-                       subject={"s_same": "0", "s_nik": child, "s_name": "Rina Santoso", "s_relation": "ayah"})
+                       subject={"s_same": "0", "s_nik": child, "s_name": "Rina Santoso", "s_place": "Palembang",
+                                "s_relation": "ayah"})
     login_as("camat")
     row = client.get("/inbox/").text.split(req.tracking_code)[1].split('data-testid="inbox-row"')[0]
     assert "Surat untuk: Rina Santoso" in row and "Keperluan: pendaftaran sekolah" in row and child not in row

@@ -94,7 +94,7 @@ def generate(db, users, rng: random.Random, count: int, now: datetime | None = N
                                  name=f"Warga {serial}", phone="081234567890",
                                  kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                                  ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
-                                 address="Jl. Sentosa No. 7 RT 003 RW 001",
+                                 address="Jl. Sentosa No. 7 RT 003 RW 001", birth_place="Palembang",
                                  subject=subject_for(doc_type.subject_kind, received.date(), female=serial % 2 == 0))
         for trigger, moment in steps:
             data = {"confirmed": trigger == "reject",  # the Kasi ticks that a rejection is final

@@ -227,7 +227,7 @@ class World:
         req = doc_svc.create_request(actor=self.u["clerk2"], nik=self.nik(), name="Warga Uji", phone="081234567890",
                                      kelurahan="Plaju Darat", doc_type=doc_type,
                                      ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
-                                     address="Jl. Sentosa No. 7 RT 003 RW 001")
+                                     address="Jl. Sentosa No. 7 RT 003 RW 001", birth_place="Palembang")
         req.state = state
         if owner is not None:
             req.created_by_id = owner.id
@@ -312,6 +312,7 @@ class World:
         return {"type_id": doc_type.id, "nik": self.nik(), "name": "Rahmat Hidayat", "phone": "081298765432",
                 "kelurahan": "Talang Putri", "requirements": [r.id for r in doc_type.requirements], "note": "",
                 "purpose": "melamar pekerjaan", "address": "Jl. Sentosa No. 7 RT 003 RW 001",
+                "birth_place": "Palembang",
                 "form_token": _form_token()}
 
     def type_body(self):

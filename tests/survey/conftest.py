@@ -22,7 +22,8 @@ def make_request(db, users, doc_types):
         doc_type = doc_types[type_code]
         req = create_request(actor=users["clerk"], nik=valid_nik(), name="Siti Aminah", phone="081234567890",
                              kelurahan="Plaju Darat", doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
-                             purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001")
+                             purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",
+                             birth_place="Palembang")
         req.state = state
         if state == "handed_over":
             req.closed_at = closed_at or utcnow()
