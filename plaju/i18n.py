@@ -79,9 +79,13 @@ def _month_names(locale, width: str = "abbreviated") -> tuple[str, ...]:
 
 
 def date_text(value: date | None, fmt: str = "d MMMM yyyy") -> str:
-    """A date the Indonesian way, "29 November 2026"; the usual patterns without Babel's pattern engine."""
+    """A date the Indonesian way, "29 November 2026"; the usual patterns without Babel's pattern engine. A
+    moment (stored as naive UTC) is dated by its day in WIB: signed at 02.05 WIB is the WIB day, not the
+    day before."""
     if value is None:
         return "-"
+    if isinstance(value, datetime):
+        value = to_wib(value).date()
     width = _DATE_WIDTHS.get(fmt)
     if width is None:
         return format_date(value, fmt)

@@ -74,3 +74,13 @@ def test_the_fast_date_formats_equal_babels_in_every_month_and_language(app):
                             assert date_text(moment.date(), pattern) == format_date(moment.date(), pattern)
         assert wib_text(None) == "-" and date_text(None) == "-"
         assert wib_text(datetime(2026, 5, 31, 17, 30), "d MMMM yyyy") == "1 Juni 2026 WIB"
+
+
+def test_a_moment_is_dated_by_its_day_in_wib(app):
+    """A certificate signed at 02.05 WIB on 2 December (19.05 UTC on the 1st) read "signed on 1 December"."""
+    from datetime import datetime
+
+    from plaju.i18n import date_text
+    with app.test_request_context():
+        assert date_text(datetime(2026, 12, 1, 19, 5)) == "2 Desember 2026"
+        assert date_text(datetime(2026, 12, 1, 16, 59)) == "1 Desember 2026"
