@@ -9,10 +9,12 @@ from sqlalchemy import select
 from .. import once
 from ..audit import record as audit
 from ..audit import vocabulary
+from ..audit.models import AuditEvent
 from ..extensions import db
 from ..i18n import date_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..i18n import wib_text
 from ..notify.service import notify
 from ..timeutil import today_wib
 from . import rules
@@ -199,8 +201,16 @@ def revoke_delegation(actor: User, delegation: Delegation) -> None:
         rules.check_revoke_delegation(actor, delegation)
     except rules.Refusal as refusal:
         refuse(actor, "delegation.revoke", refusal, subject=delegation)
-    if delegation.revoked:
-        raise PeopleError(_("This delegation was already revoked."))
+    if delegation.revoked:  # two people revoking at once, or a page kept open: who did, and when
+        first = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.subject_type == "delegation", AuditEvent.subject_id == str(delegation.id),
+            AuditEvent.action == "delegation.revoke", AuditEvent.outcome == "ok")
+            .order_by(AuditEvent.seq.desc()).limit(1)).first()
+        message = (_("This delegation was already revoked by %(name)s, %(when)s.", name=first.actor_name,
+                     when=wib_text(first.occurred_at)) if first else _("This delegation was already revoked."))
+        audit.refused("delegation.revoke", reason=f"[input:already_revoked] {message}", actor=actor,
+                      subject=delegation)
+        raise PeopleError(message)
     delegation.revoked = True
     audit.record("delegation.revoke", actor=actor, subject=delegation, changes={"revoked": [False, True]})
     db.session.commit()

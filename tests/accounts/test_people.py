@@ -359,6 +359,12 @@ def test_camat_records_his_plh_with_its_surat_perintah_and_revokes_it(client, lo
     assert db.session.get(Delegation, delegation.id).revoked
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
     assert actions[-2:] == ["delegation.create", "delegation.revoke"]
+    # revoked again (a page kept open): told who revoked it and when, and the log has the attempt
+    again = client.post(f"/people/delegations/{delegation.id}/revoke", follow_redirects=True)
+    assert "Pelimpahan ini sudah dicabut oleh Camat Uji," in again.text
+    refusal = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+    assert (refusal.action, refusal.outcome) == ("delegation.revoke", "refused")
+    assert refusal.comment.startswith("[input:already_revoked] Pelimpahan ini sudah dicabut oleh Camat Uji,")
     # HR reads the appointment as its form: official, stand-in, kind, period, then the surat perintah
     from plaju.audit.sentences import render
     created = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delegation.create")).one()
