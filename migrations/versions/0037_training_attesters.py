@@ -35,7 +35,7 @@ def upgrade():
     )
     op.create_index('ix_training_module_opening_module_id', 'training_module_opening', ['module_id'])
     # the closer first (the audit log is only read), then each recorder of a day
-    from plaju.training.workflow.enrolment import attester_text
+    from plaju.training.workflow.internal_course import attester_text
     connection = op.get_bind()
     waiting = connection.execute(sa.text("SELECT id FROM training_enrolment WHERE state = 'awaiting_certificate'"))
     for (enrolment_id,) in waiting.all():

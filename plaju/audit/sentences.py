@@ -2,10 +2,11 @@
 
 One renderer for every page that shows audit events (an object's history, the HR audit list). It
 knows no area: the words for actions, fields, values and objects are what the areas registered in
-`vocabulary`. State names come from the workflow specs. Everything a page of events needs is looked
-up in a fixed number of statements, whatever the number of events: one for the people named (actors,
-principals, ids in changes, accounts shown), one for the delegations (only when an event was done as
-Plh or Plt), one per other kind of subject shown.
+`vocabulary` (the shared parts' own, such as signing in and accounts, in `shared_wording`). State names
+come from the workflow specs. Everything a page of events needs is looked up in a fixed number of
+statements, whatever the number of events: one for the people named (actors, principals, ids in changes,
+accounts shown), one for the delegations (only when an event was done as Plh or Plt), one per other kind
+of subject shown.
 """
 import functools
 import json
@@ -13,12 +14,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, literal, or_, select
+from sqlalchemy import bindparam, select
 
 from ..i18n import date_text, month_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
+from .shared_wording import user_names  # also registers the words of the shared parts (sign-in, accounts)
 from .vocabulary import (
     _FINGERPRINTS,
     _FORMATS,
@@ -28,13 +30,6 @@ from .vocabulary import (
     _TOTALS,
     _USER_FIELDS,
     action_label,
-    describe_actions,
-    describe_data_access,
-    describe_fields,
-    describe_kind,
-    describe_people_objects,
-    describe_subjects,
-    describe_values,
     field_label,
     field_rank,
     kind_label,
@@ -338,15 +333,15 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
             loader = _SUBJECTS.get(e.subject_type)
             if loader is None or not e.subject_id:
                 continue
-            if loader is _user_names and e.subject_id.isascii() and e.subject_id.isdigit():
+            if loader is user_names and e.subject_id.isascii() and e.subject_id.isdigit():
                 subject_users.add(int(e.subject_id))
-            elif loader is not _user_names:
+            elif loader is not user_names:
                 loaders.setdefault(loader, set()).add(e.subject_id)
     changes = [e.changes_dict for e in events]  # each event's JSON read once
     users, kinds = _people(events, subject_users, changes)
     if subjects:
         found = {loader: loader(sorted(ids)) for loader, ids in loaders.items()}
-        found[_user_names] = {str(i): users[i].full_name for i in subject_users if i in users}
+        found[user_names] = {str(i): users[i].full_name for i in subject_users if i in users}
         names = {kind: found.get(loader, {}) for kind, loader in _SUBJECTS.items()}
     named = _named_values(changes)
     states = _state_labels()
@@ -415,75 +410,3 @@ def _hide_numbers(line: Sentence) -> None:
         if change.name in FREE_TEXT_FIELDS:
             change.before = hide_id_numbers(change.before) if isinstance(change.before, str) else change.before
             change.after = hide_id_numbers(change.after) if isinstance(change.after, str) else change.after
-
-
-# Events of the shared parts (sign-in, accounts, Plh/Plt): not an area, so described here.
-describe_actions({
-    "auth.login": _l("signed in"),
-    "auth.logout": _l("signed out"),
-    "auth.password_change": _l("changed their password"),
-    "user.create": _l("created an account"),
-    "user.update": _l("changed an account"),
-    "delegation.create": _l("appointed a Plh/Plt"),
-    "delegation.revoke": _l("revoked a Plh/Plt appointment"),
-    "input.refused": _l("sent a form's input"),  # refused: "... ditolak saat mengirim isian formulir"
-    "audit.keyed": _l("keyed the audit chain"),
-    "inbox.bulk": _l("acted on several items at once"),
-    "inbox.confirm": _l("asked to confirm several items at once"),
-    "audit.export": _l("exported audit events"),
-    "access.forbidden": _l("opened a page without the right to see it"),
-    "access.forbidden_post": _l("sent a form without the right to do so"),
-})
-describe_data_access("audit.export", "access.forbidden", "access.forbidden_post")
-
-
-def _unit_names(ids) -> dict:
-    from ..accounts.models import Unit
-    from ..extensions import db
-    numbers = [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
-    return {str(i): name for i, name in db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(numbers)))}
-
-
-describe_kind("auth", _l("Signing in"))
-describe_kind("user", _l("Accounts"))
-describe_kind("delegation", _l("Plh/Plt"))
-describe_kind("input", _l("Refused input"))
-describe_kind("audit", _l("Audit log"))
-describe_kind("audit_event", _l("Audit log"))  # objects, not actions: what an event is about
-describe_kind("audit_export", _l("Audit log export"))
-describe_kind("access", _l("Data access"))
-describe_kind("inbox", _l("Inbox"))
-describe_fields({
-    "cause": _l("Cause"),  # of a refused sign-in: what the person was not told
-    "username": _l("Username"), "full_name": _l("Full name"), "nip": "NIP", "position": _l("Position"),
-    "email": _l("E-mail"), "unit_id": _l("Unit"), "supervisor_id": _l("Direct supervisor"),
-    "active": _l("Active"), "roles": _l("Roles"), "password": _l("Password"), "principal": _l("Official"),
-    "delegate": _l("Stands in"), "kind": _l("Kind"), "starts_on": _l("From"), "ends_on": _l("Until"),
-    "revoked": _l("Revoked"),
-    "format": _l("Format"), "rows": _l("Rows"), "filters": _l("Search"), "page": _l("Page"), "year": _l("Year"),
-}, users=("supervisor_id",), named={"unit_id": _unit_names})
-describe_values("format", {"csv": "CSV", "xlsx": "XLSX", "pdf": "PDF"})  # an export's file, as its menu names it
-
-
-def _delegations_naming(ids):
-    """The Plh/Plt appointments naming these people (`ids`, a SELECT of user ids) as stand-in or as official:
-    /audit/ finds their appointment and its revocation when HR searches either, not only the recorder."""
-    from ..accounts.models import Delegation
-    return select(literal("delegation"), Delegation.id).where(
-        or_(Delegation.delegate_id.in_(ids), Delegation.principal_id.in_(ids)))
-
-
-describe_people_objects(_delegations_naming)
-
-
-def _user_names(ids) -> dict:
-    from ..accounts.models import User
-    from ..extensions import db
-    numbers = [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
-    rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(numbers)))
-    return {str(i): name for i, name in rows}
-
-
-describe_subjects("user", _user_names, url_arg="user_id")
-describe_subjects("unit", _unit_names)  # a unit's training history exported, for one
-

@@ -21,6 +21,7 @@ from plaju.training.models import (
     PositionCompetence,
 )
 from plaju.training.services import competences as competence_service
+from plaju.training.services import plan_needs
 from plaju.training.services import plans as plans_service
 from tests.support import make_user
 
@@ -100,7 +101,7 @@ def test_no_person_is_offered_a_course_for_another_position_level(db, users):
                 assert {c.id for c in offered} == fitting
 
             plan = Plan(unit_id=people[0].unit_id, year=year)
-            plans_service._suggest(plan)
+            plan_needs.suggest(plan)
             for item in plan.items:
                 assert item.quarter in (1, 2, 3, 4)
                 if item.user_id not in kind_of:
@@ -201,7 +202,7 @@ def test_needs_fill_a_next_year_plan_per_position_within_the_year(db, users):
     # spread over more than one quarter once several are proposed
     quarters = {i.quarter for i in plan.items if i.course_id is None}
     assert all(q in (1, 2, 3, 4) for q in quarters)
-    needs = {n.user.username: n for n in plans_service.needs(plan)}
+    needs = {n.user.username: n for n in plan_needs.needs(plan)}
     assert needs["clerk"].gaps == [] and needs["kasi"].gaps == []  # the plan covers the gaps it found
 
 

@@ -23,7 +23,7 @@ from plaju.training.models import (
     Position,
     PositionCompetence,
 )
-from plaju.training.services import plan_figures
+from plaju.training.services import plan_figures, plan_needs
 from plaju.training.services import plans as plans_service
 from plaju.workflow import Invalid, fire
 from tests.support import PASSWORD, make_user
@@ -292,7 +292,7 @@ def test_a_gap_covered_by_a_planned_course_is_not_proposed_again(db, users, need
     plan = plans_service.create_plan(users["asn"].unit_id, _year(), users["hr"], suggest=False)
     plans_service.add_item(plan.id, {"user_id": users["kasi"].id, "course_id": needs_world["coaching"].id},
                            users["hr"])
-    needs = {n.user.id: n for n in plans_service.needs(db.session.get(Plan, plan.id))}
+    needs = {n.user.id: n for n in plan_needs.needs(db.session.get(Plan, plan.id))}
     assert needs[users["kasi"].id].gaps == [] and [g.competence.code for g in needs[users["clerk"].id].gaps] == [
         "PELAYANAN"]
     plans_service.fill_from_needs(plan.id, users["hr"])

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from plaju.once import new_token
 from plaju.training.models import Plan, PlanItem
-from plaju.training.services import plan_figures
+from plaju.training.services import plan_figures, plan_needs
 from plaju.training.services import plans as plans_service
 from plaju.workflow import Invalid, fire
 from tests.support import PASSWORD
@@ -25,7 +25,7 @@ def _unit(users):
 def test_a_draft_is_filled_from_needs(db, users, courses, enrol):
     enrol(courses[0], users["clerk"], "verified")  # 12 JP teknis: still below 20
     plan = plans_service.create_plan(_unit(users), 2026, users["hr"])
-    needs = {n.user.username: n for n in plans_service.needs(plan)}
+    needs = {n.user.username: n for n in plan_needs.needs(plan)}
     assert needs["clerk"].earned in (0, 12)
     planned = {}
     for item in plan.items:

@@ -19,7 +19,7 @@ from ...workflow import Refused, available
 from ...workflow.ui import action_view, history_sentences, waiting_for
 from ..forms import PlanForm, PlanItemEditForm, PlanItemForm
 from ..models import FUNDING, QUARTERS, Plan, PlanItem
-from ..services import plan_figures
+from ..services import plan_figures, plan_needs
 from ..services import plans as plans_service
 from ..services.competences import plannable_courses
 from ..services.history import audit_export
@@ -83,7 +83,7 @@ def _item_form(plan: Plan, fresh: bool = False) -> PlanItemForm:
 def _choices_for(form, plan: Plan):
     """The person and course choices of an item form (add or edit) for this plan."""
     form.user_id.choices = [SelectChoice(0, _("(a group, named below)"))] + [
-        SelectChoice(p.id, p.full_name) for p in plans_service.unit_people(plan.unit_id)]
+        SelectChoice(p.id, p.full_name) for p in plan_needs.unit_people(plan.unit_id)]
     form.course_id.choices = [SelectChoice(0, _("(to be chosen)"))] + [
         SelectChoice(c.id, f"{c.title} ({c.jp} JP{', ' + c.starts_on.strftime('%d.%m.%Y') if c.starts_on else ''})")
         for c in plannable_courses(plan.year)]
@@ -92,7 +92,7 @@ def _choices_for(form, plan: Plan):
 
 def _plan_context(plan, item_form=None, fresh=False, editing=None, edit_form=None, edit_error=None) -> dict:
     return {"editing": editing, "edit_form": edit_form, "edit_error": edit_error,
-            "plan": plan, "actions": available(plan, actor()), "needs": plans_service.needs(plan),
+            "plan": plan, "actions": available(plan, actor()), "needs": plan_needs.needs(plan),
             "realisation": plan_figures.realisation(plan), "totals": plan_figures.totals(plan),
             "FUNDING": FUNDING, "QUARTERS": QUARTERS, "history": history_sentences(plan),
             "waiting_for": waiting_for(plan), "item_form": item_form or _item_form(plan, fresh),

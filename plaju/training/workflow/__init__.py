@@ -1,7 +1,7 @@
 """The two workflows of competence development, one module each:
 
-- enrolment.py: an ASN's enrolment in a course, from the request to the JP credited, including the
-  certificate the office signs for a course it runs itself (ENROLMENT_FLOW);
+- enrolment.py: an ASN's enrolment in a course, from the request to the JP credited (ENROLMENT_FLOW),
+  with internal_course.py: how it ends for a course the office runs itself (attendance, certificate);
 - plan.py: a unit's annual plan, drafted by HR and approved by the Camat (PLAN_FLOW);
 
 and what they share:

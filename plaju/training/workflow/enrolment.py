@@ -14,9 +14,7 @@ Camat's sign-off is the second pair of eyes. An ASN without a direct supervisor 
 training: nobody could approve it.
 
 A course the office runs itself (`Course.internal`) ends with the office's own certificate instead of
-evidence for HR: finishing its e-learning, or the organiser closing its classroom days at the minimum
-attendance, leads to `awaiting_certificate`; the signer's `sign_certificate` issues it through
-plaju.letters (numbered, signed) and credits the JP.
+evidence for HR: its guards, attendance and certificate are in internal_course.py.
 
 E-learning completes itself: when the ASN finishes the last module (and passes the quiz), the service
 fires `complete_elearning` (`complete_internal_elearning` for the office's own course) as that ASN.
@@ -25,7 +23,6 @@ ASN's own step with an explanatory comment.
 """
 from sqlalchemy import func, select
 
-from ...accounts.models import User
 from ...core.urls import path_by_id
 from ...database import lock_row
 from ...extensions import db
@@ -35,6 +32,16 @@ from ...notify.assignments import News, register_news
 from ...timeutil import today_wib
 from ...workflow import Invalid, Spec, State, Step, register
 from ..models import SEAT_STATES, Course, Enrolment
+from .internal_course import (
+    attendance_enough,
+    attendance_recorded,
+    attesters_and_standing_in_approver,
+    internal_classroom,
+    is_internal,
+    issue_own_certificate,
+    not_internal,
+    prefetch_attendance,
+)
 from .queries import course_end, deadline_passed, elearning_done, seats_taken
 from .who import (
     CAMAT_ROUTINE,
@@ -82,16 +89,10 @@ def _prefetch_seats(enrolments) -> None:
         select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(course_ids),
                                                         Enrolment.state.in_(SEAT_STATES))
         .group_by(Enrolment.course_id)).all())
-    # the attendance of the office's own classroom courses, for the `attendance_met` guard: one statement
-    from ..services.attendance import attendance_by_enrolment, counted_days, held_days_by_course
-    classroom = [e for e in enrolments if e.course.internal and not e.course.is_elearning and e.state == "in_progress"]
-    marks = attendance_by_enrolment([e.id for e in classroom])
-    held = held_days_by_course({e.course_id for e in classroom})
     for e in enrolments:
         e._inbox_hints = {"seats_taken": counts.get(e.course_id, 0) - (e.state in SEAT_STATES)}
-        if e.id in marks:
-            e._inbox_hints["attendance"] = marks[e.id]
-            e._inbox_hints["counted_days"] = counted_days(e.course, held.get(e.course_id, set()))
+    # the attendance of the office's own classroom courses, for the `attendance_met` guard: one statement
+    prefetch_attendance(enrolments)
 
 
 def _not_elearning(enrolment, _actor):
@@ -151,48 +152,6 @@ def _in_the_catalogue(enrolment, _actor):
 
 
 _in_the_catalogue.structural = True
-
-
-def _not_internal(enrolment, _actor):
-    if enrolment.course.internal:
-        return _("The office runs this course: its certificate is issued here, no upload is needed.")
-    return None
-
-
-_not_internal.structural = True
-
-
-def _is_internal(enrolment, _actor):
-    if not enrolment.course.internal:
-        return _("The office does not run this course: completion is reported with its certificate.")
-    return None
-
-
-_is_internal.structural = True
-
-
-def _internal_classroom(enrolment, _actor):
-    course = enrolment.course
-    if not course.internal or course.is_elearning:
-        return _("Attendance is recorded only for classroom courses the office runs itself.")
-    return None
-
-
-_internal_classroom.structural = True
-
-
-def _attendance_enough(enrolment, _actor):
-    from ..services.attendance import attendance_of_enrolment, summary
-    hinted = getattr(enrolment, "_inbox_hints", {}).get("attendance")  # a list page read a page's at once
-    present, total, percent = (summary(enrolment.course, hinted, enrolment._inbox_hints["counted_days"])
-                               if hinted is not None else attendance_of_enrolment(enrolment))
-    minimum = enrolment.course.effective_min_attendance
-    if not total:
-        return _("The course has no dates, so no attendance can be counted.")
-    if percent < minimum:
-        return _("Attendance %(present)s of %(total)s days (%(percent)s%%) is below the minimum of %(minimum)s%%.",
-                 present=present, total=total, percent=percent, minimum=minimum)
-    return None
 
 
 # --- effects (inside the engine's transaction) -----------------------------------------------------
@@ -257,37 +216,9 @@ def _finish_elearning(enrolment, ctx):
     ctx.change("quiz_score", None, enrolment.quiz_score)
 
 
-def _attendance_recorded(enrolment, ctx):
-    from ..models import Attendance
-    from ..services.attendance import attendance_of_enrolment
-    present, total, percent = attendance_of_enrolment(enrolment)
-    enrolment.completed_at = ctx.now
-    ctx.change("attendance", None, f"{present}/{total} ({percent}%)")
-    # who attested it: the closer, then each who recorded a day (sign_certificate keeps them all out)
-    recorders = db.session.scalars(select(Attendance.recorded_by_id).where(Attendance.enrolment_id == enrolment.id)
-                                   .order_by(Attendance.id))
-    enrolment.attester_ids = attester_text([ctx.actor.id, *recorders])
-
-
-def attester_text(ids) -> str:
-    """The ids as the column keeps them, each once and whole, the first ones while they fit."""
-    kept = list(dict.fromkeys(str(i) for i in ids if i is not None))
-    while len(",".join(kept)) > ATTESTERS_LENGTH:
-        kept.pop()
-    return ",".join(kept)
-
-
-ATTESTERS_LENGTH = 200  # Enrolment.attester_ids
-
-
 def _issue_certificate(enrolment, ctx):
-    """The office's certificate: drawn, numbered and signed by the letters machinery in this step's
-    transaction; its facts are recorded as a reported certificate's are, and the JP credited."""
-    from ...timeutil import to_wib
-    from ..certificates import issue_certificate
-    # the row is `verified` with a credited year (a check constraint) before the register flushes
-    enrolment.credited_year = to_wib(ctx.now).year
-    issue_certificate(enrolment, ctx)
+    """The office's own certificate (internal_course), then the JP credited exactly as `verify` credits them."""
+    issue_own_certificate(enrolment, ctx)
     _credit_jp(enrolment, ctx)
 
 
@@ -354,17 +285,6 @@ _NOT_THE_APPROVER = dict(
                      "off (four-eyes rule)."))
 
 
-def _attesters_and_standing_in_approver(enrolment) -> list:
-    """Who may not sign the office's certificate: everyone who attested the attendance it rests on, under any
-    authority (the first is kept out of the lists); and the approver when only standing in for the signer,
-    as for the sign-off (one who signs in their own right, the Camat, signs what he approved)."""
-    kept = [int(i) for i in enrolment.attester_ids.split(",") if i]
-    approver = db.session.get(User, enrolment.approved_by_id) if enrolment.approved_by_id else None
-    if approver is not None and not CERTIFICATE_SIGNER(approver, enrolment):
-        kept.append(approver.id)
-    return kept
-
-
 ENROLMENT_FLOW = register(Spec(
     name="enrolment", model=Enrolment, initial="requested", states=ENROLMENT_STATES,
     steps=[
@@ -386,26 +306,26 @@ ENROLMENT_FLOW = register(Spec(
         Step("refuse_sign_off_routine", "approved", "declined", _l("Decline sign-off"), who=CAMAT_ROUTINE,
              four_eyes=True, delegable=True, comment_required=True, style="danger", **_NOT_THE_APPROVER),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
-             guards=(_not_elearning, _not_internal, _course_over), effect=_attach_evidence,
+             guards=(_not_elearning, not_internal, _course_over), effect=_attach_evidence,
              form=("certificate", "upload"), row_form=False),
         Step("complete_elearning", "in_progress", "completed", _l("E-learning finished"), who=ENROLLED_ASN,
-             guards=(_is_elearning, _not_internal, _elearning_finished), effect=_finish_elearning,
+             guards=(_is_elearning, not_internal, _elearning_finished), effect=_finish_elearning,
              # the ASN's to-do (the page shows what is left), taken by the system when the last part is done:
              # listed, never a button, and the sign-off's news already tells the ASN
              notify=False, row_form=False),
         # the office's own e-learning: finishing it makes the certificate the signer's to-do
         Step("complete_internal_elearning", "in_progress", "awaiting_certificate", _l("E-learning finished"),
-             who=ENROLLED_ASN, guards=(_is_elearning, _is_internal, _elearning_finished),
+             who=ENROLLED_ASN, guards=(_is_elearning, is_internal, _elearning_finished),
              effect=_finish_elearning, notify=False, row_form=False),
         # the office's own classroom course: the organiser closes it at the minimum attendance
         Step("attendance_met", "in_progress", "awaiting_certificate", _l("Attendance met: issue the certificate"),
-             who=ORGANISER, four_eyes=True, guards=(_internal_classroom, _course_over, _attendance_enough),
-             effect=_attendance_recorded, style="success", notify=False),
+             who=ORGANISER, four_eyes=True, guards=(internal_classroom, _course_over, attendance_enough),
+             effect=attendance_recorded, style="success", notify=False),
         # the certificate credits the JP: whoever attested the attendance does not sign it, under any
         # authority, nor does a stand-in who approved the enrolment
         Step("sign_certificate", "awaiting_certificate", "verified", _l("Sign the certificate"),
              who=CERTIFICATE_SIGNER, reauth=True, four_eyes=True, delegable=True, effect=_issue_certificate,
-             style="success", bulk=True, not_by=_attesters_and_standing_in_approver,
+             style="success", bulk=True, not_by=attesters_and_standing_in_approver,
              not_by_reason=_l("You attested this participant's attendance, or approved the enrolment and now "
                               "stand in for the signer: another official signs the certificate, which credits "
                               "the JP (four-eyes rule).")),
