@@ -11,10 +11,9 @@ from ..audit import record as audit
 from ..audit import vocabulary
 from ..audit.models import AuditEvent
 from ..extensions import db
-from ..i18n import date_text
+from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..i18n import wib_text
 from ..notify.service import notify
 from ..timeutil import today_wib
 from . import rules
@@ -61,6 +60,14 @@ def end_plh_for(actor: User, principal: User) -> None:
     goes on). A Plh went on signing as "Plh. Camat" after the Camat had left, and blocked the Plt."""
     _end(actor, select(Delegation).where(Delegation.principal_id == principal.id, Delegation.kind == "plh"),
          _("The official left the office: a Plh stands in only for an absence."))
+
+
+def end_for_another_office(actor: User, principal: User) -> None:
+    """An official whose office changes (the Sekcam made Camat) is no longer the one the surat perintah
+    named: his Plh/Plt ends. A Plh of the Sekcam went on, and signed as "Plh. Camat" once the Sekcam was
+    made Camat."""
+    _end(actor, select(Delegation).where(Delegation.principal_id == principal.id),
+         _("The official's office changed: the surat perintah named a stand-in for the office he held."))
 
 
 def end_stand_ins_for_predecessors(actor: User, holder: User, role: str) -> None:
@@ -142,6 +149,16 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
         return db.session.scalars(select(Delegation).where(
             Delegation.revoked.is_(False), Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on,
             *where).order_by(Delegation.starts_on)).first()
+    for role, office in rules.SINGLE_HOLDER.items():  # one stand-in for the office, whoever held it before
+        holders = select(UserRole.user_id).where(UserRole.role == role)
+        other = overlapping(Delegation.principal_id.in_(holders), Delegation.principal_id != principal.id) \
+            if principal.has_role(role) else None
+        if other is not None:
+            raise PeopleError(_("%(who)s already stands in for the office of %(office)s (%(kind)s for %(whom)s) "
+                                "from %(start)s to %(end)s: one person signs for the office at a time.",
+                                who=other.delegate.full_name, office=office, kind=other.kind.capitalize(),
+                                whom=other.principal.full_name, start=date_text(other.starts_on),
+                                end=date_text(other.ends_on)), "principal_id")
     away = overlapping(Delegation.principal_id == delegate.id)
     if away is not None:
         raise PeopleError(_("%(who)s is away from %(start)s to %(end)s (%(kind)s: %(plh)s): an official who is away "

@@ -232,6 +232,16 @@ def check_delegation(actor: User, principal: User, delegate: User, kind: str) ->
         raise Refusal(_("%(name)s has left the office: a Plh stands in for an official who is away for a while. "
                         "Record a Plt, from the Wali Kota's surat perintah.", name=principal.full_name),
                       "plh for an official who has left", "kind", 422)
+    if not principal.active:  # a Plt for the vacant office: not while someone holds it (he would sign beside him)
+        for role, office in SINGLE_HOLDER.items():
+            holder = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+                UserRole.role == role, User.active.is_(True)).order_by(User.id).limit(1)).first() \
+                if principal.has_role(role) else None
+            if holder is not None:
+                raise Refusal(_("%(holder)s holds the office of %(office)s now: a Plt stands in only while the "
+                                "office is vacant, not for %(name)s who left it.", holder=holder.full_name,
+                                office=office, name=principal.full_name),
+                              "plt while the office has a holder", "principal_id", 422)
     if principal.id == delegate.id:
         raise Refusal(_("An official cannot stand in for themselves."), "not self", "delegate_id", 422)
     if delegate.id == actor.id:
