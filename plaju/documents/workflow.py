@@ -68,6 +68,8 @@ def _set_checklist(request, ctx, ids, ok: bool):
     changed = [item["label"] for item in items if item["id"] in wanted and item.get("ok") != ok]
     for item in items:
         if item["id"] in wanted:
+            if ok and not item.get("ok"):  # who saw it brought back: not the one who accepts it (four eyes)
+                item["by"] = ctx.actor.id
             item["ok"] = ok
     if changed:
         ctx.change("missing" if not ok else "received", None, changed)
@@ -83,6 +85,15 @@ def _mark_missing(request, ctx):
                          "and the clerk checks them when the citizen comes back."), code="missing")
     _set_checklist(request, ctx, ctx.data.get("missing") or (), ok=False)
     request.return_reason = ctx.comment or ""  # printed on the "berkas dikembalikan" slip
+
+
+def _brought_back_to(request) -> list:
+    """Who recorded a document the citizen brought back (the resubmission's ticks)."""
+    return [item["by"] for item in request.checklist_items if item.get("ok") and item.get("by")]
+
+
+CHECKED_THEM = _l("You recorded the documents brought back yourself: another section head checks that the "
+                  "requirements are complete (four-eyes rule).")
 
 
 def _mark_received(request, ctx):
@@ -226,7 +237,7 @@ STEPS = [
          effect=_mark_received, form=("checklist", "note"), todo=False, row_form=False),
     Step("accept", "verifying", "processing", _l("Requirements complete, process"), who=roles(KASI),
          guards=(_requirements_complete,), cautions=(_no_scans,), delegable=True, four_eyes=True, style="success",
-         notify=False),
+         not_by=_brought_back_to, not_by_reason=CHECKED_THEM, notify=False),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
          guards=(needs_forwarding,), delegable=True, notify=False),
     # recorded when the file is in hand, days after forwarding: from its page, never a click in a long list

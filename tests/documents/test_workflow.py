@@ -374,3 +374,28 @@ def test_a_step_name_typed_into_the_url_is_not_written_into_the_log(client, logi
     login_as("hr")
     page = client.get("/audit/", query_string={"outcome": "refused"}).text
     assert "mencoba tindakan yang tidak ada" in page and "FAKE line" not in page
+
+
+def test_a_kasi_who_recorded_the_documents_brought_back_does_not_accept_them_too(client, login_as, db, users,
+                                                                                   make_request):
+    """A Kasi ticked the missing paper as brought back and then accepted the request himself: the four-eyes
+    rule bound only the clerk who took it in. Whoever recorded the documents brought back does not also
+    say the requirements are complete: another section head does, and the first is not listed for it."""
+    req = make_request("verifying", "akta-lahir")
+    first = req.checklist_items[0]["id"]
+    req = take_action(req, "return_to_citizen", users["clerk"], version=req.version,
+                      comment="surat keterangan lahir tidak terbaca", missing={first})
+    req = take_action(fresh(db, req), "resubmit", users["kasi"], version=req.version, ticked={first})
+    row = fresh(db, req)
+    assert row.state == "verifying" and row.checklist_items[0]["by"] == users["kasi"].id
+    assert "accept" not in [a.trigger for a in actions_for(row, users["kasi"])]
+    with pytest.raises(NotAllowed) as refused:
+        take_action(row, "accept", users["kasi"], version=row.version)
+    assert refused.value.code == "four_eyes" and "mencatat sendiri berkas yang dibawa kembali" in \
+        str(refused.value.message)
+    accept = f"document:{req.id}:accept:"  # the row's "requirements complete" (he may still reject it)
+    login_as("kasi")
+    assert accept not in client.get("/inbox/").text
+    login_as("kasi2")
+    assert accept in client.get("/inbox/").text
+    assert take_action(fresh(db, req), "accept", users["kasi2"], version=row.version).state == "processing"
