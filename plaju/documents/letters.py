@@ -237,7 +237,7 @@ SUBJECT = register_subject(Subject(
     model=DocumentRequest,
     url=lambda i: url_for("documents.detail", request_id=i), panel=_panel,
     openable=lambda user, ids: set(ids) if _can_view(user, None) else set(),
-    unrevocable_alone=_unrevocable_alone,
+    unrevocable_alone=_unrevocable_alone, signing_step="sign",
     has_draft=lambda r: r.type.camat_signs and r.state in DRAFT_STATES))
 
 

@@ -17,8 +17,8 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import wib_text
 from ..timeutil import to_wib
-from ..workflow import Invalid
-from ..workflow.engine import spec_for
+from ..workflow import Invalid, NotAllowed
+from ..workflow.engine import own_authority, spec_for
 from . import register
 from .models import Letter, LetterExternalNumber, number_key
 from .render import LetterContent, Signature, render
@@ -62,6 +62,10 @@ class Subject:
     reissued: Callable | None = None
     # the subject type the record's own events carry in the log, when it is not `name`
     audit_type: str | None = None
+    # the record's step that signs its letter (a trigger of its workflow): a replacement is signed only by
+    # whom that step lets sign it in their own right (the course's certificate signer; four eyes as then);
+    # without it, the Camat
+    signing_step: str | None = None
     # the record's model: a revocation or replacement locks its row first, as the record's own steps do (a
     # recall), so two of them at once are taken one after the other
     model: type | None = None
@@ -243,12 +247,36 @@ def _locked(letter: Letter) -> Letter:
     return lock_row(Letter, letter.id)
 
 
-def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str) -> str:
-    """The reason, once the Camat may revoke the letter now (`letter` locked); every refusal is in the log."""
+def may_replace(subject_name: str, entity, user) -> bool:
+    """Whether `user` may replace a letter of this record by one they sign (see Subject.signing_step)."""
+    try:
+        _replacement_signer(SUBJECTS[subject_name], entity, user)
+    except NotAllowed:
+        return False
+    return True
+
+
+def _replacement_signer(subject: Subject, entity, actor) -> None:
+    """Raises NotAllowed unless `actor` may sign a replacement of the record's letter in their own right."""
+    if subject.signing_step is None or entity is None:
+        if not actor.has_role("camat"):
+            raise NotAllowed(_("Only the Camat may revoke a letter."), code="role")
+        return
+    own_authority(entity, subject.signing_step, actor)
+
+
+def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str, entity=None) -> str:
+    """The reason, once the Camat (for a replacement: its signer, `entity` the record) may revoke the letter
+    now (`letter` locked); every refusal is in the log."""
     def refuse(message, status=422, code="input:revoke"):
         audit.refused(action, actor=actor, subject_type="letter", subject_id=letter.id, reason=f"[{code}] {message}")
         raise LetterRefused(message, status)
-    if not actor.has_role("camat"):
+    if action == "letter.reissue" and letter.subject_type in SUBJECTS:
+        try:
+            _replacement_signer(SUBJECTS[letter.subject_type], entity, actor)
+        except NotAllowed as refused:
+            refuse(str(refused.message), 403, refused.code)
+    elif not actor.has_role("camat"):
         refuse(_("Only the Camat may revoke a letter."), 403, "role")
     reason = (reason or "").strip()
     if not reason:
@@ -293,9 +321,9 @@ def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     number; the old letter is revoked in the same transaction, both audited in one event."""
     from ..workflow.engine import Context
     letter = _locked(letter)
-    reason = _may_revoke(letter, actor, password, reason, "letter.reissue")
     subject = SUBJECTS.get(letter.subject_type)
     entity = subject.load(letter.subject_id) if subject else None
+    reason = _may_revoke(letter, actor, password, reason, "letter.reissue", entity)
     if entity is None:
         raise LetterRefused(_("The record of this letter no longer exists."), 404)
     ctx = Context(actor=actor, acting_for=None, delegation=None, comment=reason, data={}, now=utcnow())

@@ -11,7 +11,7 @@ from ..accounts.nip import InvalidNIP, validate_nip
 from ..extensions import db
 from ..i18n import gettext as _
 from ..letters.render import BULAN, LetterContent
-from ..letters.services import Draft, Subject, issue, letters_of, register_subject
+from ..letters.services import Draft, Subject, issue, letters_of, may_replace, register_subject
 from ..timeutil import to_wib
 from .evidence import Certificate
 from .models import Enrolment
@@ -131,7 +131,8 @@ SUBJECT = register_subject(Subject(
     url=lambda i: url_for("training.enrolment", enrolment_id=i), openable=_openable,
     has_draft=lambda e: e.course.internal and e.state == "awaiting_certificate",
     unrevocable_alone=_replace_only, reissued=_replaced, audit_type="enrolment", model=Enrolment,
-    panel=lambda e, user: {"may_revoke": user.has_role("camat"), "replace_only": _replace_only(e)}))
+    signing_step="sign_certificate",
+    panel=lambda e, user: {"may_revoke": may_replace(SUBJECT_NAME, e, user), "replace_only": _replace_only(e)}))
 
 
 def issue_certificate(enrolment: Enrolment, ctx):

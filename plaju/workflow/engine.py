@@ -138,6 +138,15 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
     raise NotAllowed(_("You are not allowed to do \"%(step)s\" here.", step=step.label), code="role")
 
 
+def own_authority(entity, trigger: str, actor) -> Action:
+    """Whether `actor` may take the step `trigger` of this record in their own right, whatever its state (no
+    Plh/Plt): who may sign a replacement of the letter that step signed (its signer, four eyes as then).
+    Raises NotAllowed with the step's reason."""
+    spec = spec_for(entity)
+    step = next(s for s in spec.steps if s.trigger == trigger)
+    return _authority(spec, step, entity, actor, delegations=lambda: [])
+
+
 def took_earlier(step: Step, entity, actor, *, stand_in: bool) -> bool:
     """Four eyes against an earlier step: `actor` took the step this one checks (every corrector of a letter,
     say), so may not take this one, under any authority or, for steps that bind stand-ins only, as a
