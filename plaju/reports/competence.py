@@ -159,7 +159,8 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         select(Enrolment.state, func.count())
         .join(Course, Course.id == Enrolment.course_id)
         # one not credited yet belongs to this year's figures, not to every year's
-        .where(Course.method == "elearning", Enrolment.state.in_(ELEARNING_STARTED),
+        # the office's catalogue only: a course reported from outside arrives done and would only raise it
+        .where(Course.method == "elearning", Course.external.is_(False), Enrolment.state.in_(ELEARNING_STARTED),
                func.coalesce(Enrolment.credited_year, today_wib().year) == year)
         .group_by(Enrolment.state)).all()
 

@@ -283,3 +283,18 @@ def test_jp_stay_with_the_unit_where_they_were_earned_after_a_move(client, login
     units = {u.name: (u.people, u.jp) for u in board["units"]}
     assert units["Pemerintahan"] == (0, 16) and units["Pelayanan"] == (1, 0)
     assert board["jp"][users["asn"].id] == 16 and board["office"].jp >= 16
+
+
+def test_the_e_learning_completion_counts_the_office_s_own_courses_only(db, users):
+    """An ASN reported an e-learning of another agency with its certificate: "E-learning tuntas" jumped from
+    0 of 1 to 1 of 2, though nobody had finished any of the office's e-learning."""
+    from plaju.timeutil import today_wib
+    own = Course(title="E-learning Kantor", kind="teknis", method="elearning", jp=4)
+    outside = Course(title="E-learning Instansi Lain", kind="teknis", method="elearning", jp=4, external=True)
+    db.session.add_all([own, outside])
+    db.session.flush()
+    db.session.add_all([Enrolment(course_id=own.id, user_id=users["asn"].id, state="in_progress"),
+                        Enrolment(course_id=outside.id, user_id=users["clerk"].id, state="completed")])
+    db.session.commit()
+    board = competence_dashboard(today_wib().year, today_wib().month, sees_everyone=True)
+    assert board["elearning"] == {"started": 1, "done": 0, "percent": 0.0}
