@@ -102,7 +102,9 @@ def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequ
     from ..documents.services import normalise_code
     normal = normalise_code(code)
     expected = survey_key(normal) if normal else None
-    if not normal or not hmac.compare_digest((key or "").upper()[:40], expected):
+    # the key is base32 (letters and 2-7): a 0 or 1 typed from the receipt can only be the O or the I
+    typed = (key or "").upper()[:40].replace("0", "O").replace("1", "I")
+    if not normal or not hmac.compare_digest(typed, expected):
         raise SurveyRefused(_("This survey link is not valid. Use the link or QR code on your receipt."), "forged")
     req = db.session.scalars(select(DocumentRequest).where(DocumentRequest.tracking_code == normal)).first()
     if req is None:
@@ -113,7 +115,7 @@ def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequ
     if enforce_expiry and req.closed_at < utcnow() - timedelta(days=valid_days()):
         raise SurveyRefused(_("This survey link has expired (%(n)d days after the hand-over).", n=valid_days()),
                             "expired")
-    if db.session.get(SkmTokenUse, _digest(normal, key.upper())) is not None:
+    if db.session.get(SkmTokenUse, _digest(normal, expected)) is not None:
         raise SurveyRefused(_("This survey was already answered with this link. Thank you, every link counts "
                               "once."), "used")
     return req
@@ -154,7 +156,7 @@ def submit(code: str, key: str, answers: list[int], comment: str = "", age: int 
         if len(answers) != ikm.N_ELEMENTS or any(a not in (1, 2, 3, 4) for a in answers):
             raise SurveyRefused(_("Answer all nine questions."), "incomplete")
         month, type_id, tracking_code = month_of(req.closed_at), req.type_id, req.tracking_code
-        db.session.add(SkmTokenUse(digest=_digest(tracking_code, key.upper())))
+        db.session.add(SkmTokenUse(digest=_digest(tracking_code, survey_key(tracking_code))))
         response = SkmResponse(month=month, type_id=type_id, comment=(comment or "").strip(), age=age,
                                sex=sex or None, education=education or None, occupation=occupation or None,
                                **dict(zip(ANSWER_COLUMNS, answers, strict=True)))

@@ -88,6 +88,20 @@ def test_a_forged_link_is_refused_and_nothing_is_stored(client, db, make_request
     assert len(_refusals(db)) == 3
 
 
+def test_a_key_typed_with_zero_for_o_and_one_for_i_is_the_same_link(client, db, make_request, link):
+    """The receipt prints the key; base32 has the letters O and I and no 0 or 1: typed "J566430PM0" for
+    "J56643OPMO", the citizen was told the link was not valid."""
+    made = [make_request() for _ in range(12)]  # one whose key has an O or an I (about half of them)
+    real = next(url for url in map(link, made) if {"O", "I"} & set(url.rsplit("/", 1)[1]))
+    base, key = real.rsplit("/", 1)
+    typed = key.replace("O", "0").replace("I", "1").lower()
+    assert typed.upper() != key
+    assert client.get(f"{base}/{typed}").status_code == 200
+    assert client.post(f"{base}/{typed}", data=ANSWERS).status_code == 303
+    assert _count(db, SkmResponse) == 1 and _count(db, SkmTokenUse) == 1
+    assert client.post(real, data=ANSWERS | {"u1": "1"}).status_code == 409  # the same link: used
+
+
 def test_a_request_not_yet_handed_over_cannot_be_rated(client, db, make_request, link):
     for state in ("received", "ready", "rejected"):
         req = make_request(state)
