@@ -65,6 +65,11 @@ REFUSAL_STATUS = {"forged": 404, "used": 409, "not_handed_over": 409, "expired":
                   "staff": 403}
 
 
+def _field_name(form, name: str) -> str:
+    """"question 9" for the nine questions (u1..u9, as the page numbers them), else the field's label."""
+    return _("question %(n)s", n=name[1:]) if name[:1] == "u" and name[1:].isdigit() else str(form[name].label.text)
+
+
 @bp.route("/skm/<code>/<key>", methods=["GET", "POST"])
 @limiter.limit(_view_limit)
 @limiter.limit(_answer_limit, methods=["POST"])
@@ -88,7 +93,9 @@ def answer(code, key):
     if request.method == "GET":
         return render_page_or_block("survey/answer.html", "survey", **page)
     if not form.validate():
-        svc.refuse(svc.SurveyRefused("; ".join(f"{k}: {v[0]}" for k, v in form.errors.items())[:400], "form"))
+        # a question left out is a slip of input, not an alarm: said as the page numbers the questions
+        said = "; ".join(f"{_field_name(form, name)}: {errors[0]}" for name, errors in form.errors.items())
+        svc.refuse(svc.SurveyRefused(said[:400], "input:form"))
         return render_page_or_block("survey/answer.html", "survey", **page,
                                     error=_("Some answers are missing or not valid; see the marked questions.")), 422
     try:
