@@ -32,6 +32,8 @@ def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, d
     assert learn.status_code == 200 and "0 dari 2 modul selesai" in learn.text
     after_first = study_on_page(client, enrolment, first)
     assert after_first.headers["Location"].endswith(f"/modules/{second.id}")
+    # the next module's page says the one just recorded is done (it opened on the next one's wait alone)
+    assert f"“{first.title}” selesai (1 dari 2 modul)." in client.get(after_first.headers["Location"]).text
     study_on_page(client, enrolment, second)
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"  # the quiz is still open
     q1, q2 = course.questions

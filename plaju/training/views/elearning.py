@@ -85,6 +85,9 @@ def module_done(enrolment_id: int, module_id: int):
         return redirect(url_for("training.enrolment", enrolment_id=enrolment_id))
     modules = moved.course.modules
     position = next((i for i, m in enumerate(modules) if m.id == module_id), 0)
+    # the next page opens on the next module's wait: it said nothing of the one just recorded
+    flash(_("“%(title)s” is done (%(n)s of %(total)s modules).", title=module.title,
+            n=len(elearning_service.done_module_ids(moved)), total=len(modules)), "success")
     if position + 1 < len(modules):
         return redirect(url_for("training.module", enrolment_id=enrolment_id, module_id=modules[position + 1].id))
     return redirect(url_for("training.learn", enrolment_id=enrolment_id))
