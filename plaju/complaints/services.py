@@ -56,11 +56,6 @@ def can_read(user) -> bool:
     return any(d.principal.has_role(*READERS) for d in active_delegations(user))
 
 
-def may_complain(req) -> bool:
-    """A complaint may be sent about any request the citizen did not withdraw."""
-    return req.state != "cancelled"
-
-
 def submit(req: DocumentRequest, kind: str, body: str) -> Complaint:
     """A citizen's complaint or suggestion about `req`; refusals change nothing and are audited."""
     body = (body or "").strip()
@@ -72,8 +67,6 @@ def submit(req: DocumentRequest, kind: str, body: str) -> Complaint:
                                      n=BODY_MIN), "body")
         if len(body) > BODY_MAX:
             raise ComplaintRefused(_("Write at most %(n)d characters.", n=BODY_MAX), "body")
-        if not may_complain(req):
-            raise ComplaintRefused(_("This request was cancelled; a complaint about it cannot be sent here."))
         rows = db.session.execute(select(Complaint.state, Complaint.body).where(
             Complaint.request_id == req.id, Complaint.state == "open")).all()
         if any(existing == body for _state, existing in rows):

@@ -75,8 +75,6 @@ def new(code):
                                comment=("[input:form] " + "; ".join(
                                    f"{form[k].label.text}: {v[0]}" for k, v in form.errors.items()))[:400])
             error = _("Check the marked fields.")
-    elif not svc.may_complain(req):
-        error = _("This request was cancelled; a complaint about it cannot be sent here.")
     status = 422 if error and request.method == "POST" else 200
     return render_page_or_block("complaints/new.html", "complaint", form=form, code=req.tracking_code,
                                 type_name=req.type.name, error=error, days=svc.response_days()), status

@@ -101,10 +101,11 @@ def public_reason(req: DocumentRequest) -> str:
     from ..inputs import hide_contact_details
     if req.state == "returned":
         reason = req.return_reason
-    elif req.state == "rejected":
+    elif req.state in ("rejected", "cancelled"):
+        step = "document.reject" if req.state == "rejected" else "document.cancel"
         reason = db.session.scalar(select(AuditEvent.comment).where(
             AuditEvent.subject_type == "document", AuditEvent.subject_id == str(req.id),
-            AuditEvent.action == "document.reject", AuditEvent.outcome == "ok")
+            AuditEvent.action == step, AuditEvent.outcome == "ok")
             .order_by(AuditEvent.seq.desc()).limit(1))
     else:
         return ""

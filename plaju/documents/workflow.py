@@ -275,7 +275,9 @@ STEPS = [
                         "new request.")),
     Step("cancel", ("received", "verifying", "returned"), "cancelled",
          _l("Cancel (the citizen withdraws, or it was taken in by mistake)"),
-         who=COUNTER, comment_required=True, style="outline-dark", todo=False),  # a way out: outlined only
+         # a way out: outlined only; the citizen reads why (a cancellation they did not ask for, they may
+         # complain of from the tracking page)
+         who=COUNTER, comment_required=True, comment_public=True, style="outline-dark", todo=False),
 ]
 
 DRAFT_LETTER = _l("Draft letter (PDF)")

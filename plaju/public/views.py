@@ -40,7 +40,7 @@ def track(code):
         return render_page_or_block("public/track.html", "result", code=code[:40], req=None, not_found=True), 404
     revised = svc.revised_due(req)
     # what the public may read: the type, the step, dates, the missing items (labels of the type's checklist)
-    # and why it was returned or rejected (typed for the applicant, numbers hidden). Never the name, NIK or
+    # and why it was returned, rejected or cancelled (typed for the applicant, numbers hidden). Never the name, NIK or
     # who the document is about.
     view = {
         "code": req.tracking_code, "type": req.type.name, "state": svc.state_label(req.state),
@@ -50,7 +50,7 @@ def track(code):
         "overdue": revised is not None, "revised": sla.wib_date(revised) if revised else None,
         "issuer": svc.issuer(req.type),
         "ready": req.state == "ready", "closed": req.state in ("handed_over", "rejected", "cancelled"),
-        "rejected": req.state == "rejected", "reason": svc.public_reason(req),
+        "rejected": req.state == "rejected", "cancelled": req.state == "cancelled", "reason": svc.public_reason(req),
     }
     return render_page_or_block("public/track.html", "result", code=req.tracking_code, req=view,
                                 not_found=False, message=_("Status of request %(code)s", code=req.tracking_code))

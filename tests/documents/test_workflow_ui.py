@@ -131,6 +131,15 @@ def test_a_request_taken_in_twice_by_mistake_is_cancelled_without_blaming_the_ci
                        data={"version": req.version, "comment": "Terdaftar ganda oleh petugas"})
     assert done.status_code == 200 and "Anda membatalkan permohonan." in done.text
     assert "atas keinginan pemohon" not in client.get(f"/documents/{req.id}").text
+    # the citizen reads why on the tracking page, and may still complain of it (a clerk cancelled an
+    # overdue request alone: the page said "finished", with no reason and no way to object)
+    client.post("/logout")
+    track = client.get(f"/track/{req.tracking_code}").text
+    assert 'data-testid="track-cancelled"' in track and "Terdaftar ganda oleh petugas" in track
+    assert 'data-testid="complaint-link"' in track
+    sent = client.post(f"/track/{req.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": "Saya tidak pernah meminta pembatalan permohonan ini."})
+    assert sent.status_code in (302, 303), sent.text[:300]
 
 
 def test_a_request_closed_by_a_step_offers_no_scans_to_add_and_no_letter_to_come(client, login_as, make_request):
