@@ -67,12 +67,12 @@ def _page(status: int = 200, **context):
 
 
 def _bulk_label(bulk) -> str:
-    """The "selected" button says what it does: the one step all rows take ("Ready for pick-up"), else
-    signing and approving."""
+    """The "selected" button says what it does: the one step all rows take ("Ready for pick-up"), else each
+    step the rows on the page take (it read "Approve the selected" over documents marked ready)."""
     labels = {str(a.label) for a in bulk}
     if len(labels) == 1:
         return _("%(step)s: the selected", step=labels.pop())
-    return _("Sign and approve the selected") if any(a.step.reauth for a in bulk) else _("Approve the selected")
+    return _("The selected, each its step: %(steps)s", steps=", ".join(sorted(labels)))
 
 
 @bp.get("/")

@@ -145,6 +145,18 @@ def test_the_camat_approving_what_he_also_signs_off_decides_once(
     assert db.session.get(Enrolment, asn.id).state == "approved"
 
 
+def test_the_selected_button_names_each_step_the_rows_take(client, login_as, db, users, make_request, make_course,
+                                                           enrol):
+    """The Kasi's rows mixed letters to mark ready with training requests: "Setujui yang dipilih" marked the
+    letters ready for pick-up."""
+    make_request("signed", name="Warga Siap")
+    enrol(make_course(title="Pelayanan Prima", quota=None), users["asn"], "requested")
+    login_as("kasi")
+    button = re.search(r'data-testid="bulk-selected">([^<]*)<', client.get("/inbox/").text).group(1)
+    assert button.startswith("Yang dipilih, masing-masing langkahnya: ")
+    assert "Siap diambil" in button and "Setujui" in button
+
+
 def test_routine_approvals_in_bulk_ask_no_password_as_alone_they_ask_none(
         client, login_as, db, users, make_course, enrol):
     """The Kasi approves her staff's requests at once without her password, as one alone needs none; a
