@@ -314,7 +314,11 @@ def parse(args) -> Search:
         elif not ident:  # every object of one kind
             where.append(AuditEvent.subject_type == kind)
         else:
-            where.append(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident))
+            # with its parts: a request's scans, its letters, the complaints about it (resolved: a statement
+            # is kept per search and the objects it found, and a new complaint is a new part)
+            objects = vocabulary.with_parts([(kind, ident)])
+            search.resolved.append(("subject", tuple(objects)))
+            where.append(about(objects))
             named = vocabulary.subject_name(kind, ident)  # the export's own log entry says which
             search.notes.append(_("the complete history of %(name)s", name=named) if named
                                 else _("one object's complete history"))
@@ -340,6 +344,7 @@ def parse(args) -> Search:
                           if "/" in term else _("No request has the %(what)s %(value)s.", what=label, value=shown))
             continue
         search.notes.append(f"{label} {shown}")
+        objects = vocabulary.with_parts(objects)
         search.resolved.append((key, tuple(objects)))
         where.append(about(objects))
 

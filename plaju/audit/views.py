@@ -57,8 +57,8 @@ def _search_page(search, status=200):
             e = line.event
             if line.subject and e.subject_type and e.subject_id:
                 kind = kinds.get(e.subject_type)
-                if kind is None:
-                    kind = kinds[e.subject_type] = quote(e.subject_type, safe="/")
+                if kind is None:  # a part carrying its whole's id (a request's scan) links the whole's history
+                    kind = kinds[e.subject_type] = quote(vocabulary.whole_of(e.subject_type), safe="/")
                 ident = e.subject_id
                 if not (ident.isascii() and ident.isdigit()):  # an id as digits needs no quoting
                     ident = quote(ident, safe="/")

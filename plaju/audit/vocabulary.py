@@ -33,6 +33,8 @@ _SUBJECTS: dict[str, Callable] = {}
 _KINDS: dict[str, object] = {}
 _FINDERS: dict[str, list[Callable]] = {"code": [], "nik": []}
 _PEOPLE_OBJECTS: list[Callable] = []
+_PARTS: dict[str, list[Callable]] = {}
+_WHOLE: dict[str, str] = {}
 _DATA_ACCESS: set[str] = set()
 _URL_ARGS: dict[str, str] = {}  # URL argument -> the kind of object it names
 
@@ -157,6 +159,33 @@ def describe_search(key: str, find: Callable) -> None:
     """How /audit/ finds the objects behind a search term, in one query each:
     "code": find(tracking_code) and "nik": find(nik) -> [(subject_type, subject_id), ...]."""
     _FINDERS[key].append(find)
+
+
+def describe_parts(subject_type: str, parts: Callable, same_id: str | None = None) -> None:
+    """What else belongs to the complete history of an object of `subject_type`: parts(ids) -> the
+    (subject_type, subject_id) of the objects whose events are part of it (a request's scans, its letters,
+    the complaints about it), in one statement. `same_id`: a kind of part carrying its whole's id (a
+    request's scans, "document_file"), whose events link the whole's history."""
+    _PARTS.setdefault(subject_type, []).append(parts)
+    if same_id:
+        _WHOLE[same_id] = subject_type
+
+
+def with_parts(objects) -> list[tuple[str, str]]:
+    """`objects` and the parts of their histories (describe_parts)."""
+    found = list(objects)
+    kinds: dict[str, list[str]] = {}
+    for kind, ident in objects:
+        kinds.setdefault(kind, []).append(str(ident))
+    for kind, idents in kinds.items():
+        for parts in _PARTS.get(kind, ()):
+            found.extend((part, str(i)) for part, i in parts(idents))
+    return found
+
+
+def whole_of(subject_type: str) -> str:
+    """The kind whose history an event about `subject_type` belongs to, by the same id."""
+    return _WHOLE.get(subject_type, subject_type)
 
 
 def describe_people_objects(objects: Callable) -> None:

@@ -5,8 +5,11 @@ open -> closed (a duplicate or abuse; the reason is shown too)
 The response is due `COMPLAINT_RESPONSE_DAYS` days after it arrived (default 14, the response period
 of UU 25/2009 on public services); the inbox orders the section heads' to-dos by it.
 """
+from sqlalchemy import select
+
 from ..audit import vocabulary
 from ..core.urls import path_by_id
+from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..inputs import hide_id_numbers
 from ..workflow import Spec, State, Step, register, roles
@@ -89,6 +92,10 @@ vocabulary.describe_data_access("complaint.view_full")
 vocabulary.describe_fields({"answer": _l("Answer"), "kind": _l("Kind"), "month": _l("Month")})
 vocabulary.describe_values("kind", dict(KINDS), subject_type="complaint")
 vocabulary.describe_kind("complaint", _l("Complaints and suggestions"))
+# a request's complete history in the log holds the complaints about it and their answers
+vocabulary.describe_parts("document", lambda ids: [
+    ("complaint", i) for i in db.session.scalars(select(Complaint.id).where(
+        Complaint.request_id.in_([int(i) for i in ids if i.isdigit()])))])
 
 
 def _complaint_names(ids) -> dict:

@@ -131,6 +131,8 @@ def _requests_where(condition) -> list:
 
 vocabulary.describe_subjects("document", _request_names, url_arg="request_id")
 vocabulary.describe_subjects("document_file", _request_names)
+# its scans (taken in, added, opened) are events about "document_file" with the request's id
+vocabulary.describe_parts("document", lambda ids: [("document_file", i) for i in ids], same_id="document_file")
 vocabulary.describe_kind("document", _l("Document requests"))
 vocabulary.describe_kind("document_type", _l("Document types"))
 vocabulary.describe_kind("holiday", _l("Holidays"))

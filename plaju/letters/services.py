@@ -82,6 +82,10 @@ def mask_name(name: str) -> str:
 
 def register_subject(subject: Subject) -> Subject:
     SUBJECTS[subject.name] = subject
+    # the record's complete history in the log holds its letters' (opened, revoked, replaced)
+    vocabulary.describe_parts(subject.audit_type or subject.name, lambda ids: [
+        ("letter", i) for i in db.session.scalars(select(Letter.id).where(
+            Letter.subject_type == subject.name, Letter.subject_id.in_([int(i) for i in ids if i.isdigit()])))])
     return subject
 
 
