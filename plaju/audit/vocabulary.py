@@ -171,6 +171,11 @@ def describe_parts(subject_type: str, parts: Callable, same_id: str | None = Non
         _WHOLE[same_id] = subject_type
 
 
+def as_numbers(ids) -> list[int]:
+    """The ids that are numbers (ASCII digits: "²" is a digit to Python, not to the database)."""
+    return [int(i) for i in ids if str(i).isascii() and str(i).isdigit()]
+
+
 def with_parts(objects) -> list[tuple[str, str]]:
     """`objects` and the parts of their histories (describe_parts)."""
     found = list(objects)

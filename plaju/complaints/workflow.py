@@ -95,7 +95,7 @@ vocabulary.describe_kind("complaint", _l("Complaints and suggestions"))
 # a request's complete history in the log holds the complaints about it and their answers
 vocabulary.describe_parts("document", lambda ids: [
     ("complaint", i) for i in db.session.scalars(select(Complaint.id).where(
-        Complaint.request_id.in_([int(i) for i in ids if i.isdigit()])))])
+        Complaint.request_id.in_(vocabulary.as_numbers(ids))))])
 
 
 def _complaint_names(ids) -> dict:

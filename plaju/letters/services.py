@@ -85,7 +85,7 @@ def register_subject(subject: Subject) -> Subject:
     # the record's complete history in the log holds its letters' (opened, revoked, replaced)
     vocabulary.describe_parts(subject.audit_type or subject.name, lambda ids: [
         ("letter", i) for i in db.session.scalars(select(Letter.id).where(
-            Letter.subject_type == subject.name, Letter.subject_id.in_([int(i) for i in ids if i.isdigit()])))])
+            Letter.subject_type == subject.name, Letter.subject_id.in_(vocabulary.as_numbers(ids))))])
     return subject
 
 
