@@ -923,8 +923,12 @@ def _quiz(w, learner):
     for module in w.course_el.modules:  # the quiz opens once every module is done
         w.db().add(ModuleProgress(enrolment_id=enrolment.id, module_id=module.id))
     w.db().commit()
-    # a wrong answer: the page answers 200 with the score (a pass would complete and redirect)
-    return Call(f"/training/enrolments/{enrolment.id}/quiz", {f"q{q.id}": "0" for q in w.course_el.questions})
+    # a wrong answer, at its place in this learner's order: the page answers 200 with the score (a pass would
+    # complete and redirect)
+    from plaju.training.services.elearning import quiz_sheet
+    wrong = {f"q{q.id}": str(next(place for place, (typed, _c) in enumerate(choices) if typed != q.answer))
+             for q, choices in quiz_sheet(enrolment)}
+    return Call(f"/training/enrolments/{enrolment.id}/quiz", wrong)
 
 
 def _new_plan(w):

@@ -148,3 +148,12 @@ def camat_away(db, users):
     db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
                               starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
     db.session.commit()
+
+
+def on_page(enrolment, answers: dict) -> dict:
+    """Answers by typed index ({"q<id>": "1"}) as the quiz form posts them: each choice's place in the order
+    this learner sees (elearning.quiz_sheet)."""
+    from plaju.training.services.elearning import quiz_sheet
+    places = {f"q{q.id}": {str(typed): str(place) for place, (typed, _choice) in enumerate(choices)}
+              for q, choices in quiz_sheet(enrolment)}
+    return {name: places.get(name, {}).get(value, value) for name, value in answers.items()}

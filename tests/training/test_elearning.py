@@ -6,7 +6,7 @@ from plaju.audit.models import AuditEvent
 from plaju.training.models import Enrolment
 from plaju.training.services import elearning as elearning_service
 from plaju.workflow import Invalid, fire
-from tests.training.conftest import study, study_on_page
+from tests.training.conftest import on_page, study, study_on_page
 
 
 def test_completing_without_finishing_the_modules_is_refused(db, users, make_elearning, enrol):
@@ -37,11 +37,13 @@ def test_modules_then_quiz_complete_the_enrolment_as_the_asn(client, login_as, d
     study_on_page(client, enrolment, second)
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"  # the quiz is still open
     q1, q2 = course.questions
-    failed = client.post(f"/training/enrolments/{enrolment.id}/quiz", data={f"q{q1.id}": "0", f"q{q2.id}": "0"})
+    failed = client.post(f"/training/enrolments/{enrolment.id}/quiz",
+                         data=on_page(enrolment, {f"q{q1.id}": "0", f"q{q2.id}": "0"}))
     assert failed.status_code == 200 and "di bawah nilai lulus" in failed.text
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
-    passed = client.post(f"/training/enrolments/{enrolment.id}/quiz", data={f"q{q1.id}": "1", f"q{q2.id}": "0"})
+    passed = client.post(f"/training/enrolments/{enrolment.id}/quiz",
+                         data=on_page(enrolment, {f"q{q1.id}": "1", f"q{q2.id}": "0"}))
     assert passed.status_code == 302
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)

@@ -3,7 +3,7 @@ course never shows free seats in green, "rutin" is explained where it is shown."
 from datetime import timedelta
 
 from plaju.timeutil import today_wib
-from tests.training.conftest import study, study_on_page
+from tests.training.conftest import on_page, study, study_on_page
 
 TODAY = today_wib()
 
@@ -73,7 +73,7 @@ def test_elearning_shows_the_next_thing_to_do_and_names_the_modules_left(client,
     login_as("asn")
     learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text
     assert 'data-testid="next-module"' in learn and "Buka modul: Modul 1" in learn and "Modul tersisa: 2." in learn
-    right = {f"q{q.id}": str(q.answer) for q in course.questions}
+    right = on_page(enrolment, {f"q{q.id}": str(q.answer) for q in course.questions})
     passed = client.post(f"/training/enrolments/{enrolment.id}/quiz", data=right).text
     remaining = passed[passed.index('data-testid="remaining-modules"'):]
     assert "Modul 1" in remaining and "Modul 2" in remaining  # named, with links

@@ -11,6 +11,7 @@ from plaju.training.models import Course, Enrolment
 from plaju.training.services import elearning as elearning_service
 from plaju.workflow import Invalid
 from tests.support import seen_on
+from tests.training.conftest import on_page
 
 
 def _wrong(course):
@@ -33,7 +34,7 @@ def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, 
     url = f"/training/enrolments/{enrolment.id}/quiz"
     assert "Kesempatan ke-1 dari 3" in client.get(url).text
     for _ in range(3):
-        response = client.post(url, data=_wrong(course))
+        response = client.post(url, data=on_page(enrolment, _wrong(course)))
         assert response.status_code == 200 and "di bawah nilai lulus" in response.text
     assert 'data-testid="quiz-wait"' in response.text and "WIB" in response.text
     assert 'data-testid="quiz-form"' not in response.text
@@ -46,7 +47,7 @@ def test_after_the_limit_the_asn_waits_and_is_told_until_when(client, login_as, 
     until = elearning_service.quiz_locked_until(row)
     assert until is not None and timedelta(minutes=59) < until - utcnow() <= timedelta(minutes=60)
     # the fourth try, even with the right answers, is refused, audited and changes nothing
-    refused = client.post(url, data=_right(course))
+    refused = client.post(url, data=on_page(enrolment, _right(course)))
     assert refused.status_code == 422
     assert "telah menggunakan seluruh 3 kesempatan" in refused.text
     assert 'data-testid="quiz-attempts"' not in refused.text  # not "Kesempatan ke-1 dari 3" beside the lock

@@ -127,6 +127,8 @@ def test_a_choice_about_the_others_stays_last_and_letters_keep_the_typed_order(c
     (["Satu", "Dua", "Tiga", "Semua benar", "None of the above"], ["Semua benar", "None of the above"]),
     (["Satu", "All of the above", "Dua", "Tiga", "Empat"], ["All of the above"]),  # typed amid: shown after
     (["Semua ASN", "Kepala seksi", "Camat", "Tidak ada sanksi"], []),  # about the matter, not the choices
+    (["Satu", "Dua", "Tiga", "Semua jawaban diatas benar."], ["Semua jawaban diatas benar."]),
+    (["Satu", "Dua", "Tiga", "Semua pernyataan benar"], ["Semua pernyataan benar"]),
 ])
 def test_which_choices_stay_last(choices, kept_last):
     draw = random.Random("quiz:test")
@@ -158,3 +160,21 @@ def test_an_answer_that_is_no_choice_is_refused_and_changes_nothing(client, logi
     with pytest.raises(Invalid) as refused:  # the service refuses it too, whoever calls it
         elearning_service.submit_quiz(row, users["asn"], {**right, f"q{first_id}": "7"})
     assert refused.value.code == "quiz_choice"
+
+
+def test_the_typed_order_posted_does_not_pass(client, login_as, db, users, make_elearning, enrol):
+    """Each choice posted its typed index: "0" to every question, or the author's order read in the page's
+    source, passed a quiz whose right answers were typed first. The form posts the place shown."""
+    course = _quiz_course(make_elearning, (CAPITALS, 0), (["Ya", "Tidak", "Mungkin", "Entah"], 0),
+                          (["Pagi", "Siang", "Sore", "Malam"], 0), (["Satu", "Dua", "Tiga", "Empat"], 0))
+    enrolment = enrol(course, users["asn"], "in_progress")
+    sheet = elearning_service.quiz_sheet(enrolment)
+    assert any(choices[0][0] != 0 for _q, choices in sheet)  # somewhere the right one is not shown first
+    login_as("asn")
+    url = f"/training/enrolments/{enrolment.id}/quiz"
+    typed = client.post(url, data={f"q{q.id}": "0" for q in course.questions}).text
+    assert "di bawah nilai lulus" in typed
+    right = {f"q{q.id}": str(next(place for place, (index, _c) in enumerate(choices) if index == q.answer))
+             for q, choices in sheet}
+    passed = client.post(url, data=right)
+    assert passed.status_code == 200 and "100%" in passed.text and "di bawah nilai lulus" not in passed.text

@@ -151,16 +151,18 @@ def learning_times(enrolment) -> dict | None:
 # A choice that speaks of the others ("Semua benar", "Tidak ada yang benar", "None of the above") means what it
 # says only after them: it is shown last (several such: in the order typed), the others are shuffled above it.
 _ABOUT_THE_OTHERS = re.compile(
-    r"(semua(nya)?|seluruh(nya)?)( (jawaban|pilihan|opsi))?( (di atas|tersebut))?( (benar|salah|tepat))?"
+    r"(semua(nya)?|seluruh(nya)?)( (jawaban|pilihan|opsi|pernyataan))?( (di ?atas|tersebut))?"
+    r"( (benar|salah|tepat))?"
     r"|(benar|salah) semua(nya)?"
-    r"|tidak ada( (jawaban|pilihan|opsi))?( (di atas|tersebut))?( yang (benar|salah|tepat))?( (di atas|tersebut))?"
-    r"|bukan (salah satu|semua)( (jawaban|pilihan|opsi))?( (di atas|tersebut))?"
+    r"|tidak ada( (jawaban|pilihan|opsi|pernyataan))?( (di ?atas|tersebut))?( yang (benar|salah|tepat))?"
+    r"( (di ?atas|tersebut))?"
+    r"|bukan (salah satu|semua)( (jawaban|pilihan|opsi|pernyataan))?( (di ?atas|tersebut))?"
     r"|(all|none|both|neither) of (the )?(above|these|them|(answers|choices|options)( above)?)"
     r"( (is|are) (correct|right|true|wrong|false))?")
-# A choice naming others by their letter ("A dan B benar", "a, b, dan c") counts the choices in the order typed:
-# its question keeps that order.
-_BY_LETTER = re.compile(r"((jawaban|pilihan|opsi|hanya|only) )?[a-e]( [a-e])* (dan|and|atau|or|serta) [a-e]"
-                        r"( (benar|salah|tepat|correct|right|true|wrong|are correct|are right))?")
+# A choice naming others by their letter or number ("A dan B benar", "1 dan 2 benar") counts the choices in the
+# order typed: its question keeps that order.
+_BY_LETTER = re.compile(r"((jawaban|pilihan|opsi|hanya|only) )?([a-e]|[1-5])( ([a-e]|[1-5]))* (dan|and|atau|or|serta) "
+                        r"([a-e]|[1-5])( (benar|salah|tepat|correct|right|true|wrong|are correct|are right))?")
 
 
 def _plain(choice: str) -> str:
@@ -191,6 +193,22 @@ def quiz_sheet(enrolment) -> list[tuple[QuizQuestion, list[tuple[int, str]]]]:
         drawn.append((draw.random(), question.id, question, _choice_order(question.choice_list, draw)))
     drawn.sort(key=lambda row: row[:2])
     return [(question, choices) for _key, _id, question, choices in drawn]
+
+
+def typed_answers(enrolment, posted: dict) -> dict:
+    """The quiz form's answers, each the place of the choice as this learner saw it (quiz_sheet), as the
+    typed indices the quiz grades: posting "0" everywhere, or the author's order read in the page, passed
+    a quiz whose right answers were typed first. Anything else sent stays unreadable, and submit_quiz
+    refuses it."""
+    found = dict(posted)
+    for question, choices in quiz_sheet(enrolment):
+        name = f"q{question.id}"
+        raw = str(posted.get(name, ""))
+        if name not in posted:
+            continue
+        shown = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 2 else -1
+        found[name] = str(choices[shown][0]) if 0 <= shown < len(choices) and raw == str(shown) else "-"
+    return found
 
 
 def grade_quiz(course: Course, answers: dict) -> int:

@@ -103,7 +103,8 @@ def quiz(enrolment_id: int):
     status = 200
     if request.method == "POST":
         try:
-            score, passed = elearning_service.submit_quiz(enrolment, actor(), request.form.to_dict())
+            score, passed = elearning_service.submit_quiz(
+                enrolment, actor(), elearning_service.typed_answers(enrolment, request.form.to_dict()))
         except Refused as refusal:
             error, status = str(refusal.message), refusal.status
         else:
