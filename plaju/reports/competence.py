@@ -49,8 +49,10 @@ class UnitRow:
     reached: int = 0
     jp: int = 0
     planned: int = 0
-    # the whole office: the JP of the units that have a plan, so JP without a plan do not inflate the share
+    # the office and the smaller units together: the JP of the units that have a plan, so JP without a plan
+    # do not inflate the share
     jp_of_planned: int | None = None
+    plan_hidden: bool = False  # the share realised would tell the JP of fewer than SMALL_UNIT unseen people
 
     @property
     def reached_percent(self):
@@ -58,12 +60,14 @@ class UnitRow:
 
     @property
     def realised_percent(self):
+        if self.plan_hidden:
+            return None
         return share(self.jp if self.jp_of_planned is None else self.jp_of_planned, self.planned)
 
     @property
     def why_hidden(self) -> str:
         """What a hidden row says instead of its figures."""
-        if self.in_combined and self.people >= SMALL_UNIT:
+        if self.in_combined:
             return _("counted with the smaller units")
         return _("too few to show")
 
@@ -89,8 +93,11 @@ def shown_units(rows: list[UnitRow], office: UnitRow, may_see) -> list[UnitRow]:
     monthly report beside it) adds up to the training of fewer than SMALL_UNIT people they may not see one
     by one: the units of `_combined_group` they may not see are listed without figures and shown together in
     one row, last; when that cannot be (too few people in the office) the office's figures are hidden too.
-    `may_see(row)`: the viewer may see that unit's people one by one; None: every unit. Sets
-    `office.jp_of_planned` from the rows shown, or it would tell the JP of the grouped units with a plan."""
+    `may_see(row)`: the viewer may see that unit's people one by one; None: every unit.
+
+    The share of the plans realised is the same for every viewer (the JP of the units with a plan, the
+    office's and the smaller units' together), or hidden: when the unseen units with a plan, or those
+    without, are fewer than SMALL_UNIT people, the office's share minus the units shown would tell theirs."""
     group = [] if may_see is None else _combined_group(rows)
     whole_office = group is None
     unseen = [row for row in (rows if whole_office else group) if not may_see(row)]
@@ -108,9 +115,16 @@ def shown_units(rows: list[UnitRow], office: UnitRow, may_see) -> list[UnitRow]:
         office.hidden = True
     for row in unseen:
         row.hidden, row.in_combined = True, combined is not None
-    shown = [*rows, combined] if combined else list(rows)
-    office.jp_of_planned = sum(row.jp for row in shown if row.planned and not row.hidden)
-    return shown
+    office.jp_of_planned = sum(row.jp for row in rows if row.planned)
+    if unseen:
+        with_plan = sum(row.people for row in unseen if row.planned)
+        without = sum(row.people for row in unseen if not row.planned)
+        hide = any(0 < people < SMALL_UNIT for people in (with_plan, without))
+        office.plan_hidden = hide
+        if combined is not None:
+            combined.jp_of_planned = sum(row.jp for row in unseen if row.planned)
+            combined.plan_hidden = hide
+    return [*rows, combined] if combined else list(rows)
 
 
 def _may_see(viewer):

@@ -195,13 +195,14 @@ def test_a_unit_of_two_cannot_be_worked_out_from_the_office_minus_the_units_show
         combined = [row for row in rows[:-1] if row[0] not in truth]
         assert [figures for _name, figures in combined] == [(8, 3, 85, 40)], name  # Kecil, Anggrek, Bakung
     _assert_no_small_group_derivable(outputs.values(), truth)
-    # the realised JP of the units with a plan: the plan is Kecil's, the JP beside it the group's
+    # the only plan is Kecil's: the share realised of the units with a plan would be theirs (the group's JP
+    # beside Kecil's plan read 212,5 %, a wrong figure), so it is not shown, on the page or in the report
     page = client.get("/reports/kompetensi").get_data(as_text=True)
-    assert 'data-testid="kpi-realised">85 / 40<' in page
+    assert 'data-testid="kpi-realised">terlalu sedikit untuk ditampilkan<' in page
     pdf = client.get(f"/reports/bulanan.pdf?bulan={this_month()}").data
     text = " ".join(" ".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(pdf)).split())
-    assert "Seksi Kecil terlalu sedikit untuk ditampilkan Unit Uji 6 1 16,7 % 43 0" in text  # no figures of its own
-    assert "8 3 37,5 % 85 40 212,5 %" in text  # the smaller units together
+    assert "Seksi Kecil dihitung bersama unit kecil Unit Uji 6 1 16,7 % 43 0" in text  # no figures of its own
+    assert "8 3 37,5 % 85 40 –" in text  # the smaller units together
 
 
 def test_who_may_see_the_small_unit_sees_it_on_its_own_row(client, login_as, db, users):
@@ -277,3 +278,22 @@ def test_an_office_too_small_to_group_hides_its_own_figures(client, login_as, db
     login_as("camat")  # he may see his own unit's people: nothing is hidden from him
     rows = _page_rows(client.get("/reports/kompetensi").get_data(as_text=True))
     assert _row(rows, "Pimpinan Kecamatan") == (1, 0, 7, 0) and rows[-1][1] == (8, 1, 46, 0)
+
+
+def test_the_share_of_the_plans_realised_is_the_same_for_every_reader_or_not_shown(client, login_as, db, users):
+    """With a plan for a small unit only, the Camat and a Kasi read 124 % of the plans realised where HR
+    read 76 %: the smaller units' JP, most of them without a plan, stood beside that one plan. Every reader
+    reads HR's figure, or none when it would tell a few unseen people's JP."""
+    _office(db, users, ONE_SMALL, plans={"Seksi Cempaka": 30, "Unit Uji": 50, "Seksi Anggrek": 20,
+                                         "Seksi Bakung": 20})
+    readings = {}
+    for who in ("hr", "sekcam", "kasi2"):
+        login_as(who)
+        page = client.get("/reports/kompetensi").get_data(as_text=True)
+        readings[who] = re.search(r'data-testid="kpi-realised">([^<]*)<', page).group(1)
+    # JP of the units with a plan: Cempaka 44, Uji 43, Anggrek 31, Bakung 24, of 120 planned
+    assert readings["hr"] == "142 / 120"
+    # the Sekcam's unseen units: Kecil (2, no plan) with Anggrek and Bakung (planned): Kecil's JP would be
+    # the office's JP without a plan minus the visible ones', so the share is not shown to him
+    assert readings["sekcam"] == "terlalu sedikit untuk ditampilkan"
+    assert readings["kasi2"] in ("142 / 120", "terlalu sedikit untuk ditampilkan")
