@@ -70,6 +70,13 @@ def end_for_another_office(actor: User, principal: User) -> None:
          _("The official's office changed: the surat perintah named a stand-in for the office he held."))
 
 
+def end_for_return(actor: User, principal: User) -> None:
+    """An official whose account is enabled again holds the office again: the Plt recorded for the vacant
+    office ends (it went on, and both signed as the Camat)."""
+    _end(actor, select(Delegation).where(Delegation.principal_id == principal.id),
+         _("The official holds the office again: the stand-in for the vacant office ends."))
+
+
 def end_stand_ins_for_predecessors(actor: User, holder: User, role: str) -> None:
     """The office has its holder again: whoever stood in for a predecessor who left (a Plt for the vacant
     post) stops, or two would sign as the Camat."""

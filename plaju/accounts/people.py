@@ -298,6 +298,8 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         delegations.end_delegations_of(actor, user)
     if was_active and not active:
         delegations.end_plh_for(actor, user)
+    elif not creating and active and not was_active:
+        delegations.end_for_return(actor, user)
     elif not creating and active and (old_roles & rules.PRINCIPAL_ROLES) != (roles & rules.PRINCIPAL_ROLES):
         delegations.end_for_another_office(actor, user)
     for role in rules.SINGLE_HOLDER:

@@ -65,3 +65,18 @@ def test_one_plt_for_a_vacant_office_whoever_held_it(client, login_as, users, db
     second = client.post("/people/delegations", data=_delegation(earlier, users["kasi"], "plt"))
     assert second.status_code == 422 and "sudah menjadi pengganti untuk jabatan Camat" in second.text
     assert len(db.session.scalars(select(Delegation)).all()) == 1
+
+
+def test_a_plt_ends_when_the_official_is_back_in_office(client, login_as, users, db):
+    """The Camat's account was disabled, a Plt recorded, the account enabled again: the Plt went on, and the
+    Sekcam's inbox said "today you act as Plt. Camat" while the Camat signed too."""
+    login_as("admin")
+    camat = users["camat"]
+    assert client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, active="0")).status_code == 302
+    assert client.post("/people/delegations", data=_delegation(camat, users["sekcam"], "plt")).status_code == 302
+    assert client.post(f"/people/{camat.id}/edit", data=_edit_form(_fresh_user(db, camat), active="1")) \
+        .status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Delegation)).revoked
+    ended = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delegation.revoke")).one()
+    assert "memegang jabatan itu lagi" in ended.comment

@@ -33,3 +33,22 @@ def test_only_the_course_s_signer_replaces_its_certificate(client, login_as, db,
     new = db.session.scalars(select(Letter).where(Letter.status == "valid")).one()
     assert new.id != old.id and new.signer_name == users["sekcam"].full_name
     assert _fresh(db, enrolment).certificate_number == new.number
+
+
+def test_when_the_named_signer_has_left_the_camat_signs_and_replaces(client, login_as, db, users, make_elearning,
+                                                                    enrol):
+    """The course's signer left: nobody could sign its waiting certificates or replace a wrong one."""
+    course = make_elearning(internal=True, certificate_signer_id=users["sekcam"].id)
+    signed = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    fire(signed, "sign_certificate", users["sekcam"], expected_version=signed.version, password=PASSWORD)
+    waiting = _finish_elearning(db, enrol(course, users["clerk"], "in_progress"), users["clerk"])
+    users["sekcam"].active = False
+    db.session.commit()
+    fire(_fresh(db, waiting), "sign_certificate", users["camat"], expected_version=waiting.version, password=PASSWORD)
+    old = db.session.scalars(select(Letter).where(Letter.subject_id == signed.id)).one()
+    login_as("camat")
+    assert client.post(f"/letters/{old.id}/revoke", data={"password": PASSWORD, "reason": "Nama salah",
+                                                           "replace": "1"}).status_code == 303
+    db.session.expire_all()
+    new = db.session.scalars(select(Letter).where(Letter.subject_id == signed.id, Letter.status == "valid")).one()
+    assert new.signer_name == users["camat"].full_name

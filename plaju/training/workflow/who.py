@@ -64,8 +64,17 @@ def _is_organiser(user, enrolment) -> bool:
     return enrolment.course.organiser_id is not None and enrolment.course.organiser_id == user.id
 
 
-def _signer_label(enrolment) -> str | None:
+def named_signer(enrolment):
+    """The certificate signer the course names, while they are in the office: one who has left signs
+    nothing, and the Camat signs (and replaces) its certificates instead of nobody."""
+    if enrolment.course.certificate_signer_id is None:
+        return None
     signer = enrolment.course.certificate_signer
+    return signer if signer is not None and signer.active else None
+
+
+def _signer_label(enrolment) -> str | None:
+    signer = named_signer(enrolment)
     return None if signer is None else _("certificate signer (%(name)s)", name=signer.full_name)
 
 
@@ -76,8 +85,8 @@ ORGANISER = HR | relation(_is_organiser, "organiser of the course",
                           label=lambda e: _("organiser (%(name)s)", name=e.course.organiser.full_name)
                           if e.course.organiser is not None else None)
 CERTIFICATE_SIGNER = roles("camat").when(
-    lambda e: e.course.certificate_signer_id is None, "the course names no other certificate signer",
-    label=lambda e: _("Camat") if e.course.certificate_signer_id is None else None) | relation(
-    lambda u, e: e.course.certificate_signer_id is not None and e.course.certificate_signer_id == u.id,
-    "the certificate signer the course names", names=lambda e: [e.course.certificate_signer_id],
-    label=_signer_label)
+    lambda e: named_signer(e) is None, "the course names no other certificate signer in the office",
+    label=lambda e: _("Camat") if named_signer(e) is None else None) | relation(
+    lambda u, e: named_signer(e) is not None and e.course.certificate_signer_id == u.id,
+    "the certificate signer the course names", names=lambda e: [e.course.certificate_signer_id]
+    if named_signer(e) is not None else [], label=_signer_label)
