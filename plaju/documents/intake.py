@@ -21,7 +21,6 @@ from . import sla, subjects
 from .calendar import holiday_set
 from .models import (
     ADDRESS_MAX,
-    BIRTH_PLACE_MAX,
     CODE_ALPHABET,
     PURPOSE_MAX,
     DocumentAttachment,
@@ -120,19 +119,17 @@ def address_fault(doc_type: DocumentType, address: str) -> str | None:
     return None
 
 
-def birth_place_fault(doc_type: DocumentType, place: str) -> str | None:
+def birth_place_fault(doc_type: DocumentType, place: str, required: bool = True) -> str | None:
     """A letter the Camat signs states where and when the citizen was born: the place is asked (as the KTP
-    says), the date is the NIK's."""
+    says), the date is the NIK's. Not `required` where the letter names someone else (it is kept if typed)."""
     if not doc_type.camat_signs:
         return None
     place = (place or "").strip()
+    if not place and not required:
+        return None
     if len(place) < 2:
         return _("Enter the place of birth, as the KTP states it: it is printed on the letter.")
-    if len(place) > BIRTH_PLACE_MAX:
-        return _("The place of birth may be at most %(max)s characters long.", max=BIRTH_PLACE_MAX)
-    if any(c.isdigit() for c in place):
-        return _("A place of birth has no digits: enter the town or regency, as the KTP states it.")
-    return None
+    return subjects.place_fault(place)
 
 
 def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, doc_type: DocumentType,
@@ -231,7 +228,9 @@ def intake_faults(doc_type: DocumentType, applicant_nik: str | None, subject: di
         faults.update(refused.faults)
     for field, fault in (("requirements", missing_requirements(doc_type, ticked)),
                          ("purpose", purpose_fault(doc_type, purpose)), ("address", address_fault(doc_type, address)),
-                         ("birth_place", birth_place_fault(doc_type, birth_place)),
+                         # the applicant's: printed unless the letter is for someone else (its own place then)
+                         ("birth_place", birth_place_fault(doc_type, birth_place, required=not (
+                             subject_data and subject_data.get("same") is False))),
                          ("married", age_fault(doc_type, nik, married, day))):
         if fault:
             faults[field] = fault

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from ..i18n import date_text
 from ..i18n import lazy_gettext as _l
 from ..inputs import person_name_fault
+from .models import BIRTH_PLACE_MAX as PLACE_MAX
 from .nik import InvalidNIK, mask_nik, validate_nik
 
 # Perpres 96/2018 Pasal 33: a birth is reported within 60 days
@@ -141,6 +142,25 @@ def _text(raw, field, message, required=True, length_message=None, person=False)
     return value
 
 
+def place_fault(place: str) -> str | None:
+    """A place of birth as the KTP writes it: a town or regency, no digits (a date copied along, "Palembang,
+    04-03-2012", was printed as the place), at most PLACE_MAX characters."""
+    if len(place) > PLACE_MAX:
+        return str(_l("The place of birth may be at most %(max)s characters long.", max=PLACE_MAX))
+    if any(c.isdigit() for c in place):
+        return str(_l("A place of birth has no digits: enter the town or regency, as the KTP states it."))
+    return None
+
+
+def _place(raw, field, message, required=True) -> str:
+    value = _text(raw, field, message, required=required,
+                  length_message=_l("A place of birth must be 2 to %(max)s characters long.", max=PLACE_MAX))
+    fault = place_fault(value) if value else None
+    if fault:
+        raise SubjectRefused(fault, field)
+    return value
+
+
 def _person(raw, field, message, **kwargs) -> str:
     """A person's name: Latin letters (with accents), digits and name marks (inputs.person_name_fault)."""
     return _text(raw, field, message, person=True, **kwargs)
@@ -198,9 +218,10 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
             faults.add(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."), "s_nik")
         name = faults.take(_person, raw.get("s_name"), "s_name",
                            _l("Enter the name of the person the letter is about."))
-        place = faults.take(_text, raw.get("s_place"), "s_place",  # the letter's "Tempat/Tgl. Lahir"
+        # the letter's "Tempat/Tgl. Lahir"; a letter taken in before it was asked is corrected without it
+        place = faults.take(_place, raw.get("s_place"), "s_place",
                             _l("Enter the place of birth of the person the letter is for, as the KTP states it."),
-                            length_message=_l("A place of birth must be 2 to %(max)s characters long.", max=NAME_MAX))
+                            required=not raw.get("s_place_optional"))
         relation = faults.take(_choice, raw.get("s_relation"), "s_relation", RELATIONS,
                                _l("Choose how the applicant is related to this person."))
         _applicant_sex(faults, relation, applicant_nik)
@@ -344,6 +365,7 @@ def corrected(kind: str, form, stored: dict) -> dict:
     NIKs, and whether a letter is for the applicant himself, are the stored ones; the heirs are the stored
     rows in their order (a row whose name is emptied is taken out; none is added)."""
     raw = {k: form.get(k) for k in ("s_name", "s_sex", "s_place", "s_date", "s_relation")}
+    raw["s_place_optional"] = kind == "person" and not stored.get("place")
     raw["s_nik"] = stored.get("nik", "")
     raw["s_same"] = "1" if stored.get("same") else "0"
     heirs = stored.get("heirs") or []

@@ -95,3 +95,39 @@ def test_the_kasi_corrects_the_place_of_birth_and_the_log_names_it(client, login
     assert event.changes_dict["birth_place"] == ["Plembang", "Palembang"]
     login_as("hr")
     assert "Tempat lahir" in client.get("/audit/", query_string={"q": req.tracking_code}).text
+
+
+def test_the_person_s_place_follows_the_same_rule_and_the_applicant_s_is_then_optional(client, login_as,
+                                                                                        doc_types, db):
+    """The person's place took "PALEMBANG, 04-03-2012" and printed it; the applicant's, never printed on a
+    letter about someone else, was still required."""
+    login_as("clerk")
+    sktm = doc_types["sktm"]
+    person = {"s_same_sent": "1", "s_nik": make_nik(date(2012, 3, 4), False, 78), "s_name": "Andi Marlina",
+              "s_relation": "ibu"}
+    copied = client.post("/documents/new", data=_form(sktm, **person, s_place="PALEMBANG, 04-03-2012"))
+    assert copied.status_code == 422 and "Tempat lahir tidak memuat angka" in copied.text
+    assert 'data-testid="s_place-error"' in copied.text and count_rows(db, DocumentRequest) == 0
+    assert client.post("/documents/new", data=_form(sktm, **person, s_place="Palembang",
+                                                    birth_place="")).status_code == 303
+    req = db.session.scalars(select(DocumentRequest)).one()
+    assert req.birth_place == "" and dict(draw(req).content.fields)["Tempat/Tgl. Lahir"] == "Palembang, 4 Maret 2012"
+
+
+def test_a_letter_for_a_family_member_taken_in_before_the_place_was_asked_is_corrected_without_it(
+        client, login_as, db, make_request):
+    import json
+    req = make_request("processing", "sktm", subject={"s_same": "0", "s_nik": make_nik(date(2010, 2, 1), False, 79),
+                                                      "s_name": "Andi Marlina", "s_place": "Lahat",
+                                                      "s_relation": "ibu"})
+    old = {k: v for k, v in req.subject.items() if k != "place"}  # as stored before the place was asked
+    req.subject_data, req.birth_place = json.dumps(old), ""
+    db.session.commit()
+    login_as("kasi")
+    fixed = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": req.version, "name": req.name, "address": "Jl. Baru No. 2 RT 001 RW 002", "purpose": req.purpose,
+        "birth_place": "", "subject_sent": "1", "s_name": "Andi Marlina", "s_relation": "ibu", "s_place": ""})
+    assert fixed.status_code == 200, fixed.text[:400]
+    row = fresh(db, req)
+    assert row.address == "Jl. Baru No. 2 RT 001 RW 002" and not row.subject.get("place")
+    assert dict(draw(row).content.fields)["Tanggal Lahir"] == "1 Februari 2010"
