@@ -64,8 +64,10 @@ def _search_page(search, status=200):
                     ident = quote(ident, safe="/")
                 line.href = f"{prefix}{kind}/{ident}"
     subject_name = None
-    if search.filters["subject"] and lines:
-        subject_name = lines[0].subject
+    if search.filters["subject"] and lines:  # the object's own name, not a part's (its letter, a complaint)
+        kind, _sep, ident = search.filters["subject"].partition(":")
+        subject_name = next((line.subject for line in lines
+                             if line.event.subject_type == kind and line.event.subject_id == ident), None)
     response = render_page_or_block(
         "audit/index.html", "results", lines=lines, search=search, filters=search.filters,
         args=search.query_args(), next_before=next_before, before=before, head=Lazy(head),

@@ -86,6 +86,9 @@ def register_subject(subject: Subject) -> Subject:
     vocabulary.describe_parts(subject.audit_type or subject.name, lambda ids: [
         ("letter", i) for i in db.session.scalars(select(Letter.id).where(
             Letter.subject_type == subject.name, Letter.subject_id.in_(vocabulary.as_numbers(ids))))])
+    if subject.audit_type and subject.audit_type != subject.name:  # its draft's openings carry the letters' name
+        vocabulary.describe_parts(subject.audit_type, lambda ids: [(subject.name, i) for i in ids],
+                                  same_id=subject.name)
     return subject
 
 

@@ -36,8 +36,12 @@ def test_a_request_s_complete_history_holds_its_scans_letter_and_complaints(clie
     others = {e.seq for e in db.session.scalars(select(AuditEvent).where(
         AuditEvent.subject_type == "document", AuditEvent.subject_id == str(other.id)))}
     assert others and not others & shown
+    # the search says whose history it is, not the newest part's ("Pengaduan ..." in bold)
+    notes = page.split('data-testid="search-notes"')[1].split("</p>")[0]
+    assert req.tracking_code in notes and "<strong>" not in notes
     # a scan's row links the request's history, not one of its own
     assert f'/audit/timeline/document_file/{req.id}"' not in page
     # the tracking code finds the same parts
     by_code = client.get("/audit/", query_string={"code": req.tracking_code}).text
     assert set(parts.values()) <= {int(s) for s in re.findall(r'data-seq="(\d+)"', by_code)}
+

@@ -1,6 +1,8 @@
 """A replacement certificate is signed by whom the certificate step lets sign, in their own right: the Camat
 revoked a certificate the course's named signer had signed and signed its replacement himself, after
 attesting the attendance that credits its JP."""
+import re
+
 from sqlalchemy import func, select
 
 from plaju.audit.models import AuditEvent
@@ -52,3 +54,14 @@ def test_when_the_named_signer_has_left_the_camat_signs_and_replaces(client, log
     db.session.expire_all()
     new = db.session.scalars(select(Letter).where(Letter.subject_id == signed.id, Letter.status == "valid")).one()
     assert new.signer_name == users["camat"].full_name
+
+
+def test_an_enrolment_s_history_holds_who_opened_its_certificate_draft(client, login_as, db, users,
+                                                                        make_elearning, enrol):
+    enrolment = _finish_elearning(db, enrol(make_elearning(internal=True), users["asn"], "in_progress"), users["asn"])
+    login_as("camat")
+    assert client.get(f"/letters/draft/training_certificate/{enrolment.id}.pdf").status_code == 200
+    opened = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.draft_view")).one()
+    login_as("hr")
+    page = client.get(f"/audit/timeline/enrolment/{enrolment.id}", follow_redirects=True).text
+    assert str(opened.seq) in re.findall(r'data-seq="(\d+)"', page)
