@@ -67,12 +67,13 @@ def _page(status: int = 200, **context):
 
 
 def _bulk_label(bulk) -> str:
-    """The "selected" button says what it does: the one step all rows take ("Ready for pick-up"), else each
-    step the rows on the page take (it read "Approve the selected" over documents marked ready)."""
+    """The "selected" button says what it does: the one step all rows take ("Ready for pick-up"), else that
+    each ticked row takes its own (it read "Approve the selected" over documents marked ready; the
+    confirmation then names each row's step)."""
     labels = {str(a.label) for a in bulk}
     if len(labels) == 1:
         return _("%(step)s: the selected", step=labels.pop())
-    return _("The selected, each its step: %(steps)s", steps=", ".join(sorted(labels)))
+    return _("Do the selected, each its own step")
 
 
 @bp.get("/")
