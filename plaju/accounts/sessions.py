@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from werkzeug.exceptions import HTTPException
 
 from ..i18n import gettext as _
 
@@ -72,6 +73,11 @@ def back_after_sign_in() -> str | None:
     flash(_("You were signed out before this was sent: nothing was saved. Sign in and do it again."), "warning")
     page = urlsplit(request.headers.get("HX-Current-URL") or request.referrer or "")
     if page.netloc and page.netloc != request.host:
+        return None
+    try:  # a page that was itself a form's answer (the bulk confirmation) cannot be opened again
+        path = page.path.removeprefix(request.script_root) if request.script_root else page.path
+        current_app.url_map.bind(request.host).match(path or "/", method="GET")
+    except HTTPException:
         return None
     return (page.path + (f"?{page.query}" if page.query else "")) or None
 

@@ -79,3 +79,12 @@ def test_every_open_form_is_open_to_visitors_and_no_other(app, client, users):
         response = client.post(path, data={})
         to_sign_in = response.status_code in (302, 401) and "/login" in response.headers.get("Location", "")
         assert to_sign_in == (endpoint not in OPEN_FORMS), (endpoint, response.status_code)
+
+
+def test_a_form_sent_from_a_page_that_was_a_form_s_answer_leads_home_after_the_sign_in(client, login_as, users):
+    """The bulk confirmation is the answer to a POST: signing in led back to it, "405 method not allowed"."""
+    _signed_out_elsewhere(client, login_as)
+    response = client.post("/inbox/bulk", data={}, csrf=False, headers={"Referer": "http://localhost/inbox/confirm"})
+    assert response.status_code == 302
+    target = urlsplit(response.headers["Location"])
+    assert target.path == "/login" and "next" not in parse_qs(target.query)
