@@ -38,8 +38,10 @@ def assignees_for(spec: Spec, entity) -> list[Assignee]:
         earlier = [uid for uid in (step.not_by(entity) if step.not_by is not None else ()) if uid]
         if step.not_by_stand_in_only:  # binds stand-ins only: whoever may take it on their own stays listed
             earlier = [uid for uid in earlier if not _may_on_their_own(step, entity, uid)]
-        if earlier:  # the first: the engine refuses every one of them (and the owner)
-            excluded = earlier[0]
+        if earlier:  # the engine refuses every one of them (and the owner): the column keeps out the one who
+            # could otherwise take it (a Kasi who took the request in, not the clerk who recorded a resubmission)
+            candidates = [*earlier, *([excluded] if excluded is not None else [])]
+            excluded = next((uid for uid in candidates if _may_on_their_own(step, entity, uid)), earlier[0])
         for user_id, role in step.who.names(entity):
             if user_id is not None and user_id == excluded:
                 continue  # named, but four eyes refuses them: nobody to wait for here

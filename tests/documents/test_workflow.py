@@ -399,3 +399,19 @@ def test_a_kasi_who_recorded_the_documents_brought_back_does_not_accept_them_too
     login_as("kasi2")
     assert accept in client.get("/inbox/").text
     assert take_action(fresh(db, req), "accept", users["kasi2"], version=row.version).state == "processing"
+
+
+def test_the_kasi_who_took_a_request_in_is_not_listed_for_accepting_it_after_a_clerk_s_resubmission(
+        client, login_as, db, users, make_request):
+    """The work item keeps one person out: the clerk who recorded the documents brought back took the place
+    of the Kasi who took it in, whose list then offered "requirements complete", refused on the click."""
+    req = make_request("verifying", "akta-lahir", clerk=users["kasi"])
+    first = req.checklist_items[0]["id"]
+    req = take_action(req, "return_to_citizen", users["clerk"], version=req.version,
+                      comment="surat keterangan lahir tidak terbaca", missing={first})
+    req = take_action(fresh(db, req), "resubmit", users["clerk"], version=req.version, ticked={first})
+    accept = f"document:{req.id}:accept:"
+    login_as("kasi")
+    assert accept not in client.get("/inbox/").text
+    login_as("kasi2")
+    assert accept in client.get("/inbox/").text
