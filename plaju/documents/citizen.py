@@ -1,5 +1,6 @@
-"""Telling the citizen: when a request is returned, ready, overdue with a new promise date, or handed
-over, and only when the citizen agreed at the counter (`contact_consent_at`).
+"""Telling the citizen: when a request is returned, ready, overdue with a new promise date, handed over,
+rejected or cancelled (why is on the tracking page, not in the message), and only when the citizen agreed
+at the counter (`contact_consent_at`).
 
 The messages are queued in the step's own transaction (a receiver of the engine's
 `assignments_changed` signal, sent inside fire()) and leave through the outbox after the commit, so a
@@ -19,7 +20,7 @@ from ..workflow.signals import assignments_changed
 from . import sla
 from .models import DocumentRequest
 
-EVENTS = ("returned", "ready", "overdue", "handed_over", "recalled")
+EVENTS = ("returned", "ready", "overdue", "handed_over", "recalled", "rejected", "cancelled")
 
 
 def _track_url(code: str) -> str:
@@ -47,6 +48,12 @@ def compose(event: str, code: str, day) -> Update:
             status = _("Not ready after all: being corrected")
             text = _("Kecamatan Plaju: we apologise, the letter of request %(code)s needs a correction before it "
                      "can be collected. We will tell you when it is ready again.", code=code)
+        elif event in ("rejected", "cancelled"):  # the reason may name people: the tracking page says it
+            status = _("Rejected") if event == "rejected" else _("Cancelled")
+            text = (_("Kecamatan Plaju: request %(code)s was rejected. The tracking page says why; the counter "
+                      "staff explain what is needed to apply again.", code=code) if event == "rejected" else
+                    _("Kecamatan Plaju: request %(code)s was cancelled. The tracking page says why; if you did not "
+                      "ask for it, you can send a complaint there.", code=code))
         elif event == "handed_over":
             status = _("Handed over")
             text = _("Kecamatan Plaju: the document of request %(code)s was handed over on %(date)s. Thank you.",
@@ -70,7 +77,7 @@ def tell(req: DocumentRequest, event: str, day) -> list:
 def _after_step(spec, entity=None, step=None, ctx=None, from_state=None, **_kw) -> None:
     if spec.name != "document" or step is None or ctx is None:
         return
-    if step.dest in ("returned", "ready", "handed_over"):
+    if step.dest in ("returned", "ready", "handed_over", "rejected", "cancelled"):
         tell(entity, step.dest, sla.wib_date(ctx.now))
     elif step.trigger == "recall" and from_state == "ready":
         tell(entity, "recalled", sla.wib_date(ctx.now))

@@ -386,3 +386,20 @@ def test_a_recall_does_not_rewrite_the_month_the_letter_was_ready_in_once_it_is_
     req = fresh(db, req)
     assert req.ready_at is None  # the request itself is not ready
     assert (req.service_fact.ready_month, req.service_fact.service_minutes) == kept == ("2026-10", kept[1])
+
+
+def test_a_rejected_or_cancelled_request_is_told_without_its_reason(form_gateway, db, users, make_request, smtp):
+    """The citizen learnt of a rejection, or of a cancellation a clerk made alone, only by checking the
+    tracking page. The message says where to read why: the reason itself may name people."""
+    rejected = _citizen(make_request, email="warga@contoh.id")
+    take_action(rejected, "reject", users["kasi"], version=rejected.version, comment="Akta ayah Budi tidak sah",
+                confirmed=True)
+    cancelled = _citizen(make_request, email="warga2@contoh.id")
+    take_action(cancelled, "cancel", users["clerk"], version=cancelled.version, comment="Terdaftar ganda")
+    [to_rejected] = smtp.to("warga@contoh.id")
+    [to_cancelled] = smtp.to("warga2@contoh.id")
+    assert to_rejected["Subject"] == f"Permohonan {rejected.tracking_code}: Ditolak"
+    assert to_cancelled["Subject"] == f"Permohonan {cancelled.tracking_code}: Dibatalkan"
+    assert "pengaduan" in to_cancelled.get_content()
+    texts = _texts(form_gateway, "form_gateway")
+    assert len(texts) == 2 and not any("Budi" in t or "ganda" in t for t in texts)
