@@ -5,22 +5,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import String, cast, func, literal, null, select, union_all
+from sqlalchemy import func, select
 
 from ..audit import record as audit
 from ..audit import vocabulary
-from ..audit.models import AuditEvent
 from ..core.paging import keyset_page
 from ..database import lock_row, utcnow
 from ..extensions import db
 from ..i18n import gettext as _
-from ..i18n import lazy_gettext as _l
 from ..i18n import wib_text
 from ..timeutil import to_wib
 from ..workflow import Invalid, NotAllowed
 from ..workflow.engine import own_authority, spec_for
 from . import register
-from .models import Letter, LetterExternalNumber, number_key
+from .models import Letter, LetterExternalNumber
 from .render import LetterContent, Signature, render
 from .signing import SigningRefused, signer
 
@@ -187,7 +185,7 @@ def issue(subject_name: str, entity, ctx) -> Letter:
     return letter
 
 
-def _record_type(subject_name: str) -> str:
+def record_type(subject_name: str) -> str:
     """The subject type a letter's record carries in the log (an enrolment, not "training_certificate")."""
     subject = SUBJECTS.get(subject_name)
     return (subject.audit_type if subject else None) or subject_name
@@ -208,7 +206,7 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
             after = register.check_external(number, (subject_name, entity.id))
         except register.NumberRefused as refused:
             db.session.rollback()
-            audit.refused("letter.external_number", actor=actor, subject_type=_record_type(subject_name),
+            audit.refused("letter.external_number", actor=actor, subject_type=record_type(subject_name),
                           subject_id=entity.id, reason=f"[input:number] {refused}")
             raise LetterRefused(str(refused)) from None
         if row is None:
@@ -220,7 +218,7 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
     if before != after:  # a signature page opened before shows another number: it is out of date now
         version = spec_for(entity).version_attr
         setattr(entity, version, getattr(entity, version) + 1)
-    audit.record("letter.external_number", actor=actor, subject_type=_record_type(subject_name),
+    audit.record("letter.external_number", actor=actor, subject_type=record_type(subject_name),
                  subject_id=entity.id, changes=audit.diff({"number": before}, {"number": after}))
     db.session.commit()
     return row if after else None
@@ -387,67 +385,3 @@ def matches(letter: Letter, data: bytes) -> bool:
 
 def count() -> int:
     return db.session.scalar(select(func.count()).select_from(Letter)) or 0
-
-
-def _letter_numbers(ids) -> dict:
-    numbers = [int(i) for i in ids if (str(i).isascii() and str(i).isdigit())]
-    return {str(i): number for i, number in db.session.execute(
-        select(Letter.id, Letter.number).where(Letter.id.in_(numbers)))}
-
-
-def _letter_names(ids) -> dict:
-    return {i: _("letter %(number)s", number=number) for i, number in _letter_numbers(ids).items()}
-
-
-# how the history and the audit list say what happened to letters (plaju.audit.sentences)
-vocabulary.describe_actions({
-    "letter.external_number": _l("recorded a letter number from an outside register"),
-    "letter.view": _l("opened a signed letter"),
-    "letter.draft_view": _l("opened a draft letter"),
-    "letter.revoke": _l("revoked a letter"),
-    "letter.reissue": _l("issued a corrected letter"),
-})
-vocabulary.describe_subjects("letter", _letter_names, url_arg="letter_id")
-vocabulary.describe_kind("letter", _l("Letter register"))
-vocabulary.describe_data_access("letter.view", "letter.draft_view")  # letters carry a citizen's NIK
-# the fields a sign step records when it issues a letter (issue())
-vocabulary.describe_fields({"letter_number": _l("Letter number"), "letter_sha256": _l("Fingerprint of the signed file"),
-                           "letter_id": _l("Letter in the register"),
-                           "letter_external_number": _l("Letter number from an outside register")},
-                          named={"letter_id": _letter_numbers})
-# the number recorded before signing (record_external_number), on the record whose number it becomes
-vocabulary.describe_fields({"number": _l("Letter number from an outside register")}, action="letter.external_number")
-# a revocation's and a replacement's own event (on the letter) and a recall's (on its record)
-vocabulary.describe_fields({"status": _l("Status"), "number": _l("Letter number"), "replaced_by": _l("Replaced by")},
-                           subject_type="letter")
-vocabulary.describe_values("status", {"valid": _l("valid"), "revoked": _l("revoked")}, subject_type="letter")
-vocabulary.describe_fields({"revoked_letters": _l("Letters revoked")})
-def _letter_objects(number: str) -> list[tuple[str, str]]:
-    """/audit/'s code box also takes a letter's number: the letter's events and those of the record it was
-    issued for (its signing is that record's step), in any spelling of the number; and the records a number
-    from an outside register was recorded for, signed or not yet (or changed since), by the number as recorded.
-    One statement."""
-    key = number_key(number)
-    found = db.session.execute(union_all(
-        select(literal("letter"), Letter.id, Letter.subject_type, cast(Letter.subject_id, String))
-        .where(Letter.number_key == key),
-        select(literal("waiting"), null(), LetterExternalNumber.subject_type,
-               cast(LetterExternalNumber.subject_id, String)).where(LetterExternalNumber.number_key == key),
-        # a few events, read along ix_audit_event_action_seq: the number as typed, in any case
-        select(literal("recorded"), null(), AuditEvent.subject_type, AuditEvent.subject_id).where(
-            AuditEvent.action == "letter.external_number", AuditEvent.outcome == "ok",
-            func.upper(AuditEvent.changes).contains(f'"{number.upper()}"', autoescape=True)))).all()
-    objects = set()
-    for found_as, letter_id, subject_type, subject_id in found:
-        if found_as == "letter":
-            objects.add(("letter", str(letter_id)))
-        kind = subject_type if found_as == "recorded" else _record_type(subject_type)
-        objects.add((kind, str(subject_id)))
-    return sorted(objects)
-
-
-vocabulary.describe_search("code", _letter_objects)
-# a history shows the start of the fingerprint, enough to match a file (the register and /cek hold it whole)
-vocabulary.describe_fingerprint("letter_sha256")
-# the register's id beside the number it shows: "Surat dalam register: 500/0012 · Nomor surat: 500/0012"
-vocabulary.describe_hidden("letter_id")

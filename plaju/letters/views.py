@@ -10,6 +10,7 @@ from ..htmx import render_page_or_block
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from . import demo as _demo  # noqa: F401  (registers the certificate seeder)
+from . import sentences as _sentences  # noqa: F401  (registers the letters' words for the log)
 from . import services as svc
 from .models import Letter
 from .signing import certificate_status
