@@ -1,6 +1,6 @@
 """The quiz in an order of each learner's own: the questions and their choices are shuffled per enrolment (the
-same on every reload and attempt), a choice about the others stays last, and the answer posted is still the
-typed index of the choice, so the grading is unchanged."""
+same on every reload and attempt), a choice about the others stays last, and each choice posts its place in
+that order, read back to the typed index on the server, so the grading is unchanged."""
 import html
 import random
 import re
@@ -14,7 +14,7 @@ from plaju.training.models import Enrolment, QuizQuestion
 from plaju.training.services import elearning as elearning_service
 from plaju.workflow import Invalid
 from tests.support import make_user
-from tests.training.conftest import study
+from tests.training.conftest import on_page, study
 
 CAPITALS = ["Palembang", "Jambi", "Bengkulu", "Padang", "Pekanbaru", "Lampung", "Medan"]  # the right one: 0
 FEES = ["Rp 10.000", "Rp 5.000", "Tergantung petugas", "Rp 2.000", "Semua jawaban benar"]
@@ -69,20 +69,25 @@ def test_each_learner_sees_an_order_of_their_own_the_same_on_every_reload(client
     assert any(list(questions) != typed_questions for questions, _choices in orders)  # the questions too
 
 
-def test_a_failed_attempt_shows_the_same_order_with_the_answers_kept(client, login_as, db, users, make_elearning,
-                                                                    enrol):
+def _two_questions(client, login_as, users, make_elearning, enrol):
+    """A quiz of two questions opened by the ASN: the course, the enrolment and the quiz's address."""
     course = _quiz_course(make_elearning, (CAPITALS, 0), (["3", "4", "5", "6"], 1))
     enrolment = enrol(course, users["asn"], "in_progress")
     login_as("asn")
-    url = f"/training/enrolments/{enrolment.id}/quiz"
+    return course, enrolment, f"/training/enrolments/{enrolment.id}/quiz"
+
+
+def test_a_failed_attempt_shows_the_same_order_with_the_answers_kept(client, login_as, db, users, make_elearning,
+                                                                    enrol):
+    course, enrolment, url = _two_questions(client, login_as, users, make_elearning, enrol)
     before = _shown(client.get(url).text)
     assert _choices_of(client.get(url).text, course.questions[0].id) != CAPITALS  # the learner's own order
-    wrong = {f"q{q.id}": str(q.answer + 1) for q in course.questions}
+    wrong = on_page(enrolment, {f"q{q.id}": str(q.answer + 1) for q in course.questions})
     failed = client.post(url, data=wrong)
     assert failed.status_code == 200 and "di bawah nilai lulus" in failed.text
     assert _shown(failed.text) == before  # the next attempt: the same sheet, not a new draw
-    for question in course.questions:  # the answers sent stay checked on the choice sent
-        assert re.search(rf'name="q{question.id}" value="{question.answer + 1}" required checked', failed.text)
+    for name, place in wrong.items():  # the answers sent stay checked on the choice sent
+        assert re.search(rf'name="{name}" value="{place}" required checked', failed.text)
     assert _shown(client.get(url).text) == before
 
 
@@ -139,14 +144,11 @@ def test_which_choices_stay_last(choices, kept_last):
 
 def test_an_answer_that_is_no_choice_is_refused_and_changes_nothing(client, login_as, db, users, make_elearning,
                                                                     enrol):
-    course = _quiz_course(make_elearning, (CAPITALS, 0), (["3", "4", "5", "6"], 1))
-    enrolment = enrol(course, users["asn"], "in_progress")
-    login_as("asn")
-    url = f"/training/enrolments/{enrolment.id}/quiz"
+    course, enrolment, url = _two_questions(client, login_as, users, make_elearning, enrol)
     (first_id, _first), (second_id, _second) = _shown(client.get(url).text)
-    right = {f"q{q.id}": str(q.answer) for q in course.questions}
+    right = {f"q{q.id}": str(q.answer) for q in course.questions}  # typed indices, as the service takes them
     for stray in ("9", "-1", "x", "01", ""):
-        refused = client.post(url, data={**right, f"q{second_id}": stray})
+        refused = client.post(url, data={**on_page(enrolment, right), f"q{second_id}": stray})
         assert refused.status_code == 422, stray
         assert ("Jawaban yang dikirim untuk soal 2 bukan salah satu pilihannya: pilih salah satu pilihan yang "
                 "ditampilkan.") in refused.text
