@@ -24,6 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    from .htmx import refusal_as_answer
+    app.after_request(refusal_as_answer)  # first registered, so it runs last (see its docstring)
     from .proxies import TrustedProxies
     app.wsgi_app = TrustedProxies(app.wsgi_app, app)
     db.init_app(app)

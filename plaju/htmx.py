@@ -58,3 +58,19 @@ def trigger(response, *events: str, **events_with_detail):
 def add_vary(response):
     response.vary.add("HX-Request")
     return response
+
+
+# The statuses htmx swaps as an answer the user reads (templates/base.html's responseHandling): a refusal
+# to put right, not a fault.
+REFUSALS = frozenset({400, 403, 409, 413, 422, 429})
+REFUSED_STATUS = "X-Refused-Status"
+
+
+def refusal_as_answer(response):
+    """An HTMX request that was refused answers 200 and names its status in X-Refused-Status: the browser
+    logs every 4xx answer to a script as a console error ("Failed to load resource"), though the page shows
+    the refusal where it belongs. Registered first, so it runs after every other hook has seen the status."""
+    if response.status_code in REFUSALS and getattr(request, "htmx", None):
+        response.headers[REFUSED_STATUS] = str(response.status_code)
+        response.status_code = 200
+    return response

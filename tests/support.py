@@ -142,3 +142,13 @@ def seen_on(client, url: str) -> str:
                       client.get(url).get_data(as_text=True))
     assert found, f"no seen field on {url}"
     return found.group(1) or found.group(2)
+
+
+def answered(response) -> int:
+    """The status an answer stands for: a refused HTMX request answers 200 and names its status in
+    X-Refused-Status (plaju.htmx.refusal_as_answer), every other answer is its own status."""
+    refused = response.headers.get("X-Refused-Status")
+    if refused is None:
+        return response.status_code
+    assert response.status_code == 200, "a refusal named in X-Refused-Status must answer 200"
+    return int(refused)

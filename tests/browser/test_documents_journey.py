@@ -89,7 +89,6 @@ def test_sktm_from_counter_to_hand_over(page):
     login(page, "camat")
     page.goto(detail)
     expect(page.get_by_test_id("waiting-for")).to_have_text("Menunggu: Camat")
-    page.expect_error("422")  # the refused signature below: the only error the browser may log
     _confirm(page, "sign", "awaiting_signature", password="bukan-kata-sandi")
     expect(page.get_by_test_id("action-sign").get_by_test_id("step-error")).to_contain_text("Kata sandi salah")
     expect(page.get_by_test_id("action-error")).to_be_hidden()  # said once, beside the button
@@ -125,7 +124,6 @@ def test_sktm_from_counter_to_hand_over(page):
     box.locator("input[name=f_id_number]").fill("1671010101010001")
     box.locator("input[name=f_attorney]").check()
     box.locator("textarea[name=comment]").fill("Diambil suami pemohon")
-    page.expect_error("422")
     page.get_by_test_id("confirm-hand_over").click()
     expect(box.get_by_test_id("step-error")).to_contain_text("Isikan nama")
     expect(page.get_by_test_id("action-error")).to_be_hidden()
@@ -155,7 +153,6 @@ def test_akta_returned_to_the_citizen_and_resubmitted_and_tracked_publicly(page,
     code = page.get_by_test_id("tracking-code").inner_text().strip()
     _click(page, "verify", "verifying")
     # a reason longer than the log takes is refused above the page; the next step clears that error
-    page.expect_error("422")
     _confirm(page, "return_to_citizen", "verifying", comment="x" * 2001,
              tick="Surat keterangan lahir dari rumah sakit / bidan")
     expect(page.locator("#flash [data-status='422']")).to_contain_text("Tidak ada yang disimpan")

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from plaju import config
 from plaju.accounts.models import User
 from plaju.audit.models import AuditEvent
+from tests.support import answered
 
 
 def test_secret_key_is_generated_once_and_reused(tmp_path, monkeypatch):
@@ -44,10 +45,26 @@ def test_404_page_speaks_indonesian(client, login_as):
 def test_errors_in_htmx_requests_come_back_as_an_alert_fragment(client, login_as):
     login_as("asn")
     response = client.get("/audit/", headers={"HX-Request": "true"})
-    assert response.status_code == 403
+    assert answered(response) == 403
     body = response.get_data(as_text=True)
     assert "<html" not in body and "Akses ditolak" in body
     assert response.headers["HX-Retarget"] == "#flash"
+
+
+def test_a_refusal_answers_an_htmx_request_with_200_and_a_page_with_its_status(client, login_as, db):
+    """A browser logs every 4xx answer to a script as a console error, though htmx shows the refusal where it
+    belongs: an HTMX request is answered 200 with the status named; a whole page keeps its status, and a
+    fault (500) or a missing page (404) is never hidden."""
+    login_as("asn")
+    forbidden = client.get("/audit/", headers={"HX-Request": "true"})
+    assert forbidden.status_code == 200 and forbidden.headers["X-Refused-Status"] == "403"
+    plain = client.get("/audit/")
+    assert plain.status_code == 403 and "X-Refused-Status" not in plain.headers
+    missing = client.get("/tidak-ada", headers={"HX-Request": "true"})
+    assert missing.status_code == 404 and "X-Refused-Status" not in missing.headers
+    refused = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                .where(AuditEvent.action == "access.forbidden"))
+    assert refused == 2  # both refusals in the log: the hook changes the answer, not what was recorded
 
 
 def test_a_crash_gives_the_500_page_and_nothing_saved(app, users, db):
