@@ -107,8 +107,8 @@ class Client:
         request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(data).encode(),
                                          headers=headers, method="POST")
         try:
-            with self.opener.open(request, timeout=120) as response:
-                return response.status, response.read().decode()
+            with self.opener.open(request, timeout=120) as response:  # a refusal answers htmx 200, status named
+                return int(response.headers.get("X-Refused-Status", response.status)), response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 

@@ -19,7 +19,6 @@ from plaju.documents.seed import TYPES
 from plaju.documents.subjects import SubjectRefused, validate
 from plaju.timeutil import today_wib
 from tests.documents.conftest import count_rows, fresh, subject_for, valid_nik
-from tests.support import answered
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -87,7 +86,7 @@ def test_missing_or_wrong_subject_fields_are_refused_in_bahasa_and_nothing_is_sa
             value = (today_wib() - timedelta(days=61)).isoformat()
         subject[key] = value
     response = client.post("/documents/new", data=_intake_of(doc_type, **subject))
-    assert answered(response) == 422
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html
     assert f'data-testid="{field}-error"' in html  # beside its field, the typed values kept
@@ -107,7 +106,7 @@ def test_every_faulty_subject_field_is_named_in_one_answer(client, login_as, doc
     extra = {} if nik_ok else {"nik": "1671"}
     # no requirement ticked either: the clerk learnt of it only after fixing the baby, and chose the scans again
     response = client.post("/documents/new", data=_intake_of(doc_type, **subject, **extra, requirements=[]))
-    assert answered(response) == 422
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     for field, message in (("s_name", "Isikan nama bayi."), ("s_sex", "Pilih jenis kelamin bayi."),
                            ("s_date", "tidak boleh di masa depan")):
@@ -233,7 +232,7 @@ def test_a_letter_the_camat_signs_asks_for_the_street_and_prints_it(client, logi
     login_as("clerk")
     domisili = doc_types["domisili"]
     refused = client.post("/documents/new", data=_intake_of(domisili, address="  "))
-    assert answered(refused) == 422 and 'data-testid="address-error"' in refused.text
+    assert refused.status_code == 422 and 'data-testid="address-error"' in refused.text
     assert count_rows(db, DocumentRequest) == 0
     posted = _intake_of(domisili, kelurahan="Talang Putri", address="Lorong Mawar  No. 3 RT 011 RW 004")
     assert client.post("/documents/new", data=posted).status_code == 303
@@ -252,7 +251,7 @@ def test_a_first_ktp_el_is_for_17_or_married(client, login_as, doc_types, db):
     today = today_wib()
     child = make_nik(date(today.year - 12, 1, 1), False, 88)  # twelve all year
     refused = client.post("/documents/new", data=_intake_of(ktp, nik=child))
-    assert answered(refused) == 422 and 'data-testid="married-error"' in refused.text
+    assert refused.status_code == 422 and 'data-testid="married-error"' in refused.text
     assert "pemohon berumur 12 tahun" in refused.text
     assert f"jadi mulai 1 Januari {today.year + 5}" in refused.text  # when to come back
     # the summary above leads to the marked field, far below on a phone
@@ -308,7 +307,7 @@ def test_a_letter_type_asks_its_purpose_at_the_counter_and_keeps_it(client, logi
     form = client.get(f"/documents/new?type_id={sktm.id}").get_data(as_text=True)
     assert 'data-testid="purpose"' in form and "tidak dicetak pada surat" in form
     refused = client.post("/documents/new", data=_intake_of(sktm, purpose="  ", note="catatan kantor saja"))
-    assert answered(refused) == 422 and "Isi keperluan surat" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Isi keperluan surat" in refused.get_data(as_text=True)
     assert count_rows(db, DocumentRequest) == 0
     # one line on the letter: typed line breaks would add paragraphs of their own to what the Camat signs
     assert client.post("/documents/new", data=_intake_of(
@@ -348,7 +347,7 @@ def test_someone_else_without_a_power_of_attorney_does_not_get_the_document(clie
     login_as("clerk")
     response = _hand_over(client, req, who="other", name="Tetangga Baik", relation="lainnya", id_kind="ktp",
                           id_number=valid_nik())
-    assert answered(response) == 422
+    assert response.status_code == 422
     assert "harus membawa surat kuasa" in response.get_data(as_text=True)
     assert fresh(db, req).state == "ready" and count_rows(db, DocumentHandover) == 0
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.hand_over")).one()
@@ -382,7 +381,7 @@ def test_bad_hand_over_fields_are_refused(client, login_as, make_request, db, fi
         fields["id_number"] = valid_nik()
     login_as("clerk")
     response = _hand_over(client, req, **fields)
-    assert answered(response) == 422 and message in response.get_data(as_text=True)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert fresh(db, req).state == "ready" and count_rows(db, DocumentHandover) == 0
 
 
@@ -393,14 +392,14 @@ def test_the_applicant_collects_with_his_own_ktp(client, login_as, make_request,
     req = make_request("ready", "ktp-baru")
     login_as("clerk")
     bare = _hand_over(client, req, who="pemohon", id_kind="ktp", id_number="")
-    assert answered(bare) == 422 and "centang bahwa Anda sudah mencocokkannya" in bare.text
+    assert bare.status_code == 422 and "centang bahwa Anda sudah mencocokkannya" in bare.text
     assert 'data-testid="f_id_number-error"' in bare.text and fresh(db, req).state == "ready"
     # another ID has no NIK to compare: "0000" as "other ID" went through unchecked
     for kind, number in (("lainnya", "0000"), ("sim", "ABCD1234")):
         other_id = _hand_over(client, req, who="pemohon", id_kind=kind, id_number=number)
-        assert answered(other_id) == 422 and fresh(db, req).state == "ready", kind
+        assert other_id.status_code == 422 and fresh(db, req).state == "ready", kind
     zeros = _hand_over(client, req, who="pemohon", id_kind="lainnya", id_number="0000", id_checked="1")
-    assert answered(zeros) == 422 and fresh(db, req).state == "ready"  # one digit repeated is no number
+    assert zeros.status_code == 422 and fresh(db, req).state == "ready"  # one digit repeated is no number
     response = _hand_over(client, req, who="pemohon", id_kind="ktp", id_number="", id_checked="1")
     assert response.status_code == 200
     row = db.session.scalars(select(DocumentHandover)).one()
@@ -446,14 +445,14 @@ def test_a_bad_power_of_attorney_scan_is_said_with_the_form_s_other_faults(clien
     page = _hand_over(client, req, who="other", name="", relation="anak", id_kind="ktp",
                       id_number=make_nik(date(1990, 3, 3), True, 7), evidence=bad)
     text = page.get_data(as_text=True)
-    assert answered(page) == 422 and "Isikan nama orang" in text and "Dokumen belum diserahkan" in text
+    assert page.status_code == 422 and "Isikan nama orang" in text and "Dokumen belum diserahkan" in text
     assert "surat-kuasa.pdf bukan berkas" in text  # the scan's own fault, as uploads words it
     # the attorney ticked as checked and everything else right: the scan that cannot be taken still stops it
     complete = _hand_over(client, req, who="other", name="Anak Sulung", relation="anak", id_kind="ktp",
                           id_number=make_nik(date(1990, 3, 3), True, 7), attorney="1",
                           evidence=(io.BytesIO(b"MZ not a scan at all"), "surat-kuasa.pdf"))
     said = complete.get_data(as_text=True)
-    assert answered(complete) == 422 and "Dokumen belum diserahkan" in said
+    assert complete.status_code == 422 and "Dokumen belum diserahkan" in said
     assert "surat-kuasa.pdf bukan berkas" in said and "harus membawa surat kuasa" not in said
     assert fresh(db, req).state == "ready"
     assert count_rows(db, DocumentHandover) == 0 and count_rows(db, DocumentAttachment) == 0
@@ -648,7 +647,7 @@ def test_an_intake_refused_for_a_missing_paper_prints_what_to_bring(client, logi
     optional = [r for r in ktp.requirements if not r.required]
     login_as("clerk")
     refused = client.post("/documents/new", data=intake(requirements=[str(r.id) for r in optional[:1]]))
-    assert answered(refused) == 422
+    assert refused.status_code == 422
     link = re.search(r'href="([^"]+)"[^>]*data-testid="requirements-slip-link"', refused.text).group(1)
     slip = client.get(link.replace("&amp;", "&"))
     assert slip.status_code == 200 and ktp.name in slip.text
@@ -670,7 +669,7 @@ def test_a_domisili_usaha_letter_states_the_business_taken_in_at_the_counter(cli
                   purpose="pengurusan izin usaha", address="Jl. Pertahanan No. 38 RT 021 RW 007",
                   birth_place="Palembang")
     refused = client.post("/documents/new", data=dict(body, s_name="", s_type=""))
-    assert answered(refused) == 422 and "Isi nama usaha" in refused.text and "Isi bidang usaha" in refused.text
+    assert refused.status_code == 422 and "Isi nama usaha" in refused.text and "Isi bidang usaha" in refused.text
     taken = client.post("/documents/new", data=dict(body, s_name="Warung Sembako Berkah",
                                                      s_type="perdagangan eceran"))
     assert taken.status_code == 303

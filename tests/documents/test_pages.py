@@ -13,7 +13,7 @@ from plaju.documents.nik import make_nik
 from plaju.once import new_token
 from plaju.timeutil import today_wib
 from tests.documents.conftest import fresh, valid_nik
-from tests.support import answered, statements_during
+from tests.support import statements_during
 
 
 def _bulk(db, doc_types, users, n, **fields):
@@ -138,12 +138,12 @@ def test_stale_page_rerenders_the_panel_naming_who_acted_first(client, login_as,
     login_as("clerk")
     response = client.post(f"/documents/{req.id}/actions/return_to_citizen",
                            data={"version": "0", "comment": "akta kurang"}, headers={"HX-Request": "true"})
-    assert answered(response) == 409
+    assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert 'data-testid="action-error"' in html and users["kasi"].full_name in html
     assert 'data-state="processing"' in html and 'data-version="1"' in html
     no_js = client.post(f"/documents/{req.id}/actions/return_to_citizen", data={"version": "0", "comment": "x"})
-    assert answered(no_js) == 409 and "<html" in no_js.get_data(as_text=True)
+    assert no_js.status_code == 409 and "<html" in no_js.get_data(as_text=True)
     assert fresh(db, req).state == "processing"
 
 
@@ -159,7 +159,7 @@ def test_refused_actions_show_the_reason_in_the_panel(client, login_as, make_req
     login_as(who)
     response = client.post(f"/documents/{req.id}/actions/{trigger}", data={"version": "0", "password": "salah"},
                            headers={"HX-Request": "true"})
-    assert answered(response) == status
+    assert response.status_code == status
     assert message in response.get_data(as_text=True)
     assert fresh(db, req).state == "awaiting_signature"
 
@@ -181,12 +181,12 @@ def test_camat_signs_with_password_through_the_page(client, login_as, make_reque
 def test_people_without_a_service_role_see_nothing(client, login_as, make_request):
     req = make_request("received")
     login_as("asn")
-    assert answered(client.get("/documents/")) == 403
-    assert answered(client.get(f"/documents/{req.id}")) == 403
-    assert answered(client.post(f"/documents/{req.id}/actions/verify", data={"version": "0"})) == 403
+    assert client.get("/documents/").status_code == 403
+    assert client.get(f"/documents/{req.id}").status_code == 403
+    assert client.post(f"/documents/{req.id}/actions/verify", data={"version": "0"}).status_code == 403
     login_as("hr")  # HR audits through /audit, not the citizens' requests
-    assert answered(client.get("/documents/")) == 403
-    assert answered(client.get(f"/documents/{req.id}")) == 403
+    assert client.get("/documents/").status_code == 403
+    assert client.get(f"/documents/{req.id}").status_code == 403
 
 
 def test_public_tracking_shows_progress_but_no_personal_data(client, make_request):
@@ -243,7 +243,7 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
         "forwards_to_disdukcapil": "", "active": "y", "required": "", "optional": "", "description": "",
         "other_regions": "", "min_age": "",
         "archive_code": "400", "form_token": new_token()})
-    assert answered(clash) == 422
+    assert clash.status_code == 422
     monday = today_wib() + timedelta(days=7 - today_wib().weekday())
     added = client.post("/documents/admin/holidays", data={"day": monday.isoformat(), "name": "Cuti bersama"})
     assert added.status_code == 303
@@ -252,13 +252,13 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
     for day, said in ((monday + timedelta(days=5), "Sabtu atau Minggu"),
                       (today_wib() - timedelta(days=1), "sudah lewat")):
         refused = client.post("/documents/admin/holidays", data={"day": day.isoformat(), "name": "Libur"})
-        assert answered(refused) == 422 and said in refused.text
+        assert refused.status_code == 422 and said in refused.text
     assert db.session.scalars(select(Holiday.name)).all().count("Libur") == 0
     assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "holiday.add",
                                                            AuditEvent.outcome == "refused")).all()) == 2
     login_as("clerk")
-    assert answered(client.get("/documents/admin/types")) == 403
-    assert answered(client.post("/documents/admin/holidays", data={"day": "2027-01-02", "name": "x"})) == 403
+    assert client.get("/documents/admin/types").status_code == 403
+    assert client.post("/documents/admin/holidays", data={"day": "2027-01-02", "name": "x"}).status_code == 403
 
 
 def test_home_cards_per_role(client, login_as, make_request, users):
@@ -335,7 +335,7 @@ def test_looking_at_a_file_is_audited_but_does_not_count_as_acting_first(client,
     login_as("clerk")
     stale = client.post(f"/documents/{req.id}/actions/return_to_citizen", data={"version": "0", "comment": "x"},
                         headers={"HX-Request": "true"})
-    assert answered(stale) == 409
+    assert stale.status_code == 409
     html = stale.get_data(as_text=True)
     assert users["kasi"].full_name in html and users["kasi2"].full_name not in html
 
@@ -439,11 +439,11 @@ def test_a_type_with_requests_keeps_whom_it_is_about_and_its_route(client, login
     for change in ({"subject_kind": "business"}, {"camat_signs": ""}, {"forwards_to_disdukcapil": "y"},
                    {"code": "ahli-waris-lama"}):
         refused = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(waris, **change))
-        assert answered(refused) == 422 and "sudah memiliki permohonan" in refused.text, change
+        assert refused.status_code == 422 and "sudah memiliki permohonan" in refused.text, change
     # the name heads the letter, the archive code is in its number: kept while a request is open
     for change in ({"name": "Surat Keterangan Lain"}, {"archive_code": "999"}):
         refused = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(waris, **change))
-        assert answered(refused) == 422 and "belum selesai" in refused.text, change
+        assert refused.status_code == 422 and "belum selesai" in refused.text, change
     db.session.expire_all()
     assert (db.session.get(DocumentType, waris.id).subject_kind, waris.camat_signs) == ("inheritance", True)
     login_as("kasi")
@@ -451,7 +451,7 @@ def test_a_type_with_requests_keeps_whom_it_is_about_and_its_route(client, login
     login_as("admin")  # the requirements may change; a line twice is refused, not half-kept
     twice = client.post(f"/documents/admin/types/{waris.id}", data=_type_data(
         waris, required="Surat pengantar RT/RW\nSurat pengantar RT/RW", optional=""))
-    assert answered(twice) == 422 and "dua kali" in twice.text
+    assert twice.status_code == 422 and "dua kali" in twice.text
     refusals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document_type.save",
                                                            AuditEvent.outcome == "refused")).all()
     assert len(refusals) == 7
@@ -499,7 +499,7 @@ def test_a_holiday_for_today_is_neither_added_nor_removed(client, login_as, db, 
     monkeypatch.setattr(settings_views, "today_wib", lambda: wednesday)  # a working day, whatever today is
     login_as("admin")
     refused = client.post("/documents/admin/holidays", data={"day": wednesday.isoformat(), "name": "Libur Mendadak"})
-    assert answered(refused) == 422 and "adalah hari ini" in refused.text
+    assert refused.status_code == 422 and "adalah hari ini" in refused.text
     assert db.session.scalar(select(Holiday).where(Holiday.day == wednesday)) is None
     holiday = Holiday(day=wednesday, name="Libur Nasional")
     db.session.add(holiday)

@@ -19,7 +19,7 @@ from plaju.timeutil import today_wib
 from plaju.workflow import Conflict, Invalid, NotAllowed, Refused, fire
 from tests.conftest import PG_URL
 from tests.documents.conftest import fresh
-from tests.support import PASSWORD, answered
+from tests.support import PASSWORD
 
 
 def _events(db, req, outcome=None):
@@ -242,7 +242,7 @@ def test_a_kasi_who_is_plh_camat_does_not_sign_what_he_submitted_for_signature(c
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
     assert f'/documents/{req.id}/actions/sign"' not in page
     response = client.post(f"/documents/{req.id}/actions/sign", data={"version": "1", "password": PASSWORD})
-    assert answered(response) == 403
+    assert response.status_code == 403
     assert "Anda sendiri yang mengajukan atau memperbaikinya" in response.get_data(as_text=True)
     assert fresh(db, req).state == "awaiting_signature"
     [refusal] = _events(db, req, "refused")
@@ -367,7 +367,7 @@ def test_a_step_name_typed_into_the_url_is_not_written_into_the_log(client, logi
     for typed in ("x" * 3000, "sign%0AFAKE%20line", "sign%E2%80%AEngis", "sign%00"):
         response = client.post(f"/documents/{req.id}/actions/{typed}", data={"version": req.version},
                                headers={"HX-Request": "true"})
-        assert answered(response) == 403 and "Tindakan tidak dikenal" in response.text
+        assert response.status_code == 403 and "Tindakan tidak dikenal" in response.text
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
     assert [(e.action, e.subject_type) for e in events] == [("step.unknown", "document")] * 4
     assert all(len(e.comment) < 120 and e.comment.isprintable() for e in events)

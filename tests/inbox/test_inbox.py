@@ -14,7 +14,7 @@ from plaju.training import services as training
 from plaju.training.models import Enrolment, Plan
 from plaju.workflow import fire, started
 from tests.notify.conftest import form_gateway, gateway_server  # noqa: F401  (fixtures)
-from tests.support import PASSWORD, answered
+from tests.support import PASSWORD
 
 
 def _plan_submitted(db, users, course):
@@ -168,7 +168,7 @@ def test_routine_approvals_in_bulk_ask_no_password_as_alone_they_ask_none(
     confirm = client.post("/inbox/confirm", data={"item": items})
     assert 'data-testid="confirm-item"' in confirm.text and 'data-testid="bulk-password"' not in confirm.text
     forged = client.post("/inbox/bulk", data={"item": items + ["document:1:sign:0"], "password": ""})
-    assert answered(forged) == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in forged.text
+    assert forged.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in forged.text
     db.session.expire_all()
     assert db.session.get(Enrolment, rows[0].id).state == "requested"
     done = client.post("/inbox/bulk", data={"item": items})
@@ -224,7 +224,7 @@ def test_a_reason_typed_on_a_row_someone_else_took_first_is_quoted_back(client, 
     fire(db.session.get(DocumentRequest, doc.id), "sign", sekcam, expected_version=doc.version, password=PASSWORD)
     login_as("camat")
     late = client.post("/inbox/act", data={"item": item, "comment": "Mohon cek ulang nama usaha"})
-    assert answered(late) == 409 and sekcam.full_name in late.text
+    assert late.status_code == 409 and sekcam.full_name in late.text
     assert "belum tersimpan: “Mohon cek ulang nama usaha”" in late.text
 
 
@@ -235,7 +235,7 @@ def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
     before = _refused_events(db)
     response = client.post("/inbox/bulk", data={"item": [_item(r, "sign", "document") for r in rows],
                                                 "password": "bukan-sandinya"})
-    assert answered(response) == 422
+    assert response.status_code == 422
     assert 'data-testid="inbox-error"' in response.text and 'data-testid="bulk-confirmation"' in response.text
     db.session.expire_all()
     assert {db.session.get(DocumentRequest, r.id).state for r in rows} == {"awaiting_signature"}
@@ -245,12 +245,12 @@ def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
     assert "Kata sandi salah" in response.text
     # no password at all is asked for, not called wrong; one item alone says the same
     empty = client.post("/inbox/bulk", data={"item": [_item(r, "sign", "document") for r in rows], "password": ""})
-    assert answered(empty) == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in empty.text
+    assert empty.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in empty.text
     one = client.post("/inbox/act", data={"item": _item(rows[0], "sign", "document"), "password": ""})
-    assert answered(one) == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in one.text
+    assert one.status_code == 422 and "Masukkan kata sandi Anda untuk konfirmasi" in one.text
     # a batch of nothing is refused, and in the log like every refusal
     before = _refused_events(db)
-    assert answered(client.post("/inbox/bulk", data={"password": PASSWORD})) == 422
+    assert client.post("/inbox/bulk", data={"password": PASSWORD}).status_code == 422
     assert _refused_events(db) == before + 1
 
 
@@ -263,11 +263,11 @@ def test_wrong_passwords_at_a_signature_lock_confirming_like_sign_ins_do(client,
     items = [_item(r, "sign", "document") for r in rows]
     for n in range(4):
         wrong = client.post("/inbox/bulk", data={"item": items, "password": f"tebakan-{n}"})
-        assert answered(wrong) == 422 and "Kata sandi salah" in wrong.text
+        assert wrong.status_code == 422 and "Kata sandi salah" in wrong.text
     fifth = client.post("/inbox/act", data={"item": items[0], "password": "tebakan-5"})
-    assert answered(fifth) == 422 and "dikunci sampai" in fifth.text
+    assert fifth.status_code == 422 and "dikunci sampai" in fifth.text
     right = client.post("/inbox/bulk", data={"item": items, "password": PASSWORD})
-    assert answered(right) == 422 and "dikunci sampai" in right.text and "Tidak ada yang ditandatangani" in right.text
+    assert right.status_code == 422 and "dikunci sampai" in right.text and "Tidak ada yang ditandatangani" in right.text
     db.session.expire_all()
     assert {db.session.get(DocumentRequest, r.id).state for r in rows} == {"awaiting_signature"}
     comments = db.session.scalars(select(AuditEvent.comment).where(AuditEvent.outcome == "refused",
@@ -319,10 +319,10 @@ def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, us
     plan = _plan_submitted(db, users, make_course(title="Kursus Rencana", quota=None))
     login_as("camat")
     empty = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "  "})
-    assert answered(empty) == 422 and 'data-testid="refused"' in empty.text
+    assert empty.status_code == 422 and 'data-testid="refused"' in empty.text
     # too short, and the row comes back empty: what was typed is quoted back, not lost
     short = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "typo"})
-    assert answered(short) == 422 and "“typo”" in short.text
+    assert short.status_code == 422 and "“typo”" in short.text
     db.session.expire_all()
     assert db.session.get(DocumentRequest, doc.id).state == "awaiting_signature"
     ok = client.post("/inbox/act", data={"item": _item(doc, "send_back", "document"), "comment": "Nama salah eja"},
@@ -372,7 +372,7 @@ def test_someone_without_authority_learns_nothing_from_a_stale_item(client, logi
     doc = make_request("awaiting_signature", name="Warga Rahasia")
     login_as("asn")
     response = client.post("/inbox/act", data={"item": f"document:{doc.id}:sign:999"})
-    assert answered(response) == 403
+    assert response.status_code == 403
     assert "Warga Rahasia" not in response.text and doc.tracking_code not in response.text
     db.session.expire_all()
     assert db.session.get(DocumentRequest, doc.id).state == "awaiting_signature"
@@ -386,7 +386,7 @@ def test_a_step_whose_form_needs_the_item_page_is_not_taken_from_the_row(client,
     refused = _refused_events(db)
     response = client.post("/inbox/act", data={"item": _item(doc, "return_to_citizen", "document"),
                                                "comment": "KK belum dibawa"})
-    assert answered(response) == 403
+    assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(DocumentRequest, doc.id).state == "verifying"
     assert _refused_events(db) == refused + 1
@@ -419,7 +419,7 @@ def test_signing_on_an_item_page_opened_from_the_inbox_opens_the_next_waiting_it
     # a refusal stays on the item, with from=inbox still in its forms
     wrong = client.post(f"/documents/{third.id}/actions/sign", headers={"HX-Request": "true"},
                         data={"version": third.version, "password": "salah-sandi", "from": "inbox"})
-    assert answered(wrong) in (403, 422) and "HX-Redirect" not in wrong.headers
+    assert wrong.status_code in (403, 422) and "HX-Redirect" not in wrong.headers
     assert 'name="from" value="inbox"' in wrong.text
     # the last one: back to the list, which says nothing is left
     done = client.post(f"/documents/{third.id}/actions/sign",
@@ -562,11 +562,11 @@ def test_a_bulk_step_takes_at_most_a_hundred_items_and_records_forged_ones_once(
     before = _refused_events(db)
     too_many = client.post("/inbox/bulk", data={"item": [f"document:{n}:nope:1" for n in range(1, 102)],
                                                 "password": PASSWORD})
-    assert answered(too_many) == 422 and "Paling banyak 100 butir" in too_many.text
+    assert too_many.status_code == 422 and "Paling banyak 100 butir" in too_many.text
     assert _refused_events(db) == before + 1
     # nor is a confirmation of thousands asked for: one read per item, under SQLite's write lock
     confirm = client.post("/inbox/confirm", data={"item": [f"document:{n}:sign:1" for n in range(1, 5000)]})
-    assert answered(confirm) == 422 and "Paling banyak 100 butir" in confirm.text
+    assert confirm.status_code == 422 and "Paling banyak 100 butir" in confirm.text
     assert _refused_events(db) == before + 2
     before += 1
     forged = [f"document:{n}:nope:1" for n in range(1, 60)] + ["bukan-item", _item(req, "sign", "document")]

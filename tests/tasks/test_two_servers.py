@@ -89,8 +89,8 @@ class Browser:
         request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(data).encode(),
                                          headers={"HX-Request": "true", "X-CSRFToken": self.csrf})
         try:
-            with self.opener.open(request, timeout=60) as response:
-                return response.status, response.read().decode()
+            with self.opener.open(request, timeout=60) as response:  # a refusal answers htmx 200, status named
+                return int(response.headers.get("X-Refused-Status", response.status)), response.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
 

@@ -3,7 +3,6 @@ course never shows free seats in green, "rutin" is explained where it is shown."
 from datetime import timedelta
 
 from plaju.timeutil import today_wib
-from tests.support import answered
 from tests.training.conftest import on_page, study, study_on_page
 
 TODAY = today_wib()
@@ -53,7 +52,7 @@ def test_withdrawing_asks_for_confirmation_states_the_consequence_and_stands_apa
     assert "kursi yang sudah Anda dapat dilepas untuk orang lain" in apart
     unconfirmed = client.post(f"/training/enrolments/{enrolment.id}/act/withdraw",
                               data={"version": enrolment.version}, headers={"HX-Request": "true"})
-    assert answered(unconfirmed) == 422 and "Centang kotak untuk mengonfirmasi" in unconfirmed.text
+    assert unconfirmed.status_code == 422 and "Centang kotak untuk mengonfirmasi" in unconfirmed.text
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
     assert db.session.scalar(select(AuditEvent.comment).where(
@@ -93,7 +92,7 @@ def test_the_quiz_opens_once_every_module_is_done(client, login_as, users, make_
     quiz = client.get(f"/training/enrolments/{enrolment.id}/quiz").text
     assert 'data-testid="quiz-form"' not in quiz and "Modul 1" in quiz and "Modul 2" in quiz
     posted = client.post(f"/training/enrolments/{enrolment.id}/quiz", data={f"q{q.id}": "1" for q in course.questions})
-    assert answered(posted) == 422 and "Masih perlu diselesaikan: Modul 1, Modul 2" in posted.text
+    assert posted.status_code == 422 and "Masih perlu diselesaikan: Modul 1, Modul 2" in posted.text
     assert db.session.get(Enrolment, enrolment.id).quiz_attempts in (0, None)  # nothing counted
     study(db.session.get(Enrolment, enrolment.id), users["asn"])
     learn = client.get(f"/training/enrolments/{enrolment.id}/learn").text

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from plaju.audit.models import AuditEvent
 from plaju.timeutil import today_wib
 from plaju.training.models import Enrolment
-from tests.support import answered
 from tests.training.conftest import completion_form, pdf_upload
 
 HX = {"HX-Request": "true"}
@@ -122,7 +121,7 @@ def test_enrolling_is_refused_in_place_and_nothing_is_saved(client, login_as, us
     login_as("asn")
     response = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["asn"].id},
                            headers=HX)
-    assert answered(response) == 422
+    assert response.status_code == 422
     assert 'data-testid="action-error"' in response.text and message in response.text
     assert response.text.count(message) == 1  # said once, not again under the error
     assert "HX-Retarget" not in response.headers
@@ -141,7 +140,7 @@ def test_a_supervisor_nominates_a_team_member_but_not_a_stranger(client, login_a
     assert ok.status_code == 302
     assert db.session.scalars(select(Enrolment)).one().nominated_by_id == users["kasi"].id
     stranger = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["hr"].id})
-    assert answered(stranger) == 403  # refused by the rule, not by the form
+    assert stranger.status_code == 403  # refused by the rule, not by the form
     assert _count(db, Enrolment) == 1
     assert _refusals(db, "enrolment.request")
 
@@ -152,12 +151,12 @@ def test_a_stale_page_gets_a_conflict_message_in_place(client, login_as, users, 
     client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={"version": 0})
     again = client.post(f"/training/enrolments/{enrolment.id}/act/decline",
                         data={"version": 0, "comment": "tidak perlu"}, headers=HX)
-    assert answered(again) == 409
+    assert again.status_code == 409
     assert 'data-testid="action-error"' in again.text and 'id="enrolment-main"' in again.text
     assert 'data-state="approved"' in again.text
     without_js = client.post(f"/training/enrolments/{enrolment.id}/act/decline",
                              data={"version": 0, "comment": "tidak perlu"})
-    assert answered(without_js) == 409 and "<html" in without_js.text
+    assert without_js.status_code == 409 and "<html" in without_js.text
     assert 'data-testid="action-error"' in without_js.text
 
 
@@ -166,7 +165,7 @@ def test_a_step_posted_without_its_version_is_a_conflict_and_changes_nothing(cli
     enrolment = enrol(make_course(), users["asn"])
     login_as("kasi")
     response = client.post(f"/training/enrolments/{enrolment.id}/act/approve", data={}, headers=HX)
-    assert answered(response) == 409
+    assert response.status_code == 409
     assert 'data-testid="action-error"' in response.text
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
@@ -190,7 +189,7 @@ def test_decline_needs_a_reason(client, login_as, users, make_course, enrol, db)
     login_as("kasi")
     response = client.post(f"/training/enrolments/{enrolment.id}/act/decline", data={"version": 0},
                            headers=HX)
-    assert answered(response) == 422
+    assert response.status_code == 422
     assert "Alasan wajib diisi untuk" in response.text and "Tolak" in response.text
     assert db.session.get(Enrolment, enrolment.id).state == "requested"
 
@@ -219,8 +218,8 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     assert 'data-testid="jp-pending"' not in me  # counted now, no longer pending
     assert "12 / 20 JP" in client.get("/").text
     login_as("clerk")  # another ASN sees neither the enrolment nor the evidence
-    assert answered(client.get(f"/training/enrolments/{enrolment.id}")) == 403
-    assert answered(client.get(f"/training/enrolments/{enrolment.id}/evidence")) == 403
+    assert client.get(f"/training/enrolments/{enrolment.id}").status_code == 403
+    assert client.get(f"/training/enrolments/{enrolment.id}/evidence").status_code == 403
 
 
 @pytest.mark.parametrize("name,data,message", [
@@ -241,7 +240,7 @@ def test_a_bad_evidence_file_is_refused_and_leaves_nothing(client, login_as, use
                                content_type="multipart/form-data", headers=HX)
     finally:
         app.config["UPLOAD_MAX_BYTES"] = 5 * 1024 * 1024
-    assert answered(response) == 422 and message in response.text
+    assert response.status_code == 422 and message in response.text
     assert 'data-testid="action-error"' in response.text
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
@@ -257,7 +256,7 @@ def test_a_refused_step_after_a_good_upload_leaves_no_file(client, login_as, use
     stale = client.post(f"/training/enrolments/{enrolment.id}/act/complete",
                         data={"version": enrolment.version + 5, "evidence": pdf_upload()},
                         content_type="multipart/form-data")
-    assert answered(stale) == 409
+    assert stale.status_code == 409
     assert _files(app) == before
 
 
@@ -306,7 +305,7 @@ def test_an_asn_with_nothing_to_approve_is_told_what_would_come_there(client, lo
 def test_someone_else_opening_the_course_form_is_told_who_keeps_the_catalogue(client, login_as):
     login_as("admin")
     page = client.get("/training/courses/new")
-    assert answered(page) == 403 and "Katalog pelatihan dikelola oleh Kepegawaian" in page.text
+    assert page.status_code == 403 and "Katalog pelatihan dikelola oleh Kepegawaian" in page.text
 
 
 def test_the_head_of_the_office_is_shown_the_way_to_get_training_credited(client, login_as, db, users,
@@ -317,7 +316,7 @@ def test_the_head_of_the_office_is_shown_the_way_to_get_training_credited(client
     login_as("camat")
     response = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["camat"].id},
                            headers=HX)
-    assert answered(response) == 422 and "Pelatihan di luar katalog" in response.text
+    assert response.status_code == 422 and "Pelatihan di luar katalog" in response.text
     assert "Mintalah Kepegawaian" not in response.text
     assert _count(db, Enrolment) == 0
 
