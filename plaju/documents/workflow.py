@@ -291,10 +291,17 @@ def _gist(request) -> list[str]:
     only the applicant's name: an SKTM of "Budi Santoso" certifies his daughter Rina. NIKs masked."""
     if request.state != "awaiting_signature" or not request.type.camat_signs:
         return []
+    from .letters import _address
     from .subjects import gist_lines
     lines = gist_lines(request.type.subject_kind, request.subject)
+    lines.append(f"{_('Address')}: {_address(request)}")  # what a domisili letter certifies, on every letter
     if request.purpose:
         lines.append(f"{_('Purpose')}: {request.purpose}")
+    hints = getattr(request, "_inbox_hints", {})  # a list page read its rows' numbers at once
+    external = hints["external"] if "external" in hints else getattr(request.external_number, "number", None)
+    if external:  # recorded by whoever may, after the letter went up: the signer reads it before he signs
+        lines.append(str(_l("The letter will carry the number %(number)s from the other register.",
+                            number=external)))
     return lines
 
 
@@ -337,24 +344,33 @@ DOCUMENT_FLOW = register(Spec(
     due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
     summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r),
                        "note": signer_note(r), "about": _gist(r)},
-    url=lambda r: request_path(r.id), prefetch=lambda rows: _prefetch_scans(rows),
+    url=lambda r: request_path(r.id), prefetch=lambda rows: _prefetch(rows),
 ))
 
 
-def _prefetch_scans(requests) -> None:
-    """A list page's rows waiting for "requirements complete": which have a scan on file, in one statement
-    (the caution beside the button reads it; a row alone reads its own)."""
-    waiting = [r for r in requests if r.state == "verifying"]
-    if not waiting:
-        return
+def _prefetch(requests) -> None:
+    """What a list page's rows show beside their button, in one statement each for the page (a row alone
+    reads its own): for those waiting for "requirements complete", whether a scan is on file (the caution);
+    for letters awaiting the signature, a number recorded from another register (the gist)."""
     from sqlalchemy import select
 
     from ..extensions import db
+    from ..letters.models import LetterExternalNumber
     from .models import DocumentAttachment
-    scanned = set(db.session.scalars(select(DocumentAttachment.request_id).where(
-        DocumentAttachment.request_id.in_([r.id for r in waiting])).distinct()))
-    for r in waiting:
-        r._inbox_hints = {"scans": r.id in scanned}
+    waiting = [r for r in requests if r.state == "verifying"]
+    if waiting:
+        scanned = set(db.session.scalars(select(DocumentAttachment.request_id).where(
+            DocumentAttachment.request_id.in_([r.id for r in waiting])).distinct()))
+        for r in waiting:
+            r._inbox_hints = {"scans": r.id in scanned}
+    signing = [r for r in requests if r.state == "awaiting_signature" and r.type.camat_signs]
+    if signing:
+        numbers = dict(db.session.execute(select(LetterExternalNumber.subject_id, LetterExternalNumber.number)
+                                          .where(LetterExternalNumber.subject_type == "document",
+                                                 LetterExternalNumber.subject_id.in_([r.id for r in signing]))
+                                          ).all())
+        for r in signing:
+            r._inbox_hints = {"external": numbers.get(r.id)}
 
 
 def _intake_clerk(request):

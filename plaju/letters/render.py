@@ -79,8 +79,9 @@ class _LetterPdf(Pdf):
 
 
 def render(content: LetterContent, signature: Signature, *, issued_at: datetime, number: str | None,
-           check_url: str | None = None, check_code: str | None = None) -> bytes:
-    """The PDF bytes. Without `number` it is a draft: watermark, dotted number, no QR code."""
+           check_url: str | None = None, check_code: str | None = None, draft_number: str | None = None) -> bytes:
+    """The PDF bytes. Without `number` it is a draft: watermark, no QR code, the number dotted or, when one
+    from another register is recorded for it, that one (`draft_number`), marked DRAF."""
     draft = number is None
     pdf = _LetterPdf(draft)
     if draft:
@@ -93,7 +94,7 @@ def render(content: LetterContent, signature: Signature, *, issued_at: datetime,
     pdf.set_font("Times", "BU", 13)
     pdf.cell(0, 6, pdf_text(content.title.upper()), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Times", "", 12)
-    shown = number if number else ".........../........../PLJ/" + str(to_wib(issued_at).year) + "  (DRAF)"
+    shown = number or (draft_number or ".........../........../PLJ/" + str(to_wib(issued_at).year)) + "  (DRAF)"
     pdf.cell(0, 6, pdf_text(f"Nomor: {shown}"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
     opening = content.opening.replace(SIGNER, signature.title)

@@ -121,16 +121,30 @@ def signature_of(actor, delegation) -> Signature:
 
 
 def draft_pdf(subject_name: str, entity, user) -> bytes:
-    """The draft to review: watermark DRAF, no number, signature block of the Camat (not signed)."""
+    """The draft to review: watermark DRAF, the number from another register if one is recorded (else none),
+    and the signature block the reader would sign under: their own, as Plh/Plt where they would sign as one,
+    when they may take the signing step; otherwise the Camat's (not signed)."""
     subject = SUBJECTS[subject_name]
     draft = subject.draw(entity)
+    signature = _draft_signature(subject, entity, user)
+    external = db.session.scalars(select(LetterExternalNumber.number).where(
+        LetterExternalNumber.subject_type == subject_name, LetterExternalNumber.subject_id == entity.id)).first()
+    return render(draft.content, signature, issued_at=utcnow(), number=None, draft_number=external)
+
+
+def _draft_signature(subject: Subject, entity, user) -> Signature:
+    if subject.signing_step:
+        from ..workflow.engine import available
+        signing = next((a for a in available(entity, user) if a.trigger == subject.signing_step and not a.blocked
+                        and a.applies), None)
+        if signing is not None:
+            return signature_of(user, signing.delegation)
     from ..accounts.models import User, UserRole
     camat = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
                                .where(UserRole.role == "camat", User.active.is_(True)).order_by(User.id)
                                .limit(1)).first()
-    signature = (Signature(title=camat.position or "Camat", name=camat.full_name, nip=camat.nip or "")
-                 if camat else Signature(title="Camat", name="................................"))
-    return render(draft.content, signature, issued_at=utcnow(), number=None)
+    return (Signature(title=camat.position or "Camat", name=camat.full_name, nip=camat.nip or "")
+            if camat else Signature(title="Camat", name="................................"))
 
 
 def issue(subject_name: str, entity, ctx) -> Letter:

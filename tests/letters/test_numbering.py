@@ -56,6 +56,28 @@ def test_a_number_from_an_outside_register_is_used_and_flagged(db, client, login
     assert client.post(f"/letters/external-number/document/{other.id}", data={"number": "1/2"}).status_code == 403
 
 
+def test_the_signer_reads_an_outside_number_in_his_list_the_confirmation_and_the_draft(
+        db, client, login_as, make_request):
+    """A Kasi recorded another register's number after the letter went up: the Camat's list, the bulk
+    confirmation and the draft printed the office's dotted number, and he signed a number he never saw."""
+    req = make_request("awaiting_signature", "sktm")
+    plain = make_request("awaiting_signature", "sktm")
+    login_as("kasi")
+    client.post(f"/letters/external-number/document/{req.id}", data={"number": "400.12/9999/PLJ/2026"})
+    db.session.refresh(req)
+    login_as("camat")
+    said = "Surat akan memakai nomor 400.12/9999/PLJ/2026 dari buku agenda lain."
+    page = client.get("/inbox/").text
+    row = page.split(req.tracking_code)[1].split('data-testid="inbox-row"')[0]
+    assert said in row and "Alamat: " in row
+    assert "dari buku agenda lain" not in page.split(plain.tracking_code)[1].split('data-testid="inbox-row"')[0]
+    confirm = client.post("/inbox/confirm", data={"item": [f"document:{req.id}:sign:{req.version}"]}).text
+    assert said in confirm
+    draft = client.get(f"/letters/draft/document/{req.id}.pdf").data
+    assert b"Nomor: 400.12/9999/PLJ/2026  \\(DRAF\\)" in draft  # the PDF escapes its brackets
+    assert b"/PLJ/" in client.get(f"/letters/draft/document/{plain.id}.pdf").data  # the dotted number
+
+
 def test_an_outside_number_is_one_number_in_any_spelling_and_outdates_an_open_signature_page(
         db, client, login_as, make_request, users):
     """A Kasi gave a letter another letter's number in lower case ("/plj/"), and one with a full stop after

@@ -136,6 +136,26 @@ def test_a_plh_signs_with_his_own_certificate(db, users, sign, keys_dir):
     assert status.bottom_line and "Sekcam Uji" in status.signing_cert.subject.human_friendly
 
 
+def test_the_draft_shows_the_signature_block_its_reader_would_sign_under(db, users, client, login_as, make_request):
+    """The Plh read a draft signed by the Camat, with his name and NIP, then signed a letter naming himself."""
+    from datetime import timedelta
+
+    from plaju.accounts.models import Delegation
+    from plaju.timeutil import today_wib
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plh",
+                              starts_on=today, ends_on=today + timedelta(days=1)))
+    db.session.commit()
+    req = make_request("awaiting_signature", "sktm")
+    camat, sekcam = users["camat"].full_name.encode(), users["sekcam"].full_name.encode()
+    login_as("sekcam")
+    draft = client.get(f"/letters/draft/document/{req.id}.pdf").data
+    assert b"di bawah ini, Plh. Camat Plaju Kota" in draft and sekcam in draft and camat not in draft
+    login_as("kasi")  # who reviews it and does not sign reads the Camat's block
+    draft = client.get(f"/letters/draft/document/{req.id}.pdf").data
+    assert camat in draft and b"Plh." not in draft
+
+
 def test_a_later_change_of_the_request_does_not_change_the_signed_letter(db, client, login_as, sign):
     req, letter = sign("sktm")
     req.name = "Nama Lain Sesudahnya"
