@@ -215,7 +215,8 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
         if person.id != actor.id:  # the people concerned learn of it from the app, not by surprise
             notify(person, _("%(who)s is %(kind)s for %(whom)s, %(period)s", who=delegate.full_name,
                              kind=kind.capitalize(), whom=principal.full_name, period=period),
-                   _("Recorded by %(actor)s.", actor=actor.full_name), url="/people/delegations")
+                   _("Recorded by %(actor)s.", actor=actor.full_name),
+                   url="/inbox/" if person.id == delegate.id else "/people/delegations")  # what now awaits them
     db.session.commit()
     return delegation
 
@@ -237,4 +238,14 @@ def revoke_delegation(actor: User, delegation: Delegation) -> None:
         raise PeopleError(message)
     delegation.revoked = True
     audit.record("delegation.revoke", actor=actor, subject=delegation, changes={"revoked": [False, True]})
+    # the stand-in stops signing now and learns it now, not from a refused signature; the official away
+    # learns it when someone else revoked it
+    reason = _("%(actor)s revoked the appointment as %(kind)s today.", actor=actor.full_name,
+               kind=delegation.kind.capitalize())
+    if delegation.delegate_id != actor.id:
+        notify(delegation.delegate, _("You no longer stand in for %(person)s", person=delegation.principal.full_name),
+               reason, url="/people/delegations")
+    if delegation.principal_id != actor.id:
+        notify(delegation.principal, _("%(person)s no longer stands in for you",
+                                       person=delegation.delegate.full_name), reason, url="/people/delegations")
     db.session.commit()

@@ -581,12 +581,32 @@ def test_the_stand_in_is_told_and_may_read_the_list(client, login_as, users, db)
     login_as("camat")
     client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"]))
     note = db.session.scalar(select(Notification).where(Notification.user_id == users["sekcam"].id))
-    assert "Plh" in note.subject
+    assert "Plh" in note.subject and note.url == "/inbox/"  # to what now awaits him
     login_as("sekcam")
     page = client.get("/people/delegations")
     assert page.status_code == 200 and 'name="principal_id"' not in page.get_data(as_text=True)
     assert "800/123/SP/2026" in page.get_data(as_text=True)
     assert client.post("/people/delegations", data={}).status_code == 403
+
+
+def test_a_revoked_stand_in_is_told_at_once_and_so_is_the_official_when_another_revoked_it(
+        client, login_as, users, db):
+    """The Camat revoked his Plh: the Sekcam was told of the appointment, not of its end."""
+    def notes(user):
+        return db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                  .order_by(Notification.id)).all()
+    login_as("camat")
+    client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"]))
+    delegation = db.session.scalar(select(Delegation))
+    assert client.post(f"/people/delegations/{delegation.id}/revoke").status_code == 302
+    told = notes(users["sekcam"])[-1]
+    assert told.subject == "Anda tidak lagi menggantikan Camat Uji" and "Camat Uji mencabut" in told.body
+    assert notes(users["camat"]) == []  # he revoked it himself
+    login_as("admin")  # the administrator records and revokes a Plt: both people concerned are told
+    client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"]))
+    second = db.session.scalars(select(Delegation).order_by(Delegation.id.desc())).first()
+    client.post(f"/people/delegations/{second.id}/revoke")
+    assert "Admin" in notes(users["camat"])[-1].body and len(notes(users["sekcam"])) == 4
 
 
 def test_two_admins_deactivating_each_other_at_once_leave_one_active(app, db, users):
