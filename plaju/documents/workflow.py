@@ -240,9 +240,11 @@ STEPS = [
          not_by=_brought_back_to, not_by_reason=CHECKED_THEM, notify=False),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
          guards=(needs_forwarding,), delegable=True, notify=False),
-    # recorded when the file is in hand, days after forwarding: from its page, never a click in a long list
+    # recorded when the file is in hand, days after forwarding: from its page, never a click in a long list;
+    # a wait on Disdukcapil, not a to-do (as a return to the citizen): nobody here can act on it before
+    # (the queue's "Forwarded to Disdukcapil" lists them, the SLA sweep tells the Kasi of overdue ones)
     Step("back_from_disdukcapil", "at_disdukcapil", "back_from_disdukcapil", _l("Back from Disdukcapil"),
-         who=COUNTER, effect=_back_from_disdukcapil, notify=False, row_form=False),
+         who=COUNTER, effect=_back_from_disdukcapil, notify=False, row_form=False, todo=False),
     Step("to_signature", ("processing", "back_from_disdukcapil"), "awaiting_signature",
          _l("Submit for the Camat's signature"), who=roles(KASI), guards=(needs_signature,), delegable=True,
          effect=_submitted, notify=False),

@@ -170,8 +170,7 @@ EXPECTED = {
         "verifying": {("accept", "role:section_head", True, "clerk"), ("reject", "role:section_head", False, None)},
         "returned": set(),
         "processing": {("to_signature", "role:section_head", True, None), ("reject", "role:section_head", False, None)},
-        "at_disdukcapil": {("back_from_disdukcapil", "role:clerk", False, None),
-                           ("back_from_disdukcapil", "role:section_head", False, None)},
+        "at_disdukcapil": set(),  # a wait on Disdukcapil: nobody here can act before the file is back
         "back_from_disdukcapil": {("to_signature", "role:section_head", True, None),
                                   ("reject", "role:section_head", False, None)},
         # kept out of the lists: whoever submitted it for signature (the engine refuses the clerk too)
