@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import false, func, select
+from sqlalchemy.orm import aliased, lazyload
 
 from ..accounts.models import Unit, User
 from ..accounts.staff import Rosters
@@ -59,10 +60,17 @@ class UnitRow:
         return share(self.reached, self.people)
 
     @property
-    def realised_percent(self):
-        if self.plan_hidden:
+    def jp_against_plan(self) -> int | None:
+        """The JP set against `planned`, shown beside it: the office's (and the smaller units') counts only the
+        units with a plan, so its total JP are not read against the plans. None: no plan, or not shown."""
+        if self.plan_hidden or not self.planned:
             return None
-        return share(self.jp if self.jp_of_planned is None else self.jp_of_planned, self.planned)
+        return self.jp if self.jp_of_planned is None else self.jp_of_planned
+
+    @property
+    def realised_percent(self):
+        against = self.jp_against_plan
+        return None if against is None else share(against, self.planned)
 
     @property
     def why_hidden(self) -> str:
@@ -139,6 +147,28 @@ def _month_end(year: int, month: int) -> datetime:
     return datetime(year + month // 12, month % 12 + 1, 1) - WIB_OFFSET
 
 
+def _planned(year: int, as_of: datetime | None) -> dict[int, int]:
+    """JP planned per unit: the approved plans in force, all participants of an item (`PlanItem.total_jp`, as
+    the plan's own page adds them up). With `as_of`, those in force then: approved before it and not yet
+    replaced by an amendment approved before it, so a plan approved or amended later leaves a closed month
+    as it was (an approved plan's items no longer change). One statement."""
+    in_force = [Plan.year == year, Plan.state == "approved"]
+    query = select(Plan.unit_id, PlanItem).join(PlanItem, PlanItem.plan_id == Plan.id)
+    if as_of is None:
+        in_force.append(Plan.superseded_by_id.is_(None))
+    else:
+        successor = aliased(Plan)
+        # a plan with no approval moment recorded was approved after it was made, at the earliest
+        query = query.outerjoin(successor, successor.id == Plan.superseded_by_id)
+        in_force += [func.coalesce(Plan.approved_at, Plan.created_at) < as_of,
+                     Plan.superseded_by_id.is_(None)
+                     | (func.coalesce(successor.approved_at, successor.created_at) >= as_of)]
+    totals: dict[int, int] = defaultdict(int)
+    for unit_id, item in db.session.execute(query.where(*in_force).options(lazyload(PlanItem.user))):
+        totals[unit_id] += item.total_jp
+    return totals
+
+
 def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False,
                          as_of: datetime | None = None) -> dict:
     """Figures for `year` up to and including `through_month` (1-12) for the monthly trend. With `as_of`
@@ -164,11 +194,7 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
                User.unit_id)
         .join(Course, Course.id == Enrolment.course_id).join(User, User.id == Enrolment.user_id)
         .where(*counted)).all()
-    planned = db.session.execute(
-        select(Plan.unit_id, func.coalesce(func.sum(PlanItem.planned_jp), 0))
-        .join(PlanItem, PlanItem.plan_id == Plan.id)
-        .where(Plan.year == year, Plan.state == "approved", Plan.superseded_by_id.is_(None))
-        .group_by(Plan.unit_id)).all()
+    planned = _planned(year, as_of)
     elearning = db.session.execute(
         select(Enrolment.state, func.count())
         .join(Course, Course.id == Enrolment.course_id)
@@ -232,13 +258,13 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
             row = rows[unit_id] = UnitRow(unit_id, unit.name if unit else no_unit)
         row.jp += total
         office.jp += total
-    for unit_id, total in planned:
+    for unit_id, total in planned.items():
         row = rows.get(unit_id)
         if row is None:
             unit = units.get(unit_id)
             row = rows[unit_id] = UnitRow(unit_id, unit.name if unit else no_unit)
-        row.planned += int(total)
-        office.planned += int(total)
+        row.planned += total
+        office.planned += total
     units_shown = shown_units(sorted(rows.values(), key=lambda r: r.name), office,
                               None if sees_everyone else _may_see(viewer))
 

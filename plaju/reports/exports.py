@@ -116,9 +116,16 @@ def unit_cells(row) -> list:
     """A row of the competence tables (a unit, the smaller units together, the office); one whose figures
     are hidden (competence.shown_units) says why, without them."""
     if row.hidden:
-        return [row.name, row.why_hidden, "", "", "", "", ""]
+        return [row.name, row.why_hidden, "", "", "", "", "", ""]
+    against = row.jp_against_plan  # the office's own JP include units without a plan: not the share's
     return [row.name, row.people, row.reached, percent_text(row.reached_percent), row.jp, row.planned,
-            percent_text(row.realised_percent)]
+            Figure("–") if against is None else against, percent_text(row.realised_percent)]
+
+
+def unit_headers(target: int) -> list:
+    """The headers of `unit_cells`, for the dashboard's table and files and the monthly report alike."""
+    return [_("Unit"), _("ASN"), _("At least %(n)s JP", n=target), _("Share"), _("JP realised"), _("JP planned"),
+            _("JP realised in units with an approved plan"), _("Realisation")]
 
 
 def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, title) -> list:
@@ -135,8 +142,7 @@ def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, title
           _("Within the service standard"), _("Open now"), _("Overdue now")], kel_rows),
         (_("Open requests now"), [_("Document type"), _("Open now"), _("Overdue now")], backlog_rows),
         (_("Competence development %(year)s (through %(month)s)", year=competence["year"], month=title),
-         [_("Unit"), _("ASN"), _("At least %(n)s JP", n=competence["target"]), _("Share"), _("JP realised"),
-          _("JP planned"), _("Realisation")], unit_rows),
+         unit_headers(competence["target"]), unit_rows),
     ]
 
 

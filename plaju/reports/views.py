@@ -242,8 +242,7 @@ def _competence():
 
 
 def _competence_tables(data) -> dict:
-    units = ([_("Unit"), _("ASN"), _("At least %(n)s JP", n=data["target"]), _("Share"), _("JP realised"),
-              _("JP planned"), _("Realisation")],
+    units = (exports.unit_headers(data["target"]),
              [exports.unit_cells(r) for r in [*data["units"], data["office"]]])
     units[1][-1][0] = _("Whole office")
     trend = ([_("Month"), _("ASN at least %(n)s JP", n=data["target"]), _("Share")],
