@@ -403,6 +403,10 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
         listed = ", ".join(o.summary["code"] for o in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
         audit.refused(UNKNOWN_STEP, actor=actor, reason=f"[input:unknown] {unknown[0].message} "
                       f"({len(unknown)}: {listed})"[:2000])
+    done = [str(o.summary.get("code") or o.summary.get("name") or "?") for o in outcomes if o.ok]
+    if signs and done:  # each signature is its own event; HR proves too that they were one password entry
+        audit.record_alone("inbox.bulk", actor=actor, comment=_(
+            "%(n)d items taken on one password entry: %(items)s.", n=len(done), items=", ".join(done))[:2000])
     return outcomes
 
 

@@ -213,6 +213,11 @@ def test_a_mix_of_stale_and_current_items_names_who_acted_first(
     db.session.expire_all()
     assert db.session.get(DocumentRequest, second.id).signed_by_id == users["camat"].id
     assert db.session.get(DocumentRequest, first.id).signed_by_id == sekcam.id
+    # HR tells a batch from signatures one by one: one event names what the one password entry signed
+    batch = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "inbox.bulk",
+                                                        AuditEvent.outcome == "ok")).one()
+    assert batch.actor_id == users["camat"].id and batch.comment.startswith("1 butir diproses dengan satu kali")
+    assert second.tracking_code in batch.comment and first.tracking_code not in batch.comment
 
 
 
