@@ -67,6 +67,8 @@ MAX_JP_PER_DAY = 12  # a JP is 45 minutes: nine hours of lessons a day, more tha
 MAX_SPAN_DAYS = 366  # a training reported from outside lasts at most a year (a long course is reported in parts)
 EARLIEST_YEAR = 2000
 MAX_REPORTED_JP = 500  # the report form's own bound, held when a returned report is sent again
+# a training that counts or will: followed, reported (a returned report too, until withdrawn) or credited
+COUNTING = ("in_progress", "completed", "awaiting_certificate", "verified")
 
 
 def days_jp_fault(user_id: int, starts_on: date, ends_on: date, jp: int, enrolment_id: int | None = None):
@@ -89,8 +91,7 @@ def days_jp_fault(user_id: int, starts_on: date, ends_on: date, jp: int, enrolme
                                        Course.jp, Course.starts_on, Course.ends_on)
                                 .join(Course, Course.id == Enrolment.course_id)
                                 .where(Enrolment.user_id == user_id, Enrolment.id != (enrolment_id or 0),
-                                       Enrolment.state.in_(("in_progress", "completed", "awaiting_certificate",
-                                                            "verified")),
+                                       Enrolment.state.in_(COUNTING),
                                        Course.starts_on <= ends_on,
                                        func.coalesce(Course.ends_on, Course.starts_on) >= starts_on)).all()
     load = dict.fromkeys((starts_on + timedelta(days=n) for n in range(span)), jp / span)
@@ -235,6 +236,61 @@ def file_twice_fault(holder_id: int, sha256: str, enrolment_id: int | None = Non
              "is credited once. If that report was wrong, withdraw it or ask HR.",
              date=day(to_wib(earlier.completed_at or earlier.created_at).date()), course=earlier.course.title,
              number=earlier.certificate_number or "-")
+
+
+def title_key(title: str | None) -> str:
+    """A training's title as compared: its words, case, spacing and punctuation aside."""
+    return " ".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", str(title or "")).casefold()))
+
+
+def _trainings_on(user_id: int, starts_on: date, ends_on: date, states, enrolment_id: int | None = None) -> list:
+    """The person's other enrolments in `states` whose training days meet `starts_on`..`ends_on` (a course
+    without dates, an e-learning at one's own pace, by the date on its certificate), the oldest first."""
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from .models import Course, Enrolment
+    first = func.coalesce(Course.starts_on, Enrolment.certificate_date)
+    last = func.coalesce(Course.ends_on, Course.starts_on, Enrolment.certificate_date)
+    return list(db.session.scalars(select(Enrolment).join(Course, Course.id == Enrolment.course_id).where(
+        Enrolment.user_id == user_id, Enrolment.id != (enrolment_id or 0), Enrolment.state.in_(states),
+        first <= ends_on, last >= starts_on).order_by(Enrolment.id)))
+
+
+def days_text(course) -> str:
+    first, last = course.starts_on, course.ends_on or course.starts_on
+    if first is None:
+        return "-"
+    return date_text(first) if last == first else f"{date_text(first)} – {date_text(last)}"
+
+
+def same_training_fault(user_id: int, title: str | None, starts_on: date, ends_on: date) -> str | None:
+    """Why a training reported from outside is already among the person's: one of theirs that counts or will
+    (`COUNTING`: a report not withdrawn or refused, a catalogue course followed or credited) with the same
+    title (`title_key`) on days that meet these. Reported again under a number with a letter added and
+    another scan, the same two days were credited twice; two trainings of one title on other days pass."""
+    key = title_key(title)
+    earlier = next((e for e in _trainings_on(user_id, starts_on, ends_on, COUNTING)
+                    if key and title_key(e.course.title) == key), None)
+    if earlier is None:
+        return None
+    from .workflow import ENROLMENT_FLOW  # the workflow reads this module: imported when asked
+    status = " · ".join(filter(None, (str(ENROLMENT_FLOW.state_label(earlier.state, earlier)),
+                                      earlier.certificate_number)))
+    return _("“%(course)s” of %(days)s is already among your trainings (%(status)s): one training is credited "
+             "once. If that report was wrong, withdraw it or ask HR.", course=earlier.course.title,
+             days=days_text(earlier.course), status=status)
+
+
+def credited_alongside(enrolment) -> list:
+    """The person's trainings already credited on days that meet this one's, whatever their title: for HR
+    before crediting (one training reported under another name would be credited twice)."""
+    course = enrolment.course
+    first = course.starts_on or enrolment.certificate_date
+    last = course.ends_on or course.starts_on or enrolment.certificate_date
+    if first is None:
+        return []
+    return _trainings_on(enrolment.user_id, first, last, ("verified",), enrolment.id)
 
 
 def twins(enrolment) -> list:

@@ -78,7 +78,7 @@ TABLE = {
     ("document", "reject"): ("kasi", [("clerk", "news", "ditolak: KK belum ada")]),
     ("document", "cancel"): ("clerk", []),
     ("enrolment", "approve"): ("kasi", [("asn", "news", "disetujui atasan"), ("camat", "todo", TODO)]),
-    ("enrolment", "decline"): ("kasi", [("asn", "news", "ditolak atasan: KK belum ada")]),
+    ("enrolment", "decline"): ("kasi", [("asn", "news", "ditolak atasan Anda, Kasi Uji: KK belum ada")]),
     ("enrolment", "sign_off"): ("camat", [("asn", "news+todo", "telah disahkan")]),
     ("enrolment", "sign_off_routine"): ("camat", [("asn", "news+todo", "telah disahkan")]),
     ("enrolment", "refuse_sign_off"): ("camat", [("asn", "news", "tidak disahkan: ")]),
@@ -274,7 +274,8 @@ def test_the_asn_gets_no_order_worded_notification_when_a_step_is_taken_over_htt
     subjects = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["asn"].id)).all()
     assert not [s for s in subjects if s.startswith(("Setujui", "Approve"))]
     # the engine's own signal brings the news of the real step
-    assert "Pendaftaran Anda pada Pelayanan Prima Loket disetujui atasan" in subjects
+    assert ("Pendaftaran Anda pada Pelayanan Prima Loket disetujui atasan Anda, Kasi Uji; selanjutnya menunggu "
+            "pengesahan Camat") in subjects
 
 
 def test_a_plh_is_not_told_where_four_eyes_bars_the_principal(db, with_emails, entity_in, camat_away):

@@ -126,6 +126,24 @@ def test_the_certificate_is_checked_publicly_and_downloaded_by_the_asn(client, l
     assert users["asn"].full_name not in check.get_data(as_text=True)
 
 
+def test_the_camat_signs_on_the_enrolment_page_over_htmx_and_reads_the_panel(client, login_as, db, users,
+                                                                              make_elearning, enrol):
+    """The answer to the signature is the page's block alone, which offers the Camat to replace the certificate
+    just issued: it named a macro imported only at the page's top and answered 500 after the letter was issued."""
+    course = make_elearning(internal=True)
+    enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    login_as("camat")
+    signed = client.post(f"/training/enrolments/{enrolment.id}/act/sign_certificate",
+                         data={"version": enrolment.version, "password": PASSWORD}, headers={"HX-Request": "true"})
+    assert signed.status_code == 200, signed.text
+    letter = db.session.scalars(select(Letter).where(Letter.subject_type == "training_certificate")).one()
+    assert 'id="enrolment-main"' in signed.text and "<html" not in signed.text  # the block, not the page
+    assert 'data-testid="action-done"' in signed.text and letter.number in signed.text
+    assert f'action="/letters/{letter.id}/revoke"' in signed.text  # the panel the Camat replaces it from
+    again = client.get(f"/training/enrolments/{enrolment.id}", headers={"HX-Request": "true"})
+    assert again.status_code == 200 and f'action="/letters/{letter.id}/revoke"' in again.text
+
+
 def test_the_asn_cannot_sign_their_own_certificate(db, users, make_elearning, enrol):
     course = make_elearning(internal=True)
     enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])

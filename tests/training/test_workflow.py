@@ -14,6 +14,7 @@ from plaju.training.models import Enrolment
 from plaju.training.services import tally as tally_service
 from plaju.training.workflow import ENROLMENT_FLOW, seats_left
 from plaju.workflow import Invalid, NotAllowed, Refused, available, fire
+from tests.support import make_user
 from tests.training.conftest import completion_data
 
 
@@ -98,6 +99,7 @@ def test_nobody_approves_their_own_enrolment(db, users, make_course, enrol):
 
 
 def test_hr_cannot_verify_their_own_training(db, users, make_course, enrol):
+    make_user("hr2", "hr")  # another HR verifies it (alone, the Sekcam would: test_hr_own_training)
     enrolment = enrol(make_course(), users["hr"], "completed")
     with pytest.raises(NotAllowed) as refused:
         fire(enrolment, "verify", users["hr"], expected_version=enrolment.version)

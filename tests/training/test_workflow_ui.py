@@ -10,7 +10,10 @@ def test_who_is_next_for_an_enrolment_names_the_supervisor(db, users, make_cours
     assert waiting_for(enrol(routine, users["clerk"], "approved")) == ["Camat atau Plh/Plt Camat"]
     assert waiting_for(enrol(special, users["asn"], "approved")) == ["Camat"]
     assert waiting_for(enrol(special, users["clerk"], "in_progress")) == ["ASN yang bersangkutan (Clerk Uji)"]
-    assert waiting_for(enrol(routine, users["hr"], "completed")) == ["Kepegawaian"]
+    assert waiting_for(enrol(routine, users["kasi2"], "completed")) == ["Kepegawaian"]
+    # the office's one HR does not verify their own: the Sekcam does (who.VERIFIER)
+    [sekcam] = waiting_for(enrol(special, users["hr"], "completed"))
+    assert sekcam.startswith("Sekretaris Camat,")
     assert waiting_for(enrol(routine, users["sekcam"], "verified")) == []
 
 

@@ -16,7 +16,14 @@ from ...extensions import db
 from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, Refused, available, awaiting_ids, fire, started
-from ..evidence import check_certificate, check_readable, day, days_jp_fault, file_twice_fault
+from ..evidence import (
+    check_certificate,
+    check_readable,
+    day,
+    days_jp_fault,
+    file_twice_fault,
+    same_training_fault,
+)
 from ..models import CLOSED_STATES, Course, Enrolment
 from ..workflow import AUTOMATIC, ENROLMENT_FLOW, course_over, deadline_passed, record_certificate, seats_taken
 from .common import STAFF, lock_course, refuse
@@ -222,7 +229,8 @@ def enrolments_of(user_ids, states=None) -> dict[int, list[Enrolment]]:
 
 def external_faults(user, values: dict, stored, file_fault: str | None = None) -> dict:
     """Every fault of a report of training outside the catalogue at once, field -> message (the form's
-    names): the dates, the certificate's facts, the JP its days can hold and the file (none, refused as it
+    names): the dates, the certificate's facts, the JP its days can hold, a training of the same title on those
+    days already among theirs (`evidence.same_training_fault`) and the file (none, refused as it
     was sent: `file_fault`, blank or unreadable, or one this person already reported). The ASN corrects the
     form in one go, and chooses the file again once, not once per fault. A value the form could not read
     (None) is left to the form's own message."""
@@ -249,6 +257,8 @@ def external_faults(user, values: dict, stored, file_fault: str | None = None) -
         fault("ends_on", _("Completion can be reported from %(date)s, the last day of the course.", date=day(ends)))
     elif starts and ends and jp:  # JP the days could not hold (a JP is 45 minutes)
         fault("certificate_jp", days_jp_fault(user.id, starts, ends, jp))
+    if starts and ends and starts <= ends:  # the same training again, under another number and scan
+        fault("title", same_training_fault(user.id, values.get("title"), starts, ends))
     # outside the catalogue the certificate is the only source of the JP (the form asks it once)
     course = Course(jp=jp, starts_on=starts, ends_on=ends)
     try:

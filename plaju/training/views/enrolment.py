@@ -12,7 +12,7 @@ from ...timeutil import today_wib
 from ...workflow import Invalid, Refused
 from ...workflow.ui import action_view, history_sentences, waiting_for
 from ..certificates import certificates_of
-from ..evidence import preview_png, twins
+from ..evidence import credited_alongside, days_text, preview_png, twins
 from ..forms import ExternalTrainingForm
 from ..models import Enrolment
 from ..services import catalogue as catalogue_service
@@ -35,7 +35,8 @@ def enrolment_or_404(enrolment_id: int) -> Enrolment:
 
 def _verification(enrolment) -> dict | None:
     """What HR weighs beside the evidence: the ASN's JP already credited in the certificate's year, anyone's
-    other enrolment with the same certificate file or number, and how long an e-learning took (the signer of
+    other enrolment with the same certificate file or number, the ASN's trainings credited on the same days,
+    and how long an e-learning took (the signer of
     the office's own e-learning certificate sees it too, before he signs: his signature credits the JP)."""
     if enrolment.state not in ("completed", "awaiting_certificate", "verified") \
             or not actor().has_role(*enrolment_service.STAFF):
@@ -46,6 +47,9 @@ def _verification(enrolment) -> dict | None:
         earned -= enrolment.jp_credited  # the other JP: without this one
     course = enrolment.course
     return {"year": year, "other_jp": earned, "preview": bool(enrolment.evidence_name), "twins": twins(enrolment),
+            # before crediting: a training already credited on the same days may be this one under another name
+            "alongside": [(other, days_text(other.course)) for other in credited_alongside(enrolment)]
+            if enrolment.state != "verified" else [],
             "times": elearning_service.learning_times(enrolment) if course.is_elearning and not course.external
             else None}
 

@@ -52,6 +52,10 @@ from .who import (
     HR,
     ORGANISER,
     SUPERVISOR_OR_HR,
+    VERIFIER,
+    deciding,
+    prefetch_verifying_roles,
+    verifying_role,
 )
 
 # steps the system takes on the user's behalf; no button offers them
@@ -93,6 +97,7 @@ def _prefetch_seats(enrolments) -> None:
         e._inbox_hints = {"seats_taken": counts.get(e.course_id, 0) - (e.state in SEAT_STATES)}
     # the attendance of the office's own classroom courses, for the `attendance_met` guard: one statement
     prefetch_attendance(enrolments)
+    prefetch_verifying_roles(enrolments)  # who verifies the reports awaiting it: one more
 
 
 def _not_elearning(enrolment, _actor):
@@ -329,10 +334,11 @@ ENROLMENT_FLOW = register(Spec(
              not_by_reason=_l("You attested this participant's attendance, or approved the enrolment and now "
                               "stand in for the signer: another official signs the certificate, which credits "
                               "the JP (four-eyes rule).")),
-        Step("verify", "completed", "verified", _l("Verify and credit JP"), who=HR, four_eyes=True,
+        # HR verifies; HR's own report the Sekcam, else the Camat, when no other HR is active (who.VERIFIER)
+        Step("verify", "completed", "verified", _l("Verify and credit JP"), who=VERIFIER, four_eyes=True,
              effect=_credit_jp, style="success"),
         # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
-        Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=HR,
+        Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=VERIFIER,
              guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning",
              arrives_as=RETURNED),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
@@ -367,14 +373,39 @@ def _the_asn(enrolment):
     return [enrolment.user]
 
 
+def _approval(enrolment) -> str:
+    """How the approval reads to the ASN, and what comes next: a nomination was never their own request, and
+    HR approves when the supervisor has left."""
+    from ...workflow.ui import waiting_for
+    after = _(" or ").join(waiting_for(enrolment)) or _("the Camat")
+    if enrolment.nominated_by_id and enrolment.nominated_by_id == enrolment.approved_by_id:
+        return _("was made by your supervisor %(name)s, who nominated you and so approved it; it now awaits the "
+                 "sign-off of %(next)s", name=enrolment.nominated_by.full_name, next=after)
+    return _("was approved by %(decider)s; it now awaits the sign-off of %(next)s", decider=deciding(enrolment),
+             next=after)
+
+
+def _news_params(enrolment) -> dict:
+    """The placeholders of the news; who acted only where the state it reached calls for it (a query or two)."""
+    params = {"title": enrolment.course.title, "jp": enrolment.jp_due,
+              "year": enrolment.credited_year or enrolment.year_to_credit}
+    if enrolment.state == "approved":
+        params["approval"] = _approval(enrolment)
+    elif enrolment.state == "declined":
+        params["decider"] = deciding(enrolment)
+    elif enrolment.state == "in_progress":  # signed off, or returned by whoever verifies the evidence
+        from ...accounts.models import ROLES
+        params["verifier"] = str(ROLES[verifying_role(enrolment)])
+    return params
+
+
 register_news(
     "enrolment", _l("Training enrolment"),
     item=lambda e: f"{e.course.title} ({e.user.full_name})",
-    params=lambda e: {"title": e.course.title, "jp": e.jp_due, "year": e.credited_year or e.year_to_credit},
+    params=_news_params,
     news={
-        "approve": News(_the_asn, _l("Your enrolment in %(title)s was approved by your supervisor")),
-        "decline": News(_the_asn, _l("Your enrolment in %(title)s was declined by your supervisor: "
-                                     "%(reason)s")),
+        "approve": News(_the_asn, _l("Your enrolment in %(title)s %(approval)s")),
+        "decline": News(_the_asn, _l("Your enrolment in %(title)s was declined by %(decider)s: %(reason)s")),
         # the Camat or, for a routine course, his Plh/Plt: the history says who; the news names no office
         "sign_off": News(_the_asn, _l("Your enrolment in %(title)s was signed off")),
         "sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was signed off")),
@@ -384,7 +415,7 @@ register_news(
         "verify": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded for %(year)s")),
         "sign_certificate": News(_the_asn, _l("Your certificate for %(title)s is signed and %(jp)s JP recorded "
                                               "for %(year)s")),
-        "return_evidence": News(_the_asn, _l("HR returned your evidence for %(title)s: %(reason)s")),
+        "return_evidence": News(_the_asn, _l("%(verifier)s returned your evidence for %(title)s: %(reason)s")),
         "mark_not_completed": News(_the_asn, _l("Your training %(title)s was marked as not completed: "
                                                 "%(reason)s")),
     })

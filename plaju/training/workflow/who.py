@@ -1,11 +1,16 @@
 """Who takes the steps of the training workflows: the enrolled ASN, their direct supervisor (or HR when
-the supervisor has left), the Camat, HR, a course's organiser and its certificate signer.
+the supervisor has left), the Camat, HR (or the Sekcam, else the Camat, for HR's own training), a course's
+organiser and its certificate signer.
 
 Each rule also names the people it stands for (`names`, the to-do assignments) and how the page calls
 them (`label`); see plaju.workflow.spec.Who."""
+from sqlalchemy import select
+
+from ...accounts.models import ROLES, User, UserRole
+from ...extensions import db
 from ...i18n import gettext as _
 from ...workflow import roles
-from ...workflow.spec import relation
+from ...workflow.spec import Who, relation
 
 
 def _active_supervisor_id(enrolment) -> int | None:
@@ -38,6 +43,14 @@ def _supervisor_label(enrolment) -> str | None:
     return _("direct supervisor (%(name)s)", name=supervisor.full_name)
 
 
+def deciding(enrolment) -> str:
+    """Who approves or declines `enrolment` (SUPERVISOR_OR_HR), as the ASN's news names them."""
+    if _no_active_supervisor(enrolment):
+        return _("HR (Kepegawaian), as your supervisor has left")
+    supervisor = enrolment.user.supervisor if enrolment.user else None
+    return _("your supervisor %(name)s", name=supervisor.full_name) if supervisor else _("your supervisor")
+
+
 def _enrolled_label(enrolment) -> str:
     return _("the ASN (%(name)s)", name=enrolment.user.full_name) if enrolment.user else _("the ASN")
 
@@ -58,6 +71,50 @@ CAMAT_ROUTINE = roles("camat").when(lambda e: e.course.routine, "routine course"
 CAMAT_SPECIAL = roles("camat").when(lambda e: not e.course.routine, "non-routine course",
                                     label=lambda e: None if e.course.routine else _("Camat"))
 HR = roles("hr")
+
+# Who verifies reported evidence, in turn: HR; when no HR account but the reporter's own is active (the
+# office's one HR reports their own training), the Sekcam; failing that the Camat. Four eyes keeps the
+# reporter out at every turn, so a report never waits for nobody. By role, as HR's to-dos always were: a
+# change of who holds them after a report began waiting moves it with `flask workflow reassign`.
+VERIFYING_ROLES = ("hr", "sekcam", "camat")
+
+
+def _verifying_holders() -> list[tuple[int, str]]:
+    """(user id, role) of every active holder of a verifying role. One statement."""
+    return db.session.execute(select(UserRole.user_id, UserRole.role).join(User, User.id == UserRole.user_id)
+                              .where(User.active.is_(True), UserRole.role.in_(VERIFYING_ROLES))).all()
+
+
+def _verifying_role_among(holders, reporter_id) -> str:
+    return next((role for role in VERIFYING_ROLES
+                 if any(r == role and uid != reporter_id for uid, r in holders)), VERIFYING_ROLES[-1])
+
+
+def verifying_role(enrolment) -> str:
+    """The role whose holders verify `enrolment`'s evidence now (a list page read it for its rows at once)."""
+    hinted = getattr(enrolment, "_inbox_hints", {}).get("verifying_role")
+    return hinted if hinted is not None else _verifying_role_among(_verifying_holders(), enrolment.user_id)
+
+
+def prefetch_verifying_roles(enrolments) -> None:
+    """Who verifies each row of a page awaiting verification, in one statement: kept as the rows' hints."""
+    waiting = [e for e in enrolments if e.state == "completed"]
+    if waiting:
+        holders = _verifying_holders()
+        for e in waiting:
+            e.__dict__.setdefault("_inbox_hints", {})["verifying_role"] = _verifying_role_among(holders, e.user_id)
+
+
+def _verifier(role: str, description: str, label) -> Who:
+    return roles(role).when(lambda e: verifying_role(e) == role, description,
+                            label=lambda e: label() if verifying_role(e) == role else None)
+
+
+VERIFIER = (_verifier("hr", "another HR account is active", lambda: str(ROLES["hr"]))
+            | _verifier("sekcam", "no other HR account is active",
+                        lambda: _("Sekretaris Camat, as no other HR account is active"))
+            | _verifier("camat", "no other HR account nor a Sekcam is active",
+                        lambda: _("Camat, as neither another HR account nor a Sekretaris Camat is active")))
 
 
 def _is_organiser(user, enrolment) -> bool:
