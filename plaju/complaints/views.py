@@ -23,7 +23,7 @@ from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import services as svc
 from .forms import ComplaintForm
 from .models import Complaint
-from .workflow import COMPLAINT_FLOW
+from .workflow import COMPLAINT_FLOW, HANDLED_IT, answerers
 
 bp = Blueprint("complaints", __name__)
 CHANGED = "complaints-changed"
@@ -136,7 +136,10 @@ def _context(complaint, error=None, full=False):
             for change in line.changes:
                 change.before, change.after = svc.public_text(change.before), svc.public_text(change.after)
     return {"c": complaint, "actions": svc.actions_for(complaint, current_user), "error": error,
-            "waiting_for": waiting_for(complaint), "history": history, "now": utcnow(),
+            "waiting_for": waiting_for(complaint), "history": history,
+            # a section head who handled the request is not among who answers: the page says why
+            "handled_it": HANDLED_IT if complaint.state == "open" and current_user.id in answerers(complaint).handled
+            else None, "now": utcnow(),
             "flow": COMPLAINT_FLOW, "request_flow": DOCUMENT_FLOW, "can_open_request": may_see, "full": sees_numbers,
             "has_hidden": may_see and not sees_numbers and any(
                 svc.public_text(text) != text for text in (complaint.body, complaint.answer or ""))}

@@ -1,22 +1,38 @@
-"""The complaint workflow: a citizen's complaint or suggestion waits for a section head's answer.
+"""The complaint workflow: a citizen's complaint or suggestion waits for an answer from a section head who did
+not handle the request (else the Sekcam, else the Camat: `answerers`).
 
 open -> answered (the answer is shown on the request's tracking page)
 open -> closed (a duplicate or abuse; the reason is shown too)
 The response is due `COMPLAINT_RESPONSE_DAYS` days after it arrived (default 14, the response period
-of UU 25/2009 on public services); the inbox orders the section heads' to-dos by it.
+of UU 25/2009 on public services); the inbox orders the to-dos of who answers by it. Each of them is named
+in person, so no one holds a to-do the four-eyes rule keeps them from clearing.
 """
-from sqlalchemy import select
+from dataclasses import dataclass
 
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload, relationship
+
+from ..accounts.models import ROLES, User, UserRole
 from ..audit import vocabulary
+from ..audit.models import AuditEvent
 from ..core.urls import path_by_id
+from ..documents.models import DocumentRequest
+from ..documents.workflow import DOCUMENT_FLOW
 from ..extensions import db
+from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..inputs import hide_id_numbers
-from ..workflow import Spec, State, Step, register, roles
+from ..workflow import Spec, State, Step, register
+from ..workflow.assignments import store
+from ..workflow.signals import assignments_changed
+from ..workflow.spec import relation
 from .forms import KINDS
 from .models import Complaint
 
 SECTION_HEAD = "section_head"
+# who answers, in turn: the section heads; when every active one took a step on the request (or there is
+# none), the Sekcam; failing that the Camat, who answers even a request he handled: nobody stands above him
+IN_TURN = (SECTION_HEAD, "sekcam", "camat")
 
 
 def _answered(complaint, ctx):
@@ -26,27 +42,97 @@ def _answered(complaint, ctx):
     ctx.change("answer", None, complaint.answer)
 
 
-def _handled_the_request(complaint) -> list[int]:
-    """Who took a step on the request complained about (a move of its state, not a look at its NIK or a
-    printed receipt): a complaint that the Kasi who processed it asked for money was closed by that Kasi.
-    The section heads among them first (the lists keep the first out)."""
-    from sqlalchemy import select
+@dataclass(frozen=True)
+class Answerers:
+    """Who answers a complaint now: `ids`, the active holders of `role` who took no step on the request
+    (all of them when `role` is the last in turn and everyone did); `handled`, who took one, section heads
+    first (the refusal `not_by` names them; the work item keeps the first out of delegates' lists)."""
+    role: str | None
+    ids: tuple
+    handled: tuple
+    every_holder: bool  # nobody holding `role` is kept out: the page names the office, not the people
+    names: tuple = ()
 
-    from ..accounts.models import UserRole
-    from ..audit.models import AuditEvent
-    from ..extensions import db
-    acted = db.session.execute(
-        select(AuditEvent.actor_id, UserRole.role).outerjoin(
-            UserRole, (UserRole.user_id == AuditEvent.actor_id) & (UserRole.role == SECTION_HEAD))
-        .where(AuditEvent.subject_type == "document", AuditEvent.subject_id == str(complaint.request_id),
+    def kept_out(self) -> list[int]:
+        return [uid for uid in self.handled if uid not in self.ids]
+
+
+def _handled_ids(request_ids) -> dict[int, list[int]]:
+    """Who took a step on each request (a move of its state, not a look at its NIK or a printed receipt): a
+    complaint that the Kasi who processed it asked for money was closed by that Kasi. One statement."""
+    rows = db.session.execute(
+        select(AuditEvent.subject_id, AuditEvent.actor_id)
+        .where(AuditEvent.subject_type == "document", AuditEvent.subject_id.in_([str(i) for i in request_ids]),
                AuditEvent.outcome == "ok", AuditEvent.actor_id.is_not(None), AuditEvent.to_state.is_not(None))
         .order_by(AuditEvent.seq)).all()
-    ids = list(dict.fromkeys(actor for actor, _role in acted))
-    heads = {actor for actor, role in acted if role}
-    return sorted(ids, key=lambda actor: actor not in heads)
+    found: dict[int, list[int]] = {}
+    for subject, actor in rows:
+        ids = found.setdefault(int(subject), [])
+        if actor not in ids:
+            ids.append(actor)
+    return found
 
 
-HANDLED_IT = _l("You handled the request this complaint is about: another section head answers or closes it "
+def _holders() -> list[tuple[int, str, str]]:
+    """(user id, role, name) of every active holder of a role in IN_TURN. One statement."""
+    return db.session.execute(
+        select(User.id, UserRole.role, User.full_name).join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), UserRole.role.in_(IN_TURN)).order_by(User.full_name, User.id)).all()
+
+
+def _choose(handled: list[int], holders) -> Answerers:
+    heads = {uid for uid, role, _name in holders if role == SECTION_HEAD}
+    handled = tuple(sorted(handled, key=lambda uid: uid not in heads))
+    for role in IN_TURN:
+        of_role = [(uid, name) for uid, r, name in holders if r == role]
+        free = [(uid, name) for uid, name in of_role if uid not in handled]
+        if free or (role == IN_TURN[-1] and of_role):
+            chosen = free or of_role
+            return Answerers(role, tuple(uid for uid, _n in chosen), handled, len(chosen) == len(of_role),
+                             tuple(name for _uid, name in chosen))
+    return Answerers(None, (), handled, False)
+
+
+def answerers(complaint) -> Answerers:
+    """Who answers `complaint` now (two statements; a list page read its rows' at once, `_prefetch`)."""
+    hinted = getattr(complaint, "_inbox_hints", {}).get("answerers")
+    if hinted is not None:
+        return hinted
+    return _choose(_handled_ids([complaint.request_id]).get(complaint.request_id, []), _holders())
+
+
+def _prefetch(complaints, also=()) -> None:
+    """Who answers each of a page's complaints, in two statements: kept as the rows' hints, which fire()
+    drops. `also`: who is taking a step on the request right now (its audit event is not written yet)."""
+    handled, holders = _handled_ids({c.request_id for c in complaints}), _holders()
+    for c in complaints:
+        took_a_step = list(dict.fromkeys([*handled.get(c.request_id, []), *also]))
+        c.__dict__.setdefault("_inbox_hints", {})["answerers"] = _choose(took_a_step, holders)
+
+
+def _answerers_label(complaint) -> str | None:
+    found = answerers(complaint)
+    if found.role is None:
+        return None
+    office = ROLES.get(found.role, found.role)
+    if found.role != SECTION_HEAD:
+        return _("%(role)s (%(names)s): no section head may answer it", role=office, names=", ".join(found.names))
+    if found.every_holder:
+        return str(office)
+    return _("%(role)s who did not handle the request: %(names)s", role=office, names=", ".join(found.names))
+
+
+ANSWERERS = relation(lambda user, c: user.id in answerers(c).ids,
+                     "section_head who did not handle the request, else sekcam, else camat",
+                     names=lambda c: list(answerers(c).ids), label=_answerers_label)
+
+
+def _handled_the_request(complaint) -> list[int]:
+    """Who took a step on the request complained about and may not answer (four eyes), section heads first."""
+    return answerers(complaint).kept_out()
+
+
+HANDLED_IT = _l("You handled the request this complaint is about: someone who did not answers or closes it "
                 "(four-eyes rule).")
 
 STATES = [
@@ -57,10 +143,10 @@ STATES = [
 
 # the answer is written on the complaint's own page (row_form=False): its field reads "Answer", not "Reason"
 STEPS = [
-    Step("answer", "open", "answered", _l("Answer the citizen"), who=roles(SECTION_HEAD), comment_required=True,
+    Step("answer", "open", "answered", _l("Answer the citizen"), who=ANSWERERS, comment_required=True,
          delegable=True, style="success", effect=_answered, notify=False, row_form=False,
          not_by=_handled_the_request, not_by_reason=HANDLED_IT),
-    Step("close", "open", "closed", _l("Close (duplicate or abuse)"), who=roles(SECTION_HEAD),
+    Step("close", "open", "closed", _l("Close (duplicate or abuse)"), who=ANSWERERS,
          comment_required=True, delegable=True, style="secondary", effect=_answered, todo=False, row_form=False,
          not_by=_handled_the_request, not_by_reason=HANDLED_IT),
 ]
@@ -78,8 +164,31 @@ COMPLAINT_FLOW = register(Spec(
     summary=lambda c: {"code": c.request.tracking_code, "type": c.request.type.name,
                        # a list shows no NIK or phone number a citizen wrote (the complaint's page, on request)
                        "name": _short(hide_id_numbers(c.body))},
-    url=lambda c: _complaint_path(c.id),
+    url=lambda c: _complaint_path(c.id), prefetch=_prefetch,
 ))
+
+def _request_step_taken(spec, entity=None, ctx=None, **_kw) -> None:
+    """A step on a request adds its taker to those who handled it: the open complaints about it then await
+    whoever may still answer them (in the step's transaction), never someone the engine would refuse."""
+    if spec.name != "document" or ctx is None:
+        return
+    complaints = list(entity.open_complaints)  # came along in the step's locking read
+    if not complaints:
+        return
+    _prefetch(complaints, also=(ctx.actor.id,))  # the step's own audit event is written after this
+    for complaint in complaints:
+        store(COMPLAINT_FLOW, complaint, since=complaint.received_at, only_if_changed=True)
+        complaint.__dict__.pop("_inbox_hints", None)
+
+
+assignments_changed.connect(_request_step_taken, weak=False)
+# a request's open complaints come along in its step's locking read (a join, not a statement of their own):
+# nearly every step is on a request nobody complained about
+DocumentRequest.open_complaints = relationship(
+    Complaint, viewonly=True, lazy="select",
+    primaryjoin=and_(Complaint.request_id == DocumentRequest.id, Complaint.state == "open"))
+DOCUMENT_FLOW.lock_options.append(joinedload(DocumentRequest.open_complaints).lazyload(Complaint.request))
+
 
 vocabulary.describe_actions({
     "complaint.submit": _l("sent a complaint or suggestion"),  # the actor reads "Warga (halaman pelacakan)"

@@ -27,6 +27,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import month_text
 from ..inputs import hide_id_numbers
+from ..reports.competence import SMALL_UNIT
 from ..timeutil import WIB, to_wib, today_wib
 from . import ikm
 from .models import ANSWER_COLUMNS, SkmResponse, SkmTokenUse
@@ -35,6 +36,8 @@ from .models import ANSWER_COLUMNS, SkmResponse, SkmTokenUse
 REPORT_READERS = ("camat", "sekcam", "section_head", "hr")
 COMMENT_READERS = ("camat", "sekcam", "section_head")
 MIN_RESPONDENTS = 30  # below this an index says little whatever the population
+# a document type with fewer answers than the office's smallest group shown alone (SMALL_UNIT) in a period,
+# or in a comment's month, is not named: its figures or the comment would point at the few citizens served
 COMMENTS_PAGE = 20
 KEY_LENGTH = 10
 DEFAULT_VALID_DAYS = 90
@@ -82,18 +85,18 @@ def is_used(tracking_code: str) -> bool:
 
 @dataclass
 class Invitation:
-    state: str  # "open", "used", "not_yet" (not handed over), "expired"
+    state: str  # "open", "not_yet" (not handed over), "expired"
     url: str | None = None
 
 
 def invitation(req) -> Invitation:
-    """What the tracking page offers for `req` (a DocumentRequest): one statement at most."""
+    """What the tracking page offers for `req` (a DocumentRequest), without a statement. Whoever holds the
+    tracking code reads that page (a clerk too): it invites the same way whether or not the citizen answered,
+    never telling that this citizen did."""
     if req.state != "handed_over" or req.closed_at is None:
         return Invitation("not_yet")
     if req.closed_at < utcnow() - timedelta(days=valid_days()):
         return Invitation("expired")
-    if is_used(req.tracking_code):
-        return Invitation("used")
     return Invitation("open", survey_path(req.tracking_code))
 
 
@@ -229,6 +232,7 @@ class Row:
     label: str
     index: ikm.Index
     population: int
+    hidden: bool = False  # its answers are too few to show alone (SMALL_UNIT): counted with other services
 
     @property
     def needed(self) -> int:
@@ -284,6 +288,9 @@ class Report:
     months: list
     types: list
     elements: list  # (Element, mean on 25..100, letter, label, weakest?)
+    others: Row | None = None  # the answers of the types too few to show alone, together
+    # the one type asked for has too few answers in the period: no figure of it is shown
+    hidden: bool = False
 
 
 def report(first: str, last: str, type_id: int | None = None) -> Report:
@@ -303,6 +310,15 @@ def report(first: str, last: str, type_id: int | None = None) -> Report:
               for m in months_between(first, last)]
     types = sorted((Row(t, names.get(t, "?"), _index(*by_type.get(t, (0, [0] * 9))), pop_type.get(t, 0))
                     for t in set(by_type) | set(pop_type)), key=lambda r: r.label)
+    pooled = _too_few_alone(types)
+    others = None
+    if pooled and not type_id:
+        sums = [sum(int(by_type[r.key][1][i] or 0) for r in pooled) for i in range(ikm.N_ELEMENTS)]
+        others = Row("others", _("other services"), _index(sum(r.index.respondents for r in pooled), sums),
+                     sum(r.population for r in pooled))
+    hidden = bool(type_id) and 0 < total_n < SMALL_UNIT
+    if type_id:  # the months of one type are small groups too
+        _too_few_alone(months)
     elements = []
     values = total.index.element_values if total_n else (None,) * ikm.N_ELEMENTS
     weakest = total.index.weakest if total_n else None
@@ -310,22 +326,53 @@ def report(first: str, last: str, type_id: int | None = None) -> Report:
         value = values[i]
         letter, label = ikm.grade(value) if value is not None else (None, None)
         elements.append((element, value, letter, label, i == weakest))
-    return Report(first, last, type_id, total, months, types, elements)
+    return Report(first, last, type_id, total, months, types, elements, others, hidden)
+
+
+def _too_few_alone(rows: list[Row]) -> list[Row]:
+    """Marks hidden, and returns, the rows with answers but fewer than SMALL_UNIT, joined by the smallest
+    others until together they hold SMALL_UNIT answers: the total less the rows shown then never gives a
+    small group's answers either."""
+    answered = [row for row in rows if row.index.respondents]
+    pool = [row for row in answered if row.index.respondents < SMALL_UNIT]
+    if not pool:
+        return []
+    others = sorted((row for row in answered if row not in pool), key=lambda row: (row.index.respondents, row.label))
+    while sum(row.index.respondents for row in pool) < SMALL_UNIT and others:
+        pool.append(others.pop(0))
+    for row in pool:
+        row.hidden = True
+    return pool
+
+
+def _small_groups(first: str, last: str) -> set[tuple[str, int]]:
+    """(month, type id) of the period with answers but fewer than SMALL_UNIT: one statement."""
+    return {(month, type_id) for month, type_id, n in db.session.execute(
+        select(SkmResponse.month, SkmResponse.type_id, func.count())
+        .where(SkmResponse.month >= first, SkmResponse.month <= last)
+        .group_by(SkmResponse.month, SkmResponse.type_id)) if n < SMALL_UNIT}
 
 
 def comments(first: str, last: str, type_id: int | None = None, before: int | None = None):
-    """One page of the citizens' comments, newest first (keyset on id)."""
-    query = (select(SkmResponse.id, SkmResponse.month, SkmResponse.comment, DocumentType.name)
+    """One page of the citizens' comments, newest first (keyset on id). A comment of a month in which its type
+    had fewer than SMALL_UNIT answers is shown without its type (`name` None: "other services"), and not in
+    the list of that one type, which would name it."""
+    small = _small_groups(first, last)
+    query = (select(SkmResponse.id, SkmResponse.month, SkmResponse.type_id, SkmResponse.comment, DocumentType.name)
              .join(DocumentType, DocumentType.id == SkmResponse.type_id)
              .where(SkmResponse.month >= first, SkmResponse.month <= last, SkmResponse.comment != ""))
     if type_id:
         query = query.where(SkmResponse.type_id == type_id)
+        hidden_months = sorted(month for month, t in small if t == type_id)
+        if hidden_months:
+            query = query.where(SkmResponse.month.not_in(hidden_months))
     if before:
         query = query.where(SkmResponse.id < before)
     rows = db.session.execute(query.order_by(SkmResponse.id.desc()).limit(COMMENTS_PAGE + 1)).all()
     more = len(rows) > COMMENTS_PAGE
     # the survey is anonymous: a NIK or phone number written in a comment is hidden from every reader
-    rows = [SimpleNamespace(**{**row._asdict(), "comment": hide_id_numbers(row.comment)})
+    rows = [SimpleNamespace(**{**row._asdict(), "comment": hide_id_numbers(row.comment),
+                               "name": None if (row.month, row.type_id) in small else row.name})
             for row in rows[:COMMENTS_PAGE]]
     return rows, (rows[-1].id if more and rows else None)
 

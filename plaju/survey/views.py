@@ -38,7 +38,7 @@ def _answer_limit() -> str:
 @bp.app_template_global("skm_track")
 def _track(code: str) -> dict:
     """For the tracking page (templates/survey/_track.html): the survey invitation of the request and
-    its complaints with their answers; three statements."""
+    its complaints with their answers; two statements."""
     from ..complaints import services as complaints
     req = db.session.scalars(select(DocumentRequest).where(DocumentRequest.tracking_code == code)).first()
     if req is None:
@@ -58,11 +58,14 @@ def _receipt_link(req):
 
 def _refused(refusal, status):
     return render_page_or_block("survey/answer.html", "survey", form=None, refused=refusal.message,
-                                code=None), status
+                                code=None, informs=status == 200), status
 
 
 REFUSAL_STATUS = {"forged": 404, "used": 409, "not_handed_over": 409, "expired": 410, "incomplete": 422,
                   "staff": 403}
+# a real link opened when it cannot be answered (the receipt's QR scanned before pick-up, a used or expired
+# link) is an information page: a GET answers 200 with the message; only answers sent to it are refused
+INFORMATION_ON_GET = frozenset({"not_handed_over", "used", "expired"})
 
 
 def _field_name(form, name: str) -> str:
@@ -80,6 +83,8 @@ def answer(code, key):
     except svc.SurveyRefused as refusal:
         if request.method == "POST":
             svc.refuse(refusal)
+        elif refusal.code in INFORMATION_ON_GET:
+            return _refused(refusal, 200)
         return _refused(refusal, REFUSAL_STATUS[refusal.code])
     if current_user.is_authenticated:
         # the index rates the office's service: its staff do not answer for the citizen (the receipt's
@@ -157,4 +162,4 @@ def report():
     status = 400 if errors else 200
     return render_page_or_block("survey/report.html", block, report=result, types=types, ikm=ikm,
                                 errors=errors, show_comments=show_comments, comments=comments,
-                                next_before=next_before, today=today_wib()), status
+                                next_before=next_before, today=today_wib(), small_unit=svc.SMALL_UNIT), status

@@ -28,8 +28,10 @@ def test_a_complaint_reaches_the_section_heads_inbox_and_the_answer_the_tracking
     [complaint] = db.session.scalars(select(Complaint)).all()
     assert (complaint.request_id, complaint.state, complaint.kind) == (req.id, "open", "complaint")
     assert (complaint.due_at - complaint.received_at).days == 14
-    [item] = db.session.scalars(select(WorkItem).where(WorkItem.spec == "complaint")).all()
-    assert (item.trigger, item.role, item.due_at) == ("answer", "section_head", complaint.due_at)
+    # one item for each section head by name: exactly who may answer (nobody handled the request yet)
+    items = db.session.scalars(select(WorkItem).where(WorkItem.spec == "complaint")).all()
+    assert {(i.trigger, i.user_id, i.role, i.due_at) for i in items} == {
+        ("answer", users[k].id, None, complaint.due_at) for k in ("kasi", "kasi2")}
     # waiting on the tracking page
     assert "Menunggu jawaban kantor" in client.get(f"/track/{req.tracking_code}").text
     # the section head sees it in the inbox and answers it on its page
@@ -231,12 +233,12 @@ def test_the_kasi_who_handled_a_request_neither_answers_nor_closes_a_complaint_a
     complaint = db.session.scalars(select(Complaint)).one()
     login_as("kasi")
     assert 'data-kind="complaint"' not in client.get("/inbox/").text
-    page = client.get(f"/complaints/{complaint.id}").text  # says why, not only "waiting for a Kasi"
-    assert 'data-testid="no-actions"' in page and "Kasi lain" in page
+    page = client.get(f"/complaints/{complaint.id}").text  # says why, and who answers instead
+    assert 'data-testid="no-actions"' in page and users["kasi2"].full_name in page
     for step in ("close", "answer"):
         refused = client.post(f"/complaints/{complaint.id}/actions/{step}",
                               data={"version": "0", "comment": "Aduan tidak berdasar."})
-        assert refused.status_code == 403 and "Kasi lain" in refused.text, step
+        assert refused.status_code == 403 and 'data-testid="no-actions"' in refused.text, step
     assert _count(db, Complaint, Complaint.state == "open") == 1
     assert _count(db, AuditEvent, AuditEvent.action.in_(("complaint.close", "complaint.answer")),
                   AuditEvent.outcome == "refused") == 2
@@ -247,3 +249,79 @@ def test_the_kasi_who_handled_a_request_neither_answers_nor_closes_a_complaint_a
     done = client.post(f"/complaints/{complaint.id}/actions/answer",
                        data={"version": "0", "comment": "Kami periksa dan menindaklanjuti aduan Anda."})
     assert done.status_code in (200, 303) and _count(db, Complaint, Complaint.state == "answered") == 1
+
+
+def _handled_by_both_kasi(users, req):
+    """The reviewer's request: one Kasi returned it to the citizen, the clerk recorded the papers brought
+    back, the other Kasi accepted it."""
+    from plaju.documents.services import take_action
+    first = req.checklist_items[0]["id"]
+    req = take_action(req, "return_to_citizen", users["kasi"], version=req.version,
+                      comment="surat keterangan lahir tidak terbaca", missing={first})
+    req = take_action(req, "resubmit", users["clerk"], version=req.version, ticked={first})
+    return take_action(req, "accept", users["kasi2"], version=req.version)
+
+
+def _inbox_lists_it(client, login_as, who) -> bool:
+    login_as(who)
+    return 'data-kind="complaint"' in client.get("/inbox/").text
+
+
+def test_a_complaint_about_a_request_both_kasi_handled_waits_for_the_sekcam(client, db, users, make_request,
+                                                                             login_as):
+    """Every section head took a step on the request: the Sekcam answers, it is in his inbox alone, and the
+    complaint's page names him; neither Kasi holds a to-do they could never clear."""
+    req = _handled_by_both_kasi(users, make_request("verifying"))
+    assert client.post(f"/track/{req.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": BODY}).status_code == 303
+    complaint = db.session.scalars(select(Complaint)).one()
+    items = db.session.scalars(select(WorkItem).where(WorkItem.spec == "complaint")).all()
+    assert {(i.trigger, i.user_id, i.role) for i in items} == {("answer", users["sekcam"].id, None)}
+    assert items[0].due_at == complaint.due_at  # the 14 days of UU 25/2009 run in his inbox
+    for kasi in ("kasi", "kasi2"):
+        assert not _inbox_lists_it(client, login_as, kasi), kasi
+        page = client.get(f"/complaints/{complaint.id}").text
+        assert 'data-testid="no-actions"' in page and 'data-testid="action-answer"' not in page, kasi
+        waits = re.search(r'data-testid="waiting-for">.*?</p>', page, re.S).group(0)
+        assert users["sekcam"].full_name in waits, kasi  # who it waits for, by name
+    assert _inbox_lists_it(client, login_as, "sekcam")
+    page = client.get(f"/complaints/{complaint.id}").text
+    assert 'data-testid="action-answer"' in page and 'data-testid="action-close"' in page
+    done = client.post(f"/complaints/{complaint.id}/actions/answer",
+                       data={"version": "0", "comment": "Kami periksa dan menindaklanjuti aduan Anda."})
+    assert done.status_code in (200, 303)
+    assert _count(db, Complaint, Complaint.state == "answered") == 1
+    assert _count(db, WorkItem, WorkItem.spec == "complaint") == 0
+
+
+def test_without_an_active_sekcam_the_camat_answers(client, db, users, make_request, login_as):
+    users["sekcam"].active = False
+    db.session.commit()
+    req = _handled_by_both_kasi(users, make_request("verifying"))
+    client.post(f"/track/{req.tracking_code}/complaint", data={"kind": "complaint", "body": BODY})
+    complaint = db.session.scalars(select(Complaint)).one()
+    assert {i.user_id for i in db.session.scalars(select(WorkItem).where(WorkItem.spec == "complaint"))} == {
+        users["camat"].id}
+    assert _inbox_lists_it(client, login_as, "camat")
+    done = client.post(f"/complaints/{complaint.id}/actions/close",
+                       data={"version": "0", "comment": "Pesan yang sama sudah kami jawab."})
+    assert done.status_code in (200, 303) and _count(db, Complaint, Complaint.state == "closed") == 1
+
+
+def test_a_kasi_who_takes_a_step_on_the_request_after_the_complaint_no_longer_holds_it(
+        client, db, users, make_request, login_as):
+    """Who answers follows the request: the Kasi who would have answered takes a step on it after the
+    complaint came, and the complaint moves on to whoever may still answer, in that step's transaction."""
+    from plaju.documents.services import take_action
+    req = make_request("verifying")
+    req = take_action(req, "accept", users["kasi"], version=req.version)
+    client.post(f"/track/{req.tracking_code}/complaint", data={"kind": "complaint", "body": BODY})
+    complaint = db.session.scalars(select(Complaint)).one()
+    assert _inbox_lists_it(client, login_as, "kasi2") and not _inbox_lists_it(client, login_as, "kasi")
+    db.session.rollback()
+    take_action(db.session.get(type(req), req.id), "return_to_citizen", users["kasi2"], version=req.version,
+                comment="surat keterangan lahir tidak terbaca", missing={req.checklist_items[0]["id"]})
+    assert not _inbox_lists_it(client, login_as, "kasi2")
+    assert _inbox_lists_it(client, login_as, "sekcam")
+    [item] = db.session.scalars(select(WorkItem).where(WorkItem.spec == "complaint")).all()
+    assert item.since == complaint.received_at  # still waiting since it came, not since the request's step

@@ -193,3 +193,48 @@ def test_the_month_s_index_is_filed_in_the_monthly_report(client, db, users, mak
     assert "Kepuasan masyarakat (SKM/IKM)" in page and "IKM, semua layanan" in page and "100,00" in page
     xlsx = client.get("/reports/bulanan.xlsx", query_string={"bulan": month})
     assert xlsx.status_code == 200
+
+
+def _answers(db, month, doc_type, n, comment="", value=4):
+    for _n in range(n):
+        db.session.add(SkmResponse(month=month, type_id=doc_type.id, comment=comment,
+                                   **{f"u{i}": value for i in range(1, 10)}))
+    db.session.commit()
+
+
+def _label_of(page: str, comment: str) -> str:
+    return re.search(rf'<span class="text-muted">([^<]*)</span><br>{comment}', page).group(1)
+
+
+def test_a_type_with_too_few_answers_names_neither_its_comments_nor_its_figures(client, db, users, doc_types,
+                                                                               login_as):
+    """One citizen rated an SKTM in the month: "Desember 2026 · Surat Keterangan Tidak Mampu" above a
+    comment told the readers whose it was. Under SMALL_UNIT answers a type's comments show no type, and its
+    figures are counted with the other services (joined by the smallest others, so the total less the types
+    shown does not give them either); asked for alone, it shows none."""
+    from plaju.reports.competence import SMALL_UNIT
+    month = skm.default_period()[1]
+    sktm, ktp, kk = doc_types["sktm"], doc_types["ktp-baru"], doc_types["kk-baru"]
+    _answers(db, month, sktm, SMALL_UNIT - 2, comment="Petugas loket ramah sekali", value=1)
+    _answers(db, month, ktp, SMALL_UNIT, comment="Antrean KTP lama")
+    _answers(db, month, kk, SMALL_UNIT + 2)
+    for reader in ("kasi", "camat", "sekcam"):
+        login_as(reader)
+        page = client.get("/reports/skm").text
+        assert sktm.name not in _label_of(page, "Petugas loket ramah sekali"), reader
+        assert ktp.name in _label_of(page, "Antrean KTP lama"), reader  # enough answers that month
+    report = skm.report(*skm.default_period())
+    hidden = {row.key for row in report.types if row.hidden}
+    assert hidden == {sktm.id, ktp.id}  # the SKTM alone, and the smallest other to make the group large enough
+    assert report.others.index.respondents == 2 * SMALL_UNIT - 2
+    for type_id in (sktm.id, ktp.id):
+        row = re.search(rf'<tr data-testid="type-{type_id}">.*?</tr>', page, re.S).group(0)
+        assert 'data-testid="too-few-to-show"' in row and 'data-testid="ikm"' not in row
+    assert 'data-testid="type-others"' in page
+    assert 'data-testid="ikm"' in re.search(rf'<tr data-testid="type-{kk.id}">.*?</tr>', page, re.S).group(0)
+    # asked for alone, the SKTM shows no figure and no comment; the type with enough answers does
+    alone = client.get("/reports/skm", query_string={"type": sktm.id}).text
+    assert 'data-testid="skm-hidden"' in alone and "Petugas loket ramah sekali" not in alone
+    assert 'data-testid="ikm"' not in alone and 'data-weakest' not in alone
+    enough = client.get("/reports/skm", query_string={"type": ktp.id}).text
+    assert 'data-testid="skm-hidden"' not in enough and "Antrean KTP lama" in enough

@@ -60,7 +60,13 @@ def test_a_handed_over_request_invites_and_the_answer_is_stored_once_without_a_l
         [line] = sentences.render([event])
         said = [(c.label, c.after) for c in line.changes]
         assert said == [("Bulan", month_text(answer.month))] and month_text("2026-11") == "November 2026"
-    assert 'data-testid="skm-done"' in client.get(f"/track/{req.tracking_code}").text
+    # whoever holds the code (a clerk too) reads the tracking page: it invites the same way once answered
+    after = client.get(f"/track/{req.tracking_code}").text
+    assert _survey_part(after) == _survey_part(page.text) and "Terima kasih telah menilai" not in after
+
+
+def _survey_part(page: str) -> str:
+    return re.search(r'<section[^>]*data-testid="skm-invite".*?</section>', page, re.S).group(0)
 
 
 def test_a_link_used_twice_is_refused_and_counted_once(client, db, make_request, link):
@@ -70,9 +76,12 @@ def test_a_link_used_twice_is_refused_and_counted_once(client, db, make_request,
     again = client.post(url, data=ANSWERS | {"u1": "1"})
     assert again.status_code == 409
     assert "sudah diisi" in again.text
-    assert client.get(url).status_code == 409
+    # opened again (the QR scanned once more): an information page, not an error the browser reports
+    reopened = client.get(url)
+    assert reopened.status_code == 200 and "sudah diisi" in reopened.text
+    assert 'data-testid="survey-form"' not in reopened.text
     assert _count(db, SkmResponse) == 1 and _count(db, SkmTokenUse) == 1
-    assert len(_refusals(db)) == 1
+    assert len(_refusals(db)) == 1  # opening it is no refusal: only the answer sent again
 
 
 def test_a_forged_link_is_refused_and_nothing_is_stored(client, db, make_request, link):
@@ -81,6 +90,7 @@ def test_a_forged_link_is_refused_and_nothing_is_stored(client, db, make_request
     forged_key = real.rsplit("/", 1)[0] + "/AAAAAAAAAA"
     other_code = f"/skm/PLJ-AAAAA-BBBBB/{real.rsplit('/', 1)[1]}"
     for url in (forged_key, other_code, "/skm/garbage/x"):
+        assert client.get(url).status_code == 404, url  # not a link of the office: no page to inform on
         response = client.post(url, data=ANSWERS)
         assert response.status_code == 404, url
         assert "tidak sah" in response.text
@@ -107,7 +117,10 @@ def test_a_request_not_yet_handed_over_cannot_be_rated(client, db, make_request,
         req = make_request(state)
         url = link(req)
         assert 'data-testid="skm-invite"' not in client.get(f"/track/{req.tracking_code}").text
-        assert client.get(url).status_code == 409
+        # the receipt's QR scanned before pick-up: the page says when it opens, with 200 (no console error)
+        opened = client.get(url)
+        assert opened.status_code == 200 and "setelah Anda mengambil dokumen" in opened.text
+        assert 'data-testid="survey-form"' not in opened.text and 'role="status"' in opened.text
         response = client.post(url, data=ANSWERS)
         assert response.status_code == 409 and "setelah Anda mengambil dokumen" in response.text
     assert _count(db, SkmResponse) == 0 and _count(db, SkmTokenUse) == 0
@@ -140,6 +153,9 @@ def test_an_expired_link_is_refused(client, db, make_request, link, app):
 
     from plaju.database import utcnow
     req = make_request(closed_at=utcnow() - timedelta(days=skm.DEFAULT_VALID_DAYS + 1))
+    opened = client.get(link(req))
+    assert opened.status_code == 200 and 'data-testid="survey-refused"' in opened.text
+    assert 'data-testid="survey-form"' not in opened.text
     assert client.post(link(req), data=ANSWERS).status_code == 410
     assert _count(db, SkmResponse) == 0
 
