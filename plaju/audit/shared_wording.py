@@ -24,7 +24,7 @@ describe_actions({
     "user.update": _l("changed an account"),
     "delegation.create": _l("appointed a Plh/Plt"),
     "delegation.revoke": _l("revoked a Plh/Plt appointment"),
-    "input.refused": _l("sent a form's input"),  # refused: "... ditolak saat mengirim isian formulir"
+    "input.refused": _l("sent a form's input"),  # refused: "... ditolak sistem saat mengirim isian formulir"
     "audit.keyed": _l("keyed the audit chain"),
     "inbox.bulk": _l("acted on several items at once"),
     "inbox.confirm": _l("asked to confirm several items at once"),

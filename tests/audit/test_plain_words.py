@@ -33,11 +33,12 @@ def test_a_refused_page_is_named_by_its_part_of_the_intranet_never_by_its_path(d
     login_as("hr")
     said = [text.strip() for text in re.findall(r'data-testid="sentence">([^<]*)',
                                                 client.get("/audit/", query_string={"action": "data-access"}).text)]
-    assert any(text.endswith("ditolak saat membuka halaman “Pegawai” tanpa hak untuk melihatnya") for text in said)
-    assert any(text.endswith("ditolak saat membuka halaman “Audit” tanpa hak untuk melihatnya") for text in said)
-    assert any(text.endswith("ditolak saat mengirim formulir di “Audit” tanpa hak untuk itu") for text in said)
+    assert any(text.endswith("ditolak sistem saat membuka halaman “Pegawai” tanpa hak untuk melihatnya")
+               for text in said)
+    assert any(text.endswith("ditolak sistem saat membuka halaman “Audit” tanpa hak untuk melihatnya") for text in said)
+    assert any(text.endswith("ditolak sistem saat mengirim formulir di “Audit” tanpa hak untuk itu") for text in said)
     # a page the menu names nowhere (or no longer) reads without its path
-    assert any(text.endswith("ditolak saat membuka halaman tanpa hak untuk melihatnya") for text in said)
+    assert any(text.endswith("ditolak sistem saat membuka halaman tanpa hak untuk melihatnya") for text in said)
     assert not [text for text in said if "/" in text], said
 
 

@@ -137,7 +137,7 @@ def test_sktm_from_counter_to_hand_over(page):
     _confirm(page, "hand_over", "handed_over", comment="Diambil suami pemohon dengan surat kuasa")
     expect(page.get_by_test_id("wait")).to_be_visible()
     expect(page.get_by_test_id("timeline")).to_contain_text("(Camat Plaju) menandatangani dokumen")
-    expect(page.get_by_test_id("timeline")).to_contain_text("ditolak saat menandatangani dokumen")
+    expect(page.get_by_test_id("timeline")).to_contain_text("ditolak sistem saat menandatangani dokumen")
     assert_accessible(page)
     assert len(page.console_errors) <= 4  # the two refused steps, each a response and a console line
 

@@ -167,7 +167,7 @@ def test_the_history_tells_a_step_not_taken_for_its_input_from_a_refusal_of_auth
     slip, refusal = history_sentences(fresh(db, req))[-2:]
     assert slip.quiet and slip.refused and "mencoba mengembalikan" in slip.text and "belum berhasil" in slip.text
     assert slip.reason.startswith("Alasan wajib diisi")
-    assert refusal.refused and not refusal.quiet and "ditolak saat" in refusal.text
+    assert refusal.refused and not refusal.quiet and "ditolak sistem saat" in refusal.text
     signing = make_request("awaiting_signature", "sktm")
     with pytest.raises(Invalid):
         take_action(signing, "sign", users["camat"], version=signing.version, password="bukan-sandi")

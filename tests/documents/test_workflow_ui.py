@@ -49,7 +49,7 @@ def test_history_speaks_bahasa_and_shows_the_plh(client, login_as, make_request,
     assert "Sekcam Uji (Sekretaris Camat) sebagai Plh. Camat Plaju menandatangani dokumen" in html
     assert "Menunggu tanda tangan → <strong class=\"text-body\">Ditandatangani</strong>" in html
     assert "Ditandatangani sebagai: Plh. Camat Plaju" in html
-    assert "Kasi Uji (kasi) ditolak saat menolak permohonan" in html
+    assert "Kasi Uji (kasi) ditolak sistem saat menolak permohonan" in html
     assert "document.sign" not in html and "awaiting_signature" not in html and "[state]" not in html
     assert fresh(db, req).state == "signed"
 
