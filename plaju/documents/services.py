@@ -121,25 +121,26 @@ def issuer(doc_type: DocumentType) -> str:
 
 
 def receipt_wording(doc_type: DocumentType) -> dict:
-    """The receipt's sentences that depend on the kind of document."""
+    """The receipt's sentences that depend on the kind of document. Anyone may send someone to collect it
+    (the hand-over records who, with the power of attorney): every receipt says so."""
     kind = issuer(doc_type)
+    proxy = _("Someone else may collect it with a signed power of attorney (surat kuasa) and their own ID.")
     if kind == "disdukcapil":
         return {"title": _("Receipt of a population document file"),
                 "issuer": _("%(type)s is issued by the Dinas Kependudukan dan Pencatatan Sipil (Disdukcapil) "
                             "of Kota Palembang. The kecamatan checks your file and forwards it; the promised "
                             "date includes the time at Disdukcapil.", type=doc_type.name),
                 "collect": _("Collect the document at the PATEN counter of Kecamatan Plaju once the tracking "
-                             "page says it is ready; bring this receipt and your KTP-el.")}
+                             "page says it is ready; bring this receipt and your KTP-el.") + " " + proxy}
     if kind == "camat":
         return {"title": _("Receipt of a request for a certificate letter"),
                 "issuer": _("The %(type)s is a letter of Kecamatan Plaju signed by the Camat; it carries a "
                             "QR code anyone can use to check it is genuine.", type=doc_type.name),
                 "collect": _("Collect the letter at the PATEN counter once the tracking page says it is "
-                             "ready; bring this receipt and your KTP-el. Someone else may collect it with a "
-                             "signed power of attorney (surat kuasa) and their own ID.")}
+                             "ready; bring this receipt and your KTP-el.") + " " + proxy}
     return {"title": _("Receipt of a document request"),
             "issuer": _("The %(type)s is handled by Kecamatan Plaju.", type=doc_type.name),
-            "collect": _("Bring this receipt and your KTP-el when you collect the document.")}
+            "collect": _("Bring this receipt and your KTP-el when you collect the document.") + " " + proxy}
 
 
 def stepper(req: DocumentRequest) -> list[dict]:

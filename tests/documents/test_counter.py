@@ -606,6 +606,10 @@ def test_the_receipt_says_who_issues_the_document(client, login_as, make_request
     assert re.search(r'data-testid="receipt-title">' + re.escape(title), html)
     assert sentence in re.search(r'data-testid="receipt-issuer">([^<]+)', html).group(1)
     assert " style=" not in html
+    # a relative may collect any document with a power of attorney (the hand-over allows it): every receipt
+    # says so, not only a letter's
+    assert "Orang lain dapat mengambilnya dengan surat kuasa" in re.search(
+        r'data-testid="receipt-collect">([^<]+)', html).group(1)
 
 
 def test_a_receipt_printed_again_says_the_request_ended_and_counts_as_its_type_does(client, login_as, make_request,
