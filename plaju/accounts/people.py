@@ -19,7 +19,7 @@ from ..i18n import lazy_gettext as _l
 from ..i18n import wib_text
 from ..inputs import NAME_MARKS, edit_distance, name_skeleton, not_latin, person_name_fault
 from ..notify.service import notify
-from ..workflow.assignments import refresh_assignments_for_user
+from ..workflow.assignments import refresh_assignments_for_user, refresh_for_roles
 from . import passwords, rules, staff
 from .models import ROLES, User, UserRole
 from .nip import InvalidNIP, validate_asn_number
@@ -306,5 +306,8 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
         if active and role in roles and not (was_active and role in old_roles):
             delegations.end_stand_ins_for_predecessors(actor, user, role)
     refresh_assignments_for_user(user.id)  # open items follow a new unit, supervisor or departure
+    held_before, held_now = (old_roles if was_active else set()), (roles if active else set())
+    if held_before != held_now:  # a to-do that fell back for want of a holder goes to the new one
+        refresh_for_roles(held_before ^ held_now)
     db.session.commit()
     return user

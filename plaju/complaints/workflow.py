@@ -159,6 +159,7 @@ def _short(text: str) -> str:
 
 COMPLAINT_FLOW = register(Spec(
     name="complaint", model=Complaint, initial="open", states=STATES, steps=STEPS,
+    reroute_on_roles=frozenset(IN_TURN),  # a new Kasi takes over what waited for the Sekcam
     describe=lambda c: _named(c.kind, c.request.tracking_code, c.received_at), due=lambda c: c.due_at,
     kind_label=_l("Complaints and suggestions"),
     summary=lambda c: {"code": c.request.tracking_code, "type": c.request.type.name,

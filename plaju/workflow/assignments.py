@@ -160,12 +160,32 @@ def refresh_assignments_for_user(user_id: int) -> int:
             ids |= set(db.session.scalars(select(spec.model.id).where(
                 getattr(spec.model, spec.owner_attr) == user_id,
                 getattr(spec.model, spec.state_attr).in_(open_states))))
-        if not ids:
-            continue
-        since = dict(db.session.execute(select(WorkItem.entity_id, func.min(WorkItem.since)).where(
-            WorkItem.spec == spec.name, WorkItem.entity_id.in_(ids)).group_by(WorkItem.entity_id)).all())
-        for entity in db.session.scalars(select(spec.model).where(spec.model.id.in_(ids))).unique():
-            before = _stored(spec, entity.id)
-            after = store(spec, entity, since=since.get(entity.id), only_if_changed=True)
-            changed += before != sorted(map(repr, after))
+        changed += _recompute(spec, ids)
+    return changed
+
+
+def refresh_for_roles(roles) -> int:
+    """Recompute the open to-dos of the specs whose rule falls back on who holds one of `roles`
+    (`Spec.reroute_on_roles`), after someone gained, lost or left one: HR's own report waiting for the
+    Sekcam goes to a second HR the day one is appointed. Inside the caller's transaction."""
+    from .engine import all_specs
+    changed = 0
+    db.session.flush()
+    for spec in all_specs():
+        if spec.reroute_on_roles & set(roles):
+            changed += _recompute(spec, set(db.session.scalars(
+                select(WorkItem.entity_id).where(WorkItem.spec == spec.name).distinct())))
+    return changed
+
+
+def _recompute(spec, ids) -> int:
+    if not ids:
+        return 0
+    changed = 0
+    since = dict(db.session.execute(select(WorkItem.entity_id, func.min(WorkItem.since)).where(
+        WorkItem.spec == spec.name, WorkItem.entity_id.in_(ids)).group_by(WorkItem.entity_id)).all())
+    for entity in db.session.scalars(select(spec.model).where(spec.model.id.in_(ids))).unique():
+        before = _stored(spec, entity.id)
+        after = store(spec, entity, since=since.get(entity.id), only_if_changed=True)
+        changed += before != sorted(map(repr, after))
     return changed

@@ -191,6 +191,9 @@ class Spec:
     # loader options for the locking read of a step: what the step's bookkeeping reads comes along in the
     # same statement (an area that keeps a row per entity appends its joinedload here)
     lock_options: list = field(default_factory=list)
+    # roles whose holders decide who acts when the rule falls back (no other HR: the Sekcam): when someone
+    # gains, loses or leaves one, the open rows' assignments are recomputed (assignments.refresh_for_roles)
+    reroute_on_roles: frozenset = frozenset()
 
     def __post_init__(self):
         self.state_by_name = {s.name: s for s in self.states}

@@ -294,6 +294,22 @@ def test_a_complaint_about_a_request_both_kasi_handled_waits_for_the_sekcam(clie
     assert _count(db, WorkItem, WorkItem.spec == "complaint") == 0
 
 
+def test_a_kasi_appointed_while_a_complaint_waits_for_the_sekcam_takes_it_over(client, db, users, make_request,
+                                                                                login_as):
+    """The complaint stayed with the Sekcam after a new Kasi was appointed, until someone ran a command."""
+    from tests.accounts.test_people import _edit_form
+    from tests.support import make_user
+    req = _handled_by_both_kasi(users, make_request("verifying"))
+    client.post(f"/track/{req.tracking_code}/complaint", data={"kind": "complaint", "body": BODY})
+    login_as("admin")
+    newcomer = make_user("kasi3")
+    assert client.post(f"/people/{newcomer.id}/edit",
+                       data=_edit_form(newcomer, roles=["section_head"])).status_code == 302
+    items = db.session.scalars(select(WorkItem).where(WorkItem.spec == "complaint")).all()
+    assert {i.user_id for i in items} == {newcomer.id}
+    assert _inbox_lists_it(client, login_as, "kasi3") and not _inbox_lists_it(client, login_as, "sekcam")
+
+
 def test_without_an_active_sekcam_the_camat_answers(client, db, users, make_request, login_as):
     users["sekcam"].active = False
     db.session.commit()

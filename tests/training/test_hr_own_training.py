@@ -103,3 +103,18 @@ def test_with_another_hr_hr_verifies_as_before_and_not_the_sekcam(db, users, mak
     # an ASN's report waits for HR whatever HR's number
     asn = enrol(make_course(title="Lain"), users["asn"], "completed")
     assert _items(db, asn) == {(t, "hr", None, users["asn"].id) for t in ("verify", "return_evidence")}
+
+
+def test_hr_appointed_later_takes_over_what_waited_for_the_sekcam_and_gives_it_back_on_leaving(
+        client, login_as, db, users):
+    """The report stayed with the Sekcam after a second HR was appointed, until someone ran a command."""
+    from tests.accounts.test_people import _edit_form
+    login_as("hr")
+    enrolment = _report(client)
+    assert {w[1] for w in _items(db, enrolment)} == {"sekcam"}
+    login_as("admin")
+    asn2 = make_user("asn2")
+    assert client.post(f"/people/{asn2.id}/edit", data=_edit_form(asn2, roles=["hr"])).status_code == 302
+    assert {w[1] for w in _items(db, enrolment)} == {"hr"}  # the new HR verifies it now
+    assert client.post(f"/people/{asn2.id}/edit", data=_edit_form(asn2, roles=[])).status_code == 302
+    assert {w[1] for w in _items(db, enrolment)} == {"sekcam"}  # and it goes back when the role is taken away

@@ -292,6 +292,7 @@ _NOT_THE_APPROVER = dict(
 
 ENROLMENT_FLOW = register(Spec(
     name="enrolment", model=Enrolment, initial="requested", states=ENROLMENT_STATES,
+    reroute_on_roles=frozenset({"hr", "sekcam", "camat"}),  # who verifies HR's own report (who.VERIFIER)
     steps=[
         # a supervisor who also signs off (the Camat, for a Kasi or the Sekcam) decides once: the sign-off
         # follows in its own event; there is no second pair of eyes above him in the office
