@@ -29,6 +29,7 @@ describe_actions({
     "inbox.bulk": _l("acted on several items at once"),
     "inbox.confirm": _l("asked to confirm several items at once"),
     "audit.export": _l("exported audit events"),
+    "audit.verify": _l("checked the integrity of the audit chain"),
     "access.forbidden": _l("opened a page without the right to see it"),
     "access.forbidden_post": _l("sent a form without the right to do so"),
 })

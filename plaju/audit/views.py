@@ -172,6 +172,10 @@ def export_file(job_id):
 @bp.post("/verify")
 def verify():
     verdict = verify_chain()
+    # HR can show that, and when, the chain was checked and what it said (the check itself is not a change)
+    said = (_("Intact: %(n)s events checked.", n=verdict.checked) if verdict.ok else
+            _("Broken at event #%(seq)s: %(reason)s", seq=verdict.broken_seq, reason=verdict.reason))
+    audit.record_alone("audit.verify", actor=current_user, comment=said[:2000])
     return render_page_or_block("audit/verify.html", "verdict", verdict=verdict)
 
 

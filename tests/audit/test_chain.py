@@ -96,6 +96,12 @@ def test_hr_sees_the_history_and_can_verify_it(app, client, login_as, chain, che
     assert page.status_code == 200 and "peristiwa 3" in body and "peristiwa 4" not in body
     verdict = client.post("/audit/verify")
     assert "Rantai utuh" in verdict.get_data(as_text=True)
+    # HR can show that, and when, the chain was checked, and what it said
+    checked = chain.session.query(AuditEvent).order_by(AuditEvent.seq.desc()).first()
+    assert (checked.action, checked.outcome) == ("audit.verify", "ok")
+    assert checked.comment.startswith("Utuh:") and checked.actor_name.startswith("Hr Uji")
+    page = client.get("/audit/", query_string={"action": "audit.verify"}).get_data(as_text=True)
+    assert "memeriksa keutuhan rantai log audit" in page
 
 
 def test_ordinary_asn_cannot_read_the_audit_log(client, login_as, chain):
