@@ -347,9 +347,10 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
         if isinstance(refusal, Conflict):
             summary = spec.summary(db.session.get(spec.model, entity_id))
         message = refusal_text(refusal, comment, form_kept=False)  # the list comes back with empty rows
-        if not visible and refusal.code == "role":  # e.g. a Plh whose delegation was revoked meanwhile
-            message = _("This no longer waits for you: it has moved on, or the authority you had for it (such as "
-                        "a Plh/Plt delegation) has ended. The list below shows what waits for you now.")
+        if bulk and isinstance(refusal, Conflict):  # a line of the batch's outcomes: no page of it is shown
+            message = str(refusal.fact)
+        if not visible and refusal.code == "role":  # e.g. a Plh whose delegation was revoked meanwhile, or a
+            message = _("This does not wait for you (any more). The list below shows what waits for you now.")
         return Outcome(summary, str(step.label), False, message, refusal.status)
     # what was done in the words of the log ("Anda mengembalikan dokumen untuk perbaikan"), not the button's
     did = vocabulary.action_label(f"{spec.name}.{trigger}")

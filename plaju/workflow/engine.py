@@ -229,24 +229,20 @@ def stale_page(spec: Spec, entity, actor=None) -> Conflict:
     area, _dot, trigger = last.action.rpartition(".")
     step = spec.step_by_trigger.get(trigger) if area == spec.name else None
     when = to_wib(datetime.fromisoformat(last.occurred_at))
+    mine = actor is not None and last.actor_id == actor.id  # the same person, from another tab or device
+    time = wib_text(last.occurred_at)
     if step is None:  # not a step (another area's action on it too): said with the audit log's own words
         did = vocabulary.action_label(last.action)
-        if actor is not None and last.actor_id == actor.id:
-            return Conflict(_("You %(did)s at %(time)s, from another page. This page was out of date; it now shows "
-                              "the current state.", did=did, time=wib_text(last.occurred_at)),
-                            by=last.actor_name, at=when)
-        return Conflict(_("%(name)s %(did)s at %(time)s. Your page was out of date; it now shows the current "
-                          "state.", name=last.actor_name or "?", did=did, time=wib_text(last.occurred_at)),
-                        by=last.actor_name, at=when)
-    label = step.label
-    if actor is not None and last.actor_id == actor.id:  # the same person, from another tab or device
-        return Conflict(_("You already did \"%(step)s\" at %(time)s, from another page. This page was out of "
-                          "date; it now shows the current state.", step=label, time=wib_text(last.occurred_at)),
-                        by=last.actor_name, at=when)
-    return Conflict(
-        _("%(name)s already did \"%(step)s\" at %(time)s. Your page was out of date; it now shows "
-          "the current state.", name=last.actor_name or "?", step=label, time=wib_text(last.occurred_at)),
-        by=last.actor_name, at=when)
+        fact = (_("You %(did)s at %(time)s, from another page.", did=did, time=time) if mine else
+                _("%(name)s %(did)s at %(time)s.", name=last.actor_name or "?", did=did, time=time))
+    else:
+        fact = (_("You already did \"%(step)s\" at %(time)s, from another page.", step=step.label, time=time)
+                if mine else _("%(name)s already did \"%(step)s\" at %(time)s.", name=last.actor_name or "?",
+                               step=step.label, time=time))
+    # the page the refusal answers shows the record as it is now (a list of outcomes shows no page: `fact`)
+    page = (_("This page was out of date; it now shows the current state.") if mine else
+            _("Your page was out of date; it now shows the current state."))
+    return Conflict(f"{fact} {page}", by=last.actor_name, at=when, fact=fact)
 
 
 def lock_for_step(model, entity_id):

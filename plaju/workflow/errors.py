@@ -30,7 +30,8 @@ class Conflict(Refused):
     status = 409
     alarming = False
 
-    def __init__(self, message, *, by=None, at=None):
+    def __init__(self, message, *, by=None, at=None, fact=None):
         super().__init__(message, code="conflict")
         self.by = by
         self.at = at
+        self.fact = fact or message  # who acted first and when, without what the page now shows

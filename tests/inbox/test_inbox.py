@@ -210,6 +210,7 @@ def test_a_mix_of_stale_and_current_items_names_who_acted_first(
     assert done.text.count('data-testid="done"') == 1
     [refusal] = re.findall(r'data-testid="refused">(.*?)</li>', done.text, re.S)
     assert first.tracking_code in refusal and sekcam.full_name in refusal
+    assert "Halaman" not in refusal  # a line of the batch's outcomes, not a page that "now shows" anything
     db.session.expire_all()
     assert db.session.get(DocumentRequest, second.id).signed_by_id == users["camat"].id
     assert db.session.get(DocumentRequest, first.id).signed_by_id == sekcam.id
@@ -316,7 +317,7 @@ def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_
     # a page opened before the revocation: the click is refused in words, not as "#id: not allowed"
     late = client.post("/inbox/bulk", data={"item": [_item(doc, "sign", "document")], "password": PASSWORD})
     [refusal] = re.findall(r'data-testid="refused">([^<]*)<', late.text)
-    assert refusal.startswith("Tandatangani: Ini tidak lagi menunggu Anda") and f"#{doc.id}" not in refusal
+    assert refusal.startswith("Tandatangani: Butir ini tidak (lagi) menunggu Anda") and f"#{doc.id}" not in refusal
 
 
 def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, users, make_request, make_course):
