@@ -13,7 +13,7 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..letters.models import LetterExternalNumber
 from ..letters.render import SIGNER, LetterContent
-from ..letters.services import Draft, Subject, issue, register_subject
+from ..letters.services import Draft, Subject, issue, register_subject, revokes_for
 from .models import DocumentRequest
 from .subjects import RELATIONS
 from .workflow import DOCUMENT_FLOW
@@ -219,8 +219,8 @@ def _panel(req, user) -> dict:
         "may_number": req.state in DRAFT_STATES and user.has_role("section_head", "camat"),
         # not handed over yet: the step "recall" revokes it so its data can be corrected; a second red
         # form beside it ("revoke and sign a new letter" of the same data) only made the Camat guess
-        "may_revoke": user.has_role("camat") and not _unrevocable_alone(req),
-        "recall_instead": user.has_role("camat") and bool(_unrevocable_alone(req)),
+        "may_revoke": revokes_for(user) is not False and not _unrevocable_alone(req),
+        "recall_instead": revokes_for(user) is not False and bool(_unrevocable_alone(req)),
         "replace_only": _unrevocable_alone(req),
         "certificate_warning": expiry_warning(user) if req.state == "awaiting_signature" and any(
             a.trigger == "sign" for a in _actions(req, user)) else None,

@@ -260,13 +260,16 @@ STEPS = [
     # the signed letters printed in the morning, marked at once from the list (each citizen is told)
     Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False,
          bulk=True),
-    # a way back, not what the request waits for: from its page, with the password and the reason
-    # the Camat's own, as revoking a letter is (the letters' _may_revoke): not a stand-in's
+    # a way back, not what the request waits for: from its page, with the password and the reason; the
+    # Camat's, as revoking a letter is (the letters' _may_revoke), or a Plt's, who holds his vacant office
+    # (a wrong letter was otherwise valid until a Camat was appointed); not a Plh's
     Step("recall", ("signed", "ready"), "processing", _l("Recall for correction"), who=roles(CAMAT), reauth=True,
-         comment_required=True, effect=_recalled, style="danger", todo=False, row_form=False),
+         comment_required=True, effect=_recalled, style="danger", todo=False, row_form=False, delegable=True,
+         stand_ins=("plt",)),
     # waits for the citizen to pick it up
-    # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html)
-    Step("hand_over", "ready", "handed_over", _l("Hand over to the citizen"), who=COUNTER, style="success",
+    # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html), chosen
+    # in the form itself: its label (and "Confirm: ..." on its button) names neither
+    Step("hand_over", "ready", "handed_over", _l("Hand over the document"), who=COUNTER, style="success",
          form=("fields", "note"), fields_template="documents/_handover.html", effect=_handed_over,
          todo=False, row_form=False),
     # final: asked on the request's page, with the file in view, and confirmed (it stands apart there)

@@ -284,6 +284,17 @@ def _replacement_signer(subject: Subject, entity, actor) -> None:
     own_authority(entity, subject.signing_step, actor)
 
 
+def revokes_for(user):
+    """Whose authority lets `user` revoke a signed letter: their own as Camat (None), a Camat's whose vacant
+    office they hold as Plt (that Camat), or nobody's (False). A Plh stands in for someone away for a while
+    and revokes nothing; a Plt is the office until a Camat is appointed (a wrong letter stayed valid)."""
+    if user.has_role("camat"):
+        return None
+    from ..accounts.models import active_delegations
+    return next((d.principal for d in active_delegations(user)
+                 if d.kind == "plt" and d.principal.has_role("camat")), False)
+
+
 def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str, entity=None) -> str:
     """The reason, once the Camat (for a replacement: its signer, `entity` the record) may revoke the letter
     now (`letter` locked); every refusal is in the log."""
@@ -295,8 +306,8 @@ def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str, 
             _replacement_signer(SUBJECTS[letter.subject_type], entity, actor)
         except NotAllowed as refused:
             refuse(str(refused.message), 403, refused.code)
-    elif not actor.has_role("camat"):
-        refuse(_("Only the Camat may revoke a letter."), 403, "role")
+    elif revokes_for(actor) is False:
+        refuse(_("Only the Camat (or the Plt of a vacant Camat's office) may revoke a letter."), 403, "role")
     reason = (reason or "").strip()
     if not reason:
         refuse(_("A reason is required to revoke a letter."))
@@ -318,7 +329,8 @@ def mark_revoked(letter: Letter, actor, reason: str) -> None:
 
 
 def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
-    """Only the Camat revokes, confirming with his password and giving a reason; audited."""
+    """Only the Camat (or a Plt in his vacant office: `revokes_for`) revokes, confirming with the password and
+    giving a reason; audited."""
     letter = _locked(letter)
     reason = _may_revoke(letter, actor, password, reason, "letter.revoke")
     subject = SUBJECTS.get(letter.subject_type)
@@ -329,7 +341,8 @@ def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
                       reason=f"[replace_only] {why}")
         raise LetterRefused(why, 409)
     mark_revoked(letter, actor, reason)
-    audit.record("letter.revoke", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
+    audit.record("letter.revoke", actor=actor, acting_for=revokes_for(actor), subject_type="letter",
+                 subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number]})
     db.session.commit()
     return letter

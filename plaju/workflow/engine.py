@@ -121,7 +121,8 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
         yield actor, None
         if step.delegable:  # asked only when the actor's own authority does not do (one query saved)
             for d in (active_delegations(actor) if delegations is None else delegations()):
-                yield d.principal, d
+                if d.kind in step.stand_ins:
+                    yield d.principal, d
     allowed_but_own = False
     for user, delegation in candidates():
         if not step.who(user, entity):

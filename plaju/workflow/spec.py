@@ -107,6 +107,10 @@ class Step:
     comment_required: bool = False
     reauth: bool = False
     delegable: bool = False
+    # which stand-ins a delegable step admits: a Plt alone for what only the office's holder does (the Camat's
+    # recall: a Plt holds a vacant office, a Plh stands in for someone away for a while). Not for a to-do:
+    # the inbox lists a delegable to-do for every stand-in
+    stand_ins: tuple = ("plh", "plt")
     four_eyes: bool = False
     # four eyes across steps: not_by(entity) names who took an earlier step that this one checks (e.g. who
     # submitted a letter for signature), refused with `not_by_reason` whatever authority they act under
@@ -231,6 +235,8 @@ class Spec:
                                 "and only it has one")
             if step.todo and step.who.names is None:
                 raise SpecError(f"{self.name}.{step.trigger}: a to-do whose who-rule names nobody")
+            if step.todo and step.delegable and set(step.stand_ins) != {"plh", "plt"}:
+                raise SpecError(f"{self.name}.{step.trigger}: a to-do admits every stand-in or none")
         unreachable = names - self.reachable_from(self.initial)
         if unreachable:
             raise SpecError(f"{self.name}: unreachable states {sorted(unreachable)}")

@@ -96,6 +96,52 @@ def test_the_same_file_matches_and_one_changed_byte_does_not(db, client, sign, a
     assert (sorted(folder.rglob("*")) if folder.exists() else []) == before
 
 
+def test_a_plt_of_a_vacant_camat_office_revokes_and_recalls_a_plh_does_not(db, client, login_as, users, sign):
+    """With a Plt in the Camat's vacant office nobody could revoke or recall a wrong letter until a Camat was
+    appointed. A Plt holds the office and may; a Plh stands in for a Camat away for a while and may not."""
+    from datetime import timedelta
+
+    from plaju.accounts.models import Delegation
+    from plaju.documents.models import DocumentRequest
+    from plaju.timeutil import today_wib
+    today = today_wib()
+    req, letter = sign("sktm")
+    req.state = "handed_over"  # in the citizen's hands: only revoking it stops its use
+    recalled, _letter = sign("sktm")  # not handed over: recalled for correction
+    plh = Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh", starts_on=today,
+                     ends_on=today + timedelta(days=3))
+    db.session.add(plh)
+    db.session.commit()
+    login_as("kasi")  # the Plh: neither
+    client.post(f"/letters/{letter.id}/revoke", data={"password": "test-password-123", "reason": "salah nama"})
+    client.post(f"/documents/{recalled.id}/actions/recall",
+                data={"version": recalled.version, "password": "test-password-123", "comment": "salah nama"})
+    db.session.expire_all()
+    assert db.session.get(Letter, letter.id).status == "valid"
+    assert db.session.get(DocumentRequest, recalled.id).state == "signed"
+    plh.revoked = True
+    users["camat"].active = False  # the Camat left: the Sekcam holds the office as Plt
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["sekcam"].id, kind="plt",
+                              starts_on=today, ends_on=today + timedelta(days=30)))
+    db.session.commit()
+    login_as("sekcam")
+    assert f"/letters/{letter.id}/revoke" in client.get(f"/documents/{req.id}").text
+    assert client.post(f"/letters/{letter.id}/revoke", data={"password": "test-password-123",
+                                                              "reason": "Nama pemohon salah tulis"}).status_code == 303
+    done = client.post(f"/documents/{recalled.id}/actions/recall",
+                       data={"version": recalled.version, "password": "test-password-123", "comment": "salah nama"})
+    assert done.status_code in (200, 303)
+    db.session.expire_all()
+    assert db.session.get(Letter, letter.id).status == "revoked"
+    assert db.session.get(DocumentRequest, recalled.id).state == "processing"
+    revoked = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.revoke",
+                                                          AuditEvent.outcome == "ok")).one()
+    assert revoked.actor_id == users["sekcam"].id and revoked.acting_for_id == users["camat"].id
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused",
+                                                          AuditEvent.actor_id == users["kasi"].id)).all()
+    assert {e.action for e in refused} == {"letter.revoke", "document.recall"}  # the Plh's, both in the log
+
+
 def test_revoking_needs_the_camat_s_password_and_a_reason_and_is_audited(db, client, login_as, sign):
     req, letter = sign("sktm")
     req.state = "handed_over"  # the letter reached the citizen: only revoking it can stop its use
