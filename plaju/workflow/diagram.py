@@ -12,7 +12,8 @@ def mermaid(spec: Spec) -> str:
             lines.append(f"    {state.name} : {state.label}" + (" (clock runs)" if state.clock else ""))
         for step in spec.steps:
             marks = [m for m, on in (("reason", step.comment_required), ("password", step.reauth),
-                                     ("Plh ok", step.delegable), ("four eyes", step.four_eyes),
+                                     ("Plh ok" if "plh" in step.stand_ins else "Plt only", step.delegable),
+                                     ("four eyes", step.four_eyes),
                                      ("not by who took an earlier step", step.not_by is not None)) if on]
             who = step.who.description.replace("roles:", "")
             label = f"{step.label} [{who}]" + (f" ({', '.join(marks)})" if marks else "")
