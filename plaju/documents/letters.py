@@ -212,6 +212,8 @@ def _panel(req, user) -> dict:
     if not req.type.camat_signs:
         return {}
     issued = letters.letters_of("document", req.id) if has_letters(req) else []
+    # who may revoke is asked only where there is a letter to revoke (a Plt's delegations are a read)
+    revokes = bool(issued) and revokes_for(user) is not False
     return {
         "draft": req.state in DRAFT_STATES,
         "letters": issued,
@@ -219,8 +221,8 @@ def _panel(req, user) -> dict:
         "may_number": req.state in DRAFT_STATES and user.has_role("section_head", "camat"),
         # not handed over yet: the step "recall" revokes it so its data can be corrected; a second red
         # form beside it ("revoke and sign a new letter" of the same data) only made the Camat guess
-        "may_revoke": revokes_for(user) is not False and not _unrevocable_alone(req),
-        "recall_instead": revokes_for(user) is not False and bool(_unrevocable_alone(req)),
+        "may_revoke": revokes and not _unrevocable_alone(req),
+        "recall_instead": revokes and bool(_unrevocable_alone(req)),
         "replace_only": _unrevocable_alone(req),
         "certificate_warning": expiry_warning(user) if req.state == "awaiting_signature" and any(
             a.trigger == "sign" for a in _actions(req, user)) else None,

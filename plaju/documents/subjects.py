@@ -337,11 +337,16 @@ def _heir(number: int, field: str, name, nik, relation, today: date, deceased_ni
     return {"name": heir_name, "nik": heir_nik, "relation": heir_relation}
 
 
+SINGLE_FIELDS = ("s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation", "s_type")
+HEIR_FIELDS = ("h_name", "h_nik", "h_relation")
+FORM_FIELDS = SINGLE_FIELDS + ("s_same", "s_same_sent") + HEIR_FIELDS  # all a form's subject part may send
+
+
 def from_form(form) -> dict:
     """The subject fields of a posted form (a werkzeug MultiDict)."""
-    raw = {k: form.get(k) for k in ("s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation", "s_type")}
+    raw = {k: form.get(k) for k in SINGLE_FIELDS}
     raw["s_same"] = "1" if form.get("s_same") else ("0" if "s_same_sent" in form else None)
-    for k in ("h_name", "h_nik", "h_relation"):
+    for k in HEIR_FIELDS:
         raw[k] = form.getlist(k)
     return raw
 

@@ -19,7 +19,7 @@ from ..timeutil import today_wib
 from ..workflow import Refused
 from ..workflow.engine import lock_for_step
 from ..workflow.ui import action_view, shown_from_top, waiting_for
-from . import correction, handover, queue, subjects
+from . import correction, handover, intake_form, queue, subjects
 from . import letters as _letters  # noqa: F401  (registers the letter subject: drafts and /cek work from the first request)
 from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
@@ -115,8 +115,8 @@ def new():
     chosen = _chosen_type(form, types)
     if request.method == "GET" and chosen is not None:
         form.type_id.data = chosen.id  # preselected, e.g. /documents/new?type_id=3
-    ticked = {int(v) for v in request.form.getlist("requirements") if (v.isascii() and v.isdigit())}
-    errors, twin_id = {}, None
+    carried = intake_form.carry(request.form, types, chosen)  # the chosen type's fields, whatever was shown
+    ticked, typed, errors, twin_id = carried.ticked, carried.fields, {}, None
     if request.method == "POST" and not ({"refresh", "add_heir"} & request.form.keys()):
         first = once.replay(form)
         if first:  # the same form again (double click, re-post, second tab): show what the first made
@@ -128,10 +128,10 @@ def new():
                     kelurahan=form.kelurahan.data, doc_type=chosen, ticked=ticked,
                     files=request.files.getlist(form.attachments.name), note=form.note.data,
                     once_token=form.form_token.data, confirm_duplicate=form.confirm_duplicate.data,
-                    subject=subjects.from_form(request.form), email=form.email.data,
-                    contact_consent=form.contact_consent.data, purpose=request.form.get("purpose", ""),
-                    address=request.form.get("address", ""), birth_place=request.form.get("birth_place", ""),
-                    married=bool(request.form.get("married")))
+                    subject=subjects.from_form(typed), email=form.email.data,
+                    contact_consent=form.contact_consent.data, purpose=typed.get("purpose", ""),
+                    address=typed.get("address", ""), birth_place=typed.get("birth_place", ""),
+                    married=bool(typed.get("married")))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
                 if not req.attachments:  # not a fault (a scanner may be down), but the Kasi accepts on them
@@ -150,9 +150,9 @@ def new():
                 errors["type_id"] = _("Choose the document type.")
         else:  # show every fault at once, not the missing documents only after the NIK is right
             faults, _subject = svc.intake_faults(
-                chosen, form.nik.data, subjects.from_form(request.form), ticked,
-                " ".join(request.form.get("purpose", "").split()), " ".join(request.form.get("address", "").split()),
-                bool(request.form.get("married")), today_wib(), request.form.get("birth_place", ""))
+                chosen, form.nik.data, subjects.from_form(typed), ticked,
+                " ".join(typed.get("purpose", "").split()), " ".join(typed.get("address", "").split()),
+                bool(typed.get("married")), today_wib(), typed.get("birth_place", ""))
             errors.update(faults)
             twin = None if form.confirm_duplicate.data else svc.twin_fault(form.nik.data, chosen, utcnow())
             if twin is not None:
@@ -166,23 +166,9 @@ def new():
     return render_page_or_block("documents/new.html", "checklist" if request.args.get("part") == "checklist"
                                 else "intake", form=form, types=types, chosen=chosen, ticked=ticked,
                                 errors=errors, twin_id=twin_id, max_mb=uploads.max_bytes() // (1024 * 1024),
-                                first_fault=first_fault,
+                                first_fault=intake_form.first_fault, kept_inputs=carried.kept,
                                 messages_on=phone_channel() is not None, mail_on=email_on(),
-                                **_subject_context(request.form)), status
-
-
-# the intake form's fields in the order the page shows them: "go to the first one" leads to the top-most
-INTAKE_ORDER = ("duplicate", "nik", "name", "phone", "email", "contact_consent", "kelurahan", "type_id",
-                "requirements", "s_same", "s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation", "s_type",
-                "heirs", "married", "purpose", "birth_place", "address", "attachments", "note")
-
-
-def first_fault(fields) -> str | None:
-    """The faulty field shown highest on the intake page (an heir's row, h_2, sits with the heirs)."""
-    def place(name):
-        key = "heirs" if name.startswith("h_") else name
-        return (INTAKE_ORDER.index(key) if key in INTAKE_ORDER else len(INTAKE_ORDER), name)
-    return min(fields, key=place, default=None)
+                                **intake_form.subject_context(typed)), status
 
 
 def _file_fault(form, errors: dict) -> None:
@@ -194,26 +180,6 @@ def _file_fault(form, errors: dict) -> None:
                 uploads.check(sent)
             except uploads.UploadRefused as refused:
                 errors["attachments"] = str(refused)
-
-
-HEIR_ROWS = 6  # shown at first; blank rows are ignored and "add a row" gives more, up to subjects.MAX_HEIRS
-
-
-def _heir_rows(posted) -> int:
-    """As many rows as were sent (nothing typed is dropped), one more when the clerk asked for it."""
-    rows = max(HEIR_ROWS, len(posted.getlist("h_name")))
-    if posted.get("add_heir"):
-        rows += 1
-    return min(rows, subjects.MAX_HEIRS)
-
-
-def _subject_context(posted) -> dict:
-    """The subject fields of the intake form (they appear for the chosen type) and what was typed."""
-    rows = _heir_rows(posted)
-    return {"subject_choices": subjects.choices, "relations": subjects.RELATIONS, "parents": subjects.PARENTS,
-            "sexes": subjects.SEXES, "kinds": subjects.KINDS, "posted": posted,
-            "heir_rows": range(rows), "more_heirs": rows < subjects.MAX_HEIRS,
-            "max_date": today_wib().isoformat()}
 
 
 def _already_done(url: str):
@@ -233,8 +199,8 @@ def _audit_refused_intake(form, errors) -> None:
 
 @bp.route("/new/checklist", methods=["GET", "POST"])
 def checklist():
-    """The part of the intake form that depends on the type. The type select POSTs what is typed there
-    (a POST: NIKs stay out of addresses and logs), so switching types and back loses nothing."""
+    """The part of the intake form that depends on the type. The type select POSTs the form (a POST: NIKs
+    stay out of addresses and logs); what was typed for another type is kept (intake_form.carry)."""
     _require(*svc.INTAKE)
     raw = request.form.get("type_id") if request.method == "POST" else request.args.get("type_id")
     type_id = int(raw) if raw and (raw.isascii() and raw.isdigit()) and len(raw) < 10 else None
@@ -242,9 +208,10 @@ def checklist():
         return redirect(url_for(".new", type_id=type_id) if type_id else url_for(".new"), 303)
     types = svc.active_types()
     chosen = next((t for t in types if t.id == type_id), None)
-    ticked = {int(r) for r in request.form.getlist("requirements") if (r.isascii() and r.isdigit()) and len(r) < 10}
-    return render_page_or_block("documents/new.html", "checklist", chosen=chosen, ticked=ticked, errors={},
-                                form=None, types=types, max_mb=0, **_subject_context(request.form))
+    carried = intake_form.carry(request.form, types, chosen)
+    return render_page_or_block("documents/new.html", "checklist", chosen=chosen, ticked=carried.ticked, errors={},
+                                form=None, types=types, max_mb=0, kept_inputs=carried.kept,
+                                **intake_form.subject_context(carried.fields))
 
 
 # ---- one request -----------------------------------------------------------------------------
@@ -269,9 +236,16 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             "timeline": Lazy(lambda: svc.timeline(req, current_user)), "used_now": svc.clock_used_now(req),
             "waiting_for": waiting_for(req),
             "subject_rows": Lazy(lambda: subjects.summary(req.type.subject_kind, req.subject, show_nik)),
+            "complaints": Lazy(lambda: _open_complaints(req)),  # the page's alone: a step's panel never reads it
             "handover_relations": handover.RELATIONS, "handover_id_kinds": handover.ID_KINDS,
             "relation_label": handover.relation_label, "revised_due": svc.revised_due(req),
             **_context_helpers()}
+
+
+def _open_complaints(req) -> list:
+    """The complaints about the request awaiting an answer, for who may read complaints (one statement)."""
+    from ..complaints.services import can_read  # the complaints area builds on this one: asked when used
+    return sorted(req.open_complaints, key=lambda c: c.id) if can_read(current_user) else []
 
 
 def _correction_subject(req, sent, faults=None) -> dict | None:
@@ -281,7 +255,7 @@ def _correction_subject(req, sent, faults=None) -> dict | None:
         return None
     posted = sent if sent is not None else subjects.as_form(kind, req.subject)
     heirs = len(req.subject.get("heirs") or ())
-    return {**_subject_context(posted), "heir_rows": range(heirs), "more_heirs": False, "correcting": True,
+    return {**intake_form.subject_context(posted), "heir_rows": range(heirs), "more_heirs": False, "correcting": True,
             "chosen": req.type, "errors": faults or {}, "kept": subjects.fixed_niks(req.subject),
             "same": req.subject.get("same")}
 

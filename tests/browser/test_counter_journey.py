@@ -1,6 +1,6 @@
-"""The counter's paperwork in Chromium: an ahli waris request whose heir fields appear for the type (a
-wrong heir NIK is shown beside its row and nothing is saved), returned to the citizen with a printable
-slip, read on a 360 px phone."""
+"""The counter's paperwork in Chromium: switching the type keeps what was typed; an ahli waris request
+whose heir fields appear for the type (a wrong heir NIK is shown beside its row and nothing is saved),
+returned to the citizen with a printable slip, read on a 360 px phone."""
 import re
 from datetime import date
 
@@ -16,6 +16,21 @@ def test_ahli_waris_heirs_at_intake_and_the_returned_file_slip(page, phone_page)
     page.fill("[name=nik]", make_nik(date(1970, 2, 3), True, 9101))
     page.fill("[name=name]", "Pemohon Waris Uji")
     page.select_option("[name=kelurahan]", "Komperta")
+    # switching types keeps what was typed, and only where it was typed (documents/intake_form.py)
+    types = page.get_by_test_id("type-select")
+    types.select_option(label="Surat Keterangan Tidak Mampu")
+    page.get_by_test_id("purpose").fill("Beasiswa")
+    types.select_option(label="Akta Kelahiran")
+    expect(page.locator("[data-kind=birth]")).to_be_visible()
+    page.fill("[name=s_name]", "Bayi Uji")
+    page.get_by_test_id("requirements").locator("input[type=checkbox]").first.check()
+    types.select_option(label="Surat Keterangan Tidak Mampu")
+    expect(page.locator("[data-kind=person]")).to_be_visible()
+    expect(page.get_by_test_id("purpose")).to_have_value("Beasiswa")
+    expect(page.locator("[name=s_name]")).to_have_value("")  # the baby is not the person the SKTM is for
+    types.select_option(label="Akta Kelahiran")
+    expect(page.locator("[data-kind=birth] [name=s_name]")).to_have_value("Bayi Uji")
+    expect(page.get_by_test_id("requirements").locator("input[type=checkbox]").first).to_be_checked()
     page.select_option("[data-testid=type-select]", label="Surat Keterangan Ahli Waris")
     expect(page.get_by_test_id("heirs")).to_be_visible()  # appeared with the chosen type (HTMX)
     for box in page.get_by_test_id("requirements").locator("input[type=checkbox]").all():

@@ -477,6 +477,13 @@ def test_the_hand_over_form_asks_who_collects(client, login_as, make_request):
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
     assert 'data-testid="handover-fields"' in page and 'name="f_who" value="pemohon"' in page
     assert 'enctype="multipart/form-data"' in page and " style=" not in page
+    # the applicant or a proxy is chosen in this same form: the button that confirms it names neither
+    button = re.search(r'data-testid="confirm-hand_over">([^<]*)<', page).group(1)
+    assert button.startswith("Konfirmasi") and not re.search("pemohon|kuasa|applicant|citizen", button, re.I)
+    # a proxy's hand-over refused (no surat kuasa) comes back with the same neutral button
+    again = _hand_over(client, req, who="other", name="Tetangga Baik", relation="lainnya", id_kind="ktp",
+                       id_number=valid_nik()).text
+    assert re.search(r'data-testid="confirm-hand_over">([^<]*)<', again).group(1) == button
 
 
 # ---- the returned-file slip and the tracking page ---------------------------------------------------
