@@ -750,7 +750,8 @@ ROWS = [
     Row("POST", "/training/enrolments/<int:enrolment_id>/quiz", "other", "L 403 403 403 403 403 403 403 403",
         lambda w, me: _quiz(w, w.u["asn2"])),
     # training: plans
-    Row("GET", "/training/plans/", "", "L 403 403 403 200 200 200 200 403", lambda w, me: Call("/training/plans/")),
+    # a Kasi (the plh persona is one) reads the list of his own unit's plans only (services.plans.plan_units)
+    Row("GET", "/training/plans/", "", "L 403 403 200 200 200 200 200 200", lambda w, me: Call("/training/plans/")),
     Row("GET", "/training/plans/<int:plan_id>.xlsx", "", "L 403 403 403 200 200 200 200 403",
         lambda w, me: Call(f"/training/plans/{w.plan('draft').id}.xlsx")),
     # training: history export (oneself; a supervisor of the unit: someone with active direct reports; HR)

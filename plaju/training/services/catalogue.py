@@ -3,15 +3,19 @@ modules and quiz questions."""
 
 import hashlib
 import json
+from datetime import date
 
 from flask import url_for
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ... import once
 from ...audit import record as audit
 from ...audit import vocabulary
 from ...extensions import db
+from ...i18n import date_text
 from ...i18n import gettext as _
+from ...notify.service import notify
 from ...workflow import Conflict, Invalid
 from ..models import SEAT_STATES, Course, Enrolment, Module, QuizQuestion
 from ..workflow import deadline_passed
@@ -21,9 +25,13 @@ from .competences import recommended  # noqa: F401  (the one recommendation rule
 
 
 def may_see_course(course: Course, user) -> bool:
-    """A course's catalogue page: open to everyone while it is offered; a retired one, and training
-    reported from outside the catalogue, only to HR."""
-    return course.active or user.has_role("hr")
+    """A course's catalogue page: open to everyone while it is offered; a retired one to HR and to whoever
+    enrolled in it (where and when it was is still theirs to read); training reported from outside the
+    catalogue only to HR."""
+    if course.active or user.has_role("hr"):
+        return True
+    return not course.external and db.session.scalar(select(Enrolment.id).where(
+        Enrolment.course_id == course.id, Enrolment.user_id == user.id).limit(1)) is not None
 
 
 def seats_taken_by_course(course_ids) -> dict[int, int]:
@@ -99,8 +107,56 @@ def save_course(course: Course | None, values: dict, actor, once_token: str | No
     audit.record("training_course.create" if creating else "training_course.update", actor=actor,
                  subject_type="training_course", subject_id=course.id,
                  changes=audit.diff(before, audit.snapshot(course, COURSE_FIELDS)) or None)
+    if not creating:
+        _tell_participants(course, before, actor)  # in the save's transaction: told exactly when it is saved
     db.session.commit()
     return course
+
+
+# what a participant goes by to attend (when, where, the online link, still offered): told when it changes
+ATTENDING_FACTS = ("starts_on", "ends_on", "place", "link", "active")
+# enrolments still to be attended: not declined, withdrawn or finished
+STILL_TO_ATTEND = ("requested", "approved", "in_progress")
+
+
+def withdrawn_while_enrolled(enrolment: Enrolment) -> bool:
+    """The course was taken out of the catalogue while `enrolment` is still to be attended: its page says so."""
+    course = enrolment.course
+    return not course.active and not course.external and enrolment.state in STILL_TO_ATTEND
+
+
+def _tell_participants(course: Course, before: dict, actor) -> None:
+    """Everyone still to attend `course` hears what changed of ATTENDING_FACTS (old -> new), or that it is
+    no longer offered. Their enrolments stay as they are: a course taken out of the catalogue may still take
+    place for those already in it; whoever will not attend withdraws (the enrolment's own `withdraw` step)."""
+    changed = [name for name in ATTENDING_FACTS if (before[name] or None) != (getattr(course, name) or None)]
+    if not changed:
+        return
+    enrolments = db.session.scalars(select(Enrolment).where(
+        Enrolment.course_id == course.id, Enrolment.state.in_(STILL_TO_ATTEND))
+        .options(joinedload(Enrolment.user))).all()
+
+    def shown(value) -> str:
+        return _("none") if value in (None, "") else date_text(value) if isinstance(value, date) else str(value)
+
+    lines = [f"{vocabulary.field_label('training_course', name)}: {shown(before[name])} → "
+             f"{shown(getattr(course, name))}" for name in changed if name != "active"]
+    if lines:
+        lines.insert(0, _("HR (Kepegawaian) changed \"%(title)s\", in which you are enrolled:", title=course.title))
+    subject = _("Course changed: %(title)s", title=course.title)
+    if "active" in changed and not course.active:
+        subject = _("Course no longer offered: %(title)s", title=course.title)
+        lines.insert(0, _("HR (Kepegawaian) took \"%(title)s\" out of the catalogue. Your enrolment is not "
+                          "changed by this: ask HR whether the course still takes place for those enrolled; if you "
+                          "will not attend it, withdraw your enrolment on its page.", title=course.title))
+    elif "active" in changed:
+        subject = _("Course offered again: %(title)s", title=course.title)
+        lines.insert(0, _("\"%(title)s\" is offered in the catalogue again.", title=course.title))
+    body = "\n".join(lines)
+    for enrolment in enrolments:
+        if enrolment.user.active and enrolment.user_id != actor.id:  # whoever saved it knows
+            notify(enrolment.user, subject, body, url=url_for("training.enrolment", enrolment_id=enrolment.id),
+                   subject_type="enrolment", subject_id=enrolment.id)
 
 
 def course_stamp(course: Course) -> str:

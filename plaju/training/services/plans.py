@@ -26,10 +26,36 @@ vocabulary.describe_actions({
 })
 
 
-def create_plan(unit_id: int, year: int, actor, suggest: bool = True, once_token: str | None = None) -> Plan:
+# who reads every unit's plan: HR drafts them, the Camat approves them, the Sekcam oversees the units
+EVERY_UNIT_PLANS = ("hr", "camat", "sekcam", "admin")
+
+
+def plan_units(user) -> frozenset | None:
+    """The units whose plans `user` reads (only HR edits them): None for every unit; a section head the unit
+    they lead, to weigh their people's requests against what was planned for them; anyone else none. The
+    list of plans, a plan's page and its workbook all ask this (through `may_read_plan`)."""
+    if user.has_role(*EVERY_UNIT_PLANS):
+        return None
+    if user.has_role("section_head") and user.unit_id is not None:
+        return frozenset({user.unit_id})
+    return frozenset()
+
+
+def may_read_plan(user, plan: Plan | None = None) -> bool:
+    """May `user` read `plan`, or (without one) any plan at all: the tab and the list."""
+    units = plan_units(user)
+    return units is None or (plan.unit_id in units if plan is not None else bool(units))
+
+
+def check_drafts(actor) -> None:
+    """Only HR drafts a plan: refused (and logged) for anyone else, reader of plans or not."""
     if not actor.has_role("hr"):
         refuse(NotAllowed(_("Only HR (Kepegawaian) drafts training plans."), code="role"),
-                "training_plan.create", actor, "training_plan")
+               "training_plan.create", actor, "training_plan")
+
+
+def create_plan(unit_id: int, year: int, actor, suggest: bool = True, once_token: str | None = None) -> Plan:
+    check_drafts(actor)
     if year < today_wib().year:
         refuse(Invalid(_("%(year)s has already passed; a plan is made for this year or a coming year.",
                          year=year), code="year"), "training_plan.create", actor, "training_plan")

@@ -11,6 +11,7 @@ from .. import certificates as _certificates  # noqa: F401  (registers the certi
 from .. import demo as _demo  # noqa: F401  (registers the demo seeder)
 from ..models import JP_TARGET, KINDS, METHODS
 from ..services import enrolment as enrolment_service
+from ..services import plans as plans_service
 from ..services import tally as tally_service
 from ..workflow import ENROLMENT_FLOW, PLAN_FLOW, deadline_passed, seats_left
 from ..workflow.queries import course_over
@@ -18,7 +19,6 @@ from ..workflow.queries import course_over
 bp = Blueprint("training", __name__, url_prefix="/training",
                static_folder=str(Path(__file__).resolve().parent.parent / "static"), static_url_path="/static")
 EVENT = "training-changed"
-PLAN_VIEWERS = ("hr", "camat", "sekcam", "admin")
 
 nav_item("training.me", _l("Competence development"), order=30)
 
@@ -40,6 +40,11 @@ def is_hr() -> bool:
 @bp.app_template_global("jp_percent")
 def jp_percent(jp: int) -> int:
     return tally_service.percent(jp)
+
+
+@bp.app_template_global("reads_plans")
+def reads_plans() -> bool:
+    return plans_service.may_read_plan(actor())
 
 
 @bp.app_template_global("approves_training")

@@ -70,6 +70,7 @@ def _enrolment_context(enrolment) -> dict:
             "learning": learning,
             "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment),
             "course_page": catalogue_service.may_see_course(course, actor()),
+            "course_withdrawn": catalogue_service.withdrawn_while_enrolled(enrolment),
             "step_prefill": _returned_certificate(enrolment)}
 
 

@@ -23,12 +23,12 @@ from ..services import plan_figures, plan_needs
 from ..services import plans as plans_service
 from ..services.competences import plannable_courses
 from ..services.history import audit_export
-from .common import EVENT, PLAN_VIEWERS, actor, bp
+from .common import EVENT, actor, bp
 
 
 def _plan_viewer():
-    if not current_user.has_role(*PLAN_VIEWERS):
-        abort(403)
+    if not plans_service.may_read_plan(actor()):
+        abort(403)  # audited, as every 403 (core.errors)
 
 
 def _plan_form() -> PlanForm:
@@ -46,6 +46,10 @@ def plans():
     error = None
     status = 200
     if request.method == "POST":
+        try:  # a section head reads the list, the form is HR's: refused before anything it sent is read
+            plans_service.check_drafts(actor())
+        except Refused as refusal:
+            abort(refusal.status)
         first = once.replay(form)
         if first:  # the same form again: its plan, not "this unit already has a plan"
             return once.already_done(first)
@@ -62,7 +66,11 @@ def plans():
                 return redirect(url_for("training.plan", plan_id=plan.id))
         else:
             status = 422
-    rows = list(db.session.scalars(select(Plan).options(selectinload(Plan.items).lazyload(PlanItem.user))
+    shown = select(Plan)
+    units = plans_service.plan_units(actor())
+    if units is not None:  # a section head: the plans of the unit they lead
+        shown = shown.where(Plan.unit_id.in_(units))
+    rows = list(db.session.scalars(shown.options(selectinload(Plan.items).lazyload(PlanItem.user))
                                    .order_by(Plan.year.desc(), Plan.unit_id, Plan.revision.desc())))
     return render_page_or_block("training/plans.html", "training", plans=rows, form=form, error=error), status
 
@@ -72,6 +80,8 @@ def _plan(plan_id: int) -> Plan:
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         abort(404)
+    if not plans_service.may_read_plan(actor(), plan):
+        abort(403)  # another unit's plan: audited, as every 403
     return plan
 
 
@@ -220,10 +230,10 @@ def plan_item_save(plan_id: int, item_id: int):
     try:
         plans_service.update_item(plan_id, item_id, form.values() if form else {}, actor())
     except Refused as refusal:
-        if not current_user.has_role(*PLAN_VIEWERS):
-            abort(refusal.status)
         db.session.expire_all()
         plan = db.session.get(Plan, plan_id)
+        if not plans_service.may_read_plan(actor(), plan):
+            abort(refusal.status)
         item = db.session.get(PlanItem, item_id)
         if form is None or item is None:
             return _plan_page(plan, error=str(refusal.message), status=refusal.status)
@@ -237,11 +247,11 @@ def plan_item_save(plan_id: int, item_id: int):
 @bp.post("/plans/<int:plan_id>/fill")
 def plan_fill(plan_id: int):
     """"Isi dari kebutuhan" on an existing draft: items proposed from the gaps, none repeated."""
-    _plan_for_change(plan_id)
+    plan = _plan_for_change(plan_id)
     try:
         added = plans_service.fill_from_needs(plan_id, actor())
     except Refused as refusal:
-        if not current_user.has_role(*PLAN_VIEWERS):
+        if not plans_service.may_read_plan(actor(), plan):
             abort(refusal.status)
         return _plan_refused(plan_id, refusal)
     if added:
