@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from ..i18n import date_text, month_text, wib_text
 from ..i18n import gettext as _
@@ -156,15 +156,37 @@ def _people(events, also=(), changes=None) -> tuple[dict, dict]:
             Delegation.principal_id.in_({p for _a, p in pairs})))
         for d in rows:
             kinds.setdefault((d.delegate_id, d.principal_id), []).append(d)
+        _appointed_and_ended([d for found in kinds.values() for d in found])
     return users, kinds
+
+
+def _appointed_and_ended(delegations) -> None:
+    """Each delegation's place in the chain: the seq of its appointment and of its revocation (None while in
+    force), one statement. An act is done under the appointment in force at its seq, not another of the same
+    days (a Plh revoked that morning, a Plt appointed after)."""
+    from ..extensions import db
+    from .models import AuditEvent
+    if not delegations:
+        return
+    seqs = {(int(subject), action): seq for subject, action, seq in db.session.execute(
+        select(AuditEvent.subject_id, AuditEvent.action, func.min(AuditEvent.seq)).where(
+            AuditEvent.subject_type == "delegation", AuditEvent.outcome == "ok",
+            AuditEvent.action.in_(("delegation.create", "delegation.revoke")),
+            AuditEvent.subject_id.in_([str(d.id) for d in delegations]))
+        .group_by(AuditEvent.subject_id, AuditEvent.action))}
+    for d in delegations:
+        d.appointed_seq = seqs.get((d.id, "delegation.create"))
+        d.ended_seq = seqs.get((d.id, "delegation.revoke"))
 
 
 def _delegation_in_force(event, kinds):
     day = to_wib(datetime.fromisoformat(event.occurred_at)).date()
-    for d in kinds.get((event.actor_id, event.acting_for_id), ()):
-        if d.starts_on <= day <= d.ends_on:
-            return d
-    return None
+    covering = [d for d in kinds.get((event.actor_id, event.acting_for_id), ()) if d.starts_on <= day <= d.ends_on]
+    # revoked with no event of it (a row written by hand): when is unknown, so never preferred
+    in_force = [d for d in covering
+                if (getattr(d, "appointed_seq", None) or 0) < event.seq
+                and (d.ended_seq > event.seq if getattr(d, "ended_seq", None) is not None else not d.revoked)]
+    return max(in_force or covering, key=lambda d: d.id, default=None)
 
 
 def _acted_as(event) -> dict:

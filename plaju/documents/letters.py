@@ -224,6 +224,8 @@ def _panel(req, user) -> dict:
         "may_revoke": revokes and not _unrevocable_alone(req),
         "recall_instead": revokes and bool(_unrevocable_alone(req)),
         "replace_only": _unrevocable_alone(req),
+        # a replacement is signed in one's own right (letters.may_replace): a Plt revokes, the Camat replaces
+        "may_replace": revokes and letters.may_replace("document", req, user),
         "certificate_warning": expiry_warning(user) if req.state == "awaiting_signature" and any(
             a.trigger == "sign" for a in _actions(req, user)) else None,
     }

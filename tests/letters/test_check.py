@@ -125,7 +125,10 @@ def test_a_plt_of_a_vacant_camat_office_revokes_and_recalls_a_plh_does_not(db, c
                               starts_on=today, ends_on=today + timedelta(days=30)))
     db.session.commit()
     login_as("sekcam")
-    assert f"/letters/{letter.id}/revoke" in client.get(f"/documents/{req.id}").text
+    page = client.get(f"/documents/{req.id}").text
+    assert f"/letters/{letter.id}/revoke" in page
+    # a replacement is signed in one's own right: the Plt is not offered one (it answered 403)
+    assert 'name="replace"' not in page and 'data-testid="no-replacement"' in page
     assert client.post(f"/letters/{letter.id}/revoke", data={"password": "test-password-123",
                                                               "reason": "Nama pemohon salah tulis"}).status_code == 303
     done = client.post(f"/documents/{recalled.id}/actions/recall",
@@ -137,6 +140,9 @@ def test_a_plt_of_a_vacant_camat_office_revokes_and_recalls_a_plh_does_not(db, c
     revoked = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.revoke",
                                                           AuditEvent.outcome == "ok")).one()
     assert revoked.actor_id == users["sekcam"].id and revoked.acting_for_id == users["camat"].id
+    from plaju.audit import sentences
+    [line] = sentences.render([revoked])  # HR reads the appointment in force then, not the revoked Plh
+    assert "sebagai Plt." in line.who and "Plh" not in line.who and line.basis.startswith("Plt")
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused",
                                                           AuditEvent.actor_id == users["kasi"].id)).all()
     assert {e.action for e in refused} == {"letter.revoke", "document.recall"}  # the Plh's, both in the log
