@@ -404,11 +404,22 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
         listed = ", ".join(o.summary["code"] for o in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
         audit.refused(UNKNOWN_STEP, actor=actor, reason=f"[input:unknown] {unknown[0].message} "
                       f"({len(unknown)}: {listed})"[:2000])
-    done = [str(o.summary.get("code") or o.summary.get("name") or "?") for o in outcomes if o.ok]
+    done = [_named(o) for o in outcomes if o.ok]
     if signs and done:  # each signature is its own event; HR proves too that they were one password entry
-        audit.record_alone("inbox.bulk", actor=actor, comment=_(
-            "%(n)d items taken on one password entry: %(items)s.", n=len(done), items=", ".join(done))[:2000])
+        refused = len(outcomes) - len(done)
+        audit.record_alone("inbox.bulk", actor=actor, comment=(_(
+            "%(n)d items taken on one password entry: %(items)s.", n=len(done), items="; ".join(done))
+            + (" " + _("Not done: %(n)d.", n=refused) if refused else ""))[:2000])
     return outcomes
+
+
+def _named(outcome: Outcome) -> str:
+    """An item of a batch as HR reads it in the log: what was done, to which record ("Anda menandatangani
+    dokumen PLJ-... (Surat Keterangan Domisili)")."""
+    summary = outcome.summary
+    what = " ".join(str(v) for v in (summary.get("code") or summary.get("name"), f"({summary['type']})"
+                                     if summary.get("type") else "") if v)
+    return f"{outcome.label}: {what or '?'}"
 
 
 def _names_a_step(raw: str) -> bool:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record as audit
@@ -312,11 +312,12 @@ def report(first: str, last: str, type_id: int | None = None) -> Report:
                     for t in set(by_type) | set(pop_type)), key=lambda r: r.label)
     pooled = _too_few_alone(types)
     others = None
-    if pooled and not type_id:
+    pooled_n = sum(r.index.respondents for r in pooled)
+    if pooled and not type_id and pooled_n >= SMALL_UNIT:  # a pool of fewer is one or two citizens: not shown
         sums = [sum(int(by_type[r.key][1][i] or 0) for r in pooled) for i in range(ikm.N_ELEMENTS)]
-        others = Row("others", _("other services"), _index(sum(r.index.respondents for r in pooled), sums),
-                     sum(r.population for r in pooled))
-    hidden = bool(type_id) and 0 < total_n < SMALL_UNIT
+        others = Row("others", _("other services"), _index(pooled_n, sums), sum(r.population for r in pooled))
+    # one type asked for with fewer answers than SMALL_UNIT, none included: "none" and "one" read alike
+    hidden = bool(type_id) and total_n < SMALL_UNIT
     if type_id:  # the months of one type are small groups too
         _too_few_alone(months)
     elements = []
@@ -355,24 +356,23 @@ def _small_groups(first: str, last: str) -> set[tuple[str, int]]:
 
 def comments(first: str, last: str, type_id: int | None = None, before: int | None = None):
     """One page of the citizens' comments, newest first (keyset on id). A comment of a month in which its type
-    had fewer than SMALL_UNIT answers is shown without its type (`name` None: "other services"), and not in
-    the list of that one type, which would name it."""
+    had fewer than SMALL_UNIT answers is not shown: its month and the hand-overs of that type (another page
+    counts them) would point at the one or two citizens who wrote it, with or without the type's name."""
     small = _small_groups(first, last)
     query = (select(SkmResponse.id, SkmResponse.month, SkmResponse.type_id, SkmResponse.comment, DocumentType.name)
              .join(DocumentType, DocumentType.id == SkmResponse.type_id)
              .where(SkmResponse.month >= first, SkmResponse.month <= last, SkmResponse.comment != ""))
     if type_id:
         query = query.where(SkmResponse.type_id == type_id)
-        hidden_months = sorted(month for month, t in small if t == type_id)
-        if hidden_months:
-            query = query.where(SkmResponse.month.not_in(hidden_months))
+    for month, small_type in sorted(small):
+        query = query.where(~and_(SkmResponse.month == month, SkmResponse.type_id == small_type))
     if before:
         query = query.where(SkmResponse.id < before)
     rows = db.session.execute(query.order_by(SkmResponse.id.desc()).limit(COMMENTS_PAGE + 1)).all()
     more = len(rows) > COMMENTS_PAGE
     # the survey is anonymous: a NIK or phone number written in a comment is hidden from every reader
     rows = [SimpleNamespace(**{**row._asdict(), "comment": hide_id_numbers(row.comment),
-                               "name": None if (row.month, row.type_id) in small else row.name})
+                               "name": row.name})
             for row in rows[:COMMENTS_PAGE]]
     return rows, (rows[-1].id if more and rows else None)
 

@@ -120,10 +120,11 @@ def test_hr_reads_the_index_but_not_the_comments_and_an_asn_is_refused_and_audit
 def test_a_nik_or_phone_written_in_a_comment_is_hidden_from_every_reader(client, db, doc_types, login_as):
     """The survey is anonymous: a citizen who wrote their NIK into the comment would be named by it, to the
     Sekcam as to the Camat."""
+    from plaju.reports.competence import SMALL_UNIT
     db.session.add(SkmResponse(month=skm.default_period()[1], type_id=doc_types["sktm"].id,
                                comment="Cepat. NIK saya 1671010190000011, HP 0812-3456-7890.",
                                **{f"u{i}": 4 for i in range(1, 10)}))
-    db.session.commit()
+    _answers(db, skm.default_period()[1], doc_types["sktm"], SMALL_UNIT - 1)  # enough answers to show it
     for reader in ("sekcam", "camat"):
         login_as(reader)
         page = client.get("/reports/skm").text
@@ -209,9 +210,11 @@ def _label_of(page: str, comment: str) -> str:
 def test_a_type_with_too_few_answers_names_neither_its_comments_nor_its_figures(client, db, users, doc_types,
                                                                                login_as):
     """One citizen rated an SKTM in the month: "Desember 2026 · Surat Keterangan Tidak Mampu" above a
-    comment told the readers whose it was. Under SMALL_UNIT answers a type's comments show no type, and its
-    figures are counted with the other services (joined by the smallest others, so the total less the types
-    shown does not give them either); asked for alone, it shows none."""
+    comment told the readers whose it was, and "other services" with the month did too, beside the month's one
+    SKTM handed over. Under SMALL_UNIT answers a type's comments of that month are not shown, and its figures
+    are counted with the other services (joined by the smallest others, so the total less the types shown
+    does not give them either; a pool that stays under SMALL_UNIT is not shown); asked for alone, it shows
+    none, as a type with no answer."""
     from plaju.reports.competence import SMALL_UNIT
     month = skm.default_period()[1]
     sktm, ktp, kk = doc_types["sktm"], doc_types["ktp-baru"], doc_types["kk-baru"]
@@ -221,7 +224,7 @@ def test_a_type_with_too_few_answers_names_neither_its_comments_nor_its_figures(
     for reader in ("kasi", "camat", "sekcam"):
         login_as(reader)
         page = client.get("/reports/skm").text
-        assert sktm.name not in _label_of(page, "Petugas loket ramah sekali"), reader
+        assert "Petugas loket ramah sekali" not in page, reader
         assert ktp.name in _label_of(page, "Antrean KTP lama"), reader  # enough answers that month
     report = skm.report(*skm.default_period())
     hidden = {row.key for row in report.types if row.hidden}
@@ -238,3 +241,20 @@ def test_a_type_with_too_few_answers_names_neither_its_comments_nor_its_figures(
     assert 'data-testid="ikm"' not in alone and 'data-weakest' not in alone
     enough = client.get("/reports/skm", query_string={"type": ktp.id}).text
     assert 'data-testid="skm-hidden"' not in enough and "Antrean KTP lama" in enough
+
+
+def test_other_services_of_fewer_than_a_small_group_show_no_figures_and_none_is_told_from_one(
+        client, db, users, doc_types, login_as):
+    """The month's only answers were one Domisili: "other services, 1 respondent, IKM 83,33" beside
+    "Domisili, 1 handed over" was that citizen's rating; asking for a type said "fewer than 3" for it and
+    "0 respondents" for the others."""
+    month = skm.default_period()[1]
+    sktm, ktp = doc_types["sktm"], doc_types["ktp-baru"]
+    _answers(db, month, sktm, 1, value=2)
+    login_as("kasi")
+    page = client.get("/reports/skm").text
+    assert 'data-testid="type-others"' not in page
+    assert skm.report(*skm.default_period()).others is None
+    none = client.get("/reports/skm", query_string={"type": ktp.id}).text
+    one = client.get("/reports/skm", query_string={"type": sktm.id}).text
+    assert 'data-testid="skm-hidden"' in none and 'data-testid="skm-hidden"' in one
