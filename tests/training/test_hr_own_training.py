@@ -43,6 +43,9 @@ def _waiting(page: str) -> str:
 def test_the_only_hrs_own_report_waits_for_the_sekcam_who_verifies_it(client, login_as, db, users):
     login_as("hr")
     enrolment = _report(client)
+    # told who verifies it (it said "Kepegawaian akan memverifikasi", to HR about HR's own report)
+    told = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "Pelatihan telah dilaporkan. Sekretaris Camat" in told and "Kepegawaian akan" not in told
     assert _items(db, enrolment) == {(t, "sekcam", None, users["hr"].id) for t in ("verify", "return_evidence")}
     page = client.get(f"/training/enrolments/{enrolment.id}").text
     assert "</strong> Sekretaris Camat," in _waiting(page) and " atau " not in _waiting(page)  # the Sekcam alone

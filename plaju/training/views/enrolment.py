@@ -4,6 +4,7 @@ from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from ... import once, uploads
+from ...accounts.models import ROLES
 from ...audit import record as audit
 from ...extensions import db
 from ...htmx import render_page_or_block
@@ -185,7 +186,9 @@ def external():
             faults, status = refusal.faults or {"": str(refusal.message)}, refusal.status
         else:
             if valid:
-                flash(_("The training was reported. HR will verify the certificate and credit the JP."), "success")
+                # who verifies it, as its page says (HR's own report goes to the Sekcam: "HR will" was HR)
+                flash(_("The training was reported. %(who)s will verify the certificate and credit the JP.",
+                        who=" / ".join(waiting_for(enrolment)) or str(ROLES["hr"])), "success")
                 return redirect(url_for("training.enrolment", enrolment_id=enrolment.id), 303)
         for name, message in faults.items():  # beside its field; what the form said there already comes first
             field = form._fields.get(name)
