@@ -168,6 +168,7 @@ COMPLAINT_FLOW = register(Spec(
     url=lambda c: _complaint_path(c.id), prefetch=_prefetch,
 ))
 
+
 def _request_step_taken(spec, entity=None, ctx=None, **_kw) -> None:
     """A step on a request adds its taker to those who handled it: the open complaints about it then await
     whoever may still answer them (in the step's transaction), never someone the engine would refuse."""

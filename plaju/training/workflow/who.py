@@ -74,8 +74,8 @@ HR = roles("hr")
 
 # Who verifies reported evidence, in turn: HR; when no HR account but the reporter's own is active (the
 # office's one HR reports their own training), the Sekcam; failing that the Camat. Four eyes keeps the
-# reporter out at every turn, so a report never waits for nobody. By role, as HR's to-dos always were: a
-# change of who holds them after a report began waiting moves it with `flask workflow reassign`.
+# reporter out at every turn, so a report never waits for nobody. By role, as HR's to-dos always were: when
+# someone gains or loses one of these roles, the waiting reports move at once (Spec.reroute_on_roles).
 VERIFYING_ROLES = ("hr", "sekcam", "camat")
 
 
