@@ -319,7 +319,9 @@ def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_
     # a page opened before the revocation: the click is refused in words, not as "#id: not allowed"
     late = client.post("/inbox/bulk", data={"item": [_item(doc, "sign", "document")], "password": PASSWORD})
     [refusal] = re.findall(r'data-testid="refused">([^<]*)<', late.text)
-    assert refusal.startswith("Tandatangani: Butir ini tidak (lagi) menunggu Anda") and f"#{doc.id}" not in refusal
+    # and says why: his appointment was revoked (not "this does not wait for you", as to a forged item)
+    assert refusal.startswith("Tandatangani: Penunjukan Anda sebagai Plh untuk Camat Uji telah dicabut")
+    assert f"#{doc.id}" not in refusal
 
 
 def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, users, make_request, make_course):
