@@ -86,3 +86,24 @@ def test_the_sekcam_reads_every_unit_s_plan_and_a_kasi_without_a_unit_none(clien
     adrift.unit_id = None
     db.session.commit()
     assert not plans_service.may_read_plan(adrift) and not plans_service.may_read_plan(adrift, own)
+
+
+def test_a_plh_of_a_section_head_reads_that_unit_s_plan_while_appointed(client, login_as, db, users, two_plans):
+    """The Plh approves the section's training requests meanwhile, against the same plan; not once the
+    appointment is revoked. Here the Kasi of another section stands in."""
+    from plaju.accounts.delegations import add_delegation, revoke_delegation
+    own, elsewhere = two_plans
+    neighbour = make_user("kasipem", "section_head")
+    neighbour.unit_id = elsewhere.unit_id
+    db.session.commit()
+    login_as("kasipem")
+    assert client.get(f"/training/plans/{own.id}").status_code == 403
+    delegation = add_delegation(users["admin"], users["kasi"], neighbour, "plh", today_wib(), today_wib(),
+                                order_number="800/1/PLH/2026", order_date=today_wib())
+    listed = client.get("/training/plans/")
+    assert f"/training/plans/{own.id}\"" in listed.text and f"/training/plans/{elsewhere.id}\"" in listed.text
+    assert "Pelayanan prima" in client.get(f"/training/plans/{own.id}").text
+    assert client.get(f"/training/plans/{own.id}.xlsx").status_code == 200
+    revoke_delegation(users["admin"], delegation)
+    assert client.get(f"/training/plans/{own.id}").status_code == 403
+    assert client.get(f"/training/plans/{elsewhere.id}").status_code == 200

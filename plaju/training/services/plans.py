@@ -4,7 +4,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from ... import once
-from ...accounts.models import User
+from ...accounts.models import User, active_delegations
 from ...audit import record as audit
 from ...audit import vocabulary
 from ...database import lock_row
@@ -32,8 +32,19 @@ EVERY_UNIT_PLANS = ("hr", "camat", "sekcam", "admin")
 
 def plan_units(user) -> frozenset | None:
     """The units whose plans `user` reads (only HR edits them): None for every unit; a section head the unit
-    they lead, to weigh their people's requests against what was planned for them; anyone else none. The
+    they lead, to weigh their people's requests against what was planned for them; anyone else none. A Plh
+    or Plt reads also what the official they stand for reads: they approve those requests meanwhile. The
     list of plans, a plan's page and its workbook all ask this (through `may_read_plan`)."""
+    units = _own_plan_units(user)
+    for delegation in active_delegations(user) if units is not None else ():
+        theirs = _own_plan_units(delegation.principal)
+        if theirs is None:
+            return None
+        units |= theirs
+    return units
+
+
+def _own_plan_units(user) -> frozenset | None:
     if user.has_role(*EVERY_UNIT_PLANS):
         return None
     if user.has_role("section_head") and user.unit_id is not None:
