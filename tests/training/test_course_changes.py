@@ -106,3 +106,24 @@ def test_the_enrolment_page_says_where_and_how_to_attend(client, login_as, users
     assert PLACE in page.split('data-testid="place"')[1].split("</dd>")[0]
     assert f'href="{LINK}"' in page.split('data-testid="link"')[1].split("</dd>")[0]
     assert 'data-testid="course-withdrawn"' not in page
+
+
+def test_nobody_new_joins_a_course_taken_out_of_the_catalogue_and_its_sign_off_says_so(
+        client, login_as, db, users, make_course, enrol):
+    """A request still waiting for the supervisor is not approved into a course HR withdrew (the refusal says
+    what to do instead); the Camat signing off one already approved reads that it was withdrawn."""
+    course = make_course(place=PLACE)
+    asking = enrol(course, users["asn"])
+    approved = enrol(course, users["clerk"], "approved")
+    course.active = False
+    version = asking.version
+    db.session.commit()
+    login_as("kasi")
+    refused = client.post(f"/training/enrolments/{asking.id}/act/approve", data={"version": asking.version},
+                          headers={"HX-Request": "true"})
+    assert refused.status_code in (409, 422) and "mengeluarkan pelatihan ini dari katalog" in refused.text
+    db.session.expire_all()
+    assert asking.state == "requested" and asking.version == version
+    login_as("camat")
+    page = client.get(f"/training/enrolments/{approved.id}").text
+    assert 'data-testid="caution"' in page and "masih dilaksanakan" in page

@@ -83,6 +83,21 @@ def _seat_free(enrolment, _actor):
     return None
 
 
+def _still_offered(enrolment, _actor):
+    # those already in a course HR took out of the catalogue may still attend it; nobody new joins it
+    if not enrolment.course.active and not enrolment.course.external:
+        return _("HR (Kepegawaian) took this course out of the catalogue: decline the request, or ask HR to "
+                 "offer it again.")
+    return None
+
+
+def _withdrawn_course(enrolment):
+    if not enrolment.course.active and not enrolment.course.external:
+        return _("HR (Kepegawaian) took this course out of the catalogue: ask HR whether it still takes place "
+                 "before signing off.")
+    return None
+
+
 def _prefetch_seats(enrolments) -> None:
     """Seats taken per course for a page of enrolments in one grouped count, and the attendance of the
     office's own classroom courses in one more, kept on each row."""
@@ -297,15 +312,16 @@ ENROLMENT_FLOW = register(Spec(
         # a supervisor who also signs off (the Camat, for a Kasi or the Sekcam) decides once: the sign-off
         # follows in its own event; there is no second pair of eyes above him in the office
         Step("approve", "requested", "approved", _l("Approve"), who=SUPERVISOR_OR_HR, four_eyes=True,
-             guards=(_deadline_open, _seat_free), effect=_take_seat, style="success",
+             guards=(_still_offered, _deadline_open, _seat_free), effect=_take_seat, style="success",
              bulk=True, then=("sign_off", "sign_off_routine")),
         Step("decline", "requested", "declined", _l("Decline"), who=SUPERVISOR_OR_HR, four_eyes=True,
              comment_required=True, style="danger"),
         Step("sign_off", "approved", "in_progress", _l("Sign off"), who=CAMAT_SPECIAL, four_eyes=True,
-             effect=_record_signer, style="success", bulk=True, **_NOT_THE_APPROVER),
+             effect=_record_signer, style="success", bulk=True, cautions=(_withdrawn_course,),
+             **_NOT_THE_APPROVER),
         Step("sign_off_routine", "approved", "in_progress", _l("Sign off (routine course)"),
              who=CAMAT_ROUTINE, four_eyes=True, delegable=True, effect=_record_signer, style="success",
-             bulk=True, **_NOT_THE_APPROVER),
+             bulk=True, cautions=(_withdrawn_course,), **_NOT_THE_APPROVER),
         # whoever may sign off may decline: the Camat for a special course, a Plh/Plt too for a routine one
         Step("refuse_sign_off", "approved", "declined", _l("Decline sign-off"), who=CAMAT_SPECIAL,
              four_eyes=True, comment_required=True, style="danger", **_NOT_THE_APPROVER),
