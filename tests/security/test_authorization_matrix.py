@@ -750,9 +750,10 @@ ROWS = [
     Row("POST", "/training/enrolments/<int:enrolment_id>/quiz", "other", "L 403 403 403 403 403 403 403 403",
         lambda w, me: _quiz(w, w.u["asn2"])),
     # training: plans
-    # a Kasi (the plh persona is one) reads the list of his own unit's plans only (services.plans.plan_units)
+    # a Kasi reads his own unit's plans only; a Plh (the plh persona stands in for the Camat) what his principal
+    # reads (services.plans.plan_units)
     Row("GET", "/training/plans/", "", "L 403 403 200 200 200 200 200 200", lambda w, me: Call("/training/plans/")),
-    Row("GET", "/training/plans/<int:plan_id>.xlsx", "", "L 403 403 403 200 200 200 200 403",
+    Row("GET", "/training/plans/<int:plan_id>.xlsx", "", "L 403 403 403 200 200 200 200 200",
         lambda w, me: Call(f"/training/plans/{w.plan('draft').id}.xlsx")),
     # training: history export (oneself; a supervisor of the unit: someone with active direct reports; HR)
     Row("GET", "/training/history/", "", "L 200 200 200 200 200 200 200 200", lambda w, me: Call("/training/history/")),
@@ -773,7 +774,7 @@ ROWS = [
     Row("POST", "/training/courses/<int:course_id>/attendance/close", "", "L 403 403 403 403 403 303 403 403",
         lambda w, me: Call(f"/training/courses/{w.internal_course().id}/attendance/close", {})),
     Row("POST", "/training/plans/", "", "L 403 403 403 403 403 302 403 403", lambda w, me: _new_plan(w)),
-    Row("GET", "/training/plans/<int:plan_id>", "", "L 403 403 403 200 200 200 200 403",
+    Row("GET", "/training/plans/<int:plan_id>", "", "L 403 403 403 200 200 200 200 200",
         lambda w, me: Call(f"/training/plans/{w.plan_id}")),
     Row("POST", "/training/plans/<int:plan_id>/act/<trigger_name>", "submit", "L 403 403 403 403 403 303 403 403",
         lambda w, me: _plan_act(w.plan("draft"), "submit")),
@@ -786,7 +787,7 @@ ROWS = [
     Row("POST", "/training/plans/<int:plan_id>/items/<int:item_id>/delete", "", "L 403 403 403 403 403 302 403 403",
         lambda w, me: _plan_item_remove(w)),
     # training: an item changed in place (HR), "Isi dari kebutuhan" on a draft (HR)
-    Row("GET", "/training/plans/<int:plan_id>/items/<int:item_id>", "", "L 403 403 403 302 302 302 302 403",
+    Row("GET", "/training/plans/<int:plan_id>/items/<int:item_id>", "", "L 403 403 403 302 302 302 302 302",
         lambda w, me: _plan_item_url(w, "")),
     Row("GET", "/training/plans/<int:plan_id>/items/<int:item_id>/edit", "", "L 403 403 403 403 403 200 403 403",
         lambda w, me: _plan_item_url(w, "/edit")),
