@@ -29,5 +29,6 @@ limit_request_fields = 100
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PLAJU_GUNICORN_LOGLEVEL", "info")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%({x-request-id}i)s"'
+# a refusal answered 200 for the browser's console names its real status in X-Refused-Status
+access_log_format = '%(h)s "%(r)s" %(s)s %({x-refused-status}o)s %(b)s %(M)sms "%({x-request-id}i)s"'
 proc_name = "plaju"

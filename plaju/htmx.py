@@ -63,14 +63,21 @@ def add_vary(response):
 # The statuses htmx swaps as an answer the user reads (templates/base.html's responseHandling): a refusal
 # to put right, not a fault.
 REFUSALS = frozenset({400, 403, 409, 413, 422, 429})
+PAGE_REFUSALS = REFUSALS | {401}
 REFUSED_STATUS = "X-Refused-Status"
 
 
 def refusal_as_answer(response):
-    """An HTMX request that was refused answers 200 and names its status in X-Refused-Status: the browser
-    logs every 4xx answer to a script as a console error ("Failed to load resource"), though the page shows
-    the refusal where it belongs. Registered first, so it runs after every other hook has seen the status."""
-    if response.status_code in REFUSALS and getattr(request, "htmx", None):
+    """A refusal the browser shows (an HTMX answer, or a page) answers 200 and names its status in
+    X-Refused-Status: the browser logs every 4xx answer as a console error ("Failed to load resource"),
+    though the page shows the refusal where it belongs. Registered first, so it runs after every other hook
+    has seen the status; gunicorn's access log prints the header beside the status. A missing page (404)
+    and a fault (5xx) keep theirs."""
+    if getattr(request, "htmx", None):
+        refused = response.status_code in REFUSALS
+    else:  # a refused sign-in (401) is a page too
+        refused = response.status_code in PAGE_REFUSALS and response.mimetype == "text/html"
+    if refused:
         response.headers[REFUSED_STATUS] = str(response.status_code)
         response.status_code = 200
     return response
