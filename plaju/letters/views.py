@@ -82,7 +82,8 @@ def draft(subject_type, subject_id):
         abort(404, description=_("This record has no letter to draft now: none is signed for it, or it is "
                                  "already signed (see its letters)."))
     # the draft shows the citizen's data as the letter will: opening it is recorded like a scan
-    audit.record_alone("letter.draft_view", actor=current_user, subject_type=subject_type, subject_id=subject_id)
+    audit.record_alone("letter.draft_view", actor=current_user, subject_type=svc.record_type(subject_type),
+                       subject_id=subject_id)
     return _pdf_response(svc.draft_pdf(subject_type, entity, current_user), f"draf-{subject_id}.pdf")
 
 

@@ -62,6 +62,7 @@ def test_an_enrolment_s_history_holds_who_opened_its_certificate_draft(client, l
     login_as("camat")
     assert client.get(f"/letters/draft/training_certificate/{enrolment.id}.pdf").status_code == 200
     opened = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.draft_view")).one()
+    assert opened.subject_type == "enrolment"  # read as the enrolment it is, not "training_certificate #N"
     login_as("hr")
     page = client.get(f"/audit/timeline/enrolment/{enrolment.id}", follow_redirects=True).text
     assert str(opened.seq) in re.findall(r'data-seq="(\d+)"', page)
