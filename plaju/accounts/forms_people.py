@@ -1,7 +1,7 @@
 from flask import request
 from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import PlajuForm
@@ -63,10 +63,10 @@ class DelegationForm(OnceForm):
     delegate_id = SelectField(_l("Stand-in"), coerce=int, validate_choice=False)
     kind = SelectField(_l("Kind"), choices=[SelectChoice("plh", _l("Plh (official briefly away)")),
                                             SelectChoice("plt", _l("Plt (post vacant)"))], validate_choice=False)
-    starts_on = DateField(_l("From"), validators=[DataRequired(_l("Fill in the start date."))])
-    ends_on = DateField(_l("Until"), validators=[DataRequired(_l("Fill in the end date."))])
+    starts_on = DateField(_l("From"), validators=[InputRequired(_l("Fill in the start date."))])
+    ends_on = DateField(_l("Until"), validators=[InputRequired(_l("Fill in the end date."))])
     order_number = StringField(_l("Surat perintah number"), validators=[
         DataRequired(_l("Fill in the number of the surat perintah.")), Length(max=100)])
     order_date = DateField(_l("Surat perintah date"), validators=[
-        DataRequired(_l("Fill in the date of the surat perintah."))])
+        InputRequired(_l("Fill in the date of the surat perintah."))])
     note = StringField(_l("Note"), validators=[Length(max=200)])

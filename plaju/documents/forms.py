@@ -103,5 +103,5 @@ class DocumentTypeForm(OnceForm):
 
 
 class HolidayForm(PlajuForm):
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date."))])
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
     name = StringField(_l("Holiday"), validators=[DataRequired(_l("Enter the holiday's name.")), Length(max=120)])
