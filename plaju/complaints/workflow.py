@@ -5,7 +5,8 @@ open -> answered (the answer is shown on the request's tracking page)
 open -> closed (a duplicate or abuse; the reason is shown too)
 The response is due `COMPLAINT_RESPONSE_DAYS` days after it arrived (default 14, the response period
 of UU 25/2009 on public services); the inbox orders the to-dos of who answers by it. Each of them is named
-in person, so no one holds a to-do the four-eyes rule keeps them from clearing.
+in person, so no one holds a to-do the four-eyes rule keeps them from clearing, and told in person (a
+notification, closed once someone answered or the complaint moved to someone else).
 """
 from dataclasses import dataclass
 
@@ -144,7 +145,7 @@ STATES = [
 # the answer is written on the complaint's own page (row_form=False): its field reads "Answer", not "Reason"
 STEPS = [
     Step("answer", "open", "answered", _l("Answer the citizen"), who=ANSWERERS, comment_required=True,
-         delegable=True, style="success", effect=_answered, notify=False, row_form=False,
+         delegable=True, style="success", effect=_answered, row_form=False,
          not_by=_handled_the_request, not_by_reason=HANDLED_IT),
     Step("close", "open", "closed", _l("Close (duplicate or abuse)"), who=ANSWERERS,
          comment_required=True, delegable=True, style="secondary", effect=_answered, todo=False, row_form=False,

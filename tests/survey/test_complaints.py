@@ -339,5 +339,40 @@ def test_a_kasi_who_takes_a_step_on_the_request_after_the_complaint_no_longer_ho
                 comment="surat keterangan lahir tidak terbaca", missing={req.checklist_items[0]["id"]})
     assert not _inbox_lists_it(client, login_as, "kasi2")
     assert _inbox_lists_it(client, login_as, "sekcam")
+    # told so: the notice of who no longer answers closes, the Sekcam's opens
+    assert _open_notes(db, users["kasi2"]) == [] and len(_open_notes(db, users["sekcam"])) == 1
     [item] = db.session.scalars(select(WorkItem).where(WorkItem.spec == "complaint")).all()
     assert item.since == complaint.received_at  # still waiting since it came, not since the request's step
+
+
+def _open_notes(db, user) -> list:
+    from plaju.notify.models import Notification
+    return list(db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.subject_type == "complaint",
+        Notification.done_at.is_(None))))
+
+
+def test_whoever_a_complaint_waits_for_is_told_in_person_and_the_notice_closes_with_it(
+        client, db, users, make_request, login_as):
+    """A complaint of extortion with a 14-day deadline sat unseen: nobody was told it reached them. Each
+    answerer is told; the Sekcam when both Kasi handled the request; the notices close once it is answered."""
+    req = make_request("processing")
+    assert client.post(f"/track/{req.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": BODY}).status_code == 303
+    complaint = db.session.scalars(select(Complaint)).one()
+    for kasi in ("kasi", "kasi2"):
+        [note] = _open_notes(db, users[kasi])
+        assert note.todo_step == "answer" and note.url == f"/complaints/{complaint.id}"
+        assert "Menunggu tindakan Anda" in note.subject
+    assert _open_notes(db, users["sekcam"]) == []
+    login_as("kasi")
+    client.post(f"/complaints/{complaint.id}/actions/answer",
+                data={"version": "0", "comment": "Sudah kami tindak lanjuti."})
+    db.session.expire_all()
+    assert _open_notes(db, users["kasi"]) == [] and _open_notes(db, users["kasi2"]) == []
+
+    handled = _handled_by_both_kasi(users, make_request("verifying"))
+    assert client.post(f"/track/{handled.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": BODY + " Kedua."}).status_code == 303
+    assert len(_open_notes(db, users["sekcam"])) == 1
+    assert _open_notes(db, users["kasi"]) == [] and _open_notes(db, users["kasi2"]) == []
