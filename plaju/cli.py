@@ -235,6 +235,15 @@ def workflow_reassign():
         click.echo(f"{spec.name}: {count}")
 
 
+@workflow_group.command("stand-ins")
+@with_appcontext
+def workflow_stand_ins():
+    """Tell the Plh/Plt whose appointment begins today what already waits for their official, and close the
+    to-do notices of those whose appointment ended yesterday (scheduled early each day)."""
+    from .accounts.delegations import retell_for_today
+    click.echo(f"officials: {retell_for_today()}")
+
+
 def register_cli(app) -> None:
     from .tasks.cli import commands as task_commands
     for command in (seed_demo, demo, create_user, audit_group, workflow_group, *task_commands):

@@ -4,7 +4,7 @@ stand in). Every change is an audit event with the fields before and after; ever
 from datetime import date, timedelta
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .. import once
 from ..audit import record as audit
@@ -16,6 +16,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..notify.service import notify
 from ..timeutil import today_wib
+from ..workflow.assignments import retell_stand_ins
 from . import rules
 from .models import Delegation, User, UserRole
 from .people import PeopleError, refuse
@@ -95,6 +96,7 @@ def _end(actor: User, delegations, reason: str) -> None:
                      comment=reason)
         notify(delegation.delegate, _("You no longer stand in for %(person)s", person=delegation.principal.full_name),
                reason, url="/people/delegations")
+        retell_stand_ins(delegation.principal)
 
 
 def end_delegations_of(actor: User, delegate: User) -> None:
@@ -112,6 +114,7 @@ def end_delegations_of(actor: User, delegate: User) -> None:
                _("%(person)s no longer holds the office that let them stand in for you (or left), so the "
                  "appointment as your %(kind)s ended today. Appoint another if you are still away.",
                  person=delegate.full_name, kind=delegation.kind.capitalize()), url="/people/delegations")
+        retell_stand_ins(delegation.principal)
 
 
 def add_delegation(actor: User, principal: User, delegate: User, kind: str, starts_on: date, ends_on: date,
@@ -204,6 +207,8 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
                             created_by_id=actor.id)
     db.session.add(delegation)
     db.session.flush()
+    if starts_on <= today_wib():  # what already waits for the official is the stand-in's to-do from now
+        retell_stand_ins(principal)
     if token is not None:
         once.complete(token, url_for("people.delegations"))
     audit.record("delegation.create", actor=actor, subject=delegation, comment=note or None, changes={
@@ -238,6 +243,7 @@ def revoke_delegation(actor: User, delegation: Delegation) -> None:
         raise PeopleError(message)
     delegation.revoked = True
     audit.record("delegation.revoke", actor=actor, subject=delegation, changes={"revoked": [False, True]})
+    retell_stand_ins(delegation.principal)  # the stand-in's to-do notices close
     # the stand-in stops signing now and learns it now, not from a refused signature; the official away
     # learns it when someone else revoked it
     reason = _("%(actor)s revoked the appointment as %(kind)s today.", actor=actor.full_name,
@@ -249,6 +255,21 @@ def revoke_delegation(actor: User, delegation: Delegation) -> None:
         notify(delegation.principal, _("%(person)s no longer stands in for you",
                                        person=delegation.delegate.full_name), reason, url="/people/delegations")
     db.session.commit()
+
+def retell_for_today() -> int:
+    """The appointments that begin today or ended yesterday: what waits for their officials is told to whom
+    it is now for (the scheduled `flask workflow stand-ins`, early each day; telling again is harmless).
+    Appointments recorded or revoked during the day are told at once by add_delegation/revoke_delegation."""
+    today = today_wib()
+    turning = db.session.scalars(select(Delegation).where(
+        Delegation.revoked.is_(False),
+        or_(Delegation.starts_on == today, Delegation.ends_on == today - timedelta(days=1)))).all()
+    principals = {d.principal_id: d.principal for d in turning}
+    for principal in principals.values():
+        retell_stand_ins(principal)
+    db.session.commit()
+    return len(principals)
+
 
 def revoked_for_today(user: User) -> Delegation | None:
     """The newest appointment of `user` for today that was revoked: why a step they saw as a stand-in is no

@@ -42,6 +42,8 @@ SCHEDULE = [
     Scheduled("audit-days", jobs.run_command, ("audit", "index-days"), interval=300, timeout=600),
     # signed head of the audit chain
     Scheduled("audit-checkpoint", jobs.run_command, ("audit", "checkpoint"), cron="5 * * * *"),
+    # Plh/Plt appointments that begin today or ended yesterday: their to-do notices follow them
+    Scheduled("stand-ins", jobs.run_command, ("workflow", "stand-ins"), cron="1 0 * * *"),
     # messages sent more than 90 days ago
     Scheduled("outbox-prune", jobs.run_command, ("outbox", "prune"), cron="40 2 * * *"),
 ]

@@ -7,7 +7,7 @@ Reading them (who an item reaches today, the lists' pages and counts) is `awaiti
 """
 import functools
 
-from sqlalchemy import bindparam, delete, false, func, insert, select, union_all
+from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, select, union_all
 
 from ..database import is_postgres, plan_once, utcnow
 from ..extensions import db
@@ -178,7 +178,9 @@ def refresh_for_roles(roles) -> int:
     return changed
 
 
-def _recompute(spec, ids) -> int:
+def _recompute(spec, ids, tell_again: bool = False) -> int:
+    """Store the assignments of the rows `ids` of `spec` anew, keeping when each began to wait; the
+    receivers hear of the rows whose assignments changed, or of every row with `tell_again`."""
     if not ids:
         return 0
     changed = 0
@@ -186,6 +188,21 @@ def _recompute(spec, ids) -> int:
         WorkItem.spec == spec.name, WorkItem.entity_id.in_(ids)).group_by(WorkItem.entity_id)).all())
     for entity in db.session.scalars(select(spec.model).where(spec.model.id.in_(ids))).unique():
         before = _stored(spec, entity.id)
-        after = store(spec, entity, since=since.get(entity.id), only_if_changed=True)
-        changed += before != sorted(map(repr, after))
+        after = store(spec, entity, since=since.get(entity.id), only_if_changed=not tell_again)
+        changed += tell_again or before != sorted(map(repr, after))
     return changed
+
+
+def retell_stand_ins(principal) -> int:
+    """A Plh/Plt for `principal` was appointed or ended: tell again who must act on what waits for him in a
+    step a stand-in may take. The stand-in hears at once of what already waited (he was told only of what
+    came next); one whose appointment ended sees his notices close. The work items name the official and do
+    not change. Inside the caller's transaction; returns how many rows were told again."""
+    from .engine import all_specs
+    db.session.flush()
+    held = and_(WorkItem.delegable.is_(True), or_(
+        WorkItem.user_id == principal.id,
+        and_(WorkItem.role.in_(principal.roles),
+             or_(WorkItem.unit_id.is_(None), WorkItem.unit_id == principal.unit_id))))
+    return sum(_recompute(spec, set(db.session.scalars(select(WorkItem.entity_id).where(
+        WorkItem.spec == spec.name, held))), tell_again=True) for spec in all_specs())
