@@ -396,8 +396,12 @@ def test_a_kasi_who_recorded_the_documents_brought_back_does_not_accept_them_too
     accept = f"document:{req.id}:accept:"  # the row's "requirements complete" (he may still reject it)
     login_as("kasi")
     assert accept not in client.get("/inbox/").text
+    # the request's page says why the step is missing, beside the steps still his (return, reject)
+    page = client.get(f"/documents/{req.id}").text
+    assert 'data-testid="kept-out"' in page and "mencatat sendiri berkas yang dibawa kembali" in page
     login_as("kasi2")
     assert accept in client.get("/inbox/").text
+    assert 'data-testid="kept-out"' not in client.get(f"/documents/{req.id}").text
     assert take_action(fresh(db, req), "accept", users["kasi2"], version=row.version).state == "processing"
 
 
