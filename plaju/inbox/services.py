@@ -1,4 +1,5 @@
-"""What awaits a person, read from the engine's assignments; single and bulk actions through fire().
+"""What awaits a person, read from the engine's assignments; a single action through fire() (a batch:
+batch.py).
 
 A page costs a fixed number of statements whatever the data: the reader's delegations (one, two with
 principals), the bounded counts per kind (one), per kind the page of waiting rows (one, a UNION ALL of one
@@ -18,7 +19,7 @@ from ..database import plan_once, utcnow
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import wib_text, wib_writer
-from ..workflow import Conflict, Invalid, NotAllowed, Refused, all_specs, fire, spec_named
+from ..workflow import Conflict, NotAllowed, Refused, all_specs, fire, spec_named
 from ..workflow.awaiting import (
     CAP,
     Reader,
@@ -249,6 +250,7 @@ class Outcome:
     status: int = 200  # a refusal's own status (403 not allowed, 409 stale, 422 invalid)
     waits_again: bool = False  # done, and the item now waits for a next step of the same person
     state: str = ""  # done: the status the item is in now ("Siap diserahkan")
+    acting_as: str | None = None  # done for an official, by a batch ("Plh. Camat Plaju")
 
 
 def parse_item(raw: str):
@@ -281,36 +283,6 @@ def _awaits(who, spec_name: str, entity_id: int, trigger: str | None = None) -> 
     if trigger is not None:
         stmt = stmt.where(WorkItem.trigger == trigger)
     return db.session.scalar(stmt.limit(1)) is not None
-
-
-def describe(user, raw_items) -> list[tuple[str, dict, str]]:
-    """(value, summary, step label) of each item a batch names that awaits `user`, for the confirmation.
-    Others are left out: the confirmation shows nobody a row they could not see in their own list."""
-    result = []
-    r = reader(user)
-    for raw in list(dict.fromkeys(raw_items))[:BULK_MAX]:  # never more than a batch takes (one read each)
-        parsed = parse_item(raw)
-        if parsed is None:
-            continue
-        spec, entity_id, trigger, _version = parsed
-        step = spec.step_by_trigger.get(trigger)
-        if step is None or not _awaits(r, spec.name, entity_id, trigger):
-            continue
-        entity = db.session.get(spec.model, entity_id)
-        if entity is not None:
-            result.append((raw, spec.summary(entity), str(step.label)))
-    return result
-
-
-def needs_password(raw_items) -> bool:
-    """Whether a batch holds a step that asks for the password (a signature, a plan's approval), as it does
-    alone: a batch of routine approvals asks none, as none of them alone does."""
-    for raw in raw_items:
-        parsed = parse_item(raw)
-        step = parsed[0].step_by_trigger.get(parsed[2]) if parsed is not None else None
-        if step is not None and step.reauth:
-            return True
-    return False
 
 
 def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, bulk=False) -> Outcome:
@@ -362,74 +334,6 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
     # e.g. the Camat approved as the direct supervisor, and the enrolment now awaits his endorsement
     return Outcome(summary, label, True, waits_again=_awaits(actor, spec.name, entity_id),
                    state=str(spec.state_label(getattr(entity, spec.state_attr), entity)))
-
-
-def too_many(actor, raw_items, action: str) -> Invalid | None:
-    """The refusal (recorded) of a batch larger than BULK_MAX, or None."""
-    if len(set(raw_items)) <= BULK_MAX:
-        return None
-    error = Invalid(_("At most %(n)s items can be taken at once; choose fewer.", n=BULK_MAX), code="too_many")
-    audit.refused(action, actor=actor, error=error)
-    return error
-
-
-def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
-    """Sign or approve many items, with one password when one of them asks for it (needs_password): checked
-    once up front (a wrong one does nothing and leaves one refused event), then each item is its own
-    transaction and audit event."""
-    raw_items = list(dict.fromkeys(raw_items))
-    if not raw_items:
-        error = Invalid(_("Select at least one item."), code="empty")
-        audit.refused("inbox.bulk", actor=actor, error=error)
-        raise error
-    error = too_many(actor, raw_items, "inbox.bulk")  # a page holds far fewer; 3,000 forged items were
-    if error:                                          # 3,000 events and 8 s
-        raise error
-    signs = needs_password(raw_items)
-    fault = actor.password_fault(password) if signs else None
-    if fault:
-        error = Invalid(fault, code="reauth")
-        # which items the batch was for, by their codes or names: HR reads what the refused batch held
-        named = [summary.get("code") or summary.get("name") or "?" for _raw, summary, _label
-                 in describe(actor, raw_items)]
-        detail = " " + _("Items: %(items)s.", items=", ".join(str(n) for n in named)) if named else ""
-        audit.refused("inbox.bulk", actor=actor, reason=audit.refusal_comment(error, detail)[:2000])
-        raise error
-    # items naming no step of an existing row (forged or outdated values) are one refusal, not one each;
-    # a real row's step is taken, or refused with its own reason (who acted first), as alone
-    outcomes, unknown = [], []
-    for raw in raw_items:
-        if _names_a_step(raw):
-            outcomes.append(act(actor, raw, reauthenticated=signs, bulk=True))
-        else:
-            unknown.append(_unknown(raw))  # recorded below, once
-            outcomes.append(unknown[-1])
-    if unknown:
-        listed = ", ".join(o.summary["code"] for o in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
-        audit.refused(UNKNOWN_STEP, actor=actor, reason=f"[input:unknown] {unknown[0].message} "
-                      f"({len(unknown)}: {listed})"[:2000])
-    done = [_named(o) for o in outcomes if o.ok]
-    if signs and done:  # each signature is its own event; HR proves too that they were one password entry
-        refused = len(outcomes) - len(done)
-        audit.record_alone("inbox.bulk", actor=actor, comment=(_(
-            "%(n)d items taken on one password entry: %(items)s.", n=len(done), items="; ".join(done))
-            + (" " + _("Not done: %(n)d.", n=refused) if refused else ""))[:2000])
-    return outcomes
-
-
-def _named(outcome: Outcome) -> str:
-    """An item of a batch as HR reads it in the log: what was done, to which record ("Anda menandatangani
-    dokumen PLJ-... (Surat Keterangan Domisili)")."""
-    summary = outcome.summary
-    what = " ".join(str(v) for v in (summary.get("code") or summary.get("name"), f"({summary['type']})"
-                                     if summary.get("type") else "") if v)
-    return f"{outcome.label}: {what or '?'}"
-
-
-def _names_a_step(raw: str) -> bool:
-    parsed = parse_item(raw)
-    return (parsed is not None and parsed[2] in parsed[0].step_by_trigger
-            and db.session.get(parsed[0].model, parsed[1]) is not None)
 
 
 def awaits(user, entity_id: int, spec_name: str) -> bool:

@@ -7,7 +7,7 @@ from ..htmx import render_page_or_block, trigger
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..workflow import Refused, all_specs, spec_for, spec_named
-from . import services
+from . import batch, services
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 nav_item("inbox.index", _l("Needs my action"), order=1, counter="inbox.count")
@@ -54,7 +54,7 @@ def _page(status: int = 200, **context):
             labels = {str(a.label) for a in actions}
             bulk_kinds.append((group.spec, len(actions), labels.pop() if len(labels) == 1 else None))
     if context.get("confirm"):  # the password field only for a batch that asks for it
-        context["confirm_signs"] = services.needs_password(value for value, _summary, _label in context["confirm"])
+        context["confirm_signs"] = batch.needs_password(value for value, _summary, _label, _as in context["confirm"])
     html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
                                 total_label=services.count_label(sum(g.count for g in groups)),
                                 item_value=services.item_value, bulk_any=bool(bulk), bulk_kinds=bulk_kinds,
@@ -110,10 +110,10 @@ def _selected() -> list[str]:
 def confirm():
     """The confirmation of a batch: every selected item (code, type, name) and one password field."""
     selected = _selected()
-    error = services.too_many(current_user._get_current_object(), selected, "inbox.confirm")
+    error = batch.too_many(current_user._get_current_object(), selected, "inbox.confirm")
     if error:  # 70,000 made-up items held SQLite's write lock for 24 s, one read each
         return _page(error.status, error=str(error.message))
-    chosen = services.describe(current_user, selected)
+    chosen = batch.describe(current_user, selected)
     if not chosen:
         return _page(422, error=_("Select at least one item."))
     return _page(confirm=chosen)
@@ -123,9 +123,9 @@ def confirm():
 def bulk():
     raw_items = request.form.getlist("item")
     try:
-        outcomes = services.act_in_bulk(current_user, raw_items, request.form.get("password", ""))
+        outcomes = batch.act_in_bulk(current_user, raw_items, request.form.get("password", ""))
     except Refused as refusal:
-        return _page(refusal.status, confirm=services.describe(current_user, raw_items), error=str(refusal.message))
+        return _page(refusal.status, confirm=batch.describe(current_user, raw_items), error=str(refusal.message))
     return _page(outcomes=outcomes, changed=any(o.ok for o in outcomes))
 
 

@@ -97,6 +97,15 @@ class Reader:
         return False
 
 
+def taken_as(r: Reader, spec_name: str, entity_id: int, trigger: str) -> Delegation | None | bool:
+    """Under which authority `r` would take `trigger` on the row: None his own, a Delegation for its
+    official, False not his (as Reader.authority, for a row not yet loaded; one statement)."""
+    items = db.session.scalars(select(WorkItem).where(WorkItem.spec == spec_name, WorkItem.entity_id == entity_id,
+                                                      WorkItem.trigger == trigger)).all()
+    found = [r.authority(item) for item in items]
+    return None if None in found else next((d for d in found if d), False)
+
+
 def reader(user, on: date | None = None) -> Reader:
     """Resolve today's reaches of `user` (one statement for the delegations, one for their principals'
     roles when there are any)."""

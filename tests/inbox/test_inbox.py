@@ -324,6 +324,31 @@ def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_
     assert f"#{doc.id}" not in refusal
 
 
+def test_a_plh_s_batch_says_which_items_he_takes_for_the_official(client, login_as, db, users, make_request,
+                                                                    make_course, enrol):
+    """A Kasi who is Plh Camat ticks his own staff's request and the Camat's letter: the confirmation, the
+    outcomes and the batch's event name the letter as taken for the Camat, the approval as his own."""
+    doc = make_request("awaiting_signature", name="Surat Untuk Plh")
+    own = enrol(make_course(title="Kursus Staf", quota=None), users["asn"])
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today, ends_on=today))
+    db.session.commit()
+    login_as("kasi")
+    items = [_item(doc, "sign", "document"), _item(own, "approve", "enrolment")]
+    confirm = client.post("/inbox/confirm", data={"item": items}).text
+    rows = re.findall(r'data-testid="confirm-item">.*?</li>', confirm, re.S)
+    assert len(rows) == 2
+    [letter] = [r for r in rows if doc.tracking_code in r]
+    [approval] = [r for r in rows if "Kursus Staf" in r]
+    assert 'data-testid="confirm-acting-as">sebagai Plh. Camat Plaju<' in letter
+    assert "confirm-acting-as" not in approval
+    done = client.post("/inbox/bulk", data={"item": items, "password": PASSWORD}).text
+    assert done.count('data-testid="done"') == 2 and done.count('data-testid="done-acting-as"') == 1
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "inbox.bulk")).one()
+    assert "(sebagai Plh. Camat Plaju)" in event.comment and event.comment.count("sebagai Plh") == 1
+
+
 def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, users, make_request, make_course):
     doc = make_request("awaiting_signature", name="Perlu Perbaikan")
     plan = _plan_submitted(db, users, make_course(title="Kursus Rencana", quota=None))

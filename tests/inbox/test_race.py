@@ -6,7 +6,7 @@ from sqlalchemy import select
 from plaju.accounts.models import User
 from plaju.audit.verify import verify_chain
 from plaju.documents.models import DocumentRequest
-from plaju.inbox import services
+from plaju.inbox import batch
 from tests.support import PASSWORD, make_user
 
 
@@ -25,7 +25,7 @@ def test_two_leaders_bulk_sign_the_same_item_at_once(app, db, users, make_reques
                 actor = db.session.scalar(select(User).where(User.username == username))
                 db.session.commit()
                 start.wait(timeout=10)
-                [outcome[username]] = services.act_in_bulk(actor, [item], PASSWORD)
+                [outcome[username]] = batch.act_in_bulk(actor, [item], PASSWORD)
             finally:
                 db.session.remove()
 
