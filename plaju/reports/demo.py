@@ -48,9 +48,10 @@ ACTORS = {"verify": "petugas", "return_to_citizen": "petugas", "resubmit": "petu
 SHARE = {"verify": 0.05, "accept": 0.1, "forward": 0.05, "back_from_disdukcapil": 0.7, "complete": 0.1}
 
 
-def _pdf() -> FileStorage:
+def _pdf(text: str) -> FileStorage:
+    """A certificate of its own: one file for two people is a twin HR credits only with a reason."""
     from ..training.demo import tiny_pdf
-    return FileStorage(stream=io.BytesIO(tiny_pdf("STTPP")), filename="sttpp.pdf")
+    return FileStorage(stream=io.BytesIO(tiny_pdf(text)), filename="sttpp.pdf")
 
 
 def _office_moment(day: date, rng: random.Random) -> datetime:
@@ -208,7 +209,7 @@ def seed_story() -> None:
                     extra = {}
                     if trigger == "complete":  # the certificate as printed, dated within the course
                         issued = course.ends_on or course.starts_on
-                        extra = {"data": {"evidence": store(_pdf()), "certificate": {
+                        extra = {"data": {"evidence": store(_pdf(f"STTPP {enrolment.id}")), "certificate": {
                             "number": f"{800 + enrolment.id}/STTPP/{issued.year}", "date": issued,
                             "issuer": course.provider or "Kecamatan Plaju", "jp": course.jp}}}
                     objects[key] = fire(enrolment, trigger, people[actor], expected_version=enrolment.version,

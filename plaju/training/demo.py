@@ -315,7 +315,9 @@ def seed_training() -> None:
             if trigger == "complete":
                 from ..uploads import store
                 issued = course.ends_on or course.starts_on or today
-                kwargs = {"data": {"evidence": store(_file("sttpp.pdf", tiny_pdf(f"STTPP {course.title}"))),
+                # each person's own certificate: one file for two people is a twin HR credits only with a reason
+                scan = tiny_pdf(f"STTPP {course.title} {user.full_name}")
+                kwargs = {"data": {"evidence": store(_file("sttpp.pdf", scan)),
                                    "certificate": {"number": f"{800 + enrolment.id}/STTPP/{issued.year}",
                                                    "date": issued, "issuer": course.provider or "Kecamatan Plaju",
                                                    "jp": course.jp}}}

@@ -622,6 +622,26 @@ def test_one_certificate_file_is_reported_once_and_hr_is_warned_of_its_twins(cli
     alone = enrol(_past_course(make_course, title="Diklat Tunggal"), users["asn"], "completed")
     assert 'data-testid="evidence-twins"' not in client.get(f"/training/enrolments/{alone.id}").text
 
+    # crediting a twin: not with one click (from the page or the inbox row), only with HR's reason, which the
+    # event keeps beside the twins it names; the report's event holds the file's fingerprint
+    reported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.report_external",
+                                                           AuditEvent.subject_id == str(earlier.id))).one()
+    assert reported.changes_dict["evidence_sha256"][1] == earlier.evidence_sha256
+    one_click = client.post(f"/training/enrolments/{earlier.id}/act/verify", data={"version": earlier.version},
+                            headers={"HX-Request": "true"})
+    assert one_click.status_code == 422 and "Sertifikat yang sama tercatat untuk Asn2 Uji" in one_click.text
+    assert "Asn3 Uji" in one_click.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, earlier.id).state == "completed"
+    reason = "Asn2 salah mengunggah berkas; bukti Asn2 dikembalikan hari ini."
+    credited = client.post(f"/training/enrolments/{earlier.id}/act/verify",
+                           data={"version": earlier.version, "comment": reason}, headers={"HX-Request": "true"})
+    assert credited.status_code == 200
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.verify",
+                                                        AuditEvent.outcome == "ok")).one()
+    assert event.comment == reason and "Asn2 Uji" in event.changes_dict["twins"][1]
+    assert "berkas sama" in event.changes_dict["twins"][1] and "nomor sama" in event.changes_dict["twins"][1]
+
 
 def _stored(data: bytes):
     from plaju.uploads import store

@@ -305,7 +305,8 @@ def report_external(user, values: dict, stored, once_token: str | None = None,
                      to_state="completed", changes=audit.diff(None, {
                          "course": course.title, "certificate_number": certificate.number,
                          "certificate_date": certificate.date, "certificate_issuer": certificate.issuer,
-                         "certificate_jp": certificate.jp, "evidence": stored.original_name}))
+                         "certificate_jp": certificate.jp, "evidence": stored.original_name,
+                         "evidence_sha256": stored.sha256}))  # the file's fingerprint: HR proves a twin
         started(enrolment, user)  # HR's verification is the to-do now
         db.session.commit()
         return enrolment

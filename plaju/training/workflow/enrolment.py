@@ -244,6 +244,18 @@ def _issue_certificate(enrolment, ctx):
 
 def _credit_jp(enrolment, ctx):
     from ...timeutil import to_wib
+    # the same certificate (file or number) on another enrolment that counts, anyone's: credited only with
+    # HR's reason, and the event names the twins (a row's one click credited one file to two people)
+    from ..evidence import ENDED_WITHOUT_CREDIT, twins
+    with db.session.no_autoflush:  # the row reads "verified" already, its JP not yet: not written half-way
+        named = "; ".join(f"{e.user.full_name}, {e.course.title} ({ENROLMENT_FLOW.state_label(e.state, e)}, "
+                          f"{_('same file') if same_file else _('same number')})"
+                          for e, same_file, _same_number in twins(enrolment) if e.state not in ENDED_WITHOUT_CREDIT)
+    if named:
+        if not ctx.comment:
+            raise Invalid(_("The same certificate is recorded for %(twins)s: credit this one only with your reason "
+                            "(the note), or return the evidence.", twins=named), code="twins")
+        ctx.change("twins", None, named)
     # the year the certificate dates the training, else the year it was completed (Enrolment.year_to_credit);
     # the JP as printed (never above the course's: checked when reported), else the course's
     year = enrolment.year_to_credit or to_wib(ctx.now).year
@@ -353,7 +365,7 @@ ENROLMENT_FLOW = register(Spec(
                               "the JP (four-eyes rule).")),
         # HR verifies; HR's own report the Sekcam, else the Camat, when no other HR is active (who.VERIFIER)
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=VERIFIER, four_eyes=True,
-             effect=_credit_jp, style="success"),
+             effect=_credit_jp, style="success", form=("note",)),
         # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=VERIFIER,
              guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning",
