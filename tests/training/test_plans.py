@@ -123,8 +123,8 @@ def test_plan_versus_realisation(db, users, courses, enrol):
     enrolment = enrol(courses[0], users["asn"], "verified")
     enrolment.credited_year = 2026
     db.session.commit()
-    [row] = plan_figures.realisation(db.session.get(Plan, plan.id))
-    assert (row.user.id, row.planned, row.earned, row.percent) == (users["asn"].id, 12, 12, 100)
+    [row] = plan_figures.realisation(db.session.get(Plan, plan.id)).people
+    assert (row.user.id, row.planned, row.realised, row.outside, row.percent) == (users["asn"].id, 12, 12, 0, 100)
 
 
 def test_only_hr_drafts_and_only_viewers_see_plans(client, login_as, users):
@@ -134,7 +134,8 @@ def test_only_hr_drafts_and_only_viewers_see_plans(client, login_as, users):
     assert client.post("/training/plans/", data={"unit_id": _unit(users), "year": 2026}).status_code == 403
 
 
-def test_realisation_says_over_achievement_as_the_report_does(users):
-    """The plan page showed 22 JP earned of 14 planned as 100%, the competence report as 157%."""
-    row = plan_figures.Realisation(users["asn"], planned=14, earned=22)
-    assert (row.share, row.percent) == (157, 100)  # the text says it; the bar stays within its track
+def test_jp_beyond_the_planned_activities_are_outside_the_plan_not_over_achievement(users):
+    """22 JP earned against 14 planned read as 157% of the plan; what no planned activity accounts for is
+    now said apart ("di luar rencana"), and the share of the plan stays within it."""
+    row = plan_figures.PersonRealisation(users["asn"], planned=14, realised=14, outside=8)
+    assert (row.share, row.percent) == (100, 100)

@@ -15,10 +15,9 @@ from ...i18n import wib_text
 from ...timeutil import today_wib
 from ...workflow import Invalid, NotAllowed, started
 from ..models import FUNDING, KINDS, QUARTERS, Course, Plan, PlanItem
-from . import plan_needs
+from . import plan_figures, plan_needs
 from .common import refuse
 from .competences import course_facts, course_fits, profiles, quarter_of
-from .tally import jp_earned
 
 vocabulary.describe_actions({
     "training_plan.item_edit": _l("changed a planned activity"),
@@ -52,10 +51,12 @@ def _own_plan_units(user) -> frozenset | None:
     return frozenset()
 
 
-def may_read_plan(user, plan: Plan | None = None) -> bool:
-    """May `user` read `plan`, or (without one) any plan at all: the tab and the list."""
+def may_read_plan(user, plan: Plan | None = None, unit_id: int | None = None) -> bool:
+    """May `user` read `plan` (or the plans of `unit_id`: whether a request is planned), or (without
+    either) any plan at all: the tab and the list."""
     units = plan_units(user)
-    return units is None or (plan.unit_id in units if plan is not None else bool(units))
+    unit_id = plan.unit_id if plan is not None else unit_id
+    return units is None or (unit_id in units if unit_id is not None else bool(units))
 
 
 def check_drafts(actor) -> None:
@@ -282,21 +283,23 @@ def course_refusal(course: Course, year: int, person: User | None) -> str | None
 
 
 def amendment_refusal(plan: Plan, remaining: list[PlanItem]) -> str | None:
-    """An amendment may not lower a total below what was already realised: per person, the JP planned
-    must stay at least the JP earned in the year (as far as the approved plan planned them), and so must
-    the unit's total."""
+    """An amendment may not lower a total below what was already realised of the approved plan: per
+    person, the JP planned must stay at least the JP of their planned activities realised so far, and so
+    must the unit's total (plan_figures.realisation: JP earned outside the plan do not count)."""
     if plan.amends_id is None:
         return None
     before = _person_totals(plan.amends.items)
     after = _person_totals(remaining)
-    earned = jp_earned(list(before), plan.year) if before else {}
+    # realised as the plan's page counts it: training that realised a planned activity, not all JP earned
+    done = plan_figures.realisation(plan.amends)
+    earned = {row.user.id: row.realised for row in done.people}
     for uid, planned_before in before.items():
         floor = min(earned.get(uid, 0), planned_before)
         if after.get(uid, 0) < floor:
             name = next(i.user.full_name for i in plan.amends.items if i.user_id == uid)
             return _("%(name)s has already realised %(earned)s JP of this plan; the amendment cannot plan fewer "
                      "than that (%(planned)s JP would remain).", name=name, earned=floor, planned=after.get(uid, 0))
-    floor = sum(min(earned.get(uid, 0), jp) for uid, jp in before.items())
+    floor = done.realised
     if sum(i.total_jp for i in remaining) < floor:
         return _("The unit has already realised %(earned)s JP of this plan; the amendment cannot lower the "
                  "total below that.", earned=floor)

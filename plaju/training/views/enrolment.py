@@ -19,6 +19,8 @@ from ..models import Enrolment
 from ..services import catalogue as catalogue_service
 from ..services import elearning as elearning_service
 from ..services import enrolment as enrolment_service
+from ..services import plan_figures
+from ..services import plans as plans_service
 from ..services import tally as tally_service
 from ..services.attendance import attendance_of_enrolment
 from ..workflow import AUTOMATIC
@@ -60,12 +62,13 @@ def _enrolment_context(enrolment) -> dict:
     course = enrolment.course
     learning = elearning_service.learning_status(enrolment) if course.is_elearning and not course.external else None
     actions = enrolment_service.actions_for(enrolment, actor())
+    decision = enrolment_service.decision_context(enrolment, actions)
     return {"enrolment": enrolment, "actions": actions, "certificates": certificates_of(enrolment),
             # the signer reviews the draft certificate before signing it
             "signing": enrolment.state == "awaiting_certificate" and any(a.step.reauth for a in actions),
             "attendance": attendance_of_enrolment(enrolment) if course.internal and not course.is_elearning
             and enrolment.state not in ("requested", "approved", "declined", "withdrawn") else None,
-            "decision": enrolment_service.decision_context(enrolment, actions),
+            "decision": decision, "plan_entry": _plan_entry(enrolment, decision),
             "history": (history := history_sentences(enrolment)), "waiting_for": waiting_for(enrolment, actor()),
             "returned_because": _returned_because(enrolment, history),
             "learning": learning,
@@ -73,6 +76,15 @@ def _enrolment_context(enrolment) -> dict:
             "course_page": catalogue_service.may_see_course(course, actor()),
             "course_withdrawn": catalogue_service.withdrawn_while_enrolled(enrolment),
             "step_prefill": _returned_certificate(enrolment)}
+
+
+def _plan_entry(enrolment, decision):
+    """Whether the request is in its unit's approved plan for the year, for one deciding it who may read
+    that unit's plans (plans.may_read_plan)."""
+    unit_id = enrolment.user.unit_id
+    if decision is None or unit_id is None or not plans_service.may_read_plan(actor(), unit_id=unit_id):
+        return None
+    return plan_figures.plan_entry(enrolment, decision["year"])
 
 
 def _returned_because(enrolment, history) -> str | None:

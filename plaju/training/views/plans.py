@@ -184,8 +184,10 @@ def _may_edit_items():
 
 
 def _row(plan: Plan, item: PlanItem, edit_form=None, edit_error=None, status=200):
+    # the row read again (cancelling an edit) says what of it was realised, as on the page
+    done = None if edit_form else plan_figures.realisation(plan).items.get(item.id)
     return render_template("training/_plan_item_row.html", plan=plan, item=item, edit_form=edit_form,
-                           edit_error=edit_error, FUNDING=FUNDING, QUARTERS=QUARTERS), status
+                           edit_error=edit_error, done=done, FUNDING=FUNDING, QUARTERS=QUARTERS), status
 
 
 def _item_of(plan: Plan, item_id: int) -> PlanItem:
