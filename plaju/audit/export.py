@@ -52,14 +52,15 @@ MIME = {"csv": "text/csv",  # werkzeug adds "; charset=utf-8" to a text type
 
 
 # per column of header(): its width in characters, and the columns of long text that wrap
-XLSX_WIDTHS = (8, 18, 60, 32, 20, 28, 10, 40, 32, 26, 50, 40, 20)
-XLSX_WRAPPED = (2, 3, 5, 7, 8, 9, 10, 11)
+XLSX_WIDTHS = (8, 18, 60, 32, 20, 28, 10, 16, 40, 32, 26, 50, 40, 20)
+XLSX_WRAPPED = (2, 3, 5, 7, 8, 9, 10, 11, 12)
 
 
 def header() -> list[str]:
     # last: each event's chain fingerprint, so an extract can be matched to the log it came from later
     return [_("No."), _("Time (WIB)"), _("What happened"), _("Actor"), _("NIP"), _("Acting for"), _("Outcome"),
-            _("Reason"), _("Object"), _("State"), _("Changes"), _("Note"), _("Event fingerprint")]
+            _("Matches the chain"), _("Reason"), _("Object"), _("State"), _("Changes"), _("Note"),
+            _("Event fingerprint")]
 
 
 def row(line) -> list:
@@ -73,6 +74,8 @@ def row(line) -> list:
     when = Figure(line.when, to_wib(datetime.fromisoformat(e.occurred_at)).replace(tzinfo=None), "dd mmm yyyy hh:mm")
     # who acted and their NIP in columns of their own: a spreadsheet filters by person
     cells = [e.seq, when, line.text, line.who, line.nip, line.basis, _("Refused") if line.refused else _("Done"),
+             # whether the row's content still matches its own hash (seal.py): changed in the database, if not
+             _("no: changed outside the application") if line.altered else _("yes"),
              line.reason or "", line.subject or "", state, changes, line.comment or "", e.hash or ""]
     return cells
 
@@ -277,7 +280,7 @@ def _remove_parts(job: AuditExport) -> None:
 def run_export(job_id: str) -> None:
     """Build one job's file: claim it, read the search again, write batch by batch to a part file of this
     runner's own, keep `done` and the lease up to date, and rename the file when complete."""
-    from .search import parse
+    from .own_acts import parse  # the search as the page read it ("only their own actions" too)
     token = claim(job_id)
     if token is None:  # done, failed, or another runner is at it
         return

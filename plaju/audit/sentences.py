@@ -20,6 +20,8 @@ from ..i18n import date_text, month_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
+from .refusal_words import refused_page, without_screen_words
+from .seal import altered
 from .shared_wording import user_names  # also registers the words of the shared parts (sign-in, accounts)
 from .vocabulary import (
     _FINGERPRINTS,
@@ -69,6 +71,7 @@ class Sentence:
     who: str = ""  # who acted, as the sentence names them (with a Plh/Plt's office)
     nip: str = ""  # the acting person's NIP, for a spreadsheet that proves who did what
     basis: str = ""  # for an act as Plh/Plt: for whom and by which surat perintah
+    altered: bool = False  # its content no longer matches its hash: changed in the database (seal.py)
 
     def __str__(self):
         return f"{self.text} · {self.when}"
@@ -247,36 +250,6 @@ _SYSTEM = {None: _l("The system"), "": _l("The system"), "system": _l("The syste
            "cli": _l("The system (server admin command)"), "seed-demo": _l("The system (installation)")}
 
 
-def _page_name(path: str, method: str) -> str | None:
-    """The part of the intranet a path belongs to, as its menu names it ("/people/" is "People"): the menu
-    entry of that page, else the first of its part (blueprint); None where the menu names neither."""
-    from flask import current_app, has_app_context
-    from werkzeug.exceptions import HTTPException
-
-    from ..core.registry import NAV
-    if not has_app_context():
-        return None
-    try:
-        endpoint, _args = current_app.url_map.bind("localhost").match(path, method=method)
-    except HTTPException:  # no such page (any more), or a redirect
-        return None
-    part = endpoint.rpartition(".")[0]
-    item = next((i for i in NAV if i.endpoint == endpoint), None) or next(
-        (i for i in NAV if i.endpoint.rpartition(".")[0] == part), None)
-    return str(item.label) if item else None
-
-
-_REFUSED_PAGE = {"access.forbidden": ("GET", _l("opened a page of “%(page)s” without the right to see it")),
-                 "access.forbidden_post": ("POST", _l("sent a form in “%(page)s” without the right to do so"))}
-
-
-def _refused_page(action: str, path: str, verb: str) -> str:
-    """What a refused page view or form says in words: the part of the intranet it was in, never its path."""
-    method, said = _REFUSED_PAGE.get(action, ("GET", None))
-    page = _page_name(path, method)
-    return str(said) % {"page": page} if said is not None and page else verb
-
-
 def _unnamed(kind: str | None, ident: str | None) -> str:
     """An object its area gives no name: its kind in words and its number ("Plh/Plt #3"); an id that is a
     word (the page of a report: "kompetensi") follows its kind as a word."""
@@ -368,6 +341,7 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
     named = _named_values(changes)
     states = _state_labels()
     came_as = _arrivals(events, states)
+    changed_here = altered(events)  # each row's own seal computed again, from what was read: no statement
     # what every row of the page shares, translated and looked up once per page
     said, refused_said = _("%(who)s %(what)s"), _("%(who)s was refused: %(what)s")
     not_yet_said = _("%(who)s tried to %(what)s; not done")
@@ -385,16 +359,19 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
         what = verb
         if e.action.startswith("access.forbidden") and reason:  # its comment is the page, not what they were told
             # the object (a request, a person) names what it was about; else the part of the intranet
-            if not e.subject_type and (e.action, reason) not in pages:
-                pages[e.action, reason] = _refused_page(e.action, reason, verb)
-            what, reason = (verb if e.subject_type else pages[e.action, reason]), None
+            page = (e.action, reason, bool(e.subject_type))
+            if page not in pages:
+                pages[page] = refused_page(e.action, reason, verb, named_object=page[2])
+            what, reason = pages[page], None
+        elif reason:  # told to one person's screen ("your page now shows ..."): not repeated to every reader
+            reason = without_screen_words(reason)
         text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": what}
         labels = states.get(e.subject_type, {})
         actor = users.get(e.actor_id)
         line = Sentence(event=e, text=text, when=when(e.occurred_at), refused=refused, quiet=quiet, reason=reason,
                         comment=None if refused else e.comment, who=who,
                         nip=(actor.nip or "") if actor is not None else "",
-                        basis=_basis(e, users, kinds) if e.acting_for_id else "")
+                        basis=_basis(e, users, kinds) if e.acting_for_id else "", altered=e.seq in changed_here)
         if e.to_state and e.from_state != e.to_state:
             line.state_from = (came_as.get(e.seq) or labels.get(e.from_state, e.from_state)) if e.from_state else None
             line.state_to = states.get(e.action) or labels.get(e.to_state, e.to_state)

@@ -1,9 +1,13 @@
 """How the history and the audit log (plaju.audit.sentences) word the events of the shared parts: signing
 in, accounts, Plh/Plt appointments, the audit log itself, the inbox's bulk steps and refused access or input.
 No area owns them, so they are described here: their actions, fields, values and objects, and the Plh/Plt
-appointments /audit/ finds when HR searches for a person. Registered when plaju.audit.sentences is imported.
+appointments /audit/ finds when HR searches for a person or a surat perintah's number. Registered when
+plaju.audit.sentences is imported.
 """
-from sqlalchemy import literal, or_, select
+import re
+import unicodedata
+
+from sqlalchemy import func, literal, or_, select
 
 from ..i18n import lazy_gettext as _l
 from .vocabulary import (
@@ -12,6 +16,7 @@ from .vocabulary import (
     describe_fields,
     describe_kind,
     describe_people_objects,
+    describe_search,
     describe_subjects,
     describe_values,
 )
@@ -73,6 +78,33 @@ def _delegations_naming(ids):
 
 
 describe_people_objects(_delegations_naming)
+
+
+def order_number_key(number: str | None) -> str:
+    """A surat perintah's number as compared, as the letter register compares letter numbers (a surat
+    perintah is one, often of another office's register): upper case, no spaces, "/" and "-" alike, no empty
+    part, a serial's leading zeros aside ("800/0123/plj-2026" is "800/123/PLJ/2026")."""
+    parts = re.split(r"[/-]", "".join(unicodedata.normalize("NFKC", number or "").split()).upper())
+    return "/".join(part.lstrip("0") or "0" if part.isdigit() else part for part in parts if part)
+
+
+def _delegations_by_order(number: str) -> list[tuple[str, str]]:
+    """/audit/'s number box also takes a Plh/Plt's surat perintah number, in any spelling: the appointment's
+    events (made, revoked). One statement, narrowed to the numbers holding each plain part of it, the few
+    rows it reads compared whole. No index: an office records a few appointments a month."""
+    from ..accounts.models import Delegation
+    from ..extensions import db
+    key = order_number_key(number)
+    if not key:
+        return []
+    upper = func.upper(Delegation.order_number)  # SQLite's upper() knows ASCII only: other parts are compared after
+    rows = db.session.execute(select(Delegation.id, Delegation.order_number).where(
+        Delegation.order_number != "",
+        *(upper.contains(part, autoescape=True) for part in key.split("/") if part.isascii())))
+    return [("delegation", str(ident)) for ident, stored in rows if order_number_key(stored) == key]
+
+
+describe_search("code", _delegations_by_order)
 
 
 def user_names(ids) -> dict:

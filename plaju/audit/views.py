@@ -15,7 +15,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
 from . import export as exports
-from . import nik_ref, sentences, vocabulary
+from . import nik_ref, own_acts, sentences, vocabulary
 from . import record as audit
 from . import search as searching
 from .models import AuditEvent, AuditExport
@@ -27,6 +27,12 @@ AUDITORS = ("hr", "admin", "camat")
 PAGE = 50
 
 nav_item("audit.index", _l("Audit"), roles=AUDITORS, order=80)
+
+# looking a citizen up by NIK is data access, as viewing a NIK is: recorded once per search, NIK masked
+NIK_SEARCH = "audit.nik_search"
+vocabulary.describe_actions({NIK_SEARCH: _l("searched the audit log by a citizen's NIK")})
+vocabulary.describe_fields({"nik": "NIK"}, action=NIK_SEARCH)
+vocabulary.describe_data_access(NIK_SEARCH)
 
 
 def may_audit(user) -> bool:
@@ -90,11 +96,26 @@ def index():
         nik = nik_ref.clean(raw_nik)
         args = {k: v for k, v in request.args.items() if k not in ("nik", "nik_ref", "before") and v}
         if nik is None:
-            search = searching.parse(args)
+            search = own_acts.parse(args)
             search.errors.append(_("A NIK has 16 digits."))
             return _search_page(search)
         return redirect(url_for(".index", **args, nik_ref=nik_ref.seal(nik)), 303)
-    return _search_page(searching.parse(request.args))
+    search = own_acts.parse(request.args)
+    if int_arg("before") is None:  # a search's first page, not its older pages
+        _record_nik_search(search)
+    return _search_page(search)
+
+
+def _record_nik_search(search) -> None:
+    """Who looked a citizen up by NIK, and with which other filters, whether or not anything was found
+    (that nothing was is an answer too). Before the page's rows are read: record_alone ends the
+    transaction, and the rows read after it need no reading again."""
+    ref = search.filters.get("nik_ref")
+    nik = nik_ref.unseal(ref) if ref else None
+    if nik is None:
+        return
+    audit.record_alone(NIK_SEARCH, actor=current_user, comment=search.describe()[:2000],
+                       changes={"nik": [None, vocabulary.mask_nik(nik)]})
 
 
 @bp.get("/timeline/<subject_type>/<subject_id>")
@@ -106,7 +127,7 @@ def timeline(subject_type, subject_id):
 @bp.post("/export")
 def export():
     fmt = request.form.get("fmt", "")
-    search = searching.parse(request.form)
+    search = own_acts.parse(request.form)
     if fmt not in exports.MIME:
         search.errors.append(_("Choose CSV or XLSX."))
     if not search.ok:

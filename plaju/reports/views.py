@@ -1,5 +1,6 @@
 """/reports/: the service dashboard, the competence dashboard and the monthly report (page, XLSX, PDF),
-each with its tables as CSV. For the Camat, the Sekcam, the section heads and HR; a refusal is audited."""
+each with its tables as CSV. For the Camat, the Sekcam, the section heads and HR; a refusal is audited, and so
+is every download of a table naming people (PERSONAL_TABLES); the others hold figures only."""
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -24,8 +25,21 @@ VIEWERS = ("camat", "sekcam", "section_head", "hr")
 
 nav_item("reports.layanan", _l("Reports"), roles=VIEWERS, order=70)
 
-vocabulary.describe_actions({"report.view": _l("opened a report")})
+# the tables of a report that name people (name, NIP, what they lack): each download of one is recorded, with
+# the table and the filters it was made with, as the training history's export is; every other table holds
+# figures of many (a unit of few people is hidden: competence.shown_units) and is not
+PERSONAL_TABLES = {
+    "kompetensi": {"belum-jp": _l("ASN who have not reached the yearly JP (name, NIP, JP still needed)")},
+}
+
+vocabulary.describe_actions({"report.view": _l("opened a report"),
+                             "report.export": _l("downloaded a report's table of named people")})
 vocabulary.describe_kind("report", _l("Reports"))
+vocabulary.describe_data_access("report.export")
+vocabulary.describe_fields({"table": _l("Table"), "kelurahan": _l("Kelurahan"), "month": _l("Month"),
+                            "type": _l("Document type")}, subject_type="report")
+vocabulary.describe_values("table", {table: label for tables in PERSONAL_TABLES.values()
+                                     for table, label in tables.items()}, subject_type="report")
 
 
 @home_card(roles=VIEWERS, order=60)
@@ -73,11 +87,28 @@ def report_percent(value):
     return exports.percent_text(value)
 
 
-def _table_file(name: str, headers, rows):
-    """One table as the file its address asks for: `.xlsx` for Excel, else CSV."""
-    if request.path.endswith(".xlsx"):
-        return _file(exports.table_xlsx(name, headers, rows), XLSX_MIME, f"{name}.xlsx")
-    return _file(exports.csv_bytes(headers, rows), "text/csv; charset=utf-8", f"{name}.csv")
+def _table_format() -> str:
+    return "xlsx" if request.path.endswith(".xlsx") else "csv"
+
+
+def _table_file(report: str, table: str, name: str, headers, rows, filters: dict):
+    """One table of a report as the file its address asks for: `.xlsx` for Excel, else CSV. A table naming
+    people is recorded as downloaded, with the filters it was made with, in the same request."""
+    fmt = _table_format()
+    if fmt == "xlsx":
+        response = _file(exports.table_xlsx(name, headers, rows), XLSX_MIME, f"{name}.xlsx")
+    else:
+        response = _file(exports.csv_bytes(headers, rows), "text/csv; charset=utf-8", f"{name}.csv")
+    if table in PERSONAL_TABLES.get(report, {}):
+        _audit_export(report, {"table": table, "format": fmt, "rows": len(rows), **filters})
+    return response
+
+
+def _audit_export(report: str, details: dict) -> None:
+    """The trace of a download, committed before the file leaves (as training's `audit_export`)."""
+    audit.record("report.export", actor=current_user, subject_type="report", subject_id=report,
+                 changes={key: [None, value] for key, value in details.items() if value not in (None, "")})
+    db.session.commit()
 
 
 def _file(data: bytes, mime: str, filename: str, inline: bool = False):
@@ -224,8 +255,11 @@ def layanan_csv():
     if name not in tables:
         abort(404)
     # the file says what it holds: a kelurahan's or a type's figures are not named as the whole office's
-    scope = "".join(f"-{part}" for part in (board.filters.kelurahan, _type_code(board.filters.type_id)) if part)
-    return _table_file(f"layanan-{name}-{board.filters.end_month}{scope}".replace(" ", "-").lower(), *tables[name])
+    type_code = _type_code(board.filters.type_id)
+    scope = "".join(f"-{part}" for part in (board.filters.kelurahan, type_code) if part)
+    return _table_file("layanan", name, f"layanan-{name}-{board.filters.end_month}{scope}".replace(" ", "-").lower(),
+                       *tables[name], {"month": board.filters.end_month, "kelurahan": board.filters.kelurahan,
+                                       "type": type_code})
 
 
 def _type_code(type_id: int | None) -> str:
@@ -293,9 +327,15 @@ def kompetensi_csv():
         abort(422, description=str(error))
     tables = _competence_tables(data)
     name = request.args.get("tabel", "unit")
-    if name not in tables or (name == "belum-jp" and not _sees_no_jp_list()):
+    if name not in tables:
         abort(404)
-    return _table_file(f"kompetensi-{name}-{data['year']}", *tables[name])
+    if name == "belum-jp" and not _sees_no_jp_list():  # not offered to them: refused as if it were not there
+        audit.refused("report.export", reason="[role] " + _("The list of who has not reached the JP is for HR, and "
+                                                             "for supervisors of the people they supervise."),
+                      actor=current_user, subject_type="report", subject_id="kompetensi",
+                      changes={"table": [None, name], "format": [None, _table_format()]})
+        abort(404)
+    return _table_file("kompetensi", name, f"kompetensi-{name}-{data['year']}", *tables[name], {"year": data["year"]})
 
 
 # ---- monthly report ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..accounts.models import Unit, User
 from ..database import utcnow
@@ -182,6 +182,8 @@ class Enrolment(db.Model):
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))
     # the certificate (STTPP) as printed, checked against the course when completion is reported
     certificate_number: Mapped[str | None] = mapped_column(String(100))
+    # the number as /audit/ finds it, in any spelling (evidence.number_key); kept by _keyed
+    certificate_number_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     certificate_date: Mapped[date | None]
     certificate_issuer: Mapped[str | None] = mapped_column(String(200))
     certificate_jp: Mapped[int | None]
@@ -200,6 +202,12 @@ class Enrolment(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     nominated_by: Mapped[User | None] = relationship(foreign_keys=[nominated_by_id])
     progress: Mapped[list["ModuleProgress"]] = relationship(cascade="all, delete-orphan")
+
+    @validates("certificate_number")
+    def _keyed(self, _name, number):
+        from .evidence import number_key
+        self.certificate_number_key = number_key(number)[:200]  # set, corrected or cleared, the key follows
+        return number
 
     @property
     def jp_to_credit(self) -> int:

@@ -244,9 +244,10 @@ def _issue_certificate(enrolment, ctx):
 
 def _credit_jp(enrolment, ctx):
     from ...timeutil import to_wib
+    from ..evidence import ENDED_WITHOUT_CREDIT, twins
+
     # the same certificate (file or number) on another enrolment that counts, anyone's: credited only with
     # HR's reason, and the event names the twins (a row's one click credited one file to two people)
-    from ..evidence import ENDED_WITHOUT_CREDIT, twins
     with db.session.no_autoflush:  # the row reads "verified" already, its JP not yet: not written half-way
         named = "; ".join(f"{e.user.full_name}, {e.course.title} ({ENROLMENT_FLOW.state_label(e.state, e)}, "
                           f"{_('same file') if same_file else _('same number')})"

@@ -51,7 +51,7 @@ vocabulary.describe_actions({
 })
 vocabulary.describe_fields({
     "approved_by_id": _l("Approved by"), "signed_by_id": _l("Signed off by"), "evidence": _l("Evidence"),
-    "evidence_sha256": _l("Evidence fingerprint"),
+    "evidence_sha256": _l("Evidence fingerprint"), "twins": _l("Same certificate also recorded for"),
     "quiz_score": _l("Quiz score"), "attempt": _l("Score of this attempt"), "attempts": _l("Quiz attempts used"),
     "jp_credited": _l("JP credited"),
     "credited_year": _l("Year credited"), "notes": _l("Notes"), "supersedes": _l("Replaces plan"),
@@ -108,6 +108,21 @@ def _about_people(ids):
 
 # /audit/ finds an ASN's training events when HR searches the person (as subject, not only as actor)
 vocabulary.describe_people_objects(_about_people)
+
+
+def _enrolments_by_certificate(number: str) -> list[tuple[str, str]]:
+    """/audit/'s number box also takes a certificate's number as an ASN reported it (a training outside the
+    catalogue, a course's STTPP), in any spelling (`evidence.number_key`: "No. 800-BPSDM-2026-1" is
+    "800/BPSDM/2026/001"): its enrolment's events. One probe of the key's index."""
+    from ..evidence import number_key
+    key = number_key(number)[:200]
+    if not key:
+        return []
+    return [("enrolment", str(i)) for i in db.session.scalars(
+        select(Enrolment.id).where(Enrolment.certificate_number_key == key))]
+
+
+vocabulary.describe_search("code", _enrolments_by_certificate)
 
 
 # what HR's "kind of action" choice of /audit/ calls each of the area's kinds
