@@ -70,7 +70,9 @@ def back_after_sign_in() -> str | None:
     page it was sent from (its POST address answered "method not allowed" after signing in)."""
     if request.method == "GET":
         return request.full_path
-    flash(_("You were signed out before this was sent: nothing was saved. Sign in and do it again."), "warning")
+    # "unsent": the sign-in page tells plaju.js to put what was typed back on the form's page (this tab only)
+    flash(_("You were signed out before this was sent: nothing was saved. Sign in: what you typed comes back on "
+            "the page, to send again."), "unsent")
     page = urlsplit(request.headers.get("HX-Current-URL") or request.referrer or "")
     if page.netloc and page.netloc != request.host:
         return None
