@@ -163,3 +163,21 @@ def test_an_amendment_may_drop_what_was_not_done_whatever_was_earned_elsewhere(d
         plans_service.remove_item(amendment.id, items["Pelayanan Prima"].id, users["hr"])
     assert {i.title for i in db.session.get(Plan, amendment.id).items if i.user_id == users["asn"].id} == {
         "Pelayanan Prima"}
+
+
+def test_another_run_of_the_planned_course_realises_the_activity(client, login_as, db, users, make_course, enrol):
+    """The Bimtek planned in its first run was attended in its second (another course row, the same
+    title): the activity is carried out, through that run, not "outside the plan"."""
+    first = make_course(title="Bimtek Arsip Digital", jp=16)
+    second = make_course(title="Bimtek Arsip Digital", jp=16)
+    plan = plans_service.create_plan(users["asn"].unit_id, today_wib().year, users["hr"], suggest=False)
+    db.session.add(PlanItem(plan_id=plan.id, user_id=users["asn"].id, course_id=first.id, title=first.title,
+                            kind="teknis", planned_jp=16, quarter=2, funding="free"))
+    db.session.commit()
+    enrol(second, users["asn"], "verified")
+    login_as("hr")
+    page = client.get(f"/training/plans/{plan.id}").text
+    [cell] = _attrs(page, "item-realisation")
+    assert cell["status"] == "done" and cell["jp"] == "16"
+    [unit] = _attrs(page, "outside-plan")
+    assert unit["jp"] == "0"

@@ -4,8 +4,8 @@ and quarter, the plan as a workbook for the budget documents, and whether a trai
 unit's approved plan. Reads only.
 
 A planned activity is realised by verified training credited in the plan's year, each training counting for
-one activity at most (`_rank`): the planned course itself; else, for an activity without a course, one of
-its own title, then for a person's "to be chosen" activity a course raising the competence it names (or, when
+one activity at most (`_rank`): the planned course itself; else one of the activity's title (another run of
+the planned course, or an activity planned without one), then for a person's "to be chosen" activity a course raising the competence it names (or, when
 it names none, of its kind). A group's members are not named: it is realised by its course or title only,
 by people of the unit, up to its number of participants. Training that realised no activity is "outside the
 plan": it counts towards the 20 JP, not towards the plan."""
@@ -32,10 +32,12 @@ def _rank(item: PlanItem, user_id: int, in_unit: bool, course, raises: dict) -> 
     """How surely training in `course` by `user_id` realises `item`, best first; None: it does not."""
     if item.user_id is not None and item.user_id != user_id or item.user_id is None and not in_unit:
         return None
-    if item.course_id is not None:
-        return 0 if course.id == item.course_id else None
-    if _same_title(item.title, course.title):
+    if item.course_id is not None and course.id == item.course_id:
+        return 0
+    if _same_title(item.title, course.title):  # another run of the planned course counts too
         return 1
+    if item.course_id is not None:
+        return None
     if item.user_id is None:
         return None
     if item.competence_id is not None:
