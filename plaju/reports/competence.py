@@ -289,13 +289,14 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
     if office.hidden:  # the office's own figures, in other words
         trend, kinds, methods, started, done = [], [], [], None, None
 
+    # the people the viewer may see one by one: everyone for HR, the ASN they supervise for a supervisor
     if sees_everyone:
-        below = [p for p in people if jp[p.id] < JP_TARGET]
+        named = list(people)
     elif viewer is not None:
-        below = [p for p in people if p.supervisor_id == viewer.id and jp[p.id] < JP_TARGET]
+        named = [p for p in people if p.supervisor_id == viewer.id]
     else:
-        below = []
-    below.sort(key=lambda p: jp[p.id])  # stable: by name within the same JP
+        named = []
+    below = sorted((p for p in named if jp[p.id] < JP_TARGET), key=lambda p: jp[p.id])  # by name within a JP
     coming = _on_the_way([p.id for p in below], year) if below else {}
     return {
         "year": year, "target": JP_TARGET, "office": office, "small_unit": SMALL_UNIT,
@@ -306,6 +307,10 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
         "below_target": [{"name": p.full_name, "nip": p.nip, "position": p.position, "jp": jp[p.id],
                           "short": JP_TARGET - jp[p.id], "coming": coming.get(p.id, 0),
                           "unit": units[p.unit_id].name if p.unit_id in units else no_unit} for p in below],
+        # everyone of them with their JP, by name: the inspection asks for each ASN's JP, not only the short
+        "everyone_jp": [{"name": p.full_name, "nip": p.nip, "position": p.position, "jp": jp[p.id],
+                         "short": max(0, JP_TARGET - jp[p.id]),
+                         "unit": units[p.unit_id].name if p.unit_id in units else no_unit} for p in named],
         "jp": dict(jp),
     }
 

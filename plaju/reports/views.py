@@ -29,7 +29,8 @@ nav_item("reports.layanan", _l("Reports"), roles=VIEWERS, order=70)
 # the table and the filters it was made with, as the training history's export is; every other table holds
 # figures of many (a unit of few people is hidden: competence.shown_units) and is not
 PERSONAL_TABLES = {
-    "kompetensi": {"belum-jp": _l("ASN who have not reached the yearly JP (name, NIP, JP still needed)")},
+    "kompetensi": {"belum-jp": _l("ASN who have not reached the yearly JP (name, NIP, JP still needed)"),
+                   "jp-asn": _l("JP of every ASN (name, NIP, JP so far)")},
 }
 
 vocabulary.describe_actions({"report.view": _l("opened a report"),
@@ -288,7 +289,11 @@ def _competence_tables(data) -> dict:
               _("JP on the way (requested or approved, not yet credited)")],
              [[p["name"], p["nip"] or "", p["position"], p["unit"], p["jp"], p["short"], p["coming"]]
               for p in data["below_target"]])
-    return {"unit": units, "bulan": trend, "jenis": kinds, "metode": methods, "belum-jp": below}
+    everyone = ([_("Name"), _("NIP"), _("Position"), _("Unit"), _("JP so far"), _("JP still needed")],
+                [[p["name"], p["nip"] or "", p["position"], p["unit"], p["jp"], p["short"]]
+                 for p in data["everyone_jp"]])
+    return {"unit": units, "bulan": trend, "jenis": kinds, "metode": methods, "belum-jp": below,
+            "jp-asn": everyone}
 
 
 def _competence_charts(data) -> dict:
@@ -329,7 +334,7 @@ def kompetensi_csv():
     name = request.args.get("tabel", "unit")
     if name not in tables:
         abort(404)
-    if name == "belum-jp" and not _sees_no_jp_list():  # not offered to them: refused as if it were not there
+    if name in ("belum-jp", "jp-asn") and not _sees_no_jp_list():  # not offered: refused as if not there
         audit.refused("report.export", reason="[role] " + _("The list of who has not reached the JP is for HR, and "
                                                              "for supervisors of the people they supervise."),
                       actor=current_user, subject_type="report", subject_id="kompetensi",

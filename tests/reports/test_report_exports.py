@@ -65,3 +65,27 @@ def test_the_named_list_refused_to_who_supervises_nobody_is_recorded_refused(cli
     assert refused[0].comment.startswith("[role] ")
     assert client.get("/reports/kompetensi.csv?tabel=nothing").status_code == 404  # no table: nothing refused
     assert len(_exports(db)) == 1
+
+
+def test_every_asn_s_jp_is_one_file_for_hr_and_for_a_supervisor_their_own(client, login_as, db, users):
+    """The inspection asks for each ASN's JP, those who reached 20 too; the page listed only those short of
+    it. HR downloads everyone, a supervisor the ASN they supervise, the Sekcam who supervises nobody none;
+    each download recorded."""
+    from plaju.database import utcnow
+    from tests.reports.test_competence_plans import _verified
+    _verified(db, users["asn"], 24, today_wib().year, utcnow())
+    login_as("hr")
+    page = client.get("/reports/kompetensi").text
+    assert 'data-testid="jp-asn-csv"' in page
+    rows = client.get("/reports/kompetensi.csv?tabel=jp-asn").get_data(as_text=True).splitlines()
+    by_name = {line.split(";")[0].strip('"\ufeff'): line for line in rows[1:]}  # the Excel of Indonesia: ";"
+    assert users["asn"].full_name in by_name and users["clerk"].full_name in by_name
+    assert by_name[users["asn"].full_name].rstrip().endswith(";24;0")  # reached: listed all the same
+    login_as("kasi")
+    mine = client.get("/reports/kompetensi.csv?tabel=jp-asn").get_data(as_text=True)
+    assert users["asn"].full_name in mine and users["hr"].full_name not in mine
+    login_as("sekcam")
+    assert client.get("/reports/kompetensi.csv?tabel=jp-asn").status_code == 404
+    found = _exports(db)
+    assert [(e.outcome, e.changes_dict["table"][1]) for e in found] == [("ok", "jp-asn"), ("ok", "jp-asn"),
+                                                                        ("refused", "jp-asn")]
