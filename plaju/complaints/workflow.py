@@ -133,8 +133,8 @@ def _handled_the_request(complaint) -> list[int]:
     return answerers(complaint).kept_out()
 
 
-HANDLED_IT = _l("You handled the request this complaint is about: someone who did not answers or closes it "
-                "(four-eyes rule).")
+HANDLED_IT = _l("You handled the request this complaint is about: an official who did not handle it answers or "
+                "closes it (four-eyes rule).")
 
 STATES = [
     State("open", _l("Waiting for an answer"), tone="warning"),
