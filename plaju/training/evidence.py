@@ -318,6 +318,52 @@ def twins(enrolment) -> list:
 TWINS_SHOWN = 10
 
 
+def counting_twins(enrolment) -> list:
+    """The other enrolments, anyone's, holding this certificate (file or number) that count or may:
+    [(enrolment, same file)]. Read without flushing: a step may have moved the row half-way."""
+    from ..extensions import db
+    with db.session.no_autoflush:
+        return [(e, same_file) for e, same_file, _same_number in twins(enrolment)
+                if e.state not in ENDED_WITHOUT_CREDIT]
+
+
+def has_twins(enrolment) -> bool:
+    """Whether HR credits this report only with a reason (`verify_twin`); a list page's rows carry it
+    (`prefetch_twins`), a step or a page asks."""
+    hint = getattr(enrolment, "_inbox_hints", {}).get("twins")
+    return bool(counting_twins(enrolment)) if hint is None else hint
+
+
+def prefetch_twins(enrolments) -> None:
+    """Whether each report awaiting HR has a twin, for a page of rows in one statement: the same file or the
+    same number key (`Enrolment.certificate_number_key`) on another enrolment that counts or may."""
+    from sqlalchemy import or_, select
+
+    from ..extensions import db
+    from .models import Enrolment
+    waiting = [e for e in enrolments if e.state == "completed"]
+    shas = {e.evidence_sha256 for e in waiting if e.evidence_sha256}
+    keys = {e.certificate_number_key for e in waiting if e.certificate_number_key}
+    if not shas and not keys:
+        return
+    same = or_(Enrolment.evidence_sha256.in_(shas), Enrolment.certificate_number_key.in_(keys))
+    found = db.session.execute(select(Enrolment.id, Enrolment.evidence_sha256, Enrolment.certificate_number_key)
+                               .where(same, Enrolment.state.not_in(ENDED_WITHOUT_CREDIT))).all()
+    for e in waiting:
+        hints = getattr(e, "_inbox_hints", None)
+        if hints is None:
+            e._inbox_hints = hints = {}
+        hints["twins"] = any(i != e.id and ((sha and sha == e.evidence_sha256)
+                                            or (key and key == e.certificate_number_key)) for i, sha, key in found)
+
+
+def twins_noted(enrolment) -> str:
+    """The twins as the event of crediting keeps them: enrolment numbers, never names (the ASN reads his own
+    record's history; HR reads the names on the page and opens each number's history)."""
+    return "; ".join(f"#{e.id} ({_('same file') if same_file else _('same number')})"
+                     for e, same_file in counting_twins(enrolment))
+
+
 def first_page(name: str, mime: str, width: int = PREVIEW_WIDTH):
     """The first page of a stored PDF, or the stored image, as a greyscale PIL image; Invalid when it
     cannot be read."""

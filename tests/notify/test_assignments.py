@@ -89,6 +89,7 @@ TABLE = {
     ("enrolment", "attendance_met"): ("hr", [("camat", "todo", TODO)]),
     ("enrolment", "sign_certificate"): ("camat", [("asn", "news", "telah ditandatangani")]),
     ("enrolment", "verify"): ("hr", [("asn", "news", "JP Anda")]),
+    ("enrolment", "verify_twin"): ("hr", [("asn", "news", "JP Anda")]),
     ("enrolment", "return_evidence"): ("hr", [("asn", "news+todo", "mengembalikan bukti")]),
     ("enrolment", "withdraw"): ("asn", []),
     ("enrolment", "withdraw_report"): ("asn", []),  # HR's to-do closes; nobody else is concerned

@@ -623,24 +623,36 @@ def test_one_certificate_file_is_reported_once_and_hr_is_warned_of_its_twins(cli
     assert 'data-testid="evidence-twins"' not in client.get(f"/training/enrolments/{alone.id}").text
 
     # crediting a twin: not with one click (from the page or the inbox row), only with HR's reason, which the
-    # event keeps beside the twins it names; the report's event holds the file's fingerprint
+    # event keeps beside the twins it names by number (never by name: the ASN reads his record's history); the
+    # report's event holds the file's fingerprint
     reported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.report_external",
                                                            AuditEvent.subject_id == str(earlier.id))).one()
     assert reported.changes_dict["evidence_sha256"][1] == earlier.evidence_sha256
+    assert 'data-testid="action-verify"' not in page and 'data-testid="action-verify_twin"' in page
+    inbox = client.get("/inbox/").text
+    assert f"enrolment:{earlier.id}:verify_twin:" in inbox and f"enrolment:{earlier.id}:verify:" not in inbox
+    assert 'data-testid="caution"' in inbox
     one_click = client.post(f"/training/enrolments/{earlier.id}/act/verify", data={"version": earlier.version},
                             headers={"HX-Request": "true"})
-    assert one_click.status_code == 422 and "Sertifikat yang sama tercatat untuk Asn2 Uji" in one_click.text
-    assert "Asn3 Uji" in one_click.text
+    assert one_click.status_code == 422 and "Sertifikat yang sama kini tercatat juga" in one_click.text
+    no_reason = client.post(f"/training/enrolments/{earlier.id}/act/verify_twin", data={"version": earlier.version},
+                            headers={"HX-Request": "true"})
+    assert no_reason.status_code == 422
     db.session.expire_all()
     assert db.session.get(Enrolment, earlier.id).state == "completed"
     reason = "Asn2 salah mengunggah berkas; bukti Asn2 dikembalikan hari ini."
-    credited = client.post(f"/training/enrolments/{earlier.id}/act/verify",
-                           data={"version": earlier.version, "comment": reason}, headers={"HX-Request": "true"})
+    credited = client.post("/inbox/act", data={"item": f"enrolment:{earlier.id}:verify_twin:{earlier.version}",
+                                               "comment": reason}, headers={"HX-Request": "true"})
     assert credited.status_code == 200
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.verify",
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.verify_twin",
                                                         AuditEvent.outcome == "ok")).one()
-    assert event.comment == reason and "Asn2 Uji" in event.changes_dict["twins"][1]
-    assert "berkas sama" in event.changes_dict["twins"][1] and "nomor sama" in event.changes_dict["twins"][1]
+    twins_noted = event.changes_dict["twins"][1]
+    assert event.comment == reason and "berkas sama" in twins_noted and "nomor sama" in twins_noted
+    assert "Asn2" not in twins_noted and "Asn3" not in twins_noted
+    assert db.session.get(Enrolment, earlier.id).jp_credited == 18
+    # a report nobody else holds is credited with one click, as before
+    login_as("hr")
+    assert 'data-testid="action-verify"' in client.get(f"/training/enrolments/{alone.id}").text
 
 
 def _stored(data: bytes):

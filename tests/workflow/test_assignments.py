@@ -308,6 +308,10 @@ def _row_in(spec, state, users, doc_type, trigger):
         from plaju.training.models import Attendance
         db.session.add(Attendance(enrolment_id=row.id, day=row.course.starts_on, present=True,
                                   recorded_by_id=users["hr"].id))
+    if spec is ENROLMENT_FLOW and trigger == "verify_twin":  # the same certificate on another enrolment
+        row.certificate_number = "800/77/KEMBAR/2026"
+        db.session.add(Enrolment(course=row.course, user_id=users["clerk"].id, state="in_progress",
+                                 certificate_number="800-077-kembar-2026"))
     started(row)
     db.session.commit()
     return row

@@ -26,6 +26,7 @@ from ..evidence import (
 )
 from ..models import CLOSED_STATES, Course, Enrolment
 from ..workflow import AUTOMATIC, ENROLMENT_FLOW, course_over, deadline_passed, record_certificate, seats_taken
+from ..workflow.twins import refresh_twins
 from .common import STAFF, lock_course, refuse
 
 log = logging.getLogger(__name__)
@@ -308,6 +309,7 @@ def report_external(user, values: dict, stored, once_token: str | None = None,
                          "certificate_jp": certificate.jp, "evidence": stored.original_name,
                          "evidence_sha256": stored.sha256}))  # the file's fingerprint: HR proves a twin
         started(enrolment, user)  # HR's verification is the to-do now
+        refresh_twins(enrolment)  # the reports holding the same certificate now ask HR's reason too
         db.session.commit()
         return enrolment
     except Invalid as error:

@@ -5,10 +5,10 @@ unit's approved plan. Reads only.
 
 A planned activity is realised by verified training credited in the plan's year, each training counting for
 one activity at most (`_rank`): the planned course itself; else one of the activity's title (another run of
-the planned course, or an activity planned without one), then for a person's "to be chosen" activity a course raising the competence it names (or, when
-it names none, of its kind). A group's members are not named: it is realised by its course or title only,
-by people of the unit, up to its number of participants. Training that realised no activity is "outside the
-plan": it counts towards the 20 JP, not towards the plan."""
+the planned course, or an activity planned without one), then for a person's "to be chosen" activity a
+course raising the competence it names (or, when it names none, of its kind). A group's members are not
+named: it is realised by its course or title only, by people of the unit, up to its number of participants.
+Training that realised no activity is "outside the plan": it counts towards the 20 JP, not towards the plan."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select

@@ -31,6 +31,7 @@ from ...i18n import lazy_gettext as _l
 from ...notify.assignments import News, register_news
 from ...timeutil import today_wib
 from ...workflow import Invalid, Spec, State, Step, register
+from ..evidence import prefetch_twins
 from ..models import SEAT_STATES, Course, Enrolment
 from .internal_course import (
     attendance_enough,
@@ -43,6 +44,7 @@ from .internal_course import (
     prefetch_attendance,
 )
 from .queries import course_end, deadline_passed, elearning_done, seats_taken
+from .twins import a_twin, no_twin, note_twins, refresh_twins, twin_caution
 from .who import (
     CAMAT_ROUTINE,
     CAMAT_SPECIAL,
@@ -98,6 +100,11 @@ def _withdrawn_course(enrolment):
     return None
 
 
+def _credit_twin(enrolment, ctx):
+    note_twins(enrolment, ctx)
+    _credit_jp(enrolment, ctx)
+
+
 def _prefetch_seats(enrolments) -> None:
     """Seats taken per course for a page of enrolments in one grouped count, and the attendance of the
     office's own classroom courses in one more, kept on each row."""
@@ -113,11 +120,11 @@ def _prefetch_seats(enrolments) -> None:
     # the attendance of the office's own classroom courses, for the `attendance_met` guard: one statement
     prefetch_attendance(enrolments)
     prefetch_verifying_roles(enrolments)  # who verifies the reports awaiting it: one more
+    prefetch_twins(enrolments)  # whether a report awaiting HR has a twin: one more, when any holds a certificate
 
 
 def _not_elearning(enrolment, _actor):
-    # an e-learning taken elsewhere (a national LMS) has no modules here: its certificate is its evidence,
-    # reported again after HR returns it
+    # an e-learning taken elsewhere (a national LMS) has no modules here: its certificate is the evidence
     if enrolment.course.is_elearning and not enrolment.course.external:
         return _("An e-learning course is completed by finishing its modules and quiz.")
     return None
@@ -212,8 +219,7 @@ def _attach_evidence(enrolment, ctx):
                                     holder_id=enrolment.user_id, enrolment_id=enrolment.id)
     check_readable(stored.name, stored.mime)
     record_certificate(enrolment, certificate, ctx)
-    # a file HR returned stays in the uploads: the log names both by fingerprint, so an inspection can show
-    # what was refused and what was verified
+    # a file HR returned stays in the uploads: the log names both by fingerprint (what was refused, verified)
     ctx.change("evidence", enrolment.evidence_original, stored.original_name)
     ctx.change("evidence_sha256", enrolment.evidence_sha256, stored.sha256)
     enrolment.evidence_name = stored.name
@@ -244,21 +250,7 @@ def _issue_certificate(enrolment, ctx):
 
 def _credit_jp(enrolment, ctx):
     from ...timeutil import to_wib
-    from ..evidence import ENDED_WITHOUT_CREDIT, twins
-
-    # the same certificate (file or number) on another enrolment that counts, anyone's: credited only with
-    # HR's reason, and the event names the twins (a row's one click credited one file to two people)
-    with db.session.no_autoflush:  # the row reads "verified" already, its JP not yet: not written half-way
-        named = "; ".join(f"{e.user.full_name}, {e.course.title} ({ENROLMENT_FLOW.state_label(e.state, e)}, "
-                          f"{_('same file') if same_file else _('same number')})"
-                          for e, same_file, _same_number in twins(enrolment) if e.state not in ENDED_WITHOUT_CREDIT)
-    if named:
-        if not ctx.comment:
-            raise Invalid(_("The same certificate is recorded for %(twins)s: credit this one only with your reason "
-                            "(the note), or return the evidence.", twins=named), code="twins")
-        ctx.change("twins", None, named)
-    # the year the certificate dates the training, else the year it was completed (Enrolment.year_to_credit);
-    # the JP as printed (never above the course's: checked when reported), else the course's
+    # the year the certificate dates it, else of completion; the JP as printed (checked when reported)
     year = enrolment.year_to_credit or to_wib(ctx.now).year
     enrolment.jp_credited = enrolment.jp_to_credit
     enrolment.credited_year = year
@@ -321,6 +313,7 @@ _NOT_THE_APPROVER = dict(
 ENROLMENT_FLOW = register(Spec(
     name="enrolment", model=Enrolment, initial="requested", states=ENROLMENT_STATES,
     reroute_on_roles=frozenset({"hr", "sekcam", "camat"}),  # who verifies HR's own report (who.VERIFIER)
+    after_each=refresh_twins,  # a report's twins awaiting HR offer verify_twin or verify (twins.py)
     steps=[
         # a supervisor who also signs off (the Camat, for a Kasi or the Sekcam) decides once: the sign-off
         # follows in its own event; there is no second pair of eyes above him in the office
@@ -366,7 +359,11 @@ ENROLMENT_FLOW = register(Spec(
                               "the JP (four-eyes rule).")),
         # HR verifies; HR's own report the Sekcam, else the Camat, when no other HR is active (who.VERIFIER)
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=VERIFIER, four_eyes=True,
-             effect=_credit_jp, style="success", form=("note",)),
+             guards=(no_twin,), effect=_credit_jp, style="success"),
+        # the same certificate on another enrolment (anyone's): credited only with HR's reason (twins.py)
+        Step("verify_twin", "completed", "verified", _l("Verify and credit JP (same certificate elsewhere)"),
+             who=VERIFIER, four_eyes=True, guards=(a_twin,), cautions=(twin_caution,), comment_required=True,
+             effect=_credit_twin, style="warning"),
         # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=VERIFIER,
              guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning",
@@ -443,6 +440,7 @@ register_news(
         "refuse_sign_off_routine": News(_the_asn, _l("Your enrolment in %(title)s was not signed off: "
                                                      "%(reason)s")),
         "verify": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded for %(year)s")),
+        "verify_twin": News(_the_asn, _l("Your %(jp)s JP for %(title)s have been recorded for %(year)s")),
         "sign_certificate": News(_the_asn, _l("Your certificate for %(title)s is signed and %(jp)s JP recorded "
                                               "for %(year)s")),
         "return_evidence": News(_the_asn, _l("%(verifier)s returned your evidence for %(title)s: %(reason)s")),

@@ -29,6 +29,7 @@ vocabulary.describe_actions({
     "training_course.attendance": _l("recorded attendance"),
     "training_course.close": _l("closed the course's attendance"),
     "enrolment.verify": _l("verified the completion and credited the JP"),
+    "enrolment.verify_twin": _l("credited the JP of a certificate recorded on another enrolment too"),
     "enrolment.return_evidence": _l("returned the evidence"),
     "enrolment.withdraw": _l("withdrew from the course"),
     "enrolment.withdraw_report": _l("withdrew the report of training outside the catalogue"),
