@@ -63,7 +63,8 @@ def add_vary(response):
 # The statuses htmx swaps as an answer the user reads (templates/base.html's responseHandling): a refusal
 # to put right, not a fault.
 REFUSALS = frozenset({400, 403, 409, 413, 422, 429})
-PAGE_REFUSALS = REFUSALS | {401}
+# a page also shows a refused sign-in (401) and a POST-only address opened by its URL (405, e.g. /logout)
+PAGE_REFUSALS = REFUSALS | {401, 405}
 REFUSED_STATUS = "X-Refused-Status"
 
 
@@ -74,8 +75,10 @@ def refusal_as_answer(response):
     has seen the status; gunicorn's access log prints the header beside the status. A missing page (404)
     and a fault (5xx) keep theirs."""
     if getattr(request, "htmx", None):
-        refused = response.status_code in REFUSALS
-    else:  # a refused sign-in (401) is a page too
+        # a form sent after the session ended: 401 with HX-Redirect to the sign-in (htmx follows it on a 200)
+        status = response.status_code
+        refused = status in REFUSALS or (status == 401 and "HX-Redirect" in response.headers)
+    else:
         refused = response.status_code in PAGE_REFUSALS and response.mimetype == "text/html"
     if refused:
         response.headers[REFUSED_STATUS] = str(response.status_code)

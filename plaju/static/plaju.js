@@ -25,26 +25,54 @@ document.addEventListener("htmx:afterSettle", function (event) {
 });
 
 // A form sent after the session ended (signed out in another tab, or idle too long) is refused, nothing
-// saved, and leads to the sign-in and back to its page (accounts/sessions.py). What was typed into it is
+// saved, and leads to the sign-in and back to its page (accounts/sessions.py). What was filled into it is
 // kept in this tab on every submit and put back there once, only on that way back (the sign-in page's
-// "unsent" notice), never into a form sent successfully before.
+// "unsent" notice) and only for the same person: never into a form sent successfully before, never under
+// another official's name.
 var DRAFT = "plaju-draft", RESTORE = "plaju-draft-restore";
 function draftKey(form) {
   var item = form.querySelector("input[type=hidden][name=item]");
   return (form.getAttribute("action") || form.getAttribute("hx-post") || "") + "|" + (item ? item.value : "");
 }
-function typedFields(form) {
-  return form.querySelectorAll("textarea[name], input[type=text][name], input:not([type])[name]");
+function fillable(form) {
+  return form.querySelectorAll("textarea[name], select[name], input[name]:not([type=hidden]):not([type=password])" +
+                               ":not([type=file]):not([type=submit]):not([type=button])");
 }
+function ticked(field) { return field.type === "checkbox" || field.type === "radio"; }
 document.addEventListener("submit", function (event) {
-  var form = event.target, fields = {};
+  var form = event.target, fields = {}, ticks = [];
   if (form.hasAttribute("data-no-draft")) { return; }
-  typedFields(form).forEach(function (field) { if (field.value.trim()) { fields[field.name] = field.value; } });
+  fillable(form).forEach(function (field) {
+    if (ticked(field)) { if (field.checked) { ticks.push(field.name + "=" + field.value); } }
+    else if (field.value.trim()) { fields[field.name] = field.value; }
+  });
   try {
     sessionStorage.setItem(DRAFT, JSON.stringify({page: location.pathname + location.search, key: draftKey(form),
-                                                  at: Date.now(), fields: fields}));
+      user: document.body.getAttribute("data-user"), at: Date.now(), fields: fields, ticks: ticks}));
   } catch (e) { /* storage full or off: nothing to keep */ }
 }, true);
+var pendingDraft = null;  // put back again into fields a choice brings (htmx), until a few seconds pass
+function restoreDraft(root) {
+  var draft = pendingDraft, restored = false;
+  if (!draft || Date.now() - draft.shown > 10000) { return false; }
+  root.querySelectorAll("form").forEach(function (form) {
+    if (draftKey(form) !== draft.key) { return; }
+    fillable(form).forEach(function (field) {
+      if (ticked(field)) {
+        if (!field.checked && draft.ticks.indexOf(field.name + "=" + field.value) >= 0) { field.checked = true; restored = true; }
+      } else if (draft.fields[field.name] !== undefined && field.value !== draft.fields[field.name] &&
+                 (field.tagName === "SELECT" || !field.value.trim())) {
+        field.value = draft.fields[field.name];
+        restored = true;
+        // a choice that brings its own fields (the intake's document type) brings them now
+        if (field.tagName === "SELECT") { field.dispatchEvent(new Event("change", {bubbles: true})); }
+      } else { return; }
+      var folded = field.closest("details");  // a reason typed into a step's folded form: shown again
+      if (folded) { folded.open = true; }
+    });
+  });
+  return restored;
+}
 document.addEventListener("DOMContentLoaded", function () {
   try {
     if (document.querySelector("#flash [data-flash=unsent]")) { sessionStorage.setItem(RESTORE, "1"); return; }
@@ -53,17 +81,16 @@ document.addEventListener("DOMContentLoaded", function () {
     var wanted = sessionStorage.getItem(RESTORE);
     sessionStorage.removeItem(RESTORE);
     sessionStorage.removeItem(DRAFT);
-    if (!wanted || !draft || draft.page !== location.pathname + location.search || Date.now() - draft.at > 3600000) {
+    if (!wanted || !draft || draft.page !== location.pathname + location.search || Date.now() - draft.at > 3600000 ||
+        !draft.user || draft.user !== document.body.getAttribute("data-user")) {
       return;
     }
-    var restored = false;
-    document.querySelectorAll("form").forEach(function (form) {
-      if (draftKey(form) !== draft.key) { return; }
-      typedFields(form).forEach(function (field) {
-        if (!field.value.trim() && draft.fields[field.name]) { field.value = draft.fields[field.name]; restored = true; }
-      });
-    });
+    draft.shown = Date.now();
+    pendingDraft = draft;
     var note = document.getElementById("draft-restored");
-    if (restored && note) { document.getElementById("flash").appendChild(note.content.cloneNode(true)); }
+    if (restoreDraft(document) && note) { document.getElementById("flash").appendChild(note.content.cloneNode(true)); }
   } catch (e) { /* storage off: the page as it is */ }
+});
+document.addEventListener("htmx:afterSettle", function () {
+  if (pendingDraft) { restoreDraft(document); }
 });

@@ -40,6 +40,9 @@ def test_an_htmx_step_sent_signed_out_sends_the_whole_browser_to_the_sign_in(cli
     response = client.post("/inbox/bulk", data={}, csrf=False,
                            headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/inbox/"})
     assert response.status_code == 401
+    sent = client.post("/inbox/bulk", data={}, csrf=False, as_sent=True,
+                       headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/inbox/"})
+    assert sent.status_code == 200 and sent.headers["X-Refused-Status"] == "401"  # htmx follows it, no console error
     target = urlsplit(response.headers["HX-Redirect"])
     assert target.path == "/login" and parse_qs(target.query)["next"] == ["/inbox/"]
 

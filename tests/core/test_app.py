@@ -59,6 +59,8 @@ def test_a_refusal_the_browser_shows_answers_200_with_its_status_named(client, l
     assert forbidden.status_code == 200 and forbidden.headers["X-Refused-Status"] == "403"
     plain = client.get("/audit/", as_sent=True)
     assert plain.status_code == 200 and plain.headers["X-Refused-Status"] == "403"
+    post_only = client.get("/inbox/act", as_sent=True)  # a POST-only address typed into the browser
+    assert post_only.status_code == 200 and post_only.headers["X-Refused-Status"] == "405"
     missing = client.get("/tidak-ada", headers={"HX-Request": "true"}, as_sent=True)
     assert missing.status_code == 404 and "X-Refused-Status" not in missing.headers
     refused = db.session.scalar(select(func.count()).select_from(AuditEvent)
