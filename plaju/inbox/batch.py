@@ -108,7 +108,7 @@ def _named(outcome: Outcome) -> str:
     what = " ".join(str(v) for v in (summary.get("code") or summary.get("name"), f"({summary['type']})"
                                      if summary.get("type") else "") if v)
     acting = " (" + _("as %(title)s", title=outcome.acting_as) + ")" if outcome.acting_as else ""
-    return f"{outcome.label}{acting}: {what or '?'}"
+    return f"{outcome.did or outcome.label}{acting}: {what or '?'}"  # the log names who: "menandatangani ..."
 
 
 def _names_a_step(raw: str) -> bool:

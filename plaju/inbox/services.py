@@ -251,6 +251,7 @@ class Outcome:
     waits_again: bool = False  # done, and the item now waits for a next step of the same person
     state: str = ""  # done: the status the item is in now ("Siap diserahkan")
     acting_as: str | None = None  # done for an official, by a batch ("Plh. Camat Plaju")
+    did: str = ""  # what was done in the log's words, for a third person ("menandatangani dokumen")
 
 
 def parse_item(raw: str):
@@ -333,7 +334,8 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
     label = _("You %(did)s", did=did) if did != f"{spec.name}.{trigger}" else str(step.label)
     # e.g. the Camat approved as the direct supervisor, and the enrolment now awaits his endorsement
     return Outcome(summary, label, True, waits_again=_awaits(actor, spec.name, entity_id),
-                   state=str(spec.state_label(getattr(entity, spec.state_attr), entity)))
+                   state=str(spec.state_label(getattr(entity, spec.state_attr), entity)),
+                   did=did if did != f"{spec.name}.{trigger}" else str(step.label))
 
 
 def awaits(user, entity_id: int, spec_name: str) -> bool:

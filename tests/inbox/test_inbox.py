@@ -220,6 +220,7 @@ def test_a_mix_of_stale_and_current_items_names_who_acted_first(
     assert batch.actor_id == users["camat"].id and batch.comment.startswith("1 butir diproses dengan satu kali")
     assert second.tracking_code in batch.comment and first.tracking_code not in batch.comment
     assert "menandatangani dokumen: " + second.tracking_code in batch.comment  # what was done, to which
+    assert "Anda " not in batch.comment  # HR reads it about the Camat, not "you"
     assert batch.comment.endswith("Tidak dilaksanakan: 1.")  # and that one item of the batch was not
 
 
