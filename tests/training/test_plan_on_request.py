@@ -77,8 +77,9 @@ def test_a_decider_who_may_not_read_the_plan_sees_no_line(client, login_as, db, 
     assert _plan_line(client.get(f"/training/enrolments/{own.id}").text) is None
 
 
-def test_the_line_costs_one_statement_or_two_when_a_placeholder_names_a_competence(db, users, approved, enrol,
-                                                                                  make_course):
+def test_the_line_costs_the_same_few_statements_whatever_the_plan(db, users, approved, enrol, make_course):
+    """The plan with its items (one), the competences a course raises when a placeholder names one (one),
+    and, for a planned request, what of the plan was realised (one, and its own competences' one)."""
     plan, courses = approved
     request = enrol(courses["Manajemen Waktu"], users["asn"])
     year = today_wib().year
@@ -92,7 +93,7 @@ def test_the_line_costs_one_statement_or_two_when_a_placeholder_names_a_competen
         return count, found[0]
 
     count, entry = statements()
-    assert count == 1 and entry.item.title == "Manajemen Waktu"
+    assert count == 2 and entry.item.title == "Manajemen Waktu" and not entry.done
     # a "to be chosen" activity of a competence: the course is realised as it when it raises it
     competence = Competence(code="arsip", name="Kearsipan", kind="teknis")
     db.session.add(competence)
@@ -105,4 +106,23 @@ def test_the_line_costs_one_statement_or_two_when_a_placeholder_names_a_competen
     db.session.commit()
     request = enrol(course, users["asn"])
     count, entry = statements()
-    assert count == 2 and entry.item.title == "Dipilih kemudian: Kearsipan"
+    assert count == 3 and entry.item.title == "Dipilih kemudian: Kearsipan"  # none of hers to weigh
+
+
+def test_an_activity_carried_out_already_is_said_so_and_the_quarter_beside_it(client, login_as, db, users, approved,
+                                                                              enrol, make_course):
+    """asn1 asked again for a course the plan had for her and she had done: the Kasi read "in the plan", yet it
+    would count outside it. And a course starting in another quarter than planned says so."""
+    from datetime import date
+    _plan, courses = approved
+    enrol(courses["Manajemen Waktu"], users["asn"], "verified")
+    again = enrol(make_course(title="Manajemen Waktu", kind="manajerial"), users["asn"])  # its next run
+    login_as("kasi")
+    state, text = _plan_line(client.get(f"/training/enrolments/{again.id}").text)
+    assert state == "done" and "sudah terlaksana" in text and "di luar rencana" in text
+    year = today_wib().year
+    courses["Komunikasi Publik"].starts_on = date(year, 2, 10)  # planned for TW IV, held in TW I
+    db.session.commit()
+    early = enrol(courses["Komunikasi Publik"], users["asn"])
+    state, text = _plan_line(client.get(f"/training/enrolments/{early.id}").text)
+    assert state == "yes" and "TW IV" in text and "triwulan 1" in text

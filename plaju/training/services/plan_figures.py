@@ -120,10 +120,10 @@ class PlanRealisation:
         return min(100, _share(self.realised, self.planned))
 
 
-def realisation(plan: Plan) -> PlanRealisation:
+def realisation(plan: Plan, items: list | None = None) -> PlanRealisation:
     """Per activity, per person and for the unit: what of the plan was realised, and the JP earned outside it
     by the unit's people and those planned by name. Two statements at most, whatever the plan's size."""
-    items = list(plan.items)
+    items = list(plan.items) if items is None else items  # a caller may pass the items it read already
     named = {i.user_id for i in items if i.user_id is not None}
     trainings = list(db.session.scalars(
         select(Enrolment).join(User, User.id == Enrolment.user_id)
@@ -171,6 +171,8 @@ class PlanEntry:
     """A training request against its unit's approved plan for the year: the activity it realises, or None."""
     plan: Plan | None
     item: PlanItem | None = None
+    done: bool = False  # the activity was carried out already: this training would count outside the plan
+    course_quarter: int | None = None  # the quarter the course starts in, when it differs from the plan's
 
     @property
     def activity(self) -> str:
@@ -185,7 +187,7 @@ class PlanEntry:
 def plan_entry(enrolment: Enrolment, year: int) -> PlanEntry | None:
     """The approved plan in force of the requester's unit for `year` and the activity the request would
     realise (the same rule as the realisation), or None without a unit. One statement, two when the plan
-    has a person's "to be chosen" activity that names a competence."""
+    has a person's "to be chosen" activity that names a competence, and the realisation's when it is planned."""
     person, course = enrolment.user, enrolment.course
     if person.unit_id is None:
         return None
@@ -202,7 +204,20 @@ def plan_entry(enrolment: Enrolment, year: int) -> PlanEntry | None:
     raises = _raises([course.id]) if _names_a_competence(items) else {}
     ranked = sorted((rank, item.user_id is None, item.id, item) for item in items
                     if (rank := _rank(item, person.id, True, course, raises)) is not None)
-    return PlanEntry(plan, ranked[0][-1] if ranked else None)
+    if not ranked:
+        return PlanEntry(plan)
+    # an activity carried out already (by this person, or a group's every seat) leaves the next that is not;
+    # two statements more, only when the request is planned at all
+    realised = realisation(plan, items).items  # this person's and the groups' items: all that can take theirs
+    open_items = [r for r in ranked if not _carried_out(realised.get(r[2]), person.id)]
+    item = (open_items or ranked)[0][-1]
+    starts = course.starts_on and (course.starts_on.month - 1) // 3 + 1
+    return PlanEntry(plan, item, done=not open_items,
+                     course_quarter=starts if starts and item.quarter and starts != item.quarter else None)
+
+
+def _carried_out(found: "ItemRealisation | None", user_id: int) -> bool:
+    return found is not None and (found.status == "done" or any(e.user_id == user_id for e in found.done))
 
 
 @dataclass
