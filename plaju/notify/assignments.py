@@ -5,7 +5,8 @@ assignees. For each change this receiver, in that same transaction:
 - marks done the earlier to-do notifications of the entity whose user no longer has that step;
 - tells every named person whose to-do the item now is ("Menunggu tindakan Anda: ..."): a user
   assignee, every active holder of a role assignee with notify=True (within its unit, without the
-  four-eyes exclusion), and for delegable steps their active Plh/Plt; a role's to-do shared at the
+  four-eyes exclusion and those an earlier step keeps out, `Step.not_by`), and for delegable steps their
+  active Plh/Plt; a role's to-do shared at the
   counter (notify=False) is counted in the navigation, not sent one by one. Someone who still has an
   open to-do notification for the entity and step is not told again;
 - sends the outcome news the area wrote for the step (`register_news`) to the people it concerns,
@@ -75,14 +76,27 @@ def _role_holders(role: str, unit_id: int | None) -> list[User]:
     return list(db.session.scalars(stmt))
 
 
-def todo_recipients(assignees) -> dict[int, _Todo]:
-    """The named people whose to-do the item is, by user id, with the steps each may take."""
+def todo_recipients(assignees, spec=None, entity=None) -> dict[int, _Todo]:
+    """The named people whose to-do the item is, by user id, with the steps each may take. Never someone
+    four eyes keeps from the step: the work item names one excluded person, a step may check several who
+    took an earlier step (`Step.not_by`: a certificate's attesters, the approver standing in)."""
     todos: dict[int, _Todo] = {}
     holders: dict[tuple, list] = {}
     stand_ins: list[tuple] = []  # (principal id, assignee) for delegable steps
+    barred: dict[str, set] = {}  # per step, who took the earlier step it checks (read once)
+
+    def kept_out(user, trigger, stand_in: bool) -> bool:
+        step = spec.step_by_trigger.get(trigger) if spec is not None and entity is not None else None
+        if step is None or step.not_by is None:
+            return False
+        if trigger not in barred:
+            barred[trigger] = set(step.not_by(entity))
+        return user.id in barred[trigger] and (stand_in or not step.not_by_stand_in_only)
 
     def add(user, assignee, as_title=None):
         if user is None or not user.active or user.id == assignee.excluded_user_id:
+            return
+        if kept_out(user, assignee.trigger, stand_in=as_title is not None):
             return
         todos.setdefault(user.id, _Todo(user)).add(assignee.trigger, as_title, assignee.due_at)
 
@@ -132,7 +146,7 @@ def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=No
     now = utcnow()
     actor_id = getattr(getattr(ctx, "actor", None), "id", None)
     url = spec.url(entity) if spec.url else None
-    todos = todo_recipients(assignees)
+    todos = todo_recipients(assignees, spec, entity)
     # the one who just acted knows; their page says who is next
     todos.pop(actor_id, None)
     told: set[int] = set()

@@ -667,3 +667,24 @@ def test_the_course_form_refuses_an_organiser_who_would_sign_and_keeps_the_organ
     assert refused.status_code == 422 and "Pencatat kehadiran" in refused.text
     db.session.expire_all()
     assert db.session.get(type(course), course.id).organiser_id == users["sekcam"].id
+
+
+def test_a_stand_in_kept_out_by_four_eyes_is_not_told_the_certificate_awaits_him(db, users, classroom, enrol):
+    """HR attested the attendance (the work item keeps HR out) and the Kasi, Plh Camat, approved the
+    enrolment: the Kasi was told "Menunggu tindakan Anda" for a certificate he may never sign."""
+    from plaju.accounts.models import Delegation
+    from plaju.notify.models import Notification
+    from plaju.workflow import spec_for
+    from plaju.workflow.assignments import store
+    enrolment = enrol(classroom, users["clerk"], "awaiting_certificate")
+    enrolment.approved_by_id = users["kasi"].id
+    enrolment.attester_ids = str(users["hr"].id)
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today_wib(), ends_on=today_wib()))
+    db.session.commit()
+    store(spec_for(enrolment), _fresh(db, enrolment))
+    db.session.commit()
+    assert not db.session.scalars(select(Notification).where(
+        Notification.user_id == users["kasi"].id, Notification.subject_type == "enrolment",
+        Notification.subject_id == enrolment.id, Notification.todo_step.is_not(None),
+        Notification.done_at.is_(None))).all()
