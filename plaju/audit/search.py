@@ -328,7 +328,7 @@ def parse(args) -> Search:
         if not raw:
             continue
         if key == "code":
-            term = raw.upper().replace(" ", "")
+            term = " ".join(raw.upper().split())  # each finder reads spaces its own way ("800 BPSDM 2026 77")
             shown = term
             if "/" in term:  # the same box takes a letter's number (the letters' finder), named as such
                 label = _("letter number")

@@ -81,7 +81,7 @@ def test_a_reported_certificate_is_found_by_its_number_in_any_spelling(db, clien
     assert client.post("/training/external", data=form, content_type="multipart/form-data").status_code == 303
     enrolment = db.session.scalar(select(Enrolment))
     login_as("hr")
-    for spelling in ("800/BPSDM/2026/001", "No. 800-bpsdm-2026-1", "800.BPSDM.2026.0001"):
+    for spelling in ("800/BPSDM/2026/001", "No. 800-bpsdm-2026-1", "800.BPSDM.2026.0001", "800 BPSDM 2026 1"):
         found = _found(db, client, spelling)
         assert [(e.action, e.subject_type, e.subject_id) for e in found] == [
             ("enrolment.report_external", "enrolment", str(enrolment.id))], spelling
