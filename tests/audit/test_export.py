@@ -70,6 +70,18 @@ def csv_rows(data: bytes) -> list[tuple[int, str]]:
     return [(int(r[0]), r[2]) for r in rows[1:]]
 
 
+def wait_for_export(client, job_url: str, seconds: int = 30) -> tuple[str, str]:
+    """(status, fragment) of a background export once it is no longer queued or running, or at the deadline:
+    the job page polled as its htmx fragment does."""
+    deadline = time.time() + seconds
+    while True:
+        body = client.get(job_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+        status = re.search(r'data-status="(\w+)"', body).group(1)
+        if status not in ("queued", "running") or time.time() > deadline:
+            return status, body
+        time.sleep(0.2)  # the job runs in another thread or process: poll it
+
+
 def test_hr_exports_one_requests_changes_found_by_its_tracking_code(db, client, users, login_as, take_in,
                                                                      export_folder):
     from plaju.documents.services import take_action
@@ -281,13 +293,7 @@ def test_an_export_whose_worker_is_killed_is_built_again_with_the_same_rows(app,
     if resumed_by == "scheduled job":
         jobs.set_app(app)
         assert jobs.resume_audit_exports() == 1
-    deadline = time.time() + 60
-    while True:
-        body = client.get(job_url, headers={"HX-Request": "true"}).get_data(as_text=True)
-        status = re.search(r'data-status="(\w+)"', body).group(1)
-        if status not in ("queued", "running") or time.time() > deadline:
-            break
-        time.sleep(0.2)
+    status, body = wait_for_export(client, job_url, 60)
     assert status == "done", body[:500]
     file_url = re.search(r'href="([^"]+)" data-testid="download"', body).group(1)
     assert csv_rows(client.get(file_url).get_data()) == page and len(page) == 1500

@@ -2,7 +2,6 @@
 themselves or as Plh/Plt, not every event naming X (done for X by a stand-in, about X's account). Read
 along ix_audit_event_actor_seq; its pages and its exports (at once and in the background) follow it."""
 import re
-import time
 
 from sqlalchemy import select, text
 
@@ -10,7 +9,14 @@ from plaju.audit import own_acts
 from plaju.audit import record as audit
 from plaju.audit.models import AuditEvent, AuditExport
 from plaju.database import is_postgres
-from tests.audit.test_export import csv_rows, export_folder, page_rows, stream_limit, xlsx_rows  # noqa: F401
+from tests.audit.test_export import (  # noqa: F401
+    csv_rows,
+    export_folder,
+    page_rows,
+    stream_limit,
+    wait_for_export,
+    xlsx_rows,
+)
 
 ACTS = 'data-testid="person-acts"'
 
@@ -80,13 +86,7 @@ def test_exports_follow_the_choice_at_once_and_in_the_background(db, client, use
     started = client.post("/audit/export", data={"person": "kasi", "acts": "1", "fmt": "xlsx"})
     assert started.status_code == 303
     job_url = started.headers["Location"]
-    deadline = time.time() + 30
-    while True:
-        body = client.get(job_url, headers={"HX-Request": "true"}).text
-        status = re.search(r'data-status="(\w+)"', body).group(1)
-        if status not in ("queued", "running") or time.time() > deadline:
-            break
-        time.sleep(0.2)
+    status, body = wait_for_export(client, job_url)
     assert status == "done"
     job = db.session.get(AuditExport, job_url.rsplit("/", 1)[1], populate_existing=True)
     assert '"acts": "1"' in job.filters
