@@ -18,6 +18,7 @@ from .audit import record as audit
 from .audit.verify import audit_key, verify_chain
 from .core.registry import SEEDERS
 from .extensions import db
+from .workflow.assignments import store_ready_today
 
 
 def _seed(password: str) -> None:
@@ -25,6 +26,7 @@ def _seed(password: str) -> None:
     for _order, fn in SEEDERS:
         fn()
     audit_days.refresh()  # the demo's date searches start counted, as the scheduled job keeps them
+    store_ready_today()  # the seeded history happened earlier: what can be done today waits, as the job keeps it
     click.echo(f"Demo logins (password: {password})")
     for username, name, roles in logins:
         click.echo(f"  {username:<12} {roles:<18} {name}")
@@ -242,6 +244,14 @@ def workflow_stand_ins():
     to-do notices of those whose appointment ended yesterday (scheduled early each day)."""
     from .accounts.delegations import retell_for_today
     click.echo(f"officials: {retell_for_today()}")
+
+
+@workflow_group.command("ready")
+@with_appcontext
+def workflow_ready():
+    """Store and tell the to-dos that can be taken from today, such as a course's completion report from its
+    last day (scheduled hourly, so a restart misses none)."""
+    click.echo(f"rows: {store_ready_today()}")
 
 
 def register_cli(app) -> None:

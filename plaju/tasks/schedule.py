@@ -44,6 +44,9 @@ SCHEDULE = [
     Scheduled("audit-checkpoint", jobs.run_command, ("audit", "checkpoint"), cron="5 * * * *"),
     # Plh/Plt appointments that begin today or ended yesterday: their to-do notices follow them
     Scheduled("stand-ins", jobs.run_command, ("workflow", "stand-ins"), cron="1 0 * * *"),
+    # to-dos that can be taken from today (a course's completion report from its last day); hourly, so a
+    # server down at midnight misses none
+    Scheduled("ready-todos", jobs.run_command, ("workflow", "ready"), cron="2 * * * *"),
     # messages sent more than 90 days ago
     Scheduled("outbox-prune", jobs.run_command, ("outbox", "prune"), cron="40 2 * * *"),
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, select
 
 from ..database import is_postgres, plan_once, utcnow
 from ..extensions import db
+from ..timeutil import today_wib
 from .models import NO_DUE, WorkItem
 from .signals import Assignee, assignments_changed
 from .spec import Spec
@@ -23,9 +24,10 @@ def assignees_for(spec: Spec, entity) -> list[Assignee]:
         return []
     owners = spec.owners(entity)
     due = spec.due(entity)
+    today = today_wib()
     result, seen = [], set()
     for step in spec.steps_from(state):
-        if not step.todo_in(state) or not step.applies(entity):
+        if not step.todo_in(state) or not step.applies(entity) or not step.ready(entity, today):
             continue
         excluded = None
         if step.four_eyes and owners:
@@ -206,3 +208,19 @@ def retell_stand_ins(principal) -> int:
              or_(WorkItem.unit_id.is_(None), WorkItem.unit_id == principal.unit_id))))
     return sum(_recompute(spec, set(db.session.scalars(select(WorkItem.entity_id).where(
         WorkItem.spec == spec.name, held))), tell_again=True) for spec in all_specs())
+
+
+def store_ready_today() -> int:
+    """Store the to-dos that can be taken from today (`Step.ready_on`: a course's completion report from its
+    last day) and tell them, for the rows in such a step's source states; rows whose to-dos already stand
+    are left alone, so running it again (hourly, after a restart) tells nobody twice. Commits; returns
+    how many rows changed."""
+    from .engine import all_specs
+    changed = 0
+    for spec in all_specs():
+        states = {source for step in spec.steps if step.ready_on is not None for source in step.sources}
+        if states:
+            changed += _recompute(spec, set(db.session.scalars(select(spec.model.id).where(
+                getattr(spec.model, spec.state_attr).in_(states)))))
+    db.session.commit()
+    return changed

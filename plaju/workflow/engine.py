@@ -23,7 +23,7 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import wib_text
-from ..timeutil import to_wib
+from ..timeutil import to_wib, today_wib
 from . import assignments
 from .errors import Conflict, Invalid, NotAllowed, Refused
 from .spec import Spec, Step
@@ -211,8 +211,8 @@ def kept_out(entity, actor) -> str | None:
 
 def todo_actions(entity, actor) -> list[Action]:
     """What `available()` offers that is a to-do in the row's state: exactly what the inbox lists."""
-    state = getattr(entity, spec_for(entity).state_attr)
-    return [a for a in available(entity, actor) if a.step.todo_in(state) and a.applies]
+    state, today = getattr(entity, spec_for(entity).state_attr), today_wib()
+    return [a for a in available(entity, actor) if a.step.todo_in(state) and a.applies and a.step.ready(entity, today)]
 
 
 def stale_page(spec: Spec, entity, actor=None) -> Conflict:

@@ -146,6 +146,14 @@ class Step:
     # how the state it leads to reads in the history after this step (a step that sends a row back to an
     # earlier state: "returned", not the state's first meaning); None: the state's label
     arrives_as: str | None = None
+    # ready_on(entity) -> the first day (WIB) the step can be taken, or None: before it the row is nobody's
+    # to-do (lists and counts hold only what can be done today; the page still shows the guard's reason),
+    # and `flask workflow ready` stores the to-do, and tells it, that morning. A guard refuses it till then.
+    ready_on: Callable | None = None
+
+    def ready(self, entity, today) -> bool:
+        day = self.ready_on(entity) if self.ready_on is not None else None
+        return day is None or day <= today
 
     def __post_init__(self):
         if self.form is None:

@@ -149,7 +149,7 @@ def test_a_backlog_leaves_the_app_serving_and_healthz_reports_it(rq_app, db, use
 def test_scheduled_jobs_are_registered_and_run_on_the_worker(rq_app, db, users, mailbox):
     from plaju.tasks.schedule import SCHEDULE, cron_scheduler
     assert {job.name for job in SCHEDULE} == {"outbox-sweep", "audit-export-resume", "audit-days", "sla-sweep",
-                                              "audit-checkpoint", "stand-ins", "outbox-prune"}
+                                              "audit-checkpoint", "stand-ins", "ready-todos", "outbox-prune"}
     rq_app.config["OUTBOX_DELIVERY"] = "off"  # a message committed while nothing enqueues it
     row = _mail_kasi(db, users)
     rq_app.config["OUTBOX_DELIVERY"] = "rq"

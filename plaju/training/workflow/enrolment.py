@@ -43,7 +43,7 @@ from .internal_course import (
     not_internal,
     prefetch_attendance,
 )
-from .queries import course_end, deadline_passed, elearning_done, seats_taken
+from .queries import deadline_passed, elearning_done, last_day, seats_taken
 from .twins import a_twin, no_twin, note_twins, refresh_twins, twin_caution
 from .who import (
     CAMAT_ROUTINE,
@@ -134,8 +134,8 @@ _not_elearning.structural = True  # depends only on the kind of course: no butto
 
 
 def _course_over(enrolment, _actor):
-    """Completion is reported once the course has happened: from its last day."""
-    end = course_end(enrolment.course)
+    """Completion is reported once the course has happened: from its last day (as Step.ready_on)."""
+    end = last_day(enrolment)
     if end is not None and today_wib() < end:
         from ..evidence import day
         return _("Completion can be reported from %(date)s, the last day of the course.", date=day(end))
@@ -334,7 +334,7 @@ ENROLMENT_FLOW = register(Spec(
         Step("refuse_sign_off_routine", "approved", "declined", _l("Decline sign-off"), who=CAMAT_ROUTINE,
              four_eyes=True, delegable=True, comment_required=True, style="danger", **_NOT_THE_APPROVER),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
-             guards=(_not_elearning, not_internal, _course_over), effect=_attach_evidence,
+             guards=(_not_elearning, not_internal, _course_over), ready_on=last_day, effect=_attach_evidence,
              form=("certificate", "upload"), row_form=False),
         Step("complete_elearning", "in_progress", "completed", _l("E-learning finished"), who=ENROLLED_ASN,
              guards=(_is_elearning, not_internal, _elearning_finished), effect=_finish_elearning,
@@ -348,7 +348,7 @@ ENROLMENT_FLOW = register(Spec(
         # the office's own classroom course: the organiser closes it at the minimum attendance
         Step("attendance_met", "in_progress", "awaiting_certificate", _l("Attendance met: issue the certificate"),
              who=ORGANISER, four_eyes=True, guards=(internal_classroom, _course_over, attendance_enough),
-             effect=attendance_recorded, style="success", notify=False),
+             ready_on=last_day, effect=attendance_recorded, style="success", notify=False),
         # the certificate credits the JP: whoever attested the attendance does not sign it, under any
         # authority, nor does a stand-in who approved the enrolment
         Step("sign_certificate", "awaiting_certificate", "verified", _l("Sign the certificate"),

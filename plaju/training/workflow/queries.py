@@ -47,3 +47,8 @@ def elearning_done(enrolment: Enrolment) -> tuple[int, int, bool]:
 def course_end(course):
     """The course's last day (its start when it has no end), or None when it has no dates."""
     return course.ends_on or course.starts_on
+
+
+def last_day(enrolment):
+    """The last day of the enrolment's course: its completion is reported from then."""
+    return course_end(enrolment.course)
