@@ -161,6 +161,7 @@ def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=No
             told.add(note.user_id)  # still their to-do: no second notification
         else:
             note.done_at = now
+            note.moved_on = step is None  # recomputed, not stepped: it waits on, for someone else
     ref = {"subject_type": spec.name, "subject_id": entity.id}
     item = f"{kind.label} {kind.item(entity)}" if kind else spec.describe(entity)
 

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import utcnow
@@ -29,6 +29,9 @@ class Notification(db.Model):
     subject_id: Mapped[int | None]
     todo_step: Mapped[str | None] = mapped_column(String(60))
     done_at: Mapped[datetime | None]
+    # closed without a step being taken: the to-do went to someone else (a Plh's appointment ended, a
+    # supervisor moved) and still waits there; not "handled"
+    moved_on: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def waiting(self) -> bool:

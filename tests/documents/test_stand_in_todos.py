@@ -6,6 +6,7 @@ from sqlalchemy import select
 from plaju.accounts.delegations import add_delegation, revoke_delegation
 from plaju.notify.models import Notification
 from plaju.timeutil import today_wib
+from tests.support import PASSWORD
 
 
 def _open_todos(db, user) -> dict:
@@ -28,6 +29,26 @@ def test_a_plh_hears_of_what_already_waits_and_his_notices_close_when_revoked(db
     revoke_delegation(users["admin"], delegation)
     assert _open_todos(db, users["kasi2"]) == {}
     assert {n.id for n in _open_todos(db, users["camat"]).values()} == {n.id for n in camat_before.values()}
+    # closed, but not "handled": the letters still wait for the Camat
+    assert all(n.moved_on for n in db.session.scalars(select(Notification).where(
+        Notification.user_id == users["kasi2"].id, Notification.todo_step == "sign")))
+
+
+def test_the_notices_page_tells_a_notice_that_moved_on_from_one_handled(client, login_as, db, users,
+                                                                      make_request):
+    from plaju.documents.services import take_action
+    letters = [make_request("awaiting_signature", name=name) for name in ("Siti Aminah", "Rina Marlina")]
+    delegation = add_delegation(users["admin"], users["camat"], users["kasi2"], "plh", today_wib(), today_wib(),
+                                order_number="800/17/PLH/2026", order_date=today_wib())
+    take_action(letters[0], "sign", users["kasi2"], version=letters[0].version, password=PASSWORD)  # as Plh. Camat
+    revoke_delegation(users["admin"], delegation)  # and goes home: the other still waits for the Camat
+    login_as("kasi2")
+    page = client.get("/notifications/").text
+    assert page.count('data-testid="todo-done"') == 1 and page.count('data-testid="todo-moved-on"') == 1
+    assert "Tidak lagi menunggu Anda" in page
+    login_as("camat")
+    page = client.get("/notifications/").text
+    assert page.count('data-testid="todo-done"') == 1 and page.count('data-testid="todo-waiting"') == 1
 
 
 def test_an_appointment_starting_later_tells_nothing_yet(db, users, make_request):
