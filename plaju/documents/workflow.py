@@ -108,6 +108,11 @@ def _back_from_disdukcapil(request, ctx):
     request.disdukcapil_back_at = ctx.now
 
 
+def _accepted(request, ctx):
+    # who found the requirements complete prepared the letter too: as Plh Camat he does not also sign it
+    add_preparer(request, ctx.actor.id)
+
+
 def _submitted(request, ctx):
     # the step's own event already names who (no change to list); a submitter of an earlier round stays
     # one of those who prepared it
@@ -122,13 +127,13 @@ def add_preparer(request, user_id: int | None) -> None:
         request.preparer_ids = ",".join([*preparers, str(user_id)])
 
 
-SUBMITTED_IT = _l("You submitted or corrected this for signature yourself: another official signs it or sends "
-                  "it back (four-eyes rule).")
+SUBMITTED_IT = _l("You accepted, submitted or corrected this for signature yourself: another official signs it "
+                  "or sends it back (four-eyes rule).")
 
 
 def _submitter(request) -> list:
-    """Who prepared what the signer signs: the submitter first (kept out of the lists), then every corrector
-    and earlier submitter."""
+    """Who prepared what the signer signs: the submitter first (kept out of the lists), then whoever accepted
+    its requirements, every corrector and earlier submitter."""
     return [request.submitted_by_id, *(int(i) for i in request.preparer_ids.split(",") if i)]
 
 
@@ -237,7 +242,7 @@ STEPS = [
          effect=_mark_received, form=("checklist", "note"), todo=False, row_form=False),
     Step("accept", "verifying", "processing", _l("Requirements complete, process"), who=roles(KASI),
          guards=(_requirements_complete,), cautions=(_no_scans,), delegable=True, four_eyes=True, style="success",
-         not_by=_brought_back_to, not_by_reason=CHECKED_THEM, notify=False),
+         not_by=_brought_back_to, not_by_reason=CHECKED_THEM, effect=_accepted, notify=False),
     Step("forward", "processing", "at_disdukcapil", _l("Forward to Disdukcapil"), who=COUNTER,
          guards=(needs_forwarding,), delegable=True, notify=False),
     # recorded when the file is in hand, days after forwarding: from its page, never a click in a long list;

@@ -243,12 +243,32 @@ def test_a_kasi_who_is_plh_camat_does_not_sign_what_he_submitted_for_signature(c
     assert f'/documents/{req.id}/actions/sign"' not in page
     response = client.post(f"/documents/{req.id}/actions/sign", data={"version": "1", "password": PASSWORD})
     assert response.status_code == 403
-    assert "Anda sendiri yang mengajukan atau memperbaikinya" in response.get_data(as_text=True)
+    assert "Anda sendiri yang menerima kelengkapannya, mengajukan" in response.get_data(as_text=True)
     assert fresh(db, req).state == "awaiting_signature"
     [refusal] = _events(db, req, "refused")
     assert refusal.actor_id == users["kasi"].id and refusal.comment.startswith("[four_eyes]")
     # the Camat himself signs it, as does any other official standing in for him
     req = take_action(fresh(db, req), "sign", users["camat"], version=1, password=PASSWORD)
+    assert fresh(db, req).state == "signed"
+
+
+def test_a_kasi_who_is_plh_camat_does_not_sign_what_he_accepted_and_another_kasi_submitted(db, users,
+                                                                                         make_request):
+    """Accepting is preparing too: the Kasi who found the requirements complete, Plh Camat that day, does not
+    sign the letter a colleague submitted (he would have checked and signed it alone)."""
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today, ends_on=today))
+    db.session.commit()
+    req = make_request("verifying", "sktm")
+    req = take_action(req, "accept", users["kasi"], version=req.version)
+    req = take_action(fresh(db, req), "to_signature", users["kasi2"], version=fresh(db, req).version)
+    assert "sign" not in [a.trigger for a in actions_for(fresh(db, req), users["kasi"])]
+    with pytest.raises(NotAllowed) as refused:
+        take_action(fresh(db, req), "sign", users["kasi"], version=fresh(db, req).version, password=PASSWORD)
+    assert refused.value.code == "four_eyes"
+    assert fresh(db, req).state == "awaiting_signature"
+    take_action(fresh(db, req), "sign", users["camat"], version=fresh(db, req).version, password=PASSWORD)
     assert fresh(db, req).state == "signed"
 
 
