@@ -276,6 +276,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     if password:
         user.set_password(password)
         user.must_change_password = True
+        user.password_set_by_id, user.password_set_at = actor.id, utcnow()
     if not creating and (password or roles != old_roles or (was_active and not active)):
         # the account's open sessions end: they were granted under the old password or authority
         user.session_epoch = (user.session_epoch or 0) + 1

@@ -52,6 +52,7 @@ from .who import (
     DIRECT_SUPERVISOR,
     ENROLLED_ASN,
     HR,
+    NOT_THE_PASSWORD_SETTER,
     ORGANISER,
     SUPERVISOR_OR_HR,
     VERIFIER,
@@ -357,17 +358,16 @@ ENROLMENT_FLOW = register(Spec(
              not_by_reason=_l("You attested this participant's attendance, or approved the enrolment and now "
                               "stand in for the signer: another official signs the certificate, which credits "
                               "the JP (four-eyes rule).")),
-        # HR verifies; HR's own report the Sekcam, else the Camat, when no other HR is active (who.VERIFIER)
+        # HR verifies; the Sekcam, else the Camat, when no other HR may (HR's own report, who.VERIFIER)
         Step("verify", "completed", "verified", _l("Verify and credit JP"), who=VERIFIER, four_eyes=True,
-             guards=(no_twin,), effect=_credit_jp, style="success"),
+             guards=(no_twin,), effect=_credit_jp, style="success", **NOT_THE_PASSWORD_SETTER),
         # the same certificate on another enrolment (anyone's): credited only with HR's reason (twins.py)
         Step("verify_twin", "completed", "verified", _l("Verify and credit JP (same certificate elsewhere)"),
              who=VERIFIER, four_eyes=True, guards=(a_twin,), cautions=(twin_caution,), comment_required=True,
-             effect=_credit_twin, style="warning"),
+             effect=_credit_twin, style="warning", **NOT_THE_PASSWORD_SETTER),
         # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=VERIFIER,
-             guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning",
-             arrives_as=RETURNED),
+             guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning", arrives_as=RETURNED),
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
              who=ENROLLED_ASN, guards=(_in_the_catalogue,), style="outline-danger", todo=False, form=("confirm",),
              row_form=False,

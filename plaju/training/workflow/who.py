@@ -4,11 +4,15 @@ organiser and its certificate signer.
 
 Each rule also names the people it stands for (`names`, the to-do assignments) and how the page calls
 them (`label`); see plaju.workflow.spec.Who."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from ...accounts.models import ROLES, User, UserRole
+from ...database import utcnow
 from ...extensions import db
 from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...workflow import roles
 from ...workflow.spec import Who, relation
 
@@ -85,15 +89,41 @@ def _verifying_holders() -> list[tuple[int, str]]:
                               .where(User.active.is_(True), UserRole.role.in_(VERIFYING_ROLES))).all()
 
 
-def _verifying_role_among(holders, reporter_id) -> str:
+# whoever set an account's password (a reset, a new account) could sign in as its holder until he changed it,
+# and choose the next one: for this long he does not verify the training that account reports
+PASSWORD_SET_WATCH = timedelta(days=30)
+
+
+def password_setter(enrolment) -> list[int]:
+    """[who set the reporter's password], when the report was made in the 30 days after: he could have made
+    it himself (HR reset an ASN's password, reported a made-up certificate as him and credited it)."""
+    user, reported = enrolment.user, enrolment.completed_at or utcnow()
+    if user is None or user.password_set_by_id in (None, user.id) or user.password_set_at is None:
+        return []
+    return [user.password_set_by_id] if timedelta(0) <= reported - user.password_set_at <= PASSWORD_SET_WATCH else []
+
+
+NOT_THE_PASSWORD_SETTER = dict(
+    not_by=password_setter,
+    not_by_reason=_l("You set this ASN's password shortly before the report was made, so you could have made it "
+                     "yourself: another official verifies it (four-eyes rule)."))
+
+
+def _verifying_role_among(holders, kept_out) -> str:
     return next((role for role in VERIFYING_ROLES
-                 if any(r == role and uid != reporter_id for uid, r in holders)), VERIFYING_ROLES[-1])
+                 if any(r == role and uid not in kept_out for uid, r in holders)), VERIFYING_ROLES[-1])
+
+
+def _kept_out(enrolment) -> set:
+    """Who may not verify the report: the reporter, and whoever set his password just before (the next
+    role verifies when nobody else holds one)."""
+    return {enrolment.user_id, *password_setter(enrolment)}
 
 
 def verifying_role(enrolment) -> str:
     """The role whose holders verify `enrolment`'s evidence now (a list page read it for its rows at once)."""
     hinted = getattr(enrolment, "_inbox_hints", {}).get("verifying_role")
-    return hinted if hinted is not None else _verifying_role_among(_verifying_holders(), enrolment.user_id)
+    return hinted if hinted is not None else _verifying_role_among(_verifying_holders(), _kept_out(enrolment))
 
 
 def prefetch_verifying_roles(enrolments) -> None:
@@ -102,7 +132,7 @@ def prefetch_verifying_roles(enrolments) -> None:
     if waiting:
         holders = _verifying_holders()
         for e in waiting:
-            e.__dict__.setdefault("_inbox_hints", {})["verifying_role"] = _verifying_role_among(holders, e.user_id)
+            e.__dict__.setdefault("_inbox_hints", {})["verifying_role"] = _verifying_role_among(holders, _kept_out(e))
 
 
 def _verifier(role: str, description: str, label) -> Who:

@@ -1,0 +1,29 @@
+"""password set by: who last set an account's password for its holder (a new account's first password, a
+reset) and when. HR reset an ASN's password, signed in as him, reported a made-up certificate and verified it
+with one click: whoever set the reporter's password in the 30 days before a report does not verify it.
+Accounts keep no such record before this revision.
+
+Revision ID: 0042_password_set_by
+Revises: 0041_acceptor_prepares
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0042_password_set_by'
+down_revision = '0041_acceptor_prepares'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('user') as batch_op:
+        batch_op.add_column(sa.Column('password_set_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('password_set_at', sa.DateTime(), nullable=True))
+        batch_op.create_foreign_key(op.f('fk_user_password_set_by_id_user'), 'user', ['password_set_by_id'], ['id'])
+
+
+def downgrade():
+    with op.batch_alter_table('user') as batch_op:
+        batch_op.drop_constraint(op.f('fk_user_password_set_by_id_user'), type_='foreignkey')
+        batch_op.drop_column('password_set_at')
+        batch_op.drop_column('password_set_by_id')

@@ -1,0 +1,85 @@
+"""HR reset an ASN's password, signed in as him, reported a made-up certificate and credited its JP with one
+click of "verify": four eyes kept out only the reporter. Whoever set the reporter's password in the 30 days
+before a report does not verify it (nor credit a twin): another HR does, else the Sekcam, else the Camat."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from plaju.accounts.people import save_user
+from plaju.audit.models import AuditEvent
+from plaju.database import utcnow
+from plaju.extensions import db as _db
+from plaju.training.models import Enrolment
+from plaju.workflow import NotAllowed, fire
+from plaju.workflow.models import WorkItem
+from tests.support import make_user
+from tests.training.test_hr_own_training import _report
+
+TEMPORARY = "Sementara-Kuat-9382!x"
+
+
+def _reset(users, who: str, actor: str = "hr"):
+    person = _db.session.get(type(users[who]), users[who].id)
+    data = {"username": person.username, "full_name": person.full_name, "nip": person.nip,
+            "position": person.position, "email": person.email, "unit_id": person.unit_id,
+            "supervisor_id": person.supervisor_id, "active": True, "roles": set(person.roles)}
+    save_user(_db.session.get(type(users[actor]), users[actor].id), person, data, password=TEMPORARY)
+    _db.session.commit()
+
+
+def _take_over(client, login_as) -> None:
+    """Sign in with the one-time password and choose another, as the attacker (or the ASN) does."""
+    login_as("asn", TEMPORARY)
+    changed = client.post("/account/password", data={"current": TEMPORARY, "new": "Punya-Sendiri-7710!",
+                                                       "confirm": "Punya-Sendiri-7710!"})
+    assert changed.status_code in (302, 303), changed.text[:300]
+
+
+def _items(db, enrolment) -> set:
+    return {(w.trigger, w.role, w.excluded_user_id) for w in db.session.scalars(
+        select(WorkItem).where(WorkItem.spec == "enrolment", WorkItem.entity_id == enrolment.id))}
+
+
+def test_hr_who_reset_the_password_does_not_verify_the_report_the_sekcam_does(client, login_as, db, users):
+    _reset(users, "asn")
+    _take_over(client, login_as)
+    enrolment = _report(client, title="Pelatihan Kepemimpinan Digital")
+    # the only HR set the password: the Sekcam verifies, and HR is told why not on the page and by a POST
+    assert _items(db, enrolment) == {("verify", "sekcam", users["hr"].id),
+                                     ("return_evidence", "sekcam", users["asn"].id)}
+    login_as("hr")
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    assert "/act/verify" not in page
+    refused = client.post(f"/training/enrolments/{enrolment.id}/act/verify", data={"version": enrolment.version})
+    assert refused.headers.get("X-Refused-Status") == "403" or refused.status_code == 403
+    assert db.session.get(Enrolment, enrolment.id).state == "completed"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enrolment.verify",
+                                                      AuditEvent.outcome == "refused")) is not None
+    login_as("sekcam")
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
+                       data={"version": enrolment.version}).status_code == 303
+    assert db.session.get(Enrolment, enrolment.id).state == "verified"
+
+
+def test_with_a_second_hr_the_other_one_verifies_and_the_setter_is_refused(client, login_as, db, users):
+    make_user("hr2", "hr", supervisor=users["camat"])
+    _reset(users, "asn")
+    _take_over(client, login_as)
+    enrolment = _report(client)
+    assert _items(db, enrolment) == {("verify", "hr", users["hr"].id), ("return_evidence", "hr", users["asn"].id)}
+    with pytest.raises(NotAllowed) as refused:
+        fire(db.session.get(Enrolment, enrolment.id), "verify", users["hr"], expected_version=enrolment.version)
+    assert "kata sandi ASN ini" in str(refused.value.message)
+
+
+def test_a_report_made_a_month_after_the_reset_is_verified_by_hr_as_usual(client, login_as, db, users):
+    _reset(users, "asn")
+    asn = db.session.get(type(users["asn"]), users["asn"].id)
+    asn.password_set_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    _take_over(client, login_as)
+    enrolment = _report(client)
+    assert ("verify", "hr", users["asn"].id) in _items(db, enrolment)
+    fire(db.session.get(Enrolment, enrolment.id), "verify", users["hr"], expected_version=enrolment.version)
+    assert db.session.get(Enrolment, enrolment.id).state == "verified"
