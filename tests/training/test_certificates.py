@@ -614,6 +614,24 @@ def test_whoever_attested_the_attendance_does_not_sign_its_certificate(db, users
     assert signed.state == "verified"
 
 
+def test_an_organiser_whose_ticks_hr_saved_over_still_attested_and_does_not_sign(db, users, classroom, enrol):
+    """The organiser, also the course's named signer, recorded the days; HR saved each day again (the same
+    ticks) and closed the course. Each row then named HR as its recorder, the organiser dropped out of the
+    attesters and could sign the certificate of the attendance he ticked."""
+    classroom.organiser_id = classroom.certificate_signer_id = users["sekcam"].id
+    db.session.commit()
+    enrolment = enrol(classroom, users["asn"], "in_progress")
+    for day in attendance_service.course_days(classroom):
+        attendance_service.record_day(classroom, day, [enrolment.id], users["sekcam"])
+        attendance_service.record_day(_fresh(db, enrolment).course, day, [enrolment.id], users["hr"])
+    attendance_service.close_course(_fresh(db, enrolment).course, users["hr"])
+    enrolment = _fresh(db, enrolment)
+    assert {str(users["hr"].id), str(users["sekcam"].id)} <= set(enrolment.attester_ids.split(","))
+    with pytest.raises(NotAllowed) as refused:
+        fire(enrolment, "sign_certificate", users["sekcam"], expected_version=enrolment.version, password=PASSWORD)
+    assert refused.value.code == "four_eyes"
+
+
 def test_the_camat_who_attested_the_attendance_leaves_the_certificate_to_his_stand_in(db, users, classroom, enrol):
     """A course saved before the form refused it: the Camat organises it and signs its certificates. Having
     recorded and closed its attendance, he is the one its to-do leaves out, and his Plh signs."""

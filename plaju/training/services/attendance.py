@@ -16,6 +16,7 @@ from ...i18n import wib_text
 from ...timeutil import today_wib
 from ...workflow import Conflict, Invalid, NotAllowed, Refused, fire
 from ..models import Attendance, Course, Enrolment
+from ..workflow.internal_course import attester_text
 from .common import lock_course, refuse
 
 # the participants whose attendance is recorded; the later states are shown, no longer changed
@@ -171,6 +172,9 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
         else:
             row.present = enrolment_id in wanted
             row.recorded_by_id, row.recorded_at = actor.id, now
+        # each who ever recorded a day attests it, also once another saved the day over his ticks
+        enrolment = recording[enrolment_id]
+        enrolment.attester_ids = attester_text([*enrolment.attester_ids.split(","), actor.id])
     names = sorted(recording[i].user.full_name for i in wanted)
     audit.record("training_course.attendance", actor=actor, subject_type="training_course", subject_id=course.id,
                  changes={"day": [None, day.isoformat()], "present": [before if existing else None, len(wanted)],

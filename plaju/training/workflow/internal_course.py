@@ -79,15 +79,16 @@ def attendance_recorded(enrolment, ctx):
     present, total, percent = attendance_of_enrolment(enrolment)
     enrolment.completed_at = ctx.now
     ctx.change("attendance", None, f"{present}/{total} ({percent}%)")
-    # who attested it: the closer, then each who recorded a day (sign_certificate keeps them all out)
+    # who attested it: the closer, then each who recorded a day, also one whose ticks another saved over
+    # (record_day keeps them), so sign_certificate keeps them all out
     recorders = db.session.scalars(select(Attendance.recorded_by_id).where(Attendance.enrolment_id == enrolment.id)
                                    .order_by(Attendance.id))
-    enrolment.attester_ids = attester_text([ctx.actor.id, *recorders])
+    enrolment.attester_ids = attester_text([ctx.actor.id, *recorders, *enrolment.attester_ids.split(",")])
 
 
 def attester_text(ids) -> str:
     """The ids as the column keeps them, each once and whole, the first ones while they fit."""
-    kept = list(dict.fromkeys(str(i) for i in ids if i is not None))
+    kept = list(dict.fromkeys(str(i) for i in ids if i is not None and str(i)))
     while len(",".join(kept)) > ATTESTERS_LENGTH:
         kept.pop()
     return ",".join(kept)
