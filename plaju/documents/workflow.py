@@ -395,6 +395,12 @@ def _submitted_by(request):
     return [db.session.get(User, request.submitted_by_id)] if request.submitted_by_id else []
 
 
+def _preparers_at_the_counter(request):
+    """Whoever submitted the letter, and the clerk who took the request in: he may correct what he typed, and
+    a recalled letter may lie printed at the counter for pick-up."""
+    return [*_submitted_by(request), *_intake_clerk(request)]
+
+
 # what people are told after a step (to-dos come from the assignments): the clerk who took the
 # request in hears of returns and rejections, since the citizen comes back to the counter
 register_news(
@@ -406,10 +412,10 @@ register_news(
                                                     "citizen: %(reason)s")),
         "reject": News(_intake_clerk, _l("Request %(code)s (%(type)s) was rejected: %(reason)s")),
         # whoever submitted it corrects it (or a colleague): the to-do alone would not say why it came back
-        "send_back": News(_submitted_by, _l("The letter of request %(code)s (%(type)s) was sent back for "
-                                            "correction: %(reason)s")),
-        "recall": News(_submitted_by, _l("The signed letter of request %(code)s (%(type)s) was recalled and "
-                                         "revoked for correction: %(reason)s")),
+        "send_back": News(_preparers_at_the_counter, _l("The letter of request %(code)s (%(type)s) was sent back "
+                                                        "for correction: %(reason)s")),
+        "recall": News(_preparers_at_the_counter, _l("The signed letter of request %(code)s (%(type)s) was "
+                                                     "recalled and revoked for correction: %(reason)s")),
     })
 
 OPEN_STATES = tuple(s.name for s in STATES if not s.terminal)

@@ -48,7 +48,6 @@ def track(code):
         "received": req.received_at, "paused": req.state == "returned",
         "missing": req.missing_items if req.state == "returned" else [],
         "overdue": revised is not None, "revised": sla.wib_date(revised) if revised else None,
-        "issuer": svc.issuer(req.type),
         "ready": req.state == "ready", "closed": req.state in ("handed_over", "rejected", "cancelled"),
         "rejected": req.state == "rejected", "cancelled": req.state == "cancelled", "reason": svc.public_reason(req),
     }

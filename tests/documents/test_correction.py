@@ -225,6 +225,9 @@ def test_who_submitted_a_letter_sent_back_is_told_why_and_the_list_says_it(clien
     told = db.session.scalars(select(Notification).where(Notification.user_id == users["kasi"].id)).all()
     assert any("dikembalikan untuk diperbaiki: Keperluan terlalu umum" in n.subject for n in told), \
         [n.subject for n in told]
+    # the clerk who took it in may correct what she typed: she is told too
+    told = db.session.scalars(select(Notification).where(Notification.user_id == users["clerk"].id)).all()
+    assert any("dikembalikan untuk diperbaiki: Keperluan terlalu umum" in n.subject for n in told)
     login_as("kasi")
     row = client.get("/inbox/").text.split(req.tracking_code)[1].split("</li>")[0]
     assert "Dikembalikan untuk diperbaiki: Keperluan terlalu umum, mohon rinci" in row

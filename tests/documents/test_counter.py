@@ -583,7 +583,11 @@ def test_an_overdue_request_gets_an_apology_and_a_revised_date(client, make_requ
     from plaju.documents.sla import wib_date
     assert re.search(r'data-testid="track-revised-date">[^<]+', html)
     assert str(wib_date(revised).year) in re.search(r'data-testid="track-revised-date">([^<]+)', html).group(1)
-    assert "Dokumen masih diproses di Disdukcapil" in html  # a forwarded type
+    # still at the kecamatan (a type forwarded later): the delay is the office's, not Disdukcapil's
+    assert "Dokumen masih diproses di Disdukcapil" not in html
+    forwarded = make_request("at_disdukcapil", "ktp-baru", received_at=received)
+    html = client.get(f"/track/{forwarded.tracking_code}").get_data(as_text=True)
+    assert 'data-testid="track-revised"' in html and "Dokumen masih diproses di Disdukcapil" in html
 
 
 def test_revised_due_moves_by_whole_service_standards(make_request, db):

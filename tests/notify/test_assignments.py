@@ -71,8 +71,10 @@ TABLE = {
     ("document", "to_signature"): ("kasi", [("camat", "todo", TODO)]),
     ("document", "complete"): ("kasi", []),
     ("document", "sign"): ("camat", []),
-    ("document", "send_back"): ("camat", []),
-    ("document", "recall"): ("camat", []),  # the factory records no submitter: nobody else is told
+    # the factory records no submitter: the clerk who took it in is told (he may correct what he typed, a
+    # recalled letter may lie printed at his counter)
+    ("document", "send_back"): ("camat", [("clerk", "news", "dikembalikan untuk diperbaiki")]),
+    ("document", "recall"): ("camat", [("clerk", "news", "ditarik kembali")]),
     ("document", "mark_ready"): ("clerk", []),
     ("document", "hand_over"): ("clerk", []),
     ("document", "reject"): ("kasi", [("clerk", "news", "ditolak: KK belum ada")]),

@@ -370,6 +370,10 @@ def test_a_letter_recalled_after_ready_is_told_and_no_longer_counts_as_finished(
     assert req.service_fact.ready_month is None and req.service_fact.service_minutes is None
     texts = [form["message"] for form in form_gateway.forms()]
     assert len(texts) == 2 and "dapat diambil" in texts[0] and "perlu diperbaiki" in texts[1]
+    # the printed letter lies on the counter's shelf: the clerk who took the request in is told to take it off
+    from plaju.notify.models import Notification
+    assert db.session.scalar(select(Notification.subject).where(Notification.user_id == users["clerk"].id,
+                                                                Notification.subject.contains("ditarik")))
 
 
 def test_a_recall_does_not_rewrite_the_month_the_letter_was_ready_in_once_it_is_closed(db, users, make_request):
