@@ -225,5 +225,19 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
     row.version += 1  # a step form opened before the correction is stale now
     audit.record("document.correct", actor=actor, subject_type="document", subject_id=row.id,
                  changes=audit.diff(before, after))
+    _tell_the_submitter(row, actor)
     db.session.commit()
     return row
+
+
+def _tell_the_submitter(row, actor) -> None:
+    """A letter sent back and corrected by someone else (the clerk who typed it): whoever submits it again
+    hears that it is ready to go (his list says so too, workflow.signer_note)."""
+    if row.state != "processing" or not row.correction_note or row.submitted_by_id in (None, actor.id):
+        return
+    from ..accounts.models import User
+    from ..notify.service import notify
+    notify(db.session.get(User, row.submitted_by_id),
+           _("%(person)s corrected the letter of request %(code)s (%(type)s): ready to submit again",
+             person=actor.full_name, code=row.tracking_code, type=row.type.name),
+           url=f"/documents/{row.id}", subject_type="document", subject_id=row.id)

@@ -329,6 +329,9 @@ def signer_note(request) -> str:
     signer what he asked: he checks that, not the whole letter again (the request's page says the same,
     documents/correction.py), or what was corrected before it was ever sent back."""
     if request.state == "processing" and request.correction_note:  # for whoever corrects and submits it
+        if request.corrected_fields:  # the clerk (or a colleague) has put it right: it only waits to go back
+            return str(_l("Corrected (%(fields)s) after being sent back, ready to submit again: %(reason)s",
+                          fields=_corrected_names(request), reason=request.correction_note))
         return str(_l("Sent back for correction: %(reason)s", reason=request.correction_note))
     if request.state != "awaiting_signature":
         return ""

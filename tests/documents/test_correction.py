@@ -233,6 +233,25 @@ def test_who_submitted_a_letter_sent_back_is_told_why_and_the_list_says_it(clien
     assert "Dikembalikan untuk diperbaiki: Keperluan terlalu umum, mohon rinci" in row
 
 
+def test_the_clerk_corrects_a_letter_sent_back_and_the_kasi_who_submits_it_hears_it_is_ready(
+        client, login_as, db, users, make_request):
+    """The Camat sent back a letter whose name the counter mistyped; the clerk corrected it, and the Kasi's list
+    still said "sent back for correction" beside the one-click submit, and nobody told him."""
+    from plaju.notify.models import Notification
+    req = make_request("processing", "domisili", name="Dewi Lestrai")
+    req = take_action(req, "to_signature", users["kasi"], version=req.version)
+    req = take_action(req, "send_back", users["camat"], version=req.version, comment="Nama pemohon salah eja")
+    login_as("clerk")
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": fresh(db, req).version, "name": "Dewi Lestari", "address": req.address,
+        "purpose": req.purpose}).status_code == 200
+    told = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["kasi"].id)).all()
+    assert any("sudah memperbaiki surat permohonan" in s and "siap diajukan lagi" in s for s in told), told
+    login_as("kasi")
+    row = client.get("/inbox/").text.split(req.tracking_code)[1].split("</li>")[0]
+    assert "Sudah diperbaiki (nama) setelah dikembalikan, siap diajukan lagi: Nama pemohon salah eja" in row
+
+
 def test_a_corrected_name_shows_at_once_beside_the_panel_and_in_the_history(client, login_as, db, make_request):
     """The panel said "corrected" while the citizen's card still showed the typo until a reload."""
     req = make_request("processing", "domisili", name="Dewi Lestrai")
