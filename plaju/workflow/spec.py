@@ -122,7 +122,8 @@ class Step:
     style: str = "primary"  # button colour: primary, success, danger, secondary, warning
     effect: Callable | None = None  # effect(entity, ctx) inside the transaction, after the move
     # the fields the step's form asks for, in order: "reason" (required), "note" (optional comment),
-    # "password", "checklist" (tick what was brought), "missing" (tick what is missing), "upload",
+    # "password", "checklist" (tick what was brought), "missing" (tick what is missing), "upload" (a file;
+    # the effect refuses the step without one where it needs it),
     # "fields" (the area's own fields: `fields_template` is included in the form, its inputs named
     # "f_<name>" reach the effect as ctx.data["fields"], an optional file input "evidence" as
     # ctx.data["evidence"]; the effect validates them and raises Invalid).

@@ -175,8 +175,9 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
         actor = current_user._get_current_object()
         form = StepForm.parse(request.form)
         sent = request.files.get("evidence")
-        # "upload" asks for a file; "fields" may carry one (optional, the step's effect decides)
-        if step is not None and ("upload" in step.form or ("fields" in step.form and sent and sent.filename)):
+        # "upload" asks for a file, "fields" may carry one: a file sent is stored (or refused) here; without one
+        # the step's effect decides (a report HR returned keeps the file it was sent with)
+        if step is not None and ("upload" in step.form or "fields" in step.form) and sent and sent.filename:
             try:
                 form.upload = uploads.store(request.files.get("evidence"))
             except uploads.UploadRefused as refusal:

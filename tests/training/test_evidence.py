@@ -110,6 +110,20 @@ def test_a_certificate_dated_after_the_last_day_is_accepted_within_the_grace(use
         check_certificate(course, {**facts, "date": late.isoformat()}, late)
 
 
+def test_a_first_report_without_a_file_is_refused_and_keeps_what_was_typed(client, login_as, users, make_course,
+                                                                           enrol, db):
+    course = _past_course(make_course)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    form = {k: v for k, v in completion_form(course, enrolment.version).items() if k != "evidence"}
+    response = client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=form,
+                           content_type="multipart/form-data", headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "Unggah sertifikat atau STTPP sebagai bukti" in response.text
+    assert form["certificate_number"] in response.text and 'data-testid="evidence-kept"' not in response.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
+
+
 @pytest.mark.parametrize("changes,code,words", [
     ({"jp": "30"}, "certificate_jp", "lebih dari 24 JP"),
     ({"date": (TODAY - timedelta(days=9)).isoformat()}, "certificate_date", "tidak sesuai dengan pelatihan"),

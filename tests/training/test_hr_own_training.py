@@ -75,6 +75,33 @@ def test_the_sekcam_returns_hrs_evidence_and_hr_reports_it_again(client, login_a
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
 
 
+def test_a_returned_report_is_sent_again_with_its_jp_put_right_and_without_finding_the_file_again(
+        client, login_as, db, users):
+    """HR returned a report for a wrong JP figure: the form asked for the PDF again, on a phone."""
+    login_as("hr")
+    enrolment = _report(client)
+    sha = enrolment.evidence_sha256
+    login_as("sekcam")
+    client.post(f"/training/enrolments/{enrolment.id}/act/return_evidence",
+                data={"version": enrolment.version, "comment": "JP tercetak 6, bukan 8."})
+    login_as("hr")
+    page = client.get(f"/training/enrolments/{enrolment.id}").text
+    kept = page.split('data-testid="evidence-kept"')[1].split("</div>")[0]
+    assert "(sttpp.pdf) dikirim lagi" in kept
+    form = page.split('name="evidence"')[1].split(">")[0]
+    assert "required" not in form
+    db.session.expire_all()
+    returned = db.session.get(Enrolment, enrolment.id)
+    sent = client.post(f"/training/enrolments/{enrolment.id}/act/complete", data={
+        "version": returned.version, "certificate_number": returned.certificate_number,
+        "certificate_date": returned.certificate_date.isoformat(), "certificate_issuer": returned.certificate_issuer,
+        "certificate_jp": "6"}, content_type="multipart/form-data")
+    assert sent.status_code == 303, sent.text[-2000:]
+    db.session.expire_all()
+    again = db.session.get(Enrolment, enrolment.id)
+    assert again.state == "completed" and again.certificate_jp == 6 and again.evidence_sha256 == sha
+
+
 def test_without_a_sekcam_the_camat_verifies_and_a_catalogue_course_goes_the_same_way(db, users, make_course,
                                                                                        enrol):
     users["sekcam"].active = False

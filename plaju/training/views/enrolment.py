@@ -24,6 +24,7 @@ from ..services import plans as plans_service
 from ..services import tally as tally_service
 from ..services.attendance import attendance_of_enrolment
 from ..workflow import AUTOMATIC
+from ..workflow.reported import kept_file
 from .common import EVENT, actor, bp
 
 
@@ -97,10 +98,12 @@ def _returned_because(enrolment, history) -> str | None:
 
 
 def _returned_certificate(enrolment) -> dict | None:
-    """A report HR returned for its file: the certificate's facts as reported, so only the file is sent again."""
+    """A report HR returned: the certificate's facts and the file as reported, so only what is wrong is
+    sent again."""
     if enrolment.state != "in_progress" or not enrolment.certificate_number:
         return None
-    return {"certificate_number": enrolment.certificate_number, "certificate_issuer": enrolment.certificate_issuer,
+    return {"evidence_kept": kept_file(enrolment),
+            "certificate_number": enrolment.certificate_number, "certificate_issuer": enrolment.certificate_issuer,
             "certificate_jp": enrolment.certificate_jp,
             "certificate_date": enrolment.certificate_date.isoformat() if enrolment.certificate_date else ""}
 

@@ -14,9 +14,10 @@ Importing the package registers both specs, their news and their wording. The re
 from here (plaju.training.workflow); the modules' other names are theirs.
 """
 from . import sentences  # noqa: F401  (registers the audit wording)
-from .enrolment import AUTOMATIC, ENROLMENT_FLOW, ENROLMENT_STATES, record_certificate
+from .enrolment import AUTOMATIC, ENROLMENT_FLOW, ENROLMENT_STATES
 from .plan import PLAN_FLOW
 from .queries import course_over, deadline_passed, elearning_done, seats_left, seats_taken
+from .reported import record_certificate
 from .who import DIRECT_SUPERVISOR
 
 # what the services, views, certificates and tests import from the package

@@ -44,6 +44,7 @@ from .internal_course import (
     prefetch_attendance,
 )
 from .queries import deadline_passed, elearning_done, last_day, seats_taken
+from .reported import attach_evidence
 from .twins import a_twin, no_twin, note_twins, refresh_twins, twin_caution
 from .who import (
     CAMAT_ROUTINE,
@@ -199,45 +200,6 @@ def _record_signer(enrolment, ctx):
     enrolment.signed_by_id = ctx.actor.id
 
 
-def _attach_evidence(enrolment, ctx):
-    """The certificate's facts must fit the course and the file must be a readable, printed page."""
-    from ..evidence import check_certificate, check_readable, days_jp_fault, file_twice_fault, jp_number
-    stored = ctx.data.get("evidence")
-    if stored is None:
-        raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
-    twice = file_twice_fault(enrolment.user_id, stored.sha256, enrolment.id)
-    if twice:
-        raise Invalid(twice, code="evidence_twice")
-    course = enrolment.course
-    printed = jp_number((ctx.data.get("certificate") or {}).get("jp"))
-    if course.external and printed:  # reported again after HR returned it: its JP as now printed, the
-        # course being this report's own (its first figure may have been the typo)
-        fault = days_jp_fault(enrolment.user_id, course.starts_on, course.ends_on, printed, enrolment.id)
-        if fault:
-            raise Invalid(fault, code="certificate_jp")
-        course.jp = printed
-    certificate = check_certificate(enrolment.course, ctx.data.get("certificate") or {}, today_wib(),
-                                    holder_id=enrolment.user_id, enrolment_id=enrolment.id)
-    check_readable(stored.name, stored.mime)
-    record_certificate(enrolment, certificate, ctx)
-    # a file HR returned stays in the uploads: the log names both by fingerprint (what was refused, verified)
-    ctx.change("evidence", enrolment.evidence_original, stored.original_name)
-    ctx.change("evidence_sha256", enrolment.evidence_sha256, stored.sha256)
-    enrolment.evidence_name = stored.name
-    enrolment.evidence_original = stored.original_name
-    enrolment.evidence_mime = stored.mime
-    enrolment.evidence_sha256 = stored.sha256
-    enrolment.completed_at = ctx.now
-
-
-def record_certificate(enrolment, certificate, ctx=None):
-    for name in ("number", "date", "issuer", "jp"):
-        value = getattr(certificate, name)
-        if ctx is not None:
-            ctx.change(f"certificate_{name}", getattr(enrolment, f"certificate_{name}"), value)
-        setattr(enrolment, f"certificate_{name}", value)
-
-
 def _finish_elearning(enrolment, ctx):
     enrolment.completed_at = ctx.now
     ctx.change("quiz_score", None, enrolment.quiz_score)
@@ -335,7 +297,7 @@ ENROLMENT_FLOW = register(Spec(
         Step("refuse_sign_off_routine", "approved", "declined", _l("Decline sign-off"), who=CAMAT_ROUTINE,
              four_eyes=True, delegable=True, comment_required=True, style="danger", **_NOT_THE_APPROVER),
         Step("complete", "in_progress", "completed", _l("Report completion"), who=ENROLLED_ASN,
-             guards=(_not_elearning, not_internal, _course_over), ready_on=last_day, effect=_attach_evidence,
+             guards=(_not_elearning, not_internal, _course_over), ready_on=last_day, effect=attach_evidence,
              form=("certificate", "upload"), row_form=False),
         Step("complete_elearning", "in_progress", "completed", _l("E-learning finished"), who=ENROLLED_ASN,
              guards=(_is_elearning, not_internal, _elearning_finished), effect=_finish_elearning,
