@@ -231,7 +231,8 @@ STATES = [
 # Every step at the counter and at the section heads' desk is shared by a role (any clerk, any Kasi):
 # counted in the navigation, not notified one by one. The Camat's signature is his own to-do.
 STEPS = [
-    Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER, notify=False),
+    # nothing to record: a morning's intake is moved on from the list at once
+    Step("verify", "received", "verifying", _l("Start verification"), who=COUNTER, notify=False, bulk=True),
     Step("return_to_citizen", ("verifying", "processing"), "returned", _l("Return to the citizen"),
          who=COUNTER, comment_required=True, style="warning", effect=_mark_missing,
          form=("missing", "reason"), notify=False, row_form=False,  # ticks what is missing: its own page

@@ -71,10 +71,15 @@ def test_the_camat_sees_documents_enrolments_and_plans_in_one_list_overdue_first
 
 def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
         client, login_as, db, users, make_request, make_course, enrol):
-    make_request("received", name="Untuk Petugas")
-    login_as("clerk")  # the clerk's steps are each taken on their own: no bulk buttons to press in vain
+    taken_in = [make_request("received", name=name) for name in ("Untuk Petugas", "Warga Kedua")]
+    login_as("clerk")  # a morning's intake starts verification at once: nothing to record for it
     page = client.get("/inbox/").text
-    assert "Untuk Petugas" in page and 'data-testid="bulk-all"' not in page
+    assert "Untuk Petugas" in page and "Mulai verifikasi sekaligus:" in page and "(2 di halaman ini)" in page
+    done = client.post("/inbox/bulk", data={"item": [_item(r, "verify", "document") for r in taken_in]})
+    assert done.status_code == 200
+    db.session.expire_all()
+    assert {db.session.get(DocumentRequest, r.id).state for r in taken_in} == {"verifying"}
+    assert 'data-testid="bulk-all"' not in client.get("/inbox/").text  # the Kasi's now, nothing left in bulk
     enrol(make_course(title="Pelatihan Arsip", quota=None), users["asn"], "requested")
     login_as("kasi")  # approves in bulk, signs nothing: the buttons say approve
     page = client.get("/inbox/").text
