@@ -367,7 +367,11 @@ def receipt(request_id):
     audit.record_alone("document.print_receipt", actor=current_user, subject=req, subject_type="document")
     url = url_for("public.track", code=req.tracking_code, _external=True)
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
-    return render_page_or_block("documents/receipt.html", "receipt", req=req, qr=qr, track_url=url,
+    # whom it is about, when not the applicant (a baby, the deceased, a family member, a business): two
+    # receipts of one parent would otherwise differ only in their codes
+    about = subjects.summary(req.type.subject_kind, req.subject, False)[:1]
+    about = about if about and req.type.subject_kind != "applicant" and not req.subject.get("same") else []
+    return render_page_or_block("documents/receipt.html", "receipt", req=req, qr=qr, track_url=url, about=about,
                                 steps=svc.stepper(req), wording=svc.receipt_wording(req.type), **_context_helpers())
 
 

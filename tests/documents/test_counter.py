@@ -642,6 +642,16 @@ def test_a_receipt_printed_again_says_the_request_ended_and_counts_as_its_type_d
     assert 'data-testid="receipt-collect"' not in html and 'data-testid="receipt-issuer"' not in html
 
 
+def test_the_receipt_says_whom_the_document_is_about(client, login_as, make_request):
+    """Two children's birth certificates asked by one mother had receipts that differed only in their codes."""
+    login_as("clerk")
+    birth = make_request("received", "akta-lahir")
+    html = client.get(f"/documents/{birth.id}/receipt").text
+    assert re.search(r'data-testid="receipt-about">Bayi Permata<', html)
+    ktp = make_request("received", "ktp-baru")  # about the applicant herself: nothing more to say
+    assert 'data-testid="receipt-about"' not in client.get(f"/documents/{ktp.id}/receipt").text
+
+
 def test_the_slip_dates_the_return_not_the_printing(app, client, login_as, make_request, db, monkeypatch):
     """A slip printed the next day still says when the file was returned (the step in the audit log)."""
     from plaju.i18n import wib_text
