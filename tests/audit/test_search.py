@@ -291,9 +291,11 @@ def test_the_full_nik_is_shown_on_request_and_each_viewing_is_audited(db, client
     req = take_in(nik=nik)
     login_as("clerk")
     page = client.get(f"/documents/{req.id}").get_data(as_text=True)
-    assert nik not in page and 'data-testid="reveal-nik"' in page
+    assert nik not in page and 'data-testid="reveal-nik"' in page and "Tampilkan NIK dan kontak lengkap" in page
+    assert "1234567890" not in page  # the phone too, until then
     shown = client.post(f"/documents/{req.id}/nik", headers={"HX-Request": "true"})
     assert shown.status_code == 200 and nik in shown.get_data(as_text=True)
+    assert 'href="tel:+6281234567890"' in shown.text  # one tap calls the citizen
     db.session.rollback()
     viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.view_nik")).all()
     assert [(e.actor_id, e.subject_type, e.subject_id) for e in viewed] == [
