@@ -269,11 +269,17 @@ def _type_code(type_id: int | None) -> str:
 
 # ---- competence dashboard ------------------------------------------------------------------------
 
+def _sees_everyone() -> bool:
+    """Whether the reader sees every ASN's training one by one (HR, the Camat, the Sekcam): the export's rule."""
+    from ..training.services.history import may_export
+    return may_export(current_user)
+
+
 def _competence():
     year = parse_year(request.args.get("tahun"))
     current = this_month()
     through = int(current[5:7]) if year == int(current[:4]) else 12
-    return competence_dashboard(year, through, viewer=current_user, sees_everyone=current_user.has_role("hr"))
+    return competence_dashboard(year, through, viewer=current_user, sees_everyone=_sees_everyone())
 
 
 def _competence_tables(data) -> dict:
@@ -308,7 +314,7 @@ def _competence_charts(data) -> dict:
 
 def _sees_no_jp_list() -> bool:
     from ..accounts.models import User
-    if current_user.has_role("hr"):
+    if _sees_everyone():
         return True
     return db.session.scalar(db.select(User.id).where(User.supervisor_id == current_user.id).limit(1)) is not None
 
@@ -320,7 +326,8 @@ def kompetensi():
     except FilterError as error:
         return render_template("reports/kompetensi.html", error=str(error), data=None, args=request.args), 422
     return render_template("reports/kompetensi.html", error=None, data=data, tables=_competence_tables(data),
-                           charts=_competence_charts(data), args=request.args, show_no_jp=_sees_no_jp_list())
+                           charts=_competence_charts(data), args=request.args, show_no_jp=_sees_no_jp_list(),
+                           sees_everyone=_sees_everyone())
 
 
 @bp.get("/kompetensi.csv")
@@ -335,8 +342,9 @@ def kompetensi_csv():
     if name not in tables:
         abort(404)
     if name in ("belum-jp", "jp-asn") and not _sees_no_jp_list():  # not offered: refused as if not there
-        audit.refused("report.export", reason="[role] " + _("The list of who has not reached the JP is for HR, and "
-                                                             "for supervisors of the people they supervise."),
+        audit.refused("report.export", reason="[role] " + _(
+            "The list of who has not reached the JP is for HR, the Camat and the Sekcam, and for supervisors of "
+            "the people they supervise."),
                       actor=current_user, subject_type="report", subject_id="kompetensi",
                       changes={"table": [None, name], "format": [None, _table_format()]})
         abort(404)

@@ -183,18 +183,18 @@ def _row(rows, name):
 
 
 def test_a_unit_of_two_cannot_be_worked_out_from_the_office_minus_the_units_shown(client, login_as, db, users):
-    """The Sekcam, who may not see the two people of Seksi Kecil one by one, read the office's totals and
-    every other unit's: the difference was their training. The unit is now counted with the smallest others
+    """A Kasi of another unit, who may not see the two people of Seksi Kecil one by one, read the office's
+    totals and every other unit's: the difference was their training. The unit is now counted with the smallest others
     (Anggrek, Bakung) in one row, on the page, in its CSV and XLSX and in the monthly report."""
     truth = _office(db, users, ONE_SMALL, plans={"Seksi Kecil": 40})
-    login_as("sekcam")
+    login_as("kasi")  # supervises in Unit Uji only
     outputs = _outputs(client, truth)
     for name, rows in outputs.items():
         assert _row(rows, "Seksi Kecil") is None, name
         assert _row(rows, "Seksi Cempaka") == truth["Seksi Cempaka"], name  # a unit large enough shows alone
         combined = [row for row in rows[:-1] if row[0] not in truth]
         assert [figures for _name, figures in combined] == [(8, 3, 85, 40)], name  # Kecil, Anggrek, Bakung
-    _assert_no_small_group_derivable(outputs.values(), truth)
+    _assert_no_small_group_derivable(outputs.values(), truth, may_see={"Unit Uji"})
     # the only plan is Kecil's: the share realised of the units with a plan would be theirs (the group's JP
     # beside Kecil's plan read 212,5 %, a wrong figure), so it is not shown, on the page or in the report
     page = client.get("/reports/kompetensi").get_data(as_text=True)
@@ -237,15 +237,15 @@ def test_two_units_of_one_person_each(app, client, login_as, db, users):
         "Seksi Bakung": [("bakung1", 20), ("bakung2", 0), ("bakung3", 4), ("bakung4", 9)],
         "Unit Uji": UJI,
     })
-    login_as("sekcam")
+    login_as("kasi")
     outputs = _outputs(client, truth)
     for rows in outputs.values():
         assert _row(rows, "Satu Barat") is None and _row(rows, "Satu Timur") is None
-    _assert_no_small_group_derivable(outputs.values(), truth)
+    _assert_no_small_group_derivable(outputs.values(), truth, may_see={"Unit Uji"})
     login_as("kepala")
     _assert_no_small_group_derivable(_outputs(client, truth).values(), truth, may_see={"Seksi Anggrek"})
     # one statement count whatever the number of small units
-    login_as("sekcam")
+    login_as("kasi")
     before = _statements(app, client, "/reports/kompetensi")
     for serial in range(3):
         unit = Unit(code=f"sendiri-{serial}", name=f"Satu Sendiri {serial}", kind="seksi")
@@ -259,12 +259,12 @@ def test_two_units_of_one_person_each(app, client, login_as, db, users):
 def test_an_office_too_small_to_group_hides_its_own_figures(client, login_as, db, users):
     """The Camat alone in Pimpinan, everyone else in Unit Uji: its Kasi (who supervises there) read the
     Camat's training as the office minus Unit Uji. No group can hide it: the office's figures, its trend and
-    JP by kind are not shown either, to him or to the Sekcam, nor in the monthly report."""
+    JP by kind are not shown either, to him nor in the monthly report."""
     truth = _office(db, users, {"Pimpinan Kecamatan": [("camat", 7)],
                                 "Unit Uji": [(u, jp) for u, jp in UJI if u != "camat"] + [("kasi2", 3),
                                                                                          ("asn", 0)]},
                     heads={})
-    for who, may_see in (("kasi", {"Unit Uji"}), ("sekcam", set())):
+    for who, may_see in (("kasi", {"Unit Uji"}),):
         login_as(who)
         outputs = _outputs(client, truth)
         for name, rows in outputs.items():
@@ -275,9 +275,10 @@ def test_an_office_too_small_to_group_hides_its_own_figures(client, login_as, db
         assert 'id="bulan"' not in page and 'id="jenis"' not in page and 'id="metode"' not in page
         for table in ("bulan", "jenis", "metode"):
             assert client.get(f"/reports/kompetensi.csv?tabel={table}").data.decode("utf-8-sig").count("\n") == 1
-    login_as("camat")  # he may see his own unit's people: nothing is hidden from him
-    rows = _page_rows(client.get("/reports/kompetensi").get_data(as_text=True))
-    assert _row(rows, "Pimpinan Kecamatan") == (1, 0, 7, 0) and rows[-1][1] == (8, 1, 46, 0)
+    for who in ("camat", "sekcam"):  # they answer for every ASN's 20 JP: nothing is hidden from them
+        login_as(who)
+        rows = _page_rows(client.get("/reports/kompetensi").get_data(as_text=True))
+        assert _row(rows, "Pimpinan Kecamatan") == (1, 0, 7, 0) and rows[-1][1] == (8, 1, 46, 0)
 
 
 def test_the_share_of_the_plans_realised_is_the_same_for_every_reader_or_not_shown(client, login_as, db, users):
@@ -287,13 +288,13 @@ def test_the_share_of_the_plans_realised_is_the_same_for_every_reader_or_not_sho
     _office(db, users, ONE_SMALL, plans={"Seksi Cempaka": 30, "Unit Uji": 50, "Seksi Anggrek": 20,
                                          "Seksi Bakung": 20})
     readings = {}
-    for who in ("hr", "sekcam", "kasi2"):
+    for who in ("hr", "kasi", "kasi2"):
         login_as(who)
         page = client.get("/reports/kompetensi").get_data(as_text=True)
         readings[who] = re.search(r'data-testid="kpi-realised">([^<]*)<', page).group(1)
     # JP of the units with a plan: Cempaka 44, Uji 43, Anggrek 31, Bakung 24, of 120 planned
     assert readings["hr"] == "142 / 120"
-    # the Sekcam's unseen units: Kecil (2, no plan) with Anggrek and Bakung (planned): Kecil's JP would be
+    # the Kasi's unseen units: Kecil (2, no plan) with Anggrek and Bakung (planned): Kecil's JP would be
     # the office's JP without a plan minus the visible ones', so the share is not shown to him
-    assert readings["sekcam"] == "terlalu sedikit untuk ditampilkan"
+    assert readings["kasi"] == "terlalu sedikit untuk ditampilkan"
     assert readings["kasi2"] in ("142 / 120", "terlalu sedikit untuk ditampilkan")

@@ -141,15 +141,20 @@ def test_xlsx_and_pdf_of_the_monthly_report(client, login_as, db, office):
     assert "reports.css" in page and 'data-testid="monthly-table"' in page
 
 
-def test_no_jp_list_only_for_supervisors_and_hr(client, login_as, db, users):
-    login_as("hr")
-    page = client.get("/reports/kompetensi").get_data(as_text=True)
-    assert 'data-testid="no-jp"' in page and users["asn"].full_name in page
-    login_as("sekcam")  # supervises nobody in this office
-    page = client.get("/reports/kompetensi").get_data(as_text=True)
-    assert 'data-testid="no-jp"' not in page
-    assert client.get("/reports/kompetensi.csv?tabel=belum-jp").status_code == 404
-    assert client.get("/reports/kompetensi.xlsx?tabel=belum-jp").status_code == 404
+def test_no_jp_list_for_the_office_s_leaders_hr_and_supervisors(client, login_as, db, users):
+    """The Camat saw only the two ASN he supervises directly while the plans named everyone's JP to him: he
+    and the Sekcam answer for every ASN's 20 JP, as HR keeps the records."""
+    for who in ("hr", "camat", "sekcam"):
+        login_as(who)
+        page = client.get("/reports/kompetensi").get_data(as_text=True)
+        table = page.split('data-testid="no-jp"')[1]
+        assert users["asn"].full_name in table and users["clerk"].full_name in table, who
+        assert "Seluruh ASN kantor" in page
+        assert client.get("/reports/kompetensi.xlsx?tabel=belum-jp").status_code == 200
+    from plaju.accounts.models import User
+    plain = db.session.get(User, users["clerk"].id)  # supervises nobody, leads nothing
+    login_as(plain.username)
+    assert client.get("/reports/kompetensi.csv?tabel=belum-jp").status_code in (403, 404)
     login_as("kasi")  # supervises the clerk and the ASN, not HR
     page = client.get("/reports/kompetensi").get_data(as_text=True)
     assert 'data-testid="no-jp"' in page

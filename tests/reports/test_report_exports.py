@@ -57,11 +57,11 @@ def test_tables_of_figures_are_downloaded_without_a_trace(client, login_as, db, 
 
 
 def test_the_named_list_refused_to_who_supervises_nobody_is_recorded_refused(client, login_as, db, users):
-    login_as("sekcam")  # supervises nobody in this office: the page does not offer the list
+    login_as("kasi2")  # a Kasi who supervises nobody in this office: the page does not offer the list
     assert client.get("/reports/kompetensi.xlsx?tabel=belum-jp").status_code == 404
     refused = _exports(db)
     assert [(e.actor_id, e.outcome, e.changes_dict) for e in refused] == [
-        (users["sekcam"].id, "refused", {"table": [None, "belum-jp"], "format": [None, "xlsx"]})]
+        (users["kasi2"].id, "refused", {"table": [None, "belum-jp"], "format": [None, "xlsx"]})]
     assert refused[0].comment.startswith("[role] ")
     assert client.get("/reports/kompetensi.csv?tabel=nothing").status_code == 404  # no table: nothing refused
     assert len(_exports(db)) == 1
@@ -69,7 +69,7 @@ def test_the_named_list_refused_to_who_supervises_nobody_is_recorded_refused(cli
 
 def test_every_asn_s_jp_is_one_file_for_hr_and_for_a_supervisor_their_own(client, login_as, db, users):
     """The inspection asks for each ASN's JP, those who reached 20 too; the page listed only those short of
-    it. HR downloads everyone, a supervisor the ASN they supervise, the Sekcam who supervises nobody none;
+    it. HR downloads everyone, a supervisor the ASN they supervise, a Kasi who supervises nobody none;
     each download recorded."""
     from plaju.database import utcnow
     from tests.reports.test_competence_plans import _verified
@@ -84,7 +84,7 @@ def test_every_asn_s_jp_is_one_file_for_hr_and_for_a_supervisor_their_own(client
     login_as("kasi")
     mine = client.get("/reports/kompetensi.csv?tabel=jp-asn").get_data(as_text=True)
     assert users["asn"].full_name in mine and users["hr"].full_name not in mine
-    login_as("sekcam")
+    login_as("kasi2")
     assert client.get("/reports/kompetensi.csv?tabel=jp-asn").status_code == 404
     found = _exports(db)
     assert [(e.outcome, e.changes_dict["table"][1]) for e in found] == [("ok", "jp-asn"), ("ok", "jp-asn"),

@@ -91,9 +91,15 @@ def is_unit_supervisor(user, unit_id: int | None) -> bool:
     return bool(db.session.scalar(select(exists().where(User.supervisor_id == user.id, User.active.is_(True)))))
 
 
+# who reads every ASN's training one by one: HR keeps the records, the Camat and the Sekcam answer for every
+# ASN's 20 JP (they read each unit's plan by name already, plans.EVERY_UNIT_PLANS)
+SEES_ALL_STAFF = ("hr", "camat", "sekcam")
+
+
 def may_export(actor, person: User | None = None, unit_id: int | None = None) -> bool:
-    """The one access rule of the export, asked by the form and by the service."""
-    if actor.has_role("hr"):
+    """The one access rule of the export and of the competence report's names, asked by the form, the service
+    and the report (with neither person nor unit: the whole office)."""
+    if actor.has_role(*SEES_ALL_STAFF):
         return True
     if person is not None:
         return person.id == actor.id or is_unit_supervisor(actor, person.unit_id)
