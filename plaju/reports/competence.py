@@ -50,8 +50,10 @@ class UnitRow:
     reached: int = 0
     jp: int = 0
     planned: int = 0
-    # the office and the smaller units together: the JP of the units that have a plan, so JP without a plan
-    # do not inflate the share
+    # of the planned activities, the JP realised (as the plan's own page counts them: each training for one
+    # activity, each participant at most its JP); JP earned outside the plan count towards the 20 JP only
+    plan_realised: int = 0
+    # the office and the smaller units together: the JP realised of the units that have a plan
     jp_of_planned: int | None = None
     plan_hidden: bool = False  # the share realised would tell the JP of fewer than SMALL_UNIT unseen people
 
@@ -61,11 +63,11 @@ class UnitRow:
 
     @property
     def jp_against_plan(self) -> int | None:
-        """The JP set against `planned`, shown beside it: the office's (and the smaller units') counts only the
-        units with a plan, so its total JP are not read against the plans. None: no plan, or not shown."""
+        """The JP realised of the plans, shown beside `planned` (the plan's page reads the same); the office's
+        (and the smaller units') adds up the units with a plan. None: no plan, or not shown."""
         if self.plan_hidden or not self.planned:
             return None
-        return self.jp if self.jp_of_planned is None else self.jp_of_planned
+        return self.plan_realised if self.jp_of_planned is None else self.jp_of_planned
 
     @property
     def realised_percent(self):
@@ -123,14 +125,14 @@ def shown_units(rows: list[UnitRow], office: UnitRow, may_see) -> list[UnitRow]:
         office.hidden = True
     for row in unseen:
         row.hidden, row.in_combined = True, combined is not None
-    office.jp_of_planned = sum(row.jp for row in rows if row.planned)
+    office.jp_of_planned = sum(row.plan_realised for row in rows if row.planned)
     if unseen:
         with_plan = sum(row.people for row in unseen if row.planned)
         without = sum(row.people for row in unseen if not row.planned)
         hide = any(0 < people < SMALL_UNIT for people in (with_plan, without))
         office.plan_hidden = hide
         if combined is not None:
-            combined.jp_of_planned = sum(row.jp for row in unseen if row.planned)
+            combined.jp_of_planned = sum(row.plan_realised for row in unseen if row.planned)
             combined.plan_hidden = hide
     return [*rows, combined] if combined else list(rows)
 
@@ -147,13 +149,15 @@ def _month_end(year: int, month: int) -> datetime:
     return datetime(year + month // 12, month % 12 + 1, 1) - WIB_OFFSET
 
 
-def _planned(year: int, as_of: datetime | None) -> dict[int, int]:
+def _planned(year: int, as_of: datetime | None) -> tuple[dict[int, int], dict[int, int]]:
     """JP planned per unit: the approved plans in force, all participants of an item (`PlanItem.total_jp`, as
-    the plan's own page adds them up). With `as_of`, those in force then: approved before it and not yet
-    replaced by an amendment approved before it, so a plan approved or amended later leaves a closed month
-    as it was (an approved plan's items no longer change). One statement."""
+    the plan's own page adds them up), and of them the JP realised (`plan_figures.realised_per_unit`). With
+    `as_of`, the plans in force then: approved before it and not yet replaced by an amendment approved before
+    it, so a plan approved or amended later leaves a closed month as it was (an approved plan's items no
+    longer change), and the JP verified before it. Three statements at most."""
+    from ..training.services.plan_figures import realised_per_unit
     in_force = [Plan.year == year, Plan.state == "approved"]
-    query = select(Plan.unit_id, PlanItem).join(PlanItem, PlanItem.plan_id == Plan.id)
+    query = select(Plan.id, Plan.unit_id, PlanItem).join(PlanItem, PlanItem.plan_id == Plan.id)
     if as_of is None:
         in_force.append(Plan.superseded_by_id.is_(None))
     else:
@@ -164,9 +168,11 @@ def _planned(year: int, as_of: datetime | None) -> dict[int, int]:
                      Plan.superseded_by_id.is_(None)
                      | (func.coalesce(successor.approved_at, successor.created_at) >= as_of)]
     totals: dict[int, int] = defaultdict(int)
-    for unit_id, item in db.session.execute(query.where(*in_force).options(lazyload(PlanItem.user))):
+    plans: dict[int, tuple] = {}
+    for plan_id, unit_id, item in db.session.execute(query.where(*in_force).options(lazyload(PlanItem.user))):
         totals[unit_id] += item.total_jp
-    return totals
+        plans.setdefault(plan_id, (unit_id, []))[1].append(item)
+    return totals, realised_per_unit(list(plans.values()), year, as_of)
 
 
 def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False,
@@ -194,7 +200,7 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
                User.unit_id)
         .join(Course, Course.id == Enrolment.course_id).join(User, User.id == Enrolment.user_id)
         .where(*counted)).all()
-    planned = _planned(year, as_of)
+    planned, plan_realised = _planned(year, as_of)
     elearning = db.session.execute(
         select(Enrolment.state, func.count())
         .join(Course, Course.id == Enrolment.course_id)
@@ -264,6 +270,7 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
             unit = units.get(unit_id)
             row = rows[unit_id] = UnitRow(unit_id, unit.name if unit else no_unit)
         row.planned += total
+        row.plan_realised += plan_realised.get(unit_id, 0)
         office.planned += total
     units_shown = shown_units(sorted(rows.values(), key=lambda r: r.name), office,
                               None if sees_everyone else _may_see(viewer))

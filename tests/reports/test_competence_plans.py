@@ -74,7 +74,8 @@ def test_a_closed_month_counts_the_plans_as_they_stood_when_it_closed(app, db, u
         with clock_at(datetime(2026, 12, 2, 3, 0)):
             september, november = _competence_table("2026-09"), _competence_table("2026-11")
             office = competence_dashboard(2026, 11, as_of=datetime(2026, 11, 30, 17, 0))["office"]
-            assert (office.planned, office.jp_against_plan, office.realised_percent) == (32, 16, 50.0)
+            # of the 16 JP, 12 realise the ASN's planned 12 JP (as the plan's page counts them), 4 are outside
+            assert (office.planned, office.jp_against_plan, office.realised_percent) == (32, 12, 37.5)
             assert september[-1][5:] == ["0", "–", "–"]  # no plan was approved yet in September
             # on 2 December: an amendment adds 8 JP, and the new unit's first plan (3 x 6 JP) is approved
             amendment = plans_service.amend(first.id, users["hr"])
@@ -105,10 +106,13 @@ def test_a_group_item_counts_every_participant_as_the_plan_page_does(client, log
     lines = list(csv.reader(io.StringIO(client.get("/reports/kompetensi.csv?tabel=unit").data
                                         .decode("utf-8-sig")), delimiter=";"))
     unit = next(line for line in lines if line[0] == "Unit Uji")
-    assert unit[5:] == [str(on_plan_page), "10", "40,0 %"]
+    # the 10 JP realise the ASN's own 5 JP activity (5 of them count), the group's is not carried out
+    realised = plan_figures.realisation(db.session.get(Plan, plan.id)).realised
+    assert realised == 5
+    assert unit[5:] == [str(on_plan_page), str(realised), "20,0 %"]
     monthly = load_workbook(io.BytesIO(client.get(f"/reports/bulanan.xlsx?bulan={this_month()}").data)).active
     unit = next(row for row in monthly.iter_rows(values_only=True) if row[0] == "Unit Uji")
-    assert unit[5:8] == (on_plan_page, 10, 0.4)
+    assert unit[5:8] == (on_plan_page, realised, 0.2)
 
 
 def test_the_office_row_sets_against_the_plans_the_jp_of_the_units_with_one(client, login_as, db, users):

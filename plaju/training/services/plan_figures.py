@@ -131,19 +131,7 @@ def realisation(plan: Plan, items: list | None = None) -> PlanRealisation:
                or_(User.unit_id == plan.unit_id, Enrolment.user_id.in_(list(named))))
         .options(joinedload(Enrolment.user).lazyload(User.role_rows)).order_by(Enrolment.id)).unique())
     raises = _raises({e.course_id for e in trainings}) if trainings and _names_a_competence(items) else {}
-    pairs = sorted(((rank, item.user_id is None, item.id, -e.jp_credited, e.id, item, e)
-                    for item in items for e in trainings
-                    if (rank := _rank(item, e.user_id, e.user.unit_id == plan.unit_id, e.course, raises)) is not None),
-                   key=lambda pair: pair[:5])
-    by_item = {i.id: ItemRealisation(i) for i in items}
-    used: set[int] = set()
-    for *_order, item, training in pairs:
-        found = by_item[item.id]
-        if training.id in used or len(found.done) >= item.participants \
-                or any(e.user_id == training.user_id for e in found.done):
-            continue
-        found.done.append(training)
-        used.add(training.id)
+    by_item, used = _matched(plan.unit_id, items, trainings, raises)
     people: dict[int, PersonRealisation] = {}
 
     def person(user) -> PersonRealisation:
@@ -164,6 +152,49 @@ def realisation(plan: Plan, items: list | None = None) -> PlanRealisation:
                            planned=sum(i.total_jp for i in items),
                            realised=sum(r.realised for r in by_item.values()),
                            outside=sum(r.outside for r in people.values()))
+
+
+def realised_per_unit(plans: list, year: int, as_of=None) -> dict:
+    """The JP realised of each unit's plans in force ({unit id: JP}, as `realisation` counts them on the plan's
+    page), for the competence report: `plans` are (unit id, items) pairs. With `as_of` (naive UTC) only JP
+    verified before it count (a filed month reads the same when made again). Two statements at most,
+    whatever the number of plans and people."""
+    if not plans:
+        return {}
+    counted = [Enrolment.state == "verified", Enrolment.credited_year == year]
+    if as_of is not None:
+        counted.append(Enrolment.verified_at < as_of)
+    trainings = list(db.session.scalars(select(Enrolment).where(*counted).options(
+        joinedload(Enrolment.user).lazyload(User.role_rows), joinedload(Enrolment.course))
+        .order_by(Enrolment.id)).unique())
+    wanted = any(_names_a_competence(items) for _unit, items in plans)
+    raises = _raises({e.course_id for e in trainings}) if trainings and wanted else {}
+    totals: dict = {}
+    for unit_id, items in plans:
+        named = {i.user_id for i in items if i.user_id is not None}
+        mine = [e for e in trainings if e.user.unit_id == unit_id or e.user_id in named]
+        by_item, _used = _matched(unit_id, items, mine, raises)
+        totals[unit_id] = totals.get(unit_id, 0) + sum(r.realised for r in by_item.values())
+    return totals
+
+
+def _matched(unit_id, items, trainings, raises) -> tuple[dict, set]:
+    """Each training to the activity it realises best, each at most once: ({item id: ItemRealisation}, the
+    ids of the trainings used)."""
+    pairs = sorted(((rank, item.user_id is None, item.id, -e.jp_credited, e.id, item, e)
+                    for item in items for e in trainings
+                    if (rank := _rank(item, e.user_id, e.user.unit_id == unit_id, e.course, raises)) is not None),
+                   key=lambda pair: pair[:5])
+    by_item = {i.id: ItemRealisation(i) for i in items}
+    used: set[int] = set()
+    for *_order, item, training in pairs:
+        found = by_item[item.id]
+        if training.id in used or len(found.done) >= item.participants \
+                or any(e.user_id == training.user_id for e in found.done):
+            continue
+        found.done.append(training)
+        used.add(training.id)
+    return by_item, used
 
 
 @dataclass
