@@ -177,8 +177,9 @@ def _planned(year: int, as_of: datetime | None) -> tuple[dict[int, int], dict[in
 
 def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False,
                          as_of: datetime | None = None) -> dict:
-    """Figures for `year` up to and including `through_month` (1-12) for the monthly trend. With `as_of`
-    (UTC) only the JP verified before it count: a month's report, filed, reads the same when made again."""
+    """Figures for `year` up to and including `through_month` (1-12; 0: none, a year to come) for the monthly
+    trend. With `as_of` (UTC) only the JP verified before it count: a month's report, filed, reads the same
+    when made again."""
     units = {u.id: u for u in db.session.scalars(select(Unit).order_by(Unit.name))}
     # the staff as it was when the figures close (a filed month), in the unit they were in then: a move, a
     # new account or a departure later does not rewrite the month

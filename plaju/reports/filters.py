@@ -79,11 +79,13 @@ def parse_service_filters(args, type_ids) -> Filters:
 
 
 def parse_year(raw: str | None) -> int:
+    """The competence report's year: the current one by default, back to FIRST_YEAR, and the next (plans are
+    made for it, and its approved courses are on the way)."""
     raw = (raw or "").strip()
     current = sla.wib_date(utcnow()).year
     if not raw:
         return current
-    if not (raw.isascii() and raw.isdigit()) or len(raw) != 4 or not FIRST_YEAR <= int(raw) <= current:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) != 4 or not FIRST_YEAR <= int(raw) <= current + 1:
         raise FilterError(_("The year \"%(value)s\" is not valid: choose a year from %(first)s to %(last)s.",
-                            value=raw, first=FIRST_YEAR, last=current))
+                            value=raw, first=FIRST_YEAR, last=current + 1))
     return int(raw)

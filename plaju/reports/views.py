@@ -278,7 +278,8 @@ def _sees_everyone() -> bool:
 def _competence():
     year = parse_year(request.args.get("tahun"))
     current = this_month()
-    through = int(current[5:7]) if year == int(current[:4]) else 12
+    # next year's trend has no month yet: its plans and the courses on the way are what it shows
+    through = int(current[5:7]) if year == int(current[:4]) else 0 if year > int(current[:4]) else 12
     return competence_dashboard(year, through, viewer=current_user, sees_everyone=_sees_everyone())
 
 

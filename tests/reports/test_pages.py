@@ -141,6 +141,29 @@ def test_xlsx_and_pdf_of_the_monthly_report(client, login_as, db, office):
     assert "reports.css" in page and 'data-testid="monthly-table"' in page
 
 
+def test_next_year_opens_with_its_plans_and_the_training_on_the_way(client, login_as, db, users):
+    """Plans are made for next year, and a course from 30 December to 1 January counts there: the report
+    refused any year after this one."""
+    from datetime import date
+
+    from plaju.timeutil import today_wib
+    from plaju.training.models import Course, Enrolment
+    year = today_wib().year
+    course = Course(title="Pelatihan Pergantian Tahun", kind="teknis", method="pelatihan", jp=24,
+                    starts_on=date(year, 12, 30), ends_on=date(year + 1, 1, 1))
+    db.session.add(course)
+    db.session.flush()
+    db.session.add(Enrolment(course_id=course.id, user_id=users["asn"].id, state="approved"))
+    db.session.commit()
+    login_as("hr")
+    page = client.get(f"/reports/kompetensi?tahun={year + 1}")
+    assert page.status_code == 200 and not page.headers.get("X-Refused-Status")
+    table = page.text.split('data-testid="no-jp"')[1]
+    row = table.split(users["asn"].full_name)[1].split("</tr>")[0]
+    assert ">24<" in row  # on the way in the year it ends
+    assert client.get(f"/reports/kompetensi?tahun={year + 2}").headers.get("X-Refused-Status") == "422"
+
+
 def test_no_jp_list_for_the_office_s_leaders_hr_and_supervisors(client, login_as, db, users):
     """The Camat saw only the two ASN he supervises directly while the plans named everyone's JP to him: he
     and the Sekcam answer for every ASN's 20 JP, as HR keeps the records."""
