@@ -125,7 +125,7 @@ def unit_cells(row) -> list:
 def unit_headers(target: int) -> list:
     """The headers of `unit_cells`, for the dashboard's table and files and the monthly report alike."""
     return [_("Unit"), _("ASN"), _("At least %(n)s JP", n=target), _("Share"), _("JP realised"), _("JP planned"),
-            _("JP realised in units with an approved plan"), _("Realisation")]
+            _("JP of the plan realised"), _("Realisation")]
 
 
 def _core_tables(type_rows, kel_rows, backlog_rows, unit_rows, competence, title) -> list:
