@@ -184,7 +184,7 @@ def test_a_reset_is_one_time_ends_sessions_notifies_and_is_audited(app, client, 
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.update")).one()
     assert event.changes_dict["password"] == ["***", "(reset, one-time)"]
     history = client.get(f"/audit/?subject=user:{asn.id}").text  # HR reads it in words, not the stored codes
-    assert "(tidak ditampilkan) → diatur ulang, berlaku sekali" in history and "reset, one-time" not in history
+    assert "(tidak ditampilkan) → diatur ulang, sementara" in history and "reset, one-time" not in history
     note = db.session.scalar(select(Notification).where(Notification.user_id == asn.id))
     assert "direset" in note.subject
     # the owner signs in with it and is held on the password page until a new one is chosen
