@@ -16,14 +16,14 @@ depends_on = None
 
 
 def upgrade():
+    # plain added columns (no foreign key): SQLite adds them in place; a rebuilt user table would be refused
+    # by the rows that point at it
     with op.batch_alter_table('user') as batch_op:
         batch_op.add_column(sa.Column('password_set_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('password_set_at', sa.DateTime(), nullable=True))
-        batch_op.create_foreign_key(op.f('fk_user_password_set_by_id_user'), 'user', ['password_set_by_id'], ['id'])
 
 
 def downgrade():
     with op.batch_alter_table('user') as batch_op:
-        batch_op.drop_constraint(op.f('fk_user_password_set_by_id_user'), type_='foreignkey')
         batch_op.drop_column('password_set_at')
         batch_op.drop_column('password_set_by_id')

@@ -59,15 +59,16 @@ class User(UserMixin, db.Model):
     # set by a password reset (and for a new account): every page leads to the password change until done
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # who last set the password for the holder (a new account, a reset) and when: he could have signed in as
-    # the holder, so he does not verify what the account reports soon after (training.workflow.who)
-    password_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # the holder, so he does not verify what the account reports soon after (training.workflow.who). No
+    # foreign key: SQLite would rebuild the user table to add one, which the rows pointing at it refuse
+    password_set_by_id: Mapped[int | None]
     password_set_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # when the account was last disabled (the person left); the competence trend counts them until then
     left_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
-    supervisor: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[supervisor_id])
+    supervisor: Mapped["User | None"] = relationship(remote_side=[id])
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property

@@ -25,3 +25,25 @@ def test_there_is_one_head(app):
     config = Config()
     config.set_main_option("script_location", app.extensions["migrate"].directory)
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_an_office_s_sqlite_database_with_data_upgrades_from_the_last_release(tmp_path):
+    """Adding a column with a foreign key to `user` made SQLite rebuild the table, which the rows pointing at it
+    refused ("FOREIGN KEY constraint failed"): `flask demo` on an existing instance stopped. Every migration
+    since the last release runs on a database that holds an account and its role."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from plaju import create_app
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'office.sqlite'}"})
+    with app.app_context():
+        upgrade(revision="0039_certificate_number_key")  # the schema the office runs before this release
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO user (id, username, full_name, position, password_hash, active, "
+                              "session_epoch, created_at) VALUES (1, 'camat', 'Camat Uji', 'Camat', 'x', 1, 0, "
+                              "'2026-01-05 08:00:00')"))
+            conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (1, 'camat')"))
+        upgrade(revision="heads")
+        with _db.engine.connect() as conn:
+            assert conn.execute(text("SELECT role FROM user_role WHERE user_id = 1")).scalars().all() == ["camat"]
+        _db.engine.dispose()
