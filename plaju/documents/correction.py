@@ -17,7 +17,7 @@ from ..workflow import Conflict, Invalid, NotAllowed, available
 from ..workflow.engine import stale_page
 from . import subjects
 from .intake import address_fault, birth_place_fault, purpose_fault
-from .models import DocumentNameWord, DocumentRequest, name_words
+from .models import DocumentNameWord, DocumentRequest, request_words
 from .subjects import NAME_MAX
 from .workflow import DOCUMENT_FLOW, add_preparer
 
@@ -209,15 +209,17 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         raise
     if not row.taken_in:
         row.taken_in = json.dumps(taken_in, ensure_ascii=False)
-    if name != row.name:  # the name search reads its words
-        db.session.query(DocumentNameWord).filter(DocumentNameWord.request_id == row.id).delete()
-        db.session.add_all(DocumentNameWord(request_id=row.id, word=w) for w in name_words(name))
-        row.name, row.name_key = name, name.lower()
+    words = request_words(row.name, row.subject_data)
+    row.name, row.name_key = name, name.lower()
     row.address, row.purpose, row.birth_place = address, purpose, birth_place
     if business != kept:
         row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
     if corrected_subject != subject:
         row.subject_data = json.dumps(corrected_subject, ensure_ascii=False)
+    if request_words(row.name, row.subject_data) != words:  # the name search reads its words
+        db.session.query(DocumentNameWord).filter(DocumentNameWord.request_id == row.id).delete()
+        db.session.add_all(DocumentNameWord(request_id=row.id, word=w)
+                           for w in request_words(row.name, row.subject_data))
     # four eyes: who rewrote the letter does not sign it; the signer is told what changed this round
     add_preparer(row, actor.id)
     done = set(row.corrected_fields.split(",")) | {k for k in after if before[k] != after[k]}

@@ -27,7 +27,7 @@ from .models import (
     DocumentNameWord,
     DocumentRequest,
     DocumentType,
-    name_words,
+    request_words,
 )
 from .nik import validate_nik
 from .workflow import OPEN_STATES
@@ -187,7 +187,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                                        "ok": r.id in ticked} for r in doc_type.requirements], ensure_ascii=False))
             db.session.add(req)
             db.session.flush()
-            db.session.add_all(DocumentNameWord(request_id=req.id, word=w) for w in name_words(req.name))
+            db.session.add_all(DocumentNameWord(request_id=req.id, word=w)
+                               for w in request_words(req.name, req.subject_data))
             _attach(req, actor, stored)
             if token is not None:
                 once.complete(token, url_for("documents.receipt", request_id=req.id))

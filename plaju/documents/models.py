@@ -183,8 +183,9 @@ class DocumentRequest(db.Model):
 
 
 class DocumentNameWord(db.Model):
-    """Every word of a request's name, lower-cased: a name search reads this index (a prefix of any word
-    finds the request) instead of scanning every name, so it costs the same at a million requests."""
+    """Every word of a request's names (the applicant's and whom it is about: `request_words`), lower-cased:
+    a name search reads this index (a prefix of any word finds the request) instead of scanning every name,
+    so it costs the same at a million requests."""
     __tablename__ = "document_name_word"
     __table_args__ = (
         Index("ix_document_name_word_word", "word", "request_id", postgresql_ops={"word": "varchar_pattern_ops"}),
@@ -197,6 +198,18 @@ class DocumentNameWord(db.Model):
 def name_words(name: str) -> list[str]:
     """The searchable words of a name: lower-cased, split at anything that is not a letter or digit."""
     return sorted({word[:NAME_WORD_MAX] for word in re.split(r"[\W_]+", (name or "").lower()) if word})
+
+
+def subject_names(data: dict) -> list[str]:
+    """The names a request's subject data holds: whom it is about (a baby, a family member, the deceased,
+    a business) and the heirs."""
+    return [n for n in (data.get("name"), *(h.get("name") for h in data.get("heirs") or ())) if n]
+
+
+def request_words(name: str, subject_data: str | None) -> list[str]:
+    """The searchable words of a request: the applicant's name and the names it is about, so the queue finds
+    a birth certificate by the baby's name as well as the mother's."""
+    return name_words(" ".join([name, *subject_names(json.loads(subject_data or "{}"))]))
 
 
 def name_word_rows(request_id: int, name: str) -> list[dict]:

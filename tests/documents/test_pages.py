@@ -69,6 +69,18 @@ def test_active_search_returns_the_results_fragment(client, login_as, make_reque
     assert "Tidak ada permohonan yang cocok" in client.get("/documents/?q=zzz").get_data(as_text=True)
 
 
+def test_the_queue_finds_a_request_by_whom_it_is_about(client, login_as, make_request):
+    """The mother came back for her baby's birth certificate and the clerk typed the baby's name: nothing."""
+    login_as("clerk")
+    make_request("received", "akta-lahir", name="Siti Aminah")  # the baby: Bayi Permata
+    make_request("received", "ahli-waris", name="Rudi Hartono")  # the deceased and two heirs
+    make_request("received", "ktp-baru", name="Ani Wijaya")
+    found = client.get("/documents/?state=all&q=permata", headers={"HX-Request": "true"}).text
+    assert "Siti Aminah" in found and "Ani Wijaya" not in found
+    found = client.get("/documents/?state=all&q=aminah hasan", headers={"HX-Request": "true"}).text
+    assert "Rudi Hartono" in found and "Siti Aminah" not in found  # an heir's name, both words
+
+
 def test_keyset_pages_walk_every_row_once(client, login_as, doc_types, users, db):
     login_as("kasi")
     rows = _bulk(db, doc_types, users, 60)
