@@ -197,6 +197,9 @@ class Enrolment(db.Model):
     # the office's classroom course: who attested this participant's attendance (who closed it first, then
     # each who recorded a day), "5,7"; none of them signs the certificate it leads to (four eyes)
     attester_ids: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # who had set the ASN's password in the 30 days before the report, fixed when it was made (a later reset
+    # changes nothing): he could have made it himself, so he does not verify it (workflow.who.password_setter)
+    password_setter_id: Mapped[int | None]
 
     course: Mapped[Course] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

@@ -11,7 +11,7 @@ from plaju.audit.models import AuditEvent
 from plaju.database import utcnow
 from plaju.extensions import db as _db
 from plaju.training.models import Enrolment
-from plaju.workflow import NotAllowed, fire
+from plaju.workflow import NotAllowed, fire, started
 from plaju.workflow.models import WorkItem
 from tests.support import make_user
 from tests.training.test_hr_own_training import _report
@@ -60,6 +60,21 @@ def test_hr_who_reset_the_password_does_not_verify_the_report_the_sekcam_does(cl
     assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
                        data={"version": enrolment.version}).status_code == 303
     assert db.session.get(Enrolment, enrolment.id).state == "verified"
+
+
+def test_a_second_reset_after_the_report_does_not_let_the_setter_verify_it(client, login_as, db, users):
+    """HR reset the password again after reporting as the ASN (which also locks the ASN back in): the account
+    then named that later reset, the report looked older than it, and the work went back to HR."""
+    _reset(users, "asn")
+    _take_over(client, login_as)
+    enrolment = _report(client, title="Pelatihan Kepemimpinan Digital")
+    _reset(users, "asn")  # again, after the report
+    db.session.expire_all()
+    started(db.session.get(Enrolment, enrolment.id))  # what a recompute of the to-dos (a role change) does
+    db.session.commit()
+    assert ("verify", "sekcam", users["hr"].id) in _items(db, enrolment)
+    with pytest.raises(NotAllowed):
+        fire(db.session.get(Enrolment, enrolment.id), "verify", users["hr"], expected_version=enrolment.version)
 
 
 def test_with_a_second_hr_the_other_one_verifies_and_the_setter_is_refused(client, login_as, db, users):

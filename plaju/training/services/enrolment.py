@@ -27,6 +27,7 @@ from ..evidence import (
 from ..models import CLOSED_STATES, Course, Enrolment
 from ..workflow import AUTOMATIC, ENROLMENT_FLOW, course_over, deadline_passed, record_certificate, seats_taken
 from ..workflow.twins import refresh_twins
+from ..workflow.who import note_password_setter
 from .common import STAFF, lock_course, refuse
 
 log = logging.getLogger(__name__)
@@ -298,6 +299,8 @@ def report_external(user, values: dict, stored, once_token: str | None = None,
                               evidence_name=stored.name, evidence_original=stored.original_name,
                               evidence_mime=stored.mime, evidence_sha256=stored.sha256)
         record_certificate(enrolment, certificate)
+        enrolment.user = user
+        note_password_setter(enrolment, enrolment.completed_at)
         db.session.add(enrolment)
         db.session.flush()
         if token is not None:

@@ -3,6 +3,7 @@ effect), also when HR returned the report and it is sent again."""
 from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Invalid
+from .who import note_password_setter
 
 
 def attach_evidence(enrolment, ctx):
@@ -39,6 +40,7 @@ def attach_evidence(enrolment, ctx):
         enrolment.evidence_mime = stored.mime
         enrolment.evidence_sha256 = stored.sha256
     enrolment.completed_at = ctx.now
+    note_password_setter(enrolment, ctx.now)
 
 
 def kept_file(enrolment) -> str | None:

@@ -9,7 +9,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ...accounts.models import ROLES, User, UserRole
-from ...database import utcnow
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
@@ -94,13 +93,19 @@ def _verifying_holders() -> list[tuple[int, str]]:
 PASSWORD_SET_WATCH = timedelta(days=30)
 
 
+def note_password_setter(enrolment, now) -> None:
+    """When a report is made: keep who set the reporter's password in the 30 days before. Kept for good, so a
+    second reset after the report (which also locks the ASN back in) does not let him verify it."""
+    user = enrolment.user
+    if (enrolment.password_setter_id is None and user is not None and user.password_set_at is not None
+            and user.password_set_by_id not in (None, user.id) and now - user.password_set_at <= PASSWORD_SET_WATCH):
+        enrolment.password_setter_id = user.password_set_by_id
+
+
 def password_setter(enrolment) -> list[int]:
-    """[who set the reporter's password], when the report was made in the 30 days after: he could have made
-    it himself (HR reset an ASN's password, reported a made-up certificate as him and credited it)."""
-    user, reported = enrolment.user, enrolment.completed_at or utcnow()
-    if user is None or user.password_set_by_id in (None, user.id) or user.password_set_at is None:
-        return []
-    return [user.password_set_by_id] if timedelta(0) <= reported - user.password_set_at <= PASSWORD_SET_WATCH else []
+    """[who set the reporter's password just before the report]: he could have made it himself (HR reset an
+    ASN's password, reported a made-up certificate as him and credited it)."""
+    return [enrolment.password_setter_id] if enrolment.password_setter_id is not None else []
 
 
 NOT_THE_PASSWORD_SETTER = dict(
