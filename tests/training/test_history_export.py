@@ -138,6 +138,20 @@ def test_hr_exports_the_whole_office_for_siasn_and_nobody_else_may(client, login
     assert refused.status_code == 403 and _events("refused") == 1
 
 
+def test_the_camat_and_the_sekcam_export_anyone_as_the_form_offers_it(client, login_as, users, make_course, enrol):
+    """They answer for every ASN's 20 JP: the rule let them, while the form offered only their own unit, and a
+    posted choice it did not offer was recorded as exported with no file delivered."""
+    enrol(make_course(title="Seminar Kearsipan", jp=4), users["clerk"], "verified")
+    for who in ("camat", "sekcam"):
+        login_as(who)
+        form = client.get("/training/history/").text
+        assert "Seluruh kantor" in form and users["clerk"].full_name in form, who
+        response = client.post("/training/history/", data={"user_id": users["clerk"].id, "unit_id": 0,
+                                                            "fmt": "csv", "preset": "siasn"})
+        assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"], who
+        assert "Seminar Kearsipan" in response.get_data(as_text=True)
+
+
 def test_a_course_without_dates_is_exported_with_the_day_it_was_finished(client, login_as, db, users, make_course,
                                                                          enrol):
     """A self-paced e-learning names no dates: its SIASN rows had empty start and end dates, which SIASN

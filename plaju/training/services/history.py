@@ -2,7 +2,8 @@
 dates, as CSV or XLSX, with the columns chosen and ordered by the reader (or a preset, e.g. the fields
 SIASN asks for when training history is entered there: riwayat diklat/kursus).
 
-Who may export: an ASN their own history, a supervisor the people of their unit, HR everyone. Every
+Who may export: an ASN their own history, a supervisor the people of their unit, HR, the Camat and the Sekcam
+everyone (`may_export`, which the competence report's names follow too). Every
 export is audited (`training_history.export`), and so is every refusal.
 
 Cells that begin with = + - @ (or a tab or carriage return) are prefixed with an apostrophe so that a
@@ -96,10 +97,14 @@ def is_unit_supervisor(user, unit_id: int | None) -> bool:
 SEES_ALL_STAFF = ("hr", "camat", "sekcam")
 
 
+def sees_all_staff(user) -> bool:
+    return user.has_role(*SEES_ALL_STAFF)
+
+
 def may_export(actor, person: User | None = None, unit_id: int | None = None) -> bool:
     """The one access rule of the export and of the competence report's names, asked by the form, the service
     and the report (with neither person nor unit: the whole office)."""
-    if actor.has_role(*SEES_ALL_STAFF):
+    if sees_all_staff(actor):
         return True
     if person is not None:
         return person.id == actor.id or is_unit_supervisor(actor, person.unit_id)
@@ -198,8 +203,8 @@ def export(actor, fmt: str, columns, person_id: int | None = None, unit_id: int 
         if person is None and unit is None and not office:
             raise Invalid(_("Choose a person or a work unit."), code="scope")
         if not may_export(actor, person, None if person else unit_id):
-            raise NotAllowed(_("You may export your own training history; supervisors that of their unit, "
-                               "HR everyone's."), code="role")
+            raise NotAllowed(_("You may export your own training history; supervisors that of their unit; HR, "
+                               "the Camat and the Sekcam everyone's."), code="role")
     except (Invalid, NotAllowed) as error:
         refuse(error, "training_history.export", actor, subject_type, subject_id)
     found = rows(person.id if person else None, None if person else unit_id, year)
