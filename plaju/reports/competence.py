@@ -149,7 +149,7 @@ def _month_end(year: int, month: int) -> datetime:
     return datetime(year + month // 12, month % 12 + 1, 1) - WIB_OFFSET
 
 
-def _planned(year: int, as_of: datetime | None) -> tuple[dict[int, int], dict[int, int]]:
+def _planned(year: int, as_of: datetime | None, unit_of) -> tuple[dict[int, int], dict[int, int]]:
     """JP planned per unit: the approved plans in force, all participants of an item (`PlanItem.total_jp`, as
     the plan's own page adds them up), and of them the JP realised (`plan_figures.realised_per_unit`). With
     `as_of`, the plans in force then: approved before it and not yet replaced by an amendment approved before
@@ -172,7 +172,7 @@ def _planned(year: int, as_of: datetime | None) -> tuple[dict[int, int], dict[in
     for plan_id, unit_id, item in db.session.execute(query.where(*in_force).options(lazyload(PlanItem.user))):
         totals[unit_id] += item.total_jp
         plans.setdefault(plan_id, (unit_id, []))[1].append(item)
-    return totals, realised_per_unit(list(plans.values()), year, as_of)
+    return totals, realised_per_unit(list(plans.values()), year, as_of, unit_of)
 
 
 def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyone: bool = False,
@@ -201,7 +201,9 @@ def competence_dashboard(year: int, through_month: int, viewer=None, sees_everyo
                User.unit_id)
         .join(Course, Course.id == Enrolment.course_id).join(User, User.id == Enrolment.user_id)
         .where(*counted)).all()
-    planned, plan_realised = _planned(year, as_of)
+    # a training realises its unit's plan in the unit its person was in when it was credited, as its JP count
+    planned, plan_realised = _planned(year, as_of, lambda e: rosters.unit_at(
+        e.user_id, min(e.verified_at, closes) if e.verified_at else closes, staff.get(e.user_id, e.user.unit_id)))
     elearning = db.session.execute(
         select(Enrolment.state, func.count())
         .join(Course, Course.id == Enrolment.course_id)

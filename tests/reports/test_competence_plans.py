@@ -141,3 +141,26 @@ def test_the_office_row_sets_against_the_plans_the_jp_of_the_units_with_one(clie
     assert office[4:8] == (40, 20, 10, 0.5)
     page = client.get("/reports/kompetensi").get_data(as_text=True)
     assert 'data-testid="kpi-realised">10 / 20<' in page
+
+
+def test_a_move_after_a_month_closed_leaves_its_plan_realisation_as_it_was(app, db, users):
+    """The ASN's November training carried out his unit's group activity; he moved unit in December, and the
+    rebuilt November report read that activity as not carried out."""
+    from plaju.accounts.people import save_user
+    other = _unit(db, "Seksi Lain", ["lain1", "lain2", "lain3"])
+    with app.test_request_context("/", method="POST"):
+        with clock_at(datetime(2026, 10, 15, 3, 0)):
+            _approved_plan(users["asn"].unit_id, 2026, [{**GROUP, "title": "Kursus 10 JP"}], users)
+        _verified(db, users["asn"], 10, 2026, datetime(2026, 11, 10, 3, 0))
+        close = datetime(2026, 11, 30, 17, 0)
+        with clock_at(datetime(2026, 12, 1, 3, 0)):
+            before = competence_dashboard(2026, 11, as_of=close, sees_everyone=True)
+            asn = db.session.get(User, users["asn"].id)
+            save_user(db.session.get(User, users["hr"].id), asn, {
+                "username": asn.username, "full_name": asn.full_name, "nip": asn.nip, "position": asn.position,
+                "email": asn.email, "unit_id": other.id, "supervisor_id": asn.supervisor_id, "active": True,
+                "roles": set(asn.roles)})
+            db.session.commit()
+        with clock_at(datetime(2026, 12, 2, 3, 0)):
+            after = competence_dashboard(2026, 11, as_of=close, sees_everyone=True)
+    assert before["office"].jp_against_plan == after["office"].jp_against_plan == 10

@@ -154,11 +154,12 @@ def realisation(plan: Plan, items: list | None = None) -> PlanRealisation:
                            outside=sum(r.outside for r in people.values()))
 
 
-def realised_per_unit(plans: list, year: int, as_of=None) -> dict:
+def realised_per_unit(plans: list, year: int, as_of=None, unit_of=None) -> dict:
     """The JP realised of each unit's plans in force ({unit id: JP}, as `realisation` counts them on the plan's
     page), for the competence report: `plans` are (unit id, items) pairs. With `as_of` (naive UTC) only JP
-    verified before it count (a filed month reads the same when made again). Two statements at most,
-    whatever the number of plans and people."""
+    verified before it count, and `unit_of(training)` says the unit its person was in then (a move later does
+    not rewrite a filed month; default: their unit now). Two statements at most, whatever the number of plans
+    and people."""
     if not plans:
         return {}
     counted = [Enrolment.state == "verified", Enrolment.credited_year == year]
@@ -169,21 +170,24 @@ def realised_per_unit(plans: list, year: int, as_of=None) -> dict:
         .order_by(Enrolment.id)).unique())
     wanted = any(_names_a_competence(items) for _unit, items in plans)
     raises = _raises({e.course_id for e in trainings}) if trainings and wanted else {}
+    units = {e.id: unit_of(e) if unit_of is not None else e.user.unit_id for e in trainings}
     totals: dict = {}
     for unit_id, items in plans:
         named = {i.user_id for i in items if i.user_id is not None}
-        mine = [e for e in trainings if e.user.unit_id == unit_id or e.user_id in named]
-        by_item, _used = _matched(unit_id, items, mine, raises)
+        mine = [e for e in trainings if units[e.id] == unit_id or e.user_id in named]
+        by_item, _used = _matched(unit_id, items, mine, raises, units)
         totals[unit_id] = totals.get(unit_id, 0) + sum(r.realised for r in by_item.values())
     return totals
 
 
-def _matched(unit_id, items, trainings, raises) -> tuple[dict, set]:
+def _matched(unit_id, items, trainings, raises, units=None) -> tuple[dict, set]:
     """Each training to the activity it realises best, each at most once: ({item id: ItemRealisation}, the
-    ids of the trainings used)."""
+    ids of the trainings used). `units`: each training's unit by its id (default: its person's now)."""
+    def unit(e):
+        return units[e.id] if units is not None else e.user.unit_id
     pairs = sorted(((rank, item.user_id is None, item.id, -e.jp_credited, e.id, item, e)
                     for item in items for e in trainings
-                    if (rank := _rank(item, e.user_id, e.user.unit_id == unit_id, e.course, raises)) is not None),
+                    if (rank := _rank(item, e.user_id, unit(e) == unit_id, e.course, raises)) is not None),
                    key=lambda pair: pair[:5])
     by_item = {i.id: ItemRealisation(i) for i in items}
     used: set[int] = set()
