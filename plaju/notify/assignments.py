@@ -140,6 +140,13 @@ def _todo_body(spec, todo: _Todo) -> str:
     return "\n".join(lines)
 
 
+def _put_off(spec, entity, trigger: str) -> bool:
+    """The row's step `trigger` can be taken only from a later day (Step.ready_on), in the row's state."""
+    step = spec.step_by_trigger.get(trigger)
+    return (step is not None and getattr(entity, spec.state_attr) in step.sources
+            and not step.ready(entity, today_wib()))
+
+
 def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=None, assignees=(),
                            told_before=True, **_kw):
     kind = KINDS.get(spec.name)
@@ -151,17 +158,21 @@ def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=No
     todos.pop(actor_id, None)
     told: set[int] = set()
     # a to-do notice is only ever sent for a work item that tells its assignees, and closed when the item
-    # goes: when none of the replaced items told anyone, none is open
+    # goes: when none of the replaced items told anyone, none is open (but a recompute may find one kept open
+    # for a step put off to a later day)
     open_notes = db.session.scalars(select(Notification).where(
         Notification.subject_type == spec.name, Notification.subject_id == entity.id,
-        Notification.todo_step.is_not(None), Notification.done_at.is_(None))) if told_before else ()
+        Notification.todo_step.is_not(None), Notification.done_at.is_(None))) if told_before or step is None else ()
     for note in open_notes:
         todo = todos.get(note.user_id)
         if todo and note.todo_step in todo.triggers:
             told.add(note.user_id)  # still their to-do: no second notification
+        elif step is None and _put_off(spec, entity, note.todo_step):
+            continue  # still theirs from a later day (Step.ready_on): open, and not told again then
         else:
             note.done_at = now
-            note.moved_on = step is None  # recomputed, not stepped: it waits on, for someone else
+            # recomputed, not stepped, and nothing of it left to them: it waits on, for someone else
+            note.moved_on = step is None and todo is None
     ref = {"subject_type": spec.name, "subject_id": entity.id}
     item = f"{kind.label} {kind.item(entity)}" if kind else spec.describe(entity)
 

@@ -69,3 +69,25 @@ def test_the_organiser_closes_attendance_from_the_course_s_last_day(db, users, m
     with clock_at(_utc(today + timedelta(days=1), 8)):
         store_ready_today()
         assert "attendance_met" in _items(db, enrolment)
+
+
+def test_a_to_do_stored_before_this_rule_is_put_off_with_its_notice_kept_open(db, users, make_course, enrol):
+    """Rows waiting since before the rule held the report's to-do and its open notice: the first hourly run
+    closed that notice as "no longer yours", though it was still the ASN's to do, from the last day."""
+    from plaju.workflow import started
+    from plaju.workflow.assignments import store_ready_today
+    today = today_wib()
+    course = make_course(title="Pelatihan Lama", starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=2))
+    enrolment = enrol(course, users["asn"], "in_progress")
+    with clock_at(_utc(today + timedelta(days=2), 9)):  # as the old rule stored it: a to-do at once
+        started(db.session.get(Enrolment, enrolment.id))
+        db.session.commit()
+    assert _items(db, enrolment) == {"complete"} and len(_todos(db, users["asn"], enrolment)) == 1
+    store_ready_today()  # today: put off again
+    assert _items(db, enrolment) == set()
+    [note] = _todos(db, users["asn"], enrolment)
+    assert note.waiting and not note.moved_on
+    with clock_at(_utc(today + timedelta(days=2), 0)):
+        store_ready_today()
+    assert _items(db, enrolment) == {"complete"}
+    assert [n.id for n in _todos(db, users["asn"], enrolment)] == [note.id]  # told once, still open
