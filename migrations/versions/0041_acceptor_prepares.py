@@ -28,8 +28,10 @@ def upgrade():
         if str(actor_id) not in ids:
             ids.append(str(actor_id))
     for request_id, ids in found.items():
+        while len(",".join(ids)) > 200:  # the column's length: whole ids only, the first ones kept
+            ids.pop()
         connection.execute(sa.text("UPDATE document_request SET preparer_ids = :ids WHERE id = :id"),
-                           {"ids": ",".join(ids)[:200], "id": request_id})
+                           {"ids": ",".join(ids), "id": request_id})
 
 
 def downgrade():

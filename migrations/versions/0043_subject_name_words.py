@@ -25,19 +25,21 @@ def _words(names) -> set:
 
 def upgrade():
     connection = op.get_bind()
-    rows = connection.execute(sa.text("SELECT id, subject_data FROM document_request "
-                                      "WHERE subject_data LIKE '%\"name\"%'")).all()
-    for request_id, raw in rows:
+    about = "FROM document_request WHERE subject_data LIKE '%\"name\"%'"
+    have: dict = {}
+    for request_id, word in connection.execute(sa.text(
+            f"SELECT request_id, word FROM document_name_word WHERE request_id IN (SELECT id {about})")):
+        have.setdefault(request_id, set()).add(word)
+    added = []
+    for request_id, raw in connection.execute(sa.text(f"SELECT id, subject_data {about}")).all():
         try:
             data = json.loads(raw or "{}")
         except ValueError:
             continue
         names = [data.get("name"), *((h or {}).get("name") for h in data.get("heirs") or ())]
-        have = set(connection.execute(sa.text("SELECT word FROM document_name_word WHERE request_id = :id"),
-                                      {"id": request_id}).scalars())
-        for word in sorted(_words(names) - have):
-            connection.execute(sa.text("INSERT INTO document_name_word (request_id, word) VALUES (:id, :word)"),
-                               {"id": request_id, "word": word})
+        added += [{"id": request_id, "word": w} for w in sorted(_words(names) - have.get(request_id, set()))]
+    if added:  # one statement, executed for many rows
+        connection.execute(sa.text("INSERT INTO document_name_word (request_id, word) VALUES (:id, :word)"), added)
 
 
 def downgrade():

@@ -222,12 +222,14 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
                            for w in request_words(row.name, row.subject_data))
     # four eyes: who rewrote the letter does not sign it; the signer is told what changed this round
     add_preparer(row, actor.id)
+    first_this_round = not row.corrected_fields  # a send_back empties it: the submitter is told once a round
     done = set(row.corrected_fields.split(",")) | {k for k in after if before[k] != after[k]}
     row.corrected_fields = ",".join(f for f in FIELD_NAMES if f in done)
     row.version += 1  # a step form opened before the correction is stale now
     audit.record("document.correct", actor=actor, subject_type="document", subject_id=row.id,
                  changes=audit.diff(before, after))
-    _tell_the_submitter(row, actor)
+    if first_this_round:
+        _tell_the_submitter(row, actor)
     db.session.commit()
     return row
 
@@ -239,7 +241,10 @@ def _tell_the_submitter(row, actor) -> None:
         return
     from ..accounts.models import User
     from ..notify.service import notify
-    notify(db.session.get(User, row.submitted_by_id),
+    submitter = db.session.get(User, row.submitted_by_id)
+    if submitter is None or not submitter.active:
+        return
+    notify(submitter,
            _("%(person)s corrected the letter of request %(code)s (%(type)s): ready to submit again",
              person=actor.full_name, code=row.tracking_code, type=row.type.name),
            url=f"/documents/{row.id}", subject_type="document", subject_id=row.id)

@@ -247,9 +247,14 @@ def test_the_clerk_corrects_a_letter_sent_back_and_the_kasi_who_submits_it_hears
         "purpose": req.purpose}).status_code == 200
     told = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["kasi"].id)).all()
     assert any("sudah memperbaiki surat permohonan" in s and "siap diajukan lagi" in s for s in told), told
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data={  # a second look, the same round
+        "version": fresh(db, req).version, "name": "Dewi Lestari", "address": req.address + " Lorong Damai",
+        "purpose": req.purpose}).status_code == 200
+    again = db.session.scalars(select(Notification.subject).where(Notification.user_id == users["kasi"].id)).all()
+    assert len(again) == len(told)  # told once a round
     login_as("kasi")
     row = client.get("/inbox/").text.split(req.tracking_code)[1].split("</li>")[0]
-    assert "Sudah diperbaiki (nama) setelah dikembalikan, siap diajukan lagi: Nama pemohon salah eja" in row
+    assert "Sudah diperbaiki (nama, alamat) setelah dikembalikan, siap diajukan lagi: Nama pemohon salah eja" in row
 
 
 def test_a_corrected_name_shows_at_once_beside_the_panel_and_in_the_history(client, login_as, db, make_request):
