@@ -90,6 +90,7 @@ def test_a_returned_report_is_sent_again_with_its_jp_put_right_and_without_findi
     assert "(sttpp.pdf) dikirim lagi" in kept
     form = page.split('name="evidence"')[1].split(">")[0]
     assert "required" not in form
+    assert 'max="500"' in page.split('name="certificate_jp"')[0].rsplit("<input", 1)[1]  # the server's bound
     db.session.expire_all()
     returned = db.session.get(Enrolment, enrolment.id)
     sent = client.post(f"/training/enrolments/{enrolment.id}/act/complete", data={

@@ -13,7 +13,7 @@ from ...timeutil import today_wib
 from ...workflow import Invalid, Refused
 from ...workflow.ui import action_view, history_sentences, waiting_for
 from ..certificates import certificates_of
-from ..evidence import credited_alongside, days_text, preview_png, twins
+from ..evidence import MAX_REPORTED_JP, credited_alongside, days_text, preview_png, twins
 from ..forms import ExternalTrainingForm
 from ..models import Enrolment
 from ..services import catalogue as catalogue_service
@@ -76,7 +76,7 @@ def _enrolment_context(enrolment) -> dict:
             "max_mb": uploads.max_bytes() // (1024 * 1024), "verification": _verification(enrolment),
             "course_page": catalogue_service.may_see_course(course, actor()),
             "course_withdrawn": catalogue_service.withdrawn_while_enrolled(enrolment),
-            "step_prefill": _returned_certificate(enrolment)}
+            "step_prefill": _returned_certificate(enrolment), "jp_max": MAX_REPORTED_JP}
 
 
 def _plan_entry(enrolment, decision):
