@@ -218,12 +218,28 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     period = f"{date_text(starts_on)} – {date_text(ends_on)}"
     for person in {principal.id: principal, delegate.id: delegate}.values():
         if person.id != actor.id:  # the people concerned learn of it from the app, not by surprise
-            notify(person, _("%(who)s is %(kind)s for %(whom)s, %(period)s", who=delegate.full_name,
-                             kind=kind.capitalize(), whom=principal.full_name, period=period),
+            notify(person, _("You are %(kind)s for %(whom)s, %(period)s", kind=kind.capitalize(),
+                             whom=principal.full_name, period=period) if person.id == delegate.id else
+                   _("%(who)s is %(kind)s for %(whom)s, %(period)s", who=delegate.full_name,
+                     kind=kind.capitalize(), whom=principal.full_name, period=period),
                    _("Recorded by %(actor)s.", actor=actor.full_name),
                    url="/inbox/" if person.id == delegate.id else "/people/delegations")  # what now awaits them
     db.session.commit()
     return delegation
+
+
+def appointment_words(delegation: Delegation) -> str:
+    """"Plh, 3 Desember 2026 – 3 Desember 2026, surat perintah 800/01/PLJ/2026": which appointment it is."""
+    words = f"{delegation.kind.capitalize()}, {date_text(delegation.starts_on)} – {date_text(delegation.ends_on)}"
+    return words + (", " + _("order %(number)s", number=delegation.order_number) if delegation.order_number else "")
+
+
+def _still_appointed(delegation: Delegation) -> list[Delegation]:
+    """The same stand-in's other appointments for the same official, in force or to come."""
+    return list(db.session.scalars(select(Delegation).where(
+        Delegation.principal_id == delegation.principal_id, Delegation.delegate_id == delegation.delegate_id,
+        Delegation.id != delegation.id, Delegation.revoked.is_(False), Delegation.ends_on >= today_wib())
+        .order_by(Delegation.starts_on)))
 
 
 def revoke_delegation(actor: User, delegation: Delegation) -> None:
@@ -246,8 +262,12 @@ def revoke_delegation(actor: User, delegation: Delegation) -> None:
     retell_stand_ins(delegation.principal)  # the stand-in's to-do notices close
     # the stand-in stops signing now and learns it now, not from a refused signature; the official away
     # learns it when someone else revoked it
-    reason = _("%(actor)s revoked the appointment as %(kind)s today.", actor=actor.full_name,
-               kind=delegation.kind.capitalize())
+    reason = _("%(actor)s revoked the appointment (%(appointment)s) today.", actor=actor.full_name,
+               appointment=appointment_words(delegation))
+    still = _still_appointed(delegation)
+    if still:  # "you no longer stand in" should not read as the end of tomorrow's appointment too
+        reason += " " + _("Still in force or to come: %(appointments)s.",
+                          appointments="; ".join(appointment_words(d) for d in still))
     if delegation.delegate_id != actor.id:
         notify(delegation.delegate, _("You no longer stand in for %(person)s", person=delegation.principal.full_name),
                reason, url="/people/delegations")

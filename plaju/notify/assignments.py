@@ -190,7 +190,10 @@ def on_assignments_changed(spec, entity=None, step=None, from_state=None, ctx=No
     for user_id, todo in todos.items():
         if user_id in told:
             continue
-        notify(todo.user, _("Awaiting your action: %(item)s", item=item), _todo_body(spec, todo), url=url,
+        # the step in the title: two notices of one row (a sign-off done, its certificate waiting) read apart
+        first = spec.step_by_trigger.get(todo.triggers[0])
+        notify(todo.user, _("Awaiting your action (%(step)s): %(item)s", step=first.label if first else "", item=item)
+               if first else _("Awaiting your action: %(item)s", item=item), _todo_body(spec, todo), url=url,
                todo_step=todo.triggers[0], **ref)
     # a step taken as Plh/Plt is told to the official it was taken for: he answers for what was done in his name
     delegation = getattr(ctx, "delegation", None)

@@ -589,6 +589,29 @@ def test_the_stand_in_is_told_and_may_read_the_list(client, login_as, users, db)
     assert client.post("/people/delegations", data={}).status_code == 403
 
 
+def test_the_stand_in_is_told_which_appointment_ended_and_which_still_stands(client, login_as, users, db):
+    """Two appointments, tomorrow's and today's: "you no longer stand in for her" after today's was revoked
+    read as the end of both, with no dates and no order number, and the appointment spoke of him in the third
+    person."""
+    today = today_wib()
+    login_as("camat")
+    tomorrow = today + timedelta(days=1)
+    client.post("/people/delegations", data=_delegation(
+        users["camat"], users["sekcam"], starts_on=tomorrow.isoformat(), ends_on=tomorrow.isoformat(),
+        order_number="800/01/PLJ/2026"))
+    client.post("/people/delegations", data=_delegation(
+        users["camat"], users["sekcam"], ends_on=today.isoformat(), order_number="800/02/PLJ/2026"))
+    appointed = db.session.scalars(select(Notification.subject).where(
+        Notification.user_id == users["sekcam"].id)).all()
+    assert appointed and all(s.startswith("Anda menjadi Plh untuk Camat Uji") for s in appointed), appointed
+    todays = db.session.scalar(select(Delegation).where(Delegation.order_number == "800/02/PLJ/2026"))
+    assert client.post(f"/people/delegations/{todays.id}/revoke").status_code in (200, 302, 303)
+    told = db.session.scalars(select(Notification).where(Notification.user_id == users["sekcam"].id)
+                              .order_by(Notification.id.desc())).first()
+    assert "800/02/PLJ/2026" in told.body and "Yang masih berlaku atau akan berlaku" in told.body
+    assert "800/01/PLJ/2026" in told.body.split("Yang masih berlaku")[1]
+
+
 def test_a_revoked_stand_in_is_told_at_once_and_so_is_the_official_when_another_revoked_it(
         client, login_as, users, db):
     """The Camat revoked his Plh: the Sekcam was told of the appointment, not of its end."""

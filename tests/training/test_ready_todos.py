@@ -56,6 +56,8 @@ def test_a_completion_report_waits_for_nobody_before_the_course_s_last_day(app, 
         assert store_ready_today() == 0  # again (the next hour): nothing new, nobody told twice
     told = _todos(db, asn, enrolment)
     assert len(told) == 1 and told[0].waiting
+    # the title names the step: two notices of one enrolment (signed off, report it) read apart
+    assert told[0].subject.startswith("Menunggu tindakan Anda (Laporkan selesai): ")
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
 
 
