@@ -123,15 +123,7 @@ def _answerers_label(complaint) -> str | None:
     return _("%(role)s who did not handle the request: %(names)s", role=office, names=", ".join(found.names))
 
 
-def _may_answer(user, complaint) -> bool:
-    """An answerer; or one holding an answering office who handled the request: let through here so the
-    engine refuses him with the four-eyes reason his page gives (`not_by`), in the log too, not as "not
-    allowed"."""
-    found = answerers(complaint)
-    return user.id in found.ids or (user.id in found.kept_out() and bool(user.roles & set(IN_TURN)))
-
-
-ANSWERERS = relation(_may_answer,
+ANSWERERS = relation(lambda user, c: user.id in answerers(c).ids,
                      "section_head who did not handle the request, else sekcam, else camat",
                      names=lambda c: list(answerers(c).ids), label=_answerers_label)
 

@@ -136,6 +136,8 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
     if allowed_but_own:
         raise NotAllowed(_("You may not approve or sign something you created or are enrolled in "
                            "yourself (four-eyes rule)."), code="four_eyes")
+    if took_earlier(step, entity, actor, stand_in=False):  # a who-rule that already leaves him out says why:
+        raise NotAllowed(step.not_by_reason, code="four_eyes")  # the page's reason, in the log too
     raise NotAllowed(_("You are not allowed to do \"%(step)s\" here.", step=step.label), code="role")
 
 

@@ -53,9 +53,11 @@ def test_hr_who_reset_the_password_does_not_verify_the_report_the_sekcam_does(cl
     assert "/act/verify" not in page
     refused = client.post(f"/training/enrolments/{enrolment.id}/act/verify", data={"version": enrolment.version})
     assert refused.headers.get("X-Refused-Status") == "403" or refused.status_code == 403
+    assert "kata sandi ASN ini" in refused.text  # why, not "you are not allowed"
     assert db.session.get(Enrolment, enrolment.id).state == "completed"
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enrolment.verify",
-                                                      AuditEvent.outcome == "refused")) is not None
+    logged = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enrolment.verify",
+                                                        AuditEvent.outcome == "refused"))
+    assert logged.comment.startswith("[four_eyes]") and "kata sandi ASN ini" in logged.comment
     login_as("sekcam")
     assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
                        data={"version": enrolment.version}).status_code == 303
