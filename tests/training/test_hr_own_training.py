@@ -48,7 +48,7 @@ def test_the_only_hrs_own_report_waits_for_the_sekcam_who_verifies_it(client, lo
     assert "Pelatihan telah dilaporkan. Sekretaris Camat" in told and "Kepegawaian akan" not in told
     assert _items(db, enrolment) == {(t, "sekcam", None, users["hr"].id) for t in ("verify", "return_evidence")}
     page = client.get(f"/training/enrolments/{enrolment.id}").text
-    assert "</strong> Sekretaris Camat," in _waiting(page) and " atau " not in _waiting(page)  # the Sekcam alone
+    assert "</strong> Sekretaris Camat (" in _waiting(page) and " atau " not in _waiting(page)  # the Sekcam alone
     assert "/act/verify" not in page  # four eyes: never their own
     with pytest.raises(NotAllowed):
         fire(enrolment, "verify", users["hr"], expected_version=enrolment.version)
@@ -119,7 +119,7 @@ def test_the_page_says_the_camat_waits_when_there_is_no_sekcam(client, login_as,
     db.session.commit()
     login_as("hr")
     enrolment = _report(client)
-    assert "</strong> Camat," in _waiting(client.get(f"/training/enrolments/{enrolment.id}").text)
+    assert "</strong> Camat (" in _waiting(client.get(f"/training/enrolments/{enrolment.id}").text)
     login_as("camat")
     assert "Pelatihan Kearsipan Digital" in client.get("/inbox/").text
 

@@ -51,6 +51,9 @@ def test_hr_who_reset_the_password_does_not_verify_the_report_the_sekcam_does(cl
     login_as("hr")
     page = client.get(f"/training/enrolments/{enrolment.id}").text
     assert "/act/verify" not in page
+    # who verifies instead, and why: not "no other HR account is active", which is not so
+    waiting = page.split('data-testid="waiting-for"')[1].split("</p>")[0]
+    assert "Sekretaris Camat (pegawai Kepegawaian yang mengatur kata sandi ASN ini" in waiting, waiting
     refused = client.post(f"/training/enrolments/{enrolment.id}/act/verify", data={"version": enrolment.version})
     assert refused.headers.get("X-Refused-Status") == "403" or refused.status_code == 403
     assert "kata sandi ASN ini" in refused.text  # why, not "you are not allowed"

@@ -13,7 +13,7 @@ def test_who_is_next_for_an_enrolment_names_the_supervisor(db, users, make_cours
     assert waiting_for(enrol(routine, users["kasi2"], "completed")) == ["Kepegawaian"]
     # the office's one HR does not verify their own: the Sekcam does (who.VERIFIER)
     [sekcam] = waiting_for(enrol(special, users["hr"], "completed"))
-    assert sekcam.startswith("Sekretaris Camat,")
+    assert sekcam.startswith("Sekretaris Camat (")
     assert waiting_for(enrol(routine, users["sekcam"], "verified")) == []
 
 

@@ -142,14 +142,22 @@ def prefetch_verifying_roles(enrolments) -> None:
 
 def _verifier(role: str, description: str, label) -> Who:
     return roles(role).when(lambda e: verifying_role(e) == role, description,
-                            label=lambda e: label() if verifying_role(e) == role else None)
+                            label=lambda e: label(e) if verifying_role(e) == role else None)
 
 
-VERIFIER = (_verifier("hr", "another HR account is active", lambda: str(ROLES["hr"]))
-            | _verifier("sekcam", "no other HR account is active",
-                        lambda: _("Sekretaris Camat, as no other HR account is active"))
-            | _verifier("camat", "no other HR account nor a Sekcam is active",
-                        lambda: _("Camat, as neither another HR account nor a Sekretaris Camat is active")))
+def _instead(role: str, enrolment) -> str:
+    """Who verifies instead of HR, and why: HR's own report, or the HR who set the reporter's password."""
+    if password_setter(enrolment):
+        return _("%(office)s (the HR who set this ASN's password shortly before the report does not verify it)",
+                 office=ROLES[role])
+    if role == "camat":
+        return _("Camat (neither another HR account nor a Sekretaris Camat is active)")
+    return _("Sekretaris Camat (no other HR account is active)")
+
+
+VERIFIER = (_verifier("hr", "another HR account is active", lambda e: str(ROLES["hr"]))
+            | _verifier("sekcam", "no other HR may verify it", lambda e: _instead("sekcam", e))
+            | _verifier("camat", "no other HR nor a Sekcam may verify it", lambda e: _instead("camat", e)))
 
 
 def _is_organiser(user, enrolment) -> bool:
