@@ -61,6 +61,10 @@ def test_hr_who_reset_the_password_does_not_verify_the_report_the_sekcam_does(cl
     logged = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enrolment.verify",
                                                         AuditEvent.outcome == "refused"))
     assert logged.comment.startswith("[four_eyes]") and "kata sandi ASN ini" in logged.comment
+    # the report's own event names who set the password, by name, in the history HR reads
+    history = client.get(f"/audit/timeline/enrolment/{enrolment.id}", follow_redirects=True).text
+    line = history.split("Mengatur kata sandi ASN ini sesaat sebelumnya")[1][:300]
+    assert users["hr"].full_name in line, line
     login_as("sekcam")
     assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
                        data={"version": enrolment.version}).status_code == 303

@@ -310,7 +310,10 @@ def report_external(user, values: dict, stored, once_token: str | None = None,
                          "course": course.title, "certificate_number": certificate.number,
                          "certificate_date": certificate.date, "certificate_issuer": certificate.issuer,
                          "certificate_jp": certificate.jp, "evidence": stored.original_name,
-                         "evidence_sha256": stored.sha256}))  # the file's fingerprint: HR proves a twin
+                         "evidence_sha256": stored.sha256,  # the file's fingerprint: HR proves a twin
+                         # who set his password just before, and so does not verify it (who.password_setter)
+                         **({"password_setter_id": enrolment.password_setter_id}
+                            if enrolment.password_setter_id else {})}))
         started(enrolment, user)  # HR's verification is the to-do now
         refresh_twins(enrolment)  # the reports holding the same certificate now ask HR's reason too
         db.session.commit()

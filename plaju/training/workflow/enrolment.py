@@ -203,7 +203,7 @@ def _record_signer(enrolment, ctx):
 
 def _finish_elearning(enrolment, ctx):
     enrolment.completed_at = ctx.now
-    note_password_setter(enrolment, ctx.now)  # modules and quiz done as the ASN are a report too
+    note_password_setter(enrolment, ctx.now, ctx)  # modules and quiz done as the ASN are a report too
     ctx.change("quiz_score", None, enrolment.quiz_score)
 
 

@@ -40,7 +40,7 @@ def attach_evidence(enrolment, ctx):
         enrolment.evidence_mime = stored.mime
         enrolment.evidence_sha256 = stored.sha256
     enrolment.completed_at = ctx.now
-    note_password_setter(enrolment, ctx.now)
+    note_password_setter(enrolment, ctx.now, ctx)
 
 
 def kept_file(enrolment) -> str | None:

@@ -62,7 +62,8 @@ vocabulary.describe_fields({
     "certificate_date": _l("Date on the certificate"), "certificate_issuer": _l("Issued by"),
     "certificate_jp": _l("JP as printed"),
     "attendance": _l("Attendance"), "day": _l("Day"), "present": _l("Present"),
-}, users=("approved_by_id", "signed_by_id"))
+    "password_setter_id": _l("Set the ASN's password shortly before (does not verify it)"),
+}, users=("approved_by_id", "signed_by_id", "password_setter_id"))
 
 
 def _numbers(ids) -> list[int]:

@@ -93,13 +93,16 @@ def _verifying_holders() -> list[tuple[int, str]]:
 PASSWORD_SET_WATCH = timedelta(days=30)
 
 
-def note_password_setter(enrolment, now) -> None:
+def note_password_setter(enrolment, now, ctx=None) -> None:
     """When a report is made: keep who set the reporter's password in the 30 days before. Kept for good, so a
-    second reset after the report (which also locks the ASN back in) does not let him verify it."""
+    second reset after the report (which also locks the ASN back in) does not let him verify it; the step's
+    event names him (`ctx`), so the log says why he may not."""
     user = enrolment.user
     if (enrolment.password_setter_id is None and user is not None and user.password_set_at is not None
             and user.password_set_by_id not in (None, user.id) and now - user.password_set_at <= PASSWORD_SET_WATCH):
         enrolment.password_setter_id = user.password_set_by_id
+        if ctx is not None:
+            ctx.change("password_setter_id", None, user.password_set_by_id)
 
 
 def password_setter(enrolment) -> list[int]:
