@@ -153,6 +153,11 @@ def edit(user_id=None):
                 flash(_("Account %(name)s enabled again.", name=saved.username), "success")
             else:
                 flash(_("Account %(name)s saved.", name=saved.username), "success")
+            if user is not None and form.password.data:  # what a reset does, said when it is done
+                flash(_("The temporary password works until %(person)s changes it at the next sign-in; their "
+                        "open sessions have ended and they were told.", person=saved.full_name)
+                      + (" " + _("For 30 days you do not verify the training they report.")
+                         if _actor().has_role("hr", "sekcam", "camat") else ""), "info")
             if was_signer and not rules.camat_in_office():  # letters wait for a signature nobody can give
                 flash(_("Nobody signs as the Camat now: letters wait until a Plt is recorded (Plh/Plt page), "
                         "from the Wali Kota's surat perintah."), "warning")

@@ -83,7 +83,11 @@ def authenticate(username: str, password: str) -> User:
     session.clear()  # a fresh session at every sign-in: nothing carried over from before
     login_user(user)
     sessions.start()
-    audit.record("auth.login", actor=user)
+    # with a password someone else set (a reset, a new account): the log tells this sign-in from the holder's own
+    setter = (db.session.get(User, user.password_set_by_id)
+              if user.must_change_password and user.password_set_by_id not in (None, user.id) else None)
+    audit.record("auth.login", actor=user, comment=_("Signed in with the temporary password %(name)s set.",
+                                                     name=setter.full_name) if setter else None)
     db.session.commit()
     return user
 

@@ -178,6 +178,8 @@ def test_a_reset_is_one_time_ends_sessions_notifies_and_is_audited(app, client, 
     login_as("hr")
     response = client.post(f"/people/{asn.id}/edit", data=_edit_form(asn, password=ONE_TIME))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    said = client.get(response.headers["Location"]).text  # what the reset does, said when it is done
+    assert "Kata sandi sementara berlaku sampai" in said and "Selama 30 hari Anda tidak memverifikasi" in said
     assert victim_session.get("/").status_code == 302
     fresh = _fresh(db, asn)
     assert fresh.must_change_password and fresh.check_password(ONE_TIME)

@@ -44,6 +44,11 @@ def _items(db, enrolment) -> set:
 def test_hr_who_reset_the_password_does_not_verify_the_report_the_sekcam_does(client, login_as, db, users):
     _reset(users, "asn")
     _take_over(client, login_as)
+    # the sign-in with the password HR set is told apart from the holder's own, in the log
+    signed_in = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login",
+                                                            AuditEvent.actor_id == users["asn"].id)).all()
+    assert [e.comment for e in signed_in] == [f"Masuk dengan kata sandi sementara yang diatur oleh "
+                                              f"{users['hr'].full_name}."]
     enrolment = _report(client, title="Pelatihan Kepemimpinan Digital")
     # the only HR set the password: the Sekcam verifies, and HR is told why not on the page and by a POST
     assert _items(db, enrolment) == {("verify", "sekcam", users["hr"].id),
