@@ -52,7 +52,7 @@ def test_hr_who_reset_the_password_does_not_verify_the_report_the_sekcam_does(cl
     enrolment = _report(client, title="Pelatihan Kepemimpinan Digital")
     # the only HR set the password: the Sekcam verifies, and HR is told why not on the page and by a POST
     assert _items(db, enrolment) == {("verify", "sekcam", users["hr"].id),
-                                     ("return_evidence", "sekcam", users["asn"].id)}
+                                     ("return_evidence", "sekcam", users["hr"].id)}
     login_as("hr")
     page = client.get(f"/training/enrolments/{enrolment.id}").text
     assert "/act/verify" not in page
@@ -96,7 +96,8 @@ def test_with_a_second_hr_the_other_one_verifies_and_the_setter_is_refused(clien
     _reset(users, "asn")
     _take_over(client, login_as)
     enrolment = _report(client)
-    assert _items(db, enrolment) == {("verify", "hr", users["hr"].id), ("return_evidence", "hr", users["asn"].id)}
+    # the whole verification goes to the other HR: neither verify nor return is the setter's
+    assert _items(db, enrolment) == {("verify", "hr", users["hr"].id), ("return_evidence", "hr", users["hr"].id)}
     with pytest.raises(NotAllowed) as refused:
         fire(db.session.get(Enrolment, enrolment.id), "verify", users["hr"], expected_version=enrolment.version)
     assert "kata sandi ASN ini" in str(refused.value.message)

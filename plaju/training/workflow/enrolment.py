@@ -331,7 +331,8 @@ ENROLMENT_FLOW = register(Spec(
              effect=_credit_twin, style="warning", **NOT_THE_PASSWORD_SETTER),
         # an e-learning of the catalogue has no file to return: sent back, the ASN had nothing to report again
         Step("return_evidence", "completed", "in_progress", _l("Return the evidence"), who=VERIFIER,
-             guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning", arrives_as=RETURNED),
+             guards=(_not_elearning,), four_eyes=True, comment_required=True, style="warning", arrives_as=RETURNED,
+             **NOT_THE_PASSWORD_SETTER),  # the whole verification goes to another official
         Step("withdraw", ("requested", "approved", "in_progress"), "withdrawn", _l("Withdraw"),
              who=ENROLLED_ASN, guards=(_in_the_catalogue,), style="outline-danger", todo=False, form=("confirm",),
              row_form=False,
