@@ -130,11 +130,30 @@ bp.add_url_rule("/enrolments/<int:enrolment_id>/act/<trigger_name>", "enrolment_
                     page_url=lambda e: url_for("training.enrolment", enrolment_id=e.id)))
 
 
-def _opened(enrolment) -> None:
-    """Someone's certificate is personal data: who opened it, as a file or as its first page, is kept."""
-    if enrolment.user_id != current_user.id:
-        audit.record_alone("enrolment.view_evidence", actor=current_user, subject_type="enrolment",
-                           subject_id=enrolment.id)
+def _opened(enrolment, shown_on_page: bool = False) -> None:
+    """Someone's certificate is personal data: who opened it, as a file or as its first page, is kept. The
+    first page shows itself on the enrolment's page: it is kept once a day per reader, not at every reload (a
+    person's history read ten "opened the certificate" around six steps)."""
+    if enrolment.user_id == current_user.id:
+        return
+    if shown_on_page and _seen_today(enrolment):
+        return
+    audit.record_alone("enrolment.view_evidence", actor=current_user, subject_type="enrolment",
+                       subject_id=enrolment.id)
+
+
+def _seen_today(enrolment) -> bool:
+    from datetime import UTC, datetime, time
+
+    from sqlalchemy import select
+
+    from ...audit.models import AuditEvent
+    from ...timeutil import WIB
+    since = datetime.combine(today_wib(), time(), WIB).astimezone(UTC).replace(tzinfo=None)
+    return db.session.scalar(select(AuditEvent.seq).where(
+        AuditEvent.subject_type == "enrolment", AuditEvent.subject_id == str(enrolment.id),
+        AuditEvent.action == "enrolment.view_evidence", AuditEvent.actor_id == current_user.id,
+        AuditEvent.occurred_at >= since.isoformat(timespec="microseconds")).limit(1)) is not None
 
 
 @bp.get("/enrolments/<int:enrolment_id>/evidence")
@@ -158,7 +177,7 @@ def evidence_preview(enrolment_id: int):
         png = preview_png(enrolment.evidence_name, enrolment.evidence_mime or "")
     except Invalid:
         abort(404)
-    _opened(enrolment)
+    _opened(enrolment, shown_on_page=True)
     response = make_response(png)
     response.headers["Content-Type"] = "image/png"
     response.headers["Cache-Control"] = "private, no-store"
