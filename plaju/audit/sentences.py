@@ -108,6 +108,8 @@ def _state_labels() -> dict:
         # a step that sends a row back names the state it arrives in its own way (Step.arrives_as)
         labels.update({f"{spec.name}.{step.trigger}": str(step.arrives_as)
                        for spec in specs for step in spec.steps if step.arrives_as})
+        # the states some step arrives in under its own name: where the step before matters
+        labels["arriving"] = {(spec.name, step.dest) for spec in specs for step in spec.steps if step.arrives_as}
     return labels
 
 
@@ -116,17 +118,34 @@ _STATE_LABELS: dict[tuple, dict] = {}
 
 def _arrivals(events, states: dict) -> dict:
     """seq -> how the state an event left reads, where the step before it on the same record named it in
-    its own way (Step.arrives_as: "Dikembalikan" rather than the state's first meaning), among `events`."""
+    its own way (Step.arrives_as: "Dikembalikan" rather than the state's first meaning). The step before is
+    looked for among `events`, and, for a record whose earlier steps the page leaves out (a search of what one
+    person did), read in one more statement: a report sent again after HR returned it read "from approved"."""
+    steps = [e for e in events if e.to_state and e.outcome == "ok"]
+    shown = {e.seq for e in steps}
+    unsure = {(e.subject_type, e.subject_id) for e in steps if (e.subject_type, e.from_state) in states["arriving"]}
+    earlier = _earlier_steps(unsure, max(shown)) if unsure else []
     last, found = {}, {}
-    for e in sorted(events, key=lambda event: event.seq):
-        if not e.to_state or e.outcome != "ok":
-            continue
+    for e in sorted([*steps, *earlier], key=lambda event: event.seq):
         key = (e.subject_type, e.subject_id)
         before = last.get(key)
-        if before is not None and before[0] == e.from_state and before[1]:
+        if e.seq in shown and before is not None and before[0] == e.from_state and before[1]:
             found[e.seq] = before[1]
         last[key] = (e.to_state, states.get(e.action))
     return found
+
+
+def _earlier_steps(records, before_seq: int) -> list:
+    """The steps taken on `records` ((subject type, id) pairs) up to `before_seq`, as light rows: one statement."""
+    from sqlalchemy import and_, or_
+
+    from ..extensions import db
+    from .models import AuditEvent
+    return db.session.execute(select(
+        AuditEvent.seq, AuditEvent.subject_type, AuditEvent.subject_id, AuditEvent.from_state, AuditEvent.to_state,
+        AuditEvent.action).where(
+        or_(*(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == ident) for kind, ident in records)),
+        AuditEvent.outcome == "ok", AuditEvent.to_state.is_not(None), AuditEvent.seq < before_seq)).all()
 
 
 @functools.cache

@@ -92,3 +92,23 @@ def test_exports_follow_the_choice_at_once_and_in_the_background(db, client, use
     assert '"acts": "1"' in job.filters
     data = client.get(re.search(r'href="([^"]+)" data-testid="download"', body).group(1)).get_data()
     assert [seq for seq, _ in xlsx_rows(data)] == own
+
+
+def test_what_one_person_did_reads_how_their_record_arrived_where_another_moved_it(db, client, users, login_as):
+    """The ASN's second report read "Disahkan, siap diikuti → Selesai" in what he did alone: the Sekcam's return,
+    which the search leaves out, had made it "Dikembalikan: laporkan lagi"."""
+    from tests.training.test_hr_own_training import _report
+    login_as("hr")
+    enrolment = _report(client)
+    login_as("sekcam")
+    client.post(f"/training/enrolments/{enrolment.id}/act/return_evidence",
+                data={"version": enrolment.version, "comment": "JP tercetak 6, bukan 8."})
+    db.session.expire_all()
+    returned = db.session.get(type(enrolment), enrolment.id)
+    login_as("hr")
+    client.post(f"/training/enrolments/{enrolment.id}/act/complete", data={
+        "version": returned.version, "certificate_number": returned.certificate_number,
+        "certificate_date": returned.certificate_date.isoformat(), "certificate_issuer": returned.certificate_issuer,
+        "certificate_jp": "6"}, content_type="multipart/form-data")
+    acts = client.get("/audit/", query_string={"person": "hr", "acts": "1", "action": "enrolment.complete"}).text
+    assert "Dikembalikan: laporkan lagi" in acts and "Disahkan, siap diikuti" not in acts
