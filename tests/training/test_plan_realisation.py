@@ -83,6 +83,8 @@ def test_each_planned_activity_says_whether_it_was_carried_out_and_other_trainin
     [summary] = _attrs(html, "plan-realised")
     # 12 + 6 (one of the group) + 4 + 8 (10 JP earned, 8 planned) of 12 + 8 + 8 + 3 × 6 + 4 + 8 planned
     assert summary == {"testid": "plan-realised", "realised": "30", "planned": "58", "percent": "52", "done": "3"}
+    # the sentence reads the share as the competence report prints it, to one decimal (30 of 58: 51.7 %)
+    assert "30 dari 58 JP rencana terealisasi (51,7 %)" in html
     assert _attrs(html, "outside-plan")[0]["jp"] == "25"  # the ASN's 20 JP of SIAK and the Kasi's 5
     rows = _rows(html)
     status = {key: re.search(r'data-status="(\w*)"', cell).group(1) for key, cell in rows.items()}

@@ -119,6 +119,11 @@ class PlanRealisation:
     def percent(self) -> int:
         return min(100, _share(self.realised, self.planned))
 
+    @property
+    def exact_share(self) -> float | None:
+        """The share the competence report prints for the same plan (one decimal, not capped)."""
+        return round(100 * self.realised / self.planned, 1) if self.planned else None
+
 
 def realisation(plan: Plan, items: list | None = None) -> PlanRealisation:
     """Per activity, per person and for the unit: what of the plan was realised, and the JP earned outside it
