@@ -104,6 +104,33 @@ def create_user(username, full_name, nip, position, unit_code, roles, password):
     click.echo(f"created {username}")
 
 
+@click.command("reset-password")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def reset_password(username, password):
+    """Set a temporary password, as the server's operator: the only reset of an account that signs with an
+    electronic certificate (whoever sets its password could sign in its name)."""
+    from .accounts.people import set_temporary_password
+    from .i18n import gettext as _
+    from .notify.service import notify
+    user = db.session.scalars(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        raise click.ClickException(f"no account {username!r}")
+    weak = passwords.problem(password, user.username, user.full_name, user.nip)
+    if weak:
+        raise click.ClickException(weak)
+    set_temporary_password(user, password, None)
+    user.session_epoch = (user.session_epoch or 0) + 1  # the sessions opened with the old password end
+    audit.record("user.update", actor_name="cli", subject=user, changes={"password": ["***", "(reset, one-time)"]})
+    notify(user, _("Your password was reset"),
+           _("The server's operator set a temporary password for your account. Your open sessions have ended; "
+             "sign in with it and choose your own. If you did not ask for this, tell the Sekretaris Camat."),
+           url="/account/password")
+    db.session.commit()
+    click.echo(f"temporary password set for {user.username}; it must be changed at the next sign-in")
+
+
 @click.group("audit")
 def audit_group():
     """The audit log."""
@@ -256,5 +283,5 @@ def workflow_ready():
 
 def register_cli(app) -> None:
     from .tasks.cli import commands as task_commands
-    for command in (seed_demo, demo, create_user, audit_group, workflow_group, *task_commands):
+    for command in (seed_demo, demo, create_user, reset_password, audit_group, workflow_group, *task_commands):
         app.cli.add_command(command)

@@ -88,14 +88,15 @@ def client(app, db):
 def users(db):
     """A small office: camat, kasi, clerk, hr, admin and two ASN."""
     camat = make_user("camat", "camat", position="Camat Plaju")
-    kasi = make_user("kasi", "section_head", supervisor=camat)
+    # those who may stand in for an official (a Plh signs with his NIP) have one
+    kasi = make_user("kasi", "section_head", supervisor=camat, nip="197801012003121001")
     return {
         "camat": camat, "kasi": kasi,
-        "kasi2": make_user("kasi2", "section_head", supervisor=camat),
+        "kasi2": make_user("kasi2", "section_head", supervisor=camat, nip="197902022004121002"),
         "clerk": make_user("clerk", "clerk", supervisor=kasi),
         "hr": make_user("hr", "hr", supervisor=camat),
         "admin": make_user("admin", "admin"),
-        "sekcam": make_user("sekcam", "sekcam", supervisor=camat),
+        "sekcam": make_user("sekcam", "sekcam", supervisor=camat, nip="197503032000031001"),
         "asn": make_user("asn", supervisor=kasi),
     }
 

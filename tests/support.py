@@ -84,13 +84,13 @@ def _password_hash() -> str:
 
 
 def make_user(username: str, *roles_: str, supervisor: User | None = None, active: bool = True,
-              position: str = "") -> User:
+              position: str = "", nip: str | None = None) -> User:
     unit = db.session.query(Unit).filter_by(code="test").first()
     if unit is None:
         unit = Unit(code="test", name="Unit Uji", kind="seksi")
         db.session.add(unit)
     user = User(username=username, full_name=f"{username.title()} Uji", position=position or username,
-                unit=unit, supervisor=supervisor, active=active)
+                unit=unit, supervisor=supervisor, active=active, nip=nip)
     user.set_roles(roles_)
     user.password_hash = _password_hash()
     db.session.add(user)

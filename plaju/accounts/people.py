@@ -143,6 +143,14 @@ def _attempted(user: User | None, data: dict, roles: set, active: bool, password
     return changes
 
 
+def set_temporary_password(user: User, password: str, setter_id: int | None) -> None:
+    """A password someone else sets (a first one, a reset; `setter_id` None: the server's operator): it works
+    once, the holder chooses his own at the next sign-in, and who set it is kept (training.workflow.who)."""
+    user.set_password(password)
+    user.must_change_password = True
+    user.password_set_by_id, user.password_set_at = setter_id, utcnow()
+
+
 def save_user(actor: User, user: User | None, data: dict, password: str | None = None,
               once_token: str | None = None, seen: str | None = None) -> User:
     """Create (user=None) or update an account from a complete form; audited with before/after.
@@ -162,6 +170,8 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     try:
         rules.check_edit(actor, user)
         rules.check_roles(actor, user, roles)
+        rules.check_admin_apart(user, roles)
+        rules.check_username(user, str(data["username"]).strip().lower())
         rules.check_single_holder(user, roles, active)
         rules.check_supervisor(actor, user, data.get("supervisor_id") or None)
         rules.check_supervisor_active(user, data.get("supervisor_id") or None, active)
@@ -274,9 +284,7 @@ def save_user(actor: User, user: User | None, data: dict, password: str | None =
     user.active = active
     user.set_roles(roles)
     if password:
-        user.set_password(password)
-        user.must_change_password = True
-        user.password_set_by_id, user.password_set_at = actor.id, utcnow()
+        set_temporary_password(user, password, actor.id)
     if not creating and (password or roles != old_roles or (was_active and not active)):
         # the account's open sessions end: they were granted under the old password or authority
         user.session_epoch = (user.session_epoch or 0) + 1

@@ -193,6 +193,7 @@ def edit(user_id=None):
         status = 422
     return render_template("accounts/person_form.html", form=form, user=user, role_names=ROLES,
                            may_grant_roles=rules.may_grant_roles(_actor()),
+                           signs=user is not None and rules.signs_with_certificate(user.username),
                            password_rules=passwords.rules_text()), status
 
 

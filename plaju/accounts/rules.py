@@ -81,6 +81,37 @@ def check_roles(actor: User, user: User | None, roles: set) -> None:
                       "authority roles: admin only", "roles", 403)
 
 
+def check_admin_apart(user: User | None, roles: set) -> None:
+    """The administrator holds no office that decides or signs: with both, one person grants himself powers,
+    stands in for the Camat and manages the accounts that record it."""
+    current = set(user.roles) if user is not None else set()
+    if set(roles) == current or not ("admin" in roles and set(roles) & PRINCIPAL_ROLES):
+        return
+    raise Refusal(_("The administrator holds no office that decides or signs (Camat, Sekcam, Kasi): one person "
+                    "would grant himself its powers and manage the accounts that record them. Give the office "
+                    "and the administration to two different people."), "admin apart from offices", "roles", 422)
+
+
+def signs_with_certificate(username: str | None) -> bool:
+    """An electronic certificate is installed for this username: whoever signs in as the account signs with it."""
+    from ..letters.signing import signer  # here, not at the top: letters builds on accounts
+    return bool(username) and signer().installed_for(username)
+
+
+def check_username(user: User | None, username: str) -> None:
+    """A certificate is found by its account's username: it would sign for whoever is given the name."""
+    old = user.username if user is not None else None
+    if username == old:
+        return
+    if signs_with_certificate(old):
+        raise Refusal(_("This account signs with the electronic certificate installed under the username %(name)s: "
+                        "the username stays, or the certificate would sign for whoever is given it. The server's "
+                        "operator moves the certificate first.", name=old), "signer keeps username", "username")
+    if signs_with_certificate(username):
+        raise Refusal(_("An electronic certificate is installed under the username %(name)s: an account given this "
+                        "username would sign with it.", name=username), "certificate's username", "username")
+
+
 def check_supervisor(actor: User, user: User | None, supervisor_id: int | None) -> None:
     """Nobody names themselves someone's direct supervisor: the supervisor approves that person's training,
     so whoever keeps the people records (HR, who also credits the JP) would grant themselves that authority."""
@@ -133,6 +164,12 @@ def check_reset_password(actor: User, user: User) -> None:
     if user.id == actor.id:
         raise Refusal(_("Change your own password on the Change password page."), "own password via change",
                       "password", 422)
+    if signs_with_certificate(user.username):
+        # the server signs with the certificate of whoever signs in: the password opens the signature
+        raise Refusal(_("%(name)s signs with an electronic certificate: whoever sets this password could sign in "
+                        "his name. It is reset by the server's operator, who installs the certificates (flask "
+                        "--app plaju reset-password).", name=user.full_name), "signer's password: operator only",
+                      "password")
 
 
 def staff_of(user: User) -> int:
@@ -246,9 +283,12 @@ def check_delegation(actor: User, principal: User, delegate: User, kind: str) ->
         raise Refusal(_("An official cannot stand in for themselves."), "not self", "delegate_id", 422)
     if delegate.id == actor.id:
         raise Refusal(_("You cannot appoint yourself as stand-in."), "not the recorder", "delegate_id", 422)
-    if not delegate.active or not delegate.roles & DELEGATE_ROLES:
+    if not delegate.active or not delegate.roles & DELEGATE_ROLES or delegate.has_role("admin"):
         raise Refusal(_("The stand-in must be an active account holding the Sekcam or Kasi role, granted by "
                         "an administrator."), "delegate must be sekcam or kasi", "delegate_id", 422)
+    if not delegate.nip:
+        raise Refusal(_("A Plh or Plt signs with his NIP under his name: record the NIP of %(name)s first.",
+                        name=delegate.full_name), "delegate without NIP", "delegate_id", 422)
 
 
 def camat_in_office() -> bool:

@@ -3,6 +3,9 @@
 Certificates are personal, as the government's electronic certificates (BSrE) are: each signer has a
 PKCS#12 file `<username>.p12` and its passphrase in `<username>.pass` in PLAJU_SIGNING_KEYS_DIR. A Plh
 signs with his own certificate. A remote signing service can implement `Signer` later.
+Whoever signs in as an account signs with its certificate, so the accounts' rules ask `installed_for`:
+such an account keeps its username (the file follows the name), and only the server's operator, who
+installs the files, resets its password (accounts.rules).
 `load()` opens the key before anything is signed, so a missing file or a wrong passphrase refuses the
 step with a clear message and changes nothing.
 """
@@ -43,6 +46,9 @@ class CertificateInfo:
 
 
 class Signer(Protocol):
+    def installed_for(self, username: str) -> bool:
+        """Whether a certificate is installed for the account of this username (valid or not)."""
+
     def certificate(self, signer_user) -> CertificateInfo:
         """The signer's certificate; raises SigningRefused when there is none or it cannot be opened."""
 
@@ -67,6 +73,12 @@ class Pkcs12Signer:
         if not username or "/" in username or username.startswith("."):
             raise SigningRefused(_("This account has no electronic signature certificate."))
         return self.keys_dir / f"{username}.p12", self.keys_dir / f"{username}.pass"
+
+    def installed_for(self, username: str) -> bool:
+        try:
+            return self.paths(username)[0].is_file()
+        except SigningRefused:
+            return False
 
     def _open(self, user):
         p12_path, pass_path = self.paths(user.username)

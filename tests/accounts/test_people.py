@@ -214,12 +214,12 @@ def test_a_reset_password_must_follow_the_password_rules(client, login_as, users
 
 
 def test_admin_resets_and_deactivates_an_authority_account(app, client, login_as, users, db):
-    camat = users["camat"]
-    camat_session = app.test_client()
-    camat_session.post("/login", data={"username": "camat", "password": PASSWORD})
+    camat, clerk = users["camat"], users["clerk"]
+    clerk_session = app.test_client()
+    clerk_session.post("/login", data={"username": "clerk", "password": PASSWORD})
     login_as("admin")
-    assert client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, password=ONE_TIME)).status_code == 302
-    assert camat_session.get("/").status_code == 302
+    assert client.post(f"/people/{clerk.id}/edit", data=_edit_form(clerk, password=ONE_TIME)).status_code == 302
+    assert clerk_session.get("/").status_code == 302
     disabled = client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, active="0"), follow_redirects=True)
     assert not _fresh(db, camat).active
     # told what it means for the person, not only "saved"

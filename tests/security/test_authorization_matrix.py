@@ -206,8 +206,9 @@ class World:
         return user
 
     def person(self, *roles, supervisor="kasi"):
-        return _user(f"person{next(self.seq)}", *roles,
-                         supervisor=self.u[supervisor] if supervisor else None)
+        n = next(self.seq)
+        return _user(f"person{n}", *roles, supervisor=self.u[supervisor] if supervisor else None,
+                     nip=f"19800101200501{1}{n % 1000:03d}")  # a Plh signs with his NIP
 
     def delegation(self, principal, delegate, kind, starts_on=None, ends_on=None):
         if starts_on is None:  # one day in the coming year (a Plh is recorded at most a year ahead), never

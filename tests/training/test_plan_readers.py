@@ -93,7 +93,7 @@ def test_a_plh_of_a_section_head_reads_that_unit_s_plan_while_appointed(client, 
     appointment is revoked. Here the Kasi of another section stands in."""
     from plaju.accounts.delegations import add_delegation, revoke_delegation
     own, elsewhere = two_plans
-    neighbour = make_user("kasipem", "section_head")
+    neighbour = make_user("kasipem", "section_head", nip="198202022008011001")
     neighbour.unit_id = elsewhere.unit_id
     db.session.commit()
     login_as("kasipem")
