@@ -1,7 +1,7 @@
-"""Where a redirect may go: only paths on this site."""
+"""Where a redirect may go: only paths on this site; the address citizens reach a path at."""
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, has_request_context, request
 from werkzeug.routing import IntegerConverter
 
 
@@ -14,6 +14,15 @@ def is_local_url(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def public_url(path: str) -> str:
+    """`path` at the address citizens use (PLAJU_PUBLIC_URL): a receipt printed at the intranet's address
+    would send them to a host they cannot reach. Without it (a demo), the address this request came to."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not base:
+        base = request.url_root.rstrip("/") if has_request_context() else "http://127.0.0.1:5000"
+    return base + path
 
 
 # the largest id both databases store in an INTEGER column; larger numbers in a URL are "not found"

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import once, uploads
 from ..audit import record as audit
 from ..core.registry import home_card, nav_item
-from ..core.urls import int_arg
+from ..core.urls import int_arg, public_url
 from ..database import utcnow
 from ..extensions import db
 from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
@@ -365,7 +365,7 @@ def receipt(request_id):
     req = _load(request_id)
     # it carries the one-use survey link: who printed it, and when, is on record (the survey is anonymous)
     audit.record_alone("document.print_receipt", actor=current_user, subject=req, subject_type="document")
-    url = url_for("public.track", code=req.tracking_code, _external=True)
+    url = public_url(url_for("public.track", code=req.tracking_code))
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
     # whom it is about, when not the applicant (a baby, the deceased, a family member, a business): two
     # receipts of one parent would otherwise differ only in their codes
@@ -395,7 +395,7 @@ def slip(request_id):
     if req.state != "returned":
         flash(_("The slip is for a request returned to the citizen; this one is not."), "warning")
         return redirect(url_for(".detail", request_id=req.id), 303)
-    url = url_for("public.track", code=req.tracking_code, _external=True)
+    url = public_url(url_for("public.track", code=req.tracking_code))
     return render_page_or_block("documents/slip.html", "slip", req=req, track_url=url,
                                 qr=segno.make(url, error="m").svg_data_uri(scale=3, border=2),
                                 returned_at=svc.returned_at(req) or utcnow())

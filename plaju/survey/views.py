@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit import record as audit
 from ..core.registry import nav_item
+from ..core.urls import public_url
 from ..documents.models import DocumentRequest, DocumentType
 from ..extensions import db, limiter
 from ..htmx import render_page_or_block
@@ -50,7 +51,7 @@ def _track(code: str) -> dict:
 @bp.app_template_global("skm_receipt_link")
 def _receipt_link(req):
     """For the receipt: the full survey link and its QR code (templates/survey/_receipt.html)."""
-    url = request.host_url.rstrip("/") + svc.survey_path(req.tracking_code)
+    url = public_url(svc.survey_path(req.tracking_code))
     return {"url": url, "qr": segno.make(url, error="m").svg_data_uri(scale=3, border=2)}
 
 

@@ -710,3 +710,16 @@ def test_a_domisili_usaha_letter_states_the_business_taken_in_at_the_counter(cli
     # one taken in before the business was asked still has its letter, naming the place only
     older = make_request("processing", "domisili-usaha", subject_data="{}")
     assert "menjalankan usaha yang berdomisili di" in " ".join(draw(older).content.statements)
+
+
+def test_the_receipt_and_the_slip_send_the_citizen_to_the_public_address(app, client, login_as, make_request,
+                                                                         monkeypatch):
+    """The clerk prints at the intranet's address; the citizen's phone reaches only the public one."""
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://layanan.plaju.example/")
+    req, _label = _returned(client, login_as, make_request)
+    for path in (f"/documents/{req.id}/receipt", f"/documents/{req.id}/slip"):
+        page = client.get(path).get_data(as_text=True)
+        assert f"https://layanan.plaju.example/track/{req.tracking_code}" in page, path
+        assert "http://localhost" not in page, path
+    receipt = client.get(f"/documents/{req.id}/receipt").get_data(as_text=True)
+    assert "https://layanan.plaju.example/skm/" in receipt
