@@ -11,7 +11,7 @@ from ..database import utcnow
 from ..documents.models import DocumentRequest
 from ..extensions import db
 from ..i18n import gettext as _
-from ..inputs import hide_id_numbers
+from ..inputs import hide_contact_details, hide_id_numbers
 from ..workflow import available, started
 from .models import BODY_MAX, BODY_MIN, KIND_VALUES, Complaint
 from .workflow import COMPLAINT_FLOW, SECTION_HEAD
@@ -29,10 +29,11 @@ PAGE_SIZE = 25
 
 
 def public_text(text: str) -> str:
-    """The text as the public tracking page shows it: anyone holding the code reads that page, so the
-    numbers that identify a person are hidden there. The office's pages show the text as written to those
-    who may see a NIK (documents.services.can_view), hidden like this to the other readers (the Sekcam)."""
-    return hide_id_numbers(text)
+    """The text as the public tracking page shows it: anyone holding the code reads that page, so what
+    identifies or reaches a person (ID and phone numbers, e-mail addresses) is hidden there, as in a step's
+    reason. The office's pages show the text as written to those who may see a NIK
+    (documents.services.can_view), with ID numbers hidden to the other readers (the Sekcam)."""
+    return hide_contact_details(text)
 
 
 class ComplaintRefused(ValueError):

@@ -157,6 +157,13 @@ def test_numbers_that_identify_a_person_are_hidden_on_the_public_page(client, db
     for number in ("0011", "0022", "5123456", "7891", "0512", "0513", "0514"):
         assert number not in track, number
     assert track.count("[nomor disamarkan]") == 7 and "tanggal 01/12/2026" in track
+    # an e-mail address, and a local number of seven digits, hidden as in a step's reason on the same page
+    third = make_request("processing")
+    assert client.post(f"/track/{third.tracking_code}/complaint", data={
+        "kind": "complaint", "body": "Balas ke siti.rahma@gmail.com atau telepon rumah 512 3456, terima kasih."
+    }).status_code == 303
+    track = client.get(f"/track/{third.tracking_code}").text
+    assert "siti.rahma@gmail.com" not in track and "512 3456" not in track and "terima kasih" in track
     login_as("kasi")  # hidden on the office's pages too, until asked for (recorded) to call the citizen back
     complaint = db.session.scalars(select(Complaint).order_by(Complaint.id)).first()
     page = client.get(f"/complaints/{complaint.id}").text
