@@ -1,8 +1,9 @@
 """SKM services: the one-use survey link of a request, taking an answer, the index by month, type and element.
 
 The link of a request is /skm/<tracking code>/<key>, key = the first 10 characters (base32, 50 bits) of
-HMAC-SHA256(SECRET_KEY, "skm:" + tracking code): printed on the receipt at intake, valid from the
-hand-over for `SURVEY_VALID_DAYS` days (default 90). Nothing is stored until it is used; then the
+HMAC-SHA256(SECRET_KEY, "skm:" + tracking code): printed on the receipt at intake, valid from the end of
+the request (handed over, refused or cancelled: a citizen turned away used the service too, and leaving
+him out would raise the index) for `SURVEY_VALID_DAYS` days (default 90). Nothing is stored until it is used; then the
 digest of the link goes into `skm_token_use` (primary key: a second use, even at the same moment, fails)
 and the answers into `skm_response` with only the month of the hand-over and the document type.
 """
@@ -22,6 +23,7 @@ from ..audit import record as audit
 from ..audit import vocabulary
 from ..database import is_postgres, utcnow
 from ..documents.models import DocumentRequest, DocumentType
+from ..documents.workflow import TERMINAL_STATES as ENDED
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -85,7 +87,7 @@ def is_used(tracking_code: str) -> bool:
 
 @dataclass
 class Invitation:
-    state: str  # "open", "not_yet" (not handed over), "expired"
+    state: str  # "open", "not_yet" (not ended), "expired"
     url: str | None = None
 
 
@@ -93,7 +95,7 @@ def invitation(req) -> Invitation:
     """What the tracking page offers for `req` (a DocumentRequest), without a statement. Whoever holds the
     tracking code reads that page (a clerk too): it invites the same way whether or not the citizen answered,
     never telling that this citizen did."""
-    if req.state != "handed_over" or req.closed_at is None:
+    if req.state not in ENDED or req.closed_at is None:
         return Invitation("not_yet")
     if req.closed_at < utcnow() - timedelta(days=valid_days()):
         return Invitation("expired")
@@ -112,9 +114,9 @@ def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequ
     req = db.session.scalars(select(DocumentRequest).where(DocumentRequest.tracking_code == normal)).first()
     if req is None:
         raise SurveyRefused(_("This survey link is not valid. Use the link or QR code on your receipt."), "forged")
-    if req.state != "handed_over" or req.closed_at is None:
-        raise SurveyRefused(_("The survey opens once you have received your document. Please come back "
-                              "after the hand-over."), "not_handed_over")
+    if req.state not in ENDED or req.closed_at is None:
+        raise SurveyRefused(_("The survey opens once your request has ended: when you receive your document, "
+                              "or when the office has refused or cancelled the request."), "not_handed_over")
     if enforce_expiry and req.closed_at < utcnow() - timedelta(days=valid_days()):
         raise SurveyRefused(_("This survey link has expired (%(n)d days after the hand-over).", n=valid_days()),
                             "expired")
@@ -268,11 +270,11 @@ def _index(n, sums) -> ikm.Index:
 
 
 def _population(first: str, last: str, type_id: int | None, group_by_type: bool) -> dict:
-    """Requests handed over per month (or per type) in the period: the survey's population."""
+    """Requests ended per month (or per type) in the period: the survey's population."""
     month = _month_expr(DocumentRequest.closed_at)
     key = DocumentRequest.type_id if group_by_type else month
     query = select(key, func.count()).where(
-        DocumentRequest.state == "handed_over", DocumentRequest.closed_at >= month_start_utc(first),
+        DocumentRequest.state.in_(ENDED), DocumentRequest.closed_at >= month_start_utc(first),
         DocumentRequest.closed_at < month_start_utc(next_month(last)))
     if type_id:
         query = query.where(DocumentRequest.type_id == type_id)

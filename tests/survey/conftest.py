@@ -17,7 +17,7 @@ def doc_types(db):
 
 @pytest.fixture()
 def make_request(db, users, doc_types):
-    """A request put into `state` by hand; handed over `closed_at` (default: now)."""
+    """A request put into `state` by hand; ended (handed over, refused, cancelled) `closed_at` (default: now)."""
     def make(state="handed_over", type_code="ktp-baru", closed_at=None):
         doc_type = doc_types[type_code]
         req = create_request(actor=users["clerk"], nik=valid_nik(), name="Siti Aminah", phone="081234567890",
@@ -25,7 +25,7 @@ def make_request(db, users, doc_types):
                              purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",
                              birth_place="Palembang")
         req.state = state
-        if state == "handed_over":
+        if state in ("handed_over", "rejected", "cancelled"):
             req.closed_at = closed_at or utcnow()
         started(req)
         db.session.commit()

@@ -113,17 +113,26 @@ def test_a_key_typed_with_zero_for_o_and_one_for_i_is_the_same_link(client, db, 
 
 
 def test_a_request_not_yet_handed_over_cannot_be_rated(client, db, make_request, link):
-    for state in ("received", "ready", "rejected"):
+    for state in ("received", "ready"):
         req = make_request(state)
         url = link(req)
         assert 'data-testid="skm-invite"' not in client.get(f"/track/{req.tracking_code}").text
         # the receipt's QR scanned before pick-up: the page says when it opens, with 200 (no console error)
         opened = client.get(url)
-        assert opened.status_code == 200 and "setelah Anda mengambil dokumen" in opened.text
+        assert opened.status_code == 200 and "setelah permohonan Anda selesai" in opened.text
         assert 'data-testid="survey-form"' not in opened.text and 'role="status"' in opened.text
         response = client.post(url, data=ANSWERS)
-        assert response.status_code == 409 and "setelah Anda mengambil dokumen" in response.text
+        assert response.status_code == 409 and "setelah permohonan Anda selesai" in response.text
     assert _count(db, SkmResponse) == 0 and _count(db, SkmTokenUse) == 0
+
+
+def test_a_citizen_turned_away_rates_the_service_too(client, db, make_request, link):
+    """A refused or cancelled request was served too: leaving those citizens out raised the index."""
+    for state in ("rejected", "cancelled"):
+        req = make_request(state)
+        assert 'data-testid="skm-invite"' in client.get(f"/track/{req.tracking_code}").text
+        assert client.post(link(req), data=ANSWERS).status_code in (200, 303)
+    assert _count(db, SkmResponse) == 2 and _count(db, SkmTokenUse) == 2
 
 
 def test_an_incomplete_or_invalid_answer_changes_nothing_and_keeps_the_link(client, db, make_request, link):
