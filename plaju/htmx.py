@@ -66,20 +66,28 @@ REFUSALS = frozenset({400, 403, 409, 413, 422, 429})
 # a page also shows a refused sign-in (401) and a POST-only address opened by its URL (405, e.g. /logout)
 PAGE_REFUSALS = REFUSALS | {401, 405}
 REFUSED_STATUS = "X-Refused-Status"
+# lookups whose "nothing has this code" the page itself says (a citizen's typo on /track or /cek): an answer,
+# not a missing page, so it is answered like a refusal (`answers_not_found`)
+LOOKUPS: set[str] = set()
+
+
+def answers_not_found(endpoint: str) -> None:
+    LOOKUPS.add(endpoint)
 
 
 def refusal_as_answer(response):
     """A refusal the browser shows (an HTMX answer, or a page) answers 200 and names its status in
     X-Refused-Status: the browser logs every 4xx answer as a console error ("Failed to load resource"),
     though the page shows the refusal where it belongs. Registered first, so it runs after every other hook
-    has seen the status; gunicorn's access log prints the header beside the status. A missing page (404)
-    and a fault (5xx) keep theirs."""
+    has seen the status; gunicorn's access log prints the header beside the status. A missing page (404,
+    but for a lookup's "no such code") and a fault (5xx) keep theirs."""
     if getattr(request, "htmx", None):
         # a form sent after the session ended: 401 with HX-Redirect to the sign-in (htmx follows it on a 200)
         status = response.status_code
         refused = status in REFUSALS or (status == 401 and "HX-Redirect" in response.headers)
     else:
-        refused = response.status_code in PAGE_REFUSALS and response.mimetype == "text/html"
+        refused = response.mimetype == "text/html" and (
+            response.status_code in PAGE_REFUSALS or (response.status_code == 404 and request.endpoint in LOOKUPS))
     if refused:
         response.headers[REFUSED_STATUS] = str(response.status_code)
         response.status_code = 200

@@ -38,6 +38,9 @@ from .i18n import lazy_gettext as _l
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
                       "\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 _LINE_BREAKS = re.compile("[\t\r\n]")
+# of those, the ones that only vanish: pasted from a chat with a name ("Siti\u200bRahma"), they are taken out at
+# the boundary (`guard_request`) rather than refusing the whole form; a direction mark or override stays refused
+_VANISHING = re.compile("[\u200b\u2060\ufeff]")
 TEXT_MAX = 2000           # Text columns written by users: comments, reasons, notes
 FORM_VALUE_MAX = 20000    # the longest form field (a text module); anything longer is refused unread
 QUERY_VALUE_MAX = 2000    # search words, filters, a ?next= path
@@ -56,6 +59,14 @@ class InputRefused(ValueError):
 
 def nfc(value):
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def code_characters(raw: str | None) -> str:
+    """A code typed or pasted by a citizen (tracking, letter check) as its bare letters and digits: full-width
+    letters folded (NFKC), capitals, without spaces or dashes of any kind ("PLJ–MZ8SH" from a phone's
+    keyboard is "PLJMZ8SH")."""
+    folded = unicodedata.normalize("NFKC", raw or "").upper()
+    return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) != "Pd")
 
 
 def has_control(value: str, multiline: bool = False) -> bool:
@@ -159,6 +170,7 @@ def _normalised(source, *, multiline: bool, where: str) -> ImmutableMultiDict:
     for key, value in source.items(multi=True):
         if has_control(key) or len(key) > 200:
             raise InputRefused(_l("The request contains an invalid field name."), key[:40], 400)
+        value = _VANISHING.sub("", value)
         if has_control(value, multiline):
             if where == "query" and key in DROPPED_WHEN_INVALID:
                 continue  # a crafted ?next= is ignored (the view goes home), not a failed sign-in

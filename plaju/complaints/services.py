@@ -11,7 +11,7 @@ from ..database import utcnow
 from ..documents.models import DocumentRequest
 from ..extensions import db
 from ..i18n import gettext as _
-from ..inputs import hide_contact_details, hide_id_numbers
+from ..inputs import hide_contact_details
 from ..workflow import available, started
 from .models import BODY_MAX, BODY_MIN, KIND_VALUES, Complaint
 from .workflow import COMPLAINT_FLOW, SECTION_HEAD

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
 from ..extensions import db
+from ..inputs import code_characters
 from .nik import mask_nik
 
 REQUIREMENT_LABEL_MAX = 200
@@ -20,7 +21,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # tracking codes: no 0/O, 1/
 
 def normalise_code(raw: str | None) -> str:
     """A tracking code as typed (any case, spaces, with or without its dashes and PLJ), as stored; "" if none."""
-    code = "".join((raw or "").upper().split()).replace("-", "")
+    code = code_characters(raw)
     if code.startswith("PLJ"):
         code = code[3:]
     if len(code) != 10 or any(c not in CODE_ALPHABET for c in code):

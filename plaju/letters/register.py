@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ..database import for_update, is_postgres
 from ..extensions import db
 from ..i18n import gettext as _
+from ..inputs import code_characters
 from .models import Letter, LetterCounter, LetterExternalNumber, number_key
 
 # 32 characters without 0/O, 1/I: 12 of them are 60 bits from `secrets`, read aloud without mistakes
@@ -98,7 +99,7 @@ def new_check_code() -> str:
 
 
 def normalise_check_code(raw: str | None) -> str:
-    code = "".join((raw or "").upper().split()).replace("-", "")
+    code = code_characters(raw)
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         return ""
     return "-".join(code[i:i + 4] for i in range(0, CODE_LENGTH, 4))

@@ -6,7 +6,7 @@ from ..audit import record as audit
 from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg
 from ..extensions import db, limiter
-from ..htmx import render_page_or_block
+from ..htmx import answers_not_found, render_page_or_block
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from . import demo as _demo  # noqa: F401  (registers the certificate seeder)
@@ -16,6 +16,7 @@ from .models import Letter
 from .signing import certificate_status
 
 bp = Blueprint("letters", __name__)
+answers_not_found("letters.check")  # a mistyped code is an answer on the page, not a console error
 
 nav_item("letters.register", _l("Letter register"), roles=svc.REGISTER_ROLES, order=25)
 

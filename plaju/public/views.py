@@ -6,10 +6,11 @@ from ..documents import services as svc
 from ..documents import sla
 from ..documents.models import DocumentRequest
 from ..extensions import db, limiter
-from ..htmx import render_page_or_block
+from ..htmx import answers_not_found, render_page_or_block
 from ..i18n import gettext as _
 
 bp = Blueprint("public", __name__)
+answers_not_found("public.track")  # a mistyped code is an answer on the page, not a console error
 
 
 def _limit() -> str:

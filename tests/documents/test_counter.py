@@ -723,3 +723,17 @@ def test_the_receipt_and_the_slip_send_the_citizen_to_the_public_address(app, cl
         assert "http://localhost" not in page, path
     receipt = client.get(f"/documents/{req.id}/receipt").get_data(as_text=True)
     assert "https://layanan.plaju.example/skm/" in receipt
+
+
+def test_a_tracking_code_typed_on_a_phone_is_found_and_a_typo_is_answered_on_the_page(client, make_request):
+    """A phone's keyboard turns "-" into an en dash, a chat pastes zero-width spaces, a full-width keyboard
+    types "ＰＬＪ": the code is found. A mistyped one is said on the page, answered 200 (no console error)."""
+    req = make_request("processing")
+    body = req.tracking_code[4:].replace("-", "")
+    for typed in (f"PLJ\u2013{body[:5]}\u2013{body[5:]}", f"\uff30\uff2c\uff2a-{body.lower()}",
+                  f"PLJ-{body[:5]}\u200b-{body[5:]}"):
+        page = client.get("/track", query_string={"code": typed}, follow_redirects=True)
+        assert page.status_code == 200 and 'data-testid="track-result"' in page.text, typed
+    unknown = client.get("/track/PLJ-AAAAA-AAAAA", as_sent=True)
+    assert unknown.status_code == 200 and unknown.headers["X-Refused-Status"] == "404"
+    assert 'data-testid="track-not-found"' in unknown.text

@@ -201,3 +201,11 @@ def test_an_id_or_number_is_ascii_digits_of_bounded_length(client, login_as, who
     response = client.post(path, data={field: value, "nik": "1671015508800007", "name": "Uji"})
     assert response.status_code == 422, response.status_code
     assert "angka 0-9" in response.text
+
+
+def test_a_zero_width_space_pasted_from_a_chat_is_taken_out_not_refused(client, login_as, db):
+    """A name pasted from WhatsApp carries invisible zero-width spaces: the whole intake form was replaced by
+    an error page. They only vanish, so the boundary takes them out; a direction override is still refused."""
+    login_as("clerk")
+    assert client.get("/documents/?q=Siti\u200b\u2060Aminah\ufeff").status_code == 200
+    assert client.get("/documents/?q=Siti\u202eAminah").status_code == 400
