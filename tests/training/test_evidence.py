@@ -148,6 +148,7 @@ def test_a_certificate_that_does_not_fit_the_course_is_refused_and_changes_nothi
                            content_type="multipart/form-data", headers={"HX-Request": "true"})
     assert response.status_code == 422 and words in response.text
     assert 'data-testid="evidence-again"' in response.text  # the typed facts come back, the file cannot
+    assert re.search(r'name="evidence"[^>]* aria-describedby="ua-\w+"', response.text)  # the field names why
     db.session.expire_all()
     row = db.session.get(Enrolment, enrolment.id)
     assert (row.state, row.evidence_name, row.certificate_jp, row.version) == ("in_progress", None, None,
