@@ -83,6 +83,14 @@ def _password_hash() -> str:
     return generate_password_hash(PASSWORD, method="scrypt")
 
 
+def type_seen(type_id: int) -> str:
+    """The stamp of a document type as a freshly opened edit form carries it."""
+    from plaju.documents.models import DocumentType
+    from plaju.documents.settings_views import type_stamp
+    db.session.expire_all()
+    return type_stamp(db.session.get(DocumentType, type_id))
+
+
 def make_user(username: str, *roles_: str, supervisor: User | None = None, active: bool = True,
               position: str = "", nip: str | None = None) -> User:
     unit = db.session.query(Unit).filter_by(code="test").first()

@@ -1,14 +1,12 @@
 """Managing people: accounts and roles, under the rules of `rules.py` (Plh/Plt delegations: `delegations.py`).
 Every change is an audit event with the fields before and after; every refusal one with the rule."""
-import hashlib
-import json
 import re
 import unicodedata
 
 from flask import url_for
 from sqlalchemy import func, select
 
-from .. import once
+from .. import edits, once
 from ..audit import record as audit
 from ..audit import vocabulary
 from ..audit.models import AuditEvent
@@ -105,7 +103,7 @@ def _snapshot(user: User) -> dict:
 
 def edit_stamp(user: User) -> str:
     """A fingerprint of the account as an edit form shows it (what the audit snapshot holds)."""
-    return hashlib.sha256(json.dumps(_snapshot(user), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return edits.stamp(_snapshot(user))
 
 
 def _changed_since(actor: User, user: User) -> StaleEdit:

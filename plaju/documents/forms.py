@@ -1,4 +1,4 @@
-from wtforms import BooleanField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
@@ -100,6 +100,7 @@ class DocumentTypeForm(OnceForm):
                              render_kw={"rows": 5})
     optional = TextAreaField(_l("Optional documents (one per line)"), validators=[Optional(), _lines_fit],
                              render_kw={"rows": 5})
+    seen = HiddenField()  # the type as the form showed it (edits.stamp): a save from an older form is refused
 
 
 class HolidayForm(PlajuForm):

@@ -6,8 +6,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import once
+from .. import edits, once
 from ..audit import record as audit
+from ..database import lock_row
 from ..extensions import db
 from ..htmx import render_page_or_block
 from ..i18n import date_text
@@ -40,8 +41,7 @@ def edit_type(type_id):
         abort(404)
     form = DocumentTypeForm(obj=doc_type)
     if request.method == "GET" and doc_type:
-        form.required.data = "\n".join(r.label for r in doc_type.requirements if r.required)
-        form.optional.data = "\n".join(r.label for r in doc_type.requirements if not r.required)
+        _show(form, doc_type)
     error = None
     missing = form.missing_fields() if form.is_submitted() else []
     first = once.replay(form) if doc_type is None else None
@@ -52,6 +52,15 @@ def edit_type(type_id):
                   "try again.", fields=", ".join(str(getattr(form, name).label.text) for name in missing))
         audit.refused("document_type.save", actor=current_user, subject_type="document_type", subject_id=type_id,
                       reason=error)
+    elif doc_type is not None and form.is_submitted() and _stale(form, doc_type):
+        # another administrator saved the type after this form was opened: his change is not undone
+        error = edits.changed_since("document_type", doc_type.id, ("document_type.save",))
+        audit.refused("document_type.save", actor=current_user, subject_type="document_type",
+                      subject_id=doc_type.id, reason=f"[input:stale] {error}")
+        form = DocumentTypeForm(formdata=None, obj=doc_type)
+        _show(form, doc_type)
+        return render_page_or_block("documents/admin.html", "type_form", form=form, doc_type=doc_type,
+                                    error=error, page="type"), 409
     elif form.validate_on_submit():
         clash = db.session.scalar(select(DocumentType.id).where(DocumentType.code == form.code.data))
         wanted = [(label, True) for label in _lines(form.required.data)] + [
@@ -110,6 +119,30 @@ def edit_type(type_id):
     status = 422 if request.method == "POST" else 200
     return render_page_or_block("documents/admin.html", "type_form", form=form, doc_type=doc_type, error=error,
                                 page="type"), status
+
+
+def _shown(doc_type: DocumentType) -> dict:
+    return {**_type_snapshot(doc_type), "description": doc_type.description}
+
+
+def type_stamp(doc_type: DocumentType) -> str:
+    """The stamp an edit form of the type carries as it is now."""
+    return edits.stamp(_shown(doc_type))
+
+
+def _show(form, doc_type: DocumentType) -> None:
+    """The form filled from the type as it is now, with its stamp."""
+    form.required.data = "\n".join(r.label for r in doc_type.requirements if r.required)
+    form.optional.data = "\n".join(r.label for r in doc_type.requirements if not r.required)
+    form.seen.data = type_stamp(doc_type)
+
+
+def _stale(form, doc_type: DocumentType) -> bool:
+    """Saved by someone else since the form was opened: read under the row's lock, so two saves at the same
+    moment take turns and the second one finds the first."""
+    lock_row(DocumentType, doc_type.id)
+    db.session.refresh(doc_type)
+    return form.seen.data != type_stamp(doc_type)
 
 
 def _route_changed(doc_type: DocumentType, form) -> bool:

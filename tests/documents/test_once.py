@@ -14,6 +14,7 @@ from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.once import AlreadyDone, new_token
 from tests.documents.conftest import count_rows as _count
 from tests.documents.conftest import valid_nik
+from tests.support import PASSWORD, make_user, type_seen
 
 
 def test_the_intake_page_carries_a_fresh_token_each_time(client, login_as, db):
@@ -158,7 +159,7 @@ def _type_form(doc_type, **overrides):
             "subject_kind": doc_type.subject_kind,
             "required": "\n".join(r.label for r in doc_type.requirements if r.required),
             "optional": "\n".join(r.label for r in doc_type.requirements if not r.required),
-            "form_token": new_token()}
+            "form_token": new_token(), "seen": type_seen(doc_type.id)}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -201,7 +202,7 @@ def test_a_new_document_type_posted_twice_is_created_once(client, login_as, db):
             "other_regions": "", "min_age": "",
             "description": "", "required": "Surat pengantar RT", "optional": "", "archive_code": "474",
                 "subject_kind": "applicant",
-            "form_token": new_token()}
+            "form_token": new_token(), "seen": ""}
     first = client.post("/documents/admin/types/new", data=data)
     again = client.post("/documents/admin/types/new", data=data)
     assert first.status_code == again.status_code == 303
@@ -220,3 +221,27 @@ def test_a_document_type_s_change_reads_in_words_in_the_log(client, login_as, do
     page = client.get("/audit/", query_string={"action": "document_type.save"}).text
     assert "4 jam kerja → 2 hari kerja" in page and " days" not in page and " hours" not in page
     assert "Surat pengantar RT/RW (wajib)" in page and "Fotokopi KK (tidak wajib)" in page
+
+
+def test_a_type_saved_from_an_older_form_does_not_undo_a_colleague_s_change(app, client, login_as, users, doc_types,
+                                                                           db):
+    """Two administrators had the SKTM open: one set its service standard from 4 to 6 hours, the other, from
+    the older form, changed only its description, and the standard silently went back to 4."""
+    sktm = doc_types["sktm"]
+    opened = _type_form(sktm)  # both forms as opened, with the same stamp
+    other = app.test_client()
+    other.post("/login", data={"username": "admin", "password": PASSWORD})
+    make_user("admin2", "admin")
+    login_as("admin2")
+    assert client.post(f"/documents/admin/types/{sktm.id}", data={**opened, "service_amount": "6",
+                                                                  "service_unit": "hours"}).status_code == 303
+    stale = other.post(f"/documents/admin/types/{sktm.id}", data={**opened, "description": "Untuk beasiswa"})
+    assert stale.status_code == 409
+    assert "Admin2 Uji mengubah data ini pada" in stale.text
+    assert 'value="6"' in stale.text  # the form shows the type as saved
+    db.session.expire_all()
+    saved = db.session.get(DocumentType, sktm.id)
+    assert (saved.service_amount, saved.service_unit, saved.description or "") == (6, "hours", "")
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document_type.save",
+                                                          AuditEvent.outcome == "refused")).one()
+    assert "[input:stale]" in refused.comment and refused.actor_name.startswith("Admin Uji")

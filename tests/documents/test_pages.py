@@ -13,7 +13,7 @@ from plaju.documents.nik import make_nik
 from plaju.once import new_token
 from plaju.timeutil import today_wib
 from tests.documents.conftest import fresh, valid_nik
-from tests.support import statements_during
+from tests.support import statements_during, type_seen
 
 
 def _bulk(db, doc_types, users, n, **fields):
@@ -243,7 +243,7 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
         "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KK", "optional": "Foto rumah", "description": "",
         "forwards_to_disdukcapil": "", "other_regions": "",
         "min_age": "", "archive_code": "400.9", "subject_kind": "person",
-        "form_token": new_token()})
+        "form_token": new_token(), "seen": type_seen(sktm.id)})
     assert response.status_code == 303
     db.session.expire_all()
     t = db.session.get(DocumentType, sktm.id)
@@ -254,7 +254,7 @@ def test_admin_edits_a_type_and_the_holiday_table(client, login_as, doc_types, d
         "code": "sktm", "name": "X", "service_amount": "1", "service_unit": "days", "camat_signs": "",
         "forwards_to_disdukcapil": "", "active": "y", "required": "", "optional": "", "description": "",
         "other_regions": "", "min_age": "",
-        "archive_code": "400", "form_token": new_token()})
+        "archive_code": "400", "form_token": new_token(), "seen": ""})
     assert clash.status_code == 422
     monday = today_wib() + timedelta(days=7 - today_wib().weekday())
     added = client.post("/documents/admin/holidays", data={"day": monday.isoformat(), "name": "Cuti bersama"})
@@ -436,7 +436,8 @@ def _type_data(t, **changes) -> dict:
             else "", "active": "y", "other_regions": "", "min_age": "", "archive_code": t.archive_code or "",
             "subject_kind": t.subject_kind, "description": t.description or "",
             "required": "\n".join(r.label for r in t.requirements if r.required),
-            "optional": "\n".join(r.label for r in t.requirements if not r.required), "form_token": new_token()}
+            "optional": "\n".join(r.label for r in t.requirements if not r.required), "form_token": new_token(),
+            "seen": type_seen(t.id)}
     data.update(changes)
     return data
 

@@ -9,7 +9,7 @@ from plaju.documents.seed import seed_documents
 from plaju.letters.demo import seed_certificates
 from plaju.letters.models import Letter
 from plaju.letters.signing import certificate_status
-from tests.support import PASSWORD
+from tests.support import PASSWORD, type_seen
 
 from .conftest import pyhanko_status
 
@@ -65,7 +65,7 @@ def test_the_admin_sets_a_type_s_classification_code(client, login_as, doc_types
     form = {"code": "sktm", "name": "SKTM", "service_amount": "1", "service_unit": "days", "camat_signs": "y",
             "forwards_to_disdukcapil": "", "active": "y", "required": "Fotokopi KK", "optional": "",
             "other_regions": "", "min_age": "",
-            "description": "", "subject_kind": "person", "form_token": new_token()}
+            "description": "", "subject_kind": "person", "form_token": new_token(), "seen": type_seen(sktm.id)}
     bad = client.post(f"/documents/admin/types/{sktm.id}", data={**form, "archive_code": "empat ratus"})
     assert bad.status_code == 422 and "Isikan kode klasifikasi" in bad.get_data(as_text=True)
     assert client.post(f"/documents/admin/types/{sktm.id}", data={**form, "archive_code": "400.9.1"}).status_code == 303

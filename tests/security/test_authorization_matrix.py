@@ -71,7 +71,7 @@ from plaju.timeutil import today_wib
 from plaju.training.demo import tiny_pdf
 from plaju.training.models import Course, Enrolment, Module, Plan, PlanItem, QuizQuestion
 from plaju.workflow import started
-from tests.support import PASSWORD, make_user
+from tests.support import PASSWORD, make_user, type_seen
 
 ROLES = ("anon", "asn", "clerk", "kasi", "sekcam", "camat", "hr", "admin", "plh")
 L = "L"  # redirected to the sign-in page
@@ -322,7 +322,7 @@ class World:
                 "other_regions": "", "min_age": "",
                 "archive_code": "470", "subject_kind": "applicant",
                 "active": "y", "required": "Surat pengantar RT/RW\nFotokopi KTP-el", "optional": "",
-                "form_token": _form_token()}
+                "form_token": _form_token(), "seen": ""}
 
     def person_body(self, user=None, **changes):
         active = changes.pop("active", True)
@@ -888,7 +888,7 @@ def _edit_type_call(w):
                             service_unit="days", position=50)
     w.db().add(doc_type)
     w.db().commit()
-    body = w.type_body() | {"code": doc_type.code, "name": "Surat Keterangan Baru"}
+    body = w.type_body() | {"code": doc_type.code, "name": "Surat Keterangan Baru", "seen": type_seen(doc_type.id)}
     return Call(f"/documents/admin/types/{doc_type.id}", body)
 
 
