@@ -254,6 +254,8 @@ class PlanItemEditForm(PlajuForm):
     the same values twice leaves the same item). Rendered with a prefix per item, so two rows in edit mode
     never share field ids."""
 
+    seen = HiddenField()  # the activity as the row showed it (edits.stamp): a save from an older row is refused
+
     @classmethod
     def for_item(cls, item, formdata=None):
         keeps_title = item.course_id is None or item.course is None or item.title != item.course.title
@@ -263,7 +265,8 @@ class PlanItemEditForm(PlajuForm):
                 "planned_jp": item.planned_jp, "quarter": item.quarter or 0, "cost": item.cost,
                 "funding": item.funding}
         if formdata is None:
-            return cls(formdata=None, prefix=f"item{item.id}", data=data)
+            from .services.plans import item_stamp  # here: the services import this module's neighbours
+            return cls(formdata=None, prefix=f"item{item.id}", data={**data, "seen": item_stamp(item)})
         return cls(prefix=f"item{item.id}")
 
     def values(self) -> dict:

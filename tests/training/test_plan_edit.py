@@ -375,3 +375,25 @@ def test_an_item_edit_reads_in_words_with_the_names_as_they_were(app, db, users,
     assert {change.label: change.after for change in before_names.changes} == {
         "Pegawai": "Asn Uji", "Pelatihan": "Pelayanan Prima",
         "Kegiatan yang direncanakan": "Asn Uji: Pelayanan Prima (12 JP, TW 2, Rp 2.000.000, apbd)"}
+
+
+def test_an_activity_saved_from_an_older_row_does_not_undo_a_colleague_s_change(app, client, login_as, db, users,
+                                                                                 draft):
+    """Two HR tabs had the same activity open: one set its JP to 12, the other, still showing 8, changed the
+    cost; both read "Kegiatan telah diubah" and the JP went back to 8."""
+    plan, _course, _person, group = draft
+    login_as("hr")
+    form = client.get(f"/training/plans/{plan.id}/items/{group}/edit", headers=HX).text
+    seen = re.search(rf'name="item{group}-seen"[^>]*value="(\w+)"', form).group(1)
+    first = client.post(f"/training/plans/{plan.id}/items/{group}/edit", headers=HX,
+                        data=_form(group, **_group_values(planned_jp="12", seen=seen)))
+    assert first.status_code == 200 and "Kegiatan telah diubah" in first.text
+    stale = client.post(f"/training/plans/{plan.id}/items/{group}/edit", headers=HX,
+                        data=_form(group, **_group_values(cost="999000", seen=seen)))
+    assert stale.status_code == 409
+    assert "Hr Uji mengubah data ini pada" in stale.text
+    assert f'name="item{group}-planned_jp"' in stale.text and 'value="12"' in stale.text  # the row as saved
+    db.session.expire_all()
+    item = db.session.get(PlanItem, group)
+    assert (item.planned_jp, item.cost) == (12, 900_000)
+    assert len(_events(db, "training_plan.item_edit")) == 1

@@ -3,7 +3,7 @@ items, amendments (their figures, realisation and workbook: plan_figures.py)."""
 from flask import url_for
 from sqlalchemy import func, select
 
-from ... import once
+from ... import edits, once
 from ...accounts.models import User, active_delegations
 from ...audit import record as audit
 from ...audit import vocabulary
@@ -13,7 +13,7 @@ from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ...i18n import wib_text
 from ...timeutil import today_wib
-from ...workflow import Invalid, NotAllowed, started
+from ...workflow import Conflict, Invalid, NotAllowed, started
 from ..models import FUNDING, KINDS, QUARTERS, Course, Plan, PlanItem
 from . import plan_figures, plan_needs
 from .common import refuse
@@ -203,13 +203,21 @@ def plan_item(plan: Plan, item_id: int) -> PlanItem:
     return item
 
 
-def update_item(plan_id: int, item_id: int, values: dict, actor) -> PlanItem:
+def item_stamp(item: PlanItem) -> str:
+    """The stamp an edit row of the activity carries as it is now."""
+    return edits.stamp(_item_record(item))
+
+
+def update_item(plan_id: int, item_id: int, values: dict, actor, seen: str | None = None) -> PlanItem:
     """Change one activity of a draft or returned plan in place, checked like a new one; in an amendment
-    not below what was already realised. Audited with the fields before and after."""
+    not below what was already realised. Audited with the fields before and after. `seen`: the stamp of the
+    row as it was opened; saved by someone else since, the change is refused (Conflict)."""
     try:
         plan = _lock_plan(plan_id)
         _editable_orrefuse(plan, actor, "item_edit")
         item = plan_item(plan, item_id)
+        if seen is not None and seen != item_stamp(item):
+            raise Conflict(edits.changed_since("training_plan", plan.id, ("training_plan.item_edit",)))
         checked = _checked_item(plan, values)
         before = _item_record(item)
         was = (item.course_id, item.user_id)
@@ -228,7 +236,7 @@ def update_item(plan_id: int, item_id: int, values: dict, actor) -> PlanItem:
                          from_state=plan.state, to_state=plan.state, changes=changes)
         db.session.commit()
         return item
-    except (Invalid, NotAllowed) as error:
+    except (Invalid, NotAllowed, Conflict) as error:
         refuse(error, "training_plan.item_edit", actor, "training_plan", plan_id)
 
 

@@ -230,7 +230,8 @@ def plan_item_save(plan_id: int, item_id: int):
         if not form.validate_on_submit():
             return _plan_page(plan, editing=item.id, edit_form=form, status=422)
     try:
-        plans_service.update_item(plan_id, item_id, form.values() if form else {}, actor())
+        plans_service.update_item(plan_id, item_id, form.values() if form else {}, actor(),
+                                  seen=form.seen.data if form else None)
     except Refused as refusal:
         db.session.expire_all()
         plan = db.session.get(Plan, plan_id)
@@ -239,8 +240,10 @@ def plan_item_save(plan_id: int, item_id: int):
         item = db.session.get(PlanItem, item_id)
         if form is None or item is None:
             return _plan_page(plan, error=str(refusal.message), status=refusal.status)
-        # the row stays a form holding what was posted, with the reason beside it
-        form = _choices_for(PlanItemEditForm.for_item(item, formdata=request.form), plan)
+        # the row stays a form holding what was posted, with the reason beside it; saved by someone else
+        # since it was opened, it shows the activity as saved (his change is not undone by a second save)
+        stale = refusal.code == "conflict"
+        form = _choices_for(PlanItemEditForm.for_item(item, formdata=None if stale else request.form), plan)
         return _plan_page(plan, editing=item.id, edit_form=form, edit_error=str(refusal.message),
                           status=refusal.status)
     return _after_plan_change(plan_id, _("The activity was changed."))
