@@ -27,7 +27,8 @@ class UserForm(PlajuForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Fill in the username.")), Length(max=40)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Fill in the full name.")),
                                                          Length(max=120)])
-    nip = StringField(_l("NIP or NI PPPK (18 digits)"), validators=[Optional()])
+    nip = StringField(_l("NIP or NI PPPK (18 digits)"), validators=[Optional()],
+                      render_kw={"inputmode": "numeric", "autocomplete": "off"})  # a phone shows digits
     position = StringField(_l("Position"), validators=[Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=120)])
     unit_id = SelectField(_l("Unit"), coerce=int)

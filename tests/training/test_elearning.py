@@ -1,4 +1,6 @@
 """E-learning: modules and quiz on a phone; the enrolment completes itself when everything is done."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -114,7 +116,10 @@ def test_module_pages_fit_a_phone(client, login_as, users, make_elearning, enrol
     login_as("asn")
     page = client.get(f"/training/enrolments/{enrolment.id}/modules/{course.modules[0].id}").text
     assert 'name="viewport" content="width=device-width' in page
-    assert "Saya sudah menyelesaikan modul ini" in page and "w-100" in page
+    # opened just now: the full-width button says from when it can be used, and cannot be tapped before
+    button = re.search(r'<button[^>]*data-testid="mark-done"[^>]*>([^<]*)<', page)
+    assert "w-100" in button.group(0) and " disabled" in button.group(0)
+    assert button.group(1).startswith("Dapat ditandai selesai mulai")
 
 
 def test_the_course_form_names_each_module_kind_in_words(client, login_as, make_elearning):
