@@ -1,6 +1,7 @@
-"""Uploaded files: size-capped, type checked by content (not by name), stored outside static under
-random names, served only by views that checked access first."""
+"""Uploaded files: size-capped, type checked by content (not by name) and opened once (a PDF has a page, an
+image its data), stored outside static under random names, served only by views that checked access first."""
 import hashlib
+import io
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,7 +75,31 @@ def _read(file_storage, allowed):
     if kind is None or kind.mime not in allowed_mimes:
         raise UploadRefused(_("The file %(name)s is not a real %(kinds)s file.", name=file_storage.filename,
                               kinds="/".join(k.upper() for k in allowed)))
+    if not _opens(data, kind.mime):
+        raise UploadRefused(_("The file %(name)s cannot be opened: it is damaged, or only starts like a %(kind)s. "
+                              "Scan or save it again.", name=file_storage.filename, kind=kind.extension.upper()))
     return data, kind
+
+
+def _opens(data: bytes, mime: str) -> bool:
+    """Whether the file opens as what its first bytes say: a PDF header before a script, or a PNG signature
+    before junk, passed for a scan, and the Kasi's "no scan on file" warning went quiet."""
+    from PIL import Image
+    try:
+        if mime == "application/pdf":
+            import pypdfium2 as pdfium
+            pdf = pdfium.PdfDocument(data)
+            try:
+                return len(pdf) > 0
+            finally:
+                pdf.close()
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()  # the structure and checksums, without decoding the pixels
+        return True
+    except Image.DecompressionBombError:
+        return True  # it opens; how large an image may be drawn is the drawing's concern (training.evidence)
+    except Exception:  # noqa: BLE001 (pdfium's and Pillow's errors for a broken file are many and unlisted)
+        return False
 
 
 @contextmanager

@@ -7,9 +7,10 @@ import pypdfium2 as pdfium
 from playwright.sync_api import expect
 
 from plaju.documents.nik import make_nik
+from plaju.training.demo import tiny_pdf
 from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, assert_fits_phone, login, logout
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = tiny_pdf()  # a real one-page PDF: the upload is opened
 
 
 def _take_in(page, type_label: str, nik: str, name: str, subject: dict | None = None) -> str:

@@ -18,9 +18,10 @@ from plaju.documents.nik import make_nik
 from plaju.documents.seed import TYPES
 from plaju.documents.subjects import SubjectRefused, validate
 from plaju.timeutil import today_wib
+from plaju.training.demo import tiny_pdf
 from tests.documents.conftest import count_rows, fresh, subject_for, valid_nik
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = tiny_pdf()  # a real one-page PDF: the upload is opened
 
 
 def _intake_of(doc_type, **overrides):

@@ -9,11 +9,18 @@ from sqlalchemy import func, select
 from plaju.audit.models import AuditEvent
 from plaju.documents.models import DocumentAttachment, DocumentRequest
 from plaju.once import new_token
+from plaju.training.demo import tiny_pdf
 from tests.documents.conftest import valid_nik
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-       b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PDF = tiny_pdf()  # a real one-page PDF: the upload is opened
+def _png() -> bytes:
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("L", (8, 8), 0).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()  # a real PNG: the upload is opened
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
 MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
@@ -304,3 +311,18 @@ def test_the_intake_promises_no_message_the_office_cannot_send(app, client, logi
     finally:
         app.config["MAIL_SERVER"] = server
     assert "E-mail ke pemohon belum diaktifkan" in without and "tetap menerima kabar" not in without
+
+
+@pytest.mark.parametrize("name,data", [
+    ("script.pdf", b"%PDF-1.4\n<script>alert(1)</script>\n%%EOF\n"),  # a PDF's header, nothing of a PDF
+    ("polyglot.png", b"\x89PNG\r\n\x1a\n" + b"junk" * 50),  # a PNG's signature, then junk
+])
+def test_a_scan_that_only_starts_like_a_pdf_or_png_is_refused(app, client, login_as, form, db, name, data):
+    """It was stored as a scan on file, and the Kasi's "no scan on file" warning went quiet."""
+    login_as("clerk")
+    before = _uploaded_files(app)
+    response = client.post("/documents/new", data=form(attachments=[(io.BytesIO(data), name)]),
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "tidak dapat dibuka" in response.get_data(as_text=True)
+    assert db.session.scalars(select(DocumentRequest)).first() is None
+    assert _uploaded_files(app) == before

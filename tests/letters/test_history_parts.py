@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
 from plaju.letters.models import Letter
+from plaju.training.demo import tiny_pdf
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = tiny_pdf()  # a real one-page PDF: the upload is opened
 
 
 def test_a_request_s_complete_history_holds_its_scans_letter_and_complaints(client, login_as, db, users, sign):

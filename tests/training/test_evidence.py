@@ -173,7 +173,8 @@ def _declared_png(width: int, height: int) -> bytes:
     # 15,000 x 15,000 pixels declared in a few bytes: refused from its header, before anything is decoded
     (_declared_png(15_000, 15_000), "evidence_too_large", "Gambar terlalu besar (lebih dari 50 megapiksel)"),
     (_declared_png(9_000, 9_000), "evidence_too_large", "Gambar terlalu besar"),  # under Pillow's own limit
-    (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", "evidence_unreadable", "tidak dapat dibaca"),
+    # a PDF without a page: refused when it is received, as any upload that does not open
+    (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", "upload", "tidak dapat dibuka"),
 ])
 def test_a_blank_or_unreadable_file_is_refused(client, login_as, users, make_course, enrol, db, app, data, code, words):
     course = _past_course(make_course)
