@@ -230,8 +230,7 @@ def record_external_number(subject_name: str, entity, actor, number: str) -> Let
         else:
             row.number, row.recorded_by_id, row.recorded_at = after, actor.id, utcnow()
     if before != after:  # a signature page opened before shows another number: it is out of date now
-        version = spec_for(entity).version_attr
-        setattr(entity, version, getattr(entity, version) + 1)
+        _outdate(entity)
     audit.record("letter.external_number", actor=actor, subject_type=record_type(subject_name),
                  subject_id=entity.id, changes=audit.diff({"number": before}, {"number": after}))
     db.session.commit()
@@ -323,6 +322,14 @@ def _may_revoke(letter: Letter, actor, password: str, reason: str, action: str, 
     return reason
 
 
+def _outdate(entity) -> None:
+    """A page of the letter's record opened before shows another letter, or number, now: a step taken from it
+    is refused as out of date (a recall from it revoked the replacement it never showed)."""
+    if entity is not None:
+        version = spec_for(entity).version_attr
+        setattr(entity, version, getattr(entity, version) + 1)
+
+
 def mark_revoked(letter: Letter, actor, reason: str) -> None:
     """Mark it revoked; the caller audits it (revoke, reissue, or a step of the letter's record: a recall)."""
     letter.status, letter.revoked_at, letter.revoked_by_id, letter.revoke_reason = "revoked", utcnow(), actor.id, reason
@@ -341,6 +348,7 @@ def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
                       reason=f"[replace_only] {why}")
         raise LetterRefused(why, 409)
     mark_revoked(letter, actor, reason)
+    _outdate(entity if entity is not None else (subject.load(letter.subject_id) if subject else None))
     audit.record("letter.revoke", actor=actor, acting_for=revokes_for(actor), subject_type="letter",
                  subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number]})
@@ -367,6 +375,7 @@ def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     mark_revoked(letter, actor, f"Diganti dengan surat nomor {new.number}. {reason}")
     if subject.reissued is not None:
         subject.reissued(entity, new, ctx)
+    _outdate(entity)
     audit.record("letter.reissue", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number],
                           "replaced_by": [None, new.number], **ctx.changes})

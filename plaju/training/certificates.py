@@ -109,8 +109,7 @@ def _replaced(enrolment: Enrolment, letter, ctx) -> None:
     from ..audit import record as audit
     from ..notify.service import notify
     before, old = dict(ctx.changes), enrolment.certificate_number
-    _record(enrolment, letter, ctx)
-    enrolment.version += 1
+    _record(enrolment, letter, ctx)  # (letters.services makes a page opened before out of date)
     audit.record("enrolment.certificate_replaced", actor=ctx.actor, subject_type="enrolment",
                  subject_id=enrolment.id, comment=ctx.comment,
                  changes={k: v for k, v in ctx.changes.items() if k not in before})

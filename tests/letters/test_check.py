@@ -241,6 +241,7 @@ def test_a_correction_is_a_new_signed_letter_and_the_old_one_is_revoked(db, clie
     req, old = sign("sktm", name="Nama Salah Tulis")
     req.name = "Nama Yang Benar"
     db.session.commit()
+    opened = req.version  # the request's page, opened before the replacement
     login_as("camat")
     response = client.post(f"/letters/{old.id}/revoke", data={"password": "test-password-123", "replace": "1",
                                                               "reason": "Nama pemohon salah tulis"})
@@ -257,6 +258,14 @@ def test_a_correction_is_a_new_signed_letter_and_the_old_one_is_revoked(db, clie
     assert new.sha256 in event.changes and event.outcome == "ok"
     assert 'data-status="revoked"' in _check(client, old.check_code).get_data(as_text=True)
     assert 'data-status="valid"' in _check(client, new.check_code).get_data(as_text=True)
+    # the request's page opened before the replacement showed the old letter: its recall is out of date, and
+    # does not revoke a letter it never showed
+    login_as("camat")
+    recall = client.post(f"/documents/{req.id}/actions/recall", data={
+        "version": str(opened), "password": "test-password-123", "comment": "Alamat juga salah tulis"})
+    assert recall.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Letter, letters[1].id).status == "valid"
 
 
 def test_the_register_links_a_letter_to_its_record_only_for_whoever_may_open_it(db, client, login_as, sign):
