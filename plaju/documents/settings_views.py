@@ -186,6 +186,10 @@ def holidays():
         elif day == today_wib():  # entered after the day's work, it erased the lateness of requests due today
             error = _("%(day)s is today: holidays are entered before the day begins, as requests due today "
                       "are already counted against it.", day=date_text(day))
+        elif day.year > today_wib().year + 1:
+            # the government's decree of holidays and cuti bersama covers one year: 2062 was 2026 mistyped
+            error = _("%(day)s is more than a year ahead: holidays are entered from the decree of the year "
+                      "(this year or the next). Check the year.", day=date_text(day))
         if error:
             audit.refused("holiday.add", actor=current_user, subject_type="holiday", reason=f"[input:holiday] {error}")
         else:

@@ -521,3 +521,19 @@ def test_a_holiday_for_today_is_neither_added_nor_removed(client, login_as, db, 
     assert "adalah hari ini" in kept.text and db.session.get(Holiday, holiday.id) is not None
     assert len(db.session.scalars(select(AuditEvent).where(
         AuditEvent.action.in_(("holiday.add", "holiday.delete")), AuditEvent.outcome == "refused")).all()) == 2
+
+
+def test_a_holiday_years_ahead_is_a_mistyped_year(client, login_as, db):
+    """2062-12-25 was Christmas of 2026 mistyped; 9999-12-31 was saved too."""
+    login_as("admin")
+    for day in (date(today_wib().year + 36, 12, 25), date(9999, 12, 31)):
+        while day.weekday() >= 5:
+            day -= timedelta(days=1)
+        refused = client.post("/documents/admin/holidays", data={"day": day.isoformat(), "name": "Natal"})
+        assert refused.status_code == 422 and "lebih dari setahun ke depan" in refused.text
+    assert db.session.scalars(select(Holiday)).first() is None
+    next_year = date(today_wib().year + 1, 1, 1)
+    while next_year.weekday() >= 5:
+        next_year += timedelta(days=1)
+    assert client.post("/documents/admin/holidays", data={"day": next_year.isoformat(),
+                                                           "name": "Tahun Baru"}).status_code == 303
