@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import once
 from ..audit import record as audit
+from ..audit.models import AuditEvent
 from ..core.paging import keyset_page
 from ..core.registry import nav_item
 from ..core.urls import int_arg
@@ -251,8 +252,20 @@ def delegations():
     if request.method == "POST" and status == 200:
         status = 422
     rows = list(db.session.scalars(select(Delegation).order_by(Delegation.starts_on.desc()).limit(100)))
-    return render_template("accounts/delegations.html", form=form, rows=rows,
+    return render_template("accounts/delegations.html", form=form, rows=rows, ended=_revocations(rows),
                            may_delegate=rules.may_delegate(_actor()), may_revoke=rules.may_revoke), status
+
+
+def _revocations(rows) -> dict:
+    """When and by whom each revoked delegation of the list was revoked, from the log (one statement): a
+    reader tells the letters a Plh signed before it from those after."""
+    ids = [str(d.id) for d in rows if d.revoked]
+    if not ids:
+        return {}
+    found = db.session.execute(select(AuditEvent.subject_id, AuditEvent.occurred_at, AuditEvent.actor_name).where(
+        AuditEvent.action == "delegation.revoke", AuditEvent.outcome == "ok", AuditEvent.subject_type == "delegation",
+        AuditEvent.subject_id.in_(ids)))
+    return {int(subject_id): (at, who) for subject_id, at, who in found}
 
 
 @bp.post("/delegations/<int:delegation_id>/revoke")

@@ -364,6 +364,10 @@ def test_camat_records_his_plh_with_its_surat_perintah_and_revokes_it(client, lo
     # revoked again (a page kept open): told who revoked it and when, and the log has the attempt
     again = client.post(f"/people/delegations/{delegation.id}/revoke", follow_redirects=True)
     assert "Pelimpahan ini sudah dicabut oleh Camat Uji," in again.text
+    # the list says when and by whom: the letters he signed before it stand, those after would not
+    listed = client.get("/people/delegations").text
+    when = re.search(r'data-testid="revoked-at">([^<]*)<br>oleh Camat Uji</div>', listed)
+    assert when and "WIB" in when.group(1)
     refusal = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
     assert (refusal.action, refusal.outcome) == ("delegation.revoke", "refused")
     assert refusal.comment.startswith("[input:already_revoked] Pelimpahan ini sudah dicabut oleh Camat Uji,")
