@@ -35,6 +35,8 @@ def _view_limit() -> str:
     return current_app.config.get("TRACK_LIMIT", "20 per minute")
 
 
+# complaints sent (and refusals of what may not be sent) count; a form sent back to be corrected does not: the
+# citizen who left the message empty or too long is not locked out for the hour with what she meant to say
 def _send_limit() -> str:
     return current_app.config.get("COMPLAINT_LIMIT") or os.environ.get("PLAJU_COMPLAINT_LIMIT", "5 per hour")
 
@@ -52,7 +54,7 @@ def _request_by_code(code: str) -> DocumentRequest:
 
 @bp.route("/track/<code>/complaint", methods=["GET", "POST"])
 @limiter.limit(_view_limit)
-@limiter.limit(_send_limit, methods=["POST"])
+@limiter.limit(_send_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 422)
 def new(code):
     req = _request_by_code(code)
     form = ComplaintForm()

@@ -108,7 +108,7 @@ def _trace(status) -> None:
 def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
-        message = _("The form has expired or is not valid (CSRF). Reload the page and try again.")
+        message = _("The form was open too long or is no longer valid. Reload the page and fill it in again.")
         try:  # an expired form is usual, a forged one is not: either way the log has it, greyed as input
             from flask_login import current_user
 

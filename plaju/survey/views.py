@@ -32,6 +32,7 @@ def _view_limit() -> str:
     return current_app.config.get("TRACK_LIMIT", "20 per minute")
 
 
+# answers sent, and links that do not exist (a guessed key), count; an answer sent back to be completed does not
 def _answer_limit() -> str:
     return current_app.config.get("SURVEY_LIMIT") or os.environ.get("PLAJU_SURVEY_LIMIT", "10 per hour")
 
@@ -76,7 +77,7 @@ def _field_name(form, name: str) -> str:
 
 @bp.route("/skm/<code>/<key>", methods=["GET", "POST"])
 @limiter.limit(_view_limit)
-@limiter.limit(_answer_limit, methods=["POST"])
+@limiter.limit(_answer_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 422)
 def answer(code, key):
     form = SurveyForm()
     try:

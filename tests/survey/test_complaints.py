@@ -103,6 +103,18 @@ def test_sending_is_throttled(client, db, make_request):
     assert _count(db, Complaint) == 5
 
 
+def test_a_message_sent_back_to_be_corrected_does_not_use_up_the_hour(client, db, make_request):
+    """Two complaints and three forms sent back (empty, too short) locked the citizen out for an hour with
+    what she meant to say: only what is sent, or refused as not to be sent, counts."""
+    reqs = [make_request("processing") for _ in range(3)]
+    for body in ("", "x", "   "):
+        assert client.post(f"/track/{reqs[0].tracking_code}/complaint",
+                           data={"kind": "complaint", "body": body}).status_code == 422
+    statuses = [client.post(f"/track/{reqs[i % 3].tracking_code}/complaint",
+                            data={"kind": "complaint", "body": f"{BODY} ({i})"}).status_code for i in range(6)]
+    assert statuses == [303] * 5 + [429]
+
+
 def test_only_section_heads_and_leaders_read_and_answer(client, db, users, make_request, login_as):
     req = make_request("processing")
     client.post(f"/track/{req.tracking_code}/complaint", data={"kind": "suggestion", "body": BODY})
