@@ -236,12 +236,41 @@ def _actions(req, user):
     return available(req, user)
 
 
+def _held_letter_revoked(req: DocumentRequest, letter, replacement, actor) -> None:
+    """The citizen already holds the letter that was revoked or replaced: she is told (if she agreed to be
+    contacted) and the tracking page says it; the clerk who handed it over is told too, who hands over the
+    replacement or calls her. A bank would otherwise turn her away without her knowing why."""
+    if req.state != "handed_over":
+        return
+    from ..accounts.models import User
+    from ..database import utcnow
+    from ..notify.service import notify
+    from .citizen import tell
+    from .sla import wib_date
+    tell(req, "letter_replaced" if replacement else "letter_revoked", wib_date(utcnow()))
+    clerk = db.session.get(User, req.handover.recorded_by_id) if req.handover and req.handover.recorded_by_id \
+        else None
+    if clerk is not None and clerk.active and clerk.id != actor.id:
+        if replacement is not None:
+            subject = _("Hand over the replacement letter %(new)s of %(code)s", new=replacement.number,
+                        code=req.tracking_code)
+            body = _("%(actor)s replaced letter %(old)s, which the citizen collected, by %(new)s. Hand over the new "
+                     "one and take back the old one.", actor=actor.full_name, old=letter.number,
+                     new=replacement.number)
+        else:
+            subject = _("Letter %(old)s of %(code)s was revoked", old=letter.number, code=req.tracking_code)
+            body = _("%(actor)s revoked letter %(old)s, which the citizen collected. Tell the citizen it is no "
+                     "longer valid.", actor=actor.full_name, old=letter.number)
+        notify(clerk, subject, body, url=url_for("documents.detail", request_id=req.id),
+               subject_type="document", subject_id=req.id)
+
+
 SUBJECT = register_subject(Subject(
     name="document", load=lambda i: db.session.get(DocumentRequest, i), draw=draw, can_view=_can_view,
     model=DocumentRequest,
     url=lambda i: url_for("documents.detail", request_id=i), panel=_panel,
     openable=lambda user, ids: set(ids) if _can_view(user, None) else set(),
-    unrevocable_alone=_unrevocable_alone, signing_step="sign",
+    unrevocable_alone=_unrevocable_alone, signing_step="sign", revoked=_held_letter_revoked,
     has_draft=lambda r: r.type.camat_signs and r.state in DRAFT_STATES))
 
 

@@ -58,6 +58,9 @@ class Subject:
     # reissued(entity, new_letter, ctx) -> the record takes the replacing letter's facts (a certificate's
     # number on the enrolment and in the SIASN export); without it, nothing on the record names the letter
     reissued: Callable | None = None
+    # revoked(entity, letter, replacement, actor) -> after a letter of the record was revoked (replacement
+    # None) or replaced, in the same transaction: whoever holds it is told (a citizen who collected it)
+    revoked: Callable | None = None
     # the subject type the record's own events carry in the log, when it is not `name`
     audit_type: str | None = None
     # the record's step that signs its letter (a trigger of its workflow): a replacement is signed only by
@@ -348,7 +351,10 @@ def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
                       reason=f"[replace_only] {why}")
         raise LetterRefused(why, 409)
     mark_revoked(letter, actor, reason)
-    _outdate(entity if entity is not None else (subject.load(letter.subject_id) if subject else None))
+    entity = entity if entity is not None else (subject.load(letter.subject_id) if subject else None)
+    _outdate(entity)
+    if entity is not None and subject.revoked is not None:
+        subject.revoked(entity, letter, None, actor)
     audit.record("letter.revoke", actor=actor, acting_for=revokes_for(actor), subject_type="letter",
                  subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number]})
@@ -376,6 +382,8 @@ def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     if subject.reissued is not None:
         subject.reissued(entity, new, ctx)
     _outdate(entity)
+    if subject.revoked is not None:
+        subject.revoked(entity, letter, new, actor)
     audit.record("letter.reissue", actor=actor, subject_type="letter", subject_id=letter.id, comment=reason,
                  changes={"status": ["valid", "revoked"], "number": [None, letter.number],
                           "replaced_by": [None, new.number], **ctx.changes})

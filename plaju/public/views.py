@@ -51,6 +51,21 @@ def track(code):
         "overdue": revised is not None, "revised": sla.wib_date(revised) if revised else None,
         "ready": req.state == "ready", "closed": req.state in ("handed_over", "rejected", "cancelled"),
         "rejected": req.state == "rejected", "cancelled": req.state == "cancelled", "reason": svc.public_reason(req),
+        "held_letter": _held_letter(req) if req.state == "handed_over" else None,
     }
     return render_page_or_block("public/track.html", "result", code=req.tracking_code, req=view,
                                 not_found=False, message=_("Status of request %(code)s", code=req.tracking_code))
+
+
+def _held_letter(req: DocumentRequest) -> dict | None:
+    """The letter the citizen collected, when it was revoked since (and its replacement, if any): numbers and
+    dates only, never the reason (it may name people)."""
+    from ..letters.services import letters_of
+    letters = letters_of("document", req.id)
+    revoked = [x for x in letters if x.status == "revoked" and x.revoked_at and req.closed_at
+               and x.revoked_at >= req.closed_at and x.issued_at <= req.closed_at]
+    if not revoked:
+        return None
+    replacement = next((x for x in reversed(letters) if x.status == "valid" and x.issued_at > req.closed_at), None)
+    return {"number": revoked[-1].number, "on": sla.wib_date(revoked[-1].revoked_at),
+            "replacement": replacement.number if replacement else None}

@@ -423,3 +423,40 @@ def test_a_replacement_at_the_same_moment_as_another_replacement_or_a_recall_lea
         assert sorted(o == "done" for o in outcomes) == [False, True] and len(valid) == 1, outcomes
     else:  # whichever came first, a request being corrected has no valid letter
         assert "done" in outcomes and (state != "processing" or valid == []), (outcomes, state, valid)
+
+
+def test_a_citizen_holding_a_replaced_or_revoked_letter_is_told_and_so_is_the_clerk(db, client, login_as, sign,
+                                                                                     users, smtp):
+    """She had collected the letter; the Camat replaced it: the tracking page still said "finished", no
+    message went out, and nobody was asked to hand over the new one. A bank would turn her away."""
+    from plaju.database import utcnow
+    from plaju.documents.models import DocumentHandover
+    from plaju.notify.models import Notification
+    results = {}
+    for replace in (True, False):
+        req, letter = sign("sktm")
+        req.state, req.closed_at = "handed_over", utcnow()
+        req.email, req.contact_consent_at = "warga@example.org", utcnow()
+        db.session.add(DocumentHandover(request_id=req.id, name=req.name, relation="Pemohon sendiri",
+                                        id_kind="KTP-el", id_number=req.nik, recorded_by_id=users["clerk"].id))
+        db.session.commit()
+        login_as("camat")
+        data = {"password": "test-password-123", "reason": "Alamat salah tulis"}
+        assert client.post(f"/letters/{letter.id}/revoke", data={**data, "replace": "1"} if replace
+                           else data).status_code == 303
+        db.session.expire_all()
+        track = client.get(f"/track/{req.tracking_code}").text
+        mail = smtp.to("warga@example.org")[-1]  # through a real SMTP server on 127.0.0.1
+        note = db.session.scalars(select(Notification).where(Notification.user_id == users["clerk"].id)
+                                  .order_by(Notification.id.desc())).first()
+        results[replace] = (track, mail.get_body(preferencelist=("plain",)).get_content(), note.subject)
+        assert letter.number in track and "tidak berlaku lagi" in track
+        assert req.name not in track and "Alamat salah tulis" not in track  # numbers and dates, not the reason
+    replaced_track, replaced_mail, replaced_note = results[True]
+    new = db.session.scalars(select(Letter).where(Letter.status == "valid").order_by(Letter.id)).first()
+    assert 'data-testid="track-letter-replaced"' in replaced_track and new.number in replaced_track
+    assert "diganti dengan surat yang diperbaiki" in replaced_mail
+    assert replaced_note.startswith(f"Serahkan surat pengganti {new.number}")
+    revoked_track, revoked_mail, revoked_note = results[False]
+    assert 'data-testid="track-letter-revoked"' in revoked_track and "dicabut pada" in revoked_mail
+    assert "dicabut" in revoked_note
