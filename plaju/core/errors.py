@@ -7,7 +7,7 @@ page that names no user, and any error page that fails to render falls back to t
 import logging
 import time
 
-from flask import g, make_response, render_template, request
+from flask import current_app, g, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -42,7 +42,11 @@ def default_messages():
         404: _("The page you are looking for does not exist or has been moved."),
         405: _("This address cannot be used that way."),
         409: _("The data was changed by someone else. Reload the page to see the latest state."),
-        413: _("The uploaded file is larger than allowed."),
+        # the whole form was refused before anything in it was read: say the limits and that nothing was kept
+        413: _("The files sent are too large: nothing was saved. Each file may be at most %(mb)s MB, a whole form "
+               "at most %(total)s MB. Go back to the form with the browser's Back button and choose smaller files "
+               "(a scan at 150-200 dpi is enough).", mb=current_app.config.get("UPLOAD_MAX_BYTES", 5 << 20) >> 20,
+               total=current_app.config.get("MAX_CONTENT_LENGTH", 25 << 20) >> 20),
         422: _("Check the data you entered."),
         429: _("Too many attempts in a short time. Wait a minute and try again."),
         500: _("An error occurred on the server. Nothing was saved. Please try again; "

@@ -197,6 +197,8 @@ def test_a_whole_request_above_the_limit_is_refused_before_reading(app, client, 
                            content_type="multipart/form-data")
     assert response.status_code == 413
     assert _count(db, DocumentRequest) == 0
+    # the page says the limits and that nothing was kept, not only "too large"
+    assert "tidak ada yang disimpan" in response.text and "paling besar 5 MB" in response.text
 
 
 def test_a_failure_while_saving_removes_the_stored_files(app, client, login_as, form, db, monkeypatch):
