@@ -112,6 +112,8 @@ def person_name_fault(name: str) -> str | None:
     if char:
         return _("Write the name in Latin letters, with spaces, dots, commas, apostrophes or dashes only "
                  "(not “%(char)s”).", char=char)
+    if name.strip() and not any(c.isalpha() for c in name):  # "12345" was taken in and would head a letter
+        return _("A name is written in letters; “%(name)s” has none.", name=name.strip()[:40])
     return None
 
 

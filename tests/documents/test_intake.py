@@ -328,3 +328,11 @@ def test_a_scan_that_only_starts_like_a_pdf_or_png_is_refused(app, client, login
     assert response.status_code == 422 and "tidak dapat dibuka" in response.get_data(as_text=True)
     assert db.session.scalars(select(DocumentRequest)).first() is None
     assert _uploaded_files(app) == before
+
+
+def test_a_name_of_digits_only_is_refused(client, login_as, form, db):
+    """"12345" was taken in as the applicant's name and would have headed the letter."""
+    login_as("clerk")
+    response = client.post("/documents/new", data=form(name="12345"), content_type="multipart/form-data")
+    assert response.status_code == 422 and "tidak memuat satu huruf pun" in response.text
+    assert db.session.scalars(select(DocumentRequest)).first() is None
