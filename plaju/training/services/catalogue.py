@@ -1,15 +1,13 @@
 """The course catalogue: seats per course, recommendations (services.competences), and HR's courses,
 modules and quiz questions."""
 
-import hashlib
-import json
 from datetime import date
 
 from flask import url_for
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ... import once
+from ... import edits, once
 from ...audit import record as audit
 from ...audit import vocabulary
 from ...extensions import db
@@ -161,14 +159,13 @@ def _tell_participants(course: Course, before: dict, actor) -> None:
 
 def course_stamp(course: Course) -> str:
     """A fingerprint of the course as its edit form shows it."""
-    shown = json.dumps(audit.snapshot(course, COURSE_FIELDS), sort_keys=True, default=str)
-    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+    return edits.stamp(audit.snapshot(course, COURSE_FIELDS))
 
 
 def _check_edit(course: Course, values: dict, actor, seen: str | None) -> None:
     if seen is not None and course_stamp(course) != seen:
-        refuse(Conflict(_("The course was changed after you opened this form: it is shown below as it is now. "
-                          "Your changes were not saved; enter them again if still wanted.")),
+        refuse(Conflict(edits.changed_since("training_course", course.id,
+                                            ("training_course.create", "training_course.update"))),
                "training_course.update", actor, "training_course", course.id)
     # people enrolled for the course as it stated itself, and are credited and completed by it: changing
     # how (its JP, its method, who runs and signs it, its dates) would change what their training counts,

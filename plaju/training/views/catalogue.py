@@ -219,7 +219,7 @@ def course_edit(course_id: int):
 
 def _course_extras_page(course, module_form=None, question_form=None, error=None, status=422):
     return render_page_or_block("training/course_form.html", "extras", course=course,
-                                form=CourseForm(obj=course, formdata=None), error=error,
+                                form=CourseForm(obj=course, formdata=None), extras_error=error,
                                 module_form=module_form or ModuleForm(formdata=None),
                                 question_form=question_form or QuestionForm(formdata=None)), status
 
