@@ -25,7 +25,7 @@ from plaju.training.models import (
 )
 from plaju.training.services import plan_figures, plan_needs
 from plaju.training.services import plans as plans_service
-from plaju.workflow import Invalid, fire
+from plaju.workflow import Conflict, Invalid, fire
 from tests.support import PASSWORD, make_user
 
 HX = {"HX-Request": "true"}
@@ -154,7 +154,7 @@ def test_editing_refuses_what_adding_refuses(db, users, draft, make_course):
     for values, message in attempts:
         with pytest.raises(Invalid, match=message):
             plans_service.update_item(plan.id, group, values, users["hr"])
-    with pytest.raises(Invalid, match="bukan bagian dari rencana"):
+    with pytest.raises(Conflict, match="sudah tidak ada dalam rencana"):  # removed, or never was
         plans_service.update_item(plan.id, 999_999, _group_values(), users["hr"])
     assert len(_events(db, "training_plan.item_edit", "refused")) == len(attempts) + 1
     item = db.session.get(PlanItem, group)
@@ -397,3 +397,13 @@ def test_an_activity_saved_from_an_older_row_does_not_undo_a_colleague_s_change(
     item = db.session.get(PlanItem, group)
     assert (item.planned_jp, item.cost) == (12, 900_000)
     assert len(_events(db, "training_plan.item_edit")) == 1
+
+
+def test_removing_an_activity_twice_says_it_is_gone(client, login_as, db, users, draft):
+    """A double tap on "remove" answered "that activity is not part of this plan", as if it never was."""
+    plan, _course, _person, group = draft
+    login_as("hr")
+    url = f"/training/plans/{plan.id}/items/{group}/delete"
+    assert client.post(url, headers=HX).status_code == 200
+    again = client.post(url, headers=HX)
+    assert again.status_code == 409 and "sudah tidak ada dalam rencana" in again.text

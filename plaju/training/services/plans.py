@@ -198,7 +198,10 @@ def add_item(plan_id: int, values: dict, actor, once_token: str | None = None) -
 
 def plan_item(plan: Plan, item_id: int) -> PlanItem:
     item = db.session.get(PlanItem, item_id)
-    if item is None or item.plan_id != plan.id:
+    if item is None:  # removed meanwhile: a second tap on "remove", or an edit of a row removed in another tab
+        raise Conflict(_("That activity is no longer in the plan: it was removed meanwhile, perhaps from another "
+                         "tab. The plan is shown as it is now."))
+    if item.plan_id != plan.id:
         raise Invalid(_("That activity is not part of this plan."), code="item")
     return item
 
@@ -326,9 +329,7 @@ def remove_item(plan_id: int, item_id: int, actor) -> None:
     try:
         plan = _lock_plan(plan_id)
         _editable_orrefuse(plan, actor, "item_remove")
-        item = db.session.get(PlanItem, item_id)
-        if item is None or item.plan_id != plan.id:
-            raise Invalid(_("That activity is not part of this plan."), code="item")
+        item = plan_item(plan, item_id)
         refusal = amendment_refusal(plan, [i for i in plan.items if i.id != item.id])
         if refusal:
             raise Invalid(refusal, code="realised")
@@ -337,7 +338,7 @@ def remove_item(plan_id: int, item_id: int, actor) -> None:
         audit.record("training_plan.item_remove", actor=actor, subject_type="training_plan",
                      subject_id=plan.id, from_state=plan.state, to_state=plan.state, changes={"item": [record, None]})
         db.session.commit()
-    except (Invalid, NotAllowed) as error:
+    except (Invalid, NotAllowed, Conflict) as error:
         refuse(error, "training_plan.item_remove", actor, "training_plan", plan_id)
 
 
