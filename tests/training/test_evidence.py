@@ -729,3 +729,20 @@ def test_an_outside_report_marks_every_fault_in_one_round_and_says_to_choose_the
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
     traces = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
     assert [t.action for t in traces] == ["input.refused", "enrolment.report_external"]  # one trace a refusal
+
+
+def test_a_report_without_a_file_and_with_blank_facts_says_every_fault_at_once(client, login_as, users, make_course,
+                                                                             enrol, db):
+    """Only "upload the certificate" was said; the four missing facts came on the next try, after the ASN had
+    chosen the file again."""
+    course = _past_course(make_course)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    login_as("asn")
+    form = {"version": enrolment.version, "certificate_number": "", "certificate_date": "", "certificate_issuer": "",
+            "certificate_jp": ""}
+    response = client.post(f"/training/enrolments/{enrolment.id}/act/complete", data=form,
+                           content_type="multipart/form-data", headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Unggah sertifikat atau STTPP sebagai bukti" in response.text
+    assert "bilangan bulat, paling sedikit 1" in response.text  # the facts' faults in the same answer
+    assert "Isikan nomor sertifikat" in response.text or "nomor sertifikat" in response.text.lower()

@@ -13,7 +13,15 @@ def attach_evidence(enrolment, ctx):
     from ..evidence import check_certificate, check_readable, days_jp_fault, file_twice_fault, jp_number
     stored = ctx.data.get("evidence")
     if stored is None and not kept_file(enrolment):
-        raise Invalid(_("Upload the certificate or STTPP as evidence."), code="evidence")
+        # said with the certificate's own faults, at once: the ASN chose the file again only to be told the rest
+        missing = _("Upload the certificate or STTPP as evidence.")
+        try:
+            check_certificate(enrolment.course, ctx.data.get("certificate") or {}, today_wib(),
+                              holder_id=enrolment.user_id, enrolment_id=enrolment.id)
+        except Invalid as other:
+            raise Invalid(f"{missing} {other.message}", code="evidence",
+                          faults={"evidence": missing, **other.faults}) from None
+        raise Invalid(missing, code="evidence", faults={"evidence": missing})
     if stored is not None:
         twice = file_twice_fault(enrolment.user_id, stored.sha256, enrolment.id)
         if twice:
