@@ -88,6 +88,7 @@ def test_the_same_file_matches_and_one_changed_byte_does_not(db, client, sign, a
     assert _upload(client, letter, b"").status_code == 422
     photo = _upload(client, letter, b"\x89PNG\r\n\x1a\n" + b"0" * 100)
     assert photo.status_code == 422 and 'data-result="not_pdf"' in photo.get_data(as_text=True)
+    assert "alert-success" not in photo.get_data(as_text=True)  # nothing was compared: no green verdict on top
     # a changed file is said first, above the letter's valid status
     page = response.get_data(as_text=True)
     assert page.index('data-result="mismatch"') < page.index('data-testid="check-status"')
@@ -460,3 +461,17 @@ def test_a_citizen_holding_a_replaced_or_revoked_letter_is_told_and_so_is_the_cl
     revoked_track, revoked_mail, revoked_note = results[False]
     assert 'data-testid="track-letter-revoked"' in revoked_track and "dicabut pada" in revoked_mail
     assert "dicabut" in revoked_note
+
+
+def test_the_genuine_file_of_a_revoked_letter_reads_revoked_throughout(db, client, login_as, sign):
+    """A red REVOKED at the top and a green "the file is exactly the letter" below it."""
+    req, letter = sign("sktm")
+    req.state = "handed_over"  # in the citizen's hands: revoked on its own
+    db.session.commit()
+    login_as("camat")
+    assert client.post(f"/letters/{letter.id}/revoke", data={"password": "test-password-123",
+                                                             "reason": "Nama salah tulis"}).status_code == 303
+    client.post("/logout")
+    page = _upload(client, letter, letter.pdf).get_data(as_text=True)
+    assert 'alert-danger" data-testid="upload-result" data-result="match"' in page and "DICABUT" in page
+    assert 'alert-success" data-testid' not in page
