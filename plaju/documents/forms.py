@@ -105,4 +105,6 @@ class DocumentTypeForm(OnceForm):
 
 class HolidayForm(PlajuForm):
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
+    # cuti bersama runs over several days: entered at once, each working day a holiday of the same name
+    last_day = DateField(_l("Until (optional)"), validators=[Optional()])
     name = StringField(_l("Holiday"), validators=[DataRequired(_l("Enter the holiday's name.")), Length(max=120)])

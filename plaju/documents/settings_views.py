@@ -167,15 +167,27 @@ def _type_snapshot(t: DocumentType) -> dict:
             "type_requirements": [("* " if r.required else "") + r.label for r in t.requirements]}
 
 
+MAX_HOLIDAY_RUN = 14  # days one entry may cover
+
+
 @bp.route("/admin/holidays", methods=["GET", "POST"])
 def holidays():
     _require("admin")
     form = HolidayForm()
     error = None
     if form.validate_on_submit():
-        day = form.day.data
-        if db.session.scalar(select(Holiday.id).where(Holiday.day == day)):
-            error = _("That date is already in the list.")
+        first, last = form.day.data, form.last_day.data or form.day.data
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)] if last >= first else []
+        working = [d for d in days if d.weekday() < 5]
+        taken = set(db.session.scalars(select(Holiday.day).where(Holiday.day.in_(working)))) if working else set()
+        day = next((d for d in working if d in taken or d <= today_wib()), working[0] if working else first)
+        if last < first:
+            error = _("The last day comes before the first.")
+        elif len(days) > MAX_HOLIDAY_RUN:
+            error = _("At most %(n)s days are entered at once (a cuti bersama runs a week or so).", n=MAX_HOLIDAY_RUN)
+        elif day in taken:
+            error = _("%(day)s is already in the list.", day=date_text(day)) if len(days) > 1 else \
+                _("That date is already in the list.")
         elif day.weekday() >= 5:
             error = _("%(day)s is a Saturday or Sunday: the office is closed then anyway, so it need not be "
                       "listed.", day=date_text(day))
@@ -193,13 +205,16 @@ def holidays():
         if error:
             audit.refused("holiday.add", actor=current_user, subject_type="holiday", reason=f"[input:holiday] {error}")
         else:
-            holiday = Holiday(day=form.day.data, name=form.name.data.strip())
-            db.session.add(holiday)
-            db.session.flush()
-            moved = reschedule_open(holiday.day)
-            audit.record("holiday.add", actor=current_user, subject_type="holiday", subject_id=holiday.id,
-                         changes={"day": [None, holiday.day.isoformat()], "name": [None, holiday.name],
-                                  "due_moved": [None, moved]})
+            moved = 0
+            for working_day in working:  # one holiday, and one event, per working day of the run
+                holiday = Holiday(day=working_day, name=form.name.data.strip())
+                db.session.add(holiday)
+                db.session.flush()
+                moved_now = reschedule_open(holiday.day)
+                moved += moved_now
+                audit.record("holiday.add", actor=current_user, subject_type="holiday", subject_id=holiday.id,
+                             changes={"day": [None, holiday.day.isoformat()], "name": [None, holiday.name],
+                                      "due_moved": [None, moved_now]})
             db.session.commit()
             flash(_("Holiday added. The due times of %(n)s open requests moved past it; new requests take it "
                     "into account.", n=moved), "success")

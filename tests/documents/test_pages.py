@@ -537,3 +537,27 @@ def test_a_holiday_years_ahead_is_a_mistyped_year(client, login_as, db):
         next_year += timedelta(days=1)
     assert client.post("/documents/admin/holidays", data={"day": next_year.isoformat(),
                                                            "name": "Tahun Baru"}).status_code == 303
+
+
+def test_a_cuti_bersama_of_several_days_is_entered_at_once(client, login_as, db):
+    """A joint-leave week had to be entered one day at a time: each working day of the run is entered, with
+    one event each; a run over a day already listed enters nothing."""
+    login_as("admin")
+    monday = today_wib() + timedelta(days=7 - today_wib().weekday() + 7)  # a Monday at least a week ahead
+    response = client.post("/documents/admin/holidays", data={
+        "day": (monday - timedelta(days=2)).isoformat(), "last_day": (monday + timedelta(days=2)).isoformat(),
+        "name": "Cuti bersama Idulfitri"})
+    assert response.status_code == 303
+    days = sorted(db.session.scalars(select(Holiday.day)))
+    assert days == [monday, monday + timedelta(days=1), monday + timedelta(days=2)]  # the weekend is not listed
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "holiday.add",
+                                                           AuditEvent.outcome == "ok")).all()) == 3
+    again = client.post("/documents/admin/holidays", data={
+        "day": (monday + timedelta(days=2)).isoformat(), "last_day": (monday + timedelta(days=4)).isoformat(),
+        "name": "Cuti bersama"})
+    assert again.status_code == 422 and "sudah ada dalam daftar" in again.text
+    assert len(db.session.scalars(select(Holiday)).all()) == 3
+    reversed_run = client.post("/documents/admin/holidays", data={
+        "day": (monday + timedelta(days=9)).isoformat(), "last_day": (monday + timedelta(days=7)).isoformat(),
+        "name": "Terbalik"})
+    assert reversed_run.status_code == 422 and "sebelum hari pertama" in reversed_run.text
