@@ -217,3 +217,20 @@ def test_an_officer_signed_in_cannot_answer_for_the_citizen(client, db, users, m
     assert all(e.comment.startswith("[staff]") for e in refused)
     client.post("/logout")  # the citizen's own phone: the link still works
     assert client.post(url, data=ANSWERS).status_code == 303 and _count(db, SkmResponse) == 1
+
+
+def test_a_survey_tablet_at_the_counter_takes_every_answer_and_guessing_keys_stays_slow(app, client, db,
+                                                                                       make_request, link):
+    """Ten answers an hour from one address stopped the counter's SKM tablet: real links answer once anyway,
+    so only links that do not exist count against the address."""
+    old = app.config.get("SURVEY_LIMIT")
+    app.config["SURVEY_LIMIT"] = "3 per hour"
+    try:
+        answered = [client.post(link(make_request()), data=ANSWERS).status_code for _ in range(5)]
+        guessed = [client.post(f"/skm/{make_request().tracking_code}/AAAAAAAAAA", data=ANSWERS).status_code
+                   for _ in range(4)]
+    finally:
+        app.config["SURVEY_LIMIT"] = old
+    assert all(status in (200, 303) for status in answered), answered
+    assert guessed == [404, 404, 404, 429]
+    assert _count(db, SkmResponse) == 5
