@@ -585,7 +585,8 @@ ROWS = [
         lambda w, me: Call("/documents/admin/holidays")),
     Row("POST", "/documents/admin/holidays", "", "L 403 403 403 403 403 403 303 403",
         lambda w, me: Call("/documents/admin/holidays", {
-            "day": (date(2031, 1, 6) + timedelta(weeks=next(w.seq))).isoformat(), "name": "Cuti bersama"})),
+            "day": (today_wib() + timedelta(days=7 - today_wib().weekday(), weeks=next(w.seq) % 40)).isoformat(),
+            "name": "Cuti bersama"})),  # a Monday to come, within the year ahead (a later year is refused)
     Row("POST", "/documents/admin/holidays/<int:holiday_id>/delete", "", "L 403 403 403 403 403 403 303 403",
         lambda w, me: Call(f"/documents/admin/holidays/{_holiday(w).id}/delete", {})),
     # inbox: every signed-in user; a step taken from it is the engine's step, refused like the request page's
