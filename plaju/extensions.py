@@ -1,4 +1,6 @@
 """Extensions, created unbound and initialised in create_app()."""
+import os
+
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -27,3 +29,10 @@ htmx = Htmx()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def public_post_limit() -> str:
+    """Every form a signed-out visitor sends (a complaint, a survey answer), refused or not, per address: each
+    refusal is a row of the audit log, so the limits that count only what is sent leave this one as the bound."""
+    from flask import current_app
+    return current_app.config.get("PUBLIC_POST_LIMIT") or os.environ.get("PLAJU_PUBLIC_POST_LIMIT", "60 per hour")

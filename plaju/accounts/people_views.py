@@ -43,13 +43,15 @@ def _deny(refusal: rules.Refusal, action: str | None = None, subject=None):
     abort(refusal.status, description=refusal.message)
 
 
-def _user_choices(blank, ids=None, roles=None, active_or=None, left_too=False):
+def _user_choices(blank, ids=None, roles=None, active_or=None, left_too=False, where=None):
     """People to choose from: all, or only these ids, or only active holders of these roles, or (active_or)
     the active ones (holders of `roles` when given) and the one already chosen, who may have left;
     `left_too`: holders of `roles` who have left as well, marked so."""
     stmt = select(User.id, User.full_name, User.position, User.active).order_by(User.active.desc(), User.full_name)
     if ids is not None:
         stmt = stmt.where(User.id.in_(ids))
+    if where is not None:  # a rule's own condition (rules.stand_ins)
+        stmt = stmt.where(where)
     offered = true() if left_too else User.active.is_(True)
     if roles:
         offered = offered & User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles)))
@@ -215,7 +217,7 @@ def delegations():
                                               left_too="plt" in kinds)
     if principals is not None and len(principals) == 1:
         form.principal_id.choices = form.principal_id.choices[1:]
-    form.delegate_id.choices = _user_choices(_("(choose)"), roles=delegate_roles)
+    form.delegate_id.choices = _user_choices(_("(choose)"), roles=delegate_roles, where=rules.stand_ins())
     form.kind.choices = [c for c in form.kind.choices if c.value in kinds]
     status = 200
     first = once.replay(form)

@@ -283,7 +283,7 @@ def check_delegation(actor: User, principal: User, delegate: User, kind: str) ->
         raise Refusal(_("An official cannot stand in for themselves."), "not self", "delegate_id", 422)
     if delegate.id == actor.id:
         raise Refusal(_("You cannot appoint yourself as stand-in."), "not the recorder", "delegate_id", 422)
-    if not delegate.active or not delegate.roles & DELEGATE_ROLES or delegate.has_role("admin"):
+    if not delegate.active or not delegate.roles & DELEGATE_ROLES or delegate.has_role("admin"):  # (stand_ins)
         raise Refusal(_("The stand-in must be an active account holding the Sekcam or Kasi role, granted by "
                         "an administrator."), "delegate must be sekcam or kasi", "delegate_id", 422)
     if not delegate.nip:
@@ -312,6 +312,15 @@ def check_revoke_delegation(actor: User, delegation) -> None:
         return
     raise Refusal(_("Only the administrator, or the Camat for his own Plh, may revoke this delegation."),
                   "revoke: admin or own plh")
+
+
+def stand_ins():
+    """Who check_delegation accepts as a stand-in, as a condition on User for the form's list (the same rule):
+    active, holding the Sekcam or Kasi role, not an administrator, with a NIP."""
+    holders = select(UserRole.user_id)
+    return (User.active.is_(True) & User.nip.is_not(None) & (User.nip != "")
+            & User.id.in_(holders.where(UserRole.role.in_(DELEGATE_ROLES)))
+            & User.id.not_in(holders.where(UserRole.role == "admin")))
 
 
 def delegation_choices(actor: User) -> tuple[list[int] | None, frozenset, frozenset, tuple[str, ...]]:

@@ -14,7 +14,7 @@ from ..documents.models import DocumentRequest
 from ..documents.services import can_view as can_view_requests
 from ..documents.services import normalise_code
 from ..documents.workflow import DOCUMENT_FLOW
-from ..extensions import db, limiter
+from ..extensions import db, limiter, public_post_limit
 from ..htmx import render_page_or_block
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -35,8 +35,8 @@ def _view_limit() -> str:
     return current_app.config.get("TRACK_LIMIT", "20 per minute")
 
 
-# complaints sent (and refusals of what may not be sent) count; a form sent back to be corrected does not: the
-# citizen who left the message empty or too long is not locked out for the hour with what she meant to say
+# complaints sent count; a form sent back (empty, too long, one too many) does not: the citizen is not locked
+# out for the hour with what she meant to say. Every post counts towards extensions.public_post_limit.
 def _send_limit() -> str:
     return current_app.config.get("COMPLAINT_LIMIT") or os.environ.get("PLAJU_COMPLAINT_LIMIT", "5 per hour")
 
@@ -54,7 +54,8 @@ def _request_by_code(code: str) -> DocumentRequest:
 
 @bp.route("/track/<code>/complaint", methods=["GET", "POST"])
 @limiter.limit(_view_limit)
-@limiter.limit(_send_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 422)
+@limiter.limit(_send_limit, methods=["POST"], deduct_when=lambda response: response.status_code < 400)
+@limiter.limit(public_post_limit, methods=["POST"])
 def new(code):
     req = _request_by_code(code)
     form = ComplaintForm()

@@ -177,13 +177,15 @@ def holidays():
     error = None
     if form.validate_on_submit():
         first, last = form.day.data, form.last_day.data or form.day.data
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)] if last >= first else []
+        # the run's length first: a last day in 9999 would list millions of days before being refused
+        run = (last - first).days + 1
+        days = [first + timedelta(days=n) for n in range(run)] if 0 < run <= MAX_HOLIDAY_RUN else []
         working = [d for d in days if d.weekday() < 5]
         taken = set(db.session.scalars(select(Holiday.day).where(Holiday.day.in_(working)))) if working else set()
         day = next((d for d in working if d in taken or d <= today_wib()), working[0] if working else first)
         if last < first:
             error = _("The last day comes before the first.")
-        elif len(days) > MAX_HOLIDAY_RUN:
+        elif run > MAX_HOLIDAY_RUN:
             error = _("At most %(n)s days are entered at once (a cuti bersama runs a week or so).", n=MAX_HOLIDAY_RUN)
         elif day in taken:
             error = _("%(day)s is already in the list.", day=date_text(day)) if len(days) > 1 else \
@@ -198,10 +200,10 @@ def holidays():
         elif day == today_wib():  # entered after the day's work, it erased the lateness of requests due today
             error = _("%(day)s is today: holidays are entered before the day begins, as requests due today "
                       "are already counted against it.", day=date_text(day))
-        elif day.year > today_wib().year + 1:
+        elif last.year > today_wib().year + 1:
             # the government's decree of holidays and cuti bersama covers one year: 2062 was 2026 mistyped
             error = _("%(day)s is more than a year ahead: holidays are entered from the decree of the year "
-                      "(this year or the next). Check the year.", day=date_text(day))
+                      "(this year or the next). Check the year.", day=date_text(last))
         if error:
             audit.refused("holiday.add", actor=current_user, subject_type="holiday", reason=f"[input:holiday] {error}")
         else:

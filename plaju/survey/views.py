@@ -12,7 +12,7 @@ from ..audit import record as audit
 from ..core.registry import nav_item
 from ..core.urls import public_url
 from ..documents.models import DocumentRequest, DocumentType
-from ..extensions import db, limiter
+from ..extensions import db, limiter, public_post_limit
 from ..htmx import render_page_or_block
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -33,7 +33,8 @@ def _view_limit() -> str:
 
 
 # only links that do not exist (a guessed key) count: a real link is answered once anyway, so a survey tablet at the
-# counter takes every citizen's answer in an hour, while guessing keys stays slow
+# counter takes every citizen's answer in an hour, while guessing keys stays slow (and every post counts towards
+# extensions.public_post_limit)
 def _answer_limit() -> str:
     return current_app.config.get("SURVEY_LIMIT") or os.environ.get("PLAJU_SURVEY_LIMIT", "10 per hour")
 
@@ -79,6 +80,7 @@ def _field_name(form, name: str) -> str:
 @bp.route("/skm/<code>/<key>", methods=["GET", "POST"])
 @limiter.limit(_view_limit)
 @limiter.limit(_answer_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 404)
+@limiter.limit(public_post_limit, methods=["POST"])
 def answer(code, key):
     form = SurveyForm()
     try:

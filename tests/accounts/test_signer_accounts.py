@@ -93,6 +93,9 @@ def test_a_stand_in_signs_with_his_nip_so_one_without_is_not_appointed(client, l
     kasi.nip = None
     db.session.commit()
     login_as("camat")
+    form = client.get("/people/delegations").text  # the list offers whom the POST accepts
+    delegates = form.split('name="delegate_id"')[1].split("</select>")[0]
+    assert "Kasi Uji" not in delegates and "Sekcam Uji" in delegates
     refused = client.post("/people/delegations", data=_delegation(users["camat"], _fresh(db, kasi)))
     assert refused.status_code == 422
     assert "catat dahulu NIP Kasi Uji" in refused.get_data(as_text=True)

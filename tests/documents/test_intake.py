@@ -318,6 +318,7 @@ def test_the_intake_promises_no_message_the_office_cannot_send(app, client, logi
 @pytest.mark.parametrize("name,data", [
     ("script.pdf", b"%PDF-1.4\n<script>alert(1)</script>\n%%EOF\n"),  # a PDF's header, nothing of a PDF
     ("polyglot.png", b"\x89PNG\r\n\x1a\n" + b"junk" * 50),  # a PNG's signature, then junk
+    ("scan.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"#!/bin/sh\n" * 30),
 ])
 def test_a_scan_that_only_starts_like_a_pdf_or_png_is_refused(app, client, login_as, form, db, name, data):
     """It was stored as a scan on file, and the Kasi's "no scan on file" warning went quiet."""

@@ -561,3 +561,6 @@ def test_a_cuti_bersama_of_several_days_is_entered_at_once(client, login_as, db)
         "day": (monday + timedelta(days=9)).isoformat(), "last_day": (monday + timedelta(days=7)).isoformat(),
         "name": "Terbalik"})
     assert reversed_run.status_code == 422 and "sebelum hari pertama" in reversed_run.text
+    endless = client.post("/documents/admin/holidays", data={  # refused at once, no day of it listed
+        "day": (monday + timedelta(days=7)).isoformat(), "last_day": "9999-12-31", "name": "Salah ketik"})
+    assert endless.status_code == 422 and "Paling banyak 14 hari" in endless.text

@@ -398,3 +398,17 @@ def test_whoever_a_complaint_waits_for_is_told_in_person_and_the_notice_closes_w
                        data={"kind": "complaint", "body": BODY + " Kedua."}).status_code == 303
     assert len(_open_notes(db, users["sekcam"])) == 1
     assert _open_notes(db, users["kasi"]) == [] and _open_notes(db, users["kasi2"]) == []
+
+
+def test_refused_posts_from_one_address_are_bounded_too(app, client, db, make_request):
+    """A refused complaint is a row of the audit log: the sending limit does not count it, the public post limit
+    does, so one receipt cannot fill the log from outside."""
+    req = make_request("processing")
+    old = app.config.get("PUBLIC_POST_LIMIT")
+    app.config["PUBLIC_POST_LIMIT"] = "4 per hour"
+    try:
+        statuses = [client.post(f"/track/{req.tracking_code}/complaint", data={"kind": "complaint", "body": ""}
+                                ).status_code for _ in range(5)]
+    finally:
+        app.config["PUBLIC_POST_LIMIT"] = old
+    assert statuses == [422] * 4 + [429]
