@@ -18,13 +18,17 @@ def stamp(snapshot: dict) -> str:
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def changed_meanwhile() -> str:
+    """What a refused stale save is told when the log cannot say who (a part of a record it does not name)."""
+    return _("This was changed after you opened the form. The form now shows it as saved: make your change again.")
+
+
 def changed_since(subject_type: str, subject_id, actions: tuple[str, ...]) -> str:
     """What a refused stale save is told: who saved the record last, and when."""
     last = db.session.scalars(select(AuditEvent).where(
         AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id),
         AuditEvent.outcome == "ok", AuditEvent.action.in_(actions)).order_by(AuditEvent.seq.desc()).limit(1)).first()
     if last is None:
-        return _("This was changed after you opened the form. The form now shows it as saved: make your change "
-                 "again.")
+        return changed_meanwhile()
     return _("%(name)s changed this at %(time)s, after you opened the form. The form now shows it as saved: "
              "make your change again.", name=last.actor_name, time=wib_text(last.occurred_at))

@@ -56,14 +56,13 @@ def compose(event: str, code: str, day) -> Update:
                       "ask for it, you can send a complaint there.", code=code))
         elif event == "letter_replaced":  # she holds the old one: a bank checking it reads "revoked"
             status = _("Letter replaced: collect the new one")
-            text = _("Kecamatan Plaju: the letter of request %(code)s that you collected was replaced by a "
-                     "corrected one on %(date)s. Please collect the new letter at the counter and bring the old "
-                     "one; the old one is no longer valid.", code=code, date=date)
+            text = _("Kecamatan Plaju: the letter of request %(code)s was replaced by a corrected one on %(date)s; "
+                     "the old one is no longer valid. Please collect the new letter at the counter (bring the old "
+                     "one if you have it).", code=code, date=date)
         elif event == "letter_revoked":
             status = _("Letter revoked")
-            text = _("Kecamatan Plaju: the letter of request %(code)s that you collected was revoked on %(date)s "
-                     "and is no longer valid. The tracking page says more; please contact the counter.",
-                     code=code, date=date)
+            text = _("Kecamatan Plaju: the letter of request %(code)s was revoked on %(date)s and is no longer "
+                     "valid. The tracking page says more; please contact the counter.", code=code, date=date)
         elif event == "handed_over":
             status = _("Handed over")
             text = _("Kecamatan Plaju: the document of request %(code)s was handed over on %(date)s. Thank you.",

@@ -237,8 +237,8 @@ def _actions(req, user):
 
 
 def _held_letter_revoked(req: DocumentRequest, letter, replacement, actor) -> None:
-    """The citizen already holds the letter that was revoked or replaced: she is told (if she agreed to be
-    contacted) and the tracking page says it; the clerk who handed it over is told too, who hands over the
+    """A letter of a request already handed over was revoked or replaced: the citizen is told (if she agreed to
+    be contacted) and the tracking page says it; the clerk who handed it over is told too, who hands over the
     replacement or calls her. A bank would otherwise turn her away without her knowing why."""
     if req.state != "handed_over":
         return
@@ -254,12 +254,12 @@ def _held_letter_revoked(req: DocumentRequest, letter, replacement, actor) -> No
         if replacement is not None:
             subject = _("Hand over the replacement letter %(new)s of %(code)s", new=replacement.number,
                         code=req.tracking_code)
-            body = _("%(actor)s replaced letter %(old)s, which the citizen collected, by %(new)s. Hand over the new "
-                     "one and take back the old one.", actor=actor.full_name, old=letter.number,
+            body = _("%(actor)s replaced letter %(old)s of a request already handed over by %(new)s. Hand over the "
+                     "new one to the citizen and take back the old one.", actor=actor.full_name, old=letter.number,
                      new=replacement.number)
         else:
             subject = _("Letter %(old)s of %(code)s was revoked", old=letter.number, code=req.tracking_code)
-            body = _("%(actor)s revoked letter %(old)s, which the citizen collected. Tell the citizen it is no "
+            body = _("%(actor)s revoked letter %(old)s of a request already handed over. Tell the citizen it is no "
                      "longer valid.", actor=actor.full_name, old=letter.number)
         notify(clerk, subject, body, url=url_for("documents.detail", request_id=req.id),
                subject_type="document", subject_id=req.id)

@@ -391,7 +391,7 @@ def test_an_activity_saved_from_an_older_row_does_not_undo_a_colleague_s_change(
     stale = client.post(f"/training/plans/{plan.id}/items/{group}/edit", headers=HX,
                         data=_form(group, **_group_values(cost="999000", seen=seen)))
     assert stale.status_code == 409
-    assert "Hr Uji mengubah data ini pada" in stale.text
+    assert "diubah setelah Anda membuka formulir" in stale.text
     assert f'name="item{group}-planned_jp"' in stale.text and 'value="12"' in stale.text  # the row as saved
     db.session.expire_all()
     item = db.session.get(PlanItem, group)

@@ -207,8 +207,11 @@ def plan_item(plan: Plan, item_id: int) -> PlanItem:
 
 
 def item_stamp(item: PlanItem) -> str:
-    """The stamp an edit row of the activity carries as it is now."""
-    return edits.stamp(_item_record(item))
+    """The stamp an edit row of the activity carries as it is now: its own columns (a person renamed or a course
+    retitled meanwhile does not make the row out of date)."""
+    return edits.stamp({name: getattr(item, name) for name in (
+        "user_id", "group_label", "participants", "course_id", "title", "kind", "planned_jp", "quarter", "cost",
+        "funding")})
 
 
 def update_item(plan_id: int, item_id: int, values: dict, actor, seen: str | None = None) -> PlanItem:
@@ -220,7 +223,8 @@ def update_item(plan_id: int, item_id: int, values: dict, actor, seen: str | Non
         _editable_orrefuse(plan, actor, "item_edit")
         item = plan_item(plan, item_id)
         if seen is not None and seen != item_stamp(item):
-            raise Conflict(edits.changed_since("training_plan", plan.id, ("training_plan.item_edit",)))
+            # (the log's events are the plan's: the last of them may be of another activity, so nobody is named)
+            raise Conflict(edits.changed_meanwhile())
         checked = _checked_item(plan, values)
         before = _item_record(item)
         was = (item.course_id, item.user_id)
