@@ -32,7 +32,7 @@ def public_text(text: str) -> str:
     """The text as the public tracking page shows it: anyone holding the code reads that page, so what
     identifies or reaches a person (ID and phone numbers, e-mail addresses) is hidden there, as in a step's
     reason. The office's pages show the text as written to those who may see a NIK
-    (documents.services.can_view), with ID numbers hidden to the other readers (the Sekcam)."""
+    (documents.services.can_view), hidden like this to the other readers (the Sekcam)."""
     return hide_contact_details(text)
 
 

@@ -118,7 +118,7 @@ def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequ
         raise SurveyRefused(_("The survey opens once your request has ended: when you receive your document, "
                               "or when the office has refused or cancelled the request."), "not_handed_over")
     if enforce_expiry and req.closed_at < utcnow() - timedelta(days=valid_days()):
-        raise SurveyRefused(_("This survey link has expired (%(n)d days after the hand-over).", n=valid_days()),
+        raise SurveyRefused(_("This survey link has expired (%(n)d days after the request ended).", n=valid_days()),
                             "expired")
     if db.session.get(SkmTokenUse, _digest(normal, expected)) is not None:
         raise SurveyRefused(_("This survey was already answered with this link. Thank you, every link counts "
