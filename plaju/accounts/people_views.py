@@ -194,9 +194,11 @@ def edit(user_id=None):
                     flash(str(message), "danger")
     if request.method == "POST" and status == 200:
         status = 422
+    signs = user is not None and rules.signs_with_certificate(user.username)
+    if signs:  # the field the POST would refuse to change (rules.check_username) is not offered as editable
+        form.username.render_kw = {**(form.username.render_kw or {}), "readonly": True}
     return render_template("accounts/person_form.html", form=form, user=user, role_names=ROLES,
-                           may_grant_roles=rules.may_grant_roles(_actor()),
-                           signs=user is not None and rules.signs_with_certificate(user.username),
+                           may_grant_roles=rules.may_grant_roles(_actor()), signs=signs,
                            password_rules=passwords.rules_text()), status
 
 

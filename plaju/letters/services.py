@@ -4,12 +4,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..audit import record as audit
 from ..audit import vocabulary
 from ..core.paging import keyset_page
+from ..core.urls import public_url
 from ..database import lock_row, utcnow
 from ..extensions import db
 from ..i18n import gettext as _
@@ -101,16 +102,11 @@ class LetterRefused(ValueError):
 
 
 def _base_url() -> str:
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    if current_app.config.get("ENV_NAME") == "production":
+    if not current_app.config.get("PUBLIC_URL") and current_app.config.get("ENV_NAME") == "production":
         # the address goes into signed PDFs for good: never take it from whatever Host a request named
         raise Invalid(_("The public address of the letter check (PLAJU_PUBLIC_URL) is not configured. "
                         "Ask the administrator before signing."), code="public_url")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://127.0.0.1:5000"
+    return public_url("")  # the receipts' and slips' address too
 
 
 def check_url(code: str) -> str:

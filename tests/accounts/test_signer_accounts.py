@@ -1,6 +1,7 @@
 """An account that signs with an electronic certificate, attacked by the administrator: whoever signs in as it
 signs with its certificate, so he may not set its password, move its certificate by renaming accounts, hold
 an office himself, or make a stand-in who signs without a NIP."""
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ def test_the_admin_does_not_set_the_password_of_an_account_that_signs(app, clien
     login_as("admin")
     form = client.get(f"/people/{camat.id}/edit").get_data(as_text=True)
     assert 'data-testid="signer-password"' in form and 'name="password"' not in form  # the form offers no reset
+    assert re.search(r'<input[^>]*name="username"[^>]*readonly', form)  # nor a new username
     refused = client.post(f"/people/{camat.id}/edit", data=_edit_form(camat, password=ONE_TIME))
     assert refused.status_code == 403
     assert "operator server" in refused.get_data(as_text=True)
