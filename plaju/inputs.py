@@ -105,15 +105,19 @@ def not_latin(text: str, marks: frozenset = NAME_MARKS) -> str | None:
     return None
 
 
-def person_name_fault(name: str) -> str | None:
+def person_name_fault(name: str, digits: bool = True) -> str | None:
     """A person's name is written in Latin letters (with accents), digits and name marks: a Cyrillic "а" made
-    a second "Jailani" that reads the same in every list and in the log."""
+    a second "Jailani" that reads the same in every list and in the log. A citizen's name (digits=False), as a
+    letter the Camat signs states it, has no digits: "Rina Santoso 081234567890" was a number pasted along."""
     char = not_latin(name)
     if char:
         return _("Write the name in Latin letters, with spaces, dots, commas, apostrophes or dashes only "
                  "(not “%(char)s”).", char=char)
     if name.strip() and not any(c.isalpha() for c in name):  # "12345" was taken in and would head a letter
         return _("A name is written in letters; “%(name)s” has none.", name=name.strip()[:40])
+    if not digits and any(c.isdigit() for c in name):
+        return _("A name has no digits (“%(name)s”): write it as the KTP states it, and a telephone number in "
+                 "its own field.", name=name.strip()[:60])
     return None
 
 

@@ -19,6 +19,12 @@ from plaju.workflow.spec import relation
 PASSWORD = "test-password-123"
 
 
+def spelled(n: int) -> str:
+    """A number as letters, for citizens' names in bulk ("Warga BC" for 12): a name has no digits. Same-length
+    numbers keep their order."""
+    return "".join("ABCDEFGHIJ"[int(d)] for d in str(n))
+
+
 def statements_during(fn) -> list[str]:
     """Every statement sent to the database while `fn` runs (BEGIN, PRAGMA and SAVEPOINT included)."""
     seen = []

@@ -54,7 +54,7 @@ def submits(actions) -> bool:
 def name_fault(name: str) -> str | None:
     if not 2 <= len(name) <= 120:
         return _("The name must be 2 to 120 characters long.")
-    return person_name_fault(name)  # other letters that read as Latin ones: no typo rule sees them
+    return person_name_fault(name, digits=False)  # other letters that read as Latin ones: no typo rule sees them
 
 
 class CorrectionRefused(Invalid):
@@ -185,7 +185,8 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         if subject_form is not None and kind in subjects.CORRECTABLE:
             try:
                 corrected_subject = subjects.validate(kind, subjects.corrected(kind, subject_form, subject),
-                                                      row.nik, today_wib(), local=not row.type.other_regions)
+                                                      row.nik, today_wib(), local=not row.type.other_regions,
+                                                      applicant_name=name)
             except subjects.SubjectRefused as refused:
                 faults.update({field: str(m) for field, m in refused.faults.items()})
             else:

@@ -32,7 +32,7 @@ def _email(_form, field):
 
 
 def _person_name(_form, field):
-    fault = person_name_fault(" ".join((field.data or "").split()))
+    fault = person_name_fault(" ".join((field.data or "").split()), digits=False)
     if fault:  # a name in other letters that read as Latin ones would pass every later check unseen
         raise ValidationError(fault)
 

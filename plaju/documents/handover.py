@@ -5,6 +5,7 @@ import re
 
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
+from ..inputs import person_name_fault
 from ..workflow import Invalid
 from .models import DocumentAttachment, DocumentHandover
 from .nik import InvalidNIK, validate_nik
@@ -73,6 +74,8 @@ def record(request, ctx) -> DocumentHandover:
         name = _clean(fields.get("name"))
         if not 2 <= len(name) <= 120:
             faults["f_name"] = _l("Enter the name of the person collecting the document (2 to 120 characters).")
+        elif person_name_fault(name, digits=False):
+            faults["f_name"] = person_name_fault(name, digits=False)
         relation = fields.get("relation") or ""
         if relation not in RELATIONS:
             faults["f_relation"] = _l("Choose how the person collecting is related to the applicant.")

@@ -14,6 +14,7 @@ from ..audit import record as audit
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import gettext as _
+from ..inputs import person_name_fault
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_msisdn
 from ..workflow import started
@@ -146,6 +147,11 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it. `subject`
     holds the subject fields of the form (subjects.from_form), checked by the type's subject kind."""
     checked = validate_nik(nik, local=not doc_type.other_regions)
+    name = " ".join((name or "").split())  # as every page shows it: a letter printed "budi   SANTOSO"
+    name_fault = person_name_fault(name, digits=False) if 2 <= len(name) <= 120 else \
+        _("The name must be 2 to 120 characters long.")
+    if name_fault:
+        raise IntakeRefused(name_fault, "name")
     phone, email = contact_details(phone, email, contact_consent)
     if not doc_type.active:
         raise IntakeRefused(_("This document type is no longer offered."), "type_id")
@@ -154,7 +160,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     address = " ".join((address or "").split())
     birth_place = " ".join((birth_place or "").split())
     faults, subject_data = intake_faults(doc_type, checked.value, subject or {}, ticked, purpose, address, married,
-                                         intake_day, birth_place)
+                                         intake_day, birth_place, applicant_name=name)
     if faults:  # every fault in one answer: the clerk chooses the scans again after each refusal
         twin = None if confirm_duplicate else twin_fault(checked.value, doc_type, received_at or utcnow())
         if twin is not None:  # the double registration's warning too, not only once the rest is right
@@ -172,8 +178,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
             holidays = holiday_set() if holidays is None else holidays
             budget = sla.budget_minutes(doc_type.service_amount, doc_type.service_unit)
             req = DocumentRequest(
-                tracking_code=new_tracking_code(), type=doc_type, nik=checked.value, name=name.strip(),
-                name_key=name.strip().lower(), phone=phone, email=email, kelurahan=kelurahan,
+                tracking_code=new_tracking_code(), type=doc_type, nik=checked.value, name=name,
+                name_key=name.lower(), phone=phone, email=email, kelurahan=kelurahan,
                 contact_consent_at=now if contact_consent else None,
                 contact_consent_by_id=actor.id if contact_consent else None,
                 note=(note or "").strip(), purpose=purpose if doc_type.camat_signs else "",
@@ -213,7 +219,8 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
 
 
 def intake_faults(doc_type: DocumentType, applicant_nik: str | None, subject: dict, ticked: set[int],
-                  purpose: str, address: str, married: bool, day, birth_place: str = "") -> tuple[dict, dict | None]:
+                  purpose: str, address: str, married: bool, day, birth_place: str = "",
+                  applicant_name: str = "") -> tuple[dict, dict | None]:
     """Every fault of the type's part of the intake form at once (field -> message): whom the letter is
     for, the requirements, the purpose, the address and the applicant's age; with the subject's data as
     it will be stored (None when it is faulty). A wrong applicant NIK is its own field's fault: the rest
@@ -224,7 +231,8 @@ def intake_faults(doc_type: DocumentType, applicant_nik: str | None, subject: di
         nik = ""
     faults, subject_data = {}, None
     try:
-        subject_data = subjects.validate(doc_type.subject_kind, subject, nik, day, local=not doc_type.other_regions)
+        subject_data = subjects.validate(doc_type.subject_kind, subject, nik, day, local=not doc_type.other_regions,
+                                         applicant_name=applicant_name)
     except subjects.SubjectRefused as refused:
         faults.update(refused.faults)
     for field, fault in (("requirements", missing_requirements(doc_type, ticked)),

@@ -136,7 +136,7 @@ def _text(raw, field, message, required=True, length_message=None, person=False)
     if len(value) < 2 or len(value) > NAME_MAX:
         raise SubjectRefused(length_message or _l("A name must be 2 to %(max)s characters long.", max=NAME_MAX),
                              field)
-    fault = person_name_fault(value) if person else None
+    fault = person_name_fault(value, digits=False) if person else None
     if fault:  # a Cyrillic "Аɡսѕ" read as "Agus" on the letter, and no typo rule could see its letters
         raise SubjectRefused(fault, field)
     return value
@@ -162,7 +162,7 @@ def _place(raw, field, message, required=True) -> str:
 
 
 def _person(raw, field, message, **kwargs) -> str:
-    """A person's name: Latin letters (with accents), digits and name marks (inputs.person_name_fault)."""
+    """A person's name: Latin letters (with accents) and name marks, no digits (inputs.person_name_fault)."""
     return _text(raw, field, message, person=True, **kwargs)
 
 
@@ -200,11 +200,14 @@ def _choice(raw, field, options, message) -> str:
     return value
 
 
-def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None, local: bool = True) -> dict:
+def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None, local: bool = True,
+             applicant_name: str = "") -> dict:
     """The subject data of a request of this kind, cleaned, or SubjectRefused naming every faulty field.
 
     `raw` holds the form's values: s_same, s_nik, s_name, s_sex, s_place, s_date, s_relation, s_type (a
-    business's line) and, for heirs, lists h_name, h_nik, h_relation (blank rows are ignored)."""
+    business's line) and, for heirs, lists h_name, h_nik, h_relation (blank rows are ignored). The people
+    named must fit together: ages by their NIKs, and the applicant listed as an heir under his own name
+    and relation."""
     today = today or date.today()
     faults = _Faults()
     if kind == "applicant":
@@ -226,6 +229,8 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                                _l("Choose how the applicant is related to this person."))
         _applicant_sex(faults, relation, applicant_nik)
         _spouse(faults, relation, nik.value if nik else "", _l("the person the letter is for"))
+        _ages(faults, "s_relation", relation, applicant_nik, nik.value if nik else "", today, _l("the applicant"),
+              _l("the person the letter is for"))
         faults.raise_any()
         return {"same": False, "nik": nik.value, "name": name, "place": place, "relation": relation}
     if kind == "birth":
@@ -260,7 +265,11 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                                _l("Choose how the applicant is related to the deceased."))
         _applicant_sex(faults, relation, applicant_nik)
         _spouse(faults, relation, nik.value if nik else "", _l("the deceased"))
+        _ages(faults, "s_relation", relation, applicant_nik, nik.value if nik else "", today, _l("the applicant"),
+              _l("the deceased"))
         heirs = _heirs(raw, today, nik.value if nik else "", faults) if kind == "inheritance" else None
+        if heirs:
+            _applicant_among_heirs(faults, heirs, raw, applicant_nik, applicant_name, relation)
         faults.raise_any()
         data = {"nik": nik.value if nik else "", "name": name, "date": died.isoformat(), "relation": relation}
         if heirs is not None:
@@ -288,6 +297,59 @@ def _spouse(faults: _Faults, relation: str | None, other_nik: str, other) -> Non
     fault = spouse_fault(relation, other_nik, other) if relation and faults.ok("s_relation") else None
     if fault:
         faults.add(fault, "s_relation")
+
+
+# who is older by their NIKs: a parent is at least 10 years older than the child (as a birth's reporter), a
+# grandparent 20; "the applicant is the father of" a person born 35 years before him was the label read backwards
+_OLDER_BY = {"ayah": 10, "ibu": 10, "anak": -10, "cucu": -20}
+
+
+def _born(nik: str, today: date) -> date | None:
+    try:
+        return validate_nik(nik, today=today, local=False).birth_date if nik else None
+    except InvalidNIK:
+        return None
+
+
+def _ages(faults: _Faults, field: str, relation: str | None, nik: str, other_nik: str, today: date, who,
+          other) -> None:
+    """`relation` says what `who` is of `other` ("ayah": his father); their NIKs' birth dates must allow it."""
+    years = _OLDER_BY.get(relation or "")
+    born, other_born = _born(nik, today), _born(other_nik, today)
+    if not years or born is None or other_born is None or not faults.ok(field):
+        return
+    elder, younger = (born, other_born) if years > 0 else (other_born, born)
+    if elder <= younger - timedelta(days=365 * abs(years)):
+        return
+    faults.add(_l("By the NIKs %(who)s was born in %(year)s and %(other)s in %(other_year)s: %(who)s cannot be "
+                  "their \"%(relation)s\". Check the relation (what %(who)s is of %(other)s) or the NIK.",
+                  who=who, year=born.year, other=other, other_year=other_born.year,
+                  relation=RELATIONS[relation]), field)
+
+
+def _applicant_among_heirs(faults: _Faults, heirs: list, raw: dict, applicant_nik: str, applicant_name: str,
+                           relation: str | None) -> None:
+    """The applicant listed as an heir (his NIK) has his own name and the relation he stated to the deceased:
+    the letter printed "Budi Santoso" as the applicant and "Budi Santosa, NIK ..." as heir 1, or the applicant
+    as the deceased's child and, a line below, as her husband."""
+    for i, heir in enumerate(heirs):
+        if heir["nik"] != applicant_nik:
+            continue
+        field = f"h_{_row_of(raw, heir['nik'])}"
+        if applicant_name and " ".join(applicant_name.split()).casefold() != heir["name"].casefold():
+            faults.add(_l("Heir %(n)s has the applicant's NIK but another name (“%(heir)s”, the applicant “%(name)s”): "
+                          "one person is written one way on the letter.", n=i + 1, heir=heir["name"],
+                          name=" ".join(applicant_name.split())), field)
+        elif relation and heir["relation"] != relation:
+            faults.add(_l("Heir %(n)s has the applicant's NIK but another relation to the deceased (“%(heir)s”, the "
+                          "applicant “%(relation)s”).", n=i + 1, heir=RELATIONS[heir["relation"]],
+                          relation=RELATIONS[relation]), field)
+
+
+def _row_of(raw: dict, nik: str) -> int:
+    """The form row (h_0, h_1 ...) that typed this heir's NIK."""
+    typed = ["".join(str(n or "").split()) for n in raw.get("h_nik") or []]
+    return next((i for i, n in enumerate(typed) if n == nik), 0)
 
 
 def _heirs(raw: dict, today: date, deceased_nik: str, faults: _Faults) -> list[dict]:
@@ -334,6 +396,9 @@ def _heir(number: int, field: str, name, nik, relation, today: date, deceased_ni
         raise SubjectRefused(_l("Heir %(n)s: by the NIK the deceased is %(sex)s, so the spouse cannot be "
                                 "\"%(relation)s\".", n=number, sex=_sex_word(_is_female(deceased_nik)),
                                 relation=RELATIONS[heir_relation]), field)
+    ages = _Faults()
+    _ages(ages, field, heir_relation, heir_nik, deceased_nik, today, _l("heir %(n)s", n=number), _l("the deceased"))
+    ages.raise_any()
     return {"name": heir_name, "nik": heir_nik, "relation": heir_relation}
 
 

@@ -152,7 +152,8 @@ def new():
             faults, _subject = svc.intake_faults(
                 chosen, form.nik.data, subjects.from_form(typed), ticked,
                 " ".join(typed.get("purpose", "").split()), " ".join(typed.get("address", "").split()),
-                bool(typed.get("married")), today_wib(), typed.get("birth_place", ""))
+                bool(typed.get("married")), today_wib(), typed.get("birth_place", ""),
+                applicant_name=form.name.data or "")
             errors.update(faults)
             twin = None if form.confirm_duplicate.data else svc.twin_fault(form.nik.data, chosen, utcnow())
             if twin is not None:

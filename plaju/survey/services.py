@@ -88,18 +88,18 @@ def is_used(tracking_code: str) -> bool:
 @dataclass
 class Invitation:
     state: str  # "open", "not_yet" (not ended), "expired"
-    url: str | None = None
 
 
 def invitation(req) -> Invitation:
     """What the tracking page offers for `req` (a DocumentRequest), without a statement. Whoever holds the
-    tracking code reads that page (a clerk too): it invites the same way whether or not the citizen answered,
-    never telling that this citizen did."""
+    tracking code reads that page (a clerk sees every code in his queue): it invites the same way whether or
+    not the citizen answered, never telling that this citizen did, and it asks for the survey code printed on
+    the receipt instead of giving the link (a clerk answered for citizens from the tracking page, unseen)."""
     if req.state not in ENDED or req.closed_at is None:
         return Invitation("not_yet")
     if req.closed_at < utcnow() - timedelta(days=valid_days()):
         return Invitation("expired")
-    return Invitation("open", survey_path(req.tracking_code))
+    return Invitation("open")
 
 
 def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequest:
@@ -117,6 +117,9 @@ def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequ
     if req.state not in ENDED or req.closed_at is None:
         raise SurveyRefused(_("The survey opens once your request has ended: when you receive your document, "
                               "or when the office has refused or cancelled the request."), "not_handed_over")
+    if _registered_twice(req):
+        raise SurveyRefused(_("This request was cancelled because it was taken in twice: rate the service with the "
+                              "receipt of the request that went on."), "twice")
     if enforce_expiry and req.closed_at < utcnow() - timedelta(days=valid_days()):
         raise SurveyRefused(_("This survey link has expired (%(n)d days after the request ended).", n=valid_days()),
                             "expired")
@@ -124,6 +127,18 @@ def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequ
         raise SurveyRefused(_("This survey was already answered with this link. Thank you, every link counts "
                               "once."), "used")
     return req
+
+
+def _registered_twice(req) -> bool:
+    """A request cancelled while another of the same NIK and type went on (taken in within a month of it):
+    a double registration, rated through the other one, not a second vote."""
+    if req.state != "cancelled":
+        return False
+    window = timedelta(days=31)
+    return db.session.scalar(select(DocumentRequest.id).where(
+        DocumentRequest.nik == req.nik, DocumentRequest.type_id == req.type_id, DocumentRequest.id != req.id,
+        DocumentRequest.state != "cancelled", DocumentRequest.received_at >= req.received_at - window,
+        DocumentRequest.received_at <= req.received_at + window).limit(1)) is not None
 
 
 def month_of(moment: datetime) -> str:

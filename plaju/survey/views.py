@@ -55,7 +55,8 @@ def _track(code: str) -> dict:
 def _receipt_link(req):
     """For the receipt: the full survey link and its QR code (templates/survey/_receipt.html)."""
     url = public_url(svc.survey_path(req.tracking_code))
-    return {"url": url, "qr": segno.make(url, error="m").svg_data_uri(scale=3, border=2)}
+    return {"url": url, "qr": segno.make(url, error="m").svg_data_uri(scale=3, border=2),
+            "key": svc.survey_key(req.tracking_code)}
 
 
 # ---- the citizen's survey ------------------------------------------------------------------------
@@ -66,15 +67,25 @@ def _refused(refusal, status):
 
 
 REFUSAL_STATUS = {"forged": 404, "used": 409, "not_handed_over": 409, "expired": 410, "incomplete": 422,
-                  "staff": 403}
+                  "staff": 403, "twice": 409}
 # a real link opened when it cannot be answered (the receipt's QR scanned before pick-up, a used or expired
 # link) is an information page: a GET answers 200 with the message; only answers sent to it are refused
-INFORMATION_ON_GET = frozenset({"not_handed_over", "used", "expired"})
+INFORMATION_ON_GET = frozenset({"not_handed_over", "used", "expired", "twice"})
 
 
 def _field_name(form, name: str) -> str:
     """"question 9" for the nine questions (u1..u9, as the page numbers them), else the field's label."""
     return _("question %(n)s", n=name[1:]) if name[:1] == "u" and name[1:].isdigit() else str(form[name].label.text)
+
+
+@bp.get("/skm/<code>")
+def typed(code):
+    """The tracking page's form: the survey code typed from the receipt opens the survey (/skm/<code>/<key>),
+    where a wrong code is said and counted like a guessed link."""
+    key = "".join((request.args.get("key") or "").split()).upper()[:40]
+    if not key:
+        return redirect(url_for("public.track", code=code))
+    return redirect(url_for(".answer", code=code, key=key))
 
 
 @bp.route("/skm/<code>/<key>", methods=["GET", "POST"])

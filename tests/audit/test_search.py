@@ -15,6 +15,7 @@ from plaju.documents.services import take_action
 from plaju.timeutil import to_wib
 from tests.audit.conftest import seqs
 from tests.conftest import PG_URL
+from tests.support import spelled
 
 
 def test_a_tracking_code_finds_every_change_to_one_request_as_sentences(db, client, users, login_as, take_in):
@@ -213,7 +214,7 @@ def test_pages_are_keyset_and_need_the_same_statements_whatever_the_log_holds(ap
         return len(seen), body
 
     def grow(n):
-        req = take_in(f"Warga {n}")
+        req = take_in(f"Warga {spelled(n)}")
         for i in range(n):
             audit.record("user.update", actor=users[("clerk", "kasi", "hr")[i % 3]], subject=users["asn"],
                          changes={"supervisor_id": [users["kasi"].id, users["camat"].id]})

@@ -23,6 +23,7 @@ from plaju.timeutil import today_wib
 from plaju.training import services as training
 from plaju.training.models import Course, Plan
 from plaju.workflow import fire
+from tests.support import spelled
 
 DOCUMENTS, ENROLMENTS = 10, 2
 
@@ -35,7 +36,7 @@ def seed(password: str) -> None:
     doc_type = next(t for t in seed_types().values() if t.camat_signs and not t.forwards_to_disdukcapil)
     for n in range(DOCUMENTS):
         req = create_request(actor=clerk, nik=make_nik(date(1985, 1, 1 + n), n % 2 == 0, n + 1),
-                             name=f"Warga Pagi {n + 1}", phone="081234567890", kelurahan="Plaju Darat",
+                             name=f"Warga Pagi {spelled(n + 1)}", phone="081234567890", kelurahan="Plaju Darat",
                              doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
                              purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",
                              birth_place="Palembang")

@@ -61,7 +61,7 @@ def test_the_camat_signs_and_approves_a_morning_of_work_in_few_clicks(browser, m
             click(page.locator(f'[data-testid="bulk-all"][data-bulk-kind="{kind}"]'))
             expect(page.get_by_test_id("confirm-item")).to_have_count(count)
             if kind == "document":
-                expect(page.get_by_test_id("bulk-confirmation")).to_contain_text("Warga Pagi 10")
+                expect(page.get_by_test_id("bulk-confirmation")).to_contain_text("Warga Pagi BA")
             if kind == "enrolment":  # sign-offs ask no password alone, nor together
                 expect(page.get_by_test_id("bulk-password")).to_have_count(0)
             else:

@@ -13,22 +13,27 @@ from tests.browser.test_documents_journey import _confirm
 pytestmark = pytest.mark.browser
 
 
-def _hand_over_a_ready_request(page) -> str:
+def _hand_over_a_ready_request(page) -> tuple[str, str]:
+    """The tracking code and the survey code the citizen's receipt prints."""
     login(page, "petugas")
     page.goto("/documents/?state=ready")
     link = page.get_by_test_id("queue-row").first.locator("a").first
     detail = link.get_attribute("href")
     page.goto(detail)
     code = re.search(r"PLJ-[A-Z0-9]{5}-[A-Z0-9]{5}", page.content()).group(0)
+    page.goto(detail.split("?")[0] + "/receipt")
+    key = page.get_by_test_id("receipt-skm-key").inner_text().strip()
+    page.goto(detail)
     _confirm(page, "hand_over", "handed_over", comment="", tick="Saya sudah memeriksa KTP-el pemohon")
     logout(page)
-    return code
+    return code, key
 
 
 def test_a_citizen_rates_the_service_on_a_phone_once(page, phone_page):
-    code = _hand_over_a_ready_request(page)
+    code, key = _hand_over_a_ready_request(page)
     phone = phone_page
     phone.goto(f"/track/{code}")
+    phone.get_by_test_id("skm-key").fill(key.lower())  # typed from the receipt, in any case
     phone.get_by_test_id("skm-link").click()
     expect(phone.get_by_test_id("survey-form")).to_be_visible()
     assert_fits_phone(phone)

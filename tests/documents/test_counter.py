@@ -159,6 +159,57 @@ def test_the_rules_in_one_place():
     assert validate("applicant", {"s_name": "ignored"}, parent, today) == {}
 
 
+def test_the_people_a_letter_names_fit_together_by_their_niks_and_names():
+    """A letter the Camat signs decides who inherits or who is poor: an applicant "father" of someone born 35
+    years before him, or the applicant as "Budi Santoso" above and "Budi Santosa" with his NIK among the heirs,
+    is a slip of the counter, said beside its field."""
+    today = date(2026, 11, 29)
+    applicant = make_nik(date(1985, 5, 12), False, 21)
+    elder = make_nik(date(1950, 2, 2), False, 22)
+    person = {"s_same_sent": "1", "s_same": "0", "s_nik": elder, "s_name": "Bapak Tua", "s_place": "Palembang"}
+    with pytest.raises(SubjectRefused) as refused:  # the label read backwards
+        validate("person", {**person, "s_relation": "ayah"}, applicant, today)
+    assert list(refused.value.faults) == ["s_relation"] and "1985" in str(refused.value.faults["s_relation"])
+    assert validate("person", {**person, "s_relation": "anak"}, applicant, today)["relation"] == "anak"
+    deceased = make_nik(date(1960, 3, 3), True, 23)  # a woman
+    estate = {"s_nik": deceased, "s_name": "Hj. Aminah", "s_date": "2026-01-01", "s_relation": "anak"}
+    heirs = {"h_name": ["Budi Santosa", "Rina Putri"], "h_nik": [applicant, make_nik(date(1990, 1, 1), True, 24)],
+             "h_relation": ["anak", "anak"]}
+    with pytest.raises(SubjectRefused) as refused:  # one person, two names on one letter
+        validate("inheritance", {**estate, **heirs}, applicant, today, applicant_name="Budi  Santoso")
+    assert list(refused.value.faults) == ["h_0"] and "Budi Santosa" in str(refused.value.faults["h_0"])
+    with pytest.raises(SubjectRefused) as refused:  # the applicant's child, and a line below her husband
+        validate("inheritance", {**estate, **heirs, "h_name": ["Budi Santoso", "Rina Putri"],
+                                 "h_relation": ["suami", "anak"]}, applicant, today, applicant_name="Budi Santoso")
+    assert list(refused.value.faults) == ["h_0"] and "Husband" in str(refused.value.faults["h_0"])
+    with pytest.raises(SubjectRefused) as refused:  # a "child" of the deceased born before her
+        validate("inheritance", {**estate, **heirs, "h_name": ["budi santoso", "Rina Putri"],
+                                 "h_nik": [applicant, make_nik(date(1955, 1, 1), True, 25)]},
+                 applicant, today, applicant_name="Budi Santoso")
+    assert list(refused.value.faults) == ["h_1"]
+    data = validate("inheritance", {**estate, **heirs, "h_name": ["budi santoso", "Rina Putri"]}, applicant, today,
+                    applicant_name="Budi Santoso")
+    assert [h["relation"] for h in data["heirs"]] == ["anak", "anak"]
+
+
+@pytest.mark.parametrize("name", ["Rina Santoso 081234567890", "Rina 5antoso", "Budi2 Santoso"])
+def test_a_citizen_s_name_with_digits_is_refused_at_the_counter_and_nothing_is_saved(client, login_as, doc_types,
+                                                                                     db, users, name):
+    login_as("clerk")
+    response = client.post("/documents/new", data=_intake_of(doc_types["ktp-baru"], nik=valid_nik(), name=name))
+    assert response.status_code == 422 and "tidak memuat angka" in response.get_data(as_text=True)
+    assert count_rows(db, DocumentRequest) == 0
+    with pytest.raises(svc.IntakeRefused) as refused:  # the service says it too, whoever calls it
+        svc.create_request(actor=users["clerk"], nik=valid_nik(), name=name, phone="", kelurahan="Plaju Ulu",
+                           doc_type=doc_types["ktp-baru"], ticked=set())
+    assert refused.value.field == "name"
+
+
+def test_the_applicant_s_name_is_kept_as_every_page_shows_it(make_request):
+    req = make_request(name="  budi   SANTOSO ")
+    assert req.name == "budi SANTOSO" and req.name_key == "budi santoso"
+
+
 def test_the_subject_fields_appear_for_the_chosen_type(client, login_as, doc_types):
     login_as("clerk")
 
@@ -194,7 +245,7 @@ def test_more_heirs_than_the_first_rows_get_rows_of_their_own(client, login_as, 
     # seven heirs are taken in
     heir_niks = [make_nik(date(1970, 1, 1 + i), i % 2 == 0, 40 + i) for i in range(7)]
     data = _intake_of(waris, s_nik="", s_name="Almarhum Contoh", s_date="2026-01-05", s_relation="anak",
-                      h_name=[f"Ahli Waris {i}" for i in range(7)], h_nik=heir_niks, h_relation=["anak"] * 7)
+                      h_name=[f"Ahli Waris {chr(65 + i)}" for i in range(7)], h_nik=heir_niks, h_relation=["anak"] * 7)
     assert client.post("/documents/new", data=data).status_code == 303
     assert len(db.session.scalars(select(DocumentRequest)).one().subject["heirs"]) == 7
 

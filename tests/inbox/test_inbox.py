@@ -14,7 +14,7 @@ from plaju.training import services as training
 from plaju.training.models import Enrolment, Plan
 from plaju.workflow import fire, started
 from tests.notify.conftest import form_gateway, gateway_server  # noqa: F401  (fixtures)
-from tests.support import PASSWORD
+from tests.support import PASSWORD, spelled
 
 
 def _plan_submitted(db, users, course):
@@ -94,7 +94,7 @@ def test_bulk_buttons_only_where_a_row_can_be_taken_in_bulk_and_named_for_it(
 
 def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest(
         client, login_as, db, users, make_request, make_course, enrol):
-    mine = [make_request("awaiting_signature", name=f"Warga {n}") for n in range(3)]
+    mine = [make_request("awaiting_signature", name=f"Warga {spelled(n)}") for n in range(3)]
     not_yet = make_request("processing", name="Belum Waktunya")
     own = make_request("awaiting_signature", name="Dibuat Camat", clerk=users["camat"])  # four eyes
     enrolment = enrol(make_course(title="Rutin", routine=True, quota=None), users["asn"], "approved")
@@ -115,7 +115,7 @@ def test_a_bulk_request_with_ids_not_awaiting_me_refuses_those_and_does_the_rest
     assert len(states) == 4 and len(set(states[:3])) == 1 and states[3] != states[0], states
     db.session.expire_all()
     states = {r.name: db.session.get(DocumentRequest, r.id).state for r in mine + [not_yet, own]}
-    assert states == {"Warga 0": "signed", "Warga 1": "signed", "Warga 2": "signed",
+    assert states == {"Warga A": "signed", "Warga B": "signed", "Warga C": "signed",
                       "Belum Waktunya": "processing", "Dibuat Camat": "awaiting_signature"}
     assert db.session.get(Enrolment, enrolment.id).state == "in_progress"
     signed = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -185,7 +185,7 @@ def test_routine_approvals_in_bulk_ask_no_password_as_alone_they_ask_none(
 def test_the_clerk_marks_the_signed_letters_ready_at_once_and_each_citizen_is_told(
         client, login_as, db, users, make_request, form_gateway):  # noqa: F811
     from plaju.notify.models import OutboxMessage
-    signed = [make_request("signed", name=f"Warga Siap {n}", contact_consent_at=utcnow()) for n in range(3)]
+    signed = [make_request("signed", name=f"Warga Siap {spelled(n)}", contact_consent_at=utcnow()) for n in range(3)]
     login_as("clerk")
     page = client.get("/inbox/").text
     assert "Siap diambil sekaligus: Permohonan" in page and "Siap diambil: yang dipilih" in page
@@ -244,7 +244,7 @@ def test_a_reason_typed_on_a_row_someone_else_took_first_is_quoted_back(client, 
 
 def test_a_wrong_password_for_a_batch_signs_nothing_and_leaves_one_refusal(
         client, login_as, db, users, make_request):
-    rows = [make_request("awaiting_signature", name=f"Warga {n}") for n in range(3)]
+    rows = [make_request("awaiting_signature", name=f"Warga {spelled(n)}") for n in range(3)]
     login_as("camat")
     before = _refused_events(db)
     response = client.post("/inbox/bulk", data={"item": [_item(r, "sign", "document") for r in rows],
@@ -272,7 +272,7 @@ def test_wrong_passwords_at_a_signature_lock_confirming_like_sign_ins_do(client,
     """Someone at the Camat's unlocked session tried his password forty times in six seconds, then signed
     with the right one: the confirmation was a password oracle. After five wrong ones in a window (the bulk
     form and a single signature count alike), confirming is locked, the password not even checked."""
-    rows = [make_request("awaiting_signature", name=f"Warga {n}") for n in range(2)]
+    rows = [make_request("awaiting_signature", name=f"Warga {spelled(n)}") for n in range(2)]
     login_as("camat")
     items = [_item(r, "sign", "document") for r in rows]
     for n in range(4):
@@ -397,7 +397,7 @@ def test_the_inbox_counts_its_statements_not_its_rows(client, login_as, db, user
 
     def grow(n):
         for i in range(n):
-            make_request("awaiting_signature", name=f"Warga {i}")
+            make_request("awaiting_signature", name=f"Warga {spelled(i)}")
             enrol(make_course(title=f"Kursus {i}", routine=bool(i % 2), quota=3), users["asn"], "approved")
 
     grow(2)
@@ -499,7 +499,7 @@ def test_the_inbox_pages_by_key_and_its_counts_stop_at_the_cap(client, login_as,
     from plaju.workflow import awaiting
 
     monkeypatch.setattr(services, "PAGE", 3)
-    rows = [make_request("awaiting_signature", name=f"Warga {n:02d}",
+    rows = [make_request("awaiting_signature", name=f"Warga {spelled(n + 10)}",
                          due_at=utcnow() + timedelta(hours=n % 4) if n % 5 else None) for n in range(8)]
     login_as("camat")
     seen, url = [], "/inbox/"

@@ -14,6 +14,7 @@ from plaju.documents.seed import seed_types
 from plaju.documents.services import create_request
 from plaju.workflow import fire
 from tests.documents.conftest import subject_for
+from tests.support import spelled
 
 FORWARDED = ["verify", "accept", "forward", "back_from_disdukcapil", "complete", "hand_over"]
 LOCAL = ["verify", "accept", "complete", "hand_over"]  # a type neither forwarded nor signed
@@ -91,7 +92,7 @@ def generate(db, users, rng: random.Random, count: int, now: datetime | None = N
         with clock_at(received):
             nik = make_nik(date(1990, 1, 1), serial % 2 == 0, first_serial + serial + 1)
             req = create_request(actor=users["clerk"], nik=nik,
-                                 name=f"Warga {serial}", phone="081234567890",
+                                 name=f"Warga {spelled(serial)}", phone="081234567890",
                                  kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                                  ticked={r.id for r in doc_type.requirements}, purpose="pendaftaran sekolah",
                                  address="Jl. Sentosa No. 7 RT 003 RW 001", birth_place="Palembang",

@@ -13,6 +13,7 @@ from plaju.documents.models import DocumentRequest, DocumentType
 from plaju.reports import exports
 from plaju.reports.charts import bar_chart, line_chart
 from plaju.reports.filters import last_complete_month, this_month
+from tests.support import spelled
 
 PAGES = ["/reports/layanan", "/reports/kompetensi", "/reports/bulanan", "/reports/layanan.csv",
          "/reports/kompetensi.csv", "/reports/bulanan.xlsx", "/reports/bulanan.pdf"]
@@ -283,7 +284,7 @@ def test_the_home_card_says_what_waits_past_its_deadline_beside_the_month_s_shar
     from tests.documents.conftest import subject_for, valid_nik
     types = seed_types()
     for n in range(2):
-        req = create_request(actor=users["clerk"], nik=valid_nik(True), name=f"Warga {n}", phone="",
+        req = create_request(actor=users["clerk"], nik=valid_nik(True), name=f"Warga {spelled(n)}", phone="",
                              kelurahan="Plaju Darat", doc_type=types["ktp-baru"],
                              ticked={r.id for r in types["ktp-baru"].requirements}, purpose="", address="",
                              subject=subject_for("applicant"))

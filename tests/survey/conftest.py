@@ -18,12 +18,12 @@ def doc_types(db):
 @pytest.fixture()
 def make_request(db, users, doc_types):
     """A request put into `state` by hand; ended (handed over, refused, cancelled) `closed_at` (default: now)."""
-    def make(state="handed_over", type_code="ktp-baru", closed_at=None):
+    def make(state="handed_over", type_code="ktp-baru", closed_at=None, nik=None):
         doc_type = doc_types[type_code]
-        req = create_request(actor=users["clerk"], nik=valid_nik(), name="Siti Aminah", phone="081234567890",
+        req = create_request(actor=users["clerk"], nik=nik or valid_nik(), name="Siti Aminah", phone="081234567890",
                              kelurahan="Plaju Darat", doc_type=doc_type, ticked={r.id for r in doc_type.requirements},
                              purpose="pendaftaran sekolah", address="Jl. Sentosa No. 7 RT 003 RW 001",
-                             birth_place="Palembang")
+                             birth_place="Palembang", confirm_duplicate=nik is not None)
         req.state = state
         if state in ("handed_over", "rejected", "cancelled"):
             req.closed_at = closed_at or utcnow()

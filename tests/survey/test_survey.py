@@ -28,7 +28,11 @@ def test_a_handed_over_request_invites_and_the_answer_is_stored_once_without_a_l
     page = client.get(f"/track/{req.tracking_code}")
     assert 'data-testid="skm-invite"' in page.text
     url = link(req)
-    assert url in page.text
+    # the page asks for the survey code printed on the receipt: holding the tracking code is not enough
+    key = url.rsplit("/", 1)[1]
+    assert key not in page.text and 'data-testid="skm-code-form"' in page.text
+    typed = client.get(f"/skm/{req.tracking_code}", query_string={"key": f" {key.lower()} "})
+    assert typed.status_code == 302 and typed.headers["Location"].endswith(url)
     form = client.get(url)
     assert form.status_code == 200
     assert "Sangat sesuai" in form.text and "Dikelola dengan baik" in form.text and "Gratis" in form.text
@@ -133,6 +137,18 @@ def test_a_citizen_turned_away_rates_the_service_too(client, db, make_request, l
         assert 'data-testid="skm-invite"' in client.get(f"/track/{req.tracking_code}").text
         assert client.post(link(req), data=ANSWERS).status_code in (200, 303)
     assert _count(db, SkmResponse) == 2 and _count(db, SkmTokenUse) == 2
+
+
+def test_a_request_cancelled_as_taken_in_twice_is_rated_through_the_one_that_went_on(client, db, make_request,
+                                                                                     link):
+    """A double registration cancelled by the clerk gave its citizen a second vote (and a clerk a way to make
+    links at will): the one that went on is rated."""
+    kept = make_request("handed_over")
+    twin = make_request("cancelled", nik=kept.nik)
+    for answer in (client.get(link(twin)), client.post(link(twin), data=ANSWERS)):
+        assert answer.status_code in (200, 409) and "terdaftar dua kali" in answer.text
+    assert _count(db, SkmResponse) == 0
+    assert client.post(link(kept), data=ANSWERS).status_code == 303 and _count(db, SkmResponse) == 1
 
 
 def test_an_incomplete_or_invalid_answer_changes_nothing_and_keeps_the_link(client, db, make_request, link):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from plaju.audit.models import AuditEvent
+from tests.support import spelled
 from tests.tasks.conftest import ROOT
 
 pytestmark = pytest.mark.postgres
@@ -29,7 +30,7 @@ def source_url(app, db):
 
 def test_a_backup_restores_into_a_complete_copy(db, users, make_request, source_url):
     for i in range(3):
-        make_request("verifying", name=f"Warga Cadangan {i}")
+        make_request("verifying", name=f"Warga Cadangan {spelled(i)}")
     events = db.session.scalar(select(func.count()).select_from(AuditEvent))
     rows = db.session.scalar(text("SELECT count(*) FROM document_request"))
     db.session.commit()

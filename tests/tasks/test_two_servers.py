@@ -23,7 +23,7 @@ from plaju.audit.models import AuditEvent
 from plaju.audit.verify import verify_chain
 from plaju.documents.models import DocumentRequest
 from plaju.notify.models import OutboxMessage
-from tests.support import PASSWORD
+from tests.support import PASSWORD, spelled
 from tests.tasks.conftest import ROOT, start_worker, wait_for
 
 pytestmark = pytest.mark.postgres
@@ -103,7 +103,7 @@ def test_two_app_servers_and_a_worker_lose_nothing_and_double_approve_nothing(
     db.session.commit()
     seeded = {}
     for i in range(REQUESTS):
-        req = make_request("processing", type_code="sktm", name=f"Warga Kota {i}")
+        req = make_request("processing", type_code="sktm", name=f"Warga Kota {spelled(i)}")
         seeded[req.id] = req.version
     db.session.commit()
 
