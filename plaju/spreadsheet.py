@@ -58,6 +58,25 @@ def xlsx_row(sheet, values, font=None) -> list:
     return cells
 
 
+def fit_columns(sheet, header: list, rows: list, widest: int = 60) -> None:
+    """Each column as wide as its longest cell (within 8 to `widest` characters; a header counts up to 30,
+    longer it wraps) and the header row frozen: an 18-digit NIP or a unit's name is read without widening
+    columns by hand."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    widths = {number: min(len(str(name)), 30) for number, name in enumerate(header, start=1)}
+    for row in rows:
+        for number, value in enumerate(row, start=1):
+            length = max((len(part) for part in str("" if value is None else value).split("\n")), default=0)
+            widths[number] = max(widths.get(number, 0), length)
+    for number, length in widths.items():
+        sheet.column_dimensions[get_column_letter(number)].width = min(max(length + 2, 8), widest)
+    for cell in sheet[1]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+
+
 def csv_writer(out):
     """Every CSV export's dialect: ";" between cells, which a spreadsheet set to Indonesian opens in columns
     (its list separator; "," is the decimal comma), and CRLF lines."""

@@ -190,8 +190,10 @@ def trace_refused_form(response):
     told = []
     if 400 <= response.status_code < 500:
         told = [m for form in g.get("validated_forms", ()) for m in form.fault_messages()]  # (a subclass may add)
-        if g.get("form_missing"):
-            told.append(f"fields not sent: {', '.join(g.form_missing)}")
+        if g.get("form_missing"):  # HR reads what happened, not the fields' names
+            from ..i18n import gettext as _
+            told.append(_("the form arrived incomplete (%(n)s of its fields missing: a page from an older version, "
+                          "or a connection cut off)", n=len(g.form_missing)))
     # a refusal answered by a redirect with its reason flashed (a fee that is not a number, a delegation
     # revoked twice): every "danger" message this request flashed
     told += [str(m) for category, m in session.get("_flashes", [])[g.get("flashes_before", 0):] if category == "danger"]

@@ -83,6 +83,24 @@ def _sentences() -> list[str]:
     return _screen_sentences
 
 
+_FORM_PATH = re.compile(r" \((/[^()\s]*)\)$")
+_EXPIRED_FORM = re.compile(r"^(?:POST|PUT|PATCH|DELETE) (/\S*)$")  # core.errors' CSRF refusal: method and path
+
+
+def form_place(reason: str | None) -> str | None:
+    """A refused form's reason naming the part of the intranet instead of a path: record.trace_refused_form
+    ends it with the form's path ("... (di “Pelatihan”)", nothing where the menu names no part); a form
+    refused by its CSRF check is said as what it was."""
+    expired = _EXPIRED_FORM.match(reason or "")
+    if expired:
+        reason = f"{_l('a form open too long, or no longer valid')} ({expired.group(1)})"
+    found = _FORM_PATH.search(reason or "")
+    if not found:
+        return reason
+    name = _page(found.group(1), "POST")[0]
+    return reason[:found.start()] + (" " + str(_l("(in “%(page)s”)", page=name)) if name else "")
+
+
 def without_screen_words(reason: str | None) -> str | None:
     """A refusal's reason without what only its screen needed, or as it was."""
     if not reason:

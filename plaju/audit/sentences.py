@@ -20,7 +20,7 @@ from ..i18n import date_text, month_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import to_wib
-from .refusal_words import refused_page, without_screen_words
+from .refusal_words import form_place, refused_page, without_screen_words
 from .seal import altered
 from .shared_wording import user_names  # also registers the words of the shared parts (sign-in, accounts)
 from .vocabulary import (
@@ -384,6 +384,8 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
             what, reason = pages[page], None
         elif reason:  # told to one person's screen ("your page now shows ..."): not repeated to every reader
             reason = without_screen_words(reason)
+            if e.action == "input.refused":  # the form's place by its menu name, not its path
+                reason = form_place(reason)
         text = (not_yet_said if quiet else refused_said if refused else said) % {"who": who, "what": what}
         labels = states.get(e.subject_type, {})
         actor = users.get(e.actor_id)

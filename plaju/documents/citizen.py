@@ -56,7 +56,7 @@ def compose(event: str, code: str, day) -> Update:
                       "ask for it, you can send a complaint there.", code=code))
         elif event == "letter_replaced":  # she holds the old one: a bank checking it reads "revoked"
             status = _("Letter replaced: collect the new one")
-            text = _("Kecamatan Plaju: the letter of request %(code)s was replaced by a corrected one on %(date)s; "
+            text = _("Kecamatan Plaju: the letter of request %(code)s was replaced by a new one on %(date)s; "
                      "the old one is no longer valid. Please collect the new letter at the counter (bring the old "
                      "one if you have it).", code=code, date=date)
         elif event == "letter_revoked":

@@ -177,7 +177,9 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
             ("name", name_fault(name) or (_not_a_typo(original, name)  # the applicant's name, by his NIK
                                           if name != row.name and not is_typo_fix(original, name) else None)),
             ("birth_place", birth_place_fault(row.type, birth_place) if birth_place != row.birth_place else None),
-            ("address", address_fault(row.type, address)), ("purpose", purpose_fault(row.type, purpose))) if fault}
+            # an address taken in before the kelurahan was refused in it is checked when it is changed
+            ("address", address_fault(row.type, address) if address != row.address else None),
+            ("purpose", purpose_fault(row.type, purpose))) if fault}
         if business != kept:
             faults.update(_business_faults(business))
         kind = row.type.subject_kind

@@ -2,6 +2,7 @@
 minimum age, whom the document is about), one for the service and for the form's faults shown at once,
 the tracking code, and the scans added later. Views reach it through documents.services."""
 import json
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -117,7 +118,16 @@ def address_fault(doc_type: DocumentType, address: str) -> str | None:
         return _("Enter the address: street, house number and RT/RW, as the letter states it.")
     if len(address.strip()) > ADDRESS_MAX:
         return _("The address may be at most %(max)s characters long.", max=ADDRESS_MAX)
+    said = _PLACE_WORDS.search(address)
+    if said:  # the letter adds the kelurahan chosen: "Kel. Talang Putri ..., Kelurahan Plaju Ulu" named two
+        return _("Enter the street, house number and RT/RW only: the letter adds the kelurahan chosen above, the "
+                 "kecamatan and the city (remove “%(word)s” and what follows).", word=said.group(0).strip())
     return None
+
+
+# a kelurahan or kecamatan typed into the street ("Kel.", "Kelurahan", "Kec.", "Kecamatan"); "Kota" and
+# "Palembang" are also street names (Lorong Kota Baru, Jl. Palembang-Betung)
+_PLACE_WORDS = re.compile(r"(?i)(?<![a-z])(kel\b\.?|kelurahan\b|kec\b\.?|kecamatan\b)")
 
 
 def birth_place_fault(doc_type: DocumentType, place: str, required: bool = True) -> str | None:

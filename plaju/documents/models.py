@@ -2,6 +2,7 @@
 import json
 import re
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from ..database import utcnow
 from ..extensions import db
 from ..inputs import code_characters
 from .nik import mask_nik
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
 
 REQUIREMENT_LABEL_MAX = 200
 NAME_WORD_MAX = 60
@@ -156,6 +160,9 @@ class DocumentRequest(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     type: Mapped[DocumentType] = relationship(lazy="joined", innerjoin=True)
+    # read only where a signed request's page names its signer (one statement then)
+    signed_by: Mapped["User | None"] = relationship("User", foreign_keys=[signed_by_id], lazy="select",
+                                                    viewonly=True)
     attachments: Mapped[list["DocumentAttachment"]] = relationship(
         lazy="select", order_by="DocumentAttachment.id", back_populates="request")
 

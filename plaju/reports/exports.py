@@ -11,7 +11,7 @@ from ..i18n import gettext as _
 from ..i18n import wib_text
 from ..letters.render import BULAN
 from ..pdftext import Pdf, pdf_text
-from ..spreadsheet import Figure, csv_writer, safe_cell, xlsx_row
+from ..spreadsheet import Figure, csv_writer, fit_columns, safe_cell, xlsx_row
 from .competence import competence_dashboard
 from .filters import this_month
 from .service import Filters, hours, service_dashboard
@@ -38,6 +38,7 @@ def table_xlsx(title: str, headers: list, rows: list) -> bytes:
     sheet.append(xlsx_row(sheet, headers, Font(bold=True)))
     for row in rows:
         sheet.append(xlsx_row(sheet, row))
+    fit_columns(sheet, headers, rows)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -293,7 +293,8 @@ def _competence_tables(data) -> dict:
     kinds = ([_("Kind"), _("JP")], [[label, jp] for _code, label, jp in data["by_kind"]])
     methods = ([_("Method"), _("JP")], [[label, jp] for _code, label, jp in data["by_method"] if jp])
     below = ([_("Name"), _("NIP"), _("Position"), _("Unit"), _("JP so far"), _("JP still needed"),
-              _("JP on the way (requested or approved, not yet credited)")],
+              _("JP on the way in the year (requested, approved, under way or awaiting verification; "
+                "not yet credited)")],
              [[p["name"], p["nip"] or "", p["position"], p["unit"], p["jp"], p["short"], p["coming"]]
               for p in data["below_target"]])
     everyone = ([_("Name"), _("NIP"), _("Position"), _("Unit"), _("JP so far"), _("JP still needed")],

@@ -95,3 +95,18 @@ def test_a_file_s_history_keeps_why_a_stale_step_was_refused_not_what_its_screen
     with app.test_request_context(), force_locale("en"):
         assert [line.reason for line in sentences.render(events)] == [str(refused["clerk"].fact),
                                                                        str(refused["kasi"].fact)]
+
+
+def test_a_refused_form_names_its_part_of_the_intranet_not_its_path(app, db, client, login_as):
+    """HR read "... tidak sama. (/account/password)": what happened, and where by the menu's name."""
+    login_as("asn")
+    client.post("/account/password", data={"current_password": "wrong", "new_password": "a-new-one-2026",
+                                           "confirm": "another-one-2026"})
+    [event] = _refusals(db, "input.refused")
+    assert event.comment.endswith("(/account/password)")
+    with app.test_request_context(), force_locale("id"):
+        [line] = sentences.render([event], subjects=True)
+    assert "/account" not in line.reason and line.reason.startswith("Kata sandi saat ini"), line.reason
+    login_as("hr")
+    page = client.get("/audit/", query_string={"action": "input.refused"}).text
+    assert "(/account/password)" not in page and "Kata sandi saat ini" in page

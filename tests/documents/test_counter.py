@@ -205,6 +205,18 @@ def test_a_citizen_s_name_with_digits_is_refused_at_the_counter_and_nothing_is_s
     assert refused.value.field == "name"
 
 
+def test_an_address_naming_a_kelurahan_is_refused_as_the_letter_adds_the_one_chosen(client, login_as, doc_types, db):
+    """"Jl. Merdeka No. 1 Kel. Talang Putri" with Plaju Ulu chosen: the signed letter named two kelurahan."""
+    login_as("clerk")
+    for typed in ("Jl. Merdeka No. 1 RT 02 RW 01 Kel. Talang Putri Kec. Plaju", "Jl. Merdeka 1 kelurahan Plaju Ulu"):
+        response = client.post("/documents/new", data=_intake_of(doc_types["sktm"], address=typed,
+                                                                 kelurahan="Plaju Ulu"))
+        assert response.status_code == 422 and "surat menambahkan kelurahan" in response.text
+    assert count_rows(db, DocumentRequest) == 0
+    ok = client.post("/documents/new", data=_intake_of(doc_types["sktm"], address="Lorong Kota Baru No. 2 RT 01"))
+    assert ok.status_code == 303
+
+
 def test_the_applicant_s_name_is_kept_as_every_page_shows_it(make_request):
     req = make_request(name="  budi   SANTOSO ")
     assert req.name == "budi SANTOSO" and req.name_key == "budi santoso"

@@ -456,7 +456,7 @@ def test_a_citizen_holding_a_replaced_or_revoked_letter_is_told_and_so_is_the_cl
     replaced_track, replaced_mail, replaced_note = results[True]
     new = db.session.scalars(select(Letter).where(Letter.status == "valid").order_by(Letter.id)).first()
     assert 'data-testid="track-letter-replaced"' in replaced_track and new.number in replaced_track
-    assert "diganti dengan surat yang diperbaiki" in replaced_mail and "tidak berlaku lagi" in replaced_mail
+    assert "diganti dengan surat baru" in replaced_mail and "tidak berlaku lagi" in replaced_mail
     assert replaced_note.startswith(f"Serahkan surat pengganti {new.number}")
     revoked_track, revoked_mail, revoked_note = results[False]
     assert 'data-testid="track-letter-revoked"' in revoked_track and "dicabut pada" in revoked_mail

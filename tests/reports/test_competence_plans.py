@@ -136,6 +136,8 @@ def test_the_office_row_sets_against_the_plans_the_jp_of_the_units_with_one(clie
     assert by_name["Unit Uji"] == ["10", "20", "10", "50,0 %"]
     workbook = load_workbook(io.BytesIO(client.get("/reports/kompetensi.xlsx?tabel=unit").data)).active
     assert list(workbook.iter_rows(values_only=True))[-1][4:] == (40, 20, 10, 0.5)
+    # read as it opens: the unit's name fits its column, the header stays in view
+    assert workbook.freeze_panes == "A2" and workbook.column_dimensions["A"].width >= len("Seluruh kantor")
     monthly = load_workbook(io.BytesIO(client.get(f"/reports/bulanan.xlsx?bulan={this_month()}").data)).active
     office = next(row for row in monthly.iter_rows(values_only=True) if row[0] == "Seluruh kantor")
     assert office[4:8] == (40, 20, 10, 0.5)

@@ -22,7 +22,7 @@ from ...audit import record as audit
 from ...extensions import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
-from ...spreadsheet import csv_writer, safe_cell, xlsx_row
+from ...spreadsheet import csv_writer, fit_columns, safe_cell, xlsx_row
 from ...timeutil import to_wib
 from ...workflow import Invalid, NotAllowed
 from ..models import KINDS, METHODS, Enrolment
@@ -170,9 +170,7 @@ def to_xlsx(header, body, title: str = "Riwayat", totals: list | None = None) ->
         sheet.append(xlsx_row(sheet, row))
     if totals:
         sheet.append(xlsx_row(sheet, totals, Font(bold=True)))
-    for number, name in enumerate(header, start=1):
-        sheet.column_dimensions[sheet.cell(1, number).column_letter].width = min(max(len(str(name)) + 2, 10), 50)
-    sheet.freeze_panes = "A2"
+    fit_columns(sheet, header, [*body, *([totals] if totals else [])])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
