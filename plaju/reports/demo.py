@@ -25,6 +25,7 @@ from ..documents import sla
 from ..documents.models import KELURAHAN
 from ..extensions import db
 from ..timeutil import WIB
+from ..training.opened import record_reading
 from ..workflow import Refused, fire
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,8 @@ def seed_story() -> None:
                         extra = {"data": {"evidence": store(_pdf(f"STTPP {enrolment.id}")), "certificate": {
                             "number": f"{800 + enrolment.id}/STTPP/{issued.year}", "date": issued,
                             "issuer": course.provider or "Kecamatan Plaju", "jp": course.jp}}}
+                    if trigger == "verify":  # HR reads the certificate it credits
+                        record_reading(enrolment, people[actor])
                     objects[key] = fire(enrolment, trigger, people[actor], expected_version=enrolment.version,
                                         password=password, **extra)
             except Refused as refused:

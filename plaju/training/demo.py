@@ -14,6 +14,7 @@ from ..core.registry import seeder
 from ..extensions import db
 from ..timeutil import today_wib
 from ..workflow import Refused, fire
+from .opened import record_reading
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +322,8 @@ def seed_training() -> None:
                                    "certificate": {"number": f"{800 + enrolment.id}/STTPP/{issued.year}",
                                                    "date": issued, "issuer": course.provider or "Kecamatan Plaju",
                                                    "jp": course.jp}}}
+            if trigger == "verify":
+                record_reading(enrolment, actor)
             enrolment = fire(enrolment, trigger, actor, expected_version=enrolment.version, **kwargs)
         return enrolment
 

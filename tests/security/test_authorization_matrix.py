@@ -712,8 +712,8 @@ ROWS = [
         lambda w, me: _enrolment_act(w.enrolment(w.u["asn2"], w.course_routine, "approved"), "sign_off_routine")),
     Row("POST", "/training/enrolments/<int:enrolment_id>/act/<trigger_name>", "verify, other",
         "L 403 403 403 403 403 303 403 403",
-        lambda w, me: _enrolment_act(w.enrolment(w.u["asn2"], w.course_classic, "completed", evidence=True),
-                                     "verify")),
+        lambda w, me: _enrolment_act(_opened_by(w.enrolment(w.u["asn2"], w.course_classic, "completed",
+                                                            evidence=True), me, w), "verify")),
     Row("GET", "/training/enrolments/<int:enrolment_id>/evidence", "own", "L 200 200 200 200 200 200 200 200",
         lambda w, me: Call(f"/training/enrolments/{_own(w, me, 'done').id}/evidence")),
     Row("GET", "/training/enrolments/<int:enrolment_id>/evidence", "other", "L 403 403 200 200 200 200 200 403",
@@ -823,6 +823,8 @@ ROWS = [
         lambda w, me: Call(f"/training/positions/holders/{w.u['asn2'].id}", {"position_id": _position(w).id})),
     # SKM survey (public, one use per link) and its dashboard; complaints from the tracking page
     # the citizen's own: an officer signed in is refused (and recorded by name)
+    Row("GET", "/skm/<code>", "", "302 302 302 302 302 302 302 302 302",
+        lambda w, me: Call(_survey_link(w).rsplit("/", 1)[0] + "?key=" + _survey_link(w).rsplit("/", 1)[1])),
     Row("GET", "/skm/<code>/<key>", "", "200 403 403 403 403 403 403 403 403", lambda w, me: Call(_survey_link(w))),
     Row("POST", "/skm/<code>/<key>", "", "303 403 403 403 403 403 403 403 403",
         lambda w, me: Call(_survey_link(w), {f"u{i}": "3" for i in range(1, 10)})),
@@ -855,6 +857,15 @@ ROWS = [
     Row("POST", "/people/<int:user_id>/edit", "deactivate the last admin", "L 403 403 403 403 403 403 422 403",
         lambda w, me: _edit_person(w, w.u["admin"], active=False), after=_reactivate_admin),
 ]
+
+
+def _opened_by(enrolment, reader, w):
+    """The certificate opened by whoever then credits it (HR credits only a certificate it opened)."""
+    if reader is not None:
+        from plaju.training.opened import record_reading
+        record_reading(enrolment, reader)
+        w.db().commit()
+    return enrolment
 
 
 def _survey_link(w):

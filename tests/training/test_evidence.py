@@ -13,6 +13,7 @@ from plaju.once import new_token
 from plaju.timeutil import today_wib
 from plaju.training.demo import tiny_pdf
 from plaju.training.models import Course, Enrolment
+from plaju.training.opened import record_reading
 from plaju.training.services import tally as tally_service
 from plaju.workflow import Invalid, available, fire
 from tests.support import make_user
@@ -64,12 +65,52 @@ def test_completion_from_the_last_day_records_the_certificate_as_printed(db, use
                 data=completion_data(course, jp="20", number="  800/12/BPSDM/2026 "))
     assert (done.state, done.certificate_number, done.certificate_date, done.certificate_jp) == (
         "completed", "800/12/BPSDM/2026", TODAY, 20)
+    record_reading(done, users["hr"])  # HR opened the certificate it credits
     verified = fire(done, "verify", users["hr"], expected_version=done.version)
     assert verified.jp_credited == 20  # the JP as printed, not the course's 24
     assert tally_service.tally(users["asn"], TODAY.year) == 20
     login_as("asn")  # their own list says what counted, as its total does
     mine = client.get("/training/me").text.split('data-testid="my-enrolments"')[1]
     assert "20 JP" in mine and "24 JP" not in mine
+
+
+def test_hr_credits_only_a_certificate_it_opened_since_it_was_reported(db, users, make_course, enrol, client,
+                                                                        login_as):
+    """HR credited 8 JP from the to-do list on a certificate made out to someone else, without ever opening it,
+    and the log could not show anyone had read it."""
+    course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=8)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version, data=completion_data(course))
+    login_as("hr")
+    blind = client.post("/inbox/act", data={"item": f"enrolment:{done.id}:verify:{done.version}"},
+                        headers={"HX-Request": "true"})
+    assert "Buka sertifikatnya sebelum mencatat JP-nya" in blind.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, done.id).state == "completed" and tally_service.tally(users["asn"]) == 0
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.verify",
+                                                          AuditEvent.outcome == "refused")).one()
+    assert refused.actor_id == users["hr"].id
+    # the enrolment's page shows its first page: that counts as read (the log has it), and the JP are credited
+    assert 'data-testid="evidence-preview"' in client.get(f"/training/enrolments/{done.id}").text
+    assert client.get(f"/training/enrolments/{done.id}/evidence/page.png").status_code == 200
+    read = client.post("/inbox/act", data={"item": f"enrolment:{done.id}:verify:{done.version}"},
+                       headers={"HX-Request": "true"})
+    assert read.status_code == 200 and "Buka sertifikatnya" not in read.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, done.id).state == "verified" and tally_service.tally(users["asn"]) == 8
+
+
+def test_a_certificate_sent_again_is_opened_again_before_it_is_credited(db, users, make_course, enrol):
+    course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=8)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version, data=completion_data(course))
+    record_reading(done, users["hr"])
+    back = fire(done, "return_evidence", users["hr"], expected_version=done.version, comment="Pindaian buram.")
+    again = fire(back, "complete", users["asn"], expected_version=back.version, data=completion_data(course))
+    with pytest.raises(Invalid, match="Buka sertifikatnya"):  # the old file was read, not this one
+        fire(again, "verify", users["hr"], expected_version=again.version)
+    record_reading(again, users["hr"])
+    assert fire(again, "verify", users["hr"], expected_version=again.version).state == "verified"
 
 
 def test_a_returned_certificate_file_is_kept_and_both_files_are_named_by_fingerprint(app, db, users, make_course,
@@ -280,6 +321,7 @@ def test_training_outside_the_catalogue_is_reported_and_verified_the_same_way(cl
     assert course_href in client.get(f"/training/enrolments/{enrolment.id}").text
     assert client.get(f"/training/courses/{enrolment.course_id}").status_code == 200
     assert "Kearsipan" in client.get("/inbox/").text
+    client.get(f"/training/enrolments/{enrolment.id}/evidence")  # HR reads the certificate it credits
     assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
                        data={"version": enrolment.version}).status_code == 303
     assert tally_service.tally(users["asn"], ends.year) == 12
@@ -659,6 +701,7 @@ def test_one_certificate_file_is_reported_once_and_hr_is_warned_of_its_twins(cli
     db.session.expire_all()
     assert db.session.get(Enrolment, earlier.id).state == "completed"
     reason = "Asn2 salah mengunggah berkas; bukti Asn2 dikembalikan hari ini."
+    client.get(f"/training/enrolments/{earlier.id}/evidence")
     credited = client.post("/inbox/act", data={"item": f"enrolment:{earlier.id}:verify_twin:{earlier.version}",
                                                "comment": reason}, headers={"HX-Request": "true"})
     assert credited.status_code == 200

@@ -56,6 +56,7 @@ def test_the_only_hrs_own_report_waits_for_the_sekcam_who_verifies_it(client, lo
     assert "Pelatihan Kearsipan Digital" in client.get("/inbox/").text
     page = client.get(f"/training/enrolments/{enrolment.id}").text
     assert "/act/verify" in page and 'data-testid="evidence-preview"' in page
+    client.get(f"/training/enrolments/{enrolment.id}/evidence/page.png")  # the preview the page shows
     assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
                        data={"version": enrolment.version}).status_code == 303
     db.session.expire_all()

@@ -211,6 +211,7 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     assert client.get(f"/training/enrolments/{enrolment.id}/evidence").status_code == 200
     login_as("hr")
     assert "Pendaftaran pelatihan: 1" in client.get("/").text  # the inbox card leads the home page
+    client.get(f"/training/enrolments/{enrolment.id}/evidence")
     client.post(f"/training/enrolments/{enrolment.id}/act/verify", data={"version": row.version})
     login_as("asn")
     me = client.get("/training/me").text

@@ -11,6 +11,7 @@ from plaju.audit.models import AuditEvent
 from plaju.database import utcnow
 from plaju.extensions import db as _db
 from plaju.training.models import Enrolment
+from plaju.training.opened import record_reading
 from plaju.workflow import NotAllowed, fire, started
 from plaju.workflow.models import WorkItem
 from tests.support import make_user
@@ -71,6 +72,7 @@ def test_hr_who_reset_the_password_does_not_verify_the_report_the_sekcam_does(cl
     line = history.split("Mengatur kata sandi ASN ini sesaat sebelumnya")[1][:300]
     assert users["hr"].full_name in line, line
     login_as("sekcam")
+    client.get(f"/training/enrolments/{enrolment.id}/evidence")
     assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
                        data={"version": enrolment.version}).status_code == 303
     assert db.session.get(Enrolment, enrolment.id).state == "verified"
@@ -111,5 +113,6 @@ def test_a_report_made_a_month_after_the_reset_is_verified_by_hr_as_usual(client
     _take_over(client, login_as)
     enrolment = _report(client)
     assert ("verify", "hr", users["asn"].id) in _items(db, enrolment)
+    record_reading(enrolment, users["hr"])
     fire(db.session.get(Enrolment, enrolment.id), "verify", users["hr"], expected_version=enrolment.version)
     assert db.session.get(Enrolment, enrolment.id).state == "verified"

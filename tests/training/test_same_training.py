@@ -11,6 +11,7 @@ from plaju.once import new_token
 from plaju.timeutil import today_wib
 from plaju.training.demo import tiny_pdf
 from plaju.training.models import Enrolment
+from plaju.training.opened import record_reading
 from plaju.training.services import tally as tally_service
 from plaju.workflow import fire
 from tests.training.conftest import pdf_upload
@@ -50,6 +51,7 @@ def test_the_same_training_under_another_number_and_scan_is_refused_naming_the_f
     assert f"“{TITLE}”" in again.text and "SERT/LAN/2026/0001)" in again.text  # the earlier report, its number
     assert _count(db) == 1 and _refusals(db) == 1
     # credited, it still counts: HR verifies the first and the second is refused again
+    record_reading(first, users["hr"])
     fire(first, "verify", users["hr"], expected_version=first.version)
     assert _send(client, _body(number="SERT/LAN/2026/0001a", scan="Pindaian lain")).status_code == 422
     assert _count(db) == 1 and tally_service.tally(users["asn"], ENDS.year) == 8

@@ -11,6 +11,7 @@ from plaju.audit.verify import verify_chain
 from plaju.database import is_postgres
 from plaju.timeutil import today_wib
 from plaju.training.models import Enrolment
+from plaju.training.opened import record_reading
 from plaju.training.services import tally as tally_service
 from plaju.training.workflow import ENROLMENT_FLOW, seats_left
 from plaju.workflow import Invalid, NotAllowed, Refused, available, fire
@@ -148,6 +149,7 @@ def test_jp_are_credited_only_by_hr_verification(db, users, make_course, enrol):
     completed = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version,
                      data=completion_data(enrolment.course))
     assert tally_service.tally(users["asn"]) == 0
+    record_reading(completed, users["hr"])
     moved = fire(completed, "verify", users["hr"], expected_version=completed.version)
     assert (moved.jp_credited, moved.credited_year) == (12, today_wib().year)
     assert tally_service.tally(users["asn"]) == 12
@@ -178,12 +180,14 @@ def test_every_step_is_in_the_audit_trail_and_the_chain_holds(db, users, make_co
     fire(enrolment, "approve", users["kasi"], expected_version=0)
     fire(enrolment, "sign_off", users["camat"], expected_version=1)
     fire(enrolment, "complete", users["asn"], expected_version=2, data=completion_data(enrolment.course))
+    record_reading(enrolment, users["hr"])
     fire(enrolment, "verify", users["hr"], expected_version=3)
     trail = [(e.action, e.actor_id, e.to_state) for e in _events(db, enrolment, "ok")]
     assert trail == [("enrolment.request", users["asn"].id, "requested"),
                      ("enrolment.approve", users["kasi"].id, "approved"),
                      ("enrolment.sign_off", users["camat"].id, "in_progress"),
                      ("enrolment.complete", users["asn"].id, "completed"),
+                     ("enrolment.view_evidence", users["hr"].id, None),  # HR opened what it credits
                      ("enrolment.verify", users["hr"].id, "verified")]
     assert verify_chain().ok
 

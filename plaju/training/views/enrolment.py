@@ -12,6 +12,7 @@ from ...i18n import gettext as _
 from ...timeutil import today_wib
 from ...workflow import Invalid, Refused
 from ...workflow.ui import action_view, history_sentences, waiting_for
+from .. import opened
 from ..certificates import certificates_of
 from ..evidence import MAX_REPORTED_JP, credited_alongside, days_text, preview_png, twins
 from ..forms import ExternalTrainingForm
@@ -136,24 +137,10 @@ def _opened(enrolment, shown_on_page: bool = False) -> None:
     person's history read ten "opened the certificate" around six steps)."""
     if enrolment.user_id == current_user.id:
         return
-    if shown_on_page and _seen_today(enrolment):
+    if shown_on_page and opened.seen_today(enrolment, current_user.id):
         return
-    audit.record_alone("enrolment.view_evidence", actor=current_user, subject_type="enrolment",
+    audit.record_alone(opened.VIEWED, actor=current_user, subject_type="enrolment",
                        subject_id=enrolment.id)
-
-
-def _seen_today(enrolment) -> bool:
-    from datetime import UTC, datetime, time
-
-    from sqlalchemy import select
-
-    from ...audit.models import AuditEvent
-    from ...timeutil import WIB
-    since = datetime.combine(today_wib(), time(), WIB).astimezone(UTC).replace(tzinfo=None)
-    return db.session.scalar(select(AuditEvent.seq).where(
-        AuditEvent.subject_type == "enrolment", AuditEvent.subject_id == str(enrolment.id),
-        AuditEvent.action == "enrolment.view_evidence", AuditEvent.actor_id == current_user.id,
-        AuditEvent.occurred_at >= since.isoformat(timespec="microseconds")).limit(1)) is not None
 
 
 @bp.get("/enrolments/<int:enrolment_id>/evidence")

@@ -33,6 +33,7 @@ from ...timeutil import today_wib
 from ...workflow import Invalid, Spec, State, Step, register
 from ..evidence import prefetch_twins
 from ..models import SEAT_STATES, Course, Enrolment
+from ..opened import require_opened
 from .internal_course import (
     attendance_enough,
     attendance_recorded,
@@ -215,6 +216,7 @@ def _issue_certificate(enrolment, ctx):
 
 def _credit_jp(enrolment, ctx):
     from ...timeutil import to_wib
+    require_opened(enrolment, ctx.actor)
     # the year the certificate dates it, else of completion; the JP as printed (checked when reported)
     year = enrolment.year_to_credit or to_wib(ctx.now).year
     enrolment.jp_credited = enrolment.jp_to_credit
