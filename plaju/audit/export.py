@@ -52,7 +52,7 @@ MIME = {"csv": "text/csv",  # werkzeug adds "; charset=utf-8" to a text type
 
 
 # per column of header(): its width in characters, and the columns of long text that wrap
-XLSX_WIDTHS = (8, 18, 60, 32, 20, 28, 10, 16, 40, 32, 26, 50, 40, 20)
+XLSX_WIDTHS = (8, 18, 60, 32, 20, 28, 10, 16, 40, 32, 26, 50, 40, 16, 20)
 XLSX_WRAPPED = (2, 3, 5, 7, 8, 9, 10, 11, 12)
 
 
@@ -60,7 +60,7 @@ def header() -> list[str]:
     # last: each event's chain fingerprint, so an extract can be matched to the log it came from later
     return [_("No."), _("Time (WIB)"), _("What happened"), _("Actor"), _("NIP"), _("Acting for"), _("Outcome"),
             _("Matches the chain"), _("Reason"), _("Object"), _("State"), _("Changes"), _("Note"),
-            _("Event fingerprint")]
+            _("From address (IP)"), _("Event fingerprint")]
 
 
 def row(line) -> list:
@@ -76,7 +76,7 @@ def row(line) -> list:
     cells = [e.seq, when, line.text, line.who, line.nip, line.basis, _("Refused") if line.refused else _("Done"),
              # whether the row's content still matches its own hash (seal.py): changed in the database, if not
              _("no: changed outside the application") if line.altered else _("yes"),
-             line.reason or "", line.subject or "", state, changes, line.comment or "", e.hash or ""]
+             line.reason or "", line.subject or "", state, changes, line.comment or "", e.ip or "", e.hash or ""]
     return cells
 
 

@@ -126,12 +126,12 @@ def test_formula_cells_are_escaped_in_both_formats(db, client, users, login_as, 
     login_as("hr")
     book = openpyxl.load_workbook(io.BytesIO(client.post("/audit/export", data={
         "action": "test.note", "fmt": "xlsx"}).get_data()))
-    notes = [row[-2] for row in book.active.iter_rows(min_row=2, values_only=True)]  # the last: fingerprints
+    notes = [row[-3] for row in book.active.iter_rows(min_row=2, values_only=True)]  # then address, fingerprint
     # the workbook holds them as text cells, as written; the CSV, which has no cell types, with an apostrophe
     typed = ["biasa", "\rx", "\tx", "@SUM(A1)", "-2", "+1+1", "=HYPERLINK(\"http://x\")"]
     assert notes == typed
     assert all(cell.data_type != "f" for row in book.active.iter_rows() for cell in row)
-    csv_notes = [r[-2] for r in csv.reader(io.StringIO(client.post("/audit/export", data={
+    csv_notes = [r[-3] for r in csv.reader(io.StringIO(client.post("/audit/export", data={
         "action": "test.note", "fmt": "csv"}).get_data().decode("utf-8-sig")), delimiter=";")][1:]
     assert csv_notes == [typed[0]] + ["'" + note for note in typed[1:]]
     hashes = [row[-1] for row in book.active.iter_rows(min_row=2, values_only=True)]

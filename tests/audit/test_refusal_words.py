@@ -110,3 +110,8 @@ def test_a_refused_form_names_its_part_of_the_intranet_not_its_path(app, db, cli
     login_as("hr")
     page = client.get("/audit/", query_string={"action": "input.refused"}).text
     assert "(/account/password)" not in page and "Kata sandi saat ini" in page
+    # the computer it came from, which the log keeps, is shown: HR compares it with its own session's
+    assert event.ip and f"dari {event.ip}" in page
+    exported = client.post("/audit/export", data={"action": "input.refused", "fmt": "csv"}).get_data()
+    header, first = exported.decode("utf-8-sig").splitlines()[:2]
+    assert header.split(";")[-2] == "Dari alamat (IP)" and first.split(";")[-2] == event.ip

@@ -142,7 +142,12 @@ def test_a_supervisor_nominates_a_team_member_but_not_a_stranger(client, login_a
     stranger = client.post(f"/training/courses/{course.id}/enrol", data={"user_id": users["hr"].id})
     assert stranger.status_code == 403  # refused by the rule, not by the form
     assert _count(db, Enrolment) == 1
-    assert _refusals(db, "enrolment.request")
+    # HR reads whom the Kasi tried to nominate, in what: the person is the event's object, the course named
+    [tried] = _refusals(db, "enrolment.nominate")
+    assert (tried.subject_type, tried.subject_id, tried.actor_id) == ("user", str(users["hr"].id), users["kasi"].id)
+    login_as("hr")
+    log = client.get("/audit/", query_string={"person": users["hr"].username, "outcome": "refused"}).text
+    assert course.title in log and users["hr"].full_name in log
 
 
 def test_a_stale_page_gets_a_conflict_message_in_place(client, login_as, users, make_course, enrol):

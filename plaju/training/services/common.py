@@ -8,9 +8,10 @@ from ..models import Course
 STAFF = ("hr", "camat", "sekcam", "admin")
 
 
-def refuse(error, action: str, actor, subject_type: str = "enrolment", subject_id=None):
+def refuse(error, action: str, actor, subject_type: str = "enrolment", subject_id=None, changes=None):
     """Leave one 'refused' trace of an action that is not a workflow step, then raise."""
-    audit.refused(action, error=error, actor=actor, subject_type=subject_type, subject_id=subject_id)
+    audit.refused(action, error=error, actor=actor, subject_type=subject_type, subject_id=subject_id,
+                  changes=changes)
     raise error
 
 

@@ -79,9 +79,14 @@ def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enro
     """The ASN asks for a seat, or their direct supervisor nominates them. Checked under a lock of the
     course row, so a double click or two nominations at once create one enrolment."""
     course_id, user_id = course.id, user.id
+    # a refusal names the person and the course, as the enrolment's own event would: HR asks whom a
+    # supervisor tried to enrol, in what (the person's filter of the log finds it)
+    action = "enrolment.request" if actor.id == user_id else "enrolment.nominate"
+    tried = {"subject_type": "user", "subject_id": user_id,
+             "changes": {"course": [None, course.title], "asn": [None, user.full_name]}}
     if actor.id != user_id and not can_nominate(actor, user):
         refuse(NotAllowed(_("Only the ASN or their direct supervisor may enrol them."), code="role"),
-                "enrolment.request", actor)
+               action, actor, **tried)
     db.session.rollback()
     try:
         course = lock_course(course_id)
@@ -101,7 +106,7 @@ def request_enrolment(course: Course, user, actor, motivation: str = "") -> Enro
         started(enrolment, actor)
         db.session.commit()
     except Invalid as error:
-        refuse(error, "enrolment.request", actor)
+        refuse(error, action, actor, **tried)
     if enrolment.nominated_by_id:
         enrolment = _approve_nomination(enrolment, actor)
     return enrolment
