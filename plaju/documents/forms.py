@@ -1,3 +1,5 @@
+import re
+
 from wtforms import BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
@@ -8,7 +10,7 @@ from ..forms import PlajuForm
 from ..i18n import lazy_gettext as _l
 from ..inputs import InputRefused, digits_only, person_name_fault
 from ..notify.citizen import InvalidEmail, normalise_email
-from ..notify.phone import InvalidPhone, normalise_msisdn
+from ..notify.phone import InvalidPhone, normalise_phone
 from ..once import OnceForm
 from .models import KELURAHAN, REQUIREMENT_LABEL_MAX, DocumentType
 from .nik import InvalidNIK, validate_nik
@@ -18,8 +20,8 @@ from .subjects import KINDS
 def _phone(_form, field):
     # checked here, written as 628... by the service: a form shown again keeps the number as the clerk typed it
     try:
-        digits_only(field.data, allow_plus=True)
-        normalise_msisdn(field.data)
+        digits_only(re.sub(r"[()/]", "", field.data or ""), allow_plus=True)  # "(0711) 512345" as written
+        normalise_phone(field.data)
     except (InputRefused, InvalidPhone) as refused:
         raise ValidationError(str(refused.message)) from None
 

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..inputs import person_name_fault
 from ..notify.citizen import InvalidEmail, normalise_email
-from ..notify.phone import InvalidPhone, normalise_msisdn
+from ..notify.phone import InvalidPhone, is_mobile, normalise_phone
 from ..workflow import started
 from . import sla, subjects
 from .calendar import holiday_set
@@ -62,18 +62,20 @@ def missing_requirements(doc_type: DocumentType, ticked: set[int]) -> str | None
 
 
 def contact_details(phone: str | None, email: str | None, consent: bool) -> tuple[str, str]:
-    """The phone as 628... and the e-mail address, or IntakeRefused naming the field at fault."""
+    """The phone as 62... (a mobile number, or a landline to call on, which gets no messages) and the e-mail
+    address, or IntakeRefused naming the field at fault."""
     try:
-        phone = normalise_msisdn(phone) if (phone or "").strip() else ""
+        phone = normalise_phone(phone) if (phone or "").strip() else ""
     except InvalidPhone as refused:
         raise IntakeRefused(refused.message, "phone") from None
     try:
         email = normalise_email(email)
     except InvalidEmail as refused:
         raise IntakeRefused(refused.message, "email") from None
-    if consent and not (phone or email):
+    if consent and not (is_mobile(phone) or email):
         raise IntakeRefused(_("Updates need a mobile number or an e-mail address: enter one, or untick the "
-                              "consent."), "contact_consent")
+                              "consent (a landline number is kept to call the citizen on, but gets no "
+                              "messages)."), "contact_consent")
     return phone, email
 
 

@@ -4,8 +4,8 @@ without its leading 0 (E.164 without the plus), e.g. 0812-3456-7890 -> 628123456
 Accepted as typed at the counter: 08..., +628..., 628..., and 62 08... (the 0 kept after the country
 code); spaces, dashes, dots and brackets are ignored. A mobile number starts with 8 after the country
 code, followed by 8 to 11 more digits (10 to 13 digits written with the leading 0). Anything else,
-a landline such as 0711-..., a foreign number or a number of the wrong length, is refused with a
-message that says what was expected.
+a landline such as 0711-..., a foreign number or a number of the wrong length, is refused for messages
+with a message that says what was expected; `normalise_phone` also keeps a landline, to call the citizen on.
 """
 import re
 
@@ -19,6 +19,29 @@ class InvalidPhone(ValueError):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+# an Indonesian landline: after the country code an area code not beginning with 8 (0711 is Palembang's), 8 to
+# 11 digits in all (9 to 12 written with the leading 0)
+LANDLINE = re.compile(r"^62[2-79][0-9]{7,10}$")
+
+
+def normalise_phone(raw: str | None) -> str:
+    """A number to call the citizen on: a mobile one as normalise_msisdn writes it, or an Indonesian
+    landline (0711-512345 -> 62711512345), which is kept but never sent a message; InvalidPhone otherwise."""
+    try:
+        return normalise_msisdn(raw)
+    except InvalidPhone:
+        value = _SEPARATORS.sub("", raw or "").removeprefix("+")
+        value = "62" + value[1:] if value.startswith("0") else value
+        if value.isascii() and value.isdigit() and LANDLINE.match(value):
+            return value
+        raise
+
+
+def is_mobile(number: str | None) -> bool:
+    """Whether a stored number (62...) can receive SMS and WhatsApp messages."""
+    return bool(number and MOBILE.match(number))
 
 
 def normalise_msisdn(raw: str | None) -> str:

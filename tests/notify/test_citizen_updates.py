@@ -407,3 +407,12 @@ def test_a_rejected_or_cancelled_request_is_told_without_its_reason(form_gateway
     assert "pengaduan" in to_cancelled.get_content()
     texts = _texts(form_gateway, "form_gateway")
     assert len(texts) == 2 and not any("Budi" in t or "ganda" in t for t in texts)
+
+
+def test_a_landline_kept_to_call_on_is_sent_no_message(app, form_gateway, db):
+    from plaju.notify.citizen import Update, enqueue_update
+    with app.test_request_context():
+        update = Update(code="PLJ-AAAAA-BBBBB", status="Siap diambil", date="2 Desember 2026",
+                        text="Kecamatan Plaju: dokumen Anda siap diambil.", subject="Siap diambil")
+        assert enqueue_update(update, phone="62711512345") == []
+        assert [m.channel for m in enqueue_update(update, phone="6281234567890")] == ["form_gateway"]
