@@ -151,7 +151,9 @@ TEMPLATES = {"sktm": _sktm, "domisili": _domisili, "domisili-usaha": _domisili_u
 
 
 def _generic(req):
-    return (f"SURAT KETERANGAN {req.type.name.upper()}", [
+    """A letter of a type signed before its code had a text of its own (settings refuse such a type now)."""
+    name = req.type.name.upper()
+    return (name if name.startswith("SURAT KETERANGAN") else f"SURAT KETERANGAN {name}", [
         f"Nama tersebut di atas benar penduduk {_address(req)}.",
         f"Surat keterangan ini diberikan untuk keperluan: {_purpose(req)}."])
 

@@ -17,6 +17,7 @@ from ..timeutil import today_wib
 from . import services as svc
 from .calendar import reschedule_open
 from .forms import DocumentTypeForm, HolidayForm
+from .letters import TEMPLATES as LETTER_TEXTS
 from .models import DocumentRequest, DocumentRequirement, DocumentType, Holiday
 from .views import _already_done, _require, bp
 from .workflow import OPEN_STATES
@@ -78,6 +79,11 @@ def edit_type(type_id):
             error = _("This type already has requests: its code, whom it is about, the Camat's signature and "
                       "forwarding to Disdukcapil cannot change under them. Make a new document type instead and "
                       "retire this one (untick Active).")
+        elif form.camat_signs.data and form.code.data not in LETTER_TEXTS:
+            # the code picks the letter's text: another code drew a letter that certified nothing but the residence
+            error = _("The Camat signs a letter whose text the intranet has for its code: %(codes)s. A letter of "
+                      "another code would state nothing but the residence. Use one of these codes, or leave the "
+                      "Camat's signature unticked.", codes=", ".join(sorted(LETTER_TEXTS)))
         elif doc_type is not None and _letter_changed(doc_type, form) and db.session.scalar(
                 select(DocumentRequest.id).where(DocumentRequest.type_id == doc_type.id,
                                                  DocumentRequest.state.in_(OPEN_STATES)).limit(1)):

@@ -442,6 +442,19 @@ def _type_data(t, **changes) -> dict:
     return data
 
 
+def test_a_new_type_the_camat_signs_needs_a_code_whose_letter_text_exists(client, login_as, doc_types, db):
+    """"Surat Keterangan Belum Menikah" with the Camat's signature drew "SURAT KETERANGAN SURAT KETERANGAN BELUM
+    MENIKAH", which stated only the residence: the Camat would have signed a letter certifying nothing."""
+    login_as("admin")
+    sktm = doc_types["sktm"]
+    data = _type_data(sktm, code="belum-menikah", name="Surat Keterangan Belum Menikah", seen="")
+    refused = client.post("/documents/admin/types/new", data=data)
+    assert refused.status_code == 422 and "teksnya tersedia di intranet" in refused.text and "domisili" in refused.text
+    assert db.session.scalar(select(DocumentType.id).where(DocumentType.code == "belum-menikah")) is None
+    kept = client.post("/documents/admin/types/new", data={**data, "camat_signs": "", "form_token": new_token()})
+    assert kept.status_code == 303  # a type the counter handles without the Camat's letter
+
+
 def test_a_type_with_requests_keeps_whom_it_is_about_and_its_route(client, login_as, doc_types, db, make_request):
     """A type's kind changed under its requests gave every one of their pages a 500; unticking the Camat's
     signature let him sign a letter he could no longer see."""
