@@ -23,6 +23,7 @@ from ..workflow import Conflict, NotAllowed, Refused, all_specs, fire, spec_name
 from ..workflow.awaiting import (
     CAP,
     Reader,
+    as_stand_in,
     awaiting_clause,
     bounded_counts,
     items_of,
@@ -209,7 +210,20 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
 def inbox(user, kind: str | None = None, after: str | None = None) -> tuple[list[Group], list[Delegation]]:
     """The groups of rows awaiting `user` (one kind only when `kind` is given; `after`: that kind's page
     after this cursor), and their delegations."""
+    groups, delegations, _stand_in = inbox_page(user, kind, after)
+    return groups, delegations
+
+
+def inbox_page(user, kind: str | None = None, after: str | None = None,
+               stand_in: bool = False) -> tuple[list[Group], list[Delegation], int | None]:
+    """As `inbox`, with `stand_in` only what waits for the user as Plh/Plt; and, on the whole list of someone
+    standing in today, how many of its rows wait for them as such (one statement more), else None."""
     r = reader(user)
+    waiting_as = None
+    if stand_in:
+        r = as_stand_in(r)
+    elif r.delegations:
+        waiting_as = sum(counts(as_stand_in(r)).values())
     totals = counts(r)
     specs = [s for s in all_specs() if totals.get(s.name) and (kind is None or s.name == kind)]
     position = parse_cursor(after) if kind else None
@@ -220,7 +234,7 @@ def inbox(user, kind: str | None = None, after: str | None = None) -> tuple[list
         cursors[spec.name] = found[PAGE - 1].cursor if len(found) > PAGE else None
     rows = load_rows(r, keys)
     groups = [Group(spec, totals[spec.name], rows.get(spec.name, []), cursors[spec.name]) for spec in specs]
-    return groups, r.delegations
+    return groups, r.delegations, waiting_as
 
 
 def end_reading() -> None:

@@ -126,6 +126,12 @@ def reader(user, on: date | None = None) -> Reader:
     return Reader(user, reaches, delegations)
 
 
+def as_stand_in(r: Reader) -> Reader:
+    """The reader with only the reaches of their Plh/Plt delegations: what waits for them as a stand-in (a
+    Kasi who is Plh Camat for the day found the letters to sign on the inbox's second page)."""
+    return Reader(r.user, [reach for reach in r.reaches if reach.delegation is not None], r.delegations)
+
+
 def _as_reader(who) -> Reader:
     return who if isinstance(who, Reader) else reader(who)
 

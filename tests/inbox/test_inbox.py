@@ -355,6 +355,31 @@ def test_a_plh_s_batch_says_which_items_he_takes_for_the_official(client, login_
     assert "(sebagai Plh. Camat Plaju)" in event.comment and event.comment.count("sebagai Plh") == 1
 
 
+def test_a_plh_finds_what_waits_for_him_as_stand_in_in_one_tap(client, login_as, db, users, make_request, monkeypatch):
+    """A Kasi who is Plh Camat for the day had his two letters to sign on the inbox's second page, behind 25
+    rows of counter work: the banner counts them and shows them alone, and the list stays filtered after a step."""
+    from plaju.inbox import services
+    monkeypatch.setattr(services, "PAGE", 3)
+    counter = [make_request("verifying", name=f"Warga Loket {spelled(n)}") for n in range(4)]
+    letters = [make_request("awaiting_signature", name=f"Surat Plh {spelled(n)}") for n in range(2)]
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today, ends_on=today))
+    db.session.commit()
+    login_as("kasi")
+    page = client.get("/inbox/").text
+    assert 'data-testid="stand-in-filter"' in page and "sebagai Plh/Plt (2)" in page
+    only = client.get("/inbox/", query_string={"as": "standin"}).text
+    assert all(r.tracking_code in only for r in letters) and not any(r.tracking_code in only for r in counter)
+    assert 'data-testid="stand-in-only"' in only and 'name="as" value="standin"' in only
+    signed = client.post("/inbox/act", data={"item": _item(letters[0], "sign", "document"), "password": PASSWORD,
+                                             "as": "standin"}, headers={"HX-Request": "true"}).text
+    assert 'data-testid="done"' in signed and letters[1].tracking_code in signed
+    assert not any(r.tracking_code in signed for r in counter)  # still only the stand-in's
+    login_as("camat")  # the official himself, standing in for nobody: no banner, no filter
+    assert 'data-testid="stand-in-filter"' not in client.get("/inbox/").text
+
+
 def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, users, make_request, make_course):
     doc = make_request("awaiting_signature", name="Perlu Perbaikan")
     plan = _plan_submitted(db, users, make_course(title="Kursus Rencana", quota=None))
