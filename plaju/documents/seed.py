@@ -17,7 +17,7 @@ from ..extensions import db
 from ..workflow import Refused, fire
 from . import sla
 from .models import KELURAHAN, DocumentRequest, DocumentRequirement, DocumentType, Holiday
-from .nik import make_nik
+from .nik import make_nik, validate_nik
 
 log = logging.getLogger(__name__)
 
@@ -220,9 +220,11 @@ def fake_birth_place(doc_type: DocumentType, serial: int) -> str:
     return random.Random(f"born:{serial}").choice(BIRTH_PLACES) if doc_type.camat_signs else ""
 
 
-def fake_subject(kind: str, fake, rng: random.Random, serial: int, received, applicant_female: bool = False) -> dict:
+def fake_subject(kind: str, fake, rng: random.Random, serial: int, received, applicant_female: bool = False,
+                 applicant_nik: str = "") -> dict:
     """Invented subject fields for a demo request of this kind (as the intake form posts them); a parent
-    reporting a birth is the father or the mother as the applicant's NIK says."""
+    reporting a birth is the father or the mother as the applicant's NIK says, a child is younger than the
+    deceased parent by the NIKs (an applicant too old to be the child is the sibling)."""
     day = received.date() if hasattr(received, "date") else received
     if kind == "birth":
         born = day - timedelta(days=rng.randint(3, 40))
@@ -233,12 +235,14 @@ def fake_subject(kind: str, fake, rng: random.Random, serial: int, received, app
     if kind in ("death", "inheritance"):
         born = date(rng.randint(1935, 1960), rng.randint(1, 12), rng.randint(1, 28))
         died = day - timedelta(days=rng.randint(10, 300))
+        applicant_born = validate_nik(applicant_nik, local=False).birth_date if applicant_nik else None
+        child = applicant_born is None or applicant_born.year >= born.year + 15
         data = {"s_nik": make_nik(born, False, 5000 + serial), "s_name": fake.name_male(),
-                "s_date": died.isoformat(), "s_relation": "anak"}
+                "s_date": died.isoformat(), "s_relation": "anak" if child else "saudara"}
         if kind == "inheritance":
             heirs = [(fake.name_female(), make_nik(date(rng.randint(1940, 1962), 5, 9), True, 6000 + serial), "istri")]
-            heirs += [(fake.name(), make_nik(date(rng.randint(1965, 1995), 3, 3), False, 7000 + serial * 3 + i),
-                       "anak") for i in range(rng.randint(1, 3))]
+            heirs += [(fake.name(), make_nik(date(min(born.year + rng.randint(18, 35), 2005), 3, 3), False,
+                                             7000 + serial * 3 + i), "anak") for i in range(rng.randint(1, 3))]
             data.update({"h_name": [h[0] for h in heirs], "h_nik": [h[1] for h in heirs],
                          "h_relation": [h[2] for h in heirs]})
         return data
@@ -306,7 +310,7 @@ def seed_documents() -> None:
                       purpose=fake_purpose(doc_type, rng), address=fake_address(doc_type, serial),
                       birth_place=fake_birth_place(doc_type, serial),
                       subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at),
-                                           female))
+                                           female, nik))
         events.append((received_at, serial, 0, intake))
         steps = PATHS[target]
         # steps spread over office hours between intake and now, at most five working hours apart

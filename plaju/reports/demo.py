@@ -187,7 +187,7 @@ def seed_story() -> None:
                         ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=moment,
                         purpose=fake_purpose(doc_type, rng), address=fake_address(doc_type, 5000 + key[1]),
                         birth_place=fake_birth_place(doc_type, 5000 + key[1]),
-                        subject=fake_subject(doc_type.subject_kind, fake, rng, 5000 + key[1], moment, female))
+                        subject=fake_subject(doc_type.subject_kind, fake, rng, 5000 + key[1], moment, female, nik))
                 elif key[0] == "doc":
                     req = objects[key]
                     data = {"holidays": holidays, "fields": {"id_checked": "1"} if what == "hand_over" else {}}
