@@ -184,7 +184,9 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
             faults.update(_business_faults(business))
         kind = row.type.subject_kind
         corrected_subject = subject
-        if subject_form is not None and kind in subjects.CORRECTABLE:
+        # a request taken in before its kind asked anything (a dispensation before the marriage was asked) keeps
+        # its letter's data as it was: there is nothing stored to correct
+        if subject_form is not None and kind in subjects.CORRECTABLE and subject:
             try:
                 corrected_subject = subjects.validate(kind, subjects.corrected(kind, subject_form, subject),
                                                       row.nik, today_wib(), local=not row.type.other_regions,

@@ -139,10 +139,22 @@ def _the_late(data: dict) -> str:
 
 
 def _dispensasi_nikah(req):
+    """Granted by the Camat on the Mayor's behalf (PP 9/1975 Pasal 3 ayat 3) for one marriage: whom, on which
+    day, before which KUA. A request taken in before these were asked keeps its letter as it was."""
+    marriage = req.subject if req.type.subject_kind == "marriage" else {}
+    if not marriage.get("name"):
+        return ("SURAT DISPENSASI NIKAH", [
+            "Kepada nama tersebut di atas diberikan dispensasi untuk melangsungkan pernikahan kurang dari "
+            "10 (sepuluh) hari kerja sejak pemberitahuan kehendak nikah, sebagaimana dimaksud Pasal 3 "
+            "Peraturan Pemerintah Nomor 9 Tahun 1975.",
+            f"Alasan permohonan: {_purpose(req)}."])
     return ("SURAT DISPENSASI NIKAH", [
-        "Kepada nama tersebut di atas diberikan dispensasi untuk melangsungkan pernikahan kurang dari "
-        "10 (sepuluh) hari kerja sejak pemberitahuan kehendak nikah, sebagaimana dimaksud Pasal 3 "
-        "Peraturan Pemerintah Nomor 9 Tahun 1975.",
+        "Atas nama Wali Kota Palembang, kepada nama tersebut di atas diberikan dispensasi untuk melangsungkan "
+        f"pernikahan dengan {marriage['name']}, NIK {marriage['nik']}, kurang dari 10 (sepuluh) hari kerja sejak "
+        "pemberitahuan kehendak nikah, sebagaimana dimaksud Pasal 3 ayat (3) Peraturan Pemerintah Nomor 9 Tahun "
+        "1975.",
+        f"Pernikahan tersebut akan dilangsungkan pada tanggal {_tanggal(marriage['date'])} dan dicatat oleh "
+        f"{marriage['place']}.",
         f"Alasan permohonan: {_purpose(req)}."])
 
 
@@ -169,7 +181,13 @@ def draw(req: DocumentRequest) -> Draft:
         fields = [("Nama", req.name), ("NIK", req.nik), *_born(req.birth_place, req.nik),
                   ("Nama usaha", business["name"]), ("Bidang usaha", business["type"]), ("Alamat usaha", _address(req))]
     statements = statements[:-1] + asked + statements[-1:]
-    return Draft(content=LetterContent(title=title, opening=OPENING, fields=fields, statements=statements),
+    # a dispensation is not a "surat keterangan": its closing says what it is
+    closing = {"SURAT DISPENSASI NIKAH": "Demikian surat dispensasi ini dibuat untuk dapat dipergunakan "
+                                         "sebagaimana mestinya."}.get(title)
+    content = LetterContent(title=title, opening=OPENING, fields=fields, statements=statements)
+    if closing:
+        content.closing = closing
+    return Draft(content=content,
                  kind=req.type.code, kind_name=req.type.name,
                  classification=getattr(req.type, "archive_code", "") or "", label=req.tracking_code,
                  holder=fields[0][1])  # the person named first: the subject, or the applicant

@@ -40,7 +40,8 @@ class DocumentType(db.Model):
     __table_args__ = (
         CheckConstraint("service_unit IN ('hours', 'days')", name="service_unit"),
         CheckConstraint("service_amount > 0", name="service_amount"),
-        CheckConstraint("subject_kind IN ('applicant', 'person', 'birth', 'death', 'inheritance', 'business')",
+        CheckConstraint("subject_kind IN ('applicant', 'person', 'birth', 'death', 'inheritance', 'business', "
+                        "'marriage')",
                         name="subject_kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,7 +69,7 @@ ARCHIVE_CODES = {
 
 # whom each document is about (plaju.documents.subjects.KINDS); the rest are about the applicant
 SUBJECT_KINDS = {"akta-lahir": "birth", "akta-mati": "death", "ahli-waris": "inheritance", "sktm": "person",
-                 "domisili": "person", "domisili-usaha": "business"}
+                 "domisili": "person", "domisili-usaha": "business", "dispensasi-nikah": "marriage"}
 
 DESCRIPTIONS = {
     "ktp-baru": "Diverifikasi di kecamatan dan diteruskan ke Disdukcapil (Perpres 96/2018 Pasal 13).",
@@ -246,6 +246,12 @@ def fake_subject(kind: str, fake, rng: random.Random, serial: int, received, app
             data.update({"h_name": [h[0] for h in heirs], "h_nik": [h[1] for h in heirs],
                          "h_relation": [h[2] for h in heirs]})
         return data
+    if kind == "marriage":  # the other sex by the NIK, 19 or older, the wedding in a week
+        spouse_female = not applicant_female
+        spouse = make_nik(date(rng.randint(1985, 2004), rng.randint(1, 12), rng.randint(1, 28)), spouse_female,
+                          8000 + serial)
+        return {"s_nik": spouse, "s_name": fake.name_female() if spouse_female else fake.name_male(),
+                "s_date": (day + timedelta(days=rng.randint(3, 9))).isoformat(), "s_place": "KUA Kecamatan Plaju"}
     if kind == "business":
         return {"s_name": rng.choice(("Warung", "Toko", "Usaha", "Bengkel")) + " " + fake.last_name(),
                 "s_type": rng.choice(("perdagangan eceran", "jasa jahit", "bengkel sepeda motor", "kuliner"))}

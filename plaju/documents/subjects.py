@@ -42,7 +42,11 @@ KINDS = {k.name: k for k in (
          _l("The deceased (the pewaris) and every heir with NIK and relation.")),
     Kind("business", _l("The applicant's business"),
          _l("The business the letter states: its name and its line of business; its place is the address.")),
+    Kind("marriage", _l("A marriage: the future spouse, the day and the KUA"),
+         _l("Whom the applicant marries (NIK and name), on which day, before which KUA: the dispensation names "
+            "this marriage, not any.")),
 )}
+
 
 SEXES = {"L": _l("Male"), "P": _l("Female")}
 PARENTS = {"ayah": _l("Father"), "ibu": _l("Mother")}
@@ -208,6 +212,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
     business's line) and, for heirs, lists h_name, h_nik, h_relation (blank rows are ignored). The people
     named must fit together: ages by their NIKs, and the applicant listed as an heir under his own name
     and relation."""
+    from .subject_rules import ages, applicant_among_heirs, heirs_of, marriage
     today = today or date.today()
     faults = _Faults()
     if kind == "applicant":
@@ -229,7 +234,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                                _l("Choose how the applicant is related to this person."))
         _applicant_sex(faults, relation, applicant_nik)
         _spouse(faults, relation, nik.value if nik else "", _l("the person the letter is for"))
-        _ages(faults, "s_relation", relation, applicant_nik, nik.value if nik else "", today, _l("the applicant"),
+        ages(faults, "s_relation", relation, applicant_nik, nik.value if nik else "", today, _l("the applicant"),
               _l("the person the letter is for"))
         faults.raise_any()
         return {"same": False, "nik": nik.value, "name": name, "place": place, "relation": relation}
@@ -265,16 +270,18 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
                                _l("Choose how the applicant is related to the deceased."))
         _applicant_sex(faults, relation, applicant_nik)
         _spouse(faults, relation, nik.value if nik else "", _l("the deceased"))
-        _ages(faults, "s_relation", relation, applicant_nik, nik.value if nik else "", today, _l("the applicant"),
+        ages(faults, "s_relation", relation, applicant_nik, nik.value if nik else "", today, _l("the applicant"),
               _l("the deceased"))
-        heirs = _heirs(raw, today, nik.value if nik else "", faults) if kind == "inheritance" else None
+        heirs = heirs_of(raw, today, nik.value if nik else "", faults) if kind == "inheritance" else None
         if heirs:
-            _applicant_among_heirs(faults, heirs, raw, applicant_nik, applicant_name, relation)
+            applicant_among_heirs(faults, heirs, raw, applicant_nik, applicant_name, relation)
         faults.raise_any()
         data = {"nik": nik.value if nik else "", "name": name, "date": died.isoformat(), "relation": relation}
         if heirs is not None:
             data["heirs"] = heirs
         return data
+    if kind == "marriage":
+        return marriage(faults, raw, applicant_nik, today)
     if kind == "business":
         name = faults.take(_text, raw.get("s_name"), "s_name", _l("Enter the name of the business."))
         line = faults.take(_text, raw.get("s_type"), "s_type",
@@ -299,109 +306,6 @@ def _spouse(faults: _Faults, relation: str | None, other_nik: str, other) -> Non
         faults.add(fault, "s_relation")
 
 
-# who is older by their NIKs: a parent is at least 10 years older than the child (as a birth's reporter), a
-# grandparent 20; "the applicant is the father of" a person born 35 years before him was the label read backwards
-_OLDER_BY = {"ayah": 10, "ibu": 10, "anak": -10, "cucu": -20}
-
-
-def _born(nik: str, today: date) -> date | None:
-    try:
-        return validate_nik(nik, today=today, local=False).birth_date if nik else None
-    except InvalidNIK:
-        return None
-
-
-def _ages(faults: _Faults, field: str, relation: str | None, nik: str, other_nik: str, today: date, who,
-          other) -> None:
-    """`relation` says what `who` is of `other` ("ayah": his father); their NIKs' birth dates must allow it."""
-    years = _OLDER_BY.get(relation or "")
-    born, other_born = _born(nik, today), _born(other_nik, today)
-    if not years or born is None or other_born is None or not faults.ok(field):
-        return
-    elder, younger = (born, other_born) if years > 0 else (other_born, born)
-    if elder <= younger - timedelta(days=365 * abs(years)):
-        return
-    faults.add(_l("By the NIKs %(who)s was born in %(year)s and %(other)s in %(other_year)s: %(who)s cannot be "
-                  "their \"%(relation)s\". Check the relation (what %(who)s is of %(other)s) or the NIK.",
-                  who=who, year=born.year, other=other, other_year=other_born.year,
-                  relation=RELATIONS[relation]), field)
-
-
-def _applicant_among_heirs(faults: _Faults, heirs: list, raw: dict, applicant_nik: str, applicant_name: str,
-                           relation: str | None) -> None:
-    """The applicant listed as an heir (his NIK) has his own name and the relation he stated to the deceased:
-    the letter printed "Budi Santoso" as the applicant and "Budi Santosa, NIK ..." as heir 1, or the applicant
-    as the deceased's child and, a line below, as her husband."""
-    for i, heir in enumerate(heirs):
-        if heir["nik"] != applicant_nik:
-            continue
-        field = f"h_{_row_of(raw, heir['nik'])}"
-        if applicant_name and " ".join(applicant_name.split()).casefold() != heir["name"].casefold():
-            faults.add(_l("Heir %(n)s has the applicant's NIK but another name (“%(heir)s”, the applicant “%(name)s”): "
-                          "one person is written one way on the letter.", n=i + 1, heir=heir["name"],
-                          name=" ".join(applicant_name.split())), field)
-        elif relation and heir["relation"] != relation:
-            faults.add(_l("Heir %(n)s has the applicant's NIK but another relation to the deceased (“%(heir)s”, the "
-                          "applicant “%(relation)s”).", n=i + 1, heir=RELATIONS[heir["relation"]],
-                          relation=RELATIONS[relation]), field)
-
-
-def _row_of(raw: dict, nik: str) -> int:
-    """The form row (h_0, h_1 ...) that typed this heir's NIK."""
-    typed = ["".join(str(n or "").split()) for n in raw.get("h_nik") or []]
-    return next((i for i, n in enumerate(typed) if n == nik), 0)
-
-
-def _heirs(raw: dict, today: date, deceased_nik: str, faults: _Faults) -> list[dict]:
-    """The heirs typed in; each row's first fault goes to `faults` under the row's field (h_0, h_1 ...)."""
-    names, niks, relations = (list(raw.get(k) or []) for k in ("h_name", "h_nik", "h_relation"))
-    rows = max(len(names), len(niks), len(relations))
-    heirs, seen = [], set()
-    for i in range(rows):
-        name = names[i] if i < len(names) else ""
-        nik = niks[i] if i < len(niks) else ""
-        relation = relations[i] if i < len(relations) else ""
-        if not (str(name).strip() or str(nik).strip() or str(relation).strip()):
-            continue  # a blank row of the form
-        heir = faults.take(_heir, i + 1, f"h_{i}", name, nik, relation, today, deceased_nik, seen)
-        if heir is not None:
-            heirs.append(heir)
-    if not heirs and faults.ok(*(f"h_{i}" for i in range(rows))):
-        faults.add(_l("Enter at least one heir."), "h_0")
-    if len(heirs) > MAX_HEIRS:
-        faults.add(_l("At most %(n)s heirs can be entered here; attach the full list.", n=MAX_HEIRS), "h_0")
-    return heirs
-
-
-def _heir(number: int, field: str, name, nik, relation, today: date, deceased_nik: str, seen: set) -> dict:
-    heir_name = _person(name, field, _l("Heir %(n)s: enter the name.", n=number))
-    if not str(nik or "").strip():  # not nik.py's "the citizen's NIK": this is the heir's
-        raise SubjectRefused(_l("Heir %(n)s: enter the NIK.", n=number), field)
-    try:
-        heir_nik = validate_nik(nik, today=today, local=False).value
-    except InvalidNIK as fault:
-        raise SubjectRefused(_l("Heir %(n)s: %(fault)s", n=number, fault=str(fault)), field) from None
-    if heir_nik == deceased_nik:
-        raise SubjectRefused(_l("Heir %(n)s has the deceased's NIK.", n=number), field)
-    if heir_nik in seen:
-        raise SubjectRefused(_l("Heir %(n)s is listed twice (same NIK).", n=number), field)
-    seen.add(heir_nik)
-    heir_relation = _choice(relation, field, RELATIONS, _l("Heir %(n)s: choose the relation to the deceased.",
-                                                            n=number))
-    fault = relation_sex_fault(heir_relation, heir_nik, _l("heir %(n)s", n=number))
-    if fault:
-        raise SubjectRefused(fault, field)
-    # a spouse is of the other sex than the deceased, when the deceased's NIK is known
-    if heir_relation in ("suami", "istri") and _is_female(deceased_nik) is (heir_relation == "istri"):
-        raise SubjectRefused(_l("Heir %(n)s: by the NIK the deceased is %(sex)s, so the spouse cannot be "
-                                "\"%(relation)s\".", n=number, sex=_sex_word(_is_female(deceased_nik)),
-                                relation=RELATIONS[heir_relation]), field)
-    ages = _Faults()
-    _ages(ages, field, heir_relation, heir_nik, deceased_nik, today, _l("heir %(n)s", n=number), _l("the deceased"))
-    ages.raise_any()
-    return {"name": heir_name, "nik": heir_nik, "relation": heir_relation}
-
-
 SINGLE_FIELDS = ("s_nik", "s_name", "s_sex", "s_place", "s_date", "s_relation", "s_type")
 HEIR_FIELDS = ("h_name", "h_nik", "h_relation")
 FORM_FIELDS = SINGLE_FIELDS + ("s_same", "s_same_sent") + HEIR_FIELDS  # all a form's subject part may send
@@ -416,7 +320,7 @@ def from_form(form) -> dict:
     return raw
 
 
-CORRECTABLE = ("person", "birth", "death", "inheritance")  # what a letter states about someone else
+CORRECTABLE = ("person", "birth", "death", "inheritance", "marriage")  # what a letter states about someone else
 
 
 def as_form(kind: str, data: dict) -> MultiDict:
@@ -483,6 +387,9 @@ def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
                 (_l("Reported by the"), PARENTS.get(data["relation"], data["relation"]))]
     if kind == "business" and data:
         return [(_l("Business name"), data["name"]), (_l("Line of business"), data["type"])]
+    if kind == "marriage" and data:
+        return [(_l("Future spouse"), data["name"]), (_l("NIK"), nik(data["nik"])),
+                (_l("Wedding day"), _day(data["date"])), (_l("Registered at"), data["place"])]
     if kind in ("death", "inheritance") and data:
         rows = [(_l("Deceased"), data["name"]), (_l("NIK"), nik(data["nik"]) if data.get("nik") else "-"),
                 (_l("Date of death"), _day(data["date"])),

@@ -192,6 +192,40 @@ def test_the_people_a_letter_names_fit_together_by_their_niks_and_names():
     assert [h["relation"] for h in data["heirs"]] == ["anak", "anak"]
 
 
+def test_a_dispensation_names_the_marriage_it_is_for(client, login_as, doc_types, db):
+    """The Dispensasi Nikah named only the applicant: it could serve any marriage. Now the counter asks whom she
+    marries, on which day, before which KUA, checks it against the NIKs, and the letter states it on the Mayor's
+    behalf and closes as a dispensation."""
+    from plaju.documents.subjects import validate
+    today = date(2026, 12, 2)
+    bride = make_nik(date(2000, 4, 4), True, 31)
+    groom = make_nik(date(1998, 6, 6), False, 32)
+    marriage = {"s_nik": groom, "s_name": "Andi Saputra", "s_date": "2026-12-09", "s_place": "KUA Kecamatan Plaju"}
+    assert validate("marriage", marriage, bride, today) == {"nik": groom, "name": "Andi Saputra",
+                                                            "date": "2026-12-09", "place": "KUA Kecamatan Plaju"}
+    for change, field in (({"s_nik": make_nik(date(1999, 1, 1), True, 33)}, "s_nik"),  # both women by the NIKs
+                          ({"s_nik": make_nik(date(2010, 1, 1), False, 34)}, "s_nik"),  # 16 on the day
+                          ({"s_date": "2026-11-30"}, "s_date"), ({"s_date": "2027-06-01"}, "s_date"),
+                          ({"s_place": ""}, "s_place"), ({"s_nik": bride}, "s_nik")):
+        with pytest.raises(SubjectRefused) as refused:
+            validate("marriage", {**marriage, **change}, bride, today)
+        assert field in refused.value.faults, change
+    login_as("clerk")
+    dispensasi = doc_types["dispensasi-nikah"]
+    assert dispensasi.subject_kind == "marriage"
+    day = (today_wib() + timedelta(days=5)).isoformat()
+    response = client.post("/documents/new", data=_intake_of(dispensasi, nik=bride, name="Siti Rahma", s_nik=groom,
+                                                             s_name="Andi Saputra", s_date=day,
+                                                             s_place="KUA Kecamatan Plaju"))
+    assert response.status_code == 303, response.text[:2000]
+    req = db.session.scalars(select(DocumentRequest)).one()
+    content = draw(req).content
+    said = " ".join(content.statements)
+    assert "Atas nama Wali Kota Palembang" in said and "Andi Saputra, NIK " + groom in said
+    assert "dicatat oleh KUA Kecamatan Plaju" in said and content.closing.startswith("Demikian surat dispensasi")
+    assert "Andi Saputra" in client.get(f"/documents/{req.id}").text
+
+
 @pytest.mark.parametrize("name", ["Rina Santoso 081234567890", "Rina 5antoso", "Budi2 Santoso"])
 def test_a_citizen_s_name_with_digits_is_refused_at_the_counter_and_nothing_is_saved(client, login_as, doc_types,
                                                                                      db, users, name):
