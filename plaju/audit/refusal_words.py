@@ -89,16 +89,19 @@ _EXPIRED_FORM = re.compile(r"^(?:POST|PUT|PATCH|DELETE) (/\S*)$")  # core.errors
 
 def form_place(reason: str | None) -> str | None:
     """A refused form's reason naming the part of the intranet instead of a path: record.trace_refused_form
-    ends it with the form's path ("... (di “Pelatihan”)", nothing where the menu names no part); a form
-    refused by its CSRF check is said as what it was."""
+    ends it with the form's path ("... (di “Pelatihan”)"; the path stays where the menu names no part); a
+    form refused by its CSRF check is said as what it was."""
     expired = _EXPIRED_FORM.match(reason or "")
     if expired:
         reason = f"{_l('a form open too long, or no longer valid')} ({expired.group(1)})"
     found = _FORM_PATH.search(reason or "")
     if not found:
         return reason
-    name = _page(found.group(1), "POST")[0]
-    return reason[:found.start()] + (" " + str(_l("(in “%(page)s”)", page=name)) if name else "")
+    # a form is posted; a refused query string (inputs.guard_request) came with a page opened
+    name = _page(found.group(1), "POST")[0] or _page(found.group(1), "GET")[0]
+    if not name:  # the menu names no part: the path says where, rather than nothing
+        return reason
+    return reason[:found.start()] + " " + str(_l("(in “%(page)s”)", page=name))
 
 
 def without_screen_words(reason: str | None) -> str | None:

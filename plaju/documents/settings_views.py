@@ -79,7 +79,9 @@ def edit_type(type_id):
             error = _("This type already has requests: its code, whom it is about, the Camat's signature and "
                       "forwarding to Disdukcapil cannot change under them. Make a new document type instead and "
                       "retire this one (untick Active).")
-        elif form.camat_signs.data and form.code.data not in LETTER_TEXTS:
+        elif form.camat_signs.data and form.code.data not in LETTER_TEXTS and (
+                doc_type is None or form.code.data != doc_type.code or not doc_type.camat_signs):
+            # (a type saved before the rule keeps being edited and retired)
             # the code picks the letter's text: another code drew a letter that certified nothing but the residence
             error = _("The Camat signs a letter whose text the intranet has for its code: %(codes)s. A letter of "
                       "another code would state nothing but the residence. Use one of these codes, or leave the "

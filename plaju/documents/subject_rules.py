@@ -2,6 +2,7 @@
 is older than whom by their NIKs (a parent than the child), the applicant listed among the heirs under his
 own name and relation, and the marriage a dispensation names (the future spouse, the day, the KUA).
 `subjects.validate` asks these beside the fields' own checks."""
+import unicodedata
 from datetime import date, timedelta
 
 from ..i18n import lazy_gettext as _l
@@ -37,16 +38,30 @@ def born_on(nik: str, today: date) -> date | None:
         return None
 
 
+def _readings(nik: str, today: date) -> list[date]:
+    """The birth dates a NIK may mean: its two-digit year read in this century, and a century earlier while
+    that is after 1900 (an elderly deceased born in 1921 reads as 2021)."""
+    born = born_on(nik, today)
+    if born is None:
+        return []
+    earlier = born.replace(year=born.year - 100) if born.year - 100 >= 1900 else None
+    return [born] + ([earlier] if earlier else [])
+
+
 def ages(faults: _Faults, field: str, relation: str | None, nik: str, other_nik: str, today: date, who,
           other) -> None:
-    """`relation` says what `who` is of `other` ("ayah": his father); their NIKs' birth dates must allow it."""
+    """`relation` says what `who` is of `other` ("ayah": his father); their NIKs' birth dates must allow it, in
+    some reading of the NIKs' centuries."""
     years = _OLDER_BY.get(relation or "")
-    born, other_born = born_on(nik, today), born_on(other_nik, today)
-    if not years or born is None or other_born is None or not faults.ok(field):
+    mine, theirs = _readings(nik, today), _readings(other_nik, today)
+    if not years or not mine or not theirs or not faults.ok(field):
         return
-    elder, younger = (born, other_born) if years > 0 else (other_born, born)
-    if elder <= younger - timedelta(days=365 * abs(years)):
-        return
+    for born in mine:
+        for other_born in theirs:
+            elder, younger = (born, other_born) if years > 0 else (other_born, born)
+            if elder <= younger - timedelta(days=365 * abs(years)):
+                return
+    born, other_born = mine[0], theirs[0]
     faults.add(_l("By the NIKs %(who)s was born in %(year)s and %(other)s in %(other_year)s: %(who)s cannot be "
                   "their \"%(relation)s\". Check the relation (what %(who)s is of %(other)s) or the NIK.",
                   who=who, year=born.year, other=other, other_year=other_born.year,
@@ -58,23 +73,25 @@ def applicant_among_heirs(faults: _Faults, heirs: list, raw: dict, applicant_nik
     """The applicant listed as an heir (his NIK) has his own name and the relation he stated to the deceased:
     the letter printed "Budi Santoso" as the applicant and "Budi Santosa, NIK ..." as heir 1, or the applicant
     as the deceased's child and, a line below, as her husband."""
-    for i, heir in enumerate(heirs):
+    for heir in heirs:
         if heir["nik"] != applicant_nik:
             continue
-        field = f"h_{_row_of(raw, heir['nik'])}"
+        row = _row_of(raw, heir["nik"])  # the form's row, as its other messages number it
+        field = f"h_{row}"
         if applicant_name and " ".join(applicant_name.split()).casefold() != heir["name"].casefold():
             faults.add(_l("Heir %(n)s has the applicant's NIK but another name (“%(heir)s”, the applicant “%(name)s”): "
-                          "one person is written one way on the letter.", n=i + 1, heir=heir["name"],
+                          "one person is written one way on the letter.", n=row + 1, heir=heir["name"],
                           name=" ".join(applicant_name.split())), field)
         elif relation and heir["relation"] != relation:
             faults.add(_l("Heir %(n)s has the applicant's NIK but another relation to the deceased (“%(heir)s”, the "
-                          "applicant “%(relation)s”).", n=i + 1, heir=RELATIONS[heir["relation"]],
+                          "applicant “%(relation)s”).", n=row + 1, heir=RELATIONS[heir["relation"]],
                           relation=RELATIONS[relation]), field)
 
 
 def _row_of(raw: dict, nik: str) -> int:
     """The form row (h_0, h_1 ...) that typed this heir's NIK."""
-    typed = ["".join(str(n or "").split()) for n in raw.get("h_nik") or []]
+    typed = ["".join(c for c in unicodedata.normalize("NFKC", str(n or "")) if c.isdigit())
+             for n in raw.get("h_nik") or []]
     return next((i for i, n in enumerate(typed) if n == nik), 0)
 
 

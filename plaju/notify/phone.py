@@ -21,9 +21,10 @@ class InvalidPhone(ValueError):
         self.message = message
 
 
-# an Indonesian landline: after the country code an area code not beginning with 8 (0711 is Palembang's), 8 to
-# 11 digits in all (9 to 12 written with the leading 0)
-LANDLINE = re.compile(r"^62[2-79][0-9]{7,10}$")
+# an Indonesian landline: after the country code an area code not beginning with 8 (0711 is Palembang's) and the
+# subscriber's number, 8 to 10 digits in all (9 to 11 written with the leading 0); a mistyped mobile number of 12
+# digits ("0912 ...") is not taken for one
+LANDLINE = re.compile(r"^62[2-79][0-9]{7,9}$")
 
 
 def normalise_phone(raw: str | None) -> str:
@@ -33,10 +34,16 @@ def normalise_phone(raw: str | None) -> str:
         return normalise_msisdn(raw)
     except InvalidPhone:
         value = _SEPARATORS.sub("", raw or "").removeprefix("+")
-        value = "62" + value[1:] if value.startswith("0") else value
-        if value.isascii() and value.isdigit() and LANDLINE.match(value):
-            return value
-        raise
+        if value.startswith("620"):  # "+62 0711 ...": the national 0 kept after the country code
+            value = "62" + value[3:]
+        elif value.startswith("0"):
+            value = "62" + value[1:]
+        if not (value.isascii() and value.isdigit() and value[2:3] in tuple("2345679")):
+            raise
+        if not LANDLINE.match(value):
+            raise InvalidPhone(_l("A landline number is its area code (four digits with the 0 in Palembang) and 5 "
+                                  "to 8 digits; this one has %(n)s digits.", n=len(value) - 1)) from None
+        return value
 
 
 def is_mobile(number: str | None) -> bool:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record as audit
@@ -130,15 +130,16 @@ def check_link(code: str, key: str, enforce_expiry: bool = True) -> DocumentRequ
 
 
 def _registered_twice(req) -> bool:
-    """A request cancelled while another of the same NIK and type went on (taken in within a month of it):
-    a double registration, rated through the other one, not a second vote."""
+    """A request cancelled while another of the same NIK and type, open at the same time, went on: a double
+    registration, rated through the other one, not a second vote."""
     if req.state != "cancelled":
         return False
-    window = timedelta(days=31)
+    # open at the same time as this one: a request handed over before this one was taken in is an earlier
+    # visit, not a double registration
     return db.session.scalar(select(DocumentRequest.id).where(
         DocumentRequest.nik == req.nik, DocumentRequest.type_id == req.type_id, DocumentRequest.id != req.id,
-        DocumentRequest.state != "cancelled", DocumentRequest.received_at >= req.received_at - window,
-        DocumentRequest.received_at <= req.received_at + window).limit(1)) is not None
+        DocumentRequest.state != "cancelled", DocumentRequest.received_at <= req.closed_at,
+        or_(DocumentRequest.closed_at.is_(None), DocumentRequest.closed_at >= req.received_at)).limit(1)) is not None
 
 
 def month_of(moment: datetime) -> str:
@@ -162,9 +163,17 @@ class _NoClientAddress:
 
 
 def refuse(refusal: SurveyRefused) -> None:
+    """A refused answer, in the log. Only a guessed link (`forged`) keeps the sender's address: a citizen who
+    skipped a question and sent again seconds later would otherwise be pointed at by the refusal's address
+    beside the answer's time."""
     db.session.rollback()
-    audit.record_alone("skm.submit", outcome="refused", actor_name=_("Citizen (survey)"),
-                       comment=f"[{refusal.code}] {refusal.message}")
+    if refusal.code == "forged":
+        audit.record_alone("skm.submit", outcome="refused", actor_name=_("Citizen (survey)"),
+                           comment=f"[{refusal.code}] {refusal.message}")
+        return
+    with _NoClientAddress():
+        audit.record_alone("skm.submit", outcome="refused", actor_name=_("Citizen (survey)"),
+                           comment=f"[{refusal.code}] {refusal.message}")
 
 
 def submit(code: str, key: str, answers: list[int], comment: str = "", age: int | None = None,

@@ -82,7 +82,8 @@ def _field_name(form, name: str) -> str:
 def typed(code):
     """The tracking page's form: the survey code typed from the receipt opens the survey (/skm/<code>/<key>),
     where a wrong code is said and counted like a guessed link."""
-    key = "".join((request.args.get("key") or "").split()).upper()[:40]
+    # the code alone, or the receipt's whole link pasted (older receipts print no code apart): its last part
+    key = "".join((request.args.get("key") or "").split()).rstrip("/").rsplit("/", 1)[-1].upper()[:40]
     if not key:
         return redirect(url_for("public.track", code=code))
     return redirect(url_for(".answer", code=code, key=key))

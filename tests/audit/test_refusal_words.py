@@ -98,20 +98,24 @@ def test_a_file_s_history_keeps_why_a_stale_step_was_refused_not_what_its_screen
 
 
 def test_a_refused_form_names_its_part_of_the_intranet_not_its_path(app, db, client, login_as):
-    """HR read "... tidak sama. (/account/password)": what happened, and where by the menu's name."""
+    """HR read "... tidak sama. (/account/password)": what happened, and where by the menu's name; a page the
+    menu names no part of keeps its path, rather than saying nowhere."""
     login_as("asn")
+    client.post("/training/external", data={"title": "", "provider": ""})
     client.post("/account/password", data={"current_password": "wrong", "new_password": "a-new-one-2026",
                                            "confirm": "another-one-2026"})
-    [event] = _refusals(db, "input.refused")
-    assert event.comment.endswith("(/account/password)")
+    training, password = _refusals(db, "input.refused")
+    assert training.comment.endswith("(/training/external)")
     with app.test_request_context(), force_locale("id"):
-        [line] = sentences.render([event], subjects=True)
-    assert "/account" not in line.reason and line.reason.startswith("Kata sandi saat ini"), line.reason
+        lines = sentences.render([training, password], subjects=True)
+    assert "/training" not in lines[0].reason and lines[0].reason.endswith("(di “Pengembangan kompetensi”)")
+    assert lines[1].reason.endswith("(/account/password)")
     login_as("hr")
     page = client.get("/audit/", query_string={"action": "input.refused"}).text
-    assert "(/account/password)" not in page and "Kata sandi saat ini" in page
+    assert "(/training/external)" not in page and "Pengembangan kompetensi" in page
+    event = password
     # the computer it came from, which the log keeps, is shown: HR compares it with its own session's
     assert event.ip and f"dari {event.ip}" in page
     exported = client.post("/audit/export", data={"action": "input.refused", "fmt": "csv"}).get_data()
-    header, first = exported.decode("utf-8-sig").splitlines()[:2]
+    header, first = exported.decode("utf-8-sig").splitlines()[:2]  # the newest first
     assert header.split(";")[-2] == "Dari alamat (IP)" and first.split(";")[-2] == event.ip

@@ -36,7 +36,7 @@ def test_without_the_tick_there_is_no_consent(client, login_as, intake, db):
 
 @pytest.mark.parametrize(("fields", "says"), [
     ({"phone": "0711-512345", "email": "", "contact_consent": "y"}, "disimpan untuk menelepon warga"),
-    ({"phone": "0711-51"}, "Ini bukan nomor ponsel Indonesia"),
+    ({"phone": "0711-51"}, "dan 5 sampai 8 angka"),
     ({"phone": "+65 8123 4567"}, "Hanya nomor ponsel Indonesia"),
     ({"phone": "0812-34"}, "10 sampai 13 angka"),
     ({"email": "warga@", "contact_consent": "y"}, "Masukkan alamat e-mail seperti nama@contoh.id"),
@@ -53,7 +53,7 @@ def test_what_cannot_receive_updates_is_refused_and_nothing_is_stored(client, lo
     assert refused and all("0711" not in (e.comment or "") for e in refused)
 
 
-@pytest.mark.parametrize("typed", ["0711-512345", "(0711) 512345", "+62 711 512345"])
+@pytest.mark.parametrize("typed", ["0711-512345", "(0711) 512345", "+62 711 512345", "+62 0711 512345"])
 def test_a_landline_is_kept_to_call_the_citizen_on_and_gets_no_message(client, login_as, intake, db, typed):
     """The citizen's only number was the house's: refused, the clerk dropped it, and nobody could call her."""
     login_as("clerk")

@@ -226,6 +226,27 @@ def test_a_dispensation_names_the_marriage_it_is_for(client, login_as, doc_types
     assert "Andi Saputra" in client.get(f"/documents/{req.id}").text
 
 
+def test_an_elderly_deceased_s_nik_is_read_in_the_century_that_fits(db):
+    """Born 1921 and died 2022, the deceased's NIK reads "21": taken as 2021, her children were refused."""
+    today = date(2026, 12, 2)
+    mother = make_nik(date(1921, 5, 5), True, 41)
+    child = make_nik(date(1950, 2, 2), False, 42)
+    data = validate("inheritance", {"s_nik": mother, "s_name": "Hj. Aminah", "s_date": "2022-03-03",
+                                    "s_relation": "anak", "h_name": ["Budi Santoso"], "h_nik": [child],
+                                    "h_relation": ["anak"]}, child, today, applicant_name="Budi Santoso")
+    assert data["heirs"][0]["nik"] == child
+
+
+def test_a_heir_s_fault_names_the_form_s_row():
+    today = date(2026, 12, 2)
+    applicant = make_nik(date(1985, 5, 12), False, 43)
+    with pytest.raises(SubjectRefused) as refused:  # row 1 faulty, the applicant in row 2
+        validate("inheritance", {"s_nik": "", "s_name": "Hj. Aminah", "s_date": "2026-01-01", "s_relation": "anak",
+                                 "h_name": ["Tanpa NIK", "Budi Santosa"], "h_nik": ["", applicant],
+                                 "h_relation": ["anak", "anak"]}, applicant, today, applicant_name="Budi Santoso")
+    assert "h_1" in refused.value.faults and str(refused.value.faults["h_1"]).startswith("Heir 2")
+
+
 @pytest.mark.parametrize("name", ["Rina Santoso 081234567890", "Rina 5antoso", "Budi2 Santoso"])
 def test_a_citizen_s_name_with_digits_is_refused_at_the_counter_and_nothing_is_saved(client, login_as, doc_types,
                                                                                      db, users, name):

@@ -455,6 +455,18 @@ def test_a_new_type_the_camat_signs_needs_a_code_whose_letter_text_exists(client
     assert kept.status_code == 303  # a type the counter handles without the Camat's letter
 
 
+def test_a_type_saved_before_the_letter_text_rule_is_still_edited_and_retired(client, login_as, doc_types, db):
+    login_as("admin")
+    old = DocumentType(code="belum-menikah", name="Surat Keterangan Belum Menikah", service_amount=1,
+                       service_unit="days", camat_signs=True, position=99)
+    db.session.add(old)
+    db.session.commit()
+    retired = client.post(f"/documents/admin/types/{old.id}", data=_type_data(old, active=""))
+    assert retired.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(DocumentType, old.id).active is False
+
+
 def test_a_type_with_requests_keeps_whom_it_is_about_and_its_route(client, login_as, doc_types, db, make_request):
     """A type's kind changed under its requests gave every one of their pages a 500; unticking the Camat's
     signature let him sign a letter he could no longer see."""

@@ -56,14 +56,14 @@ def test_a_normalised_number_normalises_to_itself():
 
 
 
-@pytest.mark.parametrize(("typed", "kept"), [("0711 512345", "62711512345"), ("(0711) 5123-4567", "6271151234567"),
+@pytest.mark.parametrize(("typed", "kept"), [("0711 512345", "62711512345"), ("(0711) 512-3456", "627115123456"),
                                              ("021-5550123", "62215550123"), ("0812-3456-7890", "6281234567890")])
 def test_a_number_to_call_on_may_be_a_landline(typed, kept):
     from plaju.notify.phone import is_mobile, normalise_phone
     assert normalise_phone(typed) == kept and is_mobile(kept) == kept.startswith("628")
 
 
-@pytest.mark.parametrize("typed", ["0711-51", "+65 8123 4567", "08", "0811"])
+@pytest.mark.parametrize("typed", ["0711-51", "+65 8123 4567", "08", "0811", "0912 3456 7890"])
 def test_what_is_no_indonesian_number_is_refused_to_call_on_too(typed):
     from plaju.notify.phone import normalise_phone
     with pytest.raises(InvalidPhone):

@@ -145,10 +145,42 @@ def test_a_request_cancelled_as_taken_in_twice_is_rated_through_the_one_that_wen
     links at will): the one that went on is rated."""
     kept = make_request("handed_over")
     twin = make_request("cancelled", nik=kept.nik)
+    from plaju.database import utcnow
+    kept.closed_at = utcnow()  # handed over after the twin was taken in by mistake and cancelled
+    db.session.commit()
     for answer in (client.get(link(twin)), client.post(link(twin), data=ANSWERS)):
         assert answer.status_code in (200, 409) and "terdaftar dua kali" in answer.text
     assert _count(db, SkmResponse) == 0
     assert client.post(link(kept), data=ANSWERS).status_code == 303 and _count(db, SkmResponse) == 1
+
+
+def test_an_earlier_visit_is_not_a_double_registration(client, db, make_request, link):
+    """An SKTM handed over 20 days ago, and a new one the citizen withdrew: two visits, two votes."""
+    from datetime import timedelta
+
+    from plaju.database import utcnow
+    earlier = make_request("handed_over", closed_at=utcnow() - timedelta(days=20))
+    earlier.received_at = utcnow() - timedelta(days=22)
+    db.session.commit()
+    withdrawn = make_request("cancelled", nik=earlier.nik)
+    assert client.post(link(withdrawn), data=ANSWERS).status_code == 303
+
+
+def test_the_whole_link_pasted_as_the_survey_code_opens_the_survey(client, make_request, link):
+    req = make_request("handed_over")
+    url = link(req)
+    typed = client.get(f"/skm/{req.tracking_code}", query_string={"key": f"https://plaju.example{url}"})
+    assert typed.status_code == 302 and typed.headers["Location"].endswith(url)
+
+
+def test_a_refused_answer_to_a_real_link_keeps_no_address(client, db, make_request, link):
+    """A citizen who skipped a question and sent again: the refusal's address beside the answer's time
+    would point at her. A guessed link keeps its sender's address."""
+    req = make_request("handed_over")
+    assert client.post(link(req), data={k: v for k, v in ANSWERS.items() if k != "u3"}).status_code == 422
+    assert client.post(f"/skm/{req.tracking_code}/AAAAAAAAAA", data=ANSWERS).status_code == 404
+    refused = {e.comment.split("]")[0]: e.ip for e in _refusals(db)}
+    assert refused["[input:form"] is None and refused["[forged"]
 
 
 def test_an_incomplete_or_invalid_answer_changes_nothing_and_keeps_the_link(client, db, make_request, link):
