@@ -15,6 +15,7 @@ from .accounts.nip import InvalidNIP, validate_asn_number
 from .audit import checkpoint as checkpoints
 from .audit import days as audit_days
 from .audit import record as audit
+from .audit.reconcile import reconcile
 from .audit.verify import audit_key, verify_chain
 from .core.registry import SEEDERS
 from .extensions import db
@@ -141,9 +142,9 @@ def audit_group():
 def audit_verify():
     """Walk the chain and compare it with the newest signed checkpoint.
 
-    Exit 0: intact up to a fresh checkpoint; 1: broken, events missing, or the newest checkpoint
-    too old (the first problem is named); 2: the links hold but nothing proves completeness
-    (no checkpoint yet, or a chain not keyed yet)."""
+    Exit 0: intact up to a fresh checkpoint; 1: broken, events missing, the newest checkpoint too old
+    (the first problem is named), or records that differ from the log (audit.reconcile: each is named);
+    2: the links hold but nothing proves completeness (no checkpoint yet, or a chain not keyed yet)."""
     verdict = verify_chain()
     db.session.rollback()  # end the read (on SQLite every transaction holds the write lock)
     if not verdict.ok:
@@ -153,6 +154,13 @@ def audit_verify():
         else:
             click.echo(f"audit check FAILED: {verdict.reason} "
                        f"({verdict.checked} events, head {verdict.head})", err=True)
+        sys.exit(1)
+    differ = reconcile()  # the rows against the log: a value no logged step gave was changed outside the app
+    db.session.rollback()
+    if differ:
+        click.echo(f"records DIFFER from the audit log ({len(differ)}):", err=True)
+        for mismatch in differ:
+            click.echo(f"  - {mismatch.subject_type} {mismatch.subject_id}: {mismatch.text}", err=True)
         sys.exit(1)
     if verdict.warnings:
         click.echo(f"WARNING: the {verdict.checked} events link correctly (head #{verdict.head_seq} "

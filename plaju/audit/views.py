@@ -19,6 +19,7 @@ from . import nik_ref, own_acts, sentences, vocabulary
 from . import record as audit
 from . import search as searching
 from .models import AuditEvent, AuditExport
+from .reconcile import reconcile
 from .verify import head, verify_chain
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -196,8 +197,11 @@ def verify():
     # HR can show that, and when, the chain was checked and what it said (the check itself is not a change)
     said = (_("Intact: %(n)s events checked.", n=verdict.checked) if verdict.ok else
             _("Broken at event #%(seq)s: %(reason)s", seq=verdict.broken_seq, reason=verdict.reason))
+    differ = reconcile()  # rows holding a value no logged step gave them
+    if differ:
+        said += " " + _("%(n)s records differ from the log.", n=len(differ))
     audit.record_alone("audit.verify", actor=current_user, comment=said[:2000])
-    return render_page_or_block("audit/verify.html", "verdict", verdict=verdict)
+    return render_page_or_block("audit/verify.html", "verdict", verdict=verdict, differ=differ)
 
 
 @home_card(roles=("hr", "admin"), order=70)

@@ -16,6 +16,7 @@ from plaju.training.models import Course, Enrolment
 from plaju.training.opened import record_reading
 from plaju.training.services import tally as tally_service
 from plaju.workflow import Invalid, available, fire
+from tests.audit.conftest import checkpoint_file  # noqa: F401, F811  (a fixture)
 from tests.support import make_user
 from tests.training.conftest import completion_data, completion_form, pdf_upload
 
@@ -789,3 +790,27 @@ def test_a_report_without_a_file_and_with_blank_facts_says_every_fault_at_once(c
     assert "Unggah sertifikat atau STTPP sebagai bukti" in response.text
     assert "bilangan bulat, paling sedikit 1" in response.text  # the facts' faults in the same answer
     assert "Isikan nomor sertifikat" in response.text or "nomor sertifikat" in response.text.lower()
+
+
+def test_jp_edited_in_the_database_is_caught_by_the_check_against_the_log(app, db, users, make_course, enrol,
+                                                                          client, login_as, checkpoint_file):  # noqa: F811
+    """8 JP made 20 in the database: the chain still held ("Rantai utuh") and the competence figures counted 20.
+    The JP credited are compared with what the log says each step credited."""
+    from sqlalchemy import text
+
+    course = make_course(starts_on=TODAY - timedelta(days=2), ends_on=TODAY, jp=8)
+    enrolment = enrol(course, users["asn"], "in_progress")
+    done = fire(enrolment, "complete", users["asn"], expected_version=enrolment.version, data=completion_data(course))
+    record_reading(done, users["hr"])
+    fire(done, "verify", users["hr"], expected_version=done.version)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    first = runner.invoke(args=["audit", "verify"])
+    assert first.exit_code == 0, first.output
+    db.session.execute(text("UPDATE training_enrolment SET jp_credited = 20 WHERE id = :id"), {"id": done.id})
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"enrolment {done.id}: JP tercatat 20, menurut log 8" in result.output
+    login_as("hr")
+    page = client.post("/audit/verify").text
+    assert 'data-testid="differ"' in page and "JP tercatat 20, menurut log 8" in page
