@@ -130,7 +130,13 @@ def _another_person(kind: str, before: dict, after: dict) -> tuple[str, str] | N
             and before.get("date") != after.get("date"):
         return "s_name", _("The deceased's name and date of death cannot both change: that is another person. "
                            "Reject the request and take it in again.")
-    if kind in ("person", "death", "inheritance") and before.get("name") and after.get("name") \
+    if kind == "marriage" and before.get("name") != after.get("name") and (
+            before.get("date") != after.get("date") or before.get("place") != after.get("place")):
+        return "s_name", _("The future spouse's name cannot change together with the wedding day or the KUA: that "
+                           "is another marriage. Correct one at a time, or reject the request and take it in "
+                           "again.")
+    # the future spouse's name is bound to the NIK kept, like the person a letter is for
+    if kind in ("person", "death", "inheritance", "marriage") and before.get("name") and after.get("name") \
             and not is_typo_fix(before["name"], after["name"]):
         return "s_name", _not_a_typo(before["name"], after["name"])
     stored = {i: name_skeleton(h["name"]) for i, h in enumerate(before.get("heirs") or ())}

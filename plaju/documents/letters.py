@@ -149,13 +149,17 @@ def _dispensasi_nikah(req):
             "Peraturan Pemerintah Nomor 9 Tahun 1975.",
             f"Alasan permohonan: {_purpose(req)}."])
     return ("SURAT DISPENSASI NIKAH", [
-        "Atas nama Wali Kota Palembang, kepada nama tersebut di atas diberikan dispensasi untuk melangsungkan "
-        f"pernikahan dengan {marriage['name']}, NIK {marriage['nik']}, kurang dari 10 (sepuluh) hari kerja sejak "
-        "pemberitahuan kehendak nikah, sebagaimana dimaksud Pasal 3 ayat (3) Peraturan Pemerintah Nomor 9 Tahun "
-        "1975.",
+        f"untuk melangsungkan pernikahan dengan {marriage['name']}, NIK {marriage['nik']}, kurang dari 10 "
+        "(sepuluh) hari kerja sejak pemberitahuan kehendak nikah.",
         f"Pernikahan tersebut akan dilangsungkan pada tanggal {_tanggal(marriage['date'])} dan dicatat oleh "
         f"{marriage['place']}.",
-        f"Alasan permohonan: {_purpose(req)}."])
+        f"Alasan permohonan: {_purpose(req)}."], {
+        # the Camat grants it for the Mayor (PP 9/1975 Pasal 3 ayat 3): said in the opening and above the signature
+        "opening": "Berdasarkan Pasal 3 ayat (3) Peraturan Pemerintah Nomor 9 Tahun 1975, yang bertanda tangan di "
+                   f"bawah ini, {SIGNER} Kota Palembang atas nama Wali Kota Palembang, memberikan dispensasi nikah "
+                   "kepada:",
+        "on_behalf": "a.n. Wali Kota Palembang",
+        "closing": "Demikian surat dispensasi ini dibuat untuk dapat dipergunakan sebagaimana mestinya."})
 
 
 TEMPLATES = {"sktm": _sktm, "domisili": _domisili, "domisili-usaha": _domisili_usaha,
@@ -171,7 +175,8 @@ def _generic(req):
 
 
 def draw(req: DocumentRequest) -> Draft:
-    title, statements = TEMPLATES.get(req.type.code, _generic)(req)
+    # a template gives the title and the statements, and may give its own opening, closing and on_behalf
+    title, statements, *own = TEMPLATES.get(req.type.code, _generic)(req)
     fields, asked = _person(req)
     if req.type.subject_kind == "inheritance":
         fields = [("Nama pemohon", req.name), ("NIK", req.nik), *_born(req.birth_place, req.nik),
@@ -181,12 +186,8 @@ def draw(req: DocumentRequest) -> Draft:
         fields = [("Nama", req.name), ("NIK", req.nik), *_born(req.birth_place, req.nik),
                   ("Nama usaha", business["name"]), ("Bidang usaha", business["type"]), ("Alamat usaha", _address(req))]
     statements = statements[:-1] + asked + statements[-1:]
-    # a dispensation is not a "surat keterangan": its closing says what it is
-    closing = {"SURAT DISPENSASI NIKAH": "Demikian surat dispensasi ini dibuat untuk dapat dipergunakan "
-                                         "sebagaimana mestinya."}.get(title)
-    content = LetterContent(title=title, opening=OPENING, fields=fields, statements=statements)
-    if closing:
-        content.closing = closing
+    content = LetterContent(title=title, fields=fields, statements=statements, **{"opening": OPENING,
+                                                                                   **(own[0] if own else {})})
     return Draft(content=content,
                  kind=req.type.code, kind_name=req.type.name,
                  classification=getattr(req.type, "archive_code", "") or "", label=req.tracking_code,

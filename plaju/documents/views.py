@@ -252,7 +252,7 @@ def _open_complaints(req) -> list:
 def _correction_subject(req, sent, faults=None) -> dict | None:
     """The subject fields of the correction form (subjects.CORRECTABLE), as sent or as stored, NIKs blank."""
     kind = req.type.subject_kind
-    if kind not in subjects.CORRECTABLE:
+    if kind not in subjects.CORRECTABLE or not req.subject:  # taken in before its kind asked anything
         return None
     posted = sent if sent is not None else subjects.as_form(kind, req.subject)
     heirs = len(req.subject.get("heirs") or ())

@@ -38,6 +38,7 @@ class LetterContent:
     statements: list[str]                   # the paragraphs after the data
     closing: str = "Demikian surat keterangan ini dibuat untuk dapat dipergunakan sebagaimana mestinya."
     extra: dict = field(default_factory=dict)
+    on_behalf: str = ""  # above the signer's title: "a.n. Wali Kota Palembang" where the Camat grants for the Mayor
 
 
 @dataclass
@@ -118,6 +119,8 @@ def render(content: LetterContent, signature: Signature, *, issued_at: datetime,
     place = current_app.config["LETTER_PLACE"]
     pdf.cell(block, 6, pdf_text(f"{place}, {tanggal(issued_at)}"), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font("Times", "B", 12)
+    if content.on_behalf:
+        pdf.multi_cell(block, 6, pdf_text(content.on_behalf), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.multi_cell(block, 6, pdf_text(signature.title), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font("Times", "I", 9)
     note = ("Ditandatangani secara elektronik" if not draft else "Belum ditandatangani")

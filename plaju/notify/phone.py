@@ -38,11 +38,11 @@ def normalise_phone(raw: str | None) -> str:
             value = "62" + value[3:]
         elif value.startswith("0"):
             value = "62" + value[1:]
-        if not (value.isascii() and value.isdigit() and value[2:3] in tuple("2345679")):
-            raise
+        if not (value.isascii() and value.isdigit() and value.startswith("62") and value[2:3] in tuple("2345679")):
+            raise  # a foreign number or a mistyped mobile one: the mobile rule's message says what was expected
         if not LANDLINE.match(value):
-            raise InvalidPhone(_l("A landline number is its area code (four digits with the 0 in Palembang) and 5 "
-                                  "to 8 digits; this one has %(n)s digits.", n=len(value) - 1)) from None
+            raise InvalidPhone(_l("A landline number has 9 to 11 digits written with its area code and the 0; this "
+                                  "one has %(n)s.", n=len(value) - 1)) from None
         return value
 
 

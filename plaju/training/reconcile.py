@@ -1,6 +1,7 @@
 """The JP credited to each person, against the log: every credit is a logged step (`verify`, `verify_twin`, an
-office certificate signed) whose change says the JP it credited, so a figure edited in the database (8 JP
-made 20) shows here, whatever the chain says."""
+office certificate signed) whose change says the JP it credited, the year and (since it was logged) to whom,
+so a figure edited in the database (8 JP made 20, or moved to another person or year) shows here, whatever
+the chain says."""
 import json
 
 from sqlalchemy import select
@@ -12,24 +13,43 @@ from ..i18n import gettext as _
 from .models import Enrolment
 
 
-@reconciler
-def credited_as_logged() -> list[Mismatch]:
-    """Two statements: the enrolments holding JP, and the logged changes of the JP credited."""
-    held = dict(db.session.execute(select(Enrolment.id, Enrolment.jp_credited)
-                                   .where(Enrolment.jp_credited != 0)).all())
-    logged: dict[int, int] = {}
+def _logged() -> dict[int, dict]:
+    """Per enrolment, what its last credit logged: {"jp": ..., "year": ..., "to": user id or None}."""
+    found: dict[int, dict] = {}
     for subject_id, changes in db.session.execute(
             select(AuditEvent.subject_id, AuditEvent.changes)
             .where(AuditEvent.subject_type == "enrolment", AuditEvent.outcome == "ok",
                    AuditEvent.changes.like('%"jp_credited"%'))
             .order_by(AuditEvent.seq)):
-        pair = (json.loads(changes or "{}").get("jp_credited") or [None, None])
-        if subject_id and subject_id.isdigit():
-            logged[int(subject_id)] = int(pair[1] or 0)
+        if not (subject_id and subject_id.isdigit()):
+            continue
+        changed = json.loads(changes or "{}")
+        after = {name: (changed.get(name) or [None, None])[1]
+                 for name in ("jp_credited", "credited_year", "credited_to")}
+        found[int(subject_id)] = {"jp": int(after["jp_credited"] or 0), "year": after["credited_year"],
+                                  "to": after["credited_to"]}
+    return found
+
+
+@reconciler
+def credited_as_logged() -> list[Mismatch]:
+    """Two statements: the enrolments holding JP, and the logged credits."""
+    held = {row.id: row for row in db.session.execute(
+        select(Enrolment.id, Enrolment.jp_credited, Enrolment.credited_year, Enrolment.user_id)
+        .where(Enrolment.jp_credited != 0)).all()}
+    logged = _logged()
     found = []
-    for enrolment_id in sorted(set(held) | {i for i, jp in logged.items() if jp}):
-        jp, said = held.get(enrolment_id, 0), logged.get(enrolment_id, 0)
-        if jp != said:
+    for enrolment_id in sorted(set(held) | {i for i, said in logged.items() if said["jp"]}):
+        row, said = held.get(enrolment_id), logged.get(enrolment_id, {"jp": 0, "year": None, "to": None})
+        jp = row.jp_credited if row else 0
+        if jp != said["jp"]:
             found.append(Mismatch("enrolment", enrolment_id,
-                                  _("JP credited %(jp)s, the log says %(said)s", jp=jp, said=said)))
+                                  _("JP credited %(jp)s, the log says %(said)s", jp=jp, said=said["jp"])))
+        elif row and said["year"] is not None and row.credited_year != said["year"]:
+            found.append(Mismatch("enrolment", enrolment_id, _("JP counted in %(year)s, the log says %(said)s",
+                                                               year=row.credited_year, said=said["year"])))
+        elif row and said["to"] is not None and row.user_id != said["to"]:
+            found.append(Mismatch("enrolment", enrolment_id,
+                                  _("JP credited to another person than the log says (account %(now)s, the log "
+                                    "%(said)s)", now=row.user_id, said=said["to"])))
     return found

@@ -43,7 +43,17 @@ def test_an_office_s_sqlite_database_with_data_upgrades_from_the_last_release(tm
                               "session_epoch, created_at) VALUES (1, 'camat', 'Camat Uji', 'Camat', 'x', 1, 0, "
                               "'2026-01-05 08:00:00')"))
             conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (1, 'camat')"))
+            # a seeded type with its requirement: migration 0044 rebuilds document_type under them
+            conn.execute(text("INSERT INTO document_type (id, code, name, description, service_amount, service_unit, "
+                              "camat_signs, forwards_to_disdukcapil, active, position, subject_kind, archive_code) "
+                              "VALUES (1, 'dispensasi-nikah', 'Dispensasi Nikah', '', 1, 'days', 1, 0, 1, 1, "
+                              "'applicant', '400.12')"))
+            conn.execute(text("INSERT INTO document_requirement (id, type_id, label, required, position) "
+                              "VALUES (1, 1, 'KTP-el kedua calon mempelai', 1, 0)"))
         upgrade(revision="heads")
         with _db.engine.connect() as conn:
             assert conn.execute(text("SELECT role FROM user_role WHERE user_id = 1")).scalars().all() == ["camat"]
+            assert conn.execute(text("SELECT subject_kind FROM document_type")).scalar() == "marriage"
+            assert conn.execute(text("SELECT count(*) FROM document_requirement")).scalar() == 1
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # on again for the app's requests
         _db.engine.dispose()

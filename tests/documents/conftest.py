@@ -34,6 +34,9 @@ def subject_for(kind: str, today: date | None = None, female: bool = True) -> di
         return data
     if kind == "business":
         return {"s_name": "Warung Sembako Berkah", "s_type": "perdagangan eceran"}
+    if kind == "marriage":  # the future spouse of the other sex, the wedding in five days
+        return {"s_nik": make_nik(date(1996, 7, 7), not female, 4324), "s_name": "Ahmad Fauzi",
+                "s_date": (today + timedelta(days=5)).isoformat(), "s_place": "KUA Kecamatan Plaju"}
     return {}
 
 

@@ -36,7 +36,7 @@ def test_without_the_tick_there_is_no_consent(client, login_as, intake, db):
 
 @pytest.mark.parametrize(("fields", "says"), [
     ({"phone": "0711-512345", "email": "", "contact_consent": "y"}, "disimpan untuk menelepon warga"),
-    ({"phone": "0711-51"}, "dan 5 sampai 8 angka"),
+    ({"phone": "0711-51"}, "9 sampai 11 angka"),
     ({"phone": "+65 8123 4567"}, "Hanya nomor ponsel Indonesia"),
     ({"phone": "0812-34"}, "10 sampai 13 angka"),
     ({"email": "warga@", "contact_consent": "y"}, "Masukkan alamat e-mail seperti nama@contoh.id"),

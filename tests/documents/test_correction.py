@@ -378,6 +378,21 @@ def test_a_correction_does_not_put_another_person_in_the_letter(client, login_as
     assert row.subject == req.subject and row.address.endswith("Lorong Damai")
 
 
+def test_a_dispensation_s_spouse_is_corrected_as_a_typo_not_replaced(client, login_as, db, users, make_request):
+    """The spouse's name "Ahmad Fauzi" was corrected into "Joko Widodo" under the NIK kept: another marriage."""
+    req = make_request("processing", "dispensasi-nikah")
+    login_as("kasi")
+    base = {"version": req.version, "name": req.name, "address": req.address, "purpose": req.purpose,
+            "subject_sent": "1", "s_name": "Ahmad Fauzi", "s_date": req.subject["date"],
+            "s_place": req.subject["place"]}
+    for change in ({"s_name": "Joko Widodo"}, {"s_name": "Ahmad Fauzan", "s_place": "KUA Kecamatan Seberang Ulu I"}):
+        refused = client.post(f"/documents/{req.id}/correct", headers=HX, data={**base, **change})
+        assert refused.status_code == 422, change
+        assert fresh(db, req).subject == req.subject
+    typo = client.post(f"/documents/{req.id}/correct", headers=HX, data={**base, "s_name": "Ahmad Fauzie"})
+    assert typo.status_code == 200 and fresh(db, req).subject["name"] == "Ahmad Fauzie"
+
+
 def test_a_name_is_corrected_as_a_typo_not_replaced_by_another_persons(client, login_as, db, users, make_request):
     """A Kasi "corrected" the applicant's name on a domisili letter into a stranger's, kept the NIK, and the
     Camat signed a letter naming Siti Aminah with Marsudi's NIK. A name bound to a NIK takes a typo fix (a

@@ -221,7 +221,8 @@ def test_a_dispensation_names_the_marriage_it_is_for(client, login_as, doc_types
     req = db.session.scalars(select(DocumentRequest)).one()
     content = draw(req).content
     said = " ".join(content.statements)
-    assert "Atas nama Wali Kota Palembang" in said and "Andi Saputra, NIK " + groom in said
+    assert "atas nama Wali Kota Palembang, memberikan dispensasi nikah" in content.opening
+    assert content.on_behalf == "a.n. Wali Kota Palembang" and "Andi Saputra, NIK " + groom in said
     assert "dicatat oleh KUA Kecamatan Plaju" in said and content.closing.startswith("Demikian surat dispensasi")
     assert "Andi Saputra" in client.get(f"/documents/{req.id}").text
 

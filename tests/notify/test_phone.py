@@ -63,8 +63,11 @@ def test_a_number_to_call_on_may_be_a_landline(typed, kept):
     assert normalise_phone(typed) == kept and is_mobile(kept) == kept.startswith("628")
 
 
-@pytest.mark.parametrize("typed", ["0711-51", "+65 8123 4567", "08", "0811", "0912 3456 7890"])
-def test_what_is_no_indonesian_number_is_refused_to_call_on_too(typed):
+@pytest.mark.parametrize(("typed", "says"), [("0711-51", "9 to 11 digits"), ("+65 6123 4567", "(+62)"),
+                                           ("+44 20 7946 0958", "(+62)"), ("08", "mobile"), ("0811", "mobile"),
+                                           ("0912 3456 7890", "9 to 11 digits")])
+def test_what_is_no_indonesian_number_is_refused_to_call_on_too(typed, says):
     from plaju.notify.phone import normalise_phone
-    with pytest.raises(InvalidPhone):
+    with pytest.raises(InvalidPhone) as refused:
         normalise_phone(typed)
+    assert says in str(refused.value.message)

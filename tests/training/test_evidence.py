@@ -814,3 +814,16 @@ def test_jp_edited_in_the_database_is_caught_by_the_check_against_the_log(app, d
     login_as("hr")
     page = client.post("/audit/verify").text
     assert 'data-testid="differ"' in page and "JP tercatat 20, menurut log 8" in page
+    # the 8 JP moved to another person, or counted in another year
+    db.session.execute(text("UPDATE training_enrolment SET jp_credited = 8, user_id = :other WHERE id = :id"),
+                       {"id": done.id, "other": users["kasi"].id})
+    db.session.commit()
+    assert "JP dicatat untuk orang lain" in runner.invoke(args=["audit", "verify"]).output
+    db.session.execute(text("UPDATE training_enrolment SET user_id = :asn, credited_year = credited_year - 1 "
+                            "WHERE id = :id"), {"id": done.id, "asn": users["asn"].id})
+    db.session.commit()
+    assert "JP dihitung pada" in runner.invoke(args=["audit", "verify"]).output
+    db.session.execute(text("UPDATE training_enrolment SET credited_year = credited_year + 1 WHERE id = :id"),
+                       {"id": done.id})
+    db.session.commit()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0

@@ -225,6 +225,7 @@ def _credit_jp(enrolment, ctx):
     enrolment.verified_at = ctx.now
     ctx.change("jp_credited", 0, enrolment.jp_credited)
     ctx.change("credited_year", None, year)
+    ctx.change("credited_to", None, enrolment.user_id)  # whose figures they count in (training/reconcile.py)
 
 
 _enrolment_path = path_by_id("training.enrolment", "enrolment_id")

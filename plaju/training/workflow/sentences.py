@@ -63,7 +63,8 @@ vocabulary.describe_fields({
     "certificate_jp": _l("JP as printed"),
     "attendance": _l("Attendance"), "day": _l("Day"), "present": _l("Present"),
     "password_setter_id": _l("Set the ASN's password shortly before (does not verify it)"),
-}, users=("approved_by_id", "signed_by_id", "password_setter_id"))
+    "credited_to": _l("JP credited to"),
+}, users=("approved_by_id", "signed_by_id", "password_setter_id", "credited_to"))
 
 
 def _numbers(ids) -> list[int]:
