@@ -33,7 +33,7 @@ from ..workflow.awaiting import (
 )
 from ..workflow.engine import UNKNOWN_STEP, lock_for_step, took_earlier
 from ..workflow.models import WorkItem
-from ..workflow.ui import refusal_text
+from ..workflow.ui import FROM_INBOX, FROM_STAND_IN, refusal_text
 
 PAGE = 25
 BULK_MAX = 100  # items one bulk step takes: every group's page of a list, with room to spare
@@ -74,7 +74,7 @@ class Row:
     bulk_action: RowAction | None = field(init=False, default=None)  # a bulk step no guard blocks
     acting_as: str | None = field(init=False, default=None)  # "Plh. Camat" when only a delegation reaches it
 
-    def complete(self, now: datetime, wib=wib_text) -> "Row":
+    def complete(self, now: datetime, wib=wib_text, origin: str = FROM_INBOX) -> "Row":
         spec, entity = self.spec, self.entity
         self.key = f"{spec.name}:{entity.id}"
         self.version = getattr(entity, spec.version_attr)
@@ -86,7 +86,7 @@ class Row:
         self.summary = summary
         self.url = spec.url(entity) if spec.url else None
         if self.url:
-            self.open_url = self.url + ("&" if "?" in self.url else "?") + "from=inbox"
+            self.open_url = self.url + ("&" if "?" in self.url else "?") + "from=" + origin
         self.overdue = self.due_at is not None and self.due_at < now
         self.since_text = wib(self.since)
         self.due_text = wib(self.due_at) if self.due_at is not None else None
@@ -202,7 +202,7 @@ def load_rows(who, keys: dict, delegations=None) -> dict[str, list[Row]]:
                 caution = None if blocked else next((str(m) for m in (c(entity) for c in step.cautions) if m), None)
                 row.actions.append(RowAction(step, delegation, blocked, label, caution=caution))
             row.actions.sort(key=lambda a: order[a.trigger])
-            rows.append(row.complete(now, wib))
+            rows.append(row.complete(now, wib, FROM_STAND_IN if r.stand_in_only else FROM_INBOX))
         result[name] = rows
     return result
 
@@ -352,14 +352,16 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
                    did=did if did != f"{spec.name}.{trigger}" else str(step.label))
 
 
-def awaits(user, entity_id: int, spec_name: str) -> bool:
-    """Whether any step of this row still awaits `user`."""
-    return _awaits(user, spec_name, entity_id)
+def awaits(user, entity_id: int, spec_name: str, stand_in: bool = False) -> bool:
+    """Whether any step of this row still awaits `user` (with `stand_in`, as Plh/Plt: a Plh's signed letter
+    waits for the hand-over, his own Kasi's step, and his list of letters to sign goes on)."""
+    return _awaits(as_stand_in(reader(user)) if stand_in else user, spec_name, entity_id)
 
 
-def next_after(user, spec_name: str, entity_id: int) -> Row | None:
-    """The first row still awaiting `user` other than the one just handled: the item that opens next."""
-    groups, _delegations = inbox(user)
+def next_after(user, spec_name: str, entity_id: int, stand_in: bool = False) -> Row | None:
+    """The first row still awaiting `user` other than the one just handled: the item that opens next (with
+    `stand_in`, of what waits for them as Plh/Plt)."""
+    groups, _delegations, _waiting_as = inbox_page(user, stand_in=stand_in)
     for group in groups:
         for row in group.rows:
             if (group.spec.name, row.entity.id) != (spec_name, entity_id):

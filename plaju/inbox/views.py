@@ -19,14 +19,17 @@ def _register(state):
     state.app.extensions["workflow_next_item"] = next_item_url
 
 
-def next_item_url(actor, entity) -> str | None:
+def next_item_url(actor, entity, stand_in: bool = False) -> str | None:
     """None while `entity` still awaits the actor (they go on with it); else the page of the next item
-    awaiting them, or the list when nothing is left (which then says so)."""
+    awaiting them, or the list when nothing is left (which then says so). With `stand_in`, of the list of
+    what waits for them as Plh/Plt: a Plh signing from it stays among his letters to sign."""
     spec = spec_for(entity)
-    if services.awaits(actor, entity.id, spec.name):
+    if services.awaits(actor, entity.id, spec.name, stand_in=stand_in):
         return None
-    row = services.next_after(actor, spec.name, entity.id)
-    return row.open_url if row is not None and row.open_url else url_for("inbox.index")
+    row = services.next_after(actor, spec.name, entity.id, stand_in=stand_in)
+    if row is not None and row.open_url:
+        return row.open_url
+    return url_for("inbox.index", **({"as": STAND_IN} if stand_in else {}))
 
 
 @bp.before_request

@@ -88,6 +88,7 @@ class Reader:
     user: object
     reaches: list
     delegations: list
+    stand_in_only: bool = False  # only the reaches of their Plh/Plt delegations (`as_stand_in`)
 
     def authority(self, item: WorkItem) -> Delegation | None | bool:
         """None: the reader's own item; a Delegation: taken for its principal; False: not theirs."""
@@ -129,7 +130,8 @@ def reader(user, on: date | None = None) -> Reader:
 def as_stand_in(r: Reader) -> Reader:
     """The reader with only the reaches of their Plh/Plt delegations: what waits for them as a stand-in (a
     Kasi who is Plh Camat for the day found the letters to sign on the inbox's second page)."""
-    return Reader(r.user, [reach for reach in r.reaches if reach.delegation is not None], r.delegations)
+    return Reader(r.user, [reach for reach in r.reaches if reach.delegation is not None], r.delegations,
+                  stand_in_only=True)
 
 
 def _as_reader(who) -> Reader:

@@ -55,6 +55,8 @@ def _audited_as(spec: Spec, trigger: str) -> str:
 def init_app(app) -> None:
     app.extensions["workflow_specs"] = dict(_DEFAULT_SPECS)
     app.jinja_env.globals["kept_out"] = kept_out  # the step pages' "nothing for you" says why, when it is so
+    from .ui import opened_from  # the step forms post back the inbox list their page was opened from
+    app.jinja_env.globals["opened_from"] = opened_from
 
 
 def _specs() -> dict[type, Spec]:

@@ -215,25 +215,34 @@ def action_view(load: Callable, template: str, block: str, context: Callable, *,
             target = elsewhere
         elif not is_local_url(target):
             target = page_url(entity)
-            if request.values.get("from") == FROM_INBOX:  # still on an item opened from the inbox
-                target += ("&" if "?" in target else "?") + "from=" + FROM_INBOX
+            if opened_from():  # still on an item opened from the inbox
+                target += ("&" if "?" in target else "?") + "from=" + opened_from()
         return redirect(target, 303)
 
     return view
 
 
-# the page was opened from the inbox: its links carry from=inbox, its step forms post it back
+# the page was opened from the inbox, its whole list or only what waits for the reader as Plh/Plt: its links
+# carry from=..., its step forms post it back, and a step goes on to the next item of that same list
 FROM_INBOX = "inbox"
+FROM_STAND_IN = "inbox-standin"
+
+
+def opened_from() -> str | None:
+    """Which of the inbox's lists the item's page was opened from, or None."""
+    origin = request.values.get("from")
+    return origin if origin in (FROM_INBOX, FROM_STAND_IN) else None
 
 
 def following_item(entity, actor) -> str | None:
     """Where a step taken on an item's page opened from the inbox leads: nowhere new while the item still
-    awaits the actor, else the next waiting item's page (or the list when nothing is left). The inbox
-    registers how to find it (`app.extensions["workflow_next_item"]`); without it, None."""
-    if request.values.get("from") != FROM_INBOX:
+    awaits the actor, else the next waiting item's page of the list it came from (or that list when nothing
+    is left). The inbox registers how to find it (`app.extensions["workflow_next_item"]`); without it, None."""
+    origin = opened_from()
+    if origin is None:
         return None
     find = current_app.extensions.get("workflow_next_item")
-    return find(actor, entity) if find else None
+    return find(actor, entity, stand_in=origin == FROM_STAND_IN) if find else None
 
 
 def shown_from_top(response):

@@ -361,14 +361,14 @@ def test_a_plh_finds_what_waits_for_him_as_stand_in_in_one_tap(client, login_as,
     from plaju.inbox import services
     monkeypatch.setattr(services, "PAGE", 3)
     counter = [make_request("verifying", name=f"Warga Loket {spelled(n)}") for n in range(4)]
-    letters = [make_request("awaiting_signature", name=f"Surat Plh {spelled(n)}") for n in range(2)]
+    letters = [make_request("awaiting_signature", name=f"Surat Plh {spelled(n)}") for n in range(3)]
     today = today_wib()
     db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
                               starts_on=today, ends_on=today))
     db.session.commit()
     login_as("kasi")
     page = client.get("/inbox/").text
-    assert 'data-testid="stand-in-filter"' in page and "sebagai Plh/Plt (2)" in page
+    assert 'data-testid="stand-in-filter"' in page and "sebagai Plh/Plt (3)" in page
     only = client.get("/inbox/", query_string={"as": "standin"}).text
     assert all(r.tracking_code in only for r in letters) and not any(r.tracking_code in only for r in counter)
     assert 'data-testid="stand-in-only"' in only and 'name="as" value="standin"' in only
@@ -376,6 +376,17 @@ def test_a_plh_finds_what_waits_for_him_as_stand_in_in_one_tap(client, login_as,
                                              "as": "standin"}, headers={"HX-Request": "true"}).text
     assert 'data-testid="done"' in signed and letters[1].tracking_code in signed
     assert not any(r.tracking_code in signed for r in counter)  # still only the stand-in's
+    # an item opened from the filtered list goes on to the next item of that list, not of the whole one
+    opened = f"/documents/{letters[1].id}?from=inbox-standin"
+    assert f'href="{opened}"' in signed
+    assert 'name="from" value="inbox-standin"' in client.get(opened).text
+    done = client.post(f"/documents/{letters[1].id}/actions/sign", headers={"HX-Request": "true"},
+                       data={"version": letters[1].version, "password": PASSWORD, "from": "inbox-standin"})
+    assert done.headers.get("HX-Redirect") == f"/documents/{letters[2].id}?from=inbox-standin", done.text[:3000]
+    done = client.post(f"/documents/{letters[2].id}/actions/sign",  # without JavaScript; the last one
+                       data={"version": letters[2].version, "password": PASSWORD, "from": "inbox-standin"})
+    assert done.status_code == 303 and done.headers["Location"] == "/inbox/?as=standin"
+    assert 'data-testid="nothing-waiting"' in client.get(done.headers["Location"]).text
     login_as("camat")  # the official himself, standing in for nobody: no banner, no filter
     assert 'data-testid="stand-in-filter"' not in client.get("/inbox/").text
 
