@@ -26,9 +26,13 @@ from .subjects import (
 MARRIAGE_AGE = 19
 WEDDING_DAYS_AHEAD = 60  # a dispensation is for a wedding within ten working days: further ahead, a mistyped date
 
-# who is older by their NIKs: a parent is at least 10 years older than the child (as a birth's reporter), a
-# grandparent 20; "the applicant is the father of" a person born 35 years before him was the label read backwards
+# who is older by their NIKs: a parent is at least 10 years older than the child (as a birth's reporter) and at
+# most 75, a grandparent at least 20; "the applicant is the father of" a person born 35 years before him was the
+# label read backwards
 _OLDER_BY = {"ayah": 10, "ibu": 10, "anak": -10, "cucu": -20}
+_AT_MOST = {"ayah": 75, "ibu": 75, "anak": 75, "cucu": 150}
+# a deceased's NIK read a century earlier: nobody is taken for older than this today
+_OLDEST = 115
 
 
 def born_on(nik: str, today: date) -> date | None:
@@ -38,28 +42,35 @@ def born_on(nik: str, today: date) -> date | None:
         return None
 
 
-def _readings(nik: str, today: date) -> list[date]:
-    """The birth dates a NIK may mean: its two-digit year read in this century, and a century earlier while
-    that is after 1900 (an elderly deceased born in 1921 reads as 2021)."""
+def _readings(nik: str, today: date, deceased: bool = False) -> list[date]:
+    """The birth dates a NIK may mean: its two-digit year read as the NIK's own check reads it, and for a
+    deceased a century earlier too, after 1900 and at most _OLDEST years ago (born in 1921 reads as 2021).
+    The living are read once: a second reading let an applicant born in 2004 be the "father" of a man born in
+    1968. A 29 February has no earlier reading in 1900."""
     born = born_on(nik, today)
     if born is None:
         return []
-    earlier = born.replace(year=born.year - 100) if born.year - 100 >= 1900 else None
-    return [born] + ([earlier] if earlier else [])
+    if not deceased or born.year - 100 < max(1900, today.year - _OLDEST):
+        return [born]
+    try:
+        return [born, born.replace(year=born.year - 100)]
+    except ValueError:  # 29 February 2000: 1900 was no leap year
+        return [born]
 
 
 def ages(faults: _Faults, field: str, relation: str | None, nik: str, other_nik: str, today: date, who,
-          other) -> None:
+          other, other_deceased: bool = False) -> None:
     """`relation` says what `who` is of `other` ("ayah": his father); their NIKs' birth dates must allow it, in
-    some reading of the NIKs' centuries."""
+    some reading of the NIKs' centuries (`other_deceased`: the other may be born a century before)."""
     years = _OLDER_BY.get(relation or "")
-    mine, theirs = _readings(nik, today), _readings(other_nik, today)
+    mine, theirs = _readings(nik, today), _readings(other_nik, today, deceased=other_deceased)
     if not years or not mine or not theirs or not faults.ok(field):
         return
     for born in mine:
         for other_born in theirs:
             elder, younger = (born, other_born) if years > 0 else (other_born, born)
-            if elder <= younger - timedelta(days=365 * abs(years)):
+            gap = younger - elder
+            if timedelta(days=365 * abs(years)) <= gap <= timedelta(days=365 * _AT_MOST[relation]):
                 return
     born, other_born = mine[0], theirs[0]
     faults.add(_l("By the NIKs %(who)s was born in %(year)s and %(other)s in %(other_year)s: %(who)s cannot be "
@@ -186,6 +197,7 @@ def _heir(number: int, field: str, name, nik, relation, today: date, deceased_ni
                                 "\"%(relation)s\".", n=number, sex=_sex_word(_is_female(deceased_nik)),
                                 relation=RELATIONS[heir_relation]), field)
     older = _Faults()
-    ages(older, field, heir_relation, heir_nik, deceased_nik, today, _l("heir %(n)s", n=number), _l("the deceased"))
+    ages(older, field, heir_relation, heir_nik, deceased_nik, today, _l("heir %(n)s", n=number), _l("the deceased"),
+         other_deceased=True)
     older.raise_any()
     return {"name": heir_name, "nik": heir_nik, "relation": heir_relation}

@@ -271,7 +271,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
         _applicant_sex(faults, relation, applicant_nik)
         _spouse(faults, relation, nik.value if nik else "", _l("the deceased"))
         ages(faults, "s_relation", relation, applicant_nik, nik.value if nik else "", today, _l("the applicant"),
-              _l("the deceased"))
+             _l("the deceased"), other_deceased=True)
         heirs = heirs_of(raw, today, nik.value if nik else "", faults) if kind == "inheritance" else None
         if heirs:
             applicant_among_heirs(faults, heirs, raw, applicant_nik, applicant_name, relation)

@@ -238,6 +238,37 @@ def test_an_elderly_deceased_s_nik_is_read_in_the_century_that_fits(db):
     assert data["heirs"][0]["nik"] == child
 
 
+@pytest.mark.parametrize("kind, applicant, other, relation", [
+    ("person", date(2004, 3, 3), date(1968, 4, 4), "ayah"),  # read a century earlier, the applicant was "1904"
+    ("inheritance", date(2005, 3, 3), date(2010, 4, 4), "anak"),  # the deceased of "1910", 95 at the birth
+    ("inheritance", date(1950, 3, 3), date(2001, 4, 4), "anak"),  # the deceased of "1901", 125 today
+])
+def test_the_living_are_read_in_one_century_and_a_parent_is_not_75_years_older(kind, applicant, other, relation):
+    today = date(2026, 12, 2)
+    applicant_nik, other_nik = make_nik(applicant, False, 44), make_nik(other, False, 45)
+    data = {"s_same": "", "s_nik": other_nik, "s_name": "Hasan Basri", "s_relation": relation, "s_place": "Palembang",
+            "s_date": "2025-01-01", "h_name": ["Budi Santoso"], "h_nik": [applicant_nik], "h_relation": [relation]}
+    with pytest.raises(SubjectRefused) as refused:
+        validate(kind, data, applicant_nik, today, applicant_name="Budi Santoso")
+    assert "s_relation" in refused.value.faults
+
+
+def test_someone_born_on_29_february_2000_is_taken_in(client, login_as, doc_types, db, users):
+    """1900 was no leap year: reading the NIK a century earlier crashed the intake (HTTP 500)."""
+    today = date(2026, 12, 2)
+    leap = make_nik(date(2000, 2, 29), True, 46)
+    father = make_nik(date(1970, 1, 1), False, 47)
+    assert validate("death", {"s_nik": father, "s_name": "Hasan Basri", "s_date": "2026-11-01",
+                              "s_relation": "anak"}, leap, today)["nik"] == father
+    heirs = validate("inheritance", {"s_nik": father, "s_name": "Hasan Basri", "s_date": "2026-11-01",
+                                     "s_relation": "istri", "h_name": ["Siti Aminah"], "h_nik": [leap],
+                                     "h_relation": ["anak"]}, make_nik(date(1972, 1, 1), True, 48), today)
+    assert heirs["heirs"][0]["nik"] == leap
+    with pytest.raises(SubjectRefused):  # the deceased born on that day: one reading, no crash
+        validate("death", {"s_nik": leap, "s_name": "Hasan Basri", "s_date": "2026-11-01", "s_relation": "ayah"},
+                 make_nik(date(2010, 1, 1), False, 49), today)
+
+
 def test_a_heir_s_fault_names_the_form_s_row():
     today = date(2026, 12, 2)
     applicant = make_nik(date(1985, 5, 12), False, 43)
