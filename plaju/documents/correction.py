@@ -195,7 +195,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         if subject_form is not None and kind in subjects.CORRECTABLE and subject:
             try:
                 corrected_subject = subjects.validate(kind, subjects.corrected(kind, subject_form, subject),
-                                                      row.nik, today_wib(), local=not row.type.other_regions,
+                                                      row.nik, today_wib(),
                                                       applicant_name=name)
             except subjects.SubjectRefused as refused:
                 faults.update({field: str(m) for field, m in refused.faults.items()})

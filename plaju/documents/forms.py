@@ -5,14 +5,13 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..extensions import db
 from ..forms import PlajuForm
 from ..i18n import lazy_gettext as _l
 from ..inputs import InputRefused, digits_only, person_name_fault
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_phone
 from ..once import OnceForm
-from .models import KELURAHAN, REQUIREMENT_LABEL_MAX, DocumentType
+from .models import KELURAHAN, REQUIREMENT_LABEL_MAX
 from .nik import InvalidNIK, validate_nik
 from .subjects import KINDS
 
@@ -40,12 +39,9 @@ def _person_name(_form, field):
 
 
 def _nik(form, field):
-    """The applicant's NIK, from Palembang unless the chosen type also serves other regions."""
-    chosen = form.type_id.data
-    doc_type = (db.session.get(DocumentType, chosen) if isinstance(chosen, int) and 0 < chosen < 10 ** 9
-                else None)  # (an id the type's own check refuses is none: 20 digits overflowed the database)
+    """The applicant's NIK, of any region (it is kept for life after a move)."""
     try:
-        field.data = validate_nik(field.data, local=not (doc_type and doc_type.other_regions)).value
+        field.data = validate_nik(field.data).value
     except InvalidNIK as fault:
         raise ValidationError(str(fault)) from None
 

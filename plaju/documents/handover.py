@@ -29,7 +29,7 @@ def _id_number(kind: str, raw) -> str:
         raise Invalid(_l("Enter the number of the ID shown."), code="handover")
     if kind == "ktp":
         try:
-            return validate_nik(number, local=False).value
+            return validate_nik(number).value
         except InvalidNIK as fault:
             raise Invalid(_l("The KTP-el shown: %(fault)s", fault=str(fault)), code="handover") from None
     if not _ID_PATTERN.match(number) or not number.isascii() or len(set(number)) == 1:

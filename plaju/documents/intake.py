@@ -96,7 +96,7 @@ def age_fault(doc_type: DocumentType, nik: str | None, married: bool, day) -> st
     if not doc_type.min_age or married or not nik:
         return None
     try:
-        born = validate_nik(nik, local=False).birth_date
+        born = validate_nik(nik).birth_date
     except ValueError:  # a wrong NIK is told by its own field
         return None
     age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
@@ -158,7 +158,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     post of the same form raises once.AlreadyDone with the first request's receipt. An open request
     for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it. `subject`
     holds the subject fields of the form (subjects.from_form), checked by the type's subject kind."""
-    checked = validate_nik(nik, local=not doc_type.other_regions)
+    checked = validate_nik(nik)
     name = " ".join((name or "").split())  # as every page shows it: a letter printed "budi   SANTOSO"
     name_fault = person_name_fault(name, digits=False) if 2 <= len(name) <= 120 else \
         _("The name must be 2 to 120 characters long.")
@@ -238,12 +238,12 @@ def intake_faults(doc_type: DocumentType, applicant_nik: str | None, subject: di
     it will be stored (None when it is faulty). A wrong applicant NIK is its own field's fault: the rest
     is still checked, so the clerk is told everything in one answer."""
     try:
-        nik = validate_nik(applicant_nik, local=not doc_type.other_regions).value
+        nik = validate_nik(applicant_nik).value
     except ValueError:
         nik = ""
     faults, subject_data = {}, None
     try:
-        subject_data = subjects.validate(doc_type.subject_kind, subject, nik, day, local=not doc_type.other_regions,
+        subject_data = subjects.validate(doc_type.subject_kind, subject, nik, day,
                                          applicant_name=applicant_name)
     except subjects.SubjectRefused as refused:
         faults.update(refused.faults)
@@ -270,7 +270,7 @@ def twin_fault(nik: str | None, doc_type: DocumentType, now) -> IntakeRefused | 
     one handed over in the last RECENT_DAYS, is named with a link (IntakeRefused.twin_id). None for a NIK
     that is not valid (its own field says so)."""
     try:
-        nik = validate_nik(nik, local=not doc_type.other_regions).value
+        nik = validate_nik(nik).value
     except ValueError:
         return None
     try:

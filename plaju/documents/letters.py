@@ -49,7 +49,7 @@ def _born(place: str, nik: str) -> list[tuple[str, str]]:
     date and the sex as the NIK states them. Taken in before the place was asked: the date alone."""
     from .nik import validate_nik
     try:
-        read = validate_nik(nik, local=False)
+        read = validate_nik(nik)
     except ValueError:  # a NIK taken in under older rules: the letter says what it knows
         return [("Tempat Lahir", place)] if place else []
     day = f"{read.birth_date.day} {MONTHS[read.birth_date.month - 1]} {read.birth_date.year}"
@@ -133,7 +133,7 @@ def _the_late(data: dict) -> str:
     without a NIK both, as before."""
     from .nik import validate_nik
     try:
-        return "almarhumah" if validate_nik(data.get("nik"), local=False).female else "almarhum"
+        return "almarhumah" if validate_nik(data.get("nik")).female else "almarhum"
     except ValueError:
         return "almarhum/almarhumah"
 

@@ -31,9 +31,10 @@ def clean(raw: str | None) -> str:
     return "".join((raw or "").split()).replace(".", "").replace("-", "")
 
 
-def validate_nik(raw: str | None, today: date | None = None, local: bool = True) -> NIK:
-    """Return the parsed NIK or raise InvalidNIK with a message for the counter clerk. `local=False`
-    accepts a NIK from anywhere in Indonesia (an heir or a deceased person registered elsewhere)."""
+def validate_nik(raw: str | None, today: date | None = None) -> NIK:
+    """Return the parsed NIK or raise InvalidNIK with a message for the counter clerk. A NIK from anywhere
+    in Indonesia is taken: it is given once for life and kept after a move (UU 24/2013 Pasal 13), so a
+    resident who came from Lahat still has 1604...; where someone lives is read from the KK, not the NIK."""
     nik = clean(raw)
     if not nik:
         raise InvalidNIK(_l("Enter the citizen's NIK."))
@@ -47,9 +48,6 @@ def validate_nik(raw: str | None, today: date | None = None, local: bool = True)
         raise InvalidNIK(_l("The NIK must be 16 digits long, not %(n)s.", n=len(nik)))
     if nik[:2] == "00" or nik[2:4] == "00":
         raise InvalidNIK(_l("Digits 1-4 of the NIK (province and regency code) cannot be 00."))
-    if local and nik[:4] != PALEMBANG:
-        raise InvalidNIK(_l("This NIK is not from Palembang: it must start with 1671, not %(code)s.",
-                            code=nik[:4]))
     if nik[4:6] == "00":
         raise InvalidNIK(_l("Digits 5-6 of the NIK (the kecamatan code) cannot be 00."))
     day, month, year = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])

@@ -235,7 +235,7 @@ def fake_subject(kind: str, fake, rng: random.Random, serial: int, received, app
     if kind in ("death", "inheritance"):
         born = date(rng.randint(1935, 1960), rng.randint(1, 12), rng.randint(1, 28))
         died = day - timedelta(days=rng.randint(10, 300))
-        applicant_born = validate_nik(applicant_nik, local=False).birth_date if applicant_nik else None
+        applicant_born = validate_nik(applicant_nik).birth_date if applicant_nik else None
         child = applicant_born is None or applicant_born.year >= born.year + 15
         data = {"s_nik": make_nik(born, False, 5000 + serial), "s_name": fake.name_male(),
                 "s_date": died.isoformat(), "s_relation": "anak" if child else "saudara"}

@@ -37,7 +37,7 @@ _OLDEST = 115
 
 def born_on(nik: str, today: date) -> date | None:
     try:
-        return validate_nik(nik, today=today, local=False).birth_date if nik else None
+        return validate_nik(nik, today=today).birth_date if nik else None
     except InvalidNIK:
         return None
 
@@ -109,7 +109,7 @@ def _row_of(raw: dict, nik: str) -> int:
 def marriage(faults: _Faults, raw: dict, applicant_nik: str, today: date) -> dict:
     """The future spouse (NIK of the other sex, 19 or older on the day), the wedding day (from today, within
     WEDDING_DAYS_AHEAD) and the KUA or place it is registered at; the applicant is 19 or older too."""
-    nik = faults.take(_nik, raw.get("s_nik"), "s_nik", today, local=False,
+    nik = faults.take(_nik, raw.get("s_nik"), "s_nik", today,
                       empty=_l("Enter the NIK of the future spouse."))
     name = faults.take(_person, raw.get("s_name"), "s_name", _l("Enter the name of the future spouse."))
     day = faults.take(_wedding_day, raw.get("s_date"), today)
@@ -178,7 +178,7 @@ def _heir(number: int, field: str, name, nik, relation, today: date, deceased_ni
     if not str(nik or "").strip():  # not nik.py's "the citizen's NIK": this is the heir's
         raise SubjectRefused(_l("Heir %(n)s: enter the NIK.", n=number), field)
     try:
-        heir_nik = validate_nik(nik, today=today, local=False).value
+        heir_nik = validate_nik(nik, today=today).value
     except InvalidNIK as fault:
         raise SubjectRefused(_l("Heir %(n)s: %(fault)s", n=number, fault=str(fault)), field) from None
     if heir_nik == deceased_nik:

@@ -186,13 +186,13 @@ def _date(raw, field, label, today) -> date:
     return value
 
 
-def _nik(raw, field, today, required=True, local=True, empty=None):
+def _nik(raw, field, today, required=True, empty=None):
     if not str(raw or "").strip():
         if not required:
             return None
         raise SubjectRefused(empty, field)
     try:
-        return validate_nik(raw, today=today, local=local)
+        return validate_nik(raw, today=today)
     except InvalidNIK as fault:
         raise SubjectRefused(str(fault), field) from None
 
@@ -204,7 +204,7 @@ def _choice(raw, field, options, message) -> str:
     return value
 
 
-def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None, local: bool = True,
+def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None,
              applicant_name: str = "") -> dict:
     """The subject data of a request of this kind, cleaned, or SubjectRefused naming every faulty field.
 
@@ -220,7 +220,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
     if kind == "person":
         if raw.get("s_same") in ("1", "y", "on", True, None):
             return {"same": True}
-        nik = faults.take(_nik, raw.get("s_nik"), "s_nik", today, local=local,
+        nik = faults.take(_nik, raw.get("s_nik"), "s_nik", today,
                           empty=_l("Enter the NIK of the person the letter is for."))
         if nik is not None and nik.value == applicant_nik:
             faults.add(_l("This is the applicant's own NIK: tick \"the applicant himself\" instead."), "s_nik")
@@ -258,7 +258,7 @@ def validate(kind: str, raw: dict, applicant_nik: str, today: date | None = None
         faults.raise_any()
         return {"name": name, "sex": sex, "place": place, "date": born.isoformat(), "relation": relation}
     if kind in ("death", "inheritance"):
-        nik = faults.take(_nik, raw.get("s_nik"), "s_nik", today, required=kind == "death", local=False,
+        nik = faults.take(_nik, raw.get("s_nik"), "s_nik", today, required=kind == "death",
                           empty=_l("Enter the NIK of the deceased."))
         if nik is not None and nik.value == applicant_nik:
             faults.add(_l("This is the applicant's own NIK; enter the NIK of the deceased."), "s_nik")
