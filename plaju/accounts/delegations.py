@@ -4,7 +4,7 @@ stand in). Every change is an audit event with the fields before and after; ever
 from datetime import date, timedelta
 
 from flask import url_for
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from .. import once
 from ..audit import record as audit
@@ -43,17 +43,39 @@ def months_later(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
+def appointment_name(d: Delegation) -> str:
+    """"Plh. Camat Plaju: Nama Sekcam (1 Des 2026 – 3 Des 2026)": the log's name for it, and a refusal's."""
+    return f"{d.title}: {d.delegate.full_name} ({date_text(d.starts_on)} – {date_text(d.ends_on)})"
+
+
 def _delegation_names(ids) -> dict:
-    """"Plh. Camat Plaju: Nama Sekcam (1 Des 2026 – 3 Des 2026)", all ids in one statement."""
+    """appointment_name of each, all ids in one statement."""
     from sqlalchemy.orm import joinedload
     numbers = [int(i) for i in ids if str(i).isascii() and str(i).isdigit()]
     rows = db.session.scalars(select(Delegation).where(Delegation.id.in_(numbers)).options(
         joinedload(Delegation.principal), joinedload(Delegation.delegate)))
-    return {str(d.id): f"{d.title}: {d.delegate.full_name} ({date_text(d.starts_on)} – {date_text(d.ends_on)})"
-            for d in rows}
+    return {str(d.id): appointment_name(d) for d in rows}
 
 
 vocabulary.describe_subjects("delegation", _delegation_names, url_arg="delegation_id")
+
+IN_FORCE, UPCOMING, ENDED, REVOKED = "in_force", "upcoming", "ended", "revoked"
+
+
+def standing(delegation: Delegation) -> str:
+    """Where an appointment stands today (WIB): revoked, ended (its last day is past), upcoming or in force.
+    The list's label and its "Revoke" button, and revoke_delegation, all read it."""
+    today = today_wib()
+    if delegation.revoked:
+        return REVOKED
+    if delegation.ends_on < today:
+        return ENDED
+    return UPCOMING if delegation.starts_on > today else IN_FORCE
+
+
+def may_revoke(actor: User, delegation: Delegation) -> bool:
+    """What revoke_delegation accepts: who may (rules), and an appointment still in force or to come."""
+    return standing(delegation) in (IN_FORCE, UPCOMING) and rules.may_revoke(actor, delegation)
 
 
 def end_plh_for(actor: User, principal: User) -> None:
@@ -189,6 +211,15 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     order_number = (order_number or "").strip()
     if not order_number:
         raise PeopleError(_("Fill in the number of the surat perintah."), "order_number")
+    # one surat perintah, one appointment: the number is what the log and a signature cite as its basis.
+    # A revoked one (recorded under a wrong number) frees it; the few rows are read without an index
+    holder = db.session.scalars(select(Delegation).where(
+        Delegation.revoked.is_(False),
+        func.lower(func.trim(Delegation.order_number)) == func.lower(order_number)).order_by(Delegation.id)).first()
+    if holder is not None:
+        raise PeopleError(_("Surat perintah %(number)s is already recorded for another appointment: "
+                            "%(appointment)s. One surat perintah is for one appointment: check the number.",
+                            number=order_number, appointment=appointment_name(holder)), "order_number")
     if order_date is None:
         raise PeopleError(_("Fill in the date of the surat perintah."), "order_date")
     if order_date > today_wib():
@@ -218,10 +249,11 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     period = f"{date_text(starts_on)} – {date_text(ends_on)}"
     for person in {principal.id: principal, delegate.id: delegate}.values():
         if person.id != actor.id:  # the people concerned learn of it from the app, not by surprise
-            notify(person, _("You are %(kind)s for %(whom)s, %(period)s", kind=kind.capitalize(),
+            # the office as the signature names it ("Plh. Camat Plaju"), and whom it stands in for
+            notify(person, _("You are %(title)s, standing in for %(whom)s, %(period)s", title=delegation.title,
                              whom=principal.full_name, period=period) if person.id == delegate.id else
-                   _("%(who)s is %(kind)s for %(whom)s, %(period)s", who=delegate.full_name,
-                     kind=kind.capitalize(), whom=principal.full_name, period=period),
+                   _("%(who)s is %(title)s, standing in for %(whom)s, %(period)s", who=delegate.full_name,
+                     title=delegation.title, whom=principal.full_name, period=period),
                    _("Recorded by %(actor)s.", actor=actor.full_name),
                    url="/inbox/" if person.id == delegate.id else "/people/delegations")  # what now awaits them
     db.session.commit()
@@ -247,7 +279,13 @@ def revoke_delegation(actor: User, delegation: Delegation) -> None:
         rules.check_revoke_delegation(actor, delegation)
     except rules.Refusal as refusal:
         refuse(actor, "delegation.revoke", refusal, subject=delegation)
-    if delegation.revoked:  # two people revoking at once, or a page kept open: who did, and when
+    now = standing(delegation)
+    if now == ENDED:  # revoked after the fact, it would tell both "no longer stands in" and rewrite the record
+        message = _("This appointment already ended on %(date)s: an appointment that has ended is not revoked.",
+                    date=date_text(delegation.ends_on))
+        audit.refused("delegation.revoke", reason=f"[input:ended] {message}", actor=actor, subject=delegation)
+        raise PeopleError(message)
+    if now == REVOKED:  # two people revoking at once, or a page kept open: who did, and when
         first = db.session.scalars(select(AuditEvent).where(
             AuditEvent.subject_type == "delegation", AuditEvent.subject_id == str(delegation.id),
             AuditEvent.action == "delegation.revoke", AuditEvent.outcome == "ok")

@@ -17,7 +17,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..timeutil import today_wib
 from . import passwords, rules
-from .delegations import add_delegation, revoke_delegation
+from .delegations import add_delegation, may_revoke, revoke_delegation, standing
 from .forms_people import DelegationForm, NewUserForm, UserForm
 from .models import ROLES, Delegation, Unit, User, UserRole
 from .people import PeopleError, StaleEdit, edit_stamp, refuse, save_user
@@ -233,16 +233,17 @@ def delegations():
                 raise PeopleError(_("Choose the official."), "principal_id")
             if delegate is None:
                 raise PeopleError(_("Choose the stand-in."), "delegate_id")
-            add_delegation(_actor(), principal, delegate, form.kind.data, form.starts_on.data, form.ends_on.data,
-                           form.note.data or "", form.order_number.data or "", form.order_date.data,
-                           once_token=form.form_token.data)
+            recorded = add_delegation(_actor(), principal, delegate, form.kind.data, form.starts_on.data,
+                                      form.ends_on.data, form.note.data or "", form.order_number.data or "",
+                                      form.order_date.data, once_token=form.form_token.data)
+            # the office as the signature names it ("Plh. Camat Plaju"), and whom it stands in for
             if form.starts_on.data > today_wib():
-                flash(_("%(who)s will be %(kind)s for %(whom)s from %(day)s.", who=delegate.full_name,
-                        kind=form.kind.data.capitalize(), whom=principal.full_name,
+                flash(_("%(who)s will be %(title)s, standing in for %(whom)s, from %(day)s.",
+                        who=delegate.full_name, title=recorded.title, whom=principal.full_name,
                         day=date_text(form.starts_on.data)), "success")
             else:
-                flash(_("%(who)s is now %(kind)s for %(whom)s.", who=delegate.full_name,
-                        kind=form.kind.data.capitalize(), whom=principal.full_name), "success")
+                flash(_("%(who)s is now %(title)s, standing in for %(whom)s.", who=delegate.full_name,
+                        title=recorded.title, whom=principal.full_name), "success")
             return redirect(url_for("people.delegations"))
         except once.AlreadyDone as done:
             return once.already_done(done.url)
@@ -257,7 +258,8 @@ def delegations():
         status = 422
     rows = list(db.session.scalars(select(Delegation).order_by(Delegation.starts_on.desc()).limit(100)))
     return render_template("accounts/delegations.html", form=form, rows=rows, ended=_revocations(rows),
-                           may_delegate=rules.may_delegate(_actor()), may_revoke=rules.may_revoke), status
+                           may_delegate=rules.may_delegate(_actor()), may_revoke=may_revoke,
+                           standing=standing), status
 
 
 def _revocations(rows) -> dict:

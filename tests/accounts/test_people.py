@@ -413,7 +413,8 @@ def test_a_plh_from_a_later_day_is_announced_for_that_day(client, login_as, user
     response = client.post("/people/delegations", follow_redirects=True, data=_delegation(
         users["camat"], users["sekcam"], starts_on=start.isoformat(), ends_on=(start + timedelta(days=2)).isoformat()))
     page = response.get_data(as_text=True)
-    assert f"akan menjadi Plh untuk {users['camat'].full_name} mulai" in page and "sekarang menjadi" not in page
+    # the office too, as the signature gives it: "Plh untuk Camat Uji" did not say which office he holds
+    assert "akan menjadi Plh. Camat Plaju, menggantikan Camat Uji, mulai" in page and "sekarang menjadi" not in page
 
 
 @pytest.mark.parametrize("missing", ["order_number", "order_date"])
@@ -471,8 +472,8 @@ def test_one_person_holds_one_official_s_authority_at_a_time(client, login_as, u
     for principal, delegate, words in (
             (kasi2, kasi, "berhalangan"),  # the one who is away stands in for nobody
             (users["sekcam"], kasi, "berhalangan"),
-            (users["camat"], kasi2, "sudah menjadi pelaksana"),  # Kasi 2 holds one official's authority already
-            (kasi2, users["sekcam"], "menjadi pelaksana bagi")):  # Kasi 2, standing in, cannot be away meanwhile
+            (users["camat"], kasi2, "sudah menjadi pejabat pengganti"),  # Kasi 2 holds one official's authority
+            (kasi2, users["sekcam"], "menjadi pejabat pengganti bagi")):  # Kasi 2, standing in, is not away meanwhile
         refused = record(principal, delegate)
         assert refused.status_code == 422 and words in refused.text, (principal.username, delegate.username)
     assert db.session.scalar(select(func.count()).select_from(Delegation)) == 1
@@ -525,7 +526,8 @@ def test_a_delegation_already_over_or_overlapping_another_is_refused(client, log
     past = client.post("/people/delegations", data=_delegation(
         users["camat"], users["sekcam"], starts_on=(today - timedelta(days=10)).isoformat(),
         ends_on=(today - timedelta(days=5)).isoformat()))
-    assert past.status_code == 422 and "sudah lewat" in past.get_data(as_text=True)
+    assert past.status_code == 422 and "sudah lewat" in past.text
+    assert "pelaksana" not in past.text.split("sudah lewat")[1][:80]  # "pelaksana harian" was said of a Plt too
     assert client.post("/people/delegations", data=_delegation(
         users["camat"], users["sekcam"], ends_on=(today + timedelta(days=3)).isoformat())).status_code == 302
     overlap = client.post("/people/delegations", data=_delegation(
@@ -537,7 +539,7 @@ def test_a_delegation_already_over_or_overlapping_another_is_refused(client, log
     # the days after it are free
     after = client.post("/people/delegations", data=_delegation(
         users["camat"], users["kasi"], starts_on=(today + timedelta(days=4)).isoformat(),
-        ends_on=(today + timedelta(days=6)).isoformat()))
+        ends_on=(today + timedelta(days=6)).isoformat(), order_number="800/124/SP/2026"))
     assert after.status_code == 302
 
 
@@ -609,7 +611,8 @@ def test_the_stand_in_is_told_which_appointment_ended_and_which_still_stands(cli
         users["camat"], users["sekcam"], ends_on=today.isoformat(), order_number="800/02/PLJ/2026"))
     appointed = db.session.scalars(select(Notification.subject).where(
         Notification.user_id == users["sekcam"].id)).all()
-    assert appointed and all(s.startswith("Anda menjadi Plh untuk Camat Uji") for s in appointed), appointed
+    told_as = "Anda menjadi Plh. Camat Plaju, menggantikan Camat Uji"
+    assert appointed and all(s.startswith(told_as) for s in appointed), appointed
     todays = db.session.scalar(select(Delegation).where(Delegation.order_number == "800/02/PLJ/2026"))
     assert client.post(f"/people/delegations/{todays.id}/revoke").status_code in (200, 302, 303)
     told = db.session.scalars(select(Notification).where(Notification.user_id == users["sekcam"].id)
@@ -636,6 +639,109 @@ def test_a_revoked_stand_in_is_told_at_once_and_so_is_the_official_when_another_
     second = db.session.scalars(select(Delegation).order_by(Delegation.id.desc())).first()
     client.post(f"/people/delegations/{second.id}/revoke")
     assert "Admin" in notes(users["camat"])[-1].body and len(notes(users["sekcam"])) == 4
+
+
+def _notes(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification))
+
+
+def test_an_appointment_that_has_ended_is_not_revoked_after_the_fact(client, login_as, users, db):
+    """Revoked days after its last day, it told the stand-in and the official "no longer stands in" and
+    rewrote the record of what was done under it."""
+    from plaju.i18n import date_text
+    today = today_wib()
+    login_as("camat")
+    assert client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"])).status_code == 302
+    delegation = db.session.scalar(select(Delegation))
+    # it ran last week (the form records no period already past, so it is moved there)
+    delegation.starts_on = delegation.order_date = today - timedelta(days=10)
+    delegation.ends_on = today - timedelta(days=3)
+    db.session.commit()
+    told = _notes(db)
+    for who in ("camat", "admin"):
+        login_as(who)
+        listed = client.get("/people/delegations").text
+        assert f"/people/delegations/{delegation.id}/revoke" not in listed  # no "Cabut" on an ended row
+        assert 'data-standing="ended">sudah berakhir<' in listed
+        refused = client.post(f"/people/delegations/{delegation.id}/revoke", follow_redirects=True)
+        assert f"sudah berakhir pada {date_text(today - timedelta(days=3))}" in refused.text
+    db.session.expire_all()
+    assert not db.session.get(Delegation, delegation.id).revoked and _notes(db) == told
+    refusals = _refusals(db, "delegation.revoke")
+    assert [_rule(e) for e in refusals] == ["input:ended"] * 2
+    assert [e.actor_name for e in refusals] == ["Camat Uji", "Admin Uji"]
+    # one that ends today is still in force, and still revoked
+    delegation.ends_on = today
+    db.session.commit()
+    assert client.post(f"/people/delegations/{delegation.id}/revoke").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Delegation, delegation.id).revoked
+
+
+def test_the_list_says_where_each_appointment_stands_today(client, login_as, users, db):
+    today = today_wib()
+    login_as("admin")
+    for principal, delegate, start, number in (("camat", "sekcam", 0, "800/1"), ("kasi", "kasi2", 0, "800/2"),
+                                               ("sekcam", "kasi", 5, "800/3"), ("kasi2", "kasi", 10, "800/4")):
+        day = today + timedelta(days=start)
+        assert client.post("/people/delegations", data=_delegation(
+            users[principal], users[delegate], starts_on=day.isoformat(), ends_on=day.isoformat(),
+            order_number=number)).status_code == 302
+    rows = {d.order_number: d for d in db.session.scalars(select(Delegation))}
+    rows["800/2"].starts_on = rows["800/2"].order_date = rows["800/2"].ends_on = today - timedelta(days=1)
+    rows["800/4"].revoked = True
+    db.session.commit()
+    listed = client.get("/people/delegations").text
+
+    def row(d):
+        return listed.split(f'data-delegation="{d.id}"')[1].split("</tr>")[0]
+    assert {n: re.search(r'data-standing="(\w+)"', row(d)).group(1) for n, d in rows.items()} == {
+        "800/1": "in_force", "800/2": "ended", "800/3": "upcoming", "800/4": "revoked"}
+    assert {n for n, d in rows.items() if f"/people/delegations/{d.id}/revoke" in row(d)} == {"800/1", "800/3"}
+    for words in ("berlaku hari ini", "akan berlaku", "sudah berakhir", "dicabut"):
+        assert f">{words}</span>" in listed, words
+
+
+def test_one_surat_perintah_number_is_recorded_for_one_appointment(client, login_as, users, db):
+    """800/01/PLJ/2026 was taken for the Sekcam as Plh Camat, then again, dated days later, for a Kasi as Plh of
+    another Kasi: the number no longer told which appointment an act rested on."""
+    today = today_wib()
+    login_as("admin")
+    assert client.post("/people/delegations", data=_delegation(
+        users["camat"], users["sekcam"], order_number="800/01/PLJ/2026")).status_code == 302
+    first = db.session.scalar(select(Delegation))
+    later = today + timedelta(days=6)
+    again = _delegation(users["kasi"], users["kasi2"], order_number="  800/01/plj/2026 ", starts_on=later.isoformat(),
+                        ends_on=later.isoformat())
+    refused = client.post("/people/delegations", data=again)
+    assert refused.status_code == 422
+    assert "800/01/plj/2026 sudah tercatat untuk penunjukan lain: Plh. Camat Plaju: Sekcam Uji (" in refused.text
+    assert db.session.scalar(select(func.count()).select_from(Delegation)) == 1
+    [refusal] = _refusals(db, "delegation.create")
+    assert refusal.comment.startswith("[input:form] ") and "800/01/PLJ/2026" in refusal.comment.upper()
+    # once that appointment is revoked (recorded under the wrong number), the number is free for its own
+    assert client.post(f"/people/delegations/{first.id}/revoke").status_code == 302
+    again["form_token"] = new_token()
+    assert client.post("/people/delegations", data=again).status_code == 302
+
+
+def test_the_appointment_names_the_office_and_the_stand_in_as_the_form_does(client, login_as, users, db):
+    """"Sekcam Uji sekarang menjadi Plh untuk Camat Uji" did not name the office; refusals said "pelaksana",
+    also a class of staff, where the form says "Pejabat pengganti"."""
+    login_as("camat")
+    done = client.post("/people/delegations", data=_delegation(users["camat"], users["sekcam"]), follow_redirects=True)
+    assert "Sekcam Uji sekarang menjadi Plh. Camat Plaju, menggantikan Camat Uji." in done.text
+    subject = db.session.scalar(select(Notification.subject).where(Notification.user_id == users["sekcam"].id))
+    assert subject.startswith("Anda menjadi Plh. Camat Plaju, menggantikan Camat Uji, ")
+    login_as("admin")
+    for data, words in ((_delegation(users["kasi"], users["kasi"]), "pejabat pengganti bagi dirinya sendiri"),
+                        (_delegation(users["kasi"], users["kasi2"], delegate_id="0"), "Pilih pejabat pengganti")):
+        refused = client.post("/people/delegations", data=data)
+        assert refused.status_code == 422 and words in refused.text, words
+    admin_kasi = make_user("admin_kasi", "admin", "section_head")
+    login_as("admin_kasi")
+    refused = client.post("/people/delegations", data=_delegation(users["camat"], admin_kasi))
+    assert refused.status_code == 422 and "menunjuk diri sendiri sebagai pejabat pengganti" in refused.text
 
 
 def test_two_admins_deactivating_each_other_at_once_leave_one_active(app, db, users):

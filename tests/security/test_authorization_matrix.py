@@ -353,7 +353,8 @@ class World:
         starts_on = today_wib() + timedelta(days=next(self.day))
         return {"principal_id": self.u["camat"].id, "delegate_id": delegate.id, "kind": kind,
                 "starts_on": starts_on.isoformat(), "ends_on": starts_on.isoformat(),
-                "order_number": "800/12/SP/2026", "order_date": (today_wib() - timedelta(days=1)).isoformat(),
+                "order_number": f"800/{next(self.seq)}/SP/2026",
+                "order_date": (today_wib() - timedelta(days=1)).isoformat(),
                 "note": "Surat perintah Wali Kota Palembang", "form_token": _form_token()}
 
     def course_body(self):
