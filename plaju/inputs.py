@@ -265,6 +265,34 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _SHORT_NUMBER = re.compile(r"(\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b)|\+?\d(?:[ ./-]{0,2}\d){4,}")
 
 
-def hide_contact_details(text: str) -> str:
+# an amount of money stays: "Rp 50.000" is what a complaint of an illegal fee is about, and no one's contact
+# (grouped by thousands or at most nine digits, never beginning with 0: "Rp 081234567890" is a phone number)
+_MONEY = re.compile(r"\bRp\.?\s?(?:[1-9]\d{0,2}(?:\.\d{3})+|[1-9]\d{0,8})(?![\d.]\d)(?:,-|,\d{1,2})?"
+                    r"|\b(?:[1-9]\d{0,2}(?:\.\d{3})+|[1-9]\d{0,8})\s?(?:rupiah|ribu|juta)\b", re.IGNORECASE)
+
+
+# a landline as written, its area code in brackets or not ("(0711) 512345", "0711-5123456"): the office's own
+_LANDLINE = re.compile(r"\(?\b0[2-79]\d{1,3}\)?[ .-]{0,2}\d{2,4}(?:[ .-]?\d{2,4}){0,2}\b")
+
+
+def hide_contact_details(text: str, keep_landlines: bool = False) -> str:
+    """`text` without ID numbers, e-mail addresses and phone numbers; amounts of money stay, and with
+    `keep_landlines` (the office's own words: a reason, an answer) a landline, the office's line to call."""
+    from .notify.phone import _SEPARATORS, LANDLINE
+    text = text or ""
+    spans = [m.span() for m in _MONEY.finditer(text)]
+    if keep_landlines:
+        for m in _LANDLINE.finditer(text):
+            digits = _SEPARATORS.sub("", m.group())
+            if LANDLINE.match("62" + digits[1:]) and not any(a < m.end() and m.start() < b for a, b in spans):
+                spans.append(m.span())
+    kept, last = [], 0
+    for start, end in sorted(spans):
+        kept += [_hidden(text[last:start]), text[start:end]]
+        last = end
+    return "".join(kept + [_hidden(text[last:])])
+
+
+def _hidden(text: str) -> str:
     text = _EMAIL.sub(lambda _m: _("[address hidden]"), hide_id_numbers(text))
     return _SHORT_NUMBER.sub(lambda m: m.group(1) or _("[number hidden]"), text)

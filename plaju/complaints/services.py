@@ -36,6 +36,12 @@ def public_text(text: str) -> str:
     return hide_contact_details(text)
 
 
+def public_answer(text: str) -> str:
+    """The office's answer as the tracking page shows it: hidden as `public_text`, but a landline stays (the
+    office's own number to call was hidden from the citizen it was written for)."""
+    return hide_contact_details(text, keep_landlines=True)
+
+
 class ComplaintRefused(ValueError):
     def __init__(self, message, field=None):
         super().__init__(str(message))

@@ -84,6 +84,7 @@ def new(code):
 
 
 bp.add_app_template_filter(svc.public_text, "public_text")
+bp.add_app_template_filter(svc.public_answer, "public_answer")
 
 
 # ---- the section heads --------------------------------------------------------------------------
@@ -144,8 +145,9 @@ def _context(complaint, error=None, full=False):
             "handled_it": HANDLED_IT if complaint.state == "open" and current_user.id in answerers(complaint).handled
             else None, "now": utcnow(),
             "flow": COMPLAINT_FLOW, "request_flow": DOCUMENT_FLOW, "can_open_request": may_see, "full": sees_numbers,
-            "has_hidden": may_see and not sees_numbers and any(
-                svc.public_text(text) != text for text in (complaint.body, complaint.answer or ""))}
+            "has_hidden": may_see and not sees_numbers and (
+                svc.public_text(complaint.body) != complaint.body or
+                svc.public_answer(complaint.answer or "") != (complaint.answer or ""))}
 
 
 @bp.get("/complaints/<int:complaint_id>")

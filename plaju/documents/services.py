@@ -109,7 +109,7 @@ def public_reason(req: DocumentRequest) -> str:
             .order_by(AuditEvent.seq.desc()).limit(1))
     else:
         return ""
-    return hide_contact_details(reason or "").strip()
+    return hide_contact_details(reason or "", keep_landlines=True).strip()  # the office's line stays
 
 
 def issuer(doc_type: DocumentType) -> str:

@@ -412,3 +412,25 @@ def test_refused_posts_from_one_address_are_bounded_too(app, client, db, make_re
     finally:
         app.config["PUBLIC_POST_LIMIT"] = old
     assert statuses == [422] * 4 + [429]
+
+
+def test_an_amount_of_money_and_the_office_s_landline_stay_on_the_public_page(client, db, make_request, login_as):
+    """A complaint of an illegal fee is about its amount ("Rp 50.000" showed as "Rp [nomor disamarkan]"), and the
+    office's answer gives its own line to call; a mobile number or a NIK in the same texts stays hidden."""
+    req = make_request("processing")
+    body = "Petugas minta uang Rp 50.000 agar cepat selesai. HP saya 0812-7777-1234."
+    assert client.post(f"/track/{req.tracking_code}/complaint",
+                       data={"kind": "complaint", "body": body}).status_code == 303
+    complaint = db.session.scalars(select(Complaint)).one()
+    login_as("kasi")
+    answer = f"Uang Rp50.000,- sudah dikembalikan. Hubungi kami di 0711-512345 (bukan 0812 9999 1234, NIK {req.nik})."
+    assert client.post(f"/complaints/{complaint.id}/actions/answer",
+                       data={"version": "0", "comment": answer}).status_code in (200, 303)
+    client.post("/logout")
+    public = client.get(f"/track/{req.tracking_code}").text
+    assert "minta uang Rp 50.000 agar" in public and "Uang Rp50.000,- sudah dikembalikan" in public
+    assert "Hubungi kami di 0711-512345" in public
+    for hidden in ("0812-7777-1234", "0812 9999 1234", req.nik):
+        assert hidden not in public, hidden
+    assert "Rp 081234567890" not in __import__("plaju.inputs", fromlist=["x"]).hide_contact_details(
+        "Rp 081234567890")  # a phone number written as an amount is no amount
