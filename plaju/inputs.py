@@ -92,6 +92,16 @@ def check_text(value: str | None, *, multiline: bool = False, max_length: int | 
 NAME_MARKS = frozenset(" .,'-()\u2019")
 
 
+# the apostrophe as phones, word processors and keyboards write it ("Nur ‘Aini", "Ma`ruf", "Ma´ruf", "Maʼruf"):
+# a citizen's name keeps the plain one, so a search and the letter read one name one way
+_APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u0060\u00b4\u02bc\u02bb\u2032"})
+
+
+def written_name(raw) -> str:
+    """A person's name as it is stored and printed: on one line, single spaces, plain apostrophes."""
+    return " ".join(str(raw or "").translate(_APOSTROPHES).split())
+
+
 def not_latin(text: str, marks: frozenset = NAME_MARKS) -> str | None:
     """The first character of `text` that is not a Latin letter (with an accent or not), a digit or one of
     `marks`, or None."""

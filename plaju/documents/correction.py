@@ -11,7 +11,7 @@ from ..database import lock_row
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..inputs import edit_distance, name_skeleton, person_name_fault
+from ..inputs import edit_distance, name_skeleton, person_name_fault, written_name
 from ..timeutil import today_wib
 from ..workflow import Conflict, Invalid, NotAllowed, available
 from ..workflow.engine import stale_page
@@ -166,7 +166,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
                                "signature, can correct its letter, and only while it is being processed."))
         if row.version != version:
             raise stale_page(DOCUMENT_FLOW, row, actor)
-        name = row.name if name is None else " ".join(name.split())
+        name = row.name if name is None else written_name(name)
         birth_place = row.birth_place if birth_place is None else " ".join(birth_place.split())
         address = " ".join((address or "").split())
         purpose = " ".join((purpose or "").split())  # (one line, as at the intake)

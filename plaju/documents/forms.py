@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..forms import PlajuForm
 from ..i18n import lazy_gettext as _l
-from ..inputs import InputRefused, digits_only, person_name_fault
+from ..inputs import InputRefused, digits_only, person_name_fault, written_name
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, normalise_phone
 from ..once import OnceForm
@@ -33,7 +33,7 @@ def _email(_form, field):
 
 
 def _person_name(_form, field):
-    fault = person_name_fault(" ".join((field.data or "").split()), digits=False)
+    fault = person_name_fault(written_name(field.data), digits=False)
     if fault:  # a name in other letters that read as Latin ones would pass every later check unseen
         raise ValidationError(fault)
 

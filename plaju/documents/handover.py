@@ -5,7 +5,7 @@ import re
 
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
-from ..inputs import person_name_fault
+from ..inputs import person_name_fault, written_name
 from ..workflow import Invalid
 from .models import DocumentAttachment, DocumentHandover
 from .nik import InvalidNIK, validate_nik
@@ -71,7 +71,7 @@ def record(request, ctx) -> DocumentHandover:
         # every fault at once, each beside its field: the clerk with the collector at the counter corrects
         # the form in one go
         faults = {}
-        name = _clean(fields.get("name"))
+        name = written_name(fields.get("name"))
         if not 2 <= len(name) <= 120:
             faults["f_name"] = _l("Enter the name of the person collecting the document (2 to 120 characters).")
         elif person_name_fault(name, digits=False):

@@ -15,7 +15,7 @@ from ..audit import record as audit
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import gettext as _
-from ..inputs import person_name_fault
+from ..inputs import person_name_fault, written_name
 from ..notify.citizen import InvalidEmail, normalise_email
 from ..notify.phone import InvalidPhone, is_mobile, normalise_phone
 from ..workflow import started
@@ -159,7 +159,7 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
     for the same NIK and type is refused (field "duplicate") unless the clerk confirmed it. `subject`
     holds the subject fields of the form (subjects.from_form), checked by the type's subject kind."""
     checked = validate_nik(nik)
-    name = " ".join((name or "").split())  # as every page shows it: a letter printed "budi   SANTOSO"
+    name = written_name(name)  # as every page shows it: a letter printed "budi   SANTOSO"
     name_fault = person_name_fault(name, digits=False) if 2 <= len(name) <= 120 else \
         _("The name must be 2 to 120 characters long.")
     if name_fault:

@@ -75,14 +75,15 @@ def _person(req) -> tuple[list, list]:
     return [("Nama", req.name), ("NIK", req.nik), *_born(req.birth_place, req.nik), ("Alamat", _address(req))], []
 
 
-_SAID_TWICE = re.compile(r"^(untuk\s+)?keperluan\s*:?\s*", re.IGNORECASE)
+_SAID_TWICE = re.compile(r"^(?:untuk\s+)?(?:keperluan\s*:?\s*)?(?:untuk\s+)?", re.IGNORECASE)
 
 
 def _purpose(req) -> str:
-    """What the letter is for, after "untuk keperluan:": a purpose typed as "keperluan sekolah" loses its
-    own "keperluan", so the letter does not say it twice."""
+    """What the letter is for, after "untuk keperluan:" and before the sentence's full stop: a purpose typed as
+    "keperluan sekolah" or "untuk mendaftar sekolah" loses its own "keperluan" or "untuk", and "Melamar
+    pekerjaan." its stop, so the letter says neither twice."""
     text = (req.purpose or "").strip()  # never the note: that is the office's own
-    text = _SAID_TWICE.sub("", text).strip()
+    text = _SAID_TWICE.sub("", text).strip().rstrip(".").rstrip()
     return text or "administrasi"
 
 

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date, timedelta
 
 from ..i18n import lazy_gettext as _l
+from ..inputs import written_name
 from .nik import InvalidNIK, validate_nik
 from .subjects import (
     MAX_HEIRS,
@@ -89,10 +90,10 @@ def applicant_among_heirs(faults: _Faults, heirs: list, raw: dict, applicant_nik
             continue
         row = _row_of(raw, heir["nik"])  # the form's row, as its other messages number it
         field = f"h_{row}"
-        if applicant_name and " ".join(applicant_name.split()).casefold() != heir["name"].casefold():
+        if applicant_name and written_name(applicant_name).casefold() != heir["name"].casefold():
             faults.add(_l("Heir %(n)s has the applicant's NIK but another name (“%(heir)s”, the applicant “%(name)s”): "
                           "one person is written one way on the letter.", n=row + 1, heir=heir["name"],
-                          name=" ".join(applicant_name.split())), field)
+                          name=written_name(applicant_name)), field)
         elif relation and heir["relation"] != relation:
             faults.add(_l("Heir %(n)s has the applicant's NIK but another relation to the deceased (“%(heir)s”, the "
                           "applicant “%(relation)s”).", n=row + 1, heir=RELATIONS[heir["relation"]],

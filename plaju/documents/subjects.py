@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..i18n import date_text
 from ..i18n import lazy_gettext as _l
-from ..inputs import person_name_fault
+from ..inputs import person_name_fault, written_name
 from .models import BIRTH_PLACE_MAX as PLACE_MAX
 from .nik import InvalidNIK, mask_nik, validate_nik
 
@@ -132,7 +132,7 @@ def choices(kind: str) -> dict:
 
 
 def _text(raw, field, message, required=True, length_message=None, person=False) -> str:
-    value = " ".join(str(raw or "").split())
+    value = written_name(raw) if person else " ".join(str(raw or "").split())
     if not value:
         if required:
             raise SubjectRefused(message, field)

@@ -438,11 +438,14 @@ def test_an_sktm_for_the_applicant_himself_keeps_the_applicant_on_the_letter(mak
     ("", "untuk keperluan: administrasi."),  # a request taken in before the purpose was asked
     ("keperluan beasiswa sekolah", "untuk keperluan: beasiswa sekolah."),
     ("Untuk keperluan: berobat", "untuk keperluan: berobat."),
+    ("Melamar pekerjaan.", "untuk keperluan: Melamar pekerjaan."),  # printed "pekerjaan.."
+    ("untuk mendaftar sekolah anak", "untuk keperluan: mendaftar sekolah anak."),  # "keperluan: untuk ..."
 ])
 def test_the_letter_says_keperluan_once(make_request, purpose, said):
     req = make_request("processing", "sktm", name="Warga Sendiri", purpose=purpose)
     statements = " ".join(draw(req).content.statements)
     assert said in statements and "keperluan: keperluan" not in statements.lower()
+    assert ".." not in statements and "keperluan: untuk" not in statements.lower()
 
 
 def test_the_office_s_note_is_never_printed_on_the_letter(make_request):
@@ -888,3 +891,14 @@ def test_a_tracking_code_typed_on_a_phone_is_found_and_a_typo_is_answered_on_the
     unknown = client.get("/track/PLJ-AAAAA-AAAAA", as_sent=True)
     assert unknown.status_code == 200 and unknown.headers["X-Refused-Status"] == "404"
     assert 'data-testid="track-not-found"' in unknown.text
+
+
+@pytest.mark.parametrize("typed", ["Nur \u2018Aini Ma`ruf", "Nur \u2019Aini Ma\u00b4ruf", "Nur 'Aini Ma\u02bcruf"])
+def test_an_apostrophe_however_a_phone_writes_it_is_taken_and_stored_plain(client, login_as, doc_types, db, users,
+                                                                           typed):
+    """Smart punctuation writes ‘ after a space; a pasted name brings ` ´ or ʼ: each was refused at the counter.
+    Stored as the plain apostrophe, one name reads one way in the search and on the letter."""
+    login_as("clerk")
+    response = client.post("/documents/new", data=_intake_of(doc_types["ktp-baru"], nik=valid_nik(), name=typed))
+    assert response.status_code == 303, response.text[:2000]
+    assert db.session.scalars(select(DocumentRequest.name)).one() == "Nur 'Aini Ma'ruf"
