@@ -1,10 +1,14 @@
 """Public: the survey of a request (/skm/<code>/<key>) and the IKM with the service standards (/skm).
 Staff: the SKM dashboard (/reports/skm)."""
+import inspect
 import os
+from datetime import UTC, datetime
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from limits import parse
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,9 +17,10 @@ from ..core.registry import nav_item
 from ..core.urls import public_url
 from ..documents.models import DocumentRequest, DocumentType
 from ..extensions import db, limiter, public_post_limit
-from ..htmx import render_page_or_block
+from ..htmx import answers_not_found, render_page_or_block
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..i18n import wib_text
 from ..timeutil import today_wib
 from . import demo as _demo  # noqa: F401  (registers the demo seeder)
 from . import ikm
@@ -24,6 +29,10 @@ from . import services as svc
 from .forms import SurveyForm
 
 bp = Blueprint("survey", __name__)
+# a survey code typed wrong, or a link that is not the office's, is said on the page: an answer, not a
+# missing page for the browser's console
+answers_not_found("survey.typed")
+answers_not_found("survey.answer")
 
 nav_item("survey.report", _l("Satisfaction (SKM)"), roles=svc.REPORT_READERS, order=70)
 
@@ -32,11 +41,48 @@ def _view_limit() -> str:
     return current_app.config.get("TRACK_LIMIT", "20 per minute")
 
 
-# only links that do not exist (a guessed key) count: a real link is answered once anyway, so a survey tablet at the
-# counter takes every citizen's answer in an hour, while guessing keys stays slow (and every post counts towards
-# extensions.public_post_limit)
-def _answer_limit() -> str:
-    return current_app.config.get("SURVEY_LIMIT") or os.environ.get("PLAJU_SURVEY_LIMIT", "10 per hour")
+# ---- guessing keys ---------------------------------------------------------------------------------
+# Only keys that are wrong count, per address, wherever they are tried (a code typed on the tracking page, a
+# link opened or answered): a real link is answered once anyway, so a survey tablet at the counter takes every
+# citizen's answer in an hour, while guessing keys stays slow (and every post counts towards
+# extensions.public_post_limit). Counted here, not by a route's limit: the tracking page says how many tries
+# are left, and until when they are used up.
+
+def _guess_limit():
+    return parse(current_app.config.get("SURVEY_LIMIT") or os.environ.get("PLAJU_SURVEY_LIMIT", "10 per hour"))
+
+
+def _guesser() -> tuple[str, str]:
+    return "skm-guess", get_remote_address()
+
+
+def _locked_until() -> float | None:
+    """When this address may try again, while its wrong tries are used up; else None."""
+    if not limiter.enabled:
+        return None
+    limit = _guess_limit()
+    if limiter.limiter.test(limit, *_guesser()):
+        return None
+    return limiter.limiter.get_window_stats(limit, *_guesser()).reset_time
+
+
+def _locked_text(until: float) -> str:
+    return _("Too many wrong survey codes or links from this connection: try again after %(time)s.",
+             time=wib_text(datetime.fromtimestamp(until, UTC).replace(tzinfo=None)))
+
+
+def _count_wrong() -> str:
+    """Count one wrong key; what the citizen is told of the tries left."""
+    if not limiter.enabled:
+        return ""
+    limit = _guess_limit()
+    limiter.limiter.hit(limit, *_guesser())
+    reset, left = limiter.limiter.get_window_stats(limit, *_guesser())
+    return _("Tries left: %(n)d.", n=left) if left else _locked_text(reset)
+
+
+def _retry_after(until: float) -> dict:
+    return {"Retry-After": str(max(1, int(until - datetime.now(UTC).timestamp())))}
 
 
 @bp.app_template_global("skm_track")
@@ -45,10 +91,13 @@ def _track(code: str) -> dict:
     its complaints with their answers; two statements."""
     from ..complaints import services as complaints
     req = db.session.scalars(select(DocumentRequest).where(DocumentRequest.tracking_code == code)).first()
+    # a survey code refused by `typed`: kept in the field, the refusal beside it
+    typed = g.get("skm_typed")
     if req is None:
-        return {"invitation": svc.Invitation("not_yet"), "complaints": [], "code": code, "may_complain": False}
+        return {"invitation": svc.Invitation("not_yet"), "complaints": [], "code": code, "may_complain": False,
+                "typed": typed}
     return {"invitation": svc.invitation(req), "complaints": complaints.for_request(req.id), "code": code,
-            "may_complain": True}
+            "may_complain": True, "typed": typed}
 
 
 @bp.app_template_global("skm_receipt_link")
@@ -61,9 +110,12 @@ def _receipt_link(req):
 
 # ---- the citizen's survey ------------------------------------------------------------------------
 
-def _refused(refusal, status):
-    return render_page_or_block("survey/answer.html", "survey", form=None, refused=refusal.message,
-                                code=None, informs=status == 200), status
+def _refused(refusal, status, code, said="", headers=None):
+    """The link's page saying why it cannot be answered, with the way back to the tracking page (`code`)."""
+    message = f"{refusal.message} {said}".strip()
+    return render_page_or_block("survey/answer.html", "survey", form=None, refused=message, code=None,
+                                track_code=code[:40], retype=refusal.code == "forged",
+                                informs=status == 200), status, headers or {}
 
 
 REFUSAL_STATUS = {"forged": 404, "used": 409, "not_handed_over": 409, "expired": 410, "incomplete": 422,
@@ -79,21 +131,47 @@ def _field_name(form, name: str) -> str:
 
 
 @bp.get("/skm/<code>")
+@limiter.limit(_view_limit)
 def typed(code):
-    """The tracking page's form: the survey code typed from the receipt opens the survey (/skm/<code>/<key>),
-    where a wrong code is said and counted like a guessed link."""
+    """The tracking page's form: the survey code typed from the receipt opens the survey (/skm/<code>/<key>).
+    A wrong one is said on the tracking page, the code kept in its field, and counted like a guessed link."""
+    value = (request.args.get("key") or "").strip()[:200]
     # the code alone, or the receipt's whole link pasted (older receipts print no code apart): its last part
-    key = "".join((request.args.get("key") or "").split()).rstrip("/").rsplit("/", 1)[-1].upper()[:40]
+    key = "".join(value.split()).rstrip("/").rsplit("/", 1)[-1].upper()[:40]
     if not key:
         return redirect(url_for("public.track", code=code))
+    until = _locked_until()
+    if until is not None:
+        return _tracking_page(code, value, _locked_text(until), 429, _retry_after(until))
+    try:
+        svc.check_link(code, key)
+    except svc.SurveyRefused as refusal:
+        if refusal.code == "forged":
+            said = _("This survey code does not match this request. Check the survey code printed on your receipt, "
+                     "beside the QR code, and type it again.")
+            return _tracking_page(code, value, f"{said} {_count_wrong()}".strip(), 404)
+        # the right code of a link that cannot be answered now: its page says why
     return redirect(url_for(".answer", code=code, key=key))
+
+
+def _tracking_page(code, value, refused, status, headers=None):
+    """The tracking page as its view renders it (not counted against that view's limit a second time), the
+    survey code refused in its survey box."""
+    g.skm_typed = {"value": value, "refused": refused}
+    page = make_response(inspect.unwrap(current_app.view_functions["public.track"])(code=code))
+    if page.status_code == 200:  # a tracking code that does not exist keeps the page's own 404
+        page.status_code = status
+    page.headers.update(headers or {})
+    return page
 
 
 @bp.route("/skm/<code>/<key>", methods=["GET", "POST"])
 @limiter.limit(_view_limit)
-@limiter.limit(_answer_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 404)
 @limiter.limit(public_post_limit, methods=["POST"])
 def answer(code, key):
+    until = _locked_until()
+    if until is not None:  # nothing said about the link, not even whether it exists
+        return _refused(svc.SurveyRefused(_locked_text(until), "locked"), 429, code, headers=_retry_after(until))
     form = SurveyForm()
     try:
         req = svc.check_link(code, key)
@@ -101,8 +179,9 @@ def answer(code, key):
         if request.method == "POST":
             svc.refuse(refusal)
         elif refusal.code in INFORMATION_ON_GET:
-            return _refused(refusal, 200)
-        return _refused(refusal, REFUSAL_STATUS[refusal.code])
+            return _refused(refusal, 200, code)
+        said = _count_wrong() if refusal.code == "forged" else ""
+        return _refused(refusal, REFUSAL_STATUS[refusal.code], code, said)
     if current_user.is_authenticated:
         # the index rates the office's service: its staff do not answer for the citizen (the receipt's
         # printing is on record, and so is this refusal, by name)
@@ -110,7 +189,7 @@ def answer(code, key):
                                       "an officer. The citizen answers with the link on their receipt."), "staff")
         audit.refused("skm.submit", actor=current_user._get_current_object(), subject_type="document",
                       subject_id=req.id, reason=f"[staff] {refusal.message}")
-        return _refused(refusal, REFUSAL_STATUS[refusal.code])
+        return _refused(refusal, REFUSAL_STATUS[refusal.code], code)
     page = {"form": form, "refused": None, "type_name": req.type.name, "code": code, "key": key}
     if request.method == "GET":
         return render_page_or_block("survey/answer.html", "survey", **page)
@@ -124,7 +203,7 @@ def answer(code, key):
         svc.submit(code, key, form.answers(), comment=form.comment.data or "", age=form.age.data,
                    sex=form.sex.data, education=form.education.data, occupation=form.occupation.data)
     except svc.SurveyRefused as refusal:
-        return _refused(refusal, REFUSAL_STATUS[refusal.code])
+        return _refused(refusal, REFUSAL_STATUS[refusal.code], code)
     flash(_("Thank you! Your answers were recorded anonymously and help us improve the service."), "success")
     return redirect(url_for(".public"), 303)
 

@@ -825,7 +825,7 @@ ROWS = [
     # SKM survey (public, one use per link) and its dashboard; complaints from the tracking page
     # the citizen's own: an officer signed in is refused (and recorded by name)
     Row("GET", "/skm/<code>", "", "302 302 302 302 302 302 302 302 302",
-        lambda w, me: Call(_survey_link(w).rsplit("/", 1)[0] + "?key=" + _survey_link(w).rsplit("/", 1)[1])),
+        lambda w, me: Call("?key=".join(_survey_link(w).rsplit("/", 1)))),  # one request's code and its key
     Row("GET", "/skm/<code>/<key>", "", "200 403 403 403 403 403 403 403 403", lambda w, me: Call(_survey_link(w))),
     Row("POST", "/skm/<code>/<key>", "", "303 403 403 403 403 403 403 403 403",
         lambda w, me: Call(_survey_link(w), {f"u{i}": "3" for i in range(1, 10)})),
