@@ -387,6 +387,14 @@ def test_a_plh_finds_what_waits_for_him_as_stand_in_in_one_tap(client, login_as,
                        data={"version": letters[2].version, "password": PASSWORD, "from": "inbox-standin"})
     assert done.status_code == 303 and done.headers["Location"] == "/inbox/?as=standin"
     assert 'data-testid="nothing-waiting"' in client.get(done.headers["Location"]).text
+    # a letter he prepared himself (four eyes keeps him from signing it) is not what opens next
+    mine, other = (make_request("awaiting_signature", name=f"Surat Plh {spelled(n)}") for n in (3, 4))
+    mine.preparer_ids = str(users["kasi"].id)
+    db.session.commit()
+    first = make_request("awaiting_signature", name="Surat Plh Pertama")
+    done = client.post(f"/documents/{first.id}/actions/sign", data={"version": first.version, "password": PASSWORD,
+                                                                     "from": "inbox-standin"})
+    assert done.headers["Location"] == f"/documents/{other.id}?from=inbox-standin"
     login_as("camat")  # the official himself, standing in for nobody: no banner, no filter
     assert 'data-testid="stand-in-filter"' not in client.get("/inbox/").text
 
