@@ -48,7 +48,7 @@ def _page(status: int = 200, **context):
                                                           stand_in=stand_in)
     # a Plh's signatures were buried among the day's counter work: the banner counts them and filters to them
     context["stand_in"] = stand_in
-    context["stand_in_total"] = None if waiting_as is None else services.count_label(waiting_as)
+    context["stand_in_total"] = services.count_label(waiting_as) if waiting_as else None
     services.end_reading()
     context.setdefault("open_key", None)
     if context["open_key"] is None and groups and groups[0].rows and context.get("opened_next"):

@@ -8,7 +8,7 @@ reads at most a page per reach (`page_keys`) and the counts at most CAP rows per
 whatever the number of waiting items; `awaiting_clause` is the same rule as one condition for lookups by
 row, and `Reach.matches` the same rule in Python. The items themselves are written by `assignments`.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import Integer, String, and_, bindparam, false, func, or_, select, tuple_, union, union_all
@@ -29,12 +29,18 @@ class Reach:
     unit_id: int | None = None
     delegation: Delegation | None = field(default=None, compare=False)
     principal_id: int | None = None
+    # only the items naming the unit: a Kasi standing in for the other Kasi reaches the section heads' items
+    # of no unit by her own role already (`as_stand_in`)
+    unit_only: bool = False
+
+    def _unit(self, unit):
+        return WorkItem.unit_id == unit if self.unit_only else or_(WorkItem.unit_id.is_(None), WorkItem.unit_id == unit)
 
     def condition(self, reader_id: int):
         if self.user_id is not None:
             parts = [WorkItem.user_id == self.user_id]
         else:
-            parts = [WorkItem.role == self.role, or_(WorkItem.unit_id.is_(None), WorkItem.unit_id == self.unit_id)]
+            parts = [WorkItem.role == self.role, self._unit(self.unit_id)]
         refused = sorted({reader_id, self.principal_id} - {None})
         parts.append(or_(WorkItem.excluded_user_id.is_(None), WorkItem.excluded_user_id.not_in(refused)))
         if self.principal_id is not None:
@@ -44,16 +50,16 @@ class Reach:
     @property
     def shape(self) -> tuple:
         """What the list statements depend on (values aside): by id or by role, directly or delegated."""
-        return ("user" if self.user_id is not None else "role", self.principal_id is not None)
+        return ("user" if self.user_id is not None else "role", self.principal_id is not None, self.unit_only)
 
     def template(self, n: int):
         """`condition` with bound parameters named by position n, for the statements kept per shape."""
-        kind, delegated = self.shape
+        kind, delegated, _unit_only = self.shape
         if kind == "user":
             parts = [WorkItem.user_id == bindparam(f"who{n}", type_=Integer)]
         else:
             parts = [WorkItem.role == bindparam(f"who{n}", type_=String),
-                     or_(WorkItem.unit_id.is_(None), WorkItem.unit_id == bindparam(f"unit{n}", type_=Integer))]
+                     self._unit(bindparam(f"unit{n}", type_=Integer))]
         refused = [bindparam("reader", type_=Integer)]
         if delegated:
             refused.append(bindparam(f"principal{n}", type_=Integer))
@@ -76,7 +82,8 @@ class Reach:
         if self.user_id is not None:
             named = item.user_id == self.user_id
         else:
-            named = item.role == self.role and item.unit_id in (None, self.unit_id)
+            units = (self.unit_id,) if self.unit_only else (None, self.unit_id)
+            named = item.role == self.role and item.unit_id in units
         refused = {reader_id, self.principal_id} - {None}
         return (named and item.excluded_user_id not in refused
                 and (self.principal_id is None or bool(item.delegable)))
@@ -129,9 +136,17 @@ def reader(user, on: date | None = None) -> Reader:
 
 def as_stand_in(r: Reader) -> Reader:
     """The reader with only the reaches of their Plh/Plt delegations: what waits for them as a stand-in (a
-    Kasi who is Plh Camat for the day found the letters to sign on the inbox's second page)."""
-    return Reader(r.user, [reach for reach in r.reaches if reach.delegation is not None], r.delegations,
-                  stand_in_only=True)
+    Kasi who is Plh Camat for the day found the letters to sign on the inbox's second page). What also reaches
+    them by their own role is theirs, not the stand-in's: a Kasi standing in for the other Kasi keeps the
+    section heads' items of no unit in her own list, and of the other unit's she sees only those."""
+    own = {(reach.role, reach.unit_id) for reach in r.reaches if reach.delegation is None and reach.role}
+    own_roles = {role for role, _unit in own}
+    reaches = []
+    for reach in r.reaches:
+        if reach.delegation is None or (reach.role, reach.unit_id) in own:
+            continue
+        reaches.append(replace(reach, unit_only=True) if reach.role in own_roles else reach)
+    return Reader(r.user, reaches, r.delegations, stand_in_only=True)
 
 
 def _as_reader(who) -> Reader:

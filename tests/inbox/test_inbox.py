@@ -399,6 +399,26 @@ def test_a_plh_finds_what_waits_for_him_as_stand_in_in_one_tap(client, login_as,
     assert 'data-testid="stand-in-filter"' not in client.get("/inbox/").text
 
 
+def test_a_kasi_standing_in_for_the_other_kasi_keeps_her_own_role_s_work_as_her_own(client, login_as, db, users,
+                                                                                     make_request):
+    """Plh of the other Kasi, her banner counted the section heads' requests she takes by her own role anyway
+    (and the log names her own authority): they are hers, not the stand-in's; only what names the other Kasi
+    in person is."""
+    from plaju.inbox.services import counts
+    from plaju.workflow.awaiting import as_stand_in, reader
+    shared = make_request("verifying", name="Warga Seksi Bersama")
+    today = today_wib()
+    db.session.add(Delegation(principal_id=users["kasi2"].id, delegate_id=users["kasi"].id, kind="plh",
+                              starts_on=today, ends_on=today))
+    db.session.commit()
+    login_as("kasi")
+    page = client.get("/inbox/").text
+    assert shared.tracking_code in page and 'data-testid="stand-in-filter"' not in page
+    only = client.get("/inbox/", query_string={"as": "standin"}).text
+    assert shared.tracking_code not in only
+    assert sum(counts(as_stand_in(reader(users["kasi"]))).values()) == 0
+
+
 def test_return_and_reject_from_the_row_need_the_reason(client, login_as, db, users, make_request, make_course):
     doc = make_request("awaiting_signature", name="Perlu Perbaikan")
     plan = _plan_submitted(db, users, make_course(title="Kursus Rencana", quota=None))
