@@ -1,7 +1,7 @@
 """The JP credited to each person, against the log: every credit is a logged step (`verify`, `verify_twin`, an
 office certificate signed) whose change says the JP it credited, the year and (since it was logged) to whom,
-so a figure edited in the database (8 JP made 20, or moved to another person or year) shows here, whatever
-the chain says."""
+so a figure edited in the database (8 JP made 20, moved to another person or year, or its row's state changed
+so they no longer count) shows here, whatever the chain says."""
 import json
 
 from sqlalchemy import select
@@ -11,6 +11,8 @@ from ..audit.reconcile import Mismatch, reconciler
 from ..extensions import db
 from ..i18n import gettext as _
 from .models import Enrolment
+
+CREDITED = "verified"  # the one state whose JP count (services.tally), and a final one
 
 
 def _logged() -> dict[int, dict]:
@@ -31,11 +33,18 @@ def _logged() -> dict[int, dict]:
     return found
 
 
+def _state_text(state: str) -> str:
+    """"Not completed (not_completed)": as the pages name it, and as it is stored (an edit may store anything)."""
+    from .workflow.enrolment import ENROLMENT_FLOW
+    known = ENROLMENT_FLOW.state_by_name.get(state)
+    return f"“{known.label}” ({state})" if known else f"“{state}”"
+
+
 @reconciler
 def credited_as_logged() -> list[Mismatch]:
     """Two statements: the enrolments holding JP, and the logged credits."""
     held = {row.id: row for row in db.session.execute(
-        select(Enrolment.id, Enrolment.jp_credited, Enrolment.credited_year, Enrolment.user_id)
+        select(Enrolment.id, Enrolment.jp_credited, Enrolment.credited_year, Enrolment.user_id, Enrolment.state)
         .where(Enrolment.jp_credited != 0)).all()}
     logged = _logged()
     found = []
@@ -45,6 +54,10 @@ def credited_as_logged() -> list[Mismatch]:
         if jp != said["jp"]:
             found.append(Mismatch("enrolment", enrolment_id,
                                   _("JP credited %(jp)s, the log says %(said)s", jp=jp, said=said["jp"])))
+        elif row and row.state != CREDITED:  # the tally counts verified rows only: 20 JP wiped by the state
+            found.append(Mismatch("enrolment", enrolment_id,
+                                  _("JP credited %(jp)s but its state is %(state)s: they do not count (the log "
+                                    "credited them)", jp=jp, state=_state_text(row.state))))
         elif row and said["year"] is not None and row.credited_year != said["year"]:
             found.append(Mismatch("enrolment", enrolment_id, _("JP counted in %(year)s, the log says %(said)s",
                                                                year=row.credited_year, said=said["year"])))

@@ -826,4 +826,11 @@ def test_jp_edited_in_the_database_is_caught_by_the_check_against_the_log(app, d
     db.session.execute(text("UPDATE training_enrolment SET credited_year = credited_year + 1 WHERE id = :id"),
                        {"id": done.id})
     db.session.commit()
+    # the JP left as they were, the state changed: the tally counts verified rows only, so they were wiped
+    db.session.execute(text("UPDATE training_enrolment SET state = 'not_completed' WHERE id = :id"), {"id": done.id})
+    db.session.commit()
+    wiped = runner.invoke(args=["audit", "verify"])
+    assert wiped.exit_code == 1 and "not_completed" in wiped.output, wiped.output
+    db.session.execute(text("UPDATE training_enrolment SET state = 'verified' WHERE id = :id"), {"id": done.id})
+    db.session.commit()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0

@@ -5,12 +5,13 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...timeutil import today_wib
 from ..models import JP_TARGET, Course, Enrolment
+from ..reconcile import CREDITED
 
 
 def jp_earned(user_ids, year: int) -> dict[int, int]:
     rows = db.session.execute(
         select(Enrolment.user_id, func.coalesce(func.sum(Enrolment.jp_credited), 0))
-        .where(Enrolment.user_id.in_(list(user_ids)), Enrolment.state == "verified",
+        .where(Enrolment.user_id.in_(list(user_ids)), Enrolment.state == CREDITED,
                Enrolment.credited_year == year)
         .group_by(Enrolment.user_id)).all()
     earned = dict.fromkeys(user_ids, 0)
@@ -37,7 +38,7 @@ def tally(user, year: int | None = None) -> int:
 def kinds_earned(user_ids, year: int) -> dict[int, set]:
     rows = db.session.execute(
         select(Enrolment.user_id, Course.kind).join(Course, Course.id == Enrolment.course_id)
-        .where(Enrolment.user_id.in_(list(user_ids)), Enrolment.state == "verified",
+        .where(Enrolment.user_id.in_(list(user_ids)), Enrolment.state == CREDITED,
                Enrolment.credited_year == year).distinct()).all()
     kinds = {user_id: set() for user_id in user_ids}
     for user_id, kind in rows:
