@@ -100,10 +100,13 @@ def run_migrations_online():
         # SQLite changes a table by rebuilding it (batch mode): the old one is dropped while rows of other tables
         # point at it, which foreign_keys=ON refuses ("FOREIGN KEY constraint failed" on any office database
         # holding document types). Off for the migration (outside a transaction, where the PRAGMA takes effect),
-        # every key checked before the commit, and on again for the pooled connection.
+        # every key checked before the commit, and on again for the pooled connection. The whole upgrade is one
+        # transaction (the engine begins it, DDL included: plaju.database), so a broken key rolls it all back;
+        # Alembic's default for SQLite committed each migration on its own, before the check could refuse it.
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            conf_args = {**conf_args, "transactional_ddl": True}
         try:
             context.configure(
                 connection=connection,
@@ -113,14 +116,15 @@ def run_migrations_online():
 
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:  # raised inside: nothing of this upgrade is kept
+                        raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
         finally:
             if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if connection.in_transaction():  # (the check's read): the PRAGMA below works outside one
-                    connection.commit()
+                if connection.in_transaction():  # the PRAGMA below works outside one
+                    connection.rollback()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
-        if sqlite and broken:
-            raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -57,3 +57,40 @@ def test_an_office_s_sqlite_database_with_data_upgrades_from_the_last_release(tm
             assert conn.execute(text("SELECT count(*) FROM document_requirement")).scalar() == 1
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # on again for the app's requests
         _db.engine.dispose()
+
+
+def test_a_migration_that_breaks_a_key_on_sqlite_keeps_nothing(tmp_path, app):
+    """With foreign keys off for the rebuilds, a migration deleting rows others point at was reported only after
+    Alembic had committed it (and the version): the upgrade is one transaction, rolled back whole."""
+    import shutil
+    from pathlib import Path
+
+    import pytest
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from plaju import create_app
+    directory = tmp_path / "migrations"
+    shutil.copytree(Path(app.extensions["migrate"].directory), directory)
+    (directory / "versions" / "0999_break.py").write_text(
+        '"""break a key"""\nfrom alembic import op\n\nrevision = "0999_break"\ndown_revision = "0044_marriage_subject"\n'
+        'branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n'
+        '    op.execute("CREATE TABLE test_kept (id INTEGER PRIMARY KEY)")\n'
+        '    op.execute("DELETE FROM document_type")\n\n\ndef downgrade():\n    pass\n')
+    office = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'office.sqlite'}"})
+    with office.app_context():
+        upgrade(directory=str(directory), revision="0044_marriage_subject")
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO document_type (id, code, name, description, service_amount, service_unit, "
+                              "camat_signs, forwards_to_disdukcapil, active, position, subject_kind, archive_code) "
+                              "VALUES (1, 'sktm', 'SKTM', '', 1, 'days', 1, 0, 1, 1, 'person', '400.12')"))
+            conn.execute(text("INSERT INTO document_requirement (id, type_id, label, required, position) "
+                              "VALUES (1, 1, 'KK', 1, 0)"))
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError and exits 1
+            upgrade(directory=str(directory), revision="heads")
+        with _db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0044_marriage_subject"
+            assert conn.execute(text("SELECT count(*) FROM document_type")).scalar() == 1
+            assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'test_kept'")).first()
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        _db.engine.dispose()
