@@ -328,10 +328,3 @@ def retell_for_today() -> int:
     db.session.commit()
     return len(principals)
 
-
-def revoked_for_today(user: User) -> Delegation | None:
-    """The newest appointment of `user` for today that was revoked: why a step they saw as a stand-in is no
-    longer theirs (the list says so, not "this does not wait for you")."""
-    return db.session.scalars(select(Delegation).where(
-        Delegation.delegate_id == user.id, Delegation.revoked.is_(True), Delegation.starts_on <= today_wib(),
-        Delegation.ends_on >= today_wib()).order_by(Delegation.id.desc()).limit(1)).first()

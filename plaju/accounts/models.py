@@ -216,4 +216,13 @@ def _statement_written(state) -> None:
         _forget_delegations(state.session)
 
 
-__all__ = ["ROLES", "Unit", "User", "UserRole", "Delegation", "active_delegations"]
+def revoked_today(user: User) -> Delegation | None:
+    """The newest appointment of `user` for today that was revoked: why a step they saw as a stand-in is no
+    longer theirs (said by the refusal itself, so the log holds what they were told)."""
+    today = today_wib()
+    return db.session.scalars(select(Delegation).where(
+        Delegation.delegate_id == user.id, Delegation.revoked.is_(True), Delegation.starts_on <= today,
+        Delegation.ends_on >= today).order_by(Delegation.id.desc()).limit(1)).first()
+
+
+__all__ = ["ROLES", "Unit", "User", "UserRole", "Delegation", "active_delegations", "revoked_today"]

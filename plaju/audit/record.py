@@ -163,7 +163,7 @@ def record_alone(action: str, **kwargs) -> AuditEvent:
     return event
 
 
-def trace_forbidden() -> None:
+def trace_forbidden(said: str | None = None) -> None:
     """Every 403 leaves a trace: the error handlers call this, and a refusal no service recorded in this
     request (a bare `abort(403)` of a view) is recorded here as the page it was refused."""
     if not has_request_context() or g.get("refusal_recorded"):
@@ -175,7 +175,8 @@ def trace_forbidden() -> None:
     # what it was about, by the object its URL names; a form sent (an approval, a save) is not a page opened
     subject_type, subject_id = subject_of_url(request.view_args)
     action = "access.forbidden" if request.method in ("GET", "HEAD") else "access.forbidden_post"
-    record_alone(action, actor=user, outcome="refused", comment=request.path[:300], subject_type=subject_type,
+    comment = request.path[:300] + (f" · {said}" if said else "")
+    record_alone(action, actor=user, outcome="refused", comment=comment, subject_type=subject_type,
                  subject_id=subject_id)
 
 
@@ -211,11 +212,12 @@ def trace_refused_form(response):
     return response
 
 
-def refuse_access(status: int = 403):
-    """Refuse a page of the log or of personal data to the current user, and say so in the log."""
+def refuse_access(status: int = 403, said: str | None = None):
+    """Refuse a page of the log or of personal data to the current user, and say so in the log (with `said`,
+    what the page tells them instead of "access denied", in the log too)."""
     from flask import abort
-    trace_forbidden()
-    abort(status)
+    trace_forbidden(said)
+    abort(status, description=said) if said else abort(status)
 
 
 def refusal_comment(error, detail: str = "") -> str:

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from .. import once, uploads
+from ..accounts.models import revoked_today
 from ..audit import record as audit
 from ..core.registry import home_card, nav_item
 from ..core.urls import int_arg, public_url
@@ -45,8 +46,11 @@ def _staff_only():
         allowed = current_user.has_role("admin")
     else:
         allowed = svc.can_view(current_user)
-    if not allowed:
-        audit.refuse_access()  # citizens' personal data: a refusal is audited
+    if not allowed:  # citizens' personal data: a refusal is audited
+        ended = revoked_today(current_user)  # a stand-in's page open when his appointment was revoked
+        audit.refuse_access(said=_("Your appointment as %(title)s, standing in for %(whom)s, was revoked: the "
+                                   "office's requests are no longer open to you.", title=ended.title,
+                                   whom=ended.principal.full_name) if ended else None)
 
 
 @bp.context_processor

@@ -11,8 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
-from ..accounts.delegations import revoked_for_today
-from ..accounts.models import Delegation, active_delegations
+from ..accounts.models import Delegation, active_delegations, revoked_today
 from ..audit import record as audit
 from ..audit import vocabulary
 from ..database import plan_once, utcnow
@@ -337,11 +336,9 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
         message = refusal_text(refusal, comment, form_kept=False)  # the list comes back with empty rows
         if bulk and isinstance(refusal, Conflict):  # a line of the batch's outcomes: no page of it is shown
             message = str(refusal.fact)
-        if not visible and refusal.code == "role":  # e.g. a Plh whose delegation was revoked meanwhile, or a
-            ended = revoked_for_today(actor)  # forged item
-            message = (_("Your appointment as %(kind)s for %(whom)s was revoked: this no longer waits for you.",
-                         kind=ended.kind.capitalize(), whom=ended.principal.full_name) if ended else
-                       _("This does not wait for you (any more). The list below shows what waits for you now."))
+        if not visible and refusal.code == "role" and revoked_today(actor) is None:  # a forged item, or
+            # one taken by someone else's role; a revoked stand-in's refusal says so itself, as the log holds it
+            message = _("This does not wait for you (any more). The list below shows what waits for you now.")
         return Outcome(summary, str(step.label), False, message, refusal.status)
     # what was done in the words of the log ("Anda mengembalikan dokumen untuk perbaikan"), not the button's
     did = vocabulary.action_label(f"{spec.name}.{trigger}")

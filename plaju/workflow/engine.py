@@ -14,7 +14,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import or_, select
 from sqlalchemy.exc import NoResultFound
 
-from ..accounts.models import active_delegations
+from ..accounts.models import active_delegations, revoked_today
 from ..audit import record as audit
 from ..audit import vocabulary
 from ..audit.models import AuditEvent
@@ -140,6 +140,12 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
                            "yourself (four-eyes rule)."), code="four_eyes")
     if took_earlier(step, entity, actor, stand_in=False):  # a who-rule that already leaves him out says why:
         raise NotAllowed(step.not_by_reason, code="four_eyes")  # the page's reason, in the log too
+    ended = revoked_today(actor) if step.delegable else None  # one statement, on this refusal only
+    if ended is not None and ended.kind in step.stand_ins and step.who(ended.principal, entity):
+        # the page and the log say why, not "not allowed": a Plh whose appointment was revoked meanwhile
+        raise NotAllowed(_("Your appointment as %(title)s, standing in for %(whom)s, was revoked: \"%(step)s\" "
+                           "no longer waits for you.", title=ended.title, whom=ended.principal.full_name,
+                           step=step.label), code="role")
     raise NotAllowed(_("You are not allowed to do \"%(step)s\" here.", step=step.label), code="role")
 
 

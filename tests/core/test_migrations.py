@@ -73,7 +73,8 @@ def test_a_migration_that_breaks_a_key_on_sqlite_keeps_nothing(tmp_path, app):
     directory = tmp_path / "migrations"
     shutil.copytree(Path(app.extensions["migrate"].directory), directory)
     (directory / "versions" / "0999_break.py").write_text(
-        '"""break a key"""\nfrom alembic import op\n\nrevision = "0999_break"\ndown_revision = "0044_marriage_subject"\n'
+        '"""break a key"""\nfrom alembic import op\n\nrevision = "0999_break"\n'
+        'down_revision = "0044_marriage_subject"\n'
         'branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n'
         '    op.execute("CREATE TABLE test_kept (id INTEGER PRIMARY KEY)")\n'
         '    op.execute("DELETE FROM document_type")\n\n\ndef downgrade():\n    pass\n')

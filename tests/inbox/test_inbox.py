@@ -326,8 +326,18 @@ def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_
     late = client.post("/inbox/bulk", data={"item": [_item(doc, "sign", "document")], "password": PASSWORD})
     [refusal] = re.findall(r'data-testid="refused">([^<]*)<', late.text)
     # and says why: his appointment was revoked (not "this does not wait for you", as to a forged item)
-    assert refusal.startswith("Tandatangani: Penunjukan Anda sebagai Plh untuk Camat Uji telah dicabut")
+    said = "Penunjukan Anda sebagai Plh. Camat Plaju, menggantikan Camat Uji, telah dicabut"
+    assert refusal.startswith(f"Tandatangani: {said}")
     assert f"#{doc.id}" not in refusal
+    # the log holds what he was told, and the item's own page says it too (it said only "access denied")
+    logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.sign",
+                                                         AuditEvent.outcome == "refused")).all()
+    assert logged and said in (logged[-1].comment or "")
+    page = client.post(f"/documents/{doc.id}/actions/sign", data={"version": doc.version, "password": PASSWORD},
+                       headers={"HX-Request": "true"})
+    assert said in page.text
+    forbidden = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.forbidden_post")).all()
+    assert said in forbidden[-1].comment
 
 
 def test_a_plh_s_batch_says_which_items_he_takes_for_the_official(client, login_as, db, users, make_request,
