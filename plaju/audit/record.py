@@ -217,7 +217,7 @@ def refuse_access(status: int = 403, said: str | None = None):
     what the page tells them instead of "access denied", in the log too)."""
     from flask import abort
     trace_forbidden(said)
-    abort(status, description=said) if said else abort(status)
+    abort(status, description=said)  # None: the status's own words
 
 
 def refusal_comment(error, detail: str = "") -> str:

@@ -140,12 +140,6 @@ def _authority(spec: Spec, step: Step, entity, actor, delegations=None) -> Actio
                            "yourself (four-eyes rule)."), code="four_eyes")
     if took_earlier(step, entity, actor, stand_in=False):  # a who-rule that already leaves him out says why:
         raise NotAllowed(step.not_by_reason, code="four_eyes")  # the page's reason, in the log too
-    ended = revoked_today(actor) if step.delegable else None  # one statement, on this refusal only
-    if ended is not None and ended.kind in step.stand_ins and step.who(ended.principal, entity):
-        # the page and the log say why, not "not allowed": a Plh whose appointment was revoked meanwhile
-        raise NotAllowed(_("Your appointment as %(title)s, standing in for %(whom)s, was revoked: \"%(step)s\" "
-                           "no longer waits for you.", title=ended.title, whom=ended.principal.full_name,
-                           step=step.label), code="role")
     raise NotAllowed(_("You are not allowed to do \"%(step)s\" here.", step=step.label), code="role")
 
 
@@ -156,6 +150,17 @@ def own_authority(entity, trigger: str, actor) -> Action:
     spec = spec_for(entity)
     step = next(s for s in spec.steps if s.trigger == trigger)
     return _authority(spec, step, entity, actor, delegations=lambda: [])
+
+
+def _revoked_instead(refused: NotAllowed, step: Step, entity, actor) -> NotAllowed:
+    """A step refused by role to a stand-in whose appointment for today was revoked says so (the page and the
+    log), not "not allowed"; asked by fire() only, never by the lists (one statement, on this refusal)."""
+    ended = revoked_today(actor) if refused.code == "role" and step.delegable else None
+    if ended is None or ended.kind not in step.stand_ins or not step.who(ended.principal, entity):
+        return refused
+    return NotAllowed(_("Your appointment as %(title)s, standing in for %(whom)s, was revoked: \"%(step)s\" no "
+                        "longer waits for you.", title=ended.title, whom=ended.principal.full_name, step=step.label),
+                      code="role")
 
 
 def took_earlier(step: Step, entity, actor, *, stand_in: bool) -> bool:
@@ -300,7 +305,10 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         entity = _lock(spec, entity)
         from_state = getattr(entity, spec.state_attr)
         # authority first: who acted last, and the row's status, are told only to someone who may act on it
-        action = _authority(spec, step, entity, actor)
+        try:
+            action = _authority(spec, step, entity, actor)
+        except NotAllowed as refused:
+            raise _revoked_instead(refused, step, entity, actor) from None
         if expected_version is not None and str(getattr(entity, spec.version_attr)) != str(expected_version):
             raise stale_page(spec, entity, actor)
         if from_state not in step.sources:
