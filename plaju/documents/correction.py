@@ -1,5 +1,5 @@
 """Correcting what a letter states after the Camat sent it back for correction: the applicant's name (a typo
-at the counter), the street address and the purpose, as the counter took them in. Whoever may submit the
+at the counter), the kelurahan, the street address and the purpose, as the counter took them in. Whoever may submit the
 request for signature may correct it (the same source: the engine's `available`), only while it is being
 processed, with the version the page showed, audited with before and after."""
 import json
@@ -17,7 +17,7 @@ from ..workflow import Conflict, Invalid, NotAllowed, available
 from ..workflow.engine import stale_page
 from . import subjects
 from .intake import address_fault, birth_place_fault, purpose_fault
-from .models import DocumentNameWord, DocumentRequest, request_words
+from .models import KELURAHAN, DocumentNameWord, DocumentRequest, request_words
 from .subjects import NAME_MAX
 from .workflow import DOCUMENT_FLOW, add_preparer
 
@@ -25,7 +25,7 @@ CORRECTABLE_STATE = "processing"
 # what the signer is told was corrected, in the order of the form
 FIELD_NAMES = {"name": _l("name"), "business_name": _l("business name"), "business_type": _l("line of business"),
                "letter_subject": _l("data of whom the letter is for"), "birth_place": _l("place of birth"),
-               "address": _l("address"),
+               "kelurahan": _l("kelurahan"), "address": _l("address"),
                "purpose": _l("purpose")}
 SUBMIT_STEP = "to_signature"  # who may send it to the Camat may put right what he sent back
 
@@ -153,7 +153,7 @@ def _another_person(kind: str, before: dict, after: dict) -> tuple[str, str] | N
 
 def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str,
                         name: str | None = None, business: dict | None = None, subject_form=None,
-                        birth_place: str | None = None) -> DocumentRequest:
+                        birth_place: str | None = None, kelurahan: str | None = None) -> DocumentRequest:
     """Put the name, the address and the purpose right, a domisili usaha's business (`business`: name and
     type), and the data about whom the letter is for (`subject_form`: the posted form's subject fields, for
     the kinds of subjects.CORRECTABLE: a person, a baby, the deceased and the heirs); refused (and audited)
@@ -169,6 +169,8 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         name = row.name if name is None else written_name(name)
         birth_place = row.birth_place if birth_place is None else " ".join(birth_place.split())
         address = " ".join((address or "").split())
+        # a kelurahan chosen wrong at the counter: the letter names it twice ("surat pengantar Lurah ...")
+        kelurahan = row.kelurahan if kelurahan is None else kelurahan.strip()
         purpose = " ".join((purpose or "").split())  # (one line, as at the intake)
         subject = row.subject
         kept = {"name": subject.get("name", ""), "type": subject.get("type", "")}
@@ -184,6 +186,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
                                           if name != row.name and not is_typo_fix(original, name) else None)),
             ("birth_place", birth_place_fault(row.type, birth_place) if birth_place != row.birth_place else None),
             # an address taken in before the kelurahan was refused in it is checked when it is changed
+            ("kelurahan", _("Choose a kelurahan of Kecamatan Plaju.") if kelurahan not in KELURAHAN else None),
             ("address", address_fault(row.type, address) if address != row.address else None),
             ("purpose", purpose_fault(row.type, purpose))) if fault}
         if business != kept:
@@ -207,10 +210,11 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
             raise CorrectionRefused(faults)
         subject_before, subject_after = _subject_changes(kind, subject, corrected_subject)
         before = {"name": row.name, "business_name": kept["name"], "business_type": kept["type"],
-                  "letter_subject": subject_before, "birth_place": row.birth_place, "address": row.address,
-                  "purpose": row.purpose}
+                  "letter_subject": subject_before, "birth_place": row.birth_place,
+                  "kelurahan": row.kelurahan, "address": row.address, "purpose": row.purpose}
         after = {"name": name, "business_name": business["name"], "business_type": business["type"],
-                 "letter_subject": subject_after, "birth_place": birth_place, "address": address, "purpose": purpose}
+                 "letter_subject": subject_after, "birth_place": birth_place,
+                 "kelurahan": kelurahan, "address": address, "purpose": purpose}
         if before == after and corrected_subject == subject:
             raise Invalid(_("Nothing was changed: correct the name, the address, the purpose or the data the "
                             "letter states."), code="correction")
@@ -222,7 +226,7 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         row.taken_in = json.dumps(taken_in, ensure_ascii=False)
     words = request_words(row.name, row.subject_data)
     row.name, row.name_key = name, name.lower()
-    row.address, row.purpose, row.birth_place = address, purpose, birth_place
+    row.address, row.purpose, row.birth_place, row.kelurahan = address, purpose, birth_place, kelurahan
     if business != kept:
         row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
     if corrected_subject != subject:

@@ -235,7 +235,7 @@ def _detail_context(req, error=None, show_nik=False, done=None, correction_sent=
             "may_reveal_nik": current_user.has_role(*svc.FULL_NIK),
             "send_back": correction.send_back_note(req), "signer_note": signer_note(req),
             "messages_on": phone_channel() is not None or email_on(),
-            "may_correct": correction.may_correct(req, actions, current_user),
+            "may_correct": correction.may_correct(req, actions, current_user), "kelurahan_names": KELURAHAN,
             "correction_sent": correction_sent, "correction_faults": correction_faults or {},
             "correction_subject": Lazy(lambda: _correction_subject(req, correction_sent, correction_faults)),
             "timeline": Lazy(lambda: svc.timeline(req, current_user)), "used_now": svc.clock_used_now(req),
@@ -312,6 +312,7 @@ def correct(request_id):
             req, current_user, version=int(raw) if (raw.isascii() and raw.isdigit()) and len(raw) < 10 else -1,
             address=request.form.get("address", ""), purpose=request.form.get("purpose", ""),
             name=request.form.get("name"), birth_place=request.form.get("birth_place"),
+            kelurahan=request.form.get("kelurahan"),
             business={"name": request.form.get("business_name", ""), "type": request.form.get("business_type", "")}
             if "business_name" in request.form else None,
             subject_form=request.form if request.form.get("subject_sent") else None)

@@ -446,3 +446,27 @@ def test_the_camat_s_page_says_what_changed_since_he_sent_it_back(client, login_
     note = client.get(f"/documents/{req.id}").text.split('data-testid="signer-note">')[1].split("</div>")[0]
     inbox_row = client.get("/inbox/").text.split(req.tracking_code)[1].split('data-testid="inbox-row"')[0]
     assert note.strip() in inbox_row and "Alamat RT/RW tidak sesuai KTP" in note
+
+
+def test_a_kelurahan_chosen_wrong_at_the_counter_is_corrected(client, login_as, db, users, make_request):
+    """Sent back as "Kelurahan salah", the letter kept "surat pengantar Lurah Plaju Darat": the form offered no
+    kelurahan, and typing it into the address was refused. Only one of the office's kelurahan is taken."""
+    req = _sent_back(db, users, make_request)
+    right = "Talang Putri" if req.kelurahan != "Talang Putri" else "Plaju Ulu"
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").text
+    assert 'id="fix-kelurahan"' in page
+    url = f"/documents/{req.id}/correct"
+    wrong = client.post(url, headers=HX, data={"version": req.version, "address": req.address,
+                                               "purpose": req.purpose, "kelurahan": "Kelurahan Antah"})
+    assert wrong.status_code == 422 and "Pilih salah satu kelurahan" in wrong.text
+    assert fresh(db, req).kelurahan == req.kelurahan
+    done = client.post(url, headers=HX, data={"version": req.version, "address": req.address,
+                                              "purpose": req.purpose, "kelurahan": right})
+    assert done.status_code == 200, done.text[:2000]
+    row = fresh(db, req)
+    assert row.kelurahan == right and "kelurahan" in row.corrected_fields
+    assert any(f"Kelurahan {right}, Kecamatan Plaju" in s for s in draw(row).content.statements)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct",
+                                                        AuditEvent.outcome == "ok")).one()
+    assert right in event.changes
