@@ -10,6 +10,7 @@ and the answers into `skm_response` with only the month of the hand-over and the
 import base64
 import hashlib
 import hmac
+import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -91,7 +92,8 @@ class Invitation:
 
 
 def invitation(req) -> Invitation:
-    """What the tracking page offers for `req` (a DocumentRequest), without a statement. Whoever holds the
+    """What the tracking page offers for `req` (a DocumentRequest), without a statement but for a cancelled one.
+    Whoever holds the
     tracking code reads that page (a clerk sees every code in his queue): it invites the same way whether or
     not the citizen answered, never telling that this citizen did, and it asks for the survey code printed on
     the receipt instead of giving the link (a clerk answered for citizens from the tracking page, unseen)."""
@@ -99,6 +101,8 @@ def invitation(req) -> Invitation:
         return Invitation("not_yet")
     if req.closed_at < utcnow() - timedelta(days=valid_days()):
         return Invitation("expired")
+    if req.state == "cancelled" and _registered_twice(req):  # its link refuses: not invited to it (a statement)
+        return Invitation("twice")
     return Invitation("open")
 
 
@@ -136,10 +140,19 @@ def _registered_twice(req) -> bool:
         return False
     # open at the same time as this one: a request handed over before this one was taken in is an earlier
     # visit, not a double registration
-    return db.session.scalar(select(DocumentRequest.id).where(
+    # and about the same person: two SKTMs of one applicant, for his father and his mother, are two requests
+    # (a withdrawn one was told it was registered twice)
+    others = db.session.scalars(select(DocumentRequest.subject_data).where(
         DocumentRequest.nik == req.nik, DocumentRequest.type_id == req.type_id, DocumentRequest.id != req.id,
         DocumentRequest.state != "cancelled", DocumentRequest.received_at <= req.closed_at,
-        or_(DocumentRequest.closed_at.is_(None), DocumentRequest.closed_at >= req.received_at)).limit(1)) is not None
+        or_(DocumentRequest.closed_at.is_(None), DocumentRequest.closed_at >= req.received_at)).limit(20)).all()
+    return any(_about(other) == _about(req.subject_data) for other in others)
+
+
+def _about(subject_data: str | None) -> dict:
+    """Whom a request is about, from its subject data (the counter's "married" statement aside)."""
+    data = json.loads(subject_data or "{}") if (subject_data or "").startswith("{") else {}
+    return {key: value for key, value in data.items() if key != "married"}
 
 
 def month_of(moment: datetime) -> str:

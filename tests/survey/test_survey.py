@@ -282,3 +282,28 @@ def test_a_survey_tablet_at_the_counter_takes_every_answer_and_guessing_keys_sta
     assert all(status in (200, 303) for status in answered), answered
     assert guessed == [404, 404, 404, 429]
     assert _count(db, SkmResponse) == 5
+
+
+def test_two_requests_about_two_people_are_not_a_double_registration(client, db, make_request, link):
+    """Two SKTMs of one applicant at once, for his father and for his mother: he withdrew the father's, and its
+    survey said it was "taken in twice"."""
+    import json
+    father = {"same": False, "nik": "1671080101600001", "name": "Hasan Basri", "place": "Palembang",
+              "relation": "anak"}
+    mother = {**father, "nik": "1671084202620002", "name": "Siti Aminah"}
+    kept = make_request("handed_over", "sktm")
+    kept.subject_data = json.dumps(mother)
+    withdrawn = make_request("cancelled", "sktm", nik=kept.nik)
+    withdrawn.subject_data = json.dumps(father)
+    from plaju.database import utcnow
+    kept.closed_at = utcnow()
+    db.session.commit()
+    assert client.post(link(withdrawn), data=ANSWERS).status_code == 303
+    twin = make_request("cancelled", "sktm", nik=kept.nik)  # the mother's again: that one is a double
+    twin.subject_data = json.dumps(mother)
+    from plaju.database import utcnow
+    kept.closed_at = utcnow()  # handed over after both were taken in and cancelled: open at the same time
+    db.session.commit()
+    assert "terdaftar dua kali" in client.get(link(twin)).text
+    assert 'data-testid="skm-invite"' not in client.get(f"/track/{twin.tracking_code}").text  # not invited to it
+    assert 'data-testid="skm-invite"' in client.get(f"/track/{withdrawn.tracking_code}").text
