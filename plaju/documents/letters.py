@@ -167,6 +167,19 @@ TEMPLATES = {"sktm": _sktm, "domisili": _domisili, "domisili-usaha": _domisili_u
              "ahli-waris": _ahli_waris, "dispensasi-nikah": _dispensasi_nikah}
 
 
+# whom each letter text is about: a type drawing it asks the same at the counter (documents.seed.SUBJECT_KINDS)
+TEXT_SUBJECTS = {"sktm": "person", "domisili": "person", "domisili-usaha": "business", "ahli-waris": "inheritance",
+                 "dispensasi-nikah": "marriage"}
+
+
+def letter_text(code: str) -> str | None:
+    """The letter text a type's code picks: its own, or the one its code extends with a dash ("sktm-2027": a new
+    SKTM type that replaces a retired one, codes being unique), or None."""
+    if code in TEMPLATES:
+        return code
+    return max((known for known in TEMPLATES if code.startswith(known + "-")), key=len, default=None)
+
+
 def _generic(req):
     """A letter of a type signed before its code had a text of its own (settings refuse such a type now)."""
     name = req.type.name.upper()
@@ -177,7 +190,7 @@ def _generic(req):
 
 def draw(req: DocumentRequest) -> Draft:
     # a template gives the title and the statements, and may give its own opening, closing and on_behalf
-    title, statements, *own = TEMPLATES.get(req.type.code, _generic)(req)
+    title, statements, *own = TEMPLATES.get(letter_text(req.type.code), _generic)(req)
     fields, asked = _person(req)
     if req.type.subject_kind == "inheritance":
         fields = [("Nama pemohon", req.name), ("NIK", req.nik), *_born(req.birth_place, req.nik),

@@ -18,7 +18,9 @@ from . import services as svc
 from .calendar import reschedule_open
 from .forms import DocumentTypeForm, HolidayForm
 from .letters import TEMPLATES as LETTER_TEXTS
+from .letters import TEXT_SUBJECTS, letter_text
 from .models import DocumentRequest, DocumentRequirement, DocumentType, Holiday
+from .subjects import KINDS as SUBJECT_KINDS
 from .views import _already_done, _require, bp
 from .workflow import OPEN_STATES
 
@@ -79,13 +81,20 @@ def edit_type(type_id):
             error = _("This type already has requests: its code, whom it is about, the Camat's signature and "
                       "forwarding to Disdukcapil cannot change under them. Make a new document type instead and "
                       "retire this one (untick Active).")
-        elif form.camat_signs.data and form.code.data not in LETTER_TEXTS and (
+        elif form.camat_signs.data and letter_text(form.code.data) is None and (
                 doc_type is None or form.code.data != doc_type.code or not doc_type.camat_signs):
             # (a type saved before the rule keeps being edited and retired)
             # the code picks the letter's text: another code drew a letter that certified nothing but the residence
-            error = _("The Camat signs a letter whose text the intranet has for its code: %(codes)s. A letter of "
-                      "another code would state nothing but the residence. Use one of these codes, or leave the "
-                      "Camat's signature unticked.", codes=", ".join(sorted(LETTER_TEXTS)))
+            error = _("The Camat signs a letter whose text the intranet has for its code: %(codes)s, or one of them "
+                      "followed by a dash and a word of your own for a new type replacing a retired one (sktm-2027). "
+                      "A letter of another code would state nothing but the residence. Use such a code, or leave "
+                      "the Camat's signature unticked.", codes=", ".join(sorted(LETTER_TEXTS)))
+        elif form.camat_signs.data and letter_text(form.code.data) and \
+                form.subject_kind.data != TEXT_SUBJECTS[letter_text(form.code.data)] and _route_changed(doc_type, form):
+            # its letter reads whom it is about from what the counter asked: an SKTM text with no person asked
+            error = _("The letter text of %(text)s is about “%(kind)s”: choose that under “The document is about”.",
+                      text=letter_text(form.code.data), kind=SUBJECT_KINDS[TEXT_SUBJECTS[letter_text(form.code.data)]]
+                      .label)
         elif doc_type is not None and _letter_changed(doc_type, form) and db.session.scalar(
                 select(DocumentRequest.id).where(DocumentRequest.type_id == doc_type.id,
                                                  DocumentRequest.state.in_(OPEN_STATES)).limit(1)):
@@ -153,9 +162,9 @@ def _stale(form, doc_type: DocumentType) -> bool:
     return form.seen.data != type_stamp(doc_type)
 
 
-def _route_changed(doc_type: DocumentType, form) -> bool:
-    # the code picks the letter's text (documents.letters.TEMPLATES)
-    return (form.code.data != doc_type.code or form.subject_kind.data != doc_type.subject_kind
+def _route_changed(doc_type: DocumentType | None, form) -> bool:
+    # the code picks the letter's text (documents.letters.TEMPLATES); a new type is all new
+    return doc_type is None or (form.code.data != doc_type.code or form.subject_kind.data != doc_type.subject_kind
             or bool(form.camat_signs.data) != doc_type.camat_signs
             or bool(form.forwards_to_disdukcapil.data) != doc_type.forwards_to_disdukcapil)
 

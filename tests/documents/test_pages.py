@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
 from plaju.database import utcnow
+from plaju.documents.letters import draw, letter_text
 from plaju.documents.models import DocumentRequest, DocumentType, Holiday
 from plaju.documents.nik import make_nik
 from plaju.once import new_token
@@ -453,6 +454,24 @@ def test_a_new_type_the_camat_signs_needs_a_code_whose_letter_text_exists(client
     assert db.session.scalar(select(DocumentType.id).where(DocumentType.code == "belum-menikah")) is None
     kept = client.post("/documents/admin/types/new", data={**data, "camat_signs": "", "form_token": new_token()})
     assert kept.status_code == 303  # a type the counter handles without the Camat's letter
+
+
+def test_a_new_sktm_type_replacing_a_retired_one_extends_its_code(client, login_as, doc_types, db, make_request):
+    """Codes are unique and the five letter texts' codes are taken: "make a new type and retire this one" could
+    not be followed for them. A code extending one with a dash draws its text, about whom that text is."""
+    login_as("admin")
+    sktm = doc_types["sktm"]
+    data = _type_data(sktm, code="sktm-2027", name="Surat Keterangan Tidak Mampu 2027", seen="")
+    wrong = client.post("/documents/admin/types/new", data={**data, "subject_kind": "applicant"})
+    assert wrong.status_code == 422 and "Teks surat sktm menyangkut" in wrong.text
+    done = client.post("/documents/admin/types/new", data={**data, "form_token": new_token()})
+    assert done.status_code == 303, done.text[:2000]
+    new = db.session.scalars(select(DocumentType).where(DocumentType.code == "sktm-2027")).one()
+    doc_types["sktm-2027"] = new
+    req = make_request("processing", "sktm-2027")
+    assert draw(req).content.title == "SURAT KETERANGAN TIDAK MAMPU"
+    assert letter_text("sktm-2027") == "sktm" and letter_text("domisili-usaha-2") == "domisili-usaha"
+    assert letter_text("sktmx") is None and letter_text("domisili") == "domisili"
 
 
 def test_a_type_saved_before_the_letter_text_rule_is_still_edited_and_retired(client, login_as, doc_types, db):
