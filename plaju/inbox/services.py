@@ -313,6 +313,9 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
         return _unknown(raw, actor, spec.name, entity_id)
     # what the row is, only to someone it awaits (or who saw it awaiting them: a stale page)
     visible = _awaits(actor, spec.name, entity_id)
+    if not visible:  # a stand-in revoked meanwhile saw it awaiting him: each refused line names its letter
+        ended = revoked_today(actor)
+        visible = ended is not None and _awaits(ended.principal, spec.name, entity_id)
     # not theirs (any more): named by the step only, not by an internal number nor by what it holds
     summary = spec.summary(entity) if visible else {"code": str(step.label) if step else "", "type": "", "name": ""}
     if not step.row_form:  # its form needs the item's own page (ticked documents, an upload), or no form
