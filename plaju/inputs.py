@@ -277,12 +277,18 @@ _SHORT_NUMBER = re.compile(r"(\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b)|\+?\d(?:[ ./-
 
 # an amount of money stays: "Rp 50.000" is what a complaint of an illegal fee is about, and no one's contact
 # (grouped by thousands or at most nine digits, never beginning with 0: "Rp 081234567890" is a phone number)
-_MONEY = re.compile(r"\bRp\.?\s?(?:[1-9]\d{0,2}(?:\.\d{3})+|[1-9]\d{0,8})(?![\d.]\d)(?:,-|,\d{1,2})?"
-                    r"|\b(?:[1-9]\d{0,2}(?:\.\d{3})+|[1-9]\d{0,8})\s?(?:rupiah|ribu|juta)\b", re.IGNORECASE)
+_AMOUNT = r"(?:[1-9]\d{0,2}(?:\.\d{3}){1,3}|[1-9]\d{0,8})"  # up to 999.999.999.999, or nine digits
+# (never the tail of a longer number: "0812.345.678 ribu" is a phone number)
+_MONEY = re.compile(rf"(?<![\d.,])(?:\bRp\.?\s?{_AMOUNT}(?![\d.]\d)(?:,-|,\d{{1,2}})?"
+                    rf"|\b{_AMOUNT}(?![\d.]\d)\s?(?:rupiah|ribu|juta)\b)", re.IGNORECASE)
 
 
-# a landline as written, its area code in brackets or not ("(0711) 512345", "0711-5123456"): the office's own
-_LANDLINE = re.compile(r"\(?\b0[2-79]\d{1,3}\)?[ .-]{0,2}\d{2,4}(?:[ .-]?\d{2,4}){0,2}\b")
+# a number as written, its digits with separators between them ("(0711) 512345", "16.71.01.070485.0113"): a
+# landline is kept only when the whole of it is one, so no part of a longer number is left beside it
+_NUMBER_RUN = re.compile(r"\(?\d(?:[ .\-/()]{0,2}\d)+\)?")
+# ... and no other digits close by (as `_ID_NUMBER` joins them: "160 - 4177 - 033505668" is one NIK)
+_DIGIT_BEFORE = re.compile(r"\d(?:[^\w]|_){0,6}$")
+_DIGIT_AFTER = re.compile(r"(?:[^\w]|_){0,6}\d")
 
 
 def hide_contact_details(text: str, keep_landlines: bool = False) -> str:
@@ -292,9 +298,11 @@ def hide_contact_details(text: str, keep_landlines: bool = False) -> str:
     text = text or ""
     spans = [m.span() for m in _MONEY.finditer(text)]
     if keep_landlines:
-        for m in _LANDLINE.finditer(text):
+        for m in _NUMBER_RUN.finditer(text):
             digits = _SEPARATORS.sub("", m.group())
-            if LANDLINE.match("62" + digits[1:]) and not any(a < m.end() and m.start() < b for a, b in spans):
+            alone = not (_DIGIT_BEFORE.search(text, 0, m.start()) or _DIGIT_AFTER.match(text, m.end()))
+            if alone and digits.startswith("0") and LANDLINE.match("62" + digits[1:]) and \
+                    not any(a < m.end() and m.start() < b for a, b in spans):
                 spans.append(m.span())
     kept, last = [], 0
     for start, end in sorted(spans):

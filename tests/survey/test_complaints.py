@@ -434,3 +434,29 @@ def test_an_amount_of_money_and_the_office_s_landline_stay_on_the_public_page(cl
         assert hidden not in public, hidden
     assert "Rp 081234567890" not in __import__("plaju.inputs", fromlist=["x"]).hide_contact_details(
         "Rp 081234567890")  # a phone number written as an amount is no amount
+
+
+def test_no_mobile_number_or_nik_survives_beside_a_kept_landline(app):
+    """Keeping the office's landline kept the landline-looking part of a longer number ("0812 0711 51234", a
+    NIK "16.71.01.070485.0113") and left the rest in pieces too short to hide: a landline is kept only whole."""
+    import random
+
+    from plaju.inputs import hide_contact_details
+    rng = random.Random(7)
+    groupings = ((4, 4, 4), (4, 3, 5), (3, 4, 5), (4, 4, 5), (2, 2, 2, 6, 4), (6, 6, 4), (4, 4, 4, 4))
+    with app.test_request_context():
+        for _n in range(600):
+            mobile = "08" + "".join(rng.choice("0123456789") for _ in range(rng.choice((9, 10, 11))))
+            nik = rng.choice(("1671", "3171", "1604")) + "".join(rng.choice("0123456789") for _ in range(12))
+            for number in (mobile, nik):
+                parts, at = [], 0
+                for size in rng.choice(groupings):
+                    parts.append(number[at:at + size])
+                    at += size
+                written = rng.choice((" ", ".", "-", " - ")).join(p for p in parts if p) + number[at:]
+                said = hide_contact_details(f"Kantor 0711 512345, nomor {written} dicek.", keep_landlines=True)
+                assert "0711 512345" in said, said
+                digits = "".join(c for c in said.split("nomor", 1)[1] if c.isdigit())
+                assert len(digits) < 5, (written, said)
+        for amount in ("Rp 1.671.010.307.900.001", "0812.345.678 ribu"):  # no amounts, numbers
+            assert "[nomor disamarkan]" in hide_contact_details(amount)
