@@ -25,6 +25,7 @@ from ..workflow.awaiting import (
     as_stand_in,
     awaiting_clause,
     bounded_counts,
+    delegation_reaches,
     items_of,
     page_keys,
     parse_cursor,
@@ -313,9 +314,11 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
         return _unknown(raw, actor, spec.name, entity_id)
     # what the row is, only to someone it awaits (or who saw it awaiting them: a stale page)
     visible = _awaits(actor, spec.name, entity_id)
-    if not visible:  # a stand-in revoked meanwhile saw it awaiting him: each refused line names its letter
+    if not visible:  # a stand-in revoked meanwhile saw it awaiting him: each refused line names its letter,
+        # only one his appointment reached (a delegable step, four eyes not keeping him out), nothing more
         ended = revoked_today(actor)
-        visible = ended is not None and _awaits(ended.principal, spec.name, entity_id)
+        visible = ended is not None and _awaits(Reader(actor, delegation_reaches(ended), [ended]), spec.name,
+                                                entity_id)
     # not theirs (any more): named by the step only, not by an internal number nor by what it holds
     summary = spec.summary(entity) if visible else {"code": str(step.label) if step else "", "type": "", "name": ""}
     if not step.row_form:  # its form needs the item's own page (ticked documents, an upload), or no form

@@ -127,11 +127,18 @@ def reader(user, on: date | None = None) -> Reader:
     for role in sorted(user.roles):
         add(Reach(role=role, unit_id=user.unit_id))
     for d in delegations:
-        principal = d.principal
-        add(Reach(user_id=principal.id, delegation=d, principal_id=principal.id))
-        for role in sorted(principal.roles):
-            add(Reach(role=role, unit_id=principal.unit_id, delegation=d, principal_id=principal.id))
+        for reach in delegation_reaches(d):
+            add(reach)
     return Reader(user, reaches, delegations)
+
+
+def delegation_reaches(d: Delegation) -> list[Reach]:
+    """The ways work items reach the stand-in of `d`: its official's own items and roles, delegable steps
+    only, never one four eyes keeps from either (`Reach.condition`)."""
+    principal = d.principal
+    return [Reach(user_id=principal.id, delegation=d, principal_id=principal.id),
+            *(Reach(role=role, unit_id=principal.unit_id, delegation=d, principal_id=principal.id)
+              for role in sorted(principal.roles))]
 
 
 def as_stand_in(r: Reader) -> Reader:

@@ -328,6 +328,10 @@ def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_
     # and says why: his appointment was revoked (not "this does not wait for you", as to a forged item)
     said = "Penunjukan Anda sebagai Plh. Camat Plaju, menggantikan Camat Uji, telah dicabut"
     assert refusal.startswith(f"{doc.tracking_code} · ") and f": {said}" in refusal  # which letter, and why
+    # but nothing his appointment never reached: the special sign-off is not a Plh's (not delegable)
+    probe = client.post("/inbox/bulk", data={"item": [_item(special, "sign_off", "enrolment")], "password": PASSWORD})
+    [line] = re.findall(r'data-testid="refused">([^<]*)<', probe.text)
+    assert "Kursus Khusus" not in line and special.user.full_name not in line
     assert f"#{doc.id}" not in refusal
     # the log holds what he was told, and the item's own page says it too (it said only "access denied")
     logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.sign",
