@@ -52,18 +52,29 @@ def _guess_limit():
     return parse(current_app.config.get("SURVEY_LIMIT") or os.environ.get("PLAJU_SURVEY_LIMIT", "10 per hour"))
 
 
-def _guesser() -> tuple[str, str]:
-    return "skm-guess", get_remote_address()
+def _address_limit():
+    """Every request's wrong keys from one address together: five times one request's (a counter's tablet, the
+    office's Wi-Fi or a carrier's shared address serve many citizens), still slow to guess with."""
+    one = _guess_limit()
+    return type(one)(one.amount * 5, one.multiples)
 
 
-def _locked_until() -> float | None:
-    """When this address may try again, while its wrong tries are used up; else None."""
+def _counted(code: str) -> list[tuple]:
+    """(limit, keys) of what a wrong key counts against: this request's tries from this address (one citizen's
+    typos never lock out another's request), and the address's tries over every request."""
+    from ..documents.services import normalise_code
+    address = get_remote_address()
+    return [(_guess_limit(), ("skm-guess", address, normalise_code(code) or "-")),
+            (_address_limit(), ("skm-guess", address))]
+
+
+def _locked_until(code: str) -> float | None:
+    """When this address may try this request again, while a count is used up; else None."""
     if not limiter.enabled:
         return None
-    limit = _guess_limit()
-    if limiter.limiter.test(limit, *_guesser()):
-        return None
-    return limiter.limiter.get_window_stats(limit, *_guesser()).reset_time
+    full = [limiter.limiter.get_window_stats(limit, *keys).reset_time
+            for limit, keys in _counted(code) if not limiter.limiter.test(limit, *keys)]
+    return max(full) if full else None
 
 
 def _locked_text(until: float) -> str:
@@ -71,14 +82,18 @@ def _locked_text(until: float) -> str:
              time=wib_text(datetime.fromtimestamp(until, UTC).replace(tzinfo=None)))
 
 
-def _count_wrong() -> str:
-    """Count one wrong key; what the citizen is told of the tries left."""
+def _count_wrong(code: str) -> str:
+    """Count one wrong key (a HEAD, a link preview's, is said but not counted); what the citizen is told of the
+    tries left."""
     if not limiter.enabled:
         return ""
-    limit = _guess_limit()
-    limiter.limiter.hit(limit, *_guesser())
-    reset, left = limiter.limiter.get_window_stats(limit, *_guesser())
-    return _("Tries left: %(n)d.", n=left) if left else _locked_text(reset)
+    counted = _counted(code)
+    if request.method != "HEAD":
+        for limit, keys in counted:
+            limiter.limiter.hit(limit, *keys)
+    stats = [limiter.limiter.get_window_stats(limit, *keys) for limit, keys in counted]
+    left = min(stat.remaining for stat in stats)
+    return _("Tries left: %(n)d.", n=left) if left else _locked_text(max(stat.reset_time for stat in stats))
 
 
 def _retry_after(until: float) -> dict:
@@ -140,7 +155,7 @@ def typed(code):
     key = "".join(value.split()).rstrip("/").rsplit("/", 1)[-1].upper()[:40]
     if not key:
         return redirect(url_for("public.track", code=code))
-    until = _locked_until()
+    until = _locked_until(code)
     if until is not None:
         return _tracking_page(code, value, _locked_text(until), 429, _retry_after(until))
     try:
@@ -149,7 +164,7 @@ def typed(code):
         if refusal.code == "forged":
             said = _("This survey code does not match this request. Check the survey code printed on your receipt, "
                      "beside the QR code, and type it again.")
-            return _tracking_page(code, value, f"{said} {_count_wrong()}".strip(), 404)
+            return _tracking_page(code, value, f"{said} {_count_wrong(code)}".strip(), 404)
         # the right code of a link that cannot be answered now: its page says why
     return redirect(url_for(".answer", code=code, key=key))
 
@@ -169,7 +184,7 @@ def _tracking_page(code, value, refused, status, headers=None):
 @limiter.limit(_view_limit)
 @limiter.limit(public_post_limit, methods=["POST"])
 def answer(code, key):
-    until = _locked_until()
+    until = _locked_until(code)
     if until is not None:  # nothing said about the link, not even whether it exists
         return _refused(svc.SurveyRefused(_locked_text(until), "locked"), 429, code, headers=_retry_after(until))
     form = SurveyForm()
@@ -180,7 +195,7 @@ def answer(code, key):
             svc.refuse(refusal)
         elif refusal.code in INFORMATION_ON_GET:
             return _refused(refusal, 200, code)
-        said = _count_wrong() if refusal.code == "forged" else ""
+        said = _count_wrong(code) if refusal.code == "forged" else ""
         return _refused(refusal, REFUSAL_STATUS[refusal.code], code, said)
     if current_user.is_authenticated:
         # the index rates the office's service: its staff do not answer for the citizen (the receipt's

@@ -80,6 +80,15 @@ def test_wrong_codes_typed_and_wrong_links_share_one_limit_that_says_when_to_try
         assert int(locked.headers["Retry-After"]) > 0
         assert "coba lagi setelah" in _refusal(locked) and f'value="{key}"' in locked.text
         assert client.get(url).status_code == 429 and client.post(url, data=ANSWERS).status_code == 429
+        # another citizen's request from the same address (the counter's tablet): her right code still opens
+        other = make_request("handed_over")
+        opened = client.get(f"/skm/{other.tracking_code}", query_string={"key": link(other).rsplit("/", 1)[1]})
+        assert opened.status_code == 302 and opened.headers["Location"].endswith(link(other))
+        # a link preview's HEAD is told, not counted
+        before = _refusal(client.get(f"/skm/{other.tracking_code}", query_string={"key": _wrong(key)}))
+        client.head(f"/skm/{other.tracking_code}", query_string={"key": _wrong(key)})
+        after = _refusal(client.get(f"/skm/{other.tracking_code}", query_string={"key": _wrong(key)}))
+        assert before.endswith("Sisa percobaan: 2.") and after.endswith("Sisa percobaan: 1."), (before, after)
     finally:
         app.config["SURVEY_LIMIT"] = old
     assert _count(db, SkmResponse) == 0
