@@ -215,7 +215,9 @@ def add_delegation(actor: User, principal: User, delegate: User, kind: str, star
     # A revoked one (recorded under a wrong number) frees it; the few rows are read without an index
     holder = db.session.scalars(select(Delegation).where(
         Delegation.revoked.is_(False),
-        func.lower(func.trim(Delegation.order_number)) == func.lower(order_number)).order_by(Delegation.id)).first()
+        # compared without spaces or case: "800 / 12 / 2026" is "800/12/2026"
+        func.replace(func.lower(Delegation.order_number), " ", "") == "".join(order_number.lower().split()))
+        .order_by(Delegation.id)).first()
     if holder is not None:
         raise PeopleError(_("Surat perintah %(number)s is already recorded for another appointment: "
                             "%(appointment)s. One surat perintah is for one appointment: check the number.",

@@ -85,7 +85,8 @@ class DocumentTypeForm(OnceForm):
                                                           SelectChoice("hours", _l("working hours"))])
     camat_signs = BooleanField(_l("Signed by the Camat"))
     forwards_to_disdukcapil = BooleanField(_l("Forwarded to Disdukcapil"))
-    other_regions = BooleanField(_l("Also for citizens whose KTP-el is from outside Palembang"))
+    other_regions = BooleanField(_l("Also for people whose KK is not from Kecamatan Plaju "
+        "(told to the counter; the KK is checked there)"))
     min_age = IntegerField(_l("Minimum age of the applicant (years, unless married)"), validators=[
         Optional(), NumberRange(min=1, max=99, message=_l("Enter an age from 1 to 99, or leave it empty."))])
     archive_code = StringField(_l("Archive classification code"), validators=[

@@ -52,8 +52,8 @@ class DocumentType(db.Model):
     service_unit: Mapped[str] = mapped_column(String(5), default="days")  # working hours or days
     camat_signs: Mapped[bool] = mapped_column(default=False)
     forwards_to_disdukcapil: Mapped[bool] = mapped_column(default=False)
-    # also for citizens whose KTP-el is from outside Palembang (a domisili letter is for newcomers):
-    # otherwise the applicant's NIK must start with 1671
+    # also for people whose KK is not from Kecamatan Plaju (a domisili letter is for newcomers): the intake form
+    # says so, and the clerk checks the KK; a NIK of any region is taken (kept for life after a move)
     other_regions: Mapped[bool] = mapped_column(default=False, server_default=false())
     # the applicant's age by the NIK from which the document is given, unless married (a first KTP-el: 17,
     # UU 24/2013 Pasal 63); None: any age

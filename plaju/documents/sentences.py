@@ -74,7 +74,8 @@ vocabulary.describe_fields({
     "camat_signs": _l("Signed by the Camat"), "forwards": _l("Forwarded to Disdukcapil"), "active": _l("Active"),
     "archive_code": _l("Archive classification code"),
     "subject_kind": _l("The document is about"),
-    "other_regions": _l("Also for citizens whose KTP-el is from outside Palembang"),
+    "other_regions": _l("Also for people whose KK is not from Kecamatan Plaju "
+        "(told to the counter; the KK is checked there)"),
     "min_age": _l("Minimum age of the applicant (years, unless married)"),
 }, subject_type="document_type")
 # whom a type is about, as the admin's form says it ("business -> inheritance" read as code)

@@ -711,14 +711,14 @@ def test_one_surat_perintah_number_is_recorded_for_one_appointment(client, login
         users["camat"], users["sekcam"], order_number="800/01/PLJ/2026")).status_code == 302
     first = db.session.scalar(select(Delegation))
     later = today + timedelta(days=6)
-    again = _delegation(users["kasi"], users["kasi2"], order_number="  800/01/plj/2026 ", starts_on=later.isoformat(),
+    again = _delegation(users["kasi"], users["kasi2"], order_number="  800 / 01/plj/2026 ", starts_on=later.isoformat(),
                         ends_on=later.isoformat())
     refused = client.post("/people/delegations", data=again)
     assert refused.status_code == 422
-    assert "800/01/plj/2026 sudah tercatat untuk penunjukan lain: Plh. Camat Plaju: Sekcam Uji (" in refused.text
+    assert "800 / 01/plj/2026 sudah tercatat untuk penunjukan lain: Plh. Camat Plaju: Sekcam Uji (" in refused.text
     assert db.session.scalar(select(func.count()).select_from(Delegation)) == 1
     [refusal] = _refusals(db, "delegation.create")
-    assert refusal.comment.startswith("[input:form] ") and "800/01/PLJ/2026" in refusal.comment.upper()
+    assert refusal.comment.startswith("[input:form] ") and "800 / 01/PLJ/2026" in refusal.comment.upper()
     # once that appointment is revoked (recorded under the wrong number), the number is free for its own
     assert client.post(f"/people/delegations/{first.id}/revoke").status_code == 302
     again["form_token"] = new_token()
