@@ -706,3 +706,26 @@ def test_a_stand_in_kept_out_by_four_eyes_is_not_told_the_certificate_awaits_him
         Notification.user_id == users["kasi"].id, Notification.subject_type == "enrolment",
         Notification.subject_id == enrolment.id, Notification.todo_step.is_not(None),
         Notification.done_at.is_(None))).all()
+
+
+def test_an_office_certificate_signed_in_january_counts_in_the_year_the_training_ended(db, users, make_elearning,
+                                                                                         enrol):
+    """Finished on 2 December, signed on 4 January: the JP went to the new year, though the page had promised
+    them to the old one, and the ASN at 16 JP missed the 20 JP of the year she trained in."""
+    from datetime import datetime
+
+    from plaju.training.services.tally import jp_earned
+    course = make_elearning(internal=True)
+    enrolment = _finish_elearning(db, enrol(course, users["asn"], "in_progress"), users["asn"])
+    last_year = today_wib().year - 1
+    enrolment.completed_at = datetime(last_year, 12, 2, 3, 0)  # 10.00 WIB
+    db.session.commit()
+    assert enrolment.year_to_credit == last_year  # what the page promised
+    enrolment = fire(_fresh(db, enrolment), "sign_certificate", users["camat"],
+                     expected_version=enrolment.version, password=PASSWORD)
+    assert enrolment.certificate_date == today_wib()  # the certificate is dated the day it is signed
+    assert enrolment.credited_year == last_year
+    assert jp_earned([users["asn"].id], last_year)[users["asn"].id] == course.jp
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.sign_certificate")
+                               .order_by(AuditEvent.seq.desc())).first()
+    assert f'"credited_year":[null,{last_year}]' in event.changes

@@ -43,6 +43,7 @@ from .internal_course import (
     issue_own_certificate,
     not_internal,
     prefetch_attendance,
+    training_year,
 )
 from .queries import deadline_passed, elearning_done, last_day, seats_taken
 from .reported import attach_evidence
@@ -211,14 +212,14 @@ def _finish_elearning(enrolment, ctx):
 def _issue_certificate(enrolment, ctx):
     """The office's own certificate (internal_course), then the JP credited exactly as `verify` credits them."""
     issue_own_certificate(enrolment, ctx)
-    _credit_jp(enrolment, ctx)
+    _credit_jp(enrolment, ctx, year=training_year(enrolment, ctx.now))  # its date is the signing day's
 
 
-def _credit_jp(enrolment, ctx):
+def _credit_jp(enrolment, ctx, year: int | None = None):
     from ...timeutil import to_wib
     require_opened(enrolment, ctx.actor)
     # the year the certificate dates it, else of completion; the JP as printed (checked when reported)
-    year = enrolment.year_to_credit or to_wib(ctx.now).year
+    year = year or enrolment.year_to_credit or to_wib(ctx.now).year
     enrolment.jp_credited = enrolment.jp_to_credit
     enrolment.credited_year = year
     enrolment.verified_by_id = ctx.actor.id

@@ -100,11 +100,18 @@ ATTESTERS_LENGTH = 200  # Enrolment.attester_ids
 def issue_own_certificate(enrolment, ctx):
     """The office's certificate: drawn, numbered and signed by the letters machinery in this step's
     transaction; its facts are recorded as a reported certificate's are (the step then credits the JP)."""
-    from ...timeutil import to_wib
     from ..certificates import issue_certificate
     # the row is `verified` with a credited year (a check constraint) before the register flushes
-    enrolment.credited_year = to_wib(ctx.now).year
+    enrolment.credited_year = training_year(enrolment, ctx.now)
     issue_certificate(enrolment, ctx)
+
+
+def training_year(enrolment, now) -> int:
+    """The year an office certificate's JP count in: the training's, as its page promised while the signature
+    was awaited, not the signing day's (a course finished on 2 December, signed on 4 January, counted next year
+    and its ASN missed the 20 JP)."""
+    from ...timeutil import to_wib
+    return to_wib(enrolment.completed_at or now).year
 
 
 def attesters_and_standing_in_approver(enrolment) -> list:
