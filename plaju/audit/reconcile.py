@@ -24,3 +24,17 @@ def reconciler(fn: Callable[[], list[Mismatch]]) -> Callable[[], list[Mismatch]]
 
 def reconcile() -> list[Mismatch]:
     return [mismatch for check in RECONCILERS for mismatch in check()]
+
+
+def named(mismatches: list[Mismatch]) -> list[tuple[Mismatch, str]]:
+    """Each with the name the log's pages give its record ("Bimtek Arsip · Ajeng Lestari"), one statement per
+    kind of record; "enrolment #13" for a kind without names or a record gone."""
+    from .vocabulary import _SUBJECTS
+    names: dict[tuple[str, str], str] = {}
+    for subject_type in {m.subject_type for m in mismatches}:
+        find = _SUBJECTS.get(subject_type)
+        if find:
+            ids = [str(m.subject_id) for m in mismatches if m.subject_type == subject_type]
+            names.update({(subject_type, i): name for i, name in find(ids).items()})
+    return [(m, names.get((m.subject_type, str(m.subject_id))) or f"{m.subject_type} #{m.subject_id}")
+            for m in mismatches]

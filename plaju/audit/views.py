@@ -19,7 +19,7 @@ from . import nik_ref, own_acts, sentences, vocabulary
 from . import record as audit
 from . import search as searching
 from .models import AuditEvent, AuditExport
-from .reconcile import reconcile
+from .reconcile import named, reconcile
 from .verify import head, verify_chain
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -197,9 +197,10 @@ def verify():
     # HR can show that, and when, the chain was checked and what it said (the check itself is not a change)
     said = (_("Intact: %(n)s events checked.", n=verdict.checked) if verdict.ok else
             _("Broken at event #%(seq)s: %(reason)s", seq=verdict.broken_seq, reason=verdict.reason))
-    differ = reconcile()  # rows holding a value no logged step gave them
-    if differ:
-        said += " " + _("%(n)s records differ from the log.", n=len(differ))
+    differ = named(reconcile())  # rows holding a value no logged step gave them, by the names HR reads
+    if differ:  # each named in the event: put back after the check, the evidence stays in the log
+        said += " " + _("%(n)s records differ from the log:", n=len(differ)) + " " + "; ".join(
+            f"{name}: {m.text}" for m, name in differ)
     audit.record_alone("audit.verify", actor=current_user, comment=said[:2000])
     return render_page_or_block("audit/verify.html", "verdict", verdict=verdict, differ=differ)
 

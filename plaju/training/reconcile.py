@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import select
 
+from ..accounts.models import User
 from ..audit.models import AuditEvent
 from ..audit.reconcile import Mismatch, reconciler
 from ..extensions import db
@@ -47,7 +48,7 @@ def credited_as_logged() -> list[Mismatch]:
         select(Enrolment.id, Enrolment.jp_credited, Enrolment.credited_year, Enrolment.user_id, Enrolment.state)
         .where(Enrolment.jp_credited != 0)).all()}
     logged = _logged()
-    found = []
+    found, moved = [], []
     for enrolment_id in sorted(set(held) | {i for i, said in logged.items() if said["jp"]}):
         row, said = held.get(enrolment_id), logged.get(enrolment_id, {"jp": 0, "year": None, "to": None})
         jp = row.jp_credited if row else 0
@@ -62,7 +63,12 @@ def credited_as_logged() -> list[Mismatch]:
             found.append(Mismatch("enrolment", enrolment_id, _("JP counted in %(year)s, the log says %(said)s",
                                                                year=row.credited_year, said=said["year"])))
         elif row and said["to"] is not None and row.user_id != said["to"]:
-            found.append(Mismatch("enrolment", enrolment_id,
-                                  _("JP credited to another person than the log says (account %(now)s, the log "
-                                    "%(said)s)", now=row.user_id, said=said["to"])))
+            moved.append((enrolment_id, row.user_id, said["to"]))
+    if moved:  # by name, as HR knows them (one statement, only when a credit moved)
+        names = dict(db.session.execute(select(User.id, User.full_name).where(
+            User.id.in_({i for _e, now, said in moved for i in (now, said)}))).all())
+        found += [Mismatch("enrolment", enrolment_id,
+                           _("JP credited to %(now)s, the log credited them to %(said)s",
+                             now=names.get(now, f"#{now}"), said=names.get(said, f"#{said}")))
+                  for enrolment_id, now, said in moved]
     return found

@@ -818,7 +818,13 @@ def test_jp_edited_in_the_database_is_caught_by_the_check_against_the_log(app, d
     db.session.execute(text("UPDATE training_enrolment SET jp_credited = 8, user_id = :other WHERE id = :id"),
                        {"id": done.id, "other": users["kasi"].id})
     db.session.commit()
-    assert "JP dicatat untuk orang lain" in runner.invoke(args=["audit", "verify"]).output
+    moved = runner.invoke(args=["audit", "verify"]).output
+    assert f"JP tercatat untuk {users['kasi'].full_name}, padahal menurut log untuk {users['asn'].full_name}" in moved
+    page = client.post("/audit/verify").text  # by the names HR knows: the course and the person, not "enrolment #"
+    assert f"{course.title}" in page and f"enrolment #{done.id}" not in page
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.verify")
+                               .order_by(AuditEvent.seq.desc())).first()
+    assert f"padahal menurut log untuk {users['asn'].full_name}" in event.comment  # kept, if it is put back
     db.session.execute(text("UPDATE training_enrolment SET user_id = :asn, credited_year = credited_year - 1 "
                             "WHERE id = :id"), {"id": done.id, "asn": users["asn"].id})
     db.session.commit()
