@@ -54,6 +54,12 @@ WINDOW = 2_000
 WINDOW_FROM_PARTS = 4
 
 
+
+def _code_label(kind: str) -> str:
+    """What a number typed in the code box is, by the kind of record it found."""
+    return {"document": _("tracking code"), "letter": _("letter number"), "enrolment": _("certificate number"),
+            "delegation": _("surat perintah number")}.get(kind, _("code or number"))
+
 def _window_first(search) -> bool:
     """A kind of action of many actions reads a window first. A person does not, however many parts: an
     ASN acts a few times a month, so the window would mostly fall short and cost a statement more."""
@@ -330,8 +336,6 @@ def parse(args) -> Search:
         if key == "code":
             term = " ".join(raw.upper().split())  # each finder reads spaces its own way ("800 BPSDM 2026 77")
             shown = term
-            if "/" in term:  # the same box takes a letter's number (the letters' finder), named as such
-                label = _("letter number")
         else:
             term = nik_ref.unseal(raw)
             if term is None:
@@ -339,10 +343,16 @@ def parse(args) -> Search:
                 continue
             shown = vocabulary.mask_nik(term)
         objects = vocabulary.find_subjects("code" if key == "code" else "nik", term)
-        if not objects:
-            errors.append(_("Nothing in the log has the %(what)s %(value)s.", what=label, value=shown)
-                          if "/" in term else _("No request has the %(what)s %(value)s.", what=label, value=shown))
+        if not objects and key == "code":  # the same box takes a tracking code, a letter's or a certificate's number
+            errors.append(_("Nothing in the log has the code or number %(value)s.", value=shown))
             continue
+        if not objects:
+            errors.append(_("No request has the %(what)s %(value)s.", what=label, value=shown))
+            continue
+        if key == "code":  # named by what it found: a certificate's number was described as a letter's
+            kinds = {kind for kind, _ident in objects}
+            # (a tracking code finds its request and what hangs on it, complaints say)
+            label = _code_label("document" if "document" in kinds else kinds.pop() if len(kinds) == 1 else "")
         search.notes.append(f"{label} {shown}")
         objects = vocabulary.with_parts(objects)
         search.resolved.append((key, tuple(objects)))

@@ -86,6 +86,9 @@ def test_a_reported_certificate_is_found_by_its_number_in_any_spelling(db, clien
         assert [(e.action, e.subject_type, e.subject_id) for e in found] == [
             ("enrolment.report_external", "enrolment", str(enrolment.id))], spelling
     assert _nothing(client, "800/BPSDM/2026/002")
+    # said as what it is: a certificate's number, not a letter's (nor, dashed, a tracking code)
+    for spelling in ("800/BPSDM/2026/001", "800-BPSDM-2026-001"):
+        assert "nomor sertifikat" in client.get("/audit/", query_string={"code": spelling}).text
 
 
 def test_the_key_follows_the_number_it_is_kept_for(db, users):

@@ -129,7 +129,7 @@ def test_bad_filters_get_a_clear_message_and_no_rows(db, client, users, login_as
                          ({"date_from": "2026-11-30", "date_to": "2026-11-01"},
                           "(30 November 2026) setelah tanggal akhir (1 November 2026)"),
                          ({"person": "Tidak Ada Orangnya"}, "Tidak ada orang"),
-                         ({"code": "ZZZZ9999"}, "Tidak ada permohonan"),
+                         ({"code": "ZZZZ9999"}, "Tidak ada catatan di log dengan kode atau nomor ZZZZ9999"),
                          ({"outcome": "maybe"}, "tidak dikenal"),
                          ({"action": "DROP TABLE"}, "tidak dikenal")]:
         page = client.get("/audit/", query_string=query)
