@@ -1,5 +1,5 @@
 """Enrolling, acting and uploading evidence through the pages, with and without HTMX."""
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -223,6 +223,13 @@ def test_evidence_upload_and_hr_verification_move_the_tally(client, login_as, us
     assert 'data-testid="my-jp">12<' in me and "Terverifikasi, JP tercatat" in me
     assert 'data-testid="jp-pending"' not in me  # counted now, no longer pending
     assert "12 / 20 JP" in client.get("/").text
+    # a certificate dated last year, awaiting HR: the page says which year its JP will count in
+    row = db.session.get(Enrolment, enrolment.id)
+    row.state, row.jp_credited, row.certificate_date = "completed", 0, date(today_wib().year - 1, 12, 20)
+    db.session.commit()
+    me = client.get("/training/me").text
+    assert 'data-testid="jp-pending"' not in me
+    assert f'data-testid="jp-pending-elsewhere">12 JP akan dihitung untuk tahun {today_wib().year - 1}' in me
     login_as("clerk")  # another ASN sees neither the enrolment nor the evidence
     assert client.get(f"/training/enrolments/{enrolment.id}").status_code == 403
     assert client.get(f"/training/enrolments/{enrolment.id}/evidence").status_code == 403

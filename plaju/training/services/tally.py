@@ -49,3 +49,14 @@ def kinds_earned(user_ids, year: int) -> dict[int, set]:
 def percent(jp: int) -> int:
     return min(100, round(100 * jp / JP_TARGET)) if JP_TARGET else 100
 
+
+
+def jp_pending_elsewhere(enrolments, year: int) -> dict[int, int]:
+    """{other year: JP} of the finished trainings that will count in another year than `year` (a certificate
+    dated last December, reported in January): the page says where they go, not nothing."""
+    found: dict[int, int] = {}
+    for e in enrolments:
+        other = e.year_to_credit
+        if e.state in PENDING_STATES and other and other != year:
+            found[other] = found.get(other, 0) + e.jp_to_credit
+    return dict(sorted(found.items()))

@@ -26,6 +26,7 @@ def me():
     mine = enrolment_service.enrolments_of([user.id])[user.id]
     return render_page_or_block(
         "training/me.html", "training", year=year, jp=earned[user.id], pending=tally_service.jp_pending(mine, year),
+        pending_elsewhere=tally_service.jp_pending_elsewhere(mine, year),
         enrolments=mine,
         recommended=catalogue_service.recommended(user),
         team=team, team_jp=earned, team_enrolments=team_enrolments, team_page=team_page, team_more=team_more,
