@@ -47,9 +47,31 @@ def _page(path: str, method: str) -> tuple[str | None, bool]:
     return (str(item.label) if item else None), bool(_EDIT_FORM.search(view))
 
 
-def refused_page(action: str, path: str, verb: str, named_object: bool) -> str:
+def _step_of(path: str) -> str | None:
+    """The workflow step a refused POST asked for (its URL's `trigger_name`), or None."""
+    from flask import current_app, has_app_context
+    from werkzeug.exceptions import HTTPException
+    if not has_app_context():
+        return None
+    try:
+        _endpoint, args = current_app.url_map.bind("localhost").match(path, method="POST")
+    except HTTPException:
+        return None
+    trigger = args.get("trigger_name")
+    return trigger if isinstance(trigger, str) and trigger.isidentifier() else None
+
+
+def refused_page(action: str, path: str, verb: str, named_object: bool, subject_type: str | None = None) -> str:
     """What a refused page view or form says in words; `verb` (the action's own words) where nothing better
-    is known. `named_object`: the event names what it was about, so the sentence need not name the page."""
+    is known. `named_object`: the event names what it was about, so the sentence need not name the page. A
+    step posted to its record's page is named as the step ("memverifikasi penyelesaian dan mencatat JP"), as
+    the same step refused from the inbox is."""
+    step = _step_of(path) if action == "access.forbidden_post" and subject_type else None
+    if step:
+        from .vocabulary import action_label
+        did = action_label(f"{subject_type}.{step}")
+        if did != f"{subject_type}.{step}":
+            return did
     if action == "access.forbidden_post":
         name, form = _page(path, "POST")[0], True
     else:

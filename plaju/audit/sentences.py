@@ -378,10 +378,12 @@ def render(events, *, subjects: bool = False, whole: bool = False, hide_numbers:
         what = verb
         if e.action.startswith("access.forbidden") and reason:  # its comment is the page, not what they were told
             # the object (a request, a person) names what it was about; else the part of the intranet
-            page = (e.action, reason, bool(e.subject_type))
+            path, _sep, told = reason.partition(" · ")  # what the refused page said instead, when it did
+            page = (e.action, path, e.subject_type)
             if page not in pages:
-                pages[page] = refused_page(e.action, reason, verb, named_object=page[2])
-            what, reason = pages[page], None
+                pages[page] = refused_page(e.action, path, verb, named_object=bool(e.subject_type),
+                                           subject_type=e.subject_type)
+            what, reason = pages[page], told or None
         elif reason:  # told to one person's screen ("your page now shows ..."): not repeated to every reader
             reason = without_screen_words(reason)
             if e.action == "input.refused":  # the form's place by its menu name, not its path

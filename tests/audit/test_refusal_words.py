@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from plaju.audit import sentences
 from plaju.audit.models import AuditEvent
+from plaju.audit.vocabulary import action_label
 from plaju.documents.services import take_action
 from plaju.timeutil import today_wib
 from plaju.training.services import plans as plans_service
 from plaju.workflow import Conflict, fire, history_for
 from tests.support import PASSWORD
-from tests.training.conftest import make_course  # noqa: F401  (a fixture)
+from tests.training.conftest import enrol, make_course  # noqa: F401  (fixtures)
 
 
 def _refusals(db, action):
@@ -119,3 +120,18 @@ def test_a_refused_form_names_its_part_of_the_intranet_not_its_path(app, db, cli
     exported = client.post("/audit/export", data={"action": "input.refused", "fmt": "csv"}).get_data()
     header, first = exported.decode("utf-8-sig").splitlines()[:2]  # the newest first
     assert header.split(";")[-2] == "Dari alamat (IP)" and first.split(";")[-2] == event.ip
+
+
+def test_a_step_posted_without_the_right_reads_as_that_step(app, db, client, users, login_as,
+                                                            make_course, enrol):  # noqa: F811
+    """Another ASN posting "verify" on an enrolment's page read "sent a change without the right to make it", the
+    same step through the inbox "verifying completion and crediting JP": one wording, naming the step."""
+    enrolment = enrol(make_course(jp=8), users["asn"], "completed")
+    login_as("clerk")
+    assert client.post(f"/training/enrolments/{enrolment.id}/act/verify",
+                       data={"version": enrolment.version}).status_code == 403
+    [refused] = _refusals(db, "access.forbidden_post")
+    with app.test_request_context(), force_locale("en"):
+        [line] = sentences.render([refused], subjects=True)
+        did = action_label("enrolment.verify")
+    assert "without the right to make it" not in line.text and line.text.endswith(did), line.text

@@ -342,6 +342,9 @@ def test_a_plh_sees_delegable_items_only_within_the_dates_and_only_routine_sign_
     assert said in page.text
     forbidden = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.forbidden_post")).all()
     assert said in forbidden[-1].comment
+    from plaju.audit import sentences
+    [line] = sentences.render([forbidden[-1]], subjects=True)  # HR reads the words he was told, not the path
+    assert line.reason == said + ": permohonan warga tidak lagi terbuka bagi Anda." and "/actions/" not in line.text
 
 
 def test_a_plh_s_batch_says_which_items_he_takes_for_the_official(client, login_as, db, users, make_request,
