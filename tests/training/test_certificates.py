@@ -729,3 +729,18 @@ def test_an_office_certificate_signed_in_january_counts_in_the_year_the_training
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment.sign_certificate")
                                .order_by(AuditEvent.seq.desc())).first()
     assert f'"credited_year":[null,{last_year}]' in event.changes
+
+
+def test_a_day_saved_over_says_who_was_taken_off(db, users, classroom, enrol):
+    """Re-saved with another ASN ticked, the log read "ASN: Ajeng; Hadir: 1 -> 1": nothing said Kamaria was
+    taken off the day her certificate would rest on."""
+    import json
+    asn2 = make_user("asn2", supervisor=users["kasi"])
+    first = enrol(classroom, users["asn"], "in_progress")
+    second = enrol(classroom, asn2, "in_progress")
+    day = attendance_service.course_days(classroom)[0]
+    attendance_service.record_day(classroom, day, [first.id], users["hr"])
+    attendance_service.record_day(classroom, day, [second.id], users["hr"])
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "training_course.attendance",
+                                                         AuditEvent.outcome == "ok").order_by(AuditEvent.seq)).all()
+    assert json.loads(events[-1].changes)["asn"] == [users["asn"].full_name, asn2.full_name]

@@ -163,6 +163,8 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
     existing = {row.enrolment_id: row for row in db.session.scalars(select(Attendance).where(
         Attendance.enrolment_id.in_(list(recording)), Attendance.day == day))}
     before = sum(1 for row in existing.values() if row.present)
+    # who was present before, by name: a day saved over said who was ticked, not who was taken off
+    before_names = sorted(recording[i].user.full_name for i, row in existing.items() if row.present)
     now = utcnow()
     for enrolment_id in recording:
         row = existing.get(enrolment_id)
@@ -178,7 +180,7 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
     names = sorted(recording[i].user.full_name for i in wanted)
     audit.record("training_course.attendance", actor=actor, subject_type="training_course", subject_id=course.id,
                  changes={"day": [None, day.isoformat()], "present": [before if existing else None, len(wanted)],
-                          "asn": [None, ", ".join(names)[:500]]})
+                          "asn": [", ".join(before_names)[:500] if existing else None, ", ".join(names)[:500]]})
     db.session.commit()
     return len(wanted)
 
