@@ -731,7 +731,7 @@ def test_an_office_certificate_signed_in_january_counts_in_the_year_the_training
     assert f'"credited_year":[null,{last_year}]' in event.changes
 
 
-def test_a_day_saved_over_says_who_was_taken_off(db, users, classroom, enrol):
+def test_a_day_saved_over_says_who_was_taken_off(db, users, classroom, enrol, client, login_as):
     """Re-saved with another ASN ticked, the log read "ASN: Ajeng; Hadir: 1 -> 1": nothing said Kamaria was
     taken off the day her certificate would rest on."""
     import json
@@ -744,3 +744,6 @@ def test_a_day_saved_over_says_who_was_taken_off(db, users, classroom, enrol):
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "training_course.attendance",
                                                          AuditEvent.outcome == "ok").order_by(AuditEvent.seq)).all()
     assert json.loads(events[-1].changes)["asn"] == [users["asn"].full_name, asn2.full_name]
+    login_as("hr")  # and HR's search of the person finds the days of her course: it was not among her history
+    page = client.get("/audit/", query_string={"person": users["asn"].full_name}).text
+    assert all(f'data-seq="{e.seq}"' in page for e in events), page[:3000]

@@ -101,12 +101,15 @@ vocabulary.describe_subjects("office", lambda ids: {i: str(_("The whole office")
 
 def _about_people(ids):
     """The training objects whose subject is one of these ASN (`ids`, a SELECT of user ids): their
-    enrolments, and the plans that name them in a planned activity."""
+    enrolments, the plans that name them in a planned activity, and the courses they are enrolled in (the
+    attendance their certificate rests on is recorded per course day)."""
     from sqlalchemy import literal, union_all
 
     from ..models import PlanItem
     return union_all(select(literal("enrolment"), Enrolment.id).where(Enrolment.user_id.in_(ids)),
-                     select(literal("training_plan"), PlanItem.plan_id).where(PlanItem.user_id.in_(ids)).distinct())
+                     select(literal("training_plan"), PlanItem.plan_id).where(PlanItem.user_id.in_(ids)).distinct(),
+                     select(literal("training_course"), Enrolment.course_id).where(Enrolment.user_id.in_(ids))
+                     .distinct())
 
 
 # /audit/ finds an ASN's training events when HR searches the person (as subject, not only as actor)
