@@ -55,11 +55,6 @@ WINDOW_FROM_PARTS = 4
 
 
 
-def _code_label(kind: str) -> str:
-    """What a number typed in the code box is, by the kind of record it found."""
-    return {"document": _("tracking code"), "letter": _("letter number"), "enrolment": _("certificate number"),
-            "delegation": _("surat perintah number")}.get(kind, _("code or number"))
-
 def _window_first(search) -> bool:
     """A kind of action of many actions reads a window first. A person does not, however many parts: an
     ASN acts a few times a month, so the window would mostly fall short and cost a statement more."""
@@ -350,9 +345,7 @@ def parse(args) -> Search:
             errors.append(_("No request has the %(what)s %(value)s.", what=label, value=shown))
             continue
         if key == "code":  # named by what it found: a certificate's number was described as a letter's
-            kinds = {kind for kind, _ident in objects}
-            # (a tracking code finds its request and what hangs on it, complaints say)
-            label = _code_label("document" if "document" in kinds else kinds.pop() if len(kinds) == 1 else "")
+            label = vocabulary.number_label({kind for kind, _ident in objects})
         search.notes.append(f"{label} {shown}")
         objects = vocabulary.with_parts(objects)
         search.resolved.append((key, tuple(objects)))

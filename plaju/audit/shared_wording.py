@@ -15,6 +15,7 @@ from .vocabulary import (
     describe_data_access,
     describe_fields,
     describe_kind,
+    describe_number,
     describe_people_objects,
     describe_search,
     describe_subjects,
@@ -105,6 +106,7 @@ def _delegations_by_order(number: str) -> list[tuple[str, str]]:
 
 
 describe_search("code", _delegations_by_order)
+describe_number("delegation", _l("surat perintah number"))
 
 
 def user_names(ids) -> dict:

@@ -30,6 +30,7 @@ _TOTALS: set[str] = set()
 _FIELD_ORDER: dict[str, dict[str, int]] = {}
 _SUBJECT_VALUES: dict[str, dict[str, dict]] = {}
 _SUBJECTS: dict[str, Callable] = {}
+_NUMBER_LABELS: dict[str, object] = {}
 _KINDS: dict[str, object] = {}
 _FINDERS: dict[str, list[Callable]] = {"code": [], "nik": []}
 _PEOPLE_OBJECTS: list[Callable] = []
@@ -202,6 +203,18 @@ def describe_people_objects(objects: Callable) -> None:
 
 def people_objects(ids) -> list:
     return [objects(ids) for objects in _PEOPLE_OBJECTS]
+
+
+def describe_number(subject_type: str, label) -> None:
+    """What a number of this kind typed into the log's code box is called ("certificate number")."""
+    _NUMBER_LABELS[subject_type] = label
+
+
+def number_label(kinds: set[str]) -> str:
+    """What the number typed was, by the kinds of record it found: the one kind that names its number (a
+    tracking code finds its request and what hangs on it, complaints say), else "code or number"."""
+    named = [_NUMBER_LABELS[kind] for kind in kinds if kind in _NUMBER_LABELS]
+    return str(named[0]) if len(named) == 1 else _("code or number")
 
 
 def find_subjects(key: str, term) -> list[tuple[str, str]]:

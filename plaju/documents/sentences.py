@@ -148,4 +148,5 @@ def _requests_by_code(code: str):
 
 
 vocabulary.describe_search("code", _requests_by_code)
+vocabulary.describe_number("document", _l("tracking code"))
 vocabulary.describe_search("nik", lambda nik: _requests_where(DocumentRequest.nik == nik))

@@ -71,6 +71,7 @@ def _letter_objects(number: str) -> list[tuple[str, str]]:
 
 
 vocabulary.describe_search("code", _letter_objects)
+vocabulary.describe_number("letter", _l("letter number"))
 # a history shows the start of the fingerprint, enough to match a file (the register and /cek hold it whole)
 vocabulary.describe_fingerprint("letter_sha256")
 # the register's id beside the number it shows: "Surat dalam register: 500/0012 · Nomor surat: 500/0012"

@@ -129,6 +129,7 @@ def _enrolments_by_certificate(number: str) -> list[tuple[str, str]]:
 
 
 vocabulary.describe_search("code", _enrolments_by_certificate)
+vocabulary.describe_number("enrolment", _l("certificate number"))
 
 
 # what HR's "kind of action" choice of /audit/ calls each of the area's kinds
