@@ -224,9 +224,11 @@ def _page_text(pdf: bytes) -> bytes:
     import re
     import zlib
     text = b""
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    # each stream up to its "endstream", the line break before it left on: a decompressor stops at the end of
+    # its data (a stream whose last byte was "\r" lost it to the pattern's line break, and the page read empty)
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
         try:
-            text += zlib.decompress(stream)
+            text += zlib.decompressobj().decompress(stream)
         except zlib.error:
             continue
     return text
