@@ -33,6 +33,14 @@ def _refused_events(db) -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.outcome == "refused"))
 
 
+
+def _plh_today(db, principal, delegate):
+    """`delegate` stands in as Plh for `principal` today only."""
+    today = today_wib()
+    db.session.add(Delegation(principal_id=principal.id, delegate_id=delegate.id, kind="plh", starts_on=today,
+                              ends_on=today))
+    db.session.commit()
+
 def test_the_camat_sees_documents_enrolments_and_plans_in_one_list_overdue_first(
         client, login_as, db, users, make_request, make_course, enrol):
     late = make_request("awaiting_signature", name="Terlambat Sekali", due_at=utcnow() - timedelta(hours=3))
@@ -353,10 +361,7 @@ def test_a_plh_s_batch_says_which_items_he_takes_for_the_official(client, login_
     outcomes and the batch's event name the letter as taken for the Camat, the approval as his own."""
     doc = make_request("awaiting_signature", name="Surat Untuk Plh")
     own = enrol(make_course(title="Kursus Staf", quota=None), users["asn"])
-    today = today_wib()
-    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
-                              starts_on=today, ends_on=today))
-    db.session.commit()
+    _plh_today(db, users["camat"], users["kasi"])
     login_as("kasi")
     items = [_item(doc, "sign", "document"), _item(own, "approve", "enrolment")]
     confirm = client.post("/inbox/confirm", data={"item": items}).text
@@ -379,10 +384,7 @@ def test_a_plh_finds_what_waits_for_him_as_stand_in_in_one_tap(client, login_as,
     monkeypatch.setattr(services, "PAGE", 3)
     counter = [make_request("verifying", name=f"Warga Loket {spelled(n)}") for n in range(4)]
     letters = [make_request("awaiting_signature", name=f"Surat Plh {spelled(n)}") for n in range(3)]
-    today = today_wib()
-    db.session.add(Delegation(principal_id=users["camat"].id, delegate_id=users["kasi"].id, kind="plh",
-                              starts_on=today, ends_on=today))
-    db.session.commit()
+    _plh_today(db, users["camat"], users["kasi"])
     login_as("kasi")
     page = client.get("/inbox/").text
     assert 'data-testid="stand-in-filter"' in page and "sebagai Plh/Plt (3)" in page
@@ -424,10 +426,7 @@ def test_a_kasi_standing_in_for_the_other_kasi_keeps_her_own_role_s_work_as_her_
     from plaju.inbox.services import counts
     from plaju.workflow.awaiting import as_stand_in, reader
     shared = make_request("verifying", name="Warga Seksi Bersama")
-    today = today_wib()
-    db.session.add(Delegation(principal_id=users["kasi2"].id, delegate_id=users["kasi"].id, kind="plh",
-                              starts_on=today, ends_on=today))
-    db.session.commit()
+    _plh_today(db, users["kasi2"], users["kasi"])
     login_as("kasi")
     page = client.get("/inbox/").text
     assert shared.tracking_code in page and 'data-testid="stand-in-filter"' not in page
@@ -622,10 +621,7 @@ def test_a_step_reached_by_their_own_role_and_as_plh_is_offered_as_their_own(db,
     from plaju.inbox import services as inbox
     from plaju.workflow import available
     doc = make_request("processing", "ktp-baru", name="Diteruskan Sendiri")
-    today = today_wib()
-    db.session.add(Delegation(principal_id=users["clerk"].id, delegate_id=users["kasi"].id, kind="plh",
-                              starts_on=today, ends_on=today))
-    db.session.commit()
+    _plh_today(db, users["clerk"], users["kasi"])
     groups, _delegations = inbox.inbox(users["kasi"])
     [row] = [row for group in groups for row in group.rows if row.entity.id == doc.id]
     listed = {a.trigger: a.delegation for a in row.actions}
