@@ -36,6 +36,12 @@ def track_form():
 @bp.get("/track/<code>")
 @limiter.limit(_limit)
 def track(code):
+    return tracking_page(code)
+
+
+def tracking_page(code: str):
+    """The tracking page of `code` (and 404 when no request has it); the survey's refusal of a mistyped survey
+    code answers with it too, outside this route's rate limit."""
     req = _find(code)
     if req is None:
         return render_page_or_block("public/track.html", "result", code=code[:40], req=None, not_found=True), 404

@@ -1,6 +1,5 @@
 """Public: the survey of a request (/skm/<code>/<key>) and the IKM with the service standards (/skm).
 Staff: the SKM dashboard (/reports/skm)."""
-import inspect
 import os
 from datetime import UTC, datetime
 
@@ -173,7 +172,8 @@ def _tracking_page(code, value, refused, status, headers=None):
     """The tracking page as its view renders it (not counted against that view's limit a second time), the
     survey code refused in its survey box."""
     g.skm_typed = {"value": value, "refused": refused}
-    page = make_response(inspect.unwrap(current_app.view_functions["public.track"])(code=code))
+    from ..public.views import tracking_page
+    page = make_response(tracking_page(code))
     if page.status_code == 200:  # a tracking code that does not exist keeps the page's own 404
         page.status_code = status
     page.headers.update(headers or {})
