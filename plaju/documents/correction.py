@@ -151,6 +151,22 @@ def _another_person(kind: str, before: dict, after: dict) -> tuple[str, str] | N
     return None
 
 
+def unsaved(req: DocumentRequest, form) -> str:
+    """What a correction refused as out of date had typed that the request does not hold now ("alamat: ...;
+    keperluan: ..."): the form shows the stored values again (someone else's correction is not put back by
+    saving it once more), and its person re-types only what still needs it."""
+    stored = {"name": req.name, "birth_place": req.birth_place or "", "kelurahan": req.kelurahan,
+              "address": req.address or "", "purpose": req.purpose or ""}
+    if req.type.subject_kind == "business":
+        stored.update(business_name=req.subject.get("name", ""), business_type=req.subject.get("type", ""))
+    typed = []
+    for field, value in stored.items():
+        sent = " ".join((form.get(field) or "").split())
+        if field in form and sent != " ".join(str(value).split()):
+            typed.append(f"{FIELD_NAMES[field]}: {sent or '-'}")
+    return "; ".join(typed)
+
+
 def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: str, purpose: str,
                         name: str | None = None, business: dict | None = None, subject_form=None,
                         birth_place: str | None = None, kelurahan: str | None = None) -> DocumentRequest:

@@ -17,7 +17,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..notify.citizen import email_on, phone_channel
 from ..timeutil import today_wib
-from ..workflow import Refused
+from ..workflow import Conflict, Refused
 from ..workflow.engine import lock_for_step
 from ..workflow.ui import action_view, shown_from_top, waiting_for
 from . import correction, handover, intake_form, queue, subjects
@@ -318,8 +318,13 @@ def correct(request_id):
             subject_form=request.form if request.form.get("subject_sent") else None)
     except Refused as refusal:  # the panel (or, without JavaScript, the page) with the form as it was sent
         db.session.rollback()
+        message, sent = str(refusal.message), request.form
+        if isinstance(refusal, Conflict):  # the stored values under the new version, and what was typed named
+            typed = correction.unsaved(_load(request_id), request.form)
+            message, sent = message + (" " + _("Not saved, as you typed it: %(typed)s.", typed=typed)
+                                       if typed else ""), None
         return render_page_or_block("documents/detail.html", "panel", **_detail_context(
-            _load(request_id), str(refusal.message), correction_sent=request.form,
+            _load(request_id), message, correction_sent=sent,
             correction_faults=getattr(refusal, "faults", None))), refusal.status
     if not correction.submits(svc.actions_for(req, current_user)):
         message = _("Letter data corrected. The section head submits it for the Camat's signature.")  # the clerk

@@ -470,3 +470,27 @@ def test_a_kelurahan_chosen_wrong_at_the_counter_is_corrected(client, login_as, 
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.correct",
                                                         AuditEvent.outcome == "ok")).one()
     assert right in event.changes
+
+
+def test_two_corrections_at_once_the_second_does_not_put_the_first_back(client, login_as, db, users, make_request):
+    """The clerk corrected the purpose while the Kasi had the form open and changed the address: his refused
+    form came back with his old purpose under the new version, and saving it again wiped her correction."""
+    req = _sent_back(db, users, make_request)
+    opened, old_purpose = req.version, req.purpose
+    login_as("kasi2")
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": opened, "address": req.address, "purpose": "pendaftaran SMP Negeri 20 Palembang"}).status_code == 200
+    login_as("kasi")
+    stale = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": opened, "address": "Jl. Pertahanan No. 38 RT 021 RW 007", "purpose": old_purpose})
+    assert stale.status_code == 409
+    # the form holds what is stored now; what he typed and is not saved is named, to type again
+    assert 'value="pendaftaran SMP Negeri 20 Palembang"' in stale.text and f'value="{old_purpose}"' not in stale.text
+    assert "belum tersimpan: alamat: Jl. Pertahanan No. 38 RT 021 RW 007; keperluan: " + old_purpose in stale.text
+    version = int(re.search(r'name="version" value="(\d+)"', stale.text).group(1))
+    again = client.post(f"/documents/{req.id}/correct", headers=HX, data={   # the form as it came back, plus
+        "version": version, "address": "Jl. Pertahanan No. 38 RT 021 RW 007",  # his address typed again
+        "purpose": "pendaftaran SMP Negeri 20 Palembang"})
+    assert again.status_code == 200
+    row = fresh(db, req)
+    assert (row.address, row.purpose) == ("Jl. Pertahanan No. 38 RT 021 RW 007", "pendaftaran SMP Negeri 20 Palembang")
