@@ -416,6 +416,12 @@ def test_a_first_ktp_el_is_for_17_or_married(client, login_as, doc_types, db):
     assert "sudah atau pernah kawin (dinyatakan di loket)" in client.get(f"/documents/{req.id}").text
     seventeen = make_nik(date(today.year - 17, 1, 1), True, 89)
     assert client.post("/documents/new", data=_intake_of(ktp, nik=seventeen)).status_code == 303
+    # the tick does not take a baby's KTP-el in (a slip of the hand with a wrong NIK)
+    baby = make_nik(today - timedelta(days=2), False, 90)
+    slip = client.post("/documents/new", data=_intake_of(ktp, nik=baby, married="1"))
+    assert slip.status_code == 422 and "pemohon berumur 0 tahun: &#34;sudah atau pernah kawin&#34; tidak mungkin" \
+        in slip.text and 'data-testid="married-error"' in slip.text
+    assert count_rows(db, DocumentRequest) == 2
 
 
 def test_the_heirs_letter_says_almarhum_or_almarhumah_by_the_nik(make_request):
@@ -526,6 +532,7 @@ def test_someone_else_without_a_power_of_attorney_does_not_get_the_document(clie
     ({"who": "other", "name": "Anak Sulung", "relation": "anak", "id_kind": "sim", "id_number": "12 ab!",
       "attorney": "1"}, "hanya boleh berisi 4 sampai 30 huruf"),
     ({"who": "pemohon", "id_kind": "ktp", "id_number": "OTHER"}, "bukan milik pemohon"),
+    ({"who": "pemohon", "id_kind": "ktp", "id_number": "1671 0845 0895"}, "NIK harus 16 digit"),
     ({"who": "pemohon", "id_kind": "kartu-lain"}, "Pilih jenis identitas"),
     ({"who": "siapa"}, "Pilih siapa yang mengambil"),
 ])
@@ -537,6 +544,8 @@ def test_bad_hand_over_fields_are_refused(client, login_as, make_request, db, fi
     response = _hand_over(client, req, **fields)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert fresh(db, req).state == "ready" and count_rows(db, DocumentHandover) == 0
+    if fields.get("id_number"):  # a wrong number is told beside it, for the applicant as for someone else
+        assert message in response.text.split('data-testid="f_id_number-error">')[1].split("</div>")[0]
 
 
 def test_the_applicant_collects_with_his_own_ktp(client, login_as, make_request, db):
