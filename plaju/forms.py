@@ -7,11 +7,11 @@ ours, and PlajuForm looks them up there.
 from flask import g, has_request_context, request
 from flask_babel import get_translations, lazy_ngettext
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, StopValidation
 
 from .i18n import lazy_gettext as _l
-from .inputs import TEXT_MAX, InputRefused, check_text, nfc
+from .inputs import TEXT_MAX, InputRefused, check_text, nfc, one_line
 
 _NOT_SENT = ("CSRFTokenField", "FileField", "MultipleFileField", "SubmitField")
 STRING_MAX = 255  # the widest String(n) column a form field without its own Length writes to
@@ -54,12 +54,14 @@ class _Catalog:
 
 
 def _text_guard(form, field):
-    """Single-line fields refuse tab and line breaks; every text field has a length bound: its own
-    Length validator (set from the column's String(n)), else TEXT_MAX for text areas and
-    STRING_MAX for single lines."""
+    """Single-line fields take tabs and line breaks as spaces (a password refuses them); every text field has a
+    length bound: its own Length validator (set from the column's String(n)), else TEXT_MAX for text areas
+    and STRING_MAX for single lines."""
     if not isinstance(field.data, str):
         return
     multiline = isinstance(field, TextAreaField)
+    if not multiline and not isinstance(field, PasswordField):
+        field.data = one_line(field.data)
     bound = None if any(isinstance(v, Length) and v.max != -1 for v in field.validators) else (
         TEXT_MAX if multiline else STRING_MAX)
     try:

@@ -69,6 +69,12 @@ def code_characters(raw: str | None) -> str:
     return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) != "Pd")
 
 
+def one_line(value: str) -> str:
+    """A single line's tabs and line breaks as spaces: two spreadsheet cells pasted into a name ("Hendra<TAB>
+    Gunawan") were refused for a character the clerk could not see in the box."""
+    return _LINE_BREAKS.sub(" ", value)
+
+
 def has_control(value: str, multiline: bool = False) -> bool:
     if _CONTROL.search(value):
         return True
