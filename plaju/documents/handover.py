@@ -59,11 +59,15 @@ def record(request, ctx) -> DocumentHandover:
                          "with the request.")
             raise Invalid(f"{message} {_l('The document was not handed over.')}", code="handover",
                           faults={"f_id_number": str(message)})
-        number = _id_number(id_kind, typed or (request.nik if id_kind == "ktp" else ""))
-        if id_kind == "ktp" and number != request.nik:
-            raise Invalid(_l("The KTP-el shown is not the applicant's (the NIK differs). If someone else "
-                             "collects, choose \"someone else\" and check the power of attorney."),
-                          code="handover")
+        try:  # each fault beside the number, as for someone else collecting
+            number = _id_number(id_kind, typed or (request.nik if id_kind == "ktp" else ""))
+            if id_kind == "ktp" and number != request.nik:
+                raise Invalid(_l("The KTP-el shown is not the applicant's (the NIK differs). If someone else "
+                                 "collects, choose \"someone else\" and check the power of attorney."),
+                              code="handover")
+        except Invalid as fault:
+            raise Invalid(f"{fault.message} {_l('The document was not handed over.')}", code="handover",
+                          faults={"f_id_number": str(fault.message)}) from None
         name, relation, attorney = request.name, APPLICANT, False
         if scan_refused:
             raise Invalid(f"{scan_refused} {_l('The document was not handed over.')}", code="handover")
