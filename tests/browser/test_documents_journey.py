@@ -218,6 +218,9 @@ def test_the_queue_and_intake_fit_a_phone(phone_page):
     phone_page.goto("/inbox/")  # it waits for the counter's verification: the row wraps the name
     expect(phone_page.get_by_test_id("inbox-row").first).to_be_visible()
     assert_fits_phone(phone_page)
+    phone_page.goto("/documents/")  # and the queue's table wraps it instead of scrolling sideways
+    expect(phone_page.get_by_test_id("queue-row").first).to_be_visible()
+    assert_fits_phone(phone_page)
 
 
 def test_the_document_types_fit_a_phone(phone_page):
