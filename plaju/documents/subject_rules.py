@@ -5,8 +5,10 @@ own name and relation, and the marriage a dispensation names (the future spouse,
 import unicodedata
 from datetime import date, timedelta
 
+from ..i18n import date_text
 from ..i18n import lazy_gettext as _l
 from ..inputs import written_name
+from ..timeutil import today_wib
 from .nik import InvalidNIK, validate_nik
 from .subjects import (
     MAX_HEIRS,
@@ -151,6 +153,23 @@ def _wedding_day(raw, today: date) -> date:
                                 "within ten working days of its notice. Check the date.", n=WEDDING_DAYS_AHEAD),
                              "s_date")
     return day
+
+
+def wedding_passed(request, _actor=None):
+    """A guard of the signature, and a caution beside the submission (whoever submits corrects the day): a
+    dispensation signed after its wedding day says the marriage "will take place" on a day gone by (the intake
+    checks the day only when the request is taken in)."""
+    if request.type.subject_kind != "marriage":
+        return None
+    try:
+        day = date.fromisoformat(request.subject.get("date") or "")
+    except ValueError:
+        return None
+    if day >= today_wib():
+        return None
+    return _l("The wedding day this letter names, %(day)s, has passed: a dispensation is given before the "
+              "wedding. If the wedding was moved, correct the day; otherwise reject the request.",
+              day=date_text(day))
 
 
 def heirs_of(raw: dict, today: date, deceased_nik: str, faults: _Faults) -> list[dict]:

@@ -16,6 +16,7 @@ from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
 from .calendar import holiday_set
 from .models import DocumentRequest
+from .subject_rules import wedding_passed
 
 CLERK, KASI, CAMAT = "clerk", "section_head", "camat"
 COUNTER = roles(CLERK, KASI)
@@ -252,13 +253,13 @@ STEPS = [
     Step("back_from_disdukcapil", "at_disdukcapil", "back_from_disdukcapil", _l("Back from Disdukcapil"),
          who=COUNTER, effect=_back_from_disdukcapil, notify=False, row_form=False, todo=False),
     Step("to_signature", ("processing", "back_from_disdukcapil"), "awaiting_signature",
-         _l("Submit for the Camat's signature"), who=roles(KASI), guards=(needs_signature,), delegable=True,
-         effect=_submitted, notify=False),
+         _l("Submit for the Camat's signature"), who=roles(KASI), guards=(needs_signature,),
+         cautions=(wedding_passed,), delegable=True, effect=_submitted, notify=False),
     Step("complete", ("processing", "back_from_disdukcapil"), "ready", _l("Finished, ready for pick-up"),
          who=roles(KASI), guards=(no_signature,), delegable=True, style="success", notify=False),
     # whoever submitted it does not decide on it too (e.g. a Kasi who is Plh Camat that day)
     Step("sign", "awaiting_signature", "signed", _l("Sign"), who=roles(CAMAT), reauth=True,
-         delegable=True, four_eyes=True, not_by=_submitter, not_by_reason=SUBMITTED_IT,
+         guards=(wedding_passed,), delegable=True, four_eyes=True, not_by=_submitter, not_by_reason=SUBMITTED_IT,
          effect=_signed, style="success", bulk=True),
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
          comment_required=True, delegable=True, not_by=_submitter, not_by_reason=SUBMITTED_IT, style="warning",

@@ -494,3 +494,38 @@ def test_two_corrections_at_once_the_second_does_not_put_the_first_back(client, 
     assert again.status_code == 200
     row = fresh(db, req)
     assert (row.address, row.purpose) == ("Jl. Pertahanan No. 38 RT 021 RW 007", "pendaftaran SMP Negeri 20 Palembang")
+
+
+def test_a_dispensation_is_not_signed_after_its_wedding_day(client, login_as, db, users, make_request):
+    """A Dispensasi Nikah waited a week for the Camat; signed after the wedding, the letter said the marriage
+    "will take place" on a day gone by. Not signed then; whoever submits it is told: the day is corrected (a
+    wedding moved) or the request rejected."""
+    from datetime import timedelta
+
+    from plaju.timeutil import now_wib, today_wib
+    week_ago = now_wib().replace(tzinfo=None) - timedelta(days=7)  # taken in then, the wedding five days later: two days ago
+    req = make_request("awaiting_signature", "dispensasi-nikah", received_at=week_ago,
+                       submitted_by_id=users["kasi"].id)
+    assert req.subject["date"] < today_wib().isoformat()
+    login_as("camat")
+    page = client.get(f"/documents/{req.id}").text
+    assert "sudah lewat" in page  # the button says why before he types his password
+    refused = client.post(f"/documents/{req.id}/actions/sign", headers=HX,
+                          data={"version": str(req.version), "password": PASSWORD})
+    assert refused.status_code == 422 and "sudah lewat" in refused.text
+    assert fresh(db, req).state == "awaiting_signature"
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.sign",
+                                                       AuditEvent.outcome == "refused")).one()
+    row = take_action(fresh(db, req), "send_back", users["camat"], version=req.version,
+                      comment="Tanggal nikah sudah lewat, mohon dicek")
+    login_as("kasi")  # who submits it is told beside the button, and may correct it
+    assert "sudah lewat" in client.get(f"/documents/{req.id}").text
+    # the wedding was moved: the day is corrected, and then it goes on
+    moved = (today_wib() + timedelta(days=3)).isoformat()
+    sent = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": row.version, "name": req.name, "address": req.address, "purpose": req.purpose,
+        "subject_sent": "1", "s_name": req.subject["name"], "s_date": moved, "s_place": req.subject["place"]})
+    assert sent.status_code == 200 and fresh(db, req).subject["date"] == moved
+    row = take_action(fresh(db, req), "to_signature", users["kasi"], version=fresh(db, req).version)
+    signed = take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
+    assert signed.state == "signed"
