@@ -70,13 +70,14 @@ def authenticate(username: str, password: str) -> User:
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
         raise _refused("auth.login", "unknown_user", generic, actor_name=name[:120])
+    if not user.check_password(password):
+        raise _refused("auth.login", "wrong_password", generic, actor=user)
     # while wrong confirmations lock the account (accounts.confirmations, reached only from inside a session),
-    # the sign-in form is no way around it: the password is not checked here either
+    # the sign-in form is no way around it: the right password does not sign in either. Only who typed it is
+    # told of the lock: anyone typing "camat" learnt that someone was guessing the Camat's signing password
     locked = confirmations.locked_until(user)
     if locked:
         raise _refused("auth.login", "confirmations_locked", locked, actor=user)
-    if not user.check_password(password):
-        raise _refused("auth.login", "wrong_password", generic, actor=user)
     if not user.active:
         raise _refused("auth.login", "account_disabled",
                        _("This account has been disabled. Contact the HR (Kepegawaian) staff."), actor=user)

@@ -53,12 +53,16 @@ def test_a_username_typed_as_the_camat_does_not_read_as_him_in_the_log(client, l
 
 def test_the_sign_in_form_is_no_way_around_locked_confirmations(app, client, users, db):
     """Five wrong passwords at /account/password locked confirming; the same held session then guessed at
-    /login instead. While the lock holds, the sign-in does not check the password either."""
+    /login instead. While the lock holds, the right password does not sign in either; a wrong one is told as
+    any wrong one, so a stranger typing the username does not learn of the lock."""
     client.post("/login", data={"username": "asn", "password": PASSWORD})
     new = {"new": "Sungai-Musi-Pagi-9", "confirm": "Sungai-Musi-Pagi-9"}
     for n in range(5):
         client.post("/account/password", data={"current": f"tebakan-{n}", **new})
     other = app.test_client()
+    stranger = other.post("/login", data={"username": "asn", "password": "tebakan-lain"})
+    assert stranger.status_code == 401 and "dikunci" not in stranger.text
+    assert "Nama pengguna atau kata sandi salah" in stranger.text
     locked = other.post("/login", data={"username": "asn", "password": PASSWORD})
     assert locked.status_code == 401 and "dikunci sampai" in locked.text
     assert other.get("/").status_code == 302
