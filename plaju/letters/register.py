@@ -8,6 +8,7 @@ for it; on SQLite every transaction began IMMEDIATE and already holds the single
 import re
 import secrets
 import unicodedata
+from string import Formatter
 
 from flask import current_app
 from sqlalchemy import and_, select
@@ -29,13 +30,13 @@ class NumberRefused(ValueError):
 
 
 def next_number(classification: str, year: int) -> tuple[int, str]:
-    """The register's next serial and its number, in the caller's transaction. A number already taken by a
-    letter numbered from an outside register (a paper agenda book of the same format) is passed over: the
-    register never gives one number twice."""
+    """The register's next serial and its number, in the caller's transaction. A serial already taken by a
+    letter numbered from an outside register (a paper agenda book of the same format, counting in the same
+    series) is passed over, whatever its classification: the register never gives one serial twice a year."""
     while True:
         serial = next_serial(year)
         number = format_number(classification, serial, year)
-        if not _taken(number_key(number)):
+        if not _taken(number_key(number)) and not _serial_taken(serial, year):
             return serial, number
 
 
@@ -47,6 +48,49 @@ def _taken(key: str, subject: tuple[str, int] | None = None) -> bool:
                                       LetterExternalNumber.subject_id == subject[1]))
     return bool(db.session.scalar(select(Letter.id).where(Letter.number_key == key))
                 or db.session.scalar(waiting))
+
+
+def _serial_taken(serial: int, year: int, subject: tuple[str, int] | None = None) -> bool:
+    """Serial `serial` of `year` is used by a letter of this register, or by a number from the outside register
+    in any classification ("470/0007/PLJ/2026" takes the 7 of "400/0007/PLJ/2026"), signed or waiting (other
+    than `subject`'s own)."""
+    like = _serial_pattern(serial, year)
+    if like is None:
+        return False
+    ours = select(Letter.id).where(Letter.year == year, Letter.serial == serial)
+    # an outside number is signed in its own year or, at the turn of the year, the next
+    outside = select(Letter.id).where(Letter.year.in_((year, year + 1)), Letter.external.is_(True),
+                                      Letter.number_key.like(like, escape="\\"))
+    waiting = select(LetterExternalNumber.id).where(LetterExternalNumber.number_key.like(like, escape="\\"))
+    if subject is not None:
+        waiting = waiting.where(~and_(LetterExternalNumber.subject_type == subject[0],
+                                      LetterExternalNumber.subject_id == subject[1]))
+    return any(db.session.scalar(query.limit(1)) for query in (ours, outside, waiting))
+
+
+def _serial_pattern(serial: int, year: int) -> str | None:
+    """A LIKE pattern of the numbers keyed (number_key) with this serial and year in any classification; None
+    when the format has no serial."""
+    pattern = current_app.config["LETTER_NUMBER_FORMAT"]
+    if "{serial" not in pattern:
+        return None
+    marker = "\x00"  # stands for the classification, then becomes LIKE's "any"
+    key = number_key(pattern.format(klasifikasi=marker, serial=serial, year=year))
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace(marker, "%")
+
+
+def serial_of(number: str) -> tuple[int, int] | None:
+    """The serial and year an outside number holds, read by the register's format; None if it does not fit."""
+    pattern = current_app.config["LETTER_NUMBER_FORMAT"]
+    parts = []
+    for literal, field, _spec, _conversion in Formatter().parse(pattern):
+        parts.append("".join("[/-]" if c in "/-" else re.escape(c) for c in literal))
+        if field is not None:
+            parts.append({"serial": r"(?P<serial>\d+)", "year": r"(?P<year>\d{4})"}.get(field, r"[^/]+?"))
+    found = re.fullmatch("".join(parts), number, re.IGNORECASE)
+    if found is None or "serial" not in found.groupdict() or "year" not in found.groupdict():
+        return None
+    return int(found["serial"]), int(found["year"])
 
 
 def next_serial(year: int) -> int:
@@ -90,6 +134,11 @@ def check_external(number: str, subject: tuple[str, int] | None = None) -> str:
         raise NumberRefused(_("A letter number has letters A-Z, digits and . / - ( ) only."))
     if _taken(number_key(number), subject):
         raise NumberRefused(_("The number %(number)s is already in the register.", number=number))
+    held = serial_of(number)
+    if held is not None and _serial_taken(*held, subject):
+        serial, year = held
+        raise NumberRefused(_("Serial %(serial)s of %(year)s is already in the register under another "
+                              "classification: one serial is given once a year.", serial=serial, year=year))
     return number
 
 

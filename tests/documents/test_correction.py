@@ -502,8 +502,9 @@ def test_a_dispensation_is_not_signed_after_its_wedding_day(client, login_as, db
     wedding moved) or the request rejected."""
     from datetime import timedelta
 
-    from plaju.timeutil import now_wib, today_wib
-    week_ago = now_wib().replace(tzinfo=None) - timedelta(days=7)  # taken in then, the wedding five days later: two days ago
+    from plaju.database import utcnow
+    from plaju.timeutil import today_wib
+    week_ago = utcnow() - timedelta(days=7)  # taken in then, the wedding five days later: two days ago
     req = make_request("awaiting_signature", "dispensasi-nikah", received_at=week_ago,
                        submitted_by_id=users["kasi"].id)
     assert req.subject["date"] < today_wib().isoformat()

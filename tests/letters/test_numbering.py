@@ -172,6 +172,41 @@ def test_an_outside_number_without_leading_zeros_is_the_register_s_own_number(
     assert f"Surat akan memakai nomor 400.12/3/PLJ/{year}" in free
 
 
+def test_one_serial_is_given_once_a_year_whatever_the_classification(db, client, login_as, make_request, users,
+                                                                    sign):
+    """The paper agenda book gave "470/0002/PLJ/<year>"; the register then drew its own serial 2 as
+    "400/0002/PLJ/<year>": two letters of the office with serial 2 in one year. An outside number whose serial
+    the register already gave under another classification is refused the same way."""
+    from plaju.audit.models import AuditEvent
+    _req, first = sign("sktm")  # the register's serial 1
+    year = first.year
+    outside = make_request("awaiting_signature", "ahli-waris")
+    login_as("kasi")
+    client.post(f"/letters/external-number/document/{outside.id}", data={"number": f"470/0002/PLJ/{year}"})
+    _req, second = sign("sktm")  # passes over serial 2 while it waits for its letter, and after
+    assert (second.number, second.serial) == (f"400/0003/PLJ/{year}", 3)
+    take_action(outside, "sign", users["camat"], version=outside.version, password=PASSWORD)
+    _req, third = sign("domisili")
+    assert third.serial == 4
+    other = make_request("awaiting_signature", "sktm")
+    for number in (f"470/0001/PLJ/{year}", f"500.6/3/PLJ/{year}", f"470-2-PLJ-{year}"):
+        page = client.post(f"/letters/external-number/document/{other.id}", data={"number": number},
+                           follow_redirects=True).get_data(as_text=True)
+        assert "sudah tercatat dalam buku agenda" in page, number
+    assert not db.session.scalars(select(register.LetterExternalNumber).where(
+        register.LetterExternalNumber.subject_id == other.id)).first()
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.external_number",
+                                                          AuditEvent.outcome == "refused")).all()
+    assert ["klasifikasi lain" in e.comment for e in refused] == [True, True, False]  # the last: that very number
+    # a serial not given yet is free under any classification; last year's serial 3 is another number
+    for number in (f"470/0009/PLJ/{year}", f"400/0003/PLJ/{year - 1}"):
+        page = client.post(f"/letters/external-number/document/{other.id}", data={"number": number},
+                           follow_redirects=True).get_data(as_text=True)
+        assert f"Surat akan memakai nomor {number}" in page
+    assert register.serial_of(f"400.12.3.2/0012/plj/{year}") == (12, year)
+    assert register.serial_of("B-12/XI/2026") is None
+
+
 def test_a_number_from_an_outside_register_reads_in_words_and_hr_finds_it_signed_or_not(
         db, client, login_as, make_request, users):
     """HR read "number: 503/0456/PLJ/2026" and "letter_external_number: ya", and the search by that number
