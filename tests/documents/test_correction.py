@@ -2,6 +2,7 @@
 the purpose, and the signer sees what was asked when it comes back; the signed letter states the correction."""
 import re
 
+import pytest
 from sqlalchemy import select
 
 from plaju.audit.models import AuditEvent
@@ -530,3 +531,17 @@ def test_a_dispensation_is_not_signed_after_its_wedding_day(client, login_as, db
     row = take_action(fresh(db, req), "to_signature", users["kasi"], version=fresh(db, req).version)
     signed = take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
     assert signed.state == "signed"
+
+
+def test_a_short_reason_names_who_reads_it(db, users, make_request):
+    """Sent back with "x", the Camat was told the applicant reads his reason: only his colleagues do. A return
+    to the citizen is read by the applicant too."""
+    from plaju.workflow import Invalid
+    req = make_request("awaiting_signature", "sktm", submitted_by_id=users["kasi"].id)
+    with pytest.raises(Invalid) as refused:
+        take_action(req, "send_back", users["camat"], version=req.version, comment="x")
+    assert "rekan Anda membacanya" in str(refused.value.message) and "pemohon" not in str(refused.value.message)
+    other = make_request("verifying", "sktm")
+    with pytest.raises(Invalid) as refused:
+        take_action(other, "return_to_citizen", users["clerk"], version=other.version, comment="x")
+    assert "pemohon dan rekan Anda" in str(refused.value.message)
