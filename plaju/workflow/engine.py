@@ -38,7 +38,7 @@ _DEFAULT_SPECS: dict[type, Spec] = {}
 
 # what the log records for a step name no spec knows (the row it was tried on is the event's object)
 UNKNOWN_STEP = "step.unknown"
-vocabulary.describe_actions({UNKNOWN_STEP: _l("tried an action that does not exist")})
+vocabulary.describe_actions({UNKNOWN_STEP: _l("used an action that does not exist")})
 vocabulary.describe_kind("step", _l("Actions that do not exist"))
 
 
