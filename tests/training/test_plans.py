@@ -117,6 +117,25 @@ def test_amendment_is_a_new_draft_signed_off_again(db, users, courses):
     assert db.session.get(Plan, plan.id).superseded_by_id == amendment.id
 
 
+def test_the_camat_reads_what_a_plan_holds_in_his_list_before_approving_it(client, login_as, db, users, courses):
+    """A plan reached the Camat's list as "2026 rev. 1 · <unit>" and could be approved from there, with others,
+    unread: its activities, JP and budget are said in the row and in the confirmation; an amendment says
+    which approved revision it replaces."""
+    plan = plans_service.create_plan(_unit(users), 2026, users["hr"], suggest=False)
+    for course in courses[:2]:
+        plans_service.add_item(plan.id, {"user_id": users["asn"].id, "course_id": course.id, "cost": 1500000},
+                               users["hr"])
+    plan = fire(db.session.get(Plan, plan.id), "submit", users["hr"], expected_version=0)
+    login_as("camat")
+    inbox = client.get("/inbox/").text
+    assert "2 kegiatan, seluruhnya 20 JP; perkiraan biaya Rp 3.000.000 (APBD Rp 3.000.000)" in inbox
+    plan = fire(plan, "approve", users["camat"], expected_version=1, password=PASSWORD)
+    amendment = plans_service.amend(plan.id, users["hr"])
+    fire(amendment, "submit", users["hr"], expected_version=0)
+    inbox = client.get("/inbox/").text
+    assert "menggantikan revisi 1 yang sudah disetujui" in inbox and "2 kegiatan, seluruhnya 20 JP" in inbox
+
+
 def test_plan_versus_realisation(db, users, courses, enrol):
     plan = plans_service.create_plan(_unit(users), 2026, users["hr"], suggest=False)
     plans_service.add_item(plan.id, {"user_id": users["asn"].id, "course_id": courses[0].id}, users["hr"])

@@ -50,6 +50,23 @@ PLAN_STATES = [
     State("cancelled", _l("Cancelled"), terminal=True, tone="neutral"),
 ]
 
+def _gist(plan) -> list[str]:
+    """What the Camat approves, beside the to-do and in the bulk confirmation: a plan approved from a one-line
+    row ("2027 rev. 1 · Kecamatan Plaju") was approved unread, its JP and its budget unseen."""
+    if plan.state != "submitted":
+        return []
+    from ..models import FUNDING
+    from ..services.plan_figures import totals
+    from ..views.common import rupiah
+    sums = totals(plan)
+    sources = ", ".join(f"{FUNDING[code]} {rupiah(amount)}" for code, amount in sums.by_funding.items() if amount)
+    lines = [_("%(n)s activities, %(jp)s JP in all; estimated cost %(cost)s", n=len(plan.items), jp=sums.jp,
+               cost=rupiah(sums.cost)) + (f" ({sources})" if sources else "")]
+    if plan.amends_id:
+        lines.append(_("An amendment: it replaces the approved revision %(n)s once approved.", n=plan.amends.revision))
+    return lines
+
+
 PLAN_FLOW = register(Spec(
     name="training_plan", model=Plan, initial="draft", states=PLAN_STATES,
     steps=[
@@ -66,8 +83,8 @@ PLAN_FLOW = register(Spec(
     describe=lambda p: f"{p.unit.name} {p.year} rev. {p.revision}",
     url=plan_url, owner_attr="created_by_id", kind_label=_l("Annual training plans"),
     summary=lambda p: {"code": f"{p.year} rev. {p.revision}", "type": _("Annual training plan"),
-                       "name": p.unit.name},
-    inbox_options=(selectinload(Plan.items),),
+                       "name": p.unit.name, "about": _gist(p)},
+    inbox_options=(selectinload(Plan.items), selectinload(Plan.amends)),
 ))
 
 
