@@ -744,6 +744,20 @@ def test_a_day_saved_over_says_who_was_taken_off(db, users, classroom, enrol, cl
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "training_course.attendance",
                                                          AuditEvent.outcome == "ok").order_by(AuditEvent.seq)).all()
     assert json.loads(events[-1].changes)["asn"] == [users["asn"].full_name, asn2.full_name]
+    assert json.loads(events[-1].changes)["taken_off"] == [None, users["asn"].full_name]
+    # forty on the day, each name whole (cut at 500 characters mid-name, and a title's comma read as two people)
+    people = [make_user(f"peserta{n}", supervisor=users["kasi"]) for n in range(40)]
+    for n, person in enumerate(people):
+        person.full_name = f"Peserta Nomor {n:02d} Binti Abdurrahman, S.E."
+    db.session.commit()
+    many = [enrol(classroom, person, "in_progress") for person in people]
+    attendance_service.record_day(classroom, day, [e.id for e in many], users["hr"])
+    attendance_service.record_day(classroom, day, [e.id for e in many[1:]], users["hr"])
+    last = json.loads(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "training_course.attendance").order_by(AuditEvent.seq.desc())).first().changes)
+    assert last["asn"][1].split("; ") == sorted(e.user.full_name for e in many[1:])
+    assert last["taken_off"] == [None, "Peserta Nomor 00 Binti Abdurrahman, S.E."]
     login_as("hr")  # and HR's search of the person finds the days of her course: it was not among her history
     page = client.get("/audit/", query_string={"person": users["asn"].full_name}).text
     assert all(f'data-seq="{e.seq}"' in page for e in events), page[:3000]
+    assert "Dicoret dari hari itu" in page

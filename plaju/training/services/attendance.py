@@ -178,9 +178,15 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
         enrolment = recording[enrolment_id]
         enrolment.attester_ids = attester_text([*enrolment.attester_ids.split(","), actor.id])
     names = sorted(recording[i].user.full_name for i in wanted)
+    # every name whole, apart by "; " (a name may hold a comma: "Siti Aminah, S.E."); who was taken off said
+    # apart, not left for HR to find by comparing two lists of forty (cut at 500 characters, mid-name, before)
+    taken_off = sorted(set(before_names) - set(names))
+    changes = {"day": [None, day.isoformat()], "present": [before if existing else None, len(wanted)],
+               "asn": ["; ".join(before_names) if existing else None, "; ".join(names)]}
+    if taken_off:
+        changes["taken_off"] = [None, "; ".join(taken_off)]
     audit.record("training_course.attendance", actor=actor, subject_type="training_course", subject_id=course.id,
-                 changes={"day": [None, day.isoformat()], "present": [before if existing else None, len(wanted)],
-                          "asn": [", ".join(before_names)[:500] if existing else None, ", ".join(names)[:500]]})
+                 changes=changes)
     db.session.commit()
     return len(wanted)
 

@@ -61,7 +61,7 @@ vocabulary.describe_fields({
     "title": _l("Title"), "certificate_number": _l("Certificate number"),
     "certificate_date": _l("Date on the certificate"), "certificate_issuer": _l("Issued by"),
     "certificate_jp": _l("JP as printed"),
-    "attendance": _l("Attendance"), "day": _l("Day"), "present": _l("Present"),
+    "attendance": _l("Attendance"), "day": _l("Day"), "present": _l("Present"), "taken_off": _l("Taken off the day"),
     "password_setter_id": _l("Set the ASN's password shortly before (does not verify it)"),
     "credited_to": _l("JP credited to"),
 }, users=("approved_by_id", "signed_by_id", "password_setter_id", "credited_to"))
