@@ -38,6 +38,8 @@ _PARTS: dict[str, list[Callable]] = {}
 _WHOLE: dict[str, str] = {}
 _DATA_ACCESS: set[str] = set()
 _URL_ARGS: dict[str, str] = {}  # URL argument -> the kind of object it names
+# (kind argument, id argument, kind in the URL -> kind in the log): URLs that name the kind as well as the id
+_URL_PAIRS: list[tuple[str, str, Callable]] = []
 
 
 def describe_actions(verbs: dict) -> None:
@@ -129,11 +131,24 @@ def subject_name(subject_type: str, subject_id) -> str | None:
     return names([str(subject_id)]).get(str(subject_id)) if names else None
 
 
+def describe_url_subjects(kind_arg: str, id_arg: str, log_kind: Callable = str) -> None:
+    """URLs naming an object by two arguments, its kind and its id ("/letters/draft/document/7.pdf"):
+    `log_kind(kind)` is the kind the log calls it by."""
+    _URL_PAIRS.append((kind_arg, id_arg, log_kind))
+
+
 def subject_of_url(view_args: dict | None) -> tuple[str | None, str | None]:
-    """(subject_type, subject_id) of the object a URL names by its arguments, or (None, None)."""
-    for arg, value in (view_args or {}).items():
+    """(subject_type, subject_id) of the object a URL names by its arguments, or (None, None). A kind typed
+    into a URL that the log does not know names nothing (no made-up object in the log)."""
+    args = view_args or {}
+    for arg, value in args.items():
         if arg in _URL_ARGS:
             return _URL_ARGS[arg], str(value)
+    for kind_arg, id_arg, log_kind in _URL_PAIRS:
+        if kind_arg in args and str(args.get(id_arg, "")).isdigit():
+            kind = log_kind(str(args[kind_arg]))
+            if kind in _SUBJECTS:
+                return kind, str(args[id_arg])
     return None, None
 
 

@@ -30,6 +30,8 @@ vocabulary.describe_actions({
     "letter.reissue": _l("issued a corrected letter"),
 })
 vocabulary.describe_subjects("letter", _letter_names, url_arg="letter_id")
+# a letter's draft and its outside number are reached by the record's kind and id: the record it is about
+vocabulary.describe_url_subjects("subject_type", "subject_id", record_type)
 vocabulary.describe_kind("letter", _l("Letter register"))
 vocabulary.describe_data_access("letter.view", "letter.draft_view")  # letters carry a citizen's NIK
 # the fields a sign step records when it issues a letter (issue())

@@ -131,7 +131,8 @@ def external_number(subject_type, subject_id):
         abort(404)
     panel = subject.panel(entity, current_user) if subject.panel else {}
     if not panel.get("may_number"):
-        abort(403)
+        abort(403, description=_("You may not record this letter's number: a number from the other register is "
+                                 "recorded by whoever prepares or signs the letter, before it is signed."))
     try:
         row = svc.record_external_number(subject_type, entity, current_user._get_current_object(),
                                          request.form.get("number", ""))

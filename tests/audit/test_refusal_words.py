@@ -135,3 +135,20 @@ def test_a_step_posted_without_the_right_reads_as_that_step(app, db, client, use
         [line] = sentences.render([refused], subjects=True)
         did = action_label("enrolment.verify")
     assert "without the right to make it" not in line.text and line.text.endswith(did), line.text
+
+
+def test_a_refused_draft_number_or_timeline_names_the_request_it_was_about(app, db, client, login_as, take_in):
+    """An ASN opened a request's draft letter, its timeline, and sent it a letter number: the log said a page
+    was refused, not which request's letter (their URLs name the kind and the id)."""
+    req = take_in("Rina Marlina")
+    login_as("asn")
+    assert client.get(f"/letters/draft/document/{req.id}.pdf").status_code == 403
+    assert client.get(f"/audit/timeline/document/{req.id}").status_code == 403
+    assert client.get("/audit/timeline/bukan-jenis/5").status_code == 403  # a made-up kind names nothing
+    viewed = _refusals(db, "access.forbidden")
+    assert [(e.subject_type, e.subject_id) for e in viewed] == [("document", str(req.id))] * 2 + [(None, None)]
+    login_as("clerk")  # the counter does not number letters: told so, and the log names the request
+    refused = client.post(f"/letters/external-number/document/{req.id}", data={"number": "400/1/PLJ/2026"})
+    assert refused.status_code == 403 and "nomor dari buku agenda lain" in refused.text
+    [sent] = _refusals(db, "access.forbidden_post")
+    assert (sent.subject_type, sent.subject_id) == ("document", str(req.id))
