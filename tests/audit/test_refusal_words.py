@@ -101,19 +101,20 @@ def test_a_file_s_history_keeps_why_a_stale_step_was_refused_not_what_its_screen
 def test_a_refused_form_names_its_part_of_the_intranet_not_its_path(app, db, client, login_as):
     """HR read "... tidak sama. (/account/password)": what happened, and where by the menu's name; a page the
     menu names no part of keeps its path, rather than saying nowhere."""
+    login_as("hr")  # (a report of training elsewhere keeps what it claimed: its own action, enrolment.report_external)
+    assert client.post("/training/history/", data={"year": "abc"}).status_code == 422
     login_as("asn")
-    client.post("/training/external", data={"title": "", "provider": ""})
     client.post("/account/password", data={"current_password": "wrong", "new_password": "a-new-one-2026",
                                            "confirm": "another-one-2026"})
     training, password = _refusals(db, "input.refused")
-    assert training.comment.endswith("(/training/external)")
+    assert training.comment.endswith("(/training/history/)")
     with app.test_request_context(), force_locale("id"):
         lines = sentences.render([training, password], subjects=True)
     assert "/training" not in lines[0].reason and lines[0].reason.endswith("(di “Pengembangan kompetensi”)")
     assert lines[1].reason.endswith("(/account/password)")
     login_as("hr")
     page = client.get("/audit/", query_string={"action": "input.refused"}).text
-    assert "(/training/external)" not in page and "Pengembangan kompetensi" in page
+    assert "(/training/history/)" not in page and "Pengembangan kompetensi" in page
     event = password
     # the computer it came from, which the log keeps, is shown: HR compares it with its own session's
     assert event.ip and f"dari {event.ip}" in page

@@ -772,7 +772,8 @@ def test_an_outside_report_marks_every_fault_in_one_round_and_says_to_choose_the
         assert words in page.text, words
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
     traces = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
-    assert [t.action for t in traces] == ["input.refused", "enrolment.report_external"]  # one trace a refusal
+    # one trace a refusal, each keeping what the report claimed (the form's own refusal too)
+    assert [t.action for t in traces] == ["enrolment.report_external"] * 2 and all(t.changes for t in traces)
 
 
 def test_a_report_without_a_file_and_with_blank_facts_says_every_fault_at_once(client, login_as, users, make_course,
@@ -840,3 +841,26 @@ def test_jp_edited_in_the_database_is_caught_by_the_check_against_the_log(app, d
     db.session.execute(text("UPDATE training_enrolment SET state = 'verified' WHERE id = :id"), {"id": done.id})
     db.session.commit()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+@pytest.mark.parametrize("printed", ["999", "0"])
+def test_a_refused_outside_report_keeps_what_it_claimed(client, login_as, users, db, printed):
+    """999 JP reported for a three-day course was refused and the log said only that a form was refused: HR
+    could not see who tried to have what credited. The refusal keeps the title, the number and the JP."""
+    import json
+
+    from plaju.audit.models import AuditEvent
+    login_as("asn")
+    body = dict(_outside("Pelatihan Kearsipan Dinamis", "800/78/ANRI/2026", printed=printed),
+                evidence=pdf_upload(), form_token=new_token())
+    refused = client.post("/training/external", data=body, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
+    assert [e.action for e in events] == ["enrolment.report_external"]  # one trace, not also "a form refused"
+    said = json.loads(events[0].changes)
+    assert said["certificate_jp"] == [None, int(printed)] and said["course"][1] == "Pelatihan Kearsipan Dinamis"
+    assert said["certificate_number"][1] == "800/78/ANRI/2026" and said["evidence"][1]
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 0
+    login_as("hr")
+    page = client.get("/audit/", query_string={"outcome": "refused"}).text
+    assert "Pelatihan Kearsipan Dinamis" in page and "800/78/ANRI/2026" in page

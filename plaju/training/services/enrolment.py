@@ -324,4 +324,23 @@ def report_external(user, values: dict, stored, once_token: str | None = None,
         db.session.commit()
         return enrolment
     except Invalid as error:
-        refuse(error, "enrolment.report_external", user)
+        refuse(error, "enrolment.report_external", user, changes=typed_report(values, stored))
+
+
+def typed_report(values: dict, stored) -> dict:
+    """What a refused report said, for its trace: HR reads what someone tried to have credited (999 JP, a
+    number already used), not only that a form was refused."""
+    typed = {"course": values.get("title"), "certificate_number": values.get("certificate_number"),
+             "certificate_date": values.get("certificate_date"), "certificate_issuer": values.get("certificate_issuer"),
+             "certificate_jp": values.get("certificate_jp"),
+             "evidence": getattr(stored, "original_name", None), "evidence_sha256": getattr(stored, "sha256", None)}
+    return audit.diff(None, {name: str(value).strip()[:200] if isinstance(value, str) else value
+                             for name, value in typed.items() if value not in (None, "")})
+
+
+def refuse_report(user, values: dict, stored, faults: dict) -> None:
+    """The trace of a report the form itself refused (a JP of 0 or 999, a date that is none), with what it
+    said, as the service's own refusals have (the after-request trace would keep the messages alone)."""
+    audit.refused("enrolment.report_external", actor=user, subject_type="enrolment",
+                  reason="[input:" + (next(iter(faults), "") or "form") + "] " + " ".join(map(str, faults.values())),
+                  changes=typed_report(values, stored))

@@ -197,8 +197,10 @@ def external():
                 if valid:
                     enrolment = enrolment_service.report_external(actor(), form.values(), stored, file_fault=file_fault,
                                                                   once_token=form.form_token.data)
-                else:  # the form's faults and the rest in one answer (its trace: the refused form's); nothing kept
+                else:  # the form's faults and the rest in one answer, traced with what it said; nothing kept
                     faults, status = enrolment_service.external_faults(actor(), form.values(), stored, file_fault), 422
+                    enrolment_service.refuse_report(actor(), form.values(), stored, {
+                        **{name: " ".join(map(str, errors)) for name, errors in form.errors.items()}, **faults})
                     for kept in files:
                         uploads.discard(kept.name)
         except once.AlreadyDone as done:
