@@ -512,6 +512,7 @@ def test_a_dispensation_is_not_signed_after_its_wedding_day(client, login_as, db
     login_as("camat")
     page = client.get(f"/documents/{req.id}").text
     assert "sudah lewat" in page  # the button says why before he types his password
+    assert "sudah lewat" in client.get("/inbox/").text  # and so does his list
     refused = client.post(f"/documents/{req.id}/actions/sign", headers=HX,
                           data={"version": str(req.version), "password": PASSWORD})
     assert refused.status_code == 422 and "sudah lewat" in refused.text
