@@ -262,8 +262,8 @@ STEPS = [
          guards=(wedding_passed,), delegable=True, four_eyes=True, not_by=_submitter, not_by_reason=SUBMITTED_IT,
          effect=_signed, style="success", bulk=True),
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
-         comment_required=True, delegable=True, not_by=_submitter, not_by_reason=SUBMITTED_IT, style="warning",
-         effect=_sent_back),
+         comment_required=True, comment_internal=True, delegable=True, not_by=_submitter,
+         not_by_reason=SUBMITTED_IT, style="warning", effect=_sent_back),
     # the signed letters printed in the morning, marked at once from the list (each citizen is told)
     Step("mark_ready", "signed", "ready", _l("Ready for pick-up"), who=COUNTER, style="success", notify=False,
          bulk=True),
@@ -271,7 +271,8 @@ STEPS = [
     # Camat's, as revoking a letter is (the letters' _may_revoke), or a Plt's, who holds his vacant office
     # (a wrong letter was otherwise valid until a Camat was appointed); not a Plh's
     Step("recall", ("signed", "ready"), "processing", _l("Recall for correction"), who=roles(CAMAT), reauth=True,
-         comment_required=True, effect=_recalled, style="danger", todo=False, row_form=False, delegable=True,
+         comment_required=True, comment_internal=True, effect=_recalled, style="danger", todo=False,
+         row_form=False, delegable=True,
          stand_ins=("plt",)),
     # waits for the citizen to pick it up
     # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html), chosen

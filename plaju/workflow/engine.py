@@ -322,7 +322,7 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
             raise Invalid(_("A reason is required for \"%(step)s\".", step=step.label), code="comment")
         if step.comment_required and len(comment) < MIN_REASON:
             raise Invalid(_("Write a clear reason for \"%(step)s\" (at least %(n)s characters): the applicant "
-                            "and your colleagues read it.", step=step.label, n=MIN_REASON) if step.comment_public
+                            "and your colleagues read it.", step=step.label, n=MIN_REASON) if not step.comment_internal
                           else _("Write a clear reason for \"%(step)s\" (at least %(n)s characters): your colleagues "
                                  "read it.", step=step.label, n=MIN_REASON), code="comment")
         if "confirm" in step.form and not (data or {}).get("confirmed"):

@@ -141,6 +141,8 @@ class Step:
     consequence: str | None = None  # what a "confirm" step does for good, said before it is taken
     # the reason is shown outside the office (a citizen's tracking page): the form says so, before it is typed
     comment_public: bool = False
+    # the reason stays in the office (a letter sent back to the Kasi): a too-short one is refused saying so
+    comment_internal: bool = False
     # steps the same person takes at once when the row then awaits them for one (no form, no password):
     # one decision, not two rounds (the Camat approving as direct supervisor what he also signs off)
     then: tuple = ()

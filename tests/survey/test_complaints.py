@@ -265,6 +265,8 @@ def test_the_kasi_who_handled_a_request_neither_answers_nor_closes_a_complaint_a
     assert len(refusals) == 2 and all(e.comment.startswith("[four_eyes]") and "Anda menangani permohonan" in
                                       e.comment for e in refusals), [e.comment for e in refusals]
     login_as("kasi2")
+    short = client.post(f"/complaints/{complaint.id}/actions/answer", data={"version": "0", "comment": "ok"})
+    assert short.status_code == 422 and "pemohon dan rekan Anda membacanya" in short.text  # the citizen reads it
     assert client.post(f"/documents/{req.id}/nik").status_code == 200  # a look at the NIK is no step taken
     assert _count(db, AuditEvent, AuditEvent.action == "document.view_nik") == 1
     assert 'data-kind="complaint"' in client.get("/inbox/").text

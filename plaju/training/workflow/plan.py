@@ -75,7 +75,7 @@ PLAN_FLOW = register(Spec(
         Step("approve", "submitted", "approved", _l("Approve the plan"), who=roles("camat"), reauth=True,
              four_eyes=True, effect=_record_approval, style="success", bulk=True),
         Step("return", "submitted", "returned", _l("Return with notes"), who=roles("camat"),
-             comment_required=True, four_eyes=True, effect=_keep_notes, style="warning"),
+             comment_required=True, comment_internal=True, four_eyes=True, effect=_keep_notes, style="warning"),
         Step("cancel", ("draft", "returned"), "cancelled", _l("Cancel the draft"), who=HR, style="secondary",
              todo=False),
     ],
