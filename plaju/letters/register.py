@@ -8,7 +8,6 @@ for it; on SQLite every transaction began IMMEDIATE and already holds the single
 import re
 import secrets
 import unicodedata
-from string import Formatter
 
 from flask import current_app
 from sqlalchemy import and_, select
@@ -53,44 +52,34 @@ def _taken(key: str, subject: tuple[str, int] | None = None) -> bool:
 def _serial_taken(serial: int, year: int, subject: tuple[str, int] | None = None) -> bool:
     """Serial `serial` of `year` is used by a letter of this register, or by a number from the outside register
     in any classification ("470/0007/PLJ/2026" takes the 7 of "400/0007/PLJ/2026"), signed or waiting (other
-    than `subject`'s own)."""
-    like = _serial_pattern(serial, year)
-    if like is None:
-        return False
-    ours = select(Letter.id).where(Letter.year == year, Letter.serial == serial)
-    # an outside number is signed in its own year or, at the turn of the year, the next
-    outside = select(Letter.id).where(Letter.year.in_((year, year + 1)), Letter.external.is_(True),
-                                      Letter.number_key.like(like, escape="\\"))
-    waiting = select(LetterExternalNumber.id).where(LetterExternalNumber.number_key.like(like, escape="\\"))
+    than `subject`'s own), however it was spelt."""
+    if db.session.scalar(select(Letter.id).where(Letter.year == year, Letter.serial == serial).limit(1)):
+        return True
+    # outside numbers are few (the paper book's, for a letter now and then): read by the format one by one; one
+    # is signed in its own year or, at the turn of the year, the next
+    signed = select(Letter.number).where(Letter.year.in_((year, year + 1)), Letter.external.is_(True))
+    waiting = select(LetterExternalNumber.number)
     if subject is not None:
         waiting = waiting.where(~and_(LetterExternalNumber.subject_type == subject[0],
                                       LetterExternalNumber.subject_id == subject[1]))
-    return any(db.session.scalar(query.limit(1)) for query in (ours, outside, waiting))
+    return any(serial_of(number) == (serial, year) for number in db.session.scalars(signed.union_all(waiting)))
 
 
-def _serial_pattern(serial: int, year: int) -> str | None:
-    """A LIKE pattern of the numbers keyed (number_key) with this serial and year in any classification; None
-    when the format has no serial."""
-    pattern = current_app.config["LETTER_NUMBER_FORMAT"]
-    if "{serial" not in pattern:
-        return None
-    marker = "\x00"  # stands for the classification, then becomes LIKE's "any"
-    key = number_key(pattern.format(klasifikasi=marker, serial=serial, year=year))
-    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace(marker, "%")
+# stand-ins for the format's fields, to read its fixed parts in number_key's spelling
+_CLASS, _SERIAL, _YEAR = "\x01", 918273645, 5647
 
 
 def serial_of(number: str) -> tuple[int, int] | None:
-    """The serial and year an outside number holds, read by the register's format; None if it does not fit."""
+    """The serial and year a number holds, read by the register's format in number_key's spelling (so
+    "470//0001/plj/2026/" reads as "470/0001/PLJ/2026"); None if it does not fit the format."""
     pattern = current_app.config["LETTER_NUMBER_FORMAT"]
-    parts = []
-    for literal, field, _spec, _conversion in Formatter().parse(pattern):
-        parts.append("".join("[/-]" if c in "/-" else re.escape(c) for c in literal))
-        if field is not None:
-            parts.append({"serial": r"(?P<serial>\d+)", "year": r"(?P<year>\d{4})"}.get(field, r"[^/]+?"))
-    found = re.fullmatch("".join(parts), number, re.IGNORECASE)
-    if found is None or "serial" not in found.groupdict() or "year" not in found.groupdict():
+    if "{serial" not in pattern or "{year" not in pattern:
         return None
-    return int(found["serial"]), int(found["year"])
+    shape = re.escape(number_key(pattern.format(klasifikasi=_CLASS, serial=_SERIAL, year=_YEAR)))
+    shape = (shape.replace(re.escape(_CLASS), ".+?").replace(str(_SERIAL), r"0*(?P<serial>\d+)", 1)
+             .replace(str(_YEAR), r"(?P<year>\d{4})", 1))
+    found = re.fullmatch(shape, number_key(number))
+    return (int(found["serial"]), int(found["year"])) if found else None
 
 
 def next_serial(year: int) -> int:

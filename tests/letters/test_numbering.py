@@ -189,7 +189,10 @@ def test_one_serial_is_given_once_a_year_whatever_the_classification(db, client,
     _req, third = sign("domisili")
     assert third.serial == 4
     other = make_request("awaiting_signature", "sktm")
-    for number in (f"470/0001/PLJ/{year}", f"500.6/3/PLJ/{year}", f"470-2-PLJ-{year}"):
+    for number in (f"470/0001/PLJ/{year}", f"500.6/3/PLJ/{year}", f"470-2-PLJ-{year}",
+                   # spelt loosely: read as the register reads a number (number_key), not refused for its form
+                   f"470/0001/PLJ/{year}/", f"470//0001/PLJ/{year}", f"/470/0001/PLJ/{year}",
+                   f"470/0001/PLJ/{year}-", f"470/0001/P LJ/{year}"):
         page = client.post(f"/letters/external-number/document/{other.id}", data={"number": number},
                            follow_redirects=True).get_data(as_text=True)
         assert "sudah tercatat dalam buku agenda" in page, number
@@ -197,7 +200,8 @@ def test_one_serial_is_given_once_a_year_whatever_the_classification(db, client,
         register.LetterExternalNumber.subject_id == other.id)).first()
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.external_number",
                                                           AuditEvent.outcome == "refused")).all()
-    assert ["klasifikasi lain" in e.comment for e in refused] == [True, True, False]  # the last: that very number
+    # the third: that very number
+    assert ["klasifikasi lain" in e.comment for e in refused] == [True, True, False] + [True] * 5
     # a serial not given yet is free under any classification; last year's serial 3 is another number
     for number in (f"470/0009/PLJ/{year}", f"400/0003/PLJ/{year - 1}"):
         page = client.post(f"/letters/external-number/document/{other.id}", data={"number": number},
@@ -205,6 +209,27 @@ def test_one_serial_is_given_once_a_year_whatever_the_classification(db, client,
         assert f"Surat akan memakai nomor {number}" in page
     assert register.serial_of(f"400.12.3.2/0012/plj/{year}") == (12, year)
     assert register.serial_of("B-12/XI/2026") is None
+
+
+def test_a_serial_inside_a_part_of_a_custom_format_is_read_whatever_its_zeros(app, db, client, login_as,
+                                                                                make_request, users, sign):
+    """With the serial inside a part ("PLJ.0002"), an outside "470/PLJ.2/<year>" waiting for its letter was not
+    seen: the register gave "400/PLJ.0002/<year>" too, and the outside letter's signature was refused after."""
+    old = app.config["LETTER_NUMBER_FORMAT"]
+    app.config["LETTER_NUMBER_FORMAT"] = "{klasifikasi}/PLJ.{serial:04d}/{year}"
+    try:
+        _req, first = sign("sktm")
+        year = first.year
+        outside = make_request("awaiting_signature", "ahli-waris")
+        login_as("kasi")
+        client.post(f"/letters/external-number/document/{outside.id}", data={"number": f"470/PLJ.2/{year}"})
+        _req, second = sign("sktm")
+        assert second.number == f"400/PLJ.0003/{year}"
+        outside = take_action(outside, "sign", users["camat"], version=outside.version, password=PASSWORD)
+        assert outside.state == "signed"
+        assert register.serial_of(f"470/plj.0002/{year}") == (2, year)
+    finally:
+        app.config["LETTER_NUMBER_FORMAT"] = old
 
 
 def test_a_number_from_an_outside_register_reads_in_words_and_hr_finds_it_signed_or_not(
