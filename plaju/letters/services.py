@@ -361,13 +361,18 @@ def revoke(letter: Letter, actor, *, password: str, reason: str) -> Letter:
 def reissue(letter: Letter, actor, *, password: str, reason: str) -> Letter:
     """A correction is a new letter: signed by the Camat from the record's current data, with a new
     number; the old letter is revoked in the same transaction, both audited in one event."""
-    from ..workflow.engine import Context
+    from ..workflow.engine import Context, guard_refusal
     letter = _locked(letter)
     subject = SUBJECTS.get(letter.subject_type)
     entity = subject.load(letter.subject_id) if subject else None
     reason = _may_revoke(letter, actor, password, reason, "letter.reissue", entity)
     if entity is None:
         raise LetterRefused(_("The record of this letter no longer exists."), 404)
+    blocked = guard_refusal(entity, subject.signing_step, actor) if subject.signing_step else None
+    if blocked:
+        audit.refused("letter.reissue", actor=actor, subject_type="letter", subject_id=letter.id,
+                      reason=f"[guard] {blocked}")
+        raise LetterRefused(blocked)
     ctx = Context(actor=actor, acting_for=None, delegation=None, comment=reason, data={}, now=utcnow())
     try:
         new = issue(letter.subject_type, entity, ctx)

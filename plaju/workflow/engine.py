@@ -171,6 +171,12 @@ def took_earlier(step: Step, entity, actor, *, stand_in: bool) -> bool:
             and (stand_in or not step.not_by_stand_in_only))
 
 
+def guard_refusal(entity, trigger: str, actor) -> str | None:
+    """What the step's guards say against taking it on `entity` now: a signed letter's replacement, signed
+    outside the workflow, is refused what the signing step would be (a dispensation past its wedding day)."""
+    return _guard_message(spec_for(entity).step_by_trigger[trigger], entity, actor)
+
+
 def _guard_message(step: Step, entity, actor) -> str | None:
     for guard in step.guards:
         message = guard(entity, actor)

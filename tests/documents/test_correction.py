@@ -532,6 +532,21 @@ def test_a_dispensation_is_not_signed_after_its_wedding_day(client, login_as, db
     row = take_action(fresh(db, req), "to_signature", users["kasi"], version=fresh(db, req).version)
     signed = take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
     assert signed.state == "signed"
+    # handed over, and the wedding day gone by: a replacement of its letter is not signed either
+    from plaju.letters.models import Letter
+    signed = fresh(db, req)
+    signed.state = "handed_over"
+    signed.subject_data = signed.subject_data.replace(moved, week_ago.date().isoformat())
+    db.session.commit()
+    letter = db.session.scalars(select(Letter).where(Letter.subject_id == req.id)).one()
+    login_as("camat")
+    replaced = client.post(f"/letters/{letter.id}/revoke", follow_redirects=True,
+                           data={"password": PASSWORD, "reason": "Nama calon suami salah tulis", "replace": "1"})
+    assert "sudah lewat" in replaced.text
+    db.session.expire_all()
+    assert [(one.number, one.status) for one in db.session.scalars(select(Letter))] == [(letter.number, "valid")]
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "letter.reissue")).one().outcome == \
+        "refused"
 
 
 def test_a_short_reason_names_who_reads_it(db, users, make_request):
