@@ -151,6 +151,22 @@ def _another_person(kind: str, before: dict, after: dict) -> tuple[str, str] | N
     return None
 
 
+# the subject's typed fields a correction refused as out of date names, in the words of the form's labels
+_PERSON = {"s_name": _l("Name of the person"), "s_place": _l("Place of birth of the person (as on the KTP)")}
+_SUBJECT_LABELS = {
+    "person": _PERSON,
+    "marriage": {"s_name": _l("Name of the future spouse"), "s_date": _l("Wedding day"),
+                 "s_place": _l("KUA or place where the marriage is registered")},
+    "birth": {"s_name": _l("Baby's name"), "s_place": _l("Place of birth"), "s_date": _l("Date of birth")},
+    "death": {"s_name": _l("Name of the deceased"), "s_date": _l("Date of death")},
+    "inheritance": {"s_name": _l("Name of the deceased"), "s_date": _l("Date of death")},
+}
+
+
+def _one_line(value) -> str:
+    return " ".join(str(value or "").split())
+
+
 def unsaved(req: DocumentRequest, form) -> str:
     """What a correction refused as out of date had typed that the request does not hold now ("alamat: ...;
     keperluan: ..."): the form shows the stored values again (someone else's correction is not put back by
@@ -161,9 +177,20 @@ def unsaved(req: DocumentRequest, form) -> str:
         stored.update(business_name=req.subject.get("name", ""), business_type=req.subject.get("type", ""))
     typed = []
     for field, value in stored.items():
-        sent = " ".join((form.get(field) or "").split())
-        if field in form and sent != " ".join(str(value).split()):
+        sent = _one_line(form.get(field))
+        if field in form and sent != _one_line(value):
             typed.append(f"{FIELD_NAMES[field]}: {sent or '-'}")
+    kind = req.type.subject_kind
+    if form.get("subject_sent") and kind in subjects.CORRECTABLE:  # whom the letter is about: a day, a KUA, heirs
+        kept = subjects.as_form(kind, req.subject)
+        for field, label in _SUBJECT_LABELS.get(kind, {}).items():
+            if field in form and _one_line(form.get(field)) != _one_line(kept.get(field)):
+                sent = _one_line(form.get(field))
+                typed.append(f"{label}: {subjects.day_text(sent) if field == 's_date' else sent or '-'}")
+        heirs = kept.getlist("h_name")
+        for i, sent in enumerate(form.getlist("h_name")):
+            if _one_line(sent) != _one_line(heirs[i] if i < len(heirs) else ""):
+                typed.append(f"{_('Heir %(n)s: name', n=i + 1)}: {_one_line(sent) or '-'}")
     return "; ".join(typed)
 
 

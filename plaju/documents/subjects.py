@@ -361,8 +361,8 @@ def fixed_niks(data: dict) -> dict:
             "heirs": [mask_nik(h["nik"]) for h in data.get("heirs") or ()]}
 
 
-def _day(iso: str) -> str:
-    """"20 November 2026", as the page says dates (stored as ISO in the JSON)."""
+def day_text(iso: str) -> str:
+    """"20 November 2026", as the page says dates (stored as ISO in the JSON); what is no date, as it is."""
     try:
         return date_text(date.fromisoformat(iso))
     except (TypeError, ValueError):
@@ -383,16 +383,16 @@ def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
         return [(_l("Letter for"), _l("The applicant himself"))]
     if kind == "birth" and data:
         return [(_l("Baby"), data["name"]), (_l("Sex"), SEXES.get(data["sex"], data["sex"])),
-                (_l("Born"), f"{data['place']}, {_day(data['date'])}"),
+                (_l("Born"), f"{data['place']}, {day_text(data['date'])}"),
                 (_l("Reported by the"), PARENTS.get(data["relation"], data["relation"]))]
     if kind == "business" and data:
         return [(_l("Business name"), data["name"]), (_l("Line of business"), data["type"])]
     if kind == "marriage" and data:
         return [(_l("Future spouse"), data["name"]), (_l("NIK"), nik(data["nik"])),
-                (_l("Wedding day"), _day(data["date"])), (_l("Registered at"), data["place"])]
+                (_l("Wedding day"), day_text(data["date"])), (_l("Registered at"), data["place"])]
     if kind in ("death", "inheritance") and data:
         rows = [(_l("Deceased"), data["name"]), (_l("NIK"), nik(data["nik"]) if data.get("nik") else "-"),
-                (_l("Date of death"), _day(data["date"])),
+                (_l("Date of death"), day_text(data["date"])),
                 (_l("Applicant is his/her"), RELATIONS.get(data["relation"], data["relation"]))]
         for i, heir in enumerate(data.get("heirs") or (), start=1):
             rows.append((_l("Heir %(n)s", n=i), f"{heir['name']} · {nik(heir['nik'])} · "

@@ -497,6 +497,29 @@ def test_two_corrections_at_once_the_second_does_not_put_the_first_back(client, 
     assert (row.address, row.purpose) == ("Jl. Pertahanan No. 38 RT 021 RW 007", "pendaftaran SMP Negeri 20 Palembang")
 
 
+def test_a_stale_correction_names_the_wedding_day_and_kua_it_did_not_save(client, login_as, db, users,
+                                                                          make_request):
+    """The Kasi corrected a dispensation's wedding day and KUA while a colleague corrected its purpose: the
+    refused form came back with the stored day and KUA, and nothing said hers were lost."""
+    from datetime import date, timedelta
+    req = make_request("processing", "dispensasi-nikah")
+    opened, subject = req.version, req.subject
+    login_as("kasi2")
+    assert client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": opened, "address": req.address, "purpose": "menikah di KUA Plaju"}).status_code == 200
+    login_as("kasi")
+    moved = (date.fromisoformat(subject["date"]) + timedelta(days=1)).isoformat()
+    stale = client.post(f"/documents/{req.id}/correct", headers=HX, data={
+        "version": opened, "name": req.name, "address": req.address, "purpose": req.purpose, "subject_sent": "1",
+        "s_name": subject["name"], "s_date": moved, "s_place": "KUA Kecamatan Seberang Ulu I"})
+    assert stale.status_code == 409
+    from plaju.i18n import date_text
+    with client.application.test_request_context():
+        said = date_text(date.fromisoformat(moved))
+    assert f"Tanggal pernikahan: {said}" in stale.text and "KUA Kecamatan Seberang Ulu I" in stale.text
+    assert "belum tersimpan" in stale.text and fresh(db, req).subject == subject
+
+
 def test_a_dispensation_is_not_signed_after_its_wedding_day(client, login_as, db, users, make_request):
     """A Dispensasi Nikah waited a week for the Camat; signed after the wedding, the letter said the marriage
     "will take place" on a day gone by. Not signed then; whoever submits it is told: the day is corrected (a
