@@ -757,6 +757,19 @@ def test_a_day_saved_over_says_who_was_taken_off(db, users, classroom, enrol, cl
         AuditEvent.action == "training_course.attendance").order_by(AuditEvent.seq.desc())).first().changes)
     assert last["asn"][1].split("; ") == sorted(e.user.full_name for e in many[1:])
     assert last["taken_off"] == [None, "Peserta Nomor 00 Binti Abdurrahman, S.E."]
+    # two of one name: which one was taken off is said, by NIP
+    for n, person in enumerate(people[:2]):
+        person.full_name, person.nip = "Muhammad Rizki", f"19900101201501100{n}"
+    db.session.commit()
+    attendance_service.record_day(classroom, day, [many[1].id], users["hr"])
+    last = json.loads(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "training_course.attendance").order_by(AuditEvent.seq.desc())).first().changes)
+    assert last["asn"][1] == "Muhammad Rizki (199001012015011001)"
+    assert "Muhammad Rizki (199001012015011000)" not in last["taken_off"][1]  # not present before either
+    attendance_service.record_day(classroom, day, [many[0].id], users["hr"])
+    last = json.loads(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "training_course.attendance").order_by(AuditEvent.seq.desc())).first().changes)
+    assert last["taken_off"] == [None, "Muhammad Rizki (199001012015011001)"]
     login_as("hr")  # and HR's search of the person finds the days of her course: it was not among her history
     page = client.get("/audit/", query_string={"person": users["asn"].full_name}).text
     assert all(f'data-seq="{e.seq}"' in page for e in events), page[:3000]

@@ -164,7 +164,7 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
         Attendance.enrolment_id.in_(list(recording)), Attendance.day == day))}
     before = sum(1 for row in existing.values() if row.present)
     # who was present before, by name: a day saved over said who was ticked, not who was taken off
-    before_names = sorted(recording[i].user.full_name for i, row in existing.items() if row.present)
+    was_present = {i for i, row in existing.items() if row.present}
     now = utcnow()
     for enrolment_id in recording:
         row = existing.get(enrolment_id)
@@ -177,18 +177,30 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
         # each who ever recorded a day attests it, also once another saved the day over his ticks
         enrolment = recording[enrolment_id]
         enrolment.attester_ids = attester_text([*enrolment.attester_ids.split(","), actor.id])
-    names = sorted(recording[i].user.full_name for i in wanted)
-    # every name whole, apart by "; " (a name may hold a comma: "Siti Aminah, S.E."); who was taken off said
-    # apart, not left for HR to find by comparing two lists of forty (cut at 500 characters, mid-name, before)
-    taken_off = sorted(set(before_names) - set(names))
+    # every name whole, apart by "; " (a name may hold a comma: "Siti Aminah, S.E."), two of one name told
+    # apart by NIP; who was taken off said apart, by enrolment, not left for HR to find by comparing two lists
+    # of forty (cut at 500 characters, mid-name, before)
+    label = _labels([recording[i].user for i in recording])
+
+    def names(ids) -> str:
+        return "; ".join(sorted(label[recording[i].user.id] for i in ids))
     changes = {"day": [None, day.isoformat()], "present": [before if existing else None, len(wanted)],
-               "asn": ["; ".join(before_names) if existing else None, "; ".join(names)]}
-    if taken_off:
-        changes["taken_off"] = [None, "; ".join(taken_off)]
+               "asn": [names(was_present) if existing else None, names(wanted)]}
+    if was_present - wanted:
+        changes["taken_off"] = [None, names(was_present - wanted)]
     audit.record("training_course.attendance", actor=actor, subject_type="training_course", subject_id=course.id,
                  changes=changes)
     db.session.commit()
     return len(wanted)
+
+
+def _labels(people) -> dict[int, str]:
+    """Each person's name, with the NIP (else the username) where two share it."""
+    count: dict[str, int] = {}
+    for person in people:
+        count[person.full_name] = count.get(person.full_name, 0) + 1
+    return {p.id: p.full_name if count[p.full_name] == 1 else f"{p.full_name} ({p.nip or p.username})"
+            for p in people}
 
 
 @dataclass
