@@ -33,7 +33,8 @@ vocabulary.describe_actions({
     "document.attach": _l("added scans"),
     "document.view_file": _l("opened a scan"),
     "document.view_nik": _l("viewed the citizen's full NIK"),
-    "document.print_receipt": _l("printed the receipt with the survey link"),
+    # recorded when the page opens (to print it or not): it says what is known, not a print
+    "document.print_receipt": _l("opened the receipt with the survey link"),
     "document_type.save": _l("saved a document type"),
     "holiday.add": _l("added a holiday"),
     "holiday.delete": _l("removed a holiday"),

@@ -17,6 +17,7 @@ from ..database import for_update, is_postgres
 from ..extensions import db
 from ..i18n import gettext as _
 from ..inputs import code_characters
+from ..timeutil import today_wib
 from .models import Letter, LetterCounter, LetterExternalNumber, number_key
 
 # 32 characters without 0/O, 1/I: 12 of them are 60 bits from `secrets`, read aloud without mistakes
@@ -55,9 +56,9 @@ def _serial_taken(serial: int, year: int, subject: tuple[str, int] | None = None
     than `subject`'s own), however it was spelt."""
     if db.session.scalar(select(Letter.id).where(Letter.year == year, Letter.serial == serial).limit(1)):
         return True
-    # outside numbers are few (the paper book's, for a letter now and then): read by the format one by one; one
-    # is signed in its own year or, at the turn of the year, the next
-    signed = select(Letter.number).where(Letter.year.in_((year, year + 1)), Letter.external.is_(True))
+    # outside numbers are few (the paper book's, for a letter now and then): read by the format one by one,
+    # whatever year they were signed in
+    signed = select(Letter.number).where(Letter.external.is_(True))
     waiting = select(LetterExternalNumber.number)
     if subject is not None:
         waiting = waiting.where(~and_(LetterExternalNumber.subject_type == subject[0],
@@ -124,6 +125,11 @@ def check_external(number: str, subject: tuple[str, int] | None = None) -> str:
     if _taken(number_key(number), subject):
         raise NumberRefused(_("The number %(number)s is already in the register.", number=number))
     held = serial_of(number)
+    this_year = today_wib().year
+    if held is not None and held[1] not in (this_year - 1, this_year):  # the book's last page at the year's turn
+        raise NumberRefused(_("The number %(number)s is of %(year)s: a letter signed now takes a number of this "
+                              "year's agenda book (or, at the turn of the year, of last year's).", number=number,
+                              year=held[1]))
     if held is not None and _serial_taken(*held, subject):
         serial, year = held
         raise NumberRefused(_("Serial %(serial)s of %(year)s is already in the register under another "

@@ -608,3 +608,12 @@ def test_a_cuti_bersama_of_several_days_is_entered_at_once(client, login_as, db)
     endless = client.post("/documents/admin/holidays", data={  # refused at once, no day of it listed
         "day": (monday + timedelta(days=7)).isoformat(), "last_day": "9999-12-31", "name": "Salah ketik"})
     assert endless.status_code == 422 and "Paling banyak 14 hari" in endless.text
+
+
+def test_the_request_page_shows_the_address_the_letter_states(client, login_as, make_request):
+    """The Kasi checking the requirements compares the typed address with the KK: it was only in the draft
+    letter, not offered before the request was processed."""
+    req = make_request("verifying")
+    login_as("kasi")
+    page = client.get(f"/documents/{req.id}").text
+    assert 'data-testid="address"' in page and "Jl. Sentosa No. 7 RT 003 RW 001" in page

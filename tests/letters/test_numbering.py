@@ -8,8 +8,11 @@ from plaju.database import is_postgres
 from plaju.documents.services import take_action
 from plaju.letters import register
 from plaju.letters.models import Letter, LetterCounter
+from plaju.timeutil import today_wib
 from plaju.workflow import Invalid
 from tests.support import PASSWORD
+
+YEAR = today_wib().year  # an outside number is of this year's agenda book
 
 
 def test_numbers_follow_each_other_per_year_with_the_type_s_classification(db, sign):
@@ -41,15 +44,15 @@ def test_a_refused_signature_uses_no_number(db, users, make_request, sign):
 def test_a_number_from_an_outside_register_is_used_and_flagged(db, client, login_as, make_request, users):
     req = make_request("awaiting_signature", "ahli-waris")
     login_as("kasi")
-    response = client.post(f"/letters/external-number/document/{req.id}", data={"number": " 400.12/77/PLJ/2026 "})
+    response = client.post(f"/letters/external-number/document/{req.id}", data={"number": f" 400.12/77/PLJ/{YEAR} "})
     assert response.status_code == 303
     take_action(req, "sign", users["camat"], version=req.version, password=PASSWORD)
     letter = db.session.scalars(select(Letter)).one()
-    assert (letter.number, letter.external, letter.serial) == ("400.12/77/PLJ/2026", True, None)
+    assert (letter.number, letter.external, letter.serial) == (f"400.12/77/PLJ/{YEAR}", True, None)
     assert db.session.scalar(select(LetterCounter.last_serial)) is None  # our register untouched
     # the same number cannot be recorded for another letter
     other = make_request("processing", "sktm")
-    response = client.post(f"/letters/external-number/document/{other.id}", data={"number": "400.12/77/PLJ/2026"},
+    response = client.post(f"/letters/external-number/document/{other.id}", data={"number": f"400.12/77/PLJ/{YEAR}"},
                            follow_redirects=True)
     assert "sudah tercatat dalam buku agenda" in response.get_data(as_text=True)
     login_as("clerk")  # the counter does not number letters
@@ -63,10 +66,10 @@ def test_the_signer_reads_an_outside_number_in_his_list_the_confirmation_and_the
     req = make_request("awaiting_signature", "sktm")
     plain = make_request("awaiting_signature", "sktm")
     login_as("kasi")
-    client.post(f"/letters/external-number/document/{req.id}", data={"number": "400.12/9999/PLJ/2026"})
+    client.post(f"/letters/external-number/document/{req.id}", data={"number": f"400.12/9999/PLJ/{YEAR}"})
     db.session.refresh(req)
     login_as("camat")
-    said = "Surat akan memakai nomor 400.12/9999/PLJ/2026 dari buku agenda lain."
+    said = f"Surat akan memakai nomor 400.12/9999/PLJ/{YEAR} dari buku agenda lain."
     page = client.get("/inbox/").text
     row = page.split(req.tracking_code)[1].split('data-testid="inbox-row"')[0]
     assert said in row and "Alamat: " in row
@@ -74,7 +77,7 @@ def test_the_signer_reads_an_outside_number_in_his_list_the_confirmation_and_the
     confirm = client.post("/inbox/confirm", data={"item": [f"document:{req.id}:sign:{req.version}"]}).text
     assert said in confirm
     draft = client.get(f"/letters/draft/document/{req.id}.pdf").data
-    assert b"Nomor: 400.12/9999/PLJ/2026  \\(DRAF\\)" in draft  # the PDF escapes its brackets
+    assert f"Nomor: 400.12/9999/PLJ/{YEAR}  \\(DRAF\\)".encode() in draft  # the PDF escapes its brackets
     assert b"/PLJ/" in client.get(f"/letters/draft/document/{plain.id}.pdf").data  # the dotted number
 
 
@@ -85,18 +88,18 @@ def test_an_outside_number_is_one_number_in_any_spelling_and_outdates_an_open_si
     from plaju.workflow import Conflict
     first = make_request("awaiting_signature", "ahli-waris")
     login_as("kasi")
-    client.post(f"/letters/external-number/document/{first.id}", data={"number": "400.12/0010/PLJ/2026"})
+    client.post(f"/letters/external-number/document/{first.id}", data={"number": f"400.12/0010/PLJ/{YEAR}"})
     take_action(first, "sign", users["camat"], version=first.version, password=PASSWORD)
     second = make_request("awaiting_signature", "sktm")
     third = make_request("awaiting_signature", "sktm")
-    for spelling in ("400.12/0010/plj/2026", "400.12 / 0010/PLJ/2026.", " 400.12/0010/Plj/2026 "):
+    for spelling in (f"400.12/0010/plj/{YEAR}", f"400.12 / 0010/PLJ/{YEAR}.", f" 400.12/0010/Plj/{YEAR} "):
         page = client.post(f"/letters/external-number/document/{second.id}", data={"number": spelling},
                            follow_redirects=True).get_data(as_text=True)
         assert "sudah tercatat dalam buku agenda" in page, spelling
     opened = second.version
-    client.post(f"/letters/external-number/document/{second.id}", data={"number": "400.12/0011/PLJ/2026."})
+    client.post(f"/letters/external-number/document/{second.id}", data={"number": f"400.12/0011/PLJ/{YEAR}."})
     # waiting on one letter, the number is not free for another
-    page = client.post(f"/letters/external-number/document/{third.id}", data={"number": "400.12/0011/plj/2026"},
+    page = client.post(f"/letters/external-number/document/{third.id}", data={"number": f"400.12/0011/plj/{YEAR}"},
                        follow_redirects=True).get_data(as_text=True)
     assert "sudah tercatat dalam buku agenda" in page
     with pytest.raises(Conflict) as stale:  # the signer's page showed the letter before its number changed
@@ -107,7 +110,7 @@ def test_an_outside_number_is_one_number_in_any_spelling_and_outdates_an_open_si
     row = db.session.get(type(second), second.id)
     take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
     numbers = sorted(db.session.scalars(select(Letter.number)))
-    assert numbers == ["400.12/0010/PLJ/2026", "400.12/0011/PLJ/2026"]
+    assert numbers == [f"400.12/0010/PLJ/{YEAR}", f"400.12/0011/PLJ/{YEAR}"]
 
 
 def test_the_register_passes_over_a_number_an_outside_register_took_and_look_alikes_are_refused(
@@ -202,6 +205,11 @@ def test_one_serial_is_given_once_a_year_whatever_the_classification(db, client,
                                                           AuditEvent.outcome == "refused")).all()
     # the third: that very number
     assert ["klasifikasi lain" in e.comment for e in refused] == [True, True, False] + [True] * 5
+    # a number of next year's book (two letters took "0001/PLJ/2027" in December), or of years ago, is refused
+    for number in (f"500/0001/PLJ/{year + 1}", f"470/0001/PLJ/{year - 3}"):
+        page = client.post(f"/letters/external-number/document/{other.id}", data={"number": number},
+                           follow_redirects=True).get_data(as_text=True)
+        assert f"Nomor {number} adalah nomor tahun" in page, number
     # a serial not given yet is free under any classification; last year's serial 3 is another number
     for number in (f"470/0009/PLJ/{year}", f"400/0003/PLJ/{year - 1}"):
         page = client.post(f"/letters/external-number/document/{other.id}", data={"number": number},
@@ -238,18 +246,18 @@ def test_a_number_from_an_outside_register_reads_in_words_and_hr_finds_it_signed
     said nothing in the log had it."""
     req = make_request("awaiting_signature", "ahli-waris")
     login_as("kasi")
-    client.post(f"/letters/external-number/document/{req.id}", data={"number": "503/0455/PLJ/2026"})
-    client.post(f"/letters/external-number/document/{req.id}", data={"number": "503/0456/PLJ/2026"})
+    client.post(f"/letters/external-number/document/{req.id}", data={"number": f"503/0455/PLJ/{YEAR}"})
+    client.post(f"/letters/external-number/document/{req.id}", data={"number": f"503/0456/PLJ/{YEAR}"})
     login_as("hr")
-    for typed in ("503/0456/PLJ/2026", "503/0456/plj/2026", "503/0455/PLJ/2026"):  # not signed yet; a number
+    for typed in (f"503/0456/PLJ/{YEAR}", f"503/0456/plj/{YEAR}", f"503/0455/PLJ/{YEAR}"):  # not signed yet; a number
         page = client.get("/audit/", query_string={"code": typed})                 # replaced before signing
         assert page.status_code == 200, (typed, page.text[:300])
         assert "mencatat nomor surat dari register luar" in page.text
-        assert "Nomor surat dari register luar: 503/0455/PLJ/2026 → 503/0456/PLJ/2026" in page.text
+        assert f"Nomor surat dari register luar: 503/0455/PLJ/{YEAR} → 503/0456/PLJ/{YEAR}" in page.text
         assert "number:" not in page.text
     row = db.session.get(type(req), req.id)
     take_action(row, "sign", users["camat"], version=row.version, password=PASSWORD)
-    page = client.get("/audit/", query_string={"code": "503/456/PLJ/2026"}).text  # the register's spelling
+    page = client.get("/audit/", query_string={"code": f"503/456/PLJ/{YEAR}"}).text  # the register's spelling
     assert "menandatangani dokumen" in page and "Nomor surat dari register luar: ya" in page
     assert "letter_external_number" not in page and "mencatat nomor surat dari register luar" in page
 
