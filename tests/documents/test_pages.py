@@ -613,7 +613,7 @@ def test_a_cuti_bersama_of_several_days_is_entered_at_once(client, login_as, db)
 def test_the_request_page_shows_the_address_the_letter_states(client, login_as, make_request):
     """The Kasi checking the requirements compares the typed address with the KK: it was only in the draft
     letter, not offered before the request was processed."""
-    req = make_request("verifying")
+    req = make_request("verifying", "sktm")
     login_as("kasi")
     page = client.get(f"/documents/{req.id}").text
     assert 'data-testid="address"' in page and "Jl. Sentosa No. 7 RT 003 RW 001" in page
