@@ -272,8 +272,7 @@ STEPS = [
     # (a wrong letter was otherwise valid until a Camat was appointed); not a Plh's
     Step("recall", ("signed", "ready"), "processing", _l("Recall for correction"), who=roles(CAMAT), reauth=True,
          comment_required=True, comment_internal=True, effect=_recalled, style="danger", todo=False,
-         row_form=False, delegable=True,
-         stand_ins=("plt",)),
+         row_form=False, delegable=True, stand_ins=("plt",)),
     # waits for the citizen to pick it up
     # who collects: the applicant, or someone else with a power of attorney (documents/_handover.html), chosen
     # in the form itself: its label (and "Confirm: ..." on its button) names neither

@@ -162,8 +162,7 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
         refuse(error, "training_course.attendance", actor, subject_type="training_course", subject_id=course_id)
     existing = {row.enrolment_id: row for row in db.session.scalars(select(Attendance).where(
         Attendance.enrolment_id.in_(list(recording)), Attendance.day == day))}
-    before = sum(1 for row in existing.values() if row.present)
-    # who was present before, by name: a day saved over said who was ticked, not who was taken off
+    # who was present before: a day saved over said who was ticked, not who was taken off
     was_present = {i for i, row in existing.items() if row.present}
     now = utcnow()
     for enrolment_id in recording:
@@ -184,7 +183,7 @@ def record_day(course: Course, day: date | None, present_ids, actor, seen: str |
 
     def names(ids) -> str:
         return "; ".join(sorted(label[recording[i].user.id] for i in ids))
-    changes = {"day": [None, day.isoformat()], "present": [before if existing else None, len(wanted)],
+    changes = {"day": [None, day.isoformat()], "present": [len(was_present) if existing else None, len(wanted)],
                "asn": [names(was_present) if existing else None, names(wanted)]}
     if was_present - wanted:
         changes["taken_off"] = [None, names(was_present - wanted)]
