@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from plaju.accounts.models import Unit, User
 from plaju.extensions import db
+from plaju.timeutil import clock
 from plaju.workflow import Spec, State, Step, register, roles
 from plaju.workflow.spec import relation
 
@@ -129,8 +130,12 @@ class CsrfClient(FlaskClient):
         if has_app_context():
             # the test's own transaction ends first: on SQLite it holds the single write lock
             db.session.commit()
-        # an empty context: the request pushes an app context (g, db session) of its own, as in production
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # an empty context: the request pushes an app context (g, db session) of its own, as in production;
+        # only a test's clock (database.clock_at) goes along, so a request runs at the test's moment
+        context, moment = contextvars.Context(), clock.get()
+        if moment is not None:
+            context.run(clock.set, moment)
+        response = context.run(super().open, *args, **kwargs)
         refused = response.headers.get("X-Refused-Status")
         if refused and not as_sent:
             # a refused HTMX request answers 200 and names its status (plaju.htmx.refusal_as_answer); the

@@ -32,14 +32,15 @@ def reschedule_open(day) -> int:
     commits."""
     from . import sla
     from .models import DocumentRequest
+    from .subject_rules import needed_before
     from .workflow import CLOCK_STATES
     days = frozenset(db.session.scalars(select(Holiday.day)))  # as it is in this transaction
     moved = 0
     for req in db.session.scalars(select(DocumentRequest).where(
             DocumentRequest.state.in_(CLOCK_STATES), DocumentRequest.clock_started_at.is_not(None),
             DocumentRequest.due_at >= sla.start_of_day_utc(day))):
-        due = sla.add_working_minutes(req.clock_started_at, max(req.budget_minutes - req.clock_used_minutes, 0),
-                                      days)
+        due = sla.due_time(req.clock_started_at, max(req.budget_minutes - req.clock_used_minutes, 0), days,
+                           needed_before(req))
         if due != req.due_at:
             req.due_at = due
             moved += 1

@@ -14,10 +14,13 @@ from ..i18n import lazy_gettext as _l
 from ..inputs import edit_distance, name_skeleton, person_name_fault, written_name
 from ..timeutil import today_wib
 from ..workflow import Conflict, Invalid, NotAllowed, available
+from ..workflow.assignments import store
 from ..workflow.engine import stale_page
-from . import subjects
+from . import sla, subjects
+from .calendar import holiday_set
 from .intake import address_fault, birth_place_fault, purpose_fault
 from .models import KELURAHAN, DocumentNameWord, DocumentRequest, request_words
+from .subject_rules import needed_before
 from .subjects import NAME_MAX
 from .workflow import DOCUMENT_FLOW, add_preparer
 
@@ -274,6 +277,8 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
         row.subject_data = json.dumps({**subject, **business}, ensure_ascii=False)
     if corrected_subject != subject:
         row.subject_data = json.dumps(corrected_subject, ensure_ascii=False)
+        if needed_before(row) is not None and corrected_subject.get("date") != subject.get("date"):
+            before["due_at"], after["due_at"] = _promise_again(row)
     if request_words(row.name, row.subject_data) != words:  # the name search reads its words
         db.session.query(DocumentNameWord).filter(DocumentNameWord.request_id == row.id).delete()
         db.session.add_all(DocumentNameWord(request_id=row.id, word=w)
@@ -292,9 +297,21 @@ def correct_letter_data(req: DocumentRequest, actor, *, version: int, address: s
     return row
 
 
+def _promise_again(row) -> tuple:
+    """A moved wedding moves the promise it bounds (sla.due_time), while the service clock runs; the to-do
+    lists follow. Returns the due time before and after, for the log."""
+    before = row.due_at
+    if row.due_at is not None and row.clock_started_at is not None:
+        row.due_at = sla.due_time(row.clock_started_at, max(row.budget_minutes - row.clock_used_minutes, 0),
+                                  holiday_set(), needed_before(row))
+        if row.due_at != before:
+            store(DOCUMENT_FLOW, row, only_if_changed=True)
+    return before and before.isoformat(), row.due_at and row.due_at.isoformat()
+
+
 def _tell_the_submitter(row, actor) -> None:
     """A letter sent back and corrected by someone else (the clerk who typed it): whoever submits it again
-    hears that it is ready to go (his list says so too, workflow.signer_note)."""
+    hears that it is ready to go (his list says so too, rows.signer_note)."""
     if row.state != "processing" or not row.correction_note or row.submitted_by_id in (None, actor.id):
         return
     from ..accounts.models import User

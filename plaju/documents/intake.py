@@ -32,6 +32,7 @@ from .models import (
     request_words,
 )
 from .nik import validate_nik
+from .subject_rules import needed_before
 from .workflow import OPEN_STATES
 
 
@@ -208,9 +209,9 @@ def create_request(*, actor, nik: str, name: str, phone: str, kelurahan: str, do
                 subject_data=json.dumps(subject_data, ensure_ascii=False),
                 state="received", version=0, created_by_id=actor.id,
                 received_at=now, budget_minutes=budget, clock_used_minutes=0, clock_started_at=now,
-                due_at=sla.add_working_minutes(now, budget, holidays),
                 checklist=json.dumps([{"id": r.id, "label": r.label, "required": r.required,
                                        "ok": r.id in ticked} for r in doc_type.requirements], ensure_ascii=False))
+            req.due_at = sla.due_time(now, budget, holidays, needed_before(req))
             db.session.add(req)
             db.session.flush()
             db.session.add_all(DocumentNameWord(request_id=req.id, word=w)

@@ -3,6 +3,7 @@
 Idempotent: types and holidays are added when missing; requests only into an empty table. Requests are
 walked through the real workflow engine so their timelines and audit trail are genuine.
 """
+import io
 import logging
 import random
 from datetime import date, timedelta
@@ -258,6 +259,19 @@ def fake_subject(kind: str, fake, rng: random.Random, serial: int, received, app
     return {}
 
 
+def _scans(serial: int) -> list:
+    """The papers' scan (a blank page) of most demo requests; every fourth has none, as when the scanner is down,
+    so the Kasi's and the Camat's cautions show on some."""
+    if serial % 4 == 0:
+        return []
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+    page = io.BytesIO()
+    Image.new("L", (85, 120), 245).save(page, "PNG")
+    page.seek(0)
+    return [FileStorage(page, filename=f"berkas-{serial}.png", content_type="image/png")]
+
+
 def _working_days_ago(days: int, holidays, moment) -> object:
     while days > 0:
         moment -= timedelta(days=1)
@@ -313,6 +327,7 @@ def seed_documents() -> None:
                       contact_consent=serial % 3 != 0,  # most citizens agree to hear of their request
                       kelurahan=rng.choice(KELURAHAN), doc_type=doc_type,
                       ticked={r.id for r in doc_type.requirements}, holidays=holidays, received_at=received_at,
+                      files=_scans(serial),
                       purpose=fake_purpose(doc_type, rng), address=fake_address(doc_type, serial),
                       birth_place=fake_birth_place(doc_type, serial),
                       subject=fake_subject(doc_type.subject_kind, fake, rng, serial, sla.wib_date(received_at),

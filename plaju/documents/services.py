@@ -34,6 +34,7 @@ from .intake import (  # noqa: F401
     twin_fault,
 )
 from .models import DocumentRequest, DocumentType, normalise_code  # noqa: F401  (the area's one entry)
+from .subject_rules import needed_before
 from .workflow import CLOCK_STATES, DOCUMENT_FLOW
 
 # Who works the citizens' queue and opens their scans (full NIK, UU 27/2022): the counter, the section
@@ -79,6 +80,22 @@ def clock_used_now(req: DocumentRequest, now: datetime | None = None, holidays=N
 
 def promised_date(req: DocumentRequest):
     return sla.wib_date(req.due_at)
+
+
+def promise_before(req: DocumentRequest, holidays=None) -> dict | None:
+    """How the promise of a request needed before a day (a dispensation's wedding, sla.due_time) keeps to it,
+    when the day changed it: `sooner` than the service standard's date (`standard`), or `on_the_day` when no
+    working day was left before it. None otherwise. The clerk and the receipt say why."""
+    day = needed_before(req)
+    if day is None or req.due_at is None or req.clock_started_at is None:
+        return None
+    holidays = holiday_set() if holidays is None else holidays
+    standard = sla.add_working_minutes(req.clock_started_at, max(req.budget_minutes - req.clock_used_minutes, 0),
+                                       holidays)
+    sooner, on_the_day = req.due_at < standard, sla.wib_date(req.due_at) >= day
+    if not (sooner or on_the_day):
+        return None
+    return {"day": day, "standard": sla.wib_date(standard), "sooner": sooner, "on_the_day": on_the_day}
 
 
 def revised_due(req: DocumentRequest, now: datetime | None = None, holidays=None) -> datetime | None:

@@ -51,6 +51,20 @@ def add_working_minutes(start: datetime, minutes: int, holidays=frozenset()) -> 
         cursor = _at(day, OPEN)
 
 
+def due_time(start: datetime, minutes: int, holidays=frozenset(), before: date | None = None) -> datetime:
+    """When `minutes` of working time after `start` end, but when the document is needed before a day (a
+    dispensation before its wedding) no later than the close of the last working day before it, or the close
+    of the first working day from `start` when no working day is left before it."""
+    due = add_working_minutes(start, minutes, holidays)
+    if before is None:
+        return due
+    limit = last_working_moment(start_of_day_utc(before), holidays)
+    if limit <= _utc(_wib(start)):
+        first = _wib(add_working_minutes(start, 0, holidays))
+        limit = _utc(_at(first.date(), CLOSE))
+    return min(due, limit)
+
+
 def last_working_moment(value: datetime, holidays=frozenset()) -> datetime:
     """`value` (naive UTC) if the office is open then, else the close of the last working day before it."""
     here = _wib(value)

@@ -155,17 +155,23 @@ def _wedding_day(raw, today: date) -> date:
     return day
 
 
+def needed_before(request) -> date | None:
+    """The day a request's document is needed before, which its promise may not pass: a dispensation's
+    wedding day (the KUA marries with it). None for every other kind."""
+    if request.type.subject_kind != "marriage":
+        return None
+    try:
+        return date.fromisoformat(request.subject.get("date") or "")
+    except ValueError:
+        return None
+
+
 def wedding_passed(request, _actor=None):
     """A guard of the signature, and a caution beside the submission (whoever submits corrects the day): a
     dispensation signed after its wedding day says the marriage "will take place" on a day gone by (the intake
     checks the day only when the request is taken in)."""
-    if request.type.subject_kind != "marriage":
-        return None
-    try:
-        day = date.fromisoformat(request.subject.get("date") or "")
-    except ValueError:
-        return None
-    if day >= today_wib():
+    day = needed_before(request)
+    if day is None or day >= today_wib():
         return None
     return _l("The wedding day this letter names, %(day)s, has passed: a dispensation is given before the "
               "wedding. If the wedding was moved, correct the day; otherwise reject the request.",

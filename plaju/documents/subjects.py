@@ -369,6 +369,9 @@ def day_text(iso: str) -> str:
         return str(iso or "-")
 
 
+WEDDING_DAY = _l("Wedding day")
+
+
 def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
     """What the request page shows: (label, value) pairs, the NIKs masked unless the reader may see them."""
     def nik(value):
@@ -389,7 +392,7 @@ def summary(kind: str, data: dict, show_nik: bool) -> list[tuple]:
         return [(_l("Business name"), data["name"]), (_l("Line of business"), data["type"])]
     if kind == "marriage" and data:
         return [(_l("Future spouse"), data["name"]), (_l("NIK"), nik(data["nik"])),
-                (_l("Wedding day"), day_text(data["date"])), (_l("Registered at"), data["place"])]
+                (WEDDING_DAY, day_text(data["date"])), (_l("Registered at"), data["place"])]
     if kind in ("death", "inheritance") and data:
         rows = [(_l("Deceased"), data["name"]), (_l("NIK"), nik(data["nik"]) if data.get("nik") else "-"),
                 (_l("Date of death"), day_text(data["date"])),

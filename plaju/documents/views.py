@@ -13,6 +13,7 @@ from ..core.urls import int_arg, public_url
 from ..database import utcnow
 from ..extensions import db
 from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
+from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..notify.citizen import email_on, phone_channel
@@ -26,7 +27,8 @@ from . import seed as _seed  # noqa: F401  (registers the demo seeder)
 from . import services as svc
 from .forms import IntakeForm
 from .models import KELURAHAN, DocumentAttachment, DocumentRequest, DocumentType
-from .workflow import DOCUMENT_FLOW, OPEN_STATES, STATES, draft_path, request_path, signer_note
+from .rows import draft_path, request_path, signer_note
+from .workflow import DOCUMENT_FLOW, OPEN_STATES, STATES
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 CHANGED = "documents-changed"
@@ -77,7 +79,7 @@ def _context_helpers():
     now = utcnow()
     return {"is_overdue": lambda r: svc.is_overdue(r, now), "is_due_today": lambda r: svc.is_due_today(r, now),
             "promised": svc.promised_date, "state_label": svc.state_label, "flow": DOCUMENT_FLOW,
-            "detail_path": request_path, "draft_path": draft_path}
+            "detail_path": request_path, "draft_path": draft_path, "needed_before": svc.needed_before}
 
 
 # ---- queue -----------------------------------------------------------------------------------
@@ -138,6 +140,16 @@ def new():
                     married=bool(typed.get("married")))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
+                before = svc.promise_before(req)
+                if before:  # the Kasi's list puts it first by its due time; the citizen hears why it is sooner
+                    words = dict(day=date_text(before["day"]), due=wib_text(req.due_at),
+                                 standard=date_text(before["standard"]))
+                    flash(_("The wedding is on %(day)s and no working day is left before it: the letter is promised "
+                            "for %(due)s, on the wedding day. Tell the section head now.", **words)
+                          if before["on_the_day"] else
+                          _("The wedding is on %(day)s: the letter is promised for %(due)s, before the wedding and "
+                            "sooner than the service standard (%(standard)s). Tell the section head today.", **words),
+                          "warning")
                 if not req.attachments:  # not a fault (a scanner may be down), but the Kasi accepts on them
                     flash(_("No scans were attached: scan the documents and add them on the request's page (Add "
                             "scans) before it goes to the section head."), "warning")
@@ -380,10 +392,12 @@ def receipt(request_id):
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
     # whom it is about, when not the applicant (a baby, the deceased, a family member, a business): two
     # receipts of one parent would otherwise differ only in their codes
-    about = subjects.summary(req.type.subject_kind, req.subject, False)[:1]
+    about = subjects.summary(req.type.subject_kind, req.subject, False)
+    about = about[:1] + [row for row in about if row[0] is subjects.WEDDING_DAY]  # what the promise keeps to
     about = about if about and req.type.subject_kind != "applicant" and not req.subject.get("same") else []
     return render_page_or_block("documents/receipt.html", "receipt", req=req, qr=qr, track_url=url, about=about,
-                                steps=svc.stepper(req), wording=svc.receipt_wording(req.type), **_context_helpers())
+                                steps=svc.stepper(req), wording=svc.receipt_wording(req.type),
+                                before=svc.promise_before(req), **_context_helpers())
 
 
 @bp.get("/requirements/<int:type_id>")

@@ -8,15 +8,14 @@ and stops when the document is ready; `track_clock` keeps the books after every 
 """
 import json
 
-from ..core.urls import path_by_id
-from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..notify.assignments import News, register_news
 from ..workflow import Invalid, Spec, State, Step, register, roles
 from . import sla
 from .calendar import holiday_set
 from .models import DocumentRequest
-from .subject_rules import wedding_passed
+from .rows import draft_link, gist, prefetch, request_path, signer_note  # noqa: F401  (views read them here)
+from .subject_rules import needed_before, wedding_passed
 
 CLERK, KASI, CAMAT = "clerk", "section_head", "camat"
 COUNTER = roles(CLERK, KASI)
@@ -54,12 +53,24 @@ def _requirements_complete(request, _actor):
     return None
 
 
+def _scanned(request) -> bool:
+    hinted = getattr(request, "_inbox_hints", {}).get("scans")  # a list page read its rows' at once
+    return bool(request.attachments if hinted is None else hinted)
+
+
 def _no_scans(request):
     """Said beside "requirements complete": the letter the Camat signs rests on papers nobody kept a scan of."""
-    hinted = getattr(request, "_inbox_hints", {}).get("scans")  # a list page read its rows' at once
-    if not (request.attachments if hinted is None else hinted):
+    if not _scanned(request):
         return _l("No scan of the documents is on file: check the papers themselves, and add their scans (Add "
                   "scans) so they are kept with the request.")
+    return None
+
+
+def _signs_unscanned(request):
+    """Said beside the signature too: the Kasi may have accepted with the caution above."""
+    if not _scanned(request):
+        return _l("No scan of the requirements is on file: they were checked on paper only. Ask for the papers, "
+                  "or send it back for correction so their scans are added.")
     return None
 
 
@@ -197,7 +208,7 @@ def track_clock(request, step, from_state, ctx):
     elif dest.clock and not was_running:
         request.clock_started_at = ctx.now
         left = max(request.budget_minutes - request.clock_used_minutes, 0)
-        due = sla.add_working_minutes(ctx.now, left, holidays)
+        due = sla.due_time(ctx.now, left, holidays, needed_before(request))
         ctx.change("due_at", request.due_at and request.due_at.isoformat(), due.isoformat())
         request.due_at = due
     if request.state == "ready":
@@ -259,8 +270,8 @@ STEPS = [
          who=roles(KASI), guards=(no_signature,), delegable=True, style="success", notify=False),
     # whoever submitted it does not decide on it too (e.g. a Kasi who is Plh Camat that day)
     Step("sign", "awaiting_signature", "signed", _l("Sign"), who=roles(CAMAT), reauth=True,
-         guards=(wedding_passed,), delegable=True, four_eyes=True, not_by=_submitter, not_by_reason=SUBMITTED_IT,
-         effect=_signed, style="success", bulk=True),
+         guards=(wedding_passed,), cautions=(_signs_unscanned,), delegable=True, four_eyes=True, not_by=_submitter,
+         not_by_reason=SUBMITTED_IT, effect=_signed, style="success", bulk=True),
     Step("send_back", "awaiting_signature", "processing", _l("Send back for correction"), who=roles(CAMAT),
          comment_required=True, comment_internal=True, delegable=True, not_by=_submitter,
          not_by_reason=SUBMITTED_IT, style="warning", effect=_sent_back),
@@ -292,100 +303,15 @@ STEPS = [
          who=COUNTER, comment_required=True, comment_public=True, style="outline-dark", todo=False),
 ]
 
-DRAFT_LETTER = _l("Draft letter (PDF)")
-draft_path = path_by_id("letters.draft", "subject_id", subject_type="document")
-request_path = path_by_id("documents.detail", "request_id")
-
-
-def _gist(request) -> list[str]:
-    """What a letter awaiting the signature states, in a few lines beside the to-do, so the Camat reads what
-    he signs in the list and in the bulk confirmation (who it is about, each heir on a line, what for), not
-    only the applicant's name: an SKTM of "Budi Santoso" certifies his daughter Rina. NIKs masked."""
-    if request.state != "awaiting_signature" or not request.type.camat_signs:
-        return []
-    from .letters import _address
-    from .subjects import gist_lines
-    lines = gist_lines(request.type.subject_kind, request.subject)
-    lines.append(f"{_('Address')}: {_address(request)}")  # what a domisili letter certifies, on every letter
-    if request.purpose:
-        lines.append(f"{_('Purpose')}: {request.purpose}")
-    hints = getattr(request, "_inbox_hints", {})  # a list page read its rows' numbers at once
-    external = hints["external"] if "external" in hints else getattr(request.external_number, "number", None)
-    if external:  # recorded by whoever may, after the letter went up: the signer reads it before he signs
-        lines.append(str(_l("The letter will carry the number %(number)s from the other register.",
-                            number=external)))
-    return lines
-
-
-def _draft_link(request) -> list:
-    """The letter beside the to-do: the Kasi reviews the draft before it goes up, the Camat reads it
-    before he signs (from the list too, not only on the request's page)."""
-    from .letters import DRAFT_STATES
-    if not request.type.camat_signs or request.state not in DRAFT_STATES:
-        return []
-    return [(DRAFT_LETTER, draft_path(request.id))]
-
-
-def signer_note(request) -> str:
-    """In the lists, a letter sent back says why to whoever corrects it; back for signature, it tells the
-    signer what he asked: he checks that, not the whole letter again (the request's page says the same,
-    documents/correction.py), or what was corrected before it was ever sent back."""
-    if request.state == "processing" and request.correction_note:  # for whoever corrects and submits it
-        if request.corrected_fields:  # the clerk (or a colleague) has put it right: it only waits to go back
-            return str(_l("Corrected (%(fields)s) after being sent back, ready to submit again: %(reason)s",
-                          fields=_corrected_names(request), reason=request.correction_note))
-        return str(_l("Sent back for correction: %(reason)s", reason=request.correction_note))
-    if request.state != "awaiting_signature":
-        return ""
-    if not request.correction_note:  # corrected before it was ever sent back: said all the same
-        return str(_l("The letter's data were corrected (%(fields)s) before it was submitted: check them.",
-                      fields=_corrected_names(request))) if request.corrected_fields else ""
-    if not request.corrected_fields:  # submitted again without a change to the letter's data
-        return str(_l("Submitted again after being sent back, nothing on the letter changed: %(reason)s",
-                      reason=request.correction_note))
-    return str(_l("Corrected (%(fields)s) after being sent back: %(reason)s", fields=_corrected_names(request),
-                  reason=request.correction_note))
-
-
-def _corrected_names(request) -> str:
-    from .correction import FIELD_NAMES
-    return ", ".join(str(FIELD_NAMES[f]) for f in request.corrected_fields.split(",") if f in FIELD_NAMES)
-
-
 DOCUMENT_FLOW = register(Spec(
     name="document", model=DocumentRequest, initial="received", states=STATES, steps=STEPS,
     owners=lambda r: {r.created_by_id} if r.created_by_id else set(),
     describe=lambda r: r.tracking_code, after_each=track_clock,
     due=lambda r: r.due_at, owner_attr="created_by_id", kind_label=_l("Document requests"),
-    summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": _draft_link(r),
-                       "note": signer_note(r), "about": _gist(r)},
-    url=lambda r: request_path(r.id), prefetch=lambda rows: _prefetch(rows),
+    summary=lambda r: {"code": r.tracking_code, "type": r.type.name, "name": r.name, "links": draft_link(r),
+                       "note": signer_note(r), "about": gist(r)},
+    url=lambda r: request_path(r.id), prefetch=lambda rows: prefetch(rows),
 ))
-
-
-def _prefetch(requests) -> None:
-    """What a list page's rows show beside their button, in one statement each for the page (a row alone
-    reads its own): for those waiting for "requirements complete", whether a scan is on file (the caution);
-    for letters awaiting the signature, a number recorded from another register (the gist)."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..letters.models import LetterExternalNumber
-    from .models import DocumentAttachment
-    waiting = [r for r in requests if r.state == "verifying"]
-    if waiting:
-        scanned = set(db.session.scalars(select(DocumentAttachment.request_id).where(
-            DocumentAttachment.request_id.in_([r.id for r in waiting])).distinct()))
-        for r in waiting:
-            r._inbox_hints = {"scans": r.id in scanned}
-    signing = [r for r in requests if r.state == "awaiting_signature" and r.type.camat_signs]
-    if signing:
-        numbers = dict(db.session.execute(select(LetterExternalNumber.subject_id, LetterExternalNumber.number)
-                                          .where(LetterExternalNumber.subject_type == "document",
-                                                 LetterExternalNumber.subject_id.in_([r.id for r in signing]))
-                                          ).all())
-        for r in signing:
-            r._inbox_hints = {"external": numbers.get(r.id)}
 
 
 def _intake_clerk(request):

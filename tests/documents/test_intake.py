@@ -302,6 +302,26 @@ def test_a_request_taken_in_without_scans_says_so_at_the_counter_and_to_the_kasi
     assert 'data-testid="caution"' not in client.get("/inbox/").text.split(req.tracking_code)[1].split("</li>")[0]
 
 
+def test_the_camat_is_told_beside_his_signature_that_no_scan_is_on_file(client, login_as, db, users,
+                                                                         make_request):
+    """The Kasi may accept with the caution above: the Camat signed the letter not knowing that nobody kept a
+    scan of the papers it rests on. Told beside "Sign" on the page and in his list (a row per letter, one
+    statement per page: tests/inbox), gone once a scan is added."""
+    scanned, bare = (make_request("awaiting_signature", "sktm", name=name, submitted_by_id=users["kasi"].id)
+                     for name in ("Warga Berkas", "Warga Kertas"))
+    login_as("clerk")
+    client.post(f"/documents/{scanned.id}/attachments", data={"attachments": [(io.BytesIO(PDF), "kk.pdf")]},
+                content_type="multipart/form-data")
+    login_as("camat")
+    caution = re.search(r'data-testid="action-sign".*?data-testid="caution">([^<]+)<',
+                        client.get(f"/documents/{bare.id}").text, re.S)
+    assert caution and "hanya diperiksa di atas kertas" in caution.group(1)
+    assert 'data-testid="caution"' not in client.get(f"/documents/{scanned.id}").text
+    inbox = client.get("/inbox/").text
+    assert "hanya diperiksa di atas kertas" in inbox.split(bare.tracking_code)[1].split("</li>")[0]
+    assert "hanya diperiksa di atas kertas" not in inbox.split(scanned.tracking_code)[1].split("</li>")[0]
+
+
 def test_the_intake_promises_no_message_the_office_cannot_send(app, client, login_as, smtp):
     """The e-mail field promised updates with no mail server set up: request 107 went to ready with its
     address and consent, and nothing was ever sent."""
