@@ -331,11 +331,11 @@ def seed_training() -> None:
     bimtek = "Bimtek Administrasi Kependudukan: KTP-el dan Akta Kelahiran"
     verified = [("complete", None, {}), ("verify", "kepegawaian", {})]
 
-    def to_verified(username, title):
+    def to_verified(username, title, *after):
         boss = people[username].supervisor.username
         steps = [("approve", boss, {}), ("sign_off_routine" if courses[title].routine else "sign_off", "camat", {})]
         steps += [(t, a or username, x) for t, a, x in verified]
-        return enrol(username, title, *steps, past=True)
+        return enrol(username, title, *steps, *after, past=True)
 
     # above 20 JP: 16 + 4 + 2
     to_verified("asn3", bimtek)
@@ -357,6 +357,10 @@ def seed_training() -> None:
     enrol("asn5", "Magang di Mal Pelayanan Publik Palembang",
           ("decline", "camat", {"comment": "Beban kerja kelurahan sedang tinggi; ajukan lagi triwulan depan."}))
     enrol("asn2", seminar, ("withdraw", "asn2", {"data": {"confirmed": True}}))
+    # credited, then taken back: the ASN had been marked absent on the seminar's second day
+    to_verified("asn4", seminar, ("withdraw_credit", "kepegawaian", {
+        "comment": "Daftar hadir panitia: tidak hadir pada hari kedua seminar.",
+        "password": current_app.config["DEMO_PASSWORD"], "data": {"confirmed": True}}))
     enrol("petugas2", "Workshop Aplikasi Pelayanan Online Kecamatan", ("approve", "kasi", {}),
           ("sign_off_routine", "camat", {}),
           ("mark_not_completed", "kasi", {"comment": "Tidak hadir pada dua sesi praktik."}))

@@ -188,6 +188,7 @@ EXPECTED = {
         # the office's own course, finished (e-learning) or closed at the minimum attendance (classroom)
         "awaiting_certificate": {("sign_certificate", "role:camat", True, "asn")},
         "verified": set(), "declined": set(), "withdrawn": set(), "not_completed": set(),
+        "credit_withdrawn": set(),
     },
     "training_plan": {
         "draft": {("submit", "role:hr", False, None)},
@@ -291,7 +292,8 @@ def _row_in(spec, state, users, doc_type, trigger):
         if elearning:
             course.modules = [Module(title="Modul", kind="text", body="isi")]
         row = Enrolment(course=course, user_id=users["asn"].id, state=state,
-                        completed_at=utcnow() if state in ("completed", "awaiting_certificate") else None)
+                        completed_at=utcnow() if state in ("completed", "awaiting_certificate") else None,
+                        **({"jp_credited": 2, "credited_year": day.year} if state == "verified" else {}))
     elif spec is PLAN_FLOW:
         row = Plan(unit_id=users["hr"].unit_id, year=2000 + n, state=state,
                    created_by_id=users["hr"].id)

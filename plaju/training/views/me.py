@@ -11,7 +11,7 @@ from .common import actor, bp, page_number
 
 TEAM_PAGE = 25
 APPROVALS_PAGE = 50
-OPEN_STATES = [s.name for s in ENROLMENT_FLOW.states if not s.terminal]
+OPEN_STATES = [s.name for s in ENROLMENT_FLOW.states if not s.terminal and s.name != "verified"]  # credited: done
 
 
 @bp.get("/me")

@@ -229,6 +229,21 @@ def _credit_jp(enrolment, ctx, year: int | None = None):
     ctx.change("credited_to", None, enrolment.user_id)  # whose figures they count in (training/reconcile.py)
 
 
+def _credit_of_a_report(enrolment, _actor):
+    if enrolment.course.internal:
+        return _("The office signed this certificate: its JP rest on it. Replace the certificate with a corrected "
+                 "one in the register instead.")
+    return None
+
+
+_credit_of_a_report.structural = True
+
+
+def _withdraw_credit(enrolment, ctx):
+    ctx.change("jp_credited", enrolment.jp_credited, 0)  # the log's last credit is 0 (training/reconcile.py)
+    enrolment.jp_credited = 0
+
+
 _enrolment_path = path_by_id("training.enrolment", "enrolment_id")
 _evidence_path = path_by_id("training.evidence", "enrolment_id")
 EVIDENCE = _l("Certificate (file)")
@@ -265,10 +280,12 @@ ENROLMENT_STATES = [
           label_for=lambda e: RETURNED if e.evidence_name else None),
     State("completed", _l("Completed, awaiting verification"), clock=True, tone="warning"),
     State("awaiting_certificate", _l("Completed, certificate awaiting signature"), clock=True, tone="info"),
-    State("verified", _l("Verified, JP credited"), terminal=True, tone="success"),
+    # final unless the credit is withdrawn (a certificate found forged, or counted twice): no to-do leaves it
+    State("verified", _l("Verified, JP credited"), tone="success"),
     State("declined", _l("Declined"), terminal=True, tone="danger"),
     State("withdrawn", _l("Withdrawn"), terminal=True, tone="neutral"),
     State("not_completed", _l("Not completed"), terminal=True, tone="danger"),
+    State("credit_withdrawn", _l("JP credit withdrawn"), terminal=True, tone="danger"),
 ]
 
 # four eyes across steps: a Kasi who approved as direct supervisor does not sign off the same enrolment as
@@ -351,6 +368,15 @@ ENROLMENT_FLOW = register(Spec(
         Step("mark_not_completed", "in_progress", "not_completed", _l("Mark as not completed"),
              who=HR | DIRECT_SUPERVISOR | ORGANISER, four_eyes=True, comment_required=True, style="danger",
              todo=False),
+        # a credit given in error (a certificate found forged, the same training counted twice): whoever may
+        # verify takes it back, with a reason and the password; the log keeps both the credit and its end
+        Step("withdraw_credit", "verified", "credit_withdrawn", _l("Withdraw the credited JP"), who=VERIFIER,
+             guards=(_credit_of_a_report,), four_eyes=True, reauth=True, comment_required=True,
+             style="outline-danger", todo=False, row_form=False, effect=_withdraw_credit,
+             form=("reason", "confirm", "password"),
+             consequence=_l("The JP no longer count, for the ASN and in every report, and the enrolment is "
+                            "closed for good. Its certificate stays on file: reported again, it is shown to HR "
+                            "beside this withdrawal.")),
     ],
     owners=lambda e: {e.user_id},
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
@@ -415,4 +441,6 @@ register_news(
         "return_evidence": News(_the_asn, _l("%(verifier)s returned your evidence for %(title)s: %(reason)s")),
         "mark_not_completed": News(_the_asn, _l("Your training %(title)s was marked as not completed: "
                                                 "%(reason)s")),
+        "withdraw_credit": News(_the_asn, _l("The JP credited for %(title)s in %(year)s were withdrawn: "
+                                             "%(reason)s")),
     })

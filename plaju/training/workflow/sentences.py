@@ -34,6 +34,7 @@ vocabulary.describe_actions({
     "enrolment.withdraw": _l("withdrew from the course"),
     "enrolment.withdraw_report": _l("withdrew the report of training outside the catalogue"),
     "enrolment.mark_not_completed": _l("marked the course as not completed"),
+    "enrolment.withdraw_credit": _l("withdrew the credited JP"),
     "enrolment.module_done": _l("finished a module"),
     "enrolment.quiz": _l("took the quiz"),
     "enrolment.report_external": _l("reported training outside the catalogue"),
