@@ -17,6 +17,7 @@ from ..audit import vocabulary
 from ..database import plan_once, utcnow
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..i18n import wib_text, wib_writer
 from ..workflow import Conflict, NotAllowed, Refused, all_specs, fire, spec_named
 from ..workflow.awaiting import (
@@ -300,6 +301,9 @@ def _awaits(who, spec_name: str, entity_id: int, trigger: str | None = None) -> 
     return db.session.scalar(stmt.limit(1)) is not None
 
 
+NOT_YOURS = _l("This does not wait for you (any more). The list below shows what waits for you now.")
+
+
 def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, bulk=False) -> Outcome:
     """Take one step on one item as `actor`, in its own transaction and with its own audit event.
     `bulk`: one item of a batch (its password, when it asks one, was checked for the batch)."""
@@ -333,8 +337,10 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
                       subject_id=entity_id)
         return Outcome(summary, str(step.label), False, str(error.message), error.status)
     try:
+        # a forged item, or one taken by someone else's role: the log keeps the words the user reads (a revoked
+        # stand-in's refusal says so itself)
         fire(entity, trigger, actor, expected_version=version, comment=comment, password=password,
-             reauthenticated=reauthenticated)
+             reauthenticated=reauthenticated, role_refusal=None if visible else str(NOT_YOURS))
     except Refused as refusal:
         db.session.rollback()
         if isinstance(refusal, Conflict):
@@ -342,9 +348,6 @@ def act(actor, raw: str, *, comment=None, password=None, reauthenticated=False, 
         message = refusal_text(refusal, comment, form_kept=False)  # the list comes back with empty rows
         if bulk and isinstance(refusal, Conflict):  # a line of the batch's outcomes: no page of it is shown
             message = str(refusal.fact)
-        if not visible and refusal.code == "role" and revoked_today(actor) is None:  # a forged item, or
-            # one taken by someone else's role; a revoked stand-in's refusal says so itself, as the log holds it
-            message = _("This does not wait for you (any more). The list below shows what waits for you now.")
         return Outcome(summary, str(step.label), False, message, refusal.status)
     # what was done in the words of the log ("Anda mengembalikan dokumen untuk perbaikan"), not the button's
     did = vocabulary.action_label(f"{spec.name}.{trigger}")

@@ -290,10 +290,13 @@ def _lock(spec: Spec, entity):
 
 
 def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | None = None,
-         data: dict | None = None, password: str | None = None, reauthenticated: bool = False):
+         data: dict | None = None, password: str | None = None, reauthenticated: bool = False,
+         role_refusal: str | None = None):
     """Take `trigger` on `entity` as `actor`. Returns the refreshed entity; raises a Refused subclass.
     `reauthenticated=True` only from a service that has just checked the actor's password itself
-    (bulk sign-off: one password for the whole batch)."""
+    (bulk sign-off: one password for the whole batch). `role_refusal`: what a refusal for want of authority
+    says instead of the engine's words, in the log as to the actor (the inbox, of an item that never
+    awaited them)."""
     spec = spec_for(entity)
     entity_id = entity.id
     session = db.session
@@ -314,7 +317,10 @@ def fire(entity, trigger: str, actor, *, expected_version=None, comment: str | N
         try:
             action = _authority(spec, step, entity, actor)
         except NotAllowed as refused:
-            raise _revoked_instead(refused, step, entity, actor) from None
+            instead = _revoked_instead(refused, step, entity, actor)
+            if instead is refused and refused.code == "role" and role_refusal:
+                instead = NotAllowed(role_refusal, code="role")
+            raise instead from None
         if expected_version is not None and str(getattr(entity, spec.version_attr)) != str(expected_version):
             raise stale_page(spec, entity, actor)
         if from_state not in step.sources:

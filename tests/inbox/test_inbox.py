@@ -495,6 +495,12 @@ def test_someone_without_authority_learns_nothing_from_a_stale_item(client, logi
     response = client.post("/inbox/act", data={"item": f"document:{doc.id}:sign:999"})
     assert response.status_code == 403
     assert "Warga Rahasia" not in response.text and doc.tracking_code not in response.text
+    # the log keeps the words he read, not others ("you are not allowed" beside "does not wait for you")
+    said = "Butir ini tidak (lagi) menunggu Anda"
+    assert said in response.text
+    logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.sign",
+                                                         AuditEvent.outcome == "refused")).one()
+    assert said in logged.comment and "tidak berwenang" not in logged.comment
     db.session.expire_all()
     assert db.session.get(DocumentRequest, doc.id).state == "awaiting_signature"
 
