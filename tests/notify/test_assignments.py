@@ -96,6 +96,7 @@ TABLE = {
     ("enrolment", "withdraw"): ("asn", []),
     ("enrolment", "withdraw_report"): ("asn", []),  # HR's to-do closes; nobody else is concerned
     ("enrolment", "mark_not_completed"): ("hr", [("asn", "news", "tidak selesai: KK belum ada")]),
+    ("enrolment", "withdraw_credit"): ("hr", [("asn", "news", "ditarik: KK belum ada")]),
     ("training_plan", "submit"): ("hr", [("camat", "todo", TODO)]),
     ("training_plan", "approve"): ("camat", [("hr", "news", "disetujui Camat")]),
     ("training_plan", "return"): ("camat", [("hr", "news", "dikembalikan Camat: KK belum ada")]),
