@@ -19,6 +19,7 @@ from ..notify.citizen import Update, enqueue_update
 from ..workflow.signals import assignments_changed
 from . import sla
 from .models import DocumentRequest
+from .subject_rules import needed_before
 
 EVENTS = ("returned", "ready", "overdue", "handed_over", "recalled", "rejected", "cancelled")
 
@@ -97,7 +98,8 @@ assignments_changed.connect(_after_step, weak=False)
 
 def new_promise(req: DocumentRequest, now, holidays):
     """The new promise of an overdue request: the missed due time moved on by whole service standards,
-    the first one still in the future. Derived from the due time, so it does not creep forward from
+    the first one still in the future, or sooner for a request needed before a day (sla.due_time); None
+    once that day has passed. Derived from the due time, so it does not creep forward from
     sweep to sweep and the tracking page can show the same date (a 3-working-day type missed on
     Monday is promised for Thursday)."""
     budget = max(req.budget_minutes or sla.budget_minutes(req.type.service_amount, req.type.service_unit), 1)
@@ -105,6 +107,9 @@ def new_promise(req: DocumentRequest, now, holidays):
     due = sla.add_working_minutes(req.due_at, (late // budget + 1) * budget, holidays)
     while due <= now:  # the clock's rounding at the edges of office hours
         due = sla.add_working_minutes(due, budget, holidays)
+    day = needed_before(req)
+    if day is not None:  # a dispensation: not promised after its wedding, and no new date once it has passed
+        return None if day < sla.wib_date(now) else min(due, sla.due_time(now, budget, holidays, day))
     return due
 
 
@@ -112,6 +117,8 @@ def revise_promise(req: DocumentRequest, now, holidays) -> bool:
     """Record the new promise of an overdue request and tell the citizen, once per new date (again when
     that one passes too). The conditional UPDATE lets exactly one of two sweeps at the same moment do it."""
     revised = new_promise(req, now, holidays)
+    if revised is None:
+        return False
     changed = db.session.execute(
         update(DocumentRequest)
         .where(DocumentRequest.id == req.id,

@@ -111,3 +111,24 @@ def test_a_wedding_with_no_working_day_left_is_promised_on_the_day_and_the_clerk
     assert req.due_at == _utc(TUESDAY, 16)  # the standard's date too: nothing sooner is possible
     assert "tidak ada lagi hari kerja sebelumnya: surat dijanjikan selesai 1 Des 2026 16.00 WIB" in page
     assert 'data-testid="receipt-sooner">Pada hari pernikahan' in page
+
+
+def test_an_overdue_dispensation_is_not_promised_after_its_wedding(db, users, doc_types, make_request):
+    """Missed, a request is promised a whole service standard later: a dispensation then said "new promise
+    date" for the Monday after its Thursday wedding. It is promised by the wedding day's close at the latest,
+    and nothing new once the wedding has passed (the Camat may no longer sign it: corrected or rejected)."""
+    from plaju.documents.services import sweep
+    thursday = MONDAY + timedelta(days=3)
+    with clock_at(_utc(MONDAY, 10)):
+        req = make_request("processing", "dispensasi-nikah", received_at=_utc(MONDAY, 10), subject={
+            "s_nik": make_nik(date(1996, 7, 7), False, 66), "s_name": "Ahmad Fauzi",
+            "s_date": thursday.isoformat(), "s_place": "KUA Kecamatan Plaju"})
+    row = fresh(db, req)
+    row.budget_minutes, row.due_at = 3 * sla.DAY_MINUTES, _utc(MONDAY + timedelta(days=2), 16)  # standard Thu 10.00
+    db.session.commit()
+    with clock_at(_utc(thursday, 9)):  # the wedding today
+        assert sweep(now=_utc(thursday, 9))["revised"] == 1
+    assert fresh(db, req).revised_due_at == _utc(thursday, 16)  # not the Monday after
+    with clock_at(_utc(thursday + timedelta(days=1), 9)):  # the day after the wedding: no new date
+        assert sweep(now=_utc(thursday + timedelta(days=1), 9))["revised"] == 0
+    assert fresh(db, req).revised_due_at == _utc(thursday, 16)
