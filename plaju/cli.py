@@ -261,8 +261,9 @@ def workflow_reassign():
     """Recompute the assignments of every open row (after an upgrade, or rows changed by hand)."""
     from .extensions import db
     from .workflow import all_specs, started
+    from .workflow.assignments import waiting_states
     for spec in all_specs():
-        open_states = [s.name for s in spec.states if not s.terminal]
+        open_states = waiting_states(spec)
         count = 0
         for entity in db.session.scalars(select(spec.model).where(
                 getattr(spec.model, spec.state_attr).in_(open_states))).unique():

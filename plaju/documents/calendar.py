@@ -30,10 +30,11 @@ def reschedule_open(day) -> int:
     clock runs and whose due time falls on or after that day is worked out again over the new calendar,
     so no citizen is promised a day the office is closed. Returns how many moved; the caller audits and
     commits."""
+    from ..workflow.assignments import store
     from . import sla
     from .models import DocumentRequest
     from .subject_rules import needed_before
-    from .workflow import CLOCK_STATES
+    from .workflow import CLOCK_STATES, DOCUMENT_FLOW
     days = frozenset(db.session.scalars(select(Holiday.day)))  # as it is in this transaction
     moved = 0
     for req in db.session.scalars(select(DocumentRequest).where(
@@ -43,5 +44,6 @@ def reschedule_open(day) -> int:
                            needed_before(req))
         if due != req.due_at:
             req.due_at = due
+            store(DOCUMENT_FLOW, req, only_if_changed=True)  # the to-do lists order and flag by it
             moved += 1
     return moved

@@ -108,8 +108,9 @@ def new_promise(req: DocumentRequest, now, holidays):
     while due <= now:  # the clock's rounding at the edges of office hours
         due = sla.add_working_minutes(due, budget, holidays)
     day = needed_before(req)
-    if day is not None:  # a dispensation: not promised after its wedding, and no new date once it has passed
-        return None if day < sla.wib_date(now) else min(due, sla.due_time(now, budget, holidays, day))
+    if day is not None:  # a dispensation: not promised after its wedding, and no new date it could not keep
+        due = min(due, sla.due_time(now, budget, holidays, day))
+        return None if sla.wib_date(due) > day else due
     return due
 
 

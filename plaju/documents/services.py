@@ -10,6 +10,7 @@ from ..accounts.models import User, UserRole, active_delegations
 from ..audit import sentences
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..notify.service import notify
 from ..timeutil import today_wib
@@ -84,18 +85,38 @@ def promised_date(req: DocumentRequest):
 
 def promise_before(req: DocumentRequest, holidays=None) -> dict | None:
     """How the promise of a request needed before a day (a dispensation's wedding, sla.due_time) keeps to it,
-    when the day changed it: `sooner` than the service standard's date (`standard`), or `on_the_day` when no
-    working day was left before it. None otherwise. The clerk and the receipt say why."""
+    when the day changed it: `sooner` than the service standard's date (`standard`); `on_the_day` when no
+    working day was left before it; `too_late` when the first working day comes after it (a Saturday wedding
+    taken in on Friday evening). None otherwise. The clerk and the receipt say why."""
     day = needed_before(req)
     if day is None or req.due_at is None or req.clock_started_at is None:
         return None
     holidays = holiday_set() if holidays is None else holidays
     standard = sla.add_working_minutes(req.clock_started_at, max(req.budget_minutes - req.clock_used_minutes, 0),
                                        holidays)
-    sooner, on_the_day = req.due_at < standard, sla.wib_date(req.due_at) >= day
-    if not (sooner or on_the_day):
+    promised = sla.wib_date(req.due_at)
+    sooner, on_the_day, too_late = req.due_at < standard, promised == day, promised > day
+    if not (sooner or on_the_day or too_late):
         return None
-    return {"day": day, "standard": sla.wib_date(standard), "sooner": sooner, "on_the_day": on_the_day}
+    return {"day": day, "standard": sla.wib_date(standard), "sooner": sooner, "on_the_day": on_the_day,
+            "too_late": too_late}
+
+
+def promise_warning(req: DocumentRequest) -> str | None:
+    """What the clerk is told at intake when the promise keeps to a day it is needed before (promise_before)."""
+    before = promise_before(req)
+    if before is None:
+        return None
+    words = dict(day=date_text(before["day"]), due=wib_text(req.due_at), standard=date_text(before["standard"]))
+    if before["too_late"]:
+        return _("The wedding is on %(day)s and the office works no day before it: the letter cannot be ready "
+                 "before the wedding (it is promised for %(due)s). Tell the citizen and the section head now.",
+                 **words)
+    if before["on_the_day"]:
+        return _("The wedding is on %(day)s and no working day is left before it: the letter is promised for "
+                 "%(due)s, on the wedding day. Tell the section head now.", **words)
+    return _("The wedding is on %(day)s: the letter is promised for %(due)s, before the wedding and sooner than "
+             "the service standard (%(standard)s). Tell the section head today.", **words)
 
 
 def revised_due(req: DocumentRequest, now: datetime | None = None, holidays=None) -> datetime | None:

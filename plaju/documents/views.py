@@ -13,7 +13,6 @@ from ..core.urls import int_arg, public_url
 from ..database import utcnow
 from ..extensions import db
 from ..htmx import Lazy, render_page_or_block, trigger, wants_fragment
-from ..i18n import date_text, wib_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..notify.citizen import email_on, phone_channel
@@ -140,16 +139,9 @@ def new():
                     married=bool(typed.get("married")))
                 flash(_("Request %(code)s received. Give the citizen the receipt.", code=req.tracking_code),
                       "success")
-                before = svc.promise_before(req)
-                if before:  # the Kasi's list puts it first by its due time; the citizen hears why it is sooner
-                    words = dict(day=date_text(before["day"]), due=wib_text(req.due_at),
-                                 standard=date_text(before["standard"]))
-                    flash(_("The wedding is on %(day)s and no working day is left before it: the letter is promised "
-                            "for %(due)s, on the wedding day. Tell the section head now.", **words)
-                          if before["on_the_day"] else
-                          _("The wedding is on %(day)s: the letter is promised for %(due)s, before the wedding and "
-                            "sooner than the service standard (%(standard)s). Tell the section head today.", **words),
-                          "warning")
+                warning = svc.promise_warning(req)
+                if warning:  # the Kasi's list puts it first by its due time; the citizen hears why it is sooner
+                    flash(warning, "warning")
                 if not req.attachments:  # not a fault (a scanner may be down), but the Kasi accepts on them
                     flash(_("No scans were attached: scan the documents and add them on the request's page (Add "
                             "scans) before it goes to the section head."), "warning")

@@ -10,11 +10,12 @@ from ..workflow.engine import UNKNOWN_STEP
 from .services import BULK_MAX, Outcome, _unknown, act, parse_item
 
 
-def describe(user, raw_items) -> list[tuple[str, dict, str, str | None]]:
-    """(value, summary, step label, "Plh. Camat" when taken for an official) of each item a batch names that
-    awaits `user`, for the confirmation. Others are left out: the confirmation shows nobody a row they could
-    not see in their own list."""
-    result = []
+def describe(user, raw_items) -> list[tuple[str, dict, str, str | None, str | None]]:
+    """(value, summary, step label, "Plh. Camat" when taken for an official, the step's caution) of each item a
+    batch names that awaits `user`, for the confirmation. Others are left out: the confirmation shows nobody a
+    row they could not see in their own list. The caution is the row's, as the list says it ("no scan on
+    file" beside a signature), read for the batch's rows at once (`Spec.prefetch`)."""
+    chosen = []
     r = reader(user)
     for raw in list(dict.fromkeys(raw_items))[:BULK_MAX]:  # never more than a batch takes (one read each)
         parsed = parse_item(raw)
@@ -27,8 +28,13 @@ def describe(user, raw_items) -> list[tuple[str, dict, str, str | None]]:
             continue
         entity = db.session.get(spec.model, entity_id)
         if entity is not None:
-            result.append((raw, spec.summary(entity), str(step.label), authority.title if authority else None))
-    return result
+            chosen.append((raw, spec, step, entity, authority.title if authority else None))
+    for name in dict.fromkeys(spec.name for _raw, spec, *_rest in chosen if spec.prefetch):
+        spec = next(of for _raw, of, *_rest in chosen if of.name == name)
+        spec.prefetch([entity for _raw, of, _step, entity, _as in chosen if of is spec])
+    return [(raw, spec.summary(entity), str(step.label), acting_as,
+             next((str(m) for m in (c(entity) for c in step.cautions) if m), None))
+            for raw, spec, step, entity, acting_as in chosen]
 
 
 def needs_password(raw_items) -> bool:
@@ -68,7 +74,7 @@ def act_in_bulk(actor, raw_items, password: str) -> list[Outcome]:
     if fault:
         error = Invalid(fault, code="reauth")
         # which items the batch was for, by their codes or names: HR reads what the refused batch held
-        named = [summary.get("code") or summary.get("name") or "?" for _raw, summary, _label, _as
+        named = [summary.get("code") or summary.get("name") or "?" for _raw, summary, *_rest
                  in describe(actor, raw_items)]
         detail = " " + _("Items: %(items)s.", items=", ".join(str(n) for n in named)) if named else ""
         audit.refused("inbox.bulk", actor=actor, reason=audit.refusal_comment(error, detail)[:2000])

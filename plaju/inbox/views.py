@@ -63,7 +63,7 @@ def _page(status: int = 200, **context):
             labels = {str(a.label) for a in actions}
             bulk_kinds.append((group.spec, len(actions), labels.pop() if len(labels) == 1 else None))
     if context.get("confirm"):  # the password field only for a batch that asks for it
-        context["confirm_signs"] = batch.needs_password(value for value, _summary, _label, _as in context["confirm"])
+        context["confirm_signs"] = batch.needs_password(value for value, *_rest in context["confirm"])
     html = render_page_or_block("inbox/index.html", "inbox", groups=groups, delegations=delegations, kind=kind,
                                 total_label=services.count_label(sum(g.count for g in groups)),
                                 item_value=services.item_value, bulk_any=bool(bulk), bulk_kinds=bulk_kinds,

@@ -172,7 +172,9 @@ def check_certificate(course, facts: dict, today: date, holder_id: int | None = 
 
 
 # an enrolment in these states holds nothing that counts: its certificate or file may be reported again
-ENDED_WITHOUT_CREDIT = ("declined", "withdrawn", "not_completed")
+ENDED_WITHOUT_CREDIT = ("declined", "withdrawn", "not_completed", "credit_withdrawn")
+# ...but a certificate whose credit HR withdrew stays a twin: credited again only with HR's reason, beside it
+NOT_A_TWIN = ("declined", "withdrawn", "not_completed")
 
 
 def _number_parts(number: str | None) -> list[str]:
@@ -283,14 +285,15 @@ def same_training_fault(user_id: int, title: str | None, starts_on: date, ends_o
 
 
 def credited_alongside(enrolment) -> list:
-    """The person's trainings already credited on days that meet this one's, whatever their title: for HR
-    before crediting (one training reported under another name would be credited twice)."""
+    """The person's trainings already credited on days that meet this one's, whatever their title, or whose
+    credit was withdrawn: for HR before crediting (one training reported under another name would be
+    credited twice, or a withdrawn one credited again unseen)."""
     course = enrolment.course
     first = course.starts_on or enrolment.certificate_date
     last = course.ends_on or course.starts_on or enrolment.certificate_date
     if first is None:
         return []
-    return _trainings_on(enrolment.user_id, first, last, ("verified",), enrolment.id)
+    return _trainings_on(enrolment.user_id, first, last, ("verified", "credit_withdrawn"), enrolment.id)
 
 
 def twins(enrolment) -> list:
@@ -324,7 +327,7 @@ def counting_twins(enrolment) -> list:
     from ..extensions import db
     with db.session.no_autoflush:
         return [(e, same_file) for e, same_file, _same_number in twins(enrolment)
-                if e.state not in ENDED_WITHOUT_CREDIT]
+                if e.state not in NOT_A_TWIN]
 
 
 def has_twins(enrolment) -> bool:
@@ -348,7 +351,7 @@ def prefetch_twins(enrolments) -> None:
         return
     same = or_(Enrolment.evidence_sha256.in_(shas), Enrolment.certificate_number_key.in_(keys))
     found = db.session.execute(select(Enrolment.id, Enrolment.evidence_sha256, Enrolment.certificate_number_key)
-                               .where(same, Enrolment.state.not_in(ENDED_WITHOUT_CREDIT))).all()
+                               .where(same, Enrolment.state.not_in(NOT_A_TWIN))).all()
     for e in waiting:
         hints = getattr(e, "_inbox_hints", None)
         if hints is None:

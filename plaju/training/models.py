@@ -41,7 +41,7 @@ MODULE_KINDS = {"text": _l("Text"), "pdf": _l("PDF"), "link": _l("External link"
 # enrolments in these states hold a seat of the course
 SEAT_STATES = ("approved", "in_progress", "completed", "awaiting_certificate", "verified", "not_completed")
 # an ASN has at most one enrolment per course outside these states
-CLOSED_STATES = ("declined", "withdrawn", "not_completed")
+CLOSED_STATES = ("declined", "withdrawn", "not_completed", "credit_withdrawn")
 
 
 class Course(db.Model):
@@ -231,7 +231,7 @@ class Enrolment(db.Model):
     @property
     def jp_due(self) -> int:
         """The JP this training stands for, as people are told: once credited what was, else `jp_to_credit`."""
-        return self.jp_credited if self.state == "verified" else self.jp_to_credit
+        return self.jp_credited if self.state in ("verified", "credit_withdrawn") else self.jp_to_credit
 
 
 class ModuleProgress(db.Model):

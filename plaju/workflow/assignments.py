@@ -17,6 +17,13 @@ from .signals import Assignee, assignments_changed
 from .spec import Spec
 
 
+def waiting_states(spec: Spec) -> list[str]:
+    """The states a row may wait for someone in: not final, and left by a to-do step (a credited enrolment is
+    left only by the withdrawal of its credit, which nobody waits to take)."""
+    return [s.name for s in spec.states if not s.terminal and any(
+        step.todo_in(s.name) for step in spec.steps_from(s.name))]
+
+
 def assignees_for(spec: Spec, entity) -> list[Assignee]:
     """Who may take each waiting to-do step of `entity` now, as the spec's who-rules name them."""
     state = getattr(entity, spec.state_attr)
@@ -158,7 +165,7 @@ def refresh_assignments_for_user(user_id: int) -> int:
         ids = set(db.session.scalars(select(WorkItem.entity_id).where(
             WorkItem.spec == spec.name, WorkItem.user_id == user_id)))
         if spec.owner_attr:
-            open_states = [s.name for s in spec.states if not s.terminal]
+            open_states = waiting_states(spec)
             ids |= set(db.session.scalars(select(spec.model.id).where(
                 getattr(spec.model, spec.owner_attr) == user_id,
                 getattr(spec.model, spec.state_attr).in_(open_states))))

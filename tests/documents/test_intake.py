@@ -320,6 +320,12 @@ def test_the_camat_is_told_beside_his_signature_that_no_scan_is_on_file(client, 
     inbox = client.get("/inbox/").text
     assert "hanya diperiksa di atas kertas" in inbox.split(bare.tracking_code)[1].split("</li>")[0]
     assert "hanya diperiksa di atas kertas" not in inbox.split(scanned.tracking_code)[1].split("</li>")[0]
+    # and in the confirmation of "sign all": which of the batch were seen on paper only
+    confirm = client.post("/inbox/confirm", data={"item": [f"document:{r.id}:sign:{r.version}"
+                                                           for r in (scanned, bare)]}).text
+    cautions = re.findall(r'data-testid="confirm-caution">([^<]+)<', confirm)
+    assert len(cautions) == 1 and "hanya diperiksa di atas kertas" in cautions[0]
+    assert "confirm-caution" in confirm.split(bare.tracking_code)[1].split("</li>")[0]
 
 
 def test_the_intake_promises_no_message_the_office_cannot_send(app, client, login_as, smtp):

@@ -535,6 +535,9 @@ def test_a_holiday_moves_the_due_time_of_open_requests_and_a_past_one_stays(clie
     db.session.expire_all()
     moved = db.session.get(DocumentRequest, req.id).due_at
     assert moved > due and (moved + timedelta(hours=7)).date() != day  # not promised on the closed day
+    from plaju.workflow.models import WorkItem  # the to-do lists order and flag by the new time too
+    assert {w.due_at for w in db.session.scalars(select(WorkItem).where(WorkItem.entity_id == req.id,
+                                                                          WorkItem.spec == "document"))} == {moved}
     holiday = db.session.scalars(select(Holiday).where(Holiday.name == "Libur Pilkada")).one()
     assert client.post(f"/documents/admin/holidays/{holiday.id}/delete").status_code == 303
     db.session.expire_all()

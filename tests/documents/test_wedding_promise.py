@@ -132,3 +132,17 @@ def test_an_overdue_dispensation_is_not_promised_after_its_wedding(db, users, do
     with clock_at(_utc(thursday + timedelta(days=1), 9)):  # the day after the wedding: no new date
         assert sweep(now=_utc(thursday + timedelta(days=1), 9))["revised"] == 0
     assert fresh(db, req).revised_due_at == _utc(thursday, 16)
+
+
+def test_a_saturday_wedding_taken_in_on_friday_evening_is_said_to_be_too_late(client, login_as, db, doc_types):
+    """No working day is left before it: the clerk and the receipt said "on the wedding day" of a Monday
+    promise for a Saturday wedding. Said as it is; the citizen hears it at the counter."""
+    friday, saturday = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
+    with clock_at(_utc(friday, 16, 20)):
+        login_as("clerk")
+        page = _take_in(client, doc_types["dispensasi-nikah"], saturday, "Siti Rahma", 67).text
+    assert "kantor tidak bekerja sehari pun sebelumnya: surat tidak dapat selesai sebelum pernikahan" in page
+    assert 'data-testid="receipt-sooner">Setelah hari pernikahan' in page and "Pada hari pernikahan" not in page
+    from plaju.documents.services import sweep
+    with clock_at(_utc(friday + timedelta(days=3), 16, 30)):  # Monday, overdue: no new date it cannot keep
+        assert sweep(now=_utc(friday + timedelta(days=3), 16, 30))["revised"] == 0

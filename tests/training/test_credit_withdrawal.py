@@ -59,10 +59,12 @@ def test_hr_withdraws_a_credit_given_in_error_and_the_figures_and_the_log_agree(
     assert str(today_wib().year) in told.subject
     login_as("asn")
     assert "JP yang dicatat ditarik" in client.get(page).text
-    # the same certificate reported again on another course is not a fresh one: its file is refused
+    # the same certificate reported again is taken, but HR credits it only with a reason, beside the withdrawal
     again = enrol(make_course(title="Pelatihan Lain"), users["asn"], "in_progress")
-    with pytest.raises(Invalid):
-        fire(again, "complete", users["asn"], expected_version=again.version, data=completion_data(again.course))
+    again = fire(again, "complete", users["asn"], expected_version=again.version, data=completion_data(again.course))
+    record_reading(again, users["hr"])
+    assert [a.trigger for a in available(again, users["hr"]) if a.applies and a.trigger.startswith("verify")] == \
+        ["verify_twin"]
 
 
 def test_a_credit_cannot_be_withdrawn_by_its_own_asn_nor_an_office_certificate_s(db, users, make_course, enrol):
@@ -78,3 +80,11 @@ def test_a_credit_cannot_be_withdrawn_by_its_own_asn_nor_an_office_certificate_s
     assert "Ganti sertifikat" in refused.value.message
     db.session.expire_all()
     assert {e.state for e in db.session.scalars(select(Enrolment))} == {"verified"}
+
+
+def test_withdrawing_last_year_s_credit_says_what_it_changes(db, users, make_course, enrol):
+    credited = _credited(db, users, make_course, enrol)
+    credited.credited_year = today_wib().year - 1
+    db.session.commit()
+    action = next(a for a in available(credited, users["hr"]) if a.trigger == "withdraw_credit")
+    assert "SIASN" in action.caution and str(today_wib().year - 1) in action.caution

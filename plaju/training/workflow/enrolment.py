@@ -34,6 +34,7 @@ from ...workflow import Invalid, Spec, State, Step, register
 from ..evidence import prefetch_twins
 from ..models import SEAT_STATES, Course, Enrolment
 from ..opened import require_opened
+from .credit import credit_of_a_report, credited_last_year, withdraw_credit
 from .internal_course import (
     attendance_enough,
     attendance_recorded,
@@ -229,21 +230,6 @@ def _credit_jp(enrolment, ctx, year: int | None = None):
     ctx.change("credited_to", None, enrolment.user_id)  # whose figures they count in (training/reconcile.py)
 
 
-def _credit_of_a_report(enrolment, _actor):
-    if enrolment.course.internal:
-        return _("The office signed this certificate: its JP rest on it. Replace the certificate with a corrected "
-                 "one in the register instead.")
-    return None
-
-
-_credit_of_a_report.structural = True
-
-
-def _withdraw_credit(enrolment, ctx):
-    ctx.change("jp_credited", enrolment.jp_credited, 0)  # the log's last credit is 0 (training/reconcile.py)
-    enrolment.jp_credited = 0
-
-
 _enrolment_path = path_by_id("training.enrolment", "enrolment_id")
 _evidence_path = path_by_id("training.evidence", "enrolment_id")
 EVIDENCE = _l("Certificate (file)")
@@ -371,12 +357,13 @@ ENROLMENT_FLOW = register(Spec(
         # a credit given in error (a certificate found forged, the same training counted twice): whoever may
         # verify takes it back, with a reason and the password; the log keeps both the credit and its end
         Step("withdraw_credit", "verified", "credit_withdrawn", _l("Withdraw the credited JP"), who=VERIFIER,
-             guards=(_credit_of_a_report,), four_eyes=True, reauth=True, comment_required=True,
-             style="outline-danger", todo=False, row_form=False, effect=_withdraw_credit,
+             guards=(credit_of_a_report,), four_eyes=True, reauth=True, comment_required=True,
+             style="outline-danger", todo=False, row_form=False, effect=withdraw_credit,
              form=("reason", "confirm", "password"),
+             cautions=(credited_last_year,),
              consequence=_l("The JP no longer count, for the ASN and in every report, and the enrolment is "
-                            "closed for good. Its certificate stays on file: reported again, it is shown to HR "
-                            "beside this withdrawal.")),
+                            "closed for good. The ASN may report the training again; HR then sees this "
+                            "withdrawal beside it and credits it only with a reason.")),
     ],
     owners=lambda e: {e.user_id},
     describe=lambda e: f"{e.course.title} / {e.user.full_name}",
