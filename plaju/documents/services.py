@@ -284,9 +284,13 @@ def sweep(now: datetime | None = None, base_url: str = "") -> dict:
         # the notification links to a local path (the only kind /notifications/<id>/open follows);
         # the intranet address for the e-mail goes into the text
         path = f"/documents/{req.id}"
-        body = _("The request %(code)s (%(type)s, Kelurahan %(kel)s) passed its service standard on "
-                 "%(due)s and is now at \"%(state)s\".", code=req.tracking_code, type=req.type.name,
-                 kel=req.kelurahan, due=due.strftime("%d-%m-%Y"), state=state_label(req.state))
+        words = dict(code=req.tracking_code, type=req.type.name, kel=req.kelurahan, due=due.strftime("%d-%m-%Y"),
+                     state=state_label(req.state))
+        wedding = needed_before(req)  # promised before the wedding, sooner than the standard (sla.due_time)
+        body = _("The request %(code)s (%(type)s, Kelurahan %(kel)s) passed its promised date %(due)s, set before "
+                 "the wedding on %(day)s, and is now at \"%(state)s\".", day=date_text(wedding), **words) \
+            if wedding else _("The request %(code)s (%(type)s, Kelurahan %(kel)s) passed its service standard on "
+                              "%(due)s and is now at \"%(state)s\".", **words)
         if base_url:
             body += "\n\n" + base_url.rstrip("/") + path
         for head in recipients:

@@ -129,6 +129,9 @@ def test_an_overdue_dispensation_is_not_promised_after_its_wedding(db, users, do
     with clock_at(_utc(thursday, 9)):  # the wedding today
         assert sweep(now=_utc(thursday, 9))["revised"] == 1
     assert fresh(db, req).revised_due_at == _utc(thursday, 16)  # not the Monday after
+    from plaju.notify.models import Notification  # the Kasi reads why it was due sooner than the standard
+    told = db.session.scalars(select(Notification).where(Notification.user_id == users["kasi"].id)).first()
+    assert "sebelum pernikahan pada 3 Desember 2026" in told.body
     with clock_at(_utc(thursday + timedelta(days=1), 9)):  # the day after the wedding: no new date
         assert sweep(now=_utc(thursday + timedelta(days=1), 9))["revised"] == 0
     assert fresh(db, req).revised_due_at == _utc(thursday, 16)
